@@ -1,0 +1,46 @@
+# Thin wrapper around CMake. `make` builds build/spotbot and build/spotsim; `make test` builds a sanitized
+# tree in build/asan and runs every test through ctest; `make demo` runs spotsim and spotbot in paper mode.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+ASAN_BUILD ?= build/asan
+FUZZ_BUILD ?= build/fuzz
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test demo lint fuzz bench env-example clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSB_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@./scripts/demo.sh
+
+lint: deps
+	@./scripts/lint.sh
+
+fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DSB_FUZZ=ON -DSB_TESTS=OFF -DSB_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@./scripts/fuzz.sh $(FUZZ_BUILD)
+
+bench: build
+	@cmake -S . -B $(BUILD) -DSB_BENCH=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@./scripts/bench.sh $(BUILD)
+
+env-example: build
+	@$(BUILD)/spotbot config --example > .env.example
+	@echo "wrote .env.example"
+
+clean:
+	rm -rf $(BUILD)

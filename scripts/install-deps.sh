@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs the Debian packages spotbot needs to build, test and run, when any is missing.
+# Called by `make`, `make test` and `make demo`; safe to run again (it does nothing when all are present).
+set -eu
+
+PACKAGES="build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
+libcurl4-openssl-dev libcjson-dev libsqlite3-dev libssl-dev libcriterion-dev zlib1g-dev
+clang libclang-rt-14-dev cppcheck clang-format bc openssl sqlite3 curl"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing missing Debian packages:$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "install-deps: need root (or sudo) to install:$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
