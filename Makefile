@@ -1,5 +1,6 @@
 # Thin wrapper around CMake. `make` builds build/spotbot and build/spotsim; `make test` builds a sanitized
 # tree in build/asan and runs every test through ctest; `make demo` runs spotsim and spotbot in paper mode.
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build/asan

@@ -24,7 +24,7 @@ typedef int64_t sb_dec; /* value scaled by SB_DEC_SCALE */
 #define SB_DEC_MAX    ((sb_dec)INT64_MAX)
 #define SB_DEC_MIN    ((sb_dec)(INT64_MIN + 1)) /* symmetric range: -SB_DEC_MAX is representable */
 /* A constant from an integer part and 8 fractional digits: SB_DEC_C(25, 35190000) is 25.3519. */
-#define SB_DEC_C(units, frac8) ((sb_dec)((int64_t)(units) * SB_DEC_SCALE + (int64_t)(frac8)))
+#define SB_DEC_C(units, frac8) ((sb_dec)((int64_t)(units)*SB_DEC_SCALE + (int64_t)(frac8)))
 /* Longest formatted value: sign, 11 integer digits, point, 8 digits, NUL. */
 #define SB_DEC_STRLEN 24
 

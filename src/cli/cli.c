@@ -7,18 +7,18 @@
 #include <string.h>
 
 struct command {
-	const char *name;                   /* what the user types */
-	int (*run)(int argc, char **argv);  /* argv[0] is the command name */
-	const char *summary;                /* one line for `spotbot help` */
+	const char *name;                  /* what the user types */
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+	const char *summary;               /* one line for `spotbot help` */
 };
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"config", sb_cmd_config, "check the configuration, print it (secrets redacted) or print .env.example"},
-	{"version", cmd_version, "print the version"},
-	{"help", cmd_help, "show this help"},
+    {"config", sb_cmd_config, "check the configuration, print it (secrets redacted) or print .env.example"},
+    {"version", cmd_version, "print the version"},
+    {"help", cmd_help, "show this help"},
 };
 
 static void usage(FILE *f)

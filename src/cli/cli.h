@@ -6,10 +6,10 @@
 #define SPOTBOT_CLI_H
 
 enum sb_exit {
-	SB_EXIT_OK = 0,          /* success */
-	SB_EXIT_FAILURE = 1,     /* the command ran and failed */
-	SB_EXIT_USAGE = 2,       /* bad arguments or bad configuration */
-	SB_EXIT_NO_DAEMON = 3,   /* the command needs the daemon and it is not running */
+	SB_EXIT_OK = 0,        /* success */
+	SB_EXIT_FAILURE = 1,   /* the command ran and failed */
+	SB_EXIT_USAGE = 2,     /* bad arguments or bad configuration */
+	SB_EXIT_NO_DAEMON = 3, /* the command needs the daemon and it is not running */
 };
 
 /* Runs the command named by argv[1]; returns an enum sb_exit value. */

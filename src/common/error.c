@@ -5,13 +5,13 @@
 
 static const char *const messages[] = {
 #define SB_ERR_MSG(name, msg) msg,
-	SB_ERRORS(SB_ERR_MSG)
+    SB_ERRORS(SB_ERR_MSG)
 #undef SB_ERR_MSG
 };
 
 static const char *const names[] = {
 #define SB_ERR_NAME(name, msg) #name,
-	SB_ERRORS(SB_ERR_NAME)
+    SB_ERRORS(SB_ERR_NAME)
 #undef SB_ERR_NAME
 };
 

@@ -9,7 +9,8 @@ Test(error, every_code_has_a_distinct_message_and_name)
 		cr_assert_neq(strlen(sb_strerror((sb_err)i)), 0);
 		cr_assert_eq(strncmp(sb_errname((sb_err)i), "SB_", 3), 0);
 		for (int j = 0; j < i; j++)
-			cr_assert_str_neq(sb_strerror((sb_err)i), sb_strerror((sb_err)j), "codes %d and %d share a message", i, j);
+			cr_assert_str_neq(sb_strerror((sb_err)i), sb_strerror((sb_err)j),
+			                  "codes %d and %d share a message", i, j);
 	}
 }
 

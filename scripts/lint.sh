@@ -1,0 +1,39 @@
+#!/bin/sh
+# make lint: formatting (clang-format), the banned-functions check from STYLE.md, and cppcheck.
+# Exits non-zero on the first category that fails, after printing every finding in it.
+set -u
+cd "$(dirname "$0")/.."
+
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include tests bench -name '*.[ch]')
+status=0
+
+echo "lint: clang-format"
+if ! clang-format --dry-run --Werror $files; then
+	echo "lint: formatting differs; run: clang-format -i \$(git ls-files '*.c' '*.h')" >&2
+	status=1
+fi
+
+echo "lint: banned functions"
+# Unsafe or unchecked calls banned by STYLE.md; snprintf, strtoll and gmtime_r are the replacements.
+banned='\b(atoi|atol|atoll|atof|sprintf|vsprintf|strcpy|strcat|strtok|gmtime|localtime|strtol|strtoul|gets)[[:space:]]*\('
+if grep -nE "$banned" $files; then
+	echo "lint: banned functions used (see STYLE.md)" >&2
+	status=1
+fi
+
+echo "lint: floating point near money"
+# Money is fixed-point: a float or double in src/ must be for timing or metrics, named as such.
+if grep -nE '\b(double|float)\b' $(echo "$files" | tr ' ' '\n' | grep '^src/') |
+	grep -vE 'metric|latency|seconds|_ms|ratio|rate_per|elapsed|valuedouble|histogram|rss|bench'; then
+	echo "lint: floating point in src/ outside timing/metrics code" >&2
+	status=1
+fi
+
+echo "lint: cppcheck"
+if ! cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+	--suppress=missingIncludeSystem --std=c11 -D__GNUC__ -DSB_VERSION='"lint"' -I include -I src src; then
+	status=1
+fi
+
+[ $status -eq 0 ] && echo "lint: clean"
+exit $status
