@@ -146,7 +146,8 @@ sb_err sb_config_load_buffer(struct sb_config *cfg, const char *name, const char
                              char *const *envp, FILE *errors);
 
 /* Writes KEY=VALUE lines for every option, in table order, quoted so the output is valid .env text.
- * Secret values are written as <redacted>, or nothing when empty. */
+ * Secret values are written as <redacted>, or nothing when empty; environment-only options are
+ * commented out, since the file may not set them. */
 void sb_config_print(const struct sb_config *cfg, FILE *out);
 
 /* Writes the .env.example text generated from the table (the committed file must equal it). */

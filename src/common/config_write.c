@@ -52,6 +52,9 @@ void sb_config_print(const struct sb_config *cfg, FILE *out)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		sb__config_format(cfg, &opts[i], value, sizeof value);
+		/* Commented out, so the output stays loadable: the file may not set it. */
+		if (opts[i].flags & SB_OPT_ENV_ONLY)
+			fputs("# (environment only) ", out);
 		fprintf(out, "%s=", opts[i].name);
 		if ((opts[i].flags & SB_OPT_SECRET) && value[0])
 			fputs("<redacted>", out);
