@@ -132,7 +132,8 @@ void sb_config_fini(struct sb_config *cfg);
  * Every problem is written to errors (one line each, nothing when errors is NULL) and loading carries on
  * to find the rest; the return is then SB_ERR_CONFIG, and cfg holds a partial result the caller should
  * only sb_config_fini. SB_ERR_PERM when the file is accessible to group or others and the environment
- * does not set ALLOW_INSECURE_CONFIG (the file itself cannot vouch for its own permissions).
+ * does not set ALLOW_INSECURE_CONFIG (the file itself cannot vouch for its own permissions); SB_ERR_IO
+ * when reading an opened file fails; SB_ERR_INVALID when cfg is NULL. Every caller exits 2 on failure.
  */
 sb_err sb_config_load(struct sb_config *cfg, const char *path, bool path_explicit, char *const *envp,
                       FILE *errors);

@@ -23,57 +23,38 @@
 #define MIB (KIB * 1024)
 #define GIB (MIB * 1024)
 
+/* The macros and the table are laid out by hand, one option per row; clang-format would undo that. */
+/* clang-format off */
+
 /* offsetof(struct sb_config, f), refusing to compile unless the field has type T. */
-#define FIELD(f, T)                                                                                          \
-	(offsetof(struct sb_config, f) + 0 * sizeof(char[_Generic(((struct sb_config *)0)->f, T : 1, default \
-	                                                          : -1)]))
+#define FIELD(f, T) (offsetof(struct sb_config, f) + \
+	0 * sizeof(char[_Generic(((struct sb_config *)0)->f, T: 1, default: -1)]))
 /* As FIELD for enum fields, which the loader stores as int. */
-#define ENUM_FIELD(f)                                                                                        \
-	(offsetof(struct sb_config, f) +                                                                     \
-	 0 * sizeof(char[sizeof(((struct sb_config *)0)->f) == sizeof(int) ? 1 : -1]))
+#define ENUM_FIELD(f) (offsetof(struct sb_config, f) + \
+	0 * sizeof(char[sizeof(((struct sb_config *)0)->f) == sizeof(int) ? 1 : -1]))
 
 /* One macro per type, so an option is one row. Bounds min > max mean "none". */
-#define OPT_STRING(key, f, def, flags, help)                                                                 \
-	{                                                                                                    \
-#key, SB_OPT_STRING, FIELD(f, char *), def, NULL, 1, 0, NULL, flags, help                    \
-	}
-#define OPT_URL(key, f, def, flags, help)                                                                    \
-	{                                                                                                    \
-#key, SB_OPT_URL, FIELD(f, char *), def, NULL, 1, 0, NULL, flags, help                       \
-	}
-#define OPT_LISTEN(key, f, def, flags, help)                                                                 \
-	{                                                                                                    \
-#key, SB_OPT_LISTEN, FIELD(f, char *), def, NULL, 1, 0, NULL, flags, help                    \
-	}
-#define OPT_INT(key, f, def, lo, hi, help)                                                                   \
-	{                                                                                                    \
-#key, SB_OPT_INT, FIELD(f, int64_t), def, NULL, lo, hi, NULL, 0, help                        \
-	}
-#define OPT_SIZE(key, f, def, lo, hi, help)                                                                  \
-	{                                                                                                    \
-#key, SB_OPT_SIZE, FIELD(f, int64_t), def, NULL, lo, hi, NULL, 0, help                       \
-	}
-#define OPT_DURATION(key, f, def, lo, hi, help)                                                              \
-	{                                                                                                    \
-#key, SB_OPT_DURATION, FIELD(f, int64_t), def, NULL, lo, hi, NULL, 0, help                   \
-	}
-#define OPT_DECIMAL(key, f, def, lo, hi, help)                                                               \
-	{                                                                                                    \
-#key, SB_OPT_DECIMAL, FIELD(f, sb_dec), def, NULL, lo, hi, NULL, 0, help                     \
-	}
-#define OPT_BOOL(key, f, def, flags, help)                                                                   \
-	{                                                                                                    \
-#key, SB_OPT_BOOL, FIELD(f, bool), def, NULL, 1, 0, NULL, flags, help                        \
-	}
-#define OPT_ENUM(key, f, def, names, help)                                                                   \
-	{                                                                                                    \
-#key, SB_OPT_ENUM, ENUM_FIELD(f), def, NULL, 1, 0, names, 0, help                            \
-	}
+#define OPT_STRING(key, f, def, flags, help) \
+	{#key, SB_OPT_STRING, FIELD(f, char *), def, NULL, 1, 0, NULL, flags, help}
+#define OPT_URL(key, f, def, flags, help) \
+	{#key, SB_OPT_URL, FIELD(f, char *), def, NULL, 1, 0, NULL, flags, help}
+#define OPT_LISTEN(key, f, def, flags, help) \
+	{#key, SB_OPT_LISTEN, FIELD(f, char *), def, NULL, 1, 0, NULL, flags, help}
+#define OPT_INT(key, f, def, lo, hi, help) \
+	{#key, SB_OPT_INT, FIELD(f, int64_t), def, NULL, lo, hi, NULL, 0, help}
+#define OPT_SIZE(key, f, def, lo, hi, help) \
+	{#key, SB_OPT_SIZE, FIELD(f, int64_t), def, NULL, lo, hi, NULL, 0, help}
+#define OPT_DURATION(key, f, def, lo, hi, help) \
+	{#key, SB_OPT_DURATION, FIELD(f, int64_t), def, NULL, lo, hi, NULL, 0, help}
+#define OPT_DECIMAL(key, f, def, lo, hi, help) \
+	{#key, SB_OPT_DECIMAL, FIELD(f, sb_dec), def, NULL, lo, hi, NULL, 0, help}
+#define OPT_BOOL(key, f, def, flags, help) \
+	{#key, SB_OPT_BOOL, FIELD(f, bool), def, NULL, 1, 0, NULL, flags, help}
+#define OPT_ENUM(key, f, def, names, help) \
+	{#key, SB_OPT_ENUM, ENUM_FIELD(f), def, NULL, 1, 0, names, 0, help}
 /* A string-like option whose default depends on MODE; live NULL makes it required in live mode. */
-#define OPT_BY_MODE(key, type, f, paper, live, flags, help)                                                  \
-	{                                                                                                    \
-#key, type, FIELD(f, char *), paper, live, 1, 0, NULL, (flags) | SB_OPT_BY_MODE, help        \
-	}
+#define OPT_BY_MODE(key, type, f, paper, live, flags, help) \
+	{#key, type, FIELD(f, char *), paper, live, 1, 0, NULL, (flags) | SB_OPT_BY_MODE, help}
 
 static const char *const mode_names[] = {"paper", "live", NULL};
 static const char *const log_level_names[] = {"debug", "info", "warn", "error", NULL};
@@ -81,57 +62,54 @@ static const char *const alert_format_names[] = {"generic", "slack", "discord", 
 
 /* The options, in the order --show, .env.example and the docs list them. */
 static const struct sb_option options[] = {
-    OPT_ENUM(
-        MODE, mode, "paper", mode_names,
-        "paper trades against spotsim, the bundled exchange simulator, with no real money; live trades on the real exchange."),
-    OPT_BY_MODE(
-        BINANCE_API_KEY, SB_OPT_STRING, binance_api_key, "spotsim-demo-key", NULL,
-        SB_OPT_SECRET | SB_OPT_NONEMPTY,
-        "Binance API key. Required in live mode; in paper mode it defaults to the key of spotsim's demo account."),
-    OPT_BY_MODE(
-        BINANCE_API_SECRET, SB_OPT_STRING, binance_api_secret, "spotsim-demo-secret", NULL,
-        SB_OPT_SECRET | SB_OPT_NONEMPTY,
-        "Binance API secret that signs requests. Required in live mode; in paper mode it defaults to the secret of spotsim's demo account."),
-    OPT_BY_MODE(BINANCE_REST_URL, SB_OPT_URL, binance_rest_url, "http://127.0.0.1:9090",
-                "https://api.binance.com", SB_OPT_NONEMPTY | SB_OPT_EXCHANGE_URL,
-                "Base URL of the REST API. In paper mode it must not point at binance.com."),
-    OPT_BY_MODE(BINANCE_STREAM_URL, SB_OPT_URL, binance_stream_url, "ws://127.0.0.1:9090",
-                "wss://stream.binance.com:9443", SB_OPT_NONEMPTY | SB_OPT_EXCHANGE_URL,
-                "Base URL of the market data streams. In paper mode it must not point at binance.com."),
-    OPT_BY_MODE(
-        BINANCE_WSAPI_URL, SB_OPT_URL, binance_wsapi_url, "ws://127.0.0.1:9090/ws-api/v3",
-        "wss://ws-api.binance.com:443/ws-api/v3", SB_OPT_NONEMPTY | SB_OPT_EXCHANGE_URL,
-        "URL of the WebSocket API, which carries orders and the user data stream. In paper mode it must not point at binance.com."),
-    OPT_STRING(
-        BINANCE_CA_FILE, binance_ca_file, "", 0,
-        "CA bundle (PEM) that verifies the exchange's TLS certificate instead of the system store, e.g. spotsim's certificate in tests. Empty uses the system store."),
-    OPT_INT(RECV_WINDOW_MS, recv_window_ms, "5000", 1, 60000,
-            "How many milliseconds a signed request stays valid after its timestamp (Binance's recvWindow)."),
-    OPT_STRING(DATABASE_PATH, database_path, "./spotbot.db", SB_OPT_NONEMPTY,
-               "SQLite database holding trade pairs, orders, fills, positions and the event log."),
-    OPT_STRING(LOG_DIR, log_dir, "./logs", SB_OPT_NONEMPTY, "Directory of the JSON-lines log files."),
-    OPT_ENUM(LOG_LEVEL, log_level, "info", log_level_names, "Lowest severity that is logged."),
-    OPT_SIZE(LOG_MAX_BYTES, log_max_bytes, "10M", 64 * KIB, GIB, "Size at which the log file is rotated."),
-    OPT_INT(LOG_KEEP, log_keep, "5", 1, 100, "How many rotated log files are kept."),
-    OPT_BOOL(LOG_STDERR, log_stderr, "true", 0, "Also echo log lines to standard error."),
-    OPT_LISTEN(
-        CONTROL_LISTEN, control_listen, "127.0.0.1:8089", SB_OPT_NONEMPTY,
-        "Address of the control interface the spotbot CLI talks to: host:port, [v6]:port or unix:/path."),
-    OPT_STRING(
-        CONTROL_TOKEN, control_token, "", SB_OPT_SECRET,
-        "Token the control interface requires from clients; empty requires none. Set one when CONTROL_LISTEN is not a loopback address."),
-    OPT_STRING(
-        PAIRS, pairs, "", 0,
-        "Initial trade pairs, separated by ';', each SYMBOL:key=value,... for example BTCUSDT:quote=20,profit=0.5%;ETHUSDT:quote=15,profit=0.8%,buy_timeout=60s."),
-    OPT_URL(
-        ALERT_WEBHOOK_URL, alert_webhook_url, "", SB_OPT_SECRET,
-        "Webhook that receives alerts; empty sends none. Secret, because webhook URLs embed their token."),
-    OPT_ENUM(ALERT_WEBHOOK_FORMAT, alert_webhook_format, "generic", alert_format_names,
-             "Body format the alert webhook expects."),
-    OPT_BOOL(
-        ALLOW_INSECURE_CONFIG, allow_insecure_config, "false", SB_OPT_ENV_ONLY,
-        "Accept a .env file that group or others may access. Read from the environment only: the file cannot vouch for its own permissions."),
+	OPT_ENUM(MODE, mode, "paper", mode_names,
+		"paper trades against spotsim, the bundled exchange simulator, with no real money; live trades on the real exchange."),
+	OPT_BY_MODE(BINANCE_API_KEY, SB_OPT_STRING, binance_api_key, "spotsim-demo-key", NULL,
+		SB_OPT_SECRET | SB_OPT_NONEMPTY,
+		"Binance API key. Required in live mode; in paper mode it defaults to the key of spotsim's demo account."),
+	OPT_BY_MODE(BINANCE_API_SECRET, SB_OPT_STRING, binance_api_secret, "spotsim-demo-secret", NULL,
+		SB_OPT_SECRET | SB_OPT_NONEMPTY,
+		"Binance API secret that signs requests. Required in live mode; in paper mode it defaults to the secret of spotsim's demo account."),
+	OPT_BY_MODE(BINANCE_REST_URL, SB_OPT_URL, binance_rest_url, "http://127.0.0.1:9090",
+		"https://api.binance.com", SB_OPT_NONEMPTY | SB_OPT_EXCHANGE_URL,
+		"Base URL of the REST API. In paper mode it must not point at binance.com."),
+	OPT_BY_MODE(BINANCE_STREAM_URL, SB_OPT_URL, binance_stream_url, "ws://127.0.0.1:9090",
+		"wss://stream.binance.com:9443", SB_OPT_NONEMPTY | SB_OPT_EXCHANGE_URL,
+		"Base URL of the market data streams. In paper mode it must not point at binance.com."),
+	OPT_BY_MODE(BINANCE_WSAPI_URL, SB_OPT_URL, binance_wsapi_url, "ws://127.0.0.1:9090/ws-api/v3",
+		"wss://ws-api.binance.com:443/ws-api/v3", SB_OPT_NONEMPTY | SB_OPT_EXCHANGE_URL,
+		"URL of the WebSocket API, which carries orders and the user data stream. In paper mode it must not point at binance.com."),
+	OPT_STRING(BINANCE_CA_FILE, binance_ca_file, "", 0,
+		"CA bundle (PEM) that verifies the exchange's TLS certificate instead of the system store, e.g. spotsim's certificate in tests. Empty uses the system store."),
+	OPT_INT(RECV_WINDOW_MS, recv_window_ms, "5000", 1, 60000,
+		"How many milliseconds a signed request stays valid after its timestamp (Binance's recvWindow)."),
+	OPT_STRING(DATABASE_PATH, database_path, "./spotbot.db", SB_OPT_NONEMPTY,
+		"SQLite database holding trade pairs, orders, fills, positions and the event log."),
+	OPT_STRING(LOG_DIR, log_dir, "./logs", SB_OPT_NONEMPTY,
+		"Directory of the JSON-lines log files."),
+	OPT_ENUM(LOG_LEVEL, log_level, "info", log_level_names,
+		"Lowest severity that is logged."),
+	OPT_SIZE(LOG_MAX_BYTES, log_max_bytes, "10M", 64 * KIB, GIB,
+		"Size at which the log file is rotated."),
+	OPT_INT(LOG_KEEP, log_keep, "5", 1, 100,
+		"How many rotated log files are kept."),
+	OPT_BOOL(LOG_STDERR, log_stderr, "true", 0,
+		"Also echo log lines to standard error."),
+	OPT_LISTEN(CONTROL_LISTEN, control_listen, "127.0.0.1:8089", SB_OPT_NONEMPTY,
+		"Address of the control interface the spotbot CLI talks to: host:port, [v6]:port or unix:/path."),
+	OPT_STRING(CONTROL_TOKEN, control_token, "", SB_OPT_SECRET,
+		"Token the control interface requires from clients; empty requires none. Set one when CONTROL_LISTEN is not a loopback address."),
+	OPT_STRING(PAIRS, pairs, "", 0,
+		"Initial trade pairs, separated by ';', each SYMBOL:key=value,... for example BTCUSDT:quote=20,profit=0.5%;ETHUSDT:quote=15,profit=0.8%,buy_timeout=60s."),
+	OPT_URL(ALERT_WEBHOOK_URL, alert_webhook_url, "", SB_OPT_SECRET,
+		"Webhook that receives alerts; empty sends none. Secret, because webhook URLs embed their token."),
+	OPT_ENUM(ALERT_WEBHOOK_FORMAT, alert_webhook_format, "generic", alert_format_names,
+		"Body format the alert webhook expects."),
+	OPT_BOOL(ALLOW_INSECURE_CONFIG, allow_insecure_config, "false", SB_OPT_ENV_ONLY,
+		"Accept a .env file that group or others may access. Read from the environment only: the file cannot vouch for its own permissions."),
 };
+
+/* clang-format on */
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
