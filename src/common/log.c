@@ -539,7 +539,10 @@ static int sink_rotate(struct sink *s)
 	return sink_open(s);
 }
 
-/* One write() of the whole line. A short write (disk filling up) is cut off again so no half line stays. */
+/*
+ * One write() of the whole line. A short write (the disk or the file size limit ran out mid-line) is cut off
+ * again so no half line stays, and is reported as ENOSPC: the real cause only shows on the next write.
+ */
 static int write_line(struct sink *s, const char *line, size_t len)
 {
 	ssize_t w;
@@ -716,7 +719,7 @@ sb_err sb_log_open(const struct sb_log_opts *opts)
 	if (!opts || !opts->name || !*opts->name || strchr(opts->name, '/') || opts->keep > SB_LOG_KEEP_MAX ||
 	    (unsigned)opts->level > (unsigned)SB_LOG_ERROR)
 		return SB_ERR_INVALID;
-	if (opts->error_name && strchr(opts->error_name, '/'))
+	if (opts->error_name && (strchr(opts->error_name, '/') || strcmp(opts->error_name, opts->name) == 0))
 		return SB_ERR_INVALID;
 	const char *dir = opts->dir ? opts->dir : "";
 	char main_path[PATH_MAX] = "", err_path[PATH_MAX] = "";

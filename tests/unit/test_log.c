@@ -9,10 +9,12 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -339,6 +341,9 @@ Test(log, open_rejects_bad_options)
 	o.name = "";
 	cr_assert_eq(sb_log_open(&o), SB_ERR_INVALID);
 	o.name = "x.log";
+	o.error_name = "x.log";
+	cr_assert_eq(sb_log_open(&o), SB_ERR_INVALID);
+	o.error_name = NULL;
 	o.keep = SB_LOG_KEEP_MAX + 1;
 	cr_assert_eq(sb_log_open(&o), SB_ERR_INVALID);
 	char longdir[PATH_MAX + 10];
@@ -861,6 +866,41 @@ Test(log, failed_retries_on_a_still_full_disk_stay_quiet)
 	cr_assert(sb_log_degraded());
 	cr_assert_eq(count_substr(out, "\"component\":\"log\""), 1);
 	cr_assert_eq(count_lines(out), (size_t)lines + 1);
+	free(out);
+}
+
+Test(log, a_write_cut_short_leaves_only_whole_lines_in_the_file)
+{
+	struct sb_log_opts o = opts_in_tmp();
+	o.error_name = "";
+	cr_assert_eq(sb_log_open(&o), SB_OK);
+	/* A file size limit makes the kernel write part of the line that crosses it: a short write. */
+	signal(SIGXFSZ, SIG_IGN);
+	struct rlimit rl = {.rlim_cur = 5000, .rlim_max = RLIM_INFINITY};
+	stderr_begin();
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	int i = 0;
+	for (; i < 1000 && !sb_log_degraded(); i++)
+		sb_log_info("t", SB_FIELDS(SB_F_INT("seq", i)), "line %d of a log that fills its file", i);
+	char *out = stderr_end();
+	cr_assert(sb_log_degraded());
+	size_t len;
+	char *file = slurp(path_in("spotbot.log"), &len);
+	cr_assert_gt(len, 4000);
+	cr_assert_leq(len, 5000);
+	cr_assert_eq(file[len - 1], '\n', "the file ends in a partial line");
+	size_t n = count_lines(file);
+	for (size_t k = 0; k < n; k++) {
+		cJSON *j = parse_line(file, k);
+		cr_assert_eq(jint(j, "seq"), (int64_t)k);
+		cJSON_Delete(j);
+	}
+	/* The line that did not fit went to stderr, after the notice. */
+	cr_assert_eq((size_t)i, n + 1);
+	cJSON *j = parse_line(out, 1);
+	cr_assert_eq(jint(j, "seq"), (int64_t)n);
+	cJSON_Delete(j);
+	free(file);
 	free(out);
 }
 
