@@ -46,10 +46,9 @@ enum sb_log_level {
 #define SB_LOG_RETRY_MS_DEFAULT 5000 /* how often a failed log file is tried again */
 
 struct sb_log_opts {
-	const char *dir;  /* directory of the log files, created if missing; NULL or "": stderr only */
-	const char *name; /* file name of the main log, e.g. "spotbot.log"; no '/' */
-	const char
-	    *error_name; /* error log name; NULL: derived ("spotbot.log" -> "spotbot.error.log"); "": none */
+	const char *dir;         /* directory of the log files, created if missing; NULL or "": stderr only */
+	const char *name;        /* file name of the main log, e.g. "spotbot.log"; no '/' */
+	const char *error_name;  /* NULL: ".error" before name's extension (spotbot.error.log); "": none */
 	uint64_t max_bytes;      /* rotate before a line would take a file past this; 0: never rotate */
 	unsigned keep;           /* rotated files kept: name.1 (newest) .. name.keep; 0: truncate instead */
 	enum sb_log_level level; /* lines below this level are not written anywhere */
@@ -91,42 +90,17 @@ struct sb_log_field {
 };
 
 /* Field initialisers, for use inside SB_FIELDS(...). */
-#define SB_F_STR(k, x)                                                                                       \
-	{                                                                                                    \
-		.key = (k), .type = SB_LOG_F_STR, .v.s = (x)                                                 \
-	}
-#define SB_F_STRN(k, ptr, len)                                                                               \
-	{                                                                                                    \
-		.key = (k), .type = SB_LOG_F_STRN, .v.sn = {.p = (ptr), .n = (size_t)(len) }                 \
-	}
-#define SB_F_INT(k, x)                                                                                       \
-	{                                                                                                    \
-		.key = (k), .type = SB_LOG_F_INT, .v.i = (int64_t)(x)                                        \
-	}
-#define SB_F_UINT(k, x)                                                                                      \
-	{                                                                                                    \
-		.key = (k), .type = SB_LOG_F_UINT, .v.u = (uint64_t)(x)                                      \
-	}
-#define SB_F_DEC(k, x)                                                                                       \
-	{                                                                                                    \
-		.key = (k), .type = SB_LOG_F_DEC, .v.d = (x)                                                 \
-	}
-#define SB_F_BOOL(k, x)                                                                                      \
-	{                                                                                                    \
-		.key = (k), .type = SB_LOG_F_BOOL, .v.b = (x)                                                \
-	}
-#define SB_F_DBL(k, x)                                                                                       \
-	{                                                                                                    \
-		.key = (k), .type = SB_LOG_F_DBL, .v.f = (double)(x)                                         \
-	}
-#define SB_F_ERR(x)                                                                                          \
-	{                                                                                                    \
-		.key = "error", .type = SB_LOG_F_ERR, .v.e = (x)                                             \
-	}
-#define SB_F_ERRNO(x)                                                                                        \
-	{                                                                                                    \
-		.key = "errno", .type = SB_LOG_F_ERRNO, .v.i = (int64_t)(x)                                  \
-	}
+/* clang-format off */
+#define SB_F_STR(k, x)         {.key = (k), .type = SB_LOG_F_STR, .v.s = (x)}
+#define SB_F_STRN(k, ptr, len) {.key = (k), .type = SB_LOG_F_STRN, .v.sn = {.p = (ptr), .n = (size_t)(len)}}
+#define SB_F_INT(k, x)         {.key = (k), .type = SB_LOG_F_INT, .v.i = (int64_t)(x)}
+#define SB_F_UINT(k, x)        {.key = (k), .type = SB_LOG_F_UINT, .v.u = (uint64_t)(x)}
+#define SB_F_DEC(k, x)         {.key = (k), .type = SB_LOG_F_DEC, .v.d = (x)}
+#define SB_F_BOOL(k, x)        {.key = (k), .type = SB_LOG_F_BOOL, .v.b = (x)}
+#define SB_F_DBL(k, x)         {.key = (k), .type = SB_LOG_F_DBL, .v.f = (double)(x)}
+#define SB_F_ERR(x)            {.key = "error", .type = SB_LOG_F_ERR, .v.e = (x)}
+#define SB_F_ERRNO(x)          {.key = "errno", .type = SB_LOG_F_ERRNO, .v.i = (int64_t)(x)}
+/* clang-format on */
 
 /* The fields argument pair (array, count): a compound literal on the caller's stack, or nothing. */
 #define SB_FIELDS(...)                                                                                       \
