@@ -77,8 +77,8 @@ static bool is_digit(char c)
 
 /*
  * Errors are reported in a fixed order so callers can rely on them: any syntax problem is SB_ERR_PARSE;
- * a well-formed value outside the range is SB_ERR_OVERFLOW; an in-range value with non-zero digits
- * beyond the eighth fractional place is SB_ERR_PRECISION.
+ * a well-formed value whose exact value is outside the range is SB_ERR_OVERFLOW; an in-range value with
+ * non-zero digits beyond the eighth fractional place is SB_ERR_PRECISION.
  */
 sb_err sb_dec_parse(const char *s, size_t len, sb_dec *out)
 {
@@ -138,7 +138,9 @@ sb_err sb_dec_parse(const char *s, size_t len, sb_dec *out)
 
 	/* units < 10^11, so units * 10^8 + frac < 10^19 < 2^64. */
 	uint64_t mag = units * (uint64_t)SB_DEC_SCALE + frac;
-	if (mag > (uint64_t)SB_DEC_MAX)
+	/* Judged on the exact value: MAX followed by non-zero digits past the eighth place is out of range.
+	 */
+	if (mag > (uint64_t)SB_DEC_MAX || (mag == (uint64_t)SB_DEC_MAX && excess))
 		return SB_ERR_OVERFLOW;
 	if (excess)
 		return SB_ERR_PRECISION;
@@ -148,6 +150,8 @@ sb_err sb_dec_parse(const char *s, size_t len, sb_dec *out)
 
 sb_err sb_dec_parse_nonneg(const char *s, size_t len, sb_dec *out)
 {
+	if (!out)
+		return SB_ERR_INVALID;
 	sb_dec v;
 	sb_err err = sb_dec_parse(s, len, &v);
 	if (err != SB_OK)
