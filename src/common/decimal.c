@@ -2,7 +2,7 @@
  * decimal.c - the fixed-point money type: parsing Binance decimal strings, formatting them back, and
  * arithmetic with explicit rounding.
  *
- * Every product and quotient is computed exactly in __int128 (|a * b| < 2^126, |a * 10^8| < 2^90) and
+ * Every product and quotient is computed exactly in __int128 (|a * b| <= 2^126, |a * 10^8| < 2^90) and
  * rounded once by div_round(); results are range-checked against the symmetric range
  * [SB_DEC_MIN, SB_DEC_MAX] before they are narrowed, so nothing ever wraps. Parsing validates the whole
  * syntax first and never accumulates more digits than can fit, so arbitrarily long inputs are safe.
@@ -25,7 +25,7 @@ static bool in_range(i128 v)
 	return v >= (i128)SB_DEC_MIN && v <= (i128)SB_DEC_MAX;
 }
 
-/* n / d rounded with mode; d != 0. |n| < 2^126 and |d| <= 2^63 in every caller, so nothing here can
+/* n / d rounded with mode; d != 0. |n| <= 2^126 and |d| <= 2^63 in every caller, so nothing here can
  * overflow (2 * r < 2 * |d| <= 2^64). */
 static i128 div_round(i128 n, i128 d, enum sb_round mode)
 {
