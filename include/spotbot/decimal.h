@@ -23,7 +23,8 @@ typedef int64_t sb_dec; /* value scaled by SB_DEC_SCALE */
 #define SB_DEC_ONE    ((sb_dec)SB_DEC_SCALE)
 #define SB_DEC_MAX    ((sb_dec)INT64_MAX)
 #define SB_DEC_MIN    ((sb_dec)(INT64_MIN + 1)) /* symmetric range: -SB_DEC_MAX is representable */
-/* A constant from an integer part and 8 fractional digits: SB_DEC_C(25, 35190000) is 25.3519. */
+/* A constant from an integer part and 8 fractional digits: SB_DEC_C(25, 35190000) is 25.3519. Both parts
+ * add, so a negative constant is written -SB_DEC_C(25, 35190000), never SB_DEC_C(-25, 35190000). */
 #define SB_DEC_C(units, frac8) ((sb_dec)((int64_t)(units)*SB_DEC_SCALE + (int64_t)(frac8)))
 /* Longest formatted value: sign, 11 integer digits, point, 8 digits, NUL. */
 #define SB_DEC_STRLEN 24
@@ -84,12 +85,13 @@ sb_err sb_dec_muldiv(sb_dec a, sb_dec b, sb_dec c, enum sb_round mode, sb_dec *o
 
 /*
  * Rounds v to a multiple of step (step > 0) with mode: SB_ROUND_DOWN floors, SB_ROUND_UP ceils,
- * SB_ROUND_HALF_EVEN goes to the nearest. step == 0 means "no step": *out = v. SB_ERR_INVALID when
- * step < 0, SB_ERR_OVERFLOW when rounding up leaves the range.
+ * SB_ROUND_HALF_EVEN goes to the nearest (ties to the even multiple). step == 0 means "no step":
+ * *out = v. SB_ERR_INVALID when step < 0, SB_ERR_OVERFLOW when the rounded value leaves the range
+ * (in any mode, e.g. flooring a negative value near SB_DEC_MIN).
  */
 sb_err sb_dec_round_to(sb_dec v, sb_dec step, enum sb_round mode, sb_dec *out);
 
-/* True when v is an exact multiple of step; always true when step == 0. */
+/* True when v is an exact multiple of |step|; always true when step == 0. */
 bool sb_dec_is_multiple(sb_dec v, sb_dec step);
 
 /* -1, 0 or 1. */
