@@ -1,0 +1,78 @@
+/*
+ * options.h - spotsim's command line, a contract that tests and users depend on:
+ *
+ *   spotsim [--listen 127.0.0.1:PORT] [--account KEY:SECRET:ASSET=AMOUNT,ASSET=AMOUNT ...]
+ *           [--symbols BTCUSDT,ETHUSDT,...] [--exchange-info FILE.json] [--replay SYMBOL=FILE.csv[.gz] ...]
+ *           [--speed X] [--seed N] [--fault NAME[=VALUE] ...] [--fee-rate 0.001]
+ */
+#ifndef SIM_OPTIONS_H
+#define SIM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "spotbot/decimal.h"
+#include "spotbot/error.h"
+
+#define SIM_MAX_ACCOUNTS 16 /* --account flags */
+#define SIM_MAX_BALANCES 16 /* assets per account */
+#define SIM_MAX_SYMBOLS  64 /* symbols served */
+#define SIM_MAX_REPLAYS  SIM_MAX_SYMBOLS
+#define SIM_MAX_FAULTS   16 /* --fault flags */
+
+/* The demo account created when no --account is given (documented in docs/spotsim.md). */
+#define SIM_DEMO_KEY    "spotsim-demo-key"
+#define SIM_DEMO_SECRET "spotsim-demo-secret"
+
+struct sim_balance_opt {
+	char asset[16]; /* e.g. "USDT" */
+	sb_dec amount;  /* free balance at start */
+};
+
+struct sim_account_opt {
+	char key[128];                                     /* API key */
+	char secret[128];                                  /* HMAC secret */
+	struct sim_balance_opt balances[SIM_MAX_BALANCES]; /* starting balances */
+	unsigned nbalances;                                /* entries used */
+};
+
+struct sim_replay_opt {
+	char symbol[32]; /* e.g. "LTCUSDT" */
+	char path[4096]; /* kline CSV, plain or .gz */
+};
+
+struct sim_fault_opt {
+	char name[32];  /* fault name (see sim_fault_names) */
+	char value[64]; /* "" when given without =VALUE */
+};
+
+struct sim_options {
+	char host[64];                                     /* listen address */
+	int port;                                          /* 0 = pick a free port */
+	struct sim_account_opt accounts[SIM_MAX_ACCOUNTS]; /* --account, or the demo account */
+	unsigned naccounts;                                /* entries used */
+	char symbols[SIM_MAX_SYMBOLS][32];                 /* --symbols, empty = the built-in default set */
+	unsigned nsymbols;                                 /* entries used */
+	char exchange_info[4096];                          /* --exchange-info file, "" = built-in catalogue */
+	struct sim_replay_opt replays[SIM_MAX_REPLAYS];    /* --replay */
+	unsigned nreplays;                                 /* entries used */
+	sb_dec speed;                                      /* market time per wall time (1 = real time) */
+	uint64_t seed;                                     /* synthetic market seed */
+	struct sim_fault_opt faults[SIM_MAX_FAULTS];       /* --fault */
+	unsigned nfaults;                                  /* entries used */
+	sb_dec fee_rate;                                   /* maker and taker commission rate */
+	bool help;                                         /* --help was given */
+};
+
+/* Fills opts from argv. On a bad flag writes one line naming it to err and returns SB_ERR_INVALID
+ * (the caller prints usage and exits 2). Adds the demo account when no --account is given. */
+sb_err sim_options_parse(int argc, char **argv, struct sim_options *opts, FILE *err);
+
+/* Prints the usage text. */
+void sim_options_usage(FILE *f);
+
+/* The fault names spotsim knows, NULL-terminated. */
+extern const char *const sim_fault_names[];
+
+#endif

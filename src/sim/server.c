@@ -1,0 +1,614 @@
+/*
+ * server.c - spotsim's libwebsockets front end (see server.h).
+ *
+ * One vhost serves both HTTP and WebSocket on one port. The libuv loop belongs to the caller; lws is
+ * attached to it as a foreign loop, and a uv timer drives server pings and the silent-client check,
+ * so the timing rules are spotsim's own and visible in one place. Outgoing WebSocket messages wait in a
+ * bounded per-connection queue and are written at most SIM_WS_BURST per writeable callback, so a fast
+ * consumer on loopback cannot starve the loop.
+ */
+#include "sim/server.h"
+
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spotbot/alloc.h"
+
+#define SIM_WS_BURST     64            /* frames written per writeable callback */
+#define SIM_WS_MAX_QUEUE 65536         /* queued messages before a client counts as too slow */
+#define SIM_WS_MAX_RX    (1024 * 1024) /* largest reassembled incoming message */
+#define SIM_PATH_MAX     2048          /* longest WebSocket path with query we keep */
+
+struct ws_msg {
+	struct ws_msg *next; /* queue order */
+	size_t len;          /* payload bytes after the LWS_PRE headroom */
+	unsigned char buf[]; /* LWS_PRE headroom, then the payload */
+};
+
+struct sim_ws_conn {
+	struct sim_server *srv;          /* owner */
+	struct lws *wsi;                 /* NULL once lws has closed it */
+	uint64_t id;                     /* unique per connection */
+	void *user;                      /* for the ws operations */
+	struct ws_msg *head, *tail;      /* outgoing queue */
+	size_t queued;                   /* messages in the queue */
+	char *rx;                        /* reassembly buffer for fragmented messages */
+	size_t rx_len, rx_cap;           /* bytes used and allocated in rx */
+	bool ping_due;                   /* send a ping at the next writeable */
+	uint64_t last_pong_ms;           /* monotonic time of the last pong (or of the open) */
+	bool closing;                    /* close after the queue drains */
+	uint16_t close_code;             /* status for the close frame */
+	char close_reason[64];           /* reason for the close frame */
+	struct sim_ws_conn *prev, *next; /* all open connections */
+};
+
+struct http_pss {
+	struct sim_http_req *req; /* the request being collected */
+};
+
+struct ws_pss {
+	struct sim_ws_conn *conn; /* the connection of this wsi */
+};
+
+struct sim_server {
+	struct lws_context *ctx;     /* the lws context */
+	struct lws_vhost *vhost;     /* its one vhost */
+	uv_loop_t *loop;             /* caller's loop */
+	uv_timer_t ping_timer;       /* server pings and silent-client checks */
+	struct sim_server_opts opts; /* copy of the options */
+	struct sim_ws_conn *conns;   /* open WebSocket connections */
+	uint64_t next_id;            /* next connection id */
+	int port;                    /* bound port */
+};
+
+static uint64_t mono_ms(void)
+{
+	return uv_hrtime() / 1000000u;
+}
+
+/* ---- HTTP responses ---------------------------------------------------------------------------- */
+
+void sim_http_resp_header(struct sim_http_resp *resp, const char *name, const char *value)
+{
+	size_t room = sizeof resp->headers - resp->headers_len;
+	int n = snprintf(resp->headers + resp->headers_len, room, "%s: %s\r\n", name, value);
+	if (n > 0 && (size_t)n < room)
+		resp->headers_len += (size_t)n;
+	else
+		resp->headers[resp->headers_len] = '\0';
+}
+
+void sim_http_resp_text(struct sim_http_resp *resp, int status, const char *text)
+{
+	free(resp->body);
+	resp->status = status;
+	resp->body_len = strlen(text);
+	resp->body = sb_xstrndup(text, resp->body_len);
+}
+
+void sim_http_resp_error(struct sim_http_resp *resp, int status, int code, const char *msg)
+{
+	char buf[512];
+	/* Messages are fixed texts from spotsim plus parameter names; escape quotes defensively. */
+	char esc[400];
+	size_t j = 0;
+	for (size_t i = 0; msg[i] && j + 2 < sizeof esc; i++) {
+		if (msg[i] == '"' || msg[i] == '\\')
+			esc[j++] = '\\';
+		esc[j++] = msg[i];
+	}
+	esc[j] = '\0';
+	snprintf(buf, sizeof buf, "{\"code\":%d,\"msg\":\"%s\"}", code, esc);
+	sim_http_resp_text(resp, status, buf);
+}
+
+const char *sim_http_arg(const struct sim_http_req *req, const char *key)
+{
+	for (size_t i = 0; i < req->nargs; i++)
+		if (strcmp(req->args[i].key, key) == 0)
+			return req->args[i].value;
+	return NULL;
+}
+
+const char *sim_http_method_name(enum sim_method m)
+{
+	switch (m) {
+	case SIM_GET:
+		return "GET";
+	case SIM_POST:
+		return "POST";
+	case SIM_PUT:
+		return "PUT";
+	case SIM_DELETE:
+		return "DELETE";
+	default:
+		return "OTHER";
+	}
+}
+
+static int write_response(struct lws *wsi, struct sim_http_resp *resp)
+{
+	unsigned char hdr[LWS_PRE + 2048];
+	unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+	const char *ctype = resp->content_type ? resp->content_type : "application/json;charset=UTF-8";
+
+	if (lws_add_http_common_headers(wsi, (unsigned)resp->status, ctype, (lws_filepos_t)resp->body_len, &p,
+	                                end))
+		return -1;
+	/* Extra headers were stored as "Name: value\r\n" lines; lws wants "name:" and the value apart. */
+	char *line = resp->headers;
+	while (*line) {
+		char *eol = strstr(line, "\r\n");
+		char *colon = strchr(line, ':');
+		if (!eol || !colon || colon > eol)
+			break;
+		char name[96];
+		size_t nlen = (size_t)(colon - line) + 1;
+		if (nlen >= sizeof name)
+			break;
+		memcpy(name, line, nlen);
+		name[nlen] = '\0';
+		const char *val = colon + 1;
+		while (*val == ' ')
+			val++;
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)val,
+		                                (int)(eol - val), &p, end))
+			return -1;
+		line = eol + 2;
+	}
+	if (lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	if (resp->body_len) {
+		unsigned char *b = sb_xmalloc(LWS_PRE + resp->body_len);
+		memcpy(b + LWS_PRE, resp->body, resp->body_len);
+		int n = lws_write(wsi, b + LWS_PRE, resp->body_len, LWS_WRITE_HTTP_FINAL);
+		free(b);
+		if (n < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- HTTP requests ----------------------------------------------------------------------------- */
+
+static enum sim_method request_method(struct lws *wsi)
+{
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+		return SIM_GET;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
+		return SIM_POST;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI))
+		return SIM_PUT;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI))
+		return SIM_DELETE;
+	return SIM_OTHER;
+}
+
+static bool peer_is_loopback(struct lws *wsi)
+{
+	char ip[64] = "";
+	lws_get_peer_simple(wsi, ip, sizeof ip);
+	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 || strncmp(ip, "::ffff:127.", 11) == 0;
+}
+
+static void collect_args(struct lws *wsi, struct sim_http_req *req)
+{
+	size_t used = 0;
+	for (int i = 0;; i++) {
+		int n = lws_hdr_copy_fragment(wsi, req->query + used, (int)(sizeof req->query - used),
+		                              WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n < 0)
+			break;
+		if (req->nargs == SIM_HTTP_MAX_ARGS || used + (size_t)n + 1 >= sizeof req->query) {
+			req->args_truncated = true;
+			break;
+		}
+		char *frag = req->query + used;
+		char *eq = strchr(frag, '=');
+		req->args[req->nargs].key = frag;
+		if (eq) {
+			*eq = '\0';
+			req->args[req->nargs].value = eq + 1;
+		} else {
+			req->args[req->nargs].value = frag + n; /* the terminating NUL: empty value */
+		}
+		req->nargs++;
+		used += (size_t)n + 1;
+	}
+}
+
+static void dispatch(struct sim_server *srv, struct lws *wsi, struct sim_http_req *req, int *rc)
+{
+	struct sim_http_resp resp = {.status = 200};
+	if (req->body_too_large)
+		sim_http_resp_error(&resp, 413, -1000, "Request body too large.");
+	else
+		srv->opts.http(srv->opts.ctx, req, &resp);
+	if (!resp.body)
+		sim_http_resp_text(&resp, resp.status, "{}");
+	*rc = write_response(wsi, &resp);
+	free(resp.body);
+}
+
+static void free_req(struct http_pss *pss)
+{
+	if (pss && pss->req) {
+		free(pss->req->body);
+		free(pss->req);
+		pss->req = NULL;
+	}
+}
+
+static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct http_pss *pss = user;
+	struct sim_server *srv = lws_context_user(lws_get_context(wsi));
+	int rc = 0;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP: {
+		free_req(pss);
+		struct sim_http_req *req = sb_xcalloc(1, sizeof *req);
+		pss->req = req;
+		req->method = request_method(wsi);
+		snprintf(req->path, sizeof req->path, "%s", (const char *)in);
+		collect_args(wsi, req);
+		lws_hdr_custom_copy(wsi, req->api_key, sizeof req->api_key, "x-mbx-apikey:", 13);
+		lws_hdr_copy(wsi, req->content_type, sizeof req->content_type, WSI_TOKEN_HTTP_CONTENT_TYPE);
+		req->loopback = peer_is_loopback(wsi);
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && req->method != SIM_GET)
+			return 0; /* the body follows */
+		dispatch(srv, wsi, req, &rc);
+		free_req(pss);
+		if (rc)
+			return -1;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	case LWS_CALLBACK_HTTP_BODY: {
+		struct sim_http_req *req = pss->req;
+		if (!req)
+			return -1;
+		if (req->body_len + len > SIM_HTTP_MAX_BODY) {
+			req->body_too_large = true;
+			return 0;
+		}
+		req->body = sb_xrealloc(req->body, req->body_len + len + 1);
+		memcpy(req->body + req->body_len, in, len);
+		req->body_len += len;
+		req->body[req->body_len] = '\0';
+		return 0;
+	}
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (!pss->req)
+			return -1;
+		dispatch(srv, wsi, pss->req, &rc);
+		free_req(pss);
+		if (rc)
+			return -1;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		free_req(pss);
+		break;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+/* ---- WebSocket --------------------------------------------------------------------------------- */
+
+static void conn_unlink(struct sim_ws_conn *c)
+{
+	struct sim_server *srv = c->srv;
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (srv->conns == c)
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void conn_free(struct sim_ws_conn *c)
+{
+	struct ws_msg *m = c->head;
+	while (m) {
+		struct ws_msg *n = m->next;
+		free(m);
+		m = n;
+	}
+	free(c->rx);
+	free(c);
+}
+
+bool sim_ws_send(struct sim_ws_conn *conn, const char *text, size_t len)
+{
+	if (!conn->wsi || conn->closing)
+		return false;
+	if (conn->queued >= SIM_WS_MAX_QUEUE) {
+		sim_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION, "slow consumer");
+		return false;
+	}
+	struct ws_msg *m = sb_xmalloc(sizeof *m + LWS_PRE + len);
+	m->next = NULL;
+	m->len = len;
+	memcpy(m->buf + LWS_PRE, text, len);
+	if (conn->tail)
+		conn->tail->next = m;
+	else
+		conn->head = m;
+	conn->tail = m;
+	conn->queued++;
+	lws_callback_on_writable(conn->wsi);
+	return true;
+}
+
+void sim_ws_close(struct sim_ws_conn *conn, uint16_t code, const char *reason)
+{
+	if (!conn->wsi || conn->closing)
+		return;
+	conn->closing = true;
+	conn->close_code = code;
+	snprintf(conn->close_reason, sizeof conn->close_reason, "%s", reason ? reason : "");
+	lws_callback_on_writable(conn->wsi);
+}
+
+void sim_ws_set_user(struct sim_ws_conn *conn, void *user)
+{
+	conn->user = user;
+}
+
+void *sim_ws_user(const struct sim_ws_conn *conn)
+{
+	return conn->user;
+}
+
+uint64_t sim_ws_id(const struct sim_ws_conn *conn)
+{
+	return conn->id;
+}
+
+static void ws_path(struct lws *wsi, char *out, size_t cap)
+{
+	int n = lws_hdr_copy(wsi, out, (int)cap, WSI_TOKEN_GET_URI);
+	if (n < 0)
+		n = 0;
+	size_t used = (size_t)n;
+	for (int i = 0;; i++) {
+		if (used + 2 >= cap)
+			break;
+		out[used] = i == 0 ? '?' : '&';
+		int f = lws_hdr_copy_fragment(wsi, out + used + 1, (int)(cap - used - 1),
+		                              WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (f < 0) {
+			out[used] = '\0';
+			break;
+		}
+		used += (size_t)f + 1;
+	}
+}
+
+static int ws_writeable(struct sim_ws_conn *c)
+{
+	struct lws *wsi = c->wsi;
+	if (c->ping_due) {
+		unsigned char ping[LWS_PRE + 8];
+		memcpy(ping + LWS_PRE, "spotsim", 7);
+		c->ping_due = false;
+		if (lws_write(wsi, ping + LWS_PRE, 7, LWS_WRITE_PING) < 0)
+			return -1;
+	}
+	for (int burst = 0; c->head && burst < SIM_WS_BURST; burst++) {
+		struct ws_msg *m = c->head;
+		if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
+			return -1;
+		c->head = m->next;
+		if (!c->head)
+			c->tail = NULL;
+		c->queued--;
+		free(m);
+		if (lws_send_pipe_choked(wsi))
+			break;
+	}
+	if (c->head) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (c->closing) {
+		lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_reason,
+		                 strlen(c->close_reason));
+		return -1;
+	}
+	return 0;
+}
+
+static void ws_receive(struct sim_ws_conn *c, const char *in, size_t len)
+{
+	struct lws *wsi = c->wsi;
+	bool whole = lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi) &&
+	             !lws_remaining_packet_payload(wsi) && c->rx_len == 0;
+	if (whole) {
+		c->srv->opts.ws.message(c->srv->opts.ctx, c, in, len);
+		return;
+	}
+	if (c->rx_len + len > SIM_WS_MAX_RX) {
+		sim_ws_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
+		c->rx_len = 0;
+		return;
+	}
+	if (c->rx_len + len + 1 > c->rx_cap) {
+		c->rx_cap = (c->rx_len + len + 1) * 2;
+		c->rx = sb_xrealloc(c->rx, c->rx_cap);
+	}
+	memcpy(c->rx + c->rx_len, in, len);
+	c->rx_len += len;
+	if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+		c->rx[c->rx_len] = '\0';
+		size_t n = c->rx_len;
+		c->rx_len = 0;
+		c->srv->opts.ws.message(c->srv->opts.ctx, c, c->rx, n);
+	}
+}
+
+static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct ws_pss *pss = user;
+	struct sim_server *srv = lws_context_user(lws_get_context(wsi));
+
+	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED: {
+		char path[SIM_PATH_MAX];
+		struct sim_ws_conn *c = sb_xcalloc(1, sizeof *c);
+		c->srv = srv;
+		c->wsi = wsi;
+		c->id = ++srv->next_id;
+		c->last_pong_ms = mono_ms();
+		c->next = srv->conns;
+		if (srv->conns)
+			srv->conns->prev = c;
+		srv->conns = c;
+		pss->conn = c;
+		ws_path(wsi, path, sizeof path);
+		if (!srv->opts.ws.open(srv->opts.ctx, c, path))
+			sim_ws_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "unknown path");
+		break;
+	}
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (pss->conn)
+			return ws_writeable(pss->conn);
+		break;
+	case LWS_CALLBACK_RECEIVE:
+		if (pss->conn && !pss->conn->closing)
+			ws_receive(pss->conn, in, len);
+		break;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (pss->conn)
+			pss->conn->last_pong_ms = mono_ms();
+		break;
+	case LWS_CALLBACK_CLOSED:
+		if (pss->conn) {
+			struct sim_ws_conn *c = pss->conn;
+			pss->conn = NULL;
+			c->wsi = NULL;
+			conn_unlink(c);
+			srv->opts.ws.close(srv->opts.ctx, c);
+			conn_free(c);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void on_ping_timer(uv_timer_t *t)
+{
+	struct sim_server *srv = t->data;
+	uint64_t now = mono_ms();
+	for (struct sim_ws_conn *c = srv->conns; c; c = c->next) {
+		if (!c->wsi)
+			continue;
+		if (now - c->last_pong_ms > (uint64_t)srv->opts.pong_timeout_s * 1000u) {
+			/* Binance drops a client that has not answered pings for a minute. */
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+			continue;
+		}
+		c->ping_due = true;
+		lws_callback_on_writable(c->wsi);
+	}
+}
+
+static const struct lws_protocols protocols[] = {
+    {"http", cb_http, sizeof(struct http_pss), 0, 0, NULL, 0},
+    {"binance", cb_ws, sizeof(struct ws_pss), 65536, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* Binance's clients send no Sec-WebSocket-Protocol, so the WebSocket protocol must be the default. */
+static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", "1"};
+static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, "binance", ""};
+
+sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struct sim_server **out)
+{
+	if (!loop || !opts || !opts->http || !opts->ws.open || !opts->ws.message || !opts->ws.close || !out)
+		return SB_ERR_INVALID;
+	struct sim_server *srv = sb_xcalloc(1, sizeof *srv);
+	srv->loop = loop;
+	srv->opts = *opts;
+	if (!srv->opts.ping_interval_s)
+		srv->opts.ping_interval_s = 20;
+	if (!srv->opts.pong_timeout_s)
+		srv->opts.pong_timeout_s = 60;
+
+	void *foreign[] = {loop};
+	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.port = opts->port;
+	info.iface = opts->host;
+	info.protocols = protocols;
+	info.pvo = &pvo;
+	info.user = srv;
+	info.foreign_loops = foreign;
+	info.pcontext = &srv->ctx; /* lws clears it when the context is really gone */
+	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN |
+	               LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.max_http_header_data = 8192;
+	srv->ctx = lws_create_context(&info);
+	if (!srv->ctx) {
+		free(srv);
+		return SB_ERR_IO;
+	}
+	srv->vhost = lws_get_vhost_by_name(srv->ctx, "default");
+	srv->port = srv->vhost ? lws_get_vhost_listen_port(srv->vhost) : -1;
+	if (srv->port <= 0) {
+		lws_context_destroy(srv->ctx);
+		free(srv);
+		return SB_ERR_IO;
+	}
+	uv_timer_init(loop, &srv->ping_timer);
+	srv->ping_timer.data = srv;
+	uint64_t period = (uint64_t)srv->opts.ping_interval_s * 1000u;
+	uv_timer_start(&srv->ping_timer, on_ping_timer, period, period);
+	*out = srv;
+	return SB_OK;
+}
+
+int sim_server_port(const struct sim_server *srv)
+{
+	return srv->port;
+}
+
+void sim_server_close_all(struct sim_server *srv)
+{
+	for (struct sim_ws_conn *c = srv->conns; c; c = c->next)
+		sim_ws_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+}
+
+void sim_server_drop_all(struct sim_server *srv)
+{
+	for (struct sim_ws_conn *c = srv->conns; c; c = c->next)
+		if (c->wsi)
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
+void sim_server_free(struct sim_server *srv)
+{
+	if (!srv)
+		return;
+	uv_timer_stop(&srv->ping_timer);
+	uv_close((uv_handle_t *)&srv->ping_timer, NULL);
+	/* With a foreign libuv loop the first destroy only starts the teardown: the loop must run until
+	 * lws's handles have closed, and a second destroy then frees the context (and unloads the uv
+	 * plugin, so no lws handle may still be pending when it happens). */
+	lws_context_destroy(srv->ctx);
+	uv_run(srv->loop, UV_RUN_DEFAULT);
+	if (srv->ctx) {
+		lws_context_destroy(srv->ctx);
+		uv_run(srv->loop, UV_RUN_DEFAULT);
+	}
+	free(srv);
+}
