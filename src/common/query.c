@@ -8,7 +8,6 @@
  */
 #include "spotbot/query.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,8 +16,8 @@ static const char SIGNATURE[] = "signature";
 /* RFC 3986 unreserved characters pass through; everything else is escaped. */
 static bool unreserved(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-	       c == '_' || c == '.' || c == '~';
+	unsigned lower = (unsigned)c | 0x20u; /* folds A-Z onto a-z; no other byte lands in a-z */
+	return (unsigned)c - '0' < 10u || lower - 'a' < 26u || c == '-' || c == '_' || c == '.' || c == '~';
 }
 
 static int hexval(unsigned char c)
@@ -117,11 +116,17 @@ sb_err sb_query_builder_add_str(struct sb_query_builder *b, const char *key, con
 
 sb_err sb_query_builder_add_i64(struct sb_query_builder *b, const char *key, int64_t val)
 {
+	/* Formatted by hand: snprintf costs as much as the rest of building a request. */
 	char num[24]; /* "-9223372036854775808" is 20 characters */
-	int n = snprintf(num, sizeof num, "%" PRId64, val);
-	if (n < 0 || (size_t)n >= sizeof num)
-		return SB_ERR_INVALID;
-	return sb_query_builder_add(b, key, num, (size_t)n);
+	char *p = num + sizeof num;
+	uint64_t u = val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (val < 0)
+		*--p = '-';
+	return sb_query_builder_add(b, key, p, (size_t)(num + sizeof num - p));
 }
 
 /* ---- parser ---- */
