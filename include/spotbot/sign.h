@@ -4,6 +4,7 @@
  * A signer holds one API key's secret: an HMAC-SHA256 key (output: 64 lowercase hex characters) or an
  * Ed25519 private key (output: 88 base64 characters). The HMAC signer keeps one keyed EVP_MAC_CTX and
  * re-initialises it for every signature, which costs about 0.3 us instead of 1.3 us for a fresh context.
+ * spotsim can also hold a verify-only signer made from an Ed25519 public key.
  * The payload is exactly the bytes Binance signs: the percent-encoded query string followed directly by the
  * body for REST (see query.h), or the sorted raw parameters for the WebSocket API. Base64 signatures must
  * still be percent-encoded by the caller before they go into a REST query string.
@@ -48,6 +49,15 @@ sb_err sb_signer_new_hmac(const char *secret, size_t len, struct sb_signer **out
 sb_err sb_signer_new_ed25519_pem(const char *pem, size_t len, struct sb_signer **out);
 
 /*
+ * Creates a verify-only Ed25519 signer from a public key PEM (SubjectPublicKeyInfo, "BEGIN PUBLIC KEY"),
+ * as spotsim holds for each account: sb_signer_verify works, sb_signer_sign returns SB_ERR_UNSUPPORTED.
+ * Parsing the PEM costs several times a verification, so keep the object instead of re-parsing per
+ * request. On success *out is a new signer the caller frees with sb_signer_free. Errors: SB_ERR_INVALID,
+ * SB_ERR_PARSE (not a public key PEM), SB_ERR_UNSUPPORTED (not Ed25519).
+ */
+sb_err sb_signer_new_ed25519_public_pem(const char *pem, size_t len, struct sb_signer **out);
+
+/*
  * Same as sb_signer_new_ed25519_pem, reading the PEM from the file at path (at most 64 KiB). The copy read
  * into memory is cleansed before returning. Errors: as above, plus SB_ERR_IO (cannot open or read path) and
  * SB_ERR_TOO_LONG (file larger than 64 KiB).
@@ -64,7 +74,8 @@ enum sb_sign_kind sb_signer_kind(const struct sb_signer *s);
  * Signs payload[0..len) and writes the signature as a NUL-terminated string into out (cap bytes; use
  * SB_SIGN_MAX): 64 lowercase hex characters for HMAC, 88 base64 characters for Ed25519. *outlen (if not
  * NULL) receives the length without the NUL. Errors: SB_ERR_INVALID (NULL arguments), SB_ERR_TOO_LONG (cap
- * too small; out is then left empty if cap > 0), SB_ERR_UNSUPPORTED (libcrypto failure).
+ * too small; out is then left empty if cap > 0), SB_ERR_UNSUPPORTED (libcrypto failure, or a verify-only
+ * signer).
  */
 sb_err sb_signer_sign(struct sb_signer *s, const char *payload, size_t len, char *out, size_t cap,
                       size_t *outlen);

@@ -90,11 +90,16 @@ sb_err sb_query_builder_add(struct sb_query_builder *b, const char *key, const c
 	if (!b || !b->buf || !key || (!val && val_len > 0))
 		return SB_ERR_INVALID;
 	size_t klen = strlen(key);
-	size_t sep = b->len > 0 ? 1 : 0;
-	size_t need = sep + encoded_len(key, klen) + 1 + encoded_len(val, val_len);
-	/* Compare against the room left so that no sum can overflow. */
-	if (b->cap <= b->len || need > b->cap - b->len - 1)
+	if (b->cap <= b->len)
 		return SB_ERR_TOO_LONG;
+	size_t room = b->cap - b->len - 1; /* bytes left before the NUL */
+	size_t sep = b->len > 0 ? 1 : 0;
+	/* Count the escapes only when the worst case (every byte escaped) might not fit. */
+	if (klen > room / 3 || val_len > room / 3 || sep + 3 * (klen + val_len) + 1 > room) {
+		size_t need = sep + encoded_len(key, klen) + 1 + encoded_len(val, val_len);
+		if (need > room)
+			return SB_ERR_TOO_LONG;
+	}
 	char *p = b->buf + b->len;
 	if (sep)
 		*p++ = '&';
@@ -103,7 +108,7 @@ sb_err sb_query_builder_add(struct sb_query_builder *b, const char *key, const c
 	if (val_len > 0)
 		p += encode_into(val, val_len, p);
 	*p = '\0';
-	b->len += need;
+	b->len = (size_t)(p - b->buf);
 	return SB_OK;
 }
 

@@ -10,6 +10,7 @@
 #include "spotbot/sign.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,9 @@
 struct sb_signer {
 	enum sb_sign_kind kind; /* which of the fields below is in use */
 	EVP_MAC_CTX *mac;       /* HMAC: context keyed once at creation, re-initialised per signature */
-	EVP_PKEY *pkey;         /* Ed25519: the private key (its public half verifies) */
-	EVP_MD_CTX *md;         /* Ed25519: signing context, reset and reused per signature */
+	EVP_PKEY *pkey;         /* Ed25519: the private key, or only the public key when public_only */
+	EVP_MD_CTX *md;         /* Ed25519: sign/verify context, reset and reused per call */
+	bool public_only;       /* Ed25519: made from a public key, so it can verify but not sign */
 };
 
 static const char hexdigits[] = "0123456789abcdef";
@@ -81,7 +83,8 @@ sb_err sb_signer_new_hmac(const char *secret, size_t len, struct sb_signer **out
 	return SB_OK;
 }
 
-sb_err sb_signer_new_ed25519_pem(const char *pem, size_t len, struct sb_signer **out)
+/* Loads an Ed25519 key, private (PKCS#8) or public (SubjectPublicKeyInfo), into a new signer. */
+static sb_err ed25519_load(const char *pem, size_t len, bool public_only, struct sb_signer **out)
 {
 	if (!pem || !out)
 		return SB_ERR_INVALID;
@@ -96,7 +99,8 @@ sb_err sb_signer_new_ed25519_pem(const char *pem, size_t len, struct sb_signer *
 		err = SB_ERR_UNSUPPORTED;
 		goto out;
 	}
-	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
+	pkey = public_only ? PEM_read_bio_PUBKEY(bio, NULL, no_password, NULL)
+	                   : PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
 	if (!pkey) {
 		err = SB_ERR_PARSE;
 		goto out;
@@ -114,6 +118,7 @@ sb_err sb_signer_new_ed25519_pem(const char *pem, size_t len, struct sb_signer *
 	s->kind = SB_SIGN_ED25519;
 	s->pkey = pkey;
 	s->md = md;
+	s->public_only = public_only;
 	*out = s;
 out:
 	BIO_free(bio);
@@ -122,6 +127,16 @@ out:
 		ERR_clear_error();
 	}
 	return err;
+}
+
+sb_err sb_signer_new_ed25519_pem(const char *pem, size_t len, struct sb_signer **out)
+{
+	return ed25519_load(pem, len, false, out);
+}
+
+sb_err sb_signer_new_ed25519_public_pem(const char *pem, size_t len, struct sb_signer **out)
+{
+	return ed25519_load(pem, len, true, out);
 }
 
 sb_err sb_signer_new_ed25519_file(const char *path, struct sb_signer **out)
@@ -205,6 +220,8 @@ sb_err sb_signer_sign(struct sb_signer *s, const char *payload, size_t len, char
 		out[0] = '\0';
 	if (cap < need + 1)
 		return SB_ERR_TOO_LONG;
+	if (s->public_only)
+		return SB_ERR_UNSUPPORTED;
 	if (s->kind == SB_SIGN_HMAC_SHA256) {
 		unsigned char mac[HMAC_LEN];
 		if (!hmac_raw(s, payload, len, mac))
@@ -266,24 +283,18 @@ static int ed25519_b64_decode(const char *b64, size_t len, unsigned char sig[ED2
 	return 1;
 }
 
-static sb_err ed25519_check(EVP_PKEY *pkey, const char *payload, size_t len, const char *sig_b64,
+static sb_err ed25519_check(struct sb_signer *s, const char *payload, size_t len, const char *sig_b64,
                             size_t sig_len)
 {
 	unsigned char sig[ED25519_SIG_LEN];
 	if (!ed25519_b64_decode(sig_b64, sig_len, sig))
 		return SB_ERR_PERM;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	if (!md)
-		return SB_ERR_UNSUPPORTED;
 	sb_err err = SB_ERR_PERM;
-	if (EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL, pkey, NULL) != 1) {
+	EVP_MD_CTX_reset(s->md);
+	if (EVP_DigestVerifyInit_ex(s->md, NULL, NULL, NULL, NULL, s->pkey, NULL) != 1)
 		err = SB_ERR_UNSUPPORTED;
-		goto out;
-	}
-	if (EVP_DigestVerify(md, sig, ED25519_SIG_LEN, (const unsigned char *)payload, len) == 1)
+	else if (EVP_DigestVerify(s->md, sig, ED25519_SIG_LEN, (const unsigned char *)payload, len) == 1)
 		err = SB_OK;
-out:
-	EVP_MD_CTX_free(md);
 	ERR_clear_error();
 	return err;
 }
@@ -296,7 +307,7 @@ sb_err sb_signer_verify(struct sb_signer *s, const char *payload, size_t len, co
 		payload = "";
 	if (s->kind == SB_SIGN_HMAC_SHA256)
 		return hmac_check(s, payload, len, sig, sig_len);
-	return ed25519_check(s->pkey, payload, len, sig, sig_len);
+	return ed25519_check(s, payload, len, sig, sig_len);
 }
 
 sb_err sb_sign_verify_hmac(const char *secret, size_t secret_len, const char *payload, size_t len,
@@ -318,23 +329,11 @@ sb_err sb_sign_verify_ed25519(const char *pub_pem, size_t pem_len, const char *p
 {
 	if (!pub_pem || (!payload && len > 0) || !sig_b64)
 		return SB_ERR_INVALID;
-	if (pem_len > INT_MAX)
-		return SB_ERR_TOO_LONG;
-	if (!payload)
-		payload = "";
-	BIO *bio = BIO_new_mem_buf(pub_pem, (int)pem_len);
-	if (!bio)
-		return SB_ERR_UNSUPPORTED;
-	sb_err err;
-	EVP_PKEY *pkey = PEM_read_bio_PUBKEY(bio, NULL, no_password, NULL);
-	if (!pkey)
-		err = SB_ERR_PARSE;
-	else if (!EVP_PKEY_is_a(pkey, "ED25519"))
-		err = SB_ERR_UNSUPPORTED;
-	else
-		err = ed25519_check(pkey, payload, len, sig_b64, sig_len);
-	EVP_PKEY_free(pkey);
-	BIO_free(bio);
-	ERR_clear_error();
+	struct sb_signer *s;
+	sb_err err = sb_signer_new_ed25519_public_pem(pub_pem, pem_len, &s);
+	if (err != SB_OK)
+		return err;
+	err = sb_signer_verify(s, payload, len, sig_b64, sig_len);
+	sb_signer_free(s);
 	return err;
 }

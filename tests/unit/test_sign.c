@@ -368,3 +368,26 @@ Test(sign, hmac_signer_does_not_verify_as_ed25519_and_vice_versa)
 	sb_signer_free(h);
 	sb_signer_free(e);
 }
+
+Test(sign, ed25519_public_key_signer_verifies_but_cannot_sign)
+{
+	size_t len;
+	char *pub = read_data("keys/ed25519-test.pub.pem", &len);
+	struct sb_signer *v = NULL;
+	cr_assert_eq(sb_signer_new_ed25519_public_pem(pub, len, &v), SB_OK);
+	cr_assert_eq(sb_signer_kind(v), SB_SIGN_ED25519);
+	const size_t plen = strlen(PAYLOAD);
+	for (int i = 0; i < 3; i++) /* the kept context is reusable */
+		cr_assert_eq(sb_signer_verify(v, PAYLOAD, plen, ED25519_KAT, 88), SB_OK);
+	cr_assert_eq(sb_signer_verify(v, PAYLOAD, plen - 1, ED25519_KAT, 88), SB_ERR_PERM);
+	char sig[SB_SIGN_MAX];
+	cr_assert_eq(sb_signer_sign(v, PAYLOAD, plen, sig, sizeof sig, NULL), SB_ERR_UNSUPPORTED);
+	cr_assert_str_eq(sig, "");
+	sb_signer_free(v);
+	/* A private key PEM is not a public key PEM. */
+	char *priv = read_data("keys/ed25519-test.pem", &len);
+	cr_assert_eq(sb_signer_new_ed25519_public_pem(priv, len, &v), SB_ERR_PARSE);
+	cr_assert_null(v);
+	free(pub);
+	free(priv);
+}
