@@ -16,7 +16,6 @@
 #ifndef SPOTBOT_QUERY_H
 #define SPOTBOT_QUERY_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -8,6 +8,7 @@
  */
 #include "spotbot/query.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
