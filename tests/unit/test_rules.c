@@ -155,7 +155,8 @@ Test(rules, unknown_symbol_is_not_found)
 	char *json = read_data("spot_usdt.json", &len);
 	struct sb_symbol_rules r;
 	char err[128];
-	cr_assert_eq(sb_rules_parse_exchange_info(json, len, "DOGEUSDT", &r, err, sizeof err), SB_ERR_NOT_FOUND);
+	cr_assert_eq(sb_rules_parse_exchange_info(json, len, "DOGEUSDT", &r, err, sizeof err),
+	             SB_ERR_NOT_FOUND);
 	cr_assert(strstr(err, "DOGEUSDT") != NULL, "%s", err);
 	free(json);
 }
@@ -177,10 +178,11 @@ Test(rules, find_symbol_borrows_from_the_document)
 }
 
 /* A minimal valid symbol; each malformed case below breaks exactly one thing in it. */
-#define SYMBOL_HEAD                                                                                        \
-	"{\"symbol\":\"BTCUSDT\",\"status\":\"TRADING\",\"baseAsset\":\"BTC\",\"baseAssetPrecision\":8,"   \
+#define SYMBOL_HEAD                                                                                          \
+	"{\"symbol\":\"BTCUSDT\",\"status\":\"TRADING\",\"baseAsset\":\"BTC\",\"baseAssetPrecision\":8,"     \
 	"\"quoteAsset\":\"USDT\",\"quoteAssetPrecision\":8,\"orderTypes\":[\"LIMIT\",\"MARKET\"],"
-#define PRICE_OK "{\"filterType\":\"PRICE_FILTER\",\"minPrice\":\"0.01\",\"maxPrice\":\"0\",\"tickSize\":\"0.01\"}"
+#define PRICE_OK                                                                                             \
+	"{\"filterType\":\"PRICE_FILTER\",\"minPrice\":\"0.01\",\"maxPrice\":\"0\",\"tickSize\":\"0.01\"}"
 
 static sb_err parse_symbol_text(const char *text, struct sb_symbol_rules *r, char *err, size_t cap)
 {
@@ -206,8 +208,9 @@ Test(rules, minimal_symbol_parses_and_unknown_filters_are_ignored)
 {
 	struct sb_symbol_rules r;
 	char err[256];
-	const char *text = SYMBOL_HEAD "\"filters\":[" PRICE_OK ",{\"filterType\":\"MAX_POSITION\",\"maxPosition\":"
-				       "\"10\"},{\"filterType\":\"SOMETHING_NEW\",\"x\":[1,2]}]}";
+	const char *text =
+	    SYMBOL_HEAD "\"filters\":[" PRICE_OK ",{\"filterType\":\"MAX_POSITION\",\"maxPosition\":"
+	                "\"10\"},{\"filterType\":\"SOMETHING_NEW\",\"x\":[1,2]}]}";
 	cr_assert_eq(parse_symbol_text(text, &r, err, sizeof err), SB_OK, "%s", err);
 	cr_assert(r.price.present);
 	cr_assert_eq(r.price.max_price, 0);
@@ -217,59 +220,77 @@ Test(rules, minimal_symbol_parses_and_unknown_filters_are_ignored)
 
 Test(rules, reports_the_missing_or_malformed_field)
 {
-	expect_error(SYMBOL_HEAD "\"filters\":[{\"filterType\":\"PRICE_FILTER\",\"minPrice\":\"0.01\",\"maxPrice\":\"1\"}]}",
-		     SB_ERR_PARSE, "PRICE_FILTER", "missing tickSize");
-	expect_error(SYMBOL_HEAD "\"filters\":[" PRICE_OK ",{\"filterType\":\"LOT_SIZE\",\"minQty\":0.1,\"maxQty\":\"1\","
-				 "\"stepSize\":\"0.1\"}]}",
-		     SB_ERR_PARSE, "filters[1] LOT_SIZE", "minQty is not a decimal string");
-	expect_error(SYMBOL_HEAD "\"filters\":[{\"filterType\":\"LOT_SIZE\",\"minQty\":\"-0.1\",\"maxQty\":\"1\","
-				 "\"stepSize\":\"0.1\"}]}",
-		     SB_ERR_RANGE, "LOT_SIZE", "minQty");
-	expect_error(SYMBOL_HEAD "\"filters\":[{\"filterType\":\"LOT_SIZE\",\"minQty\":\"1e-8\",\"maxQty\":\"1\","
-				 "\"stepSize\":\"0.1\"}]}",
-		     SB_ERR_PARSE, "LOT_SIZE", "minQty \"1e-8\"");
-	expect_error(SYMBOL_HEAD "\"filters\":[{\"filterType\":\"LOT_SIZE\",\"minQty\":\"0.000000001\",\"maxQty\":\"1\","
-				 "\"stepSize\":\"0.1\"}]}",
-		     SB_ERR_PRECISION, "LOT_SIZE", "minQty");
-	expect_error(SYMBOL_HEAD "\"filters\":[{\"filterType\":\"LOT_SIZE\",\"minQty\":\"2\",\"maxQty\":\"1\","
-				 "\"stepSize\":\"0.1\"}]}",
-		     SB_ERR_PARSE, "LOT_SIZE", "minQty exceeds maxQty");
-	expect_error(SYMBOL_HEAD "\"filters\":[" PRICE_OK "," PRICE_OK "]}", SB_ERR_PARSE, "filters[1] PRICE_FILTER",
-		     "duplicate filter");
-	expect_error(SYMBOL_HEAD "\"filters\":[{\"filterType\":\"NOTIONAL\",\"minNotional\":\"5\",\"applyMinToMarket\":1,"
-				 "\"maxNotional\":\"0\",\"applyMaxToMarket\":false,\"avgPriceMins\":5}]}",
-		     SB_ERR_PARSE, "NOTIONAL", "applyMinToMarket is not a boolean");
-	expect_error(SYMBOL_HEAD "\"filters\":[{\"filterType\":\"MIN_NOTIONAL\",\"minNotional\":\"5\",\"applyToMarket\":true,"
-				 "\"avgPriceMins\":2.5}]}",
-		     SB_ERR_RANGE, "MIN_NOTIONAL", "avgPriceMins is not an integer");
-	expect_error(SYMBOL_HEAD "\"filters\":[{\"filterType\":\"MAX_NUM_ORDERS\",\"maxNumOrders\":\"200\"}]}", SB_ERR_PARSE,
-		     "MAX_NUM_ORDERS", "maxNumOrders is not a number");
-	expect_error(SYMBOL_HEAD "\"filters\":[{\"filterType\":\"PERCENT_PRICE_BY_SIDE\",\"bidMultiplierUp\":\"5\","
-				 "\"bidMultiplierDown\":\"0.2\",\"askMultiplierUp\":\"5\",\"avgPriceMins\":5}]}",
-		     SB_ERR_PARSE, "PERCENT_PRICE_BY_SIDE", "missing askMultiplierDown");
-	expect_error(SYMBOL_HEAD "\"filters\":[{\"minPrice\":\"1\"}]}", SB_ERR_PARSE, "filters[0]", "missing filterType");
-	expect_error(SYMBOL_HEAD "\"filters\":{}}", SB_ERR_PARSE, "symbol BTCUSDT", "filters is not an array");
+	expect_error(
+	    SYMBOL_HEAD
+	    "\"filters\":[{\"filterType\":\"PRICE_FILTER\",\"minPrice\":\"0.01\",\"maxPrice\":\"1\"}]}",
+	    SB_ERR_PARSE, "PRICE_FILTER", "missing tickSize");
+	expect_error(SYMBOL_HEAD "\"filters\":[" PRICE_OK
+	                         ",{\"filterType\":\"LOT_SIZE\",\"minQty\":0.1,\"maxQty\":\"1\","
+	                         "\"stepSize\":\"0.1\"}]}",
+	             SB_ERR_PARSE, "filters[1] LOT_SIZE", "minQty is not a decimal string");
+	expect_error(SYMBOL_HEAD
+	             "\"filters\":[{\"filterType\":\"LOT_SIZE\",\"minQty\":\"-0.1\",\"maxQty\":\"1\","
+	             "\"stepSize\":\"0.1\"}]}",
+	             SB_ERR_RANGE, "LOT_SIZE", "minQty");
+	expect_error(SYMBOL_HEAD
+	             "\"filters\":[{\"filterType\":\"LOT_SIZE\",\"minQty\":\"1e-8\",\"maxQty\":\"1\","
+	             "\"stepSize\":\"0.1\"}]}",
+	             SB_ERR_PARSE, "LOT_SIZE", "minQty \"1e-8\"");
+	expect_error(SYMBOL_HEAD
+	             "\"filters\":[{\"filterType\":\"LOT_SIZE\",\"minQty\":\"0.000000001\",\"maxQty\":\"1\","
+	             "\"stepSize\":\"0.1\"}]}",
+	             SB_ERR_PRECISION, "LOT_SIZE", "minQty");
+	expect_error(SYMBOL_HEAD
+	             "\"filters\":[{\"filterType\":\"LOT_SIZE\",\"minQty\":\"2\",\"maxQty\":\"1\","
+	             "\"stepSize\":\"0.1\"}]}",
+	             SB_ERR_PARSE, "LOT_SIZE", "minQty exceeds maxQty");
+	expect_error(SYMBOL_HEAD "\"filters\":[" PRICE_OK "," PRICE_OK "]}", SB_ERR_PARSE,
+	             "filters[1] PRICE_FILTER", "duplicate filter");
+	expect_error(SYMBOL_HEAD
+	             "\"filters\":[{\"filterType\":\"NOTIONAL\",\"minNotional\":\"5\",\"applyMinToMarket\":1,"
+	             "\"maxNotional\":\"0\",\"applyMaxToMarket\":false,\"avgPriceMins\":5}]}",
+	             SB_ERR_PARSE, "NOTIONAL", "applyMinToMarket is not a boolean");
+	expect_error(
+	    SYMBOL_HEAD
+	    "\"filters\":[{\"filterType\":\"MIN_NOTIONAL\",\"minNotional\":\"5\",\"applyToMarket\":true,"
+	    "\"avgPriceMins\":2.5}]}",
+	    SB_ERR_RANGE, "MIN_NOTIONAL", "avgPriceMins is not an integer");
+	expect_error(SYMBOL_HEAD
+	             "\"filters\":[{\"filterType\":\"MAX_NUM_ORDERS\",\"maxNumOrders\":\"200\"}]}",
+	             SB_ERR_PARSE, "MAX_NUM_ORDERS", "maxNumOrders is not a number");
+	expect_error(SYMBOL_HEAD
+	             "\"filters\":[{\"filterType\":\"PERCENT_PRICE_BY_SIDE\",\"bidMultiplierUp\":\"5\","
+	             "\"bidMultiplierDown\":\"0.2\",\"askMultiplierUp\":\"5\",\"avgPriceMins\":5}]}",
+	             SB_ERR_PARSE, "PERCENT_PRICE_BY_SIDE", "missing askMultiplierDown");
+	expect_error(SYMBOL_HEAD "\"filters\":[{\"minPrice\":\"1\"}]}", SB_ERR_PARSE, "filters[0]",
+	             "missing filterType");
+	expect_error(SYMBOL_HEAD "\"filters\":{}}", SB_ERR_PARSE, "symbol BTCUSDT",
+	             "filters is not an array");
 	expect_error(SYMBOL_HEAD "\"x\":1}", SB_ERR_PARSE, "symbol BTCUSDT", "missing filters");
-	expect_error("{\"symbol\":\"BTCUSDT\",\"status\":\"TRADING\",\"quoteAsset\":\"USDT\",\"filters\":[]}", SB_ERR_PARSE,
-		     "symbol BTCUSDT", "missing baseAsset");
+	expect_error("{\"symbol\":\"BTCUSDT\",\"status\":\"TRADING\",\"quoteAsset\":\"USDT\",\"filters\":[]}",
+	             SB_ERR_PARSE, "symbol BTCUSDT", "missing baseAsset");
 	expect_error("{\"status\":\"TRADING\"}", SB_ERR_PARSE, "symbol", "missing symbol");
-	expect_error("{\"symbol\":\"BTCUSDT\",\"status\":\"TRADING\",\"baseAsset\":\"BTC\",\"baseAssetPrecision\":9,"
-		     "\"quoteAsset\":\"USDT\",\"quoteAssetPrecision\":8,\"orderTypes\":[],\"filters\":[]}",
-		     SB_ERR_RANGE, "symbol BTCUSDT", "baseAssetPrecision");
-	expect_error("{\"symbol\":\"BTCUSDT\",\"status\":\"TRADING\",\"baseAsset\":\"BTC\",\"baseAssetPrecision\":8,"
-		     "\"quoteAsset\":\"USDT\",\"quoteAssetPrecision\":8,\"orderTypes\":[\"LIMIT\",7],\"filters\":[]}",
-		     SB_ERR_PARSE, "symbol BTCUSDT", "orderTypes");
-	expect_error("{\"symbol\":\"AN_ABSURDLY_LONG_SYMBOL_NAME_THAT_NO_EXCHANGE_WOULD_EVER_LIST_ANYWHERE\"}",
-		     SB_ERR_TOO_LONG, "symbol", "longer than");
+	expect_error(
+	    "{\"symbol\":\"BTCUSDT\",\"status\":\"TRADING\",\"baseAsset\":\"BTC\",\"baseAssetPrecision\":9,"
+	    "\"quoteAsset\":\"USDT\",\"quoteAssetPrecision\":8,\"orderTypes\":[],\"filters\":[]}",
+	    SB_ERR_RANGE, "symbol BTCUSDT", "baseAssetPrecision");
+	expect_error(
+	    "{\"symbol\":\"BTCUSDT\",\"status\":\"TRADING\",\"baseAsset\":\"BTC\",\"baseAssetPrecision\":8,"
+	    "\"quoteAsset\":\"USDT\",\"quoteAssetPrecision\":8,\"orderTypes\":[\"LIMIT\",7],\"filters\":[]}",
+	    SB_ERR_PARSE, "symbol BTCUSDT", "orderTypes");
+	expect_error(
+	    "{\"symbol\":\"AN_ABSURDLY_LONG_SYMBOL_NAME_THAT_NO_EXCHANGE_WOULD_EVER_LIST_ANYWHERE\"}",
+	    SB_ERR_TOO_LONG, "symbol", "longer than");
 }
 
 Test(rules, unknown_status_is_kept_as_other)
 {
 	struct sb_symbol_rules r;
 	char err[256];
-	const char *text = "{\"symbol\":\"BTCUSDT\",\"status\":\"AUCTION_MATCH\",\"baseAsset\":\"BTC\",\"baseAssetPrecision\":8,"
-			   "\"quoteAsset\":\"USDT\",\"quoteAssetPrecision\":8,\"orderTypes\":[\"LIMIT\",\"OTO\"],"
-			   "\"filters\":[]}";
+	const char *text =
+	    "{\"symbol\":\"BTCUSDT\",\"status\":\"AUCTION_MATCH\",\"baseAsset\":\"BTC\",\"baseAssetPrecision\":8,"
+	    "\"quoteAsset\":\"USDT\",\"quoteAssetPrecision\":8,\"orderTypes\":[\"LIMIT\",\"OTO\"],"
+	    "\"filters\":[]}";
 	cr_assert_eq(parse_symbol_text(text, &r, err, sizeof err), SB_OK, "%s", err);
 	cr_assert_eq(r.status, SB_SYMBOL_OTHER);
 	cr_assert_eq(r.order_types, 1u << SB_ORDER_LIMIT, "unknown order types are ignored");
@@ -279,10 +300,12 @@ Test(rules, invalid_documents_are_errors_not_crashes)
 {
 	struct sb_symbol_rules r;
 	char err[64];
-	cr_assert_eq(sb_rules_parse_exchange_info("{\"symbols\":[", 12, "BTCUSDT", &r, err, sizeof err), SB_ERR_PARSE);
+	cr_assert_eq(sb_rules_parse_exchange_info("{\"symbols\":[", 12, "BTCUSDT", &r, err, sizeof err),
+	             SB_ERR_PARSE);
 	cr_assert_eq(sb_rules_parse_exchange_info("{}", 2, "BTCUSDT", &r, err, sizeof err), SB_ERR_PARSE);
-	cr_assert_eq(sb_rules_parse_exchange_info("{\"symbols\":[1,\"x\",{}]}", 22, "BTCUSDT", &r, err, sizeof err),
-		     SB_ERR_NOT_FOUND);
+	cr_assert_eq(
+	    sb_rules_parse_exchange_info("{\"symbols\":[1,\"x\",{}]}", 22, "BTCUSDT", &r, err, sizeof err),
+	    SB_ERR_NOT_FOUND);
 	cr_assert_eq(sb_rules_from_json(NULL, &r, err, sizeof err), SB_ERR_INVALID);
 	/* A tiny error buffer truncates the message, never overflows it. */
 	char tiny[8];
@@ -316,16 +339,17 @@ Test(rules, filter_names_match_binance)
 /* ---- validate --------------------------------------------------------------------------------------- */
 
 static enum sb_filter check(const struct sb_symbol_rules *r, enum sb_side side, enum sb_order_type type,
-			    const char *price, const char *qty, const char *quote, const char *ref, int64_t open)
+                            const char *price, const char *qty, const char *quote, const char *ref,
+                            int64_t open)
 {
 	struct sb_order_spec o = {
-		.side = side,
-		.type = type,
-		.price = price ? D(price) : 0,
-		.quantity = qty ? D(qty) : 0,
-		.quote_order_qty = quote ? D(quote) : 0,
-		.ref_price = ref ? D(ref) : 0,
-		.open_orders = open,
+	    .side = side,
+	    .type = type,
+	    .price = price ? D(price) : 0,
+	    .quantity = qty ? D(qty) : 0,
+	    .quote_order_qty = quote ? D(quote) : 0,
+	    .ref_price = ref ? D(ref) : 0,
+	    .open_orders = open,
 	};
 	enum sb_filter f = SB_FILTER__COUNT;
 	sb_err e = sb_rules_validate(r, &o, &f);
@@ -346,22 +370,25 @@ Test(validate, btcusdt_limit_orders_pass_and_fail_on_the_right_filter)
 	/* 0.001 @ 50000 = 50 USDT: fine. */
 	cr_assert_eq(check(&r, BUY, LIM, "50000.00", "0.001", NULL, "50000", 0), SB_FILTER_NONE);
 	cr_assert_eq(check(&r, SELL, LMK, "50000.01", "0.00001", NULL, "50000", 199), SB_FILTER_NOTIONAL,
-		     "0.00001 * 50000.01 = 0.50 < 5");
+	             "0.00001 * 50000.01 = 0.50 < 5");
 	/* PRICE_FILTER: off-tick, below min, above max. */
 	cr_assert_eq(check(&r, BUY, LIM, "50000.005", "0.001", NULL, "50000", 0), SB_FILTER_PRICE_FILTER);
 	cr_assert_eq(check(&r, BUY, LIM, "0.001", "10000", NULL, NULL, 0), SB_FILTER_PRICE_FILTER);
 	cr_assert_eq(check(&r, SELL, LIM, "1000000.01", "0.001", NULL, NULL, 0), SB_FILTER_PRICE_FILTER);
-	cr_assert_eq(check(&r, SELL, LIM, "1000000.00", "0.001", NULL, NULL, 0), SB_FILTER_NONE, "max is inclusive");
+	cr_assert_eq(check(&r, SELL, LIM, "1000000.00", "0.001", NULL, NULL, 0), SB_FILTER_NONE,
+	             "max is inclusive");
 	/* LOT_SIZE: below min, off-step, above max. */
 	cr_assert_eq(check(&r, BUY, LIM, "50000", "0.000009", NULL, NULL, 0), SB_FILTER_LOT_SIZE);
 	cr_assert_eq(check(&r, BUY, LIM, "50000", "0.000015", NULL, NULL, 0), SB_FILTER_LOT_SIZE);
 	cr_assert_eq(check(&r, BUY, LIM, "0.01", "9000.00001", NULL, NULL, 0), SB_FILTER_LOT_SIZE);
 	cr_assert_eq(check(&r, BUY, LIM, "0.01", "9000", NULL, NULL, 0), SB_FILTER_NONE, "90 USDT at maxQty");
 	/* NOTIONAL: 5 exactly passes, one tick less fails; above 9,000,000 fails. */
-	cr_assert_eq(check(&r, BUY, LIM, "50000.00", "0.0001", NULL, NULL, 0), SB_FILTER_NONE, "notional 5.00");
+	cr_assert_eq(check(&r, BUY, LIM, "50000.00", "0.0001", NULL, NULL, 0), SB_FILTER_NONE,
+	             "notional 5.00");
 	cr_assert_eq(check(&r, BUY, LIM, "49999.99", "0.0001", NULL, NULL, 0), SB_FILTER_NOTIONAL,
-		     "notional 4.999999 < 5");
-	cr_assert_eq(check(&r, BUY, LIM, "1000000", "9", NULL, NULL, 0), SB_FILTER_NONE, "notional 9,000,000");
+	             "notional 4.999999 < 5");
+	cr_assert_eq(check(&r, BUY, LIM, "1000000", "9", NULL, NULL, 0), SB_FILTER_NONE,
+	             "notional 9,000,000");
 	cr_assert_eq(check(&r, BUY, LIM, "1000000", "9.00001", NULL, NULL, 0), SB_FILTER_NOTIONAL);
 	/* MAX_NUM_ORDERS: 199 open plus this one is 200, allowed; 200 open refuses the 201st. */
 	cr_assert_eq(check(&r, BUY, LIM, "50000", "0.001", NULL, NULL, 199), SB_FILTER_NONE);
@@ -378,20 +405,25 @@ Test(validate, percent_price_by_side_uses_bid_for_buy_and_ask_for_sell)
 	r.percent_side.ask_multiplier_down = D("0.95");
 	/* ref 50000: BUY band [25000, 52500], SELL band [47500, 100000]. */
 	cr_assert_eq(check(&r, BUY, LIM, "52500.00", "0.001", NULL, "50000", 0), SB_FILTER_NONE);
-	cr_assert_eq(check(&r, BUY, LIM, "52500.01", "0.001", NULL, "50000", 0), SB_FILTER_PERCENT_PRICE_BY_SIDE);
+	cr_assert_eq(check(&r, BUY, LIM, "52500.01", "0.001", NULL, "50000", 0),
+	             SB_FILTER_PERCENT_PRICE_BY_SIDE);
 	cr_assert_eq(check(&r, BUY, LIM, "25000.00", "0.001", NULL, "50000", 0), SB_FILTER_NONE);
-	cr_assert_eq(check(&r, BUY, LIM, "24999.99", "0.001", NULL, "50000", 0), SB_FILTER_PERCENT_PRICE_BY_SIDE);
+	cr_assert_eq(check(&r, BUY, LIM, "24999.99", "0.001", NULL, "50000", 0),
+	             SB_FILTER_PERCENT_PRICE_BY_SIDE);
 	cr_assert_eq(check(&r, SELL, LIM, "52500.01", "0.001", NULL, "50000", 0), SB_FILTER_NONE);
 	cr_assert_eq(check(&r, SELL, LIM, "100000.00", "0.001", NULL, "50000", 0), SB_FILTER_NONE);
-	cr_assert_eq(check(&r, SELL, LIM, "100000.01", "0.001", NULL, "50000", 0), SB_FILTER_PERCENT_PRICE_BY_SIDE);
+	cr_assert_eq(check(&r, SELL, LIM, "100000.01", "0.001", NULL, "50000", 0),
+	             SB_FILTER_PERCENT_PRICE_BY_SIDE);
 	cr_assert_eq(check(&r, SELL, LIM, "47500.00", "0.001", NULL, "50000", 0), SB_FILTER_NONE);
-	cr_assert_eq(check(&r, SELL, LIM, "47499.99", "0.001", NULL, "50000", 0), SB_FILTER_PERCENT_PRICE_BY_SIDE);
+	cr_assert_eq(check(&r, SELL, LIM, "47499.99", "0.001", NULL, "50000", 0),
+	             SB_FILTER_PERCENT_PRICE_BY_SIDE);
 	/* Unknown reference price: the band cannot be checked and is skipped. */
 	cr_assert_eq(check(&r, SELL, LIM, "47499.99", "0.001", NULL, NULL, 0), SB_FILTER_NONE);
 	/* An up multiplier of 0 disables the upper bound only. */
 	r.percent_side.ask_multiplier_up = 0;
 	cr_assert_eq(check(&r, SELL, LIM, "999999.99", "0.001", NULL, "50000", 0), SB_FILTER_NONE);
-	cr_assert_eq(check(&r, SELL, LIM, "47499.99", "0.001", NULL, "50000", 0), SB_FILTER_PERCENT_PRICE_BY_SIDE);
+	cr_assert_eq(check(&r, SELL, LIM, "47499.99", "0.001", NULL, "50000", 0),
+	             SB_FILTER_PERCENT_PRICE_BY_SIDE);
 }
 
 Test(validate, legacy_percent_price_and_min_notional)
@@ -410,7 +442,7 @@ Test(validate, legacy_percent_price_and_min_notional)
 	r.min_notional.apply_to_market = false;
 	cr_assert_eq(check(&r, SELL, MKT, NULL, "0.009", NULL, "0.01", 0), SB_FILTER_NONE);
 	cr_assert_eq(check(&r, BUY, LIM, "0.010000", "0.009", NULL, "0.01", 0), SB_FILTER_MIN_NOTIONAL,
-		     "limit orders are checked regardless of applyToMarket");
+	             "limit orders are checked regardless of applyToMarket");
 }
 
 Test(validate, zero_disables_each_price_filter_bound)
@@ -428,7 +460,8 @@ Test(validate, zero_disables_each_price_filter_bound)
 	cr_assert_eq(check(&r, BUY, LIM, "0.5", "1", NULL, NULL, 0), SB_FILTER_NONE);
 	r.price.max_price = 0;
 	cr_assert_eq(check(&r, BUY, LIM, "1000000.5", "1", NULL, NULL, 0), SB_FILTER_NONE);
-	cr_assert_eq(check(&r, BUY, LIM, "1.25", "1", NULL, NULL, 0), SB_FILTER_PRICE_FILTER, "tick still on");
+	cr_assert_eq(check(&r, BUY, LIM, "1.25", "1", NULL, NULL, 0), SB_FILTER_PRICE_FILTER,
+	             "tick still on");
 	r.price.tick_size = 0;
 	cr_assert_eq(check(&r, BUY, LIM, "1.23456789", "1", NULL, NULL, 0), SB_FILTER_NONE);
 	/* LOT_SIZE: a step of 0 and a max of 0 are no checks either. */
@@ -440,7 +473,8 @@ Test(validate, zero_disables_each_price_filter_bound)
 	cr_assert_eq(check(&r, BUY, LIM, "1000", "80000000", NULL, NULL, 0), SB_FILTER_NONE);
 	/* No filters at all: anything well formed passes. */
 	struct sb_symbol_rules bare = {.order_types = 1u << SB_ORDER_LIMIT};
-	cr_assert_eq(check(&bare, SELL, LIM, "0.00000001", "0.00000001", NULL, NULL, 1000000), SB_FILTER_NONE);
+	cr_assert_eq(check(&bare, SELL, LIM, "0.00000001", "0.00000001", NULL, NULL, 1000000),
+	             SB_FILTER_NONE);
 }
 
 Test(validate, market_orders_use_market_lot_size_as_well_as_lot_size)
@@ -450,9 +484,9 @@ Test(validate, market_orders_use_market_lot_size_as_well_as_lot_size)
 	cr_assert_eq(check(&r, SELL, MKT, NULL, "92.5", NULL, "50000", 0), SB_FILTER_NONE);
 	cr_assert_eq(check(&r, SELL, MKT, NULL, "92.52", NULL, "50000", 0), SB_FILTER_MARKET_LOT_SIZE);
 	cr_assert_eq(check(&r, SELL, LIM, "50000", "92.52", NULL, "50000", 0), SB_FILTER_NONE,
-		     "limit orders ignore MARKET_LOT_SIZE");
+	             "limit orders ignore MARKET_LOT_SIZE");
 	cr_assert_eq(check(&r, SELL, MKT, NULL, "0.000015", NULL, "50000", 0), SB_FILTER_LOT_SIZE,
-		     "LOT_SIZE step applies to MARKET too");
+	             "LOT_SIZE step applies to MARKET too");
 	/* A MARKET_LOT_SIZE step, when set, is checked on MARKET orders only. */
 	r.market_lot.step_size = D("0.001");
 	cr_assert_eq(check(&r, SELL, MKT, NULL, "0.00101", NULL, "50000", 0), SB_FILTER_MARKET_LOT_SIZE);
@@ -497,24 +531,30 @@ Test(validate, malformed_or_disallowed_orders_are_not_filter_failures)
 {
 	struct sb_symbol_rules r = load("legacy_min_notional.json", "LTCBTC");
 	enum sb_filter f;
-	struct sb_order_spec o = {.side = SB_SIDE_BUY, .type = SB_ORDER_MARKET, .quote_order_qty = D("1"),
-				  .ref_price = D("0.01")};
-	cr_assert_eq(sb_rules_validate(&r, &o, &f), SB_ERR_UNSUPPORTED, "quoteOrderQtyMarketAllowed is false");
+	struct sb_order_spec o = {
+	    .side = SB_SIDE_BUY, .type = SB_ORDER_MARKET, .quote_order_qty = D("1"), .ref_price = D("0.01")};
+	cr_assert_eq(sb_rules_validate(&r, &o, &f), SB_ERR_UNSUPPORTED,
+	             "quoteOrderQtyMarketAllowed is false");
 	cr_assert_eq(f, SB_FILTER_NONE);
-	o = (struct sb_order_spec){.side = SB_SIDE_BUY, .type = SB_ORDER_STOP_LOSS, .price = D("1"), .quantity = D("1")};
-	cr_assert_eq(sb_rules_validate(&r, &o, &f), SB_ERR_INVALID, "only LIMIT, MARKET, LIMIT_MAKER are checked");
-	o = (struct sb_order_spec){.side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT, .price = 0, .quantity = D("1")};
+	o = (struct sb_order_spec){
+	    .side = SB_SIDE_BUY, .type = SB_ORDER_STOP_LOSS, .price = D("1"), .quantity = D("1")};
+	cr_assert_eq(sb_rules_validate(&r, &o, &f), SB_ERR_INVALID,
+	             "only LIMIT, MARKET, LIMIT_MAKER are checked");
+	o = (struct sb_order_spec){
+	    .side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT, .price = 0, .quantity = D("1")};
 	cr_assert_eq(sb_rules_validate(&r, &o, &f), SB_ERR_INVALID, "a limit order needs a price");
-	o = (struct sb_order_spec){.side = SB_SIDE_BUY, .type = SB_ORDER_MARKET, .quantity = D("1"),
-				   .quote_order_qty = D("1")};
-	cr_assert_eq(sb_rules_validate(&r, &o, &f), SB_ERR_INVALID, "quantity and quoteOrderQty are exclusive");
+	o = (struct sb_order_spec){
+	    .side = SB_SIDE_BUY, .type = SB_ORDER_MARKET, .quantity = D("1"), .quote_order_qty = D("1")};
+	cr_assert_eq(sb_rules_validate(&r, &o, &f), SB_ERR_INVALID,
+	             "quantity and quoteOrderQty are exclusive");
 	o = (struct sb_order_spec){.side = SB_SIDE_BUY, .type = SB_ORDER_MARKET};
 	cr_assert_eq(sb_rules_validate(&r, &o, &f), SB_ERR_INVALID, "one of them is required");
-	o = (struct sb_order_spec){.side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT, .price = D("1"), .quantity = -1};
+	o = (struct sb_order_spec){
+	    .side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT, .price = D("1"), .quantity = -1};
 	cr_assert_eq(sb_rules_validate(&r, &o, &f), SB_ERR_INVALID);
 	r.order_types &= ~(1u << SB_ORDER_LIMIT_MAKER);
-	o = (struct sb_order_spec){.side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT_MAKER, .price = D("0.01"),
-				   .quantity = D("1")};
+	o = (struct sb_order_spec){
+	    .side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT_MAKER, .price = D("0.01"), .quantity = D("1")};
 	cr_assert_eq(sb_rules_validate(&r, &o, &f), SB_ERR_UNSUPPORTED);
 	cr_assert_eq(sb_rules_validate(NULL, &o, &f), SB_ERR_INVALID);
 }
@@ -525,7 +565,8 @@ Test(validate, checks_filters_in_the_documented_order)
 	/* Off-tick price, off-step quantity, tiny notional, too many orders: PRICE_FILTER is reported. */
 	cr_assert_eq(check(&r, BUY, LIM, "0.015", "0.000015", NULL, "50000", 500), SB_FILTER_PRICE_FILTER);
 	/* Fix the price (but out of band): PERCENT_PRICE_BY_SIDE next. */
-	cr_assert_eq(check(&r, BUY, LIM, "0.01", "0.000015", NULL, "50000", 500), SB_FILTER_PERCENT_PRICE_BY_SIDE);
+	cr_assert_eq(check(&r, BUY, LIM, "0.01", "0.000015", NULL, "50000", 500),
+	             SB_FILTER_PERCENT_PRICE_BY_SIDE);
 	cr_assert_eq(check(&r, BUY, LIM, "50000", "0.000015", NULL, "50000", 500), SB_FILTER_LOT_SIZE);
 	cr_assert_eq(check(&r, BUY, LIM, "50000", "0.00001", NULL, "50000", 500), SB_FILTER_NOTIONAL);
 	cr_assert_eq(check(&r, BUY, LIM, "50000", "0.001", NULL, "50000", 500), SB_FILTER_MAX_NUM_ORDERS);
@@ -581,10 +622,12 @@ Test(rounding, quantity_floors_to_lot_step_and_market_step)
 Test(validate, notional_comparison_agrees_with_integer_reference)
 {
 	struct sb_symbol_rules r = {.order_types = 1u << SB_ORDER_LIMIT};
-	r.notional = (struct sb_notional_filter){.present = true, .min_notional = D("5"), .max_notional = D("7")};
+	r.notional =
+	    (struct sb_notional_filter){.present = true, .min_notional = D("5"), .max_notional = D("7")};
 	srand(12345);
 	for (int i = 0; i < 20000; i++) {
-		/* price in units of 0.01, qty in units of 0.00001: the notional in units of 1e-7 is their product. */
+		/* price in units of 0.01, qty in units of 0.00001: the notional in units of 1e-7 is their
+		 * product. */
 		int64_t p = 1 + rand() % 2000000, q = 1 + rand() % 100;
 		char ps[32], qs[32];
 		snprintf(ps, sizeof ps, "%lld.%02lld", (long long)(p / 100), (long long)(p % 100));
