@@ -200,7 +200,10 @@ sb_err sb_rules_round_qty(const struct sb_symbol_rules *r, enum sb_order_type ty
 struct cJSON;
 
 /*
- * Fills *out from one element of exchangeInfo's "symbols" array. Prices and quantities are JSON strings
+ * Fills *out from one element of exchangeInfo's "symbols" array. Required: symbol, status, baseAsset,
+ * quoteAsset, baseAssetPrecision, quoteAssetPrecision (or the older quotePrecision), orderTypes, filters;
+ * optional: the commission precisions (8 when absent) and quoteOrderQtyMarketAllowed (false when absent);
+ * an unknown status is kept as SB_SYMBOL_OTHER. Prices and quantities are JSON strings
  * parsed with sb_dec_parse_nonneg; unknown filter types and unknown orderTypes are ignored; a known
  * filter appearing twice, a missing or malformed field, or a filter whose min exceeds its non-zero max
  * is SB_ERR_PARSE (or the decimal parser's error), with a message naming the field written into err
