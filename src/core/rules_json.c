@@ -228,7 +228,7 @@ static sb_err parse_filters(struct ctx *c, const cJSON *sym, struct sb_symbol_ru
 	if (!cJSON_IsArray(filters))
 		return fail(c, SB_ERR_PARSE, "filters is not an array");
 	const char *outer = c->where;
-	char where[SB_SYMBOL_MAX + 64];
+	char where[SB_SYMBOL_MAX + 128];
 	int i = 0;
 	const cJSON *f;
 	cJSON_ArrayForEach(f, filters)
