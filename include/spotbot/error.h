@@ -22,6 +22,7 @@
 	X(SB_ERR_STATE, "illegal state transition")                                                          \
 	X(SB_ERR_IO, "input/output error")                                                                   \
 	X(SB_ERR_PERM, "permission denied")                                                                  \
+	X(SB_ERR_BAD_SIGNATURE, "signature is not valid")                                                    \
 	X(SB_ERR_CONFIG, "invalid configuration")                                                            \
 	X(SB_ERR_FILTER, "order rejected by a symbol filter")                                                \
 	X(SB_ERR_SUSPICIOUS, "value rejected as implausible")                                                \

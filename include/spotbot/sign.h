@@ -84,15 +84,15 @@ sb_err sb_signer_sign(struct sb_signer *s, const char *payload, size_t len, char
  * Checks sig[0..sig_len) against payload[0..len) with the signer's key, the way the exchange does: HMAC
  * hex compared case-insensitively in constant time, Ed25519 base64 compared exactly (case-sensitive) by
  * verifying with the key's public half. Lets spotsim keep one signer per account instead of re-keying.
- * Returns SB_OK when the signature is valid, SB_ERR_PERM when it is not (wrong value, wrong length, not
- * hex/base64), SB_ERR_INVALID for NULL arguments.
+ * Returns SB_OK when the signature is valid, SB_ERR_BAD_SIGNATURE when it is not (wrong value, wrong length,
+ * not hex/base64), SB_ERR_INVALID for NULL arguments.
  */
 sb_err sb_signer_verify(struct sb_signer *s, const char *payload, size_t len, const char *sig,
                         size_t sig_len);
 
 /*
  * One-shot HMAC-SHA256 check with secret[0..secret_len): SB_OK when sig_hex[0..sig_len) is the hex HMAC of
- * payload, in either case; SB_ERR_PERM when it is not; SB_ERR_INVALID for NULL arguments or an empty
+ * payload, in either case; SB_ERR_BAD_SIGNATURE when it is not; SB_ERR_INVALID for NULL arguments or an empty
  * secret. The comparison runs in constant time.
  */
 sb_err sb_sign_verify_hmac(const char *secret, size_t secret_len, const char *payload, size_t len,
@@ -101,8 +101,8 @@ sb_err sb_sign_verify_hmac(const char *secret, size_t secret_len, const char *pa
 /*
  * One-shot Ed25519 check: SB_OK when sig_b64[0..sig_len) is the canonical base64 of a valid signature of
  * payload under the public key in pub_pem[0..pem_len) (SubjectPublicKeyInfo PEM, "BEGIN PUBLIC KEY");
- * SB_ERR_PERM when it is not; SB_ERR_PARSE when the PEM is not a public key; SB_ERR_UNSUPPORTED when it is
- * not an Ed25519 key; SB_ERR_INVALID for NULL arguments.
+ * SB_ERR_BAD_SIGNATURE when it is not; SB_ERR_PARSE when the PEM is not a public key; SB_ERR_UNSUPPORTED when
+ * it is not an Ed25519 key; SB_ERR_INVALID for NULL arguments.
  */
 sb_err sb_sign_verify_ed25519(const char *pub_pem, size_t pem_len, const char *payload, size_t len,
                               const char *sig_b64, size_t sig_len);

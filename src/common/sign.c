@@ -248,7 +248,7 @@ static sb_err hmac_check(struct sb_signer *s, const char *payload, size_t len, c
                          size_t sig_len)
 {
 	if (sig_len != SB_SIGN_HMAC_HEX_LEN)
-		return SB_ERR_PERM;
+		return SB_ERR_BAD_SIGNATURE;
 	unsigned char mac[HMAC_LEN];
 	char want[SB_SIGN_HMAC_HEX_LEN + 1], got[SB_SIGN_HMAC_HEX_LEN];
 	if (!hmac_raw(s, payload, len, mac))
@@ -261,7 +261,7 @@ static sb_err hmac_check(struct sb_signer *s, const char *payload, size_t len, c
 	int diff = CRYPTO_memcmp(want, got, SB_SIGN_HMAC_HEX_LEN);
 	OPENSSL_cleanse(mac, sizeof mac);
 	OPENSSL_cleanse(want, sizeof want);
-	return diff == 0 ? SB_OK : SB_ERR_PERM;
+	return diff == 0 ? SB_OK : SB_ERR_BAD_SIGNATURE;
 }
 
 /*
@@ -288,8 +288,8 @@ static sb_err ed25519_check(struct sb_signer *s, const char *payload, size_t len
 {
 	unsigned char sig[ED25519_SIG_LEN];
 	if (!ed25519_b64_decode(sig_b64, sig_len, sig))
-		return SB_ERR_PERM;
-	sb_err err = SB_ERR_PERM;
+		return SB_ERR_BAD_SIGNATURE;
+	sb_err err = SB_ERR_BAD_SIGNATURE;
 	EVP_MD_CTX_reset(s->md);
 	if (EVP_DigestVerifyInit_ex(s->md, NULL, NULL, NULL, NULL, s->pkey, NULL) != 1)
 		err = SB_ERR_UNSUPPORTED;

@@ -191,7 +191,7 @@ Test(sign, verify_hmac_rejects_wrong_signatures)
 	for (size_t i = 0; i < 64; i++) {
 		memcpy(sig, SIG_OFFICIAL, 65);
 		sig[i] = sig[i] == '0' ? '1' : '0';
-		cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen, sig, 64), SB_ERR_PERM,
+		cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen, sig, 64), SB_ERR_BAD_SIGNATURE,
 		             "position %zu", i);
 	}
 	/*
@@ -202,18 +202,21 @@ Test(sign, verify_hmac_rejects_wrong_signatures)
 	char *eight = strchr(sig, '8');
 	cr_assert_not_null(eight);
 	*eight = (char)('8' - 0x20);
-	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen, sig, 64), SB_ERR_PERM);
+	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen, sig, 64), SB_ERR_BAD_SIGNATURE);
 	/* Truncated, extended, empty. */
-	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen, SIG_OFFICIAL, 63), SB_ERR_PERM);
+	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen, SIG_OFFICIAL, 63),
+	             SB_ERR_BAD_SIGNATURE);
 	char longer[66];
 	memcpy(longer, SIG_OFFICIAL, 64);
 	longer[64] = '0';
 	longer[65] = '\0';
-	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen, longer, 65), SB_ERR_PERM);
-	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen, "", 0), SB_ERR_PERM);
+	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen, longer, 65), SB_ERR_BAD_SIGNATURE);
+	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen, "", 0), SB_ERR_BAD_SIGNATURE);
 	/* Right signature, wrong payload or wrong secret. */
-	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen - 1, SIG_OFFICIAL, 64), SB_ERR_PERM);
-	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen - 1, PAYLOAD, plen, SIG_OFFICIAL, 64), SB_ERR_PERM);
+	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen, PAYLOAD, plen - 1, SIG_OFFICIAL, 64),
+	             SB_ERR_BAD_SIGNATURE);
+	cr_assert_eq(sb_sign_verify_hmac(SECRET, slen - 1, PAYLOAD, plen, SIG_OFFICIAL, 64),
+	             SB_ERR_BAD_SIGNATURE);
 }
 
 Test(sign, ed25519_known_answer_matches_openssl_cli)
@@ -260,7 +263,8 @@ Test(sign, ed25519_round_trip_verifies_with_public_key)
 		cr_assert_eq(sb_signer_verify(s, payload, len, sig, 88), SB_OK);
 		if (len > 0) {
 			payload[0] ^= 1;
-			cr_assert_eq(sb_sign_verify_ed25519(pub, publen, payload, len, sig, 88), SB_ERR_PERM);
+			cr_assert_eq(sb_sign_verify_ed25519(pub, publen, payload, len, sig, 88),
+			             SB_ERR_BAD_SIGNATURE);
 		}
 	}
 	sb_signer_free(s);
@@ -276,21 +280,22 @@ Test(sign, ed25519_verify_rejects_altered_signatures)
 	/* Ed25519 signatures are case-sensitive: changing one letter's case must fail. */
 	memcpy(sig, ED25519_KAT, 89);
 	sig[0] = 'g';
-	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, sig, 88), SB_ERR_PERM);
+	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, sig, 88), SB_ERR_BAD_SIGNATURE);
 	/* Non-canonical padding bits: 'w' ends in 0000 before "=="; 'x' decodes to the same bytes. */
 	memcpy(sig, ED25519_KAT, 89);
 	cr_assert_eq(sig[85], 'w');
 	sig[85] = 'x';
-	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, sig, 88), SB_ERR_PERM);
+	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, sig, 88), SB_ERR_BAD_SIGNATURE);
 	/* Flipping a bit of the signature value. */
 	memcpy(sig, ED25519_KAT, 89);
 	sig[10] = sig[10] == 'A' ? 'B' : 'A';
-	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, sig, 88), SB_ERR_PERM);
+	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, sig, 88), SB_ERR_BAD_SIGNATURE);
 	/* Wrong length, not base64, and a percent-encoded signature (the caller must decode first). */
-	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, ED25519_KAT, 86), SB_ERR_PERM);
+	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, ED25519_KAT, 86),
+	             SB_ERR_BAD_SIGNATURE);
 	memset(sig, '*', 88);
-	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, sig, 88), SB_ERR_PERM);
-	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, "G%2FVh", 6), SB_ERR_PERM);
+	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, sig, 88), SB_ERR_BAD_SIGNATURE);
+	cr_assert_eq(sb_sign_verify_ed25519(pub, publen, PAYLOAD, plen, "G%2FVh", 6), SB_ERR_BAD_SIGNATURE);
 	free(pub);
 }
 
@@ -320,7 +325,7 @@ Test(sign, ed25519_verify_rejects_another_keys_signature)
 	size_t len;
 	char *pub = pem_of(other, 1, NULL, &len);
 	cr_assert_eq(sb_sign_verify_ed25519(pub, len, PAYLOAD, strlen(PAYLOAD), ED25519_KAT, 88),
-	             SB_ERR_PERM);
+	             SB_ERR_BAD_SIGNATURE);
 	free(pub);
 	EVP_PKEY_free(other);
 }
@@ -362,8 +367,8 @@ Test(sign, hmac_signer_does_not_verify_as_ed25519_and_vice_versa)
 {
 	struct sb_signer *h = hmac_signer(), *e = ed_signer();
 	cr_assert_eq(sb_signer_kind(h), SB_SIGN_HMAC_SHA256);
-	cr_assert_eq(sb_signer_verify(h, PAYLOAD, strlen(PAYLOAD), ED25519_KAT, 88), SB_ERR_PERM);
-	cr_assert_eq(sb_signer_verify(e, PAYLOAD, strlen(PAYLOAD), SIG_OFFICIAL, 64), SB_ERR_PERM);
+	cr_assert_eq(sb_signer_verify(h, PAYLOAD, strlen(PAYLOAD), ED25519_KAT, 88), SB_ERR_BAD_SIGNATURE);
+	cr_assert_eq(sb_signer_verify(e, PAYLOAD, strlen(PAYLOAD), SIG_OFFICIAL, 64), SB_ERR_BAD_SIGNATURE);
 	cr_assert_eq(sb_signer_verify(e, PAYLOAD, strlen(PAYLOAD), ED25519_KAT, 88), SB_OK);
 	sb_signer_free(h);
 	sb_signer_free(e);
@@ -379,7 +384,7 @@ Test(sign, ed25519_public_key_signer_verifies_but_cannot_sign)
 	const size_t plen = strlen(PAYLOAD);
 	for (int i = 0; i < 3; i++) /* the kept context is reusable */
 		cr_assert_eq(sb_signer_verify(v, PAYLOAD, plen, ED25519_KAT, 88), SB_OK);
-	cr_assert_eq(sb_signer_verify(v, PAYLOAD, plen - 1, ED25519_KAT, 88), SB_ERR_PERM);
+	cr_assert_eq(sb_signer_verify(v, PAYLOAD, plen - 1, ED25519_KAT, 88), SB_ERR_BAD_SIGNATURE);
 	char sig[SB_SIGN_MAX];
 	cr_assert_eq(sb_signer_sign(v, PAYLOAD, plen, sig, sizeof sig, NULL), SB_ERR_UNSUPPORTED);
 	cr_assert_str_eq(sig, "");
