@@ -439,13 +439,14 @@ Test(query, tampered_requests_fail_verification)
 	         "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.2&"
 	         "recvWindow=5000&timestamp=1499827319559&signature=%s",
 	         SIG_OFFICIAL);
-	cr_assert_eq(verify_request(query, ""), SB_ERR_PERM);
+	cr_assert_eq(verify_request(query, ""), SB_ERR_BAD_SIGNATURE);
 	/* Parameters moved from the body to the query change the signed bytes ('&' at the join). */
 	snprintf(query, sizeof query, "%s&quantity=1&signature=%s", Q1, SIG_QUERY_BODY);
-	cr_assert_eq(verify_request(query, "price=0.1&recvWindow=5000&timestamp=1499827319559"), SB_ERR_PERM);
+	cr_assert_eq(verify_request(query, "price=0.1&recvWindow=5000&timestamp=1499827319559"),
+	             SB_ERR_BAD_SIGNATURE);
 	/* The query+body signature does not verify the all-in-query request, nor the reverse. */
 	snprintf(body, sizeof body, "%s&signature=%s", B1, SIG_OFFICIAL);
-	cr_assert_eq(verify_request(Q1, body), SB_ERR_PERM);
+	cr_assert_eq(verify_request(Q1, body), SB_ERR_BAD_SIGNATURE);
 }
 
 Test(query, ed25519_signed_request_verifies_after_percent_encoding)
