@@ -386,6 +386,11 @@ sb_err sim_kline_load_file(const char *path, struct sim_kline_series *out, char 
 		const char *msg = gzerror(gz, &zerr);
 		if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
 			/* A truncated or corrupt .gz lands here, after the lines that did decompress. */
+			/* zlib prefixes its message with the path, which the FILE:LINE prefix already gives.
+			 */
+			size_t plen = strlen(path);
+			if (msg && strncmp(msg, path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
+				msg += plen + 2;
 			loader_error(ld, ld->line_no + 1, "read error: %s", msg ? msg : "unknown");
 			e = SB_ERR_IO;
 			goto out;
