@@ -35,6 +35,7 @@ struct synth {
 	struct sim_synth_params p; /* parameters after scaling */
 	int64_t anchor;            /* start price in ticks: the pull's target */
 	int64_t lo, hi;            /* hard bounds in ticks */
+	int64_t center;            /* swings oscillate around this level (ticks) */
 	int64_t target;            /* current swing's goal in ticks */
 	int dir;                   /* current swing: +1 up, -1 down */
 	int64_t speed;             /* current swing's trend, ppm per event */
@@ -184,7 +185,8 @@ static bool synth_params_ok(const struct sim_synth_params *p)
 		return false;
 	if (p->speed_min_ppm == 0 || p->speed_min_ppm > p->speed_max_ppm || p->speed_max_ppm > lim)
 		return false;
-	if (p->noise_ppm > lim || p->jump_min_ppm > p->jump_max_ppm || p->jump_max_ppm > lim)
+	if (p->noise_ppm > lim || p->drift_ppm > lim || p->jump_min_ppm > p->jump_max_ppm ||
+	    p->jump_max_ppm > lim)
 		return false;
 	if (p->gap_min_ms > p->gap_max_ms || p->gap_max_ms > 3600000 || p->start_time_ms < 0)
 		return false;
@@ -211,12 +213,14 @@ sb_err sim_feed_new_synthetic(const struct sim_synth_params *p, sb_dec tick, sb_
 	s->p.speed_min_ppm = scale(p->speed_min_ppm, v) ? scale(p->speed_min_ppm, v) : 1;
 	s->p.speed_max_ppm = scale(p->speed_max_ppm, v) ? scale(p->speed_max_ppm, v) : 1;
 	s->p.noise_ppm = scale(p->noise_ppm, v);
+	s->p.drift_ppm = scale(p->drift_ppm, v);
 	s->p.jump_min_ppm = scale(p->jump_min_ppm, v);
 	s->p.jump_max_ppm = scale(p->jump_max_ppm, v);
 	s->anchor = anchor;
 	s->lo = anchor / 4 > SIM_FEED_DEPTH ? anchor / 4 : SIM_FEED_DEPTH;
 	s->hi = anchor * 4;
 	s->target = anchor;
+	s->center = anchor;
 	s->dir = -1; /* the first event flips it: the walk opens with an up swing */
 	s->time_ms = p->start_time_ms;
 	f->last_ticks = anchor;
@@ -224,26 +228,31 @@ sb_err sim_feed_new_synthetic(const struct sim_synth_params *p, sb_dec tick, sb_
 	return SB_OK;
 }
 
-/* Starts the next swing in the opposite direction, sized against the deviation from the start price. */
+/*
+ * Starts the next swing in the opposite direction. The swing centre first takes a random step (and the
+ * pull's step back toward the start price); the swing then heads for centre +/- an amplitude. Swinging
+ * around a slowly moving centre, rather than from wherever the last swing ended, is what keeps the waits
+ * for a given move short: the level a swing reaches does not depend on how the previous swings went.
+ */
 static void synth_new_swing(struct sim_feed *f)
 {
 	struct synth *s = &f->u.s;
 	int64_t price = f->last_ticks;
 	s->dir = -s->dir;
-	int64_t dev_ppm = muldiv_floor(price - s->anchor, PPM, s->anchor);
-	int64_t size = sim_rng_range(&f->rng, s->p.swing_min_ppm, s->p.swing_max_ppm) -
-	               s->dir * dev_ppm * (int64_t)s->p.pull_pct / 100;
-	int64_t min_size = s->p.swing_min_ppm / 2 > 0 ? s->p.swing_min_ppm / 2 : 1;
-	if (size < min_size)
-		size = min_size;
-	if (size > 4 * (int64_t)s->p.swing_max_ppm)
-		size = 4 * (int64_t)s->p.swing_max_ppm;
-	int64_t dist = muldiv_floor(price, size, PPM);
-	s->target = price + s->dir * (dist > 0 ? dist : 1);
-	if (s->target < s->lo)
-		s->target = s->lo;
-	if (s->target > s->hi)
-		s->target = s->hi;
+	int64_t dev_ppm = muldiv_floor(s->center - s->anchor, PPM, s->anchor);
+	int64_t move = sim_rng_range(&f->rng, -(int64_t)s->p.drift_ppm, s->p.drift_ppm) -
+	               dev_ppm * (int64_t)s->p.pull_pct / 100;
+	s->center += muldiv_floor(s->center, move, PPM);
+	s->center = s->center < s->lo ? s->lo : s->center > s->hi ? s->hi : s->center;
+	int64_t amp = sim_rng_range(&f->rng, s->p.swing_min_ppm, s->p.swing_max_ppm);
+	int64_t dist = muldiv_floor(s->center, amp, PPM);
+	s->target = s->center + s->dir * (dist > 0 ? dist : 1);
+	if (s->dir * (s->target - price) <= 0) {
+		/* Already beyond the goal (after a jump): make it a short swing from here instead. */
+		dist = muldiv_floor(price, s->p.swing_min_ppm, PPM);
+		s->target = price + s->dir * (dist > 0 ? dist : 1);
+	}
+	s->target = s->target < s->lo ? s->lo : s->target > s->hi ? s->hi : s->target;
 	s->speed = sim_rng_range(&f->rng, s->p.speed_min_ppm, s->p.speed_max_ppm);
 }
 
@@ -309,7 +318,7 @@ sb_err sim_feed_new_replay(const struct sim_kline *rows, size_t count, sb_dec ti
 		return SB_ERR_INVALID;
 	for (size_t i = 0; i < count; i++) {
 		int64_t hi = to_ticks(rows[i].high, tick);
-		if ((i128)(hi + SIM_FEED_DEPTH + 1) * tick > SB_DEC_MAX)
+		if (((i128)hi + SIM_FEED_DEPTH + 1) * tick > SB_DEC_MAX)
 			return SB_ERR_RANGE;
 	}
 	struct sim_feed *f = feed_alloc(FEED_REPLAY, tick, step, seed);
@@ -354,15 +363,33 @@ static void candle_path(const int64_t *w, size_t nw, size_t n, struct replay_tra
 			t[i].ticks = w[0];
 		return;
 	}
-	/* n - 1 moves: one per segment, the rest in proportion to the segment's length. */
-	int64_t extra = (int64_t)(n - 1 - k), given = 0;
-	int64_t moves[3];
+	/* n - 1 moves shared by segment length (largest remainder), at least one per segment: with exactly
+	 * one move per tick every segment gets its length, so the walk goes tick by tick. */
+	int64_t budget = (int64_t)(n - 1), moves[3], rem[3], given = 0;
 	for (size_t j = 0; j < k; j++) {
-		moves[j] = 1 + extra * llabs(w[j + 1] - w[j]) / total;
-		given += moves[j] - 1;
+		int64_t len = llabs(w[j + 1] - w[j]);
+		moves[j] = budget * len / total;
+		rem[j] = budget * len % total;
+		given += moves[j];
 	}
-	for (size_t j = 0; given < extra; j = (j + 1) % k, given++)
-		moves[j]++;
+	for (; given < budget; given++) {
+		size_t best = 0;
+		for (size_t j = 1; j < k; j++)
+			if (rem[j] > rem[best])
+				best = j;
+		moves[best]++;
+		rem[best] = -1;
+	}
+	for (size_t j = 0; j < k; j++) {
+		if (moves[j] > 0)
+			continue;
+		size_t most = 0;
+		for (size_t m = 1; m < k; m++)
+			if (moves[m] > moves[most])
+				most = m;
+		moves[most]--; /* budget >= k, so the largest share is at least 2 here */
+		moves[j] = 1;
+	}
 	size_t pos = 1;
 	for (size_t j = 0; j < k; j++) {
 		int64_t len = w[j + 1] - w[j];

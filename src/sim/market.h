@@ -54,33 +54,37 @@ struct sim_event {
 };
 
 /*
- * The synthetic walk. The price alternates between up and down swings. A swing's size is drawn from
- * [swing_min_ppm, swing_max_ppm] of the price, shortened (in the direction away from the start price) or
- * lengthened (toward it) by pull_pct percent of the current deviation from the start price; each event
- * moves the price by the swing's speed, drawn from [speed_min_ppm, speed_max_ppm] per event, plus uniform
- * noise of +/-noise_ppm; once in jump_one_in events (on average) a jump of jump_min_ppm..jump_max_ppm in
- * a random direction is added. Moves in ppm are converted to whole ticks with stochastic rounding, so
- * sub-tick moves still happen at the right average rate. The price is kept within [start/4, start*4].
+ * The synthetic walk. The price alternates between up and down swings around a centre. At the start of
+ * each swing the centre takes a random step of up to +/-drift_ppm, minus pull_pct percent of its own
+ * deviation from the start price (the weak pull that keeps the walk from dying or exploding); the swing
+ * then heads for centre +/- an amplitude drawn from [swing_min_ppm, swing_max_ppm]. Each event moves the
+ * price by the swing's speed, drawn per swing from [speed_min_ppm, speed_max_ppm], plus uniform noise of
+ * +/-noise_ppm; once in jump_one_in events (on average) a jump of jump_min_ppm..jump_max_ppm in a random
+ * direction is added. Moves in ppm become whole ticks by stochastic rounding, so sub-tick moves still
+ * happen at the right average rate. The price is kept within [start/4, start*4].
  *
  * Defaults (sim_synth_params_default), chosen so the demo's buy 0.1% below and sell 0.6% above are
- * reached within a minute or two of market time: swings 0.5%..2.0%, speed 60..160 ppm per event, noise
- * +/-80 ppm, pull 3%, a 0.1%..0.5% jump once in 3000 events, 100..400 ms between trades (4 trades a second
- * on average), trade notionals 10..2000 quote units skewed toward small ones. Measured over 300k events
- * (3 seeds): the median wait for +0.6% from a random point is about 200 events (50 s), for -0.1% about
- * 35 events (9 s); a full buy-the-dip-then-sell-0.6%-higher cycle about 500 events (2 min); the price
- * stays within about +/-8% of the start. Per hour that is a very volatile market, on purpose:
- * vol_pct scales sizes, speeds, noise and jumps together (50 = half as volatile).
+ * reached within a minute or two of market time: amplitude 0.4%..1.5%, centre steps +/-0.4% with a 3%
+ * pull, speed 60..160 ppm per event, noise +/-80 ppm, a 0.1%..0.5% jump once in 3000 events, 100..400 ms
+ * between trades (4 trades a second on average), trade notionals 10..2000 quote units skewed toward small
+ * ones. Measured over 300k events (3 seeds): the median wait for +0.6% from a random point is about 170
+ * events (45 s), for -0.1% about 35 events (9 s); a whole buy-the-dip-then-sell-0.6%-higher cycle about
+ * 450 events (2 min); the price stays within about +/-5% of the start. A bounded walk cannot promise a
+ * short wait from every point (not from its highest), but nine points in ten see +0.6% within about
+ * 3000 events. Per hour this is a very volatile market, on purpose: vol_pct scales amplitudes, centre
+ * steps, speeds, noise and jumps together (50 = half as volatile).
  */
 struct sim_synth_params {
 	sb_dec start_price;     /* first trade price, rounded to tick */
 	int64_t start_time_ms;  /* market time of the first trade */
 	uint32_t vol_pct;       /* scales every ppm figure below; 100 = as given */
-	uint32_t swing_min_ppm; /* smallest swing size */
-	uint32_t swing_max_ppm; /* largest swing size */
+	uint32_t swing_min_ppm; /* smallest swing amplitude around the centre */
+	uint32_t swing_max_ppm; /* largest swing amplitude around the centre */
+	uint32_t drift_ppm;     /* largest random step of the centre per swing */
 	uint32_t speed_min_ppm; /* slowest trend per event within a swing */
 	uint32_t speed_max_ppm; /* fastest trend per event within a swing */
 	uint32_t noise_ppm;     /* uniform noise half-width per event */
-	uint32_t pull_pct;      /* percent of the deviation from start taken off/added to a swing */
+	uint32_t pull_pct;      /* percent of the centre's deviation from start undone per swing */
 	uint32_t jump_one_in;   /* average events between jumps; 0 disables jumps */
 	uint32_t jump_min_ppm;  /* smallest jump */
 	uint32_t jump_max_ppm;  /* largest jump */
