@@ -120,8 +120,9 @@ static char *temp_dir(void)
 
 static char *write_temp(const char *dir, const char *name, const char *text, mode_t mode)
 {
-	char *path = malloc(strlen(dir) + strlen(name) + 2);
-	sprintf(path, "%s/%s", dir, name);
+	size_t cap = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(cap);
+	snprintf(path, cap, "%s/%s", dir, name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	cr_assert(fd >= 0);
 	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
@@ -463,10 +464,10 @@ Test(config, malformed_lines_are_reported_without_echoing_them)
 Test(config, long_lines_and_nul_bytes_are_errors_naming_the_line)
 {
 	char *text = malloc(SB_CONFIG_MAX_LINE + 64);
-	size_t n = (size_t)sprintf(text, "MODE=paper\nPAIRS=");
+	size_t n = (size_t)snprintf(text, SB_CONFIG_MAX_LINE + 64, "MODE=paper\nPAIRS=");
 	memset(text + n, 'A', SB_CONFIG_MAX_LINE);
 	n += SB_CONFIG_MAX_LINE;
-	n += (size_t)sprintf(text + n, "\nLOG_KEEP=3\n");
+	n += (size_t)snprintf(text + n, SB_CONFIG_MAX_LINE + 64 - n, "\nLOG_KEEP=3\n");
 	struct sb_config cfg;
 	sb_config_init(&cfg);
 	struct result r = load_text(&cfg, "t.env", text, n, no_env);
@@ -476,7 +477,7 @@ Test(config, long_lines_and_nul_bytes_are_errors_naming_the_line)
 	free(r.errors);
 
 	/* Exactly 4096 bytes is accepted. */
-	n = (size_t)sprintf(text, "PAIRS=");
+	n = (size_t)snprintf(text, SB_CONFIG_MAX_LINE + 64, "PAIRS=");
 	memset(text + n, 'B', SB_CONFIG_MAX_LINE - n);
 	r = load_text(&cfg, "t.env", text, SB_CONFIG_MAX_LINE, no_env);
 	assert_ok(&r);
@@ -587,7 +588,7 @@ Test(config, environment_errors_say_environment)
 Test(config, overlong_environment_value_is_an_error)
 {
 	char *big = malloc(SB_CONFIG_MAX_LINE + 16);
-	strcpy(big, "PAIRS=");
+	memcpy(big, "PAIRS=", 6);
 	memset(big + 6, 'x', SB_CONFIG_MAX_LINE + 1);
 	big[6 + SB_CONFIG_MAX_LINE + 1] = '\0';
 	char *env[] = {big, NULL};
