@@ -392,6 +392,23 @@ static sb_err release(struct sim_ledger *l, struct sim_book *book, struct sim_or
 	return err;
 }
 
+/* A BUY that filled below its limit holds more than price * remaining; return the difference now, as the
+ * exchange does, instead of when the order ends. */
+static sb_err trim(struct sim_ledger *l, struct sim_book *book, struct sim_order *o)
+{
+	sb_dec need, extra;
+	if (o->side != SIM_SIDE_BUY || o->type == SIM_TYPE_MARKET)
+		return SB_OK;
+	sb_err err = sb_dec_mul(o->price, o->orig_qty - o->executed_qty, SB_ROUND_UP, &need);
+	if (err || o->locked <= need)
+		return err;
+	extra = o->locked - need;
+	err = move(l, o->account, sim_book_quote(book), extra, false);
+	if (!err)
+		o->locked = need;
+	return err;
+}
+
 static bool ends(const struct sim_event *e)
 {
 	return e->exec == SIM_EXEC_CANCELED || e->exec == SIM_EXEC_EXPIRED ||
@@ -419,10 +436,14 @@ static sb_err settle(struct sim_ledger *l, struct sim_book *book, struct sim_boo
 			       buyer ? f->buyer_commission_asset : f->seller_commission_asset,
 			       sizeof(e->commission_asset));
 		}
-		if (!ends(e))
-			continue;
 		struct sim_order *o = sim_book_find(book, e->order_id);
-		sb_err err = o ? release(l, book, o) : SB_ERR_STATE;
+		if (!o)
+			return SB_ERR_STATE;
+		sb_err err = SB_OK;
+		if (ends(e))
+			err = release(l, book, o);
+		else if (e->exec == SIM_EXEC_TRADE) /* idempotent: uses the order's state after all fills */
+			err = trim(l, book, o);
 		if (err)
 			return err;
 	}

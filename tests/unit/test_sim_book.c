@@ -689,8 +689,8 @@ static int64_t rnd_in(int64_t lo, int64_t hi)
 	return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
 }
 
-#define TICK SB_DEC_C(0, 1000000) /* 0.01 */
-#define STEP SB_DEC_C(0, 100000)  /* 0.001 */
+/* The symbol's grid: see run_stream's callers. */
+static sb_dec TICK, STEP, QUOTE_UNIT;
 
 static const char *const cids[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
 
@@ -708,7 +708,7 @@ static struct sim_order_req random_order(sb_dec mid)
 	} else if (rnd() % 2) {
 		q.qty = rnd_in(1, 3000) * STEP;
 	} else {
-		q.quote_qty = rnd_in(1, 40000) * TICK;
+		q.quote_qty = rnd_in(1, 40000) * QUOTE_UNIT;
 		q.step = rnd() % 4 ? STEP : 0;
 	}
 	if (rnd() % 3) {
@@ -762,8 +762,12 @@ static void compare_result(struct ref *R, struct sim_book *b, const struct sim_b
 	}
 }
 
-static void run_stream(uint64_t seed, int steps, uint32_t max_open, uint32_t max_closed)
+static void run_stream(uint64_t seed, int steps, uint32_t max_open, uint32_t max_closed, sb_dec mid,
+                       sb_dec tick, sb_dec step_size, sb_dec quote_unit)
 {
+	TICK = tick;
+	STEP = step_size;
+	QUOTE_UNIT = quote_unit;
 	struct sim_book *b = NULL;
 	cr_assert_eq(sim_book_new("BTCUSDT", "BTC", "USDT", max_open, max_closed, &b), SB_OK);
 	struct ref *R = calloc(1, sizeof(*R));
@@ -772,7 +776,6 @@ static void run_stream(uint64_t seed, int steps, uint32_t max_open, uint32_t max
 	struct sim_book_result r;
 	sim_book_result_init(&r);
 	rng_state = seed;
-	sb_dec mid = SB_DEC_C(100, 0);
 	size_t n_fills = 0, n_rejects = 0;
 	for (int step = 0; step < steps; step++) {
 		sim_book_result_clear(&r);
@@ -834,10 +837,18 @@ static void run_stream(uint64_t seed, int steps, uint32_t max_open, uint32_t max
 
 Test(sim_book, matches_naive_reference_on_random_streams)
 {
-	run_stream(0x5eed1234abcdULL, 6000, 400, 100000);
+	run_stream(0x5eed1234abcdULL, 6000, 400, 100000, SB_DEC_C(100, 0), SB_DEC_C(0, 1000000),
+	           SB_DEC_C(0, 100000), SB_DEC_C(0, 1000000));
 }
 
 Test(sim_book, matches_reference_with_small_caps_and_eviction)
 {
-	run_stream(0x0badcafe77ULL, 4000, 40, 64);
+	run_stream(0x0badcafe77ULL, 4000, 40, 64, SB_DEC_C(100, 0), SB_DEC_C(0, 1000000), SB_DEC_C(0, 100000),
+	           SB_DEC_C(0, 1000000));
+}
+
+/* Tick 1e-8 and step 0.01 around 0.00123457: products need rounding and quote orders hit the step floor. */
+Test(sim_book, matches_reference_on_a_low_priced_symbol)
+{
+	run_stream(0x10751de5ULL, 5000, 400, 100000, SB_DEC_C(0, 123457), 1, SB_DEC_C(0, 1000000), 7);
 }
