@@ -83,7 +83,13 @@ enum sim_reject {
 	SIM_REJECT_TOO_MANY_ORDERS,      /* the book's open-order cap is reached */
 };
 
-/* A new order as the server hands it over, after filters have passed. */
+/*
+ * A new order as the server hands it over, after filters have passed. A MARKET order by quote_qty
+ * spends (BUY) or collects (SELL) at most quote_qty: each fill takes the smaller of what the next price
+ * level or resting order offers and the quote left divided by the price, rounded down to 8 places and
+ * then to step. It ends FILLED once the quote left cannot buy one step at the next price, EXPIRED
+ * (INSUFFICIENT_LIQUIDITY) when the other side runs dry first; origQty is then set to what executed.
+ */
 struct sim_order_req {
 	uint32_t account;      /* owner; not SIM_ACCOUNT_MARKET */
 	enum sim_side side;    /* BUY or SELL */
@@ -92,7 +98,7 @@ struct sim_order_req {
 	sb_dec price;          /* limit price (> 0) for LIMIT and LIMIT_MAKER, 0 for MARKET */
 	sb_dec qty;            /* base quantity (> 0), or 0 for a MARKET order by quote_qty */
 	sb_dec quote_qty;      /* MARKET quoteOrderQty (> 0 when qty is 0), else 0 */
-	sb_dec step;           /* stepSize that quote_qty fills are floored to; 0 = none */
+	sb_dec step;           /* stepSize for quote_qty fills (0 = none), see above */
 	const char *client_id; /* newClientOrderId, not NUL-terminated; NULL/empty: one is generated */
 	size_t client_id_len;  /* bytes in client_id, at most SIM_CLIENT_ID_MAX */
 	int64_t time;          /* transaction time in ms */

@@ -28,6 +28,7 @@ struct account {
 struct sim_ledger {
 	struct account *acc; /* indexed by id */
 	uint32_t n_acc;      /* accounts in use */
+	uint32_t cap_acc;    /* accounts allocated (grows to SIM_LEDGER_MAX_ACCOUNTS) */
 };
 
 sb_err sim_ledger_new(struct sim_ledger **out)
@@ -35,7 +36,8 @@ sb_err sim_ledger_new(struct sim_ledger **out)
 	if (!out)
 		return SB_ERR_INVALID;
 	struct sim_ledger *l = sb_xcalloc(1, sizeof(*l));
-	l->acc = sb_xcalloc(SIM_LEDGER_MAX_ACCOUNTS, sizeof(*l->acc));
+	l->cap_acc = 16;
+	l->acc = sb_xcalloc(l->cap_acc, sizeof(*l->acc));
 	l->n_acc = 2; /* the market and the fee collector pay no commission */
 	*out = l;
 	return SB_OK;
@@ -86,6 +88,11 @@ sb_err sim_ledger_add_account(struct sim_ledger *l, const char *api_key, uint32_
 		return SB_ERR_EXISTS;
 	if (l->n_acc >= SIM_LEDGER_MAX_ACCOUNTS)
 		return SB_ERR_RANGE;
+	if (l->n_acc == l->cap_acc) {
+		l->cap_acc *= 2;
+		l->acc = sb_xrealloc(l->acc, l->cap_acc * sizeof(*l->acc));
+		memset(&l->acc[l->n_acc], 0, (l->cap_acc - l->n_acc) * sizeof(*l->acc));
+	}
 	struct account *a = &l->acc[l->n_acc];
 	memcpy(a->api_key, api_key, len + 1);
 	a->maker_rate = SIM_LEDGER_DEFAULT_RATE;

@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,18 @@ Test(sim_ledger, accounts_by_api_key)
 	cr_assert_eq(sim_ledger_withdraw(f.l, f.a, "USDT", D("4")), SB_OK);
 	expect(&f, f.a, "USDT", "6", "0");
 	expect(&f, f.a, "ETH", "0", "0");
+	/* Many accounts: ids stay dense and balances survive the table growing. */
+	for (int i = 0; i < 100; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "many-%d", i);
+		cr_assert_eq(sim_ledger_add_account(f.l, key, &id), SB_OK);
+		cr_assert_eq(id, (uint32_t)i + 3);
+		cr_assert_eq(sim_ledger_deposit(f.l, id, "BTC", (i + 1) * SB_DEC_ONE), SB_OK);
+	}
+	cr_assert_eq(sim_ledger_count(f.l), 103);
+	cr_assert_eq(sim_ledger_find(f.l, "many-41", 7, &id), SB_OK);
+	expect(&f, id, "BTC", "42", "0");
+	expect(&f, f.a, "USDT", "6", "0");
 	fx_fini(&f);
 }
 
