@@ -44,9 +44,9 @@ static void report(const char *what, long n, double secs, const char *extra)
 }
 
 /* A LIMIT GTC order around 100.00; spread > 0 keeps it from crossing (resting-only runs). */
-static struct sim_order_req order(uint32_t acct, int spread, int64_t t)
+static struct sim_book_req order(uint32_t acct, int spread, int64_t t)
 {
-	struct sim_order_req q = {.account = acct, .type = SIM_TYPE_LIMIT, .tif = SIM_TIF_GTC, .time = t};
+	struct sim_book_req q = {.account = acct, .type = SIM_TYPE_LIMIT, .tif = SIM_TIF_GTC, .time = t};
 	q.side = rnd() % 2 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
 	int64_t off = rnd_in(spread, spread + 200);
 	q.price = SB_DEC_C(100, 0) + (q.side == SIM_SIDE_BUY ? -off : off) * TICK;
@@ -62,7 +62,7 @@ static void bench_resting_and_cancel(long n)
 	sim_book_result_init(&r);
 	double t0 = now_s();
 	for (long i = 0; i < n; i++) {
-		struct sim_order_req q = order(1 + (uint32_t)(i % 8), 1, i);
+		struct sim_book_req q = order(1 + (uint32_t)(i % 8), 1, i);
 		sim_book_result_clear(&r);
 		if (sim_book_place(b, &q, &r) != SB_OK)
 			abort();
@@ -119,12 +119,12 @@ static void bench_mixed(long n, long depth, bool ledger)
 		sim_book_result_clear(&r);
 		sb_err err = SB_OK;
 		if (i % 20 == 0) {
-			struct sim_level bl[5], al[5];
+			struct sim_book_level bl[5], al[5];
 			for (int j = 0; j < 5; j++) {
-				bl[j] = (struct sim_level){SB_DEC_C(100, 0) - (j + 3) * TICK,
-				                           rnd_in(1, 1000) * STEP};
-				al[j] = (struct sim_level){SB_DEC_C(100, 0) + (j + 3) * TICK,
-				                           rnd_in(1, 1000) * STEP};
+				bl[j] = (struct sim_book_level){SB_DEC_C(100, 0) - (j + 3) * TICK,
+				                                rnd_in(1, 1000) * STEP};
+				al[j] = (struct sim_book_level){SB_DEC_C(100, 0) + (j + 3) * TICK,
+				                                rnd_in(1, 1000) * STEP};
 			}
 			err = ledger ? sim_ledger_set_quotes(l, b, bl, 5, al, 5, i, 0, &r)
 			             : sim_book_set_quotes(b, bl, 5, al, 5, i, &r);
@@ -138,7 +138,7 @@ static void bench_mixed(long n, long depth, bool ledger)
 			cancels++;
 		} else {
 			int k = (int)rnd_in(0, 99);
-			struct sim_order_req q = order(ids[i % 8], k < 45 ? 1 : -40, i);
+			struct sim_book_req q = order(ids[i % 8], k < 45 ? 1 : -40, i);
 			if (k >= 45 && k < 57)
 				q.tif = SIM_TIF_IOC;
 			if (k >= 80) {
@@ -148,7 +148,7 @@ static void bench_mixed(long n, long depth, bool ledger)
 			err = ledger ? sim_ledger_place(l, b, &q, 0, &r) : sim_book_place(b, &q, &r);
 			orders++;
 			rejects += err == SB_ERR_EXCHANGE;
-			const struct sim_order *o = r.order_id ? sim_book_find(b, r.order_id) : NULL;
+			const struct sim_book_order *o = r.order_id ? sim_book_find(b, r.order_id) : NULL;
 			if (o && (o->status == SIM_STATUS_NEW || o->status == SIM_STATUS_PARTIALLY_FILLED) &&
 			    n_rest < cap)
 				rest[n_rest++] = o->id;

@@ -22,8 +22,8 @@
 
 /* One side of resting user orders; v[n-1] is the best. */
 struct side {
-	struct sim_order **v; /* sorted, worst first */
-	size_t n;             /* orders resting */
+	struct sim_book_order **v; /* sorted, worst first */
+	size_t n;                  /* orders resting */
 };
 
 struct sim_book {
@@ -34,19 +34,19 @@ struct sim_book {
 	uint32_t max_closed;             /* closed orders kept for queries */
 	struct side bids;                /* resting buys */
 	struct side asks;                /* resting sells */
-	struct sim_level lad_bids[SIM_BOOK_MAX_LEVELS]; /* external bids, best (highest) first */
-	struct sim_level lad_asks[SIM_BOOK_MAX_LEVELS]; /* external asks, best (lowest) first */
-	size_t n_lad_bids;                              /* levels in lad_bids */
-	size_t n_lad_asks;                              /* levels in lad_asks */
-	uint64_t next_order_id;                         /* next orderId */
-	uint64_t next_seq;                              /* next arrival sequence */
-	int64_t next_trade_id;                          /* next trade id */
-	struct sim_order **by_id;                       /* hash buckets by id */
-	struct sim_order **by_cid;                      /* hash buckets by (account, client id) */
-	size_t mask;                                    /* bucket count - 1 (power of two) */
-	struct sim_order *closed_head;                  /* oldest closed order */
-	struct sim_order *closed_tail;                  /* newest closed order */
-	size_t n_closed;                                /* closed orders held */
+	struct sim_book_level lad_bids[SIM_BOOK_MAX_LEVELS]; /* external bids, best (highest) first */
+	struct sim_book_level lad_asks[SIM_BOOK_MAX_LEVELS]; /* external asks, best (lowest) first */
+	size_t n_lad_bids;                                   /* levels in lad_bids */
+	size_t n_lad_asks;                                   /* levels in lad_asks */
+	uint64_t next_order_id;                              /* next orderId */
+	uint64_t next_seq;                                   /* next arrival sequence */
+	int64_t next_trade_id;                               /* next trade id */
+	struct sim_book_order **by_id;                       /* hash buckets by id */
+	struct sim_book_order **by_cid;                      /* hash buckets by (account, client id) */
+	size_t mask;                                         /* bucket count - 1 (power of two) */
+	struct sim_book_order *closed_head;                  /* oldest closed order */
+	struct sim_book_order *closed_tail;                  /* newest closed order */
+	size_t n_closed;                                     /* closed orders held */
 };
 
 /* Why a walk stopped. */
@@ -58,13 +58,13 @@ enum stop {
 
 /* What the incoming order wants; the walk consumes qty_left or quote_left. */
 struct want {
-	enum sim_side side; /* taker side */
-	bool has_limit;     /* LIMIT / LIMIT_MAKER */
-	sb_dec limit;       /* limit price when has_limit */
-	bool by_quote;      /* MARKET by quoteOrderQty */
-	sb_dec qty_left;    /* base still wanted (by quantity) */
-	sb_dec quote_left;  /* quote still to spend or receive (by quote) */
-	sb_dec step;        /* floor for by-quote fills */
+	enum sim_book_side side; /* taker side */
+	bool has_limit;          /* LIMIT / LIMIT_MAKER */
+	sb_dec limit;            /* limit price when has_limit */
+	bool by_quote;           /* MARKET by quoteOrderQty */
+	sb_dec qty_left;         /* base still wanted (by quantity) */
+	sb_dec quote_left;       /* quote still to spend or receive (by quote) */
+	sb_dec step;             /* floor for by-quote fills */
 };
 
 /* What a walk did (or would do). */
@@ -77,12 +77,12 @@ struct walk_out {
 
 /* ---- names ---- */
 
-const char *sim_side_name(enum sim_side side)
+const char *sim_book_side_name(enum sim_book_side side)
 {
 	return side == SIM_SIDE_SELL ? "SELL" : "BUY";
 }
 
-const char *sim_type_name(enum sim_type type)
+const char *sim_book_type_name(enum sim_book_type type)
 {
 	switch (type) {
 	case SIM_TYPE_MARKET:
@@ -95,7 +95,7 @@ const char *sim_type_name(enum sim_type type)
 	}
 }
 
-const char *sim_tif_name(enum sim_tif tif)
+const char *sim_book_tif_name(enum sim_book_tif tif)
 {
 	switch (tif) {
 	case SIM_TIF_IOC:
@@ -108,27 +108,27 @@ const char *sim_tif_name(enum sim_tif tif)
 	}
 }
 
-const char *sim_status_name(enum sim_status status)
+const char *sim_book_status_name(enum sim_book_status status)
 {
 	static const char *const names[] = {"NEW",      "PARTIALLY_FILLED", "FILLED",
 	                                    "CANCELED", "EXPIRED",          "REJECTED"};
 	return (unsigned)status < sizeof(names) / sizeof(names[0]) ? names[status] : "UNKNOWN";
 }
 
-const char *sim_exec_name(enum sim_exec exec)
+const char *sim_book_exec_name(enum sim_book_exec exec)
 {
 	static const char *const names[] = {"NEW", "TRADE", "CANCELED", "EXPIRED"};
 	return (unsigned)exec < sizeof(names) / sizeof(names[0]) ? names[exec] : "UNKNOWN";
 }
 
-const char *sim_expiry_name(enum sim_expiry expiry)
+const char *sim_book_expiry_name(enum sim_book_expiry expiry)
 {
 	static const char *const names[] = {"NONE", "UNFILLED_IOC_QUANTITY_EXPIRED",
 	                                    "UNFILLED_FOK_ORDER_EXPIRED", "INSUFFICIENT_LIQUIDITY"};
 	return (unsigned)expiry < sizeof(names) / sizeof(names[0]) ? names[expiry] : "NONE";
 }
 
-const char *sim_reject_msg(enum sim_reject reject)
+const char *sim_book_reject_msg(enum sim_book_reject reject)
 {
 	switch (reject) {
 	case SIM_REJECT_DUPLICATE:
@@ -169,14 +169,14 @@ void sim_book_result_fini(struct sim_book_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-static struct sim_event *push_event(struct sim_book_result *res, const struct sim_order *o,
-                                    enum sim_exec exec, int64_t time)
+static struct sim_book_event *push_event(struct sim_book_result *res, const struct sim_book_order *o,
+                                         enum sim_book_exec exec, int64_t time)
 {
 	if (res->n_events == res->cap_events) {
 		res->cap_events = res->cap_events ? res->cap_events * 2 : 16;
 		res->events = sb_xrealloc(res->events, res->cap_events * sizeof(*res->events));
 	}
-	struct sim_event *e = &res->events[res->n_events++];
+	struct sim_book_event *e = &res->events[res->n_events++];
 	memset(e, 0, sizeof(*e));
 	e->order_id = o->id;
 	e->account = o->account;
@@ -191,13 +191,13 @@ static struct sim_event *push_event(struct sim_book_result *res, const struct si
 	return e;
 }
 
-static struct sim_fill *push_fill(struct sim_book_result *res)
+static struct sim_book_fill *push_fill(struct sim_book_result *res)
 {
 	if (res->n_fills == res->cap_fills) {
 		res->cap_fills = res->cap_fills ? res->cap_fills * 2 : 16;
 		res->fills = sb_xrealloc(res->fills, res->cap_fills * sizeof(*res->fills));
 	}
-	struct sim_fill *f = &res->fills[res->n_fills++];
+	struct sim_book_fill *f = &res->fills[res->n_fills++];
 	memset(f, 0, sizeof(*f));
 	return f;
 }
@@ -246,9 +246,9 @@ void sim_book_free(struct sim_book *book)
 	if (!book)
 		return;
 	for (size_t i = 0; i <= book->mask; i++) {
-		struct sim_order *o = book->by_id[i];
+		struct sim_book_order *o = book->by_id[i];
 		while (o) {
-			struct sim_order *next = o->next_by_id;
+			struct sim_book_order *next = o->next_by_id;
 			free(o);
 			o = next;
 		}
@@ -275,33 +275,33 @@ const char *sim_book_quote(const struct sim_book *book)
 	return book->quote;
 }
 
-struct sim_order *sim_book_find(const struct sim_book *book, uint64_t order_id)
+struct sim_book_order *sim_book_find(const struct sim_book *book, uint64_t order_id)
 {
 	if (!book)
 		return NULL;
-	for (struct sim_order *o = book->by_id[order_id & book->mask]; o; o = o->next_by_id)
+	for (struct sim_book_order *o = book->by_id[order_id & book->mask]; o; o = o->next_by_id)
 		if (o->id == order_id)
 			return o;
 	return NULL;
 }
 
-static bool is_open(const struct sim_order *o)
+static bool is_open(const struct sim_book_order *o)
 {
 	return o->status == SIM_STATUS_NEW || o->status == SIM_STATUS_PARTIALLY_FILLED;
 }
 
-static bool cid_eq(const struct sim_order *o, uint32_t account, const char *cid, size_t len)
+static bool cid_eq(const struct sim_book_order *o, uint32_t account, const char *cid, size_t len)
 {
 	return o->account == account && strlen(o->client_id) == len && memcmp(o->client_id, cid, len) == 0;
 }
 
-struct sim_order *sim_book_find_client(const struct sim_book *book, uint32_t account, const char *client_id,
-                                       size_t len)
+struct sim_book_order *sim_book_find_client(const struct sim_book *book, uint32_t account,
+                                            const char *client_id, size_t len)
 {
 	if (!book || !client_id || len == 0 || len > SIM_CLIENT_ID_MAX)
 		return NULL;
-	struct sim_order *closed = NULL;
-	for (struct sim_order *o = book->by_cid[cid_hash(account, client_id, len) & book->mask]; o;
+	struct sim_book_order *closed = NULL;
+	for (struct sim_book_order *o = book->by_cid[cid_hash(account, client_id, len) & book->mask]; o;
 	     o = o->next_by_cid) {
 		if (!cid_eq(o, account, client_id, len))
 			continue;
@@ -313,9 +313,9 @@ struct sim_order *sim_book_find_client(const struct sim_book *book, uint32_t acc
 	return closed;
 }
 
-static void unlink_order(struct sim_book *book, struct sim_order *o)
+static void unlink_order(struct sim_book *book, struct sim_book_order *o)
 {
-	struct sim_order **pp = &book->by_id[o->id & book->mask];
+	struct sim_book_order **pp = &book->by_id[o->id & book->mask];
 	while (*pp && *pp != o)
 		pp = &(*pp)->next_by_id;
 	if (*pp)
@@ -331,7 +331,7 @@ static void unlink_order(struct sim_book *book, struct sim_order *o)
 static void evict_closed(struct sim_book *book)
 {
 	while (book->n_closed > book->max_closed) {
-		struct sim_order *o = book->closed_head;
+		struct sim_book_order *o = book->closed_head;
 		book->closed_head = o->next_closed;
 		if (!book->closed_head)
 			book->closed_tail = NULL;
@@ -341,7 +341,7 @@ static void evict_closed(struct sim_book *book)
 	}
 }
 
-static void close_order(struct sim_book *book, struct sim_order *o)
+static void close_order(struct sim_book *book, struct sim_book_order *o)
 {
 	o->next_closed = NULL;
 	if (book->closed_tail)
@@ -354,24 +354,24 @@ static void close_order(struct sim_book *book, struct sim_order *o)
 
 /* ---- sides ---- */
 
-static struct side *side_of(struct sim_book *book, enum sim_side s)
+static struct side *side_of(struct sim_book *book, enum sim_book_side s)
 {
 	return s == SIM_SIDE_BUY ? &book->bids : &book->asks;
 }
 
-static const struct side *cside_of(const struct sim_book *book, enum sim_side s)
+static const struct side *cside_of(const struct sim_book *book, enum sim_book_side s)
 {
 	return s == SIM_SIDE_BUY ? &book->bids : &book->asks;
 }
 
 /* True when price a is strictly better than b for resting orders of side s. */
-static bool price_better(enum sim_side s, sb_dec a, sb_dec b)
+static bool price_better(enum sim_book_side s, sb_dec a, sb_dec b)
 {
 	return s == SIM_SIDE_BUY ? a > b : a < b;
 }
 
 /* True when a ranks below b on its side: worse price, or same price and later. */
-static bool worse(const struct sim_order *a, const struct sim_order *b)
+static bool worse(const struct sim_book_order *a, const struct sim_book_order *b)
 {
 	if (a->price != b->price)
 		return price_better(a->side, b->price, a->price);
@@ -379,7 +379,7 @@ static bool worse(const struct sim_order *a, const struct sim_order *b)
 }
 
 /* Index of the first element not worse than o. */
-static size_t lower_bound(const struct side *sd, const struct sim_order *o)
+static size_t lower_bound(const struct side *sd, const struct sim_book_order *o)
 {
 	size_t lo = 0, hi = sd->n;
 	while (lo < hi) {
@@ -392,7 +392,7 @@ static size_t lower_bound(const struct side *sd, const struct sim_order *o)
 	return lo;
 }
 
-static void side_insert(struct side *sd, struct sim_order *o)
+static void side_insert(struct side *sd, struct sim_book_order *o)
 {
 	size_t i = lower_bound(sd, o);
 	memmove(&sd->v[i + 1], &sd->v[i], (sd->n - i) * sizeof(*sd->v));
@@ -400,7 +400,7 @@ static void side_insert(struct side *sd, struct sim_order *o)
 	sd->n++;
 }
 
-static bool side_remove(struct side *sd, const struct sim_order *o)
+static bool side_remove(struct side *sd, const struct sim_book_order *o)
 {
 	size_t i = lower_bound(sd, o);
 	if (i >= sd->n || sd->v[i] != o)
@@ -410,7 +410,7 @@ static bool side_remove(struct side *sd, const struct sim_order *o)
 	return true;
 }
 
-static sb_dec remaining(const struct sim_order *o)
+static sb_dec remaining(const struct sim_book_order *o)
 {
 	return o->orig_qty - o->executed_qty;
 }
@@ -429,7 +429,7 @@ size_t sim_book_open_count(const struct sim_book *book, uint32_t account)
 	return n;
 }
 
-size_t sim_book_open_orders(const struct sim_book *book, uint32_t account, const struct sim_order **out,
+size_t sim_book_open_orders(const struct sim_book *book, uint32_t account, const struct sim_book_order **out,
                             size_t cap)
 {
 	size_t n = 0;
@@ -450,14 +450,14 @@ size_t sim_book_open_orders(const struct sim_book *book, uint32_t account, const
 
 /* ---- ladder ---- */
 
-static const struct sim_level *ladder(const struct sim_book *book, enum sim_side s, size_t *n)
+static const struct sim_book_level *ladder(const struct sim_book *book, enum sim_book_side s, size_t *n)
 {
 	*n = s == SIM_SIDE_BUY ? book->n_lad_bids : book->n_lad_asks;
 	return s == SIM_SIDE_BUY ? book->lad_bids : book->lad_asks;
 }
 
 /* Removes levels emptied by takers. */
-static void ladder_compact(struct sim_level *lv, size_t *n)
+static void ladder_compact(struct sim_book_level *lv, size_t *n)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < *n; i++)
@@ -466,13 +466,14 @@ static void ladder_compact(struct sim_level *lv, size_t *n)
 	*n = k;
 }
 
-size_t sim_book_depth(const struct sim_book *book, enum sim_side side, struct sim_level *out, size_t cap)
+size_t sim_book_depth(const struct sim_book *book, enum sim_book_side side, struct sim_book_level *out,
+                      size_t cap)
 {
 	if (!book || !out)
 		return 0;
 	const struct side *sd = cside_of(book, side);
 	size_t nl, ui = sd->n, li = 0, n = 0;
-	const struct sim_level *lv = ladder(book, side, &nl);
+	const struct sim_book_level *lv = ladder(book, side, &nl);
 	while (n < cap && (ui > 0 || li < nl)) {
 		sb_dec p;
 		if (ui > 0 && (li >= nl || !price_better(side, lv[li].price, sd->v[ui - 1]->price)))
@@ -493,9 +494,9 @@ size_t sim_book_depth(const struct sim_book *book, enum sim_side side, struct si
 	return n;
 }
 
-bool sim_book_best(const struct sim_book *book, enum sim_side side, struct sim_level *level)
+bool sim_book_best(const struct sim_book *book, enum sim_book_side side, struct sim_book_level *level)
 {
-	struct sim_level l = {0, 0};
+	struct sim_book_level l = {0, 0};
 	size_t n = book ? sim_book_depth(book, side, &l, 1) : 0;
 	if (level)
 		*level = l;
@@ -504,7 +505,7 @@ bool sim_book_best(const struct sim_book *book, enum sim_side side, struct sim_l
 
 /* ---- validation ---- */
 
-static bool valid_enums(const struct sim_order_req *req)
+static bool valid_enums(const struct sim_book_req *req)
 {
 	return (req->side == SIM_SIDE_BUY || req->side == SIM_SIDE_SELL) &&
 	       (req->type == SIM_TYPE_LIMIT || req->type == SIM_TYPE_MARKET ||
@@ -513,7 +514,7 @@ static bool valid_enums(const struct sim_order_req *req)
 }
 
 /* Shape checks that need no book. */
-static sb_err check_shape(const struct sim_order_req *req)
+static sb_err check_shape(const struct sim_book_req *req)
 {
 	sb_dec notional;
 	if (req->account == SIM_ACCOUNT_MARKET || !valid_enums(req) || req->step < 0 ||
@@ -532,12 +533,13 @@ static sb_err check_shape(const struct sim_order_req *req)
 	return sb_dec_mul(req->price, req->qty, SB_ROUND_UP, &notional);
 }
 
-static bool rests(const struct sim_order_req *req)
+static bool rests(const struct sim_book_req *req)
 {
 	return req->type == SIM_TYPE_LIMIT_MAKER || (req->type == SIM_TYPE_LIMIT && req->tif == SIM_TIF_GTC);
 }
 
-sb_err sim_book_check(const struct sim_book *book, const struct sim_order_req *req, enum sim_reject *reject)
+sb_err sim_book_check(const struct sim_book *book, const struct sim_book_req *req,
+                      enum sim_book_reject *reject)
 {
 	if (reject)
 		*reject = SIM_REJECT_NONE;
@@ -547,7 +549,7 @@ sb_err sim_book_check(const struct sim_book *book, const struct sim_order_req *r
 	if (err)
 		return err;
 	if (req->client_id_len > 0) {
-		struct sim_order *o =
+		struct sim_book_order *o =
 		    sim_book_find_client(book, req->account, req->client_id, req->client_id_len);
 		if (o && is_open(o)) {
 			if (reject)
@@ -565,7 +567,7 @@ sb_err sim_book_check(const struct sim_book *book, const struct sim_order_req *r
 
 /* ---- matching ---- */
 
-static void want_from_req(const struct sim_order_req *req, struct want *w)
+static void want_from_req(const struct sim_book_req *req, struct want *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->side = req->side;
@@ -578,7 +580,7 @@ static void want_from_req(const struct sim_order_req *req, struct want *w)
 }
 
 /* Updates an order after a fill of q for cost. */
-static sb_err order_fill(struct sim_order *o, sb_dec q, sb_dec cost, int64_t time)
+static sb_err order_fill(struct sim_book_order *o, sb_dec q, sb_dec cost, int64_t time)
 {
 	sb_err err = sb_dec_add(o->executed_qty, q, &o->executed_qty);
 	if (!err)
@@ -588,10 +590,11 @@ static sb_err order_fill(struct sim_order *o, sb_dec q, sb_dec cost, int64_t tim
 	return err;
 }
 
-static void trade_event(struct sim_book_result *res, const struct sim_order *o, size_t fill_ix, bool maker)
+static void trade_event(struct sim_book_result *res, const struct sim_book_order *o, size_t fill_ix,
+                        bool maker)
 {
-	const struct sim_fill *f = &res->fills[fill_ix];
-	struct sim_event *e = push_event(res, o, SIM_EXEC_TRADE, f->time);
+	const struct sim_book_fill *f = &res->fills[fill_ix];
+	struct sim_book_event *e = push_event(res, o, SIM_EXEC_TRADE, f->time);
 	e->fill = fill_ix;
 	e->is_maker = maker;
 	e->last_qty = f->qty;
@@ -604,9 +607,9 @@ static void trade_event(struct sim_book_result *res, const struct sim_order *o, 
  * Records one execution between maker and taker (either may be NULL: the external market) of q at
  * price p. buy_side_is_taker tells which side the taker is on when the taker is the market.
  */
-static sb_err execute(struct sim_book *book, struct sim_book_result *res, struct sim_order *maker,
-                      struct sim_order *taker, enum sim_side taker_side, sb_dec p, sb_dec q, sb_dec cost,
-                      int64_t time)
+static sb_err execute(struct sim_book *book, struct sim_book_result *res, struct sim_book_order *maker,
+                      struct sim_book_order *taker, enum sim_book_side taker_side, sb_dec p, sb_dec q,
+                      sb_dec cost, int64_t time)
 {
 	sb_err err = SB_OK;
 	if (maker)
@@ -615,10 +618,10 @@ static sb_err execute(struct sim_book *book, struct sim_book_result *res, struct
 		err = order_fill(taker, q, cost, time);
 	if (err)
 		return err;
-	struct sim_fill *f = push_fill(res);
+	struct sim_book_fill *f = push_fill(res);
 	size_t fix = res->n_fills - 1;
-	struct sim_order *buyer = taker_side == SIM_SIDE_BUY ? taker : maker;
-	struct sim_order *seller = taker_side == SIM_SIDE_BUY ? maker : taker;
+	struct sim_book_order *buyer = taker_side == SIM_SIDE_BUY ? taker : maker;
+	struct sim_book_order *seller = taker_side == SIM_SIDE_BUY ? maker : taker;
 	f->trade_id = book->next_trade_id++;
 	f->price = p;
 	f->qty = q;
@@ -675,14 +678,14 @@ static sb_err next_qty(const struct want *w, sb_dec p, sb_dec avail, sb_dec *q, 
  * equal prices - for the order described by w. With mb == NULL nothing changes (dry run); otherwise
  * mb is the same book, mutable, taker is the incoming order and res receives fills and events.
  */
-static sb_err walk(const struct sim_book *cb, struct sim_book *mb, struct sim_order *taker, struct want *w,
-                   int64_t time, struct sim_book_result *res, struct walk_out *out)
+static sb_err walk(const struct sim_book *cb, struct sim_book *mb, struct sim_book_order *taker,
+                   struct want *w, int64_t time, struct sim_book_result *res, struct walk_out *out)
 {
-	enum sim_side opp_side = w->side == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY;
+	enum sim_book_side opp_side = w->side == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY;
 	const struct side *sd = cside_of(cb, opp_side);
 	size_t nl, ui = sd->n, li = 0;
-	const struct sim_level *lv = ladder(cb, opp_side, &nl);
-	struct sim_level *mlv = mb ? (opp_side == SIM_SIDE_BUY ? mb->lad_bids : mb->lad_asks) : NULL;
+	const struct sim_book_level *lv = ladder(cb, opp_side, &nl);
+	struct sim_book_level *mlv = mb ? (opp_side == SIM_SIDE_BUY ? mb->lad_bids : mb->lad_asks) : NULL;
 	sb_err err = SB_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -699,7 +702,7 @@ static sb_err walk(const struct sim_book *cb, struct sim_book *mb, struct sim_or
 			out->stop = STOP_LIQUIDITY;
 			break;
 		}
-		struct sim_order *maker = use_user ? sd->v[ui - 1] : NULL;
+		struct sim_book_order *maker = use_user ? sd->v[ui - 1] : NULL;
 		sb_dec p = use_user ? maker->price : lv[li].price;
 		sb_dec avail = use_user ? remaining(maker) : lv[li].qty;
 		if (w->has_limit && price_better(opp_side, w->limit, p)) {
@@ -750,7 +753,8 @@ static sb_err walk(const struct sim_book *cb, struct sim_book *mb, struct sim_or
 	return SB_OK;
 }
 
-sb_err sim_book_preview(const struct sim_book *book, const struct sim_order_req *req, struct sim_preview *out)
+sb_err sim_book_preview(const struct sim_book *book, const struct sim_book_req *req,
+                        struct sim_book_estimate *out)
 {
 	if (!book || !req || !out)
 		return SB_ERR_INVALID;
@@ -770,9 +774,9 @@ sb_err sim_book_preview(const struct sim_book *book, const struct sim_order_req 
 	return SB_OK;
 }
 
-static struct sim_order *new_order(struct sim_book *book, const struct sim_order_req *req)
+static struct sim_book_order *new_order(struct sim_book *book, const struct sim_book_req *req)
 {
-	struct sim_order *o = sb_xcalloc(1, sizeof(*o));
+	struct sim_book_order *o = sb_xcalloc(1, sizeof(*o));
 	o->id = book->next_order_id++;
 	o->seq = book->next_seq++;
 	o->account = req->account;
@@ -789,7 +793,7 @@ static struct sim_order *new_order(struct sim_book *book, const struct sim_order
 	o->orig_quote_qty = req->type == SIM_TYPE_MARKET ? req->quote_qty : 0;
 	o->time = o->update_time = o->working_time = req->time;
 	size_t len = strlen(o->client_id);
-	struct sim_order **b = &book->by_id[o->id & book->mask];
+	struct sim_book_order **b = &book->by_id[o->id & book->mask];
 	o->next_by_id = *b;
 	*b = o;
 	b = &book->by_cid[cid_hash(o->account, o->client_id, len) & book->mask];
@@ -798,7 +802,7 @@ static struct sim_order *new_order(struct sim_book *book, const struct sim_order
 	return o;
 }
 
-static void expire(struct sim_book *book, struct sim_order *o, enum sim_expiry why, int64_t time,
+static void expire(struct sim_book *book, struct sim_book_order *o, enum sim_book_expiry why, int64_t time,
                    struct sim_book_result *res)
 {
 	o->status = SIM_STATUS_EXPIRED;
@@ -820,8 +824,8 @@ static void mark_last_trade_filled(struct sim_book_result *res, uint64_t id)
 }
 
 /* Decides what happens to the taker after its walk. */
-static void finish_taker(struct sim_book *book, struct sim_order *o, const struct walk_out *wo, int64_t time,
-                         struct sim_book_result *res)
+static void finish_taker(struct sim_book *book, struct sim_book_order *o, const struct walk_out *wo,
+                         int64_t time, struct sim_book_result *res)
 {
 	if (o->type == SIM_TYPE_MARKET && o->orig_quote_qty > 0) {
 		o->orig_qty = o->executed_qty;
@@ -851,7 +855,7 @@ static void finish_taker(struct sim_book *book, struct sim_order *o, const struc
 		side_insert(side_of(book, o->side), o);
 }
 
-sb_err sim_book_place(struct sim_book *book, const struct sim_order_req *req, struct sim_book_result *res)
+sb_err sim_book_place(struct sim_book *book, const struct sim_book_req *req, struct sim_book_result *res)
 {
 	if (!book || !req || !res)
 		return SB_ERR_INVALID;
@@ -860,7 +864,7 @@ sb_err sim_book_place(struct sim_book *book, const struct sim_order_req *req, st
 	sb_err err = sim_book_check(book, req, &res->reject);
 	if (err)
 		return err;
-	struct sim_preview pv = {0};
+	struct sim_book_estimate pv = {0};
 	if (req->type == SIM_TYPE_LIMIT_MAKER || (req->type == SIM_TYPE_LIMIT && req->tif == SIM_TIF_FOK)) {
 		err = sim_book_preview(book, req, &pv);
 		if (err)
@@ -870,7 +874,7 @@ sb_err sim_book_place(struct sim_book *book, const struct sim_order_req *req, st
 			return SB_ERR_EXCHANGE;
 		}
 	}
-	struct sim_order *o = new_order(book, req);
+	struct sim_book_order *o = new_order(book, req);
 	res->order_id = o->id;
 	push_event(res, o, SIM_EXEC_NEW, req->time);
 	if (req->type == SIM_TYPE_LIMIT && req->tif == SIM_TIF_FOK && !pv.complete) {
@@ -891,7 +895,8 @@ sb_err sim_book_place(struct sim_book *book, const struct sim_order_req *req, st
 	return SB_OK;
 }
 
-static void cancel_open(struct sim_book *book, struct sim_order *o, int64_t time, struct sim_book_result *res)
+static void cancel_open(struct sim_book *book, struct sim_book_order *o, int64_t time,
+                        struct sim_book_result *res)
 {
 	side_remove(side_of(book, o->side), o);
 	o->status = SIM_STATUS_CANCELED;
@@ -905,7 +910,7 @@ sb_err sim_book_cancel(struct sim_book *book, uint64_t order_id, int64_t time, s
 	if (!book || !res)
 		return SB_ERR_INVALID;
 	evict_closed(book);
-	struct sim_order *o = sim_book_find(book, order_id);
+	struct sim_book_order *o = sim_book_find(book, order_id);
 	if (!o || !is_open(o))
 		return SB_ERR_NOT_FOUND;
 	cancel_open(book, o, time, res);
@@ -914,8 +919,8 @@ sb_err sim_book_cancel(struct sim_book *book, uint64_t order_id, int64_t time, s
 
 static int by_seq(const void *a, const void *b)
 {
-	const struct sim_order *x = *(const struct sim_order *const *)a;
-	const struct sim_order *y = *(const struct sim_order *const *)b;
+	const struct sim_book_order *x = *(const struct sim_book_order *const *)a;
+	const struct sim_book_order *y = *(const struct sim_book_order *const *)b;
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
@@ -927,7 +932,7 @@ sb_err sim_book_cancel_all(struct sim_book *book, uint32_t account, int64_t time
 	size_t n = sim_book_open_count(book, account);
 	if (n == 0)
 		return SB_OK;
-	const struct sim_order **v = sb_xcalloc(n, sizeof(*v));
+	const struct sim_book_order **v = sb_xcalloc(n, sizeof(*v));
 	sim_book_open_orders(book, account, v, n);
 	qsort(v, n, sizeof(*v), by_seq);
 	for (size_t i = 0; i < n; i++)
@@ -939,12 +944,12 @@ sb_err sim_book_cancel_all(struct sim_book *book, uint32_t account, int64_t time
 /* ---- the market acting on resting orders ---- */
 
 /* Fills the best orders of sd that cross price, at their own prices, sharing *volume. */
-static sb_err trade_side(struct sim_book *book, enum sim_side s, sb_dec price, sb_dec *volume, int64_t time,
-                         struct sim_book_result *res)
+static sb_err trade_side(struct sim_book *book, enum sim_book_side s, sb_dec price, sb_dec *volume,
+                         int64_t time, struct sim_book_result *res)
 {
 	struct side *sd = side_of(book, s);
 	while (*volume > 0 && sd->n > 0) {
-		struct sim_order *o = sd->v[sd->n - 1];
+		struct sim_book_order *o = sd->v[sd->n - 1];
 		if (price_better(s, price, o->price))
 			break;
 		sb_dec q = remaining(o) < *volume ? remaining(o) : *volume, cost;
@@ -973,14 +978,15 @@ sb_err sim_book_market_trade(struct sim_book *book, sb_dec price, sb_dec volume,
 }
 
 /* Fills resting orders of side s that the ladder on the other side crosses, consuming that ladder. */
-static sb_err cross_side(struct sim_book *book, enum sim_side s, int64_t time, struct sim_book_result *res)
+static sb_err cross_side(struct sim_book *book, enum sim_book_side s, int64_t time,
+                         struct sim_book_result *res)
 {
 	struct side *sd = side_of(book, s);
-	struct sim_level *lv = s == SIM_SIDE_BUY ? book->lad_asks : book->lad_bids;
+	struct sim_book_level *lv = s == SIM_SIDE_BUY ? book->lad_asks : book->lad_bids;
 	size_t *nl = s == SIM_SIDE_BUY ? &book->n_lad_asks : &book->n_lad_bids;
 	size_t li = 0;
 	while (sd->n > 0 && li < *nl) {
-		struct sim_order *o = sd->v[sd->n - 1];
+		struct sim_book_order *o = sd->v[sd->n - 1];
 		if (price_better(s, lv[li].price, o->price)) /* the quote does not reach this order */
 			break;
 		sb_dec q = remaining(o) < lv[li].qty ? remaining(o) : lv[li].qty, cost;
@@ -1000,14 +1006,15 @@ static sb_err cross_side(struct sim_book *book, enum sim_side s, int64_t time, s
 }
 
 /* Copies and sorts one side of new quotes, best first; false on a bad level. */
-static bool load_levels(enum sim_side s, const struct sim_level *in, size_t n, struct sim_level *out)
+static bool load_levels(enum sim_book_side s, const struct sim_book_level *in, size_t n,
+                        struct sim_book_level *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		sb_dec notional;
 		if (in[i].price <= 0 || in[i].qty <= 0 ||
 		    sb_dec_mul(in[i].price, in[i].qty, SB_ROUND_UP, &notional))
 			return false;
-		struct sim_level l = in[i];
+		struct sim_book_level l = in[i];
 		size_t j = i;
 		while (j > 0 && price_better(s, l.price, out[j - 1].price)) {
 			out[j] = out[j - 1];
@@ -1018,11 +1025,11 @@ static bool load_levels(enum sim_side s, const struct sim_level *in, size_t n, s
 	return true;
 }
 
-sb_err sim_book_set_quotes(struct sim_book *book, const struct sim_level *bids, size_t n_bids,
-                           const struct sim_level *asks, size_t n_asks, int64_t time,
+sb_err sim_book_set_quotes(struct sim_book *book, const struct sim_book_level *bids, size_t n_bids,
+                           const struct sim_book_level *asks, size_t n_asks, int64_t time,
                            struct sim_book_result *res)
 {
-	struct sim_level nb[SIM_BOOK_MAX_LEVELS], na[SIM_BOOK_MAX_LEVELS];
+	struct sim_book_level nb[SIM_BOOK_MAX_LEVELS], na[SIM_BOOK_MAX_LEVELS];
 	if (!book || !res || n_bids > SIM_BOOK_MAX_LEVELS || n_asks > SIM_BOOK_MAX_LEVELS ||
 	    (n_bids && !bids) || (n_asks && !asks))
 		return SB_ERR_INVALID;

@@ -32,24 +32,24 @@
 #define SIM_BOOK_DEFAULT_OPEN   10000u  /* default cap on open orders per book */
 #define SIM_BOOK_DEFAULT_CLOSED 100000u /* default number of closed orders kept for queries */
 
-enum sim_side {
+enum sim_book_side {
 	SIM_SIDE_BUY,
 	SIM_SIDE_SELL,
 };
 
-enum sim_type {
+enum sim_book_type {
 	SIM_TYPE_LIMIT,
 	SIM_TYPE_MARKET,
 	SIM_TYPE_LIMIT_MAKER,
 };
 
-enum sim_tif {
+enum sim_book_tif {
 	SIM_TIF_GTC, /* also what Binance reports for MARKET and LIMIT_MAKER orders */
 	SIM_TIF_IOC,
 	SIM_TIF_FOK,
 };
 
-enum sim_status {
+enum sim_book_status {
 	SIM_STATUS_NEW,
 	SIM_STATUS_PARTIALLY_FILLED,
 	SIM_STATUS_FILLED,
@@ -59,7 +59,7 @@ enum sim_status {
 };
 
 /* Execution types of executionReport's "x". */
-enum sim_exec {
+enum sim_book_exec {
 	SIM_EXEC_NEW,
 	SIM_EXEC_TRADE,
 	SIM_EXEC_CANCELED,
@@ -67,7 +67,7 @@ enum sim_exec {
 };
 
 /* Binance's expiryReason ("eR"). */
-enum sim_expiry {
+enum sim_book_expiry {
 	SIM_EXPIRY_NONE,
 	SIM_EXPIRY_UNFILLED_IOC,           /* UNFILLED_IOC_QUANTITY_EXPIRED */
 	SIM_EXPIRY_UNFILLED_FOK,           /* UNFILLED_FOK_ORDER_EXPIRED */
@@ -75,7 +75,7 @@ enum sim_expiry {
 };
 
 /* Why a request was refused before it became an order; the server answers -2010 with the message. */
-enum sim_reject {
+enum sim_book_reject {
 	SIM_REJECT_NONE,
 	SIM_REJECT_DUPLICATE,            /* "Duplicate order sent." */
 	SIM_REJECT_WOULD_MATCH,          /* "Order would immediately match and take." */
@@ -90,31 +90,31 @@ enum sim_reject {
  * then to step. It ends FILLED once the quote left cannot buy one step at the next price, EXPIRED
  * (INSUFFICIENT_LIQUIDITY) when the other side runs dry first; origQty is then set to what executed.
  */
-struct sim_order_req {
-	uint32_t account;      /* owner; not SIM_ACCOUNT_MARKET */
-	enum sim_side side;    /* BUY or SELL */
-	enum sim_type type;    /* LIMIT, MARKET or LIMIT_MAKER */
-	enum sim_tif tif;      /* LIMIT only; others are reported as GTC */
-	sb_dec price;          /* limit price (> 0) for LIMIT and LIMIT_MAKER, 0 for MARKET */
-	sb_dec qty;            /* base quantity (> 0), or 0 for a MARKET order by quote_qty */
-	sb_dec quote_qty;      /* MARKET quoteOrderQty (> 0 when qty is 0), else 0 */
-	sb_dec step;           /* stepSize for quote_qty fills (0 = none), see above */
-	const char *client_id; /* newClientOrderId, not NUL-terminated; NULL/empty: one is generated */
-	size_t client_id_len;  /* bytes in client_id, at most SIM_CLIENT_ID_MAX */
-	int64_t time;          /* transaction time in ms */
+struct sim_book_req {
+	uint32_t account;        /* owner; not SIM_ACCOUNT_MARKET */
+	enum sim_book_side side; /* BUY or SELL */
+	enum sim_book_type type; /* LIMIT, MARKET or LIMIT_MAKER */
+	enum sim_book_tif tif;   /* LIMIT only; others are reported as GTC */
+	sb_dec price;            /* limit price (> 0) for LIMIT and LIMIT_MAKER, 0 for MARKET */
+	sb_dec qty;              /* base quantity (> 0), or 0 for a MARKET order by quote_qty */
+	sb_dec quote_qty;        /* MARKET quoteOrderQty (> 0 when qty is 0), else 0 */
+	sb_dec step;             /* stepSize for quote_qty fills (0 = none), see above */
+	const char *client_id;   /* newClientOrderId, not NUL-terminated; NULL/empty: one is generated */
+	size_t client_id_len;    /* bytes in client_id, at most SIM_CLIENT_ID_MAX */
+	int64_t time;            /* transaction time in ms */
 };
 
 /* One order, open or closed. Fields are read-only for everyone but the book, except `locked`, which
  * belongs to the ledger. */
-struct sim_order {
+struct sim_book_order {
 	uint64_t id;                           /* orderId, per book, from 1 */
 	uint32_t account;                      /* owner */
 	char client_id[SIM_CLIENT_ID_MAX + 1]; /* clientOrderId, NUL-terminated */
-	enum sim_side side;                    /* BUY or SELL */
-	enum sim_type type;                    /* order type */
-	enum sim_tif tif;                      /* time in force */
-	enum sim_status status;                /* current status */
-	enum sim_expiry expiry;                /* why it expired, else NONE */
+	enum sim_book_side side;               /* BUY or SELL */
+	enum sim_book_type type;               /* order type */
+	enum sim_book_tif tif;                 /* time in force */
+	enum sim_book_status status;           /* current status */
+	enum sim_book_expiry expiry;           /* why it expired, else NONE */
 	sb_dec price;                          /* limit price, 0 for MARKET */
 	sb_dec orig_qty;                       /* origQty (a quote_qty order: executed qty at the end) */
 	sb_dec orig_quote_qty;                 /* origQuoteOrderQty, 0 unless MARKET by quote */
@@ -125,13 +125,13 @@ struct sim_order {
 	int64_t working_time;                  /* when it started working (= time) */
 	sb_dec locked;                         /* funds the ledger holds for the remainder */
 	uint64_t seq;                          /* arrival sequence, for time priority */
-	struct sim_order *next_by_id;          /* hash chain by id */
-	struct sim_order *next_by_cid;         /* hash chain by (account, client_id) */
-	struct sim_order *next_closed;         /* FIFO of closed orders, oldest first */
+	struct sim_book_order *next_by_id;     /* hash chain by id */
+	struct sim_book_order *next_by_cid;    /* hash chain by (account, client_id) */
+	struct sim_book_order *next_closed;    /* FIFO of closed orders, oldest first */
 };
 
 /* One execution. Order ids and accounts are 0 for the external market's side. */
-struct sim_fill {
+struct sim_book_fill {
 	int64_t trade_id;                                /* per book, increasing from 1 */
 	sb_dec price;                                    /* execution price */
 	sb_dec qty;                                      /* base quantity */
@@ -151,12 +151,12 @@ struct sim_fill {
 };
 
 /* One executionReport's worth: what happened to one order, with its state right after. */
-struct sim_event {
+struct sim_book_event {
 	uint64_t order_id;                        /* the order */
 	uint32_t account;                         /* its owner, to route the report */
-	enum sim_exec exec;                       /* NEW, TRADE, CANCELED or EXPIRED */
-	enum sim_status status;                   /* order status after this event */
-	enum sim_expiry expiry;                   /* on EXPIRED: why */
+	enum sim_book_exec exec;                  /* NEW, TRADE, CANCELED or EXPIRED */
+	enum sim_book_status status;              /* order status after this event */
+	enum sim_book_expiry expiry;              /* on EXPIRED: why */
 	sb_dec executed_qty;                      /* cumulative after this event ("z") */
 	sb_dec cum_quote_qty;                     /* cumulative quote after this event ("Z") */
 	size_t fill;                              /* TRADE: index into result fills, else SIZE_MAX */
@@ -172,24 +172,24 @@ struct sim_event {
 
 /* What one call did; caller storage, reused across calls with sim_book_result_clear. */
 struct sim_book_result {
-	struct sim_event *events; /* in emission order */
-	size_t n_events;          /* used */
-	size_t cap_events;        /* allocated */
-	struct sim_fill *fills;   /* in execution order */
-	size_t n_fills;           /* used */
-	size_t cap_fills;         /* allocated */
-	uint64_t order_id;        /* sim_book_place: the new order's id, 0 when rejected */
-	enum sim_reject reject;   /* sim_book_place: why it was refused */
+	struct sim_book_event *events; /* in emission order */
+	size_t n_events;               /* used */
+	size_t cap_events;             /* allocated */
+	struct sim_book_fill *fills;   /* in execution order */
+	size_t n_fills;                /* used */
+	size_t cap_fills;              /* allocated */
+	uint64_t order_id;             /* sim_book_place: the new order's id, 0 when rejected */
+	enum sim_book_reject reject;   /* sim_book_place: why it was refused */
 };
 
 /* One external liquidity level. */
-struct sim_level {
+struct sim_book_level {
 	sb_dec price; /* > 0 */
 	sb_dec qty;   /* > 0 */
 };
 
 /* What an order would do right now, without doing it. */
-struct sim_preview {
+struct sim_book_estimate {
 	sb_dec qty;     /* base that would fill */
 	sb_dec quote;   /* quote that would change hands (sum of per-fill quote_qty) */
 	bool complete;  /* the whole order would fill */
@@ -220,11 +220,12 @@ void sim_book_result_fini(struct sim_book_result *res);
  * *reject set for a duplicate clientOrderId or a full book (a LIMIT_MAKER that would match is only
  * found by sim_book_place).
  */
-sb_err sim_book_check(const struct sim_book *book, const struct sim_order_req *req, enum sim_reject *reject);
+sb_err sim_book_check(const struct sim_book *book, const struct sim_book_req *req,
+                      enum sim_book_reject *reject);
 
 /* What req would fill against the current book, with no side effects (FOK and balance checks). */
-sb_err sim_book_preview(const struct sim_book *book, const struct sim_order_req *req,
-                        struct sim_preview *out);
+sb_err sim_book_preview(const struct sim_book *book, const struct sim_book_req *req,
+                        struct sim_book_estimate *out);
 
 /*
  * Places req and matches it. Appends to res (which is not cleared): the fills, NEW for the new order,
@@ -234,7 +235,7 @@ sb_err sim_book_preview(const struct sim_book *book, const struct sim_order_req 
  * SB_ERR_OVERFLOW if a price * quantity leaves the decimal range.
  * Order pointers and ids named in res stay valid until the next mutating call on the book.
  */
-sb_err sim_book_place(struct sim_book *book, const struct sim_order_req *req, struct sim_book_result *res);
+sb_err sim_book_place(struct sim_book *book, const struct sim_book_req *req, struct sim_book_result *res);
 
 /* Cancels an open order: a CANCELED event in res. SB_ERR_NOT_FOUND if the order is unknown or closed
  * (the server answers -2011 "Unknown order sent."). */
@@ -259,21 +260,21 @@ sb_err sim_book_market_trade(struct sim_book *book, sb_dec price, sb_dec volume,
  * a resting sell's price) fill as makers at their own price, up to the quoted quantities, which they
  * consume. Takers consume ladder quantity too, until the next update.
  */
-sb_err sim_book_set_quotes(struct sim_book *book, const struct sim_level *bids, size_t n_bids,
-                           const struct sim_level *asks, size_t n_asks, int64_t time,
+sb_err sim_book_set_quotes(struct sim_book *book, const struct sim_book_level *bids, size_t n_bids,
+                           const struct sim_book_level *asks, size_t n_asks, int64_t time,
                            struct sim_book_result *res);
 
 /* Order lookup by id, open or recently closed; NULL when unknown. The pointer is valid until the next
  * mutating call. Only the ledger writes to it (its `locked` field). */
-struct sim_order *sim_book_find(const struct sim_book *book, uint64_t order_id);
+struct sim_book_order *sim_book_find(const struct sim_book *book, uint64_t order_id);
 
 /* The open order of account with client_id, else the most recent closed one; NULL when none. */
-struct sim_order *sim_book_find_client(const struct sim_book *book, uint32_t account, const char *client_id,
-                                       size_t len);
+struct sim_book_order *sim_book_find_client(const struct sim_book *book, uint32_t account,
+                                            const char *client_id, size_t len);
 
 /* Open orders, all accounts (account == SIM_ACCOUNT_MARKET) or one: writes up to cap pointers, best
  * price first per side (bids, then asks) and returns how many there are in total. */
-size_t sim_book_open_orders(const struct sim_book *book, uint32_t account, const struct sim_order **out,
+size_t sim_book_open_orders(const struct sim_book *book, uint32_t account, const struct sim_book_order **out,
                             size_t cap);
 
 /* Number of open orders of account (all accounts for SIM_ACCOUNT_MARKET); for MAX_NUM_ORDERS. */
@@ -281,19 +282,20 @@ size_t sim_book_open_count(const struct sim_book *book, uint32_t account);
 
 /* Aggregated depth of one side, user orders and the ladder merged, best first: writes up to cap levels
  * and returns how many it wrote. */
-size_t sim_book_depth(const struct sim_book *book, enum sim_side side, struct sim_level *out, size_t cap);
+size_t sim_book_depth(const struct sim_book *book, enum sim_book_side side, struct sim_book_level *out,
+                      size_t cap);
 
 /* Best bid and ask over user orders and the ladder; false for an empty side (then *level is zeroed). */
-bool sim_book_best(const struct sim_book *book, enum sim_side side, struct sim_level *level);
+bool sim_book_best(const struct sim_book *book, enum sim_book_side side, struct sim_book_level *level);
 
 /* Binance spellings, for responses and executionReports. */
-const char *sim_side_name(enum sim_side side);
-const char *sim_type_name(enum sim_type type);
-const char *sim_tif_name(enum sim_tif tif);
-const char *sim_status_name(enum sim_status status);
-const char *sim_exec_name(enum sim_exec exec);
-const char *sim_expiry_name(enum sim_expiry expiry);
+const char *sim_book_side_name(enum sim_book_side side);
+const char *sim_book_type_name(enum sim_book_type type);
+const char *sim_book_tif_name(enum sim_book_tif tif);
+const char *sim_book_status_name(enum sim_book_status status);
+const char *sim_book_exec_name(enum sim_book_exec exec);
+const char *sim_book_expiry_name(enum sim_book_expiry expiry);
 /* The -2010 message for a reject reason. */
-const char *sim_reject_msg(enum sim_reject reject);
+const char *sim_book_reject_msg(enum sim_book_reject reject);
 
 #endif

@@ -21,7 +21,7 @@ struct account {
 	sb_dec maker_rate;                 /* commission rate as maker */
 	sb_dec taker_rate;                 /* commission rate as taker */
 	bool bnb_fees;                     /* pay commissions in BNB when possible */
-	struct sim_balance *bal;           /* balances, in order of first use */
+	struct sim_ledger_asset *bal;      /* balances, in order of first use */
 	size_t n_bal;                      /* balances used */
 };
 
@@ -144,7 +144,7 @@ bool sim_ledger_bnb_fees(const struct sim_ledger *l, uint32_t id)
 
 /* ---- balances ---- */
 
-static const struct sim_balance *find_bal(const struct account *a, const char *asset)
+static const struct sim_ledger_asset *find_bal(const struct account *a, const char *asset)
 {
 	for (size_t i = 0; i < a->n_bal; i++)
 		if (strcmp(a->bal[i].asset, asset) == 0)
@@ -153,7 +153,7 @@ static const struct sim_balance *find_bal(const struct account *a, const char *a
 }
 
 /* The balance of asset, created at zero on first use; NULL when the account holds too many assets. */
-static struct sim_balance *get_bal(struct account *a, const char *asset)
+static struct sim_ledger_asset *get_bal(struct account *a, const char *asset)
 {
 	for (size_t i = 0; i < a->n_bal; i++)
 		if (strcmp(a->bal[i].asset, asset) == 0)
@@ -162,7 +162,7 @@ static struct sim_balance *get_bal(struct account *a, const char *asset)
 	if (a->n_bal >= SIM_LEDGER_MAX_ASSETS || len == 0 || len > SIM_ASSET_MAX)
 		return NULL;
 	a->bal = sb_xrealloc(a->bal, (a->n_bal + 1) * sizeof(*a->bal));
-	struct sim_balance *b = &a->bal[a->n_bal++];
+	struct sim_ledger_asset *b = &a->bal[a->n_bal++];
 	memset(b, 0, sizeof(*b));
 	memcpy(b->asset, asset, len + 1);
 	return b;
@@ -177,7 +177,7 @@ enum part {
 static sb_err credit(struct sim_ledger *l, uint32_t id, const char *asset, enum part part, sb_dec amount)
 {
 	struct account *a = acct(l, id);
-	struct sim_balance *b = a ? get_bal(a, asset) : NULL;
+	struct sim_ledger_asset *b = a ? get_bal(a, asset) : NULL;
 	if (!b)
 		return a ? SB_ERR_RANGE : SB_ERR_NOT_FOUND;
 	return sb_dec_add(part == FREE ? b->free : b->locked, amount, part == FREE ? &b->free : &b->locked);
@@ -188,7 +188,7 @@ static sb_err credit(struct sim_ledger *l, uint32_t id, const char *asset, enum 
 static sb_err debit(struct sim_ledger *l, uint32_t id, const char *asset, enum part part, sb_dec amount)
 {
 	struct account *a = acct(l, id);
-	struct sim_balance *b = a ? get_bal(a, asset) : NULL;
+	struct sim_ledger_asset *b = a ? get_bal(a, asset) : NULL;
 	if (!b)
 		return a ? SB_ERR_RANGE : SB_ERR_NOT_FOUND;
 	sb_dec *v = part == FREE ? &b->free : &b->locked;
@@ -211,18 +211,19 @@ sb_err sim_ledger_withdraw(struct sim_ledger *l, uint32_t id, const char *asset,
 	const struct account *a = acct(l, id);
 	if (!a)
 		return SB_ERR_NOT_FOUND;
-	const struct sim_balance *b = find_bal(a, asset);
+	const struct sim_ledger_asset *b = find_bal(a, asset);
 	if (!b || b->free < amount)
 		return SB_ERR_RANGE;
 	return debit(l, id, asset, FREE, amount);
 }
 
-sb_err sim_ledger_balance(const struct sim_ledger *l, uint32_t id, const char *asset, struct sim_balance *out)
+sb_err sim_ledger_balance(const struct sim_ledger *l, uint32_t id, const char *asset,
+                          struct sim_ledger_asset *out)
 {
 	const struct account *a = acct(l, id);
 	if (!a || !asset || !out)
 		return a ? SB_ERR_INVALID : SB_ERR_NOT_FOUND;
-	const struct sim_balance *b = find_bal(a, asset);
+	const struct sim_ledger_asset *b = find_bal(a, asset);
 	memset(out, 0, sizeof(*out));
 	size_t len = strlen(asset);
 	memcpy(out->asset, asset, len > SIM_ASSET_MAX ? SIM_ASSET_MAX : len);
@@ -233,7 +234,8 @@ sb_err sim_ledger_balance(const struct sim_ledger *l, uint32_t id, const char *a
 	return SB_OK;
 }
 
-sb_err sim_ledger_balances(const struct sim_ledger *l, uint32_t id, const struct sim_balance **out, size_t *n)
+sb_err sim_ledger_balances(const struct sim_ledger *l, uint32_t id, const struct sim_ledger_asset **out,
+                           size_t *n)
 {
 	const struct account *a = acct(l, id);
 	if (!a || !out || !n)
@@ -249,7 +251,7 @@ sb_err sim_ledger_total(const struct sim_ledger *l, const char *asset, sb_dec *o
 		return SB_ERR_INVALID;
 	sb_dec sum = 0;
 	for (uint32_t i = 0; i < l->n_acc; i++) {
-		const struct sim_balance *b = find_bal(&l->acc[i], asset);
+		const struct sim_ledger_asset *b = find_bal(&l->acc[i], asset);
 		if (!b)
 			continue;
 		sb_err err = sb_dec_add(sum, b->free, &sum);
@@ -275,7 +277,7 @@ static sb_err move(struct sim_ledger *l, uint32_t id, const char *asset, sb_dec 
 	return err;
 }
 
-sb_err sim_ledger_required(const struct sim_book *book, const struct sim_order_req *req, const char **asset,
+sb_err sim_ledger_required(const struct sim_book *book, const struct sim_book_req *req, const char **asset,
                            sb_dec *amount)
 {
 	if (!book || !req || !asset || !amount)
@@ -294,7 +296,7 @@ sb_err sim_ledger_required(const struct sim_book *book, const struct sim_order_r
 		return SB_OK;
 	}
 	/* A MARKET BUY holds what the current book would charge; a SELL by quote, the base it would give. */
-	struct sim_preview pv;
+	struct sim_book_estimate pv;
 	sb_err err = sim_book_preview(book, req, &pv);
 	if (err)
 		return err;
@@ -314,7 +316,7 @@ static sb_err commission(struct sim_ledger *l, uint32_t id, bool maker, const ch
 	if (a->bnb_fees && bnb_price > 0 &&
 	    sb_dec_mul(rate, SIM_LEDGER_BNB_FACTOR, SB_ROUND_UP, &bnb_rate) == SB_OK &&
 	    sb_dec_muldiv(value, bnb_rate, bnb_price, SB_ROUND_UP, &bnb_fee) == SB_OK) {
-		const struct sim_balance *b = find_bal(a, SIM_LEDGER_BNB);
+		const struct sim_ledger_asset *b = find_bal(a, SIM_LEDGER_BNB);
 		if (b && b->free >= bnb_fee) {
 			*fee = bnb_fee;
 			*fee_asset = SIM_LEDGER_BNB;
@@ -349,7 +351,7 @@ static sb_err give(struct sim_ledger *l, struct sim_book *book, uint32_t id, uin
 {
 	if (id == SIM_LEDGER_MARKET)
 		return debit(l, id, asset, FREE, amount);
-	struct sim_order *o = sim_book_find(book, order_id);
+	struct sim_book_order *o = sim_book_find(book, order_id);
 	if (!o || o->locked < amount)
 		return SB_ERR_STATE;
 	sb_err err = debit(l, id, asset, LOCKED, amount);
@@ -359,7 +361,7 @@ static sb_err give(struct sim_ledger *l, struct sim_book *book, uint32_t id, uin
 }
 
 /* Settles one side (the buyer or the seller) of fill f. */
-static sb_err settle_side(struct sim_ledger *l, struct sim_book *book, struct sim_fill *f, bool buyer,
+static sb_err settle_side(struct sim_ledger *l, struct sim_book *book, struct sim_book_fill *f, bool buyer,
                           sb_dec bnb_price)
 {
 	uint32_t id = buyer ? f->buyer_account : f->seller_account;
@@ -388,7 +390,7 @@ static sb_err settle_side(struct sim_ledger *l, struct sim_book *book, struct si
 }
 
 /* Returns what an ended order still holds to its owner's free balance. */
-static sb_err release(struct sim_ledger *l, struct sim_book *book, struct sim_order *o)
+static sb_err release(struct sim_ledger *l, struct sim_book *book, struct sim_book_order *o)
 {
 	if (o->locked == 0)
 		return SB_OK;
@@ -401,7 +403,7 @@ static sb_err release(struct sim_ledger *l, struct sim_book *book, struct sim_or
 
 /* A BUY that filled below its limit holds more than price * remaining; return the difference now, as the
  * exchange does, instead of when the order ends. */
-static sb_err trim(struct sim_ledger *l, struct sim_book *book, struct sim_order *o)
+static sb_err trim(struct sim_ledger *l, struct sim_book *book, struct sim_book_order *o)
 {
 	sb_dec need, extra;
 	if (o->side != SIM_SIDE_BUY || o->type == SIM_TYPE_MARKET)
@@ -416,7 +418,7 @@ static sb_err trim(struct sim_ledger *l, struct sim_book *book, struct sim_order
 	return err;
 }
 
-static bool ends(const struct sim_event *e)
+static bool ends(const struct sim_book_event *e)
 {
 	return e->exec == SIM_EXEC_CANCELED || e->exec == SIM_EXEC_EXPIRED ||
 	       (e->exec == SIM_EXEC_TRADE && e->status == SIM_STATUS_FILLED);
@@ -434,16 +436,16 @@ static sb_err settle(struct sim_ledger *l, struct sim_book *book, struct sim_boo
 			return err;
 	}
 	for (size_t i = event0; i < res->n_events; i++) {
-		struct sim_event *e = &res->events[i];
+		struct sim_book_event *e = &res->events[i];
 		if (e->exec == SIM_EXEC_TRADE) {
-			const struct sim_fill *f = &res->fills[e->fill];
+			const struct sim_book_fill *f = &res->fills[e->fill];
 			bool buyer = f->buyer_order_id == e->order_id;
 			e->commission = buyer ? f->buyer_commission : f->seller_commission;
 			memcpy(e->commission_asset,
 			       buyer ? f->buyer_commission_asset : f->seller_commission_asset,
 			       sizeof(e->commission_asset));
 		}
-		struct sim_order *o = sim_book_find(book, e->order_id);
+		struct sim_book_order *o = sim_book_find(book, e->order_id);
 		if (!o)
 			return SB_ERR_STATE;
 		sb_err err = SB_OK;
@@ -457,7 +459,7 @@ static sb_err settle(struct sim_ledger *l, struct sim_book *book, struct sim_boo
 	return SB_OK;
 }
 
-sb_err sim_ledger_place(struct sim_ledger *l, struct sim_book *book, const struct sim_order_req *req,
+sb_err sim_ledger_place(struct sim_ledger *l, struct sim_book *book, const struct sim_book_req *req,
                         sb_dec bnb_price, struct sim_book_result *res)
 {
 	if (!l || !book || !req || !res)
@@ -473,7 +475,7 @@ sb_err sim_ledger_place(struct sim_ledger *l, struct sim_book *book, const struc
 	err = sim_ledger_required(book, req, &asset, &need);
 	if (err)
 		return err;
-	struct sim_balance b;
+	struct sim_ledger_asset b;
 	sim_ledger_balance(l, req->account, asset, &b);
 	if (b.free < need) {
 		res->reject = SIM_REJECT_INSUFFICIENT_BALANCE;
@@ -484,7 +486,7 @@ sb_err sim_ledger_place(struct sim_ledger *l, struct sim_book *book, const struc
 		return err;
 	size_t fill0 = res->n_fills, event0 = res->n_events;
 	err = sim_book_place(book, req, res);
-	struct sim_order *o = res->order_id ? sim_book_find(book, res->order_id) : NULL;
+	struct sim_book_order *o = res->order_id ? sim_book_find(book, res->order_id) : NULL;
 	if (!o) { /* refused: nothing was created, so give the funds back */
 		sb_err err2 = move(l, req->account, asset, need, false);
 		return err ? err : err2;
@@ -526,8 +528,8 @@ sb_err sim_ledger_market_trade(struct sim_ledger *l, struct sim_book *book, sb_d
 	return err ? err : err2;
 }
 
-sb_err sim_ledger_set_quotes(struct sim_ledger *l, struct sim_book *book, const struct sim_level *bids,
-                             size_t n_bids, const struct sim_level *asks, size_t n_asks, int64_t time,
+sb_err sim_ledger_set_quotes(struct sim_ledger *l, struct sim_book *book, const struct sim_book_level *bids,
+                             size_t n_bids, const struct sim_book_level *asks, size_t n_asks, int64_t time,
                              sb_dec bnb_price, struct sim_book_result *res)
 {
 	if (!l || !book || !res)

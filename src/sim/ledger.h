@@ -35,7 +35,7 @@
 #define SIM_LEDGER_BNB_FACTOR   SB_DEC_C(0, 75000000) /* paying in BNB: rate * 0.75 */
 #define SIM_LEDGER_BNB          "BNB"
 
-struct sim_balance {
+struct sim_ledger_asset {
 	char asset[SIM_ASSET_MAX + 1]; /* asset name */
 	sb_dec free;                   /* available */
 	sb_dec locked;                 /* held by open orders */
@@ -71,9 +71,9 @@ sb_err sim_ledger_withdraw(struct sim_ledger *l, uint32_t id, const char *asset,
 
 /* Free and locked of one asset (zeros for an asset never held); SB_ERR_NOT_FOUND for a bad id. */
 sb_err sim_ledger_balance(const struct sim_ledger *l, uint32_t id, const char *asset,
-                          struct sim_balance *out);
+                          struct sim_ledger_asset *out);
 /* Every balance of an account: *out points into the ledger and stays valid until the next change. */
-sb_err sim_ledger_balances(const struct sim_ledger *l, uint32_t id, const struct sim_balance **out,
+sb_err sim_ledger_balances(const struct sim_ledger *l, uint32_t id, const struct sim_ledger_asset **out,
                            size_t *n);
 /* Sum of free + locked of asset over every account, market and fees included (conservation checks). */
 sb_err sim_ledger_total(const struct sim_ledger *l, const char *asset, sb_dec *out);
@@ -86,7 +86,7 @@ sb_err sim_ledger_total(const struct sim_ledger *l, const char *asset, sb_dec *o
  * the price of 1 BNB in the book's quote asset, or 0 when unknown (commissions are then never in BNB).
  * SB_ERR_STATE means the ledger found an inconsistency (a balance would go negative) and stopped.
  */
-sb_err sim_ledger_place(struct sim_ledger *l, struct sim_book *book, const struct sim_order_req *req,
+sb_err sim_ledger_place(struct sim_ledger *l, struct sim_book *book, const struct sim_book_req *req,
                         sb_dec bnb_price, struct sim_book_result *res);
 /* Cancels an open order and releases its funds; SB_ERR_NOT_FOUND as sim_book_cancel. */
 sb_err sim_ledger_cancel(struct sim_ledger *l, struct sim_book *book, uint64_t order_id, int64_t time,
@@ -98,12 +98,12 @@ sb_err sim_ledger_cancel_all(struct sim_ledger *l, struct sim_book *book, uint32
 sb_err sim_ledger_market_trade(struct sim_ledger *l, struct sim_book *book, sb_dec price, sb_dec volume,
                                int64_t time, sb_dec bnb_price, struct sim_book_result *res);
 /* sim_book_set_quotes, settled. */
-sb_err sim_ledger_set_quotes(struct sim_ledger *l, struct sim_book *book, const struct sim_level *bids,
-                             size_t n_bids, const struct sim_level *asks, size_t n_asks, int64_t time,
+sb_err sim_ledger_set_quotes(struct sim_ledger *l, struct sim_book *book, const struct sim_book_level *bids,
+                             size_t n_bids, const struct sim_book_level *asks, size_t n_asks, int64_t time,
                              sb_dec bnb_price, struct sim_book_result *res);
 
 /* What req would lock right now (asset and amount), as sim_ledger_place computes it. */
-sb_err sim_ledger_required(const struct sim_book *book, const struct sim_order_req *req, const char **asset,
+sb_err sim_ledger_required(const struct sim_book *book, const struct sim_book_req *req, const char **asset,
                            sb_dec *amount);
 
 #endif

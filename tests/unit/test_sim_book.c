@@ -16,10 +16,10 @@ static sb_dec D(const char *s)
 	return v;
 }
 
-static struct sim_order_req limit(uint32_t acct, enum sim_side side, const char *price, const char *qty,
-                                  enum sim_tif tif)
+static struct sim_book_req limit(uint32_t acct, enum sim_book_side side, const char *price, const char *qty,
+                                 enum sim_book_tif tif)
 {
-	struct sim_order_req r = {
+	struct sim_book_req r = {
 	    .account = acct, .side = side, .type = SIM_TYPE_LIMIT, .tif = tif, .time = 1000};
 	r.price = D(price);
 	r.qty = D(qty);
@@ -38,7 +38,7 @@ Test(sim_book, gtc_rests_then_market_trade_fills_partially_by_volume)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_order_req q = limit(7, SIM_SIDE_BUY, "100.00", "1.000", SIM_TIF_GTC);
+	struct sim_book_req q = limit(7, SIM_SIDE_BUY, "100.00", "1.000", SIM_TIF_GTC);
 	q.client_id = "abc";
 	q.client_id_len = 3;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
@@ -75,7 +75,7 @@ Test(sim_book, gtc_rests_then_market_trade_fills_partially_by_volume)
 	cr_assert_eq(r.n_fills, 1);
 	cr_assert_eq(r.fills[0].qty, D("0.7"));
 	cr_assert_eq(r.fills[0].trade_id, 2);
-	const struct sim_order *o = sim_book_find(b, id);
+	const struct sim_book_order *o = sim_book_find(b, id);
 	cr_assert_eq(o->status, SIM_STATUS_FILLED);
 	cr_assert_eq(o->executed_qty, D("1"));
 	cr_assert_eq(o->cum_quote_qty, D("100"));
@@ -91,9 +91,9 @@ Test(sim_book, market_trade_shares_volume_best_price_then_time)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_order_req a = limit(1, SIM_SIDE_SELL, "101", "1", SIM_TIF_GTC);
-	struct sim_order_req c = limit(2, SIM_SIDE_SELL, "100", "1", SIM_TIF_GTC);
-	struct sim_order_req d = limit(3, SIM_SIDE_SELL, "100", "1", SIM_TIF_GTC);
+	struct sim_book_req a = limit(1, SIM_SIDE_SELL, "101", "1", SIM_TIF_GTC);
+	struct sim_book_req c = limit(2, SIM_SIDE_SELL, "100", "1", SIM_TIF_GTC);
+	struct sim_book_req d = limit(3, SIM_SIDE_SELL, "100", "1", SIM_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &a, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &c, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &d, &r), SB_OK);
@@ -116,9 +116,9 @@ Test(sim_book, fok_not_fillable_expires_without_fills)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_level asks[] = {{D("100"), D("0.5")}, {D("101"), D("0.4")}};
+	struct sim_book_level asks[] = {{D("100"), D("0.5")}, {D("101"), D("0.4")}};
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 2, 1, &r), SB_OK);
-	struct sim_order_req q = limit(1, SIM_SIDE_BUY, "101", "1", SIM_TIF_FOK);
+	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "101", "1", SIM_TIF_FOK);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 0);
 	cr_assert_eq(r.n_events, 2);
@@ -126,7 +126,7 @@ Test(sim_book, fok_not_fillable_expires_without_fills)
 	cr_assert_eq(r.events[1].exec, SIM_EXEC_EXPIRED);
 	cr_assert_eq(r.events[1].expiry, SIM_EXPIRY_UNFILLED_FOK);
 	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_EXPIRED);
-	cr_assert_str_eq(sim_expiry_name(r.events[1].expiry), "UNFILLED_FOK_ORDER_EXPIRED");
+	cr_assert_str_eq(sim_book_expiry_name(r.events[1].expiry), "UNFILLED_FOK_ORDER_EXPIRED");
 	/* 0.9 is fillable across both levels. */
 	sim_book_result_clear(&r);
 	q.qty = D("0.9");
@@ -134,7 +134,7 @@ Test(sim_book, fok_not_fillable_expires_without_fills)
 	cr_assert_eq(r.n_fills, 2);
 	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_FILLED);
 	cr_assert_eq(sim_book_find(b, r.order_id)->cum_quote_qty, D("90.4"));
-	struct sim_level best;
+	struct sim_book_level best;
 	cr_assert(!sim_book_best(b, SIM_SIDE_SELL, &best)); /* the ladder was consumed */
 	sim_book_result_fini(&r);
 	sim_book_free(b);
@@ -145,12 +145,12 @@ Test(sim_book, ioc_remainder_expires)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_order_req s = limit(2, SIM_SIDE_SELL, "99.5", "0.25", SIM_TIF_GTC);
+	struct sim_book_req s = limit(2, SIM_SIDE_SELL, "99.5", "0.25", SIM_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &s, &r), SB_OK);
-	struct sim_level asks[] = {{D("100"), D("0.5")}, {D("100.5"), D("3")}};
+	struct sim_book_level asks[] = {{D("100"), D("0.5")}, {D("100.5"), D("3")}};
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 2, 1, &r), SB_OK);
 	sim_book_result_clear(&r);
-	struct sim_order_req q = limit(1, SIM_SIDE_BUY, "100", "1", SIM_TIF_IOC);
+	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "100", "1", SIM_TIF_IOC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 2);
 	cr_assert_eq(r.fills[0].price, D("99.5")); /* the user's better ask first */
@@ -165,7 +165,7 @@ Test(sim_book, ioc_remainder_expires)
 	cr_assert_eq(r.events[3].status, SIM_STATUS_PARTIALLY_FILLED);
 	cr_assert_eq(r.events[4].exec, SIM_EXEC_EXPIRED);
 	cr_assert_eq(r.events[4].expiry, SIM_EXPIRY_UNFILLED_IOC);
-	const struct sim_order *o = sim_book_find(b, r.order_id);
+	const struct sim_book_order *o = sim_book_find(b, r.order_id);
 	cr_assert_eq(o->status, SIM_STATUS_EXPIRED);
 	cr_assert_eq(o->executed_qty, D("0.75"));
 	cr_assert_eq(o->cum_quote_qty, D("74.875"));
@@ -178,12 +178,12 @@ Test(sim_book, market_quote_qty_floors_each_fill_to_step)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_level asks[] = {{D("30000"), D("0.002")}, {D("30010"), D("1")}};
+	struct sim_book_level asks[] = {{D("30000"), D("0.002")}, {D("30010"), D("1")}};
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 2, 1, &r), SB_OK);
-	struct sim_order_req q = {.account = 1, .side = SIM_SIDE_BUY, .type = SIM_TYPE_MARKET, .time = 9};
+	struct sim_book_req q = {.account = 1, .side = SIM_SIDE_BUY, .type = SIM_TYPE_MARKET, .time = 9};
 	q.quote_qty = D("100");
 	q.step = D("0.00001");
-	struct sim_preview pv;
+	struct sim_book_estimate pv;
 	cr_assert_eq(sim_book_preview(b, &q, &pv), SB_OK);
 	sim_book_result_clear(&r);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
@@ -194,7 +194,7 @@ Test(sim_book, market_quote_qty_floors_each_fill_to_step)
 	cr_assert_eq(r.fills[0].quote_qty, D("60"));
 	cr_assert_eq(r.fills[1].qty, D("0.00133"));
 	cr_assert_eq(r.fills[1].quote_qty, D("39.9133"));
-	const struct sim_order *o = sim_book_find(b, r.order_id);
+	const struct sim_book_order *o = sim_book_find(b, r.order_id);
 	cr_assert_eq(o->status, SIM_STATUS_FILLED);
 	cr_assert_eq(o->orig_qty, D("0.00333"));
 	cr_assert_eq(o->executed_qty, D("0.00333"));
@@ -213,12 +213,12 @@ Test(sim_book, market_runs_out_of_liquidity_and_expires)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_level bids[] = {{D("99"), D("0.5")}};
+	struct sim_book_level bids[] = {{D("99"), D("0.5")}};
 	cr_assert_eq(sim_book_set_quotes(b, bids, 1, NULL, 0, 1, &r), SB_OK);
-	struct sim_order_req q = {.account = 1, .side = SIM_SIDE_SELL, .type = SIM_TYPE_MARKET, .time = 9};
+	struct sim_book_req q = {.account = 1, .side = SIM_SIDE_SELL, .type = SIM_TYPE_MARKET, .time = 9};
 	q.qty = D("2");
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
-	const struct sim_order *o = sim_book_find(b, r.order_id);
+	const struct sim_book_order *o = sim_book_find(b, r.order_id);
 	cr_assert_eq(o->status, SIM_STATUS_EXPIRED);
 	cr_assert_eq(o->expiry, SIM_EXPIRY_INSUFFICIENT_LIQUIDITY);
 	cr_assert_eq(o->executed_qty, D("0.5"));
@@ -233,15 +233,15 @@ Test(sim_book, limit_maker_that_would_match_is_rejected)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_level asks[] = {{D("100"), D("1")}};
+	struct sim_book_level asks[] = {{D("100"), D("1")}};
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 1, 1, &r), SB_OK);
-	struct sim_order_req q = limit(1, SIM_SIDE_BUY, "100", "1", SIM_TIF_GTC);
+	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "100", "1", SIM_TIF_GTC);
 	q.type = SIM_TYPE_LIMIT_MAKER;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_EXCHANGE);
 	cr_assert_eq(r.reject, SIM_REJECT_WOULD_MATCH);
 	cr_assert_eq(r.order_id, 0);
 	cr_assert_eq(r.n_events, 0);
-	cr_assert_str_eq(sim_reject_msg(r.reject), "Order would immediately match and take.");
+	cr_assert_str_eq(sim_book_reject_msg(r.reject), "Order would immediately match and take.");
 	q.price = D("99.99");
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_NEW);
@@ -255,14 +255,14 @@ Test(sim_book, duplicate_client_order_id_among_open_orders)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_order_req q = limit(1, SIM_SIDE_BUY, "90", "1", SIM_TIF_GTC);
+	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "90", "1", SIM_TIF_GTC);
 	q.client_id = "dup-1";
 	q.client_id_len = 5;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	uint64_t first = r.order_id;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_EXCHANGE);
 	cr_assert_eq(r.reject, SIM_REJECT_DUPLICATE);
-	cr_assert_str_eq(sim_reject_msg(r.reject), "Duplicate order sent.");
+	cr_assert_str_eq(sim_book_reject_msg(r.reject), "Duplicate order sent.");
 	/* Another account may use the same id. */
 	q.account = 2;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
@@ -282,7 +282,7 @@ Test(sim_book, cancel_of_unknown_or_closed_order_is_not_found)
 	struct sim_book_result r;
 	sim_book_result_init(&r);
 	cr_assert_eq(sim_book_cancel(b, 42, 1, &r), SB_ERR_NOT_FOUND);
-	struct sim_order_req q = limit(1, SIM_SIDE_SELL, "100", "1", SIM_TIF_GTC);
+	struct sim_book_req q = limit(1, SIM_SIDE_SELL, "100", "1", SIM_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	sim_book_result_clear(&r);
 	cr_assert_eq(sim_book_cancel(b, 1, 77, &r), SB_OK);
@@ -301,9 +301,9 @@ Test(sim_book, quotes_crossing_a_resting_order_fill_it_up_to_quoted_qty)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_order_req q = limit(1, SIM_SIDE_BUY, "100", "2", SIM_TIF_GTC);
+	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "100", "2", SIM_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
-	struct sim_level asks[] = {{D("100.5"), D("9")}, {D("99.8"), D("0.5")}, {D("100"), D("0.7")}};
+	struct sim_book_level asks[] = {{D("100.5"), D("9")}, {D("99.8"), D("0.5")}, {D("100"), D("0.7")}};
 	sim_book_result_clear(&r);
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 3, 50, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 2);
@@ -311,13 +311,13 @@ Test(sim_book, quotes_crossing_a_resting_order_fill_it_up_to_quoted_qty)
 	cr_assert_eq(r.fills[0].qty, D("0.5"));
 	cr_assert_eq(r.fills[1].qty, D("0.7"));
 	cr_assert_eq(sim_book_find(b, 1)->executed_qty, D("1.2"));
-	struct sim_level lv[4];
+	struct sim_book_level lv[4];
 	cr_assert_eq(sim_book_depth(b, SIM_SIDE_SELL, lv, 4), 1);
 	cr_assert_eq(lv[0].price, D("100.5"));
 	cr_assert_eq(sim_book_depth(b, SIM_SIDE_BUY, lv, 4), 1);
 	cr_assert_eq(lv[0].qty, D("0.8"));
 	/* Bad levels leave the book untouched. */
-	struct sim_level bad[] = {{D("100"), 0}};
+	struct sim_book_level bad[] = {{D("100"), 0}};
 	cr_assert_eq(sim_book_set_quotes(b, bad, 1, NULL, 0, 51, &r), SB_ERR_INVALID);
 	cr_assert_eq(sim_book_depth(b, SIM_SIDE_SELL, lv, 4), 1);
 	sim_book_result_fini(&r);
@@ -330,7 +330,7 @@ Test(sim_book, open_order_cap_rejects_resting_orders_only)
 	cr_assert_eq(sim_book_new("BTCUSDT", "BTC", "USDT", 2, 4, &b), SB_OK);
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_order_req q = limit(1, SIM_SIDE_BUY, "90", "1", SIM_TIF_GTC);
+	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "90", "1", SIM_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_EXCHANGE);
@@ -353,9 +353,9 @@ Test(sim_book, cancel_all_oldest_first)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_order_req q1 = limit(1, SIM_SIDE_SELL, "110", "1", SIM_TIF_GTC);
-	struct sim_order_req q2 = limit(1, SIM_SIDE_BUY, "90", "1", SIM_TIF_GTC);
-	struct sim_order_req q3 = limit(2, SIM_SIDE_BUY, "91", "1", SIM_TIF_GTC);
+	struct sim_book_req q1 = limit(1, SIM_SIDE_SELL, "110", "1", SIM_TIF_GTC);
+	struct sim_book_req q2 = limit(1, SIM_SIDE_BUY, "90", "1", SIM_TIF_GTC);
+	struct sim_book_req q3 = limit(2, SIM_SIDE_BUY, "91", "1", SIM_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q1, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &q2, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &q3, &r), SB_OK);
@@ -375,12 +375,12 @@ Test(sim_book, cancel_all_oldest_first)
 struct ref_order {
 	uint64_t id;
 	uint32_t account;
-	enum sim_side side;
-	enum sim_type type;
-	enum sim_tif tif;
+	enum sim_book_side side;
+	enum sim_book_type type;
+	enum sim_book_tif tif;
 	sb_dec price, orig, quote_qty, exec, cum;
-	enum sim_status status;
-	enum sim_expiry expiry;
+	enum sim_book_status status;
+	enum sim_book_expiry expiry;
 	bool on_book;
 	char cid[SIM_CLIENT_ID_MAX + 1];
 };
@@ -395,8 +395,8 @@ struct ref_fill {
 
 struct ref_event {
 	uint64_t order_id;
-	enum sim_exec exec;
-	enum sim_status status;
+	enum sim_book_exec exec;
+	enum sim_book_status status;
 	sb_dec exec_qty, cum;
 	int64_t trade_id;
 };
@@ -404,7 +404,7 @@ struct ref_event {
 struct ref {
 	struct ref_order *o;
 	size_t n;
-	struct sim_level bids[SIM_BOOK_MAX_LEVELS], asks[SIM_BOOK_MAX_LEVELS];
+	struct sim_book_level bids[SIM_BOOK_MAX_LEVELS], asks[SIM_BOOK_MAX_LEVELS];
 	size_t nb, na;
 	int64_t next_trade;
 	size_t max_open;
@@ -419,19 +419,19 @@ static struct ref_order *ref_get(struct ref *R, uint64_t id)
 	return id >= 1 && id <= R->n ? &R->o[id - 1] : NULL;
 }
 
-static void ref_event(struct ref *R, const struct ref_order *o, enum sim_exec x, int64_t tid)
+static void ref_event(struct ref *R, const struct ref_order *o, enum sim_book_exec x, int64_t tid)
 {
 	cr_assert_lt(R->ne, 8192);
 	R->ev[R->ne++] = (struct ref_event){o->id, x, o->status, o->exec, o->cum, tid};
 }
 
-static bool ref_better(enum sim_side s, sb_dec a, sb_dec b)
+static bool ref_better(enum sim_book_side s, sb_dec a, sb_dec b)
 {
 	return s == SIM_SIDE_BUY ? a > b : a < b;
 }
 
 /* Best open order on side s, by price then id. */
-static struct ref_order *ref_best(struct ref *R, enum sim_side s)
+static struct ref_order *ref_best(struct ref *R, enum sim_book_side s)
 {
 	struct ref_order *best = NULL;
 	for (size_t i = 0; i < R->n; i++) {
@@ -446,9 +446,9 @@ static struct ref_order *ref_best(struct ref *R, enum sim_side s)
 }
 
 /* Best ladder level with quantity on side s. */
-static struct sim_level *ref_best_level(struct ref *R, enum sim_side s)
+static struct sim_book_level *ref_best_level(struct ref *R, enum sim_book_side s)
 {
-	struct sim_level *lv = s == SIM_SIDE_BUY ? R->bids : R->asks, *best = NULL;
+	struct sim_book_level *lv = s == SIM_SIDE_BUY ? R->bids : R->asks, *best = NULL;
 	size_t n = s == SIM_SIDE_BUY ? R->nb : R->na;
 	for (size_t i = 0; i < n; i++)
 		if (lv[i].qty > 0 && (!best || ref_better(s, lv[i].price, best->price)))
@@ -473,8 +473,8 @@ static void ref_fill_order(struct ref_order *o, sb_dec q, sb_dec cost)
 		o->on_book = false;
 }
 
-static void ref_exec(struct ref *R, struct ref_order *maker, struct ref_order *taker, enum sim_side tside,
-                     sb_dec p, sb_dec q)
+static void ref_exec(struct ref *R, struct ref_order *maker, struct ref_order *taker,
+                     enum sim_book_side tside, sb_dec p, sb_dec q)
 {
 	sb_dec cost;
 	cr_assert_eq(sb_dec_mul(p, q, SB_ROUND_DOWN, &cost), SB_OK);
@@ -502,14 +502,14 @@ static void ref_exec(struct ref *R, struct ref_order *maker, struct ref_order *t
 }
 
 /* Sums what crosses limit on the other side (FOK). */
-static sb_dec ref_crossing_qty(struct ref *R, enum sim_side s, sb_dec limit)
+static sb_dec ref_crossing_qty(struct ref *R, enum sim_book_side s, sb_dec limit)
 {
-	enum sim_side opp = s == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY;
+	enum sim_book_side opp = s == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY;
 	sb_dec sum = 0;
 	for (size_t i = 0; i < R->n; i++)
 		if (R->o[i].on_book && R->o[i].side == opp && !ref_better(opp, limit, R->o[i].price))
 			sum += R->o[i].orig - R->o[i].exec;
-	struct sim_level *lv = opp == SIM_SIDE_BUY ? R->bids : R->asks;
+	struct sim_book_level *lv = opp == SIM_SIDE_BUY ? R->bids : R->asks;
 	size_t n = opp == SIM_SIDE_BUY ? R->nb : R->na;
 	for (size_t i = 0; i < n; i++)
 		if (lv[i].qty > 0 && !ref_better(opp, limit, lv[i].price))
@@ -517,7 +517,7 @@ static sb_dec ref_crossing_qty(struct ref *R, enum sim_side s, sb_dec limit)
 	return sum;
 }
 
-static void ref_expire(struct ref *R, struct ref_order *o, enum sim_expiry why)
+static void ref_expire(struct ref *R, struct ref_order *o, enum sim_book_expiry why)
 {
 	o->status = SIM_STATUS_EXPIRED;
 	o->expiry = why;
@@ -525,9 +525,9 @@ static void ref_expire(struct ref *R, struct ref_order *o, enum sim_expiry why)
 }
 
 /* Returns the reject reason, SIM_REJECT_NONE when the order was created. */
-static enum sim_reject ref_place(struct ref *R, const struct sim_order_req *q)
+static enum sim_book_reject ref_place(struct ref *R, const struct sim_book_req *q)
 {
-	enum sim_side opp = q->side == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY;
+	enum sim_book_side opp = q->side == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY;
 	for (size_t i = 0; i < R->n; i++)
 		if (q->client_id_len && R->o[i].on_book && R->o[i].account == q->account &&
 		    strlen(R->o[i].cid) == q->client_id_len &&
@@ -569,7 +569,7 @@ static enum sim_reject ref_place(struct ref *R, const struct sim_order_req *q)
 		if (by_quote ? quote_left == 0 : o->exec == o->orig)
 			break;
 		struct ref_order *u = ref_best(R, opp);
-		struct sim_level *l = ref_best_level(R, opp);
+		struct sim_book_level *l = ref_best_level(R, opp);
 		if (!u && !l) {
 			why = 2;
 			break;
@@ -640,7 +640,7 @@ static bool ref_cancel(struct ref *R, uint64_t id)
 static void ref_market_trade(struct ref *R, sb_dec price, sb_dec vol)
 {
 	for (int s = 0; s < 2; s++) {
-		enum sim_side side = s == 0 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
+		enum sim_book_side side = s == 0 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
 		struct ref_order *o;
 		while (vol > 0 && (o = ref_best(R, side)) && !ref_better(side, price, o->price)) {
 			sb_dec x = o->orig - o->exec < vol ? o->orig - o->exec : vol;
@@ -651,18 +651,18 @@ static void ref_market_trade(struct ref *R, sb_dec price, sb_dec vol)
 	}
 }
 
-static void ref_quotes(struct ref *R, const struct sim_level *b, size_t nb, const struct sim_level *a,
-                       size_t na)
+static void ref_quotes(struct ref *R, const struct sim_book_level *b, size_t nb,
+                       const struct sim_book_level *a, size_t na)
 {
 	memcpy(R->bids, b, nb * sizeof(*b));
 	memcpy(R->asks, a, na * sizeof(*a));
 	R->nb = nb;
 	R->na = na;
 	for (int s = 0; s < 2; s++) {
-		enum sim_side side = s == 0 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
-		enum sim_side opp = s == 0 ? SIM_SIDE_SELL : SIM_SIDE_BUY;
+		enum sim_book_side side = s == 0 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
+		enum sim_book_side opp = s == 0 ? SIM_SIDE_SELL : SIM_SIDE_BUY;
 		struct ref_order *o;
-		struct sim_level *l;
+		struct sim_book_level *l;
 		while ((o = ref_best(R, side)) && (l = ref_best_level(R, opp)) &&
 		       !ref_better(side, l->price, o->price)) {
 			sb_dec x = o->orig - o->exec < l->qty ? o->orig - o->exec : l->qty;
@@ -694,14 +694,14 @@ static sb_dec TICK, STEP, QUOTE_UNIT;
 
 static const char *const cids[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
 
-static struct sim_order_req random_order(sb_dec mid)
+static struct sim_book_req random_order(sb_dec mid)
 {
-	struct sim_order_req q = {0};
+	struct sim_book_req q = {0};
 	q.account = (uint32_t)rnd_in(1, 4);
 	q.side = rnd() % 2 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
 	int k = (int)rnd_in(0, 99);
 	q.type = k < 60 ? SIM_TYPE_LIMIT : k < 85 ? SIM_TYPE_MARKET : SIM_TYPE_LIMIT_MAKER;
-	q.tif = (enum sim_tif)rnd_in(0, 2);
+	q.tif = (enum sim_book_tif)rnd_in(0, 2);
 	if (q.type != SIM_TYPE_MARKET) {
 		q.price = mid + rnd_in(-8, 8) * TICK;
 		q.qty = rnd_in(1, 2000) * STEP;
@@ -720,7 +720,7 @@ static struct sim_order_req random_order(sb_dec mid)
 	return q;
 }
 
-static size_t random_levels(enum sim_side side, sb_dec mid, struct sim_level *lv)
+static size_t random_levels(enum sim_book_side side, sb_dec mid, struct sim_book_level *lv)
 {
 	size_t n = (size_t)rnd_in(0, 6);
 	for (size_t i = 0; i < n; i++) {
@@ -736,7 +736,7 @@ static void compare_result(struct ref *R, struct sim_book *b, const struct sim_b
 {
 	cr_assert_eq(r->n_fills, R->nf, "step %d: %zu fills, reference %zu", step, r->n_fills, R->nf);
 	for (size_t i = 0; i < R->nf; i++) {
-		const struct sim_fill *f = &r->fills[i];
+		const struct sim_book_fill *f = &r->fills[i];
 		const struct ref_fill *g = &R->fills[i];
 		cr_assert(f->trade_id == g->trade_id && f->price == g->price && f->qty == g->qty &&
 		              f->quote_qty == g->quote && f->maker_order_id == g->maker &&
@@ -746,13 +746,13 @@ static void compare_result(struct ref *R, struct sim_book *b, const struct sim_b
 	}
 	cr_assert_eq(r->n_events, R->ne, "step %d: %zu events, reference %zu", step, r->n_events, R->ne);
 	for (size_t i = 0; i < R->ne; i++) {
-		const struct sim_event *e = &r->events[i];
+		const struct sim_book_event *e = &r->events[i];
 		const struct ref_event *g = &R->ev[i];
 		cr_assert(e->order_id == g->order_id && e->exec == g->exec && e->status == g->status &&
 		              e->executed_qty == g->exec_qty && e->cum_quote_qty == g->cum &&
 		              e->trade_id == g->trade_id,
 		          "step %d event %zu differs", step, i);
-		const struct sim_order *o = sim_book_find(b, e->order_id);
+		const struct sim_book_order *o = sim_book_find(b, e->order_id);
 		const struct ref_order *p = ref_get(R, e->order_id);
 		cr_assert_not_null(o);
 		cr_assert(o->status == p->status && o->executed_qty == p->exec &&
@@ -782,8 +782,8 @@ static void run_stream(uint64_t seed, int steps, uint32_t max_open, uint32_t max
 		R->nf = R->ne = 0;
 		int k = (int)rnd_in(0, 99);
 		if (k < 55) {
-			struct sim_order_req q = random_order(mid);
-			enum sim_reject want = ref_place(R, &q);
+			struct sim_book_req q = random_order(mid);
+			enum sim_book_reject want = ref_place(R, &q);
 			sb_err err = sim_book_place(b, &q, &r);
 			cr_assert_eq(r.reject, want, "step %d: reject %d, reference %d", step, r.reject,
 			             want);
@@ -800,7 +800,7 @@ static void run_stream(uint64_t seed, int steps, uint32_t max_open, uint32_t max
 			cr_assert_eq(sim_book_market_trade(b, p, v, 1, &r), SB_OK);
 		} else {
 			mid += rnd_in(-3, 3) * TICK;
-			struct sim_level bl[8], al[8];
+			struct sim_book_level bl[8], al[8];
 			size_t nb = random_levels(SIM_SIDE_BUY, mid, bl),
 			       na = random_levels(SIM_SIDE_SELL, mid, al);
 			ref_quotes(R, bl, nb, al, na);
@@ -816,7 +816,7 @@ static void run_stream(uint64_t seed, int steps, uint32_t max_open, uint32_t max
 	size_t found_closed = 0;
 	for (size_t i = 0; i < R->n; i++) {
 		const struct ref_order *p = &R->o[i];
-		const struct sim_order *o = sim_book_find(b, p->id);
+		const struct sim_book_order *o = sim_book_find(b, p->id);
 		if (!p->on_book && !o)
 			continue;
 		cr_assert_not_null(o, "order %zu missing", i + 1);

@@ -42,7 +42,7 @@ static void fx_fini(struct fx *f)
 
 static void expect(struct fx *f, uint32_t id, const char *asset, const char *free_s, const char *locked_s)
 {
-	struct sim_balance b;
+	struct sim_ledger_asset b;
 	cr_assert_eq(sim_ledger_balance(f->l, id, asset, &b), SB_OK);
 	cr_assert_eq(b.free, D(free_s), "account %u %s free %lld, want %s", id, asset, (long long)b.free,
 	             free_s);
@@ -52,14 +52,14 @@ static void expect(struct fx *f, uint32_t id, const char *asset, const char *fre
 
 static void asks(struct fx *f, const char *price, const char *qty)
 {
-	struct sim_level lv = {D(price), D(qty)};
+	struct sim_book_level lv = {D(price), D(qty)};
 	cr_assert_eq(sim_ledger_set_quotes(f->l, f->b, NULL, 0, &lv, 1, 1, 0, &f->r), SB_OK);
 }
 
-static struct sim_order_req req(uint32_t acct, enum sim_side side, enum sim_type type, const char *price,
-                                const char *qty)
+static struct sim_book_req req(uint32_t acct, enum sim_book_side side, enum sim_book_type type,
+                               const char *price, const char *qty)
 {
-	struct sim_order_req q = {.account = acct, .side = side, .type = type, .time = 10};
+	struct sim_book_req q = {.account = acct, .side = side, .type = type, .time = 10};
 	q.price = D(price);
 	q.qty = D(qty);
 	return q;
@@ -106,7 +106,7 @@ Test(sim_ledger, taker_buy_pays_commission_in_base)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "USDT", D("1000")), SB_OK);
 	asks(&f, "100", "5");
-	struct sim_order_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_MARKET, "0", "1.5");
+	struct sim_book_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_MARKET, "0", "1.5");
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_OK);
 	cr_assert_eq(f.r.n_fills, 1);
@@ -128,7 +128,7 @@ Test(sim_ledger, maker_sell_pays_commission_in_quote_and_unlocks)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "BTC", D("2")), SB_OK);
 	cr_assert_eq(sim_ledger_set_rates(f.l, f.a, D("0.0002"), D("0.0004")), SB_OK);
-	struct sim_order_req q = req(f.a, SIM_SIDE_SELL, SIM_TYPE_LIMIT, "30123.45", "1.2");
+	struct sim_book_req q = req(f.a, SIM_SIDE_SELL, SIM_TYPE_LIMIT, "30123.45", "1.2");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_OK);
 	uint64_t id = f.r.order_id;
 	expect(&f, f.a, "BTC", "0.8", "1.2");
@@ -159,7 +159,7 @@ Test(sim_ledger, commission_in_bnb_with_discount)
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "BNB", D("1")), SB_OK);
 	cr_assert_eq(sim_ledger_set_bnb_fees(f.l, f.a, true), SB_OK);
 	asks(&f, "30000", "5");
-	struct sim_order_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "30000", "1");
+	struct sim_book_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "30000", "1");
 	sim_book_result_clear(&f.r);
 	/* 30000 quote * 0.001 * 0.75 = 22.5 USDT = 0.09 BNB at 250. */
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, D("250"), &f.r), SB_OK);
@@ -193,7 +193,7 @@ Test(sim_ledger, buy_below_limit_releases_the_difference)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "USDT", D("1000")), SB_OK);
 	asks(&f, "100", "1");
-	struct sim_order_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "101", "2");
+	struct sim_book_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "101", "2");
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_OK);
 	/* Locked 202, spent 100 on 1 at 100; the rest (1 at 101) needs 101: 1 comes back. */
@@ -213,10 +213,10 @@ Test(sim_ledger, insufficient_balance_rejects_and_changes_nothing)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "USDT", D("100")), SB_OK);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "BTC", D("0.5")), SB_OK);
-	struct sim_order_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "100.01", "1");
+	struct sim_book_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "100.01", "1");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_ERR_EXCHANGE);
 	cr_assert_eq(f.r.reject, SIM_REJECT_INSUFFICIENT_BALANCE);
-	cr_assert_str_eq(sim_reject_msg(f.r.reject),
+	cr_assert_str_eq(sim_book_reject_msg(f.r.reject),
 	                 "Account has insufficient balance for requested action.");
 	q = req(f.a, SIM_SIDE_SELL, SIM_TYPE_MARKET, "0", "0.50000001");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_ERR_EXCHANGE);
@@ -247,7 +247,7 @@ Test(sim_ledger, rejected_limit_maker_and_duplicate_leave_balances_alone)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "USDT", D("1000")), SB_OK);
 	asks(&f, "100", "1");
-	struct sim_order_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT_MAKER, "100", "1");
+	struct sim_book_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT_MAKER, "100", "1");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_ERR_EXCHANGE);
 	cr_assert_eq(f.r.reject, SIM_REJECT_WOULD_MATCH);
 	expect(&f, f.a, "USDT", "1000", "0");
@@ -270,8 +270,8 @@ Test(sim_ledger, self_trade_conserves_and_charges_both_sides)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "USDT", D("1000")), SB_OK);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "BTC", D("1")), SB_OK);
-	struct sim_order_req s = req(f.a, SIM_SIDE_SELL, SIM_TYPE_LIMIT, "100", "1");
-	struct sim_order_req b = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "100", "1");
+	struct sim_book_req s = req(f.a, SIM_SIDE_SELL, SIM_TYPE_LIMIT, "100", "1");
+	struct sim_book_req b = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "100", "1");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &s, 0, &f.r), SB_OK);
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &b, 0, &f.r), SB_OK);
@@ -310,7 +310,7 @@ static const char *const assets[] = {"BTC", "USDT", "BNB"};
 static void check_invariants(struct sim_ledger *l, struct sim_book *b, const sb_dec *totals, int step)
 {
 	for (uint32_t id = 1; id < sim_ledger_count(l); id++) {
-		const struct sim_balance *bal;
+		const struct sim_ledger_asset *bal;
 		size_t n;
 		cr_assert_eq(sim_ledger_balances(l, id, &bal, &n), SB_OK);
 		for (size_t i = 0; i < n; i++)
@@ -324,14 +324,14 @@ static void check_invariants(struct sim_ledger *l, struct sim_book *b, const sb_
 		             (long long)totals[a]);
 	}
 	/* Each account's locked BTC and USDT equal what its open orders hold. */
-	const struct sim_order *open[1024];
+	const struct sim_book_order *open[1024];
 	for (uint32_t id = 2; id < sim_ledger_count(l); id++) {
 		size_t n = sim_book_open_orders(b, id, open, 1024);
 		cr_assert_leq(n, 1024);
 		sb_dec held[2] = {0, 0};
 		for (size_t i = 0; i < n; i++)
 			held[open[i]->side == SIM_SIDE_BUY] += open[i]->locked;
-		struct sim_balance btc, usdt;
+		struct sim_ledger_asset btc, usdt;
 		sim_ledger_balance(l, id, "BTC", &btc);
 		sim_ledger_balance(l, id, "USDT", &usdt);
 		cr_assert_eq(btc.locked, held[0], "step %d: account %u BTC locked %lld, orders hold %lld",
@@ -380,11 +380,11 @@ static void run_ledger_stream(uint64_t seed, int steps, sb_dec mid, sb_dec tick,
 		int k = (int)rnd_in(0, 99);
 		sb_err err;
 		if (k < 55) {
-			struct sim_order_req q = {.account = ids[rnd() % N_USERS], .time = step};
+			struct sim_book_req q = {.account = ids[rnd() % N_USERS], .time = step};
 			q.side = rnd() % 2 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
 			int t = (int)rnd_in(0, 99);
 			q.type = t < 60 ? SIM_TYPE_LIMIT : t < 85 ? SIM_TYPE_MARKET : SIM_TYPE_LIMIT_MAKER;
-			q.tif = (enum sim_tif)rnd_in(0, 2);
+			q.tif = (enum sim_book_tif)rnd_in(0, 2);
 			if (q.type != SIM_TYPE_MARKET) {
 				q.price = mid + rnd_in(-8, 8) * TICK;
 				q.qty = rnd_in(1, 2000) * STEP;
@@ -411,14 +411,14 @@ static void run_ledger_stream(uint64_t seed, int steps, sb_dec mid, sb_dec tick,
 			cr_assert_eq(err, SB_OK);
 		} else {
 			mid += rnd_in(-3, 3) * TICK;
-			struct sim_level bl[6], al[6];
+			struct sim_book_level bl[6], al[6];
 			size_t nb = (size_t)rnd_in(0, 6), na = (size_t)rnd_in(0, 6);
 			for (size_t i = 0; i < nb; i++)
-				bl[i] =
-				    (struct sim_level){mid - (int64_t)(i + 1) * TICK, rnd_in(1, 1500) * STEP};
+				bl[i] = (struct sim_book_level){mid - (int64_t)(i + 1) * TICK,
+				                                rnd_in(1, 1500) * STEP};
 			for (size_t i = 0; i < na; i++)
-				al[i] =
-				    (struct sim_level){mid + (int64_t)(i + 1) * TICK, rnd_in(1, 1500) * STEP};
+				al[i] = (struct sim_book_level){mid + (int64_t)(i + 1) * TICK,
+				                                rnd_in(1, 1500) * STEP};
 			err = sim_ledger_set_quotes(l, b, bl, nb, al, na, step, bnb_price, &r);
 			cr_assert_eq(err, SB_OK);
 		}
@@ -440,7 +440,7 @@ static void run_ledger_stream(uint64_t seed, int steps, sb_dec mid, sb_dec tick,
 	check_invariants(l, b, totals, steps);
 	for (uint32_t id = 0; id < sim_ledger_count(l); id++)
 		for (size_t a = 0; a < 3; a++) {
-			struct sim_balance bal;
+			struct sim_ledger_asset bal;
 			sim_ledger_balance(l, id, assets[a], &bal);
 			cr_assert_eq(bal.locked, 0, "account %u %s still locked with no open orders", id,
 			             assets[a]);
