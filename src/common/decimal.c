@@ -2,7 +2,7 @@
  * decimal.c - the fixed-point money type: parsing Binance decimal strings, formatting them back, and
  * arithmetic with explicit rounding.
  *
- * Every product and quotient is computed exactly in __int128 (|a * b| < 2^126, |a * 10^8| < 2^90) and
+ * Every product and quotient is computed exactly in __int128 (|a * b| <= 2^126, |a * 10^8| < 2^90) and
  * rounded once by div_round(); results are range-checked against the symmetric range
  * [SB_DEC_MIN, SB_DEC_MAX] before they are narrowed, so nothing ever wraps. Parsing validates the whole
  * syntax first and never accumulates more digits than can fit, so arbitrarily long inputs are safe.
@@ -25,7 +25,7 @@ static bool in_range(i128 v)
 	return v >= (i128)SB_DEC_MIN && v <= (i128)SB_DEC_MAX;
 }
 
-/* n / d rounded with mode; d != 0. |n| < 2^126 and |d| <= 2^63 in every caller, so nothing here can
+/* n / d rounded with mode; d != 0. |n| <= 2^126 and |d| <= 2^63 in every caller, so nothing here can
  * overflow (2 * r < 2 * |d| <= 2^64). */
 static i128 div_round(i128 n, i128 d, enum sb_round mode)
 {
@@ -77,8 +77,8 @@ static bool is_digit(char c)
 
 /*
  * Errors are reported in a fixed order so callers can rely on them: any syntax problem is SB_ERR_PARSE;
- * a well-formed value outside the range is SB_ERR_OVERFLOW; an in-range value with non-zero digits
- * beyond the eighth fractional place is SB_ERR_PRECISION.
+ * a well-formed value whose exact value is outside the range is SB_ERR_OVERFLOW; an in-range value with
+ * non-zero digits beyond the eighth fractional place is SB_ERR_PRECISION.
  */
 sb_err sb_dec_parse(const char *s, size_t len, sb_dec *out)
 {
@@ -138,7 +138,9 @@ sb_err sb_dec_parse(const char *s, size_t len, sb_dec *out)
 
 	/* units < 10^11, so units * 10^8 + frac < 10^19 < 2^64. */
 	uint64_t mag = units * (uint64_t)SB_DEC_SCALE + frac;
-	if (mag > (uint64_t)SB_DEC_MAX)
+	/* Judged on the exact value: MAX followed by non-zero digits past the eighth place is out of range.
+	 */
+	if (mag > (uint64_t)SB_DEC_MAX || (mag == (uint64_t)SB_DEC_MAX && excess))
 		return SB_ERR_OVERFLOW;
 	if (excess)
 		return SB_ERR_PRECISION;
@@ -148,6 +150,8 @@ sb_err sb_dec_parse(const char *s, size_t len, sb_dec *out)
 
 sb_err sb_dec_parse_nonneg(const char *s, size_t len, sb_dec *out)
 {
+	if (!out)
+		return SB_ERR_INVALID;
 	sb_dec v;
 	sb_err err = sb_dec_parse(s, len, &v);
 	if (err != SB_OK)
