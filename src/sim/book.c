@@ -605,7 +605,8 @@ static void trade_event(struct sim_book_result *res, const struct sim_book_order
 
 /*
  * Records one execution between maker and taker (either may be NULL: the external market) of q at
- * price p. buy_side_is_taker tells which side the taker is on when the taker is the market.
+ * price p for cost. taker_side says which side the taker is on, which matters when the taker is the
+ * market (a feed trade or quote crossing a resting order).
  */
 static sb_err execute(struct sim_book *book, struct sim_book_result *res, struct sim_book_order *maker,
                       struct sim_book_order *taker, enum sim_book_side taker_side, sb_dec p, sb_dec q,
@@ -650,7 +651,8 @@ static void pop_if_filled(struct sim_book *book, struct side *sd)
 	}
 }
 
-/* The next fill size at price p with avail on offer; 0 with *stop set when the walk must end. */
+/* The next fill size at price p with avail on offer: 0 when a quote order's remaining quote cannot buy one
+ * step, *quote_limited when the quote (not the offer) decided the size, so this fill is the order's last. */
 static sb_err next_qty(const struct want *w, sb_dec p, sb_dec avail, sb_dec *q, bool *quote_limited)
 {
 	*quote_limited = false;

@@ -369,6 +369,113 @@ Test(sim_book, cancel_all_oldest_first)
 	sim_book_free(b);
 }
 
+Test(sim_book, depth_merges_user_orders_and_ladder_by_price)
+{
+	struct sim_book *b = mkbook();
+	struct sim_book_result r;
+	sim_book_result_init(&r);
+	struct sim_book_req q1 = limit(1, SIM_SIDE_BUY, "99.5", "1", SIM_TIF_GTC);
+	struct sim_book_req q2 = limit(2, SIM_SIDE_BUY, "99.7", "0.2", SIM_TIF_GTC);
+	struct sim_book_req q3 = limit(3, SIM_SIDE_BUY, "99.5", "0.3", SIM_TIF_GTC);
+	cr_assert_eq(sim_book_place(b, &q1, &r), SB_OK);
+	cr_assert_eq(sim_book_place(b, &q2, &r), SB_OK);
+	cr_assert_eq(sim_book_place(b, &q3, &r), SB_OK);
+	struct sim_book_level bids[] = {{D("99.6"), D("2")}, {D("99.5"), D("4")}};
+	cr_assert_eq(sim_book_set_quotes(b, bids, 2, NULL, 0, 1, &r), SB_OK);
+	struct sim_book_level lv[8];
+	cr_assert_eq(sim_book_depth(b, SIM_SIDE_BUY, lv, 8), 3);
+	cr_assert(lv[0].price == D("99.7") && lv[0].qty == D("0.2"));
+	cr_assert(lv[1].price == D("99.6") && lv[1].qty == D("2"));
+	cr_assert(lv[2].price == D("99.5") && lv[2].qty == D("5.3"));
+	cr_assert_eq(sim_book_depth(b, SIM_SIDE_BUY, lv, 2), 2);
+	cr_assert_eq(sim_book_depth(b, SIM_SIDE_SELL, lv, 8), 0);
+	const struct sim_book_order *open[4];
+	cr_assert_eq(sim_book_open_orders(b, SIM_ACCOUNT_MARKET, open, 4), 3);
+	cr_assert_eq(open[0]->id, 2); /* best first, then time */
+	cr_assert_eq(open[1]->id, 1);
+	cr_assert_eq(open[2]->id, 3);
+	/* A SELL at 99.5 takes the user's 99.7 first, then the ladder's 99.6, then users at 99.5 before the
+	 * ladder at the same price. */
+	struct sim_book_req s = limit(4, SIM_SIDE_SELL, "99.5", "3.5", SIM_TIF_IOC);
+	sim_book_result_clear(&r);
+	cr_assert_eq(sim_book_place(b, &s, &r), SB_OK);
+	cr_assert_eq(r.n_fills, 4);
+	cr_assert(r.fills[0].maker_order_id == 2 && r.fills[0].qty == D("0.2"));
+	cr_assert(r.fills[1].maker_order_id == 0 && r.fills[1].qty == D("2") &&
+	          r.fills[1].price == D("99.6"));
+	cr_assert(r.fills[2].maker_order_id == 1 && r.fills[2].qty == D("1"));
+	cr_assert(r.fills[3].maker_order_id == 3 && r.fills[3].qty == D("0.3"));
+	cr_assert(r.fills[0].buyer_is_maker && r.fills[1].buyer_is_maker);
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_FILLED);
+	sim_book_result_fini(&r);
+	sim_book_free(b);
+}
+
+Test(sim_book, market_sell_by_quote_collects_at_most_the_quote)
+{
+	struct sim_book *b = mkbook();
+	struct sim_book_result r;
+	sim_book_result_init(&r);
+	struct sim_book_level bids[] = {{D("250"), D("0.1")}, {D("249"), D("10")}};
+	cr_assert_eq(sim_book_set_quotes(b, bids, 2, NULL, 0, 1, &r), SB_OK);
+	struct sim_book_req q = {.account = 1, .side = SIM_SIDE_SELL, .type = SIM_TYPE_MARKET, .time = 2};
+	q.quote_qty = D("50");
+	q.step = D("0.001");
+	sim_book_result_clear(&r);
+	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
+	/* 0.1 at 250 = 25; 25 left at 249 = 0.100401.. -> 0.1 for 24.9. */
+	cr_assert_eq(r.n_fills, 2);
+	cr_assert_eq(r.fills[1].qty, D("0.1"));
+	cr_assert_eq(r.fills[1].quote_qty, D("24.9"));
+	const struct sim_book_order *o = sim_book_find(b, r.order_id);
+	cr_assert_eq(o->status, SIM_STATUS_FILLED);
+	cr_assert_eq(o->cum_quote_qty, D("49.9"));
+	cr_assert_str_eq(sim_book_type_name(o->type), "MARKET");
+	cr_assert_str_eq(sim_book_side_name(o->side), "SELL");
+	cr_assert_str_eq(sim_book_tif_name(o->tif), "GTC");
+	/* A quote that cannot buy one step at the best price expires untouched. */
+	q.side = SIM_SIDE_BUY;
+	q.quote_qty = D("0.01");
+	struct sim_book_level asks[] = {{D("30000"), D("1")}};
+	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 1, 3, &r), SB_OK);
+	sim_book_result_clear(&r);
+	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
+	cr_assert_eq(r.n_fills, 0);
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_EXPIRED);
+	cr_assert_str_eq(sim_book_status_name(SIM_STATUS_EXPIRED), "EXPIRED");
+	sim_book_result_fini(&r);
+	sim_book_free(b);
+}
+
+Test(sim_book, malformed_requests_are_invalid)
+{
+	struct sim_book *b = mkbook();
+	struct sim_book_result r;
+	sim_book_result_init(&r);
+	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "100", "1", SIM_TIF_GTC);
+	q.account = SIM_ACCOUNT_MARKET;
+	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_INVALID);
+	q = limit(1, SIM_SIDE_BUY, "0", "1", SIM_TIF_GTC);
+	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_INVALID);
+	q = limit(1, SIM_SIDE_BUY, "90000000000", "10", SIM_TIF_GTC);
+	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_OVERFLOW);
+	q = (struct sim_book_req){.account = 1, .side = SIM_SIDE_BUY, .type = SIM_TYPE_MARKET};
+	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_INVALID); /* neither qty nor quote */
+	q.qty = D("1");
+	q.quote_qty = D("1");
+	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_INVALID); /* both */
+	q = limit(1, SIM_SIDE_BUY, "100", "1", SIM_TIF_GTC);
+	q.client_id = "0123456789012345678901234567890123456";
+	q.client_id_len = 37;
+	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_INVALID);
+	cr_assert_eq(r.n_events, 0);
+	struct sim_book *bad = NULL;
+	cr_assert_eq(sim_book_new("", "BTC", "USDT", 0, 0, &bad), SB_ERR_INVALID);
+	sim_book_free(NULL);
+	sim_book_result_fini(&r);
+	sim_book_free(b);
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 /* The reference: every order in one array, every lookup a linear scan, every best price a full scan. */
 
