@@ -275,6 +275,11 @@ const char *sim_book_quote(const struct sim_book *book)
 	return book->quote;
 }
 
+int64_t sim_book_take_trade_id(struct sim_book *book)
+{
+	return book->next_trade_id++;
+}
+
 struct sim_book_order *sim_book_find(const struct sim_book *book, uint64_t order_id)
 {
 	if (!book)

@@ -264,6 +264,10 @@ sb_err sim_book_set_quotes(struct sim_book *book, const struct sim_book_level *b
                            const struct sim_book_level *asks, size_t n_asks, int64_t time,
                            struct sim_book_result *res);
 
+/* Takes the next trade id of the book's sequence for a trade between outside parties (a feed trade
+ * that filled no user order), so the public trade stream and executionReports share one sequence. */
+int64_t sim_book_take_trade_id(struct sim_book *book);
+
 /* Order lookup by id, open or recently closed; NULL when unknown. The pointer is valid until the next
  * mutating call. Only the ledger writes to it (its `locked` field). */
 struct sim_book_order *sim_book_find(const struct sim_book *book, uint64_t order_id);

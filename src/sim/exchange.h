@@ -1,0 +1,160 @@
+/*
+ * exchange.h - spotsim's exchange state: the symbols it lists (rules, order book, market feed, market
+ * data), the accounts (ledger balances and API credentials), the clock, the faults and the request
+ * weight counters. The API layer (sim/api.h) reads and changes it; the network layer (sim/server.h)
+ * is told about market and user-data events through hooks, and never touches it directly.
+ *
+ * Times: every timestamp spotsim reports is wall-clock milliseconds (plus the clock-skew fault), so
+ * Binance clients' timestamp checks work; market time only paces the feed (--speed).
+ */
+#ifndef SIM_EXCHANGE_H
+#define SIM_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
+
+#include "sim/book.h"
+#include "sim/ledger.h"
+#include "sim/market.h"
+#include "sim/options.h"
+#include "spotbot/decimal.h"
+#include "spotbot/error.h"
+#include "spotbot/rules.h"
+#include "spotbot/sign.h"
+
+struct cJSON;
+struct sim_md;
+struct sim_userstreams;
+
+/* One listed symbol. */
+struct sim_symbol {
+	struct sb_symbol_rules rules; /* filters, assets, status */
+	struct cJSON *info;           /* its exchangeInfo object, served as is (owned) */
+	char lower[SB_SYMBOL_MAX];    /* lower-case name, as in stream names */
+	struct sim_book *book;        /* user orders and the feed's liquidity */
+	struct sim_feed *feed;        /* synthetic walk or kline replay */
+	struct sim_event pending;     /* next feed event, not applied yet */
+	bool replay;                  /* the feed replays klines (loops at the end) */
+	struct sim_md *md;            /* trades, klines, tickers for REST and streams */
+	sb_dec last_price;            /* last trade price (0 before the first) */
+	sb_dec ref_price;             /* reference price for percent and market notional filters */
+};
+
+/* One API account. */
+struct sim_account {
+	uint32_t id;               /* ledger account id */
+	char key[SIM_API_KEY_MAX]; /* API key */
+	struct sb_signer *hmac;    /* verifies request signatures with the account's secret */
+	int64_t orders_10s_start;  /* start of the current 10-second order window (ms) */
+	uint32_t orders_10s;       /* orders placed in it */
+	int64_t orders_1d_start;   /* start of the current day window (ms) */
+	uint32_t orders_1d;        /* orders placed in it */
+};
+
+/* Faults, switchable at start (--fault) and at run time (POST /sim/fault). */
+struct sim_faults {
+	bool hide_user_events;    /* user-data sockets stay open but receive nothing */
+	bool order_5xx_after;     /* order requests execute, then get 503 */
+	bool order_5xx_before;    /* order requests get 503 and do not execute */
+	uint32_t delay_ms;        /* every REST response is delayed this long */
+	uint32_t force_429_s;     /* non-zero: every REST request gets 429 with this Retry-After */
+	int64_t clock_skew_ms;    /* added to the server clock */
+	uint32_t drop_ws_every_s; /* non-zero: drop every WebSocket this often */
+	uint32_t ws_lifetime_s;   /* WebSockets are closed after this long (Binance: 86400) */
+};
+
+/* What the network layer hears about. */
+struct sim_exchange_hooks {
+	void *ctx; /* passed back to each hook */
+	/* A feed event was applied to sym (trades, book, klines and tickers updated in sym->md); the trade
+	 * id of the public trade is trade_id. */
+	void (*market)(void *ctx, struct sim_symbol *sym, const struct sim_event *ev, int64_t trade_id,
+	               int64_t time_ms);
+	/* A user-data event (bare JSON object, as a listenKey stream sends it) for account. */
+	void (*user)(void *ctx, uint32_t account, const char *json, size_t len);
+	/* Every WebSocket should be dropped now (fault). */
+	void (*drop_ws)(void *ctx);
+	/* User-data subscriptions and listenKeys of every account end now (fault). */
+	void (*expire_user_data)(void *ctx);
+};
+
+/* Request weight per IP, as Binance counts it (one minute window). */
+struct sim_weight {
+	int64_t minute_start; /* start of the current minute (ms) */
+	uint32_t used;        /* weight used in it */
+	uint32_t limit;       /* REQUEST_WEIGHT per minute */
+	uint32_t over;        /* requests refused with 429 in a row; too many become a 418 ban */
+	int64_t banned_until; /* 418 until this time (ms), 0 when not banned */
+};
+
+struct sim_exchange {
+	uv_loop_t *loop;                     /* the program's loop */
+	struct sim_symbol *symbols;          /* listed symbols */
+	size_t nsymbols;                     /* entries in symbols */
+	struct cJSON *rate_limits;           /* exchangeInfo's rateLimits array (owned) */
+	struct sim_ledger *ledger;           /* balances */
+	struct sim_account *accounts;        /* API accounts */
+	size_t naccounts;                    /* entries in accounts */
+	struct sim_book_result scratch;      /* reused result storage */
+	struct sim_faults faults;            /* active faults */
+	struct sim_weight weight;            /* request weight counters */
+	struct sim_exchange_hooks hooks;     /* network layer */
+	sb_dec speed;                        /* market time per wall time */
+	int64_t wall_start_ms;               /* wall time when the feeds started */
+	int64_t market_start_ms;             /* market time then */
+	uv_timer_t feed_timer;               /* applies feed events as market time reaches them */
+	bool feed_timer_running;             /* the timer has been started */
+	uint32_t order_limit_10s;            /* ORDERS per 10 s */
+	uint32_t order_limit_1d;             /* ORDERS per day */
+	struct sim_userstreams *userstreams; /* listenKeys and subscriptions (set by the program) */
+};
+
+/*
+ * Builds the exchange from the command line: symbols from the built-in catalogue or --exchange-info,
+ * feeds (synthetic, or --replay files), accounts with their balances. Errors (unknown symbol, bad
+ * file: the message names the file and line) are written to err. *out is owned by the caller.
+ */
+sb_err sim_exchange_new(uv_loop_t *loop, const struct sim_options *opts,
+                        const struct sim_exchange_hooks *hooks, FILE *err, struct sim_exchange **out);
+
+/* Starts the feed timer. */
+void sim_exchange_start(struct sim_exchange *ex);
+
+/* Stops the feed timer and closes it (the loop must run once more before sim_exchange_free). */
+void sim_exchange_stop(struct sim_exchange *ex);
+
+/* NULL is fine. */
+void sim_exchange_free(struct sim_exchange *ex);
+
+/* Server time in ms: wall clock plus the clock-skew fault. */
+int64_t sim_exchange_now(const struct sim_exchange *ex);
+
+/* The symbol named exactly name (upper case), or NULL. */
+struct sim_symbol *sim_exchange_symbol(struct sim_exchange *ex, const char *name, size_t len);
+
+/* The account with API key (len bytes), or NULL. */
+struct sim_account *sim_exchange_account(struct sim_exchange *ex, const char *key, size_t len);
+
+/* The account with ledger id, or NULL. */
+struct sim_account *sim_exchange_account_by_id(struct sim_exchange *ex, uint32_t id);
+
+/* Applies every feed event whose market time has come (also called by the feed timer). */
+void sim_exchange_advance(struct sim_exchange *ex);
+
+/* Sets a symbol's market to price now (POST /sim/price): a trade there and a book around it. */
+sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, sb_dec price);
+
+/* Turns a fault on (value "" for flag faults) or off ("off"); SB_ERR_INVALID names nothing known. */
+sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const char *value);
+
+/*
+ * Emits the user-data events of a book result: an executionReport for every event, then one
+ * outboundAccountPosition per account whose balances changed. Used after every call that can move
+ * orders or money.
+ */
+void sim_exchange_publish(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_result *res);
+
+#endif
