@@ -275,6 +275,11 @@ const char *sim_book_quote(const struct sim_book *book)
 	return book->quote;
 }
 
+uint64_t sim_book_last_order_id(const struct sim_book *book)
+{
+	return book->next_order_id - 1;
+}
+
 int64_t sim_book_take_trade_id(struct sim_book *book)
 {
 	return book->next_trade_id++;

@@ -264,6 +264,9 @@ sb_err sim_book_set_quotes(struct sim_book *book, const struct sim_book_level *b
                            const struct sim_book_level *asks, size_t n_asks, int64_t time,
                            struct sim_book_result *res);
 
+/* The highest orderId given out so far (0 before the first order). */
+uint64_t sim_book_last_order_id(const struct sim_book *book);
+
 /* Takes the next trade id of the book's sequence for a trade between outside parties (a feed trade
  * that filled no user order), so the public trade stream and executionReports share one sequence. */
 int64_t sim_book_take_trade_id(struct sim_book *book);

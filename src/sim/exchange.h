@@ -31,6 +31,7 @@ struct sim_userstreams;
 
 /* One listed symbol. */
 struct sim_symbol {
+	uint32_t index;               /* position in the exchange's symbols */
 	struct sb_symbol_rules rules; /* filters, assets, status */
 	struct cJSON *info;           /* its exchangeInfo object, served as is (owned) */
 	char lower[SB_SYMBOL_MAX];    /* lower-case name, as in stream names */
@@ -38,20 +39,41 @@ struct sim_symbol {
 	struct sim_feed *feed;        /* synthetic walk or kline replay */
 	struct sim_event pending;     /* next feed event, not applied yet */
 	bool replay;                  /* the feed replays klines (loops at the end) */
+	int64_t feed_origin_ms;       /* market time of the feed's first event */
 	struct sim_md *md;            /* trades, klines, tickers for REST and streams */
 	sb_dec last_price;            /* last trade price (0 before the first) */
 	sb_dec ref_price;             /* reference price for percent and market notional filters */
 };
 
+/* One of an account's trades, for myTrades. */
+struct sim_trade_rec {
+	uint32_t symbol;                          /* index into the exchange's symbols */
+	int64_t id;                               /* trade id */
+	uint64_t order_id;                        /* the account's order */
+	sb_dec price;                             /* execution price */
+	sb_dec qty;                               /* base quantity */
+	sb_dec quote_qty;                         /* quote quantity */
+	sb_dec commission;                        /* commission paid */
+	char commission_asset[SIM_ASSET_MAX + 1]; /* its asset */
+	int64_t time;                             /* execution time */
+	bool is_buyer;                            /* the account bought */
+	bool is_maker;                            /* the account's order was resting */
+};
+
+#define SIM_TRADES_PER_ACCOUNT 10000 /* trades kept per account for myTrades */
+
 /* One API account. */
 struct sim_account {
-	uint32_t id;               /* ledger account id */
-	char key[SIM_API_KEY_MAX]; /* API key */
-	struct sb_signer *hmac;    /* verifies request signatures with the account's secret */
-	int64_t orders_10s_start;  /* start of the current 10-second order window (ms) */
-	uint32_t orders_10s;       /* orders placed in it */
-	int64_t orders_1d_start;   /* start of the current day window (ms) */
-	uint32_t orders_1d;        /* orders placed in it */
+	uint32_t id;                  /* ledger account id */
+	char key[SIM_API_KEY_MAX];    /* API key */
+	struct sb_signer *hmac;       /* verifies request signatures with the account's secret */
+	int64_t orders_10s_start;     /* start of the current 10-second order window (ms) */
+	uint32_t orders_10s;          /* orders placed in it */
+	int64_t orders_1d_start;      /* start of the current day window (ms) */
+	uint32_t orders_1d;           /* orders placed in it */
+	struct sim_trade_rec *trades; /* ring of the most recent trades (SIM_TRADES_PER_ACCOUNT) */
+	size_t ntrades;               /* trades in the ring */
+	size_t trades_next;           /* ring slot the next trade goes to */
 };
 
 /* Faults, switchable at start (--fault) and at run time (POST /sim/fault). */
@@ -149,6 +171,12 @@ sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, s
 
 /* Turns a fault on (value "" for flag faults) or off ("off"); SB_ERR_INVALID names nothing known. */
 sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const char *value);
+
+/*
+ * Everything that follows a call that moved orders or money: records the accounts' trades, reports
+ * taker fills as public trades, and publishes the user-data events (sim_exchange_publish).
+ */
+void sim_exchange_settled(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_result *res);
 
 /*
  * Emits the user-data events of a book result: an executionReport for every event, then one

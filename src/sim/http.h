@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define SIM_HTTP_MAX_ARGS  64          /* query arguments kept per request */
 #define SIM_HTTP_MAX_BODY  (64 * 1024) /* larger bodies are refused with 413 */
@@ -50,6 +51,7 @@ struct sim_http_resp {
 	const char *content_type; /* defaults to application/json */
 	char headers[512];        /* extra headers, "Name: value\r\n" each */
 	size_t headers_len;       /* bytes used in headers */
+	uint32_t delay_ms;        /* hold the response this long before sending it (fault injection) */
 };
 
 /* Appends "name: value\r\n" to resp's extra headers (silently dropped when they are full). */

@@ -44,8 +44,20 @@ struct sim_ws_conn {
 	struct sim_ws_conn *prev, *next; /* all open connections */
 };
 
+struct delayed;
+
 struct http_pss {
 	struct sim_http_req *req; /* the request being collected */
+	struct delayed *delayed;  /* a response waiting for its delay to pass, or NULL */
+};
+
+/* A response held back by the delay fault; outlives its connection if that closes first. */
+struct delayed {
+	uv_timer_t timer;          /* fires when the delay has passed */
+	struct lws *wsi;           /* the connection, valid while pss is set */
+	struct http_pss *pss;      /* NULL once the connection has closed */
+	struct sim_http_resp resp; /* what to send */
+	bool ready;                /* the delay has passed */
 };
 
 struct ws_pss {
@@ -219,7 +231,29 @@ static void collect_args(struct lws *wsi, struct sim_http_req *req)
 	}
 }
 
-static void dispatch(struct sim_server *srv, struct lws *wsi, struct sim_http_req *req, int *rc)
+static void delayed_closed(uv_handle_t *h)
+{
+	struct delayed *d = h->data;
+	free(d->resp.body);
+	free(d);
+}
+
+static void delayed_release(struct delayed *d)
+{
+	uv_timer_stop(&d->timer);
+	uv_close((uv_handle_t *)&d->timer, delayed_closed);
+}
+
+static void on_delay(uv_timer_t *t)
+{
+	struct delayed *d = t->data;
+	d->ready = true;
+	if (d->pss)
+		lws_callback_on_writable(d->wsi);
+}
+
+/* Answers req: returns 0 when the response was written, 1 when it is held back, -1 on error. */
+static int dispatch(struct sim_server *srv, struct lws *wsi, struct http_pss *pss, struct sim_http_req *req)
 {
 	struct sim_http_resp resp = {.status = 200};
 	if (req->body_too_large)
@@ -228,8 +262,20 @@ static void dispatch(struct sim_server *srv, struct lws *wsi, struct sim_http_re
 		srv->opts.http(srv->opts.ctx, req, &resp);
 	if (!resp.body)
 		sim_http_resp_text(&resp, resp.status, "{}");
-	*rc = write_response(wsi, &resp);
+	if (resp.delay_ms) {
+		struct delayed *d = sb_xcalloc(1, sizeof *d);
+		d->wsi = wsi;
+		d->pss = pss;
+		d->resp = resp;
+		uv_timer_init(srv->loop, &d->timer);
+		d->timer.data = d;
+		uv_timer_start(&d->timer, on_delay, resp.delay_ms, 0);
+		pss->delayed = d;
+		return 1;
+	}
+	int rc = write_response(wsi, &resp);
 	free(resp.body);
+	return rc;
 }
 
 static void free_req(struct http_pss *pss)
@@ -260,10 +306,10 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		req->loopback = peer_is_loopback(wsi);
 		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && req->method != SIM_GET)
 			return 0; /* the body follows */
-		dispatch(srv, wsi, req, &rc);
+		rc = dispatch(srv, wsi, pss, req);
 		free_req(pss);
 		if (rc)
-			return -1;
+			return rc < 0 ? -1 : 0;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	case LWS_CALLBACK_HTTP_BODY: {
@@ -283,14 +329,31 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (!pss->req)
 			return -1;
-		dispatch(srv, wsi, pss->req, &rc);
+		rc = dispatch(srv, wsi, pss, pss->req);
 		free_req(pss);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE: {
+		struct delayed *d = pss ? pss->delayed : NULL;
+		if (!d || !d->ready)
+			break;
+		pss->delayed = NULL;
+		d->pss = NULL;
+		rc = write_response(wsi, &d->resp);
+		delayed_release(d);
 		if (rc)
 			return -1;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		free_req(pss);
+		if (pss && pss->delayed) {
+			pss->delayed->pss = NULL;
+			delayed_release(pss->delayed);
+			pss->delayed = NULL;
+		}
 		break;
 	default:
 		break;

@@ -1,0 +1,28 @@
+/*
+ * catalog.h - the symbols spotsim can list without an exchangeInfo file: common Binance spot pairs
+ * with realistic filters (tick, step, minimum notional, percent price) and a plausible start price
+ * for the synthetic market. Each entry is turned into an exchangeInfo symbol object, so the rules
+ * are read by the same parser (sb_rules_from_json) as a real exchangeInfo document.
+ */
+#ifndef SIM_CATALOG_H
+#define SIM_CATALOG_H
+
+#include "spotbot/decimal.h"
+#include "spotbot/error.h"
+
+struct cJSON;
+
+/* The symbols served when --symbols is not given. */
+#define SIM_CATALOG_DEFAULT "BTCUSDT,ETHUSDT,BNBUSDT"
+
+/* Builds the exchangeInfo object of a catalogue symbol (owned by the caller, cJSON_Delete) and its
+ * synthetic start price. SB_ERR_NOT_FOUND for a symbol the catalogue does not have. */
+sb_err sim_catalog_symbol(const char *name, struct cJSON **info, sb_dec *start_price);
+
+/* The exchangeInfo rateLimits array spotsim enforces (owned by the caller). */
+struct cJSON *sim_catalog_rate_limits(void);
+
+/* Writes the catalogue's symbol names, comma-separated, into buf (for error messages). */
+void sim_catalog_names(char *buf, size_t cap);
+
+#endif

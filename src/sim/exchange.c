@@ -1,0 +1,585 @@
+/*
+ * exchange.c - spotsim's exchange state and its market clock (see exchange.h).
+ *
+ * Each symbol's feed produces events in market time; a one-shot libuv timer is armed for the earliest
+ * pending event and applies every event whose time has come: the trade fills crossing user orders
+ * (ledger-settled), the new quotes replace the book's external ladder, and the market data and the
+ * streams hear of it. Market time runs --speed times faster than wall time from the moment the feeds
+ * start; replays loop when they reach their end.
+ */
+#include "sim/exchange.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/catalog.h"
+#include "sim/kline.h"
+#include "sim/md.h"
+#include "spotbot/alloc.h"
+#include "spotbot/clock.h"
+
+#define FEED_MAX_EVENTS_PER_TICK 10000 /* bound on events applied in one timer callback */
+
+/* ---- construction ------------------------------------------------------------------------------ */
+
+static sb_err load_exchange_info(const char *path, cJSON **doc, FILE *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(err, "spotsim: --exchange-info %s: cannot open: %s\n", path, strerror(errno));
+		return SB_ERR_IO;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > SB_RULES_DOC_MAX) {
+				fclose(f);
+				free(buf);
+				fprintf(err, "spotsim: --exchange-info %s: larger than %u bytes\n", path,
+				        SB_RULES_DOC_MAX);
+				return SB_ERR_TOO_LONG;
+			}
+			buf = sb_xrealloc(buf, cap);
+		}
+		size_t n = fread(buf + len, 1, cap - len, f);
+		if (n == 0)
+			break;
+		len += n;
+	}
+	fclose(f);
+	*doc = cJSON_ParseWithLength(buf, len);
+	if (!*doc) {
+		/* Name the line where parsing stopped. */
+		const char *at = cJSON_GetErrorPtr();
+		size_t line = 1;
+		for (const char *p = buf; at && p < at && p < buf + len; p++)
+			line += *p == '\n';
+		fprintf(err, "spotsim: --exchange-info %s:%zu: malformed JSON\n", path, line);
+		free(buf);
+		return SB_ERR_PARSE;
+	}
+	free(buf);
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(*doc, "symbols"))) {
+		fprintf(err, "spotsim: --exchange-info %s: no \"symbols\" array\n", path);
+		cJSON_Delete(*doc);
+		*doc = NULL;
+		return SB_ERR_PARSE;
+	}
+	return SB_OK;
+}
+
+static void lower_name(const char *in, char *out, size_t cap)
+{
+	size_t i = 0;
+	for (; in[i] && i + 1 < cap; i++)
+		out[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] - 'A' + 'a') : in[i];
+	out[i] = '\0';
+}
+
+/* The symbol's first price: the replay's first open, the exchangeInfo-less catalogue's start price, or
+ * 100 ticks' worth above the minimum for symbols from a file. */
+static sb_err make_feed(struct sim_symbol *sym, const struct sim_options *o, sb_dec start, FILE *err)
+{
+	sb_dec tick = sym->rules.price.tick_size ? sym->rules.price.tick_size : SB_DEC_C(0, 1);
+	sb_dec step = sym->rules.lot.step_size ? sym->rules.lot.step_size : SB_DEC_C(0, 1);
+	for (unsigned i = 0; i < o->nreplays; i++) {
+		if (strcmp(o->replays[i].symbol, sym->rules.symbol) != 0)
+			continue;
+		struct sim_kline_series series = {0};
+		char msg[512];
+		sb_err e = sim_kline_load_file(o->replays[i].path, &series, msg, sizeof msg);
+		if (e == SB_OK && series.count == 0) {
+			snprintf(msg, sizeof msg, "%s: no klines", o->replays[i].path);
+			e = SB_ERR_PARSE;
+		}
+		if (e == SB_OK)
+			e = sim_feed_new_replay(series.rows, series.count, tick, step, o->seed + sym->index,
+			                        &sym->feed);
+		sim_kline_series_fini(&series);
+		if (e) {
+			fprintf(err, "spotsim: --replay %s: %s\n", sym->rules.symbol, msg);
+			return e;
+		}
+		sym->replay = true;
+		return SB_OK;
+	}
+	struct sim_synth_params p;
+	sim_synth_params_default(&p);
+	p.start_price = start;
+	p.start_time_ms = sb_clock_wall_ms();
+	sb_err e = sim_feed_new_synthetic(&p, tick, step, o->seed + sym->index, &sym->feed);
+	if (e)
+		fprintf(err, "spotsim: %s: cannot start a synthetic market at this price (%s)\n",
+		        sym->rules.symbol, sb_strerror(e));
+	return e;
+}
+
+static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info, sb_dec start,
+                         const struct sim_options *o, FILE *err)
+{
+	struct sim_symbol *sym = &ex->symbols[ex->nsymbols];
+	memset(sym, 0, sizeof *sym);
+	sym->index = (uint32_t)ex->nsymbols;
+	sym->info = info;
+	char msg[256];
+	sb_err e = sb_rules_from_json(info, &sym->rules, msg, sizeof msg);
+	if (e) {
+		fprintf(err, "spotsim: %s: %s\n", name, msg);
+		cJSON_Delete(info);
+		sym->info = NULL;
+		return e;
+	}
+	lower_name(sym->rules.symbol, sym->lower, sizeof sym->lower);
+	e = sim_book_new(sym->rules.symbol, sym->rules.base_asset, sym->rules.quote_asset, 0, 0, &sym->book);
+	if (!e)
+		e = sim_md_new(sym->rules.symbol, &sym->md);
+	ex->nsymbols++; /* from here on sim_exchange_free releases it */
+	if (e) {
+		fprintf(err, "spotsim: %s: %s\n", name, sb_strerror(e));
+		return e;
+	}
+	if (start <= 0) {
+		sb_dec tick = sym->rules.price.tick_size ? sym->rules.price.tick_size : SB_DEC_C(0, 1);
+		start = sym->rules.price.min_price > tick * 1000 ? sym->rules.price.min_price : tick * 1000;
+	}
+	e = make_feed(sym, o, start, err);
+	if (e)
+		return e;
+	if (sim_feed_next(sym->feed, &sym->pending) != SB_OK || sym->pending.kind != SIM_EVENT_TRADE) {
+		fprintf(err, "spotsim: %s: the market feed produced no trade\n", name);
+		return SB_ERR_PARSE;
+	}
+	sym->feed_origin_ms = sym->pending.time_ms;
+	sym->last_price = sym->pending.price;
+	sym->ref_price = sym->pending.price;
+	return SB_OK;
+}
+
+static sb_err add_symbols(struct sim_exchange *ex, const struct sim_options *o, FILE *err)
+{
+	char names[SIM_MAX_SYMBOLS][32];
+	size_t n = 0;
+	if (o->nsymbols) {
+		for (unsigned i = 0; i < o->nsymbols; i++)
+			snprintf(names[n++], sizeof names[0], "%s", o->symbols[i]);
+	} else {
+		char def[] = SIM_CATALOG_DEFAULT;
+		char *save = NULL;
+		for (char *t = strtok_r(def, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			snprintf(names[n++], sizeof names[0], "%s", t);
+	}
+	/* A replayed symbol is listed even when --symbols does not name it. */
+	for (unsigned i = 0; i < o->nreplays; i++) {
+		bool listed = false;
+		for (size_t j = 0; j < n; j++)
+			listed |= strcmp(names[j], o->replays[i].symbol) == 0;
+		if (!listed && n < SIM_MAX_SYMBOLS)
+			snprintf(names[n++], sizeof names[0], "%s", o->replays[i].symbol);
+	}
+	cJSON *doc = NULL;
+	if (o->exchange_info[0]) {
+		sb_err e = load_exchange_info(o->exchange_info, &doc, err);
+		if (e)
+			return e;
+	}
+	ex->symbols = sb_xcalloc(n, sizeof *ex->symbols);
+	sb_err e = SB_OK;
+	for (size_t i = 0; i < n && !e; i++) {
+		cJSON *info = NULL;
+		sb_dec start = 0;
+		if (doc) {
+			const cJSON *found = NULL;
+			if (sb_rules_find_symbol(doc, names[i], &found) == SB_OK)
+				info = cJSON_Duplicate(found, 1);
+		} else {
+			sim_catalog_symbol(names[i], &info, &start);
+		}
+		if (!info) {
+			char known[512];
+			sim_catalog_names(known, sizeof known);
+			if (doc)
+				fprintf(err, "spotsim: symbol %s is not in %s\n", names[i], o->exchange_info);
+			else
+				fprintf(
+				    err,
+				    "spotsim: symbol %s is not in the built-in catalogue (%s); use --exchange-info\n",
+				    names[i], known);
+			e = SB_ERR_NOT_FOUND;
+			break;
+		}
+		e = add_symbol(ex, names[i], info, start, o, err);
+	}
+	cJSON_Delete(doc);
+	return e;
+}
+
+static sb_err add_accounts(struct sim_exchange *ex, const struct sim_options *o, FILE *err)
+{
+	ex->accounts = sb_xcalloc(o->naccounts, sizeof *ex->accounts);
+	for (unsigned i = 0; i < o->naccounts; i++) {
+		const struct sim_account_opt *ao = &o->accounts[i];
+		struct sim_account *a = &ex->accounts[i];
+		sb_err e = sim_ledger_add_account(ex->ledger, ao->key, &a->id);
+		if (!e)
+			e = sim_ledger_set_rates(ex->ledger, a->id, o->fee_rate, o->fee_rate);
+		for (unsigned b = 0; !e && b < ao->nbalances; b++)
+			if (ao->balances[b].amount > 0)
+				e = sim_ledger_deposit(ex->ledger, a->id, ao->balances[b].asset,
+				                       ao->balances[b].amount);
+		if (!e)
+			e = sb_signer_new_hmac(ao->secret, strlen(ao->secret), &a->hmac);
+		if (e) {
+			fprintf(err, "spotsim: --account %s: %s\n", ao->key, sb_strerror(e));
+			return e;
+		}
+		snprintf(a->key, sizeof a->key, "%s", ao->key);
+		a->trades = sb_xcalloc(SIM_TRADES_PER_ACCOUNT, sizeof *a->trades);
+		ex->naccounts++;
+	}
+	return SB_OK;
+}
+
+sb_err sim_exchange_new(uv_loop_t *loop, const struct sim_options *o, const struct sim_exchange_hooks *hooks,
+                        FILE *err, struct sim_exchange **out)
+{
+	struct sim_exchange *ex = sb_xcalloc(1, sizeof *ex);
+	ex->loop = loop;
+	if (hooks)
+		ex->hooks = *hooks;
+	ex->speed = o->speed;
+	ex->weight.limit = 6000;
+	ex->order_limit_10s = 100;
+	ex->order_limit_1d = 200000;
+	ex->rate_limits = sim_catalog_rate_limits();
+	sim_book_result_init(&ex->scratch);
+	uv_timer_init(loop, &ex->feed_timer);
+	ex->feed_timer.data = ex;
+	sb_err e = sim_ledger_new(&ex->ledger);
+	if (!e)
+		e = add_symbols(ex, o, err);
+	if (!e)
+		e = add_accounts(ex, o, err);
+	for (unsigned i = 0; !e && i < o->nfaults; i++) {
+		e = sim_exchange_set_fault(ex, o->faults[i].name, o->faults[i].value);
+		if (e)
+			fprintf(err, "spotsim: --fault %s=%s: bad value\n", o->faults[i].name,
+			        o->faults[i].value);
+	}
+	if (e) {
+		uv_close((uv_handle_t *)&ex->feed_timer, NULL);
+		uv_run(loop, UV_RUN_NOWAIT);
+		sim_exchange_free(ex);
+		return e;
+	}
+	*out = ex;
+	return SB_OK;
+}
+
+void sim_exchange_free(struct sim_exchange *ex)
+{
+	if (!ex)
+		return;
+	for (size_t i = 0; i < ex->nsymbols; i++) {
+		struct sim_symbol *s = &ex->symbols[i];
+		cJSON_Delete(s->info);
+		sim_book_free(s->book);
+		sim_feed_free(s->feed);
+		sim_md_free(s->md);
+	}
+	free(ex->symbols);
+	for (size_t i = 0; i < ex->naccounts; i++) {
+		sb_signer_free(ex->accounts[i].hmac);
+		free(ex->accounts[i].trades);
+	}
+	free(ex->accounts);
+	sim_ledger_free(ex->ledger);
+	cJSON_Delete(ex->rate_limits);
+	sim_book_result_fini(&ex->scratch);
+	free(ex);
+}
+
+/* ---- lookups ------------------------------------------------------------------------------------- */
+
+int64_t sim_exchange_now(const struct sim_exchange *ex)
+{
+	return sb_clock_wall_ms() + ex->faults.clock_skew_ms;
+}
+
+struct sim_symbol *sim_exchange_symbol(struct sim_exchange *ex, const char *name, size_t len)
+{
+	for (size_t i = 0; i < ex->nsymbols; i++)
+		if (strlen(ex->symbols[i].rules.symbol) == len &&
+		    memcmp(ex->symbols[i].rules.symbol, name, len) == 0)
+			return &ex->symbols[i];
+	return NULL;
+}
+
+struct sim_account *sim_exchange_account(struct sim_exchange *ex, const char *key, size_t len)
+{
+	for (size_t i = 0; i < ex->naccounts; i++)
+		if (strlen(ex->accounts[i].key) == len && memcmp(ex->accounts[i].key, key, len) == 0)
+			return &ex->accounts[i];
+	return NULL;
+}
+
+struct sim_account *sim_exchange_account_by_id(struct sim_exchange *ex, uint32_t id)
+{
+	for (size_t i = 0; i < ex->naccounts; i++)
+		if (ex->accounts[i].id == id)
+			return &ex->accounts[i];
+	return NULL;
+}
+
+/* ---- settlement ---------------------------------------------------------------------------------- */
+
+/* The price of 1 BNB in sym's quote asset, from the BNB<quote> symbol when listed; 0 when unknown. */
+static sb_dec bnb_price(struct sim_exchange *ex, const struct sim_symbol *sym)
+{
+	if (strcmp(sym->rules.quote_asset, "BNB") == 0)
+		return SB_DEC_ONE;
+	char name[SB_SYMBOL_MAX];
+	snprintf(name, sizeof name, "BNB%s", sym->rules.quote_asset);
+	struct sim_symbol *b = sim_exchange_symbol(ex, name, strlen(name));
+	return b ? b->last_price : 0;
+}
+
+static void record_trade(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_fill *f,
+                         bool buyer)
+{
+	uint32_t account = buyer ? f->buyer_account : f->seller_account;
+	struct sim_account *a = sim_exchange_account_by_id(ex, account);
+	if (!a)
+		return;
+	struct sim_trade_rec *t = &a->trades[a->trades_next];
+	t->symbol = sym->index;
+	t->id = f->trade_id;
+	t->order_id = buyer ? f->buyer_order_id : f->seller_order_id;
+	t->price = f->price;
+	t->qty = f->qty;
+	t->quote_qty = f->quote_qty;
+	t->commission = buyer ? f->buyer_commission : f->seller_commission;
+	snprintf(t->commission_asset, sizeof t->commission_asset, "%s",
+	         buyer ? f->buyer_commission_asset : f->seller_commission_asset);
+	t->time = f->time;
+	t->is_buyer = buyer;
+	t->is_maker = buyer ? f->buyer_is_maker : !f->buyer_is_maker;
+	a->trades_next = (a->trades_next + 1) % SIM_TRADES_PER_ACCOUNT;
+	if (a->ntrades < SIM_TRADES_PER_ACCOUNT)
+		a->ntrades++;
+}
+
+void sim_exchange_settled(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_result *res)
+{
+	for (size_t i = 0; i < res->n_fills; i++) {
+		const struct sim_book_fill *f = &res->fills[i];
+		record_trade(ex, sym, f, true);
+		record_trade(ex, sym, f, false);
+		/* A user order's taker fill is a public trade; fills of resting orders against the feed's own
+		 * trades are part of that trade, which the feed reports itself. */
+		if (f->taker_order_id != 0) {
+			sim_md_trade(sym->md, f->trade_id, f->price, f->qty, f->buyer_is_maker, f->time);
+			sym->last_price = f->price;
+		}
+	}
+	if (res->n_events)
+		sim_exchange_publish(ex, sym, res);
+}
+
+/* ---- the market clock ---------------------------------------------------------------------------- */
+
+/* Market time elapsed since the feeds started, in ms. */
+static int64_t market_elapsed(const struct sim_exchange *ex)
+{
+	int64_t wall = sb_clock_wall_ms() - ex->wall_start_ms;
+	sb_dec scaled;
+	if (sb_dec_mul(SB_DEC_C(wall, 0), ex->speed, SB_ROUND_DOWN, &scaled) != SB_OK)
+		return INT64_MAX / 2;
+	return scaled / SB_DEC_SCALE;
+}
+
+static void apply_event(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *ev,
+                        int64_t now)
+{
+	struct sim_book_result *res = &ex->scratch;
+	sb_dec bnb = bnb_price(ex, sym);
+	sim_book_result_clear(res);
+	sim_ledger_market_trade(ex->ledger, sym->book, ev->price, ev->qty, now, bnb, res);
+	struct sim_book_level bids[SIM_FEED_DEPTH], asks[SIM_FEED_DEPTH];
+	for (unsigned i = 0; i < ev->nbids; i++)
+		bids[i] = (struct sim_book_level){ev->bids[i].price, ev->bids[i].qty};
+	for (unsigned i = 0; i < ev->nasks; i++)
+		asks[i] = (struct sim_book_level){ev->asks[i].price, ev->asks[i].qty};
+	sim_ledger_set_quotes(ex->ledger, sym->book, bids, ev->nbids, asks, ev->nasks, now, bnb, res);
+	int64_t trade_id = sim_book_take_trade_id(sym->book);
+	sim_md_trade(sym->md, trade_id, ev->price, ev->qty, ev->buyer_is_maker, now);
+	sym->last_price = ev->price;
+	sym->ref_price = ev->price;
+	sim_exchange_settled(ex, sym, res);
+	if (ex->hooks.market)
+		ex->hooks.market(ex->hooks.ctx, sym, ev, trade_id, now);
+}
+
+static void next_event(struct sim_symbol *sym)
+{
+	if (sim_feed_next(sym->feed, &sym->pending) == SB_OK && sym->pending.kind == SIM_EVENT_TRADE)
+		return;
+	/* A replay loops: the rewound feed's times continue to increase. */
+	if (sym->replay && sim_feed_rewind(sym->feed) == SB_OK &&
+	    sim_feed_next(sym->feed, &sym->pending) == SB_OK && sym->pending.kind == SIM_EVENT_TRADE)
+		return;
+	sym->pending.kind = SIM_EVENT_END;
+}
+
+static void arm_timer(struct sim_exchange *ex);
+
+static void on_feed_timer(uv_timer_t *t)
+{
+	sim_exchange_advance(t->data);
+}
+
+void sim_exchange_advance(struct sim_exchange *ex)
+{
+	int64_t elapsed = market_elapsed(ex);
+	int64_t now = sim_exchange_now(ex);
+	for (size_t i = 0; i < ex->nsymbols; i++) {
+		struct sim_symbol *sym = &ex->symbols[i];
+		for (int n = 0; n < FEED_MAX_EVENTS_PER_TICK && sym->pending.kind == SIM_EVENT_TRADE &&
+		                sym->pending.time_ms - sym->feed_origin_ms <= elapsed;
+		     n++) {
+			struct sim_event ev = sym->pending;
+			next_event(sym);
+			apply_event(ex, sym, &ev, now);
+		}
+	}
+	if (ex->feed_timer_running)
+		arm_timer(ex);
+}
+
+static void arm_timer(struct sim_exchange *ex)
+{
+	int64_t due = INT64_MAX;
+	for (size_t i = 0; i < ex->nsymbols; i++) {
+		const struct sim_symbol *sym = &ex->symbols[i];
+		if (sym->pending.kind == SIM_EVENT_TRADE && sym->pending.time_ms - sym->feed_origin_ms < due)
+			due = sym->pending.time_ms - sym->feed_origin_ms;
+	}
+	if (due == INT64_MAX)
+		return;
+	int64_t wait_market = due - market_elapsed(ex);
+	uint64_t wait_ms = 0;
+	if (wait_market > 0) {
+		/* wall = market / speed, rounded up so the event is due when the timer fires. */
+		sb_dec w;
+		if (sb_dec_div(SB_DEC_C(wait_market, 0), ex->speed, SB_ROUND_UP, &w) != SB_OK)
+			w = SB_DEC_C(1000, 0);
+		wait_ms = (uint64_t)((w + SB_DEC_SCALE - 1) / SB_DEC_SCALE);
+	}
+	uv_timer_start(&ex->feed_timer, on_feed_timer, wait_ms ? wait_ms : 1, 0);
+}
+
+void sim_exchange_start(struct sim_exchange *ex)
+{
+	ex->wall_start_ms = sb_clock_wall_ms();
+	ex->feed_timer_running = true;
+	sim_exchange_advance(ex);
+}
+
+void sim_exchange_stop(struct sim_exchange *ex)
+{
+	ex->feed_timer_running = false;
+	uv_timer_stop(&ex->feed_timer);
+	uv_close((uv_handle_t *)&ex->feed_timer, NULL);
+}
+
+/* ---- control (the /sim/ endpoints) --------------------------------------------------------------- */
+
+sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, sb_dec price)
+{
+	sb_dec tick = sym->rules.price.tick_size ? sym->rules.price.tick_size : SB_DEC_C(0, 1);
+	sb_dec step = sym->rules.lot.step_size ? sym->rules.lot.step_size : SB_DEC_C(0, 1);
+	if (price <= 0 || !sb_dec_is_multiple(price, tick))
+		return SB_ERR_INVALID;
+	/* A trade at the price with ample volume, and a book one tick either side, like a feed event. */
+	struct sim_event ev = {.kind = SIM_EVENT_TRADE, .price = price, .buyer_is_maker = true};
+	sb_dec notional_qty;
+	if (sb_dec_div(SB_DEC_C(100000, 0), price, SB_ROUND_DOWN, &notional_qty) != SB_OK ||
+	    sb_dec_round_to(notional_qty, step, SB_ROUND_DOWN, &notional_qty) != SB_OK || notional_qty <= 0)
+		notional_qty = step;
+	ev.qty = notional_qty;
+	for (unsigned i = 0; i < SIM_FEED_DEPTH; i++) {
+		sb_dec off = tick * (sb_dec)(i + 1);
+		if (price - off > 0)
+			ev.bids[ev.nbids++] = (struct sim_level){price - off + tick, notional_qty};
+		ev.asks[ev.nasks++] = (struct sim_level){price + off, notional_qty};
+	}
+	apply_event(ex, sym, &ev, sim_exchange_now(ex));
+	return SB_OK;
+}
+
+static bool parse_u32(const char *v, uint32_t *out)
+{
+	char *end = NULL;
+	if (!v || !*v || *v == '-')
+		return false;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (*end || n > UINT32_MAX)
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
+sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const char *value)
+{
+	struct sim_faults *f = &ex->faults;
+	bool off = strcmp(value, "off") == 0 || strcmp(value, "0") == 0;
+	bool flag = !off;
+	if (strcmp(name, "hide_user_events") == 0)
+		f->hide_user_events = flag;
+	else if (strcmp(name, "order_5xx_after") == 0)
+		f->order_5xx_after = flag;
+	else if (strcmp(name, "order_5xx_before") == 0)
+		f->order_5xx_before = flag;
+	else if (strcmp(name, "delay_ms") == 0) {
+		if (off)
+			f->delay_ms = 0;
+		else if (!parse_u32(value, &f->delay_ms) || f->delay_ms > 600000)
+			return SB_ERR_INVALID;
+	} else if (strcmp(name, "force_429") == 0) {
+		if (off)
+			f->force_429_s = 0;
+		else if (!*value)
+			f->force_429_s = 1;
+		else if (!parse_u32(value, &f->force_429_s) || f->force_429_s == 0)
+			return SB_ERR_INVALID;
+	} else if (strcmp(name, "clock_skew_ms") == 0) {
+		char *end = NULL;
+		long long v = strtoll(value, &end, 10);
+		if (off)
+			v = 0;
+		else if (!*value || *end || v > 86400000LL || v < -86400000LL)
+			return SB_ERR_INVALID;
+		f->clock_skew_ms = v;
+	} else if (strcmp(name, "drop_ws") == 0) {
+		if (off)
+			f->drop_ws_every_s = 0;
+		else if (*value && !parse_u32(value, &f->drop_ws_every_s))
+			return SB_ERR_INVALID;
+		else if (!*value && ex->hooks.drop_ws)
+			ex->hooks.drop_ws(ex->hooks.ctx);
+	} else if (strcmp(name, "expire_user_data") == 0) {
+		if (!off && ex->hooks.expire_user_data)
+			ex->hooks.expire_user_data(ex->hooks.ctx);
+	} else if (strcmp(name, "ws_lifetime_s") == 0) {
+		if (off)
+			f->ws_lifetime_s = 0;
+		else if (!parse_u32(value, &f->ws_lifetime_s) || f->ws_lifetime_s == 0)
+			return SB_ERR_INVALID;
+	} else {
+		return SB_ERR_INVALID;
+	}
+	return SB_OK;
+}
