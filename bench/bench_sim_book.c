@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 	if (argc > 1) {
 		char *end;
 		errno = 0;
-		n = strtol(argv[1], &end, 10);
+		n = strtoll(argv[1], &end, 10);
 		if (errno || end == argv[1] || *end || n <= 0) {
 			fprintf(stderr, "usage: %s [operations]\n", argv[0]);
 			return 2;

@@ -90,7 +90,7 @@ static sb_err make_feed(struct sim_symbol *sym, const struct sim_options *o, sb_
 		if (strcmp(o->replays[i].symbol, sym->rules.symbol) != 0)
 			continue;
 		struct sim_kline_series series = {0};
-		char msg[512];
+		char msg[4400];
 		sb_err e = sim_kline_load_file(o->replays[i].path, &series, msg, sizeof msg);
 		if (e == SB_OK && series.count == 0) {
 			snprintf(msg, sizeof msg, "%s: no klines", o->replays[i].path);
