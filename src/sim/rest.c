@@ -198,13 +198,16 @@ void sim_rest_handle(struct sim_exchange *ex, const struct sim_http_req *req, st
 	static struct sb_query q; /* large; spotsim serves one request at a time on its loop */
 	static char query[SB_QUERY_MAX_LEN + 1];
 	if (!sim_api_charge(ex, m->weight, call.now_ms, &r) ||
-	    parse_params(req, &q, query, sizeof query, &r) != SB_OK ||
-	    !authenticate(&call, m, req, &q, query, sizeof query, &r)) {
+	    parse_params(req, &q, query, sizeof query, &r) != SB_OK) {
 		finish(ex, &call, &r, resp);
 		return;
 	}
 	call.params = q.pairs;
 	call.nparams = q.npairs;
+	if (!authenticate(&call, m, req, &q, query, sizeof query, &r)) {
+		finish(ex, &call, &r, resp);
+		return;
+	}
 	r.weight = m->weight;
 	m->fn(&call, &r);
 	/* Methods whose weight depends on their parameters (or on success) correct the upfront charge. */
