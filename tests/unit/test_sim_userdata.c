@@ -79,7 +79,8 @@ static void publish(void)
 static void asks(const char *p1, const char *q1, const char *p2, const char *q2, int64_t time)
 {
 	struct sim_book_level lv[2] = {{D(p1), D(q1)}, {p2 ? D(p2) : 0, q2 ? D(q2) : 0}};
-	cr_assert_eq(sim_ledger_set_quotes(f.ex.ledger, f.sym.book, NULL, 0, lv, p2 ? 2 : 1, time, 0, &f.r), SB_OK);
+	cr_assert_eq(sim_ledger_set_quotes(f.ex.ledger, f.sym.book, NULL, 0, lv, p2 ? 2 : 1, time, 0, &f.r),
+	             SB_OK);
 	publish();
 }
 
@@ -108,13 +109,14 @@ Test(sim_userdata, new_limit_order_reports_new_then_locked_quote)
 {
 	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_GTC, "100", "1", "myOrder1", 1700000000000, 0);
 	cr_assert_eq(f.cap.n, 2);
-	expect(0, f.a,
-	       "{\"e\":\"executionReport\",\"E\":1700000000000,\"s\":\"BTCUSDT\",\"c\":\"myOrder1\",\"S\":\"BUY\","
-	       "\"o\":\"LIMIT\",\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\","
-	       "\"F\":\"0.00000000\",\"g\":-1,\"C\":\"\",\"x\":\"NEW\",\"X\":\"NEW\",\"r\":\"NONE\",\"i\":1,"
-	       "\"l\":\"0.00000000\",\"z\":\"0.00000000\",\"L\":\"0.00000000\",\"n\":\"0\",\"N\":null,"
-	       "\"T\":1700000000000,\"t\":-1,\"I\":1,\"w\":true,\"m\":false,\"M\":false,\"O\":1700000000000,"
-	       "\"Z\":\"0.00000000\",\"Y\":\"0.00000000\",\"Q\":\"0.00000000\",\"W\":1700000000000,\"V\":\"NONE\"}");
+	expect(
+	    0, f.a,
+	    "{\"e\":\"executionReport\",\"E\":1700000000000,\"s\":\"BTCUSDT\",\"c\":\"myOrder1\",\"S\":\"BUY\","
+	    "\"o\":\"LIMIT\",\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\","
+	    "\"F\":\"0.00000000\",\"g\":-1,\"C\":\"\",\"x\":\"NEW\",\"X\":\"NEW\",\"r\":\"NONE\",\"i\":1,"
+	    "\"l\":\"0.00000000\",\"z\":\"0.00000000\",\"L\":\"0.00000000\",\"n\":\"0\",\"N\":null,"
+	    "\"T\":1700000000000,\"t\":-1,\"I\":1,\"w\":true,\"m\":false,\"M\":false,\"O\":1700000000000,"
+	    "\"Z\":\"0.00000000\",\"Y\":\"0.00000000\",\"Q\":\"0.00000000\",\"W\":1700000000000,\"V\":\"NONE\"}");
 	expect(1, f.a,
 	       "{\"e\":\"outboundAccountPosition\",\"E\":1700000000000,\"u\":1700000000000,\"B\":["
 	       "{\"a\":\"USDT\",\"f\":\"900.00000000\",\"l\":\"100.00000000\"}]}");
@@ -126,27 +128,30 @@ Test(sim_userdata, taker_fills_partly_then_fully_with_commission_in_base)
 	cr_assert_eq(f.cap.n, 0, "quotes alone publish nothing");
 	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_GTC, "101", "1", "buy-1", 1000, 0);
 	cr_assert_eq(f.cap.n, 4);
-	expect(0, f.a,
-	       "{\"e\":\"executionReport\",\"E\":1000,\"s\":\"BTCUSDT\",\"c\":\"buy-1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
-	       "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"101.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
-	       "\"g\":-1,\"C\":\"\",\"x\":\"NEW\",\"X\":\"NEW\",\"r\":\"NONE\",\"i\":1,\"l\":\"0.00000000\","
-	       "\"z\":\"0.00000000\",\"L\":\"0.00000000\",\"n\":\"0\",\"N\":null,\"T\":1000,\"t\":-1,\"I\":1,"
-	       "\"w\":true,\"m\":false,\"M\":false,\"O\":1000,\"Z\":\"0.00000000\",\"Y\":\"0.00000000\","
-	       "\"Q\":\"0.00000000\",\"W\":1000,\"V\":\"NONE\"}");
-	expect(1, f.a,
-	       "{\"e\":\"executionReport\",\"E\":1000,\"s\":\"BTCUSDT\",\"c\":\"buy-1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
-	       "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"101.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
-	       "\"g\":-1,\"C\":\"\",\"x\":\"TRADE\",\"X\":\"PARTIALLY_FILLED\",\"r\":\"NONE\",\"i\":1,"
-	       "\"l\":\"0.40000000\",\"z\":\"0.40000000\",\"L\":\"100.00000000\",\"n\":\"0.00040000\",\"N\":\"BTC\","
-	       "\"T\":1000,\"t\":1,\"I\":2,\"w\":true,\"m\":false,\"M\":true,\"O\":1000,\"Z\":\"40.00000000\","
-	       "\"Y\":\"40.00000000\",\"Q\":\"0.00000000\",\"W\":1000,\"V\":\"NONE\"}");
-	expect(2, f.a,
-	       "{\"e\":\"executionReport\",\"E\":1000,\"s\":\"BTCUSDT\",\"c\":\"buy-1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
-	       "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"101.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
-	       "\"g\":-1,\"C\":\"\",\"x\":\"TRADE\",\"X\":\"FILLED\",\"r\":\"NONE\",\"i\":1,\"l\":\"0.60000000\","
-	       "\"z\":\"1.00000000\",\"L\":\"101.00000000\",\"n\":\"0.00060000\",\"N\":\"BTC\",\"T\":1000,\"t\":2,"
-	       "\"I\":3,\"w\":false,\"m\":false,\"M\":true,\"O\":1000,\"Z\":\"100.60000000\",\"Y\":\"60.60000000\","
-	       "\"Q\":\"0.00000000\",\"W\":1000,\"V\":\"NONE\"}");
+	expect(
+	    0, f.a,
+	    "{\"e\":\"executionReport\",\"E\":1000,\"s\":\"BTCUSDT\",\"c\":\"buy-1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
+	    "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"101.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
+	    "\"g\":-1,\"C\":\"\",\"x\":\"NEW\",\"X\":\"NEW\",\"r\":\"NONE\",\"i\":1,\"l\":\"0.00000000\","
+	    "\"z\":\"0.00000000\",\"L\":\"0.00000000\",\"n\":\"0\",\"N\":null,\"T\":1000,\"t\":-1,\"I\":1,"
+	    "\"w\":true,\"m\":false,\"M\":false,\"O\":1000,\"Z\":\"0.00000000\",\"Y\":\"0.00000000\","
+	    "\"Q\":\"0.00000000\",\"W\":1000,\"V\":\"NONE\"}");
+	expect(
+	    1, f.a,
+	    "{\"e\":\"executionReport\",\"E\":1000,\"s\":\"BTCUSDT\",\"c\":\"buy-1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
+	    "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"101.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
+	    "\"g\":-1,\"C\":\"\",\"x\":\"TRADE\",\"X\":\"PARTIALLY_FILLED\",\"r\":\"NONE\",\"i\":1,"
+	    "\"l\":\"0.40000000\",\"z\":\"0.40000000\",\"L\":\"100.00000000\",\"n\":\"0.00040000\",\"N\":\"BTC\","
+	    "\"T\":1000,\"t\":1,\"I\":2,\"w\":true,\"m\":false,\"M\":true,\"O\":1000,\"Z\":\"40.00000000\","
+	    "\"Y\":\"40.00000000\",\"Q\":\"0.00000000\",\"W\":1000,\"V\":\"NONE\"}");
+	expect(
+	    2, f.a,
+	    "{\"e\":\"executionReport\",\"E\":1000,\"s\":\"BTCUSDT\",\"c\":\"buy-1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
+	    "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"101.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
+	    "\"g\":-1,\"C\":\"\",\"x\":\"TRADE\",\"X\":\"FILLED\",\"r\":\"NONE\",\"i\":1,\"l\":\"0.60000000\","
+	    "\"z\":\"1.00000000\",\"L\":\"101.00000000\",\"n\":\"0.00060000\",\"N\":\"BTC\",\"T\":1000,\"t\":2,"
+	    "\"I\":3,\"w\":false,\"m\":false,\"M\":true,\"O\":1000,\"Z\":\"100.60000000\",\"Y\":\"60.60000000\","
+	    "\"Q\":\"0.00000000\",\"W\":1000,\"V\":\"NONE\"}");
 	/* 1000 - 40 - 60.6 USDT, the lock's leftover 0.4 released; 1 BTC less 0.001 commission. */
 	expect(3, f.a,
 	       "{\"e\":\"outboundAccountPosition\",\"E\":1000,\"u\":1000,\"B\":["
@@ -164,13 +169,14 @@ Test(sim_userdata, maker_and_taker_each_get_their_reports_and_position)
 	cr_assert_eq(f.cap.account[3], f.a);
 	cr_assert(strstr(f.cap.json[3], "\"x\":\"TRADE\",\"X\":\"FILLED\""));
 	cr_assert(strstr(f.cap.json[3], "\"m\":false"));
-	expect(4, f.b,
-	       "{\"e\":\"executionReport\",\"E\":3000,\"s\":\"BTCUSDT\",\"c\":\"sell-b\",\"S\":\"SELL\",\"o\":\"LIMIT\","
-	       "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
-	       "\"g\":-1,\"C\":\"\",\"x\":\"TRADE\",\"X\":\"PARTIALLY_FILLED\",\"r\":\"NONE\",\"i\":1,"
-	       "\"l\":\"0.25000000\",\"z\":\"0.25000000\",\"L\":\"100.00000000\",\"n\":\"0.02500000\",\"N\":\"USDT\","
-	       "\"T\":3000,\"t\":1,\"I\":4,\"w\":true,\"m\":true,\"M\":true,\"O\":2000,\"Z\":\"25.00000000\","
-	       "\"Y\":\"25.00000000\",\"Q\":\"0.00000000\",\"W\":2000,\"V\":\"NONE\"}");
+	expect(
+	    4, f.b,
+	    "{\"e\":\"executionReport\",\"E\":3000,\"s\":\"BTCUSDT\",\"c\":\"sell-b\",\"S\":\"SELL\",\"o\":\"LIMIT\","
+	    "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
+	    "\"g\":-1,\"C\":\"\",\"x\":\"TRADE\",\"X\":\"PARTIALLY_FILLED\",\"r\":\"NONE\",\"i\":1,"
+	    "\"l\":\"0.25000000\",\"z\":\"0.25000000\",\"L\":\"100.00000000\",\"n\":\"0.02500000\",\"N\":\"USDT\","
+	    "\"T\":3000,\"t\":1,\"I\":4,\"w\":true,\"m\":true,\"M\":true,\"O\":2000,\"Z\":\"25.00000000\","
+	    "\"Y\":\"25.00000000\",\"Q\":\"0.00000000\",\"W\":2000,\"V\":\"NONE\"}");
 	expect(5, f.a,
 	       "{\"e\":\"outboundAccountPosition\",\"E\":3000,\"u\":3000,\"B\":["
 	       "{\"a\":\"USDT\",\"f\":\"975.00000000\",\"l\":\"0.00000000\"},"
@@ -190,13 +196,14 @@ Test(sim_userdata, commission_in_bnb_is_reported_and_listed_in_the_position)
 	/* 100 USDT of quote at 0.1% * 0.75 = 0.075 USDT, at 10 USDT per BNB: 0.0075 BNB. */
 	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_GTC, "100", "1", "bnb-1", 4000, D("10"));
 	cr_assert_eq(f.cap.n, 3);
-	expect(1, f.a,
-	       "{\"e\":\"executionReport\",\"E\":4000,\"s\":\"BTCUSDT\",\"c\":\"bnb-1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
-	       "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
-	       "\"g\":-1,\"C\":\"\",\"x\":\"TRADE\",\"X\":\"FILLED\",\"r\":\"NONE\",\"i\":1,\"l\":\"1.00000000\","
-	       "\"z\":\"1.00000000\",\"L\":\"100.00000000\",\"n\":\"0.00750000\",\"N\":\"BNB\",\"T\":4000,\"t\":1,"
-	       "\"I\":2,\"w\":false,\"m\":false,\"M\":true,\"O\":4000,\"Z\":\"100.00000000\",\"Y\":\"100.00000000\","
-	       "\"Q\":\"0.00000000\",\"W\":4000,\"V\":\"NONE\"}");
+	expect(
+	    1, f.a,
+	    "{\"e\":\"executionReport\",\"E\":4000,\"s\":\"BTCUSDT\",\"c\":\"bnb-1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
+	    "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
+	    "\"g\":-1,\"C\":\"\",\"x\":\"TRADE\",\"X\":\"FILLED\",\"r\":\"NONE\",\"i\":1,\"l\":\"1.00000000\","
+	    "\"z\":\"1.00000000\",\"L\":\"100.00000000\",\"n\":\"0.00750000\",\"N\":\"BNB\",\"T\":4000,\"t\":1,"
+	    "\"I\":2,\"w\":false,\"m\":false,\"M\":true,\"O\":4000,\"Z\":\"100.00000000\",\"Y\":\"100.00000000\","
+	    "\"Q\":\"0.00000000\",\"W\":4000,\"V\":\"NONE\"}");
 	expect(2, f.a,
 	       "{\"e\":\"outboundAccountPosition\",\"E\":4000,\"u\":4000,\"B\":["
 	       "{\"a\":\"USDT\",\"f\":\"900.00000000\",\"l\":\"0.00000000\"},"
@@ -210,13 +217,14 @@ Test(sim_userdata, cancel_reports_cancel_id_and_original_id_then_unlock)
 	cr_assert_eq(sim_ledger_cancel(f.ex.ledger, f.sym.book, 1, 6000, &f.r), SB_OK);
 	publish();
 	cr_assert_eq(f.cap.n, 4);
-	expect(2, f.a,
-	       "{\"e\":\"executionReport\",\"E\":6000,\"s\":\"BTCUSDT\",\"c\":\"sim-cxl-2\",\"S\":\"BUY\","
-	       "\"o\":\"LIMIT\",\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\","
-	       "\"F\":\"0.00000000\",\"g\":-1,\"C\":\"to-cancel\",\"x\":\"CANCELED\",\"X\":\"CANCELED\","
-	       "\"r\":\"NONE\",\"i\":1,\"l\":\"0.00000000\",\"z\":\"0.00000000\",\"L\":\"0.00000000\",\"n\":\"0\","
-	       "\"N\":null,\"T\":6000,\"t\":-1,\"I\":2,\"w\":false,\"m\":false,\"M\":false,\"O\":5000,"
-	       "\"Z\":\"0.00000000\",\"Y\":\"0.00000000\",\"Q\":\"0.00000000\",\"W\":5000,\"V\":\"NONE\"}");
+	expect(
+	    2, f.a,
+	    "{\"e\":\"executionReport\",\"E\":6000,\"s\":\"BTCUSDT\",\"c\":\"sim-cxl-2\",\"S\":\"BUY\","
+	    "\"o\":\"LIMIT\",\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\","
+	    "\"F\":\"0.00000000\",\"g\":-1,\"C\":\"to-cancel\",\"x\":\"CANCELED\",\"X\":\"CANCELED\","
+	    "\"r\":\"NONE\",\"i\":1,\"l\":\"0.00000000\",\"z\":\"0.00000000\",\"L\":\"0.00000000\",\"n\":\"0\","
+	    "\"N\":null,\"T\":6000,\"t\":-1,\"I\":2,\"w\":false,\"m\":false,\"M\":false,\"O\":5000,"
+	    "\"Z\":\"0.00000000\",\"Y\":\"0.00000000\",\"Q\":\"0.00000000\",\"W\":5000,\"V\":\"NONE\"}");
 	expect(3, f.a,
 	       "{\"e\":\"outboundAccountPosition\",\"E\":6000,\"u\":6000,\"B\":["
 	       "{\"a\":\"USDT\",\"f\":\"1000.00000000\",\"l\":\"0.00000000\"}]}");
@@ -229,13 +237,14 @@ Test(sim_userdata, ioc_remainder_expires_with_its_reason)
 	cr_assert_eq(f.cap.n, 4);
 	cr_assert(strstr(f.cap.json[0], "\"f\":\"IOC\""));
 	cr_assert(strstr(f.cap.json[1], "\"x\":\"TRADE\",\"X\":\"PARTIALLY_FILLED\""));
-	expect(2, f.a,
-	       "{\"e\":\"executionReport\",\"E\":7000,\"s\":\"BTCUSDT\",\"c\":\"ioc-1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
-	       "\"f\":\"IOC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
-	       "\"g\":-1,\"C\":\"\",\"x\":\"EXPIRED\",\"X\":\"EXPIRED\",\"r\":\"NONE\",\"i\":1,\"l\":\"0.00000000\","
-	       "\"z\":\"0.40000000\",\"L\":\"0.00000000\",\"n\":\"0\",\"N\":null,\"T\":7000,\"t\":-1,\"I\":3,"
-	       "\"w\":false,\"m\":false,\"M\":false,\"O\":7000,\"Z\":\"40.00000000\",\"Y\":\"0.00000000\","
-	       "\"Q\":\"0.00000000\",\"W\":7000,\"V\":\"NONE\",\"eR\":\"UNFILLED_IOC_QUANTITY_EXPIRED\"}");
+	expect(
+	    2, f.a,
+	    "{\"e\":\"executionReport\",\"E\":7000,\"s\":\"BTCUSDT\",\"c\":\"ioc-1\",\"S\":\"BUY\",\"o\":\"LIMIT\","
+	    "\"f\":\"IOC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
+	    "\"g\":-1,\"C\":\"\",\"x\":\"EXPIRED\",\"X\":\"EXPIRED\",\"r\":\"NONE\",\"i\":1,\"l\":\"0.00000000\","
+	    "\"z\":\"0.40000000\",\"L\":\"0.00000000\",\"n\":\"0\",\"N\":null,\"T\":7000,\"t\":-1,\"I\":3,"
+	    "\"w\":false,\"m\":false,\"M\":false,\"O\":7000,\"Z\":\"40.00000000\",\"Y\":\"0.00000000\","
+	    "\"Q\":\"0.00000000\",\"W\":7000,\"V\":\"NONE\",\"eR\":\"UNFILLED_IOC_QUANTITY_EXPIRED\"}");
 	expect(3, f.a,
 	       "{\"e\":\"outboundAccountPosition\",\"E\":7000,\"u\":7000,\"B\":["
 	       "{\"a\":\"USDT\",\"f\":\"960.00000000\",\"l\":\"0.00000000\"},"
@@ -249,7 +258,8 @@ Test(sim_userdata, market_sell_out_of_liquidity_expires_insufficient_liquidity)
 	sim_book_result_clear(&f.r);
 	place(f.b, SIM_SIDE_SELL, SIM_TYPE_MARKET, SIM_TIF_GTC, NULL, "1", "mkt-1", 8000, 0);
 	cr_assert_eq(f.cap.n, 4);
-	cr_assert(strstr(f.cap.json[0], "\"o\":\"MARKET\",\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"0.00000000\""));
+	cr_assert(strstr(f.cap.json[0],
+	                 "\"o\":\"MARKET\",\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"0.00000000\""));
 	cr_assert(strstr(f.cap.json[2], "\"x\":\"EXPIRED\",\"X\":\"EXPIRED\""));
 	cr_assert(strstr(f.cap.json[2], "\"eR\":\"INSUFFICIENT_LIQUIDITY\"}"));
 	expect(3, f.b,
@@ -265,7 +275,8 @@ Test(sim_userdata, market_and_fee_accounts_get_nothing)
 	free(f.cap.json[0]);
 	free(f.cap.json[1]);
 	/* The feed's market trade fills b's order as maker; the market side has no reports. */
-	cr_assert_eq(sim_ledger_market_trade(f.ex.ledger, f.sym.book, D("101"), D("0.5"), 9000, 0, &f.r), SB_OK);
+	cr_assert_eq(sim_ledger_market_trade(f.ex.ledger, f.sym.book, D("101"), D("0.5"), 9000, 0, &f.r),
+	             SB_OK);
 	publish();
 	cr_assert_eq(f.cap.n, 2);
 	cr_assert_eq(f.cap.account[0], f.b);
