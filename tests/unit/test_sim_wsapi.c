@@ -161,10 +161,18 @@ UNUSED_METHOD(sim_api_rate_limit_order)
 
 static struct {
 	struct sim_exchange ex;
-	struct sim_account accounts[2];
+	struct sim_account accounts[3];
 	struct sim_userstreams *us;
 	struct sim_ws_conn conns[4];
 } f;
+
+#define KEY_ED "key-ed25519"
+
+static const char *source_dir(void)
+{
+	const char *dir = getenv("SB_SOURCE_DIR");
+	return dir ? dir : ".";
+}
 
 static int64_t test_clock(void *ctx)
 {
@@ -186,8 +194,18 @@ static void setup(void)
 	f.accounts[1].id = 3;
 	snprintf(f.accounts[1].key, sizeof f.accounts[1].key, "%s", KEY_B);
 	cr_assert_eq(sb_signer_new_hmac(SECRET_B, strlen(SECRET_B), &f.accounts[1].hmac), SB_OK);
+	f.accounts[2].id = 4;
+	snprintf(f.accounts[2].key, sizeof f.accounts[2].key, "%s", KEY_ED);
+	char path[512];
+	snprintf(path, sizeof path, "%s/tests/data/keys/ed25519-test.pub.pem", source_dir());
+	FILE *pub = fopen(path, "rb");
+	cr_assert(pub, "%s", path);
+	char pem[1024];
+	size_t pem_len = fread(pem, 1, sizeof pem, pub);
+	fclose(pub);
+	cr_assert_eq(sb_signer_new_ed25519_public_pem(pem, pem_len, &f.accounts[2].hmac), SB_OK);
 	f.ex.accounts = f.accounts;
-	f.ex.naccounts = 2;
+	f.ex.naccounts = 3;
 	cr_assert_eq(sim_userstreams_new(&f.ex, &f.us), SB_OK);
 	f.ex.userstreams = f.us;
 	sim_userstreams_set_clock(f.us, test_clock, NULL);
@@ -206,6 +224,7 @@ static void teardown(void)
 	sim_userstreams_free(f.us);
 	sb_signer_free(f.accounts[0].hmac);
 	sb_signer_free(f.accounts[1].hmac);
+	sb_signer_free(f.accounts[2].hmac);
 }
 
 TestSuite(sim_wsapi, .init = setup, .fini = teardown);
@@ -754,4 +773,42 @@ Test(sim_wsapi, expiry_timer_lives_on_the_exchange_loop)
 	uv_run(&loop, UV_RUN_NOWAIT);
 	sim_userstreams_free(us);
 	cr_assert_eq(uv_loop_close(&loop), 0, "every handle was closed");
+}
+
+Test(sim_wsapi, ed25519_session_logon_subscribes_and_logout_ends_it)
+{
+	struct sim_ws_conn *c = open_conn(0, "/ws-api/v3?returnRateLimits=false");
+	char path[512], payload[256], sig[SB_SIGN_MAX], req[512];
+	snprintf(path, sizeof path, "%s/tests/data/keys/ed25519-test.pem", source_dir());
+	struct sb_signer *priv;
+	cr_assert_eq(sb_signer_new_ed25519_file(path, &priv), SB_OK);
+	snprintf(payload, sizeof payload, "apiKey=" KEY_ED "&timestamp=%lld", (long long)clock_ms);
+	cr_assert_eq(sb_signer_sign(priv, payload, strlen(payload), sig, sizeof sig, NULL), SB_OK);
+	sb_signer_free(priv);
+	snprintf(req, sizeof req,
+	         "{\"id\":1,\"method\":\"session.logon\",\"params\":{\"apiKey\":\"" KEY_ED
+	         "\",\"timestamp\":%lld,\"signature\":\"%s\"}}",
+	         (long long)clock_ms, sig);
+	send_text(c, req);
+	cr_assert_str_eq(next_msg(c),
+	                 "{\"id\":1,\"status\":200,\"result\":{\"apiKey\":\"" KEY_ED "\",\"authorizedSince\":"
+	                 "1700000000000,\"connectedSince\":1700000000000,\"returnRateLimits\":false,"
+	                 "\"serverTime\":1700000000000,\"userDataStream\":false}}");
+	/* A signed method now runs as the session's account without apiKey or signature. */
+	send_text(c, "{\"id\":2,\"method\":\"order.test\",\"params\":{\"timestamp\":1700000000000}}");
+	cr_assert(strstr(
+	    next_msg(c),
+	    "{\"id\":2,\"status\":200,\"result\":{\"payload\":\"timestamp=1700000000000\",\"account\":4,"));
+	send_text(c, "{\"id\":3,\"method\":\"userDataStream.subscribe\"}");
+	cr_assert_str_eq(next_msg(c), "{\"id\":3,\"status\":200,\"result\":{\"subscriptionId\":0}}");
+	const char *ev = "{\"e\":\"executionReport\"}";
+	sim_userstreams_deliver(f.us, 4, ev, strlen(ev));
+	cr_assert_str_eq(next_msg(c), "{\"subscriptionId\":0,\"event\":{\"e\":\"executionReport\"}}");
+	send_text(c, "{\"id\":4,\"method\":\"session.logout\"}");
+	cr_assert_str_eq(
+	    next_msg(c),
+	    "{\"subscriptionId\":0,\"event\":{\"e\":\"eventStreamTerminated\",\"E\":1700000000000}}");
+	cr_assert(strstr(next_msg(c), "{\"id\":4,\"status\":200,\"result\":{\"apiKey\":null,"));
+	sim_userstreams_deliver(f.us, 4, ev, strlen(ev));
+	no_more(c);
 }
