@@ -27,6 +27,7 @@ struct ms_conn;
 struct ms_topic {
 	char name[SIM_STREAM_NAME_MAX]; /* stream name */
 	struct sim_stream st;           /* parsed name */
+	size_t sym;                     /* index of its symbol in ex->symbols */
 	int iv;                         /* kline interval index, -1 otherwise */
 	int64_t kline_open;             /* open time of the candle last pushed, 0 before */
 	struct ms_conn **conns;         /* subscribers */
@@ -169,6 +170,7 @@ static struct ms_topic *topic_get(struct sim_mstreams *ms, const char *name)
 	struct ms_topic *t = sb_xcalloc(1, sizeof *t);
 	memcpy(t->name, name, strlen(name) + 1);
 	t->st = st;
+	t->sym = idx;
 	t->iv = st.kind == SIM_STREAM_KLINE ? sim_md_interval_index(st.interval) : -1;
 	t->next = s->topics;
 	s->topics = t;
@@ -186,8 +188,7 @@ static void topic_remove_conn(struct sim_mstreams *ms, struct ms_topic *t, struc
 		}
 	if (t->n > 0)
 		return;
-	size_t idx;
-	struct ms_symbol *s = symbol_state(ms, t->st.symbol, &idx);
+	struct ms_symbol *s = &ms->syms[t->sym];
 	for (struct ms_topic **pp = &s->topics; *pp; pp = &(*pp)->next)
 		if (*pp == t) {
 			*pp = t->next;
