@@ -1,29 +1,28 @@
 /*
- * spotsim - a Binance-compatible spot exchange simulator (entry point).
- *
- * The simulator itself is not built yet: this entry point prints the planned command line and exits 2,
- * so scripts that depend on it fail loudly instead of silently trading nowhere.
+ * spotsim - a Binance-compatible spot exchange simulator (entry point). See docs/spotsim.md.
  */
 #include <stdio.h>
-#include <string.h>
 
-static void usage(FILE *f)
-{
-	fputs("usage: spotsim [--listen 127.0.0.1:PORT] [--account KEY:SECRET:ASSET=AMOUNT,...]\n"
-	      "               [--symbols BTCUSDT,ETHUSDT,...] [--exchange-info FILE.json]\n"
-	      "               [--replay SYMBOL=FILE.csv[.gz] ...] [--speed X] [--seed N]\n"
-	      "               [--fault NAME[=VALUE] ...] [--fee-rate 0.001]\n"
-	      "\n"
-	      "spotsim is not implemented in this build yet: it only prints this text and exits 2.\n",
-	      f);
-}
+#include "sim/app.h"
+#include "sim/options.h"
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage(stdout);
+	static struct sim_options opts;
+	if (sim_options_parse(argc, argv, &opts, stderr) != SB_OK) {
+		sim_options_usage(stderr);
 		return 2;
 	}
-	usage(stderr);
-	return 2;
+	if (opts.help) {
+		sim_options_usage(stdout);
+		return 0;
+	}
+	struct sim_app *app = NULL;
+	if (sim_app_new(&opts, stderr, &app) != SB_OK)
+		return 2;
+	printf("listening on %s:%d\n", opts.host, sim_app_port(app));
+	fflush(stdout);
+	int rc = sim_app_run(app);
+	sim_app_free(app);
+	return rc;
 }

@@ -1,0 +1,285 @@
+/*
+ * spotsim's REST API over real loopback sockets: the program is started as a child process and
+ * spoken to like any Binance client (signed requests, Binance's errors and headers).
+ */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbtest.h"
+
+#define KEY    "it-key"
+#define SECRET "it-secret"
+
+static struct sbt_proc sim;
+
+static void start(void)
+{
+	static const char *const args[] = {"--account", KEY ":" SECRET ":USDT=100000,BTC=2,BNB=50",
+	                                   "--symbols", "BTCUSDT,BNBUSDT",
+	                                   "--seed",    "7",
+	                                   NULL};
+	cr_assert(sbt_spotsim_start(&sim, args));
+}
+
+static void stop(void)
+{
+	cr_assert_eq(sbt_proc_stop(&sim, SIGTERM, 5000), 0, "spotsim must exit 0 on SIGTERM");
+}
+
+TestSuite(spotsim_rest, .init = start, .fini = stop, .timeout = 60);
+
+static cJSON *json_of(struct sbt_response *r)
+{
+	cJSON *j = cJSON_Parse(r->body);
+	cr_assert_not_null(j, "not JSON: %s", r->body);
+	return j;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	cr_assert(cJSON_IsString(v), "field %s missing", k);
+	return v->valuestring;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	cr_assert(cJSON_IsNumber(v), "field %s missing", k);
+	return v->valuedouble;
+}
+
+static void expect_error(struct sbt_response *r, long status, int code)
+{
+	cr_assert_eq(r->status, status, "status %ld, body %s", r->status, r->body);
+	cJSON *j = json_of(r);
+	cr_assert_eq((int)num(j, "code"), code, "body %s", r->body);
+	cJSON_Delete(j);
+	sbt_response_free(r);
+}
+
+/* The best bid of BTCUSDT now, as a string with 2 decimals. */
+static void best(const char *which, char *out, size_t cap)
+{
+	struct sbt_response r;
+	cr_assert(sbt_http(sim.port, "GET", "/api/v3/ticker/bookTicker?symbol=BTCUSDT", NULL, NULL, &r));
+	cJSON *j = json_of(&r);
+	snprintf(out, cap, "%s", str(j, which));
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+}
+
+Test(spotsim_rest, public_endpoints_answer_with_weight_headers)
+{
+	struct sbt_response r;
+	char h[64];
+	cr_assert(sbt_http(sim.port, "GET", "/api/v3/ping", NULL, NULL, &r));
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.body, "{}");
+	cr_assert_not_null(sbt_header(&r, "x-mbx-used-weight-1m", h, sizeof h), "%s", r.headers);
+	sbt_response_free(&r);
+	cr_assert(sbt_http(sim.port, "GET", "/api/v3/exchangeInfo?symbol=BTCUSDT", NULL, NULL, &r));
+	cJSON *j = json_of(&r);
+	const cJSON *syms = cJSON_GetObjectItemCaseSensitive(j, "symbols");
+	cr_assert_eq(cJSON_GetArraySize(syms), 1);
+	cr_assert_str_eq(str(cJSON_GetArrayItem(syms, 0), "symbol"), "BTCUSDT");
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+	cr_assert(sbt_http(sim.port, "GET", "/api/v3/exchangeInfo?symbol=NOPE", NULL, NULL, &r));
+	expect_error(&r, 400, -1121);
+}
+
+Test(spotsim_rest, limit_buy_rests_locks_funds_and_cancels)
+{
+	char bid[32], params[256], h[32];
+	best("bidPrice", bid, sizeof bid);
+	/* 10% under the bid: it rests. */
+	double p = strtod(bid, NULL) * 0.9;
+	snprintf(
+	    params, sizeof params,
+	    "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01000&price=%.2f&newClientOrderId=it-1",
+	    p);
+	struct sbt_response r;
+	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order", params, KEY, SECRET, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_not_null(sbt_header(&r, "X-MBX-ORDER-COUNT-10S", h, sizeof h));
+	cJSON *j = json_of(&r);
+	cr_assert_str_eq(str(j, "status"), "NEW");
+	cr_assert_str_eq(str(j, "clientOrderId"), "it-1");
+	cr_assert_str_eq(str(j, "origQty"), "0.01000000");
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/openOrders", "symbol=BTCUSDT", KEY, SECRET, &r));
+	j = json_of(&r);
+	cr_assert_eq(cJSON_GetArraySize(j), 1);
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/account", "omitZeroBalances=true", KEY, SECRET, &r));
+	cr_assert(strstr(r.body, "\"asset\":\"USDT\""), "%s", r.body);
+	j = json_of(&r);
+	const cJSON *bal;
+	double locked = -1;
+	cJSON_ArrayForEach(
+	    bal, cJSON_GetObjectItemCaseSensitive(j, "balances")) if (strcmp(str(bal, "asset"), "USDT") == 0)
+	    locked = strtod(str(bal, "locked"), NULL);
+	cr_assert_float_eq(locked, p * 0.01, 0.011, "locked %f", locked);
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+
+	cr_assert(sbt_signed(sim.port, "DELETE", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=it-1",
+	                     KEY, SECRET, &r));
+	j = json_of(&r);
+	cr_assert_str_eq(str(j, "status"), "CANCELED", "%s", r.body);
+	cr_assert_str_eq(str(j, "origClientOrderId"), "it-1");
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+
+	cr_assert(sbt_signed(sim.port, "DELETE", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=it-1",
+	                     KEY, SECRET, &r));
+	expect_error(&r, 400, -2011);
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=nope", KEY,
+	                     SECRET, &r));
+	expect_error(&r, 400, -2013);
+}
+
+Test(spotsim_rest, market_buy_fills_with_commission_in_the_base_asset)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order",
+	                     "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.00100", KEY, SECRET, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cJSON *j = json_of(&r);
+	cr_assert_str_eq(str(j, "status"), "FILLED");
+	cr_assert_str_eq(str(j, "executedQty"), "0.00100000");
+	const cJSON *fills = cJSON_GetObjectItemCaseSensitive(j, "fills");
+	cr_assert_geq(cJSON_GetArraySize(fills), 1);
+	double commission = 0;
+	const cJSON *f;
+	cJSON_ArrayForEach(f, fills)
+	{
+		cr_assert_str_eq(str(f, "commissionAsset"), "BTC");
+		commission += strtod(str(f, "commission"), NULL);
+	}
+	cr_assert_float_eq(commission, 0.000001, 1e-9, "0.1%% of 0.001 BTC, got %.8f", commission);
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/myTrades", "symbol=BTCUSDT", KEY, SECRET, &r));
+	j = json_of(&r);
+	cr_assert_geq(cJSON_GetArraySize(j), 1, "%s", r.body);
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+}
+
+Test(spotsim_rest, resting_order_fills_when_the_market_trades_through_it)
+{
+	char ask[32], params[256], q[128];
+	best("askPrice", ask, sizeof ask);
+	double a = strtod(ask, NULL);
+	/* A sell 1% above the market, then the market is moved 2% up through it. */
+	snprintf(
+	    params, sizeof params,
+	    "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.00500&price=%.2f&newClientOrderId=it-sell",
+	    a * 1.01);
+	struct sbt_response r;
+	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order", params, KEY, SECRET, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	sbt_response_free(&r);
+	snprintf(q, sizeof q, "symbol=BTCUSDT&price=%.2f", a * 1.02);
+	cr_assert(sbt_http(sim.port, "POST", "/sim/price", q, NULL, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	sbt_response_free(&r);
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=it-sell",
+	                     KEY, SECRET, &r));
+	cJSON *j = json_of(&r);
+	cr_assert_str_eq(str(j, "status"), "FILLED", "%s", r.body);
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+}
+
+Test(spotsim_rest, filters_balances_and_parameters_give_binance_errors)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order",
+	                     "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=100.001",
+	                     KEY, SECRET, &r));
+	expect_error(&r, 400, -1013);
+	cr_assert(
+	    sbt_signed(sim.port, "POST", "/api/v3/order",
+	               "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.00001&price=20000", KEY,
+	               SECRET, &r));
+	cr_assert(strstr(r.body, "Filter failure: NOTIONAL"), "%s", r.body);
+	expect_error(&r, 400, -1013);
+	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order",
+	                     "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=100&price=20000",
+	                     KEY, SECRET, &r));
+	cr_assert(strstr(r.body, "insufficient balance"), "%s", r.body);
+	expect_error(&r, 400, -2010);
+	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order", "symbol=BTCUSDT&side=BUY&type=MARKET", KEY,
+	                     SECRET, &r));
+	expect_error(&r, 400, -1102);
+	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order",
+	                     "symbol=BTCUSDT&side=UP&type=MARKET&quantity=1", KEY, SECRET, &r));
+	expect_error(&r, 400, -1117);
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/account", "a=1&a=2", KEY, SECRET, &r));
+	expect_error(&r, 400, -1101);
+}
+
+Test(spotsim_rest, authentication_failures)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/account", "", KEY, "wrong-secret", &r));
+	expect_error(&r, 400, -1022);
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/account", "", "nobody", SECRET, &r));
+	expect_error(&r, 401, -2015);
+	cr_assert(sbt_http(sim.port, "GET", "/api/v3/account?timestamp=1", NULL, NULL, &r));
+	expect_error(&r, 401, -2014);
+	cr_assert(
+	    sbt_http(sim.port, "GET", "/api/v3/account?timestamp=1499827319559&signature=00", NULL, KEY, &r));
+	expect_error(&r, 400, -1021);
+}
+
+Test(spotsim_rest, faults_switch_on_and_off_at_run_time)
+{
+	struct sbt_response r;
+	char h[32];
+	cr_assert(sbt_http(sim.port, "POST", "/sim/fault", "name=force_429&value=7", NULL, &r));
+	sbt_response_free(&r);
+	cr_assert(sbt_http(sim.port, "GET", "/api/v3/time", NULL, NULL, &r));
+	cr_assert_str_eq(sbt_header(&r, "Retry-After", h, sizeof h), "7");
+	expect_error(&r, 429, -1003);
+	cr_assert(sbt_http(sim.port, "POST", "/sim/fault", "name=force_429&value=off", NULL, &r));
+	sbt_response_free(&r);
+
+	/* 5xx after executing: the order exists although the answer says the outcome is unknown. */
+	cr_assert(sbt_http(sim.port, "POST", "/sim/fault", "name=order_5xx_after", NULL, &r));
+	sbt_response_free(&r);
+	cr_assert(sbt_signed(
+	    sim.port, "POST", "/api/v3/order",
+	    "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=30000&newClientOrderId=it-5xx",
+	    KEY, SECRET, &r));
+	expect_error(&r, 503, -1007);
+	cr_assert(sbt_http(sim.port, "POST", "/sim/fault", "name=order_5xx_after&value=off", NULL, &r));
+	sbt_response_free(&r);
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=it-5xx", KEY,
+	                     SECRET, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	sbt_response_free(&r);
+
+	/* 5xx before executing: no order. */
+	cr_assert(sbt_http(sim.port, "POST", "/sim/fault", "name=order_5xx_before", NULL, &r));
+	sbt_response_free(&r);
+	cr_assert(sbt_signed(
+	    sim.port, "POST", "/api/v3/order",
+	    "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=30000&newClientOrderId=it-none",
+	    KEY, SECRET, &r));
+	expect_error(&r, 503, -1007);
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=it-none",
+	                     KEY, SECRET, &r));
+	expect_error(&r, 400, -2013);
+}
