@@ -99,6 +99,7 @@ sb_err sb_bn_api_error_class(const struct sb_bn_api_error *e)
 static sb_err parse_book_ticker(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_book_ticker *t)
 {
 	c->what = "bookTicker";
+	sb_bn__index(c, d);
 	SB_BN__TRY(sb_bn__id(c, d, "u", &t->update_id));
 	SB_BN__TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
 	SB_BN__TRY(sb_bn__dec(c, d, "b", &t->bid_price));
@@ -110,6 +111,7 @@ static sb_err parse_book_ticker(struct sb_bn__ctx *c, const cJSON *d, struct sb_
 static sb_err parse_trade(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_trade *t)
 {
 	c->what = "trade";
+	sb_bn__index(c, d);
 	SB_BN__TRY(sb_bn__time(c, d, "E", &t->event_time));
 	SB_BN__TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
 	SB_BN__TRY(sb_bn__id(c, d, "t", &t->trade_id));
@@ -122,6 +124,7 @@ static sb_err parse_trade(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_tra
 static sb_err parse_agg_trade(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_agg_trade *t)
 {
 	c->what = "aggTrade";
+	sb_bn__index(c, d);
 	SB_BN__TRY(sb_bn__time(c, d, "E", &t->event_time));
 	SB_BN__TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
 	SB_BN__TRY(sb_bn__id(c, d, "a", &t->agg_id));
@@ -144,6 +147,7 @@ static sb_err parse_kline(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_kli
 	if (!cJSON_IsObject(o))
 		return sb_bn__fail(c, SB_ERR_PARSE, "k", "not an object");
 	c->prefix = "k.";
+	sb_bn__index(c, o);
 	struct sb_bn_candle *cd = &k->candle;
 	SB_BN__TRY(sb_bn__time(c, o, "t", &cd->open_time));
 	SB_BN__TRY(sb_bn__time(c, o, "T", &cd->close_time));
@@ -167,6 +171,7 @@ static sb_err parse_kline(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_kli
 static sb_err parse_mini_ticker(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_mini_ticker *t)
 {
 	c->what = "24hrMiniTicker";
+	sb_bn__index(c, d);
 	SB_BN__TRY(sb_bn__time(c, d, "E", &t->event_time));
 	SB_BN__TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
 	SB_BN__TRY(sb_bn__dec(c, d, "c", &t->close));
@@ -307,6 +312,7 @@ sb_err sb_bn_market_parse(const char *frame, size_t len, struct sb_bn_market_msg
 static sb_err parse_exec_report(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_exec_report *r)
 {
 	c->what = "executionReport";
+	sb_bn__index(c, d);
 	SB_BN__TRY(sb_bn__time(c, d, "E", &r->event_time));
 	SB_BN__TRY(sb_bn__str(c, d, "s", false, r->symbol, sizeof r->symbol));
 	SB_BN__TRY(sb_bn__str(c, d, "c", false, r->client_order_id, sizeof r->client_order_id));
@@ -327,7 +333,7 @@ static sb_err parse_exec_report(struct sb_bn__ctx *c, const cJSON *d, struct sb_
 	SB_BN__TRY(sb_bn__dec(c, d, "z", &r->cum_qty));
 	SB_BN__TRY(sb_bn__dec(c, d, "L", &r->last_price));
 	SB_BN__TRY(sb_bn__dec(c, d, "n", &r->commission));
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(d, "N");
+	const cJSON *n = sb_bn__find(c, d, "N");
 	if (!n)
 		return sb_bn__fail(c, SB_ERR_PARSE, "N", "missing");
 	if (!cJSON_IsNull(n)) /* null until the order has a fill */

@@ -21,10 +21,12 @@
 
 /* Error context of one parse. */
 struct sb_bn__ctx {
-	char *err;          /* caller's message buffer; may be NULL */
-	size_t errcap;      /* its size */
-	const char *what;   /* message being parsed: "executionReport", "order", ... */
-	const char *prefix; /* path of the enclosing object ("fills[2].", "k."), or "" */
+	char *err;                 /* caller's message buffer; may be NULL */
+	size_t errcap;             /* its size */
+	const char *what;          /* message being parsed: "executionReport", "order", ... */
+	const char *prefix;        /* path of the enclosing object ("fills[2].", "k."), or "" */
+	const cJSON *indexed;      /* object whose one-character keys are in by_char; NULL for none */
+	const cJSON *by_char[128]; /* first member of indexed with that one-character key */
 };
 
 #define SB_BN__TRY(expr)                                                                                     \
@@ -36,6 +38,13 @@ struct sb_bn__ctx {
 
 /* Starts a context: clears the message buffer. */
 void sb_bn__ctx_init(struct sb_bn__ctx *c, char *err, size_t errcap, const char *what);
+
+/* Indexes o's one-character keys (Binance events are made of them) so the getters below find each in one
+ * step instead of scanning the object: the same first-match semantics as cJSON's lookup. */
+void sb_bn__index(struct sb_bn__ctx *c, const cJSON *o);
+
+/* Case-sensitive member lookup through the index when o is the indexed object. */
+const cJSON *sb_bn__find(const struct sb_bn__ctx *c, const cJSON *o, const char *key);
 
 /* Writes `what: field "prefix key": reason` (or `what: reason` when key is NULL) and returns e. */
 __attribute__((format(printf, 4, 5))) sb_err sb_bn__fail(struct sb_bn__ctx *c, sb_err e, const char *key,

@@ -16,8 +16,30 @@ void sb_bn__ctx_init(struct sb_bn__ctx *c, char *err, size_t errcap, const char 
 	c->errcap = errcap;
 	c->what = what;
 	c->prefix = "";
+	c->indexed = NULL;
 	if (err && errcap > 0)
 		err[0] = '\0';
+}
+
+void sb_bn__index(struct sb_bn__ctx *c, const cJSON *o)
+{
+	memset(c->by_char, 0, sizeof c->by_char);
+	c->indexed = o;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, o)
+	{
+		const unsigned char *k = (const unsigned char *)it->string;
+		if (k && k[0] != 0 && k[0] < 128 && k[1] == 0 && !c->by_char[k[0]])
+			c->by_char[k[0]] = it;
+	}
+}
+
+const cJSON *sb_bn__find(const struct sb_bn__ctx *c, const cJSON *o, const char *key)
+{
+	const unsigned char *k = (const unsigned char *)key;
+	if (o && o == c->indexed && k[0] != 0 && k[0] < 128 && k[1] == 0)
+		return c->by_char[k[0]];
+	return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
 sb_err sb_bn__fail(struct sb_bn__ctx *c, sb_err e, const char *key, const char *fmt, ...)
@@ -85,7 +107,7 @@ static const char *type_name(const cJSON *it)
 
 static sb_err lookup(struct sb_bn__ctx *c, const cJSON *o, const char *key, const cJSON **it)
 {
-	*it = cJSON_GetObjectItemCaseSensitive(o, key);
+	*it = sb_bn__find(c, o, key);
 	if (!*it)
 		return sb_bn__fail(c, SB_ERR_PARSE, key, "missing");
 	return SB_OK;
@@ -125,7 +147,7 @@ sb_err sb_bn__dec_signed(struct sb_bn__ctx *c, const cJSON *o, const char *key, 
 
 sb_err sb_bn__dec_opt(struct sb_bn__ctx *c, const cJSON *o, const char *key, sb_dec *out)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *it = sb_bn__find(c, o, key);
 	if (!it) {
 		*out = 0;
 		return SB_OK;
@@ -160,7 +182,7 @@ sb_err sb_bn__int(struct sb_bn__ctx *c, const cJSON *o, const char *key, int64_t
 sb_err sb_bn__int_opt(struct sb_bn__ctx *c, const cJSON *o, const char *key, int64_t lo, int64_t hi,
                       int64_t dflt, int64_t *out)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *it = sb_bn__find(c, o, key);
 	if (!it) {
 		*out = dflt;
 		return SB_OK;
@@ -213,7 +235,7 @@ sb_err sb_bn__str(struct sb_bn__ctx *c, const cJSON *o, const char *key, bool al
 
 sb_err sb_bn__str_opt(struct sb_bn__ctx *c, const cJSON *o, const char *key, char *buf, size_t cap)
 {
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *it = sb_bn__find(c, o, key);
 	buf[0] = '\0';
 	if (!it)
 		return SB_OK;

@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	switch (m.kind) {
 	case SB_BN_MKT_BOOK_TICKER:
-		if (m.u.book_ticker.symbol[0] == '\0' || m.u.book_ticker.bid_price < 0 || m.u.book_ticker.ask_qty < 0)
+		if (m.u.book_ticker.symbol[0] == '\0' || m.u.book_ticker.bid_price < 0 ||
+		    m.u.book_ticker.ask_qty < 0)
 			abort();
 		break;
 	case SB_BN_MKT_TRADE:

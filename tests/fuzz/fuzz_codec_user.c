@@ -43,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (e == SB_OK && f.kind == SB_BN_WS_EVENT)
 		check_event(&f.event);
 	if (e == SB_OK && f.kind == SB_BN_WS_RESPONSE) {
-		if (f.response.ok != (f.response.result != NULL) || f.response.n_rate_limits > SB_BN_RATE_LIMITS_MAX)
+		if (f.response.ok != (f.response.result != NULL) ||
+		    f.response.n_rate_limits > SB_BN_RATE_LIMITS_MAX)
 			abort();
 		(void)sb_bn_api_error_class(&f.response.error);
 	}
