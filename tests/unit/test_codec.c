@@ -1598,3 +1598,39 @@ Test(codec, every_recorded_message_parses_through_some_entry_point)
 		free(json);
 	}
 }
+
+Test(codec, duplicate_keys_resolve_to_the_first_as_in_cjson)
+{
+	struct sb_bn_market_msg m;
+	char err[128];
+	cr_assert_eq(
+	    market_str("{\"u\":1,\"s\":\"X\",\"b\":\"1\",\"b\":\"9\",\"B\":\"2\",\"a\":\"3\",\"A\":\"4\"}",
+	               &m, err, sizeof err),
+	    SB_OK, "%s", err);
+	cr_assert_eq(m.u.book_ticker.bid_price, D("1"));
+}
+
+Test(codec, every_entry_point_refuses_oversized_input)
+{
+	size_t big = SB_BN_MSG_MAX + 1;
+	char *buf = malloc(big);
+	memset(buf, ' ', big);
+	buf[0] = '{';
+	buf[big - 1] = '}';
+	char err[128];
+	struct sb_bn_user_event ev;
+	cr_assert_eq(sb_bn_user_event_parse(buf, big, &ev, err, sizeof err), SB_ERR_TOO_LONG);
+	cr_assert_str_eq(err, "user event: 1048577 bytes exceed the 1048576-byte limit");
+	struct sb_bn_ws_response r;
+	cr_assert_eq(sb_bn_ws_response_parse(buf, big, &r, err, sizeof err), SB_ERR_TOO_LONG);
+	struct sb_bn_ws_frame f;
+	cr_assert_eq(sb_bn_ws_frame_parse(buf, big, &f, err, sizeof err), SB_ERR_TOO_LONG);
+	cJSON *doc;
+	struct sb_bn_api_error api;
+	cr_assert_eq(sb_bn_rest_parse(buf, big, SB_BN_MSG_MAX, 200, &doc, &api, err, sizeof err),
+	             SB_ERR_TOO_LONG);
+	cr_assert_eq(sb_bn_rest_parse(buf, big, SB_BN_DOC_MAX, 200, &doc, &api, err, sizeof err), SB_OK,
+	             "exchangeInfo documents may be larger");
+	sb_bn_doc_free(doc);
+	free(buf);
+}
