@@ -366,6 +366,9 @@ static void on_connect_timer(uv_timer_t *t)
 
 static void schedule_connect(struct sb_ws *ws, uint32_t delay_ms)
 {
+	/* The loop's cached time can be milliseconds old inside a long callback; the delay counts from now.
+	 */
+	uv_update_time(ws->ctx->loop);
 	uv_timer_start(&ws->connect_timer, on_connect_timer, delay_ms, 0);
 }
 
