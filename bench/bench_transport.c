@@ -61,7 +61,7 @@ static void ws_message(void *ctx, struct sim_ws_conn *conn, const char *data, si
 		size_t nl = len - 6 < sizeof num - 1 ? len - 6 : sizeof num - 1;
 		memcpy(num, data + 6, nl);
 		num[nl] = '\0';
-		S.left = strtol(num, NULL, 10);
+		S.left = (long)strtoll(num, NULL, 10);
 		send_some(conn, 2 * WINDOW);
 	} else if (len == 4 && memcmp(data, "more", 4) == 0) {
 		send_some(conn, WINDOW);
@@ -167,10 +167,14 @@ static void ws_on_close(void *user, struct sb_ws *ws, const struct sb_ws_close_i
 
 int main(int argc, char **argv)
 {
-	C.nreq = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 5000;
-	C.nmsg = argc > 2 ? strtol(argv[2], NULL, 10) : 500000;
-	if (C.nreq <= 0 || C.nmsg <= 0)
+	long long nreq = argc > 1 ? strtoll(argv[1], NULL, 10) : 5000;
+	long long nmsg = argc > 2 ? strtoll(argv[2], NULL, 10) : 500000;
+	if (nreq <= 0 || nreq > 10000000 || nmsg <= 0 || nmsg > 1000000000) {
+		fprintf(stderr, "usage: bench_transport [rest_requests] [ws_messages]\n");
 		return 2;
+	}
+	C.nreq = (int)nreq;
+	C.nmsg = (long)nmsg;
 
 	uv_loop_init(&S.loop);
 	uv_async_init(&S.loop, &S.stop, on_stop);
