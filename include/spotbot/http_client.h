@@ -1,0 +1,133 @@
+/*
+ * http_client.h - asynchronous HTTP(S) requests on the program's libuv loop, for the Binance REST API.
+ *
+ * One sb_http owns one libcurl multi handle driven through the multi-socket API (uv_poll per socket, one
+ * uv_timer for curl's timeouts), so requests never block the loop and connections are kept alive and
+ * reused across requests (HTTP/1.1 keep-alive, or HTTP/2 multiplexing where the server offers it). Easy
+ * handles are recycled from a small pool. The client is message-agnostic: it moves bytes and reports what
+ * happened; the codec and the order manager decide what a body or a status means.
+ *
+ * TLS is always verified against the system CA store, or against ca_file when one is given. The only way
+ * to skip verification is the explicit insecure flag, meant for tests against self-signed servers.
+ * Request headers (which carry the API key) are never logged.
+ *
+ * Every accepted request ends with exactly one callback: on completion, on a transport error, or with
+ * SB_ERR_SHUTDOWN when the client is cancelled or freed first.
+ */
+#ifndef SPOTBOT_HTTP_CLIENT_H
+#define SPOTBOT_HTTP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "spotbot/error.h"
+
+#define SB_HTTP_MAX_BODY_DEFAULT (4u * 1024u * 1024u) /* response bytes kept before SB_ERR_TOO_LONG */
+#define SB_HTTP_TIMEOUT_DEFAULT  10000                /* ms for a whole request when none is given */
+#define SB_HTTP_CONNECT_DEFAULT  5000                 /* ms to establish a connection */
+#define SB_HTTP_MAX_HEADERS      16                   /* extra request headers per request */
+#define SB_HTTP_MAX_WEIGHTS      4                    /* X-MBX-USED-WEIGHT-* intervals kept per response */
+#define SB_HTTP_POOL_DEFAULT     8                    /* idle easy handles kept for reuse */
+#define SB_HTTP_INTERVAL_LEN     8                    /* room for an interval name such as "1M", "10S" */
+#define SB_HTTP_ERRMSG_LEN       256                  /* room for the transport's error text */
+#define SB_HTTP_HEADER_ABSENT    (-1)                 /* value of a limit header the response did not carry */
+
+struct sb_http;
+
+enum sb_http_method {
+	SB_HTTP_GET,
+	SB_HTTP_POST,
+	SB_HTTP_PUT,
+	SB_HTTP_DELETE,
+};
+
+struct sb_http_opts {
+	const char *ca_file;         /* PEM CA bundle to verify servers against; NULL: the system store */
+	bool insecure;               /* skip TLS verification: for tests with self-signed servers only */
+	uint32_t timeout_ms;         /* whole-request timeout when a request gives none; 0: default */
+	uint32_t connect_timeout_ms; /* connection establishment timeout; 0: default */
+	size_t max_body;             /* largest response body accepted; 0: SB_HTTP_MAX_BODY_DEFAULT */
+	unsigned pool_size;          /* idle easy handles kept for reuse; 0: SB_HTTP_POOL_DEFAULT */
+	const char *user_agent;      /* User-Agent header; NULL: "spotbot" */
+};
+
+struct sb_http_req {
+	enum sb_http_method method;               /* request method */
+	const char *url;                          /* full URL, query string already built and encoded */
+	const char *body;                         /* form body (POST/PUT/DELETE), or NULL for none */
+	size_t body_len;                          /* bytes in body */
+	const char *content_type;                 /* for body; NULL: application/x-www-form-urlencoded */
+	const char *headers[SB_HTTP_MAX_HEADERS]; /* "Name: value" lines, e.g. X-MBX-APIKEY; never logged */
+	size_t nheaders;                          /* entries used in headers */
+	uint32_t timeout_ms;                      /* 0: the client's default */
+};
+
+/* One X-MBX-USED-WEIGHT-<interval> header, e.g. interval "1M", value 70. */
+struct sb_http_weight {
+	char interval[SB_HTTP_INTERVAL_LEN]; /* upper-case interval, "1M" */
+	int64_t value;                       /* weight used in that interval */
+};
+
+/* The response headers the bot's rate limiter needs. Absent headers hold SB_HTTP_HEADER_ABSENT. */
+struct sb_http_limits {
+	int64_t used_weight_1m;                             /* X-MBX-USED-WEIGHT-1M */
+	struct sb_http_weight weights[SB_HTTP_MAX_WEIGHTS]; /* every X-MBX-USED-WEIGHT-* seen, 1M included */
+	size_t nweights;                                    /* entries used in weights */
+	int64_t order_count_10s;                            /* X-MBX-ORDER-COUNT-10S */
+	int64_t order_count_1d;                             /* X-MBX-ORDER-COUNT-1D */
+	int64_t retry_after_s;                              /* Retry-After, seconds (429/418) */
+};
+
+/* What a request came to. Valid only during the callback; copy what must outlive it. */
+struct sb_http_resp {
+	sb_err err;       /* SB_OK, SB_ERR_TIMEOUT, SB_ERR_NETWORK, SB_ERR_TOO_LONG, SB_ERR_SHUTDOWN */
+	bool sent;        /* request bytes reached the wire: on an error the server may have acted on it */
+	long status;      /* HTTP status, 0 when none arrived */
+	const char *body; /* response body, NUL-terminated ("" when none) */
+	size_t body_len;  /* bytes in body */
+	struct sb_http_limits limits; /* rate-limit headers */
+	uint64_t latency_us;          /* from submission to completion, monotonic */
+	bool new_connection;          /* this request opened a connection instead of reusing one */
+	const char *errmsg;           /* transport error text ("" on success); never contains headers */
+	uint64_t id;                  /* the id sb_http_request returned */
+};
+
+/* Called once per request on the loop thread. The client may be used (and freed) from inside. */
+typedef void (*sb_http_cb)(void *user, const struct sb_http_resp *resp);
+
+struct sb_http_stats {
+	uint64_t requests;    /* requests completed, including failures */
+	uint64_t connections; /* connections opened; far below requests when keep-alive works */
+	size_t in_flight;     /* requests not yet completed */
+};
+
+/* Creates a client on loop (opts may be NULL for defaults; its strings are copied). *out is owned by the
+ * caller and released with sb_http_free. SB_ERR_INVALID without loop/out, SB_ERR_IO if curl fails. */
+sb_err sb_http_new(uv_loop_t *loop, const struct sb_http_opts *opts, struct sb_http **out);
+
+/*
+ * Starts req (copied: url, body and headers need not outlive the call). cb runs later, never from inside
+ * this call. *id_out (optional) receives an id for the request. SB_ERR_INVALID for a bad request,
+ * SB_ERR_TOO_LONG for more than SB_HTTP_MAX_HEADERS headers, SB_ERR_SHUTDOWN once the client is closing.
+ */
+sb_err sb_http_request(struct sb_http *h, const struct sb_http_req *req, sb_http_cb cb, void *user,
+                       uint64_t *id_out);
+
+/* Aborts every request in flight; each callback runs now with SB_ERR_SHUTDOWN. Kept connections stay. */
+void sb_http_cancel_all(struct sb_http *h);
+
+/* Counters since creation. */
+void sb_http_stats(const struct sb_http *h, struct sb_http_stats *out);
+
+/*
+ * Cancels what is in flight (callbacks get SB_ERR_SHUTDOWN), closes every connection and starts closing the
+ * uv handles; the memory is released once the loop has run their close callbacks. NULL is fine; calling it
+ * from inside one of h's callbacks is fine too.
+ */
+void sb_http_free(struct sb_http *h);
+
+const char *sb_http_method_name(enum sb_http_method m);
+
+#endif

@@ -1,0 +1,425 @@
+/*
+ * The REST transport over real loopback sockets: spotsim's server layer and the client share one libuv
+ * loop in this process, and each test drives the loop until the event it waits for has happened, with a
+ * deadline timer that fails the test instead of hanging. A bare uv TCP listener that accepts and never
+ * answers stands in for a server that is too slow.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/server.h"
+#include "spotbot/http_client.h"
+
+#define DEADLINE_MS 5000
+
+struct result {
+	bool done;                    /* the callback ran */
+	int calls;                    /* how often it ran */
+	sb_err err;                   /* resp->err */
+	long status;                  /* resp->status */
+	bool sent;                    /* resp->sent */
+	bool new_connection;          /* resp->new_connection */
+	uint64_t latency_us;          /* resp->latency_us */
+	struct sb_http_limits limits; /* resp->limits */
+	char body[200000];            /* copy of resp->body */
+	size_t body_len;              /* resp->body_len */
+};
+
+struct fixture {
+	uv_loop_t loop;          /* shared by server and client */
+	struct sim_server *srv;  /* spotsim's server layer */
+	struct sb_http *http;    /* client under test */
+	uv_tcp_t silent;         /* accepts and never answers */
+	uv_tcp_t silent_conn[4]; /* connections it accepted */
+	int nsilent;             /* entries used in silent_conn */
+	int silent_port;         /* its port */
+	bool deadline_hit;       /* run_until's timer fired */
+};
+
+static struct fixture fx;
+
+static void handler(void *ctx, const struct sim_http_req *req, struct sim_http_resp *resp)
+{
+	(void)ctx;
+	char buf[1024];
+	if (strcmp(req->path, "/limits") == 0) {
+		sim_http_resp_text(resp, 429, "{\"code\":-1003,\"msg\":\"Too many requests.\"}");
+		sim_http_resp_header(resp, "X-MBX-USED-WEIGHT-1M", "6001");
+		sim_http_resp_header(resp, "x-mbx-used-weight-1s", "12");
+		sim_http_resp_header(resp, "X-MBX-ORDER-COUNT-10S", "3");
+		sim_http_resp_header(resp, "X-MBX-ORDER-COUNT-1D", "250");
+		sim_http_resp_header(resp, "Retry-After", "42");
+		return;
+	}
+	if (strcmp(req->path, "/big") == 0) {
+		const char *n = sim_http_arg(req, "n");
+		size_t len = n ? (size_t)strtoull(n, NULL, 10) : 0;
+		char *big = malloc(len + 1);
+		for (size_t i = 0; i < len; i++)
+			big[i] = (char)('a' + i % 26);
+		big[len] = '\0';
+		sim_http_resp_text(resp, 200, big);
+		free(big);
+		return;
+	}
+	snprintf(buf, sizeof buf, "%s %s key=%s a=%s ct=%s body=%s", sim_http_method_name(req->method),
+	         req->path, req->api_key, sim_http_arg(req, "a") ? sim_http_arg(req, "a") : "-",
+	         req->content_type, req->body ? req->body : "");
+	sim_http_resp_text(resp, 200, buf);
+	sim_http_resp_header(resp, "X-MBX-USED-WEIGHT-1M", "7");
+}
+
+static bool ws_open(void *ctx, struct sim_ws_conn *conn, const char *path)
+{
+	(void)ctx;
+	(void)conn;
+	(void)path;
+	return false;
+}
+
+static void ws_message(void *ctx, struct sim_ws_conn *conn, const char *data, size_t len)
+{
+	(void)ctx;
+	(void)conn;
+	(void)data;
+	(void)len;
+}
+
+static void ws_close(void *ctx, struct sim_ws_conn *conn)
+{
+	(void)ctx;
+	(void)conn;
+}
+
+static void on_silent_conn(uv_stream_t *server, int status)
+{
+	if (status < 0 || fx.nsilent == 4)
+		return;
+	uv_tcp_t *c = &fx.silent_conn[fx.nsilent++];
+	uv_tcp_init(server->loop, c);
+	uv_accept(server, (uv_stream_t *)c); /* held open, never read or answered */
+}
+
+static void setup(void)
+{
+	memset(&fx, 0, sizeof fx);
+	cr_assert_eq(uv_loop_init(&fx.loop), 0);
+	struct sim_server_opts o = {.host = "127.0.0.1",
+	                            .port = 0,
+	                            .http = handler,
+	                            .ws = {ws_open, ws_message, ws_close},
+	                            .ctx = &fx};
+	cr_assert_eq(sim_server_new(&fx.loop, &o, &fx.srv), SB_OK);
+
+	struct sockaddr_in addr;
+	uv_ip4_addr("127.0.0.1", 0, &addr);
+	uv_tcp_init(&fx.loop, &fx.silent);
+	cr_assert_eq(uv_tcp_bind(&fx.silent, (const struct sockaddr *)&addr, 0), 0);
+	cr_assert_eq(uv_listen((uv_stream_t *)&fx.silent, 8, on_silent_conn), 0);
+	struct sockaddr_storage ss;
+	int sl = sizeof ss;
+	uv_tcp_getsockname(&fx.silent, (struct sockaddr *)&ss, &sl);
+	fx.silent_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+
+	struct sb_http_opts ho = {.timeout_ms = 3000};
+	cr_assert_eq(sb_http_new(&fx.loop, &ho, &fx.http), SB_OK);
+}
+
+static void teardown(void)
+{
+	sb_http_free(fx.http);
+	for (int i = 0; i < fx.nsilent; i++)
+		uv_close((uv_handle_t *)&fx.silent_conn[i], NULL);
+	uv_close((uv_handle_t *)&fx.silent, NULL);
+	sim_server_free(fx.srv); /* runs the loop until every handle has closed */
+	cr_assert_eq(uv_loop_close(&fx.loop), 0, "a uv handle was left open");
+}
+
+TestSuite(http_client, .init = setup, .fini = teardown);
+
+static void on_deadline(uv_timer_t *t)
+{
+	fx.deadline_hit = true;
+	(void)t;
+}
+
+/* Runs the loop until *flag is set; fails the test if that takes longer than ms. */
+static void run_until(const bool *flag, unsigned ms)
+{
+	uv_timer_t t;
+	fx.deadline_hit = false;
+	uv_timer_init(&fx.loop, &t);
+	uv_timer_start(&t, on_deadline, ms, 0);
+	while (!*flag && !fx.deadline_hit)
+		uv_run(&fx.loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&t, NULL);
+	uv_run(&fx.loop, UV_RUN_NOWAIT);
+	cr_assert(*flag, "deadline of %u ms passed before the event", ms);
+}
+
+static void on_done(void *user, const struct sb_http_resp *resp)
+{
+	struct result *r = user;
+	r->done = true;
+	r->calls++;
+	r->err = resp->err;
+	r->status = resp->status;
+	r->sent = resp->sent;
+	r->new_connection = resp->new_connection;
+	r->latency_us = resp->latency_us;
+	r->limits = resp->limits;
+	r->body_len = resp->body_len;
+	cr_assert_eq(strlen(resp->body), resp->body_len);
+	if (resp->body_len < sizeof r->body)
+		memcpy(r->body, resp->body, resp->body_len + 1);
+}
+
+static void url_for(char *buf, size_t cap, const char *path)
+{
+	snprintf(buf, cap, "http://127.0.0.1:%d%s", sim_server_port(fx.srv), path);
+}
+
+static struct result *do_request(enum sb_http_method m, const char *path, const char *body)
+{
+	static struct result r;
+	char url[256];
+	memset(&r, 0, sizeof r);
+	url_for(url, sizeof url, path);
+	struct sb_http_req req = {.method = m, .url = url, .body = body, .body_len = body ? strlen(body) : 0};
+	req.headers[req.nheaders++] = "X-MBX-APIKEY: key-123";
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &r, NULL), SB_OK);
+	cr_assert_not(r.done, "the callback must not run inside sb_http_request");
+	run_until(&r.done, DEADLINE_MS);
+	return &r;
+}
+
+Test(http_client, get_returns_status_body_and_weight_header)
+{
+	struct result *r = do_request(SB_HTTP_GET, "/api/v3/time?a=x%20y", NULL);
+	cr_assert_eq(r->err, SB_OK);
+	cr_assert_eq(r->status, 200);
+	cr_assert(r->sent);
+	cr_assert_str_eq(r->body, "GET /api/v3/time key=key-123 a=x y ct= body=");
+	cr_assert_eq(r->limits.used_weight_1m, 7);
+	cr_assert_eq(r->limits.nweights, 1);
+	cr_assert_str_eq(r->limits.weights[0].interval, "1M");
+	cr_assert_eq(r->limits.order_count_10s, SB_HTTP_HEADER_ABSENT);
+	cr_assert_eq(r->limits.retry_after_s, SB_HTTP_HEADER_ABSENT);
+	cr_assert_gt(r->latency_us, 0);
+}
+
+Test(http_client, post_put_delete_send_the_form_body_and_headers)
+{
+	struct result *r = do_request(SB_HTTP_POST, "/api/v3/order?a=1", "symbol=BTCUSDT&price=%2B1");
+	cr_assert_eq(r->err, SB_OK);
+	cr_assert_str_eq(r->body, "POST /api/v3/order key=key-123 a=1 ct=application/x-www-form-urlencoded "
+	                          "body=symbol=BTCUSDT&price=%2B1");
+	r = do_request(SB_HTTP_DELETE, "/api/v3/order", "symbol=ETHUSDT&orderId=5");
+	cr_assert_str_eq(r->body, "DELETE /api/v3/order key=key-123 a=- ct=application/x-www-form-urlencoded "
+	                          "body=symbol=ETHUSDT&orderId=5");
+	r = do_request(SB_HTTP_PUT, "/api/v3/userDataStream?a=k", "listenKey=abc");
+	cr_assert_str_eq(r->body, "PUT /api/v3/userDataStream key=key-123 a=k "
+	                          "ct=application/x-www-form-urlencoded body=listenKey=abc");
+	cr_assert_eq(r->status, 200);
+}
+
+Test(http_client, keep_alive_reuses_one_connection)
+{
+	for (int i = 0; i < 25; i++) {
+		struct result *r = do_request(SB_HTTP_GET, "/api/v3/ping", NULL);
+		cr_assert_eq(r->err, SB_OK);
+		cr_assert_eq(r->new_connection, i == 0, "request %d new_connection=%d", i, r->new_connection);
+	}
+	struct sb_http_stats st;
+	sb_http_stats(fx.http, &st);
+	cr_assert_eq(st.requests, 25);
+	cr_assert_eq(st.connections, 1, "opened %llu connections", (unsigned long long)st.connections);
+	cr_assert_eq(st.in_flight, 0);
+}
+
+Test(http_client, concurrent_requests_all_complete)
+{
+	static struct result rs[8];
+	char url[256];
+	url_for(url, sizeof url, "/api/v3/ping");
+	for (int i = 0; i < 8; i++) {
+		struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
+		cr_assert_eq(sb_http_request(fx.http, &req, on_done, &rs[i], NULL), SB_OK);
+	}
+	for (int i = 0; i < 8; i++) {
+		run_until(&rs[i].done, DEADLINE_MS);
+		cr_assert_eq(rs[i].err, SB_OK);
+		cr_assert_eq(rs[i].calls, 1);
+	}
+	struct sb_http_stats st;
+	sb_http_stats(fx.http, &st);
+	cr_assert_eq(st.requests, 8);
+	cr_assert_leq(st.connections, 8);
+}
+
+Test(http_client, rate_limit_headers_are_parsed)
+{
+	struct result *r = do_request(SB_HTTP_GET, "/limits", NULL);
+	cr_assert_eq(r->err, SB_OK, "an HTTP error status is not a transport error");
+	cr_assert_eq(r->status, 429);
+	cr_assert_eq(r->limits.used_weight_1m, 6001);
+	cr_assert_eq(r->limits.nweights, 2);
+	bool saw_1s = false;
+	for (size_t i = 0; i < r->limits.nweights; i++)
+		if (strcmp(r->limits.weights[i].interval, "1S") == 0)
+			saw_1s = r->limits.weights[i].value == 12;
+	cr_assert(saw_1s, "X-MBX-USED-WEIGHT-1S not reported");
+	cr_assert_eq(r->limits.order_count_10s, 3);
+	cr_assert_eq(r->limits.order_count_1d, 250);
+	cr_assert_eq(r->limits.retry_after_s, 42);
+	cr_assert(strstr(r->body, "-1003"));
+}
+
+Test(http_client, body_under_the_limit_arrives_whole)
+{
+	struct result *r = do_request(SB_HTTP_GET, "/big?n=150000", NULL);
+	cr_assert_eq(r->err, SB_OK);
+	cr_assert_eq(r->body_len, 150000);
+	for (size_t i = 0; i < r->body_len; i++)
+		cr_assert_eq(r->body[i], (char)('a' + i % 26), "byte %zu", i);
+}
+
+Test(http_client, body_over_the_limit_fails_with_too_long)
+{
+	sb_http_free(fx.http);
+	struct sb_http_opts ho = {.max_body = 100000};
+	cr_assert_eq(sb_http_new(&fx.loop, &ho, &fx.http), SB_OK);
+	struct result *r = do_request(SB_HTTP_GET, "/big?n=100001", NULL);
+	cr_assert_eq(r->err, SB_ERR_TOO_LONG);
+	r = do_request(SB_HTTP_GET, "/big?n=100000", NULL);
+	cr_assert_eq(r->err, SB_OK, "exactly the limit is accepted");
+	cr_assert_eq(r->body_len, 100000);
+}
+
+Test(http_client, silent_server_times_out)
+{
+	static struct result r;
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order", fx.silent_port);
+	struct sb_http_req req = {
+	    .method = SB_HTTP_POST, .url = url, .body = "a=1", .body_len = 3, .timeout_ms = 150};
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &r, NULL), SB_OK);
+	run_until(&r.done, DEADLINE_MS);
+	cr_assert_eq(r.err, SB_ERR_TIMEOUT);
+	cr_assert(r.sent, "the request reached the server: its outcome is unknown");
+	cr_assert_eq(r.status, 0);
+	cr_assert_geq(r.latency_us, 150000);
+	cr_assert_lt(r.latency_us, 2000000);
+}
+
+Test(http_client, closed_port_is_a_network_error_and_not_sent)
+{
+	/* Bind a port, then close it: nothing listens there afterwards. */
+	uv_tcp_t t;
+	struct sockaddr_in addr;
+	uv_ip4_addr("127.0.0.1", 0, &addr);
+	uv_tcp_init(&fx.loop, &t);
+	cr_assert_eq(uv_tcp_bind(&t, (const struct sockaddr *)&addr, 0), 0);
+	struct sockaddr_storage ss;
+	int sl = sizeof ss;
+	uv_tcp_getsockname(&t, (struct sockaddr *)&ss, &sl);
+	int port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	uv_close((uv_handle_t *)&t, NULL);
+	uv_run(&fx.loop, UV_RUN_NOWAIT);
+
+	static struct result r;
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/ping", port);
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &r, NULL), SB_OK);
+	run_until(&r.done, DEADLINE_MS);
+	cr_assert_eq(r.err, SB_ERR_NETWORK);
+	cr_assert_not(r.sent);
+	cr_assert_eq(r.status, 0);
+}
+
+Test(http_client, free_cancels_in_flight_requests_with_shutdown)
+{
+	static struct result a, b;
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", fx.silent_port);
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &a, NULL), SB_OK);
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &b, NULL), SB_OK);
+	bool accepted = false;
+	while (fx.nsilent < 2 && !fx.deadline_hit) /* let both connect so real sockets are torn down */
+		uv_run(&fx.loop, UV_RUN_ONCE);
+	accepted = fx.nsilent == 2;
+	cr_assert(accepted);
+	sb_http_free(fx.http);
+	fx.http = NULL;
+	cr_assert(a.done && b.done);
+	cr_assert_eq(a.err, SB_ERR_SHUTDOWN);
+	cr_assert_eq(b.err, SB_ERR_SHUTDOWN);
+	cr_assert_eq(a.calls + b.calls, 2);
+}
+
+Test(http_client, cancel_all_keeps_the_client_usable)
+{
+	static struct result a;
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", fx.silent_port);
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &a, NULL), SB_OK);
+	sb_http_cancel_all(fx.http);
+	cr_assert(a.done);
+	cr_assert_eq(a.err, SB_ERR_SHUTDOWN);
+	struct result *r = do_request(SB_HTTP_GET, "/api/v3/ping", NULL);
+	cr_assert_eq(r->err, SB_OK);
+}
+
+static void free_from_callback(void *user, const struct sb_http_resp *resp)
+{
+	struct result *r = user;
+	r->done = true;
+	r->err = resp->err;
+	sb_http_free(fx.http);
+	fx.http = NULL;
+}
+
+Test(http_client, free_from_inside_a_callback_is_safe)
+{
+	static struct result r;
+	char url[256];
+	url_for(url, sizeof url, "/api/v3/ping");
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
+	cr_assert_eq(sb_http_request(fx.http, &req, free_from_callback, &r, NULL), SB_OK);
+	run_until(&r.done, DEADLINE_MS);
+	cr_assert_eq(r.err, SB_OK);
+}
+
+Test(http_client, bad_requests_are_refused)
+{
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = NULL};
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, NULL, NULL), SB_ERR_INVALID);
+	req.url = "http://127.0.0.1:1/";
+	req.nheaders = SB_HTTP_MAX_HEADERS + 1;
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, NULL, NULL), SB_ERR_TOO_LONG);
+	req.nheaders = 1;
+	req.headers[0] = "no colon here";
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, NULL, NULL), SB_ERR_INVALID);
+	struct sb_http_stats st;
+	sb_http_stats(fx.http, &st);
+	cr_assert_eq(st.in_flight, 0);
+}
+
+Test(http_client, tls_to_a_plain_server_fails_without_hanging)
+{
+	struct result *r = do_request(SB_HTTP_GET, "/api/v3/ping", NULL);
+	cr_assert_eq(r->err, SB_OK);
+	static struct result t;
+	char url[128];
+	snprintf(url, sizeof url, "https://127.0.0.1:%d/api/v3/ping", sim_server_port(fx.srv));
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &t, NULL), SB_OK);
+	run_until(&t.done, DEADLINE_MS);
+	cr_assert_eq(t.err, SB_ERR_NETWORK);
+	cr_assert_neq(t.status, 200);
+}
