@@ -577,22 +577,6 @@ static void do_subscriptions(struct sim_userstreams *us, struct us_conn *uc, con
 
 /* ---- table methods ----------------------------------------------------------------------------- */
 
-/* Counts an accepted order in the account's 10-second and daily windows. */
-static void count_order(struct sim_account *a, int64_t now_ms)
-{
-	int64_t w10 = now_ms - now_ms % 10000, day = now_ms - now_ms % 86400000;
-	if (a->orders_10s_start != w10) {
-		a->orders_10s_start = w10;
-		a->orders_10s = 0;
-	}
-	if (a->orders_1d_start != day) {
-		a->orders_1d_start = day;
-		a->orders_1d = 0;
-	}
-	a->orders_10s++;
-	a->orders_1d++;
-}
-
 static void do_table_method(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq,
                             const struct sim_api_method *m)
 {
@@ -636,8 +620,6 @@ static void do_table_method(struct sim_userstreams *us, struct us_conn *uc, cons
 	m->fn(&call, &r);
 	if (r.weight == 0)
 		r.weight = charged;
-	if (r.order && call.account && r.status == 200)
-		count_order(call.account, rq->now_ms);
 	if (place && ex->faults.order_5xx_after && r.status == 200)
 		sim_api_error(&r, 503, -1007, US_UNKNOWN_MSG);
 reply:
