@@ -3,7 +3,7 @@
 # cycles and profit as they happen. Ctrl-C stops both.
 set -eu
 cd "$(dirname "$0")/.."
-if build/spotsim --help 2>&1 | grep -q "not implemented"; then
+if ! build/spotbot help 2>/dev/null | grep -q '^  run '; then
 	cat <<'TXT'
 spotbot demo
 ============
@@ -16,10 +16,12 @@ The demo will:
   3. print each buy, fill, sell and the profit of every finished cycle until you press Ctrl-C,
      which stops both programs cleanly.
 
-The simulator and the trading daemon are not in this build yet, so nothing is started.
-Meanwhile: build/spotbot config --example prints a sample .env; make test runs the test suite.
+The trading daemon is not in this build yet, so nothing is started. The simulator is:
+  build/spotsim --speed 20        # a fast synthetic market on 127.0.0.1:9090 (docs/spotsim.md)
+  build/spotbot config --example  # a sample .env
+  make test                       # the test suite
 TXT
 	exit 0
 fi
-echo "demo: spotsim is available, but the demo wiring is not in this build yet" >&2
+echo "demo: the daemon exists but the demo wiring is not in this build yet" >&2
 exit 1
