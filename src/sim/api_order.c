@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "sim/api_int.h"
-#include "sim/jbuf.h"
+#include "sim/json.h"
 #include "spotbot/alloc.h"
 
 #define ORDER_LIST_MAX 1000 /* largest page of openOrders / allOrders / myTrades */
@@ -126,123 +126,123 @@ static const char *tif_name(const struct sim_book_order *o)
 }
 
 /* The fields every order shape shares, up to and including "side". */
-static void order_core(struct sim_jbuf *b, const struct sim_symbol *s, const struct sim_book_order *o)
+static void order_core(struct sim_json *b, const struct sim_symbol *s, const struct sim_book_order *o)
 {
-	sim_jbuf_printf(b, "\"symbol\":");
-	sim_jbuf_str(b, s->rules.symbol);
-	sim_jbuf_printf(b,
+	sim_json_printf(b, "\"symbol\":");
+	sim_json_str(b, s->rules.symbol);
+	sim_json_printf(b,
 	                ",\"orderId\":%llu,\"orderListId\":-1,\"clientOrderId\":", (unsigned long long)o->id);
-	sim_jbuf_str(b, o->client_id);
+	sim_json_str(b, o->client_id);
 }
 
-static void order_amounts(struct sim_jbuf *b, const struct sim_book_order *o)
+static void order_amounts(struct sim_json *b, const struct sim_book_order *o)
 {
-	sim_jbuf_printf(b, ",\"price\":");
-	sim_jbuf_dec(b, o->price);
-	sim_jbuf_printf(b, ",\"origQty\":");
-	sim_jbuf_dec(b, o->orig_qty);
-	sim_jbuf_printf(b, ",\"executedQty\":");
-	sim_jbuf_dec(b, o->executed_qty);
+	sim_json_printf(b, ",\"price\":");
+	sim_json_dec(b, o->price);
+	sim_json_printf(b, ",\"origQty\":");
+	sim_json_dec(b, o->orig_qty);
+	sim_json_printf(b, ",\"executedQty\":");
+	sim_json_dec(b, o->executed_qty);
 }
 
 /* GET /api/v3/order and the lists. */
-static void render_query(struct sim_jbuf *b, const struct sim_symbol *s, const struct sim_book_order *o)
+static void render_query(struct sim_json *b, const struct sim_symbol *s, const struct sim_book_order *o)
 {
-	sim_jbuf_printf(b, "{");
+	sim_json_printf(b, "{");
 	order_core(b, s, o);
 	order_amounts(b, o);
-	sim_jbuf_printf(b, ",\"cummulativeQuoteQty\":");
-	sim_jbuf_dec(b, o->cum_quote_qty);
-	sim_jbuf_printf(b, ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\"",
+	sim_json_printf(b, ",\"cummulativeQuoteQty\":");
+	sim_json_dec(b, o->cum_quote_qty);
+	sim_json_printf(b, ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\"",
 	                sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
 	                sim_book_side_name(o->side));
-	sim_jbuf_printf(b,
+	sim_json_printf(b,
 	                ",\"stopPrice\":\"0.00000000\",\"icebergQty\":\"0.00000000\",\"time\":%lld,"
 	                "\"updateTime\":%lld,\"isWorking\":true,\"workingTime\":%lld,\"origQuoteOrderQty\":",
 	                (long long)o->time, (long long)o->update_time, (long long)o->working_time);
-	sim_jbuf_dec(b, o->orig_quote_qty);
-	sim_jbuf_printf(b, ",\"selfTradePreventionMode\":\"NONE\"}");
+	sim_json_dec(b, o->orig_quote_qty);
+	sim_json_printf(b, ",\"selfTradePreventionMode\":\"NONE\"}");
 }
 
 /* POST /api/v3/order in ACK, RESULT or FULL form; fills are the order's fills in res. */
-static void render_placed(struct sim_jbuf *b, const struct sim_symbol *s, const struct sim_book_order *o,
+static void render_placed(struct sim_json *b, const struct sim_symbol *s, const struct sim_book_order *o,
                           const char *resp_type, const struct sim_book_result *res)
 {
-	sim_jbuf_printf(b, "{");
+	sim_json_printf(b, "{");
 	order_core(b, s, o);
-	sim_jbuf_printf(b, ",\"transactTime\":%lld", (long long)o->time);
+	sim_json_printf(b, ",\"transactTime\":%lld", (long long)o->time);
 	if (strcmp(resp_type, "ACK") == 0) {
-		sim_jbuf_printf(b, "}");
+		sim_json_printf(b, "}");
 		return;
 	}
 	order_amounts(b, o);
-	sim_jbuf_printf(b, ",\"origQuoteOrderQty\":");
-	sim_jbuf_dec(b, o->orig_quote_qty);
-	sim_jbuf_printf(b, ",\"cummulativeQuoteQty\":");
-	sim_jbuf_dec(b, o->cum_quote_qty);
-	sim_jbuf_printf(b,
+	sim_json_printf(b, ",\"origQuoteOrderQty\":");
+	sim_json_dec(b, o->orig_quote_qty);
+	sim_json_printf(b, ",\"cummulativeQuoteQty\":");
+	sim_json_dec(b, o->cum_quote_qty);
+	sim_json_printf(b,
 	                ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
 	                "\"workingTime\":%lld,\"selfTradePreventionMode\":\"NONE\"",
 	                sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
 	                sim_book_side_name(o->side), (long long)o->working_time);
 	if (o->expiry != SIM_EXPIRY_NONE)
-		sim_jbuf_printf(b, ",\"expiryReason\":\"%s\"", sim_book_expiry_name(o->expiry));
+		sim_json_printf(b, ",\"expiryReason\":\"%s\"", sim_book_expiry_name(o->expiry));
 	if (strcmp(resp_type, "FULL") == 0) {
-		sim_jbuf_printf(b, ",\"fills\":[");
+		sim_json_printf(b, ",\"fills\":[");
 		for (size_t i = 0; i < res->n_fills; i++) {
 			const struct sim_book_fill *f = &res->fills[i];
 			bool buyer = f->buyer_order_id == o->id;
 			if (!buyer && f->seller_order_id != o->id)
 				continue;
-			sim_jbuf_printf(b, "{\"price\":");
-			sim_jbuf_dec(b, f->price);
-			sim_jbuf_printf(b, ",\"qty\":");
-			sim_jbuf_dec(b, f->qty);
-			sim_jbuf_printf(b, ",\"commission\":");
-			sim_jbuf_dec(b, buyer ? f->buyer_commission : f->seller_commission);
-			sim_jbuf_printf(b, ",\"commissionAsset\":");
-			sim_jbuf_str(b, buyer ? f->buyer_commission_asset : f->seller_commission_asset);
-			sim_jbuf_printf(b, ",\"tradeId\":%lld},", (long long)f->trade_id);
+			sim_json_printf(b, "{\"price\":");
+			sim_json_dec(b, f->price);
+			sim_json_printf(b, ",\"qty\":");
+			sim_json_dec(b, f->qty);
+			sim_json_printf(b, ",\"commission\":");
+			sim_json_dec(b, buyer ? f->buyer_commission : f->seller_commission);
+			sim_json_printf(b, ",\"commissionAsset\":");
+			sim_json_str(b, buyer ? f->buyer_commission_asset : f->seller_commission_asset);
+			sim_json_printf(b, ",\"tradeId\":%lld},", (long long)f->trade_id);
 		}
-		sim_jbuf_trim_comma(b);
-		sim_jbuf_printf(b, "]");
+		sim_json_trim_comma(b);
+		sim_json_printf(b, "]");
 	}
-	sim_jbuf_printf(b, "}");
+	sim_json_printf(b, "}");
 }
 
 /* DELETE /api/v3/order. */
-static void render_canceled(struct sim_jbuf *b, const struct sim_symbol *s, const struct sim_book_order *o,
+static void render_canceled(struct sim_json *b, const struct sim_symbol *s, const struct sim_book_order *o,
                             const char *cancel_id)
 {
-	sim_jbuf_printf(b, "{\"symbol\":");
-	sim_jbuf_str(b, s->rules.symbol);
-	sim_jbuf_printf(b, ",\"origClientOrderId\":");
-	sim_jbuf_str(b, o->client_id);
-	sim_jbuf_printf(b,
+	sim_json_printf(b, "{\"symbol\":");
+	sim_json_str(b, s->rules.symbol);
+	sim_json_printf(b, ",\"origClientOrderId\":");
+	sim_json_str(b, o->client_id);
+	sim_json_printf(b,
 	                ",\"orderId\":%llu,\"orderListId\":-1,\"clientOrderId\":", (unsigned long long)o->id);
-	sim_jbuf_str(b, cancel_id);
-	sim_jbuf_printf(b, ",\"transactTime\":%lld", (long long)o->update_time);
+	sim_json_str(b, cancel_id);
+	sim_json_printf(b, ",\"transactTime\":%lld", (long long)o->update_time);
 	order_amounts(b, o);
-	sim_jbuf_printf(b, ",\"origQuoteOrderQty\":");
-	sim_jbuf_dec(b, o->orig_quote_qty);
-	sim_jbuf_printf(b, ",\"cummulativeQuoteQty\":");
-	sim_jbuf_dec(b, o->cum_quote_qty);
-	sim_jbuf_printf(b,
+	sim_json_printf(b, ",\"origQuoteOrderQty\":");
+	sim_json_dec(b, o->orig_quote_qty);
+	sim_json_printf(b, ",\"cummulativeQuoteQty\":");
+	sim_json_dec(b, o->cum_quote_qty);
+	sim_json_printf(b,
 	                ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
 	                "\"selfTradePreventionMode\":\"NONE\"}",
 	                sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
 	                sim_book_side_name(o->side));
 }
 
-static void reply_json(struct sim_api_reply *r, struct sim_jbuf *b)
+static void reply_json(struct sim_api_reply *r, struct sim_json *b)
 {
 	if (b->overflow) {
-		sim_jbuf_fini(b);
+		sim_json_fini(b);
 		sim_api_error(r, 400, -1000, "Response too large.");
 		return;
 	}
 	r->status = 200;
-	r->json = sim_jbuf_take(b);
+	r->json = sim_json_take(b);
 }
 
 /* ---- placing ------------------------------------------------------------------------------------- */
@@ -479,13 +479,13 @@ void sim_api_order_place(struct sim_api_call *c, struct sim_api_reply *r)
 	r->order = true;
 	r->weight = 0; /* a successful placement costs no weight (2026-04-02) */
 	const struct sim_book_order *placed = sim_book_find(o.sym->book, res->order_id);
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
+	struct sim_json b;
+	sim_json_init(&b);
 	if (placed)
 		render_placed(&b, o.sym, placed, o.resp_type, res);
 	sim_exchange_settled(ex, o.sym, res);
 	if (ex->faults.order_5xx_after) {
-		sim_jbuf_fini(&b);
+		sim_json_fini(&b);
 		sim_api_error(r, 503, -1007, unknown_msg);
 		return;
 	}
@@ -506,13 +506,13 @@ void sim_api_order_test(struct sim_api_call *c, struct sim_api_reply *r)
 	r->weight = 20;
 	sb_dec maker, taker;
 	sim_ledger_rates(c->ex->ledger, c->account->id, &maker, &taker);
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
-	sim_jbuf_printf(&b, "{\"standardCommissionForOrder\":{\"maker\":");
-	sim_jbuf_dec(&b, maker);
-	sim_jbuf_printf(&b, ",\"taker\":");
-	sim_jbuf_dec(&b, taker);
-	sim_jbuf_printf(
+	struct sim_json b;
+	sim_json_init(&b);
+	sim_json_printf(&b, "{\"standardCommissionForOrder\":{\"maker\":");
+	sim_json_dec(&b, maker);
+	sim_json_printf(&b, ",\"taker\":");
+	sim_json_dec(&b, taker);
+	sim_json_printf(
 	    &b,
 	    "},\"specialCommissionForOrder\":{\"maker\":\"0.00000000\",\"taker\":\"0.00000000\"},"
 	    "\"taxCommissionForOrder\":{\"maker\":\"0.00000000\",\"taker\":\"0.00000000\"},"
@@ -568,8 +568,8 @@ void sim_api_order_status(struct sim_api_call *c, struct sim_api_reply *r)
 	struct sim_book_order *o = find_order(c, r, s, -2013, "Order does not exist.");
 	if (!o)
 		return;
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
+	struct sim_json b;
+	sim_json_init(&b);
 	render_query(&b, s, o);
 	reply_json(r, &b);
 }
@@ -605,8 +605,8 @@ void sim_api_order_cancel(struct sim_api_call *c, struct sim_api_reply *r)
 		return;
 	}
 	o = sim_book_find(s->book, id);
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
+	struct sim_json b;
+	sim_json_init(&b);
 	if (o)
 		render_canceled(&b, s, o, v);
 	sim_exchange_settled(c->ex, s, res);
@@ -628,9 +628,9 @@ void sim_api_open_orders(struct sim_api_call *c, struct sim_api_reply *r)
 	} else {
 		r->weight = 80;
 	}
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
-	sim_jbuf_printf(&b, "[");
+	struct sim_json b;
+	sim_json_init(&b);
+	sim_json_printf(&b, "[");
 	const struct sim_book_order *list[ORDER_LIST_MAX];
 	for (size_t i = 0; i < c->ex->nsymbols; i++) {
 		struct sim_symbol *s = &c->ex->symbols[i];
@@ -639,11 +639,11 @@ void sim_api_open_orders(struct sim_api_call *c, struct sim_api_reply *r)
 		size_t n = sim_book_open_orders(s->book, c->account->id, list, ORDER_LIST_MAX);
 		for (size_t j = 0; j < n && j < ORDER_LIST_MAX; j++) {
 			render_query(&b, s, list[j]);
-			sim_jbuf_printf(&b, ",");
+			sim_json_printf(&b, ",");
 		}
 	}
-	sim_jbuf_trim_comma(&b);
-	sim_jbuf_printf(&b, "]");
+	sim_json_trim_comma(&b);
+	sim_json_printf(&b, "]");
 	reply_json(r, &b);
 }
 
@@ -665,9 +665,9 @@ void sim_api_cancel_open_orders(struct sim_api_call *c, struct sim_api_reply *r)
 	struct sim_book_result *res = &c->ex->scratch;
 	sim_book_result_clear(res);
 	sim_ledger_cancel_all(c->ex->ledger, s->book, c->account->id, c->now_ms, res);
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
-	sim_jbuf_printf(&b, "[");
+	struct sim_json b;
+	sim_json_init(&b);
+	sim_json_printf(&b, "[");
 	for (size_t i = 0; i < nids; i++) {
 		const struct sim_book_order *o = sim_book_find(s->book, ids[i]);
 		if (!o)
@@ -675,10 +675,10 @@ void sim_api_cancel_open_orders(struct sim_api_call *c, struct sim_api_reply *r)
 		char cid[48];
 		snprintf(cid, sizeof cid, "cancel-%llu", (unsigned long long)o->id);
 		render_canceled(&b, s, o, cid);
-		sim_jbuf_printf(&b, ",");
+		sim_json_printf(&b, ",");
 	}
-	sim_jbuf_trim_comma(&b);
-	sim_jbuf_printf(&b, "]");
+	sim_json_trim_comma(&b);
+	sim_json_printf(&b, "]");
 	sim_exchange_settled(c->ex, s, res);
 	reply_json(r, &b);
 }
@@ -719,34 +719,34 @@ void sim_api_all_orders(struct sim_api_call *c, struct sim_api_reply *r)
 			found[n - 1 - i] = t;
 		}
 	}
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
-	sim_jbuf_printf(&b, "[");
+	struct sim_json b;
+	sim_json_init(&b);
+	sim_json_printf(&b, "[");
 	for (size_t i = 0; i < n; i++) {
 		render_query(&b, s, found[i]);
-		sim_jbuf_printf(&b, ",");
+		sim_json_printf(&b, ",");
 	}
-	sim_jbuf_trim_comma(&b);
-	sim_jbuf_printf(&b, "]");
+	sim_json_trim_comma(&b);
+	sim_json_printf(&b, "]");
 	reply_json(r, &b);
 }
 
-static void render_trade(struct sim_jbuf *b, const struct sim_symbol *s, const struct sim_trade_rec *t)
+static void render_trade(struct sim_json *b, const struct sim_symbol *s, const struct sim_trade_rec *t)
 {
-	sim_jbuf_printf(b, "{\"symbol\":");
-	sim_jbuf_str(b, s->rules.symbol);
-	sim_jbuf_printf(b, ",\"id\":%lld,\"orderId\":%llu,\"orderListId\":-1,\"price\":", (long long)t->id,
+	sim_json_printf(b, "{\"symbol\":");
+	sim_json_str(b, s->rules.symbol);
+	sim_json_printf(b, ",\"id\":%lld,\"orderId\":%llu,\"orderListId\":-1,\"price\":", (long long)t->id,
 	                (unsigned long long)t->order_id);
-	sim_jbuf_dec(b, t->price);
-	sim_jbuf_printf(b, ",\"qty\":");
-	sim_jbuf_dec(b, t->qty);
-	sim_jbuf_printf(b, ",\"quoteQty\":");
-	sim_jbuf_dec(b, t->quote_qty);
-	sim_jbuf_printf(b, ",\"commission\":");
-	sim_jbuf_dec(b, t->commission);
-	sim_jbuf_printf(b, ",\"commissionAsset\":");
-	sim_jbuf_str(b, t->commission_asset[0] ? t->commission_asset : s->rules.quote_asset);
-	sim_jbuf_printf(b, ",\"time\":%lld,\"isBuyer\":%s,\"isMaker\":%s,\"isBestMatch\":true}",
+	sim_json_dec(b, t->price);
+	sim_json_printf(b, ",\"qty\":");
+	sim_json_dec(b, t->qty);
+	sim_json_printf(b, ",\"quoteQty\":");
+	sim_json_dec(b, t->quote_qty);
+	sim_json_printf(b, ",\"commission\":");
+	sim_json_dec(b, t->commission);
+	sim_json_printf(b, ",\"commissionAsset\":");
+	sim_json_str(b, t->commission_asset[0] ? t->commission_asset : s->rules.quote_asset);
+	sim_json_printf(b, ",\"time\":%lld,\"isBuyer\":%s,\"isMaker\":%s,\"isBestMatch\":true}",
 	                (long long)t->time, t->is_buyer ? "true" : "false", t->is_maker ? "true" : "false");
 }
 
@@ -784,15 +784,15 @@ void sim_api_my_trades(struct sim_api_call *c, struct sim_api_reply *r)
 		}
 		match[n++] = t;
 	}
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
-	sim_jbuf_printf(&b, "[");
+	struct sim_json b;
+	sim_json_init(&b);
+	sim_json_printf(&b, "[");
 	for (size_t i = 0; i < n; i++) {
 		render_trade(&b, s, match[i]);
-		sim_jbuf_printf(&b, ",");
+		sim_json_printf(&b, ",");
 	}
-	sim_jbuf_trim_comma(&b);
-	sim_jbuf_printf(&b, "]");
+	sim_json_trim_comma(&b);
+	sim_json_printf(&b, "]");
 	reply_json(r, &b);
 }
 
@@ -805,17 +805,17 @@ void sim_api_account(struct sim_api_call *c, struct sim_api_reply *r)
 	bool omit = v && strcmp(v, "true") == 0;
 	sb_dec maker, taker;
 	sim_ledger_rates(c->ex->ledger, c->account->id, &maker, &taker);
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
+	struct sim_json b;
+	sim_json_init(&b);
 	/* The integer commissions are in basis points. */
-	sim_jbuf_printf(&b,
+	sim_json_printf(&b,
 	                "{\"makerCommission\":%lld,\"takerCommission\":%lld,\"buyerCommission\":0,"
 	                "\"sellerCommission\":0,\"commissionRates\":{\"maker\":",
 	                (long long)(maker / 10000), (long long)(taker / 10000));
-	sim_jbuf_dec(&b, maker);
-	sim_jbuf_printf(&b, ",\"taker\":");
-	sim_jbuf_dec(&b, taker);
-	sim_jbuf_printf(&b,
+	sim_json_dec(&b, maker);
+	sim_json_printf(&b, ",\"taker\":");
+	sim_json_dec(&b, taker);
+	sim_json_printf(&b,
 	                ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},\"canTrade\":true,"
 	                "\"canWithdraw\":true,\"canDeposit\":true,\"brokered\":false,"
 	                "\"requireSelfTradePrevention\":false,\"preventSor\":false,\"updateTime\":%lld,"
@@ -827,16 +827,16 @@ void sim_api_account(struct sim_api_call *c, struct sim_api_reply *r)
 	for (size_t i = 0; i < n; i++) {
 		if (omit && assets[i].free == 0 && assets[i].locked == 0)
 			continue;
-		sim_jbuf_printf(&b, "{\"asset\":");
-		sim_jbuf_str(&b, assets[i].asset);
-		sim_jbuf_printf(&b, ",\"free\":");
-		sim_jbuf_dec(&b, assets[i].free);
-		sim_jbuf_printf(&b, ",\"locked\":");
-		sim_jbuf_dec(&b, assets[i].locked);
-		sim_jbuf_printf(&b, "},");
+		sim_json_printf(&b, "{\"asset\":");
+		sim_json_str(&b, assets[i].asset);
+		sim_json_printf(&b, ",\"free\":");
+		sim_json_dec(&b, assets[i].free);
+		sim_json_printf(&b, ",\"locked\":");
+		sim_json_dec(&b, assets[i].locked);
+		sim_json_printf(&b, "},");
 	}
-	sim_jbuf_trim_comma(&b);
-	sim_jbuf_printf(&b, "],\"permissions\":[\"SPOT\"],\"uid\":%u}", 354937868u + c->account->id);
+	sim_json_trim_comma(&b);
+	sim_json_printf(&b, "],\"permissions\":[\"SPOT\"],\"uid\":%u}", 354937868u + c->account->id);
 	reply_json(r, &b);
 }
 
@@ -847,15 +847,15 @@ void sim_api_account_commission(struct sim_api_call *c, struct sim_api_reply *r)
 		return;
 	sb_dec maker, taker;
 	sim_ledger_rates(c->ex->ledger, c->account->id, &maker, &taker);
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
-	sim_jbuf_printf(&b, "{\"symbol\":");
-	sim_jbuf_str(&b, s->rules.symbol);
-	sim_jbuf_printf(&b, ",\"standardCommission\":{\"maker\":");
-	sim_jbuf_dec(&b, maker);
-	sim_jbuf_printf(&b, ",\"taker\":");
-	sim_jbuf_dec(&b, taker);
-	sim_jbuf_printf(
+	struct sim_json b;
+	sim_json_init(&b);
+	sim_json_printf(&b, "{\"symbol\":");
+	sim_json_str(&b, s->rules.symbol);
+	sim_json_printf(&b, ",\"standardCommission\":{\"maker\":");
+	sim_json_dec(&b, maker);
+	sim_json_printf(&b, ",\"taker\":");
+	sim_json_dec(&b, taker);
+	sim_json_printf(
 	    &b,
 	    ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
 	    "\"specialCommission\":{\"maker\":\"0.00000000\",\"taker\":\"0.00000000\",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
@@ -868,9 +868,9 @@ void sim_api_account_commission(struct sim_api_call *c, struct sim_api_reply *r)
 
 void sim_api_rate_limit_order(struct sim_api_call *c, struct sim_api_reply *r)
 {
-	struct sim_jbuf b;
-	sim_jbuf_init(&b);
-	sim_jbuf_printf(
+	struct sim_json b;
+	sim_json_init(&b);
+	sim_json_printf(
 	    &b,
 	    "[{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\",\"intervalNum\":10,\"limit\":%u,\"count\":%u},"
 	    "{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\",\"intervalNum\":1,\"limit\":%u,\"count\":%u}]",

@@ -15,17 +15,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/json.h"
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
 
-#define SIM_MD_TRADES      1000                /* recent trades kept (GET /api/v3/trades max) */
-#define SIM_MD_AGGS        1000                /* recent aggregate trades kept */
-#define SIM_MD_KLINES      1000                /* candles kept per interval (klines max limit) */
-#define SIM_MD_KLINES_1M   1500                /* one-minute candles kept: 24 h and a margin */
-#define SIM_MD_NINTERVALS  16                  /* 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M */
-#define SIM_MD_INTERVAL_1S 0                   /* index of 1s in sim_kline_intervals */
-#define SIM_MD_INTERVAL_1M 1                   /* index of 1m */
-#define SIM_MD_JSON_MAX    (64u * 1024 * 1024) /* hard cap on one JSON document built here */
+#define SIM_MD_TRADES      1000 /* recent trades kept (GET /api/v3/trades max) */
+#define SIM_MD_AGGS        1000 /* recent aggregate trades kept */
+#define SIM_MD_KLINES      1000 /* candles kept per interval (klines max limit) */
+#define SIM_MD_KLINES_1M   1500 /* one-minute candles kept: 24 h and a margin */
+#define SIM_MD_NINTERVALS  16   /* 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M */
+#define SIM_MD_INTERVAL_1S 0    /* index of 1s in sim_kline_intervals */
+#define SIM_MD_INTERVAL_1M 1    /* index of 1m */
 
 /* One public trade. */
 struct sim_md_trade {
@@ -153,29 +153,6 @@ void sim_md_ticker(const struct sim_md *md, int64_t now, struct sim_md_ticker *o
 /* Volume-weighted average price of the last 5 minutes and the time of its last trade; with no trade
  * in those 5 minutes, the last price and its time. False before the first trade. */
 bool sim_md_avg_price(const struct sim_md *md, int64_t now, sb_dec *price, int64_t *close_time);
-
-/* ---- JSON ------------------------------------------------------------------------------------------ */
-
-/* A growable text buffer with a hard maximum (SIM_MD_JSON_MAX); past it, `overflow` is set and
- * appends are dropped. */
-struct sim_json {
-	char *buf;     /* NUL-terminated text (owned) */
-	size_t len;    /* bytes used */
-	size_t cap;    /* bytes allocated */
-	bool overflow; /* an append did not fit */
-};
-
-void sim_json_init(struct sim_json *j);
-void sim_json_fini(struct sim_json *j);
-/* Empties j, keeping its memory. */
-void sim_json_reset(struct sim_json *j);
-void sim_json_put(struct sim_json *j, const char *s, size_t n);
-void sim_json_puts(struct sim_json *j, const char *s);
-void sim_json_printf(struct sim_json *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A decimal as a JSON string with 8 places: "0.01000000". */
-void sim_json_dec(struct sim_json *j, sb_dec v);
-/* Hands the text over (free()) and leaves j empty; NULL after an overflow. */
-char *sim_json_take(struct sim_json *j);
 
 /* REST shapes. */
 void sim_md_json_trade(struct sim_json *j, const struct sim_md_trade *t);  /* trades element */

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "sim/api.h"
+#include "sim/json.h"
 #include "sim/rng.h"
 #include "sim/userstreams_int.h"
 #include "spotbot/alloc.h"
@@ -101,74 +102,6 @@ void sim_userstreams_set_clock(struct sim_userstreams *us, int64_t (*now)(void *
 {
 	us->now = now;
 	us->now_ctx = ctx;
-}
-
-/* ---- growable text with a hard maximum --------------------------------------------------------- */
-
-#define US_TEXT_MAX (16u * 1024u * 1024u) /* longest reply (exchangeInfo of many symbols fits) */
-
-struct text {
-	char *s;       /* NUL-terminated, or NULL before the first write */
-	size_t len;    /* bytes used */
-	size_t cap;    /* bytes allocated */
-	bool overflow; /* the maximum was reached */
-};
-
-static void text_add(struct text *t, const char *p, size_t n)
-{
-	if (t->overflow)
-		return;
-	if (t->len + n + 1 > US_TEXT_MAX) {
-		t->overflow = true;
-		return;
-	}
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 256;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		t->s = sb_xrealloc(t->s, cap);
-		t->cap = cap;
-	}
-	memcpy(t->s + t->len, p, n);
-	t->len += n;
-	t->s[t->len] = '\0';
-}
-
-static void text_str(struct text *t, const char *s)
-{
-	text_add(t, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3))) static void text_printf(struct text *t, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof buf) {
-		t->overflow = true;
-		return;
-	}
-	text_add(t, buf, (size_t)n);
-}
-
-/* Appends s as a JSON string literal. */
-static void text_json_string(struct text *t, const char *s)
-{
-	text_add(t, "\"", 1);
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"' || c == '\\') {
-			char esc[2] = {'\\', (char)c};
-			text_add(t, esc, 2);
-		} else if (c < 0x20) {
-			text_printf(t, "\\u%04x", c);
-		} else {
-			text_add(t, p, 1);
-		}
-	}
-	text_add(t, "\"", 1);
 }
 
 /* ---- raw JSON spans ---------------------------------------------------------------------------- */
@@ -274,48 +207,48 @@ static const char *pair_get(const struct request *rq, const char *name, size_t *
 	return NULL;
 }
 
-static void append_rate_limits(struct text *t, const struct sim_exchange *ex,
+static void append_rate_limits(struct sim_json *t, const struct sim_exchange *ex,
                                const struct sim_account *order_acct)
 {
-	text_printf(t,
-	            ",\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
-	            "\"intervalNum\":1,\"limit\":%u,\"count\":%u}",
-	            ex->weight.limit, ex->weight.used);
+	sim_json_printf(t,
+	                ",\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
+	                "\"intervalNum\":1,\"limit\":%u,\"count\":%u}",
+	                ex->weight.limit, ex->weight.used);
 	if (order_acct)
-		text_printf(
+		sim_json_printf(
 		    t,
 		    ",{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\",\"intervalNum\":10,\"limit\":%u,"
 		    "\"count\":%u},{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\",\"intervalNum\":1,"
 		    "\"limit\":%u,\"count\":%u}",
 		    ex->order_limit_10s, order_acct->orders_10s, ex->order_limit_1d, order_acct->orders_1d);
-	text_str(t, "]");
+	sim_json_puts(t, "]");
 }
 
 /* Sends the reply to a request: the result when status is 200, else the error. */
 static void send_reply(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq,
                        const struct sim_api_reply *r, const struct sim_account *order_acct)
 {
-	struct text t = {0};
-	text_str(&t, "{\"id\":");
-	text_add(&t, rq->id, rq->id_len);
-	text_printf(&t, ",\"status\":%d,", r->status);
+	struct sim_json t = {0};
+	sim_json_puts(&t, "{\"id\":");
+	sim_json_put(&t, rq->id, rq->id_len);
+	sim_json_printf(&t, ",\"status\":%d,", r->status);
 	if (r->status == 200) {
-		text_str(&t, "\"result\":");
-		text_str(&t, r->json ? r->json : "{}");
+		sim_json_puts(&t, "\"result\":");
+		sim_json_puts(&t, r->json ? r->json : "{}");
 	} else {
-		text_printf(&t, "\"error\":{\"code\":%d,\"msg\":", r->code);
-		text_json_string(&t, r->msg);
+		sim_json_printf(&t, "\"error\":{\"code\":%d,\"msg\":", r->code);
+		sim_json_str(&t, r->msg);
 		if ((r->status == 429 || r->status == 418) && r->retry_after)
-			text_printf(&t, ",\"data\":{\"retryAfter\":%" PRId64 "}",
-			            rq->now_ms + (int64_t)r->retry_after * 1000);
-		text_str(&t, "}");
+			sim_json_printf(&t, ",\"data\":{\"retryAfter\":%" PRId64 "}",
+			                rq->now_ms + (int64_t)r->retry_after * 1000);
+		sim_json_puts(&t, "}");
 	}
 	if (rq->rate_limits)
 		append_rate_limits(&t, us->ex, order_acct);
-	text_str(&t, "}");
+	sim_json_puts(&t, "}");
 	if (!t.overflow)
-		sim_ws_send(uc->conn, t.s, t.len);
-	free(t.s);
+		sim_ws_send(uc->conn, t.buf, t.len);
+	free(t.buf);
 }
 
 static void reply_error(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq, int status,
@@ -452,30 +385,30 @@ static bool auth_signed(struct sim_userstreams *us, const struct request *rq, st
 }
 
 static void session_status_json(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq,
-                                struct text *t)
+                                struct sim_json *t)
 {
-	text_str(t, "{\"apiKey\":");
+	sim_json_puts(t, "{\"apiKey\":");
 	if (uc->session)
-		text_json_string(t, uc->session->key);
+		sim_json_str(t, uc->session->key);
 	else
-		text_str(t, "null");
+		sim_json_puts(t, "null");
 	if (uc->session)
-		text_printf(t, ",\"authorizedSince\":%" PRId64, uc->authorized_ms);
+		sim_json_printf(t, ",\"authorizedSince\":%" PRId64, uc->authorized_ms);
 	else
-		text_str(t, ",\"authorizedSince\":null");
-	text_printf(t,
-	            ",\"connectedSince\":%" PRId64 ",\"returnRateLimits\":%s,\"serverTime\":%" PRId64
-	            ",\"userDataStream\":%s}",
-	            uc->connected_ms, uc->rate_limits ? "true" : "false", rq->now_ms,
-	            uc->n_subs ? "true" : "false");
+		sim_json_puts(t, ",\"authorizedSince\":null");
+	sim_json_printf(t,
+	                ",\"connectedSince\":%" PRId64 ",\"returnRateLimits\":%s,\"serverTime\":%" PRId64
+	                ",\"userDataStream\":%s}",
+	                uc->connected_ms, uc->rate_limits ? "true" : "false", rq->now_ms,
+	                uc->n_subs ? "true" : "false");
 	(void)us;
 }
 
 static void reply_session_status(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq)
 {
-	struct text t = {0};
+	struct sim_json t = {0};
 	session_status_json(us, uc, rq, &t);
-	reply_json(us, uc, rq, t.s);
+	reply_json(us, uc, rq, t.buf);
 }
 
 static void do_session_logon(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq)
@@ -567,12 +500,12 @@ static void do_unsubscribe(struct sim_userstreams *us, struct us_conn *uc, const
 
 static void do_subscriptions(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq)
 {
-	struct text t = {0};
-	text_str(&t, "[");
+	struct sim_json t = {0};
+	sim_json_puts(&t, "[");
 	for (size_t i = 0; i < uc->n_subs; i++)
-		text_printf(&t, "%s{\"subscriptionId\":%u}", i ? "," : "", uc->subs[i].id);
-	text_str(&t, "]");
-	reply_json(us, uc, rq, t.s);
+		sim_json_printf(&t, "%s{\"subscriptionId\":%u}", i ? "," : "", uc->subs[i].id);
+	sim_json_puts(&t, "]");
+	reply_json(us, uc, rq, t.buf);
 }
 
 /* ---- table methods ----------------------------------------------------------------------------- */
