@@ -45,6 +45,14 @@ typedef enum {
 	    SB_ERR__COUNT
 } sb_err;
 
+/* Returns from the calling function with the error when expr fails. */
+#define SB_TRY(expr)                                                                                         \
+	do {                                                                                                 \
+		sb_err sb_try_e_ = (expr);                                                                   \
+		if (sb_try_e_ != SB_OK)                                                                      \
+			return sb_try_e_;                                                                    \
+	} while (0)
+
 /* Returns a static, human-readable message for err; never NULL. */
 const char *sb_strerror(sb_err err);
 

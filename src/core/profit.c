@@ -41,13 +41,6 @@ sb_err sb_profit_check_target(sb_dec target)
 	return SB_OK;
 }
 
-#define TRY(expr)                                                                                            \
-	do {                                                                                                 \
-		sb_err try_e_ = (expr);                                                                      \
-		if (try_e_ != SB_OK)                                                                         \
-			return try_e_;                                                                       \
-	} while (0)
-
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -76,8 +69,8 @@ static sb_err check_unique_ids(const struct sb_fill *fills, size_t n)
 static sb_err fill_quote(const struct sb_fill *f, enum sb_round mode, sb_dec *out)
 {
 	sb_dec lo, hi;
-	TRY(sb_dec_mul(f->price, f->qty, SB_ROUND_DOWN, &lo));
-	TRY(sb_dec_mul(f->price, f->qty, SB_ROUND_UP, &hi));
+	SB_TRY(sb_dec_mul(f->price, f->qty, SB_ROUND_DOWN, &lo));
+	SB_TRY(sb_dec_mul(f->price, f->qty, SB_ROUND_UP, &hi));
 	if (f->quote_qty == 0) {
 		*out = mode == SB_ROUND_UP ? hi : lo;
 		return SB_OK;
@@ -139,15 +132,15 @@ static sb_err fee_in_quote(const struct sb_fill *f, enum fee_kind kind, sb_dec b
 	case FEE_NONE:
 		return SB_OK;
 	case FEE_BASE:
-		TRY(check_share(f->commission, f->qty));
+		SB_TRY(check_share(f->commission, f->qty));
 		if (value_base)
-			TRY(sb_dec_mul(f->commission, f->price, SB_ROUND_UP, out));
+			SB_TRY(sb_dec_mul(f->commission, f->price, SB_ROUND_UP, out));
 		return SB_OK;
 	case FEE_QUOTE:
 		*out = f->commission;
 		break;
 	case FEE_BNB:
-		TRY(sb_dec_mul(f->commission, bnb_price, SB_ROUND_UP, out));
+		SB_TRY(sb_dec_mul(f->commission, bnb_price, SB_ROUND_UP, out));
 		break;
 	}
 	return check_share(*out, quote);
@@ -161,18 +154,18 @@ static sb_err sum_buy(const struct sb_symbol_rules *r, const struct sb_fill *fil
 		if (f->price <= 0 || f->qty <= 0 || f->quote_qty < 0)
 			return SB_ERR_INVALID;
 		enum fee_kind kind;
-		TRY(classify(r, f, bnb_price, &kind));
+		SB_TRY(classify(r, f, bnb_price, &kind));
 		sb_dec quote, fee;
-		TRY(fill_quote(f, SB_ROUND_UP, &quote));
-		TRY(fee_in_quote(f, kind, bnb_price, quote, false, &fee));
-		TRY(sb_dec_add(b->qty_bought, f->qty, &b->qty_bought));
+		SB_TRY(fill_quote(f, SB_ROUND_UP, &quote));
+		SB_TRY(fee_in_quote(f, kind, bnb_price, quote, false, &fee));
+		SB_TRY(sb_dec_add(b->qty_bought, f->qty, &b->qty_bought));
 		if (kind == FEE_BASE)
-			TRY(sb_dec_add(b->base_commission, f->commission, &b->base_commission));
-		TRY(sb_dec_add(b->quote_spent, quote, &b->quote_spent));
-		TRY(sb_dec_add(b->fee_quote, fee, &b->fee_quote));
+			SB_TRY(sb_dec_add(b->base_commission, f->commission, &b->base_commission));
+		SB_TRY(sb_dec_add(b->quote_spent, quote, &b->quote_spent));
+		SB_TRY(sb_dec_add(b->fee_quote, fee, &b->fee_quote));
 	}
-	TRY(sb_dec_sub(b->qty_bought, b->base_commission, &b->base_received));
-	TRY(sb_dec_add(b->quote_spent, b->fee_quote, &b->cost_quote));
+	SB_TRY(sb_dec_sub(b->qty_bought, b->base_commission, &b->base_received));
+	SB_TRY(sb_dec_add(b->quote_spent, b->fee_quote, &b->cost_quote));
 	return sb_dec_div(b->quote_spent, b->qty_bought, SB_ROUND_HALF_EVEN, &b->avg_price);
 }
 
@@ -258,20 +251,20 @@ static enum sb_filter notional_short(const struct sb_symbol_rules *r, sb_dec q, 
 static sb_err plan(const struct sb_symbol_rules *r, const struct sb_profit_params *pp, struct sb_sell_plan *p)
 {
 	const struct sb_buy_cost *b = &p->buy;
-	TRY(sb_rules_round_qty(r, SB_ORDER_LIMIT, b->base_received, &p->sell_qty));
-	TRY(sb_dec_sub(b->base_received, p->sell_qty, &p->dust));
-	TRY(sb_dec_mul(b->cost_quote, SB_DEC_SCALE + pp->target_profit, SB_ROUND_UP, &p->target_net));
+	SB_TRY(sb_rules_round_qty(r, SB_ORDER_LIMIT, b->base_received, &p->sell_qty));
+	SB_TRY(sb_dec_sub(b->base_received, p->sell_qty, &p->dust));
+	SB_TRY(sb_dec_mul(b->cost_quote, SB_DEC_SCALE + pp->target_profit, SB_ROUND_UP, &p->target_net));
 	if (p->sell_qty == 0)
 		return dust(p, SB_FILTER_LOT_SIZE);
 	if (r->lot.present && p->sell_qty < r->lot.min_qty)
 		return dust(p, SB_FILTER_LOT_SIZE);
 	sb_dec tick = r->price.present ? r->price.tick_size : 0;
-	TRY(min_price(p->sell_qty, b->cost_quote, pp->sell_fee_rate, pp->target_profit, tick,
-	              &p->min_sell_price));
+	SB_TRY(min_price(p->sell_qty, b->cost_quote, pp->sell_fee_rate, pp->target_profit, tick,
+	                 &p->min_sell_price));
 	if (r->price.present && p->min_sell_price < r->price.min_price)
-		TRY(sb_dec_round_to(r->price.min_price, tick, SB_ROUND_UP, &p->min_sell_price));
-	TRY(scaled_floor(wide(p->sell_qty) * wide(p->min_sell_price), SB_DEC_SCALE - pp->sell_fee_rate,
-	                 &p->expected_net));
+		SB_TRY(sb_dec_round_to(r->price.min_price, tick, SB_ROUND_UP, &p->min_sell_price));
+	SB_TRY(scaled_floor(wide(p->sell_qty) * wide(p->min_sell_price), SB_DEC_SCALE - pp->sell_fee_rate,
+	                    &p->expected_net));
 	enum sb_filter short_by = notional_short(r, p->sell_qty, p->min_sell_price);
 	if (short_by != SB_FILTER_NONE)
 		return dust(p, short_by);
@@ -293,9 +286,9 @@ sb_err sb_profit_plan_sell(const struct sb_symbol_rules *rules, const struct sb_
 	memset(out, 0, sizeof *out);
 	if (!rules || !params || params->ref_price < 0)
 		return SB_ERR_INVALID;
-	TRY(sb_profit_check_fee(params->sell_fee_rate));
-	TRY(sb_profit_check_target(params->target_profit));
-	TRY(sb_profit_buy_cost(rules, fills, n, params->bnb_price, &out->buy));
+	SB_TRY(sb_profit_check_fee(params->sell_fee_rate));
+	SB_TRY(sb_profit_check_target(params->target_profit));
+	SB_TRY(sb_profit_buy_cost(rules, fills, n, params->bnb_price, &out->buy));
 	sb_err e = plan(rules, params, out);
 	if (e != SB_OK && e != SB_ERR_DUST && e != SB_ERR_FILTER && e != SB_ERR_UNSUPPORTED)
 		memset(out, 0, sizeof *out);
@@ -310,18 +303,18 @@ static sb_err sum_sells(const struct sb_symbol_rules *r, const struct sb_fill *f
 		if (f->price <= 0 || f->qty <= 0 || f->quote_qty < 0)
 			return SB_ERR_INVALID;
 		enum fee_kind kind;
-		TRY(classify(r, f, bnb_price, &kind));
+		SB_TRY(classify(r, f, bnb_price, &kind));
 		sb_dec quote, fee;
-		TRY(fill_quote(f, SB_ROUND_DOWN, &quote));
-		TRY(fee_in_quote(f, kind, bnb_price, quote, true, &fee));
-		TRY(sb_dec_add(c->qty_sold, f->qty, &c->qty_sold));
-		TRY(sb_dec_add(c->proceeds, quote, &c->proceeds));
-		TRY(sb_dec_add(c->sell_fee_quote, fee, &c->sell_fee_quote));
+		SB_TRY(fill_quote(f, SB_ROUND_DOWN, &quote));
+		SB_TRY(fee_in_quote(f, kind, bnb_price, quote, true, &fee));
+		SB_TRY(sb_dec_add(c->qty_sold, f->qty, &c->qty_sold));
+		SB_TRY(sb_dec_add(c->proceeds, quote, &c->proceeds));
+		SB_TRY(sb_dec_add(c->sell_fee_quote, fee, &c->sell_fee_quote));
 	}
-	TRY(sb_dec_sub(c->proceeds, c->sell_fee_quote, &c->net_proceeds));
-	TRY(sb_dec_sub(c->net_proceeds, c->buy.cost_quote, &c->net_profit));
+	SB_TRY(sb_dec_sub(c->proceeds, c->sell_fee_quote, &c->net_proceeds));
+	SB_TRY(sb_dec_sub(c->net_proceeds, c->buy.cost_quote, &c->net_profit));
 	if (c->buy.cost_quote > 0)
-		TRY(sb_dec_div(c->net_profit, c->buy.cost_quote, SB_ROUND_HALF_EVEN, &c->profit_ratio));
+		SB_TRY(sb_dec_div(c->net_profit, c->buy.cost_quote, SB_ROUND_HALF_EVEN, &c->profit_ratio));
 	return SB_OK;
 }
 

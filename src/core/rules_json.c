@@ -96,13 +96,6 @@ static sb_err get_str(struct ctx *c, const cJSON *obj, const char *key, char *bu
 	return SB_OK;
 }
 
-#define TRY(expr)                                                                                            \
-	do {                                                                                                 \
-		sb_err try_e_ = (expr);                                                                      \
-		if (try_e_ != SB_OK)                                                                         \
-			return try_e_;                                                                       \
-	} while (0)
-
 /* min <= max unless max is 0 (no maximum). */
 static sb_err check_bounds(struct ctx *c, sb_dec min, sb_dec max, const char *min_key, const char *max_key)
 {
@@ -113,17 +106,17 @@ static sb_err check_bounds(struct ctx *c, sb_dec min, sb_dec max, const char *mi
 
 static sb_err parse_price(struct ctx *c, const cJSON *f, struct sb_price_filter *p)
 {
-	TRY(get_dec(c, f, "minPrice", &p->min_price));
-	TRY(get_dec(c, f, "maxPrice", &p->max_price));
-	TRY(get_dec(c, f, "tickSize", &p->tick_size));
+	SB_TRY(get_dec(c, f, "minPrice", &p->min_price));
+	SB_TRY(get_dec(c, f, "maxPrice", &p->max_price));
+	SB_TRY(get_dec(c, f, "tickSize", &p->tick_size));
 	return check_bounds(c, p->min_price, p->max_price, "minPrice", "maxPrice");
 }
 
 static sb_err parse_lot(struct ctx *c, const cJSON *f, struct sb_lot_filter *l)
 {
-	TRY(get_dec(c, f, "minQty", &l->min_qty));
-	TRY(get_dec(c, f, "maxQty", &l->max_qty));
-	TRY(get_dec(c, f, "stepSize", &l->step_size));
+	SB_TRY(get_dec(c, f, "minQty", &l->min_qty));
+	SB_TRY(get_dec(c, f, "maxQty", &l->max_qty));
+	SB_TRY(get_dec(c, f, "stepSize", &l->step_size));
 	return check_bounds(c, l->min_qty, l->max_qty, "minQty", "maxQty");
 }
 
@@ -131,39 +124,39 @@ static sb_err parse_lot(struct ctx *c, const cJSON *f, struct sb_lot_filter *l)
 
 static sb_err parse_percent(struct ctx *c, const cJSON *f, struct sb_percent_filter *p)
 {
-	TRY(get_dec(c, f, "multiplierUp", &p->multiplier_up));
-	TRY(get_dec(c, f, "multiplierDown", &p->multiplier_down));
-	TRY(get_int(c, f, "avgPriceMins", 0, AVG_MINS_MAX, &p->avg_price_mins));
+	SB_TRY(get_dec(c, f, "multiplierUp", &p->multiplier_up));
+	SB_TRY(get_dec(c, f, "multiplierDown", &p->multiplier_down));
+	SB_TRY(get_int(c, f, "avgPriceMins", 0, AVG_MINS_MAX, &p->avg_price_mins));
 	return check_bounds(c, p->multiplier_down, p->multiplier_up, "multiplierDown", "multiplierUp");
 }
 
 static sb_err parse_percent_side(struct ctx *c, const cJSON *f, struct sb_percent_side_filter *p)
 {
-	TRY(get_dec(c, f, "bidMultiplierUp", &p->bid_multiplier_up));
-	TRY(get_dec(c, f, "bidMultiplierDown", &p->bid_multiplier_down));
-	TRY(get_dec(c, f, "askMultiplierUp", &p->ask_multiplier_up));
-	TRY(get_dec(c, f, "askMultiplierDown", &p->ask_multiplier_down));
-	TRY(get_int(c, f, "avgPriceMins", 0, AVG_MINS_MAX, &p->avg_price_mins));
-	TRY(check_bounds(c, p->bid_multiplier_down, p->bid_multiplier_up, "bidMultiplierDown",
-	                 "bidMultiplierUp"));
+	SB_TRY(get_dec(c, f, "bidMultiplierUp", &p->bid_multiplier_up));
+	SB_TRY(get_dec(c, f, "bidMultiplierDown", &p->bid_multiplier_down));
+	SB_TRY(get_dec(c, f, "askMultiplierUp", &p->ask_multiplier_up));
+	SB_TRY(get_dec(c, f, "askMultiplierDown", &p->ask_multiplier_down));
+	SB_TRY(get_int(c, f, "avgPriceMins", 0, AVG_MINS_MAX, &p->avg_price_mins));
+	SB_TRY(check_bounds(c, p->bid_multiplier_down, p->bid_multiplier_up, "bidMultiplierDown",
+	                    "bidMultiplierUp"));
 	return check_bounds(c, p->ask_multiplier_down, p->ask_multiplier_up, "askMultiplierDown",
 	                    "askMultiplierUp");
 }
 
 static sb_err parse_min_notional(struct ctx *c, const cJSON *f, struct sb_min_notional_filter *m)
 {
-	TRY(get_dec(c, f, "minNotional", &m->min_notional));
-	TRY(get_bool(c, f, "applyToMarket", &m->apply_to_market));
+	SB_TRY(get_dec(c, f, "minNotional", &m->min_notional));
+	SB_TRY(get_bool(c, f, "applyToMarket", &m->apply_to_market));
 	return get_int(c, f, "avgPriceMins", 0, AVG_MINS_MAX, &m->avg_price_mins);
 }
 
 static sb_err parse_notional(struct ctx *c, const cJSON *f, struct sb_notional_filter *n)
 {
-	TRY(get_dec(c, f, "minNotional", &n->min_notional));
-	TRY(get_bool(c, f, "applyMinToMarket", &n->apply_min_to_market));
-	TRY(get_dec(c, f, "maxNotional", &n->max_notional));
-	TRY(get_bool(c, f, "applyMaxToMarket", &n->apply_max_to_market));
-	TRY(get_int(c, f, "avgPriceMins", 0, AVG_MINS_MAX, &n->avg_price_mins));
+	SB_TRY(get_dec(c, f, "minNotional", &n->min_notional));
+	SB_TRY(get_bool(c, f, "applyMinToMarket", &n->apply_min_to_market));
+	SB_TRY(get_dec(c, f, "maxNotional", &n->max_notional));
+	SB_TRY(get_bool(c, f, "applyMaxToMarket", &n->apply_max_to_market));
+	SB_TRY(get_int(c, f, "avgPriceMins", 0, AVG_MINS_MAX, &n->avg_price_mins));
 	return check_bounds(c, n->min_notional, n->max_notional, "minNotional", "maxNotional");
 }
 
@@ -256,7 +249,7 @@ static sb_err parse_status(struct ctx *c, const cJSON *sym, enum sb_symbol_statu
 	    {"BREAK", SB_SYMBOL_BREAK},     {"CANCEL_ONLY", SB_SYMBOL_CANCEL_ONLY},
 	};
 	char buf[32];
-	TRY(get_str(c, sym, "status", buf, sizeof buf));
+	SB_TRY(get_str(c, sym, "status", buf, sizeof buf));
 	*out = SB_SYMBOL_OTHER;
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(buf, map[i].name) == 0)
@@ -274,7 +267,7 @@ static sb_err get_precision(struct ctx *c, const cJSON *sym, const char *key, in
 		return SB_OK;
 	}
 	int64_t v;
-	TRY(get_int(c, sym, key, 0, SB_DEC_PLACES, &v));
+	SB_TRY(get_int(c, sym, key, 0, SB_DEC_PLACES, &v));
 	*out = (int)v;
 	return SB_OK;
 }
@@ -302,25 +295,27 @@ static sb_err parse_symbol(struct ctx *c, const cJSON *sym, struct sb_symbol_rul
 {
 	if (!cJSON_IsObject(sym))
 		return fail(c, SB_ERR_PARSE, "not an object");
-	TRY(get_str(c, sym, "symbol", r->symbol, sizeof r->symbol));
+	SB_TRY(get_str(c, sym, "symbol", r->symbol, sizeof r->symbol));
 	char where[SB_SYMBOL_MAX + 16];
 	snprintf(where, sizeof where, "symbol %s", r->symbol);
 	c->where = where;
-	TRY(parse_status(c, sym, &r->status));
-	TRY(get_str(c, sym, "baseAsset", r->base_asset, sizeof r->base_asset));
-	TRY(get_str(c, sym, "quoteAsset", r->quote_asset, sizeof r->quote_asset));
-	TRY(get_precision(c, sym, "baseAssetPrecision", -1, &r->base_precision));
+	SB_TRY(parse_status(c, sym, &r->status));
+	SB_TRY(get_str(c, sym, "baseAsset", r->base_asset, sizeof r->base_asset));
+	SB_TRY(get_str(c, sym, "quoteAsset", r->quote_asset, sizeof r->quote_asset));
+	SB_TRY(get_precision(c, sym, "baseAssetPrecision", -1, &r->base_precision));
 	/* quotePrecision is the deprecated spelling of quoteAssetPrecision; accept either. */
 	if (cJSON_GetObjectItemCaseSensitive(sym, "quoteAssetPrecision"))
-		TRY(get_precision(c, sym, "quoteAssetPrecision", -1, &r->quote_precision));
+		SB_TRY(get_precision(c, sym, "quoteAssetPrecision", -1, &r->quote_precision));
 	else
-		TRY(get_precision(c, sym, "quotePrecision", -1, &r->quote_precision));
-	TRY(get_precision(c, sym, "baseCommissionPrecision", SB_DEC_PLACES, &r->base_commission_precision));
-	TRY(get_precision(c, sym, "quoteCommissionPrecision", SB_DEC_PLACES, &r->quote_commission_precision));
-	TRY(parse_order_types(c, sym, r));
+		SB_TRY(get_precision(c, sym, "quotePrecision", -1, &r->quote_precision));
+	SB_TRY(
+	    get_precision(c, sym, "baseCommissionPrecision", SB_DEC_PLACES, &r->base_commission_precision));
+	SB_TRY(
+	    get_precision(c, sym, "quoteCommissionPrecision", SB_DEC_PLACES, &r->quote_commission_precision));
+	SB_TRY(parse_order_types(c, sym, r));
 	const cJSON *q = cJSON_GetObjectItemCaseSensitive(sym, "quoteOrderQtyMarketAllowed");
 	if (q)
-		TRY(get_bool(c, sym, "quoteOrderQtyMarketAllowed", &r->quote_order_qty_market));
+		SB_TRY(get_bool(c, sym, "quoteOrderQtyMarketAllowed", &r->quote_order_qty_market));
 	return parse_filters(c, sym, r);
 }
 

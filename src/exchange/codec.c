@@ -70,9 +70,9 @@ sb_err sb_bn_rate_limits_from_json(const struct cJSON *arr, struct sb_bn_rate_li
 			r->interval = SB_BN_INTERVAL_OTHER;
 		else
 			return SB_ERR_PARSE;
-		SB_BN__TRY(sb_bn__int(&c, el, "intervalNum", 0, SB_BN__INT_MAX, &r->interval_num));
-		SB_BN__TRY(sb_bn__int(&c, el, "limit", 0, SB_BN__INT_MAX, &r->limit));
-		SB_BN__TRY(sb_bn__int_opt(&c, el, "count", 0, SB_BN__INT_MAX, -1, &r->count));
+		SB_TRY(sb_bn__int(&c, el, "intervalNum", 0, SB_BN__INT_MAX, &r->interval_num));
+		SB_TRY(sb_bn__int(&c, el, "limit", 0, SB_BN__INT_MAX, &r->limit));
+		SB_TRY(sb_bn__int_opt(&c, el, "count", 0, SB_BN__INT_MAX, -1, &r->count));
 		i++;
 	}
 	if (err && errcap > 0)
@@ -100,11 +100,11 @@ static sb_err parse_book_ticker(struct sb_bn__ctx *c, const cJSON *d, struct sb_
 {
 	c->what = "bookTicker";
 	sb_bn__index(c, d);
-	SB_BN__TRY(sb_bn__id(c, d, "u", &t->update_id));
-	SB_BN__TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
-	SB_BN__TRY(sb_bn__dec(c, d, "b", &t->bid_price));
-	SB_BN__TRY(sb_bn__dec(c, d, "B", &t->bid_qty));
-	SB_BN__TRY(sb_bn__dec(c, d, "a", &t->ask_price));
+	SB_TRY(sb_bn__id(c, d, "u", &t->update_id));
+	SB_TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
+	SB_TRY(sb_bn__dec(c, d, "b", &t->bid_price));
+	SB_TRY(sb_bn__dec(c, d, "B", &t->bid_qty));
+	SB_TRY(sb_bn__dec(c, d, "a", &t->ask_price));
 	return sb_bn__dec(c, d, "A", &t->ask_qty);
 }
 
@@ -112,12 +112,12 @@ static sb_err parse_trade(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_tra
 {
 	c->what = "trade";
 	sb_bn__index(c, d);
-	SB_BN__TRY(sb_bn__time(c, d, "E", &t->event_time));
-	SB_BN__TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
-	SB_BN__TRY(sb_bn__id(c, d, "t", &t->trade_id));
-	SB_BN__TRY(sb_bn__dec(c, d, "p", &t->price));
-	SB_BN__TRY(sb_bn__dec(c, d, "q", &t->qty));
-	SB_BN__TRY(sb_bn__time(c, d, "T", &t->trade_time));
+	SB_TRY(sb_bn__time(c, d, "E", &t->event_time));
+	SB_TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
+	SB_TRY(sb_bn__id(c, d, "t", &t->trade_id));
+	SB_TRY(sb_bn__dec(c, d, "p", &t->price));
+	SB_TRY(sb_bn__dec(c, d, "q", &t->qty));
+	SB_TRY(sb_bn__time(c, d, "T", &t->trade_time));
 	return sb_bn__bool(c, d, "m", &t->buyer_maker);
 }
 
@@ -125,22 +125,22 @@ static sb_err parse_agg_trade(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn
 {
 	c->what = "aggTrade";
 	sb_bn__index(c, d);
-	SB_BN__TRY(sb_bn__time(c, d, "E", &t->event_time));
-	SB_BN__TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
-	SB_BN__TRY(sb_bn__id(c, d, "a", &t->agg_id));
-	SB_BN__TRY(sb_bn__dec(c, d, "p", &t->price));
-	SB_BN__TRY(sb_bn__dec(c, d, "q", &t->qty));
-	SB_BN__TRY(sb_bn__id(c, d, "f", &t->first_trade_id));
-	SB_BN__TRY(sb_bn__id(c, d, "l", &t->last_trade_id));
-	SB_BN__TRY(sb_bn__time(c, d, "T", &t->trade_time));
+	SB_TRY(sb_bn__time(c, d, "E", &t->event_time));
+	SB_TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
+	SB_TRY(sb_bn__id(c, d, "a", &t->agg_id));
+	SB_TRY(sb_bn__dec(c, d, "p", &t->price));
+	SB_TRY(sb_bn__dec(c, d, "q", &t->qty));
+	SB_TRY(sb_bn__id(c, d, "f", &t->first_trade_id));
+	SB_TRY(sb_bn__id(c, d, "l", &t->last_trade_id));
+	SB_TRY(sb_bn__time(c, d, "T", &t->trade_time));
 	return sb_bn__bool(c, d, "m", &t->buyer_maker);
 }
 
 static sb_err parse_kline(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_kline *k)
 {
 	c->what = "kline";
-	SB_BN__TRY(sb_bn__time(c, d, "E", &k->event_time));
-	SB_BN__TRY(sb_bn__str(c, d, "s", false, k->symbol, sizeof k->symbol));
+	SB_TRY(sb_bn__time(c, d, "E", &k->event_time));
+	SB_TRY(sb_bn__str(c, d, "s", false, k->symbol, sizeof k->symbol));
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(d, "k");
 	if (!o)
 		return sb_bn__fail(c, SB_ERR_PARSE, "k", "missing");
@@ -149,21 +149,21 @@ static sb_err parse_kline(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_kli
 	c->prefix = "k.";
 	sb_bn__index(c, o);
 	struct sb_bn_candle *cd = &k->candle;
-	SB_BN__TRY(sb_bn__time(c, o, "t", &cd->open_time));
-	SB_BN__TRY(sb_bn__time(c, o, "T", &cd->close_time));
-	SB_BN__TRY(sb_bn__str(c, o, "i", false, k->interval, sizeof k->interval));
-	SB_BN__TRY(sb_bn__id(c, o, "f", &k->first_trade_id));
-	SB_BN__TRY(sb_bn__id(c, o, "L", &k->last_trade_id));
-	SB_BN__TRY(sb_bn__dec(c, o, "o", &cd->open));
-	SB_BN__TRY(sb_bn__dec(c, o, "c", &cd->close));
-	SB_BN__TRY(sb_bn__dec(c, o, "h", &cd->high));
-	SB_BN__TRY(sb_bn__dec(c, o, "l", &cd->low));
-	SB_BN__TRY(sb_bn__dec(c, o, "v", &cd->volume));
-	SB_BN__TRY(sb_bn__int(c, o, "n", 0, SB_BN__INT_MAX, &cd->trades));
-	SB_BN__TRY(sb_bn__bool(c, o, "x", &k->closed));
-	SB_BN__TRY(sb_bn__dec(c, o, "q", &cd->quote_volume));
-	SB_BN__TRY(sb_bn__dec(c, o, "V", &cd->taker_buy_base));
-	SB_BN__TRY(sb_bn__dec(c, o, "Q", &cd->taker_buy_quote));
+	SB_TRY(sb_bn__time(c, o, "t", &cd->open_time));
+	SB_TRY(sb_bn__time(c, o, "T", &cd->close_time));
+	SB_TRY(sb_bn__str(c, o, "i", false, k->interval, sizeof k->interval));
+	SB_TRY(sb_bn__id(c, o, "f", &k->first_trade_id));
+	SB_TRY(sb_bn__id(c, o, "L", &k->last_trade_id));
+	SB_TRY(sb_bn__dec(c, o, "o", &cd->open));
+	SB_TRY(sb_bn__dec(c, o, "c", &cd->close));
+	SB_TRY(sb_bn__dec(c, o, "h", &cd->high));
+	SB_TRY(sb_bn__dec(c, o, "l", &cd->low));
+	SB_TRY(sb_bn__dec(c, o, "v", &cd->volume));
+	SB_TRY(sb_bn__int(c, o, "n", 0, SB_BN__INT_MAX, &cd->trades));
+	SB_TRY(sb_bn__bool(c, o, "x", &k->closed));
+	SB_TRY(sb_bn__dec(c, o, "q", &cd->quote_volume));
+	SB_TRY(sb_bn__dec(c, o, "V", &cd->taker_buy_base));
+	SB_TRY(sb_bn__dec(c, o, "Q", &cd->taker_buy_quote));
 	c->prefix = "";
 	return SB_OK;
 }
@@ -172,13 +172,13 @@ static sb_err parse_mini_ticker(struct sb_bn__ctx *c, const cJSON *d, struct sb_
 {
 	c->what = "24hrMiniTicker";
 	sb_bn__index(c, d);
-	SB_BN__TRY(sb_bn__time(c, d, "E", &t->event_time));
-	SB_BN__TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
-	SB_BN__TRY(sb_bn__dec(c, d, "c", &t->close));
-	SB_BN__TRY(sb_bn__dec(c, d, "o", &t->open));
-	SB_BN__TRY(sb_bn__dec(c, d, "h", &t->high));
-	SB_BN__TRY(sb_bn__dec(c, d, "l", &t->low));
-	SB_BN__TRY(sb_bn__dec(c, d, "v", &t->volume));
+	SB_TRY(sb_bn__time(c, d, "E", &t->event_time));
+	SB_TRY(sb_bn__str(c, d, "s", false, t->symbol, sizeof t->symbol));
+	SB_TRY(sb_bn__dec(c, d, "c", &t->close));
+	SB_TRY(sb_bn__dec(c, d, "o", &t->open));
+	SB_TRY(sb_bn__dec(c, d, "h", &t->high));
+	SB_TRY(sb_bn__dec(c, d, "l", &t->low));
+	SB_TRY(sb_bn__dec(c, d, "v", &t->volume));
 	return sb_bn__dec(c, d, "q", &t->quote_volume);
 }
 
@@ -187,7 +187,7 @@ static sb_err parse_control_reply(struct sb_bn__ctx *c, const cJSON *root, struc
 	c->what = "control reply";
 	if (!cJSON_GetObjectItemCaseSensitive(root, "id"))
 		return sb_bn__fail(c, SB_ERR_PARSE, "id", "missing");
-	SB_BN__TRY(parse_id(c, root, &r->id));
+	SB_TRY(parse_id(c, root, &r->id));
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(root, "result");
 	if (cJSON_IsNull(res)) {
 		r->kind = SB_BN_RESULT_NULL;
@@ -208,7 +208,7 @@ static sb_err parse_control_reply(struct sb_bn__ctx *c, const cJSON *root, struc
 static sb_err parse_control_error(struct sb_bn__ctx *c, const cJSON *root, struct sb_bn_control_error *e)
 {
 	c->what = "control error";
-	SB_BN__TRY(parse_id(c, root, &e->id));
+	SB_TRY(parse_id(c, root, &e->id));
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(root, "error");
 	if (body) {
 		if (!cJSON_IsObject(body))
@@ -217,8 +217,8 @@ static sb_err parse_control_error(struct sb_bn__ctx *c, const cJSON *root, struc
 	} else {
 		body = root;
 	}
-	SB_BN__TRY(sb_bn__int(c, body, "code", -SB_BN__INT_MAX, SB_BN__INT_MAX, &e->code));
-	SB_BN__TRY(sb_bn__text(c, body, "msg", e->msg, sizeof e->msg));
+	SB_TRY(sb_bn__int(c, body, "code", -SB_BN__INT_MAX, SB_BN__INT_MAX, &e->code));
+	SB_TRY(sb_bn__text(c, body, "msg", e->msg, sizeof e->msg));
 	c->prefix = "";
 	return SB_OK;
 }
@@ -264,7 +264,7 @@ static sb_err market_from_json(struct sb_bn__ctx *c, const cJSON *root, struct s
 	const cJSON *d = root;
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
 	if (data && cJSON_GetObjectItemCaseSensitive(root, "stream")) {
-		SB_BN__TRY(sb_bn__str(c, root, "stream", false, m->stream, sizeof m->stream));
+		SB_TRY(sb_bn__str(c, root, "stream", false, m->stream, sizeof m->stream));
 		if (cJSON_IsArray(data))
 			return sb_bn__fail(c, SB_ERR_UNSUPPORTED, "data", "array payloads are not supported");
 		if (!cJSON_IsObject(data))
@@ -299,7 +299,7 @@ sb_err sb_bn_market_parse(const char *frame, size_t len, struct sb_bn_market_msg
 		return sb_bn__fail(&c, SB_ERR_INVALID, NULL, "no output");
 	memset(out, 0, sizeof *out);
 	cJSON *doc;
-	SB_BN__TRY(sb_bn__parse_doc(&c, frame, len, SB_BN_MSG_MAX, &doc));
+	SB_TRY(sb_bn__parse_doc(&c, frame, len, SB_BN_MSG_MAX, &doc));
 	sb_err e = market_from_json(&c, doc, out);
 	cJSON_Delete(doc);
 	if (e != SB_OK)
@@ -313,44 +313,44 @@ static sb_err parse_exec_report(struct sb_bn__ctx *c, const cJSON *d, struct sb_
 {
 	c->what = "executionReport";
 	sb_bn__index(c, d);
-	SB_BN__TRY(sb_bn__time(c, d, "E", &r->event_time));
-	SB_BN__TRY(sb_bn__str(c, d, "s", false, r->symbol, sizeof r->symbol));
-	SB_BN__TRY(sb_bn__str(c, d, "c", false, r->client_order_id, sizeof r->client_order_id));
-	SB_BN__TRY(sb_bn__side(c, d, "S", &r->side));
-	SB_BN__TRY(sb_bn__order_type(c, d, "o", &r->type));
-	SB_BN__TRY(sb_bn__tif(c, d, "f", &r->tif));
-	SB_BN__TRY(sb_bn__dec(c, d, "q", &r->qty));
-	SB_BN__TRY(sb_bn__dec(c, d, "p", &r->price));
-	SB_BN__TRY(sb_bn__dec(c, d, "P", &r->stop_price));
-	SB_BN__TRY(sb_bn__dec_opt(c, d, "F", &r->iceberg_qty));
-	SB_BN__TRY(sb_bn__id(c, d, "g", &r->order_list_id));
-	SB_BN__TRY(sb_bn__str(c, d, "C", true, r->orig_client_order_id, sizeof r->orig_client_order_id));
-	SB_BN__TRY(sb_bn__exec_type(c, d, "x", &r->exec_type));
-	SB_BN__TRY(sb_bn__status(c, d, "X", &r->status));
-	SB_BN__TRY(sb_bn__reject(c, d, "r", &r->reject_reason));
-	SB_BN__TRY(sb_bn__id(c, d, "i", &r->order_id));
-	SB_BN__TRY(sb_bn__dec(c, d, "l", &r->last_qty));
-	SB_BN__TRY(sb_bn__dec(c, d, "z", &r->cum_qty));
-	SB_BN__TRY(sb_bn__dec(c, d, "L", &r->last_price));
-	SB_BN__TRY(sb_bn__dec(c, d, "n", &r->commission));
+	SB_TRY(sb_bn__time(c, d, "E", &r->event_time));
+	SB_TRY(sb_bn__str(c, d, "s", false, r->symbol, sizeof r->symbol));
+	SB_TRY(sb_bn__str(c, d, "c", false, r->client_order_id, sizeof r->client_order_id));
+	SB_TRY(sb_bn__side(c, d, "S", &r->side));
+	SB_TRY(sb_bn__order_type(c, d, "o", &r->type));
+	SB_TRY(sb_bn__tif(c, d, "f", &r->tif));
+	SB_TRY(sb_bn__dec(c, d, "q", &r->qty));
+	SB_TRY(sb_bn__dec(c, d, "p", &r->price));
+	SB_TRY(sb_bn__dec(c, d, "P", &r->stop_price));
+	SB_TRY(sb_bn__dec_opt(c, d, "F", &r->iceberg_qty));
+	SB_TRY(sb_bn__id(c, d, "g", &r->order_list_id));
+	SB_TRY(sb_bn__str(c, d, "C", true, r->orig_client_order_id, sizeof r->orig_client_order_id));
+	SB_TRY(sb_bn__exec_type(c, d, "x", &r->exec_type));
+	SB_TRY(sb_bn__status(c, d, "X", &r->status));
+	SB_TRY(sb_bn__reject(c, d, "r", &r->reject_reason));
+	SB_TRY(sb_bn__id(c, d, "i", &r->order_id));
+	SB_TRY(sb_bn__dec(c, d, "l", &r->last_qty));
+	SB_TRY(sb_bn__dec(c, d, "z", &r->cum_qty));
+	SB_TRY(sb_bn__dec(c, d, "L", &r->last_price));
+	SB_TRY(sb_bn__dec(c, d, "n", &r->commission));
 	const cJSON *n = sb_bn__find(c, d, "N");
 	if (!n)
 		return sb_bn__fail(c, SB_ERR_PARSE, "N", "missing");
 	if (!cJSON_IsNull(n)) /* null until the order has a fill */
-		SB_BN__TRY(sb_bn__str(c, d, "N", true, r->commission_asset, sizeof r->commission_asset));
-	SB_BN__TRY(sb_bn__time(c, d, "T", &r->transact_time));
-	SB_BN__TRY(sb_bn__id(c, d, "t", &r->trade_id));
-	SB_BN__TRY(sb_bn__id(c, d, "I", &r->execution_id));
-	SB_BN__TRY(sb_bn__bool(c, d, "w", &r->on_book));
-	SB_BN__TRY(sb_bn__bool(c, d, "m", &r->maker));
-	SB_BN__TRY(sb_bn__time(c, d, "O", &r->create_time));
-	SB_BN__TRY(sb_bn__dec(c, d, "Z", &r->cum_quote_qty));
-	SB_BN__TRY(sb_bn__dec(c, d, "Y", &r->last_quote_qty));
-	SB_BN__TRY(sb_bn__dec(c, d, "Q", &r->quote_order_qty));
+		SB_TRY(sb_bn__str(c, d, "N", true, r->commission_asset, sizeof r->commission_asset));
+	SB_TRY(sb_bn__time(c, d, "T", &r->transact_time));
+	SB_TRY(sb_bn__id(c, d, "t", &r->trade_id));
+	SB_TRY(sb_bn__id(c, d, "I", &r->execution_id));
+	SB_TRY(sb_bn__bool(c, d, "w", &r->on_book));
+	SB_TRY(sb_bn__bool(c, d, "m", &r->maker));
+	SB_TRY(sb_bn__time(c, d, "O", &r->create_time));
+	SB_TRY(sb_bn__dec(c, d, "Z", &r->cum_quote_qty));
+	SB_TRY(sb_bn__dec(c, d, "Y", &r->last_quote_qty));
+	SB_TRY(sb_bn__dec(c, d, "Q", &r->quote_order_qty));
 	/* W appears only once the order has worked on the book. */
-	SB_BN__TRY(sb_bn__int_opt(c, d, "W", 0, SB_BN__INT_MAX, -1, &r->working_time));
-	SB_BN__TRY(sb_bn__str(c, d, "V", false, r->stp_mode, sizeof r->stp_mode));
-	SB_BN__TRY(sb_bn__str_opt(c, d, "eR", r->expiry_reason, sizeof r->expiry_reason));
+	SB_TRY(sb_bn__int_opt(c, d, "W", 0, SB_BN__INT_MAX, -1, &r->working_time));
+	SB_TRY(sb_bn__str(c, d, "V", false, r->stp_mode, sizeof r->stp_mode));
+	SB_TRY(sb_bn__str_opt(c, d, "eR", r->expiry_reason, sizeof r->expiry_reason));
 	/* A fill is applied once, by its trade id: a TRADE without one could never be deduplicated. */
 	if (r->exec_type == SB_BN_EXEC_TRADE && r->trade_id < 0)
 		return sb_bn__fail(c, SB_ERR_PARSE, "t", "TRADE without a trade id (%lld)",
@@ -361,10 +361,10 @@ static sb_err parse_exec_report(struct sb_bn__ctx *c, const cJSON *d, struct sb_
 static sb_err parse_account_position(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_account_position *p)
 {
 	c->what = "outboundAccountPosition";
-	SB_BN__TRY(sb_bn__time(c, d, "u", &p->update_time));
+	SB_TRY(sb_bn__time(c, d, "u", &p->update_time));
 	const cJSON *arr;
 	size_t n;
-	SB_BN__TRY(sb_bn__array(c, d, "B", SB_BN_EVENT_BALANCES_MAX, &arr, &n));
+	SB_TRY(sb_bn__array(c, d, "B", SB_BN_EVENT_BALANCES_MAX, &arr, &n));
 	char prefix[32];
 	size_t i = 0;
 	const cJSON *el;
@@ -375,9 +375,9 @@ static sb_err parse_account_position(struct sb_bn__ctx *c, const cJSON *d, struc
 		if (!cJSON_IsObject(el))
 			return sb_bn__fail(c, SB_ERR_PARSE, NULL, "B[%zu] is not an object", i);
 		struct sb_bn_balance *b = &p->balances[i];
-		SB_BN__TRY(sb_bn__str(c, el, "a", false, b->asset, sizeof b->asset));
-		SB_BN__TRY(sb_bn__dec(c, el, "f", &b->free));
-		SB_BN__TRY(sb_bn__dec(c, el, "l", &b->locked));
+		SB_TRY(sb_bn__str(c, el, "a", false, b->asset, sizeof b->asset));
+		SB_TRY(sb_bn__dec(c, el, "f", &b->free));
+		SB_TRY(sb_bn__dec(c, el, "l", &b->locked));
 		i++;
 	}
 	c->prefix = "";
@@ -387,8 +387,8 @@ static sb_err parse_account_position(struct sb_bn__ctx *c, const cJSON *d, struc
 
 static sb_err parse_delta(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_balance_delta *b)
 {
-	SB_BN__TRY(sb_bn__str(c, d, "a", false, b->asset, sizeof b->asset));
-	SB_BN__TRY(sb_bn__dec_signed(c, d, "d", &b->delta));
+	SB_TRY(sb_bn__str(c, d, "a", false, b->asset, sizeof b->asset));
+	SB_TRY(sb_bn__dec_signed(c, d, "d", &b->delta));
 	return sb_bn__time(c, d, "T", &b->clear_time);
 }
 
@@ -406,18 +406,18 @@ static sb_err user_event(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_user
 	c->what = t;
 	if (strcmp(t, "executionReport") == 0) {
 		ev->kind = SB_BN_USER_EXEC_REPORT;
-		SB_BN__TRY(parse_exec_report(c, d, &ev->u.exec));
+		SB_TRY(parse_exec_report(c, d, &ev->u.exec));
 		ev->event_time = ev->u.exec.event_time;
 		return SB_OK;
 	}
 	if (strcmp(t, "outboundAccountPosition") == 0) {
 		ev->kind = SB_BN_USER_ACCOUNT_POSITION;
-		SB_BN__TRY(sb_bn__time(c, d, "E", &ev->event_time));
+		SB_TRY(sb_bn__time(c, d, "E", &ev->event_time));
 		return parse_account_position(c, d, &ev->u.position);
 	}
 	if (strcmp(t, "balanceUpdate") == 0 || strcmp(t, "externalLockUpdate") == 0) {
 		ev->kind = t[0] == 'b' ? SB_BN_USER_BALANCE_UPDATE : SB_BN_USER_EXTERNAL_LOCK;
-		SB_BN__TRY(sb_bn__time(c, d, "E", &ev->event_time));
+		SB_TRY(sb_bn__time(c, d, "E", &ev->event_time));
 		return parse_delta(c, d, &ev->u.delta);
 	}
 	if (strcmp(t, "eventStreamTerminated") == 0 || strcmp(t, "serverShutdown") == 0) {
@@ -426,7 +426,7 @@ static sb_err user_event(struct sb_bn__ctx *c, const cJSON *d, struct sb_bn_user
 	}
 	if (strcmp(t, "listenKeyExpired") == 0) {
 		ev->kind = SB_BN_USER_LISTEN_KEY_EXPIRED;
-		SB_BN__TRY(sb_bn__time(c, d, "E", &ev->event_time));
+		SB_TRY(sb_bn__time(c, d, "E", &ev->event_time));
 		return sb_bn__str(c, d, "listenKey", false, ev->u.listen_key, sizeof ev->u.listen_key);
 	}
 	c->what = "user event";
@@ -441,7 +441,7 @@ static sb_err user_from_json(struct sb_bn__ctx *c, const cJSON *root, struct sb_
 	const cJSON *inner = cJSON_GetObjectItemCaseSensitive(root, "event");
 	if (!inner)
 		return user_event(c, root, ev); /* legacy listenKey stream: no envelope */
-	SB_BN__TRY(sb_bn__int_opt(c, root, "subscriptionId", 0, SB_BN__INT_MAX, -1, &ev->subscription_id));
+	SB_TRY(sb_bn__int_opt(c, root, "subscriptionId", 0, SB_BN__INT_MAX, -1, &ev->subscription_id));
 	return user_event(c, inner, ev);
 }
 
@@ -468,7 +468,7 @@ sb_err sb_bn_user_event_parse(const char *frame, size_t len, struct sb_bn_user_e
 		return sb_bn__fail(&c, SB_ERR_INVALID, NULL, "no output");
 	memset(out, 0, sizeof *out);
 	cJSON *doc;
-	SB_BN__TRY(sb_bn__parse_doc(&c, frame, len, SB_BN_MSG_MAX, &doc));
+	SB_TRY(sb_bn__parse_doc(&c, frame, len, SB_BN_MSG_MAX, &doc));
 	sb_err e = sb_bn_user_event_from_json(doc, out, err, errcap);
 	cJSON_Delete(doc);
 	return e;
@@ -500,12 +500,12 @@ static sb_err ws_error(struct sb_bn__ctx *c, const cJSON *root, struct sb_bn_ws_
 	if (!cJSON_IsObject(e))
 		return sb_bn__fail(c, SB_ERR_PARSE, "error", "not an object");
 	c->prefix = "error.";
-	SB_BN__TRY(sb_bn__int(c, e, "code", -SB_BN__INT_MAX, SB_BN__INT_MAX, &r->error.code));
-	SB_BN__TRY(sb_bn__text(c, e, "msg", r->error.msg, sizeof r->error.msg));
+	SB_TRY(sb_bn__int(c, e, "code", -SB_BN__INT_MAX, SB_BN__INT_MAX, &r->error.code));
+	SB_TRY(sb_bn__text(c, e, "msg", r->error.msg, sizeof r->error.msg));
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(e, "data");
 	if (cJSON_IsObject(data)) {
 		c->prefix = "error.data.";
-		SB_BN__TRY(
+		SB_TRY(
 		    sb_bn__int_opt(c, data, "retryAfter", 0, SB_BN__INT_MAX, -1, &r->error.retry_after_ms));
 	}
 	c->prefix = "";
@@ -518,9 +518,9 @@ static sb_err ws_response(struct sb_bn__ctx *c, const cJSON *root, struct sb_bn_
 		return sb_bn__fail(c, SB_ERR_PARSE, NULL, "not a JSON object");
 	if (!cJSON_GetObjectItemCaseSensitive(root, "id"))
 		return sb_bn__fail(c, SB_ERR_PARSE, "id", "missing");
-	SB_BN__TRY(parse_id(c, root, &r->id));
+	SB_TRY(parse_id(c, root, &r->id));
 	int64_t status;
-	SB_BN__TRY(sb_bn__int(c, root, "status", 100, 599, &status));
+	SB_TRY(sb_bn__int(c, root, "status", 100, 599, &status));
 	r->status = (int)status;
 	r->error.http_status = r->status;
 	r->error.retry_after_ms = -1;
@@ -530,7 +530,7 @@ static sb_err ws_response(struct sb_bn__ctx *c, const cJSON *root, struct sb_bn_
 			return sb_bn__fail(c, SB_ERR_PARSE, "result", "missing on status %d", r->status);
 		r->ok = true;
 	} else {
-		SB_BN__TRY(ws_error(c, root, r));
+		SB_TRY(ws_error(c, root, r));
 	}
 	const cJSON *limits = cJSON_GetObjectItemCaseSensitive(root, "rateLimits");
 	if (limits) {
@@ -552,7 +552,7 @@ sb_err sb_bn_ws_response_parse(const char *frame, size_t len, struct sb_bn_ws_re
 		return sb_bn__fail(&c, SB_ERR_INVALID, NULL, "no output");
 	memset(out, 0, sizeof *out);
 	cJSON *doc;
-	SB_BN__TRY(sb_bn__parse_doc(&c, frame, len, SB_BN_MSG_MAX, &doc));
+	SB_TRY(sb_bn__parse_doc(&c, frame, len, SB_BN_MSG_MAX, &doc));
 	sb_err e = ws_response(&c, doc, out);
 	if (e != SB_OK) {
 		cJSON_Delete(doc);
@@ -580,7 +580,7 @@ sb_err sb_bn_ws_frame_parse(const char *frame, size_t len, struct sb_bn_ws_frame
 		return sb_bn__fail(&c, SB_ERR_INVALID, NULL, "no output");
 	memset(out, 0, sizeof *out);
 	cJSON *doc;
-	SB_BN__TRY(sb_bn__parse_doc(&c, frame, len, SB_BN_MSG_MAX, &doc));
+	SB_TRY(sb_bn__parse_doc(&c, frame, len, SB_BN_MSG_MAX, &doc));
 	sb_err e;
 	if (cJSON_IsObject(doc) && cJSON_GetObjectItemCaseSensitive(doc, "event") &&
 	    !cJSON_GetObjectItemCaseSensitive(doc, "status")) {

@@ -29,13 +29,6 @@ struct sb_bn__ctx {
 	const cJSON *by_char[128]; /* first member of indexed with that one-character key */
 };
 
-#define SB_BN__TRY(expr)                                                                                     \
-	do {                                                                                                 \
-		sb_err try_e_ = (expr);                                                                      \
-		if (try_e_ != SB_OK)                                                                         \
-			return try_e_;                                                                       \
-	} while (0)
-
 /* Starts a context: clears the message buffer. */
 void sb_bn__ctx_init(struct sb_bn__ctx *c, char *err, size_t errcap, const char *what);
 

@@ -134,14 +134,14 @@ sb_err sb_bn__dec_item(struct sb_bn__ctx *c, const cJSON *it, const char *name, 
 sb_err sb_bn__dec(struct sb_bn__ctx *c, const cJSON *o, const char *key, sb_dec *out)
 {
 	const cJSON *it;
-	SB_BN__TRY(lookup(c, o, key, &it));
+	SB_TRY(lookup(c, o, key, &it));
 	return dec_any(c, it, key, false, out);
 }
 
 sb_err sb_bn__dec_signed(struct sb_bn__ctx *c, const cJSON *o, const char *key, sb_dec *out)
 {
 	const cJSON *it;
-	SB_BN__TRY(lookup(c, o, key, &it));
+	SB_TRY(lookup(c, o, key, &it));
 	return dec_any(c, it, key, true, out);
 }
 
@@ -175,7 +175,7 @@ sb_err sb_bn__int_item(struct sb_bn__ctx *c, const cJSON *it, const char *name, 
 sb_err sb_bn__int(struct sb_bn__ctx *c, const cJSON *o, const char *key, int64_t lo, int64_t hi, int64_t *out)
 {
 	const cJSON *it;
-	SB_BN__TRY(lookup(c, o, key, &it));
+	SB_TRY(lookup(c, o, key, &it));
 	return sb_bn__int_item(c, it, key, lo, hi, out);
 }
 
@@ -203,7 +203,7 @@ sb_err sb_bn__time(struct sb_bn__ctx *c, const cJSON *o, const char *key, int64_
 sb_err sb_bn__bool(struct sb_bn__ctx *c, const cJSON *o, const char *key, bool *out)
 {
 	const cJSON *it;
-	SB_BN__TRY(lookup(c, o, key, &it));
+	SB_TRY(lookup(c, o, key, &it));
 	if (!cJSON_IsBool(it))
 		return sb_bn__fail(c, SB_ERR_PARSE, key, "not a boolean (%s)", type_name(it));
 	*out = cJSON_IsTrue(it);
@@ -229,7 +229,7 @@ sb_err sb_bn__str(struct sb_bn__ctx *c, const cJSON *o, const char *key, bool al
                   size_t cap)
 {
 	const cJSON *it;
-	SB_BN__TRY(lookup(c, o, key, &it));
+	SB_TRY(lookup(c, o, key, &it));
 	return str_item(c, it, key, allow_empty, buf, cap);
 }
 
@@ -245,7 +245,7 @@ sb_err sb_bn__str_opt(struct sb_bn__ctx *c, const cJSON *o, const char *key, cha
 sb_err sb_bn__text(struct sb_bn__ctx *c, const cJSON *o, const char *key, char *buf, size_t cap)
 {
 	const cJSON *it;
-	SB_BN__TRY(lookup(c, o, key, &it));
+	SB_TRY(lookup(c, o, key, &it));
 	if (!cJSON_IsString(it) || !it->valuestring)
 		return sb_bn__fail(c, SB_ERR_PARSE, key, "not a string (%s)", type_name(it));
 	snprintf(buf, cap, "%s", it->valuestring);
@@ -256,7 +256,7 @@ sb_err sb_bn__enum(struct sb_bn__ctx *c, const cJSON *o, const char *key, const 
                    int *out)
 {
 	const cJSON *it;
-	SB_BN__TRY(lookup(c, o, key, &it));
+	SB_TRY(lookup(c, o, key, &it));
 	if (!cJSON_IsString(it) || !it->valuestring)
 		return sb_bn__fail(c, SB_ERR_PARSE, key, "not a string (%s)", type_name(it));
 	for (size_t i = 0; i < n; i++) {
@@ -271,7 +271,7 @@ sb_err sb_bn__enum(struct sb_bn__ctx *c, const cJSON *o, const char *key, const 
 sb_err sb_bn__array(struct sb_bn__ctx *c, const cJSON *o, const char *key, size_t max, const cJSON **arr,
                     size_t *n)
 {
-	SB_BN__TRY(lookup(c, o, key, arr));
+	SB_TRY(lookup(c, o, key, arr));
 	if (!cJSON_IsArray(*arr))
 		return sb_bn__fail(c, SB_ERR_PARSE, key, "not an array (%s)", type_name(*arr));
 	int size = cJSON_GetArraySize(*arr);
@@ -355,7 +355,7 @@ DEFINE_PARSE(sb_bn_side_parse, enum sb_side, side_names)
 	sb_err fn(struct sb_bn__ctx *c, const cJSON *o, const char *key, type *out)                          \
 	{                                                                                                    \
 		int v = 0;                                                                                   \
-		SB_BN__TRY(sb_bn__enum(c, o, key, table, COUNT(table), &v));                                 \
+		SB_TRY(sb_bn__enum(c, o, key, table, COUNT(table), &v));                                     \
 		*out = (type)v;                                                                              \
 		return SB_OK;                                                                                \
 	}
@@ -370,7 +370,7 @@ DEFINE_GET(sb_bn__reject, enum sb_bn_reject_reason, reject_names)
 sb_err sb_bn__order_type(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_order_type *out)
 {
 	const cJSON *it;
-	SB_BN__TRY(lookup(c, o, key, &it));
+	SB_TRY(lookup(c, o, key, &it));
 	if (!cJSON_IsString(it) || !it->valuestring)
 		return sb_bn__fail(c, SB_ERR_PARSE, key, "not a string (%s)", type_name(it));
 	if (sb_order_type_parse(it->valuestring, strlen(it->valuestring), out) != SB_OK)

@@ -79,7 +79,7 @@ sb_err sb_bn_server_time_from_json(const struct cJSON *obj, int64_t *ms, char *e
 	sb_bn__ctx_init(&c, err, errcap, "time");
 	if (!ms)
 		return sb_bn__fail(&c, SB_ERR_INVALID, NULL, "no output");
-	SB_BN__TRY(need_object(&c, obj));
+	SB_TRY(need_object(&c, obj));
 	return sb_bn__time(&c, obj, "serverTime", ms);
 }
 
@@ -88,62 +88,60 @@ sb_err sb_bn_server_time_from_json(const struct cJSON *obj, int64_t *ms, char *e
 static sb_err parse_fill(struct sb_bn__ctx *c, const cJSON *el, void *out)
 {
 	struct sb_fill *f = out;
-	SB_BN__TRY(need_object(c, el));
-	SB_BN__TRY(sb_bn__dec(c, el, "price", &f->price));
-	SB_BN__TRY(sb_bn__dec(c, el, "qty", &f->qty));
-	SB_BN__TRY(sb_bn__dec(c, el, "commission", &f->commission));
-	SB_BN__TRY(
-	    sb_bn__str(c, el, "commissionAsset", true, f->commission_asset, sizeof f->commission_asset));
+	SB_TRY(need_object(c, el));
+	SB_TRY(sb_bn__dec(c, el, "price", &f->price));
+	SB_TRY(sb_bn__dec(c, el, "qty", &f->qty));
+	SB_TRY(sb_bn__dec(c, el, "commission", &f->commission));
+	SB_TRY(sb_bn__str(c, el, "commissionAsset", true, f->commission_asset, sizeof f->commission_asset));
 	return sb_bn__id(c, el, "tradeId", &f->trade_id);
 }
 
 static sb_err order_details(struct sb_bn__ctx *c, const cJSON *o, struct sb_bn_order *r)
 {
-	SB_BN__TRY(sb_bn__dec(c, o, "price", &r->price));
-	SB_BN__TRY(sb_bn__dec(c, o, "origQty", &r->orig_qty));
-	SB_BN__TRY(sb_bn__dec(c, o, "executedQty", &r->executed_qty));
-	SB_BN__TRY(sb_bn__dec(c, o, "cummulativeQuoteQty", &r->cum_quote_qty));
-	SB_BN__TRY(sb_bn__dec_opt(c, o, "origQuoteOrderQty", &r->orig_quote_order_qty));
-	SB_BN__TRY(sb_bn__dec_opt(c, o, "stopPrice", &r->stop_price));
-	SB_BN__TRY(sb_bn__dec_opt(c, o, "icebergQty", &r->iceberg_qty));
-	SB_BN__TRY(sb_bn__status(c, o, "status", &r->status));
-	SB_BN__TRY(sb_bn__tif(c, o, "timeInForce", &r->tif));
-	SB_BN__TRY(sb_bn__order_type(c, o, "type", &r->type));
-	SB_BN__TRY(sb_bn__side(c, o, "side", &r->side));
-	SB_BN__TRY(sb_bn__int_opt(c, o, "workingTime", 0, SB_BN__INT_MAX, -1, &r->working_time));
-	SB_BN__TRY(sb_bn__str_opt(c, o, "selfTradePreventionMode", r->stp_mode, sizeof r->stp_mode));
+	SB_TRY(sb_bn__dec(c, o, "price", &r->price));
+	SB_TRY(sb_bn__dec(c, o, "origQty", &r->orig_qty));
+	SB_TRY(sb_bn__dec(c, o, "executedQty", &r->executed_qty));
+	SB_TRY(sb_bn__dec(c, o, "cummulativeQuoteQty", &r->cum_quote_qty));
+	SB_TRY(sb_bn__dec_opt(c, o, "origQuoteOrderQty", &r->orig_quote_order_qty));
+	SB_TRY(sb_bn__dec_opt(c, o, "stopPrice", &r->stop_price));
+	SB_TRY(sb_bn__dec_opt(c, o, "icebergQty", &r->iceberg_qty));
+	SB_TRY(sb_bn__status(c, o, "status", &r->status));
+	SB_TRY(sb_bn__tif(c, o, "timeInForce", &r->tif));
+	SB_TRY(sb_bn__order_type(c, o, "type", &r->type));
+	SB_TRY(sb_bn__side(c, o, "side", &r->side));
+	SB_TRY(sb_bn__int_opt(c, o, "workingTime", 0, SB_BN__INT_MAX, -1, &r->working_time));
+	SB_TRY(sb_bn__str_opt(c, o, "selfTradePreventionMode", r->stp_mode, sizeof r->stp_mode));
 	return sb_bn__str_opt(c, o, "expiryReason", r->expiry_reason, sizeof r->expiry_reason);
 }
 
 static sb_err parse_order(struct sb_bn__ctx *c, const cJSON *o, enum sb_bn_order_shape shape,
                           struct sb_bn_order *r)
 {
-	SB_BN__TRY(need_object(c, o));
+	SB_TRY(need_object(c, o));
 	r->shape = shape;
 	r->transact_time = r->working_time = r->time = r->update_time = -1;
-	SB_BN__TRY(sb_bn__str(c, o, "symbol", false, r->symbol, sizeof r->symbol));
-	SB_BN__TRY(sb_bn__id(c, o, "orderId", &r->order_id));
-	SB_BN__TRY(
-	    sb_bn__int_opt(c, o, "orderListId", -SB_BN__INT_MAX, SB_BN__INT_MAX, -1, &r->order_list_id));
-	SB_BN__TRY(sb_bn__str(c, o, "clientOrderId", false, r->client_order_id, sizeof r->client_order_id));
+	SB_TRY(sb_bn__str(c, o, "symbol", false, r->symbol, sizeof r->symbol));
+	SB_TRY(sb_bn__id(c, o, "orderId", &r->order_id));
+	SB_TRY(sb_bn__int_opt(c, o, "orderListId", -SB_BN__INT_MAX, SB_BN__INT_MAX, -1, &r->order_list_id));
+	SB_TRY(sb_bn__str(c, o, "clientOrderId", false, r->client_order_id, sizeof r->client_order_id));
 	if (shape == SB_BN_ORDER_CANCEL)
-		SB_BN__TRY(sb_bn__str(c, o, "origClientOrderId", false, r->orig_client_order_id,
-		                      sizeof r->orig_client_order_id));
+		SB_TRY(sb_bn__str(c, o, "origClientOrderId", false, r->orig_client_order_id,
+		                  sizeof r->orig_client_order_id));
 	if (shape != SB_BN_ORDER_QUERY)
-		SB_BN__TRY(sb_bn__time(c, o, "transactTime", &r->transact_time));
+		SB_TRY(sb_bn__time(c, o, "transactTime", &r->transact_time));
 	if (shape == SB_BN_ORDER_ACK)
 		return SB_OK;
-	SB_BN__TRY(order_details(c, o, r));
+	SB_TRY(order_details(c, o, r));
 	if (shape == SB_BN_ORDER_QUERY) {
-		SB_BN__TRY(sb_bn__time(c, o, "time", &r->time));
-		SB_BN__TRY(sb_bn__time(c, o, "updateTime", &r->update_time));
-		SB_BN__TRY(sb_bn__bool(c, o, "isWorking", &r->is_working));
+		SB_TRY(sb_bn__time(c, o, "time", &r->time));
+		SB_TRY(sb_bn__time(c, o, "updateTime", &r->update_time));
+		SB_TRY(sb_bn__bool(c, o, "isWorking", &r->is_working));
 	}
 	if (shape != SB_BN_ORDER_FULL)
 		return SB_OK;
 	const cJSON *fills;
 	size_t n;
-	SB_BN__TRY(sb_bn__array(c, o, "fills", SB_BN_FILLS_MAX, &fills, &n));
+	SB_TRY(sb_bn__array(c, o, "fills", SB_BN_FILLS_MAX, &fills, &n));
 	const char *outer = c->prefix;
 	c->prefix = "fills";
 	void *items;
@@ -201,8 +199,8 @@ sb_err sb_bn_order_list_from_json(const struct cJSON *arr, struct sb_bn_order_li
 		return sb_bn__fail(&c, SB_ERR_INVALID, NULL, "no output");
 	memset(out, 0, sizeof *out);
 	void *items;
-	SB_BN__TRY(parse_list(&c, arr, SB_BN_ROWS_MAX, sizeof(struct sb_bn_order), list_order, fini_order,
-	                      &items, &out->n));
+	SB_TRY(parse_list(&c, arr, SB_BN_ROWS_MAX, sizeof(struct sb_bn_order), list_order, fini_order, &items,
+	                  &out->n));
 	out->items = items;
 	return SB_OK;
 }
@@ -222,23 +220,21 @@ void sb_bn_order_list_fini(struct sb_bn_order_list *l)
 static sb_err parse_my_trade(struct sb_bn__ctx *c, const cJSON *el, void *out)
 {
 	struct sb_bn_my_trade *t = out;
-	SB_BN__TRY(need_object(c, el));
-	SB_BN__TRY(sb_bn__str(c, el, "symbol", false, t->symbol, sizeof t->symbol));
-	SB_BN__TRY(sb_bn__id(c, el, "id", &t->id));
-	SB_BN__TRY(sb_bn__id(c, el, "orderId", &t->order_id));
-	SB_BN__TRY(
-	    sb_bn__int_opt(c, el, "orderListId", -SB_BN__INT_MAX, SB_BN__INT_MAX, -1, &t->order_list_id));
-	SB_BN__TRY(sb_bn__dec(c, el, "price", &t->price));
-	SB_BN__TRY(sb_bn__dec(c, el, "qty", &t->qty));
-	SB_BN__TRY(sb_bn__dec(c, el, "quoteQty", &t->quote_qty));
-	SB_BN__TRY(sb_bn__dec(c, el, "commission", &t->commission));
-	SB_BN__TRY(
-	    sb_bn__str(c, el, "commissionAsset", true, t->commission_asset, sizeof t->commission_asset));
-	SB_BN__TRY(sb_bn__time(c, el, "time", &t->time));
-	SB_BN__TRY(sb_bn__bool(c, el, "isBuyer", &t->is_buyer));
-	SB_BN__TRY(sb_bn__bool(c, el, "isMaker", &t->is_maker));
+	SB_TRY(need_object(c, el));
+	SB_TRY(sb_bn__str(c, el, "symbol", false, t->symbol, sizeof t->symbol));
+	SB_TRY(sb_bn__id(c, el, "id", &t->id));
+	SB_TRY(sb_bn__id(c, el, "orderId", &t->order_id));
+	SB_TRY(sb_bn__int_opt(c, el, "orderListId", -SB_BN__INT_MAX, SB_BN__INT_MAX, -1, &t->order_list_id));
+	SB_TRY(sb_bn__dec(c, el, "price", &t->price));
+	SB_TRY(sb_bn__dec(c, el, "qty", &t->qty));
+	SB_TRY(sb_bn__dec(c, el, "quoteQty", &t->quote_qty));
+	SB_TRY(sb_bn__dec(c, el, "commission", &t->commission));
+	SB_TRY(sb_bn__str(c, el, "commissionAsset", true, t->commission_asset, sizeof t->commission_asset));
+	SB_TRY(sb_bn__time(c, el, "time", &t->time));
+	SB_TRY(sb_bn__bool(c, el, "isBuyer", &t->is_buyer));
+	SB_TRY(sb_bn__bool(c, el, "isMaker", &t->is_maker));
 	if (cJSON_GetObjectItemCaseSensitive(el, "isBestMatch"))
-		SB_BN__TRY(sb_bn__bool(c, el, "isBestMatch", &t->is_best_match));
+		SB_TRY(sb_bn__bool(c, el, "isBestMatch", &t->is_best_match));
 	return SB_OK;
 }
 
@@ -251,8 +247,8 @@ sb_err sb_bn_my_trades_from_json(const struct cJSON *arr, struct sb_bn_my_trades
 		return sb_bn__fail(&c, SB_ERR_INVALID, NULL, "no output");
 	memset(out, 0, sizeof *out);
 	void *items;
-	SB_BN__TRY(parse_list(&c, arr, SB_BN_ROWS_MAX, sizeof(struct sb_bn_my_trade), parse_my_trade, NULL,
-	                      &items, &out->n));
+	SB_TRY(parse_list(&c, arr, SB_BN_ROWS_MAX, sizeof(struct sb_bn_my_trade), parse_my_trade, NULL,
+	                  &items, &out->n));
 	out->items = items;
 	return SB_OK;
 }
@@ -289,10 +285,10 @@ static sb_err parse_rates(struct sb_bn__ctx *c, const cJSON *o, const char *key,
 	char prefix[48];
 	snprintf(prefix, sizeof prefix, "%s.", key);
 	c->prefix = prefix;
-	SB_BN__TRY(sb_bn__dec(c, it, "maker", &r->maker));
-	SB_BN__TRY(sb_bn__dec(c, it, "taker", &r->taker));
-	SB_BN__TRY(sb_bn__dec(c, it, "buyer", &r->buyer));
-	SB_BN__TRY(sb_bn__dec(c, it, "seller", &r->seller));
+	SB_TRY(sb_bn__dec(c, it, "maker", &r->maker));
+	SB_TRY(sb_bn__dec(c, it, "taker", &r->taker));
+	SB_TRY(sb_bn__dec(c, it, "buyer", &r->buyer));
+	SB_TRY(sb_bn__dec(c, it, "seller", &r->seller));
 	c->prefix = "";
 	return SB_OK;
 }
@@ -300,33 +296,33 @@ static sb_err parse_rates(struct sb_bn__ctx *c, const cJSON *o, const char *key,
 static sb_err parse_balance(struct sb_bn__ctx *c, const cJSON *el, void *out)
 {
 	struct sb_bn_balance *b = out;
-	SB_BN__TRY(need_object(c, el));
-	SB_BN__TRY(sb_bn__str(c, el, "asset", false, b->asset, sizeof b->asset));
-	SB_BN__TRY(sb_bn__dec(c, el, "free", &b->free));
+	SB_TRY(need_object(c, el));
+	SB_TRY(sb_bn__str(c, el, "asset", false, b->asset, sizeof b->asset));
+	SB_TRY(sb_bn__dec(c, el, "free", &b->free));
 	return sb_bn__dec(c, el, "locked", &b->locked);
 }
 
 static sb_err parse_account(struct sb_bn__ctx *c, const cJSON *o, struct sb_bn_account *a)
 {
-	SB_BN__TRY(need_object(c, o));
-	SB_BN__TRY(sb_bn__int(c, o, "makerCommission", 0, 10000, &a->maker_commission));
-	SB_BN__TRY(sb_bn__int(c, o, "takerCommission", 0, 10000, &a->taker_commission));
-	SB_BN__TRY(sb_bn__int(c, o, "buyerCommission", 0, 10000, &a->buyer_commission));
-	SB_BN__TRY(sb_bn__int(c, o, "sellerCommission", 0, 10000, &a->seller_commission));
-	SB_BN__TRY(parse_rates(c, o, "commissionRates", &a->rates));
-	SB_BN__TRY(sb_bn__bool(c, o, "canTrade", &a->can_trade));
-	SB_BN__TRY(sb_bn__bool(c, o, "canWithdraw", &a->can_withdraw));
-	SB_BN__TRY(sb_bn__bool(c, o, "canDeposit", &a->can_deposit));
-	SB_BN__TRY(sb_bn__time(c, o, "updateTime", &a->update_time));
-	SB_BN__TRY(sb_bn__str(c, o, "accountType", false, a->account_type, sizeof a->account_type));
-	SB_BN__TRY(sb_bn__int_opt(c, o, "uid", 0, SB_BN__INT_MAX, -1, &a->uid));
+	SB_TRY(need_object(c, o));
+	SB_TRY(sb_bn__int(c, o, "makerCommission", 0, 10000, &a->maker_commission));
+	SB_TRY(sb_bn__int(c, o, "takerCommission", 0, 10000, &a->taker_commission));
+	SB_TRY(sb_bn__int(c, o, "buyerCommission", 0, 10000, &a->buyer_commission));
+	SB_TRY(sb_bn__int(c, o, "sellerCommission", 0, 10000, &a->seller_commission));
+	SB_TRY(parse_rates(c, o, "commissionRates", &a->rates));
+	SB_TRY(sb_bn__bool(c, o, "canTrade", &a->can_trade));
+	SB_TRY(sb_bn__bool(c, o, "canWithdraw", &a->can_withdraw));
+	SB_TRY(sb_bn__bool(c, o, "canDeposit", &a->can_deposit));
+	SB_TRY(sb_bn__time(c, o, "updateTime", &a->update_time));
+	SB_TRY(sb_bn__str(c, o, "accountType", false, a->account_type, sizeof a->account_type));
+	SB_TRY(sb_bn__int_opt(c, o, "uid", 0, SB_BN__INT_MAX, -1, &a->uid));
 	const cJSON *arr;
 	size_t n;
-	SB_BN__TRY(sb_bn__array(c, o, "balances", SB_BN_BALANCES_MAX, &arr, &n));
+	SB_TRY(sb_bn__array(c, o, "balances", SB_BN_BALANCES_MAX, &arr, &n));
 	c->prefix = "balances";
 	void *items;
-	SB_BN__TRY(parse_list(c, arr, SB_BN_BALANCES_MAX, sizeof(struct sb_bn_balance), parse_balance, NULL,
-	                      &items, &a->n_balances));
+	SB_TRY(parse_list(c, arr, SB_BN_BALANCES_MAX, sizeof(struct sb_bn_balance), parse_balance, NULL,
+	                  &items, &a->n_balances));
 	c->prefix = "";
 	a->balances = items;
 	return SB_OK;
@@ -365,12 +361,12 @@ const struct sb_bn_balance *sb_bn_account_balance(const struct sb_bn_account *a,
 
 static sb_err parse_commission(struct sb_bn__ctx *c, const cJSON *o, struct sb_bn_commission *m)
 {
-	SB_BN__TRY(need_object(c, o));
-	SB_BN__TRY(sb_bn__str(c, o, "symbol", false, m->symbol, sizeof m->symbol));
-	SB_BN__TRY(parse_rates(c, o, "standardCommission", &m->standard));
-	SB_BN__TRY(parse_rates(c, o, "taxCommission", &m->tax));
+	SB_TRY(need_object(c, o));
+	SB_TRY(sb_bn__str(c, o, "symbol", false, m->symbol, sizeof m->symbol));
+	SB_TRY(parse_rates(c, o, "standardCommission", &m->standard));
+	SB_TRY(parse_rates(c, o, "taxCommission", &m->tax));
 	if (cJSON_GetObjectItemCaseSensitive(o, "specialCommission")) {
-		SB_BN__TRY(parse_rates(c, o, "specialCommission", &m->special));
+		SB_TRY(parse_rates(c, o, "specialCommission", &m->special));
 		m->has_special = true;
 	}
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "discount");
@@ -379,10 +375,10 @@ static sb_err parse_commission(struct sb_bn__ctx *c, const cJSON *o, struct sb_b
 	if (!cJSON_IsObject(d))
 		return sb_bn__fail(c, SB_ERR_PARSE, "discount", "not an object");
 	c->prefix = "discount.";
-	SB_BN__TRY(sb_bn__bool(c, d, "enabledForAccount", &m->discount_for_account));
-	SB_BN__TRY(sb_bn__bool(c, d, "enabledForSymbol", &m->discount_for_symbol));
-	SB_BN__TRY(sb_bn__str(c, d, "discountAsset", true, m->discount_asset, sizeof m->discount_asset));
-	SB_BN__TRY(sb_bn__dec(c, d, "discount", &m->discount));
+	SB_TRY(sb_bn__bool(c, d, "enabledForAccount", &m->discount_for_account));
+	SB_TRY(sb_bn__bool(c, d, "enabledForSymbol", &m->discount_for_symbol));
+	SB_TRY(sb_bn__str(c, d, "discountAsset", true, m->discount_asset, sizeof m->discount_asset));
+	SB_TRY(sb_bn__dec(c, d, "discount", &m->discount));
 	c->prefix = "";
 	return SB_OK;
 }
@@ -424,12 +420,12 @@ static sb_err object_or_list(struct sb_bn__ctx *c, const cJSON *v, size_t sz, el
 static sb_err parse_rest_book_ticker(struct sb_bn__ctx *c, const cJSON *el, void *out)
 {
 	struct sb_bn_book_ticker *t = out;
-	SB_BN__TRY(need_object(c, el));
+	SB_TRY(need_object(c, el));
 	t->update_id = -1;
-	SB_BN__TRY(sb_bn__str(c, el, "symbol", false, t->symbol, sizeof t->symbol));
-	SB_BN__TRY(sb_bn__dec(c, el, "bidPrice", &t->bid_price));
-	SB_BN__TRY(sb_bn__dec(c, el, "bidQty", &t->bid_qty));
-	SB_BN__TRY(sb_bn__dec(c, el, "askPrice", &t->ask_price));
+	SB_TRY(sb_bn__str(c, el, "symbol", false, t->symbol, sizeof t->symbol));
+	SB_TRY(sb_bn__dec(c, el, "bidPrice", &t->bid_price));
+	SB_TRY(sb_bn__dec(c, el, "bidQty", &t->bid_qty));
+	SB_TRY(sb_bn__dec(c, el, "askPrice", &t->ask_price));
 	return sb_bn__dec(c, el, "askQty", &t->ask_qty);
 }
 
@@ -442,7 +438,7 @@ sb_err sb_bn_book_tickers_from_json(const struct cJSON *v, struct sb_bn_book_tic
 		return sb_bn__fail(&c, SB_ERR_INVALID, NULL, "no output");
 	memset(out, 0, sizeof *out);
 	void *items;
-	SB_BN__TRY(
+	SB_TRY(
 	    object_or_list(&c, v, sizeof(struct sb_bn_book_ticker), parse_rest_book_ticker, &items, &out->n));
 	out->items = items;
 	return SB_OK;
@@ -459,8 +455,8 @@ void sb_bn_book_tickers_fini(struct sb_bn_book_tickers *t)
 static sb_err parse_price(struct sb_bn__ctx *c, const cJSON *el, void *out)
 {
 	struct sb_bn_price *p = out;
-	SB_BN__TRY(need_object(c, el));
-	SB_BN__TRY(sb_bn__str(c, el, "symbol", false, p->symbol, sizeof p->symbol));
+	SB_TRY(need_object(c, el));
+	SB_TRY(sb_bn__str(c, el, "symbol", false, p->symbol, sizeof p->symbol));
 	return sb_bn__dec(c, el, "price", &p->price);
 }
 
@@ -472,7 +468,7 @@ sb_err sb_bn_prices_from_json(const struct cJSON *v, struct sb_bn_prices *out, c
 		return sb_bn__fail(&c, SB_ERR_INVALID, NULL, "no output");
 	memset(out, 0, sizeof *out);
 	void *items;
-	SB_BN__TRY(object_or_list(&c, v, sizeof(struct sb_bn_price), parse_price, &items, &out->n));
+	SB_TRY(object_or_list(&c, v, sizeof(struct sb_bn_price), parse_price, &items, &out->n));
 	out->items = items;
 	return SB_OK;
 }
@@ -502,10 +498,10 @@ static sb_err parse_candle(struct sb_bn__ctx *c, const cJSON *row, void *out)
 	char name[16];
 	for (size_t i = 0; i < sizeof dec_at / sizeof dec_at[0]; i++) {
 		snprintf(name, sizeof name, "%d", dec_at[i]);
-		SB_BN__TRY(sb_bn__dec_item(c, cJSON_GetArrayItem(row, dec_at[i]), name, dec_to[i]));
+		SB_TRY(sb_bn__dec_item(c, cJSON_GetArrayItem(row, dec_at[i]), name, dec_to[i]));
 	}
-	SB_BN__TRY(sb_bn__int_item(c, cJSON_GetArrayItem(row, 0), "0", 0, SB_BN__INT_MAX, &k->open_time));
-	SB_BN__TRY(sb_bn__int_item(c, cJSON_GetArrayItem(row, 6), "6", 0, SB_BN__INT_MAX, &k->close_time));
+	SB_TRY(sb_bn__int_item(c, cJSON_GetArrayItem(row, 0), "0", 0, SB_BN__INT_MAX, &k->open_time));
+	SB_TRY(sb_bn__int_item(c, cJSON_GetArrayItem(row, 6), "6", 0, SB_BN__INT_MAX, &k->close_time));
 	return sb_bn__int_item(c, cJSON_GetArrayItem(row, 8), "8", 0, SB_BN__INT_MAX, &k->trades);
 }
 
@@ -517,8 +513,8 @@ sb_err sb_bn_candles_from_json(const struct cJSON *arr, struct sb_bn_candles *ou
 		return sb_bn__fail(&c, SB_ERR_INVALID, NULL, "no output");
 	memset(out, 0, sizeof *out);
 	void *items;
-	SB_BN__TRY(parse_list(&c, arr, SB_BN_ROWS_MAX, sizeof(struct sb_bn_candle), parse_candle, NULL,
-	                      &items, &out->n));
+	SB_TRY(parse_list(&c, arr, SB_BN_ROWS_MAX, sizeof(struct sb_bn_candle), parse_candle, NULL, &items,
+	                  &out->n));
 	out->items = items;
 	return SB_OK;
 }
@@ -544,22 +540,22 @@ static sb_err parse_symbol(struct sb_bn__ctx *c, const cJSON *el, void *out)
 
 static sb_err parse_exchange_info(struct sb_bn__ctx *c, const cJSON *o, struct sb_bn_exchange_info *x)
 {
-	SB_BN__TRY(need_object(c, o));
-	SB_BN__TRY(sb_bn__time(c, o, "serverTime", &x->server_time));
+	SB_TRY(need_object(c, o));
+	SB_TRY(sb_bn__time(c, o, "serverTime", &x->server_time));
 	const cJSON *limits;
 	size_t n;
-	SB_BN__TRY(sb_bn__array(c, o, "rateLimits", SIZE_MAX, &limits, &n));
+	SB_TRY(sb_bn__array(c, o, "rateLimits", SIZE_MAX, &limits, &n));
 	char sub[SB_BN_TEXT_MAX];
 	sb_err e = sb_bn_rate_limits_from_json(limits, x->rate_limits, SB_BN_RATE_LIMITS_MAX,
 	                                       &x->n_rate_limits, sub, sizeof sub);
 	if (e != SB_OK)
 		return sb_bn__fail(c, e, NULL, "%s", sub);
 	const cJSON *symbols;
-	SB_BN__TRY(sb_bn__array(c, o, "symbols", SB_BN_SYMBOLS_MAX, &symbols, &n));
+	SB_TRY(sb_bn__array(c, o, "symbols", SB_BN_SYMBOLS_MAX, &symbols, &n));
 	void *items;
 	c->prefix = "symbols";
-	SB_BN__TRY(parse_list(c, symbols, SB_BN_SYMBOLS_MAX, sizeof(struct sb_symbol_rules), parse_symbol,
-	                      NULL, &items, &x->n_symbols));
+	SB_TRY(parse_list(c, symbols, SB_BN_SYMBOLS_MAX, sizeof(struct sb_symbol_rules), parse_symbol, NULL,
+	                  &items, &x->n_symbols));
 	x->symbols = items;
 	return SB_OK;
 }
