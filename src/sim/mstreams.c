@@ -246,7 +246,13 @@ bool sim_mstreams_open(struct sim_mstreams *ms, struct sim_ws_conn *conn, const 
 	}
 	c->ws = conn;
 	ms->io.set_user(conn, c);
-	if (e != SB_OK) {
+	if (e == SB_ERR_INVALID) {
+		/* Binance opens a connection whose path names no stream it knows and sends nothing for it;
+		 * ccxt relies on that: it connects to /ws/<n> and SUBSCRIBEs afterwards. */
+		bool combined = c->subs.combined;
+		memset(&c->subs, 0, sizeof c->subs);
+		c->subs.combined = combined;
+	} else if (e != SB_OK) {
 		conn_close(ms, c, "Invalid request");
 		return true;
 	}
