@@ -246,12 +246,11 @@ bool sim_mstreams_open(struct sim_mstreams *ms, struct sim_ws_conn *conn, const 
 	}
 	c->ws = conn;
 	ms->io.set_user(conn, c);
-	if (e == SB_ERR_INVALID) {
-		/* Binance opens a connection whose path names no stream it knows and sends nothing for it;
-		 * ccxt relies on that: it connects to /ws/<n> and SUBSCRIBEs afterwards. */
-		bool combined = c->subs.combined;
+	if (e == SB_ERR_INVALID && strncmp(path, "/ws/", 4) == 0 && !strchr(path, '@')) {
+		/* Binance opens /ws/<anything that is no stream name> with no streams; ccxt connects to
+		 * /ws/<n> and SUBSCRIBEs afterwards. A malformed stream name (with its '@') still closes
+		 * below. */
 		memset(&c->subs, 0, sizeof c->subs);
-		c->subs.combined = combined;
 	} else if (e != SB_OK) {
 		conn_close(ms, c, "Invalid request");
 		return true;
