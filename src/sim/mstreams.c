@@ -246,7 +246,12 @@ bool sim_mstreams_open(struct sim_mstreams *ms, struct sim_ws_conn *conn, const 
 	}
 	c->ws = conn;
 	ms->io.set_user(conn, c);
-	if (e != SB_OK) {
+	if (e == SB_ERR_INVALID && strncmp(path, "/ws/", 4) == 0 && !strchr(path, '@')) {
+		/* Binance opens /ws/<anything that is no stream name> with no streams; ccxt connects to
+		 * /ws/<n> and SUBSCRIBEs afterwards. A malformed stream name (with its '@') still closes
+		 * below. */
+		memset(&c->subs, 0, sizeof c->subs);
+	} else if (e != SB_OK) {
 		conn_close(ms, c, "Invalid request");
 		return true;
 	}

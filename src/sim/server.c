@@ -39,6 +39,7 @@ struct sim_ws_conn {
 	bool ping_due;                   /* send a ping at the next writeable */
 	uint64_t last_pong_ms;           /* monotonic time of the last pong (or of the open) */
 	bool closing;                    /* close after the queue drains */
+	bool close_armed;                /* close reason set, the wsi timer will start the close handshake */
 	uint16_t close_code;             /* status for the close frame */
 	char close_reason[64];           /* reason for the close frame */
 	struct sim_ws_conn *prev, *next; /* all open connections */
@@ -457,7 +458,7 @@ static void ws_path(struct lws *wsi, char *out, size_t cap)
 static int ws_writeable(struct sim_ws_conn *c)
 {
 	struct lws *wsi = c->wsi;
-	if (c->ping_due) {
+	if (c->ping_due && !c->close_armed) {
 		unsigned char ping[LWS_PRE + 8];
 		memcpy(ping + LWS_PRE, "spotsim", 7);
 		c->ping_due = false;
@@ -480,10 +481,14 @@ static int ws_writeable(struct sim_ws_conn *c)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	if (c->closing) {
+	if (c->closing && !c->close_armed) {
+		/* A -1 from a writeable callback makes lws take the socket for broken and drop it without
+		 * the close frame. A -1 from the wsi's timer callback goes through lws' close handshake
+		 * instead: the frame with this code and reason goes out and the client's echo ends it. */
 		lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_reason,
 		                 strlen(c->close_reason));
-		return -1;
+		c->close_armed = true;
+		lws_set_timer_usecs(wsi, 1);
 	}
 	return 0;
 }
@@ -542,6 +547,10 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (pss->conn)
 			return ws_writeable(pss->conn);
+		break;
+	case LWS_CALLBACK_TIMER:
+		if (pss->conn && pss->conn->close_armed)
+			return -1; /* see ws_writeable */
 		break;
 	case LWS_CALLBACK_RECEIVE:
 		if (pss->conn && !pss->conn->closing)
