@@ -104,8 +104,8 @@ sb_err sim_catalog_symbol(const char *name, cJSON **info, sb_dec *start_price)
 	const struct entry *e = find(name);
 	if (!e)
 		return SB_ERR_NOT_FOUND;
-	static const char *const types[] = {"LIMIT",           "LIMIT_MAKER", "MARKET",           "STOP_LOSS",
-	                                    "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"};
+	/* Only what spotsim simulates is advertised, so clients do not offer the rest. */
+	static const char *const types[] = {"LIMIT", "LIMIT_MAKER", "MARKET"};
 	cJSON *s = cJSON_CreateObject();
 	cJSON_AddStringToObject(s, "symbol", e->symbol);
 	cJSON_AddStringToObject(s, "status", "TRADING");
@@ -118,14 +118,14 @@ sb_err sim_catalog_symbol(const char *name, cJSON **info, sb_dec *start_price)
 	cJSON_AddNumberToObject(s, "quoteCommissionPrecision", 8);
 	cJSON_AddItemToObject(s, "orderTypes",
 	                      cJSON_CreateStringArray(types, (int)(sizeof types / sizeof types[0])));
-	cJSON_AddBoolToObject(s, "icebergAllowed", 1);
-	cJSON_AddBoolToObject(s, "ocoAllowed", 1);
-	cJSON_AddBoolToObject(s, "otoAllowed", 1);
+	cJSON_AddBoolToObject(s, "icebergAllowed", 0);
+	cJSON_AddBoolToObject(s, "ocoAllowed", 0);
+	cJSON_AddBoolToObject(s, "otoAllowed", 0);
 	cJSON_AddBoolToObject(s, "opoAllowed", 0);
 	cJSON_AddBoolToObject(s, "quoteOrderQtyMarketAllowed", 1);
-	cJSON_AddBoolToObject(s, "allowTrailingStop", 1);
-	cJSON_AddBoolToObject(s, "cancelReplaceAllowed", 1);
-	cJSON_AddBoolToObject(s, "amendAllowed", 1);
+	cJSON_AddBoolToObject(s, "allowTrailingStop", 0);
+	cJSON_AddBoolToObject(s, "cancelReplaceAllowed", 0);
+	cJSON_AddBoolToObject(s, "amendAllowed", 0);
 	cJSON_AddBoolToObject(s, "pegInstructionsAllowed", 0);
 	cJSON_AddBoolToObject(s, "isSpotTradingAllowed", 1);
 	cJSON_AddBoolToObject(s, "isMarginTradingAllowed", 0);
