@@ -40,18 +40,18 @@
 #include "spotbot/sign.h"
 #include "spotbot/ws_client.h"
 
-#define SB_BN_MS_SYMBOLS_MAX        300   /* symbols per market stream (3 streams each, under Binance's 1024) */
-#define SB_BN_MS_CTL_PER_SEC        4     /* control messages per second: Binance allows 5 incl. pongs */
-#define SB_BN_MS_CTL_STREAMS_MAX    50    /* stream names per SUBSCRIBE / UNSUBSCRIBE message */
-#define SB_BN_MS_CTL_INFLIGHT_MAX   16    /* control requests awaiting their reply */
-#define SB_BN_MS_STALL_DEFAULT      30000 /* ms without market data before reconnecting */
-#define SB_BN_MS_ROLLOVER_DEFAULT   (23u * 3600u * 1000u) /* connection age that starts a rollover */
-#define SB_BN_MS_CONFIRM_DEFAULT    10000 /* ms a silent rollover connection waits before taking over */
-#define SB_BN_US_SILENCE_DEFAULT    60000 /* ms without a user event before probing and reconciling */
-#define SB_BN_US_PROBE_TIMEOUT_DEF  10000 /* ms a probe request may go unanswered */
-#define SB_BN_US_RECV_WINDOW_MAX    60000 /* Binance's largest recvWindow */
-#define SB_BN_US_REQUEST_MAX        1024  /* bytes of one signed WebSocket API request */
-#define SB_BN_US_RETRY_MAX_MS       60000 /* cap of the back-off between failed subscription attempts */
+#define SB_BN_MS_SYMBOLS_MAX       300 /* symbols per market stream (3 streams each, under Binance's 1024) */
+#define SB_BN_MS_CTL_PER_SEC       4   /* control messages per second: Binance allows 5 incl. pongs */
+#define SB_BN_MS_CTL_STREAMS_MAX   50  /* stream names per SUBSCRIBE / UNSUBSCRIBE message */
+#define SB_BN_MS_CTL_INFLIGHT_MAX  16  /* control requests awaiting their reply */
+#define SB_BN_MS_STALL_DEFAULT     30000                 /* ms without market data before reconnecting */
+#define SB_BN_MS_ROLLOVER_DEFAULT  (23u * 3600u * 1000u) /* connection age that starts a rollover */
+#define SB_BN_MS_CONFIRM_DEFAULT   10000 /* ms a silent rollover connection waits before taking over */
+#define SB_BN_US_SILENCE_DEFAULT   60000 /* ms without a user event before probing and reconciling */
+#define SB_BN_US_PROBE_TIMEOUT_DEF 10000 /* ms a probe request may go unanswered */
+#define SB_BN_US_RECV_WINDOW_MAX   60000 /* Binance's largest recvWindow */
+#define SB_BN_US_REQUEST_MAX       1024  /* bytes of one signed WebSocket API request */
+#define SB_BN_US_RETRY_MAX_MS      60000 /* cap of the back-off between failed subscription attempts */
 
 /* Connectivity changes reported to the owner (metrics, alerts, the price manager's staleness). */
 enum sb_bn_link {
@@ -167,8 +167,8 @@ struct sb_bn_user_stream;
 /* Why the owner should reconcile with REST (open orders, recent trades, balances). */
 enum sb_bn_reconcile_reason {
 	SB_BN_RECONCILE_SUBSCRIBED, /* a subscription started after a gap (connect, reconnect, terminated) */
-	SB_BN_RECONCILE_SILENT,     /* no event for silence_ms: the stream may be quiet or may be losing events */
-	SB_BN_RECONCILE_DEAD,       /* a probe went unanswered: the connection is being replaced */
+	SB_BN_RECONCILE_SILENT, /* no event for silence_ms: the stream may be quiet or may be losing events */
+	SB_BN_RECONCILE_DEAD,   /* a probe went unanswered: the connection is being replaced */
 };
 
 const char *sb_bn_reconcile_reason_name(enum sb_bn_reconcile_reason r);
@@ -200,29 +200,30 @@ struct sb_bn_user_stream_opts {
 };
 
 struct sb_bn_user_stream_stats {
-	uint64_t messages;      /* frames received */
-	uint64_t events;        /* events delivered */
-	uint64_t exec_reports;  /* of which executionReport */
-	uint64_t parse_errors;  /* malformed frames (logged and dropped) */
-	uint64_t unsupported;   /* well-formed events of kinds not delivered (listStatus, ...) */
-	uint64_t foreign;       /* events of another subscription id (dropped) */
-	uint64_t subscribes;    /* subscriptions confirmed */
-	uint64_t sub_failures;  /* subscription requests refused */
-	uint64_t terminated;    /* eventStreamTerminated received */
-	uint64_t reconnects;    /* connections opened after the first */
-	uint64_t reconciles;    /* reconcile callbacks */
-	uint64_t probes;        /* silence probes sent */
+	uint64_t messages;       /* frames received */
+	uint64_t events;         /* events delivered */
+	uint64_t exec_reports;   /* of which executionReport */
+	uint64_t parse_errors;   /* malformed frames (logged and dropped) */
+	uint64_t unsupported;    /* well-formed events of kinds not delivered (listStatus, ...) */
+	uint64_t foreign;        /* events of another subscription id (dropped) */
+	uint64_t subscribes;     /* subscriptions confirmed */
+	uint64_t sub_failures;   /* subscription requests refused */
+	uint64_t terminated;     /* eventStreamTerminated received */
+	uint64_t reconnects;     /* connections opened after the first */
+	uint64_t reconciles;     /* reconcile callbacks */
+	uint64_t probes;         /* silence probes sent */
 	uint64_t probe_timeouts; /* probes unanswered */
-	uint64_t shutdowns;     /* serverShutdown notices */
-	int64_t last_event_ms;  /* wall time of the last event; 0 never */
+	uint64_t shutdowns;      /* serverShutdown notices */
+	int64_t last_event_ms;   /* wall time of the last event; 0 never */
 };
 
 /*
- * Creates the stream on loop and starts connecting (no callback inside this call). opts and ops are copied; the
- * signer is borrowed. Errors: SB_ERR_INVALID (missing url, key or signer; recvWindow out of range),
+ * Creates the stream on loop and starts connecting (no callback inside this call). opts and ops are copied;
+ * the signer is borrowed. Errors: SB_ERR_INVALID (missing url, key or signer; recvWindow out of range),
  * errors of sb_ws_new.
  */
-sb_err sb_bn_user_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx, const struct sb_bn_user_stream_opts *opts,
+sb_err sb_bn_user_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx,
+                             const struct sb_bn_user_stream_opts *opts,
                              const struct sb_bn_user_stream_ops *ops, void *user,
                              struct sb_bn_user_stream **out);
 
@@ -267,11 +268,11 @@ sb_err sb_bn_ws_request_build(struct sb_signer *signer, int64_t id, const char *
  */
 #define SB_BN_PACER_MAX 16 /* largest max */
 struct sb_bn_pacer {
-	unsigned max;                    /* sends allowed per window */
-	uint64_t window_ms;              /* window length */
-	uint64_t sent[SB_BN_PACER_MAX];  /* times of the last max sends, a ring */
-	unsigned head;                   /* oldest entry of the ring */
-	unsigned count;                  /* entries used */
+	unsigned max;                   /* sends allowed per window */
+	uint64_t window_ms;             /* window length */
+	uint64_t sent[SB_BN_PACER_MAX]; /* times of the last max sends, a ring */
+	unsigned head;                  /* oldest entry of the ring */
+	unsigned count;                 /* entries used */
 };
 void sb_bn_pacer_init(struct sb_bn_pacer *p, unsigned max, uint64_t window_ms);
 uint64_t sb_bn_pacer_next_ms(const struct sb_bn_pacer *p, uint64_t now);
@@ -321,13 +322,17 @@ bool sb_bn_subs_synced(const struct sb_bn_subs *s);
 void sb_bn_subs_compact(struct sb_bn_subs *s);
 
 /*
- * Deduplication of market events across a rollover overlap: per symbol the highest bookTicker update id,
- * trade id and kline event time seen. Returns true when the event is new (and records it).
+ * Deduplication of market events across a rollover overlap. bookTicker and kline keep only what is newer
+ * than the last one delivered (an older book is stale, not news). Trades are delivered exactly once even
+ * when the two connections interleave out of order: the last SB_BN_DEDUPE_WINDOW trade ids are remembered.
+ * Returns true when the event is new (and records it).
  */
+#define SB_BN_DEDUPE_WINDOW 1024 /* trade ids remembered below the highest */
 struct sb_bn_dedupe {
-	int64_t book_u;  /* highest bookTicker update id; -1 none */
-	int64_t trade_t; /* highest trade id; -1 none */
-	int64_t kline_e; /* latest kline event time; -1 none */
+	int64_t book_u;                          /* highest bookTicker update id; -1 none */
+	int64_t trade_t;                         /* highest trade id; -1 none */
+	int64_t kline_e;                         /* latest kline event time; -1 none */
+	uint64_t seen[SB_BN_DEDUPE_WINDOW / 64]; /* trade ids seen, bit id % WINDOW, below trade_t */
 };
 void sb_bn_dedupe_reset(struct sb_bn_dedupe *d);
 bool sb_bn_dedupe_accept(struct sb_bn_dedupe *d, const struct sb_bn_market_msg *m);

@@ -23,14 +23,14 @@
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
 
-#define MS_PATH_MAX      3800 /* URL path kept under ws_client's 4096 limit; other streams are SUBSCRIBEd */
-#define MS_URL_MAX       4400 /* base URL plus path */
-#define MS_CTL_MSG_MAX   (SB_BN_MS_CTL_STREAMS_MAX * SB_BN_STREAM_MAX + 128) /* one control message */
-#define MS_TICK_MIN_MS   10   /* finest watchdog period */
-#define MS_TICK_MAX_MS   250  /* coarsest watchdog period */
-#define MS_ERR_MAX       160  /* codec error text */
-#define MS_WINDOW_MS     1000 /* Binance's rate window */
-#define MS_CTL_PER_SEC_MAX 5  /* Binance's limit */
+#define MS_PATH_MAX        3800 /* URL path kept under ws_client's 4096 limit; other streams are SUBSCRIBEd */
+#define MS_URL_MAX         4400 /* base URL plus path */
+#define MS_CTL_MSG_MAX     (SB_BN_MS_CTL_STREAMS_MAX * SB_BN_STREAM_MAX + 128) /* one control message */
+#define MS_TICK_MIN_MS     10                                                  /* finest watchdog period */
+#define MS_TICK_MAX_MS     250                                                 /* coarsest watchdog period */
+#define MS_ERR_MAX         160                                                 /* codec error text */
+#define MS_WINDOW_MS       1000                                                /* Binance's rate window */
+#define MS_CTL_PER_SEC_MAX 5                                                   /* Binance's limit */
 
 /* ---- pacer --------------------------------------------------------------------------------------- */
 
@@ -201,7 +201,8 @@ size_t sb_bn_subs_reply(struct sb_bn_subs *s, int64_t id, bool ok)
 			continue;
 		e->pending = 0;
 		if (!ok && e->live)
-			e->live = false; /* a failed SUBSCRIBE is not live; a failed UNSUBSCRIBE stays not live */
+			e->live =
+			    false; /* a failed SUBSCRIBE is not live; a failed UNSUBSCRIBE stays not live */
 		n++;
 	}
 	return n;
@@ -232,6 +233,7 @@ void sb_bn_subs_compact(struct sb_bn_subs *s)
 void sb_bn_dedupe_reset(struct sb_bn_dedupe *d)
 {
 	d->book_u = d->trade_t = d->kline_e = -1;
+	memset(d->seen, 0, sizeof d->seen);
 }
 
 static bool advance(int64_t *mark, int64_t v)
@@ -242,13 +244,48 @@ static bool advance(int64_t *mark, int64_t v)
 	return true;
 }
 
+static uint64_t *seen_word(struct sb_bn_dedupe *d, int64_t id, uint64_t *bit)
+{
+	uint64_t pos = (uint64_t)id % SB_BN_DEDUPE_WINDOW;
+	*bit = (uint64_t)1 << (pos % 64);
+	return &d->seen[pos / 64];
+}
+
+static bool accept_trade(struct sb_bn_dedupe *d, int64_t id)
+{
+	uint64_t bit, *w;
+	if (id < 0)
+		return true; /* not an id the exchange numbers: nothing to compare */
+	if (d->trade_t < 0 || id - d->trade_t >= SB_BN_DEDUPE_WINDOW) {
+		memset(d->seen, 0, sizeof d->seen);
+		d->trade_t = id;
+	} else if (id > d->trade_t) {
+		for (int64_t k = d->trade_t + 1; k < id; k++) { /* ids skipped: not seen yet */
+			w = seen_word(d, k, &bit);
+			*w &= ~bit;
+		}
+		d->trade_t = id;
+	} else if (d->trade_t - id >= SB_BN_DEDUPE_WINDOW) {
+		return false; /* older than anything remembered */
+	} else {
+		w = seen_word(d, id, &bit);
+		if (*w & bit)
+			return false;
+		*w |= bit;
+		return true;
+	}
+	w = seen_word(d, id, &bit);
+	*w |= bit;
+	return true;
+}
+
 bool sb_bn_dedupe_accept(struct sb_bn_dedupe *d, const struct sb_bn_market_msg *m)
 {
 	switch (m->kind) {
 	case SB_BN_MKT_BOOK_TICKER:
 		return advance(&d->book_u, m->u.book_ticker.update_id);
 	case SB_BN_MKT_TRADE:
-		return advance(&d->trade_t, m->u.trade.trade_id);
+		return accept_trade(d, m->u.trade.trade_id);
 	case SB_BN_MKT_KLINE:
 		return advance(&d->kline_e, m->u.kline.event_time);
 	default:
@@ -282,32 +319,32 @@ struct ms_symbol {
 };
 
 struct sb_bn_market_stream {
-	struct sb_ws *ws;                           /* the connection(s) */
-	struct sb_bn_market_stream_ops ops;         /* owner's callbacks */
-	void *user;                                 /* their argument */
-	uint32_t stall_ms, rollover_ms, confirm_ms; /* watchdog, rollover age, confirm timeout */
-	struct sb_bn_subs subs;                     /* wanted vs subscribed */
+	struct sb_ws *ws;                            /* the connection(s) */
+	struct sb_bn_market_stream_ops ops;          /* owner's callbacks */
+	void *user;                                  /* their argument */
+	uint32_t stall_ms, rollover_ms, confirm_ms;  /* watchdog, rollover age, confirm timeout */
+	struct sb_bn_subs subs;                      /* wanted vs subscribed */
 	struct ms_symbol syms[SB_BN_MS_SYMBOLS_MAX]; /* wanted symbols */
-	size_t nsyms;                               /* entries used */
-	struct sb_bn_pacer pacer;                   /* control message pacing on the target connection */
+	size_t nsyms;                                /* entries used */
+	struct sb_bn_pacer pacer;                    /* control message pacing on the target connection */
 	int64_t inflight[SB_BN_MS_CTL_INFLIGHT_MAX]; /* control ids awaiting replies */
-	size_t ninflight;                           /* entries used */
-	int64_t next_id;                            /* last control id */
-	uv_timer_t tick;                            /* watchdog, rollover age and confirm timeout */
-	uv_timer_t ctl_timer;                       /* next paced control message */
-	int open_handles;                           /* timers not yet closed (free waits for them) */
-	bool open;                                  /* the main connection is open */
-	bool ever_open;                             /* a connection has opened before */
-	unsigned main_conn;                         /* id of the main connection */
-	bool rolling;                               /* a rollover connection was requested */
-	bool next_open;                             /* ... and has opened */
-	unsigned next_conn;                         /* its id */
-	bool next_delivered;                        /* ... and has delivered market data */
-	uint64_t opened_mono;                       /* when the main connection opened */
-	uint64_t next_open_mono;                    /* when the rollover connection opened */
-	uint64_t last_data_mono;                    /* last market data (or the open) */
-	unsigned ctl_per_sec;                       /* pacing */
-	struct sb_bn_market_stream_stats st;        /* counters */
+	size_t ninflight;                            /* entries used */
+	int64_t next_id;                             /* last control id */
+	uv_timer_t tick;                             /* watchdog, rollover age and confirm timeout */
+	uv_timer_t ctl_timer;                        /* next paced control message */
+	int open_handles;                            /* timers not yet closed (free waits for them) */
+	bool open;                                   /* the main connection is open */
+	bool ever_open;                              /* a connection has opened before */
+	unsigned main_conn;                          /* id of the main connection */
+	bool rolling;                                /* a rollover connection was requested */
+	bool next_open;                              /* ... and has opened */
+	unsigned next_conn;                          /* its id */
+	bool next_delivered;                         /* ... and has delivered market data */
+	uint64_t opened_mono;                        /* when the main connection opened */
+	uint64_t next_open_mono;                     /* when the rollover connection opened */
+	uint64_t last_data_mono;                     /* last market data (or the open) */
+	unsigned ctl_per_sec;                        /* pacing */
+	struct sb_bn_market_stream_stats st;         /* counters */
 };
 
 static uint64_t mono_ms(void)
@@ -328,8 +365,8 @@ static bool valid_symbol(const char *s)
 
 static bool valid_interval(const char *iv)
 {
-	static const char *const ok[] = {"1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h",
-	                                 "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"};
+	static const char *const ok[] = {"1s", "1m", "3m", "5m",  "15m", "30m", "1h", "2h",
+	                                 "4h", "6h", "8h", "12h", "1d",  "3d",  "1w", "1M"};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
 		if (strcmp(iv, ok[i]) == 0)
 			return true;
@@ -616,7 +653,8 @@ static void ws_message(void *user, struct sb_ws *ws, unsigned conn, const char *
 	}
 	if (e) {
 		ms->st.parse_errors++;
-		sb_log_warn("market", SB_FIELDS(SB_F_ERR(e), SB_F_STR("why", err), SB_F_STRN("raw", data, len)),
+		sb_log_warn("market",
+		            SB_FIELDS(SB_F_ERR(e), SB_F_STR("why", err), SB_F_STRN("raw", data, len)),
 		            "malformed market message dropped");
 		return;
 	}

@@ -24,14 +24,14 @@
 #include "spotbot/log.h"
 #include "spotbot/query.h"
 
-#define US_KEY_MAX        128   /* API key with NUL (Binance's are 64) */
-#define US_ERR_MAX        160   /* codec error text */
-#define US_TICK_MIN_MS    10    /* finest watchdog period */
-#define US_TICK_MAX_MS    1000  /* coarsest watchdog period */
-#define US_RETRY_MIN_MS   1000  /* first delay after a refused subscription */
-#define US_RECONNECT_DEF  (23u * 3600u * 1000u) /* planned reconnect age */
-#define US_PAYLOAD_MAX    1024  /* signing payload */
-#define ERR_ALREADY_SUBSCRIBED (-2035) /* userDataStream subscription already active */
+#define US_KEY_MAX             128                   /* API key with NUL (Binance's are 64) */
+#define US_ERR_MAX             160                   /* codec error text */
+#define US_TICK_MIN_MS         10                    /* finest watchdog period */
+#define US_TICK_MAX_MS         1000                  /* coarsest watchdog period */
+#define US_RETRY_MIN_MS        1000                  /* first delay after a refused subscription */
+#define US_RECONNECT_DEF       (23u * 3600u * 1000u) /* planned reconnect age */
+#define US_PAYLOAD_MAX         1024                  /* signing payload */
+#define ERR_ALREADY_SUBSCRIBED (-2035)               /* userDataStream subscription already active */
 
 /* ---- request building -------------------------------------------------------------------------- */
 
@@ -190,33 +190,33 @@ const char *sb_bn_reconcile_reason_name(enum sb_bn_reconcile_reason r)
 }
 
 struct sb_bn_user_stream {
-	struct sb_ws *ws;                         /* the WebSocket API connection */
-	struct sb_bn_user_stream_ops ops;         /* owner's callbacks */
-	void *user;                               /* their argument */
-	char api_key[US_KEY_MAX];                 /* copied; never logged */
-	struct sb_signer *signer;                 /* borrowed */
-	bool ed25519;                             /* logon first, then an unsigned subscribe */
-	int64_t recv_window_ms;                   /* 0: not sent */
-	int64_t offset_ms;                        /* server time minus local wall time */
-	uint32_t silence_ms, probe_timeout_ms;    /* watchdog */
-	uint32_t reconnect_ms;                    /* planned reconnect age */
-	enum us_state state;                      /* see enum */
-	bool open;                                /* the connection is open */
-	bool ever_open;                           /* a connection has opened before */
-	unsigned conn;                            /* its id */
-	int64_t next_id;                          /* last request id */
-	int64_t req_id;                           /* the logon or subscribe request awaiting its answer; 0 */
-	uint64_t req_mono;                        /* when it was sent */
-	int64_t probe_id;                         /* probe awaiting its answer; 0 none */
-	uint64_t probe_mono;                      /* when it was sent */
-	int64_t sub_id;                           /* confirmed subscriptionId; -1 none */
-	unsigned failures;                        /* consecutive refused requests, for the retry delay */
-	uint64_t opened_mono;                     /* when the connection opened */
-	uint64_t quiet_since;                     /* last event, subscription or silent reconcile */
-	uv_timer_t tick;                          /* watchdog */
-	uv_timer_t retry;                         /* next attempt after a refusal */
-	int open_handles;                         /* timers not yet closed */
-	struct sb_bn_user_stream_stats st;        /* counters */
+	struct sb_ws *ws;                      /* the WebSocket API connection */
+	struct sb_bn_user_stream_ops ops;      /* owner's callbacks */
+	void *user;                            /* their argument */
+	char api_key[US_KEY_MAX];              /* copied; never logged */
+	struct sb_signer *signer;              /* borrowed */
+	bool ed25519;                          /* logon first, then an unsigned subscribe */
+	int64_t recv_window_ms;                /* 0: not sent */
+	int64_t offset_ms;                     /* server time minus local wall time */
+	uint32_t silence_ms, probe_timeout_ms; /* watchdog */
+	uint32_t reconnect_ms;                 /* planned reconnect age */
+	enum us_state state;                   /* see enum */
+	bool open;                             /* the connection is open */
+	bool ever_open;                        /* a connection has opened before */
+	unsigned conn;                         /* its id */
+	int64_t next_id;                       /* last request id */
+	int64_t req_id;                        /* the logon or subscribe request awaiting its answer; 0 */
+	uint64_t req_mono;                     /* when it was sent */
+	int64_t probe_id;                      /* probe awaiting its answer; 0 none */
+	uint64_t probe_mono;                   /* when it was sent */
+	int64_t sub_id;                        /* confirmed subscriptionId; -1 none */
+	unsigned failures;                     /* consecutive refused requests, for the retry delay */
+	uint64_t opened_mono;                  /* when the connection opened */
+	uint64_t quiet_since;                  /* last event, subscription or silent reconcile */
+	uv_timer_t tick;                       /* watchdog */
+	uv_timer_t retry;                      /* next attempt after a refusal */
+	int open_handles;                      /* timers not yet closed */
+	struct sb_bn_user_stream_stats st;     /* counters */
 };
 
 static uint64_t mono_ms(void)
@@ -324,9 +324,8 @@ static void refused(struct sb_bn_user_stream *us, const struct sb_bn_ws_response
 
 static void subscribed(struct sb_bn_user_stream *us, const struct sb_bn_ws_response *r)
 {
-	const cJSON *sid = cJSON_IsObject(r->result)
-	                       ? cJSON_GetObjectItemCaseSensitive(r->result, "subscriptionId")
-	                       : NULL;
+	const cJSON *sid =
+	    cJSON_IsObject(r->result) ? cJSON_GetObjectItemCaseSensitive(r->result, "subscriptionId") : NULL;
 	double v = cJSON_IsNumber(sid) ? sid->valuedouble : -1.0;
 	if (!(v >= 0.0 && v < 9007199254740992.0) || (double)(int64_t)v < v) {
 		sb_log_warn("userstream", SB_NOFIELDS, "subscription answer without a valid subscriptionId");
@@ -389,8 +388,8 @@ static void on_event(struct sb_bn_user_stream *us, const struct sb_bn_user_event
 		sb_ws_drop(us->ws);
 		return;
 	}
-	bool ours = us->state == US_SUBSCRIBED &&
-	            (ev->subscription_id == us->sub_id || ev->subscription_id == -1);
+	bool ours =
+	    us->state == US_SUBSCRIBED && (ev->subscription_id == us->sub_id || ev->subscription_id == -1);
 	if (ev->kind == SB_BN_USER_STREAM_TERMINATED) {
 		if (!ours)
 			return;
@@ -447,7 +446,8 @@ static void ws_message(void *user, struct sb_ws *ws, unsigned conn, const char *
 	}
 	if (e) {
 		us->st.parse_errors++;
-		sb_log_warn("userstream", SB_FIELDS(SB_F_ERR(e), SB_F_STR("why", err), SB_F_STRN("raw", data, len)),
+		sb_log_warn("userstream",
+		            SB_FIELDS(SB_F_ERR(e), SB_F_STR("why", err), SB_F_STRN("raw", data, len)),
 		            "malformed user data message dropped");
 		return;
 	}
@@ -510,7 +510,8 @@ static const struct sb_ws_ops US_WS_OPS = {ws_open, ws_message, ws_close};
 
 /* ---- public API --------------------------------------------------------------------------------- */
 
-sb_err sb_bn_user_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx, const struct sb_bn_user_stream_opts *opts,
+sb_err sb_bn_user_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx,
+                             const struct sb_bn_user_stream_opts *opts,
                              const struct sb_bn_user_stream_ops *ops, void *user,
                              struct sb_bn_user_stream **out)
 {
