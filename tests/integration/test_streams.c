@@ -6,12 +6,14 @@
  * event has happened, with a deadline that fails the test; nothing waits by sleeping.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sbtest.h"
+#include "sim/server.h"
 #include "spotbot/binance_streams.h"
 #include "spotbot/log.h"
 
@@ -436,4 +438,102 @@ Test(streams, user_stream_reconnects_resubscribes_and_reconciles_after_drop)
 	cr_assert_geq(T.links[SB_BN_LINK_DOWN], 1);
 	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
 	RUN_UNTIL(T.exec_trade >= 1, DEADLINE_MS);
+}
+
+/* ---- a WebSocket API that answers the subscription and then nothing -------------------------------- */
+
+static struct {
+	uv_loop_t loop;         /* its own loop */
+	uv_async_t stop;        /* ends the thread */
+	struct sim_server *srv; /* spotsim's server layer */
+	pthread_t thread;       /* runs loop */
+} Mute;
+
+static void mute_http(void *ctx, const struct sim_http_req *req, struct sim_http_resp *resp)
+{
+	(void)ctx;
+	(void)req;
+	sim_http_resp_text(resp, 404, "{}");
+}
+
+static bool mute_open(void *ctx, struct sim_ws_conn *conn, const char *path)
+{
+	(void)ctx;
+	(void)conn;
+	return strcmp(path, "/ws-api/v3") == 0;
+}
+
+static void mute_message(void *ctx, struct sim_ws_conn *conn, const char *data, size_t len)
+{
+	(void)ctx;
+	char buf[1024];
+	size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
+	memcpy(buf, data, n); /* the server's data is {ptr,len} */
+	buf[n] = '\0';
+	const char *id = strstr(buf, "\"id\":");
+	if (!id || !strstr(buf, "userDataStream.subscribe.signature"))
+		return; /* the probe ("ping") goes unanswered */
+	char reply[128];
+	int rn =
+	    snprintf(reply, sizeof reply, "{\"id\":%lld,\"status\":200,\"result\":{\"subscriptionId\":0}}",
+	             strtoll(id + 5, NULL, 10));
+	sim_ws_send(conn, reply, (size_t)rn);
+}
+
+static void mute_close(void *ctx, struct sim_ws_conn *conn)
+{
+	(void)ctx;
+	(void)conn;
+}
+
+static void mute_stop(uv_async_t *a)
+{
+	uv_close((uv_handle_t *)a, NULL);
+	uv_stop(a->loop);
+}
+
+static void *mute_run(void *arg)
+{
+	(void)arg;
+	uv_run(&Mute.loop, UV_RUN_DEFAULT);
+	sim_server_free(Mute.srv);
+	uv_loop_close(&Mute.loop);
+	return NULL;
+}
+
+Test(streams, user_stream_unanswered_probe_reconciles_and_reconnects)
+{
+	uv_loop_init(&Mute.loop);
+	uv_async_init(&Mute.loop, &Mute.stop, mute_stop);
+	struct sim_server_opts so = {.host = "127.0.0.1",
+	                             .http = mute_http,
+	                             .ws = {mute_open, mute_message, mute_close},
+	                             .ping_interval_s = 3600,
+	                             .pong_timeout_s = 7200};
+	cr_assert_eq(sim_server_new(&Mute.loop, &so, &Mute.srv), SB_OK);
+	int port = sim_server_port(Mute.srv);
+	pthread_create(&Mute.thread, NULL, mute_run, NULL);
+
+	char url[96];
+	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", port);
+	struct sb_bn_user_stream_opts o = {.url = url,
+	                                   .api_key = KEY,
+	                                   .signer = T.signer,
+	                                   .silence_ms = 200,
+	                                   .probe_timeout_ms = 300,
+	                                   .backoff_min_ms = 50,
+	                                   .backoff_max_ms = 200};
+	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
+	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
+	RUN_UNTIL(ustats().probe_timeouts >= 1 && ustats().subscribes >= 2, DEADLINE_MS);
+	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_SILENT], 1, "the probe went out with a reconcile");
+	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_DEAD], 1, "then the dead connection was reported");
+	cr_assert_geq(T.links[SB_BN_LINK_STALLED], 1);
+	cr_assert_geq(ustats().reconnects, 1);
+
+	sb_bn_user_stream_free(T.us);
+	T.us = NULL;
+	uv_run(&T.loop, UV_RUN_NOWAIT);
+	uv_async_send(&Mute.stop);
+	pthread_join(Mute.thread, NULL);
 }
