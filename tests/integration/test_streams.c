@@ -1,0 +1,539 @@
+/*
+ * Market streams and the user data stream against the real spotsim program over loopback: subscriptions
+ * added and removed live, reconnects after spotsim drops every socket, the stall watchdog, a rollover
+ * without a gap or a duplicate, and user events (NEW, TRADE with its trade id and commission) with
+ * eventStreamTerminated, hidden events and drops. The test drives its own uv loop until the awaited
+ * event has happened, with a deadline that fails the test; nothing waits by sleeping.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbtest.h"
+#include "sim/server.h"
+#include "spotbot/binance_streams.h"
+#include "spotbot/log.h"
+
+#define KEY         "st-key"
+#define SECRET      "st-secret"
+#define DEADLINE_MS 15000
+#define NSYM        4
+#define MAX_TRADES  200000
+
+static const char *const SYMS[NSYM] = {"BTCUSDT", "ETHUSDT", "BNBUSDT", "QUIETUSDT"};
+
+struct per_sym {
+	unsigned books;     /* bookTicker events */
+	unsigned trades;    /* trade events */
+	int64_t first_t;    /* first trade id delivered; -1 none */
+	int64_t max_t;      /* highest trade id delivered */
+	bool bad_book;      /* a bid above its ask, or a zero price */
+	unsigned dup_trade; /* trade ids delivered twice */
+};
+
+static struct {
+	struct sbt_proc sim;                 /* spotsim */
+	uv_loop_t loop;                      /* the test's loop */
+	struct sb_ws_ctx *ctx;               /* lws context */
+	struct sb_bn_market_stream *ms;      /* under test */
+	struct sb_bn_user_stream *us;        /* under test */
+	struct sb_signer *signer;            /* HMAC for KEY */
+	bool deadline_hit;                   /* RUN_UNTIL's timer fired */
+	struct per_sym sym[NSYM];            /* market events by symbol */
+	unsigned char *seen_t[NSYM];         /* trade ids seen, by symbol */
+	unsigned links[3];                   /* link callbacks by state */
+	unsigned snapshots;                  /* snapshot callbacks */
+	unsigned snapshot_reconnects;        /* ... of which after a reconnect */
+	size_t snapshot_n;                   /* symbols in the last one */
+	unsigned reconciles[3];              /* reconcile callbacks by reason */
+	unsigned user_events;                /* user events */
+	unsigned exec_new, exec_trade;       /* executionReports NEW and TRADE */
+	struct sb_bn_exec_report last_trade; /* the last TRADE report */
+	char last_new_coid[64];              /* clientOrderId of the last NEW */
+	unsigned positions;                  /* outboundAccountPosition events */
+} T;
+
+static int sym_index(const char *s)
+{
+	for (int i = 0; i < NSYM; i++)
+		if (strcmp(SYMS[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- callbacks ------------------------------------------------------------------------------------ */
+
+static void on_market(void *user, const struct sb_bn_market_event *ev)
+{
+	(void)user;
+	if (ev->kind == SB_BN_MKT_BOOK_TICKER) {
+		int i = sym_index(ev->book_ticker->symbol);
+		cr_assert_geq(i, 0);
+		T.sym[i].books++;
+		if (ev->book_ticker->bid_price <= 0 ||
+		    ev->book_ticker->ask_price < ev->book_ticker->bid_price)
+			T.sym[i].bad_book = true;
+	} else if (ev->kind == SB_BN_MKT_TRADE) {
+		int i = sym_index(ev->trade->symbol);
+		cr_assert_geq(i, 0);
+		struct per_sym *p = &T.sym[i];
+		int64_t t = ev->trade->trade_id;
+		cr_assert(t >= 0 && t < MAX_TRADES);
+		if (T.seen_t[i][t])
+			p->dup_trade++;
+		T.seen_t[i][t] = 1;
+		if (p->first_t < 0)
+			p->first_t = t;
+		if (t > p->max_t)
+			p->max_t = t;
+		p->trades++;
+	}
+}
+
+static void on_snapshot(void *user, const char *const *symbols, size_t n, bool reconnect)
+{
+	(void)user;
+	(void)symbols;
+	T.snapshots++;
+	T.snapshot_n = n;
+	if (reconnect)
+		T.snapshot_reconnects++;
+}
+
+static void on_link(void *user, enum sb_bn_link l)
+{
+	(void)user;
+	T.links[l]++;
+}
+
+static void on_user_event(void *user, const struct sb_bn_user_event *ev)
+{
+	(void)user;
+	T.user_events++;
+	if (ev->kind == SB_BN_USER_ACCOUNT_POSITION)
+		T.positions++;
+	if (ev->kind != SB_BN_USER_EXEC_REPORT)
+		return;
+	if (ev->u.exec.exec_type == SB_BN_EXEC_NEW) {
+		T.exec_new++;
+		snprintf(T.last_new_coid, sizeof T.last_new_coid, "%s", ev->u.exec.client_order_id);
+	} else if (ev->u.exec.exec_type == SB_BN_EXEC_TRADE) {
+		T.exec_trade++;
+		T.last_trade = ev->u.exec;
+	}
+}
+
+static void on_reconcile(void *user, enum sb_bn_reconcile_reason why)
+{
+	(void)user;
+	T.reconciles[why]++;
+}
+
+/* ---- setup ---------------------------------------------------------------------------------------- */
+
+static void start(void)
+{
+	static const char *const args[] = {"--account", KEY ":" SECRET ":USDT=1000000,BTC=10,ETH=100,BNB=100",
+	                                   "--symbols", "BTCUSDT,ETHUSDT,BNBUSDT",
+	                                   "--speed",   "20",
+	                                   "--seed",    "11",
+	                                   NULL};
+	memset(&T, 0, sizeof T);
+	sb_log_set_level(SB_LOG_ERROR); /* reconnect warnings are the point of these tests */
+	for (int i = 0; i < NSYM; i++) {
+		T.sym[i].first_t = T.sym[i].max_t = -1;
+		T.seen_t[i] = calloc(MAX_TRADES, 1);
+	}
+	cr_assert(sbt_spotsim_start(&T.sim, args));
+	cr_assert_eq(uv_loop_init(&T.loop), 0);
+	cr_assert_eq(sb_ws_ctx_new(&T.loop, &T.ctx), SB_OK);
+	cr_assert_eq(sb_signer_new_hmac(SECRET, strlen(SECRET), &T.signer), SB_OK);
+}
+
+static void stop(void)
+{
+	sb_bn_market_stream_free(T.ms);
+	sb_bn_user_stream_free(T.us);
+	uv_run(&T.loop, UV_RUN_NOWAIT);
+	sb_ws_ctx_free(T.ctx);
+	cr_assert_eq(uv_loop_close(&T.loop), 0, "a uv handle was left open");
+	sb_signer_free(T.signer);
+	for (int i = 0; i < NSYM; i++)
+		free(T.seen_t[i]);
+	cr_assert_eq(sbt_proc_stop(&T.sim, SIGTERM, 5000), 0);
+}
+
+TestSuite(streams, .init = start, .fini = stop, .timeout = 120);
+
+static void on_deadline(uv_timer_t *t)
+{
+	(void)t;
+	T.deadline_hit = true;
+}
+
+/* Runs the loop until cond holds; fails the test after ms. */
+#define RUN_UNTIL(cond, ms)                                                                                  \
+	do {                                                                                                 \
+		uv_timer_t t_;                                                                               \
+		T.deadline_hit = false;                                                                      \
+		uv_timer_init(&T.loop, &t_);                                                                 \
+		uv_timer_start(&t_, on_deadline, (ms), 0);                                                   \
+		while (!(cond) && !T.deadline_hit)                                                           \
+			uv_run(&T.loop, UV_RUN_ONCE);                                                        \
+		uv_close((uv_handle_t *)&t_, NULL);                                                          \
+		uv_run(&T.loop, UV_RUN_NOWAIT);                                                              \
+		cr_assert((cond), "deadline passed waiting for: %s", #cond);                                 \
+	} while (0)
+
+static void fault(const char *name)
+{
+	char body[128];
+	struct sbt_response r;
+	snprintf(body, sizeof body, "name=%s", name);
+	cr_assert(sbt_http(T.sim.port, "POST", "/sim/fault", body, NULL, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	sbt_response_free(&r);
+}
+
+static void market_open(const char *const *syms, size_t n, uint32_t stall_ms, uint32_t rollover_ms)
+{
+	char base[64];
+	snprintf(base, sizeof base, "ws://127.0.0.1:%d", T.sim.port);
+	struct sb_bn_market_stream_opts o = {.base_url = base,
+	                                     .stall_ms = stall_ms,
+	                                     .rollover_ms = rollover_ms,
+	                                     .backoff_min_ms = 50,
+	                                     .backoff_max_ms = 200};
+	struct sb_bn_market_stream_ops ops = {on_market, on_snapshot, on_link};
+	cr_assert_eq(sb_bn_market_stream_new(&T.loop, T.ctx, &o, &ops, NULL, syms, n, &T.ms), SB_OK);
+}
+
+static struct sb_bn_market_stream_stats mstats(void)
+{
+	struct sb_bn_market_stream_stats s;
+	sb_bn_market_stream_stats(T.ms, &s);
+	return s;
+}
+
+/* ---- market streams ------------------------------------------------------------------------------- */
+
+Test(streams, market_delivers_book_ticker_and_trade_for_two_symbols)
+{
+	const char *syms[] = {"BTCUSDT", "ethusdt"};
+	market_open(syms, 2, 0, 0);
+	RUN_UNTIL(T.sym[0].books >= 5 && T.sym[0].trades >= 5 && T.sym[1].books >= 5 && T.sym[1].trades >= 5,
+	          DEADLINE_MS);
+	cr_assert_eq(T.links[SB_BN_LINK_UP], 1);
+	cr_assert_eq(T.snapshots, 1, "prices from REST at the start");
+	cr_assert_eq(T.snapshot_reconnects, 0);
+	cr_assert_eq(T.snapshot_n, 2);
+	cr_assert_eq(T.sym[2].books + T.sym[2].trades, 0, "BNBUSDT was never asked for");
+	cr_assert_not(T.sym[0].bad_book || T.sym[1].bad_book);
+	struct sb_bn_market_stream_stats s = mstats();
+	cr_assert_eq(s.parse_errors, 0);
+	cr_assert_eq(s.ctl_sent, 0, "everything came from the URL");
+	struct sb_bn_market_symbol_stats ss;
+	cr_assert_eq(sb_bn_market_stream_symbol_stats(T.ms, "BTCUSDT", &ss), SB_OK);
+	cr_assert_eq(ss.messages, T.sym[0].books + T.sym[0].trades);
+	cr_assert_gt(ss.last_ms, 0);
+}
+
+Test(streams, market_symbol_added_live_delivers_and_removed_stops)
+{
+	const char *syms[] = {"BTCUSDT", "ETHUSDT"};
+	market_open(syms, 2, 0, 0);
+	RUN_UNTIL(T.sym[0].trades >= 2, DEADLINE_MS);
+	cr_assert_eq(sb_bn_market_stream_add(T.ms, "BNBUSDT", "1m"), SB_OK);
+	RUN_UNTIL(T.sym[2].books >= 3 && T.sym[2].trades >= 3 && sb_bn_market_stream_synced(T.ms),
+	          DEADLINE_MS);
+	cr_assert_eq(mstats().ctl_sent, 1, "one SUBSCRIBE");
+
+	cr_assert_eq(sb_bn_market_stream_remove(T.ms, "BNBUSDT"), SB_OK);
+	unsigned bnb = T.sym[2].books + T.sym[2].trades;
+	RUN_UNTIL(sb_bn_market_stream_synced(T.ms), DEADLINE_MS);
+	cr_assert_eq(mstats().ctl_sent, 2, "one UNSUBSCRIBE");
+	unsigned btc = T.sym[0].trades;
+	RUN_UNTIL(T.sym[0].trades >= btc + 20, DEADLINE_MS);
+	cr_assert_eq(T.sym[2].books + T.sym[2].trades, bnb, "nothing of BNBUSDT after its removal");
+	cr_assert_eq(sb_bn_market_stream_remove(T.ms, "BNBUSDT"), SB_ERR_NOT_FOUND);
+	cr_assert_eq(mstats().ctl_errors, 0);
+}
+
+Test(streams, market_reconnects_after_drop_resubscribes_and_asks_for_a_snapshot)
+{
+	const char *syms[] = {"BTCUSDT"};
+	market_open(syms, 1, 0, 0);
+	RUN_UNTIL(T.sym[0].trades >= 2, DEADLINE_MS);
+	cr_assert_eq(sb_bn_market_stream_add(T.ms, "ETHUSDT", NULL), SB_OK); /* not in the URL */
+	RUN_UNTIL(T.sym[1].trades >= 2 && sb_bn_market_stream_synced(T.ms), DEADLINE_MS);
+
+	fault("drop_ws");
+	RUN_UNTIL(T.links[SB_BN_LINK_DOWN] >= 1, DEADLINE_MS);
+	unsigned eth = T.sym[1].trades, btc = T.sym[0].trades;
+	RUN_UNTIL(T.links[SB_BN_LINK_UP] >= 2 && T.sym[1].trades >= eth + 3 && T.sym[0].trades >= btc + 3,
+	          DEADLINE_MS);
+	struct sb_bn_market_stream_stats s = mstats();
+	cr_assert_eq(s.reconnects, 1);
+	cr_assert_eq(T.snapshot_reconnects, 1, "a REST snapshot after the reconnect");
+	cr_assert_eq(T.snapshot_n, 2, "for both symbols");
+	cr_assert_geq(s.ctl_sent, 2, "ETHUSDT subscribed again on the new connection");
+}
+
+Test(streams, market_stall_watchdog_reconnects_a_silent_connection)
+{
+	/* spotsim accepts a stream of a symbol it does not list (as Binance does) and never sends on it. */
+	const char *syms[] = {"QUIETUSDT"};
+	market_open(syms, 1, 300, 0);
+	RUN_UNTIL(mstats().stalls >= 2 && mstats().reconnects >= 1, DEADLINE_MS);
+	cr_assert_geq(T.links[SB_BN_LINK_STALLED], 2);
+	cr_assert_geq(T.links[SB_BN_LINK_DOWN], 2);
+	/* A symbol with a market ends the stalls. */
+	cr_assert_eq(sb_bn_market_stream_add(T.ms, "BTCUSDT", NULL), SB_OK);
+	RUN_UNTIL(T.sym[0].trades >= 3, DEADLINE_MS);
+	uint64_t stalls = mstats().stalls;
+	unsigned btc = T.sym[0].trades;
+	RUN_UNTIL(T.sym[0].trades >= btc + 30, DEADLINE_MS);
+	cr_assert_eq(mstats().stalls, stalls, "no stall while data flows");
+}
+
+Test(streams, market_rollover_has_no_gap_and_no_duplicate)
+{
+	const char *syms[] = {"BTCUSDT", "ETHUSDT"};
+	market_open(syms, 2, 0, 700);
+	RUN_UNTIL(mstats().rollovers >= 3, DEADLINE_MS);
+	unsigned t = T.sym[0].trades;
+	RUN_UNTIL(T.sym[0].trades >= t + 5, DEADLINE_MS);
+	struct sb_bn_market_stream_stats s = mstats();
+	cr_assert_eq(s.reconnects, 0, "a rollover is not a reconnect");
+	cr_assert_eq(T.links[SB_BN_LINK_DOWN], 0);
+	cr_assert_eq(T.snapshots, 1, "no snapshot needed: no gap");
+	for (int i = 0; i < 2; i++) {
+		struct per_sym *p = &T.sym[i];
+		cr_assert_eq(p->dup_trade, 0, "%s: a trade delivered twice", SYMS[i]);
+		for (int64_t id = p->first_t; id <= p->max_t; id++)
+			cr_assert(T.seen_t[i][id], "%s: trade %lld missing across a rollover", SYMS[i],
+			          (long long)id);
+	}
+	cr_assert_gt(s.duplicates, 0, "the overlap did deliver twice, and was deduplicated");
+}
+
+/* ---- user data stream ----------------------------------------------------------------------------- */
+
+static void user_open(uint32_t silence_ms)
+{
+	char url[96];
+	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", T.sim.port);
+	struct sb_bn_user_stream_opts o = {.url = url,
+	                                   .api_key = KEY,
+	                                   .signer = T.signer,
+	                                   .recv_window_ms = 5000,
+	                                   .silence_ms = silence_ms,
+	                                   .probe_timeout_ms = 2000,
+	                                   .backoff_min_ms = 50,
+	                                   .backoff_max_ms = 200};
+	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
+	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
+	RUN_UNTIL(sb_bn_user_stream_subscribed(T.us), DEADLINE_MS);
+}
+
+static struct sb_bn_user_stream_stats ustats(void)
+{
+	struct sb_bn_user_stream_stats s;
+	sb_bn_user_stream_stats(T.us, &s);
+	return s;
+}
+
+static void place(const char *params)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(T.sim.port, "POST", "/api/v3/order", params, KEY, SECRET, &r));
+	long status = r.status;
+	char body[256];
+	snprintf(body, sizeof body, "%s", r.body ? r.body : "");
+	sbt_response_free(&r);
+	cr_assert_eq(status, 200, "%s", body);
+}
+
+/* 90% of BTCUSDT's best bid, as a price with 2 decimals: a limit buy there rests. */
+static void price_under_bid(char *out, size_t cap)
+{
+	struct sbt_response r;
+	cr_assert(sbt_http(T.sim.port, "GET", "/api/v3/ticker/bookTicker?symbol=BTCUSDT", NULL, NULL, &r));
+	const char *b = r.body ? strstr(r.body, "\"bidPrice\":\"") : NULL;
+	double bid = b ? strtod(b + 12, NULL) : 0.0;
+	sbt_response_free(&r);
+	cr_assert_gt(bid, 0.0);
+	snprintf(out, cap, "%.2f", bid * 0.9);
+}
+
+Test(streams, user_stream_delivers_new_and_trade_execution_reports)
+{
+	user_open(0);
+	cr_assert_eq(T.reconciles[SB_BN_RECONCILE_SUBSCRIBED], 1, "reconcile after subscribing");
+	cr_assert_eq(T.links[SB_BN_LINK_UP], 1);
+	/* A limit buy under the market rests: NEW. */
+	char price[32], params[256];
+	price_under_bid(price, sizeof price);
+	snprintf(params, sizeof params,
+	         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01000&price=%s"
+	         "&newClientOrderId=st-rest",
+	         price);
+	place(params);
+	RUN_UNTIL(T.exec_new >= 1, DEADLINE_MS);
+	cr_assert_str_eq(T.last_new_coid, "st-rest");
+	/* A market buy fills at once: NEW, TRADE with its trade id and commission, then the balances. */
+	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=st-mkt");
+	RUN_UNTIL(T.exec_trade >= 1 && T.positions >= 1, DEADLINE_MS);
+	cr_assert_str_eq(T.last_trade.client_order_id, "st-mkt");
+	cr_assert_geq(T.last_trade.trade_id, 0);
+	cr_assert_gt(T.last_trade.commission, 0);
+	cr_assert_str_eq(T.last_trade.commission_asset, "BTC");
+	struct sb_fill f;
+	cr_assert_eq(sb_bn_exec_report_fill(&T.last_trade, &f), SB_OK);
+	struct sb_bn_user_stream_stats s = ustats();
+	cr_assert_eq(s.parse_errors, 0);
+	cr_assert_eq(s.foreign, 0);
+	cr_assert_geq(s.exec_reports, 3);
+}
+
+Test(streams, user_stream_silence_watchdog_reconciles_when_events_are_hidden)
+{
+	user_open(400);
+	fault("hide_user_events");
+	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
+	RUN_UNTIL(T.reconciles[SB_BN_RECONCILE_SILENT] >= 2, DEADLINE_MS);
+	cr_assert_eq(T.exec_trade, 0, "the fill was hidden");
+	struct sb_bn_user_stream_stats s = ustats();
+	cr_assert_geq(s.probes, 2);
+	cr_assert_eq(s.probe_timeouts, 0, "the connection answers: it is quiet, not dead");
+	/* Events again: they arrive, and the silence reconciles stop while they flow. */
+	struct sbt_response r;
+	cr_assert(sbt_http(T.sim.port, "POST", "/sim/fault", "name=hide_user_events&value=off", NULL, &r));
+	sbt_response_free(&r);
+	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
+	RUN_UNTIL(T.exec_trade >= 1, DEADLINE_MS);
+}
+
+Test(streams, user_stream_resubscribes_after_event_stream_terminated)
+{
+	user_open(0);
+	fault("expire_user_data");
+	RUN_UNTIL(ustats().terminated == 1 && ustats().subscribes == 2, DEADLINE_MS);
+	cr_assert_eq(T.reconciles[SB_BN_RECONCILE_SUBSCRIBED], 2, "reconcile after the resubscription");
+	cr_assert_eq(ustats().reconnects, 0, "same connection");
+	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
+	RUN_UNTIL(T.exec_trade >= 1, DEADLINE_MS);
+}
+
+Test(streams, user_stream_reconnects_resubscribes_and_reconciles_after_drop)
+{
+	user_open(0);
+	fault("drop_ws");
+	RUN_UNTIL(ustats().subscribes == 2, DEADLINE_MS);
+	cr_assert_eq(ustats().reconnects, 1);
+	cr_assert_eq(T.reconciles[SB_BN_RECONCILE_SUBSCRIBED], 2);
+	cr_assert_geq(T.links[SB_BN_LINK_DOWN], 1);
+	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
+	RUN_UNTIL(T.exec_trade >= 1, DEADLINE_MS);
+}
+
+/* ---- a WebSocket API that answers the subscription and then nothing -------------------------------- */
+
+static struct {
+	uv_loop_t loop;         /* its own loop */
+	uv_async_t stop;        /* ends the thread */
+	struct sim_server *srv; /* spotsim's server layer */
+	pthread_t thread;       /* runs loop */
+} Mute;
+
+static void mute_http(void *ctx, const struct sim_http_req *req, struct sim_http_resp *resp)
+{
+	(void)ctx;
+	(void)req;
+	sim_http_resp_text(resp, 404, "{}");
+}
+
+static bool mute_open(void *ctx, struct sim_ws_conn *conn, const char *path)
+{
+	(void)ctx;
+	(void)conn;
+	return strcmp(path, "/ws-api/v3") == 0;
+}
+
+static void mute_message(void *ctx, struct sim_ws_conn *conn, const char *data, size_t len)
+{
+	(void)ctx;
+	char buf[1024];
+	size_t n = len < sizeof buf - 1 ? len : sizeof buf - 1;
+	memcpy(buf, data, n); /* the server's data is {ptr,len} */
+	buf[n] = '\0';
+	const char *id = strstr(buf, "\"id\":");
+	if (!id || !strstr(buf, "userDataStream.subscribe.signature"))
+		return; /* the probe ("ping") goes unanswered */
+	char reply[128];
+	int rn =
+	    snprintf(reply, sizeof reply, "{\"id\":%lld,\"status\":200,\"result\":{\"subscriptionId\":0}}",
+	             strtoll(id + 5, NULL, 10));
+	sim_ws_send(conn, reply, (size_t)rn);
+}
+
+static void mute_close(void *ctx, struct sim_ws_conn *conn)
+{
+	(void)ctx;
+	(void)conn;
+}
+
+static void mute_stop(uv_async_t *a)
+{
+	uv_close((uv_handle_t *)a, NULL);
+	uv_stop(a->loop);
+}
+
+static void *mute_run(void *arg)
+{
+	(void)arg;
+	uv_run(&Mute.loop, UV_RUN_DEFAULT);
+	sim_server_free(Mute.srv);
+	uv_loop_close(&Mute.loop);
+	return NULL;
+}
+
+Test(streams, user_stream_unanswered_probe_reconciles_and_reconnects)
+{
+	uv_loop_init(&Mute.loop);
+	uv_async_init(&Mute.loop, &Mute.stop, mute_stop);
+	struct sim_server_opts so = {.host = "127.0.0.1",
+	                             .http = mute_http,
+	                             .ws = {mute_open, mute_message, mute_close},
+	                             .ping_interval_s = 3600,
+	                             .pong_timeout_s = 7200};
+	cr_assert_eq(sim_server_new(&Mute.loop, &so, &Mute.srv), SB_OK);
+	int port = sim_server_port(Mute.srv);
+	pthread_create(&Mute.thread, NULL, mute_run, NULL);
+
+	char url[96];
+	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", port);
+	struct sb_bn_user_stream_opts o = {.url = url,
+	                                   .api_key = KEY,
+	                                   .signer = T.signer,
+	                                   .silence_ms = 200,
+	                                   .probe_timeout_ms = 300,
+	                                   .backoff_min_ms = 50,
+	                                   .backoff_max_ms = 200};
+	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
+	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
+	RUN_UNTIL(ustats().probe_timeouts >= 1 && ustats().subscribes >= 2, DEADLINE_MS);
+	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_SILENT], 1, "the probe went out with a reconcile");
+	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_DEAD], 1, "then the dead connection was reported");
+	cr_assert_geq(T.links[SB_BN_LINK_STALLED], 1);
+	cr_assert_geq(ustats().reconnects, 1);
+
+	sb_bn_user_stream_free(T.us);
+	T.us = NULL;
+	uv_run(&T.loop, UV_RUN_NOWAIT);
+	uv_async_send(&Mute.stop);
+	pthread_join(Mute.thread, NULL);
+}
