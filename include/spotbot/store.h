@@ -183,7 +183,7 @@ struct sb_store_event {
 	int64_t time_ms;              /* when it happened */
 	char kind[SB_STORE_KIND_MAX]; /* "order.intent", "fill", "position.closed", "pause", ... */
 	char symbol[SB_SYMBOL_MAX];   /* "" = not about one symbol */
-	int64_t position_id;          /* 0 = none (NULL); see position_insert */
+	int64_t position_id;          /* 0 = that of the order/position written, else NULL */
 	char client_order_id[SB_STORE_CLIENT_ID_MAX]; /* "" = none (NULL) */
 	const char *detail;                           /* JSON text; NULL on input = "{}"; see event_list */
 };

@@ -252,10 +252,13 @@ static sb_err fetch_one(struct sq_store *s, sqlite3_stmt *q, row_reader read, vo
 	return e;
 }
 
+/* Declares q, the cached statement id, and returns e from the caller when it cannot be prepared. */
 #define STMT(s, id, e)                                                                                       \
 	sqlite3_stmt *q = sq_stmt((s), (id), &(e));                                                          \
-	if (!q)                                                                                              \
-	return (e)
+	do {                                                                                                 \
+		if (!q)                                                                                      \
+			return (e);                                                                          \
+	} while (0)
 
 /* Events, inside the caller's transaction. */
 static sb_err event_row(struct sq_store *s, const struct sb_store_event *ev, int64_t default_pos, int64_t *id)
