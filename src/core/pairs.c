@@ -197,7 +197,7 @@ static const char *type_name(enum sb_pair_type t)
 	case SB_PAIR_BOOL:
 		return "boolean";
 	case SB_PAIR_BUY_MODE:
-		return "limit|market";
+		return "mode";
 	}
 	return "?";
 }
