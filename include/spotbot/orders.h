@@ -53,6 +53,7 @@ enum sb_order_event_kind {
 	SB_ORDER_EV_QUERY_FOUND,      /* a query by clientOrderId found it: adopt its status */
 	SB_ORDER_EV_QUERY_NOT_FOUND,  /* a query by clientOrderId says the exchange never had it */
 	SB_ORDER_EV_CANCEL_REQUESTED, /* the bot decided to cancel it (the request may still fail) */
+	SB_ORDER_EV_CANCEL_FAILED,    /* the cancel request was refused: the order may be decided on again */
 	SB_ORDER_EV__COUNT
 };
 
@@ -87,7 +88,8 @@ void sb_order_sm_init(struct sb_order_sm *o, sb_dec orig_qty, int64_t now_ms);
  *  - SB_OK: something changed (state, executed quantity, exchange id or the cancel flag);
  *  - SB_ERR_EXISTS: nothing changed because e carries nothing new: a duplicate (same status and same
  *    cumulative quantity), an out-of-order report with a smaller cumulative quantity (on an order that
- *    has not ended), a repeated SEND_UNKNOWN or cancel request. Harmless;
+ *    has not ended), a repeated SEND_UNKNOWN or cancel request, a CANCEL_FAILED with no request
+ *    outstanding. Harmless;
  *  - SB_ERR_STATE: the transition is illegal: any status but the same one after the order ended
  *    (FILLED -> NEW, CANCELED -> FILLED, FILLED -> CANCELED), QUERY_NOT_FOUND or SEND_REJECTED for an
  *    order the exchange has acknowledged, a cancel request on an ended order. Safe to log and ignore;

@@ -31,6 +31,7 @@ static const char *const event_names[SB_ORDER_EV__COUNT] = {
     [SB_ORDER_EV_QUERY_FOUND] = "QUERY_FOUND",
     [SB_ORDER_EV_QUERY_NOT_FOUND] = "QUERY_NOT_FOUND",
     [SB_ORDER_EV_CANCEL_REQUESTED] = "CANCEL_REQUESTED",
+    [SB_ORDER_EV_CANCEL_FAILED] = "CANCEL_FAILED",
 };
 
 const char *sb_order_state_name(enum sb_order_state s)
@@ -226,6 +227,14 @@ sb_err sb_order_apply(struct sb_order_sm *o, const struct sb_order_event *e)
 		if (o->cancel_requested)
 			return SB_ERR_EXISTS;
 		o->cancel_requested = true;
+		o->updated_ms = e->time_ms;
+		return SB_OK;
+	case SB_ORDER_EV_CANCEL_FAILED:
+		/* Refused (e.g. -2011, the order is already gone): forget the request, so that the order is
+		 * queried and, if still working, the cancel can be decided again. */
+		if (!o->cancel_requested)
+			return SB_ERR_EXISTS;
+		o->cancel_requested = false;
 		o->updated_ms = e->time_ms;
 		return SB_OK;
 	default:

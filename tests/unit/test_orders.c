@@ -273,6 +273,18 @@ Test(orders, cancel_request_is_recorded_once_and_not_on_ended_orders)
 	cr_assert_eq(sb_order_apply(&o, &c), SB_ERR_STATE);
 }
 
+Test(orders, failed_cancel_clears_the_request)
+{
+	struct sb_order_sm o = sm(SB_ORDER_NEW, 0);
+	struct sb_order_event c = ev(SB_ORDER_EV_CANCEL_REQUESTED), f = ev(SB_ORDER_EV_CANCEL_FAILED);
+	cr_assert_eq(sb_order_apply(&o, &f), SB_ERR_EXISTS, "nothing was requested");
+	cr_assert_eq(sb_order_apply(&o, &c), SB_OK);
+	cr_assert_eq(sb_order_apply(&o, &f), SB_OK);
+	cr_assert_not(o.cancel_requested);
+	cr_assert_eq(o.state, SB_ORDER_NEW);
+	cr_assert_eq(sb_order_apply(&o, &c), SB_OK, "may be requested again");
+}
+
 Test(orders, exchange_id_is_learnt_from_a_duplicate)
 {
 	struct sb_order_sm o = sm(SB_ORDER_NEW, 0);
