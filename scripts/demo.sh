@@ -3,7 +3,7 @@
 # cycles and profit as they happen. Ctrl-C stops both.
 set -eu
 cd "$(dirname "$0")/.."
-if ! build/spotbot help 2>/dev/null | grep -q '^  run '; then
+if build/spotbot run --help 2>&1 | grep -q 'not available in this build'; then
 	cat <<'TXT'
 spotbot demo
 ============

@@ -16,6 +16,21 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+    {"run", sb_cmd_run, "run the trading daemon"},
+    {"status", sb_cmd_status, "run state, connectivity, exposure and counts"},
+    {"positions", sb_cmd_positions, "open and closed positions with duration, cost, target and profit"},
+    {"orders", sb_cmd_orders, "orders and their states"},
+    {"pairs", sb_cmd_pairs, "list, add, set, enable or disable trade pairs"},
+    {"sell", sb_cmd_sell, "sell a position now at market"},
+    {"cancel", sb_cmd_cancel, "cancel a position's buy"},
+    {"abandon", sb_cmd_abandon, "stop managing a position without touching the exchange"},
+    {"pause", sb_cmd_pause, "pause trading (all pairs or one)"},
+    {"resume", sb_cmd_resume, "resume trading (all pairs or one)"},
+    {"history", sb_cmd_history, "finished cycles"},
+    {"pnl", sb_cmd_pnl, "realised profit by pair and by day"},
+    {"events", sb_cmd_events, "the events log"},
+    {"backup", sb_cmd_backup, "a consistent online copy of the database"},
+    {"doctor", sb_cmd_doctor, "check configuration, permissions, clock, API key, database and disk"},
     {"config", sb_cmd_config, "check the configuration, print it (secrets redacted) or print .env.example"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show this help"},
@@ -43,6 +58,12 @@ static int cmd_version(int argc, char **argv)
 	(void)argv;
 	printf("spotbot %s\n", SB_VERSION);
 	return SB_EXIT_OK;
+}
+
+int sb_cli_unavailable(const char *command)
+{
+	fprintf(stderr, "spotbot %s: not available in this build yet\n", command);
+	return SB_EXIT_FAILURE;
 }
 
 int sb_cli_main(int argc, char **argv)

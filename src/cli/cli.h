@@ -17,5 +17,23 @@ int sb_cli_main(int argc, char **argv);
 
 /* Subcommands; argv[0] is the command name. */
 int sb_cmd_config(int argc, char **argv);
+int sb_cmd_run(int argc, char **argv);    /* cmd_run.c: the daemon */
+int sb_cmd_status(int argc, char **argv); /* cmd_read.c: read-only views of the database */
+int sb_cmd_positions(int argc, char **argv);
+int sb_cmd_orders(int argc, char **argv);
+int sb_cmd_pairs(int argc, char **argv);
+int sb_cmd_history(int argc, char **argv);
+int sb_cmd_pnl(int argc, char **argv);
+int sb_cmd_events(int argc, char **argv);
+int sb_cmd_backup(int argc, char **argv); /* cmd_backup.c */
+int sb_cmd_doctor(int argc, char **argv); /* cmd_doctor.c */
+int sb_cmd_sell(int argc, char **argv);   /* cmd_act.c: manual actions through the control API */
+int sb_cmd_cancel(int argc, char **argv);
+int sb_cmd_abandon(int argc, char **argv);
+int sb_cmd_pause(int argc, char **argv);
+int sb_cmd_resume(int argc, char **argv);
+
+/* For commands not in this build yet: says so on stderr and returns SB_EXIT_FAILURE. */
+int sb_cli_unavailable(const char *command);
 
 #endif
