@@ -9,7 +9,7 @@
  * What the layer does on its own, so callers do not have to:
  *  - Signing: parameters are built with the query builder (exactly the bytes that are sent are signed),
  *    then recvWindow, timestamp (local wall clock + measured server-time offset) and signature are
- *    appended. GET/DELETE carry them in the query string, POST/PUT in the form body. The API key goes in
+ *    appended. GET carries them in the query string, POST/PUT/DELETE in the form body. The API key goes in
  *    X-MBX-APIKEY. The key and an HMAC secret are registered with sb_log_add_secret, so no log line can
  *    show them.
  *  - Server time: sb_bn_rest_sync_time measures offset = serverTime - midpoint of the request. A signed

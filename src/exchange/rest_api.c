@@ -249,7 +249,9 @@ static sb_err send_call(struct sb_bn_rest *r, struct call *c)
 	                           sizeof params, &plen);
 	if (e)
 		return e;
-	bool in_query = c->req.method == SB_HTTP_GET || c->req.method == SB_HTTP_DELETE;
+	/* DELETE carries its parameters in the body like POST (Binance takes either): a DELETE with an empty
+	 * body goes out with "Content-Length: 0", which spotsim's server reads as a body still to come. */
+	bool in_query = c->req.method == SB_HTTP_GET;
 	int n = snprintf(url, sizeof url, "%s%s%s%s", r->base_url, c->req.path, in_query && plen ? "?" : "",
 	                 in_query ? params : "");
 	if (n < 0 || (size_t)n >= sizeof url)
