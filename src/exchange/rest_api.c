@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/rest_int.h"
 #include "spotbot/alloc.h"
 #include "spotbot/binance_rest.h"
 #include "spotbot/clock.h"
@@ -22,51 +23,11 @@
 #define BAN_DEFAULT_S   120 /* a 418 without Retry-After: Binance's shortest ban */
 #define KEY_HEADER_NAME "X-MBX-APIKEY: "
 
-enum kind {
-	K_SYNC, /* automatic resync after -1021: no user callback */
-	K_TIME,
-	K_INFO,
-	K_TICKERS,
-	K_CANDLES,
-	K_ACCOUNT,
-	K_COMMISSION,
-	K_ORDER,
-	K_ORDERS,
-	K_TRADES,
-};
-
-union callback {
-	sb_bn_rest_time_cb time;             /* K_TIME */
-	sb_bn_rest_info_cb info;             /* K_INFO */
-	sb_bn_rest_tickers_cb tickers;       /* K_TICKERS */
-	sb_bn_rest_candles_cb candles;       /* K_CANDLES */
-	sb_bn_rest_account_cb account;       /* K_ACCOUNT */
-	sb_bn_rest_commission_cb commission; /* K_COMMISSION */
-	sb_bn_rest_order_cb order;           /* K_ORDER */
-	sb_bn_rest_orders_cb orders;         /* K_ORDERS */
-	sb_bn_rest_trades_cb trades;         /* K_TRADES */
-};
-
-struct call {
-	struct sb_bn_rest *rest;      /* owner */
-	struct call *next;            /* in the queue or one of the lists */
-	enum kind kind;               /* which parser and callback */
-	enum sb_bn_order_shape shape; /* K_ORDER: the response's shape */
-	struct sb_bn_rest_call req;   /* method, path, parameters, weight */
-	union callback cb;            /* the user's callback; unused for K_SYNC */
-	void *user;                   /* its argument */
-	unsigned n429;                /* 429 answers so far */
-	bool resent;                  /* already sent again after a -1021 */
-	bool gate_counted;            /* counted once in stats.gate_waits */
-	int64_t sent_us;              /* wall clock when the last attempt started, for the offset */
-	struct sb_bn_rest_result res; /* what the caller will be told */
-};
-
 /* A singly linked FIFO. */
 struct fifo {
-	struct call *head; /* next out */
-	struct call *tail; /* last in */
-	size_t n;          /* entries */
+	struct sb_bn__call *head; /* next out */
+	struct sb_bn__call *tail; /* last in */
+	size_t n;                 /* entries */
 };
 
 struct sb_bn_rest {
@@ -97,7 +58,7 @@ static void pump(struct sb_bn_rest *r);
 static void on_timer(uv_timer_t *t);
 static void resync_done(struct sb_bn_rest *r, bool ok);
 
-static void fifo_push(struct fifo *f, struct call *c)
+static void fifo_push(struct fifo *f, struct sb_bn__call *c)
 {
 	c->next = NULL;
 	if (f->tail)
@@ -108,7 +69,7 @@ static void fifo_push(struct fifo *f, struct call *c)
 	f->n++;
 }
 
-static void fifo_push_front(struct fifo *f, struct call *c)
+static void fifo_push_front(struct fifo *f, struct sb_bn__call *c)
 {
 	c->next = f->head;
 	f->head = c;
@@ -117,9 +78,9 @@ static void fifo_push_front(struct fifo *f, struct call *c)
 	f->n++;
 }
 
-static struct call *fifo_pop(struct fifo *f)
+static struct sb_bn__call *fifo_pop(struct fifo *f)
 {
-	struct call *c = f->head;
+	struct sb_bn__call *c = f->head;
 	if (!c)
 		return NULL;
 	f->head = c->next;
@@ -162,51 +123,51 @@ static void arm(struct sb_bn_rest *r, uint64_t delay_ms)
 
 /* ---- finishing a call ----------------------------------------------------------------------------- */
 
-static void set_detail(struct call *c, const char *text)
+static void set_detail(struct sb_bn__call *c, const char *text)
 {
 	snprintf(c->res.detail, sizeof c->res.detail, "%s", text ? text : "");
 }
 
 /* Runs the user's callback with a typed result (NULL unless err is SB_OK) and frees the call. */
-static void deliver(struct call *c, sb_err err, void *payload)
+static void deliver(struct sb_bn__call *c, sb_err err, void *payload)
 {
 	struct sb_bn_rest *r = c->rest;
 	c->res.err = err;
-	if (c->kind != K_SYNC) {
+	if (c->kind != SB_BN__K_SYNC) {
 		r->st.completed++;
 		r->st.by_err[err]++;
 	}
 	const struct sb_bn_rest_result *res = &c->res;
 	void *u = c->user;
 	switch (c->kind) {
-	case K_SYNC:
+	case SB_BN__K_SYNC:
 		resync_done(r, err == SB_OK);
 		break;
-	case K_TIME:
+	case SB_BN__K_TIME:
 		c->cb.time(u, res, payload ? *(int64_t *)payload : 0);
 		break;
-	case K_INFO:
+	case SB_BN__K_INFO:
 		c->cb.info(u, res, payload);
 		break;
-	case K_TICKERS:
+	case SB_BN__K_TICKERS:
 		c->cb.tickers(u, res, payload);
 		break;
-	case K_CANDLES:
+	case SB_BN__K_CANDLES:
 		c->cb.candles(u, res, payload);
 		break;
-	case K_ACCOUNT:
+	case SB_BN__K_ACCOUNT:
 		c->cb.account(u, res, payload);
 		break;
-	case K_COMMISSION:
+	case SB_BN__K_COMMISSION:
 		c->cb.commission(u, res, payload);
 		break;
-	case K_ORDER:
+	case SB_BN__K_ORDER:
 		c->cb.order(u, res, payload);
 		break;
-	case K_ORDERS:
+	case SB_BN__K_ORDERS:
 		c->cb.orders(u, res, payload);
 		break;
-	case K_TRADES:
+	case SB_BN__K_TRADES:
 		c->cb.trades(u, res, payload);
 		break;
 	}
@@ -214,7 +175,7 @@ static void deliver(struct call *c, sb_err err, void *payload)
 }
 
 /* Queues a result for delivery from the timer (used where a callback must not run yet). */
-static void deliver_later(struct sb_bn_rest *r, struct call *c, sb_err err)
+static void deliver_later(struct sb_bn_rest *r, struct sb_bn__call *c, sb_err err)
 {
 	c->res.err = err;
 	fifo_push(&r->done, c);
@@ -223,7 +184,7 @@ static void deliver_later(struct sb_bn_rest *r, struct call *c, sb_err err)
 
 static void drain_done(struct sb_bn_rest *r)
 {
-	struct call *c;
+	struct sb_bn__call *c;
 	while ((c = fifo_pop(&r->done)))
 		deliver(c, c->res.err, NULL);
 }
@@ -231,7 +192,7 @@ static void drain_done(struct sb_bn_rest *r)
 /* Ends every call of f with err. Callbacks may free the client; the lists are emptied by then. */
 static void fail_all(struct fifo *f, sb_err err)
 {
-	struct call *c;
+	struct sb_bn__call *c;
 	while ((c = fifo_pop(f)))
 		deliver(c, err, NULL);
 }
@@ -240,7 +201,7 @@ static void fail_all(struct fifo *f, sb_err err)
 
 static void on_http_done(void *user, const struct sb_http_resp *resp);
 
-static sb_err send_call(struct sb_bn_rest *r, struct call *c)
+static sb_err send_call(struct sb_bn_rest *r, struct sb_bn__call *c)
 {
 	char params[SB_BN_REST_PARAMS_MAX + 256];
 	char url[SB_BN_REST_URL_MAX];
@@ -285,7 +246,7 @@ static void pump(struct sb_bn_rest *r)
 {
 	while (!r->closing && r->queue.head) {
 		uint64_t now = uv_now(r->loop);
-		struct call *c = r->queue.head;
+		struct sb_bn__call *c = r->queue.head;
 		if (now < r->banned_until) {
 			fifo_pop(&r->queue);
 			deliver_later(r, c, SB_ERR_RATE_LIMIT);
@@ -328,7 +289,7 @@ static void on_timer(uv_timer_t *t)
 	pump(r);
 }
 
-static sb_err submit(struct sb_bn_rest *r, struct call *c)
+static sb_err submit(struct sb_bn_rest *r, struct sb_bn__call *c)
 {
 	sb_err e = SB_OK;
 	if (r->closing)
@@ -347,13 +308,22 @@ static sb_err submit(struct sb_bn_rest *r, struct call *c)
 	return SB_OK;
 }
 
-static struct call *call_new(struct sb_bn_rest *r, enum kind k, void *user)
+struct sb_bn__call *sb_bn__call_new(struct sb_bn_rest *r, enum sb_bn__kind k, void *user)
 {
-	struct call *c = sb_xcalloc(1, sizeof *c);
+	struct sb_bn__call *c = sb_xcalloc(1, sizeof *c);
 	c->rest = r;
 	c->kind = k;
 	c->user = user;
 	return c;
+}
+
+sb_err sb_bn__call_start(struct sb_bn_rest *r, struct sb_bn__call *c, sb_err build_err)
+{
+	if (build_err) {
+		free(c);
+		return build_err;
+	}
+	return submit(r, c);
 }
 
 /* ---- answers -------------------------------------------------------------------------------------- */
@@ -366,26 +336,26 @@ static void resync_done(struct sb_bn_rest *r, bool ok)
 		fifo_prepend_all(&r->queue, &r->waiting);
 		return;
 	}
-	struct call *c;
+	struct sb_bn__call *c;
 	while ((c = fifo_pop(&r->waiting)))
 		deliver_later(r, c, r->closing ? SB_ERR_SHUTDOWN : c->res.err);
 }
 
-static void start_resync(struct sb_bn_rest *r, struct call *c)
+static void start_resync(struct sb_bn_rest *r, struct sb_bn__call *c)
 {
 	fifo_push(&r->waiting, c);
 	if (r->syncing)
 		return;
 	r->syncing = true;
 	r->st.resyncs++;
-	struct call *s = call_new(r, K_SYNC, NULL);
+	struct sb_bn__call *s = sb_bn__call_new(r, SB_BN__K_SYNC, NULL);
 	sb_bn_rest_build_time(&s->req);
 	fifo_push_front(&r->queue, s);
 	sb_log_warn(COMPONENT, SB_FIELDS(SB_F_INT("offset_ms", r->offset_ms)),
 	            "timestamp outside recvWindow (-1021); measuring server time again");
 }
 
-static void apply_time(struct sb_bn_rest *r, struct call *c, int64_t server_ms)
+static void apply_time(struct sb_bn_rest *r, struct sb_bn__call *c, int64_t server_ms)
 {
 	int64_t old = r->offset_ms;
 	r->offset_ms = sb_bn_rest_offset_ms(c->sent_us, sb_clock_wall_us(), server_ms);
@@ -395,7 +365,7 @@ static void apply_time(struct sb_bn_rest *r, struct call *c, int64_t server_ms)
 }
 
 /* Parses a 2xx document into the call's typed result and delivers it. */
-static void deliver_doc(struct sb_bn_rest *r, struct call *c, const struct cJSON *doc)
+static void deliver_doc(struct sb_bn_rest *r, struct sb_bn__call *c, const struct cJSON *doc)
 {
 	char err[SB_BN_TEXT_MAX] = "";
 	sb_err e = SB_OK;
@@ -412,34 +382,34 @@ static void deliver_doc(struct sb_bn_rest *r, struct call *c, const struct cJSON
 	} u;
 	memset(&u, 0, sizeof u);
 	switch (c->kind) {
-	case K_SYNC:
-	case K_TIME:
+	case SB_BN__K_SYNC:
+	case SB_BN__K_TIME:
 		e = sb_bn_server_time_from_json(doc, &u.time, err, sizeof err);
 		if (!e)
 			apply_time(r, c, u.time);
 		break;
-	case K_INFO:
+	case SB_BN__K_INFO:
 		e = sb_bn_exchange_info_from_json(doc, &u.info, err, sizeof err);
 		break;
-	case K_TICKERS:
+	case SB_BN__K_TICKERS:
 		e = sb_bn_book_tickers_from_json(doc, &u.tickers, err, sizeof err);
 		break;
-	case K_CANDLES:
+	case SB_BN__K_CANDLES:
 		e = sb_bn_candles_from_json(doc, &u.candles, err, sizeof err);
 		break;
-	case K_ACCOUNT:
+	case SB_BN__K_ACCOUNT:
 		e = sb_bn_account_from_json(doc, &u.account, err, sizeof err);
 		break;
-	case K_COMMISSION:
+	case SB_BN__K_COMMISSION:
 		e = sb_bn_commission_from_json(doc, &u.commission, err, sizeof err);
 		break;
-	case K_ORDER:
+	case SB_BN__K_ORDER:
 		e = sb_bn_order_from_json(doc, c->shape, &u.order, err, sizeof err);
 		break;
-	case K_ORDERS:
+	case SB_BN__K_ORDERS:
 		e = sb_bn_order_list_from_json(doc, &u.orders, err, sizeof err);
 		break;
-	case K_TRADES:
+	case SB_BN__K_TRADES:
 		e = sb_bn_my_trades_from_json(doc, &u.trades, err, sizeof err);
 		break;
 	}
@@ -451,28 +421,28 @@ static void deliver_doc(struct sb_bn_rest *r, struct call *c, const struct cJSON
 		sb_log_error(COMPONENT, SB_FIELDS(SB_F_STR("path", c->req.path), SB_F_ERR(e)),
 		             "unreadable answer: %s", err);
 	}
-	enum kind k = c->kind;
+	enum sb_bn__kind k = c->kind;
 	deliver(c, e, e ? NULL : &u);
 	switch (k) {
-	case K_INFO:
+	case SB_BN__K_INFO:
 		sb_bn_exchange_info_fini(&u.info);
 		break;
-	case K_TICKERS:
+	case SB_BN__K_TICKERS:
 		sb_bn_book_tickers_fini(&u.tickers);
 		break;
-	case K_CANDLES:
+	case SB_BN__K_CANDLES:
 		sb_bn_candles_fini(&u.candles);
 		break;
-	case K_ACCOUNT:
+	case SB_BN__K_ACCOUNT:
 		sb_bn_account_fini(&u.account);
 		break;
-	case K_ORDER:
+	case SB_BN__K_ORDER:
 		sb_bn_order_fini(&u.order);
 		break;
-	case K_ORDERS:
+	case SB_BN__K_ORDERS:
 		sb_bn_order_list_fini(&u.orders);
 		break;
-	case K_TRADES:
+	case SB_BN__K_TRADES:
 		sb_bn_my_trades_fini(&u.trades);
 		break;
 	default:
@@ -493,7 +463,7 @@ static uint64_t backoff_ms(const struct sb_bn_rest *r, const struct sb_http_resp
 	return fallback_ms;
 }
 
-static void on_429(struct sb_bn_rest *r, struct call *c, const struct sb_http_resp *resp)
+static void on_429(struct sb_bn_rest *r, struct sb_bn__call *c, const struct sb_http_resp *resp)
 {
 	r->st.n_429++;
 	int64_t now = server_now(r);
@@ -512,7 +482,7 @@ static void on_429(struct sb_bn_rest *r, struct call *c, const struct sb_http_re
 	deliver(c, SB_ERR_RATE_LIMIT, NULL);
 }
 
-static void on_418(struct sb_bn_rest *r, struct call *c, const struct sb_http_resp *resp)
+static void on_418(struct sb_bn_rest *r, struct sb_bn__call *c, const struct sb_http_resp *resp)
 {
 	r->st.n_418++;
 	uint64_t ms = backoff_ms(r, resp, &c->res.api, BAN_DEFAULT_S * 1000u);
@@ -528,8 +498,8 @@ static void on_418(struct sb_bn_rest *r, struct call *c, const struct sb_http_re
 }
 
 /* An answer with an error status (or an unparsable 2xx). */
-static void on_error_answer(struct sb_bn_rest *r, struct call *c, const struct sb_http_resp *resp, sb_err e,
-                            const char *why)
+static void on_error_answer(struct sb_bn_rest *r, struct sb_bn__call *c, const struct sb_http_resp *resp,
+                            sb_err e, const char *why)
 {
 	set_detail(c, why);
 	if (resp->status == 429) {
@@ -554,7 +524,7 @@ static void on_error_answer(struct sb_bn_rest *r, struct call *c, const struct s
 }
 
 /* No answer: the transport failed. */
-static void on_transport_error(struct call *c, const struct sb_http_resp *resp)
+static void on_transport_error(struct sb_bn__call *c, const struct sb_http_resp *resp)
 {
 	sb_err e = resp->err;
 	set_detail(c, resp->errmsg);
@@ -574,7 +544,7 @@ static void on_transport_error(struct call *c, const struct sb_http_resp *resp)
 
 static void on_http_done(void *user, const struct sb_http_resp *resp)
 {
-	struct call *c = user;
+	struct sb_bn__call *c = user;
 	struct sb_bn_rest *r = c->rest;
 	r->in_flight--;
 	r->gate.in_flight -= c->req.weight;
@@ -589,7 +559,7 @@ static void on_http_done(void *user, const struct sb_http_resp *resp)
 		sb_bn_weight_gate_observe(&r->gate, server_now(r), resp->limits.used_weight_1m);
 		struct cJSON *doc = NULL;
 		char why[SB_BN_TEXT_MAX] = "";
-		size_t max = c->kind == K_INFO ? SB_BN_DOC_MAX : SB_BN_MSG_MAX;
+		size_t max = c->kind == SB_BN__K_INFO ? SB_BN_DOC_MAX : SB_BN_MSG_MAX;
 		sb_err e = sb_bn_rest_parse(resp->body, resp->body_len, max, (int)resp->status, &doc,
 		                            &c->res.api, why, sizeof why);
 		if (e)
@@ -599,166 +569,6 @@ static void on_http_done(void *user, const struct sb_http_resp *resp)
 		sb_bn_doc_free(doc);
 	}
 	pump(r);
-}
-
-/* ---- public calls --------------------------------------------------------------------------------- */
-
-/* Submits c once its builder has run; a builder's error ends it here. */
-static sb_err start(struct sb_bn_rest *r, struct call *c, sb_err build_err)
-{
-	if (build_err) {
-		free(c);
-		return build_err;
-	}
-	return submit(r, c);
-}
-
-sb_err sb_bn_rest_sync_time(struct sb_bn_rest *r, sb_bn_rest_time_cb cb, void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_TIME, user);
-	c->cb.time = cb;
-	return start(r, c, sb_bn_rest_build_time(&c->req));
-}
-
-sb_err sb_bn_rest_exchange_info(struct sb_bn_rest *r, const char *const *symbols, size_t n,
-                                sb_bn_rest_info_cb cb, void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_INFO, user);
-	c->cb.info = cb;
-	return start(r, c, sb_bn_rest_build_exchange_info(symbols, n, &c->req));
-}
-
-sb_err sb_bn_rest_book_ticker(struct sb_bn_rest *r, const char *symbol, sb_bn_rest_tickers_cb cb, void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_TICKERS, user);
-	c->cb.tickers = cb;
-	return start(r, c, sb_bn_rest_build_book_ticker(symbol, &c->req));
-}
-
-sb_err sb_bn_rest_klines(struct sb_bn_rest *r, const char *symbol, const char *interval, int64_t start_ms,
-                         int64_t end_ms, int64_t limit, sb_bn_rest_candles_cb cb, void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_CANDLES, user);
-	c->cb.candles = cb;
-	return start(r, c, sb_bn_rest_build_klines(symbol, interval, start_ms, end_ms, limit, &c->req));
-}
-
-sb_err sb_bn_rest_account(struct sb_bn_rest *r, bool omit_zero, sb_bn_rest_account_cb cb, void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_ACCOUNT, user);
-	c->cb.account = cb;
-	return start(r, c, sb_bn_rest_build_account(omit_zero, &c->req));
-}
-
-sb_err sb_bn_rest_commission(struct sb_bn_rest *r, const char *symbol, sb_bn_rest_commission_cb cb,
-                             void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_COMMISSION, user);
-	c->cb.commission = cb;
-	return start(r, c, sb_bn_rest_build_commission(symbol, &c->req));
-}
-
-/* The shape of the answer newOrderRespType asks for. */
-static enum sb_bn_order_shape place_shape(const struct sb_bn_new_order *o)
-{
-	switch (o->resp_type) {
-	case SB_BN_RESP_RESULT:
-		return SB_BN_ORDER_RESULT;
-	case SB_BN_RESP_ACK:
-		return SB_BN_ORDER_ACK;
-	case SB_BN_RESP_DEFAULT:
-		return o->type == SB_ORDER_LIMIT_MAKER ? SB_BN_ORDER_ACK : SB_BN_ORDER_FULL;
-	default:
-		return SB_BN_ORDER_FULL;
-	}
-}
-
-static sb_err build_place(struct call *c, const struct sb_bn_new_order *o)
-{
-	sb_err e = sb_bn_rest_build_order_place(o, &c->req);
-	if (!e)
-		c->shape = place_shape(o);
-	return e;
-}
-
-sb_err sb_bn_rest_order_place(struct sb_bn_rest *r, const struct sb_bn_new_order *o, sb_bn_rest_order_cb cb,
-                              void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_ORDER, user);
-	c->cb.order = cb;
-	return start(r, c, build_place(c, o));
-}
-
-static sb_err build_ref(struct call *c, enum sb_bn_order_shape shape, const char *symbol, int64_t order_id,
-                        const char *client_order_id)
-{
-	c->shape = shape;
-	if (shape == SB_BN_ORDER_CANCEL)
-		return sb_bn_rest_build_order_cancel(symbol, order_id, client_order_id, &c->req);
-	return sb_bn_rest_build_order_query(symbol, order_id, client_order_id, &c->req);
-}
-
-sb_err sb_bn_rest_order_query(struct sb_bn_rest *r, const char *symbol, int64_t order_id,
-                              const char *client_order_id, sb_bn_rest_order_cb cb, void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_ORDER, user);
-	c->cb.order = cb;
-	return start(r, c, build_ref(c, SB_BN_ORDER_QUERY, symbol, order_id, client_order_id));
-}
-
-sb_err sb_bn_rest_order_cancel(struct sb_bn_rest *r, const char *symbol, int64_t order_id,
-                               const char *client_order_id, sb_bn_rest_order_cb cb, void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_ORDER, user);
-	c->cb.order = cb;
-	return start(r, c, build_ref(c, SB_BN_ORDER_CANCEL, symbol, order_id, client_order_id));
-}
-
-sb_err sb_bn_rest_open_orders(struct sb_bn_rest *r, const char *symbol, sb_bn_rest_orders_cb cb, void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_ORDERS, user);
-	c->cb.orders = cb;
-	return start(r, c, sb_bn_rest_build_open_orders(symbol, &c->req));
-}
-
-sb_err sb_bn_rest_all_orders(struct sb_bn_rest *r, const struct sb_bn_rest_filter *f, sb_bn_rest_orders_cb cb,
-                             void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_ORDERS, user);
-	c->cb.orders = cb;
-	return start(r, c, sb_bn_rest_build_all_orders(f, &c->req));
-}
-
-sb_err sb_bn_rest_my_trades(struct sb_bn_rest *r, const struct sb_bn_rest_filter *f, sb_bn_rest_trades_cb cb,
-                            void *user)
-{
-	if (!r || !cb)
-		return SB_ERR_INVALID;
-	struct call *c = call_new(r, K_TRADES, user);
-	c->cb.trades = cb;
-	return start(r, c, sb_bn_rest_build_my_trades(f, &c->req));
 }
 
 /* ---- life cycle ----------------------------------------------------------------------------------- */
