@@ -288,6 +288,17 @@ static void free_req(struct http_pss *pss)
 	}
 }
 
+/* The request's Content-Length value; 0 when absent or malformed ("Content-Length: 0" has no body). */
+static long long content_length(struct lws *wsi)
+{
+	char v[32];
+	if (lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+		return 0;
+	char *end = NULL;
+	long long n = strtoll(v, &end, 10);
+	return end != v && n > 0 ? n : 0;
+}
+
 static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct http_pss *pss = user;
@@ -305,7 +316,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		lws_hdr_custom_copy(wsi, req->api_key, sizeof req->api_key, "x-mbx-apikey:", 13);
 		lws_hdr_copy(wsi, req->content_type, sizeof req->content_type, WSI_TOKEN_HTTP_CONTENT_TYPE);
 		req->loopback = peer_is_loopback(wsi);
-		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && req->method != SIM_GET)
+		if (content_length(wsi) > 0 && req->method != SIM_GET)
 			return 0; /* the body follows */
 		rc = dispatch(srv, wsi, pss, req);
 		free_req(pss);

@@ -199,3 +199,13 @@ Test(sim_server, oversized_body_is_refused_with_413)
 	free(big);
 	curl_easy_cleanup(c);
 }
+
+Test(sim_server, empty_body_with_content_length_zero_is_answered)
+{
+	CURL *c = curl_easy_init();
+	struct body b;
+	/* An empty POSTFIELDS makes curl send "Content-Length: 0": there is no body to wait for. */
+	cr_assert_eq(request(c, "DELETE", "/api/v3/order?a=z", "", &b, NULL), 200);
+	cr_assert_str_eq(b.data, "DELETE /api/v3/order key=key-123 nargs=1 a=z body= loop=1");
+	curl_easy_cleanup(c);
+}
