@@ -393,15 +393,9 @@ Test(ws_client, server_close_is_reported_and_reconnects_after_backoff)
 		send_str("close");
 		RUN_UNTIL(C.closes == round + 1, DEADLINE_MS);
 		struct sb_ws_close_info *ci = &C.close[round];
-		/* spotsim's sim_ws_close does not get its close frame to an lws 4.1 client (the socket just
-		 * closes), so a drop is accepted too; a close frame that does arrive must carry code and
-		 * text. */
-		cr_assert(ci->reason == SB_WS_CLOSE_PEER || ci->reason == SB_WS_CLOSE_DROPPED, "got %s",
-		          sb_ws_close_reason_name(ci->reason));
-		if (ci->reason == SB_WS_CLOSE_PEER) {
-			cr_assert_eq(ci->code, 4000);
-			cr_assert_str_eq(ci->text, "test close");
-		}
+		cr_assert_eq(ci->reason, SB_WS_CLOSE_PEER, "got %s", sb_ws_close_reason_name(ci->reason));
+		cr_assert_eq(ci->code, 4000);
+		cr_assert_str_eq(ci->text, "test close");
 		cr_assert(ci->was_open);
 		cr_assert(ci->reconnecting);
 		cr_assert_eq(ci->retry_in_ms, 60, "the back-off restarts after a successful open");
@@ -425,13 +419,11 @@ Test(ws_client, failed_attempts_back_off_exponentially_up_to_the_cap)
 		cr_assert(C.close[i].reconnecting);
 		cr_assert_eq(C.close[i].retry_in_ms, want[i], "attempt %d: %u ms", i, C.close[i].retry_in_ms);
 		cr_assert_eq(C.close[i].attempt, (unsigned)i + 1);
-		if (i)
-			/* Close callbacks trail their attempts by a varying few ms; the spacing still shows
-			 * the delay. */
-			cr_assert_geq(2 * (C.close_ms[i] - C.close_ms[i - 1]), want[i - 1],
-			              "attempt %d after %llu ms", i,
-			              (unsigned long long)(C.close_ms[i] - C.close_ms[i - 1]));
 	}
+	/* Close callbacks trail their attempts by a time that varies with the machine's load, so single
+	 * gaps say little; over four gaps the delays (10 + 20 + 40 + 70 ms) must still show. */
+	uint64_t spent = C.close_ms[4] - C.close_ms[0];
+	cr_assert_geq(2 * spent, 140, "four retries took only %llu ms", (unsigned long long)spent);
 	cr_assert_eq(C.opens, 0);
 }
 
