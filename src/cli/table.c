@@ -146,10 +146,14 @@ static void pad(FILE *out, size_t n)
 static void print_line(const struct sb_table *t, FILE *out, bool color, const size_t *widths,
                        const struct cell *cells)
 {
-	for (size_t i = 0; i < t->ncols; i++) {
+	/* Empty cells at the end of a row print nothing, not even their separators. */
+	size_t end = t->ncols;
+	while (end > 0 && (!cells[end - 1].text || !cells[end - 1].text[0]))
+		end--;
+	for (size_t i = 0; i < end; i++) {
 		const char *text = cells[i].text ? cells[i].text : "";
 		size_t gap = widths[i] - width_of(text);
-		bool last = i + 1 == t->ncols;
+		bool last = i + 1 == end;
 		bool paint = color && cells[i].color != SB_TABLE_PLAIN && *text;
 		if (i > 0)
 			fputs("  ", out);

@@ -63,9 +63,9 @@ size_t sb_table_rows(const struct sb_table *t);
 
 /*
  * Writes the header line and every row to out, columns separated by two spaces and padded to the widest
- * cell (counted in characters, not bytes, so UTF-8 text lines up). The last column is not padded, so no
- * line ends in spaces. With color, cells carry ANSI colour codes and the header is bold; without it the
- * output is plain text.
+ * cell (counted in characters, not bytes, so UTF-8 text lines up). No line ends in spaces: the last
+ * cell is not padded and empty cells at the end of a row are left out. With color, cells carry ANSI colour
+ * codes and the header is bold; without it the output is plain text.
  */
 void sb_table_print(const struct sb_table *t, FILE *out, bool color);
 
