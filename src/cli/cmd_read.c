@@ -132,9 +132,13 @@ static int common_opt(struct ctx *c, int ch, char **argv)
 	case ':':
 		return bad_usage(c, "%s needs a value", argv[optind - 1]);
 	case '?':
-		if (optopt)
-			return bad_usage(c, "unknown option '-%c'", optopt);
-		return bad_usage(c, "unknown option '%s'", argv[optind - 1]);
+		/* A long option given a value it does not take ("--json=1") also lands here, with optopt set.
+		 */
+		if (strncmp(argv[optind - 1], "--", 2) == 0 && strchr(argv[optind - 1], '='))
+			return bad_usage(c, "'%s': this option takes no value", argv[optind - 1]);
+		if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt)
+			return bad_usage(c, "unknown option '%s'", argv[optind - 1]);
+		return bad_usage(c, "unknown option '-%c'", optopt);
 	default:
 		return bad_usage(c, "unknown option '%s'", argv[optind - 1]);
 	}

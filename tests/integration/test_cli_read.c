@@ -791,6 +791,7 @@ Test(cli_read, bad_arguments_exit_2_with_the_usage)
 	expect_usage_error((const char *const[]){"history", "extra", NULL}, "unexpected argument 'extra'");
 	expect_usage_error((const char *const[]){"pnl", "--by", "week", NULL}, "--by must be");
 	expect_usage_error((const char *const[]){"status", "-x", NULL}, "unknown option '-x'");
+	expect_usage_error((const char *const[]){"status", "--json=yes", NULL}, "takes no value");
 	expect_usage_error((const char *const[]){"pairs", "--json", "frobnicate", NULL},
 	                   "unexpected argument");
 	expect_usage_error((const char *const[]){"backup", NULL}, "which file");
