@@ -620,9 +620,6 @@ static const struct lws_protocols protocols[] = {
 static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", "1"};
 static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, "binance", ""};
 
-/* Loads the certificate and key the way lws will and checks that they belong together. lws would report
- * the same problems, but only from inside lws_create_context, whose failure leaves the foreign loop with
- * handles of an unloaded event-lib plugin. */
 /* An encrypted key is refused rather than prompted for: OpenSSL's default callback reads the terminal. */
 static int no_password(char *buf, int size, int rwflag, void *u)
 {
@@ -633,6 +630,9 @@ static int no_password(char *buf, int size, int rwflag, void *u)
 	return 0;
 }
 
+/* Loads the certificate and key as lws will and checks that they belong together. lws would find the
+ * same problems, but only inside lws_create_context, and a failed lws_create_context on a foreign loop
+ * leaves lws handles closing on it that crash the next uv_run (as a taken port does today). */
 static sb_err check_tls_files(const char *cert_path, const char *key_path)
 {
 	sb_err e = SB_ERR_CONFIG;
