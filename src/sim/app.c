@@ -224,11 +224,19 @@ sb_err sim_app_new(const struct sim_options *opts, FILE *err, struct sim_app **o
 	    .http = on_http,
 	    .ws = {on_ws_open, on_ws_message, on_ws_close},
 	    .ctx = app,
+	    .tls_cert = opts->tls_cert[0] ? opts->tls_cert : NULL,
+	    .tls_key = opts->tls_key[0] ? opts->tls_key : NULL,
 	};
 	e = sim_server_new(&app->loop, &so, &app->srv);
 	if (e) {
-		fprintf(err, "spotsim: cannot listen on %s:%d (address in use or not available)\n",
-		        opts->host, opts->port);
+		if (e == SB_ERR_CONFIG)
+			fprintf(err,
+			        "spotsim: cannot load --tls-cert %s with --tls-key %s (unreadable, not PEM, "
+			        "an encrypted key, or a key of another certificate)\n",
+			        opts->tls_cert, opts->tls_key);
+		else
+			fprintf(err, "spotsim: cannot listen on %s:%d (address in use or not available)\n",
+			        opts->host, opts->port);
 		sim_app_free(app);
 		return e;
 	}

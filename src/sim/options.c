@@ -27,6 +27,7 @@ void sim_options_usage(FILE *f)
 	    "               [--symbols BTCUSDT,ETHUSDT,...] [--exchange-info FILE.json]\n"
 	    "               [--replay SYMBOL=FILE.csv[.gz] ...] [--speed X] [--seed N]\n"
 	    "               [--fault NAME[=VALUE] ...] [--fee-rate 0.001]\n"
+	    "               [--tls-cert FILE.pem --tls-key FILE.pem]\n"
 	    "\n"
 	    "  --listen HOST:PORT   address to serve REST and WebSockets on (default 127.0.0.1:9090;\n"
 	    "                       port 0 picks a free port and prints 'listening on HOST:PORT')\n"
@@ -41,7 +42,9 @@ void sim_options_usage(FILE *f)
 	    "  --fault NAME[=V]     start with a fault on (repeatable): drop_ws, hide_user_events,\n"
 	    "                       order_5xx_after, order_5xx_before, delay_ms=N, force_429[=S],\n"
 	    "                       clock_skew_ms=N, expire_user_data, ws_lifetime_s=N\n"
-	    "  --fee-rate R         maker and taker commission rate (default 0.001 = 0.1%)\n",
+	    "  --fee-rate R         maker and taker commission rate (default 0.001 = 0.1%)\n"
+	    "  --tls-cert FILE      serve HTTPS and wss:// with this PEM certificate (chain); needs --tls-key\n"
+	    "  --tls-key FILE       the certificate's PEM private key (unencrypted)\n",
 	    f);
 }
 
@@ -240,6 +243,15 @@ static sb_err parse_fault(const char *arg, struct sim_options *o, FILE *err)
 	return SB_OK;
 }
 
+static sb_err parse_path(const char *flag, const char *arg, char *dst, size_t cap, FILE *err)
+{
+	if (!copy_field(dst, cap, arg, strlen(arg))) {
+		fprintf(err, "spotsim: %s: path empty or too long\n", flag);
+		return SB_ERR_INVALID;
+	}
+	return SB_OK;
+}
+
 static sb_err parse_decimal_flag(const char *flag, const char *arg, sb_dec min, sb_dec max, sb_dec *out,
                                  FILE *err)
 {
@@ -323,6 +335,10 @@ sb_err sim_options_parse(int argc, char **argv, struct sim_options *o, FILE *err
 			e = copy_field(o->exchange_info, sizeof o->exchange_info, arg, strlen(arg))
 			        ? SB_OK
 			        : SB_ERR_INVALID;
+		else if (strcmp(flag, "--tls-cert") == 0)
+			e = parse_path(flag, arg, o->tls_cert, sizeof o->tls_cert, err);
+		else if (strcmp(flag, "--tls-key") == 0)
+			e = parse_path(flag, arg, o->tls_key, sizeof o->tls_key, err);
 		else if (strcmp(flag, "--replay") == 0)
 			e = parse_replay(arg, o, err);
 		else if (strcmp(flag, "--speed") == 0)
@@ -347,6 +363,10 @@ sb_err sim_options_parse(int argc, char **argv, struct sim_options *o, FILE *err
 			fprintf(err, "spotsim: --exchange-info: path empty or too long\n");
 		if (e)
 			return SB_ERR_INVALID;
+	}
+	if (!o->tls_cert[0] != !o->tls_key[0]) {
+		fprintf(err, "spotsim: --tls-cert and --tls-key must be given together\n");
+		return SB_ERR_INVALID;
 	}
 	if (o->naccounts == 0)
 		add_demo_account(o);

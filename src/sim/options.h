@@ -4,6 +4,7 @@
  *   spotsim [--listen 127.0.0.1:PORT] [--account KEY:SECRET:ASSET=AMOUNT,ASSET=AMOUNT ...]
  *           [--symbols BTCUSDT,ETHUSDT,...] [--exchange-info FILE.json] [--replay SYMBOL=FILE.csv[.gz] ...]
  *           [--speed X] [--seed N] [--fault NAME[=VALUE] ...] [--fee-rate 0.001]
+ *           [--tls-cert FILE.pem --tls-key FILE.pem]
  */
 #ifndef SIM_OPTIONS_H
 #define SIM_OPTIONS_H
@@ -62,11 +63,14 @@ struct sim_options {
 	struct sim_fault_opt faults[SIM_MAX_FAULTS];       /* --fault */
 	unsigned nfaults;                                  /* entries used */
 	sb_dec fee_rate;                                   /* maker and taker commission rate */
+	char tls_cert[4096];                               /* --tls-cert PEM chain, "" = plain HTTP/ws */
+	char tls_key[4096];                                /* --tls-key PEM private key of tls_cert */
 	bool help;                                         /* --help was given */
 };
 
 /* Fills opts from argv. On a bad flag writes one line naming it to err and returns SB_ERR_INVALID
- * (the caller prints usage and exits 2). Adds the demo account when no --account is given. */
+ * (the caller prints usage and exits 2). Adds the demo account when no --account is given.
+ * --tls-cert and --tls-key come together or not at all. */
 sb_err sim_options_parse(int argc, char **argv, struct sim_options *opts, FILE *err);
 
 /* Prints the usage text. */

@@ -6,10 +6,16 @@
  * so the timing rules are spotsim's own and visible in one place. Outgoing WebSocket messages wait in a
  * bounded per-connection queue and are written at most SIM_WS_BURST per writeable callback, so a fast
  * consumer on loopback cannot starve the loop.
+ *
+ * With a certificate the one port speaks TLS only. lws would advertise h2 through ALPN by default, and
+ * curl would then take HTTP/2, a different code path from the HTTP/1.1 that Binance clients use and that
+ * WebSocket upgrades need; ALPN is therefore restricted to http/1.1.
  */
 #include "sim/server.h"
 
 #include <libwebsockets.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -614,10 +620,50 @@ static const struct lws_protocols protocols[] = {
 static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", "1"};
 static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, "binance", ""};
 
+/* An encrypted key is refused rather than prompted for: OpenSSL's default callback reads the terminal. */
+static int no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return 0;
+}
+
+/* Loads the certificate and key as lws will and checks that they belong together. lws would find the
+ * same problems, but only inside lws_create_context, and a failed lws_create_context on a foreign loop
+ * leaves lws handles closing on it that crash the next uv_run (as a taken port does today). */
+static sb_err check_tls_files(const char *cert_path, const char *key_path)
+{
+	sb_err e = SB_ERR_CONFIG;
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	FILE *f = fopen(cert_path, "r");
+	if (f) {
+		cert = PEM_read_X509(f, NULL, no_password, NULL);
+		fclose(f);
+	}
+	f = fopen(key_path, "r");
+	if (f) {
+		key = PEM_read_PrivateKey(f, NULL, no_password, NULL);
+		fclose(f);
+	}
+	if (cert && key && X509_check_private_key(cert, key) == 1)
+		e = SB_OK;
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return e;
+}
+
 sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struct sim_server **out)
 {
 	if (!loop || !opts || !opts->http || !opts->ws.open || !opts->ws.message || !opts->ws.close || !out)
 		return SB_ERR_INVALID;
+	bool tls = opts->tls_cert && opts->tls_cert[0];
+	if (tls != (opts->tls_key && opts->tls_key[0]))
+		return SB_ERR_INVALID;
+	if (tls && check_tls_files(opts->tls_cert, opts->tls_key) != SB_OK)
+		return SB_ERR_CONFIG;
 	struct sim_server *srv = sb_xcalloc(1, sizeof *srv);
 	srv->loop = loop;
 	srv->opts = *opts;
@@ -640,6 +686,12 @@ sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struc
 	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN |
 	               LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.max_http_header_data = 8192;
+	if (tls) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = opts->tls_cert;
+		info.ssl_private_key_filepath = opts->tls_key;
+		info.alpn = "http/1.1";
+	}
 	srv->ctx = lws_create_context(&info);
 	if (!srv->ctx) {
 		free(srv);

@@ -1,7 +1,8 @@
 /*
  * server.h - spotsim's network front: one libwebsockets vhost on one port serving REST (HTTP/1.1
  * keep-alive) and WebSockets (market streams, the WebSocket API, listenKey streams), attached to a
- * libuv loop that the caller owns.
+ * libuv loop that the caller owns. Optionally over TLS (HTTPS and wss:// on that same port), offering
+ * only HTTP/1.1 through ALPN, as Binance's clients expect.
  *
  * The server knows nothing about trading: it hands each HTTP request to an http handler and each
  * WebSocket connection's open/message/close to the ws operations, and sends what they queue.
@@ -40,9 +41,13 @@ struct sim_server_opts {
 	void *ctx;                /* passed to every callback */
 	unsigned ping_interval_s; /* server ping period (Binance: 20) */
 	unsigned pong_timeout_s;  /* drop a client silent this long (Binance: 60) */
+	const char *tls_cert;     /* PEM certificate (chain) file: serve TLS only; NULL = plain */
+	const char *tls_key;      /* PEM private key of tls_cert; required with it */
 };
 
-/* Creates the server on loop and starts listening. *out is owned by the caller (sim_server_free). */
+/* Creates the server on loop and starts listening. *out is owned by the caller (sim_server_free).
+ * SB_ERR_INVALID for missing callbacks or only one of tls_cert/tls_key; SB_ERR_CONFIG when the
+ * certificate or key cannot be read or do not belong together; SB_ERR_IO when the port cannot be bound. */
 sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struct sim_server **out);
 
 /* The port actually bound (useful with port 0). */
