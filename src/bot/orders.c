@@ -292,8 +292,10 @@ static sb_err load_position(struct sb_bot *b, struct bot_pair *pr, const struct 
 		err = load_order(b, bp, &orders[i], &bf, &nb, &sf, &ns);
 	free(orders);
 	if (err == SB_OK) {
-		qsort(bf, nb, sizeof *bf, cmp_fill_time);
-		qsort(sf, ns, sizeof *sf, cmp_fill_time);
+		if (nb > 1)
+			qsort(bf, nb, sizeof *bf, cmp_fill_time);
+		if (ns > 1)
+			qsort(sf, ns, sizeof *sf, cmp_fill_time);
 		for (size_t i = 0; i < nb; i++) {
 			struct sb_fill x = fill_of(&bf[i]);
 			if (sb_position_apply_buy_fill(&bp->p, &x, bf[i].time_ms) == SB_OK)
