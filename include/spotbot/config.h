@@ -75,8 +75,14 @@ struct sb_config {
 	char *pairs;                                      /* PAIRS, raw; parsed by the pairs module */
 	char *alert_webhook_url;                          /* ALERT_WEBHOOK_URL (secret); "" means none */
 	enum sb_config_alert_format alert_webhook_format; /* ALERT_WEBHOOK_FORMAT */
-	bool allow_insecure_config;                       /* ALLOW_INSECURE_CONFIG (environment only) */
-	char *path; /* the .env file that was read, or NULL when none was (owned) */
+	char *order_tag;                                  /* ORDER_TAG: instance tag in clientOrderIds */
+	sb_dec max_exposure;          /* MAX_EXPOSURE: quote in open positions; 0 = none */
+	int64_t price_max_age_ms;     /* PRICE_MAX_AGE */
+	sb_dec price_max_jump;        /* PRICE_MAX_JUMP: fraction; 0 = no check */
+	int64_t price_jump_confirm;   /* PRICE_JUMP_CONFIRM */
+	bool cancel_buys_on_shutdown; /* CANCEL_BUYS_ON_SHUTDOWN */
+	bool allow_insecure_config;   /* ALLOW_INSECURE_CONFIG (environment only) */
+	char *path;                   /* the .env file that was read, or NULL when none was (owned) */
 };
 
 /* Value types of options; each maps to one C field type (noted after it). */

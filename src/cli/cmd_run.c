@@ -1,11 +1,68 @@
 /*
- * cmd_run.c - `spotbot run`, the trading daemon (placeholder until it lands).
+ * cmd_run.c - `spotbot run [--config FILE] [--human]`: loads the configuration, registers its secrets with
+ * the logger before anything can be logged, and runs the trading daemon until SIGINT or SIGTERM.
+ * --human prints one readable line per buy, fill, sell and finished cycle on stdout (the demo uses it).
  */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cli/cli.h"
+#include "spotbot/bot.h"
+#include "spotbot/config.h"
+#include "spotbot/log.h"
+
+extern char **environ;
+
+static void usage(FILE *f)
+{
+	fputs("usage: spotbot run [--config FILE] [--human]\n"
+	      "  --config FILE  read FILE instead of ./.env (it must then exist)\n"
+	      "  --human        print a readable line per buy, fill, sell and finished cycle on stdout\n",
+	      f);
+}
 
 int sb_cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return sb_cli_unavailable("run");
+	const char *path = NULL;
+	bool human = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return SB_EXIT_OK;
+		} else if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
+			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v || !*v || path) {
+				fputs("spotbot run: --config needs one file name\n", stderr);
+				usage(stderr);
+				return SB_EXIT_USAGE;
+			}
+			path = v;
+		} else if (strcmp(a, "--human") == 0) {
+			human = true;
+		} else {
+			fprintf(stderr, "spotbot run: unknown argument '%s'\n", a);
+			usage(stderr);
+			return SB_EXIT_USAGE;
+		}
+	}
+	struct sb_config cfg;
+	sb_config_init(&cfg);
+	sb_err err = sb_config_load(&cfg, path, path != NULL, environ, stderr);
+	if (err != SB_OK) {
+		fprintf(stderr, "spotbot run: configuration refused (%s)\n", sb_strerror(err));
+		sb_config_fini(&cfg);
+		return SB_EXIT_USAGE;
+	}
+	const char *secrets[8];
+	size_t ns = sb_config_secrets(&cfg, secrets, sizeof secrets / sizeof secrets[0]);
+	for (size_t i = 0; i < ns && i < sizeof secrets / sizeof secrets[0]; i++)
+		(void)sb_log_add_secret(secrets[i]);
+	struct sb_bot_opts opts = {.human = human ? stdout : NULL};
+	err = sb_bot_run(&cfg, &opts);
+	sb_config_fini(&cfg);
+	if (err == SB_ERR_CONFIG)
+		return SB_EXIT_USAGE;
+	return err == SB_OK ? SB_EXIT_OK : SB_EXIT_FAILURE;
 }

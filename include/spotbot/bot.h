@@ -1,0 +1,29 @@
+/*
+ * bot.h - the trading daemon behind `spotbot run`: one libuv loop carrying the market and user data
+ * streams, the REST client, the price manager, the order manager, the strategy tick and the reconciler,
+ * all writing through the store before they act (docs/operations.md describes it from the outside).
+ *
+ * sb_bot_run() owns everything it creates and returns once the daemon has stopped: after SIGINT or
+ * SIGTERM (open orders stay on the exchange unless CANCEL_BUYS_ON_SHUTDOWN), or when start-up failed.
+ */
+#ifndef SPOTBOT_BOT_H
+#define SPOTBOT_BOT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "spotbot/config.h"
+#include "spotbot/error.h"
+
+struct sb_bot_opts {
+	FILE *human; /* one readable line per buy, fill, sell and finished cycle goes here; NULL: none */
+};
+
+/*
+ * Runs the daemon with cfg (borrowed for the whole run) until a signal stops it. SB_OK after a clean stop;
+ * SB_ERR_CONFIG for settings it cannot trade with (a bad ORDER_TAG or PAIRS), the store's errors when the
+ * database cannot be opened, SB_ERR_IO when the loop or the exchange clients cannot start.
+ */
+sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts);
+
+#endif

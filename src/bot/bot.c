@@ -1,0 +1,692 @@
+/*
+ * bot.c - the daemon's life cycle: configuration to store to exchange clients to reconciliation to
+ * trading, on one libuv loop, and the clean stop on SIGINT/SIGTERM.
+ *
+ * Start-up is a chain of asynchronous steps (server time, exchange rules, commission rates, streams and
+ * reconciliation); each step's calls are counted, and the next step starts when the last one answers.
+ * A failed step is retried after a pause; trading starts only once reconciliation has succeeded, and the
+ * run state with its reason is kept in system_state all along.
+ */
+#include "spotbot/bot.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bot/bot_int.h"
+#include "spotbot/alloc.h"
+#include "spotbot/clock.h"
+#include "spotbot/coid.h"
+#include "spotbot/log.h"
+#include "spotbot/ws_client.h"
+
+#define KEY_RUN_REASON "run_state_reason"
+
+static const char *const state_names[] = {"starting", "reconciling", "trading", "paused",
+                                          "degraded", "stopping",    "stopped"};
+
+const char *bot_state_name(enum bot_run_state s)
+{
+	return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "unknown";
+}
+
+/* Writes a JSON string literal of s (quotes and backslashes escaped, controls dropped) into buf. */
+static void json_str(char *buf, size_t cap, const char *s)
+{
+	size_t n = 0;
+	if (cap < 3)
+		return;
+	buf[n++] = '"';
+	for (; *s && n + 3 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20)
+			continue;
+		if (c == '"' || c == '\\')
+			buf[n++] = '\\';
+		buf[n++] = (char)c;
+	}
+	buf[n++] = '"';
+	buf[n] = '\0';
+}
+
+void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t position_id, const char *coid,
+               const char *detail)
+{
+	if (!b->st || b->degraded)
+		return;
+	struct sb_store_event ev = {
+	    .time_ms = sb_clock_wall_ms(), .position_id = position_id, .detail = detail};
+	snprintf(ev.kind, sizeof ev.kind, "%s", kind);
+	snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol ? symbol : "");
+	snprintf(ev.client_order_id, sizeof ev.client_order_id, "%s", coid ? coid : "");
+	sb_err err = sb_store_event_append(b->st, &ev, NULL);
+	if (err != SB_OK)
+		bot_degrade(b, err, "append an event");
+}
+
+void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason)
+{
+	if (b->degraded && s != BOT_STOPPING && s != BOT_STOPPED)
+		s = BOT_DEGRADED;
+	bool changed = b->state != s;
+	b->state = s;
+	if (changed)
+		sb_log_info("bot",
+		            SB_FIELDS(SB_F_STR("state", bot_state_name(s)), SB_F_STR("reason", reason)),
+		            "run state %s: %s", bot_state_name(s), reason);
+	if (!b->st || (b->degraded && s != BOT_DEGRADED))
+		return;
+	int64_t now = sb_clock_wall_ms();
+	char detail[SB_STORE_VALUE_MAX + 64], r[SB_STORE_VALUE_MAX];
+	json_str(r, sizeof r, reason);
+	snprintf(detail, sizeof detail, "{\"state\":\"%s\",\"reason\":%s}", bot_state_name(s), r);
+	struct sb_store_event ev = {.time_ms = now, .detail = detail};
+	snprintf(ev.kind, sizeof ev.kind, "run_state");
+	sb_err err = sb_store_state_set(b->st, KEY_RUN_REASON, reason, now, NULL);
+	if (err == SB_OK)
+		err = sb_store_state_set(b->st, SB_STORE_KEY_RUN_STATE, bot_state_name(s), now,
+		                         changed ? &ev : NULL);
+	if (err != SB_OK && !b->degraded)
+		bot_degrade(b, err, "write the run state");
+}
+
+void bot_degrade(struct sb_bot *b, sb_err err, const char *what)
+{
+	if (b->degraded)
+		return;
+	b->degraded = true;
+	sb_log_error("bot",
+	             SB_FIELDS(SB_F_ERR(err), SB_F_STR("db_error", sb_store_last_error(b->st)),
+	                       SB_F_STR("action", what)),
+	             "database write failed (%s: %s): trading stopped, no order will be placed until restart",
+	             what, sb_store_last_error(b->st));
+	bot_human(b, "!! database failure (%s): trading stopped", sb_errname(err));
+	b->state = BOT_DEGRADED;
+	/* Recording why may fail too: the reason is in the logs either way. */
+	int64_t now = sb_clock_wall_ms();
+	if (sb_store_state_set(b->st, KEY_RUN_REASON, "database write failed", now, NULL) == SB_OK)
+		(void)sb_store_state_set(b->st, SB_STORE_KEY_RUN_STATE, "degraded", now, NULL);
+}
+
+bool bot_may_trade(const struct sb_bot *b)
+{
+	return !b->degraded && !b->stopping && !b->closed &&
+	       (b->state == BOT_TRADING || b->state == BOT_PAUSED);
+}
+
+struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol)
+{
+	for (size_t i = 0; i < b->npairs; i++)
+		if (strcmp(b->pairs[i].cfg.symbol, symbol) == 0)
+			return &b->pairs[i];
+	return NULL;
+}
+
+void bot_human(struct sb_bot *b, const char *fmt, ...)
+{
+	if (!b->human)
+		return;
+	time_t t = (time_t)(sb_clock_wall_ms() / 1000);
+	struct tm tm;
+	char ts[16] = "";
+	if (localtime_r(&t, &tm))
+		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
+	fprintf(b->human, "%s  ", ts);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(b->human, fmt, ap);
+	va_end(ap);
+	fputc('\n', b->human);
+	fflush(b->human);
+}
+
+/* ---- pairs -------------------------------------------------------------------------------------------- */
+
+static void pair_from_row(const struct sb_store_pair *r, struct sb_pair_cfg *c)
+{
+	memset(c, 0, sizeof *c);
+	(void)sb_pair_init(c, r->symbol, strlen(r->symbol));
+	c->enabled = r->enabled;
+	c->quote = r->quote_per_cycle;
+	c->max_positions = r->max_positions;
+	c->buy_mode = r->buy_mode == SB_STORE_BUY_MARKET ? SB_BUY_MARKET : SB_BUY_LIMIT;
+	c->buy_offset = r->buy_offset;
+	c->buy_timeout_ms = r->buy_timeout_ms;
+	c->profit = r->target_profit;
+	c->stop_loss = r->has_stop_loss ? r->stop_loss : 0;
+	c->max_duration_ms = r->max_duration_ms;
+	c->max_duration_sell = r->sell_market_on_max_duration;
+	c->cooldown_ms = r->cooldown_ms;
+}
+
+static void pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_pair *r)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->symbol, sizeof r->symbol, "%s", c->symbol);
+	r->enabled = c->enabled;
+	r->quote_per_cycle = c->quote;
+	r->max_positions = (int32_t)c->max_positions;
+	r->buy_mode = c->buy_mode == SB_BUY_MARKET ? SB_STORE_BUY_MARKET : SB_STORE_BUY_LIMIT;
+	r->buy_offset = c->buy_offset;
+	r->buy_timeout_ms = c->buy_timeout_ms;
+	r->target_profit = c->profit;
+	r->has_stop_loss = c->stop_loss > 0;
+	r->stop_loss = c->stop_loss;
+	r->max_duration_ms = c->max_duration_ms;
+	r->sell_market_on_max_duration = c->max_duration_sell;
+	r->cooldown_ms = c->cooldown_ms;
+	r->updated_ms = now;
+}
+
+/* trade_pairs is seeded from PAIRS at the first start; afterwards the table is the truth. */
+static sb_err load_pairs(struct sb_bot *b)
+{
+	struct sb_store_pair *rows = NULL;
+	size_t n = 0;
+	sb_err err = sb_store_pair_list(b->st, false, &rows, &n);
+	if (err != SB_OK)
+		return err;
+	if (n == 0) {
+		static struct sb_pairs ps;
+		char msg[SB_PAIRS_ERR_MAX];
+		err = sb_pairs_parse(b->cfg->pairs, strlen(b->cfg->pairs), &ps, msg, sizeof msg);
+		if (err != SB_OK) {
+			sb_log_error("bot", SB_NOFIELDS, "%s", msg);
+			return SB_ERR_CONFIG;
+		}
+		int64_t now = sb_clock_wall_ms();
+		for (size_t i = 0; i < ps.n; i++) {
+			struct sb_store_pair r;
+			pair_to_row(&ps.pair[i], now, &r);
+			struct sb_store_event ev = {.time_ms = now, .detail = "{\"source\":\"PAIRS\"}"};
+			snprintf(ev.kind, sizeof ev.kind, "pair.seeded");
+			snprintf(ev.symbol, sizeof ev.symbol, "%s", r.symbol);
+			err = sb_store_pair_upsert(b->st, &r, &ev);
+			if (err != SB_OK)
+				return err;
+		}
+		if (ps.n)
+			sb_log_info("bot", SB_FIELDS(SB_F_UINT("pairs", ps.n)),
+			            "trade_pairs seeded from PAIRS");
+		err = sb_store_pair_list(b->st, false, &rows, &n);
+		if (err != SB_OK)
+			return err;
+	}
+	b->pairs = sb_xcalloc(n ? n : 1, sizeof *b->pairs);
+	for (size_t i = 0; i < n; i++) {
+		struct bot_pair *pr = &b->pairs[b->npairs++];
+		pair_from_row(&rows[i], &pr->cfg);
+		pr->sell_fee = BOT_FEE_DEFAULT;
+	}
+	free(rows);
+	return SB_OK;
+}
+
+/* ---- start-up steps ------------------------------------------------------------------------------------ */
+
+enum {
+	STEP_TIME,
+	STEP_RULES,
+	STEP_FEES,
+	STEP_RECONCILE,
+	STEP_DONE,
+};
+
+struct step_call {
+	struct sb_bot *b;           /* the daemon */
+	char symbol[SB_SYMBOL_MAX]; /* commission: the symbol asked about */
+};
+
+static bool step_enter(struct sb_bot *b, struct step_call *c)
+{
+	b->inflight--;
+	b->step_pending--;
+	if (b->closed) {
+		free(c);
+		return false;
+	}
+	return true;
+}
+
+static void step_leave(struct sb_bot *b, struct step_call *c)
+{
+	free(c);
+	if (b->step_pending == 0)
+		bot_step_done(b);
+}
+
+static void on_time(void *user, const struct sb_bn_rest_result *res, int64_t server_ms)
+{
+	struct step_call *c = user;
+	struct sb_bot *b = c->b;
+	if (!step_enter(b, c))
+		return;
+	if (res->err != SB_OK) {
+		b->step_failed = true;
+		sb_log_warn("bot", SB_FIELDS(SB_F_ERR(res->err), SB_F_STR("detail", res->detail)),
+		            "server time request failed");
+	} else {
+		int64_t off = sb_bn_rest_time_offset(b->rest);
+		if (b->us)
+			sb_bn_user_stream_set_time_offset(b->us, off);
+		sb_log_info("bot", SB_FIELDS(SB_F_INT("server_ms", server_ms), SB_F_INT("offset_ms", off)),
+		            "server time offset %" PRId64 " ms", off);
+	}
+	step_leave(b, c);
+}
+
+static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_bn_exchange_info *info)
+{
+	struct step_call *c = user;
+	struct sb_bot *b = c->b;
+	if (!step_enter(b, c))
+		return;
+	if (res->err != SB_OK) {
+		b->step_failed = true;
+		sb_log_warn("bot", SB_FIELDS(SB_F_ERR(res->err), SB_F_STR("detail", res->detail)),
+		            "exchangeInfo request failed");
+	} else {
+		for (size_t i = 0; i < b->npairs; i++) {
+			struct bot_pair *pr = &b->pairs[i];
+			const struct sb_symbol_rules *r = sb_bn_exchange_info_symbol(info, pr->cfg.symbol);
+			if (!r) {
+				sb_log_error("bot", SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol)),
+				             "%s is not listed by the exchange: the pair is not traded",
+				             pr->cfg.symbol);
+				pr->have_rules = false;
+				continue;
+			}
+			pr->rules = *r;
+			pr->have_rules = true;
+		}
+	}
+	step_leave(b, c);
+}
+
+static void on_fees(void *user, const struct sb_bn_rest_result *res, struct sb_bn_commission *cm)
+{
+	struct step_call *c = user;
+	struct sb_bot *b = c->b;
+	if (!step_enter(b, c))
+		return;
+	struct bot_pair *pr = bot_pair_find(b, c->symbol);
+	if (res->err != SB_OK || !pr) {
+		/* Not fatal: the standard 0.1% is assumed, which is Binance's highest standard rate. */
+		sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_ERR(res->err)),
+		            "commission rates unavailable, assuming 0.1%%");
+	} else {
+		sb_dec m = cm->standard.maker, t = cm->standard.taker;
+		pr->sell_fee = m > t ? m : t;
+		if (sb_profit_check_fee(pr->sell_fee) != SB_OK)
+			pr->sell_fee = BOT_FEE_DEFAULT;
+		sb_log_info("bot",
+		            SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_DEC("sell_fee", pr->sell_fee)),
+		            "commission rates of %s loaded", pr->cfg.symbol);
+	}
+	step_leave(b, c);
+}
+
+static void start_streams(struct sb_bot *b)
+{
+	const struct sb_config *cfg = b->cfg;
+	const char *ca = cfg->binance_ca_file[0] ? cfg->binance_ca_file : NULL;
+	if (!b->us) {
+		struct sb_bn_user_stream_opts uo = {.url = cfg->binance_wsapi_url,
+		                                    .ca_file = ca,
+		                                    .api_key = cfg->binance_api_key,
+		                                    .signer = b->signer,
+		                                    .recv_window_ms = cfg->recv_window_ms,
+		                                    .silence_ms = 10000,
+		                                    .backoff_min_ms = 200,
+		                                    .backoff_max_ms = 5000};
+		struct sb_bn_user_stream_ops ops = {orders_on_user, reconcile_on_request,
+		                                    orders_on_user_link};
+		sb_err err = sb_bn_user_stream_new(&b->loop, b->ws, &uo, &ops, b, &b->us);
+		if (err != SB_OK)
+			sb_log_error("bot", SB_FIELDS(SB_F_ERR(err)), "user data stream could not start");
+		else
+			sb_bn_user_stream_set_time_offset(b->us, sb_bn_rest_time_offset(b->rest));
+	}
+	if (!b->ms) {
+		const char *syms[SB_PAIRS_MAX];
+		size_t n = 0;
+		for (size_t i = 0; i < b->npairs && n < SB_PAIRS_MAX; i++)
+			if (b->pairs[i].have_rules)
+				syms[n++] = b->pairs[i].cfg.symbol;
+		struct sb_bn_market_stream_opts mo = {.base_url = cfg->binance_stream_url,
+		                                      .ca_file = ca,
+		                                      .backoff_min_ms = 200,
+		                                      .backoff_max_ms = 5000};
+		struct sb_bn_market_stream_ops ops = {prices_on_market, prices_on_snapshot, prices_on_link};
+		sb_err err = sb_bn_market_stream_new(&b->loop, b->ws, &mo, &ops, b, syms, n, &b->ms);
+		if (err != SB_OK)
+			sb_log_error("bot", SB_FIELDS(SB_F_ERR(err)), "market stream could not start");
+	}
+}
+
+static void run_step(struct sb_bot *b)
+{
+	if (b->closed || b->stopping)
+		return;
+	b->step_failed = false;
+	b->step_pending = 0;
+	sb_err err = SB_OK;
+	switch (b->startup_step) {
+	case STEP_TIME: {
+		struct step_call *c = sb_xcalloc(1, sizeof *c);
+		c->b = b;
+		err = sb_bn_rest_sync_time(b->rest, on_time, c);
+		if (err == SB_OK) {
+			b->inflight++;
+			b->step_pending++;
+		} else {
+			free(c);
+		}
+		break;
+	}
+	case STEP_RULES: {
+		const char *syms[SB_PAIRS_MAX];
+		size_t n = 0;
+		for (size_t i = 0; i < b->npairs && n < SB_PAIRS_MAX; i++)
+			syms[n++] = b->pairs[i].cfg.symbol;
+		if (n == 0)
+			break;
+		struct step_call *c = sb_xcalloc(1, sizeof *c);
+		c->b = b;
+		err = sb_bn_rest_exchange_info(b->rest, syms, n, on_info, c);
+		if (err == SB_OK) {
+			b->inflight++;
+			b->step_pending++;
+		} else {
+			free(c);
+		}
+		break;
+	}
+	case STEP_FEES:
+		for (size_t i = 0; i < b->npairs; i++) {
+			if (!b->pairs[i].have_rules)
+				continue;
+			struct step_call *c = sb_xcalloc(1, sizeof *c);
+			c->b = b;
+			snprintf(c->symbol, sizeof c->symbol, "%s", b->pairs[i].cfg.symbol);
+			if (sb_bn_rest_commission(b->rest, c->symbol, on_fees, c) == SB_OK) {
+				b->inflight++;
+				b->step_pending++;
+			} else {
+				free(c);
+			}
+		}
+		prices_tick(b, sb_clock_wall_ms());
+		break;
+	case STEP_RECONCILE:
+		start_streams(b);
+		bot_set_state(b, BOT_RECONCILING, "settling the database with the exchange before trading");
+		reconcile_startup(b);
+		break;
+	default:
+		bot_set_state(b, b->paused ? BOT_PAUSED : BOT_TRADING,
+		              b->paused ? "kill switch on: open positions are managed, no new cycles"
+		                        : "reconciliation succeeded");
+		bot_human(b, "trading %zu pair%s", b->npairs, b->npairs == 1 ? "" : "s");
+		return;
+	}
+	if (err != SB_OK) {
+		b->step_failed = true;
+		sb_log_warn("bot", SB_FIELDS(SB_F_ERR(err)), "start-up request could not be sent");
+	}
+	if (b->step_pending == 0)
+		bot_step_done(b);
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	run_step(t->data);
+}
+
+void bot_step_done(struct sb_bot *b)
+{
+	if (b->closed || b->stopping)
+		return;
+	if (b->step_failed) {
+		static const char *const what[] = {"server time", "exchange rules", "commission rates",
+		                                   "reconciliation"};
+		char reason[160];
+		snprintf(reason, sizeof reason, "%s failed; retrying in %d s",
+		         b->startup_step < STEP_DONE ? what[b->startup_step] : "start-up",
+		         BOT_STARTUP_RETRY / 1000);
+		bot_set_state(b, b->startup_step >= STEP_RECONCILE ? BOT_RECONCILING : BOT_STARTING, reason);
+		uv_timer_start(&b->retry_timer, on_retry, BOT_STARTUP_RETRY, 0);
+		return;
+	}
+	if (b->startup_step < STEP_DONE)
+		b->startup_step++;
+	run_step(b);
+}
+
+/* ---- timer, signals, shutdown -------------------------------------------------------------------------- */
+
+static void on_tick(uv_timer_t *t)
+{
+	struct sb_bot *b = t->data;
+	if (b->closed)
+		return;
+	int64_t now = sb_clock_wall_ms();
+	if (!b->degraded && b->st) {
+		char v[32];
+		bool paused = sb_store_state_get(b->st, SB_STORE_KEY_PAUSED, v, sizeof v) == SB_OK &&
+		              (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+		if (paused != b->paused) {
+			b->paused = paused;
+			if (b->state == BOT_TRADING || b->state == BOT_PAUSED)
+				bot_set_state(
+				    b, paused ? BOT_PAUSED : BOT_TRADING,
+				    paused ? "kill switch on: open positions are managed, no new cycles"
+				           : "kill switch off");
+		}
+	}
+	prices_tick(b, now);
+	orders_tick(b, now);
+	engine_tick(b, now);
+}
+
+static void close_handle(uv_handle_t *h)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void teardown(struct sb_bot *b)
+{
+	if (b->closed)
+		return;
+	b->closed = true;
+	sb_bn_market_stream_free(b->ms);
+	b->ms = NULL;
+	sb_bn_user_stream_free(b->us);
+	b->us = NULL;
+	struct sb_bn_rest *r = b->rest;
+	b->rest = NULL;
+	sb_bn_rest_free(r);
+	close_handle((uv_handle_t *)&b->tick);
+	close_handle((uv_handle_t *)&b->stop_timer);
+	close_handle((uv_handle_t *)&b->retry_timer);
+	close_handle((uv_handle_t *)&b->sigint);
+	close_handle((uv_handle_t *)&b->sigterm);
+	uv_stop(&b->loop);
+}
+
+static void on_stop_wait(uv_timer_t *t)
+{
+	struct sb_bot *b = t->data;
+	if (b->inflight > 0 && uv_now(&b->loop) < b->stop_deadline)
+		return;
+	if (b->inflight > 0)
+		sb_log_warn("bot", SB_FIELDS(SB_F_INT("inflight", b->inflight)),
+		            "stopping with %d requests unanswered: the next start settles them", b->inflight);
+	teardown(b);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct sb_bot *b = s->data;
+	if (b->stopping) {
+		sb_log_warn("bot", SB_NOFIELDS, "second signal: stopping now");
+		teardown(b);
+		return;
+	}
+	b->stopping = true;
+	sb_log_info("bot", SB_FIELDS(SB_F_INT("signal", signum)), "signal %d: stopping", signum);
+	bot_human(b, "stopping (signal %d)", signum);
+	if (b->cfg->cancel_buys_on_shutdown && b->rest) {
+		for (size_t i = 0; i < b->npairs; i++)
+			for (struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next)
+				if (bp->p.state == SB_POSITION_BUYING && bp->buy.present &&
+				    sb_order_state_is_open(bp->buy.sm.state) &&
+				    !bp->buy.sm.cancel_requested && !bp->buy.inflight)
+					orders_cancel(b, bp, &bp->buy, "shutdown");
+	}
+	bot_set_state(b, BOT_STOPPING, "signal received: finishing in-flight requests");
+	b->stop_deadline = uv_now(&b->loop) + BOT_STOP_MS;
+	uv_timer_start(&b->stop_timer, on_stop_wait, 0, 20);
+}
+
+/* ---- entry ------------------------------------------------------------------------------------------- */
+
+static enum sb_log_level log_level(enum sb_config_log_level l)
+{
+	switch (l) {
+	case SB_CONFIG_LOG_DEBUG:
+		return SB_LOG_DEBUG;
+	case SB_CONFIG_LOG_WARN:
+		return SB_LOG_WARN;
+	case SB_CONFIG_LOG_ERROR:
+		return SB_LOG_ERROR;
+	default:
+		return SB_LOG_INFO;
+	}
+}
+
+sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
+{
+	if (!cfg)
+		return SB_ERR_INVALID;
+	if (sb_coid_check_tag(cfg->order_tag) != SB_OK) {
+		fprintf(stderr, "spotbot: ORDER_TAG must be 1 to 8 of a-z and 0-9\n");
+		return SB_ERR_CONFIG;
+	}
+	struct sb_log_opts lo = {.dir = cfg->log_dir,
+	                         .name = "spotbot.log",
+	                         .max_bytes = (uint64_t)cfg->log_max_bytes,
+	                         .keep = (unsigned)cfg->log_keep,
+	                         .level = log_level(cfg->log_level),
+	                         .to_stderr = cfg->log_stderr};
+	sb_err err = sb_log_open(&lo);
+	if (err != SB_OK) {
+		fprintf(stderr, "spotbot: cannot open the log: %s\n", sb_strerror(err));
+		return err;
+	}
+	struct sb_bot *b = sb_xcalloc(1, sizeof *b);
+	b->cfg = cfg;
+	b->human = opts ? opts->human : NULL;
+	snprintf(b->tag, sizeof b->tag, "%s", cfg->order_tag);
+	b->limits.max_age_ms = cfg->price_max_age_ms;
+	b->limits.max_jump = cfg->price_max_jump;
+	b->limits.confirm_jump = (unsigned)cfg->price_jump_confirm;
+	sb_log_info(
+	    "bot",
+	    SB_FIELDS(SB_F_STR("mode", sb_mode_name(cfg->mode)), SB_F_STR("rest", cfg->binance_rest_url)),
+	    "spotbot starting in %s mode", sb_mode_name(cfg->mode));
+
+	char msg[256] = "";
+	err = sb_store_open_sqlite(cfg->database_path, NULL, &b->st, msg, sizeof msg);
+	if (err != SB_OK) {
+		sb_log_error("bot", SB_FIELDS(SB_F_ERR(err), SB_F_STR("path", cfg->database_path)),
+		             "cannot open the database %s: %s", cfg->database_path, msg);
+		goto out;
+	}
+	bot_set_state(b, BOT_STARTING, "loading state");
+	if (b->degraded) {
+		err = SB_ERR_DB_READONLY;
+		goto out;
+	}
+	err = load_pairs(b);
+	if (err != SB_OK) {
+		sb_log_error("bot",
+		             SB_FIELDS(SB_F_ERR(err), SB_F_STR("db_error", sb_store_last_error(b->st))),
+		             "cannot load the state from the database");
+		goto out;
+	}
+	err = sb_signer_new_hmac(cfg->binance_api_secret, strlen(cfg->binance_api_secret), &b->signer);
+	if (err != SB_OK) {
+		sb_log_error("bot", SB_FIELDS(SB_F_ERR(err)), "BINANCE_API_SECRET cannot be used");
+		goto out;
+	}
+	if (uv_loop_init(&b->loop) != 0) {
+		err = SB_ERR_IO;
+		goto out;
+	}
+	err = sb_ws_ctx_new(&b->loop, &b->ws);
+	if (err == SB_OK) {
+		struct sb_bn_rest_opts ro = {.base_url = cfg->binance_rest_url,
+		                             .api_key = cfg->binance_api_key,
+		                             .hmac_secret = cfg->binance_api_secret,
+		                             .recv_window_ms = (uint32_t)cfg->recv_window_ms,
+		                             .ca_file = cfg->binance_ca_file[0] ? cfg->binance_ca_file : NULL,
+		                             .timeout_ms = 5000};
+		err = sb_bn_rest_new(&b->loop, &ro, &b->rest);
+	}
+	if (err != SB_OK) {
+		sb_log_error("bot", SB_FIELDS(SB_F_ERR(err)), "the exchange clients could not start");
+		if (b->ws) {
+			sb_ws_ctx_free(b->ws);
+			b->ws = NULL;
+		}
+		uv_loop_close(&b->loop);
+		goto out;
+	}
+	uv_timer_init(&b->loop, &b->tick);
+	uv_timer_init(&b->loop, &b->stop_timer);
+	uv_timer_init(&b->loop, &b->retry_timer);
+	uv_signal_init(&b->loop, &b->sigint);
+	uv_signal_init(&b->loop, &b->sigterm);
+	b->tick.data = b->stop_timer.data = b->retry_timer.data = b;
+	b->sigint.data = b->sigterm.data = b;
+	uv_signal_start(&b->sigint, on_signal, SIGINT);
+	uv_signal_start(&b->sigterm, on_signal, SIGTERM);
+	uv_timer_start(&b->tick, on_tick, BOT_TICK_MS, BOT_TICK_MS);
+	b->startup_step = STEP_TIME;
+	run_step(b);
+
+	uv_run(&b->loop, UV_RUN_DEFAULT);
+	teardown(b);
+	sb_ws_ctx_free(b->ws);
+	b->ws = NULL;
+	while (uv_run(&b->loop, UV_RUN_DEFAULT) != 0)
+		;
+	if (uv_loop_close(&b->loop) != 0)
+		sb_log_warn("bot", SB_NOFIELDS, "a loop handle was left open");
+	err = SB_OK;
+	if (!b->degraded)
+		bot_set_state(b, BOT_STOPPED, "stopped cleanly");
+	if (b->sell_latency_n)
+		sb_log_info(
+		    "bot",
+		    SB_FIELDS(SB_F_UINT("sells", b->sell_latency_n),
+		              SB_F_UINT("mean_us", b->sell_latency_sum_us / b->sell_latency_n),
+		              SB_F_UINT("max_us", b->sell_latency_max_us)),
+		    "fill to sell request: mean %" PRIu64 " us, max %" PRIu64 " us over %" PRIu64 " sells",
+		    b->sell_latency_sum_us / b->sell_latency_n, b->sell_latency_max_us, b->sell_latency_n);
+	sb_log_info("bot", SB_NOFIELDS, "spotbot stopped");
+out:
+	orders_free_all(b);
+	free(b->pairs);
+	sb_signer_free(b->signer);
+	sb_store_close(b->st);
+	free(b);
+	sb_log_close();
+	return err;
+}

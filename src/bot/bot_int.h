@@ -1,0 +1,195 @@
+/*
+ * bot_int.h - the daemon's shared state and the functions its parts (bot.c lifecycle, prices.c price
+ * manager, orders.c order manager, engine.c strategy tick, reconcile.c reconciler) call on each other.
+ *
+ * The in-memory model mirrors the database: every open position with its buy order, its current sell
+ * order and the fills applied to it. A change is always made on copies, committed, and only then adopted,
+ * so memory never runs ahead of what is durable.
+ */
+#ifndef SPOTBOT_BOT_INT_H
+#define SPOTBOT_BOT_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
+
+#include "spotbot/binance.h"
+#include "spotbot/binance_rest.h"
+#include "spotbot/binance_streams.h"
+#include "spotbot/config.h"
+#include "spotbot/orders.h"
+#include "spotbot/pairs.h"
+#include "spotbot/position.h"
+#include "spotbot/sign.h"
+#include "spotbot/store.h"
+#include "spotbot/strategy.h"
+
+#define BOT_FILLS_MAX      4096   /* fills kept per side of one position */
+#define BOT_OPEN_MAX       128    /* open positions considered per pair */
+#define BOT_STOP_MS        5000   /* longest wait for in-flight requests at shutdown */
+#define BOT_TICK_MS        1000   /* strategy and housekeeping timer */
+#define BOT_RETRY_MS       5000   /* pause before a refused action on a position is tried again */
+#define BOT_QUERY_MAX_MS   30000  /* cap of the settle-query back-off */
+#define BOT_BNB_REFRESH_MS 30000  /* how often the BNB price is refreshed */
+#define BOT_STARTUP_RETRY  5000   /* pause before a failed start-up step is tried again */
+#define BOT_FEE_DEFAULT    100000 /* 0.1% in sb_dec units, until the account's rates are known */
+
+enum bot_run_state {
+	BOT_STARTING,    /* opening the store and the exchange clients */
+	BOT_RECONCILING, /* settling the database with the exchange; no trading yet */
+	BOT_TRADING,     /* normal operation */
+	BOT_PAUSED,      /* kill switch on: open positions are managed, none opened */
+	BOT_DEGRADED,    /* the database cannot be written: no orders at all */
+	BOT_STOPPING,    /* a signal arrived: finishing in-flight requests */
+	BOT_STOPPED,     /* the daemon has exited cleanly */
+};
+
+/* One order of a position: its persisted row and its state machine. */
+struct bot_order {
+	bool present;              /* this slot holds an order */
+	struct sb_store_order row; /* as last committed */
+	struct sb_order_sm sm;     /* as last committed */
+	bool inflight;             /* a place, cancel or query request is out */
+	int64_t query_at_ms;       /* when to query it by clientOrderId next; 0 = no query due */
+	unsigned query_tries;      /* failed queries so far (back-off) */
+	sb_dec filled;             /* sum of the fills applied to it */
+};
+
+struct bot_pair;
+
+/* One open position. */
+struct bot_pos {
+	struct sb_position p;   /* the state machine and its accounting, as last committed */
+	int64_t cycle;          /* the store's cycle number */
+	struct bot_pair *pair;  /* its pair */
+	struct bot_order buy;   /* the buy */
+	struct bot_order sell;  /* the current sell (limit or market exit) */
+	struct sb_fill *buys;   /* buy fills applied (owned) */
+	size_t nbuys;           /* entries */
+	struct sb_fill *sells;  /* sell fills applied (owned) */
+	size_t nsells;          /* entries */
+	unsigned sell_attempt;  /* next attempt number of the limit sell leg */
+	unsigned exit_attempt;  /* next attempt number of the market exit leg */
+	bool backfill_inflight; /* a myTrades request for missing fills is out */
+	int64_t backfill_at_ms; /* no new myTrades request before this */
+	int64_t retry_at_ms;    /* no new action before this (after a refusal) */
+	int64_t alert_at_ms;    /* last SELL_REFUSED alert, to repeat it only every minute */
+	uint64_t fill_ns;       /* monotonic time the buy's last fill arrived (latency) */
+	struct bot_pos *next;   /* next open position of the pair */
+};
+
+/* One trade pair. */
+struct bot_pair {
+	struct sb_pair_cfg cfg;       /* settings from trade_pairs */
+	struct sb_symbol_rules rules; /* exchangeInfo filters */
+	bool have_rules;              /* rules are loaded */
+	sb_dec sell_fee;              /* fee rate assumed for sells */
+	struct sb_price_guard guard;  /* the validator's memory */
+	struct sb_book_top top;       /* last accepted quote */
+	int64_t top_ms;               /* local wall time it was accepted; 0 = never */
+	bool rest_price_inflight;     /* a REST bookTicker request is out */
+	uint64_t refused;             /* quotes refused by the validator */
+	bool refusing;                /* the last quote was refused (one event per run of refusals) */
+	int64_t last_ended_ms;        /* the last position of the pair ended at */
+	struct bot_pos *positions;    /* open positions, newest first */
+};
+
+struct sb_bot {
+	const struct sb_config *cfg;    /* borrowed */
+	FILE *human;                    /* readable progress lines; NULL: none */
+	uv_loop_t loop;                 /* the one loop */
+	uv_signal_t sigint, sigterm;    /* stop requests */
+	uv_timer_t tick;                /* strategy, settle queries, staleness */
+	uv_timer_t stop_timer;          /* shutdown: waits for in-flight requests */
+	uv_timer_t retry_timer;         /* start-up step retries */
+	struct sb_store *st;            /* the database */
+	struct sb_signer *signer;       /* HMAC signer of the user stream */
+	struct sb_ws_ctx *ws;           /* lws context */
+	struct sb_bn_rest *rest;        /* REST client */
+	struct sb_bn_user_stream *us;   /* user data stream */
+	struct sb_bn_market_stream *ms; /* market streams */
+	struct bot_pair *pairs;         /* enabled pairs (owned) */
+	size_t npairs;                  /* entries */
+	char tag[16];                   /* ORDER_TAG */
+	enum bot_run_state state;       /* current run state */
+	bool paused;                    /* kill switch (system_state "paused") */
+	bool degraded;                  /* a database write failed: sticky until restart */
+	bool stopping;                  /* a signal arrived */
+	bool closed;                    /* teardown began: callbacks only free their context */
+	int inflight;                   /* REST calls whose callback has not run */
+	uint64_t stop_deadline;         /* loop time after which shutdown stops waiting for them */
+	int step_pending;               /* start-up or reconcile calls outstanding */
+	bool step_failed;               /* one of them failed */
+	int startup_step;               /* which start-up step is running */
+	bool recon_inflight;            /* a runtime reconciliation is out */
+	sb_dec bnb_price;               /* quote per BNB; 0 unknown */
+	int64_t bnb_at_ms;              /* when it was fetched */
+	uint64_t sell_latency_max_us;   /* worst fill -> sell sent */
+	uint64_t sell_latency_sum_us;   /* sum, for the mean */
+	uint64_t sell_latency_n;        /* sells measured */
+	struct sb_price_limits limits;  /* price validation */
+};
+
+/* ---- bot.c -------------------------------------------------------------------------------------------- */
+void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason);
+const char *bot_state_name(enum bot_run_state s);
+/* A database write failed: stop trading safely (sticky). */
+void bot_degrade(struct sb_bot *b, sb_err err, const char *what);
+/* True when new orders may go out. */
+bool bot_may_trade(const struct sb_bot *b);
+struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol);
+/* Appends an event on its own; detail JSON or NULL. */
+void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t position_id, const char *coid,
+               const char *detail);
+/* Readable progress line for the demo (no-op without opts.human). */
+void bot_human(struct sb_bot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Start-up: the step machine's continuation after a step's calls are all answered. */
+void bot_step_done(struct sb_bot *b);
+
+/* ---- prices.c ----------------------------------------------------------------------------------------- */
+void prices_on_market(void *user, const struct sb_bn_market_event *ev);
+void prices_on_snapshot(void *user, const char *const *symbols, size_t n, bool reconnect);
+void prices_on_link(void *user, enum sb_bn_link state);
+/* The pair's validated, fresh price, or false. */
+bool prices_fresh(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms);
+/* Timer: REST fallback for stale prices, BNB price refresh. */
+void prices_tick(struct sb_bot *b, int64_t now_ms);
+
+/* ---- orders.c ----------------------------------------------------------------------------------------- */
+/* Loads the open positions and their orders and fills from the store. */
+sb_err orders_load(struct sb_bot *b);
+void orders_free_all(struct sb_bot *b);
+void orders_on_user(void *user, const struct sb_bn_user_event *ev);
+void orders_on_user_link(void *user, enum sb_bn_link state);
+/* Opens a position and places its buy. */
+void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *a, int64_t now_ms);
+void orders_place_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
+void orders_market_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
+void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, const char *why);
+void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
+void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
+/* Queries an order by clientOrderId now (settling, reconciliation); counts in step_pending when asked. */
+void orders_query(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, bool step);
+/* Moves a position on when its order has ended (fills complete), fetching missing fills. */
+void orders_settle(struct sb_bot *b, struct bot_pos *bp);
+/* Timer: due settle queries and settlements. */
+void orders_tick(struct sb_bot *b, int64_t now_ms);
+/* Quote committed in open positions of every pair. */
+sb_dec orders_exposure(const struct sb_bot *b);
+/* The order of bp named coid, or NULL. */
+struct bot_order *orders_find(struct bot_pos *bp, const char *coid);
+struct bot_pos *orders_pos_find(struct sb_bot *b, int64_t id);
+
+/* ---- engine.c ----------------------------------------------------------------------------------------- */
+/* Decides and acts for one pair now. */
+void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms);
+void engine_tick(struct sb_bot *b, int64_t now_ms);
+
+/* ---- reconcile.c -------------------------------------------------------------------------------------- */
+/* Start-up reconciliation (counts in step_pending). */
+void reconcile_startup(struct sb_bot *b);
+/* The user stream asked for it. */
+void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * engine.c - the strategy tick: on every validated price and once a second, hands each pair's settings,
+ * rules, open positions and price to sb_strategy_decide() and carries out the actions it returns
+ * through the order manager. Decisions are pure; everything that must not happen twice (a cancel in
+ * flight, a sell placed) is visible in the input, so deciding often is harmless.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "bot/bot_int.h"
+#include "spotbot/log.h"
+
+/* A position with a request out, or paused after a refusal, takes no new action now. */
+static bool busy(const struct bot_pos *bp, int64_t now_ms)
+{
+	return bp->buy.inflight || bp->sell.inflight || bp->backfill_inflight || now_ms < bp->retry_at_ms;
+}
+
+void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
+{
+	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
+		return;
+	struct sb_strategy_position sp[BOT_OPEN_MAX];
+	struct bot_pos *owners[BOT_OPEN_MAX];
+	size_t n = 0;
+	for (struct bot_pos *bp = pr->positions; bp && n < BOT_OPEN_MAX; bp = bp->next) {
+		sp[n] = (struct sb_strategy_position){
+		    .pos = &bp->p,
+		    .buy = bp->p.state == SB_POSITION_BUYING && bp->buy.present ? &bp->buy.sm : NULL,
+		    .sell = bp->p.state == SB_POSITION_SELLING && bp->sell.present ? &bp->sell.sm : NULL,
+		    .buy_fills = bp->buys,
+		    .nbuy_fills = bp->nbuys};
+		owners[n++] = bp;
+	}
+	bool fresh = prices_fresh(b, pr, now_ms);
+	struct sb_strategy_input in = {.cfg = &pr->cfg,
+	                               .rules = &pr->rules,
+	                               .positions = sp,
+	                               .npositions = n,
+	                               .have_price = fresh,
+	                               .bid = fresh ? pr->top.bid : 0,
+	                               .ask = fresh ? pr->top.ask : 0,
+	                               .now_ms = now_ms,
+	                               .last_ended_ms = pr->last_ended_ms,
+	                               .sell_fee_rate = pr->sell_fee,
+	                               .bnb_price = b->bnb_price,
+	                               .global = {.paused = b->paused,
+	                                          .halted = !bot_may_trade(b),
+	                                          .exposure = orders_exposure(b),
+	                                          .exposure_limit = b->cfg->max_exposure}};
+	struct sb_action acts[SB_STRATEGY_ACTIONS(BOT_OPEN_MAX)];
+	struct sb_strategy_result res;
+	sb_err err = sb_strategy_decide(&in, acts, sizeof acts / sizeof acts[0], &res);
+	if (err != SB_OK && err != SB_ERR_TOO_LONG) {
+		sb_log_error("engine", SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_ERR(err)),
+		             "decision failed");
+		return;
+	}
+	for (size_t i = 0; i < res.n; i++) {
+		const struct sb_action *a = &acts[i];
+		struct bot_pos *bp = NULL;
+		for (size_t k = 0; k < n && !bp; k++)
+			if (owners[k]->p.id == a->position_id)
+				bp = owners[k];
+		if (a->kind != SB_ACT_OPEN && (!bp || (a->kind != SB_ACT_ALERT && busy(bp, now_ms))))
+			continue;
+		if (b->degraded || b->closed)
+			return;
+		switch (a->kind) {
+		case SB_ACT_OPEN:
+			orders_open(b, pr, a, now_ms);
+			break;
+		case SB_ACT_CANCEL_BUY:
+			orders_cancel(b, bp, &bp->buy, "buy timeout");
+			break;
+		case SB_ACT_PLACE_SELL:
+			orders_place_sell(b, bp, a, now_ms);
+			break;
+		case SB_ACT_CANCEL_SELL:
+			orders_cancel(b, bp, &bp->sell, sb_action_reason_name(a->reason));
+			break;
+		case SB_ACT_MARKET_SELL:
+			orders_market_sell(b, bp, a, now_ms);
+			break;
+		case SB_ACT_ALERT:
+			orders_alert(b, bp, a, now_ms);
+			break;
+		case SB_ACT_ABANDON:
+			orders_abandon(b, bp, now_ms);
+			break;
+		}
+		/* An action may have ended a position (abandon): the owners table is stale from here on. */
+		if (a->kind == SB_ACT_ABANDON)
+			return;
+	}
+}
+
+void engine_tick(struct sb_bot *b, int64_t now_ms)
+{
+	for (size_t i = 0; i < b->npairs && !b->closed; i++)
+		engine_decide(b, &b->pairs[i], now_ms);
+}

@@ -1,0 +1,1297 @@
+/*
+ * orders.c - the order manager: intents committed before they are sent, placement answers, execution
+ * reports and queries applied to the order and position state machines, one transaction per event.
+ *
+ * Every change is made on copies of the order machine and the position, committed to the store (the
+ * fill, the order and the position in one transaction), and only then adopted in memory, so memory never
+ * runs ahead of the database. Fills are unique by trade id: a fill seen twice (stream and REST) is
+ * refused by the position's memory and by the store's unique index, and changes nothing. An order whose
+ * outcome is unknown (timeout, 5xx, an unsent request) is settled by a query by clientOrderId, retried
+ * with back-off; an ended order whose fills are missing has them fetched from myTrades before its
+ * position moves on.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bot/bot_int.h"
+#include "spotbot/alloc.h"
+#include "spotbot/clock.h"
+#include "spotbot/coid.h"
+#include "spotbot/log.h"
+
+/* Context of one REST call about one order. */
+struct order_call {
+	struct sb_bot *b;                  /* the daemon */
+	int64_t pos_id;                    /* the position */
+	char coid[SB_STORE_CLIENT_ID_MAX]; /* the order */
+	bool step;                         /* counts in b->step_pending (start-up reconciliation) */
+};
+
+/* ---- conversions ----------------------------------------------------------------------------------------
+ */
+
+static enum sb_store_order_status store_status(const struct sb_order_sm *sm)
+{
+	if (sm->cancel_requested && sb_order_state_is_open(sm->state))
+		return SB_STORE_ORDER_PENDING_CANCEL;
+	enum sb_store_order_status s = SB_STORE_ORDER_UNKNOWN;
+	const char *n = sb_order_state_name(sm->state);
+	(void)sb_store_order_status_parse(n, strlen(n), &s);
+	return s;
+}
+
+static void sm_from_row(const struct sb_store_order *r, struct sb_order_sm *sm)
+{
+	memset(sm, 0, sizeof *sm);
+	switch (r->status) {
+	case SB_STORE_ORDER_PENDING_CANCEL:
+		sm->state = r->executed_qty > 0 ? SB_ORDER_PARTIALLY_FILLED : SB_ORDER_NEW;
+		sm->cancel_requested = true;
+		break;
+	case SB_STORE_ORDER_EXPIRED_IN_MATCH:
+		sm->state = SB_ORDER_EXPIRED;
+		break;
+	default: {
+		const char *n = sb_store_order_status_name(r->status);
+		if (sb_order_state_parse(n, strlen(n), &sm->state) != SB_OK)
+			sm->state = SB_ORDER_UNKNOWN;
+	}
+	}
+	sm->orig_qty = r->orig_qty;
+	sm->executed_qty = r->executed_qty;
+	sm->cum_quote_qty = r->cumm_quote_qty;
+	sm->exchange_id = r->exchange_order_id;
+	sm->updated_ms = r->updated_ms;
+}
+
+static void row_from_sm(struct sb_store_order *r, const struct sb_order_sm *sm, int64_t now)
+{
+	r->status = store_status(sm);
+	r->exchange_order_id = sm->exchange_id;
+	r->executed_qty = sm->executed_qty;
+	r->cumm_quote_qty = sm->cum_quote_qty;
+	r->updated_ms = now;
+}
+
+static void add_commission(struct sb_store_position *r, const char *asset, sb_dec amount)
+{
+	if (amount == 0 || !asset[0])
+		return;
+	for (size_t i = 0; i < SB_STORE_COMMISSIONS_MAX; i++) {
+		struct sb_store_commission *c = &r->commissions[i];
+		if (c->asset[0] && strcmp(c->asset, asset) != 0)
+			continue;
+		snprintf(c->asset, sizeof c->asset, "%s", asset);
+		c->amount += amount;
+		return;
+	}
+}
+
+static void pos_row(const struct bot_pos *bp, const struct sb_position *p, int64_t now,
+                    struct sb_store_position *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = p->id;
+	snprintf(r->symbol, sizeof r->symbol, "%s", p->symbol);
+	r->cycle = bp->cycle;
+	const char *n = sb_position_state_name(p->state);
+	(void)sb_store_pos_state_parse(n, strlen(n), &r->state);
+	r->created_ms = p->created_ms;
+	r->updated_ms = now;
+	r->opened_ms = p->opened_ms;
+	r->closed_ms = p->ended_ms;
+	r->buy_qty = p->buy_qty;
+	r->cost_quote = p->cost_quote > 0 ? p->cost_quote : p->buy_quote + p->buy_fee.quote;
+	r->base_received = p->buy_qty - p->buy_fee.base;
+	r->sell_qty = p->planned_qty;
+	r->sold_qty = p->sell_qty;
+	r->sell_price_target = p->target_price;
+	r->proceeds = p->sell_quote;
+	r->realised_profit = p->realized_profit;
+	r->dust_qty = p->dust;
+	add_commission(r, p->base_asset, p->buy_fee.base + p->sell_fee.base);
+	add_commission(r, p->quote_asset, p->buy_fee.quote + p->sell_fee.quote);
+	add_commission(r, "BNB", p->buy_fee.bnb + p->sell_fee.bnb);
+	snprintf(r->notes, sizeof r->notes, "exit=%s%s", sb_position_exit_name(p->exit),
+	         p->duration_alerted ? ",alerted" : "");
+}
+
+static struct sb_fill fill_of(const struct sb_store_fill *f)
+{
+	struct sb_fill x = {.price = f->price,
+	                    .qty = f->qty,
+	                    .quote_qty = f->quote_qty,
+	                    .commission = f->commission,
+	                    .trade_id = f->trade_id};
+	snprintf(x.commission_asset, sizeof x.commission_asset, "%s", f->commission_asset);
+	return x;
+}
+
+/* ---- the in-memory model ----------------------------------------------------------------------------- */
+
+struct bot_pos *orders_pos_find(struct sb_bot *b, int64_t id)
+{
+	for (size_t i = 0; i < b->npairs; i++)
+		for (struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next)
+			if (bp->p.id == id)
+				return bp;
+	return NULL;
+}
+
+struct bot_order *orders_find(struct bot_pos *bp, const char *coid)
+{
+	if (bp->buy.present && strcmp(bp->buy.row.client_order_id, coid) == 0)
+		return &bp->buy;
+	if (bp->sell.present && strcmp(bp->sell.row.client_order_id, coid) == 0)
+		return &bp->sell;
+	return NULL;
+}
+
+static bool fill_known(const struct bot_pos *bp, enum sb_side side, int64_t trade_id)
+{
+	const struct sb_fill *v = side == SB_SIDE_BUY ? bp->buys : bp->sells;
+	size_t n = side == SB_SIDE_BUY ? bp->nbuys : bp->nsells;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].trade_id == trade_id)
+			return true;
+	return false;
+}
+
+static void fill_push(struct bot_pos *bp, enum sb_side side, const struct sb_fill *f)
+{
+	struct sb_fill **v = side == SB_SIDE_BUY ? &bp->buys : &bp->sells;
+	size_t *n = side == SB_SIDE_BUY ? &bp->nbuys : &bp->nsells;
+	if (*n >= BOT_FILLS_MAX)
+		return;
+	*v = sb_xrealloc(*v, (*n + 1) * sizeof **v);
+	(*v)[(*n)++] = *f;
+}
+
+static void pos_free(struct bot_pos *bp)
+{
+	if (!bp)
+		return;
+	free(bp->buys);
+	free(bp->sells);
+	free(bp);
+}
+
+static void pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now)
+{
+	struct bot_pair *pr = bp->pair;
+	for (struct bot_pos **pp = &pr->positions; *pp; pp = &(*pp)->next) {
+		if (*pp == bp) {
+			*pp = bp->next;
+			break;
+		}
+	}
+	pr->last_ended_ms = now;
+	(void)b;
+	pos_free(bp);
+}
+
+void orders_free_all(struct sb_bot *b)
+{
+	for (size_t i = 0; i < b->npairs; i++) {
+		struct bot_pos *bp = b->pairs[i].positions;
+		while (bp) {
+			struct bot_pos *next = bp->next;
+			pos_free(bp);
+			bp = next;
+		}
+		b->pairs[i].positions = NULL;
+	}
+}
+
+/* ---- loading ------------------------------------------------------------------------------------------ */
+
+static void parse_notes(const char *notes, struct sb_position *p)
+{
+	const char *e = strstr(notes, "exit=");
+	if (e) {
+		e += 5;
+		size_t n = strcspn(e, ",");
+		(void)sb_position_exit_parse(e, n, &p->exit);
+	}
+	p->duration_alerted = strstr(notes, "alerted") != NULL;
+}
+
+/* Loads one order row into its slot of bp, with its fills. */
+static sb_err load_order(struct sb_bot *b, struct bot_pos *bp, const struct sb_store_order *r,
+                         struct sb_store_fill **bfills, size_t *nb, struct sb_store_fill **sfills, size_t *ns)
+{
+	struct sb_coid id;
+	if (sb_coid_parse(r->client_order_id, strlen(r->client_order_id), &id) != SB_OK)
+		return SB_OK;
+	struct bot_order *slot = NULL;
+	if (id.leg == SB_COID_BUY) {
+		if (!bp->buy.present)
+			slot = &bp->buy;
+	} else {
+		unsigned *next = id.leg == SB_COID_SELL ? &bp->sell_attempt : &bp->exit_attempt;
+		if (id.attempt + 1 > *next)
+			*next = id.attempt + 1;
+		if (!bp->sell.present || r->created_ms > bp->sell.row.created_ms)
+			slot = &bp->sell;
+	}
+	struct sb_store_fill *rows = NULL;
+	size_t n = 0;
+	sb_err err = sb_store_fill_list(b->st, r->client_order_id, &rows, &n);
+	if (err != SB_OK)
+		return err;
+	sb_dec filled = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct sb_store_fill **v = r->side == SB_SIDE_BUY ? bfills : sfills;
+		size_t *cnt = r->side == SB_SIDE_BUY ? nb : ns;
+		*v = sb_xrealloc(*v, (*cnt + 1) * sizeof **v);
+		(*v)[(*cnt)++] = rows[i];
+		filled += rows[i].qty;
+	}
+	free(rows);
+	if (slot) {
+		memset(slot, 0, sizeof *slot);
+		slot->present = true;
+		slot->row = *r;
+		sm_from_row(r, &slot->sm);
+		slot->filled = filled;
+		/* Anything not known to be settled is queried during reconciliation. */
+		if (!sb_order_state_is_final(slot->sm.state))
+			slot->query_at_ms = 0;
+	}
+	return SB_OK;
+}
+
+static int cmp_fill_time(const void *a, const void *b)
+{
+	const struct sb_store_fill *x = a, *y = b;
+	if (x->time_ms != y->time_ms)
+		return x->time_ms < y->time_ms ? -1 : 1;
+	return x->trade_id < y->trade_id ? -1 : x->trade_id > y->trade_id;
+}
+
+static sb_err load_position(struct sb_bot *b, struct bot_pair *pr, const struct sb_store_position *row)
+{
+	struct bot_pos *bp = sb_xcalloc(1, sizeof *bp);
+	bp->pair = pr;
+	bp->cycle = row->cycle;
+	sb_err err = sb_position_init(&bp->p, row->id, row->symbol, pr->rules.base_asset,
+	                              pr->rules.quote_asset, row->created_ms);
+	if (err != SB_OK) {
+		pos_free(bp);
+		return err;
+	}
+	struct sb_store_order_filter f = {.position_id = row->id};
+	struct sb_store_order *orders = NULL;
+	size_t n = 0;
+	err = sb_store_order_list(b->st, &f, &orders, &n);
+	struct sb_store_fill *bf = NULL, *sf = NULL;
+	size_t nb = 0, ns = 0;
+	for (size_t i = 0; err == SB_OK && i < n; i++)
+		err = load_order(b, bp, &orders[i], &bf, &nb, &sf, &ns);
+	free(orders);
+	if (err == SB_OK) {
+		if (nb > 1)
+			qsort(bf, nb, sizeof *bf, cmp_fill_time);
+		if (ns > 1)
+			qsort(sf, ns, sizeof *sf, cmp_fill_time);
+		for (size_t i = 0; i < nb; i++) {
+			struct sb_fill x = fill_of(&bf[i]);
+			if (sb_position_apply_buy_fill(&bp->p, &x, bf[i].time_ms) == SB_OK)
+				fill_push(bp, SB_SIDE_BUY, &x);
+		}
+		enum sb_position_state st;
+		const char *name = sb_store_pos_state_name(row->state);
+		if (sb_position_state_parse(name, strlen(name), &st) != SB_OK)
+			st = SB_POSITION_BUYING;
+		bp->p.state = SB_POSITION_SELLING;
+		for (size_t i = 0; i < ns; i++) {
+			struct sb_fill x = fill_of(&sf[i]);
+			if (sb_position_apply_sell_fill(&bp->p, &x, sf[i].time_ms) == SB_OK)
+				fill_push(bp, SB_SIDE_SELL, &x);
+		}
+		bp->p.state = st;
+		bp->p.opened_ms = row->opened_ms;
+		bp->p.cost_quote = row->sell_price_target > 0 ? row->cost_quote : 0;
+		bp->p.target_price = row->sell_price_target;
+		bp->p.planned_qty = row->sell_qty;
+		bp->p.dust = row->dust_qty;
+		parse_notes(row->notes, &bp->p);
+		if (st == SB_POSITION_SELLING)
+			bp->p.sell_placed_ms = row->updated_ms;
+		/* A sell slot holding an ended order of a HOLDING position is history, not the current sell.
+		 */
+		if (st != SB_POSITION_SELLING && bp->sell.present &&
+		    sb_order_state_is_final(bp->sell.sm.state))
+			bp->sell.present = false;
+	}
+	free(bf);
+	free(sf);
+	if (err != SB_OK) {
+		pos_free(bp);
+		return err;
+	}
+	bp->next = pr->positions;
+	pr->positions = bp;
+	return SB_OK;
+}
+
+sb_err orders_load(struct sb_bot *b)
+{
+	orders_free_all(b);
+	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_OPEN};
+	struct sb_store_position *rows = NULL;
+	size_t n = 0;
+	sb_err err = sb_store_position_list(b->st, &f, &rows, &n);
+	if (err != SB_OK)
+		return err;
+	size_t loaded = 0;
+	/* Oldest first, so each pair's list ends up newest first. */
+	for (size_t i = n; err == SB_OK && i-- > 0;) {
+		struct bot_pair *pr = bot_pair_find(b, rows[i].symbol);
+		if (!pr || !pr->have_rules) {
+			sb_log_warn(
+			    "order",
+			    SB_FIELDS(SB_F_STR("symbol", rows[i].symbol), SB_F_INT("position", rows[i].id)),
+			    "open position %" PRId64
+			    " of %s is not managed: the pair is not configured or not "
+			    "listed",
+			    rows[i].id, rows[i].symbol);
+			continue;
+		}
+		err = load_position(b, pr, &rows[i]);
+		loaded++;
+	}
+	free(rows);
+	if (err == SB_OK)
+		sb_log_info("order", SB_FIELDS(SB_F_UINT("positions", loaded)), "loaded %zu open positions",
+		            loaded);
+	return err;
+}
+
+/* ---- applying events ---------------------------------------------------------------------------------- */
+
+static void dec_str(sb_dec v, char *buf, size_t cap)
+{
+	sb_dec_format_trim(v, buf, cap);
+}
+
+/*
+ * Applies an order event (ev may be NULL: a fill only) and a fill (may be NULL) to order o of bp: copies,
+ * one transaction, then adoption. SB_OK when committed or when there was nothing new.
+ */
+static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
+                    const struct sb_order_event *ev, const struct sb_store_fill *fill, const char *source)
+{
+	int64_t now = sb_clock_wall_ms();
+	struct sb_order_sm sm = o->sm;
+	bool changed = false;
+	if (ev) {
+		sb_err e = sb_order_apply(&sm, ev);
+		if (e == SB_OK) {
+			changed = true;
+		} else if (e != SB_ERR_EXISTS) {
+			sb_log_info("order",
+			            SB_FIELDS(SB_F_STR("coid", o->row.client_order_id), SB_F_ERR(e),
+			                      SB_F_STR("event", sb_order_event_name(ev->kind)),
+			                      SB_F_STR("state", sb_order_state_name(o->sm.state)),
+			                      SB_F_STR("source", source)),
+			            "order event %s ignored in state %s", sb_order_event_name(ev->kind),
+			            sb_order_state_name(o->sm.state));
+			if (!fill)
+				return e;
+		}
+	}
+	if (sm.state == SB_ORDER_NEVER_SENT && o->sm.state != SB_ORDER_NEVER_SENT)
+		changed = true;
+	struct sb_position p = bp->p;
+	bool with_fill = false;
+	struct sb_fill f;
+	enum sb_side side = o->row.side;
+	if (fill && !fill_known(bp, side, fill->trade_id)) {
+		f = fill_of(fill);
+		sb_err e = side == SB_SIDE_BUY ? sb_position_apply_buy_fill(&p, &f, fill->time_ms)
+		                               : sb_position_apply_sell_fill(&p, &f, fill->time_ms);
+		if (e == SB_OK)
+			with_fill = true;
+		else if (e != SB_ERR_EXISTS)
+			sb_log_error("order",
+			             SB_FIELDS(SB_F_STR("coid", o->row.client_order_id),
+			                       SB_F_INT("trade_id", fill->trade_id), SB_F_ERR(e),
+			                       SB_F_STR("position_state", sb_position_state_name(p.state))),
+			             "fill %" PRId64 " refused by position %" PRId64, fill->trade_id, p.id);
+	}
+	if (!changed && !with_fill)
+		return SB_OK;
+	struct sb_store_order row = o->row;
+	row_from_sm(&row, &sm, now);
+	struct sb_store_position prow;
+	pos_row(bp, &p, now, &prow);
+	char detail[512], s[4][SB_DEC_STRLEN];
+	dec_str(sm.executed_qty, s[0], sizeof s[0]);
+	dec_str(sm.cum_quote_qty, s[1], sizeof s[1]);
+	struct sb_store_event sev = {.time_ms = now, .position_id = p.id, .detail = detail};
+	snprintf(sev.symbol, sizeof sev.symbol, "%s", p.symbol);
+	snprintf(sev.client_order_id, sizeof sev.client_order_id, "%s", row.client_order_id);
+	if (with_fill) {
+		dec_str(f.price, s[2], sizeof s[2]);
+		dec_str(f.qty, s[3], sizeof s[3]);
+		snprintf(sev.kind, sizeof sev.kind, "fill");
+		snprintf(
+		    detail, sizeof detail,
+		    "{\"source\":\"%s\",\"side\":\"%s\",\"trade_id\":%" PRId64
+		    ",\"price\":\"%s\",\"qty\":\"%s\",\"status\":\"%s\",\"executed\":\"%s\",\"cum_quote\":\"%s\"}",
+		    source, sb_side_name(side), f.trade_id, s[2], s[3], sb_order_state_name(sm.state), s[0],
+		    s[1]);
+	} else {
+		snprintf(sev.kind, sizeof sev.kind, "order.%s", sb_order_state_name(sm.state));
+		snprintf(
+		    detail, sizeof detail,
+		    "{\"source\":\"%s\",\"event\":\"%s\",\"status\":\"%s\",\"executed\":\"%s\",\"cum_quote\":"
+		    "\"%s\",\"order_id\":%" PRId64 "}",
+		    source, ev ? sb_order_event_name(ev->kind) : "FILL", sb_order_state_name(sm.state), s[0],
+		    s[1], sm.exchange_id);
+	}
+	sb_err err;
+	if (with_fill) {
+		struct sb_store_fill sf = *fill;
+		snprintf(sf.client_order_id, sizeof sf.client_order_id, "%s", row.client_order_id);
+		err = sb_store_fill_apply(b->st, &sf, &row, &prow, &sev);
+		if (err == SB_ERR_EXISTS) {
+			/* Recorded before (a restart lost the memory of it): the order row may still move on.
+			 */
+			with_fill = false;
+			if (!changed)
+				return SB_OK;
+			err = sb_store_order_update(b->st, &row, NULL, &sev);
+		}
+	} else {
+		err = sb_store_order_update(b->st, &row, NULL, &sev);
+	}
+	if (err != SB_OK) {
+		bot_degrade(b, err, "record an order update");
+		return err;
+	}
+	o->sm = sm;
+	o->row = row;
+	if (with_fill) {
+		bp->p = p;
+		o->filled += f.qty;
+		fill_push(bp, side, &f);
+		bot_human(b, "%-8s #%-4" PRId64 " %s filled %s @ %s (%s of %s)", p.symbol, p.id,
+		          side == SB_SIDE_BUY ? "buy " : "sell", s[3], s[2], s[0],
+		          row.orig_qty > 0 ? (dec_str(row.orig_qty, s[1], sizeof s[1]), s[1])
+		                           : "quote amount");
+	}
+	return SB_OK;
+}
+
+/* ---- REST calls ---------------------------------------------------------------------------------------- */
+
+static struct order_call *call_new(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
+{
+	struct order_call *c = sb_xcalloc(1, sizeof *c);
+	c->b = b;
+	c->pos_id = bp->p.id;
+	snprintf(c->coid, sizeof c->coid, "%s", o->row.client_order_id);
+	return c;
+}
+
+/* Finds the call's order again; NULL when the daemon is closing or the position is gone. */
+static struct bot_order *call_enter(struct order_call *c, struct bot_pos **bpp)
+{
+	struct sb_bot *b = c->b;
+	b->inflight--;
+	if (b->closed)
+		return NULL;
+	struct bot_pos *bp = orders_pos_find(b, c->pos_id);
+	struct bot_order *o = bp ? orders_find(bp, c->coid) : NULL;
+	if (o)
+		o->inflight = false;
+	*bpp = bp;
+	return o;
+}
+
+static void set_error(struct bot_order *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Records the last error text of an order (cut to fit), written with its next update. */
+static void set_error(struct bot_order *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->row.last_error, sizeof o->row.last_error, fmt, ap);
+	va_end(ap);
+}
+
+static bool is_duplicate(const struct sb_bn_rest_result *res)
+{
+	return res->api.code == -2010 && strstr(res->api.msg, "uplicate") != NULL;
+}
+
+static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
+{
+	struct order_call *c = user;
+	struct sb_bot *b = c->b;
+	struct bot_pos *bp = NULL;
+	struct bot_order *o = call_enter(c, &bp);
+	if (!o) {
+		free(c);
+		return;
+	}
+	int64_t now = sb_clock_wall_ms();
+	if (res->err == SB_OK && order) {
+		enum sb_order_state st;
+		const char *sn = sb_bn_order_status_name(order->status);
+		if (sb_order_status_from_exchange(sn, strlen(sn), &st) != SB_OK)
+			st = SB_ORDER_NEW;
+		sb_dec cum = 0, cumq = 0;
+		for (size_t i = 0; i < order->n_fills; i++) {
+			const struct sb_fill *x = &order->fills[i];
+			bool last = i + 1 == order->n_fills;
+			cum += x->qty;
+			cumq += x->quote_qty > 0 ? x->quote_qty : 0;
+			struct sb_order_event ev = {.kind = SB_ORDER_EV_ACK,
+			                            .status = last ? st : SB_ORDER_PARTIALLY_FILLED,
+			                            .executed_qty = last ? order->executed_qty : cum,
+			                            .cum_quote_qty = last ? order->cum_quote_qty : cumq,
+			                            .exchange_id = order->order_id,
+			                            .time_ms = now};
+			struct sb_store_fill sf = {.trade_id = x->trade_id,
+			                           .price = x->price,
+			                           .qty = x->qty,
+			                           .quote_qty = x->quote_qty,
+			                           .commission = x->commission,
+			                           .time_ms =
+			                               order->transact_time > 0 ? order->transact_time : now};
+			snprintf(sf.symbol, sizeof sf.symbol, "%s", o->row.symbol);
+			snprintf(sf.commission_asset, sizeof sf.commission_asset, "%s", x->commission_asset);
+			if (o->row.side == SB_SIDE_BUY)
+				bp->fill_ns = uv_hrtime();
+			if (apply(b, bp, o, &ev, &sf, "response") != SB_OK && b->degraded)
+				break;
+		}
+		if (order->n_fills == 0) {
+			struct sb_order_event ev = {.kind = SB_ORDER_EV_ACK,
+			                            .status = st,
+			                            .executed_qty = order->executed_qty,
+			                            .cum_quote_qty = order->cum_quote_qty,
+			                            .exchange_id = order->order_id,
+			                            .time_ms = now};
+			(void)apply(b, bp, o, &ev, NULL, "response");
+		}
+	} else if (res->err == SB_ERR_SHUTDOWN) {
+		/* Left PENDING_NEW: the next start queries it. */
+	} else if (res->err == SB_ERR_EXCHANGE && !is_duplicate(res)) {
+		struct sb_order_event ev = {.kind = SB_ORDER_EV_SEND_REJECTED, .time_ms = now};
+		sb_log_warn("order",
+		            SB_FIELDS(SB_F_STR("coid", c->coid), SB_F_INT("code", res->api.code),
+		                      SB_F_STR("exchange_msg", res->api.msg)),
+		            "order %s rejected: %" PRId64 " %s", c->coid, res->api.code, res->api.msg);
+		bot_human(b, "%-8s #%-4" PRId64 " order rejected: %s", bp->p.symbol, bp->p.id, res->api.msg);
+		set_error(o, "%" PRId64 " %s", res->api.code, res->api.msg);
+		(void)apply(b, bp, o, &ev, NULL, "response");
+		bp->retry_at_ms = now + BOT_RETRY_MS;
+	} else {
+		struct sb_order_event ev = {.kind = SB_ORDER_EV_SEND_UNKNOWN, .time_ms = now};
+		sb_log_warn("order",
+		            SB_FIELDS(SB_F_STR("coid", c->coid), SB_F_ERR(res->err),
+		                      SB_F_INT("code", res->api.code), SB_F_STR("detail", res->detail)),
+		            "order %s outcome unknown (%s): settling it by query", c->coid,
+		            sb_errname(res->err));
+		set_error(o, "%s %s", sb_errname(res->err), res->api.msg);
+		(void)apply(b, bp, o, &ev, NULL, "response");
+		o->query_at_ms = now + 300;
+		o->query_tries = 0;
+	}
+	free(c);
+	orders_settle(b, bp);
+}
+
+static void send_order(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
+{
+	const struct sb_store_order *r = &o->row;
+	struct sb_bn_new_order no = {.symbol = r->symbol,
+	                             .side = r->side,
+	                             .type = r->type,
+	                             .tif = SB_BN_TIF_GTC,
+	                             .quantity = r->orig_qty,
+	                             .quote_order_qty = r->quote_qty,
+	                             .price = r->type == SB_ORDER_MARKET ? 0 : r->price,
+	                             .client_order_id = r->client_order_id,
+	                             .resp_type = SB_BN_RESP_FULL};
+	struct order_call *c = call_new(b, bp, o);
+	sb_err err = b->rest ? sb_bn_rest_order_place(b->rest, &no, on_placed, c) : SB_ERR_SHUTDOWN;
+	if (err != SB_OK) {
+		free(c);
+		/* Not sent: the query will find nothing and settle it as NEVER_SENT. */
+		struct sb_order_event ev = {.kind = SB_ORDER_EV_SEND_UNKNOWN, .time_ms = sb_clock_wall_ms()};
+		sb_log_warn("order", SB_FIELDS(SB_F_STR("coid", r->client_order_id), SB_F_ERR(err)),
+		            "order %s could not be sent", r->client_order_id);
+		(void)apply(b, bp, o, &ev, NULL, "send");
+		o->query_at_ms = sb_clock_wall_ms() + 1000;
+		return;
+	}
+	o->inflight = true;
+	b->inflight++;
+}
+
+static void on_cancelled(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
+{
+	struct order_call *c = user;
+	struct sb_bot *b = c->b;
+	struct bot_pos *bp = NULL;
+	struct bot_order *o = call_enter(c, &bp);
+	free(c);
+	if (!o)
+		return;
+	int64_t now = sb_clock_wall_ms();
+	enum sb_order_state st;
+	const char *sn = order ? sb_bn_order_status_name(order->status) : "";
+	if (res->err == SB_OK && order && sb_order_status_from_exchange(sn, strlen(sn), &st) == SB_OK) {
+		struct sb_order_event ev = {.kind = SB_ORDER_EV_REPORT,
+		                            .status = st,
+		                            .executed_qty = order->executed_qty,
+		                            .cum_quote_qty = order->cum_quote_qty,
+		                            .exchange_id = order->order_id,
+		                            .time_ms = now};
+		(void)apply(b, bp, o, &ev, NULL, "cancel");
+	} else if (res->err != SB_ERR_SHUTDOWN) {
+		struct sb_order_event ev = {.kind = SB_ORDER_EV_CANCEL_FAILED, .time_ms = now};
+		sb_log_warn("order",
+		            SB_FIELDS(SB_F_STR("coid", o->row.client_order_id), SB_F_ERR(res->err),
+		                      SB_F_INT("code", res->api.code),
+		                      SB_F_STR("exchange_msg", res->api.msg)),
+		            "cancel of %s failed: querying it", o->row.client_order_id);
+		(void)apply(b, bp, o, &ev, NULL, "cancel");
+		o->query_at_ms = now;
+	}
+	orders_settle(b, bp);
+}
+
+void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, const char *why)
+{
+	if (!b->rest || o->inflight || b->degraded)
+		return;
+	struct sb_order_event ev = {.kind = SB_ORDER_EV_CANCEL_REQUESTED, .time_ms = sb_clock_wall_ms()};
+	if (apply(b, bp, o, &ev, NULL, why) != SB_OK)
+		return;
+	struct order_call *c = call_new(b, bp, o);
+	if (sb_bn_rest_order_cancel(b->rest, o->row.symbol, 0, o->row.client_order_id, on_cancelled, c) !=
+	    SB_OK) {
+		free(c);
+		struct sb_order_event fe = {.kind = SB_ORDER_EV_CANCEL_FAILED, .time_ms = sb_clock_wall_ms()};
+		(void)apply(b, bp, o, &fe, NULL, why);
+		return;
+	}
+	o->inflight = true;
+	b->inflight++;
+	bot_human(b, "%-8s #%-4" PRId64 " cancel %s (%s)", bp->p.symbol, bp->p.id,
+	          o->row.side == SB_SIDE_BUY ? "buy" : "sell", why);
+}
+
+static void on_queried(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
+{
+	struct order_call *c = user;
+	struct sb_bot *b = c->b;
+	bool step = c->step;
+	struct bot_pos *bp = NULL;
+	struct bot_order *o = call_enter(c, &bp);
+	if (step && !b->closed)
+		b->step_pending--;
+	free(c);
+	if (o) {
+		int64_t now = sb_clock_wall_ms();
+		enum sb_order_state st;
+		const char *sn = order ? sb_bn_order_status_name(order->status) : "";
+		if (res->err == SB_OK && order &&
+		    sb_order_status_from_exchange(sn, strlen(sn), &st) == SB_OK) {
+			struct sb_order_event ev = {.kind = SB_ORDER_EV_QUERY_FOUND,
+			                            .status = st,
+			                            .executed_qty = order->executed_qty,
+			                            .cum_quote_qty = order->cum_quote_qty,
+			                            .exchange_id = order->order_id,
+			                            .time_ms = now};
+			(void)apply(b, bp, o, &ev, NULL, "query");
+			o->query_at_ms = 0;
+			o->query_tries = 0;
+		} else if (res->err == SB_ERR_EXCHANGE && res->api.code == -2013) {
+			struct sb_order_event ev = {.kind = SB_ORDER_EV_QUERY_NOT_FOUND, .time_ms = now};
+			(void)apply(b, bp, o, &ev, NULL, "query");
+			o->query_at_ms = 0;
+			o->query_tries = 0;
+			if (o->sm.state == SB_ORDER_NEVER_SENT)
+				bp->retry_at_ms = now + BOT_RETRY_MS;
+		} else if (res->err != SB_ERR_SHUTDOWN) {
+			int64_t delay = 500;
+			for (unsigned i = 0; i < o->query_tries && delay < BOT_QUERY_MAX_MS; i++)
+				delay *= 2;
+			if (delay > BOT_QUERY_MAX_MS)
+				delay = BOT_QUERY_MAX_MS;
+			o->query_tries++;
+			o->query_at_ms = now + delay;
+			if (step)
+				b->step_failed = true;
+			sb_log_warn("order",
+			            SB_FIELDS(SB_F_STR("coid", o->row.client_order_id), SB_F_ERR(res->err),
+			                      SB_F_INT("retry_ms", delay)),
+			            "query of %s failed; retrying in %" PRId64 " ms", o->row.client_order_id,
+			            delay);
+		}
+		orders_settle(b, bp);
+	} else if (step && !b->closed && res->err != SB_OK) {
+		b->step_failed = true;
+	}
+	if (step && !b->closed && b->step_pending == 0)
+		bot_step_done(b);
+}
+
+void orders_query(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, bool step)
+{
+	if (!b->rest || o->inflight)
+		return;
+	struct order_call *c = call_new(b, bp, o);
+	c->step = step;
+	if (sb_bn_rest_order_query(b->rest, o->row.symbol, 0, o->row.client_order_id, on_queried, c) !=
+	    SB_OK) {
+		free(c);
+		if (step)
+			b->step_failed = true;
+		return;
+	}
+	o->inflight = true;
+	b->inflight++;
+	if (step)
+		b->step_pending++;
+}
+
+static void on_trades(void *user, const struct sb_bn_rest_result *res, struct sb_bn_my_trades *t)
+{
+	struct order_call *c = user;
+	struct sb_bot *b = c->b;
+	b->inflight--;
+	struct bot_pos *bp = b->closed ? NULL : orders_pos_find(b, c->pos_id);
+	struct bot_order *o = bp ? orders_find(bp, c->coid) : NULL;
+	free(c);
+	if (!bp)
+		return;
+	bp->backfill_inflight = false;
+	if (!o)
+		return;
+	if (res->err != SB_OK || !t) {
+		sb_log_warn("order", SB_FIELDS(SB_F_STR("coid", o->row.client_order_id), SB_F_ERR(res->err)),
+		            "myTrades for %s failed", o->row.client_order_id);
+		return;
+	}
+	size_t added = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct sb_bn_my_trade *tr = &t->items[i];
+		if (tr->order_id != o->sm.exchange_id || fill_known(bp, o->row.side, tr->id))
+			continue;
+		struct sb_store_fill sf = {.trade_id = tr->id,
+		                           .price = tr->price,
+		                           .qty = tr->qty,
+		                           .quote_qty = tr->quote_qty,
+		                           .commission = tr->commission,
+		                           .is_maker = tr->is_maker,
+		                           .time_ms = tr->time};
+		snprintf(sf.symbol, sizeof sf.symbol, "%s", tr->symbol);
+		snprintf(sf.commission_asset, sizeof sf.commission_asset, "%s", tr->commission_asset);
+		if (apply(b, bp, o, NULL, &sf, "backfill") != SB_OK)
+			break;
+		added++;
+	}
+	if (added)
+		sb_log_info("order",
+		            SB_FIELDS(SB_F_STR("coid", o->row.client_order_id), SB_F_UINT("fills", added)),
+		            "backfilled %zu missed fills of %s", added, o->row.client_order_id);
+	orders_settle(b, bp);
+}
+
+static void backfill(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, int64_t now)
+{
+	if (!b->rest || bp->backfill_inflight || now < bp->backfill_at_ms || o->inflight)
+		return;
+	if (o->sm.exchange_id == 0) {
+		orders_query(b, bp, o, false);
+		return;
+	}
+	struct sb_bn_rest_filter f;
+	sb_bn_rest_filter_init(&f, o->row.symbol);
+	f.order_id = o->sm.exchange_id;
+	struct order_call *c = call_new(b, bp, o);
+	if (sb_bn_rest_my_trades(b->rest, &f, on_trades, c) != SB_OK) {
+		free(c);
+		return;
+	}
+	b->inflight++;
+	bp->backfill_inflight = true;
+	bp->backfill_at_ms = now + 2000;
+}
+
+/* ---- user stream -------------------------------------------------------------------------------------- */
+
+void orders_on_user(void *user, const struct sb_bn_user_event *ev)
+{
+	struct sb_bot *b = user;
+	if (b->closed || ev->kind != SB_BN_USER_EXEC_REPORT)
+		return;
+	uint64_t t0 = uv_hrtime();
+	const struct sb_bn_exec_report *r = &ev->u.exec;
+	const char *coid = r->exec_type == SB_BN_EXEC_CANCELED && r->orig_client_order_id[0]
+	                       ? r->orig_client_order_id
+	                       : r->client_order_id;
+	struct sb_coid id;
+	if (sb_coid_parse(coid, strlen(coid), &id) != SB_OK || strcmp(id.tag, b->tag) != 0)
+		return;
+	struct bot_pos *bp = orders_pos_find(b, id.position_id);
+	struct bot_order *o = bp ? orders_find(bp, coid) : NULL;
+	if (!o) {
+		sb_log_debug("order", SB_FIELDS(SB_F_STR("coid", coid)), "report for %s, not an open order",
+		             coid);
+		return;
+	}
+	enum sb_order_state st;
+	const char *sn = sb_bn_order_status_name(r->status);
+	bool have_status = sb_order_status_from_exchange(sn, strlen(sn), &st) == SB_OK;
+	struct sb_order_event oe = {.kind = SB_ORDER_EV_REPORT,
+	                            .status = have_status ? st : SB_ORDER_NEW,
+	                            .executed_qty = r->cum_qty,
+	                            .cum_quote_qty = r->cum_quote_qty,
+	                            .exchange_id = r->order_id,
+	                            .time_ms = ev->event_time};
+	struct sb_store_fill sf;
+	bool fill = false;
+	if (r->exec_type == SB_BN_EXEC_TRADE) {
+		struct sb_fill x;
+		if (sb_bn_exec_report_fill(r, &x) == SB_OK) {
+			memset(&sf, 0, sizeof sf);
+			snprintf(sf.symbol, sizeof sf.symbol, "%s", r->symbol);
+			sf.trade_id = x.trade_id;
+			sf.price = x.price;
+			sf.qty = x.qty;
+			sf.quote_qty = x.quote_qty;
+			sf.commission = x.commission;
+			snprintf(sf.commission_asset, sizeof sf.commission_asset, "%s", x.commission_asset);
+			sf.is_maker = r->maker;
+			sf.time_ms = r->transact_time;
+			fill = true;
+			if (o->row.side == SB_SIDE_BUY)
+				bp->fill_ns = t0;
+		}
+	}
+	if (!have_status && !fill)
+		return;
+	(void)apply(b, bp, o, have_status ? &oe : NULL, fill ? &sf : NULL, "stream");
+	orders_settle(b, bp);
+}
+
+void orders_on_user_link(void *user, enum sb_bn_link state)
+{
+	(void)user;
+	sb_log_info("order", SB_FIELDS(SB_F_STR("link", sb_bn_link_name(state))), "user data stream %s",
+	            sb_bn_link_name(state));
+}
+
+/* ---- position transitions ----------------------------------------------------------------------------- */
+
+static sb_err commit_position(struct sb_bot *b, struct bot_pos *bp, const struct sb_position *p,
+                              const char *kind, const char *detail)
+{
+	int64_t now = sb_clock_wall_ms();
+	struct sb_store_position prow;
+	pos_row(bp, p, now, &prow);
+	struct sb_store_event ev = {.time_ms = now, .position_id = p->id, .detail = detail};
+	snprintf(ev.kind, sizeof ev.kind, "%s", kind);
+	snprintf(ev.symbol, sizeof ev.symbol, "%s", p->symbol);
+	sb_err err = sb_store_position_update(b->st, &prow, &ev);
+	if (err != SB_OK) {
+		bot_degrade(b, err, "record a position change");
+		return err;
+	}
+	bp->p = *p;
+	return SB_OK;
+}
+
+static void fmt_duration(int64_t ms, char *buf, size_t cap)
+{
+	if (ms < 60000)
+		snprintf(buf, cap, "%" PRId64 ".%01" PRId64 " s", ms / 1000, (ms % 1000) / 100);
+	else if (ms < 3600000)
+		snprintf(buf, cap, "%" PRId64 " min %" PRId64 " s", ms / 60000, (ms % 60000) / 1000);
+	else
+		snprintf(buf, cap, "%" PRId64 " h %" PRId64 " min", ms / 3600000, (ms % 3600000) / 60000);
+}
+
+static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
+{
+	struct sb_position p = bp->p;
+	if (!bp->buy.present) {
+		/* The process stopped between writing the position and its buy intent: nothing was sent. */
+		if (sb_position_transition(&p, SB_POSITION_CANCELED, now) == SB_OK &&
+		    commit_position(b, bp, &p, "position.CANCELED",
+		                    "{\"reason\":\"no buy order was written\"}") == SB_OK)
+			pos_remove(b, bp, now);
+		return;
+	}
+	if (!sb_order_state_is_final(bp->buy.sm.state))
+		return;
+	sb_err err = sb_position_buy_ended(&p, bp->buy.sm.executed_qty, now);
+	if (err == SB_ERR_NOT_FOUND) {
+		backfill(b, bp, &bp->buy, now);
+		return;
+	}
+	if (err != SB_OK) {
+		sb_log_error("order", SB_FIELDS(SB_F_INT("position", p.id), SB_F_ERR(err)),
+		             "buy of position %" PRId64 " ended but the position cannot move on", p.id);
+		return;
+	}
+	char detail[256], s[3][SB_DEC_STRLEN];
+	dec_str(p.buy_qty, s[0], sizeof s[0]);
+	dec_str(p.buy_quote, s[1], sizeof s[1]);
+	snprintf(detail, sizeof detail, "{\"buy_status\":\"%s\",\"bought\":\"%s\",\"spent\":\"%s\"}",
+	         sb_order_state_name(bp->buy.sm.state), s[0], s[1]);
+	if (commit_position(b, bp, &p,
+	                    p.state == SB_POSITION_CANCELED ? "position.CANCELED" : "position.HOLDING",
+	                    detail) != SB_OK)
+		return;
+	if (p.state == SB_POSITION_CANCELED) {
+		bot_human(b, "%-8s #%-4" PRId64 " buy ended unfilled (%s)", p.symbol, p.id,
+		          sb_order_state_name(bp->buy.sm.state));
+		pos_remove(b, bp, now);
+		return;
+	}
+	dec_str(p.buy_quote / 1, s[2], sizeof s[2]);
+	bot_human(b, "%-8s #%-4" PRId64 " bought %s for %s %s", p.symbol, p.id, s[0], s[1],
+	          bp->pair->rules.quote_asset);
+	engine_decide(b, bp->pair, now);
+}
+
+static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
+{
+	struct bot_order *o = &bp->sell;
+	if (!o->present || !sb_order_state_is_final(o->sm.state))
+		return;
+	if (o->filled < o->sm.executed_qty) {
+		backfill(b, bp, o, now);
+		return;
+	}
+	struct sb_position p = bp->p;
+	if (o->sm.state == SB_ORDER_FILLED) {
+		sb_err err = sb_position_close(&p, &bp->pair->rules, bp->buys, bp->nbuys, bp->sells,
+		                               bp->nsells, b->bnb_price, now);
+		if (err != SB_OK) {
+			if (bp->alert_at_ms + 60000 <= now) {
+				bp->alert_at_ms = now;
+				sb_log_error(
+				    "order", SB_FIELDS(SB_F_INT("position", p.id), SB_F_ERR(err)),
+				    "position %" PRId64 " sold but its profit cannot be computed yet", p.id);
+			}
+			return;
+		}
+		int64_t held = sb_position_held_ms(&p, now);
+		char detail[256], s[3][SB_DEC_STRLEN], dur[48];
+		dec_str(p.realized_profit, s[0], sizeof s[0]);
+		sb_dec pct = 0;
+		(void)sb_dec_mul(p.profit_ratio, SB_DEC_C(100, 0), SB_ROUND_HALF_EVEN, &pct);
+		sb_dec_format_places(pct, 3, SB_ROUND_HALF_EVEN, s[1], sizeof s[1]);
+		dec_str(p.cost_quote, s[2], sizeof s[2]);
+		snprintf(detail, sizeof detail,
+		         "{\"profit\":\"%s\",\"profit_pct\":\"%s\",\"cost\":\"%s\",\"held_ms\":%" PRId64
+		         ",\"exit\":\"%s\"}",
+		         s[0], s[1], s[2], held, sb_position_exit_name(p.exit));
+		if (commit_position(b, bp, &p, "position.CLOSED", detail) != SB_OK)
+			return;
+		fmt_duration(held, dur, sizeof dur);
+		sb_log_info("order",
+		            SB_FIELDS(SB_F_STR("symbol", p.symbol), SB_F_INT("position", p.id),
+		                      SB_F_DEC("profit", p.realized_profit), SB_F_INT("held_ms", held)),
+		            "cycle %" PRId64 " of %s closed: profit %s in %s", bp->cycle, p.symbol, s[0],
+		            dur);
+		bot_human(b, "%-8s #%-4" PRId64 " DONE  cycle %" PRId64 ": profit %s%s %s (%s%%) in %s [%s]",
+		          p.symbol, p.id, bp->cycle, p.realized_profit >= 0 ? "+" : "", s[0],
+		          bp->pair->rules.quote_asset, s[1], dur, sb_position_exit_name(p.exit));
+		pos_remove(b, bp, now);
+		return;
+	}
+	sb_err err = sb_position_sell_ended(&p, p.sell_qty, now);
+	if (err != SB_OK) {
+		sb_log_error("order", SB_FIELDS(SB_F_INT("position", p.id), SB_F_ERR(err)),
+		             "sell of position %" PRId64 " ended but the position cannot move on", p.id);
+		return;
+	}
+	char detail[128];
+	snprintf(detail, sizeof detail, "{\"sell_status\":\"%s\"}", sb_order_state_name(o->sm.state));
+	if (commit_position(b, bp, &p, "position.HOLDING", detail) != SB_OK)
+		return;
+	o->present = false;
+}
+
+void orders_settle(struct sb_bot *b, struct bot_pos *bp)
+{
+	if (!bp || b->closed || b->degraded)
+		return;
+	int64_t now = sb_clock_wall_ms();
+	if (bp->p.state == SB_POSITION_BUYING)
+		settle_buying(b, bp, now);
+	else if (bp->p.state == SB_POSITION_SELLING)
+		settle_selling(b, bp, now);
+}
+
+void orders_tick(struct sb_bot *b, int64_t now_ms)
+{
+	if (b->closed)
+		return;
+	for (size_t i = 0; i < b->npairs; i++) {
+		struct bot_pos *bp = b->pairs[i].positions;
+		while (bp) {
+			struct bot_pos *next = bp->next;
+			struct bot_order *os[2] = {&bp->buy, &bp->sell};
+			for (int k = 0; k < 2; k++)
+				if (os[k]->present && os[k]->query_at_ms > 0 && os[k]->query_at_ms <= now_ms)
+					orders_query(b, bp, os[k], false);
+			if (b->state != BOT_STARTING)
+				orders_settle(b, bp);
+			bp = next;
+		}
+	}
+}
+
+/* ---- actions --------------------------------------------------------------------------------------------
+ */
+
+static void order_row(struct sb_bot *b, const struct bot_pos *bp, enum sb_coid_leg leg, unsigned attempt,
+                      const struct sb_action *a, enum sb_side side, int64_t now, struct sb_store_order *r)
+{
+	memset(r, 0, sizeof *r);
+	(void)sb_coid_format(b->tag, bp->p.id, leg, attempt, r->client_order_id, sizeof r->client_order_id,
+	                     NULL);
+	r->position_id = bp->p.id;
+	snprintf(r->symbol, sizeof r->symbol, "%s", bp->p.symbol);
+	r->side = side;
+	r->type = a->type;
+	r->tif = a->type == SB_ORDER_LIMIT ? SB_STORE_TIF_GTC : SB_STORE_TIF_NONE;
+	r->price = a->type == SB_ORDER_LIMIT ? a->price : 0;
+	r->orig_qty = a->qty;
+	r->quote_qty = a->quote_qty;
+	r->status = SB_STORE_ORDER_PENDING_NEW;
+	r->created_ms = now;
+	r->updated_ms = now;
+}
+
+static void intent_detail(const struct sb_store_order *r, char *buf, size_t cap)
+{
+	char s[3][SB_DEC_STRLEN];
+	dec_str(r->price, s[0], sizeof s[0]);
+	dec_str(r->orig_qty, s[1], sizeof s[1]);
+	dec_str(r->quote_qty, s[2], sizeof s[2]);
+	snprintf(buf, cap,
+	         "{\"side\":\"%s\",\"type\":\"%s\",\"price\":\"%s\",\"qty\":\"%s\",\"quote_qty\":\"%s\"}",
+	         sb_side_name(r->side), sb_order_type_name(r->type), s[0], s[1], s[2]);
+}
+
+void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *a, int64_t now_ms)
+{
+	struct sb_store_position row = {
+	    .state = SB_STORE_POS_BUYING, .created_ms = now_ms, .updated_ms = now_ms};
+	snprintf(row.symbol, sizeof row.symbol, "%s", pr->cfg.symbol);
+	snprintf(row.notes, sizeof row.notes, "exit=NONE");
+	struct sb_store_event ev = {.time_ms = now_ms, .detail = "{\"reason\":\"NEW_CYCLE\"}"};
+	snprintf(ev.kind, sizeof ev.kind, "position.BUYING");
+	snprintf(ev.symbol, sizeof ev.symbol, "%s", pr->cfg.symbol);
+	sb_err err = sb_store_position_insert(b->st, &row, &ev);
+	if (err != SB_OK) {
+		bot_degrade(b, err, "open a position");
+		return;
+	}
+	struct bot_pos *bp = sb_xcalloc(1, sizeof *bp);
+	bp->pair = pr;
+	bp->cycle = row.cycle;
+	if (sb_position_init(&bp->p, row.id, pr->cfg.symbol, pr->rules.base_asset, pr->rules.quote_asset,
+	                     now_ms) != SB_OK) {
+		pos_free(bp);
+		return;
+	}
+	bp->next = pr->positions;
+	pr->positions = bp;
+	struct sb_store_order r;
+	order_row(b, bp, SB_COID_BUY, 0, a, SB_SIDE_BUY, now_ms, &r);
+	char detail[256];
+	intent_detail(&r, detail, sizeof detail);
+	struct sb_store_event oe = {.time_ms = now_ms, .position_id = row.id, .detail = detail};
+	snprintf(oe.kind, sizeof oe.kind, "order.intent");
+	snprintf(oe.symbol, sizeof oe.symbol, "%s", r.symbol);
+	snprintf(oe.client_order_id, sizeof oe.client_order_id, "%s", r.client_order_id);
+	err = sb_store_order_insert_intent(b->st, &r, NULL, &oe);
+	if (err != SB_OK) {
+		bot_degrade(b, err, "write a buy intent");
+		return;
+	}
+	bp->buy.present = true;
+	bp->buy.row = r;
+	sb_order_sm_init(&bp->buy.sm, r.orig_qty, now_ms);
+	char s[2][SB_DEC_STRLEN];
+	dec_str(r.orig_qty, s[0], sizeof s[0]);
+	dec_str(r.price, s[1], sizeof s[1]);
+	if (r.type == SB_ORDER_LIMIT)
+		bot_human(b, "%-8s #%-4" PRId64 " buy  %s @ %s (limit, cycle %" PRId64 ")", r.symbol, row.id,
+		          s[0], s[1], row.cycle);
+	else
+		bot_human(b, "%-8s #%-4" PRId64 " buy  at market (cycle %" PRId64 ")", r.symbol, row.id,
+		          row.cycle);
+	send_order(b, bp, &bp->buy);
+}
+
+/* Writes the sell intent with the position's move to SELLING in one transaction, then sends it. */
+static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a,
+                       enum sb_position_exit exit, int64_t now)
+{
+	struct sb_position p = bp->p;
+	sb_err err = SB_OK;
+	if (exit == SB_EXIT_TARGET && p.sell_qty == 0)
+		err = sb_position_set_plan(&p, &a->plan);
+	if (err == SB_OK)
+		err =
+		    sb_position_sell_placed(&p, exit, a->type == SB_ORDER_LIMIT ? a->price : 0, a->qty, now);
+	if (err != SB_OK) {
+		sb_log_error("order", SB_FIELDS(SB_F_INT("position", p.id), SB_F_ERR(err)),
+		             "sell of position %" PRId64 " refused by its state machine", p.id);
+		bp->retry_at_ms = now + BOT_RETRY_MS;
+		return;
+	}
+	bool limit = exit == SB_EXIT_TARGET;
+	unsigned *attempt = limit ? &bp->sell_attempt : &bp->exit_attempt;
+	struct sb_store_order r;
+	order_row(b, bp, limit ? SB_COID_SELL : SB_COID_EXIT, *attempt, a, SB_SIDE_SELL, now, &r);
+	struct sb_store_position prow;
+	pos_row(bp, &p, now, &prow);
+	char detail[256];
+	intent_detail(&r, detail, sizeof detail);
+	struct sb_store_event oe = {.time_ms = now, .position_id = p.id, .detail = detail};
+	snprintf(oe.kind, sizeof oe.kind, "order.intent");
+	snprintf(oe.symbol, sizeof oe.symbol, "%s", r.symbol);
+	snprintf(oe.client_order_id, sizeof oe.client_order_id, "%s", r.client_order_id);
+	err = sb_store_order_insert_intent(b->st, &r, &prow, &oe);
+	if (err == SB_ERR_EXISTS) {
+		(*attempt)++;
+		return;
+	}
+	if (err != SB_OK) {
+		bot_degrade(b, err, "write a sell intent");
+		return;
+	}
+	(*attempt)++;
+	bp->p = p;
+	memset(&bp->sell, 0, sizeof bp->sell);
+	bp->sell.present = true;
+	bp->sell.row = r;
+	sb_order_sm_init(&bp->sell.sm, r.orig_qty, now);
+	send_order(b, bp, &bp->sell);
+	uint64_t us = 0;
+	if (bp->fill_ns) {
+		us = (uv_hrtime() - bp->fill_ns) / 1000;
+		bp->fill_ns = 0;
+		b->sell_latency_n++;
+		b->sell_latency_sum_us += us;
+		if (us > b->sell_latency_max_us)
+			b->sell_latency_max_us = us;
+		sb_log_info("order",
+		            SB_FIELDS(SB_F_STR("coid", r.client_order_id), SB_F_UINT("fill_to_sell_us", us),
+		                      SB_F_UINT("max_us", b->sell_latency_max_us)),
+		            "sell %s sent %" PRIu64 " us after the buy's last fill (committed first)",
+		            r.client_order_id, us);
+	}
+	char s[2][SB_DEC_STRLEN];
+	dec_str(r.orig_qty, s[0], sizeof s[0]);
+	dec_str(r.price, s[1], sizeof s[1]);
+	if (limit)
+		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (target +%s%%)%s", r.symbol, p.id, s[0], s[1],
+		          (sb_dec_format_places(bp->pair->cfg.profit * 100, 2, SB_ROUND_HALF_EVEN, detail,
+		                                sizeof detail),
+		           detail),
+		          us ? "" : "");
+	else
+		bot_human(b, "%-8s #%-4" PRId64 " sell %s at market (%s)", r.symbol, p.id, s[0],
+		          sb_position_exit_name(exit));
+	if (us)
+		bot_human(b, "%-8s #%-4" PRId64 " fill -> sell request in %.2f ms", r.symbol, p.id,
+		          (double)us / 1000.0);
+}
+
+void orders_place_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)
+{
+	place_exit(b, bp, a, SB_EXIT_TARGET, now_ms);
+}
+
+void orders_market_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)
+{
+	place_exit(b, bp, a, a->reason == SB_WHY_STOP_LOSS ? SB_EXIT_STOP_LOSS : SB_EXIT_MAX_DURATION,
+	           now_ms);
+}
+
+void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
+{
+	struct sb_position p = bp->p;
+	if (sb_position_abandon(&p, true, now_ms) != SB_OK)
+		return;
+	char detail[128], s[SB_DEC_STRLEN];
+	dec_str(p.dust, s, sizeof s);
+	snprintf(detail, sizeof detail, "{\"reason\":\"DUST\",\"dust\":\"%s\"}", s);
+	if (commit_position(b, bp, &p, "position.ABANDONED", detail) != SB_OK)
+		return;
+	bot_human(b, "%-8s #%-4" PRId64 " abandoned: only dust (%s) left", p.symbol, p.id, s);
+	pos_remove(b, bp, now_ms);
+}
+
+void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)
+{
+	char detail[256];
+	if (a->reason == SB_WHY_MAX_DURATION) {
+		struct sb_position p = bp->p;
+		p.duration_alerted = true;
+		snprintf(detail, sizeof detail, "{\"reason\":\"MAX_DURATION\",\"held_ms\":%" PRId64 "}",
+		         a->held_ms);
+		if (commit_position(b, bp, &p, "alert", detail) != SB_OK)
+			return;
+		sb_log_warn("alert",
+		            SB_FIELDS(SB_F_STR("symbol", p.symbol), SB_F_INT("position", p.id),
+		                      SB_F_INT("held_ms", a->held_ms)),
+		            "position %" PRId64 " of %s held longer than max_duration", p.id, p.symbol);
+		bot_human(b, "%-8s #%-4" PRId64 " ALERT held longer than max_duration", p.symbol, p.id);
+		return;
+	}
+	bp->retry_at_ms = now_ms + BOT_RETRY_MS;
+	if (bp->alert_at_ms + 60000 > now_ms)
+		return;
+	bp->alert_at_ms = now_ms;
+	snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"error\":\"%s\",\"filter\":\"%s\"}",
+	         sb_action_reason_name(a->reason), sb_errname(a->error), sb_filter_name(a->filter));
+	bot_event(b, "alert", bp->p.symbol, bp->p.id, NULL, detail);
+	sb_log_warn("alert",
+	            SB_FIELDS(SB_F_STR("symbol", bp->p.symbol), SB_F_INT("position", bp->p.id),
+	                      SB_F_ERR(a->error), SB_F_STR("filter", sb_filter_name(a->filter))),
+	            "position %" PRId64 ": the sell cannot be placed (%s)", bp->p.id,
+	            sb_action_reason_name(a->reason));
+}
+
+sb_dec orders_exposure(const struct sb_bot *b)
+{
+	sb_dec sum = 0;
+	for (size_t i = 0; i < b->npairs; i++) {
+		for (const struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next) {
+			sb_dec v = 0;
+			if (bp->p.state == SB_POSITION_BUYING && bp->buy.present) {
+				if (bp->buy.row.quote_qty > 0)
+					v = bp->buy.row.quote_qty;
+				else if (sb_dec_mul(bp->buy.row.price, bp->buy.row.orig_qty, SB_ROUND_UP,
+				                    &v) != SB_OK)
+					v = 0;
+			} else {
+				v = bp->p.cost_quote > 0 ? bp->p.cost_quote : bp->p.buy_quote;
+			}
+			if (sb_dec_add(sum, v, &sum) != SB_OK)
+				return SB_DEC_MAX;
+		}
+	}
+	return sum;
+}

@@ -1,0 +1,181 @@
+/*
+ * test_bot_recovery.c - the daemon against failures: kill -9 at steps of a cycle and a restart, a 5xx
+ * on the sell whose order did execute, the user stream hidden and the sockets dropped mid-cycle, a price
+ * jump refused, and a read-only database. In every case the exchange and the database must agree and
+ * nothing may be placed twice.
+ */
+#include <sqlite3.h>
+
+#include "test_bot_util.h"
+
+#define PAIR_BTC "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
+#define TICK     SB_DEC_C(0, 1000000)
+
+static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
+{
+	sb_dec v = 0, r = 0;
+	cr_assert_eq(sb_dec_mul(p, factor, mode, &v), SB_OK);
+	cr_assert_eq(sb_dec_round_to(v, TICK, mode, &r), SB_OK);
+	return r;
+}
+
+/* The exchange's orders and trades match the database's, one for one. */
+static void check_agree(int orders, int min_trades)
+{
+	struct sb_store *st = bt_db();
+	cr_assert(st);
+	struct sb_store_order *rows = NULL;
+	size_t n = 0;
+	cr_assert_eq(sb_store_order_list(st, NULL, &rows, &n), SB_OK);
+	int sent = 0;
+	size_t fills = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].status != SB_STORE_ORDER_NEVER_SENT)
+			sent++;
+		struct sb_store_fill *f = NULL;
+		size_t nf = 0;
+		cr_assert_eq(sb_store_fill_list(st, rows[i].client_order_id, &f, &nf), SB_OK);
+		fills += nf;
+		free(f);
+	}
+	free(rows);
+	sb_store_close(st);
+	int ex_orders = bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\"");
+	int ex_trades = bt_count("/api/v3/myTrades", "symbol=BTCUSDT", "\"commissionAsset\"");
+	cr_assert_eq(ex_orders, orders, "exchange orders %d", ex_orders);
+	cr_assert_eq(sent, orders, "database orders %d", sent);
+	cr_assert_eq((int)fills, ex_trades, "fills %zu, exchange trades %d", fills, ex_trades);
+	cr_assert(ex_trades >= min_trades);
+}
+
+TestSuite(bot_recovery, .fini = bt_cleanup, .timeout = 150);
+
+Test(bot_recovery, kill_9_while_buying_and_while_selling_then_restart_settles_without_duplicates)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	cr_assert_eq(bt_stop_bot(SIGKILL, 2000), 128 + SIGKILL);
+	/* The buy fills while the bot is down: the restart must find it, backfill the fill, and sell. */
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_start_bot();
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	cr_assert_eq(bt_stop_bot(SIGKILL, 2000), 128 + SIGKILL);
+	check_agree(2, 1);
+	/* The sell fills while the bot is down. */
+	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
+	bt_start_bot();
+	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert(pos.realised_profit > 0);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_agree(2, 2);
+}
+
+Test(bot_recovery, sell_answered_5xx_after_executing_is_settled_by_query)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_fault("order_5xx_after", "on");
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	/* The sell's answer is a 503 but it exists: the query by clientOrderId adopts it. */
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	cr_assert(sell.exchange_order_id > 0, "adopted with the exchange's id");
+	bt_fault("order_5xx_after", "off");
+	check_agree(2, 1);
+	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
+	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_agree(2, 2);
+}
+
+Test(bot_recovery, hidden_user_events_and_dropped_sockets_are_recovered_over_rest)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_fault("hide_user_events", "on");
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_fault("hide_user_events", "off");
+	/* The fill was never reported: dropping the sockets makes the bot resubscribe and reconcile. */
+	bt_fault("drop_ws", NULL);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 30000);
+	bt_fault("drop_ws", NULL);
+	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
+	bt_wait_pos(1, SB_STORE_POS_CLOSED, 30000);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_agree(2, 2);
+}
+
+static bool has_refusal(struct sb_store *st, void *arg)
+{
+	(void)arg;
+	struct sb_store_event *ev = NULL;
+	size_t n = 0;
+	struct sb_store_event_filter f = {.kind = "price.refused"};
+	bool found = false;
+	if (sb_store_event_list(st, &f, &ev, &n) == SB_OK)
+		for (size_t i = 0; i < n; i++)
+			found = found || strstr(ev[i].detail, "\"JUMP\"") != NULL;
+	sb_store_events_free(ev, n);
+	return found;
+}
+
+Test(bot_recovery, price_jump_is_refused_and_recorded)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "PRICE_MAX_JUMP=0.05\nPRICE_JUMP_CONFIRM=0");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(1, 20000000), SB_ROUND_UP));
+	cr_assert(bt_wait(has_refusal, NULL, 10000), "a price.refused JUMP event");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_agree(1, 0);
+}
+
+static bool error_logged(const char *needle)
+{
+	char path[400], line[4096];
+	snprintf(path, sizeof path, "%s/logs/spotbot.error.log", T.dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool said = false;
+	while (fgets(line, sizeof line, f))
+		said = said || strstr(line, needle) != NULL;
+	fclose(f);
+	return said;
+}
+
+Test(bot_recovery, unwritable_database_stops_trading_safely_and_a_restart_recovers)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	/* Another process holds the write lock past the daemon's busy timeout: its next write fails. */
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(T.db, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	int64_t end = sb_clock_wall_ms() + 30000;
+	while (!error_logged("database write failed") && sb_clock_wall_ms() < end) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	cr_assert(error_logged("database write failed"), "a clear error in the error log");
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	/* Trading stopped: no sell was placed on a fill the database could not record. */
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 1);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 15000), 0, "still stops cleanly");
+	/* A restart reconciles: the fill is backfilled and the sell placed. */
+	bt_start_bot();
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_agree(2, 1);
+}
