@@ -399,7 +399,10 @@ static void pump(struct sb_alerts *a)
 			return;
 		}
 		a->credit -= a->rate_window_ms;
-		start_request(a, pop_front(a));
+		struct pending *p = pop_front(a);
+		if (!p)
+			break;
+		start_request(a, p);
 	}
 	check_drain(a);
 }
@@ -516,8 +519,8 @@ sb_err sb_alerts_send(struct sb_alerts *a, const struct sb_alert *al)
 	       "alert: %s", message);
 	if (!a->http)
 		return SB_OK;
-	if (a->nwaiting >= a->queue_max) {
-		struct pending *old = pop_front(a);
+	struct pending *old = a->nwaiting >= a->queue_max ? pop_front(a) : NULL;
+	if (old) {
 		a->stats.dropped++;
 		sb_log_warn("alerts", SB_FIELDS(SB_F_UINT("queue_max", a->queue_max)),
 		            "alert queue full: dropped the oldest (%s)", sb_alert_kind_name(old->kind));
