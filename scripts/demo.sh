@@ -22,13 +22,10 @@ cleanup() {
 	trap - INT TERM EXIT
 	[ -n "$bot_pid" ] && kill -INT "$bot_pid" 2>/dev/null && wait "$bot_pid" 2>/dev/null || true
 	[ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
-	if [ -f "$dir/spotbot.db" ] && command -v sqlite3 >/dev/null 2>&1; then
+	if [ -f "$dir/spotbot.db" ]; then
 		echo
-		echo "== finished cycles =="
-		sqlite3 -column -header "$dir/spotbot.db" \
-		    "SELECT symbol, COUNT(*) AS cycles, printf('%.6f', SUM(realised_profit) / 1e8) AS profit,
-		            printf('%.1f s', AVG(closed_at_ms - opened_at_ms) / 1000.0) AS avg_held
-		       FROM positions WHERE state = 'CLOSED' GROUP BY symbol;" 2>/dev/null || true
+		echo "== realised profit =="
+		"$BUILD/spotbot" pnl --config "$dir/.env" || true
 	fi
 	echo "demo files (database, logs) are in $dir"
 }
