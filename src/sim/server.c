@@ -13,12 +13,16 @@
  */
 #include "sim/server.h"
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
+#include <netinet/in.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "spotbot/alloc.h"
 
@@ -655,6 +659,25 @@ static sb_err check_tls_files(const char *cert_path, const char *key_path)
 	return e;
 }
 
+/*
+ * True when host:port can be bound. lws cannot be torn down cleanly after it fails to bind on a foreign
+ * loop, so a taken port is found out here first, with the same SO_REUSEADDR lws uses.
+ */
+static bool port_free(const char *host, int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (port == 0 || !host || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return true; /* port 0 cannot be taken; other host forms are left to lws */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return true;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return ok;
+}
+
 sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struct sim_server **out)
 {
 	if (!loop || !opts || !opts->http || !opts->ws.open || !opts->ws.message || !opts->ws.close || !out)
@@ -664,6 +687,8 @@ sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struc
 		return SB_ERR_INVALID;
 	if (tls && check_tls_files(opts->tls_cert, opts->tls_key) != SB_OK)
 		return SB_ERR_CONFIG;
+	if (!port_free(opts->host, opts->port))
+		return SB_ERR_IO;
 	struct sim_server *srv = sb_xcalloc(1, sizeof *srv);
 	srv->loop = loop;
 	srv->opts = *opts;

@@ -4,10 +4,13 @@
  */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sbtest.h"
 
@@ -282,4 +285,24 @@ Test(spotsim_rest, faults_switch_on_and_off_at_run_time)
 	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=it-none",
 	                     KEY, SECRET, &r));
 	expect_error(&r, 400, -2013);
+}
+
+Test(spotsim_rest, a_taken_port_is_a_clear_error_with_exit_2)
+{
+	char path[1024], listen[64];
+	snprintf(listen, sizeof listen, "127.0.0.1:%d", sim.port);
+	sbt_program("spotsim", path, sizeof path);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execl(path, path, "--listen", listen, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status), "spotsim on a taken port must exit, not crash (status %d)", status);
+	cr_assert_eq(WEXITSTATUS(status), 2);
 }
