@@ -230,8 +230,7 @@ Test(bot_strategy, a_buy_filled_in_pieces_sells_what_all_of_them_brought)
 	bt_start_bot();
 	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
 	cr_assert(buy.orig_qty > 3 * PIECE, "the buy is larger than three pieces: %" PRId64, buy.orig_qty);
-	/* Trades at the buy's own price fill it by their volume; the book one tick above does not reach it.
-	 */
+	/* A trade at the buy's own price fills it by its volume; the book a tick above does not reach it. */
 	for (int i = 1; i <= 3; i++) {
 		trade_at(buy.price, PIECE);
 		struct executed_q q = {.status = SB_STORE_ORDER_PARTIALLY_FILLED, .qty = PIECE * i};
