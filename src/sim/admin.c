@@ -104,17 +104,20 @@ static void state(struct sim_exchange *ex, struct sim_http_resp *resp)
 
 static void set_price(struct sim_exchange *ex, const struct admin_args *a, struct sim_http_resp *resp)
 {
-	char sym[64], price[64];
-	sb_dec p;
+	char sym[64], price[64], qty[64];
+	sb_dec p, q = 0;
 	struct sim_symbol *s = NULL;
 	if (!arg(a, "symbol", sym, sizeof sym) || !(s = sim_exchange_symbol(ex, sym, strlen(sym)))) {
 		sim_http_resp_error(resp, 400, -1121, "Invalid symbol.");
 		return;
 	}
+	bool has_qty = arg(a, "qty", qty, sizeof qty);
 	if (!arg(a, "price", price, sizeof price) || sb_dec_parse_nonneg(price, strlen(price), &p) != SB_OK ||
-	    sim_exchange_set_price(ex, s, p) != SB_OK) {
+	    (has_qty && sb_dec_parse_nonneg(qty, strlen(qty), &q) != SB_OK) ||
+	    sim_exchange_set_price(ex, s, p, q) != SB_OK) {
 		sim_http_resp_error(resp, 400, -1100,
-		                    "price must be a positive multiple of the symbol's tick size.");
+		                    "price must be a positive multiple of the symbol's tick size, qty one of "
+		                    "its step size.");
 		return;
 	}
 	sim_http_resp_text(resp, 200, "{}");

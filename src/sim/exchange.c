@@ -497,11 +497,11 @@ void sim_exchange_stop(struct sim_exchange *ex)
 
 /* ---- control (the /sim/ endpoints) --------------------------------------------------------------- */
 
-sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, sb_dec price)
+sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, sb_dec price, sb_dec qty)
 {
 	sb_dec tick = sym->rules.price.tick_size ? sym->rules.price.tick_size : SB_DEC_C(0, 1);
 	sb_dec step = sym->rules.lot.step_size ? sym->rules.lot.step_size : SB_DEC_C(0, 1);
-	if (price <= 0 || !sb_dec_is_multiple(price, tick))
+	if (price <= 0 || !sb_dec_is_multiple(price, tick) || qty < 0 || !sb_dec_is_multiple(qty, step))
 		return SB_ERR_INVALID;
 	/* A trade at the price with ample volume, and a book one tick either side, like a feed event. */
 	struct sim_event ev = {.kind = SIM_EVENT_TRADE, .price = price, .buyer_is_maker = true};
@@ -509,6 +509,8 @@ sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, s
 	if (sb_dec_div(SB_DEC_C(100000, 0), price, SB_ROUND_DOWN, &notional_qty) != SB_OK ||
 	    sb_dec_round_to(notional_qty, step, SB_ROUND_DOWN, &notional_qty) != SB_OK || notional_qty <= 0)
 		notional_qty = step;
+	if (qty > 0) /* a small volume fills resting orders in pieces */
+		notional_qty = qty;
 	ev.qty = notional_qty;
 	for (unsigned i = 0; i < SIM_FEED_DEPTH; i++) {
 		sb_dec off = tick * (sb_dec)(i + 1);

@@ -166,8 +166,9 @@ struct sim_account *sim_exchange_account_by_id(struct sim_exchange *ex, uint32_t
 /* Applies every feed event whose market time has come (also called by the feed timer). */
 void sim_exchange_advance(struct sim_exchange *ex);
 
-/* Sets a symbol's market to price now (POST /sim/price): a trade there and a book around it. */
-sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, sb_dec price);
+/* Sets a symbol's market to price now (POST /sim/price): a trade there and a book around it. qty is the
+ * trade's and each book level's quantity (a multiple of the step); 0 means about 100000 quote's worth. */
+sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, sb_dec price, sb_dec qty);
 
 /* Turns a fault on (value "" for flag faults) or off ("off"); SB_ERR_INVALID names nothing known. */
 sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const char *value);

@@ -1,0 +1,347 @@
+/*
+ * test_bot_strategy.c - the strategy's rules as `spotbot run` applies them against spotsim: commission taken
+ * from the coins bought (sell quantity floored to the step, dust recorded), a buy filled in pieces, a buy
+ * that times out partly filled, and a stop-loss exit at market. Every outcome is checked in the database
+ * and on the exchange (allOrders, myTrades).
+ */
+#include <cjson/cJSON.h>
+
+#include "test_bot_util.h"
+
+#define TICK SB_DEC_C(0, 1000000) /* BTCUSDT's tick in spotsim's catalogue: 0.01 */
+#define STEP SB_DEC_C(0, 1000)    /* BTCUSDT's step: 0.00001 */
+#define RICH "spotsim-demo-key:spotsim-demo-secret:USDT=100000,BTC=1,BNB=10"
+
+static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
+{
+	sb_dec v = 0, r = 0;
+	cr_assert_eq(sb_dec_mul(p, factor, mode, &v), SB_OK);
+	cr_assert_eq(sb_dec_round_to(v, TICK, mode, &r), SB_OK);
+	return r;
+}
+
+static sb_dec floor_step(sb_dec q)
+{
+	sb_dec r = 0;
+	cr_assert_eq(sb_dec_round_to(q, STEP, SB_ROUND_DOWN, &r), SB_OK);
+	return r;
+}
+
+/* The market trades at price with qty (0: ample volume) and quotes the book around it. */
+static void trade_at(sb_dec price, sb_dec qty)
+{
+	char p[SB_DEC_STRLEN], q[SB_DEC_STRLEN], path[160];
+	sb_dec_format_trim(price, p, sizeof p);
+	sb_dec_format_trim(qty, q, sizeof q);
+	snprintf(path, sizeof path, "/sim/price?symbol=BTCUSDT&price=%s&qty=%s", p, q);
+	bt_post(path);
+}
+
+static sb_dec json_dec(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	cr_assert(cJSON_IsString(v), "%s is a string", name);
+	sb_dec d = 0;
+	cr_assert_eq(sb_dec_parse(v->valuestring, strlen(v->valuestring), &d), SB_OK);
+	return d;
+}
+
+/* A signed GET on BTCUSDT, parsed (the caller deletes it). */
+static cJSON *signed_get(const char *path, const char *params)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(T.sim.port, "GET", path, params, KEY, SECRET, &r));
+	cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
+	cJSON *j = cJSON_Parse(r.body);
+	sbt_response_free(&r);
+	cr_assert(cJSON_IsArray(j));
+	return j;
+}
+
+/* What the exchange says of one order: its status, quantities and its trades. */
+struct ex_order {
+	char status[32];   /* Binance status */
+	sb_dec orig;       /* origQty */
+	sb_dec executed;   /* executedQty */
+	sb_dec quote;      /* cummulativeQuoteQty */
+	size_t ntrades;    /* myTrades rows of the order */
+	sb_dec trade_qty;  /* sum of their qty */
+	sb_dec trade_comm; /* sum of their commission */
+};
+
+static struct ex_order exchange_order(const char *coid)
+{
+	struct ex_order e = {0};
+	cJSON *all = signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
+	int64_t id = -1;
+	const cJSON *o;
+	cJSON_ArrayForEach(o, all)
+	{
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "clientOrderId");
+		if (!cJSON_IsString(c) || strcmp(c->valuestring, coid) != 0)
+			continue;
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "status");
+		cr_assert(cJSON_IsString(s));
+		snprintf(e.status, sizeof e.status, "%s", s->valuestring);
+		e.orig = json_dec(o, "origQty");
+		e.executed = json_dec(o, "executedQty");
+		e.quote = json_dec(o, "cummulativeQuoteQty");
+		id = (int64_t)cJSON_GetObjectItemCaseSensitive(o, "orderId")->valuedouble;
+	}
+	cJSON_Delete(all);
+	cr_assert(id >= 0, "%s is on the exchange", coid);
+	cJSON *trades = signed_get("/api/v3/myTrades", "symbol=BTCUSDT");
+	cJSON_ArrayForEach(o, trades)
+	{
+		if ((int64_t)cJSON_GetObjectItemCaseSensitive(o, "orderId")->valuedouble != id)
+			continue;
+		e.ntrades++;
+		e.trade_qty += json_dec(o, "qty");
+		e.trade_comm += json_dec(o, "commission");
+	}
+	cJSON_Delete(trades);
+	return e;
+}
+
+static struct sb_store_position position(int64_t id)
+{
+	struct sb_store *st = bt_db();
+	cr_assert(st);
+	struct sb_store_position p;
+	cr_assert_eq(sb_store_position_get(st, id, &p), SB_OK);
+	sb_store_close(st);
+	return p;
+}
+
+/* Sums of the fills of one order. */
+struct fills {
+	size_t n;          /* fills */
+	sb_dec qty;        /* base */
+	sb_dec quote;      /* quote */
+	sb_dec commission; /* commission (one asset in these tests) */
+};
+
+/* A fill's quote amount: a fill taken from an order's response carries none (0, as Binance's FULL response
+ * has no quoteQty), and the profit calculator then values it at price * qty rounded against the bot. */
+static sb_dec fill_quote(const struct sb_store_fill *f, enum sb_round mode)
+{
+	sb_dec v = f->quote_qty;
+	if (v == 0)
+		cr_assert_eq(sb_dec_mul(f->price, f->qty, mode, &v), SB_OK);
+	return v;
+}
+
+/* Sums of the fills of one order; mode rounds unreported quote amounts (up for buys, down for sells). */
+static struct fills fills_of(const char *coid, enum sb_round mode)
+{
+	struct fills f = {0};
+	struct sb_store *st = bt_db();
+	cr_assert(st);
+	struct sb_store_fill *rows = NULL;
+	cr_assert_eq(sb_store_fill_list(st, coid, &rows, &f.n), SB_OK);
+	for (size_t i = 0; i < f.n; i++) {
+		f.qty += rows[i].qty;
+		f.quote += fill_quote(&rows[i], mode);
+		f.commission += rows[i].commission;
+	}
+	free(rows);
+	sb_store_close(st);
+	return f;
+}
+
+/* The sell follows the fills: received = bought - commission, floored to the step, the rest dust. */
+static void check_sell_plan(const struct sb_store_position *pos, const struct fills *buy)
+{
+	cr_assert_eq(pos->buy_qty, buy->qty);
+	cr_assert_eq(pos->cost_quote, buy->quote);
+	cr_assert_eq(pos->base_received, buy->qty - buy->commission,
+	             "received %" PRId64 " bought %" PRId64 " commission %" PRId64, pos->base_received,
+	             buy->qty, buy->commission);
+	cr_assert_eq(pos->sell_qty, floor_step(pos->base_received));
+	cr_assert_eq(pos->dust_qty, pos->base_received - pos->sell_qty, "dust %" PRId64, pos->dust_qty);
+	cr_assert(buy->commission > 0 && pos->dust_qty > 0, "0.1%% of the coins leaves dust below the step");
+	struct ex_order sell = exchange_order("sb-main-1-s0");
+	cr_assert_eq(sell.orig, pos->sell_qty, "the exchange's sell is the planned quantity");
+}
+
+TestSuite(bot_strategy, .fini = bt_cleanup, .timeout = 120);
+
+Test(bot_strategy, base_commission_is_subtracted_and_the_dust_recorded)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	struct fills bf = fills_of("sb-main-1-b0", SB_ROUND_UP);
+	struct sb_store_position pos = position(1);
+	check_sell_plan(&pos, &bf);
+	cr_assert_eq(sell.orig_qty, pos.sell_qty);
+	struct ex_order eb = exchange_order("sb-main-1-b0");
+	cr_assert_str_eq(eb.status, "FILLED");
+	cr_assert_eq(eb.executed, bf.qty);
+	cr_assert_eq(eb.ntrades, bf.n);
+	cr_assert_eq(eb.trade_comm, bf.commission, "the commission is the exchange's");
+
+	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
+	pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct fills sf = fills_of("sb-main-1-s0", SB_ROUND_DOWN);
+	cr_assert_eq(sf.qty, pos.sell_qty, "all of the sell quantity sold");
+	cr_assert_eq(pos.sold_qty, pos.sell_qty);
+	cr_assert_eq(pos.proceeds, sf.quote);
+	cr_assert_eq(pos.realised_profit, sf.quote - sf.commission - bf.quote,
+	             "profit %" PRId64 " expected %" PRId64, pos.realised_profit,
+	             sf.quote - sf.commission - bf.quote);
+	/* At least the 0.5% target on cost (the dust is kept, not sold). */
+	cr_assert((__int128)pos.realised_profit * 1000 >= (__int128)pos.cost_quote * 5,
+	          "profit %" PRId64 " on cost %" PRId64, pos.realised_profit, pos.cost_quote);
+	struct ex_order es = exchange_order("sb-main-1-s0");
+	cr_assert_str_eq(es.status, "FILLED");
+	cr_assert_eq(es.executed, pos.sell_qty);
+	cr_assert_eq(es.quote, pos.proceeds);
+	cr_assert_eq(es.trade_comm, sf.commission);
+}
+
+/* The order of the buy in four pieces: quote=1000 buys about 0.0166 BTC; 0.004 is one piece. */
+#define PIECE SB_DEC_C(0, 400000)
+
+/* The buy in the given status with qty executed. */
+struct executed_q {
+	enum sb_store_order_status status; /* wanted status */
+	sb_dec qty;                        /* wanted executed quantity */
+	struct sb_store_order out;         /* found */
+};
+
+static bool executed_is(struct sb_store *st, void *arg)
+{
+	struct executed_q *q = arg;
+	return sb_store_order_get(st, "sb-main-1-b0", &q->out) == SB_OK && q->out.status == q->status &&
+	       q->out.executed_qty == q->qty;
+}
+
+Test(bot_strategy, a_buy_filled_in_pieces_sells_what_all_of_them_brought)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=1000,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	cr_assert(buy.orig_qty > 3 * PIECE, "the buy is larger than three pieces: %" PRId64, buy.orig_qty);
+	/* A trade at the buy's own price fills it by its volume; the book a tick above does not reach it. */
+	for (int i = 1; i <= 3; i++) {
+		trade_at(buy.price, PIECE);
+		struct executed_q q = {.status = SB_STORE_ORDER_PARTIALLY_FILLED, .qty = PIECE * i};
+		cr_assert(bt_wait(executed_is, &q, 20000),
+		          "piece %d: partially filled, executed %" PRId64 " (%s)", i, q.out.executed_qty,
+		          sb_store_order_status_name(q.out.status));
+		struct ex_order e = exchange_order("sb-main-1-b0");
+		cr_assert_str_eq(e.status, "PARTIALLY_FILLED");
+		cr_assert_eq(e.ntrades, (size_t)i);
+		cr_assert_eq(position(1).state, SB_STORE_POS_BUYING, "still buying after piece %d", i);
+	}
+	/* The rest in one trade well below. */
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	struct fills bf = fills_of("sb-main-1-b0", SB_ROUND_UP);
+	cr_assert_eq(bf.n, 4, "four fills: %zu", bf.n);
+	cr_assert_eq(bf.qty, buy.orig_qty);
+	struct sb_store_position pos = position(1);
+	check_sell_plan(&pos, &bf);
+	cr_assert_eq(sell.orig_qty, pos.sell_qty);
+	struct ex_order eb = exchange_order("sb-main-1-b0");
+	cr_assert_str_eq(eb.status, "FILLED");
+	cr_assert_eq(eb.ntrades, 4);
+	cr_assert_eq(eb.trade_qty, bf.qty);
+	cr_assert_eq(eb.trade_comm, bf.commission);
+	cr_assert_eq(eb.quote, bf.quote);
+}
+
+Test(bot_strategy, a_buy_timed_out_partly_filled_sells_what_it_got)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=1000,profit=0.5%,buy_offset=0.1%,buy_timeout=3s,cooldown=1h", "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	trade_at(buy.price, PIECE);
+	buy = bt_wait_order(1, 'b', SB_STORE_ORDER_CANCELED, 20000);
+	cr_assert_eq(buy.executed_qty, PIECE, "the one piece was kept: %" PRId64, buy.executed_qty);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	struct fills bf = fills_of("sb-main-1-b0", SB_ROUND_UP);
+	cr_assert_eq(bf.n, 1);
+	cr_assert_eq(bf.qty, PIECE);
+	struct sb_store_position pos = position(1);
+	cr_assert_eq(pos.state, SB_STORE_POS_SELLING);
+	check_sell_plan(&pos, &bf);
+	cr_assert_eq(sell.orig_qty, pos.sell_qty);
+	cr_assert(sell.price > buy.price);
+	struct ex_order eb = exchange_order("sb-main-1-b0");
+	cr_assert_str_eq(eb.status, "CANCELED");
+	cr_assert_eq(eb.executed, PIECE);
+	cr_assert_eq(eb.ntrades, 1);
+	struct ex_order es = exchange_order("sb-main-1-s0");
+	cr_assert_str_eq(es.status, "NEW");
+	/* Only the one position: the timed-out buy did not open another (cooldown). */
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2);
+}
+
+/* Waits for the market exit while the price stays at p (a quote repeated until the bot acts on it). */
+static struct sb_store_order wait_exit(sb_dec p)
+{
+	struct bt_order_q q = {.pos = 1, .leg = 'x', .any_status = true};
+	for (int i = 0; i < 100; i++) {
+		bt_set_price("BTCUSDT", p);
+		if (bt_wait(bt_has_order, &q, 200))
+			return bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 20000);
+	}
+	cr_assert_fail("no market exit at %" PRId64, p);
+	return q.out;
+}
+
+Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
+	struct sb_store_order x = wait_exit(stop);
+	cr_assert_eq(x.side, SB_SIDE_SELL);
+	cr_assert_eq(x.type, SB_ORDER_MARKET);
+	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	sell = bt_wait_order(1, 's', SB_STORE_ORDER_CANCELED, 20000);
+	cr_assert_eq(sell.executed_qty, 0);
+	struct fills bf = fills_of("sb-main-1-b0", SB_ROUND_UP), xf = fills_of("sb-main-1-x0", SB_ROUND_DOWN);
+	cr_assert_eq(xf.qty, x.orig_qty);
+	cr_assert_eq(x.orig_qty, floor_step(pos.base_received), "the exit sells what was received");
+	cr_assert_eq(pos.sold_qty, xf.qty);
+	cr_assert_eq(pos.proceeds, xf.quote);
+	sb_dec at_bid = 0;
+	cr_assert_eq(sb_dec_mul(stop, xf.qty, SB_ROUND_DOWN, &at_bid), SB_OK);
+	cr_assert_eq(xf.quote, at_bid, "sold at the bid, which is the market's price");
+	cr_assert_eq(pos.realised_profit, xf.quote - xf.commission - bf.quote,
+	             "profit %" PRId64 " expected %" PRId64, pos.realised_profit,
+	             xf.quote - xf.commission - bf.quote);
+	cr_assert(pos.realised_profit < 0, "a loss: %" PRId64, pos.realised_profit);
+	/* 2% of the price, two commissions of 0.1% and the unsold dust (about 1% of 0.00083 BTC). */
+	cr_assert(pos.realised_profit * -1000 >= pos.cost_quote * 20 &&
+	              pos.realised_profit * -1000 <= pos.cost_quote * 35,
+	          "loss %" PRId64 " on cost %" PRId64, pos.realised_profit, pos.cost_quote);
+	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	struct ex_order ex = exchange_order("sb-main-1-x0");
+	cr_assert_str_eq(ex.status, "FILLED");
+	cr_assert_eq(ex.executed, x.orig_qty);
+	cr_assert_eq(ex.quote, pos.proceeds);
+	struct ex_order es = exchange_order("sb-main-1-s0");
+	cr_assert_str_eq(es.status, "CANCELED");
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3);
+}
