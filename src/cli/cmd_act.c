@@ -163,6 +163,8 @@ static int parse(int argc, char **argv, bool arg_required, const char **arg, con
 
 static bool valid_symbol(const char *s)
 {
+	if (!s)
+		return false;
 	size_t n = strlen(s);
 	if (n == 0 || n >= 20)
 		return false;
@@ -174,6 +176,8 @@ static bool valid_symbol(const char *s)
 
 static bool valid_id(const char *s)
 {
+	if (!s)
+		return false;
 	size_t n = strlen(s);
 	if (n == 0 || n > 18 || s[0] == '0')
 		return false;
