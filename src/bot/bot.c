@@ -592,11 +592,14 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		return err;
 	}
 	char why[256];
-	if (control_check_config(cfg, why, sizeof why) != SB_OK) {
+	err = control_check_config(cfg, why, sizeof why);
+	if (err == SB_OK)
+		err = control_check_address(cfg, why, sizeof why);
+	if (err != SB_OK) {
 		fprintf(stderr, "spotbot: %s\n", why);
 		sb_log_error("bot", SB_NOFIELDS, "%s", why);
 		sb_log_close();
-		return SB_ERR_CONFIG;
+		return err;
 	}
 	struct sb_bot *b = sb_xcalloc(1, sizeof *b);
 	b->cfg = cfg;

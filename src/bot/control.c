@@ -13,13 +13,17 @@
  */
 #include "bot/control.h"
 
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libwebsockets.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "bot/bot_int.h"
@@ -466,6 +470,57 @@ void control_tick(struct bot_control *c, int64_t now_ms)
 	}
 }
 
+/* HOLDING -> ABANDONED by hand: the coins stay in the account, the bot forgets the position. */
+static void abandon(struct bot_control *c, struct bot_pos *bp, struct reply *r)
+{
+	struct sb_bot *b = c->b;
+	for (size_t i = 0; i < c->nsells; i++)
+		if (c->sells[i] == bp->p.id) {
+			reply_error(r, 409, "a manual sell of the position is under way");
+			return;
+		}
+	int64_t now = sb_clock_wall_ms();
+	struct sb_position p = bp->p;
+	if (bp->p.state != SB_POSITION_HOLDING || pos_busy(bp) ||
+	    sb_position_abandon(&p, false, now) != SB_OK) {
+		reply_error(r, 409,
+		            "only a position holding its coins with no order working can be abandoned");
+		return;
+	}
+	struct sb_store_position row;
+	sb_err err = sb_store_position_get(b->st, p.id, &row);
+	if (err != SB_OK) {
+		reply_error(r, 500, "the position could not be read");
+		return;
+	}
+	row.state = SB_STORE_POS_ABANDONED;
+	row.closed_ms = p.ended_ms ? p.ended_ms : now;
+	row.updated_ms = now;
+	snprintf(row.notes, sizeof row.notes, "exit=%s,abandoned by hand", sb_position_exit_name(p.exit));
+	struct sb_store_event ev = {.time_ms = now, .position_id = p.id, .detail = "{\"reason\":\"MANUAL\"}"};
+	snprintf(ev.kind, sizeof ev.kind, "position.ABANDONED");
+	snprintf(ev.symbol, sizeof ev.symbol, "%s", p.symbol);
+	err = sb_store_position_update(b->st, &row, &ev);
+	if (err != SB_OK) {
+		bot_degrade(b, err, "record a position change");
+		reply_error(r, 500, "the database could not be written");
+		return;
+	}
+	sb_log_info("control", SB_FIELDS(SB_F_INT("position", p.id), SB_F_STR("symbol", p.symbol)),
+	            "position %" PRId64 " abandoned by hand", p.id);
+	bot_human(b, "%-8s #%-4" PRId64 " abandoned by hand", p.symbol, p.id);
+	struct bot_pair *pr = bp->pair;
+	for (struct bot_pos **pp = &pr->positions; *pp; pp = &(*pp)->next)
+		if (*pp == bp) {
+			*pp = bp->next;
+			break;
+		}
+	pr->last_ended_ms = now;
+	free(bp->buys);
+	free(bp->sells);
+	free(bp);
+}
+
 static void act_on_position(struct bot_control *c, int64_t id, const char *what, struct reply *r)
 {
 	struct sb_bot *b = c->b;
@@ -512,8 +567,9 @@ static void act_on_position(struct bot_control *c, int64_t id, const char *what,
 			orders_cancel(b, bp, &bp->buy, "manual");
 		}
 	} else {
-		reply_error(r, 501, "abandon is not available in this build");
-		return;
+		abandon(c, bp, r);
+		if (r->body)
+			return;
 	}
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddNumberToObject(j, "id", (double)id);
@@ -763,6 +819,58 @@ static void register_metrics(struct bot_control *c)
 
 /* ---- life cycle -------------------------------------------------------------------------------- */
 
+/* True when a process accepts connections on the unix socket path (a daemon already running). */
+static bool unix_live(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t n = strlen(path);
+	if (n >= sizeof sun.sun_path)
+		return false;
+	memcpy(sun.sun_path, path, n + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool live = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+	close(fd);
+	return live;
+}
+
+/*
+ * True when an IPv4 host:port can be bound. A failed bind inside lws on a foreign loop is hard to undo
+ * cleanly, so a taken port is found out here first, with the SO_REUSEADDR lws uses. Other host forms are
+ * left to lws.
+ */
+static bool port_free(const char *host, int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, &sa.sin_addr) != 1)
+		return true;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return ok;
+}
+
+sb_err control_check_address(const struct sb_config *cfg, char *msg, size_t cap)
+{
+	char iface[256];
+	int port = 0;
+	bool unix_sock = false;
+	if (!cfg || !cfg->control_listen ||
+	    parse_listen(cfg->control_listen, iface, sizeof iface, &port, &unix_sock) != SB_OK)
+		return SB_ERR_CONFIG;
+	if (unix_sock ? unix_live(iface) : !port_free(iface, port)) {
+		snprintf(msg, cap, "CONTROL_LISTEN %s is in use: is another spotbot running?",
+		         cfg->control_listen);
+		return SB_ERR_IO;
+	}
+	return SB_OK;
+}
+
 sb_err control_start(struct sb_bot *b, struct bot_control **out)
 {
 	if (!b || !b->ws || !out)
@@ -774,6 +882,10 @@ sb_err control_start(struct sb_bot *b, struct bot_control **out)
 	if (parse_listen(b->cfg->control_listen, c->iface, sizeof c->iface, &port, &unix_sock) != SB_OK) {
 		free(c);
 		return SB_ERR_CONFIG;
+	}
+	if (unix_sock ? unix_live(c->iface) : !port_free(c->iface, port)) {
+		free(c);
+		return SB_ERR_IO;
 	}
 	if (unix_sock) {
 		struct stat sbuf;

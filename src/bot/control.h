@@ -24,6 +24,9 @@ struct bot_control;
  * msg for a malformed address or a non-loopback address without a token.
  */
 sb_err control_check_config(const struct sb_config *cfg, char *msg, size_t cap);
+/* Whether the address is free (checked before the database is touched, so a second daemon leaves the first
+ * one's records alone): SB_ERR_IO with the reason in msg when something already listens there. */
+sb_err control_check_address(const struct sb_config *cfg, char *msg, size_t cap);
 /* Starts listening on b's lws context; *out is owned by the caller (control_free). SB_ERR_IO when the
  * address cannot be bound. */
 sb_err control_start(struct sb_bot *b, struct bot_control **out);

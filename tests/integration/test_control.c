@@ -321,6 +321,42 @@ Test(control, metrics_are_prometheus_text_with_the_registered_families)
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
+Test(control, cancel_ends_a_waiting_buy_and_abandon_needs_a_holding_position)
+{
+	start(PAIR_BTC);
+	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct ctl_resp r;
+	cr_assert(ctl("POST", "/positions/1/abandon", TOKEN, &r));
+	cr_assert_eq(r.status, 409, "a buying position cannot be abandoned: %s", r.body);
+	cr_assert(ctl("POST", "/positions/1/sell", TOKEN, &r));
+	cr_assert_eq(r.status, 409, "nothing to sell yet: %s", r.body);
+	cr_assert(ctl("POST", "/positions/1/cancel", TOKEN, &r));
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	bt_wait_order(1, 'b', SB_STORE_ORDER_CANCELED, 20000);
+	bt_wait_pos(1, SB_STORE_POS_CANCELED, 20000);
+	cr_assert(ctl("POST", "/positions/1/cancel", TOKEN, &r));
+	cr_assert_eq(r.status, 404, "the position has ended: %s", r.body);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(control, a_second_daemon_on_the_same_socket_exits_1)
+{
+	start(PAIR_BTC);
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy: %s", r.body);
+	pid_t first = T.bot;
+	bt_start_bot();
+	int status = 0;
+	cr_assert_eq(waitpid(T.bot, &status, 0), T.bot);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 1, "the socket is taken");
+	T.bot = first;
+	cr_assert(bt_wait(bt_state_is, "trading", 1000), "the first daemon's run state is left alone");
+	cr_assert(ctl("GET", "/health", NULL, &r), "the first daemon still answers");
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
 static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
 {
 	sb_dec v = 0, r = 0;
