@@ -46,6 +46,14 @@ struct bot_control {
 	size_t nsells;                    /* entries */
 	char unix_path[108];              /* the socket file to remove at the end; "" for TCP */
 	char iface[256];                  /* lws keeps a pointer to the interface name */
+	struct control_pair *pairs;       /* one per daemon pair, for render-time metrics (owned) */
+};
+
+/* What a per-pair metric callback needs. */
+struct control_pair {
+	struct bot_control *c;  /* the API */
+	struct bot_pair *pr;    /* the pair */
+	bool profit_registered; /* its realised-profit series exists (needs the quote asset from the rules) */
 };
 
 struct control_pss {
@@ -458,10 +466,13 @@ static bool sell_step(struct bot_control *c, int64_t id, int64_t now)
 	return true;
 }
 
+static void register_pair_metrics(struct bot_control *c);
+
 void control_tick(struct bot_control *c, int64_t now_ms)
 {
 	if (!c)
 		return;
+	register_pair_metrics(c);
 	for (size_t i = 0; i < c->nsells;) {
 		if (sell_step(c, c->sells[i], now_ms))
 			sell_forget(c, i);
@@ -791,6 +802,37 @@ static double m_paused(void *user)
 	return b->paused ? 1 : 0;
 }
 
+/* Realised profit of the pair's CLOSED positions, from the database when scraped. */
+static sb_dec m_profit(void *user)
+{
+	struct control_pair *cp = user;
+	struct sb_store_pnl *rows = NULL;
+	size_t n = 0;
+	sb_dec v = 0;
+	if (!cp->c->b->st || sb_store_pnl_by_pair(cp->c->b->st, 0, 0, &rows, &n) != SB_OK)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].symbol, cp->pr->cfg.symbol) == 0)
+			v = rows[i].profit;
+	free(rows);
+	return v;
+}
+
+/* The realised-profit series are labelled with the quote asset, known once the exchange rules are in. */
+static void register_pair_metrics(struct bot_control *c)
+{
+	for (size_t i = 0; i < c->b->npairs; i++) {
+		struct control_pair *cp = &c->pairs[i];
+		if (cp->profit_registered || !cp->pr->have_rules)
+			continue;
+		struct sb_metric_label l[2] = {{.name = "symbol", .value = cp->pr->cfg.symbol},
+		                               {.name = "asset", .value = cp->pr->rules.quote_asset}};
+		(void)sb_metrics_gauge_dec_fn(c->metrics, SB_METRIC_REALISED_PROFIT,
+		                              "Realised profit of closed positions.", l, 2, m_profit, cp);
+		cp->profit_registered = true;
+	}
+}
+
 static void register_metrics(struct bot_control *c)
 {
 	struct sb_bot *b = c->b;
@@ -912,6 +954,9 @@ sb_err control_start(struct sb_bot *b, struct bot_control **out)
 		free(c);
 		return SB_ERR_NOMEM;
 	}
+	c->pairs = sb_xcalloc(b->npairs ? b->npairs : 1, sizeof *c->pairs);
+	for (size_t i = 0; i < b->npairs; i++)
+		c->pairs[i] = (struct control_pair){.c = c, .pr = &b->pairs[i]};
 	register_metrics(c);
 	sb_log_info("control", SB_FIELDS(SB_F_STR("listen", b->cfg->control_listen)),
 	            "control API listening on %s", b->cfg->control_listen);
@@ -929,6 +974,7 @@ void control_free(struct bot_control *c)
 			bp->retry_at_ms = 0;
 	}
 	sb_metrics_free(c->metrics);
+	free(c->pairs);
 	if (c->unix_path[0])
 		(void)unlink(c->unix_path);
 	free(c);

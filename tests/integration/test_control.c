@@ -313,7 +313,9 @@ Test(control, metrics_are_prometheus_text_with_the_registered_families)
 		samples++;
 	}
 	cr_assert_geq(samples, 5);
-	cr_assert(ctl("GET", "/metrics", NULL, &r));
+	cr_assert(ctl_wait("/metrics", 200,
+	                   SB_METRIC_REALISED_PROFIT "{asset=\"USDT\",symbol=\"BTCUSDT\"} 0\n", 5000, &r),
+	          "realised profit once the rules are in: %s", r.body);
 	cr_assert(strstr(r.body, "\n" SB_METRIC_OPEN_POSITIONS "{symbol=\"BTCUSDT\"} "), "%s", r.body);
 	cr_assert(strstr(r.body, SB_METRIC_PROCESS_RSS " "), "%s", r.body);
 	cr_assert(strstr(r.body, SB_METRIC_STREAM_RECONNECTS "{stream=\"market\"} 0"), "%s", r.body);
