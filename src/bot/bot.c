@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "bot/bot_int.h"
+#include "bot/control.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/coid.h"
@@ -490,6 +491,7 @@ static void on_tick(uv_timer_t *t)
 	}
 	prices_tick(b, now);
 	orders_tick(b, now);
+	control_tick(b->control, now);
 	engine_tick(b, now);
 }
 
@@ -589,6 +591,16 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		fprintf(stderr, "spotbot: cannot open the log: %s\n", sb_strerror(err));
 		return err;
 	}
+	char why[256];
+	err = control_check_config(cfg, why, sizeof why);
+	if (err == SB_OK)
+		err = control_check_address(cfg, why, sizeof why);
+	if (err != SB_OK) {
+		fprintf(stderr, "spotbot: %s\n", why);
+		sb_log_error("bot", SB_NOFIELDS, "%s", why);
+		sb_log_close();
+		return err;
+	}
 	struct sb_bot *b = sb_xcalloc(1, sizeof *b);
 	b->cfg = cfg;
 	b->human = opts ? opts->human : NULL;
@@ -657,21 +669,31 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	b->sigint.data = b->sigterm.data = b;
 	uv_signal_start(&b->sigint, on_signal, SIGINT);
 	uv_signal_start(&b->sigterm, on_signal, SIGTERM);
-	uv_timer_start(&b->tick, on_tick, BOT_TICK_MS, BOT_TICK_MS);
-	b->startup_step = STEP_TIME;
-	run_step(b);
-
-	uv_run(&b->loop, UV_RUN_DEFAULT);
+	sb_err start_err = control_start(b, &b->control);
+	if (start_err != SB_OK) {
+		fprintf(stderr, "spotbot: the control API cannot listen on %s\n", cfg->control_listen);
+		sb_log_error("bot", SB_FIELDS(SB_F_ERR(start_err), SB_F_STR("listen", cfg->control_listen)),
+		             "the control API cannot listen on %s", cfg->control_listen);
+		teardown(b);
+	} else {
+		uv_timer_start(&b->tick, on_tick, BOT_TICK_MS, BOT_TICK_MS);
+		b->startup_step = STEP_TIME;
+		run_step(b);
+		uv_run(&b->loop, UV_RUN_DEFAULT);
+	}
 	teardown(b);
 	sb_ws_ctx_free(b->ws);
 	b->ws = NULL;
+	control_free(b->control);
+	b->control = NULL;
 	while (uv_run(&b->loop, UV_RUN_DEFAULT) != 0)
 		;
 	if (uv_loop_close(&b->loop) != 0)
 		sb_log_warn("bot", SB_NOFIELDS, "a loop handle was left open");
-	err = SB_OK;
+	err = start_err;
 	if (!b->degraded)
-		bot_set_state(b, BOT_STOPPED, "stopped cleanly");
+		bot_set_state(b, BOT_STOPPED,
+		              start_err == SB_OK ? "stopped cleanly" : "control API unavailable");
 	if (b->sell_latency_n)
 		sb_log_info(
 		    "bot",

@@ -129,6 +129,7 @@ struct sb_bot {
 	uint64_t sell_latency_sum_us;   /* sum, for the mean */
 	uint64_t sell_latency_n;        /* sells measured */
 	struct sb_price_limits limits;  /* price validation */
+	struct bot_control *control;    /* the control API (control.c) */
 };
 
 /* ---- bot.c -------------------------------------------------------------------------------------------- */

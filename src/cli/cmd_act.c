@@ -1,39 +1,245 @@
 /*
- * cmd_act.c - manual actions through the control API (placeholder until it lands).
+ * cmd_act.c - manual actions through the daemon's control API (docs/control-api.md):
+ *   spotbot pause [SYMBOL] | resume [SYMBOL]       the kill switch, for everything or one pair
+ *   spotbot sell|cancel|abandon POSITION-ID         one open position
+ * The address and the bearer token come from the same configuration the daemon reads (CONTROL_LISTEN,
+ * CONTROL_TOKEN). Nothing answering at the address means the daemon is not running: exit 3.
  */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/cli.h"
+#include "spotbot/alloc.h"
+#include "spotbot/config.h"
+
+extern char **environ;
+
+#define ACT_BODY_MAX   (64u * 1024u) /* longest answer kept */
+#define ACT_TIMEOUT_MS 10000         /* the whole request */
+
+struct answer {
+	char *buf;  /* body so far (owned, NUL-terminated) */
+	size_t len; /* bytes */
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *user)
+{
+	struct answer *a = user;
+	size_t add = size * n;
+	if (a->len + add > ACT_BODY_MAX)
+		return 0;
+	a->buf = sb_xrealloc(a->buf, a->len + add + 1);
+	memcpy(a->buf + a->len, data, add);
+	a->len += add;
+	a->buf[a->len] = '\0';
+	return add;
+}
+
+static void usage(FILE *f, const char *cmd)
+{
+	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
+		fprintf(f,
+		        "usage: spotbot %s [SYMBOL] [--config FILE]\n"
+		        "  without SYMBOL the kill switch is %s for every pair\n",
+		        cmd, strcmp(cmd, "pause") == 0 ? "turned on" : "turned off");
+	else
+		fprintf(f, "usage: spotbot %s POSITION-ID [--config FILE]\n", cmd);
+}
+
+/* The error text of a JSON answer, or the body itself. */
+static void print_error(const char *cmd, long status, const char *body)
+{
+	cJSON *j = body ? cJSON_Parse(body) : NULL;
+	const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
+	const char *msg = cJSON_IsString(e) ? e->valuestring : (body ? body : "");
+	if (status == 401)
+		fprintf(stderr,
+		        "spotbot %s: the daemon refused the token (set CONTROL_TOKEN as the daemon has it)\n",
+		        cmd);
+	else
+		fprintf(stderr, "spotbot %s: refused (%ld): %s\n", cmd, status, msg);
+	cJSON_Delete(j);
+}
+
+/* POSTs path to the daemon; returns an sb_exit value. */
+static int call(const char *cmd, const struct sb_config *cfg, const char *path)
+{
+	const char *listen = cfg->control_listen;
+	char url[512];
+	bool unix_sock = strncmp(listen, "unix:", 5) == 0;
+	int n = snprintf(url, sizeof url, "http://%s%s", unix_sock ? "localhost" : listen, path);
+	if (n < 0 || (size_t)n >= sizeof url) {
+		fprintf(stderr, "spotbot %s: CONTROL_LISTEN is too long\n", cmd);
+		return SB_EXIT_USAGE;
+	}
+	CURL *h = curl_easy_init();
+	if (!h) {
+		fprintf(stderr, "spotbot %s: cannot start an HTTP client\n", cmd);
+		return SB_EXIT_FAILURE;
+	}
+	struct answer a = {0};
+	struct curl_slist *hdrs = NULL;
+	char auth[600];
+	if (cfg->control_token && cfg->control_token[0]) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", cfg->control_token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	if (unix_sock)
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, listen + 5);
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)ACT_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	CURLcode rc = curl_easy_perform(h);
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	int ret;
+	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
+		fprintf(stderr, "spotbot %s: the daemon is not running (nothing answers at %s)\n", cmd,
+		        listen);
+		ret = SB_EXIT_NO_DAEMON;
+	} else if (rc != CURLE_OK) {
+		fprintf(stderr, "spotbot %s: the daemon did not answer: %s\n", cmd, curl_easy_strerror(rc));
+		ret = SB_EXIT_FAILURE;
+	} else if (status >= 200 && status < 300) {
+		printf("%s\n", a.buf ? a.buf : "{}");
+		ret = SB_EXIT_OK;
+	} else {
+		print_error(cmd, status, a.buf);
+		ret = SB_EXIT_FAILURE;
+	}
+	free(a.buf);
+	return ret;
+}
+
+/*
+ * Parses [ARG] [--config FILE]; arg_required says whether the one positional argument must be there.
+ * Returns SB_EXIT_OK with *arg set (or NULL), or an exit code after printing why.
+ */
+static int parse(int argc, char **argv, bool arg_required, const char **arg, const char **config)
+{
+	const char *cmd = argv[0];
+	*arg = NULL;
+	*config = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout, cmd);
+			return -1;
+		} else if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
+			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v || !*v || *config) {
+				fprintf(stderr, "spotbot %s: --config needs one file name\n", cmd);
+				usage(stderr, cmd);
+				return SB_EXIT_USAGE;
+			}
+			*config = v;
+		} else if (a[0] == '-' || *arg) {
+			fprintf(stderr, "spotbot %s: unexpected argument '%s'\n", cmd, a);
+			usage(stderr, cmd);
+			return SB_EXIT_USAGE;
+		} else {
+			*arg = a;
+		}
+	}
+	if (arg_required && !*arg) {
+		fprintf(stderr, "spotbot %s: a position id is required\n", cmd);
+		usage(stderr, cmd);
+		return SB_EXIT_USAGE;
+	}
+	return SB_EXIT_OK;
+}
+
+static bool valid_symbol(const char *s)
+{
+	if (!s)
+		return false;
+	size_t n = strlen(s);
+	if (n == 0 || n >= 20)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
+static bool valid_id(const char *s)
+{
+	if (!s)
+		return false;
+	size_t n = strlen(s);
+	if (n == 0 || n > 18 || s[0] == '0')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static int run(int argc, char **argv, bool position)
+{
+	const char *cmd = argv[0], *arg = NULL, *path = NULL;
+	int rc = parse(argc, argv, position, &arg, &path);
+	if (rc < 0)
+		return SB_EXIT_OK;
+	if (rc != SB_EXIT_OK)
+		return rc;
+	if (position ? !valid_id(arg) : (arg && !valid_symbol(arg))) {
+		fprintf(stderr, "spotbot %s: '%s' is not a %s\n", cmd, arg,
+		        position ? "position id (a positive number)" : "symbol (like BTCUSDT)");
+		usage(stderr, cmd);
+		return SB_EXIT_USAGE;
+	}
+	struct sb_config cfg;
+	sb_config_init(&cfg);
+	sb_err err = sb_config_load(&cfg, path, path != NULL, environ, stderr);
+	if (err != SB_OK) {
+		fprintf(stderr, "spotbot %s: configuration refused (%s)\n", cmd, sb_strerror(err));
+		sb_config_fini(&cfg);
+		return SB_EXIT_USAGE;
+	}
+	char url[128];
+	if (position)
+		snprintf(url, sizeof url, "/positions/%s/%s", arg, cmd);
+	else
+		snprintf(url, sizeof url, "/%s%s%s", cmd, arg ? "?symbol=" : "", arg ? arg : "");
+	rc = call(cmd, &cfg, url);
+	sb_config_fini(&cfg);
+	return rc;
+}
 
 int sb_cmd_sell(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return sb_cli_unavailable("sell");
+	return run(argc, argv, true);
 }
 
 int sb_cmd_cancel(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return sb_cli_unavailable("cancel");
+	return run(argc, argv, true);
 }
 
 int sb_cmd_abandon(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return sb_cli_unavailable("abandon");
+	return run(argc, argv, true);
 }
 
 int sb_cmd_pause(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return sb_cli_unavailable("pause");
+	return run(argc, argv, false);
 }
 
 int sb_cmd_resume(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return sb_cli_unavailable("resume");
+	return run(argc, argv, false);
 }

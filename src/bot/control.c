@@ -1,0 +1,981 @@
+/*
+ * control.c - the daemon's control API (docs/control-api.md): an HTTP listener added as one more vhost to
+ * the daemon's lws context, so requests are answered on the trading loop itself and every view is the
+ * daemon's live memory, not a second reader of the database.
+ *
+ * Reads (status, positions, orders, pairs, events, health, metrics) need no token; anything that changes
+ * something (pause, resume, sell, cancel, abandon) needs "Authorization: Bearer CONTROL_TOKEN" when a token
+ * is configured. Without a token the listener must be loopback or a unix socket (checked at start-up).
+ *
+ * A manual sell is a small state machine of its own: the position is fenced off from the strategy (its
+ * retry_at_ms is pushed far out), a working limit sell is cancelled first, and once the position holds
+ * again a market sell of what remains goes out through the order manager.
+ */
+#include "bot/control.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <libwebsockets.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "bot/bot_int.h"
+#include "spotbot/alloc.h"
+#include "spotbot/clock.h"
+#include "spotbot/log.h"
+#include "spotbot/metrics.h"
+#include "spotbot/ws_client.h"
+
+#define CONTROL_SELLS_MAX  64                /* manual sells waiting at once */
+#define CONTROL_FENCE_MS   (3600LL * 1000LL) /* how far a manual sell pushes the strategy away */
+#define CONTROL_BODY_MAX   4096              /* request bodies are not used; larger ones are refused */
+#define CONTROL_EVENTS_MAX 200               /* events returned by GET /events */
+
+struct bot_control {
+	struct sb_bot *b;                 /* the daemon */
+	struct lws_vhost *vh;             /* the listening vhost */
+	struct sb_metrics *metrics;       /* the registry /metrics renders */
+	int64_t sells[CONTROL_SELLS_MAX]; /* positions with a manual sell under way */
+	size_t nsells;                    /* entries */
+	char unix_path[108];              /* the socket file to remove at the end; "" for TCP */
+	char iface[256];                  /* lws keeps a pointer to the interface name */
+	struct control_pair *pairs;       /* one per daemon pair, for render-time metrics (owned) */
+};
+
+/* What a per-pair metric callback needs. */
+struct control_pair {
+	struct bot_control *c;  /* the API */
+	struct bot_pair *pr;    /* the pair */
+	bool profit_registered; /* its realised-profit series exists (needs the quote asset from the rules) */
+};
+
+struct control_pss {
+	char path[256];  /* the request path */
+	bool post;       /* POST (else GET or other) */
+	bool other;      /* neither GET nor POST */
+	bool authorised; /* the bearer token matched (or none is configured) */
+	char symbol[32]; /* ?symbol= */
+	int64_t after;   /* ?after= (events) */
+	size_t body;     /* body bytes seen (ignored, bounded) */
+};
+
+struct reply {
+	int status;       /* HTTP status */
+	const char *type; /* content type; NULL: JSON */
+	char *body;       /* owned */
+	size_t len;       /* bytes */
+};
+
+/* ---- configuration --------------------------------------------------------------------------------- */
+
+bool control_listen_is_local(const char *listen)
+{
+	if (!listen)
+		return false;
+	if (strncmp(listen, "unix:", 5) == 0)
+		return true;
+	const char *colon = strrchr(listen, ':');
+	if (!colon)
+		return false;
+	size_t hl = (size_t)(colon - listen);
+	if (hl == 9 && strncmp(listen, "localhost", 9) == 0)
+		return true;
+	if (hl == 5 && strncmp(listen, "[::1]", 5) == 0)
+		return true;
+	return hl >= 4 && strncmp(listen, "127.", 4) == 0;
+}
+
+/* Splits host:port into iface and port (0 for a unix socket, whose path goes to iface). */
+static sb_err parse_listen(const char *listen, char *iface, size_t cap, int *port, bool *unix_sock)
+{
+	*unix_sock = false;
+	*port = 0;
+	if (strncmp(listen, "unix:", 5) == 0) {
+		const char *p = listen + 5;
+		if (!*p || strlen(p) >= 108 || strlen(p) >= cap)
+			return SB_ERR_CONFIG;
+		snprintf(iface, cap, "%s", p);
+		*unix_sock = true;
+		return SB_OK;
+	}
+	const char *colon = strrchr(listen, ':');
+	if (!colon || colon == listen)
+		return SB_ERR_CONFIG;
+	const char *h = listen;
+	size_t hl = (size_t)(colon - listen);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= cap)
+		return SB_ERR_CONFIG;
+	memcpy(iface, h, hl);
+	iface[hl] = '\0';
+	char *end = NULL;
+	errno = 0;
+	long long p = strtoll(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || p <= 0 || p > 65535)
+		return SB_ERR_CONFIG;
+	*port = (int)p;
+	return SB_OK;
+}
+
+sb_err control_check_config(const struct sb_config *cfg, char *msg, size_t cap)
+{
+	char iface[256];
+	int port;
+	bool us;
+	if (!cfg || !cfg->control_listen ||
+	    parse_listen(cfg->control_listen, iface, sizeof iface, &port, &us) != SB_OK) {
+		snprintf(msg, cap, "CONTROL_LISTEN must be host:port or unix:/path");
+		return SB_ERR_CONFIG;
+	}
+	if (!control_listen_is_local(cfg->control_listen) &&
+	    (!cfg->control_token || !cfg->control_token[0])) {
+		snprintf(
+		    msg, cap,
+		    "CONTROL_LISTEN %s is not a loopback address: set CONTROL_TOKEN or listen on 127.0.0.1 "
+		    "or a unix socket",
+		    cfg->control_listen);
+		return SB_ERR_CONFIG;
+	}
+	return SB_OK;
+}
+
+/* ---- replies -------------------------------------------------------------------------------------- */
+
+static void reply_json(struct reply *r, int status, cJSON *j)
+{
+	r->status = status;
+	r->type = NULL;
+	r->body = cJSON_PrintUnformatted(j);
+	if (!r->body)
+		abort(); /* cJSON fails only when out of memory */
+	r->len = strlen(r->body);
+	cJSON_Delete(j);
+}
+
+static void reply_error(struct reply *r, int status, const char *msg)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "error", msg);
+	reply_json(r, status, j);
+}
+
+static void add_dec(cJSON *o, const char *name, sb_dec v)
+{
+	char s[SB_DEC_STRLEN];
+	sb_dec_format_trim(v, s, sizeof s);
+	cJSON_AddStringToObject(o, name, s);
+}
+
+/* ---- views -------------------------------------------------------------------------------------- */
+
+static bool streams_up(const struct sb_bot *b)
+{
+	return b->ms && b->us && sb_bn_market_stream_synced(b->ms) && sb_bn_user_stream_subscribed(b->us);
+}
+
+static size_t open_count(const struct bot_pair *pr)
+{
+	size_t n = 0;
+	for (const struct bot_pos *bp = pr->positions; bp; bp = bp->next)
+		n++;
+	return n;
+}
+
+static void view_status(struct sb_bot *b, struct reply *r)
+{
+	int64_t now = sb_clock_wall_ms();
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
+	cJSON_AddBoolToObject(j, "paused", b->paused);
+	cJSON_AddBoolToObject(j, "degraded", b->degraded);
+	cJSON_AddStringToObject(j, "mode", sb_mode_name(b->cfg->mode));
+	cJSON *s = cJSON_AddObjectToObject(j, "streams");
+	cJSON_AddBoolToObject(s, "market", b->ms && sb_bn_market_stream_synced(b->ms));
+	cJSON_AddBoolToObject(s, "user", b->us && sb_bn_user_stream_subscribed(b->us));
+	int64_t newest = 0;
+	size_t open = 0;
+	for (size_t i = 0; i < b->npairs; i++) {
+		if (b->pairs[i].top_ms > newest)
+			newest = b->pairs[i].top_ms;
+		open += open_count(&b->pairs[i]);
+	}
+	if (newest)
+		cJSON_AddNumberToObject(j, "last_price_age_ms", (double)(now - newest));
+	else
+		cJSON_AddNullToObject(j, "last_price_age_ms");
+	add_dec(j, "exposure", orders_exposure(b));
+	add_dec(j, "max_exposure", b->cfg->max_exposure);
+	cJSON_AddNumberToObject(j, "pairs", (double)b->npairs);
+	cJSON_AddNumberToObject(j, "open_positions", (double)open);
+	cJSON_AddNumberToObject(j, "inflight_requests", (double)b->inflight);
+	reply_json(r, 200, j);
+}
+
+static void add_order(cJSON *arr, const struct bot_order *o)
+{
+	if (!o->present)
+		return;
+	cJSON *x = cJSON_CreateObject();
+	cJSON_AddStringToObject(x, "client_order_id", o->row.client_order_id);
+	cJSON_AddStringToObject(x, "symbol", o->row.symbol);
+	cJSON_AddStringToObject(x, "side", o->row.side == SB_SIDE_BUY ? "BUY" : "SELL");
+	cJSON_AddStringToObject(x, "type", o->row.type == SB_ORDER_MARKET ? "MARKET" : "LIMIT");
+	cJSON_AddStringToObject(x, "status", sb_store_order_status_name(o->row.status));
+	add_dec(x, "price", o->row.price);
+	add_dec(x, "qty", o->row.orig_qty);
+	add_dec(x, "filled", o->filled);
+	cJSON_AddBoolToObject(x, "open", sb_order_state_is_open(o->sm.state));
+	cJSON_AddItemToArray(arr, x);
+}
+
+static void view_positions(struct sb_bot *b, struct reply *r, bool orders)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < b->npairs; i++) {
+		for (struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next) {
+			if (orders) {
+				add_order(arr, &bp->buy);
+				add_order(arr, &bp->sell);
+				continue;
+			}
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddNumberToObject(x, "id", (double)bp->p.id);
+			cJSON_AddStringToObject(x, "symbol", bp->p.symbol);
+			cJSON_AddStringToObject(x, "state", sb_position_state_name(bp->p.state));
+			add_dec(x, "buy_qty", bp->p.buy_qty);
+			add_dec(x, "buy_quote", bp->p.buy_quote);
+			add_dec(x, "sell_qty", bp->p.sell_qty);
+			add_dec(x, "remaining", sb_position_remaining(&bp->p));
+			add_dec(x, "target_price", bp->p.target_price);
+			cJSON_AddNumberToObject(x, "created_ms", (double)bp->p.created_ms);
+			cJSON_AddItemToArray(arr, x);
+		}
+	}
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddItemToObject(j, orders ? "orders" : "positions", arr);
+	reply_json(r, 200, j);
+}
+
+static void view_pairs(struct sb_bot *b, struct reply *r)
+{
+	cJSON *arr = cJSON_CreateArray();
+	int64_t now = sb_clock_wall_ms();
+	for (size_t i = 0; i < b->npairs; i++) {
+		const struct bot_pair *pr = &b->pairs[i];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "symbol", pr->cfg.symbol);
+		cJSON_AddBoolToObject(x, "enabled", pr->cfg.enabled);
+		cJSON_AddBoolToObject(x, "listed", pr->have_rules);
+		add_dec(x, "quote_per_cycle", pr->cfg.quote);
+		cJSON_AddNumberToObject(x, "max_positions", (double)pr->cfg.max_positions);
+		cJSON_AddNumberToObject(x, "open_positions", (double)open_count(pr));
+		if (pr->top_ms) {
+			add_dec(x, "bid", pr->top.bid);
+			add_dec(x, "ask", pr->top.ask);
+			cJSON_AddNumberToObject(x, "price_age_ms", (double)(now - pr->top_ms));
+		}
+		cJSON_AddItemToArray(arr, x);
+	}
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddItemToObject(j, "pairs", arr);
+	reply_json(r, 200, j);
+}
+
+/* Events oldest first, CONTROL_EVENTS_MAX at a time; ?after=ID pages on (tailing). */
+static void view_events(struct sb_bot *b, int64_t after, struct reply *r)
+{
+	struct sb_store_event *rows = NULL;
+	size_t n = 0;
+	struct sb_store_event_filter q = {.after_id = after, .limit = CONTROL_EVENTS_MAX};
+	sb_err err = sb_store_event_list(b->st, &q, &rows, &n);
+	if (err != SB_OK) {
+		reply_error(r, 500, sb_strerror(err));
+		return;
+	}
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddNumberToObject(x, "id", (double)rows[i].id);
+		cJSON_AddNumberToObject(x, "time_ms", (double)rows[i].time_ms);
+		cJSON_AddStringToObject(x, "kind", rows[i].kind);
+		if (rows[i].symbol[0])
+			cJSON_AddStringToObject(x, "symbol", rows[i].symbol);
+		if (rows[i].position_id)
+			cJSON_AddNumberToObject(x, "position_id", (double)rows[i].position_id);
+		cJSON *d = rows[i].detail ? cJSON_Parse(rows[i].detail) : NULL;
+		if (d)
+			cJSON_AddItemToObject(x, "detail", d);
+		cJSON_AddItemToArray(arr, x);
+	}
+	sb_store_events_free(rows, n);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddItemToObject(j, "events", arr);
+	reply_json(r, 200, j);
+}
+
+static void view_health(struct sb_bot *b, struct reply *r)
+{
+	const char *why = NULL;
+	if (b->state != BOT_TRADING && b->state != BOT_PAUSED)
+		why = bot_state_name(b->state);
+	else if (!streams_up(b))
+		why = "streams down";
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
+	cJSON_AddBoolToObject(j, "healthy", why == NULL);
+	if (why)
+		cJSON_AddStringToObject(j, "reason", why);
+	reply_json(r, why ? 503 : 200, j);
+}
+
+static void view_metrics(struct bot_control *c, struct reply *r)
+{
+	char *out = NULL;
+	size_t len = 0;
+	if (sb_metrics_render(c->metrics, &out, &len) != SB_OK) {
+		reply_error(r, 500, "metrics could not be rendered");
+		return;
+	}
+	r->status = 200;
+	r->type = SB_METRICS_CONTENT_TYPE;
+	r->body = out;
+	r->len = len;
+}
+
+/* ---- actions ------------------------------------------------------------------------------------ */
+
+static void set_paused(struct sb_bot *b, bool paused, struct reply *r)
+{
+	int64_t now = sb_clock_wall_ms();
+	struct sb_store_event ev = {.time_ms = now, .detail = "{\"source\":\"control\"}"};
+	snprintf(ev.kind, sizeof ev.kind, "%s", paused ? "pause" : "resume");
+	sb_err err = sb_store_state_set(b->st, SB_STORE_KEY_PAUSED, paused ? "1" : "0", now, &ev);
+	if (err != SB_OK) {
+		bot_degrade(b, err, "write the kill switch");
+		reply_error(r, 500, "the database could not be written");
+		return;
+	}
+	b->paused = paused;
+	if (b->state == BOT_TRADING || b->state == BOT_PAUSED)
+		bot_set_state(b, paused ? BOT_PAUSED : BOT_TRADING,
+		              paused ? "kill switch on: open positions are managed, no new cycles"
+		                     : "kill switch off");
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddBoolToObject(j, "paused", paused);
+	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
+	reply_json(r, 200, j);
+}
+
+static void set_pair_enabled(struct sb_bot *b, const char *symbol, bool enabled, struct reply *r)
+{
+	struct bot_pair *pr = bot_pair_find(b, symbol);
+	if (!pr) {
+		reply_error(r, 404, "no such pair");
+		return;
+	}
+	struct sb_store_pair row;
+	sb_err err = sb_store_pair_get(b->st, symbol, &row);
+	if (err == SB_OK) {
+		int64_t now = sb_clock_wall_ms();
+		row.enabled = enabled;
+		row.updated_ms = now;
+		struct sb_store_event ev = {.time_ms = now, .detail = "{\"source\":\"control\"}"};
+		snprintf(ev.kind, sizeof ev.kind, "%s", enabled ? "pair.resume" : "pair.pause");
+		snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol);
+		err = sb_store_pair_upsert(b->st, &row, &ev);
+	}
+	if (err != SB_OK) {
+		reply_error(r, 500, "the pair could not be written");
+		return;
+	}
+	pr->cfg.enabled = enabled;
+	sb_log_info("control", SB_FIELDS(SB_F_STR("symbol", symbol), SB_F_BOOL("enabled", enabled)), "%s %s",
+	            enabled ? "resumed" : "paused", symbol);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "symbol", symbol);
+	cJSON_AddBoolToObject(j, "paused", !enabled);
+	reply_json(r, 200, j);
+}
+
+static bool pos_busy(const struct bot_pos *bp)
+{
+	return bp->buy.inflight || bp->sell.inflight || bp->backfill_inflight;
+}
+
+static void sell_forget(struct bot_control *c, size_t i)
+{
+	c->sells[i] = c->sells[--c->nsells];
+}
+
+/* Moves the manual sell of position id on; true when it is finished (placed, or impossible). */
+static bool sell_step(struct bot_control *c, int64_t id, int64_t now)
+{
+	struct sb_bot *b = c->b;
+	struct bot_pos *bp = orders_pos_find(b, id);
+	if (!bp)
+		return true; /* it ended meanwhile */
+	bp->retry_at_ms = now + CONTROL_FENCE_MS;
+	if (pos_busy(bp) || !bot_may_trade(b))
+		return false;
+	if (bp->p.state == SB_POSITION_SELLING) {
+		if (bp->sell.present && sb_order_state_is_open(bp->sell.sm.state) &&
+		    !bp->sell.sm.cancel_requested) {
+			if (bp->sell.row.type == SB_ORDER_MARKET) {
+				bp->retry_at_ms = 0;
+				return true; /* already selling at market */
+			}
+			orders_cancel(b, bp, &bp->sell, "manual sell");
+		}
+		return false;
+	}
+	if (bp->p.state != SB_POSITION_HOLDING) {
+		bp->retry_at_ms = 0;
+		return true;
+	}
+	sb_dec qty = 0;
+	if (!bp->pair->have_rules ||
+	    sb_rules_round_qty(&bp->pair->rules, SB_ORDER_MARKET, sb_position_remaining(&bp->p), &qty) !=
+	        SB_OK ||
+	    qty <= 0) {
+		bot_event(b, "manual.sell_refused", bp->p.symbol, id, NULL,
+		          "{\"reason\":\"quantity below the step\"}");
+		bp->retry_at_ms = 0;
+		return true;
+	}
+	struct sb_action a = {.kind = SB_ACT_MARKET_SELL,
+	                      .reason = SB_WHY_STOP_LOSS,
+	                      .position_id = id,
+	                      .type = SB_ORDER_MARKET,
+	                      .qty = qty};
+	bp->retry_at_ms = 0;
+	orders_market_sell(b, bp, &a, now);
+	if (bp->p.state != SB_POSITION_SELLING) {
+		bp->retry_at_ms = now + CONTROL_FENCE_MS;
+		return false;
+	}
+	return true;
+}
+
+static void register_pair_metrics(struct bot_control *c);
+
+void control_tick(struct bot_control *c, int64_t now_ms)
+{
+	if (!c)
+		return;
+	register_pair_metrics(c);
+	for (size_t i = 0; i < c->nsells;) {
+		if (sell_step(c, c->sells[i], now_ms))
+			sell_forget(c, i);
+		else
+			i++;
+	}
+}
+
+/* HOLDING -> ABANDONED by hand: the coins stay in the account, the bot forgets the position. */
+static void abandon(struct bot_control *c, struct bot_pos *bp, struct reply *r)
+{
+	struct sb_bot *b = c->b;
+	for (size_t i = 0; i < c->nsells; i++)
+		if (c->sells[i] == bp->p.id) {
+			reply_error(r, 409, "a manual sell of the position is under way");
+			return;
+		}
+	int64_t now = sb_clock_wall_ms();
+	struct sb_position p = bp->p;
+	if (bp->p.state != SB_POSITION_HOLDING || pos_busy(bp) ||
+	    sb_position_abandon(&p, false, now) != SB_OK) {
+		reply_error(r, 409,
+		            "only a position holding its coins with no order working can be abandoned");
+		return;
+	}
+	struct sb_store_position row;
+	sb_err err = sb_store_position_get(b->st, p.id, &row);
+	if (err != SB_OK) {
+		reply_error(r, 500, "the position could not be read");
+		return;
+	}
+	row.state = SB_STORE_POS_ABANDONED;
+	row.closed_ms = p.ended_ms ? p.ended_ms : now;
+	row.updated_ms = now;
+	snprintf(row.notes, sizeof row.notes, "exit=%s,abandoned by hand", sb_position_exit_name(p.exit));
+	struct sb_store_event ev = {.time_ms = now, .position_id = p.id, .detail = "{\"reason\":\"MANUAL\"}"};
+	snprintf(ev.kind, sizeof ev.kind, "position.ABANDONED");
+	snprintf(ev.symbol, sizeof ev.symbol, "%s", p.symbol);
+	err = sb_store_position_update(b->st, &row, &ev);
+	if (err != SB_OK) {
+		bot_degrade(b, err, "record a position change");
+		reply_error(r, 500, "the database could not be written");
+		return;
+	}
+	sb_log_info("control", SB_FIELDS(SB_F_INT("position", p.id), SB_F_STR("symbol", p.symbol)),
+	            "position %" PRId64 " abandoned by hand", p.id);
+	bot_human(b, "%-8s #%-4" PRId64 " abandoned by hand", p.symbol, p.id);
+	struct bot_pair *pr = bp->pair;
+	for (struct bot_pos **pp = &pr->positions; *pp; pp = &(*pp)->next)
+		if (*pp == bp) {
+			*pp = bp->next;
+			break;
+		}
+	pr->last_ended_ms = now;
+	free(bp->buys);
+	free(bp->sells);
+	free(bp);
+}
+
+static void act_on_position(struct bot_control *c, int64_t id, const char *what, struct reply *r)
+{
+	struct sb_bot *b = c->b;
+	struct bot_pos *bp = orders_pos_find(b, id);
+	if (!bp) {
+		reply_error(r, 404, "no such open position");
+		return;
+	}
+	if (!bot_may_trade(b)) {
+		reply_error(r, 409, "the daemon is not trading now");
+		return;
+	}
+	char detail[64];
+	snprintf(detail, sizeof detail, "{\"action\":\"%s\"}", what);
+	if (strcmp(what, "sell") == 0) {
+		if (bp->p.state != SB_POSITION_HOLDING && bp->p.state != SB_POSITION_SELLING) {
+			reply_error(r, 409, "only a bought position can be sold (cancel the buy first)");
+			return;
+		}
+		bool known = false;
+		for (size_t i = 0; i < c->nsells; i++)
+			known = known || c->sells[i] == id;
+		if (!known) {
+			if (c->nsells == CONTROL_SELLS_MAX) {
+				reply_error(r, 503, "too many manual sells under way");
+				return;
+			}
+			c->sells[c->nsells++] = id;
+			bot_event(b, "manual.sell", bp->p.symbol, id, NULL, detail);
+		}
+		control_tick(c, sb_clock_wall_ms());
+	} else if (strcmp(what, "cancel") == 0) {
+		if (bp->p.state != SB_POSITION_BUYING || !bp->buy.present ||
+		    !sb_order_state_is_open(bp->buy.sm.state)) {
+			reply_error(r, 409, "the position has no working buy");
+			return;
+		}
+		if (!bp->buy.sm.cancel_requested) {
+			if (bp->buy.inflight) {
+				reply_error(r, 409, "a request for the buy is out; try again");
+				return;
+			}
+			bot_event(b, "manual.cancel", bp->p.symbol, id, NULL, detail);
+			orders_cancel(b, bp, &bp->buy, "manual");
+		}
+	} else {
+		abandon(c, bp, r);
+		if (r->body)
+			return;
+	}
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "id", (double)id);
+	cJSON_AddStringToObject(j, "action", what);
+	cJSON_AddBoolToObject(j, "accepted", true);
+	reply_json(r, 202, j);
+}
+
+/* ---- routing ----------------------------------------------------------------------------------- */
+
+static bool parse_id(const char *s, size_t len, int64_t *out)
+{
+	if (len == 0 || len > 18)
+		return false;
+	int64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return v > 0;
+}
+
+static void route(struct bot_control *c, const struct control_pss *q, struct reply *r)
+{
+	struct sb_bot *b = c->b;
+	const char *p = q->path;
+	if (q->other) {
+		reply_error(r, 405, "method not allowed");
+		return;
+	}
+	if (!q->post) {
+		if (strcmp(p, "/status") == 0)
+			view_status(b, r);
+		else if (strcmp(p, "/positions") == 0)
+			view_positions(b, r, false);
+		else if (strcmp(p, "/orders") == 0)
+			view_positions(b, r, true);
+		else if (strcmp(p, "/pairs") == 0)
+			view_pairs(b, r);
+		else if (strcmp(p, "/events") == 0)
+			view_events(b, q->after, r);
+		else if (strcmp(p, "/health") == 0)
+			view_health(b, r);
+		else if (strcmp(p, "/metrics") == 0)
+			view_metrics(c, r);
+		else
+			reply_error(r, 404, "not found");
+		return;
+	}
+	if (!q->authorised) {
+		reply_error(r, 401, "a valid bearer token is required");
+		return;
+	}
+	if (b->closed || b->stopping) {
+		reply_error(r, 503, "stopping");
+		return;
+	}
+	if (strcmp(p, "/pause") == 0 || strcmp(p, "/resume") == 0) {
+		bool pause = strcmp(p, "/pause") == 0;
+		if (q->symbol[0])
+			set_pair_enabled(b, q->symbol, !pause, r);
+		else
+			set_paused(b, pause, r);
+		return;
+	}
+	static const char prefix[] = "/positions/";
+	if (strncmp(p, prefix, sizeof prefix - 1) == 0) {
+		const char *id = p + sizeof prefix - 1;
+		const char *slash = strchr(id, '/');
+		int64_t pid = 0;
+		if (slash && parse_id(id, (size_t)(slash - id), &pid) &&
+		    (strcmp(slash + 1, "sell") == 0 || strcmp(slash + 1, "cancel") == 0 ||
+		     strcmp(slash + 1, "abandon") == 0)) {
+			act_on_position(c, pid, slash + 1, r);
+			return;
+		}
+	}
+	reply_error(r, 404, "not found");
+}
+
+/* Constant-time comparison, so the token cannot be guessed byte by byte from response times. */
+static bool token_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+static bool authorised(struct bot_control *c, struct lws *wsi)
+{
+	const char *token = c->b->cfg->control_token;
+	if (!token || !token[0])
+		return true;
+	char h[512];
+	if (lws_hdr_copy(wsi, h, sizeof h, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
+		return false;
+	if (strncasecmp(h, "Bearer ", 7) != 0)
+		return false;
+	return token_equal(h + 7, token);
+}
+
+static int respond(struct lws *wsi, struct bot_control *c, struct control_pss *q)
+{
+	struct reply r = {0};
+	route(c, q, &r);
+	unsigned char hdr[LWS_PRE + 1024];
+	unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+	int rc = -1;
+	if (lws_add_http_common_headers(wsi, (unsigned)r.status, r.type ? r.type : "application/json",
+	                                (lws_filepos_t)r.len, &p, end) == 0 &&
+	    lws_finalize_write_http_header(wsi, start, &p, end) == 0) {
+		rc = 0;
+		if (r.len) {
+			unsigned char *buf = sb_xmalloc(LWS_PRE + r.len);
+			memcpy(buf + LWS_PRE, r.body, r.len);
+			if (lws_write(wsi, buf + LWS_PRE, r.len, LWS_WRITE_HTTP_FINAL) < 0)
+				rc = -1;
+			free(buf);
+		}
+	}
+	free(r.body);
+	if (rc)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct control_pss *q = user;
+	struct lws_vhost *vh = lws_get_vhost(wsi);
+	struct bot_control *c = vh ? lws_vhost_user(vh) : NULL;
+	switch (reason) {
+	case LWS_CALLBACK_HTTP: {
+		if (!c || !q)
+			return -1;
+		memset(q, 0, sizeof *q);
+		snprintf(q->path, sizeof q->path, "%s", in ? (const char *)in : "");
+		q->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+		q->other = !q->post && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0;
+		q->authorised = authorised(c, wsi);
+		char arg[64];
+		const char *v = lws_get_urlarg_by_name(wsi, "symbol=", arg, (int)sizeof arg);
+		if (v)
+			snprintf(q->symbol, sizeof q->symbol, "%s", v);
+		v = lws_get_urlarg_by_name(wsi, "after=", arg, (int)sizeof arg);
+		if (v && !parse_id(v, strlen(v), &q->after))
+			q->after = 0;
+		char cl[32];
+		if (q->post && lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+		    strcmp(cl, "0") != 0)
+			return 0; /* the body follows */
+		return respond(wsi, c, q);
+	}
+	case LWS_CALLBACK_HTTP_BODY:
+		if (q) {
+			q->body += len;
+			if (q->body > CONTROL_BODY_MAX)
+				return -1;
+		}
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (!c || !q)
+			return -1;
+		return respond(wsi, c, q);
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols control_protocols[] = {
+    {"http", cb_control, sizeof(struct control_pss), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* ---- metrics ----------------------------------------------------------------------------------- */
+
+static double m_open(void *user)
+{
+	return (double)open_count(user);
+}
+
+static sb_dec m_exposure(void *user)
+{
+	return orders_exposure(user);
+}
+
+static uint64_t m_market_reconnects(void *user)
+{
+	struct sb_bot *b = user;
+	struct sb_bn_market_stream_stats s = {0};
+	if (b->ms)
+		sb_bn_market_stream_stats(b->ms, &s);
+	return s.reconnects;
+}
+
+static uint64_t m_user_reconnects(void *user)
+{
+	struct sb_bot *b = user;
+	struct sb_bn_user_stream_stats s = {0};
+	if (b->us)
+		sb_bn_user_stream_stats(b->us, &s);
+	return s.reconnects;
+}
+
+static double m_trading(void *user)
+{
+	const struct sb_bot *b = user;
+	return b->state == BOT_TRADING ? 1 : 0;
+}
+
+static double m_paused(void *user)
+{
+	const struct sb_bot *b = user;
+	return b->paused ? 1 : 0;
+}
+
+/* Realised profit of the pair's CLOSED positions, from the database when scraped. */
+static sb_dec m_profit(void *user)
+{
+	struct control_pair *cp = user;
+	struct sb_store_pnl *rows = NULL;
+	size_t n = 0;
+	sb_dec v = 0;
+	if (!cp->c->b->st || sb_store_pnl_by_pair(cp->c->b->st, 0, 0, &rows, &n) != SB_OK)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].symbol, cp->pr->cfg.symbol) == 0)
+			v = rows[i].profit;
+	free(rows);
+	return v;
+}
+
+/* The realised-profit series are labelled with the quote asset, known once the exchange rules are in. */
+static void register_pair_metrics(struct bot_control *c)
+{
+	for (size_t i = 0; i < c->b->npairs; i++) {
+		struct control_pair *cp = &c->pairs[i];
+		if (cp->profit_registered || !cp->pr->have_rules)
+			continue;
+		struct sb_metric_label l[2] = {{.name = "symbol", .value = cp->pr->cfg.symbol},
+		                               {.name = "asset", .value = cp->pr->rules.quote_asset}};
+		(void)sb_metrics_gauge_dec_fn(c->metrics, SB_METRIC_REALISED_PROFIT,
+		                              "Realised profit of closed positions.", l, 2, m_profit, cp);
+		cp->profit_registered = true;
+	}
+}
+
+static void register_metrics(struct bot_control *c)
+{
+	struct sb_bot *b = c->b;
+	struct sb_metrics *m = c->metrics;
+	(void)sb_metrics_register_process(m);
+	for (size_t i = 0; i < b->npairs; i++) {
+		struct sb_metric_label l = {"symbol", b->pairs[i].cfg.symbol};
+		(void)sb_metrics_gauge_fn(m, SB_METRIC_OPEN_POSITIONS,
+		                          "Open positions (buying, holding or selling).", &l, 1, m_open,
+		                          &b->pairs[i]);
+	}
+	struct sb_metric_label ms = {"stream", "market"}, us = {"stream", "user"};
+	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_RECONNECTS,
+	                            "Stream connections opened after the first.", &ms, 1, m_market_reconnects,
+	                            b);
+	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_RECONNECTS,
+	                            "Stream connections opened after the first.", &us, 1, m_user_reconnects,
+	                            b);
+	(void)sb_metrics_gauge_dec_fn(m, "spotbot_exposure", "Quote committed in open positions.", NULL, 0,
+	                              m_exposure, b);
+	(void)sb_metrics_gauge_fn(m, "spotbot_trading", "1 while the run state is trading.", NULL, 0,
+	                          m_trading, b);
+	(void)sb_metrics_gauge_fn(m, "spotbot_paused", "1 while the kill switch is on.", NULL, 0, m_paused,
+	                          b);
+}
+
+/* ---- life cycle -------------------------------------------------------------------------------- */
+
+/* True when a process accepts connections on the unix socket path (a daemon already running). */
+static bool unix_live(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t n = strlen(path);
+	if (n >= sizeof sun.sun_path)
+		return false;
+	memcpy(sun.sun_path, path, n + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool live = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+	close(fd);
+	return live;
+}
+
+/*
+ * True when an IPv4 host:port can be bound. A failed bind inside lws on a foreign loop is hard to undo
+ * cleanly, so a taken port is found out here first, with the SO_REUSEADDR lws uses. Other host forms are
+ * left to lws.
+ */
+static bool port_free(const char *host, int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, &sa.sin_addr) != 1)
+		return true;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return ok;
+}
+
+sb_err control_check_address(const struct sb_config *cfg, char *msg, size_t cap)
+{
+	char iface[256];
+	int port = 0;
+	bool unix_sock = false;
+	if (!cfg || !cfg->control_listen ||
+	    parse_listen(cfg->control_listen, iface, sizeof iface, &port, &unix_sock) != SB_OK)
+		return SB_ERR_CONFIG;
+	if (unix_sock ? unix_live(iface) : !port_free(iface, port)) {
+		snprintf(msg, cap, "CONTROL_LISTEN %s is in use: is another spotbot running?",
+		         cfg->control_listen);
+		return SB_ERR_IO;
+	}
+	return SB_OK;
+}
+
+sb_err control_start(struct sb_bot *b, struct bot_control **out)
+{
+	if (!b || !b->ws || !out)
+		return SB_ERR_INVALID;
+	struct bot_control *c = sb_xcalloc(1, sizeof *c);
+	c->b = b;
+	int port = 0;
+	bool unix_sock = false;
+	if (parse_listen(b->cfg->control_listen, c->iface, sizeof c->iface, &port, &unix_sock) != SB_OK) {
+		free(c);
+		return SB_ERR_CONFIG;
+	}
+	if (unix_sock ? unix_live(c->iface) : !port_free(c->iface, port)) {
+		free(c);
+		return SB_ERR_IO;
+	}
+	if (unix_sock) {
+		struct stat sbuf;
+		/* A socket file left by a daemon that did not stop cleanly would make the bind fail. */
+		if (lstat(c->iface, &sbuf) == 0 && S_ISSOCK(sbuf.st_mode))
+			(void)unlink(c->iface);
+		memcpy(c->unix_path, c->iface, strlen(c->iface) + 1); /* parse_listen kept it under 108 */
+	}
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.port = unix_sock ? 0 : port;
+	info.iface = c->iface;
+	info.protocols = control_protocols;
+	info.vhost_name = "control";
+	info.user = c;
+	info.options = unix_sock ? LWS_SERVER_OPTION_UNIX_SOCK : 0;
+	c->vh = lws_create_vhost(sb_ws_ctx_lws(b->ws), &info);
+	if (!c->vh) {
+		free(c);
+		return SB_ERR_IO;
+	}
+	if (sb_metrics_new(&c->metrics) != SB_OK) {
+		lws_vhost_destroy(c->vh);
+		free(c);
+		return SB_ERR_NOMEM;
+	}
+	c->pairs = sb_xcalloc(b->npairs ? b->npairs : 1, sizeof *c->pairs);
+	for (size_t i = 0; i < b->npairs; i++)
+		c->pairs[i] = (struct control_pair){.c = c, .pr = &b->pairs[i]};
+	register_metrics(c);
+	sb_log_info("control", SB_FIELDS(SB_F_STR("listen", b->cfg->control_listen)),
+	            "control API listening on %s", b->cfg->control_listen);
+	*out = c;
+	return SB_OK;
+}
+
+void control_free(struct bot_control *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nsells; i++) {
+		struct bot_pos *bp = orders_pos_find(c->b, c->sells[i]);
+		if (bp)
+			bp->retry_at_ms = 0;
+	}
+	sb_metrics_free(c->metrics);
+	free(c->pairs);
+	if (c->unix_path[0])
+		(void)unlink(c->unix_path);
+	free(c);
+}

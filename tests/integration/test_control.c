@@ -1,0 +1,389 @@
+/*
+ * test_control.c - the daemon's control API against spotsim over loopback: /health through start-up and
+ * the kill switch, the bearer token on acting endpoints, the refusal of a non-loopback listener without a
+ * token, the CLI's pause/resume (and exit 3 with no daemon), /metrics in the Prometheus text format, and a
+ * manual sell that closes an open position at market.
+ *
+ * The daemon listens on a unix socket in the test's directory (test_bot_util.h); requests go through
+ * libcurl with CURLOPT_UNIX_SOCKET_PATH.
+ */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <curl/curl.h>
+
+#include "spotbot/metrics.h"
+#include "test_bot_util.h"
+
+#define TOKEN    "control-test-token"
+#define PAIR_BTC "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
+#define TICK     SB_DEC_C(0, 1000000) /* BTCUSDT's tick in spotsim's catalogue: 0.01 */
+
+struct ctl_resp {
+	long status;      /* HTTP status; 0 when nothing answered */
+	char body[65536]; /* body, truncated */
+	size_t len;       /* bytes kept */
+	char ctype[128];  /* Content-Type */
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *user)
+{
+	struct ctl_resp *r = user;
+	size_t add = size * n, room = sizeof r->body - 1 - r->len;
+	size_t k = add < room ? add : room;
+	memcpy(r->body + r->len, data, k);
+	r->len += k;
+	r->body[r->len] = '\0';
+	return add;
+}
+
+/* One request to the daemon; token NULL sends no Authorization header. False when nothing answered. */
+static bool ctl(const char *method, const char *path, const char *token, struct ctl_resp *r)
+{
+	char sock[400], url[256], auth[256];
+	snprintf(sock, sizeof sock, "%s/control.sock", T.dir);
+	snprintf(url, sizeof url, "http://localhost%s", path);
+	memset(r, 0, sizeof *r);
+	CURL *h = curl_easy_init();
+	cr_assert(h);
+	struct curl_slist *hdrs = NULL;
+	if (token) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	CURLcode rc = curl_easy_perform(h);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+		char *ct = NULL;
+		if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+			snprintf(r->ctype, sizeof r->ctype, "%s", ct);
+	}
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	return rc == CURLE_OK;
+}
+
+static void nap(void)
+{
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+}
+
+/* Polls GET path until it answers with want (and the body contains needle, if given). */
+static bool ctl_wait(const char *path, long want, const char *needle, int ms, struct ctl_resp *r)
+{
+	int64_t end = sb_clock_wall_ms() + ms;
+	for (;;) {
+		if (ctl("GET", path, NULL, r) && r->status == want && (!needle || strstr(r->body, needle)))
+			return true;
+		if (sb_clock_wall_ms() >= end || (T.bot > 0 && waitpid(T.bot, NULL, WNOHANG) == T.bot))
+			return false;
+		nap();
+	}
+}
+
+/* A JSON field of a body, as a string ("" when missing). */
+static void field(const char *body, const char *name, char *out, size_t cap)
+{
+	cJSON *j = cJSON_Parse(body);
+	cr_assert(j, "JSON: %s", body);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+	if (cJSON_IsString(v))
+		snprintf(out, cap, "%s", v->valuestring);
+	else if (cJSON_IsBool(v))
+		snprintf(out, cap, "%s", cJSON_IsTrue(v) ? "true" : "false");
+	else
+		snprintf(out, cap, "%s", "");
+	cJSON_Delete(j);
+}
+
+/* Runs `spotbot args...` with the test's config and returns its exit status. */
+static int run_cli(const char *const *args)
+{
+	char prog[512];
+	const char *argv[16];
+	size_t n = 0;
+	argv[n++] = sbt_program("spotbot", prog, sizeof prog);
+	for (size_t i = 0; args[i] && n < 13; i++)
+		argv[n++] = args[i];
+	argv[n++] = "--config";
+	argv[n++] = T.env;
+	argv[n] = NULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		alarm(60);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+#define CLI(...) run_cli((const char *const[]){__VA_ARGS__, NULL})
+
+static void start(const char *pairs)
+{
+	bt_start_sim(NULL);
+	bt_write_env(pairs, "CONTROL_TOKEN=" TOKEN);
+	bt_start_bot();
+}
+
+TestSuite(control, .fini = bt_cleanup, .timeout = 120);
+
+Test(control, health_is_200_trading_and_still_200_when_paused)
+{
+	start(PAIR_BTC);
+	struct ctl_resp r;
+	/* Until trading, /health answers 503 with a reason (or the socket is not up yet). */
+	int64_t end = sb_clock_wall_ms() + 20000;
+	bool healthy = false;
+	while (!healthy && sb_clock_wall_ms() < end) {
+		if (ctl("GET", "/health", NULL, &r)) {
+			if (r.status == 503) {
+				char reason[64];
+				field(r.body, "reason", reason, sizeof reason);
+				cr_assert(reason[0], "a 503 says why: %s", r.body);
+			} else {
+				cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
+				healthy = true;
+			}
+		}
+		if (!healthy)
+			nap();
+	}
+	cr_assert(healthy, "the daemon becomes healthy");
+	cr_assert(strstr(r.body, "\"trading\""), "%s", r.body);
+
+	cr_assert(ctl("POST", "/pause", TOKEN, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(ctl("GET", "/health", NULL, &r));
+	cr_assert_eq(r.status, 200, "paused deliberately is healthy: %s", r.body);
+	cr_assert(strstr(r.body, "\"paused\""), "%s", r.body);
+	cr_assert(ctl("GET", "/status", NULL, &r));
+	char v[32];
+	field(r.body, "paused", v, sizeof v);
+	cr_assert_str_eq(v, "true");
+	field(r.body, "state", v, sizeof v);
+	cr_assert_str_eq(v, "paused");
+	/* The kill switch is durable: the database says so too. */
+	struct sb_store *st = bt_db();
+	cr_assert(st);
+	cr_assert_eq(sb_store_state_get(st, SB_STORE_KEY_PAUSED, v, sizeof v), SB_OK);
+	cr_assert_str_eq(v, "1");
+	sb_store_close(st);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(control, acting_endpoints_need_the_token)
+{
+	start(PAIR_BTC);
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy: %s", r.body);
+	cr_assert(ctl("POST", "/pause", NULL, &r));
+	cr_assert_eq(r.status, 401, "no token: %s", r.body);
+	cr_assert(ctl("POST", "/pause", "wrong-token", &r));
+	cr_assert_eq(r.status, 401, "bad token: %s", r.body);
+	cr_assert(ctl("POST", "/positions/1/sell", TOKEN "x", &r));
+	cr_assert_eq(r.status, 401, "a longer token: %s", r.body);
+	cr_assert(ctl("GET", "/status", NULL, &r));
+	cr_assert_eq(r.status, 200, "reads need no token");
+	char v[32];
+	field(r.body, "paused", v, sizeof v);
+	cr_assert_str_eq(v, "false", "nothing was paused by the refused requests");
+	cr_assert(ctl("GET", "/nothing-here", NULL, &r));
+	cr_assert_eq(r.status, 404);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(control, non_loopback_listener_without_token_exits_2)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	/* The environment overrides the file, so the .env's unix socket gives way to a public address. */
+	cr_assert_eq(setenv("CONTROL_LISTEN", "0.0.0.0:18431", 1), 0);
+	bt_start_bot();
+	unsetenv("CONTROL_LISTEN");
+	int status = 0;
+	pid_t got = 0;
+	for (int waited = 0; waited < 20000 && got != T.bot; waited += 10) {
+		got = waitpid(T.bot, &status, WNOHANG);
+		if (got != T.bot) {
+			struct timespec ts = {0, 10 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	cr_assert_eq(got, T.bot, "the daemon refuses to start");
+	T.bot = 0;
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 2);
+}
+
+Test(control, cli_resume_lifts_a_pause_and_pause_per_symbol)
+{
+	start(PAIR_BTC);
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy: %s", r.body);
+	cr_assert_eq(CLI("pause"), 0);
+	cr_assert(ctl("GET", "/status", NULL, &r));
+	cr_assert(strstr(r.body, "\"paused\":true"), "%s", r.body);
+	cr_assert_eq(CLI("resume"), 0);
+	cr_assert(ctl("GET", "/status", NULL, &r));
+	cr_assert(strstr(r.body, "\"paused\":false"), "%s", r.body);
+	cr_assert(strstr(r.body, "\"state\":\"trading\""), "%s", r.body);
+	/* One pair. */
+	cr_assert_eq(CLI("pause", "BTCUSDT"), 0);
+	cr_assert(ctl("GET", "/pairs", NULL, &r));
+	cr_assert(strstr(r.body, "\"enabled\":false"), "%s", r.body);
+	cr_assert_eq(CLI("resume", "BTCUSDT"), 0);
+	cr_assert(ctl("GET", "/pairs", NULL, &r));
+	cr_assert(strstr(r.body, "\"enabled\":true"), "%s", r.body);
+	cr_assert_eq(CLI("pause", "NOSUCH"), 1, "an unknown pair is refused");
+	cr_assert_eq(CLI("sell", "4242"), 1, "no such position");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(control, cli_without_daemon_exits_3_and_bad_args_exit_2)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "CONTROL_TOKEN=" TOKEN);
+	cr_assert_eq(CLI("pause"), 3);
+	cr_assert_eq(CLI("sell", "1"), 3);
+	cr_assert_eq(CLI("sell"), 2, "a position id is required");
+	cr_assert_eq(CLI("sell", "abc"), 2);
+	cr_assert_eq(CLI("cancel", "1", "2"), 2);
+	cr_assert_eq(CLI("pause", "btc-usdt"), 2);
+	cr_assert_eq(CLI("resume", "--bogus"), 2);
+}
+
+/* True when line is `name{labels} value` or `name value` with a number for value. */
+static bool sample_line(const char *line)
+{
+	const char *p = line;
+	if (!(isalpha((unsigned char)*p) || *p == '_' || *p == ':'))
+		return false;
+	while (isalnum((unsigned char)*p) || *p == '_' || *p == ':')
+		p++;
+	if (*p == '{') {
+		const char *close = strchr(p, '}');
+		if (!close)
+			return false;
+		p = close + 1;
+	}
+	if (*p++ != ' ' || !*p)
+		return false;
+	char *end = NULL;
+	(void)strtod(p, &end);
+	return end != p && (*end == '\0' || *end == ' ');
+}
+
+Test(control, metrics_are_prometheus_text_with_the_registered_families)
+{
+	start(PAIR_BTC);
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy: %s", r.body);
+	cr_assert(ctl("GET", "/metrics", NULL, &r));
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.ctype, SB_METRICS_CONTENT_TYPE);
+	size_t samples = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(r.body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#') {
+			cr_assert(strncmp(line, "# HELP ", 7) == 0 || strncmp(line, "# TYPE ", 7) == 0, "%s",
+			          line);
+			continue;
+		}
+		cr_assert(sample_line(line), "a sample line: '%s'", line);
+		samples++;
+	}
+	cr_assert_geq(samples, 5);
+	cr_assert(ctl_wait("/metrics", 200,
+	                   SB_METRIC_REALISED_PROFIT "{asset=\"USDT\",symbol=\"BTCUSDT\"} 0\n", 5000, &r),
+	          "realised profit once the rules are in: %s", r.body);
+	cr_assert(strstr(r.body, "\n" SB_METRIC_OPEN_POSITIONS "{symbol=\"BTCUSDT\"} "), "%s", r.body);
+	cr_assert(strstr(r.body, SB_METRIC_PROCESS_RSS " "), "%s", r.body);
+	cr_assert(strstr(r.body, SB_METRIC_STREAM_RECONNECTS "{stream=\"market\"} 0"), "%s", r.body);
+	cr_assert(strstr(r.body, SB_METRIC_STREAM_RECONNECTS "{stream=\"user\"} 0"), "%s", r.body);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(control, cancel_ends_a_waiting_buy_and_abandon_needs_a_holding_position)
+{
+	start(PAIR_BTC);
+	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct ctl_resp r;
+	cr_assert(ctl("POST", "/positions/1/abandon", TOKEN, &r));
+	cr_assert_eq(r.status, 409, "a buying position cannot be abandoned: %s", r.body);
+	cr_assert(ctl("POST", "/positions/1/sell", TOKEN, &r));
+	cr_assert_eq(r.status, 409, "nothing to sell yet: %s", r.body);
+	cr_assert(ctl("POST", "/positions/1/cancel", TOKEN, &r));
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	bt_wait_order(1, 'b', SB_STORE_ORDER_CANCELED, 20000);
+	bt_wait_pos(1, SB_STORE_POS_CANCELED, 20000);
+	cr_assert(ctl("POST", "/positions/1/cancel", TOKEN, &r));
+	cr_assert_eq(r.status, 404, "the position has ended: %s", r.body);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(control, a_second_daemon_on_the_same_socket_exits_1)
+{
+	start(PAIR_BTC);
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy: %s", r.body);
+	pid_t first = T.bot;
+	bt_start_bot();
+	int status = 0;
+	cr_assert_eq(waitpid(T.bot, &status, 0), T.bot);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 1, "the socket is taken");
+	T.bot = first;
+	cr_assert(bt_wait(bt_state_is, "trading", 1000), "the first daemon's run state is left alone");
+	cr_assert(ctl("GET", "/health", NULL, &r), "the first daemon still answers");
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
+{
+	sb_dec v = 0, r = 0;
+	cr_assert_eq(sb_dec_mul(p, factor, mode, &v), SB_OK);
+	cr_assert_eq(sb_dec_round_to(v, TICK, mode, &r), SB_OK);
+	return r;
+}
+
+Test(control, manual_sell_cancels_the_limit_sell_and_closes_at_market)
+{
+	start(PAIR_BTC);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	struct ctl_resp r;
+	cr_assert(ctl("GET", "/positions", NULL, &r));
+	cr_assert(strstr(r.body, "\"id\":1") && strstr(r.body, "\"SELLING\""), "%s", r.body);
+	cr_assert(ctl("POST", "/positions/1/sell", TOKEN, &r));
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert(pos.proceeds > 0);
+	bt_wait_order(1, 's', SB_STORE_ORDER_CANCELED, 5000);
+	bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 5000);
+	cr_assert(ctl("GET", "/positions", NULL, &r));
+	cr_assert(!strstr(r.body, "\"id\":1,"), "the position is gone: %s", r.body);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
