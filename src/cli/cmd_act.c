@@ -55,7 +55,9 @@ static void print_error(const char *cmd, long status, const char *body)
 {
 	cJSON *j = body ? cJSON_Parse(body) : NULL;
 	const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
-	const char *msg = cJSON_IsString(e) ? e->valuestring : (body ? body : "");
+	const char *msg = body ? body : "";
+	if (e && cJSON_IsString(e) && e->valuestring)
+		msg = e->valuestring;
 	if (status == 401)
 		fprintf(stderr,
 		        "spotbot %s: the daemon refused the token (set CONTROL_TOKEN as the daemon has it)\n",
