@@ -589,6 +589,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		fprintf(stderr, "spotbot: cannot open the log: %s\n", sb_strerror(err));
 		return err;
 	}
+	bot_crashpoint_init();
 	struct sb_bot *b = sb_xcalloc(1, sizeof *b);
 	b->cfg = cfg;
 	b->human = opts ? opts->human : NULL;

@@ -473,6 +473,8 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 		bot_degrade(b, err, "record an order update");
 		return err;
 	}
+	if (with_fill && side == SB_SIDE_BUY)
+		bot_crashpoint(BOT_CRASH_AFTER_FILL_COMMIT);
 	o->sm = sm;
 	o->row = row;
 	if (with_fill) {
@@ -539,6 +541,7 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		free(c);
 		return;
 	}
+	bot_crashpoint(o->row.side == SB_SIDE_BUY ? BOT_CRASH_AFTER_SEND : BOT_CRASH_AFTER_SELL_SEND);
 	int64_t now = sb_clock_wall_ms();
 	if (res->err == SB_OK && order) {
 		enum sb_order_state st;
@@ -1122,11 +1125,13 @@ void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *
 	snprintf(oe.kind, sizeof oe.kind, "order.intent");
 	snprintf(oe.symbol, sizeof oe.symbol, "%s", r.symbol);
 	snprintf(oe.client_order_id, sizeof oe.client_order_id, "%s", r.client_order_id);
+	bot_crashpoint(BOT_CRASH_BEFORE_INTENT_COMMIT);
 	err = sb_store_order_insert_intent(b->st, &r, NULL, &oe);
 	if (err != SB_OK) {
 		bot_degrade(b, err, "write a buy intent");
 		return;
 	}
+	bot_crashpoint(BOT_CRASH_AFTER_INTENT_COMMIT);
 	bp->buy.present = true;
 	bp->buy.row = r;
 	sb_order_sm_init(&bp->buy.sm, r.orig_qty, now_ms);
@@ -1180,6 +1185,7 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 		bot_degrade(b, err, "write a sell intent");
 		return;
 	}
+	bot_crashpoint(BOT_CRASH_AFTER_SELL_INTENT_COMMIT);
 	(*attempt)++;
 	bp->p = p;
 	memset(&bp->sell, 0, sizeof bp->sell);
