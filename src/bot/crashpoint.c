@@ -24,7 +24,7 @@ static const char *const point_names[BOT_CRASH_N] = {
 
 static bool armed;                 /* SPOTBOT_CRASH_AT named a valid point */
 static enum bot_crash_point where; /* the point that crashes */
-static unsigned long remaining;    /* passes through it left before the crash */
+static long long remaining;        /* passes through it left before the crash */
 
 void bot_crashpoint_init(void)
 {
@@ -33,12 +33,12 @@ void bot_crashpoint_init(void)
 	if (!v || !v[0])
 		return;
 	size_t len = strcspn(v, ":");
-	unsigned long n = 1;
+	long long n = 1;
 	if (v[len] == ':') {
 		char *end = NULL;
 		errno = 0;
-		n = strtoul(v + len + 1, &end, 10);
-		if (errno != 0 || end == v + len + 1 || *end != '\0' || n == 0) {
+		n = strtoll(v + len + 1, &end, 10);
+		if (errno != 0 || end == v + len + 1 || *end != '\0' || n <= 0) {
 			sb_log_error("bot", SB_FIELDS(SB_F_STR("value", v)),
 			             "SPOTBOT_CRASH_AT ignored: the count must be a positive integer");
 			return;
@@ -50,8 +50,8 @@ void bot_crashpoint_init(void)
 			remaining = n;
 			armed = true;
 			sb_log_warn("bot", SB_FIELDS(SB_F_STR("point", point_names[i]), SB_F_UINT("n", n)),
-			            "test hook: the daemon will kill itself at %s (pass %lu)", point_names[i],
-			            n);
+			            "test hook: the daemon will kill itself at %s (pass %lld)",
+			            point_names[i], n);
 			return;
 		}
 	}
