@@ -601,6 +601,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		sb_log_close();
 		return err;
 	}
+	bot_crashpoint_init();
 	struct sb_bot *b = sb_xcalloc(1, sizeof *b);
 	b->cfg = cfg;
 	b->human = opts ? opts->human : NULL;

@@ -193,4 +193,20 @@ void reconcile_startup(struct sb_bot *b);
 /* The user stream asked for it. */
 void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why);
 
+/* ---- crashpoint.c (test hook) ------------------------------------------------------------------------- */
+/* Steps of a cycle where SPOTBOT_CRASH_AT=<point>[:<n>] makes the daemon SIGKILL itself. */
+enum bot_crash_point {
+	BOT_CRASH_BEFORE_INTENT_COMMIT,     /* the position is written, its buy intent is not */
+	BOT_CRASH_AFTER_INTENT_COMMIT,      /* the buy intent is written, not sent */
+	BOT_CRASH_AFTER_SEND,               /* the buy's answer arrived, not handled */
+	BOT_CRASH_AFTER_FILL_COMMIT,        /* a buy fill is committed, the sell intent is not */
+	BOT_CRASH_AFTER_SELL_INTENT_COMMIT, /* the sell intent is written, not sent */
+	BOT_CRASH_AFTER_SELL_SEND,          /* the sell's answer arrived, not handled */
+	BOT_CRASH_N                         /* count */
+};
+/* Reads SPOTBOT_CRASH_AT once (at start-up). */
+void bot_crashpoint_init(void);
+/* Kills the process when p is the armed point reached for the n-th time; one branch when unarmed. */
+void bot_crashpoint(enum bot_crash_point p);
+
 #endif

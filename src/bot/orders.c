@@ -178,7 +178,8 @@ static void pos_free(struct bot_pos *bp)
 	free(bp);
 }
 
-static void pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now)
+/* Drops an ended position from memory; cooldown: its end starts the pair's cooldown. */
+static void pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool cooldown)
 {
 	struct bot_pair *pr = bp->pair;
 	for (struct bot_pos **pp = &pr->positions; *pp; pp = &(*pp)->next) {
@@ -187,7 +188,8 @@ static void pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 			break;
 		}
 	}
-	pr->last_ended_ms = now;
+	if (cooldown)
+		pr->last_ended_ms = now;
 	(void)b;
 	pos_free(bp);
 }
@@ -473,6 +475,8 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 		bot_degrade(b, err, "record an order update");
 		return err;
 	}
+	if (with_fill && side == SB_SIDE_BUY)
+		bot_crashpoint(BOT_CRASH_AFTER_FILL_COMMIT);
 	o->sm = sm;
 	o->row = row;
 	if (with_fill) {
@@ -539,6 +543,7 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		free(c);
 		return;
 	}
+	bot_crashpoint(o->row.side == SB_SIDE_BUY ? BOT_CRASH_AFTER_SEND : BOT_CRASH_AFTER_SELL_SEND);
 	int64_t now = sb_clock_wall_ms();
 	if (res->err == SB_OK && order) {
 		enum sb_order_state st;
@@ -931,7 +936,7 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		if (sb_position_transition(&p, SB_POSITION_CANCELED, now) == SB_OK &&
 		    commit_position(b, bp, &p, "position.CANCELED",
 		                    "{\"reason\":\"no buy order was written\"}") == SB_OK)
-			pos_remove(b, bp, now);
+			pos_remove(b, bp, now, false);
 		return;
 	}
 	if (!sb_order_state_is_final(bp->buy.sm.state))
@@ -958,7 +963,9 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	if (p.state == SB_POSITION_CANCELED) {
 		bot_human(b, "%-8s #%-4" PRId64 " buy ended unfilled (%s)", p.symbol, p.id,
 		          sb_order_state_name(bp->buy.sm.state));
-		pos_remove(b, bp, now);
+		/* A buy that never reached the exchange (a crash before its request) is no cycle to cool
+		 * down from: the next one starts at once. */
+		pos_remove(b, bp, now, bp->buy.sm.state != SB_ORDER_NEVER_SENT);
 		return;
 	}
 	dec_str(p.buy_quote / 1, s[2], sizeof s[2]);
@@ -1011,7 +1018,7 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		bot_human(b, "%-8s #%-4" PRId64 " DONE  cycle %" PRId64 ": profit %s%s %s (%s%%) in %s [%s]",
 		          p.symbol, p.id, bp->cycle, p.realized_profit >= 0 ? "+" : "", s[0],
 		          bp->pair->rules.quote_asset, s[1], dur, sb_position_exit_name(p.exit));
-		pos_remove(b, bp, now);
+		pos_remove(b, bp, now, true);
 		return;
 	}
 	sb_err err = sb_position_sell_ended(&p, p.sell_qty, now);
@@ -1122,11 +1129,13 @@ void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *
 	snprintf(oe.kind, sizeof oe.kind, "order.intent");
 	snprintf(oe.symbol, sizeof oe.symbol, "%s", r.symbol);
 	snprintf(oe.client_order_id, sizeof oe.client_order_id, "%s", r.client_order_id);
+	bot_crashpoint(BOT_CRASH_BEFORE_INTENT_COMMIT);
 	err = sb_store_order_insert_intent(b->st, &r, NULL, &oe);
 	if (err != SB_OK) {
 		bot_degrade(b, err, "write a buy intent");
 		return;
 	}
+	bot_crashpoint(BOT_CRASH_AFTER_INTENT_COMMIT);
 	bp->buy.present = true;
 	bp->buy.row = r;
 	sb_order_sm_init(&bp->buy.sm, r.orig_qty, now_ms);
@@ -1180,6 +1189,7 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 		bot_degrade(b, err, "write a sell intent");
 		return;
 	}
+	bot_crashpoint(BOT_CRASH_AFTER_SELL_INTENT_COMMIT);
 	(*attempt)++;
 	bp->p = p;
 	memset(&bp->sell, 0, sizeof bp->sell);
@@ -1240,7 +1250,7 @@ void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
 	if (commit_position(b, bp, &p, "position.ABANDONED", detail) != SB_OK)
 		return;
 	bot_human(b, "%-8s #%-4" PRId64 " abandoned: only dust (%s) left", p.symbol, p.id, s);
-	pos_remove(b, bp, now_ms);
+	pos_remove(b, bp, now_ms, true);
 }
 
 void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)

@@ -1,0 +1,203 @@
+/*
+ * test_bot_crash.c - kill -9 at each exact step of a cycle, through the daemon's SPOTBOT_CRASH_AT test
+ * hook, then a restart without it: the cycle must complete, the exchange must hold exactly one buy and
+ * one sell of ours, every exchange order must be in the database with the same status and executed
+ * quantity, and no fill may be recorded twice.
+ */
+#include <cjson/cJSON.h>
+
+#include "test_bot_util.h"
+
+#define PAIR_BTC "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
+#define TICK     SB_DEC_C(0, 1000000)
+
+static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
+{
+	sb_dec v = 0, r = 0;
+	cr_assert_eq(sb_dec_mul(p, factor, mode, &v), SB_OK);
+	cr_assert_eq(sb_dec_round_to(v, TICK, mode, &r), SB_OK);
+	return r;
+}
+
+/* The newest position, into *out; false while there is none. */
+static bool newest_pos(struct sb_store *st, struct sb_store_position *out)
+{
+	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_ALL, .limit = 1};
+	struct sb_store_position *rows = NULL;
+	size_t n = 0;
+	bool ok = sb_store_position_list(st, &f, &rows, &n) == SB_OK && n == 1;
+	if (ok)
+		*out = rows[0];
+	free(rows);
+	return ok;
+}
+
+/*
+ * Moves the market one step on for the newest position: below its working buy, above its working sell.
+ * Returns that position's state (BUYING while there is none yet).
+ */
+static enum sb_store_pos_state drive(void)
+{
+	struct sb_store *st = bt_db();
+	struct sb_store_position pos = {.state = SB_STORE_POS_BUYING};
+	if (!st)
+		return pos.state;
+	sb_dec price = 0;
+	if (newest_pos(st, &pos)) {
+		/* Its working order, whatever the attempt (a sell never sent is retried as the next one). */
+		struct sb_store_order_filter f = {.position_id = pos.id};
+		struct sb_store_order *rows = NULL;
+		size_t n = 0;
+		if (sb_store_order_list(st, &f, &rows, &n) == SB_OK)
+			for (size_t i = 0; i < n; i++)
+				if (rows[i].status == SB_STORE_ORDER_NEW)
+					price =
+					    rows[i].side == SB_SIDE_BUY
+					        ? scaled(rows[i].price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN)
+					        : scaled(rows[i].price, SB_DEC_C(1, 200000), SB_ROUND_UP);
+		free(rows);
+	}
+	sb_store_close(st);
+	if (price > 0)
+		bt_set_price("BTCUSDT", price);
+	return pos.state;
+}
+
+static void pause_50ms(void)
+{
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+}
+
+/* Drives the market until the daemon kills itself; returns its exit status (128+n for signal n). */
+static int drive_until_death(int ms)
+{
+	int64_t end = sb_clock_wall_ms() + ms;
+	while (sb_clock_wall_ms() < end) {
+		int status = 0;
+		if (waitpid(T.bot, &status, WNOHANG) == T.bot) {
+			T.bot = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		drive();
+		pause_50ms();
+	}
+	return -1;
+}
+
+/*
+ * Drives the market until the newest position is CLOSED. A cycle the crash cancelled before anything
+ * reached the exchange starts no cooldown: the next one begins at once, in the same run.
+ */
+static void drive_until_closed(int ms)
+{
+	int64_t end = sb_clock_wall_ms() + ms;
+	while (sb_clock_wall_ms() < end) {
+		if (drive() == SB_STORE_POS_CLOSED)
+			return;
+		cr_assert(T.bot > 0 && waitpid(T.bot, NULL, WNOHANG) == 0, "the daemon is running");
+		pause_50ms();
+	}
+	cr_assert_fail("the cycle did not complete in %d ms", ms);
+}
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	cr_assert(cJSON_IsString(v), "%s is a string", key);
+	return v->valuestring;
+}
+
+/* The exchange and the database agree: one buy and one sell of ours, same status and quantity, fills. */
+static void check_agree(void)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(T.sim.port, "GET", "/api/v3/allOrders", "symbol=BTCUSDT", KEY, SECRET, &r));
+	cr_assert_eq(r.status, 200, "allOrders: %s", r.body);
+	cJSON *arr = cJSON_Parse(r.body);
+	sbt_response_free(&r);
+	cr_assert(cJSON_IsArray(arr));
+	struct sb_store *st = bt_db();
+	cr_assert(st);
+	int buys = 0, sells = 0;
+	size_t fills = 0;
+	const cJSON *it = NULL;
+	cJSON_ArrayForEach(it, arr)
+	{
+		const char *coid = json_str(it, "clientOrderId");
+		cr_assert(strncmp(coid, "sb-main-", 8) == 0, "an order of ours: %s", coid);
+		if (strcmp(json_str(it, "side"), "BUY") == 0)
+			buys++;
+		else
+			sells++;
+		struct sb_store_order o;
+		cr_assert_eq(sb_store_order_get(st, coid, &o), SB_OK, "%s is in the database", coid);
+		const char *status = json_str(it, "status");
+		cr_assert_str_eq(sb_store_order_status_name(o.status), status, "%s status", coid);
+		sb_dec exec = 0;
+		cr_assert_eq(sb_dec_parse_cstr(json_str(it, "executedQty"), &exec), SB_OK);
+		cr_assert_eq(o.executed_qty, exec, "%s executed quantity", coid);
+		struct sb_store_fill *f = NULL;
+		size_t nf = 0;
+		cr_assert_eq(sb_store_fill_list(st, coid, &f, &nf), SB_OK);
+		fills += nf;
+		free(f);
+	}
+	cJSON_Delete(arr);
+	/* Nothing in the database claims to be on the exchange when it is not. */
+	struct sb_store_order *rows = NULL;
+	size_t n = 0;
+	int sent = 0;
+	cr_assert_eq(sb_store_order_list(st, NULL, &rows, &n), SB_OK);
+	for (size_t i = 0; i < n; i++)
+		sent += rows[i].status != SB_STORE_ORDER_NEVER_SENT;
+	free(rows);
+	sb_store_close(st);
+	cr_assert_eq(buys, 1, "exchange buys %d", buys);
+	cr_assert_eq(sells, 1, "exchange sells %d", sells);
+	cr_assert_eq(sent, 2, "database orders sent %d", sent);
+	int trades = bt_count("/api/v3/myTrades", "symbol=BTCUSDT", "\"commissionAsset\"");
+	cr_assert_eq((int)fills, trades, "fills %zu, exchange trades %d", fills, trades);
+	cr_assert(trades >= 2);
+}
+
+static void crash_at(const char *point)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	cr_assert_eq(setenv("SPOTBOT_CRASH_AT", point, 1), 0);
+	bt_start_bot();
+	cr_assert_eq(unsetenv("SPOTBOT_CRASH_AT"), 0);
+	cr_assert_eq(drive_until_death(30000), 128 + SIGKILL, "killed itself at %s", point);
+	bt_start_bot();
+	drive_until_closed(40000);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_agree();
+}
+
+TestSuite(bot_crash, .fini = bt_cleanup, .timeout = 150);
+
+Test(bot_crash, before_buy_intent_commit)
+{
+	crash_at("before_intent_commit");
+}
+Test(bot_crash, after_buy_intent_commit)
+{
+	crash_at("after_intent_commit");
+}
+Test(bot_crash, after_buy_sent)
+{
+	crash_at("after_send");
+}
+Test(bot_crash, after_buy_fill_commit)
+{
+	crash_at("after_fill_commit");
+}
+Test(bot_crash, after_sell_intent_commit)
+{
+	crash_at("after_sell_intent_commit");
+}
+Test(bot_crash, after_sell_sent)
+{
+	crash_at("after_sell_send");
+}
