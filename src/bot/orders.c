@@ -554,8 +554,16 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		for (size_t i = 0; i < order->n_fills; i++) {
 			const struct sb_fill *x = &order->fills[i];
 			bool last = i + 1 == order->n_fills;
+			/* A FULL response's fills carry no quote amount: store price * qty, rounded as the
+			 * profit calculator values a missing amount (costs up, proceeds down), so the row
+			 * agrees with the exchange's myTrades and a recovered position values it the same. */
+			sb_dec quote = x->quote_qty;
+			if (quote <= 0 && sb_dec_mul(x->price, x->qty,
+			                             o->row.side == SB_SIDE_BUY ? SB_ROUND_UP : SB_ROUND_DOWN,
+			                             &quote) != SB_OK)
+				quote = 0;
 			cum += x->qty;
-			cumq += x->quote_qty > 0 ? x->quote_qty : 0;
+			cumq += quote;
 			struct sb_order_event ev = {.kind = SB_ORDER_EV_ACK,
 			                            .status = last ? st : SB_ORDER_PARTIALLY_FILLED,
 			                            .executed_qty = last ? order->executed_qty : cum,
@@ -565,7 +573,7 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 			struct sb_store_fill sf = {.trade_id = x->trade_id,
 			                           .price = x->price,
 			                           .qty = x->qty,
-			                           .quote_qty = x->quote_qty,
+			                           .quote_qty = quote,
 			                           .commission = x->commission,
 			                           .time_ms =
 			                               order->transact_time > 0 ? order->transact_time : now};
