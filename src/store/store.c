@@ -304,13 +304,6 @@ static sb_err enter(struct sb_store *st)
 	return SB_OK;
 }
 
-#define TRY(expr)                                                                                            \
-	do {                                                                                                 \
-		sb_err try_e_ = (expr);                                                                      \
-		if (try_e_ != SB_OK)                                                                         \
-			return try_e_;                                                                       \
-	} while (0)
-
 void sb_store_close(struct sb_store *st)
 {
 	if (st && st->ops)
@@ -330,18 +323,18 @@ const char *sb_store_backend(const struct sb_store *st)
 sb_err sb_store_pair_upsert(struct sb_store *st, const struct sb_store_pair *p,
                             const struct sb_store_event *ev)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!p)
 		return refuse(st, SB_ERR_INVALID, "no pair");
-	TRY(check_pair(st, p));
-	TRY(check_event(st, ev));
+	SB_TRY(check_pair(st, p));
+	SB_TRY(check_event(st, ev));
 	return st->ops->pair_upsert(st, p, ev);
 }
 
 sb_err sb_store_pair_get(struct sb_store *st, const char *symbol, struct sb_store_pair *out)
 {
-	TRY(enter(st));
-	TRY(check_cstr(st, symbol, SB_SYMBOL_MAX, "symbol"));
+	SB_TRY(enter(st));
+	SB_TRY(check_cstr(st, symbol, SB_SYMBOL_MAX, "symbol"));
 	if (!out)
 		return SB_ERR_INVALID;
 	return st->ops->pair_get(st, symbol, out);
@@ -349,7 +342,7 @@ sb_err sb_store_pair_get(struct sb_store *st, const char *symbol, struct sb_stor
 
 sb_err sb_store_pair_list(struct sb_store *st, bool enabled_only, struct sb_store_pair **rows, size_t *n)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!rows || !n)
 		return SB_ERR_INVALID;
 	*rows = NULL;
@@ -360,36 +353,36 @@ sb_err sb_store_pair_list(struct sb_store *st, bool enabled_only, struct sb_stor
 sb_err sb_store_order_insert_intent(struct sb_store *st, const struct sb_store_order *o,
                                     const struct sb_store_position *pos, const struct sb_store_event *ev)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!o)
 		return refuse(st, SB_ERR_INVALID, "no order");
-	TRY(check_order(st, o));
+	SB_TRY(check_order(st, o));
 	if (o->status != SB_STORE_ORDER_PENDING_NEW)
 		return refuse(st, SB_ERR_INVALID, "an order intent must be PENDING_NEW, not %s",
 		              sb_store_order_status_name(o->status));
 	if (pos)
-		TRY(check_position(st, pos));
-	TRY(check_event(st, ev));
+		SB_TRY(check_position(st, pos));
+	SB_TRY(check_event(st, ev));
 	return st->ops->order_insert(st, o, pos, ev);
 }
 
 sb_err sb_store_order_update(struct sb_store *st, const struct sb_store_order *o,
                              const struct sb_store_position *pos, const struct sb_store_event *ev)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!o)
 		return refuse(st, SB_ERR_INVALID, "no order");
-	TRY(check_order(st, o));
+	SB_TRY(check_order(st, o));
 	if (pos)
-		TRY(check_position(st, pos));
-	TRY(check_event(st, ev));
+		SB_TRY(check_position(st, pos));
+	SB_TRY(check_event(st, ev));
 	return st->ops->order_update(st, o, pos, ev);
 }
 
 sb_err sb_store_order_get(struct sb_store *st, const char *client_order_id, struct sb_store_order *out)
 {
-	TRY(enter(st));
-	TRY(check_cstr(st, client_order_id, SB_STORE_CLIENT_ID_MAX, "client order id"));
+	SB_TRY(enter(st));
+	SB_TRY(check_cstr(st, client_order_id, SB_STORE_CLIENT_ID_MAX, "client order id"));
 	if (!out)
 		return SB_ERR_INVALID;
 	return st->ops->order_get(st, client_order_id, out);
@@ -399,7 +392,7 @@ sb_err sb_store_order_list(struct sb_store *st, const struct sb_store_order_filt
                            struct sb_store_order **rows, size_t *n)
 {
 	static const struct sb_store_order_filter all;
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!rows || !n)
 		return SB_ERR_INVALID;
 	*rows = NULL;
@@ -407,7 +400,7 @@ sb_err sb_store_order_list(struct sb_store *st, const struct sb_store_order_filt
 	if (!f)
 		f = &all;
 	if (f->symbol)
-		TRY(check_cstr(st, f->symbol, SB_SYMBOL_MAX, "symbol"));
+		SB_TRY(check_cstr(st, f->symbol, SB_SYMBOL_MAX, "symbol"));
 	if (f->by_status && (unsigned)f->status >= SB_STORE_ORDER__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown order status %d", (int)f->status);
 	CHECK_NONNEG(st, f->position_id, "position id");
@@ -432,21 +425,21 @@ sb_err sb_store_order_list_open(struct sb_store *st, struct sb_store_order **row
 sb_err sb_store_fill_apply(struct sb_store *st, const struct sb_store_fill *f, const struct sb_store_order *o,
                            const struct sb_store_position *pos, const struct sb_store_event *ev)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!f || !o)
 		return refuse(st, SB_ERR_INVALID, "no fill or no order");
-	TRY(check_order(st, o));
-	TRY(check_fill(st, f, o));
+	SB_TRY(check_order(st, o));
+	SB_TRY(check_fill(st, f, o));
 	if (pos)
-		TRY(check_position(st, pos));
-	TRY(check_event(st, ev));
+		SB_TRY(check_position(st, pos));
+	SB_TRY(check_event(st, ev));
 	return st->ops->fill_apply(st, f, o, pos, ev);
 }
 
 sb_err sb_store_fill_exists(struct sb_store *st, const char *symbol, int64_t trade_id, bool *exists)
 {
-	TRY(enter(st));
-	TRY(check_cstr(st, symbol, SB_SYMBOL_MAX, "symbol"));
+	SB_TRY(enter(st));
+	SB_TRY(check_cstr(st, symbol, SB_SYMBOL_MAX, "symbol"));
 	if (!exists)
 		return SB_ERR_INVALID;
 	return st->ops->fill_exists(st, symbol, trade_id, exists);
@@ -455,8 +448,8 @@ sb_err sb_store_fill_exists(struct sb_store *st, const char *symbol, int64_t tra
 sb_err sb_store_fill_list(struct sb_store *st, const char *client_order_id, struct sb_store_fill **rows,
                           size_t *n)
 {
-	TRY(enter(st));
-	TRY(check_cstr(st, client_order_id, SB_STORE_CLIENT_ID_MAX, "client order id"));
+	SB_TRY(enter(st));
+	SB_TRY(check_cstr(st, client_order_id, SB_STORE_CLIENT_ID_MAX, "client order id"));
 	if (!rows || !n)
 		return SB_ERR_INVALID;
 	*rows = NULL;
@@ -467,31 +460,31 @@ sb_err sb_store_fill_list(struct sb_store *st, const char *client_order_id, stru
 sb_err sb_store_position_insert(struct sb_store *st, struct sb_store_position *pos,
                                 const struct sb_store_event *ev)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!pos)
 		return refuse(st, SB_ERR_INVALID, "no position");
-	TRY(check_position(st, pos));
-	TRY(check_event(st, ev));
+	SB_TRY(check_position(st, pos));
+	SB_TRY(check_event(st, ev));
 	return st->ops->position_insert(st, pos, ev);
 }
 
 sb_err sb_store_position_update(struct sb_store *st, const struct sb_store_position *pos,
                                 const struct sb_store_event *ev)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!pos)
 		return refuse(st, SB_ERR_INVALID, "no position");
-	TRY(check_position(st, pos));
+	SB_TRY(check_position(st, pos));
 	if (pos->id <= 0)
 		return refuse(st, SB_ERR_INVALID, "position id %" PRId64 " is not a stored position",
 		              pos->id);
-	TRY(check_event(st, ev));
+	SB_TRY(check_event(st, ev));
 	return st->ops->position_update(st, pos, ev);
 }
 
 sb_err sb_store_position_get(struct sb_store *st, int64_t id, struct sb_store_position *out)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!out)
 		return SB_ERR_INVALID;
 	return st->ops->position_get(st, id, out);
@@ -501,7 +494,7 @@ sb_err sb_store_position_list(struct sb_store *st, const struct sb_store_pos_fil
                               struct sb_store_position **rows, size_t *n)
 {
 	static const struct sb_store_pos_filter all;
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!rows || !n)
 		return SB_ERR_INVALID;
 	*rows = NULL;
@@ -509,7 +502,7 @@ sb_err sb_store_position_list(struct sb_store *st, const struct sb_store_pos_fil
 	if (!f)
 		f = &all;
 	if (f->symbol)
-		TRY(check_cstr(st, f->symbol, SB_SYMBOL_MAX, "symbol"));
+		SB_TRY(check_cstr(st, f->symbol, SB_SYMBOL_MAX, "symbol"));
 	if ((unsigned)f->which > SB_STORE_LIST_CLOSED)
 		return refuse(st, SB_ERR_INVALID, "unknown position selection %d", (int)f->which);
 	return st->ops->position_list(st, f, rows, n);
@@ -517,10 +510,10 @@ sb_err sb_store_position_list(struct sb_store *st, const struct sb_store_pos_fil
 
 sb_err sb_store_event_append(struct sb_store *st, const struct sb_store_event *ev, int64_t *id)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!ev)
 		return refuse(st, SB_ERR_INVALID, "no event");
-	TRY(check_event(st, ev));
+	SB_TRY(check_event(st, ev));
 	int64_t ignored;
 	return st->ops->event_append(st, ev, id ? id : &ignored);
 }
@@ -529,7 +522,7 @@ sb_err sb_store_event_list(struct sb_store *st, const struct sb_store_event_filt
                            struct sb_store_event **rows, size_t *n)
 {
 	static const struct sb_store_event_filter all;
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!rows || !n)
 		return SB_ERR_INVALID;
 	*rows = NULL;
@@ -537,7 +530,7 @@ sb_err sb_store_event_list(struct sb_store *st, const struct sb_store_event_filt
 	if (!f)
 		f = &all;
 	if (f->kind)
-		TRY(check_cstr(st, f->kind, SB_STORE_KIND_MAX, "event kind"));
+		SB_TRY(check_cstr(st, f->kind, SB_STORE_KIND_MAX, "event kind"));
 	return st->ops->event_list(st, f, rows, n);
 }
 
@@ -552,8 +545,8 @@ void sb_store_events_free(struct sb_store_event *rows, size_t n)
 
 sb_err sb_store_state_get(struct sb_store *st, const char *key, char *buf, size_t cap)
 {
-	TRY(enter(st));
-	TRY(check_cstr(st, key, SB_STORE_KEY_MAX, "state key"));
+	SB_TRY(enter(st));
+	SB_TRY(check_cstr(st, key, SB_STORE_KEY_MAX, "state key"));
 	if (!buf || cap == 0)
 		return SB_ERR_INVALID;
 	return st->ops->state_get(st, key, buf, cap);
@@ -562,8 +555,8 @@ sb_err sb_store_state_get(struct sb_store *st, const char *key, char *buf, size_
 sb_err sb_store_state_set(struct sb_store *st, const char *key, const char *value, int64_t now_ms,
                           const struct sb_store_event *ev)
 {
-	TRY(enter(st));
-	TRY(check_cstr(st, key, SB_STORE_KEY_MAX, "state key"));
+	SB_TRY(enter(st));
+	SB_TRY(check_cstr(st, key, SB_STORE_KEY_MAX, "state key"));
 	if (!value)
 		return refuse(st, SB_ERR_INVALID, "no value");
 	if (strnlen(value, SB_STORE_VALUE_MAX) >= SB_STORE_VALUE_MAX)
@@ -571,7 +564,7 @@ sb_err sb_store_state_set(struct sb_store *st, const char *key, const char *valu
 		              SB_STORE_VALUE_MAX - 1);
 	if (strcmp(key, SB_STORE_KEY_SCHEMA_VERSION) == 0)
 		return refuse(st, SB_ERR_PERM, "%s is written by the migrations only", key);
-	TRY(check_event(st, ev));
+	SB_TRY(check_event(st, ev));
 	return st->ops->state_set(st, key, value, now_ms, ev);
 }
 
@@ -580,7 +573,7 @@ sb_err sb_store_state_get_int(struct sb_store *st, const char *key, int64_t *out
 	char buf[32];
 	if (!out)
 		return SB_ERR_INVALID;
-	TRY(sb_store_state_get(st, key, buf, sizeof buf));
+	SB_TRY(sb_store_state_get(st, key, buf, sizeof buf));
 	char *end = NULL;
 	errno = 0;
 	long long v = strtoll(buf, &end, 10);
@@ -608,30 +601,30 @@ static sb_err check_range(struct sb_store *st, int64_t from_ms, int64_t to_ms)
 sb_err sb_store_pnl_by_pair(struct sb_store *st, int64_t from_ms, int64_t to_ms, struct sb_store_pnl **rows,
                             size_t *n)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!rows || !n)
 		return SB_ERR_INVALID;
 	*rows = NULL;
 	*n = 0;
-	TRY(check_range(st, from_ms, to_ms));
+	SB_TRY(check_range(st, from_ms, to_ms));
 	return st->ops->pnl_by_pair(st, from_ms, to_ms, rows, n);
 }
 
 sb_err sb_store_pnl_by_day(struct sb_store *st, int64_t from_ms, int64_t to_ms, struct sb_store_pnl **rows,
                            size_t *n)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!rows || !n)
 		return SB_ERR_INVALID;
 	*rows = NULL;
 	*n = 0;
-	TRY(check_range(st, from_ms, to_ms));
+	SB_TRY(check_range(st, from_ms, to_ms));
 	return st->ops->pnl_by_day(st, from_ms, to_ms, rows, n);
 }
 
 sb_err sb_store_backup(struct sb_store *st, const char *path)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!path || !path[0])
 		return refuse(st, SB_ERR_INVALID, "no backup path");
 	return st->ops->backup(st, path);
@@ -640,7 +633,7 @@ sb_err sb_store_backup(struct sb_store *st, const char *path)
 sb_err sb_store_check(struct sb_store *st, char *msg, size_t cap)
 {
 	char scratch[8];
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!msg || cap == 0) {
 		msg = scratch;
 		cap = sizeof scratch;
@@ -651,7 +644,7 @@ sb_err sb_store_check(struct sb_store *st, char *msg, size_t cap)
 
 sb_err sb_store_exec(struct sb_store *st, const char *sql)
 {
-	TRY(enter(st));
+	SB_TRY(enter(st));
 	if (!sql)
 		return SB_ERR_INVALID;
 	if (!st->ops->exec)
