@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "sbtest.h"
+#include "sbtest_sim.h"
+#include "sbtest_ws.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/sign.h"
@@ -27,26 +29,12 @@
 
 #define KEY         "ws-key"
 #define SECRET      "ws-secret"
-#define DEADLINE_MS 8000
+#define DEADLINE_MS SBT_WS_DEADLINE_MS
 
 /* ---- harness ------------------------------------------------------------------------------------- */
 
-/* One client connection and everything it has received. */
-struct wsc {
-	struct sb_ws *ws;              /* the connection */
-	int opens;                     /* open callbacks */
-	int closes;                    /* close callbacks */
-	struct sb_ws_close_info close; /* the last close (text copied below) */
-	char close_text[128];          /* its text */
-	char **msg;                    /* every message, in order (owned) */
-	size_t n, cap;                 /* messages used and allocated */
-};
-
 static struct sbt_proc sim;
-static uv_loop_t loop;
-static struct sb_ws_ctx *ctx;
-static bool deadline_hit;
-static struct wsc clients[4];
+static struct sbt_ws wsh;
 
 static void start(void)
 {
@@ -55,295 +43,51 @@ static void start(void)
 	                                   "--seed",    "11",
 	                                   NULL};
 	cr_assert(sbt_spotsim_start(&sim, args));
-	memset(clients, 0, sizeof clients);
-	cr_assert_eq(uv_loop_init(&loop), 0);
-	cr_assert_eq(sb_ws_ctx_new(&loop, &ctx), SB_OK);
+	sbt_ws_init(&wsh, sim.port);
 }
 
 static void stop(void)
 {
-	for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
-		sb_ws_free(clients[i].ws);
-		for (size_t j = 0; j < clients[i].n; j++)
-			free(clients[i].msg[j]);
-		free(clients[i].msg);
-	}
-	sb_ws_ctx_free(ctx);
-	cr_assert_eq(uv_loop_close(&loop), 0, "a uv handle was left open");
+	sbt_ws_fini(&wsh);
 	cr_assert_eq(sbt_proc_stop(&sim, SIGTERM, 5000), 0, "spotsim must exit 0 on SIGTERM");
 }
 
 TestSuite(spotsim_ws, .init = start, .fini = stop, .timeout = 90);
 
-static void cb_open(void *user, struct sb_ws *ws, unsigned conn, bool rollover)
-{
-	(void)ws;
-	(void)conn;
-	(void)rollover;
-	struct wsc *c = user;
-	c->opens++;
-}
-
-static void cb_message(void *user, struct sb_ws *ws, unsigned conn, const char *data, size_t len)
-{
-	(void)ws;
-	(void)conn;
-	struct wsc *c = user;
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 64;
-		c->msg = sb_xrealloc(c->msg, c->cap * sizeof *c->msg);
-	}
-	c->msg[c->n++] = sb_xstrndup(data, len);
-}
-
-static void cb_close(void *user, struct sb_ws *ws, const struct sb_ws_close_info *info)
-{
-	(void)ws;
-	struct wsc *c = user;
-	c->close = *info;
-	snprintf(c->close_text, sizeof c->close_text, "%s", info->text);
-	c->close.text = c->close_text;
-	c->closes++;
-}
-
-static const struct sb_ws_ops OPS = {cb_open, cb_message, cb_close};
-
-static void on_deadline(uv_timer_t *t)
-{
-	(void)t;
-	deadline_hit = true;
-}
-
-/* Runs the loop until cond holds; fails the test after ms. */
-#define RUN_UNTIL(cond, ms)                                                                                  \
-	do {                                                                                                 \
-		uv_timer_t t_;                                                                               \
-		deadline_hit = false;                                                                        \
-		uv_timer_init(&loop, &t_);                                                                   \
-		uv_timer_start(&t_, on_deadline, (ms), 0);                                                   \
-		while (!(cond) && !deadline_hit)                                                             \
-			uv_run(&loop, UV_RUN_ONCE);                                                          \
-		uv_close((uv_handle_t *)&t_, NULL);                                                          \
-		uv_run(&loop, UV_RUN_NOWAIT);                                                                \
-		cr_assert((cond), "deadline passed waiting for: %s", #cond);                                 \
-	} while (0)
-
-/* Connects client i to path on spotsim and waits until it is open. */
-static struct wsc *connect_to(size_t i, const char *path)
-{
-	char url[512];
-	snprintf(url, sizeof url, "ws://127.0.0.1:%d%s", sim.port, path);
-	struct sb_ws_opts o = {.url = url, .no_reconnect = true};
-	struct wsc *c = &clients[i];
-	cr_assert_eq(sb_ws_new(ctx, &o, &OPS, c, &c->ws), SB_OK);
-	RUN_UNTIL(c->opens == 1 || c->closes, DEADLINE_MS);
-	cr_assert_eq(c->opens, 1, "%s did not open: %s", path, c->close_text);
-	return c;
-}
-
-static void send_text(struct wsc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void send_text(struct wsc *c, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	cr_assert(n > 0 && (size_t)n < sizeof buf);
-	cr_assert_eq(sb_ws_send(c->ws, buf, (size_t)n), SB_OK);
-}
-
-/* Index of the first message at or after from that contains every needle (NULL-terminated), or -1. */
-static long find_msg(const struct wsc *c, size_t from, const char *const *needles)
-{
-	for (size_t i = from; i < c->n; i++) {
-		bool all = true;
-		for (size_t k = 0; needles[k] && all; k++)
-			all = strstr(c->msg[i], needles[k]) != NULL;
-		if (all)
-			return (long)i;
-	}
-	return -1;
-}
-
-#define NEEDLES(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-/* Waits for a message at or after from holding all needles; returns its index. */
-#define WAIT_MSG(c, from, ...)                                                                               \
-	({                                                                                                   \
-		RUN_UNTIL(find_msg((c), (from), NEEDLES(__VA_ARGS__)) >= 0, DEADLINE_MS);                    \
-		(size_t) find_msg((c), (from), NEEDLES(__VA_ARGS__));                                        \
-	})
-
-static cJSON *parse(const char *text)
-{
-	cJSON *j = cJSON_Parse(text);
-	cr_assert_not_null(j, "not JSON: %s", text);
-	return j;
-}
-
-static const cJSON *field(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	cr_assert_not_null(v, "field %s missing in %s", k, cJSON_PrintUnformatted(o));
-	return v;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *v = field(o, k);
-	cr_assert(cJSON_IsString(v), "field %s is not a string", k);
-	return v->valuestring;
-}
-
-static double num(const cJSON *o, const char *k)
-{
-	const cJSON *v = field(o, k);
-	cr_assert(cJSON_IsNumber(v), "field %s is not a number", k);
-	return v->valuedouble;
-}
-
-/* A decimal string field, as a double for comparisons in assertions only. */
-static double dec(const cJSON *o, const char *k)
-{
-	const char *s = str(o, k);
-	char *end = NULL;
-	double v = strtod(s, &end);
-	cr_assert(end != s && *end == '\0', "field %s is not a decimal: %s", k, s);
-	return v;
-}
-
-static void post_admin(const char *path)
-{
-	struct sbt_response r;
-	cr_assert(sbt_http(sim.port, "POST", path, NULL, NULL, &r));
-	cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
-	sbt_response_free(&r);
-}
-
-/* Best bid or ask of BTCUSDT now. */
-static double best(const char *which)
-{
-	struct sbt_response r;
-	cr_assert(sbt_http(sim.port, "GET", "/api/v3/ticker/bookTicker?symbol=BTCUSDT", NULL, NULL, &r));
-	cJSON *j = parse(r.body);
-	double v = dec(j, which);
-	cJSON_Delete(j);
-	sbt_response_free(&r);
-	return v;
-}
-
-/* Places an order over REST and returns its orderId. */
-static long long rest_order(const char *params)
-{
-	struct sbt_response r;
-	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order", params, KEY, SECRET, &r));
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	cJSON *j = parse(r.body);
-	long long id = (long long)num(j, "orderId");
-	cJSON_Delete(j);
-	sbt_response_free(&r);
-	return id;
-}
-
-/* A resting LIMIT BUY 10% under the bid. */
-static long long rest_resting_buy(const char *client_id)
-{
-	char params[256];
-	snprintf(params, sizeof params,
-	         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01000&price=%.2f"
-	         "&newClientOrderId=%s",
-	         best("bidPrice") * 0.9, client_id);
-	return rest_order(params);
-}
-
-/* HMAC-SHA256 hex of payload with SECRET. */
-static void sign(const char *payload, char *out, size_t cap)
-{
-	struct sb_signer *s = NULL;
-	size_t len = 0;
-	cr_assert_eq(sb_signer_new_hmac(SECRET, strlen(SECRET), &s), SB_OK);
-	cr_assert_eq(sb_signer_sign(s, payload, strlen(payload), out, cap, &len), SB_OK);
-	sb_signer_free(s);
-	out[len] = '\0';
-}
-
-/*
- * Sends a signed WebSocket API request. sorted is "k=v&k=v" with the keys (apiKey and timestamp
- * included, as {TS} placeholders are not used: the caller passes ts) in name order; every value goes
- * out as a JSON string except timestamp, which is a number.
- */
-static void wsapi_signed(struct wsc *c, int id, const char *method, const char *sorted)
-{
-	char sig[SB_SIGN_MAX + 1], params[2048];
-	size_t used = 0;
-	sign(sorted, sig, sizeof sig);
-	char copy[1024];
-	snprintf(copy, sizeof copy, "%s", sorted);
-	char *save = NULL;
-	for (char *kv = strtok_r(copy, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(kv, '=');
-		cr_assert_not_null(eq);
-		*eq = '\0';
-		bool is_num = strcmp(kv, "timestamp") == 0;
-		int n = snprintf(params + used, sizeof params - used,
-		                 is_num ? "\"%s\":%s," : "\"%s\":\"%s\",", kv, eq + 1);
-		cr_assert(n > 0 && (size_t)n < sizeof params - used);
-		used += (size_t)n;
-	}
-	send_text(c, "{\"id\":%d,\"method\":\"%s\",\"params\":{%s\"signature\":\"%s\"}}", id, method, params,
-	          sig);
-}
-
-/* Subscribes c to KEY's user data with userDataStream.subscribe.signature; returns the subscriptionId. */
-static int subscribe_user_data(struct wsc *c, int id)
-{
-	char payload[256], idtag[32];
-	snprintf(payload, sizeof payload, "apiKey=%s&timestamp=%lld", KEY, (long long)sb_clock_wall_ms());
-	wsapi_signed(c, id, "userDataStream.subscribe.signature", payload);
-	snprintf(idtag, sizeof idtag, "\"id\":%d,", id);
-	size_t at = WAIT_MSG(c, 0, idtag);
-	cJSON *j = parse(c->msg[at]);
-	cr_assert_eq((int)num(j, "status"), 200, "%s", c->msg[at]);
-	int sub = (int)num(field(j, "result"), "subscriptionId");
-	cJSON_Delete(j);
-	return sub;
-}
-
 /* ---- market streams ------------------------------------------------------------------------------- */
 
 Test(spotsim_ws, combined_stream_wraps_trade_and_book_ticker_payloads)
 {
-	struct wsc *c = connect_to(0, "/stream?streams=btcusdt@trade/btcusdt@bookTicker");
+	struct sbt_wsc *c = sbt_ws_connect(&wsh, 0, "/stream?streams=btcusdt@trade/btcusdt@bookTicker");
 	/* A trade at a set price makes sure a trade event exists, whatever the synthetic market does. */
-	double bid = best("bidPrice");
+	double bid = sbt_sim_best(sim.port, "bidPrice");
 	char path[128];
 	snprintf(path, sizeof path, "/sim/price?symbol=BTCUSDT&price=%.2f", bid);
-	post_admin(path);
+	sbt_sim_post(sim.port, path);
 
-	size_t at = WAIT_MSG(c, 0, "\"stream\":\"btcusdt@trade\"");
-	cJSON *j = parse(c->msg[at]);
-	const cJSON *d = field(j, "data");
-	cr_assert_str_eq(str(d, "e"), "trade");
-	cr_assert_str_eq(str(d, "s"), "BTCUSDT");
-	cr_assert_gt(num(d, "E"), 1.5e12);
-	cr_assert_gt(num(d, "T"), 1.5e12);
-	cr_assert_gt(num(d, "t"), 0);
-	cr_assert_gt(dec(d, "p"), 0);
-	cr_assert_gt(dec(d, "q"), 0);
-	cr_assert(cJSON_IsBool(field(d, "m")));
-	cr_assert(cJSON_IsBool(field(d, "M")));
+	size_t at = SBT_WS_WAIT(&wsh, c, 0, "\"stream\":\"btcusdt@trade\"");
+	cJSON *j = sbt_jparse(c->msg[at]);
+	const cJSON *d = sbt_jfield(j, "data");
+	cr_assert_str_eq(sbt_jstr(d, "e"), "trade");
+	cr_assert_str_eq(sbt_jstr(d, "s"), "BTCUSDT");
+	cr_assert_gt(sbt_jnum(d, "E"), 1.5e12);
+	cr_assert_gt(sbt_jnum(d, "T"), 1.5e12);
+	cr_assert_gt(sbt_jnum(d, "t"), 0);
+	cr_assert_gt(sbt_jdec(d, "p"), 0);
+	cr_assert_gt(sbt_jdec(d, "q"), 0);
+	cr_assert(cJSON_IsBool(sbt_jfield(d, "m")));
+	cr_assert(cJSON_IsBool(sbt_jfield(d, "M")));
 	cr_assert_null(cJSON_GetObjectItemCaseSensitive(d, "b"), "@trade lost its order ids in 2024");
 	cJSON_Delete(j);
 
-	at = WAIT_MSG(c, 0, "\"stream\":\"btcusdt@bookTicker\"");
-	j = parse(c->msg[at]);
-	d = field(j, "data");
-	cr_assert_str_eq(str(d, "s"), "BTCUSDT");
-	cr_assert_gt(num(d, "u"), 0);
-	cr_assert_gt(dec(d, "B"), 0);
-	cr_assert_gt(dec(d, "A"), 0);
-	cr_assert_lt(dec(d, "b"), dec(d, "a"), "bid below ask: %s", c->msg[at]);
+	at = SBT_WS_WAIT(&wsh, c, 0, "\"stream\":\"btcusdt@bookTicker\"");
+	j = sbt_jparse(c->msg[at]);
+	d = sbt_jfield(j, "data");
+	cr_assert_str_eq(sbt_jstr(d, "s"), "BTCUSDT");
+	cr_assert_gt(sbt_jnum(d, "u"), 0);
+	cr_assert_gt(sbt_jdec(d, "B"), 0);
+	cr_assert_gt(sbt_jdec(d, "A"), 0);
+	cr_assert_lt(sbt_jdec(d, "b"), sbt_jdec(d, "a"), "bid below ask: %s", c->msg[at]);
 	cJSON_Delete(j);
 	for (size_t i = 0; i < c->n; i++)
 		cr_assert(strncmp(c->msg[i], "{\"stream\":\"btcusdt@", 19) == 0, "unwrapped: %s", c->msg[i]);
@@ -351,30 +95,31 @@ Test(spotsim_ws, combined_stream_wraps_trade_and_book_ticker_payloads)
 
 Test(spotsim_ws, raw_stream_sends_bare_payloads)
 {
-	struct wsc *c = connect_to(0, "/ws/btcusdt@trade");
+	struct sbt_wsc *c = sbt_ws_connect(&wsh, 0, "/ws/btcusdt@trade");
 	char path[128];
-	snprintf(path, sizeof path, "/sim/price?symbol=BTCUSDT&price=%.2f", best("askPrice"));
-	post_admin(path);
-	size_t at = WAIT_MSG(c, 0, "\"e\":\"trade\"");
-	cJSON *j = parse(c->msg[at]);
+	snprintf(path, sizeof path, "/sim/price?symbol=BTCUSDT&price=%.2f",
+	         sbt_sim_best(sim.port, "askPrice"));
+	sbt_sim_post(sim.port, path);
+	size_t at = SBT_WS_WAIT(&wsh, c, 0, "\"e\":\"trade\"");
+	cJSON *j = sbt_jparse(c->msg[at]);
 	cr_assert_null(cJSON_GetObjectItemCaseSensitive(j, "stream"));
-	cr_assert_str_eq(str(j, "s"), "BTCUSDT");
+	cr_assert_str_eq(sbt_jstr(j, "s"), "BTCUSDT");
 	cJSON_Delete(j);
 }
 
 Test(spotsim_ws, subscribe_list_and_unsubscribe_over_the_socket)
 {
-	struct wsc *c = connect_to(0, "/ws");
-	send_text(
+	struct sbt_wsc *c = sbt_ws_connect(&wsh, 0, "/ws");
+	sbt_ws_send(
 	    c, "{\"method\":\"SUBSCRIBE\",\"params\":[\"btcusdt@bookTicker\",\"bnbusdt@trade\"],\"id\":1}");
-	size_t at = WAIT_MSG(c, 0, "\"id\":1");
+	size_t at = SBT_WS_WAIT(&wsh, c, 0, "\"id\":1");
 	cr_assert_str_eq(c->msg[at], "{\"result\":null,\"id\":1}");
-	WAIT_MSG(c, at, "\"s\":\"BTCUSDT\"", "\"b\":");
+	SBT_WS_WAIT(&wsh, c, at, "\"s\":\"BTCUSDT\"", "\"b\":");
 
-	send_text(c, "{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":2}");
-	at = WAIT_MSG(c, 0, "\"id\":2");
-	cJSON *j = parse(c->msg[at]);
-	const cJSON *list = field(j, "result");
+	sbt_ws_send(c, "{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":2}");
+	at = SBT_WS_WAIT(&wsh, c, 0, "\"id\":2");
+	cJSON *j = sbt_jparse(c->msg[at]);
+	const cJSON *list = sbt_jfield(j, "result");
 	cr_assert_eq(cJSON_GetArraySize(list), 2, "%s", c->msg[at]);
 	bool book = false, trade = false;
 	for (int i = 0; i < 2; i++) {
@@ -385,16 +130,17 @@ Test(spotsim_ws, subscribe_list_and_unsubscribe_over_the_socket)
 	cr_assert(book && trade, "%s", c->msg[at]);
 	cJSON_Delete(j);
 
-	send_text(c, "{\"method\":\"UNSUBSCRIBE\",\"params\":[\"btcusdt@bookTicker\"],\"id\":3}");
-	size_t unsub = WAIT_MSG(c, 0, "\"id\":3");
+	sbt_ws_send(c, "{\"method\":\"UNSUBSCRIBE\",\"params\":[\"btcusdt@bookTicker\"],\"id\":3}");
+	size_t unsub = SBT_WS_WAIT(&wsh, c, 0, "\"id\":3");
 	cr_assert_str_eq(c->msg[unsub], "{\"result\":null,\"id\":3}");
 	/* Move BTC's book, then fence: no BTC book ticker may come between the UNSUBSCRIBE reply and the
 	 * reply to a request sent after the price change was applied. */
 	char path[128];
-	snprintf(path, sizeof path, "/sim/price?symbol=BTCUSDT&price=%.2f", best("askPrice"));
-	post_admin(path);
-	send_text(c, "{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":4}");
-	size_t fence = WAIT_MSG(c, 0, "\"id\":4");
+	snprintf(path, sizeof path, "/sim/price?symbol=BTCUSDT&price=%.2f",
+	         sbt_sim_best(sim.port, "askPrice"));
+	sbt_sim_post(sim.port, path);
+	sbt_ws_send(c, "{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":4}");
+	size_t fence = SBT_WS_WAIT(&wsh, c, 0, "\"id\":4");
 	cr_assert_str_eq(c->msg[fence], "{\"result\":[\"bnbusdt@trade\"],\"id\":4}");
 	for (size_t i = unsub + 1; i < fence; i++)
 		cr_assert_null(strstr(c->msg[i], "BTCUSDT"), "after UNSUBSCRIBE: %s", c->msg[i]);
@@ -402,15 +148,15 @@ Test(spotsim_ws, subscribe_list_and_unsubscribe_over_the_socket)
 
 Test(spotsim_ws, too_many_messages_close_the_connection_with_a_policy_code)
 {
-	struct wsc *c = connect_to(0, "/ws");
+	struct sbt_wsc *c = sbt_ws_connect(&wsh, 0, "/ws");
 	for (int i = 1; i <= 6; i++) /* Binance allows 5 incoming messages a second */
-		send_text(c, "{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":%d}", i);
-	RUN_UNTIL(c->closes == 1, DEADLINE_MS);
+		sbt_ws_send(c, "{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":%d}", i);
+	SBT_RUN_UNTIL(&wsh.loop, c->closes == 1, DEADLINE_MS);
 	cr_assert_eq(c->close.reason, SB_WS_CLOSE_PEER, "got %s (%s)",
 	             sb_ws_close_reason_name(c->close.reason), c->close_text);
 	cr_assert_eq(c->close.code, 1008);
-	cr_assert_eq(find_msg(c, 0, NEEDLES("\"id\":6")), -1, "the sixth message is not answered");
-	cr_assert_neq(find_msg(c, 0, NEEDLES("\"id\":5")), -1);
+	cr_assert_eq(sbt_ws_find(c, 0, SBT_NEEDLES("\"id\":6")), -1, "the sixth message is not answered");
+	cr_assert_neq(sbt_ws_find(c, 0, SBT_NEEDLES("\"id\":5")), -1);
 }
 
 Test(spotsim_ws, server_answers_client_pings)
@@ -418,10 +164,9 @@ Test(spotsim_ws, server_answers_client_pings)
 	char url[128];
 	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws/btcusdt@depth5", sim.port);
 	struct sb_ws_opts o = {.url = url, .no_reconnect = true, .ping_ms = 50};
-	struct wsc *c = &clients[0];
-	cr_assert_eq(sb_ws_new(ctx, &o, &OPS, c, &c->ws), SB_OK);
+	struct sbt_wsc *c = sbt_ws_open(&wsh, 0, &o);
 	struct sb_ws_stats st = {0};
-	RUN_UNTIL((sb_ws_stats(c->ws, &st), st.pongs >= 3), DEADLINE_MS);
+	SBT_RUN_UNTIL(&wsh.loop, (sb_ws_stats(c->ws, &st), st.pongs >= 3), DEADLINE_MS);
 }
 
 /* Reads exactly n bytes from fd before deadline_ms (monotonic); false on timeout or EOF. */
@@ -493,78 +238,80 @@ Test(spotsim_ws, server_pings_every_twenty_seconds, .timeout = 60)
 
 Test(spotsim_ws, wsapi_subscription_receives_rest_order_events_in_order)
 {
-	struct wsc *c = connect_to(0, "/ws-api/v3");
-	cr_assert_eq(subscribe_user_data(c, 1), 0);
+	struct sbt_wsc *c = sbt_ws_connect(&wsh, 0, "/ws-api/v3");
+	cr_assert_eq(sbt_ws_subscribe_user_data(&wsh, c, KEY, SECRET, 1), 0);
 
-	long long resting = rest_resting_buy("ws-rest-1");
+	long long resting = sbt_sim_resting_buy(sim.port, KEY, SECRET, "ws-rest-1");
 	char oid[48];
 	snprintf(oid, sizeof oid, "\"i\":%lld,", resting);
-	size_t at = WAIT_MSG(c, 0, "\"e\":\"executionReport\"", oid);
-	cJSON *j = parse(c->msg[at]);
-	cr_assert_eq((int)num(j, "subscriptionId"), 0);
-	const cJSON *ev = field(j, "event");
-	cr_assert_str_eq(str(ev, "x"), "NEW");
-	cr_assert_str_eq(str(ev, "X"), "NEW");
-	cr_assert_str_eq(str(ev, "c"), "ws-rest-1");
-	cr_assert_str_eq(str(ev, "S"), "BUY");
-	cr_assert_str_eq(str(ev, "o"), "LIMIT");
-	cr_assert_str_eq(str(ev, "q"), "0.01000000");
-	cr_assert_eq((long long)num(ev, "t"), -1);
-	cr_assert(cJSON_IsTrue(field(ev, "w")));
+	size_t at = SBT_WS_WAIT(&wsh, c, 0, "\"e\":\"executionReport\"", oid);
+	cJSON *j = sbt_jparse(c->msg[at]);
+	cr_assert_eq((int)sbt_jnum(j, "subscriptionId"), 0);
+	const cJSON *ev = sbt_jfield(j, "event");
+	cr_assert_str_eq(sbt_jstr(ev, "x"), "NEW");
+	cr_assert_str_eq(sbt_jstr(ev, "X"), "NEW");
+	cr_assert_str_eq(sbt_jstr(ev, "c"), "ws-rest-1");
+	cr_assert_str_eq(sbt_jstr(ev, "S"), "BUY");
+	cr_assert_str_eq(sbt_jstr(ev, "o"), "LIMIT");
+	cr_assert_str_eq(sbt_jstr(ev, "q"), "0.01000000");
+	cr_assert_eq((long long)sbt_jnum(ev, "t"), -1);
+	cr_assert(cJSON_IsTrue(sbt_jfield(ev, "w")));
 	cJSON_Delete(j);
-	size_t pos = WAIT_MSG(c, at, "\"e\":\"outboundAccountPosition\"");
-	j = parse(c->msg[pos]);
-	ev = field(j, "event");
-	const cJSON *bal = field(ev, "B");
+	size_t pos = SBT_WS_WAIT(&wsh, c, at, "\"e\":\"outboundAccountPosition\"");
+	j = sbt_jparse(c->msg[pos]);
+	ev = sbt_jfield(j, "event");
+	const cJSON *bal = sbt_jfield(ev, "B");
 	cr_assert_eq(cJSON_GetArraySize(bal), 1, "only USDT changed: %s", c->msg[pos]);
-	cr_assert_str_eq(str(cJSON_GetArrayItem(bal, 0), "a"), "USDT");
-	cr_assert_gt(dec(cJSON_GetArrayItem(bal, 0), "l"), 0, "the order's funds are locked");
+	cr_assert_str_eq(sbt_jstr(cJSON_GetArrayItem(bal, 0), "a"), "USDT");
+	cr_assert_gt(sbt_jdec(cJSON_GetArrayItem(bal, 0), "l"), 0, "the order's funds are locked");
 	cJSON_Delete(j);
 
 	/* A marketable order: NEW, then TRADE fills, then the account position, in that order. */
 	size_t before = c->n;
-	long long taker = rest_order("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.00200");
+	long long taker =
+	    sbt_sim_order(sim.port, KEY, SECRET, "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.00200");
 	snprintf(oid, sizeof oid, "\"i\":%lld,", taker);
-	size_t nw = WAIT_MSG(c, before, oid, "\"x\":\"NEW\"");
-	size_t tr = WAIT_MSG(c, before, oid, "\"x\":\"TRADE\"");
-	size_t fin = WAIT_MSG(c, before, oid, "\"X\":\"FILLED\"");
-	pos = WAIT_MSG(c, fin, "\"e\":\"outboundAccountPosition\"");
+	size_t nw = SBT_WS_WAIT(&wsh, c, before, oid, "\"x\":\"NEW\"");
+	size_t tr = SBT_WS_WAIT(&wsh, c, before, oid, "\"x\":\"TRADE\"");
+	size_t fin = SBT_WS_WAIT(&wsh, c, before, oid, "\"X\":\"FILLED\"");
+	pos = SBT_WS_WAIT(&wsh, c, fin, "\"e\":\"outboundAccountPosition\"");
 	cr_assert_lt(nw, tr);
-	j = parse(c->msg[tr]);
-	ev = field(j, "event");
-	cr_assert_gt(num(ev, "t"), 0);
-	cr_assert_gt(dec(ev, "l"), 0);
-	cr_assert_gt(dec(ev, "L"), 0);
-	cr_assert_str_eq(str(ev, "N"), "BTC", "a buy pays commission in the base asset");
-	cr_assert(cJSON_IsFalse(field(ev, "m")));
+	j = sbt_jparse(c->msg[tr]);
+	ev = sbt_jfield(j, "event");
+	cr_assert_gt(sbt_jnum(ev, "t"), 0);
+	cr_assert_gt(sbt_jdec(ev, "l"), 0);
+	cr_assert_gt(sbt_jdec(ev, "L"), 0);
+	cr_assert_str_eq(sbt_jstr(ev, "N"), "BTC", "a buy pays commission in the base asset");
+	cr_assert(cJSON_IsFalse(sbt_jfield(ev, "m")));
 	cJSON_Delete(j);
-	j = parse(c->msg[pos]);
-	cr_assert_eq(cJSON_GetArraySize(field(field(j, "event"), "B")), 2, "BTC and USDT: %s", c->msg[pos]);
+	j = sbt_jparse(c->msg[pos]);
+	cr_assert_eq(cJSON_GetArraySize(sbt_jfield(sbt_jfield(j, "event"), "B")), 2, "BTC and USDT: %s",
+	             c->msg[pos]);
 	cJSON_Delete(j);
 }
 
 Test(spotsim_ws, wsapi_order_place_answers_and_streams_the_order)
 {
-	struct wsc *c = connect_to(0, "/ws-api/v3");
-	subscribe_user_data(c, 1);
+	struct sbt_wsc *c = sbt_ws_connect(&wsh, 0, "/ws-api/v3");
+	sbt_ws_subscribe_user_data(&wsh, c, KEY, SECRET, 1);
 	char sorted[512];
 	snprintf(sorted, sizeof sorted,
 	         "apiKey=%s&newClientOrderId=ws-api-1&price=%.2f&quantity=0.01000&side=BUY&symbol=BTCUSDT"
 	         "&timeInForce=GTC&timestamp=%lld&type=LIMIT",
-	         KEY, best("bidPrice") * 0.9, (long long)sb_clock_wall_ms());
-	wsapi_signed(c, 2, "order.place", sorted);
-	size_t at = WAIT_MSG(c, 0, "\"id\":2,");
-	cJSON *j = parse(c->msg[at]);
-	cr_assert_eq((int)num(j, "status"), 200, "%s", c->msg[at]);
-	const cJSON *res = field(j, "result");
-	cr_assert_str_eq(str(res, "status"), "NEW");
-	cr_assert_str_eq(str(res, "clientOrderId"), "ws-api-1");
-	long long id = (long long)num(res, "orderId");
-	cr_assert(cJSON_IsArray(field(j, "rateLimits")));
+	         KEY, sbt_sim_best(sim.port, "bidPrice") * 0.9, (long long)sb_clock_wall_ms());
+	sbt_ws_api_signed(c, SECRET, 2, "order.place", sorted);
+	size_t at = SBT_WS_WAIT(&wsh, c, 0, "\"id\":2,");
+	cJSON *j = sbt_jparse(c->msg[at]);
+	cr_assert_eq((int)sbt_jnum(j, "status"), 200, "%s", c->msg[at]);
+	const cJSON *res = sbt_jfield(j, "result");
+	cr_assert_str_eq(sbt_jstr(res, "status"), "NEW");
+	cr_assert_str_eq(sbt_jstr(res, "clientOrderId"), "ws-api-1");
+	long long id = (long long)sbt_jnum(res, "orderId");
+	cr_assert(cJSON_IsArray(sbt_jfield(j, "rateLimits")));
 	cJSON_Delete(j);
 	char oid[48];
 	snprintf(oid, sizeof oid, "\"i\":%lld,", id);
-	WAIT_MSG(c, 0, "\"subscriptionId\":0", oid, "\"x\":\"NEW\"");
+	SBT_WS_WAIT(&wsh, c, 0, "\"subscriptionId\":0", oid, "\"x\":\"NEW\"");
 
 	/* The same order as seen by REST. */
 	struct sbt_response r;
@@ -576,40 +323,36 @@ Test(spotsim_ws, wsapi_order_place_answers_and_streams_the_order)
 	sbt_response_free(&r);
 
 	/* A bad signature is refused with Binance's code, and the connection stays usable. */
-	send_text(c,
-	          "{\"id\":3,\"method\":\"order.place\",\"params\":{\"apiKey\":\"%s\",\"symbol\":\"BTCUSDT\","
-	          "\"side\":\"BUY\",\"type\":\"MARKET\",\"quantity\":\"0.001\",\"timestamp\":%lld,"
-	          "\"signature\":\"00\"}}",
-	          KEY, (long long)sb_clock_wall_ms());
-	at = WAIT_MSG(c, 0, "\"id\":3,");
-	j = parse(c->msg[at]);
-	cr_assert_eq((int)num(j, "status"), 400, "%s", c->msg[at]);
-	cr_assert_eq((int)num(field(j, "error"), "code"), -1022, "%s", c->msg[at]);
+	sbt_ws_send(
+	    c,
+	    "{\"id\":3,\"method\":\"order.place\",\"params\":{\"apiKey\":\"%s\",\"symbol\":\"BTCUSDT\","
+	    "\"side\":\"BUY\",\"type\":\"MARKET\",\"quantity\":\"0.001\",\"timestamp\":%lld,"
+	    "\"signature\":\"00\"}}",
+	    KEY, (long long)sb_clock_wall_ms());
+	at = SBT_WS_WAIT(&wsh, c, 0, "\"id\":3,");
+	j = sbt_jparse(c->msg[at]);
+	cr_assert_eq((int)sbt_jnum(j, "status"), 400, "%s", c->msg[at]);
+	cr_assert_eq((int)sbt_jnum(sbt_jfield(j, "error"), "code"), -1022, "%s", c->msg[at]);
 	cJSON_Delete(j);
 }
 
 Test(spotsim_ws, listenkey_stream_receives_bare_execution_reports)
 {
-	struct sbt_response r;
-	cr_assert(sbt_http(sim.port, "POST", "/api/v3/userDataStream", NULL, KEY, &r));
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	cJSON *j = parse(r.body);
-	char path[160];
-	snprintf(path, sizeof path, "/ws/%s", str(j, "listenKey"));
-	cr_assert_eq(strlen(str(j, "listenKey")), 64);
-	cJSON_Delete(j);
-	sbt_response_free(&r);
+	char key[128], path[160];
+	sbt_sim_listen_key(sim.port, KEY, key, sizeof key);
+	cr_assert_eq(strlen(key), 64);
+	snprintf(path, sizeof path, "/ws/%s", key);
 
-	struct wsc *c = connect_to(0, path);
-	long long id = rest_resting_buy("lk-1");
+	struct sbt_wsc *c = sbt_ws_connect(&wsh, 0, path);
+	long long id = sbt_sim_resting_buy(sim.port, KEY, SECRET, "lk-1");
 	char oid[48];
 	snprintf(oid, sizeof oid, "\"i\":%lld,", id);
-	size_t at = WAIT_MSG(c, 0, oid);
-	j = parse(c->msg[at]);
-	cr_assert_str_eq(str(j, "e"), "executionReport");
-	cr_assert_str_eq(str(j, "x"), "NEW");
+	size_t at = SBT_WS_WAIT(&wsh, c, 0, oid);
+	cJSON *j = sbt_jparse(c->msg[at]);
+	cr_assert_str_eq(sbt_jstr(j, "e"), "executionReport");
+	cr_assert_str_eq(sbt_jstr(j, "x"), "NEW");
 	cr_assert_null(cJSON_GetObjectItemCaseSensitive(j, "subscriptionId"), "listenKey events are bare");
 	cJSON_Delete(j);
-	at = WAIT_MSG(c, at, "\"e\":\"outboundAccountPosition\"");
+	at = SBT_WS_WAIT(&wsh, c, at, "\"e\":\"outboundAccountPosition\"");
 	cr_assert(strncmp(c->msg[at], "{\"e\":", 5) == 0, "%s", c->msg[at]);
 }

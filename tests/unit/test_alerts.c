@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sbtest_loop.h"
 #include "sim/server.h"
 #include "spotbot/alerts.h"
 #include "spotbot/clock.h"
@@ -37,12 +38,8 @@ struct fixture {
 	int nseen;                  /* entries used */
 	int script[MAX_SEEN];       /* status for the n-th request; 0: 200 */
 	int retry_after;            /* Retry-After header for 429s, 0: none */
-	uv_tcp_t silent;            /* accepts and never answers */
-	uv_tcp_t silent_conn[8];    /* connections it accepted */
-	int nsilent;                /* entries used */
-	int silent_port;            /* its port */
+	struct sbt_silent silent;   /* accepts and never answers */
 	uint64_t fake_mono;         /* the notifier's monotonic clock when faked */
-	bool deadline_hit;          /* run_until's timer fired */
 	int ticks;                  /* fires of the liveness timer */
 	int drained;                /* drain callbacks */
 	uv_timer_t tick;            /* the liveness timer */
@@ -75,103 +72,24 @@ static void handler(void *ctx, const struct sim_http_req *req, struct sim_http_r
 	}
 }
 
-static bool ws_open(void *ctx, struct sim_ws_conn *conn, const char *path)
-{
-	(void)ctx;
-	(void)conn;
-	(void)path;
-	return false;
-}
-
-static void ws_message(void *ctx, struct sim_ws_conn *conn, const char *data, size_t len)
-{
-	(void)ctx;
-	(void)conn;
-	(void)data;
-	(void)len;
-}
-
-static void ws_close(void *ctx, struct sim_ws_conn *conn)
-{
-	(void)ctx;
-	(void)conn;
-}
-
-static void on_silent_conn(uv_stream_t *server, int status)
-{
-	if (status < 0 || fx.nsilent == 8)
-		return;
-	uv_tcp_t *c = &fx.silent_conn[fx.nsilent++];
-	uv_tcp_init(server->loop, c);
-	uv_accept(server, (uv_stream_t *)c);
-}
-
 static void setup(void)
 {
 	memset(&fx, 0, sizeof fx);
 	cr_assert_eq(uv_loop_init(&fx.loop), 0);
-	struct sim_server_opts o = {.host = "127.0.0.1",
-	                            .port = 0,
-	                            .http = handler,
-	                            .ws = {ws_open, ws_message, ws_close},
-	                            .ctx = &fx};
-	cr_assert_eq(sim_server_new(&fx.loop, &o, &fx.srv), SB_OK);
-	struct sockaddr_in addr;
-	uv_ip4_addr("127.0.0.1", 0, &addr);
-	uv_tcp_init(&fx.loop, &fx.silent);
-	cr_assert_eq(uv_tcp_bind(&fx.silent, (const struct sockaddr *)&addr, 0), 0);
-	cr_assert_eq(uv_listen((uv_stream_t *)&fx.silent, 8, on_silent_conn), 0);
-	struct sockaddr_storage ss;
-	int sl = sizeof ss;
-	uv_tcp_getsockname(&fx.silent, (struct sockaddr *)&ss, &sl);
-	fx.silent_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	cr_assert_eq(sbt_http_server_new(&fx.loop, handler, &fx, &fx.srv), SB_OK);
+	cr_assert(sbt_silent_start(&fx.silent, &fx.loop));
 }
 
 static void teardown(void)
 {
 	sb_alerts_free(fx.alerts);
-	for (int i = 0; i < fx.nsilent; i++)
-		uv_close((uv_handle_t *)&fx.silent_conn[i], NULL);
-	uv_close((uv_handle_t *)&fx.silent, NULL);
+	sbt_silent_close(&fx.silent);
 	uv_run(&fx.loop, UV_RUN_NOWAIT);
 	sim_server_free(fx.srv);
 	cr_assert_eq(uv_loop_close(&fx.loop), 0, "a uv handle was left open");
 }
 
 TestSuite(alerts, .init = setup, .fini = teardown);
-
-static void on_deadline(uv_timer_t *t)
-{
-	fx.deadline_hit = true;
-	(void)t;
-}
-
-/* Runs the loop until cond() holds; fails the test if that takes longer than ms. */
-static void run_until(bool (*cond)(void), unsigned ms)
-{
-	uv_timer_t t;
-	fx.deadline_hit = false;
-	uv_timer_init(&fx.loop, &t);
-	uv_timer_start(&t, on_deadline, ms, 0);
-	while (!cond() && !fx.deadline_hit)
-		uv_run(&fx.loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&t, NULL);
-	uv_run(&fx.loop, UV_RUN_NOWAIT);
-	cr_assert(cond(), "deadline of %u ms passed before the event", ms);
-}
-
-/* Runs the loop for ms whatever happens (to show that nothing more arrives). */
-static void run_for(unsigned ms)
-{
-	uv_timer_t t;
-	fx.deadline_hit = false;
-	uv_timer_init(&fx.loop, &t);
-	uv_timer_start(&t, on_deadline, ms, 0);
-	while (!fx.deadline_hit)
-		uv_run(&fx.loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&t, NULL);
-	uv_run(&fx.loop, UV_RUN_NOWAIT);
-}
 
 static struct sb_alerts_stats stats(void)
 {
@@ -234,8 +152,8 @@ static void deliver_one(const char *path, enum sb_config_alert_format format, co
 	make_alerts(url, format, NULL);
 	cr_assert_eq(sb_alerts_send(fx.alerts, al), SB_OK);
 	want_seen = 1;
-	run_until(seen_enough, DEADLINE_MS);
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, seen_enough(), DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	cr_assert_eq(stats().sent, 1);
 	cr_assert_eq(fx.seen[0].method, SIM_POST);
 	cr_assert_str_eq(fx.seen[0].content_type, "application/json");
@@ -330,9 +248,9 @@ Test(alerts, same_key_within_the_window_is_suppressed)
 	fx.fake_mono += 1; /* the window has passed since the first was accepted */
 	alert(SB_ALERT_ORDER_REJECTIONS, SB_ALERT_WARNING, "rej:BTCUSDT", "6 rejections", NULL);
 	want_seen = 3;
-	run_until(seen_enough, DEADLINE_MS);
-	run_until(idle, DEADLINE_MS);
-	run_for(30);
+	SBT_RUN_UNTIL(&fx.loop, seen_enough(), DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
+	sbt_run_for(&fx.loop, 30);
 	cr_assert_eq(fx.nseen, 3);
 	cr_assert(strstr(fx.seen[0].body, "\"3 rejections\"") && strstr(fx.seen[0].body, "rej:BTCUSDT"));
 	cr_assert(strstr(fx.seen[1].body, "rej:ETHUSDT"));
@@ -356,7 +274,7 @@ Test(alerts, rate_limit_spaces_requests_by_the_token_bucket)
 		alert(SB_ALERT_RECONCILIATION, SB_ALERT_WARNING, key, "finding", NULL);
 	}
 	want_seen = 4;
-	run_until(seen_enough, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, seen_enough(), DEADLINE_MS);
 	/* Two tokens at start; then one per 150 ms. */
 	cr_assert_geq(fx.seen[2].at_ms - created, 150, "third request after %llu ms",
 	              (unsigned long long)(fx.seen[2].at_ms - created));
@@ -367,7 +285,7 @@ Test(alerts, rate_limit_spaces_requests_by_the_token_bucket)
 		snprintf(key, sizeof key, "\"key\":\"k%d\"", i);
 		cr_assert(strstr(fx.seen[i].body, key), "delivered in order");
 	}
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	cr_assert_geq(stats().rate_waits, 2);
 	cr_assert_eq(stats().sent, 4);
 }
@@ -381,8 +299,8 @@ Test(alerts, retries_on_500_then_succeeds)
 	make_alerts(url, SB_CONFIG_ALERT_SLACK, NULL);
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, NULL, "stopping", NULL);
 	want_seen = 3;
-	run_until(seen_enough, DEADLINE_MS);
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, seen_enough(), DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	for (int i = 0; i < 3; i++)
 		cr_assert_str_eq(fx.seen[i].body, "{\"text\":\"[INFO] stop: stopping\"}");
 	cr_assert_geq(fx.seen[2].at_ms - fx.seen[1].at_ms, 20, "second retry waits twice the first backoff");
@@ -401,9 +319,9 @@ Test(alerts, 429_is_retried_after_the_servers_retry_after)
 	make_alerts(url, SB_CONFIG_ALERT_DISCORD, NULL);
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, NULL, "stopping", NULL);
 	want_seen = 2;
-	run_until(seen_enough, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, seen_enough(), DEADLINE_MS);
 	cr_assert_geq(fx.seen[1].at_ms - fx.seen[0].at_ms, 990, "Retry-After: 1 is honoured");
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	cr_assert_eq(stats().sent, 1);
 }
 
@@ -414,8 +332,8 @@ Test(alerts, no_retry_on_400)
 	fx.script[0] = 400;
 	make_alerts(url, SB_CONFIG_ALERT_GENERIC, NULL);
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, NULL, "stopping", NULL);
-	run_until(idle, DEADLINE_MS);
-	run_for(100); /* ten backoffs' worth: nothing more comes */
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
+	sbt_run_for(&fx.loop, 100); /* ten backoffs' worth: nothing more comes */
 	cr_assert_eq(fx.nseen, 1);
 	struct sb_alerts_stats s = stats();
 	cr_assert_eq(s.failed, 1);
@@ -433,7 +351,7 @@ Test(alerts, gives_up_after_max_attempts)
 	make_alerts(url, SB_CONFIG_ALERT_GENERIC, &o);
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, NULL, "a", NULL);
 	alert(SB_ALERT_START, SB_ALERT_INFO, NULL, "b", NULL);
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	cr_assert_eq(fx.nseen, 6, "three attempts each");
 	struct sb_alerts_stats s = stats();
 	cr_assert_eq(s.failed, 2);
@@ -449,7 +367,7 @@ static void on_tick(uv_timer_t *t)
 Test(alerts, dead_sink_never_blocks_the_loop)
 {
 	char url[256];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", fx.silent_port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", fx.silent.port);
 	struct sb_alerts_opts o = {.timeout_ms = 200, .max_attempts = 2};
 	make_alerts(url, SB_CONFIG_ALERT_GENERIC, &o);
 	uv_timer_init(&fx.loop, &fx.tick);
@@ -459,7 +377,7 @@ Test(alerts, dead_sink_never_blocks_the_loop)
 	uint64_t spent_us = (sb_clock_mono_ns() - before) / 1000;
 	cr_assert_lt(spent_us, 50000, "send returned after %llu us", (unsigned long long)spent_us);
 	uint64_t start = sb_clock_mono_ms();
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	uint64_t elapsed = sb_clock_mono_ms() - start;
 	uv_close((uv_handle_t *)&fx.tick, NULL);
 	cr_assert_geq(elapsed, 400, "two timed-out attempts");
@@ -472,24 +390,14 @@ Test(alerts, dead_sink_never_blocks_the_loop)
 
 Test(alerts, connection_refused_is_retried)
 {
-	/* A port that was just free: bind, read the port, close. */
-	uv_tcp_t probe;
-	struct sockaddr_in addr;
-	uv_ip4_addr("127.0.0.1", 0, &addr);
-	uv_tcp_init(&fx.loop, &probe);
-	cr_assert_eq(uv_tcp_bind(&probe, (const struct sockaddr *)&addr, 0), 0);
-	struct sockaddr_storage ss;
-	int sl = sizeof ss;
-	uv_tcp_getsockname(&probe, (struct sockaddr *)&ss, &sl);
-	int port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	uv_close((uv_handle_t *)&probe, NULL);
-	uv_run(&fx.loop, UV_RUN_NOWAIT);
+	int port = sbt_closed_port(&fx.loop);
+	cr_assert_gt(port, 0);
 	char url[256];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", port);
 	struct sb_alerts_opts o = {.max_attempts = 3};
 	make_alerts(url, SB_CONFIG_ALERT_GENERIC, &o);
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, NULL, "x", NULL);
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	struct sb_alerts_stats s = stats();
 	cr_assert_eq(s.retried, 2);
 	cr_assert_eq(s.failed, 1);
@@ -509,7 +417,7 @@ Test(alerts, full_queue_drops_the_oldest_waiting_alert)
 	/* k0 went out at once; k1..k4 competed for two places and the two oldest lost. */
 	cr_assert_eq(stats().dropped, 2);
 	cr_assert_eq(stats().queued, 3);
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	cr_assert_eq(fx.nseen, 3);
 	cr_assert(strstr(fx.seen[0].body, "\"k0\""));
 	cr_assert(strstr(fx.seen[1].body, "\"k3\""));
@@ -519,14 +427,14 @@ Test(alerts, full_queue_drops_the_oldest_waiting_alert)
 Test(alerts, free_with_pending_alerts_releases_everything)
 {
 	char url[256];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", fx.silent_port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", fx.silent.port);
 	make_alerts(url, SB_CONFIG_ALERT_GENERIC, NULL);
 	for (int i = 0; i < 10; i++) {
 		char key[16];
 		snprintf(key, sizeof key, "k%d", i);
 		alert(SB_ALERT_RECONCILIATION, SB_ALERT_WARNING, key, "finding", NULL);
 	}
-	run_for(20); /* the first request is on the wire */
+	sbt_run_for(&fx.loop, 20); /* the first request is on the wire */
 	cr_assert_eq(stats().queued, 10);
 	sb_alerts_free(fx.alerts); /* LeakSanitizer and uv_loop_close in teardown check the rest */
 	fx.alerts = NULL;
@@ -551,21 +459,21 @@ Test(alerts, drain_reports_when_the_queue_is_empty)
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, NULL, "stopping", NULL);
 	sb_alerts_drain(fx.alerts, 3000, on_drained, NULL);
 	cr_assert_eq(fx.drained, 0, "never called from inside drain");
-	run_until(drained, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, drained(), DEADLINE_MS);
 	cr_assert_eq(stats().sent, 1);
-	run_for(20);
+	sbt_run_for(&fx.loop, 20);
 	cr_assert_eq(fx.drained, 1, "called once");
 }
 
 Test(alerts, drain_gives_up_at_its_timeout_on_a_dead_sink)
 {
 	char url[256];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", fx.silent_port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", fx.silent.port);
 	make_alerts(url, SB_CONFIG_ALERT_GENERIC, NULL);
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, NULL, "stopping", NULL);
 	uint64_t start = sb_clock_mono_ms();
 	sb_alerts_drain(fx.alerts, 100, on_drained, NULL);
-	run_until(drained, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, drained(), DEADLINE_MS);
 	cr_assert_geq(sb_clock_mono_ms() - start, 99);
 	cr_assert_eq(stats().queued, 1);
 }
@@ -574,7 +482,7 @@ Test(alerts, without_a_url_alerts_are_only_logged)
 {
 	make_alerts(NULL, SB_CONFIG_ALERT_GENERIC, NULL);
 	alert(SB_ALERT_START, SB_ALERT_INFO, NULL, "started", NULL);
-	run_for(20);
+	sbt_run_for(&fx.loop, 20);
 	cr_assert_eq(fx.nseen, 0);
 	cr_assert_eq(stats().accepted, 0);
 	struct sb_alert bad = {.kind = SB_ALERT__COUNT, .message = "x"};
@@ -599,7 +507,7 @@ Test(alerts, long_message_is_cut_at_a_character_boundary)
 		memcpy(msg + i, "\xc3\xa9", 2); /* é */
 	msg[sizeof msg - 1] = '\0';
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, NULL, msg, NULL);
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	const char *body = fx.seen[0].body;
 	const char *text = strstr(body, "stop: ") + 6;
 	const char *end = strstr(text, "...\"}");
@@ -618,7 +526,7 @@ Test(alerts, stats_are_exported_as_metrics)
 	make_alerts(url, SB_CONFIG_ALERT_GENERIC, NULL);
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, "x", "a", NULL);
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, "x", "a", NULL);
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	struct sb_metrics *m;
 	cr_assert_eq(sb_metrics_new(&m), SB_OK);
 	cr_assert_eq(sb_alerts_register_metrics(fx.alerts, m), SB_OK);
@@ -648,7 +556,7 @@ Test(alerts, webhook_url_never_reaches_the_log)
 	fx.script[1] = 404;
 	make_alerts(url, SB_CONFIG_ALERT_SLACK, NULL);
 	alert(SB_ALERT_STOP, SB_ALERT_INFO, NULL, "see /services/T000/B000/supersecrettoken", NULL);
-	run_until(idle, DEADLINE_MS);
+	SBT_RUN_UNTIL(&fx.loop, idle(), DEADLINE_MS);
 	sb_log_close();
 	char path[128], buf[16384];
 	snprintf(path, sizeof path, "%s/a.log", dir);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbtest_loop.h"
 #include "sim/server.h"
 #include "spotbot/http_client.h"
 
@@ -28,14 +29,10 @@ struct result {
 };
 
 struct fixture {
-	uv_loop_t loop;          /* shared by server and client */
-	struct sim_server *srv;  /* spotsim's server layer */
-	struct sb_http *http;    /* client under test */
-	uv_tcp_t silent;         /* accepts and never answers */
-	uv_tcp_t silent_conn[4]; /* connections it accepted */
-	int nsilent;             /* entries used in silent_conn */
-	int silent_port;         /* its port */
-	bool deadline_hit;       /* run_until's timer fired */
+	uv_loop_t loop;           /* shared by server and client */
+	struct sim_server *srv;   /* spotsim's server layer */
+	struct sb_http *http;     /* client under test */
+	struct sbt_silent silent; /* accepts and never answers */
 };
 
 static struct fixture fx;
@@ -71,58 +68,12 @@ static void handler(void *ctx, const struct sim_http_req *req, struct sim_http_r
 	sim_http_resp_header(resp, "X-MBX-USED-WEIGHT-1M", "7");
 }
 
-static bool ws_open(void *ctx, struct sim_ws_conn *conn, const char *path)
-{
-	(void)ctx;
-	(void)conn;
-	(void)path;
-	return false;
-}
-
-static void ws_message(void *ctx, struct sim_ws_conn *conn, const char *data, size_t len)
-{
-	(void)ctx;
-	(void)conn;
-	(void)data;
-	(void)len;
-}
-
-static void ws_close(void *ctx, struct sim_ws_conn *conn)
-{
-	(void)ctx;
-	(void)conn;
-}
-
-static void on_silent_conn(uv_stream_t *server, int status)
-{
-	if (status < 0 || fx.nsilent == 4)
-		return;
-	uv_tcp_t *c = &fx.silent_conn[fx.nsilent++];
-	uv_tcp_init(server->loop, c);
-	uv_accept(server, (uv_stream_t *)c); /* held open, never read or answered */
-}
-
 static void setup(void)
 {
 	memset(&fx, 0, sizeof fx);
 	cr_assert_eq(uv_loop_init(&fx.loop), 0);
-	struct sim_server_opts o = {.host = "127.0.0.1",
-	                            .port = 0,
-	                            .http = handler,
-	                            .ws = {ws_open, ws_message, ws_close},
-	                            .ctx = &fx};
-	cr_assert_eq(sim_server_new(&fx.loop, &o, &fx.srv), SB_OK);
-
-	struct sockaddr_in addr;
-	uv_ip4_addr("127.0.0.1", 0, &addr);
-	uv_tcp_init(&fx.loop, &fx.silent);
-	cr_assert_eq(uv_tcp_bind(&fx.silent, (const struct sockaddr *)&addr, 0), 0);
-	cr_assert_eq(uv_listen((uv_stream_t *)&fx.silent, 8, on_silent_conn), 0);
-	struct sockaddr_storage ss;
-	int sl = sizeof ss;
-	uv_tcp_getsockname(&fx.silent, (struct sockaddr *)&ss, &sl);
-	fx.silent_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-
+	cr_assert_eq(sbt_http_server_new(&fx.loop, handler, &fx, &fx.srv), SB_OK);
+	cr_assert(sbt_silent_start(&fx.silent, &fx.loop));
 	struct sb_http_opts ho = {.timeout_ms = 3000};
 	cr_assert_eq(sb_http_new(&fx.loop, &ho, &fx.http), SB_OK);
 }
@@ -130,33 +81,17 @@ static void setup(void)
 static void teardown(void)
 {
 	sb_http_free(fx.http);
-	for (int i = 0; i < fx.nsilent; i++)
-		uv_close((uv_handle_t *)&fx.silent_conn[i], NULL);
-	uv_close((uv_handle_t *)&fx.silent, NULL);
+	sbt_silent_close(&fx.silent);
 	sim_server_free(fx.srv); /* runs the loop until every handle has closed */
 	cr_assert_eq(uv_loop_close(&fx.loop), 0, "a uv handle was left open");
 }
 
 TestSuite(http_client, .init = setup, .fini = teardown);
 
-static void on_deadline(uv_timer_t *t)
-{
-	fx.deadline_hit = true;
-	(void)t;
-}
-
 /* Runs the loop until *flag is set; fails the test if that takes longer than ms. */
 static void run_until(const bool *flag, unsigned ms)
 {
-	uv_timer_t t;
-	fx.deadline_hit = false;
-	uv_timer_init(&fx.loop, &t);
-	uv_timer_start(&t, on_deadline, ms, 0);
-	while (!*flag && !fx.deadline_hit)
-		uv_run(&fx.loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&t, NULL);
-	uv_run(&fx.loop, UV_RUN_NOWAIT);
-	cr_assert(*flag, "deadline of %u ms passed before the event", ms);
+	SBT_RUN_UNTIL(&fx.loop, *flag, ms);
 }
 
 static void on_done(void *user, const struct sb_http_resp *resp)
@@ -302,7 +237,7 @@ Test(http_client, silent_server_times_out)
 {
 	static struct result r;
 	char url[128];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order", fx.silent_port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/order", fx.silent.port);
 	struct sb_http_req req = {
 	    .method = SB_HTTP_POST, .url = url, .body = "a=1", .body_len = 3, .timeout_ms = 150};
 	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &r, NULL), SB_OK);
@@ -316,18 +251,8 @@ Test(http_client, silent_server_times_out)
 
 Test(http_client, closed_port_is_a_network_error_and_not_sent)
 {
-	/* Bind a port, then close it: nothing listens there afterwards. */
-	uv_tcp_t t;
-	struct sockaddr_in addr;
-	uv_ip4_addr("127.0.0.1", 0, &addr);
-	uv_tcp_init(&fx.loop, &t);
-	cr_assert_eq(uv_tcp_bind(&t, (const struct sockaddr *)&addr, 0), 0);
-	struct sockaddr_storage ss;
-	int sl = sizeof ss;
-	uv_tcp_getsockname(&t, (struct sockaddr *)&ss, &sl);
-	int port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	uv_close((uv_handle_t *)&t, NULL);
-	uv_run(&fx.loop, UV_RUN_NOWAIT);
+	int port = sbt_closed_port(&fx.loop); /* nothing listens there */
+	cr_assert_gt(port, 0);
 
 	static struct result r;
 	char url[128];
@@ -344,15 +269,12 @@ Test(http_client, free_cancels_in_flight_requests_with_shutdown)
 {
 	static struct result a, b;
 	char url[128];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", fx.silent_port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", fx.silent.port);
 	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
 	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &a, NULL), SB_OK);
 	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &b, NULL), SB_OK);
-	bool accepted = false;
-	while (fx.nsilent < 2 && !fx.deadline_hit) /* let both connect so real sockets are torn down */
-		uv_run(&fx.loop, UV_RUN_ONCE);
-	accepted = fx.nsilent == 2;
-	cr_assert(accepted);
+	/* Let both connect so real sockets are torn down. */
+	SBT_RUN_UNTIL(&fx.loop, fx.silent.n == 2, DEADLINE_MS);
 	sb_http_free(fx.http);
 	fx.http = NULL;
 	cr_assert(a.done && b.done);
@@ -365,7 +287,7 @@ Test(http_client, cancel_all_keeps_the_client_usable)
 {
 	static struct result a;
 	char url[128];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", fx.silent_port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", fx.silent.port);
 	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
 	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &a, NULL), SB_OK);
 	sb_http_cancel_all(fx.http);

@@ -1,0 +1,45 @@
+/*
+ * sbtest_sim.h - requests to a running spotsim (see sbtest.h) that fail the test (Criterion) when the
+ * answer is not the expected one, and the accessors tests read spotsim's JSON with, each failing the test
+ * when a field is missing or of the wrong type.
+ */
+#ifndef SBTEST_SIM_H
+#define SBTEST_SIM_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* text parsed as JSON (the caller's; cJSON_Delete). */
+cJSON *sbt_jparse(const char *text);
+
+/* Member k of object o. */
+const cJSON *sbt_jfield(const cJSON *o, const char *k);
+
+/* String member k of o (owned by o). */
+const char *sbt_jstr(const cJSON *o, const char *k);
+
+/* Number member k of o. */
+double sbt_jnum(const cJSON *o, const char *k);
+
+/* A decimal string member k of o, as a double: for comparisons in assertions only, never for money. */
+double sbt_jdec(const cJSON *o, const char *k);
+
+/* POST path without a body (a /sim/ admin request); expects 200. */
+void sbt_sim_post(int port, const char *path);
+
+/* Switches a fault on ("name" or "name&value=V") or off ("name&value=off") through POST /sim/fault. */
+void sbt_sim_fault(int port, const char *spec);
+
+/* Best bid or ask of BTCUSDT now ("bidPrice" or "askPrice" of its book ticker). */
+double sbt_sim_best(int port, const char *which);
+
+/* Places an order over REST, signed for key/secret (params as for sbt_signed); returns its orderId. */
+long long sbt_sim_order(int port, const char *key, const char *secret, const char *params);
+
+/* Places a resting LIMIT BUY of 0.01 BTCUSDT 10% under the bid with client_id; returns its orderId. */
+long long sbt_sim_resting_buy(int port, const char *key, const char *secret, const char *client_id);
+
+/* Creates a listenKey for key (POST /api/v3/userDataStream) into buf. */
+void sbt_sim_listen_key(int port, const char *key, char *buf, size_t cap);
+
+#endif
