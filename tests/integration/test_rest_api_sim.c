@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "sbtest.h"
+#include "sbtest_loop.h"
+#include "sbtest_sim.h"
 #include "spotbot/binance_rest.h"
 #include "spotbot/clock.h"
 
@@ -65,32 +67,11 @@ TestSuite(rest_api_sim, .init = start, .fini = stop, .timeout = 90);
 
 /* ---- driving the loop ---- */
 
-static bool deadline_hit;
-static uint64_t deadline_at;
-
-/* A completion can happen in a timer callback, after which uv_run(UV_RUN_ONCE) would block in poll until
- * the next event: this tick bounds that, and ends the wait at the deadline. */
-static void on_tick(uv_timer_t *t)
-{
-	if (uv_now(t->loop) >= deadline_at)
-		deadline_hit = true;
-}
-
 typedef bool (*pred_fn)(const void *arg);
 
 static void run_until(pred_fn pred, const void *arg, int ms, const char *what)
 {
-	uv_timer_t t;
-	uv_timer_init(&loop, &t);
-	deadline_hit = false;
-	uv_update_time(&loop);
-	deadline_at = uv_now(&loop) + (uint64_t)ms;
-	uv_timer_start(&t, on_tick, 5, 5);
-	while (!pred(arg) && !deadline_hit)
-		uv_run(&loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&t, NULL);
-	uv_run(&loop, UV_RUN_NOWAIT);
-	cr_assert(pred(arg), "deadline passed waiting for %s", what);
+	SBT_RUN_UNTIL_WHAT(&loop, pred(arg), ms, what);
 }
 
 /* What one call came to; the typed payload is moved out of the callback. */
@@ -202,12 +183,9 @@ static void expect_ok(const struct got *g)
 
 static void fault(const char *name, const char *value)
 {
-	char body[128];
-	snprintf(body, sizeof body, "name=%s&value=%s", name, value);
-	struct sbt_response r;
-	cr_assert(sbt_http(sim.port, "POST", "/sim/fault", body, NULL, &r));
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	sbt_response_free(&r);
+	char spec[96];
+	snprintf(spec, sizeof spec, "%s&value=%s", name, value);
+	sbt_sim_fault(sim.port, spec);
 }
 
 static void sync_time(void)

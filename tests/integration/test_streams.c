@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "sbtest.h"
+#include "sbtest_loop.h"
+#include "sbtest_sim.h"
 #include "sim/server.h"
 #include "spotbot/binance_streams.h"
 #include "spotbot/log.h"
@@ -41,7 +43,6 @@ static struct {
 	struct sb_bn_market_stream *ms;      /* under test */
 	struct sb_bn_user_stream *us;        /* under test */
 	struct sb_signer *signer;            /* HMAC for KEY */
-	bool deadline_hit;                   /* RUN_UNTIL's timer fired */
 	struct per_sym sym[NSYM];            /* market events by symbol */
 	unsigned char *seen_t[NSYM];         /* trade ids seen, by symbol */
 	unsigned links[3];                   /* link callbacks by state */
@@ -168,36 +169,6 @@ static void stop(void)
 
 TestSuite(streams, .init = start, .fini = stop, .timeout = 120);
 
-static void on_deadline(uv_timer_t *t)
-{
-	(void)t;
-	T.deadline_hit = true;
-}
-
-/* Runs the loop until cond holds; fails the test after ms. */
-#define RUN_UNTIL(cond, ms)                                                                                  \
-	do {                                                                                                 \
-		uv_timer_t t_;                                                                               \
-		T.deadline_hit = false;                                                                      \
-		uv_timer_init(&T.loop, &t_);                                                                 \
-		uv_timer_start(&t_, on_deadline, (ms), 0);                                                   \
-		while (!(cond) && !T.deadline_hit)                                                           \
-			uv_run(&T.loop, UV_RUN_ONCE);                                                        \
-		uv_close((uv_handle_t *)&t_, NULL);                                                          \
-		uv_run(&T.loop, UV_RUN_NOWAIT);                                                              \
-		cr_assert((cond), "deadline passed waiting for: %s", #cond);                                 \
-	} while (0)
-
-static void fault(const char *name)
-{
-	char body[128];
-	struct sbt_response r;
-	snprintf(body, sizeof body, "name=%s", name);
-	cr_assert(sbt_http(T.sim.port, "POST", "/sim/fault", body, NULL, &r));
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	sbt_response_free(&r);
-}
-
 static void market_open(const char *const *syms, size_t n, uint32_t stall_ms, uint32_t rollover_ms)
 {
 	char base[64];
@@ -224,8 +195,10 @@ Test(streams, market_delivers_book_ticker_and_trade_for_two_symbols)
 {
 	const char *syms[] = {"BTCUSDT", "ethusdt"};
 	market_open(syms, 2, 0, 0);
-	RUN_UNTIL(T.sym[0].books >= 5 && T.sym[0].trades >= 5 && T.sym[1].books >= 5 && T.sym[1].trades >= 5,
-	          DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop,
+	              T.sym[0].books >= 5 && T.sym[0].trades >= 5 && T.sym[1].books >= 5 &&
+	                  T.sym[1].trades >= 5,
+	              DEADLINE_MS);
 	cr_assert_eq(T.links[SB_BN_LINK_UP], 1);
 	cr_assert_eq(T.snapshots, 1, "prices from REST at the start");
 	cr_assert_eq(T.snapshot_reconnects, 0);
@@ -245,18 +218,19 @@ Test(streams, market_symbol_added_live_delivers_and_removed_stops)
 {
 	const char *syms[] = {"BTCUSDT", "ETHUSDT"};
 	market_open(syms, 2, 0, 0);
-	RUN_UNTIL(T.sym[0].trades >= 2, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.sym[0].trades >= 2, DEADLINE_MS);
 	cr_assert_eq(sb_bn_market_stream_add(T.ms, "BNBUSDT", "1m"), SB_OK);
-	RUN_UNTIL(T.sym[2].books >= 3 && T.sym[2].trades >= 3 && sb_bn_market_stream_synced(T.ms),
-	          DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop,
+	              T.sym[2].books >= 3 && T.sym[2].trades >= 3 && sb_bn_market_stream_synced(T.ms),
+	              DEADLINE_MS);
 	cr_assert_eq(mstats().ctl_sent, 1, "one SUBSCRIBE");
 
 	cr_assert_eq(sb_bn_market_stream_remove(T.ms, "BNBUSDT"), SB_OK);
 	unsigned bnb = T.sym[2].books + T.sym[2].trades;
-	RUN_UNTIL(sb_bn_market_stream_synced(T.ms), DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, sb_bn_market_stream_synced(T.ms), DEADLINE_MS);
 	cr_assert_eq(mstats().ctl_sent, 2, "one UNSUBSCRIBE");
 	unsigned btc = T.sym[0].trades;
-	RUN_UNTIL(T.sym[0].trades >= btc + 20, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.sym[0].trades >= btc + 20, DEADLINE_MS);
 	cr_assert_eq(T.sym[2].books + T.sym[2].trades, bnb, "nothing of BNBUSDT after its removal");
 	cr_assert_eq(sb_bn_market_stream_remove(T.ms, "BNBUSDT"), SB_ERR_NOT_FOUND);
 	cr_assert_eq(mstats().ctl_errors, 0);
@@ -266,15 +240,16 @@ Test(streams, market_reconnects_after_drop_resubscribes_and_asks_for_a_snapshot)
 {
 	const char *syms[] = {"BTCUSDT"};
 	market_open(syms, 1, 0, 0);
-	RUN_UNTIL(T.sym[0].trades >= 2, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.sym[0].trades >= 2, DEADLINE_MS);
 	cr_assert_eq(sb_bn_market_stream_add(T.ms, "ETHUSDT", NULL), SB_OK); /* not in the URL */
-	RUN_UNTIL(T.sym[1].trades >= 2 && sb_bn_market_stream_synced(T.ms), DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.sym[1].trades >= 2 && sb_bn_market_stream_synced(T.ms), DEADLINE_MS);
 
-	fault("drop_ws");
-	RUN_UNTIL(T.links[SB_BN_LINK_DOWN] >= 1, DEADLINE_MS);
+	sbt_sim_fault(T.sim.port, "drop_ws");
+	SBT_RUN_UNTIL(&T.loop, T.links[SB_BN_LINK_DOWN] >= 1, DEADLINE_MS);
 	unsigned eth = T.sym[1].trades, btc = T.sym[0].trades;
-	RUN_UNTIL(T.links[SB_BN_LINK_UP] >= 2 && T.sym[1].trades >= eth + 3 && T.sym[0].trades >= btc + 3,
-	          DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop,
+	              T.links[SB_BN_LINK_UP] >= 2 && T.sym[1].trades >= eth + 3 && T.sym[0].trades >= btc + 3,
+	              DEADLINE_MS);
 	struct sb_bn_market_stream_stats s = mstats();
 	cr_assert_eq(s.reconnects, 1);
 	cr_assert_eq(T.snapshot_reconnects, 1, "a REST snapshot after the reconnect");
@@ -287,15 +262,15 @@ Test(streams, market_stall_watchdog_reconnects_a_silent_connection)
 	/* spotsim accepts a stream of a symbol it does not list (as Binance does) and never sends on it. */
 	const char *syms[] = {"QUIETUSDT"};
 	market_open(syms, 1, 300, 0);
-	RUN_UNTIL(mstats().stalls >= 2 && mstats().reconnects >= 1, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, mstats().stalls >= 2 && mstats().reconnects >= 1, DEADLINE_MS);
 	cr_assert_geq(T.links[SB_BN_LINK_STALLED], 2);
 	cr_assert_geq(T.links[SB_BN_LINK_DOWN], 2);
 	/* A symbol with a market ends the stalls. */
 	cr_assert_eq(sb_bn_market_stream_add(T.ms, "BTCUSDT", NULL), SB_OK);
-	RUN_UNTIL(T.sym[0].trades >= 3, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.sym[0].trades >= 3, DEADLINE_MS);
 	uint64_t stalls = mstats().stalls;
 	unsigned btc = T.sym[0].trades;
-	RUN_UNTIL(T.sym[0].trades >= btc + 30, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.sym[0].trades >= btc + 30, DEADLINE_MS);
 	cr_assert_eq(mstats().stalls, stalls, "no stall while data flows");
 }
 
@@ -303,9 +278,9 @@ Test(streams, market_rollover_has_no_gap_and_no_duplicate)
 {
 	const char *syms[] = {"BTCUSDT", "ETHUSDT"};
 	market_open(syms, 2, 0, 700);
-	RUN_UNTIL(mstats().rollovers >= 3, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, mstats().rollovers >= 3, DEADLINE_MS);
 	unsigned t = T.sym[0].trades;
-	RUN_UNTIL(T.sym[0].trades >= t + 5, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.sym[0].trades >= t + 5, DEADLINE_MS);
 	struct sb_bn_market_stream_stats s = mstats();
 	cr_assert_eq(s.reconnects, 0, "a rollover is not a reconnect");
 	cr_assert_eq(T.links[SB_BN_LINK_DOWN], 0);
@@ -336,7 +311,7 @@ static void user_open(uint32_t silence_ms)
 	                                   .backoff_max_ms = 200};
 	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
 	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
-	RUN_UNTIL(sb_bn_user_stream_subscribed(T.us), DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, sb_bn_user_stream_subscribed(T.us), DEADLINE_MS);
 }
 
 static struct sb_bn_user_stream_stats ustats(void)
@@ -382,11 +357,11 @@ Test(streams, user_stream_delivers_new_and_trade_execution_reports)
 	         "&newClientOrderId=st-rest",
 	         price);
 	place(params);
-	RUN_UNTIL(T.exec_new >= 1, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.exec_new >= 1, DEADLINE_MS);
 	cr_assert_str_eq(T.last_new_coid, "st-rest");
 	/* A market buy fills at once: NEW, TRADE with its trade id and commission, then the balances. */
 	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000&newClientOrderId=st-mkt");
-	RUN_UNTIL(T.exec_trade >= 1 && T.positions >= 1, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.exec_trade >= 1 && T.positions >= 1, DEADLINE_MS);
 	cr_assert_str_eq(T.last_trade.client_order_id, "st-mkt");
 	cr_assert_geq(T.last_trade.trade_id, 0);
 	cr_assert_gt(T.last_trade.commission, 0);
@@ -402,9 +377,9 @@ Test(streams, user_stream_delivers_new_and_trade_execution_reports)
 Test(streams, user_stream_silence_watchdog_reconciles_when_events_are_hidden)
 {
 	user_open(400);
-	fault("hide_user_events");
+	sbt_sim_fault(T.sim.port, "hide_user_events");
 	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
-	RUN_UNTIL(T.reconciles[SB_BN_RECONCILE_SILENT] >= 2, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.reconciles[SB_BN_RECONCILE_SILENT] >= 2, DEADLINE_MS);
 	cr_assert_eq(T.exec_trade, 0, "the fill was hidden");
 	struct sb_bn_user_stream_stats s = ustats();
 	cr_assert_geq(s.probes, 2);
@@ -414,30 +389,30 @@ Test(streams, user_stream_silence_watchdog_reconciles_when_events_are_hidden)
 	cr_assert(sbt_http(T.sim.port, "POST", "/sim/fault", "name=hide_user_events&value=off", NULL, &r));
 	sbt_response_free(&r);
 	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
-	RUN_UNTIL(T.exec_trade >= 1, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.exec_trade >= 1, DEADLINE_MS);
 }
 
 Test(streams, user_stream_resubscribes_after_event_stream_terminated)
 {
 	user_open(0);
-	fault("expire_user_data");
-	RUN_UNTIL(ustats().terminated == 1 && ustats().subscribes == 2, DEADLINE_MS);
+	sbt_sim_fault(T.sim.port, "expire_user_data");
+	SBT_RUN_UNTIL(&T.loop, ustats().terminated == 1 && ustats().subscribes == 2, DEADLINE_MS);
 	cr_assert_eq(T.reconciles[SB_BN_RECONCILE_SUBSCRIBED], 2, "reconcile after the resubscription");
 	cr_assert_eq(ustats().reconnects, 0, "same connection");
 	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
-	RUN_UNTIL(T.exec_trade >= 1, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.exec_trade >= 1, DEADLINE_MS);
 }
 
 Test(streams, user_stream_reconnects_resubscribes_and_reconciles_after_drop)
 {
 	user_open(0);
-	fault("drop_ws");
-	RUN_UNTIL(ustats().subscribes == 2, DEADLINE_MS);
+	sbt_sim_fault(T.sim.port, "drop_ws");
+	SBT_RUN_UNTIL(&T.loop, ustats().subscribes == 2, DEADLINE_MS);
 	cr_assert_eq(ustats().reconnects, 1);
 	cr_assert_eq(T.reconciles[SB_BN_RECONCILE_SUBSCRIBED], 2);
 	cr_assert_geq(T.links[SB_BN_LINK_DOWN], 1);
 	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
-	RUN_UNTIL(T.exec_trade >= 1, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, T.exec_trade >= 1, DEADLINE_MS);
 }
 
 /* ---- a WebSocket API that answers the subscription and then nothing -------------------------------- */
@@ -525,7 +500,7 @@ Test(streams, user_stream_unanswered_probe_reconciles_and_reconnects)
 	                                   .backoff_max_ms = 200};
 	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
 	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
-	RUN_UNTIL(ustats().probe_timeouts >= 1 && ustats().subscribes >= 2, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, ustats().probe_timeouts >= 1 && ustats().subscribes >= 2, DEADLINE_MS);
 	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_SILENT], 1, "the probe went out with a reconcile");
 	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_DEAD], 1, "then the dead connection was reported");
 	cr_assert_geq(T.links[SB_BN_LINK_STALLED], 1);

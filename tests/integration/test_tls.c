@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "sbtest.h"
+#include "sbtest_loop.h"
 #include "sim/options.h"
 #include "spotbot/binance_rest.h"
 #include "spotbot/binance_streams.h"
@@ -35,7 +36,6 @@ static struct {
 	struct sb_bn_rest *rest;        /* REST client of the test, or NULL */
 	struct sb_bn_market_stream *ms; /* market stream of the test, or NULL */
 	struct sb_ws *ws;               /* raw WebSocket of the test, or NULL */
-	bool deadline_hit;              /* RUN_UNTIL's timer fired */
 	char ca[4096];                  /* tests/data/tls/ca.pem */
 	char other_ca[4096];            /* tests/data/tls/other-ca.pem */
 	char cert[4096];                /* tests/data/tls/server.pem */
@@ -74,31 +74,6 @@ static void stop(void)
 }
 
 TestSuite(tls, .init = start, .fini = stop, .timeout = 60);
-
-/* A completion can happen in a timer callback, after which uv_run(UV_RUN_ONCE) would block in poll until
- * the next event: this tick bounds that, and ends the wait at the deadline (its data). */
-static void on_tick(uv_timer_t *t)
-{
-	if (uv_now(t->loop) >= *(const uint64_t *)t->data)
-		T.deadline_hit = true;
-}
-
-/* Runs the loop until cond holds; fails the test after ms. */
-#define RUN_UNTIL(cond, ms)                                                                                  \
-	do {                                                                                                 \
-		uv_timer_t t_;                                                                               \
-		uv_update_time(&T.loop);                                                                     \
-		uint64_t at_ = uv_now(&T.loop) + (uint64_t)(ms);                                             \
-		T.deadline_hit = false;                                                                      \
-		uv_timer_init(&T.loop, &t_);                                                                 \
-		t_.data = &at_;                                                                              \
-		uv_timer_start(&t_, on_tick, 5, 5);                                                          \
-		while (!(cond) && !T.deadline_hit)                                                           \
-			uv_run(&T.loop, UV_RUN_ONCE);                                                        \
-		uv_close((uv_handle_t *)&t_, NULL);                                                          \
-		uv_run(&T.loop, UV_RUN_NOWAIT);                                                              \
-		cr_assert((cond), "deadline passed waiting for: %s", #cond);                                 \
-	} while (0)
 
 /* ---- REST ------------------------------------------------------------------------------------------ */
 
@@ -149,7 +124,7 @@ static struct got sync_time(struct sb_bn_rest *r)
 {
 	struct got g = {0};
 	cr_assert_eq(sb_bn_rest_sync_time(r, on_time, &g), SB_OK);
-	RUN_UNTIL(g.calls > 0, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, g.calls > 0, DEADLINE_MS);
 	cr_assert_eq(g.calls, 1, "exactly one callback");
 	return g;
 }
@@ -168,7 +143,7 @@ static void time_and_account(struct sb_bn_rest *r)
 	cr_assert_gt(g.time, 1600000000000, "a real serverTime: %lld", (long long)g.time);
 	memset(&g, 0, sizeof g);
 	cr_assert_eq(sb_bn_rest_account(r, false, on_account, &g), SB_OK);
-	RUN_UNTIL(g.calls > 0, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, g.calls > 0, DEADLINE_MS);
 	expect_ok(&g);
 	cr_assert_eq(g.usdt, SB_DEC_C(1234, 50000000), "USDT %lld", (long long)g.usdt);
 	cr_assert_eq(g.btc, SB_DEC_C(2, 0));
@@ -205,7 +180,7 @@ Test(tls, rest_without_a_ca_file_is_refused_by_the_system_store)
 	expect_cert_refused(&g);
 	memset(&g, 0, sizeof g);
 	cr_assert_eq(sb_bn_rest_account(T.rest, false, on_account, &g), SB_OK);
-	RUN_UNTIL(g.calls > 0, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, g.calls > 0, DEADLINE_MS);
 	expect_cert_refused(&g);
 }
 
@@ -295,7 +270,7 @@ static void ws_connect(const char *scheme, const char *ca_file)
 
 static void expect_ws_refused(void)
 {
-	RUN_UNTIL(W.closes > 0, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, W.closes > 0, DEADLINE_MS);
 	cr_assert_eq(W.opens, 0);
 	cr_assert_eq(W.messages, 0);
 	cr_assert_eq(W.reason, SB_WS_CLOSE_CONNECT_FAILED, "%s: %s", sb_ws_close_reason_name(W.reason),
@@ -315,7 +290,7 @@ static void expect_ws_tls_reason(void)
 Test(tls, wss_with_the_test_ca_delivers_trades)
 {
 	ws_connect("wss", T.ca);
-	RUN_UNTIL(W.messages >= 3, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, W.messages >= 3, DEADLINE_MS);
 	cr_assert_eq(W.opens, 1);
 	cr_assert_eq(W.closes, 0);
 	cr_assert_not_null(strstr(W.first, "\"e\":\"trade\""), "%s", W.first);
@@ -343,7 +318,7 @@ Test(tls, plain_ws_to_the_tls_port_fails_cleanly)
 	sb_ws_free(T.ws);
 	T.ws = NULL;
 	ws_connect("wss", T.ca);
-	RUN_UNTIL(W.messages >= 1, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, W.messages >= 1, DEADLINE_MS);
 }
 
 static void ms_event(void *user, const struct sb_bn_market_event *ev)
@@ -377,7 +352,7 @@ Test(tls, market_stream_over_wss_with_the_test_ca_delivers_events)
 	struct sb_bn_market_stream_ops ops = {ms_event, ms_snapshot, ms_link};
 	const char *syms[] = {"BTCUSDT", "ETHUSDT"};
 	cr_assert_eq(sb_bn_market_stream_new(&T.loop, T.ctx, &o, &ops, NULL, syms, 2, &T.ms), SB_OK);
-	RUN_UNTIL(W.events >= 10, DEADLINE_MS);
+	SBT_RUN_UNTIL(&T.loop, W.events >= 10, DEADLINE_MS);
 	cr_assert_eq(W.links_up, 1);
 	struct sb_bn_market_stream_stats s;
 	sb_bn_market_stream_stats(T.ms, &s);

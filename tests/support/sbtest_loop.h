@@ -31,7 +31,10 @@ void sbt_deadline_start(struct sbt_deadline *d, uv_loop_t *loop, uint64_t ms);
 void sbt_deadline_end(struct sbt_deadline *d);
 
 /* Runs loop until the expression cond holds; fails the test (naming cond) when ms pass first. */
-#define SBT_RUN_UNTIL(loop, cond, ms)                                                                        \
+#define SBT_RUN_UNTIL(loop, cond, ms) SBT_RUN_UNTIL_WHAT(loop, cond, ms, #cond)
+
+/* SBT_RUN_UNTIL saying what (a string) it was waiting for when the deadline passes. */
+#define SBT_RUN_UNTIL_WHAT(loop, cond, ms, what)                                                             \
 	do {                                                                                                 \
 		struct sbt_deadline d_;                                                                      \
 		uint64_t ms_ = (uint64_t)(ms);                                                               \
@@ -40,7 +43,7 @@ void sbt_deadline_end(struct sbt_deadline *d);
 			uv_run((loop), UV_RUN_ONCE);                                                         \
 		sbt_deadline_end(&d_);                                                                       \
 		cr_assert((cond), "deadline of %llu ms passed waiting for: %s", (unsigned long long)ms_,     \
-		          #cond);                                                                            \
+		          (what));                                                                           \
 	} while (0)
 
 /* Runs loop for ms whatever happens (to show that nothing more arrives in that time). */
