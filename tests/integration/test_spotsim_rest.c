@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sbtest.h"
+#include "sbtest_sim.h"
 
 #define KEY    "it-key"
 #define SECRET "it-secret"
@@ -35,32 +36,11 @@ static void stop(void)
 
 TestSuite(spotsim_rest, .init = start, .fini = stop, .timeout = 60);
 
-static cJSON *json_of(struct sbt_response *r)
-{
-	cJSON *j = cJSON_Parse(r->body);
-	cr_assert_not_null(j, "not JSON: %s", r->body);
-	return j;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	cr_assert(cJSON_IsString(v), "field %s missing", k);
-	return v->valuestring;
-}
-
-static double num(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	cr_assert(cJSON_IsNumber(v), "field %s missing", k);
-	return v->valuedouble;
-}
-
 static void expect_error(struct sbt_response *r, long status, int code)
 {
 	cr_assert_eq(r->status, status, "status %ld, body %s", r->status, r->body);
-	cJSON *j = json_of(r);
-	cr_assert_eq((int)num(j, "code"), code, "body %s", r->body);
+	cJSON *j = sbt_jparse(r->body);
+	cr_assert_eq((int)sbt_jnum(j, "code"), code, "body %s", r->body);
 	cJSON_Delete(j);
 	sbt_response_free(r);
 }
@@ -70,8 +50,8 @@ static void best(const char *which, char *out, size_t cap)
 {
 	struct sbt_response r;
 	cr_assert(sbt_http(sim.port, "GET", "/api/v3/ticker/bookTicker?symbol=BTCUSDT", NULL, NULL, &r));
-	cJSON *j = json_of(&r);
-	snprintf(out, cap, "%s", str(j, which));
+	cJSON *j = sbt_jparse(r.body);
+	snprintf(out, cap, "%s", sbt_jstr(j, which));
 	cJSON_Delete(j);
 	sbt_response_free(&r);
 }
@@ -86,10 +66,10 @@ Test(spotsim_rest, public_endpoints_answer_with_weight_headers)
 	cr_assert_not_null(sbt_header(&r, "x-mbx-used-weight-1m", h, sizeof h), "%s", r.headers);
 	sbt_response_free(&r);
 	cr_assert(sbt_http(sim.port, "GET", "/api/v3/exchangeInfo?symbol=BTCUSDT", NULL, NULL, &r));
-	cJSON *j = json_of(&r);
+	cJSON *j = sbt_jparse(r.body);
 	const cJSON *syms = cJSON_GetObjectItemCaseSensitive(j, "symbols");
 	cr_assert_eq(cJSON_GetArraySize(syms), 1);
-	cr_assert_str_eq(str(cJSON_GetArrayItem(syms, 0), "symbol"), "BTCUSDT");
+	cr_assert_str_eq(sbt_jstr(cJSON_GetArrayItem(syms, 0), "symbol"), "BTCUSDT");
 	cJSON_Delete(j);
 	sbt_response_free(&r);
 	cr_assert(sbt_http(sim.port, "GET", "/api/v3/exchangeInfo?symbol=NOPE", NULL, NULL, &r));
@@ -110,36 +90,38 @@ Test(spotsim_rest, limit_buy_rests_locks_funds_and_cancels)
 	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order", params, KEY, SECRET, &r));
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_not_null(sbt_header(&r, "X-MBX-ORDER-COUNT-10S", h, sizeof h));
-	cJSON *j = json_of(&r);
-	cr_assert_str_eq(str(j, "status"), "NEW");
-	cr_assert_str_eq(str(j, "clientOrderId"), "it-1");
-	cr_assert_str_eq(str(j, "origQty"), "0.01000000");
+	cJSON *j = sbt_jparse(r.body);
+	cr_assert_str_eq(sbt_jstr(j, "status"), "NEW");
+	cr_assert_str_eq(sbt_jstr(j, "clientOrderId"), "it-1");
+	cr_assert_str_eq(sbt_jstr(j, "origQty"), "0.01000000");
 	cJSON_Delete(j);
 	sbt_response_free(&r);
 
 	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/openOrders", "symbol=BTCUSDT", KEY, SECRET, &r));
-	j = json_of(&r);
+	j = sbt_jparse(r.body);
 	cr_assert_eq(cJSON_GetArraySize(j), 1);
 	cJSON_Delete(j);
 	sbt_response_free(&r);
 
 	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/account", "omitZeroBalances=true", KEY, SECRET, &r));
 	cr_assert(strstr(r.body, "\"asset\":\"USDT\""), "%s", r.body);
-	j = json_of(&r);
+	j = sbt_jparse(r.body);
 	const cJSON *bal;
 	double locked = -1;
-	cJSON_ArrayForEach(
-	    bal, cJSON_GetObjectItemCaseSensitive(j, "balances")) if (strcmp(str(bal, "asset"), "USDT") == 0)
-	    locked = strtod(str(bal, "locked"), NULL);
+	cJSON_ArrayForEach(bal, cJSON_GetObjectItemCaseSensitive(j, "balances"))
+	{
+		if (strcmp(sbt_jstr(bal, "asset"), "USDT") == 0)
+			locked = strtod(sbt_jstr(bal, "locked"), NULL);
+	}
 	cr_assert_float_eq(locked, p * 0.01, 0.011, "locked %f", locked);
 	cJSON_Delete(j);
 	sbt_response_free(&r);
 
 	cr_assert(sbt_signed(sim.port, "DELETE", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=it-1",
 	                     KEY, SECRET, &r));
-	j = json_of(&r);
-	cr_assert_str_eq(str(j, "status"), "CANCELED", "%s", r.body);
-	cr_assert_str_eq(str(j, "origClientOrderId"), "it-1");
+	j = sbt_jparse(r.body);
+	cr_assert_str_eq(sbt_jstr(j, "status"), "CANCELED", "%s", r.body);
+	cr_assert_str_eq(sbt_jstr(j, "origClientOrderId"), "it-1");
 	cJSON_Delete(j);
 	sbt_response_free(&r);
 
@@ -157,23 +139,23 @@ Test(spotsim_rest, market_buy_fills_with_commission_in_the_base_asset)
 	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order",
 	                     "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.00100", KEY, SECRET, &r));
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	cJSON *j = json_of(&r);
-	cr_assert_str_eq(str(j, "status"), "FILLED");
-	cr_assert_str_eq(str(j, "executedQty"), "0.00100000");
+	cJSON *j = sbt_jparse(r.body);
+	cr_assert_str_eq(sbt_jstr(j, "status"), "FILLED");
+	cr_assert_str_eq(sbt_jstr(j, "executedQty"), "0.00100000");
 	const cJSON *fills = cJSON_GetObjectItemCaseSensitive(j, "fills");
 	cr_assert_geq(cJSON_GetArraySize(fills), 1);
 	double commission = 0;
 	const cJSON *f;
 	cJSON_ArrayForEach(f, fills)
 	{
-		cr_assert_str_eq(str(f, "commissionAsset"), "BTC");
-		commission += strtod(str(f, "commission"), NULL);
+		cr_assert_str_eq(sbt_jstr(f, "commissionAsset"), "BTC");
+		commission += strtod(sbt_jstr(f, "commission"), NULL);
 	}
 	cr_assert_float_eq(commission, 0.000001, 1e-9, "0.1%% of 0.001 BTC, got %.8f", commission);
 	cJSON_Delete(j);
 	sbt_response_free(&r);
 	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/myTrades", "symbol=BTCUSDT", KEY, SECRET, &r));
-	j = json_of(&r);
+	j = sbt_jparse(r.body);
 	cr_assert_geq(cJSON_GetArraySize(j), 1, "%s", r.body);
 	cJSON_Delete(j);
 	sbt_response_free(&r);
@@ -199,8 +181,8 @@ Test(spotsim_rest, resting_order_fills_when_the_market_trades_through_it)
 	sbt_response_free(&r);
 	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=it-sell",
 	                     KEY, SECRET, &r));
-	cJSON *j = json_of(&r);
-	cr_assert_str_eq(str(j, "status"), "FILLED", "%s", r.body);
+	cJSON *j = sbt_jparse(r.body);
+	cr_assert_str_eq(sbt_jstr(j, "status"), "FILLED", "%s", r.body);
 	cJSON_Delete(j);
 	sbt_response_free(&r);
 }
