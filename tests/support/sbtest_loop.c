@@ -63,15 +63,7 @@ static void ignore_ws_close(void *ctx, struct sim_ws_conn *conn)
 	(void)conn;
 }
 
-sb_err sbt_http_server_new(uv_loop_t *loop, sim_http_handler http, void *ctx, struct sim_server **out)
-{
-	struct sim_server_opts o = {.host = "127.0.0.1",
-	                            .port = 0,
-	                            .http = http,
-	                            .ws = {refuse_ws, ignore_ws_message, ignore_ws_close},
-	                            .ctx = ctx};
-	return sim_server_new(loop, &o, out);
-}
+const struct sim_ws_ops sbt_ws_refused = {refuse_ws, ignore_ws_message, ignore_ws_close};
 
 static void on_silent_conn(uv_stream_t *server, int status)
 {

@@ -49,12 +49,22 @@ void sbt_deadline_end(struct sbt_deadline *d);
 /* Runs loop for ms whatever happens (to show that nothing more arrives in that time). */
 void sbt_run_for(uv_loop_t *loop, uint64_t ms);
 
+/* WebSocket callbacks for a sim_server that serves HTTP only: every upgrade is refused. */
+extern const struct sim_ws_ops sbt_ws_refused;
+
 /*
  * An HTTP server (spotsim's server layer) on 127.0.0.1 and a free port, in this process on loop, that
  * answers every request through http and refuses every WebSocket upgrade. *out is the caller's
- * (sim_server_free; sim_server_port tells the port).
+ * (sim_server_free; sim_server_port tells the port). Inline so that only the tests calling it link the
+ * server layer: test_sim_wsapi replaces part of it with its own fakes.
  */
-sb_err sbt_http_server_new(uv_loop_t *loop, sim_http_handler http, void *ctx, struct sim_server **out);
+static inline sb_err sbt_http_server_new(uv_loop_t *loop, sim_http_handler http, void *ctx,
+                                         struct sim_server **out)
+{
+	struct sim_server_opts o = {
+	    .host = "127.0.0.1", .port = 0, .http = http, .ws = sbt_ws_refused, .ctx = ctx};
+	return sim_server_new(loop, &o, out);
+}
 
 #define SBT_SILENT_MAX 8
 
