@@ -10,7 +10,6 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +17,7 @@
 #include "sbtest.h"
 #include "sbtest_sim.h"
 #include "sbtest_ws.h"
-#include "spotbot/alloc.h"
 #include "spotbot/clock.h"
-#include "spotbot/sign.h"
 #include "spotbot/ws_client.h"
 
 #define KEY         "fault-key"

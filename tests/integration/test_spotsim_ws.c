@@ -12,7 +12,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +21,7 @@
 #include "sbtest.h"
 #include "sbtest_sim.h"
 #include "sbtest_ws.h"
-#include "spotbot/alloc.h"
 #include "spotbot/clock.h"
-#include "spotbot/sign.h"
 #include "spotbot/ws_client.h"
 
 #define KEY         "ws-key"
