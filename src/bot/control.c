@@ -4,8 +4,9 @@
  * daemon's live memory, not a second reader of the database.
  *
  * Reads (status, positions, orders, pairs, events, health, metrics) need no token; anything that changes
- * something (pause, resume, sell, reprice, cancel, abandon) needs "Authorization: Bearer CONTROL_TOKEN" when a token
- * is configured. Without a token the listener must be loopback or a unix socket (checked at start-up).
+ * something (pause, resume, sell, reprice, cancel, abandon) needs "Authorization: Bearer CONTROL_TOKEN" when
+ * a token is configured. Without a token the listener must be loopback or a unix socket (checked at
+ * start-up).
  *
  * A manual sell is a small state machine of its own: the position is fenced off from the strategy (its
  * retry_at_ms is pushed far out), a working limit sell is cancelled first, and once the position holds
@@ -54,14 +55,14 @@ struct control_job {
 };
 
 struct bot_control {
-	struct sb_bot *b;                           /* the daemon */
-	struct lws_vhost *vh;                       /* the listening vhost */
-	struct sb_metrics *metrics;                 /* the registry /metrics renders */
+	struct sb_bot *b;                          /* the daemon */
+	struct lws_vhost *vh;                      /* the listening vhost */
+	struct sb_metrics *metrics;                /* the registry /metrics renders */
 	struct control_job jobs[CONTROL_JOBS_MAX]; /* positions with a manual sell or re-price under way */
-	size_t njobs;                               /* entries */
-	char unix_path[108];              /* the socket file to remove at the end; "" for TCP */
-	char iface[256];                  /* lws keeps a pointer to the interface name */
-	struct control_pair *pairs;       /* one per daemon pair, for render-time metrics (owned) */
+	size_t njobs;                              /* entries */
+	char unix_path[108];                       /* the socket file to remove at the end; "" for TCP */
+	char iface[256];                           /* lws keeps a pointer to the interface name */
+	struct control_pair *pairs;                /* one per daemon pair, for render-time metrics (owned) */
 };
 
 /* What a per-pair metric callback needs. */
@@ -515,7 +516,8 @@ static int reprice_check(const struct sb_bot *b, const struct bot_pos *bp, sb_de
 	enum sb_filter failed = SB_FILTER_NONE;
 	sb_err err = sb_rules_validate(&pr->rules, &spec, &failed);
 	if (err == SB_ERR_FILTER) {
-		snprintf(msg, cap, "the exchange's %s filter refuses a sell of the remaining quantity at this price",
+		snprintf(msg, cap,
+		         "the exchange's %s filter refuses a sell of the remaining quantity at this price",
 		         sb_filter_name(failed));
 		return 422;
 	}
@@ -620,14 +622,14 @@ static void abandon(struct bot_control *c, struct bot_pos *bp, struct reply *r)
 	}
 	sb_err err = orders_abandon_manual(c->b, bp, sb_clock_wall_ms());
 	if (err == SB_ERR_STATE)
-		reply_error(r, 409, "only a position holding its coins with no order working can be abandoned");
+		reply_error(r, 409,
+		            "only a position holding its coins with no order working can be abandoned");
 	else if (err != SB_OK)
 		reply_error(r, 500, "the database could not be written");
 }
 
 /* The re-price request: every check first, then the intent (event), then the first step. */
-static void reprice(struct bot_control *c, struct bot_pos *bp, const struct control_pss *q,
-                    struct reply *r)
+static void reprice(struct bot_control *c, struct bot_pos *bp, const struct control_pss *q, struct reply *r)
 {
 	struct sb_bot *b = c->b;
 	int64_t id = bp->p.id;
@@ -646,7 +648,8 @@ static void reprice(struct bot_control *c, struct bot_pos *bp, const struct cont
 		return;
 	}
 	if (!j && selling_limit && bp->sell.sm.cancel_requested) {
-		reply_error(r, 409, "the limit sell is being cancelled (a market exit may follow); try again");
+		reply_error(r, 409,
+		            "the limit sell is being cancelled (a market exit may follow); try again");
 		return;
 	}
 	sb_dec raw = 0, price = 0;
@@ -718,8 +721,8 @@ static void reprice(struct bot_control *c, struct bot_pos *bp, const struct cont
 	}
 	*j = (struct control_job){.id = id, .kind = JOB_REPRICE, .price = price, .plan = plan};
 	sb_log_info("control",
-	            SB_FIELDS(SB_F_INT("position", id), SB_F_STR("symbol", bp->p.symbol), SB_F_DEC("price", price),
-	                      SB_F_BOOL("force", q->force)),
+	            SB_FIELDS(SB_F_INT("position", id), SB_F_STR("symbol", bp->p.symbol),
+	                      SB_F_DEC("price", price), SB_F_BOOL("force", q->force)),
 	            "position %" PRId64 ": sell re-priced by hand to %s", id, s[0]);
 	bot_human(b, "%-8s #%-4" PRId64 " re-price the sell to %s%s", bp->p.symbol, id, s[0],
 	          q->force ? " (forced)" : "");

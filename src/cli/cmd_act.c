@@ -301,7 +301,8 @@ int sb_cmd_reprice(int argc, char **argv)
 		return reprice_usage_error("", id, " is not a position id (a positive number)");
 	sb_dec p = 0;
 	if (sb_dec_parse(price, strlen(price), &p) != SB_OK || p <= 0)
-		return reprice_usage_error("", price, " is not a price (a positive decimal such as 60123.45)");
+		return reprice_usage_error("", price,
+		                           " is not a price (a positive decimal such as 60123.45)");
 	/* The parsed value, not the text: what is sent is exactly what was understood. */
 	char text[SB_DEC_STRLEN], url[160];
 	sb_dec_format_trim(p, text, sizeof text);

@@ -439,8 +439,8 @@ static int positions_json(const struct sb_store_position *rows, size_t n, int64_
 
 static void positions_table(const struct ctx *c, const struct sb_store_position *rows, size_t n)
 {
-	static const char *const head[] = {"ID",   "SYMBOL", "CYCLE", "STATE",  "OPENED", "HELD",
-	                                   "QTY",  "COST",   "TARGET", "PROFIT", "EXIT"};
+	static const char *const head[] = {"ID",  "SYMBOL", "CYCLE",  "STATE",  "OPENED", "HELD",
+	                                   "QTY", "COST",   "TARGET", "PROFIT", "EXIT"};
 	static const enum sb_table_align al[] = {
 	    SB_TABLE_RIGHT, SB_TABLE_LEFT,  SB_TABLE_RIGHT, SB_TABLE_LEFT,  SB_TABLE_LEFT, SB_TABLE_RIGHT,
 	    SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_LEFT};
