@@ -1223,7 +1223,8 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 	dec_str(r.orig_qty, s[0], sizeof s[0]);
 	dec_str(r.price, s[1], sizeof s[1]);
 	if (limit && a->reason == SB_WHY_MANUAL)
-		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (price set by hand)", r.symbol, p.id, s[0], s[1]);
+		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (price set by hand)", r.symbol, p.id, s[0],
+		          s[1]);
 	else if (limit)
 		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (target +%s%%)%s", r.symbol, p.id, s[0], s[1],
 		          (sb_dec_format_places(bp->pair->cfg.profit * 100, 2, SB_ROUND_HALF_EVEN, detail,
@@ -1283,7 +1284,8 @@ sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_m
 	pos_row(bp, &p, now_ms, &prow);
 	size_t used = strlen(prow.notes);
 	snprintf(prow.notes + used, sizeof prow.notes - used, ",abandoned by hand");
-	struct sb_store_event ev = {.time_ms = now_ms, .position_id = p.id, .detail = "{\"reason\":\"MANUAL\"}"};
+	struct sb_store_event ev = {
+	    .time_ms = now_ms, .position_id = p.id, .detail = "{\"reason\":\"MANUAL\"}"};
 	snprintf(ev.kind, sizeof ev.kind, "position.ABANDONED");
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", p.symbol);
 	err = sb_store_position_update(b->st, &prow, &ev);
