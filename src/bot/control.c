@@ -691,6 +691,10 @@ static void reprice(struct bot_control *c, struct bot_pos *bp, const struct cont
 			return;
 		}
 	}
+	if (!j && c->njobs == CONTROL_JOBS_MAX) {
+		reply_error(r, 503, "too many manual actions under way");
+		return;
+	}
 	/* The intent is written down before anything is sent. */
 	cJSON *d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "action", "reprice");
@@ -712,13 +716,8 @@ static void reprice(struct bot_control *c, struct bot_pos *bp, const struct cont
 		reply_error(r, 500, "the database could not be written");
 		return;
 	}
-	if (!j) {
-		if (c->njobs == CONTROL_JOBS_MAX) {
-			reply_error(r, 503, "too many manual actions under way");
-			return;
-		}
+	if (!j)
 		j = &c->jobs[c->njobs++];
-	}
 	*j = (struct control_job){.id = id, .kind = JOB_REPRICE, .price = price, .plan = plan};
 	sb_log_info("control",
 	            SB_FIELDS(SB_F_INT("position", id), SB_F_STR("symbol", bp->p.symbol),
