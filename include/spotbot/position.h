@@ -7,7 +7,8 @@
  *        v                             v                             expired, rejected)
  *     CANCELED                     ABANDONED (manual, or nothing sellable: dust)
  *
- * A manual market sell is HOLDING -> SELLING -> CLOSED like any other sell. The record accumulates the
+ * A manual market sell (exit MANUAL) is HOLDING -> SELLING -> CLOSED like any other sell; a limit sell
+ * re-priced by the user is a new limit sell (exit TARGET) at the user's price. The record accumulates the
  * buy and sell fills as they are applied (quantity, quote amount, commission per asset), keeps the plan
  * of its sell (cost, target price) and, when closed, the realised profit computed by sb_profit_cycle()
  * from the real fills. Fills are deduplicated by trade id in the store (a unique index); the record
@@ -40,7 +41,7 @@ enum sb_position_state {
 /* How the working sell of a SELLING position was placed. */
 enum sb_position_exit {
 	SB_EXIT_NONE,         /* no sell placed yet */
-	SB_EXIT_TARGET,       /* limit sell at the minimum profitable price */
+	SB_EXIT_TARGET,       /* limit sell: at the minimum profitable price, or re-priced by the user */
 	SB_EXIT_STOP_LOSS,    /* market sell: the bid fell to the stop-loss */
 	SB_EXIT_MAX_DURATION, /* market sell: held longer than max_duration */
 	SB_EXIT_MANUAL,       /* market sell ordered by the user */

@@ -119,7 +119,7 @@ enum sb_action_kind {
 	SB_ACT_CANCEL_BUY,  /* cancel the position's buy (it timed out); a partial fill is kept */
 	SB_ACT_PLACE_SELL,  /* place the LIMIT SELL of plan (price, qty) */
 	SB_ACT_CANCEL_SELL, /* cancel the working limit sell to make way for a market exit (reason) */
-	SB_ACT_MARKET_SELL, /* sell qty at market (reason: stop-loss or max duration) */
+	SB_ACT_MARKET_SELL, /* sell qty at market (reason: stop-loss, max duration, or manual) */
 	SB_ACT_ALERT,       /* tell the user (reason; error and filter say more) */
 	SB_ACT_ABANDON,     /* nothing sellable is left: abandon the position, recording dust */
 };
@@ -132,6 +132,7 @@ enum sb_action_reason {
 	SB_WHY_MAX_DURATION, /* held longer than max_duration */
 	SB_WHY_SELL_REFUSED, /* the sell cannot be placed (a filter, or the profit calculator refused) */
 	SB_WHY_DUST,         /* what is left is below the step or the minimum notional */
+	SB_WHY_MANUAL,       /* ordered by the user (control API): a market sell, or a limit sell re-priced */
 };
 
 struct sb_action {

@@ -165,10 +165,21 @@ void orders_on_user(void *user, const struct sb_bn_user_event *ev);
 void orders_on_user_link(void *user, enum sb_bn_link state);
 /* Opens a position and places its buy. */
 void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *a, int64_t now_ms);
+/* Places the LIMIT sell of a (price, qty; plan when nothing was sold yet): the strategy's at its target,
+ * or a re-priced one (reason SB_WHY_MANUAL) at the user's price. Both record exit TARGET. */
 void orders_place_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
+/* Places a MARKET sell of a->qty; the exit recorded follows a->reason: STOP_LOSS, MAX_DURATION, MANUAL. */
 void orders_market_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
 void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, const char *why);
 void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
+/* HOLDING -> ABANDONED by hand (the coins stay in the account): commits the position with a
+ * position.ABANDONED event (reason MANUAL), then forgets it (bp is freed). SB_ERR_STATE when the position
+ * is not HOLDING or a request about it is out; the store's error (the daemon is degraded) otherwise. */
+sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
+/* The sell plan the strategy would make for bp now (profit calculator, the pair's fee and target), for
+ * its minimum profitable price; SB_OK whenever plan->min_sell_price is known, even when the plan's own
+ * order would fail a filter. */
+sb_err orders_sell_plan(const struct sb_bot *b, const struct bot_pos *bp, struct sb_sell_plan *plan);
 void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
 /* Queries an order by clientOrderId now (settling, reconciliation); counts in step_pending when asked. */
 void orders_query(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, bool step);

@@ -4,12 +4,15 @@
  * daemon's live memory, not a second reader of the database.
  *
  * Reads (status, positions, orders, pairs, events, health, metrics) need no token; anything that changes
- * something (pause, resume, sell, cancel, abandon) needs "Authorization: Bearer CONTROL_TOKEN" when a token
- * is configured. Without a token the listener must be loopback or a unix socket (checked at start-up).
+ * something (pause, resume, sell, reprice, cancel, abandon) needs "Authorization: Bearer CONTROL_TOKEN" when
+ * a token is configured. Without a token the listener must be loopback or a unix socket (checked at
+ * start-up).
  *
  * A manual sell is a small state machine of its own: the position is fenced off from the strategy (its
  * retry_at_ms is pushed far out), a working limit sell is cancelled first, and once the position holds
- * again a market sell of what remains goes out through the order manager.
+ * again a market sell of what remains goes out through the order manager. A re-price is the same machine
+ * ending in a limit sell at the user's price instead; once that order works the strategy leaves it alone
+ * (a SELLING position with a limit sell is only touched for a market exit).
  */
 #include "bot/control.h"
 
@@ -33,20 +36,33 @@
 #include "spotbot/metrics.h"
 #include "spotbot/ws_client.h"
 
-#define CONTROL_SELLS_MAX  64                /* manual sells waiting at once */
+#define CONTROL_JOBS_MAX   64                /* manual sells and re-prices under way at once */
 #define CONTROL_FENCE_MS   (3600LL * 1000LL) /* how far a manual sell pushes the strategy away */
 #define CONTROL_BODY_MAX   4096              /* request bodies are not used; larger ones are refused */
 #define CONTROL_EVENTS_MAX 200               /* events returned by GET /events */
 
+/* What a manual action under way on one position will do once the position holds its coins again. */
+enum control_job_kind {
+	JOB_SELL,    /* sell what remains at market */
+	JOB_REPRICE, /* place a limit sell of what remains at price */
+};
+
+struct control_job {
+	int64_t id;                 /* the position */
+	enum control_job_kind kind; /* what to place */
+	sb_dec price;               /* JOB_REPRICE: the limit price, on the tick */
+	struct sb_sell_plan plan;   /* JOB_REPRICE: the position's sell plan when it was asked for */
+};
+
 struct bot_control {
-	struct sb_bot *b;                 /* the daemon */
-	struct lws_vhost *vh;             /* the listening vhost */
-	struct sb_metrics *metrics;       /* the registry /metrics renders */
-	int64_t sells[CONTROL_SELLS_MAX]; /* positions with a manual sell under way */
-	size_t nsells;                    /* entries */
-	char unix_path[108];              /* the socket file to remove at the end; "" for TCP */
-	char iface[256];                  /* lws keeps a pointer to the interface name */
-	struct control_pair *pairs;       /* one per daemon pair, for render-time metrics (owned) */
+	struct sb_bot *b;                          /* the daemon */
+	struct lws_vhost *vh;                      /* the listening vhost */
+	struct sb_metrics *metrics;                /* the registry /metrics renders */
+	struct control_job jobs[CONTROL_JOBS_MAX]; /* positions with a manual sell or re-price under way */
+	size_t njobs;                              /* entries */
+	char unix_path[108];                       /* the socket file to remove at the end; "" for TCP */
+	char iface[256];                           /* lws keeps a pointer to the interface name */
+	struct control_pair *pairs;                /* one per daemon pair, for render-time metrics (owned) */
 };
 
 /* What a per-pair metric callback needs. */
@@ -63,6 +79,8 @@ struct control_pss {
 	bool authorised; /* the bearer token matched (or none is configured) */
 	char symbol[32]; /* ?symbol= */
 	int64_t after;   /* ?after= (events) */
+	char price[64];  /* ?price= (reprice), as sent; "" when absent */
+	bool force;      /* ?force=1 (reprice below the minimum profitable price) */
 	size_t body;     /* body bytes seen (ignored, bounded) */
 };
 
@@ -412,9 +430,17 @@ static bool pos_busy(const struct bot_pos *bp)
 	return bp->buy.inflight || bp->sell.inflight || bp->backfill_inflight;
 }
 
-static void sell_forget(struct bot_control *c, size_t i)
+static struct control_job *job_find(struct bot_control *c, int64_t id)
 {
-	c->sells[i] = c->sells[--c->nsells];
+	for (size_t i = 0; i < c->njobs; i++)
+		if (c->jobs[i].id == id)
+			return &c->jobs[i];
+	return NULL;
+}
+
+static void job_forget(struct bot_control *c, size_t i)
+{
+	c->jobs[i] = c->jobs[--c->njobs];
 }
 
 /* Moves the manual sell of position id on; true when it is finished (placed, or impossible). */
@@ -453,12 +479,116 @@ static bool sell_step(struct bot_control *c, int64_t id, int64_t now)
 		return true;
 	}
 	struct sb_action a = {.kind = SB_ACT_MARKET_SELL,
-	                      .reason = SB_WHY_STOP_LOSS,
+	                      .reason = SB_WHY_MANUAL,
 	                      .position_id = id,
 	                      .type = SB_ORDER_MARKET,
 	                      .qty = qty};
 	bp->retry_at_ms = 0;
 	orders_market_sell(b, bp, &a, now);
+	if (bp->p.state != SB_POSITION_SELLING) {
+		bp->retry_at_ms = now + CONTROL_FENCE_MS;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Checks a LIMIT sell of what bp holds (floored to the step) at price against the exchange's filters, the
+ * percent ones at the current bid. 0 with *qty set when it passes; else the HTTP status to answer (422 a
+ * filter refuses it, 409 nothing sellable is left) with the reason in msg.
+ */
+static int reprice_check(const struct sb_bot *b, const struct bot_pos *bp, sb_dec price, sb_dec *qty,
+                         char *msg, size_t cap)
+{
+	const struct bot_pair *pr = bp->pair;
+	sb_dec q = 0;
+	if (sb_rules_round_qty(&pr->rules, SB_ORDER_LIMIT, sb_position_remaining(&bp->p), &q) != SB_OK ||
+	    q <= 0) {
+		snprintf(msg, cap, "nothing sellable is left (below the LOT_SIZE step)");
+		return 409;
+	}
+	bool fresh = prices_fresh(b, pr, sb_clock_wall_ms());
+	struct sb_order_spec spec = {.side = SB_SIDE_SELL,
+	                             .type = SB_ORDER_LIMIT,
+	                             .price = price,
+	                             .quantity = q,
+	                             .ref_price = fresh ? pr->top.bid : 0};
+	enum sb_filter failed = SB_FILTER_NONE;
+	sb_err err = sb_rules_validate(&pr->rules, &spec, &failed);
+	if (err == SB_ERR_FILTER) {
+		snprintf(msg, cap,
+		         "the exchange's %s filter refuses a sell of the remaining quantity at this price",
+		         sb_filter_name(failed));
+		return 422;
+	}
+	if (err != SB_OK) {
+		snprintf(msg, cap, "the sell is refused: %s", sb_strerror(err));
+		return 422;
+	}
+	*qty = q;
+	return 0;
+}
+
+static void reprice_refused(struct sb_bot *b, const struct bot_pos *bp, const char *why)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "reason", why);
+	char *detail = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	bot_event(b, "manual.reprice_refused", bp->p.symbol, bp->p.id, NULL, detail);
+	free(detail);
+	sb_log_warn("control", SB_FIELDS(SB_F_INT("position", bp->p.id), SB_F_STR("reason", why)),
+	            "re-price of position %" PRId64 " given up: %s", bp->p.id, why);
+	bot_human(b, "%-8s #%-4" PRId64 " re-price given up: %s", bp->p.symbol, bp->p.id, why);
+}
+
+/*
+ * Moves the re-price j on: cancels the working limit sell, and once the position holds again (what
+ * remains known after any fills) places the limit sell at j->price through the order manager. True when
+ * finished (placed, or impossible).
+ */
+static bool reprice_step(struct bot_control *c, const struct control_job *j, int64_t now)
+{
+	struct sb_bot *b = c->b;
+	struct bot_pos *bp = orders_pos_find(b, j->id);
+	if (!bp)
+		return true; /* sold or ended meanwhile */
+	bp->retry_at_ms = now + CONTROL_FENCE_MS;
+	if (pos_busy(bp) || !bot_may_trade(b))
+		return false;
+	if (bp->p.state == SB_POSITION_SELLING) {
+		if (bp->sell.present && sb_order_state_is_open(bp->sell.sm.state) &&
+		    !bp->sell.sm.cancel_requested) {
+			if (bp->sell.row.type == SB_ORDER_MARKET || bp->p.exit != SB_EXIT_TARGET) {
+				reprice_refused(b, bp, "a market exit is under way");
+				bp->retry_at_ms = 0;
+				return true;
+			}
+			orders_cancel(b, bp, &bp->sell, "manual reprice");
+		}
+		return false; /* the cancel's answer moves the position back to HOLDING */
+	}
+	if (bp->p.state != SB_POSITION_HOLDING) {
+		bp->retry_at_ms = 0;
+		return true;
+	}
+	char why[160];
+	sb_dec qty = 0;
+	if (reprice_check(b, bp, j->price, &qty, why, sizeof why) != 0) {
+		/* The remaining quantity changed (a fill before the cancel), or the market moved. */
+		reprice_refused(b, bp, why);
+		bp->retry_at_ms = 0;
+		return true;
+	}
+	struct sb_action a = {.kind = SB_ACT_PLACE_SELL,
+	                      .reason = SB_WHY_MANUAL,
+	                      .position_id = j->id,
+	                      .type = SB_ORDER_LIMIT,
+	                      .price = j->price,
+	                      .qty = qty,
+	                      .plan = j->plan};
+	bp->retry_at_ms = 0;
+	orders_place_sell(b, bp, &a, now);
 	if (bp->p.state != SB_POSITION_SELLING) {
 		bp->retry_at_ms = now + CONTROL_FENCE_MS;
 		return false;
@@ -473,66 +603,144 @@ void control_tick(struct bot_control *c, int64_t now_ms)
 	if (!c)
 		return;
 	register_pair_metrics(c);
-	for (size_t i = 0; i < c->nsells;) {
-		if (sell_step(c, c->sells[i], now_ms))
-			sell_forget(c, i);
+	for (size_t i = 0; i < c->njobs;) {
+		struct control_job j = c->jobs[i];
+		bool done = j.kind == JOB_SELL ? sell_step(c, j.id, now_ms) : reprice_step(c, &j, now_ms);
+		if (done)
+			job_forget(c, i);
 		else
 			i++;
 	}
 }
 
-/* HOLDING -> ABANDONED by hand: the coins stay in the account, the bot forgets the position. */
+/* HOLDING -> ABANDONED by hand through the order manager: the coins stay, the bot forgets the position. */
 static void abandon(struct bot_control *c, struct bot_pos *bp, struct reply *r)
 {
-	struct sb_bot *b = c->b;
-	for (size_t i = 0; i < c->nsells; i++)
-		if (c->sells[i] == bp->p.id) {
-			reply_error(r, 409, "a manual sell of the position is under way");
-			return;
-		}
-	int64_t now = sb_clock_wall_ms();
-	struct sb_position p = bp->p;
-	if (bp->p.state != SB_POSITION_HOLDING || pos_busy(bp) ||
-	    sb_position_abandon(&p, false, now) != SB_OK) {
+	if (job_find(c, bp->p.id)) {
+		reply_error(r, 409, "a manual sell or re-price of the position is under way");
+		return;
+	}
+	sb_err err = orders_abandon_manual(c->b, bp, sb_clock_wall_ms());
+	if (err == SB_ERR_STATE)
 		reply_error(r, 409,
 		            "only a position holding its coins with no order working can be abandoned");
+	else if (err != SB_OK)
+		reply_error(r, 500, "the database could not be written");
+}
+
+/* The re-price request: every check first, then the intent (event), then the first step. */
+static void reprice(struct bot_control *c, struct bot_pos *bp, const struct control_pss *q, struct reply *r)
+{
+	struct sb_bot *b = c->b;
+	int64_t id = bp->p.id;
+	struct control_job *j = job_find(c, id);
+	if (j && j->kind == JOB_SELL) {
+		reply_error(r, 409, "a manual sell of the position is under way");
 		return;
 	}
-	struct sb_store_position row;
-	sb_err err = sb_store_position_get(b->st, p.id, &row);
-	if (err != SB_OK) {
-		reply_error(r, 500, "the position could not be read");
+	bool selling_limit = bp->p.state == SB_POSITION_SELLING && bp->p.exit == SB_EXIT_TARGET &&
+	                     bp->sell.present && bp->sell.row.type == SB_ORDER_LIMIT;
+	if (bp->p.state != SB_POSITION_HOLDING && !selling_limit) {
+		reply_error(r, 409,
+		            bp->p.state == SB_POSITION_SELLING
+		                ? "the position is leaving at market; there is no limit sell to re-price"
+		                : "only a bought position can be re-priced (cancel the buy first)");
 		return;
 	}
-	row.state = SB_STORE_POS_ABANDONED;
-	row.closed_ms = p.ended_ms ? p.ended_ms : now;
-	row.updated_ms = now;
-	snprintf(row.notes, sizeof row.notes, "exit=%s,abandoned by hand", sb_position_exit_name(p.exit));
-	struct sb_store_event ev = {.time_ms = now, .position_id = p.id, .detail = "{\"reason\":\"MANUAL\"}"};
-	snprintf(ev.kind, sizeof ev.kind, "position.ABANDONED");
-	snprintf(ev.symbol, sizeof ev.symbol, "%s", p.symbol);
-	err = sb_store_position_update(b->st, &row, &ev);
-	if (err != SB_OK) {
-		bot_degrade(b, err, "record a position change");
+	if (!j && selling_limit && bp->sell.sm.cancel_requested) {
+		reply_error(r, 409,
+		            "the limit sell is being cancelled (a market exit may follow); try again");
+		return;
+	}
+	sb_dec raw = 0, price = 0;
+	if (!q->price[0] || sb_dec_parse(q->price, strlen(q->price), &raw) != SB_OK || raw <= 0) {
+		reply_error(r, 400, "price=P is required: a positive decimal");
+		return;
+	}
+	if (!bp->pair->have_rules ||
+	    sb_rules_round_price(&bp->pair->rules, SB_SIDE_SELL, raw, &price) != SB_OK || price <= 0) {
+		reply_error(r, 422, "the price cannot be put on the symbol's tick");
+		return;
+	}
+	char msg[200];
+	sb_dec qty = 0;
+	int status = reprice_check(b, bp, price, &qty, msg, sizeof msg);
+	if (status) {
+		reply_error(r, status, msg);
+		return;
+	}
+	struct sb_sell_plan plan;
+	memset(&plan, 0, sizeof plan);
+	sb_err err = orders_sell_plan(b, bp, &plan);
+	char s[3][SB_DEC_STRLEN];
+	sb_dec_format_trim(price, s[0], sizeof s[0]);
+	sb_dec_format_trim(plan.min_sell_price, s[1], sizeof s[1]);
+	if (!q->force) {
+		if (err != SB_OK) {
+			snprintf(msg, sizeof msg,
+			         "the minimum profitable price cannot be computed (%s); force=1 sells anyway",
+			         sb_errname(err));
+			reply_error(r, 409, msg);
+			return;
+		}
+		if (price < plan.min_sell_price) {
+			snprintf(msg, sizeof msg,
+			         "%s is below the minimum profitable price %s; force=1 sells at a loss", s[0],
+			         s[1]);
+			reply_error(r, 409, msg);
+			return;
+		}
+	}
+	if (!j && c->njobs == CONTROL_JOBS_MAX) {
+		reply_error(r, 503, "too many manual actions under way");
+		return;
+	}
+	/* The intent is written down before anything is sent. */
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "action", "reprice");
+	if (selling_limit) {
+		sb_dec_format_trim(bp->sell.row.price, s[2], sizeof s[2]);
+		cJSON_AddStringToObject(d, "old", s[2]);
+	} else {
+		cJSON_AddNullToObject(d, "old");
+	}
+	cJSON_AddStringToObject(d, "new", s[0]);
+	if (err == SB_OK)
+		cJSON_AddStringToObject(d, "min", s[1]);
+	cJSON_AddBoolToObject(d, "force", q->force);
+	char *detail = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	bot_event(b, "manual.reprice", bp->p.symbol, id, NULL, detail);
+	free(detail);
+	if (b->degraded) {
 		reply_error(r, 500, "the database could not be written");
 		return;
 	}
-	sb_log_info("control", SB_FIELDS(SB_F_INT("position", p.id), SB_F_STR("symbol", p.symbol)),
-	            "position %" PRId64 " abandoned by hand", p.id);
-	bot_human(b, "%-8s #%-4" PRId64 " abandoned by hand", p.symbol, p.id);
-	struct bot_pair *pr = bp->pair;
-	for (struct bot_pos **pp = &pr->positions; *pp; pp = &(*pp)->next)
-		if (*pp == bp) {
-			*pp = bp->next;
-			break;
-		}
-	pr->last_ended_ms = now;
-	free(bp->buys);
-	free(bp->sells);
-	free(bp);
+	if (!j)
+		j = &c->jobs[c->njobs++];
+	*j = (struct control_job){.id = id, .kind = JOB_REPRICE, .price = price, .plan = plan};
+	sb_log_info("control",
+	            SB_FIELDS(SB_F_INT("position", id), SB_F_STR("symbol", bp->p.symbol),
+	                      SB_F_DEC("price", price), SB_F_BOOL("force", q->force)),
+	            "position %" PRId64 ": sell re-priced by hand to %s", id, s[0]);
+	bot_human(b, "%-8s #%-4" PRId64 " re-price the sell to %s%s", bp->p.symbol, id, s[0],
+	          q->force ? " (forced)" : "");
+	control_tick(c, sb_clock_wall_ms());
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)id);
+	cJSON_AddStringToObject(o, "action", "reprice");
+	cJSON_AddBoolToObject(o, "accepted", true);
+	cJSON_AddStringToObject(o, "price", s[0]);
+	if (err == SB_OK)
+		cJSON_AddStringToObject(o, "min_price", s[1]);
+	else
+		cJSON_AddNullToObject(o, "min_price");
+	cJSON_AddBoolToObject(o, "force", q->force);
+	reply_json(r, 202, o);
 }
 
-static void act_on_position(struct bot_control *c, int64_t id, const char *what, struct reply *r)
+static void act_on_position(struct bot_control *c, int64_t id, const char *what, const struct control_pss *q,
+                            struct reply *r)
 {
 	struct sb_bot *b = c->b;
 	struct bot_pos *bp = orders_pos_find(b, id);
@@ -551,18 +759,26 @@ static void act_on_position(struct bot_control *c, int64_t id, const char *what,
 			reply_error(r, 409, "only a bought position can be sold (cancel the buy first)");
 			return;
 		}
-		bool known = false;
-		for (size_t i = 0; i < c->nsells; i++)
-			known = known || c->sells[i] == id;
-		if (!known) {
-			if (c->nsells == CONTROL_SELLS_MAX) {
-				reply_error(r, 503, "too many manual sells under way");
+		struct control_job *j = job_find(c, id);
+		if (!j || j->kind != JOB_SELL) {
+			if (!j && c->njobs == CONTROL_JOBS_MAX) {
+				reply_error(r, 503, "too many manual actions under way");
 				return;
 			}
-			c->sells[c->nsells++] = id;
 			bot_event(b, "manual.sell", bp->p.symbol, id, NULL, detail);
+			if (b->degraded) {
+				reply_error(r, 500, "the database could not be written");
+				return;
+			}
+			/* A sell at market overrides a re-price still waiting for its cancel. */
+			if (!j)
+				j = &c->jobs[c->njobs++];
+			*j = (struct control_job){.id = id, .kind = JOB_SELL};
 		}
 		control_tick(c, sb_clock_wall_ms());
+	} else if (strcmp(what, "reprice") == 0) {
+		reprice(c, bp, q, r);
+		return;
 	} else if (strcmp(what, "cancel") == 0) {
 		if (bp->p.state != SB_POSITION_BUYING || !bp->buy.present ||
 		    !sb_order_state_is_open(bp->buy.sm.state)) {
@@ -655,8 +871,8 @@ static void route(struct bot_control *c, const struct control_pss *q, struct rep
 		int64_t pid = 0;
 		if (slash && parse_id(id, (size_t)(slash - id), &pid) &&
 		    (strcmp(slash + 1, "sell") == 0 || strcmp(slash + 1, "cancel") == 0 ||
-		     strcmp(slash + 1, "abandon") == 0)) {
-			act_on_position(c, pid, slash + 1, r);
+		     strcmp(slash + 1, "abandon") == 0 || strcmp(slash + 1, "reprice") == 0)) {
+			act_on_position(c, pid, slash + 1, q, r);
 			return;
 		}
 	}
@@ -732,6 +948,11 @@ static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		v = lws_get_urlarg_by_name(wsi, "after=", arg, (int)sizeof arg);
 		if (v && !parse_id(v, strlen(v), &q->after))
 			q->after = 0;
+		v = lws_get_urlarg_by_name(wsi, "price=", arg, (int)sizeof arg);
+		if (v)
+			snprintf(q->price, sizeof q->price, "%s", v[0] ? v : "-");
+		v = lws_get_urlarg_by_name(wsi, "force=", arg, (int)sizeof arg);
+		q->force = v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
 		char cl[32];
 		if (q->post && lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
 		    strcmp(cl, "0") != 0)
@@ -968,8 +1189,8 @@ void control_free(struct bot_control *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nsells; i++) {
-		struct bot_pos *bp = orders_pos_find(c->b, c->sells[i]);
+	for (size_t i = 0; i < c->njobs; i++) {
+		struct bot_pos *bp = orders_pos_find(c->b, c->jobs[i].id);
 		if (bp)
 			bp->retry_at_ms = 0;
 	}

@@ -1222,7 +1222,10 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 	char s[2][SB_DEC_STRLEN];
 	dec_str(r.orig_qty, s[0], sizeof s[0]);
 	dec_str(r.price, s[1], sizeof s[1]);
-	if (limit)
+	if (limit && a->reason == SB_WHY_MANUAL)
+		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (price set by hand)", r.symbol, p.id, s[0],
+		          s[1]);
+	else if (limit)
 		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (target +%s%%)%s", r.symbol, p.id, s[0], s[1],
 		          (sb_dec_format_places(bp->pair->cfg.profit * 100, 2, SB_ROUND_HALF_EVEN, detail,
 		                                sizeof detail),
@@ -1243,8 +1246,12 @@ void orders_place_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 
 void orders_market_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)
 {
-	place_exit(b, bp, a, a->reason == SB_WHY_STOP_LOSS ? SB_EXIT_STOP_LOSS : SB_EXIT_MAX_DURATION,
-	           now_ms);
+	enum sb_position_exit exit = SB_EXIT_MAX_DURATION;
+	if (a->reason == SB_WHY_STOP_LOSS)
+		exit = SB_EXIT_STOP_LOSS;
+	else if (a->reason == SB_WHY_MANUAL)
+		exit = SB_EXIT_MANUAL;
+	place_exit(b, bp, a, exit, now_ms);
 }
 
 void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
@@ -1259,6 +1266,56 @@ void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
 		return;
 	bot_human(b, "%-8s #%-4" PRId64 " abandoned: only dust (%s) left", p.symbol, p.id, s);
 	pos_remove(b, bp, now_ms, true);
+}
+
+sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
+{
+	if (!b || !bp)
+		return SB_ERR_INVALID;
+	if (bp->p.state != SB_POSITION_HOLDING || bp->buy.inflight || bp->sell.inflight ||
+	    bp->backfill_inflight)
+		return SB_ERR_STATE;
+	struct sb_position p = bp->p;
+	sb_err err = sb_position_abandon(&p, false, now_ms);
+	if (err != SB_OK)
+		return err;
+	/* As commit_position, with the notes saying the coins were kept by hand. */
+	struct sb_store_position prow;
+	pos_row(bp, &p, now_ms, &prow);
+	size_t used = strlen(prow.notes);
+	snprintf(prow.notes + used, sizeof prow.notes - used, ",abandoned by hand");
+	struct sb_store_event ev = {
+	    .time_ms = now_ms, .position_id = p.id, .detail = "{\"reason\":\"MANUAL\"}"};
+	snprintf(ev.kind, sizeof ev.kind, "position.ABANDONED");
+	snprintf(ev.symbol, sizeof ev.symbol, "%s", p.symbol);
+	err = sb_store_position_update(b->st, &prow, &ev);
+	if (err != SB_OK) {
+		bot_degrade(b, err, "record a position change");
+		return err;
+	}
+	bp->p = p;
+	sb_log_info("order", SB_FIELDS(SB_F_INT("position", p.id), SB_F_STR("symbol", p.symbol)),
+	            "position %" PRId64 " abandoned by hand", p.id);
+	bot_human(b, "%-8s #%-4" PRId64 " abandoned by hand", p.symbol, p.id);
+	pos_remove(b, bp, now_ms, true);
+	return SB_OK;
+}
+
+sb_err orders_sell_plan(const struct sb_bot *b, const struct bot_pos *bp, struct sb_sell_plan *out)
+{
+	if (!b || !bp || !out)
+		return SB_ERR_INVALID;
+	const struct bot_pair *pr = bp->pair;
+	if (!pr->have_rules)
+		return SB_ERR_STATE;
+	/* The same inputs the strategy plans its sell with; no reference price: the percent filters are
+	 * the caller's to check at its own price. */
+	struct sb_profit_params params = {
+	    .bnb_price = b->bnb_price, .sell_fee_rate = pr->sell_fee, .target_profit = pr->cfg.profit};
+	sb_err err = sb_profit_plan_sell(&pr->rules, bp->buys, bp->nbuys, &params, out);
+	if ((err == SB_ERR_FILTER || err == SB_ERR_DUST) && out->min_sell_price > 0)
+		err = SB_OK; /* the price is known; whether the order passes is checked at its own price */
+	return err;
 }
 
 void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)

@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"orders", sb_cmd_orders, "orders and their states"},
     {"pairs", sb_cmd_pairs, "list, add, set, enable or disable trade pairs"},
     {"sell", sb_cmd_sell, "sell a position now at market"},
+    {"reprice", sb_cmd_reprice, "move a position's limit sell to another price"},
     {"cancel", sb_cmd_cancel, "cancel a position's buy"},
     {"abandon", sb_cmd_abandon, "stop managing a position without touching the exchange"},
     {"pause", sb_cmd_pause, "pause trading (all pairs or one)"},

@@ -30,6 +30,7 @@ int sb_cmd_doctor(int argc, char **argv); /* cmd_doctor.c */
 int sb_cmd_sell(int argc, char **argv);   /* cmd_act.c: manual actions through the control API */
 int sb_cmd_cancel(int argc, char **argv);
 int sb_cmd_abandon(int argc, char **argv);
+int sb_cmd_reprice(int argc, char **argv);
 int sb_cmd_pause(int argc, char **argv);
 int sb_cmd_resume(int argc, char **argv);
 

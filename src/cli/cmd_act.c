@@ -2,6 +2,7 @@
  * cmd_act.c - manual actions through the daemon's control API (docs/control-api.md):
  *   spotbot pause [SYMBOL] | resume [SYMBOL]       the kill switch, for everything or one pair
  *   spotbot sell|cancel|abandon POSITION-ID         one open position
+ *   spotbot reprice POSITION-ID PRICE [--force]     its limit sell moved to PRICE
  * The address and the bearer token come from the same configuration the daemon reads (CONTROL_LISTEN,
  * CONTROL_TOKEN). Nothing answering at the address means the daemon is not running: exit 3.
  */
@@ -15,6 +16,7 @@
 #include "cli/cli.h"
 #include "spotbot/alloc.h"
 #include "spotbot/config.h"
+#include "spotbot/decimal.h"
 
 extern char **environ;
 
@@ -46,6 +48,10 @@ static void usage(FILE *f, const char *cmd)
 		        "usage: spotbot %s [SYMBOL] [--config FILE]\n"
 		        "  without SYMBOL the kill switch is %s for every pair\n",
 		        cmd, strcmp(cmd, "pause") == 0 ? "turned on" : "turned off");
+	else if (strcmp(cmd, "reprice") == 0)
+		fprintf(f, "usage: spotbot reprice POSITION-ID PRICE [--force] [--config FILE]\n"
+		           "  PRICE is rounded up to the symbol's tick; below the position's minimum\n"
+		           "  profitable price it is refused unless --force (selling at a loss)\n");
 	else
 		fprintf(f, "usage: spotbot %s POSITION-ID [--config FILE]\n", cmd);
 }
@@ -234,6 +240,74 @@ int sb_cmd_cancel(int argc, char **argv)
 int sb_cmd_abandon(int argc, char **argv)
 {
 	return run(argc, argv, true);
+}
+
+/* Loads the configuration of path (NULL: ./.env and the environment) and POSTs url. */
+static int post_with_config(const char *cmd, const char *path, const char *url)
+{
+	struct sb_config cfg;
+	sb_config_init(&cfg);
+	sb_err err = sb_config_load(&cfg, path, path != NULL, environ, stderr);
+	if (err != SB_OK) {
+		fprintf(stderr, "spotbot %s: configuration refused (%s)\n", cmd, sb_strerror(err));
+		sb_config_fini(&cfg);
+		return SB_EXIT_USAGE;
+	}
+	int rc = call(cmd, &cfg, url);
+	sb_config_fini(&cfg);
+	return rc;
+}
+
+/* Prints "spotbot reprice: <what>'<arg>'<after>" (the quotes only with an arg) and the usage: exit 2. */
+static int reprice_usage_error(const char *what, const char *arg, const char *after)
+{
+	if (arg)
+		fprintf(stderr, "spotbot reprice: %s'%s'%s\n", what, arg, after);
+	else
+		fprintf(stderr, "spotbot reprice: %s%s\n", what, after);
+	usage(stderr, "reprice");
+	return SB_EXIT_USAGE;
+}
+
+int sb_cmd_reprice(int argc, char **argv)
+{
+	const char *id = NULL, *price = NULL, *config = NULL;
+	bool force = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout, "reprice");
+			return SB_EXIT_OK;
+		} else if (strcmp(a, "--force") == 0) {
+			force = true;
+		} else if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
+			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v || !*v || config)
+				return reprice_usage_error("--config needs one file name", NULL, "");
+			config = v;
+		} else if (a[0] == '-' && !(a[1] >= '0' && a[1] <= '9')) {
+			return reprice_usage_error("unexpected argument ", a, "");
+		} else if (!id) {
+			id = a;
+		} else if (!price) {
+			price = a;
+		} else {
+			return reprice_usage_error("unexpected argument ", a, "");
+		}
+	}
+	if (!id || !price)
+		return reprice_usage_error("a position id and a price are required", NULL, "");
+	if (!valid_id(id))
+		return reprice_usage_error("", id, " is not a position id (a positive number)");
+	sb_dec p = 0;
+	if (sb_dec_parse(price, strlen(price), &p) != SB_OK || p <= 0)
+		return reprice_usage_error("", price,
+		                           " is not a price (a positive decimal such as 60123.45)");
+	/* The parsed value, not the text: what is sent is exactly what was understood. */
+	char text[SB_DEC_STRLEN], url[160];
+	sb_dec_format_trim(p, text, sizeof text);
+	snprintf(url, sizeof url, "/positions/%s/reprice?price=%s%s", id, text, force ? "&force=1" : "");
+	return post_with_config("reprice", config, url);
 }
 
 int sb_cmd_pause(int argc, char **argv)

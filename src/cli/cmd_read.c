@@ -366,6 +366,26 @@ static enum sb_table_color state_color(enum sb_store_pos_state s)
 	}
 }
 
+/*
+ * How the position's last sell was placed, from its notes ("exit=STOP_LOSS,alerted"), in lower case:
+ * "target", "stop_loss", "max_duration", "manual"; NULL when no sell was placed ("exit=NONE", or notes
+ * without it). Names the daemon may add later pass through in lower case.
+ */
+static const char *exit_reason(const struct sb_store_position *p, char *buf, size_t cap)
+{
+	const char *e = strstr(p->notes, "exit=");
+	if (!e || cap == 0)
+		return NULL;
+	e += 5;
+	size_t n = strcspn(e, ",");
+	if (n == 0 || n >= cap || (n == 4 && memcmp(e, "NONE", 4) == 0))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = e[i] >= 'A' && e[i] <= 'Z' ? (char)(e[i] - 'A' + 'a') : e[i];
+	buf[n] = '\0';
+	return buf;
+}
+
 static cJSON *position_json(const struct sb_store_position *p, int64_t now_ms)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -394,6 +414,8 @@ static cJSON *position_json(const struct sb_store_position *p, int64_t now_ms)
 	else
 		cJSON_AddNullToObject(o, "realized_profit_quote");
 	json_dec(o, "dust_qty", p->dust_qty);
+	char why[32];
+	json_str_or_null(o, "exit", exit_reason(p, why, sizeof why));
 	cJSON *fees = cJSON_AddArrayToObject(o, "commissions");
 	for (size_t i = 0; i < SB_STORE_COMMISSIONS_MAX; i++) {
 		if (!p->commissions[i].asset[0])
@@ -417,13 +439,13 @@ static int positions_json(const struct sb_store_position *rows, size_t n, int64_
 
 static void positions_table(const struct ctx *c, const struct sb_store_position *rows, size_t n)
 {
-	static const char *const head[] = {"ID",   "SYMBOL", "CYCLE", "STATE",  "OPENED",
-	                                   "HELD", "QTY",    "COST",  "TARGET", "PROFIT"};
+	static const char *const head[] = {"ID",  "SYMBOL", "CYCLE",  "STATE",  "OPENED", "HELD",
+	                                   "QTY", "COST",   "TARGET", "PROFIT", "EXIT"};
 	static const enum sb_table_align al[] = {
-	    SB_TABLE_RIGHT, SB_TABLE_LEFT,  SB_TABLE_RIGHT, SB_TABLE_LEFT,  SB_TABLE_LEFT,
-	    SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT};
-	struct sb_table *t = sb_table_new(10, head, al);
-	char a[64], b[SB_DEC_STRLEN];
+	    SB_TABLE_RIGHT, SB_TABLE_LEFT,  SB_TABLE_RIGHT, SB_TABLE_LEFT,  SB_TABLE_LEFT, SB_TABLE_RIGHT,
+	    SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_LEFT};
+	struct sb_table *t = sb_table_new(11, head, al);
+	char a[64], b[SB_DEC_STRLEN], why[32];
 	for (size_t i = 0; i < n; i++) {
 		const struct sb_store_position *p = &rows[i];
 		sb_table_row(t);
@@ -444,6 +466,8 @@ static void positions_table(const struct ctx *c, const struct sb_store_position 
 			              sb_table_sign_color(p->realised_profit));
 		else
 			sb_table_cell(t, "-", SB_TABLE_DIM);
+		const char *x = exit_reason(p, why, sizeof why);
+		sb_table_cell(t, x ? x : "-", x ? SB_TABLE_PLAIN : SB_TABLE_DIM);
 	}
 	if (n == 0)
 		puts("no positions");
@@ -525,13 +549,13 @@ static const char history_usage[] =
 
 static void history_table(const struct ctx *c, const struct sb_store_position *rows, size_t n)
 {
-	static const char *const head[] = {"ID",     "SYMBOL", "CYCLE", "STATE",    "OPENED",
-	                                   "CLOSED", "HELD",   "COST",  "PROCEEDS", "PROFIT"};
+	static const char *const head[] = {"ID",   "SYMBOL", "CYCLE",    "STATE",  "OPENED", "CLOSED",
+	                                   "HELD", "COST",   "PROCEEDS", "PROFIT", "EXIT"};
 	static const enum sb_table_align al[] = {
-	    SB_TABLE_RIGHT, SB_TABLE_LEFT,  SB_TABLE_RIGHT, SB_TABLE_LEFT,  SB_TABLE_LEFT,
-	    SB_TABLE_LEFT,  SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT};
-	struct sb_table *t = sb_table_new(10, head, al);
-	char a[64], b[SB_DEC_STRLEN];
+	    SB_TABLE_RIGHT, SB_TABLE_LEFT,  SB_TABLE_RIGHT, SB_TABLE_LEFT,  SB_TABLE_LEFT, SB_TABLE_LEFT,
+	    SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_LEFT};
+	struct sb_table *t = sb_table_new(11, head, al);
+	char a[64], b[SB_DEC_STRLEN], why[32];
 	sb_dec total = 0;
 	bool overflow = false;
 	for (size_t i = 0; i < n; i++) {
@@ -548,6 +572,8 @@ static void history_table(const struct ctx *c, const struct sb_store_position *r
 		sb_table_cell(t, sb_table_dec(p->proceeds, b, sizeof b), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_dec(p->realised_profit, b, sizeof b),
 		              sb_table_sign_color(p->realised_profit));
+		const char *x = exit_reason(p, why, sizeof why);
+		sb_table_cell(t, x ? x : "-", x ? SB_TABLE_PLAIN : SB_TABLE_DIM);
 		if (sb_dec_add(total, p->realised_profit, &total) != SB_OK)
 			overflow = true;
 	}

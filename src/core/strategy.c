@@ -28,7 +28,7 @@ const char *sb_action_kind_name(enum sb_action_kind k)
 const char *sb_action_reason_name(enum sb_action_reason r)
 {
 	static const char *const names[] = {"NEW_CYCLE",    "BUY_TIMEOUT",  "TARGET", "STOP_LOSS",
-	                                    "MAX_DURATION", "SELL_REFUSED", "DUST"};
+	                                    "MAX_DURATION", "SELL_REFUSED", "DUST",   "MANUAL"};
 	return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "INVALID";
 }
 

@@ -357,3 +357,23 @@ Test(position, names_round_trip)
 	}
 	cr_assert_str_eq(sb_position_exit_name(SB_EXIT_STOP_LOSS), "STOP_LOSS");
 }
+
+Test(position, stored_exit_names_keep_their_meaning)
+{
+	/* Rows written by earlier versions carry these names in their notes ("exit=STOP_LOSS"). */
+	static const struct {
+		const char *name;
+		enum sb_position_exit e;
+	} v[] = {{"NONE", SB_EXIT_NONE},
+	         {"TARGET", SB_EXIT_TARGET},
+	         {"STOP_LOSS", SB_EXIT_STOP_LOSS},
+	         {"MAX_DURATION", SB_EXIT_MAX_DURATION},
+	         {"MANUAL", SB_EXIT_MANUAL}};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		enum sb_position_exit got = SB_EXIT__COUNT;
+		cr_assert_eq(sb_position_exit_parse(v[i].name, strlen(v[i].name), &got), SB_OK);
+		cr_assert_eq(got, v[i].e, "%s", v[i].name);
+	}
+	enum sb_position_exit x;
+	cr_assert_eq(sb_position_exit_parse("manual", 6, &x), SB_ERR_NOT_FOUND);
+}

@@ -531,6 +531,15 @@ Test(strategy, names)
 	cr_assert_str_eq(sb_action_kind_name((enum sb_action_kind)99), "INVALID");
 }
 
+Test(strategy, manual_reason_has_its_own_name_after_the_older_ones)
+{
+	/* Names are logged and stored in events: the older ones keep their values and spelling. */
+	cr_assert_str_eq(sb_action_reason_name(SB_WHY_DUST), "DUST");
+	cr_assert_str_eq(sb_action_reason_name(SB_WHY_MANUAL), "MANUAL");
+	cr_assert_gt((int)SB_WHY_MANUAL, (int)SB_WHY_DUST);
+	cr_assert_str_eq(sb_action_reason_name((enum sb_action_reason)(SB_WHY_MANUAL + 1)), "INVALID");
+}
+
 /* ---- prices ------------------------------------------------------------------------------------------- */
 
 static struct sb_book_top top(const char *bid, const char *ask, int64_t t)
