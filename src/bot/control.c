@@ -5,8 +5,9 @@
  *
  * Reads (status, positions, orders, pairs, events, health, metrics) need no token; anything that changes
  * something (pause, resume, sell, cancel, abandon, pair edits) needs "Authorization: Bearer CONTROL_TOKEN"
- * when a token is configured. POST bodies (JSON, used by the pair edits of control_pairs.c) are read up to
- * CONTROL_BODY_MAX; an answer that waits for the exchange is written when the connection is writable. Without a token the listener must be loopback or a unix socket (checked at start-up).
+ * when a token is configured. Without a token the listener must be loopback or a unix socket (checked at
+ * start-up). POST bodies (JSON, for the pair edits of control_pairs.c) are read up to CONTROL_BODY_MAX; an
+ * answer that waits for the exchange is written once the connection is writable again.
  *
  * A manual sell is a small state machine of its own: the position is fenced off from the strategy (its
  * retry_at_ms is pushed far out), a working limit sell is cancelled first, and once the position holds
@@ -59,13 +60,13 @@ struct control_pair {
 };
 
 struct control_pss {
-	char path[256];  /* the request path */
-	bool post;       /* POST (else GET or other) */
-	bool other;      /* neither GET nor POST */
-	bool authorised; /* the bearer token matched (or none is configured) */
-	char symbol[32]; /* ?symbol= */
-	int64_t after;   /* ?after= (events) */
-	size_t body;     /* body bytes seen */
+	char path[256];                   /* the request path */
+	bool post;                        /* POST (else GET or other) */
+	bool other;                       /* neither GET nor POST */
+	bool authorised;                  /* the bearer token matched (or none is configured) */
+	char symbol[32];                  /* ?symbol= */
+	int64_t after;                    /* ?after= (events) */
+	size_t body;                      /* body bytes seen */
 	char data[CONTROL_BODY_MAX + 1];  /* the body, when it fits */
 	struct control_deferred *pending; /* the answer waits for the exchange (control_pairs.c) */
 };
@@ -747,7 +748,8 @@ static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *u
 	}
 	case LWS_CALLBACK_HTTP_BODY:
 		if (q) {
-			/* Past the maximum the rest is dropped unread: the answer is a 413, not a closed connection. */
+			/* Past the maximum the rest is dropped: the answer is a 413, not a closed connection.
+			 */
 			if (in && q->body <= CONTROL_BODY_MAX && len <= CONTROL_BODY_MAX - q->body) {
 				memcpy(q->data + q->body, in, len);
 				q->body += len;

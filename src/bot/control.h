@@ -55,8 +55,7 @@ struct control_deferred; /* a request whose answer waits for the exchange */
  * caller's list of additions waiting for the exchange (for duplicates and the pair limit).
  */
 int control_pairs_post(struct sb_bot *b, struct lws *wsi, const char *path, const char *body, size_t len,
-                       struct control_deferred **adds, struct control_deferred **pending,
-                       struct cJSON **out);
+                       struct control_deferred **adds, struct control_deferred **pending, struct cJSON **out);
 /* The deferred answer once it is ready: its status, *out (caller's), and d is freed. 0 while waiting. */
 int control_deferred_take(struct control_deferred *d, struct cJSON **out);
 /* The client went away: the operation completes without answering and frees itself. NULL is fine. */

@@ -124,8 +124,8 @@ static int apply_settings(const cJSON *settings, struct sb_pair_cfg *c, cJSON *c
 	for (const cJSON *m = settings->child; m; m = m->next) {
 		const char *key = m->string ? m->string : "";
 		if (!cJSON_IsString(m) || !m->valuestring) {
-			snprintf(msg, sizeof msg, "settings.%.64s must be a string in the PAIRS syntax (\"0.8%%\")",
-			         key);
+			snprintf(msg, sizeof msg,
+			         "settings.%.64s must be a string in the PAIRS syntax (\"0.8%%\")", key);
 			return fail(400, msg, out);
 		}
 		const struct sb_pair_key *k = sb_pair_key_find(key, strlen(key));
@@ -133,8 +133,8 @@ static int apply_settings(const cJSON *settings, struct sb_pair_cfg *c, cJSON *c
 		if (k)
 			(void)sb_pair_format_value(c, k, before, sizeof before);
 		char err[SB_PAIRS_ERR_MAX];
-		if (sb_pair_set(c, key, strlen(key), m->valuestring, strlen(m->valuestring), err, sizeof err) !=
-		    SB_OK)
+		if (sb_pair_set(c, key, strlen(key), m->valuestring, strlen(m->valuestring), err,
+		                sizeof err) != SB_OK)
 			return fail(422, err, out);
 		(void)sb_pair_format_value(c, k, after, sizeof after);
 		if (changed && strcmp(before, after) != 0) {
@@ -205,8 +205,9 @@ static int update(struct sb_bot *b, const char *symbol, const char *body, size_t
 	cJSON *changed = cJSON_CreateObject();
 	char err[SB_PAIRS_ERR_MAX];
 	if (!cJSON_IsObject(settings) || !settings->child)
-		status = fail(400, "settings must name at least one key, like {\"settings\":{\"profit\":\"0.8%\"}}",
-		              out);
+		status = fail(
+		    400, "settings must name at least one key, like {\"settings\":{\"profit\":\"0.8%\"}}",
+		    out);
 	else
 		status = apply_settings(settings, &c, changed, out);
 	if (status == 0 && sb_pair_validate(&c, err, sizeof err) != SB_OK)
@@ -226,7 +227,8 @@ static int update(struct sb_bot *b, const char *symbol, const char *body, size_t
 		sb_err e = detail ? sb_store_pair_upsert(b->st, &row, &ev) : SB_ERR_NOMEM;
 		if (e == SB_OK) {
 			pr->cfg = c;
-			sb_log_info("control", SB_FIELDS(SB_F_STR("symbol", symbol), SB_F_STR("changed", detail)),
+			sb_log_info("control",
+			            SB_FIELDS(SB_F_STR("symbol", symbol), SB_F_STR("changed", detail)),
 			            "pair %s updated", symbol);
 			bot_human(b, "%-8s settings changed", symbol);
 		} else {
@@ -292,8 +294,8 @@ static int adopt(struct sb_bot *b, const struct sb_pair_cfg *cfg, const struct s
 		return fail(409, msg, out);
 	}
 	if (b->npairs >= SB_PAIRS_MAX) {
-		snprintf(msg, sizeof msg, "at most %d trade pairs: disable one or change its settings instead",
-		         SB_PAIRS_MAX);
+		snprintf(msg, sizeof msg,
+		         "at most %d trade pairs: disable one or change its settings instead", SB_PAIRS_MAX);
 		return fail(409, msg, out);
 	}
 	int64_t now = sb_clock_wall_ms();
@@ -376,7 +378,9 @@ static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_b
 		status = fail(422, msg, &out);
 	} else {
 		snprintf(msg, sizeof msg, "the exchange could not be asked about %s: %.200s", d->cfg.symbol,
-		         res->api.msg[0] ? res->api.msg : res->detail[0] ? res->detail : sb_strerror(res->err));
+		         res->api.msg[0]  ? res->api.msg
+		         : res->detail[0] ? res->detail
+		                          : sb_strerror(res->err));
 		status = fail(502, msg, &out);
 	}
 	settle(d, status, out);
@@ -391,8 +395,8 @@ static size_t count_adds(struct control_deferred *const *adds)
 }
 
 /* POST /pairs {"symbol":"ETHUSDT","settings":{...}}: checked here, then by the exchange. */
-static int add(struct sb_bot *b, struct lws *wsi, const char *body, size_t len, struct control_deferred **adds,
-               struct control_deferred **pending, cJSON **out)
+static int add(struct sb_bot *b, struct lws *wsi, const char *body, size_t len,
+               struct control_deferred **adds, struct control_deferred **pending, cJSON **out)
 {
 	static const char *const allowed[] = {"symbol", "settings", NULL};
 	char msg[PAIRS_MSG_MAX], err[SB_PAIRS_ERR_MAX];
@@ -425,8 +429,8 @@ static int add(struct sb_bot *b, struct lws *wsi, const char *body, size_t len, 
 		return fail(409, msg, out);
 	}
 	if (b->npairs + count_adds(adds) >= SB_PAIRS_MAX) {
-		snprintf(msg, sizeof msg, "at most %d trade pairs: disable one or change its settings instead",
-		         SB_PAIRS_MAX);
+		snprintf(msg, sizeof msg,
+		         "at most %d trade pairs: disable one or change its settings instead", SB_PAIRS_MAX);
 		return fail(409, msg, out);
 	}
 	if (!bot_may_trade(b) || !b->rest) {

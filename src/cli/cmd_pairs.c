@@ -22,13 +22,13 @@ extern char **environ;
 
 /* What the command line asked for. */
 struct req {
-	const char *sub;                 /* add, set, enable, disable */
-	const char *symbol;              /* SYMBOL as typed */
-	const char *kv[PAIRS_ARGS_MAX];  /* key=value arguments, checked */
-	size_t nkv;                      /* entries */
-	const char *config;              /* --config FILE; NULL: ./.env */
-	bool json;                       /* --json */
-	struct sb_pair_cfg cfg;          /* the settings the arguments give (add: on the defaults) */
+	const char *sub;                /* add, set, enable, disable */
+	const char *symbol;             /* SYMBOL as typed */
+	const char *kv[PAIRS_ARGS_MAX]; /* key=value arguments, checked */
+	size_t nkv;                     /* entries */
+	const char *config;             /* --config FILE; NULL: ./.env */
+	bool json;                      /* --json */
+	struct sb_pair_cfg cfg;         /* the settings the arguments give (add: on the defaults) */
 };
 
 static void usage(FILE *f, const char *sub)
@@ -37,9 +37,10 @@ static void usage(FILE *f, const char *sub)
 	fprintf(f, "usage: spotbot pairs %s SYMBOL%s [--json] [--config FILE]\n", sub,
 	        kv ? " key=value..." : "");
 	if (strcmp(sub, "add") == 0)
-		fputs("  adds a trade pair to the running daemon, which trades it at once; quote= is required\n"
-		      "  example: spotbot pairs add ETHUSDT quote=15 profit=0.8%\n",
-		      f);
+		fputs(
+		    "  adds a trade pair to the running daemon, which trades it at once; quote= is required\n"
+		    "  example: spotbot pairs add ETHUSDT quote=15 profit=0.8%\n",
+		    f);
 	else if (strcmp(sub, "set") == 0)
 		fputs("  changes settings of a pair; they apply to its next decisions (working orders stay)\n"
 		      "  example: spotbot pairs set ETHUSDT profit=0.8% max_positions=2\n",
@@ -106,7 +107,8 @@ static int parse(int argc, char **argv, struct req *q)
 			q->symbol = a;
 			if (sb_pair_init(&q->cfg, a, strlen(a)) != SB_OK) {
 				char line[128];
-				snprintf(line, sizeof line, "'%.40s' is not a symbol (A-Z and 0-9, like ETHUSDT)", a);
+				snprintf(line, sizeof line,
+				         "'%.40s' is not a symbol (A-Z and 0-9, like ETHUSDT)", a);
 				return bad(q, line);
 			}
 		} else if (kv) {
@@ -148,7 +150,8 @@ static char *build(const struct req *q, char *path, size_t cap)
 		const char *eq = strchr(q->kv[i], '=');
 		char key[64];
 		snprintf(key, sizeof key, "%.*s", (int)(eq - q->kv[i]), q->kv[i]);
-		cJSON_DeleteItemFromObjectCaseSensitive(s, key); /* the last one wins, as sb_pair_set has it */
+		cJSON_DeleteItemFromObjectCaseSensitive(s,
+		                                        key); /* the last one wins, as sb_pair_set has it */
 		cJSON_AddStringToObject(s, key, eq + 1);
 	}
 	char *body = cJSON_PrintUnformatted(j);

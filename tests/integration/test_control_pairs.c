@@ -146,8 +146,8 @@ static int run_cli(const char *const *args, char *out, size_t cap)
 	return WEXITSTATUS(status);
 }
 
-#define CLI(...)         run_cli((const char *const[]){__VA_ARGS__, NULL}, NULL, 0)
-#define CLI_OUT(out,...) run_cli((const char *const[]){__VA_ARGS__, NULL}, out, sizeof out)
+#define CLI(...)          run_cli((const char *const[]){__VA_ARGS__, NULL}, NULL, 0)
+#define CLI_OUT(out, ...) run_cli((const char *const[]){__VA_ARGS__, NULL}, out, sizeof out)
 
 /* Starts spotsim and the daemon with BTCUSDT and waits until it trades. */
 static void start(void)
@@ -287,14 +287,15 @@ Test(control_pairs, refusals_persist_nothing)
 	cr_assert_eq(CLI("pairs", "add", "XRPUSDT", "quote=15"), 1);
 
 	/* Bad settings: the pairs.h texts. */
-	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\",\"profit\":\"0.8\"}}", 422,
-	     &r);
+	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\",\"profit\":\"0.8\"}}",
+	     422, &r);
 	error_of(&r, msg, sizeof msg);
 	cr_assert_str_eq(msg, "profit: expected a percentage like 0.5%, got '0.8'");
 	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"profit\":\"0.8%\"}}", 422, &r);
 	error_of(&r, msg, sizeof msg);
 	cr_assert_str_eq(msg, "quote: required");
-	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\",\"speed\":\"2\"}}", 422, &r);
+	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\",\"speed\":\"2\"}}", 422,
+	     &r);
 	error_of(&r, msg, sizeof msg);
 	cr_assert_str_eq(msg, "speed: unknown key");
 	post("/pairs", TOKEN, "{\"symbol\":\"bnb-usdt\",\"settings\":{\"quote\":\"15\"}}", 422, &r);
