@@ -451,6 +451,8 @@ static int add(struct sb_bot *b, struct lws *wsi, const char *body, size_t len,
 		return fail(502, msg, out);
 	}
 	b->inflight++;
+	sb_log_info("control", SB_FIELDS(SB_F_STR("symbol", c.symbol)),
+	            "asking the exchange about %s before adding it", c.symbol);
 	d->adds = adds;
 	d->next = *adds;
 	*adds = d;

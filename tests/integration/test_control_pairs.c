@@ -34,8 +34,10 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 	return add;
 }
 
-/* One request to the daemon (body NULL: GET); token NULL sends no Authorization header. */
-static bool ctl(const char *path, const char *token, const char *body, struct ctl_resp *r)
+/* One request to the daemon (body NULL: GET) giving up after timeout_ms; token NULL sends no
+ * Authorization header. False when no answer came. */
+static bool ctl_within(const char *path, const char *token, const char *body, long timeout_ms,
+                       struct ctl_resp *r)
 {
 	char sock[400], url[256], auth[256];
 	snprintf(sock, sizeof sock, "%s/control.sock", T.dir);
@@ -57,7 +59,7 @@ static bool ctl(const char *path, const char *token, const char *body, struct ct
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	CURLcode rc = curl_easy_perform(h);
 	if (rc == CURLE_OK)
@@ -65,6 +67,11 @@ static bool ctl(const char *path, const char *token, const char *body, struct ct
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
 	return rc == CURLE_OK;
+}
+
+static bool ctl(const char *path, const char *token, const char *body, struct ctl_resp *r)
+{
+	return ctl_within(path, token, body, 10000L, r);
 }
 
 /* POSTs body and asserts the status. */
@@ -205,6 +212,43 @@ static bool pair_row(const char *symbol, struct sb_store_pair *out)
 	sb_store_close(st);
 	cr_assert(e == SB_OK || e == SB_ERR_NOT_FOUND, "%s", sb_strerror(e));
 	return e == SB_OK;
+}
+
+/* Predicate: an event pair.added of symbol is recorded. */
+static bool pair_added(struct sb_store *st, void *arg)
+{
+	struct sb_store_event *rows = NULL;
+	size_t n = 0, k = 0;
+	struct sb_store_event_filter f = {.kind = "pair.added"};
+	if (sb_store_event_list(st, &f, &rows, &n) != SB_OK)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		k += strcmp(rows[i].symbol, arg) == 0;
+	sb_store_events_free(rows, n);
+	return k > 0;
+}
+
+/* Waits until the daemon's log contains needle. */
+static bool log_has(const char *needle, int ms)
+{
+	char path[400], buf[1 << 16];
+	snprintf(path, sizeof path, "%s/logs/spotbot.log", T.dir);
+	int64_t end = sb_clock_wall_ms() + ms;
+	for (;;) {
+		FILE *f = fopen(path, "r");
+		bool found = false;
+		if (f) {
+			while (!found && fgets(buf, sizeof buf, f))
+				found = strstr(buf, needle) != NULL;
+			fclose(f);
+		}
+		if (found)
+			return true;
+		if (sb_clock_wall_ms() >= end)
+			return false;
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 }
 
 TestSuite(control_pairs, .fini = bt_cleanup, .timeout = 120);
@@ -365,4 +409,41 @@ Test(control_pairs, cli_without_daemon_exits_3_and_checks_arguments_first)
 	char out[4096];
 	cr_assert_eq(CLI_OUT(out, "pairs", "add", "--help"), 0);
 	cr_assert(strstr(out, "usage: spotbot pairs add SYMBOL key=value..."), "%s", out);
+}
+
+Test(control_pairs, an_addition_outlives_its_client_and_a_stop_while_waiting_is_clean)
+{
+	start();
+	/* Every exchange answer now takes a second: the client gives up first, the addition goes on. */
+	bt_fault("delay_ms", "1000");
+	struct ctl_resp r;
+	cr_assert(!ctl_within("/pairs", TOKEN, "{\"symbol\":\"ETHUSDT\",\"settings\":{\"quote\":\"15\"}}",
+	                      200L, &r),
+	          "the client times out: %ld %s", r.status, r.body);
+	cr_assert(bt_wait(pair_added, "ETHUSDT", 10000), "the pair is added without its client");
+	char v[64];
+	listed_setting("ETHUSDT", "quote", v, sizeof v);
+	cr_assert_str_eq(v, "15");
+
+	/* A stop while the exchange is being asked: the waiting client gets 503 or a closed connection, the
+	 * daemon stops cleanly (exit 0 under the leak checker) and nothing is written. */
+	fflush(NULL);
+	pid_t client = fork();
+	cr_assert_geq(client, 0);
+	if (client == 0) {
+		struct ctl_resp cr;
+		bool answered = ctl_within(
+		    "/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\"}}", 10000L, &cr);
+		_exit(answered ? (int)(cr.status / 100) : 0);
+	}
+	cr_assert(log_has("asking the exchange about BNBUSDT", 10000), "the request reached the daemon");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+	int status = 0;
+	cr_assert_eq(waitpid(client, &status, 0), client);
+	cr_assert(WIFEXITED(status));
+	cr_assert(WEXITSTATUS(status) == 5 || WEXITSTATUS(status) == 0, "503 or no answer, not %d",
+	          WEXITSTATUS(status));
+	struct sb_store_pair row;
+	cr_assert(!pair_row("BNBUSDT", &row));
+	bt_fault("delay_ms", "0");
 }
