@@ -164,7 +164,7 @@ static void pair_from_row(const struct sb_store_pair *r, struct sb_pair_cfg *c)
 	c->cooldown_ms = r->cooldown_ms;
 }
 
-static void pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_pair *r)
+void bot_pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_pair *r)
 {
 	memset(r, 0, sizeof *r);
 	snprintf(r->symbol, sizeof r->symbol, "%s", c->symbol);
@@ -202,7 +202,7 @@ static sb_err load_pairs(struct sb_bot *b)
 		int64_t now = sb_clock_wall_ms();
 		for (size_t i = 0; i < ps.n; i++) {
 			struct sb_store_pair r;
-			pair_to_row(&ps.pair[i], now, &r);
+			bot_pair_to_row(&ps.pair[i], now, &r);
 			struct sb_store_event ev = {.time_ms = now, .detail = "{\"source\":\"PAIRS\"}"};
 			snprintf(ev.kind, sizeof ev.kind, "pair.seeded");
 			snprintf(ev.symbol, sizeof ev.symbol, "%s", r.symbol);
@@ -217,7 +217,14 @@ static sb_err load_pairs(struct sb_bot *b)
 		if (err != SB_OK)
 			return err;
 	}
-	b->pairs = sb_xcalloc(n ? n : 1, sizeof *b->pairs);
+	if (n > SB_PAIRS_MAX) {
+		sb_log_error("bot", SB_FIELDS(SB_F_UINT("pairs", n)), "trade_pairs holds more than %d pairs",
+		             SB_PAIRS_MAX);
+		free(rows);
+		return SB_ERR_CONFIG;
+	}
+	/* Full capacity at once: pairs added at run time must not move the entries others point into. */
+	b->pairs = sb_xcalloc(SB_PAIRS_MAX, sizeof *b->pairs);
 	for (size_t i = 0; i < n; i++) {
 		struct bot_pair *pr = &b->pairs[b->npairs++];
 		pair_from_row(&rows[i], &pr->cfg);

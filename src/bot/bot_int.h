@@ -109,8 +109,8 @@ struct sb_bot {
 	struct sb_bn_rest *rest;        /* REST client */
 	struct sb_bn_user_stream *us;   /* user data stream */
 	struct sb_bn_market_stream *ms; /* market streams */
-	struct bot_pair *pairs;         /* enabled pairs (owned) */
-	size_t npairs;                  /* entries */
+	struct bot_pair *pairs;         /* every pair, SB_PAIRS_MAX slots that never move (owned) */
+	size_t npairs;                  /* entries in use */
 	char tag[16];                   /* ORDER_TAG */
 	enum bot_run_state state;       /* current run state */
 	bool paused;                    /* kill switch (system_state "paused") */
@@ -140,6 +140,8 @@ void bot_degrade(struct sb_bot *b, sb_err err, const char *what);
 /* True when new orders may go out. */
 bool bot_may_trade(const struct sb_bot *b);
 struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol);
+/* The trade_pairs row of a pair's settings, written at now. */
+void bot_pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_pair *r);
 /* Appends an event on its own; detail JSON or NULL. */
 void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t position_id, const char *coid,
                const char *detail);

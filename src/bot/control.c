@@ -4,9 +4,10 @@
  * daemon's live memory, not a second reader of the database.
  *
  * Reads (status, positions, orders, pairs, events, health, metrics) need no token; anything that changes
- * something (pause, resume, sell, reprice, cancel, abandon) needs "Authorization: Bearer CONTROL_TOKEN" when
- * a token is configured. Without a token the listener must be loopback or a unix socket (checked at
- * start-up).
+ * something (pause, resume, sell, reprice, cancel, abandon, pair edits) needs "Authorization: Bearer
+ * CONTROL_TOKEN" when a token is configured. Without a token the listener must be loopback or a unix socket
+ * (checked at start-up). POST bodies (JSON, for the pair edits of control_pairs.c) are read up to
+ * CONTROL_BODY_MAX; an answer that waits for the exchange is written once the connection is writable again.
  *
  * A manual sell is a small state machine of its own: the position is fenced off from the strategy (its
  * retry_at_ms is pushed far out), a working limit sell is cancelled first, and once the position holds
@@ -38,7 +39,7 @@
 
 #define CONTROL_JOBS_MAX   64                /* manual sells and re-prices under way at once */
 #define CONTROL_FENCE_MS   (3600LL * 1000LL) /* how far a manual sell pushes the strategy away */
-#define CONTROL_BODY_MAX   4096              /* request bodies are not used; larger ones are refused */
+#define CONTROL_BODY_MAX   4096              /* longest request body (pair edits); larger ones get 413 */
 #define CONTROL_EVENTS_MAX 200               /* events returned by GET /events */
 
 /* What a manual action under way on one position will do once the position holds its coins again. */
@@ -63,6 +64,7 @@ struct bot_control {
 	char unix_path[108];                       /* the socket file to remove at the end; "" for TCP */
 	char iface[256];                           /* lws keeps a pointer to the interface name */
 	struct control_pair *pairs;                /* one per daemon pair, for render-time metrics (owned) */
+	struct control_deferred *adds;             /* pair additions waiting for the exchange (control_pairs.c) */
 };
 
 /* What a per-pair metric callback needs. */
@@ -73,15 +75,17 @@ struct control_pair {
 };
 
 struct control_pss {
-	char path[256];  /* the request path */
-	bool post;       /* POST (else GET or other) */
-	bool other;      /* neither GET nor POST */
-	bool authorised; /* the bearer token matched (or none is configured) */
-	char symbol[32]; /* ?symbol= */
-	int64_t after;   /* ?after= (events) */
-	char price[64];  /* ?price= (reprice), as sent; "" when absent */
-	bool force;      /* ?force=1 (reprice below the minimum profitable price) */
-	size_t body;     /* body bytes seen (ignored, bounded) */
+	char path[256];                   /* the request path */
+	bool post;                        /* POST (else GET or other) */
+	bool other;                       /* neither GET nor POST */
+	bool authorised;                  /* the bearer token matched (or none is configured) */
+	char symbol[32];                  /* ?symbol= */
+	int64_t after;                    /* ?after= (events) */
+	char price[64];                   /* ?price= (reprice), as sent; "" when absent */
+	bool force;                       /* ?force=1 (reprice below the minimum profitable price) */
+	size_t body;                      /* body bytes seen */
+	char data[CONTROL_BODY_MAX + 1];  /* the body, when it fits */
+	struct control_deferred *pending; /* the answer waits for the exchange (control_pairs.c) */
 };
 
 struct reply {
@@ -297,6 +301,7 @@ static void view_pairs(struct sb_bot *b, struct reply *r)
 		add_dec(x, "quote_per_cycle", pr->cfg.quote);
 		cJSON_AddNumberToObject(x, "max_positions", (double)pr->cfg.max_positions);
 		cJSON_AddNumberToObject(x, "open_positions", (double)open_count(pr));
+		control_pair_settings(&pr->cfg, x);
 		if (pr->top_ms) {
 			add_dec(x, "bid", pr->top.bid);
 			add_dec(x, "ask", pr->top.ask);
@@ -396,29 +401,12 @@ static void set_paused(struct sb_bot *b, bool paused, struct reply *r)
 
 static void set_pair_enabled(struct sb_bot *b, const char *symbol, bool enabled, struct reply *r)
 {
-	struct bot_pair *pr = bot_pair_find(b, symbol);
-	if (!pr) {
-		reply_error(r, 404, "no such pair");
+	const char *why = NULL;
+	int status = control_pair_enable(b, symbol, enabled, &why);
+	if (status != 200) {
+		reply_error(r, status, why);
 		return;
 	}
-	struct sb_store_pair row;
-	sb_err err = sb_store_pair_get(b->st, symbol, &row);
-	if (err == SB_OK) {
-		int64_t now = sb_clock_wall_ms();
-		row.enabled = enabled;
-		row.updated_ms = now;
-		struct sb_store_event ev = {.time_ms = now, .detail = "{\"source\":\"control\"}"};
-		snprintf(ev.kind, sizeof ev.kind, "%s", enabled ? "pair.resume" : "pair.pause");
-		snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol);
-		err = sb_store_pair_upsert(b->st, &row, &ev);
-	}
-	if (err != SB_OK) {
-		reply_error(r, 500, "the pair could not be written");
-		return;
-	}
-	pr->cfg.enabled = enabled;
-	sb_log_info("control", SB_FIELDS(SB_F_STR("symbol", symbol), SB_F_BOOL("enabled", enabled)), "%s %s",
-	            enabled ? "resumed" : "paused", symbol);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "symbol", symbol);
 	cJSON_AddBoolToObject(j, "paused", !enabled);
@@ -821,7 +809,8 @@ static bool parse_id(const char *s, size_t len, int64_t *out)
 	return v > 0;
 }
 
-static void route(struct bot_control *c, const struct control_pss *q, struct reply *r)
+/* Fills r, or leaves r->status 0 when the answer is deferred (q->pending). */
+static void route(struct bot_control *c, struct lws *wsi, struct control_pss *q, struct reply *r)
 {
 	struct sb_bot *b = c->b;
 	const char *p = q->path;
@@ -864,6 +853,16 @@ static void route(struct bot_control *c, const struct control_pss *q, struct rep
 			set_paused(b, pause, r);
 		return;
 	}
+	if (q->body > CONTROL_BODY_MAX) {
+		reply_error(r, 413, "the request body is over 4096 bytes");
+		return;
+	}
+	cJSON *answer = NULL;
+	int status = control_pairs_post(b, wsi, p, q->data, q->body, &c->adds, &q->pending, &answer);
+	if (status > 0)
+		reply_json(r, status, answer);
+	if (status >= 0)
+		return;
 	static const char prefix[] = "/positions/";
 	if (strncmp(p, prefix, sizeof prefix - 1) == 0) {
 		const char *id = p + sizeof prefix - 1;
@@ -902,10 +901,9 @@ static bool authorised(struct bot_control *c, struct lws *wsi)
 	return token_equal(h + 7, token);
 }
 
-static int respond(struct lws *wsi, struct bot_control *c, struct control_pss *q)
+/* Writes r (and frees its body); the return value is the lws callback's. */
+static int send_reply(struct lws *wsi, struct reply r)
 {
-	struct reply r = {0};
-	route(c, q, &r);
 	unsigned char hdr[LWS_PRE + 1024];
 	unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
 	int rc = -1;
@@ -925,6 +923,15 @@ static int respond(struct lws *wsi, struct bot_control *c, struct control_pss *q
 	if (rc)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int respond(struct lws *wsi, struct bot_control *c, struct control_pss *q)
+{
+	struct reply r = {0};
+	route(c, wsi, q, &r);
+	if (r.status == 0)
+		return 0; /* deferred: HTTP_WRITEABLE answers */
+	return send_reply(wsi, r);
 }
 
 static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -961,15 +968,37 @@ static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *u
 	}
 	case LWS_CALLBACK_HTTP_BODY:
 		if (q) {
-			q->body += len;
-			if (q->body > CONTROL_BODY_MAX)
-				return -1;
+			/* Past the maximum the rest is dropped: the answer is a 413, not a closed connection.
+			 */
+			if (in && q->body <= CONTROL_BODY_MAX && len <= CONTROL_BODY_MAX - q->body) {
+				memcpy(q->data + q->body, in, len);
+				q->body += len;
+				q->data[q->body] = '\0';
+			} else {
+				q->body = CONTROL_BODY_MAX + 1;
+			}
 		}
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (!c || !q)
 			return -1;
 		return respond(wsi, c, q);
+	case LWS_CALLBACK_HTTP_WRITEABLE: {
+		cJSON *answer = NULL;
+		int status = q && q->pending ? control_deferred_take(q->pending, &answer) : 0;
+		if (status == 0)
+			return 0;
+		q->pending = NULL;
+		struct reply r = {0};
+		reply_json(&r, status, answer);
+		return send_reply(wsi, r);
+	}
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (q && q->pending) {
+			control_deferred_detach(q->pending);
+			q->pending = NULL;
+		}
+		break;
 	default:
 		break;
 	}
@@ -1175,8 +1204,9 @@ sb_err control_start(struct sb_bot *b, struct bot_control **out)
 		free(c);
 		return SB_ERR_NOMEM;
 	}
-	c->pairs = sb_xcalloc(b->npairs ? b->npairs : 1, sizeof *c->pairs);
-	for (size_t i = 0; i < b->npairs; i++)
+	/* Every slot of b->pairs, so a pair added at run time finds its entry (b->pairs never moves). */
+	c->pairs = sb_xcalloc(SB_PAIRS_MAX, sizeof *c->pairs);
+	for (size_t i = 0; i < SB_PAIRS_MAX; i++)
 		c->pairs[i] = (struct control_pair){.c = c, .pr = &b->pairs[i]};
 	register_metrics(c);
 	sb_log_info("control", SB_FIELDS(SB_F_STR("listen", b->cfg->control_listen)),
@@ -1194,6 +1224,7 @@ void control_free(struct bot_control *c)
 		if (bp)
 			bp->retry_at_ms = 0;
 	}
+	control_deferred_forget(&c->adds);
 	sb_metrics_free(c->metrics);
 	free(c->pairs);
 	if (c->unix_path[0])

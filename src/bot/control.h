@@ -1,7 +1,8 @@
 /*
  * control.h - the daemon's control API: a small HTTP server on the daemon's own lws context (same loop)
  * serving JSON views of the run state, positions, orders, pairs and events, the health check and the
- * Prometheus metrics, and the manual actions (pause, resume, sell, cancel, abandon) behind a bearer token.
+ * Prometheus metrics, and the manual actions (pause, resume, sell, cancel, abandon, pair edits) behind a
+ * bearer token. control.c serves HTTP and routes; control_pairs.c adds and changes trade pairs.
  *
  * CONTROL_LISTEN is "host:port", "[v6]:port" or "unix:/path". Binding anywhere but loopback (or a unix
  * socket) without CONTROL_TOKEN is refused at start-up.
@@ -37,5 +38,36 @@ void control_free(struct bot_control *c);
 
 /* Whether a CONTROL_LISTEN value names a loopback address or a unix socket. */
 bool control_listen_is_local(const char *listen);
+
+/* ---- pair editing (control_pairs.c), called by control.c's router -------------------------------------- */
+
+struct cJSON;
+struct lws;
+struct sb_pair_cfg;
+struct control_deferred; /* a request whose answer waits for the exchange */
+
+/*
+ * POST /pairs (add), /pairs/SYMBOL (change settings), /pairs/SYMBOL/enable and /disable. body is the
+ * request body (len bytes, need not be NUL-terminated). Returns -1 when path is none of these; else the HTTP
+ * status with the JSON answer in *out (the caller's to cJSON_Delete), or 0 when the answer is deferred:
+ * *pending then holds the operation, which calls lws_callback_on_writable(wsi) once its answer is ready
+ * (control_deferred_take) and is told when the client goes away (control_deferred_detach). adds is the
+ * caller's list of additions waiting for the exchange (for duplicates and the pair limit).
+ */
+int control_pairs_post(struct sb_bot *b, struct lws *wsi, const char *path, const char *body, size_t len,
+                       struct control_deferred **adds, struct control_deferred **pending, struct cJSON **out);
+/* The deferred answer once it is ready: its status, *out (caller's), and d is freed. 0 while waiting. */
+int control_deferred_take(struct control_deferred *d, struct cJSON **out);
+/* The client went away: the operation completes without answering and frees itself. NULL is fine. */
+void control_deferred_detach(struct control_deferred *d);
+/* The list of waiting additions is going away (control_free): they finish without it. */
+void control_deferred_forget(struct control_deferred **adds);
+/*
+ * Sets a pair's enabled flag in trade_pairs and memory, with a pair.resume or pair.pause event. Returns 200,
+ * or 404 (unknown pair) or 500 (database) with the reason in *why.
+ */
+int control_pair_enable(struct sb_bot *b, const char *symbol, bool enabled, const char **why);
+/* Adds a "settings" object to o: every key of c as the PAIRS syntax writes it ("profit":"0.5%"). */
+void control_pair_settings(const struct sb_pair_cfg *c, struct cJSON *o);
 
 #endif

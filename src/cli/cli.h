@@ -5,6 +5,8 @@
 #ifndef SPOTBOT_CLI_H
 #define SPOTBOT_CLI_H
 
+struct sb_config;
+
 enum sb_exit {
 	SB_EXIT_OK = 0,        /* success */
 	SB_EXIT_FAILURE = 1,   /* the command ran and failed */
@@ -22,6 +24,8 @@ int sb_cmd_status(int argc, char **argv); /* cmd_read.c: read-only views of the 
 int sb_cmd_positions(int argc, char **argv);
 int sb_cmd_orders(int argc, char **argv);
 int sb_cmd_pairs(int argc, char **argv);
+/* cmd_pairs.c: pairs add|set|enable|disable through the control API; argv[0] is the subcommand. */
+int sb_cmd_pairs_act(int argc, char **argv);
 int sb_cmd_history(int argc, char **argv);
 int sb_cmd_pnl(int argc, char **argv);
 int sb_cmd_events(int argc, char **argv);
@@ -33,6 +37,18 @@ int sb_cmd_abandon(int argc, char **argv);
 int sb_cmd_reprice(int argc, char **argv);
 int sb_cmd_pause(int argc, char **argv);
 int sb_cmd_resume(int argc, char **argv);
+
+/*
+ * cmd_act.c: POSTs body (JSON; NULL sends an empty body) to the daemon's control API at path, with the bearer
+ * token of cfg. SB_EXIT_OK when the daemon answered, whatever the status: *status and *answer (the body,
+ * NUL-terminated, the caller's to free; may be NULL). SB_EXIT_NO_DAEMON when nothing answers at
+ * CONTROL_LISTEN, SB_EXIT_FAILURE when the request failed otherwise; the reason is printed then, prefixed
+ * with "spotbot <cmd>:".
+ */
+int sb_cli_control_post(const char *cmd, const struct sb_config *cfg, const char *path, const char *body,
+                        long *status, char **answer);
+/* Prints why the daemon refused a request: the "error" text of its JSON answer, or a hint for 401. */
+void sb_cli_control_error(const char *cmd, long status, const char *body);
 
 /* For commands not in this build yet: says so on stderr and returns SB_EXIT_FAILURE. */
 int sb_cli_unavailable(const char *command);

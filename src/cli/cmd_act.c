@@ -5,6 +5,7 @@
  *   spotbot reprice POSITION-ID PRICE [--force]     its limit sell moved to PRICE
  * The address and the bearer token come from the same configuration the daemon reads (CONTROL_LISTEN,
  * CONTROL_TOKEN). Nothing answering at the address means the daemon is not running: exit 3.
+ * The request itself (sb_cli_control_post) is shared with the pair commands of cmd_pairs.c.
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -56,8 +57,7 @@ static void usage(FILE *f, const char *cmd)
 		fprintf(f, "usage: spotbot %s POSITION-ID [--config FILE]\n", cmd);
 }
 
-/* The error text of a JSON answer, or the body itself. */
-static void print_error(const char *cmd, long status, const char *body)
+void sb_cli_control_error(const char *cmd, long status, const char *body)
 {
 	cJSON *j = body ? cJSON_Parse(body) : NULL;
 	const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
@@ -73,9 +73,11 @@ static void print_error(const char *cmd, long status, const char *body)
 	cJSON_Delete(j);
 }
 
-/* POSTs path to the daemon; returns an sb_exit value. */
-static int call(const char *cmd, const struct sb_config *cfg, const char *path)
+int sb_cli_control_post(const char *cmd, const struct sb_config *cfg, const char *path, const char *body,
+                        long *status, char **answer)
 {
+	*status = 0;
+	*answer = NULL;
 	const char *listen = cfg->control_listen;
 	char url[512];
 	bool unix_sock = strncmp(listen, "unix:", 5) == 0;
@@ -99,8 +101,10 @@ static int call(const char *cmd, const struct sb_config *cfg, const char *path)
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	if (unix_sock)
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, listen + 5);
+	if (body)
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
@@ -108,26 +112,39 @@ static int call(const char *cmd, const struct sb_config *cfg, const char *path)
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	CURLcode rc = curl_easy_perform(h);
-	long status = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
-	int ret;
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
 		fprintf(stderr, "spotbot %s: the daemon is not running (nothing answers at %s)\n", cmd,
 		        listen);
-		ret = SB_EXIT_NO_DAEMON;
-	} else if (rc != CURLE_OK) {
+		free(a.buf);
+		return SB_EXIT_NO_DAEMON;
+	}
+	if (rc != CURLE_OK) {
 		fprintf(stderr, "spotbot %s: the daemon did not answer: %s\n", cmd, curl_easy_strerror(rc));
-		ret = SB_EXIT_FAILURE;
-	} else if (status >= 200 && status < 300) {
-		printf("%s\n", a.buf ? a.buf : "{}");
-		ret = SB_EXIT_OK;
+		free(a.buf);
+		return SB_EXIT_FAILURE;
+	}
+	*answer = a.buf;
+	return SB_EXIT_OK;
+}
+
+/* POSTs path to the daemon and prints its JSON answer; returns an sb_exit value. */
+static int call(const char *cmd, const struct sb_config *cfg, const char *path)
+{
+	long status = 0;
+	char *body = NULL;
+	int ret = sb_cli_control_post(cmd, cfg, path, NULL, &status, &body);
+	if (ret != SB_EXIT_OK)
+		return ret;
+	if (status >= 200 && status < 300) {
+		printf("%s\n", body ? body : "{}");
 	} else {
-		print_error(cmd, status, a.buf);
+		sb_cli_control_error(cmd, status, body);
 		ret = SB_EXIT_FAILURE;
 	}
-	free(a.buf);
+	free(body);
 	return ret;
 }
 

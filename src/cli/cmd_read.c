@@ -882,21 +882,18 @@ int sb_cmd_pairs(int argc, char **argv)
 	    {"enabled", no_argument, NULL, 'e'},
 	    {NULL, 0, NULL, 0},
 	};
-	static const char *const acting[] = {"add", "set", "enable", "disable", "remove"};
+	static const char *const acting[] = {"add", "set", "enable", "disable"};
 	struct ctx c;
 	bool enabled_only = false;
 	struct sb_store_pair *rows = NULL;
 	size_t n = 0;
 	int ch, rc;
 	ctx_init(&c, "pairs", pairs_usage);
-	/* Changing a pair goes through the daemon's control API, which is not part of this command. */
+	/* Changing a pair goes through the daemon's control API (cmd_pairs.c). */
 	if (argc > 1)
 		for (size_t i = 0; i < sizeof acting / sizeof acting[0]; i++)
-			if (strcmp(argv[1], acting[i]) == 0) {
-				char name[32];
-				snprintf(name, sizeof name, "pairs %s", acting[i]);
-				return sb_cli_unavailable(name);
-			}
+			if (strcmp(argv[1], acting[i]) == 0)
+				return sb_cmd_pairs_act(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
 		if (ch == 'e') {
 			enabled_only = true;

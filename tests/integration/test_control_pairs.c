@@ -1,0 +1,449 @@
+/*
+ * test_control_pairs.c - editing trade pairs through the running daemon against spotsim over loopback:
+ * POST /pairs adds a listed symbol that the daemon then trades (a buy reaches spotsim) and that survives a
+ * restart; an unlisted symbol, an existing pair, a bad setting, bad JSON and a missing or wrong token are
+ * refused with nothing persisted; POST /pairs/SYMBOL changes settings in trade_pairs and GET /pairs;
+ * enable/disable flip the flag; and the CLI's `pairs add|set|enable|disable` with its exit codes (2 for a
+ * typo caught before any request, 3 with no daemon).
+ *
+ * The daemon listens on a unix socket in the test's directory (test_bot_util.h); requests go through
+ * libcurl with CURLOPT_UNIX_SOCKET_PATH.
+ */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "test_bot_util.h"
+
+#define TOKEN    "pairs-test-token"
+#define PAIR_BTC "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
+
+struct ctl_resp {
+	long status;      /* HTTP status; 0 when nothing answered */
+	char body[65536]; /* body, truncated */
+	size_t len;       /* bytes kept */
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *user)
+{
+	struct ctl_resp *r = user;
+	size_t add = size * n, room = sizeof r->body - 1 - r->len;
+	size_t k = add < room ? add : room;
+	memcpy(r->body + r->len, data, k);
+	r->len += k;
+	r->body[r->len] = '\0';
+	return add;
+}
+
+/* One request to the daemon (body NULL: GET) giving up after timeout_ms; token NULL sends no
+ * Authorization header. False when no answer came. */
+static bool ctl_within(const char *path, const char *token, const char *body, long timeout_ms,
+                       struct ctl_resp *r)
+{
+	char sock[400], url[256], auth[256];
+	snprintf(sock, sizeof sock, "%s/control.sock", T.dir);
+	snprintf(url, sizeof url, "http://localhost%s", path);
+	memset(r, 0, sizeof *r);
+	CURL *h = curl_easy_init();
+	cr_assert(h);
+	struct curl_slist *hdrs = NULL;
+	if (token) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
+	if (body) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	CURLcode rc = curl_easy_perform(h);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	return rc == CURLE_OK;
+}
+
+static bool ctl(const char *path, const char *token, const char *body, struct ctl_resp *r)
+{
+	return ctl_within(path, token, body, 10000L, r);
+}
+
+/* POSTs body and asserts the status. */
+static void post(const char *path, const char *token, const char *body, long want, struct ctl_resp *r)
+{
+	cr_assert(ctl(path, token, body, r), "POST %s answered", path);
+	cr_assert_eq(r->status, want, "POST %s %s: %ld %s", path, body, r->status, r->body);
+}
+
+/* The "error" text of an answer. */
+static void error_of(const struct ctl_resp *r, char *out, size_t cap)
+{
+	cJSON *j = cJSON_Parse(r->body);
+	cr_assert(j, "JSON: %s", r->body);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	cr_assert(cJSON_IsString(e), "an error text: %s", r->body);
+	snprintf(out, cap, "%s", e->valuestring);
+	cJSON_Delete(j);
+}
+
+/* settings.<key> of pair symbol in GET /pairs; "" when the pair is absent. */
+static void listed_setting(const char *symbol, const char *key, char *out, size_t cap)
+{
+	struct ctl_resp r;
+	cr_assert(ctl("/pairs", NULL, NULL, &r));
+	cr_assert_eq(r.status, 200);
+	cJSON *j = cJSON_Parse(r.body);
+	cr_assert(j);
+	out[0] = '\0';
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(j, "pairs"))
+	{
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(p, "symbol");
+		if (!cJSON_IsString(s) || strcmp(s->valuestring, symbol) != 0)
+			continue;
+		const cJSON *v =
+		    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "settings"), key);
+		cr_assert(cJSON_IsString(v), "settings.%s of %s: %s", key, symbol, r.body);
+		snprintf(out, cap, "%s", v->valuestring);
+	}
+	cJSON_Delete(j);
+}
+
+/* Runs `spotbot args... --config ENV`; its stdout goes to out (cap bytes) when given. Returns the status. */
+static int run_cli(const char *const *args, char *out, size_t cap)
+{
+	char prog[512], path[400];
+	const char *argv[24];
+	size_t n = 0;
+	argv[n++] = sbt_program("spotbot", prog, sizeof prog);
+	for (size_t i = 0; args[i] && n < 21; i++)
+		argv[n++] = args[i];
+	argv[n++] = "--config";
+	argv[n++] = T.env;
+	argv[n] = NULL;
+	snprintf(path, sizeof path, "%s/cli.out", T.dir);
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		dup2(nul, 2);
+		alarm(60);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	if (out) {
+		FILE *f = fopen(path, "r");
+		cr_assert(f);
+		size_t k = fread(out, 1, cap - 1, f);
+		out[k] = '\0';
+		fclose(f);
+	}
+	return WEXITSTATUS(status);
+}
+
+#define CLI(...)          run_cli((const char *const[]){__VA_ARGS__, NULL}, NULL, 0)
+#define CLI_OUT(out, ...) run_cli((const char *const[]){__VA_ARGS__, NULL}, out, sizeof out)
+
+/* Starts spotsim and the daemon with BTCUSDT and waits until it trades. */
+static void start(void)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "CONTROL_TOKEN=" TOKEN);
+	bt_start_bot();
+	struct ctl_resp r;
+	int64_t end = sb_clock_wall_ms() + 20000;
+	while (!(ctl("/health", NULL, NULL, &r) && r.status == 200)) {
+		cr_assert(sb_clock_wall_ms() < end, "the daemon becomes healthy: %s", r.body);
+		cr_assert(waitpid(T.bot, NULL, WNOHANG) == 0, "the daemon runs");
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Predicate: the daemon placed a buy on symbol that the exchange acknowledged. */
+static bool has_acked_buy(struct sb_store *st, void *arg)
+{
+	struct sb_store_order *rows = NULL;
+	size_t n = 0;
+	struct sb_store_order_filter f = {.symbol = arg};
+	if (sb_store_order_list(st, &f, &rows, &n) != SB_OK)
+		return false;
+	bool found = false;
+	for (size_t i = 0; i < n; i++)
+		found = found || (rows[i].side == SB_SIDE_BUY && rows[i].exchange_order_id > 0);
+	free(rows);
+	return found;
+}
+
+/* Events of kind for symbol. */
+static size_t count_events(const char *kind, const char *symbol)
+{
+	struct sb_store *st = bt_db();
+	cr_assert(st);
+	struct sb_store_event *rows = NULL;
+	size_t n = 0, k = 0;
+	struct sb_store_event_filter f = {.kind = kind};
+	cr_assert_eq(sb_store_event_list(st, &f, &rows, &n), SB_OK);
+	for (size_t i = 0; i < n; i++)
+		k += strcmp(rows[i].symbol, symbol) == 0;
+	sb_store_events_free(rows, n);
+	sb_store_close(st);
+	return k;
+}
+
+/* The trade_pairs row of symbol; false when there is none. */
+static bool pair_row(const char *symbol, struct sb_store_pair *out)
+{
+	struct sb_store *st = bt_db();
+	cr_assert(st);
+	sb_err e = sb_store_pair_get(st, symbol, out);
+	sb_store_close(st);
+	cr_assert(e == SB_OK || e == SB_ERR_NOT_FOUND, "%s", sb_strerror(e));
+	return e == SB_OK;
+}
+
+/* Predicate: an event pair.added of symbol is recorded. */
+static bool pair_added(struct sb_store *st, void *arg)
+{
+	struct sb_store_event *rows = NULL;
+	size_t n = 0, k = 0;
+	struct sb_store_event_filter f = {.kind = "pair.added"};
+	if (sb_store_event_list(st, &f, &rows, &n) != SB_OK)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		k += strcmp(rows[i].symbol, arg) == 0;
+	sb_store_events_free(rows, n);
+	return k > 0;
+}
+
+/* Waits until the daemon's log contains needle. */
+static bool log_has(const char *needle, int ms)
+{
+	char path[400], buf[1 << 16];
+	snprintf(path, sizeof path, "%s/logs/spotbot.log", T.dir);
+	int64_t end = sb_clock_wall_ms() + ms;
+	for (;;) {
+		FILE *f = fopen(path, "r");
+		bool found = false;
+		if (f) {
+			while (!found && fgets(buf, sizeof buf, f))
+				found = strstr(buf, needle) != NULL;
+			fclose(f);
+		}
+		if (found)
+			return true;
+		if (sb_clock_wall_ms() >= end)
+			return false;
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+TestSuite(control_pairs, .fini = bt_cleanup, .timeout = 120);
+
+Test(control_pairs, cli_adds_a_listed_pair_that_is_traded_changed_and_kept_across_a_restart)
+{
+	start();
+	char out[4096];
+	cr_assert_eq(CLI_OUT(out, "pairs", "add", "ETHUSDT", "quote=15", "profit=0.8%"), 0);
+	cr_assert_str_eq(out, "added ETHUSDT:quote=15,profit=0.8%\n");
+	/* Traded at once: its buy reaches the exchange. */
+	cr_assert(bt_wait(has_acked_buy, "ETHUSDT", 20000), "a buy of ETHUSDT is placed");
+	cr_assert_geq(bt_count("/api/v3/allOrders", "symbol=ETHUSDT", "\"orderId\""), 1);
+	struct sb_store_pair row;
+	cr_assert(pair_row("ETHUSDT", &row));
+	cr_assert(row.enabled);
+	cr_assert_eq(row.quote_per_cycle, SB_DEC_C(15, 0));
+	cr_assert_eq(row.target_profit, SB_DEC_C(0, 800000));
+	cr_assert_eq(count_events("pair.added", "ETHUSDT"), 1);
+	char v[64];
+	listed_setting("ETHUSDT", "profit", v, sizeof v);
+	cr_assert_str_eq(v, "0.8%");
+
+	/* Adding it again is a conflict, from the CLI and the API. */
+	cr_assert_eq(CLI("pairs", "add", "ETHUSDT", "quote=15"), 1);
+	struct ctl_resp r;
+	post("/pairs", TOKEN, "{\"symbol\":\"ETHUSDT\",\"settings\":{\"quote\":\"15\"}}", 409, &r);
+	cr_assert_eq(count_events("pair.added", "ETHUSDT"), 1);
+
+	/* set: the database, GET /pairs and one event with what changed. */
+	cr_assert_eq(CLI_OUT(out, "pairs", "set", "ETHUSDT", "profit=1%", "max_positions=2"), 0);
+	cr_assert_str_eq(out, "ETHUSDT: profit 0.8% -> 1%, max_positions 1 -> 2\n");
+	cr_assert(pair_row("ETHUSDT", &row));
+	cr_assert_eq(row.target_profit, SB_DEC_C(0, 1000000));
+	cr_assert_eq(row.max_positions, 2);
+	listed_setting("ETHUSDT", "profit", v, sizeof v);
+	cr_assert_str_eq(v, "1%");
+	listed_setting("ETHUSDT", "max_positions", v, sizeof v);
+	cr_assert_str_eq(v, "2");
+	cr_assert_eq(count_events("pair.updated", "ETHUSDT"), 1);
+	cr_assert_eq(CLI_OUT(out, "pairs", "set", "ETHUSDT", "profit=1%", "--json"), 0);
+	cr_assert(strstr(out, "\"changed\":{}"), "an unchanged value is no change: %s", out);
+	cr_assert_eq(count_events("pair.updated", "ETHUSDT"), 1);
+
+	/* disable / enable. */
+	cr_assert_eq(CLI("pairs", "disable", "ETHUSDT"), 0);
+	cr_assert(pair_row("ETHUSDT", &row));
+	cr_assert(!row.enabled);
+	listed_setting("ETHUSDT", "enabled", v, sizeof v);
+	cr_assert_str_eq(v, "false");
+	cr_assert_eq(CLI("pairs", "enable", "ETHUSDT"), 0);
+	cr_assert(pair_row("ETHUSDT", &row));
+	cr_assert(row.enabled);
+	listed_setting("ETHUSDT", "enabled", v, sizeof v);
+	cr_assert_str_eq(v, "true");
+	cr_assert_eq(CLI("pairs", "enable", "XRPUSDT"), 1, "an unknown pair is refused");
+	cr_assert_eq(CLI("pairs", "set", "XRPUSDT", "profit=1%"), 1);
+
+	/* The table is the truth at the next start: the added pair is back with its settings. */
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	bt_start_bot();
+	cr_assert(bt_wait(bt_state_is, "trading", 20000), "trading again");
+	listed_setting("ETHUSDT", "profit", v, sizeof v);
+	cr_assert_str_eq(v, "1%");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(control_pairs, refusals_persist_nothing)
+{
+	start();
+	struct ctl_resp r;
+	char msg[512];
+	/* Not listed by the exchange: 422 once exchangeInfo has answered, and no row, no event. */
+	post("/pairs", TOKEN, "{\"symbol\":\"XRPUSDT\",\"settings\":{\"quote\":\"15\"}}", 422, &r);
+	error_of(&r, msg, sizeof msg);
+	cr_assert_str_eq(msg, "XRPUSDT is not listed by the exchange");
+	struct sb_store_pair row;
+	cr_assert(!pair_row("XRPUSDT", &row));
+	cr_assert_eq(count_events("pair.added", "XRPUSDT"), 0);
+	cr_assert_eq(CLI("pairs", "add", "XRPUSDT", "quote=15"), 1);
+
+	/* Bad settings: the pairs.h texts. */
+	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\",\"profit\":\"0.8\"}}",
+	     422, &r);
+	error_of(&r, msg, sizeof msg);
+	cr_assert_str_eq(msg, "profit: expected a percentage like 0.5%, got '0.8'");
+	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"profit\":\"0.8%\"}}", 422, &r);
+	error_of(&r, msg, sizeof msg);
+	cr_assert_str_eq(msg, "quote: required");
+	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\",\"speed\":\"2\"}}", 422,
+	     &r);
+	error_of(&r, msg, sizeof msg);
+	cr_assert_str_eq(msg, "speed: unknown key");
+	post("/pairs", TOKEN, "{\"symbol\":\"bnb-usdt\",\"settings\":{\"quote\":\"15\"}}", 422, &r);
+	post("/pairs/BTCUSDT", TOKEN, "{\"settings\":{\"max_positions\":\"0\"}}", 422, &r);
+	cr_assert(!pair_row("BNBUSDT", &row));
+
+	/* Malformed bodies: 400 naming what is wrong. */
+	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",", 400, &r);
+	error_of(&r, msg, sizeof msg);
+	cr_assert(strstr(msg, "not valid JSON"), "%s", msg);
+	post("/pairs", TOKEN, "[1]", 400, &r);
+	post("/pairs", TOKEN, "{\"settings\":{\"quote\":\"15\"}}", 400, &r);
+	error_of(&r, msg, sizeof msg);
+	cr_assert(strstr(msg, "symbol"), "%s", msg);
+	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":15}}", 400, &r);
+	error_of(&r, msg, sizeof msg);
+	cr_assert(strstr(msg, "settings.quote"), "%s", msg);
+	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"colour\":\"red\"}", 400, &r);
+	error_of(&r, msg, sizeof msg);
+	cr_assert(strstr(msg, "colour"), "%s", msg);
+	post("/pairs/BTCUSDT", TOKEN, "{\"settings\":{}}", 400, &r);
+	post("/pairs/XRPUSDT", TOKEN, "{\"settings\":{\"profit\":\"1%\"}}", 404, &r);
+	post("/pairs/XRPUSDT/enable", TOKEN, "", 404, &r);
+
+	/* No token or a wrong one: 401 on every pair edit, and nothing changed. */
+	static const char *const paths[] = {"/pairs", "/pairs/BTCUSDT", "/pairs/BTCUSDT/disable"};
+	for (size_t i = 0; i < 3; i++) {
+		const char *body = i == 0   ? "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\"}}"
+		                   : i == 1 ? "{\"settings\":{\"profit\":\"2%\"}}"
+		                            : "";
+		post(paths[i], NULL, body, 401, &r);
+		post(paths[i], "wrong-token", body, 401, &r);
+	}
+	cr_assert(!pair_row("BNBUSDT", &row));
+	cr_assert(pair_row("BTCUSDT", &row));
+	cr_assert(row.enabled);
+	cr_assert_eq(row.target_profit, SB_DEC_C(0, 500000));
+	cr_assert_eq(count_events("pair.updated", "BTCUSDT"), 0);
+
+	/* A typo in the CLI: exit 2 before any request (the daemon would have said 422: exit 1). */
+	cr_assert_eq(CLI("pairs", "add", "BNBUSDT", "quote=15", "profit=0.8"), 2);
+	cr_assert_eq(CLI("pairs", "set", "BTCUSDT", "speed=2"), 2);
+	cr_assert_eq(count_events("pair.updated", "BTCUSDT"), 0);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(control_pairs, cli_without_daemon_exits_3_and_checks_arguments_first)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "CONTROL_TOKEN=" TOKEN);
+	cr_assert_eq(CLI("pairs", "add", "ETHUSDT", "quote=15"), 3);
+	cr_assert_eq(CLI("pairs", "set", "ETHUSDT", "profit=1%"), 3);
+	cr_assert_eq(CLI("pairs", "enable", "ETHUSDT"), 3);
+	cr_assert_eq(CLI("pairs", "disable", "ETHUSDT"), 3);
+	/* Exit 2, not 3: the arguments are refused before anything is sent. */
+	cr_assert_eq(CLI("pairs", "add", "ETHUSDT", "quote=15", "profit=0.8"), 2, "percent without %%");
+	cr_assert_eq(CLI("pairs", "add", "ETHUSDT", "profit=0.8%"), 2, "quote is required");
+	cr_assert_eq(CLI("pairs", "add", "ETHUSDT", "quote"), 2, "not key=value");
+	cr_assert_eq(CLI("pairs", "add", "eth-usdt", "quote=15"), 2);
+	cr_assert_eq(CLI("pairs", "add"), 2);
+	cr_assert_eq(CLI("pairs", "set", "ETHUSDT"), 2, "nothing to set");
+	cr_assert_eq(CLI("pairs", "set", "ETHUSDT", "buy_timeout=60"), 2);
+	cr_assert_eq(CLI("pairs", "enable"), 2);
+	cr_assert_eq(CLI("pairs", "enable", "ETHUSDT", "BTCUSDT"), 2);
+	cr_assert_eq(CLI("pairs", "disable", "ETHUSDT", "--bogus"), 2);
+	cr_assert_eq(CLI("pairs", "remove", "ETHUSDT"), 2, "pairs are never removed");
+	char out[4096];
+	cr_assert_eq(CLI_OUT(out, "pairs", "add", "--help"), 0);
+	cr_assert(strstr(out, "usage: spotbot pairs add SYMBOL key=value..."), "%s", out);
+}
+
+Test(control_pairs, an_addition_outlives_its_client_and_a_stop_while_waiting_is_clean)
+{
+	start();
+	/* Every exchange answer now takes a second: the client gives up first, the addition goes on. */
+	bt_fault("delay_ms", "1000");
+	struct ctl_resp r;
+	cr_assert(!ctl_within("/pairs", TOKEN, "{\"symbol\":\"ETHUSDT\",\"settings\":{\"quote\":\"15\"}}",
+	                      200L, &r),
+	          "the client times out: %ld %s", r.status, r.body);
+	cr_assert(bt_wait(pair_added, "ETHUSDT", 10000), "the pair is added without its client");
+	char v[64];
+	listed_setting("ETHUSDT", "quote", v, sizeof v);
+	cr_assert_str_eq(v, "15");
+
+	/* A stop while the exchange is being asked: the waiting client gets 503 or a closed connection, the
+	 * daemon stops cleanly (exit 0 under the leak checker) and nothing is written. */
+	fflush(NULL);
+	pid_t client = fork();
+	cr_assert_geq(client, 0);
+	if (client == 0) {
+		struct ctl_resp cr;
+		bool answered = ctl_within(
+		    "/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\"}}", 10000L, &cr);
+		_exit(answered ? (int)(cr.status / 100) : 0);
+	}
+	cr_assert(log_has("asking the exchange about BNBUSDT", 10000), "the request reached the daemon");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+	int status = 0;
+	cr_assert_eq(waitpid(client, &status, 0), client);
+	cr_assert(WIFEXITED(status));
+	cr_assert(WEXITSTATUS(status) == 5 || WEXITSTATUS(status) == 0, "503 or no answer, not %d",
+	          WEXITSTATUS(status));
+	struct sb_store_pair row;
+	cr_assert(!pair_row("BNBUSDT", &row));
+	bt_fault("delay_ms", "0");
+}
