@@ -41,19 +41,10 @@
 struct bot_control {
 	struct sb_bot *b;                 /* the daemon */
 	struct lws_vhost *vh;             /* the listening vhost */
-	struct sb_metrics *metrics;       /* the registry /metrics renders */
 	int64_t sells[CONTROL_SELLS_MAX]; /* positions with a manual sell under way */
 	size_t nsells;                    /* entries */
 	char unix_path[108];              /* the socket file to remove at the end; "" for TCP */
 	char iface[256];                  /* lws keeps a pointer to the interface name */
-	struct control_pair *pairs;       /* one per daemon pair, for render-time metrics (owned) */
-};
-
-/* What a per-pair metric callback needs. */
-struct control_pair {
-	struct bot_control *c;  /* the API */
-	struct bot_pair *pr;    /* the pair */
-	bool profit_registered; /* its realised-profit series exists (needs the quote asset from the rules) */
 };
 
 struct control_pss {
@@ -342,7 +333,8 @@ static void view_metrics(struct bot_control *c, struct reply *r)
 {
 	char *out = NULL;
 	size_t len = 0;
-	if (sb_metrics_render(c->metrics, &out, &len) != SB_OK) {
+	struct sb_metrics *m = monitor_metrics(c->b);
+	if (!m || sb_metrics_render(m, &out, &len) != SB_OK) {
 		reply_error(r, 500, "metrics could not be rendered");
 		return;
 	}
@@ -365,11 +357,7 @@ static void set_paused(struct sb_bot *b, bool paused, struct reply *r)
 		reply_error(r, 500, "the database could not be written");
 		return;
 	}
-	b->paused = paused;
-	if (b->state == BOT_TRADING || b->state == BOT_PAUSED)
-		bot_set_state(b, paused ? BOT_PAUSED : BOT_TRADING,
-		              paused ? "kill switch on: open positions are managed, no new cycles"
-		                     : "kill switch off");
+	bot_set_paused(b, paused, "control API");
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddBoolToObject(j, "paused", paused);
 	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
@@ -466,13 +454,10 @@ static bool sell_step(struct bot_control *c, int64_t id, int64_t now)
 	return true;
 }
 
-static void register_pair_metrics(struct bot_control *c);
-
 void control_tick(struct bot_control *c, int64_t now_ms)
 {
 	if (!c)
 		return;
-	register_pair_metrics(c);
 	for (size_t i = 0; i < c->nsells;) {
 		if (sell_step(c, c->sells[i], now_ms))
 			sell_forget(c, i);
@@ -760,105 +745,6 @@ static const struct lws_protocols control_protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* ---- metrics ----------------------------------------------------------------------------------- */
-
-static double m_open(void *user)
-{
-	return (double)open_count(user);
-}
-
-static sb_dec m_exposure(void *user)
-{
-	return orders_exposure(user);
-}
-
-static uint64_t m_market_reconnects(void *user)
-{
-	struct sb_bot *b = user;
-	struct sb_bn_market_stream_stats s = {0};
-	if (b->ms)
-		sb_bn_market_stream_stats(b->ms, &s);
-	return s.reconnects;
-}
-
-static uint64_t m_user_reconnects(void *user)
-{
-	struct sb_bot *b = user;
-	struct sb_bn_user_stream_stats s = {0};
-	if (b->us)
-		sb_bn_user_stream_stats(b->us, &s);
-	return s.reconnects;
-}
-
-static double m_trading(void *user)
-{
-	const struct sb_bot *b = user;
-	return b->state == BOT_TRADING ? 1 : 0;
-}
-
-static double m_paused(void *user)
-{
-	const struct sb_bot *b = user;
-	return b->paused ? 1 : 0;
-}
-
-/* Realised profit of the pair's CLOSED positions, from the database when scraped. */
-static sb_dec m_profit(void *user)
-{
-	struct control_pair *cp = user;
-	struct sb_store_pnl *rows = NULL;
-	size_t n = 0;
-	sb_dec v = 0;
-	if (!cp->c->b->st || sb_store_pnl_by_pair(cp->c->b->st, 0, 0, &rows, &n) != SB_OK)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(rows[i].symbol, cp->pr->cfg.symbol) == 0)
-			v = rows[i].profit;
-	free(rows);
-	return v;
-}
-
-/* The realised-profit series are labelled with the quote asset, known once the exchange rules are in. */
-static void register_pair_metrics(struct bot_control *c)
-{
-	for (size_t i = 0; i < c->b->npairs; i++) {
-		struct control_pair *cp = &c->pairs[i];
-		if (cp->profit_registered || !cp->pr->have_rules)
-			continue;
-		struct sb_metric_label l[2] = {{.name = "symbol", .value = cp->pr->cfg.symbol},
-		                               {.name = "asset", .value = cp->pr->rules.quote_asset}};
-		(void)sb_metrics_gauge_dec_fn(c->metrics, SB_METRIC_REALISED_PROFIT,
-		                              "Realised profit of closed positions.", l, 2, m_profit, cp);
-		cp->profit_registered = true;
-	}
-}
-
-static void register_metrics(struct bot_control *c)
-{
-	struct sb_bot *b = c->b;
-	struct sb_metrics *m = c->metrics;
-	(void)sb_metrics_register_process(m);
-	for (size_t i = 0; i < b->npairs; i++) {
-		struct sb_metric_label l = {"symbol", b->pairs[i].cfg.symbol};
-		(void)sb_metrics_gauge_fn(m, SB_METRIC_OPEN_POSITIONS,
-		                          "Open positions (buying, holding or selling).", &l, 1, m_open,
-		                          &b->pairs[i]);
-	}
-	struct sb_metric_label ms = {"stream", "market"}, us = {"stream", "user"};
-	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_RECONNECTS,
-	                            "Stream connections opened after the first.", &ms, 1, m_market_reconnects,
-	                            b);
-	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_RECONNECTS,
-	                            "Stream connections opened after the first.", &us, 1, m_user_reconnects,
-	                            b);
-	(void)sb_metrics_gauge_dec_fn(m, "spotbot_exposure", "Quote committed in open positions.", NULL, 0,
-	                              m_exposure, b);
-	(void)sb_metrics_gauge_fn(m, "spotbot_trading", "1 while the run state is trading.", NULL, 0,
-	                          m_trading, b);
-	(void)sb_metrics_gauge_fn(m, "spotbot_paused", "1 while the kill switch is on.", NULL, 0, m_paused,
-	                          b);
-}
-
 /* ---- life cycle -------------------------------------------------------------------------------- */
 
 /* True when a process accepts connections on the unix socket path (a daemon already running). */
@@ -949,15 +835,6 @@ sb_err control_start(struct sb_bot *b, struct bot_control **out)
 		free(c);
 		return SB_ERR_IO;
 	}
-	if (sb_metrics_new(&c->metrics) != SB_OK) {
-		lws_vhost_destroy(c->vh);
-		free(c);
-		return SB_ERR_NOMEM;
-	}
-	c->pairs = sb_xcalloc(b->npairs ? b->npairs : 1, sizeof *c->pairs);
-	for (size_t i = 0; i < b->npairs; i++)
-		c->pairs[i] = (struct control_pair){.c = c, .pr = &b->pairs[i]};
-	register_metrics(c);
 	sb_log_info("control", SB_FIELDS(SB_F_STR("listen", b->cfg->control_listen)),
 	            "control API listening on %s", b->cfg->control_listen);
 	*out = c;
@@ -973,8 +850,6 @@ void control_free(struct bot_control *c)
 		if (bp)
 			bp->retry_at_ms = 0;
 	}
-	sb_metrics_free(c->metrics);
-	free(c->pairs);
 	if (c->unix_path[0])
 		(void)unlink(c->unix_path);
 	free(c);
