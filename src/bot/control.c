@@ -169,9 +169,49 @@ static void add_dec(cJSON *o, const char *name, sb_dec v)
 
 /* ---- views -------------------------------------------------------------------------------------- */
 
-static bool streams_up(const struct sb_bot *b)
+/* now - at in ms, or null when at is 0 (never). */
+static void add_age(cJSON *o, const char *name, int64_t at, int64_t now)
 {
-	return b->ms && b->us && sb_bn_market_stream_synced(b->ms) && sb_bn_user_stream_subscribed(b->us);
+	if (at > 0)
+		cJSON_AddNumberToObject(o, name, (double)(now > at ? now - at : 0));
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+/*
+ * What the position would net if what remains were sold at the current bid now (its sells so far
+ * included), fees counted as the profit calculator counts them. False when it cannot be valued (no bid,
+ * no rules, nothing bought yet).
+ */
+static bool unrealised(const struct sb_bot *b, const struct bot_pos *bp, sb_dec *out)
+{
+	const struct bot_pair *pr = bp->pair;
+	if (!pr->have_rules || !pr->top_ms || pr->top.bid <= 0 || bp->nbuys == 0 ||
+	    (bp->p.state != SB_POSITION_HOLDING && bp->p.state != SB_POSITION_SELLING))
+		return false;
+	struct sb_fill *sells = sb_xcalloc(bp->nsells + 1, sizeof *sells);
+	size_t n = bp->nsells;
+	if (n)
+		memcpy(sells, bp->sells, n * sizeof *sells);
+	sb_dec rem = sb_position_remaining(&bp->p), quote = 0, fee = 0;
+	bool ok = true;
+	if (rem > 0) {
+		ok = sb_dec_mul(pr->top.bid, rem, SB_ROUND_DOWN, &quote) == SB_OK &&
+		     sb_dec_mul(quote, pr->sell_fee, SB_ROUND_UP, &fee) == SB_OK;
+		struct sb_fill *m = &sells[n++];
+		*m = (struct sb_fill){.price = pr->top.bid,
+		                      .qty = rem,
+		                      .quote_qty = quote,
+		                      .commission = fee,
+		                      .trade_id = INT64_MAX};
+		snprintf(m->commission_asset, sizeof m->commission_asset, "%s", pr->rules.quote_asset);
+	}
+	struct sb_cycle_result res;
+	ok = ok && sb_profit_cycle(&pr->rules, bp->buys, bp->nbuys, sells, n, b->bnb_price, &res) == SB_OK;
+	free(sells);
+	if (ok)
+		*out = res.net_profit;
+	return ok;
 }
 
 static size_t open_count(const struct bot_pair *pr)
@@ -193,6 +233,16 @@ static void view_status(struct sb_bot *b, struct reply *r)
 	cJSON *s = cJSON_AddObjectToObject(j, "streams");
 	cJSON_AddBoolToObject(s, "market", b->ms && sb_bn_market_stream_synced(b->ms));
 	cJSON_AddBoolToObject(s, "user", b->us && sb_bn_user_stream_subscribed(b->us));
+	struct sb_bn_market_stream_stats ms = {0};
+	struct sb_bn_user_stream_stats us = {0};
+	if (b->ms)
+		sb_bn_market_stream_stats(b->ms, &ms);
+	if (b->us)
+		sb_bn_user_stream_stats(b->us, &us);
+	add_age(s, "market_event_age_ms", ms.last_ms, now);
+	add_age(s, "user_event_age_ms", us.last_event_ms, now);
+	cJSON_AddNumberToObject(s, "market_reconnects", (double)ms.reconnects);
+	cJSON_AddNumberToObject(s, "user_reconnects", (double)us.reconnects);
 	int64_t newest = 0;
 	size_t open = 0;
 	for (size_t i = 0; i < b->npairs; i++) {
@@ -231,6 +281,7 @@ static void add_order(cJSON *arr, const struct bot_order *o)
 
 static void view_positions(struct sb_bot *b, struct reply *r, bool orders)
 {
+	int64_t now = sb_clock_wall_ms();
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < b->npairs; i++) {
 		for (struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next) {
@@ -248,7 +299,17 @@ static void view_positions(struct sb_bot *b, struct reply *r, bool orders)
 			add_dec(x, "sell_qty", bp->p.sell_qty);
 			add_dec(x, "remaining", sb_position_remaining(&bp->p));
 			add_dec(x, "target_price", bp->p.target_price);
+			add_dec(x, "cost_quote", bp->p.cost_quote);
 			cJSON_AddNumberToObject(x, "created_ms", (double)bp->p.created_ms);
+			if (bp->p.opened_ms) {
+				cJSON_AddNumberToObject(x, "opened_ms", (double)bp->p.opened_ms);
+				cJSON_AddNumberToObject(x, "held_ms", (double)(now - bp->p.opened_ms));
+			}
+			sb_dec u = 0;
+			if (unrealised(b, bp, &u))
+				add_dec(x, "unrealised_profit", u);
+			else
+				cJSON_AddNullToObject(x, "unrealised_profit");
 			cJSON_AddItemToArray(arr, x);
 		}
 	}
@@ -314,13 +375,24 @@ static void view_events(struct sb_bot *b, int64_t after, struct reply *r)
 	reply_json(r, 200, j);
 }
 
+/* Liveness: the loop answered, so the process is not stuck; the run state is only reported. */
+static void view_live(struct sb_bot *b, struct reply *r)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddBoolToObject(j, "alive", true);
+	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
+	reply_json(r, 200, j);
+}
+
 static void view_health(struct sb_bot *b, struct reply *r)
 {
 	const char *why = NULL;
 	if (b->state != BOT_TRADING && b->state != BOT_PAUSED)
 		why = bot_state_name(b->state);
-	else if (!streams_up(b))
-		why = "streams down";
+	else if (!(b->ms && sb_bn_market_stream_synced(b->ms)))
+		why = "market stream down";
+	else if (!(b->us && sb_bn_user_stream_subscribed(b->us)))
+		why = "user data stream down";
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
 	cJSON_AddBoolToObject(j, "healthy", why == NULL);
@@ -609,8 +681,10 @@ static void route(struct bot_control *c, const struct control_pss *q, struct rep
 			view_pairs(b, r);
 		else if (strcmp(p, "/events") == 0)
 			view_events(b, q->after, r);
-		else if (strcmp(p, "/health") == 0)
+		else if (strcmp(p, "/health") == 0 || strcmp(p, "/health/ready") == 0)
 			view_health(b, r);
+		else if (strcmp(p, "/health/live") == 0)
+			view_live(b, r);
 		else if (strcmp(p, "/metrics") == 0)
 			view_metrics(c, r);
 		else
