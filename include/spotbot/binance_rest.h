@@ -78,6 +78,10 @@ struct sb_bn_rest_opts {
 	int64_t weight_limit;         /* REQUEST_WEIGHT per minute; 0: SB_BN_REST_WEIGHT_LIMIT */
 	unsigned margin_pct;          /* 1..100 of weight_limit; 0: SB_BN_REST_MARGIN_PCT */
 	unsigned max_429_retries;     /* 0: SB_BN_REST_429_RETRIES */
+	/* Told every answered HTTP request (retries included): its path ("/api/v3/order"), its latency and
+	 * status, for a latency histogram. NULL: none. */
+	void (*observe)(void *user, const char *path, uint64_t latency_us, long http_status);
+	void *observe_user; /* its argument */
 };
 
 /* What a call came to. Borrowed by the callback; copy what must outlive it. */

@@ -280,9 +280,14 @@ struct sb_store_ops {
 };
 
 /* The common head of every backend's store; a backend embeds it as its first member. */
+/* Called after each committed write transaction with its duration, BEGIN to durable COMMIT. */
+typedef void (*sb_store_commit_fn)(void *user, uint64_t ns);
+
 struct sb_store {
 	const struct sb_store_ops *ops;   /* the backend */
 	char errmsg[SB_STORE_ERRMSG_MAX]; /* the last error's text; "" after success */
+	sb_store_commit_fn on_commit;     /* commit-latency observer (metrics); NULL: none */
+	void *on_commit_user;             /* its argument */
 };
 
 /* Options of sb_store_open_sqlite; zero-initialised (or NULL) gives the defaults. */
@@ -308,6 +313,9 @@ void sb_store_close(struct sb_store *st);
 /* The database's message for the last failed operation ("" after a success); owned by the store, valid
  * until the next call on it. NULL st gives "". */
 const char *sb_store_last_error(const struct sb_store *st);
+
+/* Sets (fn NULL: clears) the observer told the duration of every committed write transaction. */
+void sb_store_set_commit_observer(struct sb_store *st, sb_store_commit_fn fn, void *user);
 
 /* The backend's name ("sqlite"). */
 const char *sb_store_backend(const struct sb_store *st);

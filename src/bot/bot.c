@@ -106,11 +106,31 @@ void bot_degrade(struct sb_bot *b, sb_err err, const char *what)
 	             "database write failed (%s: %s): trading stopped, no order will be placed until restart",
 	             what, sb_store_last_error(b->st));
 	bot_human(b, "!! database failure (%s): trading stopped", sb_errname(err));
+	monitor_alert(b, SB_ALERT_KILL_SWITCH, SB_ALERT_CRITICAL, NULL, "kill_switch:database",
+	              "trading halted: the database cannot be written (%s while trying to %s); no order is "
+	              "placed until spotbot is restarted",
+	              sb_errname(err), what);
 	b->state = BOT_DEGRADED;
 	/* Recording why may fail too: the reason is in the logs either way. */
 	int64_t now = sb_clock_wall_ms();
 	if (sb_store_state_set(b->st, KEY_RUN_REASON, "database write failed", now, NULL) == SB_OK)
 		(void)sb_store_state_set(b->st, SB_STORE_KEY_RUN_STATE, "degraded", now, NULL);
+}
+
+void bot_set_paused(struct sb_bot *b, bool paused, const char *source)
+{
+	if (paused == b->paused)
+		return;
+	b->paused = paused;
+	if (b->state == BOT_TRADING || b->state == BOT_PAUSED)
+		bot_set_state(b, paused ? BOT_PAUSED : BOT_TRADING,
+		              paused ? "kill switch on: open positions are managed, no new cycles"
+		                     : "kill switch off");
+	monitor_alert(b, SB_ALERT_KILL_SWITCH, paused ? SB_ALERT_WARNING : SB_ALERT_INFO, NULL,
+	              paused ? "kill_switch:on" : "kill_switch:off",
+	              paused ? "kill switch on (%s): no new cycles; open positions are still managed"
+	                     : "kill switch off (%s): trading resumed",
+	              source);
 }
 
 bool bot_may_trade(const struct sb_bot *b)
@@ -487,19 +507,13 @@ static void on_tick(uv_timer_t *t)
 		char v[32];
 		bool paused = sb_store_state_get(b->st, SB_STORE_KEY_PAUSED, v, sizeof v) == SB_OK &&
 		              (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
-		if (paused != b->paused) {
-			b->paused = paused;
-			if (b->state == BOT_TRADING || b->state == BOT_PAUSED)
-				bot_set_state(
-				    b, paused ? BOT_PAUSED : BOT_TRADING,
-				    paused ? "kill switch on: open positions are managed, no new cycles"
-				           : "kill switch off");
-		}
+		bot_set_paused(b, paused, "database");
 	}
 	prices_tick(b, now);
 	orders_tick(b, now);
 	control_tick(b->control, now);
 	engine_tick(b, now);
+	monitor_tick(b, now);
 }
 
 static void close_handle(uv_handle_t *h)
@@ -513,6 +527,7 @@ static void teardown(struct sb_bot *b)
 	if (b->closed)
 		return;
 	b->closed = true;
+	monitor_close(b);
 	sb_bn_market_stream_free(b->ms);
 	b->ms = NULL;
 	sb_bn_user_stream_free(b->us);
@@ -531,7 +546,7 @@ static void teardown(struct sb_bot *b)
 static void on_stop_wait(uv_timer_t *t)
 {
 	struct sb_bot *b = t->data;
-	if (b->inflight > 0 && uv_now(&b->loop) < b->stop_deadline)
+	if ((b->inflight > 0 || monitor_alerts_pending(b)) && uv_now(&b->loop) < b->stop_deadline)
 		return;
 	if (b->inflight > 0)
 		sb_log_warn("bot", SB_FIELDS(SB_F_INT("inflight", b->inflight)),
@@ -550,6 +565,7 @@ static void on_signal(uv_signal_t *s, int signum)
 	b->stopping = true;
 	sb_log_info("bot", SB_FIELDS(SB_F_INT("signal", signum)), "signal %d: stopping", signum);
 	bot_human(b, "stopping (signal %d)", signum);
+	monitor_alert(b, SB_ALERT_STOP, SB_ALERT_INFO, NULL, NULL, "spotbot stopping (signal %d)", signum);
 	if (b->cfg->cancel_buys_on_shutdown && b->rest) {
 		for (size_t i = 0; i < b->npairs; i++)
 			for (struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next)
@@ -650,21 +666,28 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		goto out;
 	}
 	err = sb_ws_ctx_new(&b->loop, &b->ws);
+	if (err == SB_OK)
+		err = monitor_start(b);
 	if (err == SB_OK) {
 		struct sb_bn_rest_opts ro = {.base_url = cfg->binance_rest_url,
 		                             .api_key = cfg->binance_api_key,
 		                             .hmac_secret = cfg->binance_api_secret,
 		                             .recv_window_ms = (uint32_t)cfg->recv_window_ms,
 		                             .ca_file = cfg->binance_ca_file[0] ? cfg->binance_ca_file : NULL,
-		                             .timeout_ms = 5000};
+		                             .timeout_ms = 5000,
+		                             .observe = monitor_rest_observe,
+		                             .observe_user = b->mon};
 		err = sb_bn_rest_new(&b->loop, &ro, &b->rest);
 	}
 	if (err != SB_OK) {
 		sb_log_error("bot", SB_FIELDS(SB_F_ERR(err)), "the exchange clients could not start");
+		monitor_close(b);
 		if (b->ws) {
 			sb_ws_ctx_free(b->ws);
 			b->ws = NULL;
 		}
+		while (uv_run(&b->loop, UV_RUN_DEFAULT) != 0)
+			;
 		uv_loop_close(&b->loop);
 		goto out;
 	}
@@ -684,6 +707,9 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		             "the control API cannot listen on %s", cfg->control_listen);
 		teardown(b);
 	} else {
+		monitor_alert(b, SB_ALERT_START, SB_ALERT_INFO, NULL, NULL,
+		              "spotbot started in %s mode with %zu pair%s", sb_mode_name(cfg->mode),
+		              b->npairs, b->npairs == 1 ? "" : "s");
 		uv_timer_start(&b->tick, on_tick, BOT_TICK_MS, BOT_TICK_MS);
 		b->startup_step = STEP_TIME;
 		run_step(b);
@@ -712,6 +738,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		    b->sell_latency_sum_us / b->sell_latency_n, b->sell_latency_max_us, b->sell_latency_n);
 	sb_log_info("bot", SB_NOFIELDS, "spotbot stopped");
 out:
+	monitor_free(b);
 	orders_free_all(b);
 	free(b->pairs);
 	sb_signer_free(b->signer);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <uv.h>
 
+#include "spotbot/alerts.h"
 #include "spotbot/binance.h"
 #include "spotbot/binance_rest.h"
 #include "spotbot/binance_streams.h"
@@ -130,6 +131,7 @@ struct sb_bot {
 	uint64_t sell_latency_n;        /* sells measured */
 	struct sb_price_limits limits;  /* price validation */
 	struct bot_control *control;    /* the control API (control.c) */
+	struct bot_monitor *mon;        /* metrics and alerts (monitor.c) */
 };
 
 /* ---- bot.c -------------------------------------------------------------------------------------------- */
@@ -137,6 +139,9 @@ void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason);
 const char *bot_state_name(enum bot_run_state s);
 /* A database write failed: stop trading safely (sticky). */
 void bot_degrade(struct sb_bot *b, sb_err err, const char *what);
+/* Turns the kill switch on or off in memory (already persisted by the caller), moves the run state and
+ * alerts; source says who ("control", "database"). No-op when unchanged. */
+void bot_set_paused(struct sb_bot *b, bool paused, const char *source);
 /* True when new orders may go out. */
 bool bot_may_trade(const struct sb_bot *b);
 struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol);
@@ -205,6 +210,54 @@ void engine_tick(struct sb_bot *b, int64_t now_ms);
 void reconcile_startup(struct sb_bot *b);
 /* The user stream asked for it. */
 void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why);
+
+/* ---- monitor.c ---------------------------------------------------------------------------------------- */
+/* What became of an order, for SB_METRIC_ORDERS{outcome}: sent, then one of the final states. */
+enum mon_outcome {
+	MON_ORDER_PLACED,   /* "placed": the request went out */
+	MON_ORDER_FILLED,   /* "filled" */
+	MON_ORDER_CANCELED, /* "canceled" */
+	MON_ORDER_EXPIRED,  /* "expired" */
+	MON_ORDER_REJECTED, /* "rejected": refused by the exchange */
+	MON_OUTCOME_N
+};
+/* What started a reconciliation. */
+enum mon_recon {
+	MON_RECON_STARTUP, /* "startup" */
+	MON_RECON_STREAM,  /* "stream": the user stream was silent or reconnected */
+	MON_RECON_N
+};
+/* What a reconciliation found. */
+enum mon_finding {
+	MON_FIND_FOREIGN_ORDER,   /* "foreign_order": an open order with our prefix the database lacks */
+	MON_FIND_MISSED_UPDATE,   /* "missed_update": an acknowledged order changed without a stream event */
+	MON_FIND_SETTLED_UNKNOWN, /* "settled_unknown": an order of unknown outcome settled by query */
+	MON_FIND_N
+};
+#define BOT_ALERT_WAIT_MS 3000 /* shutdown waits this long at most for queued alerts (the "stop" one) */
+
+/* Creates the registry and the notifier (b->mon); registers every series known now. */
+sb_err monitor_start(struct sb_bot *b);
+/* Timer: series of new pairs, stream stall and reconnect alerts, the last stream event time. */
+void monitor_tick(struct sb_bot *b, int64_t now_ms);
+/* sb_bn_rest_opts.observe: REST latency by path (user is b->mon). */
+void monitor_rest_observe(void *user, const char *path, uint64_t latency_us, long http_status);
+void monitor_order(struct sb_bot *b, const struct bot_pair *pr, enum sb_side side, enum mon_outcome outcome);
+void monitor_fill(struct sb_bot *b, const struct bot_pair *pr, enum sb_side side);
+void monitor_fill_to_sell(struct sb_bot *b, const struct bot_pair *pr, uint64_t us);
+void monitor_reconcile(struct sb_bot *b, enum mon_recon trigger);
+void monitor_finding(struct sb_bot *b, enum mon_finding kind, const char *symbol, const char *coid);
+/* Logs an alert and sends it to the webhook, if one is configured; key deduplicates (NULL: the kind). */
+void monitor_alert(struct sb_bot *b, enum sb_alert_kind kind, enum sb_alert_severity sev, const char *symbol,
+                   const char *key, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Whether alerts are still queued or in flight (shutdown waits for them a little). */
+bool monitor_alerts_pending(const struct sb_bot *b);
+/* The registry /metrics renders; NULL before monitor_start. */
+struct sb_metrics *monitor_metrics(const struct sb_bot *b);
+/* Stops the notifier (its handles close with the loop's); the registry stays for a final scrape. */
+void monitor_close(struct sb_bot *b);
+/* Frees everything; after the loop has closed its handles. */
+void monitor_free(struct sb_bot *b);
 
 /* ---- crashpoint.c (test hook) ------------------------------------------------------------------------- */
 /* Steps of a cycle where SPOTBOT_CRASH_AT=<point>[:<n>] makes the daemon SIGKILL itself. */

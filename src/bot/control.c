@@ -58,20 +58,11 @@ struct control_job {
 struct bot_control {
 	struct sb_bot *b;                          /* the daemon */
 	struct lws_vhost *vh;                      /* the listening vhost */
-	struct sb_metrics *metrics;                /* the registry /metrics renders */
 	struct control_job jobs[CONTROL_JOBS_MAX]; /* positions with a manual sell or re-price under way */
 	size_t njobs;                              /* entries */
 	char unix_path[108];                       /* the socket file to remove at the end; "" for TCP */
 	char iface[256];                           /* lws keeps a pointer to the interface name */
-	struct control_pair *pairs;                /* one per daemon pair, for render-time metrics (owned) */
-	struct control_deferred *adds;             /* pair additions waiting for the exchange (control_pairs.c) */
-};
-
-/* What a per-pair metric callback needs. */
-struct control_pair {
-	struct bot_control *c;  /* the API */
-	struct bot_pair *pr;    /* the pair */
-	bool profit_registered; /* its realised-profit series exists (needs the quote asset from the rules) */
+	struct control_deferred *adds; /* pair additions waiting for the exchange (control_pairs.c) */
 };
 
 struct control_pss {
@@ -200,9 +191,49 @@ static void add_dec(cJSON *o, const char *name, sb_dec v)
 
 /* ---- views -------------------------------------------------------------------------------------- */
 
-static bool streams_up(const struct sb_bot *b)
+/* now - at in ms, or null when at is 0 (never). */
+static void add_age(cJSON *o, const char *name, int64_t at, int64_t now)
 {
-	return b->ms && b->us && sb_bn_market_stream_synced(b->ms) && sb_bn_user_stream_subscribed(b->us);
+	if (at > 0)
+		cJSON_AddNumberToObject(o, name, (double)(now > at ? now - at : 0));
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+/*
+ * What the position would net if what remains were sold at the current bid now (its sells so far
+ * included), fees counted as the profit calculator counts them. False when it cannot be valued (no bid,
+ * no rules, nothing bought yet).
+ */
+static bool unrealised(const struct sb_bot *b, const struct bot_pos *bp, sb_dec *out)
+{
+	const struct bot_pair *pr = bp->pair;
+	if (!pr->have_rules || !pr->top_ms || pr->top.bid <= 0 || bp->nbuys == 0 ||
+	    (bp->p.state != SB_POSITION_HOLDING && bp->p.state != SB_POSITION_SELLING))
+		return false;
+	struct sb_fill *sells = sb_xcalloc(bp->nsells + 1, sizeof *sells);
+	size_t n = bp->nsells;
+	if (n)
+		memcpy(sells, bp->sells, n * sizeof *sells);
+	sb_dec rem = sb_position_remaining(&bp->p), quote = 0, fee = 0;
+	bool ok = true;
+	if (rem > 0) {
+		ok = sb_dec_mul(pr->top.bid, rem, SB_ROUND_DOWN, &quote) == SB_OK &&
+		     sb_dec_mul(quote, pr->sell_fee, SB_ROUND_UP, &fee) == SB_OK;
+		struct sb_fill *m = &sells[n++];
+		*m = (struct sb_fill){.price = pr->top.bid,
+		                      .qty = rem,
+		                      .quote_qty = quote,
+		                      .commission = fee,
+		                      .trade_id = INT64_MAX};
+		snprintf(m->commission_asset, sizeof m->commission_asset, "%s", pr->rules.quote_asset);
+	}
+	struct sb_cycle_result res;
+	ok = ok && sb_profit_cycle(&pr->rules, bp->buys, bp->nbuys, sells, n, b->bnb_price, &res) == SB_OK;
+	free(sells);
+	if (ok)
+		*out = res.net_profit;
+	return ok;
 }
 
 static size_t open_count(const struct bot_pair *pr)
@@ -224,6 +255,16 @@ static void view_status(struct sb_bot *b, struct reply *r)
 	cJSON *s = cJSON_AddObjectToObject(j, "streams");
 	cJSON_AddBoolToObject(s, "market", b->ms && sb_bn_market_stream_synced(b->ms));
 	cJSON_AddBoolToObject(s, "user", b->us && sb_bn_user_stream_subscribed(b->us));
+	struct sb_bn_market_stream_stats ms = {0};
+	struct sb_bn_user_stream_stats us = {0};
+	if (b->ms)
+		sb_bn_market_stream_stats(b->ms, &ms);
+	if (b->us)
+		sb_bn_user_stream_stats(b->us, &us);
+	add_age(s, "market_event_age_ms", ms.last_ms, now);
+	add_age(s, "user_event_age_ms", us.last_event_ms, now);
+	cJSON_AddNumberToObject(s, "market_reconnects", (double)ms.reconnects);
+	cJSON_AddNumberToObject(s, "user_reconnects", (double)us.reconnects);
 	int64_t newest = 0;
 	size_t open = 0;
 	for (size_t i = 0; i < b->npairs; i++) {
@@ -262,6 +303,7 @@ static void add_order(cJSON *arr, const struct bot_order *o)
 
 static void view_positions(struct sb_bot *b, struct reply *r, bool orders)
 {
+	int64_t now = sb_clock_wall_ms();
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < b->npairs; i++) {
 		for (struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next) {
@@ -279,7 +321,17 @@ static void view_positions(struct sb_bot *b, struct reply *r, bool orders)
 			add_dec(x, "sell_qty", bp->p.sell_qty);
 			add_dec(x, "remaining", sb_position_remaining(&bp->p));
 			add_dec(x, "target_price", bp->p.target_price);
+			add_dec(x, "cost_quote", bp->p.cost_quote);
 			cJSON_AddNumberToObject(x, "created_ms", (double)bp->p.created_ms);
+			if (bp->p.opened_ms) {
+				cJSON_AddNumberToObject(x, "opened_ms", (double)bp->p.opened_ms);
+				cJSON_AddNumberToObject(x, "held_ms", (double)(now - bp->p.opened_ms));
+			}
+			sb_dec u = 0;
+			if (unrealised(b, bp, &u))
+				add_dec(x, "unrealised_profit", u);
+			else
+				cJSON_AddNullToObject(x, "unrealised_profit");
 			cJSON_AddItemToArray(arr, x);
 		}
 	}
@@ -346,13 +398,24 @@ static void view_events(struct sb_bot *b, int64_t after, struct reply *r)
 	reply_json(r, 200, j);
 }
 
+/* Liveness: the loop answered, so the process is not stuck; the run state is only reported. */
+static void view_live(struct sb_bot *b, struct reply *r)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddBoolToObject(j, "alive", true);
+	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
+	reply_json(r, 200, j);
+}
+
 static void view_health(struct sb_bot *b, struct reply *r)
 {
 	const char *why = NULL;
 	if (b->state != BOT_TRADING && b->state != BOT_PAUSED)
 		why = bot_state_name(b->state);
-	else if (!streams_up(b))
-		why = "streams down";
+	else if (!(b->ms && sb_bn_market_stream_synced(b->ms)))
+		why = "market stream down";
+	else if (!(b->us && sb_bn_user_stream_subscribed(b->us)))
+		why = "user data stream down";
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
 	cJSON_AddBoolToObject(j, "healthy", why == NULL);
@@ -365,7 +428,8 @@ static void view_metrics(struct bot_control *c, struct reply *r)
 {
 	char *out = NULL;
 	size_t len = 0;
-	if (sb_metrics_render(c->metrics, &out, &len) != SB_OK) {
+	struct sb_metrics *m = monitor_metrics(c->b);
+	if (!m || sb_metrics_render(m, &out, &len) != SB_OK) {
 		reply_error(r, 500, "metrics could not be rendered");
 		return;
 	}
@@ -388,11 +452,7 @@ static void set_paused(struct sb_bot *b, bool paused, struct reply *r)
 		reply_error(r, 500, "the database could not be written");
 		return;
 	}
-	b->paused = paused;
-	if (b->state == BOT_TRADING || b->state == BOT_PAUSED)
-		bot_set_state(b, paused ? BOT_PAUSED : BOT_TRADING,
-		              paused ? "kill switch on: open positions are managed, no new cycles"
-		                     : "kill switch off");
+	bot_set_paused(b, paused, "control API");
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddBoolToObject(j, "paused", paused);
 	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
@@ -584,13 +644,10 @@ static bool reprice_step(struct bot_control *c, const struct control_job *j, int
 	return true;
 }
 
-static void register_pair_metrics(struct bot_control *c);
-
 void control_tick(struct bot_control *c, int64_t now_ms)
 {
 	if (!c)
 		return;
-	register_pair_metrics(c);
 	for (size_t i = 0; i < c->njobs;) {
 		struct control_job j = c->jobs[i];
 		bool done = j.kind == JOB_SELL ? sell_step(c, j.id, now_ms) : reprice_step(c, &j, now_ms);
@@ -829,8 +886,10 @@ static void route(struct bot_control *c, struct lws *wsi, struct control_pss *q,
 			view_pairs(b, r);
 		else if (strcmp(p, "/events") == 0)
 			view_events(b, q->after, r);
-		else if (strcmp(p, "/health") == 0)
+		else if (strcmp(p, "/health") == 0 || strcmp(p, "/health/ready") == 0)
 			view_health(b, r);
+		else if (strcmp(p, "/health/live") == 0)
+			view_live(b, r);
 		else if (strcmp(p, "/metrics") == 0)
 			view_metrics(c, r);
 		else
@@ -1010,105 +1069,6 @@ static const struct lws_protocols control_protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* ---- metrics ----------------------------------------------------------------------------------- */
-
-static double m_open(void *user)
-{
-	return (double)open_count(user);
-}
-
-static sb_dec m_exposure(void *user)
-{
-	return orders_exposure(user);
-}
-
-static uint64_t m_market_reconnects(void *user)
-{
-	struct sb_bot *b = user;
-	struct sb_bn_market_stream_stats s = {0};
-	if (b->ms)
-		sb_bn_market_stream_stats(b->ms, &s);
-	return s.reconnects;
-}
-
-static uint64_t m_user_reconnects(void *user)
-{
-	struct sb_bot *b = user;
-	struct sb_bn_user_stream_stats s = {0};
-	if (b->us)
-		sb_bn_user_stream_stats(b->us, &s);
-	return s.reconnects;
-}
-
-static double m_trading(void *user)
-{
-	const struct sb_bot *b = user;
-	return b->state == BOT_TRADING ? 1 : 0;
-}
-
-static double m_paused(void *user)
-{
-	const struct sb_bot *b = user;
-	return b->paused ? 1 : 0;
-}
-
-/* Realised profit of the pair's CLOSED positions, from the database when scraped. */
-static sb_dec m_profit(void *user)
-{
-	struct control_pair *cp = user;
-	struct sb_store_pnl *rows = NULL;
-	size_t n = 0;
-	sb_dec v = 0;
-	if (!cp->c->b->st || sb_store_pnl_by_pair(cp->c->b->st, 0, 0, &rows, &n) != SB_OK)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(rows[i].symbol, cp->pr->cfg.symbol) == 0)
-			v = rows[i].profit;
-	free(rows);
-	return v;
-}
-
-/* The realised-profit series are labelled with the quote asset, known once the exchange rules are in. */
-static void register_pair_metrics(struct bot_control *c)
-{
-	for (size_t i = 0; i < c->b->npairs; i++) {
-		struct control_pair *cp = &c->pairs[i];
-		if (cp->profit_registered || !cp->pr->have_rules)
-			continue;
-		struct sb_metric_label l[2] = {{.name = "symbol", .value = cp->pr->cfg.symbol},
-		                               {.name = "asset", .value = cp->pr->rules.quote_asset}};
-		(void)sb_metrics_gauge_dec_fn(c->metrics, SB_METRIC_REALISED_PROFIT,
-		                              "Realised profit of closed positions.", l, 2, m_profit, cp);
-		cp->profit_registered = true;
-	}
-}
-
-static void register_metrics(struct bot_control *c)
-{
-	struct sb_bot *b = c->b;
-	struct sb_metrics *m = c->metrics;
-	(void)sb_metrics_register_process(m);
-	for (size_t i = 0; i < b->npairs; i++) {
-		struct sb_metric_label l = {"symbol", b->pairs[i].cfg.symbol};
-		(void)sb_metrics_gauge_fn(m, SB_METRIC_OPEN_POSITIONS,
-		                          "Open positions (buying, holding or selling).", &l, 1, m_open,
-		                          &b->pairs[i]);
-	}
-	struct sb_metric_label ms = {"stream", "market"}, us = {"stream", "user"};
-	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_RECONNECTS,
-	                            "Stream connections opened after the first.", &ms, 1, m_market_reconnects,
-	                            b);
-	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_RECONNECTS,
-	                            "Stream connections opened after the first.", &us, 1, m_user_reconnects,
-	                            b);
-	(void)sb_metrics_gauge_dec_fn(m, "spotbot_exposure", "Quote committed in open positions.", NULL, 0,
-	                              m_exposure, b);
-	(void)sb_metrics_gauge_fn(m, "spotbot_trading", "1 while the run state is trading.", NULL, 0,
-	                          m_trading, b);
-	(void)sb_metrics_gauge_fn(m, "spotbot_paused", "1 while the kill switch is on.", NULL, 0, m_paused,
-	                          b);
-}
-
 /* ---- life cycle -------------------------------------------------------------------------------- */
 
 /* True when a process accepts connections on the unix socket path (a daemon already running). */
@@ -1199,16 +1159,6 @@ sb_err control_start(struct sb_bot *b, struct bot_control **out)
 		free(c);
 		return SB_ERR_IO;
 	}
-	if (sb_metrics_new(&c->metrics) != SB_OK) {
-		lws_vhost_destroy(c->vh);
-		free(c);
-		return SB_ERR_NOMEM;
-	}
-	/* Every slot of b->pairs, so a pair added at run time finds its entry (b->pairs never moves). */
-	c->pairs = sb_xcalloc(SB_PAIRS_MAX, sizeof *c->pairs);
-	for (size_t i = 0; i < SB_PAIRS_MAX; i++)
-		c->pairs[i] = (struct control_pair){.c = c, .pr = &b->pairs[i]};
-	register_metrics(c);
 	sb_log_info("control", SB_FIELDS(SB_F_STR("listen", b->cfg->control_listen)),
 	            "control API listening on %s", b->cfg->control_listen);
 	*out = c;
@@ -1225,8 +1175,6 @@ void control_free(struct bot_control *c)
 			bp->retry_at_ms = 0;
 	}
 	control_deferred_forget(&c->adds);
-	sb_metrics_free(c->metrics);
-	free(c->pairs);
 	if (c->unix_path[0])
 		(void)unlink(c->unix_path);
 	free(c);

@@ -379,6 +379,21 @@ static void dec_str(sb_dec v, char *buf, size_t cap)
 	sb_dec_format_trim(v, buf, cap);
 }
 
+/* The metrics outcome of a final order state (NEVER_SENT: it was never placed, counted as rejected). */
+static enum mon_outcome outcome_of(enum sb_order_state s)
+{
+	switch (s) {
+	case SB_ORDER_FILLED:
+		return MON_ORDER_FILLED;
+	case SB_ORDER_CANCELED:
+		return MON_ORDER_CANCELED;
+	case SB_ORDER_EXPIRED:
+		return MON_ORDER_EXPIRED;
+	default:
+		return MON_ORDER_REJECTED;
+	}
+}
+
 /*
  * Applies an order event (ev may be NULL: a fill only) and a fill (may be NULL) to order o of bp: copies,
  * one transaction, then adoption. SB_OK when committed or when there was nothing new.
@@ -477,6 +492,10 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 	}
 	if (with_fill && side == SB_SIDE_BUY)
 		bot_crashpoint(BOT_CRASH_AFTER_FILL_COMMIT);
+	if (sb_order_state_is_final(sm.state) && !sb_order_state_is_final(o->sm.state))
+		monitor_order(b, bp->pair, side, outcome_of(sm.state));
+	if (with_fill)
+		monitor_fill(b, bp->pair, side);
 	o->sm = sm;
 	o->row = row;
 	if (with_fill) {
@@ -647,6 +666,7 @@ static void send_order(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o
 	}
 	o->inflight = true;
 	b->inflight++;
+	monitor_order(b, bp->pair, r->side, MON_ORDER_PLACED);
 }
 
 static void on_cancelled(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
@@ -703,6 +723,16 @@ void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, co
 	          o->row.side == SB_SIDE_BUY ? "buy" : "sell", why);
 }
 
+/* What a query taught that the streams had not: counted (and alerted) as a reconciliation finding. */
+static void query_finding(struct sb_bot *b, const struct bot_order *o, const struct sb_order_sm *was)
+{
+	if (o->sm.state == was->state && o->sm.executed_qty == was->executed_qty)
+		return;
+	bool acked = was->state == SB_ORDER_NEW || was->state == SB_ORDER_PARTIALLY_FILLED;
+	monitor_finding(b, acked ? MON_FIND_MISSED_UPDATE : MON_FIND_SETTLED_UNKNOWN, o->row.symbol,
+	                o->row.client_order_id);
+}
+
 static void on_queried(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
 {
 	struct order_call *c = user;
@@ -725,7 +755,9 @@ static void on_queried(void *user, const struct sb_bn_rest_result *res, struct s
 			                            .cum_quote_qty = order->cum_quote_qty,
 			                            .exchange_id = order->order_id,
 			                            .time_ms = now};
+			struct sb_order_sm was = o->sm;
 			(void)apply(b, bp, o, &ev, NULL, "query");
+			query_finding(b, o, &was);
 			o->query_at_ms = 0;
 			o->query_tries = 0;
 		} else if (res->err == SB_ERR_EXCHANGE && res->api.code == -2013) {
@@ -1160,6 +1192,25 @@ void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *
 }
 
 /* Writes the sell intent with the position's move to SELLING in one transaction, then sends it. */
+/* A market exit the strategy took on its own is worth telling the operator about. */
+static void exit_alert(struct sb_bot *b, const struct bot_pos *bp, enum sb_position_exit exit,
+                       const char *qty)
+{
+	char key[SB_ALERTS_KEY_MAX];
+	if (exit == SB_EXIT_STOP_LOSS) {
+		snprintf(key, sizeof key, "stop_loss:%s:%" PRId64, bp->p.symbol, bp->p.id);
+		monitor_alert(b, SB_ALERT_STOP_LOSS, SB_ALERT_WARNING, bp->p.symbol, key,
+		              "position %" PRId64 " of %s hit its stop-loss: selling %s at market", bp->p.id,
+		              bp->p.symbol, qty);
+	} else if (exit == SB_EXIT_MAX_DURATION) {
+		snprintf(key, sizeof key, "position_held:%s:%" PRId64, bp->p.symbol, bp->p.id);
+		monitor_alert(b, SB_ALERT_POSITION_HELD, SB_ALERT_WARNING, bp->p.symbol, key,
+		              "position %" PRId64
+		              " of %s held longer than max_duration: selling %s at market",
+		              bp->p.id, bp->p.symbol, qty);
+	}
+}
+
 static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a,
                        enum sb_position_exit exit, int64_t now)
 {
@@ -1213,6 +1264,7 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 		b->sell_latency_sum_us += us;
 		if (us > b->sell_latency_max_us)
 			b->sell_latency_max_us = us;
+		monitor_fill_to_sell(b, bp->pair, us);
 		sb_log_info("order",
 		            SB_FIELDS(SB_F_STR("coid", r.client_order_id), SB_F_UINT("fill_to_sell_us", us),
 		                      SB_F_UINT("max_us", b->sell_latency_max_us)),
@@ -1222,6 +1274,7 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 	char s[2][SB_DEC_STRLEN];
 	dec_str(r.orig_qty, s[0], sizeof s[0]);
 	dec_str(r.price, s[1], sizeof s[1]);
+	exit_alert(b, bp, exit, s[0]);
 	if (limit && a->reason == SB_WHY_MANUAL)
 		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (price set by hand)", r.symbol, p.id, s[0],
 		          s[1]);
@@ -1328,10 +1381,12 @@ void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *
 		         a->held_ms);
 		if (commit_position(b, bp, &p, "alert", detail) != SB_OK)
 			return;
-		sb_log_warn("alert",
-		            SB_FIELDS(SB_F_STR("symbol", p.symbol), SB_F_INT("position", p.id),
-		                      SB_F_INT("held_ms", a->held_ms)),
-		            "position %" PRId64 " of %s held longer than max_duration", p.id, p.symbol);
+		char key[SB_ALERTS_KEY_MAX], held[32];
+		snprintf(key, sizeof key, "position_held:%s:%" PRId64, p.symbol, p.id);
+		fmt_duration(a->held_ms, held, sizeof held);
+		monitor_alert(b, SB_ALERT_POSITION_HELD, SB_ALERT_WARNING, p.symbol, key,
+		              "position %" PRId64 " of %s held for %s, longer than its max_duration", p.id,
+		              p.symbol, held);
 		bot_human(b, "%-8s #%-4" PRId64 " ALERT held longer than max_duration", p.symbol, p.id);
 		return;
 	}
@@ -1342,11 +1397,12 @@ void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *
 	snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"error\":\"%s\",\"filter\":\"%s\"}",
 	         sb_action_reason_name(a->reason), sb_errname(a->error), sb_filter_name(a->filter));
 	bot_event(b, "alert", bp->p.symbol, bp->p.id, NULL, detail);
-	sb_log_warn("alert",
-	            SB_FIELDS(SB_F_STR("symbol", bp->p.symbol), SB_F_INT("position", bp->p.id),
-	                      SB_F_ERR(a->error), SB_F_STR("filter", sb_filter_name(a->filter))),
-	            "position %" PRId64 ": the sell cannot be placed (%s)", bp->p.id,
-	            sb_action_reason_name(a->reason));
+	char key[SB_ALERTS_KEY_MAX];
+	snprintf(key, sizeof key, "sell_refused:%s:%" PRId64, bp->p.symbol, bp->p.id);
+	monitor_alert(b, SB_ALERT_ORDER_REJECTIONS, SB_ALERT_WARNING, bp->p.symbol, key,
+	              "position %" PRId64 " of %s: the sell cannot be placed (%s, %s, filter %s); retrying",
+	              bp->p.id, bp->p.symbol, sb_action_reason_name(a->reason), sb_errname(a->error),
+	              sb_filter_name(a->filter));
 }
 
 sb_dec orders_exposure(const struct sb_bot *b)

@@ -70,6 +70,7 @@ static void on_open_orders(void *user, const struct sb_bn_rest_result *res, stru
 			    "database: left alone, please check it",
 			    o->client_order_id);
 			bot_event(b, "order.foreign", c->symbol, 0, o->client_order_id, detail);
+			monitor_finding(b, MON_FIND_FOREIGN_ORDER, c->symbol, o->client_order_id);
 		}
 	}
 	bool step = c->step;
@@ -121,6 +122,7 @@ void reconcile_startup(struct sb_bot *b)
 		bot_degrade(b, err, "load the open positions");
 		return;
 	}
+	monitor_reconcile(b, MON_RECON_STARTUP);
 	size_t q = query_unsettled(b, true);
 	for (size_t i = 0; i < b->npairs; i++)
 		if (b->pairs[i].have_rules)
@@ -134,6 +136,7 @@ void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why)
 	struct sb_bot *b = user;
 	if (b->closed || b->stopping || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
 		return;
+	monitor_reconcile(b, MON_RECON_STREAM);
 	size_t q = query_unsettled(b, false);
 	for (size_t i = 0; i < b->npairs; i++)
 		if (b->pairs[i].have_rules)

@@ -52,6 +52,8 @@ struct sb_bn_rest {
 	size_t in_flight;              /* HTTP requests in flight */
 	bool closing;                  /* sb_bn_rest_free has begun */
 	struct sb_bn_rest_stats st;    /* counters */
+	void (*observe)(void *user, const char *path, uint64_t latency_us, long http_status); /* opts */
+	void *observe_user;                                                                   /* opts */
 };
 
 static void pump(struct sb_bn_rest *r);
@@ -556,6 +558,8 @@ static void on_http_done(void *user, const struct sb_http_resp *resp)
 		on_transport_error(c, resp);
 	} else {
 		r->st.last_latency_us = resp->latency_us;
+		if (r->observe)
+			r->observe(r->observe_user, c->req.path, resp->latency_us, resp->status);
 		sb_bn_weight_gate_observe(&r->gate, server_now(r), resp->limits.used_weight_1m);
 		struct cJSON *doc = NULL;
 		char why[SB_BN_TEXT_MAX] = "";
@@ -626,6 +630,8 @@ sb_err sb_bn_rest_new(uv_loop_t *loop, const struct sb_bn_rest_opts *opts, struc
 	}
 	r->recv_window_ms = opts->recv_window_ms ? opts->recv_window_ms : SB_BN_REST_RECV_WINDOW_DEFAULT;
 	r->max_429 = opts->max_429_retries ? opts->max_429_retries : SB_BN_REST_429_RETRIES;
+	r->observe = opts->observe;
+	r->observe_user = opts->observe_user;
 	sb_bn_weight_gate_init(&r->gate, opts->weight_limit, opts->margin_pct);
 	uv_timer_init(loop, &r->timer);
 	r->timer.data = r;

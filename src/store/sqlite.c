@@ -226,6 +226,7 @@ static sb_err run(struct sq_store *s, enum sq_stmt id)
 
 sb_err sq_begin(struct sq_store *s)
 {
+	s->begin_ns = sb_clock_mono_ns();
 	return run(s, SQ_BEGIN);
 }
 
@@ -246,8 +247,11 @@ sb_err sq_end(struct sq_store *s, sb_err e)
 {
 	if (e == SB_OK) {
 		e = run(s, SQ_COMMIT);
-		if (e == SB_OK)
+		if (e == SB_OK) {
+			if (s->base.on_commit)
+				s->base.on_commit(s->base.on_commit_user, sb_clock_mono_ns() - s->begin_ns);
 			return SB_OK;
+		}
 	}
 	rollback(s);
 	return e;

@@ -45,6 +45,7 @@ struct sq_store {
 	struct sb_store base;           /* must come first: the engine holds a struct sb_store * */
 	sqlite3 *db;                    /* the connection */
 	sqlite3_stmt *stmts[SQ__COUNT]; /* the statement cache, NULL until first use */
+	uint64_t begin_ns;              /* monotonic time the open transaction began */
 };
 
 /* The SQL of each statement (sqlite_rows.c). */

@@ -310,6 +310,14 @@ void sb_store_close(struct sb_store *st)
 		st->ops->close(st);
 }
 
+void sb_store_set_commit_observer(struct sb_store *st, sb_store_commit_fn fn, void *user)
+{
+	if (!st)
+		return;
+	st->on_commit = fn;
+	st->on_commit_user = user;
+}
+
 const char *sb_store_last_error(const struct sb_store *st)
 {
 	return st ? st->errmsg : "";

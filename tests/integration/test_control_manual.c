@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "test_bot_util.h"
+#include "test_ctl_util.h"
 
 #define TOKEN       "control-test-token"
 #define PAIR_BTC    "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
@@ -19,111 +20,6 @@
 #define TICK        SB_DEC_C(0, 1000000) /* BTCUSDT's tick in spotsim's catalogue: 0.01 */
 #define WAIT_MS     20000
 #define CLI_OUT_MAX 65536
-
-struct ctl_resp {
-	long status;      /* HTTP status; 0 when nothing answered */
-	char body[65536]; /* body, truncated */
-	size_t len;       /* bytes kept */
-};
-
-static size_t on_body(char *data, size_t size, size_t n, void *user)
-{
-	struct ctl_resp *r = user;
-	size_t add = size * n, room = sizeof r->body - 1 - r->len;
-	size_t k = add < room ? add : room;
-	memcpy(r->body + r->len, data, k);
-	r->len += k;
-	r->body[r->len] = '\0';
-	return add;
-}
-
-/* One request to the daemon with the token. False when nothing answered. */
-static bool ctl(const char *method, const char *path, struct ctl_resp *r)
-{
-	char sock[400], url[256];
-	snprintf(sock, sizeof sock, "%s/control.sock", T.dir);
-	snprintf(url, sizeof url, "http://localhost%s", path);
-	memset(r, 0, sizeof *r);
-	CURL *h = curl_easy_init();
-	cr_assert(h);
-	struct curl_slist *hdrs = curl_slist_append(NULL, "Authorization: Bearer " TOKEN);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
-	if (strcmp(method, "POST") == 0) {
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	CURLcode rc = curl_easy_perform(h);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hdrs);
-	return rc == CURLE_OK;
-}
-
-static void nap(void)
-{
-	struct timespec ts = {0, 50 * 1000 * 1000};
-	nanosleep(&ts, NULL);
-}
-
-/* What the last CLI run printed. */
-static struct {
-	char out[CLI_OUT_MAX]; /* standard output */
-	char err[CLI_OUT_MAX]; /* standard error */
-} C;
-
-static void slurp(const char *path, char *buf, size_t cap)
-{
-	buf[0] = '\0';
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	size_t n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
-/* Runs `spotbot args... --config ENV`, keeping its output in C; returns its exit status. */
-static int run_cli(const char *const *args)
-{
-	char prog[512], out[400], err[400];
-	const char *argv[16];
-	size_t n = 0;
-	argv[n++] = sbt_program("spotbot", prog, sizeof prog);
-	for (size_t i = 0; args[i] && n < 13; i++)
-		argv[n++] = args[i];
-	argv[n++] = "--config";
-	argv[n++] = T.env;
-	argv[n] = NULL;
-	snprintf(out, sizeof out, "%s/cli.out", T.dir);
-	snprintf(err, sizeof err, "%s/cli.err", T.dir);
-	fflush(NULL);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		alarm(60);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int status = 0;
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status));
-	slurp(out, C.out, sizeof C.out);
-	slurp(err, C.err, sizeof C.err);
-	return WEXITSTATUS(status);
-}
-
-#define CLI(...) run_cli((const char *const[]){__VA_ARGS__, NULL})
 
 static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
 {
@@ -216,8 +112,8 @@ Test(control_manual, reprice_replaces_the_limit_sell_and_closes_at_the_new_price
 	char p[SB_DEC_STRLEN], old[SB_DEC_STRLEN];
 	dstr(want, p, sizeof p);
 	dstr(s0.price, old, sizeof old);
-	cr_assert_eq(CLI("reprice", "1", p), 0, "%s", C.err);
-	cr_assert(strstr(C.out, "\"accepted\":true"), "%s", C.out);
+	cr_assert_eq(CLI("reprice", "1", p), 0, "%s", CLI_RUN.err);
+	cr_assert(strstr(CLI_RUN.out, "\"accepted\":true"), "%s", CLI_RUN.out);
 	wait_coid("sb-main-1-s0", SB_STORE_ORDER_CANCELED);
 	struct sb_store_order s1 = wait_coid("sb-main-1-s1", SB_STORE_ORDER_NEW);
 	cr_assert_eq(s1.price, want);
@@ -227,14 +123,14 @@ Test(control_manual, reprice_replaces_the_limit_sell_and_closes_at_the_new_price
 	cr_assert_eq(at, want);
 	/* The event says what changed. */
 	struct ctl_resp r;
-	cr_assert(ctl("GET", "/events", &r));
+	cr_assert(ctl("GET", "/events", TOKEN, &r));
 	char needle[128];
 	snprintf(needle, sizeof needle, "\"kind\":\"manual.reprice\"");
 	cr_assert(strstr(r.body, needle), "%s", r.body);
 	snprintf(needle, sizeof needle, "\"old\":\"%s\",\"new\":\"%s\"", old, p);
 	cr_assert(strstr(r.body, needle), "%s in %s", needle, r.body);
 	/* The position shows the new price; the strategy leaves the order alone. */
-	cr_assert(ctl("GET", "/positions", &r));
+	cr_assert(ctl("GET", "/positions", TOKEN, &r));
 	snprintf(needle, sizeof needle, "\"target_price\":\"%s\"", p);
 	cr_assert(strstr(r.body, needle), "%s", r.body);
 	cr_assert(!order_exists("sb-main-1-s2"));
@@ -268,8 +164,8 @@ Test(control_manual, reprice_below_the_minimum_profitable_price_needs_force)
 	char p[SB_DEC_STRLEN];
 	dstr(low, p, sizeof p);
 	cr_assert_eq(CLI("reprice", "1", p), 1);
-	cr_assert(strstr(C.err, "below the minimum profitable price"), "%s", C.err);
-	cr_assert(strstr(C.err, "(409)"), "%s", C.err);
+	cr_assert(strstr(CLI_RUN.err, "below the minimum profitable price"), "%s", CLI_RUN.err);
+	cr_assert(strstr(CLI_RUN.err, "(409)"), "%s", CLI_RUN.err);
 	struct sb_store_order again = wait_coid("sb-main-1-s0", SB_STORE_ORDER_NEW);
 	cr_assert_eq(again.price, s0.price, "the order is untouched");
 	sb_dec at = 0;
@@ -279,7 +175,7 @@ Test(control_manual, reprice_below_the_minimum_profitable_price_needs_force)
 	/* At a real loss, explicitly. */
 	sb_dec loss = scaled(s0.price, SB_DEC_C(0, 99500000), SB_ROUND_DOWN);
 	dstr(loss, p, sizeof p);
-	cr_assert_eq(CLI("reprice", "1", p, "--force"), 0, "%s", C.err);
+	cr_assert_eq(CLI("reprice", "1", p, "--force"), 0, "%s", CLI_RUN.err);
 	wait_coid("sb-main-1-s0", SB_STORE_ORDER_CANCELED);
 	struct sb_store_order s1 = wait_coid("sb-main-1-s1", SB_STORE_ORDER_NEW);
 	cr_assert_eq(s1.price, loss);
@@ -298,33 +194,33 @@ Test(control_manual, reprice_checks_the_filters_and_the_price_text)
 	struct ctl_resp r;
 	/* Bad text: usage, exit 2, nothing sent. */
 	cr_assert_eq(CLI("reprice", "1", "abc"), 2);
-	cr_assert(strstr(C.err, "usage: spotbot reprice"), "%s", C.err);
-	cr_assert(strstr(C.err, "'abc' is not a price"), "%s", C.err);
+	cr_assert(strstr(CLI_RUN.err, "usage: spotbot reprice"), "%s", CLI_RUN.err);
+	cr_assert(strstr(CLI_RUN.err, "'abc' is not a price"), "%s", CLI_RUN.err);
 	cr_assert_eq(CLI("reprice", "1", "0"), 2);
 	cr_assert_eq(CLI("reprice", "1", "-5"), 2);
 	cr_assert_eq(CLI("reprice", "1"), 2);
 	cr_assert_eq(CLI("reprice", "one", "60000"), 2);
 	cr_assert_eq(CLI("reprice", "1", "60000", "--bogus"), 2);
-	cr_assert(ctl("GET", "/events", &r));
+	cr_assert(ctl("GET", "/events", TOKEN, &r));
 	cr_assert(!strstr(r.body, "manual.reprice"), "no request reached the daemon: %s", r.body);
 	/* The API refuses missing or bad prices itself. */
-	cr_assert(ctl("POST", "/positions/1/reprice", &r));
+	cr_assert(ctl("POST", "/positions/1/reprice", TOKEN, &r));
 	cr_assert_eq(r.status, 400, "%s", r.body);
-	cr_assert(ctl("POST", "/positions/1/reprice?price=12x", &r));
+	cr_assert(ctl("POST", "/positions/1/reprice?price=12x", TOKEN, &r));
 	cr_assert_eq(r.status, 400, "%s", r.body);
-	cr_assert(ctl("POST", "/positions/99/reprice?price=60000", &r));
+	cr_assert(ctl("POST", "/positions/99/reprice?price=60000", TOKEN, &r));
 	cr_assert_eq(r.status, 404, "%s", r.body);
 	/* Filters: above maxPrice, beyond the percent band, under the minimum notional. */
-	cr_assert(ctl("POST", "/positions/1/reprice?price=2000000", &r));
+	cr_assert(ctl("POST", "/positions/1/reprice?price=2000000", TOKEN, &r));
 	cr_assert_eq(r.status, 422, "%s", r.body);
 	cr_assert(strstr(r.body, "PRICE_FILTER"), "%s", r.body);
 	cr_assert_eq(CLI("reprice", "1", "400000"), 1);
-	cr_assert(strstr(C.err, "PERCENT_PRICE_BY_SIDE"), "%s", C.err);
-	cr_assert(strstr(C.err, "(422)"), "%s", C.err);
+	cr_assert(strstr(CLI_RUN.err, "PERCENT_PRICE_BY_SIDE"), "%s", CLI_RUN.err);
+	cr_assert(strstr(CLI_RUN.err, "(422)"), "%s", CLI_RUN.err);
 	cr_assert_eq(CLI("reprice", "1", "0.001"), 1, "rounds up to the tick, then far below the band");
-	cr_assert(strstr(C.err, "PERCENT_PRICE_BY_SIDE"), "%s", C.err);
+	cr_assert(strstr(CLI_RUN.err, "PERCENT_PRICE_BY_SIDE"), "%s", CLI_RUN.err);
 	cr_assert_eq(CLI("reprice", "1", "13000", "--force"), 1);
-	cr_assert(strstr(C.err, "NOTIONAL"), "%s", C.err);
+	cr_assert(strstr(CLI_RUN.err, "NOTIONAL"), "%s", CLI_RUN.err);
 	cr_assert(!order_exists("sb-main-1-s1"), "nothing was placed");
 	struct sb_store_order still = wait_coid("sb-main-1-s0", SB_STORE_ORDER_NEW);
 	cr_assert_eq(still.price, s0.price);
@@ -332,9 +228,9 @@ Test(control_manual, reprice_checks_the_filters_and_the_price_text)
 	sb_dec want = scaled(s0.price, SB_DEC_C(1, 2000000), SB_ROUND_UP);
 	char p[SB_DEC_STRLEN], q[SB_DEC_STRLEN];
 	dstr(want - TICK + SB_DEC_C(0, 400000), p, sizeof p); /* 0.004 above the tick below want */
-	cr_assert_eq(CLI("reprice", "1", p), 0, "%s", C.err);
+	cr_assert_eq(CLI("reprice", "1", p), 0, "%s", CLI_RUN.err);
 	snprintf(q, sizeof q, "\"price\":\"%s\"", dstr(want, p, sizeof p));
-	cr_assert(strstr(C.out, q), "the answer names the rounded price: %s", C.out);
+	cr_assert(strstr(CLI_RUN.out, q), "the answer names the rounded price: %s", CLI_RUN.out);
 	struct sb_store_order s1 = wait_coid("sb-main-1-s1", SB_STORE_ORDER_NEW);
 	cr_assert_eq(s1.price, want);
 	sb_dec at = 0;
@@ -346,23 +242,23 @@ Test(control_manual, reprice_checks_the_filters_and_the_price_text)
 Test(control_manual, manual_sell_is_recorded_with_the_manual_exit)
 {
 	holding_with_a_sell(PAIR_BTC);
-	cr_assert_eq(CLI("sell", "1"), 0, "%s", C.err);
+	cr_assert_eq(CLI("sell", "1"), 0, "%s", CLI_RUN.err);
 	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
 	cr_assert(strstr(pos.notes, "exit=MANUAL"), "%s", pos.notes);
 	bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, WAIT_MS);
-	cr_assert_eq(CLI("history", "--json"), 0, "%s", C.err);
-	cJSON *doc = cJSON_Parse(C.out);
-	cr_assert(cJSON_IsArray(doc) && cJSON_GetArraySize(doc) == 1, "%s", C.out);
+	cr_assert_eq(CLI("history", "--json"), 0, "%s", CLI_RUN.err);
+	cJSON *doc = cJSON_Parse(CLI_RUN.out);
+	cr_assert(cJSON_IsArray(doc) && cJSON_GetArraySize(doc) == 1, "%s", CLI_RUN.out);
 	const cJSON *x = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(doc, 0), "exit");
-	cr_assert(cJSON_IsString(x), "%s", C.out);
+	cr_assert(cJSON_IsString(x), "%s", CLI_RUN.out);
 	cr_assert_str_eq(x->valuestring, "manual");
 	cJSON_Delete(doc);
-	cr_assert_eq(CLI("history"), 0, "%s", C.err);
-	cr_assert(strstr(C.out, "EXIT"), "%s", C.out);
-	cr_assert(strstr(C.out, "manual"), "%s", C.out);
-	cr_assert(!strstr(C.out, "stop_loss"), "%s", C.out);
-	cr_assert_eq(CLI("positions"), 0, "%s", C.err);
-	cr_assert(strstr(C.out, "manual"), "%s", C.out);
+	cr_assert_eq(CLI("history"), 0, "%s", CLI_RUN.err);
+	cr_assert(strstr(CLI_RUN.out, "EXIT"), "%s", CLI_RUN.out);
+	cr_assert(strstr(CLI_RUN.out, "manual"), "%s", CLI_RUN.out);
+	cr_assert(!strstr(CLI_RUN.out, "stop_loss"), "%s", CLI_RUN.out);
+	cr_assert_eq(CLI("positions"), 0, "%s", CLI_RUN.err);
+	cr_assert(strstr(CLI_RUN.out, "manual"), "%s", CLI_RUN.out);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
@@ -380,7 +276,7 @@ Test(control_manual, abandon_gives_up_a_holding_position_through_the_order_manag
 	struct ctl_resp r;
 	int64_t end = sb_clock_wall_ms() + WAIT_MS;
 	for (;;) {
-		cr_assert(ctl("POST", "/positions/1/abandon", &r));
+		cr_assert(ctl("POST", "/positions/1/abandon", TOKEN, &r));
 		if (r.status == 202)
 			break;
 		cr_assert_eq(r.status, 409, "only 'not now' while a sell is being tried: %s", r.body);
@@ -390,12 +286,12 @@ Test(control_manual, abandon_gives_up_a_holding_position_through_the_order_manag
 	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_ABANDONED, WAIT_MS);
 	cr_assert(strstr(pos.notes, "abandoned by hand"), "%s", pos.notes);
 	cr_assert_gt(pos.closed_ms, 0);
-	cr_assert(ctl("GET", "/positions", &r));
+	cr_assert(ctl("GET", "/positions", TOKEN, &r));
 	cr_assert(!strstr(r.body, "\"id\":1,"), "the daemon forgot it: %s", r.body);
-	cr_assert(ctl("GET", "/events", &r));
+	cr_assert(ctl("GET", "/events", TOKEN, &r));
 	cr_assert(strstr(r.body, "\"kind\":\"position.ABANDONED\""), "%s", r.body);
 	cr_assert(strstr(r.body, "\"reason\":\"MANUAL\""), "%s", r.body);
-	cr_assert(ctl("POST", "/positions/1/abandon", &r));
+	cr_assert(ctl("POST", "/positions/1/abandon", TOKEN, &r));
 	cr_assert_eq(r.status, 404, "%s", r.body);
 	sb_dec at = 0;
 	cr_assert_eq(open_sells(&at), 0, "the exchange was not touched");

@@ -13,71 +13,21 @@
 #include <curl/curl.h>
 
 #include "test_bot_util.h"
+#include "test_ctl_util.h"
 
 #define TOKEN    "pairs-test-token"
 #define PAIR_BTC "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
 
-struct ctl_resp {
-	long status;      /* HTTP status; 0 when nothing answered */
-	char body[65536]; /* body, truncated */
-	size_t len;       /* bytes kept */
-};
-
-static size_t on_body(char *data, size_t size, size_t n, void *user)
+/* A POST with body, or a GET when body is NULL, within 10 s. */
+static bool req(const char *path, const char *token, const char *body, struct ctl_resp *r)
 {
-	struct ctl_resp *r = user;
-	size_t add = size * n, room = sizeof r->body - 1 - r->len;
-	size_t k = add < room ? add : room;
-	memcpy(r->body + r->len, data, k);
-	r->len += k;
-	r->body[r->len] = '\0';
-	return add;
-}
-
-/* One request to the daemon (body NULL: GET) giving up after timeout_ms; token NULL sends no
- * Authorization header. False when no answer came. */
-static bool ctl_within(const char *path, const char *token, const char *body, long timeout_ms,
-                       struct ctl_resp *r)
-{
-	char sock[400], url[256], auth[256];
-	snprintf(sock, sizeof sock, "%s/control.sock", T.dir);
-	snprintf(url, sizeof url, "http://localhost%s", path);
-	memset(r, 0, sizeof *r);
-	CURL *h = curl_easy_init();
-	cr_assert(h);
-	struct curl_slist *hdrs = NULL;
-	if (token) {
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-		hdrs = curl_slist_append(hdrs, auth);
-	}
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
-	if (body) {
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	CURLcode rc = curl_easy_perform(h);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hdrs);
-	return rc == CURLE_OK;
-}
-
-static bool ctl(const char *path, const char *token, const char *body, struct ctl_resp *r)
-{
-	return ctl_within(path, token, body, 10000L, r);
+	return ctl_send(body ? "POST" : "GET", path, token, body, 10000L, r);
 }
 
 /* POSTs body and asserts the status. */
 static void post(const char *path, const char *token, const char *body, long want, struct ctl_resp *r)
 {
-	cr_assert(ctl(path, token, body, r), "POST %s answered", path);
+	cr_assert(req(path, token, body, r), "POST %s answered", path);
 	cr_assert_eq(r->status, want, "POST %s %s: %ld %s", path, body, r->status, r->body);
 }
 
@@ -96,7 +46,7 @@ static void error_of(const struct ctl_resp *r, char *out, size_t cap)
 static void listed_setting(const char *symbol, const char *key, char *out, size_t cap)
 {
 	struct ctl_resp r;
-	cr_assert(ctl("/pairs", NULL, NULL, &r));
+	cr_assert(req("/pairs", NULL, NULL, &r));
 	cr_assert_eq(r.status, 200);
 	cJSON *j = cJSON_Parse(r.body);
 	cr_assert(j);
@@ -115,47 +65,6 @@ static void listed_setting(const char *symbol, const char *key, char *out, size_
 	cJSON_Delete(j);
 }
 
-/* Runs `spotbot args... --config ENV`; its stdout goes to out (cap bytes) when given. Returns the status. */
-static int run_cli(const char *const *args, char *out, size_t cap)
-{
-	char prog[512], path[400];
-	const char *argv[24];
-	size_t n = 0;
-	argv[n++] = sbt_program("spotbot", prog, sizeof prog);
-	for (size_t i = 0; args[i] && n < 21; i++)
-		argv[n++] = args[i];
-	argv[n++] = "--config";
-	argv[n++] = T.env;
-	argv[n] = NULL;
-	snprintf(path, sizeof path, "%s/cli.out", T.dir);
-	fflush(NULL);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int nul = open("/dev/null", O_WRONLY);
-		dup2(fd, 1);
-		dup2(nul, 2);
-		alarm(60);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int status = 0;
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status));
-	if (out) {
-		FILE *f = fopen(path, "r");
-		cr_assert(f);
-		size_t k = fread(out, 1, cap - 1, f);
-		out[k] = '\0';
-		fclose(f);
-	}
-	return WEXITSTATUS(status);
-}
-
-#define CLI(...)          run_cli((const char *const[]){__VA_ARGS__, NULL}, NULL, 0)
-#define CLI_OUT(out, ...) run_cli((const char *const[]){__VA_ARGS__, NULL}, out, sizeof out)
-
 /* Starts spotsim and the daemon with BTCUSDT and waits until it trades. */
 static void start(void)
 {
@@ -164,7 +73,7 @@ static void start(void)
 	bt_start_bot();
 	struct ctl_resp r;
 	int64_t end = sb_clock_wall_ms() + 20000;
-	while (!(ctl("/health", NULL, NULL, &r) && r.status == 200)) {
+	while (!(req("/health", NULL, NULL, &r) && r.status == 200)) {
 		cr_assert(sb_clock_wall_ms() < end, "the daemon becomes healthy: %s", r.body);
 		cr_assert(waitpid(T.bot, NULL, WNOHANG) == 0, "the daemon runs");
 		struct timespec ts = {0, 50 * 1000 * 1000};
@@ -417,8 +326,8 @@ Test(control_pairs, an_addition_outlives_its_client_and_a_stop_while_waiting_is_
 	/* Every exchange answer now takes a second: the client gives up first, the addition goes on. */
 	bt_fault("delay_ms", "1000");
 	struct ctl_resp r;
-	cr_assert(!ctl_within("/pairs", TOKEN, "{\"symbol\":\"ETHUSDT\",\"settings\":{\"quote\":\"15\"}}",
-	                      200L, &r),
+	cr_assert(!ctl_send("POST", "/pairs", TOKEN,
+	                    "{\"symbol\":\"ETHUSDT\",\"settings\":{\"quote\":\"15\"}}", 200L, &r),
 	          "the client times out: %ld %s", r.status, r.body);
 	cr_assert(bt_wait(pair_added, "ETHUSDT", 10000), "the pair is added without its client");
 	char v[64];
@@ -432,8 +341,9 @@ Test(control_pairs, an_addition_outlives_its_client_and_a_stop_while_waiting_is_
 	cr_assert_geq(client, 0);
 	if (client == 0) {
 		struct ctl_resp cr;
-		bool answered = ctl_within(
-		    "/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\"}}", 10000L, &cr);
+		bool answered =
+		    ctl_send("POST", "/pairs", TOKEN,
+		             "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\"}}", 10000L, &cr);
 		_exit(answered ? (int)(cr.status / 100) : 0);
 	}
 	cr_assert(log_has("asking the exchange about BNBUSDT", 10000), "the request reached the daemon");

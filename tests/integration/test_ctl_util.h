@@ -1,0 +1,174 @@
+/*
+ * test_ctl_util.h - helpers of the integration tests that talk to a running daemon's control API (on the
+ * unix socket test_bot_util.h configures) and run the spotbot CLI against the test's configuration.
+ */
+#ifndef TEST_CTL_UTIL_H
+#define TEST_CTL_UTIL_H
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "test_bot_util.h"
+
+struct ctl_resp {
+	long status;      /* HTTP status; 0 when nothing answered */
+	char body[65536]; /* body, truncated */
+	size_t len;       /* bytes kept */
+	char ctype[128];  /* Content-Type */
+};
+
+BT_FN size_t ctl_on_body(char *data, size_t size, size_t n, void *user)
+{
+	struct ctl_resp *r = user;
+	size_t add = size * n, room = sizeof r->body - 1 - r->len;
+	size_t k = add < room ? add : room;
+	memcpy(r->body + r->len, data, k);
+	r->len += k;
+	r->body[r->len] = '\0';
+	return add;
+}
+
+/*
+ * One request to the daemon, giving up after timeout_ms; token NULL sends no Authorization header; a POST
+ * sends body (NULL: empty). False when nothing answered.
+ */
+BT_FN bool ctl_send(const char *method, const char *path, const char *token, const char *body,
+                    long timeout_ms, struct ctl_resp *r)
+{
+	char sock[400], url[256], auth[256];
+	snprintf(sock, sizeof sock, "%s/control.sock", T.dir);
+	snprintf(url, sizeof url, "http://localhost%s", path);
+	memset(r, 0, sizeof *r);
+	CURL *h = curl_easy_init();
+	cr_assert(h);
+	struct curl_slist *hdrs = NULL;
+	if (token) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ctl_on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	CURLcode rc = curl_easy_perform(h);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+		char *ct = NULL;
+		if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+			snprintf(r->ctype, sizeof r->ctype, "%s", ct);
+	}
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	return rc == CURLE_OK;
+}
+
+/* ctl_send without a body, within 5 s. */
+BT_FN bool ctl(const char *method, const char *path, const char *token, struct ctl_resp *r)
+{
+	return ctl_send(method, path, token, NULL, 5000L, r);
+}
+
+BT_FN void nap(void)
+{
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+}
+
+/* Polls GET path until it answers with want (and the body contains needle, if given). */
+BT_FN bool ctl_wait(const char *path, long want, const char *needle, int ms, struct ctl_resp *r)
+{
+	int64_t end = sb_clock_wall_ms() + ms;
+	for (;;) {
+		if (ctl("GET", path, NULL, r) && r->status == want && (!needle || strstr(r->body, needle)))
+			return true;
+		if (sb_clock_wall_ms() >= end || (T.bot > 0 && waitpid(T.bot, NULL, WNOHANG) == T.bot))
+			return false;
+		nap();
+	}
+}
+
+/* A JSON field of a body, as a string ("" when missing). */
+BT_FN void field(const char *body, const char *name, char *out, size_t cap)
+{
+	cJSON *j = cJSON_Parse(body);
+	cr_assert(j, "JSON: %s", body);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+	if (cJSON_IsString(v))
+		snprintf(out, cap, "%s", v->valuestring);
+	else if (cJSON_IsBool(v))
+		snprintf(out, cap, "%s", cJSON_IsTrue(v) ? "true" : "false");
+	else
+		snprintf(out, cap, "%s", "");
+	cJSON_Delete(j);
+}
+
+/* What the last CLI run printed. */
+static struct {
+	char out[65536]; /* standard output */
+	char err[65536]; /* standard error */
+} CLI_RUN;
+
+BT_FN void ctl_slurp(const char *path, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	size_t n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* Runs `spotbot args... --config ENV`, keeping what it prints in CLI_RUN; returns its exit status. */
+BT_FN int run_cli(const char *const *args)
+{
+	char prog[512], out[400], err[400];
+	const char *argv[24];
+	size_t n = 0;
+	argv[n++] = sbt_program("spotbot", prog, sizeof prog);
+	for (size_t i = 0; args[i] && n < 21; i++)
+		argv[n++] = args[i];
+	argv[n++] = "--config";
+	argv[n++] = T.env;
+	argv[n] = NULL;
+	snprintf(out, sizeof out, "%s/cli.out", T.dir);
+	snprintf(err, sizeof err, "%s/cli.err", T.dir);
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		alarm(60);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	ctl_slurp(out, CLI_RUN.out, sizeof CLI_RUN.out);
+	ctl_slurp(err, CLI_RUN.err, sizeof CLI_RUN.err);
+	return WEXITSTATUS(status);
+}
+
+/* Runs the CLI and copies its standard output into out (a char array). */
+BT_FN int run_cli_out(const char *const *args, char *out, size_t cap)
+{
+	int rc = run_cli(args);
+	snprintf(out, cap, "%s", CLI_RUN.out);
+	return rc;
+}
+
+#define CLI(...)          run_cli((const char *const[]){__VA_ARGS__, NULL})
+#define CLI_OUT(out, ...) run_cli_out((const char *const[]){__VA_ARGS__, NULL}, out, sizeof out)
+
+#endif

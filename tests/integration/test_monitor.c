@@ -1,0 +1,195 @@
+/*
+ * test_monitor.c - the daemon's monitoring against spotsim over loopback: alerts arrive at a webhook sink
+ * served by this process (start, stop-loss, kill switch, stream reconnects, stop), /health moves between
+ * 503 and 200 as the exchange goes away and comes back while /health/live stays 200, and /metrics carries
+ * every family docs/monitoring.md lists with values that follow what happened.
+ */
+#include "sbtest_sink.h"
+#include "spotbot/metrics.h"
+#include "test_bot_util.h"
+#include "test_ctl_util.h"
+
+#define TOKEN "monitor-test-token"
+#define RICH  "spotsim-demo-key:spotsim-demo-secret:USDT=100000,BTC=1,BNB=10"
+#define PAIR  "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
+
+static struct sbt_sink *sink;
+
+static void fini(void)
+{
+	bt_cleanup();
+	sbt_sink_stop(sink);
+	sink = NULL;
+}
+
+/* spotsim with a funded account, the daemon with alerts going to the sink. */
+static void start(const char *pairs)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	sink = sbt_sink_start();
+	cr_assert(sink, "the sink listens");
+	char lines[512];
+	snprintf(lines, sizeof lines,
+	         "CONTROL_TOKEN=" TOKEN
+	         "\nALERT_WEBHOOK_URL=http://127.0.0.1:%d/hook\nALERT_WEBHOOK_FORMAT=generic",
+	         sbt_sink_port(sink));
+	bt_write_env(pairs, lines);
+	bt_start_bot();
+}
+
+/* v * k on BTCUSDT's tick (0.01 in spotsim's catalogue). */
+static sb_dec times(sb_dec v, sb_dec k)
+{
+	sb_dec out = 0, tick = SB_DEC_C(0, 1000000);
+	cr_assert_eq(sb_dec_mul(v, k, SB_ROUND_DOWN, &out), SB_OK);
+	return out - out % tick;
+}
+
+/* The value of one sample line "name{labels} value" of a /metrics page; -1 when absent. */
+static double sample(const char *page, const char *series)
+{
+	size_t n = strlen(series);
+	for (const char *p = page; (p = strstr(p, series)); p += n)
+		if ((p == page || p[-1] == '\n') && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	return -1;
+}
+
+TestSuite(monitor, .fini = fini, .timeout = 120);
+
+Test(monitor, alerts_reach_the_webhook_for_start_stop_loss_kill_switch_and_stop)
+{
+	start(PAIR ",stop_loss=1%");
+	char body[4096];
+	cr_assert(sbt_sink_wait(sink, "\"kind\":\"start\"", 20000, body, sizeof body), "start alert");
+	cr_assert(strstr(body, "\"severity\":\"info\"") && strstr(body, "paper mode"), "%s", body);
+
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 98000000)));
+	cr_assert(sbt_sink_wait(sink, "\"kind\":\"stop_loss\"", 20000, body, sizeof body), "stop-loss alert");
+	cr_assert(strstr(body, "\"symbol\":\"BTCUSDT\"") && strstr(body, "\"key\":\"stop_loss:BTCUSDT:1\""),
+	          "%s", body);
+	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+
+	struct ctl_resp r;
+	cr_assert(ctl("POST", "/pause", TOKEN, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(sbt_sink_wait(sink, "\"kind\":\"kill_switch\"", 10000, body, sizeof body), "kill switch");
+	cr_assert(strstr(body, "\"severity\":\"warning\"") && strstr(body, "control API"), "%s", body);
+
+	/* The stop alert leaves before the process exits. */
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+	cr_assert_eq(sbt_sink_count(sink, "\"kind\":\"stop\""), 1, "one stop alert");
+	cr_assert_eq(sbt_sink_count(sink, "\"kind\":\"start\""), 1, "one start alert");
+	cr_assert_eq(sbt_sink_count(sink, "\"kind\":\"stop_loss\""), 1, "the stop-loss alerted once");
+}
+
+Test(monitor, repeated_stream_drops_raise_one_reconnect_alert_and_count_in_metrics)
+{
+	start(PAIR);
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy: %s", r.body);
+	for (int i = 1; i <= 3; i++) {
+		bt_fault("drop_ws", NULL);
+		/* Each drop is a reconnect of both streams, seen in /status before the next drop. */
+		char needle[64];
+		snprintf(needle, sizeof needle, "\"market_reconnects\":%d", i);
+		cr_assert(ctl_wait("/status", 200, needle, 20000, &r), "reconnect %d: %s", i, r.body);
+		cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy again: %s", r.body);
+	}
+	char body[4096];
+	cr_assert(sbt_sink_wait(sink, "\"kind\":\"stream_reconnects\"", 10000, body, sizeof body),
+	          "a reconnect burst alerts");
+	cr_assert(strstr(body, "reconnected 3 times"), "%s", body);
+	cr_assert(ctl("GET", "/metrics", NULL, &r));
+	cr_assert_geq(sample(r.body, SB_METRIC_STREAM_RECONNECTS "{stream=\"market\"}"), 3, "%s", r.body);
+	cr_assert_geq(sample(r.body, SB_METRIC_STREAM_RECONNECTS "{stream=\"user\"}"), 3, "%s", r.body);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+	/* Deduplicated: the market and user streams each alert once at most. */
+	cr_assert_leq(sbt_sink_count(sink, "\"kind\":\"stream_reconnects\""), 2);
+}
+
+Test(monitor, health_follows_the_exchange_going_away_and_coming_back)
+{
+	start(PAIR);
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy: %s", r.body);
+	cr_assert(ctl("GET", "/health/live", NULL, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+
+	int port = T.sim.port;
+	sbt_proc_stop(&T.sim, SIGKILL, 5000);
+	cr_assert(ctl_wait("/health", 503, "stream down", 20000, &r), "unready without the exchange: %s",
+	          r.body);
+	char reason[64];
+	field(r.body, "reason", reason, sizeof reason);
+	cr_assert(strstr(reason, "stream down"), "%s", r.body);
+	cr_assert(ctl("GET", "/health/live", NULL, &r));
+	cr_assert_eq(r.status, 200, "alive all the same: %s", r.body);
+
+	char listen[64];
+	snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+	const char *args[] = {"--speed",   "0.01", "--seed",   "5",    "--symbols", "BTCUSDT,ETHUSDT,BNBUSDT",
+	                      "--account", RICH,   "--listen", listen, NULL};
+	cr_assert(sbt_spotsim_start(&T.sim, args), "spotsim comes back on the same port");
+	cr_assert(ctl_wait("/health", 200, NULL, 30000, &r), "ready again: %s", r.body);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+}
+
+Test(monitor, metrics_follow_a_cycle)
+{
+	start(PAIR);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", times(sell.price, SB_DEC_C(1, 100000)));
+	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/metrics", 200,
+	                   SB_METRIC_ORDERS "{outcome=\"filled\",side=\"SELL\",symbol=\"BTCUSDT\"} 1", 10000,
+	                   &r),
+	          "%s", r.body);
+	const char *page = r.body;
+	cr_assert_eq(sample(page, SB_METRIC_ORDERS "{outcome=\"placed\",side=\"BUY\",symbol=\"BTCUSDT\"}"),
+	             1);
+	cr_assert_eq(sample(page, SB_METRIC_ORDERS "{outcome=\"filled\",side=\"BUY\",symbol=\"BTCUSDT\"}"),
+	             1);
+	cr_assert_eq(sample(page, SB_METRIC_ORDERS "{outcome=\"placed\",side=\"SELL\",symbol=\"BTCUSDT\"}"),
+	             1);
+	cr_assert_eq(sample(page, SB_METRIC_ORDERS "{outcome=\"rejected\",side=\"BUY\",symbol=\"BTCUSDT\"}"),
+	             0);
+	cr_assert_geq(sample(page, SB_METRIC_FILLS "{side=\"BUY\",symbol=\"BTCUSDT\"}"), 1);
+	cr_assert_geq(sample(page, SB_METRIC_FILLS "{side=\"SELL\",symbol=\"BTCUSDT\"}"), 1);
+	cr_assert_eq(sample(page, SB_METRIC_FILL_TO_SELL "_count{symbol=\"BTCUSDT\"}"), 1, "%s", page);
+	cr_assert_eq(sample(page, SB_METRIC_FILL_TO_SELL "_bucket{symbol=\"BTCUSDT\",le=\"+Inf\"}"), 1);
+	cr_assert_geq(sample(page, SB_METRIC_REST_LATENCY "_count{endpoint=\"/api/v3/order\"}"), 2, "%s",
+	              page);
+	cr_assert_geq(sample(page, SB_METRIC_REST_LATENCY "_count{endpoint=\"/api/v3/exchangeInfo\"}"), 1);
+	cr_assert_gt(sample(page, SB_METRIC_REST_USED_WEIGHT), 0, "%s", page);
+	cr_assert_geq(sample(page, SB_METRIC_DB_COMMIT_LATENCY "_count"), 5);
+	cr_assert_eq(sample(page, SB_METRIC_RECONCILE_RUNS "{trigger=\"startup\"}"), 1);
+	cr_assert_eq(sample(page, SB_METRIC_RECONCILE_FINDINGS "{kind=\"foreign_order\"}"), 0);
+	cr_assert_gt(sample(page, SB_METRIC_STREAM_MESSAGES "{stream=\"market\"}"), 0);
+	cr_assert_gt(sample(page, SB_METRIC_STREAM_MESSAGES "{stream=\"user\"}"), 0);
+	cr_assert_eq(sample(page, SB_METRIC_STREAM_STALLS "{stream=\"market\"}"), 0);
+	cr_assert_eq(sample(page, SB_METRIC_OPEN_POSITIONS "{symbol=\"BTCUSDT\"}"), 0);
+	cr_assert_gt(sample(page, SB_METRIC_PROCESS_RSS), 1e6);
+	cr_assert(strstr(page, "\n" SB_METRIC_REALISED_PROFIT "{asset=\"USDT\",symbol=\"BTCUSDT\"} 0.") ||
+	              strstr(page, "\n" SB_METRIC_REALISED_PROFIT "{asset=\"USDT\",symbol=\"BTCUSDT\"} 1"),
+	          "a realised profit above 0: %s", page);
+	/* The database knows when the streams last spoke. */
+	struct sb_store *st = bt_db();
+	cr_assert(st);
+	int64_t last = 0;
+	int64_t end = sb_clock_wall_ms() + 10000;
+	while (sb_store_state_get_int(st, SB_STORE_KEY_LAST_STREAM_MS, &last) != SB_OK &&
+	       sb_clock_wall_ms() < end)
+		nap();
+	sb_store_close(st);
+	cr_assert_gt(last, 0, "last stream event recorded");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+}
