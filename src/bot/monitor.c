@@ -75,8 +75,8 @@ static const char *const outcome_names[MON_OUTCOME_N] = {"placed", "filled", "ca
 static const char *const recon_names[MON_RECON_N] = {"startup", "stream"};
 static const char *const finding_names[MON_FIND_N] = {"foreign_order", "missed_update", "settled_unknown"};
 
-static const double latency_bounds[] = SB_METRICS_LATENCY_BUCKETS;
-static const double fill_sell_bounds[] = SB_METRICS_FILL_TO_SELL_BUCKETS;
+static const double latency_bounds_seconds[] = SB_METRICS_LATENCY_BUCKETS;
+static const double fill_sell_bounds_seconds[] = SB_METRICS_FILL_TO_SELL_BUCKETS;
 
 /* ---- render-time values ---------------------------------------------------------------------------------
  */
@@ -90,10 +90,10 @@ static struct bot_pair *mp_pair(const struct mon_pair *mp)
 static double m_open(void *user)
 {
 	const struct bot_pair *pr = mp_pair(user);
-	double n = 0;
+	size_t n = 0;
 	for (const struct bot_pos *bp = pr ? pr->positions : NULL; bp; bp = bp->next)
 		n++;
-	return n;
+	return (double)n;
 }
 
 /* Realised profit of the pair's CLOSED positions, from the database when scraped. */
@@ -220,8 +220,9 @@ static struct mon_pair *pair_series(struct bot_monitor *mon, const struct bot_pa
 		}
 		(void)sb_metrics_histogram(
 		    mon->m, SB_METRIC_FILL_TO_SELL,
-		    "Time from a buy's last fill to its sell request, in seconds.", &l, 1, fill_sell_bounds,
-		    sizeof fill_sell_bounds / sizeof fill_sell_bounds[0], &mp->fill_to_sell);
+		    "Time from a buy's last fill to its sell request, in seconds.", &l, 1,
+		    fill_sell_bounds_seconds,
+		    sizeof fill_sell_bounds_seconds / sizeof fill_sell_bounds_seconds[0], &mp->fill_to_sell);
 	}
 	if (!mp->profit_registered && pr->have_rules) {
 		struct sb_metric_label l[2] = {{"symbol", sym}, {"asset", pr->rules.quote_asset}};
@@ -252,7 +253,8 @@ static void register_fixed(struct bot_monitor *mon)
 	                          0, m_used_weight, b);
 	(void)sb_metrics_histogram(m, SB_METRIC_DB_COMMIT_LATENCY,
 	                           "Database write transactions, begin to durable commit, in seconds.", NULL,
-	                           0, latency_bounds, sizeof latency_bounds / sizeof latency_bounds[0],
+	                           0, latency_bounds_seconds,
+	                           sizeof latency_bounds_seconds / sizeof latency_bounds_seconds[0],
 	                           &mon->db_commit);
 	for (int i = 0; i < MON_RECON_N; i++) {
 		struct sb_metric_label l = {"trigger", recon_names[i]};
@@ -302,8 +304,9 @@ void monitor_rest_observe(void *user, const char *path, uint64_t latency_us, lon
 	if (mon->nep < MON_ENDPOINTS_MAX && strlen(path) < sizeof mon->ep[0].path) {
 		struct sb_metric_label l = {"endpoint", path};
 		if (sb_metrics_histogram(mon->m, SB_METRIC_REST_LATENCY, "REST request latency, in seconds.",
-		                         &l, 1, latency_bounds,
-		                         sizeof latency_bounds / sizeof latency_bounds[0], &h) == SB_OK) {
+		                         &l, 1, latency_bounds_seconds,
+		                         sizeof latency_bounds_seconds / sizeof latency_bounds_seconds[0],
+		                         &h) == SB_OK) {
 			snprintf(mon->ep[mon->nep].path, sizeof mon->ep[0].path, "%s", path);
 			mon->ep[mon->nep++].h = h;
 		}
@@ -311,10 +314,11 @@ void monitor_rest_observe(void *user, const char *path, uint64_t latency_us, lon
 	if (!h) {
 		if (!mon->rest_other) {
 			struct sb_metric_label l = {"endpoint", "other"};
-			(void)sb_metrics_histogram(mon->m, SB_METRIC_REST_LATENCY,
-			                           "REST request latency, in seconds.", &l, 1, latency_bounds,
-			                           sizeof latency_bounds / sizeof latency_bounds[0],
-			                           &mon->rest_other);
+			(void)sb_metrics_histogram(
+			    mon->m, SB_METRIC_REST_LATENCY, "REST request latency, in seconds.", &l, 1,
+			    latency_bounds_seconds,
+			    sizeof latency_bounds_seconds / sizeof latency_bounds_seconds[0],
+			    &mon->rest_other);
 		}
 		h = mon->rest_other;
 	}

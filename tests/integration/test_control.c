@@ -19,7 +19,6 @@
 #define PAIR_BTC "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
 #define TICK     SB_DEC_C(0, 1000000) /* BTCUSDT's tick in spotsim's catalogue: 0.01 */
 
-
 static void start(const char *pairs)
 {
 	bt_start_sim(NULL);
