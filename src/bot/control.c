@@ -491,55 +491,6 @@ static void job_forget(struct bot_control *c, size_t i)
 	c->jobs[i] = c->jobs[--c->njobs];
 }
 
-/* Moves the manual sell of position id on; true when it is finished (placed, or impossible). */
-static bool sell_step(struct bot_control *c, int64_t id, int64_t now)
-{
-	struct sb_bot *b = c->b;
-	struct bot_pos *bp = orders_pos_find(b, id);
-	if (!bp)
-		return true; /* it ended meanwhile */
-	bp->retry_at_ms = now + CONTROL_FENCE_MS;
-	if (pos_busy(bp) || !bot_may_trade(b))
-		return false;
-	if (bp->p.state == SB_POSITION_SELLING) {
-		if (bp->sell.present && sb_order_state_is_open(bp->sell.sm.state) &&
-		    !bp->sell.sm.cancel_requested) {
-			if (bp->sell.row.type == SB_ORDER_MARKET) {
-				bp->retry_at_ms = 0;
-				return true; /* already selling at market */
-			}
-			orders_cancel(b, bp, &bp->sell, "manual sell");
-		}
-		return false;
-	}
-	if (bp->p.state != SB_POSITION_HOLDING) {
-		bp->retry_at_ms = 0;
-		return true;
-	}
-	sb_dec qty = 0;
-	if (!bp->pair->have_rules ||
-	    sb_rules_round_qty(&bp->pair->rules, SB_ORDER_MARKET, sb_position_remaining(&bp->p), &qty) !=
-	        SB_OK ||
-	    qty <= 0) {
-		bot_event(b, "manual.sell_refused", bp->p.symbol, id, NULL,
-		          "{\"reason\":\"quantity below the step\"}");
-		bp->retry_at_ms = 0;
-		return true;
-	}
-	struct sb_action a = {.kind = SB_ACT_MARKET_SELL,
-	                      .reason = SB_WHY_MANUAL,
-	                      .position_id = id,
-	                      .type = SB_ORDER_MARKET,
-	                      .qty = qty};
-	bp->retry_at_ms = 0;
-	orders_market_sell(b, bp, &a, now);
-	if (bp->p.state != SB_POSITION_SELLING) {
-		bp->retry_at_ms = now + CONTROL_FENCE_MS;
-		return false;
-	}
-	return true;
-}
-
 /*
  * Checks a LIMIT sell of what bp holds (floored to the step) at price against the exchange's filters, the
  * percent ones at the current bid. 0 with *qty set when it passes; else the HTTP status to answer (422 a
@@ -591,11 +542,51 @@ static void reprice_refused(struct sb_bot *b, const struct bot_pos *bp, const ch
 }
 
 /*
- * Moves the re-price j on: cancels the working limit sell, and once the position holds again (what
- * remains known after any fills) places the limit sell at j->price through the order manager. True when
- * finished (placed, or impossible).
+ * The order job j places once its position holds again: a market sell of what remains (JOB_SELL) or a limit
+ * sell at j->price (JOB_REPRICE). False, with the refusal recorded, when what remains cannot be sold so.
  */
-static bool reprice_step(struct bot_control *c, const struct control_job *j, int64_t now)
+static bool job_action(struct sb_bot *b, const struct bot_pos *bp, const struct control_job *j,
+                       struct sb_action *a)
+{
+	sb_dec qty = 0;
+	if (j->kind == JOB_SELL) {
+		if (!bp->pair->have_rules ||
+		    sb_rules_round_qty(&bp->pair->rules, SB_ORDER_MARKET, sb_position_remaining(&bp->p),
+		                       &qty) != SB_OK ||
+		    qty <= 0) {
+			bot_event(b, "manual.sell_refused", bp->p.symbol, j->id, NULL,
+			          "{\"reason\":\"quantity below the step\"}");
+			return false;
+		}
+		*a = (struct sb_action){.kind = SB_ACT_MARKET_SELL,
+		                        .reason = SB_WHY_MANUAL,
+		                        .position_id = j->id,
+		                        .type = SB_ORDER_MARKET,
+		                        .qty = qty};
+		return true;
+	}
+	char why[160];
+	if (reprice_check(b, bp, j->price, &qty, why, sizeof why) != 0) {
+		/* The remaining quantity changed (a fill before the cancel), or the market moved. */
+		reprice_refused(b, bp, why);
+		return false;
+	}
+	*a = (struct sb_action){.kind = SB_ACT_PLACE_SELL,
+	                        .reason = SB_WHY_MANUAL,
+	                        .position_id = j->id,
+	                        .type = SB_ORDER_LIMIT,
+	                        .price = j->price,
+	                        .qty = qty,
+	                        .plan = j->plan};
+	return true;
+}
+
+/*
+ * Moves the manual sell or re-price j on: the position is fenced off from the strategy, its working limit
+ * sell is cancelled, and once it holds again (what remains known after any fills) the job's order goes
+ * out through the order manager. True when finished (placed, or impossible).
+ */
+static bool job_step(struct bot_control *c, const struct control_job *j, int64_t now)
 {
 	struct sb_bot *b = c->b;
 	struct bot_pos *bp = orders_pos_find(b, j->id);
@@ -608,35 +599,28 @@ static bool reprice_step(struct bot_control *c, const struct control_job *j, int
 		if (bp->sell.present && sb_order_state_is_open(bp->sell.sm.state) &&
 		    !bp->sell.sm.cancel_requested) {
 			if (bp->sell.row.type == SB_ORDER_MARKET || bp->p.exit != SB_EXIT_TARGET) {
-				reprice_refused(b, bp, "a market exit is under way");
+				/* A market exit is under way: a manual sell is already done, a re-price moot.
+				 */
+				if (j->kind == JOB_REPRICE)
+					reprice_refused(b, bp, "a market exit is under way");
 				bp->retry_at_ms = 0;
 				return true;
 			}
-			orders_cancel(b, bp, &bp->sell, "manual reprice");
+			orders_cancel(b, bp, &bp->sell,
+			              j->kind == JOB_SELL ? "manual sell" : "manual reprice");
 		}
 		return false; /* the cancel's answer moves the position back to HOLDING */
 	}
-	if (bp->p.state != SB_POSITION_HOLDING) {
+	struct sb_action a;
+	if (bp->p.state != SB_POSITION_HOLDING || !job_action(b, bp, j, &a)) {
 		bp->retry_at_ms = 0;
 		return true;
 	}
-	char why[160];
-	sb_dec qty = 0;
-	if (reprice_check(b, bp, j->price, &qty, why, sizeof why) != 0) {
-		/* The remaining quantity changed (a fill before the cancel), or the market moved. */
-		reprice_refused(b, bp, why);
-		bp->retry_at_ms = 0;
-		return true;
-	}
-	struct sb_action a = {.kind = SB_ACT_PLACE_SELL,
-	                      .reason = SB_WHY_MANUAL,
-	                      .position_id = j->id,
-	                      .type = SB_ORDER_LIMIT,
-	                      .price = j->price,
-	                      .qty = qty,
-	                      .plan = j->plan};
 	bp->retry_at_ms = 0;
-	orders_place_sell(b, bp, &a, now);
+	if (j->kind == JOB_SELL)
+		orders_market_sell(b, bp, &a, now);
+	else
+		orders_place_sell(b, bp, &a, now);
 	if (bp->p.state != SB_POSITION_SELLING) {
 		bp->retry_at_ms = now + CONTROL_FENCE_MS;
 		return false;
@@ -650,7 +634,7 @@ void control_tick(struct bot_control *c, int64_t now_ms)
 		return;
 	for (size_t i = 0; i < c->njobs;) {
 		struct control_job j = c->jobs[i];
-		bool done = j.kind == JOB_SELL ? sell_step(c, j.id, now_ms) : reprice_step(c, &j, now_ms);
+		bool done = job_step(c, &j, now_ms);
 		if (done)
 			job_forget(c, i);
 		else

@@ -212,6 +212,22 @@ static bool valid_id(const char *s)
 	return true;
 }
 
+/* Loads the configuration of path (NULL: ./.env and the environment) and POSTs url. */
+static int post_with_config(const char *cmd, const char *path, const char *url)
+{
+	struct sb_config cfg;
+	sb_config_init(&cfg);
+	sb_err err = sb_config_load(&cfg, path, path != NULL, environ, stderr);
+	if (err != SB_OK) {
+		fprintf(stderr, "spotbot %s: configuration refused (%s)\n", cmd, sb_strerror(err));
+		sb_config_fini(&cfg);
+		return SB_EXIT_USAGE;
+	}
+	int rc = call(cmd, &cfg, url);
+	sb_config_fini(&cfg);
+	return rc;
+}
+
 static int run(int argc, char **argv, bool position)
 {
 	const char *cmd = argv[0], *arg = NULL, *path = NULL;
@@ -226,22 +242,12 @@ static int run(int argc, char **argv, bool position)
 		usage(stderr, cmd);
 		return SB_EXIT_USAGE;
 	}
-	struct sb_config cfg;
-	sb_config_init(&cfg);
-	sb_err err = sb_config_load(&cfg, path, path != NULL, environ, stderr);
-	if (err != SB_OK) {
-		fprintf(stderr, "spotbot %s: configuration refused (%s)\n", cmd, sb_strerror(err));
-		sb_config_fini(&cfg);
-		return SB_EXIT_USAGE;
-	}
 	char url[128];
 	if (position)
 		snprintf(url, sizeof url, "/positions/%s/%s", arg, cmd);
 	else
 		snprintf(url, sizeof url, "/%s%s%s", cmd, arg ? "?symbol=" : "", arg ? arg : "");
-	rc = call(cmd, &cfg, url);
-	sb_config_fini(&cfg);
-	return rc;
+	return post_with_config(cmd, path, url);
 }
 
 int sb_cmd_sell(int argc, char **argv)
@@ -257,22 +263,6 @@ int sb_cmd_cancel(int argc, char **argv)
 int sb_cmd_abandon(int argc, char **argv)
 {
 	return run(argc, argv, true);
-}
-
-/* Loads the configuration of path (NULL: ./.env and the environment) and POSTs url. */
-static int post_with_config(const char *cmd, const char *path, const char *url)
-{
-	struct sb_config cfg;
-	sb_config_init(&cfg);
-	sb_err err = sb_config_load(&cfg, path, path != NULL, environ, stderr);
-	if (err != SB_OK) {
-		fprintf(stderr, "spotbot %s: configuration refused (%s)\n", cmd, sb_strerror(err));
-		sb_config_fini(&cfg);
-		return SB_EXIT_USAGE;
-	}
-	int rc = call(cmd, &cfg, url);
-	sb_config_fini(&cfg);
-	return rc;
 }
 
 /* Prints "spotbot reprice: <what>'<arg>'<after>" (the quotes only with an arg) and the usage: exit 2. */

@@ -140,20 +140,8 @@ BT_FN int run_cli(const char *const *args)
 	argv[n] = NULL;
 	snprintf(out, sizeof out, "%s/cli.out", T.dir);
 	snprintf(err, sizeof err, "%s/cli.err", T.dir);
-	fflush(NULL);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		alarm(60);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int status = 0;
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	int status = sbt_run(argv, NULL, out, err, 60);
+	cr_assert_neq(status, -1, "spotbot runs");
 	cr_assert(WIFEXITED(status));
 	ctl_slurp(out, CLI_RUN.out, sizeof CLI_RUN.out);
 	ctl_slurp(err, CLI_RUN.err, sizeof CLI_RUN.err);

@@ -233,3 +233,30 @@ const char *sbt_header(const struct sbt_response *r, const char *name, char *buf
 	}
 	return NULL;
 }
+
+int sbt_run(const char *const *argv, char *const *env, const char *out, const char *err, unsigned timeout_s)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (o < 0 || e < 0)
+			_exit(126);
+		dup2(o, 1);
+		dup2(e, 2);
+		alarm(timeout_s);
+		if (env)
+			execve(argv[0], (char *const *)argv, env);
+		else
+			execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}

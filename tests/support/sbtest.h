@@ -32,6 +32,13 @@ bool sbt_spotsim_start(struct sbt_proc *p, const char *const *extra);
  * by a signal, or -1 when it did not exit in time (it is then killed with SIGKILL). */
 int sbt_proc_stop(struct sbt_proc *p, int sig, int timeout_ms);
 
+/*
+ * Runs argv (argv[0] a path, NULL-terminated) with env (NULL: this process's environment), its standard
+ * output and error written to the files out and err (created or truncated, mode 600), and waits for it.
+ * The child is killed by SIGALRM after timeout_s. Returns its wait status, or -1 when it could not fork.
+ */
+int sbt_run(const char *const *argv, char *const *env, const char *out, const char *err, unsigned timeout_s);
+
 struct sbt_response {
 	long status;        /* HTTP status, 0 on a transport failure */
 	char *body;         /* NUL-terminated body (owned; sbt_response_free) */
