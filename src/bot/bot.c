@@ -335,26 +335,33 @@ static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_b
 	step_leave(b, c);
 }
 
+void bot_pair_fees(struct sb_bot *b, const char *symbol, const struct sb_bn_rest_result *res,
+                   const struct sb_bn_commission *cm)
+{
+	struct bot_pair *pr = bot_pair_find(b, symbol);
+	if (!pr)
+		return;
+	if (res->err != SB_OK || !cm) {
+		/* Not fatal: the standard 0.1% is assumed, which is Binance's highest standard rate. */
+		sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", symbol), SB_F_ERR(res->err)),
+		            "commission rates unavailable, assuming 0.1%%");
+		return;
+	}
+	sb_dec m = cm->standard.maker, t = cm->standard.taker;
+	pr->sell_fee = m > t ? m : t;
+	if (sb_profit_check_fee(pr->sell_fee) != SB_OK)
+		pr->sell_fee = BOT_FEE_DEFAULT;
+	sb_log_info("bot", SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_DEC("sell_fee", pr->sell_fee)),
+	            "commission rates of %s loaded", pr->cfg.symbol);
+}
+
 static void on_fees(void *user, const struct sb_bn_rest_result *res, struct sb_bn_commission *cm)
 {
 	struct step_call *c = user;
 	struct sb_bot *b = c->b;
 	if (!step_enter(b, c))
 		return;
-	struct bot_pair *pr = bot_pair_find(b, c->symbol);
-	if (res->err != SB_OK || !pr) {
-		/* Not fatal: the standard 0.1% is assumed, which is Binance's highest standard rate. */
-		sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_ERR(res->err)),
-		            "commission rates unavailable, assuming 0.1%%");
-	} else {
-		sb_dec m = cm->standard.maker, t = cm->standard.taker;
-		pr->sell_fee = m > t ? m : t;
-		if (sb_profit_check_fee(pr->sell_fee) != SB_OK)
-			pr->sell_fee = BOT_FEE_DEFAULT;
-		sb_log_info("bot",
-		            SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_DEC("sell_fee", pr->sell_fee)),
-		            "commission rates of %s loaded", pr->cfg.symbol);
-	}
+	bot_pair_fees(b, c->symbol, res, cm);
 	step_leave(b, c);
 }
 

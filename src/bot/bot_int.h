@@ -145,6 +145,10 @@ void bot_set_paused(struct sb_bot *b, bool paused, const char *source);
 /* True when new orders may go out. */
 bool bot_may_trade(const struct sb_bot *b);
 struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol);
+/* Adopts the commission rates of symbol's pair (the higher of maker and taker as its sell fee); a failed
+ * request or an implausible rate keeps the 0.1% assumed until then. */
+void bot_pair_fees(struct sb_bot *b, const char *symbol, const struct sb_bn_rest_result *res,
+                   const struct sb_bn_commission *cm);
 /* The trade_pairs row of a pair's settings, written at now. */
 void bot_pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_pair *r);
 /* Appends an event on its own; detail JSON or NULL. */

@@ -267,20 +267,8 @@ static void on_fees(void *user, const struct sb_bn_rest_result *res, struct sb_b
 	struct fee_call *fc = user;
 	struct sb_bot *b = fc->b;
 	b->inflight--;
-	struct bot_pair *pr = b->closed ? NULL : bot_pair_find(b, fc->symbol);
-	if (pr && res->err == SB_OK && cm) {
-		sb_dec m = cm->standard.maker, t = cm->standard.taker;
-		pr->sell_fee = m > t ? m : t;
-		if (sb_profit_check_fee(pr->sell_fee) != SB_OK)
-			pr->sell_fee = BOT_FEE_DEFAULT;
-		sb_log_info("control",
-		            SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_DEC("sell_fee", pr->sell_fee)),
-		            "commission rates of %s loaded", pr->cfg.symbol);
-	} else if (pr) {
-		/* Not fatal, as at start-up: 0.1% is assumed, Binance's highest standard rate. */
-		sb_log_warn("control", SB_FIELDS(SB_F_STR("symbol", fc->symbol), SB_F_ERR(res->err)),
-		            "commission rates unavailable, assuming 0.1%%");
-	}
+	if (!b->closed)
+		bot_pair_fees(b, fc->symbol, res, cm);
 	free(fc);
 }
 
