@@ -1,8 +1,8 @@
 /*
  * test_control.c - the daemon's control API against spotsim over loopback: /health through start-up and
  * the kill switch, the bearer token on acting endpoints, the refusal of a non-loopback listener without a
- * token, the CLI's pause/resume (and exit 3 with no daemon), /metrics in the Prometheus text format, and a
- * manual sell that closes an open position at market.
+ * token, the CLI's pause/resume (and exit 3 with no daemon), and a manual sell that closes an open
+ * position at market. /metrics is checked in test_monitor.c.
  *
  * The daemon listens on a unix socket in the test's directory (test_bot_util.h); requests go through
  * libcurl with CURLOPT_UNIX_SOCKET_PATH.
@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 
-#include "spotbot/metrics.h"
 #include "test_bot_util.h"
 #include "test_ctl_util.h"
 
@@ -151,57 +150,6 @@ Test(control, cli_without_daemon_exits_3_and_bad_args_exit_2)
 	cr_assert_eq(CLI("cancel", "1", "2"), 2);
 	cr_assert_eq(CLI("pause", "btc-usdt"), 2);
 	cr_assert_eq(CLI("resume", "--bogus"), 2);
-}
-
-/* True when line is `name{labels} value` or `name value` with a number for value. */
-static bool sample_line(const char *line)
-{
-	const char *p = line;
-	if (!(isalpha((unsigned char)*p) || *p == '_' || *p == ':'))
-		return false;
-	while (isalnum((unsigned char)*p) || *p == '_' || *p == ':')
-		p++;
-	if (*p == '{') {
-		const char *close = strchr(p, '}');
-		if (!close)
-			return false;
-		p = close + 1;
-	}
-	if (*p++ != ' ' || !*p)
-		return false;
-	char *end = NULL;
-	(void)strtod(p, &end);
-	return end != p && (*end == '\0' || *end == ' ');
-}
-
-Test(control, metrics_are_prometheus_text_with_the_registered_families)
-{
-	start(PAIR_BTC);
-	struct ctl_resp r;
-	cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy: %s", r.body);
-	cr_assert(ctl("GET", "/metrics", NULL, &r));
-	cr_assert_eq(r.status, 200);
-	cr_assert_str_eq(r.ctype, SB_METRICS_CONTENT_TYPE);
-	size_t samples = 0;
-	char *save = NULL;
-	for (char *line = strtok_r(r.body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == '#') {
-			cr_assert(strncmp(line, "# HELP ", 7) == 0 || strncmp(line, "# TYPE ", 7) == 0, "%s",
-			          line);
-			continue;
-		}
-		cr_assert(sample_line(line), "a sample line: '%s'", line);
-		samples++;
-	}
-	cr_assert_geq(samples, 5);
-	cr_assert(ctl_wait("/metrics", 200,
-	                   SB_METRIC_REALISED_PROFIT "{asset=\"USDT\",symbol=\"BTCUSDT\"} 0\n", 5000, &r),
-	          "realised profit once the rules are in: %s", r.body);
-	cr_assert(strstr(r.body, "\n" SB_METRIC_OPEN_POSITIONS "{symbol=\"BTCUSDT\"} "), "%s", r.body);
-	cr_assert(strstr(r.body, SB_METRIC_PROCESS_RSS " "), "%s", r.body);
-	cr_assert(strstr(r.body, SB_METRIC_STREAM_RECONNECTS "{stream=\"market\"} 0"), "%s", r.body);
-	cr_assert(strstr(r.body, SB_METRIC_STREAM_RECONNECTS "{stream=\"user\"} 0"), "%s", r.body);
-	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
 Test(control, cancel_ends_a_waiting_buy_and_abandon_needs_a_holding_position)

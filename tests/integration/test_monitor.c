@@ -4,6 +4,7 @@
  * 503 and 200 as the exchange goes away and comes back while /health/live stays 200, and /metrics carries
  * every family docs/monitoring.md lists with values that follow what happened.
  */
+#include "sbtest_prom.h"
 #include "sbtest_sink.h"
 #include "spotbot/metrics.h"
 #include "test_bot_util.h"
@@ -46,15 +47,30 @@ static sb_dec times(sb_dec v, sb_dec k)
 	return out - out % tick;
 }
 
-/* The value of one sample line "name{labels} value" of a /metrics page; -1 when absent. */
-static double sample(const char *page, const char *series)
+static struct sbt_prom_doc doc; /* the last /metrics page, parsed */
+
+/* GETs /metrics and parses it, failing the test on any syntax error. */
+static void scrape(void)
 {
-	size_t n = strlen(series);
-	for (const char *p = page; (p = strstr(p, series)); p += n)
-		if ((p == page || p[-1] == '\n') && p[n] == ' ')
-			return strtod(p + n + 1, NULL);
-	return -1;
+	struct ctl_resp r;
+	cr_assert(ctl("GET", "/metrics", NULL, &r));
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.ctype, SB_METRICS_CONTENT_TYPE);
+	sbt_prom_parse(&doc, r.body);
 }
+
+/* The value of a sample of the last scrape with exactly these labels (name, value, ...); -1 when absent. */
+static double value_of(const char *name, const char *const *labels, int nlabels, const char *le)
+{
+	const struct sbt_prom_sample *s = sbt_prom_lookup(&doc, name, labels, nlabels, le);
+	return s ? s->value : -1;
+}
+
+#define LABELS(...)                                                                                          \
+	(const char *const[]){__VA_ARGS__}, (int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *))
+#define VALUE(name, ...)  value_of(name, LABELS(__VA_ARGS__), NULL)
+#define VALUE0(name)      value_of(name, NULL, 0, NULL)
+#define BUCKET(name, ...) value_of(name "_bucket", LABELS(__VA_ARGS__), "+Inf")
 
 TestSuite(monitor, .fini = fini, .timeout = 120);
 
@@ -105,9 +121,9 @@ Test(monitor, repeated_stream_drops_raise_one_reconnect_alert_and_count_in_metri
 	cr_assert(sbt_sink_wait(sink, "\"kind\":\"stream_reconnects\"", 10000, body, sizeof body),
 	          "a reconnect burst alerts");
 	cr_assert(strstr(body, "reconnected 3 times"), "%s", body);
-	cr_assert(ctl("GET", "/metrics", NULL, &r));
-	cr_assert_geq(sample(r.body, SB_METRIC_STREAM_RECONNECTS "{stream=\"market\"}"), 3, "%s", r.body);
-	cr_assert_geq(sample(r.body, SB_METRIC_STREAM_RECONNECTS "{stream=\"user\"}"), 3, "%s", r.body);
+	scrape();
+	cr_assert_geq(VALUE(SB_METRIC_STREAM_RECONNECTS, "stream", "market"), 3);
+	cr_assert_geq(VALUE(SB_METRIC_STREAM_RECONNECTS, "stream", "user"), 3);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 	/* Deduplicated: the market and user streams each alert once at most. */
 	cr_assert_leq(sbt_sink_count(sink, "\"kind\":\"stream_reconnects\""), 2);
@@ -140,7 +156,7 @@ Test(monitor, health_follows_the_exchange_going_away_and_coming_back)
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 }
 
-Test(monitor, metrics_follow_a_cycle)
+Test(monitor, metrics_parse_as_prometheus_text_and_follow_a_cycle)
 {
 	start(PAIR);
 	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
@@ -153,34 +169,68 @@ Test(monitor, metrics_follow_a_cycle)
 	                   SB_METRIC_ORDERS "{outcome=\"filled\",side=\"SELL\",symbol=\"BTCUSDT\"} 1", 10000,
 	                   &r),
 	          "%s", r.body);
-	const char *page = r.body;
-	cr_assert_eq(sample(page, SB_METRIC_ORDERS "{outcome=\"placed\",side=\"BUY\",symbol=\"BTCUSDT\"}"),
-	             1);
-	cr_assert_eq(sample(page, SB_METRIC_ORDERS "{outcome=\"filled\",side=\"BUY\",symbol=\"BTCUSDT\"}"),
-	             1);
-	cr_assert_eq(sample(page, SB_METRIC_ORDERS "{outcome=\"placed\",side=\"SELL\",symbol=\"BTCUSDT\"}"),
-	             1);
-	cr_assert_eq(sample(page, SB_METRIC_ORDERS "{outcome=\"rejected\",side=\"BUY\",symbol=\"BTCUSDT\"}"),
-	             0);
-	cr_assert_geq(sample(page, SB_METRIC_FILLS "{side=\"BUY\",symbol=\"BTCUSDT\"}"), 1);
-	cr_assert_geq(sample(page, SB_METRIC_FILLS "{side=\"SELL\",symbol=\"BTCUSDT\"}"), 1);
-	cr_assert_eq(sample(page, SB_METRIC_FILL_TO_SELL "_count{symbol=\"BTCUSDT\"}"), 1, "%s", page);
-	cr_assert_eq(sample(page, SB_METRIC_FILL_TO_SELL "_bucket{symbol=\"BTCUSDT\",le=\"+Inf\"}"), 1);
-	cr_assert_geq(sample(page, SB_METRIC_REST_LATENCY "_count{endpoint=\"/api/v3/order\"}"), 2, "%s",
-	              page);
-	cr_assert_geq(sample(page, SB_METRIC_REST_LATENCY "_count{endpoint=\"/api/v3/exchangeInfo\"}"), 1);
-	cr_assert_gt(sample(page, SB_METRIC_REST_USED_WEIGHT), 0, "%s", page);
-	cr_assert_geq(sample(page, SB_METRIC_DB_COMMIT_LATENCY "_count"), 5);
-	cr_assert_eq(sample(page, SB_METRIC_RECONCILE_RUNS "{trigger=\"startup\"}"), 1);
-	cr_assert_eq(sample(page, SB_METRIC_RECONCILE_FINDINGS "{kind=\"foreign_order\"}"), 0);
-	cr_assert_gt(sample(page, SB_METRIC_STREAM_MESSAGES "{stream=\"market\"}"), 0);
-	cr_assert_gt(sample(page, SB_METRIC_STREAM_MESSAGES "{stream=\"user\"}"), 0);
-	cr_assert_eq(sample(page, SB_METRIC_STREAM_STALLS "{stream=\"market\"}"), 0);
-	cr_assert_eq(sample(page, SB_METRIC_OPEN_POSITIONS "{symbol=\"BTCUSDT\"}"), 0);
-	cr_assert_gt(sample(page, SB_METRIC_PROCESS_RSS), 1e6);
-	cr_assert(strstr(page, "\n" SB_METRIC_REALISED_PROFIT "{asset=\"USDT\",symbol=\"BTCUSDT\"} 0.") ||
-	              strstr(page, "\n" SB_METRIC_REALISED_PROFIT "{asset=\"USDT\",symbol=\"BTCUSDT\"} 1"),
-	          "a realised profit above 0: %s", page);
+	scrape();
+
+	/* Every family docs/monitoring.md lists, with its type. */
+	static const struct {
+		const char *name, *type;
+	} families[] = {
+	    {SB_METRIC_STREAM_MESSAGES, "counter"},
+	    {SB_METRIC_STREAM_RECONNECTS, "counter"},
+	    {SB_METRIC_STREAM_STALLS, "counter"},
+	    {SB_METRIC_REST_LATENCY, "histogram"},
+	    {SB_METRIC_REST_USED_WEIGHT, "gauge"},
+	    {SB_METRIC_ORDERS, "counter"},
+	    {SB_METRIC_FILLS, "counter"},
+	    {SB_METRIC_OPEN_POSITIONS, "gauge"},
+	    {SB_METRIC_REALISED_PROFIT, "gauge"},
+	    {SB_METRIC_FILL_TO_SELL, "histogram"},
+	    {SB_METRIC_RECONCILE_RUNS, "counter"},
+	    {SB_METRIC_RECONCILE_FINDINGS, "counter"},
+	    {SB_METRIC_DB_COMMIT_LATENCY, "histogram"},
+	    {SB_METRIC_ALERTS, "counter"},
+	    {SB_METRIC_PROCESS_RSS, "gauge"},
+	    {"spotbot_exposure", "gauge"},
+	};
+	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+		const struct sbt_prom_family *f = sbt_prom_family(&doc, families[i].name);
+		cr_assert(f, "family %s", families[i].name);
+		cr_assert_str_eq(f->type, families[i].type, "%s", families[i].name);
+		cr_assert(f->helped, "%s has help", families[i].name);
+	}
+
+	/* The cycle: one buy and one sell placed and filled, nothing rejected. */
+	cr_assert_eq(VALUE(SB_METRIC_ORDERS, "symbol", "BTCUSDT", "side", "BUY", "outcome", "placed"), 1);
+	cr_assert_eq(VALUE(SB_METRIC_ORDERS, "symbol", "BTCUSDT", "side", "BUY", "outcome", "filled"), 1);
+	cr_assert_eq(VALUE(SB_METRIC_ORDERS, "symbol", "BTCUSDT", "side", "SELL", "outcome", "placed"), 1);
+	cr_assert_eq(VALUE(SB_METRIC_ORDERS, "symbol", "BTCUSDT", "side", "BUY", "outcome", "rejected"), 0);
+	cr_assert_eq(VALUE(SB_METRIC_ORDERS, "symbol", "BTCUSDT", "side", "SELL", "outcome", "canceled"), 0);
+	cr_assert_geq(VALUE(SB_METRIC_FILLS, "symbol", "BTCUSDT", "side", "BUY"), 1);
+	cr_assert_geq(VALUE(SB_METRIC_FILLS, "symbol", "BTCUSDT", "side", "SELL"), 1);
+	cr_assert_eq(VALUE(SB_METRIC_OPEN_POSITIONS, "symbol", "BTCUSDT"), 0);
+	const struct sbt_prom_sample *profit = sbt_prom_find(
+	    &doc, SB_METRIC_REALISED_PROFIT, LABELS("symbol", "BTCUSDT", "asset", "USDT"), NULL);
+	cr_assert(profit->value > 0.2 && profit->value < 0.3, "0.5%% of 50 USDT: %g", profit->value);
+
+	/* Histograms: one fill-to-sell observation; +Inf equals _count everywhere. */
+	cr_assert_eq(VALUE(SB_METRIC_FILL_TO_SELL "_count", "symbol", "BTCUSDT"), 1);
+	cr_assert_eq(BUCKET(SB_METRIC_FILL_TO_SELL, "symbol", "BTCUSDT"), 1);
+	double orders = VALUE(SB_METRIC_REST_LATENCY "_count", "endpoint", "/api/v3/order");
+	cr_assert_geq(orders, 2, "the buy and the sell were posted");
+	cr_assert_eq(BUCKET(SB_METRIC_REST_LATENCY, "endpoint", "/api/v3/order"), orders);
+	cr_assert_geq(VALUE(SB_METRIC_REST_LATENCY "_count", "endpoint", "/api/v3/exchangeInfo"), 1);
+	double commits = VALUE0(SB_METRIC_DB_COMMIT_LATENCY "_count");
+	cr_assert_geq(commits, 5, "intents, fills and state writes");
+	cr_assert_eq(value_of(SB_METRIC_DB_COMMIT_LATENCY "_bucket", NULL, 0, "+Inf"), commits);
+	cr_assert_gt(VALUE0(SB_METRIC_REST_USED_WEIGHT), 0);
+
+	cr_assert_eq(VALUE(SB_METRIC_RECONCILE_RUNS, "trigger", "startup"), 1);
+	cr_assert_eq(VALUE(SB_METRIC_RECONCILE_FINDINGS, "kind", "foreign_order"), 0);
+	cr_assert_gt(VALUE(SB_METRIC_STREAM_MESSAGES, "stream", "market"), 0);
+	cr_assert_gt(VALUE(SB_METRIC_STREAM_MESSAGES, "stream", "user"), 0);
+	cr_assert_eq(VALUE(SB_METRIC_STREAM_STALLS, "stream", "market"), 0);
+	cr_assert_gt(VALUE0(SB_METRIC_PROCESS_RSS), 1e6);
+
 	/* The database knows when the streams last spoke. */
 	struct sb_store *st = bt_db();
 	cr_assert(st);

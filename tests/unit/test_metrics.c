@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbtest_prom.h"
 #include "spotbot/metrics.h"
 
 static char *render(const struct sb_metrics *m)
@@ -257,232 +258,6 @@ Test(metrics, process_rss_is_read_from_proc)
 	sb_metrics_free(m);
 }
 
-/* ---- a small Prometheus text-format 0.0.4 parser, independent of the renderer ---- */
-
-#define P_MAX_SAMPLES  4096
-#define P_MAX_FAMILIES 64
-#define P_MAX_LABELS   10
-
-struct p_sample {
-	char name[128];                 /* sample name, suffix included */
-	char lname[P_MAX_LABELS][64];   /* label names */
-	char lvalue[P_MAX_LABELS][300]; /* unescaped label values */
-	int nlabels;                    /* labels used */
-	double value;                   /* parsed value */
-};
-
-struct p_family {
-	char name[128]; /* from # TYPE */
-	char type[16];  /* counter, gauge, histogram */
-	char help[512]; /* unescaped help */
-	bool helped;    /* # HELP seen */
-};
-
-struct p_doc {
-	struct p_sample samples[P_MAX_SAMPLES];   /* in order */
-	int nsamples;                             /* used */
-	struct p_family families[P_MAX_FAMILIES]; /* in order */
-	int nfamilies;                            /* used */
-};
-
-static bool p_name_char(char c, bool first)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-	       (!first && c >= '0' && c <= '9');
-}
-
-static const char *p_name(const char *s, char *out, size_t cap)
-{
-	size_t n = 0;
-	while (p_name_char(s[n], n == 0)) {
-		cr_assert_lt(n + 1, cap);
-		out[n] = s[n];
-		n++;
-	}
-	cr_assert_gt(n, 0, "expected a name at: %.40s", s);
-	out[n] = '\0';
-	return s + n;
-}
-
-static struct p_family *p_family_of(struct p_doc *d, const char *name)
-{
-	for (int i = 0; i < d->nfamilies; i++)
-		if (strcmp(d->families[i].name, name) == 0)
-			return &d->families[i];
-	return NULL;
-}
-
-/* The family a sample belongs to: its name, or its name without a histogram suffix. */
-static struct p_family *p_family_for_sample(struct p_doc *d, const char *sample)
-{
-	struct p_family *f = p_family_of(d, sample);
-	if (f)
-		return f;
-	static const char *suffixes[] = {"_bucket", "_sum", "_count"};
-	for (int i = 0; i < 3; i++) {
-		size_t n = strlen(sample), k = strlen(suffixes[i]);
-		if (n > k && strcmp(sample + n - k, suffixes[i]) == 0) {
-			char base[128];
-			memcpy(base, sample, n - k);
-			base[n - k] = '\0';
-			f = p_family_of(d, base);
-			if (f && strcmp(f->type, "histogram") == 0)
-				return f;
-		}
-	}
-	return NULL;
-}
-
-static void p_sample_line(struct p_doc *d, const char *line)
-{
-	cr_assert_lt(d->nsamples, P_MAX_SAMPLES);
-	struct p_sample *s = &d->samples[d->nsamples++];
-	memset(s, 0, sizeof *s);
-	const char *p = p_name(line, s->name, sizeof s->name);
-	cr_assert_not_null(p_family_for_sample(d, s->name), "sample %s before its # TYPE", s->name);
-	if (*p == '{') {
-		p++;
-		while (*p != '}') {
-			cr_assert_lt(s->nlabels, P_MAX_LABELS);
-			p = p_name(p, s->lname[s->nlabels], sizeof s->lname[0]);
-			cr_assert_eq(*p++, '=');
-			cr_assert_eq(*p++, '"');
-			size_t n = 0;
-			while (*p != '"') {
-				cr_assert_neq(*p, '\0', "unterminated label value");
-				cr_assert_neq(*p, '\n');
-				char c = *p++;
-				if (c == '\\') {
-					char e = *p++;
-					c = e == 'n' ? '\n' : e;
-					cr_assert(e == 'n' || e == '\\' || e == '"', "bad escape \\%c", e);
-				}
-				cr_assert_lt(n + 1, sizeof s->lvalue[0]);
-				s->lvalue[s->nlabels][n++] = c;
-			}
-			s->lvalue[s->nlabels][n] = '\0';
-			p++;
-			s->nlabels++;
-			if (*p == ',')
-				p++;
-			else
-				cr_assert_eq(*p, '}');
-		}
-		p++;
-	}
-	cr_assert_eq(*p++, ' ', "one space before the value in: %s", line);
-	if (strcmp(p, "+Inf") == 0)
-		s->value = INFINITY;
-	else if (strcmp(p, "-Inf") == 0)
-		s->value = -INFINITY;
-	else if (strcmp(p, "NaN") == 0)
-		s->value = NAN;
-	else {
-		char *end;
-		s->value = strtod(p, &end);
-		cr_assert(end != p && *end == '\0', "bad value in: %s", line);
-	}
-}
-
-static void p_unescape_help(const char *in, char *out, size_t cap)
-{
-	size_t n = 0;
-	for (; *in; in++) {
-		char c = *in;
-		if (c == '\\') {
-			in++;
-			cr_assert(*in == 'n' || *in == '\\', "bad help escape");
-			c = *in == 'n' ? '\n' : '\\';
-		}
-		cr_assert_lt(n + 1, cap);
-		out[n++] = c;
-	}
-	out[n] = '\0';
-}
-
-static void p_comment_line(struct p_doc *d, const char *line)
-{
-	char name[128];
-	if (strncmp(line, "# TYPE ", 7) == 0) {
-		const char *p = p_name(line + 7, name, sizeof name);
-		cr_assert_eq(*p++, ' ');
-		cr_assert(strcmp(p, "counter") == 0 || strcmp(p, "gauge") == 0 ||
-		          strcmp(p, "histogram") == 0);
-		struct p_family *f = p_family_of(d, name);
-		if (f) {
-			cr_assert(f->helped && !f->type[0], "second # TYPE for %s", name);
-		} else {
-			cr_assert_lt(d->nfamilies, P_MAX_FAMILIES);
-			f = &d->families[d->nfamilies++];
-			snprintf(f->name, sizeof f->name, "%s", name);
-		}
-		snprintf(f->type, sizeof f->type, "%s", p);
-	} else if (strncmp(line, "# HELP ", 7) == 0) {
-		const char *p = p_name(line + 7, name, sizeof name);
-		cr_assert_eq(*p++, ' ');
-		cr_assert_null(p_family_of(d, name), "second # HELP for %s", name);
-		cr_assert_lt(d->nfamilies, P_MAX_FAMILIES);
-		struct p_family *f = &d->families[d->nfamilies++];
-		snprintf(f->name, sizeof f->name, "%s", name);
-		p_unescape_help(p, f->help, sizeof f->help);
-		f->helped = true;
-	}
-}
-
-/* Parses a whole page; every line must end in '\n'. */
-static void p_parse(struct p_doc *d, const char *text)
-{
-	memset(d, 0, sizeof *d);
-	char line[4096];
-	while (*text) {
-		const char *nl = strchr(text, '\n');
-		cr_assert_not_null(nl, "last line lacks its newline");
-		size_t n = (size_t)(nl - text);
-		cr_assert_lt(n, sizeof line);
-		memcpy(line, text, n);
-		line[n] = '\0';
-		if (line[0] == '#')
-			p_comment_line(d, line);
-		else
-			p_sample_line(d, line);
-		text = nl + 1;
-	}
-}
-
-static const char *p_label(const struct p_sample *s, const char *name)
-{
-	for (int i = 0; i < s->nlabels; i++)
-		if (strcmp(s->lname[i], name) == 0)
-			return s->lvalue[i];
-	return NULL;
-}
-
-/* The one sample with this name whose labels are exactly want (plus le when given). */
-static const struct p_sample *p_find(const struct p_doc *d, const char *name, const char *const *want,
-                                     int nwant, const char *le)
-{
-	const struct p_sample *found = NULL;
-	for (int i = 0; i < d->nsamples; i++) {
-		const struct p_sample *s = &d->samples[i];
-		if (strcmp(s->name, name) != 0 || s->nlabels != nwant / 2 + (le ? 1 : 0))
-			continue;
-		bool match = true;
-		for (int k = 0; k < nwant; k += 2) {
-			const char *v = p_label(s, want[k]);
-			if (!v || strcmp(v, want[k + 1]) != 0)
-				match = false;
-		}
-		if (le && (!p_label(s, "le") || strcmp(p_label(s, "le"), le) != 0))
-			match = false;
-		if (match) {
-			cr_assert_null(found, "two samples of %s with the same labels", name);
-			found = s;
-		}
-	}
-	cr_assert_not_null(found, "no sample %s", name);
-	return found;
-}
-
 /* ---- random registry vs a naive model ---- */
 
 #define R_SERIES 40
@@ -562,8 +337,8 @@ Test(metrics, random_registry_parses_back_to_every_recorded_sample)
 		}
 	}
 	char *text = render(m);
-	static struct p_doc doc;
-	p_parse(&doc, text);
+	static struct sbt_prom_doc doc;
+	sbt_prom_parse(&doc, text);
 
 	int expected_samples = 0;
 	for (int i = 0; i < R_SERIES; i++) {
@@ -571,10 +346,10 @@ Test(metrics, random_registry_parses_back_to_every_recorded_sample)
 		const char *want[] = {"symbol", x->lv[0], "note", x->lv[1]};
 		const char *name = fam_names[x->family];
 		if (x->type == 0) {
-			cr_assert_eq(p_find(&doc, name, want, 4, NULL)->value, (double)x->count);
+			cr_assert_eq(sbt_prom_find(&doc, name, want, 4, NULL)->value, (double)x->count);
 			expected_samples++;
 		} else if (x->type == 1) {
-			cr_assert_eq(p_find(&doc, name, want, 4, NULL)->value, x->gauge);
+			cr_assert_eq(sbt_prom_find(&doc, name, want, 4, NULL)->value, x->gauge);
 			expected_samples++;
 		} else {
 			char sname[160], le[32];
@@ -590,13 +365,13 @@ Test(metrics, random_registry_parses_back_to_every_recorded_sample)
 				else
 					snprintf(le, sizeof le, "%g", bounds[b]);
 				snprintf(sname, sizeof sname, "%s_bucket", name);
-				cr_assert_eq(p_find(&doc, sname, want, 4, le)->value, (double)below,
+				cr_assert_eq(sbt_prom_find(&doc, sname, want, 4, le)->value, (double)below,
 				             "%s le=%s", name, le);
 			}
 			snprintf(sname, sizeof sname, "%s_count", name);
-			cr_assert_eq(p_find(&doc, sname, want, 4, NULL)->value, (double)x->count);
+			cr_assert_eq(sbt_prom_find(&doc, sname, want, 4, NULL)->value, (double)x->count);
 			snprintf(sname, sizeof sname, "%s_sum", name);
-			cr_assert_float_eq(p_find(&doc, sname, want, 4, NULL)->value, x->sum,
+			cr_assert_float_eq(sbt_prom_find(&doc, sname, want, 4, NULL)->value, x->sum,
 			                   1e-9 * (1 + x->sum));
 			expected_samples += 9;
 		}
@@ -632,8 +407,8 @@ Test(metrics, histogram_buckets_match_a_linear_reference)
 		ref[b]++;
 	}
 	char *text = render(m);
-	static struct p_doc doc;
-	p_parse(&doc, text);
+	static struct sbt_prom_doc doc;
+	sbt_prom_parse(&doc, text);
 	uint64_t cumulative = 0;
 	for (size_t b = 0; b <= nb; b++) {
 		char le[32];
@@ -642,8 +417,8 @@ Test(metrics, histogram_buckets_match_a_linear_reference)
 			snprintf(le, sizeof le, "+Inf");
 		else
 			sb_metrics_format_value(bounds[b], le, sizeof le);
-		cr_assert_eq(p_find(&doc, "lat_seconds_bucket", NULL, 0, le)->value, (double)cumulative,
-		             "le=%s", le);
+		cr_assert_eq(sbt_prom_find(&doc, "lat_seconds_bucket", NULL, 0, le)->value,
+		             (double)cumulative, "le=%s", le);
 	}
 	cr_assert_eq(cumulative, 20000);
 	free(text);
