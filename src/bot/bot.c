@@ -553,7 +553,9 @@ static void teardown(struct sb_bot *b)
 static void on_stop_wait(uv_timer_t *t)
 {
 	struct sb_bot *b = t->data;
-	if ((b->inflight > 0 || monitor_alerts_pending(b)) && uv_now(&b->loop) < b->stop_deadline)
+	uint64_t now = uv_now(&b->loop);
+	bool alerts = monitor_alerts_pending(b) && now < b->stop_deadline - (BOT_STOP_MS - BOT_ALERT_WAIT_MS);
+	if ((b->inflight > 0 || alerts) && now < b->stop_deadline)
 		return;
 	if (b->inflight > 0)
 		sb_log_warn("bot", SB_FIELDS(SB_F_INT("inflight", b->inflight)),

@@ -264,4 +264,27 @@ BT_FN void bt_fills(struct sb_store *st, const char *coid, sb_dec *qty, sb_dec *
 	free(rows);
 }
 
+/* Waits until the daemon's log contains needle. */
+BT_FN bool bt_log_has(const char *needle, int ms)
+{
+	char path[400], buf[1 << 16];
+	snprintf(path, sizeof path, "%s/logs/spotbot.log", T.dir);
+	int64_t end = sb_clock_wall_ms() + ms;
+	for (;;) {
+		FILE *f = fopen(path, "r");
+		bool found = false;
+		if (f) {
+			while (!found && fgets(buf, sizeof buf, f))
+				found = strstr(buf, needle) != NULL;
+			fclose(f);
+		}
+		if (found)
+			return true;
+		if (sb_clock_wall_ms() >= end)
+			return false;
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
 #endif

@@ -137,29 +137,6 @@ static bool pair_added(struct sb_store *st, void *arg)
 	return k > 0;
 }
 
-/* Waits until the daemon's log contains needle. */
-static bool log_has(const char *needle, int ms)
-{
-	char path[400], buf[1 << 16];
-	snprintf(path, sizeof path, "%s/logs/spotbot.log", T.dir);
-	int64_t end = sb_clock_wall_ms() + ms;
-	for (;;) {
-		FILE *f = fopen(path, "r");
-		bool found = false;
-		if (f) {
-			while (!found && fgets(buf, sizeof buf, f))
-				found = strstr(buf, needle) != NULL;
-			fclose(f);
-		}
-		if (found)
-			return true;
-		if (sb_clock_wall_ms() >= end)
-			return false;
-		struct timespec ts = {0, 20 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-}
-
 TestSuite(control_pairs, .fini = bt_cleanup, .timeout = 120);
 
 Test(control_pairs, cli_adds_a_listed_pair_that_is_traded_changed_and_kept_across_a_restart)
@@ -180,6 +157,13 @@ Test(control_pairs, cli_adds_a_listed_pair_that_is_traded_changed_and_kept_acros
 	char v[64];
 	listed_setting("ETHUSDT", "profit", v, sizeof v);
 	cr_assert_str_eq(v, "0.8%");
+	/* Its metrics series appear with its first order. */
+	struct ctl_resp m;
+	cr_assert(ctl_wait("/metrics", 200,
+	                   "spotbot_orders_total{outcome=\"placed\",side=\"BUY\",symbol=\"ETHUSDT\"} 1",
+	                   10000, &m),
+	          "%s", m.body);
+	cr_assert(strstr(m.body, "spotbot_open_positions{symbol=\"ETHUSDT\"} 1\n"), "%s", m.body);
 
 	/* Adding it again is a conflict, from the CLI and the API. */
 	cr_assert_eq(CLI("pairs", "add", "ETHUSDT", "quote=15"), 1);
@@ -346,7 +330,7 @@ Test(control_pairs, an_addition_outlives_its_client_and_a_stop_while_waiting_is_
 		             "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\"}}", 10000L, &cr);
 		_exit(answered ? (int)(cr.status / 100) : 0);
 	}
-	cr_assert(log_has("asking the exchange about BNBUSDT", 10000), "the request reached the daemon");
+	cr_assert(bt_log_has("asking the exchange about BNBUSDT", 10000), "the request reached the daemon");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 	int status = 0;
 	cr_assert_eq(waitpid(client, &status, 0), client);

@@ -4,6 +4,10 @@
  * 503 and 200 as the exchange goes away and comes back while /health/live stays 200, and /metrics carries
  * every family docs/monitoring.md lists with values that follow what happened.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "sbtest_prom.h"
 #include "sbtest_sink.h"
 #include "spotbot/metrics.h"
@@ -23,20 +27,40 @@ static void fini(void)
 	sink = NULL;
 }
 
-/* spotsim with a funded account, the daemon with alerts going to the sink. */
-static void start(const char *pairs)
+/* spotsim with a funded account, the daemon with alerts going to port (0: the sink, started here). */
+static void start_at(const char *pairs, int port)
 {
 	const char *extra[] = {"--account", RICH, NULL};
 	bt_start_sim(extra);
-	sink = sbt_sink_start();
-	cr_assert(sink, "the sink listens");
+	if (!port) {
+		sink = sbt_sink_start();
+		cr_assert(sink, "the sink listens");
+		port = sbt_sink_port(sink);
+	}
 	char lines[512];
 	snprintf(lines, sizeof lines,
 	         "CONTROL_TOKEN=" TOKEN
 	         "\nALERT_WEBHOOK_URL=http://127.0.0.1:%d/hook\nALERT_WEBHOOK_FORMAT=generic",
-	         sbt_sink_port(sink));
+	         port);
 	bt_write_env(pairs, lines);
 	bt_start_bot();
+}
+
+static void start(const char *pairs)
+{
+	start_at(pairs, 0);
+}
+
+/* A loopback port nothing listens on (bound, then released). */
+static int closed_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof sa;
+	cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	          getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+	close(fd);
+	return ntohs(sa.sin_port);
 }
 
 /* v * k on BTCUSDT's tick (0.01 in spotsim's catalogue). */
@@ -102,6 +126,18 @@ Test(monitor, alerts_reach_the_webhook_for_start_stop_loss_kill_switch_and_stop)
 	cr_assert_eq(sbt_sink_count(sink, "\"kind\":\"stop\""), 1, "one stop alert");
 	cr_assert_eq(sbt_sink_count(sink, "\"kind\":\"start\""), 1, "one start alert");
 	cr_assert_eq(sbt_sink_count(sink, "\"kind\":\"stop_loss\""), 1, "the stop-loss alerted once");
+}
+
+Test(monitor, a_dead_webhook_holds_up_neither_trading_nor_shutdown)
+{
+	start_at(PAIR, closed_port());
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	cr_assert(bt_log_has("alert start not delivered, retrying", 10000), "the start alert is retried");
+	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	/* The stop alert is given a few seconds, then the daemon exits cleanly all the same. */
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+	cr_assert(bt_log_has("spotbot stopped", 1000));
 }
 
 Test(monitor, repeated_stream_drops_raise_one_reconnect_alert_and_count_in_metrics)
