@@ -1,0 +1,254 @@
+/*
+ * cmd_status.c - `spotbot status`: the run state the daemon recorded, whether something answers at
+ * CONTROL_LISTEN, pairs, open positions and orders, exposure and realised profit, from the database.
+ */
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/read.h"
+#include "cli/table.h"
+#include "spotbot/alloc.h"
+#include "spotbot/clock.h"
+#include "spotbot/config.h"
+#include "spotbot/decimal.h"
+#include "spotbot/store.h"
+
+#define PROBE_TIMEOUT_MS 500 /* how long status waits for the control address to accept */
+
+/* ---- status -------------------------------------------------------------------------------------- */
+
+/* Connects to fd's address with a time limit; true when the connection was accepted. */
+static bool connect_within(int fd, const struct sockaddr *addr, socklen_t len, int timeout_ms)
+{
+	int flags = fcntl(fd, F_GETFL, 0);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return false;
+	if (connect(fd, addr, len) == 0)
+		return true;
+	if (errno != EINPROGRESS)
+		return false;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	if (poll(&p, 1, timeout_ms) != 1)
+		return false;
+	int soerr = 0;
+	socklen_t sl = sizeof soerr;
+	return getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0;
+}
+
+/*
+ * Whether something accepts connections at the control address (CONTROL_LISTEN: host:port, [v6]:port or
+ * unix:/path). Until the control API answers requests, an accepted connection is what "running" means.
+ */
+static bool daemon_reachable(const char *listen, int timeout_ms)
+{
+	if (strncmp(listen, "unix:", 5) == 0) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		if (strlen(listen + 5) >= sizeof sun.sun_path)
+			return false;
+		memcpy(sun.sun_path, listen + 5, strlen(listen + 5) + 1);
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return false;
+		bool ok = connect_within(fd, (struct sockaddr *)&sun, sizeof sun, timeout_ms);
+		close(fd);
+		return ok;
+	}
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || (size_t)(colon - listen) >= sizeof host)
+		return false;
+	const char *h = listen;
+	size_t hlen = (size_t)(colon - listen);
+	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC}, *res = NULL;
+	if (getaddrinfo(host[0] ? host : "127.0.0.1", colon + 1, &hints, &res) != 0)
+		return false;
+	bool ok = false;
+	for (struct addrinfo *ai = res; ai && !ok; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		ok = connect_within(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms);
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return ok;
+}
+
+/* What status gathers from the database. */
+struct status {
+	bool running;                              /* something accepts at CONTROL_LISTEN */
+	char run_state[SB_STORE_VALUE_MAX];        /* system_state run_state; "" = never recorded */
+	char paused[SB_STORE_VALUE_MAX];           /* system_state paused; "" = never recorded */
+	int64_t last_stream_ms;                    /* last stream event; 0 = never */
+	int64_t schema;                            /* schema version */
+	size_t pairs, pairs_enabled;               /* configured trade pairs */
+	size_t open_by_state[SB_STORE_POS__COUNT]; /* open positions per state */
+	size_t open_positions;                     /* all open positions */
+	sb_dec exposure;                           /* sum of the open positions' cost */
+	size_t open_orders;                        /* orders not in a final status */
+	struct sb_store_pnl closed;                /* CLOSED cycles, wins and realised profit */
+};
+
+/* An optional system_state text: a missing key is "". */
+static sb_err state_text(struct sb_store *st, const char *key, char *buf, size_t cap)
+{
+	sb_err e = sb_store_state_get(st, key, buf, cap);
+	if (e == SB_ERR_NOT_FOUND) {
+		buf[0] = '\0';
+		return SB_OK;
+	}
+	return e;
+}
+
+static sb_err status_gather(struct ctx *c, struct status *s)
+{
+	struct sb_store_pair *pairs = NULL;
+	struct sb_store_position *pos = NULL;
+	struct sb_store_order *orders = NULL;
+	struct sb_store_pnl *pnl = NULL;
+	size_t n;
+	sb_err e;
+	memset(s, 0, sizeof *s);
+	s->running = daemon_reachable(c->cfg.control_listen, PROBE_TIMEOUT_MS);
+	SB_TRY(state_text(c->st, SB_STORE_KEY_RUN_STATE, s->run_state, sizeof s->run_state));
+	SB_TRY(state_text(c->st, SB_STORE_KEY_PAUSED, s->paused, sizeof s->paused));
+	e = sb_store_state_get_int(c->st, SB_STORE_KEY_LAST_STREAM_MS, &s->last_stream_ms);
+	if (e != SB_OK && e != SB_ERR_NOT_FOUND)
+		return e;
+	e = sb_store_state_get_int(c->st, SB_STORE_KEY_SCHEMA_VERSION, &s->schema);
+	if (e != SB_OK && e != SB_ERR_NOT_FOUND)
+		return e;
+	SB_TRY(sb_store_pair_list(c->st, false, &pairs, &s->pairs));
+	for (size_t i = 0; i < s->pairs; i++)
+		s->pairs_enabled += pairs[i].enabled;
+	free(pairs);
+	struct sb_store_pos_filter pf = {.which = SB_STORE_LIST_OPEN};
+	SB_TRY(sb_store_position_list(c->st, &pf, &pos, &s->open_positions));
+	e = SB_OK;
+	for (size_t i = 0; i < s->open_positions && e == SB_OK; i++) {
+		s->open_by_state[pos[i].state]++;
+		e = sb_dec_add(s->exposure, pos[i].cost_quote, &s->exposure);
+	}
+	free(pos);
+	if (e == SB_OK)
+		e = sb_store_order_list_open(c->st, &orders, &s->open_orders);
+	free(orders);
+	if (e == SB_OK)
+		e = sb_store_pnl_by_pair(c->st, 0, 0, &pnl, &n);
+	if (e == SB_OK && !read_pnl_total(pnl, n, &s->closed))
+		e = SB_ERR_OVERFLOW;
+	free(pnl);
+	return e;
+}
+
+static int status_json(const struct ctx *c, const struct status *s)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON *d = cJSON_AddObjectToObject(doc, "daemon");
+	cJSON_AddBoolToObject(d, "running", s->running);
+	cJSON_AddStringToObject(d, "control_listen", c->cfg.control_listen);
+	read_json_str_or_null(doc, "run_state", s->run_state);
+	read_json_str_or_null(doc, "paused", s->paused);
+	read_json_time(doc, "last_stream_event_at", s->last_stream_ms);
+	cJSON *db = cJSON_AddObjectToObject(doc, "database");
+	cJSON_AddStringToObject(db, "path", c->cfg.database_path);
+	read_json_int(db, "schema_version", s->schema);
+	cJSON *p = cJSON_AddObjectToObject(doc, "pairs");
+	read_json_int(p, "total", (int64_t)s->pairs);
+	read_json_int(p, "enabled", (int64_t)s->pairs_enabled);
+	cJSON *pos = cJSON_AddObjectToObject(doc, "positions");
+	read_json_int(pos, "open", (int64_t)s->open_positions);
+	for (int st = SB_STORE_POS_BUYING; st <= SB_STORE_POS_SELLING; st++)
+		read_json_int(pos, sb_store_pos_state_name((enum sb_store_pos_state)st),
+		              (int64_t)s->open_by_state[st]);
+	read_json_int(pos, "closed_cycles", s->closed.positions);
+	read_json_int(pos, "wins", s->closed.wins);
+	read_json_dec(doc, "exposure_quote", s->exposure);
+	read_json_dec(doc, "realized_profit_quote", s->closed.profit);
+	read_json_int(doc, "open_orders", (int64_t)s->open_orders);
+	return read_json_print(doc);
+}
+
+static void status_text(const struct ctx *c, const struct status *s)
+{
+	char a[64], b[SB_DEC_STRLEN], paint[128];
+	if (s->running)
+		printf("daemon          %s (%s)\n",
+		       sb_table_paint("running", SB_TABLE_GREEN, c->color, paint, sizeof paint),
+		       c->cfg.control_listen);
+	else
+		printf("daemon          %s (nothing accepts at %s)\n",
+		       sb_table_paint("not running", SB_TABLE_RED, c->color, paint, sizeof paint),
+		       c->cfg.control_listen);
+	printf("run state       %s\n", s->run_state[0] ? s->run_state : "never recorded");
+	printf("paused          %s\n", s->paused[0] ? s->paused : "no");
+	if (s->last_stream_ms)
+		printf("last stream     %s (%s ago)\n", sb_table_time(s->last_stream_ms, a, sizeof a),
+		       sb_table_duration(c->now_ms - s->last_stream_ms, paint, sizeof paint));
+	else
+		printf("last stream     never\n");
+	printf("database        %s (schema %" PRId64 ")\n", c->cfg.database_path, s->schema);
+	printf("pairs           %zu (%zu enabled)\n", s->pairs, s->pairs_enabled);
+	printf("open positions  %zu (BUYING %zu, HOLDING %zu, SELLING %zu)\n", s->open_positions,
+	       s->open_by_state[SB_STORE_POS_BUYING], s->open_by_state[SB_STORE_POS_HOLDING],
+	       s->open_by_state[SB_STORE_POS_SELLING]);
+	printf("exposure        %s (cost of the open positions)\n", sb_table_dec(s->exposure, b, sizeof b));
+	printf("open orders     %zu\n", s->open_orders);
+	printf("closed cycles   %" PRId64 " (%" PRId64 " won), realised profit %s\n", s->closed.positions,
+	       s->closed.wins,
+	       sb_table_paint(sb_table_dec(s->closed.profit, b, sizeof b),
+	                      sb_table_sign_color(s->closed.profit), c->color, paint, sizeof paint));
+}
+
+static const char status_usage[] =
+    "usage: spotbot status [--json] [--config FILE]\n"
+    "  what the database records, and whether the daemon is running\n" COMMON_USAGE;
+
+int sb_cmd_status(int argc, char **argv)
+{
+	static const struct option longs[] = {COMMON_LONG_OPTS, {NULL, 0, NULL, 0}};
+	struct ctx c;
+	struct status s;
+	int ch, rc;
+	read_ctx_init(&c, "status", status_usage);
+	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
+		rc = read_common_opt(&c, ch, argv);
+		if (rc >= 0)
+			return rc;
+	}
+	if (optind < argc)
+		return read_bad_usage(&c, "unexpected argument '%s'", argv[optind]);
+	rc = read_open_db(&c);
+	if (rc == SB_EXIT_OK) {
+		sb_err e = status_gather(&c, &s);
+		if (e != SB_OK)
+			rc = read_store_fail(&c, "the database", e);
+		else if (c.json)
+			rc = status_json(&c, &s);
+		else
+			status_text(&c, &s);
+	}
+	read_ctx_fini(&c);
+	return rc;
+}
