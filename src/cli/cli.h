@@ -19,16 +19,17 @@ int sb_cli_main(int argc, char **argv);
 
 /* Subcommands; argv[0] is the command name. */
 int sb_cmd_config(int argc, char **argv);
-int sb_cmd_run(int argc, char **argv);    /* cmd_run.c: the daemon */
-int sb_cmd_status(int argc, char **argv); /* cmd_read.c: read-only views of the database */
-int sb_cmd_positions(int argc, char **argv);
-int sb_cmd_orders(int argc, char **argv);
-int sb_cmd_pairs(int argc, char **argv);
-/* cmd_pairs.c: pairs add|set|enable|disable through the control API; argv[0] is the subcommand. */
-int sb_cmd_pairs_act(int argc, char **argv);
+int sb_cmd_run(int argc, char **argv); /* cmd_run.c: the daemon */
+/* Read-only views of the database (shared parts in cmd_read.c). */
+int sb_cmd_status(int argc, char **argv);    /* cmd_status.c */
+int sb_cmd_positions(int argc, char **argv); /* cmd_positions.c, with history and orders */
 int sb_cmd_history(int argc, char **argv);
+int sb_cmd_orders(int argc, char **argv);
+int sb_cmd_pairs(int argc, char **argv); /* cmd_report.c, with pnl and events */
 int sb_cmd_pnl(int argc, char **argv);
 int sb_cmd_events(int argc, char **argv);
+/* cmd_pairs.c: pairs add|set|enable|disable through the control API; argv[0] is the subcommand. */
+int sb_cmd_pairs_act(int argc, char **argv);
 int sb_cmd_backup(int argc, char **argv); /* cmd_backup.c */
 int sb_cmd_doctor(int argc, char **argv); /* cmd_doctor.c */
 int sb_cmd_sell(int argc, char **argv);   /* cmd_act.c: manual actions through the control API */

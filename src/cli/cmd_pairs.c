@@ -4,7 +4,7 @@
  *   spotbot pairs set SYMBOL key=value...       change settings of a pair
  *   spotbot pairs enable|disable SYMBOL         start or stop new cycles on a pair
  * Values are written as in PAIRS (docs/strategy.md) and checked here with the same parser the daemon uses,
- * so a typo is reported (exit 2, with the usage) before any request is made. `pairs list` is cmd_read.c's.
+ * so a typo is reported (exit 2, with the usage) before any request is made. `pairs list` is cmd_report.c's.
  */
 #include <cjson/cJSON.h>
 #include <stdbool.h>
