@@ -258,7 +258,8 @@ void monitor_alert(struct sb_bot *b, enum sb_alert_kind kind, enum sb_alert_seve
 bool monitor_alerts_pending(const struct sb_bot *b);
 /* The registry /metrics renders; NULL before monitor_start. */
 struct sb_metrics *monitor_metrics(const struct sb_bot *b);
-/* Stops the notifier (its handles close with the loop's); the registry stays for a final scrape. */
+/* Records the last stream event time and stops the notifier (its handles close with the loop's). Called
+ * before the streams are freed. */
 void monitor_close(struct sb_bot *b);
 /* Frees everything; after the loop has closed its handles. */
 void monitor_free(struct sb_bot *b);

@@ -430,6 +430,18 @@ static void watch(struct sb_bot *b, struct mon_stream *s, uint64_t stalls, uint6
 	}
 }
 
+/* Records when the streams last delivered (for `spotbot status` while the daemon is down), if newer. */
+static void save_last_event(struct sb_bot *b, int64_t last, int64_t now_ms)
+{
+	struct bot_monitor *mon = b->mon;
+	if (last <= mon->last_event_saved || !b->st || b->degraded)
+		return;
+	if (sb_store_state_set_int(b->st, SB_STORE_KEY_LAST_STREAM_MS, last, now_ms, NULL) == SB_OK) {
+		mon->last_event_saved = last;
+		mon->last_event_write_ms = now_ms;
+	}
+}
+
 void monitor_tick(struct sb_bot *b, int64_t now_ms)
 {
 	struct bot_monitor *mon = b->mon;
@@ -441,14 +453,8 @@ void monitor_tick(struct sb_bot *b, int64_t now_ms)
 	struct sb_bn_user_stream_stats us = user_stats(b);
 	watch(b, &mon->market, ms.stalls, ms.reconnects, now_ms);
 	watch(b, &mon->user, us.probe_timeouts, us.reconnects, now_ms);
-	int64_t last = ms.last_ms > us.last_event_ms ? ms.last_ms : us.last_event_ms;
-	if (last > mon->last_event_saved && now_ms - mon->last_event_write_ms >= MON_LAST_EVENT_SAVE_MS &&
-	    b->st && !b->degraded) {
-		if (sb_store_state_set_int(b->st, SB_STORE_KEY_LAST_STREAM_MS, last, now_ms, NULL) == SB_OK) {
-			mon->last_event_saved = last;
-			mon->last_event_write_ms = now_ms;
-		}
-	}
+	if (now_ms - mon->last_event_write_ms >= MON_LAST_EVENT_SAVE_MS)
+		save_last_event(b, ms.last_ms > us.last_event_ms ? ms.last_ms : us.last_event_ms, now_ms);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------------ */
@@ -498,6 +504,9 @@ void monitor_close(struct sb_bot *b)
 	struct bot_monitor *mon = b->mon;
 	if (!mon)
 		return;
+	struct sb_bn_market_stream_stats ms = market_stats(b);
+	struct sb_bn_user_stream_stats us = user_stats(b);
+	save_last_event(b, ms.last_ms > us.last_event_ms ? ms.last_ms : us.last_event_ms, sb_clock_wall_ms());
 	sb_alerts_free(mon->alerts);
 	mon->alerts = NULL;
 }

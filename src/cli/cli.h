@@ -48,6 +48,9 @@ int sb_cmd_resume(int argc, char **argv);
  */
 int sb_cli_control_post(const char *cmd, const struct sb_config *cfg, const char *path, const char *body,
                         long *status, char **answer);
+/* The same as a GET without a body; cmd NULL prints nothing on failure. */
+int sb_cli_control_get(const char *cmd, const struct sb_config *cfg, const char *path, long *status,
+                       char **answer);
 /* Prints why the daemon refused a request: the "error" text of its JSON answer, or a hint for 401. */
 void sb_cli_control_error(const char *cmd, long status, const char *body);
 

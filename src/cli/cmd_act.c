@@ -73,8 +73,9 @@ void sb_cli_control_error(const char *cmd, long status, const char *body)
 	cJSON_Delete(j);
 }
 
-int sb_cli_control_post(const char *cmd, const struct sb_config *cfg, const char *path, const char *body,
-                        long *status, char **answer)
+/* Both requests; cmd NULL keeps quiet about failures. */
+static int request(const char *cmd, const struct sb_config *cfg, bool post, const char *path,
+                   const char *body, long *status, char **answer)
 {
 	*status = 0;
 	*answer = NULL;
@@ -83,12 +84,14 @@ int sb_cli_control_post(const char *cmd, const struct sb_config *cfg, const char
 	bool unix_sock = strncmp(listen, "unix:", 5) == 0;
 	int n = snprintf(url, sizeof url, "http://%s%s", unix_sock ? "localhost" : listen, path);
 	if (n < 0 || (size_t)n >= sizeof url) {
-		fprintf(stderr, "spotbot %s: CONTROL_LISTEN is too long\n", cmd);
+		if (cmd)
+			fprintf(stderr, "spotbot %s: CONTROL_LISTEN is too long\n", cmd);
 		return SB_EXIT_USAGE;
 	}
 	CURL *h = curl_easy_init();
 	if (!h) {
-		fprintf(stderr, "spotbot %s: cannot start an HTTP client\n", cmd);
+		if (cmd)
+			fprintf(stderr, "spotbot %s: cannot start an HTTP client\n", cmd);
 		return SB_EXIT_FAILURE;
 	}
 	struct answer a = {0};
@@ -103,8 +106,10 @@ int sb_cli_control_post(const char *cmd, const struct sb_config *cfg, const char
 		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, listen + 5);
 	if (body)
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+	if (post) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
@@ -116,18 +121,33 @@ int sb_cli_control_post(const char *cmd, const struct sb_config *cfg, const char
 	curl_easy_cleanup(h);
 	curl_slist_free_all(hdrs);
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
-		fprintf(stderr, "spotbot %s: the daemon is not running (nothing answers at %s)\n", cmd,
-		        listen);
+		if (cmd)
+			fprintf(stderr, "spotbot %s: the daemon is not running (nothing answers at %s)\n",
+			        cmd, listen);
 		free(a.buf);
 		return SB_EXIT_NO_DAEMON;
 	}
 	if (rc != CURLE_OK) {
-		fprintf(stderr, "spotbot %s: the daemon did not answer: %s\n", cmd, curl_easy_strerror(rc));
+		if (cmd)
+			fprintf(stderr, "spotbot %s: the daemon did not answer: %s\n", cmd,
+			        curl_easy_strerror(rc));
 		free(a.buf);
 		return SB_EXIT_FAILURE;
 	}
 	*answer = a.buf;
 	return SB_EXIT_OK;
+}
+
+int sb_cli_control_post(const char *cmd, const struct sb_config *cfg, const char *path, const char *body,
+                        long *status, char **answer)
+{
+	return request(cmd, cfg, true, path, body, status, answer);
+}
+
+int sb_cli_control_get(const char *cmd, const struct sb_config *cfg, const char *path, long *status,
+                       char **answer)
+{
+	return request(cmd, cfg, false, path, NULL, status, answer);
 }
 
 /* POSTs path to the daemon and prints its JSON answer; returns an sb_exit value. */

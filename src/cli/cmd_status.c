@@ -108,7 +108,48 @@ struct status {
 	sb_dec exposure;                           /* sum of the open positions' cost */
 	size_t open_orders;                        /* orders not in a final status */
 	struct sb_store_pnl closed;                /* CLOSED cycles, wins and realised profit */
+	cJSON *live;                               /* the running daemon's GET /status; NULL when none */
 };
+
+/* The running daemon's own view (GET /status), or NULL when it does not answer with one. */
+static cJSON *live_status(const struct sb_config *cfg)
+{
+	long code = 0;
+	char *body = NULL;
+	cJSON *j = NULL;
+	if (sb_cli_control_get(NULL, cfg, "/status", &code, &body) == SB_EXIT_OK && code == 200 && body)
+		j = cJSON_Parse(body);
+	free(body);
+	if (j && !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* A stream's line from the daemon's view: "up, last event 1.2 s ago, 0 reconnects". */
+static void stream_line(const struct ctx *c, const cJSON *streams, const char *name)
+{
+	char key[64], paint[128], age[64];
+	const cJSON *up = cJSON_GetObjectItemCaseSensitive(streams, name);
+	snprintf(key, sizeof key, "%s_event_age_ms", name);
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(streams, key);
+	snprintf(key, sizeof key, "%s_reconnects", name);
+	const cJSON *rc = cJSON_GetObjectItemCaseSensitive(streams, key);
+	bool ok = cJSON_IsTrue(up);
+	printf("%-6s stream   %s", name,
+	       sb_table_paint(ok ? "up" : "down", ok ? SB_TABLE_GREEN : SB_TABLE_RED, c->color, paint,
+	                      sizeof paint));
+	if (cJSON_IsNumber(ms))
+		printf(", last event %s ago", sb_table_duration((int64_t)ms->valuedouble, age, sizeof age));
+	else
+		printf(", no event yet");
+	if (cJSON_IsNumber(rc)) {
+		long long n = (long long)rc->valuedouble;
+		printf(", %lld reconnect%s", n, n == 1 ? "" : "s");
+	}
+	putchar('\n');
+}
 
 /* An optional system_state text: a missing key is "". */
 static sb_err state_text(struct sb_store *st, const char *key, char *buf, size_t cap)
@@ -131,6 +172,8 @@ static sb_err status_gather(struct ctx *c, struct status *s)
 	sb_err e;
 	memset(s, 0, sizeof *s);
 	s->running = daemon_reachable(c->cfg.control_listen, PROBE_TIMEOUT_MS);
+	if (s->running)
+		s->live = live_status(&c->cfg);
 	SB_TRY(state_text(c->st, SB_STORE_KEY_RUN_STATE, s->run_state, sizeof s->run_state));
 	SB_TRY(state_text(c->st, SB_STORE_KEY_PAUSED, s->paused, sizeof s->paused));
 	e = sb_store_state_get_int(c->st, SB_STORE_KEY_LAST_STREAM_MS, &s->last_stream_ms);
@@ -187,6 +230,10 @@ static int status_json(const struct ctx *c, const struct status *s)
 	read_json_dec(doc, "exposure_quote", s->exposure);
 	read_json_dec(doc, "realized_profit_quote", s->closed.profit);
 	read_json_int(doc, "open_orders", (int64_t)s->open_orders);
+	if (s->live)
+		cJSON_AddItemReferenceToObject(doc, "live", s->live);
+	else
+		cJSON_AddNullToObject(doc, "live");
 	return read_json_print(doc);
 }
 
@@ -201,7 +248,16 @@ static void status_text(const struct ctx *c, const struct status *s)
 		printf("daemon          %s (nothing accepts at %s)\n",
 		       sb_table_paint("not running", SB_TABLE_RED, c->color, paint, sizeof paint),
 		       c->cfg.control_listen);
-	printf("run state       %s\n", s->run_state[0] ? s->run_state : "never recorded");
+	const cJSON *st = s->live ? cJSON_GetObjectItemCaseSensitive(s->live, "state") : NULL;
+	if (cJSON_IsString(st))
+		printf("run state       %s (live)\n", st->valuestring);
+	else
+		printf("run state       %s\n", s->run_state[0] ? s->run_state : "never recorded");
+	const cJSON *streams = s->live ? cJSON_GetObjectItemCaseSensitive(s->live, "streams") : NULL;
+	if (cJSON_IsObject(streams)) {
+		stream_line(c, streams, "market");
+		stream_line(c, streams, "user");
+	}
 	printf("paused          %s\n", s->paused[0] ? s->paused : "no");
 	if (s->last_stream_ms)
 		printf("last stream     %s (%s ago)\n", sb_table_time(s->last_stream_ms, a, sizeof a),
@@ -248,6 +304,7 @@ int sb_cmd_status(int argc, char **argv)
 			rc = status_json(&c, &s);
 		else
 			status_text(&c, &s);
+		cJSON_Delete(s.live);
 	}
 	read_ctx_fini(&c);
 	return rc;

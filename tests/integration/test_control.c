@@ -71,6 +71,51 @@ Test(control, health_is_200_trading_and_still_200_when_paused)
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
+Test(control, cli_status_shows_the_live_daemon_and_the_database)
+{
+	start(PAIR_BTC);
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy: %s", r.body);
+	/* Until the buy's execution report has come on the user stream. */
+	int64_t end = sb_clock_wall_ms() + 20000;
+	while (ctl("GET", "/status", NULL, &r) && strstr(r.body, "\"user_event_age_ms\":null") &&
+	       sb_clock_wall_ms() < end)
+		nap();
+	cr_assert_eq(CLI("status", "--json"), 0, "%s", CLI_RUN.err);
+	cJSON *doc = cJSON_Parse(CLI_RUN.out);
+	cr_assert(doc, "JSON: %s", CLI_RUN.out);
+	const cJSON *live = cJSON_GetObjectItemCaseSensitive(doc, "live");
+	cr_assert(cJSON_IsObject(live), "the daemon's own view: %s", CLI_RUN.out);
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(live, "state");
+	cr_assert(cJSON_IsString(state) && strcmp(state->valuestring, "trading") == 0, "%s", CLI_RUN.out);
+	const cJSON *streams = cJSON_GetObjectItemCaseSensitive(live, "streams");
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(streams, "market")), "%s", CLI_RUN.out);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(streams, "user")), "%s", CLI_RUN.out);
+	/* The buy's execution report came on the user stream (the frozen test market may send nothing). */
+	cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(streams, "user_event_age_ms")), "%s",
+	          CLI_RUN.out);
+	const cJSON *daemon = cJSON_GetObjectItemCaseSensitive(doc, "daemon");
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "running")), "%s", CLI_RUN.out);
+	cJSON_Delete(doc);
+
+	cr_assert_eq(CLI("status"), 0, "%s", CLI_RUN.err);
+	cr_assert(strstr(CLI_RUN.out, "run state       trading (live)\n"), "%s", CLI_RUN.out);
+	cr_assert(strstr(CLI_RUN.out, "market stream   up, "), "%s", CLI_RUN.out);
+	cr_assert(strstr(CLI_RUN.out, "user   stream   up, last event "), "%s", CLI_RUN.out);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+
+	/* Stopped: the database's record only, no live view. */
+	cr_assert_eq(CLI("status", "--json"), 0, "%s", CLI_RUN.err);
+	doc = cJSON_Parse(CLI_RUN.out);
+	cr_assert(doc);
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(doc, "live")), "%s", CLI_RUN.out);
+	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(doc, "run_state");
+	cr_assert(cJSON_IsString(rs) && strcmp(rs->valuestring, "stopped") == 0, "%s", CLI_RUN.out);
+	const cJSON *last = cJSON_GetObjectItemCaseSensitive(doc, "last_stream_event_at");
+	cr_assert(cJSON_IsString(last), "the last stream event was recorded: %s", CLI_RUN.out);
+	cJSON_Delete(doc);
+}
+
 Test(control, acting_endpoints_need_the_token)
 {
 	start(PAIR_BTC);
