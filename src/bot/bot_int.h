@@ -18,6 +18,7 @@
 #include "spotbot/binance.h"
 #include "spotbot/binance_rest.h"
 #include "spotbot/binance_streams.h"
+#include "spotbot/bnb.h"
 #include "spotbot/config.h"
 #include "spotbot/orders.h"
 #include "spotbot/pairs.h"
@@ -26,15 +27,14 @@
 #include "spotbot/store.h"
 #include "spotbot/strategy.h"
 
-#define BOT_FILLS_MAX      4096   /* fills kept per side of one position */
-#define BOT_OPEN_MAX       128    /* open positions considered per pair */
-#define BOT_STOP_MS        5000   /* longest wait for in-flight requests at shutdown */
-#define BOT_TICK_MS        1000   /* strategy and housekeeping timer */
-#define BOT_RETRY_MS       5000   /* pause before a refused action on a position is tried again */
-#define BOT_QUERY_MAX_MS   30000  /* cap of the settle-query back-off */
-#define BOT_BNB_REFRESH_MS 30000  /* how often the BNB price is refreshed */
-#define BOT_STARTUP_RETRY  5000   /* pause before a failed start-up step is tried again */
-#define BOT_FEE_DEFAULT    100000 /* 0.1% in sb_dec units, until the account's rates are known */
+#define BOT_FILLS_MAX     4096   /* fills kept per side of one position */
+#define BOT_OPEN_MAX      128    /* open positions considered per pair */
+#define BOT_STOP_MS       5000   /* longest wait for in-flight requests at shutdown */
+#define BOT_TICK_MS       1000   /* strategy and housekeeping timer */
+#define BOT_RETRY_MS      5000   /* pause before a refused action on a position is tried again */
+#define BOT_QUERY_MAX_MS  30000  /* cap of the settle-query back-off */
+#define BOT_STARTUP_RETRY 5000   /* pause before a failed start-up step is tried again */
+#define BOT_FEE_DEFAULT   100000 /* 0.1% in sb_dec units, until the account's rates are known */
 
 enum bot_run_state {
 	BOT_STARTING,    /* opening the store and the exchange clients */
@@ -124,8 +124,7 @@ struct sb_bot {
 	bool step_failed;               /* one of them failed */
 	int startup_step;               /* which start-up step is running */
 	bool recon_inflight;            /* a runtime reconciliation is out */
-	sb_dec bnb_price;               /* quote per BNB; 0 unknown */
-	int64_t bnb_at_ms;              /* when it was fetched */
+	struct sb_bnb_table bnb;        /* BNB price per quote asset (prices.c) */
 	uint64_t sell_latency_max_us;   /* worst fill -> sell sent */
 	uint64_t sell_latency_sum_us;   /* sum, for the mean */
 	uint64_t sell_latency_n;        /* sells measured */
@@ -165,8 +164,13 @@ void prices_on_snapshot(void *user, const char *const *symbols, size_t n, bool r
 void prices_on_link(void *user, enum sb_bn_link state);
 /* The pair's validated, fresh price, or false. */
 bool prices_fresh(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms);
-/* Timer: REST fallback for stale prices, BNB price refresh. */
+/* Timer: REST fallback for stale prices, BNB price refresh for every quote asset of the pairs. */
 void prices_tick(struct sb_bot *b, int64_t now_ms);
+/* Quote per BNB in pr's quote asset, to value pr's commission paid in BNB: 1 when the quote asset is BNB,
+ * 0 while unknown (no rules yet, not fetched yet, or no BNB<QUOTE> market). */
+sb_dec bot_bnb_price(const struct sb_bot *b, const struct bot_pair *pr);
+/* True while pr's BNB price is unknown only because no answer about it has arrived yet. */
+bool bot_bnb_awaited(const struct sb_bot *b, const struct bot_pair *pr);
 
 /* ---- orders.c ----------------------------------------------------------------------------------------- */
 /* Loads the open positions and their orders and fills from the store. */

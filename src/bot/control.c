@@ -229,7 +229,8 @@ static bool unrealised(const struct sb_bot *b, const struct bot_pos *bp, sb_dec 
 		snprintf(m->commission_asset, sizeof m->commission_asset, "%s", pr->rules.quote_asset);
 	}
 	struct sb_cycle_result res;
-	ok = ok && sb_profit_cycle(&pr->rules, bp->buys, bp->nbuys, sells, n, b->bnb_price, &res) == SB_OK;
+	ok = ok &&
+	     sb_profit_cycle(&pr->rules, bp->buys, bp->nbuys, sells, n, bot_bnb_price(b, pr), &res) == SB_OK;
 	free(sells);
 	if (ok)
 		*out = res.net_profit;

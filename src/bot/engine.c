@@ -16,6 +16,31 @@ static bool busy(const struct bot_pos *bp, int64_t now_ms)
 	return bp->buy.inflight || bp->sell.inflight || bp->backfill_inflight || now_ms < bp->retry_at_ms;
 }
 
+/*
+ * A sell refused because the position's BNB commission has no price in the pair's quote asset. While the
+ * first BNB price request is unanswered this is only a wait (start-up, a pair just added): no alert, the
+ * next tick tries again. Once the price is known to be unavailable it says so plainly in the log (once a
+ * minute, like the alert that follows). True when the alert is to be left out.
+ */
+static bool bnb_unpriced(struct sb_bot *b, const struct bot_pair *pr, struct bot_pos *bp,
+                         const struct sb_action *a, int64_t now_ms)
+{
+	if (a->reason != SB_WHY_SELL_REFUSED || a->error != SB_ERR_INVALID || bp->p.buy_fee.bnb <= 0 ||
+	    bot_bnb_price(b, pr) > 0)
+		return false;
+	if (bot_bnb_awaited(b, pr))
+		return true;
+	if (bp->alert_at_ms + 60000 <= now_ms)
+		sb_log_warn("engine",
+		            SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_INT("position", bp->p.id),
+		                      SB_F_STR("quote", pr->rules.quote_asset)),
+		            "position %" PRId64
+		            " of %s paid its commission in BNB and BNB has no price in %s: "
+		            "no sell price can be computed, the position is held until one is known",
+		            bp->p.id, pr->cfg.symbol, pr->rules.quote_asset);
+	return false;
+}
+
 void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 {
 	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
@@ -43,7 +68,7 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 	                               .now_ms = now_ms,
 	                               .last_ended_ms = pr->last_ended_ms,
 	                               .sell_fee_rate = pr->sell_fee,
-	                               .bnb_price = b->bnb_price,
+	                               .bnb_price = bot_bnb_price(b, pr),
 	                               .global = {.paused = b->paused,
 	                                          .halted = !bot_may_trade(b),
 	                                          .exposure = orders_exposure(b),
@@ -87,6 +112,8 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 			orders_market_sell(b, bp, a, now_ms);
 			break;
 		case SB_ACT_ALERT:
+			if (bnb_unpriced(b, pr, bp, a, now_ms))
+				break;
 			orders_alert(b, bp, a, now_ms);
 			break;
 		case SB_ACT_ABANDON:

@@ -1026,7 +1026,7 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	struct sb_position p = bp->p;
 	if (o->sm.state == SB_ORDER_FILLED) {
 		sb_err err = sb_position_close(&p, &bp->pair->rules, bp->buys, bp->nbuys, bp->sells,
-		                               bp->nsells, b->bnb_price, now);
+		                               bp->nsells, bot_bnb_price(b, bp->pair), now);
 		if (err != SB_OK) {
 			if (bp->alert_at_ms + 60000 <= now) {
 				bp->alert_at_ms = now;
@@ -1363,8 +1363,9 @@ sb_err orders_sell_plan(const struct sb_bot *b, const struct bot_pos *bp, struct
 		return SB_ERR_STATE;
 	/* The same inputs the strategy plans its sell with; no reference price: the percent filters are
 	 * the caller's to check at its own price. */
-	struct sb_profit_params params = {
-	    .bnb_price = b->bnb_price, .sell_fee_rate = pr->sell_fee, .target_profit = pr->cfg.profit};
+	struct sb_profit_params params = {.bnb_price = bot_bnb_price(b, pr),
+	                                  .sell_fee_rate = pr->sell_fee,
+	                                  .target_profit = pr->cfg.profit};
 	sb_err err = sb_profit_plan_sell(&pr->rules, bp->buys, bp->nbuys, &params, out);
 	if ((err == SB_ERR_FILTER || err == SB_ERR_DUST) && out->min_sell_price > 0)
 		err = SB_OK; /* the price is known; whether the order passes is checked at its own price */

@@ -3,6 +3,9 @@
  * when the stream is stale or has just reconnected, each quote validated (sb_price_guard_offer: not
  * positive, crossed, stale, jump) before the strategy sees it. A refused quote is logged, counted and
  * recorded as an event once per run of refusals; no order is ever decided on it.
+ *
+ * It also keeps the price of BNB in every quote asset the pairs trade against (the sb_bnb table), from
+ * the BNB<QUOTE> book ticker, so commission paid in BNB is valued in the pair's own quote asset.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@ struct price_call {
 	struct sb_bot *b;           /* the daemon */
 	char symbol[SB_SYMBOL_MAX]; /* asked about */
 	bool bnb;                   /* the BNB valuation price, not a pair's */
+	char quote[SB_ASSET_MAX];   /* bnb: the quote asset it values BNB in */
 };
 
 static void offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask, const char *source)
@@ -67,6 +71,49 @@ void prices_on_market(void *user, const struct sb_bn_market_event *ev)
 		offer(b, pr, ev->book_ticker->bid_price, ev->book_ticker->ask_price, "stream");
 }
 
+/* The BNB<QUOTE> price failed; a missing market is logged and recorded once (a run of -1121 answers). */
+static void bnb_failed(struct sb_bot *b, const struct price_call *c, const struct sb_bn_rest_result *res)
+{
+	bool missing = res->err == SB_ERR_EXCHANGE && res->api.code == -1121;
+	if (!sb_bnb_failed(&b->bnb, c->quote, missing, sb_clock_wall_ms())) {
+		if (!missing)
+			sb_log_warn("price",
+			            SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_STR("quote", c->quote),
+			                      SB_F_ERR(res->err)),
+			            "BNB price request failed");
+		return;
+	}
+	sb_log_warn("price", SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_STR("quote", c->quote)),
+	            "no %s market: commission paid in BNB on %s pairs cannot be valued, so their positions "
+	            "that paid it get no sell price until one is known; asking again every %d minutes",
+	            c->symbol, c->quote, SB_BNB_MISSING_MS / 60000);
+	char detail[160];
+	snprintf(detail, sizeof detail, "{\"quote\":\"%s\",\"code\":%" PRId64 ",\"retry_ms\":%d}", c->quote,
+	         res->api.code, SB_BNB_MISSING_MS);
+	bot_event(b, "bnb.unavailable", c->symbol, 0, NULL, detail);
+	bot_human(b, "%-8s no such market: BNB commission on %s pairs cannot be valued", c->symbol, c->quote);
+}
+
+static void bnb_answer(struct sb_bot *b, const struct price_call *c, const struct sb_bn_book_tickers *t)
+{
+	bool recovered = false;
+	sb_err e = sb_bnb_answer(&b->bnb, c->quote, t->items[0].bid_price, t->items[0].ask_price,
+	                         sb_clock_wall_ms(), &recovered);
+	if (e == SB_ERR_INVALID)
+		sb_log_warn("price", SB_FIELDS(SB_F_STR("symbol", c->symbol)),
+		            "BNB price refused: bad quote");
+	else if (e == SB_OK)
+		sb_log_debug("price",
+		             SB_FIELDS(SB_F_STR("symbol", c->symbol),
+		                       SB_F_DEC("price", sb_bnb_price(&b->bnb, c->quote))),
+		             "BNB price in %s", c->quote);
+	if (recovered) {
+		sb_log_info("price", SB_FIELDS(SB_F_STR("symbol", c->symbol)), "%s has a price again",
+		            c->symbol);
+		bot_event(b, "bnb.available", c->symbol, 0, NULL, NULL);
+	}
+}
+
 static void on_ticker(void *user, const struct sb_bn_rest_result *res, struct sb_bn_book_tickers *t)
 {
 	struct price_call *c = user;
@@ -79,40 +126,42 @@ static void on_ticker(void *user, const struct sb_bn_rest_result *res, struct sb
 	struct bot_pair *pr = c->bnb ? NULL : bot_pair_find(b, c->symbol);
 	if (pr)
 		pr->rest_price_inflight = false;
-	if (res->err != SB_OK || !t || t->n == 0) {
-		if (!c->bnb)
-			sb_log_warn("price", SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_ERR(res->err)),
-			            "REST price request failed");
-		free(c);
-		return;
-	}
+	bool ok = res->err == SB_OK && t && t->n > 0;
 	if (c->bnb) {
-		sb_dec mid;
-		if (sb_dec_add(t->items[0].bid_price / 2, t->items[0].ask_price / 2, &mid) == SB_OK &&
-		    mid > 0)
-			b->bnb_price = mid;
+		if (ok)
+			bnb_answer(b, c, t);
+		else
+			bnb_failed(b, c, res);
+	} else if (!ok) {
+		sb_log_warn("price", SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_ERR(res->err)),
+		            "REST price request failed");
 	} else if (pr) {
 		offer(b, pr, t->items[0].bid_price, t->items[0].ask_price, "rest");
 	}
 	free(c);
 }
 
-static void request(struct sb_bot *b, const char *symbol, bool bnb)
+/* Sends a bookTicker request: a pair's price, or (quote not NULL) the BNB price in quote. False when it
+ * could not be sent. */
+static bool request(struct sb_bot *b, const char *symbol, const char *quote)
 {
 	if (!b->rest || b->closed)
-		return;
+		return false;
 	struct price_call *c = sb_xcalloc(1, sizeof *c);
 	c->b = b;
-	c->bnb = bnb;
+	c->bnb = quote != NULL;
 	snprintf(c->symbol, sizeof c->symbol, "%s", symbol);
+	if (quote)
+		snprintf(c->quote, sizeof c->quote, "%s", quote);
 	if (sb_bn_rest_book_ticker(b->rest, c->symbol, on_ticker, c) != SB_OK) {
 		free(c);
-		return;
+		return false;
 	}
 	b->inflight++;
-	struct bot_pair *pr = bnb ? NULL : bot_pair_find(b, symbol);
+	struct bot_pair *pr = quote ? NULL : bot_pair_find(b, symbol);
 	if (pr)
 		pr->rest_price_inflight = true;
+	return true;
 }
 
 void prices_on_snapshot(void *user, const char *const *symbols, size_t n, bool reconnect)
@@ -122,7 +171,7 @@ void prices_on_snapshot(void *user, const char *const *symbols, size_t n, bool r
 	for (size_t i = 0; i < n; i++) {
 		struct bot_pair *pr = bot_pair_find(b, symbols[i]);
 		if (pr && !pr->rest_price_inflight)
-			request(b, pr->cfg.symbol, false);
+			request(b, pr->cfg.symbol, NULL);
 	}
 }
 
@@ -139,17 +188,47 @@ bool prices_fresh(const struct sb_bot *b, const struct bot_pair *pr, int64_t now
 	return pr->top_ms > 0 && now_ms - pr->top_ms <= b->limits.max_age_ms;
 }
 
+/* Keeps the BNB table on the quote assets of the pairs with rules and sends the requests due. */
+static void bnb_tick(struct sb_bot *b, int64_t now_ms)
+{
+	const char *quotes[SB_PAIRS_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < b->npairs && n < SB_PAIRS_MAX; i++)
+		if (b->pairs[i].have_rules)
+			quotes[n++] = b->pairs[i].rules.quote_asset;
+	/* At most one entry per pair: the table cannot overflow. */
+	(void)sb_bnb_track(&b->bnb, quotes, n);
+	if (!b->rest || b->closed)
+		return;
+	const struct sb_bnb_quote *q;
+	while ((q = sb_bnb_next_due(&b->bnb, now_ms)) != NULL) {
+		char sym[SB_BNB_SYMBOL_SIZE];
+		/* A name too long for a symbol, or a request that cannot go out, counts as a failure: the
+		 * table then waits before the next attempt. */
+		if (sb_bnb_symbol(q->asset, sym, sizeof sym) != SB_OK || strlen(sym) >= SB_SYMBOL_MAX ||
+		    !request(b, sym, q->asset))
+			(void)sb_bnb_failed(&b->bnb, q->asset, false, now_ms);
+	}
+}
+
 void prices_tick(struct sb_bot *b, int64_t now_ms)
 {
 	for (size_t i = 0; i < b->npairs; i++) {
 		struct bot_pair *pr = &b->pairs[i];
 		if (pr->have_rules && !pr->rest_price_inflight && !prices_fresh(b, pr, now_ms))
-			request(b, pr->cfg.symbol, false);
+			request(b, pr->cfg.symbol, NULL);
 	}
-	if (b->npairs && b->pairs[0].have_rules && now_ms - b->bnb_at_ms >= BOT_BNB_REFRESH_MS) {
-		b->bnb_at_ms = now_ms;
-		char sym[SB_SYMBOL_MAX];
-		snprintf(sym, sizeof sym, "BNB%s", b->pairs[0].rules.quote_asset);
-		request(b, sym, true);
-	}
+	bnb_tick(b, now_ms);
+}
+
+sb_dec bot_bnb_price(const struct sb_bot *b, const struct bot_pair *pr)
+{
+	if (!b || !pr || !pr->have_rules)
+		return 0;
+	return sb_bnb_price(&b->bnb, pr->rules.quote_asset);
+}
+
+bool bot_bnb_awaited(const struct sb_bot *b, const struct bot_pair *pr)
+{
+	return b && pr && pr->have_rules && sb_bnb_awaited(&b->bnb, pr->rules.quote_asset);
 }
