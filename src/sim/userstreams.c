@@ -241,8 +241,7 @@ static void send_reply(struct sim_userstreams *us, struct us_conn *uc, const str
 		if (r->data) {
 			sim_json_puts(&t, ",\"data\":");
 			sim_json_puts(&t, r->data);
-		}
-		else if ((r->status == 429 || r->status == 418) && r->retry_after)
+		} else if ((r->status == 429 || r->status == 418) && r->retry_after)
 			sim_json_printf(&t, ",\"data\":{\"retryAfter\":%" PRId64 "}",
 			                rq->now_ms + (int64_t)r->retry_after * 1000);
 		sim_json_puts(&t, "}");
