@@ -426,6 +426,72 @@ Test(spotsim_cancel_replace, parameter_errors_change_nothing)
 	expect_usdt(notional(p1, "0.01"));
 }
 
+/* Places IOC orders far under the market (each counted, none resting) until the 10-second order limit
+ * answers 429 -1015. */
+static void exhaust_order_limit(void)
+{
+	char price[32], params[256];
+	price_under_bid(0.5, price, sizeof price);
+	snprintf(params, sizeof params,
+	         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=IOC&quantity=0.00100&price=%s", price);
+	for (int i = 0; i < 400; i++) {
+		struct sbt_response r;
+		cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order", params, KEY, SECRET, &r));
+		long status = r.status;
+		bool limited = status == 429 && strstr(r.body, "\"code\":-1015");
+		cr_assert(status == 200 || limited, "%s", r.body);
+		sbt_response_free(&r);
+		if (limited)
+			return;
+	}
+	cr_assert_fail("the order limit never answered");
+}
+
+Test(spotsim_cancel_replace, order_limit_reached_do_nothing_or_cancel_only)
+{
+	char p1[32], p2[32], params[512];
+	price_under_bid(0.9, p1, sizeof p1);
+	price_under_bid(0.85, p2, sizeof p2);
+	long long old = rest_buy(p1, "0.01000", "cr-limited");
+	/* The 10-second window (aligned to the clock) must not roll over before the replaces are done: when
+	 * it is about to, fill the next one instead. */
+	exhaust_order_limit();
+	while (sb_clock_wall_ms() % 10000 > 8000)
+		exhaust_order_limit();
+	snprintf(params, sizeof params,
+	         "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.02000&price=%s"
+	         "&cancelReplaceMode=ALLOW_FAILURE&cancelOrderId=%lld",
+	         p2, old);
+	struct sbt_response r;
+	cr_assert(sbt_signed(sim.port, "POST", PATH, params, KEY, SECRET, &r));
+	/* DO_NOTHING (the default): a plain 429, and nothing is canceled. */
+	cr_assert_eq(r.status, 429, "%s", r.body);
+	cr_assert(strstr(r.body, "\"code\":-1015"), "%s", r.body);
+	cr_assert_null(strstr(r.body, "\"data\""), "%s", r.body);
+	sbt_response_free(&r);
+	long long ids[4];
+	cr_assert_eq(open_orders(ids, 4), 1);
+	cr_assert_eq(ids[0], old);
+
+	/* CANCEL_ONLY: the cancel goes through, the new order fails with the limit's error. */
+	snprintf(
+	    params, sizeof params,
+	    "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.02000&price=%s"
+	    "&cancelReplaceMode=STOP_ON_FAILURE&cancelOrderId=%lld&orderRateLimitExceededMode=CANCEL_ONLY",
+	    p2, old);
+	cr_assert(sbt_signed(sim.port, "POST", PATH, params, KEY, SECRET, &r));
+	cJSON *j;
+	const cJSON *d = failure(&r, 409, -2021, "Order cancel-replace partially failed.", &j);
+	cr_assert_str_eq(sbt_jstr(d, "cancelResult"), "SUCCESS");
+	cr_assert_str_eq(sbt_jstr(d, "newOrderResult"), "FAILURE");
+	const cJSON *nr = sbt_jfield(d, "newOrderResponse");
+	cr_assert_eq((int)sbt_jnum(nr, "code"), -1015);
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+	cr_assert_eq(open_orders(ids, 4), 0);
+	expect_usdt(0);
+}
+
 /* ---- WebSocket API --------------------------------------------------------------------------------- */
 
 Test(spotsim_cancel_replace, wsapi_market_replacement_fills_and_settles_exactly)
