@@ -12,7 +12,8 @@
 #include "sim/api_int.h"
 
 /* Weights follow Binance's documentation (binance-spot-api.md §4); order placement and cancels are
- * weight 0 when they succeed since 2026-04-02, charged 1 up front as the request is received. */
+ * weight 0 when they succeed since 2026-04-02, charged 1 up front as the request is received.
+ * cancelReplace is documented as weight 1 and keeps it whatever the outcome. */
 static const struct sim_api_method methods[] = {
     {"GET", "/api/v3/ping", "ping", SIM_SEC_NONE, 1, sim_api_ping},
     {"GET", "/api/v3/time", "time", SIM_SEC_NONE, 1, sim_api_time},
@@ -30,6 +31,8 @@ static const struct sim_api_method methods[] = {
     {"POST", "/api/v3/order/test", "order.test", SIM_SEC_SIGNED, 1, sim_api_order_test},
     {"GET", "/api/v3/order", "order.status", SIM_SEC_SIGNED, 4, sim_api_order_status},
     {"DELETE", "/api/v3/order", "order.cancel", SIM_SEC_SIGNED, 1, sim_api_order_cancel},
+    {"POST", "/api/v3/order/cancelReplace", "order.cancelReplace", SIM_SEC_SIGNED, 1,
+     sim_api_order_cancel_replace},
     {"GET", "/api/v3/openOrders", "openOrders.status", SIM_SEC_SIGNED, 6, sim_api_open_orders},
     {"DELETE", "/api/v3/openOrders", "openOrders.cancelAll", SIM_SEC_SIGNED, 1, sim_api_cancel_open_orders},
     {"GET", "/api/v3/allOrders", "allOrders", SIM_SEC_SIGNED, 20, sim_api_all_orders},
@@ -75,6 +78,8 @@ void sim_api_error(struct sim_api_reply *reply, int status, int code, const char
 	reply->code = code;
 	free(reply->json);
 	reply->json = NULL;
+	free(reply->data);
+	reply->data = NULL;
 }
 
 const char *sim_api_param(const struct sim_api_call *call, const char *name, char *buf, size_t cap)

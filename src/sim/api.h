@@ -32,12 +32,13 @@ struct sim_api_call {
 };
 
 struct sim_api_reply {
-	int status;           /* HTTP status: 200, or the error's status */
-	int code;             /* Binance error code when status != 200 */
-	char msg[256];        /* Binance error message when status != 200 */
-	char *json;           /* result JSON when status == 200 (owned; free()) */
-	uint32_t weight;      /* request weight charged */
-	bool order;           /* an order was accepted: count it and send the order-count headers */
+	int status;      /* HTTP status: 200, or the error's status */
+	int code;        /* Binance error code when status != 200 */
+	char msg[256];   /* Binance error message when status != 200 */
+	char *json;      /* result JSON when status == 200 (owned; free()) */
+	char *data;      /* the error's "data" object (JSON) when status != 200, or NULL (owned; free()) */
+	uint32_t weight; /* request weight charged */
+	bool order;      /* an order was accepted: count it and send the order-count headers */
 	uint32_t retry_after; /* 429/418: seconds to wait */
 };
 
@@ -58,7 +59,7 @@ const struct sim_api_method *sim_api_find_rest(const char *method, const char *p
 /* The method for a WebSocket API method name (an optional "v3/" prefix is accepted), or NULL. */
 const struct sim_api_method *sim_api_find_ws(const char *name);
 
-/* Writes a Binance error into reply: status, code and message. */
+/* Writes a Binance error into reply: status, code and message (dropping any result or error data). */
 void sim_api_error(struct sim_api_reply *reply, int status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

@@ -24,6 +24,7 @@ void sim_api_order_place(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_order_test(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_order_status(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_order_cancel(struct sim_api_call *c, struct sim_api_reply *r);
+void sim_api_order_cancel_replace(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_open_orders(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_cancel_open_orders(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_all_orders(struct sim_api_call *c, struct sim_api_reply *r);

@@ -1,7 +1,9 @@
 /*
- * api_order.c - spotsim's order and account methods: place, test, query, cancel, open orders, order
- * and trade history, balances and commission rates, with Binance's parameter rules, error codes and
- * response shapes (binance-spot-api.md §4, §6).
+ * api_order.c - spotsim's order and account methods: place, test, query, cancel, cancel-replace, open
+ * orders, order and trade history, balances and commission rates, with Binance's parameter rules, error
+ * codes and response shapes (binance-spot-api.md §4, §6). Every method that places or cancels goes
+ * through the same parsing, filter, engine and rendering functions, so cancel-replace's halves behave
+ * exactly as order.cancel and order.place do.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,8 +397,8 @@ static bool parse_order(struct sim_api_call *c, struct sim_api_reply *r, struct 
 	return true;
 }
 
-/* Symbol status, filters and order-rate limits: everything checked before the engine. */
-static bool check_order(struct sim_api_call *c, struct sim_api_reply *r, struct new_order *o)
+/* Symbol status and filters: what Binance checks of the order itself before the engine. */
+static bool check_filters(struct sim_api_reply *r, const struct new_order *o)
 {
 	if (o->sym->rules.status != SB_SYMBOL_TRADING) {
 		sim_api_error(r, 400, -2010, "Market is closed.");
@@ -416,6 +418,12 @@ static bool check_order(struct sim_api_call *c, struct sim_api_reply *r, struct 
 		sim_api_error(r, 400, -1013, "Invalid quantity.");
 		return false;
 	}
+	return true;
+}
+
+/* The account's order-rate limits (ORDERS per 10 s and per day), rolling the windows forward first. */
+static bool check_rate(struct sim_api_call *c, struct sim_api_reply *r)
+{
 	struct sim_account *a = c->account;
 	if (c->now_ms - a->orders_10s_start >= 10000) {
 		a->orders_10s_start = c->now_ms - c->now_ms % 10000;
@@ -439,8 +447,54 @@ static bool check_order(struct sim_api_call *c, struct sim_api_reply *r, struct 
 	return true;
 }
 
+/* Everything checked before the engine: symbol status, filters, order-rate limits. */
+static bool check_order(struct sim_api_call *c, struct sim_api_reply *r, const struct new_order *o)
+{
+	return check_filters(r, o) && check_rate(c, r);
+}
+
+/* One more order in the account's order-rate windows (X-MBX-ORDER-COUNT-*). */
+static void count_order(struct sim_api_call *c, struct sim_api_reply *r)
+{
+	c->account->orders_10s++;
+	c->account->orders_1d++;
+	r->order = true;
+}
+
 static const char unknown_msg[] =
     "Timeout waiting for response from backend server. Send status unknown; execution status unknown.";
+
+/*
+ * Sends a parsed and checked order to the engine with its funds, appending what happened to res (which
+ * may already hold a cancel's events). False with the engine's refusal in r: -2010 (balance, duplicate
+ * clientOrderId, LIMIT_MAKER that would match) or MAX_NUM_ORDERS; nothing changes then.
+ */
+static bool execute_order(struct sim_api_call *c, struct sim_api_reply *r, const struct new_order *o,
+                          struct sim_book_result *res)
+{
+	struct sim_exchange *ex = c->ex;
+	sb_dec bnb = 0;
+	char name[SB_SYMBOL_MAX];
+	snprintf(name, sizeof name, "BNB%s", o->sym->rules.quote_asset);
+	struct sim_symbol *bs = sim_exchange_symbol(ex, name, strlen(name));
+	if (strcmp(o->sym->rules.quote_asset, "BNB") == 0)
+		bnb = SB_DEC_ONE;
+	else if (bs)
+		bnb = bs->last_price;
+	sb_err e = sim_ledger_place(ex->ledger, o->sym->book, &o->req, bnb, res);
+	if (e == SB_ERR_EXCHANGE) {
+		if (res->reject == SIM_REJECT_TOO_MANY_ORDERS)
+			sim_api_error(r, 400, -1013, "Filter failure: MAX_NUM_ORDERS");
+		else
+			sim_api_error(r, 400, -2010, "%s", sim_book_reject_msg(res->reject));
+		return false;
+	}
+	if (e) {
+		sim_api_error(r, 500, -1000, "An unknown error occurred while processing the request.");
+		return false;
+	}
+	return true;
+}
 
 void sim_api_order_place(struct sim_api_call *c, struct sim_api_reply *r)
 {
@@ -454,29 +508,9 @@ void sim_api_order_place(struct sim_api_call *c, struct sim_api_reply *r)
 	struct sim_exchange *ex = c->ex;
 	struct sim_book_result *res = &ex->scratch;
 	sim_book_result_clear(res);
-	sb_dec bnb = 0;
-	char name[SB_SYMBOL_MAX];
-	snprintf(name, sizeof name, "BNB%s", o.sym->rules.quote_asset);
-	struct sim_symbol *bs = sim_exchange_symbol(ex, name, strlen(name));
-	if (strcmp(o.sym->rules.quote_asset, "BNB") == 0)
-		bnb = SB_DEC_ONE;
-	else if (bs)
-		bnb = bs->last_price;
-	sb_err e = sim_ledger_place(ex->ledger, o.sym->book, &o.req, bnb, res);
-	if (e == SB_ERR_EXCHANGE) {
-		if (res->reject == SIM_REJECT_TOO_MANY_ORDERS)
-			sim_api_error(r, 400, -1013, "Filter failure: MAX_NUM_ORDERS");
-		else
-			sim_api_error(r, 400, -2010, "%s", sim_book_reject_msg(res->reject));
+	if (!execute_order(c, r, &o, res))
 		return;
-	}
-	if (e) {
-		sim_api_error(r, 500, -1000, "An unknown error occurred while processing the request.");
-		return;
-	}
-	c->account->orders_10s++;
-	c->account->orders_1d++;
-	r->order = true;
+	count_order(c, r);
 	r->weight = 0; /* a successful placement costs no weight (2026-04-02) */
 	const struct sim_book_order *placed = sim_book_find(o.sym->book, res->order_id);
 	struct sim_json b;
@@ -522,42 +556,62 @@ void sim_api_order_test(struct sim_api_call *c, struct sim_api_reply *r)
 	reply_json(r, &b);
 }
 
-/* ---- finding orders ------------------------------------------------------------------------------ */
+/* ---- finding and canceling orders ---------------------------------------------------------------- */
 
-/* The account's order named by orderId or origClientOrderId; errors with -1102 / -2013 (query) or
- * -2011 (cancel). */
-static struct sim_book_order *find_order(struct sim_api_call *c, struct sim_api_reply *r,
-                                         struct sim_symbol *s, int unknown_code, const char *unknown_msg_text)
+/* An order as a request names it: by id, by client order id, or both. */
+struct order_ref {
+	bool has_id;   /* an id was sent */
+	int64_t id;    /* orderId (cancelOrderId) */
+	char orig[64]; /* origClientOrderId (cancelOrigClientOrderId), "" when absent */
+};
+
+/* Reads an order reference from the parameters id_name and orig_name; -1102 when both are missing. */
+static bool parse_ref(struct sim_api_call *c, struct sim_api_reply *r, const char *id_name,
+                      const char *orig_name, struct order_ref *ref)
 {
-	bool has_id;
-	int64_t id;
-	char cid[64];
-	if (!int_param(c, r, "orderId", &has_id, &id))
-		return NULL;
-	const char *orig = sim_api_param(c, "origClientOrderId", cid, sizeof cid);
-	if (orig && !*orig)
-		orig = NULL;
-	if (!has_id && !orig) {
-		sim_api_error(
-		    r, 400, -1102,
-		    "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
-		return NULL;
+	memset(ref, 0, sizeof *ref);
+	if (!int_param(c, r, id_name, &ref->has_id, &ref->id))
+		return false;
+	if (!sim_api_param(c, orig_name, ref->orig, sizeof ref->orig))
+		ref->orig[0] = '\0';
+	if (!ref->has_id && !ref->orig[0]) {
+		sim_api_error(r, 400, -1102, "Param '%s' or '%s' must be sent, but both were empty/null!",
+		              orig_name, id_name);
+		return false;
 	}
+	return true;
+}
+
+/* The account's order on s that ref names; errors with -2039 (id and client id disagree) or
+ * unknown_code (-2013 query, -2011 cancel). */
+static struct sim_book_order *lookup(struct sim_api_call *c, struct sim_api_reply *r, struct sim_symbol *s,
+                                     const struct order_ref *ref, int unknown_code, const char *unknown_text)
+{
 	struct sim_book_order *o = NULL;
-	if (has_id) {
-		o = sim_book_find(s->book, (uint64_t)id);
+	if (ref->has_id) {
+		o = sim_book_find(s->book, (uint64_t)ref->id);
 		if (o && o->account != c->account->id)
 			o = NULL;
-		if (o && orig && strcmp(o->client_id, orig) != 0) {
+		if (o && ref->orig[0] && strcmp(o->client_id, ref->orig) != 0) {
 			sim_api_error(r, 400, -2039, "Client order ID is not correct for this order ID.");
 			return NULL;
 		}
 	} else {
-		o = sim_book_find_client(s->book, c->account->id, orig, strlen(orig));
+		o = sim_book_find_client(s->book, c->account->id, ref->orig, strlen(ref->orig));
 	}
 	if (!o)
-		sim_api_error(r, 400, unknown_code, "%s", unknown_msg_text);
+		sim_api_error(r, 400, unknown_code, "%s", unknown_text);
 	return o;
+}
+
+/* The account's order named by orderId or origClientOrderId. */
+static struct sim_book_order *find_order(struct sim_api_call *c, struct sim_api_reply *r,
+                                         struct sim_symbol *s, int unknown_code, const char *unknown_text)
+{
+	struct order_ref ref;
+	if (!parse_ref(c, r, "orderId", "origClientOrderId", &ref))
+		return NULL;
+	return lookup(c, r, s, &ref, unknown_code, unknown_text);
 }
 
 void sim_api_order_status(struct sim_api_call *c, struct sim_api_reply *r)
@@ -579,6 +633,35 @@ static bool is_open(const struct sim_book_order *o)
 	return o->status == SIM_STATUS_NEW || o->status == SIM_STATUS_PARTIALLY_FILLED;
 }
 
+/*
+ * Cancels o (the account's order on s) with its funds released, appending the CANCELED event to res,
+ * and renders Binance's cancel response into b with cancel_id as the cancel's clientOrderId (NULL or
+ * "": generated). False with -2011 in r when the order is no longer open.
+ */
+static bool cancel_order(struct sim_api_call *c, struct sim_api_reply *r, struct sim_symbol *s,
+                         struct sim_book_order *o, const char *cancel_id, struct sim_book_result *res,
+                         struct sim_json *b)
+{
+	if (!is_open(o)) {
+		sim_api_error(r, 400, -2011, "Unknown order sent.");
+		return false;
+	}
+	char gen[48];
+	if (!cancel_id || !*cancel_id) {
+		snprintf(gen, sizeof gen, "cancel-%llu", (unsigned long long)o->id);
+		cancel_id = gen;
+	}
+	uint64_t id = o->id;
+	if (sim_ledger_cancel(c->ex->ledger, s->book, id, c->now_ms, res) != SB_OK) {
+		sim_api_error(r, 400, -2011, "Unknown order sent.");
+		return false;
+	}
+	o = sim_book_find(s->book, id);
+	if (o)
+		render_canceled(b, s, o, cancel_id);
+	return true;
+}
+
 void sim_api_order_cancel(struct sim_api_call *c, struct sim_api_reply *r)
 {
 	struct sim_symbol *s = need_symbol(c, r);
@@ -587,31 +670,149 @@ void sim_api_order_cancel(struct sim_api_call *c, struct sim_api_reply *r)
 	struct sim_book_order *o = find_order(c, r, s, -2011, "Unknown order sent.");
 	if (!o)
 		return;
-	if (!is_open(o)) {
-		sim_api_error(r, 400, -2011, "Unknown order sent.");
-		return;
-	}
-	char cancel_id[64], gen[48];
+	char cancel_id[64];
 	const char *v = sim_api_param(c, "newClientOrderId", cancel_id, sizeof cancel_id);
-	if (!v || !*v) {
-		snprintf(gen, sizeof gen, "cancel-%llu", (unsigned long long)o->id);
-		v = gen;
-	}
-	uint64_t id = o->id;
 	struct sim_book_result *res = &c->ex->scratch;
 	sim_book_result_clear(res);
-	if (sim_ledger_cancel(c->ex->ledger, s->book, id, c->now_ms, res) != SB_OK) {
-		sim_api_error(r, 400, -2011, "Unknown order sent.");
-		return;
-	}
-	o = sim_book_find(s->book, id);
 	struct sim_json b;
 	sim_json_init(&b);
-	if (o)
-		render_canceled(&b, s, o, v);
+	if (!cancel_order(c, r, s, o, v, res, &b)) {
+		sim_json_fini(&b);
+		return;
+	}
 	sim_exchange_settled(c->ex, s, res);
 	r->weight = 0;
 	reply_json(r, &b);
+}
+
+/* ---- cancel-replace ------------------------------------------------------------------------------ */
+
+/* {"code":...,"msg":...}: one half's error inside a cancel-replace failure. */
+static void render_error(struct sim_json *b, const struct sim_api_reply *e)
+{
+	sim_json_printf(b, "{\"code\":%d,\"msg\":", e->code);
+	sim_json_str(b, e->msg);
+	sim_json_puts(b, "}");
+}
+
+/*
+ * POST /api/v3/order/cancelReplace, order.cancelReplace (binance-spot-api.md §4, §9). Parameter errors
+ * of either half are plain errors and nothing happens. Then the old order is canceled; in
+ * STOP_ON_FAILURE mode a failed cancel leaves the new order NOT_ATTEMPTED, in ALLOW_FAILURE mode the new
+ * order is tried anyway. The new order goes through the same filters and engine as order.place, after
+ * the cancel, so it may use the funds and the open-order slot the old order held. Both halves land in
+ * one book result: the user streams get CANCELED, then NEW (and TRADE...), then one account position.
+ * Both succeeded: 200 with both responses. One failed: 409 -2021; both failed (or the cancel failed
+ * and the new order was not attempted): 400 -2022; either with a "data" object saying what each half
+ * did. The request is weight 1 and counts as one order whatever the outcome, unless the order-rate
+ * limit is already reached: then orderRateLimitExceededMode DO_NOTHING (default) answers 429 -1015 and
+ * does nothing, CANCEL_ONLY cancels and fails the new order with -1015.
+ */
+void sim_api_order_cancel_replace(struct sim_api_call *c, struct sim_api_reply *r)
+{
+	static const char *const modes[] = {"STOP_ON_FAILURE", "ALLOW_FAILURE"};
+	static const char *const limit_modes[] = {"DO_NOTHING", "CANCEL_ONLY"};
+	struct sim_symbol *s = need_symbol(c, r);
+	if (!s)
+		return;
+	int mode, limit_mode = 0;
+	if (!parse_enum(
+	        c, r, "cancelReplaceMode", modes, 2, -1100,
+	        "Illegal characters found in parameter 'cancelReplaceMode'; legal range is 'STOP_ON_FAILURE, ALLOW_FAILURE'.",
+	        &mode))
+		return;
+	char buf[32];
+	const char *v = sim_api_param(c, "orderRateLimitExceededMode", buf, sizeof buf);
+	if (v && *v &&
+	    !parse_enum(
+	        c, r, "orderRateLimitExceededMode", limit_modes, 2, -1100,
+	        "Illegal characters found in parameter 'orderRateLimitExceededMode'; legal range is 'DO_NOTHING, CANCEL_ONLY'.",
+	        &limit_mode))
+		return;
+	struct order_ref ref;
+	if (!parse_ref(c, r, "cancelOrderId", "cancelOrigClientOrderId", &ref))
+		return;
+	char cancel_id[64];
+	v = sim_api_param(c, "cancelNewClientOrderId", cancel_id, sizeof cancel_id);
+	if (v && *v && !valid_client_id(v)) {
+		sim_api_error(
+		    r, 400, -1100,
+		    "Illegal characters found in parameter 'cancelNewClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
+		return;
+	}
+	struct new_order o;
+	if (!parse_order(c, r, &o))
+		return;
+	struct sim_api_reply limit = {0};
+	bool over = !check_rate(c, &limit);
+	if (over && limit_mode == 0) {
+		r->retry_after = limit.retry_after;
+		sim_api_error(r, limit.status, limit.code, "%s", limit.msg);
+		return;
+	}
+	struct sim_exchange *ex = c->ex;
+	if (ex->faults.order_5xx_before) {
+		sim_api_error(r, 503, -1007, unknown_msg);
+		return;
+	}
+	if (!over)
+		count_order(c, r); /* NOT_ATTEMPTED and failed new orders count too */
+
+	struct sim_book_result *res = &ex->scratch;
+	sim_book_result_clear(res);
+	struct sim_api_reply cr = {0}, nr = {0}; /* each half's error */
+	struct sim_json cj, nj;                  /* each half's response */
+	sim_json_init(&cj);
+	sim_json_init(&nj);
+	struct sim_book_order *old = lookup(c, &cr, s, &ref, -2011, "Unknown order sent.");
+	bool cancel_ok = old && cancel_order(c, &cr, s, old, v, res, &cj);
+	bool attempted = cancel_ok || mode == 1, new_ok = false;
+	if (attempted && over) {
+		nr = limit;
+	} else if (attempted) {
+		o.spec.open_orders = (int64_t)sim_book_open_count(s->book, c->account->id);
+		new_ok = check_filters(&nr, &o) && execute_order(c, &nr, &o, res);
+		const struct sim_book_order *placed = new_ok ? sim_book_find(s->book, res->order_id) : NULL;
+		if (placed)
+			render_placed(&nj, s, placed, o.resp_type, res);
+	}
+	sim_exchange_settled(ex, s, res);
+
+	struct sim_json b;
+	sim_json_init(&b);
+	sim_json_printf(&b, "{\"cancelResult\":\"%s\",\"newOrderResult\":\"%s\",\"cancelResponse\":",
+	                cancel_ok ? "SUCCESS" : "FAILURE",
+	                new_ok      ? "SUCCESS"
+	                : attempted ? "FAILURE"
+	                            : "NOT_ATTEMPTED");
+	if (cancel_ok)
+		sim_json_put(&b, cj.buf, cj.len);
+	else
+		render_error(&b, &cr);
+	sim_json_puts(&b, ",\"newOrderResponse\":");
+	if (new_ok)
+		sim_json_put(&b, nj.buf, nj.len);
+	else if (attempted)
+		render_error(&b, &nr);
+	else
+		sim_json_puts(&b, "null");
+	sim_json_puts(&b, "}");
+	sim_json_fini(&cj);
+	sim_json_fini(&nj);
+	if (ex->faults.order_5xx_after) {
+		sim_json_fini(&b);
+		sim_api_error(r, 503, -1007, unknown_msg);
+		return;
+	}
+	if (cancel_ok && new_ok) {
+		reply_json(r, &b);
+		return;
+	}
+	if (cancel_ok || new_ok)
+		sim_api_error(r, 409, -2021, "Order cancel-replace partially failed.");
+	else
+		sim_api_error(r, 400, -2022, "Order cancel-replace failed.");
+	r->data = sim_json_take(&b);
 }
 
 void sim_api_open_orders(struct sim_api_call *c, struct sim_api_reply *r)

@@ -124,7 +124,7 @@ sb_err sim_catalog_symbol(const char *name, cJSON **info, sb_dec *start_price)
 	cJSON_AddBoolToObject(s, "opoAllowed", 0);
 	cJSON_AddBoolToObject(s, "quoteOrderQtyMarketAllowed", 1);
 	cJSON_AddBoolToObject(s, "allowTrailingStop", 0);
-	cJSON_AddBoolToObject(s, "cancelReplaceAllowed", 0);
+	cJSON_AddBoolToObject(s, "cancelReplaceAllowed", 1);
 	cJSON_AddBoolToObject(s, "amendAllowed", 0);
 	cJSON_AddBoolToObject(s, "pegInstructionsAllowed", 0);
 	cJSON_AddBoolToObject(s, "isSpotTradingAllowed", 1);

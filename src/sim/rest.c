@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sim/api.h"
+#include "sim/json.h"
 #include "spotbot/alloc.h"
 
 enum encoding {
@@ -123,6 +124,24 @@ static void finish(struct sim_exchange *ex, const struct sim_api_call *call, str
 		resp->body = r->json;
 		resp->body_len = strlen(r->json);
 		r->json = NULL;
+	} else if (r->data) {
+		/* cancelReplace's failures carry what each half did: {"code","msg","data":{...}}. */
+		struct sim_json b;
+		sim_json_init(&b);
+		sim_json_printf(&b, "{\"code\":%d,\"msg\":", r->code);
+		sim_json_str(&b, r->msg);
+		sim_json_puts(&b, ",\"data\":");
+		sim_json_puts(&b, r->data);
+		sim_json_puts(&b, "}");
+		char *body = sim_json_take(&b);
+		if (body) {
+			free(resp->body);
+			resp->status = r->status;
+			resp->body = body;
+			resp->body_len = strlen(body);
+		} else {
+			sim_http_resp_error(resp, r->status, r->code, r->msg);
+		}
 	} else {
 		sim_http_resp_error(resp, r->status ? r->status : 500, r->code, r->msg);
 	}
@@ -217,4 +236,5 @@ void sim_rest_handle(struct sim_exchange *ex, const struct sim_http_req *req, st
 		ex->weight.used -= m->weight - r.weight;
 	finish(ex, &call, &r, resp);
 	free(r.json);
+	free(r.data);
 }

@@ -238,7 +238,10 @@ static void send_reply(struct sim_userstreams *us, struct us_conn *uc, const str
 	} else {
 		sim_json_printf(&t, "\"error\":{\"code\":%d,\"msg\":", r->code);
 		sim_json_str(&t, r->msg);
-		if ((r->status == 429 || r->status == 418) && r->retry_after)
+		if (r->data) {
+			sim_json_puts(&t, ",\"data\":");
+			sim_json_puts(&t, r->data);
+		} else if ((r->status == 429 || r->status == 418) && r->retry_after)
 			sim_json_printf(&t, ",\"data\":{\"retryAfter\":%" PRId64 "}",
 			                rq->now_ms + (int64_t)r->retry_after * 1000);
 		sim_json_puts(&t, "}");
@@ -558,6 +561,7 @@ static void do_table_method(struct sim_userstreams *us, struct us_conn *uc, cons
 reply:
 	send_reply(us, uc, rq, &r, r.order ? call.account : NULL);
 	free(r.json);
+	free(r.data);
 }
 
 /* ---- WebSocket API frames ---------------------------------------------------------------------- */

@@ -219,17 +219,25 @@ async function runCcxt () {
   })
   await check('ccxt editOrder (cancelReplace)', async () => {
     const o = await ex.createOrder(symbol, 'limit', 'buy', 0.001, ex.priceToPrecision(symbol, bid * 0.8))
-    let e
-    try {
-      e = await ex.editOrder(o.id, symbol, 'limit', 'buy', 0.002, ex.priceToPrecision(symbol, bid * 0.85))
-    } catch (err) {
-      if (/Unknown endpoint POST \/api\/v3\/order\/cancelReplace/.test(String(err.message))) {
-        throw new Skip('spotsim has no POST /api/v3/order/cancelReplace (see docs/spotsim.md)')
-      }
-      throw err
-    }
+    const e = await ex.editOrder(o.id, symbol, 'limit', 'buy', 0.002, ex.priceToPrecision(symbol, bid * 0.85))
     assert(e.id && e.id !== o.id && e.amount === 0.002 && e.status === 'open', `edited ${JSON.stringify(e.info)}`)
+    const old = await ex.fetchOrder(o.id, symbol)
+    assert(old.status === 'canceled', `the replaced order is ${old.status}`)
+    const open = await ex.fetchOpenOrders(symbol)
+    assert(open.some(x => x.id === e.id) && !open.some(x => x.id === o.id), `open ${open.map(x => x.id)}`)
     return `order ${o.id} replaced by ${e.id}`
+  })
+  await check('ccxt editOrder of an unknown order (STOP_ON_FAILURE)', async () => {
+    let err = null
+    try {
+      await ex.editOrder('987654321', symbol, 'limit', 'buy', 0.002, ex.priceToPrecision(symbol, bid * 0.85))
+    } catch (e) {
+      err = e
+    }
+    assert(err, 'editOrder of an unknown order succeeded')
+    assert(/-2022/.test(String(err.message)) && /NOT_ATTEMPTED/.test(String(err.message)),
+      `error ${err.constructor.name}: ${err.message}`)
+    return err.constructor.name
   })
   await check('ccxt cancelAllOrders', async () => {
     await ex.cancelAllOrders(symbol)
@@ -357,6 +365,34 @@ async function runConnector () {
     const r = await spot.getOrder('BTCUSDT', { orderId })
     assert(r.data.orderId === orderId && r.data.status === 'NEW', `order ${JSON.stringify(r.data)}`)
   })
+  await check('connector cancelAndReplace', async () => {
+    const r = await spot.cancelAndReplace('BTCUSDT', 'BUY', 'LIMIT', 'STOP_ON_FAILURE', {
+      cancelOrderId: orderId, price: (bid * 0.85).toFixed(2), quantity: 0.002, timeInForce: 'GTC'
+    })
+    const d = r.data
+    assert(d.cancelResult === 'SUCCESS' && d.newOrderResult === 'SUCCESS', `reply ${JSON.stringify(d)}`)
+    assert(d.cancelResponse.orderId === orderId && d.cancelResponse.status === 'CANCELED', `cancel ${JSON.stringify(d)}`)
+    assert(d.newOrderResponse.status === 'NEW' && d.newOrderResponse.origQty === '0.00200000', `new ${JSON.stringify(d)}`)
+    const replaced = orderId
+    orderId = d.newOrderResponse.orderId
+    return `order ${replaced} replaced by ${orderId}`
+  })
+  await check('connector cancelAndReplace ALLOW_FAILURE with an unknown order (409 -2021)', async () => {
+    let err = null
+    try {
+      await spot.cancelAndReplace('BTCUSDT', 'BUY', 'LIMIT', 'ALLOW_FAILURE', {
+        cancelOrderId: 987654321, price: (bid * 0.85).toFixed(2), quantity: 0.001, timeInForce: 'GTC'
+      })
+    } catch (e) {
+      err = e
+    }
+    assert(err && err.response, `expected an HTTP error, got ${err}`)
+    const body = err.response.data
+    assert(err.response.status === 409 && body.code === -2021, `status ${err.response.status} ${JSON.stringify(body)}`)
+    assert(body.data.cancelResult === 'FAILURE' && body.data.newOrderResult === 'SUCCESS', `data ${JSON.stringify(body)}`)
+    assert(body.data.cancelResponse.code === -2011, `cancelResponse ${JSON.stringify(body.data)}`)
+    await spot.cancelOrder('BTCUSDT', { orderId: body.data.newOrderResponse.orderId })
+  })
   await check('connector cancelOrder', async () => {
     const r = await spot.cancelOrder('BTCUSDT', { orderId })
     assert(r.data.status === 'CANCELED', `order ${JSON.stringify(r.data)}`)
@@ -412,7 +448,7 @@ async function runConnector () {
     }
   })
 
-  await check('connector WebsocketAPI userDataStream.subscribe.signature + order.place', async () => {
+  await check('connector WebsocketAPI userDataStream.subscribe.signature + order.place + order.cancelReplace', async () => {
     // The connector (3.6) has no method for userDataStream.subscribe.signature; its generic signed
     // request (sendSignatureMessage) signs it the way the method needs: apiKey and timestamp, sorted.
     const w = waiter()
@@ -435,10 +471,22 @@ async function runConnector () {
       const id = placed.result.orderId
       const ev = await w.wait(m => m.event && m.event.e === 'executionReport' && m.event.i === id, 'the event')
       assert(ev.subscriptionId === 0 && ev.event.x === 'NEW', `event ${JSON.stringify(ev)}`)
-      api.cancelOrder('BTCUSDT', { id: 'cancel-1', orderId: id })
+      api.cancelReplaceOrder('BTCUSDT', 'STOP_ON_FAILURE', 'BUY', 'LIMIT', {
+        id: 'replace-1', cancelOrderId: id, price: (bid * 0.85).toFixed(2), quantity: 0.002, timeInForce: 'GTC'
+      })
+      const replaced = await w.wait(m => m.id === 'replace-1', 'the order.cancelReplace reply')
+      assert(replaced.status === 200 && replaced.result.cancelResult === 'SUCCESS' &&
+        replaced.result.newOrderResult === 'SUCCESS', `reply ${JSON.stringify(replaced)}`)
+      const nid = replaced.result.newOrderResponse.orderId
+      const cev = await w.wait(m => m.event && m.event.e === 'executionReport' && m.event.i === id &&
+        m.event.x === 'CANCELED', 'the CANCELED event')
+      const nev = await w.wait(m => m.event && m.event.e === 'executionReport' && m.event.i === nid &&
+        m.event.x === 'NEW', 'the NEW event')
+      assert(cev.event.E <= nev.event.E, `events ${JSON.stringify([cev, nev])}`)
+      api.cancelOrder('BTCUSDT', { id: 'cancel-1', orderId: nid })
       const canceled = await w.wait(m => m.id === 'cancel-1', 'the order.cancel reply')
       assert(canceled.status === 200 && canceled.result.status === 'CANCELED', `reply ${JSON.stringify(canceled)}`)
-      return `orderId ${id}`
+      return `orderId ${id} replaced by ${nid}`
     } finally {
       api.disconnect()
     }

@@ -127,6 +127,14 @@ __attribute__((weak)) void sim_api_order_place(struct sim_api_call *c, struct si
 	ok_json(r, "{\"orderId\":1}");
 }
 
+/* order.cancelReplace answers a partial failure with its data object, as the real method does. */
+__attribute__((weak)) void sim_api_order_cancel_replace(struct sim_api_call *c, struct sim_api_reply *r)
+{
+	(void)c;
+	sim_api_error(r, 409, -2021, "Order cancel-replace partially failed.");
+	r->data = strdup("{\"cancelResult\":\"SUCCESS\",\"newOrderResult\":\"FAILURE\"}");
+}
+
 #define UNUSED_METHOD(name)                                                                                  \
 	__attribute__((weak)) void name(struct sim_api_call *c, struct sim_api_reply *r)                     \
 	{                                                                                                    \
@@ -502,6 +510,25 @@ Test(sim_wsapi, order_faults_answer_503_before_or_after_executing)
 	send_text(c, place_req(req, sizeof req, 4));
 	cr_assert_eq(place_calls, 2);
 	cr_assert_str_eq(next_msg(c), "{\"id\":4,\"status\":200,\"result\":{\"orderId\":1}}");
+}
+
+Test(sim_wsapi, error_data_object_goes_inside_the_error)
+{
+	char payload[256], sig[SB_SIGN_MAX], req[1024];
+	struct sim_ws_conn *c = open_conn(0, "/ws-api/v3?returnRateLimits=false");
+	snprintf(payload, sizeof payload, "apiKey=%s&symbol=BTCUSDT&timestamp=%lld", KEY_A,
+	         (long long)clock_ms);
+	sign(SECRET_A, payload, sig);
+	snprintf(req, sizeof req,
+	         "{\"id\":5,\"method\":\"order.cancelReplace\",\"params\":{\"apiKey\":\"%s\","
+	         "\"symbol\":\"BTCUSDT\",\"timestamp\":%lld,\"signature\":\"%s\"}}",
+	         KEY_A, (long long)clock_ms, sig);
+	send_text(c, req);
+	cr_assert_str_eq(next_msg(c),
+	                 "{\"id\":5,\"status\":409,\"error\":{\"code\":-2021,\"msg\":\"Order cancel-replace "
+	                 "partially failed.\",\"data\":{\"cancelResult\":\"SUCCESS\",\"newOrderResult\":"
+	                 "\"FAILURE\"}}}");
+	no_more(c);
 }
 
 /* ---- user-data subscriptions ------------------------------------------------------------------- */
