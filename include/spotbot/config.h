@@ -64,8 +64,8 @@ enum sb_config_alert_format {
 struct sb_config {
 	enum sb_mode mode;                                /* MODE */
 	char *binance_api_key;                            /* BINANCE_API_KEY (secret) */
-	char *binance_api_secret;                         /* BINANCE_API_SECRET (secret); "" with a key file */
-	char *binance_private_key_file;                   /* BINANCE_PRIVATE_KEY_FILE (secret); "" means HMAC */
+	char *binance_api_secret;                         /* BINANCE_API_SECRET (secret); or "" */
+	char *binance_private_key_file;                   /* BINANCE_PRIVATE_KEY_FILE (secret), Ed25519 */
 	char *binance_rest_url;                           /* BINANCE_REST_URL */
 	char *binance_stream_url;                         /* BINANCE_STREAM_URL */
 	char *binance_wsapi_url;                          /* BINANCE_WSAPI_URL */
