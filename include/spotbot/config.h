@@ -10,6 +10,12 @@
  * "FILE:LINE: KEY: message" (or "environment: KEY: message"), and the caller exits 2. Values of secret
  * options (API key and secret, control token, webhook URL) are never printed: not in errors, not by
  * sb_config_print. Values of unknown keys are never printed either, since a misspelt key may hold one.
+ *
+ * Requests are signed either with an HMAC secret (BINANCE_API_SECRET) or with an Ed25519 private key
+ * (BINANCE_PRIVATE_KEY_FILE), never both. The key file is checked while loading: it must be a regular
+ * file, private to its owner (unless ALLOW_INSECURE_CONFIG is set in the environment) and hold an
+ * unencrypted PKCS#8 Ed25519 private key; its path is treated as a secret everywhere except in the
+ * message that tells the user which file to fix.
  */
 #ifndef SPOTBOT_CONFIG_H
 #define SPOTBOT_CONFIG_H
@@ -58,7 +64,8 @@ enum sb_config_alert_format {
 struct sb_config {
 	enum sb_mode mode;                                /* MODE */
 	char *binance_api_key;                            /* BINANCE_API_KEY (secret) */
-	char *binance_api_secret;                         /* BINANCE_API_SECRET (secret) */
+	char *binance_api_secret;                         /* BINANCE_API_SECRET (secret); or "" */
+	char *binance_private_key_file;                   /* BINANCE_PRIVATE_KEY_FILE (secret), Ed25519 */
 	char *binance_rest_url;                           /* BINANCE_REST_URL */
 	char *binance_stream_url;                         /* BINANCE_STREAM_URL */
 	char *binance_wsapi_url;                          /* BINANCE_WSAPI_URL */
@@ -146,8 +153,9 @@ sb_err sb_config_load(struct sb_config *cfg, const char *path, bool path_explici
 
 /*
  * As sb_config_load, but the .env text comes from data (len bytes, any content) named name in messages;
- * name NULL means there is no file, only envp. No permission check: the caller read the bytes. This is
- * the entry point of the fuzz target. cfg->path is not changed.
+ * name NULL means there is no file, only envp. No permission check of the .env: the caller read the bytes
+ * (BINANCE_PRIVATE_KEY_FILE is still checked). This is the entry point of the fuzz target. cfg->path is
+ * not changed.
  */
 sb_err sb_config_load_buffer(struct sb_config *cfg, const char *name, const char *data, size_t len,
                              char *const *envp, FILE *errors);

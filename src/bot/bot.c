@@ -665,11 +665,20 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		             "cannot load the state from the database");
 		goto out;
 	}
-	err = sb_signer_new_hmac(cfg->binance_api_secret, strlen(cfg->binance_api_secret), &b->signer);
+	/* The configuration allows exactly one key type; the REST client makes its own signer alike. */
+	bool ed25519 = cfg->binance_private_key_file[0] != '\0';
+	if (ed25519)
+		err = sb_signer_new_ed25519_file(cfg->binance_private_key_file, &b->signer);
+	else
+		err =
+		    sb_signer_new_hmac(cfg->binance_api_secret, strlen(cfg->binance_api_secret), &b->signer);
 	if (err != SB_OK) {
-		sb_log_error("bot", SB_FIELDS(SB_F_ERR(err)), "BINANCE_API_SECRET cannot be used");
+		sb_log_error("bot", SB_FIELDS(SB_F_ERR(err)), "%s cannot be used",
+		             ed25519 ? "BINANCE_PRIVATE_KEY_FILE" : "BINANCE_API_SECRET");
 		goto out;
 	}
+	sb_log_info("bot", SB_FIELDS(SB_F_STR("key_type", ed25519 ? "ed25519" : "hmac")),
+	            "requests are signed with %s", ed25519 ? "an Ed25519 key" : "an HMAC-SHA256 secret");
 	if (uv_loop_init(&b->loop) != 0) {
 		err = SB_ERR_IO;
 		goto out;
@@ -681,6 +690,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		struct sb_bn_rest_opts ro = {.base_url = cfg->binance_rest_url,
 		                             .api_key = cfg->binance_api_key,
 		                             .hmac_secret = cfg->binance_api_secret,
+		                             .ed25519_key_file = cfg->binance_private_key_file,
 		                             .recv_window_ms = (uint32_t)cfg->recv_window_ms,
 		                             .ca_file = cfg->binance_ca_file[0] ? cfg->binance_ca_file : NULL,
 		                             .timeout_ms = 5000,

@@ -5,7 +5,9 @@
  * The checks, in order: the .env file's permissions (it holds the API secret), the configuration, the
  * database's integrity, free disk space where the database and the logs are written, the clock against
  * the exchange's (signed requests are refused when it is off by a second), and the API key: a signed
- * account request must succeed and the account must be allowed to trade. Nothing is changed anywhere:
+ * account request must succeed and the account must be allowed to trade. The request is signed the way
+ * the daemon signs, with the Ed25519 key file when one is configured, else the HMAC secret, and the
+ * check says which key type is in use. Nothing is changed anywhere:
  * the database is opened read-only and the exchange only answers two GET requests.
  *
  * Exit codes: 0 when every check passed, 2 when the configuration itself is invalid, 1 for any other
@@ -406,18 +408,28 @@ static void check_clock(struct doctor *d, bool *reachable)
 	    abs_skew, d->skew_ms > 0 ? "behind" : "ahead of", t1 - t0);
 }
 
-static const char *api_hint(int64_t code)
+/* The option that signs requests: the Ed25519 key file when one is configured, else the HMAC secret. */
+static bool uses_ed25519(const struct sb_config *cfg)
+{
+	return cfg->binance_private_key_file[0] != '\0';
+}
+
+static const char *api_hint(const struct sb_config *cfg, int64_t code)
 {
 	switch (code) {
 	case -1021:
 		return "the request's timestamp was refused: synchronise the clock, or raise RECV_WINDOW_MS";
 	case -1022:
-		return "BINANCE_API_SECRET does not belong to BINANCE_API_KEY";
+		return uses_ed25519(cfg) ? "the key in BINANCE_PRIVATE_KEY_FILE does not belong to "
+		                           "BINANCE_API_KEY: register its public key and use the API key "
+		                           "the exchange gives for it"
+		                         : "BINANCE_API_SECRET does not belong to BINANCE_API_KEY";
 	case -2014:
 	case -2015:
 		return "check BINANCE_API_KEY, the key's IP restrictions and that it may read the account";
 	default:
-		return "check BINANCE_API_KEY and BINANCE_API_SECRET";
+		return uses_ed25519(cfg) ? "check BINANCE_API_KEY and BINANCE_PRIVATE_KEY_FILE"
+		                         : "check BINANCE_API_KEY and BINANCE_API_SECRET";
 	}
 }
 
@@ -428,7 +440,10 @@ static sb_err signed_query(const struct sb_config *cfg, char *q, size_t cap)
 	struct sb_query_builder b;
 	char sig[SB_SIGN_MAX];
 	size_t len = 0;
-	SB_TRY(sb_signer_new_hmac(cfg->binance_api_secret, strlen(cfg->binance_api_secret), &s));
+	if (uses_ed25519(cfg))
+		SB_TRY(sb_signer_new_ed25519_file(cfg->binance_private_key_file, &s));
+	else
+		SB_TRY(sb_signer_new_hmac(cfg->binance_api_secret, strlen(cfg->binance_api_secret), &s));
 	sb_query_builder_init(&b, q, cap);
 	sb_err e = sb_query_builder_add_i64(&b, "recvWindow", cfg->recv_window_ms);
 	if (e == SB_OK)
@@ -450,14 +465,17 @@ static void check_api_key(struct doctor *d)
 	struct sb_bn_api_error api;
 	struct sb_bn_account acct = {0};
 	long status = 0;
-	if (!d->cfg.binance_api_key[0] || !d->cfg.binance_api_secret[0]) {
-		set(c, CHECK_FAIL, "set BINANCE_API_KEY and BINANCE_API_SECRET",
+	bool ed25519 = uses_ed25519(&d->cfg);
+	const char *kind = ed25519 ? "Ed25519" : "HMAC";
+	if (!d->cfg.binance_api_key[0] || (!ed25519 && !d->cfg.binance_api_secret[0])) {
+		set(c, CHECK_FAIL, "set BINANCE_API_KEY and BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_FILE",
 		    "no API key or secret configured");
 		return;
 	}
 	sb_err e = signed_query(&d->cfg, q, sizeof q);
 	if (e != SB_OK) {
-		set(c, CHECK_FAIL, "check BINANCE_API_SECRET", "cannot sign a request: %s", sb_strerror(e));
+		set(c, CHECK_FAIL, ed25519 ? "check BINANCE_PRIVATE_KEY_FILE" : "check BINANCE_API_SECRET",
+		    "cannot sign a request with the %s key: %s", kind, sb_strerror(e));
 		return;
 	}
 	snprintf(path, sizeof path, "/api/v3/account?%s", q);
@@ -468,7 +486,8 @@ static void check_api_key(struct doctor *d)
 	bool ok = rest_doc(&b, status, &doc, &api, detail, sizeof detail);
 	free(b.data);
 	if (!ok) {
-		set(c, CHECK_FAIL, api_hint(api.code), "the exchange refused the key: %s", detail);
+		set(c, CHECK_FAIL, api_hint(&d->cfg, api.code), "the exchange refused the %s key: %s", kind,
+		    detail);
 		return;
 	}
 	e = sb_bn_account_from_json(doc, &acct, detail, sizeof detail);
@@ -480,9 +499,9 @@ static void check_api_key(struct doctor *d)
 	}
 	if (!acct.can_trade)
 		set(c, CHECK_FAIL, "enable spot trading for this key in the exchange's API management",
-		    "the key works but the account may not trade (canTrade false)");
+		    "the %s key works but the account may not trade (canTrade false)", kind);
 	else
-		set(c, CHECK_OK, NULL, "accepted; the %s account may trade (%zu balances)",
+		set(c, CHECK_OK, NULL, "%s key accepted; the %s account may trade (%zu balances)", kind,
 		    acct.account_type[0] ? acct.account_type : "exchange", acct.n_balances);
 	sb_bn_account_fini(&acct);
 }

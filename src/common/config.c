@@ -18,10 +18,14 @@
 
 #include "common/config_int.h"
 #include "spotbot/alloc.h"
+#include "spotbot/sign.h"
 
 #define KIB INT64_C(1024)
 #define MIB (KIB * 1024)
 #define GIB (MIB * 1024)
+
+/* Largest accepted private key file; an Ed25519 PEM is about 120 bytes. */
+#define KEY_FILE_MAX (64 * KIB)
 
 /* The macros and the table are laid out by hand, one option per row; clang-format would undo that. */
 /* clang-format off */
@@ -69,7 +73,9 @@ static const struct sb_option options[] = {
 		"Binance API key. Required in live mode; in paper mode it defaults to the key of spotsim's demo account."),
 	OPT_BY_MODE(BINANCE_API_SECRET, SB_OPT_STRING, binance_api_secret, "spotsim-demo-secret", NULL,
 		SB_OPT_SECRET | SB_OPT_NONEMPTY,
-		"Binance API secret that signs requests. Required in live mode; in paper mode it defaults to the secret of spotsim's demo account."),
+		"Binance API secret that signs requests with HMAC-SHA256. Required in live mode unless BINANCE_PRIVATE_KEY_FILE is set (never both); in paper mode it defaults to the secret of spotsim's demo account."),
+	OPT_STRING(BINANCE_PRIVATE_KEY_FILE, binance_private_key_file, "", SB_OPT_SECRET,
+		"Unencrypted PKCS#8 PEM file of the Ed25519 private key of an Ed25519 API key, used instead of BINANCE_API_SECRET (never both). The file must be private to its owner (chmod 600)."),
 	OPT_BY_MODE(BINANCE_REST_URL, SB_OPT_URL, binance_rest_url, "http://127.0.0.1:9090",
 		"https://api.binance.com", SB_OPT_NONEMPTY | SB_OPT_EXCHANGE_URL,
 		"Base URL of the REST API. In paper mode it must not point at binance.com."),
@@ -437,22 +443,120 @@ static void mode_origin(const struct load *ld, char *buf, size_t cap)
 		snprintf(buf, cap, " (MODE=live from %s:%u)", ld->name ? ld->name : "?", s->line);
 }
 
+/* The option that selects Ed25519 signing. */
+#define KEY_FILE "BINANCE_PRIVATE_KEY_FILE"
+
+/* The slot of the option named name (which must exist in the table). */
+static const struct slot *slot_of(const struct load *ld, const char *name)
+{
+	return &ld->slot[sb_config_option(name) - options];
+}
+
+/*
+ * Checks BINANCE_PRIVATE_KEY_FILE as the .env itself is checked: a regular file that group and others
+ * cannot access (unless the environment allows it), holding an Ed25519 private key the signer accepts.
+ * The path is named so the user knows which file to fix; the key itself never leaves this function.
+ */
+static void check_key_file(struct load *ld)
+{
+	const struct sb_config *cfg = ld->cfg;
+	const struct slot *ks = slot_of(ld, KEY_FILE);
+	const char *path = cfg->binance_private_key_file;
+	struct sb_signer *signer = NULL;
+	struct stat st;
+	char *pem = NULL;
+	ssize_t n = 0;
+	sb_err e;
+	/* O_NONBLOCK: a FIFO given by mistake must not hang the loader; it is refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		report(ld, ks->line, ks->from_env, KEY_FILE, "cannot open %s: %s", path, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		report(ld, ks->line, ks->from_env, KEY_FILE, "%s is not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) && !cfg->allow_insecure_config) {
+		report(ld, ks->line, ks->from_env, KEY_FILE,
+		       "%s: permissions %04o let group or others access it; run chmod 600 %s "
+		       "(or set ALLOW_INSECURE_CONFIG=1 in the environment to accept it)",
+		       path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if (st.st_size > KEY_FILE_MAX) {
+		report(ld, ks->line, ks->from_env, KEY_FILE, "%s is larger than %d bytes: not a private key",
+		       path, (int)KEY_FILE_MAX);
+		goto out;
+	}
+	pem = sb_xmalloc(KEY_FILE_MAX);
+	do
+		n = read(fd, pem, KEY_FILE_MAX);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		report(ld, ks->line, ks->from_env, KEY_FILE, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	e = sb_signer_new_ed25519_pem(pem, (size_t)n, &signer);
+	if (e == SB_ERR_UNSUPPORTED)
+		report(ld, ks->line, ks->from_env, KEY_FILE, "%s holds a private key, but not an Ed25519 one",
+		       path);
+	else if (e != SB_OK)
+		report(ld, ks->line, ks->from_env, KEY_FILE,
+		       "%s is not an unencrypted PKCS#8 PEM private key (BEGIN PRIVATE KEY)", path);
+out:
+	sb_signer_free(signer);
+	if (pem) {
+		explicit_bzero(pem, KEY_FILE_MAX);
+		free(pem);
+	}
+	close(fd);
+}
+
+/*
+ * One way of signing: an Ed25519 key file or an HMAC secret, not both. With a key file the secret's
+ * MODE default (the demo secret) does not apply and it is not required in live mode; it stays "".
+ * Returns true when BINANCE_API_SECRET is settled here and resolve must not touch it.
+ */
+static bool resolve_key_type(struct load *ld)
+{
+	struct sb_config *cfg = ld->cfg;
+	const struct slot *s = slot_of(ld, "BINANCE_API_SECRET"), *ks = slot_of(ld, KEY_FILE);
+	if (!cfg->binance_private_key_file[0])
+		return false;
+	if (s->from_env || s->line) {
+		report(ld, ks->line, ks->from_env, KEY_FILE,
+		       "set together with BINANCE_API_SECRET; give exactly one of them (the "
+		       "Ed25519 key file or the HMAC secret)");
+		return true;
+	}
+	free(cfg->binance_api_secret);
+	cfg->binance_api_secret = sb_xstrdup("");
+	check_key_file(ld);
+	return true;
+}
+
 /* After all sources: MODE-dependent defaults, live-mode requirements and the paper-mode safety check. */
 static void resolve(struct load *ld)
 {
 	struct sb_config *cfg = ld->cfg;
+	const struct sb_option *secret = sb_config_option("BINANCE_API_SECRET");
+	bool secret_settled = resolve_key_type(ld);
 	char origin[256];
 	mode_origin(ld, origin, sizeof origin);
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const struct sb_option *opt = &options[i];
 		const struct slot *s = &ld->slot[i];
 		bool set = s->from_env || s->line;
+		if (opt == secret && secret_settled)
+			continue;
 		if ((opt->flags & SB_OPT_BY_MODE) && !set) {
 			const char *def = cfg->mode == SB_MODE_LIVE ? opt->def_live : opt->def;
 			if (def)
 				apply_default(cfg, opt, def);
 			else
-				report(ld, 0, false, opt->name, "required when MODE=live%s", origin);
+				report(ld, 0, false, opt->name, "required when MODE=live%s%s",
+				       opt == secret ? " unless " KEY_FILE " is set" : "", origin);
 		}
 		if ((opt->flags & SB_OPT_EXCHANGE_URL) && cfg->mode == SB_MODE_PAPER) {
 			const char *url = *(char *const *)(const void *)((const char *)cfg + opt->offset),

@@ -217,6 +217,40 @@ static sb_err add_symbols(struct sim_exchange *ex, const struct sim_options *o, 
 	return e;
 }
 
+/* Largest accepted public key file; an Ed25519 public key PEM is about 113 bytes. */
+#define PUBLIC_KEY_MAX (64 * 1024)
+
+/*
+ * The verifying signer of an account: HMAC with its secret, or Ed25519 with the public key read from
+ * its PEM file. Errors name the key and the file, never the secret.
+ */
+static sb_err account_signer(const struct sim_account_opt *ao, struct sb_signer **out, FILE *err)
+{
+	char *pem;
+	size_t n;
+	sb_err e;
+	if (!ao->public_key[0])
+		return sb_signer_new_hmac(ao->secret, strlen(ao->secret), out);
+	FILE *f = fopen(ao->public_key, "rb");
+	if (!f) {
+		fprintf(err, "spotsim: --account %s: cannot open %s: %s\n", ao->key, ao->public_key,
+		        strerror(errno));
+		return SB_ERR_IO;
+	}
+	pem = sb_xmalloc(PUBLIC_KEY_MAX);
+	n = fread(pem, 1, PUBLIC_KEY_MAX, f);
+	e = ferror(f) ? SB_ERR_IO : n == PUBLIC_KEY_MAX ? SB_ERR_TOO_LONG : SB_OK;
+	fclose(f);
+	if (e == SB_OK)
+		e = sb_signer_new_ed25519_public_pem(pem, n, out);
+	free(pem);
+	if (e != SB_OK)
+		fprintf(err,
+		        "spotsim: --account %s: %s is not an Ed25519 public key PEM (BEGIN PUBLIC KEY): %s\n",
+		        ao->key, ao->public_key, sb_strerror(e));
+	return e;
+}
+
 static sb_err add_accounts(struct sim_exchange *ex, const struct sim_options *o, FILE *err)
 {
 	ex->accounts = sb_xcalloc(o->naccounts, sizeof *ex->accounts);
@@ -231,7 +265,7 @@ static sb_err add_accounts(struct sim_exchange *ex, const struct sim_options *o,
 				e = sim_ledger_deposit(ex->ledger, a->id, ao->balances[b].asset,
 				                       ao->balances[b].amount);
 		if (!e)
-			e = sb_signer_new_hmac(ao->secret, strlen(ao->secret), &a->hmac);
+			e = account_signer(ao, &a->hmac, err);
 		if (e) {
 			fprintf(err, "spotsim: --account %s: %s\n", ao->key, sb_strerror(e));
 			return e;

@@ -66,7 +66,7 @@ struct sim_trade_rec {
 struct sim_account {
 	uint32_t id;                  /* ledger account id */
 	char key[SIM_API_KEY_MAX];    /* API key */
-	struct sb_signer *hmac;       /* verifies request signatures with the account's secret */
+	struct sb_signer *hmac;       /* verifies signatures: HMAC secret or Ed25519 public key */
 	int64_t orders_10s_start;     /* start of the current 10-second order window (ms) */
 	uint32_t orders_10s;          /* orders placed in it */
 	int64_t orders_1d_start;      /* start of the current day window (ms) */

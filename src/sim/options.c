@@ -24,6 +24,7 @@ void sim_options_usage(FILE *f)
 {
 	fputs(
 	    "usage: spotsim [--listen 127.0.0.1:PORT] [--account KEY:SECRET:ASSET=AMOUNT,ASSET=AMOUNT ...]\n"
+	    "               [--account KEY:ed25519:PUBLIC_KEY.pem:ASSET=AMOUNT,... ...]\n"
 	    "               [--symbols BTCUSDT,ETHUSDT,...] [--exchange-info FILE.json]\n"
 	    "               [--replay SYMBOL=FILE.csv[.gz] ...] [--speed X] [--seed N]\n"
 	    "               [--fault NAME[=VALUE] ...] [--fee-rate 0.001]\n"
@@ -34,6 +35,8 @@ void sim_options_usage(FILE *f)
 	    "  --account K:S:A=N,.. an API key, its HMAC secret and starting balances (repeatable);\n"
 	    "                       without one, the demo account " SIM_DEMO_KEY ":" SIM_DEMO_SECRET "\n"
 	    "                       holds 10000 USDT, 1 BTC, 10 ETH and 10 BNB\n"
+	    "  --account K:ed25519:PUB.pem:A=N,..\n"
+	    "                       an Ed25519 API key: its public key PEM file instead of a secret\n"
 	    "  --symbols A,B,...    symbols to serve from the built-in catalogue (default BTCUSDT,ETHUSDT,BNBUSDT)\n"
 	    "  --exchange-info F    serve the symbols of a real exchangeInfo JSON document instead\n"
 	    "  --replay SYM=FILE    replay Binance kline CSV (data.binance.vision layout, .gz accepted) for SYM\n"
@@ -138,7 +141,21 @@ static sb_err parse_account(const char *arg, struct sim_options *o, FILE *err)
 		return SB_ERR_INVALID;
 	}
 	size_t slen = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
-	if (!copy_field(a->secret, sizeof a->secret, c1 + 1, slen)) {
+	if (slen == strlen(SIM_ED25519_TAG) && memcmp(c1 + 1, SIM_ED25519_TAG, slen) == 0) {
+		/* KEY:ed25519:FILE[:BALANCES]: the public key's path runs to the next ':'. */
+		const char *path = c2 ? c2 + 1 : "";
+		const char *c3 = strchr(path, ':');
+		size_t plen = c3 ? (size_t)(c3 - path) : strlen(path);
+		if (!copy_field(a->public_key, sizeof a->public_key, path, plen)) {
+			fprintf(
+			    err,
+			    "spotsim: --account %s: expected KEY:ed25519:PUBLIC_KEY.pem[:ASSET=AMOUNT,...] "
+			    "(the path is empty or too long)\n",
+			    a->key);
+			return SB_ERR_INVALID;
+		}
+		c2 = c3;
+	} else if (!copy_field(a->secret, sizeof a->secret, c1 + 1, slen)) {
 		fprintf(err, "spotsim: --account %s: the secret is empty or longer than %zu bytes\n", a->key,
 		        sizeof a->secret - 1);
 		return SB_ERR_INVALID;

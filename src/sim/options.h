@@ -2,6 +2,7 @@
  * options.h - spotsim's command line, a contract that tests and users depend on:
  *
  *   spotsim [--listen 127.0.0.1:PORT] [--account KEY:SECRET:ASSET=AMOUNT,ASSET=AMOUNT ...]
+ *           [--account KEY:ed25519:PUBLIC_KEY.pem:ASSET=AMOUNT,... ...]
  *           [--symbols BTCUSDT,ETHUSDT,...] [--exchange-info FILE.json] [--replay SYMBOL=FILE.csv[.gz] ...]
  *           [--speed X] [--seed N] [--fault NAME[=VALUE] ...] [--fee-rate 0.001]
  *           [--tls-cert FILE.pem --tls-key FILE.pem]
@@ -31,9 +32,13 @@ struct sim_balance_opt {
 	sb_dec amount;  /* free balance at start */
 };
 
+/* The SECRET field that makes an --account an Ed25519 key: KEY:ed25519:PUBLIC_KEY.pem[:BALANCES]. */
+#define SIM_ED25519_TAG "ed25519"
+
 struct sim_account_opt {
 	char key[128];                                     /* API key */
-	char secret[128];                                  /* HMAC secret */
+	char secret[128];                                  /* HMAC secret; "" for an Ed25519 key */
+	char public_key[4096];                             /* Ed25519 public key PEM file; "" for HMAC */
 	struct sim_balance_opt balances[SIM_MAX_BALANCES]; /* starting balances */
 	unsigned nbalances;                                /* entries used */
 };

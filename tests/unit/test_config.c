@@ -14,8 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "cli/cli.h"
 #include "common/config_int.h"
+#include "sbtest_keys.h"
 #include "spotbot/config.h"
 
 static char *const no_env[] = {NULL};
@@ -611,7 +615,8 @@ Test(config, live_mode_requires_key_and_secret)
 	cr_assert_eq(r.err, SB_ERR_CONFIG);
 	cr_assert_str_eq(r.errors,
 	                 "t.env: BINANCE_API_KEY: required when MODE=live (MODE=live from t.env:2)\n"
-	                 "t.env: BINANCE_API_SECRET: required when MODE=live (MODE=live from t.env:2)\n");
+	                 "t.env: BINANCE_API_SECRET: required when MODE=live unless "
+	                 "BINANCE_PRIVATE_KEY_FILE is set (MODE=live from t.env:2)\n");
 	free(r.errors);
 	sb_config_fini(&cfg);
 
@@ -620,7 +625,8 @@ Test(config, live_mode_requires_key_and_secret)
 	r = load_text(&cfg, NULL, NULL, 0, env);
 	cr_assert_str_eq(
 	    r.errors,
-	    "environment: BINANCE_API_SECRET: required when MODE=live (MODE=live from the environment)\n");
+	    "environment: BINANCE_API_SECRET: required when MODE=live unless BINANCE_PRIVATE_KEY_FILE is "
+	    "set (MODE=live from the environment)\n");
 	free(r.errors);
 	sb_config_fini(&cfg);
 
@@ -888,6 +894,251 @@ Test(config, secret_values_are_kept_out_of_every_error_kind)
 	}
 }
 
+/* ---- the Ed25519 key file ---- */
+
+/* A temporary directory with a fresh Ed25519 key pair: <dir>/key.pem (mode) and <dir>/key.pub.pem. */
+struct keydir {
+	char *dir;      /* the directory (malloc'd) */
+	char priv[512]; /* private key PEM */
+	char pub[512];  /* public key PEM */
+};
+
+static struct keydir make_keydir(mode_t mode)
+{
+	struct keydir k = {.dir = temp_dir()};
+	snprintf(k.priv, sizeof k.priv, "%s/key.pem", k.dir);
+	snprintf(k.pub, sizeof k.pub, "%s/key.pub.pem", k.dir);
+	cr_assert(sbt_ed25519_keypair(k.priv, k.pub, mode));
+	return k;
+}
+
+static void remove_keydir(struct keydir *k)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", k->dir);
+	cr_assert_eq(system(cmd), 0);
+	free(k->dir);
+}
+
+/* Loads text as t.env with env plus BINANCE_PRIVATE_KEY_FILE=path in the environment. */
+static struct result load_with_key(struct sb_config *cfg, const char *text, const char *path,
+                                   const char *extra_env)
+{
+	char var[600];
+	snprintf(var, sizeof var, "BINANCE_PRIVATE_KEY_FILE=%s", path);
+	char *env[] = {var, (char *)extra_env, NULL};
+	sb_config_init(cfg);
+	return load_str(cfg, text, env);
+}
+
+Test(config, ed25519_key_file_replaces_the_secret_in_paper_and_live_mode)
+{
+	struct keydir k = make_keydir(0600);
+	struct sb_config cfg;
+	/* Paper mode: the demo secret is not applied next to a key file. */
+	struct result r = load_with_key(&cfg, "", k.priv, NULL);
+	assert_ok(&r);
+	free(r.errors);
+	cr_assert_str_eq(cfg.binance_private_key_file, k.priv);
+	cr_assert_str_eq(cfg.binance_api_secret, "");
+	cr_assert_str_eq(cfg.binance_api_key, "spotsim-demo-key");
+	sb_config_fini(&cfg);
+
+	/* Live mode: a key and the key file are enough. */
+	r = load_with_key(&cfg, "MODE=live\nBINANCE_API_KEY=ed-key-1\n", k.priv, NULL);
+	assert_ok(&r);
+	free(r.errors);
+	cr_assert_str_eq(cfg.binance_api_secret, "");
+
+	/* The path is a secret: redacted by --show and handed to the logger, the empty secret is not. */
+	char *shown = print_config(&cfg);
+	cr_assert_null(strstr(shown, k.priv), "%s", shown);
+	cr_assert_not_null(strstr(shown, "BINANCE_PRIVATE_KEY_FILE=<redacted>\n"));
+	cr_assert_not_null(strstr(shown, "BINANCE_API_SECRET=\n"));
+	free(shown);
+	const char *out[8];
+	cr_assert_eq(sb_config_secrets(&cfg, out, 8), 2);
+	cr_assert_str_eq(out[0], "ed-key-1");
+	cr_assert_str_eq(out[1], k.priv);
+	sb_config_fini(&cfg);
+
+	/* An explicitly empty key file means none: paper defaults stay. */
+	sb_config_init(&cfg);
+	r = load_str(&cfg, "BINANCE_PRIVATE_KEY_FILE=\n", no_env);
+	assert_ok(&r);
+	free(r.errors);
+	cr_assert_str_eq(cfg.binance_api_secret, "spotsim-demo-secret");
+	sb_config_fini(&cfg);
+	remove_keydir(&k);
+}
+
+Test(config, key_file_and_secret_together_are_refused_in_either_mode)
+{
+	struct keydir k = make_keydir(0600);
+	struct sb_config cfg;
+	char text[800];
+	const char *modes[] = {"paper", "live"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(
+		    text, sizeof text,
+		    "MODE=%s\nBINANCE_API_KEY=k\nBINANCE_API_SECRET=SECRETXYZ\nBINANCE_PRIVATE_KEY_FILE=%s\n",
+		    modes[i], k.priv);
+		sb_config_init(&cfg);
+		struct result r = load_str(&cfg, text, no_env);
+		cr_assert_eq(r.err, SB_ERR_CONFIG, "%s", modes[i]);
+		cr_assert_str_eq(
+		    r.errors, "t.env:4: BINANCE_PRIVATE_KEY_FILE: set together with BINANCE_API_SECRET; give "
+		              "exactly one of them (the Ed25519 key file or the HMAC secret)\n");
+		free(r.errors);
+		sb_config_fini(&cfg);
+	}
+	/* The secret from the environment, the key file from the file: still both. */
+	snprintf(text, sizeof text, "BINANCE_PRIVATE_KEY_FILE=%s\n", k.priv);
+	char *env[] = {"BINANCE_API_SECRET=SECRETXYZ", NULL};
+	sb_config_init(&cfg);
+	struct result r = load_str(&cfg, text, env);
+	cr_assert_eq(r.err, SB_ERR_CONFIG);
+	cr_assert_not_null(strstr(r.errors, "t.env:1: BINANCE_PRIVATE_KEY_FILE: set together with"));
+	cr_assert_null(strstr(r.errors, "SECRETXYZ"));
+	free(r.errors);
+	sb_config_fini(&cfg);
+	remove_keydir(&k);
+}
+
+Test(config, unreadable_key_file_is_an_error_naming_the_option_and_the_file)
+{
+	struct keydir k = make_keydir(0600);
+	struct sb_config cfg;
+	char path[600], want[1600];
+
+	snprintf(path, sizeof path, "%s/absent.pem", k.dir);
+	struct result r = load_with_key(&cfg, "", path, NULL);
+	cr_assert_eq(r.err, SB_ERR_CONFIG);
+	snprintf(want, sizeof want,
+	         "environment: BINANCE_PRIVATE_KEY_FILE: cannot open %s: No such file or directory\n", path);
+	cr_assert_str_eq(r.errors, want);
+	free(r.errors);
+	sb_config_fini(&cfg);
+
+	/* A directory opens but is not a key. */
+	r = load_with_key(&cfg, "", k.dir, NULL);
+	cr_assert_eq(r.err, SB_ERR_CONFIG);
+	snprintf(want, sizeof want, "environment: BINANCE_PRIVATE_KEY_FILE: %s is not a regular file\n",
+	         k.dir);
+	cr_assert_str_eq(r.errors, want);
+	free(r.errors);
+	sb_config_fini(&cfg);
+
+	/* Mode 000 is unreadable for anyone but root (tests may run as root, where it opens). */
+	if (geteuid() != 0) {
+		cr_assert_eq(chmod(k.priv, 0), 0);
+		r = load_with_key(&cfg, "", k.priv, NULL);
+		cr_assert_eq(r.err, SB_ERR_CONFIG);
+		snprintf(want, sizeof want,
+		         "environment: BINANCE_PRIVATE_KEY_FILE: cannot open %s: Permission denied\n",
+		         k.priv);
+		cr_assert_str_eq(r.errors, want);
+		free(r.errors);
+		sb_config_fini(&cfg);
+	}
+	remove_keydir(&k);
+}
+
+Test(config, group_or_world_accessible_key_file_is_refused_unless_the_environment_allows)
+{
+	struct keydir k = make_keydir(0640);
+	struct sb_config cfg;
+	char text[700], want[1600];
+	snprintf(text, sizeof text, "# key\nBINANCE_PRIVATE_KEY_FILE=%s\n", k.priv);
+	sb_config_init(&cfg);
+	struct result r = load_str(&cfg, text, no_env);
+	cr_assert_eq(r.err, SB_ERR_CONFIG);
+	snprintf(want, sizeof want,
+	         "t.env:2: BINANCE_PRIVATE_KEY_FILE: %s: permissions 0640 let group or others access it; "
+	         "run chmod 600 %s (or set ALLOW_INSECURE_CONFIG=1 in the environment to accept it)\n",
+	         k.priv, k.priv);
+	cr_assert_str_eq(r.errors, want);
+	free(r.errors);
+	sb_config_fini(&cfg);
+
+	/* Every group or other bit counts; ALLOW_INSECURE_CONFIG=1 in the environment accepts them. */
+	mode_t modes[] = {0644, 0604, 0620, 0601, 0610, 0660};
+	char *allow[] = {"ALLOW_INSECURE_CONFIG=1", NULL};
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		cr_assert_eq(chmod(k.priv, modes[i]), 0);
+		sb_config_init(&cfg);
+		r = load_str(&cfg, text, no_env);
+		cr_assert_eq(r.err, SB_ERR_CONFIG, "mode %o", modes[i]);
+		free(r.errors);
+		sb_config_fini(&cfg);
+		sb_config_init(&cfg);
+		r = load_str(&cfg, text, allow);
+		assert_ok(&r);
+		free(r.errors);
+		sb_config_fini(&cfg);
+	}
+	cr_assert_eq(chmod(k.priv, 0400), 0);
+	sb_config_init(&cfg);
+	r = load_str(&cfg, text, no_env);
+	assert_ok(&r);
+	free(r.errors);
+	sb_config_fini(&cfg);
+	remove_keydir(&k);
+}
+
+Test(config, key_file_must_hold_an_unencrypted_ed25519_private_key)
+{
+	struct keydir k = make_keydir(0600);
+	struct sb_config cfg;
+	char want[1600];
+
+	/* The public half is not a private key. */
+	struct result r = load_with_key(&cfg, "", k.pub, NULL);
+	cr_assert_eq(r.err, SB_ERR_CONFIG);
+	snprintf(want, sizeof want,
+	         "environment: BINANCE_PRIVATE_KEY_FILE: %s is not an unencrypted PKCS#8 PEM private key "
+	         "(BEGIN PRIVATE KEY)\n",
+	         k.pub);
+	cr_assert_str_eq(r.errors, want);
+	free(r.errors);
+	sb_config_fini(&cfg);
+
+	/* An EC private key is a private key of the wrong type. */
+	char ec[600];
+	snprintf(ec, sizeof ec, "%s/ec.pem", k.dir);
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	cr_assert_not_null(key);
+	FILE *f = fopen(ec, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(f);
+	EVP_PKEY_free(key);
+	cr_assert_eq(chmod(ec, 0600), 0);
+	r = load_with_key(&cfg, "", ec, NULL);
+	snprintf(want, sizeof want,
+	         "environment: BINANCE_PRIVATE_KEY_FILE: %s holds a private key, but not an Ed25519 one\n",
+	         ec);
+	cr_assert_str_eq(r.errors, want);
+	free(r.errors);
+	sb_config_fini(&cfg);
+
+	/* Text that is no PEM at all, and an empty file. */
+	char *junk = write_temp(k.dir, "junk.pem", "not a key\n", 0600);
+	char *empty = write_temp(k.dir, "empty.pem", "", 0600);
+	const char *bad[] = {junk, empty};
+	for (size_t i = 0; i < 2; i++) {
+		r = load_with_key(&cfg, "", bad[i], NULL);
+		cr_assert_eq(r.err, SB_ERR_CONFIG);
+		cr_assert_not_null(strstr(r.errors, "is not an unencrypted PKCS#8 PEM private key"), "%s",
+		                   r.errors);
+		free(r.errors);
+		sb_config_fini(&cfg);
+	}
+	free(junk);
+	free(empty);
+	remove_keydir(&k);
+}
+
 /* ---- printing, example and docs ---- */
 
 Test(config, printed_config_reads_back_to_the_same_values)
@@ -1028,6 +1279,7 @@ Test(config, cli_check_reports_errors_and_exits_2)
 	char *path = write_temp(dir, "env", "LOG_KEEP=0\nMODE=live\n", 0600);
 	unsetenv("BINANCE_API_KEY");
 	unsetenv("BINANCE_API_SECRET");
+	unsetenv("BINANCE_PRIVATE_KEY_FILE");
 	cr_redirect_stderr();
 	cr_assert_eq(run_cli("--config", path, "--check"), SB_EXIT_USAGE);
 	fflush(stderr);
@@ -1035,7 +1287,8 @@ Test(config, cli_check_reports_errors_and_exits_2)
 	snprintf(want, sizeof want,
 	         "%s:1: LOG_KEEP: out of range 1..100 (got '0')\n"
 	         "%s: BINANCE_API_KEY: required when MODE=live (MODE=live from %s:2)\n"
-	         "%s: BINANCE_API_SECRET: required when MODE=live (MODE=live from %s:2)\n"
+	         "%s: BINANCE_API_SECRET: required when MODE=live unless BINANCE_PRIVATE_KEY_FILE is set "
+	         "(MODE=live from %s:2)\n"
 	         "spotbot config: invalid configuration\n",
 	         path, path, path, path, path);
 	cr_assert_stderr_eq_str(want);
