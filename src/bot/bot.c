@@ -295,8 +295,8 @@ static void on_time(void *user, const struct sb_bn_rest_result *res, int64_t ser
 		return;
 	if (res->err != SB_OK) {
 		b->step_failed = true;
-		sb_log_warn("bot", SB_FIELDS(SB_F_ERR(res->err), SB_F_STR("detail", res->detail)),
-		            "server time request failed");
+		sb_log_warn("bot", SB_FIELDS(BOT_F_REST(res)), "server time request failed: %s",
+		            BOT_REST_WHY(res));
 	} else {
 		int64_t off = sb_bn_rest_time_offset(b->rest);
 		if (b->us)
@@ -315,8 +315,8 @@ static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_b
 		return;
 	if (res->err != SB_OK) {
 		b->step_failed = true;
-		sb_log_warn("bot", SB_FIELDS(SB_F_ERR(res->err), SB_F_STR("detail", res->detail)),
-		            "exchangeInfo request failed");
+		sb_log_warn("bot", SB_FIELDS(BOT_F_REST(res)), "exchangeInfo request failed: %s",
+		            BOT_REST_WHY(res));
 	} else {
 		for (size_t i = 0; i < b->npairs; i++) {
 			struct bot_pair *pr = &b->pairs[i];
@@ -343,8 +343,9 @@ void bot_pair_fees(struct sb_bot *b, const char *symbol, const struct sb_bn_rest
 		return;
 	if (res->err != SB_OK || !cm) {
 		/* Not fatal: the standard 0.1% is assumed, which is Binance's highest standard rate. */
-		sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", symbol), SB_F_ERR(res->err)),
-		            "commission rates unavailable, assuming 0.1%%");
+		sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", symbol), BOT_F_REST(res)),
+		            "commission rates of %s unavailable (%s), assuming 0.1%%", symbol,
+		            BOT_REST_WHY(res));
 		return;
 	}
 	sb_dec m = cm->standard.maker, t = cm->standard.taker;

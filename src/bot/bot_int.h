@@ -105,7 +105,7 @@ struct sb_bot {
 	uv_timer_t stop_timer;          /* shutdown: waits for in-flight requests */
 	uv_timer_t retry_timer;         /* start-up step retries */
 	struct sb_store *st;            /* the database */
-	struct sb_signer *signer;       /* HMAC signer of the user stream */
+	struct sb_signer *signer;       /* signer of the user stream (HMAC or Ed25519, as REST) */
 	struct sb_ws_ctx *ws;           /* lws context */
 	struct sb_bn_rest *rest;        /* REST client */
 	struct sb_bn_user_stream *us;   /* user data stream */
@@ -132,6 +132,14 @@ struct sb_bot {
 	struct bot_control *control;    /* the control API (control.c) */
 	struct bot_monitor *mon;        /* metrics and alerts (monitor.c) */
 };
+
+/* Log fields of a failed REST call: the error, Binance's code and message, the transport's detail. */
+#define BOT_F_REST(res)                                                                                      \
+	SB_F_ERR((res)->err), SB_F_INT("code", (res)->api.code), SB_F_STR("exchange_msg", (res)->api.msg),   \
+	    SB_F_STR("detail", (res)->detail)
+/* What went wrong, for a message: Binance's message, else the transport's detail, else the error. */
+#define BOT_REST_WHY(res)                                                                                    \
+	((res)->api.msg[0] ? (res)->api.msg : (res)->detail[0] ? (res)->detail : sb_strerror((res)->err))
 
 /* ---- bot.c -------------------------------------------------------------------------------------------- */
 void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason);

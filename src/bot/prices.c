@@ -79,8 +79,8 @@ static void bnb_failed(struct sb_bot *b, const struct price_call *c, const struc
 		if (!missing)
 			sb_log_warn("price",
 			            SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_STR("quote", c->quote),
-			                      SB_F_ERR(res->err)),
-			            "BNB price request failed");
+			                      BOT_F_REST(res)),
+			            "BNB price request (%s) failed: %s", c->symbol, BOT_REST_WHY(res));
 		return;
 	}
 	sb_log_warn("price", SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_STR("quote", c->quote)),
@@ -133,8 +133,8 @@ static void on_ticker(void *user, const struct sb_bn_rest_result *res, struct sb
 		else
 			bnb_failed(b, c, res);
 	} else if (!ok) {
-		sb_log_warn("price", SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_ERR(res->err)),
-		            "REST price request failed");
+		sb_log_warn("price", SB_FIELDS(SB_F_STR("symbol", c->symbol), BOT_F_REST(res)),
+		            "REST price request of %s failed: %s", c->symbol, BOT_REST_WHY(res));
 	} else if (pr) {
 		offer(b, pr, t->items[0].bid_price, t->items[0].ask_price, "rest");
 	}

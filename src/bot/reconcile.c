@@ -48,8 +48,8 @@ static void on_open_orders(void *user, const struct sb_bn_rest_result *res, stru
 	if (c->step)
 		b->step_pending--;
 	if (res->err != SB_OK || !l) {
-		sb_log_warn("reconcile", SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_ERR(res->err)),
-		            "open orders of %s could not be listed", c->symbol);
+		sb_log_warn("reconcile", SB_FIELDS(SB_F_STR("symbol", c->symbol), BOT_F_REST(res)),
+		            "open orders of %s could not be listed: %s", c->symbol, BOT_REST_WHY(res));
 		if (c->step)
 			b->step_failed = true;
 	} else {
