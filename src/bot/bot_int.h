@@ -216,6 +216,21 @@ sb_dec orders_exposure(const struct sb_bot *b);
 struct bot_order *orders_find(struct bot_pos *bp, const char *coid);
 struct bot_pos *orders_pos_find(struct sb_bot *b, int64_t id);
 
+/* Shared by orders.c and orders_actions.c only. */
+/* The position row of bp with the state p, as of now. */
+void orders_pos_row(const struct bot_pos *bp, const struct sb_position *p, int64_t now,
+                    struct sb_store_position *r);
+void orders_pos_free(struct bot_pos *bp);
+/* Unlinks an ended position from its pair and frees it; cooldown starts the pair's pause. */
+void orders_pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool cooldown);
+/* Sends the committed intent o of bp. */
+void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o);
+/* Commits position state p of bp with an event (kind, detail JSON), then adopts it. */
+sb_err orders_commit_position(struct sb_bot *b, struct bot_pos *bp, const struct sb_position *p,
+                              const char *kind, const char *detail);
+/* A holding time for people ("12.3 s", "4 min 5 s", "3 h 12 min") into buf. */
+void orders_fmt_duration(int64_t ms, char *buf, size_t cap);
+
 /* ---- engine.c ----------------------------------------------------------------------------------------- */
 /* Decides and acts for one pair now. */
 void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms);

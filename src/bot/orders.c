@@ -89,7 +89,7 @@ static void add_commission(struct sb_store_position *r, const char *asset, sb_de
 	}
 }
 
-static void pos_row(const struct bot_pos *bp, const struct sb_position *p, int64_t now,
+void orders_pos_row(const struct bot_pos *bp, const struct sb_position *p, int64_t now,
                     struct sb_store_position *r)
 {
 	memset(r, 0, sizeof *r);
@@ -169,7 +169,7 @@ static void fill_push(struct bot_pos *bp, enum sb_side side, const struct sb_fil
 	(*v)[(*n)++] = *f;
 }
 
-static void pos_free(struct bot_pos *bp)
+void orders_pos_free(struct bot_pos *bp)
 {
 	if (!bp)
 		return;
@@ -179,7 +179,7 @@ static void pos_free(struct bot_pos *bp)
 }
 
 /* Drops an ended position from memory; cooldown: its end starts the pair's cooldown. */
-static void pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool cooldown)
+void orders_pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool cooldown)
 {
 	struct bot_pair *pr = bp->pair;
 	for (struct bot_pos **pp = &pr->positions; *pp; pp = &(*pp)->next) {
@@ -191,7 +191,7 @@ static void pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool c
 	if (cooldown)
 		pr->last_ended_ms = now;
 	(void)b;
-	pos_free(bp);
+	orders_pos_free(bp);
 }
 
 void orders_free_all(struct sb_bot *b)
@@ -200,7 +200,7 @@ void orders_free_all(struct sb_bot *b)
 		struct bot_pos *bp = b->pairs[i].positions;
 		while (bp) {
 			struct bot_pos *next = bp->next;
-			pos_free(bp);
+			orders_pos_free(bp);
 			bp = next;
 		}
 		b->pairs[i].positions = NULL;
@@ -281,7 +281,7 @@ static sb_err load_position(struct sb_bot *b, struct bot_pair *pr, const struct 
 	sb_err err = sb_position_init(&bp->p, row->id, row->symbol, pr->rules.base_asset,
 	                              pr->rules.quote_asset, row->created_ms);
 	if (err != SB_OK) {
-		pos_free(bp);
+		orders_pos_free(bp);
 		return err;
 	}
 	struct sb_store_order_filter f = {.position_id = row->id};
@@ -331,7 +331,7 @@ static sb_err load_position(struct sb_bot *b, struct bot_pair *pr, const struct 
 	free(bf);
 	free(sf);
 	if (err != SB_OK) {
-		pos_free(bp);
+		orders_pos_free(bp);
 		return err;
 	}
 	bp->next = pr->positions;
@@ -444,7 +444,7 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 	struct sb_store_order row = o->row;
 	row_from_sm(&row, &sm, now);
 	struct sb_store_position prow;
-	pos_row(bp, &p, now, &prow);
+	orders_pos_row(bp, &p, now, &prow);
 	char detail[512], s[4][SB_DEC_STRLEN];
 	dec_str(sm.executed_qty, s[0], sizeof s[0]);
 	dec_str(sm.cum_quote_qty, s[1], sizeof s[1]);
@@ -640,7 +640,7 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 	orders_settle(b, bp);
 }
 
-static void send_order(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
+void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
 {
 	const struct sb_store_order *r = &o->row;
 	struct sb_bn_new_order no = {.symbol = r->symbol,
@@ -940,12 +940,12 @@ void orders_on_user_link(void *user, enum sb_bn_link state)
 
 /* ---- position transitions ----------------------------------------------------------------------------- */
 
-static sb_err commit_position(struct sb_bot *b, struct bot_pos *bp, const struct sb_position *p,
+sb_err orders_commit_position(struct sb_bot *b, struct bot_pos *bp, const struct sb_position *p,
                               const char *kind, const char *detail)
 {
 	int64_t now = sb_clock_wall_ms();
 	struct sb_store_position prow;
-	pos_row(bp, p, now, &prow);
+	orders_pos_row(bp, p, now, &prow);
 	struct sb_store_event ev = {.time_ms = now, .position_id = p->id, .detail = detail};
 	snprintf(ev.kind, sizeof ev.kind, "%s", kind);
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", p->symbol);
@@ -958,7 +958,7 @@ static sb_err commit_position(struct sb_bot *b, struct bot_pos *bp, const struct
 	return SB_OK;
 }
 
-static void fmt_duration(int64_t ms, char *buf, size_t cap)
+void orders_fmt_duration(int64_t ms, char *buf, size_t cap)
 {
 	if (ms < 60000)
 		snprintf(buf, cap, "%" PRId64 ".%01" PRId64 " s", ms / 1000, (ms % 1000) / 100);
@@ -974,9 +974,9 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	if (!bp->buy.present) {
 		/* The process stopped between writing the position and its buy intent: nothing was sent. */
 		if (sb_position_transition(&p, SB_POSITION_CANCELED, now) == SB_OK &&
-		    commit_position(b, bp, &p, "position.CANCELED",
-		                    "{\"reason\":\"no buy order was written\"}") == SB_OK)
-			pos_remove(b, bp, now, false);
+		    orders_commit_position(b, bp, &p, "position.CANCELED",
+		                           "{\"reason\":\"no buy order was written\"}") == SB_OK)
+			orders_pos_remove(b, bp, now, false);
 		return;
 	}
 	if (!sb_order_state_is_final(bp->buy.sm.state))
@@ -996,16 +996,16 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	dec_str(p.buy_quote, s[1], sizeof s[1]);
 	snprintf(detail, sizeof detail, "{\"buy_status\":\"%s\",\"bought\":\"%s\",\"spent\":\"%s\"}",
 	         sb_order_state_name(bp->buy.sm.state), s[0], s[1]);
-	if (commit_position(b, bp, &p,
-	                    p.state == SB_POSITION_CANCELED ? "position.CANCELED" : "position.HOLDING",
-	                    detail) != SB_OK)
+	if (orders_commit_position(b, bp, &p,
+	                           p.state == SB_POSITION_CANCELED ? "position.CANCELED" : "position.HOLDING",
+	                           detail) != SB_OK)
 		return;
 	if (p.state == SB_POSITION_CANCELED) {
 		bot_human(b, "%-8s #%-4" PRId64 " buy ended unfilled (%s)", p.symbol, p.id,
 		          sb_order_state_name(bp->buy.sm.state));
 		/* A buy that never reached the exchange (a crash before its request) is no cycle to cool
 		 * down from: the next one starts at once. */
-		pos_remove(b, bp, now, bp->buy.sm.state != SB_ORDER_NEVER_SENT);
+		orders_pos_remove(b, bp, now, bp->buy.sm.state != SB_ORDER_NEVER_SENT);
 		return;
 	}
 	dec_str(p.buy_quote / 1, s[2], sizeof s[2]);
@@ -1047,9 +1047,9 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		         "{\"profit\":\"%s\",\"profit_pct\":\"%s\",\"cost\":\"%s\",\"held_ms\":%" PRId64
 		         ",\"exit\":\"%s\"}",
 		         s[0], s[1], s[2], held, sb_position_exit_name(p.exit));
-		if (commit_position(b, bp, &p, "position.CLOSED", detail) != SB_OK)
+		if (orders_commit_position(b, bp, &p, "position.CLOSED", detail) != SB_OK)
 			return;
-		fmt_duration(held, dur, sizeof dur);
+		orders_fmt_duration(held, dur, sizeof dur);
 		sb_log_info("order",
 		            SB_FIELDS(SB_F_STR("symbol", p.symbol), SB_F_INT("position", p.id),
 		                      SB_F_DEC("profit", p.realized_profit), SB_F_INT("held_ms", held)),
@@ -1058,7 +1058,7 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		bot_human(b, "%-8s #%-4" PRId64 " DONE  cycle %" PRId64 ": profit %s%s %s (%s%%) in %s [%s]",
 		          p.symbol, p.id, bp->cycle, p.realized_profit >= 0 ? "+" : "", s[0],
 		          bp->pair->rules.quote_asset, s[1], dur, sb_position_exit_name(p.exit));
-		pos_remove(b, bp, now, true);
+		orders_pos_remove(b, bp, now, true);
 		return;
 	}
 	sb_err err = sb_position_sell_ended(&p, p.sell_qty, now);
@@ -1069,7 +1069,7 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	}
 	char detail[128];
 	snprintf(detail, sizeof detail, "{\"sell_status\":\"%s\"}", sb_order_state_name(o->sm.state));
-	if (commit_position(b, bp, &p, "position.HOLDING", detail) != SB_OK)
+	if (orders_commit_position(b, bp, &p, "position.HOLDING", detail) != SB_OK)
 		return;
 	o->present = false;
 }
@@ -1102,328 +1102,4 @@ void orders_tick(struct sb_bot *b, int64_t now_ms)
 			bp = next;
 		}
 	}
-}
-
-/* ---- actions --------------------------------------------------------------------------------------------
- */
-
-static void order_row(struct sb_bot *b, const struct bot_pos *bp, enum sb_coid_leg leg, unsigned attempt,
-                      const struct sb_action *a, enum sb_side side, int64_t now, struct sb_store_order *r)
-{
-	memset(r, 0, sizeof *r);
-	(void)sb_coid_format(b->tag, bp->p.id, leg, attempt, r->client_order_id, sizeof r->client_order_id,
-	                     NULL);
-	r->position_id = bp->p.id;
-	snprintf(r->symbol, sizeof r->symbol, "%s", bp->p.symbol);
-	r->side = side;
-	r->type = a->type;
-	r->tif = a->type == SB_ORDER_LIMIT ? SB_STORE_TIF_GTC : SB_STORE_TIF_NONE;
-	r->price = a->type == SB_ORDER_LIMIT ? a->price : 0;
-	r->orig_qty = a->qty;
-	r->quote_qty = a->quote_qty;
-	r->status = SB_STORE_ORDER_PENDING_NEW;
-	r->created_ms = now;
-	r->updated_ms = now;
-}
-
-static void intent_detail(const struct sb_store_order *r, char *buf, size_t cap)
-{
-	char s[3][SB_DEC_STRLEN];
-	dec_str(r->price, s[0], sizeof s[0]);
-	dec_str(r->orig_qty, s[1], sizeof s[1]);
-	dec_str(r->quote_qty, s[2], sizeof s[2]);
-	snprintf(buf, cap,
-	         "{\"side\":\"%s\",\"type\":\"%s\",\"price\":\"%s\",\"qty\":\"%s\",\"quote_qty\":\"%s\"}",
-	         sb_side_name(r->side), sb_order_type_name(r->type), s[0], s[1], s[2]);
-}
-
-void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *a, int64_t now_ms)
-{
-	struct sb_store_position row = {
-	    .state = SB_STORE_POS_BUYING, .created_ms = now_ms, .updated_ms = now_ms};
-	snprintf(row.symbol, sizeof row.symbol, "%s", pr->cfg.symbol);
-	snprintf(row.notes, sizeof row.notes, "exit=NONE");
-	struct sb_store_event ev = {.time_ms = now_ms, .detail = "{\"reason\":\"NEW_CYCLE\"}"};
-	snprintf(ev.kind, sizeof ev.kind, "position.BUYING");
-	snprintf(ev.symbol, sizeof ev.symbol, "%s", pr->cfg.symbol);
-	sb_err err = sb_store_position_insert(b->st, &row, &ev);
-	if (err != SB_OK) {
-		bot_degrade(b, err, "open a position");
-		return;
-	}
-	struct bot_pos *bp = sb_xcalloc(1, sizeof *bp);
-	bp->pair = pr;
-	bp->cycle = row.cycle;
-	if (sb_position_init(&bp->p, row.id, pr->cfg.symbol, pr->rules.base_asset, pr->rules.quote_asset,
-	                     now_ms) != SB_OK) {
-		pos_free(bp);
-		return;
-	}
-	bp->next = pr->positions;
-	pr->positions = bp;
-	struct sb_store_order r;
-	order_row(b, bp, SB_COID_BUY, 0, a, SB_SIDE_BUY, now_ms, &r);
-	char detail[256];
-	intent_detail(&r, detail, sizeof detail);
-	struct sb_store_event oe = {.time_ms = now_ms, .position_id = row.id, .detail = detail};
-	snprintf(oe.kind, sizeof oe.kind, "order.intent");
-	snprintf(oe.symbol, sizeof oe.symbol, "%s", r.symbol);
-	snprintf(oe.client_order_id, sizeof oe.client_order_id, "%s", r.client_order_id);
-	bot_crashpoint(BOT_CRASH_BEFORE_INTENT_COMMIT);
-	err = sb_store_order_insert_intent(b->st, &r, NULL, &oe);
-	if (err != SB_OK) {
-		bot_degrade(b, err, "write a buy intent");
-		return;
-	}
-	bot_crashpoint(BOT_CRASH_AFTER_INTENT_COMMIT);
-	bp->buy.present = true;
-	bp->buy.row = r;
-	sb_order_sm_init(&bp->buy.sm, r.orig_qty, now_ms);
-	char s[2][SB_DEC_STRLEN];
-	dec_str(r.orig_qty, s[0], sizeof s[0]);
-	dec_str(r.price, s[1], sizeof s[1]);
-	if (r.type == SB_ORDER_LIMIT)
-		bot_human(b, "%-8s #%-4" PRId64 " buy  %s @ %s (limit, cycle %" PRId64 ")", r.symbol, row.id,
-		          s[0], s[1], row.cycle);
-	else
-		bot_human(b, "%-8s #%-4" PRId64 " buy  at market (cycle %" PRId64 ")", r.symbol, row.id,
-		          row.cycle);
-	send_order(b, bp, &bp->buy);
-}
-
-/* Writes the sell intent with the position's move to SELLING in one transaction, then sends it. */
-/* A market exit the strategy took on its own is worth telling the operator about. */
-static void exit_alert(struct sb_bot *b, const struct bot_pos *bp, enum sb_position_exit exit,
-                       const char *qty)
-{
-	char key[SB_ALERTS_KEY_MAX];
-	if (exit == SB_EXIT_STOP_LOSS) {
-		snprintf(key, sizeof key, "stop_loss:%s:%" PRId64, bp->p.symbol, bp->p.id);
-		monitor_alert(b, SB_ALERT_STOP_LOSS, SB_ALERT_WARNING, bp->p.symbol, key,
-		              "position %" PRId64 " of %s hit its stop-loss: selling %s at market", bp->p.id,
-		              bp->p.symbol, qty);
-	} else if (exit == SB_EXIT_MAX_DURATION) {
-		snprintf(key, sizeof key, "position_held:%s:%" PRId64, bp->p.symbol, bp->p.id);
-		monitor_alert(b, SB_ALERT_POSITION_HELD, SB_ALERT_WARNING, bp->p.symbol, key,
-		              "position %" PRId64
-		              " of %s held longer than max_duration: selling %s at market",
-		              bp->p.id, bp->p.symbol, qty);
-	}
-}
-
-static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a,
-                       enum sb_position_exit exit, int64_t now)
-{
-	struct sb_position p = bp->p;
-	sb_err err = SB_OK;
-	if (exit == SB_EXIT_TARGET && p.sell_qty == 0)
-		err = sb_position_set_plan(&p, &a->plan);
-	if (err == SB_OK)
-		err =
-		    sb_position_sell_placed(&p, exit, a->type == SB_ORDER_LIMIT ? a->price : 0, a->qty, now);
-	if (err != SB_OK) {
-		sb_log_error("order", SB_FIELDS(SB_F_INT("position", p.id), SB_F_ERR(err)),
-		             "sell of position %" PRId64 " refused by its state machine", p.id);
-		bp->retry_at_ms = now + BOT_RETRY_MS;
-		return;
-	}
-	bool limit = exit == SB_EXIT_TARGET;
-	unsigned *attempt = limit ? &bp->sell_attempt : &bp->exit_attempt;
-	struct sb_store_order r;
-	order_row(b, bp, limit ? SB_COID_SELL : SB_COID_EXIT, *attempt, a, SB_SIDE_SELL, now, &r);
-	struct sb_store_position prow;
-	pos_row(bp, &p, now, &prow);
-	char detail[256];
-	intent_detail(&r, detail, sizeof detail);
-	struct sb_store_event oe = {.time_ms = now, .position_id = p.id, .detail = detail};
-	snprintf(oe.kind, sizeof oe.kind, "order.intent");
-	snprintf(oe.symbol, sizeof oe.symbol, "%s", r.symbol);
-	snprintf(oe.client_order_id, sizeof oe.client_order_id, "%s", r.client_order_id);
-	err = sb_store_order_insert_intent(b->st, &r, &prow, &oe);
-	if (err == SB_ERR_EXISTS) {
-		(*attempt)++;
-		return;
-	}
-	if (err != SB_OK) {
-		bot_degrade(b, err, "write a sell intent");
-		return;
-	}
-	bot_crashpoint(BOT_CRASH_AFTER_SELL_INTENT_COMMIT);
-	(*attempt)++;
-	bp->p = p;
-	memset(&bp->sell, 0, sizeof bp->sell);
-	bp->sell.present = true;
-	bp->sell.row = r;
-	sb_order_sm_init(&bp->sell.sm, r.orig_qty, now);
-	send_order(b, bp, &bp->sell);
-	uint64_t us = 0;
-	if (bp->fill_ns) {
-		us = (uv_hrtime() - bp->fill_ns) / 1000;
-		bp->fill_ns = 0;
-		b->sell_latency_n++;
-		b->sell_latency_sum_us += us;
-		if (us > b->sell_latency_max_us)
-			b->sell_latency_max_us = us;
-		monitor_fill_to_sell(b, bp->pair, us);
-		sb_log_info("order",
-		            SB_FIELDS(SB_F_STR("coid", r.client_order_id), SB_F_UINT("fill_to_sell_us", us),
-		                      SB_F_UINT("max_us", b->sell_latency_max_us)),
-		            "sell %s sent %" PRIu64 " us after the buy's last fill (committed first)",
-		            r.client_order_id, us);
-	}
-	char s[2][SB_DEC_STRLEN];
-	dec_str(r.orig_qty, s[0], sizeof s[0]);
-	dec_str(r.price, s[1], sizeof s[1]);
-	exit_alert(b, bp, exit, s[0]);
-	if (limit && a->reason == SB_WHY_MANUAL)
-		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (price set by hand)", r.symbol, p.id, s[0],
-		          s[1]);
-	else if (limit)
-		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (target +%s%%)%s", r.symbol, p.id, s[0], s[1],
-		          (sb_dec_format_places(bp->pair->cfg.profit * 100, 2, SB_ROUND_HALF_EVEN, detail,
-		                                sizeof detail),
-		           detail),
-		          us ? "" : "");
-	else
-		bot_human(b, "%-8s #%-4" PRId64 " sell %s at market (%s)", r.symbol, p.id, s[0],
-		          sb_position_exit_name(exit));
-	if (us)
-		bot_human(b, "%-8s #%-4" PRId64 " fill -> sell request in %.2f ms", r.symbol, p.id,
-		          (double)us / 1000.0);
-}
-
-void orders_place_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)
-{
-	place_exit(b, bp, a, SB_EXIT_TARGET, now_ms);
-}
-
-void orders_market_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)
-{
-	enum sb_position_exit exit = SB_EXIT_MAX_DURATION;
-	if (a->reason == SB_WHY_STOP_LOSS)
-		exit = SB_EXIT_STOP_LOSS;
-	else if (a->reason == SB_WHY_MANUAL)
-		exit = SB_EXIT_MANUAL;
-	place_exit(b, bp, a, exit, now_ms);
-}
-
-void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
-{
-	struct sb_position p = bp->p;
-	if (sb_position_abandon(&p, true, now_ms) != SB_OK)
-		return;
-	char detail[128], s[SB_DEC_STRLEN];
-	dec_str(p.dust, s, sizeof s);
-	snprintf(detail, sizeof detail, "{\"reason\":\"DUST\",\"dust\":\"%s\"}", s);
-	if (commit_position(b, bp, &p, "position.ABANDONED", detail) != SB_OK)
-		return;
-	bot_human(b, "%-8s #%-4" PRId64 " abandoned: only dust (%s) left", p.symbol, p.id, s);
-	pos_remove(b, bp, now_ms, true);
-}
-
-sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
-{
-	if (!b || !bp)
-		return SB_ERR_INVALID;
-	if (bp->p.state != SB_POSITION_HOLDING || bp->buy.inflight || bp->sell.inflight ||
-	    bp->backfill_inflight)
-		return SB_ERR_STATE;
-	struct sb_position p = bp->p;
-	sb_err err = sb_position_abandon(&p, false, now_ms);
-	if (err != SB_OK)
-		return err;
-	/* As commit_position, with the notes saying the coins were kept by hand. */
-	struct sb_store_position prow;
-	pos_row(bp, &p, now_ms, &prow);
-	size_t used = strlen(prow.notes);
-	snprintf(prow.notes + used, sizeof prow.notes - used, ",abandoned by hand");
-	struct sb_store_event ev = {
-	    .time_ms = now_ms, .position_id = p.id, .detail = "{\"reason\":\"MANUAL\"}"};
-	snprintf(ev.kind, sizeof ev.kind, "position.ABANDONED");
-	snprintf(ev.symbol, sizeof ev.symbol, "%s", p.symbol);
-	err = sb_store_position_update(b->st, &prow, &ev);
-	if (err != SB_OK) {
-		bot_degrade(b, err, "record a position change");
-		return err;
-	}
-	bp->p = p;
-	sb_log_info("order", SB_FIELDS(SB_F_INT("position", p.id), SB_F_STR("symbol", p.symbol)),
-	            "position %" PRId64 " abandoned by hand", p.id);
-	bot_human(b, "%-8s #%-4" PRId64 " abandoned by hand", p.symbol, p.id);
-	pos_remove(b, bp, now_ms, true);
-	return SB_OK;
-}
-
-sb_err orders_sell_plan(const struct sb_bot *b, const struct bot_pos *bp, struct sb_sell_plan *out)
-{
-	if (!b || !bp || !out)
-		return SB_ERR_INVALID;
-	const struct bot_pair *pr = bp->pair;
-	if (!pr->have_rules)
-		return SB_ERR_STATE;
-	/* The same inputs the strategy plans its sell with; no reference price: the percent filters are
-	 * the caller's to check at its own price. */
-	struct sb_profit_params params = {.bnb_price = bot_bnb_price(b, pr),
-	                                  .sell_fee_rate = pr->sell_fee,
-	                                  .target_profit = pr->cfg.profit};
-	sb_err err = sb_profit_plan_sell(&pr->rules, bp->buys, bp->nbuys, &params, out);
-	if ((err == SB_ERR_FILTER || err == SB_ERR_DUST) && out->min_sell_price > 0)
-		err = SB_OK; /* the price is known; whether the order passes is checked at its own price */
-	return err;
-}
-
-void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)
-{
-	char detail[256];
-	if (a->reason == SB_WHY_MAX_DURATION) {
-		struct sb_position p = bp->p;
-		p.duration_alerted = true;
-		snprintf(detail, sizeof detail, "{\"reason\":\"MAX_DURATION\",\"held_ms\":%" PRId64 "}",
-		         a->held_ms);
-		if (commit_position(b, bp, &p, "alert", detail) != SB_OK)
-			return;
-		char key[SB_ALERTS_KEY_MAX], held[32];
-		snprintf(key, sizeof key, "position_held:%s:%" PRId64, p.symbol, p.id);
-		fmt_duration(a->held_ms, held, sizeof held);
-		monitor_alert(b, SB_ALERT_POSITION_HELD, SB_ALERT_WARNING, p.symbol, key,
-		              "position %" PRId64 " of %s held for %s, longer than its max_duration", p.id,
-		              p.symbol, held);
-		bot_human(b, "%-8s #%-4" PRId64 " ALERT held longer than max_duration", p.symbol, p.id);
-		return;
-	}
-	bp->retry_at_ms = now_ms + BOT_RETRY_MS;
-	if (bp->alert_at_ms + 60000 > now_ms)
-		return;
-	bp->alert_at_ms = now_ms;
-	snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"error\":\"%s\",\"filter\":\"%s\"}",
-	         sb_action_reason_name(a->reason), sb_errname(a->error), sb_filter_name(a->filter));
-	bot_event(b, "alert", bp->p.symbol, bp->p.id, NULL, detail);
-	char key[SB_ALERTS_KEY_MAX];
-	snprintf(key, sizeof key, "sell_refused:%s:%" PRId64, bp->p.symbol, bp->p.id);
-	monitor_alert(b, SB_ALERT_ORDER_REJECTIONS, SB_ALERT_WARNING, bp->p.symbol, key,
-	              "position %" PRId64 " of %s: the sell cannot be placed (%s, %s, filter %s); retrying",
-	              bp->p.id, bp->p.symbol, sb_action_reason_name(a->reason), sb_errname(a->error),
-	              sb_filter_name(a->filter));
-}
-
-sb_dec orders_exposure(const struct sb_bot *b)
-{
-	sb_dec sum = 0;
-	for (size_t i = 0; i < b->npairs; i++) {
-		for (const struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next) {
-			sb_dec v = 0;
-			if (bp->p.state == SB_POSITION_BUYING && bp->buy.present) {
-				if (bp->buy.row.quote_qty > 0)
-					v = bp->buy.row.quote_qty;
-				else if (sb_dec_mul(bp->buy.row.price, bp->buy.row.orig_qty, SB_ROUND_UP,
-				                    &v) != SB_OK)
-					v = 0;
-			} else {
-				v = bp->p.cost_quote > 0 ? bp->p.cost_quote : bp->p.buy_quote;
-			}
-			if (sb_dec_add(sum, v, &sum) != SB_OK)
-				return SB_DEC_MAX;
-		}
-	}
-	return sum;
 }
