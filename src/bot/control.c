@@ -282,6 +282,16 @@ static void view_status(struct sb_bot *b, struct reply *r)
 	cJSON_AddNumberToObject(j, "pairs", (double)b->npairs);
 	cJSON_AddNumberToObject(j, "open_positions", (double)open);
 	cJSON_AddNumberToObject(j, "inflight_requests", (double)b->inflight);
+	/* The BNB price each quote asset's BNB commission is valued at (null: not known yet, or no market).
+	 */
+	cJSON *bnb = cJSON_AddObjectToObject(j, "bnb_prices");
+	for (size_t i = 0; i < b->bnb.n; i++) {
+		const struct sb_bnb_quote *q = &b->bnb.q[i];
+		if (q->price > 0)
+			add_dec(bnb, q->asset, q->price);
+		else
+			cJSON_AddNullToObject(bnb, q->asset);
+	}
 	reply_json(r, 200, j);
 }
 
