@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,5 +83,17 @@ int sb_cli_main(int argc, char **argv)
 			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "spotbot: unknown command '%s'\n", argv[1]);
 	usage(stderr);
+	return SB_EXIT_USAGE;
+}
+
+int sb_cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "spotbot %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(usage, stderr);
 	return SB_EXIT_USAGE;
 }

@@ -54,6 +54,10 @@ int sb_cli_control_get(const char *cmd, const struct sb_config *cfg, const char 
 /* Prints why the daemon refused a request: the "error" text of its JSON answer, or a hint for 401. */
 void sb_cli_control_error(const char *cmd, long status, const char *body);
 
+/* Prints "spotbot CMD: <message>" and the command's usage on stderr; returns SB_EXIT_USAGE. */
+int sb_cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* For commands not in this build yet: says so on stderr and returns SB_EXIT_FAILURE. */
 int sb_cli_unavailable(const char *command);
 

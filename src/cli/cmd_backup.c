@@ -27,20 +27,6 @@ static const char usage_text[] =
     "  --config FILE  read FILE instead of ./.env\n"
     "  --json         print the result as JSON\n";
 
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("spotbot backup: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(usage_text, stderr);
-	return SB_EXIT_USAGE;
-}
-
 /* Opens the copy and checks it; SB_OK when sound, else the reason in msg. */
 static sb_err verify_copy(const char *path, char *msg, size_t cap)
 {
@@ -139,9 +125,9 @@ int sb_cmd_backup(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			if (!*optarg)
-				return bad_usage("--config needs a file name");
+				return sb_cli_usage_error("backup", usage_text, "--config needs a file name");
 			if (config)
-				return bad_usage("--config given twice");
+				return sb_cli_usage_error("backup", usage_text, "--config given twice");
 			config = optarg;
 			break;
 		case 'j':
@@ -151,18 +137,19 @@ int sb_cmd_backup(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return SB_EXIT_OK;
 		case ':':
-			return bad_usage("%s needs a value", argv[optind - 1]);
+			return sb_cli_usage_error("backup", usage_text, "%s needs a value", argv[optind - 1]);
 		default:
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
+			return sb_cli_usage_error("backup", usage_text, "unknown option '%s'",
+			                          argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return bad_usage("which file should the backup go to?");
+		return sb_cli_usage_error("backup", usage_text, "which file should the backup go to?");
 	if (optind + 1 < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind + 1]);
+		return sb_cli_usage_error("backup", usage_text, "unexpected argument '%s'", argv[optind + 1]);
 	dst = argv[optind];
 	if (!*dst)
-		return bad_usage("the backup path is empty");
+		return sb_cli_usage_error("backup", usage_text, "the backup path is empty");
 	/* Checked here too, before any work, so the refusal does not depend on the database being readable.
 	 */
 	if (lstat(dst, &sb) == 0) {

@@ -568,20 +568,6 @@ static const char usage_text[] =
     "  --json         print the checks as JSON\n"
     "  exit codes: 0 all OK, 1 a check failed, 2 bad arguments or an invalid configuration\n";
 
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("spotbot doctor: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(usage_text, stderr);
-	return SB_EXIT_USAGE;
-}
-
 int sb_cmd_doctor(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -600,7 +586,8 @@ int sb_cmd_doctor(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			if (!*optarg || d.config_path)
-				return bad_usage("--config needs one file name");
+				return sb_cli_usage_error("doctor", usage_text,
+				                          "--config needs one file name");
 			d.config_path = optarg;
 			break;
 		case 'j':
@@ -610,13 +597,14 @@ int sb_cmd_doctor(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return SB_EXIT_OK;
 		case ':':
-			return bad_usage("%s needs a value", argv[optind - 1]);
+			return sb_cli_usage_error("doctor", usage_text, "%s needs a value", argv[optind - 1]);
 		default:
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
+			return sb_cli_usage_error("doctor", usage_text, "unknown option '%s'",
+			                          argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
+		return sb_cli_usage_error("doctor", usage_text, "unexpected argument '%s'", argv[optind]);
 	check_env_permissions(&d);
 	check_config(&d);
 	if (d.cfg_ok) {

@@ -32,14 +32,12 @@ extern char **environ;
 
 int read_bad_usage(const struct ctx *c, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
-	fprintf(stderr, "spotbot %s: ", c->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	fputs(c->usage, stderr);
-	return SB_EXIT_USAGE;
+	return sb_cli_usage_error(c->cmd, c->usage, "%s", msg);
 }
 
 int read_fail(const struct ctx *c, const char *fmt, ...)
