@@ -8,14 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sbtest_dec.h"
 #include "spotbot/bnb.h"
-
-static sb_dec D(const char *s)
-{
-	sb_dec v = 0;
-	cr_assert_eq(sb_dec_parse_cstr(s, &v), SB_OK, "%s", s);
-	return v;
-}
 
 /* Every request due at now, in order, as "A,B,". */
 static void due(struct sb_bnb_table *t, int64_t now, char *buf, size_t cap)

@@ -8,14 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbtest_dec.h"
 #include "spotbot/pairs.h"
-
-static sb_dec D(const char *s)
-{
-	sb_dec v;
-	cr_assert_eq(sb_dec_parse_cstr(s, &v), SB_OK, "bad decimal literal %s", s);
-	return v;
-}
 
 static struct sb_pairs ps; /* large: kept off the stack */
 

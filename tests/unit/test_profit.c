@@ -8,23 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbtest_dec.h"
 #include "spotbot/profit.h"
-
-static sb_dec D(const char *s)
-{
-	sb_dec v;
-	cr_assert_eq(sb_dec_parse_cstr(s, &v), SB_OK, "bad decimal literal %s", s);
-	return v;
-}
-
-static struct sb_fill fill(const char *price, const char *qty, const char *quote, const char *comm,
-                           const char *asset, int64_t id)
-{
-	struct sb_fill f = {
-	    .price = D(price), .qty = D(qty), .quote_qty = D(quote), .commission = D(comm), .trade_id = id};
-	snprintf(f.commission_asset, sizeof f.commission_asset, "%s", asset);
-	return f;
-}
 
 /* Hand-built rules like the recorded exchangeInfo (tests/data/exchangeinfo/spot_usdt.json), without a
  * LOT_SIZE maximum so that large memecoin quantities are sellable in one order. */

@@ -7,14 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbtest_dec.h"
 #include "sim/book.h"
-
-static sb_dec D(const char *s)
-{
-	sb_dec v = 0;
-	cr_assert_eq(sb_dec_parse_cstr(s, &v), SB_OK, "bad decimal %s", s);
-	return v;
-}
 
 static struct sim_book_req limit(uint32_t acct, enum sim_book_side side, const char *price, const char *qty,
                                  enum sim_book_tif tif)

@@ -9,14 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbtest_dec.h"
 #include "sim/ledger.h"
-
-static sb_dec D(const char *s)
-{
-	sb_dec v = 0;
-	cr_assert_eq(sb_dec_parse_cstr(s, &v), SB_OK, "bad decimal %s", s);
-	return v;
-}
 
 struct fx {
 	struct sim_ledger *l;

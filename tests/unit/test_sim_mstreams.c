@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbtest_dec.h"
 #include "sim/md.h"
 #include "sim/mstreams.h"
 
@@ -66,13 +67,6 @@ static struct sim_symbol syms[2];
 static struct sim_mstreams *ms;
 static struct fake fk[3];
 #define T0 1700000030000LL
-
-static sb_dec D(const char *s)
-{
-	sb_dec v;
-	cr_assert_eq(sb_dec_parse_cstr(s, &v), SB_OK);
-	return v;
-}
 
 static void quotes(struct sim_symbol *s, const char *b0, const char *bq0, const char *a0, const char *aq0)
 {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbtest_dec.h"
 #include "sim/exchange.h"
 
 #define MAX_EVENTS 32
@@ -28,13 +29,6 @@ struct fx {
 };
 
 static struct fx f;
-
-static sb_dec D(const char *s)
-{
-	sb_dec v = 0;
-	cr_assert_eq(sb_dec_parse_cstr(s, &v), SB_OK, "bad decimal %s", s);
-	return v;
-}
 
 static void on_user(void *ctx, uint32_t account, const char *json, size_t len)
 {

@@ -7,23 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sbtest_dec.h"
 #include "spotbot/strategy.h"
-
-static sb_dec D(const char *s)
-{
-	sb_dec v;
-	cr_assert_eq(sb_dec_parse_cstr(s, &v), SB_OK, "bad decimal literal %s", s);
-	return v;
-}
-
-static struct sb_fill fill(const char *price, const char *qty, const char *quote, const char *comm,
-                           const char *asset, int64_t id)
-{
-	struct sb_fill f = {
-	    .price = D(price), .qty = D(qty), .quote_qty = D(quote), .commission = D(comm), .trade_id = id};
-	snprintf(f.commission_asset, sizeof f.commission_asset, "%s", asset);
-	return f;
-}
 
 /* BTCUSDT: tick 0.01, step 0.00001, NOTIONAL minimum 5 (also for MARKET), quoteOrderQty allowed. */
 static struct sb_symbol_rules btcusdt(void)
