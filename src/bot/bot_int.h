@@ -210,6 +210,8 @@ void orders_query(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, boo
 void orders_settle(struct sb_bot *b, struct bot_pos *bp);
 /* Timer: due settle queries and settlements. */
 void orders_tick(struct sb_bot *b, int64_t now_ms);
+/* Open positions of the pair (buying, holding or selling). */
+size_t orders_open_count(const struct bot_pair *pr);
 /* Quote committed in open positions of every pair. */
 sb_dec orders_exposure(const struct sb_bot *b);
 /* The order of bp named coid, or NULL. */

@@ -237,14 +237,6 @@ static bool unrealised(const struct sb_bot *b, const struct bot_pos *bp, sb_dec 
 	return ok;
 }
 
-static size_t open_count(const struct bot_pair *pr)
-{
-	size_t n = 0;
-	for (const struct bot_pos *bp = pr->positions; bp; bp = bp->next)
-		n++;
-	return n;
-}
-
 static void view_status(struct sb_bot *b, struct reply *r)
 {
 	int64_t now = sb_clock_wall_ms();
@@ -271,7 +263,7 @@ static void view_status(struct sb_bot *b, struct reply *r)
 	for (size_t i = 0; i < b->npairs; i++) {
 		if (b->pairs[i].top_ms > newest)
 			newest = b->pairs[i].top_ms;
-		open += open_count(&b->pairs[i]);
+		open += orders_open_count(&b->pairs[i]);
 	}
 	if (newest)
 		cJSON_AddNumberToObject(j, "last_price_age_ms", (double)(now - newest));
@@ -363,7 +355,7 @@ static void view_pairs(struct sb_bot *b, struct reply *r)
 		cJSON_AddBoolToObject(x, "listed", pr->have_rules);
 		add_dec(x, "quote_per_cycle", pr->cfg.quote);
 		cJSON_AddNumberToObject(x, "max_positions", (double)pr->cfg.max_positions);
-		cJSON_AddNumberToObject(x, "open_positions", (double)open_count(pr));
+		cJSON_AddNumberToObject(x, "open_positions", (double)orders_open_count(pr));
 		control_pair_settings(&pr->cfg, x);
 		if (pr->top_ms) {
 			add_dec(x, "bid", pr->top.bid);

@@ -90,10 +90,7 @@ static struct bot_pair *mp_pair(const struct mon_pair *mp)
 static double m_open(void *user)
 {
 	const struct bot_pair *pr = mp_pair(user);
-	size_t n = 0;
-	for (const struct bot_pos *bp = pr ? pr->positions : NULL; bp; bp = bp->next)
-		n++;
-	return (double)n;
+	return pr ? (double)orders_open_count(pr) : 0;
 }
 
 /* Realised profit of the pair's CLOSED positions, from the database when scraped. */

@@ -335,3 +335,11 @@ sb_dec orders_exposure(const struct sb_bot *b)
 	}
 	return sum;
 }
+
+size_t orders_open_count(const struct bot_pair *pr)
+{
+	size_t n = 0;
+	for (const struct bot_pos *bp = pr->positions; bp; bp = bp->next)
+		n++;
+	return n;
+}
