@@ -21,7 +21,8 @@ struct sb_bot_opts {
 
 /*
  * Runs the daemon with cfg (borrowed for the whole run) until a signal stops it. SB_OK after a clean stop;
- * SB_ERR_CONFIG for settings it cannot trade with (a bad ORDER_TAG or PAIRS), the store's errors when the
+ * SB_ERR_CONFIG for settings it cannot trade with (a bad ORDER_TAG or PAIRS), SB_ERR_IN_USE when another
+ * daemon holds the database's lock (nothing is opened or written then), the store's errors when the
  * database cannot be opened, SB_ERR_IO when the loop or the exchange clients cannot start.
  */
 sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts);

@@ -244,6 +244,7 @@ struct sb_store_ops {
 	                      const struct sb_store_event *ev);
 	sb_err (*pair_get)(struct sb_store *st, const char *symbol, struct sb_store_pair *out);
 	sb_err (*pair_list)(struct sb_store *st, bool enabled_only, struct sb_store_pair **rows, size_t *n);
+	sb_err (*pair_delete)(struct sb_store *st, const char *symbol, const struct sb_store_event *ev);
 	sb_err (*order_insert)(struct sb_store *st, const struct sb_store_order *o,
 	                       const struct sb_store_position *pos, const struct sb_store_event *ev);
 	sb_err (*order_update)(struct sb_store *st, const struct sb_store_order *o,
@@ -342,6 +343,10 @@ sb_err sb_store_pair_upsert(struct sb_store *st, const struct sb_store_pair *p,
 sb_err sb_store_pair_get(struct sb_store *st, const char *symbol, struct sb_store_pair *out);
 /* Every pair (or only enabled ones) ordered by symbol; *rows is the caller's to free(). */
 sb_err sb_store_pair_list(struct sb_store *st, bool enabled_only, struct sb_store_pair **rows, size_t *n);
+/* Removes the pair from trade_pairs with its event (its positions, orders and fills stay: history keeps
+ * the symbol). SB_ERR_NOT_FOUND when the symbol is not configured. Whether it may go (no open position) is
+ * the caller's decision. */
+sb_err sb_store_pair_delete(struct sb_store *st, const char *symbol, const struct sb_store_event *ev);
 
 /*
  * Writes an order intent: o->status must be PENDING_NEW. Returns only after COMMIT, so the request may be

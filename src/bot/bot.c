@@ -23,6 +23,7 @@
 #include "spotbot/clock.h"
 #include "spotbot/coid.h"
 #include "spotbot/log.h"
+#include "spotbot/store_lock.h"
 #include "spotbot/ws_client.h"
 
 #define KEY_RUN_REASON "run_state_reason"
@@ -167,23 +168,6 @@ void bot_human(struct sb_bot *b, const char *fmt, ...)
 
 /* ---- pairs -------------------------------------------------------------------------------------------- */
 
-static void pair_from_row(const struct sb_store_pair *r, struct sb_pair_cfg *c)
-{
-	memset(c, 0, sizeof *c);
-	(void)sb_pair_init(c, r->symbol, strlen(r->symbol));
-	c->enabled = r->enabled;
-	c->quote = r->quote_per_cycle;
-	c->max_positions = r->max_positions;
-	c->buy_mode = r->buy_mode == SB_STORE_BUY_MARKET ? SB_BUY_MARKET : SB_BUY_LIMIT;
-	c->buy_offset = r->buy_offset;
-	c->buy_timeout_ms = r->buy_timeout_ms;
-	c->profit = r->target_profit;
-	c->stop_loss = r->has_stop_loss ? r->stop_loss : 0;
-	c->max_duration_ms = r->max_duration_ms;
-	c->max_duration_sell = r->sell_market_on_max_duration;
-	c->cooldown_ms = r->cooldown_ms;
-}
-
 void bot_pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_pair *r)
 {
 	memset(r, 0, sizeof *r);
@@ -201,57 +185,6 @@ void bot_pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_p
 	r->sell_market_on_max_duration = c->max_duration_sell;
 	r->cooldown_ms = c->cooldown_ms;
 	r->updated_ms = now;
-}
-
-/* trade_pairs is seeded from PAIRS at the first start; afterwards the table is the truth. */
-static sb_err load_pairs(struct sb_bot *b)
-{
-	struct sb_store_pair *rows = NULL;
-	size_t n = 0;
-	sb_err err = sb_store_pair_list(b->st, false, &rows, &n);
-	if (err != SB_OK)
-		return err;
-	if (n == 0) {
-		static struct sb_pairs ps;
-		char msg[SB_PAIRS_ERR_MAX];
-		err = sb_pairs_parse(b->cfg->pairs, strlen(b->cfg->pairs), &ps, msg, sizeof msg);
-		if (err != SB_OK) {
-			sb_log_error("bot", SB_NOFIELDS, "%s", msg);
-			return SB_ERR_CONFIG;
-		}
-		int64_t now = sb_clock_wall_ms();
-		for (size_t i = 0; i < ps.n; i++) {
-			struct sb_store_pair r;
-			bot_pair_to_row(&ps.pair[i], now, &r);
-			struct sb_store_event ev = {.time_ms = now, .detail = "{\"source\":\"PAIRS\"}"};
-			snprintf(ev.kind, sizeof ev.kind, "pair.seeded");
-			snprintf(ev.symbol, sizeof ev.symbol, "%s", r.symbol);
-			err = sb_store_pair_upsert(b->st, &r, &ev);
-			if (err != SB_OK)
-				return err;
-		}
-		if (ps.n)
-			sb_log_info("bot", SB_FIELDS(SB_F_UINT("pairs", ps.n)),
-			            "trade_pairs seeded from PAIRS");
-		err = sb_store_pair_list(b->st, false, &rows, &n);
-		if (err != SB_OK)
-			return err;
-	}
-	if (n > SB_PAIRS_MAX) {
-		sb_log_error("bot", SB_FIELDS(SB_F_UINT("pairs", n)), "trade_pairs holds more than %d pairs",
-		             SB_PAIRS_MAX);
-		free(rows);
-		return SB_ERR_CONFIG;
-	}
-	/* Full capacity at once: pairs added at run time must not move the entries others point into. */
-	b->pairs = sb_xcalloc(SB_PAIRS_MAX, sizeof *b->pairs);
-	for (size_t i = 0; i < n; i++) {
-		struct bot_pair *pr = &b->pairs[b->npairs++];
-		pair_from_row(&rows[i], &pr->cfg);
-		pr->sell_fee = BOT_FEE_DEFAULT;
-	}
-	free(rows);
-	return SB_OK;
 }
 
 /* ---- start-up steps ------------------------------------------------------------------------------------ */
@@ -505,18 +438,29 @@ void bot_step_done(struct sb_bot *b)
 
 /* ---- timer, signals, shutdown -------------------------------------------------------------------------- */
 
+/* The kill switch as system_state holds it: "1" or "true" is on, a missing key is off. */
+static sb_err stored_paused(struct sb_bot *b, bool *paused)
+{
+	char v[32];
+	sb_err err = sb_store_state_get(b->st, SB_STORE_KEY_PAUSED, v, sizeof v);
+	if (err == SB_ERR_NOT_FOUND) {
+		*paused = false;
+		return SB_OK;
+	}
+	if (err == SB_OK)
+		*paused = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+	return err;
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct sb_bot *b = t->data;
 	if (b->closed)
 		return;
 	int64_t now = sb_clock_wall_ms();
-	if (!b->degraded && b->st) {
-		char v[32];
-		bool paused = sb_store_state_get(b->st, SB_STORE_KEY_PAUSED, v, sizeof v) == SB_OK &&
-		              (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+	bool paused = b->paused;
+	if (!b->degraded && b->st && stored_paused(b, &paused) == SB_OK)
 		bot_set_paused(b, paused, "database");
-	}
 	prices_tick(b, now);
 	orders_tick(b, now);
 	control_tick(b->control, now);
@@ -619,8 +563,17 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	                         .keep = (unsigned)cfg->log_keep,
 	                         .level = log_level(cfg->log_level),
 	                         .to_stderr = cfg->log_stderr};
-	sb_err err = sb_log_open(&lo);
+	/* One daemon per database: the lock comes before anything is opened or written, the log included. */
+	struct sb_store_lock *lock = NULL;
+	char lmsg[512];
+	sb_err err = sb_store_lock_take(cfg->database_path, &lock, lmsg, sizeof lmsg);
 	if (err != SB_OK) {
+		fprintf(stderr, "spotbot: %s\n", lmsg);
+		return err;
+	}
+	err = sb_log_open(&lo);
+	if (err != SB_OK) {
+		sb_store_lock_release(lock);
 		fprintf(stderr, "spotbot: cannot open the log: %s\n", sb_strerror(err));
 		return err;
 	}
@@ -632,6 +585,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		fprintf(stderr, "spotbot: %s\n", why);
 		sb_log_error("bot", SB_NOFIELDS, "%s", why);
 		sb_log_close();
+		sb_store_lock_release(lock);
 		return err;
 	}
 	bot_crashpoint_init();
@@ -659,13 +613,21 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		err = SB_ERR_DB_READONLY;
 		goto out;
 	}
-	err = load_pairs(b);
+	/* The operator's switches (the kill switch here, each pair's enabled flag with the pairs) are in
+	 * memory before anything can be decided: a restart never trades for a moment while paused. */
+	err = bot_pairs_load(b);
+	if (err == SB_OK)
+		err = stored_paused(b, &b->paused);
 	if (err != SB_OK) {
 		sb_log_error("bot",
 		             SB_FIELDS(SB_F_ERR(err), SB_F_STR("db_error", sb_store_last_error(b->st))),
 		             "cannot load the state from the database");
 		goto out;
 	}
+	if (b->paused)
+		sb_log_warn("bot", SB_FIELDS(SB_F_BOOL("paused", true)),
+		            "the kill switch is on: open positions are managed, no new cycle starts until "
+		            "`spotbot resume`");
 	/* The configuration allows exactly one key type; the REST client makes its own signer alike. */
 	bool ed25519 = cfg->binance_private_key_file[0] != '\0';
 	if (ed25519)
@@ -765,5 +727,6 @@ out:
 	sb_store_close(b->st);
 	free(b);
 	sb_log_close();
+	sb_store_lock_release(lock);
 	return err;
 }

@@ -166,6 +166,11 @@ void bot_human(struct sb_bot *b, const char *fmt, ...) __attribute__((format(pri
 /* Start-up: the step machine's continuation after a step's calls are all answered. */
 void bot_step_done(struct sb_bot *b);
 
+/* ---- pairs_load.c ------------------------------------------------------------------------------------- */
+/* Applies what changed in PAIRS since it was last applied to trade_pairs, then loads trade_pairs into
+ * b->pairs (with each pair's enabled flag). SB_ERR_CONFIG for a PAIRS it cannot parse or too many pairs. */
+sb_err bot_pairs_load(struct sb_bot *b);
+
 /* ---- prices.c ----------------------------------------------------------------------------------------- */
 void prices_on_market(void *user, const struct sb_bn_market_event *ev);
 void prices_on_snapshot(void *user, const char *const *symbols, size_t n, bool reconnect);

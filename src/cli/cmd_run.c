@@ -62,7 +62,8 @@ int sb_cmd_run(int argc, char **argv)
 	struct sb_bot_opts opts = {.human = human ? stdout : NULL};
 	err = sb_bot_run(&cfg, &opts);
 	sb_config_fini(&cfg);
-	if (err == SB_ERR_CONFIG)
+	/* Refused to start: a configuration it cannot trade with, or a database another daemon holds. */
+	if (err == SB_ERR_CONFIG || err == SB_ERR_IN_USE)
 		return SB_EXIT_USAGE;
 	return err == SB_OK ? SB_EXIT_OK : SB_EXIT_FAILURE;
 }

@@ -43,6 +43,7 @@ const char *const sq_sql[SQ__COUNT] = {
                        " cooldown_ms = excluded.cooldown_ms, updated_at_ms = excluded.updated_at_ms",
     [SQ_PAIR_GET] = "SELECT " PAIR_COLS " FROM trade_pairs WHERE symbol = ?1",
     [SQ_PAIR_LIST] = "SELECT " PAIR_COLS " FROM trade_pairs WHERE ?1 = 0 OR enabled = 1 ORDER BY symbol",
+    [SQ_PAIR_DELETE] = "DELETE FROM trade_pairs WHERE symbol = ?1",
     [SQ_ORDER_INSERT] = "INSERT INTO orders (" ORDER_COLS ") VALUES"
                         " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     [SQ_ORDER_UPDATE] =
@@ -353,6 +354,21 @@ static sb_err pair_list(struct sb_store *st, bool enabled_only, struct sb_store_
 	STMT(s, SQ_PAIR_LIST, e);
 	bind_i64(q, 1, enabled_only);
 	return collect(s, q, sizeof **rows, read_pair, (void **)rows, n, NULL);
+}
+
+static sb_err pair_delete(struct sb_store *st, const char *symbol, const struct sb_store_event *ev)
+{
+	struct sq_store *s = sq_of(st);
+	sb_err e = SB_OK;
+	STMT(s, SQ_PAIR_DELETE, e);
+	e = sq_begin(s);
+	if (e != SB_OK)
+		return e;
+	bind_text(q, 1, symbol);
+	e = sq_step_done(s, q);
+	if (e == SB_OK && sqlite3_changes(s->db) == 0)
+		e = sq_fail(s, SB_ERR_NOT_FOUND, "pair %s is not configured", symbol);
+	return sq_end(s, maybe_event(s, e, ev, 0));
 }
 
 /* Positions. */
@@ -932,6 +948,7 @@ const struct sb_store_ops sq_ops = {
     .pair_upsert = pair_upsert,
     .pair_get = pair_get,
     .pair_list = pair_list,
+    .pair_delete = pair_delete,
     .order_insert = order_insert,
     .order_update = order_update,
     .order_get = order_get,

@@ -358,6 +358,14 @@ sb_err sb_store_pair_list(struct sb_store *st, bool enabled_only, struct sb_stor
 	return st->ops->pair_list(st, enabled_only, rows, n);
 }
 
+sb_err sb_store_pair_delete(struct sb_store *st, const char *symbol, const struct sb_store_event *ev)
+{
+	SB_TRY(enter(st));
+	SB_TRY(check_cstr(st, symbol, SB_SYMBOL_MAX, "symbol"));
+	SB_TRY(check_event(st, ev));
+	return st->ops->pair_delete(st, symbol, ev);
+}
+
 sb_err sb_store_order_insert_intent(struct sb_store *st, const struct sb_store_order *o,
                                     const struct sb_store_position *pos, const struct sb_store_event *ev)
 {
