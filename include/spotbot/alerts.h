@@ -54,6 +54,7 @@ enum sb_alert_kind {
 	SB_ALERT_STREAM_RECONNECTS, /* "stream_reconnects": a stream keeps reconnecting */
 	SB_ALERT_RECONCILIATION,    /* "reconciliation": reconciliation found differences */
 	SB_ALERT_KILL_SWITCH,       /* "kill_switch": trading was halted */
+	SB_ALERT_PAIR_UNLISTED,     /* "pair_unlisted": a pair's symbol is not listed by the exchange */
 	SB_ALERT__COUNT
 };
 

@@ -36,7 +36,7 @@
 	X(SB_ERR_DB_FULL, "database or disk is full")                                                        \
 	X(SB_ERR_DB_READONLY, "database is read-only")                                                       \
 	X(SB_ERR_UNSUPPORTED, "not supported")                                                               \
-	X(SB_ERR_SHUTDOWN, "shutting down")                                                                   \
+	X(SB_ERR_SHUTDOWN, "shutting down")                                                                  \
 	X(SB_ERR_IN_USE, "in use by another process")
 
 typedef enum {

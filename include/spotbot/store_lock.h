@@ -25,7 +25,8 @@ struct sb_store_lock;
  */
 sb_err sb_store_lock_take(const char *db_path, struct sb_store_lock **out, char *msg, size_t cap);
 
-/* Releases the lock and frees l; NULL is harmless. The lock file stays (removing it would race a newcomer). */
+/* Releases the lock and frees l; NULL is harmless. The lock file stays (removing it would race a newcomer).
+ */
 void sb_store_lock_release(struct sb_store_lock *l);
 
 #endif

@@ -83,6 +83,7 @@ static const char *kind_names[SB_ALERT__COUNT] = {
     [SB_ALERT_STREAM_RECONNECTS] = "stream_reconnects",
     [SB_ALERT_RECONCILIATION] = "reconciliation",
     [SB_ALERT_KILL_SWITCH] = "kill_switch",
+    [SB_ALERT_PAIR_UNLISTED] = "pair_unlisted",
 };
 
 const char *sb_alert_kind_name(enum sb_alert_kind kind)

@@ -143,9 +143,18 @@ bool bot_may_trade(const struct sb_bot *b)
 struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol)
 {
 	for (size_t i = 0; i < b->npairs; i++)
-		if (strcmp(b->pairs[i].cfg.symbol, symbol) == 0)
+		if (!b->pairs[i].removed && strcmp(b->pairs[i].cfg.symbol, symbol) == 0)
 			return &b->pairs[i];
 	return NULL;
+}
+
+const char *bot_pair_state(const struct bot_pair *pr)
+{
+	if (pr->unlisted)
+		return "unlisted";
+	if (!pr->cfg.enabled)
+		return "disabled";
+	return pr->have_rules ? "active" : "waiting";
 }
 
 void bot_human(struct sb_bot *b, const char *fmt, ...)
@@ -240,30 +249,105 @@ static void on_time(void *user, const struct sb_bn_rest_result *res, int64_t ser
 	step_leave(b, c);
 }
 
+/*
+ * The exchange does not list the pair's symbol: the pair is not traded, and says so by name in the log,
+ * the events, an alert and the control API; the other pairs trade all the same.
+ */
+static void pair_unlisted(struct sb_bot *b, struct bot_pair *pr)
+{
+	const char *sym = pr->cfg.symbol;
+	pr->have_rules = false;
+	if (pr->unlisted)
+		return;
+	pr->unlisted = true;
+	sb_log_error("bot", SB_FIELDS(SB_F_STR("symbol", sym)),
+	             "%s is not listed by the exchange: the pair is not traded (the other pairs are); "
+	             "`spotbot pairs remove %s` removes it",
+	             sym, sym);
+	bot_event(b, "pair.unlisted", sym, 0, NULL, NULL);
+	char key[SB_SYMBOL_MAX + 16];
+	snprintf(key, sizeof key, "pair_unlisted:%s", sym);
+	monitor_alert(b, SB_ALERT_PAIR_UNLISTED, SB_ALERT_WARNING, sym, key,
+	              "%s is not listed by the exchange: the pair is not traded, the other pairs are", sym);
+	bot_human(b, "!! %s is not listed by the exchange: not traded", sym);
+}
+
+/* -1121 "Invalid symbol.": Binance refuses a whole exchangeInfo request for one unknown symbol in it. */
+static bool invalid_symbol(const struct sb_bn_rest_result *res)
+{
+	return res->err == SB_ERR_EXCHANGE && res->api.code == -1121;
+}
+
+/* Adopts the rules info holds for the pairs asked about (only: one symbol, or "" for every pair). */
+static void adopt_rules(struct sb_bot *b, const struct sb_bn_exchange_info *info, const char *only)
+{
+	for (size_t i = 0; i < b->npairs; i++) {
+		struct bot_pair *pr = &b->pairs[i];
+		if (pr->removed || (only[0] && strcmp(only, pr->cfg.symbol) != 0))
+			continue;
+		const struct sb_symbol_rules *r = sb_bn_exchange_info_symbol(info, pr->cfg.symbol);
+		if (!r) {
+			pair_unlisted(b, pr);
+			continue;
+		}
+		pr->rules = *r;
+		pr->have_rules = true;
+		pr->unlisted = false;
+	}
+}
+
+static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_bn_exchange_info *info);
+
+/* Sends one exchangeInfo request for symbols (n of them; symbol "" when they are every pair). */
+static void ask_rules(struct sb_bot *b, const char *const *symbols, size_t n, const char *symbol)
+{
+	struct step_call *c = sb_xcalloc(1, sizeof *c);
+	c->b = b;
+	snprintf(c->symbol, sizeof c->symbol, "%s", symbol);
+	sb_err err = sb_bn_rest_exchange_info(b->rest, symbols, n, on_info, c);
+	if (err != SB_OK) {
+		free(c);
+		b->step_failed = true;
+		sb_log_warn("bot", SB_FIELDS(SB_F_ERR(err), SB_F_STR("symbol", symbol)),
+		            "exchangeInfo request could not be sent");
+		return;
+	}
+	b->inflight++;
+	b->step_pending++;
+}
+
+/* After the exchange refused the symbols together: one request per pair, so an unknown symbol is named
+ * and cannot hide the rules of the others. */
+static void ask_each(struct sb_bot *b)
+{
+	for (size_t i = 0; i < b->npairs; i++) {
+		const char *sym = b->pairs[i].cfg.symbol;
+		if (!b->pairs[i].removed)
+			ask_rules(b, &sym, 1, sym);
+	}
+}
+
 static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_bn_exchange_info *info)
 {
 	struct step_call *c = user;
 	struct sb_bot *b = c->b;
 	if (!step_enter(b, c))
 		return;
-	if (res->err != SB_OK) {
-		b->step_failed = true;
-		sb_log_warn("bot", SB_FIELDS(BOT_F_REST(res)), "exchangeInfo request failed: %s",
+	struct bot_pair *pr = c->symbol[0] ? bot_pair_find(b, c->symbol) : NULL;
+	if (res->err == SB_OK) {
+		adopt_rules(b, info, c->symbol);
+	} else if (invalid_symbol(res) && c->symbol[0]) {
+		if (pr)
+			pair_unlisted(b, pr);
+	} else if (invalid_symbol(res)) {
+		sb_log_warn("bot", SB_FIELDS(BOT_F_REST(res)),
+		            "exchangeInfo refused the pairs' symbols together (%s): asking about each one",
 		            BOT_REST_WHY(res));
+		ask_each(b);
 	} else {
-		for (size_t i = 0; i < b->npairs; i++) {
-			struct bot_pair *pr = &b->pairs[i];
-			const struct sb_symbol_rules *r = sb_bn_exchange_info_symbol(info, pr->cfg.symbol);
-			if (!r) {
-				sb_log_error("bot", SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol)),
-				             "%s is not listed by the exchange: the pair is not traded",
-				             pr->cfg.symbol);
-				pr->have_rules = false;
-				continue;
-			}
-			pr->rules = *r;
-			pr->have_rules = true;
-		}
+		b->step_failed = true;
+		sb_log_warn("bot", SB_FIELDS(BOT_F_REST(res), SB_F_STR("symbol", c->symbol)),
+		            "exchangeInfo request failed: %s", BOT_REST_WHY(res));
 	}
 	step_leave(b, c);
 }
@@ -361,18 +445,10 @@ static void run_step(struct sb_bot *b)
 		const char *syms[SB_PAIRS_MAX];
 		size_t n = 0;
 		for (size_t i = 0; i < b->npairs && n < SB_PAIRS_MAX; i++)
-			syms[n++] = b->pairs[i].cfg.symbol;
-		if (n == 0)
-			break;
-		struct step_call *c = sb_xcalloc(1, sizeof *c);
-		c->b = b;
-		err = sb_bn_rest_exchange_info(b->rest, syms, n, on_info, c);
-		if (err == SB_OK) {
-			b->inflight++;
-			b->step_pending++;
-		} else {
-			free(c);
-		}
+			if (!b->pairs[i].removed)
+				syms[n++] = b->pairs[i].cfg.symbol;
+		if (n > 0)
+			ask_rules(b, syms, n, "");
 		break;
 	}
 	case STEP_FEES:

@@ -85,6 +85,8 @@ struct bot_pair {
 	struct sb_pair_cfg cfg;       /* settings from trade_pairs */
 	struct sb_symbol_rules rules; /* exchangeInfo filters */
 	bool have_rules;              /* rules are loaded */
+	bool unlisted;                /* the exchange does not list the symbol: never traded (start-up) */
+	bool removed;                 /* removed at run time: the slot waits for the symbol's return */
 	sb_dec sell_fee;              /* fee rate assumed for sells */
 	struct sb_price_guard guard;  /* the validator's memory */
 	struct sb_book_top top;       /* last accepted quote */
@@ -151,7 +153,11 @@ void bot_degrade(struct sb_bot *b, sb_err err, const char *what);
 void bot_set_paused(struct sb_bot *b, bool paused, const char *source);
 /* True when new orders may go out. */
 bool bot_may_trade(const struct sb_bot *b);
+/* The pair of symbol (removed pairs are not found), or NULL. */
 struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol);
+/* What the pair is doing, for the control API: "unlisted" (the exchange does not list it), "disabled",
+ * "waiting" (its exchange rules are not loaded yet) or "active"; static strings. */
+const char *bot_pair_state(const struct bot_pair *pr);
 /* Adopts the commission rates of symbol's pair (the higher of maker and taker as its sell fee); a failed
  * request or an implausible rate keeps the 0.1% assumed until then. */
 void bot_pair_fees(struct sb_bot *b, const char *symbol, const struct sb_bn_rest_result *res,

@@ -259,11 +259,17 @@ static void view_status(struct sb_bot *b, struct reply *r)
 	cJSON_AddNumberToObject(s, "market_reconnects", (double)ms.reconnects);
 	cJSON_AddNumberToObject(s, "user_reconnects", (double)us.reconnects);
 	int64_t newest = 0;
-	size_t open = 0;
+	size_t open = 0, pairs = 0;
+	cJSON *unlisted = cJSON_CreateArray();
 	for (size_t i = 0; i < b->npairs; i++) {
+		if (b->pairs[i].removed)
+			continue;
+		pairs++;
 		if (b->pairs[i].top_ms > newest)
 			newest = b->pairs[i].top_ms;
 		open += orders_open_count(&b->pairs[i]);
+		if (b->pairs[i].unlisted)
+			cJSON_AddItemToArray(unlisted, cJSON_CreateString(b->pairs[i].cfg.symbol));
 	}
 	if (newest)
 		cJSON_AddNumberToObject(j, "last_price_age_ms", (double)(now - newest));
@@ -271,7 +277,8 @@ static void view_status(struct sb_bot *b, struct reply *r)
 		cJSON_AddNullToObject(j, "last_price_age_ms");
 	add_dec(j, "exposure", orders_exposure(b));
 	add_dec(j, "max_exposure", b->cfg->max_exposure);
-	cJSON_AddNumberToObject(j, "pairs", (double)b->npairs);
+	cJSON_AddNumberToObject(j, "pairs", (double)pairs);
+	cJSON_AddItemToObject(j, "unlisted_pairs", unlisted);
 	cJSON_AddNumberToObject(j, "open_positions", (double)open);
 	cJSON_AddNumberToObject(j, "inflight_requests", (double)b->inflight);
 	/* The BNB price each quote asset's BNB commission is valued at (null: not known yet, or no market).
@@ -349,10 +356,13 @@ static void view_pairs(struct sb_bot *b, struct reply *r)
 	int64_t now = sb_clock_wall_ms();
 	for (size_t i = 0; i < b->npairs; i++) {
 		const struct bot_pair *pr = &b->pairs[i];
+		if (pr->removed)
+			continue;
 		cJSON *x = cJSON_CreateObject();
 		cJSON_AddStringToObject(x, "symbol", pr->cfg.symbol);
 		cJSON_AddBoolToObject(x, "enabled", pr->cfg.enabled);
 		cJSON_AddBoolToObject(x, "listed", pr->have_rules);
+		cJSON_AddStringToObject(x, "state", bot_pair_state(pr));
 		add_dec(x, "quote_per_cycle", pr->cfg.quote);
 		cJSON_AddNumberToObject(x, "max_positions", (double)pr->cfg.max_positions);
 		cJSON_AddNumberToObject(x, "open_positions", (double)orders_open_count(pr));

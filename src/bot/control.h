@@ -47,7 +47,7 @@ struct sb_pair_cfg;
 struct control_deferred; /* a request whose answer waits for the exchange */
 
 /*
- * POST /pairs (add), /pairs/SYMBOL (change settings), /pairs/SYMBOL/enable and /disable. body is the
+ * POST /pairs (add), /pairs/SYMBOL (change settings), /pairs/SYMBOL/enable, /disable and /remove. body is the
  * request body (len bytes, need not be NUL-terminated). Returns -1 when path is none of these; else the HTTP
  * status with the JSON answer in *out (the caller's to cJSON_Delete), or 0 when the answer is deferred:
  * *pending then holds the operation, which calls lws_callback_on_writable(wsi) once its answer is ready

@@ -1,6 +1,6 @@
 /*
  * control_pairs.c - trade pair editing through the control API (docs/control-api.md): add a pair at run
- * time, change a pair's settings, enable or disable it.
+ * time, change a pair's settings, enable or disable it, remove it.
  *
  * Settings arrive as strings in the PAIRS syntax ("profit":"0.8%") and go through sb_pair_set and
  * sb_pair_validate, so the API, the PAIRS setting and the CLI accept exactly the same values with the same
@@ -9,10 +9,12 @@
  * An addition asks the exchange about the symbol first and answers the HTTP request when exchangeInfo
  * answers: nothing is persisted for a symbol the exchange does not list. The operation (struct
  * control_deferred) outlives the connection if the client goes away, and is settled without touching lws
- * once the daemon has begun to close. Pairs are never removed: a pair with history stays and is disabled.
+ * once the daemon has begun to close.
  *
- * The daemon's pairs live in one array of SB_PAIRS_MAX slots allocated at start-up (positions and metrics
- * keep pointers into it), so an addition takes the next slot and nothing moves.
+ * A pair is removed only while the database holds no open position of it; its history (positions,
+ * orders, fills, events) stays. The daemon's pairs live in one array of SB_PAIRS_MAX slots allocated at
+ * start-up (positions and metrics keep pointers into it), so nothing ever moves: an addition takes the
+ * next slot, or the slot its symbol had before it was removed, and a removed pair's slot is only marked.
  */
 #include <cjson/cJSON.h>
 #include <libwebsockets.h>
@@ -71,6 +73,7 @@ static cJSON *pair_json(const struct bot_pair *pr)
 	cJSON_AddStringToObject(j, "symbol", pr->cfg.symbol);
 	cJSON_AddBoolToObject(j, "enabled", pr->cfg.enabled);
 	cJSON_AddBoolToObject(j, "listed", pr->have_rules);
+	cJSON_AddStringToObject(j, "state", bot_pair_state(pr));
 	control_pair_settings(&pr->cfg, j);
 	return j;
 }
@@ -187,6 +190,52 @@ static int enable(struct sb_bot *b, const char *symbol, bool enabled, cJSON **ou
 	return 200;
 }
 
+/* ---- removal ---------------------------------------------------------------------------------------- */
+
+/* Open positions of symbol as the database has them (also before the daemon has loaded its positions). */
+static sb_err open_positions(struct sb_bot *b, const char *symbol, size_t *n)
+{
+	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_OPEN, .symbol = symbol};
+	struct sb_store_position *rows = NULL;
+	sb_err err = sb_store_position_list(b->st, &f, &rows, n);
+	free(rows);
+	return err;
+}
+
+/* POST /pairs/SYMBOL/remove: refused while a position of the pair is open. */
+static int pair_remove(struct sb_bot *b, const char *symbol, cJSON **out)
+{
+	char msg[PAIRS_MSG_MAX];
+	struct bot_pair *pr = bot_pair_find(b, symbol);
+	if (!pr)
+		return fail(404, "no such pair", out);
+	size_t open = 0;
+	if (open_positions(b, symbol, &open) != SB_OK)
+		return fail(500, "the open positions could not be read", out);
+	if (open > 0 || orders_open_count(pr) > 0) {
+		snprintf(msg, sizeof msg,
+		         "%s has %zu open position%s: sell, cancel or abandon %s first, or disable the pair",
+		         symbol, open, open == 1 ? "" : "s", open == 1 ? "it" : "them");
+		return fail(409, msg, out);
+	}
+	struct sb_store_event ev = {.time_ms = sb_clock_wall_ms(), .detail = "{\"source\":\"control\"}"};
+	snprintf(ev.kind, sizeof ev.kind, "pair.removed");
+	snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol);
+	if (sb_store_pair_delete(b->st, symbol, &ev) != SB_OK)
+		return fail(500, "the pair could not be written", out);
+	if (b->ms && pr->have_rules)
+		(void)sb_bn_market_stream_remove(b->ms, symbol);
+	pr->removed = true;
+	pr->have_rules = false;
+	pr->cfg.enabled = false;
+	sb_log_info("control", SB_FIELDS(SB_F_STR("symbol", symbol)), "pair %s removed", symbol);
+	bot_human(b, "%-8s removed", symbol);
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "symbol", symbol);
+	cJSON_AddBoolToObject(*out, "removed", true);
+	return 200;
+}
+
 /* ---- settings --------------------------------------------------------------------------------------- */
 
 /* POST /pairs/SYMBOL {"settings":{...}}: the keys given, all or nothing. */
@@ -281,9 +330,15 @@ static int adopt(struct sb_bot *b, const struct sb_pair_cfg *cfg, const struct s
 		snprintf(msg, sizeof msg, "%s is already a trade pair", cfg->symbol);
 		return fail(409, msg, out);
 	}
-	if (b->npairs >= SB_PAIRS_MAX) {
+	/* A symbol removed earlier gets its old slot back (its metrics series point there). */
+	struct bot_pair *pr = NULL;
+	for (size_t i = 0; i < b->npairs && !pr; i++)
+		if (b->pairs[i].removed && strcmp(b->pairs[i].cfg.symbol, cfg->symbol) == 0)
+			pr = &b->pairs[i];
+	if (!pr && b->npairs >= SB_PAIRS_MAX) {
 		snprintf(msg, sizeof msg,
-		         "at most %d trade pairs: disable one or change its settings instead", SB_PAIRS_MAX);
+		         "at most %d trade pairs: remove or disable one, or change its settings instead",
+		         SB_PAIRS_MAX);
 		return fail(409, msg, out);
 	}
 	int64_t now = sb_clock_wall_ms();
@@ -302,13 +357,13 @@ static int adopt(struct sb_bot *b, const struct sb_pair_cfg *cfg, const struct s
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", cfg->symbol);
 	if (sb_store_pair_upsert(b->st, &row, &ev) != SB_OK)
 		return fail(500, "the pair could not be written", out);
-	struct bot_pair *pr = &b->pairs[b->npairs];
+	if (!pr)
+		pr = &b->pairs[b->npairs++];
 	memset(pr, 0, sizeof *pr);
 	pr->cfg = *cfg;
 	pr->rules = *rules;
 	pr->have_rules = true;
 	pr->sell_fee = BOT_FEE_DEFAULT;
-	b->npairs++;
 	if (b->ms) {
 		sb_err e = sb_bn_market_stream_add(b->ms, cfg->symbol, NULL);
 		if (e != SB_OK)
@@ -418,7 +473,8 @@ static int add(struct sb_bot *b, struct lws *wsi, const char *body, size_t len,
 	}
 	if (b->npairs + count_adds(adds) >= SB_PAIRS_MAX) {
 		snprintf(msg, sizeof msg,
-		         "at most %d trade pairs: disable one or change its settings instead", SB_PAIRS_MAX);
+		         "at most %d trade pairs: remove or disable one, or change its settings instead",
+		         SB_PAIRS_MAX);
 		return fail(409, msg, out);
 	}
 	if (!bot_may_trade(b) || !b->rest) {
@@ -501,5 +557,7 @@ int control_pairs_post(struct sb_bot *b, struct lws *wsi, const char *path, cons
 		return update(b, symbol, body, len, out);
 	if (strcmp(slash, "/enable") == 0 || strcmp(slash, "/disable") == 0)
 		return enable(b, symbol, strcmp(slash, "/enable") == 0, out);
+	if (strcmp(slash, "/remove") == 0)
+		return pair_remove(b, symbol, out);
 	return fail(404, "not found", out);
 }

@@ -127,7 +127,8 @@ static sb_err apply_one(struct sync *s, const struct sb_pair_cfg *want, const st
 	fmt_pair(&cur, had, sizeof had);
 	if (strcmp(text, had) == 0)
 		return SB_OK;
-	sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", c.symbol), SB_F_STR("from", had), SB_F_STR("to", text)),
+	sb_log_warn("bot",
+	            SB_FIELDS(SB_F_STR("symbol", c.symbol), SB_F_STR("from", had), SB_F_STR("to", text)),
 	            "PAIRS changed for %s: trade_pairs now holds %s (was %s)", c.symbol, text, had);
 	return write_row(s, &c, "pair.updated", text);
 }
@@ -163,10 +164,11 @@ static sb_err drop_one(struct sync *s, const char *symbol)
 		err = sb_store_pair_delete(s->b->st, symbol, &ev);
 	} else if (row.enabled) {
 		snprintf(ev.kind, sizeof ev.kind, "pair.pause");
-		sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", symbol)),
-		            "PAIRS no longer names %s, which has an open position: disabled instead of removed "
-		            "(remove it with `spotbot pairs remove %s` once its positions are closed)",
-		            symbol, symbol);
+		sb_log_warn(
+		    "bot", SB_FIELDS(SB_F_STR("symbol", symbol)),
+		    "PAIRS no longer names %s, which has an open position: disabled instead of removed "
+		    "(remove it with `spotbot pairs remove %s` once its positions are closed)",
+		    symbol, symbol);
 		row.enabled = false;
 		row.updated_ms = s->now_ms;
 		err = sb_store_pair_upsert(s->b->st, &row, &ev);
@@ -181,8 +183,9 @@ static sb_err record_applied(struct sync *s)
 {
 	static char text[SB_STORE_DETAIL_MAX - 64], last[SB_STORE_DETAIL_MAX - 64];
 	if (sb_pairs_format(&s->now, false, text, sizeof text, NULL) != SB_OK) {
-		sb_log_warn("bot", SB_NOFIELDS,
-		            "PAIRS is too long to remember: every pair of it is applied again at the next start");
+		sb_log_warn(
+		    "bot", SB_NOFIELDS,
+		    "PAIRS is too long to remember: every pair of it is applied again at the next start");
 		return SB_OK;
 	}
 	if (s->last.n && sb_pairs_format(&s->last, false, last, sizeof last, NULL) == SB_OK &&
@@ -231,7 +234,8 @@ static sb_err apply_pairs(struct sync *s)
 	}
 	if (s->changes)
 		sb_log_info("bot", SB_FIELDS(SB_F_UINT("changes", s->changes)),
-		            "PAIRS applied to trade_pairs (%zu change%s)", s->changes, s->changes == 1 ? "" : "s");
+		            "PAIRS applied to trade_pairs (%zu change%s)", s->changes,
+		            s->changes == 1 ? "" : "s");
 	else
 		sb_log_info("bot", SB_NOFIELDS,
 		            "PAIRS unchanged since it was last applied: trade_pairs is the configuration");

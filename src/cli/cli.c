@@ -21,7 +21,7 @@ static const struct command commands[] = {
     {"status", sb_cmd_status, "run state, connectivity, exposure and counts"},
     {"positions", sb_cmd_positions, "open and closed positions with duration, cost, target and profit"},
     {"orders", sb_cmd_orders, "orders and their states"},
-    {"pairs", sb_cmd_pairs, "list, add, set, enable or disable trade pairs"},
+    {"pairs", sb_cmd_pairs, "list, add, set, enable, disable or remove trade pairs"},
     {"sell", sb_cmd_sell, "sell a position now at market"},
     {"reprice", sb_cmd_reprice, "move a position's limit sell to another price"},
     {"cancel", sb_cmd_cancel, "cancel a position's buy"},

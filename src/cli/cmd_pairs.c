@@ -3,6 +3,7 @@
  *   spotbot pairs add SYMBOL key=value...       a new pair, traded at once (quote= is required)
  *   spotbot pairs set SYMBOL key=value...       change settings of a pair
  *   spotbot pairs enable|disable SYMBOL         start or stop new cycles on a pair
+ *   spotbot pairs remove SYMBOL                 remove a pair that has no open position
  * Values are written as in PAIRS (docs/strategy.md) and checked here with the same parser the daemon uses,
  * so a typo is reported (exit 2, with the usage) before any request is made. `pairs list` is cmd_report.c's.
  */
@@ -22,7 +23,7 @@ extern char **environ;
 
 /* What the command line asked for. */
 struct req {
-	const char *sub;                /* add, set, enable, disable */
+	const char *sub;                /* add, set, enable, disable, remove */
 	const char *symbol;             /* SYMBOL as typed */
 	const char *kv[PAIRS_ARGS_MAX]; /* key=value arguments, checked */
 	size_t nkv;                     /* entries */
@@ -44,6 +45,10 @@ static void usage(FILE *f, const char *sub)
 	else if (strcmp(sub, "set") == 0)
 		fputs("  changes settings of a pair; they apply to its next decisions (working orders stay)\n"
 		      "  example: spotbot pairs set ETHUSDT profit=0.8% max_positions=2\n",
+		      f);
+	else if (strcmp(sub, "remove") == 0)
+		fputs("  removes a pair from trade_pairs; refused while it has an open position (its history "
+		      "stays)\n",
 		      f);
 	else
 		fprintf(f, "  %s new cycles on the pair (open positions are still managed)\n",
@@ -130,7 +135,7 @@ static int parse(int argc, char **argv, struct req *q)
 	return SB_EXIT_OK;
 }
 
-/* The request's path and JSON body (owned; NULL for enable/disable). */
+/* The request's path and JSON body (owned; NULL for enable, disable and remove). */
 static char *build(const struct req *q, char *path, size_t cap)
 {
 	bool added = strcmp(q->sub, "add") == 0;
@@ -164,6 +169,10 @@ static char *build(const struct req *q, char *path, size_t cap)
 /* One line saying what was done, from the daemon's answer. */
 static void report(const struct req *q, const char *answer)
 {
+	if (strcmp(q->sub, "remove") == 0) {
+		printf("%s removed: no longer a trade pair (its history stays)\n", q->symbol);
+		return;
+	}
 	if (strcmp(q->sub, "enable") == 0 || strcmp(q->sub, "disable") == 0) {
 		printf("%s %sd: %s\n", q->symbol, q->sub,
 		       strcmp(q->sub, "enable") == 0 ? "new cycles start on it"

@@ -25,11 +25,41 @@
 
 /* ---- pairs --------------------------------------------------------------------------------------- */
 
-static cJSON *pair_json(const struct sb_store_pair *p)
+/* The running daemon's GET /pairs, or NULL when no daemon answers with one. */
+static cJSON *live_pairs(const struct sb_config *cfg)
+{
+	long code = 0;
+	char *body = NULL;
+	cJSON *j = NULL;
+	if (sb_cli_control_get(NULL, cfg, "/pairs", &code, &body) == SB_EXIT_OK && code == 200 && body)
+		j = cJSON_Parse(body);
+	free(body);
+	return j;
+}
+
+/* The daemon's state of symbol ("active", "waiting", "disabled", "unlisted"), or NULL when unknown. */
+static const char *live_state(const cJSON *live, const char *symbol)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(live, "pairs"))
+	{
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(p, "symbol");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "state");
+		if (cJSON_IsString(s) && strcmp(s->valuestring, symbol) == 0 && cJSON_IsString(st))
+			return st->valuestring;
+	}
+	return NULL;
+}
+
+static cJSON *pair_json(const struct sb_store_pair *p, const char *state)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "symbol", p->symbol);
 	cJSON_AddBoolToObject(j, "enabled", p->enabled);
+	if (state)
+		cJSON_AddStringToObject(j, "state", state);
+	else
+		cJSON_AddNullToObject(j, "state");
 	read_json_dec(j, "quote_per_cycle", p->quote_per_cycle);
 	read_json_int(j, "max_positions", p->max_positions);
 	cJSON_AddStringToObject(j, "buy_mode", sb_store_buy_mode_name(p->buy_mode));
@@ -51,21 +81,24 @@ static cJSON *pair_json(const struct sb_store_pair *p)
 	return j;
 }
 
-static void pairs_table(const struct ctx *c, const struct sb_store_pair *rows, size_t n)
+static void pairs_table(const struct ctx *c, const struct sb_store_pair *rows, size_t n, const cJSON *live)
 {
-	static const char *const head[] = {"SYMBOL",    "ENABLED",  "QUOTE/CYCLE", "MAX",
-	                                   "BUY",       "OFFSET",   "BUY TIMEOUT", "PROFIT",
-	                                   "STOP LOSS", "MAX HOLD", "COOLDOWN"};
+	static const char *const head[] = {"SYMBOL", "ENABLED",   "STATE",    "QUOTE/CYCLE",
+	                                   "MAX",    "BUY",       "OFFSET",   "BUY TIMEOUT",
+	                                   "PROFIT", "STOP LOSS", "MAX HOLD", "COOLDOWN"};
 	static const enum sb_table_align al[] = {
-	    SB_TABLE_LEFT,  SB_TABLE_LEFT,  SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_LEFT, SB_TABLE_RIGHT,
-	    SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT};
-	struct sb_table *t = sb_table_new(11, head, al);
+	    SB_TABLE_LEFT,  SB_TABLE_LEFT,  SB_TABLE_LEFT,  SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_LEFT,
+	    SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT, SB_TABLE_RIGHT};
+	struct sb_table *t = sb_table_new(12, head, al);
 	char a[64], b[SB_DEC_STRLEN];
 	for (size_t i = 0; i < n; i++) {
 		const struct sb_store_pair *p = &rows[i];
+		const char *state = live_state(live, p->symbol);
 		sb_table_row(t);
 		sb_table_cell(t, p->symbol, SB_TABLE_PLAIN);
 		sb_table_cell(t, p->enabled ? "yes" : "no", p->enabled ? SB_TABLE_GREEN : SB_TABLE_DIM);
+		sb_table_cell(t, state ? state : "-",
+		              state && strcmp(state, "unlisted") == 0 ? SB_TABLE_RED : SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_dec(p->quote_per_cycle, b, sizeof b), SB_TABLE_PLAIN);
 		sb_table_cellf(t, SB_TABLE_PLAIN, "%" PRId32, p->max_positions);
 		sb_table_cell(t, p->buy_mode == SB_STORE_BUY_MARKET ? "market" : "limit", SB_TABLE_PLAIN);
@@ -93,10 +126,11 @@ static void pairs_table(const struct ctx *c, const struct sb_store_pair *rows, s
 	sb_table_free(t);
 }
 
-static const char pairs_usage[] = "usage: spotbot pairs [list] [--enabled] [--json] [--config FILE]\n"
-                                  "  list           the configured trade pairs (default)\n"
-                                  "  --enabled      only enabled pairs\n" COMMON_USAGE
-                                  "  add, set, enable and disable change pairs through the running daemon\n";
+static const char pairs_usage[] =
+    "usage: spotbot pairs [list] [--enabled] [--json] [--config FILE]\n"
+    "  list           the configured trade pairs (default)\n"
+    "  --enabled      only enabled pairs\n" COMMON_USAGE
+    "  add, set, enable, disable and remove change pairs through the running daemon\n";
 
 int sb_cmd_pairs(int argc, char **argv)
 {
@@ -105,7 +139,7 @@ int sb_cmd_pairs(int argc, char **argv)
 	    {"enabled", no_argument, NULL, 'e'},
 	    {NULL, 0, NULL, 0},
 	};
-	static const char *const acting[] = {"add", "set", "enable", "disable"};
+	static const char *const acting[] = {"add", "set", "enable", "disable", "remove"};
 	struct ctx c;
 	bool enabled_only = false;
 	struct sb_store_pair *rows = NULL;
@@ -131,19 +165,24 @@ int sb_cmd_pairs(int argc, char **argv)
 	if (optind < argc)
 		return read_bad_usage(&c, "unexpected argument '%s'", argv[optind]);
 	rc = read_open_db(&c);
+	cJSON *live = NULL;
 	if (rc == SB_EXIT_OK) {
 		sb_err e = sb_store_pair_list(c.st, enabled_only, &rows, &n);
+		if (e == SB_OK)
+			live = live_pairs(&c.cfg);
 		if (e != SB_OK) {
 			rc = read_store_fail(&c, "trade pairs", e);
 		} else if (c.json) {
 			cJSON *arr = cJSON_CreateArray();
 			for (size_t i = 0; i < n; i++)
-				cJSON_AddItemToArray(arr, pair_json(&rows[i]));
+				cJSON_AddItemToArray(arr,
+				                     pair_json(&rows[i], live_state(live, rows[i].symbol)));
 			rc = read_json_print(arr);
 		} else {
-			pairs_table(&c, rows, n);
+			pairs_table(&c, rows, n, live);
 		}
 	}
+	cJSON_Delete(live);
 	free(rows);
 	read_ctx_fini(&c);
 	return rc;

@@ -287,6 +287,7 @@ Test(control_pairs, cli_without_daemon_exits_3_and_checks_arguments_first)
 	cr_assert_eq(CLI("pairs", "set", "ETHUSDT", "profit=1%"), 3);
 	cr_assert_eq(CLI("pairs", "enable", "ETHUSDT"), 3);
 	cr_assert_eq(CLI("pairs", "disable", "ETHUSDT"), 3);
+	cr_assert_eq(CLI("pairs", "remove", "ETHUSDT"), 3);
 	/* Exit 2, not 3: the arguments are refused before anything is sent. */
 	cr_assert_eq(CLI("pairs", "add", "ETHUSDT", "quote=15", "profit=0.8"), 2, "percent without %%");
 	cr_assert_eq(CLI("pairs", "add", "ETHUSDT", "profit=0.8%"), 2, "quote is required");
@@ -298,7 +299,8 @@ Test(control_pairs, cli_without_daemon_exits_3_and_checks_arguments_first)
 	cr_assert_eq(CLI("pairs", "enable"), 2);
 	cr_assert_eq(CLI("pairs", "enable", "ETHUSDT", "BTCUSDT"), 2);
 	cr_assert_eq(CLI("pairs", "disable", "ETHUSDT", "--bogus"), 2);
-	cr_assert_eq(CLI("pairs", "remove", "ETHUSDT"), 2, "pairs are never removed");
+	cr_assert_eq(CLI("pairs", "remove"), 2, "a symbol is required");
+	cr_assert_eq(CLI("pairs", "remove", "ETHUSDT", "quote=15"), 2, "remove takes no settings");
 	char out[4096];
 	cr_assert_eq(CLI_OUT(out, "pairs", "add", "--help"), 0);
 	cr_assert(strstr(out, "usage: spotbot pairs add SYMBOL key=value..."), "%s", out);
