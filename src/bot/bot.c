@@ -265,7 +265,7 @@ static void pair_unlisted(struct sb_bot *b, struct bot_pair *pr)
 	             "`spotbot pairs remove %s` removes it",
 	             sym, sym);
 	bot_event(b, "pair.unlisted", sym, 0, NULL, NULL);
-	char key[SB_SYMBOL_MAX + 16];
+	char key[SB_ALERTS_KEY_MAX];
 	snprintf(key, sizeof key, "pair_unlisted:%s", sym);
 	monitor_alert(b, SB_ALERT_PAIR_UNLISTED, SB_ALERT_WARNING, sym, key,
 	              "%s is not listed by the exchange: the pair is not traded, the other pairs are", sym);
