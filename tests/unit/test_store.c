@@ -316,6 +316,23 @@ Test(store, pair_with_bad_values_is_refused_before_the_database)
 	cr_assert_eq(count_rows("trade_pairs"), 0);
 }
 
+Test(store, pair_delete_removes_the_row_with_its_event_and_keeps_the_history)
+{
+	struct sb_store_pair p = {.symbol = "BTCUSDT", .quote_per_cycle = 1, .max_positions = 1};
+	cr_assert_eq(sb_store_pair_upsert(st, &p, NULL), SB_OK);
+	insert_position("BTCUSDT", 1);
+	long long events = count_rows("events");
+	struct sb_store_event ev = {.time_ms = 5, .kind = "pair.removed", .symbol = "BTCUSDT"};
+	cr_assert_eq(sb_store_pair_delete(st, "BTCUSDT", &ev), SB_OK, "%s", sb_store_last_error(st));
+	struct sb_store_pair got;
+	cr_assert_eq(sb_store_pair_get(st, "BTCUSDT", &got), SB_ERR_NOT_FOUND);
+	cr_assert_eq(count_rows("positions"), 1, "the pair's history stays");
+	cr_assert_eq(count_rows("events"), events + 1);
+	/* A second removal finds nothing and writes no event. */
+	cr_assert_eq(sb_store_pair_delete(st, "BTCUSDT", &ev), SB_ERR_NOT_FOUND);
+	cr_assert_eq(count_rows("events"), events + 1);
+}
+
 /* Orders. */
 
 Test(store, order_intent_round_trips_exact_values)
