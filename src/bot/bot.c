@@ -766,8 +766,9 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		teardown(b);
 	} else {
 		monitor_alert(b, SB_ALERT_START, SB_ALERT_INFO, NULL, NULL,
-		              "spotbot started in %s mode with %zu pair%s", sb_mode_name(cfg->mode),
-		              b->npairs, b->npairs == 1 ? "" : "s");
+		              "spotbot started in %s mode with %zu pair%s%s", sb_mode_name(cfg->mode),
+		              b->npairs, b->npairs == 1 ? "" : "s",
+		              b->paused ? " (kill switch on: no new cycles)" : "");
 		uv_timer_start(&b->tick, on_tick, BOT_TICK_MS, BOT_TICK_MS);
 		b->startup_step = STEP_TIME;
 		run_step(b);

@@ -106,7 +106,7 @@ static const struct sb_option options[] = {
 	OPT_STRING(CONTROL_TOKEN, control_token, "", SB_OPT_SECRET,
 		"Token the control interface requires from clients; empty requires none. Set one when CONTROL_LISTEN is not a loopback address."),
 	OPT_STRING(PAIRS, pairs, "", 0,
-		"Initial trade pairs, separated by ';', each SYMBOL:key=value,... for example BTCUSDT:quote=20,profit=0.5%;ETHUSDT:quote=15,profit=0.8%,buy_timeout=60s."),
+		"Trade pairs, separated by ';', each SYMBOL:key=value,... for example BTCUSDT:quote=20,profit=0.5%;ETHUSDT:quote=15,profit=0.8%,buy_timeout=60s. They seed trade_pairs at the first start; a pair edited, added or dropped here later is applied at the next start (docs/operations.md)."),
 	OPT_URL(ALERT_WEBHOOK_URL, alert_webhook_url, "", SB_OPT_SECRET,
 		"Webhook that receives alerts; empty sends none. Secret, because webhook URLs embed their token."),
 	OPT_ENUM(ALERT_WEBHOOK_FORMAT, alert_webhook_format, "generic", alert_format_names,
