@@ -162,17 +162,20 @@ static sb_err drop_one(struct sync *s, const char *symbol)
 		sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", symbol)),
 		            "PAIRS no longer names %s: removed from trade_pairs", symbol);
 		err = sb_store_pair_delete(s->b->st, symbol, &ev);
-	} else if (row.enabled) {
-		snprintf(ev.kind, sizeof ev.kind, "pair.pause");
-		sb_log_warn(
-		    "bot", SB_FIELDS(SB_F_STR("symbol", symbol)),
-		    "PAIRS no longer names %s, which has an open position: disabled instead of removed "
-		    "(remove it with `spotbot pairs remove %s` once its positions are closed)",
-		    symbol, symbol);
-		row.enabled = false;
-		row.updated_ms = s->now_ms;
-		err = sb_store_pair_upsert(s->b->st, &row, &ev);
+		if (err == SB_OK)
+			s->changes++;
+		return err;
 	}
+	sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", symbol), SB_F_UINT("open_positions", open)),
+	            "PAIRS no longer names %s, which has an open position: disabled instead of removed, its "
+	            "positions are still managed (`spotbot pairs remove %s` once they are closed)",
+	            symbol, symbol);
+	if (!row.enabled)
+		return SB_OK;
+	snprintf(ev.kind, sizeof ev.kind, "pair.pause");
+	row.enabled = false;
+	row.updated_ms = s->now_ms;
+	err = sb_store_pair_upsert(s->b->st, &row, &ev);
 	if (err == SB_OK)
 		s->changes++;
 	return err;
