@@ -218,7 +218,9 @@ Test(control, cancel_ends_a_waiting_buy_and_abandon_needs_a_holding_position)
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
-Test(control, a_second_daemon_on_the_same_socket_exits_1)
+/* The same configuration twice: the database's lock refuses the second daemon (exit 2) before its
+ * control socket is even tried (test_bot_lock.c covers the lock with another socket). */
+Test(control, a_second_daemon_with_the_same_configuration_exits_2)
 {
 	start(PAIR_BTC);
 	struct ctl_resp r;
@@ -228,7 +230,7 @@ Test(control, a_second_daemon_on_the_same_socket_exits_1)
 	int status = 0;
 	cr_assert_eq(waitpid(T.bot, &status, 0), T.bot);
 	cr_assert(WIFEXITED(status));
-	cr_assert_eq(WEXITSTATUS(status), 1, "the socket is taken");
+	cr_assert_eq(WEXITSTATUS(status), 2, "the database is taken");
 	T.bot = first;
 	cr_assert(bt_wait(bt_state_is, "trading", 1000), "the first daemon's run state is left alone");
 	cr_assert(ctl("GET", "/health", NULL, &r), "the first daemon still answers");
