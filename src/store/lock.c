@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,10 @@ static long holder_pid(int fd)
 	buf[n] = '\0';
 	char *end = NULL;
 	errno = 0;
-	long pid = strtol(buf, &end, 10);
-	if (errno != 0 || end == buf || pid <= 0)
+	long long pid = strtoll(buf, &end, 10);
+	if (errno != 0 || end == buf || pid <= 0 || pid > LONG_MAX)
 		return 0;
-	return pid;
+	return (long)pid;
 }
 
 /* Replaces the file's content with our pid. */
