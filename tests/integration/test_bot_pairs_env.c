@@ -109,3 +109,39 @@ Test(bot_pairs_env, a_changed_pairs_setting_is_applied_at_start_and_run_time_cha
 	cr_assert(bt_log_has("PAIRS unchanged since it was last applied", 1000));
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 }
+
+/* Predicate: the database holds an open position of the symbol arg. */
+static bool has_open_position(struct sb_store *st, void *arg)
+{
+	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_OPEN, .symbol = arg};
+	struct sb_store_position *rows = NULL;
+	size_t n = 0;
+	bool ok = sb_store_position_list(st, &f, &rows, &n) == SB_OK && n > 0;
+	free(rows);
+	return ok;
+}
+
+Test(bot_pairs_env, a_pair_dropped_from_pairs_with_an_open_position_is_disabled_not_removed)
+{
+	bt_start_sim(NULL);
+	bt_write_env("ETHUSDT:quote=15,buy_offset=1%,buy_timeout=1h", "CONTROL_TOKEN=" TOKEN);
+	start_and_wait();
+	cr_assert(bt_wait(has_open_position, "ETHUSDT", WAIT_MS), "an ETHUSDT cycle is open");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+
+	bt_write_env(BTC, "CONTROL_TOKEN=" TOKEN);
+	start_and_wait();
+	bool found = false;
+	struct sb_store_pair eth = pair("ETHUSDT", &found);
+	cr_assert(found, "a pair with an open position stays");
+	cr_assert(!eth.enabled, "and starts no new cycle");
+	cr_assert(bt_log_has("PAIRS no longer names ETHUSDT, which has an open position", 1000));
+	cr_assert_eq(events("pair.pause", "ETHUSDT", "\"source\":\"PAIRS\""), 1);
+	(void)pair("BTCUSDT", &found);
+	cr_assert(found, "the new pair is added");
+	/* Its position is still managed: the daemon lists it as a pair. */
+	struct ctl_resp r;
+	cr_assert(ctl("GET", "/pairs", NULL, &r));
+	cr_assert(strstr(r.body, "\"symbol\":\"ETHUSDT\""), "%s", r.body);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+}
