@@ -517,7 +517,7 @@ void bot_step_done(struct sb_bot *b)
 /* The kill switch as system_state holds it: "1" or "true" is on, a missing key is off. */
 static sb_err stored_paused(struct sb_bot *b, bool *paused)
 {
-	char v[32];
+	char v[SB_STORE_VALUE_MAX];
 	sb_err err = sb_store_state_get(b->st, SB_STORE_KEY_PAUSED, v, sizeof v);
 	if (err == SB_ERR_NOT_FOUND) {
 		*paused = false;
