@@ -903,7 +903,9 @@ Test(cli_read, doctor_all_ok_against_spotsim_and_fails_a_wrong_secret)
 	cr_assert_eq(strncmp(row, "OK ", 3), 0, "%s", row);
 
 	snprintf(extra, sizeof extra,
-	         "BINANCE_REST_URL=http://127.0.0.1:%d\nBINANCE_API_SECRET=not-the-secret\n", sim.port);
+	         "BINANCE_REST_URL=http://127.0.0.1:%d\nBINANCE_API_KEY=spotsim-demo-key\n"
+	         "BINANCE_API_SECRET=not-the-secret\n",
+	         sim.port);
 	write_env(extra);
 	rc = run_env(NULL, (const char *const[]){"doctor", "--json", "--config", T.env, NULL});
 	doc = cJSON_Parse(T.out);
