@@ -2,8 +2,9 @@
  * The read-only commands, backup and doctor, run as the real spotbot program against a temporary
  * database filled through the store API and a private .env pointing at it: the tables and the --json
  * documents (fields, decimal strings, times, order), filters, exit codes for bad arguments and a missing
- * database, backup's copy and its refusal to overwrite, and doctor against a running spotsim with the
- * right and a wrong API secret.
+ * database, backup's copy and its refusal to overwrite, doctor against a running spotsim with the
+ * right and a wrong API secret, and `config --check`, `doctor` and `run` agreeing on what is wrong with a
+ * configuration (with LOG_STDERR=false, run's reason still reaches standard error).
  */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -957,4 +958,50 @@ Test(cli_read, doctor_invalid_configuration_exits_2)
 	cr_assert_not_null(strstr(get(cfg, "detail")->valuestring, "RECV_WINDOW_MS"));
 	expect_str(check_named(doc, "api_key"), "status", "SKIP");
 	cJSON_Delete(doc);
+}
+
+/* ---- config --check, doctor and run agree ----------------------------------------------------------- */
+
+Test(cli_read, config_check_doctor_and_run_refuse_the_same_configurations)
+{
+	static const struct {
+		const char *line; /* the bad line, added to the fixture's .env */
+		const char *why;  /* what every command must say about it */
+	} bad[] = {
+	    {"PAIRS=BTCUSDT:quote=20,profit=-0.5%",
+	     "PAIRS: BTCUSDT: profit: must be above 0%, below 100%, got '-0.5%'"},
+	    {"PAIRS=BTCUSDT:quote=20,profit=0.5",
+	     "PAIRS: BTCUSDT: profit: expected a percentage like 0.5%, got '0.5' (did you mean 0.5%?)"},
+	    {"PAIRS=BTCUSDT:quote=abc",
+	     "PAIRS: BTCUSDT: quote: expected a decimal number like 20, got 'abc'"},
+	    {"ORDER_TAG=Main", "ORDER_TAG: must be 1 to 8 of a-z and 0-9 (got 'Main')"},
+	    {"BINANCE_API_KEY=my-own-key", "BINANCE_API_KEY: set without BINANCE_API_SECRET"},
+	};
+	char extra[256];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(extra, sizeof extra, "LOG_STDERR=false\n%s\n", bad[i].line);
+		write_env(extra);
+		int rc = RUN("config", "--check", "--config", T.env);
+		cr_assert_eq(rc, 2, "config --check with %s exited %d", bad[i].line, rc);
+		cr_assert_not_null(strstr(T.err, bad[i].why), "config --check, %s:\n%s", bad[i].line, T.err);
+
+		rc = run_env(NULL, (const char *const[]){"doctor", "--json", "--config", T.env, NULL});
+		cr_assert_eq(rc, 2, "doctor with %s exited %d", bad[i].line, rc);
+		cJSON *doc = cJSON_Parse(T.out);
+		cr_assert_not_null(doc, "%s", T.out);
+		const cJSON *cfg = check_named(doc, "config");
+		expect_str(cfg, "status", "FAIL");
+		cr_assert_not_null(strstr(get(cfg, "detail")->valuestring, bad[i].why), "doctor, %s: %s",
+		                   bad[i].line, get(cfg, "detail")->valuestring);
+		cJSON_Delete(doc);
+
+		/* run refuses before it opens the log or the database, and says why on stderr. */
+		rc = RUN("run", "--config", T.env);
+		cr_assert_eq(rc, 2, "run with %s exited %d", bad[i].line, rc);
+		cr_assert_not_null(strstr(T.err, bad[i].why), "run, %s:\n%s", bad[i].line, T.err);
+		cr_assert_not_null(strstr(T.err, "spotbot run: configuration refused"), "%s", T.err);
+	}
+	/* The fixture's own configuration passes all three checks' configuration part. */
+	write_env("LOG_STDERR=false\nPAIRS=BTCUSDT:quote=20,profit=0.5%\n");
+	cr_assert_eq(RUN("config", "--check", "--config", T.env), 0, "%s", T.err);
 }
