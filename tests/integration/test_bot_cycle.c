@@ -87,9 +87,15 @@ Test(bot_cycle, full_cycle_closes_with_the_profit_of_its_fills)
 	cr_assert_str_eq(v, "stopped");
 	struct sb_store_event *ev = NULL;
 	size_t n = 0;
-	struct sb_store_event_filter ef = {.kind = "position.CLOSED"};
+	struct sb_store_event_filter ef = {.kind = "position.closed"};
 	cr_assert_eq(sb_store_event_list(st, &ef, &ev, &n), SB_OK);
-	cr_assert_eq(n, 1, "one position.CLOSED event");
+	cr_assert_eq(n, 1, "one position.closed event");
+	sb_store_events_free(ev, n);
+	/* One spelling: every kind the daemon wrote is lowercase, as the documentation writes them. */
+	cr_assert_eq(sb_store_event_list(st, NULL, &ev, &n), SB_OK);
+	for (size_t i = 0; i < n; i++)
+		for (const char *c = ev[i].kind; *c; c++)
+			cr_assert(*c < 'A' || *c > 'Z', "event kind %s is not lowercase", ev[i].kind);
 	sb_store_events_free(ev, n);
 	sb_store_close(st);
 }

@@ -703,6 +703,33 @@ Test(cli_read, events_newest_first_limited_and_filtered)
 	cr_assert_not_null(strstr(row, "{\"by\":\"cli\"}"));
 }
 
+Test(cli_read, events_kind_filter_takes_the_documented_spelling_in_either_case)
+{
+	/* An event as builds before schema 3 spelt it, then the daemon's start migrates the database. */
+	struct sb_store *st = NULL;
+	char err[256];
+	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
+	add_event(st, T.t0 + 300000, "position.CLOSED", "ETHUSDT", 3, "", NULL);
+	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '2' WHERE key = 'schema_version'"),
+	             SB_OK, "%s", sb_store_last_error(st));
+	sb_store_close(st);
+	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
+	sb_store_close(st);
+
+	const char *spellings[] = {"position.closed", "POSITION.CLOSED", "Position.Closed"};
+	for (size_t i = 0; i < 3; i++) {
+		cJSON *doc = JSON("events", "--kind", spellings[i]);
+		cr_assert_eq(cJSON_GetArraySize(doc), 2, "--kind %s", spellings[i]);
+		expect_str(cJSON_GetArrayItem(doc, 0), "symbol", "BTCUSDT");
+		expect_str(cJSON_GetArrayItem(doc, 1), "symbol", "ETHUSDT");
+		expect_str(cJSON_GetArrayItem(doc, 1), "kind", "position.closed");
+		cJSON_Delete(doc);
+	}
+	/* The help names the kinds as they are stored. */
+	cr_assert_eq(RUN("events", "--help"), 0);
+	cr_assert_not_null(strstr(T.out, "position.closed"), "%s", T.out);
+}
+
 /* ---- status --------------------------------------------------------------------------------------- */
 
 Test(cli_read, status_reports_database_state_and_no_daemon)
