@@ -754,6 +754,34 @@ Test(cli_read, status_reports_database_state_and_no_daemon)
 	cr_assert_not_null(strstr(T.out, "exposure        20.02"), "%s", T.out);
 }
 
+Test(cli_read, status_shows_the_mode_and_the_kill_switch_as_yes_or_no)
+{
+	cJSON *doc = JSON("status");
+	expect_str(doc, "mode", "paper");
+	expect_bool(doc, "paused", false);
+	cJSON_Delete(doc);
+	cr_assert_eq(RUN("status", "--config", T.env), 0, "%s", T.err);
+	cr_assert_not_null(strstr(T.out, "mode            paper (configured)\n"), "%s", T.out);
+	cr_assert_not_null(strstr(T.out, "paused          no\n"), "%s", T.out);
+	cr_assert_null(strstr(T.out, "(live)"), "live reads like MODE=live: %s", T.out);
+
+	/* The kill switch as the daemon records it ("1"), shown as yes, and "0" as no. */
+	const char *recorded[] = {"1", "0"};
+	for (size_t i = 0; i < 2; i++) {
+		struct sb_store *st = NULL;
+		char err[256];
+		cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
+		cr_assert_eq(sb_store_state_set(st, SB_STORE_KEY_PAUSED, recorded[i], T.t0, NULL), SB_OK);
+		sb_store_close(st);
+		doc = JSON("status");
+		expect_bool(doc, "paused", i == 0);
+		cJSON_Delete(doc);
+		cr_assert_eq(RUN("status", "--config", T.env), 0, "%s", T.err);
+		cr_assert_not_null(strstr(T.out, i == 0 ? "paused          yes\n" : "paused          no\n"),
+		                   "%s", T.out);
+	}
+}
+
 Test(cli_read, status_sees_a_listener_at_the_control_address)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
