@@ -68,8 +68,8 @@ int sb_cmd_run(int argc, char **argv)
 	if (err == SB_ERR_CONFIG)
 		fprintf(stderr, "spotbot run: configuration refused (%s)\n", sb_strerror(err));
 	else if (err != SB_OK)
-		fprintf(stderr, "spotbot run: stopped: %s (%s/spotbot.log says more)\n", sb_strerror(err),
-		        cfg.log_dir);
+		fprintf(stderr, "spotbot run: ended with an error: %s; %s/spotbot.log says why\n",
+		        sb_strerror(err), cfg.log_dir);
 	sb_config_fini(&cfg);
 	if (err == SB_ERR_CONFIG)
 		return SB_EXIT_USAGE;

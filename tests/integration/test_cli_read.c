@@ -1060,3 +1060,22 @@ Test(cli_read, config_check_doctor_and_run_refuse_the_same_configurations)
 	write_env("LOG_STDERR=false\nPAIRS=BTCUSDT:quote=20,profit=0.5%\n");
 	cr_assert_eq(RUN("config", "--check", "--config", T.env), 0, "%s", T.err);
 }
+
+Test(cli_read, run_that_cannot_start_says_so_on_stderr_with_log_stderr_false)
+{
+	/* A valid configuration whose database cannot be created: the daemon fails after the log opened. */
+	char extra[512];
+	snprintf(extra, sizeof extra, "LOG_STDERR=false\nDATABASE_PATH=%s/no/such/dir/bot.db\n", T.dir);
+	FILE *f = fopen(T.env, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "LOG_DIR=%s/logs\nCONTROL_LISTEN=127.0.0.1:%d\n%s", T.dir, T.control_port, extra);
+	fclose(f);
+	cr_assert_eq(chmod(T.env, 0600), 0);
+	cr_assert_eq(RUN("config", "--check", "--config", T.env), 0, "%s", T.err);
+	int rc = RUN("run", "--config", T.env);
+	cr_assert_eq(rc, 1, "run exited %d:\n%s", rc, T.err);
+	char want[400];
+	snprintf(want, sizeof want, "; %s/logs/spotbot.log says why\n", T.dir);
+	cr_assert_not_null(strstr(T.err, "spotbot run: ended with an error: "), "%s", T.err);
+	cr_assert_not_null(strstr(T.err, want), "%s", T.err);
+}
