@@ -20,10 +20,20 @@ struct sb_bot_opts {
 };
 
 /*
+ * Checks what the daemon needs of a loaded configuration beyond single values: ORDER_TAG fits a
+ * clientOrderId, PAIRS parses, and CONTROL_LISTEN beyond loopback has a CONTROL_TOKEN. Every problem is
+ * one line on errors (none when errors is NULL) naming the key: "PAIRS: BTCUSDT: profit: ...". Returns
+ * SB_ERR_CONFIG when there is any, SB_ERR_INVALID for a NULL cfg. `run`, `config --check` and `doctor`
+ * all decide with this one function.
+ */
+sb_err sb_bot_check_config(const struct sb_config *cfg, FILE *errors);
+
+/*
  * Runs the daemon with cfg (borrowed for the whole run) until a signal stops it. SB_OK after a clean stop;
- * SB_ERR_CONFIG for settings it cannot trade with (a bad ORDER_TAG or PAIRS), SB_ERR_IN_USE when another
- * daemon holds the database's lock (nothing is opened or written then), the store's errors when the
- * database cannot be opened, SB_ERR_IO when the loop or the exchange clients cannot start.
+ * SB_ERR_CONFIG for settings it cannot trade with (sb_bot_check_config's problems, written to stderr),
+ * SB_ERR_IN_USE when another daemon holds the database's lock (nothing is opened or written then), the
+ * store's errors when the database cannot be opened, SB_ERR_IO when the loop or the exchange clients
+ * cannot start.
  */
 sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts);
 

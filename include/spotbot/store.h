@@ -35,7 +35,7 @@
 #include "spotbot/error.h"
 #include "spotbot/rules.h"
 
-#define SB_STORE_SCHEMA_VERSION  1     /* the newest schema this build creates and understands */
+#define SB_STORE_SCHEMA_VERSION  3     /* the newest schema this build creates and understands */
 #define SB_STORE_CLIENT_ID_MAX   64    /* clientOrderId with its NUL; Binance allows 36 characters */
 #define SB_STORE_TEXT_MAX        256   /* last_error of an order, with its NUL */
 #define SB_STORE_NOTES_MAX       512   /* notes of a position, with its NUL */
@@ -181,7 +181,7 @@ struct sb_store_position {
 struct sb_store_event {
 	int64_t id;                   /* assigned by the store; ignored on input */
 	int64_t time_ms;              /* when it happened */
-	char kind[SB_STORE_KIND_MAX]; /* "order.intent", "fill", "position.closed", "pause", ... */
+	char kind[SB_STORE_KIND_MAX]; /* lowercase: "order.intent", "fill", "position.closed", ... */
 	char symbol[SB_SYMBOL_MAX];   /* "" = not about one symbol */
 	int64_t position_id;          /* 0 = that of the order/position written, else NULL */
 	char client_order_id[SB_STORE_CLIENT_ID_MAX]; /* "" = none (NULL) */
@@ -216,7 +216,7 @@ struct sb_store_event_filter {
 	int64_t after_id; /* only events with a larger id (for tailing); 0 = from the start */
 	int64_t from_ms;  /* inclusive; 0 = no lower bound */
 	int64_t to_ms;    /* exclusive; 0 = no upper bound */
-	const char *kind; /* NULL = every kind */
+	const char *kind; /* NULL = every kind; matched regardless of case ("position.CLOSED" finds it) */
 	size_t limit;     /* 0 = SB_STORE_LIST_MAX; oldest first */
 };
 

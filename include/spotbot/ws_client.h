@@ -105,7 +105,9 @@ struct sb_ws_stats {
 	uint64_t sent;     /* messages written */
 };
 
-/* Creates the process's lws context on loop (no listening socket). Owned by the caller: sb_ws_ctx_free. */
+/* Creates the process's lws context on loop (no listening socket). Owned by the caller: sb_ws_ctx_free.
+ * lws' own log lines go through the spotbot logger from then on (notices only at debug level), never
+ * straight to stderr. */
 sb_err sb_ws_ctx_new(uv_loop_t *loop, struct sb_ws_ctx **out);
 
 /* The lws context, to add vhosts (a control API server) with lws_create_vhost. Owned by ctx. */

@@ -629,10 +629,8 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 {
 	if (!cfg)
 		return SB_ERR_INVALID;
-	if (sb_coid_check_tag(cfg->order_tag) != SB_OK) {
-		fprintf(stderr, "spotbot: ORDER_TAG must be 1 to 8 of a-z and 0-9\n");
+	if (sb_bot_check_config(cfg, stderr) != SB_OK)
 		return SB_ERR_CONFIG;
-	}
 	struct sb_log_opts lo = {.dir = cfg->log_dir,
 	                         .name = "spotbot.log",
 	                         .max_bytes = (uint64_t)cfg->log_max_bytes,
@@ -654,9 +652,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		return err;
 	}
 	char why[256];
-	err = control_check_config(cfg, why, sizeof why);
-	if (err == SB_OK)
-		err = control_check_address(cfg, why, sizeof why);
+	err = control_check_address(cfg, why, sizeof why);
 	if (err != SB_OK) {
 		fprintf(stderr, "spotbot: %s\n", why);
 		sb_log_error("bot", SB_NOFIELDS, "%s", why);

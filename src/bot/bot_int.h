@@ -207,7 +207,7 @@ void orders_market_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_ac
 void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, const char *why);
 void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
 /* HOLDING -> ABANDONED by hand (the coins stay in the account): commits the position with a
- * position.ABANDONED event (reason MANUAL), then forgets it (bp is freed). SB_ERR_STATE when the position
+ * position.abandoned event (reason MANUAL), then forgets it (bp is freed). SB_ERR_STATE when the position
  * is not HOLDING or a request about it is out; the store's error (the daemon is degraded) otherwise. */
 sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
 /* The sell plan the strategy would make for bp now (profit calculator, the pair's fee and target), for

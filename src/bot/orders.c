@@ -10,6 +10,7 @@
  * with back-off; an ended order whose fills are missing has them fetched from myTrades before its
  * position moves on.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -462,7 +463,12 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 		    source, sb_side_name(side), f.trade_id, s[2], s[3], sb_order_state_name(sm.state), s[0],
 		    s[1]);
 	} else {
-		snprintf(sev.kind, sizeof sev.kind, "order.%s", sb_order_state_name(sm.state));
+		/* Event kinds are lowercase ("order.filled"); state names are stored upper case. */
+		int k = snprintf(sev.kind, sizeof sev.kind, "order.");
+		for (const char *c = sb_order_state_name(sm.state); *c && (size_t)k + 1 < sizeof sev.kind;
+		     c++)
+			sev.kind[k++] = (char)tolower((unsigned char)*c);
+		sev.kind[k] = '\0';
 		snprintf(
 		    detail, sizeof detail,
 		    "{\"source\":\"%s\",\"event\":\"%s\",\"status\":\"%s\",\"executed\":\"%s\",\"cum_quote\":"
@@ -974,7 +980,7 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	if (!bp->buy.present) {
 		/* The process stopped between writing the position and its buy intent: nothing was sent. */
 		if (sb_position_transition(&p, SB_POSITION_CANCELED, now) == SB_OK &&
-		    orders_commit_position(b, bp, &p, "position.CANCELED",
+		    orders_commit_position(b, bp, &p, "position.canceled",
 		                           "{\"reason\":\"no buy order was written\"}") == SB_OK)
 			orders_pos_remove(b, bp, now, false);
 		return;
@@ -997,7 +1003,7 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	snprintf(detail, sizeof detail, "{\"buy_status\":\"%s\",\"bought\":\"%s\",\"spent\":\"%s\"}",
 	         sb_order_state_name(bp->buy.sm.state), s[0], s[1]);
 	if (orders_commit_position(b, bp, &p,
-	                           p.state == SB_POSITION_CANCELED ? "position.CANCELED" : "position.HOLDING",
+	                           p.state == SB_POSITION_CANCELED ? "position.canceled" : "position.holding",
 	                           detail) != SB_OK)
 		return;
 	if (p.state == SB_POSITION_CANCELED) {
@@ -1047,7 +1053,7 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		         "{\"profit\":\"%s\",\"profit_pct\":\"%s\",\"cost\":\"%s\",\"held_ms\":%" PRId64
 		         ",\"exit\":\"%s\"}",
 		         s[0], s[1], s[2], held, sb_position_exit_name(p.exit));
-		if (orders_commit_position(b, bp, &p, "position.CLOSED", detail) != SB_OK)
+		if (orders_commit_position(b, bp, &p, "position.closed", detail) != SB_OK)
 			return;
 		orders_fmt_duration(held, dur, sizeof dur);
 		sb_log_info("order",
@@ -1069,7 +1075,7 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	}
 	char detail[128];
 	snprintf(detail, sizeof detail, "{\"sell_status\":\"%s\"}", sb_order_state_name(o->sm.state));
-	if (orders_commit_position(b, bp, &p, "position.HOLDING", detail) != SB_OK)
+	if (orders_commit_position(b, bp, &p, "position.holding", detail) != SB_OK)
 		return;
 	o->present = false;
 }

@@ -52,7 +52,7 @@ void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *
 	snprintf(row.symbol, sizeof row.symbol, "%s", pr->cfg.symbol);
 	snprintf(row.notes, sizeof row.notes, "exit=NONE");
 	struct sb_store_event ev = {.time_ms = now_ms, .detail = "{\"reason\":\"NEW_CYCLE\"}"};
-	snprintf(ev.kind, sizeof ev.kind, "position.BUYING");
+	snprintf(ev.kind, sizeof ev.kind, "position.buying");
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", pr->cfg.symbol);
 	sb_err err = sb_store_position_insert(b->st, &row, &ev);
 	if (err != SB_OK) {
@@ -223,7 +223,7 @@ void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
 	char detail[128], s[SB_DEC_STRLEN];
 	sb_dec_format_trim(p.dust, s, sizeof s);
 	snprintf(detail, sizeof detail, "{\"reason\":\"DUST\",\"dust\":\"%s\"}", s);
-	if (orders_commit_position(b, bp, &p, "position.ABANDONED", detail) != SB_OK)
+	if (orders_commit_position(b, bp, &p, "position.abandoned", detail) != SB_OK)
 		return;
 	bot_human(b, "%-8s #%-4" PRId64 " abandoned: only dust (%s) left", p.symbol, p.id, s);
 	orders_pos_remove(b, bp, now_ms, true);
@@ -247,7 +247,7 @@ sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_m
 	snprintf(prow.notes + used, sizeof prow.notes - used, ",abandoned by hand");
 	struct sb_store_event ev = {
 	    .time_ms = now_ms, .position_id = p.id, .detail = "{\"reason\":\"MANUAL\"}"};
-	snprintf(ev.kind, sizeof ev.kind, "position.ABANDONED");
+	snprintf(ev.kind, sizeof ev.kind, "position.abandoned");
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", p.symbol);
 	err = sb_store_position_update(b->st, &prow, &ev);
 	if (err != SB_OK) {

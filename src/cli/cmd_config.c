@@ -1,7 +1,9 @@
 /*
  * cmd_config.c - `spotbot config`: check the configuration (the default), print it with secrets redacted,
- * or print the generated .env.example or the Markdown reference table. A bad configuration or bad
- * arguments exit 2, so scripts and service managers can tell them from a runtime failure.
+ * or print the generated .env.example or the Markdown reference table. The check is the daemon's own
+ * (sb_config_load, then sb_bot_check_config), so what it accepts `spotbot run` starts with. A bad
+ * configuration or bad arguments exit 2, so scripts and service managers can tell them from a runtime
+ * failure.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "spotbot/bot.h"
 #include "spotbot/config.h"
 
 extern char **environ;
@@ -24,7 +27,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: spotbot config [--config FILE] [--check | --show | --example | --markdown]\n"
 	      "  --config FILE  read FILE instead of ./.env (it must then exist)\n"
-	      "  --check        validate the configuration (default)\n"
+	      "  --check        validate the configuration as `spotbot run` does (default)\n"
 	      "  --show         print the resolved configuration, secrets redacted\n"
 	      "  --example      print .env.example, generated from the options table\n"
 	      "  --markdown     print the options table of docs/configuration.md\n",
@@ -92,6 +95,8 @@ int sb_cmd_config(int argc, char **argv)
 	}
 	sb_config_init(&cfg);
 	err = sb_config_load(&cfg, path, path != NULL, environ, stderr);
+	if (err == SB_OK)
+		err = sb_bot_check_config(&cfg, stderr);
 	if (err != SB_OK) {
 		fprintf(stderr, "spotbot config: %s\n", sb_strerror(err));
 		sb_config_fini(&cfg);

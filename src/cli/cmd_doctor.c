@@ -2,13 +2,13 @@
  * cmd_doctor.c - `spotbot doctor`: checks what a trading daemon needs before it is trusted with money,
  * each reported as OK or FAIL with a hint that says what to do.
  *
- * The checks, in order: the .env file's permissions (it holds the API secret), the configuration, the
- * database's integrity, free disk space where the database and the logs are written, the clock against
- * the exchange's (signed requests are refused when it is off by a second), and the API key: a signed
- * account request must succeed and the account must be allowed to trade. The request is signed the way
- * the daemon signs, with the Ed25519 key file when one is configured, else the HMAC secret, and the
- * check says which key type is in use. Nothing is changed anywhere:
- * the database is opened read-only and the exchange only answers two GET requests.
+ * The checks, in order: the .env file's permissions (it holds the API secret), the configuration (loaded
+ * and checked exactly as `spotbot run` does), the database's integrity, free disk space where the
+ * database and the logs are written, the clock against the exchange's (signed requests are refused when
+ * it is off by a second), and the API key: a signed account request must succeed and the account must be
+ * allowed to trade. The request is signed the way the daemon signs, with the Ed25519 key file when one is
+ * configured, else the HMAC secret, and the check says which key type is in use. Nothing is changed
+ * anywhere: the database is opened read-only and the exchange only answers two GET requests.
  *
  * Exit codes: 0 when every check passed, 2 when the configuration itself is invalid, 1 for any other
  * failed check.
@@ -32,6 +32,7 @@
 #include "cli/table.h"
 #include "spotbot/alloc.h"
 #include "spotbot/binance.h"
+#include "spotbot/bot.h"
 #include "spotbot/clock.h"
 #include "spotbot/config.h"
 #include "spotbot/query.h"
@@ -127,9 +128,9 @@ static void first_line(const char *text, char *out, size_t cap)
 }
 
 /*
- * Loads the configuration, collecting its error lines. A file refused only for its permissions is loaded
- * again as if ALLOW_INSECURE_CONFIG were set, so the other checks can still run; the permission check has
- * already failed for it.
+ * Loads the configuration and checks it as the daemon does (sb_bot_check_config), collecting the error
+ * lines. A file refused only for its permissions is loaded again as if ALLOW_INSECURE_CONFIG were set, so
+ * the other checks can still run; the permission check has already failed for it.
  */
 static void check_config(struct doctor *d)
 {
@@ -153,6 +154,8 @@ static void check_config(struct doctor *d)
 		sb_err again =
 		    sb_config_load(&d->cfg, d->config_path, d->config_path != NULL, env, mem ? mem : stderr);
 		free(env);
+		if (again == SB_OK)
+			again = sb_bot_check_config(&d->cfg, mem ? mem : stderr);
 		if (mem)
 			fflush(mem);
 		if (again == SB_OK) {
@@ -163,6 +166,8 @@ static void check_config(struct doctor *d)
 			goto out;
 		}
 		e = again;
+	} else if (e == SB_OK) {
+		e = sb_bot_check_config(&d->cfg, mem ? mem : stderr);
 	}
 	if (mem)
 		fflush(mem);

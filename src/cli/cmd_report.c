@@ -368,7 +368,8 @@ static const char events_usage[] =
     "  the newest N events of the log, oldest first\n"
     "  --since WHEN   at or after WHEN: 2026-11-25T08:00:00Z, 2026-11-25 or an age (2h, 7d)\n"
     "  --until WHEN   before WHEN\n"
-    "  --kind KIND    only events of KIND (order.intent, fill, position.closed, pause, ...)\n"
+    "  --kind KIND    only events of KIND, in any case: order.intent, order.filled, fill,\n"
+    "                 position.closed, pause, ... (docs/database.md lists them)\n"
     "  --limit N      at most N events, the newest (default 100)\n" COMMON_USAGE;
 
 /*

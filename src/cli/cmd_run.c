@@ -2,6 +2,10 @@
  * cmd_run.c - `spotbot run [--config FILE] [--human]`: loads the configuration, registers its secrets with
  * the logger before anything can be logged, and runs the trading daemon until SIGINT or SIGTERM.
  * --human prints one readable line per buy, fill, sell and finished cycle on stdout (the demo uses it).
+ *
+ * A refusal to start always reaches standard error, whatever LOG_STDERR says: the configuration's problems
+ * are written there by the loader and the daemon's own check, and any other failure ends with one line
+ * naming the error and the log file that says more.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -61,6 +65,11 @@ int sb_cmd_run(int argc, char **argv)
 		(void)sb_log_add_secret(secrets[i]);
 	struct sb_bot_opts opts = {.human = human ? stdout : NULL};
 	err = sb_bot_run(&cfg, &opts);
+	if (err == SB_ERR_CONFIG)
+		fprintf(stderr, "spotbot run: configuration refused (%s)\n", sb_strerror(err));
+	else if (err != SB_OK)
+		fprintf(stderr, "spotbot run: ended with an error: %s; %s/spotbot.log says why\n",
+		        sb_strerror(err), cfg.log_dir);
 	sb_config_fini(&cfg);
 	/* Refused to start: a configuration it cannot trade with, or a database another daemon holds. */
 	if (err == SB_ERR_CONFIG || err == SB_ERR_IN_USE)

@@ -1,6 +1,9 @@
 /*
  * cmd_status.c - `spotbot status`: the run state the daemon recorded, whether something answers at
- * CONTROL_LISTEN, pairs, open positions and orders, exposure and realised profit, from the database.
+ * CONTROL_LISTEN, the trading mode, pairs, open positions and orders, exposure and realised profit, from
+ * the database. While the daemon runs, its run state, mode, kill switch and streams come from the daemon
+ * itself (GET /status) and the text says "reported by the daemon"; the kill switch reads yes or no
+ * whichever source it comes from.
  */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -205,14 +208,35 @@ static sb_err status_gather(struct ctx *c, struct status *s)
 	return e;
 }
 
+/* The trading mode: the running daemon's when it reports one, else the configuration's. *from_daemon
+ * says which. */
+static const char *status_mode(const struct ctx *c, const struct status *s, bool *from_daemon)
+{
+	const cJSON *m = s->live ? cJSON_GetObjectItemCaseSensitive(s->live, "mode") : NULL;
+	*from_daemon = cJSON_IsString(m);
+	return *from_daemon ? m->valuestring : sb_mode_name(c->cfg.mode);
+}
+
+/* The kill switch: the running daemon's when it reports it, else the value recorded in system_state
+ * ("1" paused, "0" or never recorded not). */
+static bool status_paused(const struct status *s)
+{
+	const cJSON *p = s->live ? cJSON_GetObjectItemCaseSensitive(s->live, "paused") : NULL;
+	if (cJSON_IsBool(p))
+		return cJSON_IsTrue(p);
+	return strcmp(s->paused, "1") == 0;
+}
+
 static int status_json(const struct ctx *c, const struct status *s)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *d = cJSON_AddObjectToObject(doc, "daemon");
 	cJSON_AddBoolToObject(d, "running", s->running);
 	cJSON_AddStringToObject(d, "control_listen", c->cfg.control_listen);
+	bool mode_live;
+	cJSON_AddStringToObject(doc, "mode", status_mode(c, s, &mode_live));
 	read_json_str_or_null(doc, "run_state", s->run_state);
-	read_json_str_or_null(doc, "paused", s->paused);
+	cJSON_AddBoolToObject(doc, "paused", status_paused(s));
 	read_json_time(doc, "last_stream_event_at", s->last_stream_ms);
 	cJSON *db = cJSON_AddObjectToObject(doc, "database");
 	cJSON_AddStringToObject(db, "path", c->cfg.database_path);
@@ -240,6 +264,8 @@ static int status_json(const struct ctx *c, const struct status *s)
 static void status_text(const struct ctx *c, const struct status *s)
 {
 	char a[64], b[SB_DEC_STRLEN], paint[128];
+	bool mode_live;
+	const char *mode = status_mode(c, s, &mode_live);
 	if (s->running)
 		printf("daemon          %s (%s)\n",
 		       sb_table_paint("running", SB_TABLE_GREEN, c->color, paint, sizeof paint),
@@ -248,9 +274,10 @@ static void status_text(const struct ctx *c, const struct status *s)
 		printf("daemon          %s (nothing accepts at %s)\n",
 		       sb_table_paint("not running", SB_TABLE_RED, c->color, paint, sizeof paint),
 		       c->cfg.control_listen);
+	printf("mode            %s%s\n", mode, mode_live ? " (reported by the daemon)" : " (configured)");
 	const cJSON *st = s->live ? cJSON_GetObjectItemCaseSensitive(s->live, "state") : NULL;
 	if (cJSON_IsString(st))
-		printf("run state       %s (live)\n", st->valuestring);
+		printf("run state       %s (reported by the daemon)\n", st->valuestring);
 	else
 		printf("run state       %s\n", s->run_state[0] ? s->run_state : "never recorded");
 	const cJSON *streams = s->live ? cJSON_GetObjectItemCaseSensitive(s->live, "streams") : NULL;
@@ -258,7 +285,7 @@ static void status_text(const struct ctx *c, const struct status *s)
 		stream_line(c, streams, "market");
 		stream_line(c, streams, "user");
 	}
-	printf("paused          %s\n", s->paused[0] ? s->paused : "no");
+	printf("paused          %s\n", status_paused(s) ? "yes" : "no");
 	if (s->last_stream_ms)
 		printf("last stream     %s (%s ago)\n", sb_table_time(s->last_stream_ms, a, sizeof a),
 		       sb_table_duration(c->now_ms - s->last_stream_ms, paint, sizeof paint));

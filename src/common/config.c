@@ -135,6 +135,7 @@ static const struct sb_option options[] = {
 struct slot {
 	unsigned line; /* .env line that set it, 0 when the file did not */
 	bool from_env; /* the environment set it, overriding any line */
+	bool refused;  /* a value given for it was refused (already reported) */
 };
 
 /* State of one sb_config_load call. */
@@ -253,6 +254,7 @@ static void set_value(struct load *ld, const struct sb_option *opt, const char *
 {
 	union sb__config_value val;
 	char why[160], got[128];
+	ld->slot[opt - options].refused = true; /* until the value is stored below */
 	bool empty_ok =
 	    (opt->type == SB_OPT_STRING || opt->type == SB_OPT_URL) && !(opt->flags & SB_OPT_NONEMPTY);
 	if (n == 0 && !empty_ok) {
@@ -269,6 +271,7 @@ static void set_value(struct load *ld, const struct sb_option *opt, const char *
 		return;
 	}
 	sb__config_store(ld->cfg, opt, &val);
+	ld->slot[opt - options].refused = false;
 }
 
 static bool is_space(char c)
@@ -390,6 +393,7 @@ static void parse_line(struct load *ld, const char *p, size_t n, unsigned line)
 		;
 	why = decode_value(p + i, n - i, value, &vlen);
 	if (why) {
+		slot->refused = true;
 		report(ld, line, false, opt->name, "%s", why);
 		return;
 	}
@@ -536,12 +540,38 @@ static bool resolve_key_type(struct load *ld)
 	return true;
 }
 
-/* After all sources: MODE-dependent defaults, live-mode requirements and the paper-mode safety check. */
+/*
+ * In paper mode the API key and the way of signing default to spotsim's demo account as a pair. Giving
+ * only one half would sign with the demo secret for another key (or the reverse), which the exchange
+ * refuses at the first signed request; so both are given, or neither.
+ */
+static void check_paper_credentials(struct load *ld)
+{
+	const struct slot *ks = slot_of(ld, "BINANCE_API_KEY"), *ss = slot_of(ld, "BINANCE_API_SECRET"),
+	                  *fs = slot_of(ld, KEY_FILE);
+	bool key = ks->from_env || ks->line, secret = ss->from_env || ss->line,
+	     file = ld->cfg->binance_private_key_file[0] != '\0';
+	if (ld->cfg->mode != SB_MODE_PAPER || key == (secret || file) || ks->refused || ss->refused ||
+	    fs->refused)
+		return;
+	if (key)
+		report(ld, ks->from_env ? 0 : ks->line, ks->from_env, "BINANCE_API_KEY",
+		       "set without BINANCE_API_SECRET or " KEY_FILE "; in paper mode give the key together "
+		       "with its secret or key file, or neither to use spotsim's demo account");
+	else
+		report(ld, secret ? (ss->from_env ? 0 : ss->line) : (fs->from_env ? 0 : fs->line),
+		       secret ? ss->from_env : fs->from_env, secret ? "BINANCE_API_SECRET" : KEY_FILE,
+		       "set without BINANCE_API_KEY; in paper mode give the key together with its secret or "
+		       "key file, or neither to use spotsim's demo account");
+}
+
+/* After all sources: MODE-dependent defaults, live-mode requirements and the paper-mode safety checks. */
 static void resolve(struct load *ld)
 {
 	struct sb_config *cfg = ld->cfg;
 	const struct sb_option *secret = sb_config_option("BINANCE_API_SECRET");
 	bool secret_settled = resolve_key_type(ld);
+	check_paper_credentials(ld);
 	char origin[256];
 	mode_origin(ld, origin, sizeof origin);
 	for (size_t i = 0; i < N_OPTIONS; i++) {

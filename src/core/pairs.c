@@ -261,6 +261,14 @@ static sb_err parse_value(const struct sb_pair_key *k, const char *v, size_t n, 
 	return SB_ERR_PARSE;
 }
 
+/* A percentage typed as a bare number ("0.5"): a fraction or a percent? Never guessed, but the message
+ * suggests the percent, which is what such a value almost always means (0.5% rather than 50%). */
+static bool missing_percent_sign(const struct sb_pair_key *k, const char *v, size_t n)
+{
+	sb_dec d;
+	return k->type == SB_PAIR_PERCENT && n <= 40 && sb_dec_parse_nonneg(v, n, &d) == SB_OK;
+}
+
 static bool bounded(enum sb_pair_type t)
 {
 	return t == SB_PAIR_DECIMAL || t == SB_PAIR_PERCENT || t == SB_PAIR_DURATION || t == SB_PAIR_INT;
@@ -334,6 +342,8 @@ sb_err sb_pair_set(struct sb_pair_cfg *p, const char *key, size_t klen, const ch
 	}
 	if (e != SB_OK && e != SB_ERR_RANGE) {
 		msg(err, errcap, "%s: expected %s, got '%s'", k->name, expected(k->type), shown);
+		if (missing_percent_sign(k, val, vlen))
+			msg(err, errcap, " (did you mean %s%%?)", shown);
 		return SB_ERR_PARSE;
 	}
 	if (e == SB_ERR_RANGE ||

@@ -887,10 +887,37 @@ fail:
 	return err;
 }
 
+/*
+ * Where lws' own lines go: through the project's logger, never straight to stderr as lws does by default
+ * (its start-up banner included), so standard error carries only what LOG_STDERR asks for. Its errors are
+ * logged as warnings and its warnings as info, since spotbot reports the failures it acts on itself; its
+ * notices (the banner, the event library it loaded) only at debug level.
+ */
+static void lws_to_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+		n--;
+	enum sb_log_level to = (level & LLL_ERR)    ? SB_LOG_WARN
+	                       : (level & LLL_WARN) ? SB_LOG_INFO
+	                                            : SB_LOG_DEBUG;
+	SB_LOG(to, "lws", SB_NOFIELDS, "%.*s", (int)n, line);
+}
+
+/* lws' level mask is global and is read when a context is created: set it (and the route) just before. */
+static void route_lws_log(void)
+{
+	int levels = LLL_ERR | LLL_WARN;
+	if (sb_log_enabled(SB_LOG_DEBUG))
+		levels |= LLL_NOTICE;
+	lws_set_log_level(levels, lws_to_log);
+}
+
 sb_err sb_ws_ctx_new(uv_loop_t *loop, struct sb_ws_ctx **out)
 {
 	if (!loop || !out)
 		return SB_ERR_INVALID;
+	route_lws_log();
 	struct sb_ws_ctx *ctx = sb_xcalloc(1, sizeof *ctx);
 	ctx->loop = loop;
 	void *foreign[] = {loop};

@@ -131,6 +131,17 @@ static const char migration_1[] =
     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
     " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;";
 
+/* Migration 2 belongs to the fills table's key. */
+static const char migration_2[] = "SELECT 1;";
+
+/* Migration 3: one spelling of event kinds, lowercase ("position.closed"), as the documentation and
+ * `spotbot events --kind` write them; older builds wrote state names upper case ("position.CLOSED",
+ * "order.FILLED"). The append-only trigger is lifted for this one rewrite and put back as it was. */
+static const char migration_3[] = "DROP TRIGGER events_no_update;"
+                                  "UPDATE events SET kind = lower(kind) WHERE kind <> lower(kind);"
+                                  "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+                                  " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;";
+
 struct migration {
 	int64_t version; /* schema_version after it */
 	const char *sql; /* the script */
@@ -139,6 +150,8 @@ struct migration {
 /* Append only: a released migration is never edited, a change is a new one. */
 static const struct migration migrations[] = {
     {1, migration_1},
+    {2, migration_2},
+    {3, migration_3},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == SB_STORE_SCHEMA_VERSION,

@@ -82,8 +82,9 @@ const char *const sq_sql[SQ__COUNT] = {
         "SELECT asset, amount FROM position_commissions WHERE position_id = ?1 ORDER BY asset",
     [SQ_EVENT_INSERT] = "INSERT INTO events (time_ms, kind, symbol, position_id, client_order_id, detail)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [SQ_EVENT_LIST] = "SELECT " EVENT_COLS " FROM events WHERE id > ?1 AND (?2 = 0 OR time_ms >= ?2)"
-                      " AND (?3 = 0 OR time_ms < ?3) AND (?4 IS NULL OR kind = ?4) ORDER BY id LIMIT ?5",
+    [SQ_EVENT_LIST] =
+        "SELECT " EVENT_COLS " FROM events WHERE id > ?1 AND (?2 = 0 OR time_ms >= ?2)"
+        " AND (?3 = 0 OR time_ms < ?3) AND (?4 IS NULL OR kind = ?4 COLLATE NOCASE) ORDER BY id LIMIT ?5",
     [SQ_STATE_GET] = "SELECT value FROM system_state WHERE key = ?1",
     [SQ_STATE_SET] =
         "INSERT INTO system_state (key, value, updated_at_ms) VALUES (?1, ?2, ?3)"

@@ -1,7 +1,7 @@
 /*
  * test_bot_cycle.c - `spotbot run` against spotsim over loopback: a whole buy -> sell cycle driven by
- * moving the market, the realised profit checked against the fills, commission in BNB, and a clean stop
- * on SIGTERM.
+ * moving the market, the realised profit checked against the fills, commission in BNB, a clean stop
+ * on SIGTERM, and a standard error that stays empty when LOG_STDERR=false.
  */
 #include "test_bot_util.h"
 
@@ -87,9 +87,15 @@ Test(bot_cycle, full_cycle_closes_with_the_profit_of_its_fills)
 	cr_assert_str_eq(v, "stopped");
 	struct sb_store_event *ev = NULL;
 	size_t n = 0;
-	struct sb_store_event_filter ef = {.kind = "position.CLOSED"};
+	struct sb_store_event_filter ef = {.kind = "position.closed"};
 	cr_assert_eq(sb_store_event_list(st, &ef, &ev, &n), SB_OK);
-	cr_assert_eq(n, 1, "one position.CLOSED event");
+	cr_assert_eq(n, 1, "one position.closed event");
+	sb_store_events_free(ev, n);
+	/* One spelling: every kind the daemon wrote is lowercase, as the documentation writes them. */
+	cr_assert_eq(sb_store_event_list(st, NULL, &ev, &n), SB_OK);
+	for (size_t i = 0; i < n; i++)
+		for (const char *c = ev[i].kind; *c; c++)
+			cr_assert(*c < 'A' || *c > 'Z', "event kind %s is not lowercase", ev[i].kind);
 	sb_store_events_free(ev, n);
 	sb_store_close(st);
 }
@@ -103,4 +109,32 @@ Test(bot_cycle, commission_in_bnb_is_valued_into_the_cost)
 	struct sb_store_position pos = run_cycle();
 	check_profit(&pos, true);
 	cr_assert_eq(bt_stop_bot(SIGINT, 5000), 0, "SIGINT: clean exit 0");
+}
+
+Test(bot_cycle, stderr_stays_empty_with_log_stderr_false)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, ""); /* LOG_STDERR=false, LOG_LEVEL=debug */
+	bt_start_bot_err("bot.err");
+	cr_assert(bt_wait(bt_state_is, "trading", 20000), "the daemon reaches trading");
+	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0, "SIGTERM: clean exit 0");
+	char path[400], buf[4096];
+	snprintf(path, sizeof path, "%s/bot.err", T.dir);
+	FILE *f = fopen(path, "r");
+	cr_assert(f);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	cr_assert_eq(n, 0, "nothing on stderr, libwebsockets' banner included:\n%s", buf);
+	/* lws' lines went to the log instead (its notices at debug level). */
+	snprintf(path, sizeof path, "%s/logs/spotbot.log", T.dir);
+	f = fopen(path, "r");
+	cr_assert(f);
+	bool lws = false;
+	char line[8192];
+	while (!lws && fgets(line, sizeof line, f))
+		lws = strstr(line, "\"component\":\"lws\"") != NULL;
+	fclose(f);
+	cr_assert(lws, "lws lines are in %s", path);
 }

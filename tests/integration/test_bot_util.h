@@ -69,24 +69,33 @@ BT_FN void bt_write_env(const char *pairs, const char *extra)
 	cr_assert_eq(chmod(T.env, 0600), 0);
 }
 
-BT_FN void bt_start_bot(void)
+/* Starts `spotbot run --human` with stdout in T.dir/bot.out and stderr in T.dir/<err_name> (bot.out too
+ * when err_name is NULL). */
+BT_FN void bt_start_bot_err(const char *err_name)
 {
 	char prog[512];
 	sbt_program("spotbot", prog, sizeof prog);
 	pid_t pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
-		char out[400];
+		char out[400], err[400];
 		snprintf(out, sizeof out, "%s/bot.out", T.dir);
+		snprintf(err, sizeof err, "%s/%s", T.dir, err_name ? err_name : "bot.out");
 		int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
+		int efd = err_name ? open(err, O_WRONLY | O_CREAT | O_APPEND, 0600) : fd;
+		if (fd >= 0)
 			dup2(fd, 1);
-			dup2(fd, 2);
-		}
+		if (efd >= 0)
+			dup2(efd, 2);
 		execl(prog, prog, "run", "--config", T.env, "--human", (char *)NULL);
 		_exit(127);
 	}
 	T.bot = pid;
+}
+
+BT_FN void bt_start_bot(void)
+{
+	bt_start_bot_err(NULL);
 }
 
 /* Stops the daemon with sig and returns its exit status (128+n when killed by signal n). */

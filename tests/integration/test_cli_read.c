@@ -2,8 +2,9 @@
  * The read-only commands, backup and doctor, run as the real spotbot program against a temporary
  * database filled through the store API and a private .env pointing at it: the tables and the --json
  * documents (fields, decimal strings, times, order), filters, exit codes for bad arguments and a missing
- * database, backup's copy and its refusal to overwrite, and doctor against a running spotsim with the
- * right and a wrong API secret.
+ * database, backup's copy and its refusal to overwrite, doctor against a running spotsim with the
+ * right and a wrong API secret, and `config --check`, `doctor` and `run` agreeing on what is wrong with a
+ * configuration (with LOG_STDERR=false, run's reason still reaches standard error).
  */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -702,6 +703,33 @@ Test(cli_read, events_newest_first_limited_and_filtered)
 	cr_assert_not_null(strstr(row, "{\"by\":\"cli\"}"));
 }
 
+Test(cli_read, events_kind_filter_takes_the_documented_spelling_in_either_case)
+{
+	/* An event as builds before schema 3 spelt it, then the daemon's start migrates the database. */
+	struct sb_store *st = NULL;
+	char err[256];
+	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
+	add_event(st, T.t0 + 300000, "position.CLOSED", "ETHUSDT", 3, "", NULL);
+	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '2' WHERE key = 'schema_version'"),
+	             SB_OK, "%s", sb_store_last_error(st));
+	sb_store_close(st);
+	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
+	sb_store_close(st);
+
+	const char *spellings[] = {"position.closed", "POSITION.CLOSED", "Position.Closed"};
+	for (size_t i = 0; i < 3; i++) {
+		cJSON *doc = JSON("events", "--kind", spellings[i]);
+		cr_assert_eq(cJSON_GetArraySize(doc), 2, "--kind %s", spellings[i]);
+		expect_str(cJSON_GetArrayItem(doc, 0), "symbol", "BTCUSDT");
+		expect_str(cJSON_GetArrayItem(doc, 1), "symbol", "ETHUSDT");
+		expect_str(cJSON_GetArrayItem(doc, 1), "kind", "position.closed");
+		cJSON_Delete(doc);
+	}
+	/* The help names the kinds as they are stored. */
+	cr_assert_eq(RUN("events", "--help"), 0);
+	cr_assert_not_null(strstr(T.out, "position.closed"), "%s", T.out);
+}
+
 /* ---- status --------------------------------------------------------------------------------------- */
 
 Test(cli_read, status_reports_database_state_and_no_daemon)
@@ -724,6 +752,34 @@ Test(cli_read, status_reports_database_state_and_no_daemon)
 	cr_assert_eq(RUN("status", "--config", T.env), 0, "%s", T.err);
 	cr_assert_not_null(strstr(T.out, "not running"), "%s", T.out);
 	cr_assert_not_null(strstr(T.out, "exposure        20.02"), "%s", T.out);
+}
+
+Test(cli_read, status_shows_the_mode_and_the_kill_switch_as_yes_or_no)
+{
+	cJSON *doc = JSON("status");
+	expect_str(doc, "mode", "paper");
+	expect_bool(doc, "paused", false);
+	cJSON_Delete(doc);
+	cr_assert_eq(RUN("status", "--config", T.env), 0, "%s", T.err);
+	cr_assert_not_null(strstr(T.out, "mode            paper (configured)\n"), "%s", T.out);
+	cr_assert_not_null(strstr(T.out, "paused          no\n"), "%s", T.out);
+	cr_assert_null(strstr(T.out, "(live)"), "live reads like MODE=live: %s", T.out);
+
+	/* The kill switch as the daemon records it ("1"), shown as yes, and "0" as no. */
+	const char *recorded[] = {"1", "0"};
+	for (size_t i = 0; i < 2; i++) {
+		struct sb_store *st = NULL;
+		char err[256];
+		cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
+		cr_assert_eq(sb_store_state_set(st, SB_STORE_KEY_PAUSED, recorded[i], T.t0, NULL), SB_OK);
+		sb_store_close(st);
+		doc = JSON("status");
+		expect_bool(doc, "paused", i == 0);
+		cJSON_Delete(doc);
+		cr_assert_eq(RUN("status", "--config", T.env), 0, "%s", T.err);
+		cr_assert_not_null(strstr(T.out, i == 0 ? "paused          yes\n" : "paused          no\n"),
+		                   "%s", T.out);
+	}
 }
 
 Test(cli_read, status_sees_a_listener_at_the_control_address)
@@ -903,7 +959,9 @@ Test(cli_read, doctor_all_ok_against_spotsim_and_fails_a_wrong_secret)
 	cr_assert_eq(strncmp(row, "OK ", 3), 0, "%s", row);
 
 	snprintf(extra, sizeof extra,
-	         "BINANCE_REST_URL=http://127.0.0.1:%d\nBINANCE_API_SECRET=not-the-secret\n", sim.port);
+	         "BINANCE_REST_URL=http://127.0.0.1:%d\nBINANCE_API_KEY=spotsim-demo-key\n"
+	         "BINANCE_API_SECRET=not-the-secret\n",
+	         sim.port);
 	write_env(extra);
 	rc = run_env(NULL, (const char *const[]){"doctor", "--json", "--config", T.env, NULL});
 	doc = cJSON_Parse(T.out);
@@ -955,4 +1013,69 @@ Test(cli_read, doctor_invalid_configuration_exits_2)
 	cr_assert_not_null(strstr(get(cfg, "detail")->valuestring, "RECV_WINDOW_MS"));
 	expect_str(check_named(doc, "api_key"), "status", "SKIP");
 	cJSON_Delete(doc);
+}
+
+/* ---- config --check, doctor and run agree ----------------------------------------------------------- */
+
+Test(cli_read, config_check_doctor_and_run_refuse_the_same_configurations)
+{
+	static const struct {
+		const char *line; /* the bad line, added to the fixture's .env */
+		const char *why;  /* what every command must say about it */
+	} bad[] = {
+	    {"PAIRS=BTCUSDT:quote=20,profit=-0.5%",
+	     "PAIRS: BTCUSDT: profit: must be above 0%, below 100%, got '-0.5%'"},
+	    {"PAIRS=BTCUSDT:quote=20,profit=0.5",
+	     "PAIRS: BTCUSDT: profit: expected a percentage like 0.5%, got '0.5' (did you mean 0.5%?)"},
+	    {"PAIRS=BTCUSDT:quote=abc",
+	     "PAIRS: BTCUSDT: quote: expected a decimal number like 20, got 'abc'"},
+	    {"ORDER_TAG=Main", "ORDER_TAG: must be 1 to 8 of a-z and 0-9 (got 'Main')"},
+	    {"BINANCE_API_KEY=my-own-key", "BINANCE_API_KEY: set without BINANCE_API_SECRET"},
+	};
+	char extra[256];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(extra, sizeof extra, "LOG_STDERR=false\n%s\n", bad[i].line);
+		write_env(extra);
+		int rc = RUN("config", "--check", "--config", T.env);
+		cr_assert_eq(rc, 2, "config --check with %s exited %d", bad[i].line, rc);
+		cr_assert_not_null(strstr(T.err, bad[i].why), "config --check, %s:\n%s", bad[i].line, T.err);
+
+		rc = run_env(NULL, (const char *const[]){"doctor", "--json", "--config", T.env, NULL});
+		cr_assert_eq(rc, 2, "doctor with %s exited %d", bad[i].line, rc);
+		cJSON *doc = cJSON_Parse(T.out);
+		cr_assert_not_null(doc, "%s", T.out);
+		const cJSON *cfg = check_named(doc, "config");
+		expect_str(cfg, "status", "FAIL");
+		cr_assert_not_null(strstr(get(cfg, "detail")->valuestring, bad[i].why), "doctor, %s: %s",
+		                   bad[i].line, get(cfg, "detail")->valuestring);
+		cJSON_Delete(doc);
+
+		/* run refuses before it opens the log or the database, and says why on stderr. */
+		rc = RUN("run", "--config", T.env);
+		cr_assert_eq(rc, 2, "run with %s exited %d", bad[i].line, rc);
+		cr_assert_not_null(strstr(T.err, bad[i].why), "run, %s:\n%s", bad[i].line, T.err);
+		cr_assert_not_null(strstr(T.err, "spotbot run: configuration refused"), "%s", T.err);
+	}
+	/* The fixture's own configuration passes all three checks' configuration part. */
+	write_env("LOG_STDERR=false\nPAIRS=BTCUSDT:quote=20,profit=0.5%\n");
+	cr_assert_eq(RUN("config", "--check", "--config", T.env), 0, "%s", T.err);
+}
+
+Test(cli_read, run_that_cannot_start_says_so_on_stderr_with_log_stderr_false)
+{
+	/* A valid configuration whose database cannot be created: the daemon fails after the log opened. */
+	char extra[512];
+	snprintf(extra, sizeof extra, "LOG_STDERR=false\nDATABASE_PATH=%s/no/such/dir/bot.db\n", T.dir);
+	FILE *f = fopen(T.env, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "LOG_DIR=%s/logs\nCONTROL_LISTEN=127.0.0.1:%d\n%s", T.dir, T.control_port, extra);
+	fclose(f);
+	cr_assert_eq(chmod(T.env, 0600), 0);
+	cr_assert_eq(RUN("config", "--check", "--config", T.env), 0, "%s", T.err);
+	int rc = RUN("run", "--config", T.env);
+	cr_assert_eq(rc, 1, "run exited %d:\n%s", rc, T.err);
+	char want[400];
+	snprintf(want, sizeof want, "; %s/logs/spotbot.log says why\n", T.dir);
+	cr_assert_not_null(strstr(T.err, "spotbot run: ended with an error: "), "%s", T.err);
+	cr_assert_not_null(strstr(T.err, want), "%s", T.err);
 }

@@ -102,7 +102,10 @@ Test(control, cli_status_shows_the_live_daemon_and_the_database)
 	cJSON_Delete(doc);
 
 	cr_assert_eq(CLI("status"), 0, "%s", CLI_RUN.err);
-	cr_assert(strstr(CLI_RUN.out, "run state       trading (live)\n"), "%s", CLI_RUN.out);
+	cr_assert(strstr(CLI_RUN.out, "run state       trading (reported by the daemon)\n"), "%s",
+	          CLI_RUN.out);
+	cr_assert(strstr(CLI_RUN.out, "mode            paper (reported by the daemon)\n"), "%s", CLI_RUN.out);
+	cr_assert(strstr(CLI_RUN.out, "paused          no\n"), "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "market stream   up, "), "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "user   stream   up, last event "), "%s", CLI_RUN.out);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);

@@ -289,7 +289,7 @@ Test(control_manual, abandon_gives_up_a_holding_position_through_the_order_manag
 	cr_assert(ctl("GET", "/positions", TOKEN, &r));
 	cr_assert(!strstr(r.body, "\"id\":1,"), "the daemon forgot it: %s", r.body);
 	cr_assert(ctl("GET", "/events", TOKEN, &r));
-	cr_assert(strstr(r.body, "\"kind\":\"position.ABANDONED\""), "%s", r.body);
+	cr_assert(strstr(r.body, "\"kind\":\"position.abandoned\""), "%s", r.body);
 	cr_assert(strstr(r.body, "\"reason\":\"MANUAL\""), "%s", r.body);
 	cr_assert(ctl("POST", "/positions/1/abandon", TOKEN, &r));
 	cr_assert_eq(r.status, 404, "%s", r.body);

@@ -227,7 +227,7 @@ Test(control_pairs, refusals_persist_nothing)
 	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\",\"profit\":\"0.8\"}}",
 	     422, &r);
 	error_of(&r, msg, sizeof msg);
-	cr_assert_str_eq(msg, "profit: expected a percentage like 0.5%, got '0.8'");
+	cr_assert_str_eq(msg, "profit: expected a percentage like 0.5%, got '0.8' (did you mean 0.8%?)");
 	post("/pairs", TOKEN, "{\"symbol\":\"BNBUSDT\",\"settings\":{\"profit\":\"0.8%\"}}", 422, &r);
 	error_of(&r, msg, sizeof msg);
 	cr_assert_str_eq(msg, "quote: required");

@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "common/config_int.h"
 #include "sbtest_keys.h"
+#include "spotbot/bot.h"
 #include "spotbot/config.h"
 
 static char *const no_env[] = {NULL};
@@ -634,6 +635,42 @@ Test(config, live_mode_requires_key_and_secret)
 	expect_error("BINANCE_API_KEY=", "t.env:1: BINANCE_API_KEY: must not be empty\n");
 }
 
+Test(config, paper_mode_wants_the_api_key_and_its_secret_together)
+{
+	expect_error(
+	    "BINANCE_API_KEY=my-key\n",
+	    "t.env:1: BINANCE_API_KEY: set without BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_FILE; in "
+	    "paper mode give the key together with its secret or key file, or neither to use spotsim's "
+	    "demo account\n");
+	expect_error("MODE=paper\nBINANCE_API_SECRET=my-secret\n",
+	             "t.env:2: BINANCE_API_SECRET: set without BINANCE_API_KEY; in paper mode give the key "
+	             "together with its secret or key file, or neither to use spotsim's demo account\n");
+	/* From the environment, the message says so. */
+	struct sb_config cfg;
+	char *env[] = {"BINANCE_API_KEY=my-key", NULL};
+	sb_config_init(&cfg);
+	struct result r = load_str(&cfg, "", env);
+	cr_assert_eq(r.err, SB_ERR_CONFIG);
+	cr_assert_eq(strncmp(r.errors, "environment: BINANCE_API_KEY: set without", 41), 0, "%s", r.errors);
+	cr_assert_null(strstr(r.errors, "my-key"), "a secret leaked: %s", r.errors);
+	free(r.errors);
+	sb_config_fini(&cfg);
+	/* Both halves, or neither (the demo account), load. */
+	sb_config_init(&cfg);
+	r = load_str(&cfg, "BINANCE_API_KEY=my-key\nBINANCE_API_SECRET=my-secret\n", no_env);
+	assert_ok(&r);
+	free(r.errors);
+	cr_assert_str_eq(cfg.binance_api_secret, "my-secret");
+	sb_config_fini(&cfg);
+	sb_config_init(&cfg);
+	r = load_str(&cfg, "MODE=paper\n", no_env);
+	assert_ok(&r);
+	free(r.errors);
+	cr_assert_str_eq(cfg.binance_api_key, "spotsim-demo-key");
+	cr_assert_str_eq(cfg.binance_api_secret, "spotsim-demo-secret");
+	sb_config_fini(&cfg);
+}
+
 Test(config, live_mode_uses_the_real_exchange_urls_by_default)
 {
 	struct sb_config cfg;
@@ -920,6 +957,9 @@ static void remove_keydir(struct keydir *k)
 	free(k->dir);
 }
 
+/* The API key a paper-mode test gives with its key file: paper mode wants both halves or neither. */
+#define PAPER_KEY "BINANCE_API_KEY=ed-key-0\n"
+
 /* Loads text as t.env with env plus BINANCE_PRIVATE_KEY_FILE=path in the environment. */
 static struct result load_with_key(struct sb_config *cfg, const char *text, const char *path,
                                    const char *extra_env)
@@ -936,12 +976,12 @@ Test(config, ed25519_key_file_replaces_the_secret_in_paper_and_live_mode)
 	struct keydir k = make_keydir(0600);
 	struct sb_config cfg;
 	/* Paper mode: the demo secret is not applied next to a key file. */
-	struct result r = load_with_key(&cfg, "", k.priv, NULL);
+	struct result r = load_with_key(&cfg, PAPER_KEY, k.priv, NULL);
 	assert_ok(&r);
 	free(r.errors);
 	cr_assert_str_eq(cfg.binance_private_key_file, k.priv);
 	cr_assert_str_eq(cfg.binance_api_secret, "");
-	cr_assert_str_eq(cfg.binance_api_key, "spotsim-demo-key");
+	cr_assert_str_eq(cfg.binance_api_key, "ed-key-0");
 	sb_config_fini(&cfg);
 
 	/* Live mode: a key and the key file are enough. */
@@ -1012,7 +1052,7 @@ Test(config, unreadable_key_file_is_an_error_naming_the_option_and_the_file)
 	char path[600], want[1600];
 
 	snprintf(path, sizeof path, "%s/absent.pem", k.dir);
-	struct result r = load_with_key(&cfg, "", path, NULL);
+	struct result r = load_with_key(&cfg, PAPER_KEY, path, NULL);
 	cr_assert_eq(r.err, SB_ERR_CONFIG);
 	snprintf(want, sizeof want,
 	         "environment: BINANCE_PRIVATE_KEY_FILE: cannot open %s: No such file or directory\n", path);
@@ -1021,7 +1061,7 @@ Test(config, unreadable_key_file_is_an_error_naming_the_option_and_the_file)
 	sb_config_fini(&cfg);
 
 	/* A directory opens but is not a key. */
-	r = load_with_key(&cfg, "", k.dir, NULL);
+	r = load_with_key(&cfg, PAPER_KEY, k.dir, NULL);
 	cr_assert_eq(r.err, SB_ERR_CONFIG);
 	snprintf(want, sizeof want, "environment: BINANCE_PRIVATE_KEY_FILE: %s is not a regular file\n",
 	         k.dir);
@@ -1032,7 +1072,7 @@ Test(config, unreadable_key_file_is_an_error_naming_the_option_and_the_file)
 	/* Mode 000 is unreadable for anyone but root (tests may run as root, where it opens). */
 	if (geteuid() != 0) {
 		cr_assert_eq(chmod(k.priv, 0), 0);
-		r = load_with_key(&cfg, "", k.priv, NULL);
+		r = load_with_key(&cfg, PAPER_KEY, k.priv, NULL);
 		cr_assert_eq(r.err, SB_ERR_CONFIG);
 		snprintf(want, sizeof want,
 		         "environment: BINANCE_PRIVATE_KEY_FILE: cannot open %s: Permission denied\n",
@@ -1049,7 +1089,7 @@ Test(config, group_or_world_accessible_key_file_is_refused_unless_the_environmen
 	struct keydir k = make_keydir(0640);
 	struct sb_config cfg;
 	char text[700], want[1600];
-	snprintf(text, sizeof text, "# key\nBINANCE_PRIVATE_KEY_FILE=%s\n", k.priv);
+	snprintf(text, sizeof text, "# key\nBINANCE_PRIVATE_KEY_FILE=%s\n" PAPER_KEY, k.priv);
 	sb_config_init(&cfg);
 	struct result r = load_str(&cfg, text, no_env);
 	cr_assert_eq(r.err, SB_ERR_CONFIG);
@@ -1093,7 +1133,7 @@ Test(config, key_file_must_hold_an_unencrypted_ed25519_private_key)
 	char want[1600];
 
 	/* The public half is not a private key. */
-	struct result r = load_with_key(&cfg, "", k.pub, NULL);
+	struct result r = load_with_key(&cfg, PAPER_KEY, k.pub, NULL);
 	cr_assert_eq(r.err, SB_ERR_CONFIG);
 	snprintf(want, sizeof want,
 	         "environment: BINANCE_PRIVATE_KEY_FILE: %s is not an unencrypted PKCS#8 PEM private key "
@@ -1114,7 +1154,7 @@ Test(config, key_file_must_hold_an_unencrypted_ed25519_private_key)
 	fclose(f);
 	EVP_PKEY_free(key);
 	cr_assert_eq(chmod(ec, 0600), 0);
-	r = load_with_key(&cfg, "", ec, NULL);
+	r = load_with_key(&cfg, PAPER_KEY, ec, NULL);
 	snprintf(want, sizeof want,
 	         "environment: BINANCE_PRIVATE_KEY_FILE: %s holds a private key, but not an Ed25519 one\n",
 	         ec);
@@ -1127,7 +1167,7 @@ Test(config, key_file_must_hold_an_unencrypted_ed25519_private_key)
 	char *empty = write_temp(k.dir, "empty.pem", "", 0600);
 	const char *bad[] = {junk, empty};
 	for (size_t i = 0; i < 2; i++) {
-		r = load_with_key(&cfg, "", bad[i], NULL);
+		r = load_with_key(&cfg, PAPER_KEY, bad[i], NULL);
 		cr_assert_eq(r.err, SB_ERR_CONFIG);
 		cr_assert_not_null(strstr(r.errors, "is not an unencrypted PKCS#8 PEM private key"), "%s",
 		                   r.errors);
@@ -1308,6 +1348,86 @@ Test(config, cli_check_ok_names_the_file)
 	fflush(stdout);
 	snprintf(want, sizeof want, "configuration OK (%s)\n", path);
 	cr_assert_stdout_eq_str(want);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(dir);
+}
+
+/* ---- the daemon's own check, shared by run, config --check and doctor ---- */
+
+/* Loads text (which must load cleanly) and runs sb_bot_check_config on it; *lines receives its output. */
+static sb_err daemon_check(const char *text, char **lines)
+{
+	struct sb_config cfg;
+	size_t size;
+	sb_config_init(&cfg);
+	struct result r = load_str(&cfg, text, no_env);
+	assert_ok(&r);
+	free(r.errors);
+	FILE *f = open_memstream(lines, &size);
+	cr_assert_not_null(f);
+	sb_err e = sb_bot_check_config(&cfg, f);
+	fclose(f);
+	sb_config_fini(&cfg);
+	return e;
+}
+
+Test(config, daemon_check_refuses_what_run_refuses_and_names_it)
+{
+	static const struct {
+		const char *text; /* a .env that loads */
+		const char *want; /* the check's output */
+	} bad[] = {
+	    {"PAIRS=BTCUSDT:quote=20,profit=-0.5%\n",
+	     "PAIRS: BTCUSDT: profit: must be above 0%, below 100%, got '-0.5%'\n"},
+	    {"PAIRS=BTCUSDT:quote=20,profit=0.5\n",
+	     "PAIRS: BTCUSDT: profit: expected a percentage like 0.5%, got '0.5' (did you mean 0.5%?)\n"},
+	    {"PAIRS=BTCUSDT:quote=abc\n",
+	     "PAIRS: BTCUSDT: quote: expected a decimal number like 20, got 'abc'\n"},
+	    {"PAIRS=BTCUSDT\n", "PAIRS: BTCUSDT: quote: required\n"},
+	    {"ORDER_TAG=Main\n", "ORDER_TAG: must be 1 to 8 of a-z and 0-9 (got 'Main')\n"},
+	    {"ORDER_TAG=ninechars\n", "ORDER_TAG: must be 1 to 8 of a-z and 0-9 (got 'ninechars')\n"},
+	    {"ORDER_TAG=my-bot\n", "ORDER_TAG: must be 1 to 8 of a-z and 0-9 (got 'my-bot')\n"},
+	    {"CONTROL_LISTEN=0.0.0.0:8089\n",
+	     "CONTROL_LISTEN 0.0.0.0:8089 is not a loopback address: set CONTROL_TOKEN or listen on 127.0.0.1 "
+	     "or a unix socket\n"},
+	    /* Every problem is reported, not only the first. */
+	    {"ORDER_TAG=X\nPAIRS=ETHUSDT:quote=1,profit=2\n",
+	     "ORDER_TAG: must be 1 to 8 of a-z and 0-9 (got 'X')\n"
+	     "PAIRS: ETHUSDT: profit: expected a percentage like 0.5%, got '2' (did you mean 2%?)\n"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *lines = NULL;
+		cr_assert_eq(daemon_check(bad[i].text, &lines), SB_ERR_CONFIG, "%s passed", bad[i].text);
+		cr_assert_str_eq(lines, bad[i].want, "for %s", bad[i].text);
+		free(lines);
+	}
+	static const char *const good[] = {
+	    "",
+	    "PAIRS=BTCUSDT:quote=20,profit=0.5%;ETHUSDT:quote=15,profit=0.8%,buy_timeout=60s\n",
+	    "ORDER_TAG=bot2\nCONTROL_LISTEN=0.0.0.0:8089\nCONTROL_TOKEN=tok-1234\n",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char *lines = NULL;
+		cr_assert_eq(daemon_check(good[i], &lines), SB_OK, "%s: %s", good[i], lines);
+		cr_assert_str_empty(lines);
+		free(lines);
+	}
+	cr_assert_eq(sb_bot_check_config(NULL, NULL), SB_ERR_INVALID);
+}
+
+Test(config, cli_check_runs_the_daemons_check)
+{
+	char *dir = temp_dir();
+	char *path = write_temp(dir, "env", "PAIRS=BTCUSDT:quote=20,profit=0.5\nORDER_TAG=Main\n", 0600);
+	cr_redirect_stderr();
+	cr_assert_eq(run_cli("--config", path, "--check"), SB_EXIT_USAGE);
+	fflush(stderr);
+	cr_assert_stderr_eq_str(
+	    "ORDER_TAG: must be 1 to 8 of a-z and 0-9 (got 'Main')\n"
+	    "PAIRS: BTCUSDT: profit: expected a percentage like 0.5%, got '0.5' (did you mean 0.5%?)\n"
+	    "spotbot config: invalid configuration\n");
 	unlink(path);
 	rmdir(dir);
 	free(path);

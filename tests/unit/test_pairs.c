@@ -128,8 +128,9 @@ Test(pairs, error_messages)
 {
 	assert_error("BTCUSDT:quote=20;ETHUSDT:quote=15,buy_timeout=60",
 	             "PAIRS: ETHUSDT: buy_timeout: expected a duration like 60s, got '60'");
-	assert_error("BTCUSDT:quote=20,profit=0.5",
-	             "PAIRS: BTCUSDT: profit: expected a percentage like 0.5%, got '0.5'");
+	assert_error(
+	    "BTCUSDT:quote=20,profit=0.5",
+	    "PAIRS: BTCUSDT: profit: expected a percentage like 0.5%, got '0.5' (did you mean 0.5%?)");
 	assert_error("BTCUSDT:quote=20,qoute=5", "PAIRS: BTCUSDT: qoute: unknown key");
 	assert_error("BTCUSDT:quote=20;BTCUSDT:quote=5", "PAIRS: BTCUSDT: listed twice");
 	assert_error("BTCUSDT:quote=20,quote=5", "PAIRS: BTCUSDT: quote: set twice");
@@ -155,6 +156,12 @@ Test(pairs, error_messages)
 	    "PAIRS: BTCUSDT: profit: must be above 0%, below 100%, got '150%' (implausible as a profit target)");
 	assert_error("BTCUSDT:quote=20,profit=-1%",
 	             "PAIRS: BTCUSDT: profit: must be above 0%, below 100%, got '-1%'");
+	assert_error("BTCUSDT:quote=20,profit=-0.5%",
+	             "PAIRS: BTCUSDT: profit: must be above 0%, below 100%, got '-0.5%'");
+	assert_error("BTCUSDT:quote=20,profit=-0.5",
+	             "PAIRS: BTCUSDT: profit: expected a percentage like 0.5%, got '-0.5'");
+	assert_error("BTCUSDT:quote=20,profit=0.5x",
+	             "PAIRS: BTCUSDT: profit: expected a percentage like 0.5%, got '0.5x'");
 	assert_error("BTCUSDT:quote=20,profit=%",
 	             "PAIRS: BTCUSDT: profit: expected a percentage like 0.5%, got '%'");
 	assert_error("BTCUSDT:quote=20,profit=off",
@@ -163,8 +170,9 @@ Test(pairs, error_messages)
 	             "PAIRS: BTCUSDT: buy_offset: too many decimal places in '0.1234567%'");
 	assert_error("BTCUSDT:quote=20,buy_offset=60%",
 	             "PAIRS: BTCUSDT: buy_offset: must be 0% to 50%, got '60%'");
-	assert_error("BTCUSDT:quote=20,stop_loss=5",
-	             "PAIRS: BTCUSDT: stop_loss: expected a percentage like 0.5%, got '5'");
+	assert_error(
+	    "BTCUSDT:quote=20,stop_loss=5",
+	    "PAIRS: BTCUSDT: stop_loss: expected a percentage like 0.5%, got '5' (did you mean 5%?)");
 	assert_error("BTCUSDT:quote=20,stop_loss=100%",
 	             "PAIRS: BTCUSDT: stop_loss: must be off, or above 0% and below 100%, got '100%'");
 	assert_error("BTCUSDT:quote=20,max_positions=0",
@@ -262,7 +270,7 @@ Test(pairs, set_at_run_time)
 	cr_assert_eq(sb_pair_set(&p, "profit", 6, "0.8%", 4, err, sizeof err), SB_OK);
 	cr_assert_eq(p.profit, D("0.008"));
 	cr_assert_eq(sb_pair_set(&p, "profit", 6, "80", 2, err, sizeof err), SB_ERR_PARSE);
-	cr_assert_str_eq(err, "profit: expected a percentage like 0.5%, got '80'");
+	cr_assert_str_eq(err, "profit: expected a percentage like 0.5%, got '80' (did you mean 80%?)");
 	cr_assert_eq(p.profit, D("0.008"), "unchanged on error");
 	cr_assert_eq(sb_pair_set(&p, "profit", 6, "100%", 4, err, sizeof err), SB_ERR_SUSPICIOUS);
 	cr_assert_eq(sb_pair_set(&p, "stop_loss", 9, "100%", 4, err, sizeof err), SB_ERR_RANGE);

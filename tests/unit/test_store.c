@@ -189,31 +189,84 @@ static void assert_positions_equal(const struct sb_store_position *a, const stru
 
 /* Migrations and opening. */
 
-Test(store, fresh_database_gets_schema_version_1_in_wal_mode)
+Test(store, fresh_database_gets_the_newest_schema_version_in_wal_mode)
 {
 	int64_t v = 0;
 	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
-	cr_assert_eq(v, 1);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
 	cr_assert_str_eq(sb_store_backend(st), "sqlite");
 	char mode[16];
 	raw_query(db_path, "PRAGMA journal_mode", mode, sizeof mode);
 	cr_assert_str_eq(mode, "wal");
 	reopen(); /* opening again migrates nothing and keeps the version */
 	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
-	cr_assert_eq(v, 1);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
+}
+
+/* Sets schema_version as if the database had been written by an older or newer build. */
+static void set_schema_version(int64_t v)
+{
+	char sql[128];
+	snprintf(sql, sizeof sql, "UPDATE system_state SET value = '%lld' WHERE key = 'schema_version'",
+	         (long long)v);
+	cr_assert_eq(sb_store_exec(st, sql), SB_OK, "%s", sb_store_last_error(st));
 }
 
 Test(store, database_from_a_newer_version_is_refused)
 {
-	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '2' WHERE key = 'schema_version'"),
-	             SB_OK);
+	set_schema_version(SB_STORE_SCHEMA_VERSION + 1);
 	sb_store_close(st);
 	st = NULL;
-	char err[256];
+	char err[256], want[16];
 	cr_assert_eq(sb_store_open_sqlite(db_path, NULL, &st, err, sizeof err), SB_ERR_UNSUPPORTED);
 	cr_assert_null(st);
 	cr_assert(strstr(err, "newer") != NULL, "%s", err);
-	cr_assert(strstr(err, "2") != NULL, "%s", err);
+	snprintf(want, sizeof want, "%d", SB_STORE_SCHEMA_VERSION + 1);
+	cr_assert(strstr(err, want) != NULL, "%s", err);
+}
+
+Test(store, migration_3_spells_old_event_kinds_lowercase)
+{
+	/* Kinds as builds before schema 3 wrote them, next to kinds that were always lowercase. */
+	const char *kinds[] = {"position.CLOSED", "order.PARTIALLY_FILLED", "order.intent", "fill"};
+	for (size_t i = 0; i < 4; i++) {
+		struct sb_store_event ev = event(kinds[i], "BTCUSDT");
+		cr_assert_eq(sb_store_event_append(st, &ev, NULL), SB_OK);
+	}
+	set_schema_version(2);
+	reopen();
+	int64_t v = 0;
+	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
+	struct sb_store_event *rows = NULL;
+	size_t n = 0;
+	cr_assert_eq(sb_store_event_list(st, NULL, &rows, &n), SB_OK);
+	cr_assert_eq(n, 4);
+	const char *want[] = {"position.closed", "order.partially_filled", "order.intent", "fill"};
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_str_eq(rows[i].kind, want[i]);
+	sb_store_events_free(rows, n);
+	/* The events stay append-only after the rewrite. */
+	cr_assert_eq(sb_store_exec(st, "UPDATE events SET kind = 'x'"), SB_ERR_DB);
+	cr_assert(strstr(sb_store_last_error(st), "append-only") != NULL, "%s", sb_store_last_error(st));
+}
+
+Test(store, event_kind_filter_ignores_case)
+{
+	struct sb_store_event ev = event("position.closed", "BTCUSDT");
+	cr_assert_eq(sb_store_event_append(st, &ev, NULL), SB_OK);
+	ev = event("position.holding", "BTCUSDT");
+	cr_assert_eq(sb_store_event_append(st, &ev, NULL), SB_OK);
+	const char *spellings[] = {"position.closed", "position.CLOSED", "Position.Closed"};
+	for (size_t i = 0; i < 3; i++) {
+		struct sb_store_event *rows = NULL;
+		size_t n = 0;
+		struct sb_store_event_filter f = {.kind = spellings[i]};
+		cr_assert_eq(sb_store_event_list(st, &f, &rows, &n), SB_OK);
+		cr_assert_eq(n, 1, "%s", spellings[i]);
+		cr_assert_str_eq(rows[0].kind, "position.closed");
+		sb_store_events_free(rows, n);
+	}
 }
 
 Test(store, foreign_database_is_refused)
@@ -825,7 +878,7 @@ Test(store, system_state_values_round_trip)
 	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_RUN_STATE, &v), SB_ERR_PARSE);
 	cr_assert_eq(sb_store_state_set(st, SB_STORE_KEY_SCHEMA_VERSION, "9", 8, NULL), SB_ERR_PERM);
 	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
-	cr_assert_eq(v, 1);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
 	cr_assert_eq(count_rows("events"), 1);
 }
 

@@ -3,9 +3,11 @@
  * thread (as the exchange is another process in real life); the client runs on the test's loop. The
  * server is steered by the test's own messages ("echo:", "close", "drop", "mute", "big:N", "sub"), so
  * every action happens on the server's thread. Tests drive the client loop until the awaited event has
- * happened, with a deadline that fails the test instead of hanging; nothing waits by sleeping.
+ * happened, with a deadline that fails the test instead of hanging; nothing waits by sleeping. The last
+ * suite checks where libwebsockets' own log lines go.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "sim/server.h"
+#include "spotbot/log.h"
 #include "spotbot/ws_client.h"
 
 #define DEADLINE_MS 5000
@@ -602,4 +605,46 @@ Test(ws_client, bad_urls_and_options_are_refused)
 	}
 	struct sb_ws_opts o = {.url = "ws://127.0.0.1:1/", .jitter_pct = 101};
 	cr_assert_eq(sb_ws_new(C.ctx, &o, &OPS, NULL, &ws), SB_ERR_INVALID);
+}
+
+/* ---- lws' own log lines ------------------------------------------------------------------------------- */
+
+TestSuite(ws_client_log);
+
+/* Reads a whole small file into a malloc'd string. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot open %s", path);
+	char *buf = calloc(1, 65537);
+	size_t n = fread(buf, 1, 65536, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+Test(ws_client_log, lws_lines_go_through_the_logger_never_to_stderr)
+{
+	char dir[] = "/tmp/sb_wslog_XXXXXX", path[64];
+	cr_assert_not_null(mkdtemp(dir));
+	struct sb_log_opts lo = {.dir = dir, .name = "t.log", .error_name = "", .level = SB_LOG_DEBUG};
+	cr_assert_eq(sb_log_open(&lo), SB_OK);
+	cr_redirect_stderr();
+	uv_loop_t loop;
+	struct sb_ws_ctx *ctx = NULL;
+	cr_assert_eq(uv_loop_init(&loop), 0);
+	cr_assert_eq(sb_ws_ctx_new(&loop, &ctx), SB_OK);
+	sb_ws_ctx_free(ctx);
+	cr_assert_eq(uv_loop_close(&loop), 0);
+	sb_log_close();
+	fflush(stderr);
+	/* lws' banner ("LWS: 4.1.6 ...") used to go straight to stderr whatever LOG_STDERR said. */
+	cr_assert_stderr_eq_str("");
+	snprintf(path, sizeof path, "%s/t.log", dir);
+	char *log = slurp(path);
+	cr_assert_not_null(strstr(log, "\"level\":\"debug\",\"component\":\"lws\",\"msg\":\"LWS: "), "%s",
+	                   log);
+	free(log);
+	unlink(path);
+	rmdir(dir);
 }
