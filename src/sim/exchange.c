@@ -127,6 +127,8 @@ static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info,
 	sym->info = info;
 	char msg[256];
 	sb_err e = sb_rules_from_json(info, &sym->rules, msg, sizeof msg);
+	if (!e)
+		e = sim_stp_from_info(info, &sym->stp, msg, sizeof msg);
 	if (e) {
 		fprintf(err, "spotsim: %s: %s\n", name, msg);
 		cJSON_Delete(info);

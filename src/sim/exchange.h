@@ -20,6 +20,7 @@
 #include "sim/ledger.h"
 #include "sim/market.h"
 #include "sim/options.h"
+#include "sim/stp.h"
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
 #include "spotbot/rules.h"
@@ -43,6 +44,7 @@ struct sim_symbol {
 	struct sim_md *md;            /* trades, klines, tickers for REST and streams */
 	sb_dec last_price;            /* last trade price (0 before the first) */
 	sb_dec ref_price;             /* reference price for percent and market notional filters */
+	struct sim_stp_config stp;    /* self-trade prevention: default and allowed modes */
 };
 
 /* One of an account's trades, for myTrades. */
