@@ -152,7 +152,8 @@ static void order_prevented(struct sim_json *b, const struct sim_book_order *o)
 {
 	if (o->prevented_qty <= 0)
 		return;
-	sim_json_printf(b, ",\"preventedMatchId\":%lld,\"preventedQuantity\":", (long long)o->prevented_match_id);
+	sim_json_printf(
+	    b, ",\"preventedMatchId\":%lld,\"preventedQuantity\":", (long long)o->prevented_match_id);
 	sim_json_dec(b, o->prevented_qty);
 }
 
@@ -337,13 +338,15 @@ static bool parse_stp(struct sim_api_call *c, struct sim_api_reply *r, const str
 	if (!v || !*v)
 		return true;
 	if (sim_stp_parse(v, strlen(v), out) != SB_OK) {
-		sim_api_error(r, 400, -1100,
-		              "Illegal characters found in parameter 'selfTradePreventionMode'; legal range is "
-		              "'NONE, EXPIRE_TAKER, EXPIRE_MAKER, EXPIRE_BOTH, DECREMENT, TRANSFER'.");
+		sim_api_error(
+		    r, 400, -1100,
+		    "Illegal characters found in parameter 'selfTradePreventionMode'; legal range is "
+		    "'NONE, EXPIRE_TAKER, EXPIRE_MAKER, EXPIRE_BOTH, DECREMENT, TRANSFER'.");
 		return false;
 	}
 	if (!sim_stp_allowed(&s->stp, *out)) {
-		sim_api_error(r, 400, -1013, "This symbol does not allow the specified self-trade prevention mode.");
+		sim_api_error(r, 400, -1013,
+		              "This symbol does not allow the specified self-trade prevention mode.");
 		return false;
 	}
 	return true;

@@ -73,8 +73,8 @@ struct want {
 
 /* What a walk did (or would do). */
 struct walk_out {
-	sb_dec qty;     /* base filled */
-	sb_dec quote;   /* quote filled */
+	sb_dec qty;           /* base filled */
+	sb_dec quote;         /* quote filled */
 	bool any_match;       /* the first source crossed */
 	bool taker_prevented; /* self-trade prevention took quantity from the taker */
 	enum stop stop;       /* why it ended */
@@ -784,8 +784,9 @@ static void prevent_order(struct sim_book *book, struct sim_book_order *o, sb_de
 }
 
 /* Carries out pv between taker and maker at the maker's price p: one prevented match. */
-static void apply_prevention(struct sim_book *book, struct sim_book_order *taker, struct sim_book_order *maker,
-                             const struct prevention *pv, int64_t time, struct sim_book_result *res)
+static void apply_prevention(struct sim_book *book, struct sim_book_order *taker,
+                             struct sim_book_order *maker, const struct prevention *pv, int64_t time,
+                             struct sim_book_result *res)
 {
 	struct sim_book_prevented pm = {
 	    .id = book->next_prevented_id++,

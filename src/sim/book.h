@@ -193,30 +193,30 @@ struct sim_book_event {
 
 /* One prevented match (myPreventedMatches): a taker and a maker of one account that did not trade. */
 struct sim_book_prevented {
-	int64_t id;               /* preventedMatchId, per book, from 0 */
-	uint64_t taker_order_id;  /* incoming order */
-	uint64_t maker_order_id;  /* resting order */
-	uint32_t account;         /* their owner */
-	enum sim_stp_mode mode;   /* the taker's mode, which decided */
-	sb_dec price;             /* the maker's price, where they would have traded */
-	sb_dec taker_qty;         /* takerPreventedQuantity, 0 when the taker lost nothing */
-	sb_dec maker_qty;         /* makerPreventedQuantity, 0 when the maker lost nothing */
-	int64_t time;             /* when */
+	int64_t id;              /* preventedMatchId, per book, from 0 */
+	uint64_t taker_order_id; /* incoming order */
+	uint64_t maker_order_id; /* resting order */
+	uint32_t account;        /* their owner */
+	enum sim_stp_mode mode;  /* the taker's mode, which decided */
+	sb_dec price;            /* the maker's price, where they would have traded */
+	sb_dec taker_qty;        /* takerPreventedQuantity, 0 when the taker lost nothing */
+	sb_dec maker_qty;        /* makerPreventedQuantity, 0 when the maker lost nothing */
+	int64_t time;            /* when */
 };
 
 /* What one call did; caller storage, reused across calls with sim_book_result_clear. */
 struct sim_book_result {
-	struct sim_book_event *events; /* in emission order */
-	size_t n_events;               /* used */
-	size_t cap_events;             /* allocated */
-	struct sim_book_fill *fills;   /* in execution order */
-	size_t n_fills;                /* used */
-	size_t cap_fills;              /* allocated */
+	struct sim_book_event *events;        /* in emission order */
+	size_t n_events;                      /* used */
+	size_t cap_events;                    /* allocated */
+	struct sim_book_fill *fills;          /* in execution order */
+	size_t n_fills;                       /* used */
+	size_t cap_fills;                     /* allocated */
 	struct sim_book_prevented *prevented; /* prevented matches, in order */
 	size_t n_prevented;                   /* used */
 	size_t cap_prevented;                 /* allocated */
-	uint64_t order_id;             /* sim_book_place: the new order's id, 0 when rejected */
-	enum sim_book_reject reject;   /* sim_book_place: why it was refused */
+	uint64_t order_id;                    /* sim_book_place: the new order's id, 0 when rejected */
+	enum sim_book_reject reject;          /* sim_book_place: why it was refused */
 };
 
 /* One external liquidity level. */

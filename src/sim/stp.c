@@ -44,7 +44,8 @@ static bool mode_item(const cJSON *item, const char *field, enum sim_stp_mode *o
 		return false;
 	}
 	if (sim_stp_parse(item->valuestring, strlen(item->valuestring), out) != SB_OK) {
-		snprintf(msg, cap, "%s: unknown self-trade prevention mode \"%.40s\"", field, item->valuestring);
+		snprintf(msg, cap, "%s: unknown self-trade prevention mode \"%.40s\"", field,
+		         item->valuestring);
 		return false;
 	}
 	return true;
