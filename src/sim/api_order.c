@@ -1069,6 +1069,75 @@ void sim_api_my_trades(struct sim_api_call *c, struct sim_api_reply *r)
 	reply_json(r, &b);
 }
 
+static void render_prevented(struct sim_json *b, const struct sim_symbol *s,
+                             const struct sim_book_prevented *pm)
+{
+	sim_json_printf(b, "{\"symbol\":");
+	sim_json_str(b, s->rules.symbol);
+	sim_json_printf(b, ",\"preventedMatchId\":%lld,\"takerOrderId\":%llu,\"makerSymbol\":",
+	                (long long)pm->id, (unsigned long long)pm->taker_order_id);
+	sim_json_str(b, s->rules.symbol);
+	sim_json_printf(
+	    b, ",\"makerOrderId\":%llu,\"tradeGroupId\":-1,\"selfTradePreventionMode\":\"%s\",\"price\":",
+	    (unsigned long long)pm->maker_order_id, sim_stp_name(pm->mode));
+	sim_json_dec(b, pm->price);
+	if (pm->taker_qty > 0) {
+		sim_json_printf(b, ",\"takerPreventedQuantity\":");
+		sim_json_dec(b, pm->taker_qty);
+	}
+	if (pm->maker_qty > 0) {
+		sim_json_printf(b, ",\"makerPreventedQuantity\":");
+		sim_json_dec(b, pm->maker_qty);
+	}
+	sim_json_printf(b, ",\"transactTime\":%lld}", (long long)pm->time);
+}
+
+/*
+ * GET /api/v3/myPreventedMatches (myPreventedMatches): symbol with preventedMatchId (weight 2), or with
+ * orderId (weight 20; the matches the order took part in, from fromPreventedMatchId on, at most limit).
+ * Any other combination is -1128.
+ */
+void sim_api_my_prevented_matches(struct sim_api_call *c, struct sim_api_reply *r)
+{
+	struct sim_symbol *s = need_symbol(c, r);
+	if (!s)
+		return;
+	bool has_id, has_order, has_from;
+	int64_t id, order_id, from, limit;
+	if (!int_param(c, r, "preventedMatchId", &has_id, &id) ||
+	    !int_param(c, r, "orderId", &has_order, &order_id) ||
+	    !int_param(c, r, "fromPreventedMatchId", &has_from, &from) ||
+	    !limit_param(c, r, 500, 1000, &limit))
+		return;
+	if (has_id == has_order || (has_from && !has_order)) {
+		sim_api_error(r, 400, -1128, "Combination of optional parameters invalid.");
+		return;
+	}
+	if (has_id)
+		r->weight = 2;
+	const struct sim_account *a = c->account;
+	size_t first =
+	    (a->prevented_next + SIM_PREVENTED_PER_ACCOUNT - a->nprevented) % SIM_PREVENTED_PER_ACCOUNT;
+	struct sim_json b;
+	sim_json_init(&b);
+	sim_json_printf(&b, "[");
+	for (size_t k = 0, n = 0; k < a->nprevented && n < (size_t)limit; k++) {
+		const struct sim_prevented_rec *p = &a->prevented[(first + k) % SIM_PREVENTED_PER_ACCOUNT];
+		const struct sim_book_prevented *pm = &p->pm;
+		bool of_order =
+		    pm->taker_order_id == (uint64_t)order_id || pm->maker_order_id == (uint64_t)order_id;
+		if (p->symbol != s->index || (has_id && pm->id != id) || (has_order && !of_order) ||
+		    (has_from && pm->id < from))
+			continue;
+		render_prevented(&b, s, pm);
+		sim_json_printf(&b, ",");
+		n++;
+	}
+	sim_json_trim_comma(&b);
+	sim_json_printf(&b, "]");
+	reply_json(r, &b);
+}
+
 /* ---- the account --------------------------------------------------------------------------------- */
 
 void sim_api_account(struct sim_api_call *c, struct sim_api_reply *r)

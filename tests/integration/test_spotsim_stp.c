@@ -5,9 +5,10 @@
  * POST /api/v3/order, the WebSocket API's order.place and cancelReplace: the TRADE_PREVENTION /
  * EXPIRED_IN_MATCH executionReports on the WebSocket API user stream with their v, A, B, u, U and V
  * fields, the order queries' preventedMatchId and preventedQuantity, the taker's preventedMatches, NONE
- * executing with one trade id on both sides, and the balances afterwards, exact to the unit, as the
- * account endpoint reports them. A second suite loads an --exchange-info file whose symbol defaults to
- * NONE. The market is pinned with POST /sim/price (bid 60000.00, ask 60000.01) and barely moves at
+ * executing with one trade id on both sides, myPreventedMatches, and the balances afterwards, exact to the
+ * unit, as the account endpoint reports them. A second suite loads an --exchange-info file whose symbol
+ * defaults to NONE. The market is pinned with POST /sim/price (bid 60000.00, ask 60000.01) and barely moves
+ * at
  * --speed 0.01, so an order resting at the bid is the first one a sell at that price meets.
  */
 #include <cjson/cJSON.h>
@@ -378,6 +379,58 @@ Test(spotsim_stp, cancel_replace_new_order_with_expire_both_expires_both)
 	cJSON_Delete(r1);
 	cJSON_Delete(r2);
 	cr_assert_eq(open_order_count(), 0);
+	expect_balance("USDT", "100000", "0");
+	expect_balance("BTC", "2", "0");
+}
+
+/* GET /api/v3/myPreventedMatches with params, parsed; expects 200. */
+static cJSON *prevented_matches(const char *params)
+{
+	struct sbt_response r;
+	rest("GET", "/api/v3/myPreventedMatches", params, &r);
+	cr_assert_eq(r.status, 200, "%s: %s", params, r.body);
+	cJSON *j = sbt_jparse(r.body);
+	sbt_response_free(&r);
+	return j;
+}
+
+Test(spotsim_stp, my_prevented_matches_lists_the_match_by_id_and_by_order)
+{
+	long long maker = order_id(limit_at_bid("BUY", ""));
+	cJSON *tj = limit_at_bid("SELL", "DECREMENT");
+	long long taker = order_id(tj);
+	cr_assert_str_eq(sbt_jstr(tj, "status"), "EXPIRED_IN_MATCH", "equal quantities: both expire");
+	long long match_id = (long long)sbt_jnum(tj, "preventedMatchId");
+	cJSON_Delete(tj);
+	char params[128];
+	const char *by[] = {"orderId", "orderId", "preventedMatchId"};
+	long long arg[] = {maker, taker, match_id};
+	for (int i = 0; i < 3; i++) {
+		snprintf(params, sizeof params, "symbol=BTCUSDT&%s=%lld", by[i], arg[i]);
+		cJSON *j = prevented_matches(params);
+		cr_assert_eq(cJSON_GetArraySize(j), 1, "%s", params);
+		const cJSON *pm = cJSON_GetArrayItem(j, 0);
+		cr_assert_str_eq(sbt_jstr(pm, "symbol"), "BTCUSDT");
+		cr_assert_eq((long long)sbt_jnum(pm, "preventedMatchId"), match_id);
+		cr_assert_eq((long long)sbt_jnum(pm, "takerOrderId"), taker);
+		cr_assert_eq((long long)sbt_jnum(pm, "makerOrderId"), maker);
+		cr_assert_eq((long long)sbt_jnum(pm, "tradeGroupId"), -1);
+		cr_assert_str_eq(sbt_jstr(pm, "selfTradePreventionMode"), "DECREMENT");
+		cr_assert_str_eq(sbt_jstr(pm, "price"), BID "000000");
+		cr_assert_str_eq(sbt_jstr(pm, "takerPreventedQuantity"), "0.01000000");
+		cr_assert_str_eq(sbt_jstr(pm, "makerPreventedQuantity"), "0.01000000");
+		cJSON_Delete(j);
+	}
+	snprintf(params, sizeof params, "symbol=BTCUSDT&orderId=%lld&fromPreventedMatchId=%lld", maker,
+	         match_id + 1);
+	cJSON *j = prevented_matches(params);
+	cr_assert_eq(cJSON_GetArraySize(j), 0);
+	cJSON_Delete(j);
+	struct sbt_response r;
+	rest("GET", "/api/v3/myPreventedMatches", "symbol=BTCUSDT", &r);
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	cr_assert(strstr(r.body, "\"code\":-1128"), "%s", r.body);
+	sbt_response_free(&r);
 	expect_balance("USDT", "100000", "0");
 	expect_balance("BTC", "2", "0");
 }
