@@ -12,6 +12,7 @@
 #include "sim/api_int.h"
 #include "sim/json.h"
 #include "spotbot/alloc.h"
+#include "spotbot/query.h"
 
 #define ORDER_LIST_MAX 1000 /* largest page of openOrders / allOrders / myTrades */
 
@@ -178,6 +179,19 @@ static void render_query(struct sim_json *b, const struct sim_symbol *s, const s
 	sim_json_printf(b, "}");
 }
 
+/* takerPreventedQuantity and makerPreventedQuantity of a prevented match, each when non-zero. */
+static void prevented_quantities(struct sim_json *b, const struct sim_book_prevented *pm)
+{
+	if (pm->taker_qty > 0) {
+		sim_json_printf(b, ",\"takerPreventedQuantity\":");
+		sim_json_dec(b, pm->taker_qty);
+	}
+	if (pm->maker_qty > 0) {
+		sim_json_printf(b, ",\"makerPreventedQuantity\":");
+		sim_json_dec(b, pm->maker_qty);
+	}
+}
+
 /* The FULL response's preventedMatches: the prevented matches of the taker o in res. */
 static void render_prevented_matches(struct sim_json *b, const struct sim_book_order *o,
                                      const struct sim_book_result *res)
@@ -190,14 +204,7 @@ static void render_prevented_matches(struct sim_json *b, const struct sim_book_o
 		sim_json_printf(b, "{\"preventedMatchId\":%lld,\"makerOrderId\":%llu,\"price\":",
 		                (long long)pm->id, (unsigned long long)pm->maker_order_id);
 		sim_json_dec(b, pm->price);
-		if (pm->taker_qty > 0) {
-			sim_json_printf(b, ",\"takerPreventedQuantity\":");
-			sim_json_dec(b, pm->taker_qty);
-		}
-		if (pm->maker_qty > 0) {
-			sim_json_printf(b, ",\"makerPreventedQuantity\":");
-			sim_json_dec(b, pm->maker_qty);
-		}
+		prevented_quantities(b, pm);
 		sim_json_printf(b, "},");
 	}
 	sim_json_trim_comma(b);
@@ -332,7 +339,7 @@ static bool not_required(struct sim_api_call *c, struct sim_api_reply *r, const 
 static bool parse_stp(struct sim_api_call *c, struct sim_api_reply *r, const struct sim_symbol *s,
                       enum sim_stp_mode *out)
 {
-	char buf[32];
+	char buf[SB_QUERY_MAX_LEN + 1]; /* any value that was sent is read, so a long one is refused too */
 	const char *v = sim_api_param(c, "selfTradePreventionMode", buf, sizeof buf);
 	*out = s->stp.def;
 	if (!v || !*v)
@@ -1081,14 +1088,7 @@ static void render_prevented(struct sim_json *b, const struct sim_symbol *s,
 	    b, ",\"makerOrderId\":%llu,\"tradeGroupId\":-1,\"selfTradePreventionMode\":\"%s\",\"price\":",
 	    (unsigned long long)pm->maker_order_id, sim_stp_name(pm->mode));
 	sim_json_dec(b, pm->price);
-	if (pm->taker_qty > 0) {
-		sim_json_printf(b, ",\"takerPreventedQuantity\":");
-		sim_json_dec(b, pm->taker_qty);
-	}
-	if (pm->maker_qty > 0) {
-		sim_json_printf(b, ",\"makerPreventedQuantity\":");
-		sim_json_dec(b, pm->maker_qty);
-	}
+	prevented_quantities(b, pm);
 	sim_json_printf(b, ",\"transactTime\":%lld}", (long long)pm->time);
 }
 

@@ -783,7 +783,7 @@ static void prevent_order(struct sim_book *book, struct sim_book_order *o, sb_de
 	e->counter_order_id = counter;
 }
 
-/* Carries out pv between taker and maker at the maker's price p: one prevented match. */
+/* Carries out pv between taker and maker: one prevented match, at the maker's price. */
 static void apply_prevention(struct sim_book *book, struct sim_book_order *taker,
                              struct sim_book_order *maker, const struct prevention *pv, int64_t time,
                              struct sim_book_result *res)

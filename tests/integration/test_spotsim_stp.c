@@ -190,7 +190,8 @@ Test(spotsim_stp, unknown_or_disallowed_mode_is_refused_and_nothing_is_placed)
 	struct sbt_response r;
 	const char *paths[] = {"/api/v3/order", "/api/v3/order/test"};
 	for (int i = 0; i < 2; i++) {
-		snprintf(params, sizeof params, "%s&selfTradePreventionMode=EXPIRE_SOMETIMES", base);
+		snprintf(params, sizeof params, "%s&selfTradePreventionMode=EXPIRE_%s", base,
+		         i ? "SOMETIMES" : "WHEN_THE_MOON_IS_FULL_AND_THE_TIDE_IS_HIGH_AND_THE_WIND_BLOWS");
 		rest("POST", paths[i], params, &r);
 		cr_assert_eq(r.status, 400, "%s: %s", paths[i], r.body);
 		cr_assert(strstr(r.body, "\"code\":-1100") && strstr(r.body, "selfTradePreventionMode"), "%s",
