@@ -37,6 +37,8 @@ static const struct sim_api_method methods[] = {
     {"DELETE", "/api/v3/openOrders", "openOrders.cancelAll", SIM_SEC_SIGNED, 1, sim_api_cancel_open_orders},
     {"GET", "/api/v3/allOrders", "allOrders", SIM_SEC_SIGNED, 20, sim_api_all_orders},
     {"GET", "/api/v3/myTrades", "myTrades", SIM_SEC_SIGNED, 20, sim_api_my_trades},
+    {"GET", "/api/v3/myPreventedMatches", "myPreventedMatches", SIM_SEC_SIGNED, 20,
+     sim_api_my_prevented_matches},
     {"GET", "/api/v3/account", "account.status", SIM_SEC_SIGNED, 20, sim_api_account},
     {"GET", "/api/v3/account/commission", "account.commission", SIM_SEC_SIGNED, 20,
      sim_api_account_commission},

@@ -29,6 +29,7 @@ void sim_api_open_orders(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_cancel_open_orders(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_all_orders(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_my_trades(struct sim_api_call *c, struct sim_api_reply *r);
+void sim_api_my_prevented_matches(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_account(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_account_commission(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_rate_limit_order(struct sim_api_call *c, struct sim_api_reply *r);

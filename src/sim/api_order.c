@@ -12,6 +12,7 @@
 #include "sim/api_int.h"
 #include "sim/json.h"
 #include "spotbot/alloc.h"
+#include "spotbot/query.h"
 
 #define ORDER_LIST_MAX 1000 /* largest page of openOrders / allOrders / myTrades */
 
@@ -147,6 +148,16 @@ static void order_amounts(struct sim_json *b, const struct sim_book_order *o)
 	sim_json_dec(b, o->executed_qty);
 }
 
+/* The STP fields of an order that self-trade prevention took quantity from. */
+static void order_prevented(struct sim_json *b, const struct sim_book_order *o)
+{
+	if (o->prevented_qty <= 0)
+		return;
+	sim_json_printf(
+	    b, ",\"preventedMatchId\":%lld,\"preventedQuantity\":", (long long)o->prevented_match_id);
+	sim_json_dec(b, o->prevented_qty);
+}
+
 /* GET /api/v3/order and the lists. */
 static void render_query(struct sim_json *b, const struct sim_symbol *s, const struct sim_book_order *o)
 {
@@ -163,7 +174,41 @@ static void render_query(struct sim_json *b, const struct sim_symbol *s, const s
 	                "\"updateTime\":%lld,\"isWorking\":true,\"workingTime\":%lld,\"origQuoteOrderQty\":",
 	                (long long)o->time, (long long)o->update_time, (long long)o->working_time);
 	sim_json_dec(b, o->orig_quote_qty);
-	sim_json_printf(b, ",\"selfTradePreventionMode\":\"NONE\"}");
+	sim_json_printf(b, ",\"selfTradePreventionMode\":\"%s\"", sim_stp_name(o->stp));
+	order_prevented(b, o);
+	sim_json_printf(b, "}");
+}
+
+/* takerPreventedQuantity and makerPreventedQuantity of a prevented match, each when non-zero. */
+static void prevented_quantities(struct sim_json *b, const struct sim_book_prevented *pm)
+{
+	if (pm->taker_qty > 0) {
+		sim_json_printf(b, ",\"takerPreventedQuantity\":");
+		sim_json_dec(b, pm->taker_qty);
+	}
+	if (pm->maker_qty > 0) {
+		sim_json_printf(b, ",\"makerPreventedQuantity\":");
+		sim_json_dec(b, pm->maker_qty);
+	}
+}
+
+/* The FULL response's preventedMatches: the prevented matches of the taker o in res. */
+static void render_prevented_matches(struct sim_json *b, const struct sim_book_order *o,
+                                     const struct sim_book_result *res)
+{
+	sim_json_printf(b, ",\"preventedMatches\":[");
+	for (size_t i = 0; i < res->n_prevented; i++) {
+		const struct sim_book_prevented *pm = &res->prevented[i];
+		if (pm->taker_order_id != o->id)
+			continue;
+		sim_json_printf(b, "{\"preventedMatchId\":%lld,\"makerOrderId\":%llu,\"price\":",
+		                (long long)pm->id, (unsigned long long)pm->maker_order_id);
+		sim_json_dec(b, pm->price);
+		prevented_quantities(b, pm);
+		sim_json_printf(b, "},");
+	}
+	sim_json_trim_comma(b);
+	sim_json_printf(b, "]");
 }
 
 /* POST /api/v3/order in ACK, RESULT or FULL form; fills are the order's fills in res. */
@@ -184,9 +229,10 @@ static void render_placed(struct sim_json *b, const struct sim_symbol *s, const 
 	sim_json_dec(b, o->cum_quote_qty);
 	sim_json_printf(b,
 	                ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
-	                "\"workingTime\":%lld,\"selfTradePreventionMode\":\"NONE\"",
+	                "\"workingTime\":%lld,\"selfTradePreventionMode\":\"%s\"",
 	                sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	                sim_book_side_name(o->side), (long long)o->working_time);
+	                sim_book_side_name(o->side), (long long)o->working_time, sim_stp_name(o->stp));
+	order_prevented(b, o);
 	if (o->expiry != SIM_EXPIRY_NONE)
 		sim_json_printf(b, ",\"expiryReason\":\"%s\"", sim_book_expiry_name(o->expiry));
 	if (strcmp(resp_type, "FULL") == 0) {
@@ -208,6 +254,8 @@ static void render_placed(struct sim_json *b, const struct sim_symbol *s, const 
 		}
 		sim_json_trim_comma(b);
 		sim_json_printf(b, "]");
+		if (res->n_prevented > 0)
+			render_prevented_matches(b, o, res);
 	}
 	sim_json_printf(b, "}");
 }
@@ -231,9 +279,11 @@ static void render_canceled(struct sim_json *b, const struct sim_symbol *s, cons
 	sim_json_dec(b, o->cum_quote_qty);
 	sim_json_printf(b,
 	                ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
-	                "\"selfTradePreventionMode\":\"NONE\"}",
+	                "\"selfTradePreventionMode\":\"%s\"",
 	                sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	                sim_book_side_name(o->side));
+	                sim_book_side_name(o->side), sim_stp_name(o->stp));
+	order_prevented(b, o);
+	sim_json_printf(b, "}");
 }
 
 static void reply_json(struct sim_api_reply *r, struct sim_json *b)
@@ -279,6 +329,31 @@ static bool not_required(struct sim_api_call *c, struct sim_api_reply *r, const 
 	const char *v = sim_api_param(c, name, buf, sizeof buf);
 	if (v && *v) {
 		sim_api_error(r, 400, -1106, "Parameter '%s' sent when not required.", name);
+		return false;
+	}
+	return true;
+}
+
+/* selfTradePreventionMode: the symbol's default when absent; -1100 for an unknown mode, -1013 for one the
+ * symbol does not allow. */
+static bool parse_stp(struct sim_api_call *c, struct sim_api_reply *r, const struct sim_symbol *s,
+                      enum sim_stp_mode *out)
+{
+	char buf[SB_QUERY_MAX_LEN + 1]; /* any value that was sent is read, so a long one is refused too */
+	const char *v = sim_api_param(c, "selfTradePreventionMode", buf, sizeof buf);
+	*out = s->stp.def;
+	if (!v || !*v)
+		return true;
+	if (sim_stp_parse(v, strlen(v), out) != SB_OK) {
+		sim_api_error(
+		    r, 400, -1100,
+		    "Illegal characters found in parameter 'selfTradePreventionMode'; legal range is "
+		    "'NONE, EXPIRE_TAKER, EXPIRE_MAKER, EXPIRE_BOTH, DECREMENT, TRANSFER'.");
+		return false;
+	}
+	if (!sim_stp_allowed(&s->stp, *out)) {
+		sim_api_error(r, 400, -1013,
+		              "This symbol does not allow the specified self-trade prevention mode.");
 		return false;
 	}
 	return true;
@@ -366,6 +441,9 @@ static bool parse_order(struct sim_api_call *c, struct sim_api_reply *r, struct 
 	} else {
 		snprintf(o->resp_type, sizeof o->resp_type, "%s", type == 2 ? "ACK" : "FULL");
 	}
+	enum sim_stp_mode stp;
+	if (!parse_stp(c, r, o->sym, &stp))
+		return false;
 	o->req = (struct sim_book_req){
 	    .account = c->account->id,
 	    .side = side == 0 ? SIM_SIDE_BUY : SIM_SIDE_SELL,
@@ -382,6 +460,7 @@ static bool parse_order(struct sim_api_call *c, struct sim_api_reply *r, struct 
 	    .client_id = o->client_id[0] ? o->client_id : NULL,
 	    .client_id_len = strlen(o->client_id),
 	    .time = c->now_ms,
+	    .stp = stp,
 	};
 	o->spec = (struct sb_order_spec){
 	    .side = side == 0 ? SB_SIDE_BUY : SB_SIDE_SELL,
@@ -991,6 +1070,68 @@ void sim_api_my_trades(struct sim_api_call *c, struct sim_api_reply *r)
 	for (size_t i = 0; i < n; i++) {
 		render_trade(&b, s, match[i]);
 		sim_json_printf(&b, ",");
+	}
+	sim_json_trim_comma(&b);
+	sim_json_printf(&b, "]");
+	reply_json(r, &b);
+}
+
+static void render_prevented(struct sim_json *b, const struct sim_symbol *s,
+                             const struct sim_book_prevented *pm)
+{
+	sim_json_printf(b, "{\"symbol\":");
+	sim_json_str(b, s->rules.symbol);
+	sim_json_printf(b, ",\"preventedMatchId\":%lld,\"takerOrderId\":%llu,\"makerSymbol\":",
+	                (long long)pm->id, (unsigned long long)pm->taker_order_id);
+	sim_json_str(b, s->rules.symbol);
+	sim_json_printf(
+	    b, ",\"makerOrderId\":%llu,\"tradeGroupId\":-1,\"selfTradePreventionMode\":\"%s\",\"price\":",
+	    (unsigned long long)pm->maker_order_id, sim_stp_name(pm->mode));
+	sim_json_dec(b, pm->price);
+	prevented_quantities(b, pm);
+	sim_json_printf(b, ",\"transactTime\":%lld}", (long long)pm->time);
+}
+
+/*
+ * GET /api/v3/myPreventedMatches (myPreventedMatches): symbol with preventedMatchId (weight 2), or with
+ * orderId (weight 20; the matches the order took part in, from fromPreventedMatchId on, at most limit).
+ * Any other combination is -1128.
+ */
+void sim_api_my_prevented_matches(struct sim_api_call *c, struct sim_api_reply *r)
+{
+	struct sim_symbol *s = need_symbol(c, r);
+	if (!s)
+		return;
+	bool has_id, has_order, has_from;
+	int64_t id, order_id, from, limit;
+	if (!int_param(c, r, "preventedMatchId", &has_id, &id) ||
+	    !int_param(c, r, "orderId", &has_order, &order_id) ||
+	    !int_param(c, r, "fromPreventedMatchId", &has_from, &from) ||
+	    !limit_param(c, r, 500, 1000, &limit))
+		return;
+	if (has_id == has_order || (has_from && !has_order)) {
+		sim_api_error(r, 400, -1128, "Combination of optional parameters invalid.");
+		return;
+	}
+	if (has_id)
+		r->weight = 2;
+	const struct sim_account *a = c->account;
+	size_t first =
+	    (a->prevented_next + SIM_PREVENTED_PER_ACCOUNT - a->nprevented) % SIM_PREVENTED_PER_ACCOUNT;
+	struct sim_json b;
+	sim_json_init(&b);
+	sim_json_printf(&b, "[");
+	for (size_t k = 0, n = 0; k < a->nprevented && n < (size_t)limit; k++) {
+		const struct sim_prevented_rec *p = &a->prevented[(first + k) % SIM_PREVENTED_PER_ACCOUNT];
+		const struct sim_book_prevented *pm = &p->pm;
+		bool of_order =
+		    pm->taker_order_id == (uint64_t)order_id || pm->maker_order_id == (uint64_t)order_id;
+		if (p->symbol != s->index || (has_id && pm->id != id) || (has_order && !of_order) ||
+		    (has_from && pm->id < from))
+			continue;
+		render_prevented(&b, s, pm);
+		sim_json_printf(&b, ",");
+		n++;
 	}
 	sim_json_trim_comma(&b);
 	sim_json_printf(&b, "]");

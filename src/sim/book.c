@@ -10,7 +10,7 @@
  * mutating call so that everything a result names is still there while the caller reads it.
  *
  * One walk() serves both the dry run (preview: FOK, LIMIT_MAKER, balance checks) and the real match, so
- * the two can never disagree about what an order would do.
+ * the two can never disagree about what an order would do - self-trade prevention included.
  */
 #include "sim/book.h"
 
@@ -41,6 +41,7 @@ struct sim_book {
 	uint64_t next_order_id;                              /* next orderId */
 	uint64_t next_seq;                                   /* next arrival sequence */
 	int64_t next_trade_id;                               /* next trade id */
+	int64_t next_prevented_id;                           /* next preventedMatchId */
 	struct sim_book_order **by_id;                       /* hash buckets by id */
 	struct sim_book_order **by_cid;                      /* hash buckets by (account, client id) */
 	size_t mask;                                         /* bucket count - 1 (power of two) */
@@ -54,6 +55,7 @@ enum stop {
 	STOP_COMPLETE,  /* the order's quantity (or quote) is used up */
 	STOP_PRICE,     /* the next price no longer crosses the limit */
 	STOP_LIQUIDITY, /* nothing left on the other side */
+	STOP_PREVENTED, /* self-trade prevention expired the order */
 };
 
 /* What the incoming order wants; the walk consumes qty_left or quote_left. */
@@ -65,14 +67,25 @@ struct want {
 	sb_dec qty_left;         /* base still wanted (by quantity) */
 	sb_dec quote_left;       /* quote still to spend or receive (by quote) */
 	sb_dec step;             /* floor for by-quote fills */
+	uint32_t account;        /* taker's owner, for self-trade prevention */
+	enum sim_stp_mode stp;   /* taker's selfTradePreventionMode */
 };
 
 /* What a walk did (or would do). */
 struct walk_out {
-	sb_dec qty;     /* base filled */
-	sb_dec quote;   /* quote filled */
-	bool any_match; /* the first source crossed */
-	enum stop stop; /* why it ended */
+	sb_dec qty;           /* base filled */
+	sb_dec quote;         /* quote filled */
+	bool any_match;       /* the first source crossed */
+	bool taker_prevented; /* self-trade prevention took quantity from the taker */
+	enum stop stop;       /* why it ended */
+};
+
+/* What self-trade prevention takes from each side of one would-be match. */
+struct prevention {
+	sb_dec taker_qty; /* taken from the taker (base) */
+	sb_dec maker_qty; /* taken from the maker */
+	bool taker_ends;  /* the taker has nothing left */
+	bool maker_ends;  /* the maker has nothing left */
 };
 
 /* ---- names ---- */
@@ -110,14 +123,14 @@ const char *sim_book_tif_name(enum sim_book_tif tif)
 
 const char *sim_book_status_name(enum sim_book_status status)
 {
-	static const char *const names[] = {"NEW",      "PARTIALLY_FILLED", "FILLED",
-	                                    "CANCELED", "EXPIRED",          "REJECTED"};
+	static const char *const names[] = {"NEW",     "PARTIALLY_FILLED", "FILLED",          "CANCELED",
+	                                    "EXPIRED", "REJECTED",         "EXPIRED_IN_MATCH"};
 	return (unsigned)status < sizeof(names) / sizeof(names[0]) ? names[status] : "UNKNOWN";
 }
 
 const char *sim_book_exec_name(enum sim_book_exec exec)
 {
-	static const char *const names[] = {"NEW", "TRADE", "CANCELED", "EXPIRED"};
+	static const char *const names[] = {"NEW", "TRADE", "CANCELED", "EXPIRED", "TRADE_PREVENTION"};
 	return (unsigned)exec < sizeof(names) / sizeof(names[0]) ? names[exec] : "UNKNOWN";
 }
 
@@ -156,6 +169,7 @@ void sim_book_result_clear(struct sim_book_result *res)
 {
 	res->n_events = 0;
 	res->n_fills = 0;
+	res->n_prevented = 0;
 	res->order_id = 0;
 	res->reject = SIM_REJECT_NONE;
 }
@@ -166,6 +180,7 @@ void sim_book_result_fini(struct sim_book_result *res)
 		return;
 	free(res->events);
 	free(res->fills);
+	free(res->prevented);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -187,6 +202,8 @@ static struct sim_book_event *push_event(struct sim_book_result *res, const stru
 	e->cum_quote_qty = o->cum_quote_qty;
 	e->fill = SIZE_MAX;
 	e->trade_id = -1;
+	e->prevented_match_id = o->prevented_match_id;
+	e->prevented_qty = o->prevented_qty;
 	e->time = time;
 	return e;
 }
@@ -420,9 +437,10 @@ static bool side_remove(struct side *sd, const struct sim_book_order *o)
 	return true;
 }
 
+/* What an order can still execute: origQty - executedQty - preventedQuantity. */
 static sb_dec remaining(const struct sim_book_order *o)
 {
-	return o->orig_qty - o->executed_qty;
+	return o->orig_qty - o->executed_qty - o->prevented_qty;
 }
 
 size_t sim_book_open_count(const struct sim_book *book, uint32_t account)
@@ -520,7 +538,8 @@ static bool valid_enums(const struct sim_book_req *req)
 	return (req->side == SIM_SIDE_BUY || req->side == SIM_SIDE_SELL) &&
 	       (req->type == SIM_TYPE_LIMIT || req->type == SIM_TYPE_MARKET ||
 	        req->type == SIM_TYPE_LIMIT_MAKER) &&
-	       (req->tif == SIM_TIF_GTC || req->tif == SIM_TIF_IOC || req->tif == SIM_TIF_FOK);
+	       (req->tif == SIM_TIF_GTC || req->tif == SIM_TIF_IOC || req->tif == SIM_TIF_FOK) &&
+	       (unsigned)req->stp < SIM_STP_COUNT;
 }
 
 /* Shape checks that need no book. */
@@ -587,6 +606,8 @@ static void want_from_req(const struct sim_book_req *req, struct want *w)
 	w->qty_left = req->qty;
 	w->quote_left = req->quote_qty;
 	w->step = req->step;
+	w->account = req->account;
+	w->stp = req->stp;
 }
 
 /* Updates an order after a fill of q for cost. */
@@ -595,7 +616,7 @@ static sb_err order_fill(struct sim_book_order *o, sb_dec q, sb_dec cost, int64_
 	sb_err err = sb_dec_add(o->executed_qty, q, &o->executed_qty);
 	if (!err)
 		err = sb_dec_add(o->cum_quote_qty, cost, &o->cum_quote_qty);
-	o->status = o->executed_qty == o->orig_qty ? SIM_STATUS_FILLED : SIM_STATUS_PARTIALLY_FILLED;
+	o->status = remaining(o) == 0 ? SIM_STATUS_FILLED : SIM_STATUS_PARTIALLY_FILLED;
 	o->update_time = time;
 	return err;
 }
@@ -685,6 +706,145 @@ static sb_err next_qty(const struct want *w, sb_dec p, sb_dec avail, sb_dec *q, 
 	return SB_OK;
 }
 
+/* ---- self-trade prevention ---- */
+
+/* True when the taker described by w must not trade with maker (an order of the same account). */
+static bool self_trade(const struct want *w, const struct sim_book_order *maker)
+{
+	return maker && w->stp != SIM_STP_NONE && maker->account == w->account;
+}
+
+/* The base the taker could still take at price p: its quantity left, or what its quote left buys. */
+static sb_err taker_left(const struct want *w, sb_dec p, sb_dec *out)
+{
+	if (!w->by_quote) {
+		*out = w->qty_left;
+		return SB_OK;
+	}
+	sb_err err = sb_dec_div(w->quote_left, p, SB_ROUND_DOWN, out);
+	return err ? err : sb_dec_round_to(*out, w->step, SB_ROUND_DOWN, out);
+}
+
+/* What mode takes from a taker with taker_qty left meeting a maker with maker_qty left (both > 0). */
+static void plan_prevention(enum sim_stp_mode mode, sb_dec taker_qty, sb_dec maker_qty, struct prevention *pv)
+{
+	sb_dec smaller = taker_qty < maker_qty ? taker_qty : maker_qty;
+	memset(pv, 0, sizeof(*pv));
+	switch (mode) {
+	case SIM_STP_EXPIRE_TAKER:
+		pv->taker_qty = taker_qty;
+		break;
+	case SIM_STP_EXPIRE_MAKER:
+		pv->maker_qty = maker_qty;
+		break;
+	case SIM_STP_EXPIRE_BOTH:
+		pv->taker_qty = taker_qty;
+		pv->maker_qty = maker_qty;
+		break;
+	case SIM_STP_DECREMENT:
+	case SIM_STP_TRANSFER:
+		pv->taker_qty = smaller;
+		pv->maker_qty = smaller;
+		break;
+	case SIM_STP_NONE:
+	case SIM_STP_COUNT:
+	default:
+		break;
+	}
+	pv->taker_ends = pv->taker_qty == taker_qty;
+	pv->maker_ends = pv->maker_qty == maker_qty;
+}
+
+static void push_prevented(struct sim_book_result *res, const struct sim_book_prevented *pm)
+{
+	if (res->n_prevented == res->cap_prevented) {
+		res->cap_prevented = res->cap_prevented ? res->cap_prevented * 2 : 8;
+		res->prevented = sb_xrealloc(res->prevented, res->cap_prevented * sizeof(*res->prevented));
+	}
+	res->prevented[res->n_prevented++] = *pm;
+}
+
+/* Takes qty from o for prevented match id; o ends EXPIRED_IN_MATCH when nothing is left. */
+static void prevent_order(struct sim_book *book, struct sim_book_order *o, sb_dec qty, bool ends, int64_t id,
+                          uint64_t counter, int64_t time, struct sim_book_result *res)
+{
+	if (qty <= 0)
+		return;
+	o->prevented_qty += qty;
+	o->prevented_match_id = id;
+	o->update_time = time;
+	if (ends) {
+		side_remove(side_of(book, o->side), o); /* a no-op for the taker, which is not on the book */
+		o->status = SIM_STATUS_EXPIRED_IN_MATCH;
+		close_order(book, o);
+	}
+	struct sim_book_event *e = push_event(res, o, SIM_EXEC_TRADE_PREVENTION, time);
+	e->last_prevented_qty = qty;
+	e->counter_order_id = counter;
+}
+
+/* Carries out pv between taker and maker: one prevented match, at the maker's price. */
+static void apply_prevention(struct sim_book *book, struct sim_book_order *taker,
+                             struct sim_book_order *maker, const struct prevention *pv, int64_t time,
+                             struct sim_book_result *res)
+{
+	struct sim_book_prevented pm = {
+	    .id = book->next_prevented_id++,
+	    .taker_order_id = taker->id,
+	    .maker_order_id = maker->id,
+	    .account = taker->account,
+	    .mode = taker->stp,
+	    .price = maker->price,
+	    .taker_qty = pv->taker_qty,
+	    .maker_qty = pv->maker_qty,
+	    .time = time,
+	};
+	push_prevented(res, &pm);
+	prevent_order(book, maker, pv->maker_qty, pv->maker_ends, pm.id, taker->id, time, res);
+	prevent_order(book, taker, pv->taker_qty, pv->taker_ends, pm.id, maker->id, time, res);
+}
+
+/* Takes what prevention took from the taker out of what it still wants. */
+static sb_err consume_prevented(struct want *w, sb_dec p, const struct prevention *pv)
+{
+	if (!w->by_quote) {
+		w->qty_left -= pv->taker_qty;
+		return SB_OK;
+	}
+	if (pv->taker_ends) {
+		w->quote_left = 0;
+		return SB_OK;
+	}
+	sb_dec cost;
+	sb_err err = sb_dec_mul(p, pv->taker_qty, SB_ROUND_DOWN, &cost);
+	if (!err)
+		w->quote_left -= cost;
+	return err;
+}
+
+/*
+ * One self-trade the walk met: plans it, carries it out unless this is a dry run (mb NULL) and moves
+ * the walk on: *skip_maker when the maker is gone, out->stop = STOP_PREVENTED when the taker is.
+ */
+static sb_err prevent(struct sim_book *mb, struct sim_book_order *taker, struct sim_book_order *maker,
+                      struct want *w, sb_dec p, int64_t time, struct sim_book_result *res,
+                      struct walk_out *out, bool *skip_maker)
+{
+	struct prevention pv;
+	sb_dec left;
+	sb_err err = taker_left(w, p, &left);
+	if (err)
+		return err;
+	plan_prevention(w->stp, left, remaining(maker), &pv);
+	if (mb)
+		apply_prevention(mb, taker, maker, &pv, time, res);
+	out->taker_prevented |= pv.taker_qty > 0;
+	*skip_maker = pv.maker_ends;
+	if (pv.taker_ends)
+		out->stop = STOP_PREVENTED;
+	return consume_prevented(w, p, &pv);
+}
+
 /*
  * Walks the opposite side - resting user orders and the ladder merged by price, user orders first at
  * equal prices - for the order described by w. With mb == NULL nothing changes (dry run); otherwise
@@ -732,6 +892,17 @@ static sb_err walk(const struct sim_book *cb, struct sim_book *mb, struct sim_bo
 		if (q <= 0) { /* the quote left cannot buy one step */
 			out->stop = STOP_COMPLETE;
 			break;
+		}
+		if (self_trade(w, maker)) {
+			bool skip_maker = false;
+			err = prevent(mb, taker, maker, w, p, time, res, out, &skip_maker);
+			if (err)
+				return err;
+			if (skip_maker)
+				ui--;
+			if (out->stop == STOP_PREVENTED)
+				break;
+			continue;
 		}
 		if (mb) {
 			err = execute(mb, res, maker, taker, w->side, p, q, cost, time);
@@ -782,7 +953,7 @@ sb_err sim_book_preview(const struct sim_book *book, const struct sim_book_req *
 	out->qty = wo.qty;
 	out->quote = wo.quote;
 	out->any_match = wo.any_match;
-	out->complete = wo.stop == STOP_COMPLETE;
+	out->complete = wo.stop == STOP_COMPLETE && !wo.taker_prevented;
 	return SB_OK;
 }
 
@@ -799,6 +970,7 @@ static struct sim_book_order *new_order(struct sim_book *book, const struct sim_
 	o->side = req->side;
 	o->type = req->type;
 	o->tif = req->type == SIM_TYPE_LIMIT ? req->tif : SIM_TIF_GTC;
+	o->stp = req->stp;
 	o->status = SIM_STATUS_NEW;
 	o->price = req->price;
 	o->orig_qty = req->qty;
@@ -839,8 +1011,12 @@ static void mark_last_trade_filled(struct sim_book_result *res, uint64_t id)
 static void finish_taker(struct sim_book *book, struct sim_book_order *o, const struct walk_out *wo,
                          int64_t time, struct sim_book_result *res)
 {
-	if (o->type == SIM_TYPE_MARKET && o->orig_quote_qty > 0) {
-		o->orig_qty = o->executed_qty;
+	bool by_quote = o->type == SIM_TYPE_MARKET && o->orig_quote_qty > 0;
+	if (by_quote)
+		o->orig_qty = o->executed_qty + o->prevented_qty;
+	if (o->status == SIM_STATUS_EXPIRED_IN_MATCH) /* closed by self-trade prevention */
+		return;
+	if (by_quote) {
 		if (o->executed_qty > 0 && wo->stop == STOP_COMPLETE) {
 			o->status = SIM_STATUS_FILLED;
 			mark_last_trade_filled(res, o->id);

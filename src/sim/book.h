@@ -13,6 +13,16 @@
  * appends to a caller-owned struct sim_book_result: the fills and, per order, the events NEW, TRADE...,
  * final, in the order an exchange emits executionReports. Symbol filters (tick, step, notional) are
  * the server's job before an order reaches the book.
+ *
+ * Self-trade prevention: when an incoming order would match a resting order of the same account, the
+ * incoming (taker) order's selfTradePreventionMode decides. NONE lets the trade happen (both sides'
+ * TRADE events then carry the same trade id). EXPIRE_TAKER, EXPIRE_MAKER and EXPIRE_BOTH expire the
+ * remaining quantity of the taker, the maker or both; DECREMENT (and TRANSFER) adds the would-be match
+ * quantity to both orders' prevented quantity and expires whichever has nothing left. Each such
+ * encounter is one prevented match with its own id (per book, from 0); every order it touches gets a
+ * TRADE_PREVENTION event, with status EXPIRED_IN_MATCH when it ended. The taker then goes on to the
+ * next resting order unless it expired. An order's quantity still available is origQty - executedQty -
+ * preventedQuantity. Orders of the external market never self-trade.
  */
 #ifndef SIM_BOOK_H
 #define SIM_BOOK_H
@@ -21,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/stp.h"
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
 
@@ -55,7 +66,8 @@ enum sim_book_status {
 	SIM_STATUS_FILLED,
 	SIM_STATUS_CANCELED,
 	SIM_STATUS_EXPIRED,
-	SIM_STATUS_REJECTED, /* never stored: a rejected request creates no order (see sim_reject) */
+	SIM_STATUS_REJECTED,         /* never stored: a rejected request creates no order (see sim_reject) */
+	SIM_STATUS_EXPIRED_IN_MATCH, /* expired by self-trade prevention */
 };
 
 /* Execution types of executionReport's "x". */
@@ -64,6 +76,7 @@ enum sim_book_exec {
 	SIM_EXEC_TRADE,
 	SIM_EXEC_CANCELED,
 	SIM_EXEC_EXPIRED,
+	SIM_EXEC_TRADE_PREVENTION, /* self-trade prevention took quantity from the order */
 };
 
 /* Binance's expiryReason ("eR"). */
@@ -102,6 +115,7 @@ struct sim_book_req {
 	const char *client_id;   /* newClientOrderId, not NUL-terminated; NULL/empty: one is generated */
 	size_t client_id_len;    /* bytes in client_id, at most SIM_CLIENT_ID_MAX */
 	int64_t time;            /* transaction time in ms */
+	enum sim_stp_mode stp;   /* selfTradePreventionMode (0: NONE) */
 };
 
 /* One order, open or closed. Fields are read-only for everyone but the book, except `locked`, which
@@ -124,6 +138,9 @@ struct sim_book_order {
 	int64_t update_time;                   /* last change */
 	int64_t working_time;                  /* when it started working (= time) */
 	sb_dec locked;                         /* funds the ledger holds for the remainder */
+	enum sim_stp_mode stp;                 /* selfTradePreventionMode */
+	sb_dec prevented_qty;                  /* preventedQuantity: taken by self-trade prevention */
+	int64_t prevented_match_id;            /* preventedMatchId of the last prevention, if prevented_qty */
 	uint64_t seq;                          /* arrival sequence, for time priority */
 	struct sim_book_order *next_by_id;     /* hash chain by id */
 	struct sim_book_order *next_by_cid;    /* hash chain by (account, client_id) */
@@ -167,19 +184,39 @@ struct sim_book_event {
 	int64_t trade_id;                         /* TRADE: "t", else -1 */
 	sb_dec commission;                        /* TRADE: "n", set by the ledger */
 	char commission_asset[SIM_ASSET_MAX + 1]; /* TRADE: "N", set by the ledger */
+	int64_t prevented_match_id;               /* TRADE_PREVENTION: "v" */
+	sb_dec prevented_qty;                     /* TRADE_PREVENTION: "A", cumulative */
+	sb_dec last_prevented_qty;                /* TRADE_PREVENTION: "B", this prevention's */
+	uint64_t counter_order_id;                /* TRADE_PREVENTION: "U", the other order */
 	int64_t time;                             /* event time */
+};
+
+/* One prevented match (myPreventedMatches): a taker and a maker of one account that did not trade. */
+struct sim_book_prevented {
+	int64_t id;              /* preventedMatchId, per book, from 0 */
+	uint64_t taker_order_id; /* incoming order */
+	uint64_t maker_order_id; /* resting order */
+	uint32_t account;        /* their owner */
+	enum sim_stp_mode mode;  /* the taker's mode, which decided */
+	sb_dec price;            /* the maker's price, where they would have traded */
+	sb_dec taker_qty;        /* takerPreventedQuantity, 0 when the taker lost nothing */
+	sb_dec maker_qty;        /* makerPreventedQuantity, 0 when the maker lost nothing */
+	int64_t time;            /* when */
 };
 
 /* What one call did; caller storage, reused across calls with sim_book_result_clear. */
 struct sim_book_result {
-	struct sim_book_event *events; /* in emission order */
-	size_t n_events;               /* used */
-	size_t cap_events;             /* allocated */
-	struct sim_book_fill *fills;   /* in execution order */
-	size_t n_fills;                /* used */
-	size_t cap_fills;              /* allocated */
-	uint64_t order_id;             /* sim_book_place: the new order's id, 0 when rejected */
-	enum sim_book_reject reject;   /* sim_book_place: why it was refused */
+	struct sim_book_event *events;        /* in emission order */
+	size_t n_events;                      /* used */
+	size_t cap_events;                    /* allocated */
+	struct sim_book_fill *fills;          /* in execution order */
+	size_t n_fills;                       /* used */
+	size_t cap_fills;                     /* allocated */
+	struct sim_book_prevented *prevented; /* prevented matches, in order */
+	size_t n_prevented;                   /* used */
+	size_t cap_prevented;                 /* allocated */
+	uint64_t order_id;                    /* sim_book_place: the new order's id, 0 when rejected */
+	enum sim_book_reject reject;          /* sim_book_place: why it was refused */
 };
 
 /* One external liquidity level. */
@@ -229,7 +266,8 @@ sb_err sim_book_preview(const struct sim_book *book, const struct sim_book_req *
 
 /*
  * Places req and matches it. Appends to res (which is not cleared): the fills, NEW for the new order,
- * TRADE events for it and for every resting order it hit, and its final CANCELED/EXPIRED if any.
+ * TRADE events for it and for every resting order it hit, TRADE_PREVENTION events and prevented
+ * matches where it met an order of its own account, and its final CANCELED/EXPIRED if any.
  * Returns SB_OK once the order exists (res->order_id), even if it expired unfilled; SB_ERR_EXCHANGE
  * with res->reject when it was refused (no order is created); SB_ERR_INVALID for bad arguments;
  * SB_ERR_OVERFLOW if a price * quantity leaves the decimal range.

@@ -135,9 +135,12 @@ sb_err sim_catalog_symbol(const char *name, cJSON **info, sb_dec *start_price)
 	const char *spot[] = {"SPOT"};
 	cJSON_AddItemToArray(sets, cJSON_CreateStringArray(spot, 1));
 	cJSON_AddItemToObject(s, "permissionSets", sets);
-	cJSON_AddStringToObject(s, "defaultSelfTradePreventionMode", "NONE");
-	const char *stp[] = {"NONE"};
-	cJSON_AddItemToObject(s, "allowedSelfTradePreventionModes", cJSON_CreateStringArray(stp, 1));
+	/* EXPIRE_MAKER is what Binance's spot symbols default to. NONE is allowed too (production lists only
+	 * the four preventing modes), so a client can let its own orders trade with each other on purpose. */
+	cJSON_AddStringToObject(s, "defaultSelfTradePreventionMode", "EXPIRE_MAKER");
+	const char *stp[] = {"NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "DECREMENT"};
+	cJSON_AddItemToObject(s, "allowedSelfTradePreventionModes",
+	                      cJSON_CreateStringArray(stp, (int)(sizeof stp / sizeof stp[0])));
 	*info = s;
 	return sb_dec_parse_cstr(e->start, start_price);
 }

@@ -127,6 +127,8 @@ static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info,
 	sym->info = info;
 	char msg[256];
 	sb_err e = sb_rules_from_json(info, &sym->rules, msg, sizeof msg);
+	if (!e)
+		e = sim_stp_from_info(info, &sym->stp, msg, sizeof msg);
 	if (e) {
 		fprintf(err, "spotsim: %s: %s\n", name, msg);
 		cJSON_Delete(info);
@@ -272,6 +274,7 @@ static sb_err add_accounts(struct sim_exchange *ex, const struct sim_options *o,
 		}
 		snprintf(a->key, sizeof a->key, "%s", ao->key);
 		a->trades = sb_xcalloc(SIM_TRADES_PER_ACCOUNT, sizeof *a->trades);
+		a->prevented = sb_xcalloc(SIM_PREVENTED_PER_ACCOUNT, sizeof *a->prevented);
 		ex->naccounts++;
 	}
 	return SB_OK;
@@ -328,6 +331,7 @@ void sim_exchange_free(struct sim_exchange *ex)
 	for (size_t i = 0; i < ex->naccounts; i++) {
 		sb_signer_free(ex->accounts[i].hmac);
 		free(ex->accounts[i].trades);
+		free(ex->accounts[i].prevented);
 	}
 	free(ex->accounts);
 	sim_ledger_free(ex->ledger);
@@ -406,8 +410,22 @@ static void record_trade(struct sim_exchange *ex, struct sim_symbol *sym, const 
 		a->ntrades++;
 }
 
+static void record_prevented(struct sim_exchange *ex, struct sim_symbol *sym,
+                             const struct sim_book_prevented *pm)
+{
+	struct sim_account *a = sim_exchange_account_by_id(ex, pm->account);
+	if (!a)
+		return;
+	a->prevented[a->prevented_next] = (struct sim_prevented_rec){.symbol = sym->index, .pm = *pm};
+	a->prevented_next = (a->prevented_next + 1) % SIM_PREVENTED_PER_ACCOUNT;
+	if (a->nprevented < SIM_PREVENTED_PER_ACCOUNT)
+		a->nprevented++;
+}
+
 void sim_exchange_settled(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_result *res)
 {
+	for (size_t i = 0; i < res->n_prevented; i++)
+		record_prevented(ex, sym, &res->prevented[i]);
 	for (size_t i = 0; i < res->n_fills; i++) {
 		const struct sim_book_fill *f = &res->fills[i];
 		record_trade(ex, sym, f, true);

@@ -20,6 +20,7 @@
 #include "sim/ledger.h"
 #include "sim/market.h"
 #include "sim/options.h"
+#include "sim/stp.h"
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
 #include "spotbot/rules.h"
@@ -43,6 +44,7 @@ struct sim_symbol {
 	struct sim_md *md;            /* trades, klines, tickers for REST and streams */
 	sb_dec last_price;            /* last trade price (0 before the first) */
 	sb_dec ref_price;             /* reference price for percent and market notional filters */
+	struct sim_stp_config stp;    /* self-trade prevention: default and allowed modes */
 };
 
 /* One of an account's trades, for myTrades. */
@@ -62,18 +64,29 @@ struct sim_trade_rec {
 
 #define SIM_TRADES_PER_ACCOUNT 10000 /* trades kept per account for myTrades */
 
+/* One of an account's prevented matches, for myPreventedMatches. */
+struct sim_prevented_rec {
+	uint32_t symbol;              /* index into the exchange's symbols */
+	struct sim_book_prevented pm; /* what the book recorded */
+};
+
+#define SIM_PREVENTED_PER_ACCOUNT 10000 /* prevented matches kept per account */
+
 /* One API account. */
 struct sim_account {
-	uint32_t id;                  /* ledger account id */
-	char key[SIM_API_KEY_MAX];    /* API key */
-	struct sb_signer *hmac;       /* verifies signatures: HMAC secret or Ed25519 public key */
-	int64_t orders_10s_start;     /* start of the current 10-second order window (ms) */
-	uint32_t orders_10s;          /* orders placed in it */
-	int64_t orders_1d_start;      /* start of the current day window (ms) */
-	uint32_t orders_1d;           /* orders placed in it */
-	struct sim_trade_rec *trades; /* ring of the most recent trades (SIM_TRADES_PER_ACCOUNT) */
-	size_t ntrades;               /* trades in the ring */
-	size_t trades_next;           /* ring slot the next trade goes to */
+	uint32_t id;                         /* ledger account id */
+	char key[SIM_API_KEY_MAX];           /* API key */
+	struct sb_signer *hmac;              /* verifies signatures: HMAC secret or Ed25519 public key */
+	int64_t orders_10s_start;            /* start of the current 10-second order window (ms) */
+	uint32_t orders_10s;                 /* orders placed in it */
+	int64_t orders_1d_start;             /* start of the current day window (ms) */
+	uint32_t orders_1d;                  /* orders placed in it */
+	struct sim_trade_rec *trades;        /* ring of the most recent trades (SIM_TRADES_PER_ACCOUNT) */
+	size_t ntrades;                      /* trades in the ring */
+	size_t trades_next;                  /* ring slot the next trade goes to */
+	struct sim_prevented_rec *prevented; /* ring of the most recent prevented matches */
+	size_t nprevented;                   /* prevented matches in the ring */
+	size_t prevented_next;               /* ring slot the next one goes to */
 };
 
 /* Faults, switchable at start (--fault) and at run time (POST /sim/fault). */
@@ -174,7 +187,8 @@ sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, s
 sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const char *value);
 
 /*
- * Everything that follows a call that moved orders or money: records the accounts' trades, reports
+ * Everything that follows a call that moved orders or money: records the accounts' trades and prevented
+ * matches, reports
  * taker fills as public trades, and publishes the user-data events (sim_exchange_publish).
  */
 void sim_exchange_settled(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_result *res);

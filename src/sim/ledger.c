@@ -401,18 +401,20 @@ static sb_err release(struct sim_ledger *l, struct sim_book *book, struct sim_bo
 	return err;
 }
 
-/* A BUY that filled below its limit holds more than price * remaining; return the difference now, as the
- * exchange does, instead of when the order ends. */
+/* An open order holds more than its remainder needs when a BUY filled below its limit, or when self-trade
+ * prevention took quantity from it (DECREMENT); return the difference now, as the exchange does, instead
+ * of when the order ends. */
 static sb_err trim(struct sim_ledger *l, struct sim_book *book, struct sim_book_order *o)
 {
-	sb_dec need, extra;
-	if (o->side != SIM_SIDE_BUY || o->type == SIM_TYPE_MARKET)
+	sb_dec need = o->orig_qty - o->executed_qty - o->prevented_qty, extra;
+	if (o->type == SIM_TYPE_MARKET)
 		return SB_OK;
-	sb_err err = sb_dec_mul(o->price, o->orig_qty - o->executed_qty, SB_ROUND_UP, &need);
+	sb_err err = o->side == SIM_SIDE_BUY ? sb_dec_mul(o->price, need, SB_ROUND_UP, &need) : SB_OK;
 	if (err || o->locked <= need)
 		return err;
 	extra = o->locked - need;
-	err = move(l, o->account, sim_book_quote(book), extra, false);
+	err = move(l, o->account, o->side == SIM_SIDE_BUY ? sim_book_quote(book) : sim_book_base(book), extra,
+	           false);
 	if (!err)
 		o->locked = need;
 	return err;
@@ -421,7 +423,7 @@ static sb_err trim(struct sim_ledger *l, struct sim_book *book, struct sim_book_
 static bool ends(const struct sim_book_event *e)
 {
 	return e->exec == SIM_EXEC_CANCELED || e->exec == SIM_EXEC_EXPIRED ||
-	       (e->exec == SIM_EXEC_TRADE && e->status == SIM_STATUS_FILLED);
+	       e->status == SIM_STATUS_FILLED || e->status == SIM_STATUS_EXPIRED_IN_MATCH;
 }
 
 /* Settles the fills and events res gained since (fill0, event0). */
@@ -451,7 +453,8 @@ static sb_err settle(struct sim_ledger *l, struct sim_book *book, struct sim_boo
 		sb_err err = SB_OK;
 		if (ends(e))
 			err = release(l, book, o);
-		else if (e->exec == SIM_EXEC_TRADE) /* idempotent: uses the order's state after all fills */
+		else if (e->exec == SIM_EXEC_TRADE || e->exec == SIM_EXEC_TRADE_PREVENTION)
+			/* idempotent: uses the order's state after all fills */
 			err = trim(l, book, o);
 		if (err)
 			return err;

@@ -91,8 +91,10 @@ static void format_execution_report(struct jbuf *b, const char *symbol, const st
 {
 	bool trade = ev->exec == SIM_EXEC_TRADE;
 	bool canceled = ev->exec == SIM_EXEC_CANCELED;
+	bool prevented = ev->exec == SIM_EXEC_TRADE_PREVENTION;
 	bool working = ev->exec == SIM_EXEC_NEW ||
-	               (trade && (ev->status == SIM_STATUS_NEW || ev->status == SIM_STATUS_PARTIALLY_FILLED));
+	               ((trade || prevented) &&
+	                (ev->status == SIM_STATUS_NEW || ev->status == SIM_STATUS_PARTIALLY_FILLED));
 	/* A cancel reports the cancel request's own id in "c" and the order's in "C"; the book does not
 	 * keep the request's id, so one is generated from the execution id. */
 	char cancel_id[SIM_CLIENT_ID_MAX + 1];
@@ -117,14 +119,21 @@ static void format_execution_report(struct jbuf *b, const char *symbol, const st
 	} else {
 		jb_printf(b, ",\"n\":\"0\",\"N\":null");
 	}
-	jb_printf(b, ",\"T\":%" PRId64 ",\"t\":%" PRId64 ",\"I\":%" PRId64, ev->time,
-	          trade ? ev->trade_id : -1, exec_id);
+	jb_printf(b, ",\"T\":%" PRId64 ",\"t\":%" PRId64, ev->time, trade ? ev->trade_id : -1);
+	if (prevented)
+		jb_printf(b, ",\"v\":%" PRId64, ev->prevented_match_id);
+	jb_printf(b, ",\"I\":%" PRId64, exec_id);
 	jb_printf(b, ",\"w\":%s,\"m\":%s,\"M\":%s,\"O\":%" PRId64, working ? "true" : "false",
 	          trade && ev->is_maker ? "true" : "false", trade ? "true" : "false", o->time);
 	jb_dec(b, "Z", ev->cum_quote_qty);
 	jb_dec(b, "Y", trade ? ev->last_quote : 0);
 	jb_dec(b, "Q", o->orig_quote_qty);
-	jb_printf(b, ",\"W\":%" PRId64 ",\"V\":\"NONE\"", o->working_time);
+	jb_printf(b, ",\"W\":%" PRId64 ",\"V\":\"%s\"", o->working_time, sim_stp_name(o->stp));
+	if (prevented) { /* spotsim has no trade groups: "u" is -1, as myPreventedMatches' tradeGroupId */
+		jb_dec(b, "A", ev->prevented_qty);
+		jb_dec(b, "B", ev->last_prevented_qty);
+		jb_printf(b, ",\"u\":-1,\"U\":%" PRIu64, ev->counter_order_id);
+	}
 	if (ev->exec == SIM_EXEC_EXPIRED && ev->expiry != SIM_EXPIRY_NONE)
 		jb_printf(b, ",\"eR\":\"%s\"", sim_book_expiry_name(ev->expiry));
 	jb_printf(b, "}");
@@ -165,8 +174,8 @@ void sim_exchange_publish(struct sim_exchange *ex, struct sim_symbol *sym, const
 			continue;
 		struct touched *t = touch_account(&touched, &n_touched, &cap_touched, ev->account);
 		t->time = ev->time;
-		/* NEW locks and CANCELED/EXPIRED release the asset an order pays with; a TRADE moves both
-		 * assets and the commission's. */
+		/* NEW locks and CANCELED/EXPIRED/TRADE_PREVENTION release the asset an order pays with; a
+		 * TRADE moves both assets and the commission's. */
 		if (ev->exec == SIM_EXEC_TRADE) {
 			touch_asset(t, base);
 			touch_asset(t, quote);

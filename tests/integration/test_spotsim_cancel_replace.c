@@ -67,33 +67,11 @@ static void price_under_bid(double fraction, char *out, size_t cap)
 	snprintf(out, cap, "%.2f", sbt_sim_best(sim.port, "bidPrice") * fraction);
 }
 
-/* Free and locked of one asset of the account now. */
-static void balance(const char *asset, sb_dec *free_out, sb_dec *locked_out)
-{
-	struct sbt_response r;
-	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/account", "", KEY, SECRET, &r));
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	cJSON *j = sbt_jparse(r.body);
-	const cJSON *b;
-	bool found = false;
-	cJSON_ArrayForEach(b, sbt_jfield(j, "balances"))
-	{
-		if (strcmp(sbt_jstr(b, "asset"), asset) == 0) {
-			*free_out = dec(sbt_jstr(b, "free"));
-			*locked_out = dec(sbt_jstr(b, "locked"));
-			found = true;
-		}
-	}
-	cr_assert(found, "no %s in %s", asset, r.body);
-	cJSON_Delete(j);
-	sbt_response_free(&r);
-}
-
 /* USDT locked is exactly `locked`, and free + locked is still the starting 100000. */
 static void expect_usdt(sb_dec locked)
 {
 	sb_dec f, l, total;
-	balance("USDT", &f, &l);
+	sbt_sim_balance(sim.port, KEY, SECRET, "USDT", &f, &l);
 	char got[32], want[32];
 	sb_dec_format(l, got, sizeof got);
 	sb_dec_format(locked, want, sizeof want);
@@ -504,7 +482,7 @@ Test(spotsim_cancel_replace, wsapi_market_replacement_fills_and_settles_exactly)
 	snprintf(oid, sizeof oid, "\"i\":%lld,", old);
 	SBT_WS_WAIT(&wsh, c, 0, oid, "\"x\":\"NEW\"");
 	sb_dec btc0, btc0_locked;
-	balance("BTC", &btc0, &btc0_locked);
+	sbt_sim_balance(sim.port, KEY, SECRET, "BTC", &btc0, &btc0_locked);
 
 	size_t before = c->n;
 	snprintf(sorted, sizeof sorted,
@@ -559,11 +537,11 @@ Test(spotsim_cancel_replace, wsapi_market_replacement_fills_and_settles_exactly)
 
 	/* USDT: the old lock released, the fill paid, nothing else. BTC: the fill minus the commission. */
 	sb_dec f, l, want, btc;
-	balance("USDT", &f, &l);
+	sbt_sim_balance(sim.port, KEY, SECRET, "USDT", &f, &l);
 	cr_assert_eq(l, 0);
 	cr_assert_eq(sb_dec_sub(SB_DEC_C(100000, 0), spent, &want), SB_OK);
 	cr_assert_eq(f, want);
-	balance("BTC", &btc, &l);
+	sbt_sim_balance(sim.port, KEY, SECRET, "BTC", &btc, &l);
 	cr_assert_eq(sb_dec_add(btc0, SB_DEC_C(0, 200000), &want), SB_OK);
 	cr_assert_eq(sb_dec_sub(want, commission, &want), SB_OK);
 	cr_assert_eq(btc, want);

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sbtest.h"
 
@@ -104,6 +105,29 @@ void sbt_sim_listen_key(int port, const char *key, char *buf, size_t cap)
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cJSON *j = sbt_jparse(r.body);
 	snprintf(buf, cap, "%s", sbt_jstr(j, "listenKey"));
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+}
+
+void sbt_sim_balance(int port, const char *key, const char *secret, const char *asset, sb_dec *free_out,
+                     sb_dec *locked_out)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(port, "GET", "/api/v3/account", "", key, secret, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cJSON *j = sbt_jparse(r.body);
+	const cJSON *b;
+	bool found = false;
+	cJSON_ArrayForEach(b, sbt_jfield(j, "balances"))
+	{
+		if (strcmp(sbt_jstr(b, "asset"), asset) != 0)
+			continue;
+		const char *f = sbt_jstr(b, "free"), *l = sbt_jstr(b, "locked");
+		cr_assert_eq(sb_dec_parse(f, strlen(f), free_out), SB_OK, "%s free %s", asset, f);
+		cr_assert_eq(sb_dec_parse(l, strlen(l), locked_out), SB_OK, "%s locked %s", asset, l);
+		found = true;
+	}
+	cr_assert(found, "no %s in %s", asset, r.body);
 	cJSON_Delete(j);
 	sbt_response_free(&r);
 }

@@ -9,6 +9,8 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "spotbot/decimal.h"
+
 /* text parsed as JSON (the caller's; cJSON_Delete). */
 cJSON *sbt_jparse(const char *text);
 
@@ -38,6 +40,11 @@ long long sbt_sim_order(int port, const char *key, const char *secret, const cha
 
 /* Places a resting LIMIT BUY of 0.01 BTCUSDT 10% under the bid with client_id; returns its orderId. */
 long long sbt_sim_resting_buy(int port, const char *key, const char *secret, const char *client_id);
+
+/* Free and locked of asset in key's account as GET /api/v3/account reports it, parsed exactly; fails the
+ * test when the asset is not listed. */
+void sbt_sim_balance(int port, const char *key, const char *secret, const char *asset, sb_dec *free_out,
+                     sb_dec *locked_out);
 
 /* Creates a listenKey for key (POST /api/v3/userDataStream) into buf. */
 void sbt_sim_listen_key(int port, const char *key, char *buf, size_t cap);

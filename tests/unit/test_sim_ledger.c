@@ -334,8 +334,9 @@ static void check_invariants(struct sim_ledger *l, struct sim_book *b, const sb_
 	}
 }
 
+/* One random stream; with stp, every order gets a random selfTradePreventionMode. */
 static void run_ledger_stream(uint64_t seed, int steps, sb_dec mid, sb_dec tick, sb_dec step_size,
-                              sb_dec quote_unit)
+                              sb_dec quote_unit, bool stp)
 {
 	TICK = tick;
 	STEP = step_size;
@@ -368,7 +369,7 @@ static void run_ledger_stream(uint64_t seed, int steps, sb_dec mid, sb_dec tick,
 	for (size_t a = 0; a < 3; a++)
 		cr_assert_eq(sim_ledger_total(l, assets[a], &totals[a]), SB_OK);
 	sb_dec bnb_price = SB_DEC_C(3, 33333333);
-	size_t fills = 0, bnb_fees = 0, insufficient = 0;
+	size_t fills = 0, bnb_fees = 0, insufficient = 0, prevented = 0;
 	for (int step = 0; step < steps; step++) {
 		sim_book_result_clear(&r);
 		int k = (int)rnd_in(0, 99);
@@ -388,6 +389,8 @@ static void run_ledger_stream(uint64_t seed, int steps, sb_dec mid, sb_dec tick,
 				q.quote_qty = rnd_in(1, 40000) * QUOTE_UNIT;
 				q.step = rnd() % 4 ? STEP : 0;
 			}
+			if (stp)
+				q.stp = (enum sim_stp_mode)rnd_in(0, SIM_STP_COUNT - 1);
 			err = sim_ledger_place(l, b, &q, rnd() % 5 ? bnb_price : 0, &r);
 			cr_assert(err == SB_OK || err == SB_ERR_EXCHANGE, "step %d: %s", step,
 			          sb_errname(err));
@@ -425,6 +428,7 @@ static void run_ledger_stream(uint64_t seed, int steps, sb_dec mid, sb_dec tick,
 			            !strcmp(r.fills[i].seller_commission_asset, "BNB");
 		}
 		fills += r.n_fills;
+		prevented += r.n_prevented;
 		check_invariants(l, b, totals, step);
 	}
 	for (int i = 0; i < N_USERS; i++) {
@@ -442,6 +446,7 @@ static void run_ledger_stream(uint64_t seed, int steps, sb_dec mid, sb_dec tick,
 	cr_assert_gt(fills, (size_t)steps / 4);
 	cr_assert_gt(bnb_fees, 0);
 	cr_assert_gt(insufficient, 0);
+	cr_assert(stp ? prevented > 0 : prevented == 0, "%zu prevented matches", prevented);
 	sim_book_result_fini(&r);
 	sim_book_free(b);
 	sim_ledger_free(l);
@@ -450,10 +455,21 @@ static void run_ledger_stream(uint64_t seed, int steps, sb_dec mid, sb_dec tick,
 Test(sim_ledger, random_streams_keep_balances_conserved_and_nonnegative)
 {
 	run_ledger_stream(0x1edc0ffee5ULL, 5000, SB_DEC_C(100, 0), SB_DEC_C(0, 1000000), SB_DEC_C(0, 100000),
-	                  SB_DEC_C(0, 1000000));
+	                  SB_DEC_C(0, 1000000), false);
+}
+
+Test(sim_ledger, random_streams_with_self_trade_prevention)
+{
+	run_ledger_stream(0x57b5eed1ULL, 5000, SB_DEC_C(100, 0), SB_DEC_C(0, 1000000), SB_DEC_C(0, 100000),
+	                  SB_DEC_C(0, 1000000), true);
 }
 
 Test(sim_ledger, random_streams_low_price_with_rounding)
 {
-	run_ledger_stream(0xfeedbeef42ULL, 5000, SB_DEC_C(0, 123457), 1, SB_DEC_C(0, 1000000), 7);
+	run_ledger_stream(0xfeedbeef42ULL, 5000, SB_DEC_C(0, 123457), 1, SB_DEC_C(0, 1000000), 7, false);
+}
+
+Test(sim_ledger, random_streams_low_price_with_self_trade_prevention)
+{
+	run_ledger_stream(0xbadf00d5ULL, 5000, SB_DEC_C(0, 123457), 1, SB_DEC_C(0, 1000000), 7, true);
 }

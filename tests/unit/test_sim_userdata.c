@@ -2,7 +2,8 @@
  * test_sim_userdata.c - the user-data events spotsim publishes after a real book and ledger run:
  * executionReport text field for field as Binance sends it (NEW, partial and full TRADE with the
  * commission in the base asset or in BNB, CANCELED, EXPIRED with its reason), and the
- * outboundAccountPosition that follows, with the ledger's balances of the assets that moved.
+ * outboundAccountPosition that follows, with the ledger's balances of the assets that moved; and the
+ * TRADE_PREVENTION report of an order expired by self-trade prevention (v, A, B, u, U, V).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -94,7 +95,7 @@ static void expect(size_t i, uint32_t account, const char *json)
 {
 	cr_assert_lt(i, f.cap.n, "event %zu was published (got %zu)", i, f.cap.n);
 	cr_assert_eq(f.cap.account[i], account, "event %zu goes to account %u", i, account);
-	cr_assert_str_eq(f.cap.json[i], json, "event %zu", i);
+	cr_assert_str_eq(f.cap.json[i], json, "event %zu: %s", i, f.cap.json[i]);
 }
 
 TestSuite(sim_userdata, .init = setup, .fini = teardown);
@@ -276,4 +277,43 @@ Test(sim_userdata, market_and_fee_accounts_get_nothing)
 	cr_assert_eq(f.cap.account[0], f.b);
 	cr_assert(strstr(f.cap.json[0], "\"m\":true"));
 	cr_assert_eq(f.cap.account[1], f.b);
+}
+
+Test(sim_userdata, self_trade_prevention_reports_the_expired_maker)
+{
+	cr_assert_eq(sim_ledger_deposit(f.ex.ledger, f.a, "BTC", D("1")), SB_OK);
+	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_GTC, "100", "1", "mk", 1000, 0);
+	struct sim_book_req q = {.account = f.a,
+	                         .side = SIM_SIDE_SELL,
+	                         .type = SIM_TYPE_LIMIT,
+	                         .price = D("100"),
+	                         .qty = D("1"),
+	                         .client_id = "tk",
+	                         .client_id_len = 2,
+	                         .time = 2000,
+	                         .stp = SIM_STP_EXPIRE_MAKER};
+	cr_assert_eq(sim_ledger_place(f.ex.ledger, f.sym.book, &q, 0, &f.r), SB_OK);
+	publish();
+	cr_assert_eq(f.cap.n, 5, "NEW and position, then NEW, TRADE_PREVENTION and position");
+	expect(
+	    2, f.a,
+	    "{\"e\":\"executionReport\",\"E\":2000,\"s\":\"BTCUSDT\",\"c\":\"tk\",\"S\":\"SELL\",\"o\":\"LIMIT\","
+	    "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
+	    "\"g\":-1,\"C\":\"\",\"x\":\"NEW\",\"X\":\"NEW\",\"r\":\"NONE\",\"i\":2,\"l\":\"0.00000000\","
+	    "\"z\":\"0.00000000\",\"L\":\"0.00000000\",\"n\":\"0\",\"N\":null,\"T\":2000,\"t\":-1,\"I\":2,"
+	    "\"w\":true,\"m\":false,\"M\":false,\"O\":2000,\"Z\":\"0.00000000\",\"Y\":\"0.00000000\","
+	    "\"Q\":\"0.00000000\",\"W\":2000,\"V\":\"EXPIRE_MAKER\"}");
+	expect(
+	    3, f.a,
+	    "{\"e\":\"executionReport\",\"E\":2000,\"s\":\"BTCUSDT\",\"c\":\"mk\",\"S\":\"BUY\",\"o\":\"LIMIT\","
+	    "\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"100.00000000\",\"P\":\"0.00000000\",\"F\":\"0.00000000\","
+	    "\"g\":-1,\"C\":\"\",\"x\":\"TRADE_PREVENTION\",\"X\":\"EXPIRED_IN_MATCH\",\"r\":\"NONE\",\"i\":1,"
+	    "\"l\":\"0.00000000\",\"z\":\"0.00000000\",\"L\":\"0.00000000\",\"n\":\"0\",\"N\":null,\"T\":2000,"
+	    "\"t\":-1,\"v\":0,\"I\":3,\"w\":false,\"m\":false,\"M\":false,\"O\":1000,\"Z\":\"0.00000000\","
+	    "\"Y\":\"0.00000000\",\"Q\":\"0.00000000\",\"W\":1000,\"V\":\"NONE\",\"A\":\"1.00000000\","
+	    "\"B\":\"1.00000000\",\"u\":-1,\"U\":2}");
+	expect(4, f.a,
+	       "{\"e\":\"outboundAccountPosition\",\"E\":2000,\"u\":2000,\"B\":["
+	       "{\"a\":\"BTC\",\"f\":\"0.00000000\",\"l\":\"1.00000000\"},"
+	       "{\"a\":\"USDT\",\"f\":\"1000.00000000\",\"l\":\"0.00000000\"}]}");
 }
