@@ -93,6 +93,8 @@ struct bot_pair {
 	uint64_t refused;             /* quotes refused by the validator */
 	bool refusing;                /* the last quote was refused (one event per run of refusals) */
 	int64_t last_ended_ms;        /* the last position of the pair ended at */
+	int64_t last_stop_loss_ms;    /* the last position of the pair that left by stop-loss ended at */
+	sb_dec stop_loss_refused;     /* the stop_loss new cycles were last refused for (reported); 0 none */
 	struct bot_pos *positions;    /* open positions, newest first */
 };
 

@@ -182,6 +182,24 @@ static void reply_error(struct reply *r, int status, const char *msg)
 	reply_json(r, status, j);
 }
 
+/*
+ * A refusal that an override would lift: "error" in the API's words (naming the query parameter, e.g.
+ * "...; force=1 sells at a loss"), plus its parts, "reason", "override" (the parameter) and
+ * "override_does", so that a client (the CLI) can name its own flag instead.
+ */
+static void reply_overridable(struct reply *r, int status, const char *reason, const char *param,
+                              const char *does)
+{
+	char msg[320];
+	snprintf(msg, sizeof msg, "%s; %s=1 %s", reason, param, does);
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "error", msg);
+	cJSON_AddStringToObject(j, "reason", reason);
+	cJSON_AddStringToObject(j, "override", param);
+	cJSON_AddStringToObject(j, "override_does", does);
+	reply_json(r, status, j);
+}
+
 static void add_dec(cJSON *o, const char *name, sb_dec v)
 {
 	char s[SB_DEC_STRLEN];
@@ -709,17 +727,14 @@ static void reprice(struct bot_control *c, struct bot_pos *bp, const struct cont
 	sb_dec_format_trim(plan.min_sell_price, s[1], sizeof s[1]);
 	if (!q->force) {
 		if (err != SB_OK) {
-			snprintf(msg, sizeof msg,
-			         "the minimum profitable price cannot be computed (%s); force=1 sells anyway",
+			snprintf(msg, sizeof msg, "the minimum profitable price cannot be computed (%s)",
 			         sb_errname(err));
-			reply_error(r, 409, msg);
+			reply_overridable(r, 409, msg, "force", "sells anyway");
 			return;
 		}
 		if (price < plan.min_sell_price) {
-			snprintf(msg, sizeof msg,
-			         "%s is below the minimum profitable price %s; force=1 sells at a loss", s[0],
-			         s[1]);
-			reply_error(r, 409, msg);
+			snprintf(msg, sizeof msg, "%s is below the minimum profitable price %s", s[0], s[1]);
+			reply_overridable(r, 409, msg, "force", "sells at a loss");
 			return;
 		}
 	}
@@ -996,8 +1011,9 @@ static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		q->authorised = authorised(c, wsi);
 		char arg[64];
 		const char *v = lws_get_urlarg_by_name(wsi, "symbol=", arg, (int)sizeof arg);
-		if (v)
-			snprintf(q->symbol, sizeof q->symbol, "%s", v);
+		if (v) /* symbols are case-insensitive: "algousdt" is ALGOUSDT */
+			for (size_t i = 0; v[i] && i + 1 < sizeof q->symbol; i++)
+				q->symbol[i] = (char)(v[i] >= 'a' && v[i] <= 'z' ? v[i] - 'a' + 'A' : v[i]);
 		v = lws_get_urlarg_by_name(wsi, "after=", arg, (int)sizeof arg);
 		if (v && !parse_id(v, strlen(v), &q->after))
 			q->after = 0;

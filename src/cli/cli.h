@@ -54,6 +54,10 @@ int sb_cli_control_get(const char *cmd, const struct sb_config *cfg, const char 
 /* Prints why the daemon refused a request: the "error" text of its JSON answer, or a hint for 401. */
 void sb_cli_control_error(const char *cmd, long status, const char *body);
 
+/* Upper-cases the ASCII letters of a symbol typed on the command line, in place ("algousdt" is ALGOUSDT):
+ * every command that acts takes symbols case-insensitively, as the read-only views do. Returns s. */
+char *sb_cli_symbol_upper(char *s);
+
 /* Prints "spotbot CMD: <message>" and the command's usage on stderr; returns SB_EXIT_USAGE. */
 int sb_cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

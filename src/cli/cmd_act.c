@@ -57,17 +57,45 @@ static void usage(FILE *f, const char *cmd)
 		fprintf(f, "usage: spotbot %s POSITION-ID [--config FILE]\n", cmd);
 }
 
+char *sb_cli_symbol_upper(char *s)
+{
+	for (char *p = s; p && *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return s;
+}
+
+/* The API's flag for an override named in a refusal, in the CLI's own words. */
+static const char *cli_override(const char *api)
+{
+	if (strcmp(api, "force") == 0)
+		return "--force";
+	return NULL;
+}
+
+/*
+ * A refusal names its reason ("reason") apart from the API's own wording ("error", which speaks of query
+ * parameters such as force=1); when it says which override would lift it ("override"), the CLI names its
+ * own flag for it.
+ */
 void sb_cli_control_error(const char *cmd, long status, const char *body)
 {
 	cJSON *j = body ? cJSON_Parse(body) : NULL;
 	const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
+	const cJSON *why = j ? cJSON_GetObjectItemCaseSensitive(j, "reason") : NULL;
+	const cJSON *ov = j ? cJSON_GetObjectItemCaseSensitive(j, "override") : NULL;
 	const char *msg = body ? body : "";
 	if (e && cJSON_IsString(e) && e->valuestring)
 		msg = e->valuestring;
+	const char *flag = cJSON_IsString(ov) ? cli_override(ov->valuestring) : NULL;
+	const cJSON *lifts = j ? cJSON_GetObjectItemCaseSensitive(j, "override_does") : NULL;
 	if (status == 401)
 		fprintf(stderr,
 		        "spotbot %s: the daemon refused the token (set CONTROL_TOKEN as the daemon has it)\n",
 		        cmd);
+	else if (flag && cJSON_IsString(why) && cJSON_IsString(lifts))
+		fprintf(stderr, "spotbot %s: refused (%ld): %s; %s %s\n", cmd, status, why->valuestring, flag,
+		        lifts->valuestring);
 	else
 		fprintf(stderr, "spotbot %s: refused (%ld): %s\n", cmd, status, msg);
 	cJSON_Delete(j);
@@ -256,6 +284,11 @@ static int run(int argc, char **argv, bool position)
 		return SB_EXIT_OK;
 	if (rc != SB_EXIT_OK)
 		return rc;
+	char symbol[32];
+	if (!position && arg && strlen(arg) < sizeof symbol) {
+		snprintf(symbol, sizeof symbol, "%s", arg);
+		arg = sb_cli_symbol_upper(symbol);
+	}
 	if (position ? !valid_id(arg) : (arg && !valid_symbol(arg))) {
 		fprintf(stderr, "spotbot %s: '%s' is not a %s\n", cmd, arg,
 		        position ? "position id (a positive number)" : "symbol (like BTCUSDT)");

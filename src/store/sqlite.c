@@ -131,6 +131,11 @@ static const char migration_1[] =
     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
     " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;";
 
+/* Version 2: the pause a pair takes after a stop-loss exit (PAIRS key stop_loss_cooldown, default 30m). */
+static const char migration_2[] =
+    "ALTER TABLE trade_pairs ADD COLUMN stop_loss_cooldown_ms INTEGER NOT NULL DEFAULT 1800000"
+    " CHECK (stop_loss_cooldown_ms >= 0);";
+
 struct migration {
 	int64_t version; /* schema_version after it */
 	const char *sql; /* the script */
@@ -139,6 +144,7 @@ struct migration {
 /* Append only: a released migration is never edited, a change is a new one. */
 static const struct migration migrations[] = {
     {1, migration_1},
+    {2, migration_2},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == SB_STORE_SCHEMA_VERSION,
