@@ -12,6 +12,7 @@ enum sb_exit {
 	SB_EXIT_FAILURE = 1,   /* the command ran and failed */
 	SB_EXIT_USAGE = 2,     /* bad arguments or bad configuration */
 	SB_EXIT_NO_DAEMON = 3, /* the command needs the daemon and it is not running */
+	SB_EXIT_PENDING = 4,   /* an action was accepted but had not ended when --timeout passed */
 };
 
 /* Runs the command named by argv[1]; returns an enum sb_exit value. */

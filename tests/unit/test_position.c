@@ -56,7 +56,7 @@ Test(position, transition_table)
 	                             A = SB_POSITION_ABANDONED;
 	struct {
 		enum sb_position_state from, to;
-	} legal[] = {{B, H}, {B, X}, {H, S}, {H, A}, {S, H}, {S, C}};
+	} legal[] = {{B, H}, {B, X}, {B, A}, {H, S}, {H, A}, {S, H}, {S, C}, {S, A}};
 	for (int f = 0; f < SB_POSITION_STATE__COUNT; f++)
 		for (int t = 0; t < SB_POSITION_STATE__COUNT; t++) {
 			bool want = false;
