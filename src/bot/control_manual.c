@@ -634,6 +634,7 @@ int control_manual_post(struct control_manual *m, int64_t id, const char *action
 int control_manual_outcome(struct control_manual *m, int64_t id, cJSON **out)
 {
 	struct sb_bot *b = m->b;
+	control_manual_tick(m, sb_clock_wall_ms()); /* what has happened since the last tick counts */
 	const struct job *j = job_find(m, id);
 	const struct outcome *o = NULL;
 	for (size_t k = 0; k < MANUAL_OUTCOMES_MAX && !j; k++) {

@@ -292,7 +292,8 @@ Test(control_manual, abandon_gives_up_a_holding_position_through_the_order_manag
 	cr_assert(strstr(r.body, "\"kind\":\"position.ABANDONED\""), "%s", r.body);
 	cr_assert(strstr(r.body, "\"reason\":\"MANUAL\""), "%s", r.body);
 	cr_assert(ctl("POST", "/positions/1/abandon", TOKEN, &r));
-	cr_assert_eq(r.status, 404, "%s", r.body);
+	cr_assert_eq(r.status, 409, "an ended position: %s", r.body);
+	cr_assert(strstr(r.body, "position 1 is ABANDONED"), "the refusal names the state: %s", r.body);
 	sb_dec at = 0;
 	cr_assert_eq(open_sells(&at), 0, "the exchange was not touched");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
