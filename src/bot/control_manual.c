@@ -277,28 +277,43 @@ static bool clear_order(struct sb_bot *b, struct bot_pos *bp, struct bot_order *
 	return false;
 }
 
+/* Says how job j's order ended once it has (status the stored name, executed what it sold); false while
+ * it still works or has filled (the position closes next). */
+static bool order_ended(struct control_manual *m, struct job *j, bool final, bool filled, const char *status,
+                        sb_dec executed, const char *error)
+{
+	if (!final || filled)
+		return false;
+	char qty[SB_DEC_STRLEN];
+	sb_dec_format_trim(executed, qty, sizeof qty);
+	job_end(m, j, false, "the %s sell %s ended %s after selling %s%s%s",
+	        j->kind == JOB_SELL ? "market" : "limit", j->coid, status, qty, error[0] ? ": " : "", error);
+	return true;
+}
+
 /* A job that placed (or follows) an order: ended once the order has. True when the job is finished. */
 static bool job_watch(struct control_manual *m, struct job *j, struct bot_pos *bp)
 {
 	const struct bot_order *o = &bp->sell;
+	struct sb_store_order row;
 	if (!o->present || strcmp(o->row.client_order_id, j->coid) != 0) {
-		job_end(m, j, false, "the order %s was replaced", j->coid);
-		return true;
+		/* It has ended and left the position's memory (the position holds again). */
+		if (sb_store_order_get(m->b->st, j->coid, &row) != SB_OK) {
+			job_end(m, j, false, "the order %s cannot be found", j->coid);
+			return true;
+		}
+		return order_ended(m, j, true, row.status == SB_STORE_ORDER_FILLED,
+		                   sb_store_order_status_name(row.status), row.executed_qty, row.last_error);
 	}
-	char qty[SB_DEC_STRLEN], price[SB_DEC_STRLEN];
-	sb_dec_format_trim(o->row.price, price, sizeof price);
 	if (j->kind == JOB_REPRICE && sb_order_state_is_open(o->sm.state)) {
+		char qty[SB_DEC_STRLEN], price[SB_DEC_STRLEN];
 		sb_dec_format_trim(o->row.orig_qty, qty, sizeof qty);
+		sb_dec_format_trim(o->row.price, price, sizeof price);
 		job_end(m, j, true, "the limit sell of %s works at %s", qty, price);
 		return true;
 	}
-	sb_dec_format_trim(o->sm.executed_qty, qty, sizeof qty);
-	if (!sb_order_state_is_final(o->sm.state) || o->sm.state == SB_ORDER_FILLED)
-		return false; /* still working, or filled and closing: the position ends next */
-	job_end(m, j, false, "the %s sell %s ended %s after selling %s%s%s",
-	        j->kind == JOB_SELL ? "market" : "limit", j->coid, sb_order_state_name(o->sm.state), qty,
-	        o->row.last_error[0] ? ": " : "", o->row.last_error);
-	return true;
+	return order_ended(m, j, sb_order_state_is_final(o->sm.state), o->sm.state == SB_ORDER_FILLED,
+	                   sb_order_state_name(o->sm.state), o->sm.executed_qty, o->row.last_error);
 }
 
 /* Where clearing a position's orders stands. */
