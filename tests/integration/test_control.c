@@ -182,6 +182,17 @@ Test(control, cli_resume_lifts_a_pause_and_pause_per_symbol)
 	cr_assert_eq(CLI("resume", "BTCUSDT"), 0);
 	cr_assert(ctl("GET", "/pairs", NULL, &r));
 	cr_assert(strstr(r.body, "\"enabled\":true"), "%s", r.body);
+	/* Symbols are case-insensitive, in the CLI and in the API. */
+	cr_assert_eq(CLI("pause", "btcusdt"), 0, "%s", CLI_RUN.err);
+	cr_assert(ctl("GET", "/pairs", NULL, &r));
+	cr_assert(strstr(r.body, "\"enabled\":false"), "%s", r.body);
+	cr_assert_eq(CLI("resume", "btcUSDT"), 0, "%s", CLI_RUN.err);
+	cr_assert(ctl("GET", "/pairs", NULL, &r));
+	cr_assert(strstr(r.body, "\"enabled\":true"), "%s", r.body);
+	cr_assert(ctl("POST", "/pause?symbol=btcusdt", TOKEN, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(ctl("POST", "/resume?symbol=btcusdt", TOKEN, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_eq(CLI("pause", "NOSUCH"), 1, "an unknown pair is refused");
 	cr_assert_eq(CLI("sell", "4242"), 1, "no such position");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
