@@ -43,6 +43,7 @@ static const char *const job_names[JOB__COUNT] = {"sell", "reprice", "cancel", "
 
 struct job {
 	int64_t id;                        /* the position */
+	char symbol[SB_SYMBOL_MAX];        /* its symbol, for the events */
 	enum job_kind kind;                /* what to do */
 	sb_dec price;                      /* JOB_REPRICE: the limit price, on the tick */
 	struct sb_sell_plan plan;          /* JOB_REPRICE: the position's sell plan when asked */
@@ -230,7 +231,7 @@ __attribute__((format(printf, 4, 5))) static void job_end(struct control_manual 
 	cJSON_Delete(d);
 	char kind[64];
 	snprintf(kind, sizeof kind, "manual.%s_%s", job_names[j->kind], ok ? "done" : "failed");
-	bot_event(m->b, kind, bp ? bp->p.symbol : NULL, j->id, j->coid[0] ? j->coid : NULL, detail);
+	bot_event(m->b, kind, j->symbol, j->id, j->coid[0] ? j->coid : NULL, detail);
 	free(detail);
 	if (ok)
 		sb_log_info("control",
@@ -484,6 +485,7 @@ static int job_start(struct control_manual *m, struct bot_pos *bp, const struct 
 	if (!j)
 		j = &m->jobs[m->njobs++];
 	*j = *want;
+	snprintf(j->symbol, sizeof j->symbol, "%s", bp->p.symbol);
 	j->started_ms = sb_clock_wall_ms();
 	bot_human(b, "%-8s #%-4" PRId64 " manual %s accepted", bp->p.symbol, bp->p.id, job_names[j->kind]);
 	control_manual_tick(m, sb_clock_wall_ms());
@@ -646,20 +648,43 @@ int control_manual_post(struct control_manual *m, int64_t id, const char *action
 	return post_abandon(m, bp, out);
 }
 
+/* The newest ended action on position id, or NULL. */
+static const struct outcome *outcome_find(const struct control_manual *m, int64_t id)
+{
+	for (size_t k = 0; k < MANUAL_OUTCOMES_MAX; k++) {
+		const struct outcome *x =
+		    &m->outcomes[(m->next_outcome + MANUAL_OUTCOMES_MAX - 1 - k) % MANUAL_OUTCOMES_MAX];
+		if (x->id == id)
+			return x;
+	}
+	return NULL;
+}
+
+/* The order coid as the store has it, as "order" of r (nothing when there is none). */
+static void add_order(struct sb_bot *b, cJSON *r, const char *coid)
+{
+	struct sb_store_order ord;
+	if (!coid[0] || sb_store_order_get(b->st, coid, &ord) != SB_OK)
+		return;
+	cJSON *x = cJSON_AddObjectToObject(r, "order");
+	cJSON_AddStringToObject(x, "client_order_id", ord.client_order_id);
+	cJSON_AddStringToObject(x, "type", sb_order_type_name(ord.type));
+	cJSON_AddStringToObject(x, "status", sb_store_order_status_name(ord.status));
+	add_dec(x, "orig_qty", ord.orig_qty);
+	add_dec(x, "executed_qty", ord.executed_qty);
+	add_dec(x, "cumm_quote_qty", ord.cumm_quote_qty);
+	if (ord.last_error[0])
+		cJSON_AddStringToObject(x, "last_error", ord.last_error);
+	else
+		cJSON_AddNullToObject(x, "last_error");
+}
+
 int control_manual_outcome(struct control_manual *m, int64_t id, cJSON **out)
 {
 	struct sb_bot *b = m->b;
 	control_manual_tick(m, sb_clock_wall_ms()); /* what has happened since the last tick counts */
 	const struct job *j = job_find(m, id);
-	const struct outcome *o = NULL;
-	for (size_t k = 0; k < MANUAL_OUTCOMES_MAX && !j; k++) {
-		const struct outcome *x =
-		    &m->outcomes[(m->next_outcome + MANUAL_OUTCOMES_MAX - 1 - k) % MANUAL_OUTCOMES_MAX];
-		if (x->id == id) {
-			o = x;
-			break;
-		}
-	}
+	const struct outcome *o = j ? NULL : outcome_find(m, id);
 	if (!j && !o)
 		return refuse(out, 404, "no manual action on position %" PRId64 " since the daemon started",
 		              id);
@@ -673,24 +698,12 @@ int control_manual_outcome(struct control_manual *m, int64_t id, cJSON **out)
 	else if (sb_store_position_get(b->st, id, &row) == SB_OK)
 		snprintf(st, sizeof st, "%s", sb_store_pos_state_name(row.state));
 	cJSON_AddStringToObject(r, "state", st);
-	if (o) {
+	if (j) {
+		add_order(b, r, j->coid);
+	} else {
 		cJSON_AddBoolToObject(r, "ok", o->ok);
 		cJSON_AddStringToObject(r, "detail", o->detail);
-	}
-	const char *coid = j ? j->coid : o->coid;
-	struct sb_store_order ord;
-	if (coid[0] && sb_store_order_get(b->st, coid, &ord) == SB_OK) {
-		cJSON *x = cJSON_AddObjectToObject(r, "order");
-		cJSON_AddStringToObject(x, "client_order_id", ord.client_order_id);
-		cJSON_AddStringToObject(x, "type", sb_order_type_name(ord.type));
-		cJSON_AddStringToObject(x, "status", sb_store_order_status_name(ord.status));
-		add_dec(x, "orig_qty", ord.orig_qty);
-		add_dec(x, "executed_qty", ord.executed_qty);
-		add_dec(x, "cumm_quote_qty", ord.cumm_quote_qty);
-		if (ord.last_error[0])
-			cJSON_AddStringToObject(x, "last_error", ord.last_error);
-		else
-			cJSON_AddNullToObject(x, "last_error");
+		add_order(b, r, o->coid);
 	}
 	*out = r;
 	return 200;
