@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -189,23 +190,51 @@ static void assert_positions_equal(const struct sb_store_position *a, const stru
 
 /* Migrations and opening. */
 
-Test(store, fresh_database_gets_schema_version_1_in_wal_mode)
+Test(store, fresh_database_gets_the_newest_schema_version_in_wal_mode)
 {
 	int64_t v = 0;
 	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
-	cr_assert_eq(v, 1);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
 	cr_assert_str_eq(sb_store_backend(st), "sqlite");
 	char mode[16];
 	raw_query(db_path, "PRAGMA journal_mode", mode, sizeof mode);
 	cr_assert_str_eq(mode, "wal");
 	reopen(); /* opening again migrates nothing and keeps the version */
 	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
-	cr_assert_eq(v, 1);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
+}
+
+Test(store, version_1_gains_the_stop_loss_cooldown_with_its_default)
+{
+	/* A version-1 file: the pair row as it was written then, without the column migration 2 adds. */
+	struct sb_store_pair p = {.symbol = "BTCUSDT",
+	                          .enabled = true,
+	                          .quote_per_cycle = SB_DEC_C(20, 0),
+	                          .max_positions = 1,
+	                          .buy_offset = 100000,
+	                          .target_profit = 500000,
+	                          .stop_loss_cooldown_ms = 60000,
+	                          .updated_ms = 5};
+	cr_assert_eq(sb_store_pair_upsert(st, &p, NULL), SB_OK);
+	cr_assert_eq(sb_store_exec(st, "ALTER TABLE trade_pairs DROP COLUMN stop_loss_cooldown_ms"), SB_OK);
+	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '1' WHERE key = 'schema_version'"),
+	             SB_OK);
+	reopen();
+	int64_t v = 0;
+	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
+	cr_assert_eq(v, 2);
+	struct sb_store_pair got;
+	cr_assert_eq(sb_store_pair_get(st, "BTCUSDT", &got), SB_OK);
+	cr_assert_eq(got.stop_loss_cooldown_ms, 30 * 60 * 1000, "the default: %" PRId64,
+	             got.stop_loss_cooldown_ms);
+	cr_assert_eq(got.quote_per_cycle, SB_DEC_C(20, 0), "the rest of the row is kept");
+	got.stop_loss_cooldown_ms = -1;
+	cr_assert_eq(sb_store_pair_upsert(st, &got, NULL), SB_ERR_INVALID, "a negative cooldown is refused");
 }
 
 Test(store, database_from_a_newer_version_is_refused)
 {
-	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '2' WHERE key = 'schema_version'"),
+	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '99' WHERE key = 'schema_version'"),
 	             SB_OK);
 	sb_store_close(st);
 	st = NULL;
@@ -213,7 +242,7 @@ Test(store, database_from_a_newer_version_is_refused)
 	cr_assert_eq(sb_store_open_sqlite(db_path, NULL, &st, err, sizeof err), SB_ERR_UNSUPPORTED);
 	cr_assert_null(st);
 	cr_assert(strstr(err, "newer") != NULL, "%s", err);
-	cr_assert(strstr(err, "2") != NULL, "%s", err);
+	cr_assert(strstr(err, "99") != NULL, "%s", err);
 }
 
 Test(store, foreign_database_is_refused)
@@ -808,7 +837,7 @@ Test(store, system_state_values_round_trip)
 	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_RUN_STATE, &v), SB_ERR_PARSE);
 	cr_assert_eq(sb_store_state_set(st, SB_STORE_KEY_SCHEMA_VERSION, "9", 8, NULL), SB_ERR_PERM);
 	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
-	cr_assert_eq(v, 1);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
 	cr_assert_eq(count_rows("events"), 1);
 }
 
