@@ -54,6 +54,7 @@ struct sb_pair_cfg {
 	int64_t max_duration_ms;    /* max_duration: alert when held longer; 0 off */
 	bool max_duration_sell;     /* max_duration_sell: also sell at market then */
 	int64_t cooldown_ms;        /* cooldown: pause between the pair's cycles */
+	int64_t stop_loss_cooldown_ms; /* stop_loss_cooldown: pause after a stop-loss exit */
 };
 
 /* A parsed PAIRS value. */

@@ -7,6 +7,9 @@
  *        v                             v                             expired, rejected)
  *     CANCELED                     ABANDONED (manual, or nothing sellable: dust)
  *
+ * An abandon by hand is also legal from BUYING and SELLING: the order manager ends the working order first,
+ * and a buy whose fills are still missing is abandoned with what has been applied.
+ *
  * A manual market sell (exit MANUAL) is HOLDING -> SELLING -> CLOSED like any other sell; a limit sell
  * re-priced by the user is a new limit sell (exit TARGET) at the user's price. The record accumulates the
  * buy and sell fills as they are applied (quantity, quote amount, commission per asset), keeps the plan
@@ -153,8 +156,9 @@ sb_err sb_position_close(struct sb_position *p, const struct sb_symbol_rules *ru
                          const struct sb_fill *buys, size_t nb, const struct sb_fill *sells, size_t ns,
                          sb_dec bnb_price, int64_t now_ms);
 
-/* HOLDING -> ABANDONED: the user keeps the coins, or only dust is left. What remains is recorded as dust
- * when dust_only, else left in the books as held by hand. */
+/* HOLDING (or, by hand, BUYING or SELLING) -> ABANDONED: the user keeps the coins, or only dust is left.
+ * What remains is recorded as dust when dust_only, else left in the books as held by hand. SB_ERR_STATE
+ * for an ended position. */
 sb_err sb_position_abandon(struct sb_position *p, bool dust_only, int64_t now_ms);
 
 /* How long the position has been held at now_ms: from the first buy fill to now (or to its end);

@@ -35,7 +35,7 @@
 #include "spotbot/error.h"
 #include "spotbot/rules.h"
 
-#define SB_STORE_SCHEMA_VERSION  3     /* the newest schema this build creates and understands */
+#define SB_STORE_SCHEMA_VERSION  4     /* the newest schema this build creates and understands */
 #define SB_STORE_CLIENT_ID_MAX   64    /* clientOrderId with its NUL; Binance allows 36 characters */
 #define SB_STORE_TEXT_MAX        256   /* last_error of an order, with its NUL */
 #define SB_STORE_NOTES_MAX       512   /* notes of a position, with its NUL */
@@ -110,6 +110,7 @@ struct sb_store_pair {
 	int64_t max_duration_ms;          /* longest a position may be held; 0 = no limit (NULL) */
 	bool sell_market_on_max_duration; /* at max duration sell at market instead of only alerting */
 	int64_t cooldown_ms;              /* pause after a closed cycle before the next buy */
+	int64_t stop_loss_cooldown_ms;    /* pause after a stop-loss exit before the next buy */
 	int64_t created_ms;               /* set by the store on first insert; ignored on input */
 	int64_t updated_ms;               /* time of this write, given by the caller */
 };

@@ -109,6 +109,7 @@ struct sb_strategy_input {
 	sb_dec ask;                                   /* best ask */
 	int64_t now_ms;                               /* the time of the decision */
 	int64_t last_ended_ms;                        /* when the pair's last position ended; 0 = never */
+	int64_t last_stop_loss_ms;                    /* when its last stop-loss exit ended; 0 = never */
 	sb_dec sell_fee_rate;                         /* the account's fee rate for the sell */
 	sb_dec bnb_price;                             /* quote per BNB to value BNB commission; 0 unknown */
 	struct sb_strategy_global global;             /* cross-pair limits */
@@ -151,24 +152,37 @@ struct sb_action {
 
 /* Why no position was opened by a decision (SB_OPEN_OK when one was). */
 enum sb_open_block {
-	SB_OPEN_OK,            /* an OPEN action was emitted */
-	SB_OPEN_HALTED,        /* global.halted */
-	SB_OPEN_DISABLED,      /* the pair is not enabled */
-	SB_OPEN_PAUSED,        /* kill switch or pair paused */
-	SB_OPEN_NOT_TRADING,   /* the symbol's status is not TRADING */
-	SB_OPEN_NO_PRICE,      /* no valid price */
-	SB_OPEN_MAX_POSITIONS, /* max_positions open already */
-	SB_OPEN_COOLDOWN,      /* within the cooldown */
-	SB_OPEN_EXPOSURE,      /* the quote amount would exceed the exposure limit */
-	SB_OPEN_TOO_SMALL,     /* the quantity rounds to 0, or below a minimum filter (see filter) */
-	SB_OPEN_FILTER,        /* another filter refuses the order (see filter) */
+	SB_OPEN_OK,                 /* an OPEN action was emitted */
+	SB_OPEN_HALTED,             /* global.halted */
+	SB_OPEN_DISABLED,           /* the pair is not enabled */
+	SB_OPEN_PAUSED,             /* kill switch or pair paused */
+	SB_OPEN_NOT_TRADING,        /* the symbol's status is not TRADING */
+	SB_OPEN_NO_PRICE,           /* no valid price */
+	SB_OPEN_MAX_POSITIONS,      /* max_positions open already */
+	SB_OPEN_COOLDOWN,           /* within the cooldown */
+	SB_OPEN_EXPOSURE,           /* the quote amount would exceed the exposure limit */
+	SB_OPEN_TOO_SMALL,          /* the quantity rounds to 0, or below a minimum filter (see filter) */
+	SB_OPEN_FILTER,             /* another filter refuses the order (see filter) */
+	SB_OPEN_STOP_LOSS_TIGHT,    /* stop_loss is at or below the round-trip fee plus the spread (see
+	                               min_stop_loss): a new position would be stopped out at once */
+	SB_OPEN_STOP_LOSS_COOLDOWN, /* within stop_loss_cooldown of the pair's last stop-loss exit */
 };
 
 struct sb_strategy_result {
 	size_t n;                /* actions written */
 	enum sb_open_block open; /* why nothing was opened, or SB_OPEN_OK */
 	enum sb_filter filter;   /* TOO_SMALL, FILTER: which filter */
+	sb_dec min_stop_loss;    /* STOP_LOSS_TIGHT: the stop_loss must be above this fraction */
 };
+
+/*
+ * The stop-loss a new position would hit as soon as it is bought, as a fraction: what a cycle loses to the
+ * buy fee, the sell fee (both fee_rate, the account's larger rate) and the spread when it buys at the ask
+ * and sells at the bid, fee_rate * 2 + (ask - bid) / ask, rounded up. A stop_loss at or below it turns every
+ * cycle into an immediate stop-loss exit. SB_ERR_INVALID for a fee outside [0, 1) or a bid/ask that is not
+ * a positive, uncrossed quote.
+ */
+sb_err sb_strategy_min_stop_loss(sb_dec fee_rate, sb_dec bid, sb_dec ask, sb_dec *out);
 
 /* Actions a decision can emit: at most two per position and one OPEN. */
 #define SB_STRATEGY_ACTIONS(npositions) (2 * (npositions) + 1)
@@ -192,10 +206,11 @@ struct sb_strategy_result {
  *    calculator refuses.
  * Then one new position at most: not halted, enabled, not paused, symbol TRADING, a price, fewer than
  * max_positions open, cooldown passed since the later of last_ended_ms and the newest open position's
- * creation, and the exposure limit respected. A LIMIT buy is priced at bid * (1 - buy_offset) rounded down
- * to the tick, for quote / price rounded down to the step; a MARKET buy spends quote through
- * quoteOrderQty when the symbol allows it, else buys quote / ask rounded down. The order must pass
- * sb_rules_validate. When halted, no order actions are emitted at all (alerts still are).
+ * creation, stop_loss_cooldown passed since last_stop_loss_ms, a stop_loss (when set) above
+ * sb_strategy_min_stop_loss at the current quote, and the exposure limit respected. A LIMIT buy is priced at
+ * bid * (1 - buy_offset) rounded down to the tick, for quote / price rounded down to the step; a MARKET buy
+ * spends quote through quoteOrderQty when the symbol allows it, else buys quote / ask rounded down. The order
+ * must pass sb_rules_validate. When halted, no order actions are emitted at all (alerts still are).
  */
 sb_err sb_strategy_decide(const struct sb_strategy_input *in, struct sb_action *out, size_t cap,
                           struct sb_strategy_result *res);

@@ -193,6 +193,7 @@ void bot_pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_p
 	r->max_duration_ms = c->max_duration_ms;
 	r->sell_market_on_max_duration = c->max_duration_sell;
 	r->cooldown_ms = c->cooldown_ms;
+	r->stop_loss_cooldown_ms = c->stop_loss_cooldown_ms;
 	r->updated_ms = now;
 }
 

@@ -95,6 +95,8 @@ struct bot_pair {
 	uint64_t refused;             /* quotes refused by the validator */
 	bool refusing;                /* the last quote was refused (one event per run of refusals) */
 	int64_t last_ended_ms;        /* the last position of the pair ended at */
+	int64_t last_stop_loss_ms;    /* the last position of the pair that left by stop-loss ended at */
+	sb_dec stop_loss_refused;     /* the stop_loss new cycles were last refused for (reported); 0 none */
 	struct bot_pos *positions;    /* open positions, newest first */
 };
 
@@ -206,9 +208,10 @@ void orders_place_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 void orders_market_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
 void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, const char *why);
 void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
-/* HOLDING -> ABANDONED by hand (the coins stay in the account): commits the position with a
- * position.abandoned event (reason MANUAL), then forgets it (bp is freed). SB_ERR_STATE when the position
- * is not HOLDING or a request about it is out; the store's error (the daemon is degraded) otherwise. */
+/* -> ABANDONED by hand from any open state (the coins stay in the account, what was bought is recorded):
+ * commits the position with a position.abandoned event (reason MANUAL), then forgets it (bp is freed).
+ * SB_ERR_STATE when the position has ended, one of its orders may still work on the exchange (open or not
+ * yet settled) or a request about it is out; the store's error (the daemon is degraded) otherwise. */
 sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
 /* The sell plan the strategy would make for bp now (profit calculator, the pair's fee and target), for
  * its minimum profitable price; SB_OK whenever plan->min_sell_price is known, even when the plan's own

@@ -9,11 +9,8 @@
  * (checked at start-up). POST bodies (JSON, for the pair edits of control_pairs.c) are read up to
  * CONTROL_BODY_MAX; an answer that waits for the exchange is written once the connection is writable again.
  *
- * A manual sell is a small state machine of its own: the position is fenced off from the strategy (its
- * retry_at_ms is pushed far out), a working limit sell is cancelled first, and once the position holds
- * again a market sell of what remains goes out through the order manager. A re-price is the same machine
- * ending in a limit sell at the user's price instead; once that order works the strategy leaves it alone
- * (a SELLING position with a limit sell is only touched for a market exit).
+ * The manual actions on positions (sell, reprice, cancel, abandon, and how they ended) are
+ * control_manual.c's; this file routes them.
  */
 #include "bot/control.h"
 
@@ -37,31 +34,15 @@
 #include "spotbot/metrics.h"
 #include "spotbot/ws_client.h"
 
-#define CONTROL_JOBS_MAX   64                /* manual sells and re-prices under way at once */
-#define CONTROL_FENCE_MS   (3600LL * 1000LL) /* how far a manual sell pushes the strategy away */
-#define CONTROL_BODY_MAX   4096              /* longest request body (pair edits); larger ones get 413 */
-#define CONTROL_EVENTS_MAX 200               /* events returned by GET /events */
-
-/* What a manual action under way on one position will do once the position holds its coins again. */
-enum control_job_kind {
-	JOB_SELL,    /* sell what remains at market */
-	JOB_REPRICE, /* place a limit sell of what remains at price */
-};
-
-struct control_job {
-	int64_t id;                 /* the position */
-	enum control_job_kind kind; /* what to place */
-	sb_dec price;               /* JOB_REPRICE: the limit price, on the tick */
-	struct sb_sell_plan plan;   /* JOB_REPRICE: the position's sell plan when it was asked for */
-};
+#define CONTROL_BODY_MAX   4096 /* longest request body (pair edits); larger ones get 413 */
+#define CONTROL_EVENTS_MAX 200  /* events returned by GET /events */
 
 struct bot_control {
-	struct sb_bot *b;                          /* the daemon */
-	struct lws_vhost *vh;                      /* the listening vhost */
-	struct control_job jobs[CONTROL_JOBS_MAX]; /* positions with a manual sell or re-price under way */
-	size_t njobs;                              /* entries */
-	char unix_path[108];                       /* the socket file to remove at the end; "" for TCP */
-	char iface[256];                           /* lws keeps a pointer to the interface name */
+	struct sb_bot *b;              /* the daemon */
+	struct lws_vhost *vh;          /* the listening vhost */
+	struct control_manual *manual; /* manual actions on positions (control_manual.c) */
+	char unix_path[108];           /* the socket file to remove at the end; "" for TCP */
+	char iface[256];               /* lws keeps a pointer to the interface name */
 	struct control_deferred *adds; /* pair additions waiting for the exchange (control_pairs.c) */
 };
 
@@ -486,365 +467,10 @@ static void set_pair_enabled(struct sb_bot *b, const char *symbol, bool enabled,
 	reply_json(r, 200, j);
 }
 
-static bool pos_busy(const struct bot_pos *bp)
-{
-	return bp->buy.inflight || bp->sell.inflight || bp->backfill_inflight;
-}
-
-static struct control_job *job_find(struct bot_control *c, int64_t id)
-{
-	for (size_t i = 0; i < c->njobs; i++)
-		if (c->jobs[i].id == id)
-			return &c->jobs[i];
-	return NULL;
-}
-
-static void job_forget(struct bot_control *c, size_t i)
-{
-	c->jobs[i] = c->jobs[--c->njobs];
-}
-
-/*
- * Checks a LIMIT sell of what bp holds (floored to the step) at price against the exchange's filters, the
- * percent ones at the current bid. 0 with *qty set when it passes; else the HTTP status to answer (422 a
- * filter refuses it, 409 nothing sellable is left) with the reason in msg.
- */
-static int reprice_check(const struct sb_bot *b, const struct bot_pos *bp, sb_dec price, sb_dec *qty,
-                         char *msg, size_t cap)
-{
-	const struct bot_pair *pr = bp->pair;
-	sb_dec q = 0;
-	if (sb_rules_round_qty(&pr->rules, SB_ORDER_LIMIT, sb_position_remaining(&bp->p), &q) != SB_OK ||
-	    q <= 0) {
-		snprintf(msg, cap, "nothing sellable is left (below the LOT_SIZE step)");
-		return 409;
-	}
-	bool fresh = prices_fresh(b, pr, sb_clock_wall_ms());
-	struct sb_order_spec spec = {.side = SB_SIDE_SELL,
-	                             .type = SB_ORDER_LIMIT,
-	                             .price = price,
-	                             .quantity = q,
-	                             .ref_price = fresh ? pr->top.bid : 0};
-	enum sb_filter failed = SB_FILTER_NONE;
-	sb_err err = sb_rules_validate(&pr->rules, &spec, &failed);
-	if (err == SB_ERR_FILTER) {
-		snprintf(msg, cap,
-		         "the exchange's %s filter refuses a sell of the remaining quantity at this price",
-		         sb_filter_name(failed));
-		return 422;
-	}
-	if (err != SB_OK) {
-		snprintf(msg, cap, "the sell is refused: %s", sb_strerror(err));
-		return 422;
-	}
-	*qty = q;
-	return 0;
-}
-
-static void reprice_refused(struct sb_bot *b, const struct bot_pos *bp, const char *why)
-{
-	cJSON *d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "reason", why);
-	char *detail = cJSON_PrintUnformatted(d);
-	cJSON_Delete(d);
-	bot_event(b, "manual.reprice_refused", bp->p.symbol, bp->p.id, NULL, detail);
-	free(detail);
-	sb_log_warn("control", SB_FIELDS(SB_F_INT("position", bp->p.id), SB_F_STR("reason", why)),
-	            "re-price of position %" PRId64 " given up: %s", bp->p.id, why);
-	bot_human(b, "%-8s #%-4" PRId64 " re-price given up: %s", bp->p.symbol, bp->p.id, why);
-}
-
-/*
- * The order job j places once its position holds again: a market sell of what remains (JOB_SELL) or a limit
- * sell at j->price (JOB_REPRICE). False, with the refusal recorded, when what remains cannot be sold so.
- */
-static bool job_action(struct sb_bot *b, const struct bot_pos *bp, const struct control_job *j,
-                       struct sb_action *a)
-{
-	sb_dec qty = 0;
-	if (j->kind == JOB_SELL) {
-		if (!bp->pair->have_rules ||
-		    sb_rules_round_qty(&bp->pair->rules, SB_ORDER_MARKET, sb_position_remaining(&bp->p),
-		                       &qty) != SB_OK ||
-		    qty <= 0) {
-			bot_event(b, "manual.sell_refused", bp->p.symbol, j->id, NULL,
-			          "{\"reason\":\"quantity below the step\"}");
-			return false;
-		}
-		*a = (struct sb_action){.kind = SB_ACT_MARKET_SELL,
-		                        .reason = SB_WHY_MANUAL,
-		                        .position_id = j->id,
-		                        .type = SB_ORDER_MARKET,
-		                        .qty = qty};
-		return true;
-	}
-	char why[160];
-	if (reprice_check(b, bp, j->price, &qty, why, sizeof why) != 0) {
-		/* The remaining quantity changed (a fill before the cancel), or the market moved. */
-		reprice_refused(b, bp, why);
-		return false;
-	}
-	*a = (struct sb_action){.kind = SB_ACT_PLACE_SELL,
-	                        .reason = SB_WHY_MANUAL,
-	                        .position_id = j->id,
-	                        .type = SB_ORDER_LIMIT,
-	                        .price = j->price,
-	                        .qty = qty,
-	                        .plan = j->plan};
-	return true;
-}
-
-/*
- * Moves the manual sell or re-price j on: the position is fenced off from the strategy, its working limit
- * sell is cancelled, and once it holds again (what remains known after any fills) the job's order goes
- * out through the order manager. True when finished (placed, or impossible).
- */
-static bool job_step(struct bot_control *c, const struct control_job *j, int64_t now)
-{
-	struct sb_bot *b = c->b;
-	struct bot_pos *bp = orders_pos_find(b, j->id);
-	if (!bp)
-		return true; /* sold or ended meanwhile */
-	bp->retry_at_ms = now + CONTROL_FENCE_MS;
-	if (pos_busy(bp) || !bot_may_trade(b))
-		return false;
-	if (bp->p.state == SB_POSITION_SELLING) {
-		if (bp->sell.present && sb_order_state_is_open(bp->sell.sm.state) &&
-		    !bp->sell.sm.cancel_requested) {
-			if (bp->sell.row.type == SB_ORDER_MARKET || bp->p.exit != SB_EXIT_TARGET) {
-				/* A market exit is under way: a manual sell is already done, a re-price moot.
-				 */
-				if (j->kind == JOB_REPRICE)
-					reprice_refused(b, bp, "a market exit is under way");
-				bp->retry_at_ms = 0;
-				return true;
-			}
-			orders_cancel(b, bp, &bp->sell,
-			              j->kind == JOB_SELL ? "manual sell" : "manual reprice");
-		}
-		return false; /* the cancel's answer moves the position back to HOLDING */
-	}
-	struct sb_action a;
-	if (bp->p.state != SB_POSITION_HOLDING || !job_action(b, bp, j, &a)) {
-		bp->retry_at_ms = 0;
-		return true;
-	}
-	bp->retry_at_ms = 0;
-	if (j->kind == JOB_SELL)
-		orders_market_sell(b, bp, &a, now);
-	else
-		orders_place_sell(b, bp, &a, now);
-	if (bp->p.state != SB_POSITION_SELLING) {
-		bp->retry_at_ms = now + CONTROL_FENCE_MS;
-		return false;
-	}
-	return true;
-}
-
 void control_tick(struct bot_control *c, int64_t now_ms)
 {
-	if (!c)
-		return;
-	for (size_t i = 0; i < c->njobs;) {
-		struct control_job j = c->jobs[i];
-		bool done = job_step(c, &j, now_ms);
-		if (done)
-			job_forget(c, i);
-		else
-			i++;
-	}
-}
-
-/* HOLDING -> ABANDONED by hand through the order manager: the coins stay, the bot forgets the position. */
-static void abandon(struct bot_control *c, struct bot_pos *bp, struct reply *r)
-{
-	if (job_find(c, bp->p.id)) {
-		reply_error(r, 409, "a manual sell or re-price of the position is under way");
-		return;
-	}
-	sb_err err = orders_abandon_manual(c->b, bp, sb_clock_wall_ms());
-	if (err == SB_ERR_STATE)
-		reply_error(r, 409,
-		            "only a position holding its coins with no order working can be abandoned");
-	else if (err != SB_OK)
-		reply_error(r, 500, "the database could not be written");
-}
-
-/* The re-price request: every check first, then the intent (event), then the first step. */
-static void reprice(struct bot_control *c, struct bot_pos *bp, const struct control_pss *q, struct reply *r)
-{
-	struct sb_bot *b = c->b;
-	int64_t id = bp->p.id;
-	struct control_job *j = job_find(c, id);
-	if (j && j->kind == JOB_SELL) {
-		reply_error(r, 409, "a manual sell of the position is under way");
-		return;
-	}
-	bool selling_limit = bp->p.state == SB_POSITION_SELLING && bp->p.exit == SB_EXIT_TARGET &&
-	                     bp->sell.present && bp->sell.row.type == SB_ORDER_LIMIT;
-	if (bp->p.state != SB_POSITION_HOLDING && !selling_limit) {
-		reply_error(r, 409,
-		            bp->p.state == SB_POSITION_SELLING
-		                ? "the position is leaving at market; there is no limit sell to re-price"
-		                : "only a bought position can be re-priced (cancel the buy first)");
-		return;
-	}
-	if (!j && selling_limit && bp->sell.sm.cancel_requested) {
-		reply_error(r, 409,
-		            "the limit sell is being cancelled (a market exit may follow); try again");
-		return;
-	}
-	sb_dec raw = 0, price = 0;
-	if (!q->price[0] || sb_dec_parse(q->price, strlen(q->price), &raw) != SB_OK || raw <= 0) {
-		reply_error(r, 400, "price=P is required: a positive decimal");
-		return;
-	}
-	if (!bp->pair->have_rules ||
-	    sb_rules_round_price(&bp->pair->rules, SB_SIDE_SELL, raw, &price) != SB_OK || price <= 0) {
-		reply_error(r, 422, "the price cannot be put on the symbol's tick");
-		return;
-	}
-	char msg[200];
-	sb_dec qty = 0;
-	int status = reprice_check(b, bp, price, &qty, msg, sizeof msg);
-	if (status) {
-		reply_error(r, status, msg);
-		return;
-	}
-	struct sb_sell_plan plan;
-	memset(&plan, 0, sizeof plan);
-	sb_err err = orders_sell_plan(b, bp, &plan);
-	char s[3][SB_DEC_STRLEN];
-	sb_dec_format_trim(price, s[0], sizeof s[0]);
-	sb_dec_format_trim(plan.min_sell_price, s[1], sizeof s[1]);
-	if (!q->force) {
-		if (err != SB_OK) {
-			snprintf(msg, sizeof msg,
-			         "the minimum profitable price cannot be computed (%s); force=1 sells anyway",
-			         sb_errname(err));
-			reply_error(r, 409, msg);
-			return;
-		}
-		if (price < plan.min_sell_price) {
-			snprintf(msg, sizeof msg,
-			         "%s is below the minimum profitable price %s; force=1 sells at a loss", s[0],
-			         s[1]);
-			reply_error(r, 409, msg);
-			return;
-		}
-	}
-	if (!j && c->njobs == CONTROL_JOBS_MAX) {
-		reply_error(r, 503, "too many manual actions under way");
-		return;
-	}
-	/* The intent is written down before anything is sent. */
-	cJSON *d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "action", "reprice");
-	if (selling_limit) {
-		sb_dec_format_trim(bp->sell.row.price, s[2], sizeof s[2]);
-		cJSON_AddStringToObject(d, "old", s[2]);
-	} else {
-		cJSON_AddNullToObject(d, "old");
-	}
-	cJSON_AddStringToObject(d, "new", s[0]);
-	if (err == SB_OK)
-		cJSON_AddStringToObject(d, "min", s[1]);
-	cJSON_AddBoolToObject(d, "force", q->force);
-	char *detail = cJSON_PrintUnformatted(d);
-	cJSON_Delete(d);
-	bot_event(b, "manual.reprice", bp->p.symbol, id, NULL, detail);
-	free(detail);
-	if (b->degraded) {
-		reply_error(r, 500, "the database could not be written");
-		return;
-	}
-	if (!j)
-		j = &c->jobs[c->njobs++];
-	*j = (struct control_job){.id = id, .kind = JOB_REPRICE, .price = price, .plan = plan};
-	sb_log_info("control",
-	            SB_FIELDS(SB_F_INT("position", id), SB_F_STR("symbol", bp->p.symbol),
-	                      SB_F_DEC("price", price), SB_F_BOOL("force", q->force)),
-	            "position %" PRId64 ": sell re-priced by hand to %s", id, s[0]);
-	bot_human(b, "%-8s #%-4" PRId64 " re-price the sell to %s%s", bp->p.symbol, id, s[0],
-	          q->force ? " (forced)" : "");
-	control_tick(c, sb_clock_wall_ms());
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "id", (double)id);
-	cJSON_AddStringToObject(o, "action", "reprice");
-	cJSON_AddBoolToObject(o, "accepted", true);
-	cJSON_AddStringToObject(o, "price", s[0]);
-	if (err == SB_OK)
-		cJSON_AddStringToObject(o, "min_price", s[1]);
-	else
-		cJSON_AddNullToObject(o, "min_price");
-	cJSON_AddBoolToObject(o, "force", q->force);
-	reply_json(r, 202, o);
-}
-
-static void act_on_position(struct bot_control *c, int64_t id, const char *what, const struct control_pss *q,
-                            struct reply *r)
-{
-	struct sb_bot *b = c->b;
-	struct bot_pos *bp = orders_pos_find(b, id);
-	if (!bp) {
-		reply_error(r, 404, "no such open position");
-		return;
-	}
-	if (!bot_may_trade(b)) {
-		reply_error(r, 409, "the daemon is not trading now");
-		return;
-	}
-	char detail[64];
-	snprintf(detail, sizeof detail, "{\"action\":\"%s\"}", what);
-	if (strcmp(what, "sell") == 0) {
-		if (bp->p.state != SB_POSITION_HOLDING && bp->p.state != SB_POSITION_SELLING) {
-			reply_error(r, 409, "only a bought position can be sold (cancel the buy first)");
-			return;
-		}
-		struct control_job *j = job_find(c, id);
-		if (!j || j->kind != JOB_SELL) {
-			if (!j && c->njobs == CONTROL_JOBS_MAX) {
-				reply_error(r, 503, "too many manual actions under way");
-				return;
-			}
-			bot_event(b, "manual.sell", bp->p.symbol, id, NULL, detail);
-			if (b->degraded) {
-				reply_error(r, 500, "the database could not be written");
-				return;
-			}
-			/* A sell at market overrides a re-price still waiting for its cancel. */
-			if (!j)
-				j = &c->jobs[c->njobs++];
-			*j = (struct control_job){.id = id, .kind = JOB_SELL};
-		}
-		control_tick(c, sb_clock_wall_ms());
-	} else if (strcmp(what, "reprice") == 0) {
-		reprice(c, bp, q, r);
-		return;
-	} else if (strcmp(what, "cancel") == 0) {
-		if (bp->p.state != SB_POSITION_BUYING || !bp->buy.present ||
-		    !sb_order_state_is_open(bp->buy.sm.state)) {
-			reply_error(r, 409, "the position has no working buy");
-			return;
-		}
-		if (!bp->buy.sm.cancel_requested) {
-			if (bp->buy.inflight) {
-				reply_error(r, 409, "a request for the buy is out; try again");
-				return;
-			}
-			bot_event(b, "manual.cancel", bp->p.symbol, id, NULL, detail);
-			orders_cancel(b, bp, &bp->buy, "manual");
-		}
-	} else {
-		abandon(c, bp, r);
-		if (r->body)
-			return;
-	}
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "id", (double)id);
-	cJSON_AddStringToObject(j, "action", what);
-	cJSON_AddBoolToObject(j, "accepted", true);
-	reply_json(r, 202, j);
+	if (c)
+		control_manual_tick(c->manual, now_ms);
 }
 
 /* ---- routing ----------------------------------------------------------------------------------- */
@@ -863,6 +489,17 @@ static bool parse_id(const char *s, size_t len, int64_t *out)
 	return v > 0;
 }
 
+/* "/positions/ID/outcome", with the id into *id. */
+static bool position_outcome_path(const char *p, int64_t *id)
+{
+	static const char prefix[] = "/positions/", suffix[] = "/outcome";
+	size_t n = strlen(p);
+	if (strncmp(p, prefix, sizeof prefix - 1) != 0 || n <= sizeof prefix - 1 + sizeof suffix - 1 ||
+	    strcmp(p + n - (sizeof suffix - 1), suffix) != 0)
+		return false;
+	return parse_id(p + sizeof prefix - 1, n - (sizeof prefix - 1) - (sizeof suffix - 1), id);
+}
+
 /* Fills r, or leaves r->status 0 when the answer is deferred (q->pending). */
 static void route(struct bot_control *c, struct lws *wsi, struct control_pss *q, struct reply *r)
 {
@@ -873,7 +510,12 @@ static void route(struct bot_control *c, struct lws *wsi, struct control_pss *q,
 		return;
 	}
 	if (!q->post) {
-		if (strcmp(p, "/status") == 0)
+		int64_t pid = 0;
+		if (position_outcome_path(p, &pid)) {
+			cJSON *answer = NULL;
+			int status = control_manual_outcome(c->manual, pid, &answer);
+			reply_json(r, status, answer);
+		} else if (strcmp(p, "/status") == 0)
 			view_status(b, r);
 		else if (strcmp(p, "/positions") == 0)
 			view_positions(b, r, false);
@@ -927,7 +569,9 @@ static void route(struct bot_control *c, struct lws *wsi, struct control_pss *q,
 		if (slash && parse_id(id, (size_t)(slash - id), &pid) &&
 		    (strcmp(slash + 1, "sell") == 0 || strcmp(slash + 1, "cancel") == 0 ||
 		     strcmp(slash + 1, "abandon") == 0 || strcmp(slash + 1, "reprice") == 0)) {
-			act_on_position(c, pid, slash + 1, q, r);
+			answer = NULL;
+			status = control_manual_post(c->manual, pid, slash + 1, q->price, q->force, &answer);
+			reply_json(r, status, answer);
 			return;
 		}
 	}
@@ -1006,8 +650,9 @@ static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		q->authorised = authorised(c, wsi);
 		char arg[64];
 		const char *v = lws_get_urlarg_by_name(wsi, "symbol=", arg, (int)sizeof arg);
-		if (v)
-			snprintf(q->symbol, sizeof q->symbol, "%s", v);
+		if (v) /* symbols are case-insensitive: "algousdt" is ALGOUSDT */
+			for (size_t i = 0; v[i] && i + 1 < sizeof q->symbol; i++)
+				q->symbol[i] = (char)(v[i] >= 'a' && v[i] <= 'z' ? v[i] - 'a' + 'A' : v[i]);
 		v = lws_get_urlarg_by_name(wsi, "after=", arg, (int)sizeof arg);
 		if (v && !parse_id(v, strlen(v), &q->after))
 			q->after = 0;
@@ -1126,14 +771,15 @@ sb_err control_start(struct sb_bot *b, struct bot_control **out)
 		return SB_ERR_INVALID;
 	struct bot_control *c = sb_xcalloc(1, sizeof *c);
 	c->b = b;
+	c->manual = control_manual_new(b);
 	int port = 0;
 	bool unix_sock = false;
 	if (parse_listen(b->cfg->control_listen, c->iface, sizeof c->iface, &port, &unix_sock) != SB_OK) {
-		free(c);
+		control_free(c);
 		return SB_ERR_CONFIG;
 	}
 	if (unix_sock ? unix_live(c->iface) : !port_free(c->iface, port)) {
-		free(c);
+		control_free(c);
 		return SB_ERR_IO;
 	}
 	if (unix_sock) {
@@ -1153,7 +799,7 @@ sb_err control_start(struct sb_bot *b, struct bot_control **out)
 	info.options = unix_sock ? LWS_SERVER_OPTION_UNIX_SOCK : 0;
 	c->vh = lws_create_vhost(sb_ws_ctx_lws(b->ws), &info);
 	if (!c->vh) {
-		free(c);
+		control_free(c);
 		return SB_ERR_IO;
 	}
 	sb_log_info("control", SB_FIELDS(SB_F_STR("listen", b->cfg->control_listen)),
@@ -1166,11 +812,7 @@ void control_free(struct bot_control *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->njobs; i++) {
-		struct bot_pos *bp = orders_pos_find(c->b, c->jobs[i].id);
-		if (bp)
-			bp->retry_at_ms = 0;
-	}
+	control_manual_free(c->manual);
 	control_deferred_forget(&c->adds);
 	if (c->unix_path[0])
 		(void)unlink(c->unix_path);

@@ -2,7 +2,8 @@
  * control.h - the daemon's control API: a small HTTP server on the daemon's own lws context (same loop)
  * serving JSON views of the run state, positions, orders, pairs and events, the health check and the
  * Prometheus metrics, and the manual actions (pause, resume, sell, cancel, abandon, pair edits) behind a
- * bearer token. control.c serves HTTP and routes; control_pairs.c adds and changes trade pairs.
+ * bearer token. control.c serves HTTP and routes; control_pairs.c adds and changes trade pairs;
+ * control_manual.c carries out the manual actions on positions.
  *
  * CONTROL_LISTEN is "host:port", "[v6]:port" or "unix:/path". Binding anywhere but loopback (or a unix
  * socket) without CONTROL_TOKEN is refused at start-up.
@@ -31,7 +32,7 @@ sb_err control_check_address(const struct sb_config *cfg, char *msg, size_t cap)
 /* Starts listening on b's lws context; *out is owned by the caller (control_free). SB_ERR_IO when the
  * address cannot be bound. */
 sb_err control_start(struct sb_bot *b, struct bot_control **out);
-/* Once a second from the daemon's tick: carries out pending manual sells. */
+/* Once a second from the daemon's tick: moves the manual actions under way on. */
 void control_tick(struct bot_control *c, int64_t now_ms);
 /* Stops serving and frees c; call before the lws context is freed. NULL is fine. */
 void control_free(struct bot_control *c);
@@ -69,5 +70,25 @@ void control_deferred_forget(struct control_deferred **adds);
 int control_pair_enable(struct sb_bot *b, const char *symbol, bool enabled, const char **why);
 /* Adds a "settings" object to o: every key of c as the PAIRS syntax writes it ("profit":"0.5%"). */
 void control_pair_settings(const struct sb_pair_cfg *c, struct cJSON *o);
+
+/* ---- manual actions on positions (control_manual.c), called by control.c ----------------------------- */
+
+struct control_manual;
+
+/* The manual actions of b's control API; freed by control_manual_free (NULL is fine). */
+struct control_manual *control_manual_new(struct sb_bot *b);
+void control_manual_free(struct control_manual *m);
+/* Moves the actions under way on (cancels, settling, the order placed, its outcome). */
+void control_manual_tick(struct control_manual *m, int64_t now_ms);
+/*
+ * POST /positions/ID/ACTION (sell, reprice, cancel, abandon; price and force for reprice): returns the HTTP
+ * status, with the JSON answer in *out (the caller's): 202 accepted, or the refusal, which names the
+ * position's state and the actions that would work.
+ */
+int control_manual_post(struct control_manual *m, int64_t id, const char *action, const char *price,
+                        bool force, struct cJSON **out);
+/* GET /positions/ID/outcome: the action under way on the position, or how the last one ended (200), or 404.
+ */
+int control_manual_outcome(struct control_manual *m, int64_t id, struct cJSON **out);
 
 #endif

@@ -41,6 +41,45 @@ static bool bnb_unpriced(struct sb_bot *b, const struct bot_pair *pr, struct bot
 	return false;
 }
 
+/*
+ * A stop_loss the round-trip fee and the spread already reach would turn every cycle into an immediate
+ * stop-loss exit, so the strategy opens none; the operator hears it once (error log, alert, event) with the
+ * smallest workable value, until the pair may open again.
+ */
+static void report_stop_loss(struct sb_bot *b, struct bot_pair *pr, const struct sb_strategy_result *res)
+{
+	if (res->open == SB_OPEN_OK)
+		pr->stop_loss_refused = 0;
+	if (res->open != SB_OPEN_STOP_LOSS_TIGHT || pr->stop_loss_refused == pr->cfg.stop_loss)
+		return;
+	pr->stop_loss_refused = pr->cfg.stop_loss;
+	char have[SB_DEC_STRLEN], need[SB_DEC_STRLEN], detail[192], key[SB_ALERTS_KEY_MAX];
+	/* Named to 0.01%, rounded up past the limit, so the value given is one that works. */
+	sb_dec need_pct = 0;
+	if (sb_dec_round_to((res->min_stop_loss + 1) * 100, SB_DEC_C(0, 1000000), SB_ROUND_UP, &need_pct) !=
+	    SB_OK)
+		need_pct = res->min_stop_loss * 100;
+	sb_dec_format_trim(need_pct, need, sizeof need);
+	sb_dec_format_trim(pr->cfg.stop_loss * 100, have, sizeof have);
+	snprintf(detail, sizeof detail,
+	         "{\"reason\":\"STOP_LOSS_TIGHT\",\"stop_loss\":\"%s%%\",\"min_stop_loss\":\"%s%%\"}", have,
+	         need);
+	bot_event(b, "pair.stop_loss_refused", pr->cfg.symbol, 0, NULL, detail);
+	sb_log_error("engine",
+	             SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_DEC("stop_loss", pr->cfg.stop_loss),
+	                       SB_F_DEC("min_stop_loss", res->min_stop_loss)),
+	             "%s: stop_loss=%s%% is at or below the round-trip fee plus the spread; no new cycle "
+	             "until stop_loss is at least %s%% (spotbot pairs set %s stop_loss=%s%%)",
+	             pr->cfg.symbol, have, need, pr->cfg.symbol, need);
+	snprintf(key, sizeof key, "stop_loss_tight:%s", pr->cfg.symbol);
+	monitor_alert(b, SB_ALERT_STOP_LOSS, SB_ALERT_WARNING, pr->cfg.symbol, key,
+	              "%s opens no new cycle: stop_loss=%s%% is within the fees and the spread; set it to "
+	              "at least %s%%",
+	              pr->cfg.symbol, have, need);
+	bot_human(b, "%-8s no new cycle: stop_loss %s%% is within fees + spread (needs >= %s%%)",
+	          pr->cfg.symbol, have, need);
+}
+
 void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 {
 	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
@@ -67,6 +106,7 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 	                               .ask = fresh ? pr->top.ask : 0,
 	                               .now_ms = now_ms,
 	                               .last_ended_ms = pr->last_ended_ms,
+	                               .last_stop_loss_ms = pr->last_stop_loss_ms,
 	                               .sell_fee_rate = pr->sell_fee,
 	                               .bnb_price = bot_bnb_price(b, pr),
 	                               .global = {.paused = b->paused,
@@ -81,6 +121,7 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		             "decision failed");
 		return;
 	}
+	report_stop_loss(b, pr, &res);
 	for (size_t i = 0; i < res.n; i++) {
 		const struct sb_action *a = &acts[i];
 		struct bot_pos *bp = NULL;

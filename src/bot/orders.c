@@ -191,6 +191,8 @@ void orders_pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool c
 	}
 	if (cooldown)
 		pr->last_ended_ms = now;
+	if (cooldown && bp->p.exit == SB_EXIT_STOP_LOSS)
+		pr->last_stop_loss_ms = now;
 	(void)b;
 	orders_pos_free(bp);
 }

@@ -229,12 +229,18 @@ void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
 	orders_pos_remove(b, bp, now_ms, true);
 }
 
+/* Whether o may still be working on the exchange (on the book, or not yet settled by a query). */
+static bool order_working(const struct bot_order *o)
+{
+	return o->present && !sb_order_state_is_final(o->sm.state);
+}
+
 sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
 {
 	if (!b || !bp)
 		return SB_ERR_INVALID;
-	if (bp->p.state != SB_POSITION_HOLDING || bp->buy.inflight || bp->sell.inflight ||
-	    bp->backfill_inflight)
+	if (sb_position_state_is_final(bp->p.state) || bp->buy.inflight || bp->sell.inflight ||
+	    bp->backfill_inflight || order_working(&bp->buy) || order_working(&bp->sell))
 		return SB_ERR_STATE;
 	struct sb_position p = bp->p;
 	sb_err err = sb_position_abandon(&p, false, now_ms);

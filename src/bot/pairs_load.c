@@ -46,6 +46,7 @@ static void pair_from_row(const struct sb_store_pair *r, struct sb_pair_cfg *c)
 	c->max_duration_ms = r->max_duration_ms;
 	c->max_duration_sell = r->sell_market_on_max_duration;
 	c->cooldown_ms = r->cooldown_ms;
+	c->stop_loss_cooldown_ms = r->stop_loss_cooldown_ms;
 }
 
 /* The pair in the PAIRS syntax with every key, for comparisons and messages. */

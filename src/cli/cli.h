@@ -12,6 +12,7 @@ enum sb_exit {
 	SB_EXIT_FAILURE = 1,   /* the command ran and failed */
 	SB_EXIT_USAGE = 2,     /* bad arguments or bad configuration */
 	SB_EXIT_NO_DAEMON = 3, /* the command needs the daemon and it is not running */
+	SB_EXIT_PENDING = 4,   /* an action was accepted but had not ended when --timeout passed */
 };
 
 /* Runs the command named by argv[1]; returns an enum sb_exit value. */
@@ -53,6 +54,10 @@ int sb_cli_control_get(const char *cmd, const struct sb_config *cfg, const char 
                        char **answer);
 /* Prints why the daemon refused a request: the "error" text of its JSON answer, or a hint for 401. */
 void sb_cli_control_error(const char *cmd, long status, const char *body);
+
+/* Upper-cases the ASCII letters of a symbol typed on the command line, in place ("algousdt" is ALGOUSDT):
+ * every command that acts takes symbols case-insensitively, as the read-only views do. Returns s. */
+char *sb_cli_symbol_upper(char *s);
 
 /* Prints "spotbot CMD: <message>" and the command's usage on stderr; returns SB_EXIT_USAGE. */
 int sb_cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)

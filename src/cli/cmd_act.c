@@ -1,21 +1,28 @@
 /*
  * cmd_act.c - manual actions through the daemon's control API (docs/control-api.md):
- *   spotbot pause [SYMBOL] | resume [SYMBOL]       the kill switch, for everything or one pair
- *   spotbot sell|cancel|abandon POSITION-ID         one open position
- *   spotbot reprice POSITION-ID PRICE [--force]     its limit sell moved to PRICE
+ *   spotbot pause [SYMBOL] | resume [SYMBOL]                   the kill switch, for everything or one pair
+ *   spotbot sell|cancel|abandon POSITION-ID [--timeout T]       one open position
+ *   spotbot reprice POSITION-ID PRICE [--force] [--timeout T]   its limit sell moved to PRICE
  * The address and the bearer token come from the same configuration the daemon reads (CONTROL_LISTEN,
- * CONTROL_TOKEN). Nothing answering at the address means the daemon is not running: exit 3.
+ * CONTROL_TOKEN). Nothing answering at the address means the daemon is not running: exit 3. An action on
+ * a position is followed to its end (GET /positions/ID/outcome) for up to --timeout: the command reports
+ * what the exchange did with the order, exits 1 when it was refused or rejected and 4 when the action
+ * was still under way at the timeout.
  * The request itself (sb_cli_control_post) is shared with the pair commands of cmd_pairs.c.
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "spotbot/alloc.h"
+#include "spotbot/clock.h"
 #include "spotbot/config.h"
 #include "spotbot/decimal.h"
 
@@ -23,6 +30,9 @@ extern char **environ;
 
 #define ACT_BODY_MAX   (64u * 1024u) /* longest answer kept */
 #define ACT_TIMEOUT_MS 10000         /* the whole request */
+#define ACT_WAIT_MS    30000         /* --timeout's default: how long an action is followed */
+#define ACT_WAIT_MAX   (3600 * 1000) /* --timeout's largest value */
+#define ACT_POLL_MS    100           /* between two looks at the outcome */
 
 struct answer {
 	char *buf;  /* body so far (owned, NUL-terminated) */
@@ -50,24 +60,60 @@ static void usage(FILE *f, const char *cmd)
 		        "  without SYMBOL the kill switch is %s for every pair\n",
 		        cmd, strcmp(cmd, "pause") == 0 ? "turned on" : "turned off");
 	else if (strcmp(cmd, "reprice") == 0)
-		fprintf(f, "usage: spotbot reprice POSITION-ID PRICE [--force] [--config FILE]\n"
-		           "  PRICE is rounded up to the symbol's tick; below the position's minimum\n"
-		           "  profitable price it is refused unless --force (selling at a loss)\n");
+		fprintf(f,
+		        "usage: spotbot reprice POSITION-ID PRICE [--force] [--timeout T] [--config FILE]\n"
+		        "  PRICE is rounded up to the symbol's tick; below the position's minimum\n"
+		        "  profitable price it is refused unless --force (selling at a loss)\n"
+		        "  waits up to --timeout (30s; 0 does not wait) for the sell to work on the\n"
+		        "  exchange; exit 1 when refused or rejected, 4 when still under way\n");
 	else
-		fprintf(f, "usage: spotbot %s POSITION-ID [--config FILE]\n", cmd);
+		fprintf(
+		    f,
+		    "usage: spotbot %s POSITION-ID [--timeout T] [--config FILE]\n"
+		    "  waits up to --timeout (like 30s, 2m, 500ms; 0 does not wait; default 30s) for the\n"
+		    "  outcome; exit 1 when refused or rejected, 4 when still under way at the timeout\n",
+		    cmd);
 }
 
+char *sb_cli_symbol_upper(char *s)
+{
+	for (char *p = s; p && *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return s;
+}
+
+/* The API's flag for an override named in a refusal, in the CLI's own words. */
+static const char *cli_override(const char *api)
+{
+	if (strcmp(api, "force") == 0)
+		return "--force";
+	return NULL;
+}
+
+/*
+ * A refusal names its reason ("reason") apart from the API's own wording ("error", which speaks of query
+ * parameters such as force=1); when it says which override would lift it ("override"), the CLI names its
+ * own flag for it.
+ */
 void sb_cli_control_error(const char *cmd, long status, const char *body)
 {
 	cJSON *j = body ? cJSON_Parse(body) : NULL;
 	const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
+	const cJSON *why = j ? cJSON_GetObjectItemCaseSensitive(j, "reason") : NULL;
+	const cJSON *ov = j ? cJSON_GetObjectItemCaseSensitive(j, "override") : NULL;
 	const char *msg = body ? body : "";
 	if (e && cJSON_IsString(e) && e->valuestring)
 		msg = e->valuestring;
+	const char *flag = cJSON_IsString(ov) ? cli_override(ov->valuestring) : NULL;
+	const cJSON *lifts = j ? cJSON_GetObjectItemCaseSensitive(j, "override_does") : NULL;
 	if (status == 401)
 		fprintf(stderr,
 		        "spotbot %s: the daemon refused the token (set CONTROL_TOKEN as the daemon has it)\n",
 		        cmd);
+	else if (flag && cJSON_IsString(why) && cJSON_IsString(lifts))
+		fprintf(stderr, "spotbot %s: refused (%ld): %s; %s %s\n", cmd, status, why->valuestring, flag,
+		        lifts->valuestring);
 	else
 		fprintf(stderr, "spotbot %s: refused (%ld): %s\n", cmd, status, msg);
 	cJSON_Delete(j);
@@ -150,36 +196,156 @@ int sb_cli_control_get(const char *cmd, const struct sb_config *cfg, const char 
 	return request(cmd, cfg, false, path, NULL, status, answer);
 }
 
-/* POSTs path to the daemon and prints its JSON answer; returns an sb_exit value. */
-static int call(const char *cmd, const struct sb_config *cfg, const char *path)
+static void nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Follows the action on position id until it has ended or wait_ms has passed; *outcome is the daemon's
+ * last answer (the caller's). Returns an sb_exit value: OK (ended as asked), FAILURE (ended otherwise, or
+ * the daemon stopped answering), PENDING (still under way).
+ */
+static int follow(const char *cmd, const struct sb_config *cfg, const char *id, int64_t wait_ms,
+                  cJSON **outcome)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/positions/%s/outcome", id);
+	uint64_t end = sb_clock_mono_ms() + (uint64_t)wait_ms;
+	*outcome = NULL;
+	for (;;) {
+		long status = 0;
+		char *body = NULL;
+		int ret = sb_cli_control_get(cmd, cfg, path, &status, &body);
+		if (ret != SB_EXIT_OK)
+			return ret;
+		cJSON *j = status == 200 && body ? cJSON_Parse(body) : NULL;
+		free(body);
+		if (!j) {
+			fprintf(stderr, "spotbot %s: the daemon did not say how the action ended (%ld)\n",
+			        cmd, status);
+			return SB_EXIT_FAILURE;
+		}
+		cJSON_Delete(*outcome);
+		*outcome = j;
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "done")))
+			return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ok")) ? SB_EXIT_OK
+			                                                               : SB_EXIT_FAILURE;
+		if (sb_clock_mono_ms() >= end)
+			return SB_EXIT_PENDING;
+		nap_ms(ACT_POLL_MS);
+	}
+}
+
+/*
+ * POSTs path to the daemon; for an action on a position (id) that was accepted, follows it for up to
+ * wait_ms. Prints the daemon's answer, with the outcome added as "outcome"; returns an sb_exit value.
+ */
+static int call(const char *cmd, const struct sb_config *cfg, const char *path, const char *id,
+                int64_t wait_ms)
 {
 	long status = 0;
 	char *body = NULL;
 	int ret = sb_cli_control_post(cmd, cfg, path, NULL, &status, &body);
 	if (ret != SB_EXIT_OK)
 		return ret;
-	if (status >= 200 && status < 300) {
-		printf("%s\n", body ? body : "{}");
-	} else {
+	if (status < 200 || status >= 300) {
 		sb_cli_control_error(cmd, status, body);
-		ret = SB_EXIT_FAILURE;
+		free(body);
+		return SB_EXIT_FAILURE;
+	}
+	cJSON *answer = id && wait_ms > 0 && body ? cJSON_Parse(body) : NULL;
+	if (!answer) {
+		printf("%s\n", body ? body : "{}");
+		free(body);
+		return SB_EXIT_OK;
 	}
 	free(body);
+	cJSON *outcome = NULL;
+	ret = follow(cmd, cfg, id, wait_ms, &outcome);
+	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(outcome, "detail");
+	if (ret == SB_EXIT_FAILURE && cJSON_IsString(detail))
+		fprintf(stderr, "spotbot %s: failed: %s\n", cmd, detail->valuestring);
+	else if (ret == SB_EXIT_PENDING)
+		fprintf(stderr,
+		        "spotbot %s: still under way after %" PRId64 " ms; it goes on in the daemon "
+		        "(spotbot positions, spotbot events)\n",
+		        cmd, wait_ms);
+	if (outcome)
+		cJSON_AddItemToObject(answer, "outcome", outcome);
+	char *text = cJSON_PrintUnformatted(answer);
+	cJSON_Delete(answer);
+	if (!text)
+		abort(); /* cJSON fails only when out of memory */
+	printf("%s\n", text);
+	free(text);
 	return ret;
+}
+
+/* --timeout's value: a whole number with ms, s or m ("30s"), or 0; -1 when it is not one. */
+static int64_t parse_wait(const char *v)
+{
+	if (!v || !*v)
+		return -1;
+	if (strcmp(v, "0") == 0)
+		return 0;
+	int64_t n = 0;
+	const char *p = v;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (*p - '0');
+		if (n > ACT_WAIT_MAX)
+			return -1;
+	}
+	if (p == v)
+		return -1;
+	int64_t unit = strcmp(p, "ms") == 0  ? 1
+	               : strcmp(p, "s") == 0 ? 1000
+	               : strcmp(p, "m") == 0 ? 60000
+	                                     : 0;
+	if (unit == 0 || n * unit > ACT_WAIT_MAX)
+		return -1;
+	return n * unit;
+}
+
+/* Takes "--timeout T" or "--timeout=T" at argv[*i]: 1 taken (into *wait), 0 not this option, -1 bad. */
+static int take_timeout(int argc, char **argv, int *i, int64_t *wait)
+{
+	const char *a = argv[*i];
+	if (strcmp(a, "--timeout") != 0 && strncmp(a, "--timeout=", 10) != 0)
+		return 0;
+	const char *v = a[9] == '=' ? a + 10 : (*i + 1 < argc ? argv[++*i] : NULL);
+	*wait = parse_wait(v);
+	if (*wait < 0) {
+		fprintf(stderr,
+		        "spotbot %s: --timeout: expected a duration like 30s, 500ms or 2m (at most 60m), "
+		        "got '%s'\n",
+		        argv[0], v ? v : "");
+		return -1;
+	}
+	return 1;
 }
 
 /*
  * Parses [ARG] [--config FILE]; arg_required says whether the one positional argument must be there.
  * Returns SB_EXIT_OK with *arg set (or NULL), or an exit code after printing why.
  */
-static int parse(int argc, char **argv, bool arg_required, const char **arg, const char **config)
+static int parse(int argc, char **argv, bool arg_required, const char **arg, const char **config,
+                 int64_t *wait)
 {
 	const char *cmd = argv[0];
 	*arg = NULL;
 	*config = NULL;
+	*wait = ACT_WAIT_MS;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		int t = arg_required ? take_timeout(argc, argv, &i, wait) : 0;
+		if (t < 0) {
+			usage(stderr, cmd);
+			return SB_EXIT_USAGE;
+		} else if (t > 0) {
+			continue;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout, cmd);
 			return -1;
 		} else if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
@@ -232,8 +398,10 @@ static bool valid_id(const char *s)
 	return true;
 }
 
-/* Loads the configuration of path (NULL: ./.env and the environment) and POSTs url. */
-static int post_with_config(const char *cmd, const char *path, const char *url)
+/* Loads the configuration of path (NULL: ./.env and the environment) and POSTs url; id: follows the action on
+ * that position for up to wait_ms. */
+static int post_with_config(const char *cmd, const char *path, const char *url, const char *id,
+                            int64_t wait_ms)
 {
 	struct sb_config cfg;
 	sb_config_init(&cfg);
@@ -243,7 +411,7 @@ static int post_with_config(const char *cmd, const char *path, const char *url)
 		sb_config_fini(&cfg);
 		return SB_EXIT_USAGE;
 	}
-	int rc = call(cmd, &cfg, url);
+	int rc = call(cmd, &cfg, url, id, wait_ms);
 	sb_config_fini(&cfg);
 	return rc;
 }
@@ -251,11 +419,17 @@ static int post_with_config(const char *cmd, const char *path, const char *url)
 static int run(int argc, char **argv, bool position)
 {
 	const char *cmd = argv[0], *arg = NULL, *path = NULL;
-	int rc = parse(argc, argv, position, &arg, &path);
+	int64_t wait = 0;
+	int rc = parse(argc, argv, position, &arg, &path, &wait);
 	if (rc < 0)
 		return SB_EXIT_OK;
 	if (rc != SB_EXIT_OK)
 		return rc;
+	char symbol[32];
+	if (!position && arg && strlen(arg) < sizeof symbol) {
+		snprintf(symbol, sizeof symbol, "%s", arg);
+		arg = sb_cli_symbol_upper(symbol);
+	}
 	if (position ? !valid_id(arg) : (arg && !valid_symbol(arg))) {
 		fprintf(stderr, "spotbot %s: '%s' is not a %s\n", cmd, arg,
 		        position ? "position id (a positive number)" : "symbol (like BTCUSDT)");
@@ -267,7 +441,7 @@ static int run(int argc, char **argv, bool position)
 		snprintf(url, sizeof url, "/positions/%s/%s", arg, cmd);
 	else
 		snprintf(url, sizeof url, "/%s%s%s", cmd, arg ? "?symbol=" : "", arg ? arg : "");
-	return post_with_config(cmd, path, url);
+	return post_with_config(cmd, path, url, position ? arg : NULL, wait);
 }
 
 int sb_cmd_sell(int argc, char **argv)
@@ -300,9 +474,16 @@ int sb_cmd_reprice(int argc, char **argv)
 {
 	const char *id = NULL, *price = NULL, *config = NULL;
 	bool force = false;
+	int64_t wait = ACT_WAIT_MS;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		int t = take_timeout(argc, argv, &i, &wait);
+		if (t < 0) {
+			usage(stderr, "reprice");
+			return SB_EXIT_USAGE;
+		} else if (t > 0) {
+			continue;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout, "reprice");
 			return SB_EXIT_OK;
 		} else if (strcmp(a, "--force") == 0) {
@@ -334,7 +515,7 @@ int sb_cmd_reprice(int argc, char **argv)
 	char text[SB_DEC_STRLEN], url[160];
 	sb_dec_format_trim(p, text, sizeof text);
 	snprintf(url, sizeof url, "/positions/%s/reprice?price=%s%s", id, text, force ? "&force=1" : "");
-	return post_with_config("reprice", config, url);
+	return post_with_config("reprice", config, url, id, wait);
 }
 
 int sb_cmd_pause(int argc, char **argv)

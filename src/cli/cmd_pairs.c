@@ -109,7 +109,7 @@ static int parse(int argc, char **argv, struct req *q)
 			snprintf(line, sizeof line, "unknown option '%.64s'", a);
 			return bad(q, line);
 		} else if (!q->symbol) {
-			q->symbol = a;
+			q->symbol = a = sb_cli_symbol_upper(argv[i]);
 			if (sb_pair_init(&q->cfg, a, strlen(a)) != SB_OK) {
 				char line[128];
 				snprintf(line, sizeof line,

@@ -76,6 +76,7 @@ static cJSON *pair_json(const struct sb_store_pair *p, const char *state)
 		cJSON_AddNullToObject(j, "max_duration_seconds");
 	cJSON_AddBoolToObject(j, "sell_market_on_max_duration", p->sell_market_on_max_duration);
 	read_json_int(j, "cooldown_seconds", p->cooldown_ms / 1000);
+	read_json_int(j, "stop_loss_cooldown_seconds", p->stop_loss_cooldown_ms / 1000);
 	read_json_time(j, "created_at", p->created_ms);
 	read_json_time(j, "updated_at", p->updated_ms);
 	return j;

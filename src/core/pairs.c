@@ -44,6 +44,9 @@ static const struct sb_pair_key keys[] = {
      "When max_duration passes, also sell the position at market."},
     {"cooldown", SB_PAIR_DURATION, F(cooldown_ms), "0s", 0, 30 * MS_D, false, "0s to 30d",
      "Wait this long after a cycle ends, or a position opens, before the next buy."},
+    {"stop_loss_cooldown", SB_PAIR_DURATION, F(stop_loss_cooldown_ms), "30m", 0, 30 * MS_D, false,
+     "0s to 30d",
+     "Wait this long after a stop-loss exit before the next buy (the longer of this and cooldown applies)."},
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -77,11 +77,13 @@ bool sb_position_can(enum sb_position_state from, enum sb_position_state to)
 {
 	switch (from) {
 	case SB_POSITION_BUYING:
-		return to == SB_POSITION_HOLDING || to == SB_POSITION_CANCELED;
+		/* ABANDONED: by hand, once the buy has ended (its fills may still be missing). */
+		return to == SB_POSITION_HOLDING || to == SB_POSITION_CANCELED || to == SB_POSITION_ABANDONED;
 	case SB_POSITION_HOLDING:
 		return to == SB_POSITION_SELLING || to == SB_POSITION_ABANDONED;
 	case SB_POSITION_SELLING:
-		return to == SB_POSITION_HOLDING || to == SB_POSITION_CLOSED;
+		/* ABANDONED: by hand, once the sell has ended without closing the position. */
+		return to == SB_POSITION_HOLDING || to == SB_POSITION_CLOSED || to == SB_POSITION_ABANDONED;
 	default:
 		return false;
 	}

@@ -34,9 +34,10 @@ const char *sb_action_reason_name(enum sb_action_reason r)
 
 const char *sb_open_block_name(enum sb_open_block b)
 {
-	static const char *const names[] = {"OK",          "HALTED",    "DISABLED",      "PAUSED",
-	                                    "NOT_TRADING", "NO_PRICE",  "MAX_POSITIONS", "COOLDOWN",
-	                                    "EXPOSURE",    "TOO_SMALL", "FILTER"};
+	static const char *const names[] = {
+	    "OK",       "HALTED",          "DISABLED",          "PAUSED",   "NOT_TRADING",
+	    "NO_PRICE", "MAX_POSITIONS",   "COOLDOWN",          "EXPOSURE", "TOO_SMALL",
+	    "FILTER",   "STOP_LOSS_TIGHT", "STOP_LOSS_COOLDOWN"};
 	return (unsigned)b < sizeof names / sizeof names[0] ? names[b] : "INVALID";
 }
 
@@ -367,8 +368,30 @@ static void open_position(const struct sb_strategy_input *in, struct out *o, str
 	res->open = SB_OPEN_OK;
 }
 
-/* Why a new position may not be opened now, or SB_OPEN_OK. */
-static enum sb_open_block may_open(const struct sb_strategy_input *in)
+sb_err sb_strategy_min_stop_loss(sb_dec fee_rate, sb_dec bid, sb_dec ask, sb_dec *out)
+{
+	if (!out || fee_rate < 0 || fee_rate >= SB_DEC_ONE || bid <= 0 || ask <= 0 || bid >= ask)
+		return SB_ERR_INVALID;
+	sb_dec spread = 0;
+	sb_err err = sb_dec_div(ask - bid, ask, SB_ROUND_UP, &spread);
+	if (err != SB_OK)
+		return err;
+	*out = fee_rate * 2 + spread; /* each below 1: no overflow */
+	return SB_OK;
+}
+
+/* A stop_loss the fees and the spread already reach: every new position would be stopped out at once. */
+static bool stop_loss_tight(const struct sb_strategy_input *in, sb_dec *min)
+{
+	*min = 0;
+	if (in->cfg->stop_loss <= 0 ||
+	    sb_strategy_min_stop_loss(in->sell_fee_rate, in->bid, in->ask, min) != SB_OK)
+		return false;
+	return in->cfg->stop_loss <= *min;
+}
+
+/* Why a new position may not be opened now, or SB_OPEN_OK (*min_stop set for STOP_LOSS_TIGHT). */
+static enum sb_open_block may_open(const struct sb_strategy_input *in, sb_dec *min_stop)
 {
 	const struct sb_pair_cfg *c = in->cfg;
 	if (in->global.halted)
@@ -389,6 +412,10 @@ static enum sb_open_block may_open(const struct sb_strategy_input *in)
 			last = in->positions[i].pos->created_ms;
 	if (last > 0 && in->now_ms - last < c->cooldown_ms)
 		return SB_OPEN_COOLDOWN;
+	if (in->last_stop_loss_ms > 0 && in->now_ms - in->last_stop_loss_ms < c->stop_loss_cooldown_ms)
+		return SB_OPEN_STOP_LOSS_COOLDOWN;
+	if (stop_loss_tight(in, min_stop))
+		return SB_OPEN_STOP_LOSS_TIGHT;
 	if (in->global.exposure_limit > 0 &&
 	    (i128)in->global.exposure + (i128)c->quote > (i128)in->global.exposure_limit)
 		return SB_OPEN_EXPOSURE;
@@ -421,7 +448,7 @@ sb_err sb_strategy_decide(const struct sb_strategy_input *in, struct sb_action *
 			break; /* ended positions need nothing */
 		}
 	}
-	res->open = may_open(in);
+	res->open = may_open(in, &res->min_stop_loss);
 	if (res->open == SB_OPEN_OK)
 		open_position(in, &o, res);
 	res->n = o.n;

@@ -134,10 +134,15 @@ static const char migration_1[] =
 /* Migration 2 belongs to the fills table's key. */
 static const char migration_2[] = "SELECT 1;";
 
-/* Migration 3: one spelling of event kinds, lowercase ("position.closed"), as the documentation and
+/* Version 3: the pause a pair takes after a stop-loss exit (PAIRS key stop_loss_cooldown, default 30m). */
+static const char migration_3[] =
+    "ALTER TABLE trade_pairs ADD COLUMN stop_loss_cooldown_ms INTEGER NOT NULL DEFAULT 1800000"
+    " CHECK (stop_loss_cooldown_ms >= 0);";
+
+/* Version 4: one spelling of event kinds, lowercase ("position.closed"), as the documentation and
  * `spotbot events --kind` write them; older builds wrote state names upper case ("position.CLOSED",
  * "order.FILLED"). The append-only trigger is lifted for this one rewrite and put back as it was. */
-static const char migration_3[] = "DROP TRIGGER events_no_update;"
+static const char migration_4[] = "DROP TRIGGER events_no_update;"
                                   "UPDATE events SET kind = lower(kind) WHERE kind <> lower(kind);"
                                   "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
                                   " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;";
@@ -152,6 +157,7 @@ static const struct migration migrations[] = {
     {1, migration_1},
     {2, migration_2},
     {3, migration_3},
+    {4, migration_4},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == SB_STORE_SCHEMA_VERSION,

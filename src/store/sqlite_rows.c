@@ -17,7 +17,8 @@
 
 #define PAIR_COLS                                                                                               \
 	"symbol, enabled, quote_per_cycle, max_positions, buy_mode, buy_offset, buy_timeout_ms, target_profit," \
-	" stop_loss, max_duration_ms, sell_market_on_max_duration, cooldown_ms, created_at_ms, updated_at_ms"
+	" stop_loss, max_duration_ms, sell_market_on_max_duration, cooldown_ms, created_at_ms, updated_at_ms,"  \
+	" stop_loss_cooldown_ms"
 #define ORDER_COLS                                                                                             \
 	"client_order_id, exchange_order_id, position_id, symbol, side, type, time_in_force, price, orig_qty," \
 	" quote_qty, executed_qty, cumm_quote_qty, status, created_at_ms, updated_at_ms, last_error"
@@ -33,14 +34,15 @@ const char *const sq_sql[SQ__COUNT] = {
     [SQ_COMMIT] = "COMMIT",
     [SQ_ROLLBACK] = "ROLLBACK",
     [SQ_PAIR_UPSERT] = "INSERT INTO trade_pairs (" PAIR_COLS ") VALUES"
-                       " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)"
+                       " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)"
                        " ON CONFLICT(symbol) DO UPDATE SET enabled = excluded.enabled,"
                        " quote_per_cycle = excluded.quote_per_cycle, max_positions = excluded.max_positions,"
                        " buy_mode = excluded.buy_mode, buy_offset = excluded.buy_offset,"
                        " buy_timeout_ms = excluded.buy_timeout_ms, target_profit = excluded.target_profit,"
                        " stop_loss = excluded.stop_loss, max_duration_ms = excluded.max_duration_ms,"
                        " sell_market_on_max_duration = excluded.sell_market_on_max_duration,"
-                       " cooldown_ms = excluded.cooldown_ms, updated_at_ms = excluded.updated_at_ms",
+                       " cooldown_ms = excluded.cooldown_ms, updated_at_ms = excluded.updated_at_ms,"
+                       " stop_loss_cooldown_ms = excluded.stop_loss_cooldown_ms",
     [SQ_PAIR_GET] = "SELECT " PAIR_COLS " FROM trade_pairs WHERE symbol = ?1",
     [SQ_PAIR_LIST] = "SELECT " PAIR_COLS " FROM trade_pairs WHERE ?1 = 0 OR enabled = 1 ORDER BY symbol",
     [SQ_PAIR_DELETE] = "DELETE FROM trade_pairs WHERE symbol = ?1",
@@ -306,6 +308,7 @@ static sb_err read_pair(struct sq_store *s, sqlite3_stmt *q, void *row)
 	p->cooldown_ms = col_i64(q, 11);
 	p->created_ms = col_i64(q, 12);
 	p->updated_ms = col_i64(q, 13);
+	p->stop_loss_cooldown_ms = col_i64(q, 14);
 	return e;
 }
 
@@ -331,6 +334,7 @@ static sb_err pair_upsert(struct sb_store *st, const struct sb_store_pair *p, co
 	bind_i64(q, 11, p->sell_market_on_max_duration);
 	bind_i64(q, 12, p->cooldown_ms);
 	bind_i64(q, 13, p->updated_ms);
+	bind_i64(q, 14, p->stop_loss_cooldown_ms);
 	e = sq_step_done(s, q);
 	return sq_end(s, maybe_event(s, e, ev, 0));
 }

@@ -218,6 +218,7 @@ static sb_err check_pair(struct sb_store *st, const struct sb_store_pair *p)
 		return refuse(st, SB_ERR_INVALID, "stop-loss must be positive");
 	CHECK_NONNEG(st, p->max_duration_ms, "max duration");
 	CHECK_NONNEG(st, p->cooldown_ms, "cooldown");
+	CHECK_NONNEG(st, p->stop_loss_cooldown_ms, "stop-loss cooldown");
 	return SB_OK;
 }
 

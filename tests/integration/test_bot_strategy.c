@@ -1,12 +1,14 @@
 /*
  * test_bot_strategy.c - the strategy's rules as `spotbot run` applies them against spotsim: commission taken
  * from the coins bought (sell quantity floored to the step, dust recorded), a buy filled in pieces, a buy
- * that times out partly filled, and a stop-loss exit at market. Every outcome is checked in the database
+ * that times out partly filled, a stop-loss exit at market, a stop-loss the fees and the spread already
+ * reach (no cycle at all), and the cooldown after a stop-loss exit. Every outcome is checked in the database
  * and on the exchange (allOrders, myTrades).
  */
 #include <cjson/cJSON.h>
 
 #include "test_bot_util.h"
+#include "test_ctl_util.h"
 
 #define TICK SB_DEC_C(0, 1000000) /* BTCUSDT's tick in spotsim's catalogue: 0.01 */
 #define STEP SB_DEC_C(0, 1000)    /* BTCUSDT's step: 0.00001 */
@@ -344,4 +346,89 @@ Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
 	struct ex_order es = exchange_order("sb-main-1-s0");
 	cr_assert_str_eq(es.status, "CANCELED");
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3);
+}
+
+/* The bid the daemon last accepted for BTCUSDT (GET /pairs), 0 before any. */
+static sb_dec daemon_bid(void)
+{
+	struct ctl_resp r;
+	cr_assert(ctl("GET", "/pairs", NULL, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cJSON *j = cJSON_Parse(r.body);
+	const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "pairs"), 0);
+	const cJSON *bid = cJSON_GetObjectItemCaseSensitive(p, "bid");
+	sb_dec v = 0;
+	if (cJSON_IsString(bid))
+		cr_assert_eq(sb_dec_parse(bid->valuestring, strlen(bid->valuestring), &v), SB_OK);
+	cJSON_Delete(j);
+	return v;
+}
+
+/* Moves the market to p and waits until the daemon has taken the new quote (its bid changed). */
+static void quote_seen(sb_dec p)
+{
+	sb_dec before = daemon_bid();
+	bt_set_price("BTCUSDT", p);
+	int64_t end = sb_clock_wall_ms() + 20000;
+	while (daemon_bid() == before) {
+		cr_assert_lt(sb_clock_wall_ms(), end, "the daemon takes the quote at %" PRId64, p);
+		nap();
+	}
+}
+
+Test(bot_strategy, stop_loss_within_the_fees_and_spread_opens_no_cycle)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	/* The field's setting: market buys, no cooldown, a stop-loss below the 0.2% round-trip fee. */
+	bt_write_env("BTCUSDT:quote=50,buy_mode=market,cooldown=0,stop_loss=0.1%", "");
+	bt_start_bot();
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/events", 200, "\"kind\":\"pair.stop_loss_refused\"", 20000, &r),
+	          "the refusal is an event: %s", r.body);
+	cr_assert(strstr(r.body, "\"stop_loss\":\"0.1%\""), "%s", r.body);
+	cr_assert(strstr(r.body, "\"min_stop_loss\":\"0.2"), "names the smallest workable value: %s", r.body);
+	cr_assert(bt_log_has("no new cycle until stop_loss is at least 0.2", 5000), "an error in the log");
+	/* The market keeps moving and the daemon keeps deciding: still nothing reaches the exchange. */
+	sb_dec p = daemon_bid();
+	cr_assert_gt(p, 0);
+	for (int i = 1; i <= 5; i++)
+		quote_seen(p + TICK * 100 * i);
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 0,
+	             "no buy-then-stop-loss cycles");
+	cr_assert(ctl("GET", "/events", NULL, &r));
+	const char *first = strstr(r.body, "pair.stop_loss_refused");
+	cr_assert(first && !strstr(first + 1, "pair.stop_loss_refused"), "said once: %s", r.body);
+	/* A workable stop-loss (typed in lower case) lets the pair trade: exactly one cycle starts. */
+	cr_assert_eq(CLI("pairs", "set", "btcusdt", "stop_loss=1%"), 0, "%s", CLI_RUN.err);
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2,
+	             "one buy and its limit sell");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(bot_strategy, stop_loss_exit_is_followed_by_its_cooldown)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,buy_offset=0.1%,buy_timeout=1h,cooldown=0,stop_loss=1%,"
+	             "stop_loss_cooldown=3s",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
+	wait_exit(stop);
+	struct sb_store_position first = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert(strstr(first.notes, "exit=STOP_LOSS"), "%s", first.notes);
+	/* The next cycle starts, but only once stop_loss_cooldown has passed since the exit. */
+	struct bt_order_q q = {.pos = 2, .leg = 'b', .any_status = true};
+	cr_assert(bt_wait(bt_has_order, &q, 20000), "a new cycle after the cooldown");
+	cr_assert_geq(q.out.created_ms - first.closed_ms, 3000, "bought %" PRId64 " ms after the stop-loss",
+	              q.out.created_ms - first.closed_ms);
+	/* b0, s0 (cancelled), x0 and the new b0: nothing in between. */
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 4);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }

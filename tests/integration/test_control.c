@@ -185,6 +185,17 @@ Test(control, cli_resume_lifts_a_pause_and_pause_per_symbol)
 	cr_assert_eq(CLI("resume", "BTCUSDT"), 0);
 	cr_assert(ctl("GET", "/pairs", NULL, &r));
 	cr_assert(strstr(r.body, "\"enabled\":true"), "%s", r.body);
+	/* Symbols are case-insensitive, in the CLI and in the API. */
+	cr_assert_eq(CLI("pause", "btcusdt"), 0, "%s", CLI_RUN.err);
+	cr_assert(ctl("GET", "/pairs", NULL, &r));
+	cr_assert(strstr(r.body, "\"enabled\":false"), "%s", r.body);
+	cr_assert_eq(CLI("resume", "btcUSDT"), 0, "%s", CLI_RUN.err);
+	cr_assert(ctl("GET", "/pairs", NULL, &r));
+	cr_assert(strstr(r.body, "\"enabled\":true"), "%s", r.body);
+	cr_assert(ctl("POST", "/pause?symbol=btcusdt", TOKEN, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(ctl("POST", "/resume?symbol=btcusdt", TOKEN, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_eq(CLI("pause", "NOSUCH"), 1, "an unknown pair is refused");
 	cr_assert_eq(CLI("sell", "4242"), 1, "no such position");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
@@ -203,21 +214,24 @@ Test(control, cli_without_daemon_exits_3_and_bad_args_exit_2)
 	cr_assert_eq(CLI("resume", "--bogus"), 2);
 }
 
-Test(control, cancel_ends_a_waiting_buy_and_abandon_needs_a_holding_position)
+Test(control, cancel_ends_a_waiting_buy_and_refusals_name_the_state)
 {
 	start(PAIR_BTC);
 	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
 	struct ctl_resp r;
-	cr_assert(ctl("POST", "/positions/1/abandon", TOKEN, &r));
-	cr_assert_eq(r.status, 409, "a buying position cannot be abandoned: %s", r.body);
-	cr_assert(ctl("POST", "/positions/1/sell", TOKEN, &r));
-	cr_assert_eq(r.status, 409, "nothing to sell yet: %s", r.body);
+	cr_assert(ctl("POST", "/positions/1/reprice?price=70000", TOKEN, &r));
+	cr_assert_eq(r.status, 409, "a buying position has no limit sell: %s", r.body);
+	cr_assert(strstr(r.body, "position 1 is BUYING (buy NEW)"), "names the state: %s", r.body);
+	cr_assert(strstr(r.body, "cancel, sell or abandon it"), "names what works: %s", r.body);
 	cr_assert(ctl("POST", "/positions/1/cancel", TOKEN, &r));
 	cr_assert_eq(r.status, 202, "%s", r.body);
 	bt_wait_order(1, 'b', SB_STORE_ORDER_CANCELED, 20000);
 	bt_wait_pos(1, SB_STORE_POS_CANCELED, 20000);
 	cr_assert(ctl("POST", "/positions/1/cancel", TOKEN, &r));
-	cr_assert_eq(r.status, 404, "the position has ended: %s", r.body);
+	cr_assert_eq(r.status, 409, "the position has ended: %s", r.body);
+	cr_assert(strstr(r.body, "position 1 is CANCELED"), "names the state: %s", r.body);
+	cr_assert(ctl_wait("/positions/1/outcome", 200, "\"done\":true", 20000, &r), "%s", r.body);
+	cr_assert(strstr(r.body, "\"ok\":true"), "%s", r.body);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 

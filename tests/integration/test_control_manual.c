@@ -166,6 +166,15 @@ Test(control_manual, reprice_below_the_minimum_profitable_price_needs_force)
 	cr_assert_eq(CLI("reprice", "1", p), 1);
 	cr_assert(strstr(CLI_RUN.err, "below the minimum profitable price"), "%s", CLI_RUN.err);
 	cr_assert(strstr(CLI_RUN.err, "(409)"), "%s", CLI_RUN.err);
+	/* The CLI speaks of its own flag, the API of its parameter. */
+	cr_assert(strstr(CLI_RUN.err, "; --force sells at a loss"), "%s", CLI_RUN.err);
+	cr_assert(!strstr(CLI_RUN.err, "force=1"), "%s", CLI_RUN.err);
+	struct ctl_resp api;
+	char path[96];
+	snprintf(path, sizeof path, "/positions/1/reprice?price=%s", p);
+	cr_assert(ctl("POST", path, TOKEN, &api));
+	cr_assert_eq(api.status, 409, "%s", api.body);
+	cr_assert(strstr(api.body, "force=1 sells at a loss"), "%s", api.body);
 	struct sb_store_order again = wait_coid("sb-main-1-s0", SB_STORE_ORDER_NEW);
 	cr_assert_eq(again.price, s0.price, "the order is untouched");
 	sb_dec at = 0;
@@ -243,6 +252,11 @@ Test(control_manual, manual_sell_is_recorded_with_the_manual_exit)
 {
 	holding_with_a_sell(PAIR_BTC);
 	cr_assert_eq(CLI("sell", "1"), 0, "%s", CLI_RUN.err);
+	/* The command waited for the exchange's answer and reports it. */
+	cr_assert(strstr(CLI_RUN.out, "\"done\":true") && strstr(CLI_RUN.out, "\"ok\":true"), "%s",
+	          CLI_RUN.out);
+	cr_assert(strstr(CLI_RUN.out, "\"client_order_id\":\"sb-main-1-x0\""), "%s", CLI_RUN.out);
+	cr_assert(strstr(CLI_RUN.out, "\"status\":\"FILLED\""), "%s", CLI_RUN.out);
 	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
 	cr_assert(strstr(pos.notes, "exit=MANUAL"), "%s", pos.notes);
 	bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, WAIT_MS);
@@ -292,7 +306,8 @@ Test(control_manual, abandon_gives_up_a_holding_position_through_the_order_manag
 	cr_assert(strstr(r.body, "\"kind\":\"position.abandoned\""), "%s", r.body);
 	cr_assert(strstr(r.body, "\"reason\":\"MANUAL\""), "%s", r.body);
 	cr_assert(ctl("POST", "/positions/1/abandon", TOKEN, &r));
-	cr_assert_eq(r.status, 404, "%s", r.body);
+	cr_assert_eq(r.status, 409, "an ended position: %s", r.body);
+	cr_assert(strstr(r.body, "position 1 is ABANDONED"), "the refusal names the state: %s", r.body);
 	sb_dec at = 0;
 	cr_assert_eq(open_sells(&at), 0, "the exchange was not touched");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);

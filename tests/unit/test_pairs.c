@@ -47,6 +47,7 @@ static void assert_same(const struct sb_pair_cfg *a, const struct sb_pair_cfg *b
 	cr_assert_eq(a->max_duration_ms, b->max_duration_ms, "%s", a->symbol);
 	cr_assert_eq(a->max_duration_sell, b->max_duration_sell, "%s", a->symbol);
 	cr_assert_eq(a->cooldown_ms, b->cooldown_ms, "%s", a->symbol);
+	cr_assert_eq(a->stop_loss_cooldown_ms, b->stop_loss_cooldown_ms, "%s", a->symbol);
 }
 
 Test(pairs, contract_example)
@@ -79,13 +80,15 @@ Test(pairs, defaults)
 	cr_assert_eq(p->max_duration_ms, 0);
 	cr_assert_not(p->max_duration_sell);
 	cr_assert_eq(p->cooldown_ms, 0);
+	cr_assert_eq(p->stop_loss_cooldown_ms, 30 * 60 * 1000);
 }
 
 Test(pairs, every_key)
 {
 	assert_ok(
 	    "SOLUSDT:enabled=false,quote=12.5,max_positions=3,buy_mode=market,buy_offset=0.25%,"
-	    "buy_timeout=90s,profit=1.2%,stop_loss=5%,max_duration=2h,max_duration_sell=yes,cooldown=500ms");
+	    "buy_timeout=90s,profit=1.2%,stop_loss=5%,max_duration=2h,max_duration_sell=yes,cooldown=500ms,"
+	    "stop_loss_cooldown=10m");
 	const struct sb_pair_cfg *p = &ps.pair[0];
 	cr_assert_str_eq(p->symbol, "SOLUSDT");
 	cr_assert_not(p->enabled);
@@ -99,9 +102,10 @@ Test(pairs, every_key)
 	cr_assert_eq(p->max_duration_ms, 7200000);
 	cr_assert(p->max_duration_sell);
 	cr_assert_eq(p->cooldown_ms, 500);
+	cr_assert_eq(p->stop_loss_cooldown_ms, 600000);
 	size_t n;
 	sb_pair_keys(&n);
-	cr_assert_eq(n, 11, "a new key needs a line in this test");
+	cr_assert_eq(n, 12, "a new key needs a line in this test");
 }
 
 Test(pairs, value_spellings)
@@ -207,6 +211,10 @@ Test(pairs, error_messages)
 	             "PAIRS: BTCUSDT: max_duration: must be off, or 1s to 365d, got '999999999999999999d'");
 	assert_error("BTCUSDT:quote=20,cooldown=31d",
 	             "PAIRS: BTCUSDT: cooldown: must be 0s to 30d, got '31d'");
+	assert_error("BTCUSDT:quote=20,stop_loss_cooldown=31d",
+	             "PAIRS: BTCUSDT: stop_loss_cooldown: must be 0s to 30d, got '31d'");
+	assert_error("BTCUSDT:quote=20,stop_loss_cooldown=10",
+	             "PAIRS: BTCUSDT: stop_loss_cooldown: expected a duration like 60s, got '10'");
 	assert_error("btcusdt:quote=20",
 	             "PAIRS: btcusdt: not a symbol (upper-case letters and digits, like BTCUSDT)");
 	assert_error(":quote=20", "PAIRS: '': not a symbol (upper-case letters and digits, like BTCUSDT)");
@@ -325,7 +333,7 @@ Test(pairs, format_round_trip)
 	cr_assert_str_eq(out,
 	                 "BTCUSDT:enabled=true,quote=20,max_positions=1,buy_mode=limit,buy_offset=0.1%,"
 	                 "buy_timeout=5m,profit=0.5%,stop_loss=off,max_duration=off,max_duration_sell=false,"
-	                 "cooldown=0s");
+	                 "cooldown=0s,stop_loss_cooldown=30m");
 	assert_ok(out);
 	assert_same(&first.pair[0], &ps.pair[0]);
 	char small[20];
@@ -365,6 +373,7 @@ Test(pairs, format_round_trip_on_random_settings)
 			p->max_duration_ms = rnd(3) ? 0 : 1000 + (int64_t)rnd(1000000000);
 			p->max_duration_sell = rnd(2);
 			p->cooldown_ms = (int64_t)rnd(30LL * 86400000 + 1);
+			p->stop_loss_cooldown_ms = (int64_t)rnd(30LL * 86400000 + 1);
 		}
 		bool all = rnd(2);
 		size_t len;

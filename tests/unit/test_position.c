@@ -56,7 +56,7 @@ Test(position, transition_table)
 	                             A = SB_POSITION_ABANDONED;
 	struct {
 		enum sb_position_state from, to;
-	} legal[] = {{B, H}, {B, X}, {H, S}, {H, A}, {S, H}, {S, C}};
+	} legal[] = {{B, H}, {B, X}, {B, A}, {H, S}, {H, A}, {S, H}, {S, C}, {S, A}};
 	for (int f = 0; f < SB_POSITION_STATE__COUNT; f++)
 		for (int t = 0; t < SB_POSITION_STATE__COUNT; t++) {
 			bool want = false;
@@ -297,10 +297,15 @@ Test(position, close_requires_a_sold_quantity)
 	cr_assert_eq(sb_position_close(&p, &r, &buy, 1, NULL, 0, 0, 4), SB_ERR_STATE, "nothing sold yet");
 }
 
-Test(position, abandon_from_holding_only)
+Test(position, abandon_from_every_open_state)
 {
+	/* The state machine allows it from BUYING and SELLING (by hand, the order manager having ended the
+	 * orders first); an ended position cannot be abandoned. */
 	struct sb_position p = new_position();
-	cr_assert_eq(sb_position_abandon(&p, false, 5), SB_ERR_STATE, "a working buy must end first");
+	cr_assert_eq(sb_position_abandon(&p, false, 5), SB_OK, "BUYING");
+	cr_assert_eq(p.state, SB_POSITION_ABANDONED);
+	cr_assert_eq(sb_position_abandon(&p, false, 6), SB_ERR_STATE, "ended");
+	p = new_position();
 	struct sb_fill buy = fill("50000", "0.00005", "2.5", "0.00000005", "BTC", 1);
 	cr_assert_eq(sb_position_apply_buy_fill(&p, &buy, 1), SB_OK);
 	cr_assert_eq(sb_position_buy_ended(&p, D("0.00005"), 2), SB_OK);

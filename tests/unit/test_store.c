@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -212,6 +213,34 @@ static void set_schema_version(int64_t v)
 	cr_assert_eq(sb_store_exec(st, sql), SB_OK, "%s", sb_store_last_error(st));
 }
 
+Test(store, version_2_gains_the_stop_loss_cooldown_with_its_default)
+{
+	/* A version-2 file: the pair row as it was written then, without the column migration 3 adds. */
+	struct sb_store_pair p = {.symbol = "BTCUSDT",
+	                          .enabled = true,
+	                          .quote_per_cycle = SB_DEC_C(20, 0),
+	                          .max_positions = 1,
+	                          .buy_offset = 100000,
+	                          .target_profit = 500000,
+	                          .stop_loss_cooldown_ms = 60000,
+	                          .updated_ms = 5};
+	cr_assert_eq(sb_store_pair_upsert(st, &p, NULL), SB_OK);
+	cr_assert_eq(sb_store_exec(st, "ALTER TABLE trade_pairs DROP COLUMN stop_loss_cooldown_ms"), SB_OK);
+	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '2' WHERE key = 'schema_version'"),
+	             SB_OK);
+	reopen();
+	int64_t v = 0;
+	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
+	struct sb_store_pair got;
+	cr_assert_eq(sb_store_pair_get(st, "BTCUSDT", &got), SB_OK);
+	cr_assert_eq(got.stop_loss_cooldown_ms, 30 * 60 * 1000, "the default: %" PRId64,
+	             got.stop_loss_cooldown_ms);
+	cr_assert_eq(got.quote_per_cycle, SB_DEC_C(20, 0), "the rest of the row is kept");
+	got.stop_loss_cooldown_ms = -1;
+	cr_assert_eq(sb_store_pair_upsert(st, &got, NULL), SB_ERR_INVALID, "a negative cooldown is refused");
+}
+
 Test(store, database_from_a_newer_version_is_refused)
 {
 	set_schema_version(SB_STORE_SCHEMA_VERSION + 1);
@@ -225,15 +254,15 @@ Test(store, database_from_a_newer_version_is_refused)
 	cr_assert(strstr(err, want) != NULL, "%s", err);
 }
 
-Test(store, migration_3_spells_old_event_kinds_lowercase)
+Test(store, migration_4_spells_old_event_kinds_lowercase)
 {
-	/* Kinds as builds before schema 3 wrote them, next to kinds that were always lowercase. */
+	/* Kinds as builds before schema 4 wrote them, next to kinds that were always lowercase. */
 	const char *kinds[] = {"position.CLOSED", "order.PARTIALLY_FILLED", "order.intent", "fill"};
 	for (size_t i = 0; i < 4; i++) {
 		struct sb_store_event ev = event(kinds[i], "BTCUSDT");
 		cr_assert_eq(sb_store_event_append(st, &ev, NULL), SB_OK);
 	}
-	set_schema_version(2);
+	set_schema_version(3);
 	reopen();
 	int64_t v = 0;
 	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);

@@ -196,6 +196,65 @@ Test(strategy, cooldown_since_the_last_cycle)
 	cr_assert_eq(res.open, SB_OPEN_COOLDOWN);
 }
 
+Test(strategy, stop_loss_within_fees_and_spread_opens_no_cycle)
+{
+	/* 0.1% fee each way plus a 1-in-50001 spread: 0.002 + 0.00002 (rounded up) = 0.00202. */
+	sb_dec min = 0;
+	cr_assert_eq(sb_strategy_min_stop_loss(D("0.001"), D("50000"), D("50001"), &min), SB_OK);
+	cr_assert_eq(min, D("0.00202"));
+	setup("BTCUSDT:quote=20,stop_loss=0.1%");
+	decide();
+	cr_assert_eq(res.open, SB_OPEN_STOP_LOSS_TIGHT);
+	cr_assert_eq(res.n, 0, "no buy");
+	cr_assert_eq(res.min_stop_loss, D("0.00202"));
+	/* At the line exactly it is still refused; just above it opens. */
+	setup("BTCUSDT:quote=20,stop_loss=0.202%");
+	decide();
+	cr_assert_eq(res.open, SB_OPEN_STOP_LOSS_TIGHT);
+	setup("BTCUSDT:quote=20,stop_loss=0.203%");
+	decide();
+	cr_assert_eq(res.open, SB_OPEN_OK);
+	/* A wider spread moves the line: 0.5% stop-loss with a 1% spread. */
+	setup("BTCUSDT:quote=20,stop_loss=0.5%");
+	in.bid = D("49500");
+	in.ask = D("50000");
+	decide();
+	cr_assert_eq(res.open, SB_OPEN_STOP_LOSS_TIGHT);
+	cr_assert_eq(res.min_stop_loss, D("0.012"));
+	/* No stop-loss: nothing to refuse; bad quotes are refused by the function. */
+	setup("BTCUSDT:quote=20");
+	decide();
+	cr_assert_eq(res.open, SB_OPEN_OK);
+	cr_assert_eq(sb_strategy_min_stop_loss(D("0.001"), D("5"), D("5"), &min), SB_ERR_INVALID);
+	cr_assert_eq(sb_strategy_min_stop_loss(D("0.001"), 0, D("5"), &min), SB_ERR_INVALID);
+	cr_assert_eq(sb_strategy_min_stop_loss(D("1"), D("4"), D("5"), &min), SB_ERR_INVALID);
+	cr_assert_str_eq(sb_open_block_name(SB_OPEN_STOP_LOSS_TIGHT), "STOP_LOSS_TIGHT");
+}
+
+Test(strategy, stop_loss_exit_starts_its_own_cooldown)
+{
+	/* The default is 30 minutes, whatever the cycle cooldown. */
+	setup("BTCUSDT:quote=20,stop_loss=5%");
+	cr_assert_eq(cfg.stop_loss_cooldown_ms, 30 * 60 * 1000);
+	in.last_ended_ms = in.now_ms - 1000;
+	in.last_stop_loss_ms = in.now_ms - 1000;
+	decide();
+	cr_assert_eq(res.open, SB_OPEN_STOP_LOSS_COOLDOWN);
+	cr_assert_eq(res.n, 0);
+	in.last_stop_loss_ms = in.now_ms - 30 * 60 * 1000;
+	decide();
+	cr_assert_eq(res.open, SB_OPEN_OK);
+	/* The longer of the two applies. */
+	setup("BTCUSDT:quote=20,stop_loss=5%,cooldown=1h,stop_loss_cooldown=1m");
+	in.last_ended_ms = in.last_stop_loss_ms = in.now_ms - 120000;
+	decide();
+	cr_assert_eq(res.open, SB_OPEN_COOLDOWN);
+	setup("BTCUSDT:quote=20,stop_loss=5%,stop_loss_cooldown=0");
+	in.last_ended_ms = in.last_stop_loss_ms = in.now_ms - 1;
+	decide();
+	cr_assert_eq(res.open, SB_OPEN_OK);
+}
+
 Test(strategy, exposure_limit)
 {
 	setup("BTCUSDT:quote=20");
