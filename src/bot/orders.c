@@ -911,7 +911,10 @@ static void on_trades(void *user, const struct sb_bn_rest_result *res, struct sb
 	size_t added = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct sb_bn_my_trade *tr = &t->items[i];
-		if (tr->order_id != o->sm.exchange_id || fill_known(bp, o->row.side, tr->id))
+		/* The order's own trades: by its orderId and its side (of a self-trade, myTrades lists both).
+		 */
+		if (tr->order_id != o->sm.exchange_id || tr->is_buyer != (o->row.side == SB_SIDE_BUY) ||
+		    fill_known(bp, o->row.side, tr->id))
 			continue;
 		struct sb_store_fill sf = {.trade_id = tr->id,
 		                           .price = tr->price,

@@ -135,7 +135,9 @@ static const char migration_1[] =
  * account meet (a self-trade), both executionReports carry the same trade id, so (symbol, trade_id) alone
  * dropped the second order's fill. The client order id stands for the order (it is one-to-one with the
  * exchange's orderId and, unlike it, never NULL). SQLite cannot drop a constraint, so the table is rebuilt
- * with the same columns and rows. Also the order status LOST: acknowledged, then unknown to the exchange. */
+ * with the same columns and rows. Also the order status LOST: acknowledged, then unknown to the exchange;
+ * and the exchange's order id is no longer unique: an exchange that restarted without its state (a
+ * simulator, a spot testnet reset) numbers its orders from 1 again, and the books keep the old ones. */
 static const char migration_2[] =
     "CREATE TABLE fills_v2 ("
     " id INTEGER PRIMARY KEY,"
@@ -156,7 +158,9 @@ static const char migration_2[] =
     "DROP TABLE fills;"
     "ALTER TABLE fills_v2 RENAME TO fills;"
     "CREATE INDEX fills_order ON fills(client_order_id);"
-    "INSERT INTO order_statuses VALUES ('LOST', 1);";
+    "INSERT INTO order_statuses VALUES ('LOST', 1);"
+    "DROP INDEX orders_exchange_id;"
+    "CREATE INDEX orders_exchange_id ON orders(symbol, exchange_order_id) WHERE exchange_order_id IS NOT NULL;";
 
 struct migration {
 	int64_t version; /* schema_version after it */

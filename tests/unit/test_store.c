@@ -629,6 +629,21 @@ Test(store, self_trade_keeps_both_fills_and_applies_each_once)
 	free(rows);
 }
 
+/* An exchange that restarted without its state (a simulator, a testnet reset) numbers its orders from 1
+ * again: the books keep the old order and take the new one with the same exchange id. */
+Test(store, exchange_order_id_may_repeat_after_an_exchange_restart)
+{
+	struct cycle c = start_cycle(); /* cyc-1-b is exchange order 77 */
+	struct sb_store_order again = buy_intent("cyc-2-b", "BTCUSDT", 0);
+	cr_assert_eq(sb_store_order_insert_intent(st, &again, NULL, NULL), SB_OK);
+	again.status = SB_STORE_ORDER_NEW;
+	again.exchange_order_id = c.order.exchange_order_id;
+	cr_assert_eq(sb_store_order_update(st, &again, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
+	struct sb_store_order og;
+	cr_assert_eq(sb_store_order_get(st, "cyc-2-b", &og), SB_OK);
+	cr_assert_eq(og.exchange_order_id, 77);
+}
+
 /* A database written by the first schema, where (symbol, trade_id) was unique, is migrated in place:
  * its fills are kept and a self-trade's second fill fits afterwards. */
 Test(store, schema_1_database_is_migrated_and_keeps_its_fills)
