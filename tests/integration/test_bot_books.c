@@ -149,6 +149,38 @@ static void assert_books_balance(sb_dec start_usdt)
 	             want[1], got[1]);
 }
 
+/* Every order the exchange has for the account is in the books with the same status and executed
+ * quantity; returns how many there are. */
+static int assert_orders_agree(void)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(T.sim.port, "GET", "/api/v3/allOrders", "symbol=BTCUSDT", KEY, SECRET, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cJSON *all = sbt_jparse(r.body);
+	sbt_response_free(&r);
+	struct sb_store *st = bt_db();
+	cr_assert(st);
+	int n = 0;
+	const cJSON *o;
+	cJSON_ArrayForEach(o, all)
+	{
+		const char *coid = sbt_jstr(o, "clientOrderId"), *exec = sbt_jstr(o, "executedQty");
+		struct sb_store_order row;
+		cr_assert_eq(sb_store_order_get(st, coid, &row), SB_OK, "exchange order %s is in the books",
+		             coid);
+		cr_assert_str_eq(sb_store_order_status_name(row.status), sbt_jstr(o, "status"),
+		                 "status of %s", coid);
+		sb_dec x = 0;
+		cr_assert_eq(sb_dec_parse(exec, strlen(exec), &x), SB_OK);
+		cr_assert_eq(row.executed_qty, x, "executed quantity of %s", coid);
+		cr_assert_eq(row.exchange_order_id, (int64_t)sbt_jnum(o, "orderId"), "orderId of %s", coid);
+		n++;
+	}
+	sb_store_close(st);
+	cJSON_Delete(all);
+	return n;
+}
+
 /* The fills of one order (coid) into rows (caller frees). */
 static size_t order_fills(const char *coid, struct sb_store_fill **rows)
 {
@@ -240,6 +272,12 @@ Test(bot_books, self_trade_keeps_both_fills_and_the_books_explain_the_balances)
 	sb_dec start = 0;
 	cr_assert_eq(sb_dec_parse("10000", 5, &start), SB_OK);
 	assert_books_balance(start);
+	cr_assert_eq(assert_orders_agree(), 4, "two buys, the limit sell cancelled for the exit, the exit");
+	struct sb_store *db = bt_db();
+	struct sb_store_position p1;
+	cr_assert_eq(sb_store_position_get(db, 1, &p1), SB_OK);
+	sb_store_close(db);
+	cr_assert(strstr(p1.notes, "exit=STOP_LOSS"), "%s", p1.notes);
 }
 
 /* Polls /metrics until the sample (name with labels) reaches at least want; false at the deadline. */
@@ -348,7 +386,7 @@ Test(bot_books, orders_the_exchange_forgot_end_lost_alerted_and_counted_and_trad
 	cr_assert(bt_wait(order_new, "sb-main-1-s1", 30000), "position 1 sells again (sb-main-1-s1 NEW)");
 	bt_wait_order(3, 'b', SB_STORE_ORDER_NEW, 30000);
 	/* The exchange's records: exactly the two orders placed since it restarted, both in the books. */
-	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2);
+	cr_assert_eq(assert_orders_agree(), 2);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"sb-main-1-s1\""), 1);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"sb-main-3-b0\""), 1);
 
