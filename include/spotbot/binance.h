@@ -338,6 +338,8 @@ struct sb_bn_exec_report {
 	sb_dec quote_order_qty;                         /* Q */
 	int64_t working_time;                           /* W, ms; -1 when absent (never on the book) */
 	char stp_mode[SB_BN_NAME_MAX];                  /* V: self-trade prevention mode */
+	int64_t prevented_match_id;                     /* v: -1 unless expired by STP */
+	sb_dec prevented_qty;                           /* A: quantity expired by STP so far; 0 when absent */
 	char expiry_reason[SB_BN_NAME_MAX];             /* eR; "" when absent */
 };
 
@@ -490,6 +492,8 @@ struct sb_bn_order {
 	enum sb_side side;                  /* side */
 	int64_t working_time;               /* workingTime; -1 when absent */
 	char stp_mode[SB_BN_NAME_MAX];      /* selfTradePreventionMode; "" when absent */
+	int64_t prevented_match_id;         /* preventedMatchId: -1 unless expired by STP */
+	sb_dec prevented_qty;               /* preventedQuantity: expired by STP; 0 when absent */
 	char expiry_reason[SB_BN_NAME_MAX]; /* expiryReason; "" when absent */
 	int64_t time;                       /* QUERY: time (creation), ms; else -1 */
 	int64_t update_time;                /* QUERY: updateTime, ms; else -1 */

@@ -140,6 +140,7 @@ struct sb_bn_new_order {
 	sb_dec price;                   /* LIMIT and LIMIT_MAKER */
 	const char *client_order_id;    /* newClientOrderId (<= 36 characters); NULL: exchange-generated */
 	enum sb_bn_resp_type resp_type; /* newOrderRespType */
+	enum sb_stp_mode stp_mode;      /* selfTradePreventionMode; SB_STP_DEFAULT: not sent */
 };
 
 /* GET /api/v3/allOrders and GET /api/v3/myTrades filters; start from sb_bn_rest_filter_init. */

@@ -5,12 +5,15 @@
  * From there the exchange's answers move it on: the placement acknowledgement, executionReports on the
  * user data stream and REST queries. A timeout or a 5xx means the order may or may not exist (UNKNOWN);
  * a query by clientOrderId settles that, either adopting the exchange's status or, when the exchange has
- * never heard of the order, NEVER_SENT.
+ * never heard of the order, NEVER_SENT. An order the exchange acknowledged and later says it does not know
+ * (it restarted without its state, or archived the order) is LOST: ended, with what its fills on record
+ * explain as its executed quantity.
  *
  *   PENDING_NEW --ack/report--> NEW --> PARTIALLY_FILLED --> FILLED
  *        |  \                    \            \
- *        |   timeout/5xx          +------------+--> CANCELED / EXPIRED (REJECTED only before any fill)
- *        |      v
+ *        |   timeout/5xx          +------------+--> CANCELED / EXPIRED / EXPIRED_IN_MATCH
+ *        |      v                  \            \    (REJECTED only before any fill)
+ *        |      v                   +------------+--query not found--> LOST
  *        +-> UNKNOWN --query found--> (the exchange's status)
  *        +--------------query not found--> NEVER_SENT
  *
@@ -29,7 +32,7 @@
 #include "spotbot/error.h"
 
 /* Order states. The names (sb_order_state_name) are Binance's order statuses plus the bot's own
- * PENDING_NEW (intent committed, not yet acknowledged), UNKNOWN and NEVER_SENT; the store persists them
+ * PENDING_NEW (intent committed, not yet acknowledged), UNKNOWN, NEVER_SENT and LOST; the store persists them
  * as text, so the enum values themselves may change, the names may not. */
 enum sb_order_state {
 	SB_ORDER_PENDING_NEW,      /* written down, not yet acknowledged by the exchange */
@@ -38,9 +41,11 @@ enum sb_order_state {
 	SB_ORDER_FILLED,           /* fully executed (final) */
 	SB_ORDER_CANCELED,         /* cancelled, possibly after partial fills (final) */
 	SB_ORDER_REJECTED,         /* refused by the exchange, nothing executed (final) */
-	SB_ORDER_EXPIRED,    /* expired (IOC/FOK, market without liquidity, STP), maybe partly (final) */
-	SB_ORDER_UNKNOWN,    /* the send timed out or got a 5xx: may or may not exist */
-	SB_ORDER_NEVER_SENT, /* a query proved the exchange never received it (final) */
+	SB_ORDER_EXPIRED,          /* expired (IOC/FOK, market without liquidity), maybe partly (final) */
+	SB_ORDER_EXPIRED_IN_MATCH, /* expired by self-trade prevention, maybe partly filled (final) */
+	SB_ORDER_UNKNOWN,          /* the send timed out or got a 5xx: may or may not exist */
+	SB_ORDER_NEVER_SENT,       /* a query proved the exchange never received it (final) */
+	SB_ORDER_LOST,             /* acknowledged, then unknown to the exchange (final) */
 	SB_ORDER_STATE__COUNT
 };
 
@@ -51,7 +56,7 @@ enum sb_order_event_kind {
 	SB_ORDER_EV_SEND_UNKNOWN,     /* placement timed out or got a 5xx: outcome unknown */
 	SB_ORDER_EV_SEND_REJECTED,    /* placement definitely refused (a 4xx other than a duplicate id) */
 	SB_ORDER_EV_QUERY_FOUND,      /* a query by clientOrderId found it: adopt its status */
-	SB_ORDER_EV_QUERY_NOT_FOUND,  /* a query by clientOrderId says the exchange never had it */
+	SB_ORDER_EV_QUERY_NOT_FOUND,  /* a query by clientOrderId says the exchange does not know it */
 	SB_ORDER_EV_CANCEL_REQUESTED, /* the bot decided to cancel it (the request may still fail) */
 	SB_ORDER_EV_CANCEL_FAILED,    /* the cancel request was refused: the order may be decided on again */
 	SB_ORDER_EV__COUNT
@@ -62,8 +67,8 @@ enum sb_order_event_kind {
 struct sb_order_sm {
 	enum sb_order_state state; /* current state */
 	sb_dec orig_qty;           /* ordered base quantity; 0 = not known (MARKET by quote amount) */
-	sb_dec executed_qty;       /* cumulative executed base quantity, never decreases */
-	sb_dec cum_quote_qty;      /* cumulative quote amount executed, never decreases */
+	sb_dec executed_qty;       /* cumulative executed base quantity; never decreases but to become LOST */
+	sb_dec cum_quote_qty;      /* cumulative quote amount executed; the same */
 	int64_t exchange_id;       /* the exchange's orderId; 0 until an ack, report or query names it */
 	bool cancel_requested;     /* a cancel was decided; do not decide it again */
 	int64_t updated_ms;        /* time of the last event that changed something (from the event) */
@@ -73,9 +78,10 @@ struct sb_order_sm {
 struct sb_order_event {
 	enum sb_order_event_kind kind; /* what happened */
 	enum sb_order_state status;    /* ACK, REPORT, QUERY_FOUND: the exchange's status (never the bot's
-	                                  PENDING_NEW, UNKNOWN or NEVER_SENT) */
-	sb_dec executed_qty;           /* ACK, REPORT, QUERY_FOUND: cumulative executed base quantity */
-	sb_dec cum_quote_qty;          /* ACK, REPORT, QUERY_FOUND: cumulative quote amount; may be 0 */
+	                                  PENDING_NEW, UNKNOWN, NEVER_SENT or LOST) */
+	sb_dec executed_qty;           /* ACK, REPORT, QUERY_FOUND: cumulative executed base quantity;
+	                                  QUERY_NOT_FOUND of an acknowledged order: what its fills explain */
+	sb_dec cum_quote_qty;          /* the same in quote; may be 0 */
 	int64_t exchange_id;           /* the exchange's orderId when known, else 0 */
 	int64_t time_ms;               /* when it happened (exchange event time, or now) */
 };
@@ -91,18 +97,22 @@ void sb_order_sm_init(struct sb_order_sm *o, sb_dec orig_qty, int64_t now_ms);
  *    has not ended), a repeated SEND_UNKNOWN or cancel request, a CANCEL_FAILED with no request
  *    outstanding. Harmless;
  *  - SB_ERR_STATE: the transition is illegal: any status but the same one after the order ended
- *    (FILLED -> NEW, CANCELED -> FILLED, FILLED -> CANCELED), QUERY_NOT_FOUND or SEND_REJECTED for an
- *    order the exchange has acknowledged, a cancel request on an ended order. Safe to log and ignore;
+ *    (FILLED -> NEW, CANCELED -> FILLED, FILLED -> CANCELED), QUERY_NOT_FOUND of an ended order other
+ *    than LOST or NEVER_SENT, SEND_REJECTED for an order the exchange has acknowledged, a cancel request
+ *    on an ended order. Safe to log and ignore;
  *  - SB_ERR_INVALID: a malformed event (a bot-only status in a report, a negative quantity, PARTIALLY_FILLED
  *    or FILLED without executed quantity, NEW or REJECTED with executed quantity, more executed than
  *    ordered).
- * On any error o is unchanged. A report on a NEVER_SENT order is accepted (the exchange knew it after
- * all): the caller must treat that as an alarm, since the bot may have moved on. The exchange id of an
- * event is adopted whenever o has none.
+ * On any error o is unchanged. A report on a NEVER_SENT or LOST order is accepted (the exchange knew it
+ * after all): the caller must treat that as an alarm, since the bot may have moved on. The exchange id of
+ * an event is adopted whenever o has none. QUERY_NOT_FOUND of a working order (NEW, PARTIALLY_FILLED)
+ * makes it LOST with the event's executed quantities, which may be less than reported before when the
+ * fills behind an earlier report are gone with the exchange's memory: the fills on record decide.
  */
 sb_err sb_order_apply(struct sb_order_sm *o, const struct sb_order_event *e);
 
-/* True for FILLED, CANCELED, REJECTED, EXPIRED and NEVER_SENT: nothing more will execute. */
+/* True for FILLED, CANCELED, REJECTED, EXPIRED, EXPIRED_IN_MATCH, NEVER_SENT and LOST: nothing more will
+ * execute. */
 bool sb_order_state_is_final(enum sb_order_state s);
 
 /* True for NEW and PARTIALLY_FILLED: acknowledged and working on the book (cancellable). */
@@ -119,7 +129,7 @@ const char *sb_order_state_name(enum sb_order_state s);
 sb_err sb_order_state_parse(const char *s, size_t len, enum sb_order_state *out);
 
 /* Binance's order status (exactly len bytes) to the state an event carries: NEW, PARTIALLY_FILLED,
- * FILLED, CANCELED, REJECTED, EXPIRED, and EXPIRED_IN_MATCH (self-trade prevention) as EXPIRED.
+ * FILLED, CANCELED, REJECTED, EXPIRED and EXPIRED_IN_MATCH (self-trade prevention).
  * PENDING_NEW (order lists only) and PENDING_CANCEL (unused) are SB_ERR_UNSUPPORTED; anything else
  * SB_ERR_NOT_FOUND. */
 sb_err sb_order_status_from_exchange(const char *s, size_t len, enum sb_order_state *out);

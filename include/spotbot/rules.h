@@ -61,6 +61,19 @@ enum sb_symbol_status {
 	SB_SYMBOL_OTHER, /* a status this build does not know yet: treat as not tradable */
 };
 
+/* Self-trade prevention modes (selfTradePreventionMode): what the exchange does when two orders of one
+ * account would trade with each other. SB_STP_DEFAULT is "not sent", the symbol's default applies. */
+enum sb_stp_mode {
+	SB_STP_DEFAULT,      /* not sent / not stated; never a name on the wire */
+	SB_STP_NONE,         /* the trade happens: both orders get a fill with the same trade id */
+	SB_STP_EXPIRE_TAKER, /* the incoming order's remainder expires (EXPIRED_IN_MATCH) */
+	SB_STP_EXPIRE_MAKER, /* the resting order's remainder expires, the incoming one goes on */
+	SB_STP_EXPIRE_BOTH,  /* both expire */
+	SB_STP_DECREMENT,    /* both are reduced by the would-be match, the smaller expires */
+	SB_STP_TRANSFER,     /* as DECREMENT within one account */
+	SB_STP__COUNT
+};
+
 /* The filters an order can fail, named by sb_filter_name() exactly as Binance names them. The enum order
  * is the order sb_rules_validate() checks them in. */
 enum sb_filter {
@@ -142,6 +155,8 @@ struct sb_symbol_rules {
 	struct sb_notional_filter notional;         /* NOTIONAL */
 	bool has_max_num_orders;                    /* MAX_NUM_ORDERS is present */
 	int64_t max_num_orders;                     /* maxNumOrders */
+	enum sb_stp_mode stp_default; /* defaultSelfTradePreventionMode; DEFAULT when absent or unknown */
+	uint32_t stp_allowed;         /* bit (1u << mode) per allowedSelfTradePreventionModes entry known */
 };
 
 /* An order to check against the rules. */
@@ -169,6 +184,15 @@ const char *sb_side_name(enum sb_side side);
 
 /* "TRADING", ...; "OTHER" for SB_SYMBOL_OTHER; never NULL. */
 const char *sb_symbol_status_name(enum sb_symbol_status s);
+
+/* "NONE", "EXPIRE_TAKER", ...; "DEFAULT" for SB_STP_DEFAULT (never sent); "UNKNOWN" out of range. */
+const char *sb_stp_mode_name(enum sb_stp_mode m);
+
+/* Binance's name (exactly len bytes) to the enum; SB_ERR_NOT_FOUND for anything else ("DEFAULT" too). */
+sb_err sb_stp_mode_parse(const char *s, size_t len, enum sb_stp_mode *out);
+
+/* True when the symbol's allowedSelfTradePreventionModes lists m (SB_STP_DEFAULT: never). */
+bool sb_rules_allows_stp(const struct sb_symbol_rules *r, enum sb_stp_mode m);
 
 /* True when the symbol's orderTypes list allows t. */
 bool sb_rules_allows_type(const struct sb_symbol_rules *r, enum sb_order_type t);
@@ -202,7 +226,9 @@ struct cJSON;
 /*
  * Fills *out from one element of exchangeInfo's "symbols" array. Required: symbol, status, baseAsset,
  * quoteAsset, baseAssetPrecision, quoteAssetPrecision (or the older quotePrecision), orderTypes, filters;
- * optional: the commission precisions (8 when absent) and quoteOrderQtyMarketAllowed (false when absent);
+ * optional: the commission precisions (8 when absent), quoteOrderQtyMarketAllowed (false when absent),
+ * defaultSelfTradePreventionMode and allowedSelfTradePreventionModes (absent: no mode known to be allowed;
+ * modes this build does not know are ignored);
  * an unknown status is kept as SB_SYMBOL_OTHER. Prices and quantities are JSON strings
  * parsed with sb_dec_parse_nonneg; unknown filter types and unknown orderTypes are ignored; a known
  * filter appearing twice, a missing or malformed field, or a filter whose min exceeds its non-zero max

@@ -11,9 +11,9 @@
  *    WAL with synchronous=FULL), and on any error nothing of it is visible (it is rolled back completely).
  *  - Every mutating operation takes an optional event (NULL = none) that is appended to the event log in
  *    the same transaction, so the log can never disagree with the state it records.
- *  - A client order id is unique: inserting one twice is SB_ERR_EXISTS. A fill is unique by (symbol, trade
- *    id): applying it twice is SB_ERR_EXISTS and changes nothing, so a replayed execution report is
- *    harmless.
+ *  - A client order id is unique: inserting one twice is SB_ERR_EXISTS. A fill is unique by (symbol, order,
+ *    trade id): applying it twice is SB_ERR_EXISTS and changes nothing, so a replayed execution report is
+ *    harmless. The trade id alone is not enough: a self-trade gives both orders the same one.
  *  - Money (sb_dec) is stored as its scaled int64, exact; times are milliseconds since the Unix epoch.
  *
  * Errors: SB_ERR_INVALID for bad arguments (checked before the backend runs), SB_ERR_TOO_LONG for a
@@ -66,7 +66,8 @@ enum sb_store_order_status {
 	SB_STORE_ORDER_EXPIRED,          /* final: expired (IOC/FOK, market without liquidity) */
 	SB_STORE_ORDER_EXPIRED_IN_MATCH, /* final: expired by self-trade prevention */
 	SB_STORE_ORDER_UNKNOWN,          /* timeout or 5xx: may or may not exist until queried */
-	SB_STORE_ORDER_NEVER_SENT,       /* final: the exchange confirmed it does not know the order */
+	SB_STORE_ORDER_NEVER_SENT,       /* final: the exchange confirmed it never received the order */
+	SB_STORE_ORDER_LOST,             /* final: acknowledged, then unknown to the exchange */
 	SB_STORE_ORDER__COUNT
 };
 
@@ -135,10 +136,11 @@ struct sb_store_order {
 	char last_error[SB_STORE_TEXT_MAX];           /* last exchange or network error; "" = none */
 };
 
-/* One trade of an order; unique by (symbol, trade_id). */
+/* One trade of an order; unique by (symbol, client_order_id, trade_id): a self-trade gives the two orders
+ * that met the same trade id. */
 struct sb_store_fill {
-	char symbol[SB_SYMBOL_MAX];                   /* "BTCUSDT" */
-	int64_t trade_id;                             /* exchange trade id, unique per symbol */
+	char symbol[SB_SYMBOL_MAX]; /* "BTCUSDT" */
+	int64_t trade_id;           /* exchange trade id; shared by both sides of a self-trade */
 	char client_order_id[SB_STORE_CLIENT_ID_MAX]; /* the order it belongs to (must exist) */
 	sb_dec price;                                 /* trade price */
 	sb_dec qty;                                   /* base quantity */
@@ -256,7 +258,8 @@ struct sb_store_ops {
 	sb_err (*fill_apply)(struct sb_store *st, const struct sb_store_fill *f,
 	                     const struct sb_store_order *o, const struct sb_store_position *pos,
 	                     const struct sb_store_event *ev);
-	sb_err (*fill_exists)(struct sb_store *st, const char *symbol, int64_t trade_id, bool *exists);
+	sb_err (*fill_exists)(struct sb_store *st, const char *symbol, const char *client_order_id,
+	                      int64_t trade_id, bool *exists);
 	sb_err (*fill_list)(struct sb_store *st, const char *client_order_id, struct sb_store_fill **rows,
 	                    size_t *n);
 	sb_err (*position_insert)(struct sb_store *st, struct sb_store_position *pos,
@@ -332,7 +335,7 @@ sb_err sb_store_order_status_parse(const char *s, size_t len, enum sb_store_orde
 sb_err sb_store_pos_state_parse(const char *s, size_t len, enum sb_store_pos_state *out);
 sb_err sb_store_tif_parse(const char *s, size_t len, enum sb_store_tif *out);
 sb_err sb_store_buy_mode_parse(const char *s, size_t len, enum sb_store_buy_mode *out);
-/* True for FILLED, CANCELED, REJECTED, EXPIRED, EXPIRED_IN_MATCH and NEVER_SENT. */
+/* True for FILLED, CANCELED, REJECTED, EXPIRED, EXPIRED_IN_MATCH, NEVER_SENT and LOST. */
 bool sb_store_order_status_final(enum sb_store_order_status s);
 /* True for BUYING, HOLDING and SELLING. */
 bool sb_store_pos_state_open(enum sb_store_pos_state s);
@@ -371,13 +374,14 @@ sb_err sb_store_order_list_open(struct sb_store *st, struct sb_store_order **row
 /*
  * Applies one fill in one transaction: inserts f, writes the order o (already updated by the caller with
  * this fill's amounts and status; o->client_order_id must equal f->client_order_id) and, when pos is not
- * NULL, the updated position. A fill already recorded (same symbol and trade id) is SB_ERR_EXISTS and
+ * NULL, the updated position. A fill already recorded (same symbol, order and trade id) is SB_ERR_EXISTS and
  * changes nothing at all; an unknown order or position is SB_ERR_NOT_FOUND.
  */
 sb_err sb_store_fill_apply(struct sb_store *st, const struct sb_store_fill *f, const struct sb_store_order *o,
                            const struct sb_store_position *pos, const struct sb_store_event *ev);
-/* Whether the fill (symbol, trade_id) was already applied. */
-sb_err sb_store_fill_exists(struct sb_store *st, const char *symbol, int64_t trade_id, bool *exists);
+/* Whether the fill (symbol, client_order_id, trade_id) was already applied. */
+sb_err sb_store_fill_exists(struct sb_store *st, const char *symbol, const char *client_order_id,
+                            int64_t trade_id, bool *exists);
 /* The fills of one order in trade-id order; *rows is the caller's to free(). */
 sb_err sb_store_fill_list(struct sb_store *st, const char *client_order_id, struct sb_store_fill **rows,
                           size_t *n);

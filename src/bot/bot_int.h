@@ -54,7 +54,12 @@ struct bot_order {
 	bool inflight;             /* a place, cancel or query request is out */
 	int64_t query_at_ms;       /* when to query it by clientOrderId next; 0 = no query due */
 	unsigned query_tries;      /* failed queries so far (back-off) */
+	bool unknown_outcome;      /* its placement's answer was lost (timeout, 5xx, a restart): the next
+	                              conclusive query is counted as settling it */
+	bool lost_pending;         /* the exchange forgot it after acknowledging it: its trades are fetched
+	                              once more, then it ends LOST */
 	sb_dec filled;             /* sum of the fills applied to it */
+	sb_dec filled_quote;       /* their quote amounts */
 };
 
 struct bot_pair;
@@ -94,6 +99,7 @@ struct bot_pair {
 	bool rest_price_inflight;     /* a REST bookTicker request is out */
 	uint64_t refused;             /* quotes refused by the validator */
 	bool refusing;                /* the last quote was refused (one event per run of refusals) */
+	bool stp_noted[2];            /* by side: the symbol's refusal of our STP mode was logged */
 	int64_t last_ended_ms;        /* the last position of the pair ended at */
 	int64_t last_stop_loss_ms;    /* the last position of the pair that left by stop-loss ended at */
 	sb_dec stop_loss_refused;     /* the stop_loss new cycles were last refused for (reported); 0 none */
@@ -266,6 +272,7 @@ enum mon_outcome {
 	MON_ORDER_CANCELED, /* "canceled" */
 	MON_ORDER_EXPIRED,  /* "expired" */
 	MON_ORDER_REJECTED, /* "rejected": refused by the exchange */
+	MON_ORDER_LOST,     /* "lost": acknowledged, then unknown to the exchange */
 	MON_OUTCOME_N
 };
 /* What started a reconciliation. */
@@ -279,6 +286,7 @@ enum mon_finding {
 	MON_FIND_FOREIGN_ORDER,   /* "foreign_order": an open order with our prefix the database lacks */
 	MON_FIND_MISSED_UPDATE,   /* "missed_update": an acknowledged order changed without a stream event */
 	MON_FIND_SETTLED_UNKNOWN, /* "settled_unknown": an order of unknown outcome settled by query */
+	MON_FIND_LOST_ORDER,      /* "lost_order": an acknowledged order the exchange no longer knows */
 	MON_FIND_N
 };
 #define BOT_ALERT_WAIT_MS 3000 /* shutdown waits this long at most for queued alerts (the "stop" one) */

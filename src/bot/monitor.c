@@ -70,10 +70,11 @@ struct bot_monitor {
 	int64_t last_event_write_ms;                    /* when it was written */
 };
 
-static const char *const outcome_names[MON_OUTCOME_N] = {"placed", "filled", "canceled", "expired",
-                                                         "rejected"};
+static const char *const outcome_names[MON_OUTCOME_N] = {"placed",  "filled",   "canceled",
+                                                         "expired", "rejected", "lost"};
 static const char *const recon_names[MON_RECON_N] = {"startup", "stream"};
-static const char *const finding_names[MON_FIND_N] = {"foreign_order", "missed_update", "settled_unknown"};
+static const char *const finding_names[MON_FIND_N] = {"foreign_order", "missed_update", "settled_unknown",
+                                                      "lost_order"};
 
 static const double latency_bounds_seconds[] = SB_METRICS_LATENCY_BUCKETS;
 static const double fill_sell_bounds_seconds[] = SB_METRICS_FILL_TO_SELL_BUCKETS;
@@ -370,7 +371,14 @@ void monitor_finding(struct sb_bot *b, enum mon_finding kind, const char *symbol
 		return; /* an order whose answer was lost, settled as designed: counted, not alerted */
 	char key[SB_ALERTS_KEY_MAX];
 	snprintf(key, sizeof key, "reconciliation:%s:%s", finding_names[kind], coid ? coid : "");
-	if (kind == MON_FIND_FOREIGN_ORDER)
+	if (kind == MON_FIND_LOST_ORDER)
+		monitor_alert(
+		    b, SB_ALERT_RECONCILIATION, SB_ALERT_WARNING, symbol, key,
+		    "order %s of %s was acknowledged but the exchange no longer knows it (it restarted "
+		    "without its state, or archived the order): marked LOST with the fills on record, "
+		    "its position moves on; please check the account",
+		    coid ? coid : "?", symbol ? symbol : "?");
+	else if (kind == MON_FIND_FOREIGN_ORDER)
 		monitor_alert(
 		    b, SB_ALERT_RECONCILIATION, SB_ALERT_WARNING, symbol, key,
 		    "open order %s on %s carries this bot's prefix but is not in the database: left "

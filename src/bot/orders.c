@@ -4,11 +4,16 @@
  *
  * Every change is made on copies of the order machine and the position, committed to the store (the
  * fill, the order and the position in one transaction), and only then adopted in memory, so memory never
- * runs ahead of the database. Fills are unique by trade id: a fill seen twice (stream and REST) is
- * refused by the position's memory and by the store's unique index, and changes nothing. An order whose
- * outcome is unknown (timeout, 5xx, an unsent request) is settled by a query by clientOrderId, retried
- * with back-off; an ended order whose fills are missing has them fetched from myTrades before its
- * position moves on.
+ * runs ahead of the database. A fill is identified by its order and its trade id: the two orders of a
+ * self-trade carry the same trade id. A fill seen twice (stream and REST) is refused by the position's
+ * memory (per side, where a trade id is unique: two orders of one side never trade with each other), by
+ * the store's unique index on (symbol, order, trade id), and myTrades rows are matched to the order by its
+ * orderId; a duplicate changes nothing. An order whose outcome is unknown (timeout, 5xx, an unsent
+ * request) is settled by a query by clientOrderId, retried with back-off; an ended order whose fills are
+ * missing has them fetched from myTrades before its position moves on. An acknowledged order the exchange
+ * no longer knows (-2013) has its trades fetched once more and then ends LOST, so its position is
+ * settled, never queried forever. Orders carry a self-trade prevention mode chosen so that an exit never
+ * yields to an entry (docs/strategy.md).
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -50,9 +55,6 @@ static void sm_from_row(const struct sb_store_order *r, struct sb_order_sm *sm)
 	case SB_STORE_ORDER_PENDING_CANCEL:
 		sm->state = r->executed_qty > 0 ? SB_ORDER_PARTIALLY_FILLED : SB_ORDER_NEW;
 		sm->cancel_requested = true;
-		break;
-	case SB_STORE_ORDER_EXPIRED_IN_MATCH:
-		sm->state = SB_ORDER_EXPIRED;
 		break;
 	default: {
 		const char *n = sb_store_order_status_name(r->status);
@@ -246,13 +248,14 @@ static sb_err load_order(struct sb_bot *b, struct bot_pos *bp, const struct sb_s
 	sb_err err = sb_store_fill_list(b->st, r->client_order_id, &rows, &n);
 	if (err != SB_OK)
 		return err;
-	sb_dec filled = 0;
+	sb_dec filled = 0, filled_quote = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct sb_store_fill **v = r->side == SB_SIDE_BUY ? bfills : sfills;
 		size_t *cnt = r->side == SB_SIDE_BUY ? nb : ns;
 		*v = sb_xrealloc(*v, (*cnt + 1) * sizeof **v);
 		(*v)[(*cnt)++] = rows[i];
 		filled += rows[i].qty;
+		filled_quote += rows[i].quote_qty;
 	}
 	free(rows);
 	if (slot) {
@@ -261,6 +264,8 @@ static sb_err load_order(struct sb_bot *b, struct bot_pos *bp, const struct sb_s
 		slot->row = *r;
 		sm_from_row(r, &slot->sm);
 		slot->filled = filled;
+		slot->filled_quote = filled_quote;
+		slot->unknown_outcome = sb_order_state_is_unsettled(slot->sm.state);
 		/* Anything not known to be settled is queried during reconciliation. */
 		if (!sb_order_state_is_final(slot->sm.state))
 			slot->query_at_ms = 0;
@@ -391,7 +396,10 @@ static enum mon_outcome outcome_of(enum sb_order_state s)
 	case SB_ORDER_CANCELED:
 		return MON_ORDER_CANCELED;
 	case SB_ORDER_EXPIRED:
+	case SB_ORDER_EXPIRED_IN_MATCH:
 		return MON_ORDER_EXPIRED;
+	case SB_ORDER_LOST:
+		return MON_ORDER_LOST;
 	default:
 		return MON_ORDER_REJECTED;
 	}
@@ -509,6 +517,7 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 	if (with_fill) {
 		bp->p = p;
 		o->filled += f.qty;
+		o->filled_quote += f.quote_qty;
 		fill_push(bp, side, &f);
 		bot_human(b, "%-8s #%-4" PRId64 " %s filled %s @ %s (%s of %s)", p.symbol, p.id,
 		          side == SB_SIDE_BUY ? "buy " : "sell", s[3], s[2], s[0],
@@ -641,11 +650,39 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		            sb_errname(res->err));
 		set_error(o, "%s %s", sb_errname(res->err), res->api.msg);
 		(void)apply(b, bp, o, &ev, NULL, "response");
+		/* Even when a stream report already told its state, the answer was lost: the query settles
+		 * it. */
+		o->unknown_outcome = true;
 		o->query_at_ms = now + 300;
 		o->query_tries = 0;
 	}
 	free(c);
 	orders_settle(b, bp);
+}
+
+/* Self-trade prevention, chosen so that an exit never yields to an entry: a BUY expires itself
+ * (EXPIRE_TAKER) rather than consume one of the bot's own resting sells, a SELL expires the bot's own
+ * resting buy (EXPIRE_MAKER) and goes on into the book. A symbol that does not allow the mode gets none, so
+ * its default applies; that is logged once per pair and side. */
+static enum sb_stp_mode stp_mode(struct bot_pair *pr, enum sb_side side)
+{
+	enum sb_stp_mode m = side == SB_SIDE_BUY ? SB_STP_EXPIRE_TAKER : SB_STP_EXPIRE_MAKER;
+	if (sb_rules_allows_stp(&pr->rules, m))
+		return m;
+	if (!pr->stp_noted[side]) {
+		pr->stp_noted[side] = true;
+		sb_log_warn(
+		    "order",
+		    SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_STR("side", sb_side_name(side)),
+		              SB_F_STR("stp_mode", sb_stp_mode_name(m)),
+		              SB_F_STR("default", sb_stp_mode_name(pr->rules.stp_default))),
+		    "%s does not allow self-trade prevention mode %s: %s orders are sent without one "
+		    "and get the symbol's default (%s)",
+		    pr->cfg.symbol, sb_stp_mode_name(m), sb_side_name(side),
+		    pr->rules.stp_default == SB_STP_DEFAULT ? "not stated"
+		                                            : sb_stp_mode_name(pr->rules.stp_default));
+	}
+	return SB_STP_DEFAULT;
 }
 
 void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
@@ -659,7 +696,8 @@ void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
 	                             .quote_order_qty = r->quote_qty,
 	                             .price = r->type == SB_ORDER_MARKET ? 0 : r->price,
 	                             .client_order_id = r->client_order_id,
-	                             .resp_type = SB_BN_RESP_FULL};
+	                             .resp_type = SB_BN_RESP_FULL,
+	                             .stp_mode = stp_mode(bp->pair, r->side)};
 	struct order_call *c = call_new(b, bp, o);
 	sb_err err = b->rest ? sb_bn_rest_order_place(b->rest, &no, on_placed, c) : SB_ERR_SHUTDOWN;
 	if (err != SB_OK) {
@@ -669,6 +707,7 @@ void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
 		sb_log_warn("order", SB_FIELDS(SB_F_STR("coid", r->client_order_id), SB_F_ERR(err)),
 		            "order %s could not be sent", r->client_order_id);
 		(void)apply(b, bp, o, &ev, NULL, "send");
+		o->unknown_outcome = true;
 		o->query_at_ms = sb_clock_wall_ms() + 1000;
 		return;
 	}
@@ -731,14 +770,47 @@ void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, co
 	          o->row.side == SB_SIDE_BUY ? "buy" : "sell", why);
 }
 
-/* What a query taught that the streams had not: counted (and alerted) as a reconciliation finding. */
-static void query_finding(struct sb_bot *b, const struct bot_order *o, const struct sb_order_sm *was)
+/*
+ * What a conclusive query (found, or -2013 for an order never acknowledged) taught, counted as a
+ * reconciliation finding: an order whose placement answer was lost is settled_unknown whether or not a
+ * stream report told its state first (the query is what settles it for certain); an acknowledged order
+ * that changed without a stream event is missed_update.
+ */
+static void query_finding(struct sb_bot *b, struct bot_order *o, const struct sb_order_sm *was)
 {
+	if (o->unknown_outcome) {
+		o->unknown_outcome = false;
+		monitor_finding(b, MON_FIND_SETTLED_UNKNOWN, o->row.symbol, o->row.client_order_id);
+		return;
+	}
 	if (o->sm.state == was->state && o->sm.executed_qty == was->executed_qty)
 		return;
 	bool acked = was->state == SB_ORDER_NEW || was->state == SB_ORDER_PARTIALLY_FILLED;
 	monitor_finding(b, acked ? MON_FIND_MISSED_UPDATE : MON_FIND_SETTLED_UNKNOWN, o->row.symbol,
 	                o->row.client_order_id);
+}
+
+/* The order ends LOST with what its fills on record explain, counted and alerted. */
+static void declare_lost(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
+{
+	o->lost_pending = false;
+	struct sb_order_event ev = {.kind = SB_ORDER_EV_QUERY_NOT_FOUND,
+	                            .executed_qty = o->filled,
+	                            .cum_quote_qty = o->filled_quote,
+	                            .time_ms = sb_clock_wall_ms()};
+	set_error(o, "-2013 the exchange no longer knows this order");
+	if (apply(b, bp, o, &ev, NULL, "query") != SB_OK || o->sm.state != SB_ORDER_LOST)
+		return;
+	char filled[SB_DEC_STRLEN];
+	dec_str(o->filled, filled, sizeof filled);
+	sb_log_warn("order",
+	            SB_FIELDS(SB_F_STR("symbol", o->row.symbol), SB_F_STR("coid", o->row.client_order_id),
+	                      SB_F_INT("order_id", o->sm.exchange_id), SB_F_INT("position", bp->p.id),
+	                      SB_F_DEC("filled", o->filled)),
+	            "order %s (orderId %" PRId64 ") is unknown to the exchange that acknowledged it: "
+	            "marked LOST with %s filled",
+	            o->row.client_order_id, o->sm.exchange_id, filled);
+	monitor_finding(b, MON_FIND_LOST_ORDER, o->row.symbol, o->row.client_order_id);
 }
 
 static void on_queried(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
@@ -768,9 +840,17 @@ static void on_queried(void *user, const struct sb_bn_rest_result *res, struct s
 			query_finding(b, o, &was);
 			o->query_at_ms = 0;
 			o->query_tries = 0;
+		} else if (res->err == SB_ERR_EXCHANGE && res->api.code == -2013 &&
+		           sb_order_state_is_open(o->sm.state)) {
+			/* Acknowledged, now forgotten: its trades may outlive it; fetched before it ends. */
+			o->query_at_ms = 0;
+			o->query_tries = 0;
+			o->lost_pending = true;
 		} else if (res->err == SB_ERR_EXCHANGE && res->api.code == -2013) {
 			struct sb_order_event ev = {.kind = SB_ORDER_EV_QUERY_NOT_FOUND, .time_ms = now};
+			struct sb_order_sm was = o->sm;
 			(void)apply(b, bp, o, &ev, NULL, "query");
+			query_finding(b, o, &was);
 			o->query_at_ms = 0;
 			o->query_tries = 0;
 			if (o->sm.state == SB_ORDER_NEVER_SENT)
@@ -839,7 +919,10 @@ static void on_trades(void *user, const struct sb_bn_rest_result *res, struct sb
 	size_t added = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct sb_bn_my_trade *tr = &t->items[i];
-		if (tr->order_id != o->sm.exchange_id || fill_known(bp, o->row.side, tr->id))
+		/* The order's own trades: by its orderId and its side (of a self-trade, myTrades lists both).
+		 */
+		if (tr->order_id != o->sm.exchange_id || tr->is_buyer != (o->row.side == SB_SIDE_BUY) ||
+		    fill_known(bp, o->row.side, tr->id))
 			continue;
 		struct sb_store_fill sf = {.trade_id = tr->id,
 		                           .price = tr->price,
@@ -858,6 +941,8 @@ static void on_trades(void *user, const struct sb_bn_rest_result *res, struct sb
 		sb_log_info("order",
 		            SB_FIELDS(SB_F_STR("coid", o->row.client_order_id), SB_F_UINT("fills", added)),
 		            "backfilled %zu missed fills of %s", added, o->row.client_order_id);
+	if (o->lost_pending && !b->degraded)
+		declare_lost(b, bp, o);
 	orders_settle(b, bp);
 }
 
@@ -976,6 +1061,19 @@ void orders_fmt_duration(int64_t ms, char *buf, size_t cap)
 		snprintf(buf, cap, "%" PRId64 " h %" PRId64 " min", ms / 3600000, (ms % 3600000) / 60000);
 }
 
+/* Why an order ended the way it did, for the position's event; "" when its status says it all. */
+static const char *end_reason(enum sb_order_state s)
+{
+	switch (s) {
+	case SB_ORDER_EXPIRED_IN_MATCH:
+		return "self-trade prevention expired it when it met another order of this account";
+	case SB_ORDER_LOST:
+		return "the exchange no longer knows it (it restarted without its state, or archived it)";
+	default:
+		return "";
+	}
+}
+
 static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 {
 	struct sb_position p = bp->p;
@@ -999,11 +1097,12 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		             "buy of position %" PRId64 " ended but the position cannot move on", p.id);
 		return;
 	}
-	char detail[256], s[3][SB_DEC_STRLEN];
+	char detail[384], s[3][SB_DEC_STRLEN];
 	dec_str(p.buy_qty, s[0], sizeof s[0]);
 	dec_str(p.buy_quote, s[1], sizeof s[1]);
-	snprintf(detail, sizeof detail, "{\"buy_status\":\"%s\",\"bought\":\"%s\",\"spent\":\"%s\"}",
-	         sb_order_state_name(bp->buy.sm.state), s[0], s[1]);
+	snprintf(detail, sizeof detail,
+	         "{\"buy_status\":\"%s\",\"bought\":\"%s\",\"spent\":\"%s\",\"reason\":\"%s\"}",
+	         sb_order_state_name(bp->buy.sm.state), s[0], s[1], end_reason(bp->buy.sm.state));
 	if (orders_commit_position(b, bp, &p,
 	                           p.state == SB_POSITION_CANCELED ? "position.canceled" : "position.holding",
 	                           detail) != SB_OK)
@@ -1075,11 +1174,35 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		             "sell of position %" PRId64 " ended but the position cannot move on", p.id);
 		return;
 	}
-	char detail[128];
-	snprintf(detail, sizeof detail, "{\"sell_status\":\"%s\"}", sb_order_state_name(o->sm.state));
+	char detail[384];
+	snprintf(detail, sizeof detail, "{\"sell_status\":\"%s\",\"reason\":\"%s%s\"}",
+	         sb_order_state_name(o->sm.state), end_reason(o->sm.state),
+	         end_reason(o->sm.state)[0] ? ": the position is sold again" : "");
 	if (orders_commit_position(b, bp, &p, "position.holding", detail) != SB_OK)
 		return;
+	if (end_reason(o->sm.state)[0])
+		bot_human(b, "%-8s #%-4" PRId64 " sell %s: selling again", p.symbol, p.id,
+		          sb_order_state_name(o->sm.state));
 	o->present = false;
+}
+
+/* An order the exchange forgot: its trades are fetched once more (throttled like any backfill), and the
+ * answer ends it LOST (on_trades); without an exchange id there is nothing to fetch. True while waiting
+ * for that answer: the position does not move on before it. */
+static bool lost_check(struct sb_bot *b, struct bot_pos *bp, int64_t now)
+{
+	struct bot_order *os[2] = {&bp->buy, &bp->sell};
+	for (int k = 0; k < 2; k++) {
+		struct bot_order *o = os[k];
+		if (!o->present || !o->lost_pending || o->inflight)
+			continue;
+		if (o->sm.exchange_id != 0) {
+			backfill(b, bp, o, now);
+			return true;
+		}
+		declare_lost(b, bp, o);
+	}
+	return false;
 }
 
 void orders_settle(struct sb_bot *b, struct bot_pos *bp)
@@ -1087,6 +1210,8 @@ void orders_settle(struct sb_bot *b, struct bot_pos *bp)
 	if (!bp || b->closed || b->degraded)
 		return;
 	int64_t now = sb_clock_wall_ms();
+	if (lost_check(b, bp, now))
+		return;
 	if (bp->p.state == SB_POSITION_BUYING)
 		settle_buying(b, bp, now);
 	else if (bp->p.state == SB_POSITION_SELLING)

@@ -3,10 +3,11 @@
  * the user data stream may have missed events (a resubscription, a silent stream).
  *
  * Every order the database does not know to be final is queried by its clientOrderId: PENDING_NEW and
- * UNKNOWN are adopted when found and become NEVER_SENT when the exchange has never heard of them; fills
- * missed while the bot was away are then fetched from myTrades by the order manager before the position
- * moves on. The exchange's open orders are listed per pair: one with this instance's prefix that the
- * database does not know is reported (logged and recorded as an event), never touched.
+ * UNKNOWN are adopted when found and become NEVER_SENT when the exchange has never heard of them; an
+ * acknowledged order the exchange no longer knows ends LOST once its trades were fetched (never queried
+ * again); fills missed while the bot was away are then fetched from myTrades by the order manager before
+ * the position moves on. The exchange's open orders are listed per pair: one with this instance's prefix that
+ * the database does not know is reported (logged and recorded as an event), never touched.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -105,7 +106,8 @@ static size_t query_unsettled(struct sb_bot *b, bool step)
 			struct bot_order *os[2] = {&bp->buy, &bp->sell};
 			for (int k = 0; k < 2; k++) {
 				struct bot_order *o = os[k];
-				if (!o->present || o->inflight || sb_order_state_is_final(o->sm.state))
+				if (!o->present || o->inflight || o->lost_pending ||
+				    sb_order_state_is_final(o->sm.state))
 					continue;
 				orders_query(b, bp, o, step);
 				n++;

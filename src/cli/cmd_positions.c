@@ -336,6 +336,7 @@ static enum sb_table_color order_color(enum sb_store_order_status s)
 	case SB_STORE_ORDER_EXPIRED:
 	case SB_STORE_ORDER_EXPIRED_IN_MATCH:
 	case SB_STORE_ORDER_UNKNOWN:
+	case SB_STORE_ORDER_LOST:
 		return SB_TABLE_RED;
 	case SB_STORE_ORDER_CANCELED:
 	case SB_STORE_ORDER_NEVER_SENT:

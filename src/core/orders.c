@@ -19,8 +19,10 @@ static const char *const state_names[SB_ORDER_STATE__COUNT] = {
     [SB_ORDER_CANCELED] = "CANCELED",
     [SB_ORDER_REJECTED] = "REJECTED",
     [SB_ORDER_EXPIRED] = "EXPIRED",
+    [SB_ORDER_EXPIRED_IN_MATCH] = "EXPIRED_IN_MATCH",
     [SB_ORDER_UNKNOWN] = "UNKNOWN",
     [SB_ORDER_NEVER_SENT] = "NEVER_SENT",
+    [SB_ORDER_LOST] = "LOST",
 };
 
 static const char *const event_names[SB_ORDER_EV__COUNT] = {
@@ -69,8 +71,8 @@ static bool eq(const char *s, size_t len, const char *lit)
 sb_err sb_order_status_from_exchange(const char *s, size_t len, enum sb_order_state *out)
 {
 	static const enum sb_order_state exchange_states[] = {
-	    SB_ORDER_NEW,      SB_ORDER_PARTIALLY_FILLED, SB_ORDER_FILLED,
-	    SB_ORDER_CANCELED, SB_ORDER_REJECTED,         SB_ORDER_EXPIRED,
+	    SB_ORDER_NEW,      SB_ORDER_PARTIALLY_FILLED, SB_ORDER_FILLED,           SB_ORDER_CANCELED,
+	    SB_ORDER_REJECTED, SB_ORDER_EXPIRED,          SB_ORDER_EXPIRED_IN_MATCH,
 	};
 	if (!s || !out)
 		return SB_ERR_INVALID;
@@ -79,10 +81,6 @@ sb_err sb_order_status_from_exchange(const char *s, size_t len, enum sb_order_st
 			*out = exchange_states[i];
 			return SB_OK;
 		}
-	}
-	if (eq(s, len, "EXPIRED_IN_MATCH")) {
-		*out = SB_ORDER_EXPIRED;
-		return SB_OK;
 	}
 	if (eq(s, len, "PENDING_NEW") || eq(s, len, "PENDING_CANCEL"))
 		return SB_ERR_UNSUPPORTED;
@@ -96,7 +94,9 @@ bool sb_order_state_is_final(enum sb_order_state s)
 	case SB_ORDER_CANCELED:
 	case SB_ORDER_REJECTED:
 	case SB_ORDER_EXPIRED:
+	case SB_ORDER_EXPIRED_IN_MATCH:
 	case SB_ORDER_NEVER_SENT:
+	case SB_ORDER_LOST:
 		return true;
 	default:
 		return false;
@@ -139,8 +139,9 @@ static sb_err check_report(const struct sb_order_sm *o, const struct sb_order_ev
 		return e->executed_qty > 0 ? SB_OK : SB_ERR_INVALID;
 	case SB_ORDER_CANCELED:
 	case SB_ORDER_EXPIRED:
+	case SB_ORDER_EXPIRED_IN_MATCH:
 		return SB_OK;
-	default: /* PENDING_NEW, UNKNOWN, NEVER_SENT are the bot's own words, never the exchange's */
+	default: /* PENDING_NEW, UNKNOWN, NEVER_SENT, LOST are the bot's own words, never the exchange's */
 		return SB_ERR_INVALID;
 	}
 }
@@ -155,7 +156,7 @@ static sb_err adopt(struct sb_order_sm *o, const struct sb_order_event *e)
 	enum sb_order_state cur = o->state;
 	enum sb_order_state next = e->status;
 
-	if (cur == SB_ORDER_NEVER_SENT)
+	if (cur == SB_ORDER_NEVER_SENT || cur == SB_ORDER_LOST)
 		goto apply; /* the exchange knew it after all (see orders.h) */
 	if (sb_order_state_is_final(cur)) {
 		/* An ended order's fate is sealed: only the same end may repeat, maybe counting fills the
@@ -188,6 +189,20 @@ nothing_new:
 	return SB_ERR_EXISTS;
 }
 
+/* An acknowledged order the exchange no longer knows: ended, with what its fills on record explain. The
+ * order is never forgotten: it stays in the books as LOST, so the position can move on. */
+static sb_err lose(struct sb_order_sm *o, const struct sb_order_event *e)
+{
+	if (e->executed_qty < 0 || e->cum_quote_qty < 0 || (o->orig_qty > 0 && e->executed_qty > o->orig_qty))
+		return SB_ERR_INVALID;
+	o->state = SB_ORDER_LOST;
+	o->executed_qty = e->executed_qty;
+	o->cum_quote_qty = e->cum_quote_qty;
+	o->cancel_requested = false;
+	o->updated_ms = e->time_ms;
+	return SB_OK;
+}
+
 sb_err sb_order_apply(struct sb_order_sm *o, const struct sb_order_event *e)
 {
 	if (!o || !e || (unsigned)o->state >= SB_ORDER_STATE__COUNT)
@@ -214,10 +229,12 @@ sb_err sb_order_apply(struct sb_order_sm *o, const struct sb_order_event *e)
 		o->updated_ms = e->time_ms;
 		return SB_OK;
 	case SB_ORDER_EV_QUERY_NOT_FOUND:
-		if (o->state == SB_ORDER_NEVER_SENT)
+		if (o->state == SB_ORDER_NEVER_SENT || o->state == SB_ORDER_LOST)
 			return SB_ERR_EXISTS;
+		if (sb_order_state_is_open(o->state))
+			return lose(o, e);
 		if (!sb_order_state_is_unsettled(o->state))
-			return SB_ERR_STATE; /* never forget an order the exchange has acknowledged */
+			return SB_ERR_STATE; /* an ended order keeps the end the exchange reported */
 		o->state = SB_ORDER_NEVER_SENT;
 		o->updated_ms = e->time_ms;
 		return SB_OK;

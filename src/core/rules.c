@@ -85,6 +85,40 @@ const char *sb_symbol_status_name(enum sb_symbol_status s)
 	return "OTHER";
 }
 
+static const char *const stp_names[SB_STP__COUNT] = {
+    [SB_STP_DEFAULT] = "DEFAULT",           [SB_STP_NONE] = "NONE",
+    [SB_STP_EXPIRE_TAKER] = "EXPIRE_TAKER", [SB_STP_EXPIRE_MAKER] = "EXPIRE_MAKER",
+    [SB_STP_EXPIRE_BOTH] = "EXPIRE_BOTH",   [SB_STP_DECREMENT] = "DECREMENT",
+    [SB_STP_TRANSFER] = "TRANSFER",
+};
+
+const char *sb_stp_mode_name(enum sb_stp_mode m)
+{
+	if ((unsigned)m >= SB_STP__COUNT)
+		return "UNKNOWN";
+	return stp_names[m];
+}
+
+sb_err sb_stp_mode_parse(const char *s, size_t len, enum sb_stp_mode *out)
+{
+	if (!s || !out)
+		return SB_ERR_INVALID;
+	for (unsigned i = SB_STP_NONE; i < SB_STP__COUNT; i++) {
+		if (strlen(stp_names[i]) == len && memcmp(stp_names[i], s, len) == 0) {
+			*out = (enum sb_stp_mode)i;
+			return SB_OK;
+		}
+	}
+	return SB_ERR_NOT_FOUND;
+}
+
+bool sb_rules_allows_stp(const struct sb_symbol_rules *r, enum sb_stp_mode m)
+{
+	if (!r || m == SB_STP_DEFAULT || (unsigned)m >= SB_STP__COUNT)
+		return false;
+	return (r->stp_allowed & (1u << (unsigned)m)) != 0;
+}
+
 bool sb_rules_allows_type(const struct sb_symbol_rules *r, enum sb_order_type t)
 {
 	if (!r || (unsigned)t >= SB_ORDER__COUNT)

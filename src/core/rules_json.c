@@ -291,6 +291,34 @@ static sb_err parse_order_types(struct ctx *c, const cJSON *sym, struct sb_symbo
 	return SB_OK;
 }
 
+/* defaultSelfTradePreventionMode and allowedSelfTradePreventionModes, both optional (older documents lack
+ * them); a mode this build does not know is skipped, so a new one cannot make a symbol unreadable. */
+static sb_err parse_stp(struct ctx *c, const cJSON *sym, struct sb_symbol_rules *r)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(sym, "defaultSelfTradePreventionMode");
+	if (d) {
+		if (!cJSON_IsString(d) || !d->valuestring)
+			return fail(c, SB_ERR_PARSE, "defaultSelfTradePreventionMode is not a string");
+		if (sb_stp_mode_parse(d->valuestring, strlen(d->valuestring), &r->stp_default) != SB_OK)
+			r->stp_default = SB_STP_DEFAULT;
+	}
+	const cJSON *modes = cJSON_GetObjectItemCaseSensitive(sym, "allowedSelfTradePreventionModes");
+	if (!modes)
+		return SB_OK;
+	if (!cJSON_IsArray(modes))
+		return fail(c, SB_ERR_PARSE, "allowedSelfTradePreventionModes is not an array");
+	const cJSON *m;
+	cJSON_ArrayForEach(m, modes)
+	{
+		if (!cJSON_IsString(m) || !m->valuestring)
+			return fail(c, SB_ERR_PARSE, "allowedSelfTradePreventionModes holds a non-string");
+		enum sb_stp_mode mode;
+		if (sb_stp_mode_parse(m->valuestring, strlen(m->valuestring), &mode) == SB_OK)
+			r->stp_allowed |= 1u << (unsigned)mode;
+	}
+	return SB_OK;
+}
+
 static sb_err parse_symbol(struct ctx *c, const cJSON *sym, struct sb_symbol_rules *r)
 {
 	if (!cJSON_IsObject(sym))
@@ -316,6 +344,7 @@ static sb_err parse_symbol(struct ctx *c, const cJSON *sym, struct sb_symbol_rul
 	const cJSON *q = cJSON_GetObjectItemCaseSensitive(sym, "quoteOrderQtyMarketAllowed");
 	if (q)
 		SB_TRY(get_bool(c, sym, "quoteOrderQtyMarketAllowed", &r->quote_order_qty_market));
+	SB_TRY(parse_stp(c, sym, r));
 	return parse_filters(c, sym, r);
 }
 

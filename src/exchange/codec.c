@@ -350,6 +350,9 @@ static sb_err parse_exec_report(struct sb_bn__ctx *c, const cJSON *d, struct sb_
 	/* W appears only once the order has worked on the book. */
 	SB_TRY(sb_bn__int_opt(c, d, "W", 0, SB_BN__INT_MAX, -1, &r->working_time));
 	SB_TRY(sb_bn__str(c, d, "V", false, r->stp_mode, sizeof r->stp_mode));
+	/* v and A appear when self-trade prevention expired (part of) the order. */
+	SB_TRY(sb_bn__int_opt(c, d, "v", 0, SB_BN__INT_MAX, -1, &r->prevented_match_id));
+	SB_TRY(sb_bn__dec_opt(c, d, "A", &r->prevented_qty));
 	SB_TRY(sb_bn__str_opt(c, d, "eR", r->expiry_reason, sizeof r->expiry_reason));
 	/* A fill is applied once, by its trade id: a TRADE without one could never be deduplicated. */
 	if (r->exec_type == SB_BN_EXEC_TRADE && r->trade_id < 0)

@@ -111,6 +111,8 @@ static sb_err order_details(struct sb_bn__ctx *c, const cJSON *o, struct sb_bn_o
 	SB_TRY(sb_bn__side(c, o, "side", &r->side));
 	SB_TRY(sb_bn__int_opt(c, o, "workingTime", 0, SB_BN__INT_MAX, -1, &r->working_time));
 	SB_TRY(sb_bn__str_opt(c, o, "selfTradePreventionMode", r->stp_mode, sizeof r->stp_mode));
+	SB_TRY(sb_bn__int_opt(c, o, "preventedMatchId", 0, SB_BN__INT_MAX, -1, &r->prevented_match_id));
+	SB_TRY(sb_bn__dec_opt(c, o, "preventedQuantity", &r->prevented_qty));
 	return sb_bn__str_opt(c, o, "expiryReason", r->expiry_reason, sizeof r->expiry_reason);
 }
 
@@ -119,7 +121,7 @@ static sb_err parse_order(struct sb_bn__ctx *c, const cJSON *o, enum sb_bn_order
 {
 	SB_TRY(need_object(c, o));
 	r->shape = shape;
-	r->transact_time = r->working_time = r->time = r->update_time = -1;
+	r->transact_time = r->working_time = r->time = r->update_time = r->prevented_match_id = -1;
 	SB_TRY(sb_bn__str(c, o, "symbol", false, r->symbol, sizeof r->symbol));
 	SB_TRY(sb_bn__id(c, o, "orderId", &r->order_id));
 	SB_TRY(sb_bn__int_opt(c, o, "orderListId", -SB_BN__INT_MAX, SB_BN__INT_MAX, -1, &r->order_list_id));

@@ -183,7 +183,8 @@ static const char *const resp_names[] = {"FULL", "RESULT", "ACK"};
 static sb_err check_order(const struct sb_bn_new_order *o)
 {
 	if (!o || !nonempty(o->symbol) || (unsigned)o->side > SB_SIDE_SELL ||
-	    (unsigned)o->resp_type > SB_BN_RESP_DEFAULT || (unsigned)o->tif > SB_BN_TIF_FOK)
+	    (unsigned)o->resp_type > SB_BN_RESP_DEFAULT || (unsigned)o->tif > SB_BN_TIF_FOK ||
+	    (unsigned)o->stp_mode >= SB_STP__COUNT)
 		return SB_ERR_INVALID;
 	if (o->client_order_id &&
 	    (!*o->client_order_id || strlen(o->client_order_id) > SB_BN_REST_CLIENT_ID_LEN))
@@ -241,6 +242,8 @@ sb_err sb_bn_rest_build_order_place(const struct sb_bn_new_order *o, struct sb_b
 		p_str(&p, "newClientOrderId", o->client_order_id);
 	if (o->resp_type != SB_BN_RESP_DEFAULT)
 		p_str(&p, "newOrderRespType", resp_names[o->resp_type]);
+	if (o->stp_mode != SB_STP_DEFAULT)
+		p_str(&p, "selfTradePreventionMode", sb_stp_mode_name(o->stp_mode));
 	return p_end(&p, c);
 }
 

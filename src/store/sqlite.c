@@ -131,8 +131,36 @@ static const char migration_1[] =
     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
     " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;";
 
-/* Migration 2 belongs to the fills table's key. */
-static const char migration_2[] = "SELECT 1;";
+/* Migration 2: a fill is identified by its order as well as its trade id. When two orders of the same
+ * account meet (a self-trade), both executionReports carry the same trade id, so (symbol, trade_id) alone
+ * dropped the second order's fill. The client order id stands for the order (it is one-to-one with the
+ * exchange's orderId and, unlike it, never NULL). SQLite cannot drop a constraint, so the table is rebuilt
+ * with the same columns and rows. Also the order status LOST: acknowledged, then unknown to the exchange;
+ * and the exchange's order id is no longer unique: an exchange that restarted without its state (a
+ * simulator, a spot testnet reset) numbers its orders from 1 again, and the books keep the old ones. */
+static const char migration_2[] =
+    "CREATE TABLE fills_v2 ("
+    " id INTEGER PRIMARY KEY,"
+    " symbol TEXT NOT NULL,"
+    " trade_id INTEGER NOT NULL,"
+    " client_order_id TEXT NOT NULL REFERENCES orders(client_order_id),"
+    " price INTEGER NOT NULL CHECK (price >= 0),"
+    " qty INTEGER NOT NULL CHECK (qty > 0),"
+    " quote_qty INTEGER NOT NULL CHECK (quote_qty >= 0),"
+    " commission INTEGER NOT NULL CHECK (commission >= 0),"
+    " commission_asset TEXT NOT NULL,"
+    " is_maker INTEGER NOT NULL CHECK (is_maker IN (0, 1)),"
+    " time_ms INTEGER NOT NULL,"
+    " UNIQUE (symbol, client_order_id, trade_id)) STRICT;"
+    "INSERT INTO fills_v2 (id, symbol, trade_id, client_order_id, price, qty, quote_qty, commission,"
+    " commission_asset, is_maker, time_ms) SELECT id, symbol, trade_id, client_order_id, price, qty,"
+    " quote_qty, commission, commission_asset, is_maker, time_ms FROM fills;"
+    "DROP TABLE fills;"
+    "ALTER TABLE fills_v2 RENAME TO fills;"
+    "CREATE INDEX fills_order ON fills(client_order_id);"
+    "INSERT INTO order_statuses VALUES ('LOST', 1);"
+    "DROP INDEX orders_exchange_id;"
+    "CREATE INDEX orders_exchange_id ON orders(symbol, exchange_order_id) WHERE exchange_order_id IS NOT NULL;";
 
 /* Version 3: the pause a pair takes after a stop-loss exit (PAIRS key stop_loss_cooldown, default 30m). */
 static const char migration_3[] =

@@ -57,7 +57,7 @@ const char *const sq_sql[SQ__COUNT] = {
                       " AND (?4 = 0 OR status IN (SELECT name FROM order_statuses WHERE final = 0))"
                       " ORDER BY id DESC LIMIT ?5",
     [SQ_FILL_INSERT] = "INSERT INTO fills (" FILL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [SQ_FILL_EXISTS] = "SELECT 1 FROM fills WHERE symbol = ?1 AND trade_id = ?2",
+    [SQ_FILL_EXISTS] = "SELECT 1 FROM fills WHERE symbol = ?1 AND client_order_id = ?2 AND trade_id = ?3",
     [SQ_FILL_LIST] = "SELECT " FILL_COLS " FROM fills WHERE client_order_id = ?1 ORDER BY trade_id",
     [SQ_POS_INSERT] =
         "INSERT INTO positions (symbol, cycle, state, created_at_ms, updated_at_ms, opened_at_ms,"
@@ -734,7 +734,8 @@ static sb_err fill_row_insert(struct sq_store *s, const struct sb_store_fill *f)
 	bind_i64(q, 10, f->time_ms);
 	e = sq_step_done(s, q);
 	if (e == SB_ERR_EXISTS)
-		sq_fail(s, e, "fill %s #%lld was already applied", f->symbol, (long long)f->trade_id);
+		sq_fail(s, e, "fill %s #%lld of %s was already applied", f->symbol, (long long)f->trade_id,
+		        f->client_order_id);
 	else if (e == SB_ERR_NOT_FOUND)
 		sq_fail(s, e, "fill %s #%lld belongs to unknown order %s", f->symbol, (long long)f->trade_id,
 		        f->client_order_id);
@@ -757,13 +758,15 @@ static sb_err fill_apply(struct sb_store *st, const struct sb_store_fill *f, con
 	return sq_end(s, maybe_event(s, e, ev, o->position_id));
 }
 
-static sb_err fill_exists(struct sb_store *st, const char *symbol, int64_t trade_id, bool *exists)
+static sb_err fill_exists(struct sb_store *st, const char *symbol, const char *client_order_id,
+                          int64_t trade_id, bool *exists)
 {
 	struct sq_store *s = sq_of(st);
 	sb_err e = SB_OK;
 	STMT(s, SQ_FILL_EXISTS, e);
 	bind_text(q, 1, symbol);
-	bind_i64(q, 2, trade_id);
+	bind_text(q, 2, client_order_id);
+	bind_i64(q, 3, trade_id);
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		*exists = rc == SQLITE_ROW;

@@ -28,6 +28,7 @@ static const char *const order_status_names[SB_STORE_ORDER__COUNT] = {
     [SB_STORE_ORDER_EXPIRED_IN_MATCH] = "EXPIRED_IN_MATCH",
     [SB_STORE_ORDER_UNKNOWN] = "UNKNOWN",
     [SB_STORE_ORDER_NEVER_SENT] = "NEVER_SENT",
+    [SB_STORE_ORDER_LOST] = "LOST",
 };
 
 static const char *const pos_state_names[SB_STORE_POS__COUNT] = {
@@ -131,6 +132,7 @@ bool sb_store_order_status_final(enum sb_store_order_status s)
 	case SB_STORE_ORDER_EXPIRED:
 	case SB_STORE_ORDER_EXPIRED_IN_MATCH:
 	case SB_STORE_ORDER_NEVER_SENT:
+	case SB_STORE_ORDER_LOST:
 		return true;
 	default:
 		return false;
@@ -453,13 +455,15 @@ sb_err sb_store_fill_apply(struct sb_store *st, const struct sb_store_fill *f, c
 	return st->ops->fill_apply(st, f, o, pos, ev);
 }
 
-sb_err sb_store_fill_exists(struct sb_store *st, const char *symbol, int64_t trade_id, bool *exists)
+sb_err sb_store_fill_exists(struct sb_store *st, const char *symbol, const char *client_order_id,
+                            int64_t trade_id, bool *exists)
 {
 	SB_TRY(enter(st));
 	SB_TRY(check_cstr(st, symbol, SB_SYMBOL_MAX, "symbol"));
+	SB_TRY(check_cstr(st, client_order_id, SB_STORE_CLIENT_ID_MAX, "client order id"));
 	if (!exists)
 		return SB_ERR_INVALID;
-	return st->ops->fill_exists(st, symbol, trade_id, exists);
+	return st->ops->fill_exists(st, symbol, client_order_id, trade_id, exists);
 }
 
 sb_err sb_store_fill_list(struct sb_store *st, const char *client_order_id, struct sb_store_fill **rows,

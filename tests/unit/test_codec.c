@@ -485,6 +485,57 @@ Test(codec, parses_every_field_of_official_execution_report)
 	cr_assert_eq(sb_bn_exec_report_fill(r, &f), SB_ERR_INVALID, "a NEW report carries no fill");
 }
 
+/* A resting BUY expired by self-trade prevention (Binance's STP FAQ, Scenario B): nothing filled. */
+Test(codec, execution_report_expired_in_match_carries_the_prevented_match)
+{
+	struct sb_bn_user_event ev = user_file("user_execution_report_expired_in_match.json");
+	cr_assert_eq(ev.kind, SB_BN_USER_EXEC_REPORT);
+	const struct sb_bn_exec_report *r = &ev.u.exec;
+	cr_assert_eq(r->exec_type, SB_BN_EXEC_TRADE_PREVENTION);
+	cr_assert_eq(r->status, SB_BN_STATUS_EXPIRED_IN_MATCH);
+	cr_assert_str_eq(sb_bn_order_status_name(r->status), "EXPIRED_IN_MATCH");
+	cr_assert_eq(r->order_id, 2);
+	cr_assert_eq(r->side, SB_SIDE_BUY);
+	cr_assert_eq(r->cum_qty, 0);
+	cr_assert_eq(r->trade_id, -1);
+	cr_assert_eq(r->prevented_match_id, 0);
+	cr_assert_eq(r->prevented_qty, D("1.2"));
+	cr_assert_str_eq(r->stp_mode, "NONE");
+	struct sb_fill f;
+	cr_assert_eq(sb_bn_exec_report_fill(r, &f), SB_ERR_INVALID, "a prevented match is no fill");
+}
+
+/* A BUY sent with EXPIRE_TAKER, partly filled before it met the account's own resting order. */
+Test(codec, execution_report_expired_in_match_after_partial_fills)
+{
+	struct sb_bn_user_event ev = user_file("user_execution_report_expired_in_match_partial.json");
+	const struct sb_bn_exec_report *r = &ev.u.exec;
+	cr_assert_eq(r->exec_type, SB_BN_EXEC_TRADE_PREVENTION);
+	cr_assert_eq(r->status, SB_BN_STATUS_EXPIRED_IN_MATCH);
+	cr_assert_eq(r->cum_qty, D("1.2"));
+	cr_assert_eq(r->cum_quote_qty, D("1.2"));
+	cr_assert_eq(r->qty, D("3"));
+	cr_assert_eq(r->prevented_match_id, 1);
+	cr_assert_eq(r->prevented_qty, D("1.8"));
+	cr_assert_str_eq(r->stp_mode, "EXPIRE_TAKER");
+	cr_assert_eq(r->working_time, -1, "never rested on the book");
+}
+
+Test(codec, execution_report_without_stp_fields_has_no_prevented_match)
+{
+	struct sb_bn_user_event ev;
+	char err[160];
+	const char *nov =
+	    "{\"e\":\"executionReport\",\"E\":1,\"s\":\"BTCUSDT\",\"c\":\"a\",\"S\":\"BUY\","
+	    "\"o\":\"LIMIT\",\"f\":\"GTC\",\"q\":\"1\",\"p\":\"1\",\"P\":\"0\",\"g\":-1,\"C\":\"\","
+	    "\"x\":\"NEW\",\"X\":\"NEW\",\"r\":\"NONE\",\"i\":1,\"l\":\"0\",\"z\":\"0\",\"L\":\"0\","
+	    "\"n\":\"0\",\"N\":null,\"T\":1,\"t\":-1,\"I\":1,\"w\":true,\"m\":false,\"O\":1,"
+	    "\"Z\":\"0\",\"Y\":\"0\",\"Q\":\"0\",\"V\":\"EXPIRE_MAKER\"}";
+	cr_assert_eq(user_str(nov, &ev, err, sizeof err), SB_OK, "%s", err);
+	cr_assert_eq(ev.u.exec.prevented_match_id, -1);
+	cr_assert_eq(ev.u.exec.prevented_qty, 0);
+}
+
 /* A TRADE report whose case-only-different keys all hold different values. */
 static const char *trade_report =
     "{\"subscriptionId\":3,\"event\":{\"e\":\"executionReport\",\"E\":1700000000001,\"s\":\"BTCUSDT\","
@@ -1252,6 +1303,9 @@ Test(codec, order_query_and_open_orders)
 	cr_assert_str_eq(o.stp_mode, "NONE");
 	cr_assert_eq(o.transact_time, -1);
 
+	cr_assert_eq(o.prevented_match_id, -1);
+	cr_assert_eq(o.prevented_qty, 0);
+
 	/* openOrders: the same object twice, the second one a SELL. */
 	cJSON *arr = cJSON_CreateArray();
 	cJSON_AddItemToArray(arr, cJSON_Duplicate(doc, 1));
@@ -1276,6 +1330,23 @@ Test(codec, order_query_and_open_orders)
 	             "an object is not a list");
 	cJSON_Delete(empty);
 	cJSON_Delete(arr);
+	cJSON_Delete(doc);
+}
+
+/* An order expired by self-trade prevention, as a query returns it (Binance's STP FAQ, Scenario B). */
+Test(codec, order_query_expired_in_match)
+{
+	cJSON *doc = rest_file("rest_order_query_expired_in_match.json");
+	struct sb_bn_order o;
+	char err[128];
+	cr_assert_eq(sb_bn_order_from_json(doc, SB_BN_ORDER_QUERY, &o, err, sizeof err), SB_OK, "%s", err);
+	cr_assert_eq(o.status, SB_BN_STATUS_EXPIRED_IN_MATCH);
+	cr_assert_eq(o.executed_qty, 0);
+	cr_assert_eq(o.orig_qty, D("1.2"));
+	cr_assert_eq(o.prevented_match_id, 0);
+	cr_assert_eq(o.prevented_qty, D("1.2"));
+	cr_assert_str_eq(o.stp_mode, "NONE");
+	sb_bn_order_fini(&o);
 	cJSON_Delete(doc);
 }
 
@@ -1580,6 +1651,8 @@ Test(codec, every_recorded_message_parses_through_some_entry_point)
 	                                   "user_event_stream_terminated.json",
 	                                   "user_external_lock_update.json",
 	                                   "user_execution_report.json",
+	                                   "user_execution_report_expired_in_match.json",
+	                                   "user_execution_report_expired_in_match_partial.json",
 	                                   "user_listen_key_expired.json",
 	                                   "ws_server_shutdown.json"};
 	for (size_t i = 0; i < sizeof user / sizeof user[0]; i++)

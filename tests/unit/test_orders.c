@@ -49,6 +49,8 @@ struct row {
 #define EX SB_ORDER_EXPIRED
 #define UN SB_ORDER_UNKNOWN
 #define NS SB_ORDER_NEVER_SENT
+#define EM SB_ORDER_EXPIRED_IN_MATCH
+#define LO SB_ORDER_LOST
 
 /* Every legal report transition, and the illegal ones next to them. */
 static const struct row rows[] = {
@@ -99,7 +101,20 @@ static const struct row rows[] = {
     {RE, 0, FI, ONE, SB_ERR_STATE, RE},
     {EX, HALF, EX, HALF, SB_ERR_EXISTS, EX},
     {EX, HALF, FI, ONE, SB_ERR_STATE, EX},
-    /* NEVER_SENT: the exchange knew it after all, adopted */
+    /* EXPIRED_IN_MATCH (self-trade prevention): from any working state, with or without fills */
+    {PN, 0, EM, 0, SB_OK, EM},
+    {UN, 0, EM, HALF, SB_OK, EM},
+    {NW, 0, EM, 0, SB_OK, EM},
+    {PF, HALF, EM, HALF, SB_OK, EM},
+    {PF, HALF, EM, Q(0, 70000000), SB_OK, EM}, /* its report counting one more fill */
+    {EM, HALF, EM, HALF, SB_ERR_EXISTS, EM},
+    {EM, 0, FI, ONE, SB_ERR_STATE, EM},
+    {EM, HALF, EX, HALF, SB_ERR_STATE, EM},
+    {FI, ONE, EM, ONE, SB_ERR_STATE, FI},
+    {EX, HALF, EM, HALF, SB_ERR_STATE, EX},
+    /* NEVER_SENT and LOST: the exchange knew it after all, adopted */
+    {LO, 0, CA, 0, SB_OK, CA},
+    {LO, HALF, FI, ONE, SB_OK, FI},
     {NS, 0, NW, 0, SB_OK, NW},
     {NS, 0, FI, ONE, SB_OK, FI},
     /* malformed reports */
@@ -112,6 +127,7 @@ static const struct row rows[] = {
     {NW, 0, PN, 0, SB_ERR_INVALID, NW}, /* the bot's own words are not exchange statuses */
     {NW, 0, UN, 0, SB_ERR_INVALID, NW},
     {NW, 0, NS, 0, SB_ERR_INVALID, NW},
+    {NW, 0, LO, 0, SB_ERR_INVALID, NW},
 };
 
 Test(orders, report_transition_table)
@@ -224,15 +240,65 @@ Test(orders, query_not_found_only_settles_unsettled_orders)
 		cr_assert(sb_order_state_is_final(o.state));
 		cr_assert_eq(sb_order_apply(&o, &e), SB_ERR_EXISTS);
 	}
-	enum sb_order_state known[] = {SB_ORDER_NEW, SB_ORDER_PARTIALLY_FILLED, SB_ORDER_FILLED,
-	                               SB_ORDER_CANCELED};
-	for (size_t i = 0; i < 4; i++) {
-		struct sb_order_sm o = sm(known[i], known[i] == SB_ORDER_NEW ? 0 : HALF);
+	enum sb_order_state ended[] = {SB_ORDER_FILLED, SB_ORDER_CANCELED, SB_ORDER_EXPIRED_IN_MATCH};
+	for (size_t i = 0; i < 3; i++) {
+		struct sb_order_sm o = sm(ended[i], HALF);
 		struct sb_order_event e = ev(SB_ORDER_EV_QUERY_NOT_FOUND);
-		cr_assert_eq(sb_order_apply(&o, &e), SB_ERR_STATE, "%s is never forgotten",
-		             sb_order_state_name(known[i]));
-		cr_assert_eq(o.state, known[i]);
+		cr_assert_eq(sb_order_apply(&o, &e), SB_ERR_STATE, "%s keeps the end the exchange reported",
+		             sb_order_state_name(ended[i]));
+		cr_assert_eq(o.state, ended[i]);
+		cr_assert_eq(o.executed_qty, HALF);
 	}
+}
+
+/* The exchange acknowledged the order, then forgot it (restarted without its state, or archived it):
+ * the order ends LOST with what its fills on record explain, and asking again changes nothing. */
+Test(orders, query_not_found_of_an_acknowledged_order_makes_it_lost)
+{
+	struct sb_order_sm o = sm(SB_ORDER_NEW, 0);
+	o.exchange_id = 77;
+	o.cancel_requested = true;
+	struct sb_order_event e = ev(SB_ORDER_EV_QUERY_NOT_FOUND);
+	cr_assert_eq(sb_order_apply(&o, &e), SB_OK);
+	cr_assert_eq(o.state, SB_ORDER_LOST);
+	cr_assert(sb_order_state_is_final(o.state));
+	cr_assert_not(sb_order_state_is_open(o.state));
+	cr_assert_not(o.cancel_requested, "nothing is left to cancel");
+	cr_assert_eq(o.exchange_id, 77, "the order keeps its identity");
+	cr_assert_eq(sb_order_apply(&o, &e), SB_ERR_EXISTS, "asked again: nothing new");
+	struct sb_order_event c = ev(SB_ORDER_EV_CANCEL_REQUESTED);
+	cr_assert_eq(sb_order_apply(&o, &c), SB_ERR_STATE, "an ended order is not cancelled");
+
+	/* Partly filled: the fills on record decide, even below an earlier report whose fills are gone. */
+	o = sm(SB_ORDER_PARTIALLY_FILLED, Q(0, 70000000));
+	e.executed_qty = HALF;
+	e.cum_quote_qty = Q(12, 0);
+	cr_assert_eq(sb_order_apply(&o, &e), SB_OK);
+	cr_assert_eq(o.state, SB_ORDER_LOST);
+	cr_assert_eq(o.executed_qty, HALF);
+	cr_assert_eq(o.cum_quote_qty, Q(12, 0));
+
+	/* More than ordered, or negative, is malformed and changes nothing. */
+	o = sm(SB_ORDER_NEW, 0);
+	e.executed_qty = 2 * ONE;
+	cr_assert_eq(sb_order_apply(&o, &e), SB_ERR_INVALID);
+	cr_assert_eq(o.state, SB_ORDER_NEW);
+	e.executed_qty = -HALF;
+	cr_assert_eq(sb_order_apply(&o, &e), SB_ERR_INVALID);
+}
+
+Test(orders, expired_in_match_is_final_and_keeps_its_fills)
+{
+	struct sb_order_sm o = sm(SB_ORDER_PARTIALLY_FILLED, HALF);
+	struct sb_order_event e = report(SB_ORDER_EXPIRED_IN_MATCH, HALF);
+	cr_assert_eq(sb_order_apply(&o, &e), SB_OK);
+	cr_assert_eq(o.state, SB_ORDER_EXPIRED_IN_MATCH);
+	cr_assert_eq(o.executed_qty, HALF);
+	cr_assert(sb_order_state_is_final(o.state));
+	struct sb_order_event c = ev(SB_ORDER_EV_CANCEL_REQUESTED);
+	cr_assert_eq(sb_order_apply(&o, &c), SB_ERR_STATE);
+	struct sb_order_event q = ev(SB_ORDER_EV_QUERY_NOT_FOUND);
+	cr_assert_eq(sb_order_apply(&o, &q), SB_ERR_STATE, "an ended order is never made LOST");
 }
 
 Test(orders, send_unknown_after_a_report_is_nothing_new)
@@ -321,7 +387,7 @@ Test(orders, bad_arguments)
 Test(orders, predicates)
 {
 	for (int s = 0; s < SB_ORDER_STATE__COUNT; s++) {
-		bool final = s == FI || s == CA || s == RE || s == EX || s == NS;
+		bool final = s == FI || s == CA || s == RE || s == EX || s == EM || s == NS || s == LO;
 		cr_assert_eq(sb_order_state_is_final((enum sb_order_state)s), final, "%d", s);
 		cr_assert_eq(sb_order_state_is_open((enum sb_order_state)s), s == NW || s == PF, "%d", s);
 		cr_assert_eq(sb_order_state_is_unsettled((enum sb_order_state)s), s == PN || s == UN, "%d",
@@ -331,8 +397,9 @@ Test(orders, predicates)
 
 Test(orders, names_round_trip)
 {
-	const char *want[] = {"PENDING_NEW", "NEW",     "PARTIALLY_FILLED", "FILLED",    "CANCELED",
-	                      "REJECTED",    "EXPIRED", "UNKNOWN",          "NEVER_SENT"};
+	const char *want[] = {"PENDING_NEW", "NEW",     "PARTIALLY_FILLED", "FILLED",  "CANCELED",
+	                      "REJECTED",    "EXPIRED", "EXPIRED_IN_MATCH", "UNKNOWN", "NEVER_SENT",
+	                      "LOST"};
 	for (int s = 0; s < SB_ORDER_STATE__COUNT; s++) {
 		const char *n = sb_order_state_name((enum sb_order_state)s);
 		cr_assert_str_eq(n, want[s]);
@@ -356,7 +423,8 @@ Test(orders, exchange_statuses)
 	cr_assert_eq(sb_order_status_from_exchange("PARTIALLY_FILLED", 16, &s), SB_OK);
 	cr_assert_eq(s, SB_ORDER_PARTIALLY_FILLED);
 	cr_assert_eq(sb_order_status_from_exchange("EXPIRED_IN_MATCH", 16, &s), SB_OK);
-	cr_assert_eq(s, SB_ORDER_EXPIRED);
+	cr_assert_eq(s, SB_ORDER_EXPIRED_IN_MATCH);
+	cr_assert_eq(sb_order_status_from_exchange("LOST", 4, &s), SB_ERR_NOT_FOUND, "the bot's word");
 	cr_assert_eq(sb_order_status_from_exchange("PENDING_CANCEL", 14, &s), SB_ERR_UNSUPPORTED);
 	cr_assert_eq(sb_order_status_from_exchange("PENDING_NEW", 11, &s), SB_ERR_UNSUPPORTED);
 	cr_assert_eq(sb_order_status_from_exchange("UNKNOWN", 7, &s), SB_ERR_NOT_FOUND, "the bot's word");

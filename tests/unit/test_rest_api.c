@@ -84,6 +84,26 @@ Test(rest_build, market_by_quote_with_client_id_and_full_response)
 	              "signature=a3308409191e4a290f5cd42c5a91cc9fe84d7e7bf0bbe3503f7e042b53432430");
 }
 
+Test(rest_build, self_trade_prevention_mode_is_sent_only_when_chosen)
+{
+	struct sb_bn_new_order o = {.symbol = "BTCUSDT",
+	                            .side = SB_SIDE_SELL,
+	                            .type = SB_ORDER_MARKET,
+	                            .quantity = SB_DEC_C(0, 1000),
+	                            .client_order_id = "sb-3",
+	                            .stp_mode = SB_STP_EXPIRE_MAKER};
+	struct sb_bn_rest_call c;
+	cr_assert_eq(sb_bn_rest_build_order_place(&o, &c), SB_OK);
+	cr_assert_str_eq(c.params,
+	                 "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.00001&newClientOrderId=sb-3&"
+	                 "newOrderRespType=FULL&selfTradePreventionMode=EXPIRE_MAKER");
+	o.stp_mode = SB_STP_DEFAULT;
+	cr_assert_eq(sb_bn_rest_build_order_place(&o, &c), SB_OK);
+	cr_assert_null(strstr(c.params, "selfTradePreventionMode"), "%s", c.params);
+	o.stp_mode = SB_STP__COUNT;
+	cr_assert_eq(sb_bn_rest_build_order_place(&o, &c), SB_ERR_INVALID);
+}
+
 Test(rest_build, market_by_quantity_and_limit_maker)
 {
 	struct sb_bn_new_order o = {.symbol = "BTCUSDT",

@@ -283,6 +283,46 @@ Test(rules, reports_the_missing_or_malformed_field)
 	    SB_ERR_TOO_LONG, "symbol", "longer than");
 }
 
+Test(rules, self_trade_prevention_modes_of_a_production_symbol)
+{
+	struct sb_symbol_rules r = load("spot_usdt.json", "BTCUSDT");
+	cr_assert_eq(r.stp_default, SB_STP_EXPIRE_MAKER);
+	cr_assert(sb_rules_allows_stp(&r, SB_STP_EXPIRE_TAKER));
+	cr_assert(sb_rules_allows_stp(&r, SB_STP_EXPIRE_MAKER));
+	cr_assert(sb_rules_allows_stp(&r, SB_STP_EXPIRE_BOTH));
+	cr_assert(sb_rules_allows_stp(&r, SB_STP_DECREMENT));
+	cr_assert_not(sb_rules_allows_stp(&r, SB_STP_NONE));
+	cr_assert_not(sb_rules_allows_stp(&r, SB_STP_TRANSFER));
+	cr_assert_not(sb_rules_allows_stp(&r, SB_STP_DEFAULT), "not sending one is no mode");
+}
+
+Test(rules, self_trade_prevention_fields_are_optional_and_new_modes_ignored)
+{
+	struct sb_symbol_rules r;
+	char err[256];
+	cr_assert_eq(parse_symbol_text(SYMBOL_HEAD "\"filters\":[]}", &r, err, sizeof err), SB_OK, "%s", err);
+	cr_assert_eq(r.stp_default, SB_STP_DEFAULT);
+	cr_assert_eq(r.stp_allowed, 0u);
+	cr_assert_not(sb_rules_allows_stp(&r, SB_STP_EXPIRE_TAKER));
+	cr_assert_eq(parse_symbol_text(SYMBOL_HEAD
+	                               "\"defaultSelfTradePreventionMode\":\"NONE\","
+	                               "\"allowedSelfTradePreventionModes\":[\"NONE\",\"SOMETHING_NEW\"],"
+	                               "\"filters\":[]}",
+	                               &r, err, sizeof err),
+	             SB_OK, "%s", err);
+	cr_assert_eq(r.stp_default, SB_STP_NONE);
+	cr_assert_eq(r.stp_allowed, 1u << SB_STP_NONE);
+	expect_error(SYMBOL_HEAD "\"allowedSelfTradePreventionModes\":\"NONE\",\"filters\":[]}", SB_ERR_PARSE,
+	             "symbol BTCUSDT", "allowedSelfTradePreventionModes is not an array");
+	expect_error(SYMBOL_HEAD "\"defaultSelfTradePreventionMode\":1,\"filters\":[]}", SB_ERR_PARSE,
+	             "symbol BTCUSDT", "defaultSelfTradePreventionMode is not a string");
+	enum sb_stp_mode m;
+	cr_assert_eq(sb_stp_mode_parse("EXPIRE_TAKER", 12, &m), SB_OK);
+	cr_assert_eq(m, SB_STP_EXPIRE_TAKER);
+	cr_assert_eq(sb_stp_mode_parse("DEFAULT", 7, &m), SB_ERR_NOT_FOUND, "never a name on the wire");
+	cr_assert_str_eq(sb_stp_mode_name(SB_STP_EXPIRE_MAKER), "EXPIRE_MAKER");
+}
+
 Test(rules, unknown_status_is_kept_as_other)
 {
 	struct sb_symbol_rules r;

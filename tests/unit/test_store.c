@@ -650,10 +650,12 @@ Test(store, fill_applies_order_position_and_event_together)
 	cr_assert_eq(sb_store_position_get(st, c.pos.id, &pg), SB_OK);
 	assert_positions_equal(&c.pos, &pg);
 	bool exists = false;
-	cr_assert_eq(sb_store_fill_exists(st, "BTCUSDT", 5001, &exists), SB_OK);
+	cr_assert_eq(sb_store_fill_exists(st, "BTCUSDT", "cyc-1-b", 5001, &exists), SB_OK);
 	cr_assert(exists);
-	cr_assert_eq(sb_store_fill_exists(st, "ETHUSDT", 5001, &exists), SB_OK);
+	cr_assert_eq(sb_store_fill_exists(st, "ETHUSDT", "cyc-1-b", 5001, &exists), SB_OK);
 	cr_assert(!exists); /* trade ids are unique per symbol only */
+	cr_assert_eq(sb_store_fill_exists(st, "BTCUSDT", "cyc-2-s", 5001, &exists), SB_OK);
+	cr_assert(!exists); /* and per order: a self-trade shares one between two orders */
 
 	struct sb_store_event *evs = NULL;
 	cr_assert_eq(sb_store_event_list(st, NULL, &evs, &n), SB_OK);
@@ -686,6 +688,111 @@ Test(store, duplicate_fill_is_refused_and_the_position_changes_once)
 	cr_assert_eq(count_rows("events"), 1);
 }
 
+/* Two orders of one account met (a self-trade): the sell of one position filled the resting buy of
+ * another, and both executionReports carry the same trade id. Both fills are the account's money. */
+Test(store, self_trade_keeps_both_fills_and_applies_each_once)
+{
+	struct cycle buy = start_cycle();
+	apply_to(&buy);
+	struct sb_store_event ev = event("fill", "BTCUSDT");
+	cr_assert_eq(sb_store_fill_apply(st, &buy.fill, &buy.order, &buy.pos, &ev), SB_OK, "%s",
+	             sb_store_last_error(st));
+
+	int64_t other = insert_position("BTCUSDT", 20);
+	struct sb_store_order sell = buy_intent("cyc-2-s", "BTCUSDT", other);
+	sell.side = SB_SIDE_SELL;
+	sell.type = SB_ORDER_MARKET;
+	sell.tif = SB_STORE_TIF_NONE;
+	sell.price = 0;
+	cr_assert_eq(sb_store_order_insert_intent(st, &sell, NULL, NULL), SB_OK, "%s",
+	             sb_store_last_error(st));
+	sell.status = SB_STORE_ORDER_FILLED;
+	sell.exchange_order_id = 78;
+	sell.executed_qty = buy.fill.qty;
+	sell.cumm_quote_qty = buy.fill.quote_qty;
+	struct sb_store_fill sf = buy.fill; /* the same trade, seen from the other order */
+	snprintf(sf.client_order_id, sizeof sf.client_order_id, "cyc-2-s");
+	sf.is_maker = false;
+	cr_assert_eq(sb_store_fill_apply(st, &sf, &sell, NULL, &ev), SB_OK, "%s", sb_store_last_error(st));
+	cr_assert_eq(count_rows("fills"), 2);
+	/* Each side replayed (stream and REST both report it) is still applied only once. */
+	cr_assert_eq(sb_store_fill_apply(st, &sf, &sell, NULL, &ev), SB_ERR_EXISTS);
+	cr_assert_eq(sb_store_fill_apply(st, &buy.fill, &buy.order, &buy.pos, &ev), SB_ERR_EXISTS);
+	cr_assert_eq(count_rows("fills"), 2);
+	struct sb_store_fill *rows = NULL;
+	size_t n = 0;
+	cr_assert_eq(sb_store_fill_list(st, "cyc-2-s", &rows, &n), SB_OK);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(rows[0].trade_id, 5001);
+	cr_assert(!rows[0].is_maker);
+	free(rows);
+}
+
+/* An exchange that restarted without its state (a simulator, a testnet reset) numbers its orders from 1
+ * again: the books keep the old order and take the new one with the same exchange id. */
+Test(store, exchange_order_id_may_repeat_after_an_exchange_restart)
+{
+	struct cycle c = start_cycle(); /* cyc-1-b is exchange order 77 */
+	struct sb_store_order again = buy_intent("cyc-2-b", "BTCUSDT", 0);
+	cr_assert_eq(sb_store_order_insert_intent(st, &again, NULL, NULL), SB_OK);
+	again.status = SB_STORE_ORDER_NEW;
+	again.exchange_order_id = c.order.exchange_order_id;
+	cr_assert_eq(sb_store_order_update(st, &again, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
+	struct sb_store_order og;
+	cr_assert_eq(sb_store_order_get(st, "cyc-2-b", &og), SB_OK);
+	cr_assert_eq(og.exchange_order_id, 77);
+}
+
+/* A database written by the first schema, where (symbol, trade_id) was unique, is migrated in place:
+ * its fills are kept and a self-trade's second fill fits afterwards. */
+Test(store, schema_1_database_is_migrated_and_keeps_its_fills)
+{
+	struct cycle c = start_cycle();
+	apply_to(&c);
+	cr_assert_eq(sb_store_fill_apply(st, &c.fill, &c.order, &c.pos, NULL), SB_OK);
+	sb_store_close(st);
+	st = NULL;
+	/* Put the file back to schema 1: the old table, with its old key, holding the same row. */
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	const char *v1 =
+	    "BEGIN;"
+	    "CREATE TABLE fills_v1 (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, trade_id INTEGER NOT NULL,"
+	    " client_order_id TEXT NOT NULL REFERENCES orders(client_order_id), price INTEGER NOT NULL,"
+	    " qty INTEGER NOT NULL, quote_qty INTEGER NOT NULL, commission INTEGER NOT NULL,"
+	    " commission_asset TEXT NOT NULL, is_maker INTEGER NOT NULL, time_ms INTEGER NOT NULL,"
+	    " UNIQUE (symbol, trade_id)) STRICT;"
+	    "INSERT INTO fills_v1 SELECT * FROM fills; DROP TABLE fills;"
+	    "ALTER TABLE fills_v1 RENAME TO fills; CREATE INDEX fills_order ON fills(client_order_id);"
+	    "DELETE FROM order_statuses WHERE name = 'LOST';"
+	    "ALTER TABLE trade_pairs DROP COLUMN stop_loss_cooldown_ms;"
+	    "UPDATE system_state SET value = '1' WHERE key = 'schema_version'; COMMIT;";
+	char *msg = NULL;
+	cr_assert_eq(sqlite3_exec(db, v1, NULL, NULL, &msg), SQLITE_OK, "%s", msg ? msg : "");
+	sqlite3_close(db);
+	open_store();
+	int64_t v = 0;
+	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
+	char final[8];
+	raw_query(db_path, "SELECT final FROM order_statuses WHERE name = 'LOST'", final, sizeof final);
+	cr_assert_str_eq(final, "1", "the status LOST came with the migration");
+	bool exists = false;
+	cr_assert_eq(sb_store_fill_exists(st, "BTCUSDT", "cyc-1-b", 5001, &exists), SB_OK);
+	cr_assert(exists);
+	struct sb_store_order sell = buy_intent("cyc-2-s", "BTCUSDT", 0);
+	sell.side = SB_SIDE_SELL;
+	cr_assert_eq(sb_store_order_insert_intent(st, &sell, NULL, NULL), SB_OK);
+	sell.status = SB_STORE_ORDER_FILLED;
+	sell.executed_qty = c.fill.qty;
+	sell.cumm_quote_qty = c.fill.quote_qty;
+	struct sb_store_fill sf = c.fill;
+	snprintf(sf.client_order_id, sizeof sf.client_order_id, "cyc-2-s");
+	cr_assert_eq(sb_store_fill_apply(st, &sf, &sell, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
+	cr_assert_eq(count_rows("fills"), 2);
+	cr_assert_eq(sb_store_check(st, NULL, 0), SB_OK, "%s", sb_store_last_error(st));
+}
+
 Test(store, fill_is_rolled_back_when_the_position_update_fails)
 {
 	struct cycle c = start_cycle();
@@ -701,7 +808,7 @@ Test(store, fill_is_rolled_back_when_the_position_update_fails)
 	cr_assert(strstr(sb_store_last_error(st), "injected fault") != NULL, "%s", sb_store_last_error(st));
 
 	bool exists = true;
-	cr_assert_eq(sb_store_fill_exists(st, "BTCUSDT", 5001, &exists), SB_OK);
+	cr_assert_eq(sb_store_fill_exists(st, "BTCUSDT", "cyc-1-b", 5001, &exists), SB_OK);
 	cr_assert(!exists);
 	struct sb_store_order og;
 	cr_assert_eq(sb_store_order_get(st, "cyc-1-b", &og), SB_OK);
@@ -1131,7 +1238,7 @@ Test(store, backup_copies_everything_and_never_overwrites)
 	cr_assert_eq(sb_store_position_get(b, c.pos.id, &pg), SB_OK);
 	assert_positions_equal(&c.pos, &pg);
 	bool exists = false;
-	cr_assert_eq(sb_store_fill_exists(b, "BTCUSDT", 5001, &exists), SB_OK);
+	cr_assert_eq(sb_store_fill_exists(b, "BTCUSDT", "cyc-1-b", 5001, &exists), SB_OK);
 	cr_assert(exists);
 	char buf[8];
 	cr_assert_eq(sb_store_state_get(b, SB_STORE_KEY_PAUSED, buf, sizeof buf), SB_OK);
