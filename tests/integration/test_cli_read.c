@@ -705,12 +705,12 @@ Test(cli_read, events_newest_first_limited_and_filtered)
 
 Test(cli_read, events_kind_filter_takes_the_documented_spelling_in_either_case)
 {
-	/* An event as builds before schema 3 spelt it, then the daemon's start migrates the database. */
+	/* An event as builds before schema 4 spelt it, then the daemon's start migrates the database. */
 	struct sb_store *st = NULL;
 	char err[256];
 	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
 	add_event(st, T.t0 + 300000, "position.CLOSED", "ETHUSDT", 3, "", NULL);
-	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '2' WHERE key = 'schema_version'"),
+	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '3' WHERE key = 'schema_version'"),
 	             SB_OK, "%s", sb_store_last_error(st));
 	sb_store_close(st);
 	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
