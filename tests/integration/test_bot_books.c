@@ -453,3 +453,79 @@ Test(bot_books, orders_answered_5xx_count_as_settled_unknown)
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"sb-main-1-s0\""), 0);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 }
+
+/*
+ * The same meeting on a symbol with Binance's self-trade prevention (the catalogue's: EXPIRE_MAKER by
+ * default, every mode allowed): position 1's stop-loss market sell goes with EXPIRE_MAKER, so the
+ * exchange expires position 2's resting buy instead of trading with it (EXPIRED_IN_MATCH) and the exit
+ * goes on into the market. Position 2 keeps what the market sold it before, nothing trades between the
+ * bot's own orders, and the books still explain the account exactly.
+ */
+Test(bot_books, exit_expires_the_bots_own_resting_buy_in_match_and_the_books_still_balance)
+{
+	const char *extra[] = {"--symbols", "BTCUSDT", "--account", FUNDED, NULL};
+	bt_start_sim(extra);
+	env_with("BTCUSDT:quote=50,profit=0.5%,buy_offset=2%,buy_timeout=1h,cooldown=0s,stop_loss=1%", false);
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", buy.price);
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	cr_assert_not(bt_log_has("does not allow self-trade prevention mode", 0),
+	              "the catalogue allows both");
+
+	struct ctl_resp r;
+	cr_assert(
+	    ctl_send("POST", "/pairs/BTCUSDT", TOKEN, "{\"settings\":{\"max_positions\":\"2\"}}", 5000L, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	struct sb_store_order buy2 = bt_wait_order(2, 'b', SB_STORE_ORDER_NEW, 20000);
+	cr_assert(buy2.price < times(buy.price, SB_DEC_C(0, 99000000)), "under the stop-loss price");
+
+	/* The market trades at position 2's price: a piece of its buy fills, and the book under it (5 levels
+	 * of that piece) holds more than position 1 sells, so the exit can go on past the expired buy. */
+	char path[160], p[SB_DEC_STRLEN];
+	sb_dec_format_trim(buy2.price, p, sizeof p);
+	snprintf(path, sizeof path, "/sim/price?symbol=BTCUSDT&price=%s&qty=0.0002", p);
+	bt_post(path);
+	bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 20000);
+	struct sb_store_order b2 = bt_wait_order(2, 'b', SB_STORE_ORDER_EXPIRED_IN_MATCH, 20000);
+
+	/* The exchange's own record of position 2's buy: expired in match, with the prevented quantity. */
+	char params[160];
+	snprintf(params, sizeof params, "symbol=BTCUSDT&origClientOrderId=%s", b2.client_order_id);
+	struct sbt_response q;
+	cr_assert(sbt_signed(T.sim.port, "GET", "/api/v3/order", params, KEY, SECRET, &q));
+	cr_assert_eq(q.status, 200, "%s", q.body);
+	cJSON *o = sbt_jparse(q.body);
+	sbt_response_free(&q);
+	cr_assert_str_eq(sbt_jstr(o, "status"), "EXPIRED_IN_MATCH");
+	cr_assert_str_eq(sbt_jstr(o, "selfTradePreventionMode"), "EXPIRE_TAKER", "a buy yields to an exit");
+	sb_dec prevented = 0;
+	const char *pq = sbt_jstr(o, "preventedQuantity");
+	cr_assert_eq(sb_dec_parse(pq, strlen(pq), &prevented), SB_OK);
+	cr_assert_gt(prevented, 0, "the exchange prevented a match");
+	cJSON_Delete(o);
+
+	/* No trade between the bot's own orders: the exit's fills and the buy's share no trade id. */
+	struct sb_store_fill *sells = NULL, *buys = NULL;
+	size_t ns = order_fills("sb-main-1-x0", &sells), nb = order_fills(b2.client_order_id, &buys);
+	cr_assert_gt(ns, 0, "the exit traded with the market");
+	for (size_t i = 0; i < ns; i++)
+		for (size_t k = 0; k < nb; k++)
+			cr_assert_neq(sells[i].trade_id, buys[k].trade_id,
+			              "trade %" PRId64 " is a self-trade", sells[i].trade_id);
+	free(sells);
+	free(buys);
+
+	/* Position 2 goes on with what the market sold it, and says why its buy ended. */
+	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct ev_q ev = {.kind = b2.executed_qty > 0 ? "position.holding" : "position.canceled",
+	                  .pos = 2,
+	                  .needle = "self-trade prevention"};
+	cr_assert(bt_wait(has_event, &ev, 20000), "position 2 records why its buy ended (%s)", ev.kind);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+	sb_dec start = 0;
+	cr_assert_eq(sb_dec_parse("10000", 5, &start), SB_OK);
+	assert_books_balance(start);
+	cr_assert_geq(assert_orders_agree(), 4, "two buys, the limit sell cancelled for the exit, the exit");
+}
