@@ -138,6 +138,13 @@ static void hook_expire_user_data(void *ctx)
 		sim_userstreams_expire_all(app->us);
 }
 
+static void begin_shutdown(struct sim_app *app);
+
+static void hook_replays_ended(void *ctx)
+{
+	begin_shutdown(ctx);
+}
+
 /* ---- timers and signals -------------------------------------------------------------------------- */
 
 static void on_tick(uv_timer_t *t)
@@ -205,7 +212,8 @@ sb_err sim_app_new(const struct sim_options *opts, FILE *err, struct sim_app **o
 {
 	struct sim_app *app = sb_xcalloc(1, sizeof *app);
 	uv_loop_init(&app->loop);
-	struct sim_exchange_hooks hooks = {app, hook_market, hook_user, hook_drop_ws, hook_expire_user_data};
+	struct sim_exchange_hooks hooks = {app,          hook_market,           hook_user,
+	                                   hook_drop_ws, hook_expire_user_data, hook_replays_ended};
 	sb_err e = sim_exchange_new(&app->loop, opts, &hooks, err, &app->ex);
 	if (!e)
 		e = sim_mstreams_new(app->ex, &app->ms);

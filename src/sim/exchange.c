@@ -5,7 +5,7 @@
  * pending event and applies every event whose time has come: the trade fills crossing user orders
  * (ledger-settled), the new quotes replace the book's external ladder, and the market data and the
  * streams hear of it. Market time runs --speed times faster than wall time from the moment the feeds
- * start; replays loop when they reach their end.
+ * start; a replay that reaches its end holds its last price, stops, or loops (--replay-end).
  */
 #include "sim/exchange.h"
 
@@ -15,10 +15,12 @@
 #include <string.h>
 
 #include "sim/catalog.h"
+#include "sim/derive.h"
 #include "sim/kline.h"
 #include "sim/md.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
+#include "spotbot/log.h"
 
 #define FEED_MAX_EVENTS_PER_TICK 10000 /* bound on events applied in one timer callback */
 
@@ -159,59 +161,136 @@ static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info,
 	return SB_OK;
 }
 
+static const struct sim_replay_opt *replay_of(const struct sim_options *o, const char *name)
+{
+	for (unsigned i = 0; i < o->nreplays; i++)
+		if (strcmp(o->replays[i].symbol, name) == 0)
+			return &o->replays[i];
+	return NULL;
+}
+
+static void add_name(char (*names)[32], size_t *n, const char *name)
+{
+	for (size_t j = 0; j < *n; j++)
+		if (strcmp(names[j], name) == 0)
+			return;
+	if (*n < SIM_MAX_SYMBOLS)
+		snprintf(names[(*n)++], sizeof names[0], "%s", name);
+}
+
+/*
+ * The symbols served without --symbols: every symbol of an --exchange-info file that has at most
+ * SIM_MAX_SYMBOLS of them, else the catalogue's default symbols the file lists, else (no file) the
+ * catalogue's defaults.
+ */
+static sb_err default_names(const cJSON *doc, const struct sim_options *o, char (*names)[32], size_t *n,
+                            FILE *err)
+{
+	const cJSON *list = doc ? cJSON_GetObjectItemCaseSensitive(doc, "symbols") : NULL;
+	if (list && cJSON_GetArraySize(list) <= SIM_MAX_SYMBOLS) {
+		const cJSON *it;
+		cJSON_ArrayForEach(it, list)
+		{
+			const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "symbol");
+			if (cJSON_IsString(name) && strlen(name->valuestring) < sizeof names[0])
+				add_name(names, n, name->valuestring);
+		}
+		return SB_OK;
+	}
+	char def[] = SIM_CATALOG_DEFAULT;
+	char *save = NULL;
+	for (char *t = strtok_r(def, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const cJSON *found = NULL;
+		if (!doc || sb_rules_find_symbol(doc, t, &found) == SB_OK)
+			add_name(names, n, t);
+	}
+	if (*n == 0 && o->nreplays == 0) {
+		fprintf(
+		    err,
+		    "spotsim: --exchange-info %s lists more than %d symbols and none of the defaults (%s): "
+		    "choose some with --symbols\n",
+		    o->exchange_info, SIM_MAX_SYMBOLS, SIM_CATALOG_DEFAULT);
+		return SB_ERR_NOT_FOUND;
+	}
+	return SB_OK;
+}
+
+/* Rules derived from the replay file of a symbol that no list has (see sim/derive.h). */
+static sb_err derived_info(const struct sim_replay_opt *r, cJSON **info, FILE *err)
+{
+	struct sim_kline_series series = {0};
+	char msg[4400];
+	sb_err e = sim_kline_load_file(r->path, &series, msg, sizeof msg);
+	if (e == SB_OK)
+		e = sim_derive_symbol(r->symbol, series.rows, series.count, info, msg, sizeof msg);
+	sim_kline_series_fini(&series);
+	if (e)
+		fprintf(err, "spotsim: --replay %s: %s\n", r->symbol, msg);
+	else
+		sb_log_info("sim", SB_FIELDS(SB_F_STR("symbol", r->symbol), SB_F_STR("file", r->path)),
+		            "%s is in no exchangeInfo: its rules are derived from the replay file "
+		            "(an approximation)",
+		            r->symbol);
+	return e;
+}
+
+/*
+ * The exchangeInfo object and start price of one symbol: from the --exchange-info file when it lists it,
+ * else from the catalogue, else derived from its replay file. A catalogue symbol keeps the catalogue's
+ * start price whatever file its rules come from; the others start at their replay's first price or at
+ * the default of add_symbol.
+ */
+static sb_err symbol_info(const cJSON *doc, const char *name, const struct sim_options *o, cJSON **info,
+                          sb_dec *start, FILE *err)
+{
+	const cJSON *found = NULL;
+	*info = NULL;
+	*start = 0;
+	if (sim_catalog_start_price(name, start) != SB_OK)
+		*start = 0;
+	if (doc && sb_rules_find_symbol(doc, name, &found) == SB_OK) {
+		*info = cJSON_Duplicate(found, 1);
+		return SB_OK;
+	}
+	if (sim_catalog_symbol(name, info, start) == SB_OK) {
+		if (doc)
+			sb_log_info("sim", SB_FIELDS(SB_F_STR("symbol", name)),
+			            "%s is not in --exchange-info %s: serving the built-in catalogue's rules",
+			            name, o->exchange_info);
+		return SB_OK;
+	}
+	const struct sim_replay_opt *r = replay_of(o, name);
+	if (r)
+		return derived_info(r, info, err);
+	char known[512];
+	sim_catalog_names(known, sizeof known);
+	fprintf(err, "spotsim: symbol %s is in neither %s nor the built-in catalogue (%s)\n", name,
+	        doc ? o->exchange_info : "--exchange-info", known);
+	return SB_ERR_NOT_FOUND;
+}
+
 static sb_err add_symbols(struct sim_exchange *ex, const struct sim_options *o, FILE *err)
 {
 	char names[SIM_MAX_SYMBOLS][32];
 	size_t n = 0;
-	if (o->nsymbols) {
-		for (unsigned i = 0; i < o->nsymbols; i++)
-			snprintf(names[n++], sizeof names[0], "%s", o->symbols[i]);
-	} else {
-		char def[] = SIM_CATALOG_DEFAULT;
-		char *save = NULL;
-		for (char *t = strtok_r(def, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			snprintf(names[n++], sizeof names[0], "%s", t);
-	}
-	/* A replayed symbol is listed even when --symbols does not name it. */
-	for (unsigned i = 0; i < o->nreplays; i++) {
-		bool listed = false;
-		for (size_t j = 0; j < n; j++)
-			listed |= strcmp(names[j], o->replays[i].symbol) == 0;
-		if (!listed && n < SIM_MAX_SYMBOLS)
-			snprintf(names[n++], sizeof names[0], "%s", o->replays[i].symbol);
-	}
 	cJSON *doc = NULL;
-	if (o->exchange_info[0]) {
-		sb_err e = load_exchange_info(o->exchange_info, &doc, err);
-		if (e)
-			return e;
-	}
-	ex->symbols = sb_xcalloc(n, sizeof *ex->symbols);
 	sb_err e = SB_OK;
+	if (o->exchange_info[0])
+		e = load_exchange_info(o->exchange_info, &doc, err);
+	for (unsigned i = 0; !e && i < o->nsymbols; i++)
+		add_name(names, &n, o->symbols[i]);
+	if (!e && o->nsymbols == 0)
+		e = default_names(doc, o, names, &n, err);
+	/* A replayed symbol is listed even when --symbols does not name it. */
+	for (unsigned i = 0; !e && i < o->nreplays; i++)
+		add_name(names, &n, o->replays[i].symbol);
+	ex->symbols = sb_xcalloc(n ? n : 1, sizeof *ex->symbols);
 	for (size_t i = 0; i < n && !e; i++) {
 		cJSON *info = NULL;
 		sb_dec start = 0;
-		if (doc) {
-			const cJSON *found = NULL;
-			if (sb_rules_find_symbol(doc, names[i], &found) == SB_OK)
-				info = cJSON_Duplicate(found, 1);
-		} else {
-			sim_catalog_symbol(names[i], &info, &start);
-		}
-		if (!info) {
-			char known[512];
-			sim_catalog_names(known, sizeof known);
-			if (doc)
-				fprintf(err, "spotsim: symbol %s is not in %s\n", names[i], o->exchange_info);
-			else
-				fprintf(
-				    err,
-				    "spotsim: symbol %s is not in the built-in catalogue (%s); use --exchange-info\n",
-				    names[i], known);
-			e = SB_ERR_NOT_FOUND;
-			break;
-		}
-		e = add_symbol(ex, names[i], info, start, o, err);
+		e = symbol_info(doc, names[i], o, &info, &start, err);
+		if (!e)
+			e = add_symbol(ex, names[i], info, start, o, err);
 	}
 	cJSON_Delete(doc);
 	return e;
@@ -285,6 +364,7 @@ sb_err sim_exchange_new(uv_loop_t *loop, const struct sim_options *o, const stru
 	if (hooks)
 		ex->hooks = *hooks;
 	ex->speed = o->speed;
+	ex->replay_end = o->replay_end;
 	ex->weight.limit = 6000;
 	ex->order_limit_10s = 100;
 	ex->order_limit_1d = 200000;
@@ -457,15 +537,46 @@ static void apply_event(struct sim_exchange *ex, struct sim_symbol *sym, const s
 		ex->hooks.market(ex->hooks.ctx, sym, ev, trade_id, now);
 }
 
-static void next_event(struct sim_symbol *sym)
+/* A replay reached its last candle after the trade at last: logged, then what --replay-end says. */
+static void replay_ended(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *last)
 {
-	if (sim_feed_next(sym->feed, &sym->pending) == SB_OK && sym->pending.kind == SIM_EVENT_TRADE)
-		return;
-	/* A replay loops: the rewound feed's times continue to increase. */
-	if (sym->replay && sim_feed_rewind(sym->feed) == SB_OK &&
+	sb_log_info("sim",
+	            SB_FIELDS(SB_F_STR("symbol", sym->rules.symbol), SB_F_DEC("price", last->price),
+	                      SB_F_STR("replay_end", sim_replay_end_name(ex->replay_end))),
+	            "replay of %s reached its last candle: %s", sym->rules.symbol,
+	            ex->replay_end == SIM_REPLAY_LOOP ? "starting again from the first candle"
+	            : ex->replay_end == SIM_REPLAY_STOP
+	                ? "its market stops; spotsim stops when every replay has"
+	                : "holding the last price");
+	/* A looping replay's rewound times continue to increase. */
+	if (ex->replay_end == SIM_REPLAY_LOOP && sim_feed_rewind(sym->feed) == SB_OK &&
 	    sim_feed_next(sym->feed, &sym->pending) == SB_OK && sym->pending.kind == SIM_EVENT_TRADE)
 		return;
 	sym->pending.kind = SIM_EVENT_END;
+}
+
+static void next_event(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *last)
+{
+	if (sim_feed_next(sym->feed, &sym->pending) == SB_OK && sym->pending.kind == SIM_EVENT_TRADE)
+		return;
+	if (sym->replay)
+		replay_ended(ex, sym, last);
+	else
+		sym->pending.kind = SIM_EVENT_END;
+}
+
+/* With --replay-end stop: true once every replayed symbol has ended (and there is one). */
+static bool replays_over(const struct sim_exchange *ex)
+{
+	bool any = false;
+	for (size_t i = 0; i < ex->nsymbols; i++) {
+		if (!ex->symbols[i].replay)
+			continue;
+		if (ex->symbols[i].pending.kind == SIM_EVENT_TRADE)
+			return false;
+		any = true;
+	}
+	return any;
 }
 
 static void arm_timer(struct sim_exchange *ex);
@@ -485,9 +596,15 @@ void sim_exchange_advance(struct sim_exchange *ex)
 		                sym->pending.time_ms - sym->feed_origin_ms <= elapsed;
 		     n++) {
 			struct sim_event ev = sym->pending;
-			next_event(sym);
+			next_event(ex, sym, &ev);
 			apply_event(ex, sym, &ev, now);
 		}
+	}
+	if (ex->replay_end == SIM_REPLAY_STOP && !ex->replays_stopped && replays_over(ex)) {
+		ex->replays_stopped = true;
+		sb_log_info("sim", SB_NOFIELDS, "every replay has ended (--replay-end stop): stopping");
+		if (ex->hooks.replays_ended)
+			ex->hooks.replays_ended(ex->hooks.ctx);
 	}
 	if (ex->feed_timer_running)
 		arm_timer(ex);

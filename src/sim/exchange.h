@@ -38,7 +38,7 @@ struct sim_symbol {
 	struct sim_book *book;        /* user orders and the feed's liquidity */
 	struct sim_feed *feed;        /* synthetic walk or kline replay */
 	struct sim_event pending;     /* next feed event, not applied yet */
-	bool replay;                  /* the feed replays klines (loops at the end) */
+	bool replay;                  /* the feed replays klines (its end: --replay-end) */
 	int64_t feed_origin_ms;       /* market time of the feed's first event */
 	struct sim_md *md;            /* trades, klines, tickers for REST and streams */
 	sb_dec last_price;            /* last trade price (0 before the first) */
@@ -101,6 +101,8 @@ struct sim_exchange_hooks {
 	void (*drop_ws)(void *ctx);
 	/* User-data subscriptions and listenKeys of every account end now (fault). */
 	void (*expire_user_data)(void *ctx);
+	/* Every replay has reached its end and --replay-end is stop: the program should shut down. */
+	void (*replays_ended)(void *ctx);
 };
 
 /* Request weight per IP, as Binance counts it (one minute window). */
@@ -132,6 +134,8 @@ struct sim_exchange {
 	uint32_t order_limit_10s;            /* ORDERS per 10 s */
 	uint32_t order_limit_1d;             /* ORDERS per day */
 	struct sim_userstreams *userstreams; /* listenKeys and subscriptions (set by the program) */
+	enum sim_replay_end replay_end;      /* what a replay does at its end */
+	bool replays_stopped;                /* replays_ended has been called */
 };
 
 /*
