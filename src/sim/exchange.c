@@ -18,6 +18,7 @@
 #include "sim/derive.h"
 #include "sim/kline.h"
 #include "sim/md.h"
+#include "sim/state.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
@@ -120,8 +121,26 @@ static sb_err make_feed(struct sim_symbol *sym, const struct sim_options *o, sb_
 	return e;
 }
 
+/* A replay resumes with the first event after market time ms, where it stood when the state was saved;
+ * when the file ends before, with its last trade (then --replay-end applies). */
+static void resume_replay(struct sim_symbol *sym, int64_t ms)
+{
+	struct sim_event ev = sym->pending, next;
+	while (ev.time_ms <= ms && sim_feed_next(sym->feed, &next) == SB_OK && next.kind == SIM_EVENT_TRADE)
+		ev = next;
+	sym->pending = ev;
+}
+
+/* A synthetic walk resumes at the saved last price, when the walk can start there. */
+static void resume_price(const struct sim_symbol *sym, sb_dec saved, sb_dec *start)
+{
+	sb_dec tick = sym->rules.price.tick_size ? sym->rules.price.tick_size : SB_DEC_C(0, 1);
+	if (saved >= tick * SIM_SYNTH_MIN_TICKS && sb_dec_is_multiple(saved, tick))
+		*start = saved;
+}
+
 static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info, sb_dec start,
-                         const struct sim_options *o, FILE *err)
+                         const struct sim_options *o, const cJSON *state, FILE *err)
 {
 	struct sim_symbol *sym = &ex->symbols[ex->nsymbols];
 	memset(sym, 0, sizeof *sym);
@@ -148,6 +167,11 @@ static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info,
 		sb_dec tick = sym->rules.price.tick_size ? sym->rules.price.tick_size : SB_DEC_C(0, 1);
 		start = sym->rules.price.min_price > tick * 1000 ? sym->rules.price.min_price : tick * 1000;
 	}
+	sb_dec saved_price = 0;
+	int64_t saved_ms = 0;
+	if (state)
+		sim_state_market(state, sym->rules.symbol, &saved_price, &saved_ms);
+	resume_price(sym, saved_price, &start);
 	e = make_feed(sym, o, start, err);
 	if (e)
 		return e;
@@ -155,6 +179,8 @@ static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info,
 		fprintf(err, "spotsim: %s: the market feed produced no trade\n", name);
 		return SB_ERR_PARSE;
 	}
+	if (sym->replay && saved_ms > 0)
+		resume_replay(sym, saved_ms);
 	sym->feed_origin_ms = sym->pending.time_ms;
 	sym->last_price = sym->pending.price;
 	sym->ref_price = sym->pending.price;
@@ -269,7 +295,7 @@ static sb_err symbol_info(const cJSON *doc, const char *name, const struct sim_o
 	return SB_ERR_NOT_FOUND;
 }
 
-static sb_err add_symbols(struct sim_exchange *ex, const struct sim_options *o, FILE *err)
+static sb_err add_symbols(struct sim_exchange *ex, const struct sim_options *o, const cJSON *state, FILE *err)
 {
 	char names[SIM_MAX_SYMBOLS][32];
 	size_t n = 0;
@@ -290,7 +316,7 @@ static sb_err add_symbols(struct sim_exchange *ex, const struct sim_options *o, 
 		sb_dec start = 0;
 		e = symbol_info(doc, names[i], o, &info, &start, err);
 		if (!e)
-			e = add_symbol(ex, names[i], info, start, o, err);
+			e = add_symbol(ex, names[i], info, start, o, state, err);
 	}
 	cJSON_Delete(doc);
 	return e;
@@ -356,6 +382,39 @@ static sb_err add_accounts(struct sim_exchange *ex, const struct sim_options *o,
 	return SB_OK;
 }
 
+/* Reads --state FILE when it exists (a first start has none). */
+static sb_err read_state(struct sim_exchange *ex, const char *path, cJSON **doc, FILE *err)
+{
+	char why[4400];
+	ex->state_path = sb_xstrdup(path);
+	sb_err e = sim_state_read(path, doc, why, sizeof why);
+	if (e == SB_ERR_NOT_FOUND) {
+		sb_log_info("sim", SB_FIELDS(SB_F_STR("file", path)),
+		            "state file %s does not exist: starting afresh", path);
+		return SB_OK;
+	}
+	if (e)
+		fprintf(err, "spotsim: --state %s: %s\n", path, why);
+	return e;
+}
+
+/* Restores a state file read at start, then writes it back, so the file exists and is valid from now on. */
+static sb_err restore_state(struct sim_exchange *ex, const cJSON *doc, FILE *err)
+{
+	char why[4400];
+	sb_err e = doc ? sim_state_restore(ex, doc, why, sizeof why) : SB_OK;
+	if (!e)
+		e = sim_state_save(ex, ex->state_path, why, sizeof why);
+	if (e) {
+		fprintf(err, "spotsim: --state %s: %s\n", ex->state_path, why);
+		return e;
+	}
+	if (doc)
+		sb_log_info("sim", SB_FIELDS(SB_F_STR("file", ex->state_path)),
+		            "restored accounts, orders and trades from %s", ex->state_path);
+	return SB_OK;
+}
+
 sb_err sim_exchange_new(uv_loop_t *loop, const struct sim_options *o, const struct sim_exchange_hooks *hooks,
                         FILE *err, struct sim_exchange **out)
 {
@@ -372,11 +431,17 @@ sb_err sim_exchange_new(uv_loop_t *loop, const struct sim_options *o, const stru
 	sim_book_result_init(&ex->scratch);
 	uv_timer_init(loop, &ex->feed_timer);
 	ex->feed_timer.data = ex;
+	cJSON *state = NULL;
 	sb_err e = sim_ledger_new(&ex->ledger);
+	if (!e && o->state[0])
+		e = read_state(ex, o->state, &state, err);
 	if (!e)
-		e = add_symbols(ex, o, err);
+		e = add_symbols(ex, o, state, err);
 	if (!e)
 		e = add_accounts(ex, o, err);
+	if (!e && ex->state_path)
+		e = restore_state(ex, state, err);
+	cJSON_Delete(state);
 	for (unsigned i = 0; !e && i < o->nfaults; i++) {
 		e = sim_exchange_set_fault(ex, o->faults[i].name, o->faults[i].value);
 		if (e)
@@ -410,6 +475,7 @@ void sim_exchange_free(struct sim_exchange *ex)
 		free(ex->accounts[i].trades);
 	}
 	free(ex->accounts);
+	free(ex->state_path);
 	sim_ledger_free(ex->ledger);
 	cJSON_Delete(ex->rate_limits);
 	sim_book_result_fini(&ex->scratch);
@@ -468,7 +534,7 @@ static void record_trade(struct sim_exchange *ex, struct sim_symbol *sym, const 
 	struct sim_account *a = sim_exchange_account_by_id(ex, account);
 	if (!a)
 		return;
-	struct sim_trade_rec *t = &a->trades[a->trades_next];
+	struct sim_trade_rec rec = {0}, *t = &rec;
 	t->symbol = sym->index;
 	t->id = f->trade_id;
 	t->order_id = buyer ? f->buyer_order_id : f->seller_order_id;
@@ -481,6 +547,12 @@ static void record_trade(struct sim_exchange *ex, struct sim_symbol *sym, const 
 	t->time = f->time;
 	t->is_buyer = buyer;
 	t->is_maker = buyer ? f->buyer_is_maker : !f->buyer_is_maker;
+	sim_account_push_trade(a, t);
+}
+
+void sim_account_push_trade(struct sim_account *a, const struct sim_trade_rec *t)
+{
+	a->trades[a->trades_next] = *t;
 	a->trades_next = (a->trades_next + 1) % SIM_TRADES_PER_ACCOUNT;
 	if (a->ntrades < SIM_TRADES_PER_ACCOUNT)
 		a->ntrades++;
@@ -488,6 +560,8 @@ static void record_trade(struct sim_exchange *ex, struct sim_symbol *sym, const 
 
 void sim_exchange_settled(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_result *res)
 {
+	if (res->n_events || res->n_fills)
+		ex->state_dirty = true;
 	for (size_t i = 0; i < res->n_fills; i++) {
 		const struct sim_book_fill *f = &res->fills[i];
 		record_trade(ex, sym, f, true);
@@ -597,6 +671,7 @@ void sim_exchange_advance(struct sim_exchange *ex)
 		     n++) {
 			struct sim_event ev = sym->pending;
 			next_event(ex, sym, &ev);
+			sym->market_ms = ev.time_ms;
 			apply_event(ex, sym, &ev, now);
 		}
 	}
@@ -606,6 +681,7 @@ void sim_exchange_advance(struct sim_exchange *ex)
 		if (ex->hooks.replays_ended)
 			ex->hooks.replays_ended(ex->hooks.ctx);
 	}
+	sim_exchange_persist(ex, false);
 	if (ex->feed_timer_running)
 		arm_timer(ex);
 }
@@ -644,6 +720,24 @@ void sim_exchange_stop(struct sim_exchange *ex)
 	ex->feed_timer_running = false;
 	uv_timer_stop(&ex->feed_timer);
 	uv_close((uv_handle_t *)&ex->feed_timer, NULL);
+}
+
+/* ---- the state file ---------------------------------------------------------------------------- */
+
+sb_err sim_exchange_persist(struct sim_exchange *ex, bool always)
+{
+	if (!ex->state_path || (!ex->state_dirty && !always))
+		return SB_OK;
+	char why[4400];
+	sb_err e = sim_state_save(ex, ex->state_path, why, sizeof why);
+	if (e) {
+		sb_log_error("sim", SB_FIELDS(SB_F_STR("file", ex->state_path), SB_F_ERR(e)),
+		             "cannot save the state file: %s", why);
+		return e;
+	}
+	ex->state_dirty = false;
+	ex->state_saves++;
+	return SB_OK;
 }
 
 /* ---- control (the /sim/ endpoints) --------------------------------------------------------------- */

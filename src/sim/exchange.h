@@ -43,6 +43,7 @@ struct sim_symbol {
 	struct sim_md *md;            /* trades, klines, tickers for REST and streams */
 	sb_dec last_price;            /* last trade price (0 before the first) */
 	sb_dec ref_price;             /* reference price for percent and market notional filters */
+	int64_t market_ms;            /* market time of the last feed event applied (0 before) */
 };
 
 /* One of an account's trades, for myTrades. */
@@ -136,6 +137,9 @@ struct sim_exchange {
 	struct sim_userstreams *userstreams; /* listenKeys and subscriptions (set by the program) */
 	enum sim_replay_end replay_end;      /* what a replay does at its end */
 	bool replays_stopped;                /* replays_ended has been called */
+	char *state_path;                    /* --state file (owned), NULL = state in memory only */
+	bool state_dirty;                    /* what the state file holds changed since the last save */
+	uint64_t state_saves;                /* state files written since start */
 };
 
 /*
@@ -169,6 +173,17 @@ struct sim_account *sim_exchange_account_by_id(struct sim_exchange *ex, uint32_t
 
 /* Applies every feed event whose market time has come (also called by the feed timer). */
 void sim_exchange_advance(struct sim_exchange *ex);
+
+/* Appends a trade to the account's ring (the oldest goes when it is full). */
+void sim_account_push_trade(struct sim_account *a, const struct sim_trade_rec *t);
+
+/*
+ * Writes the state file (--state) when something it holds changed since the last write (orders, fills,
+ * balances), or always; called once a request or a feed event has been handled, before any answer
+ * leaves, so what a client was told is on disk first. A failure is logged and returned; the exchange
+ * goes on (the next change tries again).
+ */
+sb_err sim_exchange_persist(struct sim_exchange *ex, bool always);
 
 /* Sets a symbol's market to price now (POST /sim/price): a trade there and a book around it. qty is the
  * trade's and each book level's quantity (a multiple of the step); 0 means about 100000 quote's worth. */
