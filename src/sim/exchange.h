@@ -2,7 +2,8 @@
  * exchange.h - spotsim's exchange state: the symbols it lists (rules, order book, market feed, market
  * data), the accounts (ledger balances and API credentials), the clock, the faults and the request
  * weight counters. The API layer (sim/api.h) reads and changes it; the network layer (sim/server.h)
- * is told about market and user-data events through hooks, and never touches it directly.
+ * is told about market and user-data events through hooks, and never touches it directly. With
+ * --state, what changed is written to the state file (sim/state.h) before the answers leave.
  *
  * Times: every timestamp spotsim reports is wall-clock milliseconds (plus the clock-skew fault), so
  * Binance clients' timestamp checks work; market time only paces the feed (--speed).
