@@ -38,7 +38,7 @@ void sim_options_usage(FILE *f)
 	    "                       holds 10000 USDT, 1 BTC, 10 ETH and 10 BNB\n"
 	    "  --account K:ed25519:PUB.pem:A=N,..\n"
 	    "                       an Ed25519 API key: its public key PEM file instead of a secret\n"
-	    "  --symbols A,B,...    symbols to serve from the built-in catalogue (default BTCUSDT,ETHUSDT,BNBUSDT)\n"
+	    "  --symbols A,B,...    symbols to serve (default BTCUSDT,ETHUSDT,BNBUSDT, from the built-in catalogue)\n"
 	    "  --exchange-info F    take symbols and filters from a real exchangeInfo JSON document: those of\n"
 	    "                       --symbols, else every symbol of the file (up to 64), else the default\n"
 	    "                       symbols the file has; catalogue symbols keep their start price\n"
