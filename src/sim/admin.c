@@ -155,8 +155,10 @@ static void set_account(struct sim_exchange *ex, const struct admin_args *a, str
 	if (!acc)
 		return;
 	char v[16];
-	if (arg(a, "bnbFees", v, sizeof v))
+	if (arg(a, "bnbFees", v, sizeof v)) {
 		sim_ledger_set_bnb_fees(ex->ledger, acc->id, strcmp(v, "true") == 0);
+		ex->state_dirty = true;
+	}
 	sim_http_resp_text(resp, 200, "{}");
 }
 
@@ -173,6 +175,7 @@ static void deposit(struct sim_exchange *ex, const struct admin_args *a, struct 
 		sim_http_resp_error(resp, 400, -1100, "asset and a positive amount are required.");
 		return;
 	}
+	ex->state_dirty = true;
 	if (ex->hooks.user) {
 		struct sim_json b;
 		int64_t now = sim_exchange_now(ex);

@@ -62,6 +62,8 @@ static void on_http(void *ctx, const struct sim_http_req *req, struct sim_http_r
 		sim_admin_handle(app->ex, req, resp);
 	else
 		sim_rest_handle(app->ex, req, resp);
+	/* The answer leaves after this returns: what it tells is on disk first. */
+	sim_exchange_persist(app->ex, false);
 }
 
 static bool on_ws_open(void *ctx, struct sim_ws_conn *conn, const char *path)
@@ -92,6 +94,8 @@ static void on_ws_message(void *ctx, struct sim_ws_conn *conn, const char *data,
 		sim_userstreams_message(app->us, conn, data, len);
 	else
 		sim_mstreams_message(app->ms, conn, data, len);
+	/* WebSocket API answers are queued and written after this returns, like REST ones. */
+	sim_exchange_persist(app->ex, false);
 }
 
 static void on_ws_close(void *ctx, struct sim_ws_conn *conn)
@@ -136,6 +140,13 @@ static void hook_expire_user_data(void *ctx)
 	struct sim_app *app = ctx;
 	if (app->us)
 		sim_userstreams_expire_all(app->us);
+}
+
+static void begin_shutdown(struct sim_app *app);
+
+static void hook_replays_ended(void *ctx)
+{
+	begin_shutdown(ctx);
 }
 
 /* ---- timers and signals -------------------------------------------------------------------------- */
@@ -187,6 +198,7 @@ static void begin_shutdown(struct sim_app *app)
 	uv_timer_stop(&app->tick);
 	close_handle((uv_handle_t *)&app->tick);
 	sim_exchange_stop(app->ex);
+	sim_exchange_persist(app->ex, true);
 	sim_mstreams_stop(app->ms);
 	sim_userstreams_stop(app->us);
 	sim_server_close_all(app->srv);
@@ -205,7 +217,8 @@ sb_err sim_app_new(const struct sim_options *opts, FILE *err, struct sim_app **o
 {
 	struct sim_app *app = sb_xcalloc(1, sizeof *app);
 	uv_loop_init(&app->loop);
-	struct sim_exchange_hooks hooks = {app, hook_market, hook_user, hook_drop_ws, hook_expire_user_data};
+	struct sim_exchange_hooks hooks = {app,          hook_market,           hook_user,
+	                                   hook_drop_ws, hook_expire_user_data, hook_replays_ended};
 	sb_err e = sim_exchange_new(&app->loop, opts, &hooks, err, &app->ex);
 	if (!e)
 		e = sim_mstreams_new(app->ex, &app->ms);

@@ -1129,6 +1129,82 @@ sb_err sim_book_cancel_all(struct sim_book *book, uint32_t account, int64_t time
 	return SB_OK;
 }
 
+/* ---- state files: what a saved book needs, and its restore ---- */
+
+int64_t sim_book_next_trade_id(const struct sim_book *book)
+{
+	return book->next_trade_id;
+}
+
+int64_t sim_book_next_prevented_id(const struct sim_book *book)
+{
+	return book->next_prevented_id;
+}
+
+size_t sim_book_closed_orders(const struct sim_book *book, const struct sim_book_order **out, size_t cap)
+{
+	size_t skip = book->n_closed > cap ? book->n_closed - cap : 0, n = 0;
+	for (const struct sim_book_order *o = book->closed_head; o; o = o->next_closed) {
+		if (skip) {
+			skip--;
+			continue;
+		}
+		out[n++] = o;
+	}
+	return n;
+}
+
+static bool restorable(const struct sim_book *book, const struct sim_book_order *o)
+{
+	size_t len = strnlen(o->client_id, sizeof o->client_id);
+	if (o->id == 0 || o->account == SIM_ACCOUNT_MARKET || len == 0 || len > SIM_CLIENT_ID_MAX ||
+	    o->status == SIM_STATUS_REJECTED || (unsigned)o->status > SIM_STATUS_REJECTED ||
+	    o->orig_qty < 0 || o->executed_qty < 0 || o->executed_qty > o->orig_qty || o->price < 0 ||
+	    o->locked < 0)
+		return false;
+	if (o->status != SIM_STATUS_NEW && o->status != SIM_STATUS_PARTIALLY_FILLED)
+		return true;
+	return o->type != SIM_TYPE_MARKET && o->price > 0 && o->executed_qty < o->orig_qty &&
+	       book->bids.n + book->asks.n < book->max_open;
+}
+
+sb_err sim_book_restore_order(struct sim_book *book, const struct sim_book_order *order)
+{
+	if (!book || !order || !restorable(book, order))
+		return SB_ERR_INVALID;
+	size_t len = strlen(order->client_id);
+	const struct sim_book_order *same = sim_book_find_client(book, order->account, order->client_id, len);
+	if (sim_book_find(book, order->id) || (same && is_open(same) && is_open(order)))
+		return SB_ERR_EXISTS;
+	struct sim_book_order *o = sb_xmalloc(sizeof(*o));
+	*o = *order;
+	o->next_by_id = book->by_id[o->id & book->mask];
+	book->by_id[o->id & book->mask] = o;
+	size_t h = cid_hash(o->account, o->client_id, len) & book->mask;
+	o->next_by_cid = book->by_cid[h];
+	book->by_cid[h] = o;
+	if (is_open(o))
+		side_insert(side_of(book, o->side), o);
+	else
+		close_order(book, o);
+	if (o->id >= book->next_order_id)
+		book->next_order_id = o->id + 1;
+	if (o->seq >= book->next_seq)
+		book->next_seq = o->seq + 1;
+	return SB_OK;
+}
+
+void sim_book_restore_ids(struct sim_book *book, uint64_t next_order_id, int64_t next_trade_id,
+                          int64_t next_prevented_id)
+{
+	if (next_order_id > book->next_order_id)
+		book->next_order_id = next_order_id;
+	if (next_trade_id > book->next_trade_id)
+		book->next_trade_id = next_trade_id;
+	if (next_prevented_id > book->next_prevented_id)
+		book->next_prevented_id = next_prevented_id;
+}
+
 /* ---- the market acting on resting orders ---- */
 
 /* Fills the best orders of sd that cross price, at their own prices, sharing *volume. */

@@ -309,6 +309,30 @@ uint64_t sim_book_last_order_id(const struct sim_book *book);
  * that filled no user order), so the public trade stream and executionReports share one sequence. */
 int64_t sim_book_take_trade_id(struct sim_book *book);
 
+/* For state files (sim/state.h). The next trade id the book will give out. */
+int64_t sim_book_next_trade_id(const struct sim_book *book);
+
+/* The preventedMatchId the next self-trade prevention will get. */
+int64_t sim_book_next_prevented_id(const struct sim_book *book);
+
+/* The cap most recent closed orders, oldest first, into out; returns how many it wrote. The pointers
+ * are valid until the next mutating call. */
+size_t sim_book_closed_orders(const struct sim_book *book, const struct sim_book_order **out, size_t cap);
+
+/*
+ * Puts back an order read from a state file, with its id, sequence and every field as saved (the link
+ * fields are ignored): an open one rests at its place in the queue, a closed one is queryable. The
+ * order's `locked` is taken as is; the ledger's locked balances must match it. SB_ERR_INVALID for an
+ * order that cannot be (no id or clientOrderId, an open MARKET order, nothing left to fill, the book is
+ * full), SB_ERR_EXISTS when its id, or the clientOrderId of an open order, is taken.
+ */
+sb_err sim_book_restore_order(struct sim_book *book, const struct sim_book_order *order);
+
+/* Raises the next orderId, trade id and preventedMatchId to at least these (ids already given out are
+ * never reused). */
+void sim_book_restore_ids(struct sim_book *book, uint64_t next_order_id, int64_t next_trade_id,
+                          int64_t next_prevented_id);
+
 /* Order lookup by id, open or recently closed; NULL when unknown. The pointer is valid until the next
  * mutating call. Only the ledger writes to it (its `locked` field). */
 struct sim_book_order *sim_book_find(const struct sim_book *book, uint64_t order_id);

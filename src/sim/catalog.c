@@ -20,6 +20,8 @@ struct entry {
 	const char *start;        /* synthetic market's first price */
 };
 
+#define MAX_PRICE "1000000.00000000" /* PRICE_FILTER maxPrice of the catalogue's symbols */
+
 static const struct entry entries[] = {
     {"BTCUSDT", "BTC", "USDT", "0.01000000", "0.00001000", "9000.00000000", "5.00000000", "60000.00"},
     {"ETHUSDT", "ETH", "USDT", "0.01000000", "0.00010000", "9000.00000000", "5.00000000", "3000.00"},
@@ -55,12 +57,12 @@ static cJSON *filter(const char *type)
 	return f;
 }
 
-static cJSON *filters(const struct entry *e)
+static cJSON *filters(const struct entry *e, const char *max_price)
 {
 	cJSON *a = cJSON_CreateArray();
 	cJSON *f = filter("PRICE_FILTER");
 	cJSON_AddStringToObject(f, "minPrice", e->tick);
-	cJSON_AddStringToObject(f, "maxPrice", "1000000.00000000");
+	cJSON_AddStringToObject(f, "maxPrice", max_price);
 	cJSON_AddStringToObject(f, "tickSize", e->tick);
 	cJSON_AddItemToArray(a, f);
 	f = filter("LOT_SIZE");
@@ -99,11 +101,8 @@ static cJSON *filters(const struct entry *e)
 	return a;
 }
 
-sb_err sim_catalog_symbol(const char *name, cJSON **info, sb_dec *start_price)
+static cJSON *symbol_info(const struct entry *e, const char *max_price)
 {
-	const struct entry *e = find(name);
-	if (!e)
-		return SB_ERR_NOT_FOUND;
 	/* Only what spotsim simulates is advertised, so clients do not offer the rest. */
 	static const char *const types[] = {"LIMIT", "LIMIT_MAKER", "MARKET"};
 	cJSON *s = cJSON_CreateObject();
@@ -129,7 +128,7 @@ sb_err sim_catalog_symbol(const char *name, cJSON **info, sb_dec *start_price)
 	cJSON_AddBoolToObject(s, "pegInstructionsAllowed", 0);
 	cJSON_AddBoolToObject(s, "isSpotTradingAllowed", 1);
 	cJSON_AddBoolToObject(s, "isMarginTradingAllowed", 0);
-	cJSON_AddItemToObject(s, "filters", filters(e));
+	cJSON_AddItemToObject(s, "filters", filters(e, max_price));
 	cJSON_AddItemToObject(s, "permissions", cJSON_CreateArray());
 	cJSON *sets = cJSON_CreateArray();
 	const char *spot[] = {"SPOT"};
@@ -141,8 +140,33 @@ sb_err sim_catalog_symbol(const char *name, cJSON **info, sb_dec *start_price)
 	const char *stp[] = {"NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "DECREMENT"};
 	cJSON_AddItemToObject(s, "allowedSelfTradePreventionModes",
 	                      cJSON_CreateStringArray(stp, (int)(sizeof stp / sizeof stp[0])));
-	*info = s;
+	return s;
+}
+
+sb_err sim_catalog_symbol(const char *name, cJSON **info, sb_dec *start_price)
+{
+	const struct entry *e = find(name);
+	if (!e)
+		return SB_ERR_NOT_FOUND;
+	*info = symbol_info(e, MAX_PRICE);
 	return sb_dec_parse_cstr(e->start, start_price);
+}
+
+sb_err sim_catalog_start_price(const char *name, sb_dec *start_price)
+{
+	const struct entry *e = find(name);
+	return e ? sb_dec_parse_cstr(e->start, start_price) : SB_ERR_NOT_FOUND;
+}
+
+cJSON *sim_catalog_make(const struct sim_catalog_rules *r)
+{
+	char tick[SB_DEC_STRLEN], step[SB_DEC_STRLEN], notional[SB_DEC_STRLEN], max_price[SB_DEC_STRLEN];
+	sb_dec_format(r->tick, tick, sizeof tick);
+	sb_dec_format(r->step, step, sizeof step);
+	sb_dec_format(r->min_notional, notional, sizeof notional);
+	sb_dec_format(r->max_price, max_price, sizeof max_price);
+	struct entry e = {r->symbol, r->base, r->quote, tick, step, "92141578125.00000000", notional, "0"};
+	return symbol_info(&e, max_price);
 }
 
 static void add_limit(cJSON *a, const char *type, const char *interval, int num, int limit)

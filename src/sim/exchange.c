@@ -5,7 +5,7 @@
  * pending event and applies every event whose time has come: the trade fills crossing user orders
  * (ledger-settled), the new quotes replace the book's external ladder, and the market data and the
  * streams hear of it. Market time runs --speed times faster than wall time from the moment the feeds
- * start; replays loop when they reach their end.
+ * start; a replay that reaches its end holds its last price, stops, or loops (--replay-end).
  */
 #include "sim/exchange.h"
 
@@ -15,10 +15,13 @@
 #include <string.h>
 
 #include "sim/catalog.h"
+#include "sim/derive.h"
 #include "sim/kline.h"
 #include "sim/md.h"
+#include "sim/state.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
+#include "spotbot/log.h"
 
 #define FEED_MAX_EVENTS_PER_TICK 10000 /* bound on events applied in one timer callback */
 
@@ -118,8 +121,26 @@ static sb_err make_feed(struct sim_symbol *sym, const struct sim_options *o, sb_
 	return e;
 }
 
+/* A replay resumes with the first event after market time ms, where it stood when the state was saved;
+ * when the file ends before, with its last trade (then --replay-end applies). */
+static void resume_replay(struct sim_symbol *sym, int64_t ms)
+{
+	struct sim_event ev = sym->pending, next;
+	while (ev.time_ms <= ms && sim_feed_next(sym->feed, &next) == SB_OK && next.kind == SIM_EVENT_TRADE)
+		ev = next;
+	sym->pending = ev;
+}
+
+/* A synthetic walk resumes at the saved last price, when the walk can start there. */
+static void resume_price(const struct sim_symbol *sym, sb_dec saved, sb_dec *start)
+{
+	sb_dec tick = sym->rules.price.tick_size ? sym->rules.price.tick_size : SB_DEC_C(0, 1);
+	if (saved >= tick * SIM_SYNTH_MIN_TICKS && sb_dec_is_multiple(saved, tick))
+		*start = saved;
+}
+
 static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info, sb_dec start,
-                         const struct sim_options *o, FILE *err)
+                         const struct sim_options *o, const cJSON *state, FILE *err)
 {
 	struct sim_symbol *sym = &ex->symbols[ex->nsymbols];
 	memset(sym, 0, sizeof *sym);
@@ -148,6 +169,11 @@ static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info,
 		sb_dec tick = sym->rules.price.tick_size ? sym->rules.price.tick_size : SB_DEC_C(0, 1);
 		start = sym->rules.price.min_price > tick * 1000 ? sym->rules.price.min_price : tick * 1000;
 	}
+	sb_dec saved_price = 0;
+	int64_t saved_ms = 0;
+	if (state)
+		sim_state_market(state, sym->rules.symbol, &saved_price, &saved_ms);
+	resume_price(sym, saved_price, &start);
 	e = make_feed(sym, o, start, err);
 	if (e)
 		return e;
@@ -155,65 +181,144 @@ static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info,
 		fprintf(err, "spotsim: %s: the market feed produced no trade\n", name);
 		return SB_ERR_PARSE;
 	}
+	if (sym->replay && saved_ms > 0)
+		resume_replay(sym, saved_ms);
 	sym->feed_origin_ms = sym->pending.time_ms;
 	sym->last_price = sym->pending.price;
 	sym->ref_price = sym->pending.price;
 	return SB_OK;
 }
 
-static sb_err add_symbols(struct sim_exchange *ex, const struct sim_options *o, FILE *err)
+static const struct sim_replay_opt *replay_of(const struct sim_options *o, const char *name)
+{
+	for (unsigned i = 0; i < o->nreplays; i++)
+		if (strcmp(o->replays[i].symbol, name) == 0)
+			return &o->replays[i];
+	return NULL;
+}
+
+static void add_name(char (*names)[32], size_t *n, const char *name)
+{
+	for (size_t j = 0; j < *n; j++)
+		if (strcmp(names[j], name) == 0)
+			return;
+	if (*n < SIM_MAX_SYMBOLS)
+		snprintf(names[(*n)++], sizeof names[0], "%s", name);
+}
+
+/*
+ * The symbols served without --symbols: every symbol of an --exchange-info file that has at most
+ * SIM_MAX_SYMBOLS of them, else the catalogue's default symbols the file lists, else (no file) the
+ * catalogue's defaults.
+ */
+static sb_err default_names(const cJSON *doc, const struct sim_options *o, char (*names)[32], size_t *n,
+                            FILE *err)
+{
+	const cJSON *list = doc ? cJSON_GetObjectItemCaseSensitive(doc, "symbols") : NULL;
+	if (list && cJSON_GetArraySize(list) <= SIM_MAX_SYMBOLS) {
+		const cJSON *it;
+		cJSON_ArrayForEach(it, list)
+		{
+			const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "symbol");
+			if (cJSON_IsString(name) && strlen(name->valuestring) < sizeof names[0])
+				add_name(names, n, name->valuestring);
+		}
+		return SB_OK;
+	}
+	char def[] = SIM_CATALOG_DEFAULT;
+	char *save = NULL;
+	for (char *t = strtok_r(def, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const cJSON *found = NULL;
+		if (!doc || sb_rules_find_symbol(doc, t, &found) == SB_OK)
+			add_name(names, n, t);
+	}
+	if (*n == 0 && o->nreplays == 0) {
+		fprintf(
+		    err,
+		    "spotsim: --exchange-info %s lists more than %d symbols and none of the defaults (%s): "
+		    "choose some with --symbols\n",
+		    o->exchange_info, SIM_MAX_SYMBOLS, SIM_CATALOG_DEFAULT);
+		return SB_ERR_NOT_FOUND;
+	}
+	return SB_OK;
+}
+
+/* Rules derived from the replay file of a symbol that no list has (see sim/derive.h). */
+static sb_err derived_info(const struct sim_replay_opt *r, cJSON **info, FILE *err)
+{
+	struct sim_kline_series series = {0};
+	char msg[4400];
+	sb_err e = sim_kline_load_file(r->path, &series, msg, sizeof msg);
+	if (e == SB_OK)
+		e = sim_derive_symbol(r->symbol, series.rows, series.count, info, msg, sizeof msg);
+	sim_kline_series_fini(&series);
+	if (e)
+		fprintf(err, "spotsim: --replay %s: %s\n", r->symbol, msg);
+	else
+		sb_log_info("sim", SB_FIELDS(SB_F_STR("symbol", r->symbol), SB_F_STR("file", r->path)),
+		            "%s is in no exchangeInfo: its rules are derived from the replay file "
+		            "(an approximation)",
+		            r->symbol);
+	return e;
+}
+
+/*
+ * The exchangeInfo object and start price of one symbol: from the --exchange-info file when it lists it,
+ * else from the catalogue, else derived from its replay file. A catalogue symbol keeps the catalogue's
+ * start price whatever file its rules come from; the others start at their replay's first price or at
+ * the default of add_symbol.
+ */
+static sb_err symbol_info(const cJSON *doc, const char *name, const struct sim_options *o, cJSON **info,
+                          sb_dec *start, FILE *err)
+{
+	const cJSON *found = NULL;
+	*info = NULL;
+	*start = 0;
+	if (sim_catalog_start_price(name, start) != SB_OK)
+		*start = 0;
+	if (doc && sb_rules_find_symbol(doc, name, &found) == SB_OK) {
+		*info = cJSON_Duplicate(found, 1);
+		return SB_OK;
+	}
+	if (sim_catalog_symbol(name, info, start) == SB_OK) {
+		if (doc)
+			sb_log_info("sim", SB_FIELDS(SB_F_STR("symbol", name)),
+			            "%s is not in --exchange-info %s: serving the built-in catalogue's rules",
+			            name, o->exchange_info);
+		return SB_OK;
+	}
+	const struct sim_replay_opt *r = replay_of(o, name);
+	if (r)
+		return derived_info(r, info, err);
+	char known[512];
+	sim_catalog_names(known, sizeof known);
+	fprintf(err, "spotsim: symbol %s is in neither %s nor the built-in catalogue (%s)\n", name,
+	        doc ? o->exchange_info : "--exchange-info", known);
+	return SB_ERR_NOT_FOUND;
+}
+
+static sb_err add_symbols(struct sim_exchange *ex, const struct sim_options *o, const cJSON *state, FILE *err)
 {
 	char names[SIM_MAX_SYMBOLS][32];
 	size_t n = 0;
-	if (o->nsymbols) {
-		for (unsigned i = 0; i < o->nsymbols; i++)
-			snprintf(names[n++], sizeof names[0], "%s", o->symbols[i]);
-	} else {
-		char def[] = SIM_CATALOG_DEFAULT;
-		char *save = NULL;
-		for (char *t = strtok_r(def, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			snprintf(names[n++], sizeof names[0], "%s", t);
-	}
-	/* A replayed symbol is listed even when --symbols does not name it. */
-	for (unsigned i = 0; i < o->nreplays; i++) {
-		bool listed = false;
-		for (size_t j = 0; j < n; j++)
-			listed |= strcmp(names[j], o->replays[i].symbol) == 0;
-		if (!listed && n < SIM_MAX_SYMBOLS)
-			snprintf(names[n++], sizeof names[0], "%s", o->replays[i].symbol);
-	}
 	cJSON *doc = NULL;
-	if (o->exchange_info[0]) {
-		sb_err e = load_exchange_info(o->exchange_info, &doc, err);
-		if (e)
-			return e;
-	}
-	ex->symbols = sb_xcalloc(n, sizeof *ex->symbols);
 	sb_err e = SB_OK;
+	if (o->exchange_info[0])
+		e = load_exchange_info(o->exchange_info, &doc, err);
+	for (unsigned i = 0; !e && i < o->nsymbols; i++)
+		add_name(names, &n, o->symbols[i]);
+	if (!e && o->nsymbols == 0)
+		e = default_names(doc, o, names, &n, err);
+	/* A replayed symbol is listed even when --symbols does not name it. */
+	for (unsigned i = 0; !e && i < o->nreplays; i++)
+		add_name(names, &n, o->replays[i].symbol);
+	ex->symbols = sb_xcalloc(n ? n : 1, sizeof *ex->symbols);
 	for (size_t i = 0; i < n && !e; i++) {
 		cJSON *info = NULL;
 		sb_dec start = 0;
-		if (doc) {
-			const cJSON *found = NULL;
-			if (sb_rules_find_symbol(doc, names[i], &found) == SB_OK)
-				info = cJSON_Duplicate(found, 1);
-		} else {
-			sim_catalog_symbol(names[i], &info, &start);
-		}
-		if (!info) {
-			char known[512];
-			sim_catalog_names(known, sizeof known);
-			if (doc)
-				fprintf(err, "spotsim: symbol %s is not in %s\n", names[i], o->exchange_info);
-			else
-				fprintf(
-				    err,
-				    "spotsim: symbol %s is not in the built-in catalogue (%s); use --exchange-info\n",
-				    names[i], known);
-			e = SB_ERR_NOT_FOUND;
-			break;
-		}
-		e = add_symbol(ex, names[i], info, start, o, err);
+		e = symbol_info(doc, names[i], o, &info, &start, err);
+		if (!e)
+			e = add_symbol(ex, names[i], info, start, o, state, err);
 	}
 	cJSON_Delete(doc);
 	return e;
@@ -280,6 +385,39 @@ static sb_err add_accounts(struct sim_exchange *ex, const struct sim_options *o,
 	return SB_OK;
 }
 
+/* Reads --state FILE when it exists (a first start has none). */
+static sb_err read_state(struct sim_exchange *ex, const char *path, cJSON **doc, FILE *err)
+{
+	char why[4400];
+	ex->state_path = sb_xstrdup(path);
+	sb_err e = sim_state_read(path, doc, why, sizeof why);
+	if (e == SB_ERR_NOT_FOUND) {
+		sb_log_info("sim", SB_FIELDS(SB_F_STR("file", path)),
+		            "state file %s does not exist: starting afresh", path);
+		return SB_OK;
+	}
+	if (e)
+		fprintf(err, "spotsim: --state %s: %s\n", path, why);
+	return e;
+}
+
+/* Restores a state file read at start, then writes it back, so the file exists and is valid from now on. */
+static sb_err restore_state(struct sim_exchange *ex, const cJSON *doc, FILE *err)
+{
+	char why[4400];
+	sb_err e = doc ? sim_state_restore(ex, doc, why, sizeof why) : SB_OK;
+	if (!e)
+		e = sim_state_save(ex, ex->state_path, why, sizeof why);
+	if (e) {
+		fprintf(err, "spotsim: --state %s: %s\n", ex->state_path, why);
+		return e;
+	}
+	if (doc)
+		sb_log_info("sim", SB_FIELDS(SB_F_STR("file", ex->state_path)),
+		            "restored accounts, orders and trades from %s", ex->state_path);
+	return SB_OK;
+}
+
 sb_err sim_exchange_new(uv_loop_t *loop, const struct sim_options *o, const struct sim_exchange_hooks *hooks,
                         FILE *err, struct sim_exchange **out)
 {
@@ -288,6 +426,7 @@ sb_err sim_exchange_new(uv_loop_t *loop, const struct sim_options *o, const stru
 	if (hooks)
 		ex->hooks = *hooks;
 	ex->speed = o->speed;
+	ex->replay_end = o->replay_end;
 	ex->weight.limit = 6000;
 	ex->order_limit_10s = 100;
 	ex->order_limit_1d = 200000;
@@ -295,11 +434,17 @@ sb_err sim_exchange_new(uv_loop_t *loop, const struct sim_options *o, const stru
 	sim_book_result_init(&ex->scratch);
 	uv_timer_init(loop, &ex->feed_timer);
 	ex->feed_timer.data = ex;
+	cJSON *state = NULL;
 	sb_err e = sim_ledger_new(&ex->ledger);
+	if (!e && o->state[0])
+		e = read_state(ex, o->state, &state, err);
 	if (!e)
-		e = add_symbols(ex, o, err);
+		e = add_symbols(ex, o, state, err);
 	if (!e)
 		e = add_accounts(ex, o, err);
+	if (!e && ex->state_path)
+		e = restore_state(ex, state, err);
+	cJSON_Delete(state);
 	for (unsigned i = 0; !e && i < o->nfaults; i++) {
 		e = sim_exchange_set_fault(ex, o->faults[i].name, o->faults[i].value);
 		if (e)
@@ -334,6 +479,7 @@ void sim_exchange_free(struct sim_exchange *ex)
 		free(ex->accounts[i].prevented);
 	}
 	free(ex->accounts);
+	free(ex->state_path);
 	sim_ledger_free(ex->ledger);
 	cJSON_Delete(ex->rate_limits);
 	sim_book_result_fini(&ex->scratch);
@@ -392,7 +538,7 @@ static void record_trade(struct sim_exchange *ex, struct sim_symbol *sym, const 
 	struct sim_account *a = sim_exchange_account_by_id(ex, account);
 	if (!a)
 		return;
-	struct sim_trade_rec *t = &a->trades[a->trades_next];
+	struct sim_trade_rec rec = {0}, *t = &rec;
 	t->symbol = sym->index;
 	t->id = f->trade_id;
 	t->order_id = buyer ? f->buyer_order_id : f->seller_order_id;
@@ -405,6 +551,12 @@ static void record_trade(struct sim_exchange *ex, struct sim_symbol *sym, const 
 	t->time = f->time;
 	t->is_buyer = buyer;
 	t->is_maker = buyer ? f->buyer_is_maker : !f->buyer_is_maker;
+	sim_account_push_trade(a, t);
+}
+
+void sim_account_push_trade(struct sim_account *a, const struct sim_trade_rec *t)
+{
+	a->trades[a->trades_next] = *t;
 	a->trades_next = (a->trades_next + 1) % SIM_TRADES_PER_ACCOUNT;
 	if (a->ntrades < SIM_TRADES_PER_ACCOUNT)
 		a->ntrades++;
@@ -426,6 +578,8 @@ void sim_exchange_settled(struct sim_exchange *ex, struct sim_symbol *sym, const
 {
 	for (size_t i = 0; i < res->n_prevented; i++)
 		record_prevented(ex, sym, &res->prevented[i]);
+	if (res->n_events || res->n_fills)
+		ex->state_dirty = true;
 	for (size_t i = 0; i < res->n_fills; i++) {
 		const struct sim_book_fill *f = &res->fills[i];
 		record_trade(ex, sym, f, true);
@@ -475,15 +629,46 @@ static void apply_event(struct sim_exchange *ex, struct sim_symbol *sym, const s
 		ex->hooks.market(ex->hooks.ctx, sym, ev, trade_id, now);
 }
 
-static void next_event(struct sim_symbol *sym)
+/* A replay reached its last candle after the trade at last: logged, then what --replay-end says. */
+static void replay_ended(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *last)
 {
-	if (sim_feed_next(sym->feed, &sym->pending) == SB_OK && sym->pending.kind == SIM_EVENT_TRADE)
-		return;
-	/* A replay loops: the rewound feed's times continue to increase. */
-	if (sym->replay && sim_feed_rewind(sym->feed) == SB_OK &&
+	sb_log_info("sim",
+	            SB_FIELDS(SB_F_STR("symbol", sym->rules.symbol), SB_F_DEC("price", last->price),
+	                      SB_F_STR("replay_end", sim_replay_end_name(ex->replay_end))),
+	            "replay of %s reached its last candle: %s", sym->rules.symbol,
+	            ex->replay_end == SIM_REPLAY_LOOP ? "starting again from the first candle"
+	            : ex->replay_end == SIM_REPLAY_STOP
+	                ? "its market stops; spotsim stops when every replay has"
+	                : "holding the last price");
+	/* A looping replay's rewound times continue to increase. */
+	if (ex->replay_end == SIM_REPLAY_LOOP && sim_feed_rewind(sym->feed) == SB_OK &&
 	    sim_feed_next(sym->feed, &sym->pending) == SB_OK && sym->pending.kind == SIM_EVENT_TRADE)
 		return;
 	sym->pending.kind = SIM_EVENT_END;
+}
+
+static void next_event(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *last)
+{
+	if (sim_feed_next(sym->feed, &sym->pending) == SB_OK && sym->pending.kind == SIM_EVENT_TRADE)
+		return;
+	if (sym->replay)
+		replay_ended(ex, sym, last);
+	else
+		sym->pending.kind = SIM_EVENT_END;
+}
+
+/* With --replay-end stop: true once every replayed symbol has ended (and there is one). */
+static bool replays_over(const struct sim_exchange *ex)
+{
+	bool any = false;
+	for (size_t i = 0; i < ex->nsymbols; i++) {
+		if (!ex->symbols[i].replay)
+			continue;
+		if (ex->symbols[i].pending.kind == SIM_EVENT_TRADE)
+			return false;
+		any = true;
+	}
+	return any;
 }
 
 static void arm_timer(struct sim_exchange *ex);
@@ -503,10 +688,18 @@ void sim_exchange_advance(struct sim_exchange *ex)
 		                sym->pending.time_ms - sym->feed_origin_ms <= elapsed;
 		     n++) {
 			struct sim_event ev = sym->pending;
-			next_event(sym);
+			next_event(ex, sym, &ev);
+			sym->market_ms = ev.time_ms;
 			apply_event(ex, sym, &ev, now);
 		}
 	}
+	if (ex->replay_end == SIM_REPLAY_STOP && !ex->replays_stopped && replays_over(ex)) {
+		ex->replays_stopped = true;
+		sb_log_info("sim", SB_NOFIELDS, "every replay has ended (--replay-end stop): stopping");
+		if (ex->hooks.replays_ended)
+			ex->hooks.replays_ended(ex->hooks.ctx);
+	}
+	sim_exchange_persist(ex, false);
 	if (ex->feed_timer_running)
 		arm_timer(ex);
 }
@@ -545,6 +738,24 @@ void sim_exchange_stop(struct sim_exchange *ex)
 	ex->feed_timer_running = false;
 	uv_timer_stop(&ex->feed_timer);
 	uv_close((uv_handle_t *)&ex->feed_timer, NULL);
+}
+
+/* ---- the state file ---------------------------------------------------------------------------- */
+
+sb_err sim_exchange_persist(struct sim_exchange *ex, bool always)
+{
+	if (!ex->state_path || (!ex->state_dirty && !always))
+		return SB_OK;
+	char why[4400];
+	sb_err e = sim_state_save(ex, ex->state_path, why, sizeof why);
+	if (e) {
+		sb_log_error("sim", SB_FIELDS(SB_F_STR("file", ex->state_path), SB_F_ERR(e)),
+		             "cannot save the state file: %s", why);
+		return e;
+	}
+	ex->state_dirty = false;
+	ex->state_saves++;
+	return SB_OK;
 }
 
 /* ---- control (the /sim/ endpoints) --------------------------------------------------------------- */

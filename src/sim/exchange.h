@@ -2,7 +2,8 @@
  * exchange.h - spotsim's exchange state: the symbols it lists (rules, order book, market feed, market
  * data), the accounts (ledger balances and API credentials), the clock, the faults and the request
  * weight counters. The API layer (sim/api.h) reads and changes it; the network layer (sim/server.h)
- * is told about market and user-data events through hooks, and never touches it directly.
+ * is told about market and user-data events through hooks, and never touches it directly. With
+ * --state, what changed is written to the state file (sim/state.h) before the answers leave.
  *
  * Times: every timestamp spotsim reports is wall-clock milliseconds (plus the clock-skew fault), so
  * Binance clients' timestamp checks work; market time only paces the feed (--speed).
@@ -39,12 +40,13 @@ struct sim_symbol {
 	struct sim_book *book;        /* user orders and the feed's liquidity */
 	struct sim_feed *feed;        /* synthetic walk or kline replay */
 	struct sim_event pending;     /* next feed event, not applied yet */
-	bool replay;                  /* the feed replays klines (loops at the end) */
+	bool replay;                  /* the feed replays klines (its end: --replay-end) */
 	int64_t feed_origin_ms;       /* market time of the feed's first event */
 	struct sim_md *md;            /* trades, klines, tickers for REST and streams */
 	sb_dec last_price;            /* last trade price (0 before the first) */
 	sb_dec ref_price;             /* reference price for percent and market notional filters */
 	struct sim_stp_config stp;    /* self-trade prevention: default and allowed modes */
+	int64_t market_ms;            /* market time of the last feed event applied (0 before) */
 };
 
 /* One of an account's trades, for myTrades. */
@@ -114,6 +116,8 @@ struct sim_exchange_hooks {
 	void (*drop_ws)(void *ctx);
 	/* User-data subscriptions and listenKeys of every account end now (fault). */
 	void (*expire_user_data)(void *ctx);
+	/* Every replay has reached its end and --replay-end is stop: the program should shut down. */
+	void (*replays_ended)(void *ctx);
 };
 
 /* Request weight per IP, as Binance counts it (one minute window). */
@@ -145,6 +149,11 @@ struct sim_exchange {
 	uint32_t order_limit_10s;            /* ORDERS per 10 s */
 	uint32_t order_limit_1d;             /* ORDERS per day */
 	struct sim_userstreams *userstreams; /* listenKeys and subscriptions (set by the program) */
+	enum sim_replay_end replay_end;      /* what a replay does at its end */
+	bool replays_stopped;                /* replays_ended has been called */
+	char *state_path;                    /* --state file (owned), NULL = state in memory only */
+	bool state_dirty;                    /* what the state file holds changed since the last save */
+	uint64_t state_saves;                /* state files written since start */
 };
 
 /*
@@ -178,6 +187,17 @@ struct sim_account *sim_exchange_account_by_id(struct sim_exchange *ex, uint32_t
 
 /* Applies every feed event whose market time has come (also called by the feed timer). */
 void sim_exchange_advance(struct sim_exchange *ex);
+
+/* Appends a trade to the account's ring (the oldest goes when it is full). */
+void sim_account_push_trade(struct sim_account *a, const struct sim_trade_rec *t);
+
+/*
+ * Writes the state file (--state) when something it holds changed since the last write (orders, fills,
+ * balances), or always; called once a request or a feed event has been handled, before any answer
+ * leaves, so what a client was told is on disk first. A failure is logged and returned; the exchange
+ * goes on (the next change tries again).
+ */
+sb_err sim_exchange_persist(struct sim_exchange *ex, bool always);
 
 /* Sets a symbol's market to price now (POST /sim/price): a trade there and a book around it. qty is the
  * trade's and each book level's quantity (a multiple of the step); 0 means about 100000 quote's worth. */

@@ -204,6 +204,22 @@ sb_err sim_ledger_deposit(struct sim_ledger *l, uint32_t id, const char *asset, 
 	return credit(l, id, asset, FREE, amount);
 }
 
+sb_err sim_ledger_restore(struct sim_ledger *l, uint32_t id, const char *asset, sb_dec free_amount,
+                          sb_dec locked)
+{
+	if (!l || !asset)
+		return SB_ERR_INVALID;
+	if (id != SIM_LEDGER_MARKET && (free_amount < 0 || locked < 0))
+		return SB_ERR_RANGE;
+	struct account *a = acct(l, id);
+	struct sim_ledger_asset *b = a ? get_bal(a, asset) : NULL;
+	if (!b)
+		return a ? SB_ERR_RANGE : SB_ERR_NOT_FOUND;
+	b->free = free_amount;
+	b->locked = locked;
+	return SB_OK;
+}
+
 sb_err sim_ledger_withdraw(struct sim_ledger *l, uint32_t id, const char *asset, sb_dec amount)
 {
 	if (!l || !asset || amount <= 0)

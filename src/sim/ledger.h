@@ -66,6 +66,10 @@ bool sim_ledger_bnb_fees(const struct sim_ledger *l, uint32_t id);
 
 /* Adds amount (> 0) to the free balance of asset (a deposit, or the starting balance). */
 sb_err sim_ledger_deposit(struct sim_ledger *l, uint32_t id, const char *asset, sb_dec amount);
+/* Sets free and locked of asset to what a state file recorded (replacing what was there); negative
+ * amounts are SB_ERR_RANGE except for the market account. */
+sb_err sim_ledger_restore(struct sim_ledger *l, uint32_t id, const char *asset, sb_dec free_amount,
+                          sb_dec locked);
 /* Takes amount (> 0) from the free balance; SB_ERR_RANGE when free is smaller. */
 sb_err sim_ledger_withdraw(struct sim_ledger *l, uint32_t id, const char *asset, sb_dec amount);
 

@@ -28,6 +28,7 @@ void sim_options_usage(FILE *f)
 	    "               [--symbols BTCUSDT,ETHUSDT,...] [--exchange-info FILE.json]\n"
 	    "               [--replay SYMBOL=FILE.csv[.gz] ...] [--speed X] [--seed N]\n"
 	    "               [--fault NAME[=VALUE] ...] [--fee-rate 0.001]\n"
+	    "               [--replay-end hold|stop|loop] [--state FILE.json]\n"
 	    "               [--tls-cert FILE.pem --tls-key FILE.pem]\n"
 	    "\n"
 	    "  --listen HOST:PORT   address to serve REST and WebSockets on (default 127.0.0.1:9090;\n"
@@ -37,9 +38,17 @@ void sim_options_usage(FILE *f)
 	    "                       holds 10000 USDT, 1 BTC, 10 ETH and 10 BNB\n"
 	    "  --account K:ed25519:PUB.pem:A=N,..\n"
 	    "                       an Ed25519 API key: its public key PEM file instead of a secret\n"
-	    "  --symbols A,B,...    symbols to serve from the built-in catalogue (default BTCUSDT,ETHUSDT,BNBUSDT)\n"
-	    "  --exchange-info F    serve the symbols of a real exchangeInfo JSON document instead\n"
-	    "  --replay SYM=FILE    replay Binance kline CSV (data.binance.vision layout, .gz accepted) for SYM\n"
+	    "  --symbols A,B,...    symbols to serve (default BTCUSDT,ETHUSDT,BNBUSDT, from the built-in catalogue)\n"
+	    "  --exchange-info F    take symbols and filters from a real exchangeInfo JSON document: those of\n"
+	    "                       --symbols, else every symbol of the file (up to 64), else the default\n"
+	    "                       symbols the file has; catalogue symbols keep their start price\n"
+	    "  --replay SYM=FILE    replay Binance kline CSV (data.binance.vision layout, .gz accepted) for SYM;\n"
+	    "                       a SYM in neither the catalogue nor --exchange-info gets rules derived from\n"
+	    "                       the file (tick and step from its decimals: an approximation)\n"
+	    "  --replay-end MODE    at the end of a replay: hold (keep the last price, the default),\n"
+	    "                       stop (shut down once every replay has ended) or loop (start again)\n"
+	    "  --state FILE         keep accounts, orders and trades in FILE (JSON), written atomically after\n"
+	    "                       every change and loaded at start, so they survive a restart\n"
 	    "  --speed X            market time runs X times faster than wall time (default 1)\n"
 	    "  --seed N             seed of the synthetic market (default 1)\n"
 	    "  --fault NAME[=V]     start with a fault on (repeatable): drop_ws, hide_user_events,\n"
@@ -260,6 +269,31 @@ static sb_err parse_fault(const char *arg, struct sim_options *o, FILE *err)
 	return SB_OK;
 }
 
+const char *sim_replay_end_name(enum sim_replay_end end)
+{
+	switch (end) {
+	case SIM_REPLAY_STOP:
+		return "stop";
+	case SIM_REPLAY_LOOP:
+		return "loop";
+	case SIM_REPLAY_HOLD:
+	default:
+		return "hold";
+	}
+}
+
+static sb_err parse_replay_end(const char *arg, struct sim_options *o, FILE *err)
+{
+	static const enum sim_replay_end modes[] = {SIM_REPLAY_HOLD, SIM_REPLAY_STOP, SIM_REPLAY_LOOP};
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+		if (strcmp(arg, sim_replay_end_name(modes[i])) == 0) {
+			o->replay_end = modes[i];
+			return SB_OK;
+		}
+	fprintf(err, "spotsim: --replay-end '%s': expected hold, stop or loop\n", arg);
+	return SB_ERR_INVALID;
+}
+
 static sb_err parse_path(const char *flag, const char *arg, char *dst, size_t cap, FILE *err)
 {
 	if (!copy_field(dst, cap, arg, strlen(arg))) {
@@ -358,6 +392,10 @@ sb_err sim_options_parse(int argc, char **argv, struct sim_options *o, FILE *err
 			e = parse_path(flag, arg, o->tls_key, sizeof o->tls_key, err);
 		else if (strcmp(flag, "--replay") == 0)
 			e = parse_replay(arg, o, err);
+		else if (strcmp(flag, "--replay-end") == 0)
+			e = parse_replay_end(arg, o, err);
+		else if (strcmp(flag, "--state") == 0)
+			e = parse_path(flag, arg, o->state, sizeof o->state, err);
 		else if (strcmp(flag, "--speed") == 0)
 			e = parse_decimal_flag(flag, arg, SB_DEC_C(0, 1000000), SB_DEC_C(100000, 0),
 			                       &o->speed, err);

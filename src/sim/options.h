@@ -5,7 +5,7 @@
  *           [--account KEY:ed25519:PUBLIC_KEY.pem:ASSET=AMOUNT,... ...]
  *           [--symbols BTCUSDT,ETHUSDT,...] [--exchange-info FILE.json] [--replay SYMBOL=FILE.csv[.gz] ...]
  *           [--speed X] [--seed N] [--fault NAME[=VALUE] ...] [--fee-rate 0.001]
- *           [--tls-cert FILE.pem --tls-key FILE.pem]
+ *           [--replay-end hold|stop|loop] [--state FILE.json] [--tls-cert FILE.pem --tls-key FILE.pem]
  */
 #ifndef SIM_OPTIONS_H
 #define SIM_OPTIONS_H
@@ -48,6 +48,13 @@ struct sim_replay_opt {
 	char path[4096]; /* kline CSV, plain or .gz */
 };
 
+/* What a replay does after its last candle (--replay-end). */
+enum sim_replay_end {
+	SIM_REPLAY_HOLD, /* the market stays at the last price, with its last book (the default) */
+	SIM_REPLAY_STOP, /* spotsim shuts down once every replay has ended */
+	SIM_REPLAY_LOOP, /* the replay starts again from its first candle, times continuing */
+};
+
 struct sim_fault_opt {
 	char name[32];  /* fault name (see sim_fault_names) */
 	char value[64]; /* "" when given without =VALUE */
@@ -63,6 +70,8 @@ struct sim_options {
 	char exchange_info[4096];                          /* --exchange-info file, "" = built-in catalogue */
 	struct sim_replay_opt replays[SIM_MAX_REPLAYS];    /* --replay */
 	unsigned nreplays;                                 /* entries used */
+	enum sim_replay_end replay_end;                    /* what a replay does at its end */
+	char state[4096];                                  /* --state file, "" = state in memory only */
 	sb_dec speed;                                      /* market time per wall time (1 = real time) */
 	uint64_t seed;                                     /* synthetic market seed */
 	struct sim_fault_opt faults[SIM_MAX_FAULTS];       /* --fault */
@@ -77,6 +86,9 @@ struct sim_options {
  * (the caller prints usage and exits 2). Adds the demo account when no --account is given.
  * --tls-cert and --tls-key come together or not at all. */
 sb_err sim_options_parse(int argc, char **argv, struct sim_options *opts, FILE *err);
+
+/* The --replay-end spelling of a mode ("hold", "stop", "loop"). */
+const char *sim_replay_end_name(enum sim_replay_end end);
 
 /* Prints the usage text. */
 void sim_options_usage(FILE *f);

@@ -112,6 +112,8 @@ Test(sim_options, bad_flags_name_what_is_wrong)
 	    {"--seed", "-1", "non-negative integer"},
 	    {"--fault", "meteor", "unknown fault"},
 	    {"--fee-rate", "0.5", "must be between"},
+	    {"--replay-end", "rewind", "expected hold, stop or loop"},
+	    {"--state", "", "path empty or too long"},
 	    {"--colour", "red", "unknown flag '--colour'"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -121,6 +123,28 @@ Test(sim_options, bad_flags_name_what_is_wrong)
 		cr_assert(strstr(p->msg, cases[i].expect), "%s %s: got '%s'", cases[i].flag, cases[i].value,
 		          p->msg);
 		cr_assert_eq(strchr(p->msg, '\n'), p->msg + strlen(p->msg) - 1, "one line: '%s'", p->msg);
+		done(p);
+	}
+}
+
+Test(sim_options, replay_end_defaults_to_hold_and_takes_each_mode)
+{
+	const char *argv[] = {"spotsim"};
+	struct parsed *p = parse(1, argv);
+	cr_assert_eq(p->o.replay_end, SIM_REPLAY_HOLD);
+	cr_assert_str_eq(p->o.state, "", "no state file unless asked");
+	done(p);
+	static const struct {
+		const char *arg;
+		enum sim_replay_end mode;
+	} modes[] = {{"hold", SIM_REPLAY_HOLD}, {"stop", SIM_REPLAY_STOP}, {"loop", SIM_REPLAY_LOOP}};
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		const char *a[] = {"spotsim", "--replay-end", modes[i].arg, "--state", "/tmp/s.json"};
+		p = parse(5, a);
+		cr_assert_eq(p->err, SB_OK, "%s", p->msg);
+		cr_assert_eq(p->o.replay_end, modes[i].mode, "%s", modes[i].arg);
+		cr_assert_str_eq(sim_replay_end_name(p->o.replay_end), modes[i].arg);
+		cr_assert_str_eq(p->o.state, "/tmp/s.json");
 		done(p);
 	}
 }

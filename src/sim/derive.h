@@ -1,0 +1,38 @@
+/*
+ * derive.h - trading rules for a replayed symbol that neither the built-in catalogue nor an
+ * --exchange-info file lists, derived from its kline file, so `--replay NEWCOIN=file.csv` works without
+ * a hand-written exchangeInfo.
+ *
+ * The rules are an approximation, documented in docs/spotsim.md: the tickSize is one unit of the most
+ * decimal places any open, high, low or close of the file uses (trailing zeros ignored), the stepSize one
+ * unit of the most any volume uses; the quote asset is the longest known quote currency the name ends
+ * with (USDT, USDC, FDUSD, BTC, ETH, BNB, ...) and the base asset the rest; minNotional is 5 for dollar
+ * and euro quotes and a small amount of the quote currency otherwise; maxPrice leaves room for ten times
+ * the file's highest price.
+ */
+#ifndef SIM_DERIVE_H
+#define SIM_DERIVE_H
+
+#include <stddef.h>
+
+#include "sim/kline.h"
+#include "spotbot/decimal.h"
+#include "spotbot/error.h"
+
+struct cJSON;
+
+/* The tickSize and stepSize the klines suggest (see above); rows may be empty (then both are 0.01). */
+void sim_derive_grid(const struct sim_kline *rows, size_t count, sb_dec *tick, sb_dec *step);
+
+/* Splits a symbol into base and quote assets (buffers of SB_SYMBOL_MAX bytes); SB_ERR_NOT_FOUND when it
+ * ends with no known quote asset or nothing is left for the base. */
+sb_err sim_derive_assets(const char *symbol, char *base, char *quote);
+
+/*
+ * The exchangeInfo object of symbol (owned by the caller) with rules derived from the klines. On failure
+ * (no klines, a name with no known quote asset) writes the reason into why and returns the error.
+ */
+sb_err sim_derive_symbol(const char *symbol, const struct sim_kline *rows, size_t count, struct cJSON **info,
+                         char *why, size_t why_cap);
+
+#endif
