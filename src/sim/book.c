@@ -1158,13 +1158,14 @@ static bool restorable(const struct sim_book *book, const struct sim_book_order 
 {
 	size_t len = strnlen(o->client_id, sizeof o->client_id);
 	if (o->id == 0 || o->account == SIM_ACCOUNT_MARKET || len == 0 || len > SIM_CLIENT_ID_MAX ||
-	    o->status == SIM_STATUS_REJECTED || (unsigned)o->status > SIM_STATUS_REJECTED ||
-	    o->orig_qty < 0 || o->executed_qty < 0 || o->executed_qty > o->orig_qty || o->price < 0 ||
+	    o->status == SIM_STATUS_REJECTED || (unsigned)o->status > SIM_STATUS_EXPIRED_IN_MATCH ||
+	    (unsigned)o->stp >= SIM_STP_COUNT || o->orig_qty < 0 || o->executed_qty < 0 ||
+	    o->prevented_qty < 0 || o->executed_qty > o->orig_qty - o->prevented_qty || o->price < 0 ||
 	    o->locked < 0)
 		return false;
 	if (o->status != SIM_STATUS_NEW && o->status != SIM_STATUS_PARTIALLY_FILLED)
 		return true;
-	return o->type != SIM_TYPE_MARKET && o->price > 0 && o->executed_qty < o->orig_qty &&
+	return o->type != SIM_TYPE_MARKET && o->price > 0 && remaining(o) > 0 &&
 	       book->bids.n + book->asks.n < book->max_open;
 }
 

@@ -307,3 +307,61 @@ Test(sim_state, a_file_of_something_else_is_refused)
 	fclose(f);
 	expect_refused("not a spotsim state file");
 }
+
+/* A limit order of the test's account with a self-trade prevention mode. */
+static void place_stp(struct sim_exchange *ex, enum sim_book_side side, const char *price, const char *qty,
+                      const char *cid, enum sim_stp_mode stp)
+{
+	struct sim_book_req req = {.account = ex->accounts[0].id,
+	                           .side = side,
+	                           .type = SIM_TYPE_LIMIT,
+	                           .tif = SIM_TIF_GTC,
+	                           .stp = stp,
+	                           .client_id = cid,
+	                           .client_id_len = strlen(cid),
+	                           .time = sim_exchange_now(ex)};
+	req.price = D(price);
+	req.qty = D(qty);
+	sim_book_result_clear(&ex->scratch);
+	cr_assert_eq(sim_ledger_place(ex->ledger, btc(ex)->book, &req, 0, &ex->scratch), SB_OK);
+	sim_exchange_settled(ex, btc(ex), &ex->scratch);
+}
+
+Test(sim_state, self_trade_prevention_survives_a_restart_and_its_ids_continue)
+{
+	struct sim_exchange *ex = open_ex();
+	/* The account's own sell meets its resting buy: EXPIRE_MAKER expires the buy, the sell rests. */
+	place_stp(ex, SIM_SIDE_BUY, "50000", "0.01", "rest-1", SIM_STP_EXPIRE_TAKER);
+	place_stp(ex, SIM_SIDE_SELL, "50000", "0.02", "cross-1", SIM_STP_EXPIRE_MAKER);
+	const struct sim_book_order *rest = by_client(ex, "rest-1");
+	cr_assert_eq(rest->status, SIM_STATUS_EXPIRED_IN_MATCH);
+	cr_assert_eq(rest->prevented_qty, D("0.01"));
+	int64_t match_id = rest->prevented_match_id;
+	int64_t next_match = sim_book_next_prevented_id(btc(ex)->book);
+	cr_assert_eq(next_match, match_id + 1);
+	struct sim_ledger_asset usdt = balance(ex, "USDT"), base = balance(ex, "BTC");
+	cr_assert_eq(sim_exchange_persist(ex, false), SB_OK);
+	sbt_exchange_free(&loop, ex);
+
+	ex = open_ex();
+	rest = by_client(ex, "rest-1");
+	cr_assert_eq(rest->status, SIM_STATUS_EXPIRED_IN_MATCH, "an order expired in match stays queryable");
+	cr_assert_eq(rest->stp, SIM_STP_EXPIRE_TAKER);
+	cr_assert_eq(rest->prevented_qty, D("0.01"));
+	cr_assert_eq(rest->prevented_match_id, match_id);
+	const struct sim_book_order *cross = by_client(ex, "cross-1");
+	cr_assert_eq(cross->status, SIM_STATUS_NEW);
+	cr_assert_eq(cross->stp, SIM_STP_EXPIRE_MAKER);
+	cr_assert_eq(sim_book_next_prevented_id(btc(ex)->book), next_match, "preventedMatchIds continue");
+	struct sim_ledger_asset u2 = balance(ex, "USDT"), b2 = balance(ex, "BTC");
+	cr_assert_eq(u2.free, usdt.free);
+	cr_assert_eq(u2.locked, usdt.locked);
+	cr_assert_eq(b2.free, base.free);
+	cr_assert_eq(b2.locked, base.locked);
+	/* The restored resting sell still prevents: a buy with EXPIRE_TAKER meeting it expires. */
+	place_stp(ex, SIM_SIDE_BUY, "50000", "0.01", "cross-2", SIM_STP_EXPIRE_TAKER);
+	const struct sim_book_order *c2 = by_client(ex, "cross-2");
+	cr_assert_eq(c2->status, SIM_STATUS_EXPIRED_IN_MATCH);
+	cr_assert_eq(c2->prevented_match_id, next_match, "the next prevention takes the next id");
+	sbt_exchange_free(&loop, ex);
+}
