@@ -105,7 +105,7 @@ void sb_cli_control_error(const char *cmd, long status, const char *body)
 	const char *msg = body ? body : "";
 	if (e && cJSON_IsString(e) && e->valuestring)
 		msg = e->valuestring;
-	const char *flag = cJSON_IsString(ov) ? cli_override(ov->valuestring) : NULL;
+	const char *flag = ov && cJSON_IsString(ov) ? cli_override(ov->valuestring) : NULL;
 	const cJSON *lifts = j ? cJSON_GetObjectItemCaseSensitive(j, "override_does") : NULL;
 	if (status == 401)
 		fprintf(stderr,

@@ -1123,8 +1123,11 @@ sb_err sim_book_cancel_all(struct sim_book *book, uint32_t account, int64_t time
 	const struct sim_book_order **v = sb_xcalloc(n, sizeof(*v));
 	sim_book_open_orders(book, account, v, n);
 	qsort(v, n, sizeof(*v), by_seq);
-	for (size_t i = 0; i < n; i++)
-		cancel_open(book, sim_book_find(book, v[i]->id), time, res);
+	for (size_t i = 0; i < n; i++) {
+		struct sim_book_order *o = sim_book_find(book, v[i]->id);
+		if (o)
+			cancel_open(book, o, time, res);
+	}
 	free(v);
 	return SB_OK;
 }

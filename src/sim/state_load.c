@@ -151,7 +151,8 @@ void sim_state_market(const cJSON *doc, const char *symbol, sb_dec *last_price, 
 	*last_price = 0;
 	*market_ms = 0;
 	const cJSON *s;
-	cJSON_ArrayForEach(s, array_of(doc, "symbols"))
+	const cJSON *symbols = array_of(doc, "symbols");
+	cJSON_ArrayForEach(s, symbols)
 	{
 		const char *name = get_str(s, "symbol");
 		if (!name || strcmp(name, symbol) != 0)
@@ -237,8 +238,8 @@ static sb_err restore_account(struct sim_exchange *ex, const cJSON *j, char *why
 	char who[200];
 	snprintf(who, sizeof who, "account %s", key);
 	sb_err e = restore_balances(ex, a->id, array_of(j, "balances"), who, why, cap);
-	const cJSON *t;
-	cJSON_ArrayForEach(t, array_of(j, "trades"))
+	const cJSON *t, *trades = array_of(j, "trades");
+	cJSON_ArrayForEach(t, trades)
 	{
 		if (!e)
 			e = restore_trade(ex, a, t, why, cap);
@@ -304,8 +305,8 @@ static sb_err restore_symbol(struct sim_exchange *ex, const cJSON *j, char *why,
 		return fail(why, cap,
 		            "%s: nextOrderId, nextTradeId or nextPreventedMatchId missing or out of range",
 		            name);
-	const cJSON *oj;
-	cJSON_ArrayForEach(oj, array_of(j, "orders"))
+	const cJSON *oj, *orders = array_of(j, "orders");
+	cJSON_ArrayForEach(oj, orders)
 	{
 		struct sim_book_order o;
 		sb_err e = read_order(ex, oj, &o, name, why, cap);
