@@ -39,22 +39,6 @@ static struct sb_store_pair pair(const char *symbol, bool *found)
 	return row;
 }
 
-/* Events of kind about symbol whose detail contains needle. */
-static size_t events(const char *kind, const char *symbol, const char *needle)
-{
-	struct sb_store *st = bt_db();
-	cr_assert(st);
-	struct sb_store_event *rows = NULL;
-	size_t n = 0, k = 0;
-	struct sb_store_event_filter f = {.kind = kind};
-	cr_assert_eq(sb_store_event_list(st, &f, &rows, &n), SB_OK);
-	for (size_t i = 0; i < n; i++)
-		k += strcmp(rows[i].symbol, symbol) == 0 && strstr(rows[i].detail, needle) != NULL;
-	sb_store_events_free(rows, n);
-	sb_store_close(st);
-	return k;
-}
-
 static void start_and_wait(void)
 {
 	bt_start_bot();
@@ -92,9 +76,9 @@ Test(bot_pairs_env, a_changed_pairs_setting_is_applied_at_start_and_run_time_cha
 	/* Said, not silent: log lines and events name each change. */
 	cr_assert(bt_log_has("PAIRS changed for ETHUSDT", 1000));
 	cr_assert(bt_log_has("PAIRS no longer names BNBUSDT: removed from trade_pairs", 1000));
-	cr_assert_eq(events("pair.updated", "ETHUSDT", "\"source\":\"PAIRS\""), 1);
-	cr_assert_eq(events("pair.removed", "BNBUSDT", "\"source\":\"PAIRS\""), 1);
-	cr_assert_eq(events("pair.updated", "BTCUSDT", "\"source\":\"PAIRS\""), 0);
+	cr_assert_eq(bt_count_events("pair.updated", "ETHUSDT", "\"source\":\"PAIRS\""), 1);
+	cr_assert_eq(bt_count_events("pair.removed", "BNBUSDT", "\"source\":\"PAIRS\""), 1);
+	cr_assert_eq(bt_count_events("pair.updated", "BTCUSDT", "\"source\":\"PAIRS\""), 0);
 
 	/* The daemon trades what the table now says. */
 	struct ctl_resp r;
@@ -105,7 +89,7 @@ Test(bot_pairs_env, a_changed_pairs_setting_is_applied_at_start_and_run_time_cha
 	/* Started again unchanged: nothing is applied a second time. */
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 	start_and_wait();
-	cr_assert_eq(events("pair.updated", "ETHUSDT", "\"source\":\"PAIRS\""), 1);
+	cr_assert_eq(bt_count_events("pair.updated", "ETHUSDT", "\"source\":\"PAIRS\""), 1);
 	cr_assert(bt_log_has("PAIRS unchanged since it was last applied", 1000));
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 }
@@ -136,7 +120,7 @@ Test(bot_pairs_env, a_pair_dropped_from_pairs_with_an_open_position_is_disabled_
 	cr_assert(found, "a pair with an open position stays");
 	cr_assert(!eth.enabled, "and starts no new cycle");
 	cr_assert(bt_log_has("PAIRS no longer names ETHUSDT, which has an open position", 1000));
-	cr_assert_eq(events("pair.pause", "ETHUSDT", "\"source\":\"PAIRS\""), 1);
+	cr_assert_eq(bt_count_events("pair.pause", "ETHUSDT", "\"source\":\"PAIRS\""), 1);
 	(void)pair("BTCUSDT", &found);
 	cr_assert(found, "the new pair is added");
 	/* Its position is still managed: the daemon lists it as a pair. */

@@ -39,27 +39,6 @@ static void trade_at(sb_dec price, sb_dec qty)
 	bt_post(path);
 }
 
-static sb_dec json_dec(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-	cr_assert(cJSON_IsString(v), "%s is a string", name);
-	sb_dec d = 0;
-	cr_assert_eq(sb_dec_parse(v->valuestring, strlen(v->valuestring), &d), SB_OK);
-	return d;
-}
-
-/* A signed GET on BTCUSDT, parsed (the caller deletes it). */
-static cJSON *signed_get(const char *path, const char *params)
-{
-	struct sbt_response r;
-	cr_assert(sbt_signed(T.sim.port, "GET", path, params, KEY, SECRET, &r));
-	cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
-	cJSON *j = cJSON_Parse(r.body);
-	sbt_response_free(&r);
-	cr_assert(cJSON_IsArray(j));
-	return j;
-}
-
 /* What the exchange says of one order: its status, quantities and its trades. */
 struct ex_order {
 	char status[32];   /* Binance status */
@@ -74,7 +53,8 @@ struct ex_order {
 static struct ex_order exchange_order(const char *coid)
 {
 	struct ex_order e = {0};
-	cJSON *all = signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
+	cJSON *all = bt_signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
+	cr_assert(cJSON_IsArray(all));
 	int64_t id = -1;
 	const cJSON *o;
 	cJSON_ArrayForEach(o, all)
@@ -85,21 +65,22 @@ static struct ex_order exchange_order(const char *coid)
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "status");
 		cr_assert(cJSON_IsString(s));
 		snprintf(e.status, sizeof e.status, "%s", s->valuestring);
-		e.orig = json_dec(o, "origQty");
-		e.executed = json_dec(o, "executedQty");
-		e.quote = json_dec(o, "cummulativeQuoteQty");
+		e.orig = bt_json_dec(o, "origQty");
+		e.executed = bt_json_dec(o, "executedQty");
+		e.quote = bt_json_dec(o, "cummulativeQuoteQty");
 		id = (int64_t)cJSON_GetObjectItemCaseSensitive(o, "orderId")->valuedouble;
 	}
 	cJSON_Delete(all);
 	cr_assert(id >= 0, "%s is on the exchange", coid);
-	cJSON *trades = signed_get("/api/v3/myTrades", "symbol=BTCUSDT");
+	cJSON *trades = bt_signed_get("/api/v3/myTrades", "symbol=BTCUSDT");
+	cr_assert(cJSON_IsArray(trades));
 	cJSON_ArrayForEach(o, trades)
 	{
 		if ((int64_t)cJSON_GetObjectItemCaseSensitive(o, "orderId")->valuedouble != id)
 			continue;
 		e.ntrades++;
-		e.trade_qty += json_dec(o, "qty");
-		e.trade_comm += json_dec(o, "commission");
+		e.trade_qty += bt_json_dec(o, "qty");
+		e.trade_comm += bt_json_dec(o, "commission");
 	}
 	cJSON_Delete(trades);
 	return e;

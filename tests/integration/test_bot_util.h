@@ -6,6 +6,7 @@
 #ifndef TEST_BOT_UTIL_H
 #define TEST_BOT_UTIL_H
 
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -256,6 +257,45 @@ BT_FN int bt_count(const char *path, const char *params, const char *key)
 		n++;
 	sbt_response_free(&r);
 	return n;
+}
+
+/* A signed GET (allOrders, myTrades, account), answered 200 and parsed (the caller deletes it). */
+BT_FN cJSON *bt_signed_get(const char *path, const char *params)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(T.sim.port, "GET", path, params, KEY, SECRET, &r));
+	cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
+	cJSON *j = cJSON_Parse(r.body);
+	sbt_response_free(&r);
+	cr_assert(j, "%s answers JSON", path);
+	return j;
+}
+
+/* A decimal string member of o, which must be there. */
+BT_FN sb_dec bt_json_dec(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	cr_assert(cJSON_IsString(v), "%s is a string", name);
+	sb_dec d = 0;
+	cr_assert_eq(sb_dec_parse(v->valuestring, strlen(v->valuestring), &d), SB_OK);
+	return d;
+}
+
+/* Events of kind about symbol whose detail contains needle (NULL: any detail). */
+BT_FN size_t bt_count_events(const char *kind, const char *symbol, const char *needle)
+{
+	struct sb_store *st = bt_db();
+	cr_assert(st);
+	struct sb_store_event *rows = NULL;
+	size_t n = 0, k = 0;
+	struct sb_store_event_filter f = {.kind = kind};
+	cr_assert_eq(sb_store_event_list(st, &f, &rows, &n), SB_OK);
+	for (size_t i = 0; i < n; i++)
+		k += strcmp(rows[i].symbol, symbol) == 0 &&
+		     (!needle || strstr(rows[i].detail, needle) != NULL);
+	sb_store_events_free(rows, n);
+	sb_store_close(st);
+	return k;
 }
 
 /* Sum of a decimal column over the fills of one order. */

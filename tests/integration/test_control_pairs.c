@@ -96,22 +96,6 @@ static bool has_acked_buy(struct sb_store *st, void *arg)
 	return found;
 }
 
-/* Events of kind for symbol. */
-static size_t count_events(const char *kind, const char *symbol)
-{
-	struct sb_store *st = bt_db();
-	cr_assert(st);
-	struct sb_store_event *rows = NULL;
-	size_t n = 0, k = 0;
-	struct sb_store_event_filter f = {.kind = kind};
-	cr_assert_eq(sb_store_event_list(st, &f, &rows, &n), SB_OK);
-	for (size_t i = 0; i < n; i++)
-		k += strcmp(rows[i].symbol, symbol) == 0;
-	sb_store_events_free(rows, n);
-	sb_store_close(st);
-	return k;
-}
-
 /* The trade_pairs row of symbol; false when there is none. */
 static bool pair_row(const char *symbol, struct sb_store_pair *out)
 {
@@ -153,7 +137,7 @@ Test(control_pairs, cli_adds_a_listed_pair_that_is_traded_changed_and_kept_acros
 	cr_assert(row.enabled);
 	cr_assert_eq(row.quote_per_cycle, SB_DEC_C(15, 0));
 	cr_assert_eq(row.target_profit, SB_DEC_C(0, 800000));
-	cr_assert_eq(count_events("pair.added", "ETHUSDT"), 1);
+	cr_assert_eq(bt_count_events("pair.added", "ETHUSDT", NULL), 1);
 	char v[64];
 	listed_setting("ETHUSDT", "profit", v, sizeof v);
 	cr_assert_str_eq(v, "0.8%");
@@ -169,7 +153,7 @@ Test(control_pairs, cli_adds_a_listed_pair_that_is_traded_changed_and_kept_acros
 	cr_assert_eq(CLI("pairs", "add", "ETHUSDT", "quote=15"), 1);
 	struct ctl_resp r;
 	post("/pairs", TOKEN, "{\"symbol\":\"ETHUSDT\",\"settings\":{\"quote\":\"15\"}}", 409, &r);
-	cr_assert_eq(count_events("pair.added", "ETHUSDT"), 1);
+	cr_assert_eq(bt_count_events("pair.added", "ETHUSDT", NULL), 1);
 
 	/* set: the database, GET /pairs and one event with what changed. */
 	cr_assert_eq(CLI_OUT(out, "pairs", "set", "ETHUSDT", "profit=1%", "max_positions=2"), 0);
@@ -181,10 +165,10 @@ Test(control_pairs, cli_adds_a_listed_pair_that_is_traded_changed_and_kept_acros
 	cr_assert_str_eq(v, "1%");
 	listed_setting("ETHUSDT", "max_positions", v, sizeof v);
 	cr_assert_str_eq(v, "2");
-	cr_assert_eq(count_events("pair.updated", "ETHUSDT"), 1);
+	cr_assert_eq(bt_count_events("pair.updated", "ETHUSDT", NULL), 1);
 	cr_assert_eq(CLI_OUT(out, "pairs", "set", "ETHUSDT", "profit=1%", "--json"), 0);
 	cr_assert(strstr(out, "\"changed\":{}"), "an unchanged value is no change: %s", out);
-	cr_assert_eq(count_events("pair.updated", "ETHUSDT"), 1);
+	cr_assert_eq(bt_count_events("pair.updated", "ETHUSDT", NULL), 1);
 
 	/* disable / enable. */
 	cr_assert_eq(CLI("pairs", "disable", "ETHUSDT"), 0);
@@ -220,7 +204,7 @@ Test(control_pairs, refusals_persist_nothing)
 	cr_assert_str_eq(msg, "XRPUSDT is not listed by the exchange");
 	struct sb_store_pair row;
 	cr_assert(!pair_row("XRPUSDT", &row));
-	cr_assert_eq(count_events("pair.added", "XRPUSDT"), 0);
+	cr_assert_eq(bt_count_events("pair.added", "XRPUSDT", NULL), 0);
 	cr_assert_eq(CLI("pairs", "add", "XRPUSDT", "quote=15"), 1);
 
 	/* Bad settings: the pairs.h texts. */
@@ -270,12 +254,12 @@ Test(control_pairs, refusals_persist_nothing)
 	cr_assert(pair_row("BTCUSDT", &row));
 	cr_assert(row.enabled);
 	cr_assert_eq(row.target_profit, SB_DEC_C(0, 500000));
-	cr_assert_eq(count_events("pair.updated", "BTCUSDT"), 0);
+	cr_assert_eq(bt_count_events("pair.updated", "BTCUSDT", NULL), 0);
 
 	/* A typo in the CLI: exit 2 before any request (the daemon would have said 422: exit 1). */
 	cr_assert_eq(CLI("pairs", "add", "BNBUSDT", "quote=15", "profit=0.8"), 2);
 	cr_assert_eq(CLI("pairs", "set", "BTCUSDT", "speed=2"), 2);
-	cr_assert_eq(count_events("pair.updated", "BTCUSDT"), 0);
+	cr_assert_eq(bt_count_events("pair.updated", "BTCUSDT", NULL), 0);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 

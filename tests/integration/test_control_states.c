@@ -26,30 +26,10 @@ static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
 	return r;
 }
 
-static sb_dec json_dec(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-	cr_assert(cJSON_IsString(v), "%s is a string", name);
-	sb_dec d = 0;
-	cr_assert_eq(sb_dec_parse(v->valuestring, strlen(v->valuestring), &d), SB_OK);
-	return d;
-}
-
-static cJSON *signed_get(const char *path, const char *params)
-{
-	struct sbt_response r;
-	cr_assert(sbt_signed(T.sim.port, "GET", path, params, KEY, SECRET, &r));
-	cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
-	cJSON *j = cJSON_Parse(r.body);
-	sbt_response_free(&r);
-	cr_assert(j);
-	return j;
-}
-
 /* What the exchange says of the order coid: its status and executed quantity ("" when it has none). */
 static void exchange_order(const char *coid, char *status, size_t cap, sb_dec *executed)
 {
-	cJSON *all = signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
+	cJSON *all = bt_signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
 	status[0] = '\0';
 	*executed = 0;
 	const cJSON *o;
@@ -59,7 +39,7 @@ static void exchange_order(const char *coid, char *status, size_t cap, sb_dec *e
 		if (!cJSON_IsString(c) || strcmp(c->valuestring, coid) != 0)
 			continue;
 		snprintf(status, cap, "%s", cJSON_GetObjectItemCaseSensitive(o, "status")->valuestring);
-		*executed = json_dec(o, "executedQty");
+		*executed = bt_json_dec(o, "executedQty");
 	}
 	cJSON_Delete(all);
 }
@@ -77,14 +57,14 @@ static int exchange_open_orders(void)
 /* The account's BTC, free and locked, as the exchange has it. */
 static sb_dec exchange_btc(void)
 {
-	cJSON *acct = signed_get("/api/v3/account", "");
+	cJSON *acct = bt_signed_get("/api/v3/account", "");
 	const cJSON *b;
 	sb_dec total = 0;
 	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(acct, "balances"))
 	{
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(b, "asset");
 		if (cJSON_IsString(a) && strcmp(a->valuestring, "BTC") == 0)
-			total = json_dec(b, "free") + json_dec(b, "locked");
+			total = bt_json_dec(b, "free") + bt_json_dec(b, "locked");
 	}
 	cJSON_Delete(acct);
 	return total;
@@ -93,14 +73,14 @@ static sb_dec exchange_btc(void)
 /* Net BTC the account got from its BTCUSDT trades (bought minus BTC commission minus sold). */
 static sb_dec traded_btc(void)
 {
-	cJSON *trades = signed_get("/api/v3/myTrades", "symbol=BTCUSDT");
+	cJSON *trades = bt_signed_get("/api/v3/myTrades", "symbol=BTCUSDT");
 	sb_dec net = 0;
 	const cJSON *t;
 	cJSON_ArrayForEach(t, trades)
 	{
 		bool buyer = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "isBuyer"));
 		const cJSON *ca = cJSON_GetObjectItemCaseSensitive(t, "commissionAsset");
-		sb_dec q = json_dec(t, "qty"), c = json_dec(t, "commission");
+		sb_dec q = bt_json_dec(t, "qty"), c = bt_json_dec(t, "commission");
 		net += buyer ? q : -q;
 		if (cJSON_IsString(ca) && strcmp(ca->valuestring, "BTC") == 0)
 			net -= c;
