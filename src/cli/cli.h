@@ -52,6 +52,9 @@ int sb_cli_control_post(const char *cmd, const struct sb_config *cfg, const char
 /* The same as a GET without a body; cmd NULL prints nothing on failure. */
 int sb_cli_control_get(const char *cmd, const struct sb_config *cfg, const char *path, long *status,
                        char **answer);
+/* The running daemon's answer to GET path when it is 200 with a JSON object or array (the caller deletes
+ * it); NULL when no daemon answers so, and nothing is printed then. */
+struct cJSON *sb_cli_control_get_json(const struct sb_config *cfg, const char *path);
 /* Prints why the daemon refused a request: the "error" text of its JSON answer, or a hint for 401. */
 void sb_cli_control_error(const char *cmd, long status, const char *body);
 

@@ -196,6 +196,21 @@ int sb_cli_control_get(const char *cmd, const struct sb_config *cfg, const char 
 	return request(cmd, cfg, false, path, NULL, status, answer);
 }
 
+cJSON *sb_cli_control_get_json(const struct sb_config *cfg, const char *path)
+{
+	long code = 0;
+	char *body = NULL;
+	cJSON *j = NULL;
+	if (sb_cli_control_get(NULL, cfg, path, &code, &body) == SB_EXIT_OK && code == 200 && body)
+		j = cJSON_Parse(body);
+	free(body);
+	if (j && !cJSON_IsObject(j) && !cJSON_IsArray(j)) {
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	return j;
+}
+
 static void nap_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};

@@ -25,18 +25,6 @@
 
 /* ---- pairs --------------------------------------------------------------------------------------- */
 
-/* The running daemon's GET /pairs, or NULL when no daemon answers with one. */
-static cJSON *live_pairs(const struct sb_config *cfg)
-{
-	long code = 0;
-	char *body = NULL;
-	cJSON *j = NULL;
-	if (sb_cli_control_get(NULL, cfg, "/pairs", &code, &body) == SB_EXIT_OK && code == 200 && body)
-		j = cJSON_Parse(body);
-	free(body);
-	return j;
-}
-
 /* The daemon's state of symbol ("active", "waiting", "disabled", "unlisted"), or NULL when unknown. */
 static const char *live_state(const cJSON *live, const char *symbol)
 {
@@ -170,7 +158,7 @@ int sb_cmd_pairs(int argc, char **argv)
 	if (rc == SB_EXIT_OK) {
 		sb_err e = sb_store_pair_list(c.st, enabled_only, &rows, &n);
 		if (e == SB_OK)
-			live = live_pairs(&c.cfg);
+			live = sb_cli_control_get_json(&c.cfg, "/pairs");
 		if (e != SB_OK) {
 			rc = read_store_fail(&c, "trade pairs", e);
 		} else if (c.json) {

@@ -117,12 +117,7 @@ struct status {
 /* The running daemon's own view (GET /status), or NULL when it does not answer with one. */
 static cJSON *live_status(const struct sb_config *cfg)
 {
-	long code = 0;
-	char *body = NULL;
-	cJSON *j = NULL;
-	if (sb_cli_control_get(NULL, cfg, "/status", &code, &body) == SB_EXIT_OK && code == 200 && body)
-		j = cJSON_Parse(body);
-	free(body);
+	cJSON *j = sb_cli_control_get_json(cfg, "/status");
 	if (j && !cJSON_IsObject(j)) {
 		cJSON_Delete(j);
 		j = NULL;
