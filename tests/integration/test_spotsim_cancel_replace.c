@@ -146,7 +146,9 @@ Test(spotsim_cancel_replace, success_cancels_places_and_streams_canceled_then_ne
 	price_under_bid(0.85, p2, sizeof p2);
 	long long old = rest_buy(p1, "0.01000", "cr-old");
 	snprintf(oid, sizeof oid, "\"i\":%lld,", old);
-	SBT_WS_WAIT(&wsh, c, 0, oid, "\"x\":\"NEW\"");
+	/* The old order's own account position must be in before the replace's events are looked for. */
+	size_t placed = SBT_WS_WAIT(&wsh, c, 0, oid, "\"x\":\"NEW\"");
+	SBT_WS_WAIT(&wsh, c, placed, "\"e\":\"outboundAccountPosition\"");
 	expect_usdt(notional(p1, "0.01"));
 
 	size_t before = c->n;
