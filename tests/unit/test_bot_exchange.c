@@ -341,3 +341,27 @@ Test(bot_exchange, stream_fills_are_applied_once_and_reconciliation_lists_and_qu
 	/* 0.0004 - 2 x 0.0000002 commission = 0.0003996, floored to 0.00039. */
 	assert_sell(D("0.00039"), D("20"));
 }
+
+static void never(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
+{
+	(void)user;
+	(void)res;
+	(void)order;
+	cr_assert_fail("a refused request has no callback");
+}
+
+Test(bot_exchange, bad_arguments_are_refused_before_the_implementation)
+{
+	struct sb_bn_new_order o = {.symbol = "BTCUSDT", .side = SB_SIDE_BUY, .type = SB_ORDER_MARKET};
+	cr_assert_eq(sb_exchange_order_place(NULL, &o, never, NULL), SB_ERR_INVALID);
+	cr_assert_eq(sb_exchange_order_place(bot.ex, NULL, never, NULL), SB_ERR_INVALID);
+	cr_assert_eq(sb_exchange_order_place(bot.ex, &o, NULL, NULL), SB_ERR_INVALID);
+	cr_assert_eq(sb_exchange_order_query(bot.ex, "BTCUSDT", NULL, never, NULL), SB_ERR_INVALID);
+	cr_assert_eq(sb_exchange_order_cancel(bot.ex, NULL, "x", never, NULL), SB_ERR_INVALID);
+	cr_assert_eq(fx->n, 0, "the implementation saw none of them");
+	struct sb_exchange_stats st;
+	sb_exchange_stats(NULL, &st);
+	cr_assert_eq(st.rest.calls, 0);
+	cr_assert(!sb_exchange_user_subscribed(NULL));
+	cr_assert_str_eq(sb_exchange_name(bot.ex), "fake");
+}
