@@ -12,6 +12,7 @@
 #include "bot/bot_int.h"
 #include "sbtest_dec.h"
 #include "sbtest_fakex.h"
+#include "sbtest_rules.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/coid.h"
@@ -26,26 +27,6 @@ static struct {
 	size_t seen;                             /* requests looked at */
 	bool intent_durable[SBT_FAKEX_REQS_MAX]; /* PLACE: the order was in the store as PENDING_NEW */
 } at_send;
-
-/* BTCUSDT: tick 0.01, step 0.00001, NOTIONAL minimum 5. */
-static struct sb_symbol_rules btcusdt(void)
-{
-	struct sb_symbol_rules r = {0};
-	snprintf(r.symbol, sizeof r.symbol, "BTCUSDT");
-	snprintf(r.base_asset, sizeof r.base_asset, "BTC");
-	snprintf(r.quote_asset, sizeof r.quote_asset, "USDT");
-	r.status = SB_SYMBOL_TRADING;
-	r.base_precision = 8;
-	r.quote_precision = 8;
-	r.order_types = 1u << SB_ORDER_LIMIT | 1u << SB_ORDER_MARKET;
-	r.quote_order_qty_market = true;
-	r.stp_allowed = 1u << SB_STP_EXPIRE_TAKER | 1u << SB_STP_EXPIRE_MAKER;
-	r.price = (struct sb_price_filter){.present = true, .min_price = D("0.01"), .tick_size = D("0.01")};
-	r.lot = (struct sb_lot_filter){.present = true, .min_qty = D("0.00001"), .step_size = D("0.00001")};
-	r.notional =
-	    (struct sb_notional_filter){.present = true, .min_notional = D("5"), .apply_min_to_market = true};
-	return r;
-}
 
 static void on_request(void *ctx, const struct sbt_fakex_req *r)
 {
@@ -74,12 +55,9 @@ static void setup(void)
 	bot.pairs = sb_xcalloc(SB_PAIRS_MAX, sizeof *bot.pairs);
 	bot.npairs = 1;
 	pr = &bot.pairs[0];
-	const char *settings = "BTCUSDT:quote=20,profit=0.5%,buy_offset=0";
-	struct sb_pairs *ps = sb_xcalloc(1, sizeof *ps);
-	cr_assert_eq(sb_pairs_parse(settings, strlen(settings), ps, err, sizeof err), SB_OK, "%s", err);
-	pr->cfg = ps->pair[0];
-	free(ps);
-	pr->rules = btcusdt();
+	pr->cfg = sbt_pair("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
+	pr->rules = sbt_rules_btcusdt();
+	pr->rules.stp_allowed = 1u << SB_STP_EXPIRE_TAKER | 1u << SB_STP_EXPIRE_MAKER;
 	pr->have_rules = true;
 	pr->sell_fee = D("0.001");
 	struct sb_store_pair row;
