@@ -22,6 +22,7 @@
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/coid.h"
+#include "spotbot/exchange_binance.h"
 #include "spotbot/log.h"
 #include "spotbot/store_lock.h"
 #include "spotbot/ws_client.h"
@@ -241,9 +242,7 @@ static void on_time(void *user, const struct sb_bn_rest_result *res, int64_t ser
 		sb_log_warn("bot", SB_FIELDS(BOT_F_REST(res)), "server time request failed: %s",
 		            BOT_REST_WHY(res));
 	} else {
-		int64_t off = sb_bn_rest_time_offset(b->rest);
-		if (b->us)
-			sb_bn_user_stream_set_time_offset(b->us, off);
+		int64_t off = sb_exchange_time_offset(b->ex);
 		sb_log_info("bot", SB_FIELDS(SB_F_INT("server_ms", server_ms), SB_F_INT("offset_ms", off)),
 		            "server time offset %" PRId64 " ms", off);
 	}
@@ -305,7 +304,7 @@ static void ask_rules(struct sb_bot *b, const char *const *symbols, size_t n, co
 	struct step_call *c = sb_xcalloc(1, sizeof *c);
 	c->b = b;
 	snprintf(c->symbol, sizeof c->symbol, "%s", symbol);
-	sb_err err = sb_bn_rest_exchange_info(b->rest, symbols, n, on_info, c);
+	sb_err err = sb_exchange_exchange_info(b->ex, symbols, n, on_info, c);
 	if (err != SB_OK) {
 		free(c);
 		b->step_failed = true;
@@ -386,40 +385,12 @@ static void on_fees(void *user, const struct sb_bn_rest_result *res, struct sb_b
 
 static void start_streams(struct sb_bot *b)
 {
-	const struct sb_config *cfg = b->cfg;
-	const char *ca = cfg->binance_ca_file[0] ? cfg->binance_ca_file : NULL;
-	if (!b->us) {
-		struct sb_bn_user_stream_opts uo = {.url = cfg->binance_wsapi_url,
-		                                    .ca_file = ca,
-		                                    .api_key = cfg->binance_api_key,
-		                                    .signer = b->signer,
-		                                    .recv_window_ms = cfg->recv_window_ms,
-		                                    .silence_ms = 10000,
-		                                    .backoff_min_ms = 200,
-		                                    .backoff_max_ms = 5000};
-		struct sb_bn_user_stream_ops ops = {orders_on_user, reconcile_on_request,
-		                                    orders_on_user_link};
-		sb_err err = sb_bn_user_stream_new(&b->loop, b->ws, &uo, &ops, b, &b->us);
-		if (err != SB_OK)
-			sb_log_error("bot", SB_FIELDS(SB_F_ERR(err)), "user data stream could not start");
-		else
-			sb_bn_user_stream_set_time_offset(b->us, sb_bn_rest_time_offset(b->rest));
-	}
-	if (!b->ms) {
-		const char *syms[SB_PAIRS_MAX];
-		size_t n = 0;
-		for (size_t i = 0; i < b->npairs && n < SB_PAIRS_MAX; i++)
-			if (b->pairs[i].have_rules)
-				syms[n++] = b->pairs[i].cfg.symbol;
-		struct sb_bn_market_stream_opts mo = {.base_url = cfg->binance_stream_url,
-		                                      .ca_file = ca,
-		                                      .backoff_min_ms = 200,
-		                                      .backoff_max_ms = 5000};
-		struct sb_bn_market_stream_ops ops = {prices_on_market, prices_on_snapshot, prices_on_link};
-		sb_err err = sb_bn_market_stream_new(&b->loop, b->ws, &mo, &ops, b, syms, n, &b->ms);
-		if (err != SB_OK)
-			sb_log_error("bot", SB_FIELDS(SB_F_ERR(err)), "market stream could not start");
-	}
+	const char *syms[SB_PAIRS_MAX];
+	size_t n = 0;
+	for (size_t i = 0; i < b->npairs && n < SB_PAIRS_MAX; i++)
+		if (b->pairs[i].have_rules)
+			syms[n++] = b->pairs[i].cfg.symbol;
+	sb_exchange_streams_start(b->ex, syms, n);
 }
 
 static void run_step(struct sb_bot *b)
@@ -433,7 +404,7 @@ static void run_step(struct sb_bot *b)
 	case STEP_TIME: {
 		struct step_call *c = sb_xcalloc(1, sizeof *c);
 		c->b = b;
-		err = sb_bn_rest_sync_time(b->rest, on_time, c);
+		err = sb_exchange_sync_time(b->ex, on_time, c);
 		if (err == SB_OK) {
 			b->inflight++;
 			b->step_pending++;
@@ -459,7 +430,7 @@ static void run_step(struct sb_bot *b)
 			struct step_call *c = sb_xcalloc(1, sizeof *c);
 			c->b = b;
 			snprintf(c->symbol, sizeof c->symbol, "%s", b->pairs[i].cfg.symbol);
-			if (sb_bn_rest_commission(b->rest, c->symbol, on_fees, c) == SB_OK) {
+			if (sb_exchange_commission(b->ex, c->symbol, on_fees, c) == SB_OK) {
 				b->inflight++;
 				b->step_pending++;
 			} else {
@@ -557,13 +528,9 @@ static void teardown(struct sb_bot *b)
 		return;
 	b->closed = true;
 	monitor_close(b);
-	sb_bn_market_stream_free(b->ms);
-	b->ms = NULL;
-	sb_bn_user_stream_free(b->us);
-	b->us = NULL;
-	struct sb_bn_rest *r = b->rest;
-	b->rest = NULL;
-	sb_bn_rest_free(r);
+	struct sb_exchange *ex = b->ex;
+	b->ex = NULL;
+	sb_exchange_free(ex);
 	close_handle((uv_handle_t *)&b->tick);
 	close_handle((uv_handle_t *)&b->stop_timer);
 	close_handle((uv_handle_t *)&b->retry_timer);
@@ -597,7 +564,7 @@ static void on_signal(uv_signal_t *s, int signum)
 	sb_log_info("bot", SB_FIELDS(SB_F_INT("signal", signum)), "signal %d: stopping", signum);
 	bot_human(b, "stopping (signal %d)", signum);
 	monitor_alert(b, SB_ALERT_STOP, SB_ALERT_INFO, NULL, NULL, "spotbot stopping (signal %d)", signum);
-	if (b->cfg->cancel_buys_on_shutdown && b->rest) {
+	if (b->cfg->cancel_buys_on_shutdown && b->ex) {
 		for (size_t i = 0; i < b->npairs; i++)
 			for (struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next)
 				if (bp->p.state == SB_POSITION_BUYING && bp->buy.present &&
@@ -624,6 +591,44 @@ static enum sb_log_level log_level(enum sb_config_log_level l)
 	default:
 		return SB_LOG_INFO;
 	}
+}
+
+/* Creates the exchange: Binance as the configuration names it, its streams' events going to the price
+ * manager, the order manager and the reconciler. This is the one place the daemon knows which exchange it
+ * talks to. */
+static sb_err exchange_start(struct sb_bot *b)
+{
+	const struct sb_config *cfg = b->cfg;
+	const char *ca = cfg->binance_ca_file[0] ? cfg->binance_ca_file : NULL;
+	struct sb_exchange_binance_opts o = {
+	    .rest = {.base_url = cfg->binance_rest_url,
+	             .api_key = cfg->binance_api_key,
+	             .hmac_secret = cfg->binance_api_secret,
+	             .ed25519_key_file = cfg->binance_private_key_file,
+	             .recv_window_ms = (uint32_t)cfg->recv_window_ms,
+	             .ca_file = ca,
+	             .timeout_ms = 5000,
+	             .observe = monitor_rest_observe,
+	             .observe_user = b->mon},
+	    .user = {.url = cfg->binance_wsapi_url,
+	             .ca_file = ca,
+	             .api_key = cfg->binance_api_key,
+	             .signer = b->signer,
+	             .recv_window_ms = cfg->recv_window_ms,
+	             .silence_ms = 10000,
+	             .backoff_min_ms = 200,
+	             .backoff_max_ms = 5000},
+	    .market = {.base_url = cfg->binance_stream_url,
+	               .ca_file = ca,
+	               .backoff_min_ms = 200,
+	               .backoff_max_ms = 5000},
+	};
+	struct sb_exchange_events ev = {
+	    .market = {prices_on_market, prices_on_snapshot, prices_on_link},
+	    .account = {orders_on_user, reconcile_on_request, orders_on_user_link},
+	    .user = b,
+	};
+	return sb_exchange_binance_new(&b->loop, b->ws, &o, &ev, &b->ex);
 }
 
 sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
@@ -723,16 +728,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	if (err == SB_OK)
 		err = monitor_start(b);
 	if (err == SB_OK) {
-		struct sb_bn_rest_opts ro = {.base_url = cfg->binance_rest_url,
-		                             .api_key = cfg->binance_api_key,
-		                             .hmac_secret = cfg->binance_api_secret,
-		                             .ed25519_key_file = cfg->binance_private_key_file,
-		                             .recv_window_ms = (uint32_t)cfg->recv_window_ms,
-		                             .ca_file = cfg->binance_ca_file[0] ? cfg->binance_ca_file : NULL,
-		                             .timeout_ms = 5000,
-		                             .observe = monitor_rest_observe,
-		                             .observe_user = b->mon};
-		err = sb_bn_rest_new(&b->loop, &ro, &b->rest);
+		err = exchange_start(b);
 	}
 	if (err != SB_OK) {
 		sb_log_error("bot", SB_FIELDS(SB_F_ERR(err)), "the exchange clients could not start");

@@ -16,10 +16,9 @@
 
 #include "spotbot/alerts.h"
 #include "spotbot/binance.h"
-#include "spotbot/binance_rest.h"
-#include "spotbot/binance_streams.h"
 #include "spotbot/bnb.h"
 #include "spotbot/config.h"
+#include "spotbot/exchange.h"
 #include "spotbot/orders.h"
 #include "spotbot/pairs.h"
 #include "spotbot/position.h"
@@ -107,40 +106,38 @@ struct bot_pair {
 };
 
 struct sb_bot {
-	const struct sb_config *cfg;    /* borrowed */
-	FILE *human;                    /* readable progress lines; NULL: none */
-	uv_loop_t loop;                 /* the one loop */
-	uv_signal_t sigint, sigterm;    /* stop requests */
-	uv_timer_t tick;                /* strategy, settle queries, staleness */
-	uv_timer_t stop_timer;          /* shutdown: waits for in-flight requests */
-	uv_timer_t retry_timer;         /* start-up step retries */
-	struct sb_store *st;            /* the database */
-	struct sb_signer *signer;       /* signer of the user stream (HMAC or Ed25519, as REST) */
-	struct sb_ws_ctx *ws;           /* lws context */
-	struct sb_bn_rest *rest;        /* REST client */
-	struct sb_bn_user_stream *us;   /* user data stream */
-	struct sb_bn_market_stream *ms; /* market streams */
-	struct bot_pair *pairs;         /* every pair, SB_PAIRS_MAX slots that never move (owned) */
-	size_t npairs;                  /* entries in use */
-	char tag[16];                   /* ORDER_TAG */
-	enum bot_run_state state;       /* current run state */
-	bool paused;                    /* kill switch (system_state "paused") */
-	bool degraded;                  /* a database write failed: sticky until restart */
-	bool stopping;                  /* a signal arrived */
-	bool closed;                    /* teardown began: callbacks only free their context */
-	int inflight;                   /* REST calls whose callback has not run */
-	uint64_t stop_deadline;         /* loop time after which shutdown stops waiting for them */
-	int step_pending;               /* start-up or reconcile calls outstanding */
-	bool step_failed;               /* one of them failed */
-	int startup_step;               /* which start-up step is running */
-	bool recon_inflight;            /* a runtime reconciliation is out */
-	struct sb_bnb_table bnb;        /* BNB price per quote asset (prices.c) */
-	uint64_t sell_latency_max_us;   /* worst fill -> sell sent */
-	uint64_t sell_latency_sum_us;   /* sum, for the mean */
-	uint64_t sell_latency_n;        /* sells measured */
-	struct sb_price_limits limits;  /* price validation */
-	struct bot_control *control;    /* the control API (control.c) */
-	struct bot_monitor *mon;        /* metrics and alerts (monitor.c) */
+	const struct sb_config *cfg;   /* borrowed */
+	FILE *human;                   /* readable progress lines; NULL: none */
+	uv_loop_t loop;                /* the one loop */
+	uv_signal_t sigint, sigterm;   /* stop requests */
+	uv_timer_t tick;               /* strategy, settle queries, staleness */
+	uv_timer_t stop_timer;         /* shutdown: waits for in-flight requests */
+	uv_timer_t retry_timer;        /* start-up step retries */
+	struct sb_store *st;           /* the database */
+	struct sb_signer *signer;      /* signer of the user stream (HMAC or Ed25519, as REST) */
+	struct sb_ws_ctx *ws;          /* lws context */
+	struct sb_exchange *ex;        /* the exchange (requests, market data, the account's events) */
+	struct bot_pair *pairs;        /* every pair, SB_PAIRS_MAX slots that never move (owned) */
+	size_t npairs;                 /* entries in use */
+	char tag[16];                  /* ORDER_TAG */
+	enum bot_run_state state;      /* current run state */
+	bool paused;                   /* kill switch (system_state "paused") */
+	bool degraded;                 /* a database write failed: sticky until restart */
+	bool stopping;                 /* a signal arrived */
+	bool closed;                   /* teardown began: callbacks only free their context */
+	int inflight;                  /* REST calls whose callback has not run */
+	uint64_t stop_deadline;        /* loop time after which shutdown stops waiting for them */
+	int step_pending;              /* start-up or reconcile calls outstanding */
+	bool step_failed;              /* one of them failed */
+	int startup_step;              /* which start-up step is running */
+	bool recon_inflight;           /* a runtime reconciliation is out */
+	struct sb_bnb_table bnb;       /* BNB price per quote asset (prices.c) */
+	uint64_t sell_latency_max_us;  /* worst fill -> sell sent */
+	uint64_t sell_latency_sum_us;  /* sum, for the mean */
+	uint64_t sell_latency_n;       /* sells measured */
+	struct sb_price_limits limits; /* price validation */
+	struct bot_control *control;   /* the control API (control.c) */
+	struct bot_monitor *mon;       /* metrics and alerts (monitor.c) */
 };
 
 /* Log fields of a failed REST call: the error, Binance's code and message, the transport's detail. */

@@ -227,14 +227,12 @@ static void view_status(struct sb_bot *b, struct reply *r)
 	cJSON_AddBoolToObject(j, "degraded", b->degraded);
 	cJSON_AddStringToObject(j, "mode", sb_mode_name(b->cfg->mode));
 	cJSON *s = cJSON_AddObjectToObject(j, "streams");
-	cJSON_AddBoolToObject(s, "market", b->ms && sb_bn_market_stream_synced(b->ms));
-	cJSON_AddBoolToObject(s, "user", b->us && sb_bn_user_stream_subscribed(b->us));
-	struct sb_bn_market_stream_stats ms = {0};
-	struct sb_bn_user_stream_stats us = {0};
-	if (b->ms)
-		sb_bn_market_stream_stats(b->ms, &ms);
-	if (b->us)
-		sb_bn_user_stream_stats(b->us, &us);
+	cJSON_AddBoolToObject(s, "market", sb_exchange_market_synced(b->ex));
+	cJSON_AddBoolToObject(s, "user", sb_exchange_user_subscribed(b->ex));
+	struct sb_exchange_stats xs;
+	sb_exchange_stats(b->ex, &xs);
+	const struct sb_bn_market_stream_stats ms = xs.market;
+	const struct sb_bn_user_stream_stats us = xs.user;
 	add_age(s, "market_event_age_ms", ms.last_ms, now);
 	add_age(s, "user_event_age_ms", us.last_event_ms, now);
 	cJSON_AddNumberToObject(s, "market_reconnects", (double)ms.reconnects);
@@ -406,9 +404,9 @@ static void view_health(struct sb_bot *b, struct reply *r)
 	const char *why = NULL;
 	if (b->state != BOT_TRADING && b->state != BOT_PAUSED)
 		why = bot_state_name(b->state);
-	else if (!(b->ms && sb_bn_market_stream_synced(b->ms)))
+	else if (!sb_exchange_market_synced(b->ex))
 		why = "market stream down";
-	else if (!(b->us && sb_bn_user_stream_subscribed(b->us)))
+	else if (!sb_exchange_user_subscribed(b->ex))
 		why = "user data stream down";
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));

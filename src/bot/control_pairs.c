@@ -223,8 +223,8 @@ static int pair_remove(struct sb_bot *b, const char *symbol, cJSON **out)
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol);
 	if (sb_store_pair_delete(b->st, symbol, &ev) != SB_OK)
 		return fail(500, "the pair could not be written", out);
-	if (b->ms && pr->have_rules)
-		(void)sb_bn_market_stream_remove(b->ms, symbol);
+	if (pr->have_rules)
+		(void)sb_exchange_market_remove(b->ex, symbol);
 	pr->removed = true;
 	pr->have_rules = false;
 	pr->cfg.enabled = false;
@@ -364,17 +364,15 @@ static int adopt(struct sb_bot *b, const struct sb_pair_cfg *cfg, const struct s
 	pr->rules = *rules;
 	pr->have_rules = true;
 	pr->sell_fee = BOT_FEE_DEFAULT;
-	if (b->ms) {
-		sb_err e = sb_bn_market_stream_add(b->ms, cfg->symbol, NULL);
-		if (e != SB_OK)
-			sb_log_error("control", SB_FIELDS(SB_F_STR("symbol", cfg->symbol), SB_F_ERR(e)),
-			             "the market stream of %s could not be added: its prices come by REST",
-			             cfg->symbol);
-	}
+	sb_err e = sb_exchange_market_add(b->ex, cfg->symbol);
+	if (e != SB_OK)
+		sb_log_error("control", SB_FIELDS(SB_F_STR("symbol", cfg->symbol), SB_F_ERR(e)),
+		             "the market stream of %s could not be added: its prices come by REST",
+		             cfg->symbol);
 	struct fee_call *fc = sb_xcalloc(1, sizeof *fc);
 	fc->b = b;
 	snprintf(fc->symbol, sizeof fc->symbol, "%s", cfg->symbol);
-	if (b->rest && sb_bn_rest_commission(b->rest, fc->symbol, on_fees, fc) == SB_OK)
+	if (b->ex && sb_exchange_commission(b->ex, fc->symbol, on_fees, fc) == SB_OK)
 		b->inflight++;
 	else
 		free(fc);
@@ -477,7 +475,7 @@ static int add(struct sb_bot *b, struct lws *wsi, const char *body, size_t len,
 		         SB_PAIRS_MAX);
 		return fail(409, msg, out);
 	}
-	if (!bot_may_trade(b) || !b->rest) {
+	if (!bot_may_trade(b) || !b->ex) {
 		snprintf(msg, sizeof msg, "the daemon is %s: pairs can be added once it trades",
 		         bot_state_name(b->state));
 		return fail(503, msg, out);
@@ -487,7 +485,7 @@ static int add(struct sb_bot *b, struct lws *wsi, const char *body, size_t len,
 	d->wsi = wsi;
 	d->cfg = c;
 	const char *syms[1] = {d->cfg.symbol};
-	sb_err e = sb_bn_rest_exchange_info(b->rest, syms, 1, on_info, d);
+	sb_err e = sb_exchange_exchange_info(b->ex, syms, 1, on_info, d);
 	if (e != SB_OK) {
 		free(d);
 		snprintf(msg, sizeof msg, "the exchange could not be asked about %s: %s", c.symbol,

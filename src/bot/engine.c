@@ -132,7 +132,7 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 			continue;
 		/* A new cycle waits for the user data stream, so its fills are followed as they happen;
 		 * positions already open are still managed (their orders settle by query meanwhile). */
-		if (a->kind == SB_ACT_OPEN && !(b->us && sb_bn_user_stream_subscribed(b->us)))
+		if (a->kind == SB_ACT_OPEN && !sb_exchange_user_subscribed(b->ex))
 			continue;
 		if (b->degraded || b->closed)
 			return;

@@ -119,18 +119,16 @@ static sb_dec m_exposure(void *user)
 
 static struct sb_bn_market_stream_stats market_stats(const struct sb_bot *b)
 {
-	struct sb_bn_market_stream_stats s = {0};
-	if (b->ms)
-		sb_bn_market_stream_stats(b->ms, &s);
-	return s;
+	struct sb_exchange_stats s;
+	sb_exchange_stats(b->ex, &s);
+	return s.market;
 }
 
 static struct sb_bn_user_stream_stats user_stats(const struct sb_bot *b)
 {
-	struct sb_bn_user_stream_stats s = {0};
-	if (b->us)
-		sb_bn_user_stream_stats(b->us, &s);
-	return s;
+	struct sb_exchange_stats s;
+	sb_exchange_stats(b->ex, &s);
+	return s.user;
 }
 
 static uint64_t m_market_messages(void *user)
@@ -167,10 +165,9 @@ static uint64_t m_user_stalls(void *user)
 static double m_used_weight(void *user)
 {
 	const struct sb_bot *b = user;
-	struct sb_bn_rest_stats s = {0};
-	if (b->rest)
-		sb_bn_rest_stats(b->rest, &s);
-	return (double)s.used_weight;
+	struct sb_exchange_stats s;
+	sb_exchange_stats(b->ex, &s);
+	return (double)s.rest.used_weight;
 }
 
 static double m_trading(void *user)

@@ -699,7 +699,7 @@ void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
 	                             .resp_type = SB_BN_RESP_FULL,
 	                             .stp_mode = stp_mode(bp->pair, r->side)};
 	struct order_call *c = call_new(b, bp, o);
-	sb_err err = b->rest ? sb_bn_rest_order_place(b->rest, &no, on_placed, c) : SB_ERR_SHUTDOWN;
+	sb_err err = b->ex ? sb_exchange_order_place(b->ex, &no, on_placed, c) : SB_ERR_SHUTDOWN;
 	if (err != SB_OK) {
 		free(c);
 		/* Not sent: the query will find nothing and settle it as NEVER_SENT. */
@@ -751,13 +751,13 @@ static void on_cancelled(void *user, const struct sb_bn_rest_result *res, struct
 
 void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, const char *why)
 {
-	if (!b->rest || o->inflight || b->degraded)
+	if (!b->ex || o->inflight || b->degraded)
 		return;
 	struct sb_order_event ev = {.kind = SB_ORDER_EV_CANCEL_REQUESTED, .time_ms = sb_clock_wall_ms()};
 	if (apply(b, bp, o, &ev, NULL, why) != SB_OK)
 		return;
 	struct order_call *c = call_new(b, bp, o);
-	if (sb_bn_rest_order_cancel(b->rest, o->row.symbol, 0, o->row.client_order_id, on_cancelled, c) !=
+	if (sb_exchange_order_cancel(b->ex, o->row.symbol, o->row.client_order_id, on_cancelled, c) !=
 	    SB_OK) {
 		free(c);
 		struct sb_order_event fe = {.kind = SB_ORDER_EV_CANCEL_FAILED, .time_ms = sb_clock_wall_ms()};
@@ -881,12 +881,11 @@ static void on_queried(void *user, const struct sb_bn_rest_result *res, struct s
 
 void orders_query(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, bool step)
 {
-	if (!b->rest || o->inflight)
+	if (!b->ex || o->inflight)
 		return;
 	struct order_call *c = call_new(b, bp, o);
 	c->step = step;
-	if (sb_bn_rest_order_query(b->rest, o->row.symbol, 0, o->row.client_order_id, on_queried, c) !=
-	    SB_OK) {
+	if (sb_exchange_order_query(b->ex, o->row.symbol, o->row.client_order_id, on_queried, c) != SB_OK) {
 		free(c);
 		if (step)
 			b->step_failed = true;
@@ -948,17 +947,14 @@ static void on_trades(void *user, const struct sb_bn_rest_result *res, struct sb
 
 static void backfill(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, int64_t now)
 {
-	if (!b->rest || bp->backfill_inflight || now < bp->backfill_at_ms || o->inflight)
+	if (!b->ex || bp->backfill_inflight || now < bp->backfill_at_ms || o->inflight)
 		return;
 	if (o->sm.exchange_id == 0) {
 		orders_query(b, bp, o, false);
 		return;
 	}
-	struct sb_bn_rest_filter f;
-	sb_bn_rest_filter_init(&f, o->row.symbol);
-	f.order_id = o->sm.exchange_id;
 	struct order_call *c = call_new(b, bp, o);
-	if (sb_bn_rest_my_trades(b->rest, &f, on_trades, c) != SB_OK) {
+	if (sb_exchange_my_trades(b->ex, o->row.symbol, o->sm.exchange_id, on_trades, c) != SB_OK) {
 		free(c);
 		return;
 	}

@@ -145,7 +145,7 @@ static void on_ticker(void *user, const struct sb_bn_rest_result *res, struct sb
  * could not be sent. */
 static bool request(struct sb_bot *b, const char *symbol, const char *quote)
 {
-	if (!b->rest || b->closed)
+	if (!b->ex || b->closed)
 		return false;
 	struct price_call *c = sb_xcalloc(1, sizeof *c);
 	c->b = b;
@@ -153,7 +153,7 @@ static bool request(struct sb_bot *b, const char *symbol, const char *quote)
 	snprintf(c->symbol, sizeof c->symbol, "%s", symbol);
 	if (quote)
 		snprintf(c->quote, sizeof c->quote, "%s", quote);
-	if (sb_bn_rest_book_ticker(b->rest, c->symbol, on_ticker, c) != SB_OK) {
+	if (sb_exchange_book_ticker(b->ex, c->symbol, on_ticker, c) != SB_OK) {
 		free(c);
 		return false;
 	}
@@ -198,7 +198,7 @@ static void bnb_tick(struct sb_bot *b, int64_t now_ms)
 			quotes[n++] = b->pairs[i].rules.quote_asset;
 	/* At most one entry per pair: the table cannot overflow. */
 	(void)sb_bnb_track(&b->bnb, quotes, n);
-	if (!b->rest || b->closed)
+	if (!b->ex || b->closed)
 		return;
 	const struct sb_bnb_quote *q;
 	while ((q = sb_bnb_next_due(&b->bnb, now_ms)) != NULL) {

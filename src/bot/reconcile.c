@@ -86,7 +86,7 @@ static void list_open(struct sb_bot *b, const char *symbol, bool step)
 	c->b = b;
 	c->step = step;
 	snprintf(c->symbol, sizeof c->symbol, "%s", symbol);
-	if (!b->rest || sb_bn_rest_open_orders(b->rest, symbol, on_open_orders, c) != SB_OK) {
+	if (!b->ex || sb_exchange_open_orders(b->ex, symbol, on_open_orders, c) != SB_OK) {
 		free(c);
 		if (step)
 			b->step_failed = true;

@@ -8,36 +8,8 @@
 #include <string.h>
 
 #include "sbtest_dec.h"
+#include "sbtest_rules.h"
 #include "spotbot/strategy.h"
-
-/* BTCUSDT: tick 0.01, step 0.00001, NOTIONAL minimum 5 (also for MARKET), quoteOrderQty allowed. */
-static struct sb_symbol_rules btcusdt(void)
-{
-	struct sb_symbol_rules r = {0};
-	snprintf(r.symbol, sizeof r.symbol, "BTCUSDT");
-	snprintf(r.base_asset, sizeof r.base_asset, "BTC");
-	snprintf(r.quote_asset, sizeof r.quote_asset, "USDT");
-	r.status = SB_SYMBOL_TRADING;
-	r.base_precision = 8;
-	r.quote_precision = 8;
-	r.order_types = 1u << SB_ORDER_LIMIT | 1u << SB_ORDER_MARKET;
-	r.quote_order_qty_market = true;
-	r.price = (struct sb_price_filter){.present = true, .min_price = D("0.01"), .tick_size = D("0.01")};
-	r.lot = (struct sb_lot_filter){.present = true, .min_qty = D("0.00001"), .step_size = D("0.00001")};
-	r.notional =
-	    (struct sb_notional_filter){.present = true, .min_notional = D("5"), .apply_min_to_market = true};
-	return r;
-}
-
-static struct sb_pair_cfg pair(const char *settings)
-{
-	struct sb_pairs *ps = malloc(sizeof *ps);
-	char err[SB_PAIRS_ERR_MAX];
-	cr_assert_eq(sb_pairs_parse(settings, strlen(settings), ps, err, sizeof err), SB_OK, "%s", err);
-	struct sb_pair_cfg c = ps->pair[0];
-	free(ps);
-	return c;
-}
 
 static struct sb_symbol_rules rules;
 static struct sb_pair_cfg cfg;
@@ -47,8 +19,8 @@ static struct sb_strategy_result res;
 
 static void setup(const char *settings)
 {
-	rules = btcusdt();
-	cfg = pair(settings);
+	rules = sbt_rules_btcusdt();
+	cfg = sbt_pair(settings);
 	memset(&in, 0, sizeof in);
 	in.cfg = &cfg;
 	in.rules = &rules;
