@@ -184,6 +184,14 @@ struct sb_strategy_result {
  */
 sb_err sb_strategy_min_stop_loss(sb_dec fee_rate, sb_dec bid, sb_dec ask, sb_dec *out);
 
+/*
+ * After a market exit's order filled: true when the position still holds more than dust, so the exit goes on
+ * with another market sell instead of closing the position. That happens when the position is larger than
+ * one market order may be (MARKET_LOT_SIZE's maxQty): the strategy sells it in several orders. Only stop-loss
+ * and maximum-duration exits go on; bid is the reference price of the notional check (0: unknown).
+ */
+bool sb_strategy_exit_goes_on(const struct sb_symbol_rules *rules, const struct sb_position *p, sb_dec bid);
+
 /* Actions a decision can emit: at most two per position and one OPEN. */
 #define SB_STRATEGY_ACTIONS(npositions) (2 * (npositions) + 1)
 

@@ -2,8 +2,9 @@
  * test_bot_strategy.c - the strategy's rules as `spotbot run` applies them against spotsim: commission taken
  * from the coins bought (sell quantity floored to the step, dust recorded), a buy filled in pieces, a buy
  * that times out partly filled, a stop-loss exit at market, a stop-loss the fees and the spread already
- * reach (no cycle at all), and the cooldown after a stop-loss exit. Every outcome is checked in the database
- * and on the exchange (allOrders, myTrades).
+ * reach (no cycle at all), a stop-loss exit larger than one market order (sold in parts), and the cooldown
+ * after a stop-loss exit. Every outcome is checked in the database and on the exchange (allOrders,
+ * myTrades).
  */
 #include <cjson/cJSON.h>
 
@@ -346,6 +347,53 @@ Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
 	struct ex_order es = exchange_order("sb-main-1-s0");
 	cr_assert_str_eq(es.status, "CANCELED");
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3);
+}
+
+Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
+{
+	/* MARKET_LOT_SIZE allows 0.0005 BTC per market order; the position holds about 0.00083. */
+	char info[512];
+	sbt_source_path("tests/data/exchangeinfo/small_market_lot.json", info, sizeof info);
+	const char *extra[] = {"--account", RICH, "--exchange-info", info, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
+	struct sb_store_order x0 = wait_exit(stop);
+	cr_assert_eq(x0.orig_qty, SB_DEC_C(0, 50000), "the first part is one market order's maximum");
+	/* The price stays at the stop: the rest is sold by the next market order. */
+	struct sb_store_position pos = position(1);
+	for (int i = 0; i < 200 && pos.state != SB_STORE_POS_CLOSED; i++) {
+		bt_set_price("BTCUSDT", stop);
+		nap();
+		pos = position(1);
+	}
+	cr_assert_eq(pos.state, SB_STORE_POS_CLOSED, "the stop-loss exit ends (is %s)",
+	             sb_store_pos_state_name(pos.state));
+	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	cr_assert_eq(pos.sold_qty, floor_step(pos.base_received), "everything sellable was sold");
+	/* The exchange's own list: the cancelled limit sell and market sells of at most 0.0005 each. */
+	cJSON *all = signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
+	int markets = 0;
+	sb_dec sold = 0;
+	const cJSON *o;
+	cJSON_ArrayForEach(o, all)
+	{
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(o, "type")->valuestring, "MARKET") != 0)
+			continue;
+		markets++;
+		cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(o, "status")->valuestring, "FILLED");
+		cr_assert_leq(json_dec(o, "origQty"), SB_DEC_C(0, 50000));
+		sold += json_dec(o, "executedQty");
+	}
+	cJSON_Delete(all);
+	cr_assert_eq(markets, 2, "two market sells");
+	cr_assert_eq(sold, pos.sold_qty, "the exchange sold what the database records");
+	cr_assert_str_eq(exchange_order("sb-main-1-s0").status, "CANCELED");
 }
 
 /* The bid the daemon last accepted for BTCUSDT (GET /pairs), 0 before any. */

@@ -420,6 +420,37 @@ Test(strategy, stop_loss_cancels_a_working_limit_sell_first)
 	cr_assert_eq(res.n, 0, "a market exit under way is not repeated");
 }
 
+Test(strategy, stop_loss_larger_than_one_market_order_sells_in_parts)
+{
+	/* MARKET_LOT_SIZE allows 0.0005 per market order; the position can sell 0.00099. */
+	setup("BTCUSDT:quote=20,stop_loss=5%");
+	rules.market_lot = (struct sb_lot_filter){.present = true, .max_qty = D("0.0005")};
+	hold(1000);
+	in.bid = D("40000");
+	in.ask = D("40000.01");
+	decide();
+	cr_assert_eq(res.n, 1);
+	cr_assert_eq(act[0].kind, SB_ACT_MARKET_SELL, "one market order's worth, not a refusal");
+	cr_assert_eq(act[0].reason, SB_WHY_STOP_LOSS);
+	cr_assert_eq(act[0].qty, D("0.0005"));
+	cr_assert_eq(sb_position_sell_placed(&held, SB_EXIT_STOP_LOSS, 0, act[0].qty, 2000), SB_OK);
+	struct sb_fill part = fill("40000", "0.0005", "20", "0.02", "USDT", 2);
+	cr_assert_eq(sb_position_apply_sell_fill(&held, &part, 2001), SB_OK);
+	cr_assert(sb_strategy_exit_goes_on(&rules, &held, in.bid), "0.000499 remains: the exit goes on");
+	cr_assert_eq(sb_position_sell_ended(&held, D("0.0005"), 2002), SB_OK);
+	decide();
+	cr_assert_eq(res.n, 1);
+	cr_assert_eq(act[0].kind, SB_ACT_MARKET_SELL);
+	cr_assert_eq(act[0].qty, D("0.00049"), "the rest, floored to the step");
+	cr_assert_eq(sb_position_sell_placed(&held, SB_EXIT_STOP_LOSS, 0, act[0].qty, 2003), SB_OK);
+	struct sb_fill rest = fill("40000", "0.00049", "19.6", "0.0196", "USDT", 3);
+	cr_assert_eq(sb_position_apply_sell_fill(&held, &rest, 2004), SB_OK);
+	cr_assert_not(sb_strategy_exit_goes_on(&rules, &held, in.bid), "0.000009 is dust: the exit is done");
+	/* A limit sell's fill never goes on: its quantity was the whole sellable amount. */
+	held.exit = SB_EXIT_TARGET;
+	cr_assert_not(sb_strategy_exit_goes_on(&rules, &held, in.bid));
+}
+
 Test(strategy, no_stop_loss_without_a_price)
 {
 	setup("BTCUSDT:quote=20,stop_loss=5%");
