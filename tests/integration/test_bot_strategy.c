@@ -2,9 +2,9 @@
  * test_bot_strategy.c - the strategy's rules as `spotbot run` applies them against spotsim: commission taken
  * from the coins bought (sell quantity floored to the step, dust recorded), a buy filled in pieces, a buy
  * that times out partly filled, a stop-loss exit at market, a stop-loss the fees and the spread already
- * reach (no cycle at all), a stop-loss exit larger than one market order (sold in parts), and the cooldown
- * after a stop-loss exit. Every outcome is checked in the database and on the exchange (allOrders,
- * myTrades).
+ * reach (no cycle at all), a stop-loss exit larger than one market order (sold in parts), a quote below
+ * the symbol's minimum notional (said once, nothing sent), and the cooldown after a stop-loss exit. Every
+ * outcome is checked in the database and on the exchange (allOrders, myTrades).
  */
 #include <cjson/cJSON.h>
 
@@ -452,6 +452,38 @@ Test(bot_strategy, stop_loss_within_the_fees_and_spread_opens_no_cycle)
 	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2,
 	             "one buy and its limit sell");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(bot_strategy, a_quote_below_the_minimum_notional_is_said_not_silently_idle)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	/* BTCUSDT's NOTIONAL minimum is 5 USDT: a buy for 3 is never sent. */
+	bt_write_env("BTCUSDT:quote=3,buy_offset=0.1%,buy_timeout=1h,cooldown=0", "");
+	bt_start_bot();
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/events", 200, "\"kind\":\"pair.buy_refused\"", 20000, &r),
+	          "the refusal is an event: %s", r.body);
+	cr_assert(strstr(r.body, "\"filter\":\"NOTIONAL\""), "names the filter: %s", r.body);
+	cr_assert(strstr(r.body, "\"min_notional\":\"5\""), "and its minimum: %s", r.body);
+	cr_assert(
+	    bt_log_has("BTCUSDT opens no new cycle: quote=3 is below the exchange's NOTIONAL minimum of 5 "
+	               "USDT",
+	               5000),
+	    "an error in the log");
+	sb_dec p = daemon_bid();
+	cr_assert_gt(p, 0);
+	for (int i = 1; i <= 3; i++)
+		quote_seen(p + TICK * 100 * i);
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 0);
+	cr_assert(ctl("GET", "/events", NULL, &r));
+	const char *first = strstr(r.body, "pair.buy_refused");
+	cr_assert(first && !strstr(first + 1, "pair.buy_refused"), "said once: %s", r.body);
+	/* A workable quote lets the pair trade. */
+	cr_assert_eq(CLI("pairs", "set", "BTCUSDT", "quote=50"), 0, "%s", CLI_RUN.err);
+	struct bt_order_q q = {.pos = 1, .leg = 'b', .any_status = true};
+	cr_assert(bt_wait(bt_has_order, &q, 20000), "a buy once the quote is workable");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
