@@ -604,6 +604,9 @@ Test(cli_read, orders_json_has_ids_amounts_and_status)
 	doc = JSON("orders", "--status", "FILLED", "--symbol", "BTCUSDT");
 	cr_assert_eq(cJSON_GetArraySize(doc), 3);
 	cJSON_Delete(doc);
+	doc = JSON("orders", "--status", "filled", "--symbol", "btcusdt");
+	cr_assert_eq(cJSON_GetArraySize(doc), 3, "--status takes any case, like --symbol");
+	cJSON_Delete(doc);
 }
 
 Test(cli_read, orders_table_shows_ids_and_status)
