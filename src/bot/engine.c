@@ -91,17 +91,18 @@ static sb_dec min_notional(const struct sb_symbol_rules *r)
 
 /*
  * A buy the symbol's filters refuse (a quote below the minimum notional, say) is never sent, so the pair
- * would simply never trade; the operator hears it once per quote (error log, alert, event), and again
- * after a buy has gone out and the refusal comes back.
+ * would simply never trade; the operator hears it once per quote and buy_offset (error log, alert, event),
+ * and again after a buy has gone out and the refusal comes back.
  */
 static void report_buy_refused(struct sb_bot *b, struct bot_pair *pr, const struct sb_strategy_result *res)
 {
 	if (res->open == SB_OPEN_OK)
 		pr->buy_refused = 0;
 	if ((res->open != SB_OPEN_TOO_SMALL && res->open != SB_OPEN_FILTER) ||
-	    pr->buy_refused == pr->cfg.quote)
+	    (pr->buy_refused == pr->cfg.quote && pr->buy_refused_offset == pr->cfg.buy_offset))
 		return;
 	pr->buy_refused = pr->cfg.quote;
+	pr->buy_refused_offset = pr->cfg.buy_offset;
 	const char *filter = res->filter != SB_FILTER_NONE ? sb_filter_name(res->filter) : "LOT_SIZE";
 	char quote[SB_DEC_STRLEN], min[SB_DEC_STRLEN] = "", why[160], detail[256], key[SB_ALERTS_KEY_MAX];
 	sb_dec_format_trim(pr->cfg.quote, quote, sizeof quote);
@@ -134,8 +135,9 @@ static void report_buy_refused(struct sb_bot *b, struct bot_pair *pr, const stru
 	             SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_STR("filter", filter),
 	                       SB_F_DEC("quote", pr->cfg.quote)),
 	             "%s opens no new cycle: %s; nothing is sent until it is changed (spotbot pairs set %s "
-	             "quote=...)",
-	             pr->cfg.symbol, why, pr->cfg.symbol);
+	             "%s=...)",
+	             pr->cfg.symbol, why, pr->cfg.symbol,
+	             res->open == SB_OPEN_TOO_SMALL ? "quote" : "buy_offset");
 	snprintf(key, sizeof key, "buy_refused:%s", pr->cfg.symbol);
 	monitor_alert(b, SB_ALERT_ORDER_REJECTIONS, SB_ALERT_WARNING, pr->cfg.symbol, key,
 	              "%s opens no new cycle: %s", pr->cfg.symbol, why);
