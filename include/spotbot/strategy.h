@@ -117,7 +117,8 @@ struct sb_strategy_input {
 
 enum sb_action_kind {
 	SB_ACT_OPEN,        /* create a position and place its buy (type, price, qty or quote_qty) */
-	SB_ACT_CANCEL_BUY,  /* cancel the position's buy (it timed out); a partial fill is kept */
+	SB_ACT_CANCEL_BUY,  /* cancel the position's buy (timeout, or its fills exit); a partial fill is kept
+	                     */
 	SB_ACT_PLACE_SELL,  /* place the LIMIT SELL of plan (price, qty) */
 	SB_ACT_CANCEL_SELL, /* cancel the working limit sell to make way for a market exit (reason) */
 	SB_ACT_MARKET_SELL, /* sell qty at market (reason: stop-loss, max duration, or manual) */
@@ -203,6 +204,8 @@ bool sb_strategy_exit_goes_on(const struct sb_symbol_rules *rules, const struct 
  * Per open position:
  *  - BUYING with a working buy (NEW/PARTIALLY_FILLED) not already being cancelled, created buy_timeout
  *    ago or more: CANCEL_BUY. Unsettled (PENDING_NEW/UNKNOWN) or ended orders are left to the engine.
+ *    With fills already, the buy is also cancelled (reason STOP_LOSS or MAX_DURATION) when the
+ *    stop-loss or max_duration_sell below would exit the position, and max_duration alerts as below.
  *  - HOLDING or SELLING held max_duration or longer: ALERT once (position.duration_alerted), and a
  *    market exit when max_duration_sell is set.
  *  - HOLDING or SELLING with a price and bid <= cost price * (1 - stop_loss), cost price being

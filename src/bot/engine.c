@@ -206,7 +206,9 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 			orders_open(b, pr, a, now_ms);
 			break;
 		case SB_ACT_CANCEL_BUY:
-			orders_cancel(b, bp, &bp->buy, "buy timeout");
+			orders_cancel(b, bp, &bp->buy,
+			              a->reason == SB_WHY_BUY_TIMEOUT ? "buy timeout"
+			                                              : sb_action_reason_name(a->reason));
 			break;
 		case SB_ACT_PLACE_SELL:
 			orders_place_sell(b, bp, a, now_ms);

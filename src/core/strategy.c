@@ -288,14 +288,36 @@ static void place_sell(const struct sb_strategy_input *in, const struct sb_strat
 	}
 }
 
+/*
+ * A working buy is cancelled at its timeout. Once part of it has filled the position holds coins, so the
+ * stop-loss and the maximum duration guard it as they guard a bought position: the alert is raised, and an
+ * exit first cancels the rest of the buy (the position then holds, and the exit follows from there).
+ */
 static void decide_buying(const struct sb_strategy_input *in, const struct sb_strategy_position *sp,
                           struct out *o)
 {
+	const struct sb_position *p = sp->pos;
 	const struct sb_order_sm *b = sp->buy;
 	if (in->global.halted || !b || !sb_order_state_is_open(b->state) || b->cancel_requested)
 		return;
-	if (in->now_ms - sp->pos->created_ms >= in->cfg->buy_timeout_ms)
-		emit(o, SB_ACT_CANCEL_BUY, SB_WHY_BUY_TIMEOUT, sp->pos->id);
+	if (in->now_ms - p->created_ms >= in->cfg->buy_timeout_ms) {
+		emit(o, SB_ACT_CANCEL_BUY, SB_WHY_BUY_TIMEOUT, p->id);
+		return;
+	}
+	if (p->buy_qty <= 0)
+		return;
+	const struct sb_pair_cfg *c = in->cfg;
+	int64_t held = sb_position_held_ms(p, in->now_ms);
+	bool too_long = c->max_duration_ms > 0 && held >= c->max_duration_ms;
+	if (too_long && !p->duration_alerted) {
+		struct sb_action *a = emit(o, SB_ACT_ALERT, SB_WHY_MAX_DURATION, p->id);
+		if (a)
+			a->held_ms = held;
+	}
+	if (stop_hit(in, sp))
+		emit(o, SB_ACT_CANCEL_BUY, SB_WHY_STOP_LOSS, p->id);
+	else if (too_long && c->max_duration_sell)
+		emit(o, SB_ACT_CANCEL_BUY, SB_WHY_MAX_DURATION, p->id);
 }
 
 static void decide_held(const struct sb_strategy_input *in, const struct sb_strategy_position *sp,

@@ -1,10 +1,11 @@
 /*
  * test_bot_strategy.c - the strategy's rules as `spotbot run` applies them against spotsim: commission taken
  * from the coins bought (sell quantity floored to the step, dust recorded), a buy filled in pieces, a buy
- * that times out partly filled, a stop-loss exit at market, a stop-loss the fees and the spread already
- * reach (no cycle at all), a stop-loss exit larger than one market order (sold in parts), a quote below
- * the symbol's minimum notional (said once, nothing sent), and the cooldown after a stop-loss exit. Every
- * outcome is checked in the database and on the exchange (allOrders, myTrades).
+ * that times out partly filled, the fills of a buy still working sold at max_duration, a stop-loss exit at
+ * market, a stop-loss the fees and the spread already reach (no cycle at all), a stop-loss exit larger
+ * than one market order (sold in parts), a quote below the symbol's minimum notional (said once, nothing
+ * sent), and the cooldown after a stop-loss exit. Every outcome is checked in the database and on the
+ * exchange (allOrders, myTrades).
  */
 #include <cjson/cJSON.h>
 
@@ -290,6 +291,37 @@ Test(bot_strategy, a_buy_timed_out_partly_filled_sells_what_it_got)
 	cr_assert_str_eq(es.status, "NEW");
 	/* Only the one position: the timed-out buy did not open another (cooldown). */
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2);
+}
+
+Test(bot_strategy, max_duration_sells_the_fills_of_a_buy_still_working)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=1000,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,"
+	             "max_duration=2s,max_duration_sell=true",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	trade_at(buy.price, PIECE);
+	/* Held since its first fill: at max_duration the rest of the buy is cancelled, what it got sold. */
+	buy = bt_wait_order(1, 'b', SB_STORE_ORDER_CANCELED, 20000);
+	cr_assert_eq(buy.executed_qty, PIECE, "the piece was kept: %" PRId64, buy.executed_qty);
+	struct sb_store_order x = bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert(strstr(pos.notes, "exit=MAX_DURATION"), "notes: %s", pos.notes);
+	cr_assert_eq(x.orig_qty, floor_step(pos.base_received), "the exit sells what was received");
+	struct ctl_resp r;
+	cr_assert(ctl("GET", "/events", NULL, &r));
+	cr_assert(strstr(r.body, "\"reason\":\"MAX_DURATION\",\"held_ms\""), "alerted: %s", r.body);
+	struct ex_order eb = exchange_order("sb-main-1-b0");
+	cr_assert_str_eq(eb.status, "CANCELED");
+	cr_assert_eq(eb.executed, PIECE);
+	struct ex_order ex = exchange_order("sb-main-1-x0");
+	cr_assert_str_eq(ex.status, "FILLED");
+	cr_assert_eq(ex.executed, x.orig_qty);
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2,
+	             "the buy and the exit, no limit sell");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
 /* Waits for the market exit while the price stays at p (a quote repeated until the bot acts on it). */
