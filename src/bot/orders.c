@@ -1124,7 +1124,10 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 {
 	struct bot_order *o = &bp->sell;
-	if (!o->present || !sb_order_state_is_final(o->sm.state))
+	/* A final report can outrun the answer to our own request (the stream reports a cancel before the
+	 * DELETE answers): the order is settled once that answer is in, which settles it again. Retiring it
+	 * earlier would leave its in-flight mark on the slot, and the position busy for ever. */
+	if (!o->present || o->inflight || !sb_order_state_is_final(o->sm.state))
 		return;
 	if (o->filled < o->sm.executed_qty) {
 		backfill(b, bp, o, now);

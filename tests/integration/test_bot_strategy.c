@@ -2,10 +2,11 @@
  * test_bot_strategy.c - the strategy's rules as `spotbot run` applies them against spotsim: commission taken
  * from the coins bought (sell quantity floored to the step, dust recorded), a buy filled in pieces, a buy
  * that times out partly filled, the fills of a buy still working sold at max_duration, a stop-loss exit at
- * market, a stop-loss the fees and the spread already reach (no cycle at all), a stop-loss exit larger
- * than one market order (sold in parts), a quote below the symbol's minimum notional (said once, nothing
- * sent), and the cooldown after a stop-loss exit. Every outcome is checked in the database and on the
- * exchange (allOrders, myTrades).
+ * market (also when the stream reports the limit sell's cancel before the cancel request is answered), a
+ * stop-loss the fees and the spread already reach (no cycle at all), a stop-loss exit larger than one
+ * market order (sold in parts), a quote below the symbol's minimum notional (said once, nothing sent), and
+ * the cooldown after a stop-loss exit. Every outcome is checked in the database and on the exchange
+ * (allOrders, myTrades).
  */
 #include <cjson/cJSON.h>
 
@@ -426,6 +427,30 @@ Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 	cr_assert_eq(markets, 2, "two market sells");
 	cr_assert_eq(sold, pos.sold_qty, "the exchange sold what the database records");
 	cr_assert_str_eq(exchange_order("sb-main-1-s0").status, "CANCELED");
+}
+
+Test(bot_strategy, stop_loss_exit_goes_on_when_the_cancel_report_outruns_its_answer)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	/* REST answers now come 500 ms late while the user stream stays prompt: the limit sell's
+	 * CANCELED report arrives before the answer to its cancel request. */
+	bt_fault("delay_ms", "500");
+	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
+	struct sb_store_order x = wait_exit(stop);
+	cr_assert_eq(x.type, SB_ORDER_MARKET);
+	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert(strstr(pos.notes, "exit=STOP_LOSS"), "notes: %s", pos.notes);
+	bt_fault("delay_ms", "0");
+	cr_assert_str_eq(exchange_order("sb-main-1-s0").status, "CANCELED");
+	cr_assert_str_eq(exchange_order("sb-main-1-x0").status, "FILLED");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
 /* The bid the daemon last accepted for BTCUSDT (GET /pairs), 0 before any. */
