@@ -16,7 +16,8 @@
 #include "spotbot/error.h"
 
 struct sb_bot_opts {
-	FILE *human; /* one readable line per buy, fill, sell and finished cycle goes here; NULL: none */
+	FILE *human;  /* one readable line per buy, fill, sell and finished cycle goes here; NULL: none */
+	bool *on_tty; /* set when a failure's whole reason went to stderr, the log not being open; NULL ok */
 };
 
 /*

@@ -111,6 +111,8 @@ enum sb_opt_type {
 #define SB_OPT_NONEMPTY     0x04u /* an explicitly empty value is an error */
 #define SB_OPT_BY_MODE      0x08u /* default depends on MODE: def in paper, def_live in live mode */
 #define SB_OPT_EXCHANGE_URL 0x10u /* must not point at binance.com in paper mode */
+#define SB_OPT_HTTP_URL     0x20u /* URL: http:// or https:// only (a REST or webhook client) */
+#define SB_OPT_WS_URL       0x40u /* URL: ws:// or wss:// only (a WebSocket client) */
 
 /* One row of the options table. */
 struct sb_option {

@@ -117,7 +117,8 @@ struct sb_strategy_input {
 
 enum sb_action_kind {
 	SB_ACT_OPEN,        /* create a position and place its buy (type, price, qty or quote_qty) */
-	SB_ACT_CANCEL_BUY,  /* cancel the position's buy (it timed out); a partial fill is kept */
+	SB_ACT_CANCEL_BUY,  /* cancel the position's buy (timeout, or its fills exit); a partial fill is kept
+	                     */
 	SB_ACT_PLACE_SELL,  /* place the LIMIT SELL of plan (price, qty) */
 	SB_ACT_CANCEL_SELL, /* cancel the working limit sell to make way for a market exit (reason) */
 	SB_ACT_MARKET_SELL, /* sell qty at market (reason: stop-loss, max duration, or manual) */
@@ -184,6 +185,14 @@ struct sb_strategy_result {
  */
 sb_err sb_strategy_min_stop_loss(sb_dec fee_rate, sb_dec bid, sb_dec ask, sb_dec *out);
 
+/*
+ * After a market exit's order filled: true when the position still holds more than dust, so the exit goes on
+ * with another market sell instead of closing the position. That happens when the position is larger than
+ * one market order may be (MARKET_LOT_SIZE's maxQty): the strategy sells it in several orders. Only stop-loss
+ * and maximum-duration exits go on; bid is the reference price of the notional check (0: unknown).
+ */
+bool sb_strategy_exit_goes_on(const struct sb_symbol_rules *rules, const struct sb_position *p, sb_dec bid);
+
 /* Actions a decision can emit: at most two per position and one OPEN. */
 #define SB_STRATEGY_ACTIONS(npositions) (2 * (npositions) + 1)
 
@@ -195,6 +204,8 @@ sb_err sb_strategy_min_stop_loss(sb_dec fee_rate, sb_dec bid, sb_dec ask, sb_dec
  * Per open position:
  *  - BUYING with a working buy (NEW/PARTIALLY_FILLED) not already being cancelled, created buy_timeout
  *    ago or more: CANCEL_BUY. Unsettled (PENDING_NEW/UNKNOWN) or ended orders are left to the engine.
+ *    With fills already, the buy is also cancelled (reason STOP_LOSS or MAX_DURATION) when the
+ *    stop-loss or max_duration_sell below would exit the position, and max_duration alerts as below.
  *  - HOLDING or SELLING held max_duration or longer: ALERT once (position.duration_alerted), and a
  *    market exit when max_duration_sell is set.
  *  - HOLDING or SELLING with a price and bid <= cost price * (1 - stop_loss), cost price being

@@ -649,12 +649,16 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	sb_err err = sb_store_lock_take(cfg->database_path, &lock, lmsg, sizeof lmsg);
 	if (err != SB_OK) {
 		fprintf(stderr, "spotbot: %s\n", lmsg);
+		if (opts && opts->on_tty)
+			*opts->on_tty = true;
 		return err;
 	}
 	err = sb_log_open(&lo);
 	if (err != SB_OK) {
 		sb_store_lock_release(lock);
-		fprintf(stderr, "spotbot: cannot open the log: %s\n", sb_strerror(err));
+		fprintf(stderr, "spotbot: cannot open the log in %s: %s\n", cfg->log_dir, sb_strerror(err));
+		if (opts && opts->on_tty)
+			*opts->on_tty = true;
 		return err;
 	}
 	char why[256];

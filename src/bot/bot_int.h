@@ -102,7 +102,9 @@ struct bot_pair {
 	int64_t last_ended_ms;        /* the last position of the pair ended at */
 	int64_t last_stop_loss_ms;    /* the last position of the pair that left by stop-loss ended at */
 	sb_dec stop_loss_refused;     /* the stop_loss new cycles were last refused for (reported); 0 none */
-	struct bot_pos *positions;    /* open positions, newest first */
+	sb_dec buy_refused;        /* the quote new cycles' buys were last refused for (reported); 0 none */
+	sb_dec buy_refused_offset; /* and the buy_offset they were refused for */
+	struct bot_pos *positions; /* open positions, newest first */
 };
 
 struct sb_bot {

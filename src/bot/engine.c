@@ -80,6 +80,70 @@ static void report_stop_loss(struct sb_bot *b, struct bot_pair *pr, const struct
 	          pr->cfg.symbol, have, need);
 }
 
+/* The smallest notional the symbol's filters ask of an order, 0 when none does. */
+static sb_dec min_notional(const struct sb_symbol_rules *r)
+{
+	sb_dec m = r->min_notional.present ? r->min_notional.min_notional : 0;
+	if (r->notional.present && r->notional.min_notional > m)
+		m = r->notional.min_notional;
+	return m;
+}
+
+/*
+ * A buy the symbol's filters refuse (a quote below the minimum notional, say) is never sent, so the pair
+ * would simply never trade; the operator hears it once per quote and buy_offset (error log, alert, event),
+ * and again after a buy has gone out and the refusal comes back.
+ */
+static void report_buy_refused(struct sb_bot *b, struct bot_pair *pr, const struct sb_strategy_result *res)
+{
+	if (res->open == SB_OPEN_OK)
+		pr->buy_refused = 0;
+	if ((res->open != SB_OPEN_TOO_SMALL && res->open != SB_OPEN_FILTER) ||
+	    (pr->buy_refused == pr->cfg.quote && pr->buy_refused_offset == pr->cfg.buy_offset))
+		return;
+	pr->buy_refused = pr->cfg.quote;
+	pr->buy_refused_offset = pr->cfg.buy_offset;
+	const char *filter = res->filter != SB_FILTER_NONE ? sb_filter_name(res->filter) : "LOT_SIZE";
+	char quote[SB_DEC_STRLEN], min[SB_DEC_STRLEN] = "", why[160], detail[256], key[SB_ALERTS_KEY_MAX];
+	sb_dec_format_trim(pr->cfg.quote, quote, sizeof quote);
+	sb_dec m = min_notional(&pr->rules);
+	if (res->open == SB_OPEN_TOO_SMALL && m > 0 &&
+	    (res->filter == SB_FILTER_NONE || res->filter == SB_FILTER_NOTIONAL ||
+	     res->filter == SB_FILTER_MIN_NOTIONAL)) {
+		/* A quantity that rounds to nothing is below the minimum notional too: name that one. */
+		if (res->filter == SB_FILTER_NONE)
+			filter = pr->rules.notional.present && pr->rules.notional.min_notional == m
+			             ? sb_filter_name(SB_FILTER_NOTIONAL)
+			             : sb_filter_name(SB_FILTER_MIN_NOTIONAL);
+		sb_dec_format_trim(m, min, sizeof min);
+	}
+	if (min[0])
+		snprintf(why, sizeof why, "quote=%s %s the exchange's %s minimum of %s %s", quote,
+		         pr->cfg.quote < m ? "is below" : "buys, rounded to the tick and step, less than",
+		         filter, min, pr->rules.quote_asset);
+	else if (res->open == SB_OPEN_TOO_SMALL)
+		snprintf(why, sizeof why, "quote=%s buys less than the exchange's %s filter allows", quote,
+		         filter);
+	else
+		snprintf(why, sizeof why, "the exchange's %s filter refuses its buy order (quote=%s)", filter,
+		         quote);
+	snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"filter\":\"%s\",\"quote\":\"%s\"%s%s%s}",
+	         res->open == SB_OPEN_TOO_SMALL ? "TOO_SMALL" : "FILTER", filter, quote,
+	         min[0] ? ",\"min_notional\":\"" : "", min, min[0] ? "\"" : "");
+	bot_event(b, "pair.buy_refused", pr->cfg.symbol, 0, NULL, detail);
+	sb_log_error("engine",
+	             SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_STR("filter", filter),
+	                       SB_F_DEC("quote", pr->cfg.quote)),
+	             "%s opens no new cycle: %s; nothing is sent until it is changed (spotbot pairs set %s "
+	             "%s=...)",
+	             pr->cfg.symbol, why, pr->cfg.symbol,
+	             res->open == SB_OPEN_TOO_SMALL ? "quote" : "buy_offset");
+	snprintf(key, sizeof key, "buy_refused:%s", pr->cfg.symbol);
+	monitor_alert(b, SB_ALERT_ORDER_REJECTIONS, SB_ALERT_WARNING, pr->cfg.symbol, key,
+	              "%s opens no new cycle: %s", pr->cfg.symbol, why);
+	bot_human(b, "%-8s no new cycle: %s", pr->cfg.symbol, why);
+}
+
 void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 {
 	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
@@ -122,6 +186,7 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		return;
 	}
 	report_stop_loss(b, pr, &res);
+	report_buy_refused(b, pr, &res);
 	for (size_t i = 0; i < res.n; i++) {
 		const struct sb_action *a = &acts[i];
 		struct bot_pos *bp = NULL;
@@ -141,7 +206,9 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 			orders_open(b, pr, a, now_ms);
 			break;
 		case SB_ACT_CANCEL_BUY:
-			orders_cancel(b, bp, &bp->buy, "buy timeout");
+			orders_cancel(b, bp, &bp->buy,
+			              a->reason == SB_WHY_BUY_TIMEOUT ? "buy timeout"
+			                                              : sb_action_reason_name(a->reason));
 			break;
 		case SB_ACT_PLACE_SELL:
 			orders_place_sell(b, bp, a, now_ms);

@@ -1120,14 +1120,21 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 {
 	struct bot_order *o = &bp->sell;
-	if (!o->present || !sb_order_state_is_final(o->sm.state))
+	/* A final report can outrun the answer to our own request (the stream reports a cancel before the
+	 * DELETE answers): the order is settled once that answer is in, which settles it again. Retiring it
+	 * earlier would leave its in-flight mark on the slot, and the position busy for ever. */
+	if (!o->present || o->inflight || !sb_order_state_is_final(o->sm.state))
 		return;
 	if (o->filled < o->sm.executed_qty) {
 		backfill(b, bp, o, now);
 		return;
 	}
 	struct sb_position p = bp->p;
-	if (o->sm.state == SB_ORDER_FILLED) {
+	/* A market exit larger than one market order may be sells in parts: after each part the position
+	 * holds again and the strategy sends the next one. */
+	sb_dec bid = prices_fresh(b, bp->pair, now) ? bp->pair->top.bid : 0;
+	bool in_parts = o->sm.state == SB_ORDER_FILLED && sb_strategy_exit_goes_on(&bp->pair->rules, &p, bid);
+	if (o->sm.state == SB_ORDER_FILLED && !in_parts) {
 		sb_err err = sb_position_close(&p, &bp->pair->rules, bp->buys, bp->nbuys, bp->sells,
 		                               bp->nsells, bot_bnb_price(b, bp->pair), now);
 		if (err != SB_OK) {
@@ -1171,9 +1178,17 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		return;
 	}
 	char detail[384];
-	snprintf(detail, sizeof detail, "{\"sell_status\":\"%s\",\"reason\":\"%s%s\"}",
-	         sb_order_state_name(o->sm.state), end_reason(o->sm.state),
-	         end_reason(o->sm.state)[0] ? ": the position is sold again" : "");
+	if (in_parts) {
+		char rest[SB_DEC_STRLEN];
+		dec_str(sb_position_remaining(&p), rest, sizeof rest);
+		snprintf(detail, sizeof detail,
+		         "{\"sell_status\":\"%s\",\"reason\":\"sold in parts: %s remains to sell\"}",
+		         sb_order_state_name(o->sm.state), rest);
+	} else {
+		snprintf(detail, sizeof detail, "{\"sell_status\":\"%s\",\"reason\":\"%s%s\"}",
+		         sb_order_state_name(o->sm.state), end_reason(o->sm.state),
+		         end_reason(o->sm.state)[0] ? ": the position is sold again" : "");
+	}
 	if (orders_commit_position(b, bp, &p, "position.holding", detail) != SB_OK)
 		return;
 	if (end_reason(o->sm.state)[0])

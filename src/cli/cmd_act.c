@@ -270,7 +270,9 @@ static int call(const char *cmd, const struct sb_config *cfg, const char *path, 
 		free(body);
 		return SB_EXIT_FAILURE;
 	}
-	cJSON *answer = id && wait_ms > 0 && body ? cJSON_Parse(body) : NULL;
+	/* --timeout 0 does not wait, but still asks once how far the action got: exit 0 only when it ended
+	 * as asked, 4 while it is under way. */
+	cJSON *answer = id && wait_ms >= 0 && body ? cJSON_Parse(body) : NULL;
 	if (!answer) {
 		printf("%s\n", body ? body : "{}");
 		free(body);

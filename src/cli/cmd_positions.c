@@ -450,7 +450,13 @@ int sb_cmd_orders(int argc, char **argv)
 		if (ch == 'o') {
 			f.open_only = true;
 		} else if (ch == 't') {
-			if (sb_store_order_status_parse(optarg, strlen(optarg), &f.status) != SB_OK)
+			/* Any case, like --symbol and events --kind: "filled" is FILLED. */
+			char status[32];
+			if (strlen(optarg) >= sizeof status)
+				return read_bad_usage(&c, "--status '%s' is not an order status", optarg);
+			snprintf(status, sizeof status, "%s", optarg);
+			sb_cli_symbol_upper(status);
+			if (sb_store_order_status_parse(status, strlen(status), &f.status) != SB_OK)
 				return read_bad_usage(&c, "--status '%s' is not an order status", optarg);
 			f.by_status = true;
 		} else if (ch == 's') {

@@ -4,8 +4,9 @@
  * --human prints one readable line per buy, fill, sell and finished cycle on stdout (the demo uses it).
  *
  * A refusal to start always reaches standard error, whatever LOG_STDERR says: the configuration's problems
- * are written there by the loader and the daemon's own check, and any other failure ends with one line
- * naming the error and the log file that says more.
+ * are written there by the loader and the daemon's own check, a database held by another daemon or a log
+ * that cannot be opened is said there in full, and any later failure ends with one line naming the error
+ * and the log file that says more.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -63,11 +64,14 @@ int sb_cmd_run(int argc, char **argv)
 	size_t ns = sb_config_secrets(&cfg, secrets, sizeof secrets / sizeof secrets[0]);
 	for (size_t i = 0; i < ns && i < sizeof secrets / sizeof secrets[0]; i++)
 		(void)sb_log_add_secret(secrets[i]);
-	struct sb_bot_opts opts = {.human = human ? stdout : NULL};
+	/* A failure before the log was open (the database's lock, the log itself) is already on stderr in
+	 * full; pointing at the log would send the operator to a file that does not say it. */
+	bool on_tty = false;
+	struct sb_bot_opts opts = {.human = human ? stdout : NULL, .on_tty = &on_tty};
 	err = sb_bot_run(&cfg, &opts);
 	if (err == SB_ERR_CONFIG)
 		fprintf(stderr, "spotbot run: configuration refused (%s)\n", sb_strerror(err));
-	else if (err != SB_OK)
+	else if (err != SB_OK && !on_tty)
 		fprintf(stderr, "spotbot run: ended with an error: %s; %s/spotbot.log says why\n",
 		        sb_strerror(err), cfg.log_dir);
 	sb_config_fini(&cfg);

@@ -234,11 +234,26 @@ static void url_authority(const char *v, size_t n, size_t *start, size_t *len)
 	*len = e - s;
 }
 
-static sb_err parse_url(const char *v, size_t n, char *why, size_t cap)
+/* True when the URL's scheme is ws:// or wss:// (the scheme is known to be one of url_schemes). */
+static bool url_is_ws(const char *v, size_t n)
+{
+	return n >= 2 && strncasecmp(v, "ws", 2) == 0;
+}
+
+/* flags: SB_OPT_HTTP_URL or SB_OPT_WS_URL narrow the schemes to what the option's client speaks. */
+static sb_err parse_url(const char *v, size_t n, unsigned flags, char *why, size_t cap)
 {
 	size_t start, len;
 	if (url_scheme_len(v, n) == 0) {
 		why_set(why, cap, "must start with http://, https://, ws:// or wss://");
+		return SB_ERR_PARSE;
+	}
+	if ((flags & SB_OPT_HTTP_URL) && url_is_ws(v, n)) {
+		why_set(why, cap, "must start with http:// or https://");
+		return SB_ERR_PARSE;
+	}
+	if ((flags & SB_OPT_WS_URL) && !url_is_ws(v, n)) {
+		why_set(why, cap, "must start with ws:// or wss://");
 		return SB_ERR_PARSE;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -288,7 +303,7 @@ sb_err sb__config_parse(const struct sb_option *opt, const char *v, size_t n, un
 	case SB_OPT_STRING:
 		break;
 	case SB_OPT_URL:
-		err = n ? parse_url(v, n, why, cap) : SB_OK;
+		err = n ? parse_url(v, n, opt->flags, why, cap) : SB_OK;
 		break;
 	case SB_OPT_LISTEN:
 		err = parse_listen(v, n, why, cap);

@@ -85,6 +85,9 @@ static void describe_type(const struct sb_option *opt, bool markdown, char *buf,
 		sb__config_format_number(opt, opt->max, hi, sizeof hi);
 		o += (size_t)snprintf(buf + o, cap - o, " %s..%s", lo, hi);
 	}
+	if ((opt->flags & (SB_OPT_HTTP_URL | SB_OPT_WS_URL)) && o < cap)
+		o += (size_t)snprintf(buf + o, cap - o, " (%s)",
+		                      (opt->flags & SB_OPT_HTTP_URL) ? "http, https" : "ws, wss");
 	if ((opt->flags & SB_OPT_ENV_ONLY) && o < cap)
 		snprintf(buf + o, cap - o, ", environment only");
 }

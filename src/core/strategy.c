@@ -160,24 +160,57 @@ static bool below_minimum(const struct sb_symbol_rules *r, enum sb_filter failed
 	}
 }
 
-/* A market sell of what remains, or ABANDON when that is dust. */
+/*
+ * The next market sell of a market exit: what remains, floored to the step and capped at MARKET_LOT_SIZE's
+ * maxQty, validated at the bid. A position larger than one market order may be is sold in several orders,
+ * one after the other, rather than not at all. SB_ERR_DUST when what remains cannot be sold; SB_ERR_FILTER
+ * with *failed for any other refusal.
+ */
+static sb_err exit_order(const struct sb_symbol_rules *r, sb_dec remaining, sb_dec bid, sb_dec *qty,
+                         enum sb_filter *failed)
+{
+	*failed = SB_FILTER_NONE;
+	sb_err err = sb_rules_round_qty(r, SB_ORDER_MARKET, remaining, qty);
+	if (err != SB_OK)
+		return err;
+	if (*qty == 0)
+		return SB_ERR_DUST;
+	struct sb_order_spec spec = {
+	    .side = SB_SIDE_SELL, .type = SB_ORDER_MARKET, .quantity = *qty, .ref_price = bid};
+	err = sb_rules_validate(r, &spec, failed);
+	if (err == SB_ERR_FILTER && *failed == SB_FILTER_MARKET_LOT_SIZE && r->market_lot.max_qty > 0 &&
+	    *qty > r->market_lot.max_qty) {
+		err = sb_rules_round_qty(r, SB_ORDER_MARKET, r->market_lot.max_qty, &spec.quantity);
+		if (err != SB_OK)
+			return err;
+		if (spec.quantity > 0) {
+			*qty = spec.quantity;
+			err = sb_rules_validate(r, &spec, failed);
+		}
+	}
+	if (err == SB_ERR_FILTER && below_minimum(r, *failed, *qty, bid))
+		return SB_ERR_DUST;
+	return err;
+}
+
+bool sb_strategy_exit_goes_on(const struct sb_symbol_rules *rules, const struct sb_position *p, sb_dec bid)
+{
+	if (!rules || !p || (p->exit != SB_EXIT_STOP_LOSS && p->exit != SB_EXIT_MAX_DURATION))
+		return false;
+	sb_dec qty;
+	enum sb_filter failed;
+	return exit_order(rules, sb_position_remaining(p), bid, &qty, &failed) != SB_ERR_DUST;
+}
+
+/* A market sell of what remains (or of one market order's worth), or ABANDON when that is dust. */
 static void market_exit(const struct sb_strategy_input *in, const struct sb_position *p,
                         enum sb_action_reason why, struct out *o)
 {
-	sb_dec qty;
+	sb_dec qty = 0;
 	enum sb_filter failed = SB_FILTER_NONE;
-	sb_err err = sb_rules_round_qty(in->rules, SB_ORDER_MARKET, sb_position_remaining(p), &qty);
-	if (err == SB_OK && qty > 0) {
-		struct sb_order_spec spec = {.side = SB_SIDE_SELL,
-		                             .type = SB_ORDER_MARKET,
-		                             .quantity = qty,
-		                             .ref_price = in->have_price ? in->bid : 0};
-		err = sb_rules_validate(in->rules, &spec, &failed);
-	}
-	bool dust =
-	    (err == SB_OK && qty == 0) ||
-	    (err == SB_ERR_FILTER && below_minimum(in->rules, failed, qty, in->have_price ? in->bid : 0));
-	if (dust) {
+	sb_err err =
+	    exit_order(in->rules, sb_position_remaining(p), in->have_price ? in->bid : 0, &qty, &failed);
+	if (err == SB_ERR_DUST) {
 		struct sb_action *a = emit(o, SB_ACT_ABANDON, SB_WHY_DUST, p->id);
 		if (a) {
 			a->filter = failed;
@@ -255,14 +288,36 @@ static void place_sell(const struct sb_strategy_input *in, const struct sb_strat
 	}
 }
 
+/*
+ * A working buy is cancelled at its timeout. Once part of it has filled the position holds coins, so the
+ * stop-loss and the maximum duration guard it as they guard a bought position: the alert is raised, and an
+ * exit first cancels the rest of the buy (the position then holds, and the exit follows from there).
+ */
 static void decide_buying(const struct sb_strategy_input *in, const struct sb_strategy_position *sp,
                           struct out *o)
 {
+	const struct sb_position *p = sp->pos;
 	const struct sb_order_sm *b = sp->buy;
 	if (in->global.halted || !b || !sb_order_state_is_open(b->state) || b->cancel_requested)
 		return;
-	if (in->now_ms - sp->pos->created_ms >= in->cfg->buy_timeout_ms)
-		emit(o, SB_ACT_CANCEL_BUY, SB_WHY_BUY_TIMEOUT, sp->pos->id);
+	if (in->now_ms - p->created_ms >= in->cfg->buy_timeout_ms) {
+		emit(o, SB_ACT_CANCEL_BUY, SB_WHY_BUY_TIMEOUT, p->id);
+		return;
+	}
+	if (p->buy_qty <= 0)
+		return;
+	const struct sb_pair_cfg *c = in->cfg;
+	int64_t held = sb_position_held_ms(p, in->now_ms);
+	bool too_long = c->max_duration_ms > 0 && held >= c->max_duration_ms;
+	if (too_long && !p->duration_alerted) {
+		struct sb_action *a = emit(o, SB_ACT_ALERT, SB_WHY_MAX_DURATION, p->id);
+		if (a)
+			a->held_ms = held;
+	}
+	if (stop_hit(in, sp))
+		emit(o, SB_ACT_CANCEL_BUY, SB_WHY_STOP_LOSS, p->id);
+	else if (too_long && c->max_duration_sell)
+		emit(o, SB_ACT_CANCEL_BUY, SB_WHY_MAX_DURATION, p->id);
 }
 
 static void decide_held(const struct sb_strategy_input *in, const struct sb_strategy_position *sp,

@@ -70,6 +70,7 @@ Test(bot_lock, a_second_daemon_is_refused_and_a_new_one_starts_after_a_stop_or_a
 	char want[512];
 	snprintf(want, sizeof want, "database %s is in use by spotbot pid %ld", T.db, (long)first);
 	cr_assert(strstr(text, want), "stderr names the holder: %s", text);
+	cr_assert_null(strstr(text, "says why"), "no pointer to a log it never opened: %s", text);
 
 	/* It wrote nothing: no log, no control socket, no run state of its own. */
 	char path[400];

@@ -1,9 +1,12 @@
 /*
  * test_bot_strategy.c - the strategy's rules as `spotbot run` applies them against spotsim: commission taken
  * from the coins bought (sell quantity floored to the step, dust recorded), a buy filled in pieces, a buy
- * that times out partly filled, a stop-loss exit at market, a stop-loss the fees and the spread already
- * reach (no cycle at all), and the cooldown after a stop-loss exit. Every outcome is checked in the database
- * and on the exchange (allOrders, myTrades).
+ * that times out partly filled, the fills of a buy still working sold at max_duration, a stop-loss exit at
+ * market (also when the stream reports the limit sell's cancel before the cancel request is answered), a
+ * stop-loss the fees and the spread already reach (no cycle at all), a stop-loss exit larger than one
+ * market order (sold in parts), a quote below the symbol's minimum notional (said once, nothing sent), and
+ * the cooldown after a stop-loss exit. Every outcome is checked in the database and on the exchange
+ * (allOrders, myTrades).
  */
 #include <cjson/cJSON.h>
 
@@ -272,6 +275,37 @@ Test(bot_strategy, a_buy_timed_out_partly_filled_sells_what_it_got)
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2);
 }
 
+Test(bot_strategy, max_duration_sells_the_fills_of_a_buy_still_working)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=1000,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,"
+	             "max_duration=2s,max_duration_sell=true",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	trade_at(buy.price, PIECE);
+	/* Held since its first fill: at max_duration the rest of the buy is cancelled, what it got sold. */
+	buy = bt_wait_order(1, 'b', SB_STORE_ORDER_CANCELED, 20000);
+	cr_assert_eq(buy.executed_qty, PIECE, "the piece was kept: %" PRId64, buy.executed_qty);
+	struct sb_store_order x = bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert(strstr(pos.notes, "exit=MAX_DURATION"), "notes: %s", pos.notes);
+	cr_assert_eq(x.orig_qty, floor_step(pos.base_received), "the exit sells what was received");
+	struct ctl_resp r;
+	cr_assert(ctl("GET", "/events", NULL, &r));
+	cr_assert(strstr(r.body, "\"reason\":\"MAX_DURATION\",\"held_ms\""), "alerted: %s", r.body);
+	struct ex_order eb = exchange_order("sb-main-1-b0");
+	cr_assert_str_eq(eb.status, "CANCELED");
+	cr_assert_eq(eb.executed, PIECE);
+	struct ex_order ex = exchange_order("sb-main-1-x0");
+	cr_assert_str_eq(ex.status, "FILLED");
+	cr_assert_eq(ex.executed, x.orig_qty);
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2,
+	             "the buy and the exit, no limit sell");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
 /* Waits for the market exit while the price stays at p (a quote repeated until the bot acts on it). */
 static struct sb_store_order wait_exit(sb_dec p)
 {
@@ -327,6 +361,77 @@ Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
 	struct ex_order es = exchange_order("sb-main-1-s0");
 	cr_assert_str_eq(es.status, "CANCELED");
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3);
+}
+
+Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
+{
+	/* MARKET_LOT_SIZE allows 0.0005 BTC per market order; the position holds about 0.00083. */
+	char info[512];
+	sbt_source_path("tests/data/exchangeinfo/small_market_lot.json", info, sizeof info);
+	const char *extra[] = {"--account", RICH, "--exchange-info", info, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
+	struct sb_store_order x0 = wait_exit(stop);
+	cr_assert_eq(x0.orig_qty, SB_DEC_C(0, 50000), "the first part is one market order's maximum");
+	/* The price stays at the stop: the rest is sold by the next market order. */
+	struct sb_store_position pos = position(1);
+	for (int i = 0; i < 200 && pos.state != SB_STORE_POS_CLOSED; i++) {
+		bt_set_price("BTCUSDT", stop);
+		nap();
+		pos = position(1);
+	}
+	cr_assert_eq(pos.state, SB_STORE_POS_CLOSED, "the stop-loss exit ends (is %s)",
+	             sb_store_pos_state_name(pos.state));
+	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	cr_assert_eq(pos.sold_qty, floor_step(pos.base_received), "everything sellable was sold");
+	/* The exchange's own list: the cancelled limit sell and market sells of at most 0.0005 each. */
+	cJSON *all = signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
+	int markets = 0;
+	sb_dec sold = 0;
+	const cJSON *o;
+	cJSON_ArrayForEach(o, all)
+	{
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(o, "type")->valuestring, "MARKET") != 0)
+			continue;
+		markets++;
+		cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(o, "status")->valuestring, "FILLED");
+		cr_assert_leq(json_dec(o, "origQty"), SB_DEC_C(0, 50000));
+		sold += json_dec(o, "executedQty");
+	}
+	cJSON_Delete(all);
+	cr_assert_eq(markets, 2, "two market sells");
+	cr_assert_eq(sold, pos.sold_qty, "the exchange sold what the database records");
+	cr_assert_str_eq(exchange_order("sb-main-1-s0").status, "CANCELED");
+}
+
+Test(bot_strategy, stop_loss_exit_goes_on_when_the_cancel_report_outruns_its_answer)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	/* REST answers now come 500 ms late while the user stream stays prompt: the limit sell's
+	 * CANCELED report arrives before the answer to its cancel request. */
+	bt_fault("delay_ms", "500");
+	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
+	struct sb_store_order x = wait_exit(stop);
+	cr_assert_eq(x.type, SB_ORDER_MARKET);
+	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert(strstr(pos.notes, "exit=STOP_LOSS"), "notes: %s", pos.notes);
+	bt_fault("delay_ms", "0");
+	cr_assert_str_eq(exchange_order("sb-main-1-s0").status, "CANCELED");
+	cr_assert_str_eq(exchange_order("sb-main-1-x0").status, "FILLED");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
 /* The bid the daemon last accepted for BTCUSDT (GET /pairs), 0 before any. */
@@ -385,6 +490,38 @@ Test(bot_strategy, stop_loss_within_the_fees_and_spread_opens_no_cycle)
 	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2,
 	             "one buy and its limit sell");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(bot_strategy, a_quote_below_the_minimum_notional_is_said_not_silently_idle)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	/* BTCUSDT's NOTIONAL minimum is 5 USDT: a buy for 3 is never sent. */
+	bt_write_env("BTCUSDT:quote=3,buy_offset=0.1%,buy_timeout=1h,cooldown=0", "");
+	bt_start_bot();
+	struct ctl_resp r;
+	cr_assert(ctl_wait("/events", 200, "\"kind\":\"pair.buy_refused\"", 20000, &r),
+	          "the refusal is an event: %s", r.body);
+	cr_assert(strstr(r.body, "\"filter\":\"NOTIONAL\""), "names the filter: %s", r.body);
+	cr_assert(strstr(r.body, "\"min_notional\":\"5\""), "and its minimum: %s", r.body);
+	cr_assert(
+	    bt_log_has("BTCUSDT opens no new cycle: quote=3 is below the exchange's NOTIONAL minimum of 5 "
+	               "USDT",
+	               5000),
+	    "an error in the log");
+	sb_dec p = daemon_bid();
+	cr_assert_gt(p, 0);
+	for (int i = 1; i <= 3; i++)
+		quote_seen(p + TICK * 100 * i);
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 0);
+	cr_assert(ctl("GET", "/events", NULL, &r));
+	const char *first = strstr(r.body, "pair.buy_refused");
+	cr_assert(first && !strstr(first + 1, "pair.buy_refused"), "said once: %s", r.body);
+	/* A workable quote lets the pair trade. */
+	cr_assert_eq(CLI("pairs", "set", "BTCUSDT", "quote=50"), 0, "%s", CLI_RUN.err);
+	struct bt_order_q q = {.pos = 1, .leg = 'b', .any_status = true};
+	cr_assert(bt_wait(bt_has_order, &q, 20000), "a buy once the quote is workable");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 

@@ -604,6 +604,9 @@ Test(cli_read, orders_json_has_ids_amounts_and_status)
 	doc = JSON("orders", "--status", "FILLED", "--symbol", "BTCUSDT");
 	cr_assert_eq(cJSON_GetArraySize(doc), 3);
 	cJSON_Delete(doc);
+	doc = JSON("orders", "--status", "filled", "--symbol", "btcusdt");
+	cr_assert_eq(cJSON_GetArraySize(doc), 3, "--status takes any case, like --symbol");
+	cJSON_Delete(doc);
 }
 
 Test(cli_read, orders_table_shows_ids_and_status)
@@ -1061,21 +1064,36 @@ Test(cli_read, config_check_doctor_and_run_refuse_the_same_configurations)
 	cr_assert_eq(RUN("config", "--check", "--config", T.env), 0, "%s", T.err);
 }
 
-Test(cli_read, run_that_cannot_start_says_so_on_stderr_with_log_stderr_false)
+/* Writes the fixture's .env with LOG_STDERR=false and DATABASE_PATH=db, and runs `spotbot run` on it. */
+static int run_with_database(const char *db)
 {
-	/* A valid configuration whose database cannot be created: the daemon fails after the log opened. */
-	char extra[512];
-	snprintf(extra, sizeof extra, "LOG_STDERR=false\nDATABASE_PATH=%s/no/such/dir/bot.db\n", T.dir);
 	FILE *f = fopen(T.env, "w");
 	cr_assert_not_null(f);
-	fprintf(f, "LOG_DIR=%s/logs\nCONTROL_LISTEN=127.0.0.1:%d\n%s", T.dir, T.control_port, extra);
+	fprintf(f, "LOG_DIR=%s/logs\nCONTROL_LISTEN=127.0.0.1:%d\nLOG_STDERR=false\nDATABASE_PATH=%s\n",
+	        T.dir, T.control_port, db);
 	fclose(f);
 	cr_assert_eq(chmod(T.env, 0600), 0);
 	cr_assert_eq(RUN("config", "--check", "--config", T.env), 0, "%s", T.err);
-	int rc = RUN("run", "--config", T.env);
+	return RUN("run", "--config", T.env);
+}
+
+Test(cli_read, run_that_cannot_start_says_so_on_stderr_with_log_stderr_false)
+{
+	/* A database that cannot be opened (a directory): the daemon fails after the log opened. */
+	char db[400], want[512];
+	snprintf(db, sizeof db, "%s/dbdir", T.dir);
+	cr_assert_eq(mkdir(db, 0700), 0);
+	int rc = run_with_database(db);
 	cr_assert_eq(rc, 1, "run exited %d:\n%s", rc, T.err);
-	char want[400];
 	snprintf(want, sizeof want, "; %s/logs/spotbot.log says why\n", T.dir);
 	cr_assert_not_null(strstr(T.err, "spotbot run: ended with an error: "), "%s", T.err);
 	cr_assert_not_null(strstr(T.err, want), "%s", T.err);
+	/* A database in a directory that does not exist: its lock fails before the log is open, so stderr
+	 * says it all and points at no log. */
+	snprintf(db, sizeof db, "%s/no/such/dir/bot.db", T.dir);
+	rc = run_with_database(db);
+	cr_assert_eq(rc, 1, "run exited %d:\n%s", rc, T.err);
+	snprintf(want, sizeof want, "spotbot: cannot open the lock file %s.lock: No such file or directory\n",
+	         db);
+	cr_assert_str_eq(T.err, want);
 }

@@ -261,6 +261,26 @@ Test(control_states, timeout_is_honoured_while_the_exchange_is_slow)
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
+Test(control_states, timeout_0_reports_at_once_how_far_the_action_got)
+{
+	const char *sim[] = {"--account", RICH, NULL};
+	start("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", sim);
+	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, WAIT_MS);
+	bt_fault("hide_user_events", NULL);
+	bt_fault("delay_ms", "3000");
+	/* Not waiting is not "done": the action is under way, which is exit 4 with its outcome so far. */
+	int64_t t0 = sb_clock_wall_ms();
+	cr_assert_eq(CLI("abandon", "1", "--timeout", "0"), 4, "%s / %s", CLI_RUN.out, CLI_RUN.err);
+	cr_assert_lt(sb_clock_wall_ms() - t0, 2900, "the CLI did not wait for the exchange");
+	cr_assert(strstr(CLI_RUN.err, "still under way"), "%s", CLI_RUN.err);
+	char v[64];
+	outcome_field("done", v, sizeof v);
+	cr_assert_str_eq(v, "false", "%s", CLI_RUN.out);
+	bt_wait_pos(1, SB_STORE_POS_CANCELED, WAIT_MS);
+	bt_fault("delay_ms", "0");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
 Test(control_states, a_sell_over_market_lot_size_is_refused_before_anything_is_sent)
 {
 	char info[512];

@@ -358,6 +358,23 @@ Test(config, url_needs_a_known_scheme_and_a_host)
 	expect_error("BINANCE_STREAM_URL=", "t.env:1: BINANCE_STREAM_URL: must not be empty\n");
 }
 
+Test(config, each_url_takes_the_schemes_its_client_speaks)
+{
+	/* A stream URL its WebSocket client cannot open was accepted, then the stream never started. */
+	expect_error(
+	    "BINANCE_STREAM_URL=http://127.0.0.1:9090",
+	    "t.env:1: BINANCE_STREAM_URL: must start with ws:// or wss:// (got 'http://127.0.0.1:9090')\n");
+	expect_error("BINANCE_WSAPI_URL=https://127.0.0.1:9090/ws-api/v3",
+	             "t.env:1: BINANCE_WSAPI_URL: must start with ws:// or wss:// (got "
+	             "'https://127.0.0.1:9090/ws-api/v3')\n");
+	expect_error(
+	    "BINANCE_REST_URL=WS://127.0.0.1:9090",
+	    "t.env:1: BINANCE_REST_URL: must start with http:// or https:// (got 'WS://127.0.0.1:9090')\n");
+	expect_error("ALERT_WEBHOOK_URL=wss://hooks.example/x",
+	             "t.env:1: ALERT_WEBHOOK_URL: must start with http:// or https:// (value not shown: "
+	             "ALERT_WEBHOOK_URL is secret)\n");
+}
+
 Test(config, listen_accepts_host_port_v6_and_unix_paths)
 {
 	char why[256];

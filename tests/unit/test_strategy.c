@@ -315,6 +315,84 @@ Test(strategy, timeout_with_partial_fill_cancels_then_sells_what_was_bought)
 	cr_assert_eq(res.n, 0);
 }
 
+/* Position 9 with a working buy of 0.0004 of which 0.0002 filled at 49950 at 30000 ms. */
+static struct sb_position part_pos;
+static struct sb_order_sm part_buy;
+static struct sb_fill part_fill;
+
+static void partly_bought(void)
+{
+	cr_assert_eq(sb_position_init(&part_pos, 9, "BTCUSDT", "BTC", "USDT", 0), SB_OK);
+	sb_order_sm_init(&part_buy, D("0.0004"), 0);
+	struct sb_order_event ack = {.kind = SB_ORDER_EV_ACK, .status = SB_ORDER_NEW, .time_ms = 5};
+	cr_assert_eq(sb_order_apply(&part_buy, &ack), SB_OK);
+	part_fill = fill("49950", "0.0002", "9.99", "0.0000002", "BTC", 11);
+	struct sb_order_event part = {.kind = SB_ORDER_EV_REPORT,
+	                              .status = SB_ORDER_PARTIALLY_FILLED,
+	                              .executed_qty = D("0.0002"),
+	                              .time_ms = 30000};
+	cr_assert_eq(sb_order_apply(&part_buy, &part), SB_OK);
+	cr_assert_eq(sb_position_apply_buy_fill(&part_pos, &part_fill, 30000), SB_OK);
+	sp = (struct sb_strategy_position){
+	    .pos = &part_pos, .buy = &part_buy, .buy_fills = &part_fill, .nbuy_fills = 1};
+	in.positions = &sp;
+	in.npositions = 1;
+}
+
+Test(strategy, stop_loss_guards_a_partly_filled_buy)
+{
+	setup("BTCUSDT:quote=20,buy_timeout=1h,stop_loss=5%");
+	partly_bought();
+	in.now_ms = 40000;
+	decide();
+	cr_assert_eq(res.n, 0, "at 50000 the stop is far");
+	in.bid = D("40000");
+	in.ask = D("40000.01");
+	decide();
+	cr_assert_eq(res.n, 1);
+	cr_assert_eq(act[0].kind, SB_ACT_CANCEL_BUY, "the rest of the buy goes first");
+	cr_assert_eq(act[0].reason, SB_WHY_STOP_LOSS);
+	/* Cancelled: the position holds what it bought, and the stop-loss sells it. */
+	struct sb_order_event canceled = {.kind = SB_ORDER_EV_REPORT,
+	                                  .status = SB_ORDER_CANCELED,
+	                                  .executed_qty = D("0.0002"),
+	                                  .time_ms = 40001};
+	cr_assert_eq(sb_order_apply(&part_buy, &canceled), SB_OK);
+	cr_assert_eq(sb_position_buy_ended(&part_pos, part_buy.executed_qty, 40001), SB_OK);
+	sp.buy = NULL;
+	decide();
+	cr_assert_eq(res.n, 1);
+	cr_assert_eq(act[0].kind, SB_ACT_MARKET_SELL);
+	cr_assert_eq(act[0].reason, SB_WHY_STOP_LOSS);
+	cr_assert_eq(act[0].qty, D("0.00019"));
+}
+
+Test(strategy, max_duration_counts_from_the_first_fill_of_a_working_buy)
+{
+	setup("BTCUSDT:quote=20,buy_timeout=1h,max_duration=60s");
+	partly_bought();
+	in.now_ms = 89999;
+	decide();
+	cr_assert_eq(res.n, 0, "held 59.999 s");
+	in.now_ms = 90000;
+	decide();
+	cr_assert_eq(res.n, 1);
+	cr_assert_eq(act[0].kind, SB_ACT_ALERT);
+	cr_assert_eq(act[0].reason, SB_WHY_MAX_DURATION);
+	cr_assert_eq(act[0].held_ms, 60000);
+	part_pos.duration_alerted = true;
+	decide();
+	cr_assert_eq(res.n, 0, "alerted once; no sell without max_duration_sell");
+	setup("BTCUSDT:quote=20,buy_timeout=1h,max_duration=60s,max_duration_sell=true");
+	partly_bought();
+	part_pos.duration_alerted = true;
+	in.now_ms = 90000;
+	decide();
+	cr_assert_eq(res.n, 1);
+	cr_assert_eq(act[0].kind, SB_ACT_CANCEL_BUY);
+	cr_assert_eq(act[0].reason, SB_WHY_MAX_DURATION);
+}
+
 Test(strategy, unsettled_or_ended_buys_are_left_to_the_engine)
 {
 	setup("BTCUSDT:quote=20,buy_timeout=60s");
@@ -390,6 +468,37 @@ Test(strategy, stop_loss_cancels_a_working_limit_sell_first)
 	cr_assert_eq(sb_position_sell_placed(&held, SB_EXIT_STOP_LOSS, 0, act[0].qty, 2004), SB_OK);
 	decide();
 	cr_assert_eq(res.n, 0, "a market exit under way is not repeated");
+}
+
+Test(strategy, stop_loss_larger_than_one_market_order_sells_in_parts)
+{
+	/* MARKET_LOT_SIZE allows 0.0005 per market order; the position can sell 0.00099. */
+	setup("BTCUSDT:quote=20,stop_loss=5%");
+	rules.market_lot = (struct sb_lot_filter){.present = true, .max_qty = D("0.0005")};
+	hold(1000);
+	in.bid = D("40000");
+	in.ask = D("40000.01");
+	decide();
+	cr_assert_eq(res.n, 1);
+	cr_assert_eq(act[0].kind, SB_ACT_MARKET_SELL, "one market order's worth, not a refusal");
+	cr_assert_eq(act[0].reason, SB_WHY_STOP_LOSS);
+	cr_assert_eq(act[0].qty, D("0.0005"));
+	cr_assert_eq(sb_position_sell_placed(&held, SB_EXIT_STOP_LOSS, 0, act[0].qty, 2000), SB_OK);
+	struct sb_fill part = fill("40000", "0.0005", "20", "0.02", "USDT", 2);
+	cr_assert_eq(sb_position_apply_sell_fill(&held, &part, 2001), SB_OK);
+	cr_assert(sb_strategy_exit_goes_on(&rules, &held, in.bid), "0.000499 remains: the exit goes on");
+	cr_assert_eq(sb_position_sell_ended(&held, D("0.0005"), 2002), SB_OK);
+	decide();
+	cr_assert_eq(res.n, 1);
+	cr_assert_eq(act[0].kind, SB_ACT_MARKET_SELL);
+	cr_assert_eq(act[0].qty, D("0.00049"), "the rest, floored to the step");
+	cr_assert_eq(sb_position_sell_placed(&held, SB_EXIT_STOP_LOSS, 0, act[0].qty, 2003), SB_OK);
+	struct sb_fill rest = fill("40000", "0.00049", "19.6", "0.0196", "USDT", 3);
+	cr_assert_eq(sb_position_apply_sell_fill(&held, &rest, 2004), SB_OK);
+	cr_assert_not(sb_strategy_exit_goes_on(&rules, &held, in.bid), "0.000009 is dust: the exit is done");
+	/* A limit sell's fill never goes on: its quantity was the whole sellable amount. */
+	held.exit = SB_EXIT_TARGET;
+	cr_assert_not(sb_strategy_exit_goes_on(&rules, &held, in.bid));
 }
 
 Test(strategy, no_stop_loss_without_a_price)
