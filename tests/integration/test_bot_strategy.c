@@ -391,7 +391,7 @@ Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
 	cr_assert_eq(pos.sold_qty, floor_step(pos.base_received), "everything sellable was sold");
 	/* The exchange's own list: the cancelled limit sell and market sells of at most 0.0005 each. */
-	cJSON *all = signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
+	cJSON *all = bt_signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
 	int markets = 0;
 	sb_dec sold = 0;
 	const cJSON *o;
@@ -401,8 +401,8 @@ Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 			continue;
 		markets++;
 		cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(o, "status")->valuestring, "FILLED");
-		cr_assert_leq(json_dec(o, "origQty"), SB_DEC_C(0, 50000));
-		sold += json_dec(o, "executedQty");
+		cr_assert_leq(bt_json_dec(o, "origQty"), SB_DEC_C(0, 50000));
+		sold += bt_json_dec(o, "executedQty");
 	}
 	cJSON_Delete(all);
 	cr_assert_eq(markets, 2, "two market sells");
