@@ -50,7 +50,9 @@ static enum sb_bn_exec_type exec_of(enum sim_book_exec e)
 
 static enum sb_order_type type_of(enum sim_book_type t)
 {
-	return t == SIM_TYPE_LIMIT ? SB_ORDER_LIMIT : t == SIM_TYPE_MARKET ? SB_ORDER_MARKET : SB_ORDER_LIMIT_MAKER;
+	return t == SIM_TYPE_LIMIT    ? SB_ORDER_LIMIT
+	       : t == SIM_TYPE_MARKET ? SB_ORDER_MARKET
+	                              : SB_ORDER_LIMIT_MAKER;
 }
 
 static enum sb_bn_tif tif_of(enum sim_book_tif t)
@@ -64,7 +66,8 @@ static enum sb_side side_of(enum sim_book_side s)
 }
 
 /* The fills of order o in res, as the FULL response lists them. */
-static void order_fills(const struct sim_book_order *o, const struct sim_book_result *res, struct sb_bn_order *out)
+static void order_fills(const struct sim_book_order *o, const struct sim_book_result *res,
+                        struct sb_bn_order *out)
 {
 	for (size_t i = 0; i < res->n_fills; i++) {
 		const struct sim_book_fill *f = &res->fills[i];
@@ -92,7 +95,9 @@ void bt_order(const struct sim_symbol *s, const struct sim_book_order *o, enum s
 	out->order_id = (int64_t)o->id;
 	out->order_list_id = -1;
 	snprintf(out->client_order_id, sizeof out->client_order_id, "%s", o->client_id);
-	out->transact_time = shape == SB_BN_ORDER_QUERY ? -1 : shape == SB_BN_ORDER_CANCEL ? o->update_time : o->time;
+	out->transact_time = shape == SB_BN_ORDER_QUERY    ? -1
+	                     : shape == SB_BN_ORDER_CANCEL ? o->update_time
+	                                                   : o->time;
 	out->price = o->price;
 	out->orig_qty = o->orig_qty;
 	out->executed_qty = o->executed_qty;
@@ -107,7 +112,8 @@ void bt_order(const struct sim_symbol *s, const struct sim_book_order *o, enum s
 	out->prevented_match_id = o->prevented_qty > 0 ? o->prevented_match_id : -1;
 	out->prevented_qty = o->prevented_qty;
 	if (o->expiry != SIM_EXPIRY_NONE)
-		snprintf(out->expiry_reason, sizeof out->expiry_reason, "%s", sim_book_expiry_name(o->expiry));
+		snprintf(out->expiry_reason, sizeof out->expiry_reason, "%s",
+		         sim_book_expiry_name(o->expiry));
 	out->time = shape == SB_BN_ORDER_QUERY ? o->time : -1;
 	out->update_time = shape == SB_BN_ORDER_QUERY ? o->update_time : -1;
 	out->is_working = true;
@@ -217,14 +223,16 @@ static void account_position(struct bt_exchange *x, char (*assets)[SB_ASSET_MAX]
 	}
 }
 
-void bt_queue_user_events(struct bt_exchange *x, const struct sim_symbol *sym, const struct sim_book_result *res)
+void bt_queue_user_events(struct bt_exchange *x, const struct sim_symbol *sym,
+                          const struct sim_book_result *res)
 {
 	char assets[BT_POSITION_ASSETS][SB_ASSET_MAX];
 	size_t n = 0;
 	int64_t time = 0;
 	for (size_t i = 0; i < res->n_events; i++) {
 		const struct sim_book_event *ev = &res->events[i];
-		const struct sim_book_order *o = ev->account == x->account->id ? sim_book_find(sym->book, ev->order_id) : NULL;
+		const struct sim_book_order *o =
+		    ev->account == x->account->id ? sim_book_find(sym->book, ev->order_id) : NULL;
 		if (!o)
 			continue;
 		exec_report(x, sym, o, ev, &bt_push(x, BT_EVENT_USER)->u.user);
@@ -236,7 +244,8 @@ void bt_queue_user_events(struct bt_exchange *x, const struct sim_symbol *sym, c
 			touch(assets, &n, sym->rules.quote_asset);
 			touch(assets, &n, ev->commission_asset);
 		} else {
-			touch(assets, &n, o->side == SIM_SIDE_BUY ? sym->rules.quote_asset : sym->rules.base_asset);
+			touch(assets, &n,
+			      o->side == SIM_SIDE_BUY ? sym->rules.quote_asset : sym->rules.base_asset);
 		}
 	}
 	if (n > 0)
@@ -259,7 +268,8 @@ void bt_book_ticker(const struct sim_symbol *s, struct sb_bn_book_ticker *out)
 	}
 }
 
-void bt_queue_market_events(struct bt_exchange *x, const struct sim_symbol *sym, const struct sim_book_result *res)
+void bt_queue_market_events(struct bt_exchange *x, const struct sim_symbol *sym,
+                            const struct sim_book_result *res)
 {
 	struct bt_market *m = &x->mk[sym->index];
 	if (!m->wanted)
@@ -278,7 +288,8 @@ void bt_queue_market_events(struct bt_exchange *x, const struct sim_symbol *sym,
 	}
 	struct sb_bn_book_ticker b;
 	bt_book_ticker(sym, &b);
-	if (b.bid_price == m->bid && b.bid_qty == m->bid_qty && b.ask_price == m->ask && b.ask_qty == m->ask_qty)
+	if (b.bid_price == m->bid && b.bid_qty == m->bid_qty && b.ask_price == m->ask &&
+	    b.ask_qty == m->ask_qty)
 		return;
 	m->bid = b.bid_price;
 	m->bid_qty = b.bid_qty;

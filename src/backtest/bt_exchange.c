@@ -94,7 +94,8 @@ static sb_err bt_exchange_info(struct sb_exchange *ex, const char *const *symbol
 	return SB_OK;
 }
 
-static sb_err bt_commission(struct sb_exchange *ex, const char *symbol, sb_bn_rest_commission_cb cb, void *user)
+static sb_err bt_commission(struct sb_exchange *ex, const char *symbol, sb_bn_rest_commission_cb cb,
+                            void *user)
 {
 	struct bt_exchange *x = bt_of(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_COMMISSION);
@@ -113,7 +114,8 @@ static sb_err bt_commission(struct sb_exchange *ex, const char *symbol, sb_bn_re
 	return SB_OK;
 }
 
-static sb_err bt_book_ticker_op(struct sb_exchange *ex, const char *symbol, sb_bn_rest_tickers_cb cb, void *user)
+static sb_err bt_book_ticker_op(struct sb_exchange *ex, const char *symbol, sb_bn_rest_tickers_cb cb,
+                                void *user)
 {
 	struct bt_exchange *x = bt_of(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_TICKERS);
@@ -136,15 +138,16 @@ static struct sim_book_order *find_order(struct bt_exchange *x, struct sim_symbo
                                          const char *unknown_msg)
 {
 	struct sim_symbol *s = symbol_or_fail(x, symbol, it);
-	struct sim_book_order *o = s ? sim_book_find_client(s->book, x->account->id, coid, strlen(coid)) : NULL;
+	struct sim_book_order *o =
+	    s ? sim_book_find_client(s->book, x->account->id, coid, strlen(coid)) : NULL;
 	if (s && !o)
 		bt_fail(it, 400, unknown_code, "%s", unknown_msg);
 	*sp = s;
 	return o;
 }
 
-static sb_err bt_order_query(struct sb_exchange *ex, const char *symbol, const char *coid, sb_bn_rest_order_cb cb,
-                             void *user)
+static sb_err bt_order_query(struct sb_exchange *ex, const char *symbol, const char *coid,
+                             sb_bn_rest_order_cb cb, void *user)
 {
 	struct bt_exchange *x = bt_of(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_ORDER);
@@ -157,8 +160,8 @@ static sb_err bt_order_query(struct sb_exchange *ex, const char *symbol, const c
 	return SB_OK;
 }
 
-static sb_err bt_order_cancel(struct sb_exchange *ex, const char *symbol, const char *coid, sb_bn_rest_order_cb cb,
-                              void *user)
+static sb_err bt_order_cancel(struct sb_exchange *ex, const char *symbol, const char *coid,
+                              sb_bn_rest_order_cb cb, void *user)
 {
 	struct bt_exchange *x = bt_of(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_ORDER);
@@ -178,7 +181,8 @@ static sb_err bt_order_cancel(struct sb_exchange *ex, const char *symbol, const 
 	sim_exchange_settled(x->sim, s, res);
 	o = sim_book_find(s->book, id);
 	bt_order(s, o, SB_BN_ORDER_CANCEL, NULL, &it->u.order);
-	snprintf(it->u.order.orig_client_order_id, sizeof it->u.order.orig_client_order_id, "%s", o->client_id);
+	snprintf(it->u.order.orig_client_order_id, sizeof it->u.order.orig_client_order_id, "%s",
+	         o->client_id);
 	snprintf(it->u.order.client_order_id, sizeof it->u.order.client_order_id, "cancel-%llu",
 	         (unsigned long long)id);
 	bt_queue_user_events(x, s, res);
@@ -210,8 +214,8 @@ static sb_err bt_open_orders(struct sb_exchange *ex, const char *symbol, sb_bn_r
 	return SB_OK;
 }
 
-static sb_err bt_my_trades(struct sb_exchange *ex, const char *symbol, int64_t order_id, sb_bn_rest_trades_cb cb,
-                           void *user)
+static sb_err bt_my_trades(struct sb_exchange *ex, const char *symbol, int64_t order_id,
+                           sb_bn_rest_trades_cb cb, void *user)
 {
 	struct bt_exchange *x = bt_of(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_TRADES);

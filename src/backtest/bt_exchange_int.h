@@ -33,7 +33,7 @@ enum bt_item_kind {
 
 /* One answer or event. An answer's result is owned by the item until it is delivered. */
 struct bt_item {
-	enum bt_item_kind kind;      /* which of the members below are set */
+	enum bt_item_kind kind;       /* which of the members below are set */
 	struct sb_bn_rest_result res; /* answers: what the request came to */
 	union {
 		sb_bn_rest_time_cb time;             /* BT_ANSWER_TIME */
@@ -62,7 +62,7 @@ struct bt_item {
 
 /* The market data of one of the exchange's symbols, as the adapter last reported it. */
 struct bt_market {
-	bool wanted;        /* its market data is wanted */
+	bool wanted;         /* its market data is wanted */
 	sb_dec bid, bid_qty; /* best bid last reported (0: none) */
 	sb_dec ask, ask_qty; /* best ask last reported (0: none) */
 };

@@ -55,8 +55,8 @@ static bool filters_pass(struct bt_exchange *x, const struct sim_symbol *s, cons
 	return e == SB_OK;
 }
 
-static void request_of(const struct bt_exchange *x, const struct sim_symbol *s, const struct sb_bn_new_order *o,
-                       enum sim_stp_mode stp, struct sim_book_req *req)
+static void request_of(const struct bt_exchange *x, const struct sim_symbol *s,
+                       const struct sb_bn_new_order *o, enum sim_stp_mode stp, struct sim_book_req *req)
 {
 	*req = (struct sim_book_req){
 	    .account = x->account->id,
@@ -64,7 +64,9 @@ static void request_of(const struct bt_exchange *x, const struct sim_symbol *s, 
 	    .type = o->type == SB_ORDER_LIMIT    ? SIM_TYPE_LIMIT
 	            : o->type == SB_ORDER_MARKET ? SIM_TYPE_MARKET
 	                                         : SIM_TYPE_LIMIT_MAKER,
-	    .tif = o->tif == SB_BN_TIF_IOC ? SIM_TIF_IOC : o->tif == SB_BN_TIF_FOK ? SIM_TIF_FOK : SIM_TIF_GTC,
+	    .tif = o->tif == SB_BN_TIF_IOC   ? SIM_TIF_IOC
+	           : o->tif == SB_BN_TIF_FOK ? SIM_TIF_FOK
+	                                     : SIM_TIF_GTC,
 	    .price = o->type == SB_ORDER_MARKET ? 0 : o->price,
 	    .qty = o->quantity,
 	    .quote_qty = o->quote_order_qty,
@@ -102,7 +104,8 @@ static void refused(struct bt_item *it, sb_err e, enum sim_book_reject reject)
 		bt_fail(it, 500, -1000, "An unknown error occurred while processing the request.");
 }
 
-sb_err bt_order_place(struct sb_exchange *ex, const struct sb_bn_new_order *o, sb_bn_rest_order_cb cb, void *user)
+sb_err bt_order_place(struct sb_exchange *ex, const struct sb_bn_new_order *o, sb_bn_rest_order_cb cb,
+                      void *user)
 {
 	struct bt_exchange *x = bt_of(ex);
 	struct sb_bn_rest_call check;

@@ -102,8 +102,8 @@ static void answer(struct bt_exchange *x, struct bt_item *it)
 
 static void market_event(struct bt_exchange *x, const struct bt_item *it)
 {
-	struct sb_bn_market_event ev = {.kind = it->kind == BT_EVENT_TRADE ? SB_BN_MKT_TRADE : SB_BN_MKT_BOOK_TICKER,
-	                                .conn = 1};
+	struct sb_bn_market_event ev = {
+	    .kind = it->kind == BT_EVENT_TRADE ? SB_BN_MKT_TRADE : SB_BN_MKT_BOOK_TICKER, .conn = 1};
 	if (it->kind == BT_EVENT_TRADE)
 		ev.trade = &it->u.trade;
 	else

@@ -606,7 +606,8 @@ static int64_t market_elapsed(const struct sim_exchange *ex)
 	return scaled / SB_DEC_SCALE;
 }
 
-void sim_exchange_apply(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *ev, int64_t now)
+void sim_exchange_apply(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *ev,
+                        int64_t now)
 {
 	struct sim_book_result *res = &ex->scratch;
 	sb_dec bnb = sim_exchange_bnb_price(ex, sym);

@@ -214,7 +214,8 @@ sb_err sim_exchange_price_event(const struct sim_symbol *sym, sb_dec price, sb_d
  * the accounts' records are updated, then hooks.market hears of it. ex->scratch holds the book result
  * until the next call that moves orders or money.
  */
-void sim_exchange_apply(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *ev, int64_t now);
+void sim_exchange_apply(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *ev,
+                        int64_t now);
 
 /* The price of 1 BNB in sym's quote asset, from the BNB<quote> symbol when listed (1 when the quote is
  * BNB); 0 when unknown, and commission is then never paid in BNB. */
