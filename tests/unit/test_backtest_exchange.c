@@ -28,6 +28,27 @@ static struct sb_config cfg;
 static struct sb_bot bot;
 static struct bot_pair *pr;
 
+/* The exchange's clock: market time, moved on by the market steps. */
+static struct {
+	int64_t now;    /* ms */
+	size_t reached; /* market events announced */
+	bool backwards; /* one was announced before the one before it */
+} vclock;
+
+static int64_t vclock_now(void *user)
+{
+	(void)user;
+	return vclock.now;
+}
+
+static void vclock_reach(void *user, int64_t ms)
+{
+	(void)user;
+	vclock.backwards |= ms < vclock.now;
+	vclock.now = ms;
+	vclock.reached++;
+}
+
 static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_bn_exchange_info *info)
 {
 	struct sb_symbol_rules *out = user;
@@ -66,7 +87,9 @@ static void start(const char *settings)
 	    .account = {orders_on_user, reconcile_on_request, orders_on_user_link},
 	    .user = &bot,
 	};
-	struct sb_bt_exchange_opts opts = {.sim = sim, .api_key = KEY, .seed = 1};
+	vclock.now = sb_clock_wall_ms();
+	struct sb_bt_exchange_opts opts = {
+	    .sim = sim, .api_key = KEY, .clock = {vclock_now, vclock_reach, NULL}, .seed = 1};
 	cr_assert_eq(sb_bt_exchange_new(&opts, &ev, &bot.ex), SB_OK);
 	const char *sym = "BTCUSDT";
 	cr_assert_eq(sb_exchange_exchange_info(bot.ex, &sym, 1, on_info, &pr->rules), SB_OK);
@@ -102,6 +125,7 @@ static void trade_at(sb_dec price, const char *qty)
 	    .price = price, .qty = D(qty), .trade_time = sb_clock_wall_ms(), .buyer_maker = true};
 	snprintf(t.symbol, sizeof t.symbol, "BTCUSDT");
 	cr_assert_eq(sb_bt_exchange_trade(bot.ex, &t), SB_OK);
+	cr_assert_eq(vclock.now, t.trade_time, "the clock reached the trade before it applied");
 	cr_assert_eq(sb_bt_exchange_pending(bot.ex), 0, "the step delivered everything it caused");
 }
 
@@ -335,6 +359,49 @@ Test(backtest_exchange, stop_loss_exit_expires_the_bots_own_resting_buy_in_match
 		          (long long)t->id);
 	}
 	assert_books_explain_ledger();
+}
+
+/* A one-minute candle is walked as spotsim's replay walks it, one trade at a time at its own market time,
+ * and the daemon acts between them: its buy fills on the way down to the low, its sell is placed and fills
+ * on the way up to the high, all within the candle. */
+Test(backtest_exchange, a_candle_walks_its_price_path_and_the_daemon_acts_within_it)
+{
+	start("BTCUSDT:quote=20,profit=0.5%,buy_offset=0,cooldown=1h");
+	trade_at(D("50000"), "1");
+	streams_start();
+	const struct sim_book_order *open[4];
+	cr_assert_eq(open_orders(open, 4), 1);
+	char coid[SB_BN_CLIENT_ID_MAX];
+	snprintf(coid, sizeof coid, "%s", open[0]->client_id);
+
+	int64_t t0 = vclock.now - vclock.now % 60000 + 60000;
+	struct sb_bn_candle c = {.open_time = t0,
+	                         .close_time = t0 + 59999,
+	                         .open = D("50000.01"),
+	                         .high = D("52000"),
+	                         .low = D("49990"),
+	                         .close = D("51900"),
+	                         .volume = D("5"),
+	                         .quote_volume = D("255000"),
+	                         .trades = 300,
+	                         .taker_buy_base = D("2.5"),
+	                         .taker_buy_quote = D("127500")};
+	size_t before = vclock.reached;
+	cr_assert_eq(sb_bt_exchange_candle(bot.ex, "BTCUSDT", &c), SB_OK);
+	cr_assert_gt(vclock.reached - before, 4, "the candle is several trades, each announced");
+	cr_assert(!vclock.backwards, "in time order");
+	cr_assert_leq(vclock.now, c.close_time, "within the candle");
+	cr_assert_eq(sb_bt_exchange_pending(bot.ex), 0);
+
+	struct sb_store_order row = stored_order(coid);
+	cr_assert_eq(row.status, SB_STORE_ORDER_FILLED);
+	struct sb_store_position p = stored_position(row.position_id);
+	cr_assert_eq(p.state, SB_STORE_POS_CLOSED, "bought and sold within the candle");
+	cr_assert_geq(p.opened_ms, t0, "at the candle's market time");
+	cr_assert_leq(p.opened_ms, c.close_time);
+	cr_assert_eq(open_orders(open, 4), 0);
+	assert_books_explain_ledger();
+	cr_assert_eq(sb_bt_exchange_candle(bot.ex, "ETHUSDT", &c), SB_ERR_NOT_FOUND, "a symbol not listed");
 }
 
 /* What an order request came to, as its callback heard it. */
