@@ -199,7 +199,7 @@ static sb_err bt_open_orders(struct sb_exchange *ex, const char *symbol, sb_bn_r
 	const struct sim_symbol *only = symbol ? symbol_or_fail(x, symbol, it) : NULL;
 	if (symbol && !only)
 		return SB_OK;
-	static const struct sim_book_order *list[BT_LIST_MAX];
+	const struct sim_book_order *list[BT_LIST_MAX];
 	struct sb_bn_order_list *l = &it->u.orders;
 	for (size_t i = 0; i < x->sim->nsymbols; i++) {
 		const struct sim_symbol *s = &x->sim->symbols[i];

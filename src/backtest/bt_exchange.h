@@ -15,9 +15,10 @@
  * says. A market event carries its own market time; the clock hears of it first (reach), so a virtual
  * clock can jump there before the exchange applies it.
  *
- * Everything runs on the caller's thread. The adapter borrows the spotsim exchange, which must outlive it,
- * and takes over its hooks: market events reach the adapter, and user data is delivered typed, so the
- * exchange formats no JSON for it.
+ * Everything runs on the caller's thread; free the adapter from outside its callbacks. It borrows the
+ * spotsim exchange, which must outlive it, and takes over its hooks: market events reach the adapter, and
+ * user data is delivered typed, so the exchange formats no JSON for it. It does not write spotsim's state
+ * file (--state).
  */
 #ifndef BACKTEST_BT_EXCHANGE_H
 #define BACKTEST_BT_EXCHANGE_H

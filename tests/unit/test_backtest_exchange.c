@@ -461,4 +461,18 @@ Test(backtest_exchange, a_filter_rejection_surfaces_as_the_binance_clients_would
 	cr_assert_eq(stored_position(rows[0].position_id).state, SB_STORE_POS_CANCELED);
 	free(rows);
 	assert_books_explain_ledger();
+
+	/* An account the exchange does not have, and an unknown symbol, are refused with what was wrong. */
+	struct sb_bt_exchange_opts opts = {.sim = sim, .api_key = "no-such-key"};
+	struct sb_exchange_events ev = {.user = &bot};
+	struct sb_exchange *other = NULL;
+	cr_assert_eq(sb_bt_exchange_new(&opts, &ev, &other), SB_ERR_NOT_FOUND);
+	cr_assert_null(other);
+	o.symbol = "NOSUCHPAIR";
+	o.quantity = D("0.0004");
+	a.done = false;
+	cr_assert_eq(sb_exchange_order_place(bot.ex, &o, on_order, &a), SB_OK);
+	sb_bt_exchange_pump(bot.ex);
+	cr_assert_eq(a.res.err, SB_ERR_EXCHANGE);
+	cr_assert_eq(a.res.api.code, -1121, "Invalid symbol.");
 }
