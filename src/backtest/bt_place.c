@@ -4,7 +4,8 @@
  * client's own check; then the symbol's status, its self-trade prevention modes and its filters (the core
  * rules code, sb_rules_validate), then the engine with the account's funds. A refusal is the error
  * Binance answers, classed as the client classes it, so the daemon cannot tell the two exchanges apart.
- * The sim's faults that concern orders (order_5xx_before, order_5xx_after) apply here too.
+ * The sim's faults that concern orders (order_5xx_before, order_5xx_after) apply here too; the queue
+ * applies hide_user_events.
  */
 #include <stdio.h>
 #include <string.h>

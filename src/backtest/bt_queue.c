@@ -130,6 +130,8 @@ static void deliver(struct bt_exchange *x, struct bt_item *it)
 	if (it->kind <= BT_ANSWER_TRADES) {
 		answer(x, it);
 	} else if (it->kind == BT_EVENT_USER) {
+		if (x->sim->faults.hide_user_events)
+			return; /* the fault: the account's events are lost on the way */
 		x->st.user.events++;
 		x->st.user.exec_reports += it->u.user.kind == SB_BN_USER_EXEC_REPORT;
 		x->st.user.last_event_ms = bt_now(x);

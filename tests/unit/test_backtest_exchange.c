@@ -404,6 +404,38 @@ Test(backtest_exchange, a_candle_walks_its_price_path_and_the_daemon_acts_within
 	cr_assert_eq(sb_bt_exchange_candle(bot.ex, "ETHUSDT", &c), SB_ERR_NOT_FOUND, "a symbol not listed");
 }
 
+/* spotsim's faults reach the in-process exchange too: a buy that executes while its answer is a 5xx and
+ * its events are lost is UNKNOWN to the daemon, and the query by clientOrderId settles it with its fill. */
+Test(backtest_exchange, an_order_answered_5xx_after_it_executed_is_settled_by_query)
+{
+	start("BTCUSDT:quote=20,profit=0.5%,buy_offset=0,cooldown=1h");
+	trade_at(D("50000"), "1");
+	cr_assert_eq(sim_exchange_set_fault(sim, "order_5xx_after", ""), SB_OK);
+	cr_assert_eq(sim_exchange_set_fault(sim, "hide_user_events", ""), SB_OK);
+	streams_start();
+	const struct sim_book_order *open[4];
+	cr_assert_eq(open_orders(open, 4), 1, "the buy exists on the exchange");
+	char coid[SB_BN_CLIENT_ID_MAX];
+	snprintf(coid, sizeof coid, "%s", open[0]->client_id);
+	cr_assert_eq(stored_order(coid).status, SB_STORE_ORDER_UNKNOWN, "its answer was a 5xx");
+	trade_at(D("49999.99"), "1");
+	cr_assert_eq(stored_order(coid).status, SB_STORE_ORDER_UNKNOWN, "its fill was not heard of");
+
+	cr_assert_eq(sim_exchange_set_fault(sim, "order_5xx_after", "off"), SB_OK);
+	cr_assert_eq(sim_exchange_set_fault(sim, "hide_user_events", "off"), SB_OK);
+	orders_tick(&bot, sb_clock_wall_ms() + 1000);
+	sb_bt_exchange_pump(bot.ex);
+	struct sb_store_order row = stored_order(coid);
+	cr_assert_eq(row.status, SB_STORE_ORDER_FILLED, "the query settled it");
+	cr_assert_eq(row.exchange_order_id,
+	             (int64_t)sim_book_find_client(btc()->book, account(), coid, strlen(coid))->id);
+	cr_assert_eq(stored_position(row.position_id).state, SB_STORE_POS_SELLING, "its fill was fetched");
+	cr_assert_eq(open_orders(open, 4), 1);
+	cr_assert_eq(open[0]->side, SIM_SIDE_SELL, "and the sell placed");
+	trade_at(open[0]->price, "1");
+	assert_books_explain_ledger();
+}
+
 /* What an order request came to, as its callback heard it. */
 struct answer {
 	bool done;                    /* the callback ran */
