@@ -552,14 +552,7 @@ static bool execute_order(struct sim_api_call *c, struct sim_api_reply *r, const
                           struct sim_book_result *res)
 {
 	struct sim_exchange *ex = c->ex;
-	sb_dec bnb = 0;
-	char name[SB_SYMBOL_MAX];
-	snprintf(name, sizeof name, "BNB%s", o->sym->rules.quote_asset);
-	struct sim_symbol *bs = sim_exchange_symbol(ex, name, strlen(name));
-	if (strcmp(o->sym->rules.quote_asset, "BNB") == 0)
-		bnb = SB_DEC_ONE;
-	else if (bs)
-		bnb = bs->last_price;
+	sb_dec bnb = sim_exchange_bnb_price(ex, o->sym);
 	sb_err e = sim_ledger_place(ex->ledger, o->sym->book, &o->req, bnb, res);
 	if (e == SB_ERR_EXCHANGE) {
 		if (res->reject == SIM_REJECT_TOO_MANY_ORDERS)

@@ -520,8 +520,7 @@ struct sim_account *sim_exchange_account_by_id(struct sim_exchange *ex, uint32_t
 
 /* ---- settlement ---------------------------------------------------------------------------------- */
 
-/* The price of 1 BNB in sym's quote asset, from the BNB<quote> symbol when listed; 0 when unknown. */
-static sb_dec bnb_price(struct sim_exchange *ex, const struct sim_symbol *sym)
+sb_dec sim_exchange_bnb_price(struct sim_exchange *ex, const struct sim_symbol *sym)
 {
 	if (strcmp(sym->rules.quote_asset, "BNB") == 0)
 		return SB_DEC_ONE;
@@ -607,11 +606,11 @@ static int64_t market_elapsed(const struct sim_exchange *ex)
 	return scaled / SB_DEC_SCALE;
 }
 
-static void apply_event(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *ev,
+void sim_exchange_apply(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *ev,
                         int64_t now)
 {
 	struct sim_book_result *res = &ex->scratch;
-	sb_dec bnb = bnb_price(ex, sym);
+	sb_dec bnb = sim_exchange_bnb_price(ex, sym);
 	sim_book_result_clear(res);
 	sim_ledger_market_trade(ex->ledger, sym->book, ev->price, ev->qty, now, bnb, res);
 	struct sim_book_level bids[SIM_FEED_DEPTH], asks[SIM_FEED_DEPTH];
@@ -690,7 +689,7 @@ void sim_exchange_advance(struct sim_exchange *ex)
 			struct sim_event ev = sym->pending;
 			next_event(ex, sym, &ev);
 			sym->market_ms = ev.time_ms;
-			apply_event(ex, sym, &ev, now);
+			sim_exchange_apply(ex, sym, &ev, now);
 		}
 	}
 	if (ex->replay_end == SIM_REPLAY_STOP && !ex->replays_stopped && replays_over(ex)) {
@@ -760,28 +759,35 @@ sb_err sim_exchange_persist(struct sim_exchange *ex, bool always)
 
 /* ---- control (the /sim/ endpoints) --------------------------------------------------------------- */
 
-sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, sb_dec price, sb_dec qty)
+sb_err sim_exchange_price_event(const struct sim_symbol *sym, sb_dec price, sb_dec qty, struct sim_event *ev)
 {
 	sb_dec tick = sym->rules.price.tick_size ? sym->rules.price.tick_size : SB_DEC_C(0, 1);
 	sb_dec step = sym->rules.lot.step_size ? sym->rules.lot.step_size : SB_DEC_C(0, 1);
 	if (price <= 0 || !sb_dec_is_multiple(price, tick) || qty < 0 || !sb_dec_is_multiple(qty, step))
 		return SB_ERR_INVALID;
 	/* A trade at the price with ample volume, and a book one tick either side, like a feed event. */
-	struct sim_event ev = {.kind = SIM_EVENT_TRADE, .price = price, .buyer_is_maker = true};
+	*ev = (struct sim_event){.kind = SIM_EVENT_TRADE, .price = price, .buyer_is_maker = true};
 	sb_dec notional_qty;
 	if (sb_dec_div(SB_DEC_C(100000, 0), price, SB_ROUND_DOWN, &notional_qty) != SB_OK ||
 	    sb_dec_round_to(notional_qty, step, SB_ROUND_DOWN, &notional_qty) != SB_OK || notional_qty <= 0)
 		notional_qty = step;
 	if (qty > 0) /* a small volume fills resting orders in pieces */
 		notional_qty = qty;
-	ev.qty = notional_qty;
+	ev->qty = notional_qty;
 	for (unsigned i = 0; i < SIM_FEED_DEPTH; i++) {
 		sb_dec off = tick * (sb_dec)(i + 1);
 		if (price - off > 0)
-			ev.bids[ev.nbids++] = (struct sim_level){price - off + tick, notional_qty};
-		ev.asks[ev.nasks++] = (struct sim_level){price + off, notional_qty};
+			ev->bids[ev->nbids++] = (struct sim_level){price - off + tick, notional_qty};
+		ev->asks[ev->nasks++] = (struct sim_level){price + off, notional_qty};
 	}
-	apply_event(ex, sym, &ev, sim_exchange_now(ex));
+	return SB_OK;
+}
+
+sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, sb_dec price, sb_dec qty)
+{
+	struct sim_event ev;
+	SB_TRY(sim_exchange_price_event(sym, price, qty, &ev));
+	sim_exchange_apply(ex, sym, &ev, sim_exchange_now(ex));
 	return SB_OK;
 }
 

@@ -203,6 +203,24 @@ sb_err sim_exchange_persist(struct sim_exchange *ex, bool always);
  * trade's and each book level's quantity (a multiple of the step); 0 means about 100000 quote's worth. */
 sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, sb_dec price, sb_dec qty);
 
+/* The event sim_exchange_set_price applies: a trade at price of qty (0: about 100000 quote's worth) with
+ * the book's levels one tick apart around it, each of the trade's quantity. SB_ERR_INVALID for a price off
+ * the tick grid or a quantity off the step grid. */
+sb_err sim_exchange_price_event(const struct sim_symbol *sym, sb_dec price, sb_dec qty, struct sim_event *ev);
+
+/*
+ * Applies one market event to sym at time now (ms) as the feed timer does: the trade fills crossing user
+ * orders (ledger-settled), the event's quotes replace the book's external ladder, the market data and
+ * the accounts' records are updated, then hooks.market hears of it. ex->scratch holds the book result
+ * until the next call that moves orders or money.
+ */
+void sim_exchange_apply(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_event *ev,
+                        int64_t now);
+
+/* The price of 1 BNB in sym's quote asset, from the BNB<quote> symbol when listed (1 when the quote is
+ * BNB); 0 when unknown, and commission is then never paid in BNB. */
+sb_dec sim_exchange_bnb_price(struct sim_exchange *ex, const struct sim_symbol *sym);
+
 /* Turns a fault on (value "" for flag faults) or off ("off"); SB_ERR_INVALID names nothing known. */
 sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const char *value);
 
@@ -216,7 +234,7 @@ void sim_exchange_settled(struct sim_exchange *ex, struct sim_symbol *sym, const
 /*
  * Emits the user-data events of a book result: an executionReport for every event, then one
  * outboundAccountPosition per account whose balances changed. Used after every call that can move
- * orders or money.
+ * orders or money. Without a hooks.user nobody hears them, so nothing is formatted.
  */
 void sim_exchange_publish(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_result *res);
 

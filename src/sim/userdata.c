@@ -157,7 +157,7 @@ static void format_account_position(struct jbuf *b, const struct sim_ledger *l, 
 
 void sim_exchange_publish(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_result *res)
 {
-	if (!ex || !sym || !res || !sym->book || res->n_events == 0)
+	if (!ex || !sym || !res || !sym->book || res->n_events == 0 || !ex->hooks.user)
 		return;
 	const char *symbol = sim_book_symbol(sym->book);
 	const char *base = sim_book_base(sym->book);

@@ -1,0 +1,96 @@
+/*
+ * bt_market.c - the market side of the in-process exchange: the market steps a backtest feeds it (one
+ * trade, or a candle walked as spotsim's replay walks it, sim/market.h) and the events they cause. Every
+ * market event goes through spotsim's own sim_exchange_apply, so resting orders fill as they would under
+ * spotsim's replay; the exchange's market hook then queues the account's executions, the public trade
+ * and the new book top, and they are delivered before the next market event applies.
+ */
+#include <string.h>
+
+#include "backtest/bt_exchange_int.h"
+#include "sim/market.h"
+
+static void on_market(void *ctx, struct sim_symbol *sym, const struct sim_event *ev, int64_t trade_id,
+                      int64_t time_ms)
+{
+	struct bt_exchange *x = ctx;
+	bt_queue_user_events(x, sym, &x->sim->scratch);
+	if (x->mk[sym->index].wanted) {
+		struct sb_bn_trade *t = &bt_push(x, BT_EVENT_TRADE)->u.trade;
+		memcpy(t->symbol, sym->rules.symbol, sizeof t->symbol);
+		t->event_time = t->trade_time = time_ms;
+		t->trade_id = trade_id;
+		t->price = ev->price;
+		t->qty = ev->qty;
+		t->buyer_maker = ev->buyer_is_maker;
+	}
+	bt_queue_market_events(x, sym, NULL);
+}
+
+void bt_market_hooks(struct bt_exchange *x)
+{
+	x->sim->hooks = (struct sim_exchange_hooks){.ctx = x, .market = on_market};
+}
+
+/* Applies one market event at its own time, after the clock has reached it, and delivers what it caused. */
+static void apply(struct bt_exchange *x, struct sim_symbol *s, const struct sim_event *ev)
+{
+	if (x->clock.reach)
+		x->clock.reach(x->clock.user, ev->time_ms);
+	s->market_ms = ev->time_ms;
+	sim_exchange_apply(x->sim, s, ev, ev->time_ms);
+	bt_pump(x);
+}
+
+sb_err sb_bt_exchange_trade(struct sb_exchange *ex, const struct sb_bn_trade *t)
+{
+	struct bt_exchange *x = bt_of(ex);
+	if (!x || !t || t->qty <= 0)
+		return SB_ERR_INVALID;
+	struct sim_symbol *s = sim_exchange_symbol(x->sim, t->symbol, strlen(t->symbol));
+	if (!s)
+		return SB_ERR_NOT_FOUND;
+	struct sim_event ev;
+	SB_TRY(sim_exchange_price_event(s, t->price, t->qty, &ev));
+	ev.time_ms = t->trade_time;
+	ev.buyer_is_maker = t->buyer_maker;
+	apply(x, s, &ev);
+	return SB_OK;
+}
+
+static struct sim_kline kline_of(const struct sb_bn_candle *c)
+{
+	return (struct sim_kline){
+	    .open_time = c->open_time,
+	    .close_time = c->close_time,
+	    .open = c->open,
+	    .high = c->high,
+	    .low = c->low,
+	    .close = c->close,
+	    .volume = c->volume,
+	    .quote_volume = c->quote_volume,
+	    .trades = c->trades,
+	    .taker_buy_volume = c->taker_buy_base,
+	    .taker_buy_quote_volume = c->taker_buy_quote,
+	};
+}
+
+sb_err sb_bt_exchange_candle(struct sb_exchange *ex, const char *symbol, const struct sb_bn_candle *c)
+{
+	struct bt_exchange *x = bt_of(ex);
+	if (!x || !symbol || !c)
+		return SB_ERR_INVALID;
+	struct sim_symbol *s = sim_exchange_symbol(x->sim, symbol, strlen(symbol));
+	if (!s)
+		return SB_ERR_NOT_FOUND;
+	struct sim_kline k = kline_of(c);
+	struct sim_feed *feed = NULL;
+	/* Each candle's volume split gets its own seed, so candles of equal shape differ. */
+	SB_TRY(sim_feed_new_replay(&k, 1, s->rules.price.tick_size, s->rules.lot.step_size,
+	                           x->seed ^ (uint64_t)c->open_time, &feed));
+	struct sim_event ev;
+	while (sim_feed_next(feed, &ev) == SB_OK && ev.kind == SIM_EVENT_TRADE)
+		apply(x, s, &ev);
+	sim_feed_free(feed);
+	return SB_OK;
+}
