@@ -131,12 +131,13 @@ sb_err sb_clock_uv_new(uv_loop_t *loop, struct sb_clock **out);
 struct sb_clock *sb_clock_virtual_new(int64_t wall_start_ms);
 
 /* Jumps to the earliest due timer and fires it (only it: a timer it starts for "now" fires on the next
- * step). Returns false, time unchanged, when no timer is running. */
+ * step). Returns false, time unchanged, when no timer is running or when called from a timer's callback
+ * (the clock's owner moves time, never a callback). */
 bool sb_clock_virtual_step(struct sb_clock *c);
 
 /* Fires in order every timer due at or before mono_ms (timers started on the way included), then sets
  * monotonic time to mono_ms (time never goes backwards: an earlier mono_ms only fires what is due now).
- * Returns the number of callbacks run. */
+ * Returns the number of callbacks run; 0, doing nothing, when called from a timer's callback. */
 size_t sb_clock_virtual_run_until(struct sb_clock *c, uint64_t mono_ms);
 
 /* When the earliest running timer is due (monotonic ms) into *due_ms; false when none runs. */

@@ -190,10 +190,9 @@ static void fire_first(struct vclock *c)
 		arm(c, t, t->repeat_ms);
 	else
 		heap_remove(c, t);
-	struct vtimer *outer = c->firing;
 	c->firing = t;
 	t->base.cb(&t->base, t->base.user);
-	c->firing = outer;
+	c->firing = NULL;
 	if (t->freed)
 		free(t);
 }
@@ -201,7 +200,7 @@ static void fire_first(struct vclock *c)
 bool sb_clock_virtual_step(struct sb_clock *base)
 {
 	struct vclock *c = vclock_of(base);
-	if (!c || c->n == 0)
+	if (!c || c->n == 0 || c->firing)
 		return false;
 	fire_first(c);
 	return true;
@@ -210,7 +209,7 @@ bool sb_clock_virtual_step(struct sb_clock *base)
 size_t sb_clock_virtual_run_until(struct sb_clock *base, uint64_t mono_ms)
 {
 	struct vclock *c = vclock_of(base);
-	if (!c)
+	if (!c || c->firing)
 		return 0;
 	size_t fired = 0;
 	while (c->n > 0 && c->heap[0]->due_ms <= mono_ms) {

@@ -440,6 +440,32 @@ Test(clock_virtual, a_timer_freed_from_its_own_callback_is_safe)
 	sb_clock_free(NULL);
 }
 
+static void try_to_move_time(struct sb_clock_timer *t, void *user)
+{
+	struct named *n = user;
+	record(t, n->name);
+	cr_assert(!sb_clock_virtual_step(t->clock), "a callback cannot step the clock");
+	cr_assert_eq(sb_clock_virtual_run_until(t->clock, 1000), 0, "nor run it");
+	cr_assert_eq(sb_clock_now_mono_ms(t->clock), 10);
+}
+
+Test(clock_virtual, a_callback_cannot_move_time)
+{
+	struct sb_clock *c = vclock();
+	struct named a, b;
+	named_timer(c, &a, 'a', try_to_move_time);
+	named_timer(c, &b, 'b', log_only);
+	sb_clock_timer_start(a.t, 10, 0);
+	sb_clock_timer_start(b.t, 20, 0);
+	cr_assert(sb_clock_virtual_step(c));
+	cr_assert_eq(fired.n, 1, "b did not fire inside a's callback");
+	cr_assert(sb_clock_virtual_step(c));
+	cr_assert_eq(memcmp(fired.name, "ab", 2), 0);
+	sb_clock_timer_free(a.t);
+	sb_clock_timer_free(b.t);
+	sb_clock_free(c);
+}
+
 /* The heap against a naive reference: random starts, restarts and stops of many timers, then every firing
  * must come in (due, start order) order, and exactly the running timers fire. */
 #define RAND_TIMERS 300
