@@ -61,8 +61,7 @@ void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t p
 {
 	if (!b->st || b->degraded)
 		return;
-	struct sb_store_event ev = {
-	    .time_ms = sb_clock_wall_ms(), .position_id = position_id, .detail = detail};
+	struct sb_store_event ev = {.time_ms = bot_now_ms(b), .position_id = position_id, .detail = detail};
 	snprintf(ev.kind, sizeof ev.kind, "%s", kind);
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol ? symbol : "");
 	snprintf(ev.client_order_id, sizeof ev.client_order_id, "%s", coid ? coid : "");
@@ -83,7 +82,7 @@ void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason)
 		            "run state %s: %s", bot_state_name(s), reason);
 	if (!b->st || (b->degraded && s != BOT_DEGRADED))
 		return;
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	char detail[SB_STORE_VALUE_MAX + 64], r[SB_STORE_VALUE_MAX];
 	json_str(r, sizeof r, reason);
 	snprintf(detail, sizeof detail, "{\"state\":\"%s\",\"reason\":%s}", bot_state_name(s), r);
@@ -114,7 +113,7 @@ void bot_degrade(struct sb_bot *b, sb_err err, const char *what)
 	              sb_errname(err), what);
 	b->state = BOT_DEGRADED;
 	/* Recording why may fail too: the reason is in the logs either way. */
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	if (sb_store_state_set(b->st, KEY_RUN_REASON, "database write failed", now, NULL) == SB_OK)
 		(void)sb_store_state_set(b->st, SB_STORE_KEY_RUN_STATE, "degraded", now, NULL);
 }
@@ -133,6 +132,11 @@ void bot_set_paused(struct sb_bot *b, bool paused, const char *source)
 	              paused ? "kill switch on (%s): no new cycles; open positions are still managed"
 	                     : "kill switch off (%s): trading resumed",
 	              source);
+}
+
+int64_t bot_now_ms(const struct sb_bot *b)
+{
+	return sb_clock_now_wall_ms(b->clock);
 }
 
 bool bot_may_trade(const struct sb_bot *b)
@@ -162,7 +166,7 @@ void bot_human(struct sb_bot *b, const char *fmt, ...)
 {
 	if (!b->human)
 		return;
-	time_t t = (time_t)(sb_clock_wall_ms() / 1000);
+	time_t t = (time_t)(bot_now_ms(b) / 1000);
 	struct tm tm;
 	char ts[16] = "";
 	if (localtime_r(&t, &tm))
@@ -437,7 +441,7 @@ static void run_step(struct sb_bot *b)
 				free(c);
 			}
 		}
-		prices_tick(b, sb_clock_wall_ms());
+		prices_tick(b, bot_now_ms(b));
 		break;
 	case STEP_RECONCILE:
 		start_streams(b);
@@ -459,9 +463,10 @@ static void run_step(struct sb_bot *b)
 		bot_step_done(b);
 }
 
-static void on_retry(uv_timer_t *t)
+static void on_retry(struct sb_clock_timer *t, void *user)
 {
-	run_step(t->data);
+	(void)t;
+	run_step(user);
 }
 
 void bot_step_done(struct sb_bot *b)
@@ -476,7 +481,7 @@ void bot_step_done(struct sb_bot *b)
 		         b->startup_step < STEP_DONE ? what[b->startup_step] : "start-up",
 		         BOT_STARTUP_RETRY / 1000);
 		bot_set_state(b, b->startup_step >= STEP_RECONCILE ? BOT_RECONCILING : BOT_STARTING, reason);
-		uv_timer_start(&b->retry_timer, on_retry, BOT_STARTUP_RETRY, 0);
+		sb_clock_timer_start(b->timers.retry, BOT_STARTUP_RETRY, 0);
 		return;
 	}
 	if (b->startup_step < STEP_DONE)
@@ -500,12 +505,13 @@ static sb_err stored_paused(struct sb_bot *b, bool *paused)
 	return err;
 }
 
-static void on_tick(uv_timer_t *t)
+static void on_tick(struct sb_clock_timer *t, void *user)
 {
-	struct sb_bot *b = t->data;
+	(void)t;
+	struct sb_bot *b = user;
 	if (b->closed)
 		return;
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	bool paused = b->paused;
 	if (!b->degraded && b->st && stored_paused(b, &paused) == SB_OK)
 		bot_set_paused(b, paused, "database");
@@ -514,6 +520,24 @@ static void on_tick(uv_timer_t *t)
 	control_tick(b->control, now);
 	engine_tick(b, now);
 	monitor_tick(b, now);
+}
+
+static void on_stop_wait(struct sb_clock_timer *t, void *user);
+
+void bot_timers_start(struct sb_bot *b)
+{
+	b->timers.tick = sb_clock_timer_new(b->clock, on_tick, b);
+	b->timers.stop = sb_clock_timer_new(b->clock, on_stop_wait, b);
+	b->timers.retry = sb_clock_timer_new(b->clock, on_retry, b);
+	sb_clock_timer_start(b->timers.tick, BOT_TICK_MS, BOT_TICK_MS);
+}
+
+void bot_timers_free(struct sb_bot *b)
+{
+	sb_clock_timer_free(b->timers.tick);
+	sb_clock_timer_free(b->timers.stop);
+	sb_clock_timer_free(b->timers.retry);
+	b->timers = (struct bot_timers){0};
 }
 
 static void close_handle(uv_handle_t *h)
@@ -531,18 +555,17 @@ static void teardown(struct sb_bot *b)
 	struct sb_exchange *ex = b->ex;
 	b->ex = NULL;
 	sb_exchange_free(ex);
-	close_handle((uv_handle_t *)&b->tick);
-	close_handle((uv_handle_t *)&b->stop_timer);
-	close_handle((uv_handle_t *)&b->retry_timer);
+	bot_timers_free(b);
 	close_handle((uv_handle_t *)&b->sigint);
 	close_handle((uv_handle_t *)&b->sigterm);
 	uv_stop(&b->loop);
 }
 
-static void on_stop_wait(uv_timer_t *t)
+static void on_stop_wait(struct sb_clock_timer *t, void *user)
 {
-	struct sb_bot *b = t->data;
-	uint64_t now = uv_now(&b->loop);
+	(void)t;
+	struct sb_bot *b = user;
+	uint64_t now = sb_clock_now_mono_ms(b->clock);
 	bool alerts = monitor_alerts_pending(b) && now < b->stop_deadline - (BOT_STOP_MS - BOT_ALERT_WAIT_MS);
 	if ((b->inflight > 0 || alerts) && now < b->stop_deadline)
 		return;
@@ -573,8 +596,8 @@ static void on_signal(uv_signal_t *s, int signum)
 					orders_cancel(b, bp, &bp->buy, "shutdown");
 	}
 	bot_set_state(b, BOT_STOPPING, "signal received: finishing in-flight requests");
-	b->stop_deadline = uv_now(&b->loop) + BOT_STOP_MS;
-	uv_timer_start(&b->stop_timer, on_stop_wait, 0, 20);
+	b->stop_deadline = sb_clock_now_mono_ms(b->clock) + BOT_STOP_MS;
+	sb_clock_timer_start(b->timers.stop, 0, 20);
 }
 
 /* ---- entry ------------------------------------------------------------------------------------------- */
@@ -673,6 +696,8 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	bot_crashpoint_init();
 	struct sb_bot *b = sb_xcalloc(1, sizeof *b);
 	b->cfg = cfg;
+	/* The one place the daemon's clock is made: the loop's (its timers come once the loop runs). */
+	(void)sb_clock_uv_new(&b->loop, &b->clock);
 	b->human = opts ? opts->human : NULL;
 	snprintf(b->tag, sizeof b->tag, "%s", cfg->order_tag);
 	b->limits.max_age_ms = cfg->price_max_age_ms;
@@ -746,12 +771,8 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		uv_loop_close(&b->loop);
 		goto out;
 	}
-	uv_timer_init(&b->loop, &b->tick);
-	uv_timer_init(&b->loop, &b->stop_timer);
-	uv_timer_init(&b->loop, &b->retry_timer);
 	uv_signal_init(&b->loop, &b->sigint);
 	uv_signal_init(&b->loop, &b->sigterm);
-	b->tick.data = b->stop_timer.data = b->retry_timer.data = b;
 	b->sigint.data = b->sigterm.data = b;
 	uv_signal_start(&b->sigint, on_signal, SIGINT);
 	uv_signal_start(&b->sigterm, on_signal, SIGTERM);
@@ -766,7 +787,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		              "spotbot started in %s mode with %zu pair%s%s", sb_mode_name(cfg->mode),
 		              b->npairs, b->npairs == 1 ? "" : "s",
 		              b->paused ? " (kill switch on: no new cycles)" : "");
-		uv_timer_start(&b->tick, on_tick, BOT_TICK_MS, BOT_TICK_MS);
+		bot_timers_start(b);
 		b->startup_step = STEP_TIME;
 		run_step(b);
 		uv_run(&b->loop, UV_RUN_DEFAULT);
@@ -795,6 +816,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	sb_log_info("bot", SB_NOFIELDS, "spotbot stopped");
 out:
 	monitor_free(b);
+	sb_clock_free(b->clock);
 	orders_free_all(b);
 	free(b->pairs);
 	sb_signer_free(b->signer);

@@ -17,6 +17,7 @@
 #include "spotbot/alerts.h"
 #include "spotbot/binance.h"
 #include "spotbot/bnb.h"
+#include "spotbot/clock.h"
 #include "spotbot/config.h"
 #include "spotbot/exchange.h"
 #include "spotbot/orders.h"
@@ -107,14 +108,20 @@ struct bot_pair {
 	struct bot_pos *positions; /* open positions, newest first */
 };
 
+/* The daemon's timers, on its clock (bot_timers_start). */
+struct bot_timers {
+	struct sb_clock_timer *tick;  /* strategy, settle queries, staleness */
+	struct sb_clock_timer *stop;  /* shutdown: waits for in-flight requests */
+	struct sb_clock_timer *retry; /* start-up step retries */
+};
+
 struct sb_bot {
 	const struct sb_config *cfg;   /* borrowed */
 	FILE *human;                   /* readable progress lines; NULL: none */
 	uv_loop_t loop;                /* the one loop */
 	uv_signal_t sigint, sigterm;   /* stop requests */
-	uv_timer_t tick;               /* strategy, settle queries, staleness */
-	uv_timer_t stop_timer;         /* shutdown: waits for in-flight requests */
-	uv_timer_t retry_timer;        /* start-up step retries */
+	struct sb_clock *clock;        /* the daemon's time and timers (owned) */
+	struct bot_timers timers;      /* on clock */
 	struct sb_store *st;           /* the database */
 	struct sb_signer *signer;      /* signer of the user stream (HMAC or Ed25519, as REST) */
 	struct sb_ws_ctx *ws;          /* lws context */
@@ -178,6 +185,12 @@ void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t p
 void bot_human(struct sb_bot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Start-up: the step machine's continuation after a step's calls are all answered. */
 void bot_step_done(struct sb_bot *b);
+/* Creates the daemon's timers on b->clock and starts the housekeeping tick (every BOT_TICK_MS). */
+void bot_timers_start(struct sb_bot *b);
+/* Frees the daemon's timers (harmless when none were made); before b->clock is freed. */
+void bot_timers_free(struct sb_bot *b);
+/* Now on the daemon's wall clock, ms since the epoch. */
+int64_t bot_now_ms(const struct sb_bot *b);
 
 /* ---- pairs_load.c ------------------------------------------------------------------------------------- */
 /* Applies what changed in PAIRS since it was last applied to trade_pairs, then loads trade_pairs into

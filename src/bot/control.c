@@ -220,7 +220,7 @@ static bool unrealised(const struct sb_bot *b, const struct bot_pos *bp, sb_dec 
 
 static void view_status(struct sb_bot *b, struct reply *r)
 {
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
 	cJSON_AddBoolToObject(j, "paused", b->paused);
@@ -292,7 +292,7 @@ static void add_order(cJSON *arr, const struct bot_order *o)
 
 static void view_positions(struct sb_bot *b, struct reply *r, bool orders)
 {
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < b->npairs; i++) {
 		for (struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next) {
@@ -332,7 +332,7 @@ static void view_positions(struct sb_bot *b, struct reply *r, bool orders)
 static void view_pairs(struct sb_bot *b, struct reply *r)
 {
 	cJSON *arr = cJSON_CreateArray();
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	for (size_t i = 0; i < b->npairs; i++) {
 		const struct bot_pair *pr = &b->pairs[i];
 		if (pr->removed)
@@ -435,7 +435,7 @@ static void view_metrics(struct bot_control *c, struct reply *r)
 
 static void set_paused(struct sb_bot *b, bool paused, struct reply *r)
 {
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	struct sb_store_event ev = {.time_ms = now, .detail = "{\"source\":\"control\"}"};
 	snprintf(ev.kind, sizeof ev.kind, "%s", paused ? "pause" : "resume");
 	sb_err err = sb_store_state_set(b->st, SB_STORE_KEY_PAUSED, paused ? "1" : "0", now, &ev);

@@ -166,7 +166,7 @@ static int sell_check(const struct sb_bot *b, const struct bot_pos *bp, enum sb_
 		                                                                 : "LOT_SIZE");
 		return 409;
 	}
-	bool fresh = prices_fresh(b, pr, sb_clock_wall_ms());
+	bool fresh = prices_fresh(b, pr, bot_now_ms(b));
 	struct sb_order_spec spec = {.side = SB_SIDE_SELL,
 	                             .type = type,
 	                             .price = type == SB_ORDER_LIMIT ? price : 0,
@@ -214,7 +214,7 @@ __attribute__((format(printf, 4, 5))) static void job_end(struct control_manual 
 {
 	struct outcome *o = &m->outcomes[m->next_outcome];
 	m->next_outcome = (m->next_outcome + 1) % MANUAL_OUTCOMES_MAX;
-	*o = (struct outcome){.id = j->id, .kind = j->kind, .ok = ok, .ended_ms = sb_clock_wall_ms()};
+	*o = (struct outcome){.id = j->id, .kind = j->kind, .ok = ok, .ended_ms = bot_now_ms(m->b)};
 	snprintf(o->coid, sizeof o->coid, "%s", j->coid);
 	va_list ap;
 	va_start(ap, fmt);
@@ -486,9 +486,9 @@ static int job_start(struct control_manual *m, struct bot_pos *bp, const struct 
 		j = &m->jobs[m->njobs++];
 	*j = *want;
 	snprintf(j->symbol, sizeof j->symbol, "%s", bp->p.symbol);
-	j->started_ms = sb_clock_wall_ms();
+	j->started_ms = bot_now_ms(b);
 	bot_human(b, "%-8s #%-4" PRId64 " manual %s accepted", bp->p.symbol, bp->p.id, job_names[j->kind]);
-	control_manual_tick(m, sb_clock_wall_ms());
+	control_manual_tick(m, bot_now_ms(b));
 	cJSON_AddBoolToObject(answer, "accepted", true);
 	*out = answer;
 	return 202;
@@ -682,7 +682,7 @@ static void add_order(struct sb_bot *b, cJSON *r, const char *coid)
 int control_manual_outcome(struct control_manual *m, int64_t id, cJSON **out)
 {
 	struct sb_bot *b = m->b;
-	control_manual_tick(m, sb_clock_wall_ms()); /* what has happened since the last tick counts */
+	control_manual_tick(m, bot_now_ms(b)); /* what has happened since the last tick counts */
 	const struct job *j = job_find(m, id);
 	const struct outcome *o = j ? NULL : outcome_find(m, id);
 	if (!j && !o)

@@ -162,7 +162,7 @@ int control_pair_enable(struct sb_bot *b, const char *symbol, bool enabled, cons
 	struct sb_store_pair row;
 	sb_err err = sb_store_pair_get(b->st, symbol, &row);
 	if (err == SB_OK) {
-		int64_t now = sb_clock_wall_ms();
+		int64_t now = bot_now_ms(b);
 		row.enabled = enabled;
 		row.updated_ms = now;
 		struct sb_store_event ev = {.time_ms = now, .detail = "{\"source\":\"control\"}"};
@@ -218,7 +218,7 @@ static int pair_remove(struct sb_bot *b, const char *symbol, cJSON **out)
 		         symbol, open, open == 1 ? "" : "s", open == 1 ? "it" : "them");
 		return fail(409, msg, out);
 	}
-	struct sb_store_event ev = {.time_ms = sb_clock_wall_ms(), .detail = "{\"source\":\"control\"}"};
+	struct sb_store_event ev = {.time_ms = bot_now_ms(b), .detail = "{\"source\":\"control\"}"};
 	snprintf(ev.kind, sizeof ev.kind, "pair.removed");
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol);
 	if (sb_store_pair_delete(b->st, symbol, &ev) != SB_OK)
@@ -262,7 +262,7 @@ static int update(struct sb_bot *b, const char *symbol, const char *body, size_t
 	if (status == 0 && sb_pair_validate(&c, err, sizeof err) != SB_OK)
 		status = fail(422, err, out);
 	if (status == 0 && changed->child) {
-		int64_t now = sb_clock_wall_ms();
+		int64_t now = bot_now_ms(b);
 		struct sb_store_pair row;
 		bot_pair_to_row(&c, now, &row);
 		cJSON *d = cJSON_CreateObject();
@@ -341,7 +341,7 @@ static int adopt(struct sb_bot *b, const struct sb_pair_cfg *cfg, const struct s
 		         SB_PAIRS_MAX);
 		return fail(409, msg, out);
 	}
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	struct sb_store_pair row;
 	bot_pair_to_row(cfg, now, &row);
 	char text[1024] = "", detail[1200];

@@ -461,6 +461,11 @@ void monitor_tick(struct sb_bot *b, int64_t now_ms)
 
 /* ---- life cycle ------------------------------------------------------------------------------------ */
 
+static int64_t alert_wall_ms(void *user)
+{
+	return bot_now_ms(user);
+}
+
 sb_err monitor_start(struct sb_bot *b)
 {
 	struct bot_monitor *mon = sb_xcalloc(1, sizeof *mon);
@@ -473,7 +478,11 @@ sb_err monitor_start(struct sb_bot *b)
 		return err;
 	}
 	const struct sb_config *cfg = b->cfg;
-	struct sb_alerts_opts ao = {.url = cfg->alert_webhook_url, .format = cfg->alert_webhook_format};
+	/* An alert is dated by the daemon's clock; its pacing (rate, retries) is the webhook client's. */
+	struct sb_alerts_opts ao = {.url = cfg->alert_webhook_url,
+	                            .format = cfg->alert_webhook_format,
+	                            .wall_ms = alert_wall_ms,
+	                            .clock_user = b};
 	err = sb_alerts_new(&b->loop, &ao, &mon->alerts);
 	if (err != SB_OK) {
 		sb_log_error("monitor", SB_FIELDS(SB_F_ERR(err)),
@@ -508,7 +517,7 @@ void monitor_close(struct sb_bot *b)
 		return;
 	struct sb_bn_market_stream_stats ms = market_stats(b);
 	struct sb_bn_user_stream_stats us = user_stats(b);
-	save_last_event(b, ms.last_ms > us.last_event_ms ? ms.last_ms : us.last_event_ms, sb_clock_wall_ms());
+	save_last_event(b, ms.last_ms > us.last_event_ms ? ms.last_ms : us.last_event_ms, bot_now_ms(b));
 	sb_alerts_free(mon->alerts);
 	mon->alerts = NULL;
 }

@@ -412,7 +412,7 @@ static enum mon_outcome outcome_of(enum sb_order_state s)
 static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
                     const struct sb_order_event *ev, const struct sb_store_fill *fill, const char *source)
 {
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	struct sb_order_sm sm = o->sm;
 	bool changed = false;
 	if (ev) {
@@ -580,7 +580,7 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		return;
 	}
 	bot_crashpoint(o->row.side == SB_SIDE_BUY ? BOT_CRASH_AFTER_SEND : BOT_CRASH_AFTER_SELL_SEND);
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	if (res->err == SB_OK && order) {
 		enum sb_order_state st;
 		const char *sn = sb_bn_order_status_name(order->status);
@@ -616,7 +616,7 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 			snprintf(sf.symbol, sizeof sf.symbol, "%s", o->row.symbol);
 			snprintf(sf.commission_asset, sizeof sf.commission_asset, "%s", x->commission_asset);
 			if (o->row.side == SB_SIDE_BUY)
-				bp->fill_ns = uv_hrtime();
+				bp->fill_ns = sb_clock_now_mono_ns(b->clock);
 			if (apply(b, bp, o, &ev, &sf, "response") != SB_OK && b->degraded)
 				break;
 		}
@@ -703,12 +703,12 @@ void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
 	if (err != SB_OK) {
 		free(c);
 		/* Not sent: the query will find nothing and settle it as NEVER_SENT. */
-		struct sb_order_event ev = {.kind = SB_ORDER_EV_SEND_UNKNOWN, .time_ms = sb_clock_wall_ms()};
+		struct sb_order_event ev = {.kind = SB_ORDER_EV_SEND_UNKNOWN, .time_ms = bot_now_ms(b)};
 		sb_log_warn("order", SB_FIELDS(SB_F_STR("coid", r->client_order_id), SB_F_ERR(err)),
 		            "order %s could not be sent", r->client_order_id);
 		(void)apply(b, bp, o, &ev, NULL, "send");
 		o->unknown_outcome = true;
-		o->query_at_ms = sb_clock_wall_ms() + 1000;
+		o->query_at_ms = bot_now_ms(b) + 1000;
 		return;
 	}
 	o->inflight = true;
@@ -725,7 +725,7 @@ static void on_cancelled(void *user, const struct sb_bn_rest_result *res, struct
 	free(c);
 	if (!o)
 		return;
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	enum sb_order_state st;
 	const char *sn = order ? sb_bn_order_status_name(order->status) : "";
 	if (res->err == SB_OK && order && sb_order_status_from_exchange(sn, strlen(sn), &st) == SB_OK) {
@@ -753,14 +753,14 @@ void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, co
 {
 	if (!b->ex || o->inflight || b->degraded)
 		return;
-	struct sb_order_event ev = {.kind = SB_ORDER_EV_CANCEL_REQUESTED, .time_ms = sb_clock_wall_ms()};
+	struct sb_order_event ev = {.kind = SB_ORDER_EV_CANCEL_REQUESTED, .time_ms = bot_now_ms(b)};
 	if (apply(b, bp, o, &ev, NULL, why) != SB_OK)
 		return;
 	struct order_call *c = call_new(b, bp, o);
 	if (sb_exchange_order_cancel(b->ex, o->row.symbol, o->row.client_order_id, on_cancelled, c) !=
 	    SB_OK) {
 		free(c);
-		struct sb_order_event fe = {.kind = SB_ORDER_EV_CANCEL_FAILED, .time_ms = sb_clock_wall_ms()};
+		struct sb_order_event fe = {.kind = SB_ORDER_EV_CANCEL_FAILED, .time_ms = bot_now_ms(b)};
 		(void)apply(b, bp, o, &fe, NULL, why);
 		return;
 	}
@@ -797,7 +797,7 @@ static void declare_lost(struct sb_bot *b, struct bot_pos *bp, struct bot_order 
 	struct sb_order_event ev = {.kind = SB_ORDER_EV_QUERY_NOT_FOUND,
 	                            .executed_qty = o->filled,
 	                            .cum_quote_qty = o->filled_quote,
-	                            .time_ms = sb_clock_wall_ms()};
+	                            .time_ms = bot_now_ms(b)};
 	set_error(o, "-2013 the exchange no longer knows this order");
 	if (apply(b, bp, o, &ev, NULL, "query") != SB_OK || o->sm.state != SB_ORDER_LOST)
 		return;
@@ -824,7 +824,7 @@ static void on_queried(void *user, const struct sb_bn_rest_result *res, struct s
 		b->step_pending--;
 	free(c);
 	if (o) {
-		int64_t now = sb_clock_wall_ms();
+		int64_t now = bot_now_ms(b);
 		enum sb_order_state st;
 		const char *sn = order ? sb_bn_order_status_name(order->status) : "";
 		if (res->err == SB_OK && order &&
@@ -970,7 +970,7 @@ void orders_on_user(void *user, const struct sb_bn_user_event *ev)
 	struct sb_bot *b = user;
 	if (b->closed || ev->kind != SB_BN_USER_EXEC_REPORT)
 		return;
-	uint64_t t0 = uv_hrtime();
+	uint64_t t0 = sb_clock_now_mono_ns(b->clock);
 	const struct sb_bn_exec_report *r = &ev->u.exec;
 	const char *coid = r->exec_type == SB_BN_EXEC_CANCELED && r->orig_client_order_id[0]
 	                       ? r->orig_client_order_id
@@ -1032,7 +1032,7 @@ void orders_on_user_link(void *user, enum sb_bn_link state)
 sb_err orders_commit_position(struct sb_bot *b, struct bot_pos *bp, const struct sb_position *p,
                               const char *kind, const char *detail)
 {
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	struct sb_store_position prow;
 	orders_pos_row(bp, p, now, &prow);
 	struct sb_store_event ev = {.time_ms = now, .position_id = p->id, .detail = detail};
@@ -1220,7 +1220,7 @@ void orders_settle(struct sb_bot *b, struct bot_pos *bp)
 {
 	if (!bp || b->closed || b->degraded)
 		return;
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	if (lost_check(b, bp, now))
 		return;
 	if (bp->p.state == SB_POSITION_BUYING)

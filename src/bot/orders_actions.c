@@ -166,7 +166,7 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 	orders_send(b, bp, &bp->sell);
 	uint64_t us = 0;
 	if (bp->fill_ns) {
-		us = (uv_hrtime() - bp->fill_ns) / 1000;
+		us = (sb_clock_now_mono_ns(b->clock) - bp->fill_ns) / 1000;
 		bp->fill_ns = 0;
 		b->sell_latency_n++;
 		b->sell_latency_sum_us += us;

@@ -250,7 +250,7 @@ sb_err bot_pairs_load(struct sb_bot *b)
 {
 	struct sync *s = sb_xcalloc(1, sizeof *s);
 	s->b = b;
-	s->now_ms = sb_clock_wall_ms();
+	s->now_ms = bot_now_ms(b);
 	sb_err err = apply_pairs(s);
 	free(s);
 	if (err != SB_OK)

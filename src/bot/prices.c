@@ -25,7 +25,7 @@ struct price_call {
 
 static void offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask, const char *source)
 {
-	int64_t now = sb_clock_wall_ms();
+	int64_t now = bot_now_ms(b);
 	struct sb_book_top q = {.bid = bid, .ask = ask, .time_ms = now};
 	enum sb_price_verdict v = sb_price_guard_offer(&pr->guard, &b->limits, &q, now);
 	if (v != SB_PRICE_OK) {
@@ -75,7 +75,7 @@ void prices_on_market(void *user, const struct sb_bn_market_event *ev)
 static void bnb_failed(struct sb_bot *b, const struct price_call *c, const struct sb_bn_rest_result *res)
 {
 	bool missing = res->err == SB_ERR_EXCHANGE && res->api.code == -1121;
-	if (!sb_bnb_failed(&b->bnb, c->quote, missing, sb_clock_wall_ms())) {
+	if (!sb_bnb_failed(&b->bnb, c->quote, missing, bot_now_ms(b))) {
 		if (!missing)
 			sb_log_warn("price",
 			            SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_STR("quote", c->quote),
@@ -98,7 +98,7 @@ static void bnb_answer(struct sb_bot *b, const struct price_call *c, const struc
 {
 	bool recovered = false;
 	sb_err e = sb_bnb_answer(&b->bnb, c->quote, t->items[0].bid_price, t->items[0].ask_price,
-	                         sb_clock_wall_ms(), &recovered);
+	                         bot_now_ms(b), &recovered);
 	if (e == SB_ERR_INVALID)
 		sb_log_warn("price", SB_FIELDS(SB_F_STR("symbol", c->symbol)),
 		            "BNB price refused: bad quote");

@@ -180,3 +180,57 @@ sb_err sb_clock_parse_rfc3339_ms(const char *s, size_t len, int64_t *out_ms)
 	*out_ms = secs * 1000 + (int64_t)ms;
 	return SB_OK;
 }
+
+/* ---- the daemon's clock: dispatch through struct sb_clock_ops ---- */
+
+void sb_clock_free(struct sb_clock *c)
+{
+	if (c)
+		c->ops->free(c);
+}
+
+const char *sb_clock_name(const struct sb_clock *c)
+{
+	return c ? c->ops->name : "";
+}
+
+int64_t sb_clock_now_wall_ms(const struct sb_clock *c)
+{
+	return c->ops->wall_ms(c);
+}
+
+uint64_t sb_clock_now_mono_ns(const struct sb_clock *c)
+{
+	return c->ops->mono_ns(c);
+}
+
+uint64_t sb_clock_now_mono_ms(const struct sb_clock *c)
+{
+	return c->ops->mono_ns(c) / UINT64_C(1000000);
+}
+
+struct sb_clock_timer *sb_clock_timer_new(struct sb_clock *c, sb_clock_timer_cb cb, void *user)
+{
+	struct sb_clock_timer *t = c->ops->timer_new(c);
+	t->clock = c;
+	t->cb = cb;
+	t->user = user;
+	return t;
+}
+
+void sb_clock_timer_start(struct sb_clock_timer *t, uint64_t delay_ms, uint64_t repeat_ms)
+{
+	t->clock->ops->timer_start(t, delay_ms, repeat_ms);
+}
+
+void sb_clock_timer_stop(struct sb_clock_timer *t)
+{
+	if (t)
+		t->clock->ops->timer_stop(t);
+}
+
+void sb_clock_timer_free(struct sb_clock_timer *t)
+{
+	if (t)
+		t->clock->ops->timer_free(t);
+}

@@ -26,6 +26,7 @@ static struct bot_pair *pr;
 static struct {
 	size_t seen;                             /* requests looked at */
 	bool intent_durable[SBT_FAKEX_REQS_MAX]; /* PLACE: the order was in the store as PENDING_NEW */
+	uint64_t mono_ms[SBT_FAKEX_REQS_MAX];    /* the daemon's monotonic time when it was made */
 } at_send;
 
 static void on_request(void *ctx, const struct sbt_fakex_req *r)
@@ -33,6 +34,7 @@ static void on_request(void *ctx, const struct sbt_fakex_req *r)
 	(void)ctx;
 	size_t i = (size_t)(r - fx->req);
 	at_send.seen++;
+	at_send.mono_ms[i] = sb_clock_now_mono_ms(bot.clock);
 	struct sb_store_order row;
 	if (r->kind == SBT_FX_PLACE)
 		at_send.intent_durable[i] = sb_store_order_get(bot.st, r->coid, &row) == SB_OK &&
@@ -45,6 +47,8 @@ static void setup(void)
 	memset(&at_send, 0, sizeof at_send);
 	sb_config_init(&cfg);
 	bot.cfg = &cfg;
+	/* Virtual time starts now, so the wall times the tests hand in directly stay meaningful. */
+	bot.clock = sb_clock_virtual_new(sb_clock_wall_ms());
 	snprintf(bot.tag, sizeof bot.tag, "%s", cfg.order_tag);
 	bot.limits.max_age_ms = cfg.price_max_age_ms;
 	bot.limits.max_jump = cfg.price_max_jump;
@@ -81,6 +85,8 @@ static void teardown(void)
 	bot.ex = NULL;
 	sb_exchange_free(ex);
 	cr_expect_eq(bot.inflight, 0, "every request ended in its callback");
+	bot_timers_free(&bot);
+	sb_clock_free(bot.clock);
 	orders_free_all(&bot);
 	free(bot.pairs);
 	sb_store_close(bot.st);
@@ -318,6 +324,84 @@ Test(bot_exchange, stream_fills_are_applied_once_and_reconciliation_lists_and_qu
 	cr_assert_eq(stored_position(pos_id).state, SB_STORE_POS_SELLING);
 	/* 0.0004 - 2 x 0.0000002 commission = 0.0003996, floored to 0.00039. */
 	assert_sell(D("0.00039"), D("20"));
+}
+
+/* The daemon's own housekeeping tick runs on the virtual clock: hours pass in no real time. */
+static uint64_t run_ticks_until(uint64_t mono_ms)
+{
+	uint64_t t0 = sb_clock_mono_ms();
+	sb_clock_virtual_run_until(bot.clock, mono_ms);
+	cr_assert_eq(sb_clock_now_mono_ms(bot.clock), mono_ms);
+	return sb_clock_mono_ms() - t0;
+}
+
+/* Index of the n-th (from 0) request of kind, or -1. */
+static int nth(enum sbt_fakex_kind kind, size_t n)
+{
+	for (size_t i = 0; i < fx->n; i++)
+		if (fx->req[i].kind == kind && n-- == 0)
+			return (int)i;
+	return -1;
+}
+
+Test(bot_exchange, unknown_order_is_queried_with_backoff_at_virtual_times)
+{
+	bot_timers_start(&bot);
+	const struct sbt_fakex_req *buy = open_cycle();
+	char coid[SB_BN_CLIENT_ID_MAX];
+	snprintf(coid, sizeof coid, "%s", buy->coid);
+	sbt_fakex_answer_order(fx, (size_t)(buy - fx->req), SB_ERR_UNKNOWN_OUTCOME, 0, NULL);
+	cr_assert_eq(stored_order(coid).status, SB_STORE_ORDER_UNKNOWN);
+
+	/* Due 300 ms after the lost answer, sent by the first tick (1 s); every failed query doubles the wait
+	 * from 500 ms up to BOT_QUERY_MAX_MS, and each is sent by the first tick at or after it is due. */
+	static const uint64_t want[] = {1000, 2000, 3000, 5000, 9000, 17000, 33000, 63000, 93000, 123000};
+	size_t nwant = sizeof want / sizeof want[0];
+	uint64_t real_ms = 0;
+	for (size_t k = 0; k < nwant; k++) {
+		real_ms += run_ticks_until(want[k] - 1);
+		cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), k, "query %zu is not sent before %llu ms", k,
+		             (unsigned long long)want[k]);
+		real_ms += run_ticks_until(want[k]);
+		int q = nth(SBT_FX_QUERY, k);
+		cr_assert_geq(q, 0, "query %zu is sent at %llu ms", k, (unsigned long long)want[k]);
+		cr_assert_str_eq(fx->req[q].coid, coid, "by its clientOrderId");
+		cr_assert_eq(at_send.mono_ms[q], want[k]);
+		if (k + 1 < nwant)
+			sbt_fakex_answer_order(fx, (size_t)q, SB_ERR_TIMEOUT, 0, NULL);
+	}
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "the order is never placed twice");
+	cr_assert_lt(real_ms, 10000, "two minutes of the daemon's time took %llu ms",
+	             (unsigned long long)real_ms);
+
+	/* The last query finds it filled: settled, at the virtual time of the answer. */
+	int q = nth(SBT_FX_QUERY, nwant - 1);
+	struct sb_bn_order o = exchange_order(buy, SB_BN_STATUS_NEW, 0, 0);
+	sbt_fakex_answer_order(fx, (size_t)q, SB_OK, 0, &o);
+	struct sb_store_order row = stored_order(coid);
+	cr_assert_eq(row.status, SB_STORE_ORDER_NEW, "the query settled it");
+	cr_assert_eq(row.updated_ms, sb_clock_now_wall_ms(bot.clock), "dated by the daemon's clock");
+}
+
+Test(bot_exchange, buy_timeout_cancels_at_the_virtual_time_it_is_due)
+{
+	pr->cfg.buy_timeout_ms = 30000;
+	bot_timers_start(&bot);
+	const struct sbt_fakex_req *buy = open_cycle();
+	size_t bi = (size_t)(buy - fx->req);
+	struct sb_bn_order ack = exchange_order(buy, SB_BN_STATUS_NEW, 0, 0);
+	sbt_fakex_answer_order(fx, bi, SB_OK, 0, &ack);
+	cr_assert_eq(stored_order(buy->coid).status, SB_STORE_ORDER_NEW);
+
+	uint64_t real_ms = run_ticks_until(29999);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 0, "no cancel before the timeout");
+	real_ms += run_ticks_until(30000);
+	int c = sbt_fakex_last(fx, SBT_FX_CANCEL);
+	cr_assert_geq(c, 0, "the buy is cancelled when its timeout passes");
+	cr_assert_str_eq(fx->req[c].coid, buy->coid);
+	cr_assert_eq(at_send.mono_ms[c], 30000, "at 30 s of the daemon's time");
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1);
+	cr_assert_lt(real_ms, 10000, "30 s of the daemon's time took %llu ms", (unsigned long long)real_ms);
 }
 
 static void never(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)

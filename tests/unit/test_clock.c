@@ -1,6 +1,8 @@
 /*
  * Tests for clock.c: RFC 3339 formatting and parsing against known instants and against a naive calendar
- * walk on random instants, and the basic promises of the two clocks.
+ * walk on random instants, and the basic promises of the two clocks; the daemon's clock: the virtual one
+ * (order of firing, repeating timers, stopping, starting and freeing from a callback, run-until, its heap
+ * against a naive reference on random timers) and the event loop's.
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <uv.h>
 
 #include "spotbot/clock.h"
 
@@ -182,4 +185,377 @@ Test(clock, wall_clock_agrees_with_time_and_monotonic_never_goes_back)
 		prev = now;
 	}
 	cr_assert_leq(sb_clock_mono_ms(), sb_clock_mono_ns() / 1000000);
+}
+
+/* ---- the virtual clock -------------------------------------------------------------------------------- */
+
+#define LOG_MAX 64
+
+/* What fired, in order, and when (the clock's monotonic ms). */
+static struct {
+	char name[LOG_MAX];    /* each callback's timer name */
+	uint64_t at[LOG_MAX];  /* its monotonic time */
+	int64_t wall[LOG_MAX]; /* its wall time */
+	size_t n;              /* entries */
+} fired;
+
+/* A named timer with something to do when it fires. */
+struct named {
+	char name;                    /* logged */
+	struct sb_clock_timer *t;     /* the timer */
+	unsigned left;                /* stop_after: fires before it stops itself; 0 none */
+	struct sb_clock_timer *other; /* stop_other / start_now: the timer acted on */
+};
+
+static void record(struct sb_clock_timer *t, char name)
+{
+	cr_assert_lt(fired.n, LOG_MAX);
+	fired.name[fired.n] = name;
+	fired.at[fired.n] = sb_clock_now_mono_ms(t->clock);
+	fired.wall[fired.n] = sb_clock_now_wall_ms(t->clock);
+	fired.n++;
+}
+
+static void log_only(struct sb_clock_timer *t, void *user)
+{
+	record(t, ((struct named *)user)->name);
+}
+
+static void stop_after(struct sb_clock_timer *t, void *user)
+{
+	struct named *n = user;
+	record(t, n->name);
+	if (--n->left == 0)
+		sb_clock_timer_stop(t);
+}
+
+static void stop_other(struct sb_clock_timer *t, void *user)
+{
+	struct named *n = user;
+	record(t, n->name);
+	sb_clock_timer_stop(n->other);
+}
+
+static void start_now(struct sb_clock_timer *t, void *user)
+{
+	struct named *n = user;
+	record(t, n->name);
+	sb_clock_timer_start(n->other, 0, 0);
+}
+
+static void free_self(struct sb_clock_timer *t, void *user)
+{
+	struct named *n = user;
+	record(t, n->name);
+	sb_clock_timer_free(t);
+	n->t = NULL;
+}
+
+static struct sb_clock *vclock(void)
+{
+	memset(&fired, 0, sizeof fired);
+	struct sb_clock *c = sb_clock_virtual_new(1700000000000);
+	cr_assert_str_eq(sb_clock_name(c), "virtual");
+	cr_assert_eq(sb_clock_now_mono_ms(c), 0);
+	cr_assert_eq(sb_clock_now_wall_ms(c), 1700000000000);
+	return c;
+}
+
+static void named_timer(struct sb_clock *c, struct named *n, char name, sb_clock_timer_cb cb)
+{
+	n->name = name;
+	n->t = sb_clock_timer_new(c, cb, n);
+}
+
+Test(clock_virtual, fires_in_due_order_and_equal_times_in_start_order)
+{
+	struct sb_clock *c = vclock();
+	struct named a, b, d, e;
+	named_timer(c, &a, 'a', log_only);
+	named_timer(c, &b, 'b', log_only);
+	named_timer(c, &d, 'd', log_only);
+	named_timer(c, &e, 'e', log_only);
+	sb_clock_timer_start(a.t, 30, 0);
+	sb_clock_timer_start(e.t, 10, 0);
+	sb_clock_timer_start(b.t, 10, 0);
+	sb_clock_timer_start(d.t, 20, 0);
+	uint64_t due = 0;
+	cr_assert(sb_clock_virtual_next(c, &due));
+	cr_assert_eq(due, 10);
+	cr_assert_eq(sb_clock_now_mono_ms(c), 0, "time stands still until it is moved");
+	while (sb_clock_virtual_step(c))
+		;
+	cr_assert_eq(fired.n, 4);
+	cr_assert_eq(memcmp(fired.name, "ebda", 4), 0, "fired %.4s", fired.name);
+	static const uint64_t at[] = {10, 10, 20, 30};
+	for (size_t i = 0; i < 4; i++) {
+		cr_assert_eq(fired.at[i], at[i], "%c at %llu", fired.name[i],
+		             (unsigned long long)fired.at[i]);
+		cr_assert_eq(fired.wall[i], 1700000000000 + (int64_t)at[i], "wall time moves with it");
+	}
+	cr_assert(!sb_clock_virtual_step(c), "nothing left to fire");
+	cr_assert(!sb_clock_virtual_next(c, &due));
+	cr_assert_eq(sb_clock_now_mono_ms(c), 30);
+	/* Starting a running timer moves it; a moved timer goes behind those already due then. */
+	sb_clock_timer_start(a.t, 5, 0);
+	sb_clock_timer_start(b.t, 5, 0);
+	sb_clock_timer_start(a.t, 5, 0);
+	fired.n = 0;
+	cr_assert_eq(sb_clock_virtual_run_until(c, 100), 2);
+	cr_assert_eq(memcmp(fired.name, "ba", 2), 0, "fired %.2s", fired.name);
+	sb_clock_timer_free(a.t);
+	sb_clock_timer_free(b.t);
+	sb_clock_timer_free(d.t);
+	sb_clock_timer_free(e.t);
+	sb_clock_free(c);
+}
+
+Test(clock_virtual, repeating_timer_fires_every_period_until_stopped_in_its_callback)
+{
+	struct sb_clock *c = vclock();
+	struct named r, s;
+	named_timer(c, &r, 'r', log_only);
+	named_timer(c, &s, 's', stop_after);
+	s.left = 3;
+	sb_clock_timer_start(r.t, 100, 100);
+	sb_clock_timer_start(s.t, 250, 50);
+	cr_assert_eq(sb_clock_virtual_run_until(c, 1000), 13);
+	cr_assert_eq(sb_clock_now_mono_ms(c), 1000);
+	size_t nr = 0, ns = 0;
+	for (size_t i = 0; i < fired.n; i++) {
+		if (fired.name[i] == 'r')
+			cr_assert_eq(fired.at[i], 100 * ++nr, "r's %zu-th run at %llu", nr,
+			             (unsigned long long)fired.at[i]);
+		else
+			cr_assert_eq(fired.at[i], 250 + 50 * ns++, "s at %llu",
+			             (unsigned long long)fired.at[i]);
+	}
+	cr_assert_eq(nr, 10, "100, 200, ... 1000");
+	cr_assert_eq(ns, 3, "s stopped itself on its third run");
+	uint64_t due = 0;
+	cr_assert(sb_clock_virtual_next(c, &due));
+	cr_assert_eq(due, 1100, "r runs on");
+	sb_clock_timer_stop(r.t);
+	sb_clock_timer_stop(r.t);
+	cr_assert(!sb_clock_virtual_next(c, &due), "stopping twice is harmless");
+	/* A stopped timer starts again. */
+	sb_clock_timer_start(s.t, 10, 0);
+	fired.n = 0;
+	cr_assert(sb_clock_virtual_step(c));
+	cr_assert_eq(fired.at[0], 1010);
+	sb_clock_timer_free(r.t);
+	sb_clock_timer_free(s.t);
+	sb_clock_free(c);
+}
+
+Test(clock_virtual, a_callback_stops_a_timer_due_at_the_same_time)
+{
+	struct sb_clock *c = vclock();
+	struct named a, b;
+	named_timer(c, &a, 'a', stop_other);
+	named_timer(c, &b, 'b', log_only);
+	a.other = b.t;
+	sb_clock_timer_start(a.t, 50, 0);
+	sb_clock_timer_start(b.t, 50, 0);
+	cr_assert_eq(sb_clock_virtual_run_until(c, 60), 1);
+	cr_assert_eq(fired.n, 1);
+	cr_assert_eq(fired.name[0], 'a', "b was stopped before its turn");
+	sb_clock_timer_free(a.t);
+	sb_clock_timer_free(b.t);
+	sb_clock_free(c);
+}
+
+Test(clock_virtual, a_timer_started_from_a_callback_for_now_fires_after_it_at_the_same_time)
+{
+	struct sb_clock *c = vclock();
+	struct named a, b, l;
+	named_timer(c, &a, 'a', start_now);
+	named_timer(c, &b, 'b', log_only);
+	named_timer(c, &l, 'l', log_only);
+	a.other = b.t;
+	sb_clock_timer_start(a.t, 40, 0);
+	sb_clock_timer_start(l.t, 40, 0);
+	/* One step fires one callback: b is not run inside a's callback or a's step. */
+	cr_assert(sb_clock_virtual_step(c));
+	cr_assert_eq(fired.n, 1);
+	cr_assert_eq(fired.name[0], 'a');
+	cr_assert(sb_clock_virtual_step(c));
+	cr_assert(sb_clock_virtual_step(c));
+	cr_assert_eq(memcmp(fired.name, "alb", 3), 0, "l was due first; fired %.3s", fired.name);
+	cr_assert_eq(fired.at[2], 40, "b fires at the time it was started for");
+	/* run_until fires what callbacks start on the way too. */
+	fired.n = 0;
+	sb_clock_timer_start(a.t, 10, 0);
+	cr_assert_eq(sb_clock_virtual_run_until(c, 50), 2);
+	cr_assert_eq(memcmp(fired.name, "ab", 2), 0);
+	cr_assert_eq(fired.at[1], 50);
+	sb_clock_timer_free(a.t);
+	sb_clock_timer_free(b.t);
+	sb_clock_timer_free(l.t);
+	sb_clock_free(c);
+}
+
+Test(clock_virtual, run_until_fires_only_what_is_due_and_never_goes_back)
+{
+	struct sb_clock *c = vclock();
+	struct named a, b;
+	named_timer(c, &a, 'a', log_only);
+	named_timer(c, &b, 'b', log_only);
+	sb_clock_timer_start(a.t, 500, 0);
+	sb_clock_timer_start(b.t, 501, 0);
+	cr_assert_eq(sb_clock_virtual_run_until(c, 499), 0);
+	cr_assert_eq(sb_clock_now_mono_ms(c), 499, "time moves to the deadline with nothing due");
+	cr_assert_eq(sb_clock_virtual_run_until(c, 500), 1, "due at the deadline: fired");
+	cr_assert_eq(fired.name[0], 'a');
+	cr_assert_eq(sb_clock_virtual_run_until(c, 100), 0);
+	cr_assert_eq(sb_clock_now_mono_ms(c), 500, "an earlier deadline does not move time back");
+	cr_assert_eq(sb_clock_now_wall_ms(c), 1700000000500);
+	uint64_t due = 0;
+	cr_assert(sb_clock_virtual_next(c, &due));
+	cr_assert_eq(due, 501, "b still waits");
+	sb_clock_timer_free(a.t);
+	sb_clock_timer_free(b.t);
+	sb_clock_free(c);
+}
+
+Test(clock_virtual, a_timer_freed_from_its_own_callback_is_safe)
+{
+	struct sb_clock *c = vclock();
+	struct named once, rep, after;
+	named_timer(c, &once, 'o', free_self);
+	named_timer(c, &rep, 'r', free_self);
+	named_timer(c, &after, 'x', log_only);
+	sb_clock_timer_start(once.t, 10, 0);
+	sb_clock_timer_start(rep.t, 10, 10);
+	sb_clock_timer_start(after.t, 15, 0);
+	cr_assert_eq(sb_clock_virtual_run_until(c, 100), 3);
+	cr_assert_eq(memcmp(fired.name, "orx", 3), 0, "fired %.3s", fired.name);
+	cr_assert_null(once.t);
+	cr_assert_null(rep.t, "the repeating timer ran once and is gone");
+	uint64_t due = 0;
+	cr_assert(!sb_clock_virtual_next(c, &due));
+	sb_clock_timer_free(after.t);
+	sb_clock_timer_free(NULL);
+	sb_clock_free(c);
+	sb_clock_free(NULL);
+}
+
+static void try_to_move_time(struct sb_clock_timer *t, void *user)
+{
+	struct named *n = user;
+	record(t, n->name);
+	cr_assert(!sb_clock_virtual_step(t->clock), "a callback cannot step the clock");
+	cr_assert_eq(sb_clock_virtual_run_until(t->clock, 1000), 0, "nor run it");
+	cr_assert_eq(sb_clock_now_mono_ms(t->clock), 10);
+}
+
+Test(clock_virtual, a_callback_cannot_move_time)
+{
+	struct sb_clock *c = vclock();
+	struct named a, b;
+	named_timer(c, &a, 'a', try_to_move_time);
+	named_timer(c, &b, 'b', log_only);
+	sb_clock_timer_start(a.t, 10, 0);
+	sb_clock_timer_start(b.t, 20, 0);
+	cr_assert(sb_clock_virtual_step(c));
+	cr_assert_eq(fired.n, 1, "b did not fire inside a's callback");
+	cr_assert(sb_clock_virtual_step(c));
+	cr_assert_eq(memcmp(fired.name, "ab", 2), 0);
+	sb_clock_timer_free(a.t);
+	sb_clock_timer_free(b.t);
+	sb_clock_free(c);
+}
+
+/* The heap against a naive reference: random starts, restarts and stops of many timers, then every firing
+ * must come in (due, start order) order, and exactly the running timers fire. */
+#define RAND_TIMERS 300
+
+static struct {
+	uint64_t due[RAND_TIMERS]; /* when each is due */
+	uint64_t seq[RAND_TIMERS]; /* its start number */
+	bool running[RAND_TIMERS]; /* started and not stopped */
+	size_t order[RAND_TIMERS]; /* what fired, in order */
+	size_t n;                  /* fired so far */
+} ref;
+
+static void ref_fired(struct sb_clock_timer *t, void *user)
+{
+	(void)t;
+	ref.order[ref.n++] = (size_t)(uintptr_t)user;
+}
+
+Test(clock_virtual, heap_order_matches_a_naive_reference_on_random_timers)
+{
+	struct sb_clock *c = vclock();
+	struct sb_clock_timer *ts[RAND_TIMERS];
+	srand(20261207);
+	memset(&ref, 0, sizeof ref);
+	uint64_t seq = 0;
+	for (size_t i = 0; i < RAND_TIMERS; i++)
+		ts[i] = sb_clock_timer_new(c, ref_fired, (void *)(uintptr_t)i);
+	for (int k = 0; k < 3 * RAND_TIMERS; k++) {
+		size_t i = (size_t)rand() % RAND_TIMERS;
+		if (rand() % 4 == 0) {
+			sb_clock_timer_stop(ts[i]);
+			ref.running[i] = false;
+		} else {
+			uint64_t d = (uint64_t)(rand() % 40);
+			sb_clock_timer_start(ts[i], d, 0);
+			ref.due[i] = d;
+			ref.seq[i] = ++seq;
+			ref.running[i] = true;
+		}
+	}
+	size_t want = 0;
+	for (size_t i = 0; i < RAND_TIMERS; i++)
+		want += ref.running[i];
+	cr_assert_eq(sb_clock_virtual_run_until(c, 1000), want);
+	cr_assert_eq(ref.n, want);
+	for (size_t k = 0; k < ref.n; k++) {
+		size_t i = ref.order[k];
+		cr_assert(ref.running[i], "timer %zu fired once, and only if running", i);
+		ref.running[i] = false;
+		if (k == 0)
+			continue;
+		size_t p = ref.order[k - 1];
+		cr_assert(ref.due[p] < ref.due[i] || (ref.due[p] == ref.due[i] && ref.seq[p] < ref.seq[i]),
+		          "timer %zu (due %llu, #%llu) fired after %zu (due %llu, #%llu)", i,
+		          (unsigned long long)ref.due[i], (unsigned long long)ref.seq[i], p,
+		          (unsigned long long)ref.due[p], (unsigned long long)ref.seq[p]);
+	}
+	for (size_t i = 0; i < RAND_TIMERS; i++)
+		sb_clock_timer_free(ts[i]);
+	sb_clock_free(c);
+}
+
+/* ---- the event loop's clock --------------------------------------------------------------------------- */
+
+Test(clock_uv, timers_fire_on_the_loop_and_free_themselves)
+{
+	memset(&fired, 0, sizeof fired);
+	uv_loop_t loop;
+	cr_assert_eq(uv_loop_init(&loop), 0);
+	struct sb_clock *c = NULL;
+	cr_assert_eq(sb_clock_uv_new(NULL, &c), SB_ERR_INVALID);
+	cr_assert_eq(sb_clock_uv_new(&loop, &c), SB_OK);
+	cr_assert_str_eq(sb_clock_name(c), "libuv");
+	int64_t wall = sb_clock_wall_ms();
+	cr_assert_geq(sb_clock_now_wall_ms(c), wall);
+	cr_assert_lt(sb_clock_now_wall_ms(c) - wall, 1000);
+	struct named s, f;
+	named_timer(c, &s, 's', stop_after);
+	named_timer(c, &f, 'f', free_self);
+	s.left = 3;
+	uint64_t t0 = sb_clock_now_mono_ms(c);
+	sb_clock_timer_start(s.t, 5, 5);
+	sb_clock_timer_start(f.t, 30, 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_assert_eq(fired.n, 4);
+	cr_assert_eq(memcmp(fired.name, "sssf", 4), 0, "fired %.4s", fired.name);
+	cr_assert_geq(fired.at[3] - t0, 30, "f waited its 30 ms");
+	cr_assert_null(f.t);
+	sb_clock_timer_free(s.t);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_assert_eq(uv_loop_close(&loop), 0, "every handle was closed");
+	sb_clock_free(c);
 }
