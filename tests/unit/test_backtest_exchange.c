@@ -28,8 +28,9 @@ static struct sb_config cfg;
 static struct sb_bot bot;
 static struct bot_pair *pr;
 
-/* The exchange's clock: market time, moved on by the market steps. */
+/* The exchange's clock: market time, moved on by the market steps; the daemon's virtual clock follows it. */
 static struct {
+	int64_t start;  /* wall ms at which the daemon's virtual clock started */
 	int64_t now;    /* ms */
 	size_t reached; /* market events announced */
 	bool backwards; /* one was announced before the one before it */
@@ -47,6 +48,8 @@ static void vclock_reach(void *user, int64_t ms)
 	vclock.backwards |= ms < vclock.now;
 	vclock.now = ms;
 	vclock.reached++;
+	if (ms > vclock.start)
+		sb_clock_virtual_run_until(bot.clock, (uint64_t)(ms - vclock.start));
 }
 
 static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_bn_exchange_info *info)
@@ -87,7 +90,8 @@ static void start(const char *settings)
 	    .account = {orders_on_user, reconcile_on_request, orders_on_user_link},
 	    .user = &bot,
 	};
-	vclock.now = sb_clock_wall_ms();
+	vclock.now = vclock.start = sb_clock_wall_ms();
+	bot.clock = sb_clock_virtual_new(vclock.start);
 	struct sb_bt_exchange_opts opts = {
 	    .sim = sim, .api_key = KEY, .clock = {vclock_now, vclock_reach, NULL}, .seed = 1};
 	cr_assert_eq(sb_bt_exchange_new(&opts, &ev, &bot.ex), SB_OK);
@@ -110,6 +114,7 @@ static void teardown(void)
 	orders_free_all(&bot);
 	free(bot.pairs);
 	sb_store_close(bot.st);
+	sb_clock_free(bot.clock);
 	sb_config_fini(&cfg);
 	sbt_exchange_free(&loop, sim);
 	uv_loop_close(&loop);
