@@ -1121,10 +1121,16 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	engine_decide(b, bp->pair, now);
 }
 
+/*
+ * A sell that ended closes the position or frees its slot for the next sell. Not while a request on it is
+ * still out: a stream report can end the order before the answer to its cancel arrives, and that answer
+ * finds its order by the slot (call_enter) to clear the in-flight mark; a slot freed first would leave the
+ * mark set, and the position busy, for good.
+ */
 static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 {
 	struct bot_order *o = &bp->sell;
-	if (!o->present || !sb_order_state_is_final(o->sm.state))
+	if (!o->present || o->inflight || !sb_order_state_is_final(o->sm.state))
 		return;
 	if (o->filled < o->sm.executed_qty) {
 		backfill(b, bp, o, now);

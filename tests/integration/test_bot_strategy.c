@@ -1,7 +1,8 @@
 /*
  * test_bot_strategy.c - the strategy's rules as `spotbot run` applies them against spotsim: commission taken
  * from the coins bought (sell quantity floored to the step, dust recorded), a buy filled in pieces, a buy
- * that times out partly filled, a stop-loss exit at market, a stop-loss the fees and the spread already
+ * that times out partly filled, a stop-loss exit at market (also when the stream reports the cancelled sell
+ * before the cancel's own answer arrives), a stop-loss the fees and the spread already
  * reach (no cycle at all), and the cooldown after a stop-loss exit. Every outcome is checked in the database
  * and on the exchange (allOrders, myTrades).
  */
@@ -346,6 +347,36 @@ Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
 	struct ex_order es = exchange_order("sb-main-1-s0");
 	cr_assert_str_eq(es.status, "CANCELED");
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3);
+}
+
+Test(bot_strategy, stop_loss_exit_follows_a_cancel_whose_answer_comes_after_the_stream_report)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	/* REST answers are held back, user-data events are not: the stream reports the limit sell
+	 * CANCELED well before the cancel request's own answer arrives. */
+	bt_post("/sim/fault?name=delay_ms&value=1500");
+	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
+	bt_set_price("BTCUSDT", stop);
+	bt_wait_order(1, 's', SB_STORE_ORDER_CANCELED, 20000);
+	bt_post("/sim/fault?name=delay_ms&value=0");
+	/* The late answer finds the sell already ended; the position still leaves at market. */
+	struct sb_store_order x = wait_exit(stop);
+	cr_assert_eq(x.type, SB_ORDER_MARKET);
+	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	struct ex_order ex = exchange_order("sb-main-1-x0");
+	cr_assert_str_eq(ex.status, "FILLED");
+	cr_assert_eq(ex.executed, x.orig_qty);
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
 /* The bid the daemon last accepted for BTCUSDT (GET /pairs), 0 before any. */
