@@ -134,6 +134,10 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		 * positions already open are still managed (their orders settle by query meanwhile). */
 		if (a->kind == SB_ACT_OPEN && !(b->us && sb_bn_user_stream_subscribed(b->us)))
 			continue;
+		/* After a rejected buy the pair waits before it tries a new cycle (orders.c, rejected_wait).
+		 */
+		if (a->kind == SB_ACT_OPEN && now_ms < pr->open_at_ms)
+			continue;
 		if (b->degraded || b->closed)
 			return;
 		switch (a->kind) {
