@@ -83,8 +83,9 @@ struct bot_pos {
 	int64_t retry_at_ms;    /* no new action before this (after a refusal) */
 	int64_t alert_at_ms;    /* last SELL_REFUSED alert, to repeat it only every minute */
 	unsigned rejected;      /* its sells the exchange rejected in a row (an accepted one resets) */
-	uint64_t fill_ns;       /* monotonic time the buy's last fill arrived (latency) */
-	struct bot_pos *next;   /* next open position of the pair */
+	enum sb_action_reason exit_due; /* the market exit its limit sell is cancelled for; else none */
+	uint64_t fill_ns;               /* monotonic time the buy's last fill arrived (latency) */
+	struct bot_pos *next;           /* next open position of the pair */
 };
 
 /* One trade pair. */

@@ -93,7 +93,8 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		    .buy = bp->p.state == SB_POSITION_BUYING && bp->buy.present ? &bp->buy.sm : NULL,
 		    .sell = bp->p.state == SB_POSITION_SELLING && bp->sell.present ? &bp->sell.sm : NULL,
 		    .buy_fills = bp->buys,
-		    .nbuy_fills = bp->nbuys};
+		    .nbuy_fills = bp->nbuys,
+		    .exit_due = bp->exit_due};
 		owners[n++] = bp;
 	}
 	bool fresh = prices_fresh(b, pr, now_ms);
@@ -151,6 +152,9 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 			orders_place_sell(b, bp, a, now_ms);
 			break;
 		case SB_ACT_CANCEL_SELL:
+			/* The market exit goes on once the sell is off the book, wherever the bid is by then.
+			 */
+			bp->exit_due = a->reason;
 			orders_cancel(b, bp, &bp->sell, sb_action_reason_name(a->reason));
 			break;
 		case SB_ACT_MARKET_SELL:

@@ -2,10 +2,10 @@
  * test_bot_strategy.c - the strategy's rules as `spotbot run` applies them against spotsim: commission taken
  * from the coins bought (sell quantity floored to the step, dust recorded), a buy filled in pieces, a buy
  * that times out partly filled, a stop-loss exit at market (also when the stream reports the cancelled sell
- * before the cancel's own answer arrives), a stop-loss the fees and the spread already
- * reach (no cycle at all), the cooldown after a stop-loss exit, and buys and sells the exchange rejects,
- * retried ever more slowly. Every outcome is checked in the database
- * and on the exchange (allOrders, myTrades).
+ * before the cancel's own answer arrives, and when the bid is back above the line by then), a stop-loss
+ * the fees and the spread already reach (no cycle at all), the cooldown after a stop-loss exit, and buys
+ * and sells the exchange rejects, retried ever more slowly. Every outcome is checked in the database and
+ * on the exchange (allOrders, myTrades).
  */
 #include <cjson/cJSON.h>
 
@@ -556,5 +556,32 @@ Test(bot_strategy, rejected_sells_are_retried_ever_more_slowly)
 	}
 	size_t n = db_orders(false, SB_STORE_ORDER_REJECTED);
 	cr_assert_leq(n, 2, "%zu rejected sells within 12.5 s", n);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(bot_strategy, stop_loss_once_decided_sells_at_market_even_if_the_price_comes_back)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	/* The bid touches the stop-loss line and comes back while the limit sell is being cancelled (its
+	 * answer held back 1.5 s): the exit decided goes on at market, no new limit sell is placed. */
+	bt_post("/sim/fault?name=delay_ms&value=1500");
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN));
+	bt_wait_order(1, 's', SB_STORE_ORDER_CANCELED, 20000);
+	bt_set_price("BTCUSDT", buy.price);
+	bt_post("/sim/fault?name=delay_ms&value=0");
+	struct bt_order_q q = {.pos = 1, .leg = 'x', .any_status = true};
+	cr_assert(bt_wait(bt_has_order, &q, 20000), "the market exit follows");
+	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3,
+	             "b0, s0 and x0: no limit sell in between");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
