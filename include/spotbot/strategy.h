@@ -89,6 +89,18 @@ struct sb_strategy_global {
 	sb_dec exposure_limit; /* largest total exposure; 0 = no limit */
 };
 
+/* Why an action is taken. */
+enum sb_action_reason {
+	SB_WHY_NEW_CYCLE,    /* OPEN */
+	SB_WHY_BUY_TIMEOUT,  /* CANCEL_BUY */
+	SB_WHY_TARGET,       /* PLACE_SELL at the minimum profitable price */
+	SB_WHY_STOP_LOSS,    /* the bid fell to the stop-loss */
+	SB_WHY_MAX_DURATION, /* held longer than max_duration */
+	SB_WHY_SELL_REFUSED, /* the sell cannot be placed (a filter, or the profit calculator refused) */
+	SB_WHY_DUST,         /* what is left is below the step or the minimum notional */
+	SB_WHY_MANUAL,       /* ordered by the user (control API): a market sell, or a limit sell re-priced */
+};
+
 /* One open position of the pair, with what the strategy needs to decide about it (all borrowed). */
 struct sb_strategy_position {
 	const struct sb_position *pos;   /* the position (BUYING, HOLDING or SELLING) */
@@ -96,6 +108,9 @@ struct sb_strategy_position {
 	const struct sb_order_sm *sell;  /* its working sell order in SELLING; else NULL */
 	const struct sb_fill *buy_fills; /* its buy fills (needed in HOLDING to plan the sell) */
 	size_t nbuy_fills;               /* number of buy_fills */
+	/* SB_WHY_STOP_LOSS or SB_WHY_MAX_DURATION once its limit sell was cancelled for that market exit: the
+	 * exit is carried out even if the price has come back meanwhile; any other value: none */
+	enum sb_action_reason exit_due;
 };
 
 struct sb_strategy_input {
@@ -124,17 +139,6 @@ enum sb_action_kind {
 	SB_ACT_MARKET_SELL, /* sell qty at market (reason: stop-loss, max duration, or manual) */
 	SB_ACT_ALERT,       /* tell the user (reason; error and filter say more) */
 	SB_ACT_ABANDON,     /* nothing sellable is left: abandon the position, recording dust */
-};
-
-enum sb_action_reason {
-	SB_WHY_NEW_CYCLE,    /* OPEN */
-	SB_WHY_BUY_TIMEOUT,  /* CANCEL_BUY */
-	SB_WHY_TARGET,       /* PLACE_SELL at the minimum profitable price */
-	SB_WHY_STOP_LOSS,    /* the bid fell to the stop-loss */
-	SB_WHY_MAX_DURATION, /* held longer than max_duration */
-	SB_WHY_SELL_REFUSED, /* the sell cannot be placed (a filter, or the profit calculator refused) */
-	SB_WHY_DUST,         /* what is left is below the step or the minimum notional */
-	SB_WHY_MANUAL,       /* ordered by the user (control API): a market sell, or a limit sell re-priced */
 };
 
 struct sb_action {

@@ -9,11 +9,13 @@
  *
  * One sb_ws is one logical connection to a URL that stays up by itself: it reconnects with jittered
  * exponential back-off (our own uv timer, not lws' retry policy, so the delay has millisecond resolution
- * and is reported to the caller), pings the server every ping_ms, and a stall watchdog drops and
- * reconnects a connection that has received nothing (no message, no pong) for stall_ms. Messages are
- * delivered whole: fragments are reassembled up to max_message bytes, and a larger message resets the
- * connection. Outgoing text frames wait in a bounded queue and at most `burst` are written per writeable
- * callback, so a busy connection cannot starve the loop.
+ * and is reported to the caller), which starts again from its minimum only after a connection has stayed
+ * open for stable_ms: a server that accepts and then closes at once (Binance over its connection or
+ * request-weight limits) is not hammered at the shortest delay. It pings the server every ping_ms, and a
+ * stall watchdog drops and reconnects a connection that has received nothing (no message, no pong) for
+ * stall_ms. Messages are delivered whole: fragments are reassembled up to max_message bytes, and a larger
+ * message resets the connection. Outgoing text frames wait in a bounded queue and at most `burst` are written
+ * per writeable callback, so a busy connection cannot starve the loop.
  *
  * A planned rollover (Binance ends every connection after 24 h) opens a second connection beside the
  * first; once it is open (open callback with rollover=true) sends go to it, both deliver messages, and
@@ -40,6 +42,7 @@
 #define SB_WS_BACKOFF_MAX_DEFAULT  30000                /* ms cap of the back-off */
 #define SB_WS_JITTER_DEFAULT       20                   /* +- percent of each back-off delay */
 #define SB_WS_OPEN_TIMEOUT_DEFAULT 10000                /* ms for TCP + TLS + upgrade */
+#define SB_WS_STABLE_DEFAULT       10000                /* ms open before the back-off restarts */
 #define SB_WS_CA_FILES_MAX         8                    /* distinct CA files (client vhosts) per context */
 
 struct sb_ws_ctx;
@@ -91,8 +94,9 @@ struct sb_ws_opts {
 	uint32_t open_timeout_ms; /* 0: SB_WS_OPEN_TIMEOUT_DEFAULT */
 	uint32_t backoff_min_ms;  /* 0: SB_WS_BACKOFF_MIN_DEFAULT */
 	uint32_t backoff_max_ms;  /* 0: SB_WS_BACKOFF_MAX_DEFAULT */
-	int jitter_pct;           /* -1: none; 0: SB_WS_JITTER_DEFAULT; else +- this percent */
-	bool no_reconnect;        /* end after the first connection (or failed attempt) */
+	uint32_t stable_ms; /* open this long, a connection restarts the back-off; 0: SB_WS_STABLE_DEFAULT */
+	int jitter_pct;     /* -1: none; 0: SB_WS_JITTER_DEFAULT; else +- this percent */
+	bool no_reconnect;  /* end after the first connection (or failed attempt) */
 };
 
 struct sb_ws_stats {

@@ -32,6 +32,7 @@
 #define BOT_STOP_MS       5000   /* longest wait for in-flight requests at shutdown */
 #define BOT_TICK_MS       1000   /* strategy and housekeeping timer */
 #define BOT_RETRY_MS      5000   /* pause before a refused action on a position is tried again */
+#define BOT_RETRY_MAX_MS  600000 /* cap of that pause after orders rejected in a row */
 #define BOT_QUERY_MAX_MS  30000  /* cap of the settle-query back-off */
 #define BOT_STARTUP_RETRY 5000   /* pause before a failed start-up step is tried again */
 #define BOT_FEE_DEFAULT   100000 /* 0.1% in sb_dec units, until the account's rates are known */
@@ -81,8 +82,10 @@ struct bot_pos {
 	int64_t backfill_at_ms; /* no new myTrades request before this */
 	int64_t retry_at_ms;    /* no new action before this (after a refusal) */
 	int64_t alert_at_ms;    /* last SELL_REFUSED alert, to repeat it only every minute */
-	uint64_t fill_ns;       /* monotonic time the buy's last fill arrived (latency) */
-	struct bot_pos *next;   /* next open position of the pair */
+	unsigned rejected;      /* its sells the exchange rejected in a row (an accepted one resets) */
+	enum sb_action_reason exit_due; /* the market exit its limit sell is cancelled for; else none */
+	uint64_t fill_ns;               /* monotonic time the buy's last fill arrived (latency) */
+	struct bot_pos *next;           /* next open position of the pair */
 };
 
 /* One trade pair. */
@@ -105,6 +108,8 @@ struct bot_pair {
 	sb_dec stop_loss_refused;     /* the stop_loss new cycles were last refused for (reported); 0 none */
 	sb_dec buy_refused;        /* the quote new cycles' buys were last refused for (reported); 0 none */
 	sb_dec buy_refused_offset; /* and the buy_offset they were refused for */
+	unsigned rejected;         /* its buys the exchange rejected in a row (an accepted one resets) */
+	int64_t open_at_ms;        /* no new cycle before this (the wait after a rejected buy) */
 	struct bot_pos *positions; /* open positions, newest first */
 };
 

@@ -157,7 +157,8 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		    .buy = bp->p.state == SB_POSITION_BUYING && bp->buy.present ? &bp->buy.sm : NULL,
 		    .sell = bp->p.state == SB_POSITION_SELLING && bp->sell.present ? &bp->sell.sm : NULL,
 		    .buy_fills = bp->buys,
-		    .nbuy_fills = bp->nbuys};
+		    .nbuy_fills = bp->nbuys,
+		    .exit_due = bp->exit_due};
 		owners[n++] = bp;
 	}
 	bool fresh = prices_fresh(b, pr, now_ms);
@@ -199,6 +200,10 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		 * positions already open are still managed (their orders settle by query meanwhile). */
 		if (a->kind == SB_ACT_OPEN && !sb_exchange_user_subscribed(b->ex))
 			continue;
+		/* After a rejected buy the pair waits before it tries a new cycle (orders.c, rejected_wait).
+		 */
+		if (a->kind == SB_ACT_OPEN && now_ms < pr->open_at_ms)
+			continue;
 		if (b->degraded || b->closed)
 			return;
 		switch (a->kind) {
@@ -214,6 +219,9 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 			orders_place_sell(b, bp, a, now_ms);
 			break;
 		case SB_ACT_CANCEL_SELL:
+			/* The market exit goes on once the sell is off the book, wherever the bid is by then.
+			 */
+			bp->exit_due = a->reason;
 			orders_cancel(b, bp, &bp->sell, sb_action_reason_name(a->reason));
 			break;
 		case SB_ACT_MARKET_SELL:

@@ -569,6 +569,27 @@ static bool is_duplicate(const struct sb_bn_rest_result *res)
 	return res->api.code == -2010 && strstr(res->api.msg, "uplicate") != NULL;
 }
 
+/*
+ * How long after a rejected order its next attempt waits: BOT_RETRY_MS, doubled with every rejection in a
+ * row (the position's sells, or the pair's buys), at most BOT_RETRY_MAX_MS. A rejection the exchange
+ * repeats (a balance that does not cover the order, coins sold elsewhere) is then retried ever more rarely
+ * instead of every few seconds; and a rejected buy, whose position ends at once, does not start a new cycle
+ * (sending the same buy again) at the next decision: new cycles of the pair wait as long.
+ */
+static int64_t rejected_wait(struct bot_pos *bp, enum sb_side side, int64_t now)
+{
+	unsigned *n = side == SB_SIDE_BUY ? &bp->pair->rejected : &bp->rejected;
+	int64_t wait = BOT_RETRY_MS;
+	for (unsigned i = 0; i < *n && wait < BOT_RETRY_MAX_MS; i++)
+		wait *= 2;
+	if (wait > BOT_RETRY_MAX_MS)
+		wait = BOT_RETRY_MAX_MS;
+	(*n)++;
+	if (side == SB_SIDE_BUY)
+		bp->pair->open_at_ms = now + wait;
+	return wait;
+}
+
 static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
 {
 	struct order_call *c = user;
@@ -582,6 +603,10 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 	bot_crashpoint(o->row.side == SB_SIDE_BUY ? BOT_CRASH_AFTER_SEND : BOT_CRASH_AFTER_SELL_SEND);
 	int64_t now = bot_now_ms(b);
 	if (res->err == SB_OK && order) {
+		if (o->row.side == SB_SIDE_BUY)
+			bp->pair->rejected = 0;
+		else
+			bp->rejected = 0;
 		enum sb_order_state st;
 		const char *sn = sb_bn_order_status_name(order->status);
 		if (sb_order_status_from_exchange(sn, strlen(sn), &st) != SB_OK)
@@ -640,7 +665,7 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		bot_human(b, "%-8s #%-4" PRId64 " order rejected: %s", bp->p.symbol, bp->p.id, res->api.msg);
 		set_error(o, "%" PRId64 " %s", res->api.code, res->api.msg);
 		(void)apply(b, bp, o, &ev, NULL, "response");
-		bp->retry_at_ms = now + BOT_RETRY_MS;
+		bp->retry_at_ms = now + rejected_wait(bp, o->row.side, now);
 	} else {
 		struct sb_order_event ev = {.kind = SB_ORDER_EV_SEND_UNKNOWN, .time_ms = now};
 		sb_log_warn("order",
@@ -1117,6 +1142,12 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	engine_decide(b, bp->pair, now);
 }
 
+/*
+ * A sell that ended closes the position or frees its slot for the next sell. Not while a request on it is
+ * still out: a stream report can end the order before the answer to its cancel arrives, and that answer
+ * finds its order by the slot (call_enter) to clear the in-flight mark; a slot freed first would leave the
+ * mark set, and the position busy, for good.
+ */
 static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 {
 	struct bot_order *o = &bp->sell;

@@ -159,6 +159,7 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 	bot_crashpoint(BOT_CRASH_AFTER_SELL_INTENT_COMMIT);
 	(*attempt)++;
 	bp->p = p;
+	bp->exit_due = SB_WHY_TARGET; /* a decided exit is under way (or a price set by hand replaced it) */
 	memset(&bp->sell, 0, sizeof bp->sell);
 	bp->sell.present = true;
 	bp->sell.row = r;

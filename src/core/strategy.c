@@ -340,6 +340,9 @@ static void decide_held(const struct sb_strategy_input *in, const struct sb_stra
 		why = SB_WHY_STOP_LOSS;
 	else if (exit_duration)
 		why = SB_WHY_MAX_DURATION;
+	else if (sp->exit_due == SB_WHY_STOP_LOSS || sp->exit_due == SB_WHY_MAX_DURATION)
+		why =
+		    sp->exit_due; /* decided: a bid back above the line must not bring the limit sell back */
 	if (in->global.halted)
 		return;
 	if (p->state == SB_POSITION_SELLING) {

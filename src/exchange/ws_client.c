@@ -59,6 +59,7 @@ struct ws_conn {
 	bool in_connect;              /* inside lws_client_connect_via_info */
 	bool failed_in_connect;       /* lws reported the failure from inside that call */
 	uint64_t started_ms;          /* when the attempt started */
+	uint64_t opened_ms;           /* when it reached C_OPEN */
 	uint64_t last_rx_ms;          /* last message or pong (or the open) */
 	uint64_t last_ping_ms;        /* last ping we sent (or the open) */
 	char *rx;                     /* reassembly buffer */
@@ -98,22 +99,23 @@ struct sb_ws {
 	uint32_t ping_ms, stall_ms;        /* ping period, watchdog (0: off) */
 	uint32_t open_timeout_ms;          /* attempt limit */
 	uint32_t backoff_min, backoff_max; /* back-off bounds */
+	uint32_t stable_ms;                /* open this long, a connection restarts the back-off */
 	unsigned jitter;                   /* +- percent */
 	bool no_reconnect;                 /* one connection only */
-	struct ws_conn *cur;           /* main connection (any state), or NULL while waiting to reconnect */
-	struct ws_conn *next;          /* rollover connection, or NULL */
-	struct ws_conn *retired;       /* old connections still closing */
-	uv_timer_t connect_timer;      /* starts pending connections (back-off delay) */
-	uv_timer_t tick_timer;         /* pings and watchdog */
-	unsigned attempt;              /* consecutive failures */
-	unsigned next_id;              /* last connection id */
-	uint64_t rng;                  /* xorshift state for jitter */
-	bool stopped;                  /* sb_ws_close or no_reconnect: no new connections */
-	unsigned depth;                /* nesting of our callbacks being run */
-	bool free_pending;             /* sb_ws_free was called while depth > 0 */
-	bool freeing;                  /* teardown has started */
-	int open_handles;              /* uv timers not yet closed */
-	struct sb_ws_stats stats;      /* counters */
+	struct ws_conn *cur;      /* main connection (any state), or NULL while waiting to reconnect */
+	struct ws_conn *next;     /* rollover connection, or NULL */
+	struct ws_conn *retired;  /* old connections still closing */
+	uv_timer_t connect_timer; /* starts pending connections (back-off delay) */
+	uv_timer_t tick_timer;    /* pings and watchdog */
+	unsigned attempt;         /* consecutive failures (connections shorter than stable_ms included) */
+	unsigned next_id;         /* last connection id */
+	uint64_t rng;             /* xorshift state for jitter */
+	bool stopped;             /* sb_ws_close or no_reconnect: no new connections */
+	unsigned depth;           /* nesting of our callbacks being run */
+	bool free_pending;        /* sb_ws_free was called while depth > 0 */
+	bool freeing;             /* teardown has started */
+	int open_handles;         /* uv timers not yet closed */
+	struct sb_ws_stats stats; /* counters */
 	struct sb_ws *prev_c, *next_c; /* ctx->clients list */
 };
 
@@ -285,6 +287,9 @@ static void conn_end(struct ws_conn *c, const char *err_text)
 			ws->next = NULL;
 			ws->cur->rollover = false;
 		} else if (!ws->stopped && !ws->no_reconnect && info.reason != SB_WS_CLOSE_LOCAL) {
+			/* Only a connection that stayed up proves the server takes us again. */
+			if (c->was_open && now_ms() - c->opened_ms >= ws->stable_ms)
+				ws->attempt = 0;
 			ws->attempt++;
 			info.reconnecting = true;
 			info.retry_in_ms = backoff_delay(ws);
@@ -496,10 +501,8 @@ static void conn_opened(struct ws_conn *c)
 	struct sb_ws *ws = c->ws;
 	c->state = C_OPEN;
 	c->was_open = true;
-	c->last_rx_ms = c->last_ping_ms = now_ms();
+	c->opened_ms = c->last_rx_ms = c->last_ping_ms = now_ms();
 	ws->stats.opens++;
-	if (!c->rollover)
-		ws->attempt = 0;
 	sb_log_info("ws", SB_FIELDS(SB_F_UINT("conn", c->id), SB_F_BOOL("rollover", c->rollover)),
 	            "connected");
 	if (ws->ops.open)
@@ -856,6 +859,7 @@ sb_err sb_ws_new(struct sb_ws_ctx *ctx, const struct sb_ws_opts *opts, const str
 	ws->open_timeout_ms = opts->open_timeout_ms ? opts->open_timeout_ms : SB_WS_OPEN_TIMEOUT_DEFAULT;
 	ws->backoff_min = opts->backoff_min_ms ? opts->backoff_min_ms : SB_WS_BACKOFF_MIN_DEFAULT;
 	ws->backoff_max = opts->backoff_max_ms ? opts->backoff_max_ms : SB_WS_BACKOFF_MAX_DEFAULT;
+	ws->stable_ms = opts->stable_ms ? opts->stable_ms : SB_WS_STABLE_DEFAULT;
 	if (ws->backoff_max < ws->backoff_min)
 		ws->backoff_max = ws->backoff_min;
 	ws->jitter = opts->jitter_pct < 0 ? 0u

@@ -253,7 +253,7 @@ static sb_err read_order(struct sim_exchange *ex, const cJSON *j, struct sim_boo
                          char *why, size_t cap)
 {
 	int64_t id = 0, seq = 0;
-	int side, type, tif, status, expiry, stp;
+	int side = 0, type = 0, tif = 0, status = 0, expiry = 0, stp = 0;
 	const char *key = get_str(j, "account"), *cid = get_str(j, "clientOrderId");
 	memset(o, 0, sizeof *o);
 	if (!get_int(j, "orderId", &id) || id == 0)
@@ -263,20 +263,38 @@ static sb_err read_order(struct sim_exchange *ex, const cJSON *j, struct sim_boo
 		return fail(why, cap,
 		            "%s: order %lld belongs to account %s, which is not given with --account", sym,
 		            (long long)id, key ? key : "(none)");
-	if (!cid || !*cid || strlen(cid) > SIM_CLIENT_ID_MAX || !get_enum(j, "side", side_name, 2, &side) ||
-	    !get_enum(j, "type", type_name, 3, &type) || !get_enum(j, "timeInForce", tif_name, 3, &tif) ||
-	    !get_enum(j, "status", status_name, SIM_STATUS_EXPIRED_IN_MATCH + 1, &status) ||
-	    status == SIM_STATUS_REJECTED ||
-	    !get_enum(j, "selfTradePreventionMode", stp_name, SIM_STP_COUNT, &stp) ||
-	    !get_int(j, "preventedMatchId", &o->prevented_match_id) ||
-	    !get_dec(j, "preventedQuantity", &o->prevented_qty) ||
-	    !get_enum(j, "expiryReason", expiry_name, 4, &expiry) || !get_dec(j, "price", &o->price) ||
-	    !get_dec(j, "origQty", &o->orig_qty) || !get_dec(j, "origQuoteOrderQty", &o->orig_quote_qty) ||
-	    !get_dec(j, "executedQty", &o->executed_qty) ||
-	    !get_dec(j, "cummulativeQuoteQty", &o->cum_quote_qty) || !get_dec(j, "locked", &o->locked) ||
-	    !get_int(j, "time", &o->time) || !get_int(j, "updateTime", &o->update_time) ||
-	    !get_int(j, "workingTime", &o->working_time) || !get_int(j, "seq", &seq))
-		return fail(why, cap, "%s: order %lld: a member is missing or malformed", sym, (long long)id);
+	/* The first member that is missing or malformed is named, so a hand-edited file can be mended. */
+	const char *bad = NULL;
+#define NEED(ok, member)                                                                                     \
+	do {                                                                                                 \
+		if (!bad && !(ok))                                                                           \
+			bad = (member);                                                                      \
+	} while (0)
+	NEED(cid && *cid && strlen(cid) <= SIM_CLIENT_ID_MAX, "clientOrderId");
+	NEED(get_enum(j, "side", side_name, 2, &side), "side");
+	NEED(get_enum(j, "type", type_name, 3, &type), "type");
+	NEED(get_enum(j, "timeInForce", tif_name, 3, &tif), "timeInForce");
+	NEED(get_enum(j, "status", status_name, SIM_STATUS_EXPIRED_IN_MATCH + 1, &status) &&
+	         status != SIM_STATUS_REJECTED,
+	     "status");
+	NEED(get_enum(j, "selfTradePreventionMode", stp_name, SIM_STP_COUNT, &stp),
+	     "selfTradePreventionMode");
+	NEED(get_int(j, "preventedMatchId", &o->prevented_match_id), "preventedMatchId");
+	NEED(get_dec(j, "preventedQuantity", &o->prevented_qty), "preventedQuantity");
+	NEED(get_enum(j, "expiryReason", expiry_name, 4, &expiry), "expiryReason");
+	NEED(get_dec(j, "price", &o->price), "price");
+	NEED(get_dec(j, "origQty", &o->orig_qty), "origQty");
+	NEED(get_dec(j, "origQuoteOrderQty", &o->orig_quote_qty), "origQuoteOrderQty");
+	NEED(get_dec(j, "executedQty", &o->executed_qty), "executedQty");
+	NEED(get_dec(j, "cummulativeQuoteQty", &o->cum_quote_qty), "cummulativeQuoteQty");
+	NEED(get_dec(j, "locked", &o->locked), "locked");
+	NEED(get_int(j, "time", &o->time), "time");
+	NEED(get_int(j, "updateTime", &o->update_time), "updateTime");
+	NEED(get_int(j, "workingTime", &o->working_time), "workingTime");
+	NEED(get_int(j, "seq", &seq), "seq");
+#undef NEED
+	if (bad)
+		return fail(why, cap, "%s: order %lld: %s is missing or malformed", sym, (long long)id, bad);
 	o->id = (uint64_t)id;
 	o->seq = (uint64_t)seq;
 	o->account = a->id;

@@ -2,11 +2,12 @@
  * test_bot_strategy.c - the strategy's rules as `spotbot run` applies them against spotsim: commission taken
  * from the coins bought (sell quantity floored to the step, dust recorded), a buy filled in pieces, a buy
  * that times out partly filled, the fills of a buy still working sold at max_duration, a stop-loss exit at
- * market (also when the stream reports the limit sell's cancel before the cancel request is answered), a
- * stop-loss the fees and the spread already reach (no cycle at all), a stop-loss exit larger than one
- * market order (sold in parts), a quote below the symbol's minimum notional (said once, nothing sent), and
- * the cooldown after a stop-loss exit. Every outcome is checked in the database and on the exchange
- * (allOrders, myTrades).
+ * market (also when the stream reports the limit sell's cancel before the cancel request is answered, and
+ * when the bid is back above the line by then), a stop-loss the fees and the spread already reach (no
+ * cycle at all), a stop-loss exit larger than one market order (sold in parts), a quote below the symbol's
+ * minimum notional (said once, nothing sent), the cooldown after a stop-loss exit, and buys and sells the
+ * exchange rejects, retried ever more slowly. Every outcome is checked in the database and on the
+ * exchange (allOrders, myTrades).
  */
 #include <cjson/cJSON.h>
 
@@ -419,18 +420,24 @@ Test(bot_strategy, stop_loss_exit_goes_on_when_the_cancel_report_outruns_its_ans
 	bt_start_bot();
 	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
 	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
-	/* REST answers now come 500 ms late while the user stream stays prompt: the limit sell's
-	 * CANCELED report arrives before the answer to its cancel request. */
-	bt_fault("delay_ms", "500");
+	/* REST answers are held back, user-data events are not: the stream reports the limit sell
+	 * CANCELED well before the cancel request's own answer arrives. */
+	bt_post("/sim/fault?name=delay_ms&value=1500");
 	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
+	bt_set_price("BTCUSDT", stop);
+	bt_wait_order(1, 's', SB_STORE_ORDER_CANCELED, 20000);
+	bt_post("/sim/fault?name=delay_ms&value=0");
+	/* The late answer finds the sell already ended; the position still leaves at market. */
 	struct sb_store_order x = wait_exit(stop);
 	cr_assert_eq(x.type, SB_ORDER_MARKET);
 	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
-	cr_assert(strstr(pos.notes, "exit=STOP_LOSS"), "notes: %s", pos.notes);
-	bt_fault("delay_ms", "0");
-	cr_assert_str_eq(exchange_order("sb-main-1-s0").status, "CANCELED");
-	cr_assert_str_eq(exchange_order("sb-main-1-x0").status, "FILLED");
+	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	struct ex_order ex = exchange_order("sb-main-1-x0");
+	cr_assert_str_eq(ex.status, "FILLED");
+	cr_assert_eq(ex.executed, x.orig_qty);
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
@@ -548,5 +555,126 @@ Test(bot_strategy, stop_loss_exit_is_followed_by_its_cooldown)
 	              q.out.created_ms - first.closed_ms);
 	/* b0, s0 (cancelled), x0 and the new b0: nothing in between. */
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 4);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+/* Orders of the database in status, or in any status when any. */
+static size_t db_orders(bool any, enum sb_store_order_status status)
+{
+	struct sb_store *st = bt_db();
+	cr_assert_not_null(st);
+	struct sb_store_order_filter f = {.by_status = !any, .status = status};
+	struct sb_store_order *rows = NULL;
+	size_t n = 0;
+	cr_assert_eq(sb_store_order_list(st, &f, &rows, &n), SB_OK);
+	free(rows);
+	sb_store_close(st);
+	return n;
+}
+
+static bool a_buy_works(struct sb_store *st, void *arg)
+{
+	(void)arg;
+	struct sb_store_order_filter f = {.by_status = true, .status = SB_STORE_ORDER_NEW};
+	struct sb_store_order *rows = NULL;
+	size_t n = 0;
+	bool ok = sb_store_order_list(st, &f, &rows, &n) == SB_OK && n > 0;
+	free(rows);
+	return ok;
+}
+
+Test(bot_strategy, rejected_buys_are_retried_ever_more_slowly_not_at_once)
+{
+	/* 30 USDT for buys of 50: the exchange refuses every buy for lack of balance. */
+	const char *extra[] = {"--account", KEY ":" SECRET ":USDT=30", NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,buy_offset=0.1%,buy_timeout=1h", "");
+	bt_start_bot();
+	struct sb_store_order first = bt_wait_order(1, 'b', SB_STORE_ORDER_REJECTED, 20000);
+	cr_assert(strstr(first.last_error, "-2010"), "%s", first.last_error);
+	/* The next buys wait 5 s, then 10 s: within 8 s of the first there is one more at most, not a new
+	 * cycle (and a rejected order) at every decision. */
+	int64_t end = first.created_ms + 8000;
+	while (sb_clock_wall_ms() < end) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	size_t n = db_orders(true, SB_STORE_ORDER_NEW);
+	cr_assert_leq(n, 2, "%zu buys in 8 s", n);
+	cr_assert_eq(db_orders(false, SB_STORE_ORDER_REJECTED), n);
+	/* Money arrives: a later attempt is accepted and the pair trades again. */
+	bt_post("/sim/deposit?key=" KEY "&asset=USDT&amount=100");
+	cr_assert(bt_wait(a_buy_works, NULL, 30000), "a buy is accepted once the balance allows it");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+/* A signed request by the test itself (another client of the same account); it must answer 200. */
+static void own_request(const char *method, const char *path, const char *params)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(T.sim.port, method, path, params, KEY, SECRET, &r));
+	cr_assert_eq(r.status, 200, "%s %s: %s", method, path, r.body);
+	sbt_response_free(&r);
+}
+
+static bool sell_rejected(struct sb_store *st, void *arg)
+{
+	struct sb_store_order *o = arg;
+	return sb_store_order_get(st, "sb-main-1-s1", o) == SB_OK && o->status == SB_STORE_ORDER_REJECTED;
+}
+
+Test(bot_strategy, rejected_sells_are_retried_ever_more_slowly)
+{
+	const char *extra[] = {"--account", KEY ":" SECRET ":USDT=1000", NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	struct sb_store_order s0 = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	/* The coins are sold by hand elsewhere: the daemon's sell is cancelled and the BTC sold at market. */
+	own_request("DELETE", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=sb-main-1-s0");
+	char params[160], qty[SB_DEC_STRLEN];
+	sb_dec_format_trim(s0.orig_qty, qty, sizeof qty);
+	snprintf(params, sizeof params, "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=%s", qty);
+	own_request("POST", "/api/v3/order", params);
+	/* Every sell the position tries now is rejected for lack of balance: 5 s, then 10 s apart. */
+	struct sb_store_order s1;
+	cr_assert(bt_wait(sell_rejected, &s1, 20000), "the next sell is rejected");
+	int64_t end = s1.created_ms + 12500;
+	while (sb_clock_wall_ms() < end) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	size_t n = db_orders(false, SB_STORE_ORDER_REJECTED);
+	cr_assert_leq(n, 2, "%zu rejected sells within 12.5 s", n);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+}
+
+Test(bot_strategy, stop_loss_once_decided_sells_at_market_even_if_the_price_comes_back)
+{
+	const char *extra[] = {"--account", RICH, NULL};
+	bt_start_sim(extra);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
+	             "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	/* The bid touches the stop-loss line and comes back while the limit sell is being cancelled (its
+	 * answer held back 1.5 s): the exit decided goes on at market, no new limit sell is placed. */
+	bt_post("/sim/fault?name=delay_ms&value=1500");
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN));
+	bt_wait_order(1, 's', SB_STORE_ORDER_CANCELED, 20000);
+	bt_set_price("BTCUSDT", buy.price);
+	bt_post("/sim/fault?name=delay_ms&value=0");
+	struct bt_order_q q = {.pos = 1, .leg = 'x', .any_status = true};
+	cr_assert(bt_wait(bt_has_order, &q, 20000), "the market exit follows");
+	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3,
+	             "b0, s0 and x0: no limit sell in between");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }

@@ -287,7 +287,16 @@ Test(sim_state, a_malformed_order_is_refused)
 	cJSON *order = cJSON_GetArrayItem(item(cJSON_GetArrayItem(item(doc, "symbols"), 0), "orders"), 0);
 	cJSON_ReplaceItemInObjectCaseSensitive(order, "side", cJSON_CreateString("SIDEWAYS"));
 	write_doc(doc);
-	expect_refused("order 1: a member is missing or malformed");
+	expect_refused("order 1: side is missing or malformed");
+}
+
+Test(sim_state, a_malformed_amount_of_an_order_is_named)
+{
+	cJSON *doc = saved();
+	cJSON *order = cJSON_GetArrayItem(item(cJSON_GetArrayItem(item(doc, "symbols"), 0), "orders"), 0);
+	cJSON_ReplaceItemInObjectCaseSensitive(order, "executedQty", cJSON_CreateString("abc"));
+	write_doc(doc);
+	expect_refused("order 1: executedQty is missing or malformed");
 }
 
 Test(sim_state, a_truncated_file_is_refused)

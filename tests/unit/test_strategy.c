@@ -501,6 +501,25 @@ Test(strategy, stop_loss_larger_than_one_market_order_sells_in_parts)
 	cr_assert_not(sb_strategy_exit_goes_on(&rules, &held, in.bid));
 }
 
+Test(strategy, a_decided_stop_loss_exit_goes_on_when_the_bid_comes_back)
+{
+	setup("BTCUSDT:quote=20,stop_loss=5%");
+	hold(1000);
+	/* The limit sell was cancelled for the stop-loss; the bid is back above the line by the time the
+	 * position holds again. */
+	sp.exit_due = SB_WHY_STOP_LOSS;
+	in.bid = D("50000");
+	in.ask = D("50000.01");
+	decide();
+	cr_assert_eq(res.n, 1);
+	cr_assert_eq(act[0].kind, SB_ACT_MARKET_SELL, "no new limit sell");
+	cr_assert_eq(act[0].reason, SB_WHY_STOP_LOSS);
+	sp.exit_due = SB_WHY_TARGET;
+	decide();
+	cr_assert_eq(res.n, 1);
+	cr_assert_eq(act[0].kind, SB_ACT_PLACE_SELL, "without a decided exit the bid decides");
+}
+
 Test(strategy, no_stop_loss_without_a_price)
 {
 	setup("BTCUSDT:quote=20,stop_loss=5%");

@@ -389,7 +389,8 @@ Test(ws_client, message_over_the_limit_resets_and_reconnects)
 
 Test(ws_client, server_close_is_reported_and_reconnects_after_backoff)
 {
-	struct sb_ws_opts o = {.backoff_min_ms = 60, .jitter_pct = -1};
+	/* Every connection counts as one that stayed up: the back-off starts again each time. */
+	struct sb_ws_opts o = {.backoff_min_ms = 60, .stable_ms = 1, .jitter_pct = -1};
 	connect_with(&o);
 	RUN_UNTIL(C.opens == 1, DEADLINE_MS);
 	for (int round = 0; round < 2; round++) {
@@ -405,6 +406,24 @@ Test(ws_client, server_close_is_reported_and_reconnects_after_backoff)
 		cr_assert_eq(ci->attempt, 1);
 		RUN_UNTIL(C.opens == round + 2, DEADLINE_MS);
 		cr_assert_geq(C.open_ms[round + 1] - C.close_ms[round] + 2, 60);
+	}
+}
+
+Test(ws_client, connections_closed_soon_after_opening_keep_backing_off)
+{
+	/* A server that accepts and closes at once (over a rate limit) is no success: the delay grows. */
+	struct sb_ws_opts o = {.backoff_min_ms = 60, .stable_ms = 10000, .jitter_pct = -1};
+	connect_with(&o);
+	RUN_UNTIL(C.opens == 1, DEADLINE_MS);
+	for (int round = 0; round < 3; round++) {
+		send_str("close");
+		RUN_UNTIL(C.closes == round + 1, DEADLINE_MS);
+		struct sb_ws_close_info *ci = &C.close[round];
+		cr_assert(ci->was_open);
+		cr_assert(ci->reconnecting);
+		cr_assert_eq(ci->attempt, (unsigned)round + 1);
+		cr_assert_eq(ci->retry_in_ms, 60u << round, "round %d: %u ms", round, ci->retry_in_ms);
+		RUN_UNTIL(C.opens == round + 2, DEADLINE_MS);
 	}
 }
 
