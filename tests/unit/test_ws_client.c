@@ -394,6 +394,9 @@ Test(ws_client, server_close_is_reported_and_reconnects_after_backoff)
 	connect_with(&o);
 	RUN_UNTIL(C.opens == 1, DEADLINE_MS);
 	for (int round = 0; round < 2; round++) {
+		/* Stable means open for at least stable_ms: let a few milliseconds of the loop pass first. */
+		uint64_t opened = C.open_ms[round];
+		RUN_UNTIL(ms_now() >= opened + 3, DEADLINE_MS);
 		send_str("close");
 		RUN_UNTIL(C.closes == round + 1, DEADLINE_MS);
 		struct sb_ws_close_info *ci = &C.close[round];
