@@ -17,9 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf = malloc(size ? size : 1);
 	if (size)
 		memcpy(buf, data, size);
-	struct sim_kline k;
+	struct sb_kline k;
 	char why[160];
-	if (sim_kline_parse_row(buf, size, &k, why, sizeof why) == SB_OK) {
+	if (sb_kline_parse_row(buf, size, &k, why, sizeof why) == SB_OK) {
 		if (k.low > k.high || k.open < k.low || k.open > k.high || k.close < k.low ||
 		    k.close > k.high || k.volume < 0 || k.close_time < k.open_time)
 			abort();
