@@ -18,6 +18,7 @@
 
 #include "spotbot/error.h"
 #include "spotbot/kline.h"
+#include "spotbot/kline_reader.h"
 
 #define SB_KLINE_SYMBOL_MAX   20 /* longest symbol accepted in a file name */
 #define SB_KLINE_INTERVAL_MAX 4  /* longest interval ("12h", "1mo") */

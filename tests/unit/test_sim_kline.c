@@ -337,3 +337,19 @@ Test(sim_kline, header_detection)
 	cr_assert_not(sb_kline_is_header("", 0));
 	cr_assert_not(sb_kline_is_header(",x", 2));
 }
+
+Test(sim_kline, zip_archive_from_data_binance_vision_loads_like_the_csv)
+{
+	struct sim_kline_series z = load_ok("LINKUSDT-1m-2023-02.zip");
+	struct sim_kline_series c = load_ok("LINKUSDT-1m-2023-02.csv");
+	cr_assert_eq(z.count, 120);
+	cr_assert_eq(memcmp(z.rows, c.rows, z.count * sizeof *z.rows), 0);
+	sim_kline_series_fini(&z);
+	sim_kline_series_fini(&c);
+	struct sim_kline_series s = {0};
+	char err[512];
+	const char *path = data_path("bad-truncated.zip");
+	cr_assert_eq(sim_kline_load_file(path, &s, err, sizeof err), SB_ERR_IO);
+	cr_assert(strstr(err, path) == err, "%s", err);
+	sim_kline_series_fini(&s);
+}
