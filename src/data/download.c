@@ -296,7 +296,7 @@ sb_err sb_dl_fetch(const struct sb_dl_request *rq, struct sb_dl_file *f, sb_dl_p
 	if (!rq || !rq->dir || !f || !skipped || !err || err_cap == 0)
 		return SB_ERR_INVALID;
 	*skipped = false;
-	struct paths p;
+	struct paths p = {0};
 	make_paths(rq->dir, f->name, &p);
 	if (complete(&p, f->name, &f->bytes)) {
 		*skipped = true;
@@ -312,7 +312,8 @@ sb_err sb_dl_fetch(const struct sb_dl_request *rq, struct sb_dl_file *f, sb_dl_p
 		    f->name, f->name);
 		return SB_ERR_NETWORK;
 	}
-	/* A file already there without its checksum beside it (downloaded by hand) is kept when it matches. */
+	/* A file already there without its checksum beside it (downloaded by hand) is kept when it matches.
+	 */
 	if (file_sha256(p.final, have, &f->bytes) && strcmp(want, have) == 0) {
 		*skipped = true;
 		return write_atomic(p.checksum, sum.mem, sum.len, err, err_cap);

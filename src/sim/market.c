@@ -45,7 +45,7 @@ struct synth {
 
 /* State of a replay. */
 struct replay {
-	struct sb_kline *rows;   /* owned copy of the candles */
+	struct sb_kline *rows;    /* owned copy of the candles */
 	size_t count;             /* number of candles */
 	size_t next_row;          /* next candle to expand */
 	int64_t offset_ms;        /* added to candle times; grows on every rewind */
@@ -311,8 +311,8 @@ static int64_t to_ticks(sb_dec v, sb_dec tick)
 	return q > 0 ? q : 1;
 }
 
-sb_err sim_feed_new_replay(const struct sb_kline *rows, size_t count, sb_dec tick, sb_dec step,
-                           uint64_t seed, struct sim_feed **out)
+sb_err sim_feed_new_replay(const struct sb_kline *rows, size_t count, sb_dec tick, sb_dec step, uint64_t seed,
+                           struct sim_feed **out)
 {
 	if (!rows || count == 0 || !out || tick <= 0 || step <= 0)
 		return SB_ERR_INVALID;

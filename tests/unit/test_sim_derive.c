@@ -11,14 +11,14 @@
 #include "spotbot/rules.h"
 
 static struct sb_kline row(const char *open, const char *high, const char *low, const char *close,
-                            const char *volume)
+                           const char *volume)
 {
 	struct sb_kline k = {.open = D(open),
-	                      .high = D(high),
-	                      .low = D(low),
-	                      .close = D(close),
-	                      .volume = D(volume),
-	                      .taker_buy_volume = D("0")};
+	                     .high = D(high),
+	                     .low = D(low),
+	                     .close = D(close),
+	                     .volume = D(volume),
+	                     .taker_buy_volume = D("0")};
 	return k;
 }
 

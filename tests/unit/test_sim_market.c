@@ -552,13 +552,13 @@ Test(sim_replay, prices_off_the_grid_are_rounded_to_the_nearest_tick)
 	/* open 1.0234 -> 1.02, high 1.0261 -> 1.03, low 1.0149 -> 1.01, close 1.0250 -> 1.02 (tie to even).
 	 */
 	struct sb_kline k = {.open_time = 0,
-	                      .close_time = 59999,
-	                      .open = SB_DEC_C(1, 2340000),
-	                      .high = SB_DEC_C(1, 2610000),
-	                      .low = SB_DEC_C(1, 1490000),
-	                      .close = SB_DEC_C(1, 2500000),
-	                      .volume = SB_DEC_C(10, 0),
-	                      .trades = 10};
+	                     .close_time = 59999,
+	                     .open = SB_DEC_C(1, 2340000),
+	                     .high = SB_DEC_C(1, 2610000),
+	                     .low = SB_DEC_C(1, 1490000),
+	                     .close = SB_DEC_C(1, 2500000),
+	                     .volume = SB_DEC_C(10, 0),
+	                     .trades = 10};
 	struct sim_feed *f = NULL;
 	cr_assert_eq(sim_feed_new_replay(&k, 1, SB_DEC_C(0, 1000000), SB_DEC_C(0, 10000000), 1, &f), SB_OK);
 	struct sim_event ev;
