@@ -200,6 +200,21 @@ Test(data_download, a_file_already_complete_is_not_fetched_again)
 	          slurp(T.log));
 }
 
+Test(data_download, a_file_downloaded_by_hand_is_checked_not_fetched)
+{
+	char cmd[2200];
+	cr_assert_eq(mkdir(T.data, 0755), 0);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s'", published(MONTHLY "LINKUSDT-1m-2023-02.zip"),
+	         local("LINKUSDT-1m-2023-02.zip"));
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(download(T.base, "2023-02", "2023-02"), 0, "%s", slurp(T.err));
+	const char *log = slurp(T.log);
+	cr_assert_str_eq(log, "GET " MONTHLY "LINKUSDT-1m-2023-02.zip.CHECKSUM\n", "%s", log);
+	cr_assert(same_file(local("LINKUSDT-1m-2023-02.zip.CHECKSUM"),
+	                    published(MONTHLY "LINKUSDT-1m-2023-02.zip.CHECKSUM")));
+	cr_assert(strstr(slurp(T.err), "already complete") != NULL, "%s", slurp(T.err));
+}
+
 Test(data_download, a_month_not_published_is_a_404_naming_its_url)
 {
 	cr_assert_eq(download(T.base, "2023-01", "2023-02"), 5, "%s", slurp(T.err));
