@@ -7,6 +7,7 @@
  * files after it would fail the same way. Progress goes to standard error: a line per file, and while a
  * file arrives on a terminal, a line redrawn in place.
  */
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -19,7 +20,7 @@
 #include "spotbot/download.h"
 
 static const char usage_text[] =
-    "usage: spotbot data download SYMBOL INTERVAL FROM TO [--dir D] [--base-url URL]\n"
+    "usage: spotbot data download SYMBOL INTERVAL FROM TO [--dir D] [--base-url URL] [--json]\n"
     "  fetches Binance spot kline files from data.binance.vision for a backtest, FROM to TO inclusive:\n"
     "  YYYY-MM for monthly files, YYYY-MM-DD for daily ones (both the same form); each is checked\n"
     "  against its published SHA-256 (.CHECKSUM) and kept as D/SYMBOL-INTERVAL-DATE.zip only if it\n"
@@ -27,6 +28,7 @@ static const char usage_text[] =
     "  INTERVAL     1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1mo\n"
     "  --dir D      where files go (default: the current directory; created when missing)\n"
     "  --base-url URL  the server (default " SB_DL_DEFAULT_BASE ")\n"
+    "  --json       print the outcome of each file as JSON (progress stays on standard error)\n"
     "  exit codes: 0 every file present and verified, 1 a failure (network, checksum, disk),\n"
     "  2 bad arguments, 5 some files are not published (404) and every other one is present\n";
 
@@ -59,8 +61,25 @@ struct tally {
 	size_t failed;     /* network, checksum or disk failures */
 };
 
-/* Fetches every file; stops at a network failure. */
-static void fetch_all(const struct sb_dl_request *rq, struct sb_dl_file *files, size_t n, struct tally *t)
+/* Appends one file's outcome to list (when --json asked for one). */
+static void add_outcome(cJSON *list, const struct sb_dl_file *f, const char *status, const char *err)
+{
+	if (!list)
+		return;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddItemToArray(list, o);
+	cJSON_AddStringToObject(o, "name", f->name);
+	cJSON_AddStringToObject(o, "url", f->url);
+	cJSON_AddStringToObject(o, "status", status);
+	if (err)
+		cJSON_AddStringToObject(o, "error", err);
+	else
+		cJSON_AddNumberToObject(o, "bytes", (double)f->bytes);
+}
+
+/* Fetches every file, noting each outcome in list (may be NULL); stops at a network failure. */
+static void fetch_all(const struct sb_dl_request *rq, struct sb_dl_file *files, size_t n, struct tally *t,
+                      cJSON *list)
 {
 	struct progress p = {.total = n, .tty = isatty(STDERR_FILENO) == 1, .mib = -1};
 	for (size_t i = 0; i < n; i++) {
@@ -76,10 +95,12 @@ static void fetch_all(const struct sb_dl_request *rq, struct sb_dl_file *files, 
 			fprintf(stderr, "[%zu/%zu] %s: %s (%lld bytes, SHA-256 verified)\n", i + 1, n,
 			        files[i].name, skipped ? "already complete" : "downloaded", files[i].bytes);
 			skipped ? t->complete++ : t->downloaded++;
+			add_outcome(list, &files[i], skipped ? "complete" : "downloaded", NULL);
 			continue;
 		}
 		fprintf(stderr, "[%zu/%zu] %s: %s\n", i + 1, n, files[i].name, err);
 		e == SB_ERR_NOT_FOUND ? t->missing++ : t->failed++;
+		add_outcome(list, &files[i], e == SB_ERR_NOT_FOUND ? "not_published" : "failed", err);
 		if (e == SB_ERR_NETWORK && i + 1 < n) {
 			fprintf(stderr,
 			        "spotbot data download: stopped: the %zu files after it were not tried\n",
@@ -91,7 +112,25 @@ static void fetch_all(const struct sb_dl_request *rq, struct sb_dl_file *files, 
 	}
 }
 
-static int download(const struct sb_dl_request *rq)
+/* The --json document: the counts and every file tried, in order. */
+static void print_json(const struct sb_dl_request *rq, const struct tally *t, size_t n, cJSON *list)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "dir", rq->dir);
+	cJSON_AddNumberToObject(doc, "planned", (double)n);
+	cJSON_AddNumberToObject(doc, "downloaded", (double)t->downloaded);
+	cJSON_AddNumberToObject(doc, "complete", (double)t->complete);
+	cJSON_AddNumberToObject(doc, "not_published", (double)t->missing);
+	cJSON_AddNumberToObject(doc, "failed", (double)t->failed);
+	cJSON_AddItemToObject(doc, "files", list);
+	char *text = cJSON_Print(doc);
+	if (text)
+		puts(text);
+	cJSON_free(text);
+	cJSON_Delete(doc);
+}
+
+static int download(const struct sb_dl_request *rq, bool json)
 {
 	struct sb_dl_file *files = NULL;
 	size_t n = 0;
@@ -104,11 +143,15 @@ static int download(const struct sb_dl_request *rq)
 		return SB_EXIT_FAILURE;
 	}
 	struct tally t = {0};
-	fetch_all(rq, files, n, &t);
+	cJSON *list = json ? cJSON_CreateArray() : NULL;
+	fetch_all(rq, files, n, &t, list);
 	curl_global_cleanup();
 	free(files);
-	printf("%zu downloaded, %zu already complete, %zu not published, %zu failed, in %s\n", t.downloaded,
-	       t.complete, t.missing, t.failed, rq->dir);
+	if (json)
+		print_json(rq, &t, n, list);
+	else
+		printf("%zu downloaded, %zu already complete, %zu not published, %zu failed, in %s\n",
+		       t.downloaded, t.complete, t.missing, t.failed, rq->dir);
 	if (t.failed > 0 || t.downloaded + t.complete + t.missing < n)
 		return SB_EXIT_FAILURE;
 	return t.missing > 0 ? SB_EXIT_MISSING : SB_EXIT_OK;
@@ -119,10 +162,12 @@ static int cmd_download(int argc, char **argv)
 	static const struct option longs[] = {
 	    {"dir", required_argument, NULL, 'd'},
 	    {"base-url", required_argument, NULL, 'b'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct sb_dl_request rq = {.dir = ".", .base_url = SB_DL_DEFAULT_BASE};
+	bool json = false;
 	int ch;
 	optind = 0;
 	opterr = 0;
@@ -135,6 +180,9 @@ static int cmd_download(int argc, char **argv)
 			break;
 		case 'b':
 			rq.base_url = optarg;
+			break;
+		case 'j':
+			json = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -155,7 +203,7 @@ static int cmd_download(int argc, char **argv)
 	rq.interval = argv[optind + 1];
 	rq.from = argv[optind + 2];
 	rq.to = argv[optind + 3];
-	return download(&rq);
+	return download(&rq, json);
 }
 
 int sb_cmd_data(int argc, char **argv)

@@ -5,6 +5,7 @@
  * not published is a 404 naming its URL with exit code 5; a server that cannot be reached is a failure
  * naming the URL. Every check looks at the files on disk and at the server's own request log.
  */
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,8 +53,8 @@ static void teardown(void)
 	cr_assert_eq(system(cmd), 0);
 }
 
-/* Runs spotbot data download SYMBOL 1m FROM TO --dir T.data --base-url base; returns its exit code. */
-static int download(const char *base, const char *from, const char *to)
+/* Runs spotbot data download SYMBOL 1m FROM TO --dir T.data --base-url base [json]; returns its exit code. */
+static int download_as(const char *base, const char *from, const char *to, const char *json)
 {
 	char prog[1024];
 	const char *argv[] = {sbt_program("spotbot", prog, sizeof prog),
@@ -67,6 +68,7 @@ static int download(const char *base, const char *from, const char *to)
 	                      T.data,
 	                      "--base-url",
 	                      base,
+	                      json,
 	                      NULL};
 	int status = sbt_run(argv, NULL, T.out, T.err, 60);
 	cr_assert(WIFEXITED(status), "spotbot did not exit normally (status %d)", status);
@@ -74,6 +76,11 @@ static int download(const char *base, const char *from, const char *to)
 }
 
 /* The whole content of path (NUL-terminated, static, up to 64 KiB); "" when absent. */
+static int download(const char *base, const char *from, const char *to)
+{
+	return download_as(base, from, to, NULL);
+}
+
 static const char *slurp(const char *path)
 {
 	static char buf[2][65536];
@@ -228,6 +235,33 @@ Test(data_download, a_month_not_published_is_a_404_naming_its_url)
 	cr_assert(same_file(local("LINKUSDT-1m-2023-02.zip"), published(MONTHLY "LINKUSDT-1m-2023-02.zip")));
 	cr_assert(strstr(slurp(T.out), "1 downloaded, 0 already complete, 1 not published, 0 failed") != NULL,
 	          "%s", slurp(T.out));
+}
+
+Test(data_download, json_reports_every_file)
+{
+	cr_assert_eq(download_as(T.base, "2023-01", "2023-03", "--json"), 1, "%s", slurp(T.err));
+	cJSON *doc = cJSON_Parse(slurp(T.out));
+	cr_assert_not_null(doc, "not JSON: %s", slurp(T.out));
+	cr_assert_eq(cJSON_GetObjectItemCaseSensitive(doc, "planned")->valueint, 3);
+	cr_assert_eq(cJSON_GetObjectItemCaseSensitive(doc, "downloaded")->valueint, 1);
+	cr_assert_eq(cJSON_GetObjectItemCaseSensitive(doc, "not_published")->valueint, 1);
+	cr_assert_eq(cJSON_GetObjectItemCaseSensitive(doc, "failed")->valueint, 1);
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(doc, "files");
+	cr_assert_eq(cJSON_GetArraySize(files), 3);
+	static const char *const want[] = {"not_published", "downloaded", "failed"};
+	for (int i = 0; i < 3; i++) {
+		const cJSON *f = cJSON_GetArrayItem(files, i);
+		cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(f, "status")->valuestring, want[i]);
+	}
+	const cJSON *ok = cJSON_GetArrayItem(files, 1);
+	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(ok, "name")->valuestring,
+	                 "LINKUSDT-1m-2023-02.zip");
+	struct stat st;
+	cr_assert_eq(stat(local("LINKUSDT-1m-2023-02.zip"), &st), 0);
+	cr_assert_eq(cJSON_GetObjectItemCaseSensitive(ok, "bytes")->valuedouble, (double)st.st_size);
+	cr_assert(strstr(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(files, 2), "error")->valuestring,
+	                 "checksum mismatch") != NULL);
+	cJSON_Delete(doc);
 }
 
 Test(data_download, an_unreachable_server_is_a_failure_naming_the_url)
