@@ -50,8 +50,14 @@ static void write_pair(const char *dir, int pair, long rows)
 
 int main(int argc, char **argv)
 {
-	int pairs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 10;
-	long rows = argc > 2 ? strtol(argv[2], NULL, 10) : 43200;
+	long long pairs_arg = 10, rows_arg = 43200;
+	char *end = NULL;
+	if (argc > 1 && ((pairs_arg = strtoll(argv[1], &end, 10)) < 1 || pairs_arg > 1000 || *end))
+		pairs_arg = 0;
+	if (argc > 2 && ((rows_arg = strtoll(argv[2], &end, 10)) < 1 || rows_arg > 100000000 || *end))
+		rows_arg = 0;
+	int pairs = (int)pairs_arg;
+	long rows = (long)rows_arg;
 	char dir[] = "/tmp/bench_kline_set_XXXXXX";
 	if (pairs < 1 || rows < 1 || !mkdtemp(dir)) {
 		fprintf(stderr, "usage: bench_kline_set [PAIRS [CANDLES_PER_PAIR]]\n");
