@@ -18,6 +18,7 @@
 #include "sbtest.h"
 #include "sbtest_httpd.h"
 #include "spotbot/kline_reader.h"
+#include "spotbot/kline_set.h"
 
 #define MONTHLY "/data/spot/monthly/klines/LINKUSDT/1m/"
 #define DAILY   "/data/spot/daily/klines/LINKUSDT/1m/"
@@ -168,6 +169,20 @@ Test(data_download, days_come_from_the_daily_layout)
 	cr_assert(
 	    same_file(local("LINKUSDT-1m-2023-02-02.zip"), published(DAILY "LINKUSDT-1m-2023-02-02.zip")));
 	cr_assert_eq(count_rows(local("LINKUSDT-1m-2023-02-02.zip")), 60);
+	/* The directory, checksum files and all, is what a backtest reads: both days, in order. */
+	const char *paths[] = {T.data};
+	struct sb_kline_set *set = NULL;
+	char err[SB_KLINE_ERR_MAX];
+	cr_assert_eq(sb_kline_set_open(paths, 1, 0, INT64_MAX, &set, err, sizeof err), SB_OK, "%s", err);
+	size_t rows = 0, sym;
+	struct sb_kline k;
+	bool done;
+	while (sb_kline_set_next(set, &sym, &k, &done) == SB_OK && !done)
+		rows++;
+	cr_assert_str_eq(sb_kline_set_error(set), "");
+	cr_assert_eq(rows, 180);
+	cr_assert_eq(sb_kline_set_symbols(set), 1);
+	sb_kline_set_free(set);
 	const char *log = slurp(T.log);
 	cr_assert(strstr(log, "GET " DAILY "LINKUSDT-1m-2023-02-01.zip.CHECKSUM\n") != NULL, "%s", log);
 	cr_assert(strstr(log, "GET " DAILY "LINKUSDT-1m-2023-02-02.zip\n") != NULL, "%s", log);
