@@ -58,9 +58,9 @@ sb_err sb_bt_exchange_trade(struct sb_exchange *ex, const struct sb_bn_trade *t)
 	return SB_OK;
 }
 
-static struct sim_kline kline_of(const struct sb_bn_candle *c)
+static struct sb_kline kline_of(const struct sb_bn_candle *c)
 {
-	return (struct sim_kline){
+	return (struct sb_kline){
 	    .open_time = c->open_time,
 	    .close_time = c->close_time,
 	    .open = c->open,
@@ -83,7 +83,7 @@ sb_err sb_bt_exchange_candle(struct sb_exchange *ex, const char *symbol, const s
 	struct sim_symbol *s = sim_exchange_symbol(x->sim, symbol, strlen(symbol));
 	if (!s)
 		return SB_ERR_NOT_FOUND;
-	struct sim_kline k = kline_of(c);
+	struct sb_kline k = kline_of(c);
 	struct sim_feed *feed = NULL;
 	/* Each candle's volume split gets its own seed, so candles of equal shape differ. */
 	SB_TRY(sim_feed_new_replay(&k, 1, s->rules.price.tick_size, s->rules.lot.step_size,

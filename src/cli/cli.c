@@ -33,6 +33,7 @@ static const struct command commands[] = {
     {"events", sb_cmd_events, "the events log"},
     {"backup", sb_cmd_backup, "a consistent online copy of the database"},
     {"doctor", sb_cmd_doctor, "check configuration, permissions, clock, API key, database and disk"},
+    {"data", sb_cmd_data, "download Binance kline files for a backtest, verified by checksum"},
     {"config", sb_cmd_config, "check the configuration, print it (secrets redacted) or print .env.example"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show this help"},
@@ -43,7 +44,9 @@ static void usage(FILE *f)
 	fputs("usage: spotbot <command> [options]\n\ncommands:\n", f);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs("\nexit codes: 0 ok, 1 failure, 2 usage or configuration error, 3 daemon not running\n", f);
+	fputs("\nexit codes: 0 ok, 1 failure, 2 usage or configuration error, 3 daemon not running,\n"
+	      "4 action still under way at --timeout, 5 data download: files not published\n",
+	      f);
 }
 
 static int cmd_help(int argc, char **argv)

@@ -13,6 +13,7 @@ enum sb_exit {
 	SB_EXIT_USAGE = 2,     /* bad arguments or bad configuration */
 	SB_EXIT_NO_DAEMON = 3, /* the command needs the daemon and it is not running */
 	SB_EXIT_PENDING = 4,   /* an action was accepted but had not ended when --timeout passed */
+	SB_EXIT_MISSING = 5,   /* data download: some files are not published (404), the rest are present */
 };
 
 /* Runs the command named by argv[1]; returns an enum sb_exit value. */
@@ -33,6 +34,7 @@ int sb_cmd_events(int argc, char **argv);
 int sb_cmd_pairs_act(int argc, char **argv);
 int sb_cmd_backup(int argc, char **argv); /* cmd_backup.c */
 int sb_cmd_doctor(int argc, char **argv); /* cmd_doctor.c */
+int sb_cmd_data(int argc, char **argv);   /* cmd_data.c: data download */
 int sb_cmd_sell(int argc, char **argv);   /* cmd_act.c: manual actions through the control API */
 int sb_cmd_cancel(int argc, char **argv);
 int sb_cmd_abandon(int argc, char **argv);

@@ -50,11 +50,11 @@ static unsigned max_u(unsigned a, unsigned b)
 	return a > b ? a : b;
 }
 
-void sim_derive_grid(const struct sim_kline *rows, size_t count, sb_dec *tick, sb_dec *step)
+void sim_derive_grid(const struct sb_kline *rows, size_t count, sb_dec *tick, sb_dec *step)
 {
 	unsigned pd = 0, qd = 0;
 	for (size_t i = 0; i < count; i++) {
-		const struct sim_kline *k = &rows[i];
+		const struct sb_kline *k = &rows[i];
 		pd = max_u(pd, max_u(max_u(places(k->open), places(k->high)),
 		                     max_u(places(k->low), places(k->close))));
 		qd = max_u(qd, max_u(places(k->volume), places(k->taker_buy_volume)));
@@ -88,7 +88,7 @@ static sb_dec min_notional(const char *quote, sb_dec tick)
 }
 
 /* Ten times the highest price, at least 1000000, within what an sb_dec holds; a multiple of tick. */
-static sb_dec max_price(const struct sim_kline *rows, size_t count, sb_dec tick)
+static sb_dec max_price(const struct sb_kline *rows, size_t count, sb_dec tick)
 {
 	sb_dec hi = 0;
 	for (size_t i = 0; i < count; i++)
@@ -99,7 +99,7 @@ static sb_dec max_price(const struct sim_kline *rows, size_t count, sb_dec tick)
 	return m - m % tick;
 }
 
-sb_err sim_derive_symbol(const char *symbol, const struct sim_kline *rows, size_t count, cJSON **info,
+sb_err sim_derive_symbol(const char *symbol, const struct sb_kline *rows, size_t count, cJSON **info,
                          char *why, size_t why_cap)
 {
 	char base[SB_SYMBOL_MAX], quote[SB_SYMBOL_MAX];

@@ -22,7 +22,7 @@
 struct cJSON;
 
 /* The tickSize and stepSize the klines suggest (see above); rows may be empty (then both are 0.01). */
-void sim_derive_grid(const struct sim_kline *rows, size_t count, sb_dec *tick, sb_dec *step);
+void sim_derive_grid(const struct sb_kline *rows, size_t count, sb_dec *tick, sb_dec *step);
 
 /* Splits a symbol into base and quote assets (buffers of SB_SYMBOL_MAX bytes); SB_ERR_NOT_FOUND when it
  * ends with no known quote asset or nothing is left for the base. */
@@ -32,7 +32,7 @@ sb_err sim_derive_assets(const char *symbol, char *base, char *quote);
  * The exchangeInfo object of symbol (owned by the caller) with rules derived from the klines. On failure
  * (no klines, a name with no known quote asset) writes the reason into why and returns the error.
  */
-sb_err sim_derive_symbol(const char *symbol, const struct sim_kline *rows, size_t count, struct cJSON **info,
+sb_err sim_derive_symbol(const char *symbol, const struct sb_kline *rows, size_t count, struct cJSON **info,
                          char *why, size_t why_cap);
 
 #endif

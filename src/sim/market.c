@@ -45,7 +45,7 @@ struct synth {
 
 /* State of a replay. */
 struct replay {
-	struct sim_kline *rows;   /* owned copy of the candles */
+	struct sb_kline *rows;    /* owned copy of the candles */
 	size_t count;             /* number of candles */
 	size_t next_row;          /* next candle to expand */
 	int64_t offset_ms;        /* added to candle times; grows on every rewind */
@@ -311,8 +311,8 @@ static int64_t to_ticks(sb_dec v, sb_dec tick)
 	return q > 0 ? q : 1;
 }
 
-sb_err sim_feed_new_replay(const struct sim_kline *rows, size_t count, sb_dec tick, sb_dec step,
-                           uint64_t seed, struct sim_feed **out)
+sb_err sim_feed_new_replay(const struct sb_kline *rows, size_t count, sb_dec tick, sb_dec step, uint64_t seed,
+                           struct sim_feed **out)
 {
 	if (!rows || count == 0 || !out || tick <= 0 || step <= 0)
 		return SB_ERR_INVALID;
@@ -333,7 +333,7 @@ sb_err sim_feed_new_replay(const struct sim_kline *rows, size_t count, sb_dec ti
 }
 
 /* The corners of a candle's path, in visiting order, without repeats. Returns how many (1..4). */
-static size_t candle_corners(const struct sim_kline *k, sb_dec tick, int64_t *w)
+static size_t candle_corners(const struct sb_kline *k, sb_dec tick, int64_t *w)
 {
 	int64_t o = to_ticks(k->open, tick), h = to_ticks(k->high, tick);
 	int64_t l = to_ticks(k->low, tick), c = to_ticks(k->close, tick);
@@ -416,7 +416,7 @@ static void candle_volume(struct sim_rng *rng, int64_t units, size_t n, struct r
 }
 
 /* Expands candle k into r->buf; returns false when it yields no trades (less than one step of volume). */
-static bool replay_expand(struct sim_feed *f, const struct sim_kline *k)
+static bool replay_expand(struct sim_feed *f, const struct sb_kline *k)
 {
 	struct replay *r = &f->u.r;
 	int64_t units = k->volume / f->step;

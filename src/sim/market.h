@@ -124,8 +124,8 @@ sb_err sim_feed_new_synthetic(const struct sim_synth_params *p, sb_dec tick, sb_
  * below. SB_ERR_INVALID for no rows or a non-positive tick/step, SB_ERR_RANGE for prices whose book
  * would not fit in an sb_dec.
  */
-sb_err sim_feed_new_replay(const struct sim_kline *rows, size_t count, sb_dec tick, sb_dec step,
-                           uint64_t seed, struct sim_feed **out);
+sb_err sim_feed_new_replay(const struct sb_kline *rows, size_t count, sb_dec tick, sb_dec step, uint64_t seed,
+                           struct sim_feed **out);
 
 /* Writes the next event into *ev (SIM_EVENT_END once a replay is exhausted). Never fails on a valid feed. */
 sb_err sim_feed_next(struct sim_feed *feed, struct sim_event *ev);

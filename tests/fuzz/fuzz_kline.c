@@ -1,13 +1,15 @@
 /*
- * Fuzz target for the kline CSV reader: the input is parsed once as a single row and once as a whole
- * file image (header detection, line splitting, ordering checks). Neither may crash, leak or read out of
- * bounds, and a successful row must satisfy the invariants the reader promises.
+ * Fuzz target for the kline CSV reading shared by spotsim and the backtest: the input is parsed once as a
+ * single row (core's row parser), once as a whole file image through the streaming reader (header
+ * detection, line splitting, ordering checks) and once as a data.binance.vision file name. None may
+ * crash, leak or read out of bounds, and what succeeds must satisfy the invariants promised.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/kline.h"
+#include "spotbot/kline_set.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,9 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf = malloc(size ? size : 1);
 	if (size)
 		memcpy(buf, data, size);
-	struct sim_kline k;
+	struct sb_kline k;
 	char why[160];
-	if (sim_kline_parse_row(buf, size, &k, why, sizeof why) == SB_OK) {
+	if (sb_kline_parse_row(buf, size, &k, why, sizeof why) == SB_OK) {
 		if (k.low > k.high || k.open < k.low || k.open > k.high || k.close < k.low ||
 		    k.close > k.high || k.volume < 0 || k.close_time < k.open_time)
 			abort();
@@ -34,6 +36,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	sim_kline_series_fini(&s);
+	char *name = malloc(size + 1);
+	if (size)
+		memcpy(name, data, size);
+	name[size] = '\0';
+	struct sb_kline_name n;
+	if (sb_kline_name_parse(name, &n) == SB_OK &&
+	    (n.start_ms >= n.end_ms || n.month < 1 || n.month > 12 || n.day < 0 || n.day > 31))
+		abort();
+	free(name);
 	free(buf);
 	return 0;
 }

@@ -238,12 +238,17 @@ Test(spotsim_venue, a_damaged_state_file_stops_spotsim_with_the_reason, .timeout
 
 /* ---- replays ----------------------------------------------------------------------------------- */
 
-static void start_replay(struct sbt_proc *p, const char *end)
+static void start_replay_of(struct sbt_proc *p, const char *file, const char *end)
 {
 	char path[512], spec[600];
-	snprintf(spec, sizeof spec, "NEWCOINUSDT=%s", sbt_source_path(EXCERPT, path, sizeof path));
+	snprintf(spec, sizeof spec, "NEWCOINUSDT=%s", sbt_source_path(file, path, sizeof path));
 	const char *const args[] = {"--replay", spec, "--speed", "100000", "--replay-end", end, NULL};
 	cr_assert(sbt_spotsim_start(p, args));
+}
+
+static void start_replay(struct sbt_proc *p, const char *end)
+{
+	start_replay_of(p, EXCERPT, end);
 }
 
 /* The id and price of the newest public NEWCOINUSDT trade. */
@@ -333,6 +338,19 @@ Test(spotsim_venue, replay_end_hold_keeps_the_last_price, .timeout = 30)
 	cr_assert_float_eq(sbt_jdec(p, "price"), LAST_CLOSE, 1e-9);
 	cJSON_Delete(p);
 	cr_assert_eq(sbt_proc_stop(&sim, SIGTERM, 5000), 0, "spotsim keeps serving until told to stop");
+}
+
+Test(spotsim_venue, replay_of_a_data_binance_vision_zip_archive, .timeout = 30)
+{
+	/* The archive as downloaded, 120 candles inside: the market ends on the last one's close. */
+	double price = 0;
+	start_replay_of(&sim, "tests/data/klines/LINKUSDT-1m-2023-02.zip", "hold");
+	wait_quiet(sim.port, 300, 10000, &price);
+	cr_assert_float_eq(price, 6.968, 1e-9, "the market holds the archive's last close");
+	cJSON *info = public_json(sim.port, "/api/v3/exchangeInfo?symbol=NEWCOINUSDT");
+	cr_assert_eq(cJSON_GetArraySize(sbt_jfield(info, "symbols")), 1);
+	cJSON_Delete(info);
+	cr_assert_eq(sbt_proc_stop(&sim, SIGTERM, 5000), 0);
 }
 
 Test(spotsim_venue, replay_end_loop_starts_again_with_ids_that_continue, .timeout = 30)

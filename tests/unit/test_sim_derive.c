@@ -10,21 +10,21 @@
 #include "sim/derive.h"
 #include "spotbot/rules.h"
 
-static struct sim_kline row(const char *open, const char *high, const char *low, const char *close,
-                            const char *volume)
+static struct sb_kline row(const char *open, const char *high, const char *low, const char *close,
+                           const char *volume)
 {
-	struct sim_kline k = {.open = D(open),
-	                      .high = D(high),
-	                      .low = D(low),
-	                      .close = D(close),
-	                      .volume = D(volume),
-	                      .taker_buy_volume = D("0")};
+	struct sb_kline k = {.open = D(open),
+	                     .high = D(high),
+	                     .low = D(low),
+	                     .close = D(close),
+	                     .volume = D(volume),
+	                     .taker_buy_volume = D("0")};
 	return k;
 }
 
 Test(sim_derive, tick_and_step_are_the_finest_decimals_the_file_uses)
 {
-	struct sim_kline rows[] = {
+	struct sb_kline rows[] = {
 	    row("3.95800000", "3.95900000", "3.956", "3.958", "45103.80000000"),
 	    row("3.958", "3.962", "3.95", "3.9615", "6864.25"),
 	};
@@ -36,7 +36,7 @@ Test(sim_derive, tick_and_step_are_the_finest_decimals_the_file_uses)
 
 Test(sim_derive, whole_prices_and_volumes_give_a_grid_of_one)
 {
-	struct sim_kline rows[] = {row("60000", "60010", "59990", "60005", "12")};
+	struct sb_kline rows[] = {row("60000", "60010", "59990", "60005", "12")};
 	sb_dec tick, step;
 	sim_derive_grid(rows, 1, &tick, &step);
 	cr_assert_eq(tick, D("1"));
@@ -63,7 +63,7 @@ Test(sim_derive, the_quote_asset_is_the_longest_known_suffix)
 }
 
 /* The rules sb_rules_from_json reads from the derived object. */
-static struct sb_symbol_rules derived(const char *symbol, struct sim_kline *rows, size_t n)
+static struct sb_symbol_rules derived(const char *symbol, struct sb_kline *rows, size_t n)
 {
 	cJSON *info = NULL;
 	char why[256] = "";
@@ -76,7 +76,7 @@ static struct sb_symbol_rules derived(const char *symbol, struct sim_kline *rows
 
 Test(sim_derive, the_symbol_object_reads_back_as_its_rules)
 {
-	struct sim_kline rows[] = {row("3.958", "3.962", "3.956", "3.961", "6864.2")};
+	struct sb_kline rows[] = {row("3.958", "3.962", "3.956", "3.961", "6864.2")};
 	struct sb_symbol_rules r = derived("NEWCOINUSDT", rows, 1);
 	cr_assert_str_eq(r.symbol, "NEWCOINUSDT");
 	cr_assert_str_eq(r.base_asset, "NEWCOIN");
@@ -90,7 +90,7 @@ Test(sim_derive, the_symbol_object_reads_back_as_its_rules)
 
 Test(sim_derive, a_btc_quote_gets_a_small_minimum_and_a_high_price_room)
 {
-	struct sim_kline rows[] = {row("200000.5", "250000.5", "199000", "240000", "1.5")};
+	struct sb_kline rows[] = {row("200000.5", "250000.5", "199000", "240000", "1.5")};
 	struct sb_symbol_rules r = derived("XYZBTC", rows, 1);
 	cr_assert_eq(r.notional.min_notional, D("0.0001"));
 	cr_assert_geq(r.price.max_price, D("2500005"), "ten times the highest price");
@@ -98,7 +98,7 @@ Test(sim_derive, a_btc_quote_gets_a_small_minimum_and_a_high_price_room)
 
 Test(sim_derive, no_klines_or_no_quote_asset_is_refused_with_the_reason)
 {
-	struct sim_kline rows[] = {row("1", "1", "1", "1", "1")};
+	struct sb_kline rows[] = {row("1", "1", "1", "1", "1")};
 	cJSON *info = NULL;
 	char why[256] = "";
 	cr_assert_neq(sim_derive_symbol("NEWCOINUSDT", rows, 0, &info, why, sizeof why), SB_OK);

@@ -36,9 +36,9 @@ Test(sim_kline, parses_a_row_exactly)
 	const char *line =
 	    "1675209600000,6.949,6.959,6.947,6.957,30020.25,1675209659999,208718.48852,471,10610.28,"
 	    "73780.89351,0\r\n";
-	struct sim_kline k;
+	struct sb_kline k;
 	char why[200];
-	cr_assert_eq(sim_kline_parse_row(line, strlen(line), &k, why, sizeof why), SB_OK, "%s", why);
+	cr_assert_eq(sb_kline_parse_row(line, strlen(line), &k, why, sizeof why), SB_OK, "%s", why);
 	cr_assert_eq(k.open_time, 1675209600000LL);
 	cr_assert_eq(k.close_time, 1675209659999LL);
 	cr_assert_eq(k.open, SB_DEC_C(6, 94900000));
@@ -57,16 +57,16 @@ Test(sim_kline, microsecond_timestamps_become_milliseconds)
 	const char *line =
 	    "1769904000000000,59.49,59.49,59.42,59.45,1554.932,1769904059999999,92449.80017,442,832.674,"
 	    "49507.33217,0";
-	struct sim_kline k;
-	cr_assert_eq(sim_kline_parse_row(line, strlen(line), &k, NULL, 0), SB_OK);
+	struct sb_kline k;
+	cr_assert_eq(sb_kline_parse_row(line, strlen(line), &k, NULL, 0), SB_OK);
 	cr_assert_eq(k.open_time, 1769904000000LL);
 	cr_assert_eq(k.close_time, 1769904059999LL);
 	/* The threshold: 99999999999999 is still ms (year 5138), 100000000000000 is us (1973). */
 	const char *edge = "99999999999999,1,1,1,1,1,99999999999999,1,1,1,1,0";
-	cr_assert_eq(sim_kline_parse_row(edge, strlen(edge), &k, NULL, 0), SB_OK);
+	cr_assert_eq(sb_kline_parse_row(edge, strlen(edge), &k, NULL, 0), SB_OK);
 	cr_assert_eq(k.open_time, 99999999999999LL);
 	const char *edge_us = "100000000000000,1,1,1,1,1,100000000000000,1,1,1,1,0";
-	cr_assert_eq(sim_kline_parse_row(edge_us, strlen(edge_us), &k, NULL, 0), SB_OK);
+	cr_assert_eq(sb_kline_parse_row(edge_us, strlen(edge_us), &k, NULL, 0), SB_OK);
 	cr_assert_eq(k.open_time, 100000000000LL);
 }
 
@@ -98,9 +98,9 @@ Test(sim_kline, row_errors_say_what_is_wrong)
 	    {"1,1,1,1,1,1,2,1,1,1,1\x01\x7f\"xx,0", SB_ERR_PARSE, "\"1???xx\""},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct sim_kline k;
+		struct sb_kline k;
 		char why[200] = "";
-		sb_err e = sim_kline_parse_row(cases[i].line, strlen(cases[i].line), &k, why, sizeof why);
+		sb_err e = sb_kline_parse_row(cases[i].line, strlen(cases[i].line), &k, why, sizeof why);
 		cr_assert_eq(e, cases[i].code, "case %zu: got %s (%s)", i, sb_errname(e), why);
 		cr_assert(strstr(why, cases[i].why) != NULL, "case %zu: \"%s\" lacks \"%s\"", i, why,
 		          cases[i].why);
@@ -114,14 +114,14 @@ Test(sim_kline, long_fields_are_quoted_truncated)
 	memcpy(line, "1,", 2);
 	line[100] = 'x';
 	memcpy(line + 200, ",1,1,1,1,2,1,1,1,1,0", 20);
-	struct sim_kline k;
+	struct sb_kline k;
 	char why[100];
-	cr_assert_eq(sim_kline_parse_row(line, 220, &k, why, sizeof why), SB_ERR_PARSE);
+	cr_assert_eq(sb_kline_parse_row(line, 220, &k, why, sizeof why), SB_ERR_PARSE);
 	cr_assert(strstr(why, "column 2 (open): not a decimal: \"777777777777777777777777...\"") != NULL,
 	          "%s", why);
 	/* A tiny message buffer truncates but stays terminated. */
 	char tiny[8];
-	cr_assert_eq(sim_kline_parse_row(line, 220, &k, tiny, sizeof tiny), SB_ERR_PARSE);
+	cr_assert_eq(sb_kline_parse_row(line, 220, &k, tiny, sizeof tiny), SB_ERR_PARSE);
 	cr_assert_eq(strlen(tiny), 7);
 }
 
@@ -331,9 +331,25 @@ Test(sim_kline, lines_straddling_read_chunks_parse_the_same_as_one_buffer)
 
 Test(sim_kline, header_detection)
 {
-	cr_assert(sim_kline_is_header("open_time,open", 14));
-	cr_assert(sim_kline_is_header("Open", 4));
-	cr_assert_not(sim_kline_is_header("1675209600000,6.9", 17));
-	cr_assert_not(sim_kline_is_header("", 0));
-	cr_assert_not(sim_kline_is_header(",x", 2));
+	cr_assert(sb_kline_is_header("open_time,open", 14));
+	cr_assert(sb_kline_is_header("Open", 4));
+	cr_assert_not(sb_kline_is_header("1675209600000,6.9", 17));
+	cr_assert_not(sb_kline_is_header("", 0));
+	cr_assert_not(sb_kline_is_header(",x", 2));
+}
+
+Test(sim_kline, zip_archive_from_data_binance_vision_loads_like_the_csv)
+{
+	struct sim_kline_series z = load_ok("LINKUSDT-1m-2023-02.zip");
+	struct sim_kline_series c = load_ok("LINKUSDT-1m-2023-02.csv");
+	cr_assert_eq(z.count, 120);
+	cr_assert_eq(memcmp(z.rows, c.rows, z.count * sizeof *z.rows), 0);
+	sim_kline_series_fini(&z);
+	sim_kline_series_fini(&c);
+	struct sim_kline_series s = {0};
+	char err[512];
+	const char *path = data_path("bad-truncated.zip");
+	cr_assert_eq(sim_kline_load_file(path, &s, err, sizeof err), SB_ERR_IO);
+	cr_assert(strstr(err, path) == err, "%s", err);
+	sim_kline_series_fini(&s);
 }

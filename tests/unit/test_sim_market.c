@@ -366,7 +366,7 @@ static struct sim_kline_series load(const char *name)
 }
 
 /* Replays rows and checks each candle is reproduced exactly; returns the number of trades. */
-static long replay_and_check(const struct sim_kline *rows, size_t n, sb_dec tick, sb_dec step, uint64_t seed)
+static long replay_and_check(const struct sb_kline *rows, size_t n, sb_dec tick, sb_dec step, uint64_t seed)
 {
 	struct sim_feed *f = NULL;
 	cr_assert_eq(sim_feed_new_replay(rows, n, tick, step, seed, &f), SB_OK);
@@ -375,7 +375,7 @@ static long replay_and_check(const struct sim_kline *rows, size_t n, sb_dec tick
 	long total = 0;
 	int64_t last_time = 0;
 	for (size_t c = 0; c < n; c++) {
-		const struct sim_kline *k = &rows[c];
+		const struct sb_kline *k = &rows[c];
 		sb_dec hi = 0, lo = SB_DEC_MAX, vol = 0, first = ev.price, last = 0, prev = ev.price;
 		long trades = 0;
 		int64_t path = 0;
@@ -440,7 +440,7 @@ Test(sim_replay, random_candles_against_a_reference_walk)
 	struct sim_rng r;
 	sim_rng_seed(&r, 2024);
 	enum { N = 400 };
-	struct sim_kline *rows = calloc(N, sizeof *rows);
+	struct sb_kline *rows = calloc(N, sizeof *rows);
 	for (int i = 0; i < N; i++) {
 		int64_t lo = sim_rng_range(&r, 1, 5000), hi = lo + sim_rng_range(&r, 0, i % 3 ? 40 : 3000);
 		rows[i].open_time = 1000000 + (int64_t)i * 60000;
@@ -461,7 +461,7 @@ Test(sim_replay, random_candles_against_a_reference_walk)
 Test(sim_replay, nearer_extreme_is_visited_first)
 {
 	/* open 10, high 12, low 5, close 8: the high is nearer, so the path is 10 -> 12 -> 5 -> 8. */
-	struct sim_kline k[2] = {
+	struct sb_kline k[2] = {
 	    {.open_time = 0,
 	     .close_time = 59999,
 	     .open = SB_DEC_C(10, 0),
@@ -496,7 +496,7 @@ Test(sim_replay, nearer_extreme_is_visited_first)
 
 Test(sim_replay, thin_and_empty_candles)
 {
-	struct sim_kline k[3] = {
+	struct sb_kline k[3] = {
 	    /* No volume at all: no trades. */
 	    {.open_time = 0,
 	     .close_time = 59999,
@@ -551,14 +551,14 @@ Test(sim_replay, prices_off_the_grid_are_rounded_to_the_nearest_tick)
 {
 	/* open 1.0234 -> 1.02, high 1.0261 -> 1.03, low 1.0149 -> 1.01, close 1.0250 -> 1.02 (tie to even).
 	 */
-	struct sim_kline k = {.open_time = 0,
-	                      .close_time = 59999,
-	                      .open = SB_DEC_C(1, 2340000),
-	                      .high = SB_DEC_C(1, 2610000),
-	                      .low = SB_DEC_C(1, 1490000),
-	                      .close = SB_DEC_C(1, 2500000),
-	                      .volume = SB_DEC_C(10, 0),
-	                      .trades = 10};
+	struct sb_kline k = {.open_time = 0,
+	                     .close_time = 59999,
+	                     .open = SB_DEC_C(1, 2340000),
+	                     .high = SB_DEC_C(1, 2610000),
+	                     .low = SB_DEC_C(1, 1490000),
+	                     .close = SB_DEC_C(1, 2500000),
+	                     .volume = SB_DEC_C(10, 0),
+	                     .trades = 10};
 	struct sim_feed *f = NULL;
 	cr_assert_eq(sim_feed_new_replay(&k, 1, SB_DEC_C(0, 1000000), SB_DEC_C(0, 10000000), 1, &f), SB_OK);
 	struct sim_event ev;
@@ -637,7 +637,7 @@ Test(sim_replay, same_seed_same_events)
 
 Test(sim_replay, rejects_bad_arguments)
 {
-	struct sim_kline k = {
+	struct sb_kline k = {
 	    .open_time = 0, .close_time = 1, .open = 1, .high = SB_DEC_MAX - 2, .low = 1, .close = 1};
 	struct sim_feed *f = NULL;
 	cr_assert_eq(sim_feed_new_replay(&k, 0, 1, 1, 1, &f), SB_ERR_INVALID);
