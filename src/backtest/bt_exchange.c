@@ -20,6 +20,13 @@ struct bt_exchange *bt_of(struct sb_exchange *ex)
 	return ex && ex->ops == &bt_ops ? (struct bt_exchange *)ex : NULL;
 }
 
+/* The adapter behind ex, for the table's own operations: the dispatch (exchange.c) calls them only on an
+ * exchange this table made. */
+struct bt_exchange *bt_self(struct sb_exchange *ex)
+{
+	return (struct bt_exchange *)ex;
+}
+
 static const struct bt_exchange *cbt(const struct sb_exchange *ex)
 {
 	return (const struct bt_exchange *)ex;
@@ -41,7 +48,7 @@ static struct sim_symbol *symbol_or_fail(struct bt_exchange *x, const char *name
 
 static void bt_free(struct sb_exchange *ex)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	bt_queue_shutdown(x);
 	memset(&x->sim->hooks, 0, sizeof x->sim->hooks);
 	free(x->q);
@@ -51,7 +58,7 @@ static void bt_free(struct sb_exchange *ex)
 
 static sb_err bt_sync_time(struct sb_exchange *ex, sb_bn_rest_time_cb cb, void *user)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_TIME);
 	it->cb.time = cb;
 	it->user = user;
@@ -75,7 +82,7 @@ static void info_add(struct sb_bn_exchange_info *info, const struct sim_symbol *
 static sb_err bt_exchange_info(struct sb_exchange *ex, const char *const *symbols, size_t n,
                                sb_bn_rest_info_cb cb, void *user)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_INFO);
 	it->cb.info = cb;
 	it->user = user;
@@ -97,7 +104,7 @@ static sb_err bt_exchange_info(struct sb_exchange *ex, const char *const *symbol
 static sb_err bt_commission(struct sb_exchange *ex, const char *symbol, sb_bn_rest_commission_cb cb,
                             void *user)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_COMMISSION);
 	it->cb.commission = cb;
 	it->user = user;
@@ -117,7 +124,7 @@ static sb_err bt_commission(struct sb_exchange *ex, const char *symbol, sb_bn_re
 static sb_err bt_book_ticker_op(struct sb_exchange *ex, const char *symbol, sb_bn_rest_tickers_cb cb,
                                 void *user)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_TICKERS);
 	it->cb.tickers = cb;
 	it->user = user;
@@ -149,7 +156,7 @@ static struct sim_book_order *find_order(struct bt_exchange *x, struct sim_symbo
 static sb_err bt_order_query(struct sb_exchange *ex, const char *symbol, const char *coid,
                              sb_bn_rest_order_cb cb, void *user)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_ORDER);
 	it->cb.order = cb;
 	it->user = user;
@@ -163,7 +170,7 @@ static sb_err bt_order_query(struct sb_exchange *ex, const char *symbol, const c
 static sb_err bt_order_cancel(struct sb_exchange *ex, const char *symbol, const char *coid,
                               sb_bn_rest_order_cb cb, void *user)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_ORDER);
 	it->cb.order = cb;
 	it->user = user;
@@ -192,7 +199,7 @@ static sb_err bt_order_cancel(struct sb_exchange *ex, const char *symbol, const 
 
 static sb_err bt_open_orders(struct sb_exchange *ex, const char *symbol, sb_bn_rest_orders_cb cb, void *user)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_ORDERS);
 	it->cb.orders = cb;
 	it->user = user;
@@ -217,7 +224,7 @@ static sb_err bt_open_orders(struct sb_exchange *ex, const char *symbol, sb_bn_r
 static sb_err bt_my_trades(struct sb_exchange *ex, const char *symbol, int64_t order_id,
                            sb_bn_rest_trades_cb cb, void *user)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	struct bt_item *it = bt_push(x, BT_ANSWER_TRADES);
 	it->cb.trades = cb;
 	it->user = user;
@@ -241,7 +248,7 @@ static sb_err bt_my_trades(struct sb_exchange *ex, const char *symbol, int64_t o
  * of the account's events, the owner is asked to reconcile. */
 static void bt_streams_start(struct sb_exchange *ex, const char *const *symbols, size_t n)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	if (x->started)
 		return;
 	x->started = true;
@@ -258,7 +265,7 @@ static void bt_streams_start(struct sb_exchange *ex, const char *const *symbols,
 
 static sb_err market_want(struct sb_exchange *ex, const char *symbol, bool want)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	if (!x->started)
 		return SB_ERR_STATE;
 	struct sim_symbol *s = sim_exchange_symbol(x->sim, symbol, strlen(symbol));

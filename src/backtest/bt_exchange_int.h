@@ -87,6 +87,8 @@ struct bt_exchange {
 int64_t bt_now(const struct bt_exchange *x);
 /* The adapter behind ex, or NULL when ex is another implementation. */
 struct bt_exchange *bt_of(struct sb_exchange *ex);
+/* The adapter behind ex, for the table's operations (ex is always one of this table's). */
+struct bt_exchange *bt_self(struct sb_exchange *ex);
 
 /* ---- bt_place.c --------------------------------------------------------------------------------------- */
 /* The table's order_place. */

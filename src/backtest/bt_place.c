@@ -108,7 +108,7 @@ static void refused(struct bt_item *it, sb_err e, enum sim_book_reject reject)
 sb_err bt_order_place(struct sb_exchange *ex, const struct sb_bn_new_order *o, sb_bn_rest_order_cb cb,
                       void *user)
 {
-	struct bt_exchange *x = bt_of(ex);
+	struct bt_exchange *x = bt_self(ex);
 	struct sb_bn_rest_call check;
 	SB_TRY(sb_bn_rest_build_order_place(o, &check));
 	struct bt_item *it = bt_push(x, BT_ANSWER_ORDER);
