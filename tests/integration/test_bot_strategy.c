@@ -411,7 +411,8 @@ Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 	cr_assert_str_eq(exchange_order("sb-main-1-s0").status, "CANCELED");
 }
 
-Test(bot_strategy, stop_loss_exit_goes_on_when_the_cancel_report_outruns_its_answer)
+/* A position with a 1% stop-loss, bought and holding with its limit sell working; returns its buy. */
+static struct sb_store_order hold_with_a_limit_sell(void)
 {
 	const char *extra[] = {"--account", RICH, NULL};
 	bt_start_sim(extra);
@@ -422,6 +423,12 @@ Test(bot_strategy, stop_loss_exit_goes_on_when_the_cancel_report_outruns_its_ans
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
 	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
 	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	return buy;
+}
+
+Test(bot_strategy, stop_loss_exit_goes_on_when_the_cancel_report_outruns_its_answer)
+{
+	struct sb_store_order buy = hold_with_a_limit_sell();
 	/* REST answers are held back, user-data events are not: the stream reports the limit sell
 	 * CANCELED well before the cancel request's own answer arrives. */
 	bt_post("/sim/fault?name=delay_ms&value=1500");
@@ -654,15 +661,7 @@ Test(bot_strategy, rejected_sells_are_retried_ever_more_slowly)
 
 Test(bot_strategy, stop_loss_once_decided_sells_at_market_even_if_the_price_comes_back)
 {
-	const char *extra[] = {"--account", RICH, NULL};
-	bt_start_sim(extra);
-	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
-	             "");
-	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
-	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = hold_with_a_limit_sell();
 	/* The bid touches the stop-loss line and comes back while the limit sell is being cancelled (its
 	 * answer held back 1.5 s): the exit decided goes on at market, no new limit sell is placed. */
 	bt_post("/sim/fault?name=delay_ms&value=1500");
