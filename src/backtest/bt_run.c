@@ -28,6 +28,7 @@
 
 #define BT_KEY    "backtest"         /* the in-process exchange's one account */
 #define BT_NOPAIR ((size_t)SIZE_MAX) /* a data symbol no pair trades */
+#define BT_GAP_MS 600000             /* a hole in the market longer than this rests the tick */
 
 /* One run's state (large parts on the heap). */
 struct bt_run {
@@ -124,13 +125,26 @@ static int64_t clock_now(void *user)
 	return ((struct bt_run *)user)->now_ms;
 }
 
+/*
+ * Market time reaches ms: the daemon's timers due by then run. Across a hole in the data longer than
+ * BT_GAP_MS (a day missing from the files, or the months between two files) the housekeeping tick runs
+ * for BT_GAP_MS and then rests until the market resumes, as nothing it could decide changes while no
+ * price arrives; every other timer (a buy's timeout, a retry) still runs when due.
+ */
 static void clock_reach(void *user, int64_t ms)
 {
 	struct bt_run *r = user;
 	if (ms <= r->now_ms)
 		return;
+	struct sb_clock *c = r->b->clock;
+	if (ms - r->now_ms > BT_GAP_MS) {
+		sb_clock_virtual_run_until(c, (uint64_t)(r->now_ms + BT_GAP_MS - r->start_ms));
+		sb_clock_timer_stop(r->b->timers.tick);
+		sb_clock_virtual_run_until(c, (uint64_t)(ms - r->start_ms));
+		sb_clock_timer_start(r->b->timers.tick, BOT_TICK_MS, BOT_TICK_MS);
+	}
 	r->now_ms = ms;
-	sb_clock_virtual_run_until(r->b->clock, (uint64_t)(ms - r->start_ms));
+	sb_clock_virtual_run_until(c, (uint64_t)(ms - r->start_ms));
 }
 
 /* ---- set-up -------------------------------------------------------------------------------------------- */
