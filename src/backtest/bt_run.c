@@ -273,7 +273,7 @@ static sb_err start_bot(struct bt_run *r)
 	while (sb_bt_exchange_pump(b->ex) > 0)
 		;
 	if (b->state != BOT_TRADING && b->state != BOT_PAUSED)
-		return fail(r, SB_ERR_IO, "the daemon did not start on the in-process exchange (state %s)",
+		return fail(r, SB_ERR_STATE, "the daemon did not start on the in-process exchange (state %s)",
 		            bot_state_name(b->state));
 	return SB_OK;
 }

@@ -159,5 +159,8 @@ int sb_cmd_backtest(int argc, char **argv)
 	sb_config_fini(&cfg);
 	if (e == SB_OK)
 		return SB_EXIT_OK;
-	return e == SB_ERR_IO || e == SB_ERR_NOMEM ? SB_EXIT_FAILURE : SB_EXIT_USAGE;
+	/* Bad arguments, configuration or data are the user's to fix (2); the rest is a failure (1). */
+	bool failure = e == SB_ERR_STATE || e == SB_ERR_NOMEM || e == SB_ERR_DB || e == SB_ERR_DB_FULL ||
+	               e == SB_ERR_DB_READONLY;
+	return failure ? SB_EXIT_FAILURE : SB_EXIT_USAGE;
 }
