@@ -265,8 +265,11 @@ static sb_err start_bot(struct bt_run *r)
 	    .account = {orders_on_user, reconcile_on_request, orders_on_user_link},
 	    .user = b,
 	};
-	struct sb_bt_exchange_opts opts = {
-	    .sim = r->sim, .api_key = BT_KEY, .clock = {clock_now, clock_reach, r}, .seed = 1};
+	struct sb_bt_exchange_opts opts = {.sim = r->sim,
+	                                   .api_key = BT_KEY,
+	                                   .clock = {clock_now, clock_reach, r},
+	                                   .seed = 1,
+	                                   .path_trades = r->o->path_trades};
 	SB_TRY(sb_bt_exchange_new(&opts, &ev, &b->ex));
 	bot_timers_start(b);
 	bot_startup(b);

@@ -23,6 +23,8 @@
 #include "spotbot/error.h"
 
 #define SB_BT_BALANCE_DEFAULT "USDT=10000" /* the account's funds when none are given */
+#define SB_BT_PATH_COARSE     4            /* a candle is its corners: open, the extremes, close */
+#define SB_BT_PATH_FINE       300          /* spotsim's replay: tick by tick, up to 300 trades */
 
 struct sb_bt_run_opts {
 	const struct sb_config *cfg; /* PAIRS and the strategy's options, as `run` loads them */
@@ -32,6 +34,7 @@ struct sb_bt_run_opts {
 	int64_t to_ms;               /* first open time not traded; INT64_MAX: the data's last */
 	const char *balance;         /* "ASSET=AMOUNT,..."; NULL: SB_BT_BALANCE_DEFAULT */
 	const char *db_path;         /* the run's database, kept; NULL: a temporary file, removed */
+	size_t path_trades;          /* most trades of a candle's path: SB_BT_PATH_COARSE or _FINE */
 	FILE *notes;                 /* notes on what is ignored (symbols without a pair); NULL: none */
 };
 

@@ -22,7 +22,7 @@ extern char **environ;
 
 static const char usage_text[] =
     "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
-    "                        [--balance ASSET=AMOUNT,...] [--db FILE] [--json]\n"
+    "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--db FILE] [--json]\n"
     "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
     "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
     "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
@@ -31,6 +31,8 @@ static const char usage_text[] =
     "  --from DATE     first day traded, YYYY-MM-DD (UTC), or an RFC 3339 time\n"
     "  --to DATE       last day traded, YYYY-MM-DD inclusive, or an RFC 3339 time (exclusive)\n"
     "  --balance L     the account's funds, ASSET=AMOUNT,... (default " SB_BT_BALANCE_DEFAULT ")\n"
+    "  --path P        a candle's price path: coarse, its corners (open, the nearer extreme, the other,\n"
+    "                  close; the default), or fine, tick by tick as spotsim's replay (up to 300 trades)\n"
     "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
     "  --json          print one JSON object instead of the table\n";
 
@@ -86,7 +88,8 @@ static int parse(int argc, char **argv, struct args *a)
 			continue;
 		}
 		if (strcmp(s, "--config") != 0 && strcmp(s, "--data") != 0 && strcmp(s, "--from") != 0 &&
-		    strcmp(s, "--to") != 0 && strcmp(s, "--balance") != 0 && strcmp(s, "--db") != 0)
+		    strcmp(s, "--to") != 0 && strcmp(s, "--balance") != 0 && strcmp(s, "--db") != 0 &&
+		    strcmp(s, "--path") != 0)
 			return sb_cli_usage_error("backtest", usage_text, "unknown argument '%s'", s);
 		if (!(v = value(argc, argv, &i)))
 			return sb_cli_usage_error("backtest", usage_text, "%s needs a value", s);
@@ -101,6 +104,11 @@ static int parse(int argc, char **argv, struct args *a)
 				return sb_cli_usage_error("backtest", usage_text,
 				                          "%s '%s': expected YYYY-MM-DD or an RFC 3339 time",
 				                          s, v);
+		} else if (strcmp(s, "--path") == 0) {
+			if (strcmp(v, "coarse") != 0 && strcmp(v, "fine") != 0)
+				return sb_cli_usage_error("backtest", usage_text,
+				                          "--path '%s': expected coarse or fine", v);
+			a->run.path_trades = v[0] == 'c' ? SB_BT_PATH_COARSE : SB_BT_PATH_FINE;
 		} else if (strcmp(s, "--balance") == 0) {
 			a->run.balance = v;
 		} else {
@@ -124,6 +132,7 @@ int sb_cmd_backtest(int argc, char **argv)
 	static struct args a; /* large: not on the stack */
 	memset(&a, 0, sizeof a);
 	a.run.to_ms = INT64_MAX;
+	a.run.path_trades = SB_BT_PATH_COARSE;
 	int rc = parse(argc, argv, &a);
 	if (rc != SB_EXIT_OK)
 		return rc < 0 ? SB_EXIT_OK : rc;
