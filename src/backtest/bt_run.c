@@ -196,7 +196,8 @@ static sb_err open_store(struct bt_run *r)
 		r->temp_db = true;
 	}
 	char msg[256] = "";
-	sb_err err = sb_store_open_sqlite(r->db, NULL, &r->b->st, msg, sizeof msg);
+	struct sb_store_opts so = {.scratch = true};
+	sb_err err = sb_store_open_sqlite(r->db, &so, &r->b->st, msg, sizeof msg);
 	if (err != SB_OK)
 		return fail(r, err, "database %s: %s", r->db, msg);
 	return SB_OK;
