@@ -280,4 +280,13 @@ Test(bot_backtest, bad_data_exits_2_naming_the_file_and_line)
 	    T.dir, T.dir);
 	write_file(T.env, text);
 	refused((const char *[]){"--data", T.data, NULL}, "PAIRS: BTCUSDT has no data in the files given");
+	/* A pair spotsim's catalogue does not list. */
+	snprintf(path, sizeof path, "%s/AVAXUSDT-1m-2023-02.csv", T.dir);
+	write_file(path,
+	           "1675209600000,6.949,6.959,6.947,6.957,30020.25,1675209659999,208718.48852,471,10610.28,"
+	           "73780.89351,0\n");
+	snprintf(text, sizeof text,
+	         "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\nPAIRS=AVAXUSDT:quote=20\n", T.dir, T.dir);
+	write_file(T.env, text);
+	refused((const char *[]){"--data", path, NULL}, "symbol AVAXUSDT is in neither");
 }
