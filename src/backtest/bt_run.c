@@ -72,7 +72,7 @@ static bool asset_ok(const char *s, size_t len)
 	return true;
 }
 
-/* Calls each(asset, amount) for the entries of balance; stops at the first bad one (err says which). */
+/* Parses balance into out[0..*n) as start amounts; SB_ERR_PARSE at the first bad entry (err says which). */
 static sb_err balance_walk(const char *balance, struct sb_bt_balance *out, size_t *n, char *err, size_t cap)
 {
 	*n = 0;
