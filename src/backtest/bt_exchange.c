@@ -345,6 +345,7 @@ sb_err sb_bt_exchange_new(const struct sb_bt_exchange_opts *opts, const struct s
 	x->account = a;
 	x->clock = opts->clock;
 	x->seed = opts->seed;
+	x->path_trades = opts->path_trades;
 	x->mk = sb_xcalloc(opts->sim->nsymbols ? opts->sim->nsymbols : 1, sizeof *x->mk);
 	bt_market_hooks(x);
 	*out = &x->base;

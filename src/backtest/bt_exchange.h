@@ -44,6 +44,7 @@ struct sb_bt_exchange_opts {
 	const char *api_key;      /* the account that trades; NULL: the exchange's first account */
 	struct sb_bt_clock clock; /* the time */
 	uint64_t seed;            /* seeds the split of a candle's volume over its trades */
+	size_t path_trades; /* most trades of a candle's path (sim_feed_replay_max_trades); 0: spotsim's */
 };
 
 /*
@@ -74,7 +75,8 @@ sb_err sb_bt_exchange_trade(struct sb_exchange *ex, const struct sb_bn_trade *t)
 
 /*
  * The market step of one candle of symbol: its trades as spotsim's replay walks a candle (open -> the
- * nearer extreme -> the other extreme -> close, its volume split over the trades, see sim/market.h),
+ * nearer extreme -> the other extreme -> close, its volume split over the trades, see sim/market.h; at
+ * most opts->path_trades of them),
  * applied one by one at their market times, pumping after each so the daemon can act within the candle.
  * SB_ERR_NOT_FOUND for an unknown symbol, SB_ERR_INVALID or SB_ERR_RANGE for a candle the replay refuses.
  */

@@ -73,6 +73,7 @@ struct bt_exchange {
 	struct sim_account *account; /* the account that trades (the exchange's) */
 	struct sb_bt_clock clock;    /* the time */
 	uint64_t seed;               /* candle paths' volume split */
+	size_t path_trades;          /* most trades per candle; 0: spotsim's replay's */
 	struct bt_market *mk;        /* per symbol of the exchange, same index (owned) */
 	struct bt_item *q;           /* queued items, q[head..n) waiting (owned) */
 	size_t head, n, cap;         /* first waiting, used, allocated */

@@ -88,6 +88,8 @@ sb_err sb_bt_exchange_candle(struct sb_exchange *ex, const char *symbol, const s
 	/* Each candle's volume split gets its own seed, so candles of equal shape differ. */
 	SB_TRY(sim_feed_new_replay(&k, 1, s->rules.price.tick_size, s->rules.lot.step_size,
 	                           x->seed ^ (uint64_t)c->open_time, &feed));
+	if (x->path_trades)
+		sim_feed_replay_max_trades(feed, x->path_trades);
 	struct sim_event ev;
 	while (sim_feed_next(feed, &ev) == SB_OK && ev.kind == SIM_EVENT_TRADE)
 		apply(x, s, &ev);

@@ -463,6 +463,12 @@ static void run_step(struct sb_bot *b)
 		bot_step_done(b);
 }
 
+void bot_startup(struct sb_bot *b)
+{
+	b->startup_step = STEP_TIME;
+	run_step(b);
+}
+
 static void on_retry(struct sb_clock_timer *t, void *user)
 {
 	(void)t;
@@ -788,8 +794,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		              b->npairs, b->npairs == 1 ? "" : "s",
 		              b->paused ? " (kill switch on: no new cycles)" : "");
 		bot_timers_start(b);
-		b->startup_step = STEP_TIME;
-		run_step(b);
+		bot_startup(b);
 		uv_run(&b->loop, UV_RUN_DEFAULT);
 	}
 	teardown(b);

@@ -190,6 +190,9 @@ void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t p
 void bot_human(struct sb_bot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Start-up: the step machine's continuation after a step's calls are all answered. */
 void bot_step_done(struct sb_bot *b);
+/* Start-up from its first step (server time, rules, commission rates, reconciliation, then trading), as
+ * `run` and the backtest both start the daemon once its exchange and timers exist. */
+void bot_startup(struct sb_bot *b);
 /* Creates the daemon's timers on b->clock and starts the housekeeping tick (every BOT_TICK_MS). */
 void bot_timers_start(struct sb_bot *b);
 /* Frees the daemon's timers (harmless when none were made); before b->clock is freed. */

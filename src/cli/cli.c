@@ -33,6 +33,7 @@ static const struct command commands[] = {
     {"events", sb_cmd_events, "the events log"},
     {"backup", sb_cmd_backup, "a consistent online copy of the database"},
     {"doctor", sb_cmd_doctor, "check configuration, permissions, clock, API key, database and disk"},
+    {"backtest", sb_cmd_backtest, "run the strategy of PAIRS on kline files against an in-process exchange"},
     {"data", sb_cmd_data, "download Binance kline files for a backtest, verified by checksum"},
     {"config", sb_cmd_config, "check the configuration, print it (secrets redacted) or print .env.example"},
     {"version", cmd_version, "print the version"},

@@ -53,6 +53,7 @@ struct replay {
 	size_t buf_n, buf_pos;    /* trades in buf, next one to emit */
 	int64_t level_units;      /* typical book level size for the current candle, in steps */
 	int64_t last_time;        /* last emitted time, keeps time monotonic across odd candles */
+	int64_t max_trades;       /* most trades per candle (sim_feed_replay_max_trades) */
 };
 
 struct sim_feed {
@@ -328,6 +329,7 @@ sb_err sim_feed_new_replay(const struct sb_kline *rows, size_t count, sb_dec tic
 	r->count = count;
 	r->buf = sb_xcalloc(SIM_REPLAY_MAX_TRADES, sizeof *r->buf);
 	r->last_time = INT64_MIN;
+	r->max_trades = SIM_REPLAY_MAX_TRADES;
 	*out = f;
 	return SB_OK;
 }
@@ -433,8 +435,8 @@ static bool replay_expand(struct sim_feed *f, const struct sb_kline *k)
 	for (size_t j = 0; j + 1 < nw; j++)
 		span += llabs(w[j + 1] - w[j]);
 	int64_t want = k->trades > span + 1 ? k->trades : span + 1;
-	if (want > SIM_REPLAY_MAX_TRADES)
-		want = SIM_REPLAY_MAX_TRADES;
+	if (want > r->max_trades)
+		want = r->max_trades;
 	if (want > units)
 		want = units;
 	if (want < (int64_t)nw)
@@ -494,6 +496,14 @@ sb_err sim_feed_rewind(struct sim_feed *feed)
 	r->next_row = 0;
 	r->buf_n = r->buf_pos = 0;
 	return SB_OK;
+}
+
+void sim_feed_replay_max_trades(struct sim_feed *feed, size_t n)
+{
+	if (feed && feed->kind == FEED_REPLAY)
+		feed->u.r.max_trades = n < 1                       ? 1
+		                       : n > SIM_REPLAY_MAX_TRADES ? SIM_REPLAY_MAX_TRADES
+		                                                   : (int64_t)n;
 }
 
 sb_err sim_feed_next(struct sim_feed *feed, struct sim_event *ev)

@@ -127,6 +127,14 @@ sb_err sim_feed_new_synthetic(const struct sim_synth_params *p, sb_dec tick, sb_
 sb_err sim_feed_new_replay(const struct sb_kline *rows, size_t count, sb_dec tick, sb_dec step, uint64_t seed,
                            struct sim_feed **out);
 
+/*
+ * Caps the trades a replay makes of one candle at n (1..SIM_REPLAY_MAX_TRADES; the default is the
+ * maximum). Every corner of the path is still visited: with n at most 4 the path is its corners only
+ * (open, the extremes, close), each trade jumping a whole segment, so an order resting anywhere on the
+ * way is crossed all the same. Harmless on a feed that is not a replay.
+ */
+void sim_feed_replay_max_trades(struct sim_feed *feed, size_t n);
+
 /* Writes the next event into *ev (SIM_EVENT_END once a replay is exhausted). Never fails on a valid feed. */
 sb_err sim_feed_next(struct sim_feed *feed, struct sim_event *ev);
 

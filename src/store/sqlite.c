@@ -450,6 +450,8 @@ static sb_err configure(struct sq_store *s, const char *path, const struct sb_st
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000);
 	sb_err e = exec_sql(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
+	if (e == SB_OK && o->scratch && !o->readonly)
+		e = exec_sql(s, "PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;");
 	if (e != SB_OK || o->readonly || strcmp(path, ":memory:") == 0)
 		return e;
 	char mode[16];

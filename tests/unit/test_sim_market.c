@@ -494,6 +494,36 @@ Test(sim_replay, nearer_extreme_is_visited_first)
 	sim_feed_free(f);
 }
 
+Test(sim_replay, capped_at_four_trades_a_candle_walks_its_corners_with_all_its_volume)
+{
+	/* open 10, high 12, low 5, close 8 with 400 trades: capped at 4, one trade per corner. */
+	struct sb_kline k = {.open_time = 0,
+	                     .close_time = 59999,
+	                     .open = SB_DEC_C(10, 0),
+	                     .high = SB_DEC_C(12, 0),
+	                     .low = SB_DEC_C(5, 0),
+	                     .close = SB_DEC_C(8, 0),
+	                     .volume = SB_DEC_C(1000, 0),
+	                     .trades = 400};
+	struct sim_feed *f = NULL;
+	cr_assert_eq(sim_feed_new_replay(&k, 1, SB_DEC_ONE, SB_DEC_ONE, 1, &f), SB_OK);
+	sim_feed_replay_max_trades(f, 4);
+	static const int want[] = {10, 12, 5, 8};
+	struct sim_event ev;
+	sb_dec vol = 0;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		sim_feed_next(f, &ev);
+		cr_assert_eq(ev.kind, SIM_EVENT_TRADE);
+		cr_assert_eq(ev.price, SB_DEC_C(want[i], 0), "trade %zu: %lld", i,
+		             (long long)(ev.price / SB_DEC_ONE));
+		vol += ev.qty;
+	}
+	cr_assert_eq(vol, k.volume, "the candle's whole volume is traded");
+	sim_feed_next(f, &ev);
+	cr_assert_eq(ev.kind, SIM_EVENT_END);
+	sim_feed_free(f);
+}
+
 Test(sim_replay, thin_and_empty_candles)
 {
 	struct sb_kline k[3] = {

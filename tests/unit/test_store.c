@@ -204,6 +204,34 @@ Test(store, fresh_database_gets_the_newest_schema_version_in_wal_mode)
 	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
 }
 
+Test(store, a_scratch_database_is_held_alone_until_closed_and_kept_after)
+{
+	sb_store_close(st);
+	st = NULL;
+	snprintf(db_path, sizeof db_path, "%s/scratch.db", dir);
+	char err[256];
+	struct sb_store_opts scratch = {.scratch = true};
+	cr_assert_eq(sb_store_open_sqlite(db_path, &scratch, &st, err, sizeof err), SB_OK, "%s", err);
+	cr_assert_eq(sb_store_state_set(st, "probe", "1", 1, NULL), SB_OK, "%s", sb_store_last_error(st));
+	struct sb_store *other = NULL;
+	struct sb_store_opts ro = {.readonly = true, .busy_timeout_ms = 1};
+	sb_err e = sb_store_open_sqlite(db_path, &ro, &other, err, sizeof err);
+	if (e == SB_OK) {
+		char v[8];
+		e = sb_store_state_get(other, "probe", v, sizeof v);
+		sb_store_close(other);
+	}
+	cr_assert_neq(e, SB_OK, "another connection cannot read while the scratch database is open");
+	sb_store_close(st);
+	st = NULL;
+	cr_assert_eq(sb_store_open_sqlite(db_path, &ro, &other, err, sizeof err), SB_OK, "%s", err);
+	char v[8];
+	cr_assert_eq(sb_store_state_get(other, "probe", v, sizeof v), SB_OK);
+	cr_assert_str_eq(v, "1", "what was written is there once it is closed");
+	sb_store_close(other);
+	open_store();
+}
+
 /* Sets schema_version as if the database had been written by an older or newer build. */
 static void set_schema_version(int64_t v)
 {

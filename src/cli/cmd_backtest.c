@@ -1,0 +1,175 @@
+/*
+ * cmd_backtest.c - `spotbot backtest`: the strategy of PAIRS, as `run` would trade it, on kline files
+ * against spotsim's exchange in the same process (backtest/bt_run.h), then its results as a table or as
+ * JSON. No API key, exchange URL or network is used, and the live database is never opened: the run
+ * writes a database of its own, temporary unless --db names it.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "backtest/bt_run.h"
+#include "cli/cli.h"
+#include "spotbot/clock.h"
+#include "spotbot/config.h"
+#include "spotbot/log.h"
+
+extern char **environ;
+
+#define DAY_MS   86400000
+#define MAX_DATA 256 /* --data paths */
+
+static const char usage_text[] =
+    "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
+    "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--db FILE] [--json]\n"
+    "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
+    "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
+    "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
+    "  --data PATH     a kline file (SYMBOL-INTERVAL-YYYY-MM[-DD].zip|.csv|.csv.gz) or a directory of\n"
+    "                  them; repeatable, and every argument after it that is not an option is one too\n"
+    "  --from DATE     first day traded, YYYY-MM-DD (UTC), or an RFC 3339 time\n"
+    "  --to DATE       last day traded, YYYY-MM-DD inclusive, or an RFC 3339 time (exclusive)\n"
+    "  --balance L     the account's funds, ASSET=AMOUNT,... (default " SB_BT_BALANCE_DEFAULT ")\n"
+    "  --path P        a candle's price path: coarse, its corners (open, the nearer extreme, the other,\n"
+    "                  close; the default), or fine, tick by tick as spotsim's replay (up to 300 trades)\n"
+    "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
+    "  --json          print one JSON object instead of the table\n";
+
+/* DATE: YYYY-MM-DD (its midnight; plus a day when end) or an RFC 3339 time. */
+static bool parse_date(const char *s, bool end, int64_t *out)
+{
+	char buf[40];
+	size_t len = strlen(s);
+	if (len == 10) {
+		snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
+		if (sb_clock_parse_rfc3339_ms(buf, strlen(buf), out) != SB_OK)
+			return false;
+		*out += end ? DAY_MS : 0;
+		return true;
+	}
+	return sb_clock_parse_rfc3339_ms(s, len, out) == SB_OK;
+}
+
+struct args {
+	const char *config;          /* --config */
+	const char *paths[MAX_DATA]; /* --data */
+	size_t npaths;               /* entries of paths */
+	struct sb_bt_run_opts run;   /* the rest */
+	bool json;                   /* --json */
+};
+
+/* The value of option a (argv[*i]), or NULL when there is none. */
+static const char *value(int argc, char **argv, int *i)
+{
+	return *i + 1 < argc && argv[*i + 1][0] != '\0' ? argv[++*i] : NULL;
+}
+
+/* Parses argv into a; SB_EXIT_OK, or the exit code after printing why (help included). */
+static int parse(int argc, char **argv, struct args *a)
+{
+	bool in_data = false;
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i], *v = NULL;
+		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
+			fputs(usage_text, stdout);
+			return -1;
+		}
+		if (strncmp(s, "--", 2) != 0 && in_data) {
+			if (a->npaths == MAX_DATA)
+				return sb_cli_usage_error("backtest", usage_text, "more than %d --data paths",
+				                          MAX_DATA);
+			a->paths[a->npaths++] = s;
+			continue;
+		}
+		in_data = false;
+		if (strcmp(s, "--json") == 0) {
+			a->json = true;
+			continue;
+		}
+		if (strcmp(s, "--config") != 0 && strcmp(s, "--data") != 0 && strcmp(s, "--from") != 0 &&
+		    strcmp(s, "--to") != 0 && strcmp(s, "--balance") != 0 && strcmp(s, "--db") != 0 &&
+		    strcmp(s, "--path") != 0)
+			return sb_cli_usage_error("backtest", usage_text, "unknown argument '%s'", s);
+		if (!(v = value(argc, argv, &i)))
+			return sb_cli_usage_error("backtest", usage_text, "%s needs a value", s);
+		if (strcmp(s, "--config") == 0) {
+			a->config = v;
+		} else if (strcmp(s, "--data") == 0) {
+			in_data = true;
+			i--;
+		} else if (strcmp(s, "--from") == 0 || strcmp(s, "--to") == 0) {
+			bool to = s[2] == 't';
+			if (!parse_date(v, to, to ? &a->run.to_ms : &a->run.from_ms))
+				return sb_cli_usage_error("backtest", usage_text,
+				                          "%s '%s': expected YYYY-MM-DD or an RFC 3339 time",
+				                          s, v);
+		} else if (strcmp(s, "--path") == 0) {
+			if (strcmp(v, "coarse") != 0 && strcmp(v, "fine") != 0)
+				return sb_cli_usage_error("backtest", usage_text,
+				                          "--path '%s': expected coarse or fine", v);
+			a->run.path_trades = v[0] == 'c' ? SB_BT_PATH_COARSE : SB_BT_PATH_FINE;
+		} else if (strcmp(s, "--balance") == 0) {
+			a->run.balance = v;
+		} else {
+			a->run.db_path = v;
+		}
+	}
+	if (!a->config)
+		return sb_cli_usage_error("backtest", usage_text, "--config FILE is required");
+	if (a->npaths == 0)
+		return sb_cli_usage_error("backtest", usage_text, "--data PATH is required");
+	if (a->run.from_ms >= a->run.to_ms)
+		return sb_cli_usage_error("backtest", usage_text, "--from must come before --to");
+	char err[256];
+	if (a->run.balance && sb_bt_balance_check(a->run.balance, err, sizeof err) != SB_OK)
+		return sb_cli_usage_error("backtest", usage_text, "%s", err);
+	return SB_EXIT_OK;
+}
+
+int sb_cmd_backtest(int argc, char **argv)
+{
+	static struct args a; /* large: not on the stack */
+	memset(&a, 0, sizeof a);
+	a.run.to_ms = INT64_MAX;
+	a.run.path_trades = SB_BT_PATH_COARSE;
+	int rc = parse(argc, argv, &a);
+	if (rc != SB_EXIT_OK)
+		return rc < 0 ? SB_EXIT_OK : rc;
+	struct sb_config cfg;
+	sb_config_init(&cfg);
+	if (sb_config_load(&cfg, a.config, true, environ, stderr) != SB_OK) {
+		fputs("spotbot backtest: configuration refused\n", stderr);
+		sb_config_fini(&cfg);
+		return SB_EXIT_USAGE;
+	}
+	const char *secrets[8];
+	size_t ns = sb_config_secrets(&cfg, secrets, sizeof secrets / sizeof secrets[0]);
+	for (size_t i = 0; i < ns && i < sizeof secrets / sizeof secrets[0]; i++)
+		(void)sb_log_add_secret(secrets[i]);
+	/* The daemon's log lines of a backtest are its trades by the thousand: only warnings are shown. */
+	sb_log_set_level(SB_LOG_WARN);
+	a.run.cfg = &cfg;
+	a.run.paths = a.paths;
+	a.run.npaths = a.npaths;
+	a.run.notes = stderr;
+	struct sb_bt_report rep;
+	char err[1024];
+	sb_err e = sb_bt_run(&a.run, &rep, err, sizeof err);
+	if (e == SB_OK) {
+		if (a.json)
+			sb_bt_report_json(&rep, stdout);
+		else
+			sb_bt_report_table(&rep, stdout);
+		sb_bt_report_fini(&rep);
+	} else {
+		fprintf(stderr, "spotbot backtest: %s\n", err);
+	}
+	sb_config_fini(&cfg);
+	if (e == SB_OK)
+		return SB_EXIT_OK;
+	/* Bad arguments, configuration or data are the user's to fix (2); the rest is a failure (1). */
+	bool failure = e == SB_ERR_STATE || e == SB_ERR_NOMEM || e == SB_ERR_DB || e == SB_ERR_DB_FULL ||
+	               e == SB_ERR_DB_READONLY;
+	return failure ? SB_EXIT_FAILURE : SB_EXIT_USAGE;
+}

@@ -1,0 +1,292 @@
+/*
+ * test_bot_backtest.c - the real `spotbot backtest` on real kline excerpts (tests/data/klines/set):
+ * its JSON against the run's own database (--db), the books of that database against the balances it
+ * reports, byte-identical results from the same inputs, and the clear refusals of bad arguments and
+ * bad data (exit 2, the file and line named).
+ */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sbtest.h"
+#include "sbtest_dec.h"
+#include "spotbot/store.h"
+
+#define PAIRS                                                                                                \
+	"PAIRS=LINKUSDT:quote=20,profit=0.1%%;DOTUSDT:quote=20,profit=0.2%%;LTCUSDT:quote=20,profit=0.2%%\n"
+
+static struct {
+	char dir[256];   /* the test's directory */
+	char env[300];   /* its configuration */
+	char out[300];   /* stdout of the last run */
+	char err[300];   /* stderr of the last run */
+	char db[300];    /* --db */
+	char data[1024]; /* the kline excerpts */
+} T;
+
+static const char *slurp(const char *path)
+{
+	static char buf[2][262144];
+	static int slot;
+	char *b = buf[slot++ % 2];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(b, 1, sizeof buf[0] - 1, f) : 0;
+	if (f)
+		fclose(f);
+	b[n] = '\0';
+	return b;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, 0600);
+}
+
+/* A configuration whose DATABASE_PATH must never be created by a backtest. */
+static void setup(void)
+{
+	snprintf(T.dir, sizeof T.dir, "/tmp/sbt-backtest-XXXXXX");
+	cr_assert_not_null(mkdtemp(T.dir));
+	snprintf(T.env, sizeof T.env, "%s/bt.env", T.dir);
+	snprintf(T.out, sizeof T.out, "%s/out", T.dir);
+	snprintf(T.err, sizeof T.err, "%s/err", T.dir);
+	snprintf(T.db, sizeof T.db, "%s/run.db", T.dir);
+	char text[1024];
+	snprintf(text, sizeof text, "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\n" PAIRS, T.dir, T.dir);
+	write_file(T.env, text);
+	sbt_source_path("tests/data/klines/set", T.data, sizeof T.data);
+}
+
+static void teardown(void)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", T.dir);
+	(void)system(cmd);
+}
+
+TestSuite(bot_backtest, .init = setup, .fini = teardown);
+
+/* Runs spotbot backtest with args (NULL-terminated) after --config; returns its exit code. */
+static int backtest(const char *const *args)
+{
+	char prog[1024];
+	const char *argv[32] = {sbt_program("spotbot", prog, sizeof prog), "backtest", "--config", T.env};
+	size_t n = 4;
+	for (size_t i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	int status = sbt_run(argv, NULL, T.out, T.err, 120);
+	cr_assert(WIFEXITED(status), "spotbot did not exit normally (status %d)", status);
+	return WEXITSTATUS(status);
+}
+
+static sb_dec dec_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	cr_assert(cJSON_IsString(v), "%s is a decimal string", key);
+	return D(v->valuestring);
+}
+
+static int64_t int_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	cr_assert(cJSON_IsNumber(v), "%s is a number", key);
+	return (int64_t)v->valuedouble;
+}
+
+/* Realised profit and count of the database's closed positions of symbol (NULL: all). */
+static sb_dec closed_profit(struct sb_store *st, const char *symbol, int64_t *count)
+{
+	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_CLOSED, .symbol = symbol};
+	struct sb_store_position *rows = NULL;
+	size_t n = 0;
+	cr_assert_eq(sb_store_position_list(st, &f, &rows, &n), SB_OK);
+	sb_dec sum = 0;
+	*count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].state != SB_STORE_POS_CLOSED)
+			continue;
+		sum += rows[i].realised_profit;
+		(*count)++;
+	}
+	free(rows);
+	return sum;
+}
+
+/* Moves amount of asset in the sums (asset names and amounts side by side, n used). */
+static void credit(char assets[][SB_ASSET_MAX], sb_dec *sums, size_t *n, const char *asset, sb_dec amount)
+{
+	size_t i = 0;
+	while (i < *n && strcmp(assets[i], asset) != 0)
+		i++;
+	if (i == *n) {
+		snprintf(assets[i], SB_ASSET_MAX, "%s", asset);
+		sums[i] = 0;
+		(*n)++;
+	}
+	sums[i] += amount;
+}
+
+Test(bot_backtest, results_come_from_the_database_and_the_books_explain_the_balances)
+{
+	const char *args[] = {"--data", T.data, "--db", T.db, "--json", NULL};
+	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
+	char live[300];
+	snprintf(live, sizeof live, "%s/live.db", T.dir);
+	cr_assert_neq(access(live, F_OK), 0, "the live DATABASE_PATH was never opened");
+	cJSON *j = cJSON_Parse(slurp(T.out));
+	cr_assert_not_null(j, "one JSON object: %s", slurp(T.out));
+	const cJSON *total = cJSON_GetObjectItemCaseSensitive(j, "total");
+	cr_assert_gt(int_of(total, "cycles"), 0, "a moving market gives finished cycles");
+
+	struct sb_store *st = NULL;
+	struct sb_store_opts so = {.readonly = true};
+	char why[256];
+	cr_assert_eq(sb_store_open_sqlite(T.db, &so, &st, why, sizeof why), SB_OK, "%s", why);
+	int64_t count = 0;
+	cr_assert_eq(dec_of(total, "realized_profit"), closed_profit(st, NULL, &count));
+	cr_assert_eq(int_of(total, "cycles"), count);
+	const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(j, "pairs"), *p;
+	cr_assert_eq(cJSON_GetArraySize(pairs), 3);
+	cJSON_ArrayForEach(p, pairs)
+	{
+		const char *sym = cJSON_GetObjectItemCaseSensitive(p, "symbol")->valuestring;
+		cr_assert_eq(dec_of(p, "realized_profit"), closed_profit(st, sym, &count), "%s", sym);
+		cr_assert_eq(int_of(p, "cycles"), count, "%s", sym);
+	}
+
+	/* Start balances plus every fill of the database (its base and quote, less its commission) are the
+	 * end balances the command reports from the exchange's ledger. */
+	char assets[16][SB_ASSET_MAX];
+	sb_dec sums[16];
+	size_t na = 0;
+	const cJSON *bal = cJSON_GetObjectItemCaseSensitive(j, "balances"), *b;
+	cJSON_ArrayForEach(b, bal) credit(assets, sums, &na, b->string, dec_of(b, "start"));
+	struct sb_store_order *orders = NULL;
+	size_t no = 0, nfills = 0;
+	cr_assert_eq(sb_store_order_list(st, NULL, &orders, &no), SB_OK);
+	for (size_t i = 0; i < no; i++) {
+		struct sb_store_fill *fills = NULL;
+		size_t nf = 0;
+		cr_assert_eq(sb_store_fill_list(st, orders[i].client_order_id, &fills, &nf), SB_OK);
+		char base[SB_ASSET_MAX];
+		size_t len = strlen(orders[i].symbol);
+		cr_assert(len > 4 && strcmp(orders[i].symbol + len - 4, "USDT") == 0);
+		snprintf(base, sizeof base, "%.*s", (int)(len - 4), orders[i].symbol);
+		sb_dec sign = orders[i].side == SB_SIDE_BUY ? 1 : -1;
+		for (size_t k = 0; k < nf; k++) {
+			credit(assets, sums, &na, base, sign * fills[k].qty);
+			credit(assets, sums, &na, "USDT", -sign * fills[k].quote_qty);
+			if (fills[k].commission_asset[0])
+				credit(assets, sums, &na, fills[k].commission_asset, -fills[k].commission);
+		}
+		nfills += nf;
+		free(fills);
+	}
+	free(orders);
+	cr_assert_gt(nfills, 0);
+	for (size_t i = 0; i < na; i++) {
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(bal, assets[i]);
+		cr_assert_not_null(e, "%s is reported", assets[i]);
+		cr_assert_eq(dec_of(e, "end"), sums[i], "%s: the fills explain the end balance", assets[i]);
+	}
+	sb_store_close(st);
+	cJSON_Delete(j);
+}
+
+Test(bot_backtest, the_same_inputs_give_byte_identical_json)
+{
+	const char *args[] = {"--data", T.data, "--json", NULL};
+	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
+	char first[262144];
+	snprintf(first, sizeof first, "%s", slurp(T.out));
+	cr_assert_gt(strlen(first), 10);
+	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
+	cr_assert_str_eq(slurp(T.out), first);
+}
+
+Test(bot_backtest, a_window_and_a_balance_are_obeyed)
+{
+	const char *args[] = {"--data",     T.data,      "--from",         "2023-02-02", "--to",
+	                      "2023-02-02", "--balance", "USDT=500,BNB=1", "--json",     NULL};
+	char text[1024];
+	snprintf(text, sizeof text,
+	         "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\nPAIRS=LINKUSDT:quote=20\n", T.dir, T.dir);
+	write_file(T.env, text);
+	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
+	cr_assert(strstr(slurp(T.err), "the data of DOTUSDT is ignored: it is not in PAIRS") != NULL, "%s",
+	          slurp(T.err));
+	cJSON *j = cJSON_Parse(slurp(T.out));
+	cr_assert_not_null(j);
+	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "from")->valuestring,
+	                 "2023-02-02T00:00:00.000Z");
+	const cJSON *bal = cJSON_GetObjectItemCaseSensitive(j, "balances");
+	cr_assert_eq(dec_of(cJSON_GetObjectItemCaseSensitive(bal, "USDT"), "start"), D("500"));
+	cr_assert_eq(dec_of(cJSON_GetObjectItemCaseSensitive(bal, "BNB"), "start"), D("1"));
+	cJSON_Delete(j);
+}
+
+/* Runs with args and expects exit 2 with want in its standard error. */
+static void refused(const char *const *args, const char *want)
+{
+	cr_assert_eq(backtest(args), 2, "%s", slurp(T.err));
+	cr_assert(strstr(slurp(T.err), want) != NULL, "'%s' not in: %s", want, slurp(T.err));
+	cr_assert_str_eq(slurp(T.out), "");
+}
+
+Test(bot_backtest, bad_arguments_exit_2_naming_what_is_wrong)
+{
+	refused((const char *[]){NULL}, "--data PATH is required");
+	refused((const char *[]){"--data", T.data, "--bogus", NULL}, "unknown argument '--bogus'");
+	refused((const char *[]){"--data", T.data, "--from", "2023-13-01", NULL}, "--from '2023-13-01'");
+	refused((const char *[]){"--data", T.data, "--balance", "USDT=ten", NULL}, "'USDT=ten'");
+	refused((const char *[]){"--data", T.data, "--from", "2023-03-01", "--to", "2023-02-01", NULL},
+	        "--from must come before --to");
+	refused((const char *[]){"--data", "/nonexistent/LINKUSDT-1m-2023-02.csv", NULL},
+	        "/nonexistent/LINKUSDT-1m-2023-02.csv");
+}
+
+Test(bot_backtest, bad_data_exits_2_naming_the_file_and_line)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/LINKUSDT-1m-2023-02.csv", T.dir);
+	write_file(path,
+	           "1675209600000,6.949,6.959,6.947,6.957,30020.25,1675209659999,208718.48852,471,10610.28,"
+	           "73780.89351,0\n"
+	           "1675209660000,6.956,6.960,6.947,6.948,55955.55,1675209719999,389026.85814,541,13344.03,"
+	           "92782.75858,0\n"
+	           "1675209720000,6.948,oops,6.948,6.967,28273.40,1675209779999,196792.49572,448,15513.98,"
+	           "107984.30761,0\n");
+	char want[450];
+	snprintf(want, sizeof want, "%s:3", path);
+	char text[1024];
+	snprintf(text, sizeof text,
+	         "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\nPAIRS=LINKUSDT:quote=20\n", T.dir, T.dir);
+	write_file(T.env, text);
+	refused((const char *[]){"--data", path, NULL}, want);
+	/* A pair of PAIRS without data. */
+	snprintf(
+	    text, sizeof text,
+	    "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\nPAIRS=LINKUSDT:quote=20;BTCUSDT:quote=20\n",
+	    T.dir, T.dir);
+	write_file(T.env, text);
+	refused((const char *[]){"--data", T.data, NULL}, "PAIRS: BTCUSDT has no data in the files given");
+	/* A pair spotsim's catalogue does not list. */
+	snprintf(path, sizeof path, "%s/AVAXUSDT-1m-2023-02.csv", T.dir);
+	write_file(path,
+	           "1675209600000,6.949,6.959,6.947,6.957,30020.25,1675209659999,208718.48852,471,10610.28,"
+	           "73780.89351,0\n");
+	snprintf(text, sizeof text,
+	         "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\nPAIRS=AVAXUSDT:quote=20\n", T.dir, T.dir);
+	write_file(T.env, text);
+	refused((const char *[]){"--data", path, NULL}, "symbol AVAXUSDT is in neither");
+}
