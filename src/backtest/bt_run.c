@@ -208,13 +208,7 @@ static sb_err make_bot(struct bt_run *r)
 {
 	const struct sb_config *cfg = r->o->cfg;
 	struct sb_bot *b = r->b = sb_xcalloc(1, sizeof *b);
-	b->cfg = cfg;
-	b->clock = sb_clock_virtual_new(r->start_ms);
-	snprintf(b->tag, sizeof b->tag, "%s", cfg->order_tag);
-	b->limits.max_age_ms = cfg->price_max_age_ms;
-	b->limits.max_jump = cfg->price_max_jump;
-	b->limits.confirm_jump = (unsigned)cfg->price_jump_confirm;
-	sb_bnb_init(&b->bnb);
+	bot_init(b, cfg, sb_clock_virtual_new(r->start_ms));
 	SB_TRY(open_store(r));
 	sb_err err = bot_pairs_load(b);
 	if (err != SB_OK)

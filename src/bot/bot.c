@@ -463,6 +463,17 @@ static void run_step(struct sb_bot *b)
 		bot_step_done(b);
 }
 
+void bot_init(struct sb_bot *b, const struct sb_config *cfg, struct sb_clock *clock)
+{
+	b->cfg = cfg;
+	b->clock = clock;
+	snprintf(b->tag, sizeof b->tag, "%s", cfg->order_tag);
+	b->limits.max_age_ms = cfg->price_max_age_ms;
+	b->limits.max_jump = cfg->price_max_jump;
+	b->limits.confirm_jump = (unsigned)cfg->price_jump_confirm;
+	sb_bnb_init(&b->bnb);
+}
+
 void bot_startup(struct sb_bot *b)
 {
 	b->startup_step = STEP_TIME;
@@ -701,14 +712,11 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	}
 	bot_crashpoint_init();
 	struct sb_bot *b = sb_xcalloc(1, sizeof *b);
-	b->cfg = cfg;
 	/* The one place the daemon's clock is made: the loop's (its timers come once the loop runs). */
-	(void)sb_clock_uv_new(&b->loop, &b->clock);
+	struct sb_clock *clock = NULL;
+	(void)sb_clock_uv_new(&b->loop, &clock);
+	bot_init(b, cfg, clock);
 	b->human = opts ? opts->human : NULL;
-	snprintf(b->tag, sizeof b->tag, "%s", cfg->order_tag);
-	b->limits.max_age_ms = cfg->price_max_age_ms;
-	b->limits.max_jump = cfg->price_max_jump;
-	b->limits.confirm_jump = (unsigned)cfg->price_jump_confirm;
 	sb_log_info(
 	    "bot",
 	    SB_FIELDS(SB_F_STR("mode", sb_mode_name(cfg->mode)), SB_F_STR("rest", cfg->binance_rest_url)),

@@ -190,6 +190,10 @@ void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t p
 void bot_human(struct sb_bot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Start-up: the step machine's continuation after a step's calls are all answered. */
 void bot_step_done(struct sb_bot *b);
+/* The daemon's settings taken from cfg (borrowed for b's life) and its clock (owned by b from now on):
+ * the order tag, the price limits, an empty BNB price table. The one initialisation `run`, the backtest
+ * and the unit tests share; b must be zeroed. */
+void bot_init(struct sb_bot *b, const struct sb_config *cfg, struct sb_clock *clock);
 /* Start-up from its first step (server time, rules, commission rates, reconciliation, then trading), as
  * `run` and the backtest both start the daemon once its exchange and timers exist. */
 void bot_startup(struct sb_bot *b);

@@ -70,12 +70,8 @@ static void start(const char *settings)
 	sim = sbt_exchange_new(&loop, args, NULL, err, sizeof err);
 	cr_assert_not_null(sim, "%s", err);
 	sb_config_init(&cfg);
-	bot.cfg = &cfg;
-	snprintf(bot.tag, sizeof bot.tag, "%s", cfg.order_tag);
-	bot.limits.max_age_ms = cfg.price_max_age_ms;
-	bot.limits.max_jump = cfg.price_max_jump;
-	bot.limits.confirm_jump = (unsigned)cfg.price_jump_confirm;
-	sb_bnb_init(&bot.bnb);
+	vclock.now = vclock.start = sb_clock_wall_ms();
+	bot_init(&bot, &cfg, sb_clock_virtual_new(vclock.start));
 	char why[256];
 	cr_assert_eq(sb_store_open_sqlite(":memory:", NULL, &bot.st, why, sizeof why), SB_OK, "%s", why);
 	bot.pairs = sb_xcalloc(SB_PAIRS_MAX, sizeof *bot.pairs);
@@ -90,8 +86,6 @@ static void start(const char *settings)
 	    .account = {orders_on_user, reconcile_on_request, orders_on_user_link},
 	    .user = &bot,
 	};
-	vclock.now = vclock.start = sb_clock_wall_ms();
-	bot.clock = sb_clock_virtual_new(vclock.start);
 	struct sb_bt_exchange_opts opts = {
 	    .sim = sim, .api_key = KEY, .clock = {vclock_now, vclock_reach, NULL}, .seed = 1};
 	cr_assert_eq(sb_bt_exchange_new(&opts, &ev, &bot.ex), SB_OK);

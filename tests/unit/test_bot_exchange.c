@@ -46,14 +46,8 @@ static void setup(void)
 	memset(&bot, 0, sizeof bot);
 	memset(&at_send, 0, sizeof at_send);
 	sb_config_init(&cfg);
-	bot.cfg = &cfg;
 	/* Virtual time starts now, so the wall times the tests hand in directly stay meaningful. */
-	bot.clock = sb_clock_virtual_new(sb_clock_wall_ms());
-	snprintf(bot.tag, sizeof bot.tag, "%s", cfg.order_tag);
-	bot.limits.max_age_ms = cfg.price_max_age_ms;
-	bot.limits.max_jump = cfg.price_max_jump;
-	bot.limits.confirm_jump = (unsigned)cfg.price_jump_confirm;
-	sb_bnb_init(&bot.bnb);
+	bot_init(&bot, &cfg, sb_clock_virtual_new(sb_clock_wall_ms()));
 	char err[256];
 	cr_assert_eq(sb_store_open_sqlite(":memory:", NULL, &bot.st, err, sizeof err), SB_OK, "%s", err);
 	bot.pairs = sb_xcalloc(SB_PAIRS_MAX, sizeof *bot.pairs);
