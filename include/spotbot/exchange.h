@@ -12,7 +12,8 @@
  * callback, later, never inside the call; any other return means its callback will not run. The callback
  * types, their ownership rules and the errors are those of binance_rest.h. Stream events (market data,
  * the account's executions, connectivity, requests to reconcile) come back through the callbacks given
- * when the exchange is created (struct sb_exchange_events), in the exchange's order.
+ * when the exchange is created (struct sb_exchange_events), in the exchange's order, and so does the end
+ * of each batch of them where the exchange delivers in batches.
  */
 #ifndef SPOTBOT_EXCHANGE_H
 #define SPOTBOT_EXCHANGE_H
@@ -28,10 +29,18 @@
 
 struct sb_exchange;
 
-/* The owner's callbacks: market data and the account's events. Copied at creation. */
+/*
+ * The owner's callbacks: market data and the account's events, and the end of a batch. Copied at creation.
+ *
+ * dispatched is the owner's step after the dispatch (redis's beforeSleep): an exchange that delivers in
+ * batches of its own (the in-process exchange's pump) calls it once after each batch of answers and events
+ * it delivered, never inside a request. One that delivers from an event loop (Binance) does not call it:
+ * the loop's owner runs its step once per loop iteration instead. NULL: no step.
+ */
 struct sb_exchange_events {
 	struct sb_bn_market_stream_ops market; /* market events, price refresh requests, link changes */
 	struct sb_bn_user_stream_ops account;  /* executions, requests to reconcile, link changes */
+	void (*dispatched)(void *user);        /* a batch was delivered; NULL: none (see above) */
 	void *user;                            /* the argument of every callback above */
 };
 

@@ -8,8 +8,9 @@
  * Timing is the table's. A request is executed by the engine when it is made, as by an exchange with no
  * latency; its answer waits in a queue together with the events it caused (executionReports and account
  * positions of the account, public trades and book tickers of the symbols whose market data is wanted),
- * and sb_bt_exchange_pump delivers them in that order, never inside the call that caused them. A market
- * step applies one market event (a trade, or each trade of a candle's price path) and pumps after it.
+ * and sb_bt_exchange_pump delivers them in that order, never inside the call that caused them, each batch
+ * followed by the owner's step (struct sb_exchange_events.dispatched). A market step applies one market
+ * event (a trade, or each trade of a candle's price path) and pumps after it.
  *
  * Time: the server time, and the time of every order request, is what the clock the adapter is given
  * says. A market event carries its own market time; the clock hears of it first (reach), so a virtual
@@ -57,7 +58,9 @@ sb_err sb_bt_exchange_new(const struct sb_bt_exchange_opts *opts, const struct s
 
 /*
  * Delivers every queued answer and event, those queued by the callbacks it runs included, in the order
- * they were queued. Returns how many it delivered; 0 for an exchange that is not this adapter.
+ * they were queued; after each batch it calls the owner's dispatched callback (its step after the
+ * dispatch), and what that step queues is the next batch, until nothing is left. Returns how many it
+ * delivered; 0 for an exchange that is not this adapter.
  */
 size_t sb_bt_exchange_pump(struct sb_exchange *ex);
 

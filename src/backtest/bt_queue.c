@@ -2,7 +2,8 @@
  * bt_queue.c - the in-process exchange's queue: answers and events wait here for the next pump, so a
  * callback never runs inside the call that caused it, and are delivered in the order they were queued.
  * An answer's result is owned by its item and released once its callback has run (a callback that keeps
- * it zeroes it, as with the REST client).
+ * it zeroes it, as with the REST client). Each batch a pump delivers is followed by the owner's step
+ * (struct sb_exchange_events.dispatched), whose requests queue the next batch of the same pump.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -157,7 +158,8 @@ static void deliver(struct bt_exchange *x, struct bt_item *it)
 	}
 }
 
-size_t bt_pump(struct bt_exchange *x)
+/* Delivers what is queued now, those queued by the callbacks it runs included. */
+static size_t deliver_all(struct bt_exchange *x)
 {
 	size_t delivered = 0;
 	while (x->head < x->n) {
@@ -168,6 +170,19 @@ size_t bt_pump(struct bt_exchange *x)
 		delivered++;
 	}
 	x->head = x->n = 0;
+	return delivered;
+}
+
+size_t bt_pump(struct bt_exchange *x)
+{
+	size_t delivered = 0, batch;
+	/* After each batch the owner's step runs (its decisions queue answers and events of their own,
+	 * delivered as the next batch), until nothing is left. */
+	while ((batch = deliver_all(x)) > 0) {
+		delivered += batch;
+		if (x->base.ev.dispatched)
+			x->base.ev.dispatched(x->base.ev.user);
+	}
 	return delivered;
 }
 

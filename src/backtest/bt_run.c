@@ -255,11 +255,7 @@ static sb_err make_sim(struct bt_run *r, const char *balance)
 static sb_err start_bot(struct bt_run *r)
 {
 	struct sb_bot *b = r->b;
-	struct sb_exchange_events ev = {
-	    .market = {prices_on_market, prices_on_snapshot, prices_on_link},
-	    .account = {orders_on_user, reconcile_on_request, orders_on_user_link},
-	    .user = b,
-	};
+	struct sb_exchange_events ev = bot_exchange_events(b);
 	struct sb_bt_exchange_opts opts = {.sim = r->sim,
 	                                   .api_key = BT_KEY,
 	                                   .clock = {clock_now, clock_reach, r},

@@ -12,10 +12,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bot/bot_int.h"
 #include "bot/control.h"
@@ -27,181 +25,6 @@
 #include "spotbot/store_lock.h"
 #include "spotbot/ws_client.h"
 
-#define KEY_RUN_REASON "run_state_reason"
-
-static const char *const state_names[] = {"starting", "reconciling", "trading", "paused",
-                                          "degraded", "stopping",    "stopped"};
-
-const char *bot_state_name(enum bot_run_state s)
-{
-	return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "unknown";
-}
-
-/* Writes a JSON string literal of s (quotes and backslashes escaped, controls dropped) into buf. */
-static void json_str(char *buf, size_t cap, const char *s)
-{
-	size_t n = 0;
-	if (cap < 3)
-		return;
-	buf[n++] = '"';
-	for (; *s && n + 3 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20)
-			continue;
-		if (c == '"' || c == '\\')
-			buf[n++] = '\\';
-		buf[n++] = (char)c;
-	}
-	buf[n++] = '"';
-	buf[n] = '\0';
-}
-
-void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t position_id, const char *coid,
-               const char *detail)
-{
-	if (!b->st || b->degraded)
-		return;
-	struct sb_store_event ev = {.time_ms = bot_now_ms(b), .position_id = position_id, .detail = detail};
-	snprintf(ev.kind, sizeof ev.kind, "%s", kind);
-	snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol ? symbol : "");
-	snprintf(ev.client_order_id, sizeof ev.client_order_id, "%s", coid ? coid : "");
-	sb_err err = sb_store_event_append(b->st, &ev, NULL);
-	if (err != SB_OK)
-		bot_degrade(b, err, "append an event");
-}
-
-void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason)
-{
-	if (b->degraded && s != BOT_STOPPING && s != BOT_STOPPED)
-		s = BOT_DEGRADED;
-	bool changed = b->state != s;
-	b->state = s;
-	if (changed)
-		sb_log_info("bot",
-		            SB_FIELDS(SB_F_STR("state", bot_state_name(s)), SB_F_STR("reason", reason)),
-		            "run state %s: %s", bot_state_name(s), reason);
-	if (!b->st || (b->degraded && s != BOT_DEGRADED))
-		return;
-	int64_t now = bot_now_ms(b);
-	char detail[SB_STORE_VALUE_MAX + 64], r[SB_STORE_VALUE_MAX];
-	json_str(r, sizeof r, reason);
-	snprintf(detail, sizeof detail, "{\"state\":\"%s\",\"reason\":%s}", bot_state_name(s), r);
-	struct sb_store_event ev = {.time_ms = now, .detail = detail};
-	snprintf(ev.kind, sizeof ev.kind, "run_state");
-	sb_err err = sb_store_state_set(b->st, KEY_RUN_REASON, reason, now, NULL);
-	if (err == SB_OK)
-		err = sb_store_state_set(b->st, SB_STORE_KEY_RUN_STATE, bot_state_name(s), now,
-		                         changed ? &ev : NULL);
-	if (err != SB_OK && !b->degraded)
-		bot_degrade(b, err, "write the run state");
-}
-
-void bot_degrade(struct sb_bot *b, sb_err err, const char *what)
-{
-	if (b->degraded)
-		return;
-	b->degraded = true;
-	sb_log_error("bot",
-	             SB_FIELDS(SB_F_ERR(err), SB_F_STR("db_error", sb_store_last_error(b->st)),
-	                       SB_F_STR("action", what)),
-	             "database write failed (%s: %s): trading stopped, no order will be placed until restart",
-	             what, sb_store_last_error(b->st));
-	bot_human(b, "!! database failure (%s): trading stopped", sb_errname(err));
-	monitor_alert(b, SB_ALERT_KILL_SWITCH, SB_ALERT_CRITICAL, NULL, "kill_switch:database",
-	              "trading halted: the database cannot be written (%s while trying to %s); no order is "
-	              "placed until spotbot is restarted",
-	              sb_errname(err), what);
-	b->state = BOT_DEGRADED;
-	/* Recording why may fail too: the reason is in the logs either way. */
-	int64_t now = bot_now_ms(b);
-	if (sb_store_state_set(b->st, KEY_RUN_REASON, "database write failed", now, NULL) == SB_OK)
-		(void)sb_store_state_set(b->st, SB_STORE_KEY_RUN_STATE, "degraded", now, NULL);
-}
-
-void bot_set_paused(struct sb_bot *b, bool paused, const char *source)
-{
-	if (paused == b->paused)
-		return;
-	b->paused = paused;
-	if (b->state == BOT_TRADING || b->state == BOT_PAUSED)
-		bot_set_state(b, paused ? BOT_PAUSED : BOT_TRADING,
-		              paused ? "kill switch on: open positions are managed, no new cycles"
-		                     : "kill switch off");
-	monitor_alert(b, SB_ALERT_KILL_SWITCH, paused ? SB_ALERT_WARNING : SB_ALERT_INFO, NULL,
-	              paused ? "kill_switch:on" : "kill_switch:off",
-	              paused ? "kill switch on (%s): no new cycles; open positions are still managed"
-	                     : "kill switch off (%s): trading resumed",
-	              source);
-}
-
-int64_t bot_now_ms(const struct sb_bot *b)
-{
-	return sb_clock_now_wall_ms(b->clock);
-}
-
-bool bot_may_trade(const struct sb_bot *b)
-{
-	return !b->degraded && !b->stopping && !b->closed &&
-	       (b->state == BOT_TRADING || b->state == BOT_PAUSED);
-}
-
-struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol)
-{
-	for (size_t i = 0; i < b->npairs; i++)
-		if (!b->pairs[i].removed && strcmp(b->pairs[i].cfg.symbol, symbol) == 0)
-			return &b->pairs[i];
-	return NULL;
-}
-
-const char *bot_pair_state(const struct bot_pair *pr)
-{
-	if (pr->unlisted)
-		return "unlisted";
-	if (!pr->cfg.enabled)
-		return "disabled";
-	return pr->have_rules ? "active" : "waiting";
-}
-
-void bot_human(struct sb_bot *b, const char *fmt, ...)
-{
-	if (!b->human)
-		return;
-	time_t t = (time_t)(bot_now_ms(b) / 1000);
-	struct tm tm;
-	char ts[16] = "";
-	if (localtime_r(&t, &tm))
-		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
-	fprintf(b->human, "%s  ", ts);
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(b->human, fmt, ap);
-	va_end(ap);
-	fputc('\n', b->human);
-	fflush(b->human);
-}
-
-/* ---- pairs -------------------------------------------------------------------------------------------- */
-
-void bot_pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_pair *r)
-{
-	memset(r, 0, sizeof *r);
-	snprintf(r->symbol, sizeof r->symbol, "%s", c->symbol);
-	r->enabled = c->enabled;
-	r->quote_per_cycle = c->quote;
-	r->max_positions = (int32_t)c->max_positions;
-	r->buy_mode = c->buy_mode == SB_BUY_MARKET ? SB_STORE_BUY_MARKET : SB_STORE_BUY_LIMIT;
-	r->buy_offset = c->buy_offset;
-	r->buy_timeout_ms = c->buy_timeout_ms;
-	r->target_profit = c->profit;
-	r->has_stop_loss = c->stop_loss > 0;
-	r->stop_loss = c->stop_loss;
-	r->max_duration_ms = c->max_duration_ms;
-	r->sell_market_on_max_duration = c->max_duration_sell;
-	r->cooldown_ms = c->cooldown_ms;
-	r->stop_loss_cooldown_ms = c->stop_loss_cooldown_ms;
-	r->updated_ms = now;
-}
-
 /* ---- start-up steps ------------------------------------------------------------------------------------ */
 
 enum {
@@ -211,6 +34,8 @@ enum {
 	STEP_RECONCILE,
 	STEP_DONE,
 };
+
+static void step_done(struct sb_bot *b);
 
 struct step_call {
 	struct sb_bot *b;           /* the daemon */
@@ -232,7 +57,7 @@ static void step_leave(struct sb_bot *b, struct step_call *c)
 {
 	free(c);
 	if (b->step_pending == 0)
-		bot_step_done(b);
+		step_done(b);
 }
 
 static void on_time(void *user, const struct sb_bn_rest_result *res, int64_t server_ms)
@@ -356,27 +181,6 @@ static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_b
 	step_leave(b, c);
 }
 
-void bot_pair_fees(struct sb_bot *b, const char *symbol, const struct sb_bn_rest_result *res,
-                   const struct sb_bn_commission *cm)
-{
-	struct bot_pair *pr = bot_pair_find(b, symbol);
-	if (!pr)
-		return;
-	if (res->err != SB_OK || !cm) {
-		/* Not fatal: the standard 0.1% is assumed, which is Binance's highest standard rate. */
-		sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", symbol), BOT_F_REST(res)),
-		            "commission rates of %s unavailable (%s), assuming 0.1%%", symbol,
-		            BOT_REST_WHY(res));
-		return;
-	}
-	sb_dec m = cm->standard.maker, t = cm->standard.taker;
-	pr->sell_fee = m > t ? m : t;
-	if (sb_profit_check_fee(pr->sell_fee) != SB_OK)
-		pr->sell_fee = BOT_FEE_DEFAULT;
-	sb_log_info("bot", SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_DEC("sell_fee", pr->sell_fee)),
-	            "commission rates of %s loaded", pr->cfg.symbol);
-}
-
 static void on_fees(void *user, const struct sb_bn_rest_result *res, struct sb_bn_commission *cm)
 {
 	struct step_call *c = user;
@@ -460,7 +264,7 @@ static void run_step(struct sb_bot *b)
 		sb_log_warn("bot", SB_FIELDS(SB_F_ERR(err)), "start-up request could not be sent");
 	}
 	if (b->step_pending == 0)
-		bot_step_done(b);
+		step_done(b);
 }
 
 void bot_init(struct sb_bot *b, const struct sb_config *cfg, struct sb_clock *clock)
@@ -472,6 +276,17 @@ void bot_init(struct sb_bot *b, const struct sb_config *cfg, struct sb_clock *cl
 	b->limits.max_jump = cfg->price_max_jump;
 	b->limits.confirm_jump = (unsigned)cfg->price_jump_confirm;
 	sb_bnb_init(&b->bnb);
+	b->step_done = step_done;
+}
+
+struct sb_exchange_events bot_exchange_events(struct sb_bot *b)
+{
+	return (struct sb_exchange_events){
+	    .market = {prices_on_market, prices_on_snapshot, prices_on_link},
+	    .account = {orders_on_user, reconcile_on_request, orders_on_user_link},
+	    .dispatched = engine_on_dispatched,
+	    .user = b,
+	};
 }
 
 void bot_startup(struct sb_bot *b)
@@ -486,7 +301,9 @@ static void on_retry(struct sb_clock_timer *t, void *user)
 	run_step(user);
 }
 
-void bot_step_done(struct sb_bot *b)
+/* The step machine's continuation after a step's calls are all answered: here, and through b->step_done
+ * for the order manager's queries and the reconciler's listings, which are parts of a step too. */
+static void step_done(struct sb_bot *b)
 {
 	if (b->closed || b->stopping)
 		return;
@@ -575,6 +392,7 @@ static void teardown(struct sb_bot *b)
 	bot_timers_free(b);
 	close_handle((uv_handle_t *)&b->sigint);
 	close_handle((uv_handle_t *)&b->sigterm);
+	close_handle((uv_handle_t *)&b->check);
 	uv_stop(&b->loop);
 }
 
@@ -590,6 +408,16 @@ static void on_stop_wait(struct sb_clock_timer *t, void *user)
 		sb_log_warn("bot", SB_FIELDS(SB_F_INT("inflight", b->inflight)),
 		            "stopping with %d requests unanswered: the next start settles them", b->inflight);
 	teardown(b);
+}
+
+/* After each loop iteration's events (the poll phase: streams, REST answers, control requests) and timers:
+ * the step that decides the pairs they marked and frees the positions they ended, in the same iteration,
+ * so a fill is answered by its sell within microseconds. */
+static void on_check(uv_check_t *h)
+{
+	struct sb_bot *b = h->data;
+	if (!b->closed)
+		engine_step(b);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -663,11 +491,9 @@ static sb_err exchange_start(struct sb_bot *b)
 	               .backoff_min_ms = 200,
 	               .backoff_max_ms = 5000},
 	};
-	struct sb_exchange_events ev = {
-	    .market = {prices_on_market, prices_on_snapshot, prices_on_link},
-	    .account = {orders_on_user, reconcile_on_request, orders_on_user_link},
-	    .user = b,
-	};
+	/* Binance delivers from the loop and never calls dispatched: the loop's check handle (on_check)
+	 * runs the step after each iteration's events instead. */
+	struct sb_exchange_events ev = bot_exchange_events(b);
 	return sb_exchange_binance_new(&b->loop, b->ws, &o, &ev, &b->ex);
 }
 
@@ -787,9 +613,11 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	}
 	uv_signal_init(&b->loop, &b->sigint);
 	uv_signal_init(&b->loop, &b->sigterm);
-	b->sigint.data = b->sigterm.data = b;
+	uv_check_init(&b->loop, &b->check);
+	b->sigint.data = b->sigterm.data = b->check.data = b;
 	uv_signal_start(&b->sigint, on_signal, SIGINT);
 	uv_signal_start(&b->sigterm, on_signal, SIGTERM);
+	uv_check_start(&b->check, on_check);
 	sb_err start_err = control_start(b, &b->control);
 	if (start_err != SB_OK) {
 		fprintf(stderr, "spotbot: the control API cannot listen on %s\n", cfg->control_listen);

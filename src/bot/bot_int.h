@@ -1,6 +1,16 @@
 /*
- * bot_int.h - the daemon's shared state and the functions its parts (bot.c lifecycle, prices.c price
- * manager, orders.c order manager, engine.c strategy tick, reconcile.c reconciler) call on each other.
+ * bot_int.h - the daemon's shared state and the functions its parts call on each other, floor by floor:
+ * model.c (the pairs and positions in memory, looked up, counted and marked for a decision) at the bottom,
+ * monitor.c (metrics, alerts), status.c (run state, kill switch, degraded state, events, progress lines),
+ * prices.c (price manager), orders.c and orders_actions.c (order manager), reconcile.c, engine.c (the
+ * strategy step), the control API (control*.c) and bot.c (the life cycle) at the top. A part calls only
+ * the parts below it; what a lower part needs done above it is left as a mark (bot_pair_mark, the reap
+ * list) or called back through a pointer the lifecycle set (step_done).
+ *
+ * Reactions have a direction. Market and user events and the exchange's answers only record what changed
+ * and mark the pair for a decision; one step after the dispatch (engine_step) runs the strategy once for
+ * each marked pair and then frees the positions that ended, which wait on a reap list until then so that
+ * nobody up the stack holds freed memory.
  *
  * The in-memory model mirrors the database: every open position with its buy order, its current sell
  * order and the fills applied to it. A change is always made on copies, committed, and only then adopted,
@@ -85,7 +95,8 @@ struct bot_pos {
 	unsigned rejected;      /* its sells the exchange rejected in a row (an accepted one resets) */
 	enum sb_action_reason exit_due; /* the market exit its limit sell is cancelled for; else none */
 	uint64_t fill_ns;               /* monotonic time the buy's last fill arrived (latency) */
-	struct bot_pos *next;           /* next open position of the pair */
+	bool ended;                     /* unlinked from its pair: on b->reap until the next step frees it */
+	struct bot_pos *next;           /* next open position of the pair (of b->reap once ended) */
 };
 
 /* One trade pair. */
@@ -110,6 +121,7 @@ struct bot_pair {
 	sb_dec buy_refused_offset; /* and the buy_offset they were refused for */
 	unsigned rejected;         /* its buys the exchange rejected in a row (an accepted one resets) */
 	int64_t open_at_ms;        /* no new cycle before this (the wait after a rejected buy) */
+	bool decide;               /* what the strategy sees changed: the next step decides the pair */
 	struct bot_pos *positions; /* open positions, newest first */
 };
 
@@ -120,11 +132,16 @@ struct bot_timers {
 	struct sb_clock_timer *retry; /* start-up step retries */
 };
 
+struct sb_bot;
+/* A continuation the lifecycle hands down (sb_bot.step_done). */
+typedef void (*bot_step_cb)(struct sb_bot *b);
+
 struct sb_bot {
 	const struct sb_config *cfg;   /* borrowed */
 	FILE *human;                   /* readable progress lines; NULL: none */
 	uv_loop_t loop;                /* the one loop */
 	uv_signal_t sigint, sigterm;   /* stop requests */
+	uv_check_t check;              /* run: the step after each loop iteration's events */
 	struct sb_clock *clock;        /* the daemon's time and timers (owned) */
 	struct bot_timers timers;      /* on clock */
 	struct sb_store *st;           /* the database */
@@ -133,6 +150,8 @@ struct sb_bot {
 	struct sb_exchange *ex;        /* the exchange (requests, market data, the account's events) */
 	struct bot_pair *pairs;        /* every pair, SB_PAIRS_MAX slots that never move (owned) */
 	size_t npairs;                 /* entries in use */
+	size_t marked;                 /* pairs whose decide mark is set */
+	struct bot_pos *reap;          /* ended positions, freed by the next step (owned) */
 	char tag[16];                  /* ORDER_TAG */
 	enum bot_run_state state;      /* current run state */
 	bool paused;                   /* kill switch (system_state "paused") */
@@ -144,6 +163,8 @@ struct sb_bot {
 	int step_pending;              /* start-up or reconcile calls outstanding */
 	bool step_failed;              /* one of them failed */
 	int startup_step;              /* which start-up step is running */
+	bot_step_cb step_done;         /* start-up: the lifecycle's continuation once the step's calls are
+	                                  all answered (set by bot_init) */
 	bool recon_inflight;           /* a runtime reconciliation is out */
 	struct sb_bnb_table bnb;       /* BNB price per quote asset (prices.c) */
 	uint64_t sell_latency_max_us;  /* worst fill -> sell sent */
@@ -162,131 +183,26 @@ struct sb_bot {
 #define BOT_REST_WHY(res)                                                                                    \
 	((res)->api.msg[0] ? (res)->api.msg : (res)->detail[0] ? (res)->detail : sb_strerror((res)->err))
 
-/* ---- bot.c -------------------------------------------------------------------------------------------- */
-void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason);
-const char *bot_state_name(enum bot_run_state s);
-/* A database write failed: stop trading safely (sticky). */
-void bot_degrade(struct sb_bot *b, sb_err err, const char *what);
-/* Turns the kill switch on or off in memory (already persisted by the caller), moves the run state and
- * alerts; source says who ("control", "database"). No-op when unchanged. */
-void bot_set_paused(struct sb_bot *b, bool paused, const char *source);
-/* True when new orders may go out. */
-bool bot_may_trade(const struct sb_bot *b);
+/* ---- model.c ------------------------------------------------------------------------------------------ */
+/* Now on the daemon's wall clock, ms since the epoch. */
+int64_t bot_now_ms(const struct sb_bot *b);
 /* The pair of symbol (removed pairs are not found), or NULL. */
 struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol);
 /* What the pair is doing, for the control API: "unlisted" (the exchange does not list it), "disabled",
  * "waiting" (its exchange rules are not loaded yet) or "active"; static strings. */
 const char *bot_pair_state(const struct bot_pair *pr);
+/* Marks pr for a decision by the next step (engine_step); marking a marked pair changes nothing. */
+void bot_pair_mark(struct sb_bot *b, struct bot_pair *pr);
+/* The trade_pairs row of a pair's settings, written at now. */
+void bot_pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_pair *r);
 /* Adopts the commission rates of symbol's pair (the higher of maker and taker as its sell fee); a failed
  * request or an implausible rate keeps the 0.1% assumed until then. */
 void bot_pair_fees(struct sb_bot *b, const char *symbol, const struct sb_bn_rest_result *res,
                    const struct sb_bn_commission *cm);
-/* The trade_pairs row of a pair's settings, written at now. */
-void bot_pair_to_row(const struct sb_pair_cfg *c, int64_t now, struct sb_store_pair *r);
-/* Appends an event on its own; detail JSON or NULL. */
-void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t position_id, const char *coid,
-               const char *detail);
-/* Readable progress line for the demo (no-op without opts.human). */
-void bot_human(struct sb_bot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Start-up: the step machine's continuation after a step's calls are all answered. */
-void bot_step_done(struct sb_bot *b);
-/* The daemon's settings taken from cfg (borrowed for b's life) and its clock (owned by b from now on):
- * the order tag, the price limits, an empty BNB price table. The one initialisation `run`, the backtest
- * and the unit tests share; b must be zeroed. */
-void bot_init(struct sb_bot *b, const struct sb_config *cfg, struct sb_clock *clock);
-/* Start-up from its first step (server time, rules, commission rates, reconciliation, then trading), as
- * `run` and the backtest both start the daemon once its exchange and timers exist. */
-void bot_startup(struct sb_bot *b);
-/* Creates the daemon's timers on b->clock and starts the housekeeping tick (every BOT_TICK_MS). */
-void bot_timers_start(struct sb_bot *b);
-/* Frees the daemon's timers (harmless when none were made); before b->clock is freed. */
-void bot_timers_free(struct sb_bot *b);
-/* Now on the daemon's wall clock, ms since the epoch. */
-int64_t bot_now_ms(const struct sb_bot *b);
-
-/* ---- pairs_load.c ------------------------------------------------------------------------------------- */
-/* Applies what changed in PAIRS since it was last applied to trade_pairs, then loads trade_pairs into
- * b->pairs (with each pair's enabled flag). SB_ERR_CONFIG for a PAIRS it cannot parse or too many pairs. */
-sb_err bot_pairs_load(struct sb_bot *b);
-
-/* ---- prices.c ----------------------------------------------------------------------------------------- */
-void prices_on_market(void *user, const struct sb_bn_market_event *ev);
-void prices_on_snapshot(void *user, const char *const *symbols, size_t n, bool reconnect);
-void prices_on_link(void *user, enum sb_bn_link state);
-/* The pair's validated, fresh price, or false. */
-bool prices_fresh(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms);
-/* Timer: REST fallback for stale prices, BNB price refresh for every quote asset of the pairs. */
-void prices_tick(struct sb_bot *b, int64_t now_ms);
-/* Quote per BNB in pr's quote asset, to value pr's commission paid in BNB: 1 when the quote asset is BNB,
- * 0 while unknown (no rules yet, not fetched yet, or no BNB<QUOTE> market). */
-sb_dec bot_bnb_price(const struct sb_bot *b, const struct bot_pair *pr);
-/* True while pr's BNB price is unknown only because no answer about it has arrived yet. */
-bool bot_bnb_awaited(const struct sb_bot *b, const struct bot_pair *pr);
-
-/* ---- orders.c ----------------------------------------------------------------------------------------- */
-/* Loads the open positions and their orders and fills from the store. */
-sb_err orders_load(struct sb_bot *b);
-void orders_free_all(struct sb_bot *b);
-void orders_on_user(void *user, const struct sb_bn_user_event *ev);
-void orders_on_user_link(void *user, enum sb_bn_link state);
-/* Opens a position and places its buy. */
-void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *a, int64_t now_ms);
-/* Places the LIMIT sell of a (price, qty; plan when nothing was sold yet): the strategy's at its target,
- * or a re-priced one (reason SB_WHY_MANUAL) at the user's price. Both record exit TARGET. */
-void orders_place_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
-/* Places a MARKET sell of a->qty; the exit recorded follows a->reason: STOP_LOSS, MAX_DURATION, MANUAL. */
-void orders_market_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
-void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, const char *why);
-void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
-/* -> ABANDONED by hand from any open state (the coins stay in the account, what was bought is recorded):
- * commits the position with a position.abandoned event (reason MANUAL), then forgets it (bp is freed).
- * SB_ERR_STATE when the position has ended, one of its orders may still work on the exchange (open or not
- * yet settled) or a request about it is out; the store's error (the daemon is degraded) otherwise. */
-sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
-/* The sell plan the strategy would make for bp now (profit calculator, the pair's fee and target), for
- * its minimum profitable price; SB_OK whenever plan->min_sell_price is known, even when the plan's own
- * order would fail a filter. */
-sb_err orders_sell_plan(const struct sb_bot *b, const struct bot_pos *bp, struct sb_sell_plan *plan);
-void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
-/* Queries an order by clientOrderId now (settling, reconciliation); counts in step_pending when asked. */
-void orders_query(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, bool step);
-/* Moves a position on when its order has ended (fills complete), fetching missing fills. */
-void orders_settle(struct sb_bot *b, struct bot_pos *bp);
-/* Timer: due settle queries and settlements. */
-void orders_tick(struct sb_bot *b, int64_t now_ms);
 /* Open positions of the pair (buying, holding or selling). */
-size_t orders_open_count(const struct bot_pair *pr);
+size_t bot_pair_open_count(const struct bot_pair *pr);
 /* Quote committed in open positions of every pair. */
-sb_dec orders_exposure(const struct sb_bot *b);
-/* The order of bp named coid, or NULL. */
-struct bot_order *orders_find(struct bot_pos *bp, const char *coid);
-struct bot_pos *orders_pos_find(struct sb_bot *b, int64_t id);
-
-/* Shared by orders.c and orders_actions.c only. */
-/* The position row of bp with the state p, as of now. */
-void orders_pos_row(const struct bot_pos *bp, const struct sb_position *p, int64_t now,
-                    struct sb_store_position *r);
-void orders_pos_free(struct bot_pos *bp);
-/* Unlinks an ended position from its pair and frees it; cooldown starts the pair's pause. */
-void orders_pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool cooldown);
-/* Sends the committed intent o of bp. */
-void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o);
-/* Commits position state p of bp with an event (kind, detail JSON), then adopts it. */
-sb_err orders_commit_position(struct sb_bot *b, struct bot_pos *bp, const struct sb_position *p,
-                              const char *kind, const char *detail);
-/* A holding time for people ("12.3 s", "4 min 5 s", "3 h 12 min") into buf. */
-void orders_fmt_duration(int64_t ms, char *buf, size_t cap);
-
-/* ---- engine.c ----------------------------------------------------------------------------------------- */
-/* Decides and acts for one pair now. */
-void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms);
-void engine_tick(struct sb_bot *b, int64_t now_ms);
-
-/* ---- reconcile.c -------------------------------------------------------------------------------------- */
-/* Start-up reconciliation (counts in step_pending). */
-void reconcile_startup(struct sb_bot *b);
-/* The user stream asked for it. */
-void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why);
+sb_dec bot_exposure(const struct sb_bot *b);
 
 /* ---- monitor.c ---------------------------------------------------------------------------------------- */
 /* What became of an order, for SB_METRIC_ORDERS{outcome}: sent, then one of the final states. */
@@ -338,6 +254,130 @@ struct sb_metrics *monitor_metrics(const struct sb_bot *b);
 void monitor_close(struct sb_bot *b);
 /* Frees everything; after the loop has closed its handles. */
 void monitor_free(struct sb_bot *b);
+
+/* ---- status.c ----------------------------------------------------------------------------------------- */
+void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason);
+const char *bot_state_name(enum bot_run_state s);
+/* A database write failed: stop trading safely (sticky). */
+void bot_degrade(struct sb_bot *b, sb_err err, const char *what);
+/* Turns the kill switch on or off in memory (already persisted by the caller), moves the run state and
+ * alerts; source says who ("control", "database"). No-op when unchanged. */
+void bot_set_paused(struct sb_bot *b, bool paused, const char *source);
+/* True when new orders may go out. */
+bool bot_may_trade(const struct sb_bot *b);
+/* Appends an event on its own; detail JSON or NULL. */
+void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t position_id, const char *coid,
+               const char *detail);
+/* Readable progress line for the demo (no-op without opts.human). */
+void bot_human(struct sb_bot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- prices.c ----------------------------------------------------------------------------------------- */
+void prices_on_market(void *user, const struct sb_bn_market_event *ev);
+void prices_on_snapshot(void *user, const char *const *symbols, size_t n, bool reconnect);
+void prices_on_link(void *user, enum sb_bn_link state);
+/* The pair's validated, fresh price, or false. */
+bool prices_fresh(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms);
+/* Timer: REST fallback for stale prices, BNB price refresh for every quote asset of the pairs. */
+void prices_tick(struct sb_bot *b, int64_t now_ms);
+/* Quote per BNB in pr's quote asset, to value pr's commission paid in BNB: 1 when the quote asset is BNB,
+ * 0 while unknown (no rules yet, not fetched yet, or no BNB<QUOTE> market). */
+sb_dec bot_bnb_price(const struct sb_bot *b, const struct bot_pair *pr);
+/* True while pr's BNB price is unknown only because no answer about it has arrived yet. */
+bool bot_bnb_awaited(const struct sb_bot *b, const struct bot_pair *pr);
+
+/* ---- orders.c ----------------------------------------------------------------------------------------- */
+/* Loads the open positions and their orders and fills from the store. */
+sb_err orders_load(struct sb_bot *b);
+/* Frees every position in memory, the open ones and those waiting on the reap list. */
+void orders_free_all(struct sb_bot *b);
+/* Frees the positions on the reap list (engine_step, once the dispatch that ended them is over). */
+void orders_reap(struct sb_bot *b);
+void orders_on_user(void *user, const struct sb_bn_user_event *ev);
+void orders_on_user_link(void *user, enum sb_bn_link state);
+/* Opens a position and places its buy. */
+void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *a, int64_t now_ms);
+/* Places the LIMIT sell of a (price, qty; plan when nothing was sold yet): the strategy's at its target,
+ * or a re-priced one (reason SB_WHY_MANUAL) at the user's price. Both record exit TARGET. */
+void orders_place_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
+/* Places a MARKET sell of a->qty; the exit recorded follows a->reason: STOP_LOSS, MAX_DURATION, MANUAL. */
+void orders_market_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
+void orders_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, const char *why);
+void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
+/* -> ABANDONED by hand from any open state (the coins stay in the account, what was bought is recorded):
+ * commits the position with a position.abandoned event (reason MANUAL), then forgets it (bp goes to the
+ * reap list: still readable until the next step).
+ * SB_ERR_STATE when the position has ended, one of its orders may still work on the exchange (open or not
+ * yet settled) or a request about it is out; the store's error (the daemon is degraded) otherwise. */
+sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
+/* The sell plan the strategy would make for bp now (profit calculator, the pair's fee and target), for
+ * its minimum profitable price; SB_OK whenever plan->min_sell_price is known, even when the plan's own
+ * order would fail a filter. */
+sb_err orders_sell_plan(const struct sb_bot *b, const struct bot_pos *bp, struct sb_sell_plan *plan);
+void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms);
+/* Queries an order by clientOrderId now (settling, reconciliation); counts in step_pending when asked. */
+void orders_query(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, bool step);
+/* Moves a position on when its order has ended (fills complete), fetching missing fills; a position that
+ * moved marks its pair for a decision. An ended position (bp->ended) is left alone. */
+void orders_settle(struct sb_bot *b, struct bot_pos *bp);
+/* Timer: due settle queries and settlements. */
+void orders_tick(struct sb_bot *b, int64_t now_ms);
+/* The order of bp named coid, or NULL. */
+struct bot_order *orders_find(struct bot_pos *bp, const char *coid);
+struct bot_pos *orders_pos_find(struct sb_bot *b, int64_t id);
+
+/* Shared by orders.c and orders_actions.c only. */
+/* The position row of bp with the state p, as of now. */
+void orders_pos_row(const struct bot_pos *bp, const struct sb_position *p, int64_t now,
+                    struct sb_store_position *r);
+void orders_pos_free(struct bot_pos *bp);
+/* Unlinks an ended position from its pair and puts it on the reap list (bp stays valid until the next
+ * step frees it), marking the pair for a decision; cooldown starts the pair's pause. */
+void orders_pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool cooldown);
+/* Sends the committed intent o of bp. */
+void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o);
+/* Commits position state p of bp with an event (kind, detail JSON), then adopts it. */
+sb_err orders_commit_position(struct sb_bot *b, struct bot_pos *bp, const struct sb_position *p,
+                              const char *kind, const char *detail);
+/* A holding time for people ("12.3 s", "4 min 5 s", "3 h 12 min") into buf. */
+void orders_fmt_duration(int64_t ms, char *buf, size_t cap);
+
+/* ---- reconcile.c -------------------------------------------------------------------------------------- */
+/* Start-up reconciliation (counts in step_pending). */
+void reconcile_startup(struct sb_bot *b);
+/* The user stream asked for it. */
+void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why);
+
+/* ---- engine.c ----------------------------------------------------------------------------------------- */
+/* Decides and acts for one pair now. */
+void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms);
+/* The step after a dispatch: decides each marked pair once (its mark cleared first, so a mark its own
+ * actions set waits for the next step), then frees the positions on the reap list. */
+void engine_step(struct sb_bot *b);
+/* struct sb_exchange_events.dispatched: engine_step(user) once the exchange delivered a batch. */
+void engine_on_dispatched(void *user);
+/* Timer: marks every pair and runs the step (a pair an event marked too is decided once). */
+void engine_tick(struct sb_bot *b, int64_t now_ms);
+
+/* ---- pairs_load.c ------------------------------------------------------------------------------------- */
+/* Applies what changed in PAIRS since it was last applied to trade_pairs, then loads trade_pairs into
+ * b->pairs (with each pair's enabled flag). SB_ERR_CONFIG for a PAIRS it cannot parse or too many pairs. */
+sb_err bot_pairs_load(struct sb_bot *b);
+
+/* ---- bot.c -------------------------------------------------------------------------------------------- */
+/* The daemon's settings taken from cfg (borrowed for b's life) and its clock (owned by b from now on):
+ * the order tag, the price limits, an empty BNB price table, the start-up's continuation (step_done).
+ * The one initialisation `run`, the backtest and the unit tests share; b must be zeroed. */
+void bot_init(struct sb_bot *b, const struct sb_config *cfg, struct sb_clock *clock);
+/* The callbacks an exchange delivers b's events to: market data to the price manager, the account's
+ * events to the order manager and the reconciler, the end of each batch to the step (engine.c). */
+struct sb_exchange_events bot_exchange_events(struct sb_bot *b);
+/* Start-up from its first step (server time, rules, commission rates, reconciliation, then trading), as
+ * `run` and the backtest both start the daemon once its exchange and timers exist. */
+void bot_startup(struct sb_bot *b);
+/* Creates the daemon's timers on b->clock and starts the housekeeping tick (every BOT_TICK_MS). */
+void bot_timers_start(struct sb_bot *b);
+/* Frees the daemon's timers (harmless when none were made); before b->clock is freed. */
+void bot_timers_free(struct sb_bot *b);
 
 /* ---- crashpoint.c (test hook) ------------------------------------------------------------------------- */
 /* Steps of a cycle where SPOTBOT_CRASH_AT=<point>[:<n>] makes the daemon SIGKILL itself. */

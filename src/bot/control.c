@@ -246,7 +246,7 @@ static void view_status(struct sb_bot *b, struct reply *r)
 		pairs++;
 		if (b->pairs[i].top_ms > newest)
 			newest = b->pairs[i].top_ms;
-		open += orders_open_count(&b->pairs[i]);
+		open += bot_pair_open_count(&b->pairs[i]);
 		if (b->pairs[i].unlisted)
 			cJSON_AddItemToArray(unlisted, cJSON_CreateString(b->pairs[i].cfg.symbol));
 	}
@@ -254,7 +254,7 @@ static void view_status(struct sb_bot *b, struct reply *r)
 		cJSON_AddNumberToObject(j, "last_price_age_ms", (double)(now - newest));
 	else
 		cJSON_AddNullToObject(j, "last_price_age_ms");
-	add_dec(j, "exposure", orders_exposure(b));
+	add_dec(j, "exposure", bot_exposure(b));
 	add_dec(j, "max_exposure", b->cfg->max_exposure);
 	cJSON_AddNumberToObject(j, "pairs", (double)pairs);
 	cJSON_AddItemToObject(j, "unlisted_pairs", unlisted);
@@ -344,7 +344,7 @@ static void view_pairs(struct sb_bot *b, struct reply *r)
 		cJSON_AddStringToObject(x, "state", bot_pair_state(pr));
 		add_dec(x, "quote_per_cycle", pr->cfg.quote);
 		cJSON_AddNumberToObject(x, "max_positions", (double)pr->cfg.max_positions);
-		cJSON_AddNumberToObject(x, "open_positions", (double)orders_open_count(pr));
+		cJSON_AddNumberToObject(x, "open_positions", (double)bot_pair_open_count(pr));
 		control_pair_settings(&pr->cfg, x);
 		if (pr->top_ms) {
 			add_dec(x, "bid", pr->top.bid);

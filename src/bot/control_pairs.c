@@ -212,7 +212,7 @@ static int pair_remove(struct sb_bot *b, const char *symbol, cJSON **out)
 	size_t open = 0;
 	if (open_positions(b, symbol, &open) != SB_OK)
 		return fail(500, "the open positions could not be read", out);
-	if (open > 0 || orders_open_count(pr) > 0) {
+	if (open > 0 || bot_pair_open_count(pr) > 0) {
 		snprintf(msg, sizeof msg,
 		         "%s has %zu open position%s: sell, cancel or abandon %s first, or disable the pair",
 		         symbol, open, open == 1 ? "" : "s", open == 1 ? "it" : "them");

@@ -1,8 +1,15 @@
 /*
- * engine.c - the strategy tick: on every validated price and once a second, hands each pair's settings,
- * rules, open positions and price to sb_strategy_decide() and carries out the actions it returns
- * through the order manager. Decisions are pure; everything that must not happen twice (a cancel in
- * flight, a sell placed) is visible in the input, so deciding often is harmless.
+ * engine.c - the strategy step: after each dispatch of events, and once a second, hands each marked pair's
+ * settings, rules, open positions and price to sb_strategy_decide() and carries out the actions it returns
+ * through the order manager, then frees the positions that ended meanwhile. Decisions are pure;
+ * everything that must not happen twice (a cancel in flight, a sell placed) is visible in the input, so
+ * deciding often is harmless.
+ *
+ * The events themselves decide nothing: the price manager marks a pair when it accepts a quote, the order
+ * manager when a position moves on (bot_pair_mark). The step runs after the dispatch: from the loop's
+ * check handle in `run` (bot.c), from the exchange's dispatched callback after each batch of the
+ * in-process exchange's pump, and from the tick, which marks every pair. However many events marked a
+ * pair, it is decided once per step; a mark the step's own actions set waits for the next one.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -176,7 +183,7 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 	                               .bnb_price = bot_bnb_price(b, pr),
 	                               .global = {.paused = b->paused,
 	                                          .halted = !bot_may_trade(b),
-	                                          .exposure = orders_exposure(b),
+	                                          .exposure = bot_exposure(b),
 	                                          .exposure_limit = b->cfg->max_exposure}};
 	struct sb_action acts[SB_STRATEGY_ACTIONS(BOT_OPEN_MAX)];
 	struct sb_strategy_result res;
@@ -242,8 +249,34 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 	}
 }
 
+/* Decides each marked pair at now_ms, once, then frees the positions that ended. */
+static void step_at(struct sb_bot *b, int64_t now_ms)
+{
+	for (size_t i = 0; i < b->npairs && b->marked > 0 && !b->closed; i++) {
+		struct bot_pair *pr = &b->pairs[i];
+		if (!pr->decide)
+			continue;
+		pr->decide = false;
+		b->marked--;
+		engine_decide(b, pr, now_ms);
+	}
+	orders_reap(b);
+}
+
+void engine_step(struct sb_bot *b)
+{
+	if (b->marked > 0 || b->reap)
+		step_at(b, bot_now_ms(b));
+}
+
+void engine_on_dispatched(void *user)
+{
+	engine_step(user);
+}
+
 void engine_tick(struct sb_bot *b, int64_t now_ms)
 {
-	for (size_t i = 0; i < b->npairs && !b->closed; i++)
-		engine_decide(b, &b->pairs[i], now_ms);
+	for (size_t i = 0; i < b->npairs; i++)
+		bot_pair_mark(b, &b->pairs[i]);
+	step_at(b, now_ms);
 }

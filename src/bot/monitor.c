@@ -91,7 +91,7 @@ static struct bot_pair *mp_pair(const struct mon_pair *mp)
 static double m_open(void *user)
 {
 	const struct bot_pair *pr = mp_pair(user);
-	return pr ? (double)orders_open_count(pr) : 0;
+	return pr ? (double)bot_pair_open_count(pr) : 0;
 }
 
 /* Realised profit of the pair's CLOSED positions, from the database when scraped. */
@@ -114,7 +114,7 @@ static sb_dec m_profit(void *user)
 
 static sb_dec m_exposure(void *user)
 {
-	return orders_exposure(user);
+	return bot_exposure(user);
 }
 
 static struct sb_bn_market_stream_stats market_stats(const struct sb_bot *b)

@@ -14,6 +14,11 @@
  * no longer knows (-2013) has its trades fetched once more and then ends LOST, so its position is
  * settled, never queried forever. Orders carry a self-trade prevention mode chosen so that an exit never
  * yields to an entry (docs/strategy.md).
+ *
+ * Nothing here decides: a position that moves on (bought, holding again, ended) marks its pair, and the
+ * strategy step after the dispatch (engine.c) places what follows. An ended position is unlinked from its
+ * pair at once but freed only from the reap list by that step, so no caller up the stack is left holding
+ * freed memory.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -181,7 +186,11 @@ void orders_pos_free(struct bot_pos *bp)
 	free(bp);
 }
 
-/* Drops an ended position from memory; cooldown: its end starts the pair's cooldown. */
+/*
+ * Drops an ended position from its pair; cooldown: its end starts the pair's cooldown. Its memory is not
+ * freed here: callers up the stack (the dispatch that ended it, the strategy's action loop, a manual
+ * action) may still hold it, so it waits on the reap list until the step after the dispatch.
+ */
 void orders_pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool cooldown)
 {
 	struct bot_pair *pr = bp->pair;
@@ -195,21 +204,36 @@ void orders_pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool c
 		pr->last_ended_ms = now;
 	if (cooldown && bp->p.exit == SB_EXIT_STOP_LOSS)
 		pr->last_stop_loss_ms = now;
-	(void)b;
-	orders_pos_free(bp);
+	bp->ended = true;
+	bp->next = b->reap;
+	b->reap = bp;
+	bot_pair_mark(b, pr);
+}
+
+/* Frees a list of positions linked by next. */
+static void free_list(struct bot_pos *bp)
+{
+	while (bp) {
+		struct bot_pos *next = bp->next;
+		orders_pos_free(bp);
+		bp = next;
+	}
+}
+
+void orders_reap(struct sb_bot *b)
+{
+	struct bot_pos *list = b->reap;
+	b->reap = NULL;
+	free_list(list);
 }
 
 void orders_free_all(struct sb_bot *b)
 {
 	for (size_t i = 0; i < b->npairs; i++) {
-		struct bot_pos *bp = b->pairs[i].positions;
-		while (bp) {
-			struct bot_pos *next = bp->next;
-			orders_pos_free(bp);
-			bp = next;
-		}
+		free_list(b->pairs[i].positions);
 		b->pairs[i].positions = NULL;
 	}
+	orders_reap(b);
 }
 
 /* ---- loading ------------------------------------------------------------------------------------------ */
@@ -900,8 +924,8 @@ static void on_queried(void *user, const struct sb_bn_rest_result *res, struct s
 	} else if (step && !b->closed && res->err != SB_OK) {
 		b->step_failed = true;
 	}
-	if (step && !b->closed && b->step_pending == 0)
-		bot_step_done(b);
+	if (step && !b->closed && b->step_pending == 0 && b->step_done)
+		b->step_done(b);
 }
 
 void orders_query(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, bool step)
@@ -1139,7 +1163,6 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 	dec_str(p.buy_quote / 1, s[2], sizeof s[2]);
 	bot_human(b, "%-8s #%-4" PRId64 " bought %s for %s %s", p.symbol, p.id, s[0], s[1],
 	          bp->pair->rules.quote_asset);
-	engine_decide(b, bp->pair, now);
 }
 
 /*
@@ -1249,15 +1272,20 @@ static bool lost_check(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 
 void orders_settle(struct sb_bot *b, struct bot_pos *bp)
 {
-	if (!bp || b->closed || b->degraded)
+	if (!bp || bp->ended || b->closed || b->degraded)
 		return;
 	int64_t now = bot_now_ms(b);
 	if (lost_check(b, bp, now))
 		return;
-	if (bp->p.state == SB_POSITION_BUYING)
+	enum sb_position_state was = bp->p.state;
+	if (was == SB_POSITION_BUYING)
 		settle_buying(b, bp, now);
-	else if (bp->p.state == SB_POSITION_SELLING)
+	else if (was == SB_POSITION_SELLING)
 		settle_selling(b, bp, now);
+	/* Bought (a sell to place), holding again (the next sell or exit), or ended (room for a new cycle):
+	 * the strategy decides at the step after this dispatch. */
+	if (bp->p.state != was)
+		bot_pair_mark(b, bp->pair);
 }
 
 void orders_tick(struct sb_bot *b, int64_t now_ms)

@@ -1,8 +1,9 @@
 /*
  * orders_actions.c - the order manager's actions, as the strategy and the control API ask for them: a new
- * cycle with its buy, the limit sell at the target and the market exits, abandoning a position, alerts,
- * and the quote committed in open positions. Each writes its intent (order row, position, event) in one
- * transaction before the request goes out through orders.c.
+ * cycle with its buy, the limit sell at the target and the market exits, abandoning a position, and
+ * alerts. Each writes its intent (order row, position, event) in one transaction before the request goes
+ * out through orders.c. An action that ends a position (abandon) hands it to orders.c's reap list: the
+ * caller may still read it until the step after the dispatch frees it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -319,34 +320,4 @@ void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *
 	              "position %" PRId64 " of %s: the sell cannot be placed (%s, %s, filter %s); retrying",
 	              bp->p.id, bp->p.symbol, sb_action_reason_name(a->reason), sb_errname(a->error),
 	              sb_filter_name(a->filter));
-}
-
-sb_dec orders_exposure(const struct sb_bot *b)
-{
-	sb_dec sum = 0;
-	for (size_t i = 0; i < b->npairs; i++) {
-		for (const struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next) {
-			sb_dec v = 0;
-			if (bp->p.state == SB_POSITION_BUYING && bp->buy.present) {
-				if (bp->buy.row.quote_qty > 0)
-					v = bp->buy.row.quote_qty;
-				else if (sb_dec_mul(bp->buy.row.price, bp->buy.row.orig_qty, SB_ROUND_UP,
-				                    &v) != SB_OK)
-					v = 0;
-			} else {
-				v = bp->p.cost_quote > 0 ? bp->p.cost_quote : bp->p.buy_quote;
-			}
-			if (sb_dec_add(sum, v, &sum) != SB_OK)
-				return SB_DEC_MAX;
-		}
-	}
-	return sum;
-}
-
-size_t orders_open_count(const struct bot_pair *pr)
-{
-	size_t n = 0;
-	for (const struct bot_pos *bp = pr->positions; bp; bp = bp->next)
-		n++;
-	return n;
 }

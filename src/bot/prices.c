@@ -2,7 +2,8 @@
  * prices.c - the price manager: best bid and ask per pair from the bookTicker stream, backed by REST
  * when the stream is stale or has just reconnected, each quote validated (sb_price_guard_offer: not
  * positive, crossed, stale, jump) before the strategy sees it. A refused quote is logged, counted and
- * recorded as an event once per run of refusals; no order is ever decided on it.
+ * recorded as an event once per run of refusals; no order is ever decided on it. An accepted quote only
+ * marks its pair: the step after the dispatch (engine.c) decides, once however many quotes arrived.
  *
  * It also keeps the price of BNB in every quote asset the pairs trade against (the sb_bnb table), from
  * the BNB<QUOTE> book ticker, so commission paid in BNB is valued in the pair's own quote asset.
@@ -58,7 +59,7 @@ static void offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask,
 	pr->refusing = false;
 	pr->top = q;
 	pr->top_ms = now;
-	engine_decide(b, pr, now);
+	bot_pair_mark(b, pr);
 }
 
 void prices_on_market(void *user, const struct sb_bn_market_event *ev)

@@ -76,8 +76,8 @@ static void on_open_orders(void *user, const struct sb_bn_rest_result *res, stru
 	}
 	bool step = c->step;
 	free(c);
-	if (step && b->step_pending == 0)
-		bot_step_done(b);
+	if (step && b->step_pending == 0 && b->step_done)
+		b->step_done(b);
 }
 
 static void list_open(struct sb_bot *b, const char *symbol, bool step)

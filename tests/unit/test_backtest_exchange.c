@@ -81,11 +81,7 @@ static void start(const char *settings)
 	struct sb_store_pair row;
 	bot_pair_to_row(&pr->cfg, sb_clock_wall_ms(), &row);
 	cr_assert_eq(sb_store_pair_upsert(bot.st, &row, NULL), SB_OK, "%s", sb_store_last_error(bot.st));
-	struct sb_exchange_events ev = {
-	    .market = {prices_on_market, prices_on_snapshot, prices_on_link},
-	    .account = {orders_on_user, reconcile_on_request, orders_on_user_link},
-	    .user = &bot,
-	};
+	struct sb_exchange_events ev = bot_exchange_events(&bot);
 	struct sb_bt_exchange_opts opts = {
 	    .sim = sim, .api_key = KEY, .clock = {vclock_now, vclock_reach, NULL}, .seed = 1};
 	cr_assert_eq(sb_bt_exchange_new(&opts, &ev, &bot.ex), SB_OK);

@@ -109,6 +109,7 @@ static struct sb_store_position stored_position(int64_t id)
 static const struct sbt_fakex_req *open_cycle(void)
 {
 	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	engine_step(&bot);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "one order was placed");
 	int i = sbt_fakex_last(fx, SBT_FX_PLACE);
 	const struct sbt_fakex_req *r = &fx->req[i];
@@ -216,6 +217,7 @@ Test(bot_exchange, lost_answer_is_settled_by_query_and_missing_fills_are_fetched
 	snprintf(tr.commission_asset, sizeof tr.commission_asset, "BTC");
 	struct sb_bn_my_trades trades = {.items = &tr, .n = 1};
 	sbt_fakex_answer_trades(fx, (size_t)t, &trades);
+	engine_step(&bot);
 
 	struct sb_store_fill *fills = NULL;
 	size_t n = 0;
@@ -308,6 +310,7 @@ Test(bot_exchange, stream_fills_are_applied_once_and_reconciliation_lists_and_qu
 	cr_assert_eq(stored_order(buy->coid).executed_qty, D("0.0002"), "a repeated report changes nothing");
 	cr_assert_eq(stored_position(pos_id).state, SB_STORE_POS_BUYING);
 	sbt_fakex_user(fx, &f2);
+	engine_step(&bot);
 	struct sb_store_fill *fills = NULL;
 	size_t n = 0;
 	cr_assert_eq(sb_store_fill_list(bot.st, buy->coid, &fills, &n), SB_OK);

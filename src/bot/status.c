@@ -1,0 +1,147 @@
+/*
+ * status.c - the daemon's status and the two records every part of it writes to: the run state with its
+ * reason (kept in system_state), the kill switch in memory, the sticky degraded state once the database
+ * cannot be written, whether new orders may go out at all, the append-only events log and the readable
+ * progress lines of the demo.
+ *
+ * It stands above the monitor (a change of the kill switch or a failed write alerts) and below everything
+ * that reports, so the price and order managers, the strategy step, the reconciler and the control API
+ * write here instead of calling up into the lifecycle (bot.c).
+ */
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "bot/bot_int.h"
+#include "spotbot/log.h"
+
+#define KEY_RUN_REASON "run_state_reason"
+
+static const char *const state_names[] = {"starting", "reconciling", "trading", "paused",
+                                          "degraded", "stopping",    "stopped"};
+
+const char *bot_state_name(enum bot_run_state s)
+{
+	return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "unknown";
+}
+
+/* Writes a JSON string literal of s (quotes and backslashes escaped, controls dropped) into buf. */
+static void json_str(char *buf, size_t cap, const char *s)
+{
+	size_t n = 0;
+	if (cap < 3)
+		return;
+	buf[n++] = '"';
+	for (; *s && n + 3 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20)
+			continue;
+		if (c == '"' || c == '\\')
+			buf[n++] = '\\';
+		buf[n++] = (char)c;
+	}
+	buf[n++] = '"';
+	buf[n] = '\0';
+}
+
+void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t position_id, const char *coid,
+               const char *detail)
+{
+	if (!b->st || b->degraded)
+		return;
+	struct sb_store_event ev = {.time_ms = bot_now_ms(b), .position_id = position_id, .detail = detail};
+	snprintf(ev.kind, sizeof ev.kind, "%s", kind);
+	snprintf(ev.symbol, sizeof ev.symbol, "%s", symbol ? symbol : "");
+	snprintf(ev.client_order_id, sizeof ev.client_order_id, "%s", coid ? coid : "");
+	sb_err err = sb_store_event_append(b->st, &ev, NULL);
+	if (err != SB_OK)
+		bot_degrade(b, err, "append an event");
+}
+
+void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason)
+{
+	if (b->degraded && s != BOT_STOPPING && s != BOT_STOPPED)
+		s = BOT_DEGRADED;
+	bool changed = b->state != s;
+	b->state = s;
+	if (changed)
+		sb_log_info("bot",
+		            SB_FIELDS(SB_F_STR("state", bot_state_name(s)), SB_F_STR("reason", reason)),
+		            "run state %s: %s", bot_state_name(s), reason);
+	if (!b->st || (b->degraded && s != BOT_DEGRADED))
+		return;
+	int64_t now = bot_now_ms(b);
+	char detail[SB_STORE_VALUE_MAX + 64], r[SB_STORE_VALUE_MAX];
+	json_str(r, sizeof r, reason);
+	snprintf(detail, sizeof detail, "{\"state\":\"%s\",\"reason\":%s}", bot_state_name(s), r);
+	struct sb_store_event ev = {.time_ms = now, .detail = detail};
+	snprintf(ev.kind, sizeof ev.kind, "run_state");
+	sb_err err = sb_store_state_set(b->st, KEY_RUN_REASON, reason, now, NULL);
+	if (err == SB_OK)
+		err = sb_store_state_set(b->st, SB_STORE_KEY_RUN_STATE, bot_state_name(s), now,
+		                         changed ? &ev : NULL);
+	if (err != SB_OK && !b->degraded)
+		bot_degrade(b, err, "write the run state");
+}
+
+void bot_degrade(struct sb_bot *b, sb_err err, const char *what)
+{
+	if (b->degraded)
+		return;
+	b->degraded = true;
+	sb_log_error("bot",
+	             SB_FIELDS(SB_F_ERR(err), SB_F_STR("db_error", sb_store_last_error(b->st)),
+	                       SB_F_STR("action", what)),
+	             "database write failed (%s: %s): trading stopped, no order will be placed until restart",
+	             what, sb_store_last_error(b->st));
+	bot_human(b, "!! database failure (%s): trading stopped", sb_errname(err));
+	monitor_alert(b, SB_ALERT_KILL_SWITCH, SB_ALERT_CRITICAL, NULL, "kill_switch:database",
+	              "trading halted: the database cannot be written (%s while trying to %s); no order is "
+	              "placed until spotbot is restarted",
+	              sb_errname(err), what);
+	b->state = BOT_DEGRADED;
+	/* Recording why may fail too: the reason is in the logs either way. */
+	int64_t now = bot_now_ms(b);
+	if (sb_store_state_set(b->st, KEY_RUN_REASON, "database write failed", now, NULL) == SB_OK)
+		(void)sb_store_state_set(b->st, SB_STORE_KEY_RUN_STATE, "degraded", now, NULL);
+}
+
+void bot_set_paused(struct sb_bot *b, bool paused, const char *source)
+{
+	if (paused == b->paused)
+		return;
+	b->paused = paused;
+	if (b->state == BOT_TRADING || b->state == BOT_PAUSED)
+		bot_set_state(b, paused ? BOT_PAUSED : BOT_TRADING,
+		              paused ? "kill switch on: open positions are managed, no new cycles"
+		                     : "kill switch off");
+	monitor_alert(b, SB_ALERT_KILL_SWITCH, paused ? SB_ALERT_WARNING : SB_ALERT_INFO, NULL,
+	              paused ? "kill_switch:on" : "kill_switch:off",
+	              paused ? "kill switch on (%s): no new cycles; open positions are still managed"
+	                     : "kill switch off (%s): trading resumed",
+	              source);
+}
+
+bool bot_may_trade(const struct sb_bot *b)
+{
+	return !b->degraded && !b->stopping && !b->closed &&
+	       (b->state == BOT_TRADING || b->state == BOT_PAUSED);
+}
+
+void bot_human(struct sb_bot *b, const char *fmt, ...)
+{
+	if (!b->human)
+		return;
+	time_t t = (time_t)(bot_now_ms(b) / 1000);
+	struct tm tm;
+	char ts[16] = "";
+	if (localtime_r(&t, &tm))
+		strftime(ts, sizeof ts, "%H:%M:%S", &tm);
+	fprintf(b->human, "%s  ", ts);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(b->human, fmt, ap);
+	va_end(ap);
+	fputc('\n', b->human);
+	fflush(b->human);
+}
