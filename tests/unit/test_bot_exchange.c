@@ -2,7 +2,9 @@
  * test_bot_exchange.c - the daemon's order manager, strategy step and reconciler driven through the
  * exchange table by a scripted exchange (sbtest_fakex), in one process without sockets: what the daemon
  * asks the exchange for, that its intent is durable before each request, and what it does with the
- * answers and the stream's events.
+ * answers and the stream's events. The fake delivers no batches of its own, so the tests run the step after
+ * the dispatch (engine_step) themselves: events only mark their pair, the step decides each marked pair
+ * once and frees the positions that ended.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -423,4 +425,119 @@ Test(bot_exchange, bad_arguments_are_refused_before_the_implementation)
 	cr_assert_eq(st.rest.calls, 0);
 	cr_assert(!sb_exchange_user_subscribed(NULL));
 	cr_assert_str_eq(sb_exchange_name(bot.ex), "fake");
+}
+
+/* ---- the step after the dispatch ---------------------------------------------------------------------- */
+
+/* The buys sent so far, each at the bid of the quote the strategy decided on. */
+static size_t buys_at(sb_dec bid)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < fx->n; i++)
+		n += fx->req[i].kind == SBT_FX_PLACE && fx->req[i].order.side == SB_SIDE_BUY &&
+		     fx->req[i].order.price == bid;
+	return n;
+}
+
+Test(bot_exchange, a_market_event_alone_sends_nothing_until_the_step_runs)
+{
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	cr_assert_eq(fx->n, 0, "the event only recorded the price and marked the pair");
+	cr_assert(pr->decide, "the pair waits for a decision");
+	cr_assert_eq(pr->top.bid, D("50000"), "the quote is recorded");
+
+	engine_step(&bot);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "the step decided and the buy went out");
+	cr_assert(at_send.intent_durable[sbt_fakex_last(fx, SBT_FX_PLACE)], "its intent durable first");
+	cr_assert(!pr->decide, "the mark is consumed");
+	engine_step(&bot);
+	cr_assert_eq(fx->n, 1, "a step with nothing marked decides nothing");
+}
+
+Test(bot_exchange, several_events_in_one_dispatch_give_one_decision)
+{
+	/* Room for three cycles: every decision with a fresh price would open one. */
+	pr->cfg.max_positions = 3;
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	sbt_fakex_book(fx, "BTCUSDT", "50010", "50010.01");
+	sbt_fakex_book(fx, "BTCUSDT", "50020", "50020.01");
+	cr_assert_eq(fx->n, 0, "three quotes, nothing sent yet");
+	cr_assert_eq(bot.marked, 1, "one pair marked, once");
+
+	/* The housekeeping tick of the same moment marks every pair again: still one decision. */
+	engine_tick(&bot, bot_now_ms(&bot));
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "one decision, one new cycle");
+	cr_assert_eq(buys_at(D("50020")), 1, "decided on the last quote of the dispatch");
+	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_OPEN};
+	struct sb_store_position *rows = NULL;
+	size_t n = 0;
+	cr_assert_eq(sb_store_position_list(bot.st, &f, &rows, &n), SB_OK);
+	free(rows);
+	cr_assert_eq(n, 1, "one position was opened");
+
+	/* The next dispatch is decided again: the room for more cycles was real. */
+	sbt_fakex_book(fx, "BTCUSDT", "50030", "50030.01");
+	engine_step(&bot);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 2);
+	cr_assert_eq(buys_at(D("50030")), 1);
+}
+
+/* The stream's report that the exchange cancelled the buy of r with nothing filled. */
+static struct sb_bn_user_event cancel_report(const struct sbt_fakex_req *r)
+{
+	struct sb_bn_user_event ev = trade_report(r, 0, "0", "0", SB_BN_STATUS_CANCELED);
+	ev.u.exec.exec_type = SB_BN_EXEC_CANCELED;
+	ev.u.exec.cum_quote_qty = 0;
+	ev.u.exec.commission = 0;
+	ev.u.exec.commission_asset[0] = '\0';
+	return ev;
+}
+
+Test(bot_exchange, a_position_ended_inside_a_dispatch_stays_valid_until_the_reap)
+{
+	const struct sbt_fakex_req *buy = open_cycle();
+	struct sb_bn_order ack = exchange_order(buy, SB_BN_STATUS_NEW, 0, 0);
+	sbt_fakex_answer_order(fx, (size_t)(buy - fx->req), SB_OK, 0, &ack);
+	/* What a caller up the stack of the dispatch holds: the position and its pair. */
+	struct bot_pos *held = pr->positions;
+	cr_assert_not_null(held);
+	int64_t pos_id = held->p.id;
+
+	struct sb_bn_user_event ev = cancel_report(buy);
+	sbt_fakex_user(fx, &ev);
+	cr_assert_eq(stored_position(pos_id).state, SB_STORE_POS_CANCELED, "the buy ended unfilled");
+	cr_assert_null(pr->positions, "the ended position left its pair at once");
+	cr_assert_null(orders_pos_find(&bot, pos_id), "and is found no more");
+	/* Freed here, these reads would be a use-after-free (AddressSanitizer stops the test). */
+	cr_assert(held->ended, "it is marked ended");
+	cr_assert_eq(held->p.state, SB_POSITION_CANCELED, "and still readable");
+	cr_assert_eq(held->pair, pr);
+	cr_assert_eq(bot.reap, held, "it waits on the reap list");
+	cr_assert(pr->decide, "the pair has room again: a decision is due");
+
+	engine_step(&bot);
+	cr_assert_null(bot.reap, "the step after the dispatch freed it");
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 2, "and decided: a new cycle (no cooldown set)");
+	cr_assert_neq(pr->positions, NULL);
+	cr_assert_neq(pr->positions->p.id, pos_id, "a new position");
+}
+
+Test(bot_exchange, the_kill_switch_read_before_the_step_still_stops_a_decision)
+{
+	bot_timers_start(&bot);
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	cr_assert_eq(fx->n, 0, "nothing decided before the step");
+	cr_assert(pr->decide, "the quote marked the pair");
+	/* `spotbot pause` while the daemon cannot be reached: the kill switch is in the database only. */
+	cr_assert_eq(sb_store_state_set(bot.st, SB_STORE_KEY_PAUSED, "1", sb_clock_wall_ms(), NULL), SB_OK);
+
+	/* The tick reads the switch first, then runs the step the quote asked for. */
+	run_ticks_until(BOT_TICK_MS);
+	cr_assert(bot.paused, "the tick read the kill switch");
+	cr_assert(!pr->decide, "the step ran");
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 0, "no new cycle while paused");
+
+	sbt_fakex_book(fx, "BTCUSDT", "50010", "50010.01");
+	engine_step(&bot);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 0, "nor at the next quote");
 }
