@@ -503,3 +503,58 @@ Test(backtest_exchange, a_filter_rejection_surfaces_as_the_binance_clients_would
 	cr_assert_eq(a.res.err, SB_ERR_EXCHANGE);
 	cr_assert_eq(a.res.api.code, -1121, "Invalid symbol.");
 }
+
+/* An owner that counts the answers and the steps after each batch, and asks again from its step. */
+static struct {
+	struct sb_exchange *ex; /* the adapter */
+	size_t answers;         /* answers delivered */
+	size_t steps;           /* dispatched calls */
+	size_t more;            /* requests the step still makes */
+} owner;
+
+static void on_time_counted(void *user, const struct sb_bn_rest_result *res, int64_t server_ms)
+{
+	(void)user;
+	(void)server_ms;
+	cr_assert_eq(res->err, SB_OK);
+	owner.answers++;
+}
+
+static void on_dispatched(void *user)
+{
+	cr_assert_eq(user, &owner, "the owner's argument");
+	cr_assert_eq(sb_bt_exchange_pending(owner.ex), 0, "the step runs after the batch, not inside it");
+	owner.steps++;
+	if (owner.more > 0) {
+		owner.more--;
+		cr_assert_eq(sb_exchange_sync_time(owner.ex, on_time_counted, NULL), SB_OK);
+	}
+}
+
+Test(backtest_exchange, the_pump_runs_the_owners_step_after_each_batch_until_nothing_is_left)
+{
+	start("BTCUSDT:quote=20");
+	/* The adapter takes over the exchange's hooks: the daemon's is freed first. */
+	sb_exchange_free(bot.ex);
+	bot.ex = NULL;
+	struct sb_bt_exchange_opts opts = {.sim = sim, .api_key = KEY, .clock = {vclock_now, NULL, NULL}};
+	struct sb_exchange_events ev = {.dispatched = on_dispatched, .user = &owner};
+	cr_assert_eq(sb_bt_exchange_new(&opts, &ev, &owner.ex), SB_OK);
+
+	cr_assert_eq(sb_bt_exchange_pump(owner.ex), 0);
+	cr_assert_eq(owner.steps, 0, "no batch, no step");
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(sb_exchange_sync_time(owner.ex, on_time_counted, NULL), SB_OK);
+	cr_assert_eq(sb_bt_exchange_pump(owner.ex), 3);
+	cr_assert_eq(owner.answers, 3);
+	cr_assert_eq(owner.steps, 1, "three answers in one batch: one step");
+
+	/* What a step asks for is the next batch of the same pump, followed by its own step. */
+	owner.more = 2;
+	cr_assert_eq(sb_exchange_sync_time(owner.ex, on_time_counted, NULL), SB_OK);
+	cr_assert_eq(sb_bt_exchange_pump(owner.ex), 3);
+	cr_assert_eq(owner.answers, 6);
+	cr_assert_eq(owner.steps, 4, "one step after each of the three batches");
+	cr_assert_eq(sb_bt_exchange_pending(owner.ex), 0, "nothing is left");
+	sb_exchange_free(owner.ex);
+}
