@@ -6,6 +6,12 @@
  * reconciliation); each step's calls are counted, and the next step starts when the last one answers.
  * A failed step is retried after a pause; trading starts only once reconciliation has succeeded, and the
  * run state with its reason is kept in system_state all along.
+ *
+ * This is the top of src/bot: it wires the exchange's events to the price manager, the order manager,
+ * the reconciler and the strategy step (bot_exchange_events), runs that step after each loop iteration's
+ * events (a check handle) and the housekeeping tick once a second, and nothing else in the daemon calls
+ * into it. The order manager and the reconciler reach the start-up step's continuation through
+ * b->step_done; what every part shares lives below, in model.c and status.c.
  */
 #include "spotbot/bot.h"
 
