@@ -243,7 +243,8 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 			orders_abandon(b, bp, now_ms);
 			break;
 		}
-		/* An action may have ended a position (abandon): the owners table is stale from here on. */
+		/* An action may have ended a position (abandon): it left the pair (its memory waits for the
+		 * reap), so the rest of this plan is stale; the end marked the pair for the next step. */
 		if (a->kind == SB_ACT_ABANDON)
 			return;
 	}
