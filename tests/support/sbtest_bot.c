@@ -7,6 +7,7 @@
 
 #include <criterion/criterion.h>
 #include <ftw.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,16 @@ bool sbt_bot_pays(sb_dec qty, sb_dec price, sb_dec cost, const char *fee, const 
 }
 
 /* ---- the store ----------------------------------------------------------------------------------------- */
+
+void sbt_bot_sql(const struct sbt_bot *t, const char *sql)
+{
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(t->db, &db), SQLITE_OK, "%s", t->db);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+	sqlite3_close(db);
+}
 
 struct sb_store_order sbt_bot_order(const struct sbt_bot *t, const char *coid)
 {

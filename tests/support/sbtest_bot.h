@@ -120,6 +120,10 @@ void sbt_bot_answer_about(struct sbt_bot *t, size_t i, enum sb_bn_order_status s
  * minimum profitable sell price, checked without the profit calculator. */
 bool sbt_bot_pays(sb_dec qty, sb_dec price, sb_dec cost, const char *fee, const char *profit);
 
+/* Runs sql on the daemon's database through a connection of its own, as another process would (to make a
+ * write fail with a trigger, say). */
+void sbt_bot_sql(const struct sbt_bot *t, const char *sql);
+
 /* The store's rows; a missing one fails the test. */
 struct sb_store_order sbt_bot_order(const struct sbt_bot *t, const char *coid);
 struct sb_store_position sbt_bot_position(const struct sbt_bot *t, int64_t id);

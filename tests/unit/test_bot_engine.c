@@ -7,7 +7,6 @@
  * store holds.
  */
 #include <criterion/criterion.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,21 +168,12 @@ Test(bot_engine, no_cycle_while_the_kill_switch_is_on)
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 1, "resumed: the tick opens a cycle on the fresh price");
 }
 
-/* Runs sql on the daemon's database through a connection of its own, as another process would. */
-static void db_exec(const char *sql)
-{
-	sqlite3 *db = NULL;
-	cr_assert_eq(sqlite3_open(tb.db, &db), SQLITE_OK);
-	char *msg = NULL;
-	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s: %s", sql, msg ? msg : "");
-	sqlite3_close(db);
-}
-
 Test(bot_engine, a_failed_database_write_stops_every_order_until_restart)
 {
 	begin("BTCUSDT:quote=20,buy_offset=0", NULL);
 	sbt_bot_trading(&tb);
-	db_exec(
+	sbt_bot_sql(
+	    &tb,
 	    "CREATE TRIGGER refuse BEFORE INSERT ON positions BEGIN SELECT RAISE(ABORT, 'disk full'); END");
 	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 0, "the position could not be written: no buy");
@@ -192,7 +182,7 @@ Test(bot_engine, a_failed_database_write_stops_every_order_until_restart)
 	cr_assert_str_eq(sbt_bot_state(&tb, SB_STORE_KEY_RUN_STATE, buf, sizeof buf), "degraded");
 
 	/* The database works again: the daemon stays degraded, and sends nothing, until it is restarted. */
-	db_exec("DROP TRIGGER refuse");
+	sbt_bot_sql(&tb, "DROP TRIGGER refuse");
 	for (int s = 0; s < 5; s++) {
 		sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
 		sbt_bot_advance(&tb, 1000);

@@ -281,3 +281,62 @@ Test(bot_reconcile, the_kill_switch_persisted_as_paused_is_obeyed_after_the_rest
 	cr_assert_eq(tb.b->state, BOT_TRADING);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1);
 }
+
+/*
+ * Two positions of a pair come back from the database: the newer one's buy filled and its fill was
+ * committed, but its move to HOLDING was not (the process died between the two writes: here a trigger
+ * refuses that write, the daemon degrades and is restarted); the older one holds only dust after a sell
+ * that was partly filled and then cancelled. The first tick settles the newer one, which runs the
+ * strategy for the pair: it sells the newer one and abandons the older one in the same decision.
+ */
+Test(bot_reconcile, a_position_settled_at_the_first_tick_may_end_another_of_the_pair)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0,max_positions=2,cooldown=0s");
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b1 = (size_t)sbt_fakex_last(fx, SBT_FX_PLACE);
+	int64_t p1 = sbt_bot_order(&tb, fx->req[b1].coid).position_id;
+	sbt_bot_ack(&tb, b1);
+	struct sb_fill f1 = fill("50000", "0.0004", "20", "0.0000004", "BTC", 4001);
+	sbt_bot_trade(&tb, b1, &f1, "0.0004", "20", SB_BN_STATUS_FILLED);
+	/* The decision after the fill sells it and, with room for two, opens a second cycle. */
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 3);
+	size_t s1 = (size_t)sbt_fakex_nth(fx, SBT_FX_PLACE, 1),
+	       b2 = (size_t)sbt_fakex_nth(fx, SBT_FX_PLACE, 2);
+	cr_assert_eq(fx->req[s1].order.side, SB_SIDE_SELL);
+	cr_assert_eq(fx->req[b2].order.side, SB_SIDE_BUY);
+	sbt_bot_ack(&tb, s1);
+	int64_t p2 = sbt_bot_order(&tb, fx->req[b2].coid).position_id;
+	sbt_bot_ack(&tb, b2);
+
+	/* 0.00038 of the first sell fills, the rest is cancelled: 0.0000196 is left, below the minimum. */
+	struct sb_fill sf = {.price = fx->req[s1].order.price, .qty = D("0.00038"), .trade_id = 4002};
+	cr_assert_eq(sb_dec_mul(sf.price, sf.qty, SB_ROUND_DOWN, &sf.quote_qty), SB_OK);
+	char q[SB_DEC_STRLEN];
+	sb_dec_format_trim(sf.quote_qty, q, sizeof q);
+	sbt_bot_trade(&tb, s1, &sf, "0.00038", q, SB_BN_STATUS_PARTIALLY_FILLED);
+	sbt_bot_report(&tb, s1, SB_BN_STATUS_CANCELED, "0.00038", q);
+	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_STORE_POS_HOLDING);
+
+	sbt_bot_sql(&tb, "CREATE TRIGGER crash BEFORE UPDATE ON positions WHEN OLD.state = 'BUYING' AND "
+	                 "NEW.state = 'HOLDING' BEGIN SELECT RAISE(ABORT, 'crashed'); END");
+	struct sb_fill f2 = fill("50000", "0.0004", "20", "0.0000004", "BTC", 4003);
+	sbt_bot_trade(&tb, b2, &f2, "0.0004", "20", SB_BN_STATUS_FILLED);
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[b2].coid).status, SB_STORE_ORDER_FILLED,
+	             "the fill is committed");
+	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_STORE_POS_BUYING, "the move to HOLDING is not");
+	cr_assert_eq(tb.b->state, BOT_DEGRADED);
+	sbt_bot_sql(&tb, "DROP TRIGGER crash");
+
+	sbt_bot_restart(&tb);
+	fx = tb.fx;
+	sbt_bot_start(&tb, NULL);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 0, "every order is final");
+	sbt_bot_advance(&tb, 1000);
+	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_STORE_POS_ABANDONED, "the dust is abandoned");
+	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_STORE_POS_SELLING, "the bought one sells");
+	int s2 = sbt_fakex_last(fx, SBT_FX_PLACE);
+	cr_assert_geq(s2, 0);
+	cr_assert_eq(fx->req[s2].order.quantity, D("0.00039"));
+	sbt_bot_advance(&tb, 5000);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "and nothing else is sent");
+}
