@@ -380,6 +380,38 @@ Test(bot_engine, stop_loss_leaves_at_market_and_cools_the_pair_down)
 	cr_assert_eq(tb.sent[last_buy("BTCUSDT", "49700")].mono_ms, closed + 600000);
 }
 
+/* strategy.md: while the buy still works, a stop-loss cancels the rest of it first and then sells what was
+ * bought; once decided, the exit goes on even if the bid is back above the line when the cancel completes. */
+Test(bot_engine, a_stop_loss_while_buying_cancels_the_rest_and_sells_at_market_though_the_bid_recovers)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0,stop_loss=1%", NULL);
+	sbt_bot_trading(&tb);
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b = last_buy("BTCUSDT", "50000");
+	int64_t pos = sbt_bot_order(&tb, fx->req[b].coid).position_id;
+	sbt_bot_ack(&tb, b);
+	struct sb_fill f = fill("50000", "0.0002", "10", "0.0000002", "BTC", 801);
+	sbt_bot_trade(&tb, b, &f, "0.0002", "10", SB_BN_STATUS_PARTIALLY_FILLED);
+
+	/* 0.0001998 received for 10 USDT: the line is a bid of 49549.5495... */
+	sbt_fakex_book(fx, "BTCUSDT", "49549.54", "49549.55");
+	int c = sbt_fakex_last(fx, SBT_FX_CANCEL);
+	cr_assert_geq(c, 0, "the stop-loss cancels the rest of the buy");
+	cr_assert_str_eq(fx->req[c].coid, fx->req[b].coid);
+	sbt_fakex_book(fx, "BTCUSDT", "49800", "49800.01");
+	sbt_bot_answer_about(&tb, (size_t)c, SB_BN_STATUS_CANCELED, "0.0002", "10");
+	sbt_bot_advance(&tb, 1000);
+	int m = sbt_fakex_last(fx, SBT_FX_PLACE);
+	cr_assert_eq(fx->req[m].order.side, SB_SIDE_SELL, "what was bought is sold");
+	cr_assert_eq(fx->req[m].order.type, SB_ORDER_MARKET, "at market, the exit decided");
+	cr_assert_eq(fx->req[m].order.quantity, D("0.00019"));
+	cr_assert_eq(placed(SB_SIDE_SELL, NULL), 1, "no limit sell first");
+	sbt_bot_ack(&tb, (size_t)m);
+	struct sb_fill sf = fill("49800", "0.00019", "9.462", "0.009462", "USDT", 802);
+	sbt_bot_trade(&tb, (size_t)m, &sf, "0.00019", "9.462", SB_BN_STATUS_FILLED);
+	assert_closed_by(pos, "exit=STOP_LOSS");
+}
+
 Test(bot_engine, max_duration_alerts_once_then_leaves_at_market)
 {
 	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0,max_duration=1h,max_duration_sell=true", NULL);
