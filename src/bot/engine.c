@@ -218,6 +218,11 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 			orders_open(b, pr, a, now_ms);
 			break;
 		case SB_ACT_CANCEL_BUY:
+			/* An exit decided while the buy still works goes on at market once the rest of the
+			 * buy is off the book, as after a limit sell's cancel below: a bid back above the
+			 * stop-loss line by then must not turn it into a limit sell at the target. */
+			if (a->reason == SB_WHY_STOP_LOSS || a->reason == SB_WHY_MAX_DURATION)
+				bp->exit_due = a->reason;
 			orders_cancel(b, bp, &bp->buy,
 			              a->reason == SB_WHY_BUY_TIMEOUT ? "buy timeout"
 			                                              : sb_action_reason_name(a->reason));

@@ -1288,21 +1288,34 @@ void orders_settle(struct sb_bot *b, struct bot_pos *bp)
 		bot_pair_mark(b, bp->pair);
 }
 
+/* Due settle queries of bp, then its settlement. */
+static void tick_position(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
+{
+	struct bot_order *os[2] = {&bp->buy, &bp->sell};
+	for (int k = 0; k < 2; k++)
+		if (os[k]->present && os[k]->query_at_ms > 0 && os[k]->query_at_ms <= now_ms)
+			orders_query(b, bp, os[k], false);
+	if (b->state != BOT_STARTING)
+		orders_settle(b, bp);
+}
+
 void orders_tick(struct sb_bot *b, int64_t now_ms)
 {
 	if (b->closed)
 		return;
 	for (size_t i = 0; i < b->npairs; i++) {
-		struct bot_pos *bp = b->pairs[i].positions;
-		while (bp) {
-			struct bot_pos *next = bp->next;
-			struct bot_order *os[2] = {&bp->buy, &bp->sell};
-			for (int k = 0; k < 2; k++)
-				if (os[k]->present && os[k]->query_at_ms > 0 && os[k]->query_at_ms <= now_ms)
-					orders_query(b, bp, os[k], false);
-			if (b->state != BOT_STARTING)
-				orders_settle(b, bp);
-			bp = next;
+		/* Settling a position can run its pair's strategy (settle_buying), which may end and free any
+		 * position of the pair (one holding only dust is abandoned), the next one in the list
+		 * included: the positions are taken by id first, and each is looked up again before its turn.
+		 */
+		int64_t ids[BOT_OPEN_MAX];
+		size_t n = 0;
+		for (struct bot_pos *bp = b->pairs[i].positions; bp && n < BOT_OPEN_MAX; bp = bp->next)
+			ids[n++] = bp->p.id;
+		for (size_t k = 0; k < n; k++) {
+			struct bot_pos *bp = orders_pos_find(b, ids[k]);
+			if (bp)
+				tick_position(b, bp, now_ms);
 		}
 	}
 }

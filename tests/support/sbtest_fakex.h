@@ -54,7 +54,9 @@ struct sbt_fakex {
 	bool streams_started;                         /* streams_start was called */
 	/* Called inside each request, after it is recorded: to look at the daemon's state at send time. */
 	void (*on_request)(void *ctx, const struct sbt_fakex_req *r);
-	void *ctx; /* its argument */
+	/* Called once each answer or event the test delivers has been handled: the end of a dispatch. */
+	void (*on_delivered)(void *ctx);
+	void *ctx; /* the hooks' argument */
 };
 
 /* A fake delivering its events to ev (copied). Free with sb_exchange_free. */
@@ -62,16 +64,44 @@ struct sbt_fakex *sbt_fakex_new(const struct sb_exchange_events *ev);
 
 /* Index of the last request of kind, or -1. */
 int sbt_fakex_last(const struct sbt_fakex *fx, enum sbt_fakex_kind kind);
+/* Index of the n-th (from 0) request of kind, or -1. */
+int sbt_fakex_nth(const struct sbt_fakex *fx, enum sbt_fakex_kind kind, size_t n);
 /* Requests of kind. */
 size_t sbt_fakex_count(const struct sbt_fakex *fx, enum sbt_fakex_kind kind);
 
 /* Answers request i (PLACE, QUERY or CANCEL) with err (SB_OK: order; else code and msg as the exchange's). */
 void sbt_fakex_answer_order(struct sbt_fakex *fx, size_t i, sb_err err, int64_t code,
                             struct sb_bn_order *order);
+/* Answers request i (any kind) with the failure err, Binance's code (0: none) and a message naming it. */
+void sbt_fakex_fail(struct sbt_fakex *fx, size_t i, sb_err err, int64_t code);
+/* Answers request i (TIME) with the server's time. */
+void sbt_fakex_answer_time(struct sbt_fakex *fx, size_t i, int64_t server_ms);
+/* Answers request i (INFO) listing the n symbols of rules (copied). */
+void sbt_fakex_answer_info(struct sbt_fakex *fx, size_t i, const struct sb_symbol_rules *rules, size_t n);
+/* Answers request i (COMMISSION) with the account's standard maker and taker rates ("0.001"). */
+void sbt_fakex_answer_commission(struct sbt_fakex *fx, size_t i, const char *maker, const char *taker);
+/* Answers request i (TICKER) with the symbol's best bid and ask. */
+void sbt_fakex_answer_ticker(struct sbt_fakex *fx, size_t i, const char *bid, const char *ask);
 /* Answers request i (MY_TRADES) with trades. */
 void sbt_fakex_answer_trades(struct sbt_fakex *fx, size_t i, struct sb_bn_my_trades *trades);
 /* Answers request i (OPEN_ORDERS) with the list. */
 void sbt_fakex_answer_orders(struct sbt_fakex *fx, size_t i, struct sb_bn_order_list *list);
+
+/* The order the request r (PLACE, QUERY or CANCEL) is about as the exchange describes it (QUERY-shaped):
+ * order id, status, executed quantity and its quote amount, dated at_ms. */
+struct sb_bn_order sbt_fakex_order(const struct sbt_fakex_req *r, int64_t order_id,
+                                   enum sb_bn_order_status st, sb_dec executed, sb_dec quote, int64_t at_ms);
+
+/* The executionReport of r's order (order id, status st, cumulative executed quantity and quote amount) at
+ * at_ms: a TRADE of fill f when f is not NULL, else the execution type st implies (NEW, CANCELED,
+ * EXPIRED, TRADE_PREVENTION for EXPIRED_IN_MATCH, REJECTED). */
+struct sb_bn_user_event sbt_fakex_report(const struct sbt_fakex_req *r, int64_t order_id,
+                                         enum sb_bn_order_status st, const struct sb_fill *f, sb_dec cum_qty,
+                                         sb_dec cum_quote, int64_t at_ms);
+
+/* The myTrades row of fill f of r's order (order id), at at_ms. */
+struct sb_bn_my_trade sbt_fakex_my_trade(const struct sbt_fakex_req *r, int64_t order_id,
+                                         const struct sb_fill *f, int64_t at_ms);
 
 /* Delivers events through the callbacks the daemon registered. */
 void sbt_fakex_book(struct sbt_fakex *fx, const char *symbol, const char *bid, const char *ask);

@@ -11,12 +11,10 @@
 #include <uv.h>
 
 #include "backtest/bt_exchange.h"
-#include "bot/bot_int.h"
+#include "sbtest_bot.h"
 #include "sbtest_dec.h"
 #include "sbtest_exchange.h"
-#include "sbtest_rules.h"
 #include "sim/ledger.h"
-#include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 
 #define KEY  "bt-key"
@@ -24,8 +22,7 @@
 
 static uv_loop_t loop;
 static struct sim_exchange *sim;
-static struct sb_config cfg;
-static struct sb_bot bot;
+static struct sbt_bot tb;
 static struct bot_pair *pr;
 
 /* The exchange's clock: market time, moved on by the market steps; the daemon's virtual clock follows it. */
@@ -49,7 +46,7 @@ static void vclock_reach(void *user, int64_t ms)
 	vclock.now = ms;
 	vclock.reached++;
 	if (ms > vclock.start)
-		sb_clock_virtual_run_until(bot.clock, (uint64_t)(ms - vclock.start));
+		sb_clock_virtual_run_until(tb.b->clock, (uint64_t)(ms - vclock.start));
 }
 
 static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_bn_exchange_info *info)
@@ -60,8 +57,8 @@ static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_b
 	*out = info->symbols[0];
 }
 
-/* The exchange, the daemon's state for one pair with settings, and the adapter between them; the pair's
- * rules come from the exchange, as the daemon loads them. */
+/* The exchange, the daemon for one pair with settings, and the adapter between them; the pair's rules come
+ * from the exchange, as the daemon loads them. */
 static void start(const char *settings)
 {
 	cr_assert_eq(uv_loop_init(&loop), 0);
@@ -69,46 +66,32 @@ static void start(const char *settings)
 	char err[512];
 	sim = sbt_exchange_new(&loop, args, NULL, err, sizeof err);
 	cr_assert_not_null(sim, "%s", err);
-	sb_config_init(&cfg);
 	vclock.now = vclock.start = sb_clock_wall_ms();
-	bot_init(&bot, &cfg, sb_clock_virtual_new(vclock.start));
-	char why[256];
-	cr_assert_eq(sb_store_open_sqlite(":memory:", NULL, &bot.st, why, sizeof why), SB_OK, "%s", why);
-	bot.pairs = sb_xcalloc(SB_PAIRS_MAX, sizeof *bot.pairs);
-	bot.npairs = 1;
-	pr = &bot.pairs[0];
-	pr->cfg = sbt_pair(settings);
-	struct sb_store_pair row;
-	bot_pair_to_row(&pr->cfg, sb_clock_wall_ms(), &row);
-	cr_assert_eq(sb_store_pair_upsert(bot.st, &row, NULL), SB_OK, "%s", sb_store_last_error(bot.st));
-	struct sb_exchange_events ev = bot_exchange_events(&bot);
+	sbt_bot_init(&tb, settings, NULL, vclock.start);
+	tb.pump = sb_bt_exchange_pump;
+	pr = &tb.b->pairs[0];
+	struct sb_exchange_events ev = bot_exchange_events(tb.b);
 	struct sb_bt_exchange_opts opts = {
 	    .sim = sim, .api_key = KEY, .clock = {vclock_now, vclock_reach, NULL}, .seed = 1};
-	cr_assert_eq(sb_bt_exchange_new(&opts, &ev, &bot.ex), SB_OK);
+	cr_assert_eq(sb_bt_exchange_new(&opts, &ev, &tb.b->ex), SB_OK);
 	const char *sym = "BTCUSDT";
-	cr_assert_eq(sb_exchange_exchange_info(bot.ex, &sym, 1, on_info, &pr->rules), SB_OK);
+	cr_assert_eq(sb_exchange_exchange_info(tb.b->ex, &sym, 1, on_info, &pr->rules), SB_OK);
 	cr_assert_eq(pr->rules.symbol[0], '\0', "the answer waits for the pump");
-	cr_assert_eq(sb_bt_exchange_pump(bot.ex), 1);
+	cr_assert_eq(sb_bt_exchange_pump(tb.b->ex), 1);
 	cr_assert_str_eq(pr->rules.symbol, "BTCUSDT");
 	pr->have_rules = true;
-	pr->sell_fee = D("0.001");
-	bot.state = BOT_TRADING;
+	cr_assert_eq(pr->sell_fee, D("0.001"), "the fee assumed until the account's is known");
+	tb.b->state = BOT_TRADING;
 }
 
 static void teardown(void)
 {
-	struct sb_exchange *ex = bot.ex;
-	bot.ex = NULL;
-	sb_exchange_free(ex);
-	cr_expect_eq(bot.inflight, 0, "every request ended in its callback");
-	orders_free_all(&bot);
-	free(bot.pairs);
-	sb_store_close(bot.st);
-	sb_clock_free(bot.clock);
-	sb_config_fini(&cfg);
-	sbt_exchange_free(&loop, sim);
+	if (tb.b)
+		sbt_bot_fini(&tb);
+	if (sim)
+		sbt_exchange_free(&loop, sim);
+	sim = NULL;
 	uv_loop_close(&loop);
-	memset(&bot, 0, sizeof bot);
 }
 
 TestSuite(backtest_exchange, .fini = teardown);
@@ -119,25 +102,25 @@ static void trade_at(sb_dec price, const char *qty)
 	struct sb_bn_trade t = {
 	    .price = price, .qty = D(qty), .trade_time = sb_clock_wall_ms(), .buyer_maker = true};
 	snprintf(t.symbol, sizeof t.symbol, "BTCUSDT");
-	cr_assert_eq(sb_bt_exchange_trade(bot.ex, &t), SB_OK);
+	cr_assert_eq(sb_bt_exchange_trade(tb.b->ex, &t), SB_OK);
 	cr_assert_eq(vclock.now, t.trade_time, "the clock reached the trade before it applied");
-	cr_assert_eq(sb_bt_exchange_pending(bot.ex), 0, "the step delivered everything it caused");
+	cr_assert_eq(sb_bt_exchange_pending(tb.b->ex), 0, "the step delivered everything it caused");
 }
 
 /* The daemon's timer step (orders and strategy, as bot.c's tick runs them), then what it caused. */
 static void tick(void)
 {
 	int64_t now = sb_clock_wall_ms();
-	orders_tick(&bot, now);
-	engine_tick(&bot, now);
-	sb_bt_exchange_pump(bot.ex);
+	orders_tick(tb.b, now);
+	engine_tick(tb.b, now);
+	sb_bt_exchange_pump(tb.b->ex);
 }
 
 static void streams_start(void)
 {
 	const char *sym = "BTCUSDT";
-	sb_exchange_streams_start(bot.ex, &sym, 1);
-	sb_bt_exchange_pump(bot.ex);
+	sb_exchange_streams_start(tb.b->ex, &sym, 1);
+	sb_bt_exchange_pump(tb.b->ex);
 }
 
 static struct sim_symbol *btc(void)
@@ -156,21 +139,6 @@ static size_t open_orders(const struct sim_book_order **out, size_t cap)
 	return sim_book_open_orders(btc()->book, account(), out, cap);
 }
 
-static struct sb_store_order stored_order(const char *coid)
-{
-	struct sb_store_order row;
-	cr_assert_eq(sb_store_order_get(bot.st, coid, &row), SB_OK, "order %s is in the store", coid);
-	return row;
-}
-
-static struct sb_store_position stored_position(int64_t id)
-{
-	struct sb_store_position row;
-	cr_assert_eq(sb_store_position_get(bot.st, id, &row), SB_OK, "position %lld is in the store",
-	             (long long)id);
-	return row;
-}
-
 /* The account's trade of order side with id on the exchange, or NULL. */
 static const struct sim_trade_rec *exchange_trade(int64_t id, bool buyer)
 {
@@ -187,13 +155,13 @@ static void assert_books_explain_ledger(void)
 {
 	struct sb_store_order *orders = NULL;
 	size_t n = 0, nfills = 0;
-	cr_assert_eq(sb_store_order_list(bot.st, NULL, &orders, &n), SB_OK);
+	cr_assert_eq(sb_store_order_list(tb.b->st, NULL, &orders, &n), SB_OK);
 	sb_dec base = 0, quote = D(FUND);
 	for (size_t i = 0; i < n; i++) {
 		struct sb_store_fill *f = NULL;
 		size_t nf = 0;
 		bool buy = orders[i].side == SB_SIDE_BUY;
-		cr_assert_eq(sb_store_fill_list(bot.st, orders[i].client_order_id, &f, &nf), SB_OK);
+		cr_assert_eq(sb_store_fill_list(tb.b->st, orders[i].client_order_id, &f, &nf), SB_OK);
 		for (size_t k = 0; k < nf; k++, nfills++) {
 			const struct sim_trade_rec *t = exchange_trade(f[k].trade_id, buy);
 			cr_assert_not_null(t, "fill %lld of %s is the exchange's", (long long)f[k].trade_id,
@@ -224,22 +192,11 @@ static void assert_books_explain_ledger(void)
 	             (long long)quote);
 }
 
-/* The smallest tick-aligned sell price paying both fees and the target: qty * s * (1 - fee) >= cost *
- * (1 + profit). */
-static bool pays(sb_dec qty, sb_dec price, sb_dec cost)
-{
-	sb_dec gross = 0, net = 0, want = 0;
-	cr_assert_eq(sb_dec_mul(qty, price, SB_ROUND_DOWN, &gross), SB_OK);
-	cr_assert_eq(sb_dec_mul(gross, D("0.999"), SB_ROUND_DOWN, &net), SB_OK);
-	cr_assert_eq(sb_dec_mul(cost, D("1.005"), SB_ROUND_UP, &want), SB_OK);
-	return net >= want;
-}
-
 Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_sell_pays_and_fills)
 {
 	start("BTCUSDT:quote=20,profit=0.5%,buy_offset=0,cooldown=1h");
 	trade_at(D("50000"), "1");
-	cr_assert_eq(sb_bt_exchange_pending(bot.ex), 0, "no market data is wanted yet");
+	cr_assert_eq(sb_bt_exchange_pending(tb.b->ex), 0, "no market data is wanted yet");
 	streams_start();
 
 	/* The price snapshot after the streams started made the strategy buy at the bid. */
@@ -251,7 +208,7 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	cr_assert_eq(buy->orig_qty, D("0.0004"), "20 USDT at 50000");
 	char coid[SB_BN_CLIENT_ID_MAX];
 	snprintf(coid, sizeof coid, "%s", buy->client_id);
-	struct sb_store_order row = stored_order(coid);
+	struct sb_store_order row = sbt_bot_order(&tb, coid);
 	cr_assert_eq(row.status, SB_STORE_ORDER_NEW, "the answer was applied");
 	cr_assert_eq(row.exchange_order_id, (int64_t)buy->id);
 	int64_t pos = row.position_id;
@@ -260,20 +217,20 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	trade_at(D("49999.99"), "1");
 	struct sb_store_fill *fills = NULL;
 	size_t n = 0;
-	cr_assert_eq(sb_store_fill_list(bot.st, coid, &fills, &n), SB_OK);
+	cr_assert_eq(sb_store_fill_list(tb.b->st, coid, &fills, &n), SB_OK);
 	cr_assert_eq(n, 1, "the fill is recorded once");
 	const struct sim_trade_rec *t = exchange_trade(fills[0].trade_id, true);
 	cr_assert_not_null(t, "as the exchange's trade");
 	cr_assert(t->is_maker && fills[0].is_maker);
 	cr_assert_eq(fills[0].price, D("50000"), "at the buy's own price");
 	free(fills);
-	cr_assert_eq(stored_order(coid).status, SB_STORE_ORDER_FILLED);
-	cr_assert_eq(stored_position(pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_FILLED);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
 
 	/* A reconciliation now (a silent stream) queries and lists, and changes nothing. */
-	reconcile_on_request(&bot, SB_BN_RECONCILE_SILENT);
-	cr_assert_gt(sb_bt_exchange_pump(bot.ex), 0, "its requests were answered");
-	cr_assert_eq(sb_store_fill_list(bot.st, coid, &fills, &n), SB_OK);
+	reconcile_on_request(tb.b, SB_BN_RECONCILE_SILENT);
+	cr_assert_gt(sb_bt_exchange_pump(tb.b->ex), 0, "its requests were answered");
+	cr_assert_eq(sb_store_fill_list(tb.b->st, coid, &fills, &n), SB_OK);
 	free(fills);
 	cr_assert_eq(n, 1, "still one fill");
 
@@ -283,8 +240,9 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	cr_assert_eq(sell->side, SIM_SIDE_SELL);
 	cr_assert_eq(sell->orig_qty, D("0.00039"),
 	             "0.0004 less the 0.0000004 BTC commission, floored to the step");
-	cr_assert(pays(sell->orig_qty, sell->price, D("20")), "the sell price pays the fees and the profit");
-	cr_assert(!pays(sell->orig_qty, sell->price - D("0.01"), D("20")),
+	cr_assert(sbt_bot_pays(sell->orig_qty, sell->price, D("20"), "0.001", "0.005"),
+	          "the sell price pays the fees and the profit");
+	cr_assert(!sbt_bot_pays(sell->orig_qty, sell->price - D("0.01"), D("20"), "0.001", "0.005"),
 	          "and is the lowest tick that does");
 	cr_assert_eq(sell->stp, SIM_STP_EXPIRE_MAKER, "an exit expires the bot's own resting buy");
 	sb_dec sell_price = sell->price;
@@ -292,7 +250,7 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	/* The market reaches the sell: it fills and the cycle closes with a profit. */
 	trade_at(sell_price, "1");
 	cr_assert_eq(open_orders(open, 4), 0);
-	struct sb_store_position p = stored_position(pos);
+	struct sb_store_position p = sbt_bot_position(&tb, pos);
 	cr_assert_eq(p.state, SB_STORE_POS_CLOSED);
 	cr_assert_gt(p.realised_profit, 0, "the cycle earned something");
 	assert_books_explain_ledger();
@@ -336,13 +294,13 @@ Test(backtest_exchange, stop_loss_exit_expires_the_bots_own_resting_buy_in_match
 	cr_assert_eq(o->status, SIM_STATUS_EXPIRED_IN_MATCH, "the exchange expired the buy in match");
 	cr_assert_gt(o->prevented_qty, 0, "it prevented a match");
 	cr_assert_eq(o->executed_qty, 0, "the buy never traded");
-	cr_assert_eq(stored_order(coid2).status, SB_STORE_ORDER_EXPIRED_IN_MATCH,
+	cr_assert_eq(sbt_bot_order(&tb, coid2).status, SB_STORE_ORDER_EXPIRED_IN_MATCH,
 	             "the daemon knows why it ended");
-	cr_assert_eq(stored_position(1).state, SB_STORE_POS_CLOSED, "position 1 left");
+	cr_assert_eq(sbt_bot_position(&tb, 1).state, SB_STORE_POS_CLOSED, "position 1 left");
 	struct sb_store_order_filter f = {.position_id = 1};
 	struct sb_store_order *rows = NULL;
 	size_t n = 0, exits = 0;
-	cr_assert_eq(sb_store_order_list(bot.st, &f, &rows, &n), SB_OK);
+	cr_assert_eq(sb_store_order_list(tb.b->st, &f, &rows, &n), SB_OK);
 	for (size_t i = 0; i < n; i++)
 		exits += rows[i].side == SB_SIDE_SELL && rows[i].type == SB_ORDER_MARKET &&
 		         rows[i].status == SB_STORE_ORDER_FILLED;
@@ -382,21 +340,21 @@ Test(backtest_exchange, a_candle_walks_its_price_path_and_the_daemon_acts_within
 	                         .taker_buy_base = D("2.5"),
 	                         .taker_buy_quote = D("127500")};
 	size_t before = vclock.reached;
-	cr_assert_eq(sb_bt_exchange_candle(bot.ex, "BTCUSDT", &c), SB_OK);
+	cr_assert_eq(sb_bt_exchange_candle(tb.b->ex, "BTCUSDT", &c), SB_OK);
 	cr_assert_gt(vclock.reached - before, 4, "the candle is several trades, each announced");
 	cr_assert(!vclock.backwards, "in time order");
 	cr_assert_leq(vclock.now, c.close_time, "within the candle");
-	cr_assert_eq(sb_bt_exchange_pending(bot.ex), 0);
+	cr_assert_eq(sb_bt_exchange_pending(tb.b->ex), 0);
 
-	struct sb_store_order row = stored_order(coid);
+	struct sb_store_order row = sbt_bot_order(&tb, coid);
 	cr_assert_eq(row.status, SB_STORE_ORDER_FILLED);
-	struct sb_store_position p = stored_position(row.position_id);
+	struct sb_store_position p = sbt_bot_position(&tb, row.position_id);
 	cr_assert_eq(p.state, SB_STORE_POS_CLOSED, "bought and sold within the candle");
 	cr_assert_geq(p.opened_ms, t0, "at the candle's market time");
 	cr_assert_leq(p.opened_ms, c.close_time);
 	cr_assert_eq(open_orders(open, 4), 0);
 	assert_books_explain_ledger();
-	cr_assert_eq(sb_bt_exchange_candle(bot.ex, "ETHUSDT", &c), SB_ERR_NOT_FOUND, "a symbol not listed");
+	cr_assert_eq(sb_bt_exchange_candle(tb.b->ex, "ETHUSDT", &c), SB_ERR_NOT_FOUND, "a symbol not listed");
 }
 
 /* spotsim's faults reach the in-process exchange too: a buy that executes while its answer is a 5xx and
@@ -412,19 +370,20 @@ Test(backtest_exchange, an_order_answered_5xx_after_it_executed_is_settled_by_qu
 	cr_assert_eq(open_orders(open, 4), 1, "the buy exists on the exchange");
 	char coid[SB_BN_CLIENT_ID_MAX];
 	snprintf(coid, sizeof coid, "%s", open[0]->client_id);
-	cr_assert_eq(stored_order(coid).status, SB_STORE_ORDER_UNKNOWN, "its answer was a 5xx");
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_UNKNOWN, "its answer was a 5xx");
 	trade_at(D("49999.99"), "1");
-	cr_assert_eq(stored_order(coid).status, SB_STORE_ORDER_UNKNOWN, "its fill was not heard of");
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_UNKNOWN, "its fill was not heard of");
 
 	cr_assert_eq(sim_exchange_set_fault(sim, "order_5xx_after", "off"), SB_OK);
 	cr_assert_eq(sim_exchange_set_fault(sim, "hide_user_events", "off"), SB_OK);
-	orders_tick(&bot, sb_clock_wall_ms() + 1000);
-	sb_bt_exchange_pump(bot.ex);
-	struct sb_store_order row = stored_order(coid);
+	orders_tick(tb.b, sb_clock_wall_ms() + 1000);
+	sb_bt_exchange_pump(tb.b->ex);
+	struct sb_store_order row = sbt_bot_order(&tb, coid);
 	cr_assert_eq(row.status, SB_STORE_ORDER_FILLED, "the query settled it");
 	cr_assert_eq(row.exchange_order_id,
 	             (int64_t)sim_book_find_client(btc()->book, account(), coid, strlen(coid))->id);
-	cr_assert_eq(stored_position(row.position_id).state, SB_STORE_POS_SELLING, "its fill was fetched");
+	cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_STORE_POS_SELLING,
+	             "its fill was fetched");
 	cr_assert_eq(open_orders(open, 4), 1);
 	cr_assert_eq(open[0]->side, SIM_SIDE_SELL, "and the sell placed");
 	trade_at(open[0]->price, "1");
@@ -461,9 +420,9 @@ Test(backtest_exchange, a_filter_rejection_surfaces_as_the_binance_clients_would
 	                            .quantity = D("0.000401"),
 	                            .price = D("50000"),
 	                            .client_order_id = "lot-size-test"};
-	cr_assert_eq(sb_exchange_order_place(bot.ex, &o, on_order, &a), SB_OK);
+	cr_assert_eq(sb_exchange_order_place(tb.b->ex, &o, on_order, &a), SB_OK);
 	cr_assert(!a.done, "not inside the call");
-	sb_bt_exchange_pump(bot.ex);
+	sb_bt_exchange_pump(tb.b->ex);
 	cr_assert(a.done);
 	cr_assert_eq(a.res.err, SB_ERR_EXCHANGE);
 	cr_assert_eq(a.res.api.code, -1013);
@@ -478,28 +437,28 @@ Test(backtest_exchange, a_filter_rejection_surfaces_as_the_binance_clients_would
 	streams_start();
 	struct sb_store_order *rows = NULL;
 	size_t n = 0;
-	cr_assert_eq(sb_store_order_list(bot.st, NULL, &rows, &n), SB_OK);
+	cr_assert_eq(sb_store_order_list(tb.b->st, NULL, &rows, &n), SB_OK);
 	cr_assert_eq(n, 1, "the buy was sent");
 	cr_assert_eq(rows[0].status, SB_STORE_ORDER_REJECTED);
 	cr_assert_str_eq(rows[0].last_error, "-1013 Filter failure: NOTIONAL");
 	cr_assert_null(sim_book_find_client(btc()->book, account(), rows[0].client_order_id,
 	                                    strlen(rows[0].client_order_id)),
 	               "the exchange has no such order");
-	cr_assert_eq(stored_position(rows[0].position_id).state, SB_STORE_POS_CANCELED);
+	cr_assert_eq(sbt_bot_position(&tb, rows[0].position_id).state, SB_STORE_POS_CANCELED);
 	free(rows);
 	assert_books_explain_ledger();
 
 	/* An account the exchange does not have, and an unknown symbol, are refused with what was wrong. */
 	struct sb_bt_exchange_opts opts = {.sim = sim, .api_key = "no-such-key"};
-	struct sb_exchange_events ev = {.user = &bot};
+	struct sb_exchange_events ev = {.user = tb.b};
 	struct sb_exchange *other = NULL;
 	cr_assert_eq(sb_bt_exchange_new(&opts, &ev, &other), SB_ERR_NOT_FOUND);
 	cr_assert_null(other);
 	o.symbol = "NOSUCHPAIR";
 	o.quantity = D("0.0004");
 	a.done = false;
-	cr_assert_eq(sb_exchange_order_place(bot.ex, &o, on_order, &a), SB_OK);
-	sb_bt_exchange_pump(bot.ex);
+	cr_assert_eq(sb_exchange_order_place(tb.b->ex, &o, on_order, &a), SB_OK);
+	sb_bt_exchange_pump(tb.b->ex);
 	cr_assert_eq(a.res.err, SB_ERR_EXCHANGE);
 	cr_assert_eq(a.res.api.code, -1121, "Invalid symbol.");
 }
@@ -535,8 +494,8 @@ Test(backtest_exchange, the_pump_runs_the_owners_step_after_each_batch_until_not
 {
 	start("BTCUSDT:quote=20");
 	/* The adapter takes over the exchange's hooks: the daemon's is freed first. */
-	sb_exchange_free(bot.ex);
-	bot.ex = NULL;
+	sb_exchange_free(tb.b->ex);
+	tb.b->ex = NULL;
 	struct sb_bt_exchange_opts opts = {.sim = sim, .api_key = KEY, .clock = {vclock_now, NULL, NULL}};
 	struct sb_exchange_events ev = {.dispatched = on_dispatched, .user = &owner};
 	cr_assert_eq(sb_bt_exchange_new(&opts, &ev, &owner.ex), SB_OK);

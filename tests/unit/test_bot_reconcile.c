@@ -1,0 +1,346 @@
+/*
+ * test_bot_reconcile.c - start-up reconciliation (src/bot/reconcile.c with the order manager's queries and
+ * backfills) in the daemon built by sbtest_bot: a first daemon leaves orders in the database, the process
+ * stops without warning, the exchange moves on meanwhile, and a new daemon on the same database settles
+ * with the exchange before it trades. Every check is on what the exchange was asked and what the store
+ * holds.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbtest_bot.h"
+#include "sbtest_dec.h"
+#include "spotbot/coid.h"
+
+static struct sbt_bot tb;
+static struct sbt_fakex *fx;
+
+/* The first daemon for pairs on the fake, trading. */
+static void begin(const char *pairs)
+{
+	sbt_bot_init(&tb, pairs, NULL, 0);
+	fx = sbt_bot_fake(&tb);
+	sbt_bot_trading(&tb);
+}
+
+static void teardown(void)
+{
+	sbt_bot_fini(&tb);
+}
+
+TestSuite(bot_reconcile, .fini = teardown);
+
+/* The process stops and a new daemon starts on its database, up to its reconciliation. */
+static void restart_reconciling(void)
+{
+	sbt_bot_restart(&tb);
+	fx = tb.fx;
+	sbt_bot_start_reconciling(&tb, NULL);
+}
+
+/* The last request of kind, which must be about coid (QUERY); its index. */
+static size_t asked(enum sbt_fakex_kind kind, const char *coid)
+{
+	int i = sbt_fakex_last(fx, kind);
+	cr_assert_geq(i, 0, "the request was made");
+	if (coid)
+		cr_assert_str_eq(fx->req[i].coid, coid);
+	return (size_t)i;
+}
+
+/* Requests of kind about coid. */
+static size_t asked_about(enum sbt_fakex_kind kind, const char *coid)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < fx->n; i++)
+		n += fx->req[i].kind == kind && strcmp(fx->req[i].coid, coid) == 0;
+	return n;
+}
+
+/* The exchange's answer to query q: the order it knows under q's clientOrderId. */
+static void answer_query(size_t q, int64_t order_id, enum sb_bn_order_status st, const char *executed,
+                         const char *quote)
+{
+	struct sb_bn_order o =
+	    sbt_fakex_order(&fx->req[q], order_id, st, D(executed), D(quote), sbt_bot_now(&tb));
+	sbt_fakex_answer_order(fx, q, SB_OK, 0, &o);
+}
+
+/* Answers myTrades request t with the trades fills of a buy order. */
+static void answer_buy_trades(size_t t, const struct sbt_fakex_req *buy, int64_t order_id,
+                              const struct sb_fill *f, size_t n)
+{
+	struct sb_bn_my_trade rows[4];
+	cr_assert_leq(n, 4);
+	for (size_t i = 0; i < n; i++)
+		rows[i] = sbt_fakex_my_trade(buy, order_id, &f[i], sbt_bot_now(&tb));
+	struct sb_bn_my_trades trades = {.items = rows, .n = n};
+	sbt_fakex_answer_trades(fx, t, &trades);
+}
+
+Test(bot_reconcile, an_open_order_with_our_prefix_the_database_lacks_is_reported_and_left_alone)
+{
+	begin("BTCUSDT:quote=20,buy_offset=0");
+	restart_reconciling();
+	size_t l = asked(SBT_FX_OPEN_ORDERS, NULL);
+	cr_assert_str_eq(fx->req[l].symbol, "BTCUSDT");
+
+	/* Ours but unknown, someone's placed by hand, and another instance's. */
+	const char *coids[3] = {"sb-main-999-b0", "web_8b1c2f", "sb-other-5-b0"};
+	struct sbt_fakex_req r = {.kind = SBT_FX_PLACE,
+	                          .order = {.side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT}};
+	snprintf(r.symbol, sizeof r.symbol, "BTCUSDT");
+	struct sb_bn_order items[3];
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(r.coid, sizeof r.coid, "%s", coids[i]);
+		items[i] = sbt_fakex_order(&r, 7000 + (int64_t)i, SB_BN_STATUS_NEW, 0, 0, sbt_bot_now(&tb));
+	}
+	struct sb_bn_order_list list = {.items = items, .n = 3};
+	size_t before = fx->n;
+	sbt_fakex_answer_orders(fx, l, &list);
+	cr_assert_eq(tb.b->state, BOT_TRADING, "a foreign order does not hold the start back");
+	cr_assert_eq(fx->n, before, "nothing is sent about any of them");
+	cr_assert_eq(sbt_bot_events_of(&tb, "order.foreign", coids[0]), 1, "ours is reported");
+	cr_assert_eq(sbt_bot_events_of(&tb, "order.foreign", NULL), 1, "the others are not ours to report");
+	struct sb_store_order row;
+	cr_assert_eq(sb_store_order_get(tb.b->st, coids[0], &row), SB_ERR_NOT_FOUND, "nor adopted");
+
+	/* The daemon trades beside it. */
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	int p = sbt_fakex_last(fx, SBT_FX_PLACE);
+	cr_assert_geq(p, 0);
+	cr_assert_str_eq(fx->req[p].coid, "sb-main-1-b0");
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 0);
+}
+
+Test(bot_reconcile, an_order_filled_while_the_daemon_was_down_has_its_fills_applied_once)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b = (size_t)sbt_fakex_last(fx, SBT_FX_PLACE);
+	struct sbt_fakex_req buy = fx->req[b];
+	int64_t id = sbt_bot_order_id(b);
+	int64_t pos = sbt_bot_order(&tb, buy.coid).position_id;
+	sbt_bot_ack(&tb, b);
+	struct sb_fill f[2] = {fill("50000", "0.0001", "5", "0.0000001", "BTC", 2001),
+	                       fill("50000", "0.0003", "15", "0.0000003", "BTC", 2002)};
+	sbt_bot_trade(&tb, b, &f[0], "0.0001", "5", SB_BN_STATUS_PARTIALLY_FILLED);
+
+	/* Down while the rest filled: the query finds it FILLED, its trades are fetched, the one already
+	 * recorded is not applied again. */
+	restart_reconciling();
+	size_t q = asked(SBT_FX_QUERY, buy.coid);
+	answer_query(q, id, SB_BN_STATUS_FILLED, "0.0004", "20");
+	cr_assert_eq(sbt_bot_order(&tb, buy.coid).status, SB_STORE_ORDER_FILLED);
+	size_t t = asked(SBT_FX_MY_TRADES, NULL);
+	cr_assert_eq(fx->req[t].order_id, id, "the order's trades are fetched");
+	answer_buy_trades(t, &buy, id, f, 2);
+	struct sb_store_fill *rows = NULL;
+	cr_assert_eq(sbt_bot_fills(&tb, buy.coid, &rows), 2, "the missed fill was added once");
+	free(rows);
+	cr_assert_eq(sbt_bot_events_of(&tb, "fill", buy.coid), 2);
+	cr_assert_eq(sbt_bot_position(&tb, pos).buy_qty, D("0.0004"));
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 0, "nothing is placed while reconciling");
+
+	sbt_bot_no_open_orders(&tb);
+	cr_assert_eq(tb.b->state, BOT_TRADING);
+	sbt_bot_advance(&tb, 1000);
+	int s = sbt_fakex_last(fx, SBT_FX_PLACE);
+	cr_assert_geq(s, 0, "the sell is placed once trading");
+	cr_assert_eq(fx->req[s].order.side, SB_SIDE_SELL);
+	cr_assert_eq(fx->req[s].order.quantity, D("0.00039"), "of everything bought, its commission less");
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+
+	/* The stream's late report of the trade changes nothing. */
+	struct sb_bn_user_event ev =
+	    sbt_fakex_report(&buy, id, SB_BN_STATUS_FILLED, &f[1], D("0.0004"), D("20"), sbt_bot_now(&tb));
+	sbt_fakex_user(fx, &ev);
+	cr_assert_eq(sbt_bot_events_of(&tb, "fill", buy.coid), 2);
+	cr_assert_eq(sbt_bot_position(&tb, pos).buy_qty, D("0.0004"));
+}
+
+Test(bot_reconcile, orders_of_unknown_outcome_are_settled_by_query)
+{
+	begin("BTCUSDT:quote=20,buy_offset=0,max_positions=2,cooldown=0s");
+	/* One buy's answer was lost; the daemon died before the other's came. */
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t a = (size_t)sbt_fakex_last(fx, SBT_FX_PLACE);
+	sbt_fakex_answer_order(fx, a, SB_ERR_UNKNOWN_OUTCOME, 0, NULL);
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b = (size_t)sbt_fakex_last(fx, SBT_FX_PLACE);
+	cr_assert_neq(a, b);
+	char ca[SB_BN_CLIENT_ID_MAX], cb[SB_BN_CLIENT_ID_MAX];
+	snprintf(ca, sizeof ca, "%s", fx->req[a].coid);
+	snprintf(cb, sizeof cb, "%s", fx->req[b].coid);
+	cr_assert_eq(sbt_bot_order(&tb, ca).status, SB_STORE_ORDER_UNKNOWN);
+	cr_assert_eq(sbt_bot_order(&tb, cb).status, SB_STORE_ORDER_PENDING_NEW);
+
+	/* The exchange has the first, resting; it never received the second. */
+	restart_reconciling();
+	cr_assert_eq(asked_about(SBT_FX_QUERY, ca), 1, "each is queried by its clientOrderId");
+	cr_assert_eq(asked_about(SBT_FX_QUERY, cb), 1);
+	for (size_t i = 0; i < fx->n; i++) {
+		if (fx->req[i].kind != SBT_FX_QUERY)
+			continue;
+		if (strcmp(fx->req[i].coid, ca) == 0)
+			answer_query(i, 5001, SB_BN_STATUS_NEW, "0", "0");
+		else
+			sbt_fakex_answer_order(fx, i, SB_ERR_EXCHANGE, -2013, NULL);
+	}
+	struct sb_store_order ra = sbt_bot_order(&tb, ca), rb = sbt_bot_order(&tb, cb);
+	cr_assert_eq(ra.status, SB_STORE_ORDER_NEW, "the found order is adopted");
+	cr_assert_eq(ra.exchange_order_id, 5001);
+	cr_assert_eq(rb.status, SB_STORE_ORDER_NEVER_SENT, "the other was never sent");
+	cr_assert_eq(sbt_bot_position(&tb, rb.position_id).state, SB_STORE_POS_CANCELED);
+	cr_assert_eq(sbt_bot_position(&tb, ra.position_id).state, SB_STORE_POS_BUYING);
+
+	/* The open-orders list shows the adopted one: known, not foreign. */
+	size_t l = asked(SBT_FX_OPEN_ORDERS, NULL);
+	struct sbt_fakex_req r = {.kind = SBT_FX_PLACE,
+	                          .order = {.side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT}};
+	snprintf(r.symbol, sizeof r.symbol, "BTCUSDT");
+	snprintf(r.coid, sizeof r.coid, "%s", ca);
+	struct sb_bn_order open = sbt_fakex_order(&r, 5001, SB_BN_STATUS_NEW, 0, 0, sbt_bot_now(&tb));
+	struct sb_bn_order_list list = {.items = &open, .n = 1};
+	sbt_fakex_answer_orders(fx, l, &list);
+	cr_assert_eq(tb.b->state, BOT_TRADING);
+	cr_assert_eq(sbt_bot_events_of(&tb, "order.foreign", NULL), 0);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 0, "neither is placed again");
+
+	/* The slot of the one never sent is free: a new cycle, under a new position. */
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	int p = sbt_fakex_last(fx, SBT_FX_PLACE);
+	cr_assert_geq(p, 0);
+	cr_assert_str_eq(fx->req[p].coid, "sb-main-3-b0");
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1);
+}
+
+Test(bot_reconcile, an_acknowledged_order_the_exchange_forgot_ends_lost_with_its_fills)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b = (size_t)sbt_fakex_last(fx, SBT_FX_PLACE);
+	struct sbt_fakex_req buy = fx->req[b];
+	int64_t id = sbt_bot_order_id(b);
+	int64_t pos = sbt_bot_order(&tb, buy.coid).position_id;
+	sbt_bot_ack(&tb, b);
+	struct sb_fill f[2] = {fill("50000", "0.0002", "10", "0.0000002", "BTC", 3001),
+	                       fill("50000", "0.0001", "5", "0.0000001", "BTC", 3002)};
+	sbt_bot_trade(&tb, b, &f[0], "0.0002", "10", SB_BN_STATUS_PARTIALLY_FILLED);
+
+	/* The exchange lost its state while the daemon was down: -2013 for an order it acknowledged. Its
+	 * trades are fetched once more (one more had happened), then it ends LOST with what they explain. */
+	restart_reconciling();
+	size_t q = asked(SBT_FX_QUERY, buy.coid);
+	sbt_fakex_answer_order(fx, q, SB_ERR_EXCHANGE, -2013, NULL);
+	size_t t = asked(SBT_FX_MY_TRADES, NULL);
+	cr_assert_eq(fx->req[t].order_id, id);
+	answer_buy_trades(t, &buy, id, f, 2);
+	struct sb_store_order row = sbt_bot_order(&tb, buy.coid);
+	cr_assert_eq(row.status, SB_STORE_ORDER_LOST);
+	cr_assert_eq(row.executed_qty, D("0.0003"), "what its trades explain");
+	cr_assert_str_eq(row.last_error, "-2013 the exchange no longer knows this order");
+	cr_assert_eq(sbt_bot_position(&tb, pos).buy_qty, D("0.0003"));
+
+	sbt_bot_no_open_orders(&tb);
+	cr_assert_eq(tb.b->state, BOT_TRADING);
+	sbt_bot_advance(&tb, 60000);
+	cr_assert_eq(asked_about(SBT_FX_QUERY, buy.coid), 1, "never queried again");
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_MY_TRADES), 1);
+	int s = sbt_fakex_last(fx, SBT_FX_PLACE);
+	cr_assert_geq(s, 0, "the position sells what was bought");
+	cr_assert_eq(fx->req[s].order.side, SB_SIDE_SELL);
+	cr_assert_eq(fx->req[s].order.quantity, D("0.00029"));
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+}
+
+Test(bot_reconcile, the_kill_switch_persisted_as_paused_is_obeyed_after_the_restart)
+{
+	begin("BTCUSDT:quote=20,buy_offset=0");
+	/* `spotbot pause` wrote it; the daemon stopped before its next tick read it. */
+	cr_assert_eq(sb_store_state_set(tb.b->st, SB_STORE_KEY_PAUSED, "1", sbt_bot_now(&tb), NULL), SB_OK);
+	sbt_bot_restart(&tb);
+	fx = tb.fx;
+	sbt_bot_start(&tb, NULL);
+	cr_assert_eq(tb.b->state, BOT_PAUSED, "started paused");
+	char buf[SB_STORE_VALUE_MAX];
+	cr_assert_str_eq(sbt_bot_state(&tb, SB_STORE_KEY_RUN_STATE, buf, sizeof buf), "paused");
+	for (int s = 0; s < 60; s++) {
+		sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+		sbt_bot_advance(&tb, 1000);
+	}
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 0, "a minute of fresh prices: nothing placed");
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 0);
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_BUYING), 0);
+
+	/* `spotbot resume`: the next tick trades. */
+	cr_assert_eq(sb_store_state_set(tb.b->st, SB_STORE_KEY_PAUSED, "0", sbt_bot_now(&tb), NULL), SB_OK);
+	sbt_bot_advance(&tb, 1000);
+	cr_assert_eq(tb.b->state, BOT_TRADING);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1);
+}
+
+/*
+ * Two positions of a pair come back from the database: the newer one's buy filled and its fill was
+ * committed, but its move to HOLDING was not (the process died between the two writes: here a trigger
+ * refuses that write, the daemon degrades and is restarted); the older one holds only dust after a sell
+ * that was partly filled and then cancelled. The first tick settles the newer one, which runs the
+ * strategy for the pair: it sells the newer one and abandons the older one in the same decision, and the
+ * older one's memory lasts until the step's reap.
+ */
+Test(bot_reconcile, a_position_settled_at_the_first_tick_may_end_another_of_the_pair)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0,max_positions=2,cooldown=0s");
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b1 = (size_t)sbt_fakex_last(fx, SBT_FX_PLACE);
+	int64_t p1 = sbt_bot_order(&tb, fx->req[b1].coid).position_id;
+	sbt_bot_ack(&tb, b1);
+	struct sb_fill f1 = fill("50000", "0.0004", "20", "0.0000004", "BTC", 4001);
+	sbt_bot_trade(&tb, b1, &f1, "0.0004", "20", SB_BN_STATUS_FILLED);
+	/* The decision after the fill sells it and, with room for two, opens a second cycle. */
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 3);
+	size_t s1 = (size_t)sbt_fakex_nth(fx, SBT_FX_PLACE, 1),
+	       b2 = (size_t)sbt_fakex_nth(fx, SBT_FX_PLACE, 2);
+	cr_assert_eq(fx->req[s1].order.side, SB_SIDE_SELL);
+	cr_assert_eq(fx->req[b2].order.side, SB_SIDE_BUY);
+	sbt_bot_ack(&tb, s1);
+	int64_t p2 = sbt_bot_order(&tb, fx->req[b2].coid).position_id;
+	sbt_bot_ack(&tb, b2);
+
+	/* 0.00038 of the first sell fills, the rest is cancelled: 0.0000196 is left, below the minimum. The
+	 * process dies before the step after that dispatch could abandon the dust: the step is held. */
+	tb.hold_step = true;
+	struct sb_fill sf = {.price = fx->req[s1].order.price, .qty = D("0.00038"), .trade_id = 4002};
+	cr_assert_eq(sb_dec_mul(sf.price, sf.qty, SB_ROUND_DOWN, &sf.quote_qty), SB_OK);
+	char q[SB_DEC_STRLEN];
+	sb_dec_format_trim(sf.quote_qty, q, sizeof q);
+	sbt_bot_trade(&tb, s1, &sf, "0.00038", q, SB_BN_STATUS_PARTIALLY_FILLED);
+	sbt_bot_report(&tb, s1, SB_BN_STATUS_CANCELED, "0.00038", q);
+	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_STORE_POS_HOLDING);
+
+	sbt_bot_sql(&tb, "CREATE TRIGGER crash BEFORE UPDATE ON positions WHEN OLD.state = 'BUYING' AND "
+	                 "NEW.state = 'HOLDING' BEGIN SELECT RAISE(ABORT, 'crashed'); END");
+	struct sb_fill f2 = fill("50000", "0.0004", "20", "0.0000004", "BTC", 4003);
+	sbt_bot_trade(&tb, b2, &f2, "0.0004", "20", SB_BN_STATUS_FILLED);
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[b2].coid).status, SB_STORE_ORDER_FILLED,
+	             "the fill is committed");
+	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_STORE_POS_BUYING, "the move to HOLDING is not");
+	cr_assert_eq(tb.b->state, BOT_DEGRADED);
+	sbt_bot_sql(&tb, "DROP TRIGGER crash");
+
+	sbt_bot_restart(&tb);
+	tb.hold_step = false;
+	fx = tb.fx;
+	sbt_bot_start(&tb, NULL);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 0, "every order is final");
+	sbt_bot_advance(&tb, 1000);
+	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_STORE_POS_ABANDONED, "the dust is abandoned");
+	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_STORE_POS_SELLING, "the bought one sells");
+	int s2 = sbt_fakex_last(fx, SBT_FX_PLACE);
+	cr_assert_geq(s2, 0);
+	cr_assert_eq(fx->req[s2].order.quantity, D("0.00039"));
+	sbt_bot_advance(&tb, 5000);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "and nothing else is sent");
+}
