@@ -217,8 +217,31 @@ static sb_err make_bot(struct bt_run *r)
 	return match_pairs(r);
 }
 
-/* spotsim's exchange listing the pairs' symbols from its catalogue, one account funded with balance. */
-static sb_err make_sim(struct bt_run *r, const char *balance)
+/* spotsim's command line for the run's exchange (argv[0] included): at most BT_SIM_ARGS words, copied. */
+#define BT_SIM_ARGS 16
+
+struct sim_argv {
+	char *v[BT_SIM_ARGS + 1]; /* the words, NULL-terminated, pointing into text */
+	int n;                    /* words in v */
+	char text[16384];         /* the words' bytes */
+	size_t used;              /* bytes of text in use */
+};
+
+/* Appends word; false when it does not fit. */
+static bool sim_arg(struct sim_argv *a, const char *word)
+{
+	size_t len = strlen(word) + 1;
+	if (a->n == BT_SIM_ARGS || len > sizeof a->text - a->used)
+		return false;
+	a->v[a->n++] = memcpy(a->text + a->used, word, len);
+	a->v[a->n] = NULL;
+	a->used += len;
+	return true;
+}
+
+/* The words of spotsim's command line for the run: the pairs' symbols, the account funded with balance,
+ * the fill model. False when they do not fit. */
+static bool sim_command(const struct bt_run *r, const char *balance, struct sim_argv *a)
 {
 	char symbols[SB_PAIRS_MAX * SB_SYMBOL_MAX] = "", account[1024];
 	size_t len = 0;
@@ -227,14 +250,24 @@ static sb_err make_sim(struct bt_run *r, const char *balance)
 			len += (size_t)snprintf(symbols + len, sizeof symbols - len, "%s%s", len ? "," : "",
 			                        r->b->pairs[k].cfg.symbol);
 	snprintf(account, sizeof account, "%s:%s:%s", BT_KEY, BT_KEY, balance);
-	char prog[] = "spotsim", f_sym[] = "--symbols", f_acc[] = "--account";
-	char *argv[] = {prog, f_sym, symbols, f_acc, account, NULL};
+	return sim_arg(a, "spotsim") && sim_arg(a, "--symbols") && sim_arg(a, symbols) &&
+	       sim_arg(a, "--account") && sim_arg(a, account) && sim_arg(a, "--fill") &&
+	       sim_arg(a, sim_fill_model_name(r->o->fill));
+}
+
+/* spotsim's exchange, built from sim_command's words as spotsim builds its own. */
+static sb_err make_sim(struct bt_run *r, const char *balance)
+{
+	static struct sim_argv a; /* large: not on the stack */
+	memset(&a, 0, sizeof a);
+	if (!sim_command(r, balance, &a))
+		return fail(r, SB_ERR_TOO_LONG, "PAIRS and --balance do not fit spotsim's command line");
 	char msg[512] = "";
 	FILE *f = fmemopen(msg, sizeof msg - 1, "w");
 	if (!f)
 		return fail(r, SB_ERR_NOMEM, "out of memory");
 	r->simo = sb_xcalloc(1, sizeof *r->simo);
-	sb_err err = sim_options_parse(5, argv, r->simo, f);
+	sb_err err = sim_options_parse(a.n, a.v, r->simo, f);
 	if (err == SB_OK) {
 		if (uv_loop_init(&r->loop) != 0)
 			err = SB_ERR_IO;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "backtest/bt_report.h"
+#include "sim/book.h"
 #include "spotbot/config.h"
 #include "spotbot/error.h"
 
@@ -35,6 +36,7 @@ struct sb_bt_run_opts {
 	const char *balance;         /* "ASSET=AMOUNT,..."; NULL: SB_BT_BALANCE_DEFAULT */
 	const char *db_path;         /* the run's database, kept; NULL: a temporary file, removed */
 	size_t path_trades;          /* most trades of a candle's path: SB_BT_PATH_COARSE or _FINE */
+	enum sim_fill_model fill;    /* when the market's trades fill the account's resting orders */
 	FILE *notes;                 /* notes on what is ignored (symbols without a pair); NULL: none */
 };
 

@@ -22,7 +22,8 @@ extern char **environ;
 
 static const char usage_text[] =
     "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
-    "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--db FILE] [--json]\n"
+    "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--fill touch|through]\n"
+    "                        [--db FILE] [--json]\n"
     "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
     "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
     "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
@@ -33,6 +34,9 @@ static const char usage_text[] =
     "  --balance L     the account's funds, ASSET=AMOUNT,... (default " SB_BT_BALANCE_DEFAULT ")\n"
     "  --path P        a candle's price path: coarse, its corners (open, the nearer extreme, the other,\n"
     "                  close; the default), or fine, tick by tick as spotsim's replay (up to 300 trades)\n"
+    "  --fill MODEL    when the market fills a resting order: touch, a trade at its price (the\n"
+    "                  default), or through, only a trade beyond it (a buy at P on a trade below P,\n"
+    "                  a sell on one above: the pessimistic model, as spotsim --fill through)\n"
     "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
     "  --json          print one JSON object instead of the table\n";
 
@@ -89,7 +93,7 @@ static int parse(int argc, char **argv, struct args *a)
 		}
 		if (strcmp(s, "--config") != 0 && strcmp(s, "--data") != 0 && strcmp(s, "--from") != 0 &&
 		    strcmp(s, "--to") != 0 && strcmp(s, "--balance") != 0 && strcmp(s, "--db") != 0 &&
-		    strcmp(s, "--path") != 0)
+		    strcmp(s, "--path") != 0 && strcmp(s, "--fill") != 0)
 			return sb_cli_usage_error("backtest", usage_text, "unknown argument '%s'", s);
 		if (!(v = value(argc, argv, &i)))
 			return sb_cli_usage_error("backtest", usage_text, "%s needs a value", s);
@@ -109,6 +113,12 @@ static int parse(int argc, char **argv, struct args *a)
 				return sb_cli_usage_error("backtest", usage_text,
 				                          "--path '%s': expected coarse or fine", v);
 			a->run.path_trades = v[0] == 'c' ? SB_BT_PATH_COARSE : SB_BT_PATH_FINE;
+		} else if (strcmp(s, "--fill") == 0) {
+			bool through = strcmp(v, sim_fill_model_name(SIM_FILL_THROUGH)) == 0;
+			if (!through && strcmp(v, sim_fill_model_name(SIM_FILL_TOUCH)) != 0)
+				return sb_cli_usage_error("backtest", usage_text,
+				                          "--fill '%s': expected touch or through", v);
+			a->run.fill = through ? SIM_FILL_THROUGH : SIM_FILL_TOUCH;
 		} else if (strcmp(s, "--balance") == 0) {
 			a->run.balance = v;
 		} else {

@@ -15,6 +15,7 @@
 
 #include "sbtest.h"
 #include "sbtest_dec.h"
+#include "spotbot/kline_set.h"
 #include "spotbot/store.h"
 
 #define PAIRS                                                                                                \
@@ -289,4 +290,97 @@ Test(bot_backtest, bad_data_exits_2_naming_the_file_and_line)
 	         "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\nPAIRS=AVAXUSDT:quote=20\n", T.dir, T.dir);
 	write_file(T.env, text);
 	refused((const char *[]){"--data", path, NULL}, "symbol AVAXUSDT is in neither");
+}
+
+/* ---- the fill model ----------------------------------------------------------------------------------- */
+
+#define CANDLES_MAX 1024
+
+/* The candles of the data set, as the backtest reads them. */
+static struct {
+	char symbol[CANDLES_MAX][SB_KLINE_SYMBOL_MAX + 1]; /* each candle's symbol */
+	struct sb_kline k[CANDLES_MAX];                    /* the candles */
+	size_t n;                                          /* in use */
+} C;
+
+static void load_candles(void)
+{
+	const char *paths[] = {T.data};
+	struct sb_kline_set *set = NULL;
+	char why[512];
+	cr_assert_eq(sb_kline_set_open(paths, 1, 0, INT64_MAX, &set, why, sizeof why), SB_OK, "%s", why);
+	C.n = 0;
+	for (;;) {
+		size_t sym = 0;
+		bool done = false;
+		cr_assert_lt(C.n, CANDLES_MAX);
+		cr_assert_eq(sb_kline_set_next(set, &sym, &C.k[C.n], &done), SB_OK, "%s",
+		             sb_kline_set_error(set));
+		if (done)
+			break;
+		snprintf(C.symbol[C.n++], sizeof C.symbol[0], "%s", sb_kline_set_symbol(set, sym));
+	}
+	sb_kline_set_free(set);
+}
+
+static const struct sb_kline *candle_at(const char *symbol, int64_t ms)
+{
+	for (size_t i = 0; i < C.n; i++)
+		if (strcmp(C.symbol[i], symbol) == 0 && C.k[i].open_time <= ms && ms <= C.k[i].close_time)
+			return &C.k[i];
+	cr_assert_fail("no %s candle at %lld", symbol, (long long)ms);
+	return NULL;
+}
+
+/* Checks every maker fill of the database db against its minute's candle (a buy filled at or above the
+ * low, a sell at or below the high) and counts those the market only touched: a buy at the low, a sell at
+ * the high. */
+static size_t maker_fills_at_extremes(const char *db, size_t *makers)
+{
+	struct sb_store *st = NULL;
+	struct sb_store_opts so = {.readonly = true};
+	char why[256];
+	cr_assert_eq(sb_store_open_sqlite(db, &so, &st, why, sizeof why), SB_OK, "%s", why);
+	struct sb_store_order *orders = NULL;
+	size_t no = 0, touched = 0;
+	*makers = 0;
+	cr_assert_eq(sb_store_order_list(st, NULL, &orders, &no), SB_OK);
+	for (size_t i = 0; i < no; i++) {
+		struct sb_store_fill *fills = NULL;
+		size_t nf = 0;
+		cr_assert_eq(sb_store_fill_list(st, orders[i].client_order_id, &fills, &nf), SB_OK);
+		for (size_t k = 0; k < nf; k++) {
+			if (!fills[k].is_maker)
+				continue;
+			const struct sb_kline *c = candle_at(fills[k].symbol, fills[k].time_ms);
+			bool buy = orders[i].side == SB_SIDE_BUY;
+			cr_assert(buy ? fills[k].price >= c->low : fills[k].price <= c->high,
+			          "%s: a maker fill the candle never reached", orders[i].client_order_id);
+			touched += buy ? fills[k].price == c->low : fills[k].price == c->high;
+			(*makers)++;
+		}
+		free(fills);
+	}
+	free(orders);
+	sb_store_close(st);
+	return touched;
+}
+
+Test(bot_backtest, fill_through_fills_resting_orders_only_where_the_market_traded_beyond_them)
+{
+	load_candles();
+	const char *touch[] = {"--data", T.data, "--db", T.db, "--fill", "touch", NULL};
+	cr_assert_eq(backtest(touch), 0, "%s", slurp(T.err));
+	size_t makers = 0;
+	cr_assert_gt(maker_fills_at_extremes(T.db, &makers), 0,
+	             "with touch, some resting orders fill where the market only touched their price");
+	char db[400];
+	snprintf(db, sizeof db, "%s/through.db", T.dir);
+	const char *through[] = {"--data", T.data, "--db", db, "--fill", "through", NULL};
+	cr_assert_eq(backtest(through), 0, "%s", slurp(T.err));
+	cr_assert_eq(maker_fills_at_extremes(db, &makers), 0,
+	             "with through, no resting order fills at a candle's extreme");
+	cr_assert_gt(makers, 0, "resting orders still fill where the market passes them");
+	refused((const char *[]){"--data", T.data, "--fill", "cross", NULL},
+	        "--fill 'cross': expected touch or through");
 }
