@@ -311,7 +311,9 @@ sb_err sim_book_market_trade(struct sim_book *book, sb_dec price, sb_dec volume,
  * most SIM_BOOK_MAX_LEVELS levels with price > 0 and qty > 0 (SB_ERR_INVALID otherwise; the book is
  * then unchanged). Resting orders the new quotes cross (best ask <= a resting buy's price, best bid >=
  * a resting sell's price; with SIM_FILL_THROUGH < and >) fill as makers at their own price, up to the
- * quoted quantities, which they consume. Takers consume ladder quantity too, until the next update.
+ * quoted quantities, which they consume. With SIM_FILL_THROUGH a level at exactly a resting order's
+ * price is dropped instead, as taken by the queue ahead of it, so the book never shows a bid equal to an
+ * ask. Takers consume ladder quantity too, until the next update.
  */
 sb_err sim_book_set_quotes(struct sim_book *book, const struct sim_book_level *bids, size_t n_bids,
                            const struct sim_book_level *asks, size_t n_asks, int64_t time,
