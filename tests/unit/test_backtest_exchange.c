@@ -507,3 +507,57 @@ Test(backtest_exchange, a_filter_rejection_surfaces_as_the_binance_clients_would
 	cr_assert_eq(a.res.err, SB_ERR_EXCHANGE);
 	cr_assert_eq(a.res.api.code, -1121, "Invalid symbol.");
 }
+
+/* Events of kind in the daemon's store. */
+static size_t stored_events(const char *kind)
+{
+	struct sb_store_event *ev = NULL;
+	size_t n = 0;
+	struct sb_store_event_filter f = {.kind = kind};
+	cr_assert_eq(sb_store_event_list(bot.st, &f, &ev, &n), SB_OK);
+	sb_store_events_free(ev, n);
+	return n;
+}
+
+static void on_commission(void *user, const struct sb_bn_rest_result *res, struct sb_bn_commission *cm)
+{
+	(void)user;
+	bot_pair_fees(&bot, "BTCUSDT", res, cm);
+}
+
+/* Before a market's first trade its book is empty: the daemon's price requests find no price, which is a
+ * wait, not a refusal; and it asks for no BNB price while the account pays no commission in BNB. */
+Test(backtest_exchange, a_market_with_no_trade_yet_is_waited_for_and_no_bnb_price_is_asked_needlessly)
+{
+	start("BTCUSDT:quote=20,profit=0.5%,buy_offset=0,cooldown=1h");
+	cr_assert_eq(sb_exchange_commission(bot.ex, "BTCUSDT", on_commission, NULL), SB_OK);
+	sb_bt_exchange_pump(bot.ex);
+	cr_assert(!pr->bnb_discount, "the account pays commission in what it receives");
+	for (int i = 0; i < 3; i++) {
+		prices_tick(&bot, sb_clock_wall_ms());
+		cr_assert_gt(sb_bt_exchange_pump(bot.ex), 0, "the pair's price is asked for");
+	}
+	cr_assert_eq(pr->refused, 0, "an empty book is no price yet, not a refused one");
+	cr_assert_eq(stored_events("price.refused"), 0);
+	cr_assert_eq(pr->top_ms, 0, "the pair waits");
+	cr_assert_eq(bot.bnb.n, 0, "no BNB price is followed");
+	cr_assert_eq(stored_events("bnb.unavailable"), 0, "so no missing BNBUSDT market is reported");
+
+	trade_at(D("50000"), "1");
+	prices_tick(&bot, sb_clock_wall_ms());
+	sb_bt_exchange_pump(bot.ex);
+	cr_assert_gt(pr->top_ms, 0, "the first trade gives the pair its price");
+	cr_assert_eq(pr->top.bid, D("50000"));
+
+	/* With the BNB discount on, USDT's BNB price is followed (and BNBUSDT is not listed here). */
+	cr_assert_eq(sim_ledger_set_bnb_fees(sim->ledger, account(), true), SB_OK);
+	cr_assert_eq(sb_exchange_commission(bot.ex, "BTCUSDT", on_commission, NULL), SB_OK);
+	sb_bt_exchange_pump(bot.ex);
+	cr_assert(pr->bnb_discount);
+	prices_tick(&bot, sb_clock_wall_ms());
+	sb_bt_exchange_pump(bot.ex);
+	cr_assert_eq(bot.bnb.n, 1);
+	cr_assert_str_eq(bot.bnb.q[0].asset, "USDT");
+	cr_assert(bot.bnb.q[0].missing, "asked, and the exchange lists no BNBUSDT");
+	cr_assert_eq(stored_events("bnb.unavailable"), 1);
+}
