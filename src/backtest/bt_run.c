@@ -8,6 +8,8 @@
  */
 #include "backtest/bt_run.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include "spotbot/bot.h"
 #include "spotbot/clock.h"
 #include "spotbot/kline_set.h"
+#include "spotbot/log.h"
 
 #define BT_KEY    "backtest"         /* the in-process exchange's one account */
 #define BT_NOPAIR ((size_t)SIZE_MAX) /* a data symbol no pair trades */
@@ -42,6 +45,7 @@ struct bt_run {
 	struct sb_bot *b;         /* the daemon */
 	int64_t start_ms;         /* market time the daemon's clock started at */
 	int64_t now_ms;           /* market time now */
+	bool have_log;            /* the daemon's log was opened for the run */
 	sb_dec *last;             /* per pair: its last close */
 	char db[4096];            /* the run's database */
 	bool temp_db;             /* db is removed at the end */
@@ -116,6 +120,59 @@ sb_err sb_bt_balance_check(const char *balance, char *err, size_t cap)
 	struct sb_bt_balance b[SB_BT_ASSETS_MAX];
 	size_t n;
 	return balance_walk(balance, b, &n, err, cap);
+}
+
+/* ---- the daemon's log ---------------------------------------------------------------------------------- */
+
+static int64_t log_now(void *user)
+{
+	return ((struct bt_run *)user)->now_ms;
+}
+
+/*
+ * The daemon's log for the run: appended to --log FILE at LOG_LEVEL, or written nowhere with its warnings
+ * and errors counted for the summary; either way its lines are stamped with market time.
+ */
+static sb_err open_log(struct bt_run *r)
+{
+	struct sb_log_opts lo = {.name = "spotbot.log", .discard = true, .level = SB_LOG_WARN};
+	char dir[4096] = ".", name[256] = "";
+	const char *path = r->o->log_path;
+	if (path) {
+		FILE *f = fopen(path, "a");
+		if (!f)
+			return fail(r, SB_ERR_IO, "--log %s: %s", path, strerror(errno));
+		fclose(f);
+		const char *slash = strrchr(path, '/');
+		if (slash)
+			snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
+		snprintf(name, sizeof name, "%s", slash ? slash + 1 : path);
+		lo = (struct sb_log_opts){
+		    .dir = dir, .name = name, .error_name = "", .level = bot_log_level(r->o->cfg->log_level)};
+	}
+	sb_err err = sb_log_open(&lo);
+	if (err != SB_OK)
+		return fail(r, err, "--log %s: %s", path ? path : "", sb_strerror(err));
+	sb_log_set_clock(log_now, r);
+	r->have_log = true;
+	return SB_OK;
+}
+
+/* Puts the log back as it was before the run and says in one line what the daemon warned about. */
+static void close_log(struct bt_run *r)
+{
+	if (!r->have_log)
+		return;
+	sb_log_set_clock(NULL, NULL);
+	sb_log_close();
+	uint64_t warn = sb_log_count(SB_LOG_WARN), error = sb_log_count(SB_LOG_ERROR);
+	if (r->o->notes && (warn || error))
+		fprintf(r->o->notes,
+		        "spotbot backtest: the daemon logged %" PRIu64 " warning%s and %" PRIu64
+		        " error%s%s%s\n",
+		        warn, warn == 1 ? "" : "s", error, error == 1 ? "" : "s",
+		        r->o->log_path ? ": see " : " (--log FILE keeps its log)",
+		        r->o->log_path ? r->o->log_path : "");
 }
 
 /* ---- the exchange's clock ------------------------------------------------------------------------------ */
@@ -450,6 +507,7 @@ static sb_err run(struct bt_run *r, struct sb_bt_report *out)
 		return fail(r, SB_ERR_NOT_FOUND, "the data holds no candle between --from and --to");
 	r->start_ms = r->now_ms = first.open_time;
 	out->from_ms = first.open_time;
+	SB_TRY(open_log(r));
 	SB_TRY(make_bot(r));
 	r->last = sb_xcalloc(r->b->npairs ? r->b->npairs : 1, sizeof *r->last);
 	SB_TRY(make_sim(r, balance));
@@ -469,6 +527,7 @@ sb_err sb_bt_run(const struct sb_bt_run_opts *o, struct sb_bt_report *out, char 
 	struct bt_run r = {.o = o, .err = err, .cap = cap};
 	sb_err e = run(&r, out);
 	teardown(&r);
+	close_log(&r);
 	if (e != SB_OK)
 		sb_bt_report_fini(out);
 	return e;

@@ -37,7 +37,9 @@ struct sb_bt_run_opts {
 	const char *db_path;         /* the run's database, kept; NULL: a temporary file, removed */
 	size_t path_trades;          /* most trades of a candle's path: SB_BT_PATH_COARSE or _FINE */
 	enum sim_fill_model fill;    /* when the market's trades fill the account's resting orders */
-	FILE *notes;                 /* notes on what is ignored (symbols without a pair); NULL: none */
+	const char *log_path; /* the daemon's log (LOG_LEVEL and up, stamped with market time) is appended
+	                         to this file; NULL: kept nowhere, its warnings and errors only counted */
+	FILE *notes; /* notes on what is ignored (symbols without a pair), derived, summarised; NULL: none */
 };
 
 /*

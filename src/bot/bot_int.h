@@ -20,6 +20,7 @@
 #include "spotbot/clock.h"
 #include "spotbot/config.h"
 #include "spotbot/exchange.h"
+#include "spotbot/log.h"
 #include "spotbot/orders.h"
 #include "spotbot/pairs.h"
 #include "spotbot/position.h"
@@ -204,6 +205,8 @@ void bot_timers_start(struct sb_bot *b);
 void bot_timers_free(struct sb_bot *b);
 /* Now on the daemon's wall clock, ms since the epoch. */
 int64_t bot_now_ms(const struct sb_bot *b);
+/* The logger's level for LOG_LEVEL. */
+enum sb_log_level bot_log_level(enum sb_config_log_level l);
 
 /* ---- pairs_load.c ------------------------------------------------------------------------------------- */
 /* Applies what changed in PAIRS since it was last applied to trade_pairs, then loads trade_pairs into

@@ -23,7 +23,7 @@ extern char **environ;
 static const char usage_text[] =
     "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
     "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--fill touch|through]\n"
-    "                        [--db FILE] [--json]\n"
+    "                        [--db FILE] [--log FILE] [--json]\n"
     "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
     "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
     "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
@@ -38,6 +38,8 @@ static const char usage_text[] =
     "                  default), or through, only a trade beyond it (a buy at P on a trade below P,\n"
     "                  a sell on one above: the pessimistic model, as spotsim --fill through)\n"
     "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
+    "  --log FILE      append the daemon's log (JSON lines at LOG_LEVEL, stamped with market time) to\n"
+    "                  FILE; default: none kept, its warnings and errors counted in one line at the end\n"
     "  --json          print one JSON object instead of the table\n";
 
 /* DATE: YYYY-MM-DD (its midnight; plus a day when end) or an RFC 3339 time. */
@@ -93,7 +95,7 @@ static int parse(int argc, char **argv, struct args *a)
 		}
 		if (strcmp(s, "--config") != 0 && strcmp(s, "--data") != 0 && strcmp(s, "--from") != 0 &&
 		    strcmp(s, "--to") != 0 && strcmp(s, "--balance") != 0 && strcmp(s, "--db") != 0 &&
-		    strcmp(s, "--path") != 0 && strcmp(s, "--fill") != 0)
+		    strcmp(s, "--path") != 0 && strcmp(s, "--fill") != 0 && strcmp(s, "--log") != 0)
 			return sb_cli_usage_error("backtest", usage_text, "unknown argument '%s'", s);
 		if (!(v = value(argc, argv, &i)))
 			return sb_cli_usage_error("backtest", usage_text, "%s needs a value", s);
@@ -121,6 +123,8 @@ static int parse(int argc, char **argv, struct args *a)
 			a->run.fill = through ? SIM_FILL_THROUGH : SIM_FILL_TOUCH;
 		} else if (strcmp(s, "--balance") == 0) {
 			a->run.balance = v;
+		} else if (strcmp(s, "--log") == 0) {
+			a->run.log_path = v;
 		} else {
 			a->run.db_path = v;
 		}
@@ -157,8 +161,6 @@ int sb_cmd_backtest(int argc, char **argv)
 	size_t ns = sb_config_secrets(&cfg, secrets, sizeof secrets / sizeof secrets[0]);
 	for (size_t i = 0; i < ns && i < sizeof secrets / sizeof secrets[0]; i++)
 		(void)sb_log_add_secret(secrets[i]);
-	/* The daemon's log lines of a backtest are its trades by the thousand: only warnings are shown. */
-	sb_log_set_level(SB_LOG_WARN);
 	a.run.cfg = &cfg;
 	a.run.paths = a.paths;
 	a.run.npaths = a.npaths;

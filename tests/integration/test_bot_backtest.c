@@ -1,8 +1,9 @@
 /*
  * test_bot_backtest.c - the real `spotbot backtest` on real kline excerpts (tests/data/klines/set):
  * its JSON against the run's own database (--db), the books of that database against the balances it
- * reports, byte-identical results from the same inputs, and the clear refusals of bad arguments and
- * bad data (exit 2, the file and line named).
+ * reports, byte-identical results from the same inputs, the clear refusals of bad arguments and
+ * bad data (exit 2, the file and line named), the fill models against the candles themselves, and what
+ * a run prints on standard error and keeps in its log.
  */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
@@ -383,4 +384,90 @@ Test(bot_backtest, fill_through_fills_resting_orders_only_where_the_market_trade
 	cr_assert_gt(makers, 0, "resting orders still fill where the market passes them");
 	refused((const char *[]){"--data", T.data, "--fill", "cross", NULL},
 	        "--fill 'cross': expected touch or through");
+}
+
+/* ---- what a backtest says on standard error ---------------------------------------------------------- */
+
+#define NOTE_LTC "spotbot backtest: the data of LTCUSDT is ignored: it is not in PAIRS\n"
+
+/* Two pairs whose data start 21 months apart (LINKUSDT in 2023-02, DOTUSDT in 2024-11): before the later
+ * one's first candle its market has no price, which is a wait, not a warning. */
+static void two_pairs(void)
+{
+	char text[1024];
+	snprintf(text, sizeof text,
+	         "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\n"
+	         "PAIRS=LINKUSDT:quote=20,profit=0.1%%;DOTUSDT:quote=20,profit=0.2%%\n",
+	         T.dir, T.dir);
+	write_file(T.env, text);
+}
+
+/* Lines of the log file at path, each checked to be a JSON object stamped within [from, to) of market
+ * time; counts its warnings and those stamped at or after mid. */
+static size_t log_lines(const char *path, const char *from, const char *mid, const char *to, size_t *warns,
+                        size_t *late)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s exists", path);
+	char line[65536];
+	size_t n = 0;
+	*warns = *late = 0;
+	while (fgets(line, sizeof line, f)) {
+		cJSON *j = cJSON_Parse(line);
+		cr_assert_not_null(j, "a JSON line: %s", line);
+		const char *ts = cJSON_GetObjectItemCaseSensitive(j, "ts")->valuestring;
+		cr_assert(strcmp(ts, from) >= 0 && strcmp(ts, to) < 0, "%s is market time: %s", ts, line);
+		*late += strcmp(ts, mid) >= 0;
+		*warns += strcmp(cJSON_GetObjectItemCaseSensitive(j, "level")->valuestring, "warn") == 0;
+		cJSON_Delete(j);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+Test(bot_backtest, a_clean_run_prints_only_its_notes_and_keeps_its_log_on_market_time)
+{
+	two_pairs();
+	const char *args[] = {"--data", T.data, "--json", NULL};
+	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
+	cr_assert_str_eq(slurp(T.err), NOTE_LTC, "nothing on stderr but the documented note");
+
+	char log[400];
+	snprintf(log, sizeof log, "%s/bt.log", T.dir);
+	const char *logged[] = {"--data", T.data, "--log", log, "--json", NULL};
+	cr_assert_eq(backtest(logged), 0, "%s", slurp(T.err));
+	cr_assert_str_eq(slurp(T.err), NOTE_LTC);
+	size_t warns = 0, late = 0;
+	cr_assert_gt(log_lines(log, "2023-02-01T00:00:00.000Z", "2024-11-01", "2024-11-02", &warns, &late),
+	             10, "the daemon's log is in the file");
+	cr_assert_eq(warns, 0, "a clean run warns about nothing");
+	cr_assert_gt(late, 0, "DOTUSDT traded in its own month");
+}
+
+Test(bot_backtest, the_daemons_warnings_are_summarised_in_one_line)
+{
+	two_pairs();
+	/* 10 USDT cannot pay for a 20 USDT buy: the exchange rejects each, and the daemon warns. */
+	const char *args[] = {"--data", T.data, "--balance", "USDT=10", NULL};
+	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
+	const char *err = slurp(T.err);
+	unsigned long n = 0;
+	const char *line = strstr(err, "spotbot backtest: the daemon logged ");
+	cr_assert_not_null(line, "%s", err);
+	cr_assert_eq(sscanf(line, "spotbot backtest: the daemon logged %lu warnings", &n), 1, "%s", err);
+	cr_assert_gt(n, 0);
+	cr_assert(strstr(line, "(--log FILE keeps its log)\n"), "%s", err);
+
+	char log[400], want[500];
+	snprintf(log, sizeof log, "%s/bt.log", T.dir);
+	const char *logged[] = {"--data", T.data, "--balance", "USDT=10", "--log", log, NULL};
+	cr_assert_eq(backtest(logged), 0, "%s", slurp(T.err));
+	snprintf(want, sizeof want, "the daemon logged %lu warnings and 0 errors: see %s\n", n, log);
+	cr_assert(strstr(slurp(T.err), want), "'%s' not in %s", want, slurp(T.err));
+	size_t warns = 0, late = 0;
+	log_lines(log, "2023-02-01T00:00:00.000Z", "2024-11-01", "2024-11-02", &warns, &late);
+	cr_assert_eq(warns, n, "each warning counted is in the log");
+	refused((const char *[]){"--data", T.data, "--log", "/nonexistent/bt.log", NULL},
+	        "--log /nonexistent/bt.log");
 }
