@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "backtest/bt_derive.h"
 #include "backtest/bt_exchange.h"
 #include "bot/bot_int.h"
 #include "sim/exchange.h"
@@ -42,6 +43,7 @@ struct bt_run {
 	bool have_loop;           /* loop initialised */
 	struct sim_options *simo; /* spotsim's options */
 	struct sim_exchange *sim; /* spotsim's exchange */
+	struct bt_derive derive;  /* rules of symbols no list has, from the data */
 	struct sb_bot *b;         /* the daemon */
 	int64_t start_ms;         /* market time the daemon's clock started at */
 	int64_t now_ms;           /* market time now */
@@ -307,9 +309,18 @@ static bool sim_command(const struct bt_run *r, const char *balance, struct sim_
 			len += (size_t)snprintf(symbols + len, sizeof symbols - len, "%s%s", len ? "," : "",
 			                        r->b->pairs[k].cfg.symbol);
 	snprintf(account, sizeof account, "%s:%s:%s", BT_KEY, BT_KEY, balance);
-	return sim_arg(a, "spotsim") && sim_arg(a, "--symbols") && sim_arg(a, symbols) &&
-	       sim_arg(a, "--account") && sim_arg(a, account) && sim_arg(a, "--fill") &&
-	       sim_arg(a, sim_fill_model_name(r->o->fill));
+	bool ok = sim_arg(a, "spotsim") && sim_arg(a, "--symbols") && sim_arg(a, symbols) &&
+	          sim_arg(a, "--account") && sim_arg(a, account) && sim_arg(a, "--fill") &&
+	          sim_arg(a, sim_fill_model_name(r->o->fill));
+	if (ok && r->o->exchange_info)
+		ok = sim_arg(a, "--exchange-info") && sim_arg(a, r->o->exchange_info);
+	return ok;
+}
+
+/* spotsim's last source of rules: a symbol no list has gets rules derived from the run's data. */
+static sb_err derived_rules(void *ctx, const char *symbol, struct cJSON **info, FILE *err)
+{
+	return bt_derive_info(&((struct bt_run *)ctx)->derive, symbol, info, err);
 }
 
 /* spotsim's exchange, built from sim_command's words as spotsim builds its own. */
@@ -319,7 +330,7 @@ static sb_err make_sim(struct bt_run *r, const char *balance)
 	memset(&a, 0, sizeof a);
 	if (!sim_command(r, balance, &a))
 		return fail(r, SB_ERR_TOO_LONG, "PAIRS and --balance do not fit spotsim's command line");
-	char msg[512] = "";
+	char msg[2048] = "";
 	FILE *f = fmemopen(msg, sizeof msg - 1, "w");
 	if (!f)
 		return fail(r, SB_ERR_NOMEM, "out of memory");
@@ -331,8 +342,14 @@ static sb_err make_sim(struct bt_run *r, const char *balance)
 		else
 			r->have_loop = true;
 	}
+	r->derive = (struct bt_derive){.paths = r->o->paths,
+	                               .npaths = r->o->npaths,
+	                               .from_ms = r->o->from_ms,
+	                               .to_ms = r->o->to_ms,
+	                               .notes = r->o->notes};
+	struct sim_exchange_hooks hooks = {.ctx = r, .symbol_info = derived_rules};
 	if (err == SB_OK)
-		err = sim_exchange_new(&r->loop, r->simo, NULL, f, &r->sim);
+		err = sim_exchange_new(&r->loop, r->simo, &hooks, f, &r->sim);
 	fclose(f);
 	if (err != SB_OK) {
 		msg[strcspn(msg, "\n")] = '\0';
@@ -483,6 +500,7 @@ static void teardown(struct bt_run *r)
 		}
 	}
 	free(r->simo);
+	bt_derive_fini(&r->derive);
 	free(r->pair_of);
 	free(r->last);
 	sb_kline_set_free(r->set);

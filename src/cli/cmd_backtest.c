@@ -23,7 +23,7 @@ extern char **environ;
 static const char usage_text[] =
     "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
     "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--fill touch|through]\n"
-    "                        [--db FILE] [--log FILE] [--json]\n"
+    "                        [--exchange-info FILE.json] [--db FILE] [--log FILE] [--json]\n"
     "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
     "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
     "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
@@ -37,6 +37,9 @@ static const char usage_text[] =
     "  --fill MODEL    when the market fills a resting order: touch, a trade at its price (the\n"
     "                  default), or through, only a trade beyond it (a buy at P on a trade below P,\n"
     "                  a sell on one above: the pessimistic model, as spotsim --fill through)\n"
+    "  --exchange-info FILE.json\n"
+    "                  take the pairs' rules (filters) from a real exchangeInfo document; a symbol it\n"
+    "                  lacks has spotsim's catalogue's rules, else rules derived from its data (noted)\n"
     "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
     "  --log FILE      append the daemon's log (JSON lines at LOG_LEVEL, stamped with market time) to\n"
     "                  FILE; default: none kept, its warnings and errors counted in one line at the end\n"
@@ -64,6 +67,17 @@ struct args {
 	struct sb_bt_run_opts run;   /* the rest */
 	bool json;                   /* --json */
 };
+
+/* True for an option that takes a value. */
+static bool takes_value(const char *s)
+{
+	static const char *const names[] = {"--config", "--data", "--from", "--to",  "--balance",
+	                                    "--db",     "--path", "--fill", "--log", "--exchange-info"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i]) == 0)
+			return true;
+	return false;
+}
 
 /* The value of option a (argv[*i]), or NULL when there is none. */
 static const char *value(int argc, char **argv, int *i)
@@ -93,9 +107,7 @@ static int parse(int argc, char **argv, struct args *a)
 			a->json = true;
 			continue;
 		}
-		if (strcmp(s, "--config") != 0 && strcmp(s, "--data") != 0 && strcmp(s, "--from") != 0 &&
-		    strcmp(s, "--to") != 0 && strcmp(s, "--balance") != 0 && strcmp(s, "--db") != 0 &&
-		    strcmp(s, "--path") != 0 && strcmp(s, "--fill") != 0 && strcmp(s, "--log") != 0)
+		if (!takes_value(s))
 			return sb_cli_usage_error("backtest", usage_text, "unknown argument '%s'", s);
 		if (!(v = value(argc, argv, &i)))
 			return sb_cli_usage_error("backtest", usage_text, "%s needs a value", s);
@@ -125,6 +137,8 @@ static int parse(int argc, char **argv, struct args *a)
 			a->run.balance = v;
 		} else if (strcmp(s, "--log") == 0) {
 			a->run.log_path = v;
+		} else if (strcmp(s, "--exchange-info") == 0) {
+			a->run.exchange_info = v;
 		} else {
 			a->run.db_path = v;
 		}

@@ -282,15 +282,15 @@ Test(bot_backtest, bad_data_exits_2_naming_the_file_and_line)
 	    T.dir, T.dir);
 	write_file(T.env, text);
 	refused((const char *[]){"--data", T.data, NULL}, "PAIRS: BTCUSDT has no data in the files given");
-	/* A pair spotsim's catalogue does not list. */
-	snprintf(path, sizeof path, "%s/AVAXUSDT-1m-2023-02.csv", T.dir);
+	/* A pair no list has, whose rules cannot be derived: its name ends in no known quote asset. */
+	snprintf(path, sizeof path, "%s/AVAXQQQ-1m-2023-02.csv", T.dir);
 	write_file(path,
 	           "1675209600000,6.949,6.959,6.947,6.957,30020.25,1675209659999,208718.48852,471,10610.28,"
 	           "73780.89351,0\n");
 	snprintf(text, sizeof text,
-	         "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\nPAIRS=AVAXUSDT:quote=20\n", T.dir, T.dir);
+	         "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\nPAIRS=AVAXQQQ:quote=20\n", T.dir, T.dir);
 	write_file(T.env, text);
-	refused((const char *[]){"--data", path, NULL}, "symbol AVAXUSDT is in neither");
+	refused((const char *[]){"--data", path, NULL}, "AVAXQQQ: cannot tell its quote asset");
 }
 
 /* ---- the fill model ----------------------------------------------------------------------------------- */
@@ -470,4 +470,84 @@ Test(bot_backtest, the_daemons_warnings_are_summarised_in_one_line)
 	cr_assert_eq(warns, n, "each warning counted is in the log");
 	refused((const char *[]){"--data", T.data, "--log", "/nonexistent/bt.log", NULL},
 	        "--log /nonexistent/bt.log");
+}
+
+/* ---- symbols outside spotsim's catalogue ------------------------------------------------------------- */
+
+/* NEWCOINUSDT's rules in an exchangeInfo document: a tick of 0.0001, finer than its data's prices show. */
+static const char new_coin_info[] =
+    "{\"timezone\":\"UTC\",\"serverTime\":1675209600000,\"rateLimits\":[],\"exchangeFilters\":[],"
+    "\"symbols\":[{\"symbol\":\"NEWCOINUSDT\",\"status\":\"TRADING\",\"baseAsset\":\"NEWCOIN\","
+    "\"baseAssetPrecision\":8,\"quoteAsset\":\"USDT\",\"quotePrecision\":8,\"quoteAssetPrecision\":8,"
+    "\"orderTypes\":[\"LIMIT\",\"LIMIT_MAKER\",\"MARKET\"],\"icebergAllowed\":true,\"ocoAllowed\":true,"
+    "\"quoteOrderQtyMarketAllowed\":true,\"isSpotTradingAllowed\":true,\"filters\":["
+    "{\"filterType\":\"PRICE_FILTER\",\"minPrice\":\"0.00010000\",\"maxPrice\":\"1000.00000000\","
+    "\"tickSize\":\"0.00010000\"},"
+    "{\"filterType\":\"LOT_SIZE\",\"minQty\":\"0.00100000\",\"maxQty\":\"900000.00000000\","
+    "\"stepSize\":\"0.00100000\"},"
+    "{\"filterType\":\"NOTIONAL\",\"minNotional\":\"5.00000000\",\"applyMinToMarket\":true,"
+    "\"maxNotional\":\"9000000.00000000\",\"applyMaxToMarket\":false,\"avgPriceMins\":5},"
+    "{\"filterType\":\"MAX_NUM_ORDERS\",\"maxNumOrders\":200}],\"permissions\":[],"
+    "\"defaultSelfTradePreventionMode\":\"EXPIRE_MAKER\","
+    "\"allowedSelfTradePreventionModes\":[\"EXPIRE_TAKER\",\"EXPIRE_MAKER\",\"EXPIRE_BOTH\"]}]}";
+
+/* Fills of the database db, and how many are priced off the grid step (the exchange accepted a price
+ * that is not a multiple of it). */
+static size_t fills_off_grid(const char *db, sb_dec step, size_t *nfills)
+{
+	struct sb_store *st = NULL;
+	struct sb_store_opts so = {.readonly = true};
+	char why[256];
+	cr_assert_eq(sb_store_open_sqlite(db, &so, &st, why, sizeof why), SB_OK, "%s", why);
+	struct sb_store_order *orders = NULL;
+	size_t no = 0, off = 0;
+	*nfills = 0;
+	cr_assert_eq(sb_store_order_list(st, NULL, &orders, &no), SB_OK);
+	for (size_t i = 0; i < no; i++) {
+		struct sb_store_fill *fills = NULL;
+		size_t nf = 0;
+		cr_assert_eq(sb_store_fill_list(st, orders[i].client_order_id, &fills, &nf), SB_OK);
+		for (size_t k = 0; k < nf; k++)
+			off += fills[k].price % step != 0;
+		*nfills += nf;
+		free(fills);
+	}
+	free(orders);
+	sb_store_close(st);
+	return off;
+}
+
+Test(bot_backtest, a_symbol_outside_the_catalogue_trades_on_rules_derived_from_its_data_or_given)
+{
+	/* A real excerpt under a name spotsim has never heard of. */
+	char src[512], path[400], text[1024];
+	sbt_source_path("tests/data/klines/set/LINKUSDT-1m-2023-02-02.csv", src, sizeof src);
+	snprintf(path, sizeof path, "%s/NEWCOINUSDT-1m-2023-02-02.csv", T.dir);
+	write_file(path, slurp(src));
+	snprintf(
+	    text, sizeof text,
+	    "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\nPAIRS=NEWCOINUSDT:quote=20,profit=0.1%%\n",
+	    T.dir, T.dir);
+	write_file(T.env, text);
+	const char *derived[] = {"--data", path, "--db", T.db, NULL};
+	cr_assert_eq(backtest(derived), 0, "%s", slurp(T.err));
+	cr_assert_str_eq(
+	    slurp(T.err),
+	    "spotbot backtest: rules of NEWCOINUSDT derived from its data: tick 0.001, step 0.01 "
+	    "(an approximation; --exchange-info FILE.json gives the real ones)\n");
+	size_t n = 0;
+	cr_assert_eq(fills_off_grid(T.db, D("0.001"), &n), 0, "every price on the derived tick");
+	cr_assert_gt(n, 0, "it traded");
+
+	refused((const char *[]){"--data", path, "--exchange-info", "/nonexistent/info.json", NULL},
+	        "--exchange-info /nonexistent/info.json: cannot open");
+	char info[400], db[400];
+	snprintf(info, sizeof info, "%s/exchangeInfo.json", T.dir);
+	write_file(info, new_coin_info);
+	snprintf(db, sizeof db, "%s/given.db", T.dir);
+	const char *given[] = {"--data", path, "--exchange-info", info, "--db", db, NULL};
+	cr_assert_eq(backtest(given), 0, "%s", slurp(T.err));
+	cr_assert_str_eq(slurp(T.err), "", "real rules need no note");
+	cr_assert_gt(fills_off_grid(db, D("0.001"), &n), 0, "the sells use the finer tick of the document");
+	cr_assert_eq(fills_off_grid(db, D("0.0001"), &n), 0);
 }

@@ -10,6 +10,7 @@
 
 #include "sbtest.h"
 #include "sbtest_exchange.h"
+#include "sim/derive.h"
 #include "spotbot/clock.h"
 
 #define EXCERPT   "tests/data/klines/DOTUSDT-1m-2024-11-excerpt.csv"
@@ -124,6 +125,43 @@ Test(sim_exchange, a_replayed_symbol_whose_quote_cannot_be_told_is_refused_with_
 	cr_assert_null(sbt_exchange_new(&loop, args, NULL, err, sizeof err));
 	cr_assert_not_null(strstr(err, "NEWCOIN"), "%s", err);
 	cr_assert_not_null(strstr(err, "quote asset"), "%s", err);
+}
+
+/* ---- rules from the embedding program ------------------------------------------------------------- */
+
+static int asked; /* symbol_info hook calls */
+
+/* Knows NEWCOINUSDT (a tick of 0.001), and nothing else. */
+static sb_err embedder_rules(void *ctx, const char *symbol, struct cJSON **info, FILE *e)
+{
+	(void)ctx;
+	(void)e;
+	asked++;
+	if (strcmp(symbol, "NEWCOINUSDT") != 0)
+		return SB_ERR_NOT_FOUND;
+	struct sb_kline k = {.open = SB_DEC_C(3, 95800000),
+	                     .high = SB_DEC_C(3, 96200000),
+	                     .low = SB_DEC_C(3, 95600000),
+	                     .close = SB_DEC_C(3, 96100000),
+	                     .volume = SB_DEC_C(100, 0)};
+	char why[256];
+	return sim_derive_symbol(symbol, &k, 1, info, why, sizeof why);
+}
+
+Test(sim_exchange, a_symbol_in_no_list_gets_the_embedding_programs_rules_and_else_is_refused)
+{
+	const char *const args[] = {"--symbols", "BTCUSDT,NEWCOINUSDT", NULL};
+	struct sim_exchange_hooks hooks = {.symbol_info = embedder_rules};
+	asked = 0;
+	struct sim_exchange *ex = sbt_exchange_new(&loop, args, &hooks, err, sizeof err);
+	cr_assert_not_null(ex, "%s", err);
+	cr_assert_eq(asked, 1, "asked only about the symbol no list has");
+	expect_dec(symbol(ex, "NEWCOINUSDT")->rules.price.tick_size, "0.001", "its tick");
+	sbt_exchange_free(&loop, ex);
+
+	const char *const other[] = {"--symbols", "NOPEUSDT", NULL};
+	cr_assert_null(sbt_exchange_new(&loop, other, &hooks, err, sizeof err));
+	cr_assert_not_null(strstr(err, "symbol NOPEUSDT is in neither"), "%s", err);
 }
 
 /* ---- the end of a replay ------------------------------------------------------------------------- */
