@@ -20,6 +20,7 @@
 #include "backtest/bt_derive.h"
 #include "backtest/bt_exchange.h"
 #include "bot/bot_int.h"
+#include "sim/derive.h"
 #include "sim/exchange.h"
 #include "sim/ledger.h"
 #include "sim/options.h"
@@ -32,13 +33,14 @@
 
 #define BT_KEY    "backtest"         /* the in-process exchange's one account */
 #define BT_NOPAIR ((size_t)SIZE_MAX) /* a data symbol no pair trades */
+#define BT_PRICE  (BT_NOPAIR - 1)    /* a BNB<QUOTE> symbol fed only to price commission paid in BNB */
 #define BT_GAP_MS 600000             /* a hole in the market longer than this rests the tick */
 
 /* One run's state (large parts on the heap). */
 struct bt_run {
 	const struct sb_bt_run_opts *o; /* what to run */
 	struct sb_kline_set *set;       /* the candles */
-	size_t *pair_of;                /* per symbol of the set: the pair's index, or BT_NOPAIR */
+	size_t *pair_of;                /* per symbol of the set: the pair's index, BT_PRICE or BT_NOPAIR */
 	uv_loop_t loop;           /* spotsim's exchange is made on a loop, which never runs its timers */
 	bool have_loop;           /* loop initialised */
 	struct sim_options *simo; /* spotsim's options */
@@ -208,16 +210,37 @@ static void clock_reach(void *user, int64_t ms)
 
 /* ---- set-up -------------------------------------------------------------------------------------------- */
 
-/* Matches the set's symbols to the pairs: a pair without data is an error, data without a pair a note. */
+/* With --bnb-fees: true for BNB<QUOTE> when QUOTE ends a pair's symbol (the quote asset its name
+ * suggests; bnb_fees_check confirms it from the exchange's rules), so BNB commission on that pair can be
+ * valued in its quote asset. */
+static bool bnb_price_symbol(const struct bt_run *r, const char *symbol)
+{
+	if (!r->o->bnb_fees || strncmp(symbol, SIM_LEDGER_BNB, 3) != 0)
+		return false;
+	for (size_t k = 0; k < r->b->npairs; k++) {
+		char base[SB_SYMBOL_MAX], quote[SB_SYMBOL_MAX];
+		if (!r->b->pairs[k].removed &&
+		    sim_derive_assets(r->b->pairs[k].cfg.symbol, base, quote) == SB_OK &&
+		    strcmp(quote, symbol + 3) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Matches the set's symbols to the pairs: a pair without data is an error, data without a pair a note
+ * (but for the BNB prices --bnb-fees needs). */
 static sb_err match_pairs(struct bt_run *r)
 {
 	struct sb_bot *b = r->b;
 	size_t ns = sb_kline_set_symbols(r->set);
 	r->pair_of = sb_xcalloc(ns ? ns : 1, sizeof *r->pair_of);
 	for (size_t i = 0; i < ns; i++) {
-		struct bot_pair *pr = bot_pair_find(b, sb_kline_set_symbol(r->set, i));
-		r->pair_of[i] = pr ? (size_t)(pr - b->pairs) : BT_NOPAIR;
-		if (!pr && r->o->notes)
+		const char *sym = sb_kline_set_symbol(r->set, i);
+		struct bot_pair *pr = bot_pair_find(b, sym);
+		r->pair_of[i] = pr                         ? (size_t)(pr - b->pairs)
+		                : bnb_price_symbol(r, sym) ? BT_PRICE
+		                                           : BT_NOPAIR;
+		if (r->pair_of[i] == BT_NOPAIR && r->o->notes)
 			fprintf(r->o->notes,
 			        "spotbot backtest: the data of %s is ignored: it is not in PAIRS\n",
 			        sb_kline_set_symbol(r->set, i));
@@ -302,12 +325,16 @@ static bool sim_arg(struct sim_argv *a, const char *word)
  * the fill model. False when they do not fit. */
 static bool sim_command(const struct bt_run *r, const char *balance, struct sim_argv *a)
 {
-	char symbols[SB_PAIRS_MAX * SB_SYMBOL_MAX] = "", account[1024];
+	char symbols[2 * SB_PAIRS_MAX * SB_SYMBOL_MAX] = "", account[1024];
 	size_t len = 0;
 	for (size_t k = 0; k < r->b->npairs; k++)
 		if (!r->b->pairs[k].removed)
 			len += (size_t)snprintf(symbols + len, sizeof symbols - len, "%s%s", len ? "," : "",
 			                        r->b->pairs[k].cfg.symbol);
+	for (size_t i = 0; i < sb_kline_set_symbols(r->set); i++)
+		if (r->pair_of[i] == BT_PRICE)
+			len += (size_t)snprintf(symbols + len, sizeof symbols - len, ",%s",
+			                        sb_kline_set_symbol(r->set, i));
 	snprintf(account, sizeof account, "%s:%s:%s", BT_KEY, BT_KEY, balance);
 	bool ok = sim_arg(a, "spotsim") && sim_arg(a, "--symbols") && sim_arg(a, symbols) &&
 	          sim_arg(a, "--account") && sim_arg(a, account) && sim_arg(a, "--fill") &&
@@ -358,6 +385,42 @@ static sb_err make_sim(struct bt_run *r, const char *balance)
 	return SB_OK;
 }
 
+/*
+ * With --bnb-fees: the account pays commission in BNB (at the ledger's discount) whenever it holds enough,
+ * which needs each pair's BNB<QUOTE> market, priced from its own candles in the data (a pair quoted in BNB
+ * needs none). Until its first candle a BNB market has no price, and commission is paid in the asset
+ * received, as the exchange does without a BNB price.
+ */
+static sb_err bnb_fees_setup(struct bt_run *r)
+{
+	if (!r->o->bnb_fees)
+		return SB_OK;
+	for (size_t k = 0; k < r->b->npairs; k++) {
+		const char *pair = r->b->pairs[k].cfg.symbol;
+		const struct sim_symbol *s = sim_exchange_symbol(r->sim, pair, strlen(pair));
+		if (r->b->pairs[k].removed || !s || strcmp(s->rules.quote_asset, SIM_LEDGER_BNB) == 0)
+			continue;
+		char name[SB_SYMBOL_MAX + 4];
+		snprintf(name, sizeof name, "%s%s", SIM_LEDGER_BNB, s->rules.quote_asset);
+		struct sim_symbol *bnb = sim_exchange_symbol(r->sim, name, strlen(name));
+		if (!bnb) {
+			const char *iv = "1m";
+			for (size_t i = 0; i < sb_kline_set_symbols(r->set); i++)
+				if (r->pair_of[i] == k)
+					iv = sb_kline_set_interval(r->set, i);
+			return fail(
+			    r, SB_ERR_NOT_FOUND,
+			    "--bnb-fees: BNB commission on %s is valued at %s, and the data has no %s: "
+			    "give its kline files with --data too (%s-%s-YYYY-MM.zip, as `spotbot data "
+			    "download %s %s FROM TO` fetches them)",
+			    pair, name, name, name, iv, name, iv);
+		}
+		bnb->last_price = 0;
+	}
+	const struct sim_account *a = sim_exchange_account(r->sim, BT_KEY, strlen(BT_KEY));
+	return sim_ledger_set_bnb_fees(r->sim->ledger, a->id, true);
+}
+
 /* The adapter between them, and the daemon's start-up on it as `run` starts. */
 static sb_err start_bot(struct bt_run *r)
 {
@@ -402,21 +465,28 @@ static struct sb_bn_candle candle_of(const struct sb_kline *k)
 	};
 }
 
+/* Applies candle c of sym to the exchange, walked as its price path. */
+static sb_err apply_candle(struct bt_run *r, const char *sym, const struct sb_kline *c)
+{
+	struct sb_bn_candle bc = candle_of(c);
+	sb_err err = sb_bt_exchange_candle(r->b->ex, sym, &bc);
+	if (err != SB_OK) {
+		char t[SB_CLOCK_RFC3339_MS_SIZE];
+		sb_clock_format_rfc3339_ms(c->open_time, t, sizeof t);
+		return fail(r, err, "%s candle of %s: the exchange refuses it: %s", sym, t, sb_strerror(err));
+	}
+	return SB_OK;
+}
+
 /* Feeds the candle c of set symbol i (already read) and every one after it. */
 static sb_err feed(struct bt_run *r, size_t i, struct sb_kline c, struct sb_bt_report *out)
 {
 	for (;;) {
 		size_t k = r->pair_of[i];
-		if (k != BT_NOPAIR) {
-			struct sb_bn_candle bc = candle_of(&c);
-			const char *sym = r->b->pairs[k].cfg.symbol;
-			sb_err err = sb_bt_exchange_candle(r->b->ex, sym, &bc);
-			if (err != SB_OK) {
-				char t[SB_CLOCK_RFC3339_MS_SIZE];
-				sb_clock_format_rfc3339_ms(c.open_time, t, sizeof t);
-				return fail(r, err, "%s candle of %s: the exchange refuses it: %s", sym, t,
-				            sb_strerror(err));
-			}
+		if (k == BT_PRICE)
+			SB_TRY(apply_candle(r, sb_kline_set_symbol(r->set, i), &c));
+		if (k < BT_PRICE) {
+			SB_TRY(apply_candle(r, r->b->pairs[k].cfg.symbol, &c));
 			r->last[k] = c.close;
 			out->candles++;
 			out->to_ms = c.close_time;
@@ -529,6 +599,7 @@ static sb_err run(struct bt_run *r, struct sb_bt_report *out)
 	SB_TRY(make_bot(r));
 	r->last = sb_xcalloc(r->b->npairs ? r->b->npairs : 1, sizeof *r->last);
 	SB_TRY(make_sim(r, balance));
+	SB_TRY(bnb_fees_setup(r));
 	SB_TRY(start_bot(r));
 	SB_TRY(feed(r, i, first, out));
 	while (sb_bt_exchange_pump(r->b->ex) > 0)

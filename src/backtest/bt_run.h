@@ -15,6 +15,7 @@
 #ifndef BACKTEST_BT_RUN_H
 #define BACKTEST_BT_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ struct sb_bt_run_opts {
 	size_t path_trades;          /* most trades of a candle's path: SB_BT_PATH_COARSE or _FINE */
 	enum sim_fill_model fill;    /* when the market's trades fill the account's resting orders */
 	const char *exchange_info;   /* an exchangeInfo JSON file whose rules come first; NULL: none */
+	bool bnb_fees;        /* the account pays commission in BNB (25% off) while it holds some; each pair's
+	                         BNB<QUOTE> must then be in the data, which prices it */
 	const char *log_path; /* the daemon's log (LOG_LEVEL and up, stamped with market time) is appended
 	                         to this file; NULL: kept nowhere, its warnings and errors only counted */
 	FILE *notes; /* notes on what is ignored (symbols without a pair), derived, summarised; NULL: none */

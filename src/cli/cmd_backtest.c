@@ -23,7 +23,8 @@ extern char **environ;
 static const char usage_text[] =
     "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
     "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--fill touch|through]\n"
-    "                        [--exchange-info FILE.json] [--db FILE] [--log FILE] [--json]\n"
+    "                        [--bnb-fees] [--exchange-info FILE.json] [--db FILE] [--log FILE]\n"
+    "                        [--json]\n"
     "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
     "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
     "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
@@ -37,6 +38,9 @@ static const char usage_text[] =
     "  --fill MODEL    when the market fills a resting order: touch, a trade at its price (the\n"
     "                  default), or through, only a trade beyond it (a buy at P on a trade below P,\n"
     "                  a sell on one above: the pessimistic model, as spotsim --fill through)\n"
+    "  --bnb-fees      the account pays commission in BNB at the 25% discount while it holds BNB\n"
+    "                  (--balance USDT=10000,BNB=5); each pair's BNB<QUOTE> kline files must be in\n"
+    "                  --data: they price BNB (that market is listed, not traded)\n"
     "  --exchange-info FILE.json\n"
     "                  take the pairs' rules (filters) from a real exchangeInfo document; a symbol it\n"
     "                  lacks has spotsim's catalogue's rules, else rules derived from its data (noted)\n"
@@ -105,6 +109,10 @@ static int parse(int argc, char **argv, struct args *a)
 		in_data = false;
 		if (strcmp(s, "--json") == 0) {
 			a->json = true;
+			continue;
+		}
+		if (strcmp(s, "--bnb-fees") == 0) {
+			a->run.bnb_fees = true;
 			continue;
 		}
 		if (!takes_value(s))

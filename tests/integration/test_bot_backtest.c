@@ -138,36 +138,13 @@ static void credit(char assets[][SB_ASSET_MAX], sb_dec *sums, size_t *n, const c
 	sums[i] += amount;
 }
 
-Test(bot_backtest, results_come_from_the_database_and_the_books_explain_the_balances)
+/*
+ * Start balances plus every fill of the database (its base and quote, less its commission in whatever
+ * asset it was paid) are the end balances the command reports from the exchange's ledger, to the last
+ * unit. Returns the number of fills.
+ */
+static size_t books_explain_balances(const cJSON *j, struct sb_store *st)
 {
-	const char *args[] = {"--data", T.data, "--db", T.db, "--json", NULL};
-	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
-	char live[300];
-	snprintf(live, sizeof live, "%s/live.db", T.dir);
-	cr_assert_neq(access(live, F_OK), 0, "the live DATABASE_PATH was never opened");
-	cJSON *j = cJSON_Parse(slurp(T.out));
-	cr_assert_not_null(j, "one JSON object: %s", slurp(T.out));
-	const cJSON *total = cJSON_GetObjectItemCaseSensitive(j, "total");
-	cr_assert_gt(int_of(total, "cycles"), 0, "a moving market gives finished cycles");
-
-	struct sb_store *st = NULL;
-	struct sb_store_opts so = {.readonly = true};
-	char why[256];
-	cr_assert_eq(sb_store_open_sqlite(T.db, &so, &st, why, sizeof why), SB_OK, "%s", why);
-	int64_t count = 0;
-	cr_assert_eq(dec_of(total, "realized_profit"), closed_profit(st, NULL, &count));
-	cr_assert_eq(int_of(total, "cycles"), count);
-	const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(j, "pairs"), *p;
-	cr_assert_eq(cJSON_GetArraySize(pairs), 3);
-	cJSON_ArrayForEach(p, pairs)
-	{
-		const char *sym = cJSON_GetObjectItemCaseSensitive(p, "symbol")->valuestring;
-		cr_assert_eq(dec_of(p, "realized_profit"), closed_profit(st, sym, &count), "%s", sym);
-		cr_assert_eq(int_of(p, "cycles"), count, "%s", sym);
-	}
-
-	/* Start balances plus every fill of the database (its base and quote, less its commission) are the
-	 * end balances the command reports from the exchange's ledger. */
 	char assets[16][SB_ASSET_MAX];
 	sb_dec sums[16];
 	size_t na = 0;
@@ -201,6 +178,38 @@ Test(bot_backtest, results_come_from_the_database_and_the_books_explain_the_bala
 		cr_assert_not_null(e, "%s is reported", assets[i]);
 		cr_assert_eq(dec_of(e, "end"), sums[i], "%s: the fills explain the end balance", assets[i]);
 	}
+	return nfills;
+}
+
+Test(bot_backtest, results_come_from_the_database_and_the_books_explain_the_balances)
+{
+	const char *args[] = {"--data", T.data, "--db", T.db, "--json", NULL};
+	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
+	char live[300];
+	snprintf(live, sizeof live, "%s/live.db", T.dir);
+	cr_assert_neq(access(live, F_OK), 0, "the live DATABASE_PATH was never opened");
+	cJSON *j = cJSON_Parse(slurp(T.out));
+	cr_assert_not_null(j, "one JSON object: %s", slurp(T.out));
+	const cJSON *total = cJSON_GetObjectItemCaseSensitive(j, "total");
+	cr_assert_gt(int_of(total, "cycles"), 0, "a moving market gives finished cycles");
+
+	struct sb_store *st = NULL;
+	struct sb_store_opts so = {.readonly = true};
+	char why[256];
+	cr_assert_eq(sb_store_open_sqlite(T.db, &so, &st, why, sizeof why), SB_OK, "%s", why);
+	int64_t count = 0;
+	cr_assert_eq(dec_of(total, "realized_profit"), closed_profit(st, NULL, &count));
+	cr_assert_eq(int_of(total, "cycles"), count);
+	const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(j, "pairs"), *p;
+	cr_assert_eq(cJSON_GetArraySize(pairs), 3);
+	cJSON_ArrayForEach(p, pairs)
+	{
+		const char *sym = cJSON_GetObjectItemCaseSensitive(p, "symbol")->valuestring;
+		cr_assert_eq(dec_of(p, "realized_profit"), closed_profit(st, sym, &count), "%s", sym);
+		cr_assert_eq(int_of(p, "cycles"), count, "%s", sym);
+	}
+
+	books_explain_balances(j, st);
 	sb_store_close(st);
 	cJSON_Delete(j);
 }
@@ -297,16 +306,17 @@ Test(bot_backtest, bad_data_exits_2_naming_the_file_and_line)
 
 #define CANDLES_MAX 1024
 
-/* The candles of the data set, as the backtest reads them. */
+/* Candles, as the backtest reads them. */
 static struct {
 	char symbol[CANDLES_MAX][SB_KLINE_SYMBOL_MAX + 1]; /* each candle's symbol */
 	struct sb_kline k[CANDLES_MAX];                    /* the candles */
 	size_t n;                                          /* in use */
 } C;
 
-static void load_candles(void)
+/* Loads the candles of path (a kline file or directory). */
+static void load_candles(const char *path)
 {
-	const char *paths[] = {T.data};
+	const char *paths[] = {path};
 	struct sb_kline_set *set = NULL;
 	char why[512];
 	cr_assert_eq(sb_kline_set_open(paths, 1, 0, INT64_MAX, &set, why, sizeof why), SB_OK, "%s", why);
@@ -369,7 +379,7 @@ static size_t maker_fills_at_extremes(const char *db, size_t *makers)
 
 Test(bot_backtest, fill_through_fills_resting_orders_only_where_the_market_traded_beyond_them)
 {
-	load_candles();
+	load_candles(T.data);
 	const char *touch[] = {"--data", T.data, "--db", T.db, "--fill", "touch", NULL};
 	cr_assert_eq(backtest(touch), 0, "%s", slurp(T.err));
 	size_t makers = 0;
@@ -550,4 +560,97 @@ Test(bot_backtest, a_symbol_outside_the_catalogue_trades_on_rules_derived_from_i
 	cr_assert_str_eq(slurp(T.err), "", "real rules need no note");
 	cr_assert_gt(fills_off_grid(db, D("0.001"), &n), 0, "the sells use the finer tick of the document");
 	cr_assert_eq(fills_off_grid(db, D("0.0001"), &n), 0);
+}
+
+/* ---- commission in BNB -------------------------------------------------------------------------------- */
+
+Test(bot_backtest, bnb_fees_pay_commission_in_bnb_valued_at_the_bnb_data_and_the_books_still_balance)
+{
+	char text[1024], link1[400], link2[400], bnb[400];
+	snprintf(text, sizeof text,
+	         "MODE=paper\nDATABASE_PATH=%s/live.db\nLOG_DIR=%s\nPAIRS=LINKUSDT:quote=20,profit=0.1%%\n",
+	         T.dir, T.dir);
+	write_file(T.env, text);
+	sbt_source_path("tests/data/klines/set/LINKUSDT-1m-2023-02-01.zip", link1, sizeof link1);
+	sbt_source_path("tests/data/klines/set/LINKUSDT-1m-2023-02-02.csv", link2, sizeof link2);
+	sbt_source_path("tests/data/klines/bnb", bnb, sizeof bnb);
+	refused(
+	    (const char *[]){"--data", link1, link2, "--bnb-fees", NULL},
+	    "--bnb-fees: BNB commission on LINKUSDT is valued at BNBUSDT, and the data has no BNBUSDT: give "
+	    "its kline files with --data too (BNBUSDT-1m-YYYY-MM.zip");
+	const char *args[] = {"--data",           link1,  link2, bnb,      "--bnb-fees", "--balance",
+	                      "USDT=10000,BNB=5", "--db", T.db,  "--json", NULL};
+	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
+	cr_assert_str_eq(slurp(T.err), "", "BNBUSDT's data prices BNB: no note that it is ignored");
+	cJSON *j = cJSON_Parse(slurp(T.out));
+	cr_assert_not_null(j, "%s", slurp(T.out));
+	const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(j, "pairs");
+	cr_assert_eq(cJSON_GetArraySize(pairs), 1, "BNBUSDT is listed, not traded");
+
+	/* BNB's price range in its data. */
+	load_candles(bnb);
+	sb_dec lo = C.k[0].low, hi = C.k[0].high;
+	for (size_t i = 0; i < C.n; i++) {
+		lo = C.k[i].low < lo ? C.k[i].low : lo;
+		hi = C.k[i].high > hi ? C.k[i].high : hi;
+	}
+
+	struct sb_store *st = NULL;
+	struct sb_store_opts so = {.readonly = true};
+	char why[256];
+	cr_assert_eq(sb_store_open_sqlite(T.db, &so, &st, why, sizeof why), SB_OK, "%s", why);
+	cr_assert_gt(books_explain_balances(j, st), 0, "the fills explain every balance, BNB's included");
+	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_CLOSED, .symbol = "LINKUSDT"};
+	struct sb_store_position *rows = NULL;
+	size_t n = 0, closed = 0;
+	cr_assert_eq(sb_store_position_list(st, &f, &rows, &n), SB_OK);
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].state != SB_STORE_POS_CLOSED)
+			continue;
+		struct sb_store_order_filter of = {.position_id = rows[i].id};
+		struct sb_store_order *orders = NULL;
+		size_t no = 0;
+		cr_assert_eq(sb_store_order_list(st, &of, &orders, &no), SB_OK);
+		char coid[64] = "";
+		for (size_t k = 0; k < no; k++)
+			if (orders[k].side == SB_SIDE_BUY)
+				snprintf(coid, sizeof coid, "%s", orders[k].client_order_id);
+		free(orders);
+		struct sb_store_fill *fills = NULL;
+		size_t nf = 0;
+		cr_assert_eq(sb_store_fill_list(st, coid, &fills, &nf), SB_OK);
+		cr_assert_gt(nf, 0, "the buy of position %lld has fills", (long long)rows[i].id);
+		sb_dec spent = 0, bnb_paid = 0;
+		for (size_t k = 0; k < nf; k++) {
+			cr_assert_str_eq(fills[k].commission_asset, "BNB", "%s: commission paid in BNB",
+			                 coid);
+			spent += fills[k].quote_qty;
+			bnb_paid += fills[k].commission;
+		}
+		free(fills);
+		cr_assert_eq(rows[i].base_received, rows[i].buy_qty,
+		             "a BNB commission leaves the LINK bought whole");
+		/* The cost is what was spent plus the BNB commission valued at a BNBUSDT price of its data.
+		 */
+		sb_dec fee = rows[i].cost_quote - spent, at_lo = 0, at_hi = 0;
+		cr_assert_eq(sb_dec_mul(bnb_paid, lo, SB_ROUND_DOWN, &at_lo), SB_OK);
+		cr_assert_eq(sb_dec_mul(bnb_paid, hi, SB_ROUND_UP, &at_hi), SB_OK);
+		cr_assert(fee >= at_lo && fee <= at_hi + (sb_dec)nf,
+		          "position %lld: fee %lld not within [%lld, %lld]", (long long)rows[i].id,
+		          (long long)fee, (long long)at_lo, (long long)at_hi);
+		/* The sell price pays the sell fee and 0.1% on that cost. */
+		sb_dec gross = 0, net = 0, need = 0;
+		cr_assert_eq(sb_dec_mul(rows[i].sell_price_target, rows[i].sell_qty, SB_ROUND_DOWN, &gross),
+		             SB_OK);
+		cr_assert_eq(sb_dec_mul(gross, D("0.999"), SB_ROUND_DOWN, &net), SB_OK);
+		cr_assert_eq(sb_dec_mul(rows[i].cost_quote, D("1.001"), SB_ROUND_UP, &need), SB_OK);
+		cr_assert_geq(net, need, "position %lld: the sell covers the BNB-valued cost",
+		              (long long)rows[i].id);
+		cr_assert_gt(rows[i].realised_profit, 0);
+		closed++;
+	}
+	free(rows);
+	cr_assert_gt(closed, 2, "several cycles closed");
+	sb_store_close(st);
+	cJSON_Delete(j);
 }
