@@ -108,8 +108,9 @@ static void bnb_answer(struct sb_bot *b, const struct price_call *c, const struc
 {
 	bool recovered = false;
 	if (t->items[0].bid_price == 0 && t->items[0].ask_price == 0) {
-		/* An empty book: the market has no price yet; asked again as after any failure. */
-		(void)sb_bnb_failed(&b->bnb, c->quote, false, bot_now_ms(b));
+		/* An empty book: the market has no price yet, which a position paying BNB simply waits for.
+		 */
+		sb_bnb_unpriced(&b->bnb, c->quote, bot_now_ms(b));
 		sb_log_debug("price", SB_FIELDS(SB_F_STR("symbol", c->symbol)), "%s has no price yet",
 		             c->symbol);
 		return;
