@@ -97,22 +97,22 @@ struct bot_pair {
 	bool unlisted;                /* the exchange does not list the symbol: never traded (start-up) */
 	bool removed;                 /* removed at run time: the slot waits for the symbol's return */
 	sb_dec sell_fee;              /* fee rate assumed for sells */
-	bool bnb_discount;           /* the account pays this symbol's commission in BNB when it holds some */
-	struct sb_price_guard guard; /* the validator's memory */
-	struct sb_book_top top;      /* last accepted quote */
-	int64_t top_ms;              /* local wall time it was accepted; 0 = never */
-	bool rest_price_inflight;    /* a REST bookTicker request is out */
-	uint64_t refused;            /* quotes refused by the validator */
-	bool refusing;               /* the last quote was refused (one event per run of refusals) */
-	bool stp_noted[2];           /* by side: the symbol's refusal of our STP mode was logged */
-	int64_t last_ended_ms;       /* the last position of the pair ended at */
-	int64_t last_stop_loss_ms;   /* the last position of the pair that left by stop-loss ended at */
-	sb_dec stop_loss_refused;    /* the stop_loss new cycles were last refused for (reported); 0 none */
-	sb_dec buy_refused;          /* the quote new cycles' buys were last refused for (reported); 0 none */
-	sb_dec buy_refused_offset;   /* and the buy_offset they were refused for */
-	unsigned rejected;           /* its buys the exchange rejected in a row (an accepted one resets) */
-	int64_t open_at_ms;          /* no new cycle before this (the wait after a rejected buy) */
-	struct bot_pos *positions;   /* open positions, newest first */
+	bool bnb_discount;            /* the account pays its commission in BNB (rates) */
+	struct sb_price_guard guard;  /* the validator's memory */
+	struct sb_book_top top;       /* last accepted quote */
+	int64_t top_ms;               /* local wall time it was accepted; 0 = never */
+	bool rest_price_inflight;     /* a REST bookTicker request is out */
+	uint64_t refused;             /* quotes refused by the validator */
+	bool refusing;                /* the last quote was refused (one event per run of refusals) */
+	bool stp_noted[2];            /* by side: the symbol's refusal of our STP mode was logged */
+	int64_t last_ended_ms;        /* the last position of the pair ended at */
+	int64_t last_stop_loss_ms;    /* the last position of the pair that left by stop-loss ended at */
+	sb_dec stop_loss_refused;     /* the stop_loss new cycles were last refused for (reported); 0 none */
+	sb_dec buy_refused;        /* the quote new cycles' buys were last refused for (reported); 0 none */
+	sb_dec buy_refused_offset; /* and the buy_offset they were refused for */
+	unsigned rejected;         /* its buys the exchange rejected in a row (an accepted one resets) */
+	int64_t open_at_ms;        /* no new cycle before this (the wait after a rejected buy) */
+	struct bot_pos *positions; /* open positions, newest first */
 };
 
 /* The daemon's timers, on its clock (bot_timers_start). */

@@ -1276,8 +1276,7 @@ static sb_err cross_side(struct sim_book *book, enum sim_book_side s, int64_t ti
 	while (sd->n > 0 && li < *nl) {
 		struct sim_book_order *o = sd->v[sd->n - 1];
 		if (book->fill == SIM_FILL_THROUGH && lv[li].price == o->price) {
-			/* The queue ahead of the order at its price takes this level: the book never locks.
-			 */
+			/* The queue ahead of the order at its price takes it: the book never locks. */
 			lv[li++].qty = 0;
 			continue;
 		}

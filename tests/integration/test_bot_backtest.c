@@ -637,8 +637,7 @@ Test(bot_backtest, bnb_fees_pay_commission_in_bnb_valued_at_the_bnb_data_and_the
 		}
 		cr_assert_eq(rows[i].base_received, rows[i].buy_qty,
 		             "a BNB commission leaves the LINK bought whole");
-		/* The cost is what was spent plus the BNB commission valued at a BNBUSDT price of its data.
-		 */
+		/* The cost: what was spent plus the BNB commission at a BNBUSDT price of its data. */
 		sb_dec fee = rows[i].cost_quote - spent, at_lo = 0, at_hi = 0;
 		cr_assert_eq(sb_dec_mul(bnb_paid, lo, SB_ROUND_DOWN, &at_lo), SB_OK);
 		cr_assert_eq(sb_dec_mul(bnb_paid, hi, SB_ROUND_UP, &at_hi), SB_OK);
