@@ -12,6 +12,8 @@
  *    again after SB_BNB_RETRY_MS.
  *  - The exchange saying there is no such market (-1121 invalid symbol) is remembered: the next attempt
  *    waits SB_BNB_MISSING_MS, and only the first such answer of a run of them is reported as news.
+ *  - A market with an empty book (no trade yet, as a backtest's before its first candle) has no price
+ *    yet: it is asked again as after a failure, and a missing price is still only awaited.
  *  - A failure never erases a known price: the last one stays in use (commission is a small share of a
  *    cycle, a slightly old BNB price moves its value very little).
  */
@@ -87,6 +89,13 @@ sb_err sb_bnb_symbol(const char *quote_asset, char *buf, size_t cap);
  */
 sb_err sb_bnb_answer(struct sb_bnb_table *t, const char *quote_asset, sb_dec bid, sb_dec ask, int64_t now_ms,
                      bool *recovered);
+
+/*
+ * The market answered with an empty book at now_ms (bid and ask 0: it exists and has not traded yet). A
+ * known price is kept and refreshed SB_BNB_REFRESH_MS later; without one the market is asked again after
+ * SB_BNB_RETRY_MS and stays awaited (sb_bnb_awaited), as a price that is not known yet. Nothing is news.
+ */
+void sb_bnb_unpriced(struct sb_bnb_table *t, const char *quote_asset, int64_t now_ms);
 
 /*
  * A failed request for quote_asset at now_ms; missing when the exchange said the market does not exist.

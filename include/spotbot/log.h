@@ -54,6 +54,8 @@ struct sb_log_opts {
 	enum sb_log_level level; /* lines below this level are not written anywhere */
 	bool to_stderr;          /* also write every line to stderr */
 	unsigned retry_ms;       /* retry interval for a failed file; 0: SB_LOG_RETRY_MS_DEFAULT */
+	bool discard;            /* write no line anywhere (dir and to_stderr ignored); lines are still
+	                            counted (sb_log_count): for a run whose log nobody asked to keep */
 };
 
 /* The kinds of structured field. Money is SB_LOG_F_DEC, never a double. */
@@ -155,6 +157,18 @@ bool sb_log_degraded(void);
 
 /* Changes the level filter without reopening. */
 void sb_log_set_level(enum sb_log_level level);
+
+/*
+ * Lines of level written (or discarded) since the last sb_log_open, or since the start before any; lines
+ * the level filter dropped are not counted. sb_log_close keeps the counts.
+ */
+uint64_t sb_log_count(enum sb_log_level level);
+
+/*
+ * Takes the "ts" of every line from now_ms(user) (ms since the epoch) instead of the wall clock: a run on
+ * market time (a backtest) stamps its lines with that time. NULL goes back to the wall clock.
+ */
+void sb_log_set_clock(int64_t (*now_ms)(void *user), void *user);
 
 /*
  * Registers value (copied) to be replaced by "<redacted>" wherever it appears in a later line: message,

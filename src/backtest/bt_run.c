@@ -8,6 +8,8 @@
  */
 #include "backtest/bt_run.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +17,10 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "backtest/bt_derive.h"
 #include "backtest/bt_exchange.h"
 #include "bot/bot_int.h"
+#include "sim/derive.h"
 #include "sim/exchange.h"
 #include "sim/ledger.h"
 #include "sim/options.h"
@@ -25,23 +29,27 @@
 #include "spotbot/bot.h"
 #include "spotbot/clock.h"
 #include "spotbot/kline_set.h"
+#include "spotbot/log.h"
 
 #define BT_KEY    "backtest"         /* the in-process exchange's one account */
 #define BT_NOPAIR ((size_t)SIZE_MAX) /* a data symbol no pair trades */
+#define BT_PRICE  (BT_NOPAIR - 1)    /* a BNB<QUOTE> symbol fed only to price commission paid in BNB */
 #define BT_GAP_MS 600000             /* a hole in the market longer than this rests the tick */
 
 /* One run's state (large parts on the heap). */
 struct bt_run {
 	const struct sb_bt_run_opts *o; /* what to run */
 	struct sb_kline_set *set;       /* the candles */
-	size_t *pair_of;                /* per symbol of the set: the pair's index, or BT_NOPAIR */
+	size_t *pair_of;                /* per symbol of the set: the pair's index, BT_PRICE or BT_NOPAIR */
 	uv_loop_t loop;           /* spotsim's exchange is made on a loop, which never runs its timers */
 	bool have_loop;           /* loop initialised */
 	struct sim_options *simo; /* spotsim's options */
 	struct sim_exchange *sim; /* spotsim's exchange */
+	struct bt_derive derive;  /* rules of symbols no list has, from the data */
 	struct sb_bot *b;         /* the daemon */
 	int64_t start_ms;         /* market time the daemon's clock started at */
 	int64_t now_ms;           /* market time now */
+	bool have_log;            /* the daemon's log was opened for the run */
 	sb_dec *last;             /* per pair: its last close */
 	char db[4096];            /* the run's database */
 	bool temp_db;             /* db is removed at the end */
@@ -118,6 +126,59 @@ sb_err sb_bt_balance_check(const char *balance, char *err, size_t cap)
 	return balance_walk(balance, b, &n, err, cap);
 }
 
+/* ---- the daemon's log ---------------------------------------------------------------------------------- */
+
+static int64_t log_now(void *user)
+{
+	return ((struct bt_run *)user)->now_ms;
+}
+
+/*
+ * The daemon's log for the run: appended to --log FILE at LOG_LEVEL, or written nowhere with its warnings
+ * and errors counted for the summary; either way its lines are stamped with market time.
+ */
+static sb_err open_log(struct bt_run *r)
+{
+	struct sb_log_opts lo = {.name = "spotbot.log", .discard = true, .level = SB_LOG_WARN};
+	char dir[4096] = ".", name[256] = "";
+	const char *path = r->o->log_path;
+	if (path) {
+		FILE *f = fopen(path, "a");
+		if (!f)
+			return fail(r, SB_ERR_IO, "--log %s: %s", path, strerror(errno));
+		fclose(f);
+		const char *slash = strrchr(path, '/');
+		if (slash)
+			snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
+		snprintf(name, sizeof name, "%s", slash ? slash + 1 : path);
+		lo = (struct sb_log_opts){
+		    .dir = dir, .name = name, .error_name = "", .level = bot_log_level(r->o->cfg->log_level)};
+	}
+	sb_err err = sb_log_open(&lo);
+	if (err != SB_OK)
+		return fail(r, err, "--log %s: %s", path ? path : "", sb_strerror(err));
+	sb_log_set_clock(log_now, r);
+	r->have_log = true;
+	return SB_OK;
+}
+
+/* Puts the log back as it was before the run and says in one line what the daemon warned about. */
+static void close_log(struct bt_run *r)
+{
+	if (!r->have_log)
+		return;
+	sb_log_set_clock(NULL, NULL);
+	sb_log_close();
+	uint64_t warn = sb_log_count(SB_LOG_WARN), error = sb_log_count(SB_LOG_ERROR);
+	if (r->o->notes && (warn || error))
+		fprintf(r->o->notes,
+		        "spotbot backtest: the daemon logged %" PRIu64 " warning%s and %" PRIu64
+		        " error%s%s%s\n",
+		        warn, warn == 1 ? "" : "s", error, error == 1 ? "" : "s",
+		        r->o->log_path ? ": see " : " (--log FILE keeps its log)",
+		        r->o->log_path ? r->o->log_path : "");
+}
+
 /* ---- the exchange's clock ------------------------------------------------------------------------------ */
 
 static int64_t clock_now(void *user)
@@ -149,16 +210,37 @@ static void clock_reach(void *user, int64_t ms)
 
 /* ---- set-up -------------------------------------------------------------------------------------------- */
 
-/* Matches the set's symbols to the pairs: a pair without data is an error, data without a pair a note. */
+/* With --bnb-fees: true for BNB<QUOTE> when QUOTE ends a pair's symbol (the quote asset its name
+ * suggests; bnb_fees_check confirms it from the exchange's rules), so BNB commission on that pair can be
+ * valued in its quote asset. */
+static bool bnb_price_symbol(const struct bt_run *r, const char *symbol)
+{
+	if (!r->o->bnb_fees || strncmp(symbol, SIM_LEDGER_BNB, 3) != 0)
+		return false;
+	for (size_t k = 0; k < r->b->npairs; k++) {
+		char base[SB_SYMBOL_MAX], quote[SB_SYMBOL_MAX];
+		if (!r->b->pairs[k].removed &&
+		    sim_derive_assets(r->b->pairs[k].cfg.symbol, base, quote) == SB_OK &&
+		    strcmp(quote, symbol + 3) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Matches the set's symbols to the pairs: a pair without data is an error, data without a pair a note
+ * (but for the BNB prices --bnb-fees needs). */
 static sb_err match_pairs(struct bt_run *r)
 {
 	struct sb_bot *b = r->b;
 	size_t ns = sb_kline_set_symbols(r->set);
 	r->pair_of = sb_xcalloc(ns ? ns : 1, sizeof *r->pair_of);
 	for (size_t i = 0; i < ns; i++) {
-		struct bot_pair *pr = bot_pair_find(b, sb_kline_set_symbol(r->set, i));
-		r->pair_of[i] = pr ? (size_t)(pr - b->pairs) : BT_NOPAIR;
-		if (!pr && r->o->notes)
+		const char *sym = sb_kline_set_symbol(r->set, i);
+		struct bot_pair *pr = bot_pair_find(b, sym);
+		r->pair_of[i] = pr                         ? (size_t)(pr - b->pairs)
+		                : bnb_price_symbol(r, sym) ? BT_PRICE
+		                                           : BT_NOPAIR;
+		if (r->pair_of[i] == BT_NOPAIR && r->o->notes)
 			fprintf(r->o->notes,
 			        "spotbot backtest: the data of %s is ignored: it is not in PAIRS\n",
 			        sb_kline_set_symbol(r->set, i));
@@ -217,38 +299,126 @@ static sb_err make_bot(struct bt_run *r)
 	return match_pairs(r);
 }
 
-/* spotsim's exchange listing the pairs' symbols from its catalogue, one account funded with balance. */
-static sb_err make_sim(struct bt_run *r, const char *balance)
+/* spotsim's command line for the run's exchange (argv[0] included): at most BT_SIM_ARGS words, copied. */
+#define BT_SIM_ARGS 16
+
+struct sim_argv {
+	char *v[BT_SIM_ARGS + 1]; /* the words, NULL-terminated, pointing into text */
+	int n;                    /* words in v */
+	char text[16384];         /* the words' bytes */
+	size_t used;              /* bytes of text in use */
+};
+
+/* Appends word; false when it does not fit. */
+static bool sim_arg(struct sim_argv *a, const char *word)
 {
-	char symbols[SB_PAIRS_MAX * SB_SYMBOL_MAX] = "", account[1024];
+	size_t len = strlen(word) + 1;
+	if (a->n == BT_SIM_ARGS || len > sizeof a->text - a->used)
+		return false;
+	a->v[a->n++] = memcpy(a->text + a->used, word, len);
+	a->v[a->n] = NULL;
+	a->used += len;
+	return true;
+}
+
+/* The words of spotsim's command line for the run: the pairs' symbols, the account funded with balance,
+ * the fill model. False when they do not fit. */
+static bool sim_command(const struct bt_run *r, const char *balance, struct sim_argv *a)
+{
+	char symbols[2 * SB_PAIRS_MAX * SB_SYMBOL_MAX] = "", account[1024];
 	size_t len = 0;
 	for (size_t k = 0; k < r->b->npairs; k++)
 		if (!r->b->pairs[k].removed)
 			len += (size_t)snprintf(symbols + len, sizeof symbols - len, "%s%s", len ? "," : "",
 			                        r->b->pairs[k].cfg.symbol);
+	for (size_t i = 0; i < sb_kline_set_symbols(r->set); i++)
+		if (r->pair_of[i] == BT_PRICE)
+			len += (size_t)snprintf(symbols + len, sizeof symbols - len, ",%s",
+			                        sb_kline_set_symbol(r->set, i));
 	snprintf(account, sizeof account, "%s:%s:%s", BT_KEY, BT_KEY, balance);
-	char prog[] = "spotsim", f_sym[] = "--symbols", f_acc[] = "--account";
-	char *argv[] = {prog, f_sym, symbols, f_acc, account, NULL};
-	char msg[512] = "";
+	bool ok = sim_arg(a, "spotsim") && sim_arg(a, "--symbols") && sim_arg(a, symbols) &&
+	          sim_arg(a, "--account") && sim_arg(a, account) && sim_arg(a, "--fill") &&
+	          sim_arg(a, sim_fill_model_name(r->o->fill));
+	if (ok && r->o->exchange_info)
+		ok = sim_arg(a, "--exchange-info") && sim_arg(a, r->o->exchange_info);
+	return ok;
+}
+
+/* spotsim's last source of rules: a symbol no list has gets rules derived from the run's data. */
+static sb_err derived_rules(void *ctx, const char *symbol, struct cJSON **info, FILE *err)
+{
+	return bt_derive_info(&((struct bt_run *)ctx)->derive, symbol, info, err);
+}
+
+/* spotsim's exchange, built from sim_command's words as spotsim builds its own. */
+static sb_err make_sim(struct bt_run *r, const char *balance)
+{
+	static struct sim_argv a; /* large: not on the stack */
+	memset(&a, 0, sizeof a);
+	if (!sim_command(r, balance, &a))
+		return fail(r, SB_ERR_TOO_LONG, "PAIRS and --balance do not fit spotsim's command line");
+	char msg[2048] = "";
 	FILE *f = fmemopen(msg, sizeof msg - 1, "w");
 	if (!f)
 		return fail(r, SB_ERR_NOMEM, "out of memory");
 	r->simo = sb_xcalloc(1, sizeof *r->simo);
-	sb_err err = sim_options_parse(5, argv, r->simo, f);
+	sb_err err = sim_options_parse(a.n, a.v, r->simo, f);
 	if (err == SB_OK) {
 		if (uv_loop_init(&r->loop) != 0)
 			err = SB_ERR_IO;
 		else
 			r->have_loop = true;
 	}
+	r->derive = (struct bt_derive){.paths = r->o->paths,
+	                               .npaths = r->o->npaths,
+	                               .from_ms = r->o->from_ms,
+	                               .to_ms = r->o->to_ms,
+	                               .notes = r->o->notes};
+	struct sim_exchange_hooks hooks = {.ctx = r, .symbol_info = derived_rules};
 	if (err == SB_OK)
-		err = sim_exchange_new(&r->loop, r->simo, NULL, f, &r->sim);
+		err = sim_exchange_new(&r->loop, r->simo, &hooks, f, &r->sim);
 	fclose(f);
 	if (err != SB_OK) {
 		msg[strcspn(msg, "\n")] = '\0';
 		return fail(r, SB_ERR_NOT_FOUND, "the exchange cannot list PAIRS: %s", msg);
 	}
 	return SB_OK;
+}
+
+/*
+ * With --bnb-fees: the account pays commission in BNB (at the ledger's discount) whenever it holds enough,
+ * which needs each pair's BNB<QUOTE> market, priced from its own candles in the data (a pair quoted in BNB
+ * needs none). Until its first candle a BNB market has no price, and commission is paid in the asset
+ * received, as the exchange does without a BNB price.
+ */
+static sb_err bnb_fees_setup(struct bt_run *r)
+{
+	if (!r->o->bnb_fees)
+		return SB_OK;
+	for (size_t k = 0; k < r->b->npairs; k++) {
+		const char *pair = r->b->pairs[k].cfg.symbol;
+		const struct sim_symbol *s = sim_exchange_symbol(r->sim, pair, strlen(pair));
+		if (r->b->pairs[k].removed || !s || strcmp(s->rules.quote_asset, SIM_LEDGER_BNB) == 0)
+			continue;
+		char name[SB_SYMBOL_MAX + 4];
+		snprintf(name, sizeof name, "%s%s", SIM_LEDGER_BNB, s->rules.quote_asset);
+		struct sim_symbol *bnb = sim_exchange_symbol(r->sim, name, strlen(name));
+		if (!bnb) {
+			const char *iv = "1m";
+			for (size_t i = 0; i < sb_kline_set_symbols(r->set); i++)
+				if (r->pair_of[i] == k)
+					iv = sb_kline_set_interval(r->set, i);
+			return fail(
+			    r, SB_ERR_NOT_FOUND,
+			    "--bnb-fees: BNB commission on %s is valued at %s, and the data has no %s: "
+			    "give its kline files with --data too (%s-%s-YYYY-MM.zip, as `spotbot data "
+			    "download %s %s FROM TO` fetches them)",
+			    pair, name, name, name, iv, name, iv);
+		}
+		bnb->last_price = 0;
+	}
+	const struct sim_account *a = sim_exchange_account(r->sim, BT_KEY, strlen(BT_KEY));
+	return sim_ledger_set_bnb_fees(r->sim->ledger, a->id, true);
 }
 
 /* The adapter between them, and the daemon's start-up on it as `run` starts. */
@@ -291,21 +461,28 @@ static struct sb_bn_candle candle_of(const struct sb_kline *k)
 	};
 }
 
+/* Applies candle c of sym to the exchange, walked as its price path. */
+static sb_err apply_candle(struct bt_run *r, const char *sym, const struct sb_kline *c)
+{
+	struct sb_bn_candle bc = candle_of(c);
+	sb_err err = sb_bt_exchange_candle(r->b->ex, sym, &bc);
+	if (err != SB_OK) {
+		char t[SB_CLOCK_RFC3339_MS_SIZE];
+		sb_clock_format_rfc3339_ms(c->open_time, t, sizeof t);
+		return fail(r, err, "%s candle of %s: the exchange refuses it: %s", sym, t, sb_strerror(err));
+	}
+	return SB_OK;
+}
+
 /* Feeds the candle c of set symbol i (already read) and every one after it. */
 static sb_err feed(struct bt_run *r, size_t i, struct sb_kline c, struct sb_bt_report *out)
 {
 	for (;;) {
 		size_t k = r->pair_of[i];
-		if (k != BT_NOPAIR) {
-			struct sb_bn_candle bc = candle_of(&c);
-			const char *sym = r->b->pairs[k].cfg.symbol;
-			sb_err err = sb_bt_exchange_candle(r->b->ex, sym, &bc);
-			if (err != SB_OK) {
-				char t[SB_CLOCK_RFC3339_MS_SIZE];
-				sb_clock_format_rfc3339_ms(c.open_time, t, sizeof t);
-				return fail(r, err, "%s candle of %s: the exchange refuses it: %s", sym, t,
-				            sb_strerror(err));
-			}
+		if (k == BT_PRICE)
+			SB_TRY(apply_candle(r, sb_kline_set_symbol(r->set, i), &c));
+		if (k < BT_PRICE) {
+			SB_TRY(apply_candle(r, r->b->pairs[k].cfg.symbol, &c));
 			r->last[k] = c.close;
 			out->candles++;
 			out->to_ms = c.close_time;
@@ -389,6 +566,7 @@ static void teardown(struct bt_run *r)
 		}
 	}
 	free(r->simo);
+	bt_derive_fini(&r->derive);
 	free(r->pair_of);
 	free(r->last);
 	sb_kline_set_free(r->set);
@@ -413,9 +591,11 @@ static sb_err run(struct bt_run *r, struct sb_bt_report *out)
 		return fail(r, SB_ERR_NOT_FOUND, "the data holds no candle between --from and --to");
 	r->start_ms = r->now_ms = first.open_time;
 	out->from_ms = first.open_time;
+	SB_TRY(open_log(r));
 	SB_TRY(make_bot(r));
 	r->last = sb_xcalloc(r->b->npairs ? r->b->npairs : 1, sizeof *r->last);
 	SB_TRY(make_sim(r, balance));
+	SB_TRY(bnb_fees_setup(r));
 	SB_TRY(start_bot(r));
 	SB_TRY(feed(r, i, first, out));
 	while (sb_bt_exchange_pump(r->b->ex) > 0)
@@ -432,6 +612,7 @@ sb_err sb_bt_run(const struct sb_bt_run_opts *o, struct sb_bt_report *out, char 
 	struct bt_run r = {.o = o, .err = err, .cap = cap};
 	sb_err e = run(&r, out);
 	teardown(&r);
+	close_log(&r);
 	if (e != SB_OK)
 		sb_bt_report_fini(out);
 	return e;

@@ -5,7 +5,8 @@
  *
  * One run: the kline set is opened and checked against PAIRS (a symbol of the data not in PAIRS is
  * ignored with a note, a pair without data is an error); spotsim's exchange lists the pairs' symbols with
- * the rules of its catalogue and one account funded as asked; the daemon starts on it exactly as `run`
+ * the rules of --exchange-info, else of its catalogue, else derived from the data (bt_derive.h, with a
+ * note), and one account funded as asked; the daemon starts on it exactly as `run`
  * starts (rules, commission rates, reconciliation), its database a SQLite file of the run's own; each
  * candle then becomes spotsim's intra-candle trades (bt_exchange.h), the daemon's timers firing as market
  * time passes them. At the end nothing more is traded: open positions stay open, and the results are read
@@ -14,11 +15,13 @@
 #ifndef BACKTEST_BT_RUN_H
 #define BACKTEST_BT_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "backtest/bt_report.h"
+#include "sim/book.h"
 #include "spotbot/config.h"
 #include "spotbot/error.h"
 
@@ -35,7 +38,13 @@ struct sb_bt_run_opts {
 	const char *balance;         /* "ASSET=AMOUNT,..."; NULL: SB_BT_BALANCE_DEFAULT */
 	const char *db_path;         /* the run's database, kept; NULL: a temporary file, removed */
 	size_t path_trades;          /* most trades of a candle's path: SB_BT_PATH_COARSE or _FINE */
-	FILE *notes;                 /* notes on what is ignored (symbols without a pair); NULL: none */
+	enum sim_fill_model fill;    /* when the market's trades fill the account's resting orders */
+	const char *exchange_info;   /* an exchangeInfo JSON file whose rules come first; NULL: none */
+	bool bnb_fees;        /* the account pays commission in BNB (25% off) while it holds some; each pair's
+	                         BNB<QUOTE> must then be in the data, which prices it */
+	const char *log_path; /* the daemon's log (LOG_LEVEL and up, stamped with market time) is appended
+	                         to this file; NULL: kept nowhere, its warnings and errors only counted */
+	FILE *notes; /* notes on what is ignored (symbols without a pair), derived, summarised; NULL: none */
 };
 
 /*
@@ -48,7 +57,8 @@ sb_err sb_bt_balance_check(const char *balance, char *err, size_t cap);
  * Runs the backtest into *out (sb_bt_report_fini). SB_ERR_CONFIG for PAIRS the run cannot trade
  * (sb_bot_check_config's lines go to stderr), SB_ERR_PARSE for a bad balance, the kline set's errors for
  * bad data (err holds "FILE:LINE: reason" or names the path), SB_ERR_NOT_FOUND for a pair without data or
- * outside spotsim's catalogue; err (cap bytes) says which in one line.
+ * whose rules cannot be had (an unreadable --exchange-info, a name with no known quote asset); err (cap
+ * bytes) says which in one line.
  */
 sb_err sb_bt_run(const struct sb_bt_run_opts *o, struct sb_bt_report *out, char *err, size_t cap);
 

@@ -453,7 +453,7 @@ static void on_signal(uv_signal_t *s, int signum)
 
 /* ---- entry ------------------------------------------------------------------------------------------- */
 
-static enum sb_log_level log_level(enum sb_config_log_level l)
+enum sb_log_level bot_log_level(enum sb_config_log_level l)
 {
 	switch (l) {
 	case SB_CONFIG_LOG_DEBUG:
@@ -513,7 +513,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	                         .name = "spotbot.log",
 	                         .max_bytes = (uint64_t)cfg->log_max_bytes,
 	                         .keep = (unsigned)cfg->log_keep,
-	                         .level = log_level(cfg->log_level),
+	                         .level = bot_log_level(cfg->log_level),
 	                         .to_stderr = cfg->log_stderr};
 	/* One daemon per database: the lock comes before anything is opened or written, the log included. */
 	struct sb_store_lock *lock = NULL;

@@ -30,6 +30,7 @@
 #include "spotbot/clock.h"
 #include "spotbot/config.h"
 #include "spotbot/exchange.h"
+#include "spotbot/log.h"
 #include "spotbot/orders.h"
 #include "spotbot/pairs.h"
 #include "spotbot/position.h"
@@ -107,6 +108,7 @@ struct bot_pair {
 	bool unlisted;                /* the exchange does not list the symbol: never traded (start-up) */
 	bool removed;                 /* removed at run time: the slot waits for the symbol's return */
 	sb_dec sell_fee;              /* fee rate assumed for sells */
+	bool bnb_discount;            /* the account pays its commission in BNB (rates) */
 	struct sb_price_guard guard;  /* the validator's memory */
 	struct sb_book_top top;       /* last accepted quote */
 	int64_t top_ms;               /* local wall time it was accepted; 0 = never */
@@ -277,7 +279,7 @@ void prices_on_snapshot(void *user, const char *const *symbols, size_t n, bool r
 void prices_on_link(void *user, enum sb_bn_link state);
 /* The pair's validated, fresh price, or false. */
 bool prices_fresh(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms);
-/* Timer: REST fallback for stale prices, BNB price refresh for every quote asset of the pairs. */
+/* Timer: REST fallback for stale prices, BNB price refresh for the quote assets whose pairs need one. */
 void prices_tick(struct sb_bot *b, int64_t now_ms);
 /* Quote per BNB in pr's quote asset, to value pr's commission paid in BNB: 1 when the quote asset is BNB,
  * 0 while unknown (no rules yet, not fetched yet, or no BNB<QUOTE> market). */
@@ -374,6 +376,8 @@ struct sb_exchange_events bot_exchange_events(struct sb_bot *b);
 /* Start-up from its first step (server time, rules, commission rates, reconciliation, then trading), as
  * `run` and the backtest both start the daemon once its exchange and timers exist. */
 void bot_startup(struct sb_bot *b);
+/* The logger's level for LOG_LEVEL. */
+enum sb_log_level bot_log_level(enum sb_config_log_level l);
 /* Creates the daemon's timers on b->clock and starts the housekeeping tick (every BOT_TICK_MS). */
 void bot_timers_start(struct sb_bot *b);
 /* Frees the daemon's timers (harmless when none were made); before b->clock is freed. */

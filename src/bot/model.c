@@ -80,6 +80,7 @@ void bot_pair_fees(struct sb_bot *b, const char *symbol, const struct sb_bn_rest
 	}
 	sb_dec m = cm->standard.maker, t = cm->standard.taker;
 	pr->sell_fee = m > t ? m : t;
+	pr->bnb_discount = cm->discount_for_account && cm->discount_for_symbol;
 	if (sb_profit_check_fee(pr->sell_fee) != SB_OK)
 		pr->sell_fee = BOT_FEE_DEFAULT;
 	sb_log_info("bot", SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_DEC("sell_fee", pr->sell_fee)),

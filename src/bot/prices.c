@@ -2,11 +2,15 @@
  * prices.c - the price manager: best bid and ask per pair from the bookTicker stream, backed by REST
  * when the stream is stale or has just reconnected, each quote validated (sb_price_guard_offer: not
  * positive, crossed, stale, jump) before the strategy sees it. A refused quote is logged, counted and
- * recorded as an event once per run of refusals; no order is ever decided on it. An accepted quote only
- * marks its pair: the step after the dispatch (engine.c) decides, once however many quotes arrived.
+ * recorded as an event once per run of refusals; no order is ever decided on it. An empty book (Binance
+ * reports 0 for a side without orders, as before a market's first trade) is no price yet rather than a
+ * bad one: the pair waits for its market, and nothing is refused. An accepted quote only marks its pair:
+ * the step after the dispatch (engine.c) decides, once however many quotes arrived.
  *
- * It also keeps the price of BNB in every quote asset the pairs trade against (the sb_bnb table), from
- * the BNB<QUOTE> book ticker, so commission paid in BNB is valued in the pair's own quote asset.
+ * It also keeps the price of BNB in the quote assets whose commission may be paid in BNB (the sb_bnb
+ * table), from the BNB<QUOTE> book ticker, so such commission is valued in the pair's own quote asset.
+ * A quote asset needs it when the account has the BNB discount on one of its pairs (the commission
+ * rates say so) or a position of one of them paid commission in BNB; no other BNB market is asked for.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -27,6 +31,12 @@ struct price_call {
 static void offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask, const char *source)
 {
 	int64_t now = bot_now_ms(b);
+	if (bid == 0 && ask == 0) {
+		sb_log_debug("price",
+		             SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_STR("source", source)),
+		             "%s has an empty book: no price yet", pr->cfg.symbol);
+		return;
+	}
 	struct sb_book_top q = {.bid = bid, .ask = ask, .time_ms = now};
 	enum sb_price_verdict v = sb_price_guard_offer(&pr->guard, &b->limits, &q, now);
 	if (v != SB_PRICE_OK) {
@@ -98,6 +108,14 @@ static void bnb_failed(struct sb_bot *b, const struct price_call *c, const struc
 static void bnb_answer(struct sb_bot *b, const struct price_call *c, const struct sb_bn_book_tickers *t)
 {
 	bool recovered = false;
+	if (t->items[0].bid_price == 0 && t->items[0].ask_price == 0) {
+		/* An empty book: the market has no price yet, which a position paying BNB simply waits for.
+		 */
+		sb_bnb_unpriced(&b->bnb, c->quote, bot_now_ms(b));
+		sb_log_debug("price", SB_FIELDS(SB_F_STR("symbol", c->symbol)), "%s has no price yet",
+		             c->symbol);
+		return;
+	}
 	sb_err e = sb_bnb_answer(&b->bnb, c->quote, t->items[0].bid_price, t->items[0].ask_price,
 	                         bot_now_ms(b), &recovered);
 	if (e == SB_ERR_INVALID)
@@ -189,13 +207,27 @@ bool prices_fresh(const struct sb_bot *b, const struct bot_pair *pr, int64_t now
 	return pr->top_ms > 0 && now_ms - pr->top_ms <= b->limits.max_age_ms;
 }
 
-/* Keeps the BNB table on the quote assets of the pairs with rules and sends the requests due. */
+/* True when pr's commission may be valued in BNB: the account has the discount on it, or one of its open
+ * positions paid commission in BNB (the discount was switched on since its rates were read). */
+static bool bnb_needed(const struct bot_pair *pr)
+{
+	if (!pr->have_rules)
+		return false;
+	if (pr->bnb_discount)
+		return true;
+	for (const struct bot_pos *bp = pr->positions; bp; bp = bp->next)
+		if (bp->p.buy_fee.bnb > 0 || bp->p.sell_fee.bnb > 0)
+			return true;
+	return false;
+}
+
+/* Keeps the BNB table on the quote assets of the pairs that need a BNB price and sends the requests due. */
 static void bnb_tick(struct sb_bot *b, int64_t now_ms)
 {
 	const char *quotes[SB_PAIRS_MAX];
 	size_t n = 0;
 	for (size_t i = 0; i < b->npairs && n < SB_PAIRS_MAX; i++)
-		if (b->pairs[i].have_rules)
+		if (bnb_needed(&b->pairs[i]))
 			quotes[n++] = b->pairs[i].rules.quote_asset;
 	/* At most one entry per pair: the table cannot overflow. */
 	(void)sb_bnb_track(&b->bnb, quotes, n);

@@ -22,7 +22,9 @@ extern char **environ;
 
 static const char usage_text[] =
     "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
-    "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--db FILE] [--json]\n"
+    "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--fill touch|through]\n"
+    "                        [--bnb-fees] [--exchange-info FILE.json] [--db FILE] [--log FILE]\n"
+    "                        [--json]\n"
     "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
     "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
     "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
@@ -33,7 +35,18 @@ static const char usage_text[] =
     "  --balance L     the account's funds, ASSET=AMOUNT,... (default " SB_BT_BALANCE_DEFAULT ")\n"
     "  --path P        a candle's price path: coarse, its corners (open, the nearer extreme, the other,\n"
     "                  close; the default), or fine, tick by tick as spotsim's replay (up to 300 trades)\n"
+    "  --fill MODEL    when the market fills a resting order: touch, a trade at its price (the\n"
+    "                  default), or through, only a trade beyond it (a buy at P on a trade below P,\n"
+    "                  a sell on one above: the pessimistic model, as spotsim --fill through)\n"
+    "  --bnb-fees      the account pays commission in BNB at the 25% discount while it holds BNB\n"
+    "                  (--balance USDT=10000,BNB=5); each pair's BNB<QUOTE> kline files must be in\n"
+    "                  --data: they price BNB (that market is listed, not traded)\n"
+    "  --exchange-info FILE.json\n"
+    "                  take the pairs' rules (filters) from a real exchangeInfo document; a symbol it\n"
+    "                  lacks has spotsim's catalogue's rules, else rules derived from its data (noted)\n"
     "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
+    "  --log FILE      append the daemon's log (JSON lines at LOG_LEVEL, stamped with market time) to\n"
+    "                  FILE; default: none kept, its warnings and errors counted in one line at the end\n"
     "  --json          print one JSON object instead of the table\n";
 
 /* DATE: YYYY-MM-DD (its midnight; plus a day when end) or an RFC 3339 time. */
@@ -58,6 +71,17 @@ struct args {
 	struct sb_bt_run_opts run;   /* the rest */
 	bool json;                   /* --json */
 };
+
+/* True for an option that takes a value. */
+static bool takes_value(const char *s)
+{
+	static const char *const names[] = {"--config", "--data", "--from", "--to",  "--balance",
+	                                    "--db",     "--path", "--fill", "--log", "--exchange-info"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i]) == 0)
+			return true;
+	return false;
+}
 
 /* The value of option a (argv[*i]), or NULL when there is none. */
 static const char *value(int argc, char **argv, int *i)
@@ -87,9 +111,11 @@ static int parse(int argc, char **argv, struct args *a)
 			a->json = true;
 			continue;
 		}
-		if (strcmp(s, "--config") != 0 && strcmp(s, "--data") != 0 && strcmp(s, "--from") != 0 &&
-		    strcmp(s, "--to") != 0 && strcmp(s, "--balance") != 0 && strcmp(s, "--db") != 0 &&
-		    strcmp(s, "--path") != 0)
+		if (strcmp(s, "--bnb-fees") == 0) {
+			a->run.bnb_fees = true;
+			continue;
+		}
+		if (!takes_value(s))
 			return sb_cli_usage_error("backtest", usage_text, "unknown argument '%s'", s);
 		if (!(v = value(argc, argv, &i)))
 			return sb_cli_usage_error("backtest", usage_text, "%s needs a value", s);
@@ -109,8 +135,18 @@ static int parse(int argc, char **argv, struct args *a)
 				return sb_cli_usage_error("backtest", usage_text,
 				                          "--path '%s': expected coarse or fine", v);
 			a->run.path_trades = v[0] == 'c' ? SB_BT_PATH_COARSE : SB_BT_PATH_FINE;
+		} else if (strcmp(s, "--fill") == 0) {
+			bool through = strcmp(v, sim_fill_model_name(SIM_FILL_THROUGH)) == 0;
+			if (!through && strcmp(v, sim_fill_model_name(SIM_FILL_TOUCH)) != 0)
+				return sb_cli_usage_error("backtest", usage_text,
+				                          "--fill '%s': expected touch or through", v);
+			a->run.fill = through ? SIM_FILL_THROUGH : SIM_FILL_TOUCH;
 		} else if (strcmp(s, "--balance") == 0) {
 			a->run.balance = v;
+		} else if (strcmp(s, "--log") == 0) {
+			a->run.log_path = v;
+		} else if (strcmp(s, "--exchange-info") == 0) {
+			a->run.exchange_info = v;
 		} else {
 			a->run.db_path = v;
 		}
@@ -147,8 +183,6 @@ int sb_cmd_backtest(int argc, char **argv)
 	size_t ns = sb_config_secrets(&cfg, secrets, sizeof secrets / sizeof secrets[0]);
 	for (size_t i = 0; i < ns && i < sizeof secrets / sizeof secrets[0]; i++)
 		(void)sb_log_add_secret(secrets[i]);
-	/* The daemon's log lines of a backtest are its trades by the thousand: only warnings are shown. */
-	sb_log_set_level(SB_LOG_WARN);
 	a.run.cfg = &cfg;
 	a.run.paths = a.paths;
 	a.run.npaths = a.npaths;

@@ -43,13 +43,17 @@ struct sink {
 
 /* The logger's settings and files; one per process. */
 static struct {
-	char dir[PATH_MAX]; /* log directory; "" when logging to stderr only */
-	uint64_t max_bytes; /* rotation limit, 0 for none */
-	unsigned keep;      /* rotated files kept */
-	bool to_stderr;     /* echo every line to stderr */
-	unsigned retry_ms;  /* retry interval for failed files */
-	struct sink main;   /* every line at or above the level */
-	struct sink err;    /* WARN and above */
+	char dir[PATH_MAX];               /* log directory; "" when logging to stderr only */
+	uint64_t max_bytes;               /* rotation limit, 0 for none */
+	unsigned keep;                    /* rotated files kept */
+	bool to_stderr;                   /* echo every line to stderr */
+	bool discard;                     /* write lines nowhere */
+	unsigned retry_ms;                /* retry interval for failed files */
+	struct sink main;                 /* every line at or above the level */
+	struct sink err;                  /* WARN and above */
+	uint64_t count[SB_LOG_ERROR + 1]; /* lines emitted per level since the last open */
+	int64_t (*now_ms)(void *user);    /* the lines' time; NULL: the wall clock */
+	void *now_user;                   /* its argument */
 } lg = {.to_stderr = true, .retry_ms = SB_LOG_RETRY_MS_DEFAULT, .main = {.fd = -1}, .err = {.fd = -1}};
 
 /* Serialises lines if a second thread ever logs; the buffers below are shared. */
@@ -384,7 +388,7 @@ static size_t build_line(char *buf, size_t cap, enum sb_log_level level, const c
 {
 	struct lb b = {.p = buf, .len = 0, .cap = cap - TAIL_RESERVE, .over = false};
 	char ts[SB_CLOCK_RFC3339_MS_SIZE];
-	sb_clock_format_rfc3339_ms(sb_clock_wall_ms(), ts, sizeof(ts));
+	sb_clock_format_rfc3339_ms(lg.now_ms ? lg.now_ms(lg.now_user) : sb_clock_wall_ms(), ts, sizeof(ts));
 	puts_(&b, "{\"ts\":\"");
 	puts_(&b, ts);
 	puts_(&b, "\",\"level\":\"");
@@ -603,6 +607,9 @@ static bool sink_write(struct sink *s, const char *line, size_t len)
 /* Sends a finished line to the files that take its level, and to stderr when asked or when a file failed. */
 static void dispatch(enum sb_log_level level, const char *line, size_t len)
 {
+	lg.count[level]++;
+	if (lg.discard)
+		return;
 	bool to_stderr = lg.to_stderr;
 	if (lg.main.path[0] == '\0')
 		to_stderr = true;
@@ -684,6 +691,7 @@ static void reset_locked(void)
 	lg.max_bytes = 0;
 	lg.keep = 0;
 	lg.to_stderr = true;
+	lg.discard = false;
 	lg.retry_ms = SB_LOG_RETRY_MS_DEFAULT;
 }
 
@@ -721,7 +729,7 @@ sb_err sb_log_open(const struct sb_log_opts *opts)
 		return SB_ERR_INVALID;
 	if (opts->error_name && (strchr(opts->error_name, '/') || strcmp(opts->error_name, opts->name) == 0))
 		return SB_ERR_INVALID;
-	const char *dir = opts->dir ? opts->dir : "";
+	const char *dir = opts->dir && !opts->discard ? opts->dir : "";
 	char main_path[PATH_MAX] = "", err_path[PATH_MAX] = "";
 	if (*dir) {
 		if (!join_path(main_path, dir, opts->name, strlen(opts->name)))
@@ -745,6 +753,8 @@ sb_err sb_log_open(const struct sb_log_opts *opts)
 	lg.max_bytes = opts->max_bytes;
 	lg.keep = opts->keep;
 	lg.to_stderr = opts->to_stderr;
+	lg.discard = opts->discard;
+	memset(lg.count, 0, sizeof lg.count);
 	lg.retry_ms = opts->retry_ms ? opts->retry_ms : SB_LOG_RETRY_MS_DEFAULT;
 	sb_log__level = opts->level;
 	if (*dir)
@@ -766,6 +776,24 @@ void sb_log_reopen(void)
 	pthread_mutex_lock(&lock);
 	if (lg.dir[0])
 		open_sinks_locked();
+	pthread_mutex_unlock(&lock);
+}
+
+uint64_t sb_log_count(enum sb_log_level level)
+{
+	if ((unsigned)level > (unsigned)SB_LOG_ERROR)
+		return 0;
+	pthread_mutex_lock(&lock);
+	uint64_t n = lg.count[level];
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+void sb_log_set_clock(int64_t (*now_ms)(void *user), void *user)
+{
+	pthread_mutex_lock(&lock);
+	lg.now_ms = now_ms;
+	lg.now_user = user;
 	pthread_mutex_unlock(&lock);
 }
 

@@ -144,6 +144,16 @@ sb_err sb_bnb_answer(struct sb_bnb_table *t, const char *quote_asset, sb_dec bid
 	return SB_OK;
 }
 
+void sb_bnb_unpriced(struct sb_bnb_table *t, const char *quote_asset, int64_t now_ms)
+{
+	struct sb_bnb_quote *q = find(t, quote_asset);
+	if (!q)
+		return;
+	q->inflight = false;
+	q->missing = false;
+	q->next_ms = now_ms + (q->price > 0 ? SB_BNB_REFRESH_MS : SB_BNB_RETRY_MS);
+}
+
 bool sb_bnb_failed(struct sb_bnb_table *t, const char *quote_asset, bool missing, int64_t now_ms)
 {
 	struct sb_bnb_quote *q = find(t, quote_asset);

@@ -217,8 +217,12 @@ sb_err sim_app_new(const struct sim_options *opts, FILE *err, struct sim_app **o
 {
 	struct sim_app *app = sb_xcalloc(1, sizeof *app);
 	uv_loop_init(&app->loop);
-	struct sim_exchange_hooks hooks = {app,          hook_market,           hook_user,
-	                                   hook_drop_ws, hook_expire_user_data, hook_replays_ended};
+	struct sim_exchange_hooks hooks = {.ctx = app,
+	                                   .market = hook_market,
+	                                   .user = hook_user,
+	                                   .drop_ws = hook_drop_ws,
+	                                   .expire_user_data = hook_expire_user_data,
+	                                   .replays_ended = hook_replays_ended};
 	sb_err e = sim_exchange_new(&app->loop, opts, &hooks, err, &app->ex);
 	if (!e)
 		e = sim_mstreams_new(app->ex, &app->ms);

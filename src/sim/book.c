@@ -32,6 +32,7 @@ struct sim_book {
 	char quote[SIM_ASSET_MAX + 1];   /* e.g. "USDT" */
 	uint32_t max_open;               /* cap on resting orders (each side array holds this many) */
 	uint32_t max_closed;             /* closed orders kept for queries */
+	enum sim_fill_model fill;        /* when the market's trades and quotes reach a resting order */
 	struct side bids;                /* resting buys */
 	struct side asks;                /* resting sells */
 	struct sim_book_level lad_bids[SIM_BOOK_MAX_LEVELS]; /* external bids, best (highest) first */
@@ -1211,6 +1212,25 @@ void sim_book_restore_ids(struct sim_book *book, uint64_t next_order_id, int64_t
 
 /* ---- the market acting on resting orders ---- */
 
+void sim_book_set_fill(struct sim_book *book, enum sim_fill_model model)
+{
+	book->fill = model;
+}
+
+const char *sim_fill_model_name(enum sim_fill_model model)
+{
+	return model == SIM_FILL_THROUGH ? "through" : "touch";
+}
+
+/* True when the market at price (a trade, or the best quote of the other side) fills a resting order of
+ * side s at limit under the book's fill model. */
+static bool reaches(const struct sim_book *book, enum sim_book_side s, sb_dec price, sb_dec limit)
+{
+	if (book->fill == SIM_FILL_THROUGH)
+		return price_better(s, limit, price);
+	return !price_better(s, price, limit);
+}
+
 /* Fills the best orders of sd that cross price, at their own prices, sharing *volume. */
 static sb_err trade_side(struct sim_book *book, enum sim_book_side s, sb_dec price, sb_dec *volume,
                          int64_t time, struct sim_book_result *res)
@@ -1218,7 +1238,7 @@ static sb_err trade_side(struct sim_book *book, enum sim_book_side s, sb_dec pri
 	struct side *sd = side_of(book, s);
 	while (*volume > 0 && sd->n > 0) {
 		struct sim_book_order *o = sd->v[sd->n - 1];
-		if (price_better(s, price, o->price))
+		if (!reaches(book, s, price, o->price))
 			break;
 		sb_dec q = remaining(o) < *volume ? remaining(o) : *volume, cost;
 		sb_err err = sb_dec_mul(o->price, q, SB_ROUND_DOWN, &cost);
@@ -1255,7 +1275,12 @@ static sb_err cross_side(struct sim_book *book, enum sim_book_side s, int64_t ti
 	size_t li = 0;
 	while (sd->n > 0 && li < *nl) {
 		struct sim_book_order *o = sd->v[sd->n - 1];
-		if (price_better(s, lv[li].price, o->price)) /* the quote does not reach this order */
+		if (book->fill == SIM_FILL_THROUGH && lv[li].price == o->price) {
+			/* The queue ahead of the order at its price takes it: the book never locks. */
+			lv[li++].qty = 0;
+			continue;
+		}
+		if (!reaches(book, s, lv[li].price, o->price)) /* the quote does not reach this order */
 			break;
 		sb_dec q = remaining(o) < lv[li].qty ? remaining(o) : lv[li].qty, cost;
 		sb_err err = sb_dec_mul(o->price, q, SB_ROUND_DOWN, &cost);

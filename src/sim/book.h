@@ -6,7 +6,10 @@
  * prices of both sources merged - at equal prices resting user orders go first, since they were there
  * before the current quotes - and LIMIT/IOC/FOK/MARKET/LIMIT_MAKER rules decide what happens to the
  * rest. Market trades reported by the feed (sim_book_market_trade) fill resting orders as makers at
- * their own limit price, sharing the trade's volume, so small market volume yields partial fills.
+ * their own limit price, sharing the trade's volume, so small market volume yields partial fills. The
+ * book's fill model (sim_book_set_fill) says whether a trade or quote at an order's own price reaches it
+ * (touch, the default) or only one beyond it does (through: the pessimistic model of a queue at that
+ * price that never reaches the order).
  *
  * The engine is pure logic: it never reads a clock (times are passed in), never does I/O and knows
  * nothing of balances (the ledger, sim/ledger.h, locks and settles around it). Every mutating call
@@ -46,6 +49,12 @@
 enum sim_book_side {
 	SIM_SIDE_BUY,
 	SIM_SIDE_SELL,
+};
+
+/* When the market's trades and quotes fill a resting order (spotsim's --fill). */
+enum sim_fill_model {
+	SIM_FILL_TOUCH,   /* at its price or better: a buy at P by a trade or an ask at P or below */
+	SIM_FILL_THROUGH, /* strictly beyond its price: a buy at P only by a trade or an ask below P */
 };
 
 enum sim_book_type {
@@ -283,10 +292,16 @@ sb_err sim_book_cancel(struct sim_book *book, uint64_t order_id, int64_t time, s
 sb_err sim_book_cancel_all(struct sim_book *book, uint32_t account, int64_t time,
                            struct sim_book_result *res);
 
+/* Sets the fill model of the market's trades and quotes (SIM_FILL_TOUCH until set). */
+void sim_book_set_fill(struct sim_book *book, enum sim_fill_model model);
+
+/* The fill model's --fill spelling ("touch", "through"). */
+const char *sim_fill_model_name(enum sim_fill_model model);
+
 /*
  * The feed reports a market trade at price with volume: resting BUY orders priced >= price and SELL
- * orders priced <= price fill as makers at their own limit price, best price then oldest first,
- * sharing at most volume in total.
+ * orders priced <= price (with SIM_FILL_THROUGH: > and <) fill as makers at their own limit price,
+ * best price then oldest first, sharing at most volume in total.
  */
 sb_err sim_book_market_trade(struct sim_book *book, sb_dec price, sb_dec volume, int64_t time,
                              struct sim_book_result *res);
@@ -295,8 +310,10 @@ sb_err sim_book_market_trade(struct sim_book *book, sb_dec price, sb_dec volume,
  * Replaces the external ladder: bids (highest first after sorting) and asks (lowest first), each at
  * most SIM_BOOK_MAX_LEVELS levels with price > 0 and qty > 0 (SB_ERR_INVALID otherwise; the book is
  * then unchanged). Resting orders the new quotes cross (best ask <= a resting buy's price, best bid >=
- * a resting sell's price) fill as makers at their own price, up to the quoted quantities, which they
- * consume. Takers consume ladder quantity too, until the next update.
+ * a resting sell's price; with SIM_FILL_THROUGH < and >) fill as makers at their own price, up to the
+ * quoted quantities, which they consume. With SIM_FILL_THROUGH a level at exactly a resting order's
+ * price is dropped instead, as taken by the queue ahead of it, so the book never shows a bid equal to an
+ * ask. Takers consume ladder quantity too, until the next update.
  */
 sb_err sim_book_set_quotes(struct sim_book *book, const struct sim_book_level *bids, size_t n_bids,
                            const struct sim_book_level *asks, size_t n_asks, int64_t time,

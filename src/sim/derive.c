@@ -50,17 +50,27 @@ static unsigned max_u(unsigned a, unsigned b)
 	return a > b ? a : b;
 }
 
+void sim_derive_add(struct sim_derive *d, const struct sb_kline *k)
+{
+	d->price_places = max_u(d->price_places, max_u(max_u(places(k->open), places(k->high)),
+	                                               max_u(places(k->low), places(k->close))));
+	d->qty_places = max_u(d->qty_places, max_u(places(k->volume), places(k->taker_buy_volume)));
+	d->high = k->high > d->high ? k->high : d->high;
+	d->count++;
+}
+
+void sim_derive_sizes(const struct sim_derive *d, sb_dec *tick, sb_dec *step)
+{
+	*tick = d->count ? unit(d->price_places) : unit(2);
+	*step = d->count ? unit(d->qty_places) : unit(2);
+}
+
 void sim_derive_grid(const struct sb_kline *rows, size_t count, sb_dec *tick, sb_dec *step)
 {
-	unsigned pd = 0, qd = 0;
-	for (size_t i = 0; i < count; i++) {
-		const struct sb_kline *k = &rows[i];
-		pd = max_u(pd, max_u(max_u(places(k->open), places(k->high)),
-		                     max_u(places(k->low), places(k->close))));
-		qd = max_u(qd, max_u(places(k->volume), places(k->taker_buy_volume)));
-	}
-	*tick = count ? unit(pd) : unit(2);
-	*step = count ? unit(qd) : unit(2);
+	struct sim_derive d = {0};
+	for (size_t i = 0; i < count; i++)
+		sim_derive_add(&d, &rows[i]);
+	sim_derive_sizes(&d, tick, step);
 }
 
 sb_err sim_derive_assets(const char *symbol, char *base, char *quote)
@@ -88,22 +98,19 @@ static sb_dec min_notional(const char *quote, sb_dec tick)
 }
 
 /* Ten times the highest price, at least 1000000, within what an sb_dec holds; a multiple of tick. */
-static sb_dec max_price(const struct sb_kline *rows, size_t count, sb_dec tick)
+static sb_dec max_price(sb_dec hi, sb_dec tick)
 {
-	sb_dec hi = 0;
-	for (size_t i = 0; i < count; i++)
-		hi = rows[i].high > hi ? rows[i].high : hi;
 	sb_dec m = SB_DEC_C(1000000, 0);
 	if (hi > m / 10)
 		m = hi < SB_DEC_MAX / 10 ? hi * 10 : SB_DEC_MAX / 2;
 	return m - m % tick;
 }
 
-sb_err sim_derive_symbol(const char *symbol, const struct sb_kline *rows, size_t count, cJSON **info,
-                         char *why, size_t why_cap)
+sb_err sim_derive_info(const char *symbol, const struct sim_derive *d, cJSON **info, char *why,
+                       size_t why_cap)
 {
 	char base[SB_SYMBOL_MAX], quote[SB_SYMBOL_MAX];
-	if (count == 0) {
+	if (d->count == 0) {
 		snprintf(why, why_cap, "no klines to derive its rules from");
 		return SB_ERR_PARSE;
 	}
@@ -116,9 +123,18 @@ sb_err sim_derive_symbol(const char *symbol, const struct sb_kline *rows, size_t
 		return SB_ERR_NOT_FOUND;
 	}
 	struct sim_catalog_rules r = {.symbol = symbol, .base = base, .quote = quote};
-	sim_derive_grid(rows, count, &r.tick, &r.step);
+	sim_derive_sizes(d, &r.tick, &r.step);
 	r.min_notional = min_notional(quote, r.tick);
-	r.max_price = max_price(rows, count, r.tick);
+	r.max_price = max_price(d->high, r.tick);
 	*info = sim_catalog_make(&r);
 	return SB_OK;
+}
+
+sb_err sim_derive_symbol(const char *symbol, const struct sb_kline *rows, size_t count, cJSON **info,
+                         char *why, size_t why_cap)
+{
+	struct sim_derive d = {0};
+	for (size_t i = 0; i < count; i++)
+		sim_derive_add(&d, &rows[i]);
+	return sim_derive_info(symbol, &d, info, why, why_cap);
 }

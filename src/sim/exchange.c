@@ -158,8 +158,10 @@ static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info,
 	}
 	lower_name(sym->rules.symbol, sym->lower, sizeof sym->lower);
 	e = sim_book_new(sym->rules.symbol, sym->rules.base_asset, sym->rules.quote_asset, 0, 0, &sym->book);
-	if (!e)
+	if (!e) {
+		sim_book_set_fill(sym->book, o->fill);
 		e = sim_md_new(sym->rules.symbol, &sym->md);
+	}
 	ex->nsymbols++; /* from here on sim_exchange_free releases it */
 	if (e) {
 		fprintf(err, "spotsim: %s: %s\n", name, sb_strerror(e));
@@ -264,12 +266,12 @@ static sb_err derived_info(const struct sim_replay_opt *r, cJSON **info, FILE *e
 
 /*
  * The exchangeInfo object and start price of one symbol: from the --exchange-info file when it lists it,
- * else from the catalogue, else derived from its replay file. A catalogue symbol keeps the catalogue's
- * start price whatever file its rules come from; the others start at their replay's first price or at
- * the default of add_symbol.
+ * else from the catalogue, else derived from its replay file, else from the embedding program's hook. A
+ * catalogue symbol keeps the catalogue's start price whatever file its rules come from; the others start
+ * at their replay's first price or at the default of add_symbol.
  */
-static sb_err symbol_info(const cJSON *doc, const char *name, const struct sim_options *o, cJSON **info,
-                          sb_dec *start, FILE *err)
+static sb_err symbol_info(const struct sim_exchange *ex, const cJSON *doc, const char *name,
+                          const struct sim_options *o, cJSON **info, sb_dec *start, FILE *err)
 {
 	const cJSON *found = NULL;
 	*info = NULL;
@@ -290,6 +292,11 @@ static sb_err symbol_info(const cJSON *doc, const char *name, const struct sim_o
 	const struct sim_replay_opt *r = replay_of(o, name);
 	if (r)
 		return derived_info(r, info, err);
+	if (ex->hooks.symbol_info) {
+		sb_err e = ex->hooks.symbol_info(ex->hooks.ctx, name, info, err);
+		if (e != SB_ERR_NOT_FOUND)
+			return e;
+	}
 	char known[512];
 	sim_catalog_names(known, sizeof known);
 	fprintf(err, "spotsim: symbol %s is in neither %s nor the built-in catalogue (%s)\n", name,
@@ -316,7 +323,7 @@ static sb_err add_symbols(struct sim_exchange *ex, const struct sim_options *o, 
 	for (size_t i = 0; i < n && !e; i++) {
 		cJSON *info = NULL;
 		sb_dec start = 0;
-		e = symbol_info(doc, names[i], o, &info, &start, err);
+		e = symbol_info(ex, doc, names[i], o, &info, &start, err);
 		if (!e)
 			e = add_symbol(ex, names[i], info, start, o, state, err);
 	}

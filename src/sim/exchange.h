@@ -118,6 +118,12 @@ struct sim_exchange_hooks {
 	void (*expire_user_data)(void *ctx);
 	/* Every replay has reached its end and --replay-end is stop: the program should shut down. */
 	void (*replays_ended)(void *ctx);
+	/* The rules of a symbol that neither --exchange-info nor the catalogue lists and no --replay file
+	 * gives, when the program embedding the exchange can tell them (the backtest derives them from its
+	 * own data): its exchangeInfo object in *info, handed over. SB_ERR_NOT_FOUND when it cannot; any
+	 * other error stops sim_exchange_new, the reason written to err. Asked only while the exchange is
+	 * built. NULL: no such source. */
+	sb_err (*symbol_info)(void *ctx, const char *symbol, struct cJSON **info, FILE *err);
 };
 
 /* Request weight per IP, as Binance counts it (one minute window). */
@@ -157,9 +163,10 @@ struct sim_exchange {
 };
 
 /*
- * Builds the exchange from the command line: symbols from the built-in catalogue or --exchange-info,
- * feeds (synthetic, or --replay files), accounts with their balances. Errors (unknown symbol, bad
- * file: the message names the file and line) are written to err. *out is owned by the caller.
+ * Builds the exchange from the command line: symbols from --exchange-info, the built-in catalogue, a
+ * --replay file or hooks->symbol_info, in that order; feeds (synthetic, or --replay files), accounts with
+ * their balances. Errors (unknown symbol, bad file: the message names the file and line) are written to
+ * err. *out is owned by the caller.
  */
 sb_err sim_exchange_new(uv_loop_t *loop, const struct sim_options *opts,
                         const struct sim_exchange_hooks *hooks, FILE *err, struct sim_exchange **out);

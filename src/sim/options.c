@@ -28,7 +28,7 @@ void sim_options_usage(FILE *f)
 	    "               [--symbols BTCUSDT,ETHUSDT,...] [--exchange-info FILE.json]\n"
 	    "               [--replay SYMBOL=FILE.csv[.gz] ...] [--speed X] [--seed N]\n"
 	    "               [--fault NAME[=VALUE] ...] [--fee-rate 0.001]\n"
-	    "               [--replay-end hold|stop|loop] [--state FILE.json]\n"
+	    "               [--replay-end hold|stop|loop] [--fill touch|through] [--state FILE.json]\n"
 	    "               [--tls-cert FILE.pem --tls-key FILE.pem]\n"
 	    "\n"
 	    "  --listen HOST:PORT   address to serve REST and WebSockets on (default 127.0.0.1:9090;\n"
@@ -48,6 +48,9 @@ void sim_options_usage(FILE *f)
 	    "                       the file (tick and step from its decimals: an approximation)\n"
 	    "  --replay-end MODE    at the end of a replay: hold (keep the last price, the default),\n"
 	    "                       stop (shut down once every replay has ended) or loop (start again)\n"
+	    "  --fill MODEL         when the market's trades fill resting orders: touch (a trade at the\n"
+	    "                       order's price, the default) or through (only a trade beyond it: a buy\n"
+	    "                       at P fills on a trade below P, a sell on one above; the pessimistic model)\n"
 	    "  --state FILE         keep accounts, orders and trades in FILE (JSON), written atomically after\n"
 	    "                       every change and loaded at start, so they survive a restart\n"
 	    "  --speed X            market time runs X times faster than wall time (default 1)\n"
@@ -295,6 +298,18 @@ static sb_err parse_replay_end(const char *arg, struct sim_options *o, FILE *err
 	return SB_ERR_INVALID;
 }
 
+static sb_err parse_fill(const char *arg, struct sim_options *o, FILE *err)
+{
+	static const enum sim_fill_model models[] = {SIM_FILL_TOUCH, SIM_FILL_THROUGH};
+	for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
+		if (strcmp(arg, sim_fill_model_name(models[i])) == 0) {
+			o->fill = models[i];
+			return SB_OK;
+		}
+	fprintf(err, "spotsim: --fill '%s': expected touch or through\n", arg);
+	return SB_ERR_INVALID;
+}
+
 static sb_err parse_path(const char *flag, const char *arg, char *dst, size_t cap, FILE *err)
 {
 	if (!copy_field(dst, cap, arg, strlen(arg))) {
@@ -395,6 +410,8 @@ sb_err sim_options_parse(int argc, char **argv, struct sim_options *o, FILE *err
 			e = parse_replay(arg, o, err);
 		else if (strcmp(flag, "--replay-end") == 0)
 			e = parse_replay_end(arg, o, err);
+		else if (strcmp(flag, "--fill") == 0)
+			e = parse_fill(arg, o, err);
 		else if (strcmp(flag, "--state") == 0)
 			e = parse_path(flag, arg, o->state, sizeof o->state, err);
 		else if (strcmp(flag, "--speed") == 0)

@@ -5,7 +5,8 @@
  *           [--account KEY:ed25519:PUBLIC_KEY.pem:ASSET=AMOUNT,... ...]
  *           [--symbols BTCUSDT,ETHUSDT,...] [--exchange-info FILE.json] [--replay SYMBOL=FILE.csv[.gz] ...]
  *           [--speed X] [--seed N] [--fault NAME[=VALUE] ...] [--fee-rate 0.001]
- *           [--replay-end hold|stop|loop] [--state FILE.json] [--tls-cert FILE.pem --tls-key FILE.pem]
+ *           [--replay-end hold|stop|loop] [--fill touch|through] [--state FILE.json]
+ *           [--tls-cert FILE.pem --tls-key FILE.pem]
  */
 #ifndef SIM_OPTIONS_H
 #define SIM_OPTIONS_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sim/book.h"
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
 
@@ -71,6 +73,7 @@ struct sim_options {
 	struct sim_replay_opt replays[SIM_MAX_REPLAYS];    /* --replay */
 	unsigned nreplays;                                 /* entries used */
 	enum sim_replay_end replay_end;                    /* what a replay does at its end */
+	enum sim_fill_model fill;                          /* --fill: when the market fills resting orders */
 	char state[4096];                                  /* --state file, "" = state in memory only */
 	sb_dec speed;                                      /* market time per wall time (1 = real time) */
 	uint64_t seed;                                     /* synthetic market seed */

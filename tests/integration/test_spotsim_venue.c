@@ -1,8 +1,9 @@
 /*
  * spotsim as a paper-trading venue, over real loopback sockets: the state file (--state) keeps the
  * account, its orders and its trades through a SIGTERM and a kill -9, with ids that continue; a replay
- * of a symbol no list has gets rules derived from its file; and each --replay-end mode does what it
- * says at the end of the file. Everything is checked against spotsim's own REST answers.
+ * of a symbol no list has gets rules derived from its file; each --replay-end mode does what it
+ * says at the end of the file; and --fill decides which resting orders a replayed candle fills.
+ * Everything is checked against spotsim's own REST answers.
  */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
@@ -370,4 +371,82 @@ Test(spotsim_venue, replay_end_stop_shuts_spotsim_down, .timeout = 30)
 	start_replay(&sim, "stop");
 	/* Signal 0 sends nothing: this waits for spotsim to exit on its own. */
 	cr_assert_eq(sbt_proc_stop(&sim, 0, 10000), 0, "spotsim exits 0 once its replay has ended");
+}
+
+/* ---- the fill model (--fill) ------------------------------------------------------------------------ */
+
+/* A flat first candle at 10.05, then after an hour (10 s at --speed 360) one with low 9.90 and high 10.20. */
+static const char fill_klines[] =
+    "1675209600000,10.05,10.05,10.05,10.05,100.0,1675209659999,1005.0,1,50.0,502.5,0\n"
+    "1675213200000,10.05,10.20,9.90,10.10,1000.0,1675213259999,10050.0,300,500.0,5025.0,0\n";
+
+static const char *status_of(int port, const char *coid)
+{
+	static char out[4][32];
+	static int next;
+	char params[128];
+	snprintf(params, sizeof params, "symbol=NEWCOINUSDT&origClientOrderId=%s", coid);
+	cJSON *o = signed_json(port, "GET", "/api/v3/order", params);
+	char *s = out[next++ % 4];
+	snprintf(s, sizeof out[0], "%s", sbt_jstr(o, "status"));
+	cJSON_Delete(o);
+	return s;
+}
+
+/* Replays fill_klines under model with four orders resting before the second candle: a buy at its low
+ * and one a tick above, a sell at its high and one a tick below; their statuses once it has played. */
+static void replay_fill(const char *file, const char *model, const char *st[4])
+{
+	char spec[600];
+	snprintf(spec, sizeof spec, "NEWCOINUSDT=%s", file);
+	const char *const args[] = {
+	    "--replay", spec,     "--speed", "360",       "--replay-end",
+	    "hold",     "--fill", model,     "--account", KEY ":" SECRET ":USDT=1000,NEWCOIN=10",
+	    NULL};
+	cr_assert(sbt_spotsim_start(&sim, args));
+	static const char *const orders[] = {"side=BUY&price=9.90&newClientOrderId=buy-low",
+	                                     "side=BUY&price=9.91&newClientOrderId=buy-in",
+	                                     "side=SELL&price=10.20&newClientOrderId=sell-high",
+	                                     "side=SELL&price=10.19&newClientOrderId=sell-in"};
+	for (size_t i = 0; i < 4; i++) {
+		char params[256];
+		snprintf(params, sizeof params, "symbol=NEWCOINUSDT&type=LIMIT&timeInForce=GTC&quantity=1&%s",
+		         orders[i]);
+		cr_assert_gt(sbt_sim_order(sim.port, KEY, SECRET, params), 0);
+	}
+	cr_assert_eq(last_trade(sim.port, NULL), 1, "the orders rest before the second candle trades");
+	/* Polled four times a second, well within the request weight a minute allows. */
+	int64_t deadline = now_ms() + 30000;
+	while (last_trade(sim.port, NULL) == 1 && now_ms() < deadline)
+		pause_ms(250);
+	cr_assert_gt(last_trade(sim.port, NULL), 1, "the second candle comes");
+	wait_quiet(sim.port, 500, 10000, NULL);
+	static const char *const coids[] = {"buy-low", "buy-in", "sell-high", "sell-in"};
+	for (size_t i = 0; i < 4; i++)
+		st[i] = status_of(sim.port, coids[i]);
+	cr_assert_eq(sbt_proc_stop(&sim, SIGTERM, 5000), 0);
+}
+
+Test(spotsim_venue, fill_through_leaves_the_orders_at_a_candles_extremes_that_touch_fills, .timeout = 90)
+{
+	char dir[] = "/tmp/spotsim-fill-XXXXXX", file[128];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(file, sizeof file, "%s/NEWCOINUSDT-1m-2023-02.csv", dir);
+	FILE *f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fputs(fill_klines, f);
+	fclose(f);
+	const char *st[4];
+	replay_fill(file, "touch", st);
+	cr_assert_str_eq(st[0], "FILLED", "touch: a buy at the low fills");
+	cr_assert_str_eq(st[1], "FILLED");
+	cr_assert_str_eq(st[2], "FILLED", "touch: a sell at the high fills");
+	cr_assert_str_eq(st[3], "FILLED");
+	replay_fill(file, "through", st);
+	cr_assert_str_eq(st[0], "NEW", "through: nothing traded below the low");
+	cr_assert_str_eq(st[1], "FILLED", "the low traded below this buy");
+	cr_assert_str_eq(st[2], "NEW", "through: nothing traded above the high");
+	cr_assert_str_eq(st[3], "FILLED", "the high traded above this sell");
+	unlink(file);
+	rmdir(dir);
 }

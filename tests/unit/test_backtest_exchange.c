@@ -517,3 +517,47 @@ Test(backtest_exchange, the_pump_runs_the_owners_step_after_each_batch_until_not
 	cr_assert_eq(sb_bt_exchange_pending(owner.ex), 0, "nothing is left");
 	sb_exchange_free(owner.ex);
 }
+
+static void on_commission(void *user, const struct sb_bn_rest_result *res, struct sb_bn_commission *cm)
+{
+	(void)user;
+	bot_pair_fees(tb.b, "BTCUSDT", res, cm);
+}
+
+/* Before a market's first trade its book is empty: the daemon's price requests find no price, which is a
+ * wait, not a refusal; and it asks for no BNB price while the account pays no commission in BNB. */
+Test(backtest_exchange, a_market_with_no_trade_yet_is_waited_for_and_no_bnb_price_is_asked_needlessly)
+{
+	start("BTCUSDT:quote=20,profit=0.5%,buy_offset=0,cooldown=1h");
+	cr_assert_eq(sb_exchange_commission(tb.b->ex, "BTCUSDT", on_commission, NULL), SB_OK);
+	sb_bt_exchange_pump(tb.b->ex);
+	cr_assert(!pr->bnb_discount, "the account pays commission in what it receives");
+	for (int i = 0; i < 3; i++) {
+		prices_tick(tb.b, sb_clock_wall_ms());
+		cr_assert_gt(sb_bt_exchange_pump(tb.b->ex), 0, "the pair's price is asked for");
+	}
+	cr_assert_eq(pr->refused, 0, "an empty book is no price yet, not a refused one");
+	cr_assert_eq(sbt_bot_events_of(&tb, "price.refused", NULL), 0);
+	cr_assert_eq(pr->top_ms, 0, "the pair waits");
+	cr_assert_eq(tb.b->bnb.n, 0, "no BNB price is followed");
+	cr_assert_eq(sbt_bot_events_of(&tb, "bnb.unavailable", NULL), 0,
+	             "so no missing BNBUSDT market is reported");
+
+	trade_at(D("50000"), "1");
+	prices_tick(tb.b, sb_clock_wall_ms());
+	sb_bt_exchange_pump(tb.b->ex);
+	cr_assert_gt(pr->top_ms, 0, "the first trade gives the pair its price");
+	cr_assert_eq(pr->top.bid, D("50000"));
+
+	/* With the BNB discount on, USDT's BNB price is followed (and BNBUSDT is not listed here). */
+	cr_assert_eq(sim_ledger_set_bnb_fees(sim->ledger, account(), true), SB_OK);
+	cr_assert_eq(sb_exchange_commission(tb.b->ex, "BTCUSDT", on_commission, NULL), SB_OK);
+	sb_bt_exchange_pump(tb.b->ex);
+	cr_assert(pr->bnb_discount);
+	prices_tick(tb.b, sb_clock_wall_ms());
+	sb_bt_exchange_pump(tb.b->ex);
+	cr_assert_eq(tb.b->bnb.n, 1);
+	cr_assert_str_eq(tb.b->bnb.q[0].asset, "USDT");
+	cr_assert(tb.b->bnb.q[0].missing, "asked, and the exchange lists no BNBUSDT");
+	cr_assert_eq(sbt_bot_events_of(&tb, "bnb.unavailable", NULL), 1);
+}

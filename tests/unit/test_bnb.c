@@ -1,7 +1,8 @@
 /*
  * test_bnb.c - the BNB price per quote asset: one entry per distinct quote asset, BNB itself at 1, the
  * mid of the book as the price, the refresh, retry and missing-market schedules, news only once per run
- * of "no such market" answers, and entries following the pairs as they come and go.
+ * of "no such market" answers, an empty book as no price yet, and entries following the pairs as they come
+ * and go.
  */
 #include <criterion/criterion.h>
 #include <inttypes.h>
@@ -155,6 +156,32 @@ Test(bnb, a_bad_quote_is_refused_and_counted_as_a_failure)
 	cr_assert_str_eq(buf, "", "refused like a failure: retried after the pause");
 	due(&t, 10 + SB_BNB_RETRY_MS, buf, sizeof buf);
 	cr_assert_str_eq(buf, "BTC,");
+}
+
+Test(bnb, an_empty_book_is_no_price_yet_still_awaited_and_asked_again)
+{
+	struct sb_bnb_table t;
+	sb_bnb_init(&t);
+	const char *q[] = {"USDT"};
+	cr_assert_eq(sb_bnb_track(&t, q, 1), SB_OK);
+	char buf[64];
+	due(&t, 1000, buf, sizeof buf);
+	cr_assert_str_eq(buf, "USDT,");
+	sb_bnb_unpriced(&t, "USDT", 1000);
+	cr_assert(sb_bnb_awaited(&t, "USDT"), "no price yet is still awaited, not unavailable");
+	cr_assert(!t.q[0].missing);
+	due(&t, 1000 + SB_BNB_RETRY_MS - 1, buf, sizeof buf);
+	cr_assert_str_eq(buf, "");
+	due(&t, 1000 + SB_BNB_RETRY_MS, buf, sizeof buf);
+	cr_assert_str_eq(buf, "USDT,", "asked again after the retry pause");
+	cr_assert_eq(sb_bnb_answer(&t, "USDT", D("600"), D("600.02"), 7000, NULL), SB_OK);
+	cr_assert(!sb_bnb_awaited(&t, "USDT"));
+	due(&t, 7000 + SB_BNB_REFRESH_MS, buf, sizeof buf);
+	sb_bnb_unpriced(&t, "USDT", 7000 + SB_BNB_REFRESH_MS);
+	cr_assert_eq(sb_bnb_price(&t, "USDT"), D("600.01"), "an empty book later keeps the known price");
+	due(&t, 7000 + 2 * SB_BNB_REFRESH_MS - 1, buf, sizeof buf);
+	cr_assert_str_eq(buf, "", "and refreshes at the usual pace");
+	sb_bnb_unpriced(&t, "EUR", 1000); /* untracked: nothing happens */
 }
 
 Test(bnb, entries_follow_the_pairs_keeping_prices)

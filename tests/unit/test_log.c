@@ -385,6 +385,65 @@ Test(log, to_stderr_echoes_every_line_once)
 	free(file);
 }
 
+Test(log, discard_writes_nowhere_and_counts_lines_by_level_until_the_next_open)
+{
+	struct sb_log_opts o = opts_in_tmp();
+	o.discard = true;
+	o.to_stderr = true;
+	o.level = SB_LOG_WARN;
+	cr_assert_eq(sb_log_open(&o), SB_OK);
+	stderr_begin();
+	sb_log_info("t", SB_NOFIELDS, "filtered");
+	sb_log_warn("t", SB_NOFIELDS, "one");
+	sb_log_warn("t", SB_NOFIELDS, "two");
+	sb_log_error("t", SB_NOFIELDS, "three");
+	char *out = stderr_end();
+	cr_assert_str_eq(out, "", "nothing on stderr");
+	free(out);
+	cr_assert(!exists(path_in("spotbot.log")), "and no file");
+	cr_assert_eq(sb_log_count(SB_LOG_INFO), 0, "a filtered line is not counted");
+	cr_assert_eq(sb_log_count(SB_LOG_WARN), 2);
+	cr_assert_eq(sb_log_count(SB_LOG_ERROR), 1);
+	sb_log_close();
+	cr_assert_eq(sb_log_count(SB_LOG_WARN), 2, "closing keeps the counts");
+	o.discard = false;
+	cr_assert_eq(sb_log_open(&o), SB_OK);
+	cr_assert_eq(sb_log_count(SB_LOG_WARN), 0, "opening starts them again");
+	sb_log_warn("t", SB_NOFIELDS, "kept");
+	cr_assert_eq(sb_log_count(SB_LOG_WARN), 1);
+	char *file = slurp(path_in("spotbot.log"), NULL);
+	cr_assert_eq(count_lines(file), 1);
+	free(file);
+}
+
+static int64_t market_ms(void *user)
+{
+	return *(const int64_t *)user;
+}
+
+Test(log, a_clock_of_the_callers_stamps_the_lines)
+{
+	cr_assert_eq(sb_log_open(&(struct sb_log_opts){.dir = tmpdir, .name = "spotbot.log"}), SB_OK);
+	int64_t market = INT64_C(1675209600000); /* 2023-02-01T00:00:00Z */
+	sb_log_set_clock(market_ms, &market);
+	sb_log_info("t", SB_NOFIELDS, "then");
+	market += 61001;
+	sb_log_info("t", SB_NOFIELDS, "a minute later");
+	sb_log_set_clock(NULL, NULL);
+	sb_log_info("t", SB_NOFIELDS, "now");
+	char *file = slurp(path_in("spotbot.log"), NULL);
+	cJSON *j = parse_line(file, 0);
+	cr_assert_str_eq(jstr(j, "ts"), "2023-02-01T00:00:00.000Z");
+	cJSON_Delete(j);
+	j = parse_line(file, 1);
+	cr_assert_str_eq(jstr(j, "ts"), "2023-02-01T00:01:01.001Z");
+	cJSON_Delete(j);
+	j = parse_line(file, 2);
+	cr_assert_neq(strncmp(jstr(j, "ts"), "2023", 4), 0, "the wall clock again");
+	cJSON_Delete(j);
+	free(file);
+}
+
 /* Parses every line of a file and appends its "seq" field to seqs. */
 static void collect_seqs(const char *path, long *seqs, size_t *n, uint64_t max_bytes, size_t *first_line_len)
 {

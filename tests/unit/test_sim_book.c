@@ -27,6 +27,52 @@ static struct sim_book *mkbook(void)
 	return b;
 }
 
+/* Under the through model a trade or a quote at a resting order's price does not fill it; one beyond it
+ * does, and a quote level at its price is taken by the queue ahead of it, so the book never locks. */
+Test(sim_book, fill_through_needs_the_market_beyond_the_orders_price)
+{
+	struct sim_book *b = mkbook();
+	sim_book_set_fill(b, SIM_FILL_THROUGH);
+	struct sim_book_result r;
+	sim_book_result_init(&r);
+	struct sim_book_req q = limit(7, SIM_SIDE_BUY, "100.00", "1.000", SIM_TIF_GTC);
+	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
+	uint64_t id = r.order_id;
+
+	sim_book_result_clear(&r);
+	cr_assert_eq(sim_book_market_trade(b, D("100"), D("5"), 2000, &r), SB_OK);
+	cr_assert_eq(r.n_fills, 0, "a trade at the price only touches it");
+	struct sim_book_level asks[] = {{D("100"), D("5")}, {D("100.01"), D("5")}}, best;
+	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 2, 2001, &r), SB_OK);
+	cr_assert_eq(r.n_fills, 0, "an ask at the price only touches it");
+	cr_assert(sim_book_best(b, SIM_SIDE_SELL, &best));
+	cr_assert_eq(best.price, D("100.01"), "the ask at 100 went to the queue ahead: no locked book");
+	cr_assert(sim_book_best(b, SIM_SIDE_BUY, &best));
+	cr_assert_eq(best.price, D("100"));
+
+	cr_assert_eq(sim_book_market_trade(b, D("99.99"), D("0.4"), 3000, &r), SB_OK);
+	cr_assert_eq(r.n_fills, 1, "a trade below the buy fills it");
+	cr_assert_eq(r.fills[0].price, D("100"), "at its own price");
+	cr_assert_eq(r.fills[0].qty, D("0.4"));
+	sim_book_result_clear(&r);
+	struct sim_book_level lower[] = {{D("99.99"), D("5")}};
+	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, lower, 1, 3001, &r), SB_OK);
+	cr_assert_eq(r.n_fills, 1, "so does an ask below it");
+	cr_assert_eq(r.fills[0].qty, D("0.6"));
+	cr_assert_eq(sim_book_find(b, id)->status, SIM_STATUS_FILLED);
+
+	/* The same trade at the price fills with the default model. */
+	struct sim_book *t = mkbook();
+	sim_book_result_clear(&r);
+	cr_assert_eq(sim_book_place(t, &q, &r), SB_OK);
+	sim_book_result_clear(&r);
+	cr_assert_eq(sim_book_market_trade(t, D("100"), D("5"), 2000, &r), SB_OK);
+	cr_assert_eq(r.n_fills, 1, "touch: a trade at the price fills it");
+	sim_book_result_fini(&r);
+	sim_book_free(t);
+	sim_book_free(b);
+}
+
 Test(sim_book, gtc_rests_then_market_trade_fills_partially_by_volume)
 {
 	struct sim_book *b = mkbook();

@@ -107,3 +107,33 @@ Test(sim_derive, no_klines_or_no_quote_asset_is_refused_with_the_reason)
 	cr_assert_not_null(strstr(why, "quote asset"), "%s", why);
 	cr_assert_null(info);
 }
+
+Test(sim_derive, klines_taken_one_at_a_time_derive_what_the_whole_file_does)
+{
+	struct sb_kline rows[] = {
+	    row("3.958", "3.962", "3.956", "3.961", "6864.2"),
+	    row("3.961", "41.5", "3.9605", "4.1", "12.25"),
+	};
+	struct sim_derive d = {0};
+	for (size_t i = 0; i < 2; i++)
+		sim_derive_add(&d, &rows[i]);
+	cr_assert_eq(d.count, 2);
+	cr_assert_eq(d.high, D("41.5"));
+	sb_dec tick, step, gt, gs;
+	sim_derive_sizes(&d, &tick, &step);
+	sim_derive_grid(rows, 2, &gt, &gs);
+	cr_assert_eq(tick, D("0.0001"));
+	cr_assert_eq(step, D("0.01"));
+	cr_assert_eq(tick, gt);
+	cr_assert_eq(step, gs);
+	cJSON *streamed = NULL, *whole = NULL;
+	char why[256] = "";
+	cr_assert_eq(sim_derive_info("NEWCOINUSDT", &d, &streamed, why, sizeof why), SB_OK, "%s", why);
+	cr_assert_eq(sim_derive_symbol("NEWCOINUSDT", rows, 2, &whole, why, sizeof why), SB_OK, "%s", why);
+	cr_assert(cJSON_Compare(streamed, whole, true), "the same exchangeInfo object");
+	cJSON_Delete(streamed);
+	cJSON_Delete(whole);
+	struct sim_derive none = {0};
+	cr_assert_eq(sim_derive_info("NEWCOINUSDT", &none, &streamed, why, sizeof why), SB_ERR_PARSE);
+	cr_assert_not_null(strstr(why, "no klines"), "%s", why);
+}

@@ -1,7 +1,8 @@
 /*
  * test_sim_exchange.c - what spotsim's exchange sets up from its command line (which symbols, with
- * which rules and start prices) and what a replay does at its end, in the test's process: the feeds are
- * advanced by hand, never by a timer, so market time is not waited for.
+ * which rules and start prices), what a replay does at its end, and which resting orders a replayed
+ * candle fills under each fill model (--fill), in the test's process: the feeds are advanced by hand,
+ * never by a timer, so market time is not waited for.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "sbtest.h"
 #include "sbtest_exchange.h"
+#include "sim/derive.h"
 #include "spotbot/clock.h"
 
 #define EXCERPT   "tests/data/klines/DOTUSDT-1m-2024-11-excerpt.csv"
@@ -125,6 +127,43 @@ Test(sim_exchange, a_replayed_symbol_whose_quote_cannot_be_told_is_refused_with_
 	cr_assert_not_null(strstr(err, "quote asset"), "%s", err);
 }
 
+/* ---- rules from the embedding program ------------------------------------------------------------- */
+
+static int asked; /* symbol_info hook calls */
+
+/* Knows NEWCOINUSDT (a tick of 0.001), and nothing else. */
+static sb_err embedder_rules(void *ctx, const char *symbol, struct cJSON **info, FILE *e)
+{
+	(void)ctx;
+	(void)e;
+	asked++;
+	if (strcmp(symbol, "NEWCOINUSDT") != 0)
+		return SB_ERR_NOT_FOUND;
+	struct sb_kline k = {.open = SB_DEC_C(3, 95800000),
+	                     .high = SB_DEC_C(3, 96200000),
+	                     .low = SB_DEC_C(3, 95600000),
+	                     .close = SB_DEC_C(3, 96100000),
+	                     .volume = SB_DEC_C(100, 0)};
+	char why[256];
+	return sim_derive_symbol(symbol, &k, 1, info, why, sizeof why);
+}
+
+Test(sim_exchange, a_symbol_in_no_list_gets_the_embedding_programs_rules_and_else_is_refused)
+{
+	const char *const args[] = {"--symbols", "BTCUSDT,NEWCOINUSDT", NULL};
+	struct sim_exchange_hooks hooks = {.symbol_info = embedder_rules};
+	asked = 0;
+	struct sim_exchange *ex = sbt_exchange_new(&loop, args, &hooks, err, sizeof err);
+	cr_assert_not_null(ex, "%s", err);
+	cr_assert_eq(asked, 1, "asked only about the symbol no list has");
+	expect_dec(symbol(ex, "NEWCOINUSDT")->rules.price.tick_size, "0.001", "its tick");
+	sbt_exchange_free(&loop, ex);
+
+	const char *const other[] = {"--symbols", "NOPEUSDT", NULL};
+	cr_assert_null(sbt_exchange_new(&loop, other, &hooks, err, sizeof err));
+	cr_assert_not_null(strstr(err, "symbol NOPEUSDT is in neither"), "%s", err);
+}
+
 /* ---- the end of a replay ------------------------------------------------------------------------- */
 
 static int ended; /* replays_ended hook calls */
@@ -190,4 +229,98 @@ Test(sim_exchange, replay_end_stop_asks_the_program_to_stop_once)
 	sim_exchange_advance(ex);
 	cr_assert_eq(ended, 1, "and only once");
 	sbt_exchange_free(&loop, ex);
+}
+
+/* ---- the fill model (--fill) ----------------------------------------------------------------------- */
+
+/* One BTCUSDT candle: open 50000, low 49990, high 50100, close 50050; volume enough for each trade of its
+ * fine path (up to 300 sharing it at random) to fill the orders it reaches. */
+static const struct sb_kline fill_candle = {
+    .open_time = INT64_C(1730419200000),
+    .close_time = INT64_C(1730419259999),
+    .open = SB_DEC_C(50000, 0),
+    .high = SB_DEC_C(50100, 0),
+    .low = SB_DEC_C(49990, 0),
+    .close = SB_DEC_C(50050, 0),
+    .volume = SB_DEC_C(1000, 0),
+    .quote_volume = SB_DEC_C(50000000, 0),
+    .trades = 300,
+    .taker_buy_volume = SB_DEC_C(500, 0),
+    .taker_buy_quote_volume = SB_DEC_C(25000000, 0),
+};
+
+/* The orders rested at the candle's extremes and one tick inside them. */
+struct fill_orders {
+	uint64_t buy_low, buy_inside, sell_high, sell_inside; /* their orderIds */
+};
+
+/* An exchange filling as model, with the account's four orders resting, and the candle walked through its
+ * matching engine as spotsim's replay walks it (at most path_trades trades; 0: tick by tick). */
+static struct sim_exchange *walk_candle(const char *model, size_t path_trades, struct fill_orders *o)
+{
+	const char *const args[] = {"--symbols", "BTCUSDT", "--account", "k:s:USDT=100000,BTC=10",
+	                            "--fill",    model,     NULL};
+	struct sim_exchange *ex = build(args);
+	o->buy_low = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "49990", "0.001", "buy-low");
+	o->buy_inside = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "49990.01", "0.001", "buy-in");
+	o->sell_high = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_SELL, "50100", "0.001", "sell-high");
+	o->sell_inside = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_SELL, "50099.99", "0.001", "sell-in");
+	struct sim_symbol *s = symbol(ex, "BTCUSDT");
+	struct sim_feed *feed = NULL;
+	cr_assert_eq(
+	    sim_feed_new_replay(&fill_candle, 1, s->rules.price.tick_size, s->rules.lot.step_size, 7, &feed),
+	    SB_OK);
+	if (path_trades)
+		sim_feed_replay_max_trades(feed, path_trades);
+	struct sim_event ev;
+	sb_dec low = fill_candle.high, high = fill_candle.low;
+	while (sim_feed_next(feed, &ev) == SB_OK && ev.kind == SIM_EVENT_TRADE) {
+		low = ev.price < low ? ev.price : low;
+		high = ev.price > high ? ev.price : high;
+		sim_exchange_apply(ex, s, &ev, ev.time_ms);
+	}
+	sim_feed_free(feed);
+	cr_assert_eq(low, fill_candle.low, "the path reaches the low");
+	cr_assert_eq(high, fill_candle.high, "and the high");
+	return ex;
+}
+
+static enum sim_book_status status_of(struct sim_exchange *ex, uint64_t id)
+{
+	const struct sim_book_order *o = sim_book_find(symbol(ex, "BTCUSDT")->book, id);
+	cr_assert_not_null(o);
+	return o->status;
+}
+
+Test(sim_exchange, fill_touch_fills_orders_resting_at_the_candles_extremes)
+{
+	size_t paths[] = {4, 0};
+	for (size_t i = 0; i < 2; i++) {
+		struct fill_orders o;
+		struct sim_exchange *ex = walk_candle("touch", paths[i], &o);
+		cr_assert_eq(status_of(ex, o.buy_low), SIM_STATUS_FILLED, "a buy at the low (path %zu)",
+		             paths[i]);
+		cr_assert_eq(status_of(ex, o.sell_high), SIM_STATUS_FILLED, "a sell at the high");
+		cr_assert_eq(status_of(ex, o.buy_inside), SIM_STATUS_FILLED, "a buy a tick above the low");
+		cr_assert_eq(status_of(ex, o.sell_inside), SIM_STATUS_FILLED, "a sell a tick below the high");
+		sbt_exchange_free(&loop, ex);
+	}
+}
+
+Test(sim_exchange, fill_through_leaves_orders_at_the_extremes_and_fills_those_a_tick_inside)
+{
+	size_t paths[] = {4, 0};
+	for (size_t i = 0; i < 2; i++) {
+		struct fill_orders o;
+		struct sim_exchange *ex = walk_candle("through", paths[i], &o);
+		cr_assert_eq(status_of(ex, o.buy_low), SIM_STATUS_NEW, "no trade below the low (path %zu)",
+		             paths[i]);
+		cr_assert_eq(status_of(ex, o.sell_high), SIM_STATUS_NEW, "no trade above the high");
+		cr_assert_eq(status_of(ex, o.buy_inside), SIM_STATUS_FILLED, "the low is below this buy");
+		cr_assert_eq(status_of(ex, o.sell_inside), SIM_STATUS_FILLED, "the high is above this sell");
+		struct sim_ledger_asset btc;
+		cr_assert_eq(sim_ledger_balance(ex->ledger, ex->accounts[0].id, "BTC", &btc), SB_OK);
+		expect_dec(btc.locked, "0.001", "the sell at the high still holds its base");
+		sbt_exchange_free(&loop, ex);
+	}
 }

@@ -113,6 +113,7 @@ Test(sim_options, bad_flags_name_what_is_wrong)
 	    {"--fault", "meteor", "unknown fault"},
 	    {"--fee-rate", "0.5", "must be between"},
 	    {"--replay-end", "rewind", "expected hold, stop or loop"},
+	    {"--fill", "cross", "--fill 'cross': expected touch or through"},
 	    {"--state", "", "path empty or too long"},
 	    {"--colour", "red", "unknown flag '--colour'"},
 	};
@@ -147,6 +148,20 @@ Test(sim_options, replay_end_defaults_to_hold_and_takes_each_mode)
 		cr_assert_str_eq(p->o.state, "/tmp/s.json");
 		done(p);
 	}
+}
+
+Test(sim_options, fill_defaults_to_touch_and_takes_through)
+{
+	const char *argv[] = {"spotsim"};
+	struct parsed *p = parse(1, argv);
+	cr_assert_eq(p->o.fill, SIM_FILL_TOUCH);
+	done(p);
+	const char *a[] = {"spotsim", "--fill", "through"};
+	p = parse(3, a);
+	cr_assert_eq(p->err, SB_OK, "%s", p->msg);
+	cr_assert_eq(p->o.fill, SIM_FILL_THROUGH);
+	cr_assert_str_eq(sim_fill_model_name(p->o.fill), "through");
+	done(p);
 }
 
 Test(sim_options, account_errors_never_print_the_secret)
