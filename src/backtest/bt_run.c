@@ -16,6 +16,8 @@
 #include <uv.h>
 
 #include "backtest/bt_exchange.h"
+#include "backtest/bt_fills.h"
+#include "backtest/bt_track.h"
 #include "bot/bot_int.h"
 #include "sim/exchange.h"
 #include "sim/ledger.h"
@@ -35,18 +37,19 @@ struct bt_run {
 	const struct sb_bt_run_opts *o; /* what to run */
 	struct sb_kline_set *set;       /* the candles */
 	size_t *pair_of;                /* per symbol of the set: the pair's index, or BT_NOPAIR */
-	uv_loop_t loop;           /* spotsim's exchange is made on a loop, which never runs its timers */
-	bool have_loop;           /* loop initialised */
-	struct sim_options *simo; /* spotsim's options */
-	struct sim_exchange *sim; /* spotsim's exchange */
-	struct sb_bot *b;         /* the daemon */
-	int64_t start_ms;         /* market time the daemon's clock started at */
-	int64_t now_ms;           /* market time now */
-	sb_dec *last;             /* per pair: its last close */
-	char db[4096];            /* the run's database */
-	bool temp_db;             /* db is removed at the end */
-	char *err;                /* the caller's message buffer */
-	size_t cap;               /* its size */
+	uv_loop_t loop;            /* spotsim's exchange is made on a loop, which never runs its timers */
+	bool have_loop;            /* loop initialised */
+	struct sim_options *simo;  /* spotsim's options */
+	struct sim_exchange *sim;  /* spotsim's exchange */
+	struct sb_bot *b;          /* the daemon */
+	int64_t start_ms;          /* market time the daemon's clock started at */
+	int64_t now_ms;            /* market time now */
+	sb_dec *last;              /* per pair: its last close */
+	struct sb_bt_track *track; /* prices, equity and holding as the run goes (handed to the report) */
+	char db[4096];             /* the run's database */
+	bool temp_db;              /* db is removed at the end */
+	char *err;                 /* the caller's message buffer */
+	size_t cap;                /* its size */
 };
 
 static sb_err fail(struct bt_run *r, sb_err err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -276,6 +279,37 @@ static sb_err start_bot(struct bt_run *r)
 	return SB_OK;
 }
 
+/* The account's balances from the ledger, for the tracker's equity. */
+static size_t balances_now(void *user, const char **assets, sb_dec *amounts, size_t cap)
+{
+	struct bt_run *r = user;
+	const struct sim_account *a = sim_exchange_account(r->sim, BT_KEY, strlen(BT_KEY));
+	const struct sim_ledger_asset *rows = NULL;
+	size_t n = 0;
+	if (!a || sim_ledger_balances(r->sim->ledger, a->id, &rows, &n) != SB_OK)
+		return 0;
+	for (size_t i = 0; i < n && i < cap; i++) {
+		assets[i] = rows[i].asset;
+		if (sb_dec_add(rows[i].free, rows[i].locked, &amounts[i]) != SB_OK)
+			amounts[i] = 0;
+	}
+	return n < cap ? n : cap;
+}
+
+/* The tracker of the pairs, with their assets as the exchange's rules name them. */
+static void make_track(struct bt_run *r, const struct sb_bt_balance *start, size_t nstart)
+{
+	struct sb_bot *b = r->b;
+	struct sb_bt_track_pair *tp = sb_xcalloc(b->npairs ? b->npairs : 1, sizeof *tp);
+	for (size_t k = 0; k < b->npairs; k++) {
+		snprintf(tp[k].symbol, sizeof tp[k].symbol, "%s", b->pairs[k].cfg.symbol);
+		snprintf(tp[k].base, sizeof tp[k].base, "%s", b->pairs[k].rules.base_asset);
+		snprintf(tp[k].quote, sizeof tp[k].quote, "%s", b->pairs[k].rules.quote_asset);
+	}
+	r->track = sb_bt_track_new(tp, b->npairs, start, nstart, balances_now, r);
+	free(tp);
+}
+
 /* ---- the run ------------------------------------------------------------------------------------------- */
 
 static struct sb_bn_candle candle_of(const struct sb_kline *k)
@@ -303,6 +337,7 @@ static sb_err feed(struct bt_run *r, size_t i, struct sb_kline c, struct sb_bt_r
 		if (k != BT_NOPAIR) {
 			struct sb_bn_candle bc = candle_of(&c);
 			const char *sym = r->b->pairs[k].cfg.symbol;
+			sb_bt_track_candle(r->track, k, &c);
 			sb_err err = sb_bt_exchange_candle(r->b->ex, sym, &bc);
 			if (err != SB_OK) {
 				char t[SB_CLOCK_RFC3339_MS_SIZE];
@@ -339,7 +374,19 @@ static sb_err results(struct bt_run *r, const struct sb_bt_balance *start, size_
 			            err == SB_ERR_RANGE ? "more positions than one listing holds"
 			                                : sb_store_last_error(b->st));
 	}
+	sb_bt_report_track(out, r->track);
+	r->track = NULL;
+	for (size_t i = 0; i < out->npairs; i++) {
+		sb_err err = sb_bt_report_fills(b->st, out->track, &out->pairs[i]);
+		if (err != SB_OK)
+			return fail(r, err, "reading the fills of %s: %s", out->pairs[i].symbol,
+			            sb_store_last_error(b->st));
+	}
 	sb_bt_report_total(out);
+	out->pairs_text = sb_xstrdup(r->o->cfg->pairs ? r->o->cfg->pairs : "");
+	snprintf(out->balance, sizeof out->balance, "%s",
+	         r->o->balance ? r->o->balance : SB_BT_BALANCE_DEFAULT);
+	out->path = r->o->path_trades == SB_BT_PATH_FINE ? "fine" : "coarse";
 	memcpy(out->balances, start, nstart * sizeof *start);
 	out->nbalances = nstart;
 	const struct sim_account *a = sim_exchange_account(r->sim, BT_KEY, strlen(BT_KEY));
@@ -392,6 +439,7 @@ static void teardown(struct bt_run *r)
 			(void)unlink(p);
 		}
 	}
+	sb_bt_track_free(r->track);
 	free(r->simo);
 	free(r->pair_of);
 	free(r->last);
@@ -421,9 +469,11 @@ static sb_err run(struct bt_run *r, struct sb_bt_report *out)
 	r->last = sb_xcalloc(r->b->npairs ? r->b->npairs : 1, sizeof *r->last);
 	SB_TRY(make_sim(r, balance));
 	SB_TRY(start_bot(r));
+	make_track(r, start, nstart);
 	SB_TRY(feed(r, i, first, out));
 	while (sb_bt_exchange_pump(r->b->ex) > 0)
 		;
+	sb_bt_track_end(r->track);
 	return results(r, start, nstart, out);
 }
 
