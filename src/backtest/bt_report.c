@@ -164,7 +164,8 @@ static void total_window(const struct sb_bt_report *r, struct sb_bt_pair_report 
 	struct sb_bt_span *all = sb_xmalloc((n ? n : 1) * sizeof *all);
 	n = 0;
 	for (size_t i = 0; i < r->npairs; i++) {
-		memcpy(all + n, r->pairs[i].spans, r->pairs[i].nspans * sizeof *all);
+		if (r->pairs[i].nspans)
+			memcpy(all + n, r->pairs[i].spans, r->pairs[i].nspans * sizeof *all);
 		n += r->pairs[i].nspans;
 	}
 	t->committed = sb_bt_spans_peak_cost(all, n);

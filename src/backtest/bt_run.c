@@ -37,19 +37,19 @@ struct bt_run {
 	const struct sb_bt_run_opts *o; /* what to run */
 	struct sb_kline_set *set;       /* the candles */
 	size_t *pair_of;                /* per symbol of the set: the pair's index, or BT_NOPAIR */
-	uv_loop_t loop;            /* spotsim's exchange is made on a loop, which never runs its timers */
-	bool have_loop;            /* loop initialised */
-	struct sim_options *simo;  /* spotsim's options */
-	struct sim_exchange *sim;  /* spotsim's exchange */
-	struct sb_bot *b;          /* the daemon */
-	int64_t start_ms;          /* market time the daemon's clock started at */
-	int64_t now_ms;            /* market time now */
-	sb_dec *last;              /* per pair: its last close */
-	struct sb_bt_track *track; /* prices, equity and holding as the run goes (handed to the report) */
-	char db[4096];             /* the run's database */
-	bool temp_db;              /* db is removed at the end */
-	char *err;                 /* the caller's message buffer */
-	size_t cap;                /* its size */
+	uv_loop_t loop;           /* spotsim's exchange is made on a loop, which never runs its timers */
+	bool have_loop;           /* loop initialised */
+	struct sim_options *simo; /* spotsim's options */
+	struct sim_exchange *sim; /* spotsim's exchange */
+	struct sb_bot *b;         /* the daemon */
+	int64_t start_ms;         /* market time the daemon's clock started at */
+	int64_t now_ms;           /* market time now */
+	sb_dec *last;             /* per pair: its last close */
+	struct sb_bt_track *tr;   /* prices, equity and holding as the run goes (to the report) */
+	char db[4096];            /* the run's database */
+	bool temp_db;             /* db is removed at the end */
+	char *err;                /* the caller's message buffer */
+	size_t cap;               /* its size */
 };
 
 static sb_err fail(struct bt_run *r, sb_err err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -306,7 +306,7 @@ static void make_track(struct bt_run *r, const struct sb_bt_balance *start, size
 		snprintf(tp[k].base, sizeof tp[k].base, "%s", b->pairs[k].rules.base_asset);
 		snprintf(tp[k].quote, sizeof tp[k].quote, "%s", b->pairs[k].rules.quote_asset);
 	}
-	r->track = sb_bt_track_new(tp, b->npairs, start, nstart, balances_now, r);
+	r->tr = sb_bt_track_new(tp, b->npairs, start, nstart, balances_now, r);
 	free(tp);
 }
 
@@ -337,7 +337,7 @@ static sb_err feed(struct bt_run *r, size_t i, struct sb_kline c, struct sb_bt_r
 		if (k != BT_NOPAIR) {
 			struct sb_bn_candle bc = candle_of(&c);
 			const char *sym = r->b->pairs[k].cfg.symbol;
-			sb_bt_track_candle(r->track, k, &c);
+			sb_bt_track_candle(r->tr, k, &c);
 			sb_err err = sb_bt_exchange_candle(r->b->ex, sym, &bc);
 			if (err != SB_OK) {
 				char t[SB_CLOCK_RFC3339_MS_SIZE];
@@ -374,8 +374,8 @@ static sb_err results(struct bt_run *r, const struct sb_bt_balance *start, size_
 			            err == SB_ERR_RANGE ? "more positions than one listing holds"
 			                                : sb_store_last_error(b->st));
 	}
-	sb_bt_report_track(out, r->track);
-	r->track = NULL;
+	sb_bt_report_track(out, r->tr);
+	r->tr = NULL;
 	for (size_t i = 0; i < out->npairs; i++) {
 		sb_err err = sb_bt_report_fills(b->st, out->track, &out->pairs[i]);
 		if (err != SB_OK)
@@ -439,7 +439,7 @@ static void teardown(struct bt_run *r)
 			(void)unlink(p);
 		}
 	}
-	sb_bt_track_free(r->track);
+	sb_bt_track_free(r->tr);
 	free(r->simo);
 	free(r->pair_of);
 	free(r->last);
@@ -473,7 +473,7 @@ static sb_err run(struct bt_run *r, struct sb_bt_report *out)
 	SB_TRY(feed(r, i, first, out));
 	while (sb_bt_exchange_pump(r->b->ex) > 0)
 		;
-	sb_bt_track_end(r->track);
+	sb_bt_track_end(r->tr);
 	return results(r, start, nstart, out);
 }
 
