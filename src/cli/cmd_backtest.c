@@ -4,11 +4,14 @@
  * JSON. No API key, exchange URL or network is used, and the live database is never opened: the run
  * writes a database of its own, temporary unless --db names it.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "backtest/bt_html.h"
 #include "backtest/bt_run.h"
 #include "cli/cli.h"
 #include "spotbot/clock.h"
@@ -23,6 +26,7 @@ extern char **environ;
 static const char usage_text[] =
     "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
     "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--db FILE] [--json]\n"
+    "                        [--report FILE.html]\n"
     "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
     "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
     "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
@@ -34,7 +38,9 @@ static const char usage_text[] =
     "  --path P        a candle's price path: coarse, its corners (open, the nearer extreme, the other,\n"
     "                  close; the default), or fine, tick by tick as spotsim's replay (up to 300 trades)\n"
     "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
-    "  --json          print one JSON object instead of the table\n";
+    "  --json          print one JSON object instead of the table\n"
+    "  --report FILE   also write the results as one self-contained HTML page: equity against holding,\n"
+    "                  each pair's price with its buys and sells, holding times, the table, the limits\n";
 
 /* DATE: YYYY-MM-DD (its midnight; plus a day when end) or an RFC 3339 time. */
 static bool parse_date(const char *s, bool end, int64_t *out)
@@ -57,6 +63,7 @@ struct args {
 	size_t npaths;               /* entries of paths */
 	struct sb_bt_run_opts run;   /* the rest */
 	bool json;                   /* --json */
+	const char *report;          /* --report */
 };
 
 /* The value of option a (argv[*i]), or NULL when there is none. */
@@ -89,7 +96,7 @@ static int parse(int argc, char **argv, struct args *a)
 		}
 		if (strcmp(s, "--config") != 0 && strcmp(s, "--data") != 0 && strcmp(s, "--from") != 0 &&
 		    strcmp(s, "--to") != 0 && strcmp(s, "--balance") != 0 && strcmp(s, "--db") != 0 &&
-		    strcmp(s, "--path") != 0)
+		    strcmp(s, "--path") != 0 && strcmp(s, "--report") != 0)
 			return sb_cli_usage_error("backtest", usage_text, "unknown argument '%s'", s);
 		if (!(v = value(argc, argv, &i)))
 			return sb_cli_usage_error("backtest", usage_text, "%s needs a value", s);
@@ -111,6 +118,8 @@ static int parse(int argc, char **argv, struct args *a)
 			a->run.path_trades = v[0] == 'c' ? SB_BT_PATH_COARSE : SB_BT_PATH_FINE;
 		} else if (strcmp(s, "--balance") == 0) {
 			a->run.balance = v;
+		} else if (strcmp(s, "--report") == 0) {
+			a->report = v;
 		} else {
 			a->run.db_path = v;
 		}
@@ -153,6 +162,14 @@ int sb_cmd_backtest(int argc, char **argv)
 	a.run.paths = a.paths;
 	a.run.npaths = a.npaths;
 	a.run.notes = stderr;
+	/* The report's file is created before the run, so that a path that cannot be written fails at once.
+	 */
+	FILE *html = a.report ? fopen(a.report, "w") : NULL;
+	if (a.report && !html) {
+		fprintf(stderr, "spotbot backtest: --report %s: %s\n", a.report, strerror(errno));
+		sb_config_fini(&cfg);
+		return SB_EXIT_USAGE;
+	}
 	struct sb_bt_report rep;
 	char err[1024];
 	sb_err e = sb_bt_run(&a.run, &rep, err, sizeof err);
@@ -161,11 +178,22 @@ int sb_cmd_backtest(int argc, char **argv)
 			sb_bt_report_json(&rep, stdout);
 		else
 			sb_bt_report_table(&rep, stdout);
+		if (html)
+			sb_bt_report_html(&rep, html);
 		sb_bt_report_fini(&rep);
 	} else {
 		fprintf(stderr, "spotbot backtest: %s\n", err);
 	}
 	sb_config_fini(&cfg);
+	bool unwritten = html && ferror(html) != 0;
+	if (html && fclose(html) != 0)
+		unwritten = true;
+	if (unwritten && e == SB_OK) {
+		fprintf(stderr, "spotbot backtest: --report %s: cannot write it\n", a.report);
+		return SB_EXIT_FAILURE;
+	}
+	if (html && e != SB_OK)
+		(void)unlink(a.report);
 	if (e == SB_OK)
 		return SB_EXIT_OK;
 	/* Bad arguments, configuration or data are the user's to fix (2); the rest is a failure (1). */
