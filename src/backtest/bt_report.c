@@ -90,6 +90,10 @@ static void add_position(const struct sb_store_position *p, sb_dec last, struct 
 		return;
 	if (p->opened_ms && p->closed_ms > p->opened_ms)
 		span_add(r, p->opened_ms, p->closed_ms, p->cost_quote);
+	sb_dec left = 0, value = 0;
+	if (sb_dec_sub(p->base_received, p->sold_qty, &left) == SB_OK && left > 0 &&
+	    sb_dec_mul(left, last, SB_ROUND_DOWN, &value) == SB_OK)
+		(void)sb_dec_add(r->dust_value, value, &r->dust_value);
 	if (p->state != SB_STORE_POS_CLOSED)
 		return;
 	r->cycles++;
@@ -150,6 +154,7 @@ static void pair_window(const struct sb_bt_report *r, struct sb_bt_pair_report *
 	p->market_pct = sb_bt_percent_ms(p->market_ms, window);
 	sb_dec open = 0;
 	(void)sb_dec_sub(p->open_value, p->open_cost, &open);
+	(void)sb_dec_add(open, p->dust_value, &open);
 	(void)sb_dec_add(p->realized_profit, open, &p->profit);
 	p->hold_profit = sb_bt_hold_profit(p->committed, p->first_price, p->last_price);
 	(void)sb_dec_sub(p->profit, p->hold_profit, &p->vs_hold);
@@ -194,6 +199,7 @@ void sb_bt_report_total(struct sb_bt_report *r)
 		t->open += p->open;
 		(void)sb_dec_add(t->open_value, p->open_value, &t->open_value);
 		(void)sb_dec_add(t->open_cost, p->open_cost, &t->open_cost);
+		(void)sb_dec_add(t->dust_value, p->dust_value, &t->dust_value);
 		(void)sb_dec_add(t->profit, p->profit, &t->profit);
 		for (size_t k = 0; k < SB_BT_HOLD_BINS; k++)
 			t->holds[k] += p->holds[k];
@@ -262,6 +268,7 @@ static cJSON *json_pair(const struct sb_bt_pair_report *p)
 		json_dec(o, "last_price", p->last_price);
 	}
 	json_dec(o, "open_value", p->open_value);
+	json_dec(o, "dust_value", p->dust_value);
 	json_dec(o, "profit", p->profit);
 	cJSON_AddNumberToObject(o, "time_in_market_ms", (double)p->market_ms);
 	json_dec(o, "time_in_market_pct", p->market_pct);

@@ -70,7 +70,9 @@ struct sb_bt_pair_report {
 	sb_dec open_value;                          /* open_qty at the last price, in quote */
 	sb_dec last_price;                          /* the pair's last traded price (0 in the total) */
 	sb_dec open_cost; /* what the open positions' buys cost, less what their sells brought */
-	sb_dec profit;    /* realized_profit + open_value - open_cost: the result at the end */
+	sb_dec
+	    dust_value; /* base the closed positions left (below a step or the minimum), at the last price */
+	sb_dec profit;  /* realized_profit + open_value - open_cost + dust_value: the result at the end */
 	int64_t holds[SB_BT_HOLD_BINS]; /* the cycles by hold, in the bins of sb_bt_hold_bin */
 	int64_t market_ms;              /* time with base held (the positions' intervals, overlaps once) */
 	sb_dec market_pct;              /* market_ms as a percentage of the window */

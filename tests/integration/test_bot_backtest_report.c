@@ -314,6 +314,9 @@ Test(bot_backtest_report, equity_holding_and_time_in_the_market_agree_with_the_l
 	cr_assert_eq(dec_of(eq, "start"), D("10000"));
 	cr_assert_eq(dec_of(eq, "holding_end"), holding);
 	cr_assert_eq(dec_of(total, "vs_hold"), want - holding);
+	/* The pairs' results (realised, open positions and dust at the last closes) are the equity's change:
+	 * every commission here is paid in a pair's base or in USDT. */
+	cr_assert_eq(dec_of(total, "profit"), want - D("10000"));
 	/* The largest drawdown falls from a peak no lower than the start, and is no smaller than the fall
 	 * from the start to the end. */
 	sb_dec dd = dec_of(eq, "max_drawdown"), peak = dec_of(eq, "drawdown_peak");

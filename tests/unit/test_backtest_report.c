@@ -231,3 +231,28 @@ Test(backtest_report, fills_close_in_time_become_one_marker_at_their_average_pri
 	cr_assert_eq(m[2].time_ms, 150000);
 	free(m);
 }
+
+Test(backtest_report, the_base_a_closed_position_left_counts_in_the_pairs_result)
+{
+	/* Bought 2, sold 1.99 (the rest below the step): the 0.01 left is worth 0.09 at the last price 9. */
+	struct sb_store_position p = {.state = SB_STORE_POS_BUYING, .created_ms = 1000, .updated_ms = 1000};
+	snprintf(p.symbol, sizeof p.symbol, "LINKUSDT");
+	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK, "%s", sb_store_last_error(st));
+	p.state = SB_STORE_POS_CLOSED;
+	p.opened_ms = 1000;
+	p.closed_ms = 61000;
+	p.buy_qty = p.base_received = D("2");
+	p.sold_qty = D("1.99");
+	p.realised_profit = D("0.3");
+	cr_assert_eq(sb_store_position_update(st, &p, NULL), SB_OK, "%s", sb_store_last_error(st));
+	struct sb_bt_report r = {.from_ms = 1000, .to_ms = 120999};
+	r.pairs = calloc(1, sizeof *r.pairs);
+	r.npairs = 1;
+	cr_assert_eq(sb_bt_report_pair(st, "LINKUSDT", D("9"), &r.pairs[0]), SB_OK);
+	sb_bt_report_total(&r);
+	cr_assert_eq(r.pairs[0].dust_value, D("0.09"));
+	cr_assert_eq(r.pairs[0].profit, D("0.39"));
+	cr_assert_eq(r.pairs[0].open, 0, "dust is no open position");
+	cr_assert_eq(r.total.profit, D("0.39"));
+	sb_bt_report_fini(&r);
+}
