@@ -47,9 +47,11 @@ static const char style[] =
     "svg .drawdown{fill:var(--sell);opacity:.08}svg .drawdown-label{fill:var(--sell)}\n"
     "svg .bar{fill:var(--eq);opacity:.8}svg .count{text-anchor:middle;fill:var(--ink)}\n"
     "table{border-collapse:collapse;width:100%;background:#fff;font-variant-numeric:tabular-nums}\n"
-    "th,td{padding:6px 9px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}\n"
-    "th{font-size:12px;color:var(--muted);font-weight:600;background:#f9fafb}\n"
+    "th,td{padding:6px 7px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap;"
+    "font-size:13px}\n"
+    "th{font-size:12px;color:var(--muted);font-weight:600;background:#f9fafb;white-space:normal}\n"
     "th:first-child,td:first-child{text-align:left}tr.total td{font-weight:600;background:#f9fafb}\n"
+    ".scroll+.legend{margin-bottom:16px}\n"
     "td.fees{white-space:normal;min-width:180px;font-size:13px}\n"
     ".scroll{overflow-x:auto;border:1px solid var(--line);border-radius:10px}\n"
     ".pos{color:var(--buy)}.neg{color:var(--sell)}\n"
@@ -225,25 +227,38 @@ static bool range2(const struct sb_bt_series *a, const struct sb_bt_series *b, s
 	return has_a || has_b;
 }
 
+/* A chart of the window's width and height h whose value axis spans a and b (b may be NULL). */
+static bool window_chart(const struct sb_bt_report *r, FILE *f, struct sb_bt_chart *c, int64_t h,
+                         const struct sb_bt_series *a, const struct sb_bt_series *b)
+{
+	sb_dec lo = 0, hi = 0;
+	if (!range2(a, b, &lo, &hi))
+		return false;
+	*c = (struct sb_bt_chart){.f = f,
+	                          .width = WIDTH,
+	                          .height = h,
+	                          .left = 78,
+	                          .right = 16,
+	                          .top = 12,
+	                          .bottom = 28,
+	                          .t0 = r->from_ms,
+	                          .t1 = r->to_ms + 1};
+	return true;
+}
+
+/* The account's equity on its own scale, its largest drawdown shaded. */
 static void equity_chart(const struct sb_bt_report *r, FILE *f)
 {
-	const struct sb_bt_series *eq = sb_bt_track_equity(r->track), *hold = sb_bt_track_holding(r->track);
-	sb_dec lo = 0, hi = 0;
+	const struct sb_bt_series *eq = sb_bt_track_equity(r->track);
+	struct sb_bt_chart c;
 	fputs("<h2>Equity</h2>\n<div class=\"panel\">\n", f);
-	if (!range2(eq, hold, &lo, &hi)) {
+	if (!window_chart(r, f, &c, 300, eq, NULL)) {
 		fputs("<p>No step was valued.</p></div>\n", f);
 		return;
 	}
-	struct sb_bt_chart c = {.f = f,
-	                        .width = WIDTH,
-	                        .height = 340,
-	                        .left = 78,
-	                        .right = 16,
-	                        .top = 12,
-	                        .bottom = 28,
-	                        .t0 = r->from_ms,
-	                        .t1 = r->to_ms + 1};
-	sb_bt_chart_open(&c, "equity", "the account's equity and holding", lo, hi);
+	sb_dec lo = 0, hi = 0;
+	(void)sb_bt_series_range(eq, &lo, &hi);
+	sb_bt_chart_open(&c, "equity", "the account's equity", lo, hi);
 	const struct sb_bt_drawdown *dd = &r->total.drawdown;
 	if (dd->amount > 0) {
 		char label[96], a[SB_DEC_STRLEN], p[SB_DEC_STRLEN];
@@ -252,15 +267,37 @@ static void equity_chart(const struct sb_bt_report *r, FILE *f)
 		snprintf(label, sizeof label, "max drawdown -%s (%s%%)", a, p);
 		sb_bt_chart_stretch(&c, dd->peak_ms, dd->trough_ms, "drawdown", label);
 	}
-	sb_bt_chart_series(&c, hold, "holding", false, true);
 	sb_bt_chart_series(&c, eq, "equity", true, true);
 	sb_bt_chart_close(&c);
 	fputs("<p class=\"legend\"><i style=\"background:var(--eq)\"></i>equity in ", f);
 	esc(f, r->value_asset);
 	fputs(
-	    " (every balance at the last closes; the band spans each point's low and high)"
-	    "<i style=\"background:var(--hold)\"></i>holding: the start split over the pairs, bought at their "
-	    "first open</p>\n</div>\n",
+	    ": every balance, free and locked, at the last closes (the band spans each point's low and high)"
+	    "<i style=\"background:var(--sell);opacity:.3;height:8px\"></i>the largest drawdown, peak to "
+	    "trough</p>\n</div>\n",
+	    f);
+}
+
+/* Equity against the holding, on one scale. */
+static void holding_chart(const struct sb_bt_report *r, FILE *f)
+{
+	const struct sb_bt_series *eq = sb_bt_track_equity(r->track), *hold = sb_bt_track_holding(r->track);
+	struct sb_bt_chart c;
+	sb_dec lo = 0, hi = 0;
+	if (!window_chart(r, f, &c, 260, eq, hold) || !range2(eq, hold, &lo, &hi))
+		return;
+	fputs("<h2>Against holding</h2>\n<div class=\"panel\">\n", f);
+	sb_bt_chart_open(&c, "holding", "the account's equity against holding the pairs", lo, hi);
+	sb_bt_chart_series(&c, hold, "holding", false, true);
+	sb_bt_chart_series(&c, eq, "equity", false, true);
+	sb_bt_chart_close(&c);
+	fputs("<p class=\"legend\"><i style=\"background:var(--eq)\"></i>equity"
+	      "<i style=\"background:var(--hold)\"></i>holding: the start balance of ",
+	      f);
+	esc(f, r->value_asset);
+	fputs(
+	    " split evenly over the pairs quoted in it, each share bought at its pair's first open (no fee) "
+	    "and held</p>\n</div>\n",
 	    f);
 }
 
@@ -330,7 +367,7 @@ static void holds_chart(const struct sb_bt_report *r, FILE *f)
 	const char *labels[SB_BT_HOLD_BINS];
 	for (size_t i = 0; i < SB_BT_HOLD_BINS; i++)
 		labels[i] = sb_bt_hold_bin_label(i);
-	fputs("<h2>Holding time</h2>\n<div class=\"panel\">\n", f);
+	fputs("<h2 id=\"holding-time\">Holding time</h2>\n<div class=\"panel\">\n", f);
 	sb_bt_chart_bars(f, "holds", "finished cycles by holding time", labels, r->total.holds,
 	                 SB_BT_HOLD_BINS, WIDTH, 220);
 	fprintf(
@@ -340,22 +377,39 @@ static void holds_chart(const struct sb_bt_report *r, FILE *f)
 	    r->total.open);
 }
 
-static void table_row(const struct sb_bt_pair_report *p, FILE *f)
+/* The row's first cell: the pair, or the total. */
+static void row_open(const struct sb_bt_pair_report *p, FILE *f)
 {
 	fprintf(f, "<tr%s><td>", p->symbol[0] ? "" : " class=\"total\"");
 	esc(f, p->symbol[0] ? p->symbol : "Total");
-	fprintf(f, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td><td>%" PRId64 "</td><td>", p->cycles,
-	        p->wins, p->losses);
+	fputs("</td>", f);
+}
+
+/* What the pair traded: cycles, profits, holds, what is open, fees. */
+static void trading_row(const struct sb_bt_pair_report *p, FILE *f)
+{
+	row_open(p, f);
+	fprintf(f, "<td>%" PRId64 "</td><td>%" PRId64 " / %" PRId64 "</td><td>", p->cycles, p->wins,
+	        p->losses);
 	amount(f, p->realized_profit, true);
 	fputs("</td><td>", f);
 	amount(f, p->profit, true);
 	fputs("</td><td>", f);
 	duration(f, p->cycles ? p->hold_total_ms / p->cycles : 0);
-	fputs("</td><td>", f);
+	fputs(" / ", f);
 	duration(f, p->hold_max_ms);
-	fprintf(f, "</td><td>%" PRId64 "</td><td>", p->open);
+	fprintf(f, "</td><td>%" PRId64 " (", p->open);
 	amount(f, p->open_value, false);
-	fputs("</td><td>", f);
+	fputs(")</td><td class=\"fees\">", f);
+	fees(f, p);
+	fputs("</td></tr>\n", f);
+}
+
+/* The pair against the market: time in it, commitment, holding, drawdown. */
+static void market_row(const struct sb_bt_pair_report *p, FILE *f)
+{
+	row_open(p, f);
+	fputs("<td>", f);
 	pct(f, p->market_pct);
 	fputs("</td><td>", f);
 	amount(f, p->committed, false);
@@ -365,36 +419,46 @@ static void table_row(const struct sb_bt_pair_report *p, FILE *f)
 	amount(f, p->vs_hold, true);
 	fputs("</td><td>", f);
 	amount(f, p->drawdown.amount, false);
-	fputs(" (", f);
+	fputs("</td><td>", f);
 	pct(f, p->drawdown_pct);
-	fputs(")</td><td class=\"fees\">", f);
-	fees(f, p);
 	fputs("</td></tr>\n", f);
 }
 
 static void summary(const struct sb_bt_report *r, FILE *f)
 {
-	fputs("<h2>Summary</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Pair</th><th>Cycles</th>"
-	      "<th>Wins</th><th>Losses</th><th>Realised</th><th>Result</th><th>Avg hold</th>"
-	      "<th>Max hold</th><th>Open</th><th>Open value</th><th>In market</th><th>Committed</th>"
-	      "<th>Holding</th><th>Vs holding</th><th>Max drawdown</th><th>Fees</th></tr></thead>\n<tbody>\n",
+	fputs("<h2 id=\"summary\">Summary</h2>\n<div class=\"scroll\"><table>\n<thead><tr><th>Pair</th>"
+	      "<th>Cycles</th><th>Won / lost</th><th>Realised</th><th>Result</th><th>Hold avg / max</th>"
+	      "<th>Open (value)</th><th>Fees</th></tr></thead>\n<tbody>\n",
 	      f);
 	for (size_t i = 0; i < r->npairs; i++)
-		table_row(&r->pairs[i], f);
-	table_row(&r->total, f);
+		trading_row(&r->pairs[i], f);
+	trading_row(&r->total, f);
 	fputs(
 	    "</tbody></table></div>\n<p class=\"legend\">Realised: closed cycles, fees included. Result: "
-	    "realised plus the open positions at the last close, less what they cost. Committed: the most the "
-	    "pair's positions had cost at one moment. Holding: that amount bought at the pair's first open and "
-	    "held to its last close (in total: the account's start split over the pairs). Max drawdown: of the "
-	    "pair's result, as a share of what it committed (in total: of the account's equity, as a share of "
-	    "its peak).</p>\n",
+	    "realised, plus the open positions and the base closed ones left at the last close, less what the "
+	    "open positions cost.</p>\n",
+	    f);
+	fputs(
+	    "<div class=\"scroll\"><table>\n<thead><tr><th>Pair</th><th>In the market</th><th>Committed</th>"
+	    "<th>Holding</th><th>Against holding</th><th>Max drawdown</th><th>Drawdown %</th></tr></thead>\n"
+	    "<tbody>\n",
+	    f);
+	for (size_t i = 0; i < r->npairs; i++)
+		market_row(&r->pairs[i], f);
+	market_row(&r->total, f);
+	fputs(
+	    "</tbody></table></div>\n<p class=\"legend\">In the market: the share of the window with base "
+	    "held. Committed: the most the pair's positions had cost at one moment. Holding: that amount bought "
+	    "at the pair's first open and held to its last close; against holding: the result less that (in "
+	    "total: the account's start split over the pairs, against its equity). Max drawdown: of the pair's "
+	    "result, as a share of what it committed (in total: of the account's equity, as a share of its "
+	    "peak).</p>\n",
 	    f);
 }
 
 static void run_params(const struct sb_bt_report *r, FILE *f)
 {
-	fputs("<h2>The run</h2>\n<div class=\"panel\"><dl>\n<dt>Window</dt><dd>", f);
+	fputs("<h2 id=\"run\">The run</h2>\n<div class=\"panel\"><dl>\n<dt>Window</dt><dd>", f);
 	when(f, r->from_ms);
 	fputs(" to ", f);
 	when(f, r->to_ms);
@@ -431,7 +495,7 @@ static void run_params(const struct sb_bt_report *r, FILE *f)
 static void limits(FILE *f)
 {
 	fputs(
-	    "<h2>What a candle cannot tell</h2>\n<div class=\"panel\"><ul class=\"limits\">\n"
+	    "<h2 id=\"limits\">What a candle cannot tell</h2>\n<div class=\"panel\"><ul class=\"limits\">\n"
 	    "<li><b>Queue position.</b> The account's resting order is first at its price: it fills as soon as "
 	    "a trade reaches the price, before any liquidity that was there before it. A real order waits "
 	    "behind that.</li>\n"
@@ -456,7 +520,8 @@ void sb_bt_report_html(const struct sb_bt_report *r, FILE *f)
 	cards(r, f);
 	if (r->track) {
 		equity_chart(r, f);
-		fputs("<h2>Pairs</h2>\n", f);
+		holding_chart(r, f);
+		fputs("<h2 id=\"pairs\">Pairs</h2>\n", f);
 		for (size_t i = 0; i < r->npairs; i++)
 			pair_chart(r, &r->pairs[i], f);
 	}

@@ -214,7 +214,7 @@ Test(bot_backtest_report, the_report_loads_in_a_real_browser_with_its_curves_and
 	cr_assert_eq(
 	    sscanf(check, "data-check=\"ok charts=%d points=%d marks=%d\"", &charts, &points, &marks), 3,
 	    "every chart has points: %.80s", check);
-	cr_assert_eq(charts, 5, "equity, three pairs' prices, the holding times");
+	cr_assert_eq(charts, 6, "equity, against holding, three pairs' prices, the holding times");
 	cr_assert_gt(points, 300, "the pairs' 380 candles and the equity are drawn");
 	cr_assert_gt(marks, 0);
 	/* Every fill of the run's database is behind one marker. */
