@@ -279,9 +279,14 @@ static cJSON *json_pair(const struct sb_bt_pair_report *p)
 	json_dec(o, "vs_hold", p->vs_hold);
 	json_dec(o, "max_drawdown", p->drawdown.amount);
 	json_dec(o, "max_drawdown_pct", p->drawdown_pct);
-	cJSON *holds = cJSON_AddObjectToObject(o, "holds");
-	for (size_t k = 0; k < SB_BT_HOLD_BINS; k++)
-		cJSON_AddNumberToObject(holds, bin_label[k], (double)p->holds[k]);
+	cJSON *holds = cJSON_AddArrayToObject(o, "holds");
+	for (size_t k = 0; k < SB_BT_HOLD_BINS; k++) {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "bin", bin_label[k]);
+		cJSON_AddNumberToObject(b, "from_ms", (double)bin_floor[k]);
+		cJSON_AddNumberToObject(b, "cycles", (double)p->holds[k]);
+		cJSON_AddItemToArray(holds, b);
+	}
 	return o;
 }
 

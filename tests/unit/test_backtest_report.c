@@ -173,6 +173,12 @@ Test(backtest_report, time_in_the_market_commitment_and_the_result_against_holdi
 	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(p0, "time_in_market_pct")->valuestring, "41.67");
 	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(p0, "vs_hold")->valuestring, "3.3");
 	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(p0, "committed")->valuestring, "50");
+	const cJSON *bins = cJSON_GetObjectItemCaseSensitive(p0, "holds");
+	cr_assert_eq(cJSON_GetArraySize(bins), 10);
+	const cJSON *bin = cJSON_GetArrayItem(bins, 2);
+	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(bin, "bin")->valuestring, "5m-15m");
+	cr_assert_eq((int64_t)cJSON_GetObjectItemCaseSensitive(bin, "from_ms")->valuedouble, 300000);
+	cr_assert_eq((int64_t)cJSON_GetObjectItemCaseSensitive(bin, "cycles")->valuedouble, 2);
 	const cJSON *eq = cJSON_GetObjectItemCaseSensitive(j, "equity");
 	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(eq, "end")->valuestring, "990");
 	cJSON_Delete(j);
