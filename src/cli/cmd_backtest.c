@@ -162,8 +162,7 @@ int sb_cmd_backtest(int argc, char **argv)
 	a.run.paths = a.paths;
 	a.run.npaths = a.npaths;
 	a.run.notes = stderr;
-	/* The report's file is created before the run, so that a path that cannot be written fails at once.
-	 */
+	/* Created before the run: a report path that cannot be written fails at once. */
 	FILE *html = a.report ? fopen(a.report, "w") : NULL;
 	if (a.report && !html) {
 		fprintf(stderr, "spotbot backtest: --report %s: %s\n", a.report, strerror(errno));
