@@ -65,6 +65,16 @@ static void amount_add(struct sb_bt_amount *list, const char *asset, sb_dec amou
 	}
 }
 
+/*
+ * When a position began to hold base: its first buy fill, but never before the position existed (a buy
+ * that executes when placed can carry the time of the market's last trade, a little before the daemon's
+ * clock created the position).
+ */
+static int64_t held_from(const struct sb_store_position *p)
+{
+	return p->opened_ms > p->created_ms ? p->opened_ms : p->created_ms;
+}
+
 /* One position's figures into r. */
 static void add_position(const struct sb_store_position *p, sb_dec last, struct sb_bt_pair_report *r)
 {
@@ -83,13 +93,13 @@ static void add_position(const struct sb_store_position *p, sb_dec last, struct 
 		(void)sb_dec_sub(p->cost_quote, p->proceeds, &cost);
 		(void)sb_dec_add(r->open_cost, cost, &r->open_cost);
 		if (p->opened_ms)
-			span_add(r, p->opened_ms, INT64_MAX, p->cost_quote);
+			span_add(r, held_from(p), INT64_MAX, p->cost_quote);
 		return;
 	}
 	if (p->buy_qty == 0)
 		return;
 	if (p->opened_ms && p->closed_ms > p->opened_ms)
-		span_add(r, p->opened_ms, p->closed_ms, p->cost_quote);
+		span_add(r, held_from(p), p->closed_ms, p->cost_quote);
 	sb_dec left = 0, value = 0;
 	if (sb_dec_sub(p->base_received, p->sold_qty, &left) == SB_OK && left > 0 &&
 	    sb_dec_mul(left, last, SB_ROUND_DOWN, &value) == SB_OK)

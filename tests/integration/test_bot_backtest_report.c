@@ -259,6 +259,9 @@ static int64_t covered(struct sb_store *st, const char *symbol, int64_t from, in
 	cut[nc++] = from;
 	cut[nc++] = to;
 	for (size_t i = 0; i < n; i++) {
+		/* Base is held from the first buy fill, and not before the position was created. */
+		if (rows[i].opened_ms && rows[i].opened_ms < rows[i].created_ms)
+			rows[i].opened_ms = rows[i].created_ms;
 		if (rows[i].opened_ms > from && rows[i].opened_ms < to)
 			cut[nc++] = rows[i].opened_ms;
 		if (rows[i].closed_ms > from && rows[i].closed_ms < to)

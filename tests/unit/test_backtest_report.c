@@ -262,3 +262,29 @@ Test(backtest_report, the_base_a_closed_position_left_counts_in_the_pairs_result
 	cr_assert_eq(r.total.profit, D("0.39"));
 	sb_bt_report_fini(&r);
 }
+
+Test(backtest_report, a_position_holds_base_from_its_creation_at_the_earliest)
+{
+	/* The first cycle closes at 45 s; the next is created then, its buy stamped with the market's last
+	 * trade at 30 s. They never held base together: the commitment is one cycle's. */
+	const int64_t T0 = 1000000;
+	held("LINKUSDT", T0, T0 + 45000, "20", "0.1");
+	struct sb_store_position p = {
+	    .state = SB_STORE_POS_BUYING, .created_ms = T0 + 45000, .updated_ms = T0 + 45000};
+	snprintf(p.symbol, sizeof p.symbol, "LINKUSDT");
+	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK, "%s", sb_store_last_error(st));
+	p.state = SB_STORE_POS_CLOSED;
+	p.opened_ms = T0 + 30000;
+	p.closed_ms = T0 + 90000;
+	p.buy_qty = p.base_received = p.sold_qty = D("2");
+	p.cost_quote = D("20");
+	cr_assert_eq(sb_store_position_update(st, &p, NULL), SB_OK, "%s", sb_store_last_error(st));
+	struct sb_bt_report r = {.from_ms = T0, .to_ms = T0 + 119999};
+	r.pairs = calloc(1, sizeof *r.pairs);
+	r.npairs = 1;
+	cr_assert_eq(sb_bt_report_pair(st, "LINKUSDT", D("9"), &r.pairs[0]), SB_OK);
+	sb_bt_report_total(&r);
+	cr_assert_eq(r.pairs[0].committed, D("20"));
+	cr_assert_eq(r.pairs[0].market_ms, 90000);
+	sb_bt_report_fini(&r);
+}
