@@ -99,11 +99,22 @@ static void amount(FILE *f, sb_dec v, bool signed_)
 		fputs(buf, f);
 }
 
-/* An amount at two places, for the cards. */
+/* An amount rounded for reading at a glance: two places from 100 up, four from 1, else all eight. */
+static void short_amount(sb_dec v, char *buf, size_t cap)
+{
+	sb_dec a = sb_dec_abs(v);
+	unsigned places = a >= SB_DEC_C(100, 0) ? 2 : a >= SB_DEC_ONE ? 4 : 8;
+	if (places == 8)
+		sb_dec_format_trim(v, buf, cap);
+	else
+		sb_dec_format_places(v, places, SB_ROUND_HALF_EVEN, buf, cap);
+}
+
+/* The same, for the cards; with class pos or neg when signed. */
 static void amount2(FILE *f, sb_dec v, bool signed_)
 {
 	char buf[SB_DEC_STRLEN];
-	sb_dec_format_places(v, 2, SB_ROUND_HALF_EVEN, buf, sizeof buf);
+	short_amount(v, buf, sizeof buf);
 	if (signed_ && v != 0)
 		fprintf(f, "<span class=\"%s\">%s%s</span>", v > 0 ? "pos" : "neg", v > 0 ? "+" : "", buf);
 	else
@@ -202,7 +213,7 @@ static void cards(const struct sb_bt_report *r, FILE *f)
 	pct(f, t->drawdown_pct);
 	fputs(" from its peak</div></div>\n", f);
 	card_open(f, "Realised profit");
-	amount(f, t->realized_profit, true);
+	amount2(f, t->realized_profit, true);
 	fprintf(f,
 	        "</div><div class=\"n\">%" PRId64 " cycles: %" PRId64 " won, %" PRId64 " lost</div></div>\n",
 	        t->cycles, t->wins, t->losses);
@@ -262,7 +273,7 @@ static void equity_chart(const struct sb_bt_report *r, FILE *f)
 	const struct sb_bt_drawdown *dd = &r->total.drawdown;
 	if (dd->amount > 0) {
 		char label[96], a[SB_DEC_STRLEN], p[SB_DEC_STRLEN];
-		sb_dec_format_places(dd->amount, 2, SB_ROUND_HALF_EVEN, a, sizeof a);
+		short_amount(dd->amount, a, sizeof a);
 		sb_dec_format_places(r->total.drawdown_pct, 2, SB_ROUND_HALF_EVEN, p, sizeof p);
 		snprintf(label, sizeof label, "max drawdown -%s (%s%%)", a, p);
 		sb_bt_chart_stretch(&c, dd->peak_ms, dd->trough_ms, "drawdown", label);
