@@ -69,24 +69,22 @@ struct sb_bt_pair_report {
 	sb_dec open_qty;                            /* base they hold */
 	sb_dec open_value;                          /* open_qty at the last price, in quote */
 	sb_dec last_price;                          /* the pair's last traded price (0 in the total) */
-	sb_dec open_cost; /* what the open positions' buys cost, less what their sells brought */
-	sb_dec
-	    dust_value; /* base the closed positions left (below a step or the minimum), at the last price */
-	sb_dec profit;  /* realized_profit + open_value - open_cost + dust_value: the result at the end */
-	int64_t holds[SB_BT_HOLD_BINS]; /* the cycles by hold, in the bins of sb_bt_hold_bin */
-	int64_t market_ms;              /* time with base held (the positions' intervals, overlaps once) */
-	sb_dec market_pct;              /* market_ms as a percentage of the window */
-	sb_dec committed;               /* the most its positions' buys had cost at one moment */
-	sb_dec first_price;             /* the pair's first open (0 in the total) */
-	sb_dec hold_profit;             /* holding: committed bought at first_price, worth last_price */
-	sb_dec vs_hold;                 /* profit - hold_profit */
-	struct sb_bt_drawdown drawdown; /* of the pair's result (per pair), of the account's equity (total) */
-	sb_dec drawdown_pct;            /* drawdown.amount as a percentage of committed (per pair), of its
-	                                   peak (total) */
-	struct sb_bt_span *spans;       /* the positions' intervals (owned) */
-	size_t nspans;                  /* entries of spans */
-	struct sb_bt_mark *marks;       /* the pair's fills as chart markers, in time order (owned) */
-	size_t nmarks;                  /* entries of marks */
+	sb_dec open_cost;                           /* open positions' cost less sells' proceeds */
+	sb_dec dust_value;                          /* base closed positions left, at the last price */
+	sb_dec profit;                              /* realized + open_value - open_cost + dust_value */
+	int64_t holds[SB_BT_HOLD_BINS];             /* the cycles by hold (sb_bt_hold_bin_label) */
+	int64_t market_ms;                          /* time with base held, overlaps once */
+	sb_dec market_pct;                          /* market_ms as a percentage of the window */
+	sb_dec committed;                           /* the most its positions had cost at one moment */
+	sb_dec first_price;                         /* the pair's first open (0 in the total) */
+	sb_dec hold_profit;                         /* committed bought at first_price, held */
+	sb_dec vs_hold;                             /* profit - hold_profit */
+	struct sb_bt_drawdown drawdown;             /* of its result; the total's: of equity */
+	sb_dec drawdown_pct;                        /* of committed (per pair), of the peak (total), in % */
+	struct sb_bt_span *spans;                   /* the positions' intervals (owned) */
+	size_t nspans;                              /* entries of spans */
+	struct sb_bt_mark *marks;                   /* its fills as markers, by time (owned) */
+	size_t nmarks;                              /* entries of marks */
 };
 
 /* Everything a backtest reports. */
@@ -102,13 +100,12 @@ struct sb_bt_report {
 	char value_asset[SB_ASSET_MAX];                  /* the asset equity is valued in (bt_track.h) */
 	sb_dec equity_start;                             /* the start balances at the first opens */
 	sb_dec equity_end;                               /* the end balances at the last closes */
-	sb_dec holding_end; /* the start balance held in the pairs (bt_track.h) */
-	char unvalued[SB_BT_ASSETS_MAX]
-	             [SB_ASSET_MAX]; /* assets held that no pair values; "" after the last */
-	char *pairs_text;            /* the configuration's PAIRS (owned; NULL: unknown) */
-	char balance[256];           /* the account's funding, "ASSET=AMOUNT,..." */
-	const char *path;            /* the price path: "coarse" or "fine" */
-	struct sb_bt_track *track;   /* what the run watched (owned; NULL: nothing) */
+	sb_dec holding_end;                              /* the start held in the pairs (bt_track.h) */
+	char unvalued[SB_BT_ASSETS_MAX][SB_ASSET_MAX];   /* held, valued by no pair; "" ends */
+	char *pairs_text;                                /* the configuration's PAIRS (owned; NULL: none) */
+	char balance[256];                               /* the funding, "ASSET=AMOUNT,..." */
+	const char *path;                                /* the price path: "coarse" or "fine" */
+	struct sb_bt_track *track;                       /* what the run watched (owned; NULL: none) */
 };
 
 /* The lower bound of hold bin i in ms (0 for the first), and its label ("< 1m", "1m-5m", ..., ">= 7d"). */

@@ -20,7 +20,7 @@ struct pair_state {
 	struct sb_bt_series prices; /* its candles */
 	sb_dec first_open;          /* the first candle's open; 0 before it */
 	sb_dec last_close;          /* the last candle's close; 0 before the first */
-	size_t via;                 /* the pair whose base values this quote: SRC_VALUE, a pair, SRC_NONE */
+	size_t via;                 /* what values the quote: SRC_VALUE, a pair, SRC_NONE */
 	sb_dec price;               /* the base's value in the value asset at the step being valued */
 	sb_dec hold_qty;            /* holding: the base its share bought at the first open */
 };
@@ -32,33 +32,33 @@ struct row {
 };
 
 struct sb_bt_track {
-	struct pair_state *pairs;                    /* the pairs (owned) */
-	size_t npairs;                               /* entries of pairs */
-	size_t *order;                               /* the valued pairs, each after the one it goes via */
-	size_t norder;                               /* entries of order */
-	char value[SB_ASSET_MAX];                    /* the value asset */
-	struct sb_bt_balance fund[SB_BT_ASSETS_MAX]; /* the account's funding */
-	size_t nfund;                                /* entries of fund */
-	sb_bt_balances_fn fn;                        /* the account's balances now */
-	void *user;                                  /* fn's argument */
-	struct row rows[ROWS_MAX];                   /* the last balances' assets and price sources */
-	const char *names[ROWS_MAX];                 /* fn's asset names */
-	sb_dec amounts[ROWS_MAX];                    /* fn's amounts */
-	sb_dec share;                /* holding: the value asset's start per pair quoted in it */
-	sb_dec rest;                 /* holding: what the split leaves of it */
-	struct sb_bt_series equity;  /* equity per step */
-	struct sb_bt_series holding; /* the holding's value per step */
-	bool in_step;                /* a step's candles have been seen, not yet valued */
-	int64_t step_open;           /* the step's open time */
-	int64_t step_end;            /* the step's end: its latest close time + 1 */
-	bool started;                /* the first step has been valued */
-	sb_dec equity_start;         /* the start balances at the first opens */
-	sb_dec equity_end;           /* equity at the last step */
-	sb_dec holding_end;          /* the holding at the last step */
-	sb_dec peak;                 /* the highest equity so far */
-	int64_t peak_ms;             /* when */
-	struct sb_bt_drawdown dd;    /* the largest drawdown so far */
-	char unvalued[SB_BT_UNVALUED_MAX][SB_ASSET_MAX]; /* assets held that no pair values */
+	struct pair_state *pairs;                        /* the pairs (owned) */
+	size_t npairs;                                   /* entries of pairs */
+	size_t *order;                                   /* valued pairs, each after its via */
+	size_t norder;                                   /* entries of order */
+	char value[SB_ASSET_MAX];                        /* the value asset */
+	struct sb_bt_balance fund[SB_BT_ASSETS_MAX];     /* the account's funding */
+	size_t nfund;                                    /* entries of fund */
+	sb_bt_balances_fn fn;                            /* the account's balances now */
+	void *user;                                      /* fn's argument */
+	struct row rows[ROWS_MAX];                       /* last balances' assets, price sources */
+	const char *names[ROWS_MAX];                     /* fn's asset names */
+	sb_dec amounts[ROWS_MAX];                        /* fn's amounts */
+	sb_dec share;                                    /* holding: the value asset's start a pair */
+	sb_dec rest;                                     /* holding: what the split leaves of it */
+	struct sb_bt_series equity;                      /* equity per step */
+	struct sb_bt_series holding;                     /* the holding's value per step */
+	bool in_step;                                    /* a step's candles seen, not valued yet */
+	int64_t step_open;                               /* the step's open time */
+	int64_t step_end;                                /* its latest close time + 1 */
+	bool started;                                    /* the first step has been valued */
+	sb_dec equity_start;                             /* the start at the first opens */
+	sb_dec equity_end;                               /* equity at the last step */
+	sb_dec holding_end;                              /* the holding at the last step */
+	sb_dec peak;                                     /* the highest equity so far */
+	int64_t peak_ms;                                 /* when */
+	struct sb_bt_drawdown dd;                        /* the largest drawdown so far */
+	char unvalued[SB_BT_UNVALUED_MAX][SB_ASSET_MAX]; /* held, valued by no pair */
 };
 
 /* ---- set-up ---------------------------------------------------------------------------------------- */
