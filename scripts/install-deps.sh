@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
 libcurl4-openssl-dev libcjson-dev libsqlite3-dev libssl-dev libcriterion-dev zlib1g-dev libzip-dev
-clang libclang-rt-14-dev cppcheck clang-format bc openssl sqlite3 curl"
+clang libclang-rt-14-dev cppcheck clang-format bc openssl sqlite3 curl chromium"
 
 missing=""
 for p in $PACKAGES; do

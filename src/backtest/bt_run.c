@@ -19,6 +19,8 @@
 
 #include "backtest/bt_derive.h"
 #include "backtest/bt_exchange.h"
+#include "backtest/bt_fills.h"
+#include "backtest/bt_track.h"
 #include "bot/bot_int.h"
 #include "sim/derive.h"
 #include "sim/exchange.h"
@@ -51,6 +53,7 @@ struct bt_run {
 	int64_t now_ms;           /* market time now */
 	bool have_log;            /* the daemon's log was opened for the run */
 	sb_dec *last;             /* per pair: its last close */
+	struct sb_bt_track *tr;   /* prices, equity and holding as the run goes (to the report) */
 	char db[4096];            /* the run's database */
 	bool temp_db;             /* db is removed at the end */
 	char *err;                /* the caller's message buffer */
@@ -442,6 +445,37 @@ static sb_err start_bot(struct bt_run *r)
 	return SB_OK;
 }
 
+/* The account's balances from the ledger, for the tracker's equity. */
+static size_t balances_now(void *user, const char **assets, sb_dec *amounts, size_t cap)
+{
+	struct bt_run *r = user;
+	const struct sim_account *a = sim_exchange_account(r->sim, BT_KEY, strlen(BT_KEY));
+	const struct sim_ledger_asset *rows = NULL;
+	size_t n = 0;
+	if (!a || sim_ledger_balances(r->sim->ledger, a->id, &rows, &n) != SB_OK)
+		return 0;
+	for (size_t i = 0; i < n && i < cap; i++) {
+		assets[i] = rows[i].asset;
+		if (sb_dec_add(rows[i].free, rows[i].locked, &amounts[i]) != SB_OK)
+			amounts[i] = 0;
+	}
+	return n < cap ? n : cap;
+}
+
+/* The tracker of the pairs, with their assets as the exchange's rules name them. */
+static void make_track(struct bt_run *r, const struct sb_bt_balance *start, size_t nstart)
+{
+	struct sb_bot *b = r->b;
+	struct sb_bt_track_pair *tp = sb_xcalloc(b->npairs ? b->npairs : 1, sizeof *tp);
+	for (size_t k = 0; k < b->npairs; k++) {
+		snprintf(tp[k].symbol, sizeof tp[k].symbol, "%s", b->pairs[k].cfg.symbol);
+		snprintf(tp[k].base, sizeof tp[k].base, "%s", b->pairs[k].rules.base_asset);
+		snprintf(tp[k].quote, sizeof tp[k].quote, "%s", b->pairs[k].rules.quote_asset);
+	}
+	r->tr = sb_bt_track_new(tp, b->npairs, start, nstart, balances_now, r);
+	free(tp);
+}
+
 /* ---- the run ------------------------------------------------------------------------------------------- */
 
 static struct sb_bn_candle candle_of(const struct sb_kline *k)
@@ -482,6 +516,7 @@ static sb_err feed(struct bt_run *r, size_t i, struct sb_kline c, struct sb_bt_r
 		if (k == BT_PRICE)
 			SB_TRY(apply_candle(r, sb_kline_set_symbol(r->set, i), &c));
 		if (k < BT_PRICE) {
+			sb_bt_track_candle(r->tr, k, &c);
 			SB_TRY(apply_candle(r, r->b->pairs[k].cfg.symbol, &c));
 			r->last[k] = c.close;
 			out->candles++;
@@ -512,7 +547,19 @@ static sb_err results(struct bt_run *r, const struct sb_bt_balance *start, size_
 			            err == SB_ERR_RANGE ? "more positions than one listing holds"
 			                                : sb_store_last_error(b->st));
 	}
+	sb_bt_report_track(out, r->tr);
+	r->tr = NULL;
+	for (size_t i = 0; i < out->npairs; i++) {
+		sb_err err = sb_bt_report_fills(b->st, out->track, &out->pairs[i]);
+		if (err != SB_OK)
+			return fail(r, err, "reading the fills of %s: %s", out->pairs[i].symbol,
+			            sb_store_last_error(b->st));
+	}
 	sb_bt_report_total(out);
+	out->pairs_text = sb_xstrdup(r->o->cfg->pairs ? r->o->cfg->pairs : "");
+	snprintf(out->balance, sizeof out->balance, "%s",
+	         r->o->balance ? r->o->balance : SB_BT_BALANCE_DEFAULT);
+	out->path = r->o->path_trades == SB_BT_PATH_FINE ? "fine" : "coarse";
 	memcpy(out->balances, start, nstart * sizeof *start);
 	out->nbalances = nstart;
 	const struct sim_account *a = sim_exchange_account(r->sim, BT_KEY, strlen(BT_KEY));
@@ -565,6 +612,7 @@ static void teardown(struct bt_run *r)
 			(void)unlink(p);
 		}
 	}
+	sb_bt_track_free(r->tr);
 	free(r->simo);
 	bt_derive_fini(&r->derive);
 	free(r->pair_of);
@@ -597,9 +645,11 @@ static sb_err run(struct bt_run *r, struct sb_bt_report *out)
 	SB_TRY(make_sim(r, balance));
 	SB_TRY(bnb_fees_setup(r));
 	SB_TRY(start_bot(r));
+	make_track(r, start, nstart);
 	SB_TRY(feed(r, i, first, out));
 	while (sb_bt_exchange_pump(r->b->ex) > 0)
 		;
+	sb_bt_track_end(r->tr);
 	return results(r, start, nstart, out);
 }
 

@@ -4,11 +4,14 @@
  * JSON. No API key, exchange URL or network is used, and the live database is never opened: the run
  * writes a database of its own, temporary unless --db names it.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "backtest/bt_html.h"
 #include "backtest/bt_run.h"
 #include "cli/cli.h"
 #include "spotbot/clock.h"
@@ -24,7 +27,7 @@ static const char usage_text[] =
     "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
     "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--fill touch|through]\n"
     "                        [--bnb-fees] [--exchange-info FILE.json] [--db FILE] [--log FILE]\n"
-    "                        [--json]\n"
+    "                        [--json] [--report FILE.html]\n"
     "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
     "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
     "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
@@ -47,7 +50,9 @@ static const char usage_text[] =
     "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
     "  --log FILE      append the daemon's log (JSON lines at LOG_LEVEL, stamped with market time) to\n"
     "                  FILE; default: none kept, its warnings and errors counted in one line at the end\n"
-    "  --json          print one JSON object instead of the table\n";
+    "  --json          print one JSON object instead of the table\n"
+    "  --report FILE   also write the results as one self-contained HTML page: equity against holding,\n"
+    "                  each pair's price with its buys and sells, holding times, the table, the limits\n";
 
 /* DATE: YYYY-MM-DD (its midnight; plus a day when end) or an RFC 3339 time. */
 static bool parse_date(const char *s, bool end, int64_t *out)
@@ -70,13 +75,15 @@ struct args {
 	size_t npaths;               /* entries of paths */
 	struct sb_bt_run_opts run;   /* the rest */
 	bool json;                   /* --json */
+	const char *report;          /* --report */
 };
 
 /* True for an option that takes a value. */
 static bool takes_value(const char *s)
 {
 	static const char *const names[] = {"--config", "--data", "--from", "--to",  "--balance",
-	                                    "--db",     "--path", "--fill", "--log", "--exchange-info"};
+	                                    "--db",     "--path", "--fill", "--log", "--exchange-info",
+	                                    "--report"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(s, names[i]) == 0)
 			return true;
@@ -147,6 +154,8 @@ static int parse(int argc, char **argv, struct args *a)
 			a->run.log_path = v;
 		} else if (strcmp(s, "--exchange-info") == 0) {
 			a->run.exchange_info = v;
+		} else if (strcmp(s, "--report") == 0) {
+			a->report = v;
 		} else {
 			a->run.db_path = v;
 		}
@@ -187,6 +196,13 @@ int sb_cmd_backtest(int argc, char **argv)
 	a.run.paths = a.paths;
 	a.run.npaths = a.npaths;
 	a.run.notes = stderr;
+	/* Created before the run: a report path that cannot be written fails at once. */
+	FILE *html = a.report ? fopen(a.report, "w") : NULL;
+	if (a.report && !html) {
+		fprintf(stderr, "spotbot backtest: --report %s: %s\n", a.report, strerror(errno));
+		sb_config_fini(&cfg);
+		return SB_EXIT_USAGE;
+	}
 	struct sb_bt_report rep;
 	char err[1024];
 	sb_err e = sb_bt_run(&a.run, &rep, err, sizeof err);
@@ -195,11 +211,22 @@ int sb_cmd_backtest(int argc, char **argv)
 			sb_bt_report_json(&rep, stdout);
 		else
 			sb_bt_report_table(&rep, stdout);
+		if (html)
+			sb_bt_report_html(&rep, html);
 		sb_bt_report_fini(&rep);
 	} else {
 		fprintf(stderr, "spotbot backtest: %s\n", err);
 	}
 	sb_config_fini(&cfg);
+	bool unwritten = html && ferror(html) != 0;
+	if (html && fclose(html) != 0)
+		unwritten = true;
+	if (unwritten && e == SB_OK) {
+		fprintf(stderr, "spotbot backtest: --report %s: cannot write it\n", a.report);
+		return SB_EXIT_FAILURE;
+	}
+	if (html && e != SB_OK)
+		(void)unlink(a.report);
 	if (e == SB_OK)
 		return SB_EXIT_OK;
 	/* Bad arguments, configuration or data are the user's to fix (2); the rest is a failure (1). */
