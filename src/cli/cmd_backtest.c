@@ -11,6 +11,7 @@
 
 #include "backtest/bt_run.h"
 #include "cli/cli.h"
+#include "cli/sweep.h"
 #include "spotbot/clock.h"
 #include "spotbot/config.h"
 #include "spotbot/log.h"
@@ -23,6 +24,7 @@ extern char **environ;
 static const char usage_text[] =
     "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
     "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--db FILE] [--json]\n"
+    "                        [--set [SYMBOL:]KEY=VALUE,VALUE... [--rank MEASURE] [--jobs N]]\n"
     "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
     "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
     "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
@@ -34,7 +36,11 @@ static const char usage_text[] =
     "  --path P        a candle's price path: coarse, its corners (open, the nearer extreme, the other,\n"
     "                  close; the default), or fine, tick by tick as spotsim's replay (up to 300 trades)\n"
     "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
-    "  --json          print one JSON object instead of the table\n";
+    "  --json          print one JSON object instead of the table\n"
+    "  --set S         a sweep: run every combination of the values of each --set (repeatable; a PAIRS\n"
+    "                  key for every pair, or SYMBOL:key for one), one process per run, and rank them\n"
+    "  --rank M        the measure the runs are ranked by (default realized_profit; --help lists them)\n"
+    "  --jobs N        runs at once (default: one per core)\n";
 
 /* DATE: YYYY-MM-DD (its midnight; plus a day when end) or an RFC 3339 time. */
 static bool parse_date(const char *s, bool end, int64_t *out)
@@ -52,11 +58,12 @@ static bool parse_date(const char *s, bool end, int64_t *out)
 }
 
 struct args {
-	const char *config;          /* --config */
-	const char *paths[MAX_DATA]; /* --data */
-	size_t npaths;               /* entries of paths */
-	struct sb_bt_run_opts run;   /* the rest */
-	bool json;                   /* --json */
+	const char *config;             /* --config */
+	const char *paths[MAX_DATA];    /* --data */
+	size_t npaths;                  /* entries of paths */
+	struct sb_bt_run_opts run;      /* the rest */
+	bool json;                      /* --json */
+	struct sb_cmd_sweep_args sweep; /* --set, --rank, --jobs */
 };
 
 /* The value of option a (argv[*i]), or NULL when there is none. */
@@ -73,6 +80,7 @@ static int parse(int argc, char **argv, struct args *a)
 		const char *s = argv[i], *v = NULL;
 		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
 			fputs(usage_text, stdout);
+			sb_cmd_backtest_sweep_help(stdout);
 			return -1;
 		}
 		if (strncmp(s, "--", 2) != 0 && in_data) {
@@ -89,7 +97,8 @@ static int parse(int argc, char **argv, struct args *a)
 		}
 		if (strcmp(s, "--config") != 0 && strcmp(s, "--data") != 0 && strcmp(s, "--from") != 0 &&
 		    strcmp(s, "--to") != 0 && strcmp(s, "--balance") != 0 && strcmp(s, "--db") != 0 &&
-		    strcmp(s, "--path") != 0)
+		    strcmp(s, "--path") != 0 && strcmp(s, "--set") != 0 && strcmp(s, "--rank") != 0 &&
+		    strcmp(s, "--jobs") != 0)
 			return sb_cli_usage_error("backtest", usage_text, "unknown argument '%s'", s);
 		if (!(v = value(argc, argv, &i)))
 			return sb_cli_usage_error("backtest", usage_text, "%s needs a value", s);
@@ -111,6 +120,10 @@ static int parse(int argc, char **argv, struct args *a)
 			a->run.path_trades = v[0] == 'c' ? SB_BT_PATH_COARSE : SB_BT_PATH_FINE;
 		} else if (strcmp(s, "--balance") == 0) {
 			a->run.balance = v;
+		} else if (strcmp(s, "--set") == 0 || strcmp(s, "--rank") == 0 || strcmp(s, "--jobs") == 0) {
+			char err[256];
+			if (!sb_cmd_backtest_sweep_opt(s, v, &a->sweep, err, sizeof err))
+				return sb_cli_usage_error("backtest", usage_text, "%s", err);
 		} else {
 			a->run.db_path = v;
 		}
@@ -119,6 +132,12 @@ static int parse(int argc, char **argv, struct args *a)
 		return sb_cli_usage_error("backtest", usage_text, "--config FILE is required");
 	if (a->npaths == 0)
 		return sb_cli_usage_error("backtest", usage_text, "--data PATH is required");
+	if (a->sweep.nsets == 0 && (a->sweep.rank || a->sweep.jobs))
+		return sb_cli_usage_error("backtest", usage_text, "%s is for a sweep: it needs --set",
+		                          a->sweep.rank ? "--rank" : "--jobs");
+	if (a->sweep.nsets > 0 && a->run.db_path)
+		return sb_cli_usage_error("backtest", usage_text,
+		                          "--db keeps one run's database; a sweep's runs use temporary ones");
 	if (a->run.from_ms >= a->run.to_ms)
 		return sb_cli_usage_error("backtest", usage_text, "--from must come before --to");
 	char err[256];
@@ -153,6 +172,11 @@ int sb_cmd_backtest(int argc, char **argv)
 	a.run.paths = a.paths;
 	a.run.npaths = a.npaths;
 	a.run.notes = stderr;
+	if (a.sweep.nsets > 0) {
+		rc = sb_cmd_backtest_sweep(&a.run, &a.sweep, a.json);
+		sb_config_fini(&cfg);
+		return rc;
+	}
 	struct sb_bt_report rep;
 	char err[1024];
 	sb_err e = sb_bt_run(&a.run, &rep, err, sizeof err);
@@ -168,8 +192,5 @@ int sb_cmd_backtest(int argc, char **argv)
 	sb_config_fini(&cfg);
 	if (e == SB_OK)
 		return SB_EXIT_OK;
-	/* Bad arguments, configuration or data are the user's to fix (2); the rest is a failure (1). */
-	bool failure = e == SB_ERR_STATE || e == SB_ERR_NOMEM || e == SB_ERR_DB || e == SB_ERR_DB_FULL ||
-	               e == SB_ERR_DB_READONLY;
-	return failure ? SB_EXIT_FAILURE : SB_EXIT_USAGE;
+	return sb_bt_run_user_error(e) ? SB_EXIT_USAGE : SB_EXIT_FAILURE;
 }
