@@ -34,6 +34,7 @@ struct child {
 	char *buf;    /* what it wrote so far (owned) */
 	size_t len;   /* bytes in buf */
 	size_t cap;   /* bytes allocated */
+	bool too_big; /* it wrote more than SB_BT_SWEEP_RESULT_MAX and was killed */
 };
 
 /* The sweep under way. */
@@ -115,22 +116,25 @@ static bool point_check(struct sweep *s, size_t point, char **pairs)
 	}
 	struct sb_config cfg = *s->o->run->cfg;
 	cfg.pairs = *pairs;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
+	memset(p->reason, 0, sizeof p->reason);
+	FILE *mem = fmemopen(p->reason, sizeof p->reason - 1, "w");
 	sb_err e = sb_bot_check_config(&cfg, mem);
 	if (mem)
 		fclose(mem);
-	if (e != SB_OK) {
-		p->state = SB_BT_POINT_REFUSED;
-		p->user_error = true;
-		if (text)
-			for (char *c = text; *c; c++)
-				*c = *c == '\n' && c[1] ? ';' : *c;
-		reason(p, "%.*s", text ? (int)strcspn(text, "\n") : 0, text ? text : "");
+	if (e == SB_OK) {
+		p->reason[0] = '\0';
+		return true;
 	}
-	free(text);
-	return e == SB_OK;
+	/* The check's lines, one problem each, as one line. */
+	size_t len = strlen(p->reason);
+	if (len && p->reason[len - 1] == '\n')
+		p->reason[--len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (p->reason[i] == '\n')
+			p->reason[i] = ';';
+	p->state = SB_BT_POINT_REFUSED;
+	p->user_error = true;
+	return false;
 }
 
 /* Starts the child of point; a point refused or a failed fork is recorded instead. */
@@ -179,6 +183,10 @@ static void outcome(struct sweep *s, struct child *c, int status)
 {
 	struct sb_bt_point *p = &s->out->points[c->point];
 	p->state = SB_BT_POINT_FAILED;
+	if (c->too_big) {
+		reason(p, "its result passed %d bytes", SB_BT_SWEEP_RESULT_MAX);
+		return;
+	}
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		if (s->out->interrupted)
@@ -233,6 +241,7 @@ static bool drain(struct sweep *s, size_t i)
 	if (n == 0)
 		return true;
 	if (c->len + (size_t)n > SB_BT_SWEEP_RESULT_MAX) {
+		c->too_big = true;
 		kill(c->pid, SIGKILL);
 		return true;
 	}
