@@ -12,18 +12,18 @@
 
 static const struct sb_bt_measure measures[] = {
     {"realized_profit", "realized_profit", "REALIZED", SB_BT_MEASURE_DEC, true,
-     "realised profit of the closed cycles, in the quote asset, fees included"},
+     "realised profit of the closed cycles in quote, fees included"},
     {"cycles", "cycles", "CYCLES", SB_BT_MEASURE_COUNT, true, "cycles closed (bought and sold)"},
     {"wins", "wins", "WINS", SB_BT_MEASURE_COUNT, true, "cycles closed with a profit"},
     {"losses", "losses", "LOSSES", SB_BT_MEASURE_COUNT, false, "cycles closed with a loss"},
     {"fees", NULL, "FEES", SB_BT_MEASURE_DEC, false,
-     "commissions paid, valued in the quote asset (base-asset ones at the pair's last price)"},
+     "commissions in quote (those in the base asset at the last price)"},
     {"hold_avg", "hold_avg_ms", "AVG HOLD", SB_BT_MEASURE_MS, false, "average hold of a closed cycle"},
     {"hold_max", "hold_max_ms", "MAX HOLD", SB_BT_MEASURE_MS, false, "longest hold of a closed cycle"},
     {"open_positions", "open_positions", "OPEN", SB_BT_MEASURE_COUNT, false,
      "positions still open at the end"},
     {"open_value", "open_value", "OPEN VALUE", SB_BT_MEASURE_DEC, false,
-     "what the positions still open at the end are worth at the last price"},
+     "what the positions still open are worth at the last price"},
 };
 
 #define NMEASURES (sizeof measures / sizeof measures[0])

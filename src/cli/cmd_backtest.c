@@ -37,8 +37,9 @@ static const char usage_text[] =
     "                  close; the default), or fine, tick by tick as spotsim's replay (up to 300 trades)\n"
     "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
     "  --json          print one JSON object instead of the table\n"
-    "  --set S         a sweep: run every combination of the values of each --set (repeatable; a PAIRS\n"
-    "                  key for every pair, or SYMBOL:key for one), one process per run, and rank them\n"
+    "  --set S         a sweep: KEY=VALUE,VALUE... of a PAIRS setting for every pair (SYMBOL:KEY=... for\n"
+    "                  one pair); repeatable; every combination (at most 1000) is a run in a process of\n"
+    "                  its own, and the runs are ranked\n"
     "  --rank M        the measure the runs are ranked by (default realized_profit; --help lists them)\n"
     "  --jobs N        runs at once (default: one per core)\n";
 

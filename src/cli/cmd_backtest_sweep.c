@@ -62,10 +62,10 @@ void sb_cmd_backtest_sweep_help(FILE *f)
 {
 	size_t n;
 	const struct sb_bt_measure *m = sb_bt_measures(&n);
-	fputs("measures for --rank (the best run first; equal runs in the order of the grid):\n", f);
+	fputs("measures for --rank, and which is better (the best run first; equal runs in grid order):\n",
+	      f);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "  %-16s %s is better: %s\n", m[i].name, m[i].higher ? "higher" : "lower",
-		        m[i].help);
+		fprintf(f, "  %-16s %-7s %s\n", m[i].name, m[i].higher ? "higher" : "lower", m[i].help);
 }
 
 /* ---- the table ---------------------------------------------------------------------------------------- */
