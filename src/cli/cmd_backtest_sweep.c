@@ -119,18 +119,20 @@ static void print_table(const struct sb_bt_sweep *sw, const struct sb_bt_grid *g
 		        cJSON_IsNumber(candles) ? (int64_t)candles->valuedouble : 0);
 	}
 	fputc('\n', f);
-	struct sb_table *t = sb_table_new(nm + 2, heads, al);
 	char settings[1024];
-	for (size_t i = 0; i < n; i++) {
-		sb_bt_rank_settings(g, order[i], settings, sizeof settings);
-		row(t, i + 1, settings, sw->points[order[i]].report);
+	if (n > 0) {
+		struct sb_table *t = sb_table_new(nm + 2, heads, al);
+		for (size_t i = 0; i < n; i++) {
+			sb_bt_rank_settings(g, order[i], settings, sizeof settings);
+			row(t, i + 1, settings, sw->points[order[i]].report);
+		}
+		sb_table_print(t, f, sb_table_color_for(f));
+		sb_table_free(t);
 	}
-	sb_table_print(t, f, sb_table_color_for(f));
-	sb_table_free(t);
 	free(order);
 	if (n == sw->npoints)
 		return;
-	fputs("\nnot ranked:\n", f);
+	fputs(n > 0 ? "\nnot ranked:\n" : "not ranked:\n", f);
 	for (size_t i = 0; i < sw->npoints; i++) {
 		if (sw->points[i].state == SB_BT_POINT_DONE)
 			continue;
@@ -152,8 +154,10 @@ static int sweep_exit(const struct sb_bt_sweep *sw)
 	}
 	if (done == sw->npoints)
 		return SB_EXIT_OK;
-	fprintf(stderr, "spotbot backtest: %zu of %zu runs not ranked (refused or failed; see why above)\n",
-	        sw->npoints - done, sw->npoints);
+	fprintf(
+	    stderr,
+	    "spotbot backtest: %zu of %zu runs not ranked: refused or failed (why is printed with them)\n",
+	    sw->npoints - done, sw->npoints);
 	return done == 0 && user == sw->npoints ? SB_EXIT_USAGE : SB_EXIT_FAILURE;
 }
 

@@ -302,6 +302,30 @@ Test(bot_sweep, a_bad_key_or_value_is_refused_naming_it_before_anything_runs)
 #undef SWEEP
 }
 
+Test(bot_sweep, runs_that_fail_are_reported_with_their_reason)
+{
+	char dir[400], path[450], want[500];
+	snprintf(dir, sizeof dir, "%s/bad", T.dir);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof path, "%s/LINKUSDT-1m-2023-02.csv", dir);
+	cr_assert(sbt_write_file(
+	    path, "1675209600000,6.949,6.959,6.947,6.957,30020.25,1675209659999,208718.48852,471,"
+	          "10610.28,73780.89351,0\n"
+	          "1675209660000,6.956,6.960,6.947,6.948,55955.55,1675209719999,389026.85814,541,"
+	          "13344.03,92782.75858,0\n"
+	          "1675209720000,6.948,oops,6.948,6.967,28273.40,1675209779999,196792.49572,448,"
+	          "15513.98,107984.30761,0\n"));
+	config("LINKUSDT:quote=20");
+	const char *args[] = {"--data", dir, "--set", "profit=1%,2%", NULL};
+	cr_assert_eq(backtest(args), 2, "every run failed on bad data: %s", slurp(T.err));
+	const char *out = slurp(T.out);
+	snprintf(want, sizeof want, "  profit=1%%: failed: %s:3: column 3 (high)", path);
+	cr_assert(strstr(out, want) != NULL, "'%s' not in: %s", want, out);
+	snprintf(want, sizeof want, "  profit=2%%: failed: %s:3: column 3 (high)", path);
+	cr_assert(strstr(out, want) != NULL, "'%s' not in: %s", want, out);
+	cr_assert(strstr(slurp(T.err), "2 of 2 runs not ranked") != NULL, "%s", slurp(T.err));
+}
+
 /* ---- processes ---------------------------------------------------------------------------------------- */
 
 /* The synthetic price in thousandths at minute i: rising 0.001 every two minutes, a wave of 0.1 on top,
