@@ -2,7 +2,8 @@
  * cmd_backtest.c - `spotbot backtest`: the strategy of PAIRS, as `run` would trade it, on kline files
  * against spotsim's exchange in the same process (backtest/bt_run.h), then its results as a table or as
  * JSON. No API key, exchange URL or network is used, and the live database is never opened: the run
- * writes a database of its own, temporary unless --db names it.
+ * writes a database of its own, temporary unless --db names it. With --set the command is a parameter
+ * sweep, run and printed by cmd_backtest_sweep.c.
  */
 #include <stdbool.h>
 #include <stdint.h>
