@@ -73,18 +73,27 @@ static void key_names(char *buf, size_t cap)
 	}
 }
 
+/* The symbol of "SYMBOL:key" into ax->symbol, ASCII letters upper-cased as every command takes symbols. */
+static void axis_symbol(struct part sym, struct sb_bt_axis *ax)
+{
+	size_t n = sym.n < sizeof ax->symbol - 1 ? sym.n : sizeof ax->symbol - 1;
+	for (size_t i = 0; i < n; i++)
+		ax->symbol[i] = sym.p[i] >= 'a' && sym.p[i] <= 'z' ? (char)(sym.p[i] - 'a' + 'A') : sym.p[i];
+	ax->symbol[n] = '\0';
+}
+
 /* The axis' key and symbol from the text before '=': checks the key, the symbol and repeats. */
 static sb_err axis_head(const struct sb_bt_grid *g, struct part head, struct sb_bt_axis *ax, char *err,
                         size_t cap)
 {
 	const char *colon = memchr(head.p, ':', head.n);
-	struct part sym = {head.p, 0}, key = head;
+	struct part key = head;
 	if (colon) {
-		sym = trim(head.p, (size_t)(colon - head.p));
+		axis_symbol(trim(head.p, (size_t)(colon - head.p)), ax);
 		key = trim(colon + 1, head.n - (size_t)(colon - head.p) - 1);
 	}
-	snprintf(ax->name, sizeof ax->name, "%.*s%s%.*s", (int)(sym.n < 60 ? sym.n : 60), sym.p,
-	         colon ? ":" : "", (int)(key.n < 30 ? key.n : 30), key.p);
+	snprintf(ax->name, sizeof ax->name, "%.60s%s%.*s", ax->symbol, colon ? ":" : "",
+	         (int)(key.n < 30 ? key.n : 30), key.p);
 	ax->key = sb_pair_key_find(key.p, key.n);
 	if (!ax->key) {
 		char names[256];
@@ -92,12 +101,12 @@ static sb_err axis_head(const struct sb_bt_grid *g, struct part head, struct sb_
 		fail(err, cap, "--set %s: unknown key (a PAIRS setting: %s)", ax->name, names);
 		return SB_ERR_NOT_FOUND;
 	}
-	if (colon && !sb_pairs_find(&g->base, sym.p, sym.n)) {
-		fail(err, cap, "--set %s: %.*s is not in PAIRS", ax->name, (int)(sym.n < 60 ? sym.n : 60),
-		     sym.p);
+	if (colon && !ax->symbol[0])
+		return fail(err, cap, "--set %s: expected a symbol before ':'", ax->name);
+	if (colon && !sb_pairs_find(&g->base, ax->symbol, strlen(ax->symbol))) {
+		fail(err, cap, "--set %s: %.60s is not in PAIRS", ax->name, ax->symbol);
 		return SB_ERR_NOT_FOUND;
 	}
-	snprintf(ax->symbol, sizeof ax->symbol, "%.*s", (int)sym.n, sym.p);
 	for (size_t a = 0; a < g->naxes; a++) {
 		const struct sb_bt_axis *o = &g->axes[a];
 		if (o->key != ax->key ||

@@ -71,7 +71,7 @@ Test(backtest_grid, a_point_sets_its_values_on_every_pair_or_on_the_one_named)
 {
 	static struct sb_pairs ps;
 	add("profit=1%,2%");
-	add("DOTUSDT:max_positions=3");
+	add("dotusdt:max_positions=3"); /* symbols are taken in any case, as by every command */
 	cr_assert_str_eq(g.axes[1].name, "DOTUSDT:max_positions");
 	point_pairs(1, &ps);
 	cr_assert_eq(ps.n, 2);
@@ -105,6 +105,7 @@ Test(backtest_grid, wrong_keys_values_and_repeats_are_refused_naming_them)
 	refused("max_positions=0", SB_ERR_RANGE, "--set max_positions: must be 1 to 100, got '0'");
 	refused("DOTUSDT:quote=ten", SB_ERR_PARSE, "--set DOTUSDT:quote: expected a decimal number");
 	refused("BTCUSDT:quote=10", SB_ERR_NOT_FOUND, "--set BTCUSDT:quote: BTCUSDT is not in PAIRS");
+	refused(" :quote=10", SB_ERR_PARSE, "--set :quote: expected a symbol before ':'");
 	refused("quote=10,20,10.0", SB_ERR_EXISTS, "--set quote: 10 is given twice");
 	refused("profit=2%", SB_ERR_EXISTS, "--set profit: profit is already swept by --set profit");
 	refused("LINKUSDT:profit=2%", SB_ERR_EXISTS, "profit is already swept by --set profit");
