@@ -62,4 +62,8 @@ sb_err sb_bt_balance_check(const char *balance, char *err, size_t cap);
  */
 sb_err sb_bt_run(const struct sb_bt_run_opts *o, struct sb_bt_report *out, char *err, size_t cap);
 
+/* Whether an error of sb_bt_run is the user's to fix (arguments, configuration, data: exit 2) rather than
+ * a failure of the run itself (the database, the daemon not starting, memory: exit 1). */
+bool sb_bt_run_user_error(sb_err e);
+
 #endif

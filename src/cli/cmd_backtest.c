@@ -2,7 +2,8 @@
  * cmd_backtest.c - `spotbot backtest`: the strategy of PAIRS, as `run` would trade it, on kline files
  * against spotsim's exchange in the same process (backtest/bt_run.h), then its results as a table or as
  * JSON. No API key, exchange URL or network is used, and the live database is never opened: the run
- * writes a database of its own, temporary unless --db names it.
+ * writes a database of its own, temporary unless --db names it. With --set the command is a parameter
+ * sweep, run and printed by cmd_backtest_sweep.c.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 #include "backtest/bt_html.h"
 #include "backtest/bt_run.h"
 #include "cli/cli.h"
+#include "cli/sweep.h"
 #include "spotbot/clock.h"
 #include "spotbot/config.h"
 #include "spotbot/log.h"
@@ -28,6 +30,7 @@ static const char usage_text[] =
     "                        [--balance ASSET=AMOUNT,...] [--path coarse|fine] [--fill touch|through]\n"
     "                        [--bnb-fees] [--exchange-info FILE.json] [--db FILE] [--log FILE]\n"
     "                        [--json] [--report FILE.html]\n"
+    "                        [--set [SYMBOL:]KEY=VALUE,VALUE... [--rank MEASURE] [--jobs N]]\n"
     "  runs PAIRS and the strategy options of FILE (as `spotbot run` would) on Binance kline files\n"
     "  against spotsim's exchange in this process, on market time; no key or network is needed\n"
     "  --config FILE   the configuration to test (its DATABASE_PATH is never opened)\n"
@@ -52,7 +55,12 @@ static const char usage_text[] =
     "                  FILE; default: none kept, its warnings and errors counted in one line at the end\n"
     "  --json          print one JSON object instead of the table\n"
     "  --report FILE   also write the results as one self-contained HTML page: equity against holding,\n"
-    "                  each pair's price with its buys and sells, holding times, the table, the limits\n";
+    "                  each pair's price with its buys and sells, holding times, the table, the limits\n"
+    "  --set S         a sweep: KEY=VALUE,VALUE... of a PAIRS setting for every pair (SYMBOL:KEY=... for\n"
+    "                  one pair); repeatable; every combination (at most 1000) is a run in a process of\n"
+    "                  its own, and the runs are ranked\n"
+    "  --rank M        the measure the runs are ranked by (default realized_profit; --help lists them)\n"
+    "  --jobs N        runs at once (default: one per core)\n";
 
 /* DATE: YYYY-MM-DD (its midnight; plus a day when end) or an RFC 3339 time. */
 static bool parse_date(const char *s, bool end, int64_t *out)
@@ -70,12 +78,13 @@ static bool parse_date(const char *s, bool end, int64_t *out)
 }
 
 struct args {
-	const char *config;          /* --config */
-	const char *paths[MAX_DATA]; /* --data */
-	size_t npaths;               /* entries of paths */
-	struct sb_bt_run_opts run;   /* the rest */
-	bool json;                   /* --json */
-	const char *report;          /* --report */
+	const char *config;             /* --config */
+	const char *paths[MAX_DATA];    /* --data */
+	size_t npaths;                  /* entries of paths */
+	struct sb_bt_run_opts run;      /* the rest */
+	bool json;                      /* --json */
+	const char *report;             /* --report */
+	struct sb_cmd_sweep_args sweep; /* --set, --rank, --jobs */
 };
 
 /* True for an option that takes a value. */
@@ -83,7 +92,7 @@ static bool takes_value(const char *s)
 {
 	static const char *const names[] = {"--config", "--data", "--from", "--to",  "--balance",
 	                                    "--db",     "--path", "--fill", "--log", "--exchange-info",
-	                                    "--report"};
+	                                    "--report", "--set",  "--rank", "--jobs"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(s, names[i]) == 0)
 			return true;
@@ -104,6 +113,7 @@ static int parse(int argc, char **argv, struct args *a)
 		const char *s = argv[i], *v = NULL;
 		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
 			fputs(usage_text, stdout);
+			sb_cmd_backtest_sweep_help(stdout);
 			return -1;
 		}
 		if (strncmp(s, "--", 2) != 0 && in_data) {
@@ -156,6 +166,10 @@ static int parse(int argc, char **argv, struct args *a)
 			a->run.exchange_info = v;
 		} else if (strcmp(s, "--report") == 0) {
 			a->report = v;
+		} else if (strcmp(s, "--set") == 0 || strcmp(s, "--rank") == 0 || strcmp(s, "--jobs") == 0) {
+			char err[256];
+			if (!sb_cmd_backtest_sweep_opt(s, v, &a->sweep, err, sizeof err))
+				return sb_cli_usage_error("backtest", usage_text, "%s", err);
 		} else {
 			a->run.db_path = v;
 		}
@@ -164,6 +178,16 @@ static int parse(int argc, char **argv, struct args *a)
 		return sb_cli_usage_error("backtest", usage_text, "--config FILE is required");
 	if (a->npaths == 0)
 		return sb_cli_usage_error("backtest", usage_text, "--data PATH is required");
+	if (a->sweep.nsets == 0 && (a->sweep.rank || a->sweep.jobs))
+		return sb_cli_usage_error("backtest", usage_text, "%s is for a sweep: it needs --set",
+		                          a->sweep.rank ? "--rank" : "--jobs");
+	if (a->sweep.nsets > 0 && a->run.db_path)
+		return sb_cli_usage_error("backtest", usage_text,
+		                          "--db keeps one run's database; a sweep's runs use temporary ones");
+	if (a->sweep.nsets > 0 && (a->report || a->run.log_path))
+		return sb_cli_usage_error("backtest", usage_text,
+		                          "%s is one run's; a sweep prints its runs ranked instead",
+		                          a->report ? "--report" : "--log");
 	if (a->run.from_ms >= a->run.to_ms)
 		return sb_cli_usage_error("backtest", usage_text, "--from must come before --to");
 	char err[256];
@@ -196,6 +220,11 @@ int sb_cmd_backtest(int argc, char **argv)
 	a.run.paths = a.paths;
 	a.run.npaths = a.npaths;
 	a.run.notes = stderr;
+	if (a.sweep.nsets > 0) {
+		rc = sb_cmd_backtest_sweep(&a.run, &a.sweep, a.json);
+		sb_config_fini(&cfg);
+		return rc;
+	}
 	/* Created before the run: a report path that cannot be written fails at once. */
 	FILE *html = a.report ? fopen(a.report, "w") : NULL;
 	if (a.report && !html) {
@@ -229,8 +258,5 @@ int sb_cmd_backtest(int argc, char **argv)
 		(void)unlink(a.report);
 	if (e == SB_OK)
 		return SB_EXIT_OK;
-	/* Bad arguments, configuration or data are the user's to fix (2); the rest is a failure (1). */
-	bool failure = e == SB_ERR_STATE || e == SB_ERR_NOMEM || e == SB_ERR_DB || e == SB_ERR_DB_FULL ||
-	               e == SB_ERR_DB_READONLY;
-	return failure ? SB_EXIT_FAILURE : SB_EXIT_USAGE;
+	return sb_bt_run_user_error(e) ? SB_EXIT_USAGE : SB_EXIT_FAILURE;
 }

@@ -234,29 +234,90 @@ const char *sbt_header(const struct sbt_response *r, const char *name, char *buf
 	return NULL;
 }
 
-int sbt_run(const char *const *argv, char *const *env, const char *out, const char *err, unsigned timeout_s)
+pid_t sbt_spawn(const char *const *argv, char *const *env, const char *out, const char *err,
+                unsigned timeout_s)
 {
 	fflush(NULL);
 	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (o < 0 || e < 0)
+		_exit(126);
+	dup2(o, 1);
+	dup2(e, 2);
+	alarm(timeout_s);
+	if (env)
+		execve(argv[0], (char *const *)argv, env);
+	else
+		execv(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
+int sbt_run(const char *const *argv, char *const *env, const char *out, const char *err, unsigned timeout_s)
+{
+	pid_t pid = sbt_spawn(argv, env, out, err, timeout_s);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (o < 0 || e < 0)
-			_exit(126);
-		dup2(o, 1);
-		dup2(e, 2);
-		alarm(timeout_s);
-		if (env)
-			execve(argv[0], (char *const *)argv, env);
-		else
-			execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	return status;
+}
+
+size_t sbt_children(pid_t pid, pid_t *out, size_t cap)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+	long v;
+	while (f && n < cap && fscanf(f, "%ld", &v) == 1)
+		out[n++] = (pid_t)v;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+char *sbt_read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	char chunk[4096];
+	while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	if (f)
+		fclose(f);
+	if (!buf && !(buf = malloc(1)))
+		abort();
+	buf[len] = '\0';
+	return buf;
+}
+
+bool sbt_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return false;
+	size_t len = strlen(text), done = 0;
+	while (done < len) {
+		ssize_t w = write(fd, text + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	return close(fd) == 0 && done == len;
 }

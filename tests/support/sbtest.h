@@ -39,6 +39,19 @@ int sbt_proc_stop(struct sbt_proc *p, int sig, int timeout_ms);
  */
 int sbt_run(const char *const *argv, char *const *env, const char *out, const char *err, unsigned timeout_s);
 
+/* As sbt_run, but returns at once: the child's pid (the caller waits for it), or -1. */
+pid_t sbt_spawn(const char *const *argv, char *const *env, const char *out, const char *err,
+                unsigned timeout_s);
+
+/* The pids of pid's children now (Linux /proc), up to cap of them into out; returns how many. */
+size_t sbt_children(pid_t pid, pid_t *out, size_t cap);
+
+/* The whole file at path, NUL-terminated (the caller frees it); "" when it cannot be read. */
+char *sbt_read_file(const char *path);
+
+/* Writes text to path (created or truncated, mode 600); false on failure. */
+bool sbt_write_file(const char *path, const char *text);
+
 struct sbt_response {
 	long status;        /* HTTP status, 0 on a transport failure */
 	char *body;         /* NUL-terminated body (owned; sbt_response_free) */
