@@ -24,6 +24,12 @@ static const struct sb_bt_measure measures[] = {
      "positions still open at the end"},
     {"open_value", "open_value", "OPEN VALUE", SB_BT_MEASURE_DEC, false,
      "what the positions still open are worth at the last price"},
+    {"profit", "profit", "PROFIT", SB_BT_MEASURE_DEC, true,
+     "the result at the end: realised, plus what is still held at the last price less its cost"},
+    {"vs_hold", "vs_hold", "VS HOLD", SB_BT_MEASURE_DEC, true,
+     "the result less what holding the pairs over the window would have made"},
+    {"max_drawdown", "max_drawdown", "MAX DRAWDOWN", SB_BT_MEASURE_DEC, false,
+     "the account's largest fall of equity from a peak, in the value asset"},
 };
 
 #define NMEASURES (sizeof measures / sizeof measures[0])
