@@ -136,6 +136,8 @@ struct sb_bot {
 	char tag[16];                  /* ORDER_TAG */
 	enum bot_run_state state;      /* current run state */
 	bool paused;                   /* kill switch (system_state "paused") */
+	uint64_t db_version;           /* the store's data version when the kill switch was last read */
+	bool db_version_known;         /* db_version is set: the switch is re-read only when it moves */
 	bool degraded;                 /* a database write failed: sticky until restart */
 	bool stopping;                 /* a signal arrived */
 	bool closed;                   /* teardown began: callbacks only free their context */

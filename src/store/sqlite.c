@@ -1,7 +1,8 @@
 /*
  * sqlite.c - the SQLite backend's connection: opening with the durability settings (WAL,
  * synchronous=FULL, foreign keys, busy timeout), the schema migrations, error mapping, the statement
- * cache, transactions, online backup and the integrity check. The row operations are in sqlite_rows.c.
+ * cache, transactions, online backup, the integrity check and the data version (other connections'
+ * commits, for cheap polling). The row operations are in sqlite_rows.c.
  *
  * Migrations are numbered SQL scripts applied in order, each in its own transaction together with the new
  * schema_version in system_state, so a crash mid-migration leaves the previous version intact. A database
@@ -295,6 +296,7 @@ sb_err sq_end(struct sq_store *s, sb_err e)
 	if (e == SB_OK) {
 		e = run(s, SQ_COMMIT);
 		if (e == SB_OK) {
+			s->base.commits++;
 			if (s->base.on_commit)
 				s->base.on_commit(s->base.on_commit_user, sb_clock_mono_ns() - s->begin_ns);
 			return SB_OK;
@@ -450,8 +452,10 @@ static sb_err configure(struct sq_store *s, const char *path, const struct sb_st
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000);
 	sb_err e = exec_sql(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
-	if (e == SB_OK && o->scratch && !o->readonly)
+	if (e == SB_OK && o->scratch && !o->readonly) {
 		e = exec_sql(s, "PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;");
+		s->alone = e == SB_OK;
+	}
 	if (e != SB_OK || o->readonly || strcmp(path, ":memory:") == 0)
 		return e;
 	char mode[16];
@@ -516,6 +520,29 @@ out:
 		e = sq_fail(s, SB_ERR_DB, "backup to %s: close failed", path);
 	if (e != SB_OK)
 		remove(path);
+	return e;
+}
+
+/* SQLite's own counter of other connections' commits (PRAGMA data_version): a cached statement, so a
+ * poll costs one step and reads no table. A scratch database holds every other connection out, so its
+ * version never moves and is not asked for (the backtest's tick polls it). */
+sb_err sq_data_version(struct sb_store *st, uint64_t *out)
+{
+	struct sq_store *s = sq_of(st);
+	if (s->alone) {
+		*out = 0;
+		return SB_OK;
+	}
+	sb_err e = SB_OK;
+	sqlite3_stmt *q = sq_stmt(s, SQ_DATA_VERSION, &e);
+	if (!q)
+		return e;
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(q, 0);
+	else
+		e = sq_error(s, rc);
+	sqlite3_reset(q);
 	return e;
 }
 
