@@ -235,6 +235,9 @@ static sb_err make_sim(struct bt_run *r, const char *balance)
 		return fail(r, SB_ERR_NOMEM, "out of memory");
 	r->simo = sb_xcalloc(1, sizeof *r->simo);
 	sb_err err = sim_options_parse(5, argv, r->simo, f);
+	/* The daemon asks the exchange for no candles or recent trades: keeping them would cost every
+	 * trade of every path 16 candle updates, and each symbol 2 MB. */
+	r->simo->no_market_data = true;
 	if (err == SB_OK) {
 		if (uv_loop_init(&r->loop) != 0)
 			err = SB_ERR_IO;

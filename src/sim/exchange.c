@@ -158,7 +158,7 @@ static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info,
 	}
 	lower_name(sym->rules.symbol, sym->lower, sizeof sym->lower);
 	e = sim_book_new(sym->rules.symbol, sym->rules.base_asset, sym->rules.quote_asset, 0, 0, &sym->book);
-	if (!e)
+	if (!e && !o->no_market_data)
 		e = sim_md_new(sym->rules.symbol, &sym->md);
 	ex->nsymbols++; /* from here on sim_exchange_free releases it */
 	if (e) {

@@ -9,6 +9,7 @@
 
 #include "sbtest.h"
 #include "sbtest_exchange.h"
+#include "sim/ledger.h"
 #include "spotbot/clock.h"
 
 #define EXCERPT   "tests/data/klines/DOTUSDT-1m-2024-11-excerpt.csv"
@@ -189,5 +190,34 @@ Test(sim_exchange, replay_end_stop_asks_the_program_to_stop_once)
 	cr_assert_eq(ended, 1, "the program is told once every replay has ended");
 	sim_exchange_advance(ex);
 	cr_assert_eq(ended, 1, "and only once");
+	sbt_exchange_free(&loop, ex);
+}
+
+Test(sim_exchange, without_market_data_no_history_is_kept_and_resting_orders_still_fill)
+{
+	static struct sim_options o; /* large: not on the stack */
+	char *argv[] = {"spotsim", "--symbols", "BTCUSDT", "--account", "k:s:USDT=1000", NULL};
+	cr_assert_eq(sim_options_parse(5, argv, &o, stderr), SB_OK);
+	o.no_market_data = true;
+	struct sim_exchange *ex = NULL;
+	cr_assert_eq(sim_exchange_new(&loop, &o, NULL, stderr, &ex), SB_OK);
+	struct sim_symbol *s = symbol(ex, "BTCUSDT");
+	cr_assert_null(s->md, "no recent trades or candles are kept");
+	uint64_t id = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "59000", "0.001", "c1");
+	struct sim_event ev;
+	cr_assert_eq(sim_exchange_price_event(s, SB_DEC_C(58900, 0), SB_DEC_C(1, 0), &ev), SB_OK);
+	ev.time_ms = 1767225600000;
+	sim_exchange_apply(ex, s, &ev, ev.time_ms);
+	const struct sim_book_order *bo = sim_book_find(s->book, id);
+	cr_assert(bo == NULL || bo->status == SIM_STATUS_FILLED, "the buy resting above the trade filled");
+	const struct sim_ledger_asset *rows = NULL;
+	size_t n = 0;
+	cr_assert_eq(sim_ledger_balances(ex->ledger, ex->accounts[0].id, &rows, &n), SB_OK);
+	sb_dec btc = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].asset, "BTC") == 0)
+			btc = rows[i].free;
+	expect_dec(btc, "0.000999", "the account's BTC: 0.001 bought less the 0.1% commission");
+	expect_dec(s->last_price, "58900", "the last trade's price");
 	sbt_exchange_free(&loop, ex);
 }
