@@ -136,6 +136,8 @@ static void clock_reach(void *user, int64_t ms)
 	struct bt_run *r = user;
 	if (ms <= r->now_ms)
 		return;
+	/* The market events since the clock last moved may have given the tick work. */
+	bot_tick_wake(r->b);
 	struct sb_clock *c = r->b->clock;
 	if (ms - r->now_ms > BT_GAP_MS) {
 		sb_clock_virtual_run_until(c, (uint64_t)(r->now_ms + BT_GAP_MS - r->start_ms));
@@ -269,6 +271,7 @@ static sb_err start_bot(struct bt_run *r)
 	                                   .seed = 1,
 	                                   .path_trades = r->o->path_trades};
 	SB_TRY(sb_bt_exchange_new(&opts, &ev, &b->ex));
+	b->tick_sparse = true;
 	bot_timers_start(b);
 	bot_startup(b);
 	while (sb_bt_exchange_pump(b->ex) > 0)

@@ -551,12 +551,15 @@ static void on_tick(struct sb_clock_timer *t, void *user)
 	if (b->closed)
 		return;
 	int64_t now = bot_now_ms(b);
+	struct bot_tick_mark mark;
+	bot_tick_mark(b, &mark);
 	follow_paused(b);
 	prices_tick(b, now);
 	orders_tick(b, now);
 	control_tick(b->control, now);
 	engine_tick(b, now);
 	monitor_tick(b, now);
+	bot_tick_park(b, &mark, now);
 }
 
 static void on_stop_wait(struct sb_clock_timer *t, void *user);

@@ -144,12 +144,12 @@ static void report_buy_refused(struct sb_bot *b, struct bot_pair *pr, const stru
 	bot_human(b, "%-8s no new cycle: %s", pr->cfg.symbol, why);
 }
 
-void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
+/* What the strategy decides pr on now: its open positions into sp (owners: their bot_pos, both
+ * BOT_OPEN_MAX entries) and everything else into in. */
+static void strategy_input(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms,
+                           struct sb_strategy_position *sp, struct bot_pos **owners,
+                           struct sb_strategy_input *in)
 {
-	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
-		return;
-	struct sb_strategy_position sp[BOT_OPEN_MAX];
-	struct bot_pos *owners[BOT_OPEN_MAX];
 	size_t n = 0;
 	for (struct bot_pos *bp = pr->positions; bp && n < BOT_OPEN_MAX; bp = bp->next) {
 		sp[n] = (struct sb_strategy_position){
@@ -162,22 +162,33 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		owners[n++] = bp;
 	}
 	bool fresh = prices_fresh(b, pr, now_ms);
-	struct sb_strategy_input in = {.cfg = &pr->cfg,
-	                               .rules = &pr->rules,
-	                               .positions = sp,
-	                               .npositions = n,
-	                               .have_price = fresh,
-	                               .bid = fresh ? pr->top.bid : 0,
-	                               .ask = fresh ? pr->top.ask : 0,
-	                               .now_ms = now_ms,
-	                               .last_ended_ms = pr->last_ended_ms,
-	                               .last_stop_loss_ms = pr->last_stop_loss_ms,
-	                               .sell_fee_rate = pr->sell_fee,
-	                               .bnb_price = bot_bnb_price(b, pr),
-	                               .global = {.paused = b->paused,
-	                                          .halted = !bot_may_trade(b),
-	                                          .exposure = orders_exposure(b),
-	                                          .exposure_limit = b->cfg->max_exposure}};
+	*in = (struct sb_strategy_input){.cfg = &pr->cfg,
+	                                 .rules = &pr->rules,
+	                                 .positions = sp,
+	                                 .npositions = n,
+	                                 .have_price = fresh,
+	                                 .bid = fresh ? pr->top.bid : 0,
+	                                 .ask = fresh ? pr->top.ask : 0,
+	                                 .now_ms = now_ms,
+	                                 .last_ended_ms = pr->last_ended_ms,
+	                                 .last_stop_loss_ms = pr->last_stop_loss_ms,
+	                                 .sell_fee_rate = pr->sell_fee,
+	                                 .bnb_price = bot_bnb_price(b, pr),
+	                                 .global = {.paused = b->paused,
+	                                            .halted = !bot_may_trade(b),
+	                                            .exposure = orders_exposure(b),
+	                                            .exposure_limit = b->cfg->max_exposure}};
+}
+
+void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
+{
+	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
+		return;
+	struct sb_strategy_position sp[BOT_OPEN_MAX];
+	struct bot_pos *owners[BOT_OPEN_MAX];
+	struct sb_strategy_input in;
+	strategy_input(b, pr, now_ms, sp, owners, &in);
+	size_t n = in.npositions;
 	struct sb_action acts[SB_STRATEGY_ACTIONS(BOT_OPEN_MAX)];
 	struct sb_strategy_result res;
 	sb_err err = sb_strategy_decide(&in, acts, sizeof acts / sizeof acts[0], &res);
@@ -240,6 +251,22 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		if (a->kind == SB_ACT_ABANDON)
 			return;
 	}
+}
+
+/* Besides the strategy's own thresholds, engine_decide holds actions back until a refused position's
+ * retry_at_ms and a pair's open_at_ms: both end by time alone. Freshness is the price manager's. */
+int64_t engine_next_due(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms)
+{
+	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
+		return INT64_MAX;
+	struct sb_strategy_position sp[BOT_OPEN_MAX];
+	struct bot_pos *owners[BOT_OPEN_MAX];
+	struct sb_strategy_input in;
+	strategy_input(b, pr, now_ms, sp, owners, &in);
+	int64_t due = bot_sooner(sb_strategy_next_due(&in), pr->open_at_ms, now_ms);
+	for (size_t i = 0; i < in.npositions; i++)
+		due = bot_sooner(due, owners[i]->retry_at_ms, now_ms);
+	return due;
 }
 
 void engine_tick(struct sb_bot *b, int64_t now_ms)

@@ -188,6 +188,11 @@ bool prices_fresh(const struct sb_bot *b, const struct bot_pair *pr, int64_t now
 	return pr->top_ms > 0 && now_ms - pr->top_ms <= b->limits.max_age_ms;
 }
 
+int64_t prices_stale_at(const struct sb_bot *b, const struct bot_pair *pr)
+{
+	return pr->top_ms > 0 ? pr->top_ms + b->limits.max_age_ms + 1 : 0;
+}
+
 /* Keeps the BNB table on the quote assets of the pairs with rules and sends the requests due. */
 static void bnb_tick(struct sb_bot *b, int64_t now_ms)
 {

@@ -1,7 +1,8 @@
 /*
  * test_bot_tick.c - the daemon's once-a-second tick on the virtual clock, driven through the scripted
  * exchange (sbtest_fakex): the kill switch another process writes is read again only once that process
- * has committed.
+ * has committed, and a sparse tick (the backtest's) sleeps through the seconds where time alone changes
+ * nothing, yet sends every request at the very virtual time a tick firing every second sends it.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -68,7 +69,7 @@ static void start(const char *settings, bool sparse)
 	fx->on_request = on_request;
 	bot.ex = &fx->base;
 	bot.state = BOT_TRADING;
-	(void)sparse;
+	bot.tick_sparse = sparse;
 	bot_timers_start(&bot);
 }
 
@@ -142,5 +143,99 @@ Test(bot_tick, the_kill_switch_is_read_again_only_after_another_connection_wrote
 	sb_clock_virtual_run_until(bot.clock, 20000);
 	cr_assert_eq(paused_reads, 2, "and reads it no more while nobody writes");
 	bot.st->ops = real;
+	stop();
+}
+
+/* ---- the sparse tick ---------------------------------------------------------------------------------- */
+
+/* The fake's last order request answered: NEW, or the given final status. */
+static void answer_last(enum sbt_fakex_kind kind, enum sb_bn_order_status status)
+{
+	int i = sbt_fakex_last(fx, kind);
+	cr_assert_geq(i, 0);
+	const struct sbt_fakex_req *r = &fx->req[i];
+	struct sb_bn_order o = {.shape = SB_BN_ORDER_QUERY,
+	                        .order_id = 77,
+	                        .order_list_id = -1,
+	                        .transact_time = -1,
+	                        .price = D("50000"),
+	                        .orig_qty = D("0.0004"),
+	                        .status = status,
+	                        .type = SB_ORDER_LIMIT,
+	                        .side = SB_SIDE_BUY,
+	                        .working_time = -1,
+	                        .prevented_match_id = -1,
+	                        .time = bot_now_ms(&bot),
+	                        .update_time = bot_now_ms(&bot)};
+	snprintf(o.symbol, sizeof o.symbol, "%s", r->symbol);
+	snprintf(o.client_order_id, sizeof o.client_order_id, "%s", r->coid);
+	sbt_fakex_answer_order(fx, (size_t)i, SB_OK, 0, &o);
+	bot_tick_wake(&bot);
+}
+
+/* The market moves at mono ms: the clock reaches it, then the quote arrives and the tick is woken. */
+static void quote_at(uint64_t ms)
+{
+	sb_clock_virtual_run_until(bot.clock, ms);
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	bot_tick_wake(&bot);
+}
+
+/* When the tick fires next, in mono ms. */
+static uint64_t tick_due(void)
+{
+	uint64_t due = 0;
+	cr_assert(sb_clock_virtual_timer_due(bot.timers.tick, &due), "the tick runs");
+	return due;
+}
+
+/*
+ * A cycle whose buy times out, then a cooldown, then the next cycle: a quote opens the cycle at 500 ms,
+ * its price goes stale (a REST price request at the first second after 10.5 s), the buy is cancelled at
+ * the first second after its one-minute timeout, the cancel is answered at 120 s, and a quote at 400 s,
+ * after the two-minute cooldown, opens the next one. parked_at_30s: when the tick fires next at 30 s.
+ */
+static void cycle_script(bool sparse, uint64_t *parked_at_30s)
+{
+	start("BTCUSDT:quote=20,buy_offset=0,buy_timeout=1m,cooldown=2m", sparse);
+	quote_at(500);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "the quote opened a cycle");
+	answer_last(SBT_FX_PLACE, SB_BN_STATUS_NEW);
+	sb_clock_virtual_run_until(bot.clock, 30000);
+	*parked_at_30s = tick_due();
+	sb_clock_virtual_run_until(bot.clock, 120000);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "the buy timed out");
+	answer_last(SBT_FX_CANCEL, SB_BN_STATUS_CANCELED);
+	sb_clock_virtual_run_until(bot.clock, 399000);
+	quote_at(400000);
+	sb_clock_virtual_run_until(bot.clock, 500000);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 2, "the quote after the cooldown opened the next");
+}
+
+Test(bot_tick, a_sparse_tick_sleeps_until_time_can_change_a_decision_and_acts_on_the_same_second)
+{
+	uint64_t dense_due, sparse_due;
+	cycle_script(false, &dense_due);
+	size_t n = sent.n;
+	enum sbt_fakex_kind kind[SBT_FAKEX_REQS_MAX];
+	uint64_t at[SBT_FAKEX_REQS_MAX];
+	memcpy(kind, sent.kind, sizeof kind);
+	memcpy(at, sent.mono_ms, sizeof at);
+	stop();
+
+	cycle_script(true, &sparse_due);
+	cr_assert_eq(dense_due, 31000, "a tick every second");
+	cr_assert_eq(sparse_due, 61000, "parked until the first second after the buy's timeout at 60.5 s");
+	cr_assert_eq(sent.n, n, "as many requests either way");
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(sent.kind[i], kind[i], "request %zu is the same", i);
+		cr_assert_eq(sent.mono_ms[i], at[i], "request %zu goes out at %llu ms either way, not %llu",
+		             i, (unsigned long long)at[i], (unsigned long long)sent.mono_ms[i]);
+	}
+	size_t ticker = 0;
+	for (size_t i = 0; i < n; i++)
+		if (sent.kind[i] == SBT_FX_TICKER && sent.mono_ms[i] == 11000)
+			ticker++;
+	cr_assert_eq(ticker, 1, "the stale price was asked for at 11 s, when it went stale");
 	stop();
 }
