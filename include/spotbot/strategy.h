@@ -85,7 +85,8 @@ struct sb_strategy_global {
 	bool paused;           /* kill switch: no new positions on any pair (open ones are still managed) */
 	bool pair_paused;      /* this pair is paused by the user: no new positions */
 	bool halted;           /* no new orders of any kind (reconciliation pending, store failing) */
-	sb_dec exposure;       /* quote committed now in the open positions of all pairs */
+	sb_dec exposure;       /* quote committed now in the open positions of all pairs (read only
+	                          when exposure_limit is set) */
 	sb_dec exposure_limit; /* largest total exposure; 0 = no limit */
 };
 

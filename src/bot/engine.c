@@ -162,6 +162,8 @@ static void strategy_input(const struct sb_bot *b, const struct bot_pair *pr, in
 		owners[n++] = bp;
 	}
 	bool fresh = prices_fresh(b, pr, now_ms);
+	/* The exposure walks every open position of every pair; the strategy reads it only under a limit. */
+	sb_dec limit = b->cfg->max_exposure;
 	*in = (struct sb_strategy_input){.cfg = &pr->cfg,
 	                                 .rules = &pr->rules,
 	                                 .positions = sp,
@@ -176,8 +178,8 @@ static void strategy_input(const struct sb_bot *b, const struct bot_pair *pr, in
 	                                 .bnb_price = bot_bnb_price(b, pr),
 	                                 .global = {.paused = b->paused,
 	                                            .halted = !bot_may_trade(b),
-	                                            .exposure = orders_exposure(b),
-	                                            .exposure_limit = b->cfg->max_exposure}};
+	                                            .exposure = limit > 0 ? orders_exposure(b) : 0,
+	                                            .exposure_limit = limit}};
 }
 
 void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)

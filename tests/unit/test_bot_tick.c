@@ -1,8 +1,9 @@
 /*
  * test_bot_tick.c - the daemon's once-a-second tick on the virtual clock, driven through the scripted
  * exchange (sbtest_fakex): the kill switch another process writes is read again only once that process
- * has committed, and a sparse tick (the backtest's) sleeps through the seconds where time alone changes
- * nothing, yet sends every request at the very virtual time a tick firing every second sends it.
+ * has committed, the tick deciding every pair keeps the exposure limit across them, and a sparse tick
+ * (the backtest's) sleeps through the seconds where time alone changes nothing, yet sends every request at
+ * the very virtual time a tick firing every second sends it.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -143,6 +144,28 @@ Test(bot_tick, the_kill_switch_is_read_again_only_after_another_connection_wrote
 	sb_clock_virtual_run_until(bot.clock, 20000);
 	cr_assert_eq(paused_reads, 2, "and reads it no more while nobody writes");
 	bot.st->ops = real;
+	stop();
+}
+
+/* ---- deciding every pair ------------------------------------------------------------------------------ */
+
+Test(bot_tick, the_exposure_limit_holds_across_the_pairs_the_tick_decides)
+{
+	start("BTCUSDT:quote=20,buy_offset=0", false);
+	cfg.max_exposure = D("30");
+	struct bot_pair *eth = &bot.pairs[bot.npairs++];
+	eth->cfg = sbt_pair("ETHUSDT:quote=20,buy_offset=0");
+	eth->rules = bot.pairs[0].rules;
+	snprintf(eth->rules.symbol, sizeof eth->rules.symbol, "ETHUSDT");
+	eth->have_rules = true;
+	eth->sell_fee = D("0.001");
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	sbt_fakex_book(fx, "ETHUSDT", "50000", "50000.01");
+	sb_clock_virtual_run_until(bot.clock, 5000);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "20 + 20 would pass MAX_EXPOSURE=30: one buy");
+	cfg.max_exposure = D("40");
+	sb_clock_virtual_run_until(bot.clock, 6000);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 2, "within 40 the other pair opens at the next tick");
 	stop();
 }
 
