@@ -495,9 +495,11 @@ int64_t sim_exchange_now(const struct sim_exchange *ex)
 
 struct sim_symbol *sim_exchange_symbol(struct sim_exchange *ex, const char *name, size_t len)
 {
+	/* memcmp first: it stops at the first differing byte, strlen would read every name whole. */
 	for (size_t i = 0; i < ex->nsymbols; i++)
-		if (strlen(ex->symbols[i].rules.symbol) == len &&
-		    memcmp(ex->symbols[i].rules.symbol, name, len) == 0)
+		if (len < sizeof ex->symbols[i].rules.symbol &&
+		    memcmp(ex->symbols[i].rules.symbol, name, len) == 0 &&
+		    ex->symbols[i].rules.symbol[len] == '\0')
 			return &ex->symbols[i];
 	return NULL;
 }
