@@ -5,6 +5,7 @@
  * it zeroes it, as with the REST client).
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,52 +18,58 @@
 
 #define MEMBER(m) sizeof(((struct bt_item *)0)->u.m)
 
-/* The bytes of an item of kind that are in use: its head and its member of the union. The union is sized
- * by its largest member (an account event, 3 KB), so zeroing and copying whole items cost more than every
- * trade of a backtest's path did otherwise. */
-static size_t used_size(enum bt_item_kind kind)
+/*
+ * The bytes of an item's union its kind uses. The union is sized by its largest member (an account event,
+ * 3 KB) and the head by an answer's result (600 bytes): zeroing and copying whole items cost more than
+ * every trade of a backtest's path did otherwise, so an item is zeroed when queued and copied when
+ * delivered only as far as it is used: an answer's head and member, an event's kind and member.
+ */
+static size_t member_size(enum bt_item_kind kind)
 {
-	size_t u = 0;
 	switch (kind) {
 	case BT_ANSWER_TIME:
-		u = MEMBER(time);
-		break;
+		return MEMBER(time);
 	case BT_ANSWER_INFO:
-		u = MEMBER(info);
-		break;
+		return MEMBER(info);
 	case BT_ANSWER_COMMISSION:
-		u = MEMBER(commission);
-		break;
+		return MEMBER(commission);
 	case BT_ANSWER_TICKERS:
-		u = MEMBER(tickers);
-		break;
+		return MEMBER(tickers);
 	case BT_ANSWER_ORDER:
-		u = MEMBER(order);
-		break;
+		return MEMBER(order);
 	case BT_ANSWER_ORDERS:
-		u = MEMBER(orders);
-		break;
+		return MEMBER(orders);
 	case BT_ANSWER_TRADES:
-		u = MEMBER(trades);
-		break;
+		return MEMBER(trades);
 	case BT_EVENT_USER:
-		u = MEMBER(user);
-		break;
+		return MEMBER(user);
 	case BT_EVENT_TRADE:
-		u = MEMBER(trade);
-		break;
+		return MEMBER(trade);
 	case BT_EVENT_BOOK:
-		u = MEMBER(book);
-		break;
+		return MEMBER(book);
 	case BT_EVENT_RECONCILE:
-		u = MEMBER(why);
-		break;
+		return MEMBER(why);
 	case BT_EVENT_SNAPSHOT:
 	case BT_EVENT_MARKET_LINK:
 	case BT_EVENT_USER_LINK:
 		break;
 	}
-	return offsetof(struct bt_item, u) + u;
+	return 0;
+}
+
+static bool is_answer(enum bt_item_kind kind)
+{
+	return kind <= BT_ANSWER_TRADES;
+}
+
+/* Copies what src uses into dst. */
+static void copy_used(struct bt_item *dst, const struct bt_item *src)
+{
+	if (is_answer(src->kind))
+		memcpy(dst, src, offsetof(struct bt_item, u));
+	else
+		dst->kind = src->kind;
+	memcpy(&dst->u, &src->u, member_size(src->kind));
 }
 
 struct bt_item *bt_push(struct bt_exchange *x, enum bt_item_kind kind)
@@ -74,10 +81,14 @@ struct bt_item *bt_push(struct bt_exchange *x, enum bt_item_kind kind)
 		x->q = sb_xrealloc(x->q, x->cap * sizeof *x->q);
 	}
 	struct bt_item *it = &x->q[x->n++];
-	memset(it, 0, used_size(kind));
+	if (is_answer(kind)) {
+		memset(it, 0, offsetof(struct bt_item, u));
+		it->res =
+		    (struct sb_bn_rest_result){.err = SB_OK, .http_status = 200, .sent = true, .attempts = 1};
+		x->st.rest.calls++;
+	}
 	it->kind = kind;
-	it->res = (struct sb_bn_rest_result){.err = SB_OK, .http_status = 200, .sent = true, .attempts = 1};
-	x->st.rest.calls += kind <= BT_ANSWER_TRADES;
+	memset(&it->u, 0, member_size(kind));
 	return it;
 }
 
@@ -214,8 +225,7 @@ size_t bt_pump(struct bt_exchange *x)
 	while (x->head < x->n) {
 		/* A callback may queue more (and move the queue): deliver a copy of what the item uses. */
 		struct bt_item it;
-		const struct bt_item *q = &x->q[x->head++];
-		memcpy(&it, q, used_size(q->kind));
+		copy_used(&it, &x->q[x->head++]);
 		deliver(x, &it);
 		item_fini(&it);
 		delivered++;
