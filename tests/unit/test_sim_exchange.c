@@ -221,3 +221,18 @@ Test(sim_exchange, without_market_data_no_history_is_kept_and_resting_orders_sti
 	expect_dec(s->last_price, "58900", "the last trade's price");
 	sbt_exchange_free(&loop, ex);
 }
+
+Test(sim_exchange, bnb_is_valued_at_the_last_trade_of_its_market_in_the_quote_asset)
+{
+	const char *args[] = {"--symbols", "BTCUSDT,BNBUSDT,ETHBNB,ETHBTC", NULL};
+	struct sim_exchange *ex = build(args);
+	struct sim_symbol *bnb = symbol(ex, "BNBUSDT");
+	struct sim_event ev;
+	cr_assert_eq(sim_exchange_price_event(bnb, SB_DEC_C(612, 0), SB_DEC_C(1, 0), &ev), SB_OK);
+	ev.time_ms = 1767225600000;
+	sim_exchange_apply(ex, bnb, &ev, ev.time_ms);
+	expect_dec(sim_exchange_bnb_price(ex, symbol(ex, "BTCUSDT")), "612", "BNB in USDT");
+	expect_dec(sim_exchange_bnb_price(ex, symbol(ex, "ETHBNB")), "1", "BNB in BNB");
+	expect_dec(sim_exchange_bnb_price(ex, symbol(ex, "ETHBTC")), "0", "no BNBBTC market");
+	sbt_exchange_free(&loop, ex);
+}
