@@ -47,6 +47,14 @@ struct sb_bt_pair_report {
 	sb_dec last_price;                          /* the pair's last traded price (0 in the total) */
 };
 
+/* What a run took through the daemon and the exchange, for benchmarks (neither printed nor in the JSON). */
+struct sb_bt_work {
+	uint64_t market_events; /* market events delivered to the daemon (trades and book tickers) */
+	uint64_t exec_reports;  /* execution reports of the account's orders delivered to it */
+	uint64_t requests;      /* requests the daemon made of the exchange (orders, queries, prices) */
+	uint64_t commits;       /* write transactions it committed to its database */
+};
+
 /* Everything a backtest reports. */
 struct sb_bt_report {
 	int64_t from_ms;                                 /* first candle's open time */
@@ -57,6 +65,7 @@ struct sb_bt_report {
 	struct sb_bt_pair_report total;                  /* every pair together */
 	struct sb_bt_balance balances[SB_BT_ASSETS_MAX]; /* the account, by asset name */
 	size_t nbalances;                                /* entries of balances */
+	struct sb_bt_work work;                          /* what the run took */
 };
 
 /* Adds to r the figures of symbol's positions in st, last the pair's last price. */

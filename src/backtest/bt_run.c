@@ -182,7 +182,7 @@ static sb_err match_pairs(struct bt_run *r)
 static sb_err open_store(struct bt_run *r)
 {
 	if (r->o->db_path) {
-		if (access(r->o->db_path, F_OK) == 0)
+		if (strcmp(r->o->db_path, ":memory:") != 0 && access(r->o->db_path, F_OK) == 0)
 			return fail(r, SB_ERR_INVALID,
 			            "--db %s: the file exists; a backtest writes a new database",
 			            r->o->db_path);
@@ -229,14 +229,16 @@ static sb_err make_sim(struct bt_run *r, const char *balance)
 			len += (size_t)snprintf(symbols + len, sizeof symbols - len, "%s%s", len ? "," : "",
 			                        r->b->pairs[k].cfg.symbol);
 	snprintf(account, sizeof account, "%s:%s:%s", BT_KEY, BT_KEY, balance);
-	char prog[] = "spotsim", f_sym[] = "--symbols", f_acc[] = "--account";
-	char *argv[] = {prog, f_sym, symbols, f_acc, account, NULL};
+	char prog[] = "spotsim", f_sym[] = "--symbols", f_acc[] = "--account", f_info[] = "--exchange-info";
+	char info[4096];
+	snprintf(info, sizeof info, "%s", r->o->exchange_info ? r->o->exchange_info : "");
+	char *argv[] = {prog, f_sym, symbols, f_acc, account, f_info, info, NULL};
 	char msg[512] = "";
 	FILE *f = fmemopen(msg, sizeof msg - 1, "w");
 	if (!f)
 		return fail(r, SB_ERR_NOMEM, "out of memory");
 	r->simo = sb_xcalloc(1, sizeof *r->simo);
-	sb_err err = sim_options_parse(5, argv, r->simo, f);
+	sb_err err = sim_options_parse(r->o->exchange_info ? 7 : 5, argv, r->simo, f);
 	/* The daemon asks the exchange for no candles or recent trades: keeping them would cost every
 	 * trade of every path 16 candle updates, and each symbol 2 MB. */
 	r->simo->no_market_data = true;
@@ -329,6 +331,17 @@ static sb_err feed(struct bt_run *r, size_t i, struct sb_kline c, struct sb_bt_r
 	}
 }
 
+/* What the run took, from the exchange's counters and the store's. */
+static void work(const struct bt_run *r, struct sb_bt_work *out)
+{
+	struct sb_exchange_stats st;
+	sb_exchange_stats(r->b->ex, &st);
+	*out = (struct sb_bt_work){.market_events = st.market.events,
+	                           .exec_reports = st.user.exec_reports,
+	                           .requests = st.rest.calls,
+	                           .commits = sb_store_commits(r->b->st)};
+}
+
 /* The results: each pair's positions from the database, the account's balances from the ledger. */
 static sb_err results(struct bt_run *r, const struct sb_bt_balance *start, size_t nstart,
                       struct sb_bt_report *out)
@@ -346,6 +359,7 @@ static sb_err results(struct bt_run *r, const struct sb_bt_balance *start, size_
 			                                : sb_store_last_error(b->st));
 	}
 	sb_bt_report_total(out);
+	work(r, &out->work);
 	memcpy(out->balances, start, nstart * sizeof *start);
 	out->nbalances = nstart;
 	const struct sim_account *a = sim_exchange_account(r->sim, BT_KEY, strlen(BT_KEY));

@@ -5,11 +5,11 @@
  *
  * One run: the kline set is opened and checked against PAIRS (a symbol of the data not in PAIRS is
  * ignored with a note, a pair without data is an error); spotsim's exchange lists the pairs' symbols with
- * the rules of its catalogue and one account funded as asked; the daemon starts on it exactly as `run`
- * starts (rules, commission rates, reconciliation), its database a SQLite file of the run's own; each
- * candle then becomes spotsim's intra-candle trades (bt_exchange.h), the daemon's timers firing as market
- * time passes them. At the end nothing more is traded: open positions stay open, and the results are read
- * back from the run's database (bt_report.h) and the exchange's ledger.
+ * the rules of its catalogue (or of an exchangeInfo document) and one account funded as asked; the daemon
+ * starts on it exactly as `run` starts (rules, commission rates, reconciliation), its database a SQLite file
+ * of the run's own; each candle then becomes spotsim's intra-candle trades (bt_exchange.h), the daemon's
+ * timers firing as market time passes them. At the end nothing more is traded: open positions stay open, and
+ * the results are read back from the run's database (bt_report.h) and the exchange's ledger.
  */
 #ifndef BACKTEST_BT_RUN_H
 #define BACKTEST_BT_RUN_H
@@ -33,7 +33,10 @@ struct sb_bt_run_opts {
 	int64_t from_ms;             /* first open time traded; 0: the data's first */
 	int64_t to_ms;               /* first open time not traded; INT64_MAX: the data's last */
 	const char *balance;         /* "ASSET=AMOUNT,..."; NULL: SB_BT_BALANCE_DEFAULT */
-	const char *db_path;         /* the run's database, kept; NULL: a temporary file, removed */
+	const char *db_path;         /* the run's database, kept; ":memory:" in memory only; NULL: a
+	                                temporary file, removed */
+	const char *exchange_info;   /* an exchangeInfo document the pairs' rules come from (spotsim's
+	                                --exchange-info); NULL: spotsim's catalogue */
 	size_t path_trades;          /* most trades of a candle's path: SB_BT_PATH_COARSE or _FINE */
 	FILE *notes;                 /* notes on what is ignored (symbols without a pair); NULL: none */
 };

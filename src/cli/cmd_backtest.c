@@ -33,7 +33,8 @@ static const char usage_text[] =
     "  --balance L     the account's funds, ASSET=AMOUNT,... (default " SB_BT_BALANCE_DEFAULT ")\n"
     "  --path P        a candle's price path: coarse, its corners (open, the nearer extreme, the other,\n"
     "                  close; the default), or fine, tick by tick as spotsim's replay (up to 300 trades)\n"
-    "  --db FILE       keep the run's database in FILE (a new file); default: a temporary one\n"
+    "  --db FILE       keep the run's database in FILE (a new file); :memory: keeps it in memory only;\n"
+    "                  default: a temporary file (not durable: no fsync), removed at the end\n"
     "  --json          print one JSON object instead of the table\n";
 
 /* DATE: YYYY-MM-DD (its midnight; plus a day when end) or an RFC 3339 time. */
