@@ -428,6 +428,8 @@ static sb_err run(struct bt_run *r, struct sb_bt_report *out)
 	if (sb_bot_check_config(o->cfg, stderr) != SB_OK)
 		return fail(r, SB_ERR_CONFIG, "the configuration cannot be traded (see above)");
 	SB_TRY(sb_kline_set_open(o->paths, o->npaths, o->from_ms, o->to_ms, &r->set, r->err, r->cap));
+	/* Decompressing and parsing the files take the second core; without a thread they take this one. */
+	(void)sb_kline_set_read_ahead(r->set);
 	size_t i = 0;
 	struct sb_kline first;
 	bool done = false;
