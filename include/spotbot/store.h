@@ -302,9 +302,10 @@ struct sb_store_opts {
 	bool readonly; /* open read-only: every write is SB_ERR_DB_READONLY (the CLI while the daemon runs) */
 	bool no_create;      /* a missing database file is SB_ERR_NOT_FOUND instead of being created */
 	int busy_timeout_ms; /* wait this long for another process's lock; 0 = 5000 */
-	bool scratch;        /* a private, disposable database (a backtest's): no fsync (synchronous OFF) and
+	bool scratch;        /* a private, disposable database (a backtest's): no fsync (synchronous OFF),
 	                        one lock held until close (locking_mode EXCLUSIVE), so no other process can
-	                        open it meanwhile and a crash may lose it */
+	                        open it meanwhile, and the rollback journal in memory instead of WAL: a
+	                        crash may lose it */
 };
 
 /*

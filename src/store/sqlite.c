@@ -446,15 +446,22 @@ static sb_err migrate(struct sq_store *s, bool readonly)
 	return SB_OK;
 }
 
-/* Sets the connection's pragmas; WAL is persistent in the file, the others last for this connection. */
+/* Sets the connection's pragmas; WAL is persistent in the file, the others last for this connection. A
+ * scratch database is not switched to WAL. */
 static sb_err configure(struct sq_store *s, const char *path, const struct sb_store_opts *o)
 {
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000);
 	sb_err e = exec_sql(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
 	if (e == SB_OK && o->scratch && !o->readonly) {
-		e = exec_sql(s, "PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;");
+		/* No reader to serve while it is written and nothing to recover after a crash: the rollback
+		 * journal is kept in memory (a failed transaction still rolls back) and each commit writes
+		 * its pages once, to the file itself, where WAL wrote them twice (the log, then the
+		 * checkpoint). */
+		e = exec_sql(s, "PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; "
+		                "PRAGMA journal_mode = MEMORY;");
 		s->alone = e == SB_OK;
+		return e;
 	}
 	if (e != SB_OK || o->readonly || strcmp(path, ":memory:") == 0)
 		return e;

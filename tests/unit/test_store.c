@@ -213,6 +213,9 @@ Test(store, a_scratch_database_is_held_alone_until_closed_and_kept_after)
 	struct sb_store_opts scratch = {.scratch = true};
 	cr_assert_eq(sb_store_open_sqlite(db_path, &scratch, &st, err, sizeof err), SB_OK, "%s", err);
 	cr_assert_eq(sb_store_state_set(st, "probe", "1", 1, NULL), SB_OK, "%s", sb_store_last_error(st));
+	char wal[160];
+	snprintf(wal, sizeof wal, "%s-wal", db_path);
+	cr_assert_neq(access(wal, F_OK), 0, "no write-ahead log: each commit writes its pages once");
 	struct sb_store *other = NULL;
 	struct sb_store_opts ro = {.readonly = true, .busy_timeout_ms = 1};
 	sb_err e = sb_store_open_sqlite(db_path, &ro, &other, err, sizeof err);
