@@ -437,7 +437,7 @@ static void bench_events(const char *tmp)
 	generate(dir, EVENTS_PAIRS, 1);
 	snprintf(info, sizeof info, "%s/exchangeinfo-events.json", tmp);
 	write_exchange_info(info, EVENTS_PAIRS);
-	synthetic_pairs(pairs, sizeof pairs, EVENTS_PAIRS, "quote=20,profit=0.05%,buy_offset=0");
+	synthetic_pairs(pairs, sizeof pairs, EVENTS_PAIRS, "quote=20,profit=0.1%,buy_offset=0,buy_timeout=5m,max_duration=15m,max_duration_sell=true");
 	run("events: store in a file", tmp, pairs, dir, info, NULL);
 	run("events: store in memory", tmp, pairs, dir, info, memory);
 }
