@@ -10,8 +10,8 @@
  *           ../shared/data/LINKUSDT-1m-2023-02.csv.gz beside the source tree; SB_BENCH_KLINES names
  *           another) under ten catalogue symbols, each pair trading on its own book;
  *   events  events per second through the whole engine (market event -> decision -> order -> fill ->
- *           store) on a synthetic month of 10 pairs trading small targets, with the run's database a
- *           temporary SQLite file (not durable) and then in memory.
+ *           store) on a synthetic month of 10 pairs trading often (cycles of minutes), with the run's
+ *           database a temporary SQLite file (not durable) and then in memory.
  *
  * Usage: bench_backtest [year] [month] [events]   (all three when none is named; SB_BENCH_MONTHS=N
  * shortens the year to N months, to profile it). Not a test.
@@ -437,7 +437,9 @@ static void bench_events(const char *tmp)
 	generate(dir, EVENTS_PAIRS, 1);
 	snprintf(info, sizeof info, "%s/exchangeinfo-events.json", tmp);
 	write_exchange_info(info, EVENTS_PAIRS);
-	synthetic_pairs(pairs, sizeof pairs, EVENTS_PAIRS, "quote=20,profit=0.1%,buy_offset=0,buy_timeout=5m,max_duration=15m,max_duration_sell=true");
+	synthetic_pairs(
+	    pairs, sizeof pairs, EVENTS_PAIRS,
+	    "quote=20,profit=0.1%,buy_offset=0,buy_timeout=5m,max_duration=15m,max_duration_sell=true");
 	run("events: store in a file", tmp, pairs, dir, info, NULL);
 	run("events: store in memory", tmp, pairs, dir, info, memory);
 }
