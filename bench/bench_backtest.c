@@ -366,8 +366,9 @@ static void synthetic_pairs(char *buf, size_t cap, int npairs, const char *setti
 static int year_months(void)
 {
 	const char *env = getenv("SB_BENCH_MONTHS");
-	long n = env ? strtol(env, NULL, 10) : 12;
-	return n >= 1 && n <= 12 ? (int)n : 12;
+	char *end = NULL;
+	long long n = env ? strtoll(env, &end, 10) : 12;
+	return env && (*end || n < 1 || n > 12) ? 12 : (int)n;
 }
 
 static void bench_year(const char *tmp)
