@@ -18,10 +18,9 @@
 
 struct price_call {
 	struct sb_bot *b;           /* the daemon */
-	struct bot_pair *pr;        /* the pair asked about; NULL for a BNB price (slots never move) */
+	struct bot_pair *pr;        /* the pair asked about (slots never move); NULL: BNB's price */
 	char symbol[SB_SYMBOL_MAX]; /* asked about */
-	bool bnb;                   /* the BNB valuation price, not a pair's */
-	char quote[SB_ASSET_MAX];   /* bnb: the quote asset it values BNB in */
+	char quote[SB_ASSET_MAX];   /* no pair: the quote asset it values BNB in */
 };
 
 static void offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask, const char *source)
@@ -130,7 +129,7 @@ static void on_ticker(void *user, const struct sb_bn_rest_result *res, struct sb
 	if (pr)
 		pr->rest_price_inflight = false;
 	bool ok = res->err == SB_OK && t && t->n > 0;
-	if (c->bnb) {
+	if (!c->pr) {
 		if (ok)
 			bnb_answer(b, c, t);
 		else
@@ -153,7 +152,6 @@ static bool request(struct sb_bot *b, struct bot_pair *pr, const char *symbol, c
 	struct price_call *c = sb_xcalloc(1, sizeof *c);
 	c->b = b;
 	c->pr = pr;
-	c->bnb = pr == NULL;
 	snprintf(c->symbol, sizeof c->symbol, "%s", pr ? pr->cfg.symbol : symbol);
 	if (quote)
 		snprintf(c->quote, sizeof c->quote, "%s", quote);
