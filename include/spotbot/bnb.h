@@ -78,6 +78,10 @@ bool sb_bnb_awaited(const struct sb_bnb_table *t, const char *quote_asset);
  */
 const struct sb_bnb_quote *sb_bnb_next_due(struct sb_bnb_table *t, int64_t now_ms);
 
+/* When sb_bnb_next_due will next return an entry: the earliest next_ms of those not in flight (0: at
+ * once); INT64_MAX when every entry is in flight or none is tracked. */
+int64_t sb_bnb_due_at(const struct sb_bnb_table *t);
+
 /* Writes "BNB<quote_asset>" into buf (cap bytes). SB_ERR_TOO_LONG when it does not fit. */
 sb_err sb_bnb_symbol(const char *quote_asset, char *buf, size_t cap);
 

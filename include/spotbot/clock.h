@@ -143,4 +143,8 @@ size_t sb_clock_virtual_run_until(struct sb_clock *c, uint64_t mono_ms);
 /* When the earliest running timer is due (monotonic ms) into *due_ms; false when none runs. */
 bool sb_clock_virtual_next(const struct sb_clock *c, uint64_t *due_ms);
 
+/* When timer t of a virtual clock is due next (monotonic ms) into *due_ms; false when it is stopped or
+ * belongs to another clock. */
+bool sb_clock_virtual_timer_due(const struct sb_clock_timer *t, uint64_t *due_ms);
+
 #endif

@@ -65,6 +65,14 @@ const char *sb_kline_set_interval(const struct sb_kline_set *s, size_t i);
  */
 sb_err sb_kline_set_next(struct sb_kline_set *s, size_t *sym, struct sb_kline *row, bool *done);
 
+/*
+ * From now on the files are read on a thread of the set's own, a few thousand candles ahead of
+ * sb_kline_set_next, which takes them in the same order (the end and errors included): opening,
+ * decompressing and parsing then use a second core. Before the first sb_kline_set_next (SB_ERR_STATE
+ * after it); SB_ERR_NOMEM when no thread can be made, the set reading on as before.
+ */
+sb_err sb_kline_set_read_ahead(struct sb_kline_set *s);
+
 /* The message of the last error ("" when none); owned by the set. */
 const char *sb_kline_set_error(const struct sb_kline_set *s);
 

@@ -281,7 +281,8 @@ struct sb_store_ops {
 	                     size_t *n);
 	sb_err (*backup)(struct sb_store *st, const char *path);
 	sb_err (*check)(struct sb_store *st, char *msg, size_t cap);
-	sb_err (*exec)(struct sb_store *st, const char *sql); /* may be NULL: SB_ERR_UNSUPPORTED */
+	sb_err (*exec)(struct sb_store *st, const char *sql);       /* may be NULL: SB_ERR_UNSUPPORTED */
+	sb_err (*data_version)(struct sb_store *st, uint64_t *out); /* may be NULL: SB_ERR_UNSUPPORTED */
 };
 
 /* The common head of every backend's store; a backend embeds it as its first member. */
@@ -293,6 +294,7 @@ struct sb_store {
 	char errmsg[SB_STORE_ERRMSG_MAX]; /* the last error's text; "" after success */
 	sb_store_commit_fn on_commit;     /* commit-latency observer (metrics); NULL: none */
 	void *on_commit_user;             /* its argument */
+	uint64_t commits;                 /* write transactions committed since the store was opened */
 };
 
 /* Options of sb_store_open_sqlite; zero-initialised (or NULL) gives the defaults. */
@@ -300,9 +302,10 @@ struct sb_store_opts {
 	bool readonly; /* open read-only: every write is SB_ERR_DB_READONLY (the CLI while the daemon runs) */
 	bool no_create;      /* a missing database file is SB_ERR_NOT_FOUND instead of being created */
 	int busy_timeout_ms; /* wait this long for another process's lock; 0 = 5000 */
-	bool scratch;        /* a private, disposable database (a backtest's): no fsync (synchronous OFF) and
+	bool scratch;        /* a private, disposable database (a backtest's): no fsync (synchronous OFF),
 	                        one lock held until close (locking_mode EXCLUSIVE), so no other process can
-	                        open it meanwhile and a crash may lose it */
+	                        open it meanwhile, and the rollback journal in memory instead of WAL: a
+	                        crash may lose it */
 };
 
 /*
@@ -324,6 +327,17 @@ const char *sb_store_last_error(const struct sb_store *st);
 
 /* Sets (fn NULL: clears) the observer told the duration of every committed write transaction. */
 void sb_store_set_commit_observer(struct sb_store *st, sb_store_commit_fn fn, void *user);
+
+/* Write transactions this store has committed since it was opened (0 for NULL). */
+uint64_t sb_store_commits(const struct sb_store *st);
+
+/*
+ * A number that changes when another connection (another process, or another store on the same file)
+ * has committed a change to the database since the last call; this store's own writes leave it as it is.
+ * Cheap (no table is read), so a reader can poll it and re-read what others may write (the kill switch)
+ * only when it moved. SB_ERR_UNSUPPORTED for a backend that cannot tell.
+ */
+sb_err sb_store_data_version(struct sb_store *st, uint64_t *out);
 
 /* The backend's name ("sqlite"). */
 const char *sb_store_backend(const struct sb_store *st);

@@ -85,7 +85,8 @@ struct sb_strategy_global {
 	bool paused;           /* kill switch: no new positions on any pair (open ones are still managed) */
 	bool pair_paused;      /* this pair is paused by the user: no new positions */
 	bool halted;           /* no new orders of any kind (reconciliation pending, store failing) */
-	sb_dec exposure;       /* quote committed now in the open positions of all pairs */
+	sb_dec exposure;       /* quote committed now in the open positions of all pairs (read only
+	                          when exposure_limit is set) */
 	sb_dec exposure_limit; /* largest total exposure; 0 = no limit */
 };
 
@@ -229,6 +230,14 @@ bool sb_strategy_exit_goes_on(const struct sb_symbol_rules *rules, const struct 
  */
 sb_err sb_strategy_decide(const struct sb_strategy_input *in, struct sb_action *out, size_t cap,
                           struct sb_strategy_result *res);
+
+/*
+ * The earliest time after in->now_ms at which sb_strategy_decide could decide otherwise with every other
+ * input unchanged: a buy's timeout, a position's max_duration, the end of the cooldown or of the
+ * stop-loss cooldown. INT64_MAX when only another input (a price, a fill, a setting) can change the
+ * decision. A caller on a virtual clock sleeps until then instead of deciding again every second.
+ */
+int64_t sb_strategy_next_due(const struct sb_strategy_input *in);
 
 /* "OPEN", "CANCEL_BUY", ...; never NULL. */
 const char *sb_action_kind_name(enum sb_action_kind k);

@@ -256,7 +256,7 @@ void bt_book_ticker(const struct sim_symbol *s, struct sb_bn_book_ticker *out)
 {
 	struct sim_book_level bid, ask;
 	memset(out, 0, sizeof *out);
-	snprintf(out->symbol, sizeof out->symbol, "%s", s->rules.symbol);
+	memcpy(out->symbol, s->rules.symbol, sizeof out->symbol);
 	out->update_id = -1;
 	if (sim_book_best(s->book, SIM_SIDE_BUY, &bid)) {
 		out->bid_price = bid.price;

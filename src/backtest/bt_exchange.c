@@ -132,7 +132,7 @@ static sb_err bt_book_ticker_op(struct sb_exchange *ex, const char *symbol, sb_b
 	if (symbol && !only)
 		return SB_OK;
 	struct sb_bn_book_tickers *t = &it->u.tickers;
-	t->items = sb_xcalloc(x->sim->nsymbols ? x->sim->nsymbols : 1, sizeof *t->items);
+	t->items = sb_xcalloc(only || x->sim->nsymbols == 0 ? 1 : x->sim->nsymbols, sizeof *t->items);
 	for (size_t i = 0; i < x->sim->nsymbols; i++)
 		if (!only || only == &x->sim->symbols[i])
 			bt_book_ticker(&x->sim->symbols[i], &t->items[t->n++]);

@@ -87,6 +87,14 @@ struct sb_bt_pair_report {
 	size_t nmarks;                              /* entries of marks */
 };
 
+/* What a run took through the daemon and the exchange, for benchmarks (neither printed nor in the JSON). */
+struct sb_bt_work {
+	uint64_t market_events; /* market events delivered to the daemon (trades and book tickers) */
+	uint64_t exec_reports;  /* execution reports of the account's orders delivered to it */
+	uint64_t requests;      /* requests the daemon made of the exchange (orders, queries, prices) */
+	uint64_t commits;       /* write transactions it committed to its database */
+};
+
 /* Everything a backtest reports. */
 struct sb_bt_report {
 	int64_t from_ms;                                 /* first candle's open time */
@@ -106,6 +114,7 @@ struct sb_bt_report {
 	char balance[256];                               /* the funding, "ASSET=AMOUNT,..." */
 	const char *path;                                /* the price path: "coarse" or "fine" */
 	struct sb_bt_track *track;                       /* what the run watched (owned; NULL: none) */
+	struct sb_bt_work work;                          /* what the run took */
 };
 
 /* The lower bound of hold bin i in ms (0 for the first), and its label ("< 1m", "1m-5m", ..., ">= 7d"). */

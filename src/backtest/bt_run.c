@@ -200,6 +200,8 @@ static void clock_reach(void *user, int64_t ms)
 	struct bt_run *r = user;
 	if (ms <= r->now_ms)
 		return;
+	/* The market events since the clock last moved may have given the tick work. */
+	bot_tick_wake(r->b);
 	struct sb_clock *c = r->b->clock;
 	if (ms - r->now_ms > BT_GAP_MS) {
 		sb_clock_virtual_run_until(c, (uint64_t)(r->now_ms + BT_GAP_MS - r->start_ms));
@@ -265,7 +267,7 @@ static sb_err match_pairs(struct bt_run *r)
 static sb_err open_store(struct bt_run *r)
 {
 	if (r->o->db_path) {
-		if (access(r->o->db_path, F_OK) == 0)
+		if (strcmp(r->o->db_path, ":memory:") != 0 && access(r->o->db_path, F_OK) == 0)
 			return fail(r, SB_ERR_INVALID,
 			            "--db %s: the file exists; a backtest writes a new database",
 			            r->o->db_path);
@@ -366,6 +368,9 @@ static sb_err make_sim(struct bt_run *r, const char *balance)
 		return fail(r, SB_ERR_NOMEM, "out of memory");
 	r->simo = sb_xcalloc(1, sizeof *r->simo);
 	sb_err err = sim_options_parse(a.n, a.v, r->simo, f);
+	/* The daemon asks the exchange for no candles or recent trades: keeping them would cost every
+	 * trade of every path 16 candle updates, and each symbol 2 MB. */
+	r->simo->no_market_data = true;
 	if (err == SB_OK) {
 		if (uv_loop_init(&r->loop) != 0)
 			err = SB_ERR_IO;
@@ -435,6 +440,7 @@ static sb_err start_bot(struct bt_run *r)
 	                                   .seed = 1,
 	                                   .path_trades = r->o->path_trades};
 	SB_TRY(sb_bt_exchange_new(&opts, &ev, &b->ex));
+	b->tick_sparse = true;
 	bot_timers_start(b);
 	bot_startup(b);
 	while (sb_bt_exchange_pump(b->ex) > 0)
@@ -531,6 +537,17 @@ static sb_err feed(struct bt_run *r, size_t i, struct sb_kline c, struct sb_bt_r
 	}
 }
 
+/* What the run took, from the exchange's counters and the store's. */
+static void work(const struct bt_run *r, struct sb_bt_work *out)
+{
+	struct sb_exchange_stats st;
+	sb_exchange_stats(r->b->ex, &st);
+	*out = (struct sb_bt_work){.market_events = st.market.events,
+	                           .exec_reports = st.user.exec_reports,
+	                           .requests = st.rest.calls,
+	                           .commits = sb_store_commits(r->b->st)};
+}
+
 /* The results: each pair's positions from the database, the account's balances from the ledger. */
 static sb_err results(struct bt_run *r, const struct sb_bt_balance *start, size_t nstart,
                       struct sb_bt_report *out)
@@ -560,6 +577,7 @@ static sb_err results(struct bt_run *r, const struct sb_bt_balance *start, size_
 	snprintf(out->balance, sizeof out->balance, "%s",
 	         r->o->balance ? r->o->balance : SB_BT_BALANCE_DEFAULT);
 	out->path = r->o->path_trades == SB_BT_PATH_FINE ? "fine" : "coarse";
+	work(r, &out->work);
 	memcpy(out->balances, start, nstart * sizeof *start);
 	out->nbalances = nstart;
 	const struct sim_account *a = sim_exchange_account(r->sim, BT_KEY, strlen(BT_KEY));
@@ -630,6 +648,8 @@ static sb_err run(struct bt_run *r, struct sb_bt_report *out)
 	if (sb_bot_check_config(o->cfg, stderr) != SB_OK)
 		return fail(r, SB_ERR_CONFIG, "the configuration cannot be traded (see above)");
 	SB_TRY(sb_kline_set_open(o->paths, o->npaths, o->from_ms, o->to_ms, &r->set, r->err, r->cap));
+	/* Decompressing and parsing the files take the second core; without a thread they take this one. */
+	(void)sb_kline_set_read_ahead(r->set);
 	size_t i = 0;
 	struct sb_kline first;
 	bool done = false;

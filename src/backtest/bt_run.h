@@ -36,7 +36,8 @@ struct sb_bt_run_opts {
 	int64_t from_ms;             /* first open time traded; 0: the data's first */
 	int64_t to_ms;               /* first open time not traded; INT64_MAX: the data's last */
 	const char *balance;         /* "ASSET=AMOUNT,..."; NULL: SB_BT_BALANCE_DEFAULT */
-	const char *db_path;         /* the run's database, kept; NULL: a temporary file, removed */
+	const char *db_path;         /* the run's database, kept; ":memory:" in memory only; NULL: a
+	                                temporary file, removed */
 	size_t path_trades;          /* most trades of a candle's path: SB_BT_PATH_COARSE or _FINE */
 	enum sim_fill_model fill;    /* when the market's trades fill the account's resting orders */
 	const char *exchange_info;   /* an exchangeInfo JSON file whose rules come first; NULL: none */

@@ -345,6 +345,28 @@ static sb_err stored_paused(struct sb_bot *b, bool *paused)
 	return err;
 }
 
+/*
+ * Follows the kill switch another process wrote (`spotbot pause` while the daemon is down, or a hand
+ * edit): the switch is re-read only after another connection committed something, which the store's data
+ * version tells without reading a table; a backend that cannot tell is read every time. The daemon's own
+ * writes of the switch already changed memory first.
+ */
+static void follow_paused(struct sb_bot *b)
+{
+	if (b->degraded || !b->st)
+		return;
+	uint64_t v = 0;
+	bool known = sb_store_data_version(b->st, &v) == SB_OK;
+	if (known && b->db_version_known && v == b->db_version)
+		return;
+	bool paused = b->paused;
+	if (stored_paused(b, &paused) != SB_OK)
+		return;
+	b->db_version = v;
+	b->db_version_known = known;
+	bot_set_paused(b, paused, "database");
+}
+
 static void on_tick(struct sb_clock_timer *t, void *user)
 {
 	(void)t;
@@ -352,14 +374,15 @@ static void on_tick(struct sb_clock_timer *t, void *user)
 	if (b->closed)
 		return;
 	int64_t now = bot_now_ms(b);
-	bool paused = b->paused;
-	if (!b->degraded && b->st && stored_paused(b, &paused) == SB_OK)
-		bot_set_paused(b, paused, "database");
+	struct bot_tick_mark mark;
+	bot_tick_mark(b, &mark);
+	follow_paused(b);
 	prices_tick(b, now);
 	orders_tick(b, now);
 	control_tick(b->control, now);
 	engine_tick(b, now);
 	monitor_tick(b, now);
+	bot_tick_park(b, &mark, now);
 }
 
 static void on_stop_wait(struct sb_clock_timer *t, void *user);

@@ -157,6 +157,10 @@ struct sb_bot {
 	char tag[16];                  /* ORDER_TAG */
 	enum bot_run_state state;      /* current run state */
 	bool paused;                   /* kill switch (system_state "paused") */
+	bool tick_sparse;              /* a virtual clock: the tick sleeps through seconds where it has
+	                                  nothing to do (tick_due.c); set before bot_timers_start */
+	uint64_t db_version;           /* the store's data version when the kill switch was last read */
+	bool db_version_known;         /* db_version is set: the switch is re-read only when it moves */
 	bool degraded;                 /* a database write failed: sticky until restart */
 	bool stopping;                 /* a signal arrived */
 	bool closed;                   /* teardown began: callbacks only free their context */
@@ -279,6 +283,8 @@ void prices_on_snapshot(void *user, const char *const *symbols, size_t n, bool r
 void prices_on_link(void *user, enum sb_bn_link state);
 /* The pair's validated, fresh price, or false. */
 bool prices_fresh(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms);
+/* When the pair's price stops being fresh (prices_fresh turns false); 0 when it has none. */
+int64_t prices_stale_at(const struct sb_bot *b, const struct bot_pair *pr);
 /* Timer: REST fallback for stale prices, BNB price refresh for the quote assets whose pairs need one. */
 void prices_tick(struct sb_bot *b, int64_t now_ms);
 /* Quote per BNB in pr's quote asset, to value pr's commission paid in BNB: 1 when the quote asset is BNB,
@@ -359,6 +365,35 @@ void engine_step(struct sb_bot *b);
 void engine_on_dispatched(void *user);
 /* Timer: marks every pair and runs the step (a pair an event marked too is decided once). */
 void engine_tick(struct sb_bot *b, int64_t now_ms);
+/* The earliest time after now_ms at which deciding for pr could do something that deciding now does not,
+ * with nothing but time passing (sb_strategy_next_due, a retry's or a new cycle's wait); INT64_MAX when
+ * only an event can. */
+int64_t engine_next_due(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms);
+
+/* ---- tick_due.c --------------------------------------------------------------------------------------- */
+/* What a tick may change, taken before it runs, to tell afterwards whether it changed anything. */
+struct bot_tick_mark {
+	uint64_t commits;         /* the store's write transactions */
+	int inflight;             /* requests out */
+	enum bot_run_state state; /* run state */
+	bool paused;              /* kill switch */
+	bool degraded;            /* database failure */
+};
+/* t when it lies after now and before due, else due: folds thresholds into the next one. */
+static inline int64_t bot_sooner(int64_t due, int64_t t, int64_t now)
+{
+	return t > now && t < due ? t : due;
+}
+void bot_tick_mark(const struct sb_bot *b, struct bot_tick_mark *m);
+/* The earliest time after now_ms at which a tick may act with nothing but time passing; now_ms +
+ * BOT_TICK_MS while the daemon may not trade or runs its control API or monitor. */
+int64_t bot_tick_next_due(const struct sb_bot *b, int64_t now_ms);
+/* Called at the end of the tick that fired at now_ms (before: taken at its start): with tick_sparse, a tick
+ * that changed nothing moves the timer to its first second at or after bot_tick_next_due (a day at most). */
+void bot_tick_park(struct sb_bot *b, const struct bot_tick_mark *before, int64_t now_ms);
+/* Events were delivered: a parked tick comes back to its first second after now. No-op without
+ * tick_sparse or when it is not parked. */
+void bot_tick_wake(struct sb_bot *b);
 
 /* ---- pairs_load.c ------------------------------------------------------------------------------------- */
 /* Applies what changed in PAIRS since it was last applied to trade_pairs, then loads trade_pairs into

@@ -151,12 +151,12 @@ static void report_buy_refused(struct sb_bot *b, struct bot_pair *pr, const stru
 	bot_human(b, "%-8s no new cycle: %s", pr->cfg.symbol, why);
 }
 
-void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
+/* What the strategy decides pr on now: its open positions into sp (owners: their bot_pos, both
+ * BOT_OPEN_MAX entries) and everything else into in. */
+static void strategy_input(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms,
+                           struct sb_strategy_position *sp, struct bot_pos **owners,
+                           struct sb_strategy_input *in)
 {
-	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
-		return;
-	struct sb_strategy_position sp[BOT_OPEN_MAX];
-	struct bot_pos *owners[BOT_OPEN_MAX];
 	size_t n = 0;
 	for (struct bot_pos *bp = pr->positions; bp && n < BOT_OPEN_MAX; bp = bp->next) {
 		sp[n] = (struct sb_strategy_position){
@@ -169,22 +169,35 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		owners[n++] = bp;
 	}
 	bool fresh = prices_fresh(b, pr, now_ms);
-	struct sb_strategy_input in = {.cfg = &pr->cfg,
-	                               .rules = &pr->rules,
-	                               .positions = sp,
-	                               .npositions = n,
-	                               .have_price = fresh,
-	                               .bid = fresh ? pr->top.bid : 0,
-	                               .ask = fresh ? pr->top.ask : 0,
-	                               .now_ms = now_ms,
-	                               .last_ended_ms = pr->last_ended_ms,
-	                               .last_stop_loss_ms = pr->last_stop_loss_ms,
-	                               .sell_fee_rate = pr->sell_fee,
-	                               .bnb_price = bot_bnb_price(b, pr),
-	                               .global = {.paused = b->paused,
-	                                          .halted = !bot_may_trade(b),
-	                                          .exposure = bot_exposure(b),
-	                                          .exposure_limit = b->cfg->max_exposure}};
+	/* The exposure walks every open position of every pair; the strategy reads it only under a limit. */
+	sb_dec limit = b->cfg->max_exposure;
+	*in = (struct sb_strategy_input){.cfg = &pr->cfg,
+	                                 .rules = &pr->rules,
+	                                 .positions = sp,
+	                                 .npositions = n,
+	                                 .have_price = fresh,
+	                                 .bid = fresh ? pr->top.bid : 0,
+	                                 .ask = fresh ? pr->top.ask : 0,
+	                                 .now_ms = now_ms,
+	                                 .last_ended_ms = pr->last_ended_ms,
+	                                 .last_stop_loss_ms = pr->last_stop_loss_ms,
+	                                 .sell_fee_rate = pr->sell_fee,
+	                                 .bnb_price = bot_bnb_price(b, pr),
+	                                 .global = {.paused = b->paused,
+	                                            .halted = !bot_may_trade(b),
+	                                            .exposure = limit > 0 ? bot_exposure(b) : 0,
+	                                            .exposure_limit = limit}};
+}
+
+void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
+{
+	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
+		return;
+	struct sb_strategy_position sp[BOT_OPEN_MAX];
+	struct bot_pos *owners[BOT_OPEN_MAX];
+	struct sb_strategy_input in;
+	strategy_input(b, pr, now_ms, sp, owners, &in);
+	size_t n = in.npositions;
 	struct sb_action acts[SB_STRATEGY_ACTIONS(BOT_OPEN_MAX)];
 	struct sb_strategy_result res;
 	sb_err err = sb_strategy_decide(&in, acts, sizeof acts / sizeof acts[0], &res);
@@ -278,6 +291,22 @@ void engine_step(struct sb_bot *b)
 void engine_on_dispatched(void *user)
 {
 	engine_step(user);
+}
+
+/* Besides the strategy's own thresholds, engine_decide holds actions back until a refused position's
+ * retry_at_ms and a pair's open_at_ms: both end by time alone. Freshness is the price manager's. */
+int64_t engine_next_due(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms)
+{
+	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
+		return INT64_MAX;
+	struct sb_strategy_position sp[BOT_OPEN_MAX];
+	struct bot_pos *owners[BOT_OPEN_MAX];
+	struct sb_strategy_input in;
+	strategy_input(b, pr, now_ms, sp, owners, &in);
+	int64_t due = bot_sooner(sb_strategy_next_due(&in), pr->open_at_ms, now_ms);
+	for (size_t i = 0; i < in.npositions; i++)
+		due = bot_sooner(due, owners[i]->retry_at_ms, now_ms);
+	return due;
 }
 
 void engine_tick(struct sb_bot *b, int64_t now_ms)

@@ -22,8 +22,10 @@ int64_t bot_now_ms(const struct sb_bot *b)
 
 struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol)
 {
+	/* Every market event looks its pair up: the first letter rules most pairs out without a call. */
 	for (size_t i = 0; i < b->npairs; i++)
-		if (!b->pairs[i].removed && strcmp(b->pairs[i].cfg.symbol, symbol) == 0)
+		if (!b->pairs[i].removed && b->pairs[i].cfg.symbol[0] == symbol[0] &&
+		    strcmp(b->pairs[i].cfg.symbol, symbol) == 0)
 			return &b->pairs[i];
 	return NULL;
 }

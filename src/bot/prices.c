@@ -23,9 +23,9 @@
 
 struct price_call {
 	struct sb_bot *b;           /* the daemon */
+	struct bot_pair *pr;        /* the pair asked about (slots never move); NULL: BNB's price */
 	char symbol[SB_SYMBOL_MAX]; /* asked about */
-	bool bnb;                   /* the BNB valuation price, not a pair's */
-	char quote[SB_ASSET_MAX];   /* bnb: the quote asset it values BNB in */
+	char quote[SB_ASSET_MAX];   /* no pair: the quote asset it values BNB in */
 };
 
 static void offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask, const char *source)
@@ -142,11 +142,13 @@ static void on_ticker(void *user, const struct sb_bn_rest_result *res, struct sb
 		free(c);
 		return;
 	}
-	struct bot_pair *pr = c->bnb ? NULL : bot_pair_find(b, c->symbol);
+	/* A pair removed meanwhile may have left its slot to another symbol. */
+	struct bot_pair *pr =
+	    c->pr && !c->pr->removed && strcmp(c->pr->cfg.symbol, c->symbol) == 0 ? c->pr : NULL;
 	if (pr)
 		pr->rest_price_inflight = false;
 	bool ok = res->err == SB_OK && t && t->n > 0;
-	if (c->bnb) {
+	if (!c->pr) {
 		if (ok)
 			bnb_answer(b, c, t);
 		else
@@ -160,16 +162,16 @@ static void on_ticker(void *user, const struct sb_bn_rest_result *res, struct sb
 	free(c);
 }
 
-/* Sends a bookTicker request: a pair's price, or (quote not NULL) the BNB price in quote. False when it
+/* Sends a bookTicker request: pr's price, or (pr NULL) the BNB price in quote of symbol. False when it
  * could not be sent. */
-static bool request(struct sb_bot *b, const char *symbol, const char *quote)
+static bool request(struct sb_bot *b, struct bot_pair *pr, const char *symbol, const char *quote)
 {
 	if (!b->ex || b->closed)
 		return false;
 	struct price_call *c = sb_xcalloc(1, sizeof *c);
 	c->b = b;
-	c->bnb = quote != NULL;
-	snprintf(c->symbol, sizeof c->symbol, "%s", symbol);
+	c->pr = pr;
+	snprintf(c->symbol, sizeof c->symbol, "%s", pr ? pr->cfg.symbol : symbol);
 	if (quote)
 		snprintf(c->quote, sizeof c->quote, "%s", quote);
 	if (sb_exchange_book_ticker(b->ex, c->symbol, on_ticker, c) != SB_OK) {
@@ -177,7 +179,6 @@ static bool request(struct sb_bot *b, const char *symbol, const char *quote)
 		return false;
 	}
 	b->inflight++;
-	struct bot_pair *pr = quote ? NULL : bot_pair_find(b, symbol);
 	if (pr)
 		pr->rest_price_inflight = true;
 	return true;
@@ -190,7 +191,7 @@ void prices_on_snapshot(void *user, const char *const *symbols, size_t n, bool r
 	for (size_t i = 0; i < n; i++) {
 		struct bot_pair *pr = bot_pair_find(b, symbols[i]);
 		if (pr && !pr->rest_price_inflight)
-			request(b, pr->cfg.symbol, NULL);
+			request(b, pr, NULL, NULL);
 	}
 }
 
@@ -205,6 +206,11 @@ void prices_on_link(void *user, enum sb_bn_link state)
 bool prices_fresh(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms)
 {
 	return pr->top_ms > 0 && now_ms - pr->top_ms <= b->limits.max_age_ms;
+}
+
+int64_t prices_stale_at(const struct sb_bot *b, const struct bot_pair *pr)
+{
+	return pr->top_ms > 0 ? pr->top_ms + b->limits.max_age_ms + 1 : 0;
 }
 
 /* True when pr's commission may be valued in BNB: the account has the discount on it, or one of its open
@@ -239,7 +245,7 @@ static void bnb_tick(struct sb_bot *b, int64_t now_ms)
 		/* A name too long for a symbol, or a request that cannot go out, counts as a failure: the
 		 * table then waits before the next attempt. */
 		if (sb_bnb_symbol(q->asset, sym, sizeof sym) != SB_OK || strlen(sym) >= SB_SYMBOL_MAX ||
-		    !request(b, sym, q->asset))
+		    !request(b, NULL, sym, q->asset))
 			(void)sb_bnb_failed(&b->bnb, q->asset, false, now_ms);
 	}
 }
@@ -249,7 +255,7 @@ void prices_tick(struct sb_bot *b, int64_t now_ms)
 	for (size_t i = 0; i < b->npairs; i++) {
 		struct bot_pair *pr = &b->pairs[i];
 		if (pr->have_rules && !pr->rest_price_inflight && !prices_fresh(b, pr, now_ms))
-			request(b, pr->cfg.symbol, NULL);
+			request(b, pr, NULL, NULL);
 	}
 	bnb_tick(b, now_ms);
 }

@@ -229,3 +229,14 @@ bool sb_clock_virtual_next(const struct sb_clock *base, uint64_t *due_ms)
 	*due_ms = c->heap[0]->due_ms;
 	return true;
 }
+
+bool sb_clock_virtual_timer_due(const struct sb_clock_timer *base, uint64_t *due_ms)
+{
+	if (!base || !due_ms || !vclock_of(base->clock))
+		return false;
+	const struct vtimer *t = (const struct vtimer *)base;
+	if (t->slot == NOT_RUNNING)
+		return false;
+	*due_ms = t->due_ms;
+	return true;
+}

@@ -107,6 +107,15 @@ const struct sb_bnb_quote *sb_bnb_next_due(struct sb_bnb_table *t, int64_t now_m
 	return NULL;
 }
 
+int64_t sb_bnb_due_at(const struct sb_bnb_table *t)
+{
+	int64_t due = INT64_MAX;
+	for (size_t i = 0; t && i < t->n; i++)
+		if (!t->q[i].inflight && t->q[i].next_ms < due)
+			due = t->q[i].next_ms;
+	return due;
+}
+
 sb_err sb_bnb_symbol(const char *quote_asset, char *buf, size_t cap)
 {
 	if (!quote_asset || !buf || cap == 0)

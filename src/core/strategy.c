@@ -480,6 +480,38 @@ static enum sb_open_block may_open(const struct sb_strategy_input *in, sb_dec *m
 	return SB_OPEN_OK;
 }
 
+/* t when it lies after now and before due, else due. */
+static int64_t sooner(int64_t due, int64_t t, int64_t now)
+{
+	return t > now && t < due ? t : due;
+}
+
+/* Every comparison with now_ms above is one of these four thresholds; a position's other conditions
+ * (stop-loss, target) follow the price, not the clock. */
+int64_t sb_strategy_next_due(const struct sb_strategy_input *in)
+{
+	if (!in || !in->cfg || (in->npositions && !in->positions))
+		return INT64_MAX;
+	const struct sb_pair_cfg *c = in->cfg;
+	int64_t now = in->now_ms, due = INT64_MAX, last = in->last_ended_ms;
+	for (size_t i = 0; i < in->npositions; i++) {
+		const struct sb_position *p = in->positions[i].pos;
+		if (!p)
+			continue;
+		if (p->state == SB_POSITION_BUYING)
+			due = sooner(due, p->created_ms + c->buy_timeout_ms, now);
+		if (c->max_duration_ms > 0 && p->opened_ms > 0 && p->ended_ms == 0)
+			due = sooner(due, p->opened_ms + c->max_duration_ms, now);
+		if (p->created_ms > last)
+			last = p->created_ms;
+	}
+	if (last > 0)
+		due = sooner(due, last + c->cooldown_ms, now);
+	if (in->last_stop_loss_ms > 0)
+		due = sooner(due, in->last_stop_loss_ms + c->stop_loss_cooldown_ms, now);
+	return due;
+}
+
 sb_err sb_strategy_decide(const struct sb_strategy_input *in, struct sb_action *out, size_t cap,
                           struct sb_strategy_result *res)
 {

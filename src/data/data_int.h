@@ -1,10 +1,11 @@
 /*
  * data_int.h - helpers shared inside src/data but not public: the byte sources a kline reader reads
- * from (memory, a plain or gzip file, the CSV member of a zip archive).
+ * from (memory, a plain or gzip file, the CSV member of a zip archive), and a kline set's read-ahead.
  */
 #ifndef SB_DATA_INT_H
 #define SB_DATA_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -23,5 +24,21 @@ sb_err sb__source_open(const char *path, struct sb__source **out, char *err, siz
 
 /* A source over len bytes of memory, not copied. */
 struct sb__source *sb__source_memory(const char *data, size_t len);
+
+/* ---- a kline set's read-ahead (kline_ahead.c over kline_set.c) ------------------------------------- */
+struct sb_kline_set;
+struct sb_kline;
+struct sb__kline_ahead;
+
+/* The set's merge: sb_kline_set_next's work without the read-ahead. */
+sb_err sb__kline_set_merge_next(struct sb_kline_set *s, size_t *sym, struct sb_kline *row, bool *done);
+
+/* Starts the thread that reads set ahead through sb__kline_set_merge_next (the set is the thread's from
+ * now on). SB_ERR_NOMEM when no thread can be made. Freed with sb__kline_ahead_free. */
+sb_err sb__kline_ahead_start(struct sb_kline_set *set, struct sb__kline_ahead **out);
+/* The next candle as sb_kline_set_next gives it; waits for the thread when it has none ready. */
+sb_err sb__kline_ahead_next(struct sb__kline_ahead *a, size_t *sym, struct sb_kline *row, bool *done);
+/* Stops and joins the thread; harmless on NULL. The set is the caller's again. */
+void sb__kline_ahead_free(struct sb__kline_ahead *a);
 
 #endif

@@ -3,7 +3,8 @@
  *
  * Opening only plans: it lists the files, groups them by symbol and sorts each symbol's files by the
  * period their names give, refusing overlaps before anything is read. Reading keeps one open file and
- * one candle in hand per symbol, and a binary heap of the symbols keyed by that candle's open time.
+ * one candle in hand per symbol, and a binary heap of the symbols keyed by that candle's open time; the
+ * merge may run on a thread of its own (kline_ahead.c).
  */
 #include "spotbot/kline_set.h"
 
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "data_int.h"
 #include "spotbot/alloc.h"
 #include "spotbot/kline_reader.h"
 
@@ -38,16 +40,17 @@ struct ksym {
 };
 
 struct sb_kline_set {
-	struct ksym *syms;          /* sorted by symbol; owned */
-	size_t nsyms;               /* entries in syms */
-	size_t cap;                 /* allocated entries */
-	size_t *heap;               /* indices of symbols with a candle in hand, min-heap by open time */
-	size_t nheap;               /* entries in heap */
-	int64_t from_ms;            /* first open time given */
-	int64_t to_ms;              /* open times from here on are not given */
-	bool started;               /* every symbol's first candle has been taken */
-	sb_err failed;              /* the error that stopped the set, SB_OK while reading */
-	char err[SB_KLINE_ERR_MAX]; /* its message */
+	struct ksym *syms;             /* sorted by symbol; owned */
+	size_t nsyms;                  /* entries in syms */
+	size_t cap;                    /* allocated entries */
+	size_t *heap;                  /* indices of symbols with a candle in hand, min-heap by open time */
+	size_t nheap;                  /* entries in heap */
+	int64_t from_ms;               /* first open time given */
+	int64_t to_ms;                 /* open times from here on are not given */
+	bool started;                  /* every symbol's first candle has been taken */
+	struct sb__kline_ahead *ahead; /* the thread reading ahead (sb_kline_set_read_ahead), or NULL */
+	sb_err failed;                 /* the error that stopped the set, SB_OK while reading */
+	char err[SB_KLINE_ERR_MAX];    /* its message */
 };
 
 __attribute__((format(printf, 3, 4))) static sb_err fail(char *err, size_t cap, const char *fmt, ...)
@@ -296,10 +299,26 @@ static sb_err start(struct sb_kline_set *s)
 	return SB_OK;
 }
 
+sb_err sb_kline_set_read_ahead(struct sb_kline_set *s)
+{
+	if (!s || s->ahead)
+		return SB_ERR_INVALID;
+	if (s->started)
+		return SB_ERR_STATE;
+	return sb__kline_ahead_start(s, &s->ahead);
+}
+
 sb_err sb_kline_set_next(struct sb_kline_set *s, size_t *sym, struct sb_kline *row, bool *done)
 {
 	if (!s || !sym || !row || !done)
 		return SB_ERR_INVALID;
+	if (s->ahead)
+		return sb__kline_ahead_next(s->ahead, sym, row, done);
+	return sb__kline_set_merge_next(s, sym, row, done);
+}
+
+sb_err sb__kline_set_merge_next(struct sb_kline_set *s, size_t *sym, struct sb_kline *row, bool *done)
+{
 	if (s->failed != SB_OK)
 		return s->failed;
 	if (!s->started)
@@ -344,6 +363,7 @@ void sb_kline_set_free(struct sb_kline_set *s)
 {
 	if (!s)
 		return;
+	sb__kline_ahead_free(s->ahead);
 	for (size_t i = 0; i < s->nsyms; i++) {
 		struct ksym *k = &s->syms[i];
 		sb_kline_reader_free(k->reader);

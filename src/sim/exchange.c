@@ -160,7 +160,8 @@ static sb_err add_symbol(struct sim_exchange *ex, const char *name, cJSON *info,
 	e = sim_book_new(sym->rules.symbol, sym->rules.base_asset, sym->rules.quote_asset, 0, 0, &sym->book);
 	if (!e) {
 		sim_book_set_fill(sym->book, o->fill);
-		e = sim_md_new(sym->rules.symbol, &sym->md);
+		if (!o->no_market_data)
+			e = sim_md_new(sym->rules.symbol, &sym->md);
 	}
 	ex->nsymbols++; /* from here on sim_exchange_free releases it */
 	if (e) {
@@ -328,6 +329,12 @@ static sb_err add_symbols(struct sim_exchange *ex, const struct sim_options *o, 
 			e = add_symbol(ex, names[i], info, start, o, state, err);
 	}
 	cJSON_Delete(doc);
+	/* Every trade values commission in BNB: its market is looked up once, not at each trade. */
+	for (size_t i = 0; i < ex->nsymbols && !e; i++) {
+		char bnb[SB_SYMBOL_MAX];
+		snprintf(bnb, sizeof bnb, "BNB%s", ex->symbols[i].rules.quote_asset);
+		ex->symbols[i].bnb = sim_exchange_symbol(ex, bnb, strlen(bnb));
+	}
 	return e;
 }
 
@@ -502,9 +509,11 @@ int64_t sim_exchange_now(const struct sim_exchange *ex)
 
 struct sim_symbol *sim_exchange_symbol(struct sim_exchange *ex, const char *name, size_t len)
 {
+	/* memcmp first: it stops at the first differing byte, strlen would read every name whole. */
 	for (size_t i = 0; i < ex->nsymbols; i++)
-		if (strlen(ex->symbols[i].rules.symbol) == len &&
-		    memcmp(ex->symbols[i].rules.symbol, name, len) == 0)
+		if (len < sizeof ex->symbols[i].rules.symbol &&
+		    memcmp(ex->symbols[i].rules.symbol, name, len) == 0 &&
+		    ex->symbols[i].rules.symbol[len] == '\0')
 			return &ex->symbols[i];
 	return NULL;
 }
@@ -529,12 +538,10 @@ struct sim_account *sim_exchange_account_by_id(struct sim_exchange *ex, uint32_t
 
 sb_dec sim_exchange_bnb_price(struct sim_exchange *ex, const struct sim_symbol *sym)
 {
+	(void)ex;
 	if (strcmp(sym->rules.quote_asset, "BNB") == 0)
 		return SB_DEC_ONE;
-	char name[SB_SYMBOL_MAX];
-	snprintf(name, sizeof name, "BNB%s", sym->rules.quote_asset);
-	struct sim_symbol *b = sim_exchange_symbol(ex, name, strlen(name));
-	return b ? b->last_price : 0;
+	return sym->bnb ? sym->bnb->last_price : 0;
 }
 
 static void record_trade(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_fill *f,

@@ -42,7 +42,8 @@ struct sim_symbol {
 	struct sim_event pending;     /* next feed event, not applied yet */
 	bool replay;                  /* the feed replays klines (its end: --replay-end) */
 	int64_t feed_origin_ms;       /* market time of the feed's first event */
-	struct sim_md *md;            /* trades, klines, tickers for REST and streams */
+	struct sim_md *md;            /* trades, klines, tickers for REST, streams; NULL: no_market_data */
+	struct sim_symbol *bnb;       /* BNB<quote> when listed (values commission paid in BNB); else NULL */
 	sb_dec last_price;            /* last trade price (0 before the first) */
 	sb_dec ref_price;             /* reference price for percent and market notional filters */
 	struct sim_stp_config stp;    /* self-trade prevention: default and allowed modes */

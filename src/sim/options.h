@@ -83,6 +83,9 @@ struct sim_options {
 	char tls_cert[4096];                               /* --tls-cert PEM chain, "" = plain HTTP/ws */
 	char tls_key[4096];                                /* --tls-key PEM private key of tls_cert */
 	bool help;                                         /* --help was given */
+	bool no_market_data; /* keep no public market data (recent trades, candles): set by a program that
+	                        links the exchange in and serves no market data requests (the backtest),
+	                        never from the command line */
 };
 
 /* Fills opts from argv. On a bad flag writes one line naming it to err and returns SB_ERR_INVALID

@@ -39,6 +39,7 @@ enum sq_stmt {
 	SQ_STATE_SET,
 	SQ_PNL_BY_PAIR,
 	SQ_PNL_BY_DAY,
+	SQ_DATA_VERSION,
 	SQ__COUNT
 };
 
@@ -47,6 +48,8 @@ struct sq_store {
 	sqlite3 *db;                    /* the connection */
 	sqlite3_stmt *stmts[SQ__COUNT]; /* the statement cache, NULL until first use */
 	uint64_t begin_ns;              /* monotonic time the open transaction began */
+	bool alone;                     /* a scratch database: its exclusive lock keeps every other
+	                                   connection out, so none can commit while it is open */
 };
 
 /* The SQL of each statement (sqlite_rows.c). */
@@ -58,6 +61,7 @@ extern const struct sb_store_ops sq_ops;
 void sq_close(struct sb_store *st);
 sb_err sq_backup(struct sb_store *st, const char *path);
 sb_err sq_check(struct sb_store *st, char *msg, size_t cap);
+sb_err sq_data_version(struct sb_store *st, uint64_t *out);
 sb_err sq_exec(struct sb_store *st, const char *sql);
 
 static inline struct sq_store *sq_of(struct sb_store *st)

@@ -98,6 +98,7 @@ const char *const sq_sql[SQ__COUNT] = {
         "SELECT '', closed_at_ms / 86400000 * 86400000 AS day, realised_profit, cost_quote"
         " FROM positions WHERE state = 'CLOSED'"
         " AND (?1 = 0 OR closed_at_ms >= ?1) AND (?2 = 0 OR closed_at_ms < ?2) ORDER BY day, id",
+    [SQ_DATA_VERSION] = "PRAGMA data_version",
 };
 
 /* Binding helpers. Strings are SQLITE_STATIC: they outlive the step that reads them. */
@@ -953,6 +954,7 @@ const struct sb_store_ops sq_ops = {
     .backup = sq_backup,
     .check = sq_check,
     .exec = sq_exec,
+    .data_version = sq_data_version,
     .pair_upsert = pair_upsert,
     .pair_get = pair_get,
     .pair_list = pair_list,

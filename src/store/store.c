@@ -321,6 +321,22 @@ void sb_store_set_commit_observer(struct sb_store *st, sb_store_commit_fn fn, vo
 	st->on_commit_user = user;
 }
 
+uint64_t sb_store_commits(const struct sb_store *st)
+{
+	return st ? st->commits : 0;
+}
+
+sb_err sb_store_data_version(struct sb_store *st, uint64_t *out)
+{
+	SB_TRY(enter(st));
+	if (!out)
+		return SB_ERR_INVALID;
+	if (!st->ops->data_version)
+		return refuse(st, SB_ERR_UNSUPPORTED, "the %s backend cannot tell other writers' changes",
+		              st->ops->name);
+	return st->ops->data_version(st, out);
+}
+
 const char *sb_store_last_error(const struct sb_store *st)
 {
 	return st ? st->errmsg : "";

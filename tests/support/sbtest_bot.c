@@ -349,6 +349,16 @@ void sbt_bot_sql(const struct sbt_bot *t, const char *sql)
 	sqlite3_close(db);
 }
 
+void sbt_bot_set_paused(const struct sbt_bot *t, bool paused)
+{
+	struct sb_store *other = NULL;
+	char err[256];
+	cr_assert_eq(sb_store_open_sqlite(t->db, NULL, &other, err, sizeof err), SB_OK, "%s", err);
+	cr_assert_eq(sb_store_state_set(other, SB_STORE_KEY_PAUSED, paused ? "1" : "0", sbt_bot_now(t), NULL),
+	             SB_OK, "%s", sb_store_last_error(other));
+	sb_store_close(other);
+}
+
 struct sb_store_order sbt_bot_order(const struct sbt_bot *t, const char *coid)
 {
 	struct sb_store_order row;

@@ -123,6 +123,9 @@ bool sbt_bot_pays(sb_dec qty, sb_dec price, sb_dec cost, const char *fee, const 
 /* Runs sql on the daemon's database through a connection of its own, as another process would (to make a
  * write fail with a trigger, say). */
 void sbt_bot_sql(const struct sbt_bot *t, const char *sql);
+/* Turns the kill switch on or off in the database from a connection of its own, as `spotbot pause` and
+ * `resume` do when the daemon's control API cannot be reached. */
+void sbt_bot_set_paused(const struct sbt_bot *t, bool paused);
 
 /* The store's rows; a missing one fails the test. */
 struct sb_store_order sbt_bot_order(const struct sbt_bot *t, const char *coid);

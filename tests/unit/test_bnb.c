@@ -95,6 +95,24 @@ Test(bnb, refresh_after_an_answer_retry_after_a_failure)
 	cr_assert_str_eq(buf, "USDT,");
 }
 
+Test(bnb, due_at_is_when_the_next_request_falls_due)
+{
+	struct sb_bnb_table t;
+	sb_bnb_init(&t);
+	cr_assert_eq(sb_bnb_due_at(&t), INT64_MAX, "nothing tracked");
+	const char *q[] = {"USDT", "BTC"};
+	cr_assert_eq(sb_bnb_track(&t, q, 2), SB_OK);
+	cr_assert_eq(sb_bnb_due_at(&t), 0, "new entries are due at once");
+	char buf[64];
+	due(&t, 0, buf, sizeof buf);
+	cr_assert_eq(sb_bnb_due_at(&t), INT64_MAX, "both in flight");
+	cr_assert_eq(sb_bnb_answer(&t, "USDT", D("600"), D("600"), 1000, NULL), SB_OK);
+	cr_assert_eq(sb_bnb_due_at(&t), 1000 + SB_BNB_REFRESH_MS, "the refresh of the known price");
+	cr_assert(!sb_bnb_failed(&t, "BTC", false, 2000));
+	cr_assert_eq(sb_bnb_due_at(&t), 2000 + SB_BNB_RETRY_MS, "the retry comes first");
+	cr_assert_eq(sb_bnb_due_at(NULL), INT64_MAX);
+}
+
 Test(bnb, a_missing_market_is_news_once_and_backs_off)
 {
 	struct sb_bnb_table t;

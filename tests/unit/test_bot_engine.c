@@ -142,16 +142,11 @@ Test(bot_engine, no_cycle_before_the_start_up_reconciliation_succeeds)
 }
 
 /* The kill switch as `spotbot pause` and `resume` write it. */
-static void set_paused(const char *v)
-{
-	cr_assert_eq(sb_store_state_set(tb.b->st, SB_STORE_KEY_PAUSED, v, sbt_bot_now(&tb), NULL), SB_OK);
-}
-
 Test(bot_engine, no_cycle_while_the_kill_switch_is_on)
 {
 	begin("BTCUSDT:quote=20,buy_offset=0", NULL);
 	sbt_bot_trading(&tb);
-	set_paused("1");
+	sbt_bot_set_paused(&tb, true);
 	sbt_bot_advance(&tb, 1000);
 	cr_assert_eq(tb.b->state, BOT_PAUSED, "the tick read the kill switch from the database");
 	char buf[SB_STORE_VALUE_MAX];
@@ -162,7 +157,7 @@ Test(bot_engine, no_cycle_while_the_kill_switch_is_on)
 	}
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 0, "twenty seconds of fresh prices, no buy");
 
-	set_paused("0");
+	sbt_bot_set_paused(&tb, false);
 	sbt_bot_advance(&tb, 1000);
 	cr_assert_eq(tb.b->state, BOT_TRADING);
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 1, "resumed: the tick opens a cycle on the fresh price");

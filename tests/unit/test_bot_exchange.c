@@ -369,7 +369,7 @@ Test(bot_exchange, the_kill_switch_read_before_the_step_still_stops_a_decision)
 	cr_assert_eq(fx->n, 0, "nothing decided before the step");
 	cr_assert(pr->decide, "the quote marked the pair");
 	/* `spotbot pause` while the daemon cannot be reached: the kill switch is in the database only. */
-	cr_assert_eq(sb_store_state_set(tb.b->st, SB_STORE_KEY_PAUSED, "1", sb_clock_wall_ms(), NULL), SB_OK);
+	sbt_bot_set_paused(&tb, true);
 
 	/* The tick reads the switch first, then runs the step the quote asked for. */
 	sbt_bot_advance(&tb, BOT_TICK_MS);

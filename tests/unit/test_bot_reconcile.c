@@ -260,7 +260,7 @@ Test(bot_reconcile, the_kill_switch_persisted_as_paused_is_obeyed_after_the_rest
 {
 	begin("BTCUSDT:quote=20,buy_offset=0");
 	/* `spotbot pause` wrote it; the daemon stopped before its next tick read it. */
-	cr_assert_eq(sb_store_state_set(tb.b->st, SB_STORE_KEY_PAUSED, "1", sbt_bot_now(&tb), NULL), SB_OK);
+	sbt_bot_set_paused(&tb, true);
 	sbt_bot_restart(&tb);
 	fx = tb.fx;
 	sbt_bot_start(&tb, NULL);
@@ -276,7 +276,7 @@ Test(bot_reconcile, the_kill_switch_persisted_as_paused_is_obeyed_after_the_rest
 	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_BUYING), 0);
 
 	/* `spotbot resume`: the next tick trades. */
-	cr_assert_eq(sb_store_state_set(tb.b->st, SB_STORE_KEY_PAUSED, "0", sbt_bot_now(&tb), NULL), SB_OK);
+	sbt_bot_set_paused(&tb, false);
 	sbt_bot_advance(&tb, 1000);
 	cr_assert_eq(tb.b->state, BOT_TRADING);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1);

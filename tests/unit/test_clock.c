@@ -418,6 +418,26 @@ Test(clock_virtual, run_until_fires_only_what_is_due_and_never_goes_back)
 	sb_clock_free(c);
 }
 
+Test(clock_virtual, a_timer_tells_when_it_is_due_while_it_runs)
+{
+	struct sb_clock *c = vclock();
+	struct named a;
+	named_timer(c, &a, 'a', log_only);
+	uint64_t due = 0;
+	cr_assert(!sb_clock_virtual_timer_due(a.t, &due), "not started");
+	sb_clock_timer_start(a.t, 700, 1000);
+	cr_assert(sb_clock_virtual_timer_due(a.t, &due));
+	cr_assert_eq(due, 700);
+	cr_assert_eq(sb_clock_virtual_run_until(c, 700), 1);
+	cr_assert(sb_clock_virtual_timer_due(a.t, &due));
+	cr_assert_eq(due, 1700, "a repeating timer is due a period after it fired");
+	sb_clock_timer_stop(a.t);
+	cr_assert(!sb_clock_virtual_timer_due(a.t, &due), "stopped");
+	cr_assert(!sb_clock_virtual_timer_due(NULL, &due));
+	sb_clock_timer_free(a.t);
+	sb_clock_free(c);
+}
+
 Test(clock_virtual, a_timer_freed_from_its_own_callback_is_safe)
 {
 	struct sb_clock *c = vclock();

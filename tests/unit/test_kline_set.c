@@ -286,3 +286,107 @@ Test(kline_set, a_bad_file_in_the_stream_is_named_with_its_line)
 	assert_starts(set_error(dir, 1), path, ": not a readable zip archive (truncated?)");
 	remove_tmpdir();
 }
+
+/* ---- read ahead on a thread ------------------------------------------------------------------------- */
+
+/* Every candle of the set of paths (n), the end or the error: with read_ahead, on the set's thread. */
+struct stream {
+	size_t n;                   /* candles given */
+	struct got rows[4000];      /* their symbols and open times */
+	long long sum;              /* the sum of their closes' units, to compare the candles themselves */
+	sb_err end;                 /* what ended the stream: SB_OK (done) or the error */
+	char err[SB_KLINE_ERR_MAX]; /* the error's message */
+};
+
+static void stream(const char *const *paths, size_t n, bool read_ahead, struct stream *out)
+{
+	memset(out, 0, sizeof *out);
+	struct sb_kline_set *s = NULL;
+	char err[SB_KLINE_ERR_MAX];
+	cr_assert_eq(sb_kline_set_open(paths, n, 0, INT64_MAX, &s, err, sizeof err), SB_OK, "%s", err);
+	if (read_ahead)
+		cr_assert_eq(sb_kline_set_read_ahead(s), SB_OK);
+	for (;;) {
+		size_t sym;
+		struct sb_kline k;
+		bool done = false;
+		out->end = sb_kline_set_next(s, &sym, &k, &done);
+		if (out->end != SB_OK || done)
+			break;
+		cr_assert_lt(out->n, 4000);
+		snprintf(out->rows[out->n].symbol, sizeof out->rows[0].symbol, "%s",
+		         sb_kline_set_symbol(s, sym));
+		out->rows[out->n++].open_time = k.open_time;
+		out->sum += k.close / SB_DEC_SCALE;
+	}
+	snprintf(out->err, sizeof out->err, "%s", sb_kline_set_error(s));
+	size_t sym;
+	struct sb_kline k;
+	bool done = false;
+	cr_assert_eq(sb_kline_set_next(s, &sym, &k, &done), out->end, "the end stays where it is");
+	sb_kline_set_free(s);
+}
+
+static void assert_same(const struct stream *a, const struct stream *b)
+{
+	cr_assert_eq(a->n, b->n, "%zu candles read ahead, %zu without", a->n, b->n);
+	cr_assert_eq(memcmp(a->rows, b->rows, a->n * sizeof a->rows[0]), 0, "in the same order");
+	cr_assert_eq(a->sum, b->sum, "the same candles");
+	cr_assert_eq(a->end, b->end);
+	cr_assert_str_eq(a->err, b->err);
+}
+
+Test(kline_set, read_ahead_gives_the_same_stream_its_end_and_its_errors)
+{
+	make_tmpdir();
+	long long day = 1704067200000LL; /* 2024-01-01: 3 blocks of the thread and a part */
+	write_rows("BBBUSDT-1m-2024-01-01.csv", day, 60000, 1440);
+	write_rows("AAAUSDT-3m-2024-01-01.csv", day + 60000, 180000, 480);
+	write_rows("CCCBTC-1m-2024-01-01.csv", day, 60000, 1440);
+	static struct stream with, without;
+	const char *dir[] = {tmpdir};
+	stream(dir, 1, true, &with);
+	stream(dir, 1, false, &without);
+	cr_assert_eq(without.n, 1440 + 480 + 1440);
+	cr_assert_eq(without.end, SB_OK);
+	assert_same(&with, &without);
+
+	/* A file that stops being a kline file after 1500 candles of the stream. */
+	char path[300];
+	snprintf(path, sizeof path, "%s/BBBUSDT-1m-2024-01-02.csv", tmpdir);
+	write_rows("BBBUSDT-1m-2024-01-02.csv", day + 86400000, 60000, 10);
+	FILE *f = fopen(path, "a");
+	cr_assert_not_null(f);
+	fputs("not,a,row\n", f);
+	fclose(f);
+	stream(dir, 1, true, &with);
+	stream(dir, 1, false, &without);
+	cr_assert_neq(without.end, SB_OK);
+	cr_assert(strstr(without.err, "BBBUSDT-1m-2024-01-02.csv:11:") != NULL, "%s", without.err);
+	assert_same(&with, &without);
+	remove_tmpdir();
+}
+
+Test(kline_set, a_set_read_ahead_is_freed_midway_and_read_ahead_comes_first)
+{
+	make_tmpdir();
+	write_rows("BBBUSDT-1m-2024-01-01.csv", 1704067200000LL, 60000, 1440);
+	const char *dir[] = {tmpdir};
+	struct sb_kline_set *s = NULL;
+	char err[SB_KLINE_ERR_MAX];
+	cr_assert_eq(sb_kline_set_open(dir, 1, 0, INT64_MAX, &s, err, sizeof err), SB_OK, "%s", err);
+	size_t sym;
+	struct sb_kline k;
+	bool done;
+	cr_assert_eq(sb_kline_set_next(s, &sym, &k, &done), SB_OK);
+	cr_assert_eq(sb_kline_set_read_ahead(s), SB_ERR_STATE, "after the first candle it is too late");
+	sb_kline_set_free(s);
+	cr_assert_eq(sb_kline_set_open(dir, 1, 0, INT64_MAX, &s, err, sizeof err), SB_OK, "%s", err);
+	cr_assert_eq(sb_kline_set_read_ahead(s), SB_OK);
+	cr_assert_eq(sb_kline_set_read_ahead(s), SB_ERR_INVALID, "once");
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(sb_kline_set_next(s, &sym, &k, &done), SB_OK);
+	cr_assert_eq(k.open_time, 1704067200000LL + 2 * 60000);
+	sb_kline_set_free(s); /* the thread is stopped with candles still ahead */
+	remove_tmpdir();
+}

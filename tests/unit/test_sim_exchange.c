@@ -11,6 +11,7 @@
 #include "sbtest.h"
 #include "sbtest_exchange.h"
 #include "sim/derive.h"
+#include "sim/ledger.h"
 #include "spotbot/clock.h"
 
 #define EXCERPT   "tests/data/klines/DOTUSDT-1m-2024-11-excerpt.csv"
@@ -323,4 +324,48 @@ Test(sim_exchange, fill_through_leaves_orders_at_the_extremes_and_fills_those_a_
 		expect_dec(btc.locked, "0.001", "the sell at the high still holds its base");
 		sbt_exchange_free(&loop, ex);
 	}
+}
+
+Test(sim_exchange, without_market_data_no_history_is_kept_and_resting_orders_still_fill)
+{
+	static struct sim_options o; /* large: not on the stack */
+	char *argv[] = {"spotsim", "--symbols", "BTCUSDT", "--account", "k:s:USDT=1000", NULL};
+	cr_assert_eq(sim_options_parse(5, argv, &o, stderr), SB_OK);
+	o.no_market_data = true;
+	struct sim_exchange *ex = NULL;
+	cr_assert_eq(sim_exchange_new(&loop, &o, NULL, stderr, &ex), SB_OK);
+	struct sim_symbol *s = symbol(ex, "BTCUSDT");
+	cr_assert_null(s->md, "no recent trades or candles are kept");
+	uint64_t id = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "59000", "0.001", "c1");
+	struct sim_event ev;
+	cr_assert_eq(sim_exchange_price_event(s, SB_DEC_C(58900, 0), SB_DEC_C(1, 0), &ev), SB_OK);
+	ev.time_ms = 1767225600000;
+	sim_exchange_apply(ex, s, &ev, ev.time_ms);
+	const struct sim_book_order *bo = sim_book_find(s->book, id);
+	cr_assert(bo == NULL || bo->status == SIM_STATUS_FILLED, "the buy resting above the trade filled");
+	const struct sim_ledger_asset *rows = NULL;
+	size_t n = 0;
+	cr_assert_eq(sim_ledger_balances(ex->ledger, ex->accounts[0].id, &rows, &n), SB_OK);
+	sb_dec btc = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].asset, "BTC") == 0)
+			btc = rows[i].free;
+	expect_dec(btc, "0.000999", "the account's BTC: 0.001 bought less the 0.1% commission");
+	expect_dec(s->last_price, "58900", "the last trade's price");
+	sbt_exchange_free(&loop, ex);
+}
+
+Test(sim_exchange, bnb_is_valued_at_the_last_trade_of_its_market_in_the_quote_asset)
+{
+	const char *args[] = {"--symbols", "BTCUSDT,BNBUSDT,ETHBNB,ETHBTC", NULL};
+	struct sim_exchange *ex = build(args);
+	struct sim_symbol *bnb = symbol(ex, "BNBUSDT");
+	struct sim_event ev;
+	cr_assert_eq(sim_exchange_price_event(bnb, SB_DEC_C(612, 0), SB_DEC_C(1, 0), &ev), SB_OK);
+	ev.time_ms = 1767225600000;
+	sim_exchange_apply(ex, bnb, &ev, ev.time_ms);
+	expect_dec(sim_exchange_bnb_price(ex, symbol(ex, "BTCUSDT")), "612", "BNB in USDT");
+	expect_dec(sim_exchange_bnb_price(ex, symbol(ex, "ETHBNB")), "1", "BNB in BNB");
+	expect_dec(sim_exchange_bnb_price(ex, symbol(ex, "ETHBTC")), "0", "no BNBBTC market");
+	sbt_exchange_free(&loop, ex);
 }

@@ -213,6 +213,9 @@ Test(store, a_scratch_database_is_held_alone_until_closed_and_kept_after)
 	struct sb_store_opts scratch = {.scratch = true};
 	cr_assert_eq(sb_store_open_sqlite(db_path, &scratch, &st, err, sizeof err), SB_OK, "%s", err);
 	cr_assert_eq(sb_store_state_set(st, "probe", "1", 1, NULL), SB_OK, "%s", sb_store_last_error(st));
+	char wal[160];
+	snprintf(wal, sizeof wal, "%s-wal", db_path);
+	cr_assert_neq(access(wal, F_OK), 0, "no write-ahead log: each commit writes its pages once");
 	struct sb_store *other = NULL;
 	struct sb_store_opts ro = {.readonly = true, .busy_timeout_ms = 1};
 	sb_err e = sb_store_open_sqlite(db_path, &ro, &other, err, sizeof err);
@@ -230,6 +233,28 @@ Test(store, a_scratch_database_is_held_alone_until_closed_and_kept_after)
 	cr_assert_str_eq(v, "1", "what was written is there once it is closed");
 	sb_store_close(other);
 	open_store();
+}
+
+Test(store, data_version_moves_for_another_connections_commit_only)
+{
+	uint64_t v0 = 0, v = 0;
+	cr_assert_eq(sb_store_data_version(st, &v0), SB_OK, "%s", sb_store_last_error(st));
+	uint64_t commits = sb_store_commits(st);
+	cr_assert_eq(sb_store_state_set(st, "own", "1", 1, NULL), SB_OK, "%s", sb_store_last_error(st));
+	cr_assert_eq(sb_store_commits(st), commits + 1, "the store counts its own commit");
+	cr_assert_eq(sb_store_data_version(st, &v), SB_OK);
+	cr_assert_eq(v, v0, "the store's own write leaves the data version as it was");
+	struct sb_store *other = NULL;
+	char err[256];
+	cr_assert_eq(sb_store_open_sqlite(db_path, NULL, &other, err, sizeof err), SB_OK, "%s", err);
+	cr_assert_eq(sb_store_state_set(other, SB_STORE_KEY_PAUSED, "1", 2, NULL), SB_OK);
+	sb_store_close(other);
+	cr_assert_eq(sb_store_data_version(st, &v), SB_OK);
+	cr_assert_neq(v, v0, "another connection's commit moves the data version");
+	uint64_t v1 = v;
+	cr_assert_eq(sb_store_data_version(st, &v), SB_OK);
+	cr_assert_eq(v, v1, "and it stays until the next such commit");
+	cr_assert_eq(sb_store_commits(st), commits + 1, "another connection's commit is not this store's");
 }
 
 /* Sets schema_version as if the database had been written by an older or newer build. */

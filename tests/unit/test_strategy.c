@@ -759,3 +759,100 @@ Test(strategy, price_guard_accepts_a_confirmed_new_level)
 	cr_assert_eq(sb_price_guard_offer(&g, &lim, &q, 30), SB_PRICE_CROSSED);
 	cr_assert_eq(g.last.bid, D("150"));
 }
+
+/* ---- when the decision can change by time alone
+ * ------------------------------------------------------------ */
+
+/* The decision at in.now_ms, to compare with another time's (ALERT's held_ms follows the clock). */
+struct decision {
+	struct sb_strategy_result res; /* what decide returned */
+	struct sb_action act[16];      /* its actions */
+};
+
+static struct decision decide_at(int64_t t)
+{
+	struct decision d;
+	memset(&d, 0, sizeof d);
+	int64_t keep = in.now_ms;
+	in.now_ms = t;
+	cr_assert_eq(sb_strategy_decide(&in, d.act, 16, &d.res), SB_OK);
+	in.now_ms = keep;
+	for (size_t i = 0; i < d.res.n; i++)
+		d.act[i].held_ms = 0;
+	return d;
+}
+
+/* Every time from now up to (not including) due decides as now does. */
+static void same_until(int64_t due, uint64_t *seed, const char *what)
+{
+	struct decision at_now = decide_at(in.now_ms);
+	int64_t last = due == INT64_MAX ? in.now_ms + 86400000 : due - 1;
+	for (int k = 0; k < 8; k++) {
+		*seed = *seed * 6364136223846793005u + 1442695040888963407u;
+		int64_t t = k == 0   ? in.now_ms + 1
+		            : k == 1 ? last
+		                     : in.now_ms + (int64_t)(*seed >> 33) % (last - in.now_ms + 1);
+		if (t <= in.now_ms || t > last)
+			continue;
+		struct decision d = decide_at(t);
+		cr_assert_eq(memcmp(&d.res, &at_now.res, sizeof d.res), 0,
+		             "%s: the result differs at now + %lld ms", what, (long long)(t - in.now_ms));
+		cr_assert_eq(memcmp(d.act, at_now.act, sizeof d.act), 0,
+		             "%s: the actions differ at now + %lld ms", what, (long long)(t - in.now_ms));
+	}
+}
+
+Test(strategy, next_due_names_each_threshold_of_the_clock)
+{
+	setup("BTCUSDT:quote=20,buy_timeout=1h,max_duration=2h,cooldown=5m");
+	in.now_ms = 40000;
+	partly_bought(); /* created at 0, first fill at 30000 */
+	cr_assert_eq(sb_strategy_next_due(&in), 3600000, "the buy's timeout");
+	in.now_ms = 3600000;
+	cr_assert_eq(sb_strategy_next_due(&in), 30000 + 7200000, "then its max_duration from the first fill");
+	setup("BTCUSDT:quote=20,cooldown=5m");
+	in.last_ended_ms = in.now_ms - 1000;
+	cr_assert_eq(sb_strategy_next_due(&in), in.last_ended_ms + 300000, "the cooldown's end");
+	setup("BTCUSDT:quote=20,stop_loss=5%,cooldown=0");
+	in.last_ended_ms = in.last_stop_loss_ms = in.now_ms - 1000;
+	cr_assert_eq(sb_strategy_next_due(&in), in.last_stop_loss_ms + 30 * 60 * 1000,
+	             "the stop-loss cooldown's");
+	setup("BTCUSDT:quote=20");
+	hold(1000);
+	cr_assert_eq(sb_strategy_next_due(&in), INT64_MAX,
+	             "a held position with no max_duration waits on prices");
+	cr_assert_eq(sb_strategy_next_due(NULL), INT64_MAX);
+}
+
+Test(strategy, the_decision_stays_the_same_until_next_due)
+{
+	static const char *const settings[] = {
+	    "BTCUSDT:quote=20,buy_timeout=1h,max_duration=2h,cooldown=5m",
+	    "BTCUSDT:quote=20,buy_timeout=90s,max_duration=10m,max_duration_sell=true,stop_loss=5%",
+	    "BTCUSDT:quote=20,cooldown=1m,max_positions=3,stop_loss=2%,stop_loss_cooldown=7m",
+	    "BTCUSDT:quote=20,max_duration=30m,cooldown=0,max_positions=2",
+	};
+	uint64_t seed = 42;
+	for (size_t s = 0; s < sizeof settings / sizeof settings[0]; s++) {
+		for (int round = 0; round < 200; round++) {
+			setup(settings[s]);
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			int shape = (int)(seed >> 60) % 3;
+			if (shape == 0)
+				partly_bought();
+			else if (shape == 1)
+				hold(1000);
+			in.now_ms = 1000 + (int64_t)(seed >> 40) % 9000000;
+			in.last_ended_ms = (seed >> 20) % 2 ? in.now_ms - (int64_t)(seed >> 44) % 600000 : 0;
+			in.last_stop_loss_ms = (seed >> 21) % 2 ? in.last_ended_ms : 0;
+			if (in.last_ended_ms < 0)
+				in.last_ended_ms = in.last_stop_loss_ms = 0;
+			char what[160];
+			snprintf(what, sizeof what, "%s, shape %d, now %lld", settings[s], shape,
+			         (long long)in.now_ms);
+			int64_t due = sb_strategy_next_due(&in);
+			cr_assert_gt(due, in.now_ms, "%s: due lies after now", what);
+			same_until(due, &seed, what);
+		}
+	}
+}
