@@ -201,9 +201,10 @@ enum sb_store_pos_which {
 struct sb_store_pos_filter {
 	enum sb_store_pos_which which; /* open, closed or all */
 	const char *symbol;            /* NULL = every symbol */
-	int64_t from_ms; /* inclusive; 0 = no lower bound. CLOSED: on closed_ms, else created_ms */
-	int64_t to_ms;   /* exclusive; 0 = no upper bound */
-	size_t limit;    /* 0 = SB_STORE_LIST_MAX */
+	int64_t from_ms;   /* inclusive; 0 = no lower bound. CLOSED: on closed_ms, else created_ms */
+	int64_t to_ms;     /* exclusive; 0 = no upper bound */
+	int64_t before_id; /* only ids below it, to page back from the last listing's oldest; 0 = any */
+	size_t limit;      /* 0 = SB_STORE_LIST_MAX */
 };
 
 struct sb_store_order_filter {

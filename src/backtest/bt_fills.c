@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backtest/bt_figures.h"
+#include "backtest/bt_report.h"
 #include "spotbot/alloc.h"
 
 /* The growing list of fills being read. */
@@ -75,10 +76,9 @@ sb_err sb_bt_fills_load(struct sb_store *st, const char *symbol, const char *bas
 {
 	*out = NULL;
 	*n = 0;
-	struct sb_store_pos_filter pf = {.which = SB_STORE_LIST_ALL, .symbol = symbol};
 	struct sb_store_position *pos = NULL;
 	size_t np = 0;
-	SB_TRY(sb_store_position_list(st, &pf, &pos, &np));
+	SB_TRY(sb_bt_positions(st, symbol, &pos, &np));
 	struct fill_list l = {0};
 	sb_err err = SB_OK;
 	for (size_t i = 0; i < np && err == SB_OK; i++)

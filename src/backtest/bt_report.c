@@ -117,20 +117,40 @@ static void add_position(const struct sb_store_position *p, sb_dec last, struct 
 	r->holds[hold_bin(hold)]++;
 }
 
+sb_err sb_bt_positions(struct sb_store *st, const char *symbol, struct sb_store_position **rows, size_t *n)
+{
+	*rows = NULL;
+	*n = 0;
+	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_ALL, .symbol = symbol};
+	for (;;) {
+		struct sb_store_position *page = NULL;
+		size_t k = 0;
+		sb_err err = sb_store_position_list(st, &f, &page, &k);
+		if (err != SB_OK) {
+			free(*rows);
+			*rows = NULL;
+			*n = 0;
+			return err;
+		}
+		if (k > 0) {
+			*rows = sb_xrealloc(*rows, (*n + k) * sizeof **rows);
+			memcpy(*rows + *n, page, k * sizeof *page);
+			*n += k;
+			f.before_id = page[k - 1].id;
+		}
+		free(page);
+		if (k < SB_STORE_LIST_MAX)
+			return SB_OK;
+	}
+}
+
 sb_err sb_bt_report_pair(struct sb_store *st, const char *symbol, sb_dec last, struct sb_bt_pair_report *r)
 {
 	snprintf(r->symbol, sizeof r->symbol, "%s", symbol);
 	r->last_price = last;
-	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_ALL, .symbol = symbol};
 	struct sb_store_position *rows = NULL;
 	size_t n = 0;
-	sb_err err = sb_store_position_list(st, &f, &rows, &n);
-	if (err != SB_OK)
-		return err;
-	if (n >= SB_STORE_LIST_MAX) {
-		free(rows);
-		return SB_ERR_RANGE;
-	}
+	SB_TRY(sb_bt_positions(st, symbol, &rows, &n));
 	for (size_t i = n; i-- > 0;)
 		add_position(&rows[i], last, r);
 	free(rows);

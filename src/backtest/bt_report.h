@@ -124,6 +124,10 @@ const char *sb_bt_hold_bin_label(size_t i);
 /* Adds to r the figures of symbol's positions in st, last the pair's last price. */
 sb_err sb_bt_report_pair(struct sb_store *st, const char *symbol, sb_dec last, struct sb_bt_pair_report *r);
 
+/* Every position of symbol in st, newest first, however many (one listing holds SB_STORE_LIST_MAX: the
+ * rest are read page by page); *rows owned by the caller (free()). */
+sb_err sb_bt_positions(struct sb_store *st, const char *symbol, struct sb_store_position **rows, size_t *n);
+
 /*
  * Completes what needs the window (from_ms, to_ms) and the pairs' first and last prices: each pair's
  * time in the market, commitment and result against holding; then sums the pairs into r->total.

@@ -561,8 +561,7 @@ static sb_err results(struct bt_run *r, const struct sb_bt_balance *start, size_
 		    sb_bt_report_pair(b->st, b->pairs[k].cfg.symbol, r->last[k], &out->pairs[out->npairs++]);
 		if (err != SB_OK)
 			return fail(r, err, "reading the results of %s: %s", b->pairs[k].cfg.symbol,
-			            err == SB_ERR_RANGE ? "more positions than one listing holds"
-			                                : sb_store_last_error(b->st));
+			            sb_store_last_error(b->st));
 	}
 	sb_bt_report_track(out, r->tr);
 	r->tr = NULL;

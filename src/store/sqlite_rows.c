@@ -76,7 +76,7 @@ const char *const sq_sql[SQ__COUNT] = {
                     " AND (?2 = 0 OR state IN (SELECT name FROM position_states WHERE open = (?2 = 1)))"
                     " AND (?3 = 0 OR (CASE WHEN ?2 = 2 THEN closed_at_ms ELSE created_at_ms END) >= ?3)"
                     " AND (?4 = 0 OR (CASE WHEN ?2 = 2 THEN closed_at_ms ELSE created_at_ms END) < ?4)"
-                    " ORDER BY id DESC LIMIT ?5",
+                    " AND (?6 = 0 OR id < ?6) ORDER BY id DESC LIMIT ?5",
     [SQ_POS_COMM_DELETE] = "DELETE FROM position_commissions WHERE position_id = ?1",
     [SQ_POS_COMM_INSERT] =
         "INSERT INTO position_commissions (position_id, asset, amount) VALUES (?1, ?2, ?3)",
@@ -571,6 +571,7 @@ static sb_err position_list(struct sb_store *st, const struct sb_store_pos_filte
 	bind_i64(q, 3, f->from_ms);
 	bind_i64(q, 4, f->to_ms);
 	bind_i64(q, 5, bind_limit(f->limit));
+	bind_i64(q, 6, f->before_id);
 	return collect(s, q, sizeof **rows, read_position, (void **)rows, n, NULL);
 }
 

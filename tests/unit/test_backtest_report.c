@@ -288,3 +288,26 @@ Test(backtest_report, a_position_holds_base_from_its_creation_at_the_earliest)
 	cr_assert_eq(r.pairs[0].market_ms, 90000);
 	sb_bt_report_fini(&r);
 }
+
+Test(backtest_report, more_positions_than_one_listing_holds_are_all_counted)
+{
+	/* One listing holds SB_STORE_LIST_MAX rows: a busy strategy over a year has more. */
+	const int64_t n = SB_STORE_LIST_MAX * 2 + 7;
+	for (int64_t i = 0; i < n; i++)
+		position("LINKUSDT", SB_STORE_POS_CLOSED, i * 1000, i * 1000 + 500, "0.01", "USDT", "0.001");
+
+	struct sb_store_position *rows = NULL;
+	size_t got = 0;
+	cr_assert_eq(sb_bt_positions(st, "LINKUSDT", &rows, &got), SB_OK);
+	cr_assert_eq(got, (size_t)n, "every position, page after page");
+	for (size_t i = 1; i < got; i++)
+		cr_assert_lt(rows[i].id, rows[i - 1].id, "newest first, none twice");
+	free(rows);
+
+	struct sb_bt_pair_report pr = {0};
+	cr_assert_eq(sb_bt_report_pair(st, "LINKUSDT", D("7"), &pr), SB_OK);
+	cr_assert_eq(pr.cycles, n);
+	cr_assert_eq(pr.realized_profit, D("0.01") * n);
+	cr_assert_eq(pr.hold_max_ms, 500);
+	free(pr.spans);
+}
