@@ -46,11 +46,7 @@ static const char *slurp(const char *path)
 
 static void write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f, "%s", path);
-	fputs(text, f);
-	fclose(f);
-	chmod(path, 0600);
+	cr_assert(sbt_write_file(path, text), "%s", path);
 }
 
 /* A configuration whose DATABASE_PATH must never be created by a backtest. */

@@ -35,30 +35,9 @@ static struct {
 	char data[1024]; /* the kline excerpts */
 } T;
 
-/* The whole of a file, NUL-terminated (the caller frees); "" when it cannot be read. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	long n = 0;
-	if (f && fseek(f, 0, SEEK_END) == 0)
-		n = ftell(f);
-	char *b = malloc((size_t)(n > 0 ? n : 0) + 1);
-	size_t got = 0;
-	if (f && n > 0 && fseek(f, 0, SEEK_SET) == 0)
-		got = fread(b, 1, (size_t)n, f);
-	if (f)
-		fclose(f);
-	b[got] = '\0';
-	return b;
-}
-
 static void write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f, "%s", path);
-	fputs(text, f);
-	fclose(f);
-	chmod(path, 0600);
+	cr_assert(sbt_write_file(path, text), "%s", path);
 }
 
 static void setup(void)
@@ -131,7 +110,7 @@ static void browse(const char *page, const char *flag, const char *out, const ch
 	                      NULL};
 	int status = sbt_run(argv, NULL, out, err, 90);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "chromium failed (status %d): %s", status,
-	          slurp(err));
+	          sbt_read_file(err));
 }
 
 /* The console lines of a browser's log (chromium writes each console message as "...:CONSOLE(line)]"). */
@@ -197,17 +176,17 @@ Test(bot_backtest_report, the_report_loads_in_a_real_browser_with_its_curves_and
 	write_file(probe,
 	           "<!DOCTYPE html><html><body><script>console.error('probe')</script></body></html>\n");
 	browse(probe, "--dump-dom", dom, log);
-	char *text = slurp(log);
+	char *text = sbt_read_file(log);
 	cr_assert(console_said(text), "chromium's log shows console messages: %s", text);
 	free(text);
 
 	const char *args[] = {"--data", T.data, "--db", T.db, "--report", T.html, NULL};
-	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
+	cr_assert_eq(backtest(args), 0, "%s", sbt_read_file(T.err));
 	browse(T.html, "--dump-dom", dom, log);
-	text = slurp(log);
+	text = sbt_read_file(log);
 	cr_assert_not(console_said(text), "the report logs nothing in the browser's console: %s", text);
 	free(text);
-	char *page = slurp(dom);
+	char *page = sbt_read_file(dom);
 	const char *check = strstr(page, "data-check=\"");
 	cr_assert_not_null(check, "the report's check ran in the browser");
 	int charts = 0, points = 0, marks = 0;
@@ -232,7 +211,7 @@ Test(bot_backtest_report, the_report_loads_in_a_real_browser_with_its_curves_and
 	snprintf(shot, sizeof shot, "%s/report.png", T.dir);
 	snprintf(shot_arg, sizeof shot_arg, "--screenshot=%s", shot);
 	browse(T.html, shot_arg, dom, log);
-	char *png = slurp(shot);
+	char *png = sbt_read_file(shot);
 	cr_assert(memcmp(png, "\x89PNG", 4) == 0, "a screenshot was taken");
 	free(png);
 	struct stat sb;
@@ -284,8 +263,8 @@ static int64_t covered(struct sb_store *st, const char *symbol, int64_t from, in
 Test(bot_backtest_report, equity_holding_and_time_in_the_market_agree_with_the_ledger_and_the_data)
 {
 	const char *args[] = {"--data", T.data, "--db", T.db, "--json", NULL};
-	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
-	cJSON *j = cJSON_Parse(slurp(T.out));
+	cr_assert_eq(backtest(args), 0, "%s", sbt_read_file(T.err));
+	cJSON *j = cJSON_Parse(sbt_read_file(T.out));
 	cr_assert_not_null(j);
 	const cJSON *eq = cJSON_GetObjectItemCaseSensitive(j, "equity");
 	const cJSON *bal = cJSON_GetObjectItemCaseSensitive(j, "balances");
@@ -354,12 +333,12 @@ Test(bot_backtest_report, equity_holding_and_time_in_the_market_agree_with_the_l
 Test(bot_backtest_report, the_same_run_writes_the_same_bytes)
 {
 	const char *args[] = {"--data", T.data, "--json", "--report", T.html, NULL};
-	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
-	char *first = slurp(T.html);
+	cr_assert_eq(backtest(args), 0, "%s", sbt_read_file(T.err));
+	char *first = sbt_read_file(T.html);
 	cr_assert_gt(strlen(first), 1000);
 	cr_assert_not_null(strstr(first, "<svg class=\"chart\" id=\"equity\""));
-	cr_assert_eq(backtest(args), 0, "%s", slurp(T.err));
-	char *second = slurp(T.html);
+	cr_assert_eq(backtest(args), 0, "%s", sbt_read_file(T.err));
+	char *second = sbt_read_file(T.html);
 	cr_assert(strcmp(first, second) == 0, "byte-identical reports");
 	free(first);
 	free(second);
@@ -368,7 +347,7 @@ Test(bot_backtest_report, the_same_run_writes_the_same_bytes)
 Test(bot_backtest_report, a_report_that_cannot_be_written_is_refused_before_the_run)
 {
 	const char *args[] = {"--data", T.data, "--report", "/nonexistent/dir/report.html", NULL};
-	cr_assert_eq(backtest(args), 2, "%s", slurp(T.err));
-	cr_assert_not_null(strstr(slurp(T.err), "--report /nonexistent/dir/report.html"), "%s", slurp(T.err));
-	cr_assert_str_eq(slurp(T.out), "", "nothing ran");
+	cr_assert_eq(backtest(args), 2, "%s", sbt_read_file(T.err));
+	cr_assert_not_null(strstr(sbt_read_file(T.err), "--report /nonexistent/dir/report.html"), "%s", sbt_read_file(T.err));
+	cr_assert_str_eq(sbt_read_file(T.out), "", "nothing ran");
 }
