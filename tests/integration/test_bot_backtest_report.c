@@ -348,6 +348,7 @@ Test(bot_backtest_report, a_report_that_cannot_be_written_is_refused_before_the_
 {
 	const char *args[] = {"--data", T.data, "--report", "/nonexistent/dir/report.html", NULL};
 	cr_assert_eq(backtest(args), 2, "%s", sbt_read_file(T.err));
-	cr_assert_not_null(strstr(sbt_read_file(T.err), "--report /nonexistent/dir/report.html"), "%s", sbt_read_file(T.err));
+	cr_assert_not_null(strstr(sbt_read_file(T.err), "--report /nonexistent/dir/report.html"), "%s",
+	                   sbt_read_file(T.err));
 	cr_assert_str_eq(sbt_read_file(T.out), "", "nothing ran");
 }
