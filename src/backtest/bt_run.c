@@ -548,6 +548,18 @@ static void work(const struct bt_run *r, struct sb_bt_work *out)
 	                           .commits = sb_store_commits(r->b->st)};
 }
 
+/* A pair none of whose candles fell in the window was never traded: its results would mean nothing. */
+static sb_err every_pair_fed(struct bt_run *r)
+{
+	for (size_t k = 0; k < r->b->npairs; k++)
+		if (!r->b->pairs[k].removed && r->last[k] == 0)
+			return fail(
+			    r, SB_ERR_NOT_FOUND,
+			    "PAIRS: %s has no candle between --from and --to (its files hold other dates)",
+			    r->b->pairs[k].cfg.symbol);
+	return SB_OK;
+}
+
 /* The results: each pair's positions from the database, the account's balances from the ledger. */
 static sb_err results(struct bt_run *r, const struct sb_bt_balance *start, size_t nstart,
                       struct sb_bt_report *out)
@@ -668,6 +680,7 @@ static sb_err run(struct bt_run *r, struct sb_bt_report *out)
 	SB_TRY(feed(r, i, first, out));
 	while (sb_bt_exchange_pump(r->b->ex) > 0)
 		;
+	SB_TRY(every_pair_fed(r));
 	sb_bt_track_end(r->tr);
 	return results(r, start, nstart, out);
 }

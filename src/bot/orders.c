@@ -1304,16 +1304,17 @@ void orders_tick(struct sb_bot *b, int64_t now_ms)
 	if (b->closed)
 		return;
 	for (size_t i = 0; i < b->npairs; i++) {
-		/* Settling a position can run its pair's strategy (settle_buying), which may end and free any
-		 * position of the pair (one holding only dust is abandoned), the next one in the list
-		 * included: the positions are taken by id first, and each is looked up again before its turn.
+		/* Settling a position may end it, and an ended position's next is the reap list's: the
+		 * positions are taken by id first, and each is looked up again in its pair before its turn.
 		 */
 		int64_t ids[BOT_OPEN_MAX];
 		size_t n = 0;
 		for (struct bot_pos *bp = b->pairs[i].positions; bp && n < BOT_OPEN_MAX; bp = bp->next)
 			ids[n++] = bp->p.id;
 		for (size_t k = 0; k < n; k++) {
-			struct bot_pos *bp = orders_pos_find(b, ids[k]);
+			struct bot_pos *bp = b->pairs[i].positions;
+			while (bp && bp->p.id != ids[k])
+				bp = bp->next;
 			if (bp)
 				tick_position(b, bp, now_ms);
 		}

@@ -260,6 +260,10 @@ Test(bot_backtest, bad_arguments_exit_2_naming_what_is_wrong)
 	        "--from must come before --to");
 	refused((const char *[]){"--data", "/nonexistent/LINKUSDT-1m-2023-02.csv", NULL},
 	        "/nonexistent/LINKUSDT-1m-2023-02.csv");
+	/* From December 2024 the files hold LTCUSDT's candles only: DOTUSDT's month (the first pair) and
+	 * LINKUSDT's are before it. */
+	refused((const char *[]){"--data", T.data, "--from", "2024-12-01", NULL},
+	        "PAIRS: DOTUSDT has no candle between --from and --to");
 }
 
 Test(bot_backtest, bad_data_exits_2_naming_the_file_and_line)
