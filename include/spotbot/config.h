@@ -79,6 +79,7 @@ struct sb_config {
 	bool log_stderr;                                  /* LOG_STDERR */
 	char *control_listen;                             /* CONTROL_LISTEN: "host:port" or "unix:/path" */
 	char *control_token;                              /* CONTROL_TOKEN (secret); "" means none */
+	bool control_open_monitoring;                     /* CONTROL_OPEN_MONITORING */
 	char *pairs;                                      /* PAIRS, raw; parsed by the pairs module */
 	char *alert_webhook_url;                          /* ALERT_WEBHOOK_URL (secret); "" means none */
 	enum sb_config_alert_format alert_webhook_format; /* ALERT_WEBHOOK_FORMAT */

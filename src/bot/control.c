@@ -3,11 +3,13 @@
  * the daemon's lws context, so requests are answered on the trading loop itself and every view is the
  * daemon's live memory, not a second reader of the database.
  *
- * Reads (status, positions, orders, pairs, events, health, metrics) need no token; anything that changes
- * something (pause, resume, sell, reprice, cancel, abandon, pair edits) needs "Authorization: Bearer
- * CONTROL_TOKEN" when a token is configured. Without a token the listener must be loopback or a unix socket
- * (checked at start-up). POST bodies (JSON, for the pair edits of control_pairs.c) are read up to
- * CONTROL_BODY_MAX; an answer that waits for the exchange is written once the connection is writable again.
+ * When CONTROL_TOKEN is set every request but GET /health/live needs "Authorization: Bearer CONTROL_TOKEN";
+ * CONTROL_OPEN_MONITORING opens /metrics and /health(/ready) to scrapers as well. Without a token the
+ * listener must be loopback or a unix socket (checked at start-up). control_request.c parses each request
+ * and enforces the size limits; this file bounds the connections (CONTROL_CONN_MAX, refused with a 503
+ * beyond it) and how long a client may take (CONTROL_CLIENT_TIMEOUT_S). POST bodies (JSON, for the pair
+ * edits of control_pairs.c) are read up to CONTROL_BODY_MAX; an answer that waits for the exchange is written
+ * once the connection is writable again.
  *
  * The manual actions on positions (sell, reprice, cancel, abandon, and how they ended) are
  * control_manual.c's; this file routes them.
@@ -28,14 +30,16 @@
 #include <unistd.h>
 
 #include "bot/bot_int.h"
+#include "bot/control_request.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
 #include "spotbot/metrics.h"
 #include "spotbot/ws_client.h"
 
-#define CONTROL_BODY_MAX   4096 /* longest request body (pair edits); larger ones get 413 */
-#define CONTROL_EVENTS_MAX 200  /* events returned by GET /events */
+#define CONTROL_EVENTS_MAX       200 /* events returned by GET /events */
+#define CONTROL_CONN_MAX         64  /* open connections at once; one more is answered 503 and closed */
+#define CONTROL_CLIENT_TIMEOUT_S 10  /* a client that has not sent its whole request by then is dropped */
 
 struct bot_control {
 	struct sb_bot *b;              /* the daemon */
@@ -44,20 +48,22 @@ struct bot_control {
 	char unix_path[108];           /* the socket file to remove at the end; "" for TCP */
 	char iface[256];               /* lws keeps a pointer to the interface name */
 	struct control_deferred *adds; /* pair additions waiting for the exchange (control_pairs.c) */
+	unsigned conns;                /* connections open now (bounded by CONTROL_CONN_MAX) */
 };
 
+/* One connection's request, as lws hands it over piece by piece. */
 struct control_pss {
-	char path[256];                   /* the request path */
-	bool post;                        /* POST (else GET or other) */
-	bool other;                       /* neither GET nor POST */
-	bool authorised;                  /* the bearer token matched (or none is configured) */
-	char symbol[32];                  /* ?symbol= */
-	int64_t after;                    /* ?after= (events) */
-	char price[64];                   /* ?price= (reprice), as sent; "" when absent */
-	bool force;                       /* ?force=1 (reprice below the minimum profitable price) */
-	size_t body;                      /* body bytes seen */
-	char data[CONTROL_BODY_MAX + 1];  /* the body, when it fits */
-	struct control_deferred *pending; /* the answer waits for the exchange (control_pairs.c) */
+	char method[8];                    /* "GET", "POST" or "" for anything else */
+	char path[CONTROL_PATH_MAX + 2];   /* the request path (one byte over the maximum: too long) */
+	size_t path_len;                   /* its length */
+	char query[CONTROL_QUERY_MAX + 2]; /* the query string, fragments joined by '&' */
+	size_t query_len;                  /* its length (CONTROL_QUERY_MAX + 1: too long) */
+	char auth[CONTROL_HEADER_MAX + 1]; /* the Authorization header */
+	int auth_len;                      /* its length; -1 when absent */
+	uint64_t body;                     /* body bytes seen */
+	char data[CONTROL_BODY_MAX + 1];   /* the body, when it fits */
+	struct control_request req;        /* the parsed request (control_request.c) */
+	struct control_deferred *pending;  /* the answer waits for the exchange (control_pairs.c) */
 };
 
 struct reply {
@@ -473,20 +479,6 @@ void control_tick(struct bot_control *c, int64_t now_ms)
 
 /* ---- routing ----------------------------------------------------------------------------------- */
 
-static bool parse_id(const char *s, size_t len, int64_t *out)
-{
-	if (len == 0 || len > 18)
-		return false;
-	int64_t v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return v > 0;
-}
-
 /* "/positions/ID/outcome", with the id into *id. */
 static bool position_outcome_path(const char *p, int64_t *id)
 {
@@ -495,19 +487,36 @@ static bool position_outcome_path(const char *p, int64_t *id)
 	if (strncmp(p, prefix, sizeof prefix - 1) != 0 || n <= sizeof prefix - 1 + sizeof suffix - 1 ||
 	    strcmp(p + n - (sizeof suffix - 1), suffix) != 0)
 		return false;
-	return parse_id(p + sizeof prefix - 1, n - (sizeof prefix - 1) - (sizeof suffix - 1), id);
+	return control_parse_id(p + sizeof prefix - 1, n - (sizeof prefix - 1) - (sizeof suffix - 1), id);
 }
 
-/* Fills r, or leaves r->status 0 when the answer is deferred (q->pending). */
-static void route(struct bot_control *c, struct lws *wsi, struct control_pss *q, struct reply *r)
+/* Whether q may be answered: the token, unless the path is open to anyone (liveness, monitoring if opened).
+ */
+static bool allowed(const struct bot_control *c, const struct control_request *q)
+{
+	if (q->method == CONTROL_GET && strcmp(q->path, "/health/live") == 0)
+		return true;
+	if (q->method == CONTROL_GET && c->b->cfg->control_open_monitoring &&
+	    control_request_is_monitoring(q->path))
+		return true;
+	return control_request_authorised(q, c->b->cfg->control_token);
+}
+
+/* Fills r, or leaves r->status 0 when the answer is deferred (*pending). */
+static void route(struct bot_control *c, struct lws *wsi, const struct control_request *q,
+                  struct control_deferred **pending, struct reply *r)
 {
 	struct sb_bot *b = c->b;
 	const char *p = q->path;
-	if (q->other) {
+	if (!allowed(c, q)) {
+		reply_error(r, 401, "a valid bearer token is required");
+		return;
+	}
+	if (q->method == CONTROL_OTHER) {
 		reply_error(r, 405, "method not allowed");
 		return;
 	}
-	if (!q->post) {
+	if (q->method == CONTROL_GET) {
 		int64_t pid = 0;
 		if (position_outcome_path(p, &pid)) {
 			cJSON *answer = NULL;
@@ -533,10 +542,6 @@ static void route(struct bot_control *c, struct lws *wsi, struct control_pss *q,
 			reply_error(r, 404, "not found");
 		return;
 	}
-	if (!q->authorised) {
-		reply_error(r, 401, "a valid bearer token is required");
-		return;
-	}
 	if (b->closed || b->stopping) {
 		reply_error(r, 503, "stopping");
 		return;
@@ -549,12 +554,8 @@ static void route(struct bot_control *c, struct lws *wsi, struct control_pss *q,
 			set_paused(b, pause, r);
 		return;
 	}
-	if (q->body > CONTROL_BODY_MAX) {
-		reply_error(r, 413, "the request body is over 4096 bytes");
-		return;
-	}
 	cJSON *answer = NULL;
-	int status = control_pairs_post(b, wsi, p, q->data, q->body, &c->adds, &q->pending, &answer);
+	int status = control_pairs_post(b, wsi, p, q->body, q->body_len, &c->adds, pending, &answer);
 	if (status > 0)
 		reply_json(r, status, answer);
 	if (status >= 0)
@@ -564,7 +565,7 @@ static void route(struct bot_control *c, struct lws *wsi, struct control_pss *q,
 		const char *id = p + sizeof prefix - 1;
 		const char *slash = strchr(id, '/');
 		int64_t pid = 0;
-		if (slash && parse_id(id, (size_t)(slash - id), &pid) &&
+		if (slash && control_parse_id(id, (size_t)(slash - id), &pid) &&
 		    (strcmp(slash + 1, "sell") == 0 || strcmp(slash + 1, "cancel") == 0 ||
 		     strcmp(slash + 1, "abandon") == 0 || strcmp(slash + 1, "reprice") == 0)) {
 			answer = NULL;
@@ -574,29 +575,6 @@ static void route(struct bot_control *c, struct lws *wsi, struct control_pss *q,
 		}
 	}
 	reply_error(r, 404, "not found");
-}
-
-/* Constant-time comparison, so the token cannot be guessed byte by byte from response times. */
-static bool token_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char d = la != lb;
-	for (size_t i = 0; i < la && i < lb; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
-
-static bool authorised(struct bot_control *c, struct lws *wsi)
-{
-	const char *token = c->b->cfg->control_token;
-	if (!token || !token[0])
-		return true;
-	char h[512];
-	if (lws_hdr_copy(wsi, h, sizeof h, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
-		return false;
-	if (strncasecmp(h, "Bearer ", 7) != 0)
-		return false;
-	return token_equal(h + 7, token);
 }
 
 /* Writes r (and frees its body); the return value is the lws callback's. */
@@ -623,13 +601,84 @@ static int send_reply(struct lws *wsi, struct reply r)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* Parses what q gathered (control_request.c) and answers it, or refuses it with the parser's status. */
 static int respond(struct lws *wsi, struct bot_control *c, struct control_pss *q)
 {
+	struct control_raw raw = {
+	    .method = q->method,
+	    .method_len = strlen(q->method),
+	    .path = q->path,
+	    .path_len = q->path_len,
+	    .query = q->query,
+	    .query_len = q->query_len,
+	    .auth = q->auth_len >= 0 ? q->auth : NULL,
+	    .auth_len = q->auth_len >= 0 ? (size_t)q->auth_len : 0,
+	    .body = q->data,
+	    .body_len = q->body > CONTROL_BODY_MAX ? CONTROL_BODY_MAX : (size_t)q->body,
+	    .body_declared = q->body,
+	};
+	char why[160];
 	struct reply r = {0};
-	route(c, wsi, q, &r);
+	int status = control_request_parse(&raw, &q->req, why, sizeof why);
+	if (status)
+		reply_error(&r, status, why);
+	else
+		route(c, wsi, &q->req, &q->pending, &r);
 	if (r.status == 0)
 		return 0; /* deferred: HTTP_WRITEABLE answers */
 	return send_reply(wsi, r);
+}
+
+/*
+ * Copies header h into buf (cap bytes) and returns its length; a header longer than cap - 2 comes back as
+ * cap - 1 (the parser refuses it by its length), an absent one as -1.
+ */
+static int copy_header(struct lws *wsi, enum lws_token_indexes h, char *buf, size_t cap)
+{
+	int total = lws_hdr_total_length(wsi, h);
+	buf[0] = '\0';
+	if (total <= 0)
+		return -1;
+	if ((size_t)total > cap - 2)
+		return (int)cap - 1;
+	int n = lws_hdr_copy(wsi, buf, (int)cap, h);
+	return n < 0 ? (int)cap - 1 : n;
+}
+
+/* Takes the request line and headers from lws into q; returns true when a body follows. */
+static bool gather(struct lws *wsi, struct control_pss *q, const char *path)
+{
+	struct control_deferred *pending = q->pending;
+	memset(q, 0, sizeof *q);
+	q->pending = pending;
+	bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+	if (post || lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
+		snprintf(q->method, sizeof q->method, "%s", post ? "POST" : "GET");
+	size_t n = path ? strlen(path) : 0;
+	q->path_len = n > CONTROL_PATH_MAX + 1 ? CONTROL_PATH_MAX + 1 : n;
+	memcpy(q->path, path ? path : "", q->path_len);
+	int ql = copy_header(wsi, WSI_TOKEN_HTTP_URI_ARGS, q->query, sizeof q->query);
+	q->query_len = ql > 0 ? (size_t)ql : 0;
+	q->auth_len = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, q->auth, sizeof q->auth);
+	char cl[32];
+	return post && copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof cl) > 0 &&
+	       strcmp(cl, "0") != 0;
+}
+
+/*
+ * A connection beyond CONTROL_CONN_MAX: a 503 written straight to the fresh socket (no request has been
+ * read, and lws has no connection object for it yet), which lws then closes.
+ */
+static void refuse_busy(int fd)
+{
+	static const char body[] = "{\"error\":\"too many control connections\"}";
+	char msg[256];
+	int n = snprintf(msg, sizeof msg,
+	                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+	                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+	                 sizeof body - 1, body);
+	if (n > 0 && (size_t)n < sizeof msg)
+		(void)!send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -638,45 +687,41 @@ static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *u
 	struct lws_vhost *vh = lws_get_vhost(wsi);
 	struct bot_control *c = vh ? lws_vhost_user(vh) : NULL;
 	switch (reason) {
-	case LWS_CALLBACK_HTTP: {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		if (c && c->conns >= CONTROL_CONN_MAX) {
+			refuse_busy((int)(intptr_t)in);
+			return 1;
+		}
+		return 0;
+	case LWS_CALLBACK_WSI_CREATE: /* every accepted connection, before it has sent anything */
+		if (c)
+			c->conns++;
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		if (c && c->conns > 0)
+			c->conns--;
+		break;
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		/* The whole request, headers and body, within the limit: a slow client cannot hold a slot. */
+		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, CONTROL_CLIENT_TIMEOUT_S);
+		break;
+	case LWS_CALLBACK_HTTP:
 		if (!c || !q)
 			return -1;
-		memset(q, 0, sizeof *q);
-		snprintf(q->path, sizeof q->path, "%s", in ? (const char *)in : "");
-		q->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-		q->other = !q->post && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0;
-		q->authorised = authorised(c, wsi);
-		char arg[64];
-		const char *v = lws_get_urlarg_by_name(wsi, "symbol=", arg, (int)sizeof arg);
-		if (v) /* symbols are case-insensitive: "algousdt" is ALGOUSDT */
-			for (size_t i = 0; v[i] && i + 1 < sizeof q->symbol; i++)
-				q->symbol[i] = (char)(v[i] >= 'a' && v[i] <= 'z' ? v[i] - 'a' + 'A' : v[i]);
-		v = lws_get_urlarg_by_name(wsi, "after=", arg, (int)sizeof arg);
-		if (v && !parse_id(v, strlen(v), &q->after))
-			q->after = 0;
-		v = lws_get_urlarg_by_name(wsi, "price=", arg, (int)sizeof arg);
-		if (v)
-			snprintf(q->price, sizeof q->price, "%s", v[0] ? v : "-");
-		v = lws_get_urlarg_by_name(wsi, "force=", arg, (int)sizeof arg);
-		q->force = v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
-		char cl[32];
-		if (q->post && lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
-		    strcmp(cl, "0") != 0)
+		if (gather(wsi, q, in)) {
+			lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, CONTROL_CLIENT_TIMEOUT_S);
 			return 0; /* the body follows */
-		return respond(wsi, c, q);
-	}
-	case LWS_CALLBACK_HTTP_BODY:
-		if (q) {
-			/* Past the maximum the rest is dropped: the answer is a 413, not a closed connection.
-			 */
-			if (in && q->body <= CONTROL_BODY_MAX && len <= CONTROL_BODY_MAX - q->body) {
-				memcpy(q->data + q->body, in, len);
-				q->body += len;
-				q->data[q->body] = '\0';
-			} else {
-				q->body = CONTROL_BODY_MAX + 1;
-			}
 		}
+		return respond(wsi, c, q);
+	case LWS_CALLBACK_HTTP_BODY:
+		/* Past the maximum the rest is counted and dropped: the answer is a 413, not a closed
+		 * connection. */
+		if (q && in && q->body + len <= CONTROL_BODY_MAX) {
+			memcpy(q->data + q->body, in, len);
+			q->data[q->body + len] = '\0';
+		}
+		if (q)
+			q->body += len;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (!c || !q)

@@ -105,6 +105,8 @@ static const struct sb_option options[] = {
 		"Address of the control interface the spotbot CLI talks to: host:port, [v6]:port or unix:/path."),
 	OPT_STRING(CONTROL_TOKEN, control_token, "", SB_OPT_SECRET,
 		"Token the control interface requires from clients; empty requires none. Set one when CONTROL_LISTEN is not a loopback address."),
+	OPT_BOOL(CONTROL_OPEN_MONITORING, control_open_monitoring, "false", 0,
+		"Serve /metrics, /health and /health/ready without CONTROL_TOKEN, for scrapers and probes. Every other endpoint but /health/live still requires the token."),
 	OPT_STRING(PAIRS, pairs, "", 0,
 		"Trade pairs, separated by ';', each SYMBOL:key=value,... for example BTCUSDT:quote=20,profit=0.5%;ETHUSDT:quote=15,profit=0.8%,buy_timeout=60s. They seed trade_pairs at the first start; a pair edited, added or dropped here later is applied at the next start (docs/operations.md)."),
 	OPT_URL(ALERT_WEBHOOK_URL, alert_webhook_url, "", SB_OPT_SECRET | SB_OPT_HTTP_URL,
