@@ -247,7 +247,7 @@ Test(control_pairs, refusals_persist_nothing)
 		const char *body = i == 0   ? "{\"symbol\":\"BNBUSDT\",\"settings\":{\"quote\":\"15\"}}"
 		                   : i == 1 ? "{\"settings\":{\"profit\":\"2%\"}}"
 		                            : "";
-		post(paths[i], NULL, body, 401, &r);
+		post(paths[i], "", body, 401, &r);
 		post(paths[i], "wrong-token", body, 401, &r);
 	}
 	cr_assert(!pair_row("BNBUSDT", &row));

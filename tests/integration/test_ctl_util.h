@@ -28,21 +28,42 @@ BT_FN size_t ctl_on_body(char *data, size_t size, size_t n, void *user)
 	return add;
 }
 
+/* The CONTROL_TOKEN line of the test's configuration into out ("" when there is none). */
+BT_FN void ctl_env_token(char *out, size_t cap)
+{
+	char line[512];
+	out[0] = '\0';
+	FILE *f = fopen(T.env, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "CONTROL_TOKEN=", 14) == 0) {
+			line[strcspn(line, "\r\n")] = '\0';
+			snprintf(out, cap, "%s", line + 14);
+		}
+	fclose(f);
+}
+
 /*
- * One request to the daemon, giving up after timeout_ms; token NULL sends no Authorization header; a POST
- * sends body (NULL: empty). False when nothing answered.
+ * One request to the daemon, giving up after timeout_ms. token NULL sends the configuration's
+ * CONTROL_TOKEN (none when it has none), "" sends no Authorization header, anything else is sent as the
+ * bearer token. A POST sends body (NULL: empty). False when nothing answered.
  */
 BT_FN bool ctl_send(const char *method, const char *path, const char *token, const char *body,
                     long timeout_ms, struct ctl_resp *r)
 {
-	char sock[400], url[256], auth[256];
+	char sock[400], url[2300], auth[600], own[256];
+	if (!token) {
+		ctl_env_token(own, sizeof own);
+		token = own;
+	}
 	snprintf(sock, sizeof sock, "%s/control.sock", T.dir);
 	snprintf(url, sizeof url, "http://localhost%s", path);
 	memset(r, 0, sizeof *r);
 	CURL *h = curl_easy_init();
 	cr_assert(h);
 	struct curl_slist *hdrs = NULL;
-	if (token) {
+	if (token[0]) {
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
