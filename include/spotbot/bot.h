@@ -30,6 +30,13 @@ struct sb_bot_opts {
 sb_err sb_bot_check_config(const struct sb_config *cfg, FILE *errors);
 
 /*
+ * Checks the directories the daemon writes in (DATABASE_PATH's and LOG_DIR): SB_ERR_PERM when one is
+ * writable by others or owned by another user, one line per problem on errors naming the key. `run`
+ * refuses to start on it and `doctor` reports it.
+ */
+sb_err sb_bot_check_dirs(const struct sb_config *cfg, FILE *errors);
+
+/*
  * Runs the daemon with cfg (borrowed for the whole run) until a signal stops it. SB_OK after a clean stop;
  * SB_ERR_CONFIG for settings it cannot trade with (sb_bot_check_config's problems, written to stderr),
  * SB_ERR_IN_USE when another daemon holds the database's lock (nothing is opened or written then), the

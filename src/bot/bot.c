@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bot/bot_int.h"
 #include "bot/control.h"
@@ -530,7 +531,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 {
 	if (!cfg)
 		return SB_ERR_INVALID;
-	if (sb_bot_check_config(cfg, stderr) != SB_OK)
+	if (sb_bot_check_config(cfg, stderr) != SB_OK || sb_bot_check_dirs(cfg, stderr) != SB_OK)
 		return SB_ERR_CONFIG;
 	struct sb_log_opts lo = {.dir = cfg->log_dir,
 	                         .name = "spotbot.log",
@@ -556,6 +557,11 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 			*opts->on_tty = true;
 		return err;
 	}
+	if (geteuid() == 0)
+		sb_log_warn(
+		    "bot", SB_NOFIELDS,
+		    "running as root: a flaw anywhere in the daemon would own the whole host; run it as "
+		    "its own user (the systemd unit does)");
 	char why[256];
 	err = control_check_address(cfg, why, sizeof why);
 	if (err != SB_OK) {

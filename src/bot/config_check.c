@@ -1,18 +1,21 @@
 /*
  * config_check.c - what the daemon demands of a loaded configuration beyond the single values the options
  * table checks: an ORDER_TAG that can go into clientOrderIds, a PAIRS value the pairs parser accepts, and
- * a token whenever the control API listens beyond loopback.
+ * a token whenever the control API listens beyond loopback. sb_bot_check_dirs adds what `run` and `doctor`
+ * demand of the places the daemon writes: directories nobody else can write to (spotbot/fsperm.h).
  *
  * `spotbot run`, `spotbot config --check` and `spotbot doctor` all call sb_bot_check_config, so a
  * configuration that the checks call valid is one the daemon starts with, and the reason for a refusal is
  * worded the same in all three.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bot/control.h"
 #include "spotbot/bot.h"
 #include "spotbot/coid.h"
+#include "spotbot/fsperm.h"
 #include "spotbot/pairs.h"
 
 /* ORDER_TAG as shown in a message: at most 40 bytes, unprintable bytes as '?' (it is no secret). */
@@ -49,4 +52,23 @@ sb_err sb_bot_check_config(const struct sb_config *cfg, FILE *errors)
 		problems++;
 	}
 	return problems ? SB_ERR_CONFIG : SB_OK;
+}
+
+sb_err sb_bot_check_dirs(const struct sb_config *cfg, FILE *errors)
+{
+	char msg[PATH_MAX + 160];
+	unsigned problems = 0;
+	if (!cfg)
+		return SB_ERR_INVALID;
+	if (sb_fsperm_check_dir(cfg->database_path, true, msg, sizeof msg) == SB_ERR_PERM) {
+		if (errors)
+			fprintf(errors, "DATABASE_PATH: %s\n", msg);
+		problems++;
+	}
+	if (sb_fsperm_check_dir(cfg->log_dir, false, msg, sizeof msg) == SB_ERR_PERM) {
+		if (errors)
+			fprintf(errors, "LOG_DIR: %s\n", msg);
+		problems++;
+	}
+	return problems ? SB_ERR_PERM : SB_OK;
 }

@@ -52,6 +52,7 @@ enum status {
 	CHECK_OK,   /* passed */
 	CHECK_FAIL, /* failed: the hint says what to do */
 	CHECK_SKIP, /* could not run because an earlier check failed */
+	CHECK_WARN, /* passed, but something deserves a look: the hint says what */
 };
 
 struct check {
@@ -184,6 +185,37 @@ static void check_config(struct doctor *d)
 out:
 	if (mem)
 		fclose(mem);
+	free(errs);
+}
+
+/* ---- who runs it, and where it writes ----------------------------------------------------------- */
+
+static void check_user(struct doctor *d)
+{
+	struct check *c = add(d, "user", "user");
+	if (geteuid() == 0)
+		set(c, CHECK_WARN, "run spotbot as its own unprivileged user (the systemd unit does)",
+		    "running as root");
+	else
+		set(c, CHECK_OK, NULL, "uid %u", (unsigned)geteuid());
+}
+
+static void check_dirs(struct doctor *d)
+{
+	struct check *c = add(d, "directories", "directories");
+	char *errs = NULL, line[DOCTOR_TEXT_MAX];
+	size_t elen = 0;
+	FILE *mem = open_memstream(&errs, &elen);
+	sb_err e = sb_bot_check_dirs(&d->cfg, mem ? mem : stderr);
+	if (mem)
+		fclose(mem);
+	if (e != SB_OK) {
+		first_line(errs && *errs ? errs : sb_strerror(e), line, sizeof line);
+		set(c, CHECK_FAIL, "chmod o-w the directory, or move the files to one only this user writes",
+		    "%s", line);
+	} else {
+		set(c, CHECK_OK, NULL, "the database and log directories are writable only by their owner");
+	}
 	free(errs);
 }
 
@@ -515,7 +547,7 @@ static void check_api_key(struct doctor *d)
 
 static const char *status_name(enum status s)
 {
-	return s == CHECK_OK ? "OK" : s == CHECK_FAIL ? "FAIL" : "SKIP";
+	return s == CHECK_OK ? "OK" : s == CHECK_FAIL ? "FAIL" : s == CHECK_WARN ? "WARN" : "SKIP";
 }
 
 static int report(const struct doctor *d, bool json)
@@ -551,6 +583,7 @@ static int report(const struct doctor *d, bool json)
 			const struct check *c = &d->checks[i];
 			enum sb_table_color col = c->status == CHECK_OK     ? SB_TABLE_GREEN
 			                          : c->status == CHECK_FAIL ? SB_TABLE_RED
+			                          : c->status == CHECK_WARN ? SB_TABLE_YELLOW
 			                                                    : SB_TABLE_DIM;
 			/* Pad by hand: the colour codes must not count towards the width. */
 			const char *name = status_name(c->status);
@@ -611,9 +644,11 @@ int sb_cmd_doctor(int argc, char **argv)
 	if (optind < argc)
 		return sb_cli_usage_error("doctor", usage_text, "unexpected argument '%s'", argv[optind]);
 	check_env_permissions(&d);
+	check_user(&d);
 	check_config(&d);
 	if (d.cfg_ok) {
 		bool reachable;
+		check_dirs(&d);
 		check_database(&d);
 		check_disk(&d, "disk_database", "disk (database)", d.cfg.database_path, "DATABASE_PATH");
 		check_disk(&d, "disk_logs", "disk (logs)", d.cfg.log_dir, "LOG_DIR");
@@ -624,7 +659,8 @@ int sb_cmd_doctor(int argc, char **argv)
 			set(add(&d, "api_key", "API key"), CHECK_SKIP, NULL,
 			    "the exchange cannot be reached");
 	} else {
-		static const char *const ids[][2] = {{"database", "database"},
+		static const char *const ids[][2] = {{"directories", "directories"},
+		                                     {"database", "database"},
 		                                     {"disk_database", "disk (database)"},
 		                                     {"disk_logs", "disk (logs)"},
 		                                     {"clock", "clock skew"},

@@ -470,7 +470,7 @@ static int mkdir_p(const char *dir)
 			continue;
 		char saved = tmp[i];
 		tmp[i] = '\0';
-		if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
 			return errno;
 		tmp[i] = saved;
 	}
@@ -483,7 +483,7 @@ static int sink_open(struct sink *s)
 	int e = mkdir_p(lg.dir);
 	if (e)
 		return e;
-	int fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
+	int fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0)
 		return errno;
 	struct stat st;

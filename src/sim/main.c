@@ -5,10 +5,12 @@
 
 #include "sim/app.h"
 #include "sim/options.h"
+#include "spotbot/fsperm.h"
 
 int main(int argc, char **argv)
 {
 	static struct sim_options opts;
+	sb_fsperm_private(); /* the state file and anything else spotsim writes: 0600 */
 	if (sim_options_parse(argc, argv, &opts, stderr) != SB_OK) {
 		sim_options_usage(stderr);
 		return 2;
