@@ -180,6 +180,13 @@ void sb_config_write_markdown(FILE *out);
  */
 size_t sb_config_secrets(const struct sb_config *cfg, const char **out, size_t max);
 
+/*
+ * Wipes and removes every secret option (BINANCE_API_SECRET, CONTROL_TOKEN, ...) from the process's
+ * environment, after the configuration has been loaded from it, so no child and no reader of
+ * /proc/PID/environ sees them. sb_config_fini wipes the configuration's own copies.
+ */
+void sb_config_scrub_env(void);
+
 /* The name of a MODE value ("paper", "live"). */
 const char *sb_mode_name(enum sb_mode mode);
 

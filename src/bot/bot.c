@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "bot/bot_int.h"
@@ -533,6 +534,8 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		return SB_ERR_INVALID;
 	if (sb_bot_check_config(cfg, stderr) != SB_OK || sb_bot_check_dirs(cfg, stderr) != SB_OK)
 		return SB_ERR_CONFIG;
+	/* No core dump and no ptrace by other processes of this user: memory holds the API secret and key. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	struct sb_log_opts lo = {.dir = cfg->log_dir,
 	                         .name = "spotbot.log",
 	                         .max_bytes = (uint64_t)cfg->log_max_bytes,

@@ -41,7 +41,7 @@
 
 extern char **environ;
 
-#define DOCTOR_CHECKS_MAX 8                            /* checks one run makes */
+#define DOCTOR_CHECKS_MAX 10                           /* checks one run makes */
 #define DOCTOR_TEXT_MAX   1024                         /* detail or hint of one check, with its NUL */
 #define DISK_FREE_MIN     (INT64_C(100) * 1024 * 1024) /* less free space than this fails */
 #define CLOCK_SKEW_MAX_MS 1000                         /* Binance refuses timestamps 1 s ahead */

@@ -60,6 +60,7 @@ int sb_cmd_run(int argc, char **argv)
 		sb_config_fini(&cfg);
 		return SB_EXIT_USAGE;
 	}
+	sb_config_scrub_env();
 	const char *secrets[8];
 	size_t ns = sb_config_secrets(&cfg, secrets, sizeof secrets / sizeof secrets[0]);
 	for (size_t i = 0; i < ns && i < sizeof secrets / sizeof secrets[0]; i++)

@@ -195,6 +195,19 @@ void sb_config_init(struct sb_config *cfg)
 		apply_default(cfg, &options[i], options[i].def);
 }
 
+void sb_config_scrub_env(void)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (!(options[i].flags & SB_OPT_SECRET))
+			continue;
+		/* The value may sit in the block the kernel shows as /proc/PID/environ: wipe it there too. */
+		char *v = getenv(options[i].name);
+		if (v)
+			explicit_bzero(v, strlen(v));
+		(void)unsetenv(options[i].name);
+	}
+}
+
 void sb_config_fini(struct sb_config *cfg)
 {
 	if (!cfg)
@@ -203,6 +216,9 @@ void sb_config_fini(struct sb_config *cfg)
 		const struct sb_option *opt = &options[i];
 		if (sb__config_is_string(opt)) {
 			char **s = (char **)(void *)((char *)cfg + opt->offset);
+			if (*s && (opt->flags & SB_OPT_SECRET))
+				explicit_bzero(
+				    *s, strlen(*s)); /* no copy of a secret outlives the configuration */
 			free(*s);
 		}
 	}

@@ -147,6 +147,7 @@ sb_err sb_signer_new_ed25519_file(const char *path, struct sb_signer **out)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return SB_ERR_IO;
+	setvbuf(f, NULL, _IONBF, 0); /* no stdio buffer keeps a copy of the key after fclose */
 	/* One byte more than the maximum tells "exactly at the limit" from "over it". */
 	char *buf = sb_xmalloc(PEM_FILE_MAX + 1);
 	size_t n = fread(buf, 1, PEM_FILE_MAX + 1, f);
