@@ -1,6 +1,6 @@
 /*
  * admin.c - spotsim's /sim/ endpoints: read the exchange's state and drive it from tests (set a price,
- * switch faults, deposit, pay fees in BNB). Served only to loopback peers.
+ * switch faults, deposit, pay fees in BNB). Served only to loopback peers unless --sim-admin-any.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,10 +191,13 @@ static void deposit(struct sim_exchange *ex, const struct admin_args *a, struct 
 	sim_http_resp_text(resp, 200, "{}");
 }
 
-void sim_admin_handle(struct sim_exchange *ex, const struct sim_http_req *req, struct sim_http_resp *resp)
+void sim_admin_handle(struct sim_exchange *ex, const struct sim_http_req *req, bool any_peer,
+                      struct sim_http_resp *resp)
 {
-	if (!req->loopback) {
-		sim_http_resp_error(resp, 403, -1000, "/sim/ endpoints are served on loopback only.");
+	if (!req->loopback && !any_peer) {
+		sim_http_resp_error(
+		    resp, 403, -1000,
+		    "/sim/ endpoints are served on loopback only (spotsim --sim-admin-any opens them).");
 		return;
 	}
 	static struct admin_args a;

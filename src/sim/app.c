@@ -43,6 +43,7 @@ struct sim_app {
 	uv_signal_t sigint, sigterm; /* graceful shutdown */
 	uv_timer_t grace;            /* lets close frames out before stopping */
 	bool stopping;               /* shutdown has begun */
+	bool admin_any;              /* --sim-admin-any: /sim/ answers every peer, not loopback only */
 };
 
 static struct conn_entry *find_conn(struct sim_app *app, struct sim_ws_conn *conn)
@@ -59,7 +60,7 @@ static void on_http(void *ctx, const struct sim_http_req *req, struct sim_http_r
 {
 	struct sim_app *app = ctx;
 	if (strncmp(req->path, "/sim/", 5) == 0)
-		sim_admin_handle(app->ex, req, resp);
+		sim_admin_handle(app->ex, req, app->admin_any, resp);
 	else
 		sim_rest_handle(app->ex, req, resp);
 	/* The answer leaves after this returns: what it tells is on disk first. */
@@ -216,6 +217,7 @@ static void on_signal(uv_signal_t *s, int signum)
 sb_err sim_app_new(const struct sim_options *opts, FILE *err, struct sim_app **out)
 {
 	struct sim_app *app = sb_xcalloc(1, sizeof *app);
+	app->admin_any = opts->sim_admin_any;
 	uv_loop_init(&app->loop);
 	struct sim_exchange_hooks hooks = {.ctx = app,
 	                                   .market = hook_market,

@@ -29,6 +29,7 @@ void sim_options_usage(FILE *f)
 	    "               [--replay SYMBOL=FILE.csv[.gz] ...] [--speed X] [--seed N]\n"
 	    "               [--fault NAME[=VALUE] ...] [--fee-rate 0.001]\n"
 	    "               [--replay-end hold|stop|loop] [--fill touch|through] [--state FILE.json]\n"
+	    "               [--sim-admin-any]\n"
 	    "               [--tls-cert FILE.pem --tls-key FILE.pem]\n"
 	    "\n"
 	    "  --listen HOST:PORT   address to serve REST and WebSockets on (default 127.0.0.1:9090;\n"
@@ -59,6 +60,8 @@ void sim_options_usage(FILE *f)
 	    "                       order_5xx_after, order_5xx_before, delay_ms=N, force_429[=S],\n"
 	    "                       clock_skew_ms=N, expire_user_data, ws_lifetime_s=N\n"
 	    "  --fee-rate R         maker and taker commission rate (default 0.001 = 0.1%)\n"
+	    "  --sim-admin-any      serve the /sim/ admin endpoints (prices, faults, deposits) to any peer;\n"
+	    "                       by default only loopback peers may use them\n"
 	    "  --tls-cert FILE      serve HTTPS and wss:// with this PEM certificate (chain); needs --tls-key\n"
 	    "  --tls-key FILE       the certificate's PEM private key (unencrypted)\n",
 	    f);
@@ -379,6 +382,10 @@ sb_err sim_options_parse(int argc, char **argv, struct sim_options *o, FILE *err
 		const char *flag = argv[i];
 		if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
 			o->help = true;
+			continue;
+		}
+		if (strcmp(flag, "--sim-admin-any") == 0) {
+			o->sim_admin_any = true;
 			continue;
 		}
 		if (strncmp(flag, "--", 2) != 0) {

@@ -11,7 +11,8 @@
 void sim_rest_handle(struct sim_exchange *ex, const struct sim_http_req *req, struct sim_http_resp *resp);
 
 /*
- * Answers one /sim/ request (loopback peers only; others get 403):
+ * Answers one /sim/ request (loopback peers only, others get 403, unless any_peer: spotsim
+ * --sim-admin-any):
  *   GET  /sim/state                          symbols (last price, best bid/ask, open orders), accounts
  *                                            (balances), faults
  *   POST /sim/price?symbol=S&price=P         trade S at P now, with a book around it
@@ -19,6 +20,7 @@ void sim_rest_handle(struct sim_exchange *ex, const struct sim_http_req *req, st
  *   POST /sim/account?key=K&bnbFees=true     pay commissions in BNB (or false)
  *   POST /sim/deposit?key=K&asset=A&amount=X add to a balance (a balanceUpdate event follows)
  */
-void sim_admin_handle(struct sim_exchange *ex, const struct sim_http_req *req, struct sim_http_resp *resp);
+void sim_admin_handle(struct sim_exchange *ex, const struct sim_http_req *req, bool any_peer,
+                      struct sim_http_resp *resp);
 
 #endif
