@@ -84,9 +84,12 @@ struct simf_rates {
 
 struct simf;
 
-/* What the wrapper tells its owner: an order is about to be sent (before the exchange sees it). */
+/* What the wrapper asks and tells its owner. */
 struct simf_hooks {
+	/* An order is about to be sent (before the exchange sees it). */
 	void (*placing)(void *user, const struct sb_bn_new_order *o);
+	/* Whether the exchange has forgotten the order coid (the owner made it forget it); NULL: never. */
+	bool (*forgotten)(void *user, const char *coid);
 	void *user; /* their argument */
 };
 
@@ -112,6 +115,10 @@ void simf_set_rates(struct simf *f, const struct simf_rates *r);
 /* Drops the account's stream now, resubscribing after ms; the market data likewise. */
 void simf_drop_user(struct simf *f, int64_t ms);
 void simf_drop_market(struct simf *f, int64_t ms);
+/* The exchange loses the open order coid of symbol as an exchange restarting without its state does:
+ * cancelled on the book without a word, the account's stream dropped for ms. The owner's forgotten hook
+ * must say so from now on. */
+void simf_forget_order(struct simf *f, const char *symbol, const char *coid, int64_t ms);
 /* Forgetting finished, unexecuted orders on or off. */
 void simf_set_forget(struct simf *f, bool on);
 bool simf_forgets(const struct simf *f);

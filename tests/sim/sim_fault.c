@@ -10,8 +10,10 @@
  * real client then notices the silence and asks for a reconciliation, which the wrapper does after a
  * while), delivered twice, held back for seconds to minutes, or held back briefly so that later events
  * overtake it; the whole stream dropped and resubscribed (a reconciliation follows, as after any
- * subscription). The market data drops and comes back. And the exchange forgets finished orders that
- * executed nothing (as Binance archives them): a query for one answers -2013, unknown order.
+ * subscription). The market data drops and comes back. And the exchange forgets orders: an open one lost
+ * as by an exchange restarting without its state (cancelled on the book without a word while the stream
+ * is down), or, while that mode is on, every finished one that executed nothing (as Binance archives
+ * them): a query for a forgotten order answers -2013, unknown order.
  *
  * What the wrapper holds back (answers it made up, events, links to restore) is delivered by simf_pump
  * once due on the run's clock, never inside the request that caused it, each batch followed by the
@@ -186,6 +188,8 @@ static sb_err f_order_place(struct sb_exchange *ex, const struct sb_bn_new_order
 /* Whether the exchange has forgotten coid: a finished order of the account that executed nothing. */
 static bool forgotten(struct simf *f, const char *symbol, const char *coid)
 {
+	if (f->hooks.forgotten && f->hooks.forgotten(f->hooks.user, coid))
+		return true;
 	if (!f->forget)
 		return false;
 	struct sim_symbol *s = sim_exchange_symbol(f->sim, symbol, strlen(symbol));
@@ -202,7 +206,6 @@ static sb_err f_order_query(struct sb_exchange *ex, const char *symbol, const ch
 {
 	struct simf *f = self(ex);
 	if (forgotten(f, symbol, coid)) {
-		f->counts[SIMF_FORGET]++;
 		hold_answer(f, cb, user, SB_ERR_EXCHANGE, 400, -2013, "Order does not exist.");
 		return SB_OK;
 	}
@@ -476,6 +479,21 @@ void simf_drop_market(struct simf *f, int64_t ms)
 		f->base.ev.market.link(f->base.ev.user, SB_BN_LINK_DOWN);
 	f->market_down = true;
 	hold(f, HELD_MARKET_UP, now(f) + ms);
+}
+
+static void ignore_answer(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
+{
+	(void)user;
+	(void)res;
+	(void)order;
+}
+
+void simf_forget_order(struct simf *f, const char *symbol, const char *coid, int64_t ms)
+{
+	f->counts[SIMF_FORGET]++;
+	simf_drop_user(f, ms);
+	f->counts[SIMF_USER_DROP]--; /* part of this fault */
+	(void)f->inner->ops->order_cancel(f->inner, symbol, coid, ignore_answer, NULL);
 }
 
 void simf_set_forget(struct simf *f, bool on)

@@ -80,6 +80,8 @@ struct run {
 	const char *symbols[SIM_NSYM];  /* their symbols */
 	struct simc_send *sends;        /* orders sent since the last check (owned) */
 	size_t nsends, capsends;        /* used, allocated */
+	char (*lost)[SB_STORE_CLIENT_ID_MAX]; /* orders the exchange was made to forget (owned) */
+	size_t nlost, caplost;          /* used, allocated */
 	uint8_t *seen;                  /* by position id: 1 its first buy was sent, 2 its profit checked */
 	size_t capseen;                 /* entries */
 	jmp_buf jmp;                    /* where a crash point's crash lands */
@@ -165,6 +167,15 @@ static enum sb_store_order_status status_of(enum sim_book_status s)
 	return map[s];
 }
 
+static bool is_lost(void *user, const char *coid)
+{
+	const struct run *r = user;
+	for (size_t i = 0; i < r->nlost; i++)
+		if (strcmp(r->lost[i], coid) == 0)
+			return true;
+	return false;
+}
+
 /* Every order of the account on the exchange (*out owned by the caller). */
 static size_t exchange_orders(struct run *r, struct simc_xorder **out)
 {
@@ -186,7 +197,7 @@ static size_t exchange_orders(struct run *r, struct simc_xorder **out)
 			x->status = status_of(o->status);
 			x->final = sb_store_order_status_final(x->status);
 			x->executed = o->executed_qty;
-			x->forgotten = r->forget && x->final && o->executed_qty == 0;
+			x->forgotten = (r->forget && x->final && o->executed_qty == 0) || is_lost(r, x->coid);
 		}
 	}
 	*out = v;
@@ -530,7 +541,7 @@ static bool daemon_up(struct run *r)
 	b->paused = sb_store_state_get(b->st, SB_STORE_KEY_PAUSED, v, sizeof v) == SB_OK &&
 	            (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
 	struct sb_exchange_events ev = bot_exchange_events(b);
-	struct simf_hooks hooks = {.placing = on_placing, .user = r};
+	struct simf_hooks hooks = {.placing = on_placing, .forgotten = is_lost, .user = r};
 	simf_new(&ev, &r->rng, run_now, r, r->sim, r->account, &hooks, &r->f);
 	simf_set_rates(r->f, r->calm ? &(struct simf_rates){0} : &r->rates);
 	simf_set_forget(r->f, r->forget);
@@ -700,6 +711,28 @@ static bool restart(struct run *r, bool crash)
 	return daemon_up(r);
 }
 
+/* The exchange loses one of the account's open orders, drawn at random; false when there is none. */
+static bool forget_one(struct run *r)
+{
+	struct simc_xorder *x = NULL;
+	size_t nx = exchange_orders(r, &x), open = 0;
+	for (size_t i = 0; i < nx; i++)
+		open += !x[i].final;
+	uint64_t pick = sim_rng_below(&r->rng, open);
+	for (size_t i = 0; i < nx && open > 0; i++) {
+		if (x[i].final || pick-- > 0)
+			continue;
+		if (r->nlost == r->caplost)
+			r->lost = sb_xrealloc(r->lost, (r->caplost = r->caplost ? 2 * r->caplost : 8) * sizeof *r->lost);
+		snprintf(r->lost[r->nlost++], sizeof *r->lost, "%s", x[i].coid);
+		note(r, "the exchange loses order %s", x[i].coid);
+		simf_forget_order(r->f, x[i].symbol, x[i].coid, 1000 + (int64_t)sim_rng_below(&r->rng, 60000));
+		break;
+	}
+	free(x);
+	return open > 0;
+}
+
 /* Applies the fault or action f. */
 static bool inject(struct run *r, enum sim_fault f)
 {
@@ -716,10 +749,13 @@ static bool inject(struct run *r, enum sim_fault f)
 		r->res->faults[f]--;
 		break;
 	case SIMF_FORGET:
+		if (forget_one(r)) {
+			r->res->faults[f]--; /* the wrapper counts it */
+			break;
+		}
 		r->forget = !r->forget;
 		simf_set_forget(r->f, r->forget);
 		note(r, "the exchange %s finished orders that executed nothing", r->forget ? "forgets" : "keeps");
-		r->res->faults[f]--; /* counted when a query finds one forgotten */
 		break;
 	case SIMF_CLOCK_SKEW:
 		r->skew = (int64_t)sim_rng_below(&r->rng, 6001) - 3000;
@@ -894,6 +930,7 @@ static void teardown(struct run *r)
 	free(r->start);
 	free(r->sends);
 	free(r->seen);
+	free(r->lost);
 }
 
 static bool run(struct run *r)
