@@ -90,6 +90,8 @@ struct simf_hooks {
 	void (*placing)(void *user, const struct sb_bn_new_order *o);
 	/* Whether the exchange has forgotten the order coid (the owner made it forget it); NULL: never. */
 	bool (*forgotten)(void *user, const char *coid);
+	/* The wrapper answered "unknown order" for the finished order coid (archived): forgotten for good. */
+	void (*archived)(void *user, const char *coid);
 	void *user; /* their argument */
 };
 

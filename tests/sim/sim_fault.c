@@ -196,9 +196,12 @@ static bool forgotten(struct simf *f, const char *symbol, const char *coid)
 	if (!s)
 		return false;
 	struct sim_book_order *o = sim_book_find_client(s->book, f->account, coid, strlen(coid));
-	return o && o->executed_qty == 0 &&
-	       (o->status == SIM_STATUS_CANCELED || o->status == SIM_STATUS_EXPIRED ||
-	        o->status == SIM_STATUS_EXPIRED_IN_MATCH);
+	bool archived = o && o->executed_qty == 0 &&
+	                (o->status == SIM_STATUS_CANCELED || o->status == SIM_STATUS_EXPIRED ||
+	                 o->status == SIM_STATUS_EXPIRED_IN_MATCH);
+	if (archived && f->hooks.archived)
+		f->hooks.archived(f->hooks.user, coid);
+	return archived;
 }
 
 static sb_err f_order_query(struct sb_exchange *ex, const char *symbol, const char *coid, sb_bn_rest_order_cb cb,

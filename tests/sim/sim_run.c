@@ -176,6 +176,17 @@ static bool is_lost(void *user, const char *coid)
 	return false;
 }
 
+/* The exchange forgets coid for good. */
+static void lose(void *user, const char *coid)
+{
+	struct run *r = user;
+	if (is_lost(r, coid))
+		return;
+	if (r->nlost == r->caplost)
+		r->lost = sb_xrealloc(r->lost, (r->caplost = r->caplost ? 2 * r->caplost : 8) * sizeof *r->lost);
+	snprintf(r->lost[r->nlost++], sizeof *r->lost, "%s", coid);
+}
+
 /* Every order of the account on the exchange (*out owned by the caller). */
 static size_t exchange_orders(struct run *r, struct simc_xorder **out)
 {
@@ -197,7 +208,7 @@ static size_t exchange_orders(struct run *r, struct simc_xorder **out)
 			x->status = status_of(o->status);
 			x->final = sb_store_order_status_final(x->status);
 			x->executed = o->executed_qty;
-			x->forgotten = (r->forget && x->final && o->executed_qty == 0) || is_lost(r, x->coid);
+			x->forgotten = is_lost(r, x->coid);
 		}
 	}
 	*out = v;
@@ -541,7 +552,7 @@ static bool daemon_up(struct run *r)
 	b->paused = sb_store_state_get(b->st, SB_STORE_KEY_PAUSED, v, sizeof v) == SB_OK &&
 	            (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
 	struct sb_exchange_events ev = bot_exchange_events(b);
-	struct simf_hooks hooks = {.placing = on_placing, .forgotten = is_lost, .user = r};
+	struct simf_hooks hooks = {.placing = on_placing, .forgotten = is_lost, .archived = lose, .user = r};
 	simf_new(&ev, &r->rng, run_now, r, r->sim, r->account, &hooks, &r->f);
 	simf_set_rates(r->f, r->calm ? &(struct simf_rates){0} : &r->rates);
 	simf_set_forget(r->f, r->forget);
@@ -722,9 +733,7 @@ static bool forget_one(struct run *r)
 	for (size_t i = 0; i < nx && open > 0; i++) {
 		if (x[i].final || pick-- > 0)
 			continue;
-		if (r->nlost == r->caplost)
-			r->lost = sb_xrealloc(r->lost, (r->caplost = r->caplost ? 2 * r->caplost : 8) * sizeof *r->lost);
-		snprintf(r->lost[r->nlost++], sizeof *r->lost, "%s", x[i].coid);
+		lose(r, x[i].coid);
 		note(r, "the exchange loses order %s", x[i].coid);
 		simf_forget_order(r->f, x[i].symbol, x[i].coid, 1000 + (int64_t)sim_rng_below(&r->rng, 60000));
 		break;
