@@ -2,7 +2,8 @@
 # selftest.sh SIMULATE MODE [WHAT] - the simulation's own tests.
 #   catches fill|order: a run sabotaged before its last check (a fill deleted from the database, an order
 #     placed behind the daemon's back) must fail: exit 1, the violation named, the reproducing command given.
-#   reproduces: the same seed twice prints the same lines, event log included.
+#   reproduces: the same seed twice prints the same lines, event log included (crashes at the daemon's
+#     crash points among its events).
 set -u
 sim=$1
 mode=$2
@@ -30,10 +31,13 @@ catches)
 		fail "the last line does not count the violations"
 	;;
 reproduces)
-	"$sim" --seed 11 --days 1 --log >"$tmp/a" 2>&1 || fail "seed 11 failed: $(cat "$tmp/a")"
-	"$sim" --seed 11 --days 1 --log >"$tmp/b" 2>&1 || fail "seed 11 failed the second time"
-	cmp -s "$tmp/a" "$tmp/b" || { diff "$tmp/a" "$tmp/b" | head -20; fail "two runs of seed 11 differ"; }
-	[ "$(grep -c '^seed 11 +' "$tmp/a")" -gt 10 ] || fail "the event log is nearly empty"
+	# Seed 12 of two days crashes at crash points and between steps, loses orders, restarts and acts by hand.
+	"$sim" --seed 12 --days 2 --log >"$tmp/a" 2>&1 || fail "seed 12 failed: $(cat "$tmp/a")"
+	"$sim" --seed 12 --days 2 --log >"$tmp/b" 2>&1 || fail "seed 12 failed the second time"
+	cmp -s "$tmp/a" "$tmp/b" || { diff "$tmp/a" "$tmp/b" | head -20; fail "two runs of seed 12 differ"; }
+	for event in 'crash at ' 'crash between two steps' 'the exchange loses order' 'manual ' 'restart'; do
+		grep -q "^seed 12 +.*$event" "$tmp/a" || fail "the event log of seed 12 has no '$event'"
+	done
 	tail -n 1 "$tmp/a"
 	;;
 *)
