@@ -41,7 +41,8 @@ static inline bool sim_rng_chance(struct sim_rng *r, unsigned per_mille)
 	return sim_rng_below(r, 1000) < per_mille;
 }
 
-/* ---- faults --------------------------------------------------------------------------------------------- */
+/* ---- faults ---------------------------------------------------------------------------------------------
+ */
 
 /* Every kind of fault the simulation injects, counted by kind for the summary. */
 enum sim_fault {
@@ -131,8 +132,8 @@ size_t simf_held(const struct simf *f, int64_t *due_ms);
 /* Faults injected so far, by kind (the wrapper's kinds only). */
 const uint64_t *simf_counts(const struct simf *f);
 
-
-/* ---- the world: market, configuration and the faults' schedule (sim_world.c) ---------------------------- */
+/* ---- the world: market, configuration and the faults' schedule (sim_world.c) ----------------------------
+ */
 
 /* How one pair's price moves now. */
 enum sim_regime {
@@ -157,7 +158,8 @@ sb_dec sim_market_next(struct sim_market *m, struct sim_rng *rng, bool *shock);
 
 /* A PAIRS value drawn from rng for the run's symbols (n of them); edit: a restart's edited configuration
  * (settings changed, a pair dropped or disabled). Writes it into buf (cap bytes). */
-void sim_world_pairs(struct sim_rng *rng, const char *const *symbols, size_t n, bool edit, char *buf, size_t cap);
+void sim_world_pairs(struct sim_rng *rng, const char *const *symbols, size_t n, bool edit, char *buf,
+                     size_t cap);
 /* Fault rates for a stretch of chaos, drawn from rng. */
 void sim_world_rates(struct sim_rng *rng, struct simf_rates *out);
 /* The fault or operator action of one step, or SIMF__COUNT for none. */
@@ -166,13 +168,13 @@ enum sim_fault sim_world_draw(struct sim_rng *rng);
 /* ---- one seed's run (sim_run.c) ---------------------------------------------------------------------- */
 
 struct sim_opts {
-	uint64_t seed;         /* everything derives from it */
-	unsigned days;         /* simulated days */
-	unsigned check_every;  /* the running invariants every this many steps (1: every step) */
-	const char *sabotage;  /* self-test: "fill" deletes a fill from the database, "order" places an order
-	                          behind the daemon's back, before the last check; NULL: none */
-	FILE *log;             /* the run's event log, one line per fault (NULL: none) */
-	FILE *out;             /* violations (stderr) */
+	uint64_t seed;        /* everything derives from it */
+	unsigned days;        /* simulated days */
+	unsigned check_every; /* the running invariants every this many steps (1: every step) */
+	const char *sabotage; /* self-test: "fill" deletes a fill from the database, "order" places an order
+	                         behind the daemon's back, before the last check; NULL: none */
+	FILE *log;            /* the run's event log, one line per fault (NULL: none) */
+	FILE *out;            /* violations (stderr) */
 };
 
 struct sim_result {

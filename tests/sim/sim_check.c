@@ -79,15 +79,16 @@ static void exchange_in_db(const struct simc_world *w, const char **ds, struct s
 		const struct simc_xorder *x = &w->x[i];
 		const struct simc_dorder *d = find_coid(ds, w->nd, x->coid);
 		if (!d) {
-			violate(r, found, "order %s of %s is on the exchange but not in the database", x->coid,
-			        x->symbol);
+			violate(r, found, "order %s of %s is on the exchange but not in the database",
+			        x->coid, x->symbol);
 			continue;
 		}
 		if (d->executed > x->executed)
 			violate(r, found, "order %s: the database says %s executed, the exchange %s", x->coid,
 			        dec(d->executed, a), dec(x->executed, b));
 		if (d->filled > x->executed)
-			violate(r, found, "order %s: the database's fills add up to %s, the exchange executed %s",
+			violate(r, found,
+			        "order %s: the database's fills add up to %s, the exchange executed %s",
 			        x->coid, dec(d->filled, a), dec(x->executed, b));
 	}
 }
@@ -102,9 +103,11 @@ static void profits(const struct simc_world *w, struct simc_report *r, uint64_t 
 		if (c->trades_missing)
 			continue; /* the exchange no longer keeps every trade: nothing to compare with */
 		if (!c->computed)
-			violate(r, found, "position %lld is closed but its trades give no profit", (long long)c->id);
+			violate(r, found, "position %lld is closed but its trades give no profit",
+			        (long long)c->id);
 		else if (c->stored != c->from_trades)
-			violate(r, found, "position %lld: realised profit %s in the database, %s from its trades",
+			violate(r, found,
+			        "position %lld: realised profit %s in the database, %s from its trades",
 			        (long long)c->id, dec(c->stored, a), dec(c->from_trades, b));
 	}
 }
@@ -176,26 +179,28 @@ static void orders_agree(const struct simc_world *w, const char **ds, struct sim
 			violate(r, found, "order %s is %s in the database and %s on the exchange", x->coid,
 			        sb_store_order_status_name(d->status), sb_store_order_status_name(x->status));
 		if (d->executed != x->executed)
-			violate(r, found, "order %s: %s executed in the database, %s on the exchange", x->coid,
-			        dec(d->executed, a), dec(x->executed, b));
+			violate(r, found, "order %s: %s executed in the database, %s on the exchange",
+			        x->coid, dec(d->executed, a), dec(x->executed, b));
 		if (d->filled != x->executed)
-			violate(r, found, "order %s: its fills add up to %s, the exchange executed %s", x->coid,
-			        dec(d->filled, a), dec(x->executed, b));
+			violate(r, found, "order %s: its fills add up to %s, the exchange executed %s",
+			        x->coid, dec(d->filled, a), dec(x->executed, b));
 	}
 }
 
 /* Every database order is on the exchange, or provably never sent (NEVER_SENT); none is transitional. */
-static void db_on_exchange(const struct simc_world *w, const char **xs, struct simc_report *r, uint64_t *found)
+static void db_on_exchange(const struct simc_world *w, const char **xs, struct simc_report *r,
+                           uint64_t *found)
 {
 	r->checks++;
 	for (size_t i = 0; i < w->nd; i++) {
 		const struct simc_dorder *d = &w->d[i];
 		bool on = find_coid(xs, w->nx, d->coid) != NULL;
 		if (d->status == SB_STORE_ORDER_NEVER_SENT && on)
-			violate(r, found, "order %s is NEVER_SENT in the database but on the exchange", d->coid);
+			violate(r, found, "order %s is NEVER_SENT in the database but on the exchange",
+			        d->coid);
 		else if (d->status != SB_STORE_ORDER_NEVER_SENT && !on)
-			violate(r, found, "order %s is %s in the database but the exchange never had it", d->coid,
-			        sb_store_order_status_name(d->status));
+			violate(r, found, "order %s is %s in the database but the exchange never had it",
+			        d->coid, sb_store_order_status_name(d->status));
 		if (d->status == SB_STORE_ORDER_PENDING_NEW || d->status == SB_STORE_ORDER_UNKNOWN ||
 		    d->status == SB_STORE_ORDER_PENDING_CANCEL)
 			violate(r, found, "order %s is still %s after the faults stopped", d->coid,
@@ -221,8 +226,8 @@ static void balances(const struct simc_world *w, struct simc_report *r, uint64_t
 	for (size_t i = 0; i < w->nassets; i++) {
 		const struct simc_asset *s = &w->assets[i];
 		if (s->ledger_delta != s->fills_delta)
-			violate(r, found, "%s changed by %s on the ledger; the database's fills say %s", s->asset,
-			        dec(s->ledger_delta, a), dec(s->fills_delta, b));
+			violate(r, found, "%s changed by %s on the ledger; the database's fills say %s",
+			        s->asset, dec(s->ledger_delta, a), dec(s->fills_delta, b));
 	}
 }
 

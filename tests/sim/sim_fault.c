@@ -43,13 +43,13 @@ enum held_kind {
 };
 
 struct held {
-	enum held_kind kind;          /* which of the members below are set */
-	int64_t due_ms;               /* when it is delivered (run time) */
-	uint64_t seq;                 /* order of arrival among those due at once */
-	sb_bn_rest_order_cb cb;       /* HELD_ANSWER: the daemon's callback */
-	void *user;                   /* HELD_ANSWER: its argument */
-	struct sb_bn_rest_result res; /* HELD_ANSWER: the result */
-	struct sb_bn_user_event ev;   /* HELD_EVENT */
+	enum held_kind kind;             /* which of the members below are set */
+	int64_t due_ms;                  /* when it is delivered (run time) */
+	uint64_t seq;                    /* order of arrival among those due at once */
+	sb_bn_rest_order_cb cb;          /* HELD_ANSWER: the daemon's callback */
+	void *user;                      /* HELD_ANSWER: its argument */
+	struct sb_bn_rest_result res;    /* HELD_ANSWER: the result */
+	struct sb_bn_user_event ev;      /* HELD_EVENT */
 	enum sb_bn_reconcile_reason why; /* HELD_RECONCILE */
 };
 
@@ -111,8 +111,8 @@ static struct held *hold(struct simf *f, enum held_kind kind, int64_t due_ms)
 }
 
 /* An answer made up by the wrapper: the request never reached the exchange. */
-static void hold_answer(struct simf *f, sb_bn_rest_order_cb cb, void *user, sb_err err, long http, int64_t code,
-                        const char *msg)
+static void hold_answer(struct simf *f, sb_bn_rest_order_cb cb, void *user, sb_err err, long http,
+                        int64_t code, const char *msg)
 {
 	struct held *h = hold(f, HELD_ANSWER, now(f));
 	h->cb = cb;
@@ -131,7 +131,8 @@ static void on_order(void *user, const struct sb_bn_rest_result *res, struct sb_
 		c->cb(c->user, res, order);
 	} else {
 		/* The exchange did it; its answer never arrives. The result it made is released by it. */
-		struct sb_bn_rest_result lost = {.err = SB_ERR_UNKNOWN_OUTCOME, .http_status = c->http, .sent = true};
+		struct sb_bn_rest_result lost = {
+		    .err = SB_ERR_UNKNOWN_OUTCOME, .http_status = c->http, .sent = true};
 		lost.attempts = 1;
 		if (c->http) {
 			lost.api.code = -1000;
@@ -204,8 +205,8 @@ static bool forgotten(struct simf *f, const char *symbol, const char *coid)
 	return archived;
 }
 
-static sb_err f_order_query(struct sb_exchange *ex, const char *symbol, const char *coid, sb_bn_rest_order_cb cb,
-                            void *user)
+static sb_err f_order_query(struct sb_exchange *ex, const char *symbol, const char *coid,
+                            sb_bn_rest_order_cb cb, void *user)
 {
 	struct simf *f = self(ex);
 	if (forgotten(f, symbol, coid)) {
@@ -215,8 +216,8 @@ static sb_err f_order_query(struct sb_exchange *ex, const char *symbol, const ch
 	return f->inner->ops->order_query(f->inner, symbol, coid, cb, user);
 }
 
-static sb_err f_order_cancel(struct sb_exchange *ex, const char *symbol, const char *coid, sb_bn_rest_order_cb cb,
-                             void *user)
+static sb_err f_order_cancel(struct sb_exchange *ex, const char *symbol, const char *coid,
+                             sb_bn_rest_order_cb cb, void *user)
 {
 	struct simf *f = self(ex);
 	bool after = sim_rng_chance(f->rng, f->rates.cancel_5xx_after);
@@ -237,13 +238,14 @@ static int64_t f_time_offset(const struct sb_exchange *ex)
 	return cself(ex)->inner->ops->time_offset(cself(ex)->inner);
 }
 
-static sb_err f_exchange_info(struct sb_exchange *ex, const char *const *symbols, size_t n, sb_bn_rest_info_cb cb,
-                              void *user)
+static sb_err f_exchange_info(struct sb_exchange *ex, const char *const *symbols, size_t n,
+                              sb_bn_rest_info_cb cb, void *user)
 {
 	return self(ex)->inner->ops->exchange_info(self(ex)->inner, symbols, n, cb, user);
 }
 
-static sb_err f_commission(struct sb_exchange *ex, const char *symbol, sb_bn_rest_commission_cb cb, void *user)
+static sb_err f_commission(struct sb_exchange *ex, const char *symbol, sb_bn_rest_commission_cb cb,
+                           void *user)
 {
 	return self(ex)->inner->ops->commission(self(ex)->inner, symbol, cb, user);
 }
@@ -258,8 +260,8 @@ static sb_err f_open_orders(struct sb_exchange *ex, const char *symbol, sb_bn_re
 	return self(ex)->inner->ops->open_orders(self(ex)->inner, symbol, cb, user);
 }
 
-static sb_err f_my_trades(struct sb_exchange *ex, const char *symbol, int64_t order_id, sb_bn_rest_trades_cb cb,
-                          void *user)
+static sb_err f_my_trades(struct sb_exchange *ex, const char *symbol, int64_t order_id,
+                          sb_bn_rest_trades_cb cb, void *user)
 {
 	return self(ex)->inner->ops->my_trades(self(ex)->inner, symbol, order_id, cb, user);
 }
@@ -332,7 +334,8 @@ static const struct sb_exchange_ops simf_ops = {
     .stats = f_stats,
 };
 
-/* ---- the inner exchange's events ------------------------------------------------------------------------ */
+/* ---- the inner exchange's events ------------------------------------------------------------------------
+ */
 
 static void on_user(void *user, const struct sb_bn_user_event *ev)
 {
@@ -350,12 +353,14 @@ static void on_user(void *user, const struct sb_bn_user_event *ev)
 	}
 	if (sim_rng_chance(f->rng, r->ev_delay)) {
 		f->counts[SIMF_EVENT_DELAY]++;
-		hold(f, HELD_EVENT, now(f) + 1000 + (int64_t)sim_rng_below(f->rng, SIMF_DELAY_MAX_MS))->ev = *ev;
+		hold(f, HELD_EVENT, now(f) + 1000 + (int64_t)sim_rng_below(f->rng, SIMF_DELAY_MAX_MS))->ev =
+		    *ev;
 		return;
 	}
 	if (sim_rng_chance(f->rng, r->ev_reorder)) {
 		f->counts[SIMF_EVENT_REORDER]++;
-		hold(f, HELD_EVENT, now(f) + 1 + (int64_t)sim_rng_below(f->rng, SIMF_REORDER_MAX_MS))->ev = *ev;
+		hold(f, HELD_EVENT, now(f) + 1 + (int64_t)sim_rng_below(f->rng, SIMF_REORDER_MAX_MS))->ev =
+		    *ev;
 		return;
 	}
 	if (d->account.event)
@@ -418,7 +423,8 @@ struct sb_exchange_events simf_inner_events(struct simf *f)
 	};
 }
 
-/* ---- the owner's side ------------------------------------------------------------------------------------ */
+/* ---- the owner's side ------------------------------------------------------------------------------------
+ */
 
 void simf_new(const struct sb_exchange_events *ev, struct sim_rng *rng, int64_t (*now_ms)(void *), void *user,
               struct sim_exchange *sim, uint32_t account, const struct simf_hooks *hooks, struct simf **out)

@@ -37,55 +37,55 @@
 
 #include <cjson/cJSON.h>
 
-#define SIM_KEY       "sim"                          /* the daemon's account on the exchange */
-#define SIM_FUNDS     "USDT=10000"                   /* its starting balance */
-#define SIM_SYMBOLS   "BTCUSDT,ETHUSDT,BNBUSDT"       /* the pairs' symbols */
-#define SIM_NSYM      3                              /* how many */
-#define SIM_START_MS  1767225600000                  /* 2026-01-01T00:00:00Z */
-#define SIM_DAY_MS    86400000                       /* one simulated day */
-#define SIM_SETTLE_MS (30 * 60000)                   /* the calm after each stretch: the settling bound */
-#define SIM_CHAOS_MS  (4 * 3600000)                  /* a stretch of chaos lasts this ... */
-#define SIM_CHAOS_ADD (4 * 3600000)                  /* ... plus up to this */
-#define SIM_STEP_MAX  60000                          /* a market step is 1 s to this long */
-#define SIM_QUOTE_VOL SB_DEC_C(2000, 0)              /* quote volume of each market trade */
+#define SIM_KEY       "sim"                     /* the daemon's account on the exchange */
+#define SIM_FUNDS     "USDT=10000"              /* its starting balance */
+#define SIM_SYMBOLS   "BTCUSDT,ETHUSDT,BNBUSDT" /* the pairs' symbols */
+#define SIM_NSYM      3                         /* how many */
+#define SIM_START_MS  1767225600000             /* 2026-01-01T00:00:00Z */
+#define SIM_DAY_MS    86400000                  /* one simulated day */
+#define SIM_SETTLE_MS (30 * 60000)              /* the calm after each stretch: the settling bound */
+#define SIM_CHAOS_MS  (4 * 3600000)             /* a stretch of chaos lasts this ... */
+#define SIM_CHAOS_ADD (4 * 3600000)             /* ... plus up to this */
+#define SIM_STEP_MAX  60000                     /* a market step is 1 s to this long */
+#define SIM_QUOTE_VOL SB_DEC_C(2000, 0)         /* quote volume of each market trade */
 
 /* One seed's run (large: on the heap). */
 struct run {
-	const struct sim_opts *o;       /* what to run */
-	struct sim_result *res;         /* what it came to */
-	struct sim_rng rng;             /* the seed's generator */
-	char dir[64];                   /* the temporary directory */
-	char db[128];                   /* the database in it */
-	sqlite3 *conn;                  /* the checker's own connection to it */
-	uv_loop_t loop;                 /* spotsim's exchange is made on a loop that never runs */
-	struct sim_options simo;        /* spotsim's options */
-	struct sim_exchange *sim;       /* spotsim's exchange */
-	uint32_t account;               /* the daemon's account on it */
-	struct sim_ledger_asset *start; /* the account's balances at the start (owned) */
-	size_t nstart;                  /* entries */
-	struct sb_config cfg;           /* the daemon's configuration now */
-	bool have_cfg;                  /* cfg is loaded */
-	char pairs[4096];               /* its PAIRS */
-	struct sb_bot *b;               /* the daemon; NULL while down */
-	struct simf *f;                 /* its exchange wrapper */
-	struct control_manual *manual;  /* its manual actions */
-	int64_t now;                    /* the run's time (wall ms) */
-	int64_t clock0;                 /* wall time at which the daemon's clock started */
-	int64_t skew;                   /* the exchange's clock minus the daemon's */
-	bool forget;                    /* the exchange forgets finished, unexecuted orders */
-	bool calm;                      /* no new faults */
-	struct simf_rates rates;        /* the wrapper's rates in this stretch */
-	uint64_t wcounts[SIMF__COUNT];  /* faults counted by wrappers since freed */
-	struct sim_market mk[SIM_NSYM]; /* the markets */
-	const char *symbols[SIM_NSYM];  /* their symbols */
-	struct simc_send *sends;        /* orders sent since the last check (owned) */
-	size_t nsends, capsends;        /* used, allocated */
+	const struct sim_opts *o;             /* what to run */
+	struct sim_result *res;               /* what it came to */
+	struct sim_rng rng;                   /* the seed's generator */
+	char dir[64];                         /* the temporary directory */
+	char db[128];                         /* the database in it */
+	sqlite3 *conn;                        /* the checker's own connection to it */
+	uv_loop_t loop;                       /* spotsim's exchange is made on a loop that never runs */
+	struct sim_options simo;              /* spotsim's options */
+	struct sim_exchange *sim;             /* spotsim's exchange */
+	uint32_t account;                     /* the daemon's account on it */
+	struct sim_ledger_asset *start;       /* the account's balances at the start (owned) */
+	size_t nstart;                        /* entries */
+	struct sb_config cfg;                 /* the daemon's configuration now */
+	bool have_cfg;                        /* cfg is loaded */
+	char pairs[4096];                     /* its PAIRS */
+	struct sb_bot *b;                     /* the daemon; NULL while down */
+	struct simf *f;                       /* its exchange wrapper */
+	struct control_manual *manual;        /* its manual actions */
+	int64_t now;                          /* the run's time (wall ms) */
+	int64_t clock0;                       /* wall time at which the daemon's clock started */
+	int64_t skew;                         /* the exchange's clock minus the daemon's */
+	bool forget;                          /* the exchange forgets finished, unexecuted orders */
+	bool calm;                            /* no new faults */
+	struct simf_rates rates;              /* the wrapper's rates in this stretch */
+	uint64_t wcounts[SIMF__COUNT];        /* faults counted by wrappers since freed */
+	struct sim_market mk[SIM_NSYM];       /* the markets */
+	const char *symbols[SIM_NSYM];        /* their symbols */
+	struct simc_send *sends;              /* orders sent since the last check (owned) */
+	size_t nsends, capsends;              /* used, allocated */
 	char (*lost)[SB_STORE_CLIENT_ID_MAX]; /* orders the exchange was made to forget (owned) */
-	size_t nlost, caplost;          /* used, allocated */
-	uint8_t *seen;                  /* by position id: 1 its first buy was sent, 2 its profit checked */
-	size_t capseen;                 /* entries */
-	jmp_buf jmp;                    /* where a crash point's crash lands */
-	bool crash_armed;               /* the next crash point reached crashes */
+	size_t nlost, caplost;                /* used, allocated */
+	uint8_t *seen;    /* by position id: 1 its first buy was sent, 2 its profit checked */
+	size_t capseen;   /* entries */
+	jmp_buf jmp;      /* where a crash point's crash lands */
+	bool crash_armed; /* the next crash point reached crashes */
 };
 
 static int64_t run_now(void *user)
@@ -108,8 +108,8 @@ static void note(struct run *r, const char *fmt, ...)
 	if (!r->o->log)
 		return;
 	int64_t t = (r->now - SIM_START_MS) / 1000;
-	fprintf(r->o->log, "seed %" PRIu64 " +%" PRId64 "d%02" PRId64 ":%02" PRId64 ":%02" PRId64 " ", r->o->seed,
-	        t / 86400, t / 3600 % 24, t / 60 % 60, t % 60);
+	fprintf(r->o->log, "seed %" PRIu64 " +%" PRId64 "d%02" PRId64 ":%02" PRId64 ":%02" PRId64 " ",
+	        r->o->seed, t / 86400, t / 3600 % 24, t / 60 % 60, t % 60);
 	va_list ap;
 	va_start(ap, fmt);
 	vfprintf(r->o->log, fmt, ap);
@@ -121,7 +121,8 @@ static void on_violation(void *user, const char *text)
 {
 	struct run *r = user;
 	int64_t t = (r->now - SIM_START_MS) / 1000;
-	fprintf(r->o->out, "simulate: seed %" PRIu64 " at +%" PRId64 "s: violation: %s\n", r->o->seed, t, text);
+	fprintf(r->o->out, "simulate: seed %" PRIu64 " at +%" PRId64 "s: violation: %s\n", r->o->seed, t,
+	        text);
 }
 
 /* ---- the database, read as another process would ---------------------------------------------------- */
@@ -183,7 +184,8 @@ static void lose(void *user, const char *coid)
 	if (is_lost(r, coid))
 		return;
 	if (r->nlost == r->caplost)
-		r->lost = sb_xrealloc(r->lost, (r->caplost = r->caplost ? 2 * r->caplost : 8) * sizeof *r->lost);
+		r->lost =
+		    sb_xrealloc(r->lost, (r->caplost = r->caplost ? 2 * r->caplost : 8) * sizeof *r->lost);
 	snprintf(r->lost[r->nlost++], sizeof *r->lost, "%s", coid);
 }
 
@@ -269,8 +271,9 @@ static size_t assets(struct run *r, struct simc_asset *v, size_t cap)
 		if (a)
 			a->ledger_delta -= r->start[i].free + r->start[i].locked;
 	}
-	sqlite3_stmt *s = prep(r, "SELECT o.symbol, o.side, f.qty, f.quote_qty, f.commission, f.commission_asset"
-	                          " FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id");
+	sqlite3_stmt *s =
+	    prep(r, "SELECT o.symbol, o.side, f.qty, f.quote_qty, f.commission, f.commission_asset"
+	            " FROM fills f JOIN orders o ON o.client_order_id = f.client_order_id");
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		char sym[SB_SYMBOL_MAX], side[8], fee_asset[SIMC_ASSET_MAX];
 		text_col(s, 0, sym, sizeof sym);
@@ -321,16 +324,19 @@ static bool order_trades(struct run *r, const char *symbol, const char *coid, st
 	const struct sim_account *a = sim_exchange_account_by_id(r->sim, r->account);
 	sb_dec sum = 0;
 	for (size_t k = 0; k < a->ntrades; k++) {
-		size_t i = a->ntrades < SIM_TRADES_PER_ACCOUNT ? k : (a->trades_next + k) % SIM_TRADES_PER_ACCOUNT;
+		size_t i =
+		    a->ntrades < SIM_TRADES_PER_ACCOUNT ? k : (a->trades_next + k) % SIM_TRADES_PER_ACCOUNT;
 		const struct sim_trade_rec *t = &a->trades[i];
 		if (t->symbol != ss->index || t->order_id != o->id)
 			continue;
 		if (*n == *cap)
 			*v = sb_xrealloc(*v, (*cap = *cap ? 2 * *cap : 16) * sizeof **v);
 		struct sb_fill *f = &(*v)[(*n)++];
-		*f = (struct sb_fill){
-		    .price = t->price, .qty = t->qty, .quote_qty = t->quote_qty, .commission = t->commission,
-		    .trade_id = t->id};
+		*f = (struct sb_fill){.price = t->price,
+		                      .qty = t->qty,
+		                      .quote_qty = t->quote_qty,
+		                      .commission = t->commission,
+		                      .trade_id = t->id};
 		snprintf(f->commission_asset, sizeof f->commission_asset, "%s", t->commission_asset);
 		sum += t->qty;
 	}
@@ -343,7 +349,8 @@ static void closed_profit(struct run *r, struct simc_closed *c, const char *symb
 	struct sb_fill *buys = NULL, *sells = NULL;
 	size_t nb = 0, ns = 0, cb = 0, cs = 0;
 	bool whole = true;
-	sqlite3_stmt *s = prep(r, "SELECT client_order_id, side FROM orders WHERE position_id = ? ORDER BY id");
+	sqlite3_stmt *s =
+	    prep(r, "SELECT client_order_id, side FROM orders WHERE position_id = ? ORDER BY id");
 	sqlite3_bind_int64(s, 1, c->id);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		char coid[SB_STORE_CLIENT_ID_MAX], side[8];
@@ -456,8 +463,8 @@ static sb_dec db_exposure(struct run *r)
 		sb_dec v = sqlite3_column_int64(s, 1);
 		if (strcmp(state, "BUYING") == 0) {
 			v = sqlite3_column_int64(s, 2);
-			if (v == 0 && sb_dec_mul(sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4), SB_ROUND_UP,
-			                         &v) != SB_OK)
+			if (v == 0 && sb_dec_mul(sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
+			                         SB_ROUND_UP, &v) != SB_OK)
 				v = 0;
 		}
 		sum += v;
@@ -480,11 +487,13 @@ static void on_placing(void *user, const struct sb_bn_new_order *o)
 {
 	struct run *r = user;
 	if (r->nsends == r->capsends)
-		r->sends = sb_xrealloc(r->sends, (r->capsends = r->capsends ? 2 * r->capsends : 16) * sizeof *r->sends);
+		r->sends = sb_xrealloc(r->sends,
+		                       (r->capsends = r->capsends ? 2 * r->capsends : 16) * sizeof *r->sends);
 	struct simc_send *s = &r->sends[r->nsends++];
 	memset(s, 0, sizeof *s);
 	snprintf(s->coid, sizeof s->coid, "%s", o->client_order_id);
-	int64_t pos = db_int(r, "SELECT position_id FROM orders WHERE client_order_id = ?", o->client_order_id);
+	int64_t pos =
+	    db_int(r, "SELECT position_id FROM orders WHERE client_order_id = ?", o->client_order_id);
 	s->new_cycle = o->side == SB_SIDE_BUY && pos > 0 && !(*seen(r, pos) & 1);
 	if (pos > 0)
 		*seen(r, pos) |= 1;
@@ -500,7 +509,8 @@ static void on_placing(void *user, const struct sb_bn_new_order *o)
 	s->max_exposure = r->cfg.max_exposure;
 }
 
-/* ---- the daemon ----------------------------------------------------------------------------------------- */
+/* ---- the daemon -----------------------------------------------------------------------------------------
+ */
 
 static void pump(struct run *r)
 {
@@ -529,8 +539,8 @@ static bool load_config(struct run *r, bool edit)
 	sb_config_init(&r->cfg);
 	r->have_cfg = true;
 	if (sb_config_load_buffer(&r->cfg, NULL, NULL, 0, env, r->o->out) != SB_OK) {
-		fprintf(r->o->out, "simulate: seed %" PRIu64 ": the configuration does not load: %s\n", r->o->seed,
-		        pairs);
+		fprintf(r->o->out, "simulate: seed %" PRIu64 ": the configuration does not load: %s\n",
+		        r->o->seed, pairs);
 		return false;
 	}
 	note(r, "config %s %s", pairs, exposure);
@@ -544,8 +554,10 @@ static bool daemon_up(struct run *r)
 	bot_init(b, &r->cfg, sb_clock_virtual_new(r->now));
 	r->clock0 = r->now;
 	char msg[256] = "";
-	if (sb_store_open_sqlite(r->db, NULL, &b->st, msg, sizeof msg) != SB_OK || bot_pairs_load(b) != SB_OK) {
-		fprintf(r->o->out, "simulate: %s: %s%s\n", r->db, msg, b->st ? sb_store_last_error(b->st) : "");
+	if (sb_store_open_sqlite(r->db, NULL, &b->st, msg, sizeof msg) != SB_OK ||
+	    bot_pairs_load(b) != SB_OK) {
+		fprintf(r->o->out, "simulate: %s: %s%s\n", r->db, msg,
+		        b->st ? sb_store_last_error(b->st) : "");
 		return false;
 	}
 	char v[SB_STORE_VALUE_MAX];
@@ -554,7 +566,8 @@ static bool daemon_up(struct run *r)
 	struct sb_exchange_events ev = bot_exchange_events(b);
 	struct simf_hooks hooks = {.placing = on_placing, .forgotten = is_lost, .archived = lose, .user = r};
 	simf_new(&ev, &r->rng, run_now, r, r->sim, r->account, &hooks, &r->f);
-	simf_set_rates(r->f, r->calm ? &(struct simf_rates){0} : &r->rates);
+	static const struct simf_rates none = {0};
+	simf_set_rates(r->f, r->calm ? &none : &r->rates);
 	simf_set_forget(r->f, r->forget);
 	struct sb_exchange_events inner_ev = simf_inner_events(r->f);
 	struct sb_bt_exchange_opts opts = {
@@ -609,7 +622,8 @@ static void crash_hook(enum bot_crash_point p, void *user)
 	longjmp(r->jmp, 1);
 }
 
-/* ---- the world's events --------------------------------------------------------------------------------- */
+/* ---- the world's events ---------------------------------------------------------------------------------
+ */
 
 /* Moves the run's time to t: what the wrapper holds back is delivered when due, the daemon's timers run. */
 static void advance_to(struct run *r, int64_t t)
@@ -633,9 +647,11 @@ static void market_step(struct run *r)
 		sb_dec p = sim_market_next(&r->mk[i], &r->rng, &shock);
 		if (shock) {
 			r->res->faults[SIMF_SHOCK]++;
-			note(r, "market %s %s", r->symbols[i], r->mk[i].regime == SIM_FLAT ? "flat" : "moves fast");
+			note(r, "market %s %s", r->symbols[i],
+			     r->mk[i].regime == SIM_FLAT ? "flat" : "moves fast");
 		}
-		const struct sim_symbol *ss = sim_exchange_symbol(r->sim, r->symbols[i], strlen(r->symbols[i]));
+		const struct sim_symbol *ss =
+		    sim_exchange_symbol(r->sim, r->symbols[i], strlen(r->symbols[i]));
 		sb_dec qty = 0, step = ss->rules.lot.step_size;
 		if (sb_dec_div(SIM_QUOTE_VOL, p, SB_ROUND_DOWN, &qty) != SB_OK)
 			qty = ss->rules.lot.min_qty;
@@ -643,8 +659,10 @@ static void market_step(struct run *r)
 			qty -= qty % step;
 		if (qty < ss->rules.lot.min_qty)
 			qty = ss->rules.lot.min_qty;
-		struct sb_bn_trade t = {
-		    .price = p, .qty = qty, .trade_time = exchange_now(r), .buyer_maker = sim_rng_below(&r->rng, 2)};
+		struct sb_bn_trade t = {.price = p,
+		                        .qty = qty,
+		                        .trade_time = exchange_now(r),
+		                        .buyer_maker = sim_rng_below(&r->rng, 2)};
 		snprintf(t.symbol, sizeof t.symbol, "%s", r->symbols[i]);
 		(void)sb_bt_exchange_trade(simf_inner(r->f), &t);
 	}
@@ -654,8 +672,8 @@ static void market_step(struct run *r)
 /* An open position of the database, drawn at random; 0 when none. */
 static int64_t some_open_position(struct run *r)
 {
-	int64_t n = db_int(r, "SELECT COUNT(*) FROM positions WHERE state IN ('BUYING', 'HOLDING', 'SELLING')",
-	                   NULL);
+	int64_t n =
+	    db_int(r, "SELECT COUNT(*) FROM positions WHERE state IN ('BUYING', 'HOLDING', 'SELLING')", NULL);
 	if (n <= 0)
 		return 0;
 	sqlite3_stmt *s = prep(r, "SELECT id FROM positions WHERE state IN ('BUYING', 'HOLDING', 'SELLING')"
@@ -684,13 +702,15 @@ static void manual_action(struct run *r)
 		sqlite3_finalize(s);
 		for (size_t i = 0; i < SIM_NSYM; i++)
 			if (strcmp(sym, r->symbols[i]) == 0)
-				sb_dec_format_trim(r->mk[i].price + r->mk[i].price / 1000 * (int64_t)sim_rng_below(&r->rng, 20),
+				sb_dec_format_trim(r->mk[i].price + r->mk[i].price / 1000 *
+				                                        (int64_t)sim_rng_below(&r->rng, 20),
 				                   price, sizeof price);
 	}
 	cJSON *out = NULL;
 	int status = control_manual_post(r->manual, id, action, price[0] ? price : NULL, false, &out);
 	cJSON_Delete(out);
-	note(r, "manual %s of position %" PRId64 "%s%s: %d", action, id, price[0] ? " at " : "", price, status);
+	note(r, "manual %s of position %" PRId64 "%s%s: %d", action, id, price[0] ? " at " : "", price,
+	     status);
 }
 
 static void toggle_pause(struct run *r)
@@ -715,7 +735,8 @@ static void toggle_pair(struct run *r)
 static bool restart(struct run *r, bool crash)
 {
 	bool edit = !crash && sim_rng_below(&r->rng, 2);
-	note(r, "%s%s", crash ? "crash between two steps" : "restart", edit ? " with an edited configuration" : "");
+	note(r, "%s%s", crash ? "crash between two steps" : "restart",
+	     edit ? " with an edited configuration" : "");
 	daemon_down(r);
 	if (edit && !load_config(r, true))
 		return false;
@@ -735,7 +756,8 @@ static bool forget_one(struct run *r)
 			continue;
 		lose(r, x[i].coid);
 		note(r, "the exchange loses order %s", x[i].coid);
-		simf_forget_order(r->f, x[i].symbol, x[i].coid, 1000 + (int64_t)sim_rng_below(&r->rng, 60000));
+		simf_forget_order(r->f, x[i].symbol, x[i].coid,
+		                  1000 + (int64_t)sim_rng_below(&r->rng, 60000));
 		break;
 	}
 	free(x);
@@ -764,7 +786,8 @@ static bool inject(struct run *r, enum sim_fault f)
 		}
 		r->forget = !r->forget;
 		simf_set_forget(r->f, r->forget);
-		note(r, "the exchange %s finished orders that executed nothing", r->forget ? "forgets" : "keeps");
+		note(r, "the exchange %s finished orders that executed nothing",
+		     r->forget ? "forgets" : "keeps");
 		break;
 	case SIMF_CLOCK_SKEW:
 		r->skew = (int64_t)sim_rng_below(&r->rng, 6001) - 3000;
@@ -796,7 +819,8 @@ static bool inject(struct run *r, enum sim_fault f)
 	return true;
 }
 
-/* ---- the run -------------------------------------------------------------------------------------------- */
+/* ---- the run --------------------------------------------------------------------------------------------
+ */
 
 /* One step: time moves on, perhaps a fault, the market trades. */
 static bool step(struct run *r)
@@ -846,7 +870,8 @@ static bool calm(struct run *r)
 	r->calm = true;
 	r->crash_armed = false;
 	r->skew = 0;
-	simf_set_rates(r->f, &(struct simf_rates){0});
+	static const struct simf_rates none = {0};
+	simf_set_rates(r->f, &none);
 	note(r, "faults stop");
 	if (!run_until(r, r->now + SIM_SETTLE_MS))
 		return false;
@@ -867,7 +892,8 @@ static void sabotage(struct run *r)
 {
 	const char *what = r->o->sabotage;
 	if (strcmp(what, "fill") == 0) {
-		sqlite3_exec(r->conn, "DELETE FROM fills WHERE id = (SELECT MIN(id) FROM fills)", NULL, NULL, NULL);
+		sqlite3_exec(r->conn, "DELETE FROM fills WHERE id = (SELECT MIN(id) FROM fills)", NULL, NULL,
+		             NULL);
 		note(r, "sabotage: a fill deleted from the database (%d row)", sqlite3_changes(r->conn));
 		return;
 	}

@@ -42,7 +42,8 @@ const char *sim_fault_name(enum sim_fault f)
 
 void sim_market_init(struct sim_market *m, sb_dec start, sb_dec tick)
 {
-	*m = (struct sim_market){.start = start, .price = start - start % tick, .tick = tick, .regime = SIM_WALK};
+	*m = (struct sim_market){
+	    .start = start, .price = start - start % tick, .tick = tick, .regime = SIM_WALK};
 }
 
 /* price moved by bp basis points, on the grid, within [start / 2, start * 2]. */
@@ -99,7 +100,8 @@ sb_dec sim_market_next(struct sim_market *m, struct sim_rng *rng, bool *shock)
 
 /* ---- configuration ------------------------------------------------------------------------------------- */
 
-void sim_world_pairs(struct sim_rng *rng, const char *const *symbols, size_t n, bool edit, char *buf, size_t cap)
+void sim_world_pairs(struct sim_rng *rng, const char *const *symbols, size_t n, bool edit, char *buf,
+                     size_t cap)
 {
 	static const char *const quotes[] = {"20", "35", "50", "80"};
 	static const char *const profits[] = {"0.2%", "0.4%", "0.8%", "1.5%"};
@@ -117,8 +119,8 @@ void sim_world_pairs(struct sim_rng *rng, const char *const *symbols, size_t n, 
 		    "%s%s:quote=%s,profit=%s,buy_offset=%s,buy_timeout=%s,max_positions=%u,cooldown=%s%s%s%s",
 		    len ? ";" : "", symbols[i], quotes[sim_rng_below(rng, 4)], profits[sim_rng_below(rng, 4)],
 		    offsets[sim_rng_below(rng, 4)], timeouts[sim_rng_below(rng, 4)],
-		    1 + (unsigned)sim_rng_below(rng, 3), cools[sim_rng_below(rng, 4)], stops[sim_rng_below(rng, 4)],
-		    sim_rng_chance(rng, 200) ? ",buy_mode=market" : "",
+		    1 + (unsigned)sim_rng_below(rng, 3), cools[sim_rng_below(rng, 4)],
+		    stops[sim_rng_below(rng, 4)], sim_rng_chance(rng, 200) ? ",buy_mode=market" : "",
 		    edit && sim_rng_chance(rng, 150) ? ",enabled=false" : "");
 	}
 }
@@ -126,7 +128,7 @@ void sim_world_pairs(struct sim_rng *rng, const char *const *symbols, size_t n, 
 void sim_world_rates(struct sim_rng *rng, struct simf_rates *out)
 {
 	/* Each kind is on in about half the stretches, at up to a few percent of requests or events. */
-	unsigned *const all[] = {&out->place_5xx_before, &out->place_5xx_after, &out->place_429,
+	unsigned *const all[] = {&out->place_5xx_before, &out->place_5xx_after,  &out->place_429,
 	                         &out->answer_lost,      &out->cancel_5xx_after, &out->ev_lost,
 	                         &out->ev_dup,           &out->ev_delay,         &out->ev_reorder};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -140,9 +142,9 @@ enum sim_fault sim_world_draw(struct sim_rng *rng)
 		enum sim_fault f;
 		unsigned w;
 	} table[] = {
-	    {SIMF_USER_DROP, 8},   {SIMF_MARKET_DROP, 8}, {SIMF_FORGET, 5},  {SIMF_CLOCK_SKEW, 5},
-	    {SIMF_PAUSE, 10},      {SIMF_PAIR_TOGGLE, 10}, {SIMF_MANUAL, 30}, {SIMF_RESTART, 6},
-	    {SIMF_CRASH, 12},
+	    {SIMF_USER_DROP, 8},  {SIMF_MARKET_DROP, 8}, {SIMF_FORGET, 5},
+	    {SIMF_CLOCK_SKEW, 5}, {SIMF_PAUSE, 10},      {SIMF_PAIR_TOGGLE, 10},
+	    {SIMF_MANUAL, 30},    {SIMF_RESTART, 6},     {SIMF_CRASH, 12},
 	};
 	uint64_t r = sim_rng_below(rng, 10000);
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {

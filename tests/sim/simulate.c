@@ -8,6 +8,7 @@
  * seed the command that reproduces it exactly. Everything a run does derives from its seed, so the same
  * command prints the same lines every time. docs/simulation.md describes it.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,29 +19,31 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: simulate [--seed S] [--seeds N] [--days D] [--check-every K] [--log]\n"
-	      "                [--sabotage fill|order]\n"
-	      "\n"
-	      "  --seed S         first seed (default 1)\n"
-	      "  --seeds N        seeds to run: S, S+1, ... (default 1)\n"
-	      "  --days D         simulated days per seed (default 2)\n"
-	      "  --check-every K  the running invariants every K market steps (default 10; 1: every step)\n"
-	      "  --log            print each run's event log (faults, actions, crashes) on stderr\n"
-	      "  --sabotage WHAT  self-test: before the last check, delete a fill from the database (fill) or\n"
-	      "                   place an order behind the daemon's back (order); the run must then fail\n",
-	      f);
+	fputs(
+	    "usage: simulate [--seed S] [--seeds N] [--days D] [--check-every K] [--log]\n"
+	    "                [--sabotage fill|order]\n"
+	    "\n"
+	    "  --seed S         first seed (default 1)\n"
+	    "  --seeds N        seeds to run: S, S+1, ... (default 1)\n"
+	    "  --days D         simulated days per seed (default 2)\n"
+	    "  --check-every K  the running invariants every K market steps (default 10; 1: every step)\n"
+	    "  --log            print each run's event log (faults, actions, crashes) on stderr\n"
+	    "  --sabotage WHAT  self-test: before the last check, delete a fill from the database (fill) or\n"
+	    "                   place an order behind the daemon's back (order); the run must then fail\n",
+	    f);
 }
 
 /* Parses a positive integer option value; false (with a message) when it is not one. */
 static bool number(const char *name, const char *v, uint64_t *out)
 {
 	char *end = NULL;
-	unsigned long long n = v ? strtoull(v, &end, 10) : 0;
-	if (!v || !*v || *end || n == 0 || v[0] == '-') {
+	errno = 0;
+	long long n = v ? strtoll(v, &end, 10) : 0;
+	if (!v || !*v || *end || errno != 0 || n <= 0) {
 		fprintf(stderr, "simulate: %s wants a positive integer, not '%s'\n", name, v ? v : "");
 		return false;
 	}
-	*out = n;
+	*out = (uint64_t)n;
 	return true;
 }
 
@@ -73,7 +76,8 @@ static bool parse(int argc, char **argv, struct args *a)
 		} else if (strcmp(o, "--sabotage") == 0) {
 			ok = v && (strcmp(v, "fill") == 0 || strcmp(v, "order") == 0);
 			if (!ok)
-				fprintf(stderr, "simulate: --sabotage wants fill or order, not '%s'\n", v ? v : "");
+				fprintf(stderr, "simulate: --sabotage wants fill or order, not '%s'\n",
+				        v ? v : "");
 			a->sabotage = v;
 		} else {
 			fprintf(stderr, "simulate: unknown option '%s'\n", o);
@@ -112,14 +116,15 @@ int main(int argc, char **argv)
 			nf += r.faults[k];
 			total.faults[k] += r.faults[k];
 		}
-		printf("seed %" PRIu64 ": %" PRIu64 " steps, %" PRIu64 " orders, %" PRIu64 " positions closed, %" PRIu64
-		       " faults, %" PRIu64 " crashes (%" PRIu64 " at crash points), %" PRIu64 " checks, %" PRIu64
-		       " violations\n",
+		printf("seed %" PRIu64 ": %" PRIu64 " steps, %" PRIu64 " orders, %" PRIu64
+		       " positions closed, %" PRIu64 " faults, %" PRIu64 " crashes (%" PRIu64
+		       " at crash points), %" PRIu64 " checks, %" PRIu64 " violations\n",
 		       s, r.steps, r.orders, r.closed, nf, r.crashes, r.crash_points, r.checks, r.violations);
 		if (!ok || r.violations > 0) {
 			failed++;
-			printf("simulate: seed %" PRIu64 " FAILED%s; reproduce it with: simulate --seed %" PRIu64
-			       " --days %" PRIu64 " --check-every %" PRIu64 "%s%s --log\n",
+			printf("simulate: seed %" PRIu64
+			       " FAILED%s; reproduce it with: simulate --seed %" PRIu64 " --days %" PRIu64
+			       " --check-every %" PRIu64 "%s%s --log\n",
 			       s, ok ? "" : " (the run could not be set up)", s, a.days, a.every,
 			       a.sabotage ? " --sabotage " : "", a.sabotage ? a.sabotage : "");
 		}
@@ -135,8 +140,8 @@ int main(int argc, char **argv)
 		printf(" %s=%" PRIu64, sim_fault_name((enum sim_fault)k), total.faults[k]);
 	printf("\n");
 	int64_t tenths = total.simulated_ms / 8640000;
-	printf("simulate: %" PRIu64 " seeds, %" PRId64 ".%" PRId64 " simulated days, %" PRIu64 " faults, %" PRIu64
-	       " crashes, %" PRIu64 " invariant checks, %" PRIu64 " violations\n",
+	printf("simulate: %" PRIu64 " seeds, %" PRId64 ".%" PRId64 " simulated days, %" PRIu64
+	       " faults, %" PRIu64 " crashes, %" PRIu64 " invariant checks, %" PRIu64 " violations\n",
 	       a.seeds, tenths / 10, tenths % 10, faults, total.crashes, total.checks, total.violations);
 	sb_log_close();
 	return failed ? 1 : 0;
