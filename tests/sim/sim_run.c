@@ -82,10 +82,11 @@ struct run {
 	size_t nsends, capsends;              /* used, allocated */
 	char (*lost)[SB_STORE_CLIENT_ID_MAX]; /* orders the exchange was made to forget (owned) */
 	size_t nlost, caplost;                /* used, allocated */
-	uint8_t *seen;    /* by position id: 1 its first buy was sent, 2 its profit checked */
-	size_t capseen;   /* entries */
-	jmp_buf jmp;      /* where a crash point's crash lands */
-	bool crash_armed; /* the next crash point reached crashes */
+	uint8_t *seen;                 /* by position id: 1 its first buy was sent, 2 its profit checked */
+	size_t capseen;                /* entries */
+	jmp_buf jmp;                   /* where a crash point's crash lands */
+	bool crash_armed;              /* reaching crash_at crashes the daemon */
+	enum bot_crash_point crash_at; /* the crash point armed */
 };
 
 static int64_t run_now(void *user)
@@ -615,7 +616,7 @@ static void daemon_down(struct run *r)
 static void crash_hook(enum bot_crash_point p, void *user)
 {
 	struct run *r = user;
-	if (!r->crash_armed)
+	if (!r->crash_armed || p != r->crash_at)
 		return;
 	r->crash_armed = false;
 	note(r, "crash at %s", bot_crashpoint_name(p));
@@ -807,7 +808,8 @@ static bool inject(struct run *r, enum sim_fault f)
 	case SIMF_CRASH:
 		if (sim_rng_below(&r->rng, 2)) {
 			r->crash_armed = true;
-			note(r, "crash armed at the next crash point");
+			r->crash_at = (enum bot_crash_point)sim_rng_below(&r->rng, BOT_CRASH_N);
+			note(r, "crash armed at %s", bot_crashpoint_name(r->crash_at));
 			r->res->faults[f]--; /* counted when it crashes */
 			break;
 		}
