@@ -208,14 +208,19 @@ static void db_on_exchange(const struct simc_world *w, const char **xs, struct s
 	}
 }
 
-/* No position stuck between two orders: bought and not offered for sale. */
+/* No position stuck between two orders: bought and not offered for sale, or waiting for an order it has
+ * not got. */
 static void positions_settled(const struct simc_world *w, struct simc_report *r, uint64_t *found)
 {
 	r->checks++;
-	for (size_t i = 0; i < w->npos; i++)
-		if (w->pos[i].state == SB_STORE_POS_HOLDING)
-			violate(r, found, "position %lld is still HOLDING after the faults stopped",
-			        (long long)w->pos[i].id);
+	for (size_t i = 0; i < w->npos; i++) {
+		const struct simc_position *p = &w->pos[i];
+		bool waiting = p->state == SB_STORE_POS_BUYING || p->state == SB_STORE_POS_SELLING;
+		if (p->state == SB_STORE_POS_HOLDING || (waiting && !p->order_open))
+			violate(r, found, "position %lld is still %s%s after the faults stopped",
+			        (long long)p->id, sb_store_pos_state_name(p->state),
+			        waiting ? " without an open order" : "");
+	}
 }
 
 /* The database's fills explain every asset's change on the ledger exactly. */

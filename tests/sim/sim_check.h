@@ -11,7 +11,9 @@
  * pair was disabled, beyond max_positions or beyond the exposure limit. simc_check_settled adds what holds
  * once faults have stopped and the daemon has had its bound to settle: every order in the same status
  * with the same executed quantity on both sides, every database order on the exchange or provably never
- * sent, no position or order stuck in a transitional state, and the database's fills explaining every
+ * sent, no position or order stuck in a transitional state (an order PENDING_NEW, UNKNOWN or
+ * PENDING_CANCEL; a position HOLDING, or BUYING or SELLING without an open order), and the database's
+ * fills explaining every
  * asset's balance change on the ledger to the last unit.
  */
 #ifndef SIM_CHECK_H
@@ -65,6 +67,7 @@ struct simc_closed {
 struct simc_position {
 	int64_t id;                    /* position id */
 	enum sb_store_pos_state state; /* state */
+	bool order_open;               /* one of its orders is not in a final status */
 };
 
 /* One order the daemon sent, with what held at that moment (recorded by the exchange wrapper). */

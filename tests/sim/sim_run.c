@@ -376,7 +376,10 @@ static void closed_profit(struct run *r, struct simc_closed *c, const char *symb
 static void positions(struct run *r, struct simc_closed **closed, size_t *nclosed, struct simc_position **pos,
                       size_t *npos)
 {
-	sqlite3_stmt *s = prep(r, "SELECT id, state, realised_profit, symbol FROM positions ORDER BY id");
+	sqlite3_stmt *s = prep(r, "SELECT id, state, realised_profit, symbol,"
+	                          " EXISTS (SELECT 1 FROM orders o JOIN order_statuses s ON s.name = o.status"
+	                          "  WHERE o.position_id = p.id AND NOT s.final)"
+	                          " FROM positions p ORDER BY id");
 	size_t cap = 64, ccap = 16;
 	*pos = sb_xmalloc(cap * sizeof **pos);
 	*closed = sb_xmalloc(ccap * sizeof **closed);
@@ -390,7 +393,8 @@ static void positions(struct run *r, struct simc_closed **closed, size_t *nclose
 		(void)sb_store_pos_state_parse(state, strlen(state), &st);
 		if (*npos == cap)
 			*pos = sb_xrealloc(*pos, (cap *= 2) * sizeof **pos);
-		(*pos)[(*npos)++] = (struct simc_position){.id = id, .state = st};
+		(*pos)[(*npos)++] = (struct simc_position){
+		    .id = id, .state = st, .order_open = sqlite3_column_int(s, 4) != 0};
 		if (st != SB_STORE_POS_CLOSED || (*seen(r, id) & 2))
 			continue;
 		*seen(r, id) |= 2;
