@@ -50,6 +50,7 @@ enum sim_fault {
 	SIMF_PLACE_5XX_AFTER,  /* executed, then answered 503 */
 	SIMF_PLACE_429,        /* refused with 429 before executing */
 	SIMF_ANSWER_LOST,      /* executed, the answer lost (timeout) */
+	SIMF_ANSWER_DELAY,     /* a placement's or cancel's answer late: its events and other answers first */
 	SIMF_CANCEL_5XX_AFTER, /* a cancel executed, then answered 503 */
 	SIMF_EVENT_LOST,       /* one of the account's events lost */
 	SIMF_EVENT_DUP,        /* delivered twice */
@@ -76,6 +77,7 @@ struct simf_rates {
 	unsigned place_5xx_after;  /* of placements */
 	unsigned place_429;        /* of placements */
 	unsigned answer_lost;      /* of placements */
+	unsigned answer_delay;     /* of placements and cancels */
 	unsigned cancel_5xx_after; /* of cancels */
 	unsigned ev_lost;          /* of the account's events */
 	unsigned ev_dup;           /* of them */

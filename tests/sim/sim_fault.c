@@ -6,8 +6,9 @@
  *
  * Faults of a request: a placement refused with 429 or answered 503 before the exchange sees it (not
  * executed: the daemon must find that out by query), or executed and then answered 503 or never answered
- * (a timeout); a cancel executed and answered 503. Faults of the account's stream: an event lost (the
- * real client then notices the silence and asks for a reconciliation, which the wrapper does after a
+ * (a timeout); a cancel executed and answered 503; the answer of a placement or cancel held back up to
+ * 5 s, so the events it caused and other answers arrive first. Faults of the account's stream: an event lost
+ * (the real client then notices the silence and asks for a reconciliation, which the wrapper does after a
  * while), delivered twice, held back for seconds to minutes, or held back briefly so that later events
  * overtake it; the whole stream dropped and resubscribed (a reconciliation follows, as after any
  * subscription). The market data drops and comes back. And the exchange forgets orders: an open one lost
@@ -32,10 +33,11 @@
 #define SIMF_SILENCE_MAX_MS 120000 /* and at most this long */
 #define SIMF_DELAY_MAX_MS   180000 /* a delayed event is held back at most this long */
 #define SIMF_REORDER_MAX_MS 3000   /* a reordered one this long */
+#define SIMF_ANSWER_MAX_MS  5000   /* a late answer this long */
 
 /* What the wrapper holds back. */
 enum held_kind {
-	HELD_ANSWER,    /* an order answer the wrapper made up */
+	HELD_ANSWER,    /* an order answer the wrapper made up, or the exchange's, late */
 	HELD_EVENT,     /* one of the account's events */
 	HELD_RECONCILE, /* the stream's request to reconcile */
 	HELD_USER_UP,   /* the account's stream resubscribed */
@@ -49,6 +51,8 @@ struct held {
 	sb_bn_rest_order_cb cb;          /* HELD_ANSWER: the daemon's callback */
 	void *user;                      /* HELD_ANSWER: its argument */
 	struct sb_bn_rest_result res;    /* HELD_ANSWER: the result */
+	bool has_order;                  /* HELD_ANSWER: order is set (owned) */
+	struct sb_bn_order order;        /* HELD_ANSWER: the exchange's answer, when it comes late */
 	struct sb_bn_user_event ev;      /* HELD_EVENT */
 	enum sb_bn_reconcile_reason why; /* HELD_RECONCILE */
 };
@@ -79,6 +83,7 @@ struct call {
 	void *user;             /* its argument */
 	bool lose;              /* the answer becomes SB_ERR_UNKNOWN_OUTCOME */
 	long http;              /* 503, or 0 for a timeout */
+	int64_t delay_ms;       /* the answer is held back this long; 0: none */
 };
 
 static struct simf *self(struct sb_exchange *ex)
@@ -124,10 +129,26 @@ static void hold_answer(struct simf *f, sb_bn_rest_order_cb cb, void *user, sb_e
 
 /* ---- requests ------------------------------------------------------------------------------------------ */
 
+/* Holds the exchange's answer back, taking the order it carries. */
+static void hold_late(struct call *c, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
+{
+	struct held *h = hold(c->f, HELD_ANSWER, now(c->f) + c->delay_ms);
+	h->cb = c->cb;
+	h->user = c->user;
+	h->res = *res;
+	if (order) {
+		h->order = *order;
+		h->has_order = true;
+		memset(order, 0, sizeof *order);
+	}
+}
+
 static void on_order(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
 {
 	struct call *c = user;
-	if (!c->lose || res->err == SB_ERR_SHUTDOWN) {
+	if (c->delay_ms > 0 && res->err != SB_ERR_SHUTDOWN) {
+		hold_late(c, res, order);
+	} else if (!c->lose || res->err == SB_ERR_SHUTDOWN) {
 		c->cb(c->user, res, order);
 	} else {
 		/* The exchange did it; its answer never arrives. The result it made is released by it. */
@@ -151,6 +172,15 @@ static struct call *call_new(struct simf *f, sb_bn_rest_order_cb cb, void *user,
 	struct call *c = sb_xmalloc(sizeof *c);
 	*c = (struct call){.f = f, .cb = cb, .user = user, .lose = lose, .http = http};
 	return c;
+}
+
+/* Whether the answer of c comes late (not when it is lost anyway). */
+static void late(struct simf *f, struct call *c)
+{
+	if (c->lose || !sim_rng_chance(f->rng, f->rates.answer_delay))
+		return;
+	f->counts[SIMF_ANSWER_DELAY]++;
+	c->delay_ms = 1 + (int64_t)sim_rng_below(f->rng, SIMF_ANSWER_MAX_MS);
 }
 
 /* Goes through with the call (lose: its answer replaced), freeing c when the exchange refuses it now. */
@@ -183,6 +213,7 @@ static sb_err f_order_place(struct sb_exchange *ex, const struct sb_bn_new_order
 	f->counts[SIMF_PLACE_5XX_AFTER] += after;
 	f->counts[SIMF_ANSWER_LOST] += lost;
 	struct call *c = call_new(f, cb, user, after || lost, after ? 503 : 0);
+	late(f, c);
 	return through(f->inner->ops->order_place(f->inner, o, on_order, c), c);
 }
 
@@ -223,6 +254,7 @@ static sb_err f_order_cancel(struct sb_exchange *ex, const char *symbol, const c
 	bool after = sim_rng_chance(f->rng, f->rates.cancel_5xx_after);
 	f->counts[SIMF_CANCEL_5XX_AFTER] += after;
 	struct call *c = call_new(f, cb, user, after, 503);
+	late(f, c);
 	return through(f->inner->ops->order_cancel(f->inner, symbol, coid, on_order, c), c);
 }
 
@@ -308,6 +340,7 @@ static void f_free(struct sb_exchange *ex)
 			continue;
 		struct sb_bn_rest_result res = {.err = SB_ERR_SHUTDOWN};
 		f->h[i].cb(f->h[i].user, &res, NULL);
+		sb_bn_order_fini(&f->h[i].order);
 	}
 	free(f->h);
 	free(f);
@@ -542,12 +575,13 @@ static size_t next_due(const struct simf *f, int64_t t)
 	return best;
 }
 
-static void deliver(struct simf *f, const struct held *h)
+static void deliver(struct simf *f, struct held *h)
 {
 	const struct sb_exchange_events *d = &f->base.ev;
 	switch (h->kind) {
 	case HELD_ANSWER:
-		h->cb(h->user, &h->res, NULL);
+		h->cb(h->user, &h->res, h->has_order ? &h->order : NULL);
+		sb_bn_order_fini(&h->order);
 		break;
 	case HELD_EVENT:
 		if (!f->user_down && d->account.event)
