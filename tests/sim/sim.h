@@ -52,6 +52,7 @@ enum sim_fault {
 	SIMF_ANSWER_LOST,      /* executed, the answer lost (timeout) */
 	SIMF_ANSWER_DELAY,     /* a placement's or cancel's answer late: its events and other answers first */
 	SIMF_CANCEL_5XX_AFTER, /* a cancel executed, then answered 503 */
+	SIMF_READ_FAIL,        /* a query, open-order list or trade list fails (5xx or timeout) */
 	SIMF_EVENT_LOST,       /* one of the account's events lost */
 	SIMF_EVENT_DUP,        /* delivered twice */
 	SIMF_EVENT_DELAY,      /* held back for seconds to minutes */
@@ -79,6 +80,7 @@ struct simf_rates {
 	unsigned answer_lost;      /* of placements */
 	unsigned answer_delay;     /* of placements and cancels */
 	unsigned cancel_5xx_after; /* of cancels */
+	unsigned read_fail;        /* of queries, open-order lists and trade lists */
 	unsigned ev_lost;          /* of the account's events */
 	unsigned ev_dup;           /* of them */
 	unsigned ev_delay;         /* of them */

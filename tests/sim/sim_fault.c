@@ -7,7 +7,8 @@
  * Faults of a request: a placement refused with 429 or answered 503 before the exchange sees it (not
  * executed: the daemon must find that out by query), or executed and then answered 503 or never answered
  * (a timeout); a cancel executed and answered 503; the answer of a placement or cancel held back up to
- * 5 s, so the events it caused and other answers arrive first. Faults of the account's stream: an event lost
+ * 5 s, so the events it caused and other answers arrive first; a query, an open-order list or a trade
+ * list failing (a 5xx or a timeout: safe to retry). Faults of the account's stream: an event lost
  * (the real client then notices the silence and asks for a reconciliation, which the wrapper does after a
  * while), delivered twice, held back for seconds to minutes, or held back briefly so that later events
  * overtake it; the whole stream dropped and resubscribed (a reconciliation follows, as after any
@@ -48,7 +49,9 @@ struct held {
 	enum held_kind kind;             /* which of the members below are set */
 	int64_t due_ms;                  /* when it is delivered (run time) */
 	uint64_t seq;                    /* order of arrival among those due at once */
-	sb_bn_rest_order_cb cb;          /* HELD_ANSWER: the daemon's callback */
+	sb_bn_rest_order_cb cb;          /* HELD_ANSWER: the daemon's callback of an order answer */
+	sb_bn_rest_orders_cb orders_cb;  /* HELD_ANSWER: or of an open-order list */
+	sb_bn_rest_trades_cb trades_cb;  /* HELD_ANSWER: or of a trade list */
 	void *user;                      /* HELD_ANSWER: its argument */
 	struct sb_bn_rest_result res;    /* HELD_ANSWER: the result */
 	bool has_order;                  /* HELD_ANSWER: order is set (owned) */
@@ -125,6 +128,22 @@ static void hold_answer(struct simf *f, sb_bn_rest_order_cb cb, void *user, sb_e
 	h->res = (struct sb_bn_rest_result){.err = err, .http_status = http, .sent = true, .attempts = 1};
 	h->res.api.code = code;
 	snprintf(h->res.api.msg, sizeof h->res.api.msg, "%s", msg);
+}
+
+/* Whether a read-only request fails now: its answer, an error of the transport, is then held. */
+static struct held *read_fails(struct simf *f)
+{
+	if (!sim_rng_chance(f->rng, f->rates.read_fail))
+		return NULL;
+	f->counts[SIMF_READ_FAIL]++;
+	struct held *h = hold(f, HELD_ANSWER, now(f) + (int64_t)sim_rng_below(f->rng, 10000));
+	bool timeout = sim_rng_below(f->rng, 2);
+	h->res = (struct sb_bn_rest_result){.err = timeout ? SB_ERR_TIMEOUT : SB_ERR_NETWORK,
+	                                    .http_status = timeout ? 0 : 503,
+	                                    .sent = true,
+	                                    .attempts = 1};
+	snprintf(h->res.detail, sizeof h->res.detail, "%s", timeout ? "timed out" : "HTTP 503");
+	return h;
 }
 
 /* ---- requests ------------------------------------------------------------------------------------------ */
@@ -240,6 +259,12 @@ static sb_err f_order_query(struct sb_exchange *ex, const char *symbol, const ch
                             sb_bn_rest_order_cb cb, void *user)
 {
 	struct simf *f = self(ex);
+	struct held *h = read_fails(f);
+	if (h) {
+		h->cb = cb;
+		h->user = user;
+		return SB_OK;
+	}
 	if (forgotten(f, symbol, coid)) {
 		hold_answer(f, cb, user, SB_ERR_EXCHANGE, 400, -2013, "Order does not exist.");
 		return SB_OK;
@@ -289,12 +314,24 @@ static sb_err f_book_ticker(struct sb_exchange *ex, const char *symbol, sb_bn_re
 
 static sb_err f_open_orders(struct sb_exchange *ex, const char *symbol, sb_bn_rest_orders_cb cb, void *user)
 {
+	struct held *h = read_fails(self(ex));
+	if (h) {
+		h->orders_cb = cb;
+		h->user = user;
+		return SB_OK;
+	}
 	return self(ex)->inner->ops->open_orders(self(ex)->inner, symbol, cb, user);
 }
 
 static sb_err f_my_trades(struct sb_exchange *ex, const char *symbol, int64_t order_id,
                           sb_bn_rest_trades_cb cb, void *user)
 {
+	struct held *h = read_fails(self(ex));
+	if (h) {
+		h->trades_cb = cb;
+		h->user = user;
+		return SB_OK;
+	}
 	return self(ex)->inner->ops->my_trades(self(ex)->inner, symbol, order_id, cb, user);
 }
 
@@ -331,6 +368,18 @@ static void f_stats(const struct sb_exchange *ex, struct sb_exchange_stats *out)
 }
 
 /* Ends the inner exchange's requests, then those the wrapper answers itself, all with SB_ERR_SHUTDOWN. */
+/* Delivers a held answer with res, through the callback of its kind. */
+static void answer(struct held *h, const struct sb_bn_rest_result *res)
+{
+	if (h->orders_cb)
+		h->orders_cb(h->user, res, NULL);
+	else if (h->trades_cb)
+		h->trades_cb(h->user, res, NULL);
+	else
+		h->cb(h->user, res, h->has_order && res->err == SB_OK ? &h->order : NULL);
+	sb_bn_order_fini(&h->order);
+}
+
 static void f_free(struct sb_exchange *ex)
 {
 	struct simf *f = self(ex);
@@ -339,8 +388,7 @@ static void f_free(struct sb_exchange *ex)
 		if (f->h[i].kind != HELD_ANSWER)
 			continue;
 		struct sb_bn_rest_result res = {.err = SB_ERR_SHUTDOWN};
-		f->h[i].cb(f->h[i].user, &res, NULL);
-		sb_bn_order_fini(&f->h[i].order);
+		answer(&f->h[i], &res);
 	}
 	free(f->h);
 	free(f);
@@ -580,8 +628,7 @@ static void deliver(struct simf *f, struct held *h)
 	const struct sb_exchange_events *d = &f->base.ev;
 	switch (h->kind) {
 	case HELD_ANSWER:
-		h->cb(h->user, &h->res, h->has_order ? &h->order : NULL);
-		sb_bn_order_fini(&h->order);
+		answer(h, &h->res);
 		break;
 	case HELD_EVENT:
 		if (!f->user_down && d->account.event)

@@ -18,6 +18,7 @@ static const char *const fault_names[SIMF__COUNT] = {
     [SIMF_ANSWER_LOST] = "answer_lost",
     [SIMF_ANSWER_DELAY] = "answer_delay",
     [SIMF_CANCEL_5XX_AFTER] = "cancel_5xx_after",
+    [SIMF_READ_FAIL] = "read_fail",
     [SIMF_EVENT_LOST] = "event_lost",
     [SIMF_EVENT_DUP] = "event_dup",
     [SIMF_EVENT_DELAY] = "event_delay",
@@ -131,8 +132,8 @@ void sim_world_rates(struct sim_rng *rng, struct simf_rates *out)
 	/* Each kind is on in about half the stretches, at up to a few percent of requests or events. */
 	unsigned *const all[] = {&out->place_5xx_before, &out->place_5xx_after, &out->place_429,
 	                         &out->answer_lost,      &out->answer_delay,    &out->cancel_5xx_after,
-	                         &out->ev_lost,          &out->ev_dup,          &out->ev_delay,
-	                         &out->ev_reorder};
+	                         &out->read_fail,        &out->ev_lost,         &out->ev_dup,
+	                         &out->ev_delay,         &out->ev_reorder};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		*all[i] = sim_rng_below(rng, 2) ? (unsigned)sim_rng_below(rng, 60) : 0;
 }
