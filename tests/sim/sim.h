@@ -59,7 +59,7 @@ enum sim_fault {
 	SIMF_EVENT_REORDER,    /* held back briefly, overtaken by later ones */
 	SIMF_USER_DROP,        /* the account's stream dropped, resubscribed later */
 	SIMF_MARKET_DROP,      /* market data dropped, back later */
-	SIMF_FORGET,           /* the exchange forgets finished orders with nothing executed */
+	SIMF_FORGET,           /* the exchange loses an open order, or archives finished ones */
 	SIMF_CLOCK_SKEW,       /* the exchange's clock jumps away from the daemon's */
 	SIMF_PAUSE,            /* the operator pauses or resumes trading */
 	SIMF_PAIR_TOGGLE,      /* the operator disables or enables a pair */
@@ -128,7 +128,6 @@ void simf_drop_market(struct simf *f, int64_t ms);
 void simf_forget_order(struct simf *f, const char *symbol, const char *coid, int64_t ms);
 /* Forgetting finished, unexecuted orders on or off. */
 void simf_set_forget(struct simf *f, bool on);
-bool simf_forgets(const struct simf *f);
 /* Delivers what the inner exchange queued and what the wrapper holds and is due; returns how many. */
 size_t simf_pump(struct sb_exchange *ex);
 /* Items the wrapper holds back (answers, events, links to restore); the earliest due into *due_ms. */

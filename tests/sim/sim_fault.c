@@ -591,11 +591,6 @@ void simf_set_forget(struct simf *f, bool on)
 	f->forget = on;
 }
 
-bool simf_forgets(const struct simf *f)
-{
-	return f->forget;
-}
-
 size_t simf_held(const struct simf *f, int64_t *due_ms)
 {
 	for (size_t i = 0; i < f->nh; i++)
