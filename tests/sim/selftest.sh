@@ -25,7 +25,7 @@ catches)
 	order) want='behind-the-back-1 of BTCUSDT is on the exchange but not in the database' ;;
 	esac
 	grep -q "violation: .*$want" "$tmp/out" || fail "no violation says '$want'"
-	grep -q "reproduce it with: simulate --seed 7 --days 1 --check-every 10 --sabotage $what" "$tmp/out" ||
+	grep -q "reproduce it with: simulate --seed 7 --days 1 --check-every 10 --fault-rate 60 --sabotage $what" "$tmp/out" ||
 		fail "the reproducing command is missing"
 	tail -n 1 "$tmp/out" | grep -Eq '^simulate: 1 seeds, [0-9.]+ simulated days, [0-9]+ faults, [0-9]+ crashes, [0-9]+ invariant checks, [1-9][0-9]* violations$' ||
 		fail "the last line does not count the violations"

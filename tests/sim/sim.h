@@ -163,8 +163,8 @@ sb_dec sim_market_next(struct sim_market *m, struct sim_rng *rng, bool *shock);
  * (settings changed, a pair dropped or disabled). Writes it into buf (cap bytes). */
 void sim_world_pairs(struct sim_rng *rng, const char *const *symbols, size_t n, bool edit, char *buf,
                      size_t cap);
-/* Fault rates for a stretch of chaos, drawn from rng. */
-void sim_world_rates(struct sim_rng *rng, struct simf_rates *out);
+/* Fault rates for a stretch of chaos, drawn from rng: each at most max_pm per mille. */
+void sim_world_rates(struct sim_rng *rng, unsigned max_pm, struct simf_rates *out);
 /* The fault or operator action of one step, or SIMF__COUNT for none. */
 enum sim_fault sim_world_draw(struct sim_rng *rng);
 
@@ -174,6 +174,7 @@ struct sim_opts {
 	uint64_t seed;        /* everything derives from it */
 	unsigned days;        /* simulated days */
 	unsigned check_every; /* the running invariants every this many steps (1: every step) */
+	unsigned fault_pm;    /* the highest rate, per mille, of a fault kind of the wrapper in a stretch */
 	const char *sabotage; /* self-test: "fill" deletes a fill from the database, "order" places an order
 	                         behind the daemon's back, before the last check; NULL: none */
 	FILE *log;            /* the run's event log, one line per fault (NULL: none) */

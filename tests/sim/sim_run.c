@@ -984,7 +984,7 @@ static bool run(struct run *r)
 	int64_t end = SIM_START_MS + (int64_t)r->o->days * SIM_DAY_MS;
 	while (r->now < end) {
 		int64_t stretch = SIM_CHAOS_MS + (int64_t)sim_rng_below(&r->rng, SIM_CHAOS_ADD);
-		sim_world_rates(&r->rng, &r->rates);
+		sim_world_rates(&r->rng, r->o->fault_pm, &r->rates);
 		simf_set_rates(r->f, &r->rates);
 		note(r, "chaos for %" PRId64 " min", stretch / 60000);
 		if (!run_until(r, r->now + stretch < end ? r->now + stretch : end) || !calm(r))

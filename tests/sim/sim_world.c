@@ -127,15 +127,15 @@ void sim_world_pairs(struct sim_rng *rng, const char *const *symbols, size_t n, 
 	}
 }
 
-void sim_world_rates(struct sim_rng *rng, struct simf_rates *out)
+void sim_world_rates(struct sim_rng *rng, unsigned max_pm, struct simf_rates *out)
 {
-	/* Each kind is on in about half the stretches, at up to a few percent of requests or events. */
+	/* Each kind is on in about half the stretches, at up to max_pm per mille of requests or events. */
 	unsigned *const all[] = {&out->place_5xx_before, &out->place_5xx_after, &out->place_429,
 	                         &out->answer_lost,      &out->answer_delay,    &out->cancel_5xx_after,
 	                         &out->read_fail,        &out->ev_lost,         &out->ev_dup,
 	                         &out->ev_delay,         &out->ev_reorder};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		*all[i] = sim_rng_below(rng, 2) ? (unsigned)sim_rng_below(rng, 60) : 0;
+		*all[i] = sim_rng_below(rng, 2) ? (unsigned)sim_rng_below(rng, max_pm + 1) : 0;
 }
 
 enum sim_fault sim_world_draw(struct sim_rng *rng)

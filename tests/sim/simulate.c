@@ -20,13 +20,15 @@
 static void usage(FILE *f)
 {
 	fputs(
-	    "usage: simulate [--seed S] [--seeds N] [--days D] [--check-every K] [--log]\n"
-	    "                [--sabotage fill|order]\n"
+	    "usage: simulate [--seed S] [--seeds N] [--days D] [--check-every K] [--fault-rate PM]\n"
+	    "                [--log] [--sabotage fill|order]\n"
 	    "\n"
 	    "  --seed S         first seed (default 1)\n"
 	    "  --seeds N        seeds to run: S, S+1, ... (default 1)\n"
 	    "  --days D         simulated days per seed (default 2)\n"
 	    "  --check-every K  the running invariants every K market steps (default 10; 1: every step)\n"
+	    "  --fault-rate PM  the highest rate of each kind of request or event fault in a stretch of\n"
+	    "                   chaos, per mille (default 60; 1000: every request and event)\n"
 	    "  --log            print each run's event log (faults, actions, crashes) on stderr\n"
 	    "  --sabotage WHAT  self-test: before the last check, delete a fill from the database (fill) or\n"
 	    "                   place an order behind the daemon's back (order); the run must then fail\n",
@@ -48,14 +50,14 @@ static bool number(const char *name, const char *v, uint64_t *out)
 }
 
 struct args {
-	uint64_t seed, seeds, days, every; /* the options' values */
-	bool log;                          /* --log */
-	const char *sabotage;              /* --sabotage */
+	uint64_t seed, seeds, days, every, rate; /* the options' values */
+	bool log;                                /* --log */
+	const char *sabotage;                    /* --sabotage */
 };
 
 static bool parse(int argc, char **argv, struct args *a)
 {
-	*a = (struct args){.seed = 1, .seeds = 1, .days = 2, .every = 10};
+	*a = (struct args){.seed = 1, .seeds = 1, .days = 2, .every = 10, .rate = 60};
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool ok = true;
@@ -73,6 +75,10 @@ static bool parse(int argc, char **argv, struct args *a)
 			ok = number(o, v, &a->days);
 		} else if (strcmp(o, "--check-every") == 0) {
 			ok = number(o, v, &a->every);
+		} else if (strcmp(o, "--fault-rate") == 0) {
+			ok = number(o, v, &a->rate) && a->rate <= 1000;
+			if (!ok)
+				fprintf(stderr, "simulate: --fault-rate is at most 1000 (per mille)\n");
 		} else if (strcmp(o, "--sabotage") == 0) {
 			ok = v && (strcmp(v, "fill") == 0 || strcmp(v, "order") == 0);
 			if (!ok)
@@ -106,6 +112,7 @@ int main(int argc, char **argv)
 		struct sim_opts o = {.seed = s,
 		                     .days = (unsigned)a.days,
 		                     .check_every = (unsigned)a.every,
+		                     .fault_pm = (unsigned)a.rate,
 		                     .sabotage = a.sabotage,
 		                     .log = a.log ? stderr : NULL,
 		                     .out = stdout};
@@ -124,8 +131,8 @@ int main(int argc, char **argv)
 			failed++;
 			printf("simulate: seed %" PRIu64
 			       " FAILED%s; reproduce it with: simulate --seed %" PRIu64 " --days %" PRIu64
-			       " --check-every %" PRIu64 "%s%s --log\n",
-			       s, ok ? "" : " (the run could not be set up)", s, a.days, a.every,
+			       " --check-every %" PRIu64 " --fault-rate %" PRIu64 "%s%s --log\n",
+			       s, ok ? "" : " (the run could not be set up)", s, a.days, a.every, a.rate,
 			       a.sabotage ? " --sabotage " : "", a.sabotage ? a.sabotage : "");
 		}
 		faults += nf;
