@@ -34,7 +34,7 @@ static const char *dec(sb_dec v, char *buf)
 	return buf;
 }
 
-/* ---- lookups by clientOrderId ------------------------------------------------------------------------ */
+/* ---- lookups by clientOrderId -------------------------------------------------------------------------- */
 
 static int cmp_coid(const void *a, const void *b)
 {
@@ -57,7 +57,7 @@ static const void *find_coid(const char **sorted, size_t n, const char *coid)
 	return hit ? *hit : NULL;
 }
 
-/* ---- the running invariants -------------------------------------------------------------------------- */
+/* ---- the running invariants ---------------------------------------------------------------------------- */
 
 /* No clientOrderId twice among the exchange's orders of the account. */
 static void coids_unique(const char **xs, size_t nx, struct simc_report *r, uint64_t *found)
@@ -154,7 +154,7 @@ uint64_t simc_check_running(const struct simc_world *w, struct simc_report *r)
 	return found;
 }
 
-/* ---- the settled invariants -------------------------------------------------------------------------- */
+/* ---- the settled invariants ---------------------------------------------------------------------------- */
 
 /* Whether the database's status of an order is what the exchange's records say. An order the exchange
  * forgot ends LOST in the database, which is right when nothing of it executed. */

@@ -415,8 +415,7 @@ static const struct sb_exchange_ops simf_ops = {
     .stats = f_stats,
 };
 
-/* ---- the inner exchange's events ------------------------------------------------------------------------
- */
+/* ---- the inner exchange's events ----------------------------------------------------------------------- */
 
 static void on_user(void *user, const struct sb_bn_user_event *ev)
 {
@@ -504,8 +503,7 @@ struct sb_exchange_events simf_inner_events(struct simf *f)
 	};
 }
 
-/* ---- the owner's side ------------------------------------------------------------------------------------
- */
+/* ---- the owner's side ---------------------------------------------------------------------------------- */
 
 void simf_new(const struct sb_exchange_events *ev, struct sim_rng *rng, int64_t (*now_ms)(void *), void *user,
               struct sim_exchange *sim, uint32_t account, const struct simf_hooks *hooks, struct simf **out)

@@ -126,7 +126,7 @@ static void on_violation(void *user, const char *text)
 	        text);
 }
 
-/* ---- the database, read as another process would ---------------------------------------------------- */
+/* ---- the database, read as another process would ------------------------------------------------------- */
 
 static sqlite3_stmt *prep(struct run *r, const char *sql)
 {
@@ -153,7 +153,7 @@ static enum sb_store_order_status status_col(sqlite3_stmt *s, int col)
 	return st;
 }
 
-/* ---- the exchange's records ------------------------------------------------------------------------- */
+/* ---- the exchange's records ---------------------------------------------------------------------------- */
 
 static enum sb_store_order_status status_of(enum sim_book_status s)
 {
@@ -447,7 +447,7 @@ static void check(struct run *r, bool settled)
 	free(pos);
 }
 
-/* ---- what held when an order was sent --------------------------------------------------------------- */
+/* ---- what held when an order was sent ------------------------------------------------------------------ */
 
 /* Quote committed in open positions, as the strategy counts it: a buying position's buy order, the cost
  * of the others. */
@@ -514,8 +514,7 @@ static void on_placing(void *user, const struct sb_bn_new_order *o)
 	s->max_exposure = r->cfg.max_exposure;
 }
 
-/* ---- the daemon -----------------------------------------------------------------------------------------
- */
+/* ---- the daemon ---------------------------------------------------------------------------------------- */
 
 static void pump(struct run *r)
 {
@@ -600,9 +599,8 @@ static void daemon_down(struct run *r)
 		return;
 	control_manual_free(r->manual);
 	r->manual = NULL;
-	const uint64_t *c = simf_counts(r->f);
-	for (int k = 0; k < SIMF__COUNT; k++)
-		r->wcounts[k] += c[k];
+	for (int k = 0; r->f && k < SIMF__COUNT; k++)
+		r->wcounts[k] += simf_counts(r->f)[k];
 	b->closed = true;
 	struct sb_exchange *ex = b->ex;
 	b->ex = NULL;
@@ -627,8 +625,7 @@ static void crash_hook(enum bot_crash_point p, void *user)
 	longjmp(r->jmp, 1);
 }
 
-/* ---- the world's events ---------------------------------------------------------------------------------
- */
+/* ---- the world's events -------------------------------------------------------------------------------- */
 
 /* Moves the run's time to t: what the wrapper holds back is delivered when due, the daemon's timers run. */
 static void advance_to(struct run *r, int64_t t)
@@ -825,8 +822,7 @@ static bool inject(struct run *r, enum sim_fault f)
 	return true;
 }
 
-/* ---- the run --------------------------------------------------------------------------------------------
- */
+/* ---- the run ------------------------------------------------------------------------------------------- */
 
 /* One step: time moves on, perhaps a fault, the market trades. */
 static bool step(struct run *r)
