@@ -7,7 +7,7 @@ ASAN_BUILD ?= build/asan
 FUZZ_BUILD ?= build/fuzz
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo lint fuzz bench env-example clean
+.PHONY: all deps build test demo lint fuzz bench simulate env-example clean
 
 all: build
 
@@ -33,6 +33,15 @@ fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DSB_FUZZ=ON -DSB_TESTS=OFF -DSB_BENCH=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@./scripts/fuzz.sh $(FUZZ_BUILD)
+
+# The deterministic simulation, long: SIM_SEEDS seeds of SIM_DAYS simulated days each (docs/simulation.md).
+SIM_SEEDS ?= 100
+SIM_DAYS ?= 30
+SIM_FIRST ?= 1
+simulate: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSB_TESTS=OFF -DSB_SIM=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target simulate
+	@$(BUILD)/simulate --seed $(SIM_FIRST) --seeds $(SIM_SEEDS) --days $(SIM_DAYS)
 
 bench: build
 	@cmake -S . -B $(BUILD) -DSB_BENCH=ON >/dev/null

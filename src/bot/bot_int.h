@@ -433,5 +433,12 @@ enum bot_crash_point {
 void bot_crashpoint_init(void);
 /* Kills the process when p is the armed point reached for the n-th time; one branch when unarmed. */
 void bot_crashpoint(enum bot_crash_point p);
+/* A crash point reached in-process: the hook is called at every point before SPOTBOT_CRASH_AT is
+ * considered, so a simulation can end the daemon there without a signal (it does not return when it
+ * crashes: it long-jumps out of the daemon). NULL: none. */
+typedef void (*bot_crash_hook)(enum bot_crash_point p, void *user);
+void bot_crashpoint_set_hook(bot_crash_hook hook, void *user);
+/* The name of p ("after_send"), as SPOTBOT_CRASH_AT spells it. */
+const char *bot_crashpoint_name(enum bot_crash_point p);
 
 #endif

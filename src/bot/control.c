@@ -439,7 +439,7 @@ static void view_metrics(struct bot_control *c, struct reply *r)
 
 /* ---- actions ------------------------------------------------------------------------------------ */
 
-static void set_paused(struct sb_bot *b, bool paused, struct reply *r)
+sb_err control_set_paused(struct sb_bot *b, bool paused)
 {
 	int64_t now = bot_now_ms(b);
 	struct sb_store_event ev = {.time_ms = now, .detail = "{\"source\":\"control\"}"};
@@ -447,10 +447,18 @@ static void set_paused(struct sb_bot *b, bool paused, struct reply *r)
 	sb_err err = sb_store_state_set(b->st, SB_STORE_KEY_PAUSED, paused ? "1" : "0", now, &ev);
 	if (err != SB_OK) {
 		bot_degrade(b, err, "write the kill switch");
+		return err;
+	}
+	bot_set_paused(b, paused, "control API");
+	return SB_OK;
+}
+
+static void set_paused(struct sb_bot *b, bool paused, struct reply *r)
+{
+	if (control_set_paused(b, paused) != SB_OK) {
 		reply_error(r, 500, "the database could not be written");
 		return;
 	}
-	bot_set_paused(b, paused, "control API");
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddBoolToObject(j, "paused", paused);
 	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));

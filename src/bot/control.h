@@ -40,6 +40,10 @@ void control_free(struct bot_control *c);
 /* Whether a CONTROL_LISTEN value names a loopback address or a unix socket. */
 bool control_listen_is_local(const char *listen);
 
+/* POST /pause and /resume: the kill switch written to the database (with its event), then followed in memory.
+ * A failed write degrades the daemon and is returned. */
+sb_err control_set_paused(struct sb_bot *b, bool paused);
+
 /* ---- pair editing (control_pairs.c), called by control.c's router -------------------------------------- */
 
 struct cJSON;

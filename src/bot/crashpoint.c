@@ -2,7 +2,8 @@
  * crashpoint.c - a test hook: SPOTBOT_CRASH_AT=<point>[:<n>] makes the daemon kill itself with SIGKILL
  * the n-th time (default 1) it reaches a named step of a cycle, so the integration tests can prove that
  * a crash at exactly that step is recovered by the next start. Read once at start-up; when the variable
- * is unset every crash point costs one branch on a static flag. Not for production use.
+ * is unset every crash point costs one branch on a static flag. A simulation may instead set a hook that
+ * is told of every crash point reached, to end the daemon in-process there. Not for production use.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,6 +26,19 @@ static const char *const point_names[BOT_CRASH_N] = {
 static bool armed;                 /* SPOTBOT_CRASH_AT named a valid point */
 static enum bot_crash_point where; /* the point that crashes */
 static long long remaining;        /* passes through it left before the crash */
+static bot_crash_hook hook;        /* the in-process hook; NULL: none */
+static void *hook_user;            /* its argument */
+
+void bot_crashpoint_set_hook(bot_crash_hook h, void *user)
+{
+	hook = h;
+	hook_user = user;
+}
+
+const char *bot_crashpoint_name(enum bot_crash_point p)
+{
+	return (unsigned)p < BOT_CRASH_N ? point_names[p] : "";
+}
 
 void bot_crashpoint_init(void)
 {
@@ -60,6 +74,8 @@ void bot_crashpoint_init(void)
 
 void bot_crashpoint(enum bot_crash_point p)
 {
+	if (hook)
+		hook(p, hook_user);
 	if (!armed)
 		return;
 	if (p != where || --remaining > 0)
