@@ -1,11 +1,13 @@
 /*
- * Fuzz target for the command line's argument parsers (cli/args.h): the manual actions (sell, cancel,
- * abandon, pause, resume, reprice), pairs add|set|enable|disable|remove, and backtest with its sweep
- * options. Byte 0 chooses the command; the rest, split at NUL bytes, is its arguments. Nothing is run.
- * Every parser must answer OK, help (-1) or a usage error (2), and what it accepts must be what the
- * command promises: a well-formed control API path with a valid position id, symbol or price, a
+ * Fuzz target for the command lines' argument parsers: spotbot's (cli/args.h: the manual actions sell,
+ * cancel, abandon, pause, resume, reprice; pairs add|set|enable|disable|remove; backtest with its sweep
+ * options) and spotsim's (sim_options_parse). Byte 0 chooses the command; the rest, split at NUL bytes, is
+ * its arguments. Nothing is run. Every parser must answer OK, help (-1) or a usage error (2), and what it
+ * accepts must be what the command promises: a well-formed control API path with a valid position id, symbol
+ * or price, a
  * --timeout within bounds, pair settings that validate, a backtest with a configuration, data and an
- * ordered window.
+ * ordered window, a spotsim with at least one account and its symbols within bounds; a refused spotsim
+ * command line is explained.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "sim/options.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -106,10 +109,26 @@ static void check_backtest(int argc, char **argv)
 	check(a.sweep.nsets > 0 || (!a.sweep.rank && !a.sweep.jobs));
 }
 
+static void check_spotsim(int argc, char **argv)
+{
+	static struct sim_options o;
+	char *why = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&why, &len);
+	sb_err e = sim_options_parse(argc, argv, &o, err);
+	fclose(err);
+	if (e != SB_OK)
+		check(len > 0);
+	else
+		check(o.naccounts > 0 && o.nsymbols <= SIM_MAX_SYMBOLS);
+	free(why);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = {"sell", "cancel", "abandon", "pause",   "resume", "reprice",
-	                                    "add",  "set",    "enable",  "disable", "remove", "backtest"};
+	static const char *const names[] = {"sell",    "cancel",   "abandon", "pause",  "resume",
+	                                    "reprice", "add",      "set",     "enable", "disable",
+	                                    "remove",  "backtest", "spotsim"};
 	static char buf[MAX_BYTES + 1];
 	static char *argv[MAX_ARGS + 2];
 	static int quiet;
@@ -137,7 +156,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_reprice(argc, argv);
 	else if (which < 11)
 		check_pairs(argc, argv);
-	else
+	else if (which == 11)
 		check_backtest(argc, argv);
+	else
+		check_spotsim(argc, argv);
 	return 0;
 }
