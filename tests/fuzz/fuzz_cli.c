@@ -1,13 +1,15 @@
 /*
  * Fuzz target for the command lines' argument parsers: spotbot's (cli/args.h: the manual actions sell,
  * cancel, abandon, pause, resume, reprice; pairs add|set|enable|disable|remove; backtest with its sweep
- * options) and spotsim's (sim_options_parse). Byte 0 chooses the command; the rest, split at NUL bytes, is
- * its arguments. Nothing is run. Every parser must answer OK, help (-1) or a usage error (2), and what it
+ * options) and spotsim's (sim_options_parse), and the times the read-only commands take (--since and the
+ * like: read_parse_when, over the RFC 3339 parser). Byte 0 chooses the command; the rest, split at NUL bytes,
+ * is its arguments. Nothing is run. Every parser must answer OK, help (-1) or a usage error (2), and what it
  * accepts must be what the command promises: a well-formed control API path with a valid position id, symbol
  * or price, a
  * --timeout within bounds, pair settings that validate, a backtest with a configuration, data and an
  * ordered window, a spotsim with at least one account and its symbols within bounds; a refused spotsim
- * command line is explained.
+ * command line is explained; a time read is either an age that lands between the epoch and now, or a date
+ * and time that formats and parses back to itself.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +18,9 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/read.h"
 #include "sim/options.h"
+#include "spotbot/clock.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -124,6 +128,19 @@ static void check_spotsim(int argc, char **argv)
 	free(why);
 }
 
+static void check_when(const char *s)
+{
+	const int64_t now = 1790000000000; /* 2026-09-21 */
+	int64_t t = -1, again = -1;
+	char text[SB_CLOCK_RFC3339_MS_SIZE];
+	bool date = sb_clock_parse_rfc3339_ms(s, strlen(s), &t) == SB_OK;
+	if (date && sb_clock_format_rfc3339_ms(t, text, sizeof text) > 0) {
+		check(sb_clock_parse_rfc3339_ms(text, strlen(text), &again) == SB_OK && again == t);
+	}
+	if (read_parse_when(s, now, &t) && !date && strlen(s) != 10)
+		check(t >= 0 && t <= now);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = {"sell",    "cancel",   "abandon", "pause",  "resume",
@@ -158,7 +175,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_pairs(argc, argv);
 	else if (which == 11)
 		check_backtest(argc, argv);
-	else
+	else if (which == 12)
 		check_spotsim(argc, argv);
+	else if (argc > 1)
+		check_when(argv[1]);
 	return 0;
 }
