@@ -97,12 +97,13 @@ static sb_dec min_notional(const char *quote, sb_dec tick)
 	return tick;
 }
 
-/* Ten times the highest price, at least 1000000, within what an sb_dec holds; a multiple of tick. */
+/* Ten times the highest price, at least 1000000; the largest multiple of tick an sb_dec holds when ten
+ * times is more than that (never below the highest price: every candle of the file stays tradable). */
 static sb_dec max_price(sb_dec hi, sb_dec tick)
 {
 	sb_dec m = SB_DEC_C(1000000, 0);
 	if (hi > m / 10)
-		m = hi < SB_DEC_MAX / 10 ? hi * 10 : SB_DEC_MAX / 2;
+		m = hi < SB_DEC_MAX / 10 ? hi * 10 : SB_DEC_MAX;
 	return m - m % tick;
 }
 

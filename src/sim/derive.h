@@ -8,7 +8,7 @@
  * unit of the most any volume uses; the quote asset is the longest known quote currency the name ends
  * with (USDT, USDC, FDUSD, BTC, ETH, BNB, ...) and the base asset the rest; minNotional is 5 for dollar
  * and euro quotes and a small amount of the quote currency otherwise; maxPrice leaves room for ten times
- * the file's highest price.
+ * the file's highest price (or as much as an sb_dec holds, never less than the highest price).
  */
 #ifndef SIM_DERIVE_H
 #define SIM_DERIVE_H

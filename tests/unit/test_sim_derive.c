@@ -96,6 +96,14 @@ Test(sim_derive, a_btc_quote_gets_a_small_minimum_and_a_high_price_room)
 	cr_assert_geq(r.price.max_price, D("2500005"), "ten times the highest price");
 }
 
+Test(sim_derive, prices_too_high_for_ten_times_still_fit_under_max_price)
+{
+	struct sb_kline rows[] = {row("60000000000", "60000000001", "59999999999", "60000000000", "1")};
+	struct sb_symbol_rules r = derived("BIGUSDT", rows, 1);
+	cr_assert_geq(r.price.max_price, D("60000000001"), "the file's highest price must stay tradable");
+	cr_assert_eq(r.price.max_price % r.price.tick_size, 0);
+}
+
 Test(sim_derive, no_klines_or_no_quote_asset_is_refused_with_the_reason)
 {
 	struct sb_kline rows[] = {row("1", "1", "1", "1", "1")};
