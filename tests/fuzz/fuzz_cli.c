@@ -89,7 +89,8 @@ static void check_pairs(int argc, char **argv)
 	check(rc == SB_EXIT_OK || rc == -1 || rc == SB_EXIT_USAGE);
 	if (rc != SB_EXIT_OK)
 		return;
-	check(q.symbol && all_of(q.symbol, SYMBOL_CHARS));
+	struct sb_pair_cfg named;
+	check(q.symbol && sb_pair_init(&named, q.symbol, strlen(q.symbol)) == SB_OK); /* UTF-8 names too */
 	check(q.nkv <= SB_CLI_PAIRS_ARGS_MAX);
 	for (size_t i = 0; i < q.nkv; i++)
 		check(strchr(q.kv[i], '=') != NULL && q.kv[i][0] != '=');

@@ -7,6 +7,7 @@
  */
 #include <cjson/cJSON.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +17,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(int ok)
+#define check(ok) check_at((ok), __LINE__)
+
+/* Aborts, naming the line of the property that failed, so a crasher says what it broke. */
+static void check_at(int ok, int line)
 {
-	if (!ok)
+	if (!ok) {
+		fprintf(stderr, "fuzz_derive: property at line %d does not hold\n", line);
 		abort();
+	}
 }
 
 static void check_price(const struct sb_symbol_rules *r, sb_dec p)

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/jspan.h"
 
@@ -20,6 +21,17 @@ static void check(int ok)
 {
 	if (!ok)
 		abort();
+}
+
+/* Same value, member by member in order (cJSON_Compare looks members up by name, which a duplicate key
+ * defeats): the printed forms agree. */
+static int same(const cJSON *a, const cJSON *b)
+{
+	char *pa = cJSON_PrintUnformatted(a), *pb = cJSON_PrintUnformatted(b);
+	int eq = pa && pb && strcmp(pa, pb) == 0;
+	free(pa);
+	free(pb);
+	return eq;
 }
 
 static void check_object(const char *s, size_t len, size_t off, const cJSON *obj, int depth)
@@ -35,7 +47,7 @@ static void check_object(const char *s, size_t len, size_t off, const cJSON *obj
 		      (unsigned char)s[spans[k].off + spans[k].len - 1] > ' ');
 		cJSON *alone = cJSON_ParseWithLength(s + spans[k].off, spans[k].len);
 		check(alone != NULL);
-		check(cJSON_Compare(alone, it, 1));
+		check(same(alone, it));
 		cJSON_Delete(alone);
 		if (cJSON_IsObject(it) && depth < 8)
 			check_object(s, len, spans[k].off, it, depth + 1);
