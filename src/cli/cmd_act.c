@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
@@ -433,13 +434,11 @@ static int post_with_config(const char *cmd, const char *path, const char *url, 
 	return rc;
 }
 
-static int run(int argc, char **argv, bool position)
+int sb_cli_act_parse(int argc, char **argv, bool position, struct sb_cli_act *out)
 {
-	const char *cmd = argv[0], *arg = NULL, *path = NULL;
-	int64_t wait = 0;
-	int rc = parse(argc, argv, position, &arg, &path, &wait);
-	if (rc < 0)
-		return SB_EXIT_OK;
+	const char *cmd = argv[0], *arg = NULL;
+	memset(out, 0, sizeof *out);
+	int rc = parse(argc, argv, position, &arg, &out->config, &out->wait_ms);
 	if (rc != SB_EXIT_OK)
 		return rc;
 	char symbol[32];
@@ -453,12 +452,23 @@ static int run(int argc, char **argv, bool position)
 		usage(stderr, cmd);
 		return SB_EXIT_USAGE;
 	}
-	char url[128];
 	if (position)
-		snprintf(url, sizeof url, "/positions/%s/%s", arg, cmd);
+		snprintf(out->url, sizeof out->url, "/positions/%s/%s", arg, cmd);
 	else
-		snprintf(url, sizeof url, "/%s%s%s", cmd, arg ? "?symbol=" : "", arg ? arg : "");
-	return post_with_config(cmd, path, url, position ? arg : NULL, wait);
+		snprintf(out->url, sizeof out->url, "/%s%s%s", cmd, arg ? "?symbol=" : "", arg ? arg : "");
+	out->id = position ? arg : NULL;
+	return SB_EXIT_OK;
+}
+
+static int run(int argc, char **argv, bool position)
+{
+	struct sb_cli_act a;
+	int rc = sb_cli_act_parse(argc, argv, position, &a);
+	if (rc < 0)
+		return SB_EXIT_OK;
+	if (rc != SB_EXIT_OK)
+		return rc;
+	return post_with_config(argv[0], a.config, a.url, a.id, a.wait_ms);
 }
 
 int sb_cmd_sell(int argc, char **argv)
@@ -487,11 +497,12 @@ static int reprice_usage_error(const char *what, const char *arg, const char *af
 	return SB_EXIT_USAGE;
 }
 
-int sb_cmd_reprice(int argc, char **argv)
+int sb_cli_reprice_parse(int argc, char **argv, struct sb_cli_act *out)
 {
 	const char *id = NULL, *price = NULL, *config = NULL;
 	bool force = false;
 	int64_t wait = ACT_WAIT_MS;
+	memset(out, 0, sizeof *out);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int t = take_timeout(argc, argv, &i, &wait);
@@ -502,7 +513,7 @@ int sb_cmd_reprice(int argc, char **argv)
 			continue;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout, "reprice");
-			return SB_EXIT_OK;
+			return -1;
 		} else if (strcmp(a, "--force") == 0) {
 			force = true;
 		} else if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
@@ -529,10 +540,25 @@ int sb_cmd_reprice(int argc, char **argv)
 		return reprice_usage_error("", price,
 		                           " is not a price (a positive decimal such as 60123.45)");
 	/* The parsed value, not the text: what is sent is exactly what was understood. */
-	char text[SB_DEC_STRLEN], url[160];
+	char text[SB_DEC_STRLEN];
 	sb_dec_format_trim(p, text, sizeof text);
-	snprintf(url, sizeof url, "/positions/%s/reprice?price=%s%s", id, text, force ? "&force=1" : "");
-	return post_with_config("reprice", config, url, id, wait);
+	snprintf(out->url, sizeof out->url, "/positions/%s/reprice?price=%s%s", id, text,
+	         force ? "&force=1" : "");
+	out->config = config;
+	out->id = id;
+	out->wait_ms = wait;
+	return SB_EXIT_OK;
+}
+
+int sb_cmd_reprice(int argc, char **argv)
+{
+	struct sb_cli_act a;
+	int rc = sb_cli_reprice_parse(argc, argv, &a);
+	if (rc < 0)
+		return SB_EXIT_OK;
+	if (rc != SB_EXIT_OK)
+		return rc;
+	return post_with_config("reprice", a.config, a.url, a.id, a.wait_ms);
 }
 
 int sb_cmd_pause(int argc, char **argv)

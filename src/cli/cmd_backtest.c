@@ -14,6 +14,7 @@
 
 #include "backtest/bt_html.h"
 #include "backtest/bt_run.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/sweep.h"
 #include "spotbot/clock.h"
@@ -22,8 +23,7 @@
 
 extern char **environ;
 
-#define DAY_MS   86400000
-#define MAX_DATA 256 /* --data paths */
+#define DAY_MS 86400000
 
 static const char usage_text[] =
     "usage: spotbot backtest --config FILE --data PATH... [--from DATE] [--to DATE]\n"
@@ -78,16 +78,6 @@ static bool parse_date(const char *s, bool end, int64_t *out)
 	return sb_clock_parse_rfc3339_ms(s, len, out) == SB_OK;
 }
 
-struct args {
-	const char *config;             /* --config */
-	const char *paths[MAX_DATA];    /* --data */
-	size_t npaths;                  /* entries of paths */
-	struct sb_bt_run_opts run;      /* the rest */
-	bool json;                      /* --json */
-	const char *report;             /* --report */
-	struct sb_cmd_sweep_args sweep; /* --set, --rank, --jobs */
-};
-
 /* True for an option that takes a value. */
 static bool takes_value(const char *s)
 {
@@ -106,9 +96,11 @@ static const char *value(int argc, char **argv, int *i)
 	return *i + 1 < argc && argv[*i + 1][0] != '\0' ? argv[++*i] : NULL;
 }
 
-/* Parses argv into a; SB_EXIT_OK, or the exit code after printing why (help included). */
-static int parse(int argc, char **argv, struct args *a)
+int sb_cli_backtest_parse(int argc, char **argv, struct sb_cli_backtest_args *a)
 {
+	memset(a, 0, sizeof *a);
+	a->run.to_ms = INT64_MAX;
+	a->run.path_trades = SB_BT_PATH_COARSE;
 	bool in_data = false;
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i], *v = NULL;
@@ -118,9 +110,9 @@ static int parse(int argc, char **argv, struct args *a)
 			return -1;
 		}
 		if (strncmp(s, "--", 2) != 0 && in_data) {
-			if (a->npaths == MAX_DATA)
+			if (a->npaths == SB_CLI_BACKTEST_DATA_MAX)
 				return sb_cli_usage_error("backtest", usage_text, "more than %d --data paths",
-				                          MAX_DATA);
+				                          SB_CLI_BACKTEST_DATA_MAX);
 			a->paths[a->npaths++] = s;
 			continue;
 		}
@@ -199,11 +191,8 @@ static int parse(int argc, char **argv, struct args *a)
 
 int sb_cmd_backtest(int argc, char **argv)
 {
-	static struct args a; /* large: not on the stack */
-	memset(&a, 0, sizeof a);
-	a.run.to_ms = INT64_MAX;
-	a.run.path_trades = SB_BT_PATH_COARSE;
-	int rc = parse(argc, argv, &a);
+	static struct sb_cli_backtest_args a; /* large: not on the stack */
+	int rc = sb_cli_backtest_parse(argc, argv, &a);
 	if (rc != SB_EXIT_OK)
 		return rc < 0 ? SB_EXIT_OK : rc;
 	struct sb_config cfg;

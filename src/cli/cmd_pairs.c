@@ -13,24 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "spotbot/config.h"
 #include "spotbot/pairs.h"
 
 extern char **environ;
-
-#define PAIRS_ARGS_MAX 64 /* key=value arguments of one command */
-
-/* What the command line asked for. */
-struct req {
-	const char *sub;                /* add, set, enable, disable, remove */
-	const char *symbol;             /* SYMBOL as typed */
-	const char *kv[PAIRS_ARGS_MAX]; /* key=value arguments, checked */
-	size_t nkv;                     /* entries */
-	const char *config;             /* --config FILE; NULL: ./.env */
-	bool json;                      /* --json */
-	struct sb_pair_cfg cfg;         /* the settings the arguments give (add: on the defaults) */
-};
 
 static void usage(FILE *f, const char *sub)
 {
@@ -59,7 +47,7 @@ static void usage(FILE *f, const char *sub)
 	      f);
 }
 
-static int bad(const struct req *q, const char *what)
+static int bad(const struct sb_cli_pairs_req *q, const char *what)
 {
 	fprintf(stderr, "spotbot pairs %s: %s\n", q->sub, what);
 	usage(stderr, q->sub);
@@ -67,7 +55,7 @@ static int bad(const struct req *q, const char *what)
 }
 
 /* Checks one key=value against the PAIRS parser; false with the reason printed. */
-static bool check_kv(struct req *q, const char *arg)
+static bool check_kv(struct sb_cli_pairs_req *q, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	char err[SB_PAIRS_ERR_MAX], line[SB_PAIRS_ERR_MAX + 32];
@@ -80,7 +68,7 @@ static bool check_kv(struct req *q, const char *arg)
 		bad(q, err);
 		return false;
 	}
-	if (q->nkv == PAIRS_ARGS_MAX) {
+	if (q->nkv == SB_CLI_PAIRS_ARGS_MAX) {
 		bad(q, "too many settings");
 		return false;
 	}
@@ -88,9 +76,10 @@ static bool check_kv(struct req *q, const char *arg)
 	return true;
 }
 
-/* Parses the arguments after the subcommand; SB_EXIT_OK, -1 after --help, or an exit code. */
-static int parse(int argc, char **argv, struct req *q)
+int sb_cli_pairs_parse(int argc, char **argv, struct sb_cli_pairs_req *q)
 {
+	memset(q, 0, sizeof *q);
+	q->sub = argv[0];
 	bool kv = strcmp(q->sub, "add") == 0 || strcmp(q->sub, "set") == 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -136,7 +125,7 @@ static int parse(int argc, char **argv, struct req *q)
 }
 
 /* The request's path and JSON body (owned; NULL for enable, disable and remove). */
-static char *build(const struct req *q, char *path, size_t cap)
+static char *build(const struct sb_cli_pairs_req *q, char *path, size_t cap)
 {
 	bool added = strcmp(q->sub, "add") == 0;
 	if (added)
@@ -167,7 +156,7 @@ static char *build(const struct req *q, char *path, size_t cap)
 }
 
 /* One line saying what was done, from the daemon's answer. */
-static void report(const struct req *q, const char *answer)
+static void report(const struct sb_cli_pairs_req *q, const char *answer)
 {
 	if (strcmp(q->sub, "remove") == 0) {
 		printf("%s removed: no longer a trade pair (its history stays)\n", q->symbol);
@@ -205,10 +194,8 @@ static void report(const struct req *q, const char *answer)
 
 int sb_cmd_pairs_act(int argc, char **argv)
 {
-	struct req q;
-	memset(&q, 0, sizeof q);
-	q.sub = argv[0];
-	int rc = parse(argc, argv, &q);
+	struct sb_cli_pairs_req q;
+	int rc = sb_cli_pairs_parse(argc, argv, &q);
 	if (rc < 0)
 		return SB_EXIT_OK;
 	if (rc != SB_EXIT_OK)

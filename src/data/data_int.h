@@ -25,6 +25,14 @@ sb_err sb__source_open(const char *path, struct sb__source **out, char *err, siz
 /* A source over len bytes of memory, not copied. */
 struct sb__source *sb__source_memory(const char *data, size_t len);
 
+/* ---- checksum files (download.c) ------------------------------------------------------------------ */
+
+#define SB__SHA_HEX 65 /* 64 hex digits and the NUL */
+
+/* Reads a data.binance.vision .CHECKSUM file's text (NUL-terminated), "<64 hex>  <name>", the name
+ * optional and, when present, name's, into sha (lower case). False when the text is not that. */
+bool sb__checksum_parse(const char *text, const char *name, char sha[SB__SHA_HEX]);
+
 /* ---- a kline set's read-ahead (kline_ahead.c over kline_set.c) ------------------------------------- */
 struct sb_kline_set;
 struct sb_kline;

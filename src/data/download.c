@@ -17,9 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "data/data_int.h"
 #include "spotbot/download.h"
 
-#define SHA_HEX      65     /* 64 hex digits and the NUL */
+#define SHA_HEX      SB__SHA_HEX
 #define CHECKSUM_MAX 4096   /* a checksum file is one short line */
 #define PATH_MAX_DL  4096   /* paths built here */
 #define CONNECT_MS   10000L /* give up connecting after 10 s */
@@ -143,8 +144,7 @@ static sb_err get(const char *url, struct sink *s, char *err, size_t cap)
 
 /* ---- checksums ----------------------------------------------------------------------------------- */
 
-/* Reads "<64 hex>  <name>" (name optional, and when present it must be f's) into sha. */
-static bool parse_checksum(const char *text, const char *name, char sha[SHA_HEX])
+bool sb__checksum_parse(const char *text, const char *name, char sha[SHA_HEX])
 {
 	for (int i = 0; i < 64; i++) {
 		char c = text[i];
@@ -237,7 +237,7 @@ static void make_paths(const char *dir, const char *name, struct paths *p)
 static bool complete(const struct paths *p, const char *name, long long *bytes)
 {
 	char text[CHECKSUM_MAX], want[SHA_HEX], have[SHA_HEX];
-	if (!read_small(p->checksum, text, sizeof text) || !parse_checksum(text, name, want))
+	if (!read_small(p->checksum, text, sizeof text) || !sb__checksum_parse(text, name, want))
 		return false;
 	return file_sha256(p->final, have, bytes) && strcmp(want, have) == 0;
 }
@@ -307,7 +307,7 @@ sb_err sb_dl_fetch(const struct sb_dl_request *rq, struct sb_dl_file *f, sb_dl_p
 	snprintf(url, sizeof url, "%s.CHECKSUM", f->url);
 	struct sink sum = {0};
 	SB_TRY(get(url, &sum, err, err_cap));
-	if (!parse_checksum(sum.mem, f->name, want)) {
+	if (!sb__checksum_parse(sum.mem, f->name, want)) {
 		say(err, err_cap, "%s: not a checksum file for %s (expected \"<sha256 hex>  %s\")", url,
 		    f->name, f->name);
 		return SB_ERR_NETWORK;

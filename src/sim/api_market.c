@@ -87,8 +87,9 @@ static bool opt_int(const struct sim_api_call *c, struct sim_api_reply *r, const
 	int64_t x = 0;
 	bool ok = n > 0 && n <= 19;
 	for (size_t i = 0; ok && i < n; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			ok = false;
+		if (v[i] < '0' || v[i] > '9' || x > (INT64_MAX - 9) / 10)
+			ok = false; /* not a digit, or more than an int64 holds (as the order methods refuse
+			               it) */
 		else
 			x = x * 10 + (v[i] - '0');
 	}

@@ -83,6 +83,8 @@ sb_err sim_derive_assets(const char *symbol, char *base, char *quote)
 	}
 	if (best == 0 || n >= SB_SYMBOL_MAX)
 		return SB_ERR_NOT_FOUND;
+	if (n - best >= SB_ASSET_MAX)
+		return SB_ERR_TOO_LONG; /* no exchangeInfo reader would take such a baseAsset */
 	memcpy(base, symbol, n - best);
 	base[n - best] = '\0';
 	memcpy(quote, symbol + n - best, best + 1);
@@ -97,12 +99,13 @@ static sb_dec min_notional(const char *quote, sb_dec tick)
 	return tick;
 }
 
-/* Ten times the highest price, at least 1000000, within what an sb_dec holds; a multiple of tick. */
+/* Ten times the highest price, at least 1000000; the largest multiple of tick an sb_dec holds when ten
+ * times is more than that (never below the highest price: every candle of the file stays tradable). */
 static sb_dec max_price(sb_dec hi, sb_dec tick)
 {
 	sb_dec m = SB_DEC_C(1000000, 0);
 	if (hi > m / 10)
-		m = hi < SB_DEC_MAX / 10 ? hi * 10 : SB_DEC_MAX / 2;
+		m = hi < SB_DEC_MAX / 10 ? hi * 10 : SB_DEC_MAX;
 	return m - m % tick;
 }
 
@@ -114,7 +117,14 @@ sb_err sim_derive_info(const char *symbol, const struct sim_derive *d, cJSON **i
 		snprintf(why, why_cap, "no klines to derive its rules from");
 		return SB_ERR_PARSE;
 	}
-	if (sim_derive_assets(symbol, base, quote) != SB_OK) {
+	sb_err e = sim_derive_assets(symbol, base, quote);
+	if (e == SB_ERR_TOO_LONG) {
+		snprintf(why, why_cap,
+		         "its base asset (the name without its quote asset) is longer than %d bytes",
+		         SB_ASSET_MAX - 1);
+		return e;
+	}
+	if (e != SB_OK) {
 		snprintf(
 		    why, why_cap,
 		    "cannot tell its quote asset: the name must end with one of USDT, USDC, FDUSD, TUSD, "

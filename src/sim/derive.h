@@ -8,7 +8,7 @@
  * unit of the most any volume uses; the quote asset is the longest known quote currency the name ends
  * with (USDT, USDC, FDUSD, BTC, ETH, BNB, ...) and the base asset the rest; minNotional is 5 for dollar
  * and euro quotes and a small amount of the quote currency otherwise; maxPrice leaves room for ten times
- * the file's highest price.
+ * the file's highest price (or as much as an sb_dec holds, never less than the highest price).
  */
 #ifndef SIM_DERIVE_H
 #define SIM_DERIVE_H
@@ -49,12 +49,14 @@ sb_err sim_derive_info(const char *symbol, const struct sim_derive *d, struct cJ
                        size_t why_cap);
 
 /* Splits a symbol into base and quote assets (buffers of SB_SYMBOL_MAX bytes); SB_ERR_NOT_FOUND when it
- * ends with no known quote asset or nothing is left for the base. */
+ * ends with no known quote asset or nothing is left for the base, SB_ERR_TOO_LONG when the base asset
+ * would not fit an asset name (SB_ASSET_MAX). */
 sb_err sim_derive_assets(const char *symbol, char *base, char *quote);
 
 /*
  * The exchangeInfo object of symbol (owned by the caller) with rules derived from the klines. On failure
- * (no klines, a name with no known quote asset) writes the reason into why and returns the error.
+ * (no klines, a name with no known quote asset or too long a base asset) writes the reason into why and
+ * returns the error.
  */
 sb_err sim_derive_symbol(const char *symbol, const struct sb_kline *rows, size_t count, struct cJSON **info,
                          char *why, size_t why_cap);

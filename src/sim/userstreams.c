@@ -26,6 +26,7 @@
 
 #include "sim/api.h"
 #include "sim/json.h"
+#include "sim/jspan.h"
 #include "sim/rng.h"
 #include "sim/userstreams_int.h"
 #include "spotbot/alloc.h"
@@ -102,84 +103,6 @@ void sim_userstreams_set_clock(struct sim_userstreams *us, int64_t (*now)(void *
 {
 	us->now = now;
 	us->now_ctx = ctx;
-}
-
-/* ---- raw JSON spans ---------------------------------------------------------------------------- */
-
-/* The frame has already been validated by cJSON; these walk it only to recover values' raw text. */
-
-static size_t skip_ws(const char *s, size_t len, size_t i)
-{
-	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-		i++;
-	return i;
-}
-
-static size_t skip_string(const char *s, size_t len, size_t i)
-{
-	for (i++; i < len && s[i] != '"'; i++)
-		if (s[i] == '\\')
-			i++;
-	return i < len ? i + 1 : len;
-}
-
-/* The end of the JSON value that starts at s[i]. */
-static size_t skip_value(const char *s, size_t len, size_t i)
-{
-	if (i >= len)
-		return len;
-	if (s[i] == '"')
-		return skip_string(s, len, i);
-	if (s[i] == '{' || s[i] == '[') {
-		int depth = 0;
-		while (i < len) {
-			char c = s[i];
-			if (c == '"') {
-				i = skip_string(s, len, i);
-				continue;
-			}
-			if (c == '{' || c == '[')
-				depth++;
-			else if ((c == '}' || c == ']') && --depth == 0)
-				return i + 1;
-			i++;
-		}
-		return len;
-	}
-	while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t' &&
-	       s[i] != '\r' && s[i] != '\n')
-		i++;
-	return i;
-}
-
-struct span {
-	size_t off; /* first byte */
-	size_t len; /* bytes */
-};
-
-/* Raw value spans of the members of the object starting at s[i] ('{'), in order; returns how many
- * there are (only the first cap are stored). */
-static size_t object_spans(const char *s, size_t len, size_t i, struct span *out, size_t cap)
-{
-	size_t n = 0;
-	i = skip_ws(s, len, i);
-	if (i >= len || s[i] != '{')
-		return 0;
-	i = skip_ws(s, len, i + 1);
-	while (i < len && s[i] != '}') {
-		i = skip_string(s, len, i); /* key */
-		i = skip_ws(s, len, i);
-		if (i < len && s[i] == ':')
-			i = skip_ws(s, len, i + 1);
-		size_t end = skip_value(s, len, i);
-		if (n < cap)
-			out[n] = (struct span){i, end - i};
-		n++;
-		i = skip_ws(s, len, end);
-		if (i < len && s[i] == ',')
-			i = skip_ws(s, len, i + 1);
-	}
-	return n;
 }
 
 /* ---- requests ---------------------------------------------------------------------------------- */
@@ -277,8 +200,8 @@ static void reply_json(struct sim_userstreams *us, struct us_conn *uc, const str
 static bool params_to_pairs(const char *data, size_t len, size_t params_off, const cJSON *params,
                             struct request *rq)
 {
-	struct span spans[SB_QUERY_MAX_PAIRS + 1];
-	size_t n = object_spans(data, len, params_off, spans, SB_QUERY_MAX_PAIRS + 1);
+	struct sim_jspan spans[SB_QUERY_MAX_PAIRS + 1];
+	size_t n = sim_jspan_object(data, len, params_off, spans, SB_QUERY_MAX_PAIRS + 1);
 	if (n > SB_QUERY_MAX_PAIRS)
 		return false;
 	size_t k = 0;
@@ -591,8 +514,8 @@ static void wsapi_message(struct sim_userstreams *us, struct us_conn *uc, const 
 	size_t n_top = 0;
 	for (const cJSON *it = root->child; it; it = it->next)
 		n_top++;
-	struct span *top = sb_xcalloc(n_top ? n_top : 1, sizeof *top);
-	object_spans(data, len, 0, top, n_top);
+	struct sim_jspan *top = sb_xcalloc(n_top ? n_top : 1, sizeof *top);
+	sim_jspan_object(data, len, 0, top, n_top);
 	const cJSON *method = NULL, *params = NULL;
 	size_t params_off = 0, k = 0;
 	bool have_id = false;

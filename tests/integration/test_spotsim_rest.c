@@ -215,6 +215,22 @@ Test(spotsim_rest, filters_balances_and_parameters_give_binance_errors)
 	expect_error(&r, 400, -1101);
 }
 
+/* A number of 19 digits past what an int64 holds is refused as Binance refuses it, not overflowed; spotsim
+ * answers the next request as before. */
+Test(spotsim_rest, an_integer_parameter_too_large_for_an_int64_is_an_illegal_parameter)
+{
+	struct sbt_response r;
+	cr_assert(sbt_http(sim.port, "GET", "/api/v3/depth?symbol=BTCUSDT&limit=9999999999999999999", NULL,
+	                   NULL, &r));
+	expect_error(&r, 400, -1100);
+	cr_assert(sbt_http(sim.port, "GET", "/api/v3/aggTrades?symbol=BTCUSDT&fromId=9300000000000000000",
+	                   NULL, NULL, &r));
+	expect_error(&r, 400, -1100);
+	cr_assert(sbt_http(sim.port, "GET", "/api/v3/depth?symbol=BTCUSDT&limit=5", NULL, NULL, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	sbt_response_free(&r);
+}
+
 Test(spotsim_rest, authentication_failures)
 {
 	struct sbt_response r;

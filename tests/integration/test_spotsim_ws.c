@@ -333,6 +333,21 @@ Test(spotsim_ws, wsapi_order_place_answers_and_streams_the_order)
 	cJSON_Delete(j);
 }
 
+/* cJSON, which reads the frames, skips a leading byte order mark and takes every control character for
+ * whitespace; the raw text spotsim echoes as the id (and signs parameters over) must be found the same way,
+ * or the reply is not JSON. */
+Test(spotsim_ws, wsapi_frame_with_a_byte_order_mark_and_control_whitespace_echoes_its_id)
+{
+	struct sbt_wsc *c = sbt_ws_connect(&wsh, 0, "/ws-api/v3");
+	sbt_ws_send(c, "\xEF\xBB\xBF{\"id\":\f\"bom-1\"\f,\"method\":\"ping\"}");
+	size_t at = SBT_WS_WAIT(&wsh, c, 0, "bom-1");
+	cr_assert(strncmp(c->msg[at], "{\"id\":\"bom-1\",", 14) == 0, "%s", c->msg[at]);
+	cJSON *j = cJSON_Parse(c->msg[at]);
+	cr_assert_not_null(j, "the reply must be JSON: %s", c->msg[at]);
+	cr_assert_eq((int)sbt_jnum(j, "status"), 200, "%s", c->msg[at]);
+	cJSON_Delete(j);
+}
+
 Test(spotsim_ws, listenkey_stream_receives_bare_execution_reports)
 {
 	char key[128], path[160];

@@ -96,6 +96,33 @@ Test(sim_derive, a_btc_quote_gets_a_small_minimum_and_a_high_price_room)
 	cr_assert_geq(r.price.max_price, D("2500005"), "ten times the highest price");
 }
 
+Test(sim_derive, prices_too_high_for_ten_times_still_fit_under_max_price)
+{
+	struct sb_kline rows[] = {row("60000000000", "60000000001", "59999999999", "60000000000", "1")};
+	struct sb_symbol_rules r = derived("BIGUSDT", rows, 1);
+	cr_assert_geq(r.price.max_price, D("60000000001"), "the file's highest price must stay tradable");
+	cr_assert_eq(r.price.max_price % r.price.tick_size, 0);
+}
+
+Test(sim_derive, a_base_asset_too_long_for_an_asset_name_is_refused_with_the_reason)
+{
+	struct sb_kline rows[] = {row("1", "1", "1", "1", "1")};
+	cJSON *info = NULL;
+	char why[256] = "";
+	cr_assert_eq(
+	    sim_derive_symbol("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789USDT", rows, 1, &info, why, sizeof why),
+	    SB_ERR_TOO_LONG);
+	cr_assert_not_null(strstr(why, "base asset"), "%s", why);
+	cr_assert_null(info);
+	cr_assert_eq(
+	    sim_derive_symbol("ABCDEFGHIJKLMNOPQRSTUVWXYZ01234USDT", rows, 1, &info, why, sizeof why), SB_OK,
+	    "%s", why);
+	struct sb_symbol_rules r;
+	cr_assert_eq(sb_rules_from_json(info, &r, why, sizeof why), SB_OK, "31 bytes is an asset name: %s",
+	             why);
+	cJSON_Delete(info);
+}
+
 Test(sim_derive, no_klines_or_no_quote_asset_is_refused_with_the_reason)
 {
 	struct sb_kline rows[] = {row("1", "1", "1", "1", "1")};
