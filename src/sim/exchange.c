@@ -858,6 +858,11 @@ sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const c
 	} else if (strcmp(name, "expire_user_data") == 0) {
 		if (!off && ex->hooks.expire_user_data)
 			ex->hooks.expire_user_data(ex->hooks.ctx);
+	} else if (strcmp(name, "user_events_delay_ms") == 0) {
+		if (off)
+			f->user_delay_ms = 0;
+		else if (!parse_u32(value, &f->user_delay_ms) || f->user_delay_ms > 600000)
+			return SB_ERR_INVALID;
 	} else if (strcmp(name, "ws_lifetime_s") == 0) {
 		if (off)
 			f->ws_lifetime_s = 0;
