@@ -18,6 +18,7 @@ const char *const sim_fault_names[] = {
     "expire_user_data",     /* end user-data subscriptions and listenKeys now */
     "ws_lifetime_s",        /* close WebSockets after VALUE seconds (Binance: 86400) */
     "user_events_delay_ms", /* deliver user-data events VALUE ms after they happen, in order */
+    "flat_market",          /* skip the market feed's events: the price stands still */
     NULL,
 };
 
@@ -59,7 +60,7 @@ void sim_options_usage(FILE *f)
 	    "  --fault NAME[=V]     start with a fault on (repeatable): drop_ws, hide_user_events,\n"
 	    "                       order_5xx_after, order_5xx_before, delay_ms=N, force_429[=S],\n"
 	    "                       clock_skew_ms=N, expire_user_data, ws_lifetime_s=N,\n"
-	    "                       user_events_delay_ms=N\n"
+	    "                       user_events_delay_ms=N, flat_market\n"
 	    "  --fee-rate R         maker and taker commission rate (default 0.001 = 0.1%)\n"
 	    "  --tls-cert FILE      serve HTTPS and wss:// with this PEM certificate (chain); needs --tls-key\n"
 	    "  --tls-key FILE       the certificate's PEM private key (unencrypted)\n",

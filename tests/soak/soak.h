@@ -111,12 +111,12 @@ struct soak {
 	unsigned checkpoints;                         /* checkpoints passed */
 	size_t checks;                                /* invariant checks made */
 	size_t violations;                            /* violations found */
-	/* A market shock in progress (flat or trend), advanced every tick. */
+	/* A fast trend in progress, advanced every tick. */
 	struct {
 		int64_t until_ms;             /* end; 0 = none */
 		char symbol[SOAK_SYMBOL_MAX]; /* its symbol */
 		sb_dec price;                 /* the price it holds or moves */
-		int64_t step_ppm;             /* change per tick, parts per million (0 = flat) */
+		int64_t step_ppm;             /* change per tick, parts per million */
 	} shock;
 };
 

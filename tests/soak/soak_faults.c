@@ -106,6 +106,7 @@ static void log_full(struct soak *s, bool on)
 		s->bot_restart_ms = sb_clock_wall_ms();
 }
 
+/* A fast trend: the feed held (flat_market) while the price moves step_ppm every tick. */
 static void shock(struct soak *s, int64_t step_ppm)
 {
 	struct soak_pair *p = random_pair(s);
@@ -116,6 +117,14 @@ static void shock(struct soak *s, int64_t step_ppm)
 	snprintf(s->shock.symbol, sizeof s->shock.symbol, "%s", p->symbol);
 	s->shock.price = bid;
 	s->shock.step_ppm = step_ppm;
+	soak_fault_set(s, "flat_market", "on"); /* only the trend's steps trade */
+}
+
+static void shock_end(struct soak *s)
+{
+	s->shock.until_ms = 0;
+	if (!s->timed[SOAK_F_FLAT].until_ms)
+		soak_fault_set(s, "flat_market", "off");
 }
 
 /* A price on the tick of the soak's symbols (0.01 for BTCUSDT, ETHUSDT and BNBUSDT), rounded down. */
@@ -260,6 +269,7 @@ void soak_fault_inject(struct soak *s, enum soak_fault f)
 		soak_sim_kill(s);
 		s->sim_restart_ms = sb_clock_wall_ms() + soak_range(s, 1000, 5000);
 		s->skew_ms = 0; /* faults are not part of spotsim's state */
+		s->shock.until_ms = 0;
 		for (size_t i = 0; i < SOAK_F__COUNT; i++)
 			if (i != SOAK_F_PAUSE && i != SOAK_F_PAUSE_PAIR && i != SOAK_F_PAIR_DISABLE &&
 			    i != SOAK_F_DB_LOCK && i != SOAK_F_DISK_FULL)
@@ -277,7 +287,8 @@ void soak_fault_inject(struct soak *s, enum soak_fault f)
 		jump(s);
 		break;
 	case SOAK_F_FLAT:
-		shock(s, 0);
+		soak_fault_set(s, "flat_market", "on");
+		hold(s, f, 5000, 20000, NULL);
 		break;
 	case SOAK_F_TREND:
 		shock(s, soak_range(s, 500, 2000) * (soak_range(s, 0, 1) ? 1 : -1));
@@ -313,6 +324,10 @@ static void off(struct soak *s, enum soak_fault f)
 		break;
 	case SOAK_F_429:
 		soak_fault_set(s, "force_429", "off");
+		break;
+	case SOAK_F_FLAT:
+		if (!s->shock.until_ms)
+			soak_fault_set(s, "flat_market", "off");
 		break;
 	case SOAK_F_SKEW:
 		s->skew_ms = 0;
@@ -353,7 +368,7 @@ static void shock_tick(struct soak *s, int64_t now_ms)
 	if (!s->shock.until_ms)
 		return;
 	if (now_ms >= s->shock.until_ms) {
-		s->shock.until_ms = 0;
+		shock_end(s);
 		return;
 	}
 	sb_dec next = s->shock.price;
@@ -378,7 +393,8 @@ void soak_faults_clear(struct soak *s)
 		if (s->timed[f].until_ms && f != SOAK_F_PAUSE && f != SOAK_F_PAUSE_PAIR &&
 		    f != SOAK_F_PAIR_DISABLE)
 			off(s, (enum soak_fault)f);
-	s->shock.until_ms = 0;
+	if (s->shock.until_ms)
+		shock_end(s);
 	int64_t now = sb_clock_wall_ms();
 	if (s->sim.pid <= 0)
 		s->sim_restart_ms = now;
