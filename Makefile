@@ -5,9 +5,12 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build/asan
 FUZZ_BUILD ?= build/fuzz
+SOAK_BUILD ?= build/soak
+SOAK_MINUTES ?= 60
+SOAK_ARGS ?=
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo lint fuzz bench simulate env-example clean
+.PHONY: all deps build test demo lint fuzz bench simulate soak env-example clean
 
 all: build
 
@@ -47,6 +50,12 @@ bench: build
 	@cmake -S . -B $(BUILD) -DSB_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 	@./scripts/bench.sh $(BUILD)
+
+# The chaos soak (docs/soak.md) on a release build: SOAK_MINUTES of faults, then the final checks.
+soak: deps
+	@cmake -S . -B $(SOAK_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSB_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(SOAK_BUILD) -j $(JOBS) --target spotbot spotsim soak
+	@SB_BUILD_DIR=$(SOAK_BUILD) SB_SOURCE_DIR=. $(SOAK_BUILD)/soak --minutes $(SOAK_MINUTES) $(SOAK_ARGS)
 
 env-example: build
 	@$(BUILD)/spotbot config --example > .env.example

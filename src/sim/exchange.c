@@ -703,7 +703,9 @@ void sim_exchange_advance(struct sim_exchange *ex)
 			struct sim_event ev = sym->pending;
 			next_event(ex, sym, &ev);
 			sym->market_ms = ev.time_ms;
-			sim_exchange_apply(ex, sym, &ev, now);
+			/* A flat market: time goes on, its trades are skipped; /sim/price still trades. */
+			if (!ex->faults.flat_market)
+				sim_exchange_apply(ex, sym, &ev, now);
 		}
 	}
 	if (ex->replay_end == SIM_REPLAY_STOP && !ex->replays_stopped && replays_over(ex)) {
@@ -824,6 +826,8 @@ sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const c
 	bool flag = !off;
 	if (strcmp(name, "hide_user_events") == 0)
 		f->hide_user_events = flag;
+	else if (strcmp(name, "flat_market") == 0)
+		f->flat_market = flag;
 	else if (strcmp(name, "order_5xx_after") == 0)
 		f->order_5xx_after = flag;
 	else if (strcmp(name, "order_5xx_before") == 0)
@@ -858,6 +862,11 @@ sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const c
 	} else if (strcmp(name, "expire_user_data") == 0) {
 		if (!off && ex->hooks.expire_user_data)
 			ex->hooks.expire_user_data(ex->hooks.ctx);
+	} else if (strcmp(name, "user_events_delay_ms") == 0) {
+		if (off)
+			f->user_delay_ms = 0;
+		else if (!parse_u32(value, &f->user_delay_ms) || f->user_delay_ms > 600000)
+			return SB_ERR_INVALID;
 	} else if (strcmp(name, "ws_lifetime_s") == 0) {
 		if (off)
 			f->ws_lifetime_s = 0;

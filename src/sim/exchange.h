@@ -102,6 +102,8 @@ struct sim_faults {
 	int64_t clock_skew_ms;    /* added to the server clock */
 	uint32_t drop_ws_every_s; /* non-zero: drop every WebSocket this often */
 	uint32_t ws_lifetime_s;   /* WebSockets are closed after this long (Binance: 86400) */
+	uint32_t user_delay_ms;   /* user-data events are delivered this long after they happen */
+	bool flat_market;         /* the feeds' events are skipped: the price stands still */
 };
 
 /* What the network layer hears about. */

@@ -8,15 +8,17 @@
 #include <string.h>
 
 const char *const sim_fault_names[] = {
-    "drop_ws",          /* drop every WebSocket now (or every VALUE seconds when given at start) */
-    "hide_user_events", /* keep user-data sockets open but deliver no events */
-    "order_5xx_after",  /* execute order requests, then answer 503 */
-    "order_5xx_before", /* answer order requests 503 without executing them */
-    "delay_ms",         /* delay every REST response by VALUE ms */
-    "force_429",        /* answer every REST request 429 with Retry-After VALUE (default 1) */
-    "clock_skew_ms",    /* shift the server clock by VALUE ms (may be negative) */
-    "expire_user_data", /* end user-data subscriptions and listenKeys now */
-    "ws_lifetime_s",    /* close WebSockets after VALUE seconds (Binance: 86400) */
+    "drop_ws",              /* drop every WebSocket now (or every VALUE seconds when given at start) */
+    "hide_user_events",     /* keep user-data sockets open but deliver no events */
+    "order_5xx_after",      /* execute order requests, then answer 503 */
+    "order_5xx_before",     /* answer order requests 503 without executing them */
+    "delay_ms",             /* delay every REST response by VALUE ms */
+    "force_429",            /* answer every REST request 429 with Retry-After VALUE (default 1) */
+    "clock_skew_ms",        /* shift the server clock by VALUE ms (may be negative) */
+    "expire_user_data",     /* end user-data subscriptions and listenKeys now */
+    "ws_lifetime_s",        /* close WebSockets after VALUE seconds (Binance: 86400) */
+    "user_events_delay_ms", /* deliver user-data events VALUE ms after they happen, in order */
+    "flat_market",          /* skip the market feed's events: the price stands still */
     NULL,
 };
 
@@ -58,7 +60,8 @@ void sim_options_usage(FILE *f)
 	    "  --seed N             seed of the synthetic market (default 1)\n"
 	    "  --fault NAME[=V]     start with a fault on (repeatable): drop_ws, hide_user_events,\n"
 	    "                       order_5xx_after, order_5xx_before, delay_ms=N, force_429[=S],\n"
-	    "                       clock_skew_ms=N, expire_user_data, ws_lifetime_s=N\n"
+	    "                       clock_skew_ms=N, expire_user_data, ws_lifetime_s=N,\n"
+	    "                       user_events_delay_ms=N, flat_market\n"
 	    "  --fee-rate R         maker and taker commission rate (default 0.001 = 0.1%)\n"
 	    "  --sim-admin-any      serve the /sim/ admin endpoints (prices, faults, deposits) to any peer;\n"
 	    "                       by default only loopback peers may use them\n"

@@ -81,17 +81,29 @@ struct us_listenkey {
 	int64_t expires_ms;             /* end of validity */
 };
 
+/* A user-data event held back by the user_events_delay_ms fault. */
+struct us_delayed {
+	struct us_delayed *next; /* the next later event */
+	uint64_t due_ms;         /* loop time to deliver it */
+	uint32_t account;        /* whose event */
+	size_t len;              /* bytes of json */
+	char json[];             /* the event, as it would have been sent */
+};
+
 struct sim_userstreams {
-	struct sim_exchange *ex;   /* the exchange */
-	uv_timer_t timer;          /* listenKey expiry */
-	bool timer_running;        /* timer initialised and not yet closed */
-	struct us_conn *conns;     /* open connections */
-	struct us_listenkey *keys; /* live listenKeys, at most one per account */
-	size_t n_keys;             /* entries in keys */
-	size_t cap_keys;           /* allocated entries */
-	struct sim_rng rng;        /* listenKey characters */
-	int64_t (*now)(void *ctx); /* clock override, or NULL */
-	void *now_ctx;             /* passed to now */
+	struct sim_exchange *ex;      /* the exchange */
+	uv_timer_t timer;             /* listenKey expiry */
+	bool timer_running;           /* timer initialised and not yet closed */
+	uv_timer_t delay_timer;       /* delivers held-back events; runs while any is held */
+	struct us_delayed *held;      /* held-back events, oldest first */
+	struct us_delayed *held_last; /* the newest of them */
+	struct us_conn *conns;        /* open connections */
+	struct us_listenkey *keys;    /* live listenKeys, at most one per account */
+	size_t n_keys;                /* entries in keys */
+	size_t cap_keys;              /* allocated entries */
+	struct sim_rng rng;           /* listenKey characters */
+	int64_t (*now)(void *ctx);    /* clock override, or NULL */
+	void *now_ctx;                /* passed to now */
 };
 
 static int64_t us_now(const struct sim_userstreams *us)
@@ -705,10 +717,8 @@ void sim_userstreams_close(struct sim_userstreams *us, struct sim_ws_conn *conn)
 
 /* ---- delivery ---------------------------------------------------------------------------------- */
 
-void sim_userstreams_deliver(struct sim_userstreams *us, uint32_t account, const char *json, size_t len)
+static void deliver_now(struct sim_userstreams *us, uint32_t account, const char *json, size_t len)
 {
-	if (!us || !json || us->ex->faults.hide_user_events)
-		return;
 	char *env = NULL;
 	size_t env_cap = 0;
 	for (struct us_conn *uc = us->conns; uc; uc = uc->next) {
@@ -732,6 +742,52 @@ void sim_userstreams_deliver(struct sim_userstreams *us, uint32_t account, const
 		sim_ws_send(uc->conn, env, (size_t)head + len + 1);
 	}
 	free(env);
+}
+
+/* Delivers the held-back events that are due; the timer stops once none is held. */
+static void on_delay_timer(uv_timer_t *t)
+{
+	struct sim_userstreams *us = t->data;
+	uint64_t now = uv_now(us->ex->loop);
+	while (us->held && us->held->due_ms <= now) {
+		struct us_delayed *d = us->held;
+		us->held = d->next;
+		deliver_now(us, d->account, d->json, d->len);
+		free(d);
+	}
+	if (!us->held) {
+		us->held_last = NULL;
+		uv_timer_stop(&us->delay_timer);
+	}
+}
+
+/* Holds an event back for the fault's delay; once the fault is off, events still wait behind those held,
+ * so the order in which they happened is kept. */
+static void hold_back(struct sim_userstreams *us, uint32_t account, const char *json, size_t len)
+{
+	struct us_delayed *d = sb_xmalloc(sizeof *d + len);
+	d->next = NULL;
+	d->due_ms = uv_now(us->ex->loop) + us->ex->faults.user_delay_ms;
+	d->account = account;
+	d->len = len;
+	memcpy(d->json, json, len);
+	if (us->held_last)
+		us->held_last->next = d;
+	else
+		us->held = d;
+	us->held_last = d;
+	if (!uv_is_active((uv_handle_t *)&us->delay_timer))
+		uv_timer_start(&us->delay_timer, on_delay_timer, 10, 10);
+}
+
+void sim_userstreams_deliver(struct sim_userstreams *us, uint32_t account, const char *json, size_t len)
+{
+	if (!us || !json || us->ex->faults.hide_user_events)
+		return;
+	if (us->timer_running && (us->ex->faults.user_delay_ms > 0 || us->held))
+		hold_back(us, account, json, len);
+	else
+		deliver_now(us, account, json, len);
 }
 
 /* Sends listenKeyExpired to the streams of key i, closes them and forgets the key. */
@@ -861,6 +917,9 @@ sb_err sim_userstreams_new(struct sim_exchange *ex, struct sim_userstreams **out
 		us->timer.data = us;
 		uv_timer_start(&us->timer, on_timer, 1000, 1000);
 		us->timer_running = true;
+		if (uv_timer_init(ex->loop, &us->delay_timer) != 0)
+			abort();
+		us->delay_timer.data = us;
 	}
 	*out = us;
 	return SB_OK;
@@ -872,6 +931,8 @@ void sim_userstreams_stop(struct sim_userstreams *us)
 		return;
 	uv_timer_stop(&us->timer);
 	uv_close((uv_handle_t *)&us->timer, NULL);
+	uv_timer_stop(&us->delay_timer);
+	uv_close((uv_handle_t *)&us->delay_timer, NULL);
 	us->timer_running = false;
 }
 
@@ -882,6 +943,11 @@ void sim_userstreams_free(struct sim_userstreams *us)
 	/* Connections still listed are the server's to free; only this module's state goes. */
 	while (us->conns)
 		conn_remove(us, us->conns);
+	while (us->held) {
+		struct us_delayed *d = us->held;
+		us->held = d->next;
+		free(d);
+	}
 	free(us->keys);
 	free(us);
 }

@@ -100,6 +100,31 @@ Test(spotsim_faults, hide_user_events_loses_the_events_of_its_time)
 		cr_assert_null(strstr(c->msg[i], oid), "the hidden order's event came late: %s", c->msg[i]);
 }
 
+/* user_events_delay_ms: each user event arrives that long after it happened, none is lost, and the
+ * order of events is kept, also for an event that happens after the fault is switched off while earlier
+ * ones are still held. */
+Test(spotsim_faults, user_events_delay_ms_delivers_every_event_late_and_in_order)
+{
+	struct sbt_wsc *c = sbt_ws_connect(&wsh, 0, "/ws-api/v3");
+	sbt_ws_subscribe_user_data(&wsh, c, KEY, SECRET, 1);
+	sbt_sim_fault(sim.port, "user_events_delay_ms&value=3000");
+	uint64_t placed = sb_clock_mono_ms();
+	long long first = sbt_sim_resting_buy(sim.port, KEY, SECRET, "late-1");
+	size_t f = fence(c, 2);
+	char oid[48];
+	snprintf(oid, sizeof oid, "\"i\":%lld,", first);
+	for (size_t i = 0; i < f; i++)
+		cr_assert_null(strstr(c->msg[i], oid), "the event came at once: %s", c->msg[i]);
+
+	/* Off while late-1's event is held: late-2's event must still come after it. */
+	sbt_sim_fault(sim.port, "user_events_delay_ms&value=off");
+	long long second = sbt_sim_resting_buy(sim.port, KEY, SECRET, "late-2");
+	size_t at = SBT_WS_WAIT(&wsh, c, f, oid, "\"x\":\"NEW\"");
+	cr_assert_geq(sb_clock_mono_ms() - placed, 2900u, "late-1's event came after the delay");
+	snprintf(oid, sizeof oid, "\"i\":%lld,", second);
+	SBT_WS_WAIT(&wsh, c, at, oid, "\"x\":\"NEW\"");
+}
+
 Test(spotsim_faults, expire_user_data_terminates_subscriptions_and_listen_keys)
 {
 	char key[128], path[160];

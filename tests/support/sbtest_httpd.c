@@ -55,7 +55,9 @@ static void serve(int fd, const char *root, FILE *log)
 		return;
 	fprintf(log, "GET %s\n", path);
 	fflush(log);
-	snprintf(file, sizeof file, "%s%s", root, path);
+	int w = snprintf(file, sizeof file, "%s%s", root, path);
+	if (w < 0 || (size_t)w >= sizeof file)
+		return;
 	int in = open(file, O_RDONLY);
 	struct stat st;
 	if (in < 0 || fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -232,6 +232,22 @@ Test(sim_exchange, replay_end_stop_asks_the_program_to_stop_once)
 	sbt_exchange_free(&loop, ex);
 }
 
+Test(sim_exchange, flat_market_skips_the_feeds_trades_while_market_time_goes_on)
+{
+	struct sim_exchange *ex = replay("loop");
+	struct sim_symbol *s = symbol(ex, "NEWCOINUSDT");
+	sb_dec before = s->last_price;
+	int64_t market = s->market_ms;
+	cr_assert_eq(sim_exchange_set_fault(ex, "flat_market", ""), SB_OK);
+	sim_exchange_advance(ex);
+	cr_assert_eq(s->last_price, before, "no feed trade moved the price");
+	cr_assert_gt(s->market_ms, market, "market time went on");
+	cr_assert_eq(sim_exchange_set_fault(ex, "flat_market", "off"), SB_OK);
+	sim_exchange_advance(ex);
+	cr_assert_neq(s->last_price, before, "the feed trades again");
+	sbt_exchange_free(&loop, ex);
+}
+
 /* ---- the fill model (--fill) ----------------------------------------------------------------------- */
 
 /* One BTCUSDT candle: open 50000, low 49990, high 50100, close 50050; volume enough for each trade of its
