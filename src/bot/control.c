@@ -645,6 +645,32 @@ static int copy_header(struct lws *wsi, enum lws_token_indexes h, char *buf, siz
 	return n < 0 ? (int)cap - 1 : n;
 }
 
+/*
+ * The query string into buf (cap bytes): lws keeps each "k=v" as a fragment, joined here with '&'. A query
+ * longer than cap - 2 comes back as cap - 1 bytes long (the parser refuses it by its length).
+ */
+static size_t copy_query(struct lws *wsi, char *buf, size_t cap)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) > (int)cap - 2)
+		return cap - 1;
+	for (int i = 0;; i++) {
+		char frag[CONTROL_QUERY_MAX + 2];
+		int n = lws_hdr_copy_fragment(wsi, frag, (int)sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n < 0)
+			break;
+		if (used + (used > 0) + (size_t)n > cap - 2)
+			return cap - 1;
+		if (used > 0)
+			buf[used++] = '&';
+		memcpy(buf + used, frag, (size_t)n);
+		used += (size_t)n;
+		buf[used] = '\0';
+	}
+	return used;
+}
+
 /* Takes the request line and headers from lws into q; returns true when a body follows. */
 static bool gather(struct lws *wsi, struct control_pss *q, const char *path)
 {
@@ -657,8 +683,7 @@ static bool gather(struct lws *wsi, struct control_pss *q, const char *path)
 	size_t n = path ? strlen(path) : 0;
 	q->path_len = n > CONTROL_PATH_MAX + 1 ? CONTROL_PATH_MAX + 1 : n;
 	memcpy(q->path, path ? path : "", q->path_len);
-	int ql = copy_header(wsi, WSI_TOKEN_HTTP_URI_ARGS, q->query, sizeof q->query);
-	q->query_len = ql > 0 ? (size_t)ql : 0;
+	q->query_len = copy_query(wsi, q->query, sizeof q->query);
 	q->auth_len = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, q->auth, sizeof q->auth);
 	char cl[32];
 	return post && copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof cl) > 0 &&
