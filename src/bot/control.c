@@ -39,7 +39,7 @@
 
 #define CONTROL_EVENTS_MAX       200 /* events returned by GET /events */
 #define CONTROL_CONN_MAX         64  /* open connections at once; one more is answered 503 and closed */
-#define CONTROL_CLIENT_TIMEOUT_S 10  /* a client that has not sent its whole request by then is dropped */
+#define CONTROL_CLIENT_TIMEOUT_S 5   /* a client that has not sent its whole request by then is dropped */
 
 struct bot_control {
 	struct sb_bot *b;              /* the daemon */
@@ -726,10 +726,6 @@ static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		if (c && c->conns > 0)
 			c->conns--;
 		break;
-	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-		/* The whole request, headers and body, within the limit: a slow client cannot hold a slot. */
-		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, CONTROL_CLIENT_TIMEOUT_S);
-		break;
 	case LWS_CALLBACK_HTTP:
 		if (!c || !q)
 			return -1;
@@ -863,6 +859,10 @@ sb_err control_start(struct sb_bot *b, struct bot_control **out)
 	info.iface = c->iface;
 	info.protocols = control_protocols;
 	info.vhost_name = "control";
+	/* A client holding a connection without finishing its request headers is dropped after this (lws
+	 * would wait 10 s); the body has as long again (LWS_CALLBACK_HTTP). */
+	info.timeout_secs_ah_idle = CONTROL_CLIENT_TIMEOUT_S;
+	info.timeout_secs = CONTROL_CLIENT_TIMEOUT_S;
 	info.user = c;
 	info.options = unix_sock ? LWS_SERVER_OPTION_UNIX_SOCK : 0;
 	c->vh = lws_create_vhost(sb_ws_ctx_lws(b->ws), &info);
