@@ -39,7 +39,7 @@
 
 #define CONTROL_EVENTS_MAX       200 /* events returned by GET /events */
 #define CONTROL_CONN_MAX         64  /* open connections at once; one more is answered 503 and closed */
-#define CONTROL_CLIENT_TIMEOUT_S 10  /* a client that has not sent its whole request by then is dropped */
+#define CONTROL_CLIENT_TIMEOUT_S 5   /* a client that has not sent its whole request by then is dropped */
 
 struct bot_control {
 	struct sb_bot *b;              /* the daemon */
@@ -653,6 +653,32 @@ static int copy_header(struct lws *wsi, enum lws_token_indexes h, char *buf, siz
 	return n < 0 ? (int)cap - 1 : n;
 }
 
+/*
+ * The query string into buf (cap bytes): lws keeps each "k=v" as a fragment, joined here with '&'. A query
+ * longer than cap - 2 comes back as cap - 1 bytes long (the parser refuses it by its length).
+ */
+static size_t copy_query(struct lws *wsi, char *buf, size_t cap)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) > (int)cap - 2)
+		return cap - 1;
+	for (int i = 0;; i++) {
+		char frag[CONTROL_QUERY_MAX + 2];
+		int n = lws_hdr_copy_fragment(wsi, frag, (int)sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n < 0)
+			break;
+		if (used + (used > 0) + (size_t)n > cap - 2)
+			return cap - 1;
+		if (used > 0)
+			buf[used++] = '&';
+		memcpy(buf + used, frag, (size_t)n);
+		used += (size_t)n;
+		buf[used] = '\0';
+	}
+	return used;
+}
+
 /* Takes the request line and headers from lws into q; returns true when a body follows. */
 static bool gather(struct lws *wsi, struct control_pss *q, const char *path)
 {
@@ -665,8 +691,7 @@ static bool gather(struct lws *wsi, struct control_pss *q, const char *path)
 	size_t n = path ? strlen(path) : 0;
 	q->path_len = n > CONTROL_PATH_MAX + 1 ? CONTROL_PATH_MAX + 1 : n;
 	memcpy(q->path, path ? path : "", q->path_len);
-	int ql = copy_header(wsi, WSI_TOKEN_HTTP_URI_ARGS, q->query, sizeof q->query);
-	q->query_len = ql > 0 ? (size_t)ql : 0;
+	q->query_len = copy_query(wsi, q->query, sizeof q->query);
 	q->auth_len = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, q->auth, sizeof q->auth);
 	char cl[32];
 	return post && copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof cl) > 0 &&
@@ -708,10 +733,6 @@ static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *u
 	case LWS_CALLBACK_WSI_DESTROY:
 		if (c && c->conns > 0)
 			c->conns--;
-		break;
-	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-		/* The whole request, headers and body, within the limit: a slow client cannot hold a slot. */
-		lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, CONTROL_CLIENT_TIMEOUT_S);
 		break;
 	case LWS_CALLBACK_HTTP:
 		if (!c || !q)
@@ -846,6 +867,10 @@ sb_err control_start(struct sb_bot *b, struct bot_control **out)
 	info.iface = c->iface;
 	info.protocols = control_protocols;
 	info.vhost_name = "control";
+	/* A client holding a connection without finishing its request headers is dropped after this (lws
+	 * would wait 10 s); the body has as long again (LWS_CALLBACK_HTTP). */
+	info.timeout_secs_ah_idle = CONTROL_CLIENT_TIMEOUT_S;
+	info.timeout_secs = CONTROL_CLIENT_TIMEOUT_S;
 	info.user = c;
 	info.options = unix_sock ? LWS_SERVER_OPTION_UNIX_SOCK : 0;
 	c->vh = lws_create_vhost(sb_ws_ctx_lws(b->ws), &info);

@@ -1,8 +1,9 @@
 /*
  * control.h - the daemon's control API: a small HTTP server on the daemon's own lws context (same loop)
  * serving JSON views of the run state, positions, orders, pairs and events, the health check and the
- * Prometheus metrics, and the manual actions (pause, resume, sell, cancel, abandon, pair edits) behind a
- * bearer token. control.c serves HTTP and routes; control_pairs.c adds and changes trade pairs;
+ * Prometheus metrics, and the manual actions (pause, resume, sell, cancel, abandon, pair edits); with
+ * CONTROL_TOKEN set, everything but the liveness check is behind the bearer token. control.c serves HTTP and
+ * routes; control_request.c parses and bounds each request; control_pairs.c adds and changes trade pairs;
  * control_manual.c carries out the manual actions on positions.
  *
  * CONTROL_LISTEN is "host:port", "[v6]:port" or "unix:/path". Binding anywhere but loopback (or a unix

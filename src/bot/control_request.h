@@ -22,7 +22,7 @@ struct control_raw {
 	size_t method_len;      /* bytes of method */
 	const char *path;       /* the path, without the query string */
 	size_t path_len;        /* bytes of path */
-	const char *query;      /* the query string without '?', already percent-decoded or not */
+	const char *query;      /* the query string without '?'; its %XX escapes are decoded here */
 	size_t query_len;       /* bytes of query */
 	const char *auth;       /* the Authorization header's value; NULL when absent */
 	size_t auth_len;        /* bytes of auth */

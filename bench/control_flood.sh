@@ -1,0 +1,121 @@
+#!/bin/sh
+# bench/control_flood.sh [BUILD_DIR] - does a flood of control API requests slow trading?
+#
+# Starts spotsim and `spotbot run` (market buys, so every buy fills at once) and measures fill-to-sell
+# latency: the time from a buy's fill to the sell order that follows it, both as spotsim recorded them
+# (allOrders: the buy's updateTime, the sell's time). It runs CYCLES cycles quietly, then CYCLES more while
+# FLOODERS curl processes (half on /status, half on /metrics) send authorised requests back to back over the TCP
+# control port, and prints the median and worst latency of each phase and the flood's request rate.
+# Needs curl and openssl (to sign the allOrders request). docs/performance.md records its figures.
+set -eu
+build=${1:-build}
+cycles=${CYCLES:-20}
+flooders=${FLOODERS:-4}
+cd "$(dirname "$0")/.."
+dir=$(mktemp -d)
+sim_pid=""
+bot_pid=""
+flood_pids=""
+cleanup() {
+	for p in $flood_pids $bot_pid $sim_pid; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	[ -n "${KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+"$build/spotsim" --listen 127.0.0.1:0 --speed 0.01 --symbols BTCUSDT >"$dir/sim.out" 2>&1 &
+sim_pid=$!
+port=""
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/sim.out" | head -n 1)
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "$port" ] || { echo "spotsim did not start" >&2; exit 1; }
+sim="http://127.0.0.1:$port"
+cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+token=bench-flood-token
+cat >"$dir/.env" <<ENV
+MODE=paper
+BINANCE_REST_URL=$sim
+BINANCE_STREAM_URL=ws://127.0.0.1:$port
+BINANCE_WSAPI_URL=ws://127.0.0.1:$port/ws-api/v3
+BINANCE_API_KEY=spotsim-demo-key
+BINANCE_API_SECRET=spotsim-demo-secret
+DATABASE_PATH=$dir/bot.db
+LOG_DIR=$dir/logs
+LOG_STDERR=false
+CONTROL_LISTEN=127.0.0.1:$cport
+CONTROL_TOKEN=$token
+PAIRS=BTCUSDT:quote=20,buy_mode=market,profit=0.5%,cooldown=1s,max_positions=1
+ENV
+chmod 600 "$dir/.env"
+"$build/spotbot" run --config "$dir/.env" >"$dir/bot.out" 2>&1 &
+bot_pid=$!
+ctl="http://127.0.0.1:$cport"
+for _ in $(seq 200); do
+	curl -sf -H "Authorization: Bearer $token" "$ctl/health" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+base=$(curl -s "$sim/sim/state" | sed 's/.*"symbol":"BTCUSDT","lastPrice":"\([0-9.]*\)".*/\1/')
+high=$(echo "$base" | awk '{printf "%.2f", $1 * 1.10}')
+# One cycle: wait until a sell rests on the book, fill it by trading 10% above the starting price (a
+# market buy walks up spotsim's thin synthetic book, so its sell can ask a few percent above the last
+# trade), then trade at the starting price again; the 1 s cooldown holds the next market buy until then.
+run_cycles() {
+	n=0
+	while [ "$n" -lt "$1" ]; do
+		for _ in $(seq 400); do
+			curl -s "$sim/sim/state" | grep -q '"openOrders":1' && break
+			sleep 0.025
+		done
+		curl -s -X POST "$sim/sim/price?symbol=BTCUSDT&price=$high" >/dev/null
+		curl -s -X POST "$sim/sim/price?symbol=BTCUSDT&price=$base" >/dev/null
+		for _ in $(seq 400); do
+			curl -s "$sim/sim/state" | grep -q '"openOrders":0' && break
+			sleep 0.025
+		done
+		n=$((n + 1))
+	done
+}
+
+# allOrders from spotsim, signed; prints "buyFill sellTime" per cycle (ms), oldest first.
+latencies() {
+	q="symbol=BTCUSDT&limit=1000&timestamp=$(date +%s%3N)"
+	sig=$(printf '%s' "$q" | openssl dgst -sha256 -hmac spotsim-demo-secret | sed 's/.*= //')
+	curl -s -H "X-MBX-APIKEY: spotsim-demo-key" "$sim/api/v3/allOrders?$q&signature=$sig" |
+		tr '{' '\n' | awk -F, '
+		/"side":"BUY"/ && /"status":"FILLED"/ { for (i = 1; i <= NF; i++) if ($i ~ /"updateTime"/) { split($i, a, ":"); buy = a[2] } }
+		/"side":"SELL"/ { for (i = 1; i <= NF; i++) if ($i ~ /"time"/ && $i !~ /Time/) { split($i, a, ":"); if (buy) print a[2] - buy; buy = 0 } }'
+}
+
+summary() { # name, then latencies on stdin
+	sort -n | awk -v name="$1" '{ v[NR] = $1 } END { if (!NR) { print name ": no cycles"; exit } printf "%s: %d cycles, fill-to-sell median %d ms, p90 %d ms, worst %d ms\n", name, NR, v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.5)], v[NR] }'
+}
+
+run_cycles "$cycles"
+latencies >"$dir/quiet"
+start=$(date +%s%3N)
+for i in $(seq "$flooders"); do
+	path=status
+	[ $((i % 2)) -eq 0 ] && path=metrics
+	curl -s -H "Authorization: Bearer $token" -w '%{http_code}\n' -o /dev/null \
+		"$ctl/$path?n=[1-10000000]" >"$dir/flood.$i" 2>/dev/null &
+	flood_pids="$flood_pids $!"
+done
+sleep 1
+run_cycles "$cycles"
+for p in $flood_pids; do
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+done
+flood_pids=""
+secs=$(( ($(date +%s%3N) - start) ))
+latencies | tail -n +"$(($(wc -l <"$dir/quiet") + 1))" >"$dir/flooded"
+summary "quiet  " <"$dir/quiet"
+summary "flooded" <"$dir/flooded"
+total=$(cat "$dir"/flood.* | grep -c '^200$' || true)
+echo "flood: $flooders clients, $total control requests answered 200 in $secs ms ($((total * 1000 / (secs + 1))) per second)"
