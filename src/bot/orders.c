@@ -627,7 +627,8 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 	bot_crashpoint(o->row.side == SB_SIDE_BUY ? BOT_CRASH_AFTER_SEND : BOT_CRASH_AFTER_SELL_SEND);
 	int64_t now = bot_now_ms(b);
 	if (res->err == SB_OK && order) {
-		if (o->row.side == SB_SIDE_BUY)
+		/* A buy that met the account's own order is no accepted one (see settle_buying). */
+		if (o->row.side == SB_SIDE_BUY && order->status != SB_BN_STATUS_EXPIRED_IN_MATCH)
 			bp->pair->rejected = 0;
 		else
 			bp->rejected = 0;
@@ -1156,7 +1157,11 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		bot_human(b, "%-8s #%-4" PRId64 " buy ended unfilled (%s)", p.symbol, p.id,
 		          sb_order_state_name(bp->buy.sm.state));
 		/* A buy that never reached the exchange (a crash before its request) is no cycle to cool
-		 * down from: the next one starts at once. */
+		 * down from: the next one starts at once. One that self-trade prevention expired before
+		 * anything filled met the account's own order, which the same buy sent again would meet
+		 * again: new cycles of the pair wait as after a rejection, longer each time in a row. */
+		if (bp->buy.sm.state == SB_ORDER_EXPIRED_IN_MATCH)
+			(void)rejected_wait(bp, SB_SIDE_BUY, now);
 		orders_pos_remove(b, bp, now, bp->buy.sm.state != SB_ORDER_NEVER_SENT);
 		return;
 	}

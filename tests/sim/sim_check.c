@@ -156,13 +156,20 @@ uint64_t simc_check_running(const struct simc_world *w, struct simc_report *r)
 
 /* ---- the settled invariants ---------------------------------------------------------------------------- */
 
+/* An order the exchange forgot having executed nothing: when the daemon asked about it, the exchange said
+ * it never had it, so NEVER_SENT is the only conclusion it could draw (and no balance depends on it). */
+static bool never_sent_ok(const struct simc_dorder *d, const struct simc_xorder *x)
+{
+	return d->status == SB_STORE_ORDER_NEVER_SENT && x->forgotten && x->executed == 0;
+}
+
 /* Whether the database's status of an order is what the exchange's records say. An order the exchange
- * forgot ends LOST in the database, which is right when nothing of it executed. */
+ * forgot may end LOST in the database (or NEVER_SENT, when nothing of it executed). */
 static bool same_status(const struct simc_dorder *d, const struct simc_xorder *x)
 {
 	if (d->status == x->status)
 		return true;
-	return x->forgotten && d->status == SB_STORE_ORDER_LOST && x->final;
+	return x->forgotten && x->final && (d->status == SB_STORE_ORDER_LOST || never_sent_ok(d, x));
 }
 
 /* Every order in the same status with the same executed quantity, its fills explaining it. */
@@ -194,8 +201,9 @@ static void db_on_exchange(const struct simc_world *w, const char **xs, struct s
 	r->checks++;
 	for (size_t i = 0; i < w->nd; i++) {
 		const struct simc_dorder *d = &w->d[i];
-		bool on = find_coid(xs, w->nx, d->coid) != NULL;
-		if (d->status == SB_STORE_ORDER_NEVER_SENT && on)
+		const struct simc_xorder *x = find_coid(xs, w->nx, d->coid);
+		bool on = x != NULL;
+		if (d->status == SB_STORE_ORDER_NEVER_SENT && on && !never_sent_ok(d, x))
 			violate(r, found, "order %s is NEVER_SENT in the database but on the exchange",
 			        d->coid);
 		else if (d->status != SB_STORE_ORDER_NEVER_SENT && !on)

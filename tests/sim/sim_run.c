@@ -80,7 +80,7 @@ struct run {
 	const char *symbols[SIM_NSYM];        /* their symbols */
 	struct simc_send *sends;              /* orders sent since the last check (owned) */
 	size_t nsends, capsends;              /* used, allocated */
-	char (*lost)[SB_STORE_CLIENT_ID_MAX]; /* orders the exchange was made to forget (owned) */
+	char (*lost)[SB_STORE_CLIENT_ID_MAX]; /* orders the exchange was made to forget, sorted (owned) */
 	size_t nlost, caplost;                /* used, allocated */
 	uint8_t *seen;                 /* by position id: 1 its first buy was sent, 2 its profit checked */
 	size_t capseen;                /* entries */
@@ -169,25 +169,47 @@ static enum sb_store_order_status status_of(enum sim_book_status s)
 	return map[s];
 }
 
+/* Where coid is, or would go, in the sorted list of lost orders. */
+static size_t lost_at(const struct run *r, const char *coid, bool *found)
+{
+	size_t lo = 0, hi = r->nlost;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(r->lost[mid], coid);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static bool is_lost(void *user, const char *coid)
 {
-	const struct run *r = user;
-	for (size_t i = 0; i < r->nlost; i++)
-		if (strcmp(r->lost[i], coid) == 0)
-			return true;
-	return false;
+	bool found;
+	(void)lost_at(user, coid, &found);
+	return found;
 }
 
 /* The exchange forgets coid for good. */
 static void lose(void *user, const char *coid)
 {
 	struct run *r = user;
-	if (is_lost(r, coid))
+	bool found;
+	size_t at = lost_at(r, coid, &found);
+	if (found)
 		return;
 	if (r->nlost == r->caplost)
 		r->lost =
 		    sb_xrealloc(r->lost, (r->caplost = r->caplost ? 2 * r->caplost : 8) * sizeof *r->lost);
-	snprintf(r->lost[r->nlost++], sizeof *r->lost, "%s", coid);
+	memmove(&r->lost[at + 1], &r->lost[at], (r->nlost - at) * sizeof *r->lost);
+	snprintf(r->lost[at], sizeof *r->lost, "%s", coid);
+	r->nlost++;
 }
 
 /* Every order of the account on the exchange (*out owned by the caller). */

@@ -161,6 +161,10 @@ Test(sim_check, a_forgotten_order_may_end_lost)
 	cr_assert_eq(settled(), 1, "LOST for an order the exchange still knows");
 	xs[1].forgotten = true;
 	cr_assert_eq(settled(), 0, "%s", last);
+	ds[1].status = SB_STORE_ORDER_NEVER_SENT;
+	cr_assert_eq(settled(), 0, "the exchange said it never had it: %s", last);
+	xs[1].forgotten = false;
+	cr_assert_eq(settled(), 2, "NEVER_SENT for an order the exchange still knows");
 }
 
 Test(sim_check, a_database_order_the_exchange_never_had)
