@@ -10,6 +10,11 @@
 
 #include "spotbot/alloc.h"
 
+#define ID_STRING_MAX 36 /* longest string id, in bytes */
+#define ID_TEXT_MAX                                                                                          \
+	(2 + 6 * ID_STRING_MAX + 1)   /* its JSON text: each byte escaped at worst (\u00XX), quotes */
+#define REPLY_MAX (ID_TEXT_MAX + 128) /* a short reply around an id */
+
 const char *const sim_kline_intervals[] = {"1s", "1m", "3m",  "5m", "15m", "30m", "1h", "2h", "4h",
                                            "6h", "8h", "12h", "1d", "3d",  "1w",  "1M", NULL};
 
@@ -207,11 +212,11 @@ static bool format_id(const cJSON *id, char *buf, size_t cap)
 		snprintf(buf, cap, "%lld", iv);
 		return true;
 	}
-	if (cJSON_IsString(id) && strlen(id->valuestring) <= 36) {
+	if (cJSON_IsString(id) && strlen(id->valuestring) <= ID_STRING_MAX) {
 		char *s = cJSON_PrintUnformatted(id);
-		snprintf(buf, cap, "%s", s);
+		int n = snprintf(buf, cap, "%s", s);
 		cJSON_free(s);
-		return true;
+		return n > 0 && (size_t)n < cap; /* a cut id would make the reply not JSON */
 	}
 	return false;
 }
@@ -278,14 +283,14 @@ static char *handle_params(struct sim_subs *subs, const char *method, const cJSO
 		if (subs_add(subs, p->valuestring, strlen(p->valuestring)) == SB_ERR_RANGE)
 			return error_reply(2, "Invalid request: too many streams on this connection", id);
 	}
-	char buf[128];
+	char buf[REPLY_MAX];
 	snprintf(buf, sizeof buf, "{\"result\":null,\"id\":%s}", id);
 	return sb_xstrdup(buf);
 }
 
 static char *handle_property(struct sim_subs *subs, bool set, const cJSON *params, const char *id)
 {
-	char buf[128];
+	char buf[REPLY_MAX];
 	const cJSON *name = cJSON_IsArray(params) ? cJSON_GetArrayItem(params, 0) : NULL;
 	if (!cJSON_IsString(name) || strcmp(name->valuestring, "combined") != 0)
 		return error_reply(0, "Unknown property", id);
@@ -306,7 +311,7 @@ char *sim_subs_control(struct sim_subs *subs, const char *msg, size_t len)
 	cJSON *root = cJSON_ParseWithLength(msg, len);
 	if (!root)
 		return invalid_json(msg, len);
-	char id[64];
+	char id[ID_TEXT_MAX];
 	char *reply;
 	const cJSON *jid = cJSON_GetObjectItemCaseSensitive(root, "id");
 	const cJSON *method = cJSON_GetObjectItemCaseSensitive(root, "method");

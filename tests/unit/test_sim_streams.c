@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,27 @@ Test(sim_streams, control_messages_echo_ids_in_their_type)
 	       "{\"result\":null,\"id\":5}");
 	expect(&subs, "{\"method\":\"GET_PROPERTY\",\"params\":[\"combined\"],\"id\":2}",
 	       "{\"result\":true,\"id\":2}");
+}
+
+/* A string id of 36 bytes is echoed whole even when every byte must be escaped in JSON (\u0010 is six bytes):
+ * a cut id would make the reply not JSON. */
+Test(sim_streams, a_string_id_of_escaped_bytes_is_echoed_whole)
+{
+	static struct sim_subs subs;
+	sim_subs_from_path(&subs, "/ws");
+	char msg[256] = "{\"method\":\"GET_PROPERTY\",\"params\":[\"combined\"],\"id\":\"";
+	size_t n = strlen(msg);
+	for (int i = 0; i < 36; i++)
+		msg[n++] = '\x10';
+	snprintf(msg + n, sizeof msg - n, "\"}");
+	char *r = sim_subs_control(&subs, msg, strlen(msg));
+	char want[512];
+	int w = snprintf(want, sizeof want, "{\"result\":false,\"id\":\"");
+	for (int i = 0; i < 36; i++)
+		w += snprintf(want + w, sizeof want - (size_t)w, "\\u0010");
+	snprintf(want + w, sizeof want - (size_t)w, "\"}");
+	cr_assert_str_eq(r, want);
+	free(r);
 }
 
 Test(sim_streams, bad_control_messages_get_binance_errors_and_change_nothing)
