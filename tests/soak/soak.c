@@ -177,8 +177,10 @@ static void checkpoint(struct soak *s, bool final)
 	           final ? "end" : "checkpoint", s->settle_s);
 	soak_faults_clear(s);
 	int64_t deadline = sb_clock_wall_ms() + s->settle_s * 1000;
-	if (!soak_bot_ready(s, s->settle_s * 1000))
-		soak_event(s, "spotbot does not trade %d s after the faults stopped", s->settle_s);
+	if (!soak_bot_ready(s, s->settle_s * 1000)) {
+		soak_event(s, "VIOLATION spotbot does not trade %d s after the faults stopped", s->settle_s);
+		s->violations++;
+	}
 	struct soak_violations v;
 	for (;;) {
 		soak_supervise(s, sb_clock_wall_ms());
