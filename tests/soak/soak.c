@@ -29,7 +29,7 @@ static const char *const usage =
     "  --pairs N     pairs traded from the start, 1..3 (default 2); the others are added during the run\n"
     "  --klines FILE replay this kline file as BTCUSDT's market, 60 times faster than real time\n"
     "  --keep DIR    keep the run's files (database, logs, state, event log) in DIR\n"
-    "  --log FILE    write the event log to FILE too\n";
+    "  --log FILE    write the event log to FILE instead of DIR/events.log\n";
 
 uint64_t soak_rand(struct soak *s)
 {
