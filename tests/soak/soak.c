@@ -29,7 +29,7 @@ static const char *const usage =
     "  --pairs N     pairs traded from the start, 1..3 (default 2); the others are added during the run\n"
     "  --klines FILE replay this kline file as BTCUSDT's market, 60 times faster than real time\n"
     "  --keep DIR    keep the run's files (database, logs, state, event log) in DIR\n"
-    "  --log FILE    write the event log to FILE too\n";
+    "  --log FILE    write the event log to FILE instead of DIR/events.log\n";
 
 uint64_t soak_rand(struct soak *s)
 {
@@ -177,8 +177,10 @@ static void checkpoint(struct soak *s, bool final)
 	           final ? "end" : "checkpoint", s->settle_s);
 	soak_faults_clear(s);
 	int64_t deadline = sb_clock_wall_ms() + s->settle_s * 1000;
-	if (!soak_bot_ready(s, s->settle_s * 1000))
-		soak_event(s, "spotbot does not trade %d s after the faults stopped", s->settle_s);
+	if (!soak_bot_ready(s, s->settle_s * 1000)) {
+		soak_event(s, "VIOLATION spotbot does not trade %d s after the faults stopped", s->settle_s);
+		s->violations++;
+	}
 	struct soak_violations v;
 	for (;;) {
 		soak_supervise(s, sb_clock_wall_ms());

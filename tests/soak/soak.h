@@ -23,6 +23,7 @@
 #define SOAK_EXPOSURE     "100" /* MAX_EXPOSURE */
 #define SOAK_SKEW_MAX_MS  3000  /* largest server clock skew injected */
 #define SOAK_DELAY_MAX_MS 1500  /* largest REST delay injected */
+#define SOAK_BUSY_MS      5000  /* the daemon's SQLite busy timeout (store/sqlite.c) */
 
 /* Every kind of fault or action the soak injects; soak_fault_name() names them. */
 enum soak_fault {
@@ -95,6 +96,7 @@ struct soak {
 	int64_t sim_restart_ms;                 /* when to start spotsim again while down; 0 = not planned */
 	bool log_full;                          /* the bot's log is on /dev/full now */
 	void *lock;                             /* sqlite3 connection holding a write lock, or NULL */
+	int64_t lock_since_ms;                  /* when the lock was taken */
 	int skew_ms;                            /* server clock skew set now */
 	struct soak_pair pairs[SOAK_PAIRS_MAX]; /* the pairs */
 	size_t npairs;                          /* entries of pairs */
@@ -132,6 +134,8 @@ void soak_event(struct soak *s, const char *fmt, ...) __attribute__((format(prin
 bool soak_sim_start(struct soak *s);
 void soak_sim_kill(struct soak *s);
 bool soak_bot_start(struct soak *s);
+/* The run state the daemon reports (`spotbot status --json`) into buf; false when it does not answer. */
+bool soak_bot_state(struct soak *s, char *buf, size_t cap);
 /* Waits up to timeout_ms until spotbot's control API answers with the run state trading or paused. */
 bool soak_bot_ready(struct soak *s, int timeout_ms);
 /* Stops spotbot with sig and waits; logs an exit it did not ask for as a violation. */

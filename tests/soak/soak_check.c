@@ -334,18 +334,47 @@ static sb_dec committed(const struct books *bk, const struct sb_store_position *
 	return most > p->cost_quote ? most : p->cost_quote;
 }
 
+static int limit_of(const struct soak_records *x, const char *symbol)
+{
+	for (size_t i = 0; i < x->nlimits; i++)
+		if (strcmp(x->limits[i].symbol, symbol) == 0)
+			return x->limits[i].max_positions;
+	return -1;
+}
+
+/* Over the whole history: when each position was created, the positions of its pair open at that
+ * moment (itself included) were no more than the pair's max_positions. */
+static void check_position_history(const struct soak_records *x, const struct books *bk,
+                                   struct soak_violations *v)
+{
+	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_ALL};
+	struct sb_store_position *all = NULL;
+	size_t n = 0;
+	if (sb_store_position_list(bk->st, &f, &all, &n) != SB_OK) {
+		violation(v, "the positions cannot be read");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int max = limit_of(x, all[i].symbol), open = 0;
+		if (max < 0)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			open += strcmp(all[k].symbol, all[i].symbol) == 0 &&
+			        all[k].created_ms <= all[i].created_ms &&
+			        (all[k].closed_ms == 0 || all[k].closed_ms > all[i].created_ms);
+		v->checks++;
+		if (open > max)
+			violation(
+			    v, "%s had %d open positions when position %lld was created, max_positions is %d",
+			    all[i].symbol, open, (long long)all[i].id, max);
+	}
+	free(all);
+}
+
 static void check_limits(const struct soak_records *x, const struct books *bk, struct soak_violations *v)
 {
+	check_position_history(x, bk, v);
 	sb_dec exposure = 0;
-	for (size_t i = 0; i < x->nlimits; i++) {
-		int open = 0;
-		for (size_t k = 0; k < bk->npos; k++)
-			open += strcmp(bk->pos[k].symbol, x->limits[i].symbol) == 0;
-		v->checks++;
-		if (open > x->limits[i].max_positions)
-			violation(v, "%s has %d open positions, max_positions is %d", x->limits[i].symbol,
-			          open, x->limits[i].max_positions);
-	}
 	for (size_t k = 0; k < bk->npos; k++)
 		exposure += committed(bk, &bk->pos[k]);
 	char a[SB_DEC_STRLEN], b[SB_DEC_STRLEN];

@@ -244,6 +244,11 @@ void soak_fault_inject(struct soak *s, enum soak_fault f)
 {
 	if (s->timed[f].until_ms)
 		return; /* still on */
+	/* A stop waits for the daemon, which waits for the lock: the lock would outlast its time. */
+	bool stops = f == SOAK_F_SIGTERM || f == SOAK_F_RESTART_PAUSED || f == SOAK_F_RESTART_EDITED ||
+	             f == SOAK_F_DISK_FULL;
+	if (stops && s->lock)
+		return;
 	s->faults[f]++;
 	soak_event(s, "fault %s", soak_fault_name(f));
 	switch (f) {
@@ -277,7 +282,7 @@ void soak_fault_inject(struct soak *s, enum soak_fault f)
 		break;
 	case SOAK_F_DB_LOCK:
 		soak_db_lock(s, true);
-		hold(s, f, 1000, 8000, NULL);
+		hold(s, f, 500, 9000, NULL);
 		break;
 	case SOAK_F_DISK_FULL:
 		log_full(s, true);
@@ -301,6 +306,31 @@ void soak_fault_inject(struct soak *s, enum soak_fault f)
 		inject_operator(s, f);
 		break;
 	}
+}
+
+/*
+ * Releases the write lock. A lock shorter than the daemon's busy timeout only slows its writes: it must
+ * trade on. A longer one makes a write fail, and the daemon stops placing orders until it is restarted
+ * (run state degraded, docs/operations.md): the soak restarts it then, as the operator would.
+ */
+static void unlock(struct soak *s)
+{
+	int64_t held = sb_clock_wall_ms() - s->lock_since_ms;
+	soak_db_lock(s, false);
+	char state[32];
+	if (s->bot <= 0 || !soak_bot_state(s, state, sizeof state) || strcmp(state, "degraded") != 0)
+		return;
+	if (held < SOAK_BUSY_MS - 500) {
+		soak_event(
+		    s,
+		    "VIOLATION spotbot degraded after a database lock of %lld ms, shorter than its busy "
+		    "timeout",
+		    (long long)held);
+		s->violations++;
+	}
+	soak_event(s, "spotbot degraded after a database lock of %lld ms: restarted", (long long)held);
+	soak_bot_stop(s, SIGTERM);
+	s->bot_restart_ms = sb_clock_wall_ms();
 }
 
 /* Switches fault f off. */
@@ -337,7 +367,7 @@ static void off(struct soak *s, enum soak_fault f)
 		soak_fault_set(s, "delay_ms", "off");
 		break;
 	case SOAK_F_DB_LOCK:
-		soak_db_lock(s, false);
+		unlock(s);
 		break;
 	case SOAK_F_DISK_FULL:
 		log_full(s, false);

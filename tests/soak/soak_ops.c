@@ -241,7 +241,8 @@ void soak_db_lock(struct soak *s, bool on)
 		if (db) {
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			sqlite3_close(db);
-			soak_event(s, "database write lock released");
+			soak_event(s, "database write lock released after %lld ms",
+			           (long long)(sb_clock_wall_ms() - s->lock_since_ms));
 		}
 		s->lock = NULL;
 		return;
@@ -258,5 +259,6 @@ void soak_db_lock(struct soak *s, bool on)
 		return;
 	}
 	s->lock = db;
+	s->lock_since_ms = sb_clock_wall_ms();
 	soak_event(s, "database write lock taken");
 }

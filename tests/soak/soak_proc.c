@@ -122,24 +122,32 @@ static int exit_code(int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-bool soak_bot_ready(struct soak *s, int timeout_ms)
+bool soak_bot_state(struct soak *s, char *buf, size_t cap)
 {
 	char prog[512], out[400], err[400];
 	sbt_program("spotbot", prog, sizeof prog);
 	snprintf(out, sizeof out, "%s/status.out", s->dir);
 	snprintf(err, sizeof err, "%s/status.err", s->dir);
 	const char *argv[] = {prog, "status", "--json", "--config", s->env, NULL};
+	int st = sbt_run(argv, NULL, out, err, 30);
+	char *text = st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? sbt_read_file(out) : NULL;
+	cJSON *j = text ? cJSON_Parse(text) : NULL;
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "daemon");
+	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(j, "run_state");
+	bool running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "running")) && cJSON_IsString(rs);
+	snprintf(buf, cap, "%s", running ? rs->valuestring : "");
+	cJSON_Delete(j);
+	free(text);
+	return running;
+}
+
+bool soak_bot_ready(struct soak *s, int timeout_ms)
+{
 	int64_t end = sb_clock_wall_ms() + timeout_ms;
+	char state[32];
 	while (s->bot > 0) {
-		int st = sbt_run(argv, NULL, out, err, 30);
-		char *text = st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? sbt_read_file(out) : NULL;
-		cJSON *j = text ? cJSON_Parse(text) : NULL;
-		const cJSON *rs = cJSON_GetObjectItemCaseSensitive(j, "run_state");
-		bool up = cJSON_IsString(rs) &&
-		          (strcmp(rs->valuestring, "trading") == 0 || strcmp(rs->valuestring, "paused") == 0);
-		cJSON_Delete(j);
-		free(text);
-		if (up)
+		if (soak_bot_state(s, state, sizeof state) &&
+		    (strcmp(state, "trading") == 0 || strcmp(state, "paused") == 0))
 			return true;
 		if (sb_clock_wall_ms() > end)
 			break;

@@ -246,13 +246,28 @@ Test(soak_check, an_order_still_pending_after_the_faults_stopped_is_a_violation)
 	    v.what[1]);
 }
 
+/* Position 1 closed before position 2 was created: never more than one open at a time. */
+Test(soak_check, positions_one_after_the_other_keep_max_positions)
+{
+	struct sb_store *st = NULL;
+	cr_assert_eq(sb_store_open_sqlite(db, NULL, &st, NULL, 0), SB_OK);
+	struct sb_store_position p = {
+	    .state = SB_STORE_POS_HOLDING, .created_ms = SELL_TIME + 1, .cost_quote = SB_DEC_C(20, 0)};
+	snprintf(p.symbol, sizeof p.symbol, "BTCUSDT");
+	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
+	sb_store_close(st);
+	rec.settled = false;
+	expect(NULL);
+}
+
 Test(soak_check, more_open_positions_than_max_positions_or_exposure_allow_is_a_violation)
 {
 	struct sb_store *st = NULL;
 	cr_assert_eq(sb_store_open_sqlite(db, NULL, &st, NULL, 0), SB_OK);
 	for (int i = 0; i < 2; i++) {
-		struct sb_store_position p = {
-		    .state = SB_STORE_POS_HOLDING, .created_ms = SELL_TIME, .cost_quote = SB_DEC_C(60, 0)};
+		struct sb_store_position p = {.state = SB_STORE_POS_HOLDING,
+		                              .created_ms = SELL_TIME + i,
+		                              .cost_quote = SB_DEC_C(60, 0)};
 		snprintf(p.symbol, sizeof p.symbol, "BTCUSDT");
 		cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
 	}
@@ -261,6 +276,7 @@ Test(soak_check, more_open_positions_than_max_positions_or_exposure_allow_is_a_v
 	static struct soak_violations v;
 	cr_assert(soak_check(&rec, db, &v));
 	cr_assert_eq(v.n, 2, "%s", v.what[0]);
-	cr_assert_str_eq(v.what[0], "BTCUSDT has 2 open positions, max_positions is 1");
+	cr_assert_str_eq(v.what[0],
+	                 "BTCUSDT had 2 open positions when position 3 was created, max_positions is 1");
 	cr_assert_str_eq(v.what[1], "open positions commit 120, MAX_EXPOSURE is 100");
 }
