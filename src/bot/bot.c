@@ -17,10 +17,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bot/bot_int.h"
@@ -528,10 +530,11 @@ static sb_err exchange_start(struct sb_bot *b)
 	return sb_exchange_binance_new(&b->loop, b->ws, &o, &ev, &b->ex);
 }
 
-sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
+/* The daemon's life; SIGINT and SIGTERM are blocked on entry and unblocked (to *unblocked) once the loop
+ * has handlers for them. */
+static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *opts,
+                         const sigset_t *unblocked)
 {
-	if (!cfg)
-		return SB_ERR_INVALID;
 	if (sb_bot_check_config(cfg, stderr) != SB_OK || sb_bot_check_dirs(cfg, stderr) != SB_OK)
 		return SB_ERR_CONFIG;
 	/* No core dump and no ptrace by other processes of this user: memory holds the API secret and key. */
@@ -655,6 +658,9 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	b->sigint.data = b->sigterm.data = b->check.data = b;
 	uv_signal_start(&b->sigint, on_signal, SIGINT);
 	uv_signal_start(&b->sigterm, on_signal, SIGTERM);
+	/* A stop asked for during start-up (a database lock can hold it for seconds) was kept pending: it
+	 * reaches on_signal now and ends in the same clean stop as one asked for later. */
+	(void)pthread_sigmask(SIG_SETMASK, unblocked, NULL);
 	uv_check_start(&b->check, on_check);
 	sb_err start_err = control_start(b, &b->control);
 	if (start_err != SB_OK) {
@@ -703,5 +709,26 @@ out:
 	free(b);
 	sb_log_close();
 	sb_store_lock_release(lock);
+	return err;
+}
+
+sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
+{
+	if (!cfg)
+		return SB_ERR_INVALID;
+	/* Until the loop listens for them, a stop signal waits instead of killing the process mid start-up
+	 * with the default action. */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	(void)pthread_sigmask(SIG_BLOCK, &stop, &old);
+	sb_err err = run_daemon(cfg, opts, &old);
+	/* A start that failed before the loop leaves its stop signal pending: it is answered by this return.
+	 */
+	const struct timespec now = {0, 0};
+	while (sigtimedwait(&stop, NULL, &now) > 0)
+		;
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;
 }

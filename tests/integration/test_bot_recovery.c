@@ -179,3 +179,27 @@ Test(bot_recovery, unwritable_database_stops_trading_safely_and_a_restart_recove
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	check_agree(2, 1);
 }
+
+Test(bot_recovery, a_stop_asked_for_while_start_up_waits_on_the_database_is_a_clean_stop)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	bt_start_bot();
+	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 15000), 0);
+	char log[400];
+	snprintf(log, sizeof log, "%s/logs/spotbot.log", T.dir);
+	cr_assert_eq(unlink(log), 0, "the next start writes a log of its own");
+	/* Another process holds the write lock: the next start waits on it inside its busy timeout. */
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(T.db, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	bt_start_bot();
+	cr_assert(bt_log_has("spotbot starting in", 20000), "the second start is under way");
+	kill(T.bot, SIGTERM);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	/* The stop waited for the loop that handles it instead of killing the process mid start-up. */
+	cr_assert_eq(bt_stop_bot(0, 20000), 0, "a clean stop, not the default action of SIGTERM");
+	cr_assert(bt_log_has("spotbot stopped", 1000), "the stop ran to its end");
+}
