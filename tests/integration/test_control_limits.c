@@ -6,6 +6,7 @@
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -157,28 +158,47 @@ Test(control_limits, oversized_requests_get_clear_refusals_and_the_daemon_keeps_
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
-/* Disabled: on some runs one of the held connections is no longer counted, so the 65th is served. The
- * bound holds in the other runs; the lost count is not yet understood (docs/control-api.md). */
-Test(control_limits, connections_past_the_bound_are_refused_with_503, .disabled = true)
+/*
+ * Refusals among n silent connections opened at once, each read until the daemon answers it or 3 s have
+ * passed (the daemon drops a silent client after 5 s, which would free its place).
+ */
+static int refusals(const int *fds, int n)
+{
+	struct pollfd pfd[CONN_MAX + 1];
+	bool done[CONN_MAX + 1] = {false};
+	int refused = 0;
+	for (int64_t end = sb_clock_wall_ms() + 3000; sb_clock_wall_ms() < end;) {
+		for (int i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){.fd = done[i] ? -1 : fds[i], .events = POLLIN};
+		if (poll(pfd, (nfds_t)n, 50) <= 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			if (done[i] || !(pfd[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			char buf[1024];
+			ssize_t got = read_until_closed(fds[i], buf, sizeof buf, 1000);
+			done[i] = true;
+			refused +=
+			    got > 0 && strstr(buf, " 503 ") && strstr(buf, "too many control connections");
+		}
+	}
+	return refused;
+}
+
+Test(control_limits, connections_past_the_bound_are_refused_with_503)
 {
 	start("CONTROL_TOKEN=" TOKEN);
-	int fds[CONN_MAX];
-	for (int i = 0; i < CONN_MAX; i++) {
+	int fds[CONN_MAX + 1];
+	for (int i = 0; i < CONN_MAX + 1; i++) {
 		fds[i] = raw_connect();
 		cr_assert_geq(fds[i], 0, "connection %d", i);
 	}
-	/* They are accepted one loop turn at a time: the next one is refused once all are counted. */
-	char buf[1024];
-	bool refused = false;
-	for (int64_t end = sb_clock_wall_ms() + 5000; !refused && sb_clock_wall_ms() < end;) {
-		int fd = raw_connect();
-		cr_assert_geq(fd, 0);
-		ssize_t n = read_until_closed(fd, buf, sizeof buf, 500);
-		close(fd);
-		refused = n > 0 && strstr(buf, " 503 ") && strstr(buf, "too many control connections");
-	}
-	cr_assert(refused, "one more connection is answered 503: %s", buf);
-	for (int i = 0; i < CONN_MAX; i++)
+	/* One more than the bound: one is refused, or two when the start's own check connection had not yet
+	 * been closed on the daemon's side when these arrived. Without the bound none is. */
+	int refused = refusals(fds, CONN_MAX + 1);
+	cr_assert(refused == 1 || refused == 2, "one more connection than %d is answered 503: %d were",
+	          CONN_MAX, refused);
+	for (int i = 0; i < CONN_MAX + 1; i++)
 		close(fds[i]);
 	struct ctl_resp r;
 	cr_assert(ctl_wait("/status", 200, NULL, 5000, &r), "served again once they closed: %s", r.body);
