@@ -197,6 +197,11 @@ struct sb_bn_user_stream_opts {
 	uint32_t stall_ms;         /* ws watchdog (nothing at all received); 0: off */
 	uint32_t backoff_min_ms;   /* reconnect back-off bounds; 0: ws_client defaults */
 	uint32_t backoff_max_ms;   /* as above */
+	/* A request refused for its timestamp (-1021, the server's clock moved): called so the owner measures
+	 * server time again and hands the offset over (sb_bn_user_stream_set_time_offset) before the retry;
+	 * NULL: the retry signs with the offset it has. */
+	void (*time_refused)(void *ctx);
+	void *time_ctx; /* its argument */
 };
 
 struct sb_bn_user_stream_stats {

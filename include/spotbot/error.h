@@ -35,6 +35,7 @@
 	X(SB_ERR_DB, "database error")                                                                       \
 	X(SB_ERR_DB_FULL, "database or disk is full")                                                        \
 	X(SB_ERR_DB_READONLY, "database is read-only")                                                       \
+	X(SB_ERR_DB_BUSY, "database is locked by another connection")                                        \
 	X(SB_ERR_UNSUPPORTED, "not supported")                                                               \
 	X(SB_ERR_SHUTDOWN, "shutting down")                                                                  \
 	X(SB_ERR_IN_USE, "in use by another process")

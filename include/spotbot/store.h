@@ -19,7 +19,8 @@
  * Errors: SB_ERR_INVALID for bad arguments (checked before the backend runs), SB_ERR_TOO_LONG for a
  * string field without its NUL, SB_ERR_NOT_FOUND for a missing row, SB_ERR_EXISTS for a duplicate,
  * SB_ERR_DB_FULL when the disk or database is full, SB_ERR_DB_READONLY when the database cannot be written,
- * SB_ERR_DB for anything else; sb_store_last_error() then says what the database said.
+ * SB_ERR_DB_BUSY when another connection held its lock for longer than the busy timeout, SB_ERR_DB for
+ * anything else; sb_store_last_error() then says what the database said.
  *
  * A store is used from one thread at a time. Several processes may open the same SQLite database: the
  * daemon writes, the CLI reads.
@@ -284,6 +285,7 @@ struct sb_store_ops {
 	sb_err (*check)(struct sb_store *st, char *msg, size_t cap);
 	sb_err (*exec)(struct sb_store *st, const char *sql);       /* may be NULL: SB_ERR_UNSUPPORTED */
 	sb_err (*data_version)(struct sb_store *st, uint64_t *out); /* may be NULL: SB_ERR_UNSUPPORTED */
+	sb_err (*wait_for_locks)(struct sb_store *st, bool wait);   /* may be NULL: SB_ERR_UNSUPPORTED */
 };
 
 /* The common head of every backend's store; a backend embeds it as its first member. */
@@ -339,6 +341,13 @@ uint64_t sb_store_commits(const struct sb_store *st);
  * only when it moved. SB_ERR_UNSUPPORTED for a backend that cannot tell.
  */
 sb_err sb_store_data_version(struct sb_store *st, uint64_t *out);
+/*
+ * Whether the next calls wait up to the busy timeout for another connection's lock (wait, the default) or
+ * fail at once with SB_ERR_DB_BUSY while one holds it: a quick look whether the database can be written
+ * now, which does not stall the caller's loop for the whole timeout. SB_ERR_UNSUPPORTED for a backend
+ * without the choice.
+ */
+sb_err sb_store_wait_for_locks(struct sb_store *st, bool wait);
 
 /* The backend's name ("sqlite"). */
 const char *sb_store_backend(const struct sb_store *st);

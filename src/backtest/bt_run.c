@@ -703,5 +703,5 @@ sb_err sb_bt_run(const struct sb_bt_run_opts *o, struct sb_bt_report *out, char 
 bool sb_bt_run_user_error(sb_err e)
 {
 	return !(e == SB_ERR_STATE || e == SB_ERR_NOMEM || e == SB_ERR_DB || e == SB_ERR_DB_FULL ||
-	         e == SB_ERR_DB_READONLY);
+	         e == SB_ERR_DB_READONLY || e == SB_ERR_DB_BUSY);
 }

@@ -381,6 +381,7 @@ static void on_tick(struct sb_clock_timer *t, void *user)
 	struct bot_tick_mark mark;
 	bot_tick_mark(b, &mark);
 	follow_paused(b);
+	bot_degraded_check(b, now);
 	prices_tick(b, now);
 	orders_tick(b, now);
 	control_tick(b->control, now);
@@ -423,6 +424,13 @@ static void teardown(struct sb_bot *b)
 	b->ex = NULL;
 	sb_exchange_free(ex);
 	bot_timers_free(b);
+	/* From here a stop signal waits, blocked, for sb_bot_run: closing the last handle of a signal gives
+	 * it its default action back, which would end a restart or the last writes with no clean stop. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	(void)pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	close_handle((uv_handle_t *)&b->sigint);
 	close_handle((uv_handle_t *)&b->sigterm);
 	close_handle((uv_handle_t *)&b->check);
@@ -453,9 +461,28 @@ static void on_check(uv_check_t *h)
 		engine_step(b);
 }
 
+/* Stops taking new work and waits (on_stop_wait) for the requests in flight, at most BOT_STOP_MS. */
+static void stop_begin(struct sb_bot *b, const char *why)
+{
+	b->stopping = true;
+	bot_set_state(b, BOT_STOPPING, why);
+	b->stop_deadline = sb_clock_now_mono_ms(b->clock) + BOT_STOP_MS;
+	sb_clock_timer_start(b->timers.stop, 0, 20);
+}
+
+/* run: the database can be written again after a failed write; the daemon stops as on a signal and
+ * sb_bot_run starts it again on the same database, so memory is what the database holds and reconciliation
+ * brings in what the exchange did meanwhile. */
+static void restart_on_database(struct sb_bot *b)
+{
+	b->restart = true;
+	stop_begin(b, "the database can be written again: restarting on it");
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
 	struct sb_bot *b = s->data;
+	b->restart = false;
 	if (b->stopping) {
 		sb_log_warn("bot", SB_NOFIELDS, "second signal: stopping now");
 		teardown(b);
@@ -473,9 +500,7 @@ static void on_signal(uv_signal_t *s, int signum)
 				    !bp->buy.sm.cancel_requested && !bp->buy.inflight)
 					orders_cancel(b, bp, &bp->buy, "shutdown");
 	}
-	bot_set_state(b, BOT_STOPPING, "signal received: finishing in-flight requests");
-	b->stop_deadline = sb_clock_now_mono_ms(b->clock) + BOT_STOP_MS;
-	sb_clock_timer_start(b->timers.stop, 0, 20);
+	stop_begin(b, "signal received: finishing in-flight requests");
 }
 
 /* ---- entry ------------------------------------------------------------------------------------------- */
@@ -530,34 +555,34 @@ static sb_err exchange_start(struct sb_bot *b)
 	return sb_exchange_binance_new(&b->loop, b->ws, &o, &ev, &b->ex);
 }
 
-/* The daemon's life; SIGINT and SIGTERM are blocked on entry and unblocked (to *unblocked) once the loop
- * has handlers for them. */
-static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *opts,
-                         const sigset_t *unblocked)
+/* How a run of the daemon ended, for sb_bot_run. */
+enum run_end {
+	RUN_DONE,    /* stopped, or failed for good */
+	RUN_AGAIN,   /* the database can be written again after a failed write: start again at once */
+	RUN_WAITING, /* start-up found the database locked by another process, or full: try again later */
+};
+
+/* A start-up failure that waits instead of ending the daemon: another process holding the database's lock
+ * longer than the busy timeout (a backup, a hand-run sqlite3), or a full disk. */
+static enum run_end startup_failed(sb_err err)
 {
-	if (sb_bot_check_config(cfg, stderr) != SB_OK || sb_bot_check_dirs(cfg, stderr) != SB_OK)
-		return SB_ERR_CONFIG;
-	/* No core dump and no ptrace by other processes of this user: memory holds the API secret and key. */
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	return err == SB_ERR_DB_BUSY || err == SB_ERR_DB_FULL ? RUN_WAITING : RUN_DONE;
+}
+
+/* One run of the daemon, the database's lock held by the caller; SIGINT and SIGTERM are blocked on entry
+ * and unblocked (to *unblocked) once the loop has handlers for them. */
+static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *opts,
+                         const sigset_t *unblocked, int64_t wait_ms, enum run_end *end)
+{
+	*end = RUN_DONE;
 	struct sb_log_opts lo = {.dir = cfg->log_dir,
 	                         .name = "spotbot.log",
 	                         .max_bytes = (uint64_t)cfg->log_max_bytes,
 	                         .keep = (unsigned)cfg->log_keep,
 	                         .level = bot_log_level(cfg->log_level),
 	                         .to_stderr = cfg->log_stderr};
-	/* One daemon per database: the lock comes before anything is opened or written, the log included. */
-	struct sb_store_lock *lock = NULL;
-	char lmsg[512];
-	sb_err err = sb_store_lock_take(cfg->database_path, &lock, lmsg, sizeof lmsg);
+	sb_err err = sb_log_open(&lo);
 	if (err != SB_OK) {
-		fprintf(stderr, "spotbot: %s\n", lmsg);
-		if (opts && opts->on_tty)
-			*opts->on_tty = true;
-		return err;
-	}
-	err = sb_log_open(&lo);
-	if (err != SB_OK) {
-		sb_store_lock_release(lock);
 		fprintf(stderr, "spotbot: cannot open the log in %s: %s\n", cfg->log_dir, sb_strerror(err));
 		if (opts && opts->on_tty)
 			*opts->on_tty = true;
@@ -574,7 +599,6 @@ static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *
 		fprintf(stderr, "spotbot: %s\n", why);
 		sb_log_error("bot", SB_NOFIELDS, "%s", why);
 		sb_log_close();
-		sb_store_lock_release(lock);
 		return err;
 	}
 	bot_crashpoint_init();
@@ -594,11 +618,13 @@ static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *
 	if (err != SB_OK) {
 		sb_log_error("bot", SB_FIELDS(SB_F_ERR(err), SB_F_STR("path", cfg->database_path)),
 		             "cannot open the database %s: %s", cfg->database_path, msg);
+		*end = startup_failed(err);
 		goto out;
 	}
 	bot_set_state(b, BOT_STARTING, "loading state");
 	if (b->degraded) {
-		err = SB_ERR_DB_READONLY;
+		err = b->degraded_err;
+		*end = startup_failed(err);
 		goto out;
 	}
 	/* The operator's switches (the kill switch here, each pair's enabled flag with the pairs) are in
@@ -610,6 +636,7 @@ static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *
 		sb_log_error("bot",
 		             SB_FIELDS(SB_F_ERR(err), SB_F_STR("db_error", sb_store_last_error(b->st))),
 		             "cannot load the state from the database");
+		*end = startup_failed(err);
 		goto out;
 	}
 	if (b->paused)
@@ -673,6 +700,7 @@ static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *
 		              "spotbot started in %s mode with %zu pair%s%s", sb_mode_name(cfg->mode),
 		              b->npairs, b->npairs == 1 ? "" : "s",
 		              b->paused ? " (kill switch on: no new cycles)" : "");
+		b->on_writable = restart_on_database;
 		bot_timers_start(b);
 		bot_startup(b);
 		uv_run(&b->loop, UV_RUN_DEFAULT);
@@ -687,6 +715,8 @@ static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *
 	if (uv_loop_close(&b->loop) != 0)
 		sb_log_warn("bot", SB_NOFIELDS, "a loop handle was left open");
 	err = start_err;
+	if (b->restart)
+		*end = RUN_AGAIN;
 	if (!b->degraded)
 		bot_set_state(b, BOT_STOPPED,
 		              start_err == SB_OK ? "stopped cleanly" : "control API unavailable");
@@ -698,8 +728,13 @@ static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *
 		              SB_F_UINT("max_us", b->sell_latency_max_us)),
 		    "fill to sell request: mean %" PRIu64 " us, max %" PRIu64 " us over %" PRIu64 " sells",
 		    b->sell_latency_sum_us / b->sell_latency_n, b->sell_latency_max_us, b->sell_latency_n);
-	sb_log_info("bot", SB_NOFIELDS, "spotbot stopped");
+	sb_log_info("bot", SB_NOFIELDS, "%s",
+	            b->restart ? "spotbot stopped, to start again on the database" : "spotbot stopped");
 out:
+	if (*end == RUN_WAITING)
+		sb_log_warn("bot", SB_FIELDS(SB_F_ERR(err), SB_F_INT("retry_in_ms", wait_ms)),
+		            "start-up waits for the database and tries again in %lld s",
+		            (long long)(wait_ms / 1000));
 	monitor_free(b);
 	sb_clock_free(b->clock);
 	orders_free_all(b);
@@ -708,14 +743,24 @@ out:
 	sb_store_close(b->st);
 	free(b);
 	sb_log_close();
-	sb_store_lock_release(lock);
 	return err;
+}
+
+/* Waits ms for a stop signal (blocked); true when one came. */
+static bool stop_asked(const sigset_t *stop, int64_t ms)
+{
+	const struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	return sigtimedwait(stop, NULL, &t) > 0;
 }
 
 sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 {
 	if (!cfg)
 		return SB_ERR_INVALID;
+	if (sb_bot_check_config(cfg, stderr) != SB_OK || sb_bot_check_dirs(cfg, stderr) != SB_OK)
+		return SB_ERR_CONFIG;
+	/* No core dump and no ptrace by other processes of this user: memory holds the API secret and key. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Until the loop listens for them, a stop signal waits instead of killing the process mid start-up
 	 * with the default action. */
 	sigset_t stop, old;
@@ -723,11 +768,39 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	(void)pthread_sigmask(SIG_BLOCK, &stop, &old);
-	sb_err err = run_daemon(cfg, opts, &old);
+	/* One daemon per database: the lock comes before anything is opened or written, the log included,
+	 * and is kept across restarts on the same database. */
+	struct sb_store_lock *lock = NULL;
+	char lmsg[512];
+	sb_err err = sb_store_lock_take(cfg->database_path, &lock, lmsg, sizeof lmsg);
+	if (err != SB_OK) {
+		fprintf(stderr, "spotbot: %s\n", lmsg);
+		if (opts && opts->on_tty)
+			*opts->on_tty = true;
+	}
+	int64_t wait_ms = 1000;
+	while (err == SB_OK) {
+		enum run_end end;
+		err = run_daemon(cfg, opts, &old, wait_ms, &end);
+		if (end == RUN_DONE)
+			break;
+		if (end == RUN_AGAIN) {
+			wait_ms = 1000;
+			if (stop_asked(&stop, 0))
+				break;
+			continue;
+		}
+		if (stop_asked(&stop, wait_ms)) {
+			err = SB_OK;
+			break;
+		}
+		wait_ms = wait_ms * 2 > 30000 ? 30000 : wait_ms * 2;
+		err = SB_OK;
+	}
+	sb_store_lock_release(lock);
 	/* A start that failed before the loop leaves its stop signal pending: it is answered by this return.
 	 */
-	const struct timespec now = {0, 0};
-	while (sigtimedwait(&stop, NULL, &now) > 0)
+	while (stop_asked(&stop, 0))
 		;
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;

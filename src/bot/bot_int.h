@@ -46,7 +46,10 @@
 #define BOT_RETRY_MAX_MS  600000 /* cap of that pause after orders rejected in a row */
 #define BOT_QUERY_MAX_MS  30000  /* cap of the settle-query back-off */
 #define BOT_STARTUP_RETRY 5000   /* pause before a failed start-up step is tried again */
-#define BOT_FEE_DEFAULT   100000 /* 0.1% in sb_dec units, until the account's rates are known */
+#define BOT_DB_PROBE_MS                                                                                      \
+	2000                   /* degraded: how often the daemon looks whether the database can be           \
+	                          written again */
+#define BOT_FEE_DEFAULT 100000 /* 0.1% in sb_dec units, until the account's rates are known */
 
 enum bot_run_state {
 	BOT_STARTING,    /* opening the store and the exchange clients */
@@ -161,8 +164,14 @@ struct sb_bot {
 	                                  nothing to do (tick_due.c); set before bot_timers_start */
 	uint64_t db_version;           /* the store's data version when the kill switch was last read */
 	bool db_version_known;         /* db_version is set: the switch is re-read only when it moves */
-	bool degraded;                 /* a database write failed: sticky until restart */
+	bool degraded;                 /* a database write failed: no order goes out until the state is
+	                                  reloaded from the database (a restart) */
+	sb_err degraded_err;           /* the failed write's error */
+	int64_t db_probe_ms;           /* degraded: when to look next whether the database can be written */
+	bot_step_cb on_writable;       /* degraded, and the database can be written again: the lifecycle's
+	                                  continuation (run: restarts on it); NULL: stays degraded */
 	bool stopping;                 /* a signal arrived */
+	bool restart;                  /* run: the stop is a restart on the same database */
 	bool closed;                   /* teardown began: callbacks only free their context */
 	int inflight;                  /* REST calls whose callback has not run */
 	uint64_t stop_deadline;        /* loop time after which shutdown stops waiting for them */
@@ -264,8 +273,12 @@ void monitor_free(struct sb_bot *b);
 /* ---- status.c ----------------------------------------------------------------------------------------- */
 void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason);
 const char *bot_state_name(enum bot_run_state s);
-/* A database write failed: stop trading safely (sticky). */
+/* A database write failed: stop trading safely. Memory may now hold what the database does not, so only a
+ * restart (reloading the state from the database) ends it. */
 void bot_degrade(struct sb_bot *b, sb_err err, const char *what);
+/* Degraded by a failure the database can recover from: every BOT_DB_PROBE_MS, writes the run state's
+ * reason without waiting for another process's lock, and once that succeeds calls b->on_writable. */
+void bot_degraded_check(struct sb_bot *b, int64_t now_ms);
 /* Turns the kill switch on or off in memory (already persisted by the caller), moves the run state and
  * alerts; source says who ("control", "database"). No-op when unchanged. */
 void bot_set_paused(struct sb_bot *b, bool paused, const char *source);

@@ -89,21 +89,59 @@ void bot_degrade(struct sb_bot *b, sb_err err, const char *what)
 	if (b->degraded)
 		return;
 	b->degraded = true;
+	b->degraded_err = err;
+	b->db_probe_ms = bot_now_ms(b) + BOT_DB_PROBE_MS;
+	const char *until = b->on_writable ? "it can be written again" : "restart";
 	sb_log_error("bot",
 	             SB_FIELDS(SB_F_ERR(err), SB_F_STR("db_error", sb_store_last_error(b->st)),
 	                       SB_F_STR("action", what)),
-	             "database write failed (%s: %s): trading stopped, no order will be placed until restart",
-	             what, sb_store_last_error(b->st));
+	             "database write failed (%s: %s): trading stopped, no order will be placed until %s",
+	             what, sb_store_last_error(b->st), until);
 	bot_human(b, "!! database failure (%s): trading stopped", sb_errname(err));
 	monitor_alert(b, SB_ALERT_KILL_SWITCH, SB_ALERT_CRITICAL, NULL, "kill_switch:database",
 	              "trading halted: the database cannot be written (%s while trying to %s); no order is "
-	              "placed until spotbot is restarted",
-	              sb_errname(err), what);
+	              "placed until %s",
+	              sb_errname(err), what,
+	              b->on_writable ? "it can be written again" : "spotbot is restarted");
 	b->state = BOT_DEGRADED;
 	/* Recording why may fail too: the reason is in the logs either way. */
 	int64_t now = bot_now_ms(b);
 	if (sb_store_state_set(b->st, KEY_RUN_REASON, "database write failed", now, NULL) == SB_OK)
 		(void)sb_store_state_set(b->st, SB_STORE_KEY_RUN_STATE, "degraded", now, NULL);
+}
+
+/* The failures a database recovers from by itself or by the operator's hand (another process's lock, a
+ * full disk, a file made read-only, an I/O error); a value the schema refuses is none of them. */
+static bool passes(sb_err err)
+{
+	return err == SB_ERR_DB_BUSY || err == SB_ERR_DB_FULL || err == SB_ERR_DB_READONLY ||
+	       err == SB_ERR_DB || err == SB_ERR_IO;
+}
+
+void bot_degraded_check(struct sb_bot *b, int64_t now_ms)
+{
+	if (!b->degraded || !b->on_writable || b->stopping || b->closed || now_ms < b->db_probe_ms ||
+	    !passes(b->degraded_err))
+		return;
+	b->db_probe_ms = now_ms + BOT_DB_PROBE_MS;
+	/* A look, not a wait: while another process holds the lock the loop goes on at once. */
+	bool quick = sb_store_wait_for_locks(b->st, false) == SB_OK;
+	sb_err err = sb_store_state_set(b->st, KEY_RUN_REASON,
+	                                "database write failed; it can be written again: restarting on it",
+	                                now_ms, NULL);
+	if (quick)
+		(void)sb_store_wait_for_locks(b->st, true);
+	if (err != SB_OK)
+		return;
+	sb_log_warn("bot", SB_FIELDS(SB_F_ERR(b->degraded_err)),
+	            "the database can be written again: restarting on it (the state is reloaded from the "
+	            "database and settled with the exchange before trading)");
+	bot_human(b, "database writable again: restarting");
+	monitor_alert(
+	    b, SB_ALERT_KILL_SWITCH, SB_ALERT_INFO, NULL, "kill_switch:database_ok",
+	    "the database can be written again: spotbot restarts on it and settles with the exchange "
+	    "before it trades");
+	b->on_writable(b);
 }
 
 void bot_set_paused(struct sb_bot *b, bool paused, const char *source)

@@ -23,6 +23,7 @@ struct bn_exchange {
 	struct sb_bn_market_stream *ms;       /* market streams; NULL until started */
 	struct sb_exchange_binance_opts opts; /* the streams' options, kept until they start */
 	char *strs[5];                        /* the copies opts' stream strings point to (owned) */
+	bool resyncing;                       /* a time request for the user stream is out */
 };
 
 struct time_call {
@@ -127,8 +128,28 @@ static sb_err bn_my_trades(struct sb_exchange *ex, const char *symbol, int64_t o
 	return sb_bn_rest_my_trades(bx(ex)->rest, &f, cb, user);
 }
 
+static void on_resynced(void *user, const struct sb_bn_rest_result *res, int64_t server_ms)
+{
+	(void)server_ms;
+	struct bn_exchange *x = user;
+	x->resyncing = false;
+	if (res->err == SB_OK && x->us)
+		sb_bn_user_stream_set_time_offset(x->us, sb_bn_rest_time_offset(x->rest));
+}
+
+/* The user stream's request was refused for its timestamp: the offset it signs with is measured again. */
+static void user_time_refused(void *ctx)
+{
+	struct bn_exchange *x = ctx;
+	if (x->resyncing)
+		return;
+	x->resyncing = sb_bn_rest_sync_time(x->rest, on_resynced, x) == SB_OK;
+}
+
 static void start_user(struct bn_exchange *x)
 {
+	x->opts.user.time_refused = user_time_refused;
+	x->opts.user.time_ctx = x;
 	sb_err err = sb_bn_user_stream_new(x->loop, x->ws, &x->opts.user, &x->base.ev.account,
 	                                   x->base.ev.user, &x->us);
 	if (err != SB_OK)

@@ -32,6 +32,7 @@
 #define US_RECONNECT_DEF       (23u * 3600u * 1000u) /* planned reconnect age */
 #define US_PAYLOAD_MAX         1024                  /* signing payload */
 #define ERR_ALREADY_SUBSCRIBED (-2035)               /* userDataStream subscription already active */
+#define ERR_TIMESTAMP          (-1021)               /* timestamp outside recvWindow */
 
 /* ---- request building -------------------------------------------------------------------------- */
 
@@ -211,6 +212,8 @@ struct sb_bn_user_stream {
 	uint64_t probe_mono;                   /* when it was sent */
 	int64_t sub_id;                        /* confirmed subscriptionId; -1 none */
 	unsigned failures;                     /* consecutive refused requests, for the retry delay */
+	void (*time_refused)(void *ctx);       /* opts.time_refused */
+	void *time_ctx;                        /* its argument */
 	uint64_t opened_mono;                  /* when the connection opened */
 	uint64_t quiet_since;                  /* last event, subscription or silent reconcile */
 	uv_timer_t tick;                       /* watchdog */
@@ -313,6 +316,8 @@ static void refused(struct sb_bn_user_stream *us, const struct sb_bn_ws_response
 		sb_ws_drop(us->ws);
 		return;
 	}
+	if (r->error.code == ERR_TIMESTAMP && us->time_refused)
+		us->time_refused(us->time_ctx);
 	uint64_t delay = (uint64_t)US_RETRY_MIN_MS << (us->failures < 6 ? us->failures : 6);
 	if (delay > SB_BN_US_RETRY_MAX_MS)
 		delay = SB_BN_US_RETRY_MAX_MS;
@@ -529,6 +534,8 @@ sb_err sb_bn_user_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx,
 	us->signer = opts->signer;
 	us->ed25519 = sb_signer_kind(opts->signer) == SB_SIGN_ED25519;
 	us->recv_window_ms = opts->recv_window_ms;
+	us->time_refused = opts->time_refused;
+	us->time_ctx = opts->time_ctx;
 	us->silence_ms = opts->silence_ms ? opts->silence_ms : SB_BN_US_SILENCE_DEFAULT;
 	us->probe_timeout_ms = opts->probe_timeout_ms ? opts->probe_timeout_ms : SB_BN_US_PROBE_TIMEOUT_DEF;
 	us->reconnect_ms = opts->reconnect_ms ? opts->reconnect_ms : US_RECONNECT_DEF;

@@ -210,6 +210,9 @@ static sb_err map_rc(int rc)
 		return SB_OK;
 	case SQLITE_FULL:
 		return SB_ERR_DB_FULL;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return SB_ERR_DB_BUSY;
 	case SQLITE_READONLY:
 	case SQLITE_CANTOPEN:
 	case SQLITE_PERM:
@@ -451,7 +454,8 @@ static sb_err migrate(struct sq_store *s, bool readonly)
 static sb_err configure(struct sq_store *s, const char *path, const struct sb_store_opts *o)
 {
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000);
+	s->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
+	sqlite3_busy_timeout(s->db, s->busy_ms);
 	sb_err e = exec_sql(s, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
 	if (e == SB_OK && o->scratch && !o->readonly) {
 		/* No reader to serve while it is written and nothing to recover after a crash: the rollback
@@ -551,6 +555,13 @@ sb_err sq_data_version(struct sb_store *st, uint64_t *out)
 		e = sq_error(s, rc);
 	sqlite3_reset(q);
 	return e;
+}
+
+sb_err sq_wait_for_locks(struct sb_store *st, bool wait)
+{
+	struct sq_store *s = sq_of(st);
+	sqlite3_busy_timeout(s->db, wait ? s->busy_ms : 0);
+	return SB_OK;
 }
 
 sb_err sq_check(struct sb_store *st, char *msg, size_t cap)

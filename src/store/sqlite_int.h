@@ -48,6 +48,7 @@ struct sq_store {
 	sqlite3 *db;                    /* the connection */
 	sqlite3_stmt *stmts[SQ__COUNT]; /* the statement cache, NULL until first use */
 	uint64_t begin_ns;              /* monotonic time the open transaction began */
+	int busy_ms;                    /* the busy timeout it was opened with */
 	bool alone;                     /* a scratch database: its exclusive lock keeps every other
 	                                   connection out, so none can commit while it is open */
 };
@@ -62,6 +63,7 @@ void sq_close(struct sb_store *st);
 sb_err sq_backup(struct sb_store *st, const char *path);
 sb_err sq_check(struct sb_store *st, char *msg, size_t cap);
 sb_err sq_data_version(struct sb_store *st, uint64_t *out);
+sb_err sq_wait_for_locks(struct sb_store *st, bool wait);
 sb_err sq_exec(struct sb_store *st, const char *sql);
 
 static inline struct sq_store *sq_of(struct sb_store *st)

@@ -956,6 +956,7 @@ const struct sb_store_ops sq_ops = {
     .check = sq_check,
     .exec = sq_exec,
     .data_version = sq_data_version,
+    .wait_for_locks = sq_wait_for_locks,
     .pair_upsert = pair_upsert,
     .pair_get = pair_get,
     .pair_list = pair_list,

@@ -337,6 +337,14 @@ sb_err sb_store_data_version(struct sb_store *st, uint64_t *out)
 	return st->ops->data_version(st, out);
 }
 
+sb_err sb_store_wait_for_locks(struct sb_store *st, bool wait)
+{
+	SB_TRY(enter(st));
+	if (!st->ops->wait_for_locks)
+		return refuse(st, SB_ERR_UNSUPPORTED, "the %s backend always waits", st->ops->name);
+	return st->ops->wait_for_locks(st, wait);
+}
+
 const char *sb_store_last_error(const struct sb_store *st)
 {
 	return st ? st->errmsg : "";

@@ -180,6 +180,73 @@ Test(bot_recovery, unwritable_database_stops_trading_safely_and_a_restart_recove
 	check_agree(2, 1);
 }
 
+/* Another process (a backup, a hand-run sqlite3) takes the database's write lock and keeps it. */
+static sqlite3 *lock_database(void)
+{
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(T.db, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	return db;
+}
+
+static void unlock_database(sqlite3 *db)
+{
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+static bool running(pid_t pid)
+{
+	return waitpid(pid, NULL, WNOHANG) == 0;
+}
+
+Test(bot_recovery, a_start_that_finds_the_database_locked_past_its_busy_timeout_waits_for_it_and_then_trades)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 15000), 0);
+	sqlite3 *db = lock_database();
+	bt_start_bot();
+	/* The busy timeout (5 s) runs out: the start-up waits and tries again instead of ending. */
+	cr_assert(bt_log_has("start-up waits for the database", 20000));
+	cr_assert(running(T.bot), "spotbot is still running");
+	unlock_database(db);
+	cr_assert(bt_log_has("reconciliation succeeded", 20000), "it started once the lock was gone");
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_agree(2, 1);
+}
+
+Test(bot_recovery,
+     a_fill_that_cannot_be_recorded_stops_trading_until_the_database_is_free_then_it_restarts_on_it)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	bt_start_bot();
+	pid_t pid = T.bot;
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	sqlite3 *db = lock_database();
+	/* The buy fills while another process holds the lock past the busy timeout: the fill cannot be
+	 * recorded, so nothing may act on it. */
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	cr_assert(bt_log_has("database write failed", 20000));
+	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 1,
+	             "no sell for a fill the database does not hold");
+	unlock_database(db);
+	/* Once the database takes writes again the daemon restarts on it, in the same process: the fill is
+	 * brought in by reconciliation and the sell follows. */
+	cr_assert(bt_log_has("the database can be written again", 10000));
+	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	cr_assert_eq(T.bot, pid);
+	cr_assert(running(pid), "the daemon never exited");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_agree(2, 1);
+}
+
 Test(bot_recovery, a_stop_asked_for_while_start_up_waits_on_the_database_is_a_clean_stop)
 {
 	bt_start_sim(NULL);

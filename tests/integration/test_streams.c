@@ -55,6 +55,8 @@ static struct {
 	struct sb_bn_exec_report last_trade; /* the last TRADE report */
 	char last_new_coid[64];              /* clientOrderId of the last NEW */
 	unsigned positions;                  /* outboundAccountPosition events */
+	unsigned time_refusals;              /* time_refused callbacks */
+	int64_t measured_offset_ms;          /* what the owner "measures" when one comes */
 } T;
 
 static int sym_index(const char *s)
@@ -411,6 +413,40 @@ Test(streams, user_stream_reconnects_resubscribes_and_reconciles_after_drop)
 	cr_assert_eq(ustats().reconnects, 1);
 	cr_assert_eq(T.reconciles[SB_BN_RECONCILE_SUBSCRIBED], 2);
 	cr_assert_geq(T.links[SB_BN_LINK_DOWN], 1);
+	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
+	SBT_RUN_UNTIL(&T.loop, T.exec_trade >= 1, DEADLINE_MS);
+}
+
+/* The owner's side of a refused timestamp: the test measures nothing, it knows the skew it set. */
+static void on_time_refused(void *ctx)
+{
+	(void)ctx;
+	T.time_refusals++;
+	sb_bn_user_stream_set_time_offset(T.us, T.measured_offset_ms);
+}
+
+Test(streams, user_stream_asks_for_the_server_time_again_when_its_timestamp_is_refused)
+{
+	/* The server's clock is a minute ahead: a subscription signed with the offset the stream has (0)
+	 * is refused with -1021, the owner is asked to measure again, and the retry is accepted. */
+	sbt_sim_fault(T.sim.port, "clock_skew_ms&value=60000");
+	T.measured_offset_ms = 60000;
+	char url[96];
+	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", T.sim.port);
+	struct sb_bn_user_stream_opts o = {.url = url,
+	                                   .api_key = KEY,
+	                                   .signer = T.signer,
+	                                   .recv_window_ms = 5000,
+	                                   .backoff_min_ms = 50,
+	                                   .backoff_max_ms = 200,
+	                                   .time_refused = on_time_refused};
+	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
+	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
+	SBT_RUN_UNTIL(&T.loop, sb_bn_user_stream_subscribed(T.us), DEADLINE_MS);
+	cr_assert_eq(T.time_refusals, 1, "asked once, and the measured offset was enough");
+	cr_assert_eq(ustats().sub_failures, 1);
+	/* The subscription delivers (the test's own REST client signs with the real clock). */
+	sbt_sim_fault(T.sim.port, "clock_skew_ms&value=off");
 	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
 	SBT_RUN_UNTIL(&T.loop, T.exec_trade >= 1, DEADLINE_MS);
 }

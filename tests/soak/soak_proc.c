@@ -133,7 +133,12 @@ bool soak_bot_state(struct soak *s, char *buf, size_t cap)
 	char *text = st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? sbt_read_file(out) : NULL;
 	cJSON *j = text ? cJSON_Parse(text) : NULL;
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "daemon");
-	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(j, "run_state");
+	/* The daemon's own word when it answers (a daemon that cannot write its database cannot record its
+	 * state there either), else what the database holds. */
+	const cJSON *rs =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "live"), "state");
+	if (!cJSON_IsString(rs))
+		rs = cJSON_GetObjectItemCaseSensitive(j, "run_state");
 	bool running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "running")) && cJSON_IsString(rs);
 	snprintf(buf, cap, "%s", running ? rs->valuestring : "");
 	cJSON_Delete(j);

@@ -235,6 +235,32 @@ Test(store, a_scratch_database_is_held_alone_until_closed_and_kept_after)
 	open_store();
 }
 
+Test(store, another_connections_lock_past_the_busy_timeout_is_busy_and_a_quick_look_does_not_wait)
+{
+	sb_store_close(st);
+	st = NULL;
+	char err[256];
+	struct sb_store_opts o = {.busy_timeout_ms = 20};
+	cr_assert_eq(sb_store_open_sqlite(db_path, &o, &st, err, sizeof err), SB_OK, "%s", err);
+	sqlite3 *other = NULL;
+	cr_assert_eq(sqlite3_open(db_path, &other), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sb_store_state_set(st, "k", "1", 1, NULL), SB_ERR_DB_BUSY, "%s",
+	             sb_store_last_error(st));
+	cr_assert_eq(sb_store_wait_for_locks(st, false), SB_OK);
+	cr_assert_eq(sb_store_state_set(st, "k", "2", 2, NULL), SB_ERR_DB_BUSY);
+	cr_assert_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sb_store_state_set(st, "k", "3", 3, NULL), SB_OK, "%s", sb_store_last_error(st));
+	cr_assert_eq(sb_store_wait_for_locks(st, true), SB_OK);
+	char v[8];
+	cr_assert_eq(sb_store_state_get(st, "k", v, sizeof v), SB_OK);
+	cr_assert_str_eq(v, "3", "only the write after the lock was released took");
+	sqlite3_close(other);
+	sb_store_close(st);
+	st = NULL;
+	open_store();
+}
+
 Test(store, data_version_moves_for_another_connections_commit_only)
 {
 	uint64_t v0 = 0, v = 0;
