@@ -624,6 +624,11 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		free(c);
 		return;
 	}
+	/* Held on the stack from here: a crash point that returns to a simulation by longjmp leaks nothing.
+	 */
+	struct order_call call = *c;
+	free(c);
+	c = &call;
 	bot_crashpoint(o->row.side == SB_SIDE_BUY ? BOT_CRASH_AFTER_SEND : BOT_CRASH_AFTER_SELL_SEND);
 	int64_t now = bot_now_ms(b);
 	if (res->err == SB_OK && order) {
@@ -706,7 +711,6 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		o->query_at_ms = now + 300;
 		o->query_tries = 0;
 	}
-	free(c);
 	orders_settle(b, bp);
 }
 

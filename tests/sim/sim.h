@@ -67,6 +67,7 @@ enum sim_fault {
 	SIMF_RESTART,          /* a clean stop and start, perhaps with an edited configuration */
 	SIMF_CRASH,            /* the process dies between two steps of a cycle, or at a crash point */
 	SIMF_SHOCK,            /* a price jump, a flat stretch or a fast trend */
+	SIMF_DB_LOCK,          /* another process holds the database's write lock for seconds to minutes */
 	SIMF__COUNT
 };
 

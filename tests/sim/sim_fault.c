@@ -162,9 +162,12 @@ static void hold_late(struct call *c, const struct sb_bn_rest_result *res, struc
 	}
 }
 
+/* c is freed before the daemon's callback runs: a crash point there leaves the call by longjmp. */
 static void on_order(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
 {
-	struct call *c = user;
+	struct call copy = *(struct call *)user;
+	struct call *c = &copy;
+	free(user);
 	if (c->delay_ms > 0 && res->err != SB_ERR_SHUTDOWN) {
 		hold_late(c, res, order);
 	} else if (!c->lose || res->err == SB_ERR_SHUTDOWN) {
@@ -183,7 +186,6 @@ static void on_order(void *user, const struct sb_bn_rest_result *res, struct sb_
 		}
 		c->cb(c->user, &lost, NULL);
 	}
-	free(c);
 }
 
 static struct call *call_new(struct simf *f, sb_bn_rest_order_cb cb, void *user, bool lose, long http)

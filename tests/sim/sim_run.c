@@ -87,7 +87,12 @@ struct run {
 	jmp_buf jmp;                   /* where a crash point's crash lands */
 	bool crash_armed;              /* reaching crash_at crashes the daemon */
 	enum bot_crash_point crash_at; /* the crash point armed */
+	int64_t unlock_at;             /* the checker's connection holds the write lock until then; 0 */
+	bool db_restart;               /* the daemon found its database writable again: restart it */
 };
+
+/* The run under way: the daemon's continuations know only the daemon. */
+static struct run *the_run;
 
 static int64_t run_now(void *user)
 {
@@ -573,14 +578,36 @@ static bool load_config(struct run *r, bool edit)
 	return true;
 }
 
+/* The other process's lock on the database ends. */
+static void db_unlock(struct run *r)
+{
+	if (!r->unlock_at)
+		return;
+	r->unlock_at = 0;
+	sqlite3_exec(r->conn, "ROLLBACK", NULL, NULL, NULL);
+	note(r, "database lock released");
+}
+
+/* The daemon, degraded by a failed write, found the database writable again: as `run` does, it restarts
+ * on it (after the step, not under the tick that found it). */
+static void on_writable(struct sb_bot *b)
+{
+	(void)b;
+	the_run->db_restart = true;
+}
+
 /* A daemon on the database, started as `run` starts it. */
 static bool daemon_up(struct run *r)
 {
+	/* A start waits for the database's lock (sb_bot_run): here it ends as the start begins. */
+	db_unlock(r);
 	struct sb_bot *b = r->b = sb_xcalloc(1, sizeof *b);
 	bot_init(b, &r->cfg, sb_clock_virtual_new(r->now));
 	r->clock0 = r->now;
 	char msg[256] = "";
-	if (sb_store_open_sqlite(r->db, NULL, &b->st, msg, sizeof msg) != SB_OK ||
+	/* The lock is the checker's, on this thread: waiting for it would only stall the run. */
+	const struct sb_store_opts so = {.busy_timeout_ms = 1};
+	if (sb_store_open_sqlite(r->db, &so, &b->st, msg, sizeof msg) != SB_OK ||
 	    bot_pairs_load(b) != SB_OK) {
 		fprintf(r->o->out, "simulate: %s: %s%s\n", r->db, msg,
 		        b->st ? sb_store_last_error(b->st) : "");
@@ -606,6 +633,7 @@ static bool daemon_up(struct run *r)
 	simf_set_inner(r->f, inner);
 	b->ex = simf_exchange(r->f);
 	b->tick_sparse = true;
+	b->on_writable = on_writable;
 	bot_timers_start(b);
 	bot_startup(b);
 	pump(r);
@@ -617,6 +645,7 @@ static bool daemon_up(struct run *r)
 static void daemon_down(struct run *r)
 {
 	struct sb_bot *b = r->b;
+	r->db_restart = false;
 	if (!b)
 		return;
 	control_manual_free(r->manual);
@@ -826,6 +855,19 @@ static bool inject(struct run *r, enum sim_fault f)
 	case SIMF_MANUAL:
 		manual_action(r);
 		break;
+	case SIMF_DB_LOCK:
+		if (r->unlock_at)
+			break;
+		if (sqlite3_exec(r->conn, "BEGIN EXCLUSIVE", NULL, NULL, NULL) != SQLITE_OK) {
+			fprintf(r->o->out,
+			        "simulate: seed %" PRIu64 ": the database lock cannot be taken: %s\n",
+			        r->o->seed, sqlite3_errmsg(r->conn));
+			return false;
+		}
+		r->unlock_at = r->now + 1000 + (int64_t)sim_rng_below(&r->rng, 180000);
+		note(r, "another process locks the database for %" PRId64 " s",
+		     (r->unlock_at - r->now) / 1000);
+		break;
 	case SIMF_RESTART:
 		return restart(r, false);
 	case SIMF_CRASH:
@@ -850,6 +892,15 @@ static bool inject(struct run *r, enum sim_fault f)
 static bool step(struct run *r)
 {
 	advance_to(r, r->now + 1000 + (int64_t)sim_rng_below(&r->rng, SIM_STEP_MAX - 1000));
+	if (r->unlock_at && r->now >= r->unlock_at)
+		db_unlock(r);
+	if (r->db_restart) {
+		r->db_restart = false;
+		note(r, "the daemon restarts on its database, writable again");
+		daemon_down(r);
+		if (!daemon_up(r))
+			return false;
+	}
 	enum sim_fault f = sim_world_draw(&r->rng);
 	if (!r->calm && f != SIMF__COUNT && !inject(r, f))
 		return false;
@@ -894,6 +945,7 @@ static bool calm(struct run *r)
 	r->calm = true;
 	r->crash_armed = false;
 	r->skew = 0;
+	db_unlock(r);
 	static const struct simf_rates none = {0};
 	simf_set_rates(r->f, &none);
 	note(r, "faults stop");
@@ -1025,12 +1077,14 @@ bool sim_run(const struct sim_opts *o, struct sim_result *out)
 	r->rng.s = o->seed;
 	r->now = SIM_START_MS;
 	bot_crashpoint_set_hook(crash_hook, r);
+	the_run = r;
 	bool ok = run(r);
 	out->simulated_ms = r->now - SIM_START_MS;
 	teardown(r);
 	for (int k = 0; k < SIMF__COUNT; k++)
 		out->faults[k] += r->wcounts[k];
 	bot_crashpoint_set_hook(NULL, NULL);
+	the_run = NULL;
 	free(r);
 	return ok;
 }

@@ -33,6 +33,7 @@ static const char *const fault_names[SIMF__COUNT] = {
     [SIMF_RESTART] = "restart",
     [SIMF_CRASH] = "crash",
     [SIMF_SHOCK] = "market_shock",
+    [SIMF_DB_LOCK] = "db_lock",
 };
 
 const char *sim_fault_name(enum sim_fault f)
@@ -145,9 +146,9 @@ enum sim_fault sim_world_draw(struct sim_rng *rng)
 		enum sim_fault f;
 		unsigned w;
 	} table[] = {
-	    {SIMF_USER_DROP, 8},  {SIMF_MARKET_DROP, 8}, {SIMF_FORGET, 5},
-	    {SIMF_CLOCK_SKEW, 5}, {SIMF_PAUSE, 10},      {SIMF_PAIR_TOGGLE, 10},
-	    {SIMF_MANUAL, 30},    {SIMF_RESTART, 6},     {SIMF_CRASH, 12},
+	    {SIMF_USER_DROP, 8}, {SIMF_MARKET_DROP, 8},  {SIMF_FORGET, 5},  {SIMF_CLOCK_SKEW, 5},
+	    {SIMF_PAUSE, 10},    {SIMF_PAIR_TOGGLE, 10}, {SIMF_MANUAL, 30}, {SIMF_RESTART, 6},
+	    {SIMF_CRASH, 12},    {SIMF_DB_LOCK, 6},
 	};
 	uint64_t r = sim_rng_below(rng, 10000);
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
