@@ -273,7 +273,9 @@ static bool clear_order(struct sb_bot *b, struct bot_pos *bp, struct bot_order *
 {
 	if (!o->present || sb_order_state_is_final(o->sm.state))
 		return true;
-	if (sb_order_state_is_open(o->sm.state) && !o->sm.cancel_requested)
+	/* A query due (a cancel refused, an answer lost) says first whether there is still something to
+	 * cancel: a second cancel before it would meet the same refusal. */
+	if (sb_order_state_is_open(o->sm.state) && !o->sm.cancel_requested && o->query_at_ms == 0)
 		orders_cancel(b, bp, o, why);
 	return false;
 }

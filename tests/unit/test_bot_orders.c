@@ -6,11 +6,13 @@
  * the store before the exchange sees it. Expected figures come from the profit calculator (sb_profit_*)
  * run in the test on the fills the test delivered.
  */
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/control.h"
 #include "sbtest_bot.h"
 #include "sbtest_dec.h"
 #include "spotbot/coid.h"
@@ -485,4 +487,42 @@ Test(bot_orders, every_request_finds_its_intent_in_the_store)
 	cr_assert_eq(fx->req[m].order.type, SB_ORDER_MARKET);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 3);
 	assert_durable_before_sent();
+}
+
+Test(bot_orders, a_cancel_refused_as_unknown_is_not_sent_again_before_the_query_answers)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
+	size_t b = open_and_ack();
+	int64_t pos = position_of(b);
+	struct sb_fill bf = fill("50000", "0.0004", "20", "0.0000004", "BTC", 1001);
+	sbt_bot_trade(&tb, b, &bf, "0.0004", "20", SB_BN_STATUS_FILLED);
+	size_t s = last_place(SB_SIDE_SELL);
+	sbt_bot_ack(&tb, s);
+	/* The sell fills on the exchange; its report never arrives. The operator abandons the position. */
+	struct control_manual *m = control_manual_new(tb.b);
+	cJSON *out = NULL;
+	cr_assert_eq(control_manual_post(m, pos, "abandon", NULL, false, &out), 202);
+	cJSON_Delete(out);
+	control_manual_tick(m, sbt_bot_now(&tb));
+	sbt_bot_pump(&tb);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "the sell is cancelled first");
+	/* A filled order cannot be cancelled: -2011. Until the query says what became of it, a second cancel
+	 * would only meet the same answer. */
+	sbt_fakex_fail(fx, (size_t)sbt_fakex_last(fx, SBT_FX_CANCEL), SB_ERR_EXCHANGE, -2011);
+	sbt_bot_pump(&tb);
+	for (int k = 0; k < 30 && sbt_fakex_count(fx, SBT_FX_QUERY) == 0; k++) {
+		sbt_bot_advance(&tb, 100);
+		control_manual_tick(m, sbt_bot_now(&tb));
+		sbt_bot_pump(&tb);
+	}
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 1, "the order is queried (%zu cancels)",
+	             sbt_fakex_count(fx, SBT_FX_CANCEL));
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "and not cancelled again meanwhile");
+	char c1[SB_DEC_STRLEN];
+	sb_dec_format_trim(fx->req[s].order.price * 39 / 100000, c1, sizeof c1);
+	sbt_bot_answer_about(&tb, (size_t)sbt_fakex_last(fx, SBT_FX_QUERY), SB_BN_STATUS_FILLED, "0.00039",
+	                     c1);
+	control_manual_tick(m, sbt_bot_now(&tb));
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "a filled order is never cancelled again");
+	control_manual_free(m);
 }
