@@ -120,6 +120,21 @@ struct sb_cli_data_args {
 
 int sb_cli_data_parse(int argc, char **argv, struct sb_cli_data_args *a);
 
+/* config [--config FILE] [--check | --show | --example | --markdown] (cmd_config.c). */
+enum sb_cli_config_action {
+	SB_CLI_CONFIG_CHECK,    /* validate as run does (the default) */
+	SB_CLI_CONFIG_SHOW,     /* print the resolved configuration, secrets redacted */
+	SB_CLI_CONFIG_EXAMPLE,  /* print .env.example */
+	SB_CLI_CONFIG_MARKDOWN, /* print the options table of docs/configuration.md */
+};
+
+struct sb_cli_config_args {
+	const char *config;               /* --config FILE; NULL: ./.env */
+	enum sb_cli_config_action action; /* the one action asked for (repeating it is allowed) */
+};
+
+int sb_cli_config_parse(int argc, char **argv, struct sb_cli_config_args *a);
+
 /* run [--config FILE] [--human] (cmd_run.c). */
 struct sb_cli_run_args {
 	const char *config; /* --config FILE; NULL: ./.env */

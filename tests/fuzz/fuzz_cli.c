@@ -2,18 +2,18 @@
  * Fuzz target for the command lines' argument parsers: spotbot's (cli/args.h: the manual actions sell,
  * cancel, abandon, pause, resume, reprice; pairs add|set|enable|disable|remove; backtest with its sweep
  * options; the read-only views status, positions, history, orders, pairs [list], pnl, events; backup,
- * doctor, data download and run) and spotsim's (sim_options_parse), and the times the read-only commands
- * take (--since and the like: read_parse_when, over the RFC 3339 parser). Byte 0 chooses the command (its
- * index in names[], modulo their number); the rest, split at NUL bytes, is its arguments. Nothing is run.
- * Every parser must answer OK, help (-1) or a usage error (2), and what it accepts must be what the command
- * promises: a well-formed control API path with a valid position id, symbol or price, a --timeout within
- * bounds, pair settings that validate, a backtest with a configuration, data and an ordered window, a
+ * doctor, data download, config and run) and spotsim's (sim_options_parse), and the times the read-only
+ * commands take (--since and the like: read_parse_when, over the RFC 3339 parser). Byte 0 chooses the command
+ * (its index in names[], modulo their number); the rest, split at NUL bytes, is its arguments. Nothing is
+ * run. Every parser must answer OK, help (-1) or a usage error (2), and what it accepts must be what the
+ * command promises: a well-formed control API path with a valid position id, symbol or price, a --timeout
+ * within bounds, pair settings that validate, a backtest with a configuration, data and an ordered window, a
  * spotsim with at least one account and its symbols within bounds; a view's limit within its bound, a
  * symbol of visible characters upper-cased, a window with since before until, an order status that exists,
  * a position id >= 1, an event kind that fits, the options a view does not take left at their defaults; a
- * backup with a destination, a download with its four arguments that sb_dl_plan either plans or refuses
- * with a reason; a refused spotsim command line is explained; a time read is either an age that lands
- * between the epoch and now, or a date and time that formats and parses back to itself.
+ * backup with a destination, one config action, a download with its four arguments that sb_dl_plan either
+ * plans or refuses with a reason; a refused spotsim command line is explained; a time read is either an age
+ * that lands between the epoch and now, or a date and time that formats and parses back to itself.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -253,6 +253,15 @@ static void check_data(int argc, char **argv)
 	free(files);
 }
 
+static void check_config(int argc, char **argv)
+{
+	struct sb_cli_config_args a;
+	int rc = sb_cli_config_parse(argc, argv, &a);
+	check(rc == SB_EXIT_OK || rc == -1 || rc == SB_EXIT_USAGE);
+	if (rc == SB_EXIT_OK)
+		check((!a.config || a.config[0]) && a.action <= SB_CLI_CONFIG_MARKDOWN);
+}
+
 static void check_run(int argc, char **argv)
 {
 	struct sb_cli_run_args a;
@@ -268,7 +277,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const names[] = {
 	    "sell",    "cancel", "abandon",  "pause",   "resume", "reprice", "add",       "set",     "enable",
 	    "disable", "remove", "backtest", "spotsim", "when",   "status",  "positions", "history", "orders",
-	    "pairs",   "pnl",    "events",   "backup",  "doctor", "data",    "run"};
+	    "pairs",   "pnl",    "events",   "backup",  "doctor", "data",    "run",       "config"};
 	static char buf[MAX_BYTES + 1];
 	static char *argv[MAX_ARGS + 2];
 	static int quiet;
@@ -310,7 +319,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_doctor(argc, argv);
 	else if (strcmp(cmd, "data") == 0)
 		check_data(argc, argv);
-	else
+	else if (strcmp(cmd, "run") == 0)
 		check_run(argc, argv);
+	else
+		check_config(argc, argv);
 	return 0;
 }

@@ -1,9 +1,9 @@
 /*
  * The parsers of the read-only commands' command lines (cli/args.h): status, positions, history, orders,
- * pairs [list], pnl, events, backup, doctor, data download and run. What each accepts lands in its struct
- * (a symbol upper-cased, a limit, a window, a status, a position id); what it refuses is refused with exit
- * 2 and a message that names the option, on stderr with the usage; --help prints the usage on stdout and
- * answers -1; and a parser can be called again in the same process with the same answer.
+ * pairs [list], pnl, events, backup, doctor, data download, config and run. What each accepts lands in its
+ * struct (a symbol upper-cased, a limit, a window, a status, a position id); what it refuses is refused
+ * with exit 2 and a message that names the option, on stderr with the usage; --help prints the usage on
+ * stdout and answers -1; and a parser can be called again in the same process with the same answer.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -255,7 +255,7 @@ Test(cli_args, status_refuses_arguments_values_and_a_second_config)
 	assert_refused(rc, "status", "--config given twice");
 	rc = view(sb_cli_status_parse, ARGV("status", "--config="), &a);
 	assert_refused(rc, "status", "--config needs a file name");
-	assert_help(view(sb_cli_status_parse, ARGV("status", "-h"), &a), "usage: spotbot status");
+	assert_help(view(sb_cli_status_parse, ARGV("status", "--help"), &a), "usage: spotbot status");
 }
 
 /* ---- backup, doctor, data, run ------------------------------------------------------------------- */
@@ -351,4 +351,28 @@ Test(cli_args, run_config_human_and_refusals)
 	rc = sb_cli_run_parse(2, ARGV("run", "--help"), &a);
 	capture_end();
 	assert_help(rc, "usage: spotbot run");
+}
+
+Test(cli_args, config_one_action_repeated_or_refused_when_another)
+{
+	struct sb_cli_config_args a;
+	capture_begin();
+	int rc = sb_cli_config_parse(4, ARGV("config", "--show", "--config=bot.env", "--show"), &a);
+	capture_end();
+	cr_assert_eq(rc, SB_EXIT_OK, "stderr: %s", err_text);
+	cr_assert_eq(a.action, SB_CLI_CONFIG_SHOW);
+	cr_assert_str_eq(a.config, "bot.env");
+	capture_begin();
+	rc = sb_cli_config_parse(1, ARGV("config"), &a);
+	capture_end();
+	cr_assert_eq(rc, SB_EXIT_OK);
+	cr_assert_eq(a.action, SB_CLI_CONFIG_CHECK);
+	capture_begin();
+	rc = sb_cli_config_parse(3, ARGV("config", "--example", "--markdown"), &a);
+	capture_end();
+	assert_refused(rc, "config", "--markdown conflicts with an earlier action");
+	capture_begin();
+	rc = sb_cli_config_parse(2, ARGV("config", "--json"), &a);
+	capture_end();
+	assert_refused(rc, "config", "unknown argument '--json'");
 }
