@@ -1,6 +1,8 @@
 /*
  * cmd_read.c - what the read-only views of the database share (read.h): the context with its options,
- * configuration and read-only store, argument parsers and the JSON conventions.
+ * configuration and read-only store, the parser of their command lines (read_view_parse: one getopt_long
+ * loop behind the sb_cli_<view>_parse functions of args.h, pure, so the fuzz target cli drives it) and the
+ * JSON conventions.
  *
  * The views (cmd_positions.c: positions, history, orders; cmd_report.c: pairs, pnl, events; cmd_status.c:
  * status) read the database directly, opened read-only, so they work whether the daemon runs or not and
