@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "spotbot/config.h"
 #include "spotbot/store.h"
@@ -107,7 +108,7 @@ out:
 	return rc;
 }
 
-int sb_cmd_backup(int argc, char **argv)
+int sb_cli_backup_parse(int argc, char **argv, struct sb_cli_backup_args *a)
 {
 	static const struct option longs[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -115,10 +116,8 @@ int sb_cmd_backup(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config = NULL, *dst;
-	bool json = false;
-	struct stat sb;
 	int ch;
+	memset(a, 0, sizeof *a);
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
@@ -126,16 +125,16 @@ int sb_cmd_backup(int argc, char **argv)
 		case 'c':
 			if (!*optarg)
 				return sb_cli_usage_error("backup", usage_text, "--config needs a file name");
-			if (config)
+			if (a->config)
 				return sb_cli_usage_error("backup", usage_text, "--config given twice");
-			config = optarg;
+			a->config = optarg;
 			break;
 		case 'j':
-			json = true;
+			a->json = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			return SB_EXIT_OK;
+			return -1;
 		case ':':
 			return sb_cli_usage_error("backup", usage_text, "%s needs a value", argv[optind - 1]);
 		default:
@@ -147,14 +146,24 @@ int sb_cmd_backup(int argc, char **argv)
 		return sb_cli_usage_error("backup", usage_text, "which file should the backup go to?");
 	if (optind + 1 < argc)
 		return sb_cli_usage_error("backup", usage_text, "unexpected argument '%s'", argv[optind + 1]);
-	dst = argv[optind];
-	if (!*dst)
+	a->dst = argv[optind];
+	if (!*a->dst)
 		return sb_cli_usage_error("backup", usage_text, "the backup path is empty");
+	return SB_EXIT_OK;
+}
+
+int sb_cmd_backup(int argc, char **argv)
+{
+	struct sb_cli_backup_args a;
+	struct stat sb;
+	int rc = sb_cli_backup_parse(argc, argv, &a);
+	if (rc != SB_EXIT_OK)
+		return rc < 0 ? SB_EXIT_OK : rc;
 	/* Checked here too, before any work, so the refusal does not depend on the database being readable.
 	 */
-	if (lstat(dst, &sb) == 0) {
-		fprintf(stderr, "spotbot backup: %s already exists; a backup never overwrites\n", dst);
+	if (lstat(a.dst, &sb) == 0) {
+		fprintf(stderr, "spotbot backup: %s already exists; a backup never overwrites\n", a.dst);
 		return SB_EXIT_FAILURE;
 	}
-	return run_backup(config, dst, json);
+	return run_backup(a.config, a.dst, a.json);
 }

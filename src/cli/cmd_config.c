@@ -10,18 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "spotbot/bot.h"
 #include "spotbot/config.h"
 
 extern char **environ;
-
-enum action {
-	ACTION_CHECK,
-	ACTION_SHOW,
-	ACTION_EXAMPLE,
-	ACTION_MARKDOWN,
-};
 
 static void usage(FILE *f)
 {
@@ -48,48 +42,59 @@ static int bad_usage(const char *fmt, ...)
 	return SB_EXIT_USAGE;
 }
 
-int sb_cmd_config(int argc, char **argv)
+int sb_cli_config_parse(int argc, char **argv, struct sb_cli_config_args *a)
 {
-	const char *path = NULL;
-	enum action action = ACTION_CHECK;
+	static const char *const names[] = {
+	    [SB_CLI_CONFIG_CHECK] = "--check",
+	    [SB_CLI_CONFIG_SHOW] = "--show",
+	    [SB_CLI_CONFIG_EXAMPLE] = "--example",
+	    [SB_CLI_CONFIG_MARKDOWN] = "--markdown",
+	};
 	bool have_action = false;
-	struct sb_config cfg;
-	sb_err err;
+	memset(a, 0, sizeof *a);
+	a->action = SB_CLI_CONFIG_CHECK;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		enum action act;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		const char *arg = argv[i];
+		size_t act = 0;
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			usage(stdout);
-			return SB_EXIT_OK;
-		} else if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
-			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			return -1;
+		} else if (strcmp(arg, "--config") == 0 || strncmp(arg, "--config=", 9) == 0) {
+			const char *v = arg[8] == '=' ? arg + 9 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!v || !*v)
 				return bad_usage("%s needs a file name", "--config");
-			if (path)
+			if (a->config)
 				return bad_usage("%s given twice", "--config");
-			path = v;
+			a->config = v;
 			continue;
-		} else if (strcmp(a, "--check") == 0) {
-			act = ACTION_CHECK;
-		} else if (strcmp(a, "--show") == 0) {
-			act = ACTION_SHOW;
-		} else if (strcmp(a, "--example") == 0) {
-			act = ACTION_EXAMPLE;
-		} else if (strcmp(a, "--markdown") == 0) {
-			act = ACTION_MARKDOWN;
-		} else {
-			return bad_usage("unknown argument '%s'", a);
 		}
-		if (have_action && act != action)
-			return bad_usage("%s conflicts with an earlier action", a);
-		action = act;
+		while (act < sizeof names / sizeof names[0] && strcmp(arg, names[act]) != 0)
+			act++;
+		if (act == sizeof names / sizeof names[0])
+			return bad_usage("unknown argument '%s'", arg);
+		if (have_action && act != a->action)
+			return bad_usage("%s conflicts with an earlier action", arg);
+		a->action = (enum sb_cli_config_action)act;
 		have_action = true;
 	}
-	if (action == ACTION_EXAMPLE) {
+	return SB_EXIT_OK;
+}
+
+int sb_cmd_config(int argc, char **argv)
+{
+	struct sb_cli_config_args a;
+	struct sb_config cfg;
+	sb_err err;
+	int rc = sb_cli_config_parse(argc, argv, &a);
+	if (rc != SB_EXIT_OK)
+		return rc < 0 ? SB_EXIT_OK : rc;
+	const char *path = a.config;
+	enum sb_cli_config_action action = a.action;
+	if (action == SB_CLI_CONFIG_EXAMPLE) {
 		sb_config_write_example(stdout);
 		return SB_EXIT_OK;
 	}
-	if (action == ACTION_MARKDOWN) {
+	if (action == SB_CLI_CONFIG_MARKDOWN) {
 		sb_config_write_markdown(stdout);
 		return SB_EXIT_OK;
 	}
@@ -102,7 +107,7 @@ int sb_cmd_config(int argc, char **argv)
 		sb_config_fini(&cfg);
 		return SB_EXIT_USAGE;
 	}
-	if (action == ACTION_SHOW)
+	if (action == SB_CLI_CONFIG_SHOW)
 		sb_config_print(&cfg, stdout);
 	else if (cfg.path)
 		printf("configuration OK (%s)\n", cfg.path);

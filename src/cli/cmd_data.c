@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "spotbot/download.h"
 
@@ -157,7 +158,7 @@ static int download(const struct sb_dl_request *rq, bool json)
 	return t.missing > 0 ? SB_EXIT_MISSING : SB_EXIT_OK;
 }
 
-static int cmd_download(int argc, char **argv)
+static int download_parse(int argc, char **argv, struct sb_cli_data_args *a)
 {
 	static const struct option longs[] = {
 	    {"dir", required_argument, NULL, 'd'},
@@ -166,9 +167,10 @@ static int cmd_download(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct sb_dl_request rq = {.dir = ".", .base_url = SB_DL_DEFAULT_BASE};
-	bool json = false;
 	int ch;
+	memset(a, 0, sizeof *a);
+	a->rq.dir = ".";
+	a->rq.base_url = SB_DL_DEFAULT_BASE;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
@@ -176,17 +178,17 @@ static int cmd_download(int argc, char **argv)
 		case 'd':
 			if (!*optarg)
 				return sb_cli_usage_error("data download", usage_text, "--dir is empty");
-			rq.dir = optarg;
+			a->rq.dir = optarg;
 			break;
 		case 'b':
-			rq.base_url = optarg;
+			a->rq.base_url = optarg;
 			break;
 		case 'j':
-			json = true;
+			a->json = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			return SB_EXIT_OK;
+			return -1;
 		case ':':
 			return sb_cli_usage_error("data download", usage_text, "%s needs a value",
 			                          argv[optind - 1]);
@@ -199,22 +201,32 @@ static int cmd_download(int argc, char **argv)
 		return sb_cli_usage_error("data download", usage_text,
 		                          "expected SYMBOL INTERVAL FROM TO, got %d argument%s",
 		                          argc - optind, argc - optind == 1 ? "" : "s");
-	rq.symbol = sb_cli_symbol_upper(argv[optind]);
-	rq.interval = argv[optind + 1];
-	rq.from = argv[optind + 2];
-	rq.to = argv[optind + 3];
-	return download(&rq, json);
+	a->rq.symbol = sb_cli_symbol_upper(argv[optind]);
+	a->rq.interval = argv[optind + 1];
+	a->rq.from = argv[optind + 2];
+	a->rq.to = argv[optind + 3];
+	return SB_EXIT_OK;
 }
 
-int sb_cmd_data(int argc, char **argv)
+int sb_cli_data_parse(int argc, char **argv, struct sb_cli_data_args *a)
 {
+	memset(a, 0, sizeof *a);
 	if (argc >= 2 && strcmp(argv[1], "download") == 0)
-		return cmd_download(argc - 1, argv + 1);
+		return download_parse(argc - 1, argv + 1, a);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage_text, stdout);
-		return SB_EXIT_OK;
+		return -1;
 	}
 	if (argc < 2)
 		return sb_cli_usage_error("data", usage_text, "which data command? (download)");
 	return sb_cli_usage_error("data", usage_text, "unknown data command '%s'", argv[1]);
+}
+
+int sb_cmd_data(int argc, char **argv)
+{
+	struct sb_cli_data_args a;
+	int rc = sb_cli_data_parse(argc, argv, &a);
+	if (rc != SB_EXIT_OK)
+		return rc < 0 ? SB_EXIT_OK : rc;
+	return download(&a.rq, a.json);
 }

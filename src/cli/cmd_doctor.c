@@ -28,6 +28,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "spotbot/alloc.h"
@@ -606,7 +607,7 @@ static const char usage_text[] =
     "  --json         print the checks as JSON\n"
     "  exit codes: 0 all OK, 1 a check failed, 2 bad arguments or an invalid configuration\n";
 
-int sb_cmd_doctor(int argc, char **argv)
+int sb_cli_doctor_parse(int argc, char **argv, struct sb_cli_doctor_args *a)
 {
 	static const struct option longs[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -614,26 +615,24 @@ int sb_cmd_doctor(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct doctor d;
-	bool json = false;
 	int ch;
-	memset(&d, 0, sizeof d);
+	memset(a, 0, sizeof *a);
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			if (!*optarg || d.config_path)
+			if (!*optarg || a->config)
 				return sb_cli_usage_error("doctor", usage_text,
 				                          "--config needs one file name");
-			d.config_path = optarg;
+			a->config = optarg;
 			break;
 		case 'j':
-			json = true;
+			a->json = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			return SB_EXIT_OK;
+			return -1;
 		case ':':
 			return sb_cli_usage_error("doctor", usage_text, "%s needs a value", argv[optind - 1]);
 		default:
@@ -643,6 +642,18 @@ int sb_cmd_doctor(int argc, char **argv)
 	}
 	if (optind < argc)
 		return sb_cli_usage_error("doctor", usage_text, "unexpected argument '%s'", argv[optind]);
+	return SB_EXIT_OK;
+}
+
+int sb_cmd_doctor(int argc, char **argv)
+{
+	struct sb_cli_doctor_args a;
+	struct doctor d;
+	int rc = sb_cli_doctor_parse(argc, argv, &a);
+	if (rc != SB_EXIT_OK)
+		return rc < 0 ? SB_EXIT_OK : rc;
+	memset(&d, 0, sizeof d);
+	d.config_path = a.config;
 	check_env_permissions(&d);
 	check_user(&d);
 	check_config(&d);
@@ -668,7 +679,7 @@ int sb_cmd_doctor(int argc, char **argv)
 		for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
 			set(add(&d, ids[i][0], ids[i][1]), CHECK_SKIP, NULL, "the configuration is invalid");
 	}
-	int rc = report(&d, json);
+	rc = report(&d, a.json);
 	sb_config_fini(&d.cfg);
 	return rc;
 }

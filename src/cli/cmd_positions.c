@@ -172,44 +172,27 @@ static const char positions_usage[] =
     "  --symbol SYM   only positions on SYM\n"
     "  --limit N      at most N positions, newest first (default 100)\n" COMMON_USAGE;
 
-int sb_cmd_positions(int argc, char **argv)
+int sb_cli_positions_parse(int argc, char **argv, int64_t now_ms, struct sb_cli_view_args *a)
 {
 	static const struct option longs[] = {
-	    COMMON_LONG_OPTS,
-	    {"open", no_argument, NULL, 'o'},
-	    {"closed", no_argument, NULL, 'C'},
-	    {"all", no_argument, NULL, 'a'},
-	    {"symbol", required_argument, NULL, 's'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {NULL, 0, NULL, 0},
+	    COMMON_LONG_OPTS, READ_OPT_OPEN,  READ_OPT_CLOSED, READ_OPT_ALL,
+	    READ_OPT_SYMBOL,  READ_OPT_LIMIT, READ_OPT_END,
 	};
+	static const struct read_view v = {"positions", positions_usage, longs, SB_STORE_LIST_MAX, false};
+	return read_view_parse(&v, argc, argv, now_ms, a);
+}
+
+int sb_cmd_positions(int argc, char **argv)
+{
+	struct sb_cli_view_args a;
 	struct ctx c;
-	char symbol[SB_SYMBOL_MAX] = "";
-	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_ALL, .limit = DEFAULT_LIMIT};
 	struct sb_store_position *rows = NULL;
 	size_t n = 0;
-	int ch, rc;
-	read_ctx_init(&c, "positions", positions_usage);
-	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
-		rc = -1;
-		if (ch == 'o')
-			f.which = SB_STORE_LIST_OPEN;
-		else if (ch == 'C')
-			f.which = SB_STORE_LIST_CLOSED;
-		else if (ch == 'a')
-			f.which = SB_STORE_LIST_ALL;
-		else if (ch == 's')
-			rc = read_opt_symbol(&c, optarg, symbol, sizeof symbol);
-		else if (ch == 'n')
-			rc = read_opt_limit(&c, optarg, SB_STORE_LIST_MAX, &f.limit);
-		else
-			rc = read_common_opt(&c, ch, argv);
-		if (rc >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return read_bad_usage(&c, "unexpected argument '%s'", argv[optind]);
-	f.symbol = symbol[0] ? symbol : NULL;
+	int rc = read_ctx_start(&c, "positions", sb_cli_positions_parse, argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	struct sb_store_pos_filter f = {.which = a.which, .limit = a.limit};
+	f.symbol = a.symbol[0] ? a.symbol : NULL;
 	rc = read_open_db(&c);
 	if (rc == SB_EXIT_OK) {
 		sb_err e = sb_store_position_list(c.st, &f, &rows, &n);
@@ -274,42 +257,27 @@ static void history_table(const struct ctx *c, const struct sb_store_position *r
 	sb_table_free(t);
 }
 
-int sb_cmd_history(int argc, char **argv)
+int sb_cli_history_parse(int argc, char **argv, int64_t now_ms, struct sb_cli_view_args *a)
 {
 	static const struct option longs[] = {
-	    COMMON_LONG_OPTS,
-	    {"symbol", required_argument, NULL, 's'},
-	    {"since", required_argument, NULL, 'S'},
-	    {"until", required_argument, NULL, 'U'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {NULL, 0, NULL, 0},
+	    COMMON_LONG_OPTS, READ_OPT_SYMBOL, READ_OPT_SINCE, READ_OPT_UNTIL, READ_OPT_LIMIT, READ_OPT_END,
 	};
+	static const struct read_view v = {"history", history_usage, longs, SB_STORE_LIST_MAX, false};
+	return read_view_parse(&v, argc, argv, now_ms, a);
+}
+
+int sb_cmd_history(int argc, char **argv)
+{
+	struct sb_cli_view_args a;
 	struct ctx c;
-	char symbol[SB_SYMBOL_MAX] = "";
-	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_CLOSED, .limit = DEFAULT_LIMIT};
 	struct sb_store_position *rows = NULL;
 	size_t n = 0;
-	int ch, rc;
-	read_ctx_init(&c, "history", history_usage);
-	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
-		if (ch == 's')
-			rc = read_opt_symbol(&c, optarg, symbol, sizeof symbol);
-		else if (ch == 'S')
-			rc = read_opt_when(&c, "--since", optarg, &f.from_ms);
-		else if (ch == 'U')
-			rc = read_opt_when(&c, "--until", optarg, &f.to_ms);
-		else if (ch == 'n')
-			rc = read_opt_limit(&c, optarg, SB_STORE_LIST_MAX, &f.limit);
-		else
-			rc = read_common_opt(&c, ch, argv);
-		if (rc >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return read_bad_usage(&c, "unexpected argument '%s'", argv[optind]);
-	if (f.from_ms && f.to_ms && f.to_ms <= f.from_ms)
-		return read_bad_usage(&c, "--until must be later than --since");
-	f.symbol = symbol[0] ? symbol : NULL;
+	int rc = read_ctx_start(&c, "history", sb_cli_history_parse, argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	struct sb_store_pos_filter f = {
+	    .which = SB_STORE_LIST_CLOSED, .from_ms = a.from_ms, .to_ms = a.to_ms, .limit = a.limit};
+	f.symbol = a.symbol[0] ? a.symbol : NULL;
 	rc = read_open_db(&c);
 	if (rc == SB_EXIT_OK) {
 		sb_err e = sb_store_position_list(c.st, &f, &rows, &n);
@@ -427,55 +395,31 @@ static const char orders_usage[] =
     "  --position ID    only the orders of position ID\n"
     "  --limit N        at most N orders, newest first (default 100)\n" COMMON_USAGE;
 
-int sb_cmd_orders(int argc, char **argv)
+int sb_cli_orders_parse(int argc, char **argv, int64_t now_ms, struct sb_cli_view_args *a)
 {
 	static const struct option longs[] = {
-	    COMMON_LONG_OPTS,
-	    {"open", no_argument, NULL, 'o'},
-	    {"status", required_argument, NULL, 't'},
-	    {"symbol", required_argument, NULL, 's'},
-	    {"position", required_argument, NULL, 'p'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {NULL, 0, NULL, 0},
+	    COMMON_LONG_OPTS,  READ_OPT_OPEN,  READ_OPT_STATUS, READ_OPT_SYMBOL,
+	    READ_OPT_POSITION, READ_OPT_LIMIT, READ_OPT_END,
 	};
+	static const struct read_view v = {"orders", orders_usage, longs, SB_STORE_LIST_MAX, false};
+	return read_view_parse(&v, argc, argv, now_ms, a);
+}
+
+int sb_cmd_orders(int argc, char **argv)
+{
+	struct sb_cli_view_args a;
 	struct ctx c;
-	char symbol[SB_SYMBOL_MAX] = "";
-	struct sb_store_order_filter f = {.limit = DEFAULT_LIMIT};
 	struct sb_store_order *rows = NULL;
 	size_t n = 0;
-	int ch, rc;
-	read_ctx_init(&c, "orders", orders_usage);
-	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
-		rc = -1;
-		if (ch == 'o') {
-			f.open_only = true;
-		} else if (ch == 't') {
-			/* Any case, like --symbol and events --kind: "filled" is FILLED. */
-			char status[32];
-			if (strlen(optarg) >= sizeof status)
-				return read_bad_usage(&c, "--status '%s' is not an order status", optarg);
-			snprintf(status, sizeof status, "%s", optarg);
-			sb_cli_symbol_upper(status);
-			if (sb_store_order_status_parse(status, strlen(status), &f.status) != SB_OK)
-				return read_bad_usage(&c, "--status '%s' is not an order status", optarg);
-			f.by_status = true;
-		} else if (ch == 's') {
-			rc = read_opt_symbol(&c, optarg, symbol, sizeof symbol);
-		} else if (ch == 'p') {
-			if (!read_parse_i64(optarg, 1, INT64_MAX, &f.position_id))
-				return read_bad_usage(
-				    &c, "--position must be a position id (a whole number >= 1)");
-		} else if (ch == 'n') {
-			rc = read_opt_limit(&c, optarg, SB_STORE_LIST_MAX, &f.limit);
-		} else {
-			rc = read_common_opt(&c, ch, argv);
-		}
-		if (rc >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return read_bad_usage(&c, "unexpected argument '%s'", argv[optind]);
-	f.symbol = symbol[0] ? symbol : NULL;
+	int rc = read_ctx_start(&c, "orders", sb_cli_orders_parse, argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	struct sb_store_order_filter f = {.position_id = a.position_id,
+	                                  .by_status = a.by_status,
+	                                  .status = a.status,
+	                                  .open_only = a.which == SB_STORE_LIST_OPEN,
+	                                  .limit = a.limit};
+	f.symbol = a.symbol[0] ? a.symbol : NULL;
 	rc = read_open_db(&c);
 	if (rc == SB_EXIT_OK) {
 		sb_err e = sb_store_order_list(c.st, &f, &rows, &n);

@@ -1,6 +1,8 @@
 /*
  * cmd_read.c - what the read-only views of the database share (read.h): the context with its options,
- * configuration and read-only store, argument parsers and the JSON conventions.
+ * configuration and read-only store, the parser of their command lines (read_view_parse: one getopt_long
+ * loop behind the sb_cli_<view>_parse functions of args.h, pure, so the fuzz target cli drives it) and the
+ * JSON conventions.
  *
  * The views (cmd_positions.c: positions, history, orders; cmd_report.c: pairs, pnl, events; cmd_status.c:
  * status) read the database directly, opened read-only, so they work whether the daemon runs or not and
@@ -30,16 +32,6 @@
 
 extern char **environ;
 
-int read_bad_usage(const struct ctx *c, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return sb_cli_usage_error(c->cmd, c->usage, "%s", msg);
-}
-
 int read_fail(const struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -51,17 +43,6 @@ int read_fail(const struct ctx *c, const char *fmt, ...)
 	return SB_EXIT_FAILURE;
 }
 
-void read_ctx_init(struct ctx *c, const char *cmd, const char *usage)
-{
-	memset(c, 0, sizeof *c);
-	c->cmd = cmd;
-	c->usage = usage;
-	c->color = sb_table_color_for(stdout);
-	c->now_ms = sb_clock_wall_ms();
-	optind = 0; /* GNU getopt: start afresh (a process may run more than one command in tests) */
-	opterr = 0; /* errors are reported here, in one line, with the usage */
-}
-
 void read_ctx_fini(struct ctx *c)
 {
 	sb_store_close(c->st);
@@ -69,41 +50,6 @@ void read_ctx_fini(struct ctx *c)
 	if (c->cfg_loaded)
 		sb_config_fini(&c->cfg);
 	c->cfg_loaded = false;
-}
-
-/*
- * Handles the options every command shares and getopt's errors. Returns -1 when ch was handled and parsing
- * goes on, or the exit code to return now (usage printed for --help or a bad option).
- */
-int read_common_opt(struct ctx *c, int ch, char **argv)
-{
-	switch (ch) {
-	case 'c':
-		if (!optarg || !*optarg)
-			return read_bad_usage(c, "--config needs a file name");
-		if (c->config)
-			return read_bad_usage(c, "--config given twice");
-		c->config = optarg;
-		return -1;
-	case 'j':
-		c->json = true;
-		return -1;
-	case 'h':
-		fputs(c->usage, stdout);
-		return SB_EXIT_OK;
-	case ':':
-		return read_bad_usage(c, "%s needs a value", argv[optind - 1]);
-	case '?':
-		/* A long option given a value it does not take ("--json=1") also lands here, with optopt set.
-		 */
-		if (strncmp(argv[optind - 1], "--", 2) == 0 && strchr(argv[optind - 1], '='))
-			return read_bad_usage(c, "'%s': this option takes no value", argv[optind - 1]);
-		if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt)
-			return read_bad_usage(c, "unknown option '%s'", argv[optind - 1]);
-		return read_bad_usage(c, "unknown option '-%c'", optopt);
-	default:
-		return read_bad_usage(c, "unknown option '%s'", argv[optind - 1]);
-	}
 }
 
 /* Loads the configuration and opens its database read-only. Returns SB_EXIT_OK or the exit code. */
@@ -135,6 +81,199 @@ int read_store_fail(const struct ctx *c, const char *what, sb_err e)
 	return read_fail(c, "reading %s: %s", what, msg && *msg ? msg : sb_strerror(e));
 }
 
+/* ---- command lines ------------------------------------------------------------------------------- */
+
+/* Prints "spotbot CMD: <message>" and the view's usage on stderr; returns SB_EXIT_USAGE. */
+static int bad_usage(const struct read_view *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int bad_usage(const struct read_view *v, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return sb_cli_usage_error(v->cmd, v->usage, "%s", msg);
+}
+
+/* The value parsers below return GO_ON when the option was taken and parsing goes on. */
+#define GO_ON (-2)
+
+static int opt_limit(const struct read_view *v, const char *arg, size_t *out)
+{
+	int64_t n;
+	if (!read_parse_i64(arg, 1, (int64_t)v->limit_max, &n))
+		return bad_usage(v, "--limit must be a whole number from 1 to %zu", v->limit_max);
+	*out = (size_t)n;
+	return GO_ON;
+}
+
+/* A symbol as typed: ASCII letters are upper-cased ("btcusdt" is BTCUSDT); no spaces or controls. */
+static int opt_symbol(const struct read_view *v, const char *arg, char *out, size_t cap)
+{
+	size_t len = strlen(arg);
+	if (len == 0 || len >= cap)
+		return bad_usage(v, "--symbol must be 1 to %zu bytes", cap - 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)arg[i];
+		if (ch <= ' ' || ch == 0x7f)
+			return bad_usage(v, "--symbol '%s' contains a space or control character", arg);
+		out[i] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+	}
+	out[len] = '\0';
+	return GO_ON;
+}
+
+static int opt_when(const struct read_view *v, const char *name, const char *arg, int64_t now_ms,
+                    int64_t *out)
+{
+	if (!read_parse_when(arg, now_ms, out) || *out <= 0)
+		return bad_usage(v,
+		                 "%s '%s' is not a time: use RFC 3339 (2026-11-25T08:00:00Z), a date "
+		                 "(2026-11-25) or an age (90m, 2h, 7d)",
+		                 name, arg);
+	return GO_ON;
+}
+
+/* orders --status, in any case like --symbol and events --kind: "filled" is FILLED. */
+static int opt_status(const struct read_view *v, const char *arg, struct sb_cli_view_args *a)
+{
+	char status[32];
+	if (strlen(arg) >= sizeof status)
+		return bad_usage(v, "--status '%s' is not an order status", arg);
+	snprintf(status, sizeof status, "%s", arg);
+	sb_cli_symbol_upper(status);
+	if (sb_store_order_status_parse(status, strlen(status), &a->status) != SB_OK)
+		return bad_usage(v, "--status '%s' is not an order status", arg);
+	a->by_status = true;
+	return GO_ON;
+}
+
+/* pnl --by pair|day: the one table asked for; given twice, the last wins. */
+static int opt_by(const struct read_view *v, const char *arg, struct sb_cli_view_args *a)
+{
+	if (strcmp(arg, "pair") != 0 && strcmp(arg, "day") != 0)
+		return bad_usage(v, "--by must be 'pair' or 'day', not '%s'", arg);
+	a->by_pair = arg[0] == 'p';
+	a->by_day = !a->by_pair;
+	return GO_ON;
+}
+
+/* One option of a view's own (READ_OPT_*): GO_ON, or the exit code to return now. */
+static int view_opt(const struct read_view *v, int ch, int64_t now_ms, struct sb_cli_view_args *a)
+{
+	switch (ch) {
+	case 'o':
+		a->which = SB_STORE_LIST_OPEN;
+		return GO_ON;
+	case 'C':
+		a->which = SB_STORE_LIST_CLOSED;
+		return GO_ON;
+	case 'a':
+		a->which = SB_STORE_LIST_ALL;
+		return GO_ON;
+	case 'e':
+		a->enabled_only = true;
+		return GO_ON;
+	case 's':
+		return opt_symbol(v, optarg, a->symbol, sizeof a->symbol);
+	case 'n':
+		return opt_limit(v, optarg, &a->limit);
+	case 'S':
+		return opt_when(v, "--since", optarg, now_ms, &a->from_ms);
+	case 'U':
+		return opt_when(v, "--until", optarg, now_ms, &a->to_ms);
+	case 't':
+		return opt_status(v, optarg, a);
+	case 'b':
+		return opt_by(v, optarg, a);
+	case 'p':
+		if (!read_parse_i64(optarg, 1, INT64_MAX, &a->position_id))
+			return bad_usage(v, "--position must be a position id (a whole number >= 1)");
+		return GO_ON;
+	case 'k':
+		if (!*optarg || strlen(optarg) >= SB_STORE_KIND_MAX)
+			return bad_usage(v, "--kind must be 1 to %d bytes", SB_STORE_KIND_MAX - 1);
+		a->kind = optarg;
+		return GO_ON;
+	default:
+		return 0; /* not a view option */
+	}
+}
+
+/* The options every view shares and getopt's errors: GO_ON, or the exit code to return now. */
+static int common_opt(const struct read_view *v, int ch, char **argv, struct sb_cli_view_args *a)
+{
+	switch (ch) {
+	case 'c':
+		if (!optarg || !*optarg)
+			return bad_usage(v, "--config needs a file name");
+		if (a->config)
+			return bad_usage(v, "--config given twice");
+		a->config = optarg;
+		return GO_ON;
+	case 'j':
+		a->json = true;
+		return GO_ON;
+	case 'h':
+		fputs(v->usage, stdout);
+		return -1;
+	case ':':
+		return bad_usage(v, "%s needs a value", argv[optind - 1]);
+	case '?':
+		/* A long option given a value it does not take ("--json=1") also lands here, with optopt set.
+		 */
+		if (strncmp(argv[optind - 1], "--", 2) == 0 && strchr(argv[optind - 1], '='))
+			return bad_usage(v, "'%s': this option takes no value", argv[optind - 1]);
+		if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt)
+			return bad_usage(v, "unknown option '%s'", argv[optind - 1]);
+		return bad_usage(v, "unknown option '-%c'", optopt);
+	default:
+		return bad_usage(v, "unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+int read_view_parse(const struct read_view *v, int argc, char **argv, int64_t now_ms,
+                    struct sb_cli_view_args *a)
+{
+	int ch, rc;
+	memset(a, 0, sizeof *a);
+	a->limit = SB_CLI_VIEW_LIMIT;
+	a->by_pair = a->by_day = true;
+	optind = 0; /* GNU getopt: start afresh (a process may parse more than one command line) */
+	opterr = 0; /* errors are reported here, in one line, with the usage */
+	while ((ch = getopt_long(argc, argv, ":", v->longs, NULL)) != -1) {
+		rc = view_opt(v, ch, now_ms, a);
+		if (rc == 0)
+			rc = common_opt(v, ch, argv, a);
+		if (rc != GO_ON)
+			return rc;
+	}
+	if (v->list_word && optind < argc && strcmp(argv[optind], "list") == 0)
+		optind++;
+	if (optind < argc)
+		return bad_usage(v, "unexpected argument '%s'", argv[optind]);
+	if (a->from_ms && a->to_ms && a->to_ms <= a->from_ms)
+		return bad_usage(v, "--until must be later than --since");
+	return SB_EXIT_OK;
+}
+
+int read_ctx_start(struct ctx *c, const char *cmd, read_parse_fn parse, int argc, char **argv,
+                   struct sb_cli_view_args *a)
+{
+	int64_t now = sb_clock_wall_ms();
+	int rc = parse(argc, argv, now, a);
+	if (rc != SB_EXIT_OK)
+		return rc < 0 ? SB_EXIT_OK : rc;
+	memset(c, 0, sizeof *c);
+	c->cmd = cmd;
+	c->config = a->config;
+	c->json = a->json;
+	c->color = sb_table_color_for(stdout);
+	c->now_ms = now;
+	return -1;
+}
+
 /* ---- argument values ---------------------------------------------------------------------------- */
 
 bool read_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -148,31 +287,6 @@ bool read_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-int read_opt_limit(const struct ctx *c, const char *arg, size_t max, size_t *out)
-{
-	int64_t v;
-	if (!read_parse_i64(arg, 1, (int64_t)max, &v))
-		return read_bad_usage(c, "--limit must be a whole number from 1 to %zu", max);
-	*out = (size_t)v;
-	return -1;
-}
-
-/* A symbol as typed: ASCII letters are upper-cased ("btcusdt" is BTCUSDT); no spaces or controls. */
-int read_opt_symbol(const struct ctx *c, const char *arg, char *out, size_t cap)
-{
-	size_t len = strlen(arg);
-	if (len == 0 || len >= cap)
-		return read_bad_usage(c, "--symbol must be 1 to %zu bytes", cap - 1);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)arg[i];
-		if (ch <= ' ' || ch == 0x7f)
-			return read_bad_usage(c, "--symbol '%s' contains a space or control character", arg);
-		out[i] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
-	}
-	out[len] = '\0';
-	return -1;
 }
 
 /* A point in time: RFC 3339 ("2026-11-25T08:00:00Z"), a UTC date ("2026-11-25") or an age ("90m", "2h",
@@ -210,16 +324,6 @@ bool read_parse_when(const char *s, int64_t now_ms, int64_t *out)
 			return true;
 		}
 	return false;
-}
-
-int read_opt_when(const struct ctx *c, const char *name, const char *arg, int64_t *out)
-{
-	if (!read_parse_when(arg, c->now_ms, out) || *out <= 0)
-		return read_bad_usage(c,
-		                      "%s '%s' is not a time: use RFC 3339 (2026-11-25T08:00:00Z), a date "
-		                      "(2026-11-25) or an age (90m, 2h, 7d)",
-		                      name, arg);
-	return -1;
 }
 
 /* ---- JSON ---------------------------------------------------------------------------------------- */

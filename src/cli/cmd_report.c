@@ -21,8 +21,6 @@
 #include "spotbot/decimal.h"
 #include "spotbot/store.h"
 
-#define EVENTS_LIMIT_MAX 100000 /* most events one `events` call keeps in memory */
-
 /* ---- pairs --------------------------------------------------------------------------------------- */
 
 /* The daemon's state of symbol ("active", "waiting", "disabled", "unlisted"), or NULL when unknown. */
@@ -121,42 +119,32 @@ static const char pairs_usage[] =
     "  --enabled      only enabled pairs\n" COMMON_USAGE
     "  add, set, enable, disable and remove change pairs through the running daemon\n";
 
+int sb_cli_pairs_list_parse(int argc, char **argv, int64_t now_ms, struct sb_cli_view_args *a)
+{
+	static const struct option longs[] = {COMMON_LONG_OPTS, READ_OPT_ENABLED, READ_OPT_END};
+	static const struct read_view v = {"pairs", pairs_usage, longs, 0, true};
+	return read_view_parse(&v, argc, argv, now_ms, a);
+}
+
 int sb_cmd_pairs(int argc, char **argv)
 {
-	static const struct option longs[] = {
-	    COMMON_LONG_OPTS,
-	    {"enabled", no_argument, NULL, 'e'},
-	    {NULL, 0, NULL, 0},
-	};
 	static const char *const acting[] = {"add", "set", "enable", "disable", "remove"};
+	struct sb_cli_view_args a;
 	struct ctx c;
-	bool enabled_only = false;
 	struct sb_store_pair *rows = NULL;
 	size_t n = 0;
-	int ch, rc;
-	read_ctx_init(&c, "pairs", pairs_usage);
 	/* Changing a pair goes through the daemon's control API (cmd_pairs.c). */
 	if (argc > 1)
 		for (size_t i = 0; i < sizeof acting / sizeof acting[0]; i++)
 			if (strcmp(argv[1], acting[i]) == 0)
 				return sb_cmd_pairs_act(argc - 1, argv + 1);
-	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
-		if (ch == 'e') {
-			enabled_only = true;
-			continue;
-		}
-		rc = read_common_opt(&c, ch, argv);
-		if (rc >= 0)
-			return rc;
-	}
-	if (optind < argc && strcmp(argv[optind], "list") == 0)
-		optind++;
-	if (optind < argc)
-		return read_bad_usage(&c, "unexpected argument '%s'", argv[optind]);
+	int rc = read_ctx_start(&c, "pairs", sb_cli_pairs_list_parse, argc, argv, &a);
+	if (rc >= 0)
+		return rc;
 	rc = read_open_db(&c);
 	cJSON *live = NULL;
 	if (rc == SB_EXIT_OK) {
-		sb_err e = sb_store_pair_list(c.st, enabled_only, &rows, &n);
+		sb_err e = sb_store_pair_list(c.st, a.enabled_only, &rows, &n);
 		if (e == SB_OK)
 			live = sb_cli_control_get_json(&c.cfg, "/pairs");
 		if (e != SB_OK) {
@@ -305,46 +293,25 @@ out:
 	return rc;
 }
 
-int sb_cmd_pnl(int argc, char **argv)
+int sb_cli_pnl_parse(int argc, char **argv, int64_t now_ms, struct sb_cli_view_args *a)
 {
 	static const struct option longs[] = {
-	    COMMON_LONG_OPTS,
-	    {"by", required_argument, NULL, 'b'},
-	    {"since", required_argument, NULL, 'S'},
-	    {"until", required_argument, NULL, 'U'},
-	    {NULL, 0, NULL, 0},
+	    COMMON_LONG_OPTS, READ_OPT_BY, READ_OPT_SINCE, READ_OPT_UNTIL, READ_OPT_END,
 	};
+	static const struct read_view v = {"pnl", pnl_usage, longs, 0, false};
+	return read_view_parse(&v, argc, argv, now_ms, a);
+}
+
+int sb_cmd_pnl(int argc, char **argv)
+{
+	struct sb_cli_view_args a;
 	struct ctx c;
-	bool want_pair = true, want_day = true;
-	int64_t from = 0, to = 0;
-	int ch, rc;
-	read_ctx_init(&c, "pnl", pnl_usage);
-	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
-		rc = -1;
-		if (ch == 'b') {
-			if (strcmp(optarg, "pair") == 0)
-				want_day = !(want_pair = true);
-			else if (strcmp(optarg, "day") == 0)
-				want_pair = !(want_day = true);
-			else
-				return read_bad_usage(&c, "--by must be 'pair' or 'day', not '%s'", optarg);
-		} else if (ch == 'S') {
-			rc = read_opt_when(&c, "--since", optarg, &from);
-		} else if (ch == 'U') {
-			rc = read_opt_when(&c, "--until", optarg, &to);
-		} else {
-			rc = read_common_opt(&c, ch, argv);
-		}
-		if (rc >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return read_bad_usage(&c, "unexpected argument '%s'", argv[optind]);
-	if (from && to && to <= from)
-		return read_bad_usage(&c, "--until must be later than --since");
+	int rc = read_ctx_start(&c, "pnl", sb_cli_pnl_parse, argc, argv, &a);
+	if (rc >= 0)
+		return rc;
 	rc = read_open_db(&c);
 	if (rc == SB_EXIT_OK)
-		rc = pnl_show(&c, want_pair, want_day, from, to);
+		rc = pnl_show(&c, a.by_pair, a.by_day, a.from_ms, a.to_ms);
 	read_ctx_fini(&c);
 	return rc;
 }
@@ -455,49 +422,28 @@ static void events_table(const struct ctx *c, const struct sb_store_event *rows,
 	sb_table_free(t);
 }
 
-int sb_cmd_events(int argc, char **argv)
+int sb_cli_events_parse(int argc, char **argv, int64_t now_ms, struct sb_cli_view_args *a)
 {
 	static const struct option longs[] = {
-	    COMMON_LONG_OPTS,
-	    {"since", required_argument, NULL, 'S'},
-	    {"until", required_argument, NULL, 'U'},
-	    {"kind", required_argument, NULL, 'k'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {NULL, 0, NULL, 0},
+	    COMMON_LONG_OPTS, READ_OPT_SINCE, READ_OPT_UNTIL, READ_OPT_KIND, READ_OPT_LIMIT, READ_OPT_END,
 	};
+	static const struct read_view v = {"events", events_usage, longs, SB_CLI_EVENTS_LIMIT_MAX, false};
+	return read_view_parse(&v, argc, argv, now_ms, a);
+}
+
+int sb_cmd_events(int argc, char **argv)
+{
+	struct sb_cli_view_args a;
 	struct ctx c;
-	struct sb_store_event_filter f = {0};
-	size_t limit = DEFAULT_LIMIT;
 	struct sb_store_event *rows = NULL;
 	size_t n = 0;
-	int ch, rc;
-	read_ctx_init(&c, "events", events_usage);
-	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
-		rc = -1;
-		if (ch == 'S') {
-			rc = read_opt_when(&c, "--since", optarg, &f.from_ms);
-		} else if (ch == 'U') {
-			rc = read_opt_when(&c, "--until", optarg, &f.to_ms);
-		} else if (ch == 'k') {
-			if (!*optarg || strlen(optarg) >= SB_STORE_KIND_MAX)
-				return read_bad_usage(&c, "--kind must be 1 to %d bytes",
-				                      SB_STORE_KIND_MAX - 1);
-			f.kind = optarg;
-		} else if (ch == 'n') {
-			rc = read_opt_limit(&c, optarg, EVENTS_LIMIT_MAX, &limit);
-		} else {
-			rc = read_common_opt(&c, ch, argv);
-		}
-		if (rc >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return read_bad_usage(&c, "unexpected argument '%s'", argv[optind]);
-	if (f.from_ms && f.to_ms && f.to_ms <= f.from_ms)
-		return read_bad_usage(&c, "--until must be later than --since");
+	int rc = read_ctx_start(&c, "events", sb_cli_events_parse, argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	struct sb_store_event_filter f = {.from_ms = a.from_ms, .to_ms = a.to_ms, .kind = a.kind};
 	rc = read_open_db(&c);
 	if (rc == SB_EXIT_OK) {
-		sb_err e = events_newest(c.st, f, limit, &rows, &n);
+		sb_err e = events_newest(c.st, f, a.limit, &rows, &n);
 		if (e != SB_OK) {
 			rc = read_store_fail(&c, "events", e);
 		} else if (c.json) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "spotbot/bot.h"
 #include "spotbot/config.h"
@@ -27,31 +28,40 @@ static void usage(FILE *f)
 	      f);
 }
 
-int sb_cmd_run(int argc, char **argv)
+int sb_cli_run_parse(int argc, char **argv, struct sb_cli_run_args *a)
 {
-	const char *path = NULL;
-	bool human = false;
+	memset(a, 0, sizeof *a);
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			usage(stdout);
-			return SB_EXIT_OK;
-		} else if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
-			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-			if (!v || !*v || path) {
+			return -1;
+		} else if (strcmp(arg, "--config") == 0 || strncmp(arg, "--config=", 9) == 0) {
+			const char *v = arg[8] == '=' ? arg + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v || !*v || a->config) {
 				fputs("spotbot run: --config needs one file name\n", stderr);
 				usage(stderr);
 				return SB_EXIT_USAGE;
 			}
-			path = v;
-		} else if (strcmp(a, "--human") == 0) {
-			human = true;
+			a->config = v;
+		} else if (strcmp(arg, "--human") == 0) {
+			a->human = true;
 		} else {
-			fprintf(stderr, "spotbot run: unknown argument '%s'\n", a);
+			fprintf(stderr, "spotbot run: unknown argument '%s'\n", arg);
 			usage(stderr);
 			return SB_EXIT_USAGE;
 		}
 	}
+	return SB_EXIT_OK;
+}
+
+int sb_cmd_run(int argc, char **argv)
+{
+	struct sb_cli_run_args a;
+	int rc = sb_cli_run_parse(argc, argv, &a);
+	if (rc != SB_EXIT_OK)
+		return rc < 0 ? SB_EXIT_OK : rc;
+	const char *path = a.config;
 	struct sb_config cfg;
 	sb_config_init(&cfg);
 	sb_err err = sb_config_load(&cfg, path, path != NULL, environ, stderr);
@@ -68,7 +78,7 @@ int sb_cmd_run(int argc, char **argv)
 	/* A failure before the log was open (the database's lock, the log itself) is already on stderr in
 	 * full; pointing at the log would send the operator to a file that does not say it. */
 	bool on_tty = false;
-	struct sb_bot_opts opts = {.human = human ? stdout : NULL, .on_tty = &on_tty};
+	struct sb_bot_opts opts = {.human = a.human ? stdout : NULL, .on_tty = &on_tty};
 	err = sb_bot_run(&cfg, &opts);
 	if (err == SB_ERR_CONFIG)
 		fprintf(stderr, "spotbot run: configuration refused (%s)\n", sb_strerror(err));

@@ -303,20 +303,21 @@ static const char status_usage[] =
     "usage: spotbot status [--json] [--config FILE]\n"
     "  what the database records, and whether the daemon is running\n" COMMON_USAGE;
 
+int sb_cli_status_parse(int argc, char **argv, int64_t now_ms, struct sb_cli_view_args *a)
+{
+	static const struct option longs[] = {COMMON_LONG_OPTS, READ_OPT_END};
+	static const struct read_view v = {"status", status_usage, longs, 0, false};
+	return read_view_parse(&v, argc, argv, now_ms, a);
+}
+
 int sb_cmd_status(int argc, char **argv)
 {
-	static const struct option longs[] = {COMMON_LONG_OPTS, {NULL, 0, NULL, 0}};
+	struct sb_cli_view_args a;
 	struct ctx c;
 	struct status s;
-	int ch, rc;
-	read_ctx_init(&c, "status", status_usage);
-	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
-		rc = read_common_opt(&c, ch, argv);
-		if (rc >= 0)
-			return rc;
-	}
-	if (optind < argc)
-		return read_bad_usage(&c, "unexpected argument '%s'", argv[optind]);
+	int rc = read_ctx_start(&c, "status", sb_cli_status_parse, argc, argv, &a);
+	if (rc >= 0)
+		return rc;
 	rc = read_open_db(&c);
 	if (rc == SB_EXIT_OK) {
 		sb_err e = status_gather(&c, &s);
