@@ -25,17 +25,15 @@ for bin in "$build"/fuzz_*; do
 	if [ "${FUZZ_MERGE:-0}" = 1 ]; then
 		fresh=$(mktemp -d)
 		"$bin" -merge=1 "$fresh" "$corpus" "$work" >/dev/null 2>&1
+		# The merge names its files by their SHA-1: those not already in the corpus under any name are new.
+		known=$(mktemp)
+		find "$corpus" -type f -exec sha1sum {} + | cut -d' ' -f1 | sort -u >"$known"
 		for f in "$fresh"/*; do
 			[ -e "$f" ] || continue
-			found=0
-			for s in "$corpus"/*; do
-				if cmp -s "$f" "$s"; then
-					found=1
-					break
-				fi
-			done
-			[ $found = 1 ] || cp "$f" "$corpus/"
+			sum=$(sha1sum "$f" | cut -d' ' -f1)
+			grep -qx "$sum" "$known" || cp "$f" "$corpus/"
 		done
+		rm -f "$known"
 		echo "fuzz: $name corpus now $(ls "$corpus" | wc -l) files"
 		rm -rf "$fresh"
 	fi
