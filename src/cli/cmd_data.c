@@ -173,7 +173,7 @@ static int download_parse(int argc, char **argv, struct sb_cli_data_args *a)
 	a->rq.base_url = SB_DL_DEFAULT_BASE;
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			if (!*optarg)

@@ -619,7 +619,7 @@ int sb_cli_doctor_parse(int argc, char **argv, struct sb_cli_doctor_args *a)
 	memset(a, 0, sizeof *a);
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			if (!*optarg || a->config)

@@ -242,7 +242,7 @@ int read_view_parse(const struct read_view *v, int argc, char **argv, int64_t no
 	a->by_pair = a->by_day = true;
 	optind = 0; /* GNU getopt: start afresh (a process may parse more than one command line) */
 	opterr = 0; /* errors are reported here, in one line, with the usage */
-	while ((ch = getopt_long(argc, argv, ":", v->longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", v->longs, NULL)) != -1) {
 		rc = view_opt(v, ch, now_ms, a);
 		if (rc == 0)
 			rc = common_opt(v, ch, argv, a);

@@ -376,3 +376,25 @@ Test(cli_args, config_one_action_repeated_or_refused_when_another)
 	capture_end();
 	assert_refused(rc, "config", "unknown argument '--json'");
 }
+
+Test(cli_args, every_command_takes_dash_h_for_help_as_run_does)
+{
+	struct sb_cli_view_args a;
+	assert_help(view(sb_cli_status_parse, ARGV("status", "-h"), &a), "usage: spotbot status");
+	assert_help(view(sb_cli_events_parse, ARGV("events", "-h"), &a), "usage: spotbot events");
+	struct sb_cli_backup_args b;
+	capture_begin();
+	int rc = sb_cli_backup_parse(2, ARGV("backup", "-h"), &b);
+	capture_end();
+	assert_help(rc, "usage: spotbot backup");
+	struct sb_cli_doctor_args d;
+	capture_begin();
+	rc = sb_cli_doctor_parse(2, ARGV("doctor", "-h"), &d);
+	capture_end();
+	assert_help(rc, "usage: spotbot doctor");
+	struct sb_cli_data_args x;
+	capture_begin();
+	rc = sb_cli_data_parse(2, ARGV("data", "-h"), &x);
+	capture_end();
+	assert_help(rc, "usage: spotbot data download");
+}
