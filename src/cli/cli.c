@@ -3,7 +3,9 @@
  */
 #include "cli/cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,6 +90,20 @@ int sb_cli_main(int argc, char **argv)
 	fprintf(stderr, "spotbot: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return SB_EXIT_USAGE;
+}
+
+const char *sb_cli_bad_option(char *const *argv, char *buf, size_t cap)
+{
+	const char *arg = argv[optind - 1];
+	bool long_opt = strncmp(arg, "--", 2) == 0;
+	/* A long option given a value it does not take ("--json=1") lands here too, with optopt set. */
+	if (long_opt && strchr(arg, '='))
+		snprintf(buf, cap, "'%s': this option takes no value", arg);
+	else if (long_opt || !optopt)
+		snprintf(buf, cap, "unknown option '%s'", arg);
+	else
+		snprintf(buf, cap, "unknown option '-%c'", optopt);
+	return buf;
 }
 
 int sb_cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)

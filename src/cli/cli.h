@@ -5,6 +5,8 @@
 #ifndef SPOTBOT_CLI_H
 #define SPOTBOT_CLI_H
 
+#include <stddef.h>
+
 struct sb_config;
 
 enum sb_exit {
@@ -68,6 +70,10 @@ char *sb_cli_symbol_upper(char *s);
 /* Prints "spotbot CMD: <message>" and the command's usage on stderr; returns SB_EXIT_USAGE. */
 int sb_cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* getopt_long's '?' for the option it just read, as a message in buf: "unknown option '--x'", "unknown
+ * option '-x'" (also inside "-xy"), or "'--json=1': this option takes no value". Returns buf. */
+const char *sb_cli_bad_option(char *const *argv, char *buf, size_t cap);
 
 /* For commands not in this build yet: says so on stderr and returns SB_EXIT_FAILURE. */
 int sb_cli_unavailable(const char *command);

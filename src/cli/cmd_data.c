@@ -192,9 +192,11 @@ static int download_parse(int argc, char **argv, struct sb_cli_data_args *a)
 		case ':':
 			return sb_cli_usage_error("data download", usage_text, "%s needs a value",
 			                          argv[optind - 1]);
-		default:
-			return sb_cli_usage_error("data download", usage_text, "unknown option '%s'",
-			                          argv[optind - 1]);
+		default: {
+			char why[300];
+			return sb_cli_usage_error("data download", usage_text, "%s",
+			                          sb_cli_bad_option(argv, why, sizeof why));
+		}
 		}
 	}
 	if (argc - optind != 4)

@@ -635,9 +635,11 @@ int sb_cli_doctor_parse(int argc, char **argv, struct sb_cli_doctor_args *a)
 			return -1;
 		case ':':
 			return sb_cli_usage_error("doctor", usage_text, "%s needs a value", argv[optind - 1]);
-		default:
-			return sb_cli_usage_error("doctor", usage_text, "unknown option '%s'",
-			                          argv[optind - 1]);
+		default: {
+			char why[300];
+			return sb_cli_usage_error("doctor", usage_text, "%s",
+			                          sb_cli_bad_option(argv, why, sizeof why));
+		}
 		}
 	}
 	if (optind < argc)

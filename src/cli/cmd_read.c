@@ -220,14 +220,10 @@ static int common_opt(const struct read_view *v, int ch, char **argv, struct sb_
 		return -1;
 	case ':':
 		return bad_usage(v, "%s needs a value", argv[optind - 1]);
-	case '?':
-		/* A long option given a value it does not take ("--json=1") also lands here, with optopt set.
-		 */
-		if (strncmp(argv[optind - 1], "--", 2) == 0 && strchr(argv[optind - 1], '='))
-			return bad_usage(v, "'%s': this option takes no value", argv[optind - 1]);
-		if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt)
-			return bad_usage(v, "unknown option '%s'", argv[optind - 1]);
-		return bad_usage(v, "unknown option '-%c'", optopt);
+	case '?': {
+		char why[300];
+		return bad_usage(v, "%s", sb_cli_bad_option(argv, why, sizeof why));
+	}
 	default:
 		return bad_usage(v, "unknown option '%s'", argv[optind - 1]);
 	}

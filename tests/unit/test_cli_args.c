@@ -398,3 +398,20 @@ Test(cli_args, every_command_takes_dash_h_for_help_as_run_does)
 	capture_end();
 	assert_help(rc, "usage: spotbot data download");
 }
+
+Test(cli_args, a_bad_letter_among_short_options_is_named)
+{
+	struct sb_cli_view_args a;
+	assert_refused(view(sb_cli_positions_parse, ARGV("positions", "-xh"), &a), "positions",
+	               "unknown option '-x'");
+	struct sb_cli_backup_args b;
+	capture_begin();
+	int rc = sb_cli_backup_parse(3, ARGV("backup", "-xy", "copy.db"), &b);
+	capture_end();
+	assert_refused(rc, "backup", "unknown option '-x'");
+	struct sb_cli_doctor_args d;
+	capture_begin();
+	rc = sb_cli_doctor_parse(2, ARGV("doctor", "--json=1"), &d);
+	capture_end();
+	assert_refused(rc, "doctor", "'--json=1': this option takes no value");
+}
