@@ -69,6 +69,20 @@ static size_t open_and_ack(void)
 	return b;
 }
 
+/* A buy of 0.0004 at 50000 filled (trade id trade) and its sell acknowledged; the sell's request. The
+ * buy's fill is left in *bf and its position in *pos. */
+static size_t bought_and_offered(int64_t trade, struct sb_fill *bf, int64_t *pos)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
+	size_t b = open_and_ack();
+	*pos = position_of(b);
+	*bf = fill("50000", "0.0004", "20", "0.0000004", "BTC", trade);
+	sbt_bot_trade(&tb, b, bf, "0.0004", "20", SB_BN_STATUS_FILLED);
+	size_t s = last_place(SB_SIDE_SELL);
+	sbt_bot_ack(&tb, s);
+	return s;
+}
+
 /* The sell plan of the profit calculator for buy fills, at the daemon's 0.1% fee and target profit. */
 static struct sb_sell_plan plan_of(const struct sb_fill *fills, size_t n, const char *profit)
 {
@@ -230,15 +244,11 @@ static const char *dec(sb_dec v, char *buf)
 
 Test(bot_orders, a_sell_partly_filled_then_cancelled_is_placed_again_for_the_rest)
 {
-	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
-	size_t b = open_and_ack();
-	int64_t pos = position_of(b);
-	struct sb_fill bf = fill("50000", "0.0004", "20", "0.0000004", "BTC", 1001);
-	sbt_bot_trade(&tb, b, &bf, "0.0004", "20", SB_BN_STATUS_FILLED);
-	size_t s1 = last_place(SB_SIDE_SELL);
+	struct sb_fill bf;
+	int64_t pos;
+	size_t s1 = bought_and_offered(1001, &bf, &pos);
 	sb_dec px = fx->req[s1].order.price;
 	cr_assert_eq(fx->req[s1].order.quantity, D("0.00039"));
-	sbt_bot_ack(&tb, s1);
 
 	/* 0.0002 of it sells, then the order is cancelled outside the daemon. */
 	struct sb_fill sf[2] = {sell_fill(px, "0.0002", 1002), sell_fill(px, "0.00019", 1003)};
@@ -344,13 +354,9 @@ Test(bot_orders, a_buy_expired_in_match_waits_longer_after_each_in_a_row)
 
 Test(bot_orders, a_sell_expired_in_match_is_placed_again)
 {
-	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
-	size_t b = open_and_ack();
-	int64_t pos = position_of(b);
-	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 1201);
-	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_BN_STATUS_FILLED);
-	size_t s1 = last_place(SB_SIDE_SELL);
-	sbt_bot_ack(&tb, s1);
+	struct sb_fill f;
+	int64_t pos;
+	size_t s1 = bought_and_offered(1201, &f, &pos);
 	sbt_bot_report(&tb, s1, SB_BN_STATUS_EXPIRED_IN_MATCH, "0", "0");
 	cr_assert_eq(sbt_bot_order(&tb, fx->req[s1].coid).status, SB_STORE_ORDER_EXPIRED_IN_MATCH);
 	char *d = last_detail("position.holding", pos);
@@ -491,13 +497,9 @@ Test(bot_orders, every_request_finds_its_intent_in_the_store)
 
 Test(bot_orders, a_cancel_refused_as_unknown_is_not_sent_again_before_the_query_answers)
 {
-	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
-	size_t b = open_and_ack();
-	int64_t pos = position_of(b);
-	struct sb_fill bf = fill("50000", "0.0004", "20", "0.0000004", "BTC", 1001);
-	sbt_bot_trade(&tb, b, &bf, "0.0004", "20", SB_BN_STATUS_FILLED);
-	size_t s = last_place(SB_SIDE_SELL);
-	sbt_bot_ack(&tb, s);
+	struct sb_fill bf;
+	int64_t pos;
+	size_t s = bought_and_offered(1001, &bf, &pos);
 	/* The sell fills on the exchange; its report never arrives. The operator abandons the position. */
 	struct control_manual *m = control_manual_new(tb.b);
 	cJSON *out = NULL;
