@@ -299,7 +299,16 @@ Test(streams, market_rollover_has_no_gap_and_no_duplicate)
 
 /* ---- user data stream ----------------------------------------------------------------------------- */
 
-static void user_open(uint32_t silence_ms)
+/* The owner's side of a refused timestamp: the test measures nothing, it knows the skew it set. */
+static void on_time_refused(void *ctx)
+{
+	(void)ctx;
+	T.time_refusals++;
+	sb_bn_user_stream_set_time_offset(T.us, T.measured_offset_ms);
+}
+
+/* The user stream on spotsim, subscribed; time_refused: its hook for a refused timestamp (NULL: none). */
+static void user_open(uint32_t silence_ms, void (*time_refused)(void *ctx))
 {
 	char url[96];
 	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", T.sim.port);
@@ -310,7 +319,8 @@ static void user_open(uint32_t silence_ms)
 	                                   .silence_ms = silence_ms,
 	                                   .probe_timeout_ms = 2000,
 	                                   .backoff_min_ms = 50,
-	                                   .backoff_max_ms = 200};
+	                                   .backoff_max_ms = 200,
+	                                   .time_refused = time_refused};
 	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
 	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
 	SBT_RUN_UNTIL(&T.loop, sb_bn_user_stream_subscribed(T.us), DEADLINE_MS);
@@ -348,7 +358,7 @@ static void price_under_bid(char *out, size_t cap)
 
 Test(streams, user_stream_delivers_new_and_trade_execution_reports)
 {
-	user_open(0);
+	user_open(0, NULL);
 	cr_assert_eq(T.reconciles[SB_BN_RECONCILE_SUBSCRIBED], 1, "reconcile after subscribing");
 	cr_assert_eq(T.links[SB_BN_LINK_UP], 1);
 	/* A limit buy under the market rests: NEW. */
@@ -378,7 +388,7 @@ Test(streams, user_stream_delivers_new_and_trade_execution_reports)
 
 Test(streams, user_stream_silence_watchdog_reconciles_when_events_are_hidden)
 {
-	user_open(400);
+	user_open(400, NULL);
 	sbt_sim_fault(T.sim.port, "hide_user_events");
 	place("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01000");
 	SBT_RUN_UNTIL(&T.loop, T.reconciles[SB_BN_RECONCILE_SILENT] >= 2, DEADLINE_MS);
@@ -396,7 +406,7 @@ Test(streams, user_stream_silence_watchdog_reconciles_when_events_are_hidden)
 
 Test(streams, user_stream_resubscribes_after_event_stream_terminated)
 {
-	user_open(0);
+	user_open(0, NULL);
 	sbt_sim_fault(T.sim.port, "expire_user_data");
 	SBT_RUN_UNTIL(&T.loop, ustats().terminated == 1 && ustats().subscribes == 2, DEADLINE_MS);
 	cr_assert_eq(T.reconciles[SB_BN_RECONCILE_SUBSCRIBED], 2, "reconcile after the resubscription");
@@ -407,7 +417,7 @@ Test(streams, user_stream_resubscribes_after_event_stream_terminated)
 
 Test(streams, user_stream_reconnects_resubscribes_and_reconciles_after_drop)
 {
-	user_open(0);
+	user_open(0, NULL);
 	sbt_sim_fault(T.sim.port, "drop_ws");
 	SBT_RUN_UNTIL(&T.loop, ustats().subscribes == 2, DEADLINE_MS);
 	cr_assert_eq(ustats().reconnects, 1);
@@ -417,32 +427,13 @@ Test(streams, user_stream_reconnects_resubscribes_and_reconciles_after_drop)
 	SBT_RUN_UNTIL(&T.loop, T.exec_trade >= 1, DEADLINE_MS);
 }
 
-/* The owner's side of a refused timestamp: the test measures nothing, it knows the skew it set. */
-static void on_time_refused(void *ctx)
-{
-	(void)ctx;
-	T.time_refusals++;
-	sb_bn_user_stream_set_time_offset(T.us, T.measured_offset_ms);
-}
-
 Test(streams, user_stream_asks_for_the_server_time_again_when_its_timestamp_is_refused)
 {
 	/* The server's clock is a minute ahead: a subscription signed with the offset the stream has (0)
 	 * is refused with -1021, the owner is asked to measure again, and the retry is accepted. */
 	sbt_sim_fault(T.sim.port, "clock_skew_ms&value=60000");
 	T.measured_offset_ms = 60000;
-	char url[96];
-	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", T.sim.port);
-	struct sb_bn_user_stream_opts o = {.url = url,
-	                                   .api_key = KEY,
-	                                   .signer = T.signer,
-	                                   .recv_window_ms = 5000,
-	                                   .backoff_min_ms = 50,
-	                                   .backoff_max_ms = 200,
-	                                   .time_refused = on_time_refused};
-	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
-	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
-	SBT_RUN_UNTIL(&T.loop, sb_bn_user_stream_subscribed(T.us), DEADLINE_MS);
+	user_open(0, on_time_refused);
 	cr_assert_eq(T.time_refusals, 1, "asked once, and the measured offset was enough");
 	cr_assert_eq(ustats().sub_failures, 1);
 	/* The subscription delivers (the test's own REST client signs with the real clock). */
