@@ -408,6 +408,14 @@ void bot_timers_free(struct sb_bot *b)
 	b->timers = (struct bot_timers){0};
 }
 
+/* SIGINT and SIGTERM: the signals that stop the daemon. */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+}
+
 static void close_handle(uv_handle_t *h)
 {
 	if (!uv_is_closing(h))
@@ -427,9 +435,7 @@ static void teardown(struct sb_bot *b)
 	/* From here a stop signal waits, blocked, for sb_bot_run: closing the last handle of a signal gives
 	 * it its default action back, which would end a restart or the last writes with no clean stop. */
 	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
+	stop_signals(&stop);
 	(void)pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	close_handle((uv_handle_t *)&b->sigint);
 	close_handle((uv_handle_t *)&b->sigterm);
@@ -764,9 +770,7 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	/* Until the loop listens for them, a stop signal waits instead of killing the process mid start-up
 	 * with the default action. */
 	sigset_t stop, old;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
+	stop_signals(&stop);
 	(void)pthread_sigmask(SIG_BLOCK, &stop, &old);
 	/* One daemon per database: the lock comes before anything is opened or written, the log included,
 	 * and is kept across restarts on the same database. */

@@ -112,7 +112,7 @@ void bot_degrade(struct sb_bot *b, sb_err err, const char *what)
 
 /* The failures a database recovers from by itself or by the operator's hand (another process's lock, a
  * full disk, a file made read-only, an I/O error); a value the schema refuses is none of them. */
-static bool passes(sb_err err)
+static bool recoverable(sb_err err)
 {
 	return err == SB_ERR_DB_BUSY || err == SB_ERR_DB_FULL || err == SB_ERR_DB_READONLY ||
 	       err == SB_ERR_DB || err == SB_ERR_IO;
@@ -121,7 +121,7 @@ static bool passes(sb_err err)
 void bot_degraded_check(struct sb_bot *b, int64_t now_ms)
 {
 	if (!b->degraded || !b->on_writable || b->stopping || b->closed || now_ms < b->db_probe_ms ||
-	    !passes(b->degraded_err))
+	    !recoverable(b->degraded_err))
 		return;
 	b->db_probe_ms = now_ms + BOT_DB_PROBE_MS;
 	/* A look, not a wait: while another process holds the lock the loop goes on at once. */

@@ -324,11 +324,12 @@ Test(bot_orders, an_unfilled_buy_expired_in_match_ends_its_position)
 	cr_assert_eq(placed(SB_SIDE_SELL), 0);
 }
 
-Test(bot_orders, a_buy_expired_in_match_waits_longer_after_each_in_a_row)
+/*
+ * Offers a quote every second for 40 s and answers each buy the daemon sends with answer (which checks
+ * what became of it): the four buys must go out at 0, BOT_RETRY_MS, then doubled after each in a row.
+ */
+static void assert_buys_back_off(void (*answer)(size_t i))
 {
-	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
-	/* A buy meeting the account's own sell, answered EXPIRED_IN_MATCH with nothing filled, is not
-	 * sent again at once (it would meet that sell again, over and over): as after a rejection. */
 	static const uint64_t want[] = {0, BOT_RETRY_MS, 3 * BOT_RETRY_MS, 7 * BOT_RETRY_MS};
 	uint64_t at[4];
 	size_t n = 0;
@@ -339,17 +340,30 @@ Test(bot_orders, a_buy_expired_in_match_waits_longer_after_each_in_a_row)
 		if (i < 0 || fx->req[i].answered)
 			continue;
 		at[n++] = tb.sent[i].mono_ms;
-		struct sb_bn_order o = sbt_fakex_order(&fx->req[i], sbt_bot_order_id((size_t)i),
-		                                       SB_BN_STATUS_EXPIRED_IN_MATCH, 0, 0, sbt_bot_now(&tb));
-		sbt_fakex_answer_order(fx, (size_t)i, SB_OK, 0, &o);
+		answer((size_t)i);
 		struct sb_store_order row = sbt_bot_order(&tb, fx->req[i].coid);
-		cr_assert_eq(row.status, SB_STORE_ORDER_EXPIRED_IN_MATCH);
 		cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_STORE_POS_CANCELED);
 	}
 	cr_assert_eq(n, 4, "four buys in 40 s");
 	for (size_t k = 0; k < 4; k++)
 		cr_assert_eq(at[k], want[k], "buy %zu at %llu ms, not %llu", k, (unsigned long long)at[k],
 		             (unsigned long long)want[k]);
+}
+
+static void expire_in_match(size_t i)
+{
+	struct sb_bn_order o = sbt_fakex_order(&fx->req[i], sbt_bot_order_id(i),
+	                                       SB_BN_STATUS_EXPIRED_IN_MATCH, 0, 0, sbt_bot_now(&tb));
+	sbt_fakex_answer_order(fx, i, SB_OK, 0, &o);
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[i].coid).status, SB_STORE_ORDER_EXPIRED_IN_MATCH);
+}
+
+Test(bot_orders, a_buy_expired_in_match_waits_longer_after_each_in_a_row)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
+	/* A buy meeting the account's own sell, answered EXPIRED_IN_MATCH with nothing filled, is not
+	 * sent again at once (it would meet that sell again, over and over): as after a rejection. */
+	assert_buys_back_off(expire_in_match);
 }
 
 Test(bot_orders, a_sell_expired_in_match_is_placed_again)
@@ -372,30 +386,19 @@ Test(bot_orders, a_sell_expired_in_match_is_placed_again)
 	cr_assert_eq(fx->req[s2].order.price, fx->req[s1].order.price);
 }
 
+static void reject(size_t i)
+{
+	sbt_fakex_answer_order(fx, i, SB_ERR_EXCHANGE, -2010, NULL);
+	struct sb_store_order row = sbt_bot_order(&tb, fx->req[i].coid);
+	cr_assert_eq(row.status, SB_STORE_ORDER_REJECTED);
+	cr_assert_str_eq(row.last_error, "-2010 scripted error -2010", "the exchange's words");
+}
+
 Test(bot_orders, a_rejected_buy_waits_longer_after_each_rejection_in_a_row)
 {
 	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
 	/* BOT_RETRY_MS, then doubled at each rejection in a row. */
-	static const uint64_t want[] = {0, BOT_RETRY_MS, 3 * BOT_RETRY_MS, 7 * BOT_RETRY_MS};
-	uint64_t at[4];
-	size_t n = 0;
-	for (uint64_t ms = 0; ms <= 40000 && n < 4; ms += 1000) {
-		sbt_bot_advance_to(&tb, ms);
-		sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
-		int i = sbt_fakex_last(fx, SBT_FX_PLACE);
-		if (i < 0 || fx->req[i].answered)
-			continue;
-		at[n++] = tb.sent[i].mono_ms;
-		sbt_fakex_answer_order(fx, (size_t)i, SB_ERR_EXCHANGE, -2010, NULL);
-		struct sb_store_order row = sbt_bot_order(&tb, fx->req[i].coid);
-		cr_assert_eq(row.status, SB_STORE_ORDER_REJECTED);
-		cr_assert_str_eq(row.last_error, "-2010 scripted error -2010", "the exchange's words");
-		cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_STORE_POS_CANCELED);
-	}
-	cr_assert_eq(n, 4, "four buys in 40 s");
-	for (size_t k = 0; k < 4; k++)
-		cr_assert_eq(at[k], want[k], "buy %zu at %llu ms, not %llu", k, (unsigned long long)want[k],
-		             (unsigned long long)at[k]);
+	assert_buys_back_off(reject);
 }
 
 Test(bot_orders, a_rejected_sell_backs_off_and_is_placed_again)
