@@ -61,8 +61,8 @@ static void *fake_user(const struct sim_ws_conn *conn)
 static void bench_format(struct sim_md *md)
 {
 	enum { N = 500000 };
-	struct sim_json j;
-	sim_json_init(&j);
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
 	const struct sim_md_trade *t = sim_md_last_trade(md);
 	const struct sim_md_agg *a = sim_md_agg_at(md, sim_md_agg_count(md) - 1);
 	struct sim_md_candle c;
@@ -74,7 +74,7 @@ static void bench_format(struct sim_md *md)
 		double t0 = now_s();
 		size_t bytes = 0;
 		for (int i = 0; i < N; i++) {
-			sim_json_reset(&j);
+			sb_buf_reset(&j);
 			switch (kind) {
 			case 0:
 				sim_md_event_trade(&j, "BTCUSDT", t, t->time + i);
@@ -102,7 +102,7 @@ static void bench_format(struct sim_md *md)
 	for (int i = 0; i < 20000; i++)
 		sim_md_ticker(md, t->time + i, &tk);
 	printf("compute 24h ticker       %10.0f /s\n", 20000 / (now_s() - t0));
-	sim_json_fini(&j);
+	sb_buf_fini(&j);
 }
 
 static void bench_fanout(struct sim_exchange *ex, size_t nconn)

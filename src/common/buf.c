@@ -36,7 +36,8 @@ bool sb_buf_reserve(struct sb_buf *b, size_t n)
 {
 	if (b->overflow)
 		return false;
-	if (n >= b->max || b->len + n + 1 > b->max) {
+	size_t max = b->max ? b->max : SB_BUF_MAX;
+	if (n >= max || b->len + n + 1 > max) {
 		b->overflow = true;
 		return false;
 	}
@@ -45,8 +46,8 @@ bool sb_buf_reserve(struct sb_buf *b, size_t n)
 	size_t cap = b->cap ? b->cap : BUF_FIRST;
 	while (cap < b->len + n + 1)
 		cap *= 2;
-	if (cap > b->max)
-		cap = b->max;
+	if (cap > max)
+		cap = max;
 	b->p = sb_xrealloc(b->p, cap);
 	b->cap = cap;
 	return true;

@@ -10,16 +10,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define SB_BUF_MAX (64u * 1024 * 1024) /* the maximum of a zeroed buffer, which is ready for use */
+
 /* A NUL-terminated text buffer that grows up to `max` bytes (the NUL included). */
 struct sb_buf {
 	char *p;       /* the text, NUL-terminated once anything was appended (owned); NULL while empty */
 	size_t len;    /* bytes used, the NUL not counted */
 	size_t cap;    /* bytes allocated */
-	size_t max;    /* hard maximum of cap; 0 until sb_buf_init */
+	size_t max;    /* hard maximum of cap; 0 (a zeroed buffer) means SB_BUF_MAX */
 	bool overflow; /* an append did not fit under max; later appends are dropped until a reset */
 };
 
-/* An empty buffer that may grow to max bytes (max > 0). Allocates nothing yet. */
+/* An empty buffer that may grow to max bytes (0: SB_BUF_MAX). Allocates nothing yet. */
 void sb_buf_init(struct sb_buf *b, size_t max);
 /* Frees the text; b is empty again with the same max. */
 void sb_buf_fini(struct sb_buf *b);

@@ -14,6 +14,8 @@
 #include "common/buf.h"
 #include "spotbot/decimal.h"
 
+#define SB_JSON_MAX SB_BUF_MAX /* the hard maximum of one JSON document's buffer */
+
 /* s as a JSON string literal: quotes, backslashes and control characters escaped. */
 void sb_json_str(struct sb_buf *b, const char *s);
 /* The same for n bytes of s. */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/json.h"
+#include "common/json_out.h"
 #include "sim/rest.h"
 #include "spotbot/query.h"
 
@@ -38,52 +38,51 @@ static bool parse_args(const struct sim_http_req *req, struct admin_args *a)
 
 static void state(struct sim_exchange *ex, struct sim_http_resp *resp)
 {
-	struct sim_json b;
-	sim_json_init(&b);
-	sim_json_printf(&b, "{\"serverTime\":%lld,\"symbols\":[", (long long)sim_exchange_now(ex));
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
+	sb_buf_printf(&b, "{\"serverTime\":%lld,\"symbols\":[", (long long)sim_exchange_now(ex));
 	for (size_t i = 0; i < ex->nsymbols; i++) {
 		struct sim_symbol *s = &ex->symbols[i];
 		struct sim_book_level bid, ask;
 		bool has_bid = sim_book_best(s->book, SIM_SIDE_BUY, &bid);
 		bool has_ask = sim_book_best(s->book, SIM_SIDE_SELL, &ask);
-		sim_json_printf(&b, "{\"symbol\":");
-		sim_json_str(&b, s->rules.symbol);
-		sim_json_printf(&b, ",\"lastPrice\":");
-		sim_json_dec(&b, s->last_price);
-		sim_json_printf(&b, ",\"bidPrice\":");
-		sim_json_dec(&b, has_bid ? bid.price : 0);
-		sim_json_printf(&b, ",\"askPrice\":");
-		sim_json_dec(&b, has_ask ? ask.price : 0);
-		sim_json_printf(&b, ",\"openOrders\":%zu,\"replay\":%s},",
-		                sim_book_open_count(s->book, SIM_ACCOUNT_MARKET),
-		                s->replay ? "true" : "false");
+		sb_buf_printf(&b, "{\"symbol\":");
+		sb_json_str(&b, s->rules.symbol);
+		sb_buf_printf(&b, ",\"lastPrice\":");
+		sb_json_dec(&b, s->last_price);
+		sb_buf_printf(&b, ",\"bidPrice\":");
+		sb_json_dec(&b, has_bid ? bid.price : 0);
+		sb_buf_printf(&b, ",\"askPrice\":");
+		sb_json_dec(&b, has_ask ? ask.price : 0);
+		sb_buf_printf(&b, ",\"openOrders\":%zu,\"replay\":%s},",
+		              sim_book_open_count(s->book, SIM_ACCOUNT_MARKET), s->replay ? "true" : "false");
 	}
-	sim_json_trim_comma(&b);
-	sim_json_printf(&b, "],\"accounts\":[");
+	sb_buf_trim(&b, ',');
+	sb_buf_printf(&b, "],\"accounts\":[");
 	for (size_t i = 0; i < ex->naccounts; i++) {
 		const struct sim_account *a = &ex->accounts[i];
 		const struct sim_ledger_asset *assets;
 		size_t n = 0;
 		sim_ledger_balances(ex->ledger, a->id, &assets, &n);
-		sim_json_printf(&b, "{\"key\":");
-		sim_json_str(&b, a->key);
-		sim_json_printf(&b, ",\"bnbFees\":%s,\"balances\":[",
-		                sim_ledger_bnb_fees(ex->ledger, a->id) ? "true" : "false");
+		sb_buf_printf(&b, "{\"key\":");
+		sb_json_str(&b, a->key);
+		sb_buf_printf(&b, ",\"bnbFees\":%s,\"balances\":[",
+		              sim_ledger_bnb_fees(ex->ledger, a->id) ? "true" : "false");
 		for (size_t j = 0; j < n; j++) {
-			sim_json_printf(&b, "{\"asset\":");
-			sim_json_str(&b, assets[j].asset);
-			sim_json_printf(&b, ",\"free\":");
-			sim_json_dec(&b, assets[j].free);
-			sim_json_printf(&b, ",\"locked\":");
-			sim_json_dec(&b, assets[j].locked);
-			sim_json_printf(&b, "},");
+			sb_buf_printf(&b, "{\"asset\":");
+			sb_json_str(&b, assets[j].asset);
+			sb_buf_printf(&b, ",\"free\":");
+			sb_json_dec(&b, assets[j].free);
+			sb_buf_printf(&b, ",\"locked\":");
+			sb_json_dec(&b, assets[j].locked);
+			sb_buf_printf(&b, "},");
 		}
-		sim_json_trim_comma(&b);
-		sim_json_printf(&b, "]},");
+		sb_buf_trim(&b, ',');
+		sb_buf_printf(&b, "]},");
 	}
-	sim_json_trim_comma(&b);
+	sb_buf_trim(&b, ',');
 	const struct sim_faults *f = &ex->faults;
-	sim_json_printf(
+	sb_buf_printf(
 	    &b,
 	    "],\"faults\":{\"hide_user_events\":%s,\"order_5xx_after\":%s,\"order_5xx_before\":%s,"
 	    "\"delay_ms\":%u,\"force_429\":%u,\"clock_skew_ms\":%lld,\"drop_ws\":%u,\"ws_lifetime_s\":%u,"
@@ -94,7 +93,7 @@ static void state(struct sim_exchange *ex, struct sim_http_resp *resp)
 	    f->drop_ws_every_s, f->ws_lifetime_s, f->user_delay_ms, f->flat_market ? "true" : "false",
 	    ex->weight.used);
 	size_t len = b.len;
-	char *text = sim_json_take(&b);
+	char *text = sb_buf_take(&b);
 	if (!text) {
 		sim_http_resp_error(resp, 500, -1000, "State too large.");
 		return;
@@ -179,16 +178,16 @@ static void deposit(struct sim_exchange *ex, const struct admin_args *a, struct 
 	}
 	ex->state_dirty = true;
 	if (ex->hooks.user) {
-		struct sim_json b;
+		struct sb_buf b;
 		int64_t now = sim_exchange_now(ex);
-		sim_json_init(&b);
-		sim_json_printf(&b, "{\"e\":\"balanceUpdate\",\"E\":%lld,\"a\":", (long long)now);
-		sim_json_str(&b, asset);
-		sim_json_printf(&b, ",\"d\":");
-		sim_json_dec(&b, amt);
-		sim_json_printf(&b, ",\"T\":%lld}", (long long)now);
-		ex->hooks.user(ex->hooks.ctx, acc->id, b.buf, b.len);
-		sim_json_fini(&b);
+		sb_buf_init(&b, SB_JSON_MAX);
+		sb_buf_printf(&b, "{\"e\":\"balanceUpdate\",\"E\":%lld,\"a\":", (long long)now);
+		sb_json_str(&b, asset);
+		sb_buf_printf(&b, ",\"d\":");
+		sb_json_dec(&b, amt);
+		sb_buf_printf(&b, ",\"T\":%lld}", (long long)now);
+		ex->hooks.user(ex->hooks.ctx, acc->id, b.p, b.len);
+		sb_buf_fini(&b);
 	}
 	sim_http_resp_text(resp, 200, "{}");
 }

@@ -213,9 +213,9 @@ static bool select_symbols(struct sim_api_call *c, struct sim_api_reply *r, stru
 	return true;
 }
 
-static void reply_json(struct sim_api_reply *r, struct sim_json *j)
+static void reply_json(struct sim_api_reply *r, struct sb_buf *j)
 {
-	char *s = sim_json_take(j);
+	char *s = sb_buf_take(j);
 	if (!s) {
 		sim_api_error(r, 500, -1000, "An unknown error occurred while processing the request.");
 		return;
@@ -374,17 +374,17 @@ void sim_api_exchange_info(struct sim_api_call *c, struct sim_api_reply *r)
 /* ---- depth, trades, aggTrades ---------------------------------------------------------------------------
  */
 
-static void json_levels(struct sim_json *j, const struct sim_book_level *lv, size_t n)
+static void json_levels(struct sb_buf *j, const struct sim_book_level *lv, size_t n)
 {
-	sim_json_puts(j, "[");
+	sb_buf_puts(j, "[");
 	for (size_t i = 0; i < n; i++) {
-		sim_json_puts(j, i ? ",[" : "[");
-		sim_json_dec(j, lv[i].price);
-		sim_json_puts(j, ",");
-		sim_json_dec(j, lv[i].qty);
-		sim_json_puts(j, "]");
+		sb_buf_puts(j, i ? ",[" : "[");
+		sb_json_dec(j, lv[i].price);
+		sb_buf_puts(j, ",");
+		sb_json_dec(j, lv[i].qty);
+		sb_buf_puts(j, "]");
 	}
-	sim_json_puts(j, "]");
+	sb_buf_puts(j, "]");
 }
 
 static uint32_t depth_weight(size_t limit)
@@ -409,14 +409,14 @@ void sim_api_depth(struct sim_api_call *c, struct sim_api_reply *r)
 	struct sim_book_level *asks = sb_xcalloc(limit, sizeof *asks);
 	size_t nb = s->book ? sim_book_depth(s->book, SIM_SIDE_BUY, bids, limit) : 0;
 	size_t na = s->book ? sim_book_depth(s->book, SIM_SIDE_SELL, asks, limit) : 0;
-	struct sim_json j;
-	sim_json_init(&j);
-	sim_json_printf(&j, "{\"lastUpdateId\":%llu,\"bids\":",
-	                (unsigned long long)(s->md ? sim_md_update_id(s->md) : 0));
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
+	sb_buf_printf(&j, "{\"lastUpdateId\":%llu,\"bids\":",
+	              (unsigned long long)(s->md ? sim_md_update_id(s->md) : 0));
 	json_levels(&j, bids, nb);
-	sim_json_puts(&j, ",\"asks\":");
+	sb_buf_puts(&j, ",\"asks\":");
 	json_levels(&j, asks, na);
-	sim_json_puts(&j, "}");
+	sb_buf_puts(&j, "}");
 	free(bids);
 	free(asks);
 	reply_json(r, &j);
@@ -430,15 +430,15 @@ void sim_api_trades(struct sim_api_call *c, struct sim_api_reply *r)
 		return;
 	size_t n = s->md ? sim_md_trade_count(s->md) : 0;
 	size_t from = n > limit ? n - limit : 0;
-	struct sim_json j;
-	sim_json_init(&j);
-	sim_json_puts(&j, "[");
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
+	sb_buf_puts(&j, "[");
 	for (size_t i = from; i < n; i++) {
 		if (i > from)
-			sim_json_puts(&j, ",");
+			sb_buf_puts(&j, ",");
 		sim_md_json_trade(&j, sim_md_trade_at(s->md, i));
 	}
-	sim_json_puts(&j, "]");
+	sb_buf_puts(&j, "]");
 	reply_json(r, &j);
 }
 
@@ -471,9 +471,9 @@ void sim_api_agg_trades(struct sim_api_call *c, struct sim_api_reply *r)
 				last--;
 		first = last > limit ? last - limit : 0;
 	}
-	struct sim_json j;
-	sim_json_init(&j);
-	sim_json_puts(&j, "[");
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
+	sb_buf_puts(&j, "[");
 	size_t out = 0;
 	for (size_t i = first; i < last && out < limit; i++) {
 		const struct sim_md_agg *a = sim_md_agg_at(s->md, i);
@@ -482,10 +482,10 @@ void sim_api_agg_trades(struct sim_api_call *c, struct sim_api_reply *r)
 		if (has_end && a->time > end)
 			break;
 		if (out++)
-			sim_json_puts(&j, ",");
+			sb_buf_puts(&j, ",");
 		sim_md_json_agg(&j, a);
 	}
-	sim_json_puts(&j, "]");
+	sb_buf_puts(&j, "]");
 	reply_json(r, &j);
 }
 
@@ -527,15 +527,15 @@ void sim_api_klines(struct sim_api_call *c, struct sim_api_reply *r)
 	}
 	struct sim_md_candle *rows = sb_xcalloc(limit, sizeof *rows);
 	size_t got = s->md ? sim_md_klines(s->md, iv, start, end, limit, c->now_ms, rows) : 0;
-	struct sim_json j;
-	sim_json_init(&j);
-	sim_json_puts(&j, "[");
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
+	sb_buf_puts(&j, "[");
 	for (size_t i = 0; i < got; i++) {
 		if (i)
-			sim_json_puts(&j, ",");
+			sb_buf_puts(&j, ",");
 		sim_md_json_kline(&j, &rows[i]);
 	}
-	sim_json_puts(&j, "]");
+	sb_buf_puts(&j, "]");
 	free(rows);
 	reply_json(r, &j);
 }
@@ -549,11 +549,11 @@ void sim_api_avg_price(struct sim_api_call *c, struct sim_api_reply *r)
 	int64_t close_time = c->now_ms;
 	if (!s->md || !sim_md_avg_price(s->md, c->now_ms, &price, &close_time))
 		close_time = c->now_ms;
-	struct sim_json j;
-	sim_json_init(&j);
-	sim_json_puts(&j, "{\"mins\":5,\"price\":");
-	sim_json_dec(&j, price);
-	sim_json_printf(&j, ",\"closeTime\":%lld}", (long long)close_time);
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
+	sb_buf_puts(&j, "{\"mins\":5,\"price\":");
+	sb_json_dec(&j, price);
+	sb_buf_printf(&j, ",\"closeTime\":%lld}", (long long)close_time);
 	reply_json(r, &j);
 }
 
@@ -585,7 +585,7 @@ static void fill_book(const struct sim_symbol *s, struct sim_md_ticker *t)
 /* Calls one() for the selected symbols, as an object for `symbol` and an array otherwise. */
 static void
 each_selected(struct sim_api_call *c, struct sim_api_reply *r, uint32_t w_one, uint32_t w_many, bool by_count,
-              void (*one)(struct sim_json *j, struct sim_api_call *c, struct sim_symbol *s, void *arg),
+              void (*one)(struct sb_buf *j, struct sim_api_call *c, struct sim_symbol *s, void *arg),
               void *arg)
 {
 	struct sim_symbol **list;
@@ -597,22 +597,22 @@ each_selected(struct sim_api_call *c, struct sim_api_reply *r, uint32_t w_one, u
 	size_t vn;
 	bool all = !single && !param_slice(c, "symbols", &v, &vn);
 	r->weight = single ? w_one : by_count ? ticker_24hr_weight(n, all) : w_many;
-	struct sim_json j;
-	sim_json_init(&j);
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
 	if (!single)
-		sim_json_puts(&j, "[");
+		sb_buf_puts(&j, "[");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			sim_json_puts(&j, ",");
+			sb_buf_puts(&j, ",");
 		one(&j, c, list[i], arg);
 	}
 	if (!single)
-		sim_json_puts(&j, "]");
+		sb_buf_puts(&j, "]");
 	free(list);
 	reply_json(r, &j);
 }
 
-static void one_24hr(struct sim_json *j, struct sim_api_call *c, struct sim_symbol *s, void *arg)
+static void one_24hr(struct sb_buf *j, struct sim_api_call *c, struct sim_symbol *s, void *arg)
 {
 	struct sim_md_ticker t;
 	memset(&t, 0, sizeof t);
@@ -639,14 +639,14 @@ void sim_api_ticker_24hr(struct sim_api_call *c, struct sim_api_reply *r)
 	each_selected(c, r, 2, 80, true, one_24hr, &mini);
 }
 
-static void one_price(struct sim_json *j, struct sim_api_call *c, struct sim_symbol *s, void *arg)
+static void one_price(struct sb_buf *j, struct sim_api_call *c, struct sim_symbol *s, void *arg)
 {
 	(void)c;
 	(void)arg;
 	const struct sim_md_trade *t = s->md ? sim_md_last_trade(s->md) : NULL;
-	sim_json_printf(j, "{\"symbol\":\"%s\",\"price\":", s->rules.symbol);
-	sim_json_dec(j, t ? t->price : s->last_price);
-	sim_json_puts(j, "}");
+	sb_buf_printf(j, "{\"symbol\":\"%s\",\"price\":", s->rules.symbol);
+	sb_json_dec(j, t ? t->price : s->last_price);
+	sb_buf_puts(j, "}");
 }
 
 void sim_api_ticker_price(struct sim_api_call *c, struct sim_api_reply *r)
@@ -654,22 +654,22 @@ void sim_api_ticker_price(struct sim_api_call *c, struct sim_api_reply *r)
 	each_selected(c, r, 2, 4, false, one_price, NULL);
 }
 
-static void one_book(struct sim_json *j, struct sim_api_call *c, struct sim_symbol *s, void *arg)
+static void one_book(struct sb_buf *j, struct sim_api_call *c, struct sim_symbol *s, void *arg)
 {
 	(void)c;
 	(void)arg;
 	struct sim_md_ticker t;
 	memset(&t, 0, sizeof t);
 	fill_book(s, &t);
-	sim_json_printf(j, "{\"symbol\":\"%s\",\"bidPrice\":", s->rules.symbol);
-	sim_json_dec(j, t.bid_price);
-	sim_json_puts(j, ",\"bidQty\":");
-	sim_json_dec(j, t.bid_qty);
-	sim_json_puts(j, ",\"askPrice\":");
-	sim_json_dec(j, t.ask_price);
-	sim_json_puts(j, ",\"askQty\":");
-	sim_json_dec(j, t.ask_qty);
-	sim_json_puts(j, "}");
+	sb_buf_printf(j, "{\"symbol\":\"%s\",\"bidPrice\":", s->rules.symbol);
+	sb_json_dec(j, t.bid_price);
+	sb_buf_puts(j, ",\"bidQty\":");
+	sb_json_dec(j, t.bid_qty);
+	sb_buf_puts(j, ",\"askPrice\":");
+	sb_json_dec(j, t.ask_price);
+	sb_buf_puts(j, ",\"askQty\":");
+	sb_json_dec(j, t.ask_qty);
+	sb_buf_puts(j, "}");
 }
 
 void sim_api_book_ticker(struct sim_api_call *c, struct sim_api_reply *r)

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_out.h"
 #include "sim/api_int.h"
-#include "sim/json.h"
 #include "spotbot/alloc.h"
 #include "spotbot/query.h"
 
@@ -129,172 +129,172 @@ static const char *tif_name(const struct sim_book_order *o)
 }
 
 /* The fields every order shape shares, up to and including "side". */
-static void order_core(struct sim_json *b, const struct sim_symbol *s, const struct sim_book_order *o)
+static void order_core(struct sb_buf *b, const struct sim_symbol *s, const struct sim_book_order *o)
 {
-	sim_json_printf(b, "\"symbol\":");
-	sim_json_str(b, s->rules.symbol);
-	sim_json_printf(b,
-	                ",\"orderId\":%llu,\"orderListId\":-1,\"clientOrderId\":", (unsigned long long)o->id);
-	sim_json_str(b, o->client_id);
+	sb_buf_printf(b, "\"symbol\":");
+	sb_json_str(b, s->rules.symbol);
+	sb_buf_printf(b,
+	              ",\"orderId\":%llu,\"orderListId\":-1,\"clientOrderId\":", (unsigned long long)o->id);
+	sb_json_str(b, o->client_id);
 }
 
-static void order_amounts(struct sim_json *b, const struct sim_book_order *o)
+static void order_amounts(struct sb_buf *b, const struct sim_book_order *o)
 {
-	sim_json_printf(b, ",\"price\":");
-	sim_json_dec(b, o->price);
-	sim_json_printf(b, ",\"origQty\":");
-	sim_json_dec(b, o->orig_qty);
-	sim_json_printf(b, ",\"executedQty\":");
-	sim_json_dec(b, o->executed_qty);
+	sb_buf_printf(b, ",\"price\":");
+	sb_json_dec(b, o->price);
+	sb_buf_printf(b, ",\"origQty\":");
+	sb_json_dec(b, o->orig_qty);
+	sb_buf_printf(b, ",\"executedQty\":");
+	sb_json_dec(b, o->executed_qty);
 }
 
 /* The STP fields of an order that self-trade prevention took quantity from. */
-static void order_prevented(struct sim_json *b, const struct sim_book_order *o)
+static void order_prevented(struct sb_buf *b, const struct sim_book_order *o)
 {
 	if (o->prevented_qty <= 0)
 		return;
-	sim_json_printf(
-	    b, ",\"preventedMatchId\":%lld,\"preventedQuantity\":", (long long)o->prevented_match_id);
-	sim_json_dec(b, o->prevented_qty);
+	sb_buf_printf(b,
+	              ",\"preventedMatchId\":%lld,\"preventedQuantity\":", (long long)o->prevented_match_id);
+	sb_json_dec(b, o->prevented_qty);
 }
 
 /* GET /api/v3/order and the lists. */
-static void render_query(struct sim_json *b, const struct sim_symbol *s, const struct sim_book_order *o)
+static void render_query(struct sb_buf *b, const struct sim_symbol *s, const struct sim_book_order *o)
 {
-	sim_json_printf(b, "{");
+	sb_buf_printf(b, "{");
 	order_core(b, s, o);
 	order_amounts(b, o);
-	sim_json_printf(b, ",\"cummulativeQuoteQty\":");
-	sim_json_dec(b, o->cum_quote_qty);
-	sim_json_printf(b, ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\"",
-	                sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	                sim_book_side_name(o->side));
-	sim_json_printf(b,
-	                ",\"stopPrice\":\"0.00000000\",\"icebergQty\":\"0.00000000\",\"time\":%lld,"
-	                "\"updateTime\":%lld,\"isWorking\":true,\"workingTime\":%lld,\"origQuoteOrderQty\":",
-	                (long long)o->time, (long long)o->update_time, (long long)o->working_time);
-	sim_json_dec(b, o->orig_quote_qty);
-	sim_json_printf(b, ",\"selfTradePreventionMode\":\"%s\"", sim_stp_name(o->stp));
+	sb_buf_printf(b, ",\"cummulativeQuoteQty\":");
+	sb_json_dec(b, o->cum_quote_qty);
+	sb_buf_printf(b, ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\"",
+	              sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
+	              sim_book_side_name(o->side));
+	sb_buf_printf(b,
+	              ",\"stopPrice\":\"0.00000000\",\"icebergQty\":\"0.00000000\",\"time\":%lld,"
+	              "\"updateTime\":%lld,\"isWorking\":true,\"workingTime\":%lld,\"origQuoteOrderQty\":",
+	              (long long)o->time, (long long)o->update_time, (long long)o->working_time);
+	sb_json_dec(b, o->orig_quote_qty);
+	sb_buf_printf(b, ",\"selfTradePreventionMode\":\"%s\"", sim_stp_name(o->stp));
 	order_prevented(b, o);
-	sim_json_printf(b, "}");
+	sb_buf_printf(b, "}");
 }
 
 /* takerPreventedQuantity and makerPreventedQuantity of a prevented match, each when non-zero. */
-static void prevented_quantities(struct sim_json *b, const struct sim_book_prevented *pm)
+static void prevented_quantities(struct sb_buf *b, const struct sim_book_prevented *pm)
 {
 	if (pm->taker_qty > 0) {
-		sim_json_printf(b, ",\"takerPreventedQuantity\":");
-		sim_json_dec(b, pm->taker_qty);
+		sb_buf_printf(b, ",\"takerPreventedQuantity\":");
+		sb_json_dec(b, pm->taker_qty);
 	}
 	if (pm->maker_qty > 0) {
-		sim_json_printf(b, ",\"makerPreventedQuantity\":");
-		sim_json_dec(b, pm->maker_qty);
+		sb_buf_printf(b, ",\"makerPreventedQuantity\":");
+		sb_json_dec(b, pm->maker_qty);
 	}
 }
 
 /* The FULL response's preventedMatches: the prevented matches of the taker o in res. */
-static void render_prevented_matches(struct sim_json *b, const struct sim_book_order *o,
+static void render_prevented_matches(struct sb_buf *b, const struct sim_book_order *o,
                                      const struct sim_book_result *res)
 {
-	sim_json_printf(b, ",\"preventedMatches\":[");
+	sb_buf_printf(b, ",\"preventedMatches\":[");
 	for (size_t i = 0; i < res->n_prevented; i++) {
 		const struct sim_book_prevented *pm = &res->prevented[i];
 		if (pm->taker_order_id != o->id)
 			continue;
-		sim_json_printf(b, "{\"preventedMatchId\":%lld,\"makerOrderId\":%llu,\"price\":",
-		                (long long)pm->id, (unsigned long long)pm->maker_order_id);
-		sim_json_dec(b, pm->price);
+		sb_buf_printf(b, "{\"preventedMatchId\":%lld,\"makerOrderId\":%llu,\"price\":",
+		              (long long)pm->id, (unsigned long long)pm->maker_order_id);
+		sb_json_dec(b, pm->price);
 		prevented_quantities(b, pm);
-		sim_json_printf(b, "},");
+		sb_buf_printf(b, "},");
 	}
-	sim_json_trim_comma(b);
-	sim_json_printf(b, "]");
+	sb_buf_trim(b, ',');
+	sb_buf_printf(b, "]");
 }
 
 /* POST /api/v3/order in ACK, RESULT or FULL form; fills are the order's fills in res. */
-static void render_placed(struct sim_json *b, const struct sim_symbol *s, const struct sim_book_order *o,
+static void render_placed(struct sb_buf *b, const struct sim_symbol *s, const struct sim_book_order *o,
                           const char *resp_type, const struct sim_book_result *res)
 {
-	sim_json_printf(b, "{");
+	sb_buf_printf(b, "{");
 	order_core(b, s, o);
-	sim_json_printf(b, ",\"transactTime\":%lld", (long long)o->time);
+	sb_buf_printf(b, ",\"transactTime\":%lld", (long long)o->time);
 	if (strcmp(resp_type, "ACK") == 0) {
-		sim_json_printf(b, "}");
+		sb_buf_printf(b, "}");
 		return;
 	}
 	order_amounts(b, o);
-	sim_json_printf(b, ",\"origQuoteOrderQty\":");
-	sim_json_dec(b, o->orig_quote_qty);
-	sim_json_printf(b, ",\"cummulativeQuoteQty\":");
-	sim_json_dec(b, o->cum_quote_qty);
-	sim_json_printf(b,
-	                ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
-	                "\"workingTime\":%lld,\"selfTradePreventionMode\":\"%s\"",
-	                sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	                sim_book_side_name(o->side), (long long)o->working_time, sim_stp_name(o->stp));
+	sb_buf_printf(b, ",\"origQuoteOrderQty\":");
+	sb_json_dec(b, o->orig_quote_qty);
+	sb_buf_printf(b, ",\"cummulativeQuoteQty\":");
+	sb_json_dec(b, o->cum_quote_qty);
+	sb_buf_printf(b,
+	              ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
+	              "\"workingTime\":%lld,\"selfTradePreventionMode\":\"%s\"",
+	              sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
+	              sim_book_side_name(o->side), (long long)o->working_time, sim_stp_name(o->stp));
 	order_prevented(b, o);
 	if (o->expiry != SIM_EXPIRY_NONE)
-		sim_json_printf(b, ",\"expiryReason\":\"%s\"", sim_book_expiry_name(o->expiry));
+		sb_buf_printf(b, ",\"expiryReason\":\"%s\"", sim_book_expiry_name(o->expiry));
 	if (strcmp(resp_type, "FULL") == 0) {
-		sim_json_printf(b, ",\"fills\":[");
+		sb_buf_printf(b, ",\"fills\":[");
 		for (size_t i = 0; i < res->n_fills; i++) {
 			const struct sim_book_fill *f = &res->fills[i];
 			bool buyer = f->buyer_order_id == o->id;
 			if (!buyer && f->seller_order_id != o->id)
 				continue;
-			sim_json_printf(b, "{\"price\":");
-			sim_json_dec(b, f->price);
-			sim_json_printf(b, ",\"qty\":");
-			sim_json_dec(b, f->qty);
-			sim_json_printf(b, ",\"commission\":");
-			sim_json_dec(b, buyer ? f->buyer_commission : f->seller_commission);
-			sim_json_printf(b, ",\"commissionAsset\":");
-			sim_json_str(b, buyer ? f->buyer_commission_asset : f->seller_commission_asset);
-			sim_json_printf(b, ",\"tradeId\":%lld},", (long long)f->trade_id);
+			sb_buf_printf(b, "{\"price\":");
+			sb_json_dec(b, f->price);
+			sb_buf_printf(b, ",\"qty\":");
+			sb_json_dec(b, f->qty);
+			sb_buf_printf(b, ",\"commission\":");
+			sb_json_dec(b, buyer ? f->buyer_commission : f->seller_commission);
+			sb_buf_printf(b, ",\"commissionAsset\":");
+			sb_json_str(b, buyer ? f->buyer_commission_asset : f->seller_commission_asset);
+			sb_buf_printf(b, ",\"tradeId\":%lld},", (long long)f->trade_id);
 		}
-		sim_json_trim_comma(b);
-		sim_json_printf(b, "]");
+		sb_buf_trim(b, ',');
+		sb_buf_printf(b, "]");
 		if (res->n_prevented > 0)
 			render_prevented_matches(b, o, res);
 	}
-	sim_json_printf(b, "}");
+	sb_buf_printf(b, "}");
 }
 
 /* DELETE /api/v3/order. */
-static void render_canceled(struct sim_json *b, const struct sim_symbol *s, const struct sim_book_order *o,
+static void render_canceled(struct sb_buf *b, const struct sim_symbol *s, const struct sim_book_order *o,
                             const char *cancel_id)
 {
-	sim_json_printf(b, "{\"symbol\":");
-	sim_json_str(b, s->rules.symbol);
-	sim_json_printf(b, ",\"origClientOrderId\":");
-	sim_json_str(b, o->client_id);
-	sim_json_printf(b,
-	                ",\"orderId\":%llu,\"orderListId\":-1,\"clientOrderId\":", (unsigned long long)o->id);
-	sim_json_str(b, cancel_id);
-	sim_json_printf(b, ",\"transactTime\":%lld", (long long)o->update_time);
+	sb_buf_printf(b, "{\"symbol\":");
+	sb_json_str(b, s->rules.symbol);
+	sb_buf_printf(b, ",\"origClientOrderId\":");
+	sb_json_str(b, o->client_id);
+	sb_buf_printf(b,
+	              ",\"orderId\":%llu,\"orderListId\":-1,\"clientOrderId\":", (unsigned long long)o->id);
+	sb_json_str(b, cancel_id);
+	sb_buf_printf(b, ",\"transactTime\":%lld", (long long)o->update_time);
 	order_amounts(b, o);
-	sim_json_printf(b, ",\"origQuoteOrderQty\":");
-	sim_json_dec(b, o->orig_quote_qty);
-	sim_json_printf(b, ",\"cummulativeQuoteQty\":");
-	sim_json_dec(b, o->cum_quote_qty);
-	sim_json_printf(b,
-	                ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
-	                "\"selfTradePreventionMode\":\"%s\"",
-	                sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	                sim_book_side_name(o->side), sim_stp_name(o->stp));
+	sb_buf_printf(b, ",\"origQuoteOrderQty\":");
+	sb_json_dec(b, o->orig_quote_qty);
+	sb_buf_printf(b, ",\"cummulativeQuoteQty\":");
+	sb_json_dec(b, o->cum_quote_qty);
+	sb_buf_printf(b,
+	              ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
+	              "\"selfTradePreventionMode\":\"%s\"",
+	              sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
+	              sim_book_side_name(o->side), sim_stp_name(o->stp));
 	order_prevented(b, o);
-	sim_json_printf(b, "}");
+	sb_buf_printf(b, "}");
 }
 
-static void reply_json(struct sim_api_reply *r, struct sim_json *b)
+static void reply_json(struct sim_api_reply *r, struct sb_buf *b)
 {
 	if (b->overflow) {
-		sim_json_fini(b);
+		sb_buf_fini(b);
 		sim_api_error(r, 400, -1000, "Response too large.");
 		return;
 	}
 	r->status = 200;
-	r->json = sim_json_take(b);
+	r->json = sb_buf_take(b);
 }
 
 /* ---- placing ------------------------------------------------------------------------------------- */
@@ -585,13 +585,13 @@ void sim_api_order_place(struct sim_api_call *c, struct sim_api_reply *r)
 	count_order(c, r);
 	r->weight = 0; /* a successful placement costs no weight (2026-04-02) */
 	const struct sim_book_order *placed = sim_book_find(o.sym->book, res->order_id);
-	struct sim_json b;
-	sim_json_init(&b);
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
 	if (placed)
 		render_placed(&b, o.sym, placed, o.resp_type, res);
 	sim_exchange_settled(ex, o.sym, res);
 	if (ex->faults.order_5xx_after) {
-		sim_json_fini(&b);
+		sb_buf_fini(&b);
 		sim_api_error(r, 503, -1007, unknown_msg);
 		return;
 	}
@@ -612,13 +612,13 @@ void sim_api_order_test(struct sim_api_call *c, struct sim_api_reply *r)
 	r->weight = 20;
 	sb_dec maker, taker;
 	sim_ledger_rates(c->ex->ledger, c->account->id, &maker, &taker);
-	struct sim_json b;
-	sim_json_init(&b);
-	sim_json_printf(&b, "{\"standardCommissionForOrder\":{\"maker\":");
-	sim_json_dec(&b, maker);
-	sim_json_printf(&b, ",\"taker\":");
-	sim_json_dec(&b, taker);
-	sim_json_printf(
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
+	sb_buf_printf(&b, "{\"standardCommissionForOrder\":{\"maker\":");
+	sb_json_dec(&b, maker);
+	sb_buf_printf(&b, ",\"taker\":");
+	sb_json_dec(&b, taker);
+	sb_buf_printf(
 	    &b,
 	    "},\"specialCommissionForOrder\":{\"maker\":\"0.00000000\",\"taker\":\"0.00000000\"},"
 	    "\"taxCommissionForOrder\":{\"maker\":\"0.00000000\",\"taker\":\"0.00000000\"},"
@@ -694,8 +694,8 @@ void sim_api_order_status(struct sim_api_call *c, struct sim_api_reply *r)
 	struct sim_book_order *o = find_order(c, r, s, -2013, "Order does not exist.");
 	if (!o)
 		return;
-	struct sim_json b;
-	sim_json_init(&b);
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
 	render_query(&b, s, o);
 	reply_json(r, &b);
 }
@@ -712,7 +712,7 @@ static bool is_open(const struct sim_book_order *o)
  */
 static bool cancel_order(struct sim_api_call *c, struct sim_api_reply *r, struct sim_symbol *s,
                          struct sim_book_order *o, const char *cancel_id, struct sim_book_result *res,
-                         struct sim_json *b)
+                         struct sb_buf *b)
 {
 	if (!is_open(o)) {
 		sim_api_error(r, 400, -2011, "Unknown order sent.");
@@ -746,10 +746,10 @@ void sim_api_order_cancel(struct sim_api_call *c, struct sim_api_reply *r)
 	const char *v = sim_api_param(c, "newClientOrderId", cancel_id, sizeof cancel_id);
 	struct sim_book_result *res = &c->ex->scratch;
 	sim_book_result_clear(res);
-	struct sim_json b;
-	sim_json_init(&b);
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
 	if (!cancel_order(c, r, s, o, v, res, &b)) {
-		sim_json_fini(&b);
+		sb_buf_fini(&b);
 		return;
 	}
 	sim_exchange_settled(c->ex, s, res);
@@ -760,11 +760,11 @@ void sim_api_order_cancel(struct sim_api_call *c, struct sim_api_reply *r)
 /* ---- cancel-replace ------------------------------------------------------------------------------ */
 
 /* {"code":...,"msg":...}: one half's error inside a cancel-replace failure. */
-static void render_error(struct sim_json *b, const struct sim_api_reply *e)
+static void render_error(struct sb_buf *b, const struct sim_api_reply *e)
 {
-	sim_json_printf(b, "{\"code\":%d,\"msg\":", e->code);
-	sim_json_str(b, e->msg);
-	sim_json_puts(b, "}");
+	sb_buf_printf(b, "{\"code\":%d,\"msg\":", e->code);
+	sb_json_str(b, e->msg);
+	sb_buf_puts(b, "}");
 }
 
 /*
@@ -833,9 +833,9 @@ void sim_api_order_cancel_replace(struct sim_api_call *c, struct sim_api_reply *
 	struct sim_book_result *res = &ex->scratch;
 	sim_book_result_clear(res);
 	struct sim_api_reply cr = {0}, nr = {0}; /* each half's error */
-	struct sim_json cj, nj;                  /* each half's response */
-	sim_json_init(&cj);
-	sim_json_init(&nj);
+	struct sb_buf cj, nj;                    /* each half's response */
+	sb_buf_init(&cj, SB_JSON_MAX);
+	sb_buf_init(&nj, SB_JSON_MAX);
 	struct sim_book_order *old = lookup(c, &cr, s, &ref, -2011, "Unknown order sent.");
 	bool cancel_ok = old && cancel_order(c, &cr, s, old, v, res, &cj);
 	bool attempted = cancel_ok || mode == 1, new_ok = false;
@@ -850,29 +850,29 @@ void sim_api_order_cancel_replace(struct sim_api_call *c, struct sim_api_reply *
 	}
 	sim_exchange_settled(ex, s, res);
 
-	struct sim_json b;
-	sim_json_init(&b);
-	sim_json_printf(&b, "{\"cancelResult\":\"%s\",\"newOrderResult\":\"%s\",\"cancelResponse\":",
-	                cancel_ok ? "SUCCESS" : "FAILURE",
-	                new_ok      ? "SUCCESS"
-	                : attempted ? "FAILURE"
-	                            : "NOT_ATTEMPTED");
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
+	sb_buf_printf(&b, "{\"cancelResult\":\"%s\",\"newOrderResult\":\"%s\",\"cancelResponse\":",
+	              cancel_ok ? "SUCCESS" : "FAILURE",
+	              new_ok      ? "SUCCESS"
+	              : attempted ? "FAILURE"
+	                          : "NOT_ATTEMPTED");
 	if (cancel_ok)
-		sim_json_put(&b, cj.buf, cj.len);
+		sb_buf_put(&b, cj.p, cj.len);
 	else
 		render_error(&b, &cr);
-	sim_json_puts(&b, ",\"newOrderResponse\":");
+	sb_buf_puts(&b, ",\"newOrderResponse\":");
 	if (new_ok)
-		sim_json_put(&b, nj.buf, nj.len);
+		sb_buf_put(&b, nj.p, nj.len);
 	else if (attempted)
 		render_error(&b, &nr);
 	else
-		sim_json_puts(&b, "null");
-	sim_json_puts(&b, "}");
-	sim_json_fini(&cj);
-	sim_json_fini(&nj);
+		sb_buf_puts(&b, "null");
+	sb_buf_puts(&b, "}");
+	sb_buf_fini(&cj);
+	sb_buf_fini(&nj);
 	if (ex->faults.order_5xx_after) {
-		sim_json_fini(&b);
+		sb_buf_fini(&b);
 		sim_api_error(r, 503, -1007, unknown_msg);
 		return;
 	}
@@ -884,7 +884,7 @@ void sim_api_order_cancel_replace(struct sim_api_call *c, struct sim_api_reply *
 		sim_api_error(r, 409, -2021, "Order cancel-replace partially failed.");
 	else
 		sim_api_error(r, 400, -2022, "Order cancel-replace failed.");
-	r->data = sim_json_take(&b);
+	r->data = sb_buf_take(&b);
 }
 
 void sim_api_open_orders(struct sim_api_call *c, struct sim_api_reply *r)
@@ -901,9 +901,9 @@ void sim_api_open_orders(struct sim_api_call *c, struct sim_api_reply *r)
 	} else {
 		r->weight = 80;
 	}
-	struct sim_json b;
-	sim_json_init(&b);
-	sim_json_printf(&b, "[");
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
+	sb_buf_printf(&b, "[");
 	const struct sim_book_order *list[ORDER_LIST_MAX];
 	for (size_t i = 0; i < c->ex->nsymbols; i++) {
 		struct sim_symbol *s = &c->ex->symbols[i];
@@ -912,11 +912,11 @@ void sim_api_open_orders(struct sim_api_call *c, struct sim_api_reply *r)
 		size_t n = sim_book_open_orders(s->book, c->account->id, list, ORDER_LIST_MAX);
 		for (size_t j = 0; j < n && j < ORDER_LIST_MAX; j++) {
 			render_query(&b, s, list[j]);
-			sim_json_printf(&b, ",");
+			sb_buf_printf(&b, ",");
 		}
 	}
-	sim_json_trim_comma(&b);
-	sim_json_printf(&b, "]");
+	sb_buf_trim(&b, ',');
+	sb_buf_printf(&b, "]");
 	reply_json(r, &b);
 }
 
@@ -938,9 +938,9 @@ void sim_api_cancel_open_orders(struct sim_api_call *c, struct sim_api_reply *r)
 	struct sim_book_result *res = &c->ex->scratch;
 	sim_book_result_clear(res);
 	sim_ledger_cancel_all(c->ex->ledger, s->book, c->account->id, c->now_ms, res);
-	struct sim_json b;
-	sim_json_init(&b);
-	sim_json_printf(&b, "[");
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
+	sb_buf_printf(&b, "[");
 	for (size_t i = 0; i < nids; i++) {
 		const struct sim_book_order *o = sim_book_find(s->book, ids[i]);
 		if (!o)
@@ -948,10 +948,10 @@ void sim_api_cancel_open_orders(struct sim_api_call *c, struct sim_api_reply *r)
 		char cid[48];
 		snprintf(cid, sizeof cid, "cancel-%llu", (unsigned long long)o->id);
 		render_canceled(&b, s, o, cid);
-		sim_json_printf(&b, ",");
+		sb_buf_printf(&b, ",");
 	}
-	sim_json_trim_comma(&b);
-	sim_json_printf(&b, "]");
+	sb_buf_trim(&b, ',');
+	sb_buf_printf(&b, "]");
 	sim_exchange_settled(c->ex, s, res);
 	reply_json(r, &b);
 }
@@ -992,35 +992,35 @@ void sim_api_all_orders(struct sim_api_call *c, struct sim_api_reply *r)
 			found[n - 1 - i] = t;
 		}
 	}
-	struct sim_json b;
-	sim_json_init(&b);
-	sim_json_printf(&b, "[");
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
+	sb_buf_printf(&b, "[");
 	for (size_t i = 0; i < n; i++) {
 		render_query(&b, s, found[i]);
-		sim_json_printf(&b, ",");
+		sb_buf_printf(&b, ",");
 	}
-	sim_json_trim_comma(&b);
-	sim_json_printf(&b, "]");
+	sb_buf_trim(&b, ',');
+	sb_buf_printf(&b, "]");
 	reply_json(r, &b);
 }
 
-static void render_trade(struct sim_json *b, const struct sim_symbol *s, const struct sim_trade_rec *t)
+static void render_trade(struct sb_buf *b, const struct sim_symbol *s, const struct sim_trade_rec *t)
 {
-	sim_json_printf(b, "{\"symbol\":");
-	sim_json_str(b, s->rules.symbol);
-	sim_json_printf(b, ",\"id\":%lld,\"orderId\":%llu,\"orderListId\":-1,\"price\":", (long long)t->id,
-	                (unsigned long long)t->order_id);
-	sim_json_dec(b, t->price);
-	sim_json_printf(b, ",\"qty\":");
-	sim_json_dec(b, t->qty);
-	sim_json_printf(b, ",\"quoteQty\":");
-	sim_json_dec(b, t->quote_qty);
-	sim_json_printf(b, ",\"commission\":");
-	sim_json_dec(b, t->commission);
-	sim_json_printf(b, ",\"commissionAsset\":");
-	sim_json_str(b, t->commission_asset[0] ? t->commission_asset : s->rules.quote_asset);
-	sim_json_printf(b, ",\"time\":%lld,\"isBuyer\":%s,\"isMaker\":%s,\"isBestMatch\":true}",
-	                (long long)t->time, t->is_buyer ? "true" : "false", t->is_maker ? "true" : "false");
+	sb_buf_printf(b, "{\"symbol\":");
+	sb_json_str(b, s->rules.symbol);
+	sb_buf_printf(b, ",\"id\":%lld,\"orderId\":%llu,\"orderListId\":-1,\"price\":", (long long)t->id,
+	              (unsigned long long)t->order_id);
+	sb_json_dec(b, t->price);
+	sb_buf_printf(b, ",\"qty\":");
+	sb_json_dec(b, t->qty);
+	sb_buf_printf(b, ",\"quoteQty\":");
+	sb_json_dec(b, t->quote_qty);
+	sb_buf_printf(b, ",\"commission\":");
+	sb_json_dec(b, t->commission);
+	sb_buf_printf(b, ",\"commissionAsset\":");
+	sb_json_str(b, t->commission_asset[0] ? t->commission_asset : s->rules.quote_asset);
+	sb_buf_printf(b, ",\"time\":%lld,\"isBuyer\":%s,\"isMaker\":%s,\"isBestMatch\":true}",
+	              (long long)t->time, t->is_buyer ? "true" : "false", t->is_maker ? "true" : "false");
 }
 
 void sim_api_my_trades(struct sim_api_call *c, struct sim_api_reply *r)
@@ -1057,32 +1057,33 @@ void sim_api_my_trades(struct sim_api_call *c, struct sim_api_reply *r)
 		}
 		match[n++] = t;
 	}
-	struct sim_json b;
-	sim_json_init(&b);
-	sim_json_printf(&b, "[");
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
+	sb_buf_printf(&b, "[");
 	for (size_t i = 0; i < n; i++) {
 		render_trade(&b, s, match[i]);
-		sim_json_printf(&b, ",");
+		sb_buf_printf(&b, ",");
 	}
-	sim_json_trim_comma(&b);
-	sim_json_printf(&b, "]");
+	sb_buf_trim(&b, ',');
+	sb_buf_printf(&b, "]");
 	reply_json(r, &b);
 }
 
-static void render_prevented(struct sim_json *b, const struct sim_symbol *s,
+static void render_prevented(struct sb_buf *b, const struct sim_symbol *s,
                              const struct sim_book_prevented *pm)
 {
-	sim_json_printf(b, "{\"symbol\":");
-	sim_json_str(b, s->rules.symbol);
-	sim_json_printf(b, ",\"preventedMatchId\":%lld,\"takerOrderId\":%llu,\"makerSymbol\":",
-	                (long long)pm->id, (unsigned long long)pm->taker_order_id);
-	sim_json_str(b, s->rules.symbol);
-	sim_json_printf(
+	sb_buf_printf(b, "{\"symbol\":");
+	sb_json_str(b, s->rules.symbol);
+	sb_buf_printf(b,
+	              ",\"preventedMatchId\":%lld,\"takerOrderId\":%llu,\"makerSymbol\":", (long long)pm->id,
+	              (unsigned long long)pm->taker_order_id);
+	sb_json_str(b, s->rules.symbol);
+	sb_buf_printf(
 	    b, ",\"makerOrderId\":%llu,\"tradeGroupId\":-1,\"selfTradePreventionMode\":\"%s\",\"price\":",
 	    (unsigned long long)pm->maker_order_id, sim_stp_name(pm->mode));
-	sim_json_dec(b, pm->price);
+	sb_json_dec(b, pm->price);
 	prevented_quantities(b, pm);
-	sim_json_printf(b, ",\"transactTime\":%lld}", (long long)pm->time);
+	sb_buf_printf(b, ",\"transactTime\":%lld}", (long long)pm->time);
 }
 
 /*
@@ -1111,9 +1112,9 @@ void sim_api_my_prevented_matches(struct sim_api_call *c, struct sim_api_reply *
 	const struct sim_account *a = c->account;
 	size_t first =
 	    (a->prevented_next + SIM_PREVENTED_PER_ACCOUNT - a->nprevented) % SIM_PREVENTED_PER_ACCOUNT;
-	struct sim_json b;
-	sim_json_init(&b);
-	sim_json_printf(&b, "[");
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
+	sb_buf_printf(&b, "[");
 	for (size_t k = 0, n = 0; k < a->nprevented && n < (size_t)limit; k++) {
 		const struct sim_prevented_rec *p = &a->prevented[(first + k) % SIM_PREVENTED_PER_ACCOUNT];
 		const struct sim_book_prevented *pm = &p->pm;
@@ -1123,11 +1124,11 @@ void sim_api_my_prevented_matches(struct sim_api_call *c, struct sim_api_reply *
 		    (has_from && pm->id < from))
 			continue;
 		render_prevented(&b, s, pm);
-		sim_json_printf(&b, ",");
+		sb_buf_printf(&b, ",");
 		n++;
 	}
-	sim_json_trim_comma(&b);
-	sim_json_printf(&b, "]");
+	sb_buf_trim(&b, ',');
+	sb_buf_printf(&b, "]");
 	reply_json(r, &b);
 }
 
@@ -1140,38 +1141,38 @@ void sim_api_account(struct sim_api_call *c, struct sim_api_reply *r)
 	bool omit = v && strcmp(v, "true") == 0;
 	sb_dec maker, taker;
 	sim_ledger_rates(c->ex->ledger, c->account->id, &maker, &taker);
-	struct sim_json b;
-	sim_json_init(&b);
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
 	/* The integer commissions are in basis points. */
-	sim_json_printf(&b,
-	                "{\"makerCommission\":%lld,\"takerCommission\":%lld,\"buyerCommission\":0,"
-	                "\"sellerCommission\":0,\"commissionRates\":{\"maker\":",
-	                (long long)(maker / 10000), (long long)(taker / 10000));
-	sim_json_dec(&b, maker);
-	sim_json_printf(&b, ",\"taker\":");
-	sim_json_dec(&b, taker);
-	sim_json_printf(&b,
-	                ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},\"canTrade\":true,"
-	                "\"canWithdraw\":true,\"canDeposit\":true,\"brokered\":false,"
-	                "\"requireSelfTradePrevention\":false,\"preventSor\":false,\"updateTime\":%lld,"
-	                "\"accountType\":\"SPOT\",\"balances\":[",
-	                (long long)c->now_ms);
+	sb_buf_printf(&b,
+	              "{\"makerCommission\":%lld,\"takerCommission\":%lld,\"buyerCommission\":0,"
+	              "\"sellerCommission\":0,\"commissionRates\":{\"maker\":",
+	              (long long)(maker / 10000), (long long)(taker / 10000));
+	sb_json_dec(&b, maker);
+	sb_buf_printf(&b, ",\"taker\":");
+	sb_json_dec(&b, taker);
+	sb_buf_printf(&b,
+	              ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},\"canTrade\":true,"
+	              "\"canWithdraw\":true,\"canDeposit\":true,\"brokered\":false,"
+	              "\"requireSelfTradePrevention\":false,\"preventSor\":false,\"updateTime\":%lld,"
+	              "\"accountType\":\"SPOT\",\"balances\":[",
+	              (long long)c->now_ms);
 	const struct sim_ledger_asset *assets;
 	size_t n = 0;
 	sim_ledger_balances(c->ex->ledger, c->account->id, &assets, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (omit && assets[i].free == 0 && assets[i].locked == 0)
 			continue;
-		sim_json_printf(&b, "{\"asset\":");
-		sim_json_str(&b, assets[i].asset);
-		sim_json_printf(&b, ",\"free\":");
-		sim_json_dec(&b, assets[i].free);
-		sim_json_printf(&b, ",\"locked\":");
-		sim_json_dec(&b, assets[i].locked);
-		sim_json_printf(&b, "},");
+		sb_buf_printf(&b, "{\"asset\":");
+		sb_json_str(&b, assets[i].asset);
+		sb_buf_printf(&b, ",\"free\":");
+		sb_json_dec(&b, assets[i].free);
+		sb_buf_printf(&b, ",\"locked\":");
+		sb_json_dec(&b, assets[i].locked);
+		sb_buf_printf(&b, "},");
 	}
-	sim_json_trim_comma(&b);
-	sim_json_printf(&b, "],\"permissions\":[\"SPOT\"],\"uid\":%u}", 354937868u + c->account->id);
+	sb_buf_trim(&b, ',');
+	sb_buf_printf(&b, "],\"permissions\":[\"SPOT\"],\"uid\":%u}", 354937868u + c->account->id);
 	reply_json(r, &b);
 }
 
@@ -1182,15 +1183,15 @@ void sim_api_account_commission(struct sim_api_call *c, struct sim_api_reply *r)
 		return;
 	sb_dec maker, taker;
 	sim_ledger_rates(c->ex->ledger, c->account->id, &maker, &taker);
-	struct sim_json b;
-	sim_json_init(&b);
-	sim_json_printf(&b, "{\"symbol\":");
-	sim_json_str(&b, s->rules.symbol);
-	sim_json_printf(&b, ",\"standardCommission\":{\"maker\":");
-	sim_json_dec(&b, maker);
-	sim_json_printf(&b, ",\"taker\":");
-	sim_json_dec(&b, taker);
-	sim_json_printf(
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
+	sb_buf_printf(&b, "{\"symbol\":");
+	sb_json_str(&b, s->rules.symbol);
+	sb_buf_printf(&b, ",\"standardCommission\":{\"maker\":");
+	sb_json_dec(&b, maker);
+	sb_buf_printf(&b, ",\"taker\":");
+	sb_json_dec(&b, taker);
+	sb_buf_printf(
 	    &b,
 	    ",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
 	    "\"specialCommission\":{\"maker\":\"0.00000000\",\"taker\":\"0.00000000\",\"buyer\":\"0.00000000\",\"seller\":\"0.00000000\"},"
@@ -1203,9 +1204,9 @@ void sim_api_account_commission(struct sim_api_call *c, struct sim_api_reply *r)
 
 void sim_api_rate_limit_order(struct sim_api_call *c, struct sim_api_reply *r)
 {
-	struct sim_json b;
-	sim_json_init(&b);
-	sim_json_printf(
+	struct sb_buf b;
+	sb_buf_init(&b, SB_JSON_MAX);
+	sb_buf_printf(
 	    &b,
 	    "[{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\",\"intervalNum\":10,\"limit\":%u,\"count\":%u},"
 	    "{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\",\"intervalNum\":1,\"limit\":%u,\"count\":%u}]",

@@ -509,23 +509,23 @@ bool sim_md_avg_price(const struct sim_md *md, int64_t now, sb_dec *price, int64
 }
 
 /* Appends "key": decimal-string. */
-static void kdec(struct sim_json *j, const char *key, sb_dec v)
+static void kdec(struct sb_buf *j, const char *key, sb_dec v)
 {
-	sim_json_puts(j, key);
-	sim_json_dec(j, v);
+	sb_buf_puts(j, key);
+	sb_json_dec(j, v);
 }
 
-static void kint(struct sim_json *j, const char *key, int64_t v)
+static void kint(struct sb_buf *j, const char *key, int64_t v)
 {
-	sim_json_printf(j, "%s%lld", key, (long long)v);
+	sb_buf_printf(j, "%s%lld", key, (long long)v);
 }
 
 /* A percentage with 3 decimals, as Binance prints priceChangePercent ("-0.524"). */
-static void kpct(struct sim_json *j, const char *key, sb_dec pct)
+static void kpct(struct sb_buf *j, const char *key, sb_dec pct)
 {
 	char buf[SB_DEC_STRLEN];
 	sb_dec_format_places(pct, 3, SB_ROUND_HALF_EVEN, buf, sizeof buf);
-	sim_json_printf(j, "%s\"%s\"", key, buf);
+	sb_buf_printf(j, "%s\"%s\"", key, buf);
 }
 
 static const char *jbool(bool b)
@@ -533,17 +533,17 @@ static const char *jbool(bool b)
 	return b ? "true" : "false";
 }
 
-void sim_md_json_trade(struct sim_json *j, const struct sim_md_trade *t)
+void sim_md_json_trade(struct sb_buf *j, const struct sim_md_trade *t)
 {
 	kint(j, "{\"id\":", t->id);
 	kdec(j, ",\"price\":", t->price);
 	kdec(j, ",\"qty\":", t->qty);
 	kdec(j, ",\"quoteQty\":", t->quote);
 	kint(j, ",\"time\":", t->time);
-	sim_json_printf(j, ",\"isBuyerMaker\":%s,\"isBestMatch\":true}", jbool(t->buyer_is_maker));
+	sb_buf_printf(j, ",\"isBuyerMaker\":%s,\"isBestMatch\":true}", jbool(t->buyer_is_maker));
 }
 
-void sim_md_json_agg(struct sim_json *j, const struct sim_md_agg *a)
+void sim_md_json_agg(struct sb_buf *j, const struct sim_md_agg *a)
 {
 	kint(j, "{\"a\":", a->id);
 	kdec(j, ",\"p\":", a->price);
@@ -551,10 +551,10 @@ void sim_md_json_agg(struct sim_json *j, const struct sim_md_agg *a)
 	kint(j, ",\"f\":", a->first_id);
 	kint(j, ",\"l\":", a->last_id);
 	kint(j, ",\"T\":", a->time);
-	sim_json_printf(j, ",\"m\":%s,\"M\":true}", jbool(a->buyer_is_maker));
+	sb_buf_printf(j, ",\"m\":%s,\"M\":true}", jbool(a->buyer_is_maker));
 }
 
-void sim_md_json_kline(struct sim_json *j, const struct sim_md_candle *c)
+void sim_md_json_kline(struct sb_buf *j, const struct sim_md_candle *c)
 {
 	kint(j, "[", c->open_time);
 	kdec(j, ",", c->open);
@@ -567,12 +567,12 @@ void sim_md_json_kline(struct sim_json *j, const struct sim_md_candle *c)
 	kint(j, ",", c->trades);
 	kdec(j, ",", c->taker_base);
 	kdec(j, ",", c->taker_quote);
-	sim_json_puts(j, ",\"0\"]");
+	sb_buf_puts(j, ",\"0\"]");
 }
 
-void sim_md_json_ticker(struct sim_json *j, const char *symbol, const struct sim_md_ticker *t, bool mini)
+void sim_md_json_ticker(struct sb_buf *j, const char *symbol, const struct sim_md_ticker *t, bool mini)
 {
-	sim_json_printf(j, "{\"symbol\":\"%s\"", symbol);
+	sb_buf_printf(j, "{\"symbol\":\"%s\"", symbol);
 	if (!mini) {
 		kdec(j, ",\"priceChange\":", t->price_change);
 		kpct(j, ",\"priceChangePercent\":", t->change_pct);
@@ -597,38 +597,38 @@ void sim_md_json_ticker(struct sim_json *j, const char *symbol, const struct sim
 	kint(j, ",\"firstId\":", t->first_id);
 	kint(j, ",\"lastId\":", t->last_id);
 	kint(j, ",\"count\":", t->count);
-	sim_json_puts(j, "}");
+	sb_buf_puts(j, "}");
 }
 
-void sim_md_event_trade(struct sim_json *j, const char *symbol, const struct sim_md_trade *t, int64_t E)
+void sim_md_event_trade(struct sb_buf *j, const char *symbol, const struct sim_md_trade *t, int64_t E)
 {
-	sim_json_printf(j, "{\"e\":\"trade\",\"E\":%lld,\"s\":\"%s\"", (long long)E, symbol);
+	sb_buf_printf(j, "{\"e\":\"trade\",\"E\":%lld,\"s\":\"%s\"", (long long)E, symbol);
 	kint(j, ",\"t\":", t->id);
 	kdec(j, ",\"p\":", t->price);
 	kdec(j, ",\"q\":", t->qty);
 	kint(j, ",\"T\":", t->time);
-	sim_json_printf(j, ",\"m\":%s,\"M\":true}", jbool(t->buyer_is_maker));
+	sb_buf_printf(j, ",\"m\":%s,\"M\":true}", jbool(t->buyer_is_maker));
 }
 
-void sim_md_event_agg(struct sim_json *j, const char *symbol, const struct sim_md_agg *a, int64_t E)
+void sim_md_event_agg(struct sb_buf *j, const char *symbol, const struct sim_md_agg *a, int64_t E)
 {
-	sim_json_printf(j, "{\"e\":\"aggTrade\",\"E\":%lld,\"s\":\"%s\"", (long long)E, symbol);
+	sb_buf_printf(j, "{\"e\":\"aggTrade\",\"E\":%lld,\"s\":\"%s\"", (long long)E, symbol);
 	kint(j, ",\"a\":", a->id);
 	kdec(j, ",\"p\":", a->price);
 	kdec(j, ",\"q\":", a->qty);
 	kint(j, ",\"f\":", a->first_id);
 	kint(j, ",\"l\":", a->last_id);
 	kint(j, ",\"T\":", a->time);
-	sim_json_printf(j, ",\"m\":%s,\"M\":true}", jbool(a->buyer_is_maker));
+	sb_buf_printf(j, ",\"m\":%s,\"M\":true}", jbool(a->buyer_is_maker));
 }
 
-void sim_md_event_kline(struct sim_json *j, const char *symbol, int iv, const struct sim_md_candle *c,
+void sim_md_event_kline(struct sb_buf *j, const char *symbol, int iv, const struct sim_md_candle *c,
                         bool closed, int64_t E)
 {
-	sim_json_printf(j, "{\"e\":\"kline\",\"E\":%lld,\"s\":\"%s\",\"k\":{", (long long)E, symbol);
+	sb_buf_printf(j, "{\"e\":\"kline\",\"E\":%lld,\"s\":\"%s\",\"k\":{", (long long)E, symbol);
 	kint(j, "\"t\":", c->open_time);
 	kint(j, ",\"T\":", c->close_time);
-	sim_json_printf(j, ",\"s\":\"%s\",\"i\":\"%s\"", symbol, sim_md_interval_name(iv));
+	sb_buf_printf(j, ",\"s\":\"%s\",\"i\":\"%s\"", symbol, sim_md_interval_name(iv));
 	kint(j, ",\"f\":", c->first_id);
 	kint(j, ",\"L\":", c->last_id);
 	kdec(j, ",\"o\":", c->open);
@@ -637,16 +637,16 @@ void sim_md_event_kline(struct sim_json *j, const char *symbol, int iv, const st
 	kdec(j, ",\"l\":", c->low);
 	kdec(j, ",\"v\":", c->volume);
 	kint(j, ",\"n\":", c->trades);
-	sim_json_printf(j, ",\"x\":%s", jbool(closed));
+	sb_buf_printf(j, ",\"x\":%s", jbool(closed));
 	kdec(j, ",\"q\":", c->quote);
 	kdec(j, ",\"V\":", c->taker_base);
 	kdec(j, ",\"Q\":", c->taker_quote);
-	sim_json_puts(j, ",\"B\":\"0\"}}");
+	sb_buf_puts(j, ",\"B\":\"0\"}}");
 }
 
-void sim_md_event_ticker(struct sim_json *j, const char *symbol, const struct sim_md_ticker *t, int64_t E)
+void sim_md_event_ticker(struct sb_buf *j, const char *symbol, const struct sim_md_ticker *t, int64_t E)
 {
-	sim_json_printf(j, "{\"e\":\"24hrTicker\",\"E\":%lld,\"s\":\"%s\"", (long long)E, symbol);
+	sb_buf_printf(j, "{\"e\":\"24hrTicker\",\"E\":%lld,\"s\":\"%s\"", (long long)E, symbol);
 	kdec(j, ",\"p\":", t->price_change);
 	kpct(j, ",\"P\":", t->change_pct);
 	kdec(j, ",\"w\":", t->weighted_avg);
@@ -667,18 +667,17 @@ void sim_md_event_ticker(struct sim_json *j, const char *symbol, const struct si
 	kint(j, ",\"F\":", t->first_id);
 	kint(j, ",\"L\":", t->last_id);
 	kint(j, ",\"n\":", t->count);
-	sim_json_puts(j, "}");
+	sb_buf_puts(j, "}");
 }
 
-void sim_md_event_mini_ticker(struct sim_json *j, const char *symbol, const struct sim_md_ticker *t,
-                              int64_t E)
+void sim_md_event_mini_ticker(struct sb_buf *j, const char *symbol, const struct sim_md_ticker *t, int64_t E)
 {
-	sim_json_printf(j, "{\"e\":\"24hrMiniTicker\",\"E\":%lld,\"s\":\"%s\"", (long long)E, symbol);
+	sb_buf_printf(j, "{\"e\":\"24hrMiniTicker\",\"E\":%lld,\"s\":\"%s\"", (long long)E, symbol);
 	kdec(j, ",\"c\":", t->last_price);
 	kdec(j, ",\"o\":", t->open);
 	kdec(j, ",\"h\":", t->high);
 	kdec(j, ",\"l\":", t->low);
 	kdec(j, ",\"v\":", t->volume);
 	kdec(j, ",\"q\":", t->quote);
-	sim_json_puts(j, "}");
+	sb_buf_puts(j, "}");
 }

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/json.h"
+#include "common/json_out.h"
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
 
@@ -155,18 +155,17 @@ void sim_md_ticker(const struct sim_md *md, int64_t now, struct sim_md_ticker *o
 bool sim_md_avg_price(const struct sim_md *md, int64_t now, sb_dec *price, int64_t *close_time);
 
 /* REST shapes. */
-void sim_md_json_trade(struct sim_json *j, const struct sim_md_trade *t);  /* trades element */
-void sim_md_json_agg(struct sim_json *j, const struct sim_md_agg *a);      /* aggTrades element */
-void sim_md_json_kline(struct sim_json *j, const struct sim_md_candle *c); /* klines row */
-void sim_md_json_ticker(struct sim_json *j, const char *symbol, const struct sim_md_ticker *t, bool mini);
+void sim_md_json_trade(struct sb_buf *j, const struct sim_md_trade *t);  /* trades element */
+void sim_md_json_agg(struct sb_buf *j, const struct sim_md_agg *a);      /* aggTrades element */
+void sim_md_json_kline(struct sb_buf *j, const struct sim_md_candle *c); /* klines row */
+void sim_md_json_ticker(struct sb_buf *j, const char *symbol, const struct sim_md_ticker *t, bool mini);
 
 /* Stream payloads (raw, as /ws/<stream> sends them); E is the event time. */
-void sim_md_event_trade(struct sim_json *j, const char *symbol, const struct sim_md_trade *t, int64_t E);
-void sim_md_event_agg(struct sim_json *j, const char *symbol, const struct sim_md_agg *a, int64_t E);
-void sim_md_event_kline(struct sim_json *j, const char *symbol, int iv, const struct sim_md_candle *c,
+void sim_md_event_trade(struct sb_buf *j, const char *symbol, const struct sim_md_trade *t, int64_t E);
+void sim_md_event_agg(struct sb_buf *j, const char *symbol, const struct sim_md_agg *a, int64_t E);
+void sim_md_event_kline(struct sb_buf *j, const char *symbol, int iv, const struct sim_md_candle *c,
                         bool closed, int64_t E);
-void sim_md_event_ticker(struct sim_json *j, const char *symbol, const struct sim_md_ticker *t, int64_t E);
-void sim_md_event_mini_ticker(struct sim_json *j, const char *symbol, const struct sim_md_ticker *t,
-                              int64_t E);
+void sim_md_event_ticker(struct sb_buf *j, const char *symbol, const struct sim_md_ticker *t, int64_t E);
+void sim_md_event_mini_ticker(struct sb_buf *j, const char *symbol, const struct sim_md_ticker *t, int64_t E);
 
 #endif

@@ -73,8 +73,8 @@ struct sim_mstreams {
 	uv_timer_t timer;          /* 100 ms pushes */
 	bool timer_running;        /* timer started (and not closed) */
 	uint64_t tick;             /* timer steps so far */
-	struct sim_json raw;       /* payload being sent */
-	struct sim_json wrapped;   /* its combined-stream form */
+	struct sb_buf raw;         /* payload being sent */
+	struct sb_buf wrapped;     /* its combined-stream form */
 	bool wrapped_ready;        /* wrapped holds raw's wrapping for the current topic */
 	struct sim_book_level *cb; /* scratch: current bids */
 	struct sim_book_level *ca; /* scratch: current asks */
@@ -108,8 +108,8 @@ sb_err sim_mstreams_new(struct sim_exchange *ex, struct sim_mstreams **out)
 	}
 	ms->cb = sb_xcalloc(DIFF_LEVELS, sizeof *ms->cb);
 	ms->ca = sb_xcalloc(DIFF_LEVELS, sizeof *ms->ca);
-	sim_json_init(&ms->raw);
-	sim_json_init(&ms->wrapped);
+	sb_buf_init(&ms->raw, SB_JSON_MAX);
+	sb_buf_init(&ms->wrapped, SB_JSON_MAX);
 	if (ex->loop) {
 		uv_timer_init(ex->loop, &ms->timer);
 		ms->timer.data = ms;
@@ -311,17 +311,17 @@ static void publish(struct sim_mstreams *ms, struct ms_topic *t)
 		struct ms_conn *c = t->conns[i];
 		if (c->closing)
 			continue;
-		const char *text = ms->raw.buf;
+		const char *text = ms->raw.p;
 		size_t len = ms->raw.len;
 		if (c->subs.combined) {
 			if (!wrapped) {
-				sim_json_reset(&ms->wrapped);
-				sim_json_printf(&ms->wrapped, "{\"stream\":\"%s\",\"data\":", t->name);
-				sim_json_put(&ms->wrapped, ms->raw.buf, ms->raw.len);
-				sim_json_puts(&ms->wrapped, "}");
+				sb_buf_reset(&ms->wrapped);
+				sb_buf_printf(&ms->wrapped, "{\"stream\":\"%s\",\"data\":", t->name);
+				sb_buf_put(&ms->wrapped, ms->raw.p, ms->raw.len);
+				sb_buf_puts(&ms->wrapped, "}");
 				wrapped = true;
 			}
-			text = ms->wrapped.buf;
+			text = ms->wrapped.p;
 			len = ms->wrapped.len;
 		}
 		if (!ms->io.send(c->ws, text, len))
@@ -349,7 +349,7 @@ static void send_trades(struct sim_mstreams *ms, struct ms_symbol *s, struct sim
 	for (; i < n; i++) {
 		const struct sim_md_trade *t = sim_md_trade_at(md, i);
 		if (tt) {
-			sim_json_reset(&ms->raw);
+			sb_buf_reset(&ms->raw);
 			sim_md_event_trade(&ms->raw, sym->rules.symbol, t, now);
 			publish(ms, tt);
 		}
@@ -363,7 +363,7 @@ static void send_trades(struct sim_mstreams *ms, struct ms_symbol *s, struct sim
 	for (; i < n; i++) {
 		const struct sim_md_agg *a = sim_md_agg_at(md, i);
 		if (at) {
-			sim_json_reset(&ms->raw);
+			sb_buf_reset(&ms->raw);
 			sim_md_event_agg(&ms->raw, sym->rules.symbol, a, now);
 			publish(ms, at);
 		}
@@ -380,18 +380,18 @@ static void send_book_ticker(struct sim_mstreams *ms, struct ms_topic *t, struct
 		sim_book_best(sym->book, SIM_SIDE_BUY, &bid);
 		sim_book_best(sym->book, SIM_SIDE_SELL, &ask);
 	}
-	struct sim_json *j = &ms->raw;
-	sim_json_reset(j);
-	sim_json_printf(j, "{\"u\":%llu,\"s\":\"%s\",\"b\":", (unsigned long long)sim_md_update_id(sym->md),
-	                sym->rules.symbol);
-	sim_json_dec(j, bid.price);
-	sim_json_puts(j, ",\"B\":");
-	sim_json_dec(j, bid.qty);
-	sim_json_puts(j, ",\"a\":");
-	sim_json_dec(j, ask.price);
-	sim_json_puts(j, ",\"A\":");
-	sim_json_dec(j, ask.qty);
-	sim_json_puts(j, "}");
+	struct sb_buf *j = &ms->raw;
+	sb_buf_reset(j);
+	sb_buf_printf(j, "{\"u\":%llu,\"s\":\"%s\",\"b\":", (unsigned long long)sim_md_update_id(sym->md),
+	              sym->rules.symbol);
+	sb_json_dec(j, bid.price);
+	sb_buf_puts(j, ",\"B\":");
+	sb_json_dec(j, bid.qty);
+	sb_buf_puts(j, ",\"a\":");
+	sb_json_dec(j, ask.price);
+	sb_buf_puts(j, ",\"A\":");
+	sb_json_dec(j, ask.qty);
+	sb_buf_puts(j, "}");
 	publish(ms, t);
 }
 
@@ -421,17 +421,17 @@ void sim_mstreams_on_market(struct sim_mstreams *ms, struct sim_symbol *sym, con
 
 /* ---- periodic pushes ---------------------------------------------------------------------------------- */
 
-static void json_levels(struct sim_json *j, const struct sim_book_level *lv, size_t n)
+static void json_levels(struct sb_buf *j, const struct sim_book_level *lv, size_t n)
 {
-	sim_json_puts(j, "[");
+	sb_buf_puts(j, "[");
 	for (size_t i = 0; i < n; i++) {
-		sim_json_puts(j, i ? ",[" : "[");
-		sim_json_dec(j, lv[i].price);
-		sim_json_puts(j, ",");
-		sim_json_dec(j, lv[i].qty);
-		sim_json_puts(j, "]");
+		sb_buf_puts(j, i ? ",[" : "[");
+		sb_json_dec(j, lv[i].price);
+		sb_buf_puts(j, ",");
+		sb_json_dec(j, lv[i].qty);
+		sb_buf_puts(j, "]");
 	}
-	sim_json_puts(j, "]");
+	sb_buf_puts(j, "]");
 }
 
 static void send_partial(struct sim_mstreams *ms, struct ms_topic *t, struct sim_symbol *sym)
@@ -439,23 +439,23 @@ static void send_partial(struct sim_mstreams *ms, struct ms_topic *t, struct sim
 	struct sim_book_level bids[20], asks[20];
 	size_t nb = sym->book ? sim_book_depth(sym->book, SIM_SIDE_BUY, bids, t->st.levels) : 0;
 	size_t na = sym->book ? sim_book_depth(sym->book, SIM_SIDE_SELL, asks, t->st.levels) : 0;
-	sim_json_reset(&ms->raw);
-	sim_json_printf(&ms->raw,
-	                "{\"lastUpdateId\":%llu,\"bids\":", (unsigned long long)sim_md_update_id(sym->md));
+	sb_buf_reset(&ms->raw);
+	sb_buf_printf(&ms->raw,
+	              "{\"lastUpdateId\":%llu,\"bids\":", (unsigned long long)sim_md_update_id(sym->md));
 	json_levels(&ms->raw, bids, nb);
-	sim_json_puts(&ms->raw, ",\"asks\":");
+	sb_buf_puts(&ms->raw, ",\"asks\":");
 	json_levels(&ms->raw, asks, na);
-	sim_json_puts(&ms->raw, "}");
+	sb_buf_puts(&ms->raw, "}");
 	publish(ms, t);
 }
 
 /* Appends the levels of cur that differ from prev, and prev's vanished prices with quantity 0. better()
  * orders prices best first for the side. Returns how many were written. */
-static size_t diff_side(struct sim_json *j, const struct sim_book_level *prev, size_t np,
+static size_t diff_side(struct sb_buf *j, const struct sim_book_level *prev, size_t np,
                         const struct sim_book_level *cur, size_t nc, bool bids)
 {
 	size_t i = 0, k = 0, out = 0;
-	sim_json_puts(j, "[");
+	sb_buf_puts(j, "[");
 	while (i < np || k < nc) {
 		sb_dec price, qty;
 		if (i < np && k < nc && prev[i].price == cur[k].price) {
@@ -474,13 +474,13 @@ static size_t diff_side(struct sim_json *j, const struct sim_book_level *prev, s
 			price = cur[k].price;
 			qty = cur[k++].qty;
 		}
-		sim_json_puts(j, out++ ? ",[" : "[");
-		sim_json_dec(j, price);
-		sim_json_puts(j, ",");
-		sim_json_dec(j, qty);
-		sim_json_puts(j, "]");
+		sb_buf_puts(j, out++ ? ",[" : "[");
+		sb_json_dec(j, price);
+		sb_buf_puts(j, ",");
+		sb_json_dec(j, qty);
+		sb_buf_puts(j, "]");
 	}
-	sim_json_puts(j, "]");
+	sb_buf_puts(j, "]");
 	return out;
 }
 
@@ -495,15 +495,15 @@ static void send_diff(struct sim_mstreams *ms, struct ms_topic *t, struct ms_sym
 		return;
 	size_t nb = sym->book ? sim_book_depth(sym->book, SIM_SIDE_BUY, ms->cb, DIFF_LEVELS) : 0;
 	size_t na = sym->book ? sim_book_depth(sym->book, SIM_SIDE_SELL, ms->ca, DIFF_LEVELS) : 0;
-	struct sim_json *j = &ms->raw;
-	sim_json_reset(j);
-	sim_json_printf(
+	struct sb_buf *j = &ms->raw;
+	sb_buf_reset(j);
+	sb_buf_printf(
 	    j, "{\"e\":\"depthUpdate\",\"E\":%lld,\"s\":\"%s\",\"U\":%llu,\"u\":%llu,\"b\":", (long long)now,
 	    sym->rules.symbol, (unsigned long long)(d->last_u + 1), (unsigned long long)u);
 	size_t changed = diff_side(j, d->bids, d->nb, ms->cb, nb, true);
-	sim_json_puts(j, ",\"a\":");
+	sb_buf_puts(j, ",\"a\":");
 	changed += diff_side(j, d->asks, d->na, ms->ca, na, false);
-	sim_json_puts(j, "}");
+	sb_buf_puts(j, "}");
 	if (changed == 0)
 		return; /* the next event's U..u covers these ids */
 	publish(ms, t);
@@ -522,14 +522,14 @@ static void send_kline(struct sim_mstreams *ms, struct ms_topic *t, struct sim_s
 		return;
 	if (t->kline_open && cur.open_time > t->kline_open &&
 	    sim_md_kline_find(sym->md, t->iv, t->kline_open, now, &prev)) {
-		sim_json_reset(&ms->raw);
+		sb_buf_reset(&ms->raw);
 		sim_md_event_kline(&ms->raw, sym->rules.symbol, t->iv, &prev, true, now);
 		publish(ms, t);
 	}
 	t->kline_open = cur.open_time;
 	if (!push)
 		return;
-	sim_json_reset(&ms->raw);
+	sb_buf_reset(&ms->raw);
 	sim_md_event_kline(&ms->raw, sym->rules.symbol, t->iv, &cur, false, now);
 	publish(ms, t);
 }
@@ -571,7 +571,7 @@ static void tick_symbol(struct sim_mstreams *ms, struct ms_symbol *s, struct sim
 				}
 				have_ticker = true;
 			}
-			sim_json_reset(&ms->raw);
+			sb_buf_reset(&ms->raw);
 			if (t->st.kind == SIM_STREAM_TICKER)
 				sim_md_event_ticker(&ms->raw, sym->rules.symbol, &tk, now);
 			else
@@ -626,7 +626,7 @@ void sim_mstreams_free(struct sim_mstreams *ms)
 	free(ms->syms);
 	free(ms->cb);
 	free(ms->ca);
-	sim_json_fini(&ms->raw);
-	sim_json_fini(&ms->wrapped);
+	sb_buf_fini(&ms->raw);
+	sb_buf_fini(&ms->wrapped);
 	free(ms);
 }

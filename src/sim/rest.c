@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_out.h"
 #include "sim/api.h"
-#include "sim/json.h"
 #include "spotbot/alloc.h"
 
 enum encoding {
@@ -126,14 +126,14 @@ static void finish(struct sim_exchange *ex, const struct sim_api_call *call, str
 		r->json = NULL;
 	} else if (r->data) {
 		/* cancelReplace's failures carry what each half did: {"code","msg","data":{...}}. */
-		struct sim_json b;
-		sim_json_init(&b);
-		sim_json_printf(&b, "{\"code\":%d,\"msg\":", r->code);
-		sim_json_str(&b, r->msg);
-		sim_json_puts(&b, ",\"data\":");
-		sim_json_puts(&b, r->data);
-		sim_json_puts(&b, "}");
-		char *body = sim_json_take(&b);
+		struct sb_buf b;
+		sb_buf_init(&b, SB_JSON_MAX);
+		sb_buf_printf(&b, "{\"code\":%d,\"msg\":", r->code);
+		sb_json_str(&b, r->msg);
+		sb_buf_puts(&b, ",\"data\":");
+		sb_buf_puts(&b, r->data);
+		sb_buf_puts(&b, "}");
+		char *body = sb_buf_take(&b);
 		if (body) {
 			free(resp->body);
 			resp->status = r->status;

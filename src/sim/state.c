@@ -11,28 +11,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/json_out.h"
 #include "sim/exchange.h"
-#include "sim/json.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 
-static void put_balances(struct sim_json *j, const struct sim_ledger *l, uint32_t id)
+static void put_balances(struct sb_buf *j, const struct sim_ledger *l, uint32_t id)
 {
 	const struct sim_ledger_asset *b = NULL;
 	size_t n = 0;
 	sim_ledger_balances(l, id, &b, &n);
-	sim_json_puts(j, "[");
+	sb_buf_puts(j, "[");
 	for (size_t i = 0; i < n; i++) {
-		sim_json_puts(j, "{\"asset\":");
-		sim_json_str(j, b[i].asset);
-		sim_json_puts(j, ",\"free\":");
-		sim_json_dec(j, b[i].free);
-		sim_json_puts(j, ",\"locked\":");
-		sim_json_dec(j, b[i].locked);
-		sim_json_puts(j, "},");
+		sb_buf_puts(j, "{\"asset\":");
+		sb_json_str(j, b[i].asset);
+		sb_buf_puts(j, ",\"free\":");
+		sb_json_dec(j, b[i].free);
+		sb_buf_puts(j, ",\"locked\":");
+		sb_json_dec(j, b[i].locked);
+		sb_buf_puts(j, "},");
 	}
-	sim_json_trim_comma(j);
-	sim_json_puts(j, "]");
+	sb_buf_trim(j, ',');
+	sb_buf_puts(j, "]");
 }
 
 /* The API key of ledger account id ("" for none: the loader then refuses the order). */
@@ -44,34 +44,34 @@ static const char *key_of(const struct sim_exchange *ex, uint32_t id)
 	return "";
 }
 
-static void put_order(struct sim_json *j, const struct sim_exchange *ex, const struct sim_book_order *o)
+static void put_order(struct sb_buf *j, const struct sim_exchange *ex, const struct sim_book_order *o)
 {
-	sim_json_printf(j, "{\"orderId\":%llu,\"account\":", (unsigned long long)o->id);
-	sim_json_str(j, key_of(ex, o->account));
-	sim_json_puts(j, ",\"clientOrderId\":");
-	sim_json_str(j, o->client_id);
-	sim_json_printf(j, ",\"side\":\"%s\",\"type\":\"%s\",\"timeInForce\":\"%s\",\"status\":\"%s\"",
-	                sim_book_side_name(o->side), sim_book_type_name(o->type), sim_book_tif_name(o->tif),
-	                sim_book_status_name(o->status));
-	sim_json_printf(j, ",\"expiryReason\":\"%s\",\"price\":", sim_book_expiry_name(o->expiry));
-	sim_json_dec(j, o->price);
-	sim_json_puts(j, ",\"origQty\":");
-	sim_json_dec(j, o->orig_qty);
-	sim_json_puts(j, ",\"origQuoteOrderQty\":");
-	sim_json_dec(j, o->orig_quote_qty);
-	sim_json_puts(j, ",\"executedQty\":");
-	sim_json_dec(j, o->executed_qty);
-	sim_json_puts(j, ",\"cummulativeQuoteQty\":");
-	sim_json_dec(j, o->cum_quote_qty);
-	sim_json_puts(j, ",\"locked\":");
-	sim_json_dec(j, o->locked);
-	sim_json_printf(
-	    j, ",\"selfTradePreventionMode\":\"%s\",\"preventedMatchId\":%lld,\"preventedQuantity\":",
-	    sim_stp_name(o->stp), (long long)o->prevented_match_id);
-	sim_json_dec(j, o->prevented_qty);
-	sim_json_printf(j, ",\"time\":%lld,\"updateTime\":%lld,\"workingTime\":%lld,\"seq\":%llu},",
-	                (long long)o->time, (long long)o->update_time, (long long)o->working_time,
-	                (unsigned long long)o->seq);
+	sb_buf_printf(j, "{\"orderId\":%llu,\"account\":", (unsigned long long)o->id);
+	sb_json_str(j, key_of(ex, o->account));
+	sb_buf_puts(j, ",\"clientOrderId\":");
+	sb_json_str(j, o->client_id);
+	sb_buf_printf(j, ",\"side\":\"%s\",\"type\":\"%s\",\"timeInForce\":\"%s\",\"status\":\"%s\"",
+	              sim_book_side_name(o->side), sim_book_type_name(o->type), sim_book_tif_name(o->tif),
+	              sim_book_status_name(o->status));
+	sb_buf_printf(j, ",\"expiryReason\":\"%s\",\"price\":", sim_book_expiry_name(o->expiry));
+	sb_json_dec(j, o->price);
+	sb_buf_puts(j, ",\"origQty\":");
+	sb_json_dec(j, o->orig_qty);
+	sb_buf_puts(j, ",\"origQuoteOrderQty\":");
+	sb_json_dec(j, o->orig_quote_qty);
+	sb_buf_puts(j, ",\"executedQty\":");
+	sb_json_dec(j, o->executed_qty);
+	sb_buf_puts(j, ",\"cummulativeQuoteQty\":");
+	sb_json_dec(j, o->cum_quote_qty);
+	sb_buf_puts(j, ",\"locked\":");
+	sb_json_dec(j, o->locked);
+	sb_buf_printf(j,
+	              ",\"selfTradePreventionMode\":\"%s\",\"preventedMatchId\":%lld,\"preventedQuantity\":",
+	              sim_stp_name(o->stp), (long long)o->prevented_match_id);
+	sb_json_dec(j, o->prevented_qty);
+	sb_buf_printf(j, ",\"time\":%lld,\"updateTime\":%lld,\"workingTime\":%lld,\"seq\":%llu},",
+	              (long long)o->time, (long long)o->update_time, (long long)o->working_time,
+	              (unsigned long long)o->seq);
 }
 
 static int by_id(const void *a, const void *b)
@@ -82,88 +82,88 @@ static int by_id(const void *a, const void *b)
 }
 
 /* A symbol's sequences, market and orders (open ones and the recent closed ones, by id). */
-static void put_symbol(struct sim_json *j, const struct sim_exchange *ex, const struct sim_symbol *s)
+static void put_symbol(struct sb_buf *j, const struct sim_exchange *ex, const struct sim_symbol *s)
 {
 	size_t nopen = sim_book_open_orders(s->book, SIM_ACCOUNT_MARKET, NULL, 0);
 	const struct sim_book_order **v = sb_xcalloc(nopen + SIM_STATE_CLOSED_MAX + 1, sizeof *v);
 	sim_book_open_orders(s->book, SIM_ACCOUNT_MARKET, v, nopen);
 	size_t n = nopen + sim_book_closed_orders(s->book, v + nopen, SIM_STATE_CLOSED_MAX);
 	qsort(v, n, sizeof *v, by_id);
-	sim_json_puts(j, "{\"symbol\":");
-	sim_json_str(j, s->rules.symbol);
-	sim_json_printf(
+	sb_buf_puts(j, "{\"symbol\":");
+	sb_json_str(j, s->rules.symbol);
+	sb_buf_printf(
 	    j, ",\"nextOrderId\":%llu,\"nextTradeId\":%lld,\"nextPreventedMatchId\":%lld,\"lastPrice\":",
 	    (unsigned long long)sim_book_last_order_id(s->book) + 1,
 	    (long long)sim_book_next_trade_id(s->book), (long long)sim_book_next_prevented_id(s->book));
-	sim_json_dec(j, s->last_price);
-	sim_json_printf(j, ",\"marketTime\":%lld,\"orders\":[", (long long)s->market_ms);
+	sb_json_dec(j, s->last_price);
+	sb_buf_printf(j, ",\"marketTime\":%lld,\"orders\":[", (long long)s->market_ms);
 	for (size_t i = 0; i < n; i++)
 		put_order(j, ex, v[i]);
-	sim_json_trim_comma(j);
-	sim_json_puts(j, "]},");
+	sb_buf_trim(j, ',');
+	sb_buf_puts(j, "]},");
 	free(v);
 }
 
-static void put_trade(struct sim_json *j, const struct sim_exchange *ex, const struct sim_trade_rec *t)
+static void put_trade(struct sb_buf *j, const struct sim_exchange *ex, const struct sim_trade_rec *t)
 {
-	sim_json_puts(j, "{\"symbol\":");
-	sim_json_str(j, t->symbol < ex->nsymbols ? ex->symbols[t->symbol].rules.symbol : "");
-	sim_json_printf(j, ",\"id\":%lld,\"orderId\":%llu,\"price\":", (long long)t->id,
-	                (unsigned long long)t->order_id);
-	sim_json_dec(j, t->price);
-	sim_json_puts(j, ",\"qty\":");
-	sim_json_dec(j, t->qty);
-	sim_json_puts(j, ",\"quoteQty\":");
-	sim_json_dec(j, t->quote_qty);
-	sim_json_puts(j, ",\"commission\":");
-	sim_json_dec(j, t->commission);
-	sim_json_puts(j, ",\"commissionAsset\":");
-	sim_json_str(j, t->commission_asset);
-	sim_json_printf(j, ",\"time\":%lld,\"isBuyer\":%s,\"isMaker\":%s},", (long long)t->time,
-	                t->is_buyer ? "true" : "false", t->is_maker ? "true" : "false");
+	sb_buf_puts(j, "{\"symbol\":");
+	sb_json_str(j, t->symbol < ex->nsymbols ? ex->symbols[t->symbol].rules.symbol : "");
+	sb_buf_printf(j, ",\"id\":%lld,\"orderId\":%llu,\"price\":", (long long)t->id,
+	              (unsigned long long)t->order_id);
+	sb_json_dec(j, t->price);
+	sb_buf_puts(j, ",\"qty\":");
+	sb_json_dec(j, t->qty);
+	sb_buf_puts(j, ",\"quoteQty\":");
+	sb_json_dec(j, t->quote_qty);
+	sb_buf_puts(j, ",\"commission\":");
+	sb_json_dec(j, t->commission);
+	sb_buf_puts(j, ",\"commissionAsset\":");
+	sb_json_str(j, t->commission_asset);
+	sb_buf_printf(j, ",\"time\":%lld,\"isBuyer\":%s,\"isMaker\":%s},", (long long)t->time,
+	              t->is_buyer ? "true" : "false", t->is_maker ? "true" : "false");
 }
 
-static void put_account(struct sim_json *j, const struct sim_exchange *ex, const struct sim_account *a)
+static void put_account(struct sb_buf *j, const struct sim_exchange *ex, const struct sim_account *a)
 {
 	sb_dec maker = 0, taker = 0;
 	sim_ledger_rates(ex->ledger, a->id, &maker, &taker);
-	sim_json_puts(j, "{\"key\":");
-	sim_json_str(j, a->key);
-	sim_json_puts(j, ",\"makerRate\":");
-	sim_json_dec(j, maker);
-	sim_json_puts(j, ",\"takerRate\":");
-	sim_json_dec(j, taker);
-	sim_json_printf(
+	sb_buf_puts(j, "{\"key\":");
+	sb_json_str(j, a->key);
+	sb_buf_puts(j, ",\"makerRate\":");
+	sb_json_dec(j, maker);
+	sb_buf_puts(j, ",\"takerRate\":");
+	sb_json_dec(j, taker);
+	sb_buf_printf(
 	    j, ",\"bnbFees\":%s,\"balances\":", sim_ledger_bnb_fees(ex->ledger, a->id) ? "true" : "false");
 	put_balances(j, ex->ledger, a->id);
-	sim_json_puts(j, ",\"trades\":[");
+	sb_buf_puts(j, ",\"trades\":[");
 	/* The ring holds the trades oldest first from (next - ntrades); the newest ones are kept. */
 	size_t keep = a->ntrades < SIM_STATE_TRADES_MAX ? a->ntrades : SIM_STATE_TRADES_MAX;
 	size_t first = (a->trades_next + SIM_TRADES_PER_ACCOUNT - keep) % SIM_TRADES_PER_ACCOUNT;
 	for (size_t k = 0; k < keep; k++)
 		put_trade(j, ex, &a->trades[(first + k) % SIM_TRADES_PER_ACCOUNT]);
-	sim_json_trim_comma(j);
-	sim_json_puts(j, "]},");
+	sb_buf_trim(j, ',');
+	sb_buf_puts(j, "]},");
 }
 
-static void put_state(struct sim_json *j, const struct sim_exchange *ex)
+static void put_state(struct sb_buf *j, const struct sim_exchange *ex)
 {
-	sim_json_printf(j, "{\"format\":\"%s\",\"version\":%d,\"savedAt\":%lld,\n\"symbols\":[",
-	                SIM_STATE_FORMAT, SIM_STATE_VERSION, (long long)sb_clock_wall_ms());
+	sb_buf_printf(j, "{\"format\":\"%s\",\"version\":%d,\"savedAt\":%lld,\n\"symbols\":[",
+	              SIM_STATE_FORMAT, SIM_STATE_VERSION, (long long)sb_clock_wall_ms());
 	for (size_t i = 0; i < ex->nsymbols; i++) {
-		sim_json_puts(j, "\n");
+		sb_buf_puts(j, "\n");
 		put_symbol(j, ex, &ex->symbols[i]);
 	}
-	sim_json_trim_comma(j);
-	sim_json_puts(j, "],\n\"accounts\":[");
+	sb_buf_trim(j, ',');
+	sb_buf_puts(j, "],\n\"accounts\":[");
 	for (size_t i = 0; i < ex->naccounts; i++)
 		put_account(j, ex, &ex->accounts[i]);
-	sim_json_trim_comma(j);
-	sim_json_puts(j, "],\n\"market\":");
+	sb_buf_trim(j, ',');
+	sb_buf_puts(j, "],\n\"market\":");
 	put_balances(j, ex->ledger, SIM_LEDGER_MARKET);
-	sim_json_puts(j, ",\n\"fees\":");
+	sb_buf_puts(j, ",\n\"fees\":");
 	put_balances(j, ex->ledger, SIM_LEDGER_FEES);
-	sim_json_puts(j, "}\n");
+	sb_buf_puts(j, "}\n");
 }
 
 static sb_err fail_errno(const char *what, const char *path, char *why, size_t cap)
@@ -231,16 +231,16 @@ static sb_err write_atomic(const char *path, const char *text, size_t len, char 
 
 sb_err sim_state_save(const struct sim_exchange *ex, const char *path, char *why, size_t why_cap)
 {
-	struct sim_json j;
-	sim_json_init(&j);
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
 	put_state(&j, ex);
 	sb_err e = SB_OK;
 	if (j.overflow) {
-		snprintf(why, why_cap, "%s: the state is larger than %u bytes", path, SIM_JSON_MAX);
+		snprintf(why, why_cap, "%s: the state is larger than %u bytes", path, SB_JSON_MAX);
 		e = SB_ERR_TOO_LONG;
 	} else {
-		e = write_atomic(path, j.buf, j.len, why, why_cap);
+		e = write_atomic(path, j.p, j.len, why, why_cap);
 	}
-	sim_json_fini(&j);
+	sb_buf_fini(&j);
 	return e;
 }

@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_out.h"
 #include "sim/api.h"
-#include "sim/json.h"
 #include "sim/jspan.h"
 #include "sim/rng.h"
 #include "sim/userstreams_int.h"
@@ -142,51 +142,51 @@ static const char *pair_get(const struct request *rq, const char *name, size_t *
 	return NULL;
 }
 
-static void append_rate_limits(struct sim_json *t, const struct sim_exchange *ex,
+static void append_rate_limits(struct sb_buf *t, const struct sim_exchange *ex,
                                const struct sim_account *order_acct)
 {
-	sim_json_printf(t,
-	                ",\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
-	                "\"intervalNum\":1,\"limit\":%u,\"count\":%u}",
-	                ex->weight.limit, ex->weight.used);
+	sb_buf_printf(t,
+	              ",\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\","
+	              "\"intervalNum\":1,\"limit\":%u,\"count\":%u}",
+	              ex->weight.limit, ex->weight.used);
 	if (order_acct)
-		sim_json_printf(
+		sb_buf_printf(
 		    t,
 		    ",{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\",\"intervalNum\":10,\"limit\":%u,"
 		    "\"count\":%u},{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\",\"intervalNum\":1,"
 		    "\"limit\":%u,\"count\":%u}",
 		    ex->order_limit_10s, order_acct->orders_10s, ex->order_limit_1d, order_acct->orders_1d);
-	sim_json_puts(t, "]");
+	sb_buf_puts(t, "]");
 }
 
 /* Sends the reply to a request: the result when status is 200, else the error. */
 static void send_reply(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq,
                        const struct sim_api_reply *r, const struct sim_account *order_acct)
 {
-	struct sim_json t = {0};
-	sim_json_puts(&t, "{\"id\":");
-	sim_json_put(&t, rq->id, rq->id_len);
-	sim_json_printf(&t, ",\"status\":%d,", r->status);
+	struct sb_buf t = {0};
+	sb_buf_puts(&t, "{\"id\":");
+	sb_buf_put(&t, rq->id, rq->id_len);
+	sb_buf_printf(&t, ",\"status\":%d,", r->status);
 	if (r->status == 200) {
-		sim_json_puts(&t, "\"result\":");
-		sim_json_puts(&t, r->json ? r->json : "{}");
+		sb_buf_puts(&t, "\"result\":");
+		sb_buf_puts(&t, r->json ? r->json : "{}");
 	} else {
-		sim_json_printf(&t, "\"error\":{\"code\":%d,\"msg\":", r->code);
-		sim_json_str(&t, r->msg);
+		sb_buf_printf(&t, "\"error\":{\"code\":%d,\"msg\":", r->code);
+		sb_json_str(&t, r->msg);
 		if (r->data) {
-			sim_json_puts(&t, ",\"data\":");
-			sim_json_puts(&t, r->data);
+			sb_buf_puts(&t, ",\"data\":");
+			sb_buf_puts(&t, r->data);
 		} else if ((r->status == 429 || r->status == 418) && r->retry_after)
-			sim_json_printf(&t, ",\"data\":{\"retryAfter\":%" PRId64 "}",
-			                rq->now_ms + (int64_t)r->retry_after * 1000);
-		sim_json_puts(&t, "}");
+			sb_buf_printf(&t, ",\"data\":{\"retryAfter\":%" PRId64 "}",
+			              rq->now_ms + (int64_t)r->retry_after * 1000);
+		sb_buf_puts(&t, "}");
 	}
 	if (rq->rate_limits)
 		append_rate_limits(&t, us->ex, order_acct);
-	sim_json_puts(&t, "}");
+	sb_buf_puts(&t, "}");
 	if (!t.overflow)
-		sim_ws_send(uc->conn, t.buf, t.len);
-	free(t.buf);
+		sim_ws_send(uc->conn, t.p, t.len);
+	free(t.p);
 }
 
 static void reply_error(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq, int status,
@@ -323,30 +323,30 @@ static bool auth_signed(struct sim_userstreams *us, const struct request *rq, st
 }
 
 static void session_status_json(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq,
-                                struct sim_json *t)
+                                struct sb_buf *t)
 {
-	sim_json_puts(t, "{\"apiKey\":");
+	sb_buf_puts(t, "{\"apiKey\":");
 	if (uc->session)
-		sim_json_str(t, uc->session->key);
+		sb_json_str(t, uc->session->key);
 	else
-		sim_json_puts(t, "null");
+		sb_buf_puts(t, "null");
 	if (uc->session)
-		sim_json_printf(t, ",\"authorizedSince\":%" PRId64, uc->authorized_ms);
+		sb_buf_printf(t, ",\"authorizedSince\":%" PRId64, uc->authorized_ms);
 	else
-		sim_json_puts(t, ",\"authorizedSince\":null");
-	sim_json_printf(t,
-	                ",\"connectedSince\":%" PRId64 ",\"returnRateLimits\":%s,\"serverTime\":%" PRId64
-	                ",\"userDataStream\":%s}",
-	                uc->connected_ms, uc->rate_limits ? "true" : "false", rq->now_ms,
-	                uc->n_subs ? "true" : "false");
+		sb_buf_puts(t, ",\"authorizedSince\":null");
+	sb_buf_printf(t,
+	              ",\"connectedSince\":%" PRId64 ",\"returnRateLimits\":%s,\"serverTime\":%" PRId64
+	              ",\"userDataStream\":%s}",
+	              uc->connected_ms, uc->rate_limits ? "true" : "false", rq->now_ms,
+	              uc->n_subs ? "true" : "false");
 	(void)us;
 }
 
 static void reply_session_status(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq)
 {
-	struct sim_json t = {0};
+	struct sb_buf t = {0};
 	session_status_json(us, uc, rq, &t);
-	reply_json(us, uc, rq, t.buf);
+	reply_json(us, uc, rq, t.p);
 }
 
 static void do_session_logon(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq)
@@ -438,12 +438,12 @@ static void do_unsubscribe(struct sim_userstreams *us, struct us_conn *uc, const
 
 static void do_subscriptions(struct sim_userstreams *us, struct us_conn *uc, const struct request *rq)
 {
-	struct sim_json t = {0};
-	sim_json_puts(&t, "[");
+	struct sb_buf t = {0};
+	sb_buf_puts(&t, "[");
 	for (size_t i = 0; i < uc->n_subs; i++)
-		sim_json_printf(&t, "%s{\"subscriptionId\":%u}", i ? "," : "", uc->subs[i].id);
-	sim_json_puts(&t, "]");
-	reply_json(us, uc, rq, t.buf);
+		sb_buf_printf(&t, "%s{\"subscriptionId\":%u}", i ? "," : "", uc->subs[i].id);
+	sb_buf_puts(&t, "]");
+	reply_json(us, uc, rq, t.p);
 }
 
 /* ---- table methods ----------------------------------------------------------------------------- */

@@ -70,3 +70,12 @@ Test(json_out, strings_are_escaped_and_values_written_as_json)
 	    "{\"a\\\"b\":\"q\\\"\\\\\\u000a\\u0001z\",\"n\":-42,\"t\":true,\"p\":\"0.01000000\"}");
 	sb_buf_fini(&b);
 }
+
+Test(buf, a_zeroed_buffer_is_ready_with_the_default_maximum)
+{
+	struct sb_buf b = {0};
+	cr_assert(sb_buf_puts(&b, "text"));
+	cr_assert_str_eq(sb_buf_str(&b), "text");
+	cr_assert_not(sb_buf_reserve(&b, SB_BUF_MAX));
+	sb_buf_fini(&b);
+}

@@ -231,13 +231,13 @@ Test(sim_md, agg_trades_merge_same_price_side_and_millisecond)
 	cr_assert_eq(a->last_id, 6);
 	cr_assert_eq(a->qty, D("5"));
 	cr_assert_eq(sim_md_agg_at(md, 4)->first_id, 7);
-	struct sim_json j;
-	sim_json_init(&j);
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
 	sim_md_json_agg(&j, sim_md_agg_at(md, 0));
-	cr_assert_str_eq(j.buf,
+	cr_assert_str_eq(j.p,
 	                 "{\"a\":1,\"p\":\"100.00000000\",\"q\":\"1.50000000\",\"f\":1,\"l\":2,\"T\":1000,"
 	                 "\"m\":true,\"M\":true}");
-	sim_json_fini(&j);
+	sb_buf_fini(&j);
 	/* The ring keeps the newest SIM_MD_TRADES trades. */
 	for (int i = 8; i < 2100; i++)
 		sim_md_trade(md, i, D("100"), D("1"), i % 2, 2000 + i);
@@ -282,11 +282,11 @@ Test(sim_md, ticker_24h_on_a_worked_example)
 	t.bid_qty = D("1");
 	t.ask_price = D("121");
 	t.ask_qty = D("2");
-	struct sim_json j;
-	sim_json_init(&j);
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
 	sim_md_json_ticker(&j, "BTCUSDT", &t, false);
 	cr_assert_str_eq(
-	    j.buf,
+	    j.p,
 	    "{\"symbol\":\"BTCUSDT\",\"priceChange\":\"11.00000000\",\"priceChangePercent\":\"10.000\","
 	    "\"weightedAvgPrice\":\"105.85714286\",\"prevClosePrice\":\"100.00000000\",\"lastPrice\":\"121.00000000\","
 	    "\"lastQty\":\"0.50000000\",\"bidPrice\":\"120.99000000\",\"bidQty\":\"1.00000000\","
@@ -294,24 +294,24 @@ Test(sim_md, ticker_24h_on_a_worked_example)
 	    "\"highPrice\":\"121.00000000\",\"lowPrice\":\"90.00000000\",\"volume\":\"3.50000000\","
 	    "\"quoteVolume\":\"370.50000000\",\"openTime\":1699913630000,\"closeTime\":1700000030000,"
 	    "\"firstId\":2,\"lastId\":4,\"count\":3}");
-	sim_json_reset(&j);
+	sb_buf_reset(&j);
 	sim_md_json_ticker(&j, "BTCUSDT", &t, true);
 	cr_assert_str_eq(
-	    j.buf, "{\"symbol\":\"BTCUSDT\",\"openPrice\":\"110.00000000\",\"highPrice\":\"121.00000000\","
-	           "\"lowPrice\":\"90.00000000\",\"lastPrice\":\"121.00000000\",\"volume\":\"3.50000000\","
-	           "\"quoteVolume\":\"370.50000000\",\"openTime\":1699913630000,\"closeTime\":1700000030000,"
-	           "\"firstId\":2,\"lastId\":4,\"count\":3}");
+	    j.p, "{\"symbol\":\"BTCUSDT\",\"openPrice\":\"110.00000000\",\"highPrice\":\"121.00000000\","
+	         "\"lowPrice\":\"90.00000000\",\"lastPrice\":\"121.00000000\",\"volume\":\"3.50000000\","
+	         "\"quoteVolume\":\"370.50000000\",\"openTime\":1699913630000,\"closeTime\":1700000030000,"
+	         "\"firstId\":2,\"lastId\":4,\"count\":3}");
 	/* A fall prints a negative percentage with three decimals, rounded. */
 	sim_md_trade(md, 5, D("107.3"), D("1"), true, now);
 	sim_md_ticker(md, now, &t);
-	sim_json_reset(&j);
+	sb_buf_reset(&j);
 	sim_md_event_mini_ticker(&j, "BTCUSDT", &t, 5);
 	cr_assert_eq(t.price_change, D("-2.7"));
 	cr_assert_eq(t.change_pct, D("-2.45454545"));
-	sim_json_reset(&j);
+	sb_buf_reset(&j);
 	sim_md_event_ticker(&j, "BTCUSDT", &t, 5);
-	cr_assert(strstr(j.buf, "\"P\":\"-2.455\""), "%s", j.buf);
-	sim_json_fini(&j);
+	cr_assert(strstr(j.p, "\"P\":\"-2.455\""), "%s", j.p);
+	sb_buf_fini(&j);
 	sim_md_free(md);
 }
 
@@ -358,41 +358,41 @@ Test(sim_md, avg_price_weights_the_last_five_minutes)
 
 Test(sim_md, stream_payloads_are_byte_exact)
 {
-	struct sim_json j;
-	sim_json_init(&j);
+	struct sb_buf j;
+	sb_buf_init(&j, SB_JSON_MAX);
 	struct sim_md_trade t = {12345, D("0.001"), D("100"), D("0.1"), true, 1672515782136LL};
 	sim_md_event_trade(&j, "BNBBTC", &t, 1672515782136LL);
-	cr_assert_str_eq(j.buf, "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,"
-	                        "\"p\":\"0.00100000\",\"q\":\"100.00000000\",\"T\":1672515782136,\"m\":true,"
-	                        "\"M\":true}");
-	sim_json_reset(&j);
+	cr_assert_str_eq(j.p, "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,"
+	                      "\"p\":\"0.00100000\",\"q\":\"100.00000000\",\"T\":1672515782136,\"m\":true,"
+	                      "\"M\":true}");
+	sb_buf_reset(&j);
 	struct sim_md_agg a = {12345, D("0.001"), D("100"), 100, 105, 1672515782136LL, false};
 	sim_md_event_agg(&j, "BNBBTC", &a, 1672515782137LL);
-	cr_assert_str_eq(j.buf, "{\"e\":\"aggTrade\",\"E\":1672515782137,\"s\":\"BNBBTC\",\"a\":12345,"
-	                        "\"p\":\"0.00100000\",\"q\":\"100.00000000\",\"f\":100,\"l\":105,"
-	                        "\"T\":1672515782136,\"m\":false,\"M\":true}");
-	sim_json_reset(&j);
+	cr_assert_str_eq(j.p, "{\"e\":\"aggTrade\",\"E\":1672515782137,\"s\":\"BNBBTC\",\"a\":12345,"
+	                      "\"p\":\"0.00100000\",\"q\":\"100.00000000\",\"f\":100,\"l\":105,"
+	                      "\"T\":1672515782136,\"m\":false,\"M\":true}");
+	sb_buf_reset(&j);
 	struct sim_md_candle c = {
 	    1672515780000LL, 1672515839999LL, D("0.001"), D("0.0025"), D("0.0015"), D("0.002"), D("1000"),
 	    D("1"),          D("500"),        D("0.5"),   100,         100,         200,        0};
 	sim_md_event_kline(&j, "BNBBTC", sim_md_interval_index("1m"), &c, false, 1672515782136LL);
 	cr_assert_str_eq(
-	    j.buf, "{\"e\":\"kline\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"k\":{\"t\":1672515780000,"
-	           "\"T\":1672515839999,\"s\":\"BNBBTC\",\"i\":\"1m\",\"f\":100,\"L\":200,"
-	           "\"o\":\"0.00100000\",\"c\":\"0.00200000\",\"h\":\"0.00250000\",\"l\":\"0.00150000\","
-	           "\"v\":\"1000.00000000\",\"n\":100,\"x\":false,\"q\":\"1.00000000\","
-	           "\"V\":\"500.00000000\",\"Q\":\"0.50000000\",\"B\":\"0\"}}");
-	sim_json_reset(&j);
+	    j.p, "{\"e\":\"kline\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"k\":{\"t\":1672515780000,"
+	         "\"T\":1672515839999,\"s\":\"BNBBTC\",\"i\":\"1m\",\"f\":100,\"L\":200,"
+	         "\"o\":\"0.00100000\",\"c\":\"0.00200000\",\"h\":\"0.00250000\",\"l\":\"0.00150000\","
+	         "\"v\":\"1000.00000000\",\"n\":100,\"x\":false,\"q\":\"1.00000000\","
+	         "\"V\":\"500.00000000\",\"Q\":\"0.50000000\",\"B\":\"0\"}}");
+	sb_buf_reset(&j);
 	sim_md_json_kline(&j, &c);
-	cr_assert_str_eq(j.buf, "[1672515780000,\"0.00100000\",\"0.00250000\",\"0.00150000\",\"0.00200000\","
-	                        "\"1000.00000000\",1672515839999,\"1.00000000\",100,\"500.00000000\","
-	                        "\"0.50000000\",\"0\"]");
-	sim_json_reset(&j);
+	cr_assert_str_eq(j.p, "[1672515780000,\"0.00100000\",\"0.00250000\",\"0.00150000\",\"0.00200000\","
+	                      "\"1000.00000000\",1672515839999,\"1.00000000\",100,\"500.00000000\","
+	                      "\"0.50000000\",\"0\"]");
+	sb_buf_reset(&j);
 	sim_md_json_trade(&j, &t);
-	cr_assert_str_eq(j.buf, "{\"id\":12345,\"price\":\"0.00100000\",\"qty\":\"100.00000000\","
-	                        "\"quoteQty\":\"0.10000000\",\"time\":1672515782136,\"isBuyerMaker\":true,"
-	                        "\"isBestMatch\":true}");
-	sim_json_reset(&j);
+	cr_assert_str_eq(j.p, "{\"id\":12345,\"price\":\"0.00100000\",\"qty\":\"100.00000000\","
+	                      "\"quoteQty\":\"0.10000000\",\"time\":1672515782136,\"isBuyerMaker\":true,"
+	                      "\"isBestMatch\":true}");
+	sb_buf_reset(&j);
 	struct sim_md_ticker tk;
 	memset(&tk, 0, sizeof tk);
 	tk.price_change = D("0.0015");
@@ -417,18 +417,18 @@ Test(sim_md, stream_payloads_are_byte_exact)
 	tk.count = 18151;
 	sim_md_event_ticker(&j, "BNBBTC", &tk, 1672515782136LL);
 	cr_assert_str_eq(
-	    j.buf, "{\"e\":\"24hrTicker\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"p\":\"0.00150000\","
-	           "\"P\":\"250.000\",\"w\":\"0.00180000\",\"x\":\"0.00090000\",\"c\":\"0.00250000\","
-	           "\"Q\":\"10.00000000\",\"b\":\"0.00240000\",\"B\":\"10.00000000\",\"a\":\"0.00260000\","
-	           "\"A\":\"100.00000000\",\"o\":\"0.00100000\",\"h\":\"0.00250000\",\"l\":\"0.00100000\","
-	           "\"v\":\"10000.00000000\",\"q\":\"18.00000000\",\"O\":0,\"C\":86400000,\"F\":0,"
-	           "\"L\":18150,\"n\":18151}");
-	sim_json_reset(&j);
+	    j.p, "{\"e\":\"24hrTicker\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"p\":\"0.00150000\","
+	         "\"P\":\"250.000\",\"w\":\"0.00180000\",\"x\":\"0.00090000\",\"c\":\"0.00250000\","
+	         "\"Q\":\"10.00000000\",\"b\":\"0.00240000\",\"B\":\"10.00000000\",\"a\":\"0.00260000\","
+	         "\"A\":\"100.00000000\",\"o\":\"0.00100000\",\"h\":\"0.00250000\",\"l\":\"0.00100000\","
+	         "\"v\":\"10000.00000000\",\"q\":\"18.00000000\",\"O\":0,\"C\":86400000,\"F\":0,"
+	         "\"L\":18150,\"n\":18151}");
+	sb_buf_reset(&j);
 	sim_md_event_mini_ticker(&j, "BNBBTC", &tk, 1672515782136LL);
-	cr_assert_str_eq(j.buf, "{\"e\":\"24hrMiniTicker\",\"E\":1672515782136,\"s\":\"BNBBTC\","
-	                        "\"c\":\"0.00250000\",\"o\":\"0.00100000\",\"h\":\"0.00250000\","
-	                        "\"l\":\"0.00100000\",\"v\":\"10000.00000000\",\"q\":\"18.00000000\"}");
-	sim_json_fini(&j);
+	cr_assert_str_eq(j.p, "{\"e\":\"24hrMiniTicker\",\"E\":1672515782136,\"s\":\"BNBBTC\","
+	                      "\"c\":\"0.00250000\",\"o\":\"0.00100000\",\"h\":\"0.00250000\","
+	                      "\"l\":\"0.00100000\",\"v\":\"10000.00000000\",\"q\":\"18.00000000\"}");
+	sb_buf_fini(&j);
 }
 
 /* ---- REST methods ---------------------------------------------------------------------------------------
