@@ -2,8 +2,9 @@
  * control.h - the daemon's control API: a small HTTP server on the daemon's own lws context (same loop)
  * serving JSON views of the run state, positions, orders, pairs and events, the health check and the
  * Prometheus metrics, and the manual actions (pause, resume, sell, cancel, abandon, pair edits); with
- * CONTROL_TOKEN set, everything but the liveness check is behind the bearer token. control.c serves HTTP and
- * routes; control_request.c parses and bounds each request; control_pairs.c adds and changes trade pairs;
+ * CONTROL_TOKEN set, everything but the liveness check is behind the bearer token. control.c holds the route
+ * table; control_http.c serves HTTP; control_listen.c checks the address; control_request.c parses and
+ * bounds each request; control_views.c builds the views; control_pairs.c adds and changes trade pairs;
  * control_manual.c carries out the manual actions on positions.
  *
  * CONTROL_LISTEN is "host:port", "[v6]:port" or "unix:/path". Binding anywhere but loopback (or a unix
@@ -48,7 +49,7 @@ sb_err control_set_paused(struct sb_bot *b, bool paused);
 /* ---- pair editing (control_pairs.c), called by control.c's router -------------------------------------- */
 
 struct cJSON;
-struct lws;
+struct control_conn; /* the connection a request came on (control_http.h) */
 struct sb_pair_cfg;
 struct control_deferred; /* a request whose answer waits for the exchange */
 
@@ -56,12 +57,13 @@ struct control_deferred; /* a request whose answer waits for the exchange */
  * POST /pairs (add), /pairs/SYMBOL (change settings), /pairs/SYMBOL/enable, /disable and /remove. body is the
  * request body (len bytes, need not be NUL-terminated). Returns -1 when path is none of these; else the HTTP
  * status with the JSON answer in *out (the caller's to cJSON_Delete), or 0 when the answer is deferred:
- * *pending then holds the operation, which calls lws_callback_on_writable(wsi) once its answer is ready
+ * *pending then holds the operation, which calls control_http_wake(conn) once its answer is ready
  * (control_deferred_take) and is told when the client goes away (control_deferred_detach). adds is the
  * caller's list of additions waiting for the exchange (for duplicates and the pair limit).
  */
-int control_pairs_post(struct sb_bot *b, struct lws *wsi, const char *path, const char *body, size_t len,
-                       struct control_deferred **adds, struct control_deferred **pending, struct cJSON **out);
+int control_pairs_post(struct sb_bot *b, struct control_conn *conn, const char *path, const char *body,
+                       size_t len, struct control_deferred **adds, struct control_deferred **pending,
+                       struct cJSON **out);
 /* The deferred answer once it is ready: its status, *out (caller's), and d is freed. 0 while waiting. */
 int control_deferred_take(struct control_deferred *d, struct cJSON **out);
 /* The client went away: the operation completes without answering and frees itself. NULL is fine. */

@@ -8,8 +8,8 @@
  *
  * An addition asks the exchange about the symbol first and answers the HTTP request when exchangeInfo
  * answers: nothing is persisted for a symbol the exchange does not list. The operation (struct
- * control_deferred) outlives the connection if the client goes away, and is settled without touching lws
- * once the daemon has begun to close.
+ * control_deferred) outlives the connection if the client goes away, and is settled without touching the
+ * connection once the daemon has begun to close.
  *
  * A pair is removed only while the database holds no open position of it; its history (positions,
  * orders, fills, events) stays. The daemon's pairs live in one array of SB_PAIRS_MAX slots allocated at
@@ -17,12 +17,12 @@
  * next slot, or the slot its symbol had before it was removed, and a removed pair's slot is only marked.
  */
 #include <cjson/cJSON.h>
-#include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bot/bot_int.h"
 #include "bot/control.h"
+#include "bot/control_http.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
@@ -31,7 +31,7 @@
 
 struct control_deferred {
 	struct sb_bot *b;               /* the daemon */
-	struct lws *wsi;                /* the waiting connection; NULL once the client went away */
+	struct control_conn *conn;      /* the waiting connection; NULL once the client went away */
 	struct control_deferred **adds; /* the list it is on while the exchange is asked; NULL off it */
 	struct control_deferred *next;  /* next on that list */
 	struct sb_pair_cfg cfg;         /* the pair to add */
@@ -386,7 +386,7 @@ static int adopt(struct sb_bot *b, const struct sb_pair_cfg *cfg, const struct s
 /* The answer is ready: hand it to the waiting connection, or drop it when nobody waits. */
 static void settle(struct control_deferred *d, int status, cJSON *answer)
 {
-	if (!d->wsi) {
+	if (!d->conn) {
 		cJSON_Delete(answer);
 		free(d);
 		return;
@@ -394,9 +394,10 @@ static void settle(struct control_deferred *d, int status, cJSON *answer)
 	d->done = true;
 	d->status = status;
 	d->answer = answer;
-	/* Once closing has begun lws is left alone; the connection's close detaches and frees d. */
+	/* Once closing has begun the connection is left alone; the connection's close detaches and frees d.
+	 */
 	if (!d->b->closed)
-		lws_callback_on_writable(d->wsi);
+		control_http_wake(d->conn);
 }
 
 static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_bn_exchange_info *info)
@@ -436,7 +437,7 @@ static size_t count_adds(struct control_deferred *const *adds)
 }
 
 /* POST /pairs {"symbol":"ETHUSDT","settings":{...}}: checked here, then by the exchange. */
-static int add(struct sb_bot *b, struct lws *wsi, const char *body, size_t len,
+static int add(struct sb_bot *b, struct control_conn *conn, const char *body, size_t len,
                struct control_deferred **adds, struct control_deferred **pending, cJSON **out)
 {
 	static const char *const allowed[] = {"symbol", "settings", NULL};
@@ -482,7 +483,7 @@ static int add(struct sb_bot *b, struct lws *wsi, const char *body, size_t len,
 	}
 	struct control_deferred *d = sb_xcalloc(1, sizeof *d);
 	d->b = b;
-	d->wsi = wsi;
+	d->conn = conn;
 	d->cfg = c;
 	const char *syms[1] = {d->cfg.symbol};
 	sb_err e = sb_exchange_exchange_info(b->ex, syms, 1, on_info, d);
@@ -523,7 +524,7 @@ void control_deferred_detach(struct control_deferred *d)
 		free(d);
 		return;
 	}
-	d->wsi = NULL; /* on_info completes the addition and frees d */
+	d->conn = NULL; /* on_info completes the addition and frees d */
 }
 
 void control_deferred_forget(struct control_deferred **adds)
@@ -534,13 +535,14 @@ void control_deferred_forget(struct control_deferred **adds)
 
 /* ---- routing ---------------------------------------------------------------------------------------- */
 
-int control_pairs_post(struct sb_bot *b, struct lws *wsi, const char *path, const char *body, size_t len,
-                       struct control_deferred **adds, struct control_deferred **pending, cJSON **out)
+int control_pairs_post(struct sb_bot *b, struct control_conn *conn, const char *path, const char *body,
+                       size_t len, struct control_deferred **adds, struct control_deferred **pending,
+                       cJSON **out)
 {
 	static const char prefix[] = "/pairs/";
 	*out = NULL;
 	if (strcmp(path, "/pairs") == 0)
-		return add(b, wsi, body, len, adds, pending, out);
+		return add(b, conn, body, len, adds, pending, out);
 	if (strncmp(path, prefix, sizeof prefix - 1) != 0)
 		return -1;
 	const char *sym = path + sizeof prefix - 1;

@@ -3,7 +3,7 @@
  * Authorization header, the body) into a struct control_request, refusing with the right HTTP status
  * whatever is too long or malformed. It never touches a socket: control.c hands it what lws parsed, and
  * tests/fuzz/fuzz_control_request.c hands it arbitrary bytes. The query string goes through the tree's one
- * query parser (spotbot/query.h).
+ * query parser (spotbot/query.h), its ids through the one integer parser (common/parse.h).
  */
 #include "bot/control_request.h"
 
@@ -11,20 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/parse.h"
 #include "spotbot/query.h"
 
 bool control_parse_id(const char *s, size_t len, int64_t *out)
 {
-	if (!s || len == 0 || len > 18)
-		return false;
-	int64_t v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return v > 0;
+	return s && len <= 18 && sb_parse_i64(s, len, 1, INT64_MAX, out);
 }
 
 static bool slice_eq(const char *s, size_t len, const char *lit)
