@@ -12,6 +12,10 @@
  * the order manager: a market sell of what was bought, a limit sell at the user's price, the end of the
  * buy, or the position recorded ABANDONED with what it bought. A job that placed an order waits for the
  * order's outcome; how the job ended is kept for the outcome view, so the CLI can report it.
+ *
+ * A job's progress is an explicit state machine (enum control_job_state, control_job_apply): CLEARING while
+ * the position's orders are cancelled or settled, ACTING once nothing works on the exchange for it,
+ * WATCHING while its own order (or the market exit it follows) works, ENDED when it has done what it can.
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -22,6 +26,7 @@
 
 #include "bot/bot_int.h"
 #include "bot/control.h"
+#include "bot/control_int.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
@@ -47,8 +52,9 @@ struct job {
 	enum job_kind kind;                /* what to do */
 	sb_dec price;                      /* JOB_REPRICE: the limit price, on the tick */
 	struct sb_sell_plan plan;          /* JOB_REPRICE: the position's sell plan when asked */
-	char coid[SB_STORE_CLIENT_ID_MAX]; /* the order the job placed or follows; "" before */
+	char coid[SB_STORE_CLIENT_ID_MAX]; /* the order the job placed or follows; "" before WATCHING */
 	int64_t started_ms;                /* when it was accepted */
+	enum control_job_state state;      /* where it stands; a new job starts CLEARING */
 };
 
 /* How a manual action ended. */
@@ -86,6 +92,75 @@ void control_manual_free(struct control_manual *m)
 			bp->retry_at_ms = 0;
 	}
 	free(m);
+}
+
+/* ---- the job machine ----------------------------------------------------------------------------- */
+
+#define JOB_ILLEGAL CONTROL_JOB__COUNT /* no transition */
+
+/* The state each event takes each state to. */
+static const enum control_job_state job_next[CONTROL_JOB__COUNT][CONTROL_JOB_EVENT__COUNT] = {
+    [CONTROL_JOB_CLEARING] =
+        {
+            [CONTROL_JOB_WORKING] = CONTROL_JOB_CLEARING,
+            [CONTROL_JOB_CLEARED] = CONTROL_JOB_ACTING,
+            [CONTROL_JOB_FOLLOW] = CONTROL_JOB_WATCHING,
+            [CONTROL_JOB_PLACED] = JOB_ILLEGAL,
+            [CONTROL_JOB_END] = CONTROL_JOB_ENDED,
+        },
+    /* Acting waits (the buy's fills still being fetched, a placement to retry); meanwhile an order may
+     * work again, or a market exit begin. */
+    [CONTROL_JOB_ACTING] =
+        {
+            [CONTROL_JOB_WORKING] = CONTROL_JOB_CLEARING,
+            [CONTROL_JOB_CLEARED] = CONTROL_JOB_ACTING,
+            [CONTROL_JOB_FOLLOW] = CONTROL_JOB_WATCHING,
+            [CONTROL_JOB_PLACED] = CONTROL_JOB_WATCHING,
+            [CONTROL_JOB_END] = CONTROL_JOB_ENDED,
+        },
+    [CONTROL_JOB_WATCHING] =
+        {
+            [CONTROL_JOB_WORKING] = JOB_ILLEGAL,
+            [CONTROL_JOB_CLEARED] = JOB_ILLEGAL,
+            [CONTROL_JOB_FOLLOW] = JOB_ILLEGAL,
+            [CONTROL_JOB_PLACED] = JOB_ILLEGAL,
+            [CONTROL_JOB_END] = CONTROL_JOB_ENDED,
+        },
+    [CONTROL_JOB_ENDED] =
+        {
+            [CONTROL_JOB_WORKING] = JOB_ILLEGAL,
+            [CONTROL_JOB_CLEARED] = JOB_ILLEGAL,
+            [CONTROL_JOB_FOLLOW] = JOB_ILLEGAL,
+            [CONTROL_JOB_PLACED] = JOB_ILLEGAL,
+            [CONTROL_JOB_END] = JOB_ILLEGAL,
+        },
+};
+
+sb_err control_job_apply(enum control_job_state *s, enum control_job_event ev)
+{
+	if (!s || (unsigned)*s >= CONTROL_JOB__COUNT || (unsigned)ev >= CONTROL_JOB_EVENT__COUNT)
+		return SB_ERR_INVALID;
+	enum control_job_state next = job_next[*s][ev];
+	if (next == JOB_ILLEGAL)
+		return SB_ERR_STATE;
+	*s = next;
+	return SB_OK;
+}
+
+const char *control_job_state_name(enum control_job_state s)
+{
+	static const char *const names[CONTROL_JOB__COUNT] = {"clearing", "acting", "watching", "ended"};
+	return (unsigned)s < CONTROL_JOB__COUNT ? names[s] : "?";
+}
+
+/* Moves job j on by ev. An illegal move is a bug in this file: it is logged and the job left where it is. */
+static void job_move(struct job *j, enum control_job_event ev)
+{
+	enum control_job_state from = j->state;
+	if (control_job_apply(&j->state, ev) != SB_OK)
+		sb_log_error("control", SB_FIELDS(SB_F_INT("position", j->id)),
+		             "manual %s of position %" PRId64 ": no move from %s on event %d",
+		             job_names[j->kind], j->id, control_job_state_name(from), (int)ev);
 }
 
 /* ---- answers ------------------------------------------------------------------------------------ */
@@ -209,9 +284,10 @@ static struct job *job_find(struct control_manual *m, int64_t id)
 }
 
 /* Records how job j ended (an event, the log, the outcome view) and lets the strategy at the position. */
-__attribute__((format(printf, 4, 5))) static void job_end(struct control_manual *m, const struct job *j,
-                                                          bool ok, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void job_end(struct control_manual *m, struct job *j, bool ok,
+                                                          const char *fmt, ...)
 {
+	job_move(j, CONTROL_JOB_END);
 	struct outcome *o = &m->outcomes[m->next_outcome];
 	m->next_outcome = (m->next_outcome + 1) % MANUAL_OUTCOMES_MAX;
 	*o = (struct outcome){.id = j->id, .kind = j->kind, .ok = ok, .ended_ms = bot_now_ms(m->b)};
@@ -246,7 +322,7 @@ __attribute__((format(printf, 4, 5))) static void job_end(struct control_manual 
 }
 
 /* The position of j has ended: its final state is in the store. */
-static void job_position_ended(struct control_manual *m, const struct job *j)
+static void job_position_ended(struct control_manual *m, struct job *j)
 {
 	struct sb_store_position row;
 	if (sb_store_position_get(m->b->st, j->id, &row) != SB_OK) {
@@ -294,8 +370,8 @@ static bool order_ended(struct control_manual *m, struct job *j, bool final, boo
 	return true;
 }
 
-/* A job that placed (or follows) an order: ended once the order has. True when the job is finished. */
-static bool job_watch(struct control_manual *m, struct job *j, struct bot_pos *bp)
+/* WATCHING: the job ends once its order has (a re-price once its limit sell works). */
+static void job_watch(struct control_manual *m, struct job *j, struct bot_pos *bp)
 {
 	const struct bot_order *o = &bp->sell;
 	struct sb_store_order row;
@@ -303,32 +379,29 @@ static bool job_watch(struct control_manual *m, struct job *j, struct bot_pos *b
 		/* It has ended and left the position's memory (the position holds again). */
 		if (sb_store_order_get(m->b->st, j->coid, &row) != SB_OK) {
 			job_end(m, j, false, "the order %s cannot be found", j->coid);
-			return true;
+			return;
 		}
-		return order_ended(m, j, true, row.status == SB_STORE_ORDER_FILLED,
-		                   sb_store_order_status_name(row.status), row.executed_qty, row.last_error);
+		(void)order_ended(m, j, true, row.status == SB_STORE_ORDER_FILLED,
+		                  sb_store_order_status_name(row.status), row.executed_qty, row.last_error);
+		return;
 	}
 	if (j->kind == JOB_REPRICE && sb_order_state_is_open(o->sm.state)) {
 		char qty[SB_DEC_STRLEN], price[SB_DEC_STRLEN];
 		sb_dec_format_trim(o->row.orig_qty, qty, sizeof qty);
 		sb_dec_format_trim(o->row.price, price, sizeof price);
 		job_end(m, j, true, "the limit sell of %s works at %s", qty, price);
-		return true;
+		return;
 	}
-	return order_ended(m, j, sb_order_state_is_final(o->sm.state), o->sm.state == SB_ORDER_FILLED,
-	                   sb_order_state_name(o->sm.state), o->sm.executed_qty, o->row.last_error);
+	(void)order_ended(m, j, sb_order_state_is_final(o->sm.state), o->sm.state == SB_ORDER_FILLED,
+	                  sb_order_state_name(o->sm.state), o->sm.executed_qty, o->row.last_error);
 }
 
-/* Where clearing a position's orders stands. */
-enum clear {
-	CLEAR_DONE,   /* nothing works on the exchange for the position */
-	CLEAR_WAIT,   /* an order is being cancelled or settled */
-	CLEAR_FOLLOW, /* a market exit works: a manual sell follows it (j->coid) */
-	CLEAR_ENDED,  /* the job cannot go on and has ended */
-};
-
-/* Clears the position's working orders for j. */
-static enum clear job_clear(struct control_manual *m, struct job *j, struct bot_pos *bp)
+/*
+ * CLEARING (and ACTING, which checks again): cancels the position's working orders for j. Returns what it
+ * found: CLEARED (nothing works on the exchange), WORKING (an order is being cancelled or settled), FOLLOW
+ * (a market exit works: a manual sell follows it, j->coid), or END (the job cannot go on and has ended).
+ */
+static enum control_job_event job_clear(struct control_manual *m, struct job *j, struct bot_pos *bp)
 {
 	struct sb_bot *b = m->b;
 	const char *why = j->kind == JOB_CANCEL    ? "manual"
@@ -336,20 +409,20 @@ static enum clear job_clear(struct control_manual *m, struct job *j, struct bot_
 	                  : j->kind == JOB_REPRICE ? "manual reprice"
 	                                           : "manual abandon";
 	if (bp->p.state == SB_POSITION_BUYING)
-		return clear_order(b, bp, &bp->buy, why) ? CLEAR_DONE : CLEAR_WAIT;
+		return clear_order(b, bp, &bp->buy, why) ? CONTROL_JOB_CLEARED : CONTROL_JOB_WORKING;
 	if (bp->p.state != SB_POSITION_SELLING || !bp->sell.present)
-		return CLEAR_DONE;
+		return CONTROL_JOB_CLEARED;
 	bool market = bp->sell.row.type == SB_ORDER_MARKET || bp->p.exit != SB_EXIT_TARGET;
 	if (market && !sb_order_state_is_final(bp->sell.sm.state) && j->kind == JOB_SELL) {
 		/* Already leaving at market: the manual sell follows that order. */
 		snprintf(j->coid, sizeof j->coid, "%s", bp->sell.row.client_order_id);
-		return CLEAR_FOLLOW;
+		return CONTROL_JOB_FOLLOW;
 	}
 	if (market && !sb_order_state_is_final(bp->sell.sm.state) && j->kind == JOB_REPRICE) {
 		job_end(m, j, false, "a market exit is under way; there is no limit sell to re-price");
-		return CLEAR_ENDED;
+		return CONTROL_JOB_END;
 	}
-	return clear_order(b, bp, &bp->sell, why) ? CLEAR_DONE : CLEAR_WAIT;
+	return clear_order(b, bp, &bp->sell, why) ? CONTROL_JOB_CLEARED : CONTROL_JOB_WORKING;
 }
 
 /* The order job j places now that its position holds its coins; false with the job ended when it cannot. */
@@ -373,8 +446,9 @@ static bool job_action(struct control_manual *m, struct job *j, const struct bot
 	return true;
 }
 
-/* Nothing works on the exchange for the position any more: j does its part. True when finished. */
-static bool job_act(struct control_manual *m, struct job *j, struct bot_pos *bp, int64_t now)
+/* ACTING: nothing works on the exchange for the position any more, so j does its part: it ends, or places
+ * its order (WATCHING), or waits for the position to hold its coins. */
+static void job_act(struct control_manual *m, struct job *j, struct bot_pos *bp, int64_t now)
 {
 	struct sb_bot *b = m->b;
 	char s[SB_DEC_STRLEN];
@@ -383,56 +457,57 @@ static bool job_act(struct control_manual *m, struct job *j, struct bot_pos *bp,
 		job_end(m, j, true, "the buy has ended (%s) with %s bought; the position is %s",
 		        bp->buy.present ? sb_order_state_name(bp->buy.sm.state) : "none", s,
 		        sb_position_state_name(bp->p.state));
-		return true;
+		return;
 	}
 	if (j->kind == JOB_ABANDON) {
 		sb_err err = orders_abandon_manual(b, bp, now);
 		if (err != SB_OK) {
 			job_end(m, j, false, "the position could not be abandoned: %s", sb_strerror(err));
-			return true;
+			return;
 		}
 		job_end(m, j, true, "position ABANDONED with %s bought; the coins stay in the account", s);
-		return true;
+		return;
 	}
 	if (bp->p.state != SB_POSITION_HOLDING)
-		return false; /* the buy ended but its fills are still being fetched */
+		return; /* the buy ended but its fills are still being fetched */
 	struct sb_action a;
 	if (!job_action(m, j, bp, &a))
-		return true;
+		return;
 	if (j->kind == JOB_SELL)
 		orders_market_sell(b, bp, &a, now);
 	else
 		orders_place_sell(b, bp, &a, now);
 	if (bp->p.state != SB_POSITION_SELLING)
-		return false; /* not written (a retry): the next tick tries again */
+		return; /* not written (a retry): the next tick tries again */
 	snprintf(j->coid, sizeof j->coid, "%s", bp->sell.row.client_order_id);
-	return false;
+	job_move(j, CONTROL_JOB_PLACED);
 }
 
-/* Moves job j on. True when finished. */
-static bool job_step(struct control_manual *m, struct job *j, int64_t now)
+/* Moves job j on as far as it can go now; j->state says where it stands (ENDED: finished). */
+static void job_step(struct control_manual *m, struct job *j, int64_t now)
 {
 	struct sb_bot *b = m->b;
 	struct bot_pos *bp = orders_pos_find(b, j->id);
 	if (!bp) {
 		job_position_ended(m, j);
-		return true;
+		return;
 	}
 	bp->retry_at_ms = now + MANUAL_FENCE_MS;
 	if (pos_busy(bp) || !bot_may_trade(b))
-		return false;
-	if (j->coid[0])
-		return job_watch(m, j, bp);
-	switch (job_clear(m, j, bp)) {
-	case CLEAR_DONE:
-		return job_act(m, j, bp, now);
-	case CLEAR_FOLLOW:
-		return job_watch(m, j, bp);
-	case CLEAR_ENDED:
-		return true;
-	default:
-		return false;
+		return;
+	if (j->state == CONTROL_JOB_WATCHING) {
+		job_watch(m, j, bp);
+		return;
 	}
+	enum control_job_event ev = job_clear(m, j, bp);
+	if (ev == CONTROL_JOB_END)
+		return; /* job_end has moved it already */
+	job_move(j, ev);
+	/* An order placed now is watched from the next step on; a market exit followed, at once. */
+	if (ev == CONTROL_JOB_CLEARED)
+		job_act(m, j, bp, now);
+	else if (ev == CONTROL_JOB_FOLLOW)
+		job_watch(m, j, bp);
 }
 
 void control_manual_tick(struct control_manual *m, int64_t now_ms)
@@ -441,7 +516,8 @@ void control_manual_tick(struct control_manual *m, int64_t now_ms)
 		return;
 	for (size_t i = 0; i < m->njobs;) {
 		struct job *j = &m->jobs[i];
-		if (job_step(m, j, now_ms))
+		job_step(m, j, now_ms);
+		if (j->state == CONTROL_JOB_ENDED)
 			m->jobs[i] = m->jobs[--m->njobs];
 		else
 			i++;

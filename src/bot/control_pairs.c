@@ -23,6 +23,7 @@
 #include "bot/bot_int.h"
 #include "bot/control.h"
 #include "bot/control_http.h"
+#include "common/json_out.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
@@ -344,18 +345,22 @@ static int adopt(struct sb_bot *b, const struct sb_pair_cfg *cfg, const struct s
 	int64_t now = bot_now_ms(b);
 	struct sb_store_pair row;
 	bot_pair_to_row(cfg, now, &row);
-	char text[1024] = "", detail[1200];
+	char text[1024] = "";
 	(void)sb_pair_format(cfg, false, text, sizeof text, NULL);
-	cJSON *d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "source", "control");
-	cJSON_AddStringToObject(d, "pair", text);
-	if (!cJSON_PrintPreallocated(d, detail, (int)sizeof detail, false))
-		snprintf(detail, sizeof detail, "{\"source\":\"control\"}");
-	cJSON_Delete(d);
-	struct sb_store_event ev = {.time_ms = now, .detail = detail};
+	struct sb_buf detail = {0};
+	sb_buf_putc(&detail, '{');
+	sb_json_key(&detail, "source");
+	sb_json_str(&detail, "control");
+	sb_buf_putc(&detail, ',');
+	sb_json_key(&detail, "pair");
+	sb_json_str(&detail, text);
+	sb_buf_putc(&detail, '}');
+	struct sb_store_event ev = {.time_ms = now, .detail = sb_buf_str(&detail)};
 	snprintf(ev.kind, sizeof ev.kind, "pair.added");
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", cfg->symbol);
-	if (sb_store_pair_upsert(b->st, &row, &ev) != SB_OK)
+	sb_err err = sb_store_pair_upsert(b->st, &row, &ev);
+	sb_buf_fini(&detail);
+	if (err != SB_OK)
 		return fail(500, "the pair could not be written", out);
 	if (!pr)
 		pr = &b->pairs[b->npairs++];
