@@ -73,62 +73,6 @@ static void set_pair_enabled(struct sb_bot *b, const char *symbol, bool enabled,
 
 /* ---- routes ------------------------------------------------------------------------------------- */
 
-static void get_status(struct bot_control *c, struct control_conn *conn, const struct control_request *q,
-                       struct control_deferred **pending, struct control_reply *r)
-{
-	(void)conn, (void)q, (void)pending;
-	control_view_status(c->b, r);
-}
-
-static void get_positions(struct bot_control *c, struct control_conn *conn, const struct control_request *q,
-                          struct control_deferred **pending, struct control_reply *r)
-{
-	(void)conn, (void)q, (void)pending;
-	control_view_positions(c->b, false, r);
-}
-
-static void get_orders(struct bot_control *c, struct control_conn *conn, const struct control_request *q,
-                       struct control_deferred **pending, struct control_reply *r)
-{
-	(void)conn, (void)q, (void)pending;
-	control_view_positions(c->b, true, r);
-}
-
-static void get_pairs(struct bot_control *c, struct control_conn *conn, const struct control_request *q,
-                      struct control_deferred **pending, struct control_reply *r)
-{
-	(void)conn, (void)q, (void)pending;
-	control_view_pairs(c->b, r);
-}
-
-static void get_events(struct bot_control *c, struct control_conn *conn, const struct control_request *q,
-                       struct control_deferred **pending, struct control_reply *r)
-{
-	(void)conn, (void)pending;
-	control_view_events(c->b, q->after, r);
-}
-
-static void get_health(struct bot_control *c, struct control_conn *conn, const struct control_request *q,
-                       struct control_deferred **pending, struct control_reply *r)
-{
-	(void)conn, (void)q, (void)pending;
-	control_view_health(c->b, r);
-}
-
-static void get_live(struct bot_control *c, struct control_conn *conn, const struct control_request *q,
-                     struct control_deferred **pending, struct control_reply *r)
-{
-	(void)conn, (void)q, (void)pending;
-	control_view_live(c->b, r);
-}
-
-static void get_metrics(struct bot_control *c, struct control_conn *conn, const struct control_request *q,
-                        struct control_deferred **pending, struct control_reply *r)
-{
-	(void)conn, (void)q, (void)pending;
-	control_view_metrics(c->b, r);
-}
-
 /* The id of "/positions/ID/<rest>", when the path is exactly that; false otherwise. */
 static bool position_path(const char *p, const char *rest, int64_t *id)
 {
@@ -200,20 +144,20 @@ static void post_position(struct bot_control *c, struct control_conn *conn, cons
 
 /* Every route of the API, first match wins. A prefix row's handler answers 404 for what it does not serve. */
 static const struct control_route routes[] = {
-    {CONTROL_GET, "/status", false, CONTROL_ACCESS_TOKEN, get_status, "status"},
-    {CONTROL_GET, "/positions", false, CONTROL_ACCESS_TOKEN, get_positions, "positions"},
-    {CONTROL_GET, "/orders", false, CONTROL_ACCESS_TOKEN, get_orders, "orders"},
-    {CONTROL_GET, "/pairs", false, CONTROL_ACCESS_TOKEN, get_pairs, "pairs"},
-    {CONTROL_GET, "/events", false, CONTROL_ACCESS_TOKEN, get_events, "events"},
-    {CONTROL_GET, "/health", false, CONTROL_ACCESS_MONITORING, get_health, "health"},
-    {CONTROL_GET, "/health/ready", false, CONTROL_ACCESS_MONITORING, get_health, "health"},
-    {CONTROL_GET, "/health/live", false, CONTROL_ACCESS_OPEN, get_live, "live"},
-    {CONTROL_GET, "/metrics", false, CONTROL_ACCESS_MONITORING, get_metrics, "metrics"},
-    {CONTROL_GET, "/positions/", true, CONTROL_ACCESS_TOKEN, get_outcome, "outcome"},
-    {CONTROL_POST, "/pause", false, CONTROL_ACCESS_TOKEN, post_pause, "pause"},
-    {CONTROL_POST, "/resume", false, CONTROL_ACCESS_TOKEN, post_pause, "resume"},
-    {CONTROL_POST, "/pairs", true, CONTROL_ACCESS_TOKEN, post_pairs, "pair edit"},
-    {CONTROL_POST, "/positions/", true, CONTROL_ACCESS_TOKEN, post_position, "manual action"},
+    {CONTROL_GET, "/status", false, CONTROL_ACCESS_TOKEN, control_view_status, NULL, "status"},
+    {CONTROL_GET, "/positions", false, CONTROL_ACCESS_TOKEN, control_view_positions, NULL, "positions"},
+    {CONTROL_GET, "/orders", false, CONTROL_ACCESS_TOKEN, control_view_orders, NULL, "orders"},
+    {CONTROL_GET, "/pairs", false, CONTROL_ACCESS_TOKEN, control_view_pairs, NULL, "pairs"},
+    {CONTROL_GET, "/events", false, CONTROL_ACCESS_TOKEN, control_view_events, NULL, "events"},
+    {CONTROL_GET, "/health", false, CONTROL_ACCESS_MONITORING, control_view_health, NULL, "health"},
+    {CONTROL_GET, "/health/ready", false, CONTROL_ACCESS_MONITORING, control_view_health, NULL, "health"},
+    {CONTROL_GET, "/health/live", false, CONTROL_ACCESS_OPEN, control_view_live, NULL, "live"},
+    {CONTROL_GET, "/metrics", false, CONTROL_ACCESS_MONITORING, control_view_metrics, NULL, "metrics"},
+    {CONTROL_GET, "/positions/", true, CONTROL_ACCESS_TOKEN, NULL, get_outcome, "outcome"},
+    {CONTROL_POST, "/pause", false, CONTROL_ACCESS_TOKEN, NULL, post_pause, "pause"},
+    {CONTROL_POST, "/resume", false, CONTROL_ACCESS_TOKEN, NULL, post_pause, "resume"},
+    {CONTROL_POST, "/pairs", true, CONTROL_ACCESS_TOKEN, NULL, post_pairs, "pair edit"},
+    {CONTROL_POST, "/positions/", true, CONTROL_ACCESS_TOKEN, NULL, post_position, "manual action"},
 };
 
 const struct control_route *control_route_find(enum control_method method, const char *path)
@@ -252,6 +196,8 @@ void control_route(struct bot_control *c, struct control_conn *conn, const struc
 		control_reply_error(r, 503, "stopping");
 	else if (!rt)
 		control_reply_error(r, 404, "not found");
+	else if (rt->view)
+		rt->view(c->b, q, r);
 	else
 		rt->fn(c, conn, q, pending, r);
 }

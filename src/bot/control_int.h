@@ -23,20 +23,25 @@ void control_reply_json(struct control_reply *r, int status, struct cJSON *j);
 /* {"error":msg} with status. */
 void control_reply_error(struct control_reply *r, int status, const char *msg);
 
+/* The views: each answers a GET from the daemon's memory (events: the store), whatever else q holds. */
+typedef void (*control_view_fn)(struct sb_bot *b, const struct control_request *q, struct control_reply *r);
+
 /* GET /status: the run state, the streams, exposure, pairs and open positions. */
-void control_view_status(struct sb_bot *b, struct control_reply *r);
-/* GET /positions (orders false) or GET /orders (orders true): what the daemon holds in memory. */
-void control_view_positions(struct sb_bot *b, bool orders, struct control_reply *r);
+void control_view_status(struct sb_bot *b, const struct control_request *q, struct control_reply *r);
+/* GET /positions: the positions the daemon holds in memory. */
+void control_view_positions(struct sb_bot *b, const struct control_request *q, struct control_reply *r);
+/* GET /orders: their buy and sell orders. */
+void control_view_orders(struct sb_bot *b, const struct control_request *q, struct control_reply *r);
 /* GET /pairs: every trade pair with its settings and prices. */
-void control_view_pairs(struct sb_bot *b, struct control_reply *r);
-/* GET /events: events oldest first after the id `after`, CONTROL_EVENTS_MAX at a time. */
-void control_view_events(struct sb_bot *b, int64_t after, struct control_reply *r);
+void control_view_pairs(struct sb_bot *b, const struct control_request *q, struct control_reply *r);
+/* GET /events: events oldest first after q->after, CONTROL_EVENTS_MAX at a time. */
+void control_view_events(struct sb_bot *b, const struct control_request *q, struct control_reply *r);
 /* GET /health and /health/ready: 200 when trading (or paused) with both streams up, else 503 and why. */
-void control_view_health(struct sb_bot *b, struct control_reply *r);
+void control_view_health(struct sb_bot *b, const struct control_request *q, struct control_reply *r);
 /* GET /health/live: the loop answered. */
-void control_view_live(struct sb_bot *b, struct control_reply *r);
+void control_view_live(struct sb_bot *b, const struct control_request *q, struct control_reply *r);
 /* GET /metrics: the Prometheus text. */
-void control_view_metrics(struct sb_bot *b, struct control_reply *r);
+void control_view_metrics(struct sb_bot *b, const struct control_request *q, struct control_reply *r);
 
 /* ---- routes (control.c) ------------------------------------------------------------------------------ */
 
@@ -60,7 +65,8 @@ struct control_route {
 	const char *path;           /* the path, or its beginning when prefix */
 	bool prefix; /* path is a prefix: the handler reads the rest (404 when it means nothing) */
 	enum control_access access; /* who may ask */
-	control_route_fn fn;        /* answers it */
+	control_view_fn view;       /* answers it from the daemon's memory; NULL: fn does */
+	control_route_fn fn;        /* answers it (an action, or a path with an id in it) when view is NULL */
 	const char *name;           /* what the route serves, for tests and logs */
 };
 

@@ -92,8 +92,9 @@ static bool unrealised(const struct sb_bot *b, const struct bot_pos *bp, sb_dec 
 	return ok;
 }
 
-void control_view_status(struct sb_bot *b, struct control_reply *r)
+void control_view_status(struct sb_bot *b, const struct control_request *req, struct control_reply *r)
 {
+	(void)req;
 	int64_t now = bot_now_ms(b);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
@@ -164,7 +165,7 @@ static void add_order(cJSON *arr, const struct bot_order *o)
 	cJSON_AddItemToArray(arr, x);
 }
 
-void control_view_positions(struct sb_bot *b, bool orders, struct control_reply *r)
+static void positions(struct sb_bot *b, bool orders, struct control_reply *r)
 {
 	int64_t now = bot_now_ms(b);
 	cJSON *arr = cJSON_CreateArray();
@@ -203,8 +204,21 @@ void control_view_positions(struct sb_bot *b, bool orders, struct control_reply 
 	control_reply_json(r, 200, j);
 }
 
-void control_view_pairs(struct sb_bot *b, struct control_reply *r)
+void control_view_positions(struct sb_bot *b, const struct control_request *req, struct control_reply *r)
 {
+	(void)req;
+	positions(b, false, r);
+}
+
+void control_view_orders(struct sb_bot *b, const struct control_request *req, struct control_reply *r)
+{
+	(void)req;
+	positions(b, true, r);
+}
+
+void control_view_pairs(struct sb_bot *b, const struct control_request *req, struct control_reply *r)
+{
+	(void)req;
 	cJSON *arr = cJSON_CreateArray();
 	int64_t now = bot_now_ms(b);
 	for (size_t i = 0; i < b->npairs; i++) {
@@ -233,11 +247,11 @@ void control_view_pairs(struct sb_bot *b, struct control_reply *r)
 }
 
 /* Events oldest first, CONTROL_EVENTS_MAX at a time; ?after=ID pages on (tailing). */
-void control_view_events(struct sb_bot *b, int64_t after, struct control_reply *r)
+void control_view_events(struct sb_bot *b, const struct control_request *req, struct control_reply *r)
 {
 	struct sb_store_event *rows = NULL;
 	size_t n = 0;
-	struct sb_store_event_filter q = {.after_id = after, .limit = CONTROL_EVENTS_MAX};
+	struct sb_store_event_filter q = {.after_id = req->after, .limit = CONTROL_EVENTS_MAX};
 	sb_err err = sb_store_event_list(b->st, &q, &rows, &n);
 	if (err != SB_OK) {
 		control_reply_error(r, 500, sb_strerror(err));
@@ -265,16 +279,18 @@ void control_view_events(struct sb_bot *b, int64_t after, struct control_reply *
 }
 
 /* Liveness: the loop answered, so the process is not stuck; the run state is only reported. */
-void control_view_live(struct sb_bot *b, struct control_reply *r)
+void control_view_live(struct sb_bot *b, const struct control_request *req, struct control_reply *r)
 {
+	(void)req;
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddBoolToObject(j, "alive", true);
 	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
 	control_reply_json(r, 200, j);
 }
 
-void control_view_health(struct sb_bot *b, struct control_reply *r)
+void control_view_health(struct sb_bot *b, const struct control_request *req, struct control_reply *r)
 {
+	(void)req;
 	const char *why = NULL;
 	if (b->state != BOT_TRADING && b->state != BOT_PAUSED)
 		why = bot_state_name(b->state);
@@ -290,8 +306,9 @@ void control_view_health(struct sb_bot *b, struct control_reply *r)
 	control_reply_json(r, why ? 503 : 200, j);
 }
 
-void control_view_metrics(struct sb_bot *b, struct control_reply *r)
+void control_view_metrics(struct sb_bot *b, const struct control_request *req, struct control_reply *r)
 {
+	(void)req;
 	char *out = NULL;
 	size_t len = 0;
 	struct sb_metrics *m = monitor_metrics(b);
