@@ -601,6 +601,28 @@ static int post_sell(struct control_manual *m, struct bot_pos *bp, cJSON **out)
 	return job_start(m, bp, &want, answer_new(bp->p.id, JOB_SELL), out);
 }
 
+/* The answer to an accepted re-price: the old limit price (null when holding), the new one, the minimum
+ * profitable price (min NULL: it could not be computed) and whether force was given. */
+static cJSON *reprice_answer(const struct bot_pos *bp, bool selling_limit, const char *price, const char *min,
+                             bool force)
+{
+	cJSON *a = answer_new(bp->p.id, JOB_REPRICE);
+	if (selling_limit)
+		add_dec(a, "old", bp->sell.row.price);
+	else
+		cJSON_AddNullToObject(a, "old");
+	cJSON_AddStringToObject(a, "new", price);
+	cJSON_AddStringToObject(a, "price", price);
+	if (min) {
+		cJSON_AddStringToObject(a, "min", min);
+		cJSON_AddStringToObject(a, "min_price", min);
+	} else {
+		cJSON_AddNullToObject(a, "min_price");
+	}
+	cJSON_AddBoolToObject(a, "force", force);
+	return a;
+}
+
 static int post_reprice(struct control_manual *m, struct bot_pos *bp, const char *text, bool force,
                         cJSON **out)
 {
@@ -634,7 +656,7 @@ static int post_reprice(struct control_manual *m, struct bot_pos *bp, const char
 	struct sb_sell_plan plan;
 	memset(&plan, 0, sizeof plan);
 	sb_err err = orders_sell_plan(b, bp, &plan);
-	char s[3][SB_DEC_STRLEN];
+	char s[2][SB_DEC_STRLEN];
 	sb_dec_format_trim(price, s[0], sizeof s[0]);
 	sb_dec_format_trim(plan.min_sell_price, s[1], sizeof s[1]);
 	if (!force && err != SB_OK) {
@@ -646,22 +668,7 @@ static int post_reprice(struct control_manual *m, struct bot_pos *bp, const char
 		snprintf(msg, sizeof msg, "%s is below the minimum profitable price %s", s[0], s[1]);
 		return refuse_unless_forced(out, msg, "sells at a loss");
 	}
-	cJSON *a = answer_new(id, JOB_REPRICE);
-	if (selling_limit) {
-		sb_dec_format_trim(bp->sell.row.price, s[2], sizeof s[2]);
-		cJSON_AddStringToObject(a, "old", s[2]);
-	} else {
-		cJSON_AddNullToObject(a, "old");
-	}
-	cJSON_AddStringToObject(a, "new", s[0]);
-	cJSON_AddStringToObject(a, "price", s[0]);
-	if (err == SB_OK) {
-		cJSON_AddStringToObject(a, "min", s[1]);
-		cJSON_AddStringToObject(a, "min_price", s[1]);
-	} else {
-		cJSON_AddNullToObject(a, "min_price");
-	}
-	cJSON_AddBoolToObject(a, "force", force);
+	cJSON *a = reprice_answer(bp, selling_limit, s[0], err == SB_OK ? s[1] : NULL, force);
 	sb_log_info("control",
 	            SB_FIELDS(SB_F_INT("position", id), SB_F_STR("symbol", bp->p.symbol),
 	                      SB_F_DEC("price", price), SB_F_BOOL("force", force)),

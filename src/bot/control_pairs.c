@@ -322,6 +322,18 @@ static void on_fees(void *user, const struct sb_bn_rest_result *res, struct sb_b
 	free(fc);
 }
 
+/* The pair.added event's detail: {"source":"control","pair":"<the pair in the PAIRS syntax>"}. */
+static void added_detail(const char *text, struct sb_buf *out)
+{
+	sb_buf_putc(out, '{');
+	sb_json_key(out, "source");
+	sb_json_str(out, "control");
+	sb_buf_putc(out, ',');
+	sb_json_key(out, "pair");
+	sb_json_str(out, text);
+	sb_buf_putc(out, '}');
+}
+
 /* The pair is listed: persist it, then trade it (rules, commission, market stream). */
 static int adopt(struct sb_bot *b, const struct sb_pair_cfg *cfg, const struct sb_symbol_rules *rules,
                  cJSON **out)
@@ -348,13 +360,7 @@ static int adopt(struct sb_bot *b, const struct sb_pair_cfg *cfg, const struct s
 	char text[1024] = "";
 	(void)sb_pair_format(cfg, false, text, sizeof text, NULL);
 	struct sb_buf detail = {0};
-	sb_buf_putc(&detail, '{');
-	sb_json_key(&detail, "source");
-	sb_json_str(&detail, "control");
-	sb_buf_putc(&detail, ',');
-	sb_json_key(&detail, "pair");
-	sb_json_str(&detail, text);
-	sb_buf_putc(&detail, '}');
+	added_detail(text, &detail);
 	struct sb_store_event ev = {.time_ms = now, .detail = sb_buf_str(&detail)};
 	snprintf(ev.kind, sizeof ev.kind, "pair.added");
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", cfg->symbol);
