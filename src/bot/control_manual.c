@@ -27,6 +27,7 @@
 #include "bot/bot_int.h"
 #include "bot/control.h"
 #include "bot/control_int.h"
+#include "common/json_out.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
@@ -283,6 +284,21 @@ static struct job *job_find(struct control_manual *m, int64_t id)
 	return NULL;
 }
 
+/* The detail of a manual.*_done or _failed event: {"action":"sell","ok":true,"detail":"..."}. */
+static void end_detail(const struct outcome *o, struct sb_buf *out)
+{
+	sb_buf_putc(out, '{');
+	sb_json_key(out, "action");
+	sb_json_str(out, job_names[o->kind]);
+	sb_buf_putc(out, ',');
+	sb_json_key(out, "ok");
+	sb_json_bool(out, o->ok);
+	sb_buf_putc(out, ',');
+	sb_json_key(out, "detail");
+	sb_json_str(out, o->detail);
+	sb_buf_putc(out, '}');
+}
+
 /* Records how job j ended (an event, the log, the outcome view) and lets the strategy at the position. */
 __attribute__((format(printf, 4, 5))) static void job_end(struct control_manual *m, struct job *j, bool ok,
                                                           const char *fmt, ...)
@@ -299,16 +315,12 @@ __attribute__((format(printf, 4, 5))) static void job_end(struct control_manual 
 	struct bot_pos *bp = orders_pos_find(m->b, j->id);
 	if (bp)
 		bp->retry_at_ms = 0;
-	cJSON *d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "action", job_names[j->kind]);
-	cJSON_AddBoolToObject(d, "ok", ok);
-	cJSON_AddStringToObject(d, "detail", o->detail);
-	char *detail = cJSON_PrintUnformatted(d);
-	cJSON_Delete(d);
+	struct sb_buf detail = {0};
+	end_detail(o, &detail);
 	char kind[64];
 	snprintf(kind, sizeof kind, "manual.%s_%s", job_names[j->kind], ok ? "done" : "failed");
-	bot_event(m->b, kind, j->symbol, j->id, j->coid[0] ? j->coid : NULL, detail);
-	free(detail);
+	bot_event(m->b, kind, j->symbol, j->id, j->coid[0] ? j->coid : NULL, sb_buf_str(&detail));
+	sb_buf_fini(&detail);
 	if (ok)
 		sb_log_info("control",
 		            SB_FIELDS(SB_F_INT("position", j->id), SB_F_STR("action", job_names[j->kind])),
