@@ -508,43 +508,58 @@ void sim_api_cancel_open_orders(struct sim_api_call *c, struct sim_api_reply *r)
 	sim_api_reply_buf(r, &b);
 }
 
+/* Which orders allOrders lists. */
+struct order_window {
+	bool has_from, has_start, has_end; /* orderId, startTime, endTime were sent */
+	int64_t from, start, end;          /* their values */
+	int64_t limit;                     /* at most this many */
+};
+
+static bool in_window(const struct sim_book_order *o, uint32_t account, const struct order_window *w)
+{
+	return o && o->account == account && (!w->has_start || o->time >= w->start) &&
+	       (!w->has_end || o->time <= w->end);
+}
+
+/* The account's orders on s in w, oldest first: upward from orderId, else the latest `limit`. */
+static size_t window_orders(const struct sim_symbol *s, uint32_t account, const struct order_window *w,
+                            const struct sim_book_order **found)
+{
+	uint64_t last = sim_book_last_order_id(s->book);
+	size_t n = 0;
+	if (w->has_from) {
+		for (uint64_t id = w->from > 0 ? (uint64_t)w->from : 1; id <= last && n < (size_t)w->limit;
+		     id++) {
+			const struct sim_book_order *o = sim_book_find(s->book, id);
+			if (in_window(o, account, w))
+				found[n++] = o;
+		}
+		return n;
+	}
+	for (uint64_t id = last; id >= 1 && n < (size_t)w->limit; id--) {
+		const struct sim_book_order *o = sim_book_find(s->book, id);
+		if (in_window(o, account, w))
+			found[n++] = o;
+	}
+	for (size_t i = 0; i < n / 2; i++) { /* oldest first, as Binance lists them */
+		const struct sim_book_order *t = found[i];
+		found[i] = found[n - 1 - i];
+		found[n - 1 - i] = t;
+	}
+	return n;
+}
+
 void sim_api_all_orders(struct sim_api_call *c, struct sim_api_reply *r)
 {
 	struct sim_symbol *s = sim_api_need_symbol(c, r);
-	if (!s)
+	struct order_window w;
+	if (!s || !sim_api_int_param(c, r, "orderId", &w.has_from, &w.from) ||
+	    !sim_api_int_param(c, r, "startTime", &w.has_start, &w.start) ||
+	    !sim_api_int_param(c, r, "endTime", &w.has_end, &w.end) ||
+	    !sim_api_limit_param(c, r, 500, ORDER_LIST_MAX, &w.limit))
 		return;
-	bool has_from, has_start, has_end;
-	int64_t from, start, end, limit;
-	if (!sim_api_int_param(c, r, "orderId", &has_from, &from) ||
-	    !sim_api_int_param(c, r, "startTime", &has_start, &start) ||
-	    !sim_api_int_param(c, r, "endTime", &has_end, &end) ||
-	    !sim_api_limit_param(c, r, 500, 1000, &limit))
-		return;
-	/* Walk ids: upward from orderId, else downward from the newest to find the latest `limit`. */
-	uint64_t last = sim_book_last_order_id(s->book);
-	const struct sim_book_order *found[1000];
-	size_t n = 0;
-	if (has_from) {
-		for (uint64_t id = from > 0 ? (uint64_t)from : 1; id <= last && n < (size_t)limit; id++) {
-			const struct sim_book_order *o = sim_book_find(s->book, id);
-			if (o && o->account == c->account->id && (!has_start || o->time >= start) &&
-			    (!has_end || o->time <= end))
-				found[n++] = o;
-		}
-	} else {
-		for (uint64_t id = last; id >= 1 && n < (size_t)limit; id--) {
-			const struct sim_book_order *o = sim_book_find(s->book, id);
-			if (o && o->account == c->account->id && (!has_start || o->time >= start) &&
-			    (!has_end || o->time <= end))
-				found[n++] = o;
-		}
-		/* Oldest first, as Binance lists them. */
-		for (size_t i = 0; i < n / 2; i++) {
-			const struct sim_book_order *t = found[i];
-			found[i] = found[n - 1 - i];
-			found[n - 1 - i] = t;
-		}
-	}
+	const struct sim_book_order *found[ORDER_LIST_MAX];
+	size_t n = window_orders(s, c->account->id, &w, found);
 	struct sb_buf b;
 	sb_buf_init(&b, SB_JSON_MAX);
 	sb_buf_printf(&b, "[");

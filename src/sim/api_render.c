@@ -95,6 +95,29 @@ static void render_prevented_matches(struct sb_buf *b, const struct sim_book_ord
 	sb_buf_printf(b, "]");
 }
 
+/* The FULL response's fills: the fills of o in res, with o's side of the commission. */
+static void render_fills(struct sb_buf *b, const struct sim_book_order *o, const struct sim_book_result *res)
+{
+	sb_buf_printf(b, ",\"fills\":[");
+	for (size_t i = 0; i < res->n_fills; i++) {
+		const struct sim_book_fill *f = &res->fills[i];
+		bool buyer = f->buyer_order_id == o->id;
+		if (!buyer && f->seller_order_id != o->id)
+			continue;
+		sb_buf_printf(b, "{\"price\":");
+		sb_json_dec(b, f->price);
+		sb_buf_printf(b, ",\"qty\":");
+		sb_json_dec(b, f->qty);
+		sb_buf_printf(b, ",\"commission\":");
+		sb_json_dec(b, buyer ? f->buyer_commission : f->seller_commission);
+		sb_buf_printf(b, ",\"commissionAsset\":");
+		sb_json_str(b, buyer ? f->buyer_commission_asset : f->seller_commission_asset);
+		sb_buf_printf(b, ",\"tradeId\":%lld},", (long long)f->trade_id);
+	}
+	sb_buf_trim(b, ',');
+	sb_buf_printf(b, "]");
+}
+
 /* POST /api/v3/order in ACK, RESULT or FULL form; fills are the order's fills in res. */
 void sim_api_render_placed(struct sb_buf *b, const struct sim_symbol *s, const struct sim_book_order *o,
                            const char *resp_type, const struct sim_book_result *res)
@@ -120,24 +143,7 @@ void sim_api_render_placed(struct sb_buf *b, const struct sim_symbol *s, const s
 	if (o->expiry != SIM_EXPIRY_NONE)
 		sb_buf_printf(b, ",\"expiryReason\":\"%s\"", sim_book_expiry_name(o->expiry));
 	if (strcmp(resp_type, "FULL") == 0) {
-		sb_buf_printf(b, ",\"fills\":[");
-		for (size_t i = 0; i < res->n_fills; i++) {
-			const struct sim_book_fill *f = &res->fills[i];
-			bool buyer = f->buyer_order_id == o->id;
-			if (!buyer && f->seller_order_id != o->id)
-				continue;
-			sb_buf_printf(b, "{\"price\":");
-			sb_json_dec(b, f->price);
-			sb_buf_printf(b, ",\"qty\":");
-			sb_json_dec(b, f->qty);
-			sb_buf_printf(b, ",\"commission\":");
-			sb_json_dec(b, buyer ? f->buyer_commission : f->seller_commission);
-			sb_buf_printf(b, ",\"commissionAsset\":");
-			sb_json_str(b, buyer ? f->buyer_commission_asset : f->seller_commission_asset);
-			sb_buf_printf(b, ",\"tradeId\":%lld},", (long long)f->trade_id);
-		}
-		sb_buf_trim(b, ',');
-		sb_buf_printf(b, "]");
+		render_fills(b, o, res);
 		if (res->n_prevented > 0)
 			render_prevented_matches(b, o, res);
 	}

@@ -195,3 +195,35 @@ Test(sim_api_order, integer_parameters_are_digits_that_fit_an_int64)
 	cr_assert_str_eq(r.msg,
 	                 "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
 }
+
+/* The ids of the orders in r's list, in its order, into ids; returns how many. */
+static size_t listed_ids(uint64_t *ids, size_t cap)
+{
+	cr_assert(accepted(), "%d %s", r.code, r.msg);
+	size_t n = 0;
+	for (const char *p = strstr(r.json, "\"orderId\":"); p && n < cap; p = strstr(p + 1, "\"orderId\":"))
+		ids[n++] = strtoull(p + 10, NULL, 10);
+	return n;
+}
+
+Test(sim_api_order, all_orders_lists_oldest_first_from_an_id_or_the_latest)
+{
+	uint64_t placed[5], ids[8];
+	for (int i = 0; i < 5; i++) {
+		char cid[16];
+		snprintf(cid, sizeof cid, "w-%d", i);
+		placed[i] = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "50000", "0.01", cid);
+	}
+	call(sim_api_all_orders, "symbol=BTCUSDT&limit=3");
+	cr_assert_eq(listed_ids(ids, 8), 3);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(ids[i], placed[2 + i], "the latest three, oldest first");
+	char query[96];
+	snprintf(query, sizeof query, "symbol=BTCUSDT&limit=2&orderId=%llu", (unsigned long long)placed[1]);
+	call(sim_api_all_orders, query);
+	cr_assert_eq(listed_ids(ids, 8), 2);
+	cr_assert_eq(ids[0], placed[1], "upward from orderId");
+	cr_assert_eq(ids[1], placed[2]);
+	call(sim_api_all_orders, "symbol=BTCUSDT&endTime=1");
+	cr_assert_eq(listed_ids(ids, 8), 0, "none placed before endTime");
+}
