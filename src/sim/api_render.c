@@ -32,6 +32,15 @@ static void order_amounts(struct sb_buf *b, const struct sim_book_order *o)
 	sb_json_dec(b, o->executed_qty);
 }
 
+/* What placing and canceling answer after the amounts: the quote quantities, ordered and executed. */
+static void order_quote_amounts(struct sb_buf *b, const struct sim_book_order *o)
+{
+	sb_buf_printf(b, ",\"origQuoteOrderQty\":");
+	sb_json_dec(b, o->orig_quote_qty);
+	sb_buf_printf(b, ",\"cummulativeQuoteQty\":");
+	sb_json_dec(b, o->cum_quote_qty);
+}
+
 /* The STP fields of an order that self-trade prevention took quantity from. */
 static void order_prevented(struct sb_buf *b, const struct sim_book_order *o)
 {
@@ -130,10 +139,7 @@ void sim_api_render_placed(struct sb_buf *b, const struct sim_symbol *s, const s
 		return;
 	}
 	order_amounts(b, o);
-	sb_buf_printf(b, ",\"origQuoteOrderQty\":");
-	sb_json_dec(b, o->orig_quote_qty);
-	sb_buf_printf(b, ",\"cummulativeQuoteQty\":");
-	sb_json_dec(b, o->cum_quote_qty);
+	order_quote_amounts(b, o);
 	sb_buf_printf(b,
 	              ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
 	              "\"workingTime\":%lld,\"selfTradePreventionMode\":\"%s\"",
@@ -163,10 +169,7 @@ void sim_api_render_canceled(struct sb_buf *b, const struct sim_symbol *s, const
 	sb_json_str(b, cancel_id);
 	sb_buf_printf(b, ",\"transactTime\":%lld", (long long)o->update_time);
 	order_amounts(b, o);
-	sb_buf_printf(b, ",\"origQuoteOrderQty\":");
-	sb_json_dec(b, o->orig_quote_qty);
-	sb_buf_printf(b, ",\"cummulativeQuoteQty\":");
-	sb_json_dec(b, o->cum_quote_qty);
+	order_quote_amounts(b, o);
 	sb_buf_printf(b,
 	              ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
 	              "\"selfTradePreventionMode\":\"%s\"",
