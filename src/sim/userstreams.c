@@ -13,11 +13,6 @@
 #include "sim/userstreams_int.h"
 #include "spotbot/alloc.h"
 
-int64_t sim_us_now(const struct sim_userstreams *us)
-{
-	return us->now ? us->now(us->now_ctx) : sim_exchange_now(us->ex);
-}
-
 void sim_userstreams_set_clock(struct sim_userstreams *us, int64_t (*now)(void *ctx), void *ctx)
 {
 	us->now = now;

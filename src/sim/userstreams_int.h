@@ -3,7 +3,8 @@
  * files that hold its concepts:
  *
  *   userstreams.c          the module: its lifetime, its clock and its connections
- *   userstreams_wsapi.c    WebSocket API frames: parsing a request, dispatching it, replying
+ *   userstreams_wsapi.c    WebSocket API frames: reading a request, dispatching it
+ *   userstreams_request.c  a request's parameters, its signature and its reply
  *   userstreams_session.c  session.* and userDataStream.* methods: logon and the subscriptions
  *   userstreams_deliver.c  user-data events to subscriptions and listenKey streams, held back or not
  *   userstreams_listenkey.c  listenKeys: create, keepalive, close, expiry
@@ -110,12 +111,17 @@ typedef void (*us_method_fn)(struct sim_userstreams *us, struct us_conn *uc, con
 void sim_userstreams_set_clock(struct sim_userstreams *us, int64_t (*now)(void *ctx), void *ctx);
 
 /* The module's clock, in ms. */
-int64_t sim_us_now(const struct sim_userstreams *us);
+static inline int64_t sim_us_now(const struct sim_userstreams *us)
+{
+	return us->now ? us->now(us->now_ctx) : sim_exchange_now(us->ex);
+}
 
 /* ---- userstreams_wsapi.c ---- */
 
 /* Handles one text frame of a WebSocket API connection: one request, one reply. */
 void sim_us_wsapi_message(struct sim_userstreams *us, struct us_conn *uc, const char *data, size_t len);
+
+/* ---- userstreams_request.c ---- */
 
 /* returnRateLimits' value v (len bytes): true or false, dflt for anything else. */
 bool sim_us_rate_limits_value(const char *v, size_t len, bool dflt);
