@@ -19,7 +19,7 @@ void sim_api_ticker_24hr(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_ticker_price(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_book_ticker(struct sim_api_call *c, struct sim_api_reply *r);
 
-/* api_order.c: orders and the account. */
+/* api_order.c: orders. */
 void sim_api_order_place(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_order_test(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_order_status(struct sim_api_call *c, struct sim_api_reply *r);
@@ -28,6 +28,8 @@ void sim_api_order_cancel_replace(struct sim_api_call *c, struct sim_api_reply *
 void sim_api_open_orders(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_cancel_open_orders(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_all_orders(struct sim_api_call *c, struct sim_api_reply *r);
+
+/* api_account.c: the account and its history. */
 void sim_api_my_trades(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_my_prevented_matches(struct sim_api_call *c, struct sim_api_reply *r);
 void sim_api_account(struct sim_api_call *c, struct sim_api_reply *r);

@@ -231,6 +231,25 @@ Test(spotsim_rest, an_integer_parameter_too_large_for_an_int64_is_an_illegal_par
 	sbt_response_free(&r);
 }
 
+/* A newClientOrderId longer than any valid one is refused, not replaced by a generated id: nothing is
+ * placed, as spotsim's own open orders show. */
+Test(spotsim_rest, an_overlong_client_order_id_is_refused_and_places_nothing)
+{
+	char params[256];
+	snprintf(
+	    params, sizeof params,
+	    "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=1000&newClientOrderId=%s",
+	    "a-client-order-id-of-seventy-characters-which-is-longer-than-thirty-six");
+	struct sbt_response r;
+	cr_assert(sbt_signed(sim.port, "POST", "/api/v3/order", params, KEY, SECRET, &r));
+	cr_assert(strstr(r.body, "newClientOrderId"), "the error names the parameter: %s", r.body);
+	expect_error(&r, 400, -1100);
+	cr_assert(sbt_signed(sim.port, "GET", "/api/v3/openOrders", "symbol=BTCUSDT", KEY, SECRET, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(r.body, "[]", "no order was placed");
+	sbt_response_free(&r);
+}
+
 Test(spotsim_rest, authentication_failures)
 {
 	struct sbt_response r;

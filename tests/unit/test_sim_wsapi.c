@@ -576,6 +576,32 @@ Test(sim_wsapi, signed_subscription_delivers_enveloped_events_until_unsubscribed
 	    "not active.\"}}");
 }
 
+/* A subscriptionId is digits only, at most ten of them; anything else names the parameter. */
+Test(sim_wsapi, a_malformed_subscription_id_is_an_illegal_parameter)
+{
+	struct sim_ws_conn *c = open_conn(0, "/ws-api/v3?returnRateLimits=false");
+	subscribe(c, "1", KEY_A, SECRET_A);
+	cr_assert_str_eq(next_msg(c), "{\"id\":1,\"status\":200,\"result\":{\"subscriptionId\":0}}");
+	const char *bad[] = {"-1", "1.5", "\"0x\"", "12345678901", "\"\""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char req[160];
+		snprintf(
+		    req, sizeof req,
+		    "{\"id\":2,\"method\":\"userDataStream.unsubscribe\",\"params\":{\"subscriptionId\":%s}}",
+		    bad[i]);
+		send_text(c, req);
+		cr_assert_str_eq(
+		    next_msg(c),
+		    "{\"id\":2,\"status\":400,\"error\":{\"code\":-1100,\"msg\":\"Illegal characters "
+		    "found in parameter 'subscriptionId'.\"}}",
+		    "%s", bad[i]);
+	}
+	send_text(c, "{\"id\":3,\"method\":\"userDataStream.unsubscribe\",\"params\":{\"subscriptionId\":"
+	             "\"0000000000\"}}");
+	cr_assert(strstr(next_msg(c), "eventStreamTerminated"), "ten digits name subscription 0");
+	cr_assert_str_eq(next_msg(c), "{\"id\":3,\"status\":200,\"result\":{}}");
+}
+
 Test(sim_wsapi, one_connection_may_hold_several_accounts)
 {
 	struct sim_ws_conn *c = open_conn(0, "/ws-api/v3?returnRateLimits=false");
