@@ -375,10 +375,6 @@ int read_json_print(cJSON *doc)
 {
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
-	if (!text) {
-		fputs("spotbot: cannot format JSON output\n", stderr);
-		return SB_EXIT_FAILURE;
-	}
 	fputs(text, stdout);
 	fputc('\n', stdout);
 	cJSON_free(text);
