@@ -7,7 +7,6 @@
  */
 #include "spotbot/metrics.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 
 enum family_type {
@@ -612,16 +612,9 @@ sb_err sb_metrics_process_rss_bytes(uint64_t *out)
 	if (!got)
 		return SB_ERR_IO;
 	/* Fields: size resident shared text lib data dt, in pages; the second is the resident set. */
-	char *end;
-	errno = 0;
-	unsigned long long size = strtoull(line, &end, 10);
-	(void)size;
-	if (errno || end == line)
-		return SB_ERR_IO;
-	char *p = end;
-	errno = 0;
-	unsigned long long resident = strtoull(p, &end, 10);
-	if (errno || end == p)
+	const char *p = line + strspn(line, "0123456789");
+	int64_t resident;
+	if (p == line || *p++ != ' ' || !sb_parse_i64(p, strspn(p, "0123456789"), 0, INT64_MAX, &resident))
 		return SB_ERR_IO;
 	long page = sysconf(_SC_PAGESIZE);
 	if (page <= 0)

@@ -12,11 +12,11 @@
 #include "spotbot/http_client.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 #include "spotbot/log.h"
 
@@ -207,24 +207,13 @@ static size_t on_body(char *p, size_t size, size_t n, void *userp)
 /* Parses a non-negative decimal header value; false when it is not one. */
 static bool parse_count(const char *v, size_t len, int64_t *out)
 {
-	char buf[32];
 	while (len && (*v == ' ' || *v == '\t')) {
 		v++;
 		len--;
 	}
 	while (len && (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\r' || v[len - 1] == '\n'))
 		len--;
-	if (len == 0 || len >= sizeof buf)
-		return false;
-	memcpy(buf, v, len);
-	buf[len] = '\0';
-	char *end;
-	errno = 0;
-	long long n = strtoll(buf, &end, 10);
-	if (errno || *end || n < 0)
-		return false;
-	*out = n;
-	return true;
+	return sb_parse_i64(v, len, 0, INT64_MAX, out);
 }
 
 static void limits_reset(struct sb_http_limits *l)
