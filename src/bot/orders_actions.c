@@ -73,13 +73,13 @@ void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *
 	pr->positions = bp;
 	struct sb_store_order r;
 	order_row(b, bp, SB_COID_BUY, 0, a, SB_SIDE_BUY, now_ms, &r);
+	bot_crashpoint(BOT_CRASH_BEFORE_INTENT_COMMIT);
 	struct sb_buf d;
 	struct sb_store_event oe = {
 	    .time_ms = now_ms, .position_id = row.id, .detail = intent_detail(&r, &d)};
 	snprintf(oe.kind, sizeof oe.kind, "order.intent");
 	snprintf(oe.symbol, sizeof oe.symbol, "%s", r.symbol);
 	snprintf(oe.client_order_id, sizeof oe.client_order_id, "%s", r.client_order_id);
-	bot_crashpoint(BOT_CRASH_BEFORE_INTENT_COMMIT);
 	err = sb_store_order_insert_intent(b->st, &r, NULL, &oe);
 	detail_fini(&d);
 	if (err != SB_OK) {
