@@ -281,13 +281,9 @@ static char *build_payload(const struct sb_alerts *a, const struct sb_alert *al,
 		}
 		free(text);
 	}
-	char *body = cJSON_PrintUnformatted(o);
+	char *body = cJSON_PrintUnformatted(o); /* sb_xmalloc'd, as everything the queue frees */
 	cJSON_Delete(o);
-	if (!body)
-		abort();               /* cJSON only fails to print when out of memory */
-	char *copy = sb_xstrdup(body); /* one allocator for everything the queue frees */
-	cJSON_free(body);
-	return copy;
+	return body;
 }
 
 /* ---- the queue and the dispatcher ---- */

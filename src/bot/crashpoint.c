@@ -5,13 +5,14 @@
  * is unset every crash point costs one branch on a static flag. A simulation may instead set a hook that
  * is told of every crash point reached, to end the daemon in-process there. Not for production use.
  */
-#include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bot/bot_int.h"
+#include "common/parse.h"
 #include "spotbot/log.h"
 
 static const char *const point_names[BOT_CRASH_N] = {
@@ -47,12 +48,9 @@ void bot_crashpoint_init(void)
 	if (!v || !v[0])
 		return;
 	size_t len = strcspn(v, ":");
-	long long n = 1;
+	int64_t n = 1;
 	if (v[len] == ':') {
-		char *end = NULL;
-		errno = 0;
-		n = strtoll(v + len + 1, &end, 10);
-		if (errno != 0 || end == v + len + 1 || *end != '\0' || n <= 0) {
+		if (!sb_parse_i64_str(v + len + 1, 1, INT64_MAX, &n)) {
 			sb_log_error("bot", SB_FIELDS(SB_F_STR("value", v)),
 			             "SPOTBOT_CRASH_AT ignored: the count must be a positive integer");
 			return;
@@ -63,8 +61,8 @@ void bot_crashpoint_init(void)
 			where = (enum bot_crash_point)i;
 			remaining = n;
 			armed = true;
-			sb_log_warn("bot", SB_FIELDS(SB_F_STR("point", point_names[i]), SB_F_UINT("n", n)),
-			            "test hook: the daemon will kill itself at %s (pass %lld)",
+			sb_log_warn("bot", SB_FIELDS(SB_F_STR("point", point_names[i]), SB_F_INT("n", n)),
+			            "test hook: the daemon will kill itself at %s (pass %" PRId64 ")",
 			            point_names[i], n);
 			return;
 		}

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bot/bot_int.h"
+#include "bot/detail.h"
 #include "spotbot/log.h"
 
 /* A position with a request out, or paused after a refusal, takes no new action now. */
@@ -60,7 +61,7 @@ static void report_stop_loss(struct sb_bot *b, struct bot_pair *pr, const struct
 	if (res->open != SB_OPEN_STOP_LOSS_TIGHT || pr->stop_loss_refused == pr->cfg.stop_loss)
 		return;
 	pr->stop_loss_refused = pr->cfg.stop_loss;
-	char have[SB_DEC_STRLEN], need[SB_DEC_STRLEN], detail[192], key[SB_ALERTS_KEY_MAX];
+	char have[SB_DEC_STRLEN], need[SB_DEC_STRLEN], pct[SB_DEC_STRLEN + 1], key[SB_ALERTS_KEY_MAX];
 	/* Named to 0.01%, rounded up past the limit, so the value given is one that works. */
 	sb_dec need_pct = 0;
 	if (sb_dec_round_to((res->min_stop_loss + 1) * 100, SB_DEC_C(0, 1000000), SB_ROUND_UP, &need_pct) !=
@@ -68,10 +69,15 @@ static void report_stop_loss(struct sb_bot *b, struct bot_pair *pr, const struct
 		need_pct = res->min_stop_loss * 100;
 	sb_dec_format_trim(need_pct, need, sizeof need);
 	sb_dec_format_trim(pr->cfg.stop_loss * 100, have, sizeof have);
-	snprintf(detail, sizeof detail,
-	         "{\"reason\":\"STOP_LOSS_TIGHT\",\"stop_loss\":\"%s%%\",\"min_stop_loss\":\"%s%%\"}", have,
-	         need);
-	bot_event(b, "pair.stop_loss_refused", pr->cfg.symbol, 0, NULL, detail);
+	struct sb_buf d;
+	detail_init(&d);
+	detail_str(&d, "reason", "STOP_LOSS_TIGHT");
+	snprintf(pct, sizeof pct, "%s%%", have);
+	detail_str(&d, "stop_loss", pct);
+	snprintf(pct, sizeof pct, "%s%%", need);
+	detail_str(&d, "min_stop_loss", pct);
+	bot_event(b, "pair.stop_loss_refused", pr->cfg.symbol, 0, NULL, detail_end(&d));
+	detail_fini(&d);
 	sb_log_error("engine",
 	             SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_DEC("stop_loss", pr->cfg.stop_loss),
 	                       SB_F_DEC("min_stop_loss", res->min_stop_loss)),
@@ -111,7 +117,7 @@ static void report_buy_refused(struct sb_bot *b, struct bot_pair *pr, const stru
 	pr->buy_refused = pr->cfg.quote;
 	pr->buy_refused_offset = pr->cfg.buy_offset;
 	const char *filter = res->filter != SB_FILTER_NONE ? sb_filter_name(res->filter) : "LOT_SIZE";
-	char quote[SB_DEC_STRLEN], min[SB_DEC_STRLEN] = "", why[160], detail[256], key[SB_ALERTS_KEY_MAX];
+	char quote[SB_DEC_STRLEN], min[SB_DEC_STRLEN] = "", why[160], key[SB_ALERTS_KEY_MAX];
 	sb_dec_format_trim(pr->cfg.quote, quote, sizeof quote);
 	sb_dec m = min_notional(&pr->rules);
 	if (res->open == SB_OPEN_TOO_SMALL && m > 0 &&
@@ -134,10 +140,15 @@ static void report_buy_refused(struct sb_bot *b, struct bot_pair *pr, const stru
 	else
 		snprintf(why, sizeof why, "the exchange's %s filter refuses its buy order (quote=%s)", filter,
 		         quote);
-	snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"filter\":\"%s\",\"quote\":\"%s\"%s%s%s}",
-	         res->open == SB_OPEN_TOO_SMALL ? "TOO_SMALL" : "FILTER", filter, quote,
-	         min[0] ? ",\"min_notional\":\"" : "", min, min[0] ? "\"" : "");
-	bot_event(b, "pair.buy_refused", pr->cfg.symbol, 0, NULL, detail);
+	struct sb_buf d;
+	detail_init(&d);
+	detail_str(&d, "reason", res->open == SB_OPEN_TOO_SMALL ? "TOO_SMALL" : "FILTER");
+	detail_str(&d, "filter", filter);
+	detail_str(&d, "quote", quote);
+	if (min[0])
+		detail_str(&d, "min_notional", min);
+	bot_event(b, "pair.buy_refused", pr->cfg.symbol, 0, NULL, detail_end(&d));
+	detail_fini(&d);
 	sb_log_error("engine",
 	             SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_STR("filter", filter),
 	                       SB_F_DEC("quote", pr->cfg.quote)),

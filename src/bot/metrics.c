@@ -7,13 +7,14 @@
  */
 #include "spotbot/metrics.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/buf.h"
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 
 enum family_type {
@@ -79,51 +80,18 @@ struct sb_metrics {
 	size_t cap;               /* entries allocated */
 };
 
-/* A growable output buffer with a hard maximum. */
-struct obuf {
-	char *p;    /* bytes, NUL-terminated while ok */
-	size_t len; /* bytes used */
-	size_t cap; /* bytes allocated */
-	bool over;  /* SB_METRICS_RENDER_MAX was reached */
-};
-
-static void ob_put(struct obuf *b, const char *s, size_t n)
-{
-	if (b->over)
-		return;
-	if (b->len + n + 1 > SB_METRICS_RENDER_MAX) {
-		b->over = true;
-		return;
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->p = sb_xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void ob_str(struct obuf *b, const char *s)
-{
-	ob_put(b, s, strlen(s));
-}
-
 /* Appends s, escaping backslash, newline and (when quotes) the double quote, as the text format asks. */
-static void ob_escaped(struct obuf *b, const char *s, bool quotes)
+static void ob_escaped(struct sb_buf *b, const char *s, bool quotes)
 {
 	for (; *s; s++) {
 		if (*s == '\\')
-			ob_put(b, "\\\\", 2);
+			sb_buf_put(b, "\\\\", 2);
 		else if (*s == '\n')
-			ob_put(b, "\\n", 2);
+			sb_buf_put(b, "\\n", 2);
 		else if (*s == '"' && quotes)
-			ob_put(b, "\\\"", 2);
+			sb_buf_put(b, "\\\"", 2);
 		else
-			ob_put(b, s, 1);
+			sb_buf_put(b, s, 1);
 	}
 }
 
@@ -203,18 +171,18 @@ static sb_err render_labels(const struct sb_metric_label *labels, size_t nlabels
 	for (size_t i = 1; i < nlabels; i++)
 		if (strcmp(sorted[i - 1]->name, sorted[i]->name) == 0)
 			return SB_ERR_INVALID;
-	struct obuf b = {0};
-	ob_put(&b, "", 0);
+	struct sb_buf b;
+	sb_buf_init(&b, SB_METRICS_RENDER_MAX);
 	for (size_t i = 0; i < nlabels; i++) {
 		if (i)
-			ob_str(&b, ",");
-		ob_str(&b, sorted[i]->name);
-		ob_str(&b, "=\"");
+			sb_buf_puts(&b, ",");
+		sb_buf_puts(&b, sorted[i]->name);
+		sb_buf_puts(&b, "=\"");
 		ob_escaped(&b, sorted[i]->value, true);
-		ob_str(&b, "\"");
+		sb_buf_puts(&b, "\"");
 	}
-	*out = b.p;
-	return SB_OK;
+	*out = sb_buf_take(&b);
+	return *out ? SB_OK : SB_ERR_TOO_LONG;
 }
 
 static bool same_bounds(const struct family *f, const double *histogram_bounds, size_t nbounds)
@@ -273,10 +241,10 @@ static sb_err add_series(struct sb_metrics *m, enum family_type type, const char
 	} else {
 		f = sb_xcalloc(1, sizeof *f);
 		f->name = sb_xstrdup(name);
-		struct obuf hb = {0};
-		ob_put(&hb, "", 0);
+		struct sb_buf hb;
+		sb_buf_init(&hb, SB_METRICS_RENDER_MAX);
 		ob_escaped(&hb, help ? help : "", false);
-		f->help = hb.p;
+		f->help = sb_buf_take(&hb);
 		f->type = type;
 		if (type == FAMILY_HISTOGRAM) {
 			memcpy(f->histogram_bounds, histogram_bounds, nbounds * sizeof *histogram_bounds);
@@ -501,49 +469,47 @@ uint64_t sb_metric_histogram_count(const struct sb_metric_histogram *h)
 	return h ? h->count : 0;
 }
 
-static void ob_value(struct obuf *b, double value_metric)
+static void ob_value(struct sb_buf *b, double value_metric)
 {
 	char num[64];
 	sb_metrics_format_value(value_metric, num, sizeof num);
-	ob_str(b, num);
+	sb_buf_puts(b, num);
 }
 
-static void ob_u64(struct obuf *b, uint64_t v)
+static void ob_u64(struct sb_buf *b, uint64_t v)
 {
-	char num[32];
-	int n = snprintf(num, sizeof num, "%llu", (unsigned long long)v);
-	ob_put(b, num, (size_t)n);
+	sb_buf_printf(b, "%llu", (unsigned long long)v);
 }
 
-static void ob_dec(struct obuf *b, sb_dec v)
+static void ob_dec(struct sb_buf *b, sb_dec v)
 {
 	char num[SB_DEC_STRLEN];
 	sb_dec_format_trim(v, num, sizeof num);
-	ob_str(b, num);
+	sb_buf_puts(b, num);
 }
 
 /* name{labels} with an optional extra le="..." label, then a space. */
-static void ob_sample_head(struct obuf *b, const char *name, const char *suffix, const char *labels,
+static void ob_sample_head(struct sb_buf *b, const char *name, const char *suffix, const char *labels,
                            const char *le)
 {
-	ob_str(b, name);
-	ob_str(b, suffix);
+	sb_buf_puts(b, name);
+	sb_buf_puts(b, suffix);
 	if (*labels || le) {
-		ob_str(b, "{");
-		ob_str(b, labels);
+		sb_buf_puts(b, "{");
+		sb_buf_puts(b, labels);
 		if (le) {
 			if (*labels)
-				ob_str(b, ",");
-			ob_str(b, "le=\"");
-			ob_str(b, le);
-			ob_str(b, "\"");
+				sb_buf_puts(b, ",");
+			sb_buf_puts(b, "le=\"");
+			sb_buf_puts(b, le);
+			sb_buf_puts(b, "\"");
 		}
-		ob_str(b, "}");
+		sb_buf_puts(b, "}");
 	}
-	ob_str(b, " ");
+	sb_buf_puts(b, " ");
 }
 
-static void render_histogram(struct obuf *b, const struct family *f, const struct series *s)
+static void render_histogram(struct sb_buf *b, const struct family *f, const struct series *s)
 {
 	const struct sb_metric_histogram *h = &s->u.histogram;
 	char le[64];
@@ -556,17 +522,17 @@ static void render_histogram(struct obuf *b, const struct family *f, const struc
 			memcpy(le, "+Inf", 5);
 		ob_sample_head(b, f->name, "_bucket", s->labels, le);
 		ob_u64(b, cumulative);
-		ob_str(b, "\n");
+		sb_buf_puts(b, "\n");
 	}
 	ob_sample_head(b, f->name, "_sum", s->labels, NULL);
 	ob_value(b, h->sum_metric);
-	ob_str(b, "\n");
+	sb_buf_puts(b, "\n");
 	ob_sample_head(b, f->name, "_count", s->labels, NULL);
 	ob_u64(b, h->count);
-	ob_str(b, "\n");
+	sb_buf_puts(b, "\n");
 }
 
-static void render_series(struct obuf *b, const struct family *f, const struct series *s)
+static void render_series(struct sb_buf *b, const struct family *f, const struct series *s)
 {
 	if (f->type == FAMILY_HISTOGRAM) {
 		render_histogram(b, f, s);
@@ -592,7 +558,7 @@ static void render_series(struct obuf *b, const struct family *f, const struct s
 			ob_value(b, s->u.gauge.value_metric);
 		break;
 	}
-	ob_str(b, "\n");
+	sb_buf_puts(b, "\n");
 }
 
 static const char *type_name(enum family_type t)
@@ -612,29 +578,25 @@ sb_err sb_metrics_render(const struct sb_metrics *m, char **out, size_t *len)
 {
 	if (!m || !out || !len)
 		return SB_ERR_INVALID;
-	struct obuf b = {0};
-	ob_put(&b, "", 0);
+	struct sb_buf b;
+	sb_buf_init(&b, SB_METRICS_RENDER_MAX);
 	for (size_t i = 0; i < m->nfamilies; i++) {
 		const struct family *f = m->families[i];
-		ob_str(&b, "# HELP ");
-		ob_str(&b, f->name);
-		ob_str(&b, " ");
-		ob_str(&b, f->help);
-		ob_str(&b, "\n# TYPE ");
-		ob_str(&b, f->name);
-		ob_str(&b, " ");
-		ob_str(&b, type_name(f->type));
-		ob_str(&b, "\n");
+		sb_buf_puts(&b, "# HELP ");
+		sb_buf_puts(&b, f->name);
+		sb_buf_puts(&b, " ");
+		sb_buf_puts(&b, f->help);
+		sb_buf_puts(&b, "\n# TYPE ");
+		sb_buf_puts(&b, f->name);
+		sb_buf_puts(&b, " ");
+		sb_buf_puts(&b, type_name(f->type));
+		sb_buf_puts(&b, "\n");
 		for (size_t j = 0; j < f->nseries; j++)
 			render_series(&b, f, f->series[j]);
 	}
-	if (b.over) {
-		free(b.p);
-		return SB_ERR_TOO_LONG;
-	}
-	*out = b.p;
 	*len = b.len;
-	return SB_OK;
+	*out = sb_buf_take(&b);
+	return *out ? SB_OK : SB_ERR_TOO_LONG;
 }
 
 sb_err sb_metrics_process_rss_bytes(uint64_t *out)
@@ -650,16 +612,9 @@ sb_err sb_metrics_process_rss_bytes(uint64_t *out)
 	if (!got)
 		return SB_ERR_IO;
 	/* Fields: size resident shared text lib data dt, in pages; the second is the resident set. */
-	char *end;
-	errno = 0;
-	unsigned long long size = strtoull(line, &end, 10);
-	(void)size;
-	if (errno || end == line)
-		return SB_ERR_IO;
-	char *p = end;
-	errno = 0;
-	unsigned long long resident = strtoull(p, &end, 10);
-	if (errno || end == p)
+	const char *p = line + strspn(line, "0123456789");
+	int64_t resident;
+	if (p == line || *p++ != ' ' || !sb_parse_i64(p, strspn(p, "0123456789"), 0, INT64_MAX, &resident))
 		return SB_ERR_IO;
 	long page = sysconf(_SC_PAGESIZE);
 	if (page <= 0)

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "bot/bot_int.h"
+#include "bot/detail.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/coid.h"
@@ -429,6 +430,58 @@ static enum mon_outcome outcome_of(enum sb_order_state s)
 	}
 }
 
+/* The event of a fill: kind "fill" and the fill's price, quantity and the order's totals after it. */
+static void fill_detail(struct sb_buf *d, struct sb_store_event *sev, const char *source, enum sb_side side,
+                        const struct sb_fill *f, const struct sb_order_sm *sm)
+{
+	snprintf(sev->kind, sizeof sev->kind, "fill");
+	detail_str(d, "source", source);
+	detail_str(d, "side", sb_side_name(side));
+	detail_i64(d, "trade_id", f->trade_id);
+	detail_dec(d, "price", f->price);
+	detail_dec(d, "qty", f->qty);
+	detail_str(d, "status", sb_order_state_name(sm->state));
+	detail_dec(d, "executed", sm->executed_qty);
+	detail_dec(d, "cum_quote", sm->cum_quote_qty);
+}
+
+/* The event of an order update without a fill: kind "order.<state>" and the order's totals. */
+static void update_detail(struct sb_buf *d, struct sb_store_event *sev, const char *source,
+                          const struct sb_order_event *ev, const struct sb_order_sm *sm)
+{
+	/* Event kinds are lowercase ("order.filled"); state names are stored upper case. */
+	int k = snprintf(sev->kind, sizeof sev->kind, "order.");
+	for (const char *c = sb_order_state_name(sm->state); *c && (size_t)k + 1 < sizeof sev->kind; c++)
+		sev->kind[k++] = (char)tolower((unsigned char)*c);
+	sev->kind[k] = '\0';
+	detail_str(d, "source", source);
+	detail_str(d, "event", ev ? sb_order_event_name(ev->kind) : "FILL");
+	detail_str(d, "status", sb_order_state_name(sm->state));
+	detail_dec(d, "executed", sm->executed_qty);
+	detail_dec(d, "cum_quote", sm->cum_quote_qty);
+	detail_i64(d, "order_id", sm->exchange_id);
+}
+
+/*
+ * Records the order row with its event, and the fill with the position when *with_fill. A fill recorded
+ * before (a restart lost the memory of it) clears *with_fill: the order row may still move on, and when it
+ * did not either there is nothing to record (SB_ERR_EXISTS).
+ */
+static sb_err record(struct sb_bot *b, const struct sb_store_fill *fill, struct sb_store_order *row,
+                     const struct sb_store_position *prow, const struct sb_store_event *sev, bool changed,
+                     bool *with_fill)
+{
+	if (!*with_fill)
+		return sb_store_order_update(b->st, row, NULL, sev);
+	struct sb_store_fill sf = *fill;
+	snprintf(sf.client_order_id, sizeof sf.client_order_id, "%s", row->client_order_id);
+	sb_err err = sb_store_fill_apply(b->st, &sf, row, prow, sev);
+	if (err != SB_ERR_EXISTS)
+		return err;
+	*with_fill = false;
+	return changed ? sb_store_order_update(b->st, row, NULL, sev) : SB_ERR_EXISTS;
+}
+
 /*
  * Applies an order event (ev may be NULL: a fill only) and a fill (may be NULL) to order o of bp: copies,
  * one transaction, then adoption. SB_OK when committed or when there was nothing new.
@@ -480,52 +533,20 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 	row_from_sm(&row, &sm, now);
 	struct sb_store_position prow;
 	orders_pos_row(bp, &p, now, &prow);
-	char detail[512], s[4][SB_DEC_STRLEN];
-	dec_str(sm.executed_qty, s[0], sizeof s[0]);
-	dec_str(sm.cum_quote_qty, s[1], sizeof s[1]);
-	struct sb_store_event sev = {.time_ms = now, .position_id = p.id, .detail = detail};
+	struct sb_store_event sev = {.time_ms = now, .position_id = p.id};
 	snprintf(sev.symbol, sizeof sev.symbol, "%s", p.symbol);
 	snprintf(sev.client_order_id, sizeof sev.client_order_id, "%s", row.client_order_id);
-	if (with_fill) {
-		dec_str(f.price, s[2], sizeof s[2]);
-		dec_str(f.qty, s[3], sizeof s[3]);
-		snprintf(sev.kind, sizeof sev.kind, "fill");
-		snprintf(
-		    detail, sizeof detail,
-		    "{\"source\":\"%s\",\"side\":\"%s\",\"trade_id\":%" PRId64
-		    ",\"price\":\"%s\",\"qty\":\"%s\",\"status\":\"%s\",\"executed\":\"%s\",\"cum_quote\":\"%s\"}",
-		    source, sb_side_name(side), f.trade_id, s[2], s[3], sb_order_state_name(sm.state), s[0],
-		    s[1]);
-	} else {
-		/* Event kinds are lowercase ("order.filled"); state names are stored upper case. */
-		int k = snprintf(sev.kind, sizeof sev.kind, "order.");
-		for (const char *c = sb_order_state_name(sm.state); *c && (size_t)k + 1 < sizeof sev.kind;
-		     c++)
-			sev.kind[k++] = (char)tolower((unsigned char)*c);
-		sev.kind[k] = '\0';
-		snprintf(
-		    detail, sizeof detail,
-		    "{\"source\":\"%s\",\"event\":\"%s\",\"status\":\"%s\",\"executed\":\"%s\",\"cum_quote\":"
-		    "\"%s\",\"order_id\":%" PRId64 "}",
-		    source, ev ? sb_order_event_name(ev->kind) : "FILL", sb_order_state_name(sm.state), s[0],
-		    s[1], sm.exchange_id);
-	}
-	sb_err err;
-	if (with_fill) {
-		struct sb_store_fill sf = *fill;
-		snprintf(sf.client_order_id, sizeof sf.client_order_id, "%s", row.client_order_id);
-		err = sb_store_fill_apply(b->st, &sf, &row, &prow, &sev);
-		if (err == SB_ERR_EXISTS) {
-			/* Recorded before (a restart lost the memory of it): the order row may still move on.
-			 */
-			with_fill = false;
-			if (!changed)
-				return SB_OK;
-			err = sb_store_order_update(b->st, &row, NULL, &sev);
-		}
-	} else {
-		err = sb_store_order_update(b->st, &row, NULL, &sev);
-	}
+	struct sb_buf d;
+	detail_init(&d);
+	if (with_fill)
+		fill_detail(&d, &sev, source, side, &f, &sm);
+	else
+		update_detail(&d, &sev, source, ev, &sm);
+	sev.detail = detail_end(&d);
+	sb_err err = record(b, fill, &row, &prow, &sev, changed, &with_fill);
+	detail_fini(&d);
+	if (err == SB_ERR_EXISTS)
+		return SB_OK;
 	if (err != SB_OK) {
 		bot_degrade(b, err, "record an order update");
 		return err;
@@ -543,6 +564,10 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 		o->filled += f.qty;
 		o->filled_quote += f.quote_qty;
 		fill_push(bp, side, &f);
+		char s[4][SB_DEC_STRLEN];
+		dec_str(sm.executed_qty, s[0], sizeof s[0]);
+		dec_str(f.price, s[2], sizeof s[2]);
+		dec_str(f.qty, s[3], sizeof s[3]);
 		bot_human(b, "%-8s #%-4" PRId64 " %s filled %s @ %s (%s of %s)", p.symbol, p.id,
 		          side == SB_SIDE_BUY ? "buy " : "sell", s[3], s[2], s[0],
 		          row.orig_qty > 0 ? (dec_str(row.orig_qty, s[1], sizeof s[1]), s[1])
@@ -1147,15 +1172,20 @@ static void settle_buying(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		             "buy of position %" PRId64 " ended but the position cannot move on", p.id);
 		return;
 	}
-	char detail[384], s[3][SB_DEC_STRLEN];
+	char s[3][SB_DEC_STRLEN];
 	dec_str(p.buy_qty, s[0], sizeof s[0]);
 	dec_str(p.buy_quote, s[1], sizeof s[1]);
-	snprintf(detail, sizeof detail,
-	         "{\"buy_status\":\"%s\",\"bought\":\"%s\",\"spent\":\"%s\",\"reason\":\"%s\"}",
-	         sb_order_state_name(bp->buy.sm.state), s[0], s[1], end_reason(bp->buy.sm.state));
-	if (orders_commit_position(b, bp, &p,
-	                           p.state == SB_POSITION_CANCELED ? "position.canceled" : "position.holding",
-	                           detail) != SB_OK)
+	struct sb_buf d;
+	detail_init(&d);
+	detail_str(&d, "buy_status", sb_order_state_name(bp->buy.sm.state));
+	detail_str(&d, "bought", s[0]);
+	detail_str(&d, "spent", s[1]);
+	detail_str(&d, "reason", end_reason(bp->buy.sm.state));
+	err = orders_commit_position(
+	    b, bp, &p, p.state == SB_POSITION_CANCELED ? "position.canceled" : "position.holding",
+	    detail_end(&d));
+	detail_fini(&d);
+	if (err != SB_OK)
 		return;
 	if (p.state == SB_POSITION_CANCELED) {
 		bot_human(b, "%-8s #%-4" PRId64 " buy ended unfilled (%s)", p.symbol, p.id,
@@ -1210,17 +1240,21 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 			return;
 		}
 		int64_t held = sb_position_held_ms(&p, now);
-		char detail[256], s[3][SB_DEC_STRLEN], dur[48];
+		char s[3][SB_DEC_STRLEN], dur[48];
 		dec_str(p.realized_profit, s[0], sizeof s[0]);
 		sb_dec pct = 0;
 		(void)sb_dec_mul(p.profit_ratio, SB_DEC_C(100, 0), SB_ROUND_HALF_EVEN, &pct);
 		sb_dec_format_places(pct, 3, SB_ROUND_HALF_EVEN, s[1], sizeof s[1]);
-		dec_str(p.cost_quote, s[2], sizeof s[2]);
-		snprintf(detail, sizeof detail,
-		         "{\"profit\":\"%s\",\"profit_pct\":\"%s\",\"cost\":\"%s\",\"held_ms\":%" PRId64
-		         ",\"exit\":\"%s\"}",
-		         s[0], s[1], s[2], held, sb_position_exit_name(p.exit));
-		if (orders_commit_position(b, bp, &p, "position.closed", detail) != SB_OK)
+		struct sb_buf d;
+		detail_init(&d);
+		detail_str(&d, "profit", s[0]);
+		detail_str(&d, "profit_pct", s[1]);
+		detail_dec(&d, "cost", p.cost_quote);
+		detail_i64(&d, "held_ms", held);
+		detail_str(&d, "exit", sb_position_exit_name(p.exit));
+		err = orders_commit_position(b, bp, &p, "position.closed", detail_end(&d));
+		detail_fini(&d);
+		if (err != SB_OK)
 			return;
 		orders_fmt_duration(held, dur, sizeof dur);
 		sb_log_info("order",
@@ -1240,19 +1274,22 @@ static void settle_selling(struct sb_bot *b, struct bot_pos *bp, int64_t now)
 		             "sell of position %" PRId64 " ended but the position cannot move on", p.id);
 		return;
 	}
-	char detail[384];
+	char reason[256];
 	if (in_parts) {
 		char rest[SB_DEC_STRLEN];
 		dec_str(sb_position_remaining(&p), rest, sizeof rest);
-		snprintf(detail, sizeof detail,
-		         "{\"sell_status\":\"%s\",\"reason\":\"sold in parts: %s remains to sell\"}",
-		         sb_order_state_name(o->sm.state), rest);
+		snprintf(reason, sizeof reason, "sold in parts: %s remains to sell", rest);
 	} else {
-		snprintf(detail, sizeof detail, "{\"sell_status\":\"%s\",\"reason\":\"%s%s\"}",
-		         sb_order_state_name(o->sm.state), end_reason(o->sm.state),
+		snprintf(reason, sizeof reason, "%s%s", end_reason(o->sm.state),
 		         end_reason(o->sm.state)[0] ? ": the position is sold again" : "");
 	}
-	if (orders_commit_position(b, bp, &p, "position.holding", detail) != SB_OK)
+	struct sb_buf d;
+	detail_init(&d);
+	detail_str(&d, "sell_status", sb_order_state_name(o->sm.state));
+	detail_str(&d, "reason", reason);
+	err = orders_commit_position(b, bp, &p, "position.holding", detail_end(&d));
+	detail_fini(&d);
+	if (err != SB_OK)
 		return;
 	if (end_reason(o->sm.state)[0])
 		bot_human(b, "%-8s #%-4" PRId64 " sell %s: selling again", p.symbol, p.id,

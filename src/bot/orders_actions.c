@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bot/bot_int.h"
+#include "bot/detail.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/coid.h"
@@ -35,15 +36,15 @@ static void order_row(struct sb_bot *b, const struct bot_pos *bp, enum sb_coid_l
 	r->updated_ms = now;
 }
 
-static void intent_detail(const struct sb_store_order *r, char *buf, size_t cap)
+static const char *intent_detail(const struct sb_store_order *r, struct sb_buf *d)
 {
-	char s[3][SB_DEC_STRLEN];
-	sb_dec_format_trim(r->price, s[0], sizeof s[0]);
-	sb_dec_format_trim(r->orig_qty, s[1], sizeof s[1]);
-	sb_dec_format_trim(r->quote_qty, s[2], sizeof s[2]);
-	snprintf(buf, cap,
-	         "{\"side\":\"%s\",\"type\":\"%s\",\"price\":\"%s\",\"qty\":\"%s\",\"quote_qty\":\"%s\"}",
-	         sb_side_name(r->side), sb_order_type_name(r->type), s[0], s[1], s[2]);
+	detail_init(d);
+	detail_str(d, "side", sb_side_name(r->side));
+	detail_str(d, "type", sb_order_type_name(r->type));
+	detail_dec(d, "price", r->price);
+	detail_dec(d, "qty", r->orig_qty);
+	detail_dec(d, "quote_qty", r->quote_qty);
+	return detail_end(d);
 }
 
 void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *a, int64_t now_ms)
@@ -72,14 +73,15 @@ void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *
 	pr->positions = bp;
 	struct sb_store_order r;
 	order_row(b, bp, SB_COID_BUY, 0, a, SB_SIDE_BUY, now_ms, &r);
-	char detail[256];
-	intent_detail(&r, detail, sizeof detail);
-	struct sb_store_event oe = {.time_ms = now_ms, .position_id = row.id, .detail = detail};
+	bot_crashpoint(BOT_CRASH_BEFORE_INTENT_COMMIT);
+	struct sb_buf d;
+	struct sb_store_event oe = {
+	    .time_ms = now_ms, .position_id = row.id, .detail = intent_detail(&r, &d)};
 	snprintf(oe.kind, sizeof oe.kind, "order.intent");
 	snprintf(oe.symbol, sizeof oe.symbol, "%s", r.symbol);
 	snprintf(oe.client_order_id, sizeof oe.client_order_id, "%s", r.client_order_id);
-	bot_crashpoint(BOT_CRASH_BEFORE_INTENT_COMMIT);
 	err = sb_store_order_insert_intent(b->st, &r, NULL, &oe);
+	detail_fini(&d);
 	if (err != SB_OK) {
 		bot_degrade(b, err, "write a buy intent");
 		return;
@@ -142,13 +144,13 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 	order_row(b, bp, limit ? SB_COID_SELL : SB_COID_EXIT, *attempt, a, SB_SIDE_SELL, now, &r);
 	struct sb_store_position prow;
 	orders_pos_row(bp, &p, now, &prow);
-	char detail[256];
-	intent_detail(&r, detail, sizeof detail);
-	struct sb_store_event oe = {.time_ms = now, .position_id = p.id, .detail = detail};
+	struct sb_buf d;
+	struct sb_store_event oe = {.time_ms = now, .position_id = p.id, .detail = intent_detail(&r, &d)};
 	snprintf(oe.kind, sizeof oe.kind, "order.intent");
 	snprintf(oe.symbol, sizeof oe.symbol, "%s", r.symbol);
 	snprintf(oe.client_order_id, sizeof oe.client_order_id, "%s", r.client_order_id);
 	err = sb_store_order_insert_intent(b->st, &r, &prow, &oe);
+	detail_fini(&d);
 	if (err == SB_ERR_EXISTS) {
 		(*attempt)++;
 		return;
@@ -181,7 +183,7 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 		            "sell %s sent %" PRIu64 " us after the buy's last fill (committed first)",
 		            r.client_order_id, us);
 	}
-	char s[2][SB_DEC_STRLEN];
+	char s[2][SB_DEC_STRLEN], pct[SB_DEC_STRLEN];
 	sb_dec_format_trim(r.orig_qty, s[0], sizeof s[0]);
 	sb_dec_format_trim(r.price, s[1], sizeof s[1]);
 	exit_alert(b, bp, exit, s[0]);
@@ -189,11 +191,11 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (price set by hand)", r.symbol, p.id, s[0],
 		          s[1]);
 	else if (limit)
-		bot_human(b, "%-8s #%-4" PRId64 " sell %s @ %s (target +%s%%)%s", r.symbol, p.id, s[0], s[1],
-		          (sb_dec_format_places(bp->pair->cfg.profit * 100, 2, SB_ROUND_HALF_EVEN, detail,
-		                                sizeof detail),
-		           detail),
-		          us ? "" : "");
+		bot_human(
+		    b, "%-8s #%-4" PRId64 " sell %s @ %s (target +%s%%)%s", r.symbol, p.id, s[0], s[1],
+		    (sb_dec_format_places(bp->pair->cfg.profit * 100, 2, SB_ROUND_HALF_EVEN, pct, sizeof pct),
+		     pct),
+		    us ? "" : "");
 	else
 		bot_human(b, "%-8s #%-4" PRId64 " sell %s at market (%s)", r.symbol, p.id, s[0],
 		          sb_position_exit_name(exit));
@@ -222,10 +224,15 @@ void orders_abandon(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
 	struct sb_position p = bp->p;
 	if (sb_position_abandon(&p, true, now_ms) != SB_OK)
 		return;
-	char detail[128], s[SB_DEC_STRLEN];
+	char s[SB_DEC_STRLEN];
 	sb_dec_format_trim(p.dust, s, sizeof s);
-	snprintf(detail, sizeof detail, "{\"reason\":\"DUST\",\"dust\":\"%s\"}", s);
-	if (orders_commit_position(b, bp, &p, "position.abandoned", detail) != SB_OK)
+	struct sb_buf d;
+	detail_init(&d);
+	detail_str(&d, "reason", "DUST");
+	detail_str(&d, "dust", s);
+	sb_err err = orders_commit_position(b, bp, &p, "position.abandoned", detail_end(&d));
+	detail_fini(&d);
+	if (err != SB_OK)
 		return;
 	bot_human(b, "%-8s #%-4" PRId64 " abandoned: only dust (%s) left", p.symbol, p.id, s);
 	orders_pos_remove(b, bp, now_ms, true);
@@ -290,13 +297,16 @@ sb_err orders_sell_plan(const struct sb_bot *b, const struct bot_pos *bp, struct
 
 void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)
 {
-	char detail[256];
+	struct sb_buf d;
+	detail_init(&d);
 	if (a->reason == SB_WHY_MAX_DURATION) {
 		struct sb_position p = bp->p;
 		p.duration_alerted = true;
-		snprintf(detail, sizeof detail, "{\"reason\":\"MAX_DURATION\",\"held_ms\":%" PRId64 "}",
-		         a->held_ms);
-		if (orders_commit_position(b, bp, &p, "alert", detail) != SB_OK)
+		detail_str(&d, "reason", "MAX_DURATION");
+		detail_i64(&d, "held_ms", a->held_ms);
+		sb_err err = orders_commit_position(b, bp, &p, "alert", detail_end(&d));
+		detail_fini(&d);
+		if (err != SB_OK)
 			return;
 		char key[SB_ALERTS_KEY_MAX], held[32];
 		snprintf(key, sizeof key, "position_held:%s:%" PRId64, p.symbol, p.id);
@@ -311,9 +321,11 @@ void orders_alert(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *
 	if (bp->alert_at_ms + 60000 > now_ms)
 		return;
 	bp->alert_at_ms = now_ms;
-	snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"error\":\"%s\",\"filter\":\"%s\"}",
-	         sb_action_reason_name(a->reason), sb_errname(a->error), sb_filter_name(a->filter));
-	bot_event(b, "alert", bp->p.symbol, bp->p.id, NULL, detail);
+	detail_str(&d, "reason", sb_action_reason_name(a->reason));
+	detail_str(&d, "error", sb_errname(a->error));
+	detail_str(&d, "filter", sb_filter_name(a->filter));
+	bot_event(b, "alert", bp->p.symbol, bp->p.id, NULL, detail_end(&d));
+	detail_fini(&d);
 	char key[SB_ALERTS_KEY_MAX];
 	snprintf(key, sizeof key, "sell_refused:%s:%" PRId64, bp->p.symbol, bp->p.id);
 	monitor_alert(b, SB_ALERT_ORDER_REJECTIONS, SB_ALERT_WARNING, bp->p.symbol, key,

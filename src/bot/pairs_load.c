@@ -93,8 +93,6 @@ static sb_err write_row(struct sync *s, const struct sb_pair_cfg *c, const char 
 	cJSON_AddStringToObject(d, "pair", text);
 	char *detail = cJSON_PrintUnformatted(d);
 	cJSON_Delete(d);
-	if (!detail)
-		abort(); /* cJSON fails only when out of memory */
 	struct sb_store_event ev = {.time_ms = s->now_ms, .detail = detail};
 	snprintf(ev.kind, sizeof ev.kind, "%s", kind);
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", c->symbol);
@@ -199,8 +197,6 @@ static sb_err record_applied(struct sync *s)
 	cJSON_AddStringToObject(d, "pairs", text);
 	char *detail = cJSON_PrintUnformatted(d);
 	cJSON_Delete(d);
-	if (!detail)
-		abort(); /* cJSON fails only when out of memory */
 	struct sb_store_event ev = {.time_ms = s->now_ms, .detail = detail};
 	snprintf(ev.kind, sizeof ev.kind, KIND_APPLIED);
 	sb_err err = sb_store_event_append(s->b->st, &ev, NULL);

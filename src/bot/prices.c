@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bot/bot_int.h"
+#include "bot/detail.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
@@ -42,7 +43,7 @@ static void offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask,
 	if (v != SB_PRICE_OK) {
 		pr->refused++;
 		if (!pr->refusing || pr->refused % 100 == 0) {
-			char ds[2][SB_DEC_STRLEN], detail[256];
+			char ds[2][SB_DEC_STRLEN];
 			sb_dec_format_trim(bid, ds[0], sizeof ds[0]);
 			sb_dec_format_trim(ask, ds[1], sizeof ds[1]);
 			sb_log_warn("price",
@@ -53,12 +54,14 @@ static void offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask,
 			            "price refused (%s): bid %s ask %s", sb_price_verdict_name(v), ds[0],
 			            ds[1]);
 			if (!pr->refusing) {
-				snprintf(
-				    detail, sizeof detail,
-				    "{\"verdict\":\"%s\",\"bid\":\"%s\",\"ask\":\"%s\",\"refused\":%" PRIu64
-				    "}",
-				    sb_price_verdict_name(v), ds[0], ds[1], pr->refused);
-				bot_event(b, "price.refused", pr->cfg.symbol, 0, NULL, detail);
+				struct sb_buf d;
+				detail_init(&d);
+				detail_str(&d, "verdict", sb_price_verdict_name(v));
+				detail_str(&d, "bid", ds[0]);
+				detail_str(&d, "ask", ds[1]);
+				detail_i64(&d, "refused", (int64_t)pr->refused);
+				bot_event(b, "price.refused", pr->cfg.symbol, 0, NULL, detail_end(&d));
+				detail_fini(&d);
 				bot_human(b, "%-8s price refused (%s): bid %s ask %s", pr->cfg.symbol,
 				          sb_price_verdict_name(v), ds[0], ds[1]);
 			}
@@ -98,10 +101,13 @@ static void bnb_failed(struct sb_bot *b, const struct price_call *c, const struc
 	            "no %s market: commission paid in BNB on %s pairs cannot be valued, so their positions "
 	            "that paid it get no sell price until one is known; asking again every %d minutes",
 	            c->symbol, c->quote, SB_BNB_MISSING_MS / 60000);
-	char detail[160];
-	snprintf(detail, sizeof detail, "{\"quote\":\"%s\",\"code\":%" PRId64 ",\"retry_ms\":%d}", c->quote,
-	         res->api.code, SB_BNB_MISSING_MS);
-	bot_event(b, "bnb.unavailable", c->symbol, 0, NULL, detail);
+	struct sb_buf d;
+	detail_init(&d);
+	detail_str(&d, "quote", c->quote);
+	detail_i64(&d, "code", res->api.code);
+	detail_i64(&d, "retry_ms", SB_BNB_MISSING_MS);
+	bot_event(b, "bnb.unavailable", c->symbol, 0, NULL, detail_end(&d));
+	detail_fini(&d);
 	bot_human(b, "%-8s no such market: BNB commission on %s pairs cannot be valued", c->symbol, c->quote);
 }
 

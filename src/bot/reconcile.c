@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bot/bot_int.h"
+#include "bot/detail.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/coid.h"
@@ -59,10 +60,11 @@ static void on_open_orders(void *user, const struct sb_bn_rest_result *res, stru
 			if (!sb_coid_is_ours(o->client_order_id, strlen(o->client_order_id), b->tag) ||
 			    known(b, o->client_order_id))
 				continue;
-			char detail[256];
-			snprintf(detail, sizeof detail,
-			         "{\"order_id\":%" PRId64 ",\"status\":\"%s\",\"side\":\"%s\"}", o->order_id,
-			         sb_bn_order_status_name(o->status), sb_side_name(o->side));
+			struct sb_buf d;
+			detail_init(&d);
+			detail_i64(&d, "order_id", o->order_id);
+			detail_str(&d, "status", sb_bn_order_status_name(o->status));
+			detail_str(&d, "side", sb_side_name(o->side));
 			sb_log_warn(
 			    "reconcile",
 			    SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_STR("coid", o->client_order_id),
@@ -70,7 +72,8 @@ static void on_open_orders(void *user, const struct sb_bn_rest_result *res, stru
 			    "open order %s on the exchange carries this instance's prefix but is not in the "
 			    "database: left alone, please check it",
 			    o->client_order_id);
-			bot_event(b, "order.foreign", c->symbol, 0, o->client_order_id, detail);
+			bot_event(b, "order.foreign", c->symbol, 0, o->client_order_id, detail_end(&d));
+			detail_fini(&d);
 			monitor_finding(b, MON_FIND_FOREIGN_ORDER, c->symbol, o->client_order_id);
 		}
 	}

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "bot/bot_int.h"
+#include "bot/detail.h"
 #include "spotbot/log.h"
 
 #define KEY_RUN_REASON "run_state_reason"
@@ -23,25 +24,6 @@ static const char *const state_names[] = {"starting", "reconciling", "trading", 
 const char *bot_state_name(enum bot_run_state s)
 {
 	return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "unknown";
-}
-
-/* Writes a JSON string literal of s (quotes and backslashes escaped, controls dropped) into buf. */
-static void json_str(char *buf, size_t cap, const char *s)
-{
-	size_t n = 0;
-	if (cap < 3)
-		return;
-	buf[n++] = '"';
-	for (; *s && n + 3 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20)
-			continue;
-		if (c == '"' || c == '\\')
-			buf[n++] = '\\';
-		buf[n++] = (char)c;
-	}
-	buf[n++] = '"';
-	buf[n] = '\0';
 }
 
 void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t position_id, const char *coid,
@@ -71,15 +53,17 @@ void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason)
 	if (!b->st || (b->degraded && s != BOT_DEGRADED))
 		return;
 	int64_t now = bot_now_ms(b);
-	char detail[SB_STORE_VALUE_MAX + 64], r[SB_STORE_VALUE_MAX];
-	json_str(r, sizeof r, reason);
-	snprintf(detail, sizeof detail, "{\"state\":\"%s\",\"reason\":%s}", bot_state_name(s), r);
-	struct sb_store_event ev = {.time_ms = now, .detail = detail};
+	struct sb_buf d;
+	detail_init(&d);
+	detail_str(&d, "state", bot_state_name(s));
+	detail_str(&d, "reason", reason);
+	struct sb_store_event ev = {.time_ms = now, .detail = detail_end(&d)};
 	snprintf(ev.kind, sizeof ev.kind, "run_state");
 	sb_err err = sb_store_state_set(b->st, KEY_RUN_REASON, reason, now, NULL);
 	if (err == SB_OK)
 		err = sb_store_state_set(b->st, SB_STORE_KEY_RUN_STATE, bot_state_name(s), now,
 		                         changed ? &ev : NULL);
+	detail_fini(&d);
 	if (err != SB_OK && !b->degraded)
 		bot_degrade(b, err, "write the run state");
 }

@@ -22,6 +22,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/config.h"
@@ -294,8 +295,6 @@ static int call(const char *cmd, const struct sb_config *cfg, const char *path, 
 		cJSON_AddItemToObject(answer, "outcome", outcome);
 	char *text = cJSON_PrintUnformatted(answer);
 	cJSON_Delete(answer);
-	if (!text)
-		abort(); /* cJSON fails only when out of memory */
 	printf("%s\n", text);
 	free(text);
 	return ret;
@@ -308,15 +307,11 @@ static int64_t parse_wait(const char *v)
 		return -1;
 	if (strcmp(v, "0") == 0)
 		return 0;
-	int64_t n = 0;
-	const char *p = v;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (*p - '0');
-		if (n > ACT_WAIT_MAX)
-			return -1;
-	}
-	if (p == v)
+	int64_t n;
+	size_t digits = strspn(v, "0123456789");
+	if (!sb_parse_i64(v, digits, 0, ACT_WAIT_MAX, &n))
 		return -1;
+	const char *p = v + digits; /* the unit */
 	int64_t unit = strcmp(p, "ms") == 0  ? 1
 	               : strcmp(p, "s") == 0 ? 1000
 	               : strcmp(p, "m") == 0 ? 60000

@@ -22,6 +22,7 @@
 #include "cli/read.h"
 #include "cli/sweep.h"
 #include "cli/table.h"
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 
 bool sb_cmd_backtest_sweep_opt(const char *opt, const char *v, struct sb_cmd_sweep_args *s, char *err,
@@ -49,7 +50,7 @@ bool sb_cmd_backtest_sweep_opt(const char *opt, const char *v, struct sb_cmd_swe
 		return true;
 	}
 	int64_t jobs;
-	if (!read_parse_i64(v, 1, SB_BT_SWEEP_JOBS_MAX, &jobs)) {
+	if (!sb_parse_i64_str(v, 1, SB_BT_SWEEP_JOBS_MAX, &jobs)) {
 		snprintf(err, cap, "--jobs '%.40s': expected a whole number from 1 to %d", v,
 		         SB_BT_SWEEP_JOBS_MAX);
 		return false;

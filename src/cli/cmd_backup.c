@@ -53,8 +53,6 @@ static int print_result(bool json, const char *src, const char *dst, long long b
 	cJSON_AddStringToObject(doc, "integrity", "ok");
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
-	if (!text)
-		return SB_EXIT_FAILURE;
 	puts(text);
 	cJSON_free(text);
 	return SB_EXIT_OK;

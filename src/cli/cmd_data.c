@@ -125,8 +125,7 @@ static void print_json(const struct sb_dl_request *rq, const struct tally *t, si
 	cJSON_AddNumberToObject(doc, "failed", (double)t->failed);
 	cJSON_AddItemToObject(doc, "files", list);
 	char *text = cJSON_Print(doc);
-	if (text)
-		puts(text);
+	puts(text);
 	cJSON_free(text);
 	cJSON_Delete(doc);
 }

@@ -574,8 +574,7 @@ static int report(const struct doctor *d, bool json)
 		}
 		char *text = cJSON_Print(doc);
 		cJSON_Delete(doc);
-		if (text)
-			puts(text);
+		puts(text);
 		cJSON_free(text);
 	} else {
 		bool color = sb_table_color_for(stdout);

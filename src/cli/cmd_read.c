@@ -12,7 +12,6 @@
  * command's usage and exit 2; a bad configuration exits 2; a missing or unreadable database exits 1.
  */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -24,6 +23,7 @@
 #include "cli/cli.h"
 #include "cli/read.h"
 #include "cli/table.h"
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/config.h"
@@ -102,7 +102,7 @@ static int bad_usage(const struct read_view *v, const char *fmt, ...)
 static int opt_limit(const struct read_view *v, const char *arg, size_t *out)
 {
 	int64_t n;
-	if (!read_parse_i64(arg, 1, (int64_t)v->limit_max, &n))
+	if (!sb_parse_i64_str(arg, 1, (int64_t)v->limit_max, &n))
 		return bad_usage(v, "--limit must be a whole number from 1 to %zu", v->limit_max);
 	*out = (size_t)n;
 	return GO_ON;
@@ -188,7 +188,7 @@ static int view_opt(const struct read_view *v, int ch, int64_t now_ms, struct sb
 	case 'b':
 		return opt_by(v, optarg, a);
 	case 'p':
-		if (!read_parse_i64(optarg, 1, INT64_MAX, &a->position_id))
+		if (!sb_parse_i64_str(optarg, 1, INT64_MAX, &a->position_id))
 			return bad_usage(v, "--position must be a position id (a whole number >= 1)");
 		return GO_ON;
 	case 'k':
@@ -272,19 +272,6 @@ int read_ctx_start(struct ctx *c, const char *cmd, read_parse_fn parse, int argc
 
 /* ---- argument values ---------------------------------------------------------------------------- */
 
-bool read_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-	char *end = NULL;
-	if (!s || !*s)
-		return false;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* A point in time: RFC 3339 ("2026-11-25T08:00:00Z"), a UTC date ("2026-11-25") or an age ("90m", "2h",
  * "7d": that long before now). */
 bool read_parse_when(const char *s, int64_t now_ms, int64_t *out)
@@ -310,7 +297,7 @@ bool read_parse_when(const char *s, int64_t now_ms, int64_t *out)
 	memcpy(num, s, len - 1);
 	num[len - 1] = '\0';
 	int64_t n;
-	if (!read_parse_i64(num, 0, 100000 * 86400LL, &n))
+	if (!sb_parse_i64_str(num, 0, 100000 * 86400LL, &n))
 		return false;
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
 		if (s[len - 1] == units[i].unit) {
@@ -375,10 +362,6 @@ int read_json_print(cJSON *doc)
 {
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
-	if (!text) {
-		fputs("spotbot: cannot format JSON output\n", stderr);
-		return SB_EXIT_FAILURE;
-	}
 	fputs(text, stdout);
 	fputc('\n', stdout);
 	cJSON_free(text);

@@ -89,8 +89,6 @@ int read_open_db(struct ctx *c);
 
 int read_store_fail(const struct ctx *c, const char *what, sb_err e);
 
-bool read_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
-
 /* A point in time: RFC 3339 ("2026-11-25T08:00:00Z"), a UTC date ("2026-11-25") or an age ("90m", "2h",
  * "7d": that long before now). */
 bool read_parse_when(const char *s, int64_t now_ms, int64_t *out);

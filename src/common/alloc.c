@@ -1,8 +1,9 @@
 /*
- * alloc.c - aborting allocation wrappers (see alloc.h).
+ * alloc.c - aborting allocation wrappers (see alloc.h), and cJSON's allocator set to them before main.
  */
 #include "spotbot/alloc.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,4 +49,17 @@ char *sb_xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+void sb_alloc_init(void)
+{
+	cJSON_Hooks hooks = {.malloc_fn = sb_xmalloc, .free_fn = free};
+	cJSON_InitHooks(&hooks);
+}
+
+/* Runs before main in every program that links this file, which the build makes every program linking the
+ * library (see sb_alloc_init in alloc.h): no start-up path can forget it. */
+__attribute__((constructor)) static void alloc_init_at_start(void)
+{
+	sb_alloc_init();
 }

@@ -100,6 +100,15 @@ void sb_buf_trim(struct sb_buf *b, char c)
 		b->p[--b->len] = '\0';
 }
 
+void sb_buf_truncate(struct sb_buf *b, size_t len)
+{
+	b->overflow = false;
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->p[len] = '\0';
+}
+
 const char *sb_buf_str(const struct sb_buf *b)
 {
 	return b->p ? b->p : "";

@@ -36,6 +36,9 @@ bool sb_buf_putc(struct sb_buf *b, char c);
 bool sb_buf_printf(struct sb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Removes the last byte if it is c (after a loop that appends "item,"). */
 void sb_buf_trim(struct sb_buf *b, char c);
+/* Cuts b back to its first len bytes (len <= b->len) and clears overflow: undoes a group of appends that
+ * did not all fit, such as a log field that is dropped whole. */
+void sb_buf_truncate(struct sb_buf *b, size_t len);
 /* The text so far: never NULL ("" while empty). Valid until the next append. */
 const char *sb_buf_str(const struct sb_buf *b);
 /* Hands the text over (free()) and leaves b empty; NULL if b overflowed (b is emptied too). */

@@ -7,6 +7,8 @@
  */
 #include "spotbot/clock.h"
 
+#include "common/parse.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,17 +94,11 @@ static unsigned days_in_month(unsigned y, unsigned m)
 /* Reads exactly n digits at s[*pos]; false when any of them is not a digit. */
 static bool digits(const char *s, size_t len, size_t *pos, size_t n, unsigned *out)
 {
-	if (len - *pos < n)
+	int64_t v;
+	if (len - *pos < n || !sb_parse_i64(s + *pos, n, 0, 999999999, &v))
 		return false;
-	unsigned v = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[*pos + i];
-		if (c < '0' || c > '9')
-			return false;
-		v = v * 10 + (unsigned)(c - '0');
-	}
 	*pos += n;
-	*out = v;
+	*out = (unsigned)v;
 	return true;
 }
 

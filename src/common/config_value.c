@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 
 #define KIB INT64_C(1024)
@@ -35,22 +36,15 @@ static void why_set(char *why, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Accumulates decimal digits of v[*pos..n) into *out; false when there are none or on overflow. */
+/* Parses the digits that start v[0..n) as a number in [0, INT64_MAX]; *pos receives their count. False
+ * when there are none or they overflow. */
 static bool parse_digits(const char *v, size_t n, size_t *pos, int64_t *out)
 {
-	size_t i = *pos;
-	int64_t acc = 0;
-	if (i >= n || !isdigit((unsigned char)v[i]))
-		return false;
-	for (; i < n && isdigit((unsigned char)v[i]); i++) {
-		int64_t d = v[i] - '0';
-		if (acc > (INT64_MAX - d) / 10)
-			return false;
-		acc = acc * 10 + d;
-	}
+	size_t i = 0;
+	while (i < n && isdigit((unsigned char)v[i]))
+		i++;
 	*pos = i;
-	*out = acc;
-	return true;
+	return sb_parse_i64(v, i, 0, INT64_MAX, out);
 }
 
 static bool in_bounds(const struct sb_option *opt, int64_t v)
@@ -67,18 +61,14 @@ static sb_err out_of_bounds(const struct sb_option *opt, char *why, size_t cap)
 	return SB_ERR_RANGE;
 }
 
+/* A whole number with an optional sign: '+' is allowed here, unlike in sb_parse_i64. */
 static sb_err parse_int(const char *v, size_t n, int64_t *out, char *why, size_t cap)
 {
-	size_t pos = 0;
-	bool neg = false;
-	int64_t x;
-	if (pos < n && (v[pos] == '-' || v[pos] == '+'))
-		neg = v[pos++] == '-';
-	if (!parse_digits(v, n, &pos, &x) || pos != n) {
+	size_t plus = n > 0 && v[0] == '+';
+	if (!sb_parse_i64(v + plus, n - plus, plus ? 0 : -INT64_MAX, INT64_MAX, out)) {
 		why_set(why, cap, "not an integer");
 		return SB_ERR_PARSE;
 	}
-	*out = neg ? -x : x;
 	return SB_OK;
 }
 
@@ -98,7 +88,7 @@ static sb_err parse_duration(const char *v, size_t n, int64_t *out, char *why, s
 		int64_t ms;
 	} units[] = {{"ms", 1},      {"s", MS_SECOND}, {"m", MS_MINUTE},
 	             {"h", MS_HOUR}, {"d", MS_DAY},    {"", MS_SECOND}};
-	size_t pos = 0;
+	size_t pos;
 	int64_t x;
 	if (parse_digits(v, n, &pos, &x)) {
 		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
@@ -117,7 +107,7 @@ static sb_err parse_duration(const char *v, size_t n, int64_t *out, char *why, s
 
 static sb_err parse_size(const char *v, size_t n, int64_t *out, char *why, size_t cap)
 {
-	size_t pos = 0;
+	size_t pos;
 	int64_t x, mult = 1;
 	if (parse_digits(v, n, &pos, &x) && n - pos <= 1) {
 		if (pos < n) {
@@ -181,9 +171,8 @@ static bool url_char(char c)
 /* Checks that p[0..n) is a port 1..65535. */
 static bool valid_port(const char *p, size_t n)
 {
-	size_t pos = 0;
 	int64_t port;
-	return n <= 5 && parse_digits(p, n, &pos, &port) && pos == n && port >= 1 && port <= 65535;
+	return n <= 5 && sb_parse_i64(p, n, 1, 65535, &port);
 }
 
 /* Splits "host[:port]" or "[v6][:port]" (authority without user info); false when malformed. */

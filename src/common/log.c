@@ -1,12 +1,12 @@
 /*
  * log.c - the process-wide JSON-lines logger (see log.h and docs/logging.md).
  *
- * A line is built in one static buffer of SB_LOG_LINE_MAX bytes and handed to each destination with a single
- * write(), so a line is never interleaved with another or split across a rotation. Each log file is a
- * "sink" that tracks its own size, rotates itself before a line would take it past the limit, and on any
- * failure closes itself, prints one notice, and sends its lines to stderr until a retry succeeds. Escaping,
- * UTF-8 repair and secret redaction happen in one pass over the raw bytes, so a secret is matched before
- * escaping could change how it looks and the output is always valid JSON in valid UTF-8.
+ * A line is built in one sb_buf (common/buf.h) whose maximum is SB_LOG_LINE_MAX bytes, and handed to each
+ * destination with a single write(), so a line is never interleaved with another or split across a rotation.
+ * Each log file is a "sink" that tracks its own size, rotates itself before a line would take it past the
+ * limit, and on any failure closes itself, prints one notice, and sends its lines to stderr until a retry
+ * succeeds. Escaping, UTF-8 repair and secret redaction happen in one pass over the raw bytes, so a secret is
+ * matched before escaping could change how it looks and the output is always valid JSON in valid UTF-8.
  */
 #include "spotbot/log.h"
 
@@ -23,10 +23,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "spotbot/clock.h"
 
 #define REDACTED     "<redacted>"
 #define TAIL_RESERVE 64 /* room kept at the end of a line for the dropped-fields count and "}\n" */
+#define NOTICE_MAX   (16 * PATH_MAX) /* bytes of a notice line */
 
 enum sb_log_level sb_log__level = SB_LOG_INFO;
 
@@ -59,8 +61,8 @@ static struct {
 /* Serialises lines if a second thread ever logs; the buffers below are shared. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char msgbuf[SB_LOG_MSG_MAX + 1];
-static char linebuf[SB_LOG_LINE_MAX];
-static char noticebuf[16 * PATH_MAX];
+static struct sb_buf linebuf;   /* the line being written; its memory is kept for the next one */
+static struct sb_buf noticebuf; /* a notice of the logger's own, written while linebuf is in use */
 
 /* The header and the worst-case escaped message (6 bytes per input byte) always fit a line, so only fields
  * can ever be dropped for lack of room. */
@@ -202,35 +204,22 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	return len;
 }
 
-/* A bounded line under construction; once something does not fit, `over` is set and nothing is added. */
-struct lb {
-	char *p;    /* the buffer */
-	size_t len; /* bytes used */
-	size_t cap; /* bytes that may be used */
-	bool over;  /* an append did not fit */
-};
-
-static void put(struct lb *b, const char *s, size_t n)
+static void put(struct sb_buf *b, const char *s, size_t n)
 {
-	if (b->over || n > b->cap - b->len) {
-		b->over = true;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
+	sb_buf_put(b, s, n);
 }
 
-static void puts_(struct lb *b, const char *s)
+static void puts_(struct sb_buf *b, const char *s)
 {
-	put(b, s, strlen(s));
+	sb_buf_puts(b, s);
 }
 
 /* Appends bytes as the inside of a JSON string: redacted, escaped, invalid UTF-8 replaced by U+FFFD. */
-static void put_escaped(struct lb *b, const char *s, size_t n)
+static void put_escaped(struct sb_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
-	while (i < n && !b->over) {
+	while (i < n && !b->overflow) {
 		size_t sl = nsecrets ? secret_at(p + i, n - i) : 0;
 		if (sl) {
 			puts_(b, REDACTED);
@@ -258,7 +247,6 @@ static void put_escaped(struct lb *b, const char *s, size_t n)
 			i = run;
 			continue;
 		}
-		char esc[8];
 		switch (c) {
 		case '"':
 			puts_(b, "\\\"");
@@ -282,8 +270,7 @@ static void put_escaped(struct lb *b, const char *s, size_t n)
 			puts_(b, "\\f");
 			break;
 		default:
-			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)c);
-			put(b, esc, 6);
+			sb_buf_printf(b, "\\u%04x", (unsigned)c);
 		}
 		i++;
 	}
@@ -293,7 +280,7 @@ static void put_escaped(struct lb *b, const char *s, size_t n)
  * Appends a JSON string of text that had full_len bytes, of which n are at s, showing at most max bytes.
  * A cut is marked so nobody mistakes a partial value for the whole one.
  */
-static void put_text(struct lb *b, const char *s, size_t n, size_t full_len, size_t max)
+static void put_text(struct sb_buf *b, const char *s, size_t n, size_t full_len, size_t max)
 {
 	if (n > max)
 		n = max;
@@ -302,15 +289,12 @@ static void put_text(struct lb *b, const char *s, size_t n, size_t full_len, siz
 		n = trim_secret_tail(s, n);
 	puts_(b, "\"");
 	put_escaped(b, s, n);
-	if (cut) {
-		char mark[64];
-		int m = snprintf(mark, sizeof(mark), "...[truncated from %zu bytes]", full_len);
-		put(b, mark, (size_t)m);
-	}
+	if (cut)
+		sb_buf_printf(b, "...[truncated from %zu bytes]", full_len);
 	puts_(b, "\"");
 }
 
-static void put_key(struct lb *b, const char *key)
+static void put_key(struct sb_buf *b, const char *key)
 {
 	static const char *const reserved[] = {"ts", "level", "component", "msg"};
 	if (!key || !*key)
@@ -323,10 +307,8 @@ static void put_key(struct lb *b, const char *key)
 	puts_(b, "\":");
 }
 
-static void put_value(struct lb *b, const struct sb_log_field *f)
+static void put_value(struct sb_buf *b, const struct sb_log_field *f)
 {
-	char tmp[128];
-	int n = 0;
 	switch (f->type) {
 	case SB_LOG_F_STR:
 		if (!f->v.s) {
@@ -343,27 +325,29 @@ static void put_value(struct lb *b, const struct sb_log_field *f)
 		put_text(b, f->v.sn.p, f->v.sn.n, f->v.sn.n, SB_LOG_FIELD_MAX);
 		return;
 	case SB_LOG_F_INT:
-		n = snprintf(tmp, sizeof(tmp), "%" PRId64, f->v.i);
-		break;
+		sb_buf_printf(b, "%" PRId64, f->v.i);
+		return;
 	case SB_LOG_F_UINT:
-		n = snprintf(tmp, sizeof(tmp), "%" PRIu64, f->v.u);
-		break;
+		sb_buf_printf(b, "%" PRIu64, f->v.u);
+		return;
 	case SB_LOG_F_DEC: {
 		char d[SB_DEC_STRLEN];
 		sb_dec_format_trim(f->v.d, d, sizeof(d));
-		n = snprintf(tmp, sizeof(tmp), "\"%s\"", d);
-		break;
+		sb_buf_printf(b, "\"%s\"", d);
+		return;
 	}
 	case SB_LOG_F_BOOL:
-		n = snprintf(tmp, sizeof(tmp), "%s", f->v.b ? "true" : "false");
-		break;
+		puts_(b, f->v.b ? "true" : "false");
+		return;
 	case SB_LOG_F_DBL:
-		n = isfinite(f->v.f) ? snprintf(tmp, sizeof(tmp), "%.15g", f->v.f)
-		                     : snprintf(tmp, sizeof(tmp), "null");
-		break;
+		if (isfinite(f->v.f))
+			sb_buf_printf(b, "%.15g", f->v.f);
+		else
+			puts_(b, "null");
+		return;
 	case SB_LOG_F_ERR:
-		n = snprintf(tmp, sizeof(tmp), "\"%s\"", sb_errname(f->v.e));
-		break;
+		sb_buf_printf(b, "\"%s\"", sb_errname(f->v.e));
+		return;
 	case SB_LOG_F_ERRNO: {
 		char eb[96];
 		int e = f->v.i > INT_MAX || f->v.i < INT_MIN ? INT_MAX : (int)f->v.i;
@@ -372,52 +356,47 @@ static void put_value(struct lb *b, const struct sb_log_field *f)
 		return;
 	}
 	default:
-		n = snprintf(tmp, sizeof(tmp), "null");
+		puts_(b, "null");
 	}
-	if (n > 0)
-		put(b, tmp, (size_t)n);
 }
 
 /*
- * Builds a whole line into buf. The message and header always fit (SB_LOG_LINE_MAX covers the worst-case
- * escaping of SB_LOG_MSG_MAX bytes); a field that does not fit is left out whole and counted.
+ * Builds a whole line of at most cap bytes into b (emptied first). The message and header always fit
+ * (SB_LOG_LINE_MAX covers the worst-case escaping of SB_LOG_MSG_MAX bytes); a field that does not fit is
+ * left out whole and counted. The buffer's maximum counts its NUL, hence the + 1.
  */
-static size_t build_line(char *buf, size_t cap, enum sb_log_level level, const char *component,
-                         const struct sb_log_field *fields, size_t nfields, const char *msg, size_t msg_len,
-                         size_t msg_full_len)
+static void build_line(struct sb_buf *b, size_t cap, enum sb_log_level level, const char *component,
+                       const struct sb_log_field *fields, size_t nfields, const char *msg, size_t msg_len,
+                       size_t msg_full_len)
 {
-	struct lb b = {.p = buf, .len = 0, .cap = cap - TAIL_RESERVE, .over = false};
+	sb_buf_reset(b);
+	b->max = cap - TAIL_RESERVE + 1;
 	char ts[SB_CLOCK_RFC3339_MS_SIZE];
 	sb_clock_format_rfc3339_ms(lg.now_ms ? lg.now_ms(lg.now_user) : sb_clock_wall_ms(), ts, sizeof(ts));
-	puts_(&b, "{\"ts\":\"");
-	puts_(&b, ts);
-	puts_(&b, "\",\"level\":\"");
-	puts_(&b, sb_log_level_name(level));
-	puts_(&b, "\",\"component\":");
+	puts_(b, "{\"ts\":\"");
+	puts_(b, ts);
+	puts_(b, "\",\"level\":\"");
+	puts_(b, sb_log_level_name(level));
+	puts_(b, "\",\"component\":");
 	if (!component)
 		component = "";
-	put_text(&b, component, strlen(component), strlen(component), SB_LOG_COMPONENT_MAX);
-	puts_(&b, ",\"msg\":");
-	put_text(&b, msg, msg_len, msg_full_len, SB_LOG_MSG_MAX);
+	put_text(b, component, strlen(component), strlen(component), SB_LOG_COMPONENT_MAX);
+	puts_(b, ",\"msg\":");
+	put_text(b, msg, msg_len, msg_full_len, SB_LOG_MSG_MAX);
 	size_t dropped = 0;
 	for (size_t i = 0; fields && i < nfields; i++) {
-		size_t save = b.len;
-		put_key(&b, fields[i].key);
-		put_value(&b, &fields[i]);
-		if (b.over) {
-			b.len = save;
-			b.over = false;
+		size_t save = b->len;
+		put_key(b, fields[i].key);
+		put_value(b, &fields[i]);
+		if (b->overflow) {
+			sb_buf_truncate(b, save);
 			dropped++;
 		}
 	}
-	b.cap = cap;
-	if (dropped) {
-		char tmp[48];
-		int n = snprintf(tmp, sizeof(tmp), ",\"log_dropped_fields\":%zu", dropped);
-		put(&b, tmp, (size_t)n);
-	}
-	puts_(&b, "}\n");
-	return b.len;
+	b->max = cap + 1;
+	if (dropped)
+		sb_buf_printf(b, ",\"log_dropped_fields\":%zu", dropped);
+	puts_(b, "}\n");
 }
 
 /* Writes all of buf to stderr; a failing stderr has nowhere left to report to. */
@@ -446,10 +425,10 @@ static void notice(enum sb_log_level level, int fd, const char *path, int errnum
 	va_end(ap);
 	size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
 	struct sb_log_field f[2] = {SB_F_STR("path", path), SB_F_ERRNO(errnum)};
-	size_t line =
-	    build_line(noticebuf, sizeof(noticebuf), level, "log", f, errnum ? 2 : 1, msg, len, len);
-	write_stderr(noticebuf, line);
-	if (fd >= 0 && write(fd, noticebuf, line) == (ssize_t)line) {
+	build_line(&noticebuf, NOTICE_MAX, level, "log", f, errnum ? 2 : 1, msg, len, len);
+	size_t line = noticebuf.len;
+	write_stderr(noticebuf.p, line);
+	if (fd >= 0 && write(fd, noticebuf.p, line) == (ssize_t)line) {
 		if (fd == lg.main.fd)
 			lg.main.size += line;
 		else if (fd == lg.err.fd)
@@ -637,9 +616,8 @@ static void emitv(enum sb_log_level level, const char *component, const struct s
 	}
 	size_t full = (size_t)n;
 	size_t have = full < SB_LOG_MSG_MAX ? full : SB_LOG_MSG_MAX;
-	size_t len =
-	    build_line(linebuf, sizeof(linebuf), level, component, fields, nfields, msgbuf, have, full);
-	dispatch(level, linebuf, len);
+	build_line(&linebuf, SB_LOG_LINE_MAX, level, component, fields, nfields, msgbuf, have, full);
+	dispatch(level, linebuf.p, linebuf.len);
 	pthread_mutex_unlock(&lock);
 }
 

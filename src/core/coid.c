@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/parse.h"
+
 static const char leg_chars[SB_COID_LEG__COUNT] = {
     [SB_COID_BUY] = 'b',
     [SB_COID_SELL] = 's',
@@ -82,22 +84,14 @@ sb_err sb_coid_format(const char *tag, int64_t position_id, enum sb_coid_leg leg
 	return SB_OK;
 }
 
-/* A canonical unsigned decimal (no sign, no leading zero unless it is "0") of at most maxdigits digits;
- * returns SB_ERR_PARSE for anything else. */
-static sb_err parse_uint(const char *s, size_t n, size_t maxdigits, uint64_t *out)
+/* A canonical decimal in [0, max] (no sign, no leading zero unless it is "0"); SB_ERR_PARSE for anything
+ * else. The leading-zero rule is the id's: one number has one spelling. */
+static sb_err parse_uint(const char *s, size_t n, int64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
-	if (n == 0 || n > maxdigits || (n > 1 && s[0] == '0'))
+	int64_t v;
+	if ((n > 1 && s[0] == '0') || !sb_parse_i64(s, n, 0, max, &v))
 		return SB_ERR_PARSE;
-	for (size_t i = 0; i < n; i++) {
-		if (!digit(s[i]))
-			return SB_ERR_PARSE;
-		uint64_t d = (uint64_t)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return SB_ERR_PARSE;
-		v = v * 10 + d;
-	}
-	*out = v;
+	*out = (uint64_t)v;
 	return SB_OK;
 }
 
@@ -118,7 +112,7 @@ static sb_err parse(const char *s, size_t len, struct sb_coid *out)
 	if (!dash)
 		return SB_ERR_PARSE;
 	uint64_t id, attempt;
-	if (parse_uint(p, (size_t)(dash - p), 19, &id) != SB_OK || id == 0 || id > (uint64_t)INT64_MAX)
+	if (parse_uint(p, (size_t)(dash - p), INT64_MAX, &id) != SB_OK || id == 0)
 		return SB_ERR_PARSE;
 	p = dash + 1;
 	if (end - p < 2)
@@ -130,7 +124,7 @@ static sb_err parse(const char *s, size_t len, struct sb_coid *out)
 	if (leg == SB_COID_LEG__COUNT)
 		return SB_ERR_PARSE;
 	p++;
-	if (parse_uint(p, (size_t)(end - p), 3, &attempt) != SB_OK)
+	if (parse_uint(p, (size_t)(end - p), 999, &attempt) != SB_OK)
 		return SB_ERR_PARSE;
 	out->position_id = (int64_t)id;
 	out->leg = (enum sb_coid_leg)leg;

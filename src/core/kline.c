@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/parse.h"
+
 #define NCOLS     12
 #define QUOTE_MAX 24                         /* bytes of an offending field quoted in a message */
 #define TS_MAX    INT64_C(99999999999999999) /* 17 digits: beyond any us timestamp we expect */
@@ -67,16 +69,7 @@ static void quote_field(struct field f, char *buf, size_t cap)
 /* Parses an unsigned decimal integer of at most 18 digits, digits only. */
 static bool parse_uint(struct field f, int64_t *out)
 {
-	if (f.len == 0 || f.len > 18)
-		return false;
-	int64_t v = 0;
-	for (size_t i = 0; i < f.len; i++) {
-		if (f.p[i] < '0' || f.p[i] > '9')
-			return false;
-		v = v * 10 + (f.p[i] - '0');
-	}
-	*out = v;
-	return true;
+	return f.len <= 18 && sb_parse_i64(f.p, f.len, 0, INT64_MAX, out);
 }
 
 static sb_err parse_time(struct field f, int col, int64_t *ms, char *why, size_t cap)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "spotbot/profit.h"
 
 #define F(field) offsetof(struct sb_pair_cfg, field)
@@ -128,16 +129,7 @@ static bool eq_nocase(const char *s, size_t n, const char *lit)
 /* A whole non-negative number of at most 18 digits. */
 static bool parse_count(const char *s, size_t n, int64_t *out)
 {
-	int64_t v = 0;
-	if (n == 0 || n > 18)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
+	return n <= 18 && sb_parse_i64(s, n, 0, INT64_MAX, out);
 }
 
 static sb_err parse_duration(const char *s, size_t n, int64_t *out)

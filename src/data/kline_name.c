@@ -2,8 +2,10 @@
  * kline_name.c - what a data.binance.vision kline file name says: symbol, interval and the month or day
  * it covers (see spotbot/kline_set.h).
  */
+#include <limits.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "spotbot/kline_set.h"
 
 static const char *const extensions[] = {".zip", ".csv", ".csv.gz"};
@@ -29,15 +31,11 @@ static int days_in_month(int y, int m)
 /* Reads exactly n digits at *p into *v and advances *p. */
 static bool digits(const char **p, int n, int *v)
 {
-	int x = 0;
-	for (int i = 0; i < n; i++) {
-		char c = (*p)[i];
-		if (c < '0' || c > '9')
-			return false;
-		x = x * 10 + (c - '0');
-	}
+	int64_t x;
+	if (strnlen(*p, (size_t)n) < (size_t)n || !sb_parse_i64(*p, (size_t)n, 0, INT_MAX, &x))
+		return false;
 	*p += n;
-	*v = x;
+	*v = (int)x;
 	return true;
 }
 

@@ -12,11 +12,12 @@
 #include "spotbot/http_client.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/buf.h"
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 #include "spotbot/log.h"
 
@@ -30,17 +31,15 @@ struct http_sock {
 
 /* One request in flight. */
 struct http_xfer {
-	struct sb_http *h;             /* owner */
-	CURL *easy;                    /* from the pool; returned there when done */
-	struct curl_slist *hdrs;       /* request headers */
-	char *body;                    /* copy of the request body */
-	sb_http_cb cb;                 /* completion callback */
-	void *user;                    /* its argument */
-	uint64_t id;                   /* request id */
-	uint64_t start_ns;             /* uv_hrtime() at submission */
-	char *rx;                      /* response body, NUL-terminated */
-	size_t rx_len, rx_cap;         /* bytes used and allocated in rx */
-	bool too_large;                /* the body passed max_body and the transfer was aborted */
+	struct sb_http *h;       /* owner */
+	CURL *easy;              /* from the pool; returned there when done */
+	struct curl_slist *hdrs; /* request headers */
+	char *body;              /* copy of the request body */
+	sb_http_cb cb;           /* completion callback */
+	void *user;              /* its argument */
+	uint64_t id;             /* request id */
+	uint64_t start_ns;       /* uv_hrtime() at submission */
+	struct sb_buf rx;        /* response body, at most max_body; overflow: the transfer was aborted */
 	struct sb_http_limits limits;  /* rate-limit headers parsed so far */
 	char errbuf[CURL_ERROR_SIZE];  /* curl's error detail */
 	struct http_xfer *prev, *next; /* requests in flight */
@@ -185,46 +184,19 @@ static size_t on_body(char *p, size_t size, size_t n, void *userp)
 {
 	struct http_xfer *x = userp;
 	size_t len = size * n;
-	if (x->rx_len + len > x->h->max_body) {
-		x->too_large = true;
-		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
-	}
-	if (x->rx_len + len + 1 > x->rx_cap) {
-		size_t cap = x->rx_cap ? x->rx_cap : 4096;
-		while (cap < x->rx_len + len + 1)
-			cap *= 2;
-		if (cap > x->h->max_body + 1)
-			cap = x->h->max_body + 1;
-		x->rx = sb_xrealloc(x->rx, cap);
-		x->rx_cap = cap;
-	}
-	memcpy(x->rx + x->rx_len, p, len);
-	x->rx_len += len;
-	x->rx[x->rx_len] = '\0';
-	return len;
+	return sb_buf_put(&x->rx, p, len) ? len : 0; /* 0 aborts the transfer with CURLE_WRITE_ERROR */
 }
 
 /* Parses a non-negative decimal header value; false when it is not one. */
 static bool parse_count(const char *v, size_t len, int64_t *out)
 {
-	char buf[32];
 	while (len && (*v == ' ' || *v == '\t')) {
 		v++;
 		len--;
 	}
 	while (len && (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\r' || v[len - 1] == '\n'))
 		len--;
-	if (len == 0 || len >= sizeof buf)
-		return false;
-	memcpy(buf, v, len);
-	buf[len] = '\0';
-	char *end;
-	errno = 0;
-	long long n = strtoll(buf, &end, 10);
-	if (errno || *end || n < 0)
-		return false;
-	*out = n;
-	return true;
+	return sb_parse_i64(v, len, 0, INT64_MAX, out);
 }
 
 static void limits_reset(struct sb_http_limits *l)
@@ -328,7 +300,7 @@ static void xfer_free(struct sb_http *h, struct http_xfer *x)
 	easy_put(h, x->easy);
 	curl_slist_free_all(x->hdrs);
 	free(x->body);
-	free(x->rx);
+	sb_buf_fini(&x->rx);
 	free(x);
 }
 
@@ -342,7 +314,7 @@ static sb_err map_result(const struct http_xfer *x, CURLcode rc)
 	case CURLE_FILESIZE_EXCEEDED:
 		return SB_ERR_TOO_LONG;
 	case CURLE_WRITE_ERROR:
-		return x->too_large ? SB_ERR_TOO_LONG : SB_ERR_NETWORK;
+		return x->rx.overflow ? SB_ERR_TOO_LONG : SB_ERR_NETWORK;
 	default:
 		return SB_ERR_NETWORK;
 	}
@@ -356,8 +328,8 @@ static void finish(struct sb_http *h, struct http_xfer *x, sb_err err)
 	r.err = err;
 	r.id = x->id;
 	r.limits = x->limits;
-	r.body = x->rx ? x->rx : "";
-	r.body_len = x->rx_len;
+	r.body = sb_buf_str(&x->rx);
+	r.body_len = x->rx.len;
 	r.latency_us = (uv_hrtime() - x->start_ns) / 1000u;
 	r.errmsg = x->errbuf;
 	long status = 0, connects = 0, req_size = 0;
@@ -474,6 +446,7 @@ sb_err sb_http_request(struct sb_http *h, const struct sb_http_req *req, sb_http
 	x->cb = cb;
 	x->user = user;
 	x->id = ++h->next_id;
+	sb_buf_init(&x->rx, h->max_body + 1); /* the NUL after the body counts in the maximum */
 	limits_reset(&x->limits);
 	x->easy = easy_get(h);
 	sb_err err = x->easy ? setup_easy(h, x, req) : SB_ERR_IO;

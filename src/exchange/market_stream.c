@@ -18,6 +18,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "common/json_out.h"
 #include "spotbot/alloc.h"
 #include "spotbot/binance_streams.h"
 #include "spotbot/clock.h"
@@ -157,37 +158,53 @@ void sb_bn_subs_resync(struct sb_bn_subs *s)
 	}
 }
 
+/* Copies the finished request in w to out; false (and out empty) when it did not fit in cap. */
+static bool subs_out(struct sb_buf *w, char *out, size_t cap, size_t *outlen)
+{
+	bool ok = !w->overflow && w->len > 0;
+	size_t len = ok ? w->len : 0;
+	if (cap)
+		memcpy(out, ok ? w->p : "", len + 1);
+	if (outlen)
+		*outlen = len;
+	sb_buf_fini(w);
+	return ok;
+}
+
 bool sb_bn_subs_next(struct sb_bn_subs *s, int64_t id, char *out, size_t cap, size_t *outlen)
 {
+	struct sb_buf w;
+	sb_buf_init(&w, cap);
 	for (int pass = 0; pass < 2; pass++) {
 		bool sub = pass == 0;
-		size_t len = (size_t)snprintf(out, cap, "{\"method\":\"%s\",\"params\":[",
-		                              sub ? "SUBSCRIBE" : "UNSUBSCRIBE");
+		sb_buf_reset(&w);
+		sb_buf_puts(&w, "{\"method\":");
+		sb_json_str(&w, sub ? "SUBSCRIBE" : "UNSUBSCRIBE");
+		sb_buf_puts(&w, ",\"params\":[");
 		size_t count = 0;
 		for (size_t i = 0; i < s->n && count < SB_BN_MS_CTL_STREAMS_MAX; i++) {
 			struct sb_bn_sub_entry *e = &s->e[i];
 			if (e->pending || e->want != sub || e->live == sub)
 				continue;
 			size_t need = strlen(e->name) + 3;
-			if (len + need + 48 > cap)
+			if (w.len + need + 48 > cap)
 				break;
-			len += (size_t)snprintf(out + len, cap - len, "%s\"%s\"", count ? "," : "", e->name);
+			sb_json_str(&w, e->name);
+			sb_buf_putc(&w, ',');
 			e->live = sub;
 			e->pending = id;
 			count++;
 		}
 		if (!count)
 			continue;
-		len += (size_t)snprintf(out + len, cap - len, "],\"id\":%lld}", (long long)id);
-		if (outlen)
-			*outlen = len;
-		return true;
+		sb_buf_trim(&w, ',');
+		sb_buf_puts(&w, "],\"id\":");
+		sb_json_i64(&w, id);
+		sb_buf_putc(&w, '}');
+		return subs_out(&w, out, cap, outlen);
 	}
-	if (cap)
-		out[0] = '\0';
-	if (outlen)
-		*outlen = 0;
-	return false;
+	sb_buf_reset(&w);
+	return subs_out(&w, out, cap, outlen);
 }
 
 size_t sb_bn_subs_reply(struct sb_bn_subs *s, int64_t id, bool ok)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "common/json_out.h"
 #include "spotbot/alloc.h"
 #include "spotbot/binance_streams.h"
 #include "spotbot/clock.h"
@@ -35,49 +36,6 @@
 #define ERR_TIMESTAMP          (-1021)               /* timestamp outside recvWindow */
 
 /* ---- request building -------------------------------------------------------------------------- */
-
-struct wbuf {
-	char *p;    /* caller's storage */
-	size_t cap; /* its size */
-	size_t len; /* bytes written */
-	bool over;  /* something did not fit */
-};
-
-static void w_raw(struct wbuf *w, const char *s, size_t n)
-{
-	if (w->over || w->len + n + 1 > w->cap) {
-		w->over = true;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-	w->p[w->len] = '\0';
-}
-
-static void w_str(struct wbuf *w, const char *s)
-{
-	w_raw(w, s, strlen(s));
-}
-
-/* A JSON string with the escapes JSON requires. */
-static void w_json(struct wbuf *w, const char *s)
-{
-	w_raw(w, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			char e[2] = {'\\', (char)c};
-			w_raw(w, e, 2);
-		} else if (c < 0x20) {
-			char e[8];
-			snprintf(e, sizeof e, "\\u%04x", c);
-			w_raw(w, e, 6);
-		} else {
-			w_raw(w, (const char *)&c, 1);
-		}
-	}
-	w_raw(w, "\"", 1);
-}
 
 /* A JSON number as Binance takes it: optional '-', digits, optional fraction. */
 static bool is_number(const char *s)
@@ -132,39 +90,37 @@ sb_err sb_bn_ws_request_build(struct sb_signer *signer, int64_t id, const char *
 				if (strcmp(params[i].key, params[j].key) == 0)
 					return SB_ERR_EXISTS;
 	}
-	struct wbuf w = {out, cap, 0, false};
-	char num[32];
-	snprintf(num, sizeof num, "%lld", (long long)id);
-	w_str(&w, "{\"id\":");
-	w_str(&w, num);
-	w_str(&w, ",\"method\":");
-	w_json(&w, method);
+	struct sb_buf w;
+	sb_buf_init(&w, cap);
+	sb_buf_puts(&w, "{\"id\":");
+	sb_json_i64(&w, id);
+	sb_buf_puts(&w, ",\"method\":");
+	sb_json_str(&w, method);
 	if (n || signer) {
-		w_str(&w, ",\"params\":{");
+		sb_buf_puts(&w, ",\"params\":{");
 		for (size_t i = 0; i < n; i++) {
-			if (i)
-				w_str(&w, ",");
-			w_json(&w, params[i].key);
-			w_str(&w, ":");
+			sb_json_key(&w, params[i].key);
 			if (params[i].number)
-				w_str(&w, params[i].val);
+				sb_buf_puts(&w, params[i].val);
 			else
-				w_json(&w, params[i].val);
+				sb_json_str(&w, params[i].val);
+			sb_buf_putc(&w, ',');
 		}
 		if (signer) {
-			w_str(&w, n ? ",\"signature\":" : "\"signature\":");
-			w_json(&w, sig);
+			sb_json_key(&w, "signature");
+			sb_json_str(&w, sig);
 		}
-		w_str(&w, "}");
+		sb_buf_trim(&w, ',');
+		sb_buf_putc(&w, '}');
 	}
-	w_str(&w, "}");
-	if (w.over) {
-		out[0] = '\0';
-		return SB_ERR_TOO_LONG;
-	}
-	if (outlen)
+	sb_buf_putc(&w, '}');
+	sb_err err = w.overflow ? SB_ERR_TOO_LONG : SB_OK;
+	if (!err)
+		memcpy(out, sb_buf_str(&w), w.len + 1);
+	if (!err && outlen)
 		*outlen = w.len;
-	return SB_OK;
+	sb_buf_fini(&w);
+	return err;
 }
 
 /* ---- the stream --------------------------------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "sim/api_int.h"
 
 /* Weights follow Binance's documentation (binance-spot-api.md §4); order placement and cancels are
@@ -108,16 +109,7 @@ static bool param_i64(const struct sim_api_call *call, const char *name, bool *p
 	*present = v != NULL;
 	if (!v)
 		return false;
-	if (!*v)
-		return false;
-	int64_t n = 0;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9' || n > (INT64_MAX - 9) / 10)
-			return false;
-		n = n * 10 + (*p - '0');
-	}
-	*out = n;
-	return true;
+	return sb_parse_i64_str(v, 0, INT64_MAX, out);
 }
 
 /* recvWindow may carry up to three decimals (microseconds); returns it in microseconds. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "sim/md.h"
 #include "sim/state.h"
 #include "spotbot/clock.h"
@@ -357,11 +358,8 @@ sb_err sim_exchange_set_price(struct sim_exchange *ex, struct sim_symbol *sym, s
 
 static bool parse_u32(const char *v, uint32_t *out)
 {
-	char *end = NULL;
-	if (!v || !*v || *v == '-')
-		return false;
-	unsigned long long n = strtoull(v, &end, 10);
-	if (*end || n > UINT32_MAX)
+	int64_t n;
+	if (!sb_parse_i64_str(v, 0, UINT32_MAX, &n))
 		return false;
 	*out = (uint32_t)n;
 	return true;
@@ -393,11 +391,8 @@ sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const c
 		else if (!parse_u32(value, &f->force_429_s) || f->force_429_s == 0)
 			return SB_ERR_INVALID;
 	} else if (strcmp(name, "clock_skew_ms") == 0) {
-		char *end = NULL;
-		long long v = strtoll(value, &end, 10);
-		if (off)
-			v = 0;
-		else if (!*value || *end || v > 86400000LL || v < -86400000LL)
+		int64_t v = 0;
+		if (!off && !sb_parse_i64_str(value, -86400000, 86400000, &v))
 			return SB_ERR_INVALID;
 		f->clock_skew_ms = v;
 	} else if (strcmp(name, "drop_ws") == 0) {

@@ -3,9 +3,11 @@
  */
 #include "sim/options.h"
 
-#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/parse.h"
 
 const char *const sim_fault_names[] = {
     "drop_ws",              /* drop every WebSocket now (or every VALUE seconds when given at start) */
@@ -57,7 +59,7 @@ void sim_options_usage(FILE *f)
 	    "  --state FILE         keep accounts, orders and trades in FILE (JSON), written atomically after\n"
 	    "                       every change and loaded at start, so they survive a restart\n"
 	    "  --speed X            market time runs X times faster than wall time (default 1)\n"
-	    "  --seed N             seed of the synthetic market (default 1)\n"
+	    "  --seed N             seed of the synthetic market, 0 to 2^63-1 (default 1)\n"
 	    "  --fault NAME[=V]     start with a fault on (repeatable): drop_ws, hide_user_events,\n"
 	    "                       order_5xx_after, order_5xx_before, delay_ms=N, force_429[=S],\n"
 	    "                       clock_skew_ms=N, expire_user_data, ws_lifetime_s=N,\n"
@@ -79,16 +81,12 @@ static bool copy_field(char *dst, size_t cap, const char *src, size_t len)
 	return true;
 }
 
-static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+static bool parse_u64(const char *s, int64_t max, uint64_t *out)
 {
-	if (!s || !*s || *s == '-' || *s == '+')
+	int64_t v;
+	if (!sb_parse_i64_str(s, 0, max, &v))
 		return false;
-	errno = 0;
-	char *end = NULL;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
+	*out = (uint64_t)v;
 	return true;
 }
 
@@ -428,9 +426,11 @@ sb_err sim_options_parse(int argc, char **argv, struct sim_options *o, FILE *err
 			e = parse_decimal_flag(flag, arg, SB_DEC_C(0, 1000000), SB_DEC_C(100000, 0),
 			                       &o->speed, err);
 		else if (strcmp(flag, "--seed") == 0) {
-			e = parse_u64(arg, UINT64_MAX, &seed) ? SB_OK : SB_ERR_INVALID;
+			e = parse_u64(arg, INT64_MAX, &seed) ? SB_OK : SB_ERR_INVALID;
 			if (e)
-				fprintf(err, "spotsim: --seed '%s': expected a non-negative integer\n", arg);
+				fprintf(err,
+				        "spotsim: --seed '%s': expected a non-negative integer below 2^63\n",
+				        arg);
 			else
 				o->seed = seed;
 		} else if (strcmp(flag, "--fault") == 0)

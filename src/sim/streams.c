@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 
 #define ID_STRING_MAX 36 /* longest string id, in bytes */
@@ -51,13 +52,13 @@ static sb_err parse_depth(const char *rest, struct sim_stream *out)
 {
 	/* rest follows "depth": "", "@100ms", "5", "10@100ms", ... */
 	if (*rest == '5' || *rest == '1' || *rest == '2') {
-		char *end = NULL;
-		unsigned long lv = strtoull(rest, &end, 10);
-		if (lv != 5 && lv != 10 && lv != 20)
+		size_t n = strspn(rest, "0123456789");
+		int64_t lv = 0;
+		if (!sb_parse_i64(rest, n, 5, 20, &lv) || (lv != 5 && lv != 10 && lv != 20))
 			return SB_ERR_INVALID;
 		out->kind = SIM_STREAM_DEPTH_LEVELS;
 		out->levels = (unsigned)lv;
-		rest = end;
+		rest += n;
 	} else {
 		out->kind = SIM_STREAM_DEPTH;
 	}

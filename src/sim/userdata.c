@@ -6,11 +6,11 @@
  * are the user-stream layer's business (sim/userstreams.h).
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_out.h"
 #include "sim/exchange.h"
 #include "spotbot/alloc.h"
 
@@ -20,35 +20,36 @@
 /* Execution ids ("I") are unique across the exchange, as on Binance. */
 static int64_t next_execution_id = 1;
 
-/* Fixed-size JSON text under construction; a write that does not fit marks it truncated. */
-struct jbuf {
-	char s[USERDATA_MAX_JSON]; /* the text, NUL-terminated */
-	size_t len;                /* bytes used */
-	bool truncated;            /* something did not fit: the event is dropped */
-};
-
-__attribute__((format(printf, 2, 3))) static void jb_printf(struct jbuf *b, const char *fmt, ...)
+/* Appends ,"key":"<decimal with 8 places>". */
+static void put_dec(struct sb_buf *b, const char *key, sb_dec v)
 {
-	if (b->truncated)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(b->s + b->len, sizeof b->s - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof b->s - b->len) {
-		b->truncated = true;
-		b->s[b->len] = '\0';
-		return;
-	}
-	b->len += (size_t)n;
+	sb_buf_putc(b, ',');
+	sb_json_key(b, key);
+	sb_json_dec(b, v);
 }
 
-/* Appends ,"key":"<decimal with 8 places>". */
-static void jb_dec(struct jbuf *b, const char *key, sb_dec v)
+/* Appends ,"key":"value". */
+static void put_str(struct sb_buf *b, const char *key, const char *v)
 {
-	char d[SB_DEC_STRLEN];
-	sb_dec_format(v, d, sizeof d);
-	jb_printf(b, ",\"%s\":\"%s\"", key, d);
+	sb_buf_putc(b, ',');
+	sb_json_key(b, key);
+	sb_json_str(b, v);
+}
+
+/* Appends ,"key":<integer>. */
+static void put_i64(struct sb_buf *b, const char *key, int64_t v)
+{
+	sb_buf_putc(b, ',');
+	sb_json_key(b, key);
+	sb_json_i64(b, v);
+}
+
+/* Appends ,"key":true or false. */
+static void put_bool(struct sb_buf *b, const char *key, bool v)
+{
+	sb_buf_putc(b, ',');
+	sb_json_key(b, key);
+	sb_json_bool(b, v);
 }
 
 /* Assets one account's balances moved in, in the order they were first touched. */
@@ -86,7 +87,7 @@ static struct touched *touch_account(struct touched **list, size_t *n, size_t *c
 	return t;
 }
 
-static void format_execution_report(struct jbuf *b, const char *symbol, const struct sim_book_order *o,
+static void format_execution_report(struct sb_buf *b, const char *symbol, const struct sim_book_order *o,
                                     const struct sim_book_event *ev, int64_t exec_id)
 {
 	bool trade = ev->exec == SIM_EXEC_TRADE;
@@ -100,59 +101,83 @@ static void format_execution_report(struct jbuf *b, const char *symbol, const st
 	char cancel_id[SIM_CLIENT_ID_MAX + 1];
 	snprintf(cancel_id, sizeof cancel_id, "sim-cxl-%" PRId64, exec_id);
 
-	jb_printf(b, "{\"e\":\"executionReport\",\"E\":%" PRId64 ",\"s\":\"%s\",\"c\":\"%s\",\"S\":\"%s\"",
-	          ev->time, symbol, canceled ? cancel_id : o->client_id, sim_book_side_name(o->side));
-	jb_printf(b, ",\"o\":\"%s\",\"f\":\"%s\"", sim_book_type_name(o->type), sim_book_tif_name(o->tif));
-	jb_dec(b, "q", o->orig_qty);
-	jb_dec(b, "p", o->price);
-	jb_dec(b, "P", 0);
-	jb_dec(b, "F", 0);
-	jb_printf(b, ",\"g\":-1,\"C\":\"%s\",\"x\":\"%s\",\"X\":\"%s\",\"r\":\"NONE\",\"i\":%" PRIu64,
-	          canceled ? o->client_id : "", sim_book_exec_name(ev->exec),
-	          sim_book_status_name(ev->status), o->id);
-	jb_dec(b, "l", trade ? ev->last_qty : 0);
-	jb_dec(b, "z", ev->executed_qty);
-	jb_dec(b, "L", trade ? ev->last_price : 0);
+	sb_buf_puts(b, "{\"e\":\"executionReport\"");
+	put_i64(b, "E", ev->time);
+	put_str(b, "s", symbol);
+	put_str(b, "c", canceled ? cancel_id : o->client_id);
+	put_str(b, "S", sim_book_side_name(o->side));
+	put_str(b, "o", sim_book_type_name(o->type));
+	put_str(b, "f", sim_book_tif_name(o->tif));
+	put_dec(b, "q", o->orig_qty);
+	put_dec(b, "p", o->price);
+	put_dec(b, "P", 0);
+	put_dec(b, "F", 0);
+	put_i64(b, "g", -1);
+	put_str(b, "C", canceled ? o->client_id : "");
+	put_str(b, "x", sim_book_exec_name(ev->exec));
+	put_str(b, "X", sim_book_status_name(ev->status));
+	put_str(b, "r", "NONE");
+	sb_buf_printf(b, ",\"i\":%" PRIu64, o->id);
+	put_dec(b, "l", trade ? ev->last_qty : 0);
+	put_dec(b, "z", ev->executed_qty);
+	put_dec(b, "L", trade ? ev->last_price : 0);
 	if (trade && ev->commission_asset[0]) {
-		jb_dec(b, "n", ev->commission);
-		jb_printf(b, ",\"N\":\"%s\"", ev->commission_asset);
+		put_dec(b, "n", ev->commission);
+		put_str(b, "N", ev->commission_asset);
 	} else {
-		jb_printf(b, ",\"n\":\"0\",\"N\":null");
+		sb_buf_puts(b, ",\"n\":\"0\",\"N\":null");
 	}
-	jb_printf(b, ",\"T\":%" PRId64 ",\"t\":%" PRId64, ev->time, trade ? ev->trade_id : -1);
+	put_i64(b, "T", ev->time);
+	put_i64(b, "t", trade ? ev->trade_id : -1);
 	if (prevented)
-		jb_printf(b, ",\"v\":%" PRId64, ev->prevented_match_id);
-	jb_printf(b, ",\"I\":%" PRId64, exec_id);
-	jb_printf(b, ",\"w\":%s,\"m\":%s,\"M\":%s,\"O\":%" PRId64, working ? "true" : "false",
-	          trade && ev->is_maker ? "true" : "false", trade ? "true" : "false", o->time);
-	jb_dec(b, "Z", ev->cum_quote_qty);
-	jb_dec(b, "Y", trade ? ev->last_quote : 0);
-	jb_dec(b, "Q", o->orig_quote_qty);
-	jb_printf(b, ",\"W\":%" PRId64 ",\"V\":\"%s\"", o->working_time, sim_stp_name(o->stp));
+		put_i64(b, "v", ev->prevented_match_id);
+	put_i64(b, "I", exec_id);
+	put_bool(b, "w", working);
+	put_bool(b, "m", trade && ev->is_maker);
+	put_bool(b, "M", trade);
+	put_i64(b, "O", o->time);
+	put_dec(b, "Z", ev->cum_quote_qty);
+	put_dec(b, "Y", trade ? ev->last_quote : 0);
+	put_dec(b, "Q", o->orig_quote_qty);
+	put_i64(b, "W", o->working_time);
+	put_str(b, "V", sim_stp_name(o->stp));
 	if (prevented) { /* spotsim has no trade groups: "u" is -1, as myPreventedMatches' tradeGroupId */
-		jb_dec(b, "A", ev->prevented_qty);
-		jb_dec(b, "B", ev->last_prevented_qty);
-		jb_printf(b, ",\"u\":-1,\"U\":%" PRIu64, ev->counter_order_id);
+		put_dec(b, "A", ev->prevented_qty);
+		put_dec(b, "B", ev->last_prevented_qty);
+		put_i64(b, "u", -1);
+		sb_buf_printf(b, ",\"U\":%" PRIu64, ev->counter_order_id);
 	}
 	if (ev->exec == SIM_EXEC_EXPIRED && ev->expiry != SIM_EXPIRY_NONE)
-		jb_printf(b, ",\"eR\":\"%s\"", sim_book_expiry_name(ev->expiry));
-	jb_printf(b, "}");
+		put_str(b, "eR", sim_book_expiry_name(ev->expiry));
+	sb_buf_putc(b, '}');
 }
 
-static void format_account_position(struct jbuf *b, const struct sim_ledger *l, const struct touched *t)
+static void format_account_position(struct sb_buf *b, const struct sim_ledger *l, const struct touched *t)
 {
-	jb_printf(b, "{\"e\":\"outboundAccountPosition\",\"E\":%" PRId64 ",\"u\":%" PRId64 ",\"B\":[",
-	          t->time, t->time);
+	sb_buf_puts(b, "{\"e\":\"outboundAccountPosition\"");
+	put_i64(b, "E", t->time);
+	put_i64(b, "u", t->time);
+	sb_buf_puts(b, ",\"B\":[");
 	for (size_t i = 0; i < t->n; i++) {
 		struct sim_ledger_asset a = {0};
 		if (sim_ledger_balance(l, t->account, t->assets[i], &a) != SB_OK)
 			continue;
-		char f[SB_DEC_STRLEN], lk[SB_DEC_STRLEN];
-		sb_dec_format(a.free, f, sizeof f);
-		sb_dec_format(a.locked, lk, sizeof lk);
-		jb_printf(b, "%s{\"a\":\"%s\",\"f\":\"%s\",\"l\":\"%s\"}", i ? "," : "", t->assets[i], f, lk);
+		sb_buf_puts(b, "{\"a\":");
+		sb_json_str(b, t->assets[i]);
+		put_dec(b, "f", a.free);
+		put_dec(b, "l", a.locked);
+		sb_buf_puts(b, "},");
 	}
-	jb_printf(b, "]}");
+	sb_buf_trim(b, ',');
+	sb_buf_puts(b, "]}");
+}
+
+/* Hands the event in b to the network layer unless it overflowed, and empties b for the next one. */
+static void send_event(struct sim_exchange *ex, uint32_t account, struct sb_buf *b)
+{
+	if (!b->overflow && ex->hooks.user)
+		ex->hooks.user(ex->hooks.ctx, account, b->p, b->len);
+	sb_buf_reset(b);
 }
 
 void sim_exchange_publish(struct sim_exchange *ex, struct sim_symbol *sym, const struct sim_book_result *res)
@@ -164,6 +189,8 @@ void sim_exchange_publish(struct sim_exchange *ex, struct sim_symbol *sym, const
 	const char *quote = sim_book_quote(sym->book);
 	struct touched *touched = NULL;
 	size_t n_touched = 0, cap_touched = 0;
+	struct sb_buf b;
+	sb_buf_init(&b, USERDATA_MAX_JSON);
 
 	for (size_t i = 0; i < res->n_events; i++) {
 		const struct sim_book_event *ev = &res->events[i];
@@ -183,16 +210,13 @@ void sim_exchange_publish(struct sim_exchange *ex, struct sim_symbol *sym, const
 		} else {
 			touch_asset(t, o->side == SIM_SIDE_BUY ? quote : base);
 		}
-		struct jbuf b = {.len = 0};
 		format_execution_report(&b, symbol, o, ev, next_execution_id++);
-		if (!b.truncated && ex->hooks.user)
-			ex->hooks.user(ex->hooks.ctx, ev->account, b.s, b.len);
+		send_event(ex, ev->account, &b);
 	}
 	for (size_t i = 0; i < n_touched; i++) {
-		struct jbuf b = {.len = 0};
 		format_account_position(&b, ex->ledger, &touched[i]);
-		if (!b.truncated && ex->hooks.user)
-			ex->hooks.user(ex->hooks.ctx, touched[i].account, b.s, b.len);
+		send_event(ex, touched[i].account, &b);
 	}
+	sb_buf_fini(&b);
 	free(touched);
 }

@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 
 #define LOCK_SUFFIX ".lock"
@@ -33,10 +34,8 @@ static long holder_pid(int fd)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	char *end = NULL;
-	errno = 0;
-	long long pid = strtoll(buf, &end, 10);
-	if (errno != 0 || end == buf || pid <= 0 || pid > LONG_MAX)
+	int64_t pid; /* the digits before the newline the holder writes after them */
+	if (!sb_parse_i64(buf, strspn(buf, "0123456789"), 1, LONG_MAX, &pid))
 		return 0;
 	return (long)pid;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "sqlite_int.h"
@@ -371,12 +372,8 @@ static sb_err read_version(struct sq_store *s, int64_t *version)
 		return sq_fail(s, SB_ERR_DB, "system_state has no schema_version");
 	if (e != SB_OK)
 		return e;
-	char *end = NULL;
-	errno = 0;
-	long long v = strtoll(buf, &end, 10);
-	if (errno != 0 || end == buf || *end != '\0' || v < 1)
+	if (!sb_parse_i64_str(buf, 1, INT64_MAX, version))
 		return sq_fail(s, SB_ERR_DB, "schema_version \"%s\" is not a version number", buf);
-	*version = (int64_t)v;
 	return SB_OK;
 }
 

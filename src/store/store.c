@@ -9,12 +9,13 @@
  */
 #include "spotbot/store.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/parse.h"
 
 static const char *const order_status_names[SB_STORE_ORDER__COUNT] = {
     [SB_STORE_ORDER_PENDING_NEW] = "PENDING_NEW",
@@ -619,12 +620,8 @@ sb_err sb_store_state_get_int(struct sb_store *st, const char *key, int64_t *out
 	if (!out)
 		return SB_ERR_INVALID;
 	SB_TRY(sb_store_state_get(st, key, buf, sizeof buf));
-	char *end = NULL;
-	errno = 0;
-	long long v = strtoll(buf, &end, 10);
-	if (errno != 0 || end == buf || *end != '\0')
+	if (!sb_parse_i64_str(buf, INT64_MIN, INT64_MAX, out))
 		return refuse(st, SB_ERR_PARSE, "state %s is not an integer: \"%s\"", key, buf);
-	*out = (int64_t)v;
 	return SB_OK;
 }
 

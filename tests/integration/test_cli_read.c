@@ -846,6 +846,17 @@ Test(cli_read, bad_arguments_exit_2_with_the_usage)
 	expect_usage_error((const char *const[]){"doctor", "--nope", NULL}, "unknown option");
 }
 
+/* Whole-number options take digits only: a sign or a blank that strtoll used to skip is refused. */
+Test(cli_read, number_options_take_digits_only)
+{
+	expect_usage_error((const char *const[]){"positions", "--limit", "+2", "--config", T.env, NULL},
+	                   "--limit must be a whole number");
+	expect_usage_error((const char *const[]){"events", "--limit", " 2", "--config", T.env, NULL},
+	                   "--limit must be a whole number");
+	expect_usage_error((const char *const[]){"orders", "--position", "+1", "--config", T.env, NULL},
+	                   "--position");
+}
+
 Test(cli_read, help_prints_usage_and_exits_0)
 {
 	cr_assert_eq(RUN("positions", "--help"), 0);

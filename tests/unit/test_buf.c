@@ -79,3 +79,20 @@ Test(buf, a_zeroed_buffer_is_ready_with_the_default_maximum)
 	cr_assert_not(sb_buf_reserve(&b, SB_BUF_MAX));
 	sb_buf_fini(&b);
 }
+
+Test(buf, truncate_undoes_appends_that_did_not_all_fit)
+{
+	struct sb_buf b;
+	sb_buf_init(&b, 16);
+	cr_assert(sb_buf_puts(&b, "head,"));
+	size_t save = b.len;
+	cr_assert(sb_buf_puts(&b, "field"));
+	cr_assert_not(sb_buf_puts(&b, "-too-long-for-it"));
+	cr_assert(b.overflow);
+	sb_buf_truncate(&b, save);
+	cr_assert_not(b.overflow, "the cut clears the overflow");
+	cr_assert_str_eq(sb_buf_str(&b), "head,");
+	cr_assert(sb_buf_puts(&b, "tail"), "appends work again after the cut");
+	cr_assert_str_eq(sb_buf_str(&b), "head,tail");
+	sb_buf_fini(&b);
+}

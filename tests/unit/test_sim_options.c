@@ -186,3 +186,20 @@ Test(sim_options, missing_value_and_duplicate_account_are_errors)
 	cr_assert(strstr(p->msg, "given twice"));
 	done(p);
 }
+
+Test(sim_options, a_seed_takes_digits_only_and_fits_in_63_bits)
+{
+	static const char *const bad[] = {"9223372036854775808", "+5", " 5", "5 ", "0x10", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *argv[] = {"spotsim", "--seed", bad[i]};
+		struct parsed *p = parse(3, argv);
+		cr_assert_eq(p->err, SB_ERR_INVALID, "--seed '%s' accepted", bad[i]);
+		cr_assert(strstr(p->msg, "below 2^63"), "--seed '%s': got '%s'", bad[i], p->msg);
+		done(p);
+	}
+	const char *argv[] = {"spotsim", "--seed", "9223372036854775807"};
+	struct parsed *p = parse(3, argv);
+	cr_assert_eq(p->err, SB_OK, "%s", p->msg);
+	cr_assert_eq(p->o.seed, 9223372036854775807ull);
+	done(p);
+}
