@@ -364,6 +364,14 @@ Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3);
 }
 
+/* The market trades BTCUSDT at price once more; true once position id is CLOSED (its row into *out). */
+static bool traded_and_closed(sb_dec price, int64_t id, struct sb_store_position *out)
+{
+	bt_set_price("BTCUSDT", price);
+	*out = position(id);
+	return out->state == SB_STORE_POS_CLOSED;
+}
+
 Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 {
 	/* MARKET_LOT_SIZE allows 0.0005 BTC per market order; the position holds about 0.00083. */
@@ -381,14 +389,9 @@ Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 	struct sb_store_order x0 = wait_exit(stop);
 	cr_assert_eq(x0.orig_qty, SB_DEC_C(0, 50000), "the first part is one market order's maximum");
 	/* The price stays at the stop: the rest is sold by the next market order. */
-	struct sb_store_position pos = position(1);
-	for (int i = 0; i < 200 && pos.state != SB_STORE_POS_CLOSED; i++) {
-		bt_set_price("BTCUSDT", stop);
-		nap();
-		pos = position(1);
-	}
-	cr_assert_eq(pos.state, SB_STORE_POS_CLOSED, "the stop-loss exit ends (is %s)",
-	             sb_store_pos_state_name(pos.state));
+	struct sb_store_position pos;
+	SBT_WAIT_UNTIL(traded_and_closed(stop, 1, &pos), 20000, "the stop-loss exit to end (is %s)",
+	               sb_store_pos_state_name(pos.state));
 	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
 	cr_assert_eq(pos.sold_qty, floor_step(pos.base_received), "everything sellable was sold");
 	/* The exchange's own list: the cancelled limit sell and market sells of at most 0.0005 each. */
@@ -469,11 +472,7 @@ static void quote_seen(sb_dec p)
 {
 	sb_dec before = daemon_bid();
 	bt_set_price("BTCUSDT", p);
-	int64_t end = sb_clock_wall_ms() + 20000;
-	while (daemon_bid() == before) {
-		cr_assert_lt(sb_clock_wall_ms(), end, "the daemon takes the quote at %" PRId64, p);
-		nap();
-	}
+	SBT_WAIT_UNTIL(daemon_bid() != before, 20000, "the daemon to take the quote at %" PRId64, p);
 }
 
 Test(bot_strategy, stop_loss_within_the_fees_and_spread_opens_no_cycle)

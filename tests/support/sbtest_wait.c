@@ -3,6 +3,10 @@
  */
 #include "sbtest_wait.h"
 
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -31,10 +35,10 @@ bool sbt_wait_more(struct sbt_wait *w)
 	return true;
 }
 
-bool sbt_poll(sbt_cond cond, void *arg, int timeout_ms)
+bool sbt_poll(sbt_cond cond, void *arg, int timeout_ms, int every_ms)
 {
 	struct sbt_wait w;
-	sbt_wait_start(&w, timeout_ms, SBT_POLL_MS);
+	sbt_wait_start(&w, timeout_ms, every_ms);
 	do {
 		if (cond(arg))
 			return true;
@@ -51,4 +55,20 @@ bool sbt_reap(pid_t pid, int timeout_ms, int *status)
 			return true;
 	} while (sbt_wait_more(&w));
 	return false;
+}
+
+int sbt_exit_code(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void sbt_wait_failed(int timeout_ms, const char *fmt, ...)
+{
+	static char what[8192]; /* the message; long bodies are cut */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	cr_assert_fail("gave up after %d ms waiting for: %s", timeout_ms, what);
+	abort(); /* not reached: the failed assertion ends the test */
 }

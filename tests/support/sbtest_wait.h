@@ -8,14 +8,12 @@
 #ifndef SBTEST_WAIT_H
 #define SBTEST_WAIT_H
 
-#include <criterion/criterion.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <sys/types.h>
 
 /* The nap between two checks unless a wait names its own. */
-#define SBT_POLL_MS 20
+#define SBT_POLL_MS 50
 
 /* A wait under way: its deadline and its pace. */
 struct sbt_wait {
@@ -40,12 +38,18 @@ bool sbt_wait_more(struct sbt_wait *w);
 /* A condition over the caller's arg: true once what is awaited holds. */
 typedef bool (*sbt_cond)(void *arg);
 
-/* Checks cond every SBT_POLL_MS until it holds (true) or timeout_ms pass (false). */
-bool sbt_poll(sbt_cond cond, void *arg, int timeout_ms);
+/* Checks cond every every_ms (SBT_POLL_MS when 0) until it holds (true) or timeout_ms pass (false). */
+bool sbt_poll(sbt_cond cond, void *arg, int timeout_ms, int every_ms);
+
+/* The shell's view of a wait status: the exit code, or 128+n when signal n ended the process. */
+int sbt_exit_code(int status);
 
 /* Waits up to timeout_ms for the child pid to exit: true with its wait status in *status (may be NULL);
  * false when it still runs (it is left running). */
 bool sbt_reap(pid_t pid, int timeout_ms, int *status);
+
+/* Fails the test: "gave up after timeout_ms ms waiting for: " and the message (what SBT_WAIT_UNTIL says). */
+void sbt_wait_failed(int timeout_ms, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
 /*
  * Evaluates the expression cond until it holds; when timeout_ms pass first, fails the test with
@@ -63,11 +67,8 @@ bool sbt_reap(pid_t pid, int timeout_ms, int *status);
 		bool ok_;                                                                                    \
 		while (!(ok_ = (cond)) && sbt_wait_more(&w_))                                                \
 			;                                                                                    \
-		if (!ok_) {                                                                                  \
-			char what_[1024];                                                                    \
-			snprintf(what_, sizeof what_, __VA_ARGS__);                                          \
-			cr_assert_fail("gave up after %d ms waiting for: %s", ms_, what_);                   \
-		}                                                                                            \
+		if (!ok_)                                                                                    \
+			sbt_wait_failed(ms_, __VA_ARGS__);                                                   \
 	} while (0)
 
 #endif

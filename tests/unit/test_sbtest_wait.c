@@ -29,7 +29,7 @@ Test(sbtest_wait, a_condition_that_comes_true_ends_the_wait_at_that_check)
 {
 	struct counted c = {.true_at = 3};
 	int64_t start = sbt_mono_ms();
-	cr_assert(sbt_poll(counted_true, &c, 10000));
+	cr_assert(sbt_poll(counted_true, &c, 10000, 0));
 	cr_assert_eq(c.checks, 3, "checked until it held, then no more");
 	cr_assert_lt(sbt_mono_ms() - start, 5000, "two naps, not the whole timeout");
 }
@@ -37,7 +37,7 @@ Test(sbtest_wait, a_condition_that_comes_true_ends_the_wait_at_that_check)
 Test(sbtest_wait, a_condition_that_holds_at_once_is_checked_once_without_a_nap)
 {
 	struct counted c = {.true_at = 1};
-	cr_assert(sbt_poll(counted_true, &c, 0), "a zero timeout still checks once");
+	cr_assert(sbt_poll(counted_true, &c, 0, 0), "a zero timeout still checks once");
 	cr_assert_eq(c.checks, 1);
 }
 
@@ -45,7 +45,7 @@ Test(sbtest_wait, a_condition_that_never_holds_is_checked_once_more_at_the_deadl
 {
 	struct counted c = {0};
 	int64_t start = sbt_mono_ms();
-	cr_assert_not(sbt_poll(counted_true, &c, 120));
+	cr_assert_not(sbt_poll(counted_true, &c, 120, 0));
 	int64_t took = sbt_mono_ms() - start;
 	cr_assert_geq(c.last_ms - start, 120, "the last check came at or after the deadline");
 	cr_assert_lt(took, 120 + 2 * SBT_POLL_MS + 1000, "no nap runs far past the deadline (%lld ms)",
