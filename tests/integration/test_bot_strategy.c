@@ -475,6 +475,15 @@ static void quote_seen(sb_dec p)
 	SBT_WAIT_UNTIL(daemon_bid() != before, 20000, "the daemon to take the quote at %" PRId64, p);
 }
 
+/* Lets the wall clock reach wall_ms (the daemon's times are wall-clock times): a window in which to count
+ * what the daemon did, not a wait for something to happen. */
+static void let_time_pass_until(int64_t wall_ms)
+{
+	int64_t left = wall_ms - sb_clock_wall_ms();
+	SBT_WAIT_UNTIL_EVERY(sb_clock_wall_ms() >= wall_ms, (int)(left > 0 ? left : 0) + 1000, 100,
+	                     "the wall clock to reach %" PRId64, wall_ms);
+}
+
 Test(bot_strategy, stop_loss_within_the_fees_and_spread_opens_no_cycle)
 {
 	const char *extra[] = {"--account", RICH, NULL};
@@ -600,11 +609,7 @@ Test(bot_strategy, rejected_buys_are_retried_ever_more_slowly_not_at_once)
 	cr_assert(strstr(first.last_error, "-2010"), "%s", first.last_error);
 	/* The next buys wait 5 s, then 10 s: within 8 s of the first there is one more at most, not a new
 	 * cycle (and a rejected order) at every decision. */
-	int64_t end = first.created_ms + 8000;
-	while (sb_clock_wall_ms() < end) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	let_time_pass_until(first.created_ms + 8000);
 	size_t n = db_orders(true, SB_STORE_ORDER_NEW);
 	cr_assert_leq(n, 2, "%zu buys in 8 s", n);
 	cr_assert_eq(db_orders(false, SB_STORE_ORDER_REJECTED), n);
@@ -648,11 +653,7 @@ Test(bot_strategy, rejected_sells_are_retried_ever_more_slowly)
 	/* Every sell the position tries now is rejected for lack of balance: 5 s, then 10 s apart. */
 	struct sb_store_order s1;
 	cr_assert(bt_wait(sell_rejected, &s1, 20000), "the next sell is rejected");
-	int64_t end = s1.created_ms + 12500;
-	while (sb_clock_wall_ms() < end) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	let_time_pass_until(s1.created_ms + 12500);
 	size_t n = db_orders(false, SB_STORE_ORDER_REJECTED);
 	cr_assert_leq(n, 2, "%zu rejected sells within 12.5 s", n);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
