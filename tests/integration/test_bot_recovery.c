@@ -165,12 +165,12 @@ static void assert_no_sell_for_the_unrecorded_fill(sb_dec buy_price)
 	cr_assert(bt_log_file_has("spotbot.error.log", "database write failed", 30000),
 	          "a clear error in the error log");
 	struct ctl_resp r;
-	cr_assert(ctl_wait("/status", 200, "\"degraded\":true", 10000, &r), "degraded: %s", r.body);
+	cr_assert(ctl_wait("/status", 200, "\"degraded\":true", 30000, &r), "degraded: %s", r.body);
 	double before = market_messages();
 	bt_set_price("BTCUSDT", scaled(buy_price, SB_DEC_C(0, 99700000), SB_ROUND_DOWN));
 	SBT_WAIT_UNTIL(market_messages() > before, 30000,
 	               "a market event taken after the failed write (%g frames before it)", before);
-	cr_assert(ctl_wait("/status", 200, "\"inflight_requests\":0", 20000, &r), "nothing out: %s", r.body);
+	cr_assert(ctl_wait("/status", 200, "\"inflight_requests\":0", 30000, &r), "nothing out: %s", r.body);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 1,
 	             "no sell for a fill the database does not hold");
 }
