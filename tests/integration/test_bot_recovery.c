@@ -142,15 +142,17 @@ Test(bot_recovery, price_jump_is_refused_and_recorded)
 
 static struct sbt_prom_doc doc; /* the last /metrics page, parsed */
 
-/* Frames the daemon has taken from the market stream, from a fresh scrape of its /metrics. */
-static double market_messages(void)
+/* Frames the daemon has taken from the market stream, from a fresh scrape of its /metrics, into *out; false
+ * when the daemon did not answer in time (its loop may be waiting on the locked database). */
+static bool market_messages(double *out)
 {
 	struct ctl_resp r;
-	cr_assert(ctl("GET", "/metrics", NULL, &r));
-	cr_assert_eq(r.status, 200, "%s", r.body);
+	if (!ctl("GET", "/metrics", NULL, &r) || r.status != 200)
+		return false;
 	sbt_prom_parse(&doc, r.body);
 	const char *const labels[] = {"stream", "market"};
-	return sbt_prom_find(&doc, SB_METRIC_STREAM_MESSAGES, labels, 2, NULL)->value;
+	*out = sbt_prom_find(&doc, SB_METRIC_STREAM_MESSAGES, labels, 2, NULL)->value;
+	return true;
 }
 
 /*
@@ -166,10 +168,12 @@ static void assert_no_sell_for_the_unrecorded_fill(sb_dec buy_price)
 	          "a clear error in the error log");
 	struct ctl_resp r;
 	cr_assert(ctl_wait("/status", 200, "\"degraded\":true", 30000, &r), "degraded: %s", r.body);
-	double before = market_messages();
+	double before = 0, now = 0;
+	SBT_WAIT_UNTIL(market_messages(&before), 30000, "the daemon's /metrics");
 	bt_set_price("BTCUSDT", scaled(buy_price, SB_DEC_C(0, 99700000), SB_ROUND_DOWN));
-	SBT_WAIT_UNTIL(market_messages() > before, 30000,
-	               "a market event taken after the failed write (%g frames before it)", before);
+	SBT_WAIT_UNTIL(market_messages(&now) && now > before, 30000,
+	               "a market event taken after the failed write (%g frames before it, %g now)", before,
+	               now);
 	cr_assert(ctl_wait("/status", 200, "\"inflight_requests\":0", 30000, &r), "nothing out: %s", r.body);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 1,
 	             "no sell for a fill the database does not hold");

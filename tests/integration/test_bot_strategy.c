@@ -510,6 +510,8 @@ Test(bot_strategy, stop_loss_within_the_fees_and_spread_opens_no_cycle)
 	/* A workable stop-loss (typed in lower case) lets the pair trade: exactly one cycle starts. */
 	cr_assert_eq(CLI("pairs", "set", "btcusdt", "stop_loss=1%"), 0, "%s", CLI_RUN.err);
 	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	/* The sell acknowledged (NEW) is on the exchange's books; a FILLED buy alone says nothing of it. */
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2,
 	             "one buy and its limit sell");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
