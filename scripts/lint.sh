@@ -1,5 +1,5 @@
 #!/bin/sh
-# make lint: formatting (clang-format), the banned-functions check from STYLE.md, and cppcheck.
+# make lint: formatting (clang-format), the banned-functions check from CONTRIBUTING.md, and cppcheck.
 # Exits non-zero on the first category that fails, after printing every finding in it.
 set -u
 cd "$(dirname "$0")/.."
@@ -14,10 +14,10 @@ if ! clang-format --dry-run --Werror $files; then
 fi
 
 echo "lint: banned functions"
-# Unsafe or unchecked calls banned by STYLE.md; snprintf, strtoll and gmtime_r are the replacements.
+# Unsafe or unchecked calls banned by CONTRIBUTING.md; snprintf, strtoll and gmtime_r are the replacements.
 banned='\b(atoi|atol|atoll|atof|sprintf|vsprintf|strcpy|strcat|strtok|gmtime|localtime|strtol|strtoul|gets)[[:space:]]*\('
 if grep -nE "$banned" $files; then
-	echo "lint: banned functions used (see STYLE.md)" >&2
+	echo "lint: banned functions used (see CONTRIBUTING.md)" >&2
 	status=1
 fi
 

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-__extension__ typedef __int128 i128; /* -Wpedantic: a GNU extension, allowed by STYLE.md */
+__extension__ typedef __int128 i128; /* -Wpedantic: a GNU extension, allowed by CONTRIBUTING.md */
 
 /* Largest number of integer digits an in-range value can have: SB_DEC_MAX is 92233720368.54775807. */
 #define DEC_MAX_INT_DIGITS 11

@@ -15,7 +15,7 @@
 
 #define PPM INT64_C(1000000)
 
-__extension__ typedef __int128 i128; /* -Wpedantic: a GNU extension, allowed by STYLE.md */
+__extension__ typedef __int128 i128; /* -Wpedantic: a GNU extension, allowed by CONTRIBUTING.md */
 
 enum feed_kind {
 	FEED_SYNTHETIC,

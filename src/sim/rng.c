@@ -7,7 +7,7 @@
  */
 #include "sim/rng.h"
 
-__extension__ typedef unsigned __int128 u128; /* -Wpedantic: a GNU extension, allowed by STYLE.md */
+__extension__ typedef unsigned __int128 u128; /* -Wpedantic: a GNU extension, allowed by CONTRIBUTING.md */
 
 static uint64_t splitmix64(uint64_t *x)
 {

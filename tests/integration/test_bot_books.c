@@ -280,18 +280,11 @@ Test(bot_books, self_trade_keeps_both_fills_and_the_books_explain_the_balances)
 	cr_assert(strstr(p1.notes, "exit=STOP_LOSS"), "%s", p1.notes);
 }
 
-/* Polls /metrics until the sample (name with labels) reaches at least want; false at the deadline. */
-static bool metric_reaches(const char *name, const char *const *labels, int n, double want, int ms)
+/* A sample of a fresh scrape (metric's arguments). */
+static double scraped(const char *name, const char *const *labels, int n)
 {
-	int64_t end = sb_clock_wall_ms() + ms;
-	for (;;) {
-		scrape();
-		if (metric(name, labels, n) >= want)
-			return true;
-		if (sb_clock_wall_ms() >= end)
-			return false;
-		nap();
-	}
+	scrape();
+	return metric(name, labels, n);
 }
 
 /* Waits until the daemon has no REST call out. */
@@ -299,6 +292,17 @@ static void wait_idle(void)
 {
 	struct ctl_resp r;
 	cr_assert(ctl_wait("/status", 200, "\"inflight_requests\":0", 20000, &r), "idle: %s", r.body);
+}
+
+/* Starts spotsim with args; true when it listens on port (the port may still be held a moment after the
+ * previous spotsim was killed: then it is stopped again). */
+static bool started_on(const char *const *args, int port)
+{
+	if (sbt_spotsim_start(&T.sim, args) && T.sim.port == port)
+		return true;
+	if (T.sim.pid > 0)
+		sbt_proc_stop(&T.sim, SIGKILL, 2000);
+	return false;
 }
 
 /* spotsim again on the same port with nothing of before, the account funded anew: an exchange that
@@ -311,16 +315,7 @@ static void restart_sim_empty(const char *funds)
 	snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
 	const char *args[] = {"--speed",   "0.01", "--seed",   "5",    "--symbols", "BTCUSDT,ETHUSDT,BNBUSDT",
 	                      "--account", funds,  "--listen", listen, NULL};
-	bool up = false;
-	for (int i = 0; i < 100 && !up; i++) {
-		up = sbt_spotsim_start(&T.sim, args) && T.sim.port == port;
-		if (!up) {
-			if (T.sim.pid > 0)
-				sbt_proc_stop(&T.sim, SIGKILL, 2000);
-			nap();
-		}
-	}
-	cr_assert(up, "spotsim listens on port %d again", port);
+	SBT_WAIT_UNTIL(started_on(args, port), 20000, "spotsim to listen on port %d again", port);
 }
 
 /* The order named arg is NEW. */
@@ -409,11 +404,11 @@ Test(bot_books, orders_the_exchange_forgot_end_lost_alerted_and_counted_and_trad
 	double runs = metric(SB_METRIC_RECONCILE_RUNS, LABELS("trigger", "stream"));
 	double queries = metric(SB_METRIC_REST_LATENCY "_count", LABELS("endpoint", "/api/v3/order"));
 	bt_fault("drop_ws", NULL);
-	cr_assert(metric_reaches(SB_METRIC_RECONCILE_RUNS, LABELS("trigger", "stream"), runs + 1, 30000),
-	          "a reconciliation ran");
-	cr_assert(metric_reaches(SB_METRIC_REST_LATENCY "_count", LABELS("endpoint", "/api/v3/order"),
-	                         queries + 2, 20000),
-	          "the working orders were queried");
+	SBT_WAIT_UNTIL(scraped(SB_METRIC_RECONCILE_RUNS, LABELS("trigger", "stream")) >= runs + 1, 30000,
+	               "a reconciliation after the %g before", runs);
+	SBT_WAIT_UNTIL(scraped(SB_METRIC_REST_LATENCY "_count", LABELS("endpoint", "/api/v3/order")) >=
+	                   queries + 2,
+	               20000, "the working orders to be queried (%g queries before)", queries);
 	wait_idle();
 	scrape();
 	cr_assert_eq(metric(SB_METRIC_REST_LATENCY "_count", LABELS("endpoint", "/api/v3/order")),
@@ -435,15 +430,15 @@ Test(bot_books, orders_answered_5xx_count_as_settled_unknown)
 	env_with("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", false);
 	bt_start_bot();
 	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
-	cr_assert(metric_reaches(SB_METRIC_RECONCILE_FINDINGS, LABELS("kind", "settled_unknown"), 1, 20000),
-	          "the buy answered 503 is settled by query and counted");
+	SBT_WAIT_UNTIL(scraped(SB_METRIC_RECONCILE_FINDINGS, LABELS("kind", "settled_unknown")) >= 1, 20000,
+	               "the buy answered 503 to be settled by query and counted");
 	bt_fault("order_5xx_after", "off");
 	bt_fault("order_5xx_before", "on");
 	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
 	bt_wait_order(1, 's', SB_STORE_ORDER_NEVER_SENT, 20000);
 	bt_fault("order_5xx_before", "off");
-	cr_assert(metric_reaches(SB_METRIC_RECONCILE_FINDINGS, LABELS("kind", "settled_unknown"), 2, 20000),
-	          "the sell answered 503 is settled by query and counted");
+	SBT_WAIT_UNTIL(scraped(SB_METRIC_RECONCILE_FINDINGS, LABELS("kind", "settled_unknown")) >= 2, 20000,
+	               "the sell answered 503 to be settled by query and counted");
 	wait_idle();
 	scrape();
 	cr_assert_eq(FINDINGS("settled_unknown"), 2, "one per order answered 503");

@@ -63,26 +63,32 @@ static enum sb_store_pos_state drive(void)
 	return pos.state;
 }
 
-static void pause_50ms(void)
+/* Drives the market once; true once the daemon has exited (killed itself), its wait status into *status. */
+static bool driven_to_death(int *status)
 {
-	struct timespec ts = {0, 50 * 1000 * 1000};
-	nanosleep(&ts, NULL);
+	if (waitpid(T.bot, status, WNOHANG) == T.bot)
+		return true;
+	drive();
+	return false;
 }
 
 /* Drives the market until the daemon kills itself; returns its exit status (128+n for signal n). */
 static int drive_until_death(int ms)
 {
-	int64_t end = sb_clock_wall_ms() + ms;
-	while (sb_clock_wall_ms() < end) {
-		int status = 0;
-		if (waitpid(T.bot, &status, WNOHANG) == T.bot) {
-			T.bot = 0;
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		}
-		drive();
-		pause_50ms();
-	}
-	return -1;
+	int status = 0;
+	SBT_WAIT_UNTIL(driven_to_death(&status), ms, "the daemon to kill itself");
+	T.bot = 0;
+	return sbt_exit_code(status);
+}
+
+/* Drives the market once; true once the newest position is CLOSED. Fails the test once the daemon has
+ * exited. */
+static bool driven_to_close(void)
+{
+	if (drive() == SB_STORE_POS_CLOSED)
+		return true;
+	cr_assert(bt_running(), "the daemon is running");
+	return false;
 }
 
 /*
@@ -91,14 +97,7 @@ static int drive_until_death(int ms)
  */
 static void drive_until_closed(int ms)
 {
-	int64_t end = sb_clock_wall_ms() + ms;
-	while (sb_clock_wall_ms() < end) {
-		if (drive() == SB_STORE_POS_CLOSED)
-			return;
-		cr_assert(T.bot > 0 && waitpid(T.bot, NULL, WNOHANG) == 0, "the daemon is running");
-		pause_50ms();
-	}
-	cr_assert_fail("the cycle did not complete in %d ms", ms);
+	SBT_WAIT_UNTIL(driven_to_close(), ms, "the cycle to complete");
 }
 
 static const char *json_str(const cJSON *o, const char *key)

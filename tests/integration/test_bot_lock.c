@@ -83,11 +83,8 @@ Test(bot_lock, a_second_daemon_is_refused_and_a_new_one_starts_after_a_stop_or_a
 	cr_assert(bt_wait(bt_state_is, "trading", 1000), "run_state is still the first daemon's");
 
 	/* The first one goes on trading: a cycle's buy reaches the exchange. */
-	int64_t end = sb_clock_wall_ms() + WAIT_MS;
-	while (bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"orderId\"") == 0) {
-		cr_assert(sb_clock_wall_ms() < end, "the first daemon places a buy");
-		nap();
-	}
+	SBT_WAIT_UNTIL(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"orderId\"") > 0, WAIT_MS,
+	               "the first daemon to place a buy");
 	cr_assert_eq(waitpid(first, NULL, WNOHANG), 0, "the first daemon still runs");
 	wait_healthy();
 

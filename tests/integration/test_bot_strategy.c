@@ -364,6 +364,14 @@ Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3);
 }
 
+/* The market trades BTCUSDT at price once more; true once position id is CLOSED (its row into *out). */
+static bool traded_and_closed(sb_dec price, int64_t id, struct sb_store_position *out)
+{
+	bt_set_price("BTCUSDT", price);
+	*out = position(id);
+	return out->state == SB_STORE_POS_CLOSED;
+}
+
 Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 {
 	/* MARKET_LOT_SIZE allows 0.0005 BTC per market order; the position holds about 0.00083. */
@@ -381,14 +389,9 @@ Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 	struct sb_store_order x0 = wait_exit(stop);
 	cr_assert_eq(x0.orig_qty, SB_DEC_C(0, 50000), "the first part is one market order's maximum");
 	/* The price stays at the stop: the rest is sold by the next market order. */
-	struct sb_store_position pos = position(1);
-	for (int i = 0; i < 200 && pos.state != SB_STORE_POS_CLOSED; i++) {
-		bt_set_price("BTCUSDT", stop);
-		nap();
-		pos = position(1);
-	}
-	cr_assert_eq(pos.state, SB_STORE_POS_CLOSED, "the stop-loss exit ends (is %s)",
-	             sb_store_pos_state_name(pos.state));
+	struct sb_store_position pos;
+	SBT_WAIT_UNTIL(traded_and_closed(stop, 1, &pos), 20000, "the stop-loss exit to end (is %s)",
+	               sb_store_pos_state_name(pos.state));
 	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
 	cr_assert_eq(pos.sold_qty, floor_step(pos.base_received), "everything sellable was sold");
 	/* The exchange's own list: the cancelled limit sell and market sells of at most 0.0005 each. */
@@ -469,11 +472,16 @@ static void quote_seen(sb_dec p)
 {
 	sb_dec before = daemon_bid();
 	bt_set_price("BTCUSDT", p);
-	int64_t end = sb_clock_wall_ms() + 20000;
-	while (daemon_bid() == before) {
-		cr_assert_lt(sb_clock_wall_ms(), end, "the daemon takes the quote at %" PRId64, p);
-		nap();
-	}
+	SBT_WAIT_UNTIL(daemon_bid() != before, 20000, "the daemon to take the quote at %" PRId64, p);
+}
+
+/* Lets the wall clock reach wall_ms (the daemon's times are wall-clock times): a window in which to count
+ * what the daemon did, not a wait for something to happen. */
+static void let_time_pass_until(int64_t wall_ms)
+{
+	int64_t left = wall_ms - sb_clock_wall_ms();
+	SBT_WAIT_UNTIL_EVERY(sb_clock_wall_ms() >= wall_ms, (int)(left > 0 ? left : 0) + 1000, 100,
+	                     "the wall clock to reach %" PRId64, wall_ms);
 }
 
 Test(bot_strategy, stop_loss_within_the_fees_and_spread_opens_no_cycle)
@@ -502,6 +510,8 @@ Test(bot_strategy, stop_loss_within_the_fees_and_spread_opens_no_cycle)
 	/* A workable stop-loss (typed in lower case) lets the pair trade: exactly one cycle starts. */
 	cr_assert_eq(CLI("pairs", "set", "btcusdt", "stop_loss=1%"), 0, "%s", CLI_RUN.err);
 	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	/* The sell acknowledged (NEW) is on the exchange's books; a FILLED buy alone says nothing of it. */
+	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2,
 	             "one buy and its limit sell");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
@@ -601,11 +611,7 @@ Test(bot_strategy, rejected_buys_are_retried_ever_more_slowly_not_at_once)
 	cr_assert(strstr(first.last_error, "-2010"), "%s", first.last_error);
 	/* The next buys wait 5 s, then 10 s: within 8 s of the first there is one more at most, not a new
 	 * cycle (and a rejected order) at every decision. */
-	int64_t end = first.created_ms + 8000;
-	while (sb_clock_wall_ms() < end) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	let_time_pass_until(first.created_ms + 8000);
 	size_t n = db_orders(true, SB_STORE_ORDER_NEW);
 	cr_assert_leq(n, 2, "%zu buys in 8 s", n);
 	cr_assert_eq(db_orders(false, SB_STORE_ORDER_REJECTED), n);
@@ -649,11 +655,7 @@ Test(bot_strategy, rejected_sells_are_retried_ever_more_slowly)
 	/* Every sell the position tries now is rejected for lack of balance: 5 s, then 10 s apart. */
 	struct sb_store_order s1;
 	cr_assert(bt_wait(sell_rejected, &s1, 20000), "the next sell is rejected");
-	int64_t end = s1.created_ms + 12500;
-	while (sb_clock_wall_ms() < end) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	let_time_pass_until(s1.created_ms + 12500);
 	size_t n = db_orders(false, SB_STORE_ORDER_REJECTED);
 	cr_assert_leq(n, 2, "%zu rejected sells within 12.5 s", n);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);

@@ -20,6 +20,7 @@
 
 #include "sbtest.h"
 #include "sbtest_dec.h"
+#include "sbtest_wait.h"
 
 #define BASE_PAIRS "LINKUSDT:quote=20,profit=0.1%;DOTUSDT:quote=20,profit=0.2%;LTCUSDT:quote=20,profit=0.2%"
 
@@ -359,34 +360,21 @@ static void synthetic_data(size_t n, char *dir, size_t cap)
 	cr_assert_eq(fclose(f), 0);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits up to timeout_ms until pid has at least want children; their pids into kids. Returns how many. */
 static size_t await_children(pid_t pid, size_t want, pid_t *kids, size_t cap, int timeout_ms)
 {
-	int64_t end = now_ms() + timeout_ms;
 	size_t n = 0;
-	while ((n = sbt_children(pid, kids, cap)) < want && now_ms() < end)
-		usleep(2000);
+	SBT_WAIT_UNTIL_EVERY((n = sbt_children(pid, kids, cap)) >= want, timeout_ms, 2,
+	                     "%zu children of %d (%zu so far)", want, (int)pid, n);
 	return n;
 }
 
 /* Waits up to timeout_ms for pid to exit; its wait status, or -1 after killing it when it did not. */
 static int await_exit(pid_t pid, int timeout_ms)
 {
-	int64_t end = now_ms() + timeout_ms;
 	int status = 0;
-	while (now_ms() < end) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return status;
-		usleep(5000);
-	}
+	if (sbt_reap(pid, timeout_ms, &status))
+		return status;
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	return -1;

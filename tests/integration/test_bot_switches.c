@@ -55,6 +55,16 @@ static double daemon_bid(const char *symbol)
 	return bid;
 }
 
+/* Trades the market once at path (a /sim/price request); true when the daemon's bid for symbol (into *bid)
+ * is within [lo, hi]. Fails the test once the daemon has exited. */
+static bool moved_and_seen(const char *path, const char *symbol, double lo, double hi, double *bid)
+{
+	bt_post(path);
+	*bid = daemon_bid(symbol);
+	cr_assert(bt_running(), "the daemon runs");
+	return *bid >= lo && *bid <= hi;
+}
+
 /* Moves symbol's market to price and waits until the daemon has accepted a quote there (it decides on
  * every accepted quote, so the decision about it has been made when this returns). */
 static void move_and_see(const char *symbol, sb_dec price, double lo, double hi)
@@ -62,16 +72,9 @@ static void move_and_see(const char *symbol, sb_dec price, double lo, double hi)
 	char p[SB_DEC_STRLEN], path[128];
 	sb_dec_format_trim(price, p, sizeof p);
 	snprintf(path, sizeof path, "/sim/price?symbol=%s&price=%s", symbol, p);
-	int64_t end = sb_clock_wall_ms() + WAIT_MS;
-	for (;;) {
-		bt_post(path);
-		double bid = daemon_bid(symbol);
-		if (bid >= lo && bid <= hi)
-			return;
-		cr_assert(sb_clock_wall_ms() < end, "the daemon sees %s near %s (bid %f)", symbol, p, bid);
-		cr_assert(waitpid(T.bot, NULL, WNOHANG) == 0, "the daemon runs");
-		nap();
-	}
+	double bid = 0;
+	SBT_WAIT_UNTIL(moved_and_seen(path, symbol, lo, hi, &bid), WAIT_MS,
+	               "the daemon to see %s near %s (bid %f)", symbol, p, bid);
 }
 
 static void wait_state(const char *state)
@@ -109,11 +112,8 @@ Test(bot_switches, a_restart_places_nothing_while_paused_or_for_a_disabled_pair)
 
 	/* Resumed: the same market opens a BTCUSDT cycle at once; the disabled pair still places nothing. */
 	post_ok("/resume");
-	int64_t end = sb_clock_wall_ms() + WAIT_MS;
-	while (exchange_orders("BTCUSDT") == 0) {
-		cr_assert(sb_clock_wall_ms() < end, "a BTCUSDT buy reaches the exchange after resume");
-		nap();
-	}
+	SBT_WAIT_UNTIL(exchange_orders("BTCUSDT") > 0, WAIT_MS,
+	               "a BTCUSDT buy to reach the exchange after resume");
 	move_and_see("ETHUSDT", SB_DEC_C(2940, 0), 2920, 2945);
 	cr_assert_eq(exchange_orders("ETHUSDT"), 0, "no order for the disabled pair");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);

@@ -77,11 +77,8 @@ Test(bot_unlisted, an_unknown_symbol_is_named_and_left_out_while_the_others_trad
 	cr_assert(ctl_wait("/health", 200, NULL, WAIT_MS, &r), "the daemon trades: %s", r.body);
 
 	/* The good pairs trade. */
-	int64_t end = sb_clock_wall_ms() + WAIT_MS;
-	while (exchange_orders("BTCUSDT") == 0 || exchange_orders("ETHUSDT") == 0) {
-		cr_assert(sb_clock_wall_ms() < end, "buys of BTCUSDT and ETHUSDT reach the exchange");
-		nap();
-	}
+	SBT_WAIT_UNTIL(exchange_orders("BTCUSDT") > 0 && exchange_orders("ETHUSDT") > 0, WAIT_MS,
+	               "buys of BTCUSDT and ETHUSDT to reach the exchange");
 
 	/* The bad one is named everywhere the operator looks. */
 	cr_assert(bt_log_has("FOOBAR is not listed by the exchange: the pair is not traded", 1000),

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sbtest.h"
+#include "sbtest_wait.h"
 #include "spotbot/clock.h"
 #include "spotbot/decimal.h"
 #include "spotbot/store.h"
@@ -99,26 +100,32 @@ BT_FN void bt_start_bot(void)
 	bt_start_bot_err(NULL);
 }
 
-/* Stops the daemon with sig and returns its exit status (128+n when killed by signal n). */
+/* Stops the daemon with sig and returns its exit status (128+n when killed by signal n), or -1 when it did
+ * not exit within timeout_ms (it is then killed). */
 BT_FN int bt_stop_bot(int sig, int timeout_ms)
 {
 	if (T.bot <= 0)
 		return -1;
 	kill(T.bot, sig);
 	int status = 0;
-	for (int waited = 0; waited < timeout_ms; waited += 10) {
-		pid_t r = waitpid(T.bot, &status, WNOHANG);
-		if (r == T.bot) {
-			T.bot = 0;
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		}
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
+	bool exited = sbt_reap(T.bot, timeout_ms, &status);
+	if (!exited) {
+		kill(T.bot, SIGKILL);
+		waitpid(T.bot, &status, 0);
 	}
-	kill(T.bot, SIGKILL);
-	waitpid(T.bot, &status, 0);
 	T.bot = 0;
-	return -1;
+	return exited ? sbt_exit_code(status) : -1;
+}
+
+/* True while the daemon runs; once it has exited, reaps it and clears T.bot. */
+BT_FN bool bt_running(void)
+{
+	if (T.bot <= 0)
+		return false;
+	if (waitpid(T.bot, NULL, WNOHANG) != T.bot)
+		return true;
+	T.bot = 0;
+	return false;
 }
 
 BT_FN void bt_cleanup(void)
@@ -172,24 +179,29 @@ BT_FN struct sb_store *bt_db(void)
 
 typedef bool (*bt_pred)(struct sb_store *st, void *arg);
 
+/* A database predicate being waited for (bt_wait). */
+struct bt_wait_q {
+	bt_pred pred; /* the predicate */
+	void *arg;    /* its argument */
+	bool died;    /* the daemon exited first */
+};
+
+BT_FN bool bt_wait_check(void *arg)
+{
+	struct bt_wait_q *q = arg;
+	struct sb_store *st = bt_db();
+	bool ok = st && q->pred(st, q->arg);
+	sb_store_close(st);
+	q->died = !ok && T.bot > 0 && !bt_running();
+	return ok || q->died;
+}
+
+/* Waits up to ms until pred holds on the daemon's database; false at the deadline or once the daemon (if
+ * one was started) has exited. */
 BT_FN bool bt_wait(bt_pred pred, void *arg, int ms)
 {
-	int64_t end = sb_clock_wall_ms() + ms;
-	for (;;) {
-		struct sb_store *st = bt_db();
-		bool ok = st && pred(st, arg);
-		sb_store_close(st);
-		if (ok)
-			return true;
-		if (sb_clock_wall_ms() >= end)
-			return false;
-		if (T.bot > 0 && waitpid(T.bot, NULL, WNOHANG) == T.bot) {
-			T.bot = 0;
-			return false;
-		}
-		struct timespec ts = {0, 50 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	struct bt_wait_q q = {.pred = pred, .arg = arg};
+	return sbt_poll(bt_wait_check, &q, ms, 0) && !q.died;
 }
 
 /* The order of position pos with leg ('b', 's', 'x') and attempt, into *out. */
@@ -313,27 +325,39 @@ BT_FN void bt_fills(struct sb_store *st, const char *coid, sb_dec *qty, sb_dec *
 	free(rows);
 }
 
-/* Waits until the daemon's log contains needle. */
+/* A line of a log file holding a string (bt_log_file_has). */
+struct bt_log_q {
+	char path[400];     /* the file */
+	const char *needle; /* the string */
+};
+
+BT_FN bool bt_log_check(void *arg)
+{
+	struct bt_log_q *q = arg;
+	char line[1 << 16];
+	FILE *f = fopen(q->path, "r");
+	bool found = false;
+	if (f) {
+		while (!found && fgets(line, sizeof line, f))
+			found = strstr(line, q->needle) != NULL;
+		fclose(f);
+	}
+	return found;
+}
+
+/* Waits up to ms until the daemon's log file name (under LOG_DIR: "spotbot.log", "spotbot.error.log")
+ * contains needle. */
+BT_FN bool bt_log_file_has(const char *name, const char *needle, int ms)
+{
+	struct bt_log_q q = {.needle = needle};
+	snprintf(q.path, sizeof q.path, "%s/logs/%s", T.dir, name);
+	return sbt_poll(bt_log_check, &q, ms, 0);
+}
+
+/* Waits up to ms until the daemon's log contains needle. */
 BT_FN bool bt_log_has(const char *needle, int ms)
 {
-	char path[400], buf[1 << 16];
-	snprintf(path, sizeof path, "%s/logs/spotbot.log", T.dir);
-	int64_t end = sb_clock_wall_ms() + ms;
-	for (;;) {
-		FILE *f = fopen(path, "r");
-		bool found = false;
-		if (f) {
-			while (!found && fgets(buf, sizeof buf, f))
-				found = strstr(buf, needle) != NULL;
-			fclose(f);
-		}
-		if (found)
-			return true;
-		if (sb_clock_wall_ms() >= end)
-			return false;
-		struct timespec ts = {0, 20 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	return bt_log_file_has("spotbot.log", needle, ms);
 }
 
 #endif

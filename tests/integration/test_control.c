@@ -27,28 +27,27 @@ static void start(const char *pairs)
 
 TestSuite(control, .fini = bt_cleanup, .timeout = 120);
 
+/* Asks /health once (the answer into *r): true on 200; a 503 must say why, and nothing else may come. */
+static bool healthy(struct ctl_resp *r)
+{
+	if (!ctl("GET", "/health", NULL, r))
+		return false;
+	if (r->status == 503) {
+		char reason[64];
+		field(r->body, "reason", reason, sizeof reason);
+		cr_assert(reason[0], "a 503 says why: %s", r->body);
+		return false;
+	}
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	return true;
+}
+
 Test(control, health_is_200_trading_and_still_200_when_paused)
 {
 	start(PAIR_BTC);
 	struct ctl_resp r;
 	/* Until trading, /health answers 503 with a reason (or the socket is not up yet). */
-	int64_t end = sb_clock_wall_ms() + 20000;
-	bool healthy = false;
-	while (!healthy && sb_clock_wall_ms() < end) {
-		if (ctl("GET", "/health", NULL, &r)) {
-			if (r.status == 503) {
-				char reason[64];
-				field(r.body, "reason", reason, sizeof reason);
-				cr_assert(reason[0], "a 503 says why: %s", r.body);
-			} else {
-				cr_assert_eq(r.status, 200, "%ld %s", r.status, r.body);
-				healthy = true;
-			}
-		}
-		if (!healthy)
-			nap();
-	}
-	cr_assert(healthy, "the daemon becomes healthy");
+	SBT_WAIT_UNTIL(healthy(&r), 20000, "the daemon to become healthy (%ld %s)", r.status, r.body);
 	cr_assert(strstr(r.body, "\"trading\""), "%s", r.body);
 
 	cr_assert(ctl("POST", "/pause", TOKEN, &r));
@@ -77,10 +76,8 @@ Test(control, cli_status_shows_the_live_daemon_and_the_database)
 	struct ctl_resp r;
 	cr_assert(ctl_wait("/health", 200, NULL, 20000, &r), "healthy: %s", r.body);
 	/* Until the buy's execution report has come on the user stream. */
-	int64_t end = sb_clock_wall_ms() + 20000;
-	while (ctl("GET", "/status", NULL, &r) && strstr(r.body, "\"user_event_age_ms\":null") &&
-	       sb_clock_wall_ms() < end)
-		nap();
+	SBT_WAIT_UNTIL(ctl("GET", "/status", NULL, &r) && !strstr(r.body, "\"user_event_age_ms\":null"),
+	               20000, "an event on the user stream: %s", r.body);
 	cr_assert_eq(CLI("status", "--json"), 0, "%s", CLI_RUN.err);
 	cJSON *doc = cJSON_Parse(CLI_RUN.out);
 	cr_assert(doc, "JSON: %s", CLI_RUN.out);
@@ -153,15 +150,7 @@ Test(control, non_loopback_listener_without_token_exits_2)
 	bt_start_bot();
 	unsetenv("CONTROL_LISTEN");
 	int status = 0;
-	pid_t got = 0;
-	for (int waited = 0; waited < 20000 && got != T.bot; waited += 10) {
-		got = waitpid(T.bot, &status, WNOHANG);
-		if (got != T.bot) {
-			struct timespec ts = {0, 10 * 1000 * 1000};
-			nanosleep(&ts, NULL);
-		}
-	}
-	cr_assert_eq(got, T.bot, "the daemon refuses to start");
+	cr_assert(sbt_reap(T.bot, 20000, &status), "the daemon refuses to start");
 	T.bot = 0;
 	cr_assert(WIFEXITED(status));
 	cr_assert_eq(WEXITSTATUS(status), 2);

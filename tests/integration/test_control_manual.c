@@ -276,6 +276,17 @@ Test(control_manual, manual_sell_is_recorded_with_the_manual_exit)
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
+/* Asks to abandon position 1 (the answer into *r): true once it is taken (202); until then only 409 'not
+ * now' may come. */
+static bool abandon_taken(struct ctl_resp *r)
+{
+	cr_assert(ctl("POST", "/positions/1/abandon", TOKEN, r));
+	if (r->status == 202)
+		return true;
+	cr_assert_eq(r->status, 409, "only 'not now' while a sell is being tried: %s", r->body);
+	return false;
+}
+
 Test(control_manual, abandon_gives_up_a_holding_position_through_the_order_manager)
 {
 	bt_start_sim(NULL);
@@ -288,15 +299,7 @@ Test(control_manual, abandon_gives_up_a_holding_position_through_the_order_manag
 	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, WAIT_MS);
 	bt_wait_order(1, 's', SB_STORE_ORDER_NEVER_SENT, WAIT_MS);
 	struct ctl_resp r;
-	int64_t end = sb_clock_wall_ms() + WAIT_MS;
-	for (;;) {
-		cr_assert(ctl("POST", "/positions/1/abandon", TOKEN, &r));
-		if (r.status == 202)
-			break;
-		cr_assert_eq(r.status, 409, "only 'not now' while a sell is being tried: %s", r.body);
-		cr_assert_lt(sb_clock_wall_ms(), end, "abandoned in time: %s", r.body);
-		nap();
-	}
+	SBT_WAIT_UNTIL(abandon_taken(&r), WAIT_MS, "the abandon to be taken: %s", r.body);
 	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_ABANDONED, WAIT_MS);
 	cr_assert(strstr(pos.notes, "abandoned by hand"), "%s", pos.notes);
 	cr_assert_gt(pos.closed_ms, 0);

@@ -72,13 +72,9 @@ static void start(void)
 	bt_write_env(PAIR_BTC, "CONTROL_TOKEN=" TOKEN);
 	bt_start_bot();
 	struct ctl_resp r;
-	int64_t end = sb_clock_wall_ms() + 20000;
-	while (!(req("/health", NULL, NULL, &r) && r.status == 200)) {
-		cr_assert(sb_clock_wall_ms() < end, "the daemon becomes healthy: %s", r.body);
-		cr_assert(waitpid(T.bot, NULL, WNOHANG) == 0, "the daemon runs");
-		struct timespec ts = {0, 50 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	SBT_WAIT_UNTIL((req("/health", NULL, NULL, &r) && r.status == 200) || !bt_running(), 20000,
+	               "the daemon to become healthy: %s", r.body);
+	cr_assert(bt_running(), "the daemon runs");
 }
 
 /* Predicate: the daemon placed a buy on symbol that the exchange acknowledged. */

@@ -96,23 +96,31 @@ BT_FN bool ctl(const char *method, const char *path, const char *token, struct c
 	return ctl_send(method, path, token, NULL, 5000L, r);
 }
 
-BT_FN void nap(void)
+/* A control API answer being waited for (ctl_wait). */
+struct ctl_wait_q {
+	const char *path;   /* GET path */
+	long want;          /* wanted status */
+	const char *needle; /* wanted in the body; NULL: anything */
+	struct ctl_resp *r; /* the last answer */
+	bool died;          /* the daemon exited first */
+};
+
+BT_FN bool ctl_wait_check(void *arg)
 {
-	struct timespec ts = {0, 50 * 1000 * 1000};
-	nanosleep(&ts, NULL);
+	struct ctl_wait_q *q = arg;
+	if (ctl("GET", q->path, NULL, q->r) && q->r->status == q->want &&
+	    (!q->needle || strstr(q->r->body, q->needle)))
+		return true;
+	q->died = T.bot > 0 && !bt_running();
+	return q->died;
 }
 
-/* Polls GET path until it answers with want (and the body contains needle, if given). */
+/* Polls GET path until it answers with want (and the body contains needle, if given); false at the
+ * deadline or once the daemon has exited. */
 BT_FN bool ctl_wait(const char *path, long want, const char *needle, int ms, struct ctl_resp *r)
 {
-	int64_t end = sb_clock_wall_ms() + ms;
-	for (;;) {
-		if (ctl("GET", path, NULL, r) && r->status == want && (!needle || strstr(r->body, needle)))
-			return true;
-		if (sb_clock_wall_ms() >= end || (T.bot > 0 && waitpid(T.bot, NULL, WNOHANG) == T.bot))
-			return false;
-		nap();
-	}
+	struct ctl_wait_q q = {.path = path, .want = want, .needle = needle, .r = r};
+	return sbt_poll(ctl_wait_check, &q, ms, 0) && !q.died;
 }
 
 /* A JSON field of a body, as a string ("" when missing). */

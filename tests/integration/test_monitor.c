@@ -274,10 +274,8 @@ Test(monitor, metrics_parse_as_prometheus_text_and_follow_a_cycle)
 	struct sb_store *st = bt_db();
 	cr_assert(st);
 	int64_t last = 0;
-	int64_t end = sb_clock_wall_ms() + 10000;
-	while (sb_store_state_get_int(st, SB_STORE_KEY_LAST_STREAM_MS, &last) != SB_OK &&
-	       sb_clock_wall_ms() < end)
-		nap();
+	SBT_WAIT_UNTIL(sb_store_state_get_int(st, SB_STORE_KEY_LAST_STREAM_MS, &last) == SB_OK, 10000,
+	               "the last stream event to be recorded");
 	sb_store_close(st);
 	cr_assert_gt(last, 0, "last stream event recorded");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);

@@ -18,6 +18,7 @@
 
 #include "sbtest.h"
 #include "sbtest_sim.h"
+#include "sbtest_wait.h"
 
 #define KEY    "venue-key"
 #define SECRET "venue-secret"
@@ -39,13 +40,6 @@ static void reap(void)
 }
 
 TestSuite(spotsim_venue, .fini = reap);
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void pause_ms(long ms)
 {
@@ -264,30 +258,28 @@ static long long last_trade(int port, double *price)
 	return id;
 }
 
-/* Polls until the newest trade's id reaches at least min (or the deadline passes); returns it. */
-static long long wait_trades(int port, long long min, int timeout_ms, double *price)
+/* The newest trade's id, and whether it is the one seen at the check before (wait_quiet). */
+struct quiet_q {
+	int port;      /* spotsim */
+	double *price; /* the newest trade's price, or NULL */
+	long long id;  /* the newest trade's id; -1 before the first check */
+};
+
+static bool quiet_check(void *arg)
 {
-	int64_t deadline = now_ms() + timeout_ms;
-	long long id = last_trade(port, price);
-	while (id < min && now_ms() < deadline) {
-		pause_ms(20);
-		id = last_trade(port, price);
-	}
-	return id;
+	struct quiet_q *q = arg;
+	long long again = last_trade(q->port, q->price);
+	bool same = again == q->id;
+	q->id = again;
+	return same;
 }
 
-/* Polls until the newest trade's id stays the same over window_ms; returns it. */
+/* Polls until the newest trade's id stays the same over window_ms (or the deadline passes); returns it. */
 static long long wait_quiet(int port, int window_ms, int timeout_ms, double *price)
 {
-	int64_t deadline = now_ms() + timeout_ms;
-	long long id = last_trade(port, price);
-	for (;;) {
-		pause_ms(window_ms);
-		long long again = last_trade(port, price);
-		if (again == id || now_ms() > deadline)
-			return again;
-		id = again;
-	}
+	struct quiet_q q = {.port = port, .price = price, .id = -1};
+	(void)sbt_poll(quiet_check, &q, timeout_ms, window_ms);
+	return q.id;
 }
 
 Test(spotsim_venue, replay_of_an_unlisted_symbol_gets_rules_from_its_file, .timeout = 30)
@@ -356,13 +348,13 @@ Test(spotsim_venue, replay_of_a_data_binance_vision_zip_archive, .timeout = 30)
 
 Test(spotsim_venue, replay_end_loop_starts_again_with_ids_that_continue, .timeout = 30)
 {
-	double price = 0;
 	start_replay(&other, "hold");
 	long long one_pass = wait_quiet(other.port, 300, 10000, NULL);
 	cr_assert_eq(sbt_proc_stop(&other, SIGTERM, 5000), 0);
 	start_replay(&sim, "loop");
-	long long id = wait_trades(sim.port, 3 * one_pass, 10000, &price);
-	cr_assert_geq(id, 3 * one_pass, "three passes of %lld trades within 10 s (at %lld)", one_pass, id);
+	long long id = 0;
+	SBT_WAIT_UNTIL_EVERY((id = last_trade(sim.port, NULL)) >= 3 * one_pass, 10000, 20,
+	                     "three passes of %lld trades (at %lld)", one_pass, id);
 	cr_assert_eq(sbt_proc_stop(&sim, SIGTERM, 5000), 0);
 }
 
@@ -416,10 +408,7 @@ static void replay_fill(const char *file, const char *model, const char *st[4])
 	}
 	cr_assert_eq(last_trade(sim.port, NULL), 1, "the orders rest before the second candle trades");
 	/* Polled four times a second, well within the request weight a minute allows. */
-	int64_t deadline = now_ms() + 30000;
-	while (last_trade(sim.port, NULL) == 1 && now_ms() < deadline)
-		pause_ms(250);
-	cr_assert_gt(last_trade(sim.port, NULL), 1, "the second candle comes");
+	SBT_WAIT_UNTIL_EVERY(last_trade(sim.port, NULL) > 1, 30000, 250, "the second candle");
 	wait_quiet(sim.port, 500, 10000, NULL);
 	static const char *const coids[] = {"buy-low", "buy-in", "sell-high", "sell-in"};
 	for (size_t i = 0; i < 4; i++)

@@ -11,16 +11,30 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "sbtest_wait.h"
 #include "soak.h"
-#include "spotbot/clock.h"
 
-static void nap_ms(long ms)
+/* spotsim's start on the soak's port (sim_started). */
+struct sim_start {
+	struct soak *s;          /* the soak */
+	const char *const *args; /* spotsim's arguments */
+};
+
+/* Starts spotsim once; true when it listens on the soak's port (any port the first time). */
+static bool sim_started(void *arg)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
+	struct sim_start *st = arg;
+	struct soak *s = st->s;
+	if (sbt_spotsim_start(&s->sim, st->args) && (s->port == 0 || s->sim.port == s->port)) {
+		s->port = s->sim.port;
+		return true;
+	}
+	if (s->sim.pid > 0)
+		sbt_proc_stop(&s->sim, SIGKILL, 2000);
+	s->sim.pid = 0;
+	return false;
 }
 
 bool soak_sim_start(struct soak *s)
@@ -44,16 +58,9 @@ bool soak_sim_start(struct soak *s)
 	}
 	args[n] = NULL;
 	/* The port may still be held for a moment after a kill: try again for a few seconds. */
-	for (int i = 0; i < 50; i++) {
-		if (sbt_spotsim_start(&s->sim, args) && (s->port == 0 || s->sim.port == s->port)) {
-			s->port = s->sim.port;
-			return true;
-		}
-		if (s->sim.pid > 0)
-			sbt_proc_stop(&s->sim, SIGKILL, 2000);
-		s->sim.pid = 0;
-		nap_ms(100);
-	}
+	struct sim_start st = {.s = s, .args = args};
+	if (sbt_poll(sim_started, &st, 10000, 100))
+		return true;
 	soak_event(s, "spotsim does not start on port %d", s->port);
 	return false;
 }
@@ -116,10 +123,13 @@ bool soak_bot_start(struct soak *s)
 	return true;
 }
 
-/* The exit status as a number: 128+n when killed by signal n. */
-static int exit_code(int status)
+/* The daemon trades or is paused (soak_bot_ready), or it is gone. */
+static bool bot_up_or_gone(void *arg)
 {
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	struct soak *s = arg;
+	char state[32];
+	return s->bot <= 0 || (soak_bot_state(s, state, sizeof state) &&
+	                       (strcmp(state, "trading") == 0 || strcmp(state, "paused") == 0));
 }
 
 bool soak_bot_state(struct soak *s, char *buf, size_t cap)
@@ -148,17 +158,7 @@ bool soak_bot_state(struct soak *s, char *buf, size_t cap)
 
 bool soak_bot_ready(struct soak *s, int timeout_ms)
 {
-	int64_t end = sb_clock_wall_ms() + timeout_ms;
-	char state[32];
-	while (s->bot > 0) {
-		if (soak_bot_state(s, state, sizeof state) &&
-		    (strcmp(state, "trading") == 0 || strcmp(state, "paused") == 0))
-			return true;
-		if (sb_clock_wall_ms() > end)
-			break;
-		nap_ms(200);
-	}
-	return false;
+	return sbt_poll(bot_up_or_gone, s, timeout_ms, 200) && s->bot > 0;
 }
 
 void soak_bot_stop(struct soak *s, int sig)
@@ -171,18 +171,13 @@ void soak_bot_stop(struct soak *s, int sig)
 		soak_event(s, "spotbot is not up 20 s after its start");
 	kill(s->bot, sig);
 	int status = 0;
-	int64_t end = sb_clock_wall_ms() + 30000;
-	while (waitpid(s->bot, &status, WNOHANG) != s->bot) {
-		if (sb_clock_wall_ms() > end) {
-			soak_event(s, "VIOLATION spotbot did not stop within 30 s of signal %d", sig);
-			s->violations++;
-			kill(s->bot, SIGKILL);
-			waitpid(s->bot, &status, 0);
-			break;
-		}
-		nap_ms(20);
+	if (!sbt_reap(s->bot, 30000, &status)) {
+		soak_event(s, "VIOLATION spotbot did not stop within 30 s of signal %d", sig);
+		s->violations++;
+		kill(s->bot, SIGKILL);
+		waitpid(s->bot, &status, 0);
 	}
-	int code = exit_code(status);
+	int code = sbt_exit_code(status);
 	if (sig == SIGTERM && code != 0) {
 		soak_event(s, "VIOLATION spotbot exited %d on SIGTERM", code);
 		s->violations++;
@@ -196,13 +191,13 @@ void soak_supervise(struct soak *s, int64_t now_ms)
 	if (s->bot > 0 && waitpid(s->bot, &status, WNOHANG) == s->bot) {
 		soak_event(s,
 		           "VIOLATION spotbot exited by itself with status %d (see %s/bot.out and the log)",
-		           exit_code(status), s->dir);
+		           sbt_exit_code(status), s->dir);
 		s->violations++;
 		s->bot = 0;
 		s->bot_restart_ms = now_ms + 1000;
 	}
 	if (s->sim.pid > 0 && waitpid(s->sim.pid, &status, WNOHANG) == s->sim.pid) {
-		soak_event(s, "VIOLATION spotsim exited by itself with status %d", exit_code(status));
+		soak_event(s, "VIOLATION spotsim exited by itself with status %d", sbt_exit_code(status));
 		s->violations++;
 		s->sim.pid = 0;
 		s->sim_restart_ms = now_ms + 1000;

@@ -2,6 +2,7 @@
  * sbtest.c - process and HTTP helpers for tests that run the real programs (see sbtest.h).
  */
 #include "sbtest.h"
+#include "sbtest_wait.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -32,13 +33,6 @@ const char *sbt_source_path(const char *rel, char *buf, size_t cap)
 	const char *dir = getenv("SB_SOURCE_DIR");
 	snprintf(buf, cap, "%s/%s", dir && *dir ? dir : ".", rel);
 	return buf;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 bool sbt_spotsim_start(struct sbt_proc *p, const char *const *extra)
@@ -72,10 +66,10 @@ bool sbt_spotsim_start(struct sbt_proc *p, const char *const *extra)
 	p->out_fd = fds[0];
 	char line[256];
 	size_t len = 0;
-	int64_t deadline = mono_ms() + 10000;
+	int64_t deadline = sbt_mono_ms() + 10000;
 	while (len < sizeof line - 1) {
 		struct pollfd pfd = {p->out_fd, POLLIN, 0};
-		int left = (int)(deadline - mono_ms());
+		int left = (int)(deadline - sbt_mono_ms());
 		if (left <= 0 || poll(&pfd, 1, left) <= 0)
 			break;
 		ssize_t r = read(p->out_fd, line + len, 1);
@@ -103,28 +97,15 @@ int sbt_proc_stop(struct sbt_proc *p, int sig, int timeout_ms)
 	if (p->pid <= 0)
 		return -1;
 	kill(p->pid, sig);
-	int64_t deadline = mono_ms() + timeout_ms;
 	int status = 0;
-	for (;;) {
-		pid_t r = waitpid(p->pid, &status, WNOHANG);
-		if (r == p->pid)
-			break;
-		if (mono_ms() > deadline) {
-			kill(p->pid, SIGKILL);
-			waitpid(p->pid, &status, 0);
-			p->pid = 0;
-			close(p->out_fd);
-			return -1;
-		}
-		struct timespec ts = {0, 2000000};
-		nanosleep(&ts,
-		          NULL); /* polling a child's exit: there is no event to wait on without SIGCHLD */
+	bool exited = sbt_reap(p->pid, timeout_ms, &status);
+	if (!exited) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, &status, 0);
 	}
 	p->pid = 0;
 	close(p->out_fd);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return exited ? sbt_exit_code(status) : -1;
 }
 
 void sbt_response_free(struct sbt_response *r)
