@@ -40,6 +40,9 @@ struct server {
 	struct srv_conn *conns; /* open connections */
 	uint64_t seq;           /* last ticker value sent */
 	atomic_int opens;       /* connections accepted */
+	atomic_int closes;      /* connections gone */
+	atomic_int peer_code;   /* close code the last client sent in its close frame, 0 if none */
+	char peer_text[128];    /* its reason, written before peer_code */
 	int port;               /* bound port */
 };
 
@@ -99,6 +102,11 @@ static void srv_message(void *ctx, struct sim_ws_conn *conn, const char *data, s
 static void srv_close(void *ctx, struct sim_ws_conn *conn)
 {
 	(void)ctx;
+	const char *text = "";
+	uint16_t code = sim_ws_peer_close(conn, &text);
+	snprintf(S.peer_text, sizeof S.peer_text, "%s", text);
+	atomic_store(&S.peer_code, code);
+	atomic_fetch_add(&S.closes, 1);
 	struct srv_conn *c = sim_ws_user(conn);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -579,6 +587,33 @@ Test(ws_client, graceful_close_reports_local_and_stops)
 	struct sb_ws_stats st;
 	sb_ws_stats(C.ws, &st);
 	cr_assert_eq(st.sent, 1, "queued messages go out before the close frame");
+}
+
+Test(ws_client, graceful_close_reaches_the_server_as_a_close_frame_with_its_code)
+{
+	struct sb_ws_opts o = {0};
+	connect_with(&o);
+	RUN_UNTIL(C.opens == 1, DEADLINE_MS);
+	send_str("echo:before the close");
+	sb_ws_close(C.ws, 4001, "client done");
+	RUN_UNTIL(C.closes == 1 && atomic_load(&S.closes) == 1, DEADLINE_MS);
+	cr_assert_eq(atomic_load(&S.peer_code), 4001, "the server got close code %d",
+	             atomic_load(&S.peer_code));
+	cr_assert_str_eq(S.peer_text, "client done");
+	cr_assert_eq(C.close[0].reason, SB_WS_CLOSE_LOCAL);
+	cr_assert_eq(C.close[0].code, 4001);
+}
+
+Test(ws_client, a_drop_reaches_the_server_without_a_close_frame)
+{
+	struct sb_ws_opts o = {.backoff_min_ms = 10};
+	connect_with(&o);
+	RUN_UNTIL(C.opens == 1, DEADLINE_MS);
+	sb_ws_drop(C.ws);
+	RUN_UNTIL(C.closes == 1 && atomic_load(&S.closes) == 1, DEADLINE_MS);
+	cr_assert_eq(atomic_load(&S.peer_code), 0, "a drop sends no close frame (got %d)",
+	             atomic_load(&S.peer_code));
+	cr_assert_eq(C.close[0].reason, SB_WS_CLOSE_DROPPED);
 }
 
 Test(ws_client, outgoing_queue_is_bounded)
