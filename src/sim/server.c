@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_out.h"
 #include "common/lws_http.h"
 #include "common/lws_loop.h"
 #include "common/lws_ws.h"
@@ -30,6 +31,7 @@
 #define SIM_WS_MAX_QUEUE 65536         /* queued messages before a client counts as too slow */
 #define SIM_WS_MAX_RX    (1024 * 1024) /* largest reassembled incoming message */
 #define SIM_PATH_MAX     2048          /* longest WebSocket path with query we keep */
+#define SIM_ERROR_MAX    4096          /* longest {"code","msg"} error document */
 
 struct sim_ws_conn {
 	struct sim_server *srv;                /* owner */
@@ -102,18 +104,17 @@ void sim_http_resp_text(struct sim_http_resp *resp, int status, const char *text
 
 void sim_http_resp_error(struct sim_http_resp *resp, int status, int code, const char *msg)
 {
-	char buf[512];
-	/* Messages are fixed texts from spotsim plus parameter names; escape quotes defensively. */
-	char esc[400];
-	size_t j = 0;
-	for (size_t i = 0; msg[i] && j + 2 < sizeof esc; i++) {
-		if (msg[i] == '"' || msg[i] == '\\')
-			esc[j++] = '\\';
-		esc[j++] = msg[i];
-	}
-	esc[j] = '\0';
-	snprintf(buf, sizeof buf, "{\"code\":%d,\"msg\":\"%s\"}", code, esc);
-	sim_http_resp_text(resp, status, buf);
+	struct sb_buf b;
+	sb_buf_init(&b, SIM_ERROR_MAX);
+	sb_buf_puts(&b, "{\"code\":");
+	sb_json_i64(&b, code);
+	sb_buf_puts(&b, ",\"msg\":");
+	sb_json_str(&b, msg);
+	sb_buf_putc(&b, '}');
+	free(resp->body);
+	resp->status = status;
+	resp->body_len = b.overflow ? 0 : b.len;
+	resp->body = sb_buf_take(&b); /* NULL past the maximum: the answer's body is then "{}" */
 }
 
 const char *sim_http_arg(const struct sim_http_req *req, const char *key)

@@ -47,14 +47,10 @@ static struct {
 	char key[4096];                 /* tests/data/tls/server.key */
 } T;
 
-static void start(void)
+/* Starts spotsim serving TLS with T.cert and T.key, and the test's loop with its client context. */
+static void start_sim(void)
 {
-	memset(&T, 0, sizeof T);
 	sb_log_set_level(SB_LOG_ERROR); /* refused handshakes are the point of these tests */
-	sbt_source_path("tests/data/tls/ca.pem", T.ca, sizeof T.ca);
-	sbt_source_path("tests/data/tls/other-ca.pem", T.other_ca, sizeof T.other_ca);
-	sbt_source_path("tests/data/tls/server.pem", T.cert, sizeof T.cert);
-	sbt_source_path("tests/data/tls/server.key", T.key, sizeof T.key);
 	const char *const args[] = {"--account",  KEY ":" SECRET ":USDT=1234.5,BTC=2",
 	                            "--symbols",  "BTCUSDT,ETHUSDT",
 	                            "--speed",    "20",
@@ -65,6 +61,16 @@ static void start(void)
 	cr_assert(sbt_spotsim_start(&T.sim, args));
 	cr_assert_eq(uv_loop_init(&T.loop), 0);
 	cr_assert_eq(sb_ws_ctx_new(&T.loop, &T.ctx), SB_OK);
+}
+
+static void start(void)
+{
+	memset(&T, 0, sizeof T);
+	sbt_source_path("tests/data/tls/ca.pem", T.ca, sizeof T.ca);
+	sbt_source_path("tests/data/tls/other-ca.pem", T.other_ca, sizeof T.other_ca);
+	sbt_source_path("tests/data/tls/server.pem", T.cert, sizeof T.cert);
+	sbt_source_path("tests/data/tls/server.key", T.key, sizeof T.key);
+	start_sim();
 }
 
 static void stop(void)
@@ -463,22 +469,12 @@ static char self_dir[64]; /* the temporary directory of the certificate and key 
 static void start_self_signed(void)
 {
 	memset(&T, 0, sizeof T);
-	sb_log_set_level(SB_LOG_ERROR);
 	snprintf(self_dir, sizeof self_dir, "/tmp/sbtls-XXXXXX");
 	cr_assert_not_null(mkdtemp(self_dir));
 	snprintf(T.cert, sizeof T.cert, "%s/self.pem", self_dir);
 	snprintf(T.key, sizeof T.key, "%s/self.key", self_dir);
 	make_self_signed(T.cert, T.key);
-	const char *const args[] = {"--account",  KEY ":" SECRET ":USDT=1000",
-	                            "--symbols",  "BTCUSDT",
-	                            "--speed",    "20",
-	                            "--seed",     "7",
-	                            "--tls-cert", T.cert,
-	                            "--tls-key",  T.key,
-	                            NULL};
-	cr_assert(sbt_spotsim_start(&T.sim, args));
-	cr_assert_eq(uv_loop_init(&T.loop), 0);
-	cr_assert_eq(sb_ws_ctx_new(&T.loop, &T.ctx), SB_OK);
+	start_sim();
 }
 
 static void stop_self_signed(void)
