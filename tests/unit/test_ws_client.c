@@ -307,6 +307,8 @@ static void on_deadline(uv_timer_t *t)
 		cr_assert((cond), "deadline passed waiting for: %s", #cond);                                 \
 	} while (0)
 
+static char *slurp(const char *path);
+
 static void url_to(char *buf, size_t cap, int port, const char *path)
 {
 	snprintf(buf, cap, "ws://127.0.0.1:%d%s", port, path);
@@ -614,6 +616,47 @@ Test(ws_client, a_drop_reaches_the_server_without_a_close_frame)
 	cr_assert_eq(atomic_load(&S.peer_code), 0, "a drop sends no close frame (got %d)",
 	             atomic_load(&S.peer_code));
 	cr_assert_eq(C.close[0].reason, SB_WS_CLOSE_DROPPED);
+}
+
+/*
+ * Every way a connection moves (drop and reconnect, rollover and its confirmation, a graceful close, a
+ * close while connecting) goes through the client's table of allowed state changes: a move it lacks
+ * would be logged as refused.
+ */
+Test(ws_client, every_connection_moves_only_through_allowed_states)
+{
+	char dir[] = "/tmp/sb_wsstate_XXXXXX", path[64];
+	cr_assert_not_null(mkdtemp(dir));
+	struct sb_log_opts lo = {.dir = dir, .name = "t.log", .error_name = "", .level = SB_LOG_INFO};
+	cr_assert_eq(sb_log_open(&lo), SB_OK);
+	struct sb_ws_opts o = {.backoff_min_ms = 10, .jitter_pct = -1};
+	connect_with(&o);
+	RUN_UNTIL(C.opens == 1, DEADLINE_MS);
+	sb_ws_drop(C.ws);
+	RUN_UNTIL(C.opens == 2, DEADLINE_MS);
+	cr_assert_eq(sb_ws_rollover(C.ws), SB_OK);
+	RUN_UNTIL(C.opens == 3, DEADLINE_MS);
+	cr_assert_eq(sb_ws_rollover_confirm(C.ws), SB_OK);
+	RUN_UNTIL(C.closes == 2, DEADLINE_MS);
+	sb_ws_close(C.ws, 1000, "done");
+	RUN_UNTIL(C.closes == 3, DEADLINE_MS);
+	cr_assert_eq(C.close[2].reason, SB_WS_CLOSE_LOCAL);
+	sb_ws_free(C.ws);
+	C.ws = NULL;
+	C.opens = 0;
+	connect_with(&o);
+	sb_ws_close(C.ws, 1000, "before it opened"); /* a pending connection never starts */
+	cr_assert_eq(C.closes, 3);
+	sb_ws_free(C.ws);
+	C.ws = NULL;
+	sb_log_close();
+	snprintf(path, sizeof path, "%s/t.log", dir);
+	char *log = slurp(path);
+	cr_assert_not_null(strstr(log, "\"reason\":\"rollover\""), "%s", log);
+	cr_assert_null(strstr(log, "illegal connection state change"), "%s", log);
+	free(log);
+	unlink(path);
+	rmdir(dir);
 }
 
 Test(ws_client, outgoing_queue_is_bounded)
