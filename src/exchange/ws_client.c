@@ -2,10 +2,24 @@
  * ws_client.c - libwebsockets client connections on a foreign libuv loop (see ws_client.h).
  *
  * Each sb_ws holds up to two live connections (the main one and, during a rollover, the next one) plus
- * old ones that are still closing. A connection is a small state machine: PENDING (created, not yet
- * handed to lws) -> CONNECTING -> OPEN -> CLOSING, and it ends in exactly one place, conn_end(), which
- * reports the close and schedules what comes next. Connections are always started from a uv timer, never
- * from inside a public call, so callbacks never run inside sb_ws_new/sb_ws_rollover.
+ * old ones that are still closing. A connection is one explicit state machine (enum conn_state, every
+ * move through conn_to(), which refuses a move its table does not allow):
+ *
+ *   PENDING --> STARTING --> CONNECTING --> OPEN --> CLOSING
+ *                   |             |           |         |
+ *                   v             '--> KILLED <---------'
+ *                 FAILED
+ *
+ * and it ends, from any state, in exactly one place, conn_end(), which reports the close and schedules
+ * what comes next. Once a connection is CLOSING or KILLED we have decided why it ends (why, code, text);
+ * before that, the end is the server's or the network's doing. Connections are always started from a uv
+ * timer, never from inside a public call, so callbacks never run inside sb_ws_new/sb_ws_rollover.
+ *
+ * A graceful close (sb_ws_close, the old connection of a rollover) sends a close frame through lws' own
+ * close handshake (common/lws_ws.h: lws_close_reason, then the connection's lws timer); only a kill (drop,
+ * stall, open timeout, a message too large) hangs up without one. The frames themselves (queue, burst,
+ * reassembly, pings) are common/lws_ws.h's, shared with spotsim's server. A TLS failure names OpenSSL's
+ * verification result ("certificate verify failed: self-signed certificate").
  *
  * lws holds a pointer to our connection as the wsi's user data. When a connection ends we detach it
  * (lws_set_wsi_user(wsi, NULL)) before freeing, so any later lws callback for that wsi finds nothing.
@@ -13,12 +27,16 @@
  */
 #include "spotbot/ws_client.h"
 
-#include <errno.h>
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/lws_loop.h"
+#include "common/lws_ws.h"
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 #include "spotbot/log.h"
 
@@ -31,41 +49,29 @@
 
 enum conn_state {
 	C_PENDING,    /* created, waiting for the connect timer */
+	C_STARTING,   /* inside lws_client_connect_via_info */
+	C_FAILED,     /* lws reported the failure from inside that call: conn_start ends it */
 	C_CONNECTING, /* handed to lws, not yet upgraded */
 	C_OPEN,       /* upgraded */
-	C_CLOSING,    /* our close frame is on its way, or a kill is pending */
-};
-
-struct out_msg {
-	struct out_msg *next; /* queue order */
-	size_t len;           /* payload bytes */
-	unsigned char buf[];  /* LWS_PRE headroom, then the payload */
+	C_CLOSING,    /* our close frame waits for the queue to drain, or is on its way */
+	C_KILLED,     /* dropped by us: lws hangs up, what still arrives is ignored */
+	C_STATES,     /* number of states */
 };
 
 struct ws_conn {
 	struct sb_ws *ws;             /* owner */
-	struct lws *wsi;              /* NULL until connecting and after the end */
+	struct sb_lws_ws wire;        /* the wsi (NULL until connecting and after the end) and its frames */
 	unsigned id;                  /* connection id reported to the caller */
-	enum conn_state state;        /* see enum */
-	bool rollover;                /* opened by sb_ws_rollover */
-	bool was_open;                /* reached C_OPEN */
-	bool why_set;                 /* we decided why it ends (why, code) */
-	enum sb_ws_close_reason why;  /* the reason we decided */
+	enum conn_state state;        /* see enum and conn_to() */
+	bool rollover;                /* its role: opened by sb_ws_rollover, not yet the main connection */
+	bool was_open;                /* its history: it reached C_OPEN (CLOSING and KILLED come from both) */
+	enum sb_ws_close_reason why;  /* why it ends, once CLOSING or KILLED */
 	uint16_t code;                /* close code we send or received */
 	char text[WS_TEXT_MAX];       /* close reason we send or received, or the error */
-	bool graceful;                /* send a close frame once the queue has drained */
-	bool killed;                  /* dropped by us: ignore what still arrives */
-	bool ping_due;                /* write a ping at the next writeable */
-	bool in_connect;              /* inside lws_client_connect_via_info */
-	bool failed_in_connect;       /* lws reported the failure from inside that call */
 	uint64_t started_ms;          /* when the attempt started */
 	uint64_t opened_ms;           /* when it reached C_OPEN */
 	uint64_t last_rx_ms;          /* last message or pong (or the open) */
 	uint64_t last_ping_ms;        /* last ping we sent (or the open) */
-	char *rx;                     /* reassembly buffer */
-	size_t rx_len, rx_cap;        /* bytes used and allocated in rx */
-	struct out_msg *head, *tail;  /* outgoing queue */
-	size_t queued;                /* messages in the queue */
 	struct ws_conn *next_retired; /* list of old connections still closing */
 };
 
@@ -151,6 +157,45 @@ const char *sb_ws_close_reason_name(enum sb_ws_close_reason r)
 
 /* ---- connections -------------------------------------------------------------------------------- */
 
+static const char *const state_names[C_STATES] = {
+    "pending", "starting", "failed", "connecting", "open", "closing", "killed",
+};
+
+/* The moves conn_to() allows, from each state (a bit per target state). */
+#define TO(s) (1u << (s))
+static const unsigned transitions[C_STATES] = {
+    [C_PENDING] = TO(C_STARTING),
+    [C_STARTING] = TO(C_CONNECTING) | TO(C_FAILED),
+    [C_FAILED] = 0,
+    [C_CONNECTING] = TO(C_OPEN) | TO(C_KILLED),
+    [C_OPEN] = TO(C_CLOSING) | TO(C_KILLED),
+    [C_CLOSING] = TO(C_KILLED),
+    [C_KILLED] = 0,
+};
+#undef TO
+
+/* The one place a connection changes state. An illegal move is a bug: it is logged and refused. */
+static bool conn_to(struct ws_conn *c, enum conn_state to)
+{
+	if (!(transitions[c->state] & (1u << to))) {
+		sb_log_error("ws",
+		             SB_FIELDS(SB_F_UINT("conn", c->id), SB_F_STR("from", state_names[c->state]),
+		                       SB_F_STR("to", state_names[to])),
+		             "illegal connection state change refused");
+		return false;
+	}
+	if (to == C_OPEN)
+		c->was_open = true;
+	c->state = to;
+	return true;
+}
+
+/* Whether we decided why c ends (why, code, text are ours, not the peer's). */
+static bool conn_ending(const struct ws_conn *c)
+{
+	return c->state == C_CLOSING || c->state == C_KILLED;
+}
+
 static struct ws_conn *conn_new(struct sb_ws *ws, bool rollover)
 {
 	struct ws_conn *c = sb_xcalloc(1, sizeof *c);
@@ -158,25 +203,21 @@ static struct ws_conn *conn_new(struct sb_ws *ws, bool rollover)
 	c->id = ++ws->next_id;
 	c->rollover = rollover;
 	c->state = C_PENDING;
+	sb_lws_ws_init(&c->wire, ws->max_message, ws->max_queue, ws->burst);
 	return c;
 }
 
 static void conn_free(struct ws_conn *c)
 {
-	struct out_msg *m = c->head;
-	while (m) {
-		struct out_msg *n = m->next;
-		free(m);
-		m = n;
-	}
-	free(c->rx);
+	sb_lws_ws_fini(&c->wire);
 	free(c);
 }
 
 /*
- * Has lws drop wsi soon. A kill timeout set from outside lws' own callbacks (our uv timers) is only
- * noticed at lws' next service, so the drop is also requested through a writeable callback, where
- * returning -1 closes at once; the timeout is the backstop for a socket that never becomes writeable.
+ * Has lws drop wsi soon, without a close frame. A kill timeout set from outside lws' own callbacks (our uv
+ * timers) is only noticed at lws' next service, so the drop is also requested through a writeable
+ * callback, where a killed connection returns -1 (the hang-up a kill means); the timeout is the backstop
+ * for a socket that never becomes writeable.
  */
 static void wsi_kill(struct lws *wsi)
 {
@@ -190,40 +231,36 @@ static char zombie;
 /* Detaches c from its wsi and has lws drop the socket; no callback of ours runs for it afterwards. */
 static void conn_detach_kill(struct ws_conn *c)
 {
-	if (c->wsi) {
-		lws_set_wsi_user(c->wsi, &zombie);
-		wsi_kill(c->wsi);
-		c->wsi = NULL;
+	if (c->wire.wsi) {
+		lws_set_wsi_user(c->wire.wsi, &zombie);
+		wsi_kill(c->wire.wsi);
+		c->wire.wsi = NULL;
 	}
 }
 
 /* Decides why c ends (unless already decided) and drops it; conn_end follows from lws. */
 static void conn_kill(struct ws_conn *c, enum sb_ws_close_reason why, const char *text)
 {
-	if (!c->why_set) {
-		c->why_set = true;
+	if (c->state == C_KILLED)
+		return;
+	if (!conn_ending(c)) {
 		c->why = why;
 		snprintf(c->text, sizeof c->text, "%s", text);
 	}
-	c->state = C_CLOSING;
-	c->killed = true;
-	if (c->wsi)
-		wsi_kill(c->wsi);
+	if (conn_to(c, C_KILLED) && c->wire.wsi)
+		wsi_kill(c->wire.wsi);
 }
 
-/* Asks for a close frame (after the queue drains) with code and text. */
+/* Sends a close frame with code and text once the queue drains; lws ends it when the server answers. */
 static void conn_close_gracefully(struct ws_conn *c, enum sb_ws_close_reason why, uint16_t code,
                                   const char *text)
 {
-	if (!c->why_set) {
-		c->why_set = true;
-		c->why = why;
-		c->code = code;
-		snprintf(c->text, sizeof c->text, "%s", text ? text : "");
-	}
-	c->graceful = true;
-	if (c->wsi)
-		lws_callback_on_writable(c->wsi);
+	if (c->state != C_OPEN || !conn_to(c, C_CLOSING))
+		return; /* already ending (a kill came first) */
+	c->why = why;
+	c->code = code;
+	snprintf(c->text, sizeof c->text, "%s", text ? text : "");
+	sb_lws_ws_close(&c->wire, code, c->text);
 }
 
 static uint32_t backoff_delay(struct sb_ws *ws)
@@ -260,11 +297,11 @@ static void conn_end(struct ws_conn *c, const char *err_text)
 	struct sb_ws *ws = c->ws;
 	struct sb_ws_close_info info;
 	memset(&info, 0, sizeof info);
-	if (c->wsi) {
-		lws_set_wsi_user(c->wsi, NULL);
-		c->wsi = NULL;
+	if (c->wire.wsi) {
+		lws_set_wsi_user(c->wire.wsi, NULL);
+		c->wire.wsi = NULL;
 	}
-	if (c->why_set)
+	if (conn_ending(c))
 		info.reason = c->why;
 	else if (!c->was_open)
 		info.reason = SB_WS_CLOSE_CONNECT_FAILED;
@@ -337,22 +374,22 @@ static void conn_start(struct sb_ws *ws, struct ws_conn *c)
 	i.protocol = NULL; /* Binance expects no Sec-WebSocket-Protocol */
 	i.local_protocol_name = WS_PROTOCOL;
 	i.userdata = c;
-	i.pwsi = &c->wsi;
+	i.pwsi = &c->wire.wsi;
 	if (ws->tls) {
 		i.ssl_connection = LCCSCF_USE_SSL;
 		if (ws->insecure)
 			i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
 			                    LCCSCF_ALLOW_EXPIRED;
 	}
-	c->state = C_CONNECTING;
+	conn_to(c, C_STARTING);
 	c->started_ms = now_ms();
-	c->in_connect = true;
 	struct lws *wsi = lws_client_connect_via_info(&i);
-	c->in_connect = false;
-	if (!wsi || c->failed_in_connect) {
-		c->wsi = NULL;
+	if (!wsi || c->state == C_FAILED) {
+		c->wire.wsi = NULL;
 		conn_end(c, c->text[0] ? c->text : "connect failed");
+		return;
 	}
+	conn_to(c, C_CONNECTING);
 }
 
 static void on_connect_timer(uv_timer_t *t)
@@ -380,7 +417,7 @@ static void schedule_connect(struct sb_ws *ws, uint32_t delay_ms)
 /* Pings and the watchdog for one live connection. */
 static void tick_conn(struct sb_ws *ws, struct ws_conn *c, uint64_t now)
 {
-	if (!c || !c->wsi)
+	if (!c || !c->wire.wsi)
 		return;
 	if (c->state == C_CONNECTING && now - c->started_ms > ws->open_timeout_ms) {
 		conn_kill(c, SB_WS_CLOSE_CONNECT_FAILED, "open timeout");
@@ -397,8 +434,7 @@ static void tick_conn(struct sb_ws *ws, struct ws_conn *c, uint64_t now)
 	}
 	if (ws->ping_ms && now - c->last_ping_ms >= ws->ping_ms) {
 		c->last_ping_ms = now;
-		c->ping_due = true;
-		lws_callback_on_writable(c->wsi);
+		sb_lws_ws_ping(&c->wire);
 	}
 }
 
@@ -414,101 +450,70 @@ static void on_tick(uv_timer_t *t)
 
 static int conn_writeable(struct ws_conn *c)
 {
-	struct sb_ws *ws = c->ws;
-	struct lws *wsi = c->wsi;
-	if (c->state == C_CLOSING)
-		return -1; /* a writeable after we asked to close (stack.md W4), or a pending kill */
-	if (c->ping_due) {
-		unsigned char ping[LWS_PRE + 4];
-		c->ping_due = false;
-		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
-			return -1;
-	}
-	for (unsigned n = 0; c->head && n < ws->burst; n++) {
-		struct out_msg *m = c->head;
-		if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
-			return -1;
-		c->head = m->next;
-		if (!c->head)
-			c->tail = NULL;
-		c->queued--;
-		ws->stats.sent++;
-		free(m);
-		if (lws_send_pipe_choked(wsi))
-			break;
-	}
-	if (c->head) {
-		lws_callback_on_writable(wsi);
-		return 0;
-	}
-	if (c->graceful) {
-		c->state = C_CLOSING;
-		lws_close_reason(wsi, (enum lws_close_status)c->code, (unsigned char *)c->text,
-		                 strlen(c->text));
-		return -1;
-	}
-	return 0;
+	if (c->state == C_KILLED)
+		return -1; /* the hang-up a kill asked for (wsi_kill) */
+	uint64_t before = c->wire.sent;
+	int rc = sb_lws_ws_writeable(&c->wire, "", 0);
+	c->ws->stats.sent += c->wire.sent - before;
+	return rc;
 }
 
 /* Returns -1 when the connection must be reset (message too large). */
 static int conn_receive(struct ws_conn *c, const char *in, size_t len)
 {
 	struct sb_ws *ws = c->ws;
-	struct lws *wsi = c->wsi;
+	const char *msg;
+	size_t n;
 	c->last_rx_ms = now_ms();
-	if (c->rx_len + len > ws->max_message) {
-		sb_log_warn("ws",
-		            SB_FIELDS(SB_F_UINT("conn", c->id), SB_F_UINT("max_message", ws->max_message)),
-		            "incoming message too large: resetting the connection");
-		c->rx_len = 0;
-		c->why_set = true;
-		c->why = SB_WS_CLOSE_TOO_LARGE;
-		c->code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
-		snprintf(c->text, sizeof c->text, "message too large");
-		c->state = C_CLOSING;
-		c->killed = true;
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)c->text,
-		                 strlen(c->text));
-		return -1;
-	}
-	/* Every message goes through rx, even a single frame: it costs one copy, no allocation once rx has
-	 * grown, and hands the caller a NUL-terminated string. */
-	if (c->rx_len + len + 1 > c->rx_cap) {
-		size_t cap = c->rx_cap ? c->rx_cap : 4096;
-		while (cap < c->rx_len + len + 1)
-			cap *= 2;
-		if (cap > ws->max_message + 1)
-			cap = ws->max_message + 1;
-		c->rx = sb_xrealloc(c->rx, cap);
-		c->rx_cap = cap;
-	}
-	if (len)
-		memcpy(c->rx + c->rx_len, in, len);
-	c->rx_len += len;
-	if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
-		size_t n = c->rx_len;
-		c->rx[n] = '\0';
-		c->rx_len = 0;
+	switch (sb_lws_ws_receive(&c->wire, in, len, &msg, &n)) {
+	case SB_LWS_RX_PARTIAL:
+		return 0;
+	case SB_LWS_RX_MESSAGE:
 		ws->stats.messages++;
 		ws->stats.bytes += n;
-		ws->ops.message(ws->user, ws, c->id, c->rx, n);
+		ws->ops.message(ws->user, ws, c->id, msg, n);
+		return 0;
+	case SB_LWS_RX_TOO_LARGE:
+		break;
 	}
-	return 0;
+	sb_log_warn("ws", SB_FIELDS(SB_F_UINT("conn", c->id), SB_F_UINT("max_message", ws->max_message)),
+	            "incoming message too large: resetting the connection");
+	c->why = SB_WS_CLOSE_TOO_LARGE;
+	c->code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+	snprintf(c->text, sizeof c->text, "message too large");
+	conn_to(c, C_KILLED);
+	lws_close_reason(c->wire.wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)c->text,
+	                 strlen(c->text));
+	return -1;
 }
 
 static void conn_opened(struct ws_conn *c)
 {
 	struct sb_ws *ws = c->ws;
-	c->state = C_OPEN;
-	c->was_open = true;
+	if (c->state != C_CONNECTING || !conn_to(c, C_OPEN))
+		return; /* killed (open timeout, sb_ws_close) while lws was upgrading it */
 	c->opened_ms = c->last_rx_ms = c->last_ping_ms = now_ms();
 	ws->stats.opens++;
 	sb_log_info("ws", SB_FIELDS(SB_F_UINT("conn", c->id), SB_F_BOOL("rollover", c->rollover)),
 	            "connected");
 	if (ws->ops.open)
 		ws->ops.open(ws->user, ws, c->id, c->rollover);
-	if (c->wsi && c->graceful)
-		lws_callback_on_writable(c->wsi);
+}
+
+/*
+ * The connection error lws reports, with OpenSSL's verification result when the server's certificate was
+ * refused: lws 4.1 itself only says "connect SSL err 1: ...".
+ */
+static void conn_error_text(struct ws_conn *c, struct lws *wsi, const char *in)
+{
+	const char *lws_text = in ? in : "connection error";
+	SSL *ssl = c->ws->tls ? lws_get_ssl(wsi) : NULL;
+	long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+	if (v != X509_V_OK)
+		snprintf(c->text, sizeof c->text, "certificate verify failed: %s (%s)",
+		         X509_verify_cert_error_string(v), lws_text);
+	else
+		snprintf(c->text, sizeof c->text, "%s", lws_text);
 }
 
 static int dispatch(struct ws_conn *c, struct lws *wsi, enum lws_callback_reasons reason, void *in,
@@ -516,9 +521,9 @@ static int dispatch(struct ws_conn *c, struct lws *wsi, enum lws_callback_reason
 {
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		snprintf(c->text, sizeof c->text, "%s", in ? (const char *)in : "connection error");
-		if (c->in_connect) {
-			c->failed_in_connect = true; /* conn_start ends it once lws has returned */
+		conn_error_text(c, wsi, in);
+		if (c->state == C_STARTING) {
+			conn_to(c, C_FAILED); /* conn_start ends it once lws has returned */
 			lws_set_wsi_user(wsi, NULL);
 			return 0;
 		}
@@ -530,7 +535,7 @@ static int dispatch(struct ws_conn *c, struct lws *wsi, enum lws_callback_reason
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		/* A connection closing gracefully (rollover) still delivers until the server's close arrives.
 		 */
-		if (!c->was_open || c->killed)
+		if (!c->was_open || c->state == C_KILLED)
 			return 0;
 		return conn_receive(c, in, len);
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
@@ -539,16 +544,11 @@ static int dispatch(struct ws_conn *c, struct lws *wsi, enum lws_callback_reason
 		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return conn_writeable(c);
+	case LWS_CALLBACK_TIMER:
+		return sb_lws_ws_timer(&c->wire); /* our close frame goes out (lws_ws.h) */
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		if (len >= 2 && !c->why_set) {
-			const unsigned char *p = in;
-			c->code = (uint16_t)(p[0] << 8 | p[1]);
-			size_t tl = len - 2 < sizeof c->text - 1 ? len - 2 : sizeof c->text - 1;
-			memcpy(c->text, p + 2, tl);
-			c->text[tl] = '\0';
-		} else if (!c->why_set) {
-			c->code = LWS_CLOSE_STATUS_NO_STATUS;
-		}
+		if (!conn_ending(c))
+			sb_lws_ws_peer_close(in, len, &c->code, c->text, sizeof c->text);
 		return 0;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 	case LWS_CALLBACK_WSI_DESTROY:
@@ -562,16 +562,20 @@ static int dispatch(struct ws_conn *c, struct lws *wsi, enum lws_callback_reason
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct ws_conn *c = user;
+	if (reason == LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION)
+		return 0; /* user is OpenSSL's X509_STORE_CTX here; the result is read at the error */
 	if (user == &zombie)
-		return reason == LWS_CALLBACK_CLIENT_WRITEABLE || reason == LWS_CALLBACK_CLIENT_RECEIVE ? -1
-		                                                                                        : 0;
+		return reason == LWS_CALLBACK_CLIENT_WRITEABLE || reason == LWS_CALLBACK_CLIENT_RECEIVE ||
+		               reason == LWS_CALLBACK_TIMER
+		           ? -1
+		           : 0;
 	if (!c)
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
-	if (c->wsi != wsi) {
+	if (c->wire.wsi != wsi) {
 		/* Callbacks can come before lws_client_connect_via_info has returned the wsi. */
-		if (!c->in_connect)
+		if (c->state != C_STARTING)
 			return 0;
-		c->wsi = wsi;
+		c->wire.wsi = wsi;
 	}
 	struct sb_ws *ws = c->ws;
 	ws->depth++;
@@ -593,23 +597,11 @@ sb_err sb_ws_send(struct sb_ws *ws, const char *text, size_t len)
 	if (!ws || (!text && len))
 		return SB_ERR_INVALID;
 	struct ws_conn *c = (ws->next && ws->next->state == C_OPEN) ? ws->next : ws->cur;
-	if (!c || c->state != C_OPEN || c->graceful || !c->wsi)
+	if (!c || c->state != C_OPEN)
 		return SB_ERR_STATE;
-	if (c->queued >= ws->max_queue || len > ws->max_message)
+	if (len > ws->max_message)
 		return SB_ERR_TOO_LONG;
-	struct out_msg *m = sb_xmalloc(sizeof *m + LWS_PRE + len + 1);
-	m->next = NULL;
-	m->len = len;
-	if (len)
-		memcpy(m->buf + LWS_PRE, text, len);
-	if (c->tail)
-		c->tail->next = m;
-	else
-		c->head = m;
-	c->tail = m;
-	c->queued++;
-	lws_callback_on_writable(c->wsi);
-	return SB_OK;
+	return sb_lws_ws_send(&c->wire, text, len);
 }
 
 sb_err sb_ws_rollover(struct sb_ws *ws)
@@ -777,14 +769,12 @@ static sb_err parse_url(struct sb_ws *ws, const char *url)
 	memcpy(ws->host, host, hl);
 	ws->host[hl] = '\0';
 	if (*p == ':') {
-		char *end;
-		errno = 0;
-		long long port = strtoll(p + 1, &end, 10);
-		if (errno || end == p + 1 || port <= 0 || port > 65535 ||
-		    (*end && *end != '/' && *end != '?'))
+		size_t digits = strcspn(p + 1, "/?");
+		int64_t port;
+		if (!sb_parse_i64(p + 1, digits, 1, 65535, &port))
 			return SB_ERR_INVALID;
 		ws->port = (int)port;
-		p = end;
+		p += 1 + digits;
 	}
 	int n = snprintf(ws->path, sizeof ws->path, "%s%s", *p == '/' ? "" : "/", p);
 	if (n < 0 || (size_t)n >= sizeof ws->path)
@@ -891,49 +881,18 @@ fail:
 	return err;
 }
 
-/*
- * Where lws' own lines go: through the project's logger, never straight to stderr as lws does by default
- * (its start-up banner included), so standard error carries only what LOG_STDERR asks for. Its errors are
- * logged as warnings and its warnings as info, since spotbot reports the failures it acts on itself; its
- * notices (the banner, the event library it loaded) only at debug level.
- */
-static void lws_to_log(int level, const char *line)
-{
-	size_t n = strlen(line);
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
-		n--;
-	enum sb_log_level to = (level & LLL_ERR)    ? SB_LOG_WARN
-	                       : (level & LLL_WARN) ? SB_LOG_INFO
-	                                            : SB_LOG_DEBUG;
-	SB_LOG(to, "lws", SB_NOFIELDS, "%.*s", (int)n, line);
-}
-
-/* lws' level mask is global and is read when a context is created: set it (and the route) just before. */
-static void route_lws_log(void)
-{
-	int levels = LLL_ERR | LLL_WARN;
-	if (sb_log_enabled(SB_LOG_DEBUG))
-		levels |= LLL_NOTICE;
-	lws_set_log_level(levels, lws_to_log);
-}
-
 sb_err sb_ws_ctx_new(uv_loop_t *loop, struct sb_ws_ctx **out)
 {
 	if (!loop || !out)
 		return SB_ERR_INVALID;
-	route_lws_log();
+	sb_lws_log_to_logger();
 	struct sb_ws_ctx *ctx = sb_xcalloc(1, sizeof *ctx);
 	ctx->loop = loop;
-	void *foreign[] = {loop};
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
 	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.foreign_loops = foreign;
-	info.pcontext = &ctx->lws; /* lws clears it when the context is really gone */
-	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN |
-	               LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	ctx->lws = lws_create_context(&info);
-	if (!ctx->lws) {
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	if (sb_lws_context_new(loop, &info, &ctx->lws) != SB_OK) {
 		free(ctx);
 		return SB_ERR_IO;
 	}
@@ -957,14 +916,7 @@ void sb_ws_ctx_free(struct sb_ws_ctx *ctx)
 		ws->freeing = true;
 		really_free(ws); /* unlinks ws from ctx->clients */
 	}
-	/* With a foreign libuv loop the first destroy only starts the teardown; the loop must run until lws'
-	 * handles have closed, and a second destroy frees the context (stack.md W8). */
-	lws_context_destroy(ctx->lws);
-	uv_run(ctx->loop, UV_RUN_DEFAULT);
-	if (ctx->lws) {
-		lws_context_destroy(ctx->lws);
-		uv_run(ctx->loop, UV_RUN_DEFAULT);
-	}
+	sb_lws_context_free(ctx->loop, &ctx->lws);
 	for (size_t i = 0; i < ctx->nvhosts; i++)
 		free(ctx->vhosts[i].ca_file);
 	free(ctx);

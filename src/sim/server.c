@@ -2,10 +2,11 @@
  * server.c - spotsim's libwebsockets front end (see server.h).
  *
  * One vhost serves both HTTP and WebSocket on one port. The libuv loop belongs to the caller; lws is
- * attached to it as a foreign loop, and a uv timer drives server pings and the silent-client check,
- * so the timing rules are spotsim's own and visible in one place. Outgoing WebSocket messages wait in a
- * bounded per-connection queue and are written at most SIM_WS_BURST per writeable callback, so a fast
- * consumer on loopback cannot starve the loop.
+ * attached to it as a foreign loop (common/lws_loop.h), and a uv timer drives server pings and the
+ * silent-client check, so the timing rules are spotsim's own and visible in one place. A WebSocket's
+ * frames (the bounded outgoing queue written at most SIM_WS_BURST per writeable callback, reassembly, the
+ * close handshake) are common/lws_ws.h's, the HTTP body and response common/lws_http.h's: the same code
+ * as spotbot's client and control API, while the Binance messages on either side stay apart.
  *
  * With a certificate the one port speaks TLS only. lws would advertise h2 through ALPN by default, and
  * curl would then take HTTP/2, a different code path from the HTTP/1.1 that Binance clients use and that
@@ -13,52 +14,42 @@
  */
 #include "sim/server.h"
 
-#include <arpa/inet.h>
 #include <libwebsockets.h>
-#include <netinet/in.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "common/json_out.h"
+#include "common/lws_http.h"
+#include "common/lws_loop.h"
+#include "common/lws_ws.h"
 #include "spotbot/alloc.h"
 
 #define SIM_WS_BURST     64            /* frames written per writeable callback */
 #define SIM_WS_MAX_QUEUE 65536         /* queued messages before a client counts as too slow */
 #define SIM_WS_MAX_RX    (1024 * 1024) /* largest reassembled incoming message */
 #define SIM_PATH_MAX     2048          /* longest WebSocket path with query we keep */
-
-struct ws_msg {
-	struct ws_msg *next; /* queue order */
-	size_t len;          /* payload bytes after the LWS_PRE headroom */
-	unsigned char buf[]; /* LWS_PRE headroom, then the payload */
-};
+#define SIM_ERROR_MAX    4096          /* longest {"code","msg"} error document */
 
 struct sim_ws_conn {
-	struct sim_server *srv;          /* owner */
-	struct lws *wsi;                 /* NULL once lws has closed it */
-	uint64_t id;                     /* unique per connection */
-	void *user;                      /* for the ws operations */
-	struct ws_msg *head, *tail;      /* outgoing queue */
-	size_t queued;                   /* messages in the queue */
-	char *rx;                        /* reassembly buffer for fragmented messages */
-	size_t rx_len, rx_cap;           /* bytes used and allocated in rx */
-	bool ping_due;                   /* send a ping at the next writeable */
-	uint64_t last_pong_ms;           /* monotonic time of the last pong (or of the open) */
-	bool closing;                    /* close after the queue drains */
-	bool close_armed;                /* close reason set, the wsi timer will start the close handshake */
-	uint16_t close_code;             /* status for the close frame */
-	char close_reason[64];           /* reason for the close frame */
-	struct sim_ws_conn *prev, *next; /* all open connections */
+	struct sim_server *srv;                /* owner */
+	struct lws *wsi;                       /* NULL once lws has closed it */
+	uint64_t id;                           /* unique per connection */
+	void *user;                            /* for the ws operations */
+	struct sb_lws_ws ws;                   /* frames: queue, reassembly, pings, close handshake */
+	uint64_t last_pong_ms;                 /* monotonic time of the last pong (or of the open) */
+	uint16_t peer_code;                    /* the client's close code, 0 until its close frame */
+	char peer_text[SB_LWS_CLOSE_TEXT_MAX]; /* the client's close reason */
+	struct sim_ws_conn *prev, *next;       /* all open connections */
 };
 
 struct delayed;
 
 struct http_pss {
 	struct sim_http_req *req; /* the request being collected */
+	struct sb_lws_body body;  /* its body */
 	struct delayed *delayed;  /* a response waiting for its delay to pass, or NULL */
 };
 
@@ -113,18 +104,17 @@ void sim_http_resp_text(struct sim_http_resp *resp, int status, const char *text
 
 void sim_http_resp_error(struct sim_http_resp *resp, int status, int code, const char *msg)
 {
-	char buf[512];
-	/* Messages are fixed texts from spotsim plus parameter names; escape quotes defensively. */
-	char esc[400];
-	size_t j = 0;
-	for (size_t i = 0; msg[i] && j + 2 < sizeof esc; i++) {
-		if (msg[i] == '"' || msg[i] == '\\')
-			esc[j++] = '\\';
-		esc[j++] = msg[i];
-	}
-	esc[j] = '\0';
-	snprintf(buf, sizeof buf, "{\"code\":%d,\"msg\":\"%s\"}", code, esc);
-	sim_http_resp_text(resp, status, buf);
+	struct sb_buf b;
+	sb_buf_init(&b, SIM_ERROR_MAX);
+	sb_buf_puts(&b, "{\"code\":");
+	sb_json_i64(&b, code);
+	sb_buf_puts(&b, ",\"msg\":");
+	sb_json_str(&b, msg);
+	sb_buf_putc(&b, '}');
+	free(resp->body);
+	resp->status = status;
+	resp->body_len = b.overflow ? 0 : b.len;
+	resp->body = sb_buf_take(&b); /* NULL past the maximum: the answer's body is then "{}" */
 }
 
 const char *sim_http_arg(const struct sim_http_req *req, const char *key)
@@ -151,47 +141,17 @@ const char *sim_http_method_name(enum sim_method m)
 	}
 }
 
-static int write_response(struct lws *wsi, struct sim_http_resp *resp)
+/* Writes resp and ends the transaction; the lws callback's value. */
+static int write_response(struct lws *wsi, const struct sim_http_resp *resp)
 {
-	unsigned char hdr[LWS_PRE + 2048];
-	unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
-	const char *ctype = resp->content_type ? resp->content_type : "application/json;charset=UTF-8";
-
-	if (lws_add_http_common_headers(wsi, (unsigned)resp->status, ctype, (lws_filepos_t)resp->body_len, &p,
-	                                end))
-		return -1;
-	/* Extra headers were stored as "Name: value\r\n" lines; lws wants "name:" and the value apart. */
-	char *line = resp->headers;
-	while (*line) {
-		char *eol = strstr(line, "\r\n");
-		char *colon = strchr(line, ':');
-		if (!eol || !colon || colon > eol)
-			break;
-		char name[96];
-		size_t nlen = (size_t)(colon - line) + 1;
-		if (nlen >= sizeof name)
-			break;
-		memcpy(name, line, nlen);
-		name[nlen] = '\0';
-		const char *val = colon + 1;
-		while (*val == ' ')
-			val++;
-		if (lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)val,
-		                                (int)(eol - val), &p, end))
-			return -1;
-		line = eol + 2;
-	}
-	if (lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	if (resp->body_len) {
-		unsigned char *b = sb_xmalloc(LWS_PRE + resp->body_len);
-		memcpy(b + LWS_PRE, resp->body, resp->body_len);
-		int n = lws_write(wsi, b + LWS_PRE, resp->body_len, LWS_WRITE_HTTP_FINAL);
-		free(b);
-		if (n < 0)
-			return -1;
-	}
-	return 0;
+	struct sb_lws_reply r = {
+	    .status = resp->status,
+	    .content_type = resp->content_type ? resp->content_type : "application/json;charset=UTF-8",
+	    .headers = resp->headers,
+	    .body = resp->body,
+	    .len = resp->body_len,
+	};
+	return sb_lws_http_reply(wsi, &r);
 }
 
 /* ---- HTTP requests ----------------------------------------------------------------------------- */
@@ -263,14 +223,32 @@ static void on_delay(uv_timer_t *t)
 		lws_callback_on_writable(d->wsi);
 }
 
-/* Answers req: returns 0 when the response was written, 1 when it is held back, -1 on error. */
-static int dispatch(struct sim_server *srv, struct lws *wsi, struct http_pss *pss, struct sim_http_req *req)
+static void free_req(struct http_pss *pss)
 {
+	if (pss && pss->req) {
+		free(pss->req);
+		pss->req = NULL;
+		sb_lws_body_fini(&pss->body);
+	}
+}
+
+/*
+ * Answers the request pss gathered, with its body: the response is written at once or held back by the
+ * delay fault (then 0). The request is released before the response is written, since ending the
+ * transaction hands pss back to lws. Returns the lws callback's value.
+ */
+static int answer(struct sim_server *srv, struct lws *wsi, struct http_pss *pss)
+{
+	struct sim_http_req *req = pss->req;
+	req->body = pss->body.buf.len ? pss->body.buf.p : NULL;
+	req->body_len = pss->body.buf.len;
+	req->body_too_large = sb_lws_body_too_large(&pss->body);
 	struct sim_http_resp resp = {.status = 200};
 	if (req->body_too_large)
 		sim_http_resp_error(&resp, 413, -1000, "Request body too large.");
 	else
 		srv->opts.http(srv->opts.ctx, req, &resp);
+	free_req(pss);
 	if (!resp.body)
 		sim_http_resp_text(&resp, resp.status, "{}");
 	if (resp.delay_ms) {
@@ -282,31 +260,18 @@ static int dispatch(struct sim_server *srv, struct lws *wsi, struct http_pss *ps
 		d->timer.data = d;
 		uv_timer_start(&d->timer, on_delay, resp.delay_ms, 0);
 		pss->delayed = d;
-		return 1;
+		return 0;
 	}
 	int rc = write_response(wsi, &resp);
 	free(resp.body);
 	return rc;
 }
 
-static void free_req(struct http_pss *pss)
+/* Whether a body follows the headers ("Content-Length: 0", or none, or a malformed one: no). */
+static bool body_follows(struct lws *wsi)
 {
-	if (pss && pss->req) {
-		free(pss->req->body);
-		free(pss->req);
-		pss->req = NULL;
-	}
-}
-
-/* The request's Content-Length value; 0 when absent or malformed ("Content-Length: 0" has no body). */
-static long long content_length(struct lws *wsi)
-{
-	char v[32];
-	if (lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
-		return 0;
-	char *end = NULL;
-	long long n = strtoll(v, &end, 10);
-	return end != v && n > 0 ? n : 0;
+	int64_t n = 0;
+	return sb_lws_http_content_length(wsi, &n) && n > 0;
 }
 
 static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -326,36 +291,20 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		lws_hdr_custom_copy(wsi, req->api_key, sizeof req->api_key, "x-mbx-apikey:", 13);
 		lws_hdr_copy(wsi, req->content_type, sizeof req->content_type, WSI_TOKEN_HTTP_CONTENT_TYPE);
 		req->loopback = peer_is_loopback(wsi);
-		if (content_length(wsi) > 0 && req->method != SIM_GET)
+		sb_lws_body_init(&pss->body, SIM_HTTP_MAX_BODY);
+		if (body_follows(wsi) && req->method != SIM_GET)
 			return 0; /* the body follows */
-		rc = dispatch(srv, wsi, pss, req);
-		free_req(pss);
-		if (rc)
-			return rc < 0 ? -1 : 0;
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return answer(srv, wsi, pss);
 	}
-	case LWS_CALLBACK_HTTP_BODY: {
-		struct sim_http_req *req = pss->req;
-		if (!req)
+	case LWS_CALLBACK_HTTP_BODY:
+		if (!pss->req)
 			return -1;
-		if (req->body_len + len > SIM_HTTP_MAX_BODY) {
-			req->body_too_large = true;
-			return 0;
-		}
-		req->body = sb_xrealloc(req->body, req->body_len + len + 1);
-		memcpy(req->body + req->body_len, in, len);
-		req->body_len += len;
-		req->body[req->body_len] = '\0';
+		sb_lws_body_add(&pss->body, in, len);
 		return 0;
-	}
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (!pss->req)
 			return -1;
-		rc = dispatch(srv, wsi, pss, pss->req);
-		free_req(pss);
-		if (rc)
-			return rc < 0 ? -1 : 0;
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return answer(srv, wsi, pss);
 	case LWS_CALLBACK_HTTP_WRITEABLE: {
 		struct delayed *d = pss ? pss->delayed : NULL;
 		if (!d || !d->ready)
@@ -364,9 +313,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		d->pss = NULL;
 		rc = write_response(wsi, &d->resp);
 		delayed_release(d);
-		if (rc)
-			return -1;
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return rc;
 	}
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
@@ -399,46 +346,29 @@ static void conn_unlink(struct sim_ws_conn *c)
 
 static void conn_free(struct sim_ws_conn *c)
 {
-	struct ws_msg *m = c->head;
-	while (m) {
-		struct ws_msg *n = m->next;
-		free(m);
-		m = n;
-	}
-	free(c->rx);
+	sb_lws_ws_fini(&c->ws);
 	free(c);
 }
 
 bool sim_ws_send(struct sim_ws_conn *conn, const char *text, size_t len)
 {
-	if (!conn->wsi || conn->closing)
-		return false;
-	if (conn->queued >= SIM_WS_MAX_QUEUE) {
+	sb_err e = sb_lws_ws_send(&conn->ws, text, len);
+	if (e == SB_ERR_TOO_LONG)
 		sim_ws_close(conn, LWS_CLOSE_STATUS_POLICY_VIOLATION, "slow consumer");
-		return false;
-	}
-	struct ws_msg *m = sb_xmalloc(sizeof *m + LWS_PRE + len);
-	m->next = NULL;
-	m->len = len;
-	memcpy(m->buf + LWS_PRE, text, len);
-	if (conn->tail)
-		conn->tail->next = m;
-	else
-		conn->head = m;
-	conn->tail = m;
-	conn->queued++;
-	lws_callback_on_writable(conn->wsi);
-	return true;
+	return e == SB_OK;
 }
 
 void sim_ws_close(struct sim_ws_conn *conn, uint16_t code, const char *reason)
 {
-	if (!conn->wsi || conn->closing)
-		return;
-	conn->closing = true;
-	conn->close_code = code;
-	snprintf(conn->close_reason, sizeof conn->close_reason, "%s", reason ? reason : "");
-	lws_callback_on_writable(conn->wsi);
+	if (conn->ws.wsi)
+		sb_lws_ws_close(&conn->ws, code, reason);
+}
+
+uint16_t sim_ws_peer_close(const struct sim_ws_conn *conn, const char **reason)
+{
+	if (reason)
+		*reason = conn->peer_text;
+	return conn->peer_code;
 }
 
 void sim_ws_set_user(struct sim_ws_conn *conn, void *user)
@@ -476,69 +406,19 @@ static void ws_path(struct lws *wsi, char *out, size_t cap)
 	}
 }
 
-static int ws_writeable(struct sim_ws_conn *c)
-{
-	struct lws *wsi = c->wsi;
-	if (c->ping_due && !c->close_armed) {
-		unsigned char ping[LWS_PRE + 8];
-		memcpy(ping + LWS_PRE, "spotsim", 7);
-		c->ping_due = false;
-		if (lws_write(wsi, ping + LWS_PRE, 7, LWS_WRITE_PING) < 0)
-			return -1;
-	}
-	for (int burst = 0; c->head && burst < SIM_WS_BURST; burst++) {
-		struct ws_msg *m = c->head;
-		if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
-			return -1;
-		c->head = m->next;
-		if (!c->head)
-			c->tail = NULL;
-		c->queued--;
-		free(m);
-		if (lws_send_pipe_choked(wsi))
-			break;
-	}
-	if (c->head) {
-		lws_callback_on_writable(wsi);
-		return 0;
-	}
-	if (c->closing && !c->close_armed) {
-		/* A -1 from a writeable callback makes lws take the socket for broken and drop it without
-		 * the close frame. A -1 from the wsi's timer callback goes through lws' close handshake
-		 * instead: the frame with this code and reason goes out and the client's echo ends it. */
-		lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_reason,
-		                 strlen(c->close_reason));
-		c->close_armed = true;
-		lws_set_timer_usecs(wsi, 1);
-	}
-	return 0;
-}
-
 static void ws_receive(struct sim_ws_conn *c, const char *in, size_t len)
 {
-	struct lws *wsi = c->wsi;
-	bool whole = lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi) &&
-	             !lws_remaining_packet_payload(wsi) && c->rx_len == 0;
-	if (whole) {
-		c->srv->opts.ws.message(c->srv->opts.ctx, c, in, len);
-		return;
-	}
-	if (c->rx_len + len > SIM_WS_MAX_RX) {
+	const char *msg;
+	size_t n;
+	switch (sb_lws_ws_receive(&c->ws, in, len, &msg, &n)) {
+	case SB_LWS_RX_MESSAGE:
+		c->srv->opts.ws.message(c->srv->opts.ctx, c, msg, n);
+		break;
+	case SB_LWS_RX_TOO_LARGE:
 		sim_ws_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
-		c->rx_len = 0;
-		return;
-	}
-	if (c->rx_len + len + 1 > c->rx_cap) {
-		c->rx_cap = (c->rx_len + len + 1) * 2;
-		c->rx = sb_xrealloc(c->rx, c->rx_cap);
-	}
-	memcpy(c->rx + c->rx_len, in, len);
-	c->rx_len += len;
-	if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
-		c->rx[c->rx_len] = '\0';
-		size_t n = c->rx_len;
-		c->rx_len = 0;
-		c->srv->opts.ws.message(c->srv->opts.ctx, c, c->rx, n);
+		break;
+	case SB_LWS_RX_PARTIAL:
+		break;
 	}
 }
 
@@ -552,7 +432,8 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		char path[SIM_PATH_MAX];
 		struct sim_ws_conn *c = sb_xcalloc(1, sizeof *c);
 		c->srv = srv;
-		c->wsi = wsi;
+		sb_lws_ws_init(&c->ws, SIM_WS_MAX_RX, SIM_WS_MAX_QUEUE, SIM_WS_BURST);
+		c->ws.wsi = wsi;
 		c->id = ++srv->next_id;
 		c->last_pong_ms = mono_ms();
 		c->next = srv->conns;
@@ -567,15 +448,20 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	}
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (pss->conn)
-			return ws_writeable(pss->conn);
+			return sb_lws_ws_writeable(&pss->conn->ws, "spotsim", 7);
 		break;
 	case LWS_CALLBACK_TIMER:
-		if (pss->conn && pss->conn->close_armed)
-			return -1; /* see ws_writeable */
+		if (pss->conn)
+			return sb_lws_ws_timer(&pss->conn->ws); /* the close handshake (lws_ws.h) */
 		break;
 	case LWS_CALLBACK_RECEIVE:
-		if (pss->conn && !pss->conn->closing)
+		if (pss->conn && pss->conn->ws.close == SB_LWS_OPEN)
 			ws_receive(pss->conn, in, len);
+		break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (pss->conn)
+			sb_lws_ws_peer_close(in, len, &pss->conn->peer_code, pss->conn->peer_text,
+			                     sizeof pss->conn->peer_text);
 		break;
 	case LWS_CALLBACK_RECEIVE_PONG:
 		if (pss->conn)
@@ -585,7 +471,7 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		if (pss->conn) {
 			struct sim_ws_conn *c = pss->conn;
 			pss->conn = NULL;
-			c->wsi = NULL;
+			c->ws.wsi = NULL;
 			conn_unlink(c);
 			srv->opts.ws.close(srv->opts.ctx, c);
 			conn_free(c);
@@ -602,15 +488,14 @@ static void on_ping_timer(uv_timer_t *t)
 	struct sim_server *srv = t->data;
 	uint64_t now = mono_ms();
 	for (struct sim_ws_conn *c = srv->conns; c; c = c->next) {
-		if (!c->wsi)
+		if (!c->ws.wsi)
 			continue;
 		if (now - c->last_pong_ms > (uint64_t)srv->opts.pong_timeout_s * 1000u) {
 			/* Binance drops a client that has not answered pings for a minute. */
-			lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+			lws_set_timeout(c->ws.wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 			continue;
 		}
-		c->ping_due = true;
-		lws_callback_on_writable(c->wsi);
+		sb_lws_ws_ping(&c->ws);
 	}
 }
 
@@ -659,25 +544,6 @@ static sb_err check_tls_files(const char *cert_path, const char *key_path)
 	return e;
 }
 
-/*
- * True when host:port can be bound. lws cannot be torn down cleanly after it fails to bind on a foreign
- * loop, so a taken port is found out here first, with the same SO_REUSEADDR lws uses.
- */
-static bool port_free(const char *host, int port)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	if (port == 0 || !host || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
-		return true; /* port 0 cannot be taken; other host forms are left to lws */
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0)
-		return true;
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-	close(fd);
-	return ok;
-}
-
 sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struct sim_server **out)
 {
 	if (!loop || !opts || !opts->http || !opts->ws.open || !opts->ws.message || !opts->ws.close || !out)
@@ -687,7 +553,7 @@ sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struc
 		return SB_ERR_INVALID;
 	if (tls && check_tls_files(opts->tls_cert, opts->tls_key) != SB_OK)
 		return SB_ERR_CONFIG;
-	if (!port_free(opts->host, opts->port))
+	if (!sb_lws_port_free(opts->host, opts->port))
 		return SB_ERR_IO;
 	struct sim_server *srv = sb_xcalloc(1, sizeof *srv);
 	srv->loop = loop;
@@ -697,7 +563,6 @@ sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struc
 	if (!srv->opts.pong_timeout_s)
 		srv->opts.pong_timeout_s = 60;
 
-	void *foreign[] = {loop};
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
@@ -706,10 +571,7 @@ sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struc
 	info.protocols = protocols;
 	info.pvo = &pvo;
 	info.user = srv;
-	info.foreign_loops = foreign;
-	info.pcontext = &srv->ctx; /* lws clears it when the context is really gone */
-	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN |
-	               LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.max_http_header_data = 8192;
 	if (tls) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -717,8 +579,7 @@ sb_err sim_server_new(uv_loop_t *loop, const struct sim_server_opts *opts, struc
 		info.ssl_private_key_filepath = opts->tls_key;
 		info.alpn = "http/1.1";
 	}
-	srv->ctx = lws_create_context(&info);
-	if (!srv->ctx) {
+	if (sb_lws_context_new(loop, &info, &srv->ctx) != SB_OK) {
 		free(srv);
 		return SB_ERR_IO;
 	}
@@ -751,8 +612,8 @@ void sim_server_close_all(struct sim_server *srv)
 void sim_server_drop_all(struct sim_server *srv)
 {
 	for (struct sim_ws_conn *c = srv->conns; c; c = c->next)
-		if (c->wsi)
-			lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		if (c->ws.wsi)
+			lws_set_timeout(c->ws.wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 }
 
 void sim_server_free(struct sim_server *srv)
@@ -761,14 +622,6 @@ void sim_server_free(struct sim_server *srv)
 		return;
 	uv_timer_stop(&srv->ping_timer);
 	uv_close((uv_handle_t *)&srv->ping_timer, NULL);
-	/* With a foreign libuv loop the first destroy only starts the teardown: the loop must run until
-	 * lws's handles have closed, and a second destroy then frees the context (and unloads the uv
-	 * plugin, so no lws handle may still be pending when it happens). */
-	lws_context_destroy(srv->ctx);
-	uv_run(srv->loop, UV_RUN_DEFAULT);
-	if (srv->ctx) {
-		lws_context_destroy(srv->ctx);
-		uv_run(srv->loop, UV_RUN_DEFAULT);
-	}
+	sb_lws_context_free(srv->loop, &srv->ctx);
 	free(srv);
 }

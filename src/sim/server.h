@@ -70,6 +70,11 @@ bool sim_ws_send(struct sim_ws_conn *conn, const char *text, size_t len);
 /* Closes conn with a status code and reason after its queue drains. */
 void sim_ws_close(struct sim_ws_conn *conn, uint16_t code, const char *reason);
 
+/* The close code the client sent (its reason in *reason when reason is not NULL, "" if none); 0 while no
+ * close frame has come from it. Meant for the close operation: a client that closes gracefully has sent
+ * one, a dropped connection has not. */
+uint16_t sim_ws_peer_close(const struct sim_ws_conn *conn, const char **reason);
+
 /* Per-connection user pointer for the ws operations. */
 void sim_ws_set_user(struct sim_ws_conn *conn, void *user);
 void *sim_ws_user(const struct sim_ws_conn *conn);

@@ -40,6 +40,9 @@ struct server {
 	struct srv_conn *conns; /* open connections */
 	uint64_t seq;           /* last ticker value sent */
 	atomic_int opens;       /* connections accepted */
+	atomic_int closes;      /* connections gone */
+	atomic_int peer_code;   /* close code the last client sent in its close frame, 0 if none */
+	char peer_text[128];    /* its reason, written before peer_code */
 	int port;               /* bound port */
 };
 
@@ -99,6 +102,11 @@ static void srv_message(void *ctx, struct sim_ws_conn *conn, const char *data, s
 static void srv_close(void *ctx, struct sim_ws_conn *conn)
 {
 	(void)ctx;
+	const char *text = "";
+	uint16_t code = sim_ws_peer_close(conn, &text);
+	snprintf(S.peer_text, sizeof S.peer_text, "%s", text);
+	atomic_store(&S.peer_code, code);
+	atomic_fetch_add(&S.closes, 1);
 	struct srv_conn *c = sim_ws_user(conn);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -298,6 +306,8 @@ static void on_deadline(uv_timer_t *t)
 		uv_run(&C.loop, UV_RUN_NOWAIT);                                                              \
 		cr_assert((cond), "deadline passed waiting for: %s", #cond);                                 \
 	} while (0)
+
+static char *slurp(const char *path);
 
 static void url_to(char *buf, size_t cap, int port, const char *path)
 {
@@ -579,6 +589,74 @@ Test(ws_client, graceful_close_reports_local_and_stops)
 	struct sb_ws_stats st;
 	sb_ws_stats(C.ws, &st);
 	cr_assert_eq(st.sent, 1, "queued messages go out before the close frame");
+}
+
+Test(ws_client, graceful_close_reaches_the_server_as_a_close_frame_with_its_code)
+{
+	struct sb_ws_opts o = {0};
+	connect_with(&o);
+	RUN_UNTIL(C.opens == 1, DEADLINE_MS);
+	send_str("echo:before the close");
+	sb_ws_close(C.ws, 4001, "client done");
+	RUN_UNTIL(C.closes == 1 && atomic_load(&S.closes) == 1, DEADLINE_MS);
+	cr_assert_eq(atomic_load(&S.peer_code), 4001, "the server got close code %d",
+	             atomic_load(&S.peer_code));
+	cr_assert_str_eq(S.peer_text, "client done");
+	cr_assert_eq(C.close[0].reason, SB_WS_CLOSE_LOCAL);
+	cr_assert_eq(C.close[0].code, 4001);
+}
+
+Test(ws_client, a_drop_reaches_the_server_without_a_close_frame)
+{
+	struct sb_ws_opts o = {.backoff_min_ms = 10};
+	connect_with(&o);
+	RUN_UNTIL(C.opens == 1, DEADLINE_MS);
+	sb_ws_drop(C.ws);
+	RUN_UNTIL(C.closes == 1 && atomic_load(&S.closes) == 1, DEADLINE_MS);
+	cr_assert_eq(atomic_load(&S.peer_code), 0, "a drop sends no close frame (got %d)",
+	             atomic_load(&S.peer_code));
+	cr_assert_eq(C.close[0].reason, SB_WS_CLOSE_DROPPED);
+}
+
+/*
+ * Every way a connection moves (drop and reconnect, rollover and its confirmation, a graceful close, a
+ * close while connecting) goes through the client's table of allowed state changes: a move it lacks
+ * would be logged as refused.
+ */
+Test(ws_client, every_connection_moves_only_through_allowed_states)
+{
+	char dir[] = "/tmp/sb_wsstate_XXXXXX", path[64];
+	cr_assert_not_null(mkdtemp(dir));
+	struct sb_log_opts lo = {.dir = dir, .name = "t.log", .error_name = "", .level = SB_LOG_INFO};
+	cr_assert_eq(sb_log_open(&lo), SB_OK);
+	struct sb_ws_opts o = {.backoff_min_ms = 10, .jitter_pct = -1};
+	connect_with(&o);
+	RUN_UNTIL(C.opens == 1, DEADLINE_MS);
+	sb_ws_drop(C.ws);
+	RUN_UNTIL(C.opens == 2, DEADLINE_MS);
+	cr_assert_eq(sb_ws_rollover(C.ws), SB_OK);
+	RUN_UNTIL(C.opens == 3, DEADLINE_MS);
+	cr_assert_eq(sb_ws_rollover_confirm(C.ws), SB_OK);
+	RUN_UNTIL(C.closes == 2, DEADLINE_MS);
+	sb_ws_close(C.ws, 1000, "done");
+	RUN_UNTIL(C.closes == 3, DEADLINE_MS);
+	cr_assert_eq(C.close[2].reason, SB_WS_CLOSE_LOCAL);
+	sb_ws_free(C.ws);
+	C.ws = NULL;
+	C.opens = 0;
+	connect_with(&o);
+	sb_ws_close(C.ws, 1000, "before it opened"); /* a pending connection never starts */
+	cr_assert_eq(C.closes, 3);
+	sb_ws_free(C.ws);
+	C.ws = NULL;
+	sb_log_close();
+	snprintf(path, sizeof path, "%s/t.log", dir);
+	char *log = slurp(path);
+	cr_assert_not_null(strstr(log, "\"reason\":\"rollover\""), "%s", log);
+	cr_assert_null(strstr(log, "illegal connection state change"), "%s", log);
+	free(log);
+	unlink(path);
+	rmdir(dir);
 }
 
 Test(ws_client, outgoing_queue_is_bounded)
