@@ -22,6 +22,7 @@
 #include "bot/control_int.h"
 #include "common/buf.h"
 #include "common/json_out.h"
+#include "common/lws_http.h"
 #include "spotbot/alloc.h"
 #include "spotbot/ws_client.h"
 
@@ -46,8 +47,7 @@ struct control_pss {
 	size_t query_len;                  /* its length (CONTROL_QUERY_MAX + 1: too long) */
 	char auth[CONTROL_HEADER_MAX + 1]; /* the Authorization header */
 	int auth_len;                      /* its length; -1 when absent */
-	uint64_t body;                     /* body bytes seen */
-	char data[CONTROL_BODY_MAX + 1];   /* the body, when it fits */
+	struct sb_lws_body body;           /* the body, kept up to CONTROL_BODY_MAX */
 	struct control_request req;        /* the parsed request (control_request.c) */
 	struct control_deferred *pending;  /* the answer waits for the exchange (control_pairs.c) */
 };
@@ -60,25 +60,11 @@ void control_http_wake(struct control_conn *conn)
 /* Writes r (and frees its body); the return value is the lws callback's. */
 static int send_reply(struct lws *wsi, struct control_reply r)
 {
-	unsigned char hdr[LWS_PRE + 1024];
-	unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
-	int rc = -1;
-	if (lws_add_http_common_headers(wsi, (unsigned)r.status, r.type ? r.type : "application/json",
-	                                (lws_filepos_t)r.len, &p, end) == 0 &&
-	    lws_finalize_write_http_header(wsi, start, &p, end) == 0) {
-		rc = 0;
-		if (r.len) {
-			unsigned char *buf = sb_xmalloc(LWS_PRE + r.len);
-			memcpy(buf + LWS_PRE, r.body, r.len);
-			if (lws_write(wsi, buf + LWS_PRE, r.len, LWS_WRITE_HTTP_FINAL) < 0)
-				rc = -1;
-			free(buf);
-		}
-	}
+	int rc = sb_lws_http_reply(
+	    wsi,
+	    &(struct sb_lws_reply){.status = r.status, .content_type = r.type, .body = r.body, .len = r.len});
 	free(r.body);
-	if (rc)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	return rc;
 }
 
 /* Parses what q gathered (control_request.c) and answers it, or refuses it with the parser's status. */
@@ -93,9 +79,9 @@ static int respond(struct lws *wsi, struct control_http *h, struct control_pss *
 	    .query_len = q->query_len,
 	    .auth = q->auth_len >= 0 ? q->auth : NULL,
 	    .auth_len = q->auth_len >= 0 ? (size_t)q->auth_len : 0,
-	    .body = q->data,
-	    .body_len = q->body > CONTROL_BODY_MAX ? CONTROL_BODY_MAX : (size_t)q->body,
-	    .body_declared = q->body,
+	    .body = sb_buf_str(&q->body.buf),
+	    .body_len = q->body.buf.len,
+	    .body_declared = q->body.seen,
 	};
 	char why[160];
 	struct control_reply r = {0};
@@ -105,7 +91,8 @@ static int respond(struct lws *wsi, struct control_http *h, struct control_pss *
 	else
 		h->fn(h->user, (struct control_conn *)wsi, &q->req, &q->pending, &r);
 	if (r.status == 0)
-		return 0; /* deferred: HTTP_WRITEABLE answers */
+		return 0;           /* deferred: HTTP_WRITEABLE answers */
+	sb_lws_body_fini(&q->body); /* before the reply: ending the transaction may free q */
 	return send_reply(wsi, r);
 }
 
@@ -119,6 +106,7 @@ static int respond_deferred(struct lws *wsi, struct control_pss *q)
 	q->pending = NULL;
 	struct control_reply r = {0};
 	control_reply_json(&r, status, answer);
+	sb_lws_body_fini(&q->body);
 	return send_reply(wsi, r);
 }
 
@@ -168,8 +156,10 @@ static size_t copy_query(struct lws *wsi, char *buf, size_t cap)
 static bool gather(struct lws *wsi, struct control_pss *q, const char *path)
 {
 	struct control_deferred *pending = q->pending;
+	sb_lws_body_fini(&q->body);
 	memset(q, 0, sizeof *q);
 	q->pending = pending;
+	sb_lws_body_init(&q->body, CONTROL_BODY_MAX);
 	bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
 	if (post || lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
 		memcpy(q->method, post ? "POST" : "GET", post ? 5 : 4);
@@ -178,20 +168,8 @@ static bool gather(struct lws *wsi, struct control_pss *q, const char *path)
 	memcpy(q->path, path ? path : "", q->path_len);
 	q->query_len = copy_query(wsi, q->query, sizeof q->query);
 	q->auth_len = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, q->auth, sizeof q->auth);
-	char cl[32];
-	return post && copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof cl) > 0 &&
-	       strcmp(cl, "0") != 0;
-}
-
-/* Past the maximum the rest of a body is counted and dropped: the answer is a 413, not a closed connection.
- */
-static void take_body(struct control_pss *q, const void *in, size_t len)
-{
-	if (in && q->body + len <= CONTROL_BODY_MAX) {
-		memcpy(q->data + q->body, in, len);
-		q->data[q->body + len] = '\0';
-	}
-	q->body += len;
+	int64_t declared = 0;
+	return post && sb_lws_http_content_length(wsi, &declared) && declared > 0;
 }
 
 /*
@@ -245,7 +223,7 @@ static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *u
 		return respond(wsi, h, q);
 	case LWS_CALLBACK_HTTP_BODY:
 		if (q)
-			take_body(q, in, len);
+			sb_lws_body_add(&q->body, in, len); /* past the maximum counted only: a 413 */
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (!h || !q)
@@ -254,6 +232,8 @@ static int cb_control(struct lws *wsi, enum lws_callback_reasons reason, void *u
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return respond_deferred(wsi, q);
 	case LWS_CALLBACK_CLOSED_HTTP:
+		if (q)
+			sb_lws_body_fini(&q->body);
 		if (q && q->pending) {
 			control_deferred_detach(q->pending);
 			q->pending = NULL;

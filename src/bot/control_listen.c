@@ -4,8 +4,6 @@
  * whether something already listens there, found out before the database is touched so that a second
  * daemon leaves the first one's records alone.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +12,7 @@
 
 #include "bot/control.h"
 #include "bot/control_http.h"
+#include "common/lws_loop.h"
 #include "common/parse.h"
 
 #define CONTROL_UNIX_PATH_MAX 108 /* sizeof sun_path: a longer socket path cannot be bound */
@@ -102,29 +101,9 @@ static bool unix_live(const char *path)
 	return live;
 }
 
-/*
- * True when an IPv4 host:port can be bound. A failed bind inside lws on a foreign loop is hard to undo
- * cleanly, so a taken port is found out here first, with the SO_REUSEADDR lws uses. Other host forms are
- * left to lws.
- */
-static bool port_free(const char *host, int port)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	if (inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, &sa.sin_addr) != 1)
-		return true;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return true;
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-	close(fd);
-	return ok;
-}
-
 bool control_listen_taken(const struct control_listen *l)
 {
-	return l->unix_sock ? unix_live(l->iface) : !port_free(l->iface, l->port);
+	return l->unix_sock ? unix_live(l->iface) : !sb_lws_port_free(l->iface, l->port);
 }
 
 sb_err control_check_address(const struct sb_config *cfg, char *msg, size_t cap)
