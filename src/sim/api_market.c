@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "sim/api_int.h"
 #include "sim/md.h"
 #include "spotbot/alloc.h"
@@ -85,14 +86,7 @@ static bool opt_int(const struct sim_api_call *c, struct sim_api_reply *r, const
 	if (!*present)
 		return true;
 	int64_t x = 0;
-	bool ok = n > 0 && n <= 19;
-	for (size_t i = 0; ok && i < n; i++) {
-		if (v[i] < '0' || v[i] > '9' || x > (INT64_MAX - 9) / 10)
-			ok = false; /* not a digit, or more than an int64 holds (as the order methods refuse
-			               it) */
-		else
-			x = x * 10 + (v[i] - '0');
-	}
+	bool ok = sb_parse_i64(v, n, 0, INT64_MAX, &x); /* digits that an int64 holds, as the order methods */
 	if (!ok) {
 		err_illegal(r, name, "'^[0-9]{1,20}$'");
 		return false;
