@@ -31,10 +31,10 @@
 
 #include "bot/bot_int.h"
 #include "bot/control_request.h"
+#include "bot/metrics.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
-#include "spotbot/metrics.h"
 #include "spotbot/ws_client.h"
 
 #define CONTROL_EVENTS_MAX       200 /* events returned by GET /events */

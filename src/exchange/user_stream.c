@@ -18,6 +18,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "exchange/codec_doc.h"
 #include "spotbot/alloc.h"
 #include "spotbot/binance_streams.h"
 #include "spotbot/clock.h"

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rules_json.h"
 #include "sim/catalog.h"
 #include "sim/derive.h"
 #include "sim/kline.h"
