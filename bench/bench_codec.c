@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "spotbot/binance.h"
+#include "exchange/codec_doc.h"
 
 static volatile long sink; /* keeps results observable */
 

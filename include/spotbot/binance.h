@@ -8,10 +8,10 @@
  *    serverShutdown), raw or in the combined {"stream","data"} envelope: sb_bn_market_parse();
  *  - user data events (executionReport, outboundAccountPosition, ...), in the WebSocket API envelope
  *    {"subscriptionId","event"} or bare as on the legacy listenKey stream: sb_bn_user_event_parse();
- *  - WebSocket API responses {"id","status","result"|"error","rateLimits"}: sb_bn_ws_response_parse(), and
- *    sb_bn_ws_frame_parse() which tells a response from an event on the same connection;
- *  - REST responses: sb_bn_rest_parse() separates an error body from a result document, and the
- *    sb_bn_*_from_json() parsers read a result (REST body or WebSocket API "result") into a struct.
+ *  - WebSocket API responses {"id","status","result"|"error","rateLimits"} and REST responses, read
+ *    through a parsed JSON document by the Binance client's own parsers (src/exchange/codec_doc.h);
+ *    two whole REST answers a caller outside the client reads itself have text-level parsers here:
+ *    sb_bn_server_time_parse() and sb_bn_account_parse().
  *
  * Rules every parser follows:
  *  - Keys are matched case-sensitively (Binance uses "i" and "I", "c" and "C", "x" and "X", ...).
@@ -40,8 +40,6 @@
 #include "spotbot/error.h"
 #include "spotbot/profit.h"
 #include "spotbot/rules.h"
-
-struct cJSON; /* only named here, so users of this header need not include cJSON */
 
 #define SB_BN_MSG_MAX            (1024u * 1024u)  /* largest message or REST body accepted, bytes */
 #define SB_BN_DOC_MAX            SB_RULES_DOC_MAX /* largest exchangeInfo document accepted, bytes */
@@ -393,72 +391,22 @@ struct sb_bn_user_event {
 sb_err sb_bn_user_event_parse(const char *frame, size_t len, struct sb_bn_user_event *out, char *err,
                               size_t errcap);
 
-/* The same from an already parsed event object or envelope; borrows nothing after it returns. */
-sb_err sb_bn_user_event_from_json(const struct cJSON *obj, struct sb_bn_user_event *out, char *err,
-                                  size_t errcap);
-
 /*
  * The fill an executionReport carries, for the order manager's deduplication by trade id: price L,
  * quantity l, quote amount Y, commission n in N, trade id t. SB_ERR_INVALID unless exec_type is TRADE.
  */
 sb_err sb_bn_exec_report_fill(const struct sb_bn_exec_report *r, struct sb_fill *out);
 
-/* ---- WebSocket API responses ---------------------------------------------------------------------- */
-
-struct sb_bn_ws_response {
-	struct sb_bn_id id;                                         /* echoed request id */
-	int status;                                                 /* HTTP-like status: 200, 400, 429, 5xx */
-	bool ok;                                                    /* 2xx: result is set, error is not */
-	struct sb_bn_api_error error;                               /* !ok: code, msg, retryAfter */
-	const struct cJSON *result;                                 /* ok: borrowed from doc; any JSON type */
-	size_t n_rate_limits;                                       /* entries used below */
-	struct sb_bn_rate_limit rate_limits[SB_BN_RATE_LIMITS_MAX]; /* rateLimits, first ones if more */
-	struct cJSON *doc;                                          /* owned parse tree; freed by _fini */
-};
-
-/*
- * Parses a WebSocket API response. A well-formed error response returns SB_OK with ok false: the
- * message was read; what it says is for the caller (see sb_bn_api_error_class). The result is left as a
- * borrowed cJSON for the sb_bn_*_from_json parsers below; release everything with _fini.
- */
-sb_err sb_bn_ws_response_parse(const char *frame, size_t len, struct sb_bn_ws_response *out, char *err,
-                               size_t errcap);
-void sb_bn_ws_response_fini(struct sb_bn_ws_response *r);
-
-enum sb_bn_ws_kind {
-	SB_BN_WS_RESPONSE, /* a reply to one of our requests: response is set */
-	SB_BN_WS_EVENT,    /* a user data event or serverShutdown: event is set */
-};
-
-/* Any text frame of a WebSocket API connection. */
-struct sb_bn_ws_frame {
-	enum sb_bn_ws_kind kind;           /* which of the two is set */
-	struct sb_bn_ws_response response; /* SB_BN_WS_RESPONSE; owns its doc */
-	struct sb_bn_user_event event;     /* SB_BN_WS_EVENT */
-};
-
-/* Tells a response ("id"/"status") from an event ("event") and parses it; release with _fini. */
-sb_err sb_bn_ws_frame_parse(const char *frame, size_t len, struct sb_bn_ws_frame *out, char *err,
-                            size_t errcap);
-void sb_bn_ws_frame_fini(struct sb_bn_ws_frame *f);
-
 /* ---- REST responses ------------------------------------------------------------------------------- */
 
 /*
- * First step for every REST response: body (len bytes, at most max, which is SB_BN_MSG_MAX or
- * SB_BN_DOC_MAX) and its HTTP status. A 2xx status with a JSON body returns SB_OK and *doc, owned by the
- * caller (cJSON_Delete, or sb_bn_doc_free). Any other status fills *api (http_status always; code and msg
- * from a {"code","msg"} body when there is one, else code 0 and the body's start as msg) and returns
- * sb_bn_api_error_class(api); *doc is NULL. A 2xx body that is not JSON is SB_ERR_PARSE.
+ * A whole REST answer to GET /api/v3/time, body (len bytes) with its HTTP status: *ms is serverTime. A
+ * status other than 2xx fills *api as the REST client reports it (http_status; code and msg from a
+ * {"code","msg"} body, else code 0 and the body's start) and returns its class; a 2xx body that is not
+ * the answer is SB_ERR_PARSE or SB_ERR_TOO_LONG, with why in err.
  */
-sb_err sb_bn_rest_parse(const char *body, size_t len, size_t max, int http_status, struct cJSON **doc,
-                        struct sb_bn_api_error *api, char *err, size_t errcap);
-
-/* cJSON_Delete for callers that do not include cJSON; NULL is harmless. */
-void sb_bn_doc_free(struct cJSON *doc);
-
-/* GET /api/v3/time, WS API "time": {"serverTime": ms}. */
-sb_err sb_bn_server_time_from_json(const struct cJSON *obj, int64_t *ms, char *err, size_t errcap);
+sb_err sb_bn_server_time_parse(const char *body, size_t len, int http_status, int64_t *ms,
+                               struct sb_bn_api_error *api, char *err, size_t errcap);
 
 /* Which response an order object comes from: it decides what is required. */
 enum sb_bn_order_shape {
@@ -502,9 +450,6 @@ struct sb_bn_order {
 	size_t n_fills;                     /* FULL: entries in fills */
 };
 
-/* Parses one order object of the given shape. Owns fills; release with sb_bn_order_fini. */
-sb_err sb_bn_order_from_json(const struct cJSON *obj, enum sb_bn_order_shape shape, struct sb_bn_order *out,
-                             char *err, size_t errcap);
 void sb_bn_order_fini(struct sb_bn_order *o);
 
 /* GET /api/v3/openOrders, GET /api/v3/allOrders: an array of QUERY-shaped orders. */
@@ -512,8 +457,6 @@ struct sb_bn_order_list {
 	struct sb_bn_order *items; /* owned */
 	size_t n;                  /* entries */
 };
-sb_err sb_bn_order_list_from_json(const struct cJSON *arr, struct sb_bn_order_list *out, char *err,
-                                  size_t errcap);
 void sb_bn_order_list_fini(struct sb_bn_order_list *l);
 
 /* One GET /api/v3/myTrades row. */
@@ -537,8 +480,6 @@ struct sb_bn_my_trades {
 	struct sb_bn_my_trade *items; /* owned */
 	size_t n;                     /* entries */
 };
-sb_err sb_bn_my_trades_from_json(const struct cJSON *arr, struct sb_bn_my_trades *out, char *err,
-                                 size_t errcap);
 void sb_bn_my_trades_fini(struct sb_bn_my_trades *t);
 
 /* A myTrades row as the fill the profit calculator and the order manager use. */
@@ -568,7 +509,10 @@ struct sb_bn_account {
 	struct sb_bn_balance *balances;      /* balances, owned */
 	size_t n_balances;                   /* entries */
 };
-sb_err sb_bn_account_from_json(const struct cJSON *obj, struct sb_bn_account *out, char *err, size_t errcap);
+/* A whole REST answer to GET /api/v3/account, as sb_bn_server_time_parse reads one; release with
+ * sb_bn_account_fini. */
+sb_err sb_bn_account_parse(const char *body, size_t len, int http_status, struct sb_bn_account *out,
+                           struct sb_bn_api_error *api, char *err, size_t errcap);
 void sb_bn_account_fini(struct sb_bn_account *a);
 
 /* Finds an asset's balance in the account; NULL when absent. Borrowed from a. */
@@ -586,16 +530,12 @@ struct sb_bn_commission {
 	char discount_asset[SB_ASSET_MAX];      /* discount.discountAsset: "BNB" */
 	sb_dec discount;                        /* discount.discount */
 };
-sb_err sb_bn_commission_from_json(const struct cJSON *obj, struct sb_bn_commission *out, char *err,
-                                  size_t errcap);
 
 /* GET /api/v3/ticker/bookTicker: one object or an array of them (update_id is -1). */
 struct sb_bn_book_tickers {
 	struct sb_bn_book_ticker *items; /* owned */
 	size_t n;                        /* entries */
 };
-sb_err sb_bn_book_tickers_from_json(const struct cJSON *v, struct sb_bn_book_tickers *out, char *err,
-                                    size_t errcap);
 void sb_bn_book_tickers_fini(struct sb_bn_book_tickers *t);
 
 /* GET /api/v3/ticker/price: one object or an array of them. */
@@ -607,7 +547,6 @@ struct sb_bn_prices {
 	struct sb_bn_price *items; /* owned */
 	size_t n;                  /* entries */
 };
-sb_err sb_bn_prices_from_json(const struct cJSON *v, struct sb_bn_prices *out, char *err, size_t errcap);
 void sb_bn_prices_fini(struct sb_bn_prices *p);
 
 /* GET /api/v3/klines: an array of 12-element rows. */
@@ -615,7 +554,6 @@ struct sb_bn_candles {
 	struct sb_bn_candle *items; /* owned, oldest first as sent */
 	size_t n;                   /* entries */
 };
-sb_err sb_bn_candles_from_json(const struct cJSON *arr, struct sb_bn_candles *out, char *err, size_t errcap);
 void sb_bn_candles_fini(struct sb_bn_candles *c);
 
 /* GET /api/v3/exchangeInfo: every symbol through sb_rules_from_json, plus the rate limits. */
@@ -627,19 +565,10 @@ struct sb_bn_exchange_info {
 	size_t n_symbols;                                           /* entries */
 };
 
-/* One symbol failing sb_rules_from_json fails the whole document, with the symbol named in err: the bot
- * asks for its own symbols, and a rule it cannot read is not one to trade under. */
-sb_err sb_bn_exchange_info_from_json(const struct cJSON *obj, struct sb_bn_exchange_info *out, char *err,
-                                     size_t errcap);
 void sb_bn_exchange_info_fini(struct sb_bn_exchange_info *x);
 
 /* Finds a symbol's rules; NULL when absent. Borrowed from x. */
 const struct sb_symbol_rules *sb_bn_exchange_info_symbol(const struct sb_bn_exchange_info *x,
                                                          const char *symbol);
-
-/* Parses a rateLimits array (REST exchangeInfo, WS API responses) into at most cap entries, silently
- * keeping the first cap. */
-sb_err sb_bn_rate_limits_from_json(const struct cJSON *arr, struct sb_bn_rate_limit *out, size_t cap,
-                                   size_t *n, char *err, size_t errcap);
 
 #endif

@@ -218,28 +218,7 @@ sb_err sb_rules_round_price(const struct sb_symbol_rules *r, enum sb_side side, 
  * (to a multiple of both). Negative quantities are SB_ERR_INVALID. */
 sb_err sb_rules_round_qty(const struct sb_symbol_rules *r, enum sb_order_type type, sb_dec qty, sb_dec *out);
 
-/*
- * JSON (rules_json.c). The cJSON type is only named here, so users of rules.h need not include cJSON.
- */
-struct cJSON;
-
-/*
- * Fills *out from one element of exchangeInfo's "symbols" array. Required: symbol, status, baseAsset,
- * quoteAsset, baseAssetPrecision, quoteAssetPrecision (or the older quotePrecision), orderTypes, filters;
- * optional: the commission precisions (8 when absent), quoteOrderQtyMarketAllowed (false when absent),
- * defaultSelfTradePreventionMode and allowedSelfTradePreventionModes (absent: no mode known to be allowed;
- * modes this build does not know are ignored);
- * an unknown status is kept as SB_SYMBOL_OTHER. Prices and quantities are JSON strings
- * parsed with sb_dec_parse_nonneg; unknown filter types and unknown orderTypes are ignored; a known
- * filter appearing twice, a missing or malformed field, or a filter whose min exceeds its non-zero max
- * is SB_ERR_PARSE (or the decimal parser's error), with a message naming the field written into err
- * (errcap bytes; err may be NULL). On error *out is zeroed.
- */
-sb_err sb_rules_from_json(const struct cJSON *symbol, struct sb_symbol_rules *out, char *err, size_t errcap);
-
-/* Finds the element of exchangeInfo's "symbols" array whose "symbol" equals name. *out borrows from doc.
- * SB_ERR_NOT_FOUND when absent, SB_ERR_PARSE when doc has no symbols array. */
-sb_err sb_rules_find_symbol(const struct cJSON *doc, const char *name, const struct cJSON **out);
+/* JSON (rules_json.c). What reads a document already parsed is in src/core/rules_json.h. */
 
 /* Parses a whole exchangeInfo document (text of len bytes, at most SB_RULES_DOC_MAX) and extracts the
  * rules of one symbol; errors as sb_rules_from_json and sb_rules_find_symbol, SB_ERR_TOO_LONG for an

@@ -9,32 +9,20 @@
 #include "backtest/bt_exchange_int.h"
 #include "sim/ledger.h"
 #include "spotbot/alloc.h"
-#include "spotbot/clock.h"
 
 #define BT_LIST_MAX 1000 /* orders in one openOrders answer, as spotsim's API */
 
 static const struct sb_exchange_ops bt_ops;
 
-struct bt_exchange *bt_of(struct sb_exchange *ex)
+/* The adapter behind ex, or NULL when ex is another implementation. */
+static struct bt_exchange *bt_of(struct sb_exchange *ex)
 {
 	return ex && ex->ops == &bt_ops ? (struct bt_exchange *)ex : NULL;
-}
-
-/* The adapter behind ex, for the table's own operations: the dispatch (exchange.c) calls them only on an
- * exchange this table made. */
-struct bt_exchange *bt_self(struct sb_exchange *ex)
-{
-	return (struct bt_exchange *)ex;
 }
 
 static const struct bt_exchange *cbt(const struct sb_exchange *ex)
 {
 	return (const struct bt_exchange *)ex;
-}
-
-int64_t bt_now(const struct bt_exchange *x)
-{
-	return x->clock.now_ms ? x->clock.now_ms(x->clock.user) : sb_clock_wall_ms();
 }
 
 /* The listed symbol named name, or NULL with -1121 in it. */
@@ -362,4 +350,16 @@ size_t sb_bt_exchange_pending(const struct sb_exchange *ex)
 {
 	const struct bt_exchange *x = ex && ex->ops == &bt_ops ? cbt(ex) : NULL;
 	return x ? x->n - x->head : 0;
+}
+
+sb_err sb_bt_exchange_trade(struct sb_exchange *ex, const struct sb_bn_trade *t)
+{
+	struct bt_exchange *x = bt_of(ex);
+	return x ? bt_market_trade(x, t) : SB_ERR_INVALID;
+}
+
+sb_err sb_bt_exchange_candle(struct sb_exchange *ex, const char *symbol, const struct sb_bn_candle *c)
+{
+	struct bt_exchange *x = bt_of(ex);
+	return x ? bt_market_candle(x, symbol, c) : SB_ERR_INVALID;
 }

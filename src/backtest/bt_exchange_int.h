@@ -83,13 +83,15 @@ struct bt_exchange {
 	struct sb_exchange_stats st; /* counters */
 };
 
-/* ---- bt_exchange.c ------------------------------------------------------------------------------------ */
-/* Server time from the clock. */
-int64_t bt_now(const struct bt_exchange *x);
-/* The adapter behind ex, or NULL when ex is another implementation. */
-struct bt_exchange *bt_of(struct sb_exchange *ex);
-/* The adapter behind ex, for the table's operations (ex is always one of this table's). */
-struct bt_exchange *bt_self(struct sb_exchange *ex);
+/* The adapter behind ex, for the table's operations: the dispatch (exchange.c) calls them only on an
+ * exchange this table made. */
+static inline struct bt_exchange *bt_self(struct sb_exchange *ex)
+{
+	return (struct bt_exchange *)ex;
+}
+
+/* The files below call only downwards: bt_exchange.c (the table, and the entry points of
+ * bt_exchange.h) over bt_place.c and bt_market.c, over bt_convert.c, over bt_queue.c. */
 
 /* ---- bt_place.c --------------------------------------------------------------------------------------- */
 /* The table's order_place. */
@@ -99,8 +101,14 @@ sb_err bt_order_place(struct sb_exchange *ex, const struct sb_bn_new_order *o, s
 /* ---- bt_market.c -------------------------------------------------------------------------------------- */
 /* Points the exchange's hooks at the adapter: its market events are queued, user data goes unformatted. */
 void bt_market_hooks(struct bt_exchange *x);
+/* sb_bt_exchange_trade on the adapter. */
+sb_err bt_market_trade(struct bt_exchange *x, const struct sb_bn_trade *t);
+/* sb_bt_exchange_candle on the adapter. */
+sb_err bt_market_candle(struct bt_exchange *x, const char *symbol, const struct sb_bn_candle *c);
 
 /* ---- bt_queue.c --------------------------------------------------------------------------------------- */
+/* Server time from the clock: the time answers and delivered events are stamped with. */
+int64_t bt_now(const struct bt_exchange *x);
 /* A zeroed item of kind at the end of the queue; an answer's result starts as SB_OK. The pointer is valid
  * until the next push. */
 struct bt_item *bt_push(struct bt_exchange *x, enum bt_item_kind kind);

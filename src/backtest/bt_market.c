@@ -42,10 +42,9 @@ static void apply(struct bt_exchange *x, struct sim_symbol *s, const struct sim_
 	bt_pump(x);
 }
 
-sb_err sb_bt_exchange_trade(struct sb_exchange *ex, const struct sb_bn_trade *t)
+sb_err bt_market_trade(struct bt_exchange *x, const struct sb_bn_trade *t)
 {
-	struct bt_exchange *x = bt_of(ex);
-	if (!x || !t || t->qty <= 0)
+	if (!t || t->qty <= 0)
 		return SB_ERR_INVALID;
 	struct sim_symbol *s = sim_exchange_symbol(x->sim, t->symbol, strlen(t->symbol));
 	if (!s)
@@ -75,10 +74,9 @@ static struct sb_kline kline_of(const struct sb_bn_candle *c)
 	};
 }
 
-sb_err sb_bt_exchange_candle(struct sb_exchange *ex, const char *symbol, const struct sb_bn_candle *c)
+sb_err bt_market_candle(struct bt_exchange *x, const char *symbol, const struct sb_bn_candle *c)
 {
-	struct bt_exchange *x = bt_of(ex);
-	if (!x || !symbol || !c)
+	if (!symbol || !c)
 		return SB_ERR_INVALID;
 	struct sim_symbol *s = sim_exchange_symbol(x->sim, symbol, strlen(symbol));
 	if (!s)

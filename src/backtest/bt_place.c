@@ -109,8 +109,7 @@ sb_err bt_order_place(struct sb_exchange *ex, const struct sb_bn_new_order *o, s
                       void *user)
 {
 	struct bt_exchange *x = bt_self(ex);
-	struct sb_bn_rest_call check;
-	SB_TRY(sb_bn_rest_build_order_place(o, &check));
+	SB_TRY(sb_bn_rest_order_check(o));
 	struct bt_item *it = bt_push(x, BT_ANSWER_ORDER);
 	it->cb.order = cb;
 	it->user = user;

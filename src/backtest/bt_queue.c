@@ -14,8 +14,14 @@
 
 #include "backtest/bt_exchange_int.h"
 #include "spotbot/alloc.h"
+#include "spotbot/clock.h"
 
 #define BT_SNAPSHOT_MAX SIM_MAX_SYMBOLS /* symbols named in one snapshot request */
+
+int64_t bt_now(const struct bt_exchange *x)
+{
+	return x->clock.now_ms ? x->clock.now_ms(x->clock.user) : sb_clock_wall_ms();
+}
 
 #define MEMBER(m) sizeof(((struct bt_item *)0)->u.m)
 

@@ -7,18 +7,18 @@
  * units of 1/rate_window_ms of a token: every millisecond adds rate_max units and a request costs
  * rate_window_ms units, so integers describe the refill exactly.
  */
-#include "spotbot/alerts.h"
+#include "bot/alerts.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/metrics.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/http_client.h"
 #include "spotbot/log.h"
-#include "spotbot/metrics.h"
 
 #define HOST_MAX        256 /* bytes of the host[:port] kept for logs */
 #define SECRET_PATH_MIN 16  /* a URL path this long is treated as a secret of its own */

@@ -24,7 +24,7 @@
 #include <stdio.h>
 #include <uv.h>
 
-#include "spotbot/alerts.h"
+#include "bot/alerts.h"
 #include "spotbot/binance.h"
 #include "spotbot/bnb.h"
 #include "spotbot/clock.h"

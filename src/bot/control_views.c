@@ -13,7 +13,7 @@
 #include "bot/bot_int.h"
 #include "bot/control_int.h"
 #include "spotbot/alloc.h"
-#include "spotbot/metrics.h"
+#include "bot/metrics.h"
 
 #define CONTROL_EVENTS_MAX 200 /* events returned by GET /events */
 

@@ -5,7 +5,7 @@
  * and its series; a series is its pre-rendered label text plus the value the handle points into. Handles
  * are pointers into individually allocated series, so they stay valid while the registry grows.
  */
-#include "spotbot/metrics.h"
+#include "bot/metrics.h"
 
 #include <math.h>
 #include <stdio.h>

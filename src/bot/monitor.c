@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/alerts.h"
 #include "bot/bot_int.h"
-#include "spotbot/alerts.h"
+#include "bot/metrics.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
-#include "spotbot/metrics.h"
 
 #define MON_ENDPOINTS_MAX      24     /* REST paths with a latency series; others share "other" */
 #define MON_RECONNECT_WINDOW   300000 /* ms: reconnects counted within this window... */

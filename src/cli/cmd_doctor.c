@@ -386,21 +386,20 @@ static bool http_get(const struct sb_config *cfg, const char *path_query, const 
 	return rc == CURLE_OK;
 }
 
-/* Parses a REST response into *doc, or describes the failure in detail. */
-static bool rest_doc(const struct body *b, long status, struct cJSON **doc, struct sb_bn_api_error *api,
-                     char *detail, size_t cap)
+/* A 2xx status: the answer itself, not an error. */
+static bool rest_ok(int http_status)
 {
-	char err[256] = "";
-	memset(api, 0, sizeof *api);
-	sb_err e = sb_bn_rest_parse(b->data ? b->data : "", b->len, SB_BN_MSG_MAX, (int)status, doc, api, err,
-	                            sizeof err);
-	if (e == SB_OK)
-		return true;
-	if (api->http_status)
+	return http_status >= 200 && http_status < 300;
+}
+
+/* Describes a REST answer that could not be read (e from a sb_bn_*_parse) in detail. */
+static void rest_detail(sb_err e, const struct sb_bn_api_error *api, const char *err, char *detail,
+                        size_t cap)
+{
+	if (!rest_ok(api->http_status))
 		snprintf(detail, cap, "HTTP %d, code %" PRId64 ": %s", api->http_status, api->code, api->msg);
 	else
 		snprintf(detail, cap, "%s", err[0] ? err : sb_strerror(e));
-	return false;
 }
 
 static void check_clock(struct doctor *d, bool *reachable)
@@ -408,8 +407,7 @@ static void check_clock(struct doctor *d, bool *reachable)
 	struct check *c = add(d, "clock", "clock skew");
 	char err[512] = "", detail[512] = "", hint[DOCTOR_TEXT_MAX];
 	struct body b;
-	struct cJSON *doc = NULL;
-	struct sb_bn_api_error api;
+	struct sb_bn_api_error api = {0};
 	long status = 0;
 	int64_t server = 0;
 	*reachable = false;
@@ -424,11 +422,11 @@ static void check_clock(struct doctor *d, bool *reachable)
 		return;
 	}
 	*reachable = true;
-	ok = rest_doc(&b, status, &doc, &api, detail, sizeof detail) &&
-	     sb_bn_server_time_from_json(doc, &server, detail, sizeof detail) == SB_OK;
-	sb_bn_doc_free(doc);
+	sb_err e =
+	    sb_bn_server_time_parse(b.data ? b.data : "", b.len, (int)status, &server, &api, err, sizeof err);
 	free(b.data);
-	if (!ok) {
+	if (e != SB_OK) {
+		rest_detail(e, &api, err, detail, sizeof detail);
 		set(c, CHECK_FAIL, "is BINANCE_REST_URL a Binance-compatible REST API?",
 		    "GET /api/v3/time: %s", detail);
 		return;
@@ -499,8 +497,7 @@ static void check_api_key(struct doctor *d)
 	struct check *c = add(d, "api_key", "API key");
 	char q[1024], path[1200], err[512] = "", detail[512] = "";
 	struct body b;
-	struct cJSON *doc = NULL;
-	struct sb_bn_api_error api;
+	struct sb_bn_api_error api = {0};
 	struct sb_bn_account acct = {0};
 	long status = 0;
 	bool ed25519 = uses_ed25519(&d->cfg);
@@ -521,18 +518,16 @@ static void check_api_key(struct doctor *d)
 		set(c, CHECK_FAIL, "check BINANCE_REST_URL and the network", "GET /api/v3/account: %s", err);
 		return;
 	}
-	bool ok = rest_doc(&b, status, &doc, &api, detail, sizeof detail);
+	e = sb_bn_account_parse(b.data ? b.data : "", b.len, (int)status, &acct, &api, err, sizeof err);
 	free(b.data);
-	if (!ok) {
-		set(c, CHECK_FAIL, api_hint(&d->cfg, api.code), "the exchange refused the %s key: %s", kind,
-		    detail);
-		return;
-	}
-	e = sb_bn_account_from_json(doc, &acct, detail, sizeof detail);
-	sb_bn_doc_free(doc);
 	if (e != SB_OK) {
-		set(c, CHECK_FAIL, "is BINANCE_REST_URL a Binance-compatible REST API?",
-		    "GET /api/v3/account: %s", detail);
+		rest_detail(e, &api, err, detail, sizeof detail);
+		if (!rest_ok(api.http_status))
+			set(c, CHECK_FAIL, api_hint(&d->cfg, api.code), "the exchange refused the %s key: %s",
+			    kind, detail);
+		else
+			set(c, CHECK_FAIL, "is BINANCE_REST_URL a Binance-compatible REST API?",
+			    "GET /api/v3/account: %s", detail);
 		return;
 	}
 	if (!acct.can_trade)

@@ -7,7 +7,7 @@
  * Ed25519 hashes the message itself. Every libcrypto failure clears the error queue so that later,
  * unrelated calls do not report stale errors.
  */
-#include "spotbot/sign.h"
+#include "common/sign_int.h"
 
 #include <limits.h>
 #include <stdbool.h>

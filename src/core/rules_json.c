@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "spotbot/rules.h"
+#include "core/rules_json.h"
 
 /* Error context: where in the document a field is, for the message. */
 struct ctx {

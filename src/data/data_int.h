@@ -33,20 +33,20 @@ struct sb__source *sb__source_memory(const char *data, size_t len);
  * optional and, when present, name's, into sha (lower case). False when the text is not that. */
 bool sb__checksum_parse(const char *text, const char *name, char sha[SB__SHA_HEX]);
 
-/* ---- a kline set's read-ahead (kline_ahead.c over kline_set.c) ------------------------------------- */
-struct sb_kline_set;
+/* ---- a kline stream's read-ahead (kline_ahead.c, used by kline_set.c) --------------------------- */
 struct sb_kline;
 struct sb__kline_ahead;
 
-/* The set's merge: sb_kline_set_next's work without the read-ahead. */
-sb_err sb__kline_set_merge_next(struct sb_kline_set *s, size_t *sym, struct sb_kline *row, bool *done);
+/* The stream a read-ahead takes its candles from, in order: the next candle and its symbol's index, or
+ * *done at the end. */
+typedef sb_err (*sb__kline_next_fn)(void *ctx, size_t *sym, struct sb_kline *row, bool *done);
 
-/* Starts the thread that reads set ahead through sb__kline_set_merge_next (the set is the thread's from
- * now on). SB_ERR_NOMEM when no thread can be made. Freed with sb__kline_ahead_free. */
-sb_err sb__kline_ahead_start(struct sb_kline_set *set, struct sb__kline_ahead **out);
-/* The next candle as sb_kline_set_next gives it; waits for the thread when it has none ready. */
+/* Starts the thread that reads next(ctx) ahead (ctx is the thread's from now on). SB_ERR_NOMEM when no
+ * thread can be made. Freed with sb__kline_ahead_free. */
+sb_err sb__kline_ahead_start(sb__kline_next_fn next, void *ctx, struct sb__kline_ahead **out);
+/* The next candle as next(ctx) gives it; waits for the thread when it has none ready. */
 sb_err sb__kline_ahead_next(struct sb__kline_ahead *a, size_t *sym, struct sb_kline *row, bool *done);
-/* Stops and joins the thread; harmless on NULL. The set is the caller's again. */
+/* Stops and joins the thread; harmless on NULL. ctx is the caller's again. */
 void sb__kline_ahead_free(struct sb__kline_ahead *a);
 
 #endif

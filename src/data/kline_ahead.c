@@ -1,7 +1,8 @@
 /*
- * kline_ahead.c - a kline set read ahead on a thread of its own (sb_kline_set_read_ahead): opening,
- * decompressing and parsing the files take a second core while the caller trades the candles already
- * read. The thread takes the candles from the set's merge in its one order and fills blocks of them;
+ * kline_ahead.c - a stream of candles read ahead on a thread of its own (a kline set's,
+ * sb_kline_set_read_ahead): opening, decompressing and parsing the files take a second core while the
+ * caller trades the candles already read. The thread takes the candles from the stream's next function
+ * in its one order and fills blocks of them;
  * the caller takes block after block, so it sees the very stream, and the end or the first error where
  * it would have seen them without the thread. A few blocks ahead at most: memory stays bounded.
  */
@@ -25,7 +26,8 @@ struct block {
 };
 
 struct sb__kline_ahead {
-	struct sb_kline_set *set;          /* read by the thread only, once it runs */
+	sb__kline_next_fn next;            /* the stream: called by the thread only, once it runs */
+	void *ctx;                         /* its argument */
 	pthread_t thread;                  /* the reader */
 	pthread_mutex_t mu;                /* guards head, tail, stop */
 	pthread_cond_t filled;             /* tail moved */
@@ -37,15 +39,15 @@ struct sb__kline_ahead {
 	bool stop;                         /* the set is being freed: the thread returns */
 };
 
-/* Fills b from the set's merge until it is full, ends or fails. */
-static void fill(struct sb_kline_set *set, struct block *b)
+/* Fills b from the stream until it is full, ends or fails. */
+static void fill(const struct sb__kline_ahead *a, struct block *b)
 {
 	b->n = 0;
 	b->last = false;
 	b->err = SB_OK;
 	while (b->n < AHEAD_CANDLES) {
 		bool done = false;
-		b->err = sb__kline_set_merge_next(set, &b->sym[b->n], &b->row[b->n], &done);
+		b->err = a->next(a->ctx, &b->sym[b->n], &b->row[b->n], &done);
 		if (b->err != SB_OK || done) {
 			b->last = true;
 			return;
@@ -67,7 +69,7 @@ static void *reader(void *arg)
 		if (stop)
 			return NULL;
 		/* The caller never looks at a block between head and tail's turn: it is the thread's. */
-		fill(a->set, b);
+		fill(a, b);
 		pthread_mutex_lock(&a->mu);
 		a->tail++;
 		pthread_cond_signal(&a->filled);
@@ -77,10 +79,11 @@ static void *reader(void *arg)
 	}
 }
 
-sb_err sb__kline_ahead_start(struct sb_kline_set *set, struct sb__kline_ahead **out)
+sb_err sb__kline_ahead_start(sb__kline_next_fn next, void *ctx, struct sb__kline_ahead **out)
 {
 	struct sb__kline_ahead *a = sb_xcalloc(1, sizeof *a);
-	a->set = set;
+	a->next = next;
+	a->ctx = ctx;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->filled, NULL);
 	pthread_cond_init(&a->emptied, NULL);

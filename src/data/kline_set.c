@@ -299,26 +299,10 @@ static sb_err start(struct sb_kline_set *s)
 	return SB_OK;
 }
 
-sb_err sb_kline_set_read_ahead(struct sb_kline_set *s)
+/* The next candle of the merge (a sb__kline_next_fn, so the read-ahead can take the set's stream). */
+static sb_err merge_next(void *ctx, size_t *sym, struct sb_kline *row, bool *done)
 {
-	if (!s || s->ahead)
-		return SB_ERR_INVALID;
-	if (s->started)
-		return SB_ERR_STATE;
-	return sb__kline_ahead_start(s, &s->ahead);
-}
-
-sb_err sb_kline_set_next(struct sb_kline_set *s, size_t *sym, struct sb_kline *row, bool *done)
-{
-	if (!s || !sym || !row || !done)
-		return SB_ERR_INVALID;
-	if (s->ahead)
-		return sb__kline_ahead_next(s->ahead, sym, row, done);
-	return sb__kline_set_merge_next(s, sym, row, done);
-}
-
-sb_err sb__kline_set_merge_next(struct sb_kline_set *s, size_t *sym, struct sb_kline *row, bool *done)
-{
+	struct sb_kline_set *s = ctx;
 	if (s->failed != SB_OK)
 		return s->failed;
 	if (!s->started)
@@ -337,6 +321,24 @@ sb_err sb__kline_set_merge_next(struct sb_kline_set *s, size_t *sym, struct sb_k
 	if (got)
 		heap_push(s, i);
 	return SB_OK;
+}
+
+sb_err sb_kline_set_read_ahead(struct sb_kline_set *s)
+{
+	if (!s || s->ahead)
+		return SB_ERR_INVALID;
+	if (s->started)
+		return SB_ERR_STATE;
+	return sb__kline_ahead_start(merge_next, s, &s->ahead);
+}
+
+sb_err sb_kline_set_next(struct sb_kline_set *s, size_t *sym, struct sb_kline *row, bool *done)
+{
+	if (!s || !sym || !row || !done)
+		return SB_ERR_INVALID;
+	if (s->ahead)
+		return sb__kline_ahead_next(s->ahead, sym, row, done);
+	return merge_next(s, sym, row, done);
 }
 
 size_t sb_kline_set_symbols(const struct sb_kline_set *s)

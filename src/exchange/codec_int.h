@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "spotbot/binance.h"
+#include "exchange/codec_doc.h"
 
 /* Ids and millisecond timestamps are JSON numbers; a double holds integers exactly below 2^53. */
 #define SB_BN__INT_MAX ((INT64_C(1) << 53) - 1)

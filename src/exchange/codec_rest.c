@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rules_json.h"
 #include "exchange/codec_int.h"
 #include "spotbot/alloc.h"
 
@@ -593,4 +594,40 @@ const struct sb_symbol_rules *sb_bn_exchange_info_symbol(const struct sb_bn_exch
 		if (strcmp(x->symbols[i].symbol, symbol) == 0)
 			return &x->symbols[i];
 	return NULL;
+}
+
+/* A parser of one message from a parsed document, as the text-level parsers below take it. */
+typedef sb_err (*doc_reader)(const cJSON *doc, void *out, char *err, size_t errcap);
+
+static sb_err read_time(const cJSON *doc, void *out, char *err, size_t errcap)
+{
+	return sb_bn_server_time_from_json(doc, out, err, errcap);
+}
+
+static sb_err read_account(const cJSON *doc, void *out, char *err, size_t errcap)
+{
+	return sb_bn_account_from_json(doc, out, err, errcap);
+}
+
+/* A whole REST answer: its document (or the exchange's error), then its message through read. */
+static sb_err read_answer(const char *body, size_t len, int http_status, doc_reader read, void *out,
+                          struct sb_bn_api_error *api, char *err, size_t errcap)
+{
+	cJSON *doc = NULL;
+	SB_TRY(sb_bn_rest_parse(body, len, SB_BN_MSG_MAX, http_status, &doc, api, err, errcap));
+	sb_err e = read(doc, out, err, errcap);
+	cJSON_Delete(doc);
+	return e;
+}
+
+sb_err sb_bn_server_time_parse(const char *body, size_t len, int http_status, int64_t *ms,
+                               struct sb_bn_api_error *api, char *err, size_t errcap)
+{
+	return read_answer(body, len, http_status, read_time, ms, api, err, errcap);
+}
+
+sb_err sb_bn_account_parse(const char *body, size_t len, int http_status, struct sb_bn_account *out,
+                           struct sb_bn_api_error *api, char *err, size_t errcap)
+{
+	return read_answer(body, len, http_status, read_account, out, api, err, errcap);
 }

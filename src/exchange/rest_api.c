@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/codec_doc.h"
+#include "exchange/rest_build.h"
 #include "exchange/rest_int.h"
 #include "spotbot/alloc.h"
-#include "spotbot/binance_rest.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
 #include "spotbot/sign.h"

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "spotbot/binance_rest.h"
+#include "exchange/rest_build.h"
 #include "spotbot/query.h"
 #include "spotbot/sign.h"
 
@@ -180,7 +180,7 @@ sb_err sb_bn_rest_build_commission(const char *symbol, struct sb_bn_rest_call *c
 
 static const char *const resp_names[] = {"FULL", "RESULT", "ACK"};
 
-static sb_err check_order(const struct sb_bn_new_order *o)
+sb_err sb_bn_rest_order_check(const struct sb_bn_new_order *o)
 {
 	if (!o || !nonempty(o->symbol) || (unsigned)o->side > SB_SIDE_SELL ||
 	    (unsigned)o->resp_type > SB_BN_RESP_DEFAULT || (unsigned)o->tif > SB_BN_TIF_FOK ||
@@ -219,7 +219,7 @@ sb_err sb_bn_rest_build_order_place(const struct sb_bn_new_order *o, struct sb_b
 {
 	if (!c)
 		return SB_ERR_INVALID;
-	sb_err e = check_order(o);
+	sb_err e = sb_bn_rest_order_check(o);
 	if (e)
 		return e;
 	call_init(c, SB_HTTP_POST, "/api/v3/order", true, 1);

@@ -4,8 +4,8 @@
  */
 #include <stdlib.h>
 
+#include "exchange/rest_build.h"
 #include "exchange/rest_int.h"
-#include "spotbot/binance_rest.h"
 
 sb_err sb_bn_rest_sync_time(struct sb_bn_rest *r, sb_bn_rest_time_cb cb, void *user)
 {

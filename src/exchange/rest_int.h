@@ -5,7 +5,7 @@
 #ifndef SPOTBOT_EXCHANGE_REST_INT_H
 #define SPOTBOT_EXCHANGE_REST_INT_H
 
-#include "spotbot/binance_rest.h"
+#include "exchange/rest_build.h"
 
 enum sb_bn__kind {
 	SB_BN__K_SYNC, /* automatic resync after -1021: no user callback */

@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "common/json_out.h"
+#include "exchange/codec_doc.h"
 #include "spotbot/alloc.h"
 #include "spotbot/binance_streams.h"
 #include "spotbot/clock.h"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rules_json.h"
 #include "sim/catalog.h"
 #include "sim/derive.h"
 #include "sim/kline.h"

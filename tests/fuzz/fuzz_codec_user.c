@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spotbot/binance.h"
+#include "exchange/codec_doc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rules_json.h"
 #include "sim/derive.h"
 #include "sim/kline.h"
-#include "spotbot/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

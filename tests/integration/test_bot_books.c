@@ -5,10 +5,10 @@
  * own records (its balances, allOrders) and the database, never against the daemon's view of itself:
  * the database's fills must explain the account's balances exactly.
  */
+#include "bot/metrics.h"
 #include "sbtest_prom.h"
 #include "sbtest_sim.h"
 #include "sbtest_sink.h"
-#include "spotbot/metrics.h"
 #include "test_bot_util.h"
 #include "test_ctl_util.h"
 

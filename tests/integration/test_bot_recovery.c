@@ -7,7 +7,7 @@
 #include <sqlite3.h>
 
 #include "sbtest_prom.h"
-#include "spotbot/metrics.h"
+#include "bot/metrics.h"
 #include "test_bot_util.h"
 #include "test_ctl_util.h"
 

@@ -8,9 +8,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "bot/metrics.h"
 #include "sbtest_prom.h"
 #include "sbtest_sink.h"
-#include "spotbot/metrics.h"
 #include "test_bot_util.h"
 #include "test_ctl_util.h"
 

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bot/alerts.h"
+#include "bot/metrics.h"
 #include "sbtest_loop.h"
 #include "sim/server.h"
-#include "spotbot/alerts.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
-#include "spotbot/metrics.h"
 
 #define DEADLINE_MS 5000
 #define MAX_SEEN    32

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spotbot/binance.h"
+#include "exchange/codec_doc.h"
 
 #define D(s) dec(s)
 
@@ -1164,6 +1164,44 @@ Test(codec, rest_server_time)
 	cr_assert_eq(sb_bn_server_time_from_json(doc, &t, err, sizeof err), SB_ERR_PARSE);
 	cr_assert_str_eq(err, "time: field \"serverTime\": missing");
 	cJSON_Delete(doc);
+}
+
+Test(codec, whole_rest_answers_are_read_from_their_text)
+{
+	size_t len;
+	char *json = read_data("rest_time.json", &len);
+	struct sb_bn_api_error api;
+	char err[200];
+	int64_t t = 0;
+	cr_assert_eq(sb_bn_server_time_parse(json, len, 200, &t, &api, err, sizeof err), SB_OK, "%s", err);
+	cr_assert_eq(t, INT64_C(1499827319559));
+	cr_assert_eq(api.http_status, 200);
+	free(json);
+
+	/* Refused: the exchange's code and message, and the status's class. */
+	const char *refused = "{\"code\":-2015,\"msg\":\"Invalid API-key, IP, or permissions for action.\"}";
+	struct sb_bn_account a;
+	cr_assert_eq(sb_bn_account_parse(refused, strlen(refused), 401, &a, &api, err, sizeof err),
+	             SB_ERR_EXCHANGE);
+	cr_assert_eq(api.http_status, 401);
+	cr_assert_eq(api.code, -2015);
+	cr_assert_str_eq(api.msg, "Invalid API-key, IP, or permissions for action.");
+
+	/* A 2xx answer that is not the message: a parse error naming what is wrong, no exchange error. */
+	cr_assert_eq(sb_bn_server_time_parse("{}", 2, 200, &t, &api, err, sizeof err), SB_ERR_PARSE);
+	cr_assert_str_eq(err, "time: field \"serverTime\": missing");
+	cr_assert_eq(api.code, 0);
+	cr_assert_eq(sb_bn_server_time_parse("<html>", 6, 200, &t, &api, err, sizeof err), SB_ERR_PARSE);
+	cr_assert_eq(api.http_status, 200);
+
+	json = read_data("rest_account.json", &len);
+	cr_assert_eq(sb_bn_account_parse(json, len, 200, &a, &api, err, sizeof err), SB_OK, "%s", err);
+	cr_assert_eq(a.maker_commission, 15);
+	cr_assert_gt(a.n_balances, 0);
+	sb_bn_account_fini(&a);
+	cr_assert_eq(sb_bn_account_parse(json, len / 2, 200, &a, &api, err, sizeof err), SB_ERR_PARSE);
+	cr_assert_eq(a.n_balances, 0, "a failed parse leaves the account owning nothing");
+	free(json);
 }
 
 Test(codec, order_ack)

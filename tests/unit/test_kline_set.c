@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "data/data_int.h"
+#include "spotbot/kline.h"
 #include "spotbot/kline_set.h"
 
 static const char *data_path(const char *name)
@@ -389,4 +391,65 @@ Test(kline_set, a_set_read_ahead_is_freed_midway_and_read_ahead_comes_first)
 	cr_assert_eq(k.open_time, 1704067200000LL + 2 * 60000);
 	sb_kline_set_free(s); /* the thread is stopped with candles still ahead */
 	remove_tmpdir();
+}
+
+/* A stream of n candles numbered from 0, then its end or, with fail, SB_ERR_PARSE. */
+struct counted {
+	size_t given, n; /* candles given so far, and in all */
+	bool fail;       /* end with an error instead of done */
+};
+
+static sb_err counted_next(void *ctx, size_t *sym, struct sb_kline *row, bool *done)
+{
+	struct counted *c = ctx;
+	if (c->given == c->n) {
+		*done = !c->fail;
+		return c->fail ? SB_ERR_PARSE : SB_OK;
+	}
+	memset(row, 0, sizeof *row);
+	row->open_time = (int64_t)c->given;
+	*sym = c->given++ % 3;
+	*done = false;
+	return SB_OK;
+}
+
+/* Reads a read-ahead of c to its end; the count of candles in order, the end's result in *end. */
+static size_t drain(struct counted *c, sb_err *end)
+{
+	struct sb__kline_ahead *a = NULL;
+	cr_assert_eq(sb__kline_ahead_start(counted_next, c, &a), SB_OK);
+	size_t got = 0;
+	for (;;) {
+		size_t sym = 99;
+		struct sb_kline row;
+		bool done = false;
+		sb_err e = sb__kline_ahead_next(a, &sym, &row, &done);
+		if (e != SB_OK || done) {
+			*end = e;
+			/* The end stays where it is. */
+			cr_assert_eq(sb__kline_ahead_next(a, &sym, &row, &done), e);
+			break;
+		}
+		cr_assert_eq(row.open_time, (int64_t)got, "candle %zu came out of order", got);
+		cr_assert_eq(sym, got % 3);
+		got++;
+	}
+	sb__kline_ahead_free(a);
+	return got;
+}
+
+Test(kline_ahead, reads_any_stream_ahead_in_its_order_to_its_end_or_error)
+{
+	struct counted ok = {.n = 5000};
+	sb_err end = SB_ERR_INVALID;
+	cr_assert_eq(drain(&ok, &end), 5000);
+	cr_assert_eq(end, SB_OK);
+
+	struct counted bad = {.n = 1500, .fail = true};
+	cr_assert_eq(drain(&bad, &end), 1500);
+	cr_assert_eq(end, SB_ERR_PARSE);
+
+	struct counted none = {.n = 0};
+	cr_assert_eq(drain(&none, &end), 0);
+	cr_assert_eq(end, SB_OK);
 }

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/metrics.h"
 #include "sbtest_prom.h"
-#include "spotbot/metrics.h"
 
 static char *render(const struct sb_metrics *m)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sign_int.h"
 #include "spotbot/query.h"
-#include "spotbot/sign.h"
 
 static const char SECRET[] = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
 static const char PAYLOAD[] =

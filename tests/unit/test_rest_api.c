@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spotbot/binance_rest.h"
+#include "exchange/rest_build.h"
 #include "spotbot/sign.h"
 
 #define VEC_SECRET "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
@@ -146,6 +146,31 @@ Test(rest_build, limit_ioc_and_fok)
 	o.tif = SB_BN_TIF_FOK;
 	cr_assert_eq(sb_bn_rest_build_order_place(&o, &c), SB_OK);
 	cr_assert(strstr(c.params, "timeInForce=FOK&"));
+}
+
+Test(rest_build, an_order_is_checked_as_the_builder_checks_it)
+{
+	struct sb_bn_rest_call c;
+	const struct sb_bn_new_order ok = {.symbol = "BTCUSDT",
+	                                   .side = SB_SIDE_BUY,
+	                                   .type = SB_ORDER_LIMIT,
+	                                   .quantity = SB_DEC_ONE,
+	                                   .price = SB_DEC_ONE};
+	struct sb_bn_new_order bad[6];
+	for (size_t i = 0; i < 6; i++)
+		bad[i] = ok;
+	bad[0].price = 0;
+	bad[1].type = SB_ORDER_MARKET;
+	bad[2].quantity = -SB_DEC_ONE;
+	bad[3].symbol = "";
+	bad[4].client_order_id = "0123456789012345678901234567890123456";
+	bad[5].stp_mode = SB_STP__COUNT;
+	cr_assert_eq(sb_bn_rest_order_check(&ok), SB_OK);
+	cr_assert_eq(sb_bn_rest_order_check(NULL), SB_ERR_INVALID);
+	for (size_t i = 0; i < 6; i++) {
+		cr_assert_eq(sb_bn_rest_order_check(&bad[i]), SB_ERR_INVALID, "order %zu", i);
+		cr_assert_eq(sb_bn_rest_build_order_place(&bad[i], &c), SB_ERR_INVALID, "order %zu", i);
+	}
 }
 
 Test(rest_build, bad_orders_are_refused_before_anything_is_sent)

@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "spotbot/sign.h"
+#include "common/sign_int.h"
 
 /* Binance's documented example key and payload (binance-spot-api.md section 3). */
 static const char SECRET[] = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";

@@ -6,9 +6,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "core/rules_json.h"
 #include "sbtest_dec.h"
 #include "sim/derive.h"
-#include "spotbot/rules.h"
 
 static struct sb_kline row(const char *open, const char *high, const char *low, const char *close,
                            const char *volume)

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rules_json.h"
 #include "sim/api_int.h"
 #include "sim/md.h"
 #include "spotbot/query.h"
-#include "spotbot/rules.h"
 
 /* Stand-ins for the parts of the simulator these tests do not use; weak, so real ones win if linked. */
 #define STUB(name)                                                                                           \
