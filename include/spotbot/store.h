@@ -34,9 +34,10 @@
 
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
+#include "spotbot/position.h"
 #include "spotbot/rules.h"
 
-#define SB_STORE_SCHEMA_VERSION  4     /* the newest schema this build creates and understands */
+#define SB_STORE_SCHEMA_VERSION  5     /* the newest schema this build creates and understands */
 #define SB_STORE_CLIENT_ID_MAX   64    /* clientOrderId with its NUL; Binance allows 36 characters */
 #define SB_STORE_TEXT_MAX        256   /* last_error of an order, with its NUL */
 #define SB_STORE_NOTES_MAX       512   /* notes of a position, with its NUL */
@@ -178,7 +179,9 @@ struct sb_store_position {
 	sb_dec realised_profit;        /* net profit in quote once closed; negative for a loss */
 	sb_dec dust_qty;               /* base left over, below step or notional minimum */
 	struct sb_store_commission commissions[SB_STORE_COMMISSIONS_MAX]; /* per asset, buys and sells */
-	char notes[SB_STORE_NOTES_MAX];                                   /* free text ("manual sell") */
+	enum sb_position_exit exit;     /* how the current (or last) sell was placed; stored as its name */
+	bool duration_alerted;          /* the max-duration alert was sent for this position */
+	char notes[SB_STORE_NOTES_MAX]; /* free text ("abandoned by hand") */
 };
 
 /* An entry of the append-only event log. */

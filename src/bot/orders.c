@@ -122,8 +122,8 @@ void orders_pos_row(const struct bot_pos *bp, const struct sb_position *p, int64
 	add_commission(r, p->base_asset, p->buy_fee.base + p->sell_fee.base);
 	add_commission(r, p->quote_asset, p->buy_fee.quote + p->sell_fee.quote);
 	add_commission(r, "BNB", p->buy_fee.bnb + p->sell_fee.bnb);
-	snprintf(r->notes, sizeof r->notes, "exit=%s%s", sb_position_exit_name(p->exit),
-	         p->duration_alerted ? ",alerted" : "");
+	r->exit = p->exit;
+	r->duration_alerted = p->duration_alerted;
 }
 
 static struct sb_fill fill_of(const struct sb_store_fill *f)
@@ -238,17 +238,6 @@ void orders_free_all(struct sb_bot *b)
 
 /* ---- loading ------------------------------------------------------------------------------------------ */
 
-static void parse_notes(const char *notes, struct sb_position *p)
-{
-	const char *e = strstr(notes, "exit=");
-	if (e) {
-		e += 5;
-		size_t n = strcspn(e, ",");
-		(void)sb_position_exit_parse(e, n, &p->exit);
-	}
-	p->duration_alerted = strstr(notes, "alerted") != NULL;
-}
-
 /* Loads one order row into its slot of bp, with its fills. */
 static sb_err load_order(struct sb_bot *b, struct bot_pos *bp, const struct sb_store_order *r,
                          struct sb_store_fill **bfills, size_t *nb, struct sb_store_fill **sfills, size_t *ns)
@@ -351,7 +340,8 @@ static sb_err load_position(struct sb_bot *b, struct bot_pair *pr, const struct 
 		bp->p.target_price = row->sell_price_target;
 		bp->p.planned_qty = row->sell_qty;
 		bp->p.dust = row->dust_qty;
-		parse_notes(row->notes, &bp->p);
+		bp->p.exit = row->exit;
+		bp->p.duration_alerted = row->duration_alerted;
 		if (st == SB_POSITION_SELLING)
 			bp->p.sell_placed_ms = row->updated_ms;
 		/* A sell slot holding an ended order of a HOLDING position is history, not the current sell.

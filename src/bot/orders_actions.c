@@ -51,7 +51,6 @@ void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *
 	struct sb_store_position row = {
 	    .state = SB_STORE_POS_BUYING, .created_ms = now_ms, .updated_ms = now_ms};
 	snprintf(row.symbol, sizeof row.symbol, "%s", pr->cfg.symbol);
-	snprintf(row.notes, sizeof row.notes, "exit=NONE");
 	struct sb_store_event ev = {.time_ms = now_ms, .detail = "{\"reason\":\"NEW_CYCLE\"}"};
 	snprintf(ev.kind, sizeof ev.kind, "position.buying");
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", pr->cfg.symbol);
@@ -251,8 +250,7 @@ sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_m
 	/* As commit_position, with the notes saying the coins were kept by hand. */
 	struct sb_store_position prow;
 	orders_pos_row(bp, &p, now_ms, &prow);
-	size_t used = strlen(prow.notes);
-	snprintf(prow.notes + used, sizeof prow.notes - used, ",abandoned by hand");
+	snprintf(prow.notes, sizeof prow.notes, "abandoned by hand");
 	struct sb_store_event ev = {
 	    .time_ms = now_ms, .position_id = p.id, .detail = "{\"reason\":\"MANUAL\"}"};
 	snprintf(ev.kind, sizeof ev.kind, "position.abandoned");

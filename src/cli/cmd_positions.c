@@ -53,19 +53,13 @@ static enum sb_table_color state_color(enum sb_store_pos_state s)
 	}
 }
 
-/*
- * How the position's last sell was placed, from its notes ("exit=STOP_LOSS,alerted"), in lower case:
- * "target", "stop_loss", "max_duration", "manual"; NULL when no sell was placed ("exit=NONE", or notes
- * without it). Names the daemon may add later pass through in lower case.
- */
+/* How the position's last sell was placed, in lower case: "target", "stop_loss", "max_duration",
+ * "manual"; NULL when no sell was placed. */
 static const char *exit_reason(const struct sb_store_position *p, char *buf, size_t cap)
 {
-	const char *e = strstr(p->notes, "exit=");
-	if (!e || cap == 0)
-		return NULL;
-	e += 5;
-	size_t n = strcspn(e, ",");
-	if (n == 0 || n >= cap || (n == 4 && memcmp(e, "NONE", 4) == 0))
+	const char *e = sb_position_exit_name(p->exit);
+	size_t n = strlen(e);
+	if (p->exit == SB_EXIT_NONE || n >= cap)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		buf[i] = e[i] >= 'A' && e[i] <= 'Z' ? (char)(e[i] - 'A' + 'a') : e[i];

@@ -26,7 +26,8 @@
 	"symbol, trade_id, client_order_id, price, qty, quote_qty, commission, commission_asset, is_maker, time_ms"
 #define POS_COLS                                                                                                   \
 	"id, symbol, cycle, state, created_at_ms, updated_at_ms, opened_at_ms, closed_at_ms, buy_qty, cost_quote," \
-	" base_received, sell_qty, sold_qty, sell_price_target, proceeds, realised_profit, dust_qty, notes"
+	" base_received, sell_qty, sold_qty, sell_price_target, proceeds, realised_profit, dust_qty, notes,"       \
+	" exit_reason, alerted"
 #define EVENT_COLS "id, time_ms, kind, symbol, position_id, client_order_id, detail"
 
 const char *const sq_sql[SQ__COUNT] = {
@@ -62,15 +63,15 @@ const char *const sq_sql[SQ__COUNT] = {
     [SQ_POS_INSERT] =
         "INSERT INTO positions (symbol, cycle, state, created_at_ms, updated_at_ms, opened_at_ms,"
         " closed_at_ms, buy_qty, cost_quote, base_received, sell_qty, sold_qty, sell_price_target,"
-        " proceeds, realised_profit, dust_qty, notes) VALUES (?1,"
+        " proceeds, realised_profit, dust_qty, notes, exit_reason, alerted) VALUES (?1,"
         " CASE WHEN ?2 > 0 THEN ?2 ELSE"
         " (SELECT COALESCE(MAX(cycle), 0) + 1 FROM positions WHERE symbol = ?1) END,"
-        " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING id, cycle",
+        " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id, cycle",
     [SQ_POS_UPDATE] =
         "UPDATE positions SET state = ?2, updated_at_ms = ?3, opened_at_ms = ?4, closed_at_ms = ?5,"
         " buy_qty = ?6, cost_quote = ?7, base_received = ?8, sell_qty = ?9, sold_qty = ?10,"
         " sell_price_target = ?11, proceeds = ?12, realised_profit = ?13, dust_qty = ?14,"
-        " notes = ?15 WHERE id = ?1",
+        " notes = ?15, exit_reason = ?16, alerted = ?17 WHERE id = ?1",
     [SQ_POS_GET] = "SELECT " POS_COLS " FROM positions WHERE id = ?1",
     [SQ_POS_LIST] = "SELECT " POS_COLS " FROM positions WHERE (?1 IS NULL OR symbol = ?1)"
                     " AND (?2 = 0 OR state IN (SELECT name FROM position_states WHERE open = (?2 = 1)))"
@@ -175,6 +176,11 @@ static sb_err parse_status(const char *t, size_t len, void *out)
 static sb_err parse_state(const char *t, size_t len, void *out)
 {
 	return sb_store_pos_state_parse(t, len, out);
+}
+
+static sb_err parse_exit(const char *t, size_t len, void *out)
+{
+	return sb_position_exit_parse(t, len, out);
 }
 
 static sb_err parse_buy_mode(const char *t, size_t len, void *out)
@@ -450,6 +456,9 @@ static sb_err read_position(struct sq_store *s, sqlite3_stmt *q, void *row)
 	if (e == SB_OK)
 		e = col_str(s, q, 17, p->notes, sizeof p->notes);
 	if (e == SB_OK)
+		e = col_name(s, q, 18, parse_exit, &p->exit);
+	p->duration_alerted = col_i64(q, 19) != 0;
+	if (e == SB_OK)
 		e = read_commissions(s, p);
 	return e;
 }
@@ -472,6 +481,8 @@ static void bind_position_update(sqlite3_stmt *q, const struct sb_store_position
 	bind_i64(q, 13, p->realised_profit);
 	bind_i64(q, 14, p->dust_qty);
 	bind_text(q, 15, p->notes);
+	bind_text(q, 16, sb_position_exit_name(p->exit));
+	bind_i64(q, 17, p->duration_alerted);
 }
 
 /* Updates the position inside the caller's transaction. */
@@ -514,6 +525,8 @@ static sb_err position_insert(struct sb_store *st, struct sb_store_position *p,
 	bind_i64(q, 15, p->realised_profit);
 	bind_i64(q, 16, p->dust_qty);
 	bind_text(q, 17, p->notes);
+	bind_text(q, 18, sb_position_exit_name(p->exit));
+	bind_i64(q, 19, p->duration_alerted);
 	int64_t id = 0, cycle = 0;
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {

@@ -253,6 +253,8 @@ static sb_err check_position(struct sb_store *st, const struct sb_store_position
 	CHECK_STR(st, p->notes, "position notes");
 	if ((unsigned)p->state >= SB_STORE_POS__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown position state %d", (int)p->state);
+	if ((unsigned)p->exit >= SB_EXIT__COUNT)
+		return refuse(st, SB_ERR_INVALID, "unknown position exit reason %d", (int)p->exit);
 	CHECK_NONNEG(st, p->cycle, "cycle");
 	CHECK_NONNEG(st, p->opened_ms, "opened time");
 	CHECK_NONNEG(st, p->closed_ms, "closed time");

@@ -277,7 +277,7 @@ Test(bot_books, self_trade_keeps_both_fills_and_the_books_explain_the_balances)
 	struct sb_store_position p1;
 	cr_assert_eq(sb_store_position_get(db, 1, &p1), SB_OK);
 	sb_store_close(db);
-	cr_assert(strstr(p1.notes, "exit=STOP_LOSS"), "%s", p1.notes);
+	cr_assert_eq(p1.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(p1.exit));
 }
 
 /* Polls /metrics until the sample (name with labels) reaches at least want; false at the deadline. */

@@ -291,7 +291,7 @@ Test(bot_strategy, max_duration_sells_the_fills_of_a_buy_still_working)
 	cr_assert_eq(buy.executed_qty, PIECE, "the piece was kept: %" PRId64, buy.executed_qty);
 	struct sb_store_order x = bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 20000);
 	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
-	cr_assert(strstr(pos.notes, "exit=MAX_DURATION"), "notes: %s", pos.notes);
+	cr_assert_eq(pos.exit, SB_EXIT_MAX_DURATION, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(x.orig_qty, floor_step(pos.base_received), "the exit sells what was received");
 	struct ctl_resp r;
 	cr_assert(ctl("GET", "/events", NULL, &r));
@@ -354,7 +354,7 @@ Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
 	cr_assert(pos.realised_profit * -1000 >= pos.cost_quote * 20 &&
 	              pos.realised_profit * -1000 <= pos.cost_quote * 35,
 	          "loss %" PRId64 " on cost %" PRId64, pos.realised_profit, pos.cost_quote);
-	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	struct ex_order ex = exchange_order("sb-main-1-x0");
 	cr_assert_str_eq(ex.status, "FILLED");
 	cr_assert_eq(ex.executed, x.orig_qty);
@@ -389,7 +389,7 @@ Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 	}
 	cr_assert_eq(pos.state, SB_STORE_POS_CLOSED, "the stop-loss exit ends (is %s)",
 	             sb_store_pos_state_name(pos.state));
-	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(pos.sold_qty, floor_step(pos.base_received), "everything sellable was sold");
 	/* The exchange's own list: the cancelled limit sell and market sells of at most 0.0005 each. */
 	cJSON *all = bt_signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
@@ -440,7 +440,7 @@ Test(bot_strategy, stop_loss_exit_goes_on_when_the_cancel_report_outruns_its_ans
 	struct sb_store_order x = wait_exit(stop);
 	cr_assert_eq(x.type, SB_ORDER_MARKET);
 	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
-	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	struct ex_order ex = exchange_order("sb-main-1-x0");
 	cr_assert_str_eq(ex.status, "FILLED");
 	cr_assert_eq(ex.executed, x.orig_qty);
@@ -554,7 +554,7 @@ Test(bot_strategy, stop_loss_exit_is_followed_by_its_cooldown)
 	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
 	wait_exit(stop);
 	struct sb_store_position first = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
-	cr_assert(strstr(first.notes, "exit=STOP_LOSS"), "%s", first.notes);
+	cr_assert_eq(first.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(first.exit));
 	/* The next cycle starts, but only once stop_loss_cooldown has passed since the exit. */
 	struct bt_order_q q = {.pos = 2, .leg = 'b', .any_status = true};
 	cr_assert(bt_wait(bt_has_order, &q, 20000), "a new cycle after the cooldown");
@@ -672,7 +672,7 @@ Test(bot_strategy, stop_loss_once_decided_sells_at_market_even_if_the_price_come
 	struct bt_order_q q = {.pos = 1, .leg = 'x', .any_status = true};
 	cr_assert(bt_wait(bt_has_order, &q, 20000), "the market exit follows");
 	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
-	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3,
 	             "b0, s0 and x0: no limit sell in between");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);

@@ -548,6 +548,78 @@ Test(cli_read, positions_filters_by_state_and_symbol)
 	cJSON_Delete(doc);
 }
 
+static struct sb_store *open_db(void)
+{
+	struct sb_store *st = NULL;
+	char err[256];
+	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
+	return st;
+}
+
+/* Sets position id's exit reason and alert as this build writes them. */
+static void set_exit(struct sb_store *st, int64_t id, enum sb_position_exit exit, bool alerted)
+{
+	struct sb_store_position p;
+	cr_assert_eq(sb_store_position_get(st, id, &p), SB_OK);
+	p.exit = exit;
+	p.duration_alerted = alerted;
+	cr_assert_eq(sb_store_position_update(st, &p, NULL), SB_OK, "%s", sb_store_last_error(st));
+}
+
+/* Schema 4 kept a position's exit reason and its max-duration alert as tokens in its notes; opening such a
+ * file moves them into their columns, and `positions` shows the same exit as before. */
+Test(cli_read, exit_reasons_kept_in_notes_by_schema_4_migrate_into_columns_and_show_the_same)
+{
+	struct sb_store *st = open_db();
+	set_exit(st, 1, SB_EXIT_STOP_LOSS, true);
+	set_exit(st, 3, SB_EXIT_TARGET, false);
+	sb_store_close(st);
+	cJSON *before = JSON("positions");
+	expect_str(by_id(before, "id", 1), "exit", "stop_loss");
+	expect_str(by_id(before, "id", 3), "exit", "target");
+
+	/* The same rows as a schema-4 build wrote them. */
+	st = open_db();
+	cr_assert_eq(sb_store_exec(st, "ALTER TABLE positions DROP COLUMN exit_reason;"
+	                               "ALTER TABLE positions DROP COLUMN alerted;"
+	                               "UPDATE positions SET notes = 'exit=STOP_LOSS,alerted' WHERE id = 1;"
+	                               "UPDATE positions SET notes = 'exit=NONE' WHERE id = 2;"
+	                               "UPDATE positions SET notes = 'exit=TARGET,kept by hand' WHERE id = 3;"
+	                               "UPDATE system_state SET value = '4' WHERE key = 'schema_version'"),
+	             SB_OK, "%s", sb_store_last_error(st));
+	sb_store_close(st);
+
+	st = open_db(); /* migrates */
+	int64_t v = 0;
+	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
+	struct sb_store_position p;
+	cr_assert_eq(sb_store_position_get(st, 1, &p), SB_OK);
+	cr_assert_eq(p.exit, SB_EXIT_STOP_LOSS);
+	cr_assert(p.duration_alerted, "the alert moved into its column");
+	cr_assert_str_eq(p.notes, "", "and out of the notes");
+	cr_assert_eq(sb_store_position_get(st, 2, &p), SB_OK);
+	cr_assert_eq(p.exit, SB_EXIT_NONE);
+	cr_assert_not(p.duration_alerted);
+	cr_assert_str_eq(p.notes, "");
+	cr_assert_eq(sb_store_position_get(st, 3, &p), SB_OK);
+	cr_assert_eq(p.exit, SB_EXIT_TARGET);
+	cr_assert_not(p.duration_alerted);
+	cr_assert_str_eq(p.notes, "kept by hand", "other text stays");
+	sb_store_close(st);
+
+	cJSON *after = JSON("positions");
+	cr_assert_eq(cJSON_GetArraySize(after), cJSON_GetArraySize(before));
+	for (int64_t id = 1; id <= 4; id++) {
+		const cJSON *b = get(by_id(before, "id", id), "exit"),
+		            *a = get(by_id(after, "id", id), "exit");
+		cr_assert(cJSON_Compare(a, b, true), "position %lld: exit %s before, %s after", (long long)id,
+		          cJSON_PrintUnformatted(b), cJSON_PrintUnformatted(a));
+	}
+	cJSON_Delete(before);
+	cJSON_Delete(after);
+}
+
 Test(cli_read, history_lists_closed_cycles_with_their_total)
 {
 	cJSON *doc = JSON("history");
@@ -713,7 +785,9 @@ Test(cli_read, events_kind_filter_takes_the_documented_spelling_in_either_case)
 	char err[256];
 	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
 	add_event(st, T.t0 + 300000, "position.CLOSED", "ETHUSDT", 3, "", NULL);
-	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '3' WHERE key = 'schema_version'"),
+	cr_assert_eq(sb_store_exec(st, "ALTER TABLE positions DROP COLUMN exit_reason;"
+	                               "ALTER TABLE positions DROP COLUMN alerted;"
+	                               "UPDATE system_state SET value = '3' WHERE key = 'schema_version'"),
 	             SB_OK, "%s", sb_store_last_error(st));
 	sb_store_close(st);
 	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);

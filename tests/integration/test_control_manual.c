@@ -152,7 +152,7 @@ Test(control_manual, reprice_replaces_the_limit_sell_and_closes_at_the_new_price
 	cr_assert_eq(pos.realised_profit, quote - fee - pos.cost_quote, "profit %" PRId64,
 	             pos.realised_profit);
 	cr_assert_gt(pos.realised_profit, 0);
-	cr_assert(strstr(pos.notes, "exit=TARGET"), "%s", pos.notes);
+	cr_assert_eq(pos.exit, SB_EXIT_TARGET, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
@@ -258,7 +258,7 @@ Test(control_manual, manual_sell_is_recorded_with_the_manual_exit)
 	cr_assert(strstr(CLI_RUN.out, "\"client_order_id\":\"sb-main-1-x0\""), "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "\"status\":\"FILLED\""), "%s", CLI_RUN.out);
 	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
-	cr_assert(strstr(pos.notes, "exit=MANUAL"), "%s", pos.notes);
+	cr_assert_eq(pos.exit, SB_EXIT_MANUAL, "exit: %s", sb_position_exit_name(pos.exit));
 	bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, WAIT_MS);
 	cr_assert_eq(CLI("history", "--json"), 0, "%s", CLI_RUN.err);
 	cJSON *doc = cJSON_Parse(CLI_RUN.out);

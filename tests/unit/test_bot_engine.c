@@ -326,12 +326,13 @@ static size_t market_exit(void)
 	return (size_t)m;
 }
 
-/* The notes' exit of position pos is exit ("exit=STOP_LOSS"). */
-static void assert_closed_by(int64_t pos, const char *exit)
+/* Position pos was closed by a sell placed as exit. */
+static void assert_closed_by(int64_t pos, enum sb_position_exit exit)
 {
 	struct sb_store_position p = sbt_bot_position(&tb, pos);
 	cr_assert_eq(p.state, SB_STORE_POS_CLOSED);
-	cr_assert_not_null(strstr(p.notes, exit), "closed by %s: %s", exit, p.notes);
+	cr_assert_eq(p.exit, exit, "closed by %s: %s", sb_position_exit_name(exit),
+	             sb_position_exit_name(p.exit));
 }
 
 Test(bot_engine, stop_loss_leaves_at_market_and_cools_the_pair_down)
@@ -361,7 +362,7 @@ Test(bot_engine, stop_loss_leaves_at_market_and_cools_the_pair_down)
 	sbt_bot_ack(&tb, m);
 	struct sb_fill f = fill("49690", "0.00039", "19.3791", "0.0193791", "USDT", 702);
 	sbt_bot_trade(&tb, m, &f, "0.00039", "19.3791", SB_BN_STATUS_FILLED);
-	assert_closed_by(pos, "exit=STOP_LOSS");
+	assert_closed_by(pos, SB_EXIT_STOP_LOSS);
 	cr_assert_lt(sbt_bot_position(&tb, pos).realised_profit, 0, "a loss");
 	uint64_t closed = sbt_bot_mono(&tb);
 
@@ -404,7 +405,7 @@ Test(bot_engine, a_stop_loss_while_buying_cancels_the_rest_and_sells_at_market_t
 	sbt_bot_ack(&tb, (size_t)m);
 	struct sb_fill sf = fill("49800", "0.00019", "9.462", "0.009462", "USDT", 802);
 	sbt_bot_trade(&tb, (size_t)m, &sf, "0.00019", "9.462", SB_BN_STATUS_FILLED);
-	assert_closed_by(pos, "exit=STOP_LOSS");
+	assert_closed_by(pos, SB_EXIT_STOP_LOSS);
 }
 
 Test(bot_engine, max_duration_alerts_once_then_leaves_at_market)
@@ -420,7 +421,7 @@ Test(bot_engine, max_duration_alerts_once_then_leaves_at_market)
 	cr_assert_eq(sbt_bot_events_of(&tb, "alert", NULL), 0);
 	sbt_bot_advance_to(&tb, 3600000);
 	cr_assert_eq(sbt_bot_events_of(&tb, "alert", NULL), 1, "held for max_duration: alerted");
-	cr_assert_not_null(strstr(sbt_bot_position(&tb, pos).notes, "alerted"), "and remembered");
+	cr_assert(sbt_bot_position(&tb, pos).duration_alerted, "and remembered");
 	int c = sbt_fakex_last(fx, SBT_FX_CANCEL);
 	cr_assert_geq(c, 0, "the limit sell is cancelled for the exit");
 	cr_assert_eq(tb.sent[c].mono_ms, 3600000, "at the hour of the daemon's time");
@@ -433,7 +434,7 @@ Test(bot_engine, max_duration_alerts_once_then_leaves_at_market)
 	cr_assert_eq(sbt_bot_events_of(&tb, "alert", NULL), 1, "alerted once");
 	struct sb_fill f = fill("50100", "0.00039", "19.539", "0.019539", "USDT", 703);
 	sbt_bot_trade(&tb, m, &f, "0.00039", "19.539", SB_BN_STATUS_FILLED);
-	assert_closed_by(pos, "exit=MAX_DURATION");
+	assert_closed_by(pos, SB_EXIT_MAX_DURATION);
 }
 
 Test(bot_engine, a_pair_the_exchange_does_not_list_never_trades)

@@ -173,6 +173,8 @@ static void assert_positions_equal(const struct sb_store_position *a, const stru
 	cr_assert_eq(a->realised_profit, b->realised_profit);
 	cr_assert_eq(a->dust_qty, b->dust_qty);
 	cr_assert_str_eq(a->notes, b->notes);
+	cr_assert_eq(a->exit, b->exit);
+	cr_assert_eq(a->duration_alerted, b->duration_alerted);
 	/* Commissions come back ordered by asset; compare as sets. */
 	for (int i = 0; i < SB_STORE_COMMISSIONS_MAX; i++) {
 		if (!a->commissions[i].asset[0])
@@ -283,6 +285,10 @@ Test(store, data_version_moves_for_another_connections_commit_only)
 	cr_assert_eq(sb_store_commits(st), commits + 1, "another connection's commit is not this store's");
 }
 
+/* Removes what migration 5 added, for a file put back to an older schema. */
+#define UNDO_MIGRATION_5                                                                                     \
+	"ALTER TABLE positions DROP COLUMN exit_reason; ALTER TABLE positions DROP COLUMN alerted;"
+
 /* Sets schema_version as if the database had been written by an older or newer build. */
 static void set_schema_version(int64_t v)
 {
@@ -305,6 +311,7 @@ Test(store, version_2_gains_the_stop_loss_cooldown_with_its_default)
 	                          .updated_ms = 5};
 	cr_assert_eq(sb_store_pair_upsert(st, &p, NULL), SB_OK);
 	cr_assert_eq(sb_store_exec(st, "ALTER TABLE trade_pairs DROP COLUMN stop_loss_cooldown_ms"), SB_OK);
+	cr_assert_eq(sb_store_exec(st, UNDO_MIGRATION_5), SB_OK, "%s", sb_store_last_error(st));
 	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '2' WHERE key = 'schema_version'"),
 	             SB_OK);
 	reopen();
@@ -341,6 +348,7 @@ Test(store, migration_4_spells_old_event_kinds_lowercase)
 		struct sb_store_event ev = event(kinds[i], "BTCUSDT");
 		cr_assert_eq(sb_store_event_append(st, &ev, NULL), SB_OK);
 	}
+	cr_assert_eq(sb_store_exec(st, UNDO_MIGRATION_5), SB_OK, "%s", sb_store_last_error(st));
 	set_schema_version(3);
 	reopen();
 	int64_t v = 0;
@@ -844,7 +852,7 @@ Test(store, schema_1_database_is_migrated_and_keeps_its_fills)
 	    "INSERT INTO fills_v1 SELECT * FROM fills; DROP TABLE fills;"
 	    "ALTER TABLE fills_v1 RENAME TO fills; CREATE INDEX fills_order ON fills(client_order_id);"
 	    "DELETE FROM order_statuses WHERE name = 'LOST';"
-	    "ALTER TABLE trade_pairs DROP COLUMN stop_loss_cooldown_ms;"
+	    "ALTER TABLE trade_pairs DROP COLUMN stop_loss_cooldown_ms;" UNDO_MIGRATION_5
 	    "UPDATE system_state SET value = '1' WHERE key = 'schema_version'; COMMIT;";
 	char *msg = NULL;
 	cr_assert_eq(sqlite3_exec(db, v1, NULL, NULL, &msg), SQLITE_OK, "%s", msg ? msg : "");
@@ -938,6 +946,8 @@ Test(store, position_round_trips_extremes_and_negative_profit)
 	p.realised_profit = SB_DEC_MIN;
 	p.dust_qty = SB_DEC_C(0, 99);
 	snprintf(p.notes, sizeof p.notes, "manual sell; 'quoted' \"text\" ünïcode");
+	p.exit = SB_EXIT_MAX_DURATION;
+	p.duration_alerted = true;
 	snprintf(p.commissions[0].asset, sizeof p.commissions[0].asset, "BTC");
 	p.commissions[0].amount = SB_DEC_C(0, 39);
 	snprintf(p.commissions[2].asset, sizeof p.commissions[2].asset, "BNB");
@@ -950,6 +960,7 @@ Test(store, position_round_trips_extremes_and_negative_profit)
 	assert_positions_equal(&p, &got);
 
 	p.realised_profit = -SB_DEC_C(3, 14159265);
+	p.exit = SB_EXIT_MANUAL;
 	p.commissions[0].asset[0] = '\0'; /* removed: the set of commissions is replaced */
 	p.updated_ms += 1;
 	cr_assert_eq(sb_store_position_update(st, &p, NULL), SB_OK);
