@@ -136,7 +136,7 @@ void reconcile_startup(struct sb_bot *b)
 void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why)
 {
 	struct sb_bot *b = user;
-	if (b->closed || b->stopping || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
+	if (b->closed || bot_is_stopping(b) || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
 		return;
 	monitor_reconcile(b, MON_RECON_STREAM);
 	size_t q = query_unsettled(b, false);

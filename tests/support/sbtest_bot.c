@@ -152,7 +152,9 @@ void sbt_bot_trading(struct sbt_bot *t)
 		b->pairs[i].rules = sbt_bot_rules(b->pairs[i].cfg.symbol);
 		b->pairs[i].have_rules = true;
 	}
-	bot_set_state(b, b->paused ? BOT_PAUSED : BOT_TRADING, "the test skipped start-up");
+	cr_assert_eq(bot_set_state(b, BOT_RECONCILING, "the test skipped start-up"), SB_OK);
+	cr_assert_eq(bot_set_state(b, b->paused ? BOT_PAUSED : BOT_TRADING, "the test skipped start-up"),
+	             SB_OK);
 	bot_timers_start(b);
 }
 
