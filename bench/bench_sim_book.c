@@ -149,7 +149,7 @@ static void bench_mixed(long n, long depth, bool ledger)
 			orders++;
 			rejects += err == SB_ERR_EXCHANGE;
 			const struct sim_book_order *o = r.order_id ? sim_book_find(b, r.order_id) : NULL;
-			if (o && (o->status == SIM_STATUS_NEW || o->status == SIM_STATUS_PARTIALLY_FILLED) &&
+			if (o && (o->status == SB_ORDER_NEW || o->status == SB_ORDER_PARTIALLY_FILLED) &&
 			    n_rest < cap)
 				rest[n_rest++] = o->id;
 		}

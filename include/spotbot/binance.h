@@ -38,6 +38,7 @@
 
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
+#include "spotbot/orders.h"
 #include "spotbot/profit.h"
 #include "spotbot/rules.h"
 
@@ -78,19 +79,6 @@ enum sb_bn_exec_type {
 	SB_BN_EXEC_TRADE_PREVENTION,
 };
 
-/* Order status, executionReport "X" and the REST "status". */
-enum sb_bn_order_status {
-	SB_BN_STATUS_NEW,
-	SB_BN_STATUS_PENDING_NEW,
-	SB_BN_STATUS_PARTIALLY_FILLED,
-	SB_BN_STATUS_FILLED,
-	SB_BN_STATUS_CANCELED,
-	SB_BN_STATUS_PENDING_CANCEL,
-	SB_BN_STATUS_REJECTED,
-	SB_BN_STATUS_EXPIRED,
-	SB_BN_STATUS_EXPIRED_IN_MATCH,
-};
-
 /* Reject reason, executionReport "r". */
 enum sb_bn_reject_reason {
 	SB_BN_REJECT_NONE,
@@ -118,18 +106,16 @@ enum sb_bn_limit_interval {
 	SB_BN_INTERVAL_OTHER,
 };
 
-/* Binance's spelling of each value ("GTC", "TRADE", "PARTIALLY_FILLED", ...); "UNKNOWN" out of range. */
+/* Binance's spelling of each value ("GTC", "TRADE", ...); "UNKNOWN" out of range. Order status, side and
+ * type are core's (orders.h, rules.h): sb_order_state_name, sb_side_name, sb_order_type_name. */
 const char *sb_bn_tif_name(enum sb_bn_tif v);
 const char *sb_bn_exec_type_name(enum sb_bn_exec_type v);
-const char *sb_bn_order_status_name(enum sb_bn_order_status v);
 const char *sb_bn_reject_reason_name(enum sb_bn_reject_reason v);
 
 /* Binance's name (exactly len bytes) to the enum; SB_ERR_NOT_FOUND for anything else. */
 sb_err sb_bn_tif_parse(const char *s, size_t len, enum sb_bn_tif *out);
 sb_err sb_bn_exec_type_parse(const char *s, size_t len, enum sb_bn_exec_type *out);
-sb_err sb_bn_order_status_parse(const char *s, size_t len, enum sb_bn_order_status *out);
 sb_err sb_bn_reject_reason_parse(const char *s, size_t len, enum sb_bn_reject_reason *out);
-sb_err sb_bn_side_parse(const char *s, size_t len, enum sb_side *out);
 
 /* ---- shared pieces --------------------------------------------------------------------------------- */
 
@@ -319,7 +305,7 @@ struct sb_bn_exec_report {
 	int64_t order_list_id;                          /* g: -1 unless part of an order list */
 	char orig_client_order_id[SB_BN_CLIENT_ID_MAX]; /* C: the canceled order's id; "" otherwise */
 	enum sb_bn_exec_type exec_type;                 /* x */
-	enum sb_bn_order_status status;                 /* X */
+	enum sb_order_state status;                     /* X */
 	enum sb_bn_reject_reason reject_reason;         /* r */
 	int64_t order_id;                               /* i: key orders by this */
 	sb_dec last_qty;                                /* l: quantity of this fill */
@@ -486,7 +472,7 @@ struct sb_bn_order {
 	sb_dec orig_quote_order_qty;        /* origQuoteOrderQty; 0 when absent */
 	sb_dec stop_price;                  /* stopPrice; 0 when absent */
 	sb_dec iceberg_qty;                 /* icebergQty; 0 when absent */
-	enum sb_bn_order_status status;     /* status */
+	enum sb_order_state status;         /* status */
 	enum sb_bn_tif tif;                 /* timeInForce */
 	enum sb_order_type type;            /* type */
 	enum sb_side side;                  /* side */

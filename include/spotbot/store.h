@@ -34,6 +34,7 @@
 
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
+#include "spotbot/orders.h"
 #include "spotbot/position.h"
 #include "spotbot/rules.h"
 
@@ -55,23 +56,6 @@
 #define SB_STORE_KEY_RUN_STATE      "run_state"
 #define SB_STORE_KEY_LAST_STREAM_MS "last_stream_event_ms"
 #define SB_STORE_KEY_PAUSED         "paused"
-
-/* Order status; stored as the name (Binance's where Binance has one). Final states never change again. */
-enum sb_store_order_status {
-	SB_STORE_ORDER_PENDING_NEW,      /* intent committed, request not yet acknowledged */
-	SB_STORE_ORDER_NEW,              /* acknowledged, resting */
-	SB_STORE_ORDER_PARTIALLY_FILLED, /* some fills, still open */
-	SB_STORE_ORDER_FILLED,           /* final: completely filled */
-	SB_STORE_ORDER_PENDING_CANCEL,   /* cancel sent, not yet confirmed */
-	SB_STORE_ORDER_CANCELED,         /* final: canceled (maybe after partial fills) */
-	SB_STORE_ORDER_REJECTED,         /* final: refused by the exchange */
-	SB_STORE_ORDER_EXPIRED,          /* final: expired (IOC/FOK, market without liquidity) */
-	SB_STORE_ORDER_EXPIRED_IN_MATCH, /* final: expired by self-trade prevention */
-	SB_STORE_ORDER_UNKNOWN,          /* timeout or 5xx: may or may not exist until queried */
-	SB_STORE_ORDER_NEVER_SENT,       /* final: the exchange confirmed it never received the order */
-	SB_STORE_ORDER_LOST,             /* final: acknowledged, then unknown to the exchange */
-	SB_STORE_ORDER__COUNT
-};
 
 /* Position state; stored as the name. BUYING, HOLDING and SELLING are open, the rest closed. */
 enum sb_store_pos_state {
@@ -132,10 +116,10 @@ struct sb_store_order {
 	sb_dec quote_qty;                             /* quoteOrderQty of a MARKET order; 0 = not used */
 	sb_dec executed_qty;                          /* base filled so far */
 	sb_dec cumm_quote_qty;                        /* quote filled so far (cummulativeQuoteQty) */
-	enum sb_store_order_status status;            /* see the enum */
-	int64_t created_ms;                           /* when the intent was written */
-	int64_t updated_ms;                           /* last change */
-	char last_error[SB_STORE_TEXT_MAX];           /* last exchange or network error; "" = none */
+	enum sb_order_state status;         /* stored as its name; PENDING_CANCEL: open, cancel sent */
+	int64_t created_ms;                 /* when the intent was written */
+	int64_t updated_ms;                 /* last change */
+	char last_error[SB_STORE_TEXT_MAX]; /* last exchange or network error; "" = none */
 };
 
 /* One trade of an order; unique by (symbol, client_order_id, trade_id): a self-trade gives the two orders
@@ -212,12 +196,12 @@ struct sb_store_pos_filter {
 };
 
 struct sb_store_order_filter {
-	const char *symbol;                /* NULL = every symbol */
-	int64_t position_id;               /* 0 = any position */
-	bool by_status;                    /* only orders in status */
-	enum sb_store_order_status status; /* used when by_status */
-	bool open_only;                    /* only non-final statuses */
-	size_t limit;                      /* 0 = SB_STORE_LIST_MAX; newest first */
+	const char *symbol;         /* NULL = every symbol */
+	int64_t position_id;        /* 0 = any position */
+	bool by_status;             /* only orders in status */
+	enum sb_order_state status; /* used when by_status */
+	bool open_only;             /* only non-final statuses */
+	size_t limit;               /* 0 = SB_STORE_LIST_MAX; newest first */
 };
 
 struct sb_store_event_filter {
@@ -355,18 +339,15 @@ sb_err sb_store_wait_for_locks(struct sb_store *st, bool wait);
 /* The backend's name ("sqlite"). */
 const char *sb_store_backend(const struct sb_store *st);
 
-/* Names as stored ("PARTIALLY_FILLED", "HOLDING", "GTC", "LIMIT"); static strings, "?" when out of range. */
-const char *sb_store_order_status_name(enum sb_store_order_status s);
+/* Names as stored ("HOLDING", "GTC", "LIMIT"; an order's status is sb_order_state_name's); static strings,
+ * "?" when out of range. */
 const char *sb_store_pos_state_name(enum sb_store_pos_state s);
 const char *sb_store_tif_name(enum sb_store_tif t);
 const char *sb_store_buy_mode_name(enum sb_store_buy_mode m);
 /* The reverse (exactly len bytes); SB_ERR_NOT_FOUND for an unknown name. */
-sb_err sb_store_order_status_parse(const char *s, size_t len, enum sb_store_order_status *out);
 sb_err sb_store_pos_state_parse(const char *s, size_t len, enum sb_store_pos_state *out);
 sb_err sb_store_tif_parse(const char *s, size_t len, enum sb_store_tif *out);
 sb_err sb_store_buy_mode_parse(const char *s, size_t len, enum sb_store_buy_mode *out);
-/* True for FILLED, CANCELED, REJECTED, EXPIRED, EXPIRED_IN_MATCH, NEVER_SENT and LOST. */
-bool sb_store_order_status_final(enum sb_store_order_status s);
 /* True for BUYING, HOLDING and SELLING. */
 bool sb_store_pos_state_open(enum sb_store_pos_state s);
 

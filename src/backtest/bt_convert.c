@@ -12,26 +12,6 @@
 
 #define BT_POSITION_ASSETS 4 /* assets one result can move for an account: base, quote, commission */
 
-static enum sb_bn_order_status status_of(enum sim_book_status s)
-{
-	switch (s) {
-	case SIM_STATUS_NEW:
-		return SB_BN_STATUS_NEW;
-	case SIM_STATUS_PARTIALLY_FILLED:
-		return SB_BN_STATUS_PARTIALLY_FILLED;
-	case SIM_STATUS_FILLED:
-		return SB_BN_STATUS_FILLED;
-	case SIM_STATUS_CANCELED:
-		return SB_BN_STATUS_CANCELED;
-	case SIM_STATUS_EXPIRED:
-		return SB_BN_STATUS_EXPIRED;
-	case SIM_STATUS_REJECTED:
-		return SB_BN_STATUS_REJECTED;
-	default:
-		return SB_BN_STATUS_EXPIRED_IN_MATCH;
-	}
-}
-
 static enum sb_bn_exec_type exec_of(enum sim_book_exec e)
 {
 	switch (e) {
@@ -103,7 +83,7 @@ void bt_order(const struct sim_symbol *s, const struct sim_book_order *o, enum s
 	out->executed_qty = o->executed_qty;
 	out->cum_quote_qty = o->cum_quote_qty;
 	out->orig_quote_order_qty = o->orig_quote_qty;
-	out->status = status_of(o->status);
+	out->status = o->status;
 	out->tif = tif_of(o->tif);
 	out->type = type_of(o->type);
 	out->side = side_of(o->side);
@@ -146,7 +126,7 @@ static void exec_report(struct bt_exchange *x, const struct sim_symbol *s, const
 {
 	bool trade = ev->exec == SIM_EXEC_TRADE;
 	bool prevented = ev->exec == SIM_EXEC_TRADE_PREVENTION;
-	bool open = ev->status == SIM_STATUS_NEW || ev->status == SIM_STATUS_PARTIALLY_FILLED;
+	bool open = ev->status == SB_ORDER_NEW || ev->status == SB_ORDER_PARTIALLY_FILLED;
 	out->kind = SB_BN_USER_EXEC_REPORT;
 	out->subscription_id = 0;
 	out->event_time = ev->time;
@@ -168,7 +148,7 @@ static void exec_report(struct bt_exchange *x, const struct sim_symbol *s, const
 	r->price = o->price;
 	r->order_list_id = -1;
 	r->exec_type = exec_of(ev->exec);
-	r->status = status_of(ev->status);
+	r->status = ev->status;
 	r->reject_reason = SB_BN_REJECT_NONE;
 	r->order_id = (int64_t)o->id;
 	r->last_qty = trade ? ev->last_qty : 0;

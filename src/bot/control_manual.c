@@ -305,8 +305,8 @@ static bool job_watch(struct control_manual *m, struct job *j, struct bot_pos *b
 			job_end(m, j, false, "the order %s cannot be found", j->coid);
 			return true;
 		}
-		return order_ended(m, j, true, row.status == SB_STORE_ORDER_FILLED,
-		                   sb_store_order_status_name(row.status), row.executed_qty, row.last_error);
+		return order_ended(m, j, true, row.status == SB_ORDER_FILLED, sb_order_state_name(row.status),
+		                   row.executed_qty, row.last_error);
 	}
 	if (j->kind == JOB_REPRICE && sb_order_state_is_open(o->sm.state)) {
 		char qty[SB_DEC_STRLEN], price[SB_DEC_STRLEN];
@@ -671,7 +671,7 @@ static void add_order(struct sb_bot *b, cJSON *r, const char *coid)
 	cJSON *x = cJSON_AddObjectToObject(r, "order");
 	cJSON_AddStringToObject(x, "client_order_id", ord.client_order_id);
 	cJSON_AddStringToObject(x, "type", sb_order_type_name(ord.type));
-	cJSON_AddStringToObject(x, "status", sb_store_order_status_name(ord.status));
+	cJSON_AddStringToObject(x, "status", sb_order_state_name(ord.status));
 	add_dec(x, "orig_qty", ord.orig_qty);
 	add_dec(x, "executed_qty", ord.executed_qty);
 	add_dec(x, "cumm_quote_qty", ord.cumm_quote_qty);

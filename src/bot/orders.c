@@ -43,29 +43,23 @@ struct order_call {
 /* ---- conversions ----------------------------------------------------------------------------------------
  */
 
-static enum sb_store_order_status store_status(const struct sb_order_sm *sm)
+static enum sb_order_state store_status(const struct sb_order_sm *sm)
 {
 	if (sm->cancel_requested && sb_order_state_is_open(sm->state))
-		return SB_STORE_ORDER_PENDING_CANCEL;
-	enum sb_store_order_status s = SB_STORE_ORDER_UNKNOWN;
-	const char *n = sb_order_state_name(sm->state);
-	(void)sb_store_order_status_parse(n, strlen(n), &s);
-	return s;
+		return SB_ORDER_PENDING_CANCEL;
+	return sm->state;
 }
 
 static void sm_from_row(const struct sb_store_order *r, struct sb_order_sm *sm)
 {
 	memset(sm, 0, sizeof *sm);
 	switch (r->status) {
-	case SB_STORE_ORDER_PENDING_CANCEL:
+	case SB_ORDER_PENDING_CANCEL:
 		sm->state = r->executed_qty > 0 ? SB_ORDER_PARTIALLY_FILLED : SB_ORDER_NEW;
 		sm->cancel_requested = true;
 		break;
-	default: {
-		const char *n = sb_store_order_status_name(r->status);
-		if (sb_order_state_parse(n, strlen(n), &sm->state) != SB_OK)
-			sm->state = SB_ORDER_UNKNOWN;
-	}
+	default:
+		sm->state = r->status;
 	}
 	sm->orig_qty = r->orig_qty;
 	sm->executed_qty = r->executed_qty;
@@ -623,14 +617,12 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 	int64_t now = bot_now_ms(b);
 	if (res->err == SB_OK && order) {
 		/* A buy that met the account's own order is no accepted one (see settle_buying). */
-		if (o->row.side == SB_SIDE_BUY && order->status != SB_BN_STATUS_EXPIRED_IN_MATCH)
+		if (o->row.side == SB_SIDE_BUY && order->status != SB_ORDER_EXPIRED_IN_MATCH)
 			bp->pair->rejected = 0;
 		else
 			bp->rejected = 0;
-		enum sb_order_state st;
-		const char *sn = sb_bn_order_status_name(order->status);
-		if (sb_order_status_from_exchange(sn, strlen(sn), &st) != SB_OK)
-			st = SB_ORDER_NEW;
+		enum sb_order_state st =
+		    sb_order_status_reportable(order->status) == SB_OK ? order->status : SB_ORDER_NEW;
 		sb_dec cum = 0, cumq = 0;
 		for (size_t i = 0; i < order->n_fills; i++) {
 			const struct sb_fill *x = &order->fills[i];
@@ -770,11 +762,9 @@ static void on_cancelled(void *user, const struct sb_bn_rest_result *res, struct
 	if (!o)
 		return;
 	int64_t now = bot_now_ms(b);
-	enum sb_order_state st;
-	const char *sn = order ? sb_bn_order_status_name(order->status) : "";
-	if (res->err == SB_OK && order && sb_order_status_from_exchange(sn, strlen(sn), &st) == SB_OK) {
+	if (res->err == SB_OK && order && sb_order_status_reportable(order->status) == SB_OK) {
 		struct sb_order_event ev = {.kind = SB_ORDER_EV_REPORT,
-		                            .status = st,
+		                            .status = order->status,
 		                            .executed_qty = order->executed_qty,
 		                            .cum_quote_qty = order->cum_quote_qty,
 		                            .exchange_id = order->order_id,
@@ -869,12 +859,9 @@ static void on_queried(void *user, const struct sb_bn_rest_result *res, struct s
 	free(c);
 	if (o) {
 		int64_t now = bot_now_ms(b);
-		enum sb_order_state st;
-		const char *sn = order ? sb_bn_order_status_name(order->status) : "";
-		if (res->err == SB_OK && order &&
-		    sb_order_status_from_exchange(sn, strlen(sn), &st) == SB_OK) {
+		if (res->err == SB_OK && order && sb_order_status_reportable(order->status) == SB_OK) {
 			struct sb_order_event ev = {.kind = SB_ORDER_EV_QUERY_FOUND,
-			                            .status = st,
+			                            .status = order->status,
 			                            .executed_qty = order->executed_qty,
 			                            .cum_quote_qty = order->cum_quote_qty,
 			                            .exchange_id = order->order_id,
@@ -1029,11 +1016,9 @@ void orders_on_user(void *user, const struct sb_bn_user_event *ev)
 		             coid);
 		return;
 	}
-	enum sb_order_state st;
-	const char *sn = sb_bn_order_status_name(r->status);
-	bool have_status = sb_order_status_from_exchange(sn, strlen(sn), &st) == SB_OK;
+	bool have_status = sb_order_status_reportable(r->status) == SB_OK;
 	struct sb_order_event oe = {.kind = SB_ORDER_EV_REPORT,
-	                            .status = have_status ? st : SB_ORDER_NEW,
+	                            .status = have_status ? r->status : SB_ORDER_NEW,
 	                            .executed_qty = r->cum_qty,
 	                            .cum_quote_qty = r->cum_quote_qty,
 	                            .exchange_id = r->order_id,

@@ -30,7 +30,7 @@ static void order_row(struct sb_bot *b, const struct bot_pos *bp, enum sb_coid_l
 	r->price = a->type == SB_ORDER_LIMIT ? a->price : 0;
 	r->orig_qty = a->qty;
 	r->quote_qty = a->quote_qty;
-	r->status = SB_STORE_ORDER_PENDING_NEW;
+	r->status = SB_ORDER_PENDING_NEW;
 	r->created_ms = now;
 	r->updated_ms = now;
 }

@@ -62,7 +62,7 @@ static void on_open_orders(void *user, const struct sb_bn_rest_result *res, stru
 			char detail[256];
 			snprintf(detail, sizeof detail,
 			         "{\"order_id\":%" PRId64 ",\"status\":\"%s\",\"side\":\"%s\"}", o->order_id,
-			         sb_bn_order_status_name(o->status), sb_side_name(o->side));
+			         sb_order_state_name(o->status), sb_side_name(o->side));
 			sb_log_warn(
 			    "reconcile",
 			    SB_FIELDS(SB_F_STR("symbol", c->symbol), SB_F_STR("coid", o->client_order_id),

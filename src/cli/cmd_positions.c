@@ -289,19 +289,19 @@ int sb_cmd_history(int argc, char **argv)
 
 /* ---- orders -------------------------------------------------------------------------------------- */
 
-static enum sb_table_color order_color(enum sb_store_order_status s)
+static enum sb_table_color order_color(enum sb_order_state s)
 {
 	switch (s) {
-	case SB_STORE_ORDER_FILLED:
+	case SB_ORDER_FILLED:
 		return SB_TABLE_GREEN;
-	case SB_STORE_ORDER_REJECTED:
-	case SB_STORE_ORDER_EXPIRED:
-	case SB_STORE_ORDER_EXPIRED_IN_MATCH:
-	case SB_STORE_ORDER_UNKNOWN:
-	case SB_STORE_ORDER_LOST:
+	case SB_ORDER_REJECTED:
+	case SB_ORDER_EXPIRED:
+	case SB_ORDER_EXPIRED_IN_MATCH:
+	case SB_ORDER_UNKNOWN:
+	case SB_ORDER_LOST:
 		return SB_TABLE_RED;
-	case SB_STORE_ORDER_CANCELED:
-	case SB_STORE_ORDER_NEVER_SENT:
+	case SB_ORDER_CANCELED:
+	case SB_ORDER_NEVER_SENT:
 		return SB_TABLE_DIM;
 	default:
 		return SB_TABLE_YELLOW;
@@ -326,8 +326,8 @@ static cJSON *order_json(const struct sb_store_order *o)
 	read_json_dec(j, "quote_qty", o->quote_qty);
 	read_json_dec(j, "executed_qty", o->executed_qty);
 	read_json_dec(j, "cumm_quote_qty", o->cumm_quote_qty);
-	cJSON_AddStringToObject(j, "status", sb_store_order_status_name(o->status));
-	cJSON_AddBoolToObject(j, "final", sb_store_order_status_final(o->status));
+	cJSON_AddStringToObject(j, "status", sb_order_state_name(o->status));
+	cJSON_AddBoolToObject(j, "final", sb_order_state_is_final(o->status));
 	read_json_time(j, "created_at", o->created_ms);
 	read_json_time(j, "updated_at", o->updated_ms);
 	read_json_str_or_null(j, "last_error", o->last_error);
@@ -370,7 +370,7 @@ static void orders_table(const struct ctx *c, const struct sb_store_order *rows,
 		else
 			sb_table_cell(t, sb_table_dec(o->orig_qty, b, sizeof b), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_dec(o->executed_qty, b, sizeof b), SB_TABLE_PLAIN);
-		sb_table_cell(t, sb_store_order_status_name(o->status), order_color(o->status));
+		sb_table_cell(t, sb_order_state_name(o->status), order_color(o->status));
 		sb_table_cell(t, sb_table_time(o->updated_ms, a, sizeof a), SB_TABLE_PLAIN);
 	}
 	if (n == 0)

@@ -167,7 +167,7 @@ static void render_query(struct sb_buf *b, const struct sim_symbol *s, const str
 	sb_buf_printf(b, ",\"cummulativeQuoteQty\":");
 	sb_json_dec(b, o->cum_quote_qty);
 	sb_buf_printf(b, ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\"",
-	              sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
+	              sb_order_state_name(o->status), tif_name(o), sim_book_type_name(o->type),
 	              sim_book_side_name(o->side));
 	sb_buf_printf(b,
 	              ",\"stopPrice\":\"0.00000000\",\"icebergQty\":\"0.00000000\",\"time\":%lld,"
@@ -230,7 +230,7 @@ static void render_placed(struct sb_buf *b, const struct sim_symbol *s, const st
 	sb_buf_printf(b,
 	              ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
 	              "\"workingTime\":%lld,\"selfTradePreventionMode\":\"%s\"",
-	              sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
+	              sb_order_state_name(o->status), tif_name(o), sim_book_type_name(o->type),
 	              sim_book_side_name(o->side), (long long)o->working_time, sim_stp_name(o->stp));
 	order_prevented(b, o);
 	if (o->expiry != SIM_EXPIRY_NONE)
@@ -280,7 +280,7 @@ static void render_canceled(struct sb_buf *b, const struct sim_symbol *s, const 
 	sb_buf_printf(b,
 	              ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
 	              "\"selfTradePreventionMode\":\"%s\"",
-	              sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
+	              sb_order_state_name(o->status), tif_name(o), sim_book_type_name(o->type),
 	              sim_book_side_name(o->side), sim_stp_name(o->stp));
 	order_prevented(b, o);
 	sb_buf_printf(b, "}");
@@ -702,7 +702,7 @@ void sim_api_order_status(struct sim_api_call *c, struct sim_api_reply *r)
 
 static bool is_open(const struct sim_book_order *o)
 {
-	return o->status == SIM_STATUS_NEW || o->status == SIM_STATUS_PARTIALLY_FILLED;
+	return o->status == SB_ORDER_NEW || o->status == SB_ORDER_PARTIALLY_FILLED;
 }
 
 /*

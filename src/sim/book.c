@@ -122,11 +122,19 @@ const char *sim_book_tif_name(enum sim_book_tif tif)
 	}
 }
 
-const char *sim_book_status_name(enum sim_book_status status)
+bool sim_book_status_held(enum sb_order_state status)
 {
-	static const char *const names[] = {"NEW",     "PARTIALLY_FILLED", "FILLED",          "CANCELED",
-	                                    "EXPIRED", "REJECTED",         "EXPIRED_IN_MATCH"};
-	return (unsigned)status < sizeof(names) / sizeof(names[0]) ? names[status] : "UNKNOWN";
+	switch (status) {
+	case SB_ORDER_NEW:
+	case SB_ORDER_PARTIALLY_FILLED:
+	case SB_ORDER_FILLED:
+	case SB_ORDER_CANCELED:
+	case SB_ORDER_EXPIRED:
+	case SB_ORDER_EXPIRED_IN_MATCH:
+		return true;
+	default:
+		return false;
+	}
 }
 
 const char *sim_book_exec_name(enum sim_book_exec exec)
@@ -315,7 +323,7 @@ struct sim_book_order *sim_book_find(const struct sim_book *book, uint64_t order
 
 static bool is_open(const struct sim_book_order *o)
 {
-	return o->status == SIM_STATUS_NEW || o->status == SIM_STATUS_PARTIALLY_FILLED;
+	return o->status == SB_ORDER_NEW || o->status == SB_ORDER_PARTIALLY_FILLED;
 }
 
 static bool cid_eq(const struct sim_book_order *o, uint32_t account, const char *cid, size_t len)
@@ -617,7 +625,7 @@ static sb_err order_fill(struct sim_book_order *o, sb_dec q, sb_dec cost, int64_
 	sb_err err = sb_dec_add(o->executed_qty, q, &o->executed_qty);
 	if (!err)
 		err = sb_dec_add(o->cum_quote_qty, cost, &o->cum_quote_qty);
-	o->status = remaining(o) == 0 ? SIM_STATUS_FILLED : SIM_STATUS_PARTIALLY_FILLED;
+	o->status = remaining(o) == 0 ? SB_ORDER_FILLED : SB_ORDER_PARTIALLY_FILLED;
 	o->update_time = time;
 	return err;
 }
@@ -677,7 +685,7 @@ static sb_err execute(struct sim_book *book, struct sim_book_result *res, struct
 /* Pops the best order of sd if it is filled, moving it to the closed list. */
 static void pop_if_filled(struct sim_book *book, struct side *sd)
 {
-	if (sd->n > 0 && sd->v[sd->n - 1]->status == SIM_STATUS_FILLED) {
+	if (sd->n > 0 && sd->v[sd->n - 1]->status == SB_ORDER_FILLED) {
 		close_order(book, sd->v[sd->n - 1]);
 		sd->n--;
 	}
@@ -776,7 +784,7 @@ static void prevent_order(struct sim_book *book, struct sim_book_order *o, sb_de
 	o->update_time = time;
 	if (ends) {
 		side_remove(side_of(book, o->side), o); /* a no-op for the taker, which is not on the book */
-		o->status = SIM_STATUS_EXPIRED_IN_MATCH;
+		o->status = SB_ORDER_EXPIRED_IN_MATCH;
 		close_order(book, o);
 	}
 	struct sim_book_event *e = push_event(res, o, SIM_EXEC_TRADE_PREVENTION, time);
@@ -972,7 +980,7 @@ static struct sim_book_order *new_order(struct sim_book *book, const struct sim_
 	o->type = req->type;
 	o->tif = req->type == SIM_TYPE_LIMIT ? req->tif : SIM_TIF_GTC;
 	o->stp = req->stp;
-	o->status = SIM_STATUS_NEW;
+	o->status = SB_ORDER_NEW;
 	o->price = req->price;
 	o->orig_qty = req->qty;
 	o->orig_quote_qty = req->type == SIM_TYPE_MARKET ? req->quote_qty : 0;
@@ -990,7 +998,7 @@ static struct sim_book_order *new_order(struct sim_book *book, const struct sim_
 static void expire(struct sim_book *book, struct sim_book_order *o, enum sim_book_expiry why, int64_t time,
                    struct sim_book_result *res)
 {
-	o->status = SIM_STATUS_EXPIRED;
+	o->status = SB_ORDER_EXPIRED;
 	o->expiry = why;
 	o->update_time = time;
 	close_order(book, o);
@@ -1002,7 +1010,7 @@ static void mark_last_trade_filled(struct sim_book_result *res, uint64_t id)
 {
 	for (size_t i = res->n_events; i-- > 0;) {
 		if (res->events[i].order_id == id && res->events[i].exec == SIM_EXEC_TRADE) {
-			res->events[i].status = SIM_STATUS_FILLED;
+			res->events[i].status = SB_ORDER_FILLED;
 			return;
 		}
 	}
@@ -1015,11 +1023,11 @@ static void finish_taker(struct sim_book *book, struct sim_book_order *o, const 
 	bool by_quote = o->type == SIM_TYPE_MARKET && o->orig_quote_qty > 0;
 	if (by_quote)
 		o->orig_qty = o->executed_qty + o->prevented_qty;
-	if (o->status == SIM_STATUS_EXPIRED_IN_MATCH) /* closed by self-trade prevention */
+	if (o->status == SB_ORDER_EXPIRED_IN_MATCH) /* closed by self-trade prevention */
 		return;
 	if (by_quote) {
 		if (o->executed_qty > 0 && wo->stop == STOP_COMPLETE) {
-			o->status = SIM_STATUS_FILLED;
+			o->status = SB_ORDER_FILLED;
 			mark_last_trade_filled(res, o->id);
 			close_order(book, o);
 		} else {
@@ -1030,7 +1038,7 @@ static void finish_taker(struct sim_book *book, struct sim_book_order *o, const 
 		}
 		return;
 	}
-	if (o->status == SIM_STATUS_FILLED) {
+	if (o->status == SB_ORDER_FILLED) {
 		close_order(book, o);
 		return;
 	}
@@ -1088,7 +1096,7 @@ static void cancel_open(struct sim_book *book, struct sim_book_order *o, int64_t
                         struct sim_book_result *res)
 {
 	side_remove(side_of(book, o->side), o);
-	o->status = SIM_STATUS_CANCELED;
+	o->status = SB_ORDER_CANCELED;
 	o->update_time = time;
 	close_order(book, o);
 	push_event(res, o, SIM_EXEC_CANCELED, time);
@@ -1162,12 +1170,11 @@ static bool restorable(const struct sim_book *book, const struct sim_book_order 
 {
 	size_t len = strnlen(o->client_id, sizeof o->client_id);
 	if (o->id == 0 || o->account == SIM_ACCOUNT_MARKET || len == 0 || len > SIM_CLIENT_ID_MAX ||
-	    o->status == SIM_STATUS_REJECTED || (unsigned)o->status > SIM_STATUS_EXPIRED_IN_MATCH ||
-	    (unsigned)o->stp >= SIM_STP_COUNT || o->orig_qty < 0 || o->executed_qty < 0 ||
-	    o->prevented_qty < 0 || o->executed_qty > o->orig_qty - o->prevented_qty || o->price < 0 ||
-	    o->locked < 0)
+	    !sim_book_status_held(o->status) || (unsigned)o->stp >= SIM_STP_COUNT || o->orig_qty < 0 ||
+	    o->executed_qty < 0 || o->prevented_qty < 0 || o->executed_qty > o->orig_qty - o->prevented_qty ||
+	    o->price < 0 || o->locked < 0)
 		return false;
-	if (o->status != SIM_STATUS_NEW && o->status != SIM_STATUS_PARTIALLY_FILLED)
+	if (o->status != SB_ORDER_NEW && o->status != SB_ORDER_PARTIALLY_FILLED)
 		return true;
 	return o->type != SIM_TYPE_MARKET && o->price > 0 && remaining(o) > 0 &&
 	       book->bids.n + book->asks.n < book->max_open;

@@ -37,6 +37,7 @@
 #include "sim/stp.h"
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
+#include "spotbot/orders.h"
 
 #define SIM_BOOK_MAX_LEVELS     50      /* external quote levels per side */
 #define SIM_CLIENT_ID_MAX       36      /* Binance: ^[\.A-Z\:/a-z0-9_-]{1,36}$ */
@@ -67,16 +68,6 @@ enum sim_book_tif {
 	SIM_TIF_GTC, /* also what Binance reports for MARKET and LIMIT_MAKER orders */
 	SIM_TIF_IOC,
 	SIM_TIF_FOK,
-};
-
-enum sim_book_status {
-	SIM_STATUS_NEW,
-	SIM_STATUS_PARTIALLY_FILLED,
-	SIM_STATUS_FILLED,
-	SIM_STATUS_CANCELED,
-	SIM_STATUS_EXPIRED,
-	SIM_STATUS_REJECTED,         /* never stored: a rejected request creates no order (see sim_reject) */
-	SIM_STATUS_EXPIRED_IN_MATCH, /* expired by self-trade prevention */
 };
 
 /* Execution types of executionReport's "x". */
@@ -136,7 +127,7 @@ struct sim_book_order {
 	enum sim_book_side side;               /* BUY or SELL */
 	enum sim_book_type type;               /* order type */
 	enum sim_book_tif tif;                 /* time in force */
-	enum sim_book_status status;           /* current status */
+	enum sb_order_state status;            /* current status */
 	enum sim_book_expiry expiry;           /* why it expired, else NONE */
 	sb_dec price;                          /* limit price, 0 for MARKET */
 	sb_dec orig_qty;                       /* origQty (a quote_qty order: executed qty at the end) */
@@ -181,7 +172,7 @@ struct sim_book_event {
 	uint64_t order_id;                        /* the order */
 	uint32_t account;                         /* its owner, to route the report */
 	enum sim_book_exec exec;                  /* NEW, TRADE, CANCELED or EXPIRED */
-	enum sim_book_status status;              /* order status after this event */
+	enum sb_order_state status;               /* order status after this event */
 	enum sim_book_expiry expiry;              /* on EXPIRED: why */
 	sb_dec executed_qty;                      /* cumulative after this event ("z") */
 	sb_dec cum_quote_qty;                     /* cumulative quote after this event ("Z") */
@@ -378,8 +369,10 @@ bool sim_book_best(const struct sim_book *book, enum sim_book_side side, struct 
 const char *sim_book_side_name(enum sim_book_side side);
 const char *sim_book_type_name(enum sim_book_type type);
 const char *sim_book_tif_name(enum sim_book_tif tif);
-const char *sim_book_status_name(enum sim_book_status status);
 const char *sim_book_exec_name(enum sim_book_exec exec);
+/* True for the statuses a book's order can have: NEW, PARTIALLY_FILLED, FILLED, CANCELED, EXPIRED and
+ * EXPIRED_IN_MATCH (a rejected request creates no order; the rest are Binance's or the bot's own words). */
+bool sim_book_status_held(enum sb_order_state status);
 const char *sim_book_expiry_name(enum sim_book_expiry expiry);
 /* The -2010 message for a reject reason. */
 const char *sim_book_reject_msg(enum sim_book_reject reject);

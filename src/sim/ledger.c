@@ -438,8 +438,8 @@ static sb_err trim(struct sim_ledger *l, struct sim_book *book, struct sim_book_
 
 static bool ends(const struct sim_book_event *e)
 {
-	return e->exec == SIM_EXEC_CANCELED || e->exec == SIM_EXEC_EXPIRED ||
-	       e->status == SIM_STATUS_FILLED || e->status == SIM_STATUS_EXPIRED_IN_MATCH;
+	return e->exec == SIM_EXEC_CANCELED || e->exec == SIM_EXEC_EXPIRED || e->status == SB_ORDER_FILLED ||
+	       e->status == SB_ORDER_EXPIRED_IN_MATCH;
 }
 
 /* Settles the fills and events res gained since (fill0, event0). */

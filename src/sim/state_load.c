@@ -128,7 +128,7 @@ static const char *tif_name(int v)
 }
 static const char *status_name(int v)
 {
-	return sim_book_status_name((enum sim_book_status)v);
+	return sb_order_state_name((enum sb_order_state)v);
 }
 static const char *stp_name(int v)
 {
@@ -274,8 +274,8 @@ static sb_err read_order(struct sim_exchange *ex, const cJSON *j, struct sim_boo
 	NEED(get_enum(j, "side", side_name, 2, &side), "side");
 	NEED(get_enum(j, "type", type_name, 3, &type), "type");
 	NEED(get_enum(j, "timeInForce", tif_name, 3, &tif), "timeInForce");
-	NEED(get_enum(j, "status", status_name, SIM_STATUS_EXPIRED_IN_MATCH + 1, &status) &&
-	         status != SIM_STATUS_REJECTED,
+	NEED(get_enum(j, "status", status_name, SB_ORDER_STATE__COUNT, &status) &&
+	         sim_book_status_held((enum sb_order_state)status),
 	     "status");
 	NEED(get_enum(j, "selfTradePreventionMode", stp_name, SIM_STP_COUNT, &stp),
 	     "selfTradePreventionMode");
@@ -302,7 +302,7 @@ static sb_err read_order(struct sim_exchange *ex, const cJSON *j, struct sim_boo
 	o->side = (enum sim_book_side)side;
 	o->type = (enum sim_book_type)type;
 	o->tif = (enum sim_book_tif)tif;
-	o->status = (enum sim_book_status)status;
+	o->status = (enum sb_order_state)status;
 	o->expiry = (enum sim_book_expiry)expiry;
 	o->stp = (enum sim_stp_mode)stp;
 	return SB_OK;

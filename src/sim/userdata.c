@@ -92,9 +92,9 @@ static void format_execution_report(struct jbuf *b, const char *symbol, const st
 	bool trade = ev->exec == SIM_EXEC_TRADE;
 	bool canceled = ev->exec == SIM_EXEC_CANCELED;
 	bool prevented = ev->exec == SIM_EXEC_TRADE_PREVENTION;
-	bool working = ev->exec == SIM_EXEC_NEW ||
-	               ((trade || prevented) &&
-	                (ev->status == SIM_STATUS_NEW || ev->status == SIM_STATUS_PARTIALLY_FILLED));
+	bool working =
+	    ev->exec == SIM_EXEC_NEW ||
+	    ((trade || prevented) && (ev->status == SB_ORDER_NEW || ev->status == SB_ORDER_PARTIALLY_FILLED));
 	/* A cancel reports the cancel request's own id in "c" and the order's in "C"; the book does not
 	 * keep the request's id, so one is generated from the execution id. */
 	char cancel_id[SIM_CLIENT_ID_MAX + 1];
@@ -108,8 +108,8 @@ static void format_execution_report(struct jbuf *b, const char *symbol, const st
 	jb_dec(b, "P", 0);
 	jb_dec(b, "F", 0);
 	jb_printf(b, ",\"g\":-1,\"C\":\"%s\",\"x\":\"%s\",\"X\":\"%s\",\"r\":\"NONE\",\"i\":%" PRIu64,
-	          canceled ? o->client_id : "", sim_book_exec_name(ev->exec),
-	          sim_book_status_name(ev->status), o->id);
+	          canceled ? o->client_id : "", sim_book_exec_name(ev->exec), sb_order_state_name(ev->status),
+	          o->id);
 	jb_dec(b, "l", trade ? ev->last_qty : 0);
 	jb_dec(b, "z", ev->executed_qty);
 	jb_dec(b, "L", trade ? ev->last_price : 0);

@@ -170,7 +170,7 @@ static sb_err col_name(struct sq_store *s, sqlite3_stmt *q, int i,
 
 static sb_err parse_status(const char *t, size_t len, void *out)
 {
-	return sb_store_order_status_parse(t, len, out);
+	return sb_order_state_parse(t, len, out);
 }
 
 static sb_err parse_state(const char *t, size_t len, void *out)
@@ -195,14 +195,7 @@ static sb_err parse_type(const char *t, size_t len, void *out)
 
 static sb_err parse_side(const char *t, size_t len, void *out)
 {
-	enum sb_side *side = out;
-	if (len == 3 && memcmp(t, "BUY", 3) == 0)
-		*side = SB_SIDE_BUY;
-	else if (len == 4 && memcmp(t, "SELL", 4) == 0)
-		*side = SB_SIDE_SELL;
-	else
-		return SB_ERR_NOT_FOUND;
-	return SB_OK;
+	return sb_side_parse(t, len, out);
 }
 
 static sb_err parse_tif(const char *t, size_t len, void *out)
@@ -633,7 +626,7 @@ static sb_err order_row_insert(struct sq_store *s, const struct sb_store_order *
 	bind_i64(q, 10, o->quote_qty);
 	bind_i64(q, 11, o->executed_qty);
 	bind_i64(q, 12, o->cumm_quote_qty);
-	bind_text(q, 13, sb_store_order_status_name(o->status));
+	bind_text(q, 13, sb_order_state_name(o->status));
 	bind_i64(q, 14, o->created_ms);
 	bind_i64(q, 15, o->updated_ms);
 	bind_text(q, 16, o->last_error);
@@ -650,7 +643,7 @@ static sb_err order_row_update(struct sq_store *s, const struct sb_store_order *
 	STMT(s, SQ_ORDER_UPDATE, e);
 	bind_text(q, 1, o->client_order_id);
 	bind_i64_or_null(q, 2, o->exchange_order_id);
-	bind_text(q, 3, sb_store_order_status_name(o->status));
+	bind_text(q, 3, sb_order_state_name(o->status));
 	bind_i64(q, 4, o->executed_qty);
 	bind_i64(q, 5, o->cumm_quote_qty);
 	bind_i64(q, 6, o->updated_ms);
@@ -708,7 +701,7 @@ static sb_err order_list(struct sb_store *st, const struct sb_store_order_filter
 	STMT(s, SQ_ORDER_LIST, e);
 	bind_text_or_null(q, 1, f->symbol);
 	bind_i64(q, 2, f->position_id);
-	bind_text_or_null(q, 3, f->by_status ? sb_store_order_status_name(f->status) : NULL);
+	bind_text_or_null(q, 3, f->by_status ? sb_order_state_name(f->status) : NULL);
 	bind_i64(q, 4, f->open_only);
 	bind_i64(q, 5, bind_limit(f->limit));
 	return collect(s, q, sizeof **rows, read_order, (void **)rows, n, NULL);

@@ -50,7 +50,7 @@ static enum sb_store_pos_state drive(void)
 		size_t n = 0;
 		if (sb_store_order_list(st, &f, &rows, &n) == SB_OK)
 			for (size_t i = 0; i < n; i++)
-				if (rows[i].status == SB_STORE_ORDER_NEW)
+				if (rows[i].status == SB_ORDER_NEW)
 					price =
 					    rows[i].side == SB_SIDE_BUY
 					        ? scaled(rows[i].price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN)
@@ -133,7 +133,7 @@ static void check_agree(void)
 		struct sb_store_order o;
 		cr_assert_eq(sb_store_order_get(st, coid, &o), SB_OK, "%s is in the database", coid);
 		const char *status = json_str(it, "status");
-		cr_assert_str_eq(sb_store_order_status_name(o.status), status, "%s status", coid);
+		cr_assert_str_eq(sb_order_state_name(o.status), status, "%s status", coid);
 		sb_dec exec = 0;
 		cr_assert_eq(sb_dec_parse_cstr(json_str(it, "executedQty"), &exec), SB_OK);
 		cr_assert_eq(o.executed_qty, exec, "%s executed quantity", coid);
@@ -150,7 +150,7 @@ static void check_agree(void)
 	int sent = 0;
 	cr_assert_eq(sb_store_order_list(st, NULL, &rows, &n), SB_OK);
 	for (size_t i = 0; i < n; i++)
-		sent += rows[i].status != SB_STORE_ORDER_NEVER_SENT;
+		sent += rows[i].status != SB_ORDER_NEVER_SENT;
 	free(rows);
 	sb_store_close(st);
 	cr_assert_eq(buys, 1, "exchange buys %d", buys);

@@ -277,13 +277,13 @@ static int64_t add_position(struct sb_store *st, struct sb_store_position *p)
 static void add_order(struct sb_store *st, const struct sb_store_order *o)
 {
 	struct sb_store_order intent = *o;
-	intent.status = SB_STORE_ORDER_PENDING_NEW;
+	intent.status = SB_ORDER_PENDING_NEW;
 	intent.exchange_order_id = 0;
 	intent.executed_qty = 0;
 	intent.cumm_quote_qty = 0;
 	cr_assert_eq(sb_store_order_insert_intent(st, &intent, NULL, NULL), SB_OK, "%s",
 	             sb_store_last_error(st));
-	if (o->status != SB_STORE_ORDER_PENDING_NEW)
+	if (o->status != SB_ORDER_PENDING_NEW)
 		cr_assert_eq(sb_store_order_update(st, o, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
 }
 
@@ -367,7 +367,7 @@ static void fill_database(void)
 	                           .orig_qty = dec("0.001"),
 	                           .executed_qty = dec("0.001"),
 	                           .cumm_quote_qty = dec("25"),
-	                           .status = SB_STORE_ORDER_FILLED,
+	                           .status = SB_ORDER_FILLED,
 	                           .created_ms = T.t0 - 1000,
 	                           .updated_ms = T.t0};
 	add_order(st, &o);
@@ -390,7 +390,7 @@ static void fill_database(void)
 	                            .quote_qty = dec("20"),
 	                            .executed_qty = dec("0.0008"),
 	                            .cumm_quote_qty = dec("20"),
-	                            .status = SB_STORE_ORDER_FILLED,
+	                            .status = SB_ORDER_FILLED,
 	                            .created_ms = T.t0 + DAY_MS - 500,
 	                            .updated_ms = T.t0 + DAY_MS};
 	add_order(st, &b2);
@@ -412,7 +412,7 @@ static void fill_database(void)
 	b4.price = dec("2990.01");
 	b4.executed_qty = 0;
 	b4.cumm_quote_qty = 0;
-	b4.status = SB_STORE_ORDER_NEW;
+	b4.status = SB_ORDER_NEW;
 	b4.created_ms = T.t0 + 2 * DAY_MS;
 	b4.updated_ms = T.t0 + 2 * DAY_MS;
 	add_order(st, &b4);

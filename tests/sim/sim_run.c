@@ -149,30 +149,16 @@ static void text_col(sqlite3_stmt *s, int col, char *buf, size_t cap)
 	snprintf(buf, cap, "%s", t ? (const char *)t : "");
 }
 
-static enum sb_store_order_status status_col(sqlite3_stmt *s, int col)
+static enum sb_order_state status_col(sqlite3_stmt *s, int col)
 {
 	char t[32];
 	text_col(s, col, t, sizeof t);
-	enum sb_store_order_status st = SB_STORE_ORDER_UNKNOWN;
-	(void)sb_store_order_status_parse(t, strlen(t), &st);
+	enum sb_order_state st = SB_ORDER_UNKNOWN;
+	(void)sb_order_state_parse(t, strlen(t), &st);
 	return st;
 }
 
 /* ---- the exchange's records ---------------------------------------------------------------------------- */
-
-static enum sb_store_order_status status_of(enum sim_book_status s)
-{
-	static const enum sb_store_order_status map[] = {
-	    [SIM_STATUS_NEW] = SB_STORE_ORDER_NEW,
-	    [SIM_STATUS_PARTIALLY_FILLED] = SB_STORE_ORDER_PARTIALLY_FILLED,
-	    [SIM_STATUS_FILLED] = SB_STORE_ORDER_FILLED,
-	    [SIM_STATUS_CANCELED] = SB_STORE_ORDER_CANCELED,
-	    [SIM_STATUS_EXPIRED] = SB_STORE_ORDER_EXPIRED,
-	    [SIM_STATUS_REJECTED] = SB_STORE_ORDER_REJECTED,
-	    [SIM_STATUS_EXPIRED_IN_MATCH] = SB_STORE_ORDER_EXPIRED_IN_MATCH,
-	};
-	return map[s];
-}
 
 /* Where coid is, or would go, in the sorted list of lost orders. */
 static size_t lost_at(const struct run *r, const char *coid, bool *found)
@@ -235,8 +221,8 @@ static size_t exchange_orders(struct run *r, struct simc_xorder **out)
 			memset(x, 0, sizeof *x);
 			snprintf(x->coid, sizeof x->coid, "%s", o->client_id);
 			snprintf(x->symbol, sizeof x->symbol, "%s", r->sim->symbols[i].rules.symbol);
-			x->status = status_of(o->status);
-			x->final = sb_store_order_status_final(x->status);
+			x->status = o->status;
+			x->final = sb_order_state_is_final(x->status);
 			x->executed = o->executed_qty;
 			x->forgotten = is_lost(r, x->coid);
 		}

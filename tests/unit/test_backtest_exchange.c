@@ -209,7 +209,7 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	char coid[SB_BN_CLIENT_ID_MAX];
 	snprintf(coid, sizeof coid, "%s", buy->client_id);
 	struct sb_store_order row = sbt_bot_order(&tb, coid);
-	cr_assert_eq(row.status, SB_STORE_ORDER_NEW, "the answer was applied");
+	cr_assert_eq(row.status, SB_ORDER_NEW, "the answer was applied");
 	cr_assert_eq(row.exchange_order_id, (int64_t)buy->id);
 	int64_t pos = row.position_id;
 
@@ -224,7 +224,7 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	cr_assert(t->is_maker && fills[0].is_maker);
 	cr_assert_eq(fills[0].price, D("50000"), "at the buy's own price");
 	free(fills);
-	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_FILLED);
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_ORDER_FILLED);
 	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
 
 	/* A reconciliation now (a silent stream) queries and lists, and changes nothing. */
@@ -291,10 +291,10 @@ Test(backtest_exchange, stop_loss_exit_expires_the_bots_own_resting_buy_in_match
 	tick();
 	const struct sim_book_order *o = sim_book_find_client(btc()->book, account(), coid2, strlen(coid2));
 	cr_assert_not_null(o);
-	cr_assert_eq(o->status, SIM_STATUS_EXPIRED_IN_MATCH, "the exchange expired the buy in match");
+	cr_assert_eq(o->status, SB_ORDER_EXPIRED_IN_MATCH, "the exchange expired the buy in match");
 	cr_assert_gt(o->prevented_qty, 0, "it prevented a match");
 	cr_assert_eq(o->executed_qty, 0, "the buy never traded");
-	cr_assert_eq(sbt_bot_order(&tb, coid2).status, SB_STORE_ORDER_EXPIRED_IN_MATCH,
+	cr_assert_eq(sbt_bot_order(&tb, coid2).status, SB_ORDER_EXPIRED_IN_MATCH,
 	             "the daemon knows why it ended");
 	cr_assert_eq(sbt_bot_position(&tb, 1).state, SB_STORE_POS_CLOSED, "position 1 left");
 	struct sb_store_order_filter f = {.position_id = 1};
@@ -303,7 +303,7 @@ Test(backtest_exchange, stop_loss_exit_expires_the_bots_own_resting_buy_in_match
 	cr_assert_eq(sb_store_order_list(tb.b->st, &f, &rows, &n), SB_OK);
 	for (size_t i = 0; i < n; i++)
 		exits += rows[i].side == SB_SIDE_SELL && rows[i].type == SB_ORDER_MARKET &&
-		         rows[i].status == SB_STORE_ORDER_FILLED;
+		         rows[i].status == SB_ORDER_FILLED;
 	free(rows);
 	cr_assert_eq(exits, 1, "by one market sell, filled");
 	for (size_t i = 0; i < sim_exchange_account(sim, KEY, strlen(KEY))->ntrades; i++) {
@@ -347,7 +347,7 @@ Test(backtest_exchange, a_candle_walks_its_price_path_and_the_daemon_acts_within
 	cr_assert_eq(sb_bt_exchange_pending(tb.b->ex), 0);
 
 	struct sb_store_order row = sbt_bot_order(&tb, coid);
-	cr_assert_eq(row.status, SB_STORE_ORDER_FILLED);
+	cr_assert_eq(row.status, SB_ORDER_FILLED);
 	struct sb_store_position p = sbt_bot_position(&tb, row.position_id);
 	cr_assert_eq(p.state, SB_STORE_POS_CLOSED, "bought and sold within the candle");
 	cr_assert_geq(p.opened_ms, t0, "at the candle's market time");
@@ -370,16 +370,16 @@ Test(backtest_exchange, an_order_answered_5xx_after_it_executed_is_settled_by_qu
 	cr_assert_eq(open_orders(open, 4), 1, "the buy exists on the exchange");
 	char coid[SB_BN_CLIENT_ID_MAX];
 	snprintf(coid, sizeof coid, "%s", open[0]->client_id);
-	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_UNKNOWN, "its answer was a 5xx");
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_ORDER_UNKNOWN, "its answer was a 5xx");
 	trade_at(D("49999.99"), "1");
-	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_UNKNOWN, "its fill was not heard of");
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_ORDER_UNKNOWN, "its fill was not heard of");
 
 	cr_assert_eq(sim_exchange_set_fault(sim, "order_5xx_after", "off"), SB_OK);
 	cr_assert_eq(sim_exchange_set_fault(sim, "hide_user_events", "off"), SB_OK);
 	orders_tick(tb.b, sb_clock_wall_ms() + 1000);
 	sb_bt_exchange_pump(tb.b->ex);
 	struct sb_store_order row = sbt_bot_order(&tb, coid);
-	cr_assert_eq(row.status, SB_STORE_ORDER_FILLED, "the query settled it");
+	cr_assert_eq(row.status, SB_ORDER_FILLED, "the query settled it");
 	cr_assert_eq(row.exchange_order_id,
 	             (int64_t)sim_book_find_client(btc()->book, account(), coid, strlen(coid))->id);
 	cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_STORE_POS_SELLING,
@@ -439,7 +439,7 @@ Test(backtest_exchange, a_filter_rejection_surfaces_as_the_binance_clients_would
 	size_t n = 0;
 	cr_assert_eq(sb_store_order_list(tb.b->st, NULL, &rows, &n), SB_OK);
 	cr_assert_eq(n, 1, "the buy was sent");
-	cr_assert_eq(rows[0].status, SB_STORE_ORDER_REJECTED);
+	cr_assert_eq(rows[0].status, SB_ORDER_REJECTED);
 	cr_assert_str_eq(rows[0].last_error, "-1013 Filter failure: NOTIONAL");
 	cr_assert_null(sim_book_find_client(btc()->book, account(), rows[0].client_order_id,
 	                                    strlen(rows[0].client_order_id)),

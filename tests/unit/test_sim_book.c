@@ -59,7 +59,7 @@ Test(sim_book, fill_through_needs_the_market_beyond_the_orders_price)
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, lower, 1, 3001, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 1, "so does an ask below it");
 	cr_assert_eq(r.fills[0].qty, D("0.6"));
-	cr_assert_eq(sim_book_find(b, id)->status, SIM_STATUS_FILLED);
+	cr_assert_eq(sim_book_find(b, id)->status, SB_ORDER_FILLED);
 
 	/* The same trade at the price fills with the default model. */
 	struct sim_book *t = mkbook();
@@ -105,7 +105,7 @@ Test(sim_book, gtc_rests_then_market_trade_fills_partially_by_volume)
 	cr_assert_eq(r.fills[0].trade_id, 1);
 	cr_assert_eq(r.fills[0].time, 3000);
 	cr_assert_eq(r.n_events, 1);
-	cr_assert_eq(r.events[0].status, SIM_STATUS_PARTIALLY_FILLED);
+	cr_assert_eq(r.events[0].status, SB_ORDER_PARTIALLY_FILLED);
 	cr_assert(r.events[0].is_maker);
 	cr_assert_eq(r.events[0].executed_qty, D("0.3"));
 
@@ -116,7 +116,7 @@ Test(sim_book, gtc_rests_then_market_trade_fills_partially_by_volume)
 	cr_assert_eq(r.fills[0].qty, D("0.7"));
 	cr_assert_eq(r.fills[0].trade_id, 2);
 	const struct sim_book_order *o = sim_book_find(b, id);
-	cr_assert_eq(o->status, SIM_STATUS_FILLED);
+	cr_assert_eq(o->status, SB_ORDER_FILLED);
 	cr_assert_eq(o->executed_qty, D("1"));
 	cr_assert_eq(o->cum_quote_qty, D("100"));
 	cr_assert_eq(o->update_time, 4000);
@@ -165,14 +165,14 @@ Test(sim_book, fok_not_fillable_expires_without_fills)
 	cr_assert_eq(r.events[0].exec, SIM_EXEC_NEW);
 	cr_assert_eq(r.events[1].exec, SIM_EXEC_EXPIRED);
 	cr_assert_eq(r.events[1].expiry, SIM_EXPIRY_UNFILLED_FOK);
-	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_EXPIRED);
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SB_ORDER_EXPIRED);
 	cr_assert_str_eq(sim_book_expiry_name(r.events[1].expiry), "UNFILLED_FOK_ORDER_EXPIRED");
 	/* 0.9 is fillable across both levels. */
 	sim_book_result_clear(&r);
 	q.qty = D("0.9");
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 2);
-	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_FILLED);
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SB_ORDER_FILLED);
 	cr_assert_eq(sim_book_find(b, r.order_id)->cum_quote_qty, D("90.4"));
 	struct sim_book_level best;
 	cr_assert(!sim_book_best(b, SIM_SIDE_SELL, &best)); /* the ladder was consumed */
@@ -201,12 +201,12 @@ Test(sim_book, ioc_remainder_expires)
 	cr_assert_eq(r.n_events, 5);
 	cr_assert_eq(r.events[1].order_id, r.order_id);
 	cr_assert_eq(r.events[2].order_id, 1);
-	cr_assert_eq(r.events[2].status, SIM_STATUS_FILLED);
-	cr_assert_eq(r.events[3].status, SIM_STATUS_PARTIALLY_FILLED);
+	cr_assert_eq(r.events[2].status, SB_ORDER_FILLED);
+	cr_assert_eq(r.events[3].status, SB_ORDER_PARTIALLY_FILLED);
 	cr_assert_eq(r.events[4].exec, SIM_EXEC_EXPIRED);
 	cr_assert_eq(r.events[4].expiry, SIM_EXPIRY_UNFILLED_IOC);
 	const struct sim_book_order *o = sim_book_find(b, r.order_id);
-	cr_assert_eq(o->status, SIM_STATUS_EXPIRED);
+	cr_assert_eq(o->status, SB_ORDER_EXPIRED);
 	cr_assert_eq(o->executed_qty, D("0.75"));
 	cr_assert_eq(o->cum_quote_qty, D("74.875"));
 	sim_book_result_fini(&r);
@@ -235,7 +235,7 @@ Test(sim_book, market_quote_qty_floors_each_fill_to_step)
 	cr_assert_eq(r.fills[1].qty, D("0.00133"));
 	cr_assert_eq(r.fills[1].quote_qty, D("39.9133"));
 	const struct sim_book_order *o = sim_book_find(b, r.order_id);
-	cr_assert_eq(o->status, SIM_STATUS_FILLED);
+	cr_assert_eq(o->status, SB_ORDER_FILLED);
 	cr_assert_eq(o->orig_qty, D("0.00333"));
 	cr_assert_eq(o->executed_qty, D("0.00333"));
 	cr_assert_eq(o->orig_quote_qty, D("100"));
@@ -243,7 +243,7 @@ Test(sim_book, market_quote_qty_floors_each_fill_to_step)
 	cr_assert_eq(pv.quote, o->cum_quote_qty);
 	cr_assert_eq(pv.qty, o->executed_qty);
 	cr_assert_eq(r.events[r.n_events - 1].exec, SIM_EXEC_TRADE);
-	cr_assert_eq(r.events[r.n_events - 1].status, SIM_STATUS_FILLED);
+	cr_assert_eq(r.events[r.n_events - 1].status, SB_ORDER_FILLED);
 	sim_book_result_fini(&r);
 	sim_book_free(b);
 }
@@ -259,7 +259,7 @@ Test(sim_book, market_runs_out_of_liquidity_and_expires)
 	q.qty = D("2");
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	const struct sim_book_order *o = sim_book_find(b, r.order_id);
-	cr_assert_eq(o->status, SIM_STATUS_EXPIRED);
+	cr_assert_eq(o->status, SB_ORDER_EXPIRED);
 	cr_assert_eq(o->expiry, SIM_EXPIRY_INSUFFICIENT_LIQUIDITY);
 	cr_assert_eq(o->executed_qty, D("0.5"));
 	cr_assert_eq(r.fills[0].buyer_account, SIM_ACCOUNT_MARKET);
@@ -284,7 +284,7 @@ Test(sim_book, limit_maker_that_would_match_is_rejected)
 	cr_assert_str_eq(sim_book_reject_msg(r.reject), "Order would immediately match and take.");
 	q.price = D("99.99");
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
-	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_NEW);
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SB_ORDER_NEW);
 	cr_assert_eq(sim_book_find(b, r.order_id)->tif, SIM_TIF_GTC);
 	sim_book_result_fini(&r);
 	sim_book_free(b);
@@ -328,7 +328,7 @@ Test(sim_book, cancel_of_unknown_or_closed_order_is_not_found)
 	cr_assert_eq(sim_book_cancel(b, 1, 77, &r), SB_OK);
 	cr_assert_eq(r.n_events, 1);
 	cr_assert_eq(r.events[0].exec, SIM_EXEC_CANCELED);
-	cr_assert_eq(r.events[0].status, SIM_STATUS_CANCELED);
+	cr_assert_eq(r.events[0].status, SB_ORDER_CANCELED);
 	cr_assert_eq(sim_book_find(b, 1)->update_time, 77);
 	cr_assert_eq(sim_book_cancel(b, 1, 78, &r), SB_ERR_NOT_FOUND);
 	cr_assert_eq(sim_book_open_count(b, SIM_ACCOUNT_MARKET), 0);
@@ -446,7 +446,7 @@ Test(sim_book, depth_merges_user_orders_and_ladder_by_price)
 	cr_assert(r.fills[2].maker_order_id == 1 && r.fills[2].qty == D("1"));
 	cr_assert(r.fills[3].maker_order_id == 3 && r.fills[3].qty == D("0.3"));
 	cr_assert(r.fills[0].buyer_is_maker && r.fills[1].buyer_is_maker);
-	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_FILLED);
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SB_ORDER_FILLED);
 	sim_book_result_fini(&r);
 	sim_book_free(b);
 }
@@ -468,7 +468,7 @@ Test(sim_book, market_sell_by_quote_collects_at_most_the_quote)
 	cr_assert_eq(r.fills[1].qty, D("0.1"));
 	cr_assert_eq(r.fills[1].quote_qty, D("24.9"));
 	const struct sim_book_order *o = sim_book_find(b, r.order_id);
-	cr_assert_eq(o->status, SIM_STATUS_FILLED);
+	cr_assert_eq(o->status, SB_ORDER_FILLED);
 	cr_assert_eq(o->cum_quote_qty, D("49.9"));
 	cr_assert_str_eq(sim_book_type_name(o->type), "MARKET");
 	cr_assert_str_eq(sim_book_side_name(o->side), "SELL");
@@ -481,8 +481,8 @@ Test(sim_book, market_sell_by_quote_collects_at_most_the_quote)
 	sim_book_result_clear(&r);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 0);
-	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_EXPIRED);
-	cr_assert_str_eq(sim_book_status_name(SIM_STATUS_EXPIRED), "EXPIRED");
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SB_ORDER_EXPIRED);
+	cr_assert_str_eq(sb_order_state_name(SB_ORDER_EXPIRED), "EXPIRED");
 	sim_book_result_fini(&r);
 	sim_book_free(b);
 }
@@ -526,7 +526,7 @@ struct ref_order {
 	enum sim_book_type type;
 	enum sim_book_tif tif;
 	sb_dec price, orig, quote_qty, exec, cum;
-	enum sim_book_status status;
+	enum sb_order_state status;
 	enum sim_book_expiry expiry;
 	bool on_book;
 	char cid[SIM_CLIENT_ID_MAX + 1];
@@ -543,7 +543,7 @@ struct ref_fill {
 struct ref_event {
 	uint64_t order_id;
 	enum sim_book_exec exec;
-	enum sim_book_status status;
+	enum sb_order_state status;
 	sb_dec exec_qty, cum;
 	int64_t trade_id;
 };
@@ -615,8 +615,8 @@ static void ref_fill_order(struct ref_order *o, sb_dec q, sb_dec cost)
 {
 	o->exec += q;
 	o->cum += cost;
-	o->status = o->exec == o->orig ? SIM_STATUS_FILLED : SIM_STATUS_PARTIALLY_FILLED;
-	if (o->status == SIM_STATUS_FILLED)
+	o->status = o->exec == o->orig ? SB_ORDER_FILLED : SB_ORDER_PARTIALLY_FILLED;
+	if (o->status == SB_ORDER_FILLED)
 		o->on_book = false;
 }
 
@@ -666,7 +666,7 @@ static sb_dec ref_crossing_qty(struct ref *R, enum sim_book_side s, sb_dec limit
 
 static void ref_expire(struct ref *R, struct ref_order *o, enum sim_book_expiry why)
 {
-	o->status = SIM_STATUS_EXPIRED;
+	o->status = SB_ORDER_EXPIRED;
 	o->expiry = why;
 	ref_event(R, o, SIM_EXEC_EXPIRED, -1);
 }
@@ -698,7 +698,7 @@ static enum sim_book_reject ref_place(struct ref *R, const struct sim_book_req *
 	o->quote_qty = q->type == SIM_TYPE_MARKET ? q->quote_qty : 0;
 	if (q->client_id_len)
 		memcpy(o->cid, q->client_id, q->client_id_len);
-	o->status = SIM_STATUS_NEW;
+	o->status = SB_ORDER_NEW;
 	ref_event(R, o, SIM_EXEC_NEW, -1);
 	if (q->type == SIM_TYPE_LIMIT && q->tif == SIM_TIF_FOK &&
 	    ref_crossing_qty(R, q->side, q->price) < q->qty) {
@@ -751,16 +751,16 @@ static enum sim_book_reject ref_place(struct ref *R, const struct sim_book_req *
 	if (by_quote) {
 		o->orig = o->exec;
 		if (o->exec > 0 && why == 0) {
-			o->status = SIM_STATUS_FILLED;
+			o->status = SB_ORDER_FILLED;
 			for (size_t i = R->ne; i-- > 0;)
 				if (R->ev[i].order_id == o->id && R->ev[i].exec == SIM_EXEC_TRADE) {
-					R->ev[i].status = SIM_STATUS_FILLED;
+					R->ev[i].status = SB_ORDER_FILLED;
 					break;
 				}
 		} else {
 			ref_expire(R, o, why == 2 ? SIM_EXPIRY_INSUFFICIENT_LIQUIDITY : SIM_EXPIRY_NONE);
 		}
-	} else if (o->status != SIM_STATUS_FILLED) {
+	} else if (o->status != SB_ORDER_FILLED) {
 		if (q->type == SIM_TYPE_MARKET)
 			ref_expire(R, o, SIM_EXPIRY_INSUFFICIENT_LIQUIDITY);
 		else if (q->tif == SIM_TIF_IOC)
@@ -779,7 +779,7 @@ static bool ref_cancel(struct ref *R, uint64_t id)
 	if (!o || !o->on_book)
 		return false;
 	o->on_book = false;
-	o->status = SIM_STATUS_CANCELED;
+	o->status = SB_ORDER_CANCELED;
 	ref_event(R, o, SIM_EXEC_CANCELED, -1);
 	return true;
 }

@@ -219,7 +219,7 @@ Test(sim_ledger, insufficient_balance_rejects_and_changes_nothing)
 	q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_MARKET, "0", "2");
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_OK);
-	cr_assert_eq(sim_book_find(f.b, f.r.order_id)->status, SIM_STATUS_EXPIRED);
+	cr_assert_eq(sim_book_find(f.b, f.r.order_id)->status, SB_ORDER_EXPIRED);
 	expect(&f, f.a, "USDT", "10", "0");
 	asks(&f, "150", "1");
 	q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_MARKET, "0", "0.1");

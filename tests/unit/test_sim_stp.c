@@ -86,12 +86,12 @@ static const struct sim_book_order *order(struct fx *f, uint64_t id)
 }
 
 /* The order's status and quantities. */
-static void expect_order(struct fx *f, uint64_t id, enum sim_book_status status, const char *executed,
+static void expect_order(struct fx *f, uint64_t id, enum sb_order_state status, const char *executed,
                          const char *prevented)
 {
 	const struct sim_book_order *o = order(f, id);
 	cr_assert_eq(o->status, status, "order %llu is %s", (unsigned long long)id,
-	             sim_book_status_name(o->status));
+	             sb_order_state_name(o->status));
 	cr_assert_eq(o->executed_qty, D(executed), "order %llu executed", (unsigned long long)id);
 	cr_assert_eq(o->prevented_qty, D(prevented), "order %llu prevented", (unsigned long long)id);
 }
@@ -111,7 +111,7 @@ static const struct sim_book_event *prevention_event(struct fx *f, uint64_t id)
 	return found;
 }
 
-static void expect_event(struct fx *f, uint64_t id, enum sim_book_status status, int64_t match_id,
+static void expect_event(struct fx *f, uint64_t id, enum sb_order_state status, int64_t match_id,
                          const char *last, const char *total, uint64_t counter)
 {
 	const struct sim_book_event *e = prevention_event(f, id);
@@ -159,8 +159,8 @@ Test(sim_stp, none_lets_the_self_trade_execute_with_one_trade_id)
 	}
 	cr_assert_eq(ids[0], fl->trade_id, "the taker's report carries the trade id");
 	cr_assert_eq(ids[1], fl->trade_id, "the maker's report carries the same trade id");
-	expect_order(&f, maker, SIM_STATUS_FILLED, "1", "0");
-	expect_order(&f, taker, SIM_STATUS_FILLED, "1", "0");
+	expect_order(&f, maker, SB_ORDER_FILLED, "1", "0");
+	expect_order(&f, taker, SB_ORDER_FILLED, "1", "0");
 	/* Bought 1 BTC (0.001 commission in BTC) and sold 1 BTC (0.001 USDT commission). */
 	expect(&f, f.a, "BTC", "9.999", "0");
 	expect(&f, f.a, "USDT", "99.999", "0");
@@ -180,15 +180,15 @@ Test(sim_stp, expire_maker_expires_every_own_resting_order_and_the_taker_rests)
 	cr_assert_eq(f.r.n_prevented, 3);
 	const char *qty[3] = {"1.2", "1.3", "8.1"};
 	for (int i = 0; i < 3; i++) {
-		expect_order(&f, m[i], SIM_STATUS_EXPIRED_IN_MATCH, "0", qty[i]);
-		expect_event(&f, m[i], SIM_STATUS_EXPIRED_IN_MATCH, i, qty[i], qty[i], taker);
+		expect_order(&f, m[i], SB_ORDER_EXPIRED_IN_MATCH, "0", qty[i]);
+		expect_event(&f, m[i], SB_ORDER_EXPIRED_IN_MATCH, i, qty[i], qty[i], taker);
 		cr_assert_eq(f.r.prevented[i].maker_order_id, m[i]);
 		cr_assert_eq(f.r.prevented[i].maker_qty, D(qty[i]));
 		cr_assert_eq(f.r.prevented[i].taker_qty, 0);
 		cr_assert_eq(f.r.prevented[i].mode, SIM_STP_EXPIRE_MAKER);
 	}
 	cr_assert_eq(count_exec(&f, taker, SIM_EXEC_TRADE_PREVENTION), 0, "the taker lost nothing");
-	expect_order(&f, taker, SIM_STATUS_NEW, "0", "0");
+	expect_order(&f, taker, SB_ORDER_NEW, "0", "0");
 	cr_assert_eq(sim_book_open_count(f.b, f.a), 1);
 	expect(&f, f.a, "USDT", "100", "0");
 	expect(&f, f.a, "BTC", "7", "3");
@@ -204,13 +204,13 @@ Test(sim_stp, expire_taker_expires_the_incoming_order_and_keeps_the_book)
 	uint64_t taker = place(&f, f.a, SIM_SIDE_SELL, "1", "3", SIM_STP_EXPIRE_TAKER);
 	cr_assert_eq(f.r.n_fills, 0);
 	cr_assert_eq(f.r.n_prevented, 1);
-	expect_order(&f, taker, SIM_STATUS_EXPIRED_IN_MATCH, "0", "3");
-	expect_event(&f, taker, SIM_STATUS_EXPIRED_IN_MATCH, 0, "3", "3", m[0]);
+	expect_order(&f, taker, SB_ORDER_EXPIRED_IN_MATCH, "0", "3");
+	expect_event(&f, taker, SB_ORDER_EXPIRED_IN_MATCH, 0, "3", "3", m[0]);
 	cr_assert_eq(f.r.prevented[0].taker_qty, D("3"));
 	cr_assert_eq(f.r.prevented[0].maker_qty, 0);
 	cr_assert_eq(f.r.prevented[0].price, D("1.2"));
 	for (int i = 0; i < 3; i++) {
-		expect_order(&f, m[i], SIM_STATUS_NEW, "0", "0");
+		expect_order(&f, m[i], SB_ORDER_NEW, "0", "0");
 		cr_assert_eq(count_exec(&f, m[i], SIM_EXEC_TRADE_PREVENTION), 0);
 	}
 	expect(&f, f.a, "USDT", "89.03", "10.97");
@@ -226,10 +226,10 @@ Test(sim_stp, expire_both_expires_taker_and_maker_in_one_prevented_match)
 	uint64_t taker = place(&f, f.a, SIM_SIDE_SELL, "1", "3", SIM_STP_EXPIRE_BOTH);
 	cr_assert_eq(f.r.n_fills, 0);
 	cr_assert_eq(f.r.n_prevented, 1);
-	expect_order(&f, maker, SIM_STATUS_EXPIRED_IN_MATCH, "0", "1");
-	expect_order(&f, taker, SIM_STATUS_EXPIRED_IN_MATCH, "0", "3");
-	expect_event(&f, maker, SIM_STATUS_EXPIRED_IN_MATCH, 0, "1", "1", taker);
-	expect_event(&f, taker, SIM_STATUS_EXPIRED_IN_MATCH, 0, "3", "3", maker);
+	expect_order(&f, maker, SB_ORDER_EXPIRED_IN_MATCH, "0", "1");
+	expect_order(&f, taker, SB_ORDER_EXPIRED_IN_MATCH, "0", "3");
+	expect_event(&f, maker, SB_ORDER_EXPIRED_IN_MATCH, 0, "1", "1", taker);
+	expect_event(&f, taker, SB_ORDER_EXPIRED_IN_MATCH, 0, "3", "3", maker);
 	expect(&f, f.a, "USDT", "100", "0");
 	expect(&f, f.a, "BTC", "10", "0");
 	fx_fini(&f);
@@ -243,10 +243,10 @@ Test(sim_stp, decrement_expires_the_smaller_order_and_shrinks_the_larger)
 	expect(&f, f.a, "USDT", "88", "12");
 	uint64_t taker = place(&f, f.a, SIM_SIDE_SELL, "2", "2", SIM_STP_DECREMENT);
 	cr_assert_eq(f.r.n_fills, 0);
-	expect_order(&f, taker, SIM_STATUS_EXPIRED_IN_MATCH, "0", "2");
-	expect_order(&f, maker, SIM_STATUS_NEW, "0", "2");
-	expect_event(&f, taker, SIM_STATUS_EXPIRED_IN_MATCH, 0, "2", "2", maker);
-	expect_event(&f, maker, SIM_STATUS_NEW, 0, "2", "2", taker);
+	expect_order(&f, taker, SB_ORDER_EXPIRED_IN_MATCH, "0", "2");
+	expect_order(&f, maker, SB_ORDER_NEW, "0", "2");
+	expect_event(&f, taker, SB_ORDER_EXPIRED_IN_MATCH, 0, "2", "2", maker);
+	expect_event(&f, maker, SB_ORDER_NEW, 0, "2", "2", taker);
 	/* The maker needs 4 * 2 USDT now: the rest of its lock comes back at once. */
 	expect(&f, f.a, "USDT", "92", "8");
 	expect(&f, f.a, "BTC", "10", "0");
@@ -257,7 +257,7 @@ Test(sim_stp, decrement_expires_the_smaller_order_and_shrinks_the_larger)
 	place(&f, f.other, SIM_SIDE_SELL, "2", "5", SIM_STP_DECREMENT);
 	cr_assert_eq(f.r.n_fills, 1);
 	cr_assert_eq(f.r.fills[0].qty, D("4"));
-	expect_order(&f, maker, SIM_STATUS_FILLED, "4", "2");
+	expect_order(&f, maker, SB_ORDER_FILLED, "4", "2");
 	expect(&f, f.a, "USDT", "92", "0");
 	expect(&f, f.a, "BTC", "13.996", "0");
 	fx_fini(&f);
@@ -269,9 +269,9 @@ Test(sim_stp, decrement_with_the_larger_taker_rests_what_is_left)
 	fx_init(&f);
 	uint64_t maker = place(&f, f.a, SIM_SIDE_BUY, "2", "2", SIM_STP_NONE);
 	uint64_t taker = place(&f, f.a, SIM_SIDE_SELL, "2", "6", SIM_STP_DECREMENT);
-	expect_order(&f, maker, SIM_STATUS_EXPIRED_IN_MATCH, "0", "2");
-	expect_order(&f, taker, SIM_STATUS_NEW, "0", "2");
-	expect_event(&f, taker, SIM_STATUS_NEW, 0, "2", "2", maker);
+	expect_order(&f, maker, SB_ORDER_EXPIRED_IN_MATCH, "0", "2");
+	expect_order(&f, taker, SB_ORDER_NEW, "0", "2");
+	expect_event(&f, taker, SB_ORDER_NEW, 0, "2", "2", maker);
 	expect(&f, f.a, "USDT", "100", "0");
 	expect(&f, f.a, "BTC", "6", "4");
 	struct sim_book_level best;
@@ -287,9 +287,9 @@ Test(sim_stp, expire_maker_then_trades_with_another_account_behind_it)
 	uint64_t own = place(&f, f.a, SIM_SIDE_BUY, "1.1", "1", SIM_STP_NONE);
 	uint64_t theirs = place(&f, f.other, SIM_SIDE_BUY, "1", "1", SIM_STP_NONE);
 	uint64_t taker = place(&f, f.a, SIM_SIDE_SELL, "1", "2", SIM_STP_EXPIRE_MAKER);
-	expect_order(&f, own, SIM_STATUS_EXPIRED_IN_MATCH, "0", "1");
-	expect_order(&f, theirs, SIM_STATUS_FILLED, "1", "0");
-	expect_order(&f, taker, SIM_STATUS_PARTIALLY_FILLED, "1", "0");
+	expect_order(&f, own, SB_ORDER_EXPIRED_IN_MATCH, "0", "1");
+	expect_order(&f, theirs, SB_ORDER_FILLED, "1", "0");
+	expect_order(&f, taker, SB_ORDER_PARTIALLY_FILLED, "1", "0");
 	cr_assert_eq(f.r.n_fills, 1);
 	cr_assert_eq(f.r.fills[0].seller_account, f.a);
 	cr_assert_eq(f.r.fills[0].buyer_account, f.other);
@@ -307,8 +307,8 @@ Test(sim_stp, market_order_expire_maker_expires_for_lack_of_liquidity)
 	fx_init(&f);
 	uint64_t maker = place(&f, f.a, SIM_SIDE_BUY, "1", "1", SIM_STP_NONE);
 	uint64_t taker = place(&f, f.a, SIM_SIDE_SELL, NULL, "1", SIM_STP_EXPIRE_MAKER);
-	expect_order(&f, maker, SIM_STATUS_EXPIRED_IN_MATCH, "0", "1");
-	expect_order(&f, taker, SIM_STATUS_EXPIRED, "0", "0");
+	expect_order(&f, maker, SB_ORDER_EXPIRED_IN_MATCH, "0", "1");
+	expect_order(&f, taker, SB_ORDER_EXPIRED, "0", "0");
 	cr_assert_eq(order(&f, taker)->expiry, SIM_EXPIRY_INSUFFICIENT_LIQUIDITY);
 	expect(&f, f.a, "USDT", "100", "0");
 	expect(&f, f.a, "BTC", "10", "0");
@@ -330,9 +330,9 @@ Test(sim_stp, quote_market_order_decrement_counts_in_base_at_the_maker_price)
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_OK);
 	uint64_t taker = f.r.order_id;
-	expect_order(&f, taker, SIM_STATUS_EXPIRED_IN_MATCH, "0", "0.5");
+	expect_order(&f, taker, SB_ORDER_EXPIRED_IN_MATCH, "0", "0.5");
 	cr_assert_eq(order(&f, taker)->orig_qty, D("0.5"));
-	expect_order(&f, maker, SIM_STATUS_NEW, "0", "0.5");
+	expect_order(&f, maker, SB_ORDER_NEW, "0", "0.5");
 	expect(&f, f.a, "USDT", "100", "0");
 	expect(&f, f.a, "BTC", "9.5", "0.5");
 	fx_fini(&f);
@@ -353,9 +353,9 @@ Test(sim_stp, fok_that_would_meet_its_own_order_expires_unfilled)
 	                         .stp = SIM_STP_EXPIRE_TAKER};
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_OK);
-	expect_order(&f, f.r.order_id, SIM_STATUS_EXPIRED, "0", "0");
+	expect_order(&f, f.r.order_id, SB_ORDER_EXPIRED, "0", "0");
 	cr_assert_eq(order(&f, f.r.order_id)->expiry, SIM_EXPIRY_UNFILLED_FOK);
-	expect_order(&f, maker, SIM_STATUS_NEW, "0", "0");
+	expect_order(&f, maker, SB_ORDER_NEW, "0", "0");
 	expect(&f, f.a, "BTC", "10", "0");
 	fx_fini(&f);
 }
@@ -367,7 +367,7 @@ Test(sim_stp, market_feed_fills_resting_orders_without_prevention)
 	uint64_t maker = place(&f, f.a, SIM_SIDE_BUY, "1", "1", SIM_STP_EXPIRE_BOTH);
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_market_trade(f.l, f.b, D("1"), D("5"), 12, 0, &f.r), SB_OK);
-	expect_order(&f, maker, SIM_STATUS_FILLED, "1", "0");
+	expect_order(&f, maker, SB_ORDER_FILLED, "1", "0");
 	cr_assert_eq(f.r.n_prevented, 0);
 	fx_fini(&f);
 }
@@ -385,7 +385,7 @@ Test(sim_stp, names_round_trip)
 	enum sim_stp_mode back;
 	cr_assert_eq(sim_stp_parse("expire_maker", 12, &back), SB_ERR_INVALID);
 	cr_assert_eq(sim_stp_parse("EXPIRE", 6, &back), SB_ERR_INVALID);
-	cr_assert_str_eq(sim_book_status_name(SIM_STATUS_EXPIRED_IN_MATCH), "EXPIRED_IN_MATCH");
+	cr_assert_str_eq(sb_order_state_name(SB_ORDER_EXPIRED_IN_MATCH), "EXPIRED_IN_MATCH");
 	cr_assert_str_eq(sim_book_exec_name(SIM_EXEC_TRADE_PREVENTION), "TRADE_PREVENTION");
 }
 

@@ -33,7 +33,7 @@ static struct sb_store_order order(const char *coid, int64_t pos, enum sb_side s
 	                           .tif = SB_STORE_TIF_GTC,
 	                           .price = price,
 	                           .orig_qty = qty,
-	                           .status = SB_STORE_ORDER_PENDING_NEW,
+	                           .status = SB_ORDER_PENDING_NEW,
 	                           .created_ms = BUY_TIME,
 	                           .updated_ms = BUY_TIME};
 	snprintf(o.client_order_id, sizeof o.client_order_id, "%s", coid);
@@ -46,7 +46,7 @@ static void fill(struct sb_store *st, struct sb_store_order *o, int64_t id, int6
                  sb_dec fee, const char *fee_asset)
 {
 	cr_assert_eq(sb_store_order_insert_intent(st, o, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
-	o->status = SB_STORE_ORDER_NEW;
+	o->status = SB_ORDER_NEW;
 	o->exchange_order_id = id;
 	cr_assert_eq(sb_store_order_update(st, o, NULL, NULL), SB_OK);
 	struct sb_store_fill f = {.symbol = "BTCUSDT",
@@ -60,7 +60,7 @@ static void fill(struct sb_store *st, struct sb_store_order *o, int64_t id, int6
 	snprintf(f.commission_asset, sizeof f.commission_asset, "%s", fee_asset);
 	o->executed_qty = o->orig_qty;
 	o->cumm_quote_qty = quote;
-	o->status = SB_STORE_ORDER_FILLED;
+	o->status = SB_ORDER_FILLED;
 	cr_assert_eq(sb_store_fill_apply(st, &f, o, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
 }
 

@@ -116,7 +116,7 @@ static struct sb_store_order buy_intent(const char *id, const char *symbol, int6
 	    .tif = SB_STORE_TIF_GTC,
 	    .price = SB_DEC_C(25, 35190000),
 	    .orig_qty = SB_DEC_C(0, 39000),
-	    .status = SB_STORE_ORDER_PENDING_NEW,
+	    .status = SB_ORDER_PENDING_NEW,
 	    .created_ms = 1764000000000,
 	    .updated_ms = 1764000000000,
 	};
@@ -540,7 +540,7 @@ Test(store, order_intent_round_trips_exact_values)
 Test(store, order_intent_must_be_pending_new)
 {
 	struct sb_store_order o = buy_intent("x1", "BTCUSDT", 0);
-	o.status = SB_STORE_ORDER_NEW;
+	o.status = SB_ORDER_NEW;
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_ERR_INVALID);
 	cr_assert_eq(count_rows("orders"), 0);
 }
@@ -574,7 +574,7 @@ Test(store, order_update_changes_only_its_mutable_columns)
 	struct sb_store_order o = buy_intent("o-1", "BTCUSDT", pos);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_OK);
 	struct sb_store_order u = o;
-	u.status = SB_STORE_ORDER_NEW;
+	u.status = SB_ORDER_NEW;
 	u.exchange_order_id = INT64_MAX;
 	u.executed_qty = SB_DEC_C(0, 1000);
 	u.cumm_quote_qty = SB_DEC_C(0, 2535190);
@@ -597,7 +597,7 @@ Test(store, order_update_with_position_is_one_transaction)
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
 	struct sb_store_order o = buy_intent("o-1", "BTCUSDT", p.id);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_OK);
-	o.status = SB_STORE_ORDER_CANCELED;
+	o.status = SB_ORDER_CANCELED;
 	p.state = SB_STORE_POS_CANCELED;
 	p.closed_ms = 77;
 	struct sb_store_event ev = event("order.canceled", "BTCUSDT");
@@ -608,12 +608,12 @@ Test(store, order_update_with_position_is_one_transaction)
 	cr_assert_eq(got.closed_ms, 77);
 
 	/* A position that does not exist undoes the order update too. */
-	o.status = SB_STORE_ORDER_FILLED;
+	o.status = SB_ORDER_FILLED;
 	p.id = 999;
 	cr_assert_eq(sb_store_order_update(st, &o, &p, &ev), SB_ERR_NOT_FOUND);
 	struct sb_store_order og;
 	cr_assert_eq(sb_store_order_get(st, "o-1", &og), SB_OK);
-	cr_assert_eq(og.status, SB_STORE_ORDER_CANCELED);
+	cr_assert_eq(og.status, SB_ORDER_CANCELED);
 	cr_assert_eq(count_rows("events"), 1);
 }
 
@@ -624,8 +624,7 @@ Test(store, order_lists_filter_by_symbol_position_status_and_openness)
 	const char *ids[] = {"a", "b", "c", "d"};
 	const char *syms[] = {"BTCUSDT", "BTCUSDT", "ETHUSDT", "BTCUSDT"};
 	int64_t poss[] = {p1, p1, p2, 0};
-	enum sb_store_order_status final[] = {SB_STORE_ORDER_FILLED, SB_STORE_ORDER_NEW,
-	                                      SB_STORE_ORDER_UNKNOWN, SB_STORE_ORDER_PENDING_NEW};
+	enum sb_order_state final[] = {SB_ORDER_FILLED, SB_ORDER_NEW, SB_ORDER_UNKNOWN, SB_ORDER_PENDING_NEW};
 	for (int i = 0; i < 4; i++) {
 		struct sb_store_order o = buy_intent(ids[i], syms[i], poss[i]);
 		cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_OK);
@@ -646,8 +645,7 @@ Test(store, order_lists_filter_by_symbol_position_status_and_openness)
 	cr_assert_eq(n, 3);
 	cr_assert_str_eq(rows[0].client_order_id, "d"); /* newest first */
 	free(rows);
-	f = (struct sb_store_order_filter){
-	    .position_id = p1, .by_status = true, .status = SB_STORE_ORDER_FILLED};
+	f = (struct sb_store_order_filter){.position_id = p1, .by_status = true, .status = SB_ORDER_FILLED};
 	cr_assert_eq(sb_store_order_list(st, &f, &rows, &n), SB_OK);
 	cr_assert_eq(n, 1);
 	cr_assert_str_eq(rows[0].client_order_id, "a");
@@ -676,7 +674,7 @@ static struct cycle start_cycle(void)
 	cr_assert_eq(sb_store_position_insert(st, &c.pos, NULL), SB_OK);
 	c.order = buy_intent("cyc-1-b", "BTCUSDT", c.pos.id);
 	cr_assert_eq(sb_store_order_insert_intent(st, &c.order, NULL, NULL), SB_OK);
-	c.order.status = SB_STORE_ORDER_NEW;
+	c.order.status = SB_ORDER_NEW;
 	c.order.exchange_order_id = 77;
 	cr_assert_eq(sb_store_order_update(st, &c.order, NULL, NULL), SB_OK);
 	c.fill = (struct sb_store_fill){.symbol = "BTCUSDT",
@@ -697,7 +695,7 @@ static void apply_to(struct cycle *c)
 {
 	c->order.executed_qty += c->fill.qty;
 	c->order.cumm_quote_qty += c->fill.quote_qty;
-	c->order.status = SB_STORE_ORDER_FILLED;
+	c->order.status = SB_ORDER_FILLED;
 	c->pos.buy_qty += c->fill.qty;
 	c->pos.cost_quote += c->fill.quote_qty;
 	c->pos.base_received += c->fill.qty - c->fill.commission;
@@ -793,7 +791,7 @@ Test(store, self_trade_keeps_both_fills_and_applies_each_once)
 	sell.price = 0;
 	cr_assert_eq(sb_store_order_insert_intent(st, &sell, NULL, NULL), SB_OK, "%s",
 	             sb_store_last_error(st));
-	sell.status = SB_STORE_ORDER_FILLED;
+	sell.status = SB_ORDER_FILLED;
 	sell.exchange_order_id = 78;
 	sell.executed_qty = buy.fill.qty;
 	sell.cumm_quote_qty = buy.fill.quote_qty;
@@ -822,7 +820,7 @@ Test(store, exchange_order_id_may_repeat_after_an_exchange_restart)
 	struct cycle c = start_cycle(); /* cyc-1-b is exchange order 77 */
 	struct sb_store_order again = buy_intent("cyc-2-b", "BTCUSDT", 0);
 	cr_assert_eq(sb_store_order_insert_intent(st, &again, NULL, NULL), SB_OK);
-	again.status = SB_STORE_ORDER_NEW;
+	again.status = SB_ORDER_NEW;
 	again.exchange_order_id = c.order.exchange_order_id;
 	cr_assert_eq(sb_store_order_update(st, &again, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
 	struct sb_store_order og;
@@ -870,7 +868,7 @@ Test(store, schema_1_database_is_migrated_and_keeps_its_fills)
 	struct sb_store_order sell = buy_intent("cyc-2-s", "BTCUSDT", 0);
 	sell.side = SB_SIDE_SELL;
 	cr_assert_eq(sb_store_order_insert_intent(st, &sell, NULL, NULL), SB_OK);
-	sell.status = SB_STORE_ORDER_FILLED;
+	sell.status = SB_ORDER_FILLED;
 	sell.executed_qty = c.fill.qty;
 	sell.cumm_quote_qty = c.fill.quote_qty;
 	struct sb_store_fill sf = c.fill;
@@ -1184,7 +1182,7 @@ Test(store, read_only_database_refuses_writes_and_keeps_its_content)
 	cr_assert_eq(sb_store_order_get(st, "ro-1", &got), SB_OK); /* reads work */
 	struct sb_store_order o2 = buy_intent("ro-2", "BTCUSDT", 0);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o2, NULL, NULL), SB_ERR_DB_READONLY);
-	o.status = SB_STORE_ORDER_NEW;
+	o.status = SB_ORDER_NEW;
 	cr_assert_eq(sb_store_order_update(st, &o, NULL, NULL), SB_ERR_DB_READONLY);
 	cr_assert_eq(sb_store_state_set(st, SB_STORE_KEY_PAUSED, "1", 1, NULL), SB_ERR_DB_READONLY);
 	cr_assert_neq(sb_store_last_error(st)[0], '\0');
@@ -1192,7 +1190,7 @@ Test(store, read_only_database_refuses_writes_and_keeps_its_content)
 	reopen();
 	cr_assert_eq(sb_store_order_get(st, "ro-2", &got), SB_ERR_NOT_FOUND);
 	cr_assert_eq(sb_store_order_get(st, "ro-1", &got), SB_OK);
-	cr_assert_eq(got.status, SB_STORE_ORDER_PENDING_NEW);
+	cr_assert_eq(got.status, SB_ORDER_PENDING_NEW);
 }
 
 Test(store, query_only_fault_gives_readonly_and_clears)
@@ -1280,7 +1278,7 @@ static void crash_after_intent(bool kill9)
 	open_store();
 	struct sb_store_order got;
 	cr_assert_eq(sb_store_order_get(st, "crash-1", &got), SB_OK);
-	cr_assert_eq(got.status, SB_STORE_ORDER_PENDING_NEW);
+	cr_assert_eq(got.status, SB_ORDER_PENDING_NEW);
 	char msg[128];
 	cr_assert_eq(sb_store_check(st, msg, sizeof msg), SB_OK, "%s", msg);
 }
@@ -1374,7 +1372,7 @@ Test(store, bad_arguments_are_refused_before_the_database)
 	o = buy_intent("", "BTCUSDT", 0);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_ERR_INVALID);
 	o = buy_intent("x", "BTCUSDT", 0);
-	o.status = (enum sb_store_order_status)99;
+	o.status = (enum sb_order_state)99;
 	cr_assert_eq(sb_store_order_update(st, &o, NULL, NULL), SB_ERR_INVALID);
 	struct sb_store_event ev = event("", "");
 	o = buy_intent("x", "BTCUSDT", 0);
@@ -1392,14 +1390,14 @@ Test(store, bad_arguments_are_refused_before_the_database)
 Test(store, enum_names_match_the_state_tables)
 {
 	char sql[160], buf[8];
-	for (int s = 0; s < SB_STORE_ORDER__COUNT; s++) {
-		const char *name = sb_store_order_status_name((enum sb_store_order_status)s);
-		enum sb_store_order_status back;
-		cr_assert_eq(sb_store_order_status_parse(name, strlen(name), &back), SB_OK);
+	for (int s = 0; s < SB_ORDER_STATE__COUNT; s++) {
+		const char *name = sb_order_state_name((enum sb_order_state)s);
+		enum sb_order_state back;
+		cr_assert_eq(sb_order_state_parse(name, strlen(name), &back), SB_OK);
 		cr_assert_eq((int)back, s);
 		snprintf(sql, sizeof sql, "SELECT final FROM order_statuses WHERE name = '%s'", name);
 		raw_query(db_path, sql, buf, sizeof buf);
-		cr_assert_str_eq(buf, sb_store_order_status_final(back) ? "1" : "0", "%s", name);
+		cr_assert_str_eq(buf, sb_order_state_is_final(back) ? "1" : "0", "%s", name);
 	}
 	for (int s = 0; s < SB_STORE_POS__COUNT; s++) {
 		const char *name = sb_store_pos_state_name((enum sb_store_pos_state)s);
@@ -1410,8 +1408,9 @@ Test(store, enum_names_match_the_state_tables)
 		raw_query(db_path, sql, buf, sizeof buf);
 		cr_assert_str_eq(buf, sb_store_pos_state_open(back) ? "1" : "0", "%s", name);
 	}
-	cr_assert_eq(sb_store_order_status_parse("FILLE", 5, NULL), SB_ERR_NOT_FOUND);
-	cr_assert_str_eq(sb_store_order_status_name((enum sb_store_order_status)77), "?");
+	enum sb_order_state o;
+	cr_assert_eq(sb_order_state_parse("FILLE", 5, &o), SB_ERR_NOT_FOUND);
+	cr_assert_str_eq(sb_order_state_name((enum sb_order_state)77), "INVALID");
 	enum sb_store_tif t;
 	cr_assert_eq(sb_store_tif_parse("IOC", 3, &t), SB_OK);
 	cr_assert_eq(t, SB_STORE_TIF_IOC);
