@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	}
 	uint64_t *lat = calloc((size_t)n, sizeof *lat);
 	struct sb_store_order *orders = calloc((size_t)n, sizeof *orders);
-	struct sb_store_position pos = {.symbol = "BTCUSDT", .state = SB_STORE_POS_BUYING, .created_ms = 1};
+	struct sb_store_position pos = {.symbol = "BTCUSDT", .state = SB_POSITION_BUYING, .created_ms = 1};
 	int rc = 1;
 	if (!lat || !orders)
 		goto out;
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 		snprintf(o->symbol, sizeof o->symbol, "BTCUSDT");
 		o->position_id = pos.id;
 		o->type = SB_ORDER_LIMIT;
-		o->tif = SB_STORE_TIF_GTC;
+		o->tif = SB_TIF_GTC;
 		o->price = SB_DEC_C(25000, 12000000);
 		o->orig_qty = SB_DEC_C(0, 400000);
 		o->status = SB_ORDER_PENDING_NEW;
@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 		pos.buy_qty += f.qty;
 		pos.cost_quote += f.quote_qty;
 		pos.base_received += f.qty - f.commission;
-		pos.state = SB_STORE_POS_HOLDING;
+		pos.state = SB_POSITION_HOLDING;
 		snprintf(pos.commissions[0].asset, sizeof pos.commissions[0].asset, "BTC");
 		pos.commissions[0].amount += f.commission;
 		uint64_t s = now_ns();

@@ -61,13 +61,6 @@ struct cJSON; /* only named here, so users of this header need not include cJSON
 
 /* ---- enums ----------------------------------------------------------------------------------------- */
 
-/* timeInForce, executionReport "f". */
-enum sb_bn_tif {
-	SB_BN_TIF_GTC,
-	SB_BN_TIF_IOC,
-	SB_BN_TIF_FOK,
-};
-
 /* Execution type, executionReport "x": what this report is about. */
 enum sb_bn_exec_type {
 	SB_BN_EXEC_NEW,
@@ -106,14 +99,13 @@ enum sb_bn_limit_interval {
 	SB_BN_INTERVAL_OTHER,
 };
 
-/* Binance's spelling of each value ("GTC", "TRADE", ...); "UNKNOWN" out of range. Order status, side and
- * type are core's (orders.h, rules.h): sb_order_state_name, sb_side_name, sb_order_type_name. */
-const char *sb_bn_tif_name(enum sb_bn_tif v);
+/* Binance's spelling of each value ("TRADE", "INSUFFICIENT_BALANCES", ...); "UNKNOWN" out of range. Order
+ * status, time in force, side and type are core's vocabulary (orders.h, rules.h): sb_order_state_name,
+ * sb_tif_name, sb_side_name, sb_order_type_name and their parsers. */
 const char *sb_bn_exec_type_name(enum sb_bn_exec_type v);
 const char *sb_bn_reject_reason_name(enum sb_bn_reject_reason v);
 
 /* Binance's name (exactly len bytes) to the enum; SB_ERR_NOT_FOUND for anything else. */
-sb_err sb_bn_tif_parse(const char *s, size_t len, enum sb_bn_tif *out);
 sb_err sb_bn_exec_type_parse(const char *s, size_t len, enum sb_bn_exec_type *out);
 sb_err sb_bn_reject_reason_parse(const char *s, size_t len, enum sb_bn_reject_reason *out);
 
@@ -297,7 +289,7 @@ struct sb_bn_exec_report {
 	char client_order_id[SB_BN_CLIENT_ID_MAX];      /* c: on a cancel, the cancel request's id */
 	enum sb_side side;                              /* S */
 	enum sb_order_type type;                        /* o */
-	enum sb_bn_tif tif;                             /* f */
+	enum sb_tif tif;                                /* f */
 	sb_dec qty;                                     /* q: order quantity */
 	sb_dec price;                                   /* p: order price */
 	sb_dec stop_price;                              /* P */
@@ -473,7 +465,7 @@ struct sb_bn_order {
 	sb_dec stop_price;                  /* stopPrice; 0 when absent */
 	sb_dec iceberg_qty;                 /* icebergQty; 0 when absent */
 	enum sb_order_state status;         /* status */
-	enum sb_bn_tif tif;                 /* timeInForce */
+	enum sb_tif tif;                    /* timeInForce */
 	enum sb_order_type type;            /* type */
 	enum sb_side side;                  /* side */
 	int64_t working_time;               /* workingTime; -1 when absent */

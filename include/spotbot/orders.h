@@ -53,6 +53,16 @@ enum sb_order_state {
 	SB_ORDER_STATE__COUNT
 };
 
+/* Time in force: Binance's three, and NONE where it does not apply (the store keeps a MARKET order's as
+ * NULL). Binance reports GTC for MARKET and LIMIT_MAKER orders, and that is the zero value. */
+enum sb_tif {
+	SB_TIF_GTC,  /* good till cancelled */
+	SB_TIF_IOC,  /* immediate or cancel: what does not fill at once expires */
+	SB_TIF_FOK,  /* fill or kill: all at once or nothing */
+	SB_TIF_NONE, /* not applicable; never sent to or read from an exchange */
+	SB_TIF__COUNT
+};
+
 /* What happened to an order. */
 enum sb_order_event_kind {
 	SB_ORDER_EV_ACK,              /* placement response: status, executed qty, exchange order id */
@@ -131,6 +141,12 @@ const char *sb_order_state_name(enum sb_order_state s);
 
 /* The name (exactly len bytes, case-sensitive) back to the enum; SB_ERR_NOT_FOUND for anything else. */
 sb_err sb_order_state_parse(const char *s, size_t len, enum sb_order_state *out);
+
+/* "GTC", "IOC", "FOK", "NONE"; "INVALID" out of range; never NULL. Static storage. */
+const char *sb_tif_name(enum sb_tif t);
+
+/* The name (exactly len bytes, case-sensitive) back to the enum; SB_ERR_NOT_FOUND for anything else. */
+sb_err sb_tif_parse(const char *s, size_t len, enum sb_tif *out);
 
 /* True for Binance's order statuses: every state but the bot's own UNKNOWN, NEVER_SENT and LOST. */
 bool sb_order_state_is_exchange(enum sb_order_state s);

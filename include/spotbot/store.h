@@ -57,25 +57,6 @@
 #define SB_STORE_KEY_LAST_STREAM_MS "last_stream_event_ms"
 #define SB_STORE_KEY_PAUSED         "paused"
 
-/* Position state; stored as the name. BUYING, HOLDING and SELLING are open, the rest closed. */
-enum sb_store_pos_state {
-	SB_STORE_POS_BUYING,    /* buy order placed or intended */
-	SB_STORE_POS_HOLDING,   /* bought, sell not yet placed */
-	SB_STORE_POS_SELLING,   /* sell order placed or intended */
-	SB_STORE_POS_CLOSED,    /* sold: realised profit is final */
-	SB_STORE_POS_CANCELED,  /* the buy never filled */
-	SB_STORE_POS_ABANDONED, /* given up by hand; the base asset stays in the account */
-	SB_STORE_POS__COUNT
-};
-
-enum sb_store_tif {
-	SB_STORE_TIF_NONE, /* not applicable (MARKET); stored as NULL */
-	SB_STORE_TIF_GTC,
-	SB_STORE_TIF_IOC,
-	SB_STORE_TIF_FOK,
-	SB_STORE_TIF__COUNT
-};
-
 enum sb_store_buy_mode {
 	SB_STORE_BUY_LIMIT,  /* limit buy at the best bid minus buy_offset */
 	SB_STORE_BUY_MARKET, /* market buy for quote_per_cycle */
@@ -110,7 +91,7 @@ struct sb_store_order {
 	char symbol[SB_SYMBOL_MAX];                   /* "BTCUSDT" */
 	enum sb_side side;                            /* BUY or SELL */
 	enum sb_order_type type;                      /* LIMIT, MARKET, ... */
-	enum sb_store_tif tif;                        /* time in force; NONE for MARKET */
+	enum sb_tif tif;                              /* time in force; NONE for MARKET */
 	sb_dec price;                                 /* limit price; 0 for MARKET */
 	sb_dec orig_qty;                              /* base quantity ordered; 0 when quote_qty is used */
 	sb_dec quote_qty;                             /* quoteOrderQty of a MARKET order; 0 = not used */
@@ -145,23 +126,23 @@ struct sb_store_commission {
 
 /* One cycle on a pair: buy, hold, sell. */
 struct sb_store_position {
-	int64_t id;                    /* assigned by the store on insert */
-	char symbol[SB_SYMBOL_MAX];    /* "BTCUSDT" */
-	int64_t cycle;                 /* cycle number on this symbol, 1-based; 0 on insert = next */
-	enum sb_store_pos_state state; /* see the enum */
-	int64_t created_ms;            /* when the position was created */
-	int64_t updated_ms;            /* last change */
-	int64_t opened_ms;             /* first buy fill; 0 = not yet (NULL) */
-	int64_t closed_ms;             /* entered a closed state; 0 = still open (NULL) */
-	sb_dec buy_qty;                /* base bought (sum of buy fills) */
-	sb_dec cost_quote;             /* what the buy cost in quote, fees included */
-	sb_dec base_received;          /* base actually received (buy_qty minus base commission) */
-	sb_dec sell_qty;               /* quantity of the sell order */
-	sb_dec sold_qty;               /* base sold so far */
-	sb_dec sell_price_target;      /* price of the sell order; 0 = none yet */
-	sb_dec proceeds;               /* quote received from sells, before sell fees */
-	sb_dec realised_profit;        /* net profit in quote once closed; negative for a loss */
-	sb_dec dust_qty;               /* base left over, below step or notional minimum */
+	int64_t id;                   /* assigned by the store on insert */
+	char symbol[SB_SYMBOL_MAX];   /* "BTCUSDT" */
+	int64_t cycle;                /* cycle number on this symbol, 1-based; 0 on insert = next */
+	enum sb_position_state state; /* see the enum */
+	int64_t created_ms;           /* when the position was created */
+	int64_t updated_ms;           /* last change */
+	int64_t opened_ms;            /* first buy fill; 0 = not yet (NULL) */
+	int64_t closed_ms;            /* entered a closed state; 0 = still open (NULL) */
+	sb_dec buy_qty;               /* base bought (sum of buy fills) */
+	sb_dec cost_quote;            /* what the buy cost in quote, fees included */
+	sb_dec base_received;         /* base actually received (buy_qty minus base commission) */
+	sb_dec sell_qty;              /* quantity of the sell order */
+	sb_dec sold_qty;              /* base sold so far */
+	sb_dec sell_price_target;     /* price of the sell order; 0 = none yet */
+	sb_dec proceeds;              /* quote received from sells, before sell fees */
+	sb_dec realised_profit;       /* net profit in quote once closed; negative for a loss */
+	sb_dec dust_qty;              /* base left over, below step or notional minimum */
 	struct sb_store_commission commissions[SB_STORE_COMMISSIONS_MAX]; /* per asset, buys and sells */
 	enum sb_position_exit exit;     /* how the current (or last) sell was placed; stored as its name */
 	bool duration_alerted;          /* the max-duration alert was sent for this position */
@@ -339,17 +320,11 @@ sb_err sb_store_wait_for_locks(struct sb_store *st, bool wait);
 /* The backend's name ("sqlite"). */
 const char *sb_store_backend(const struct sb_store *st);
 
-/* Names as stored ("HOLDING", "GTC", "LIMIT"; an order's status is sb_order_state_name's); static strings,
- * "?" when out of range. */
-const char *sb_store_pos_state_name(enum sb_store_pos_state s);
-const char *sb_store_tif_name(enum sb_store_tif t);
+/* A pair's buy mode as stored ("LIMIT", "MARKET"); static strings, "?" when out of range. An order's status,
+ * time in force, side and type and a position's state are stored as core's names. */
 const char *sb_store_buy_mode_name(enum sb_store_buy_mode m);
 /* The reverse (exactly len bytes); SB_ERR_NOT_FOUND for an unknown name. */
-sb_err sb_store_pos_state_parse(const char *s, size_t len, enum sb_store_pos_state *out);
-sb_err sb_store_tif_parse(const char *s, size_t len, enum sb_store_tif *out);
 sb_err sb_store_buy_mode_parse(const char *s, size_t len, enum sb_store_buy_mode *out);
-/* True for BUYING, HOLDING and SELLING. */
-bool sb_store_pos_state_open(enum sb_store_pos_state s);
 
 /* Inserts the pair or replaces its configuration (created_ms is kept from the first insert). */
 sb_err sb_store_pair_upsert(struct sb_store *st, const struct sb_store_pair *p,

@@ -28,23 +28,6 @@ static enum sb_bn_exec_type exec_of(enum sim_book_exec e)
 	}
 }
 
-static enum sb_order_type type_of(enum sim_book_type t)
-{
-	return t == SIM_TYPE_LIMIT    ? SB_ORDER_LIMIT
-	       : t == SIM_TYPE_MARKET ? SB_ORDER_MARKET
-	                              : SB_ORDER_LIMIT_MAKER;
-}
-
-static enum sb_bn_tif tif_of(enum sim_book_tif t)
-{
-	return t == SIM_TIF_GTC ? SB_BN_TIF_GTC : t == SIM_TIF_IOC ? SB_BN_TIF_IOC : SB_BN_TIF_FOK;
-}
-
-static enum sb_side side_of(enum sim_book_side s)
-{
-	return s == SIM_SIDE_BUY ? SB_SIDE_BUY : SB_SIDE_SELL;
-}
-
 /* The fills of order o in res, as the FULL response lists them. */
 static void order_fills(const struct sim_book_order *o, const struct sim_book_result *res,
                         struct sb_bn_order *out)
@@ -84,9 +67,9 @@ void bt_order(const struct sim_symbol *s, const struct sim_book_order *o, enum s
 	out->cum_quote_qty = o->cum_quote_qty;
 	out->orig_quote_order_qty = o->orig_quote_qty;
 	out->status = o->status;
-	out->tif = tif_of(o->tif);
-	out->type = type_of(o->type);
-	out->side = side_of(o->side);
+	out->tif = o->tif;
+	out->type = o->type;
+	out->side = o->side;
 	out->working_time = o->working_time;
 	snprintf(out->stp_mode, sizeof out->stp_mode, "%s", sim_stp_name(o->stp));
 	out->prevented_match_id = o->prevented_qty > 0 ? o->prevented_match_id : -1;
@@ -141,9 +124,9 @@ static void exec_report(struct bt_exchange *x, const struct sim_symbol *s, const
 	} else {
 		snprintf(r->client_order_id, sizeof r->client_order_id, "%s", o->client_id);
 	}
-	r->side = side_of(o->side);
-	r->type = type_of(o->type);
-	r->tif = tif_of(o->tif);
+	r->side = o->side;
+	r->type = o->type;
+	r->tif = o->tif;
 	r->qty = o->orig_qty;
 	r->price = o->price;
 	r->order_list_id = -1;
@@ -225,7 +208,7 @@ void bt_queue_user_events(struct bt_exchange *x, const struct sim_symbol *sym,
 			touch(assets, &n, ev->commission_asset);
 		} else {
 			touch(assets, &n,
-			      o->side == SIM_SIDE_BUY ? sym->rules.quote_asset : sym->rules.base_asset);
+			      o->side == SB_SIDE_BUY ? sym->rules.quote_asset : sym->rules.base_asset);
 		}
 	}
 	if (n > 0)
@@ -238,11 +221,11 @@ void bt_book_ticker(const struct sim_symbol *s, struct sb_bn_book_ticker *out)
 	memset(out, 0, sizeof *out);
 	memcpy(out->symbol, s->rules.symbol, sizeof out->symbol);
 	out->update_id = -1;
-	if (sim_book_best(s->book, SIM_SIDE_BUY, &bid)) {
+	if (sim_book_best(s->book, SB_SIDE_BUY, &bid)) {
 		out->bid_price = bid.price;
 		out->bid_qty = bid.qty;
 	}
-	if (sim_book_best(s->book, SIM_SIDE_SELL, &ask)) {
+	if (sim_book_best(s->book, SB_SIDE_SELL, &ask)) {
 		out->ask_price = ask.price;
 		out->ask_qty = ask.qty;
 	}

@@ -253,13 +253,13 @@ static void job_position_ended(struct control_manual *m, const struct job *j)
 		job_end(m, j, false, "the position is gone and its record could not be read");
 		return;
 	}
-	const char *st = sb_store_pos_state_name(row.state);
+	const char *st = sb_position_state_name(row.state);
 	char s[2][SB_DEC_STRLEN];
 	sb_dec_format_trim(row.sold_qty, s[0], sizeof s[0]);
 	sb_dec_format_trim(row.proceeds, s[1], sizeof s[1]);
-	if (row.state == SB_STORE_POS_CLOSED)
+	if (row.state == SB_POSITION_CLOSED)
 		job_end(m, j, j->kind != JOB_ABANDON, "position %s: sold %s for %s", st, s[0], s[1]);
-	else if (row.state == SB_STORE_POS_CANCELED)
+	else if (row.state == SB_POSITION_CANCELED)
 		job_end(m, j, true, "position %s: the buy ended without any fill, nothing to sell", st);
 	else
 		job_end(m, j, j->kind == JOB_ABANDON, "position %s (%s)", st, row.notes);
@@ -629,7 +629,7 @@ static int not_open(struct control_manual *m, int64_t id, const char *action, cJ
 	if (sb_store_position_get(m->b->st, id, &row) != SB_OK)
 		return refuse(out, 404, "no such open position");
 	return refuse(out, 409, "position %" PRId64 " is %s: it has ended, there is nothing to %s", id,
-	              sb_store_pos_state_name(row.state), action);
+	              sb_position_state_name(row.state), action);
 }
 
 int control_manual_post(struct control_manual *m, int64_t id, const char *action, const char *price,
@@ -698,7 +698,7 @@ int control_manual_outcome(struct control_manual *m, int64_t id, cJSON **out)
 	if (bp)
 		state_words(bp, st, sizeof st);
 	else if (sb_store_position_get(b->st, id, &row) == SB_OK)
-		snprintf(st, sizeof st, "%s", sb_store_pos_state_name(row.state));
+		snprintf(st, sizeof st, "%s", sb_position_state_name(row.state));
 	cJSON_AddStringToObject(r, "state", st);
 	if (j) {
 		add_order(b, r, j->coid);

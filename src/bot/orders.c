@@ -98,8 +98,7 @@ void orders_pos_row(const struct bot_pos *bp, const struct sb_position *p, int64
 	r->id = p->id;
 	snprintf(r->symbol, sizeof r->symbol, "%s", p->symbol);
 	r->cycle = bp->cycle;
-	const char *n = sb_position_state_name(p->state);
-	(void)sb_store_pos_state_parse(n, strlen(n), &r->state);
+	r->state = p->state;
 	r->created_ms = p->created_ms;
 	r->updated_ms = now;
 	r->opened_ms = p->opened_ms;
@@ -318,10 +317,7 @@ static sb_err load_position(struct sb_bot *b, struct bot_pair *pr, const struct 
 			if (sb_position_apply_buy_fill(&bp->p, &x, bf[i].time_ms) == SB_OK)
 				fill_push(bp, SB_SIDE_BUY, &x);
 		}
-		enum sb_position_state st;
-		const char *name = sb_store_pos_state_name(row->state);
-		if (sb_position_state_parse(name, strlen(name), &st) != SB_OK)
-			st = SB_POSITION_BUYING;
+		enum sb_position_state st = row->state;
 		bp->p.state = SB_POSITION_SELLING;
 		for (size_t i = 0; i < ns; i++) {
 			struct sb_fill x = fill_of(&sf[i]);
@@ -727,7 +723,7 @@ void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
 	struct sb_bn_new_order no = {.symbol = r->symbol,
 	                             .side = r->side,
 	                             .type = r->type,
-	                             .tif = SB_BN_TIF_GTC,
+	                             .tif = SB_TIF_GTC,
 	                             .quantity = r->orig_qty,
 	                             .quote_order_qty = r->quote_qty,
 	                             .price = r->type == SB_ORDER_MARKET ? 0 : r->price,

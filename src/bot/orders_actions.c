@@ -26,7 +26,7 @@ static void order_row(struct sb_bot *b, const struct bot_pos *bp, enum sb_coid_l
 	snprintf(r->symbol, sizeof r->symbol, "%s", bp->p.symbol);
 	r->side = side;
 	r->type = a->type;
-	r->tif = a->type == SB_ORDER_LIMIT ? SB_STORE_TIF_GTC : SB_STORE_TIF_NONE;
+	r->tif = a->type == SB_ORDER_LIMIT ? SB_TIF_GTC : SB_TIF_NONE;
 	r->price = a->type == SB_ORDER_LIMIT ? a->price : 0;
 	r->orig_qty = a->qty;
 	r->quote_qty = a->quote_qty;
@@ -49,7 +49,7 @@ static void intent_detail(const struct sb_store_order *r, char *buf, size_t cap)
 void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *a, int64_t now_ms)
 {
 	struct sb_store_position row = {
-	    .state = SB_STORE_POS_BUYING, .created_ms = now_ms, .updated_ms = now_ms};
+	    .state = SB_POSITION_BUYING, .created_ms = now_ms, .updated_ms = now_ms};
 	snprintf(row.symbol, sizeof row.symbol, "%s", pr->cfg.symbol);
 	struct sb_store_event ev = {.time_ms = now_ms, .detail = "{\"reason\":\"NEW_CYCLE\"}"};
 	snprintf(ev.kind, sizeof ev.kind, "position.buying");

@@ -23,9 +23,9 @@
 
 /* ---- positions and history ----------------------------------------------------------------------- */
 
-static bool state_is_closed(enum sb_store_pos_state s)
+static bool state_is_closed(enum sb_position_state s)
 {
-	return !sb_store_pos_state_open(s);
+	return !sb_position_state_is_open(s);
 }
 
 /* How long a position has been (or was) held: from its first buy fill to its close, or to now; -1 when it
@@ -38,15 +38,15 @@ static int64_t held_ms(const struct sb_store_position *p, int64_t now_ms)
 	return end >= p->opened_ms ? end - p->opened_ms : 0;
 }
 
-static enum sb_table_color state_color(enum sb_store_pos_state s)
+static enum sb_table_color state_color(enum sb_position_state s)
 {
 	switch (s) {
-	case SB_STORE_POS_BUYING:
-	case SB_STORE_POS_SELLING:
+	case SB_POSITION_BUYING:
+	case SB_POSITION_SELLING:
 		return SB_TABLE_YELLOW;
-	case SB_STORE_POS_HOLDING:
+	case SB_POSITION_HOLDING:
 		return SB_TABLE_BOLD;
-	case SB_STORE_POS_CLOSED:
+	case SB_POSITION_CLOSED:
 		return SB_TABLE_GREEN;
 	default:
 		return SB_TABLE_DIM;
@@ -74,8 +74,8 @@ static cJSON *position_json(const struct sb_store_position *p, int64_t now_ms)
 	read_json_int(o, "id", p->id);
 	cJSON_AddStringToObject(o, "symbol", p->symbol);
 	read_json_int(o, "cycle", p->cycle);
-	cJSON_AddStringToObject(o, "state", sb_store_pos_state_name(p->state));
-	cJSON_AddBoolToObject(o, "open", sb_store_pos_state_open(p->state));
+	cJSON_AddStringToObject(o, "state", sb_position_state_name(p->state));
+	cJSON_AddBoolToObject(o, "open", sb_position_state_is_open(p->state));
 	read_json_time(o, "created_at", p->created_ms);
 	read_json_time(o, "opened_at", p->opened_ms);
 	read_json_time(o, "closed_at", p->closed_ms);
@@ -133,7 +133,7 @@ static void positions_table(const struct ctx *c, const struct sb_store_position 
 		sb_table_cellf(t, SB_TABLE_PLAIN, "%" PRId64, p->id);
 		sb_table_cell(t, p->symbol, SB_TABLE_PLAIN);
 		sb_table_cellf(t, SB_TABLE_PLAIN, "%" PRId64, p->cycle);
-		sb_table_cell(t, sb_store_pos_state_name(p->state), state_color(p->state));
+		sb_table_cell(t, sb_position_state_name(p->state), state_color(p->state));
 		sb_table_cell(t, sb_table_time(p->opened_ms, a, sizeof a), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_duration(held_ms(p, c->now_ms), a, sizeof a), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_dec(p->buy_qty, b, sizeof b), SB_TABLE_PLAIN);
@@ -228,7 +228,7 @@ static void history_table(const struct ctx *c, const struct sb_store_position *r
 		sb_table_cellf(t, SB_TABLE_PLAIN, "%" PRId64, p->id);
 		sb_table_cell(t, p->symbol, SB_TABLE_PLAIN);
 		sb_table_cellf(t, SB_TABLE_PLAIN, "%" PRId64, p->cycle);
-		sb_table_cell(t, sb_store_pos_state_name(p->state), state_color(p->state));
+		sb_table_cell(t, sb_position_state_name(p->state), state_color(p->state));
 		sb_table_cell(t, sb_table_time(p->opened_ms, a, sizeof a), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_time(p->closed_ms, a, sizeof a), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_duration(held_ms(p, c->now_ms), a, sizeof a), SB_TABLE_PLAIN);
@@ -317,10 +317,10 @@ static cJSON *order_json(const struct sb_store_order *o)
 	cJSON_AddStringToObject(j, "symbol", o->symbol);
 	cJSON_AddStringToObject(j, "side", sb_side_name(o->side));
 	cJSON_AddStringToObject(j, "type", sb_order_type_name(o->type));
-	if (o->tif == SB_STORE_TIF_NONE)
+	if (o->tif == SB_TIF_NONE)
 		cJSON_AddNullToObject(j, "time_in_force");
 	else
-		cJSON_AddStringToObject(j, "time_in_force", sb_store_tif_name(o->tif));
+		cJSON_AddStringToObject(j, "time_in_force", sb_tif_name(o->tif));
 	read_json_dec(j, "price", o->price);
 	read_json_dec(j, "orig_qty", o->orig_qty);
 	read_json_dec(j, "quote_qty", o->quote_qty);

@@ -26,6 +26,13 @@ static const char *const state_names[SB_ORDER_STATE__COUNT] = {
     [SB_ORDER_LOST] = "LOST",
 };
 
+static const char *const tif_names[SB_TIF__COUNT] = {
+    [SB_TIF_GTC] = "GTC",
+    [SB_TIF_IOC] = "IOC",
+    [SB_TIF_FOK] = "FOK",
+    [SB_TIF_NONE] = "NONE",
+};
+
 static const char *const event_names[SB_ORDER_EV__COUNT] = {
     [SB_ORDER_EV_ACK] = "ACK",
     [SB_ORDER_EV_REPORT] = "REPORT",
@@ -58,6 +65,24 @@ sb_err sb_order_state_parse(const char *s, size_t len, enum sb_order_state *out)
 	for (unsigned i = 0; i < SB_ORDER_STATE__COUNT; i++) {
 		if (strlen(state_names[i]) == len && memcmp(state_names[i], s, len) == 0) {
 			*out = (enum sb_order_state)i;
+			return SB_OK;
+		}
+	}
+	return SB_ERR_NOT_FOUND;
+}
+
+const char *sb_tif_name(enum sb_tif t)
+{
+	return (unsigned)t < SB_TIF__COUNT ? tif_names[t] : "INVALID";
+}
+
+sb_err sb_tif_parse(const char *s, size_t len, enum sb_tif *out)
+{
+	if (!s || !out)
+		return SB_ERR_INVALID;
+	for (unsigned i = 0; i < SB_TIF__COUNT; i++) {
+		if (strlen(tif_names[i]) == len && memcmp(tif_names[i], s, len) == 0) {
+			*out = (enum sb_tif)i;
 			return SB_OK;
 		}
 	}

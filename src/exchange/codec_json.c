@@ -283,7 +283,6 @@ sb_err sb_bn__array(struct sb_bn__ctx *c, const cJSON *o, const char *key, size_
 
 /* ---- enum spellings: index i of each table is enum value i ---------------------------------------- */
 
-static const char *const tif_names[] = {"GTC", "IOC", "FOK"};
 static const char *const exec_names[] = {"NEW",   "CANCELED", "REPLACED",        "REJECTED",
                                          "TRADE", "EXPIRED",  "TRADE_PREVENTION"};
 static const char *const reject_names[] = {"NONE", "INSUFFICIENT_BALANCES",
@@ -310,11 +309,6 @@ static sb_err parse_name(const char *const *names, size_t n, const char *s, size
 	return SB_ERR_NOT_FOUND;
 }
 
-const char *sb_bn_tif_name(enum sb_bn_tif v)
-{
-	return name_of(tif_names, COUNT(tif_names), (int)v);
-}
-
 const char *sb_bn_exec_type_name(enum sb_bn_exec_type v)
 {
 	return name_of(exec_names, COUNT(exec_names), (int)v);
@@ -336,7 +330,6 @@ const char *sb_bn_reject_reason_name(enum sb_bn_reject_reason v)
 		return e;                                                                                    \
 	}
 
-DEFINE_PARSE(sb_bn_tif_parse, enum sb_bn_tif, tif_names)
 DEFINE_PARSE(sb_bn_exec_type_parse, enum sb_bn_exec_type, exec_names)
 DEFINE_PARSE(sb_bn_reject_reason_parse, enum sb_bn_reject_reason, reject_names)
 
@@ -348,8 +341,6 @@ DEFINE_PARSE(sb_bn_reject_reason_parse, enum sb_bn_reject_reason, reject_names)
 		*out = (type)v;                                                                              \
 		return SB_OK;                                                                                \
 	}
-
-DEFINE_GET(sb_bn__tif, enum sb_bn_tif, tif_names)
 
 DEFINE_GET(sb_bn__exec_type, enum sb_bn_exec_type, exec_names)
 DEFINE_GET(sb_bn__reject, enum sb_bn_reject_reason, reject_names)
@@ -382,6 +373,18 @@ sb_err sb_bn__side(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum s
 	const char *w;
 	SB_TRY(word(c, o, key, &w));
 	return sb_side_parse(w, strlen(w), out) == SB_OK ? SB_OK : unknown(c, key, w);
+}
+
+/* GTC, IOC or FOK: NONE is the store's word, not Binance's. */
+sb_err sb_bn__tif(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_tif *out)
+{
+	const char *w;
+	SB_TRY(word(c, o, key, &w));
+	enum sb_tif t;
+	if (sb_tif_parse(w, strlen(w), &t) != SB_OK || t == SB_TIF_NONE)
+		return unknown(c, key, w);
+	*out = t;
+	return SB_OK;
 }
 
 /* Binance's order statuses only: the bot's own words (UNKNOWN, LOST, ...) never come from the wire. */

@@ -125,7 +125,7 @@ static bool valid_client_id(const char *s)
 
 static const char *tif_name(const struct sim_book_order *o)
 {
-	return sim_book_tif_name(o->tif);
+	return sb_tif_name(o->tif);
 }
 
 /* The fields every order shape shares, up to and including "side". */
@@ -167,8 +167,8 @@ static void render_query(struct sb_buf *b, const struct sim_symbol *s, const str
 	sb_buf_printf(b, ",\"cummulativeQuoteQty\":");
 	sb_json_dec(b, o->cum_quote_qty);
 	sb_buf_printf(b, ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\"",
-	              sb_order_state_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	              sim_book_side_name(o->side));
+	              sb_order_state_name(o->status), tif_name(o), sb_order_type_name(o->type),
+	              sb_side_name(o->side));
 	sb_buf_printf(b,
 	              ",\"stopPrice\":\"0.00000000\",\"icebergQty\":\"0.00000000\",\"time\":%lld,"
 	              "\"updateTime\":%lld,\"isWorking\":true,\"workingTime\":%lld,\"origQuoteOrderQty\":",
@@ -230,8 +230,8 @@ static void render_placed(struct sb_buf *b, const struct sim_symbol *s, const st
 	sb_buf_printf(b,
 	              ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
 	              "\"workingTime\":%lld,\"selfTradePreventionMode\":\"%s\"",
-	              sb_order_state_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	              sim_book_side_name(o->side), (long long)o->working_time, sim_stp_name(o->stp));
+	              sb_order_state_name(o->status), tif_name(o), sb_order_type_name(o->type),
+	              sb_side_name(o->side), (long long)o->working_time, sim_stp_name(o->stp));
 	order_prevented(b, o);
 	if (o->expiry != SIM_EXPIRY_NONE)
 		sb_buf_printf(b, ",\"expiryReason\":\"%s\"", sim_book_expiry_name(o->expiry));
@@ -280,8 +280,8 @@ static void render_canceled(struct sb_buf *b, const struct sim_symbol *s, const 
 	sb_buf_printf(b,
 	              ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
 	              "\"selfTradePreventionMode\":\"%s\"",
-	              sb_order_state_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	              sim_book_side_name(o->side), sim_stp_name(o->stp));
+	              sb_order_state_name(o->status), tif_name(o), sb_order_type_name(o->type),
+	              sb_side_name(o->side), sim_stp_name(o->stp));
 	order_prevented(b, o);
 	sb_buf_printf(b, "}");
 }
@@ -446,13 +446,13 @@ static bool parse_order(struct sim_api_call *c, struct sim_api_reply *r, struct 
 		return false;
 	o->req = (struct sim_book_req){
 	    .account = c->account->id,
-	    .side = side == 0 ? SIM_SIDE_BUY : SIM_SIDE_SELL,
-	    .type = type == 0   ? SIM_TYPE_LIMIT
-	            : type == 1 ? SIM_TYPE_MARKET
-	                        : SIM_TYPE_LIMIT_MAKER,
-	    .tif = tif == 0   ? SIM_TIF_GTC
-	           : tif == 1 ? SIM_TIF_IOC
-	                      : SIM_TIF_FOK,
+	    .side = side == 0 ? SB_SIDE_BUY : SB_SIDE_SELL,
+	    .type = type == 0   ? SB_ORDER_LIMIT
+	            : type == 1 ? SB_ORDER_MARKET
+	                        : SB_ORDER_LIMIT_MAKER,
+	    .tif = tif == 0   ? SB_TIF_GTC
+	           : tif == 1 ? SB_TIF_IOC
+	                      : SB_TIF_FOK,
 	    .price = type == 1 ? 0 : price,
 	    .qty = qty,
 	    .quote_qty = quote,

@@ -101,8 +101,8 @@ static void format_execution_report(struct jbuf *b, const char *symbol, const st
 	snprintf(cancel_id, sizeof cancel_id, "sim-cxl-%" PRId64, exec_id);
 
 	jb_printf(b, "{\"e\":\"executionReport\",\"E\":%" PRId64 ",\"s\":\"%s\",\"c\":\"%s\",\"S\":\"%s\"",
-	          ev->time, symbol, canceled ? cancel_id : o->client_id, sim_book_side_name(o->side));
-	jb_printf(b, ",\"o\":\"%s\",\"f\":\"%s\"", sim_book_type_name(o->type), sim_book_tif_name(o->tif));
+	          ev->time, symbol, canceled ? cancel_id : o->client_id, sb_side_name(o->side));
+	jb_printf(b, ",\"o\":\"%s\",\"f\":\"%s\"", sb_order_type_name(o->type), sb_tif_name(o->tif));
 	jb_dec(b, "q", o->orig_qty);
 	jb_dec(b, "p", o->price);
 	jb_dec(b, "P", 0);
@@ -181,7 +181,7 @@ void sim_exchange_publish(struct sim_exchange *ex, struct sim_symbol *sym, const
 			touch_asset(t, quote);
 			touch_asset(t, ev->commission_asset);
 		} else {
-			touch_asset(t, o->side == SIM_SIDE_BUY ? quote : base);
+			touch_asset(t, o->side == SB_SIDE_BUY ? quote : base);
 		}
 		struct jbuf b = {.len = 0};
 		format_execution_report(&b, symbol, o, ev, next_execution_id++);

@@ -175,7 +175,7 @@ static sb_err parse_status(const char *t, size_t len, void *out)
 
 static sb_err parse_state(const char *t, size_t len, void *out)
 {
-	return sb_store_pos_state_parse(t, len, out);
+	return sb_position_state_parse(t, len, out);
 }
 
 static sb_err parse_exit(const char *t, size_t len, void *out)
@@ -200,7 +200,7 @@ static sb_err parse_side(const char *t, size_t len, void *out)
 
 static sb_err parse_tif(const char *t, size_t len, void *out)
 {
-	return sb_store_tif_parse(t, len, out);
+	return sb_tif_parse(t, len, out);
 }
 
 /* Runs a SELECT to collect rows of elem bytes each, read by read(); frees what it made on error. */
@@ -460,7 +460,7 @@ static sb_err read_position(struct sq_store *s, sqlite3_stmt *q, void *row)
 static void bind_position_update(sqlite3_stmt *q, const struct sb_store_position *p)
 {
 	bind_i64(q, 1, p->id);
-	bind_text(q, 2, sb_store_pos_state_name(p->state));
+	bind_text(q, 2, sb_position_state_name(p->state));
 	bind_i64(q, 3, p->updated_ms);
 	bind_i64_or_null(q, 4, p->opened_ms);
 	bind_i64_or_null(q, 5, p->closed_ms);
@@ -503,7 +503,7 @@ static sb_err position_insert(struct sb_store *st, struct sb_store_position *p,
 		return e;
 	bind_text(q, 1, p->symbol);
 	bind_i64(q, 2, p->cycle);
-	bind_text(q, 3, sb_store_pos_state_name(p->state));
+	bind_text(q, 3, sb_position_state_name(p->state));
 	bind_i64(q, 4, p->created_ms);
 	bind_i64(q, 5, p->updated_ms);
 	bind_i64_or_null(q, 6, p->opened_ms);
@@ -594,6 +594,7 @@ static sb_err read_order(struct sq_store *s, sqlite3_stmt *q, void *row)
 		e = col_name(s, q, 4, parse_side, &o->side);
 	if (e == SB_OK)
 		e = col_name(s, q, 5, parse_type, &o->type);
+	o->tif = SB_TIF_NONE;
 	if (e == SB_OK && sqlite3_column_type(q, 6) != SQLITE_NULL)
 		e = col_name(s, q, 6, parse_tif, &o->tif);
 	o->price = col_i64(q, 7);
@@ -620,7 +621,7 @@ static sb_err order_row_insert(struct sq_store *s, const struct sb_store_order *
 	bind_text(q, 4, o->symbol);
 	bind_text(q, 5, sb_side_name(o->side));
 	bind_text(q, 6, sb_order_type_name(o->type));
-	bind_text_or_null(q, 7, o->tif == SB_STORE_TIF_NONE ? NULL : sb_store_tif_name(o->tif));
+	bind_text_or_null(q, 7, o->tif == SB_TIF_NONE ? NULL : sb_tif_name(o->tif));
 	bind_i64(q, 8, o->price);
 	bind_i64(q, 9, o->orig_qty);
 	bind_i64(q, 10, o->quote_qty);

@@ -16,19 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const pos_state_names[SB_STORE_POS__COUNT] = {
-    [SB_STORE_POS_BUYING] = "BUYING",     [SB_STORE_POS_HOLDING] = "HOLDING",
-    [SB_STORE_POS_SELLING] = "SELLING",   [SB_STORE_POS_CLOSED] = "CLOSED",
-    [SB_STORE_POS_CANCELED] = "CANCELED", [SB_STORE_POS_ABANDONED] = "ABANDONED",
-};
-
-static const char *const tif_names[SB_STORE_TIF__COUNT] = {
-    [SB_STORE_TIF_NONE] = "NONE",
-    [SB_STORE_TIF_GTC] = "GTC",
-    [SB_STORE_TIF_IOC] = "IOC",
-    [SB_STORE_TIF_FOK] = "FOK",
-};
-
 static const char *const buy_mode_names[SB_STORE_BUY__COUNT] = {
     [SB_STORE_BUY_LIMIT] = "LIMIT",
     [SB_STORE_BUY_MARKET] = "MARKET",
@@ -52,37 +39,9 @@ static sb_err parse_name(const char *const *names, size_t count, const char *s, 
 	return SB_ERR_NOT_FOUND;
 }
 
-const char *sb_store_pos_state_name(enum sb_store_pos_state s)
-{
-	return name_of(pos_state_names, SB_STORE_POS__COUNT, (unsigned)s);
-}
-
-const char *sb_store_tif_name(enum sb_store_tif t)
-{
-	return name_of(tif_names, SB_STORE_TIF__COUNT, (unsigned)t);
-}
-
 const char *sb_store_buy_mode_name(enum sb_store_buy_mode m)
 {
 	return name_of(buy_mode_names, SB_STORE_BUY__COUNT, (unsigned)m);
-}
-
-sb_err sb_store_pos_state_parse(const char *s, size_t len, enum sb_store_pos_state *out)
-{
-	unsigned v;
-	sb_err e = parse_name(pos_state_names, SB_STORE_POS__COUNT, s, len, &v);
-	if (e == SB_OK && out)
-		*out = (enum sb_store_pos_state)v;
-	return e;
-}
-
-sb_err sb_store_tif_parse(const char *s, size_t len, enum sb_store_tif *out)
-{
-	unsigned v;
-	sb_err e = parse_name(tif_names, SB_STORE_TIF__COUNT, s, len, &v);
-	if (e == SB_OK && out)
-		*out = (enum sb_store_tif)v;
-	return e;
 }
 
 sb_err sb_store_buy_mode_parse(const char *s, size_t len, enum sb_store_buy_mode *out)
@@ -92,11 +51,6 @@ sb_err sb_store_buy_mode_parse(const char *s, size_t len, enum sb_store_buy_mode
 	if (e == SB_OK && out)
 		*out = (enum sb_store_buy_mode)v;
 	return e;
-}
-
-bool sb_store_pos_state_open(enum sb_store_pos_state s)
-{
-	return s == SB_STORE_POS_BUYING || s == SB_STORE_POS_HOLDING || s == SB_STORE_POS_SELLING;
 }
 
 /* Records why an argument was refused, where sb_store_last_error() finds it. */
@@ -188,7 +142,7 @@ static sb_err check_order(struct sb_store *st, const struct sb_store_order *o)
 		return refuse(st, SB_ERR_INVALID, "unknown side %d", (int)o->side);
 	if ((unsigned)o->type >= SB_ORDER__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown order type %d", (int)o->type);
-	if ((unsigned)o->tif >= SB_STORE_TIF__COUNT)
+	if ((unsigned)o->tif >= SB_TIF__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown time in force %d", (int)o->tif);
 	if ((unsigned)o->status >= SB_ORDER_STATE__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown order status %d", (int)o->status);
@@ -206,7 +160,7 @@ static sb_err check_position(struct sb_store *st, const struct sb_store_position
 {
 	CHECK_NONEMPTY(st, p->symbol, "position symbol");
 	CHECK_STR(st, p->notes, "position notes");
-	if ((unsigned)p->state >= SB_STORE_POS__COUNT)
+	if ((unsigned)p->state >= SB_POSITION_STATE__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown position state %d", (int)p->state);
 	if ((unsigned)p->exit >= SB_EXIT__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown position exit reason %d", (int)p->exit);

@@ -116,7 +116,7 @@ Test(bot_bnb, commission_is_valued_in_the_pairs_own_quote_asset)
 
 	/* The cycle closes with the realised profit of its fills, the sell commission valued the same way. */
 	bt_set_price("ETHBTC", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	struct sb_store_position closed = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position closed = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	st = bt_db();
 	cr_assert(st);
 	sb_dec proceeds = 0, sfee = fills_in_quote(st, "sb-main-1-s0", mid, &proceeds);

@@ -267,7 +267,7 @@ Test(bot_books, self_trade_keeps_both_fills_and_the_books_explain_the_balances)
 	sb_store_close(st);
 	cr_assert_eq(p2.buy_qty, qty, "the position holds every fill of its buy");
 	cr_assert_eq(q.out.executed_qty, qty, "the order's executed quantity is explained by its fills");
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 	sb_dec start = 0;
 	cr_assert_eq(sb_dec_parse("10000", 5, &start), SB_OK);
@@ -375,7 +375,7 @@ Test(bot_books, orders_the_exchange_forgot_end_lost_alerted_and_counted_and_trad
 	restart_sim_empty(KEY ":" SECRET ":USDT=10000,BTC=1");
 	bt_wait_order(1, 's', SB_ORDER_LOST, 30000);
 	bt_wait_order(2, 'b', SB_ORDER_LOST, 30000);
-	struct sb_store_position p2 = bt_wait_pos(2, SB_STORE_POS_CANCELED, 20000);
+	struct sb_store_position p2 = bt_wait_pos(2, SB_POSITION_CANCELED, 20000);
 	cr_assert_eq(p2.buy_qty, 0);
 	struct ev_q cancel = {.pos = 2, .kind = "position.CANCELED", .needle = "no longer knows"};
 	cr_assert(bt_wait(has_event, &cancel, 5000), "position 2 ended with the reason");
@@ -518,7 +518,7 @@ Test(bot_books, exit_expires_the_bots_own_resting_buy_in_match_and_the_books_sti
 	free(buys);
 
 	/* Position 2 goes on with what the market sold it, and says why its buy ended. */
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	struct ev_q ev = {.kind = b2.executed_qty > 0 ? "position.holding" : "position.canceled",
 	                  .pos = 2,
 	                  .needle = "self-trade prevention"};

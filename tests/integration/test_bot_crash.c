@@ -36,10 +36,10 @@ static bool newest_pos(struct sb_store *st, struct sb_store_position *out)
  * Moves the market one step on for the newest position: below its working buy, above its working sell.
  * Returns that position's state (BUYING while there is none yet).
  */
-static enum sb_store_pos_state drive(void)
+static enum sb_position_state drive(void)
 {
 	struct sb_store *st = bt_db();
-	struct sb_store_position pos = {.state = SB_STORE_POS_BUYING};
+	struct sb_store_position pos = {.state = SB_POSITION_BUYING};
 	if (!st)
 		return pos.state;
 	sb_dec price = 0;
@@ -93,7 +93,7 @@ static void drive_until_closed(int ms)
 {
 	int64_t end = sb_clock_wall_ms() + ms;
 	while (sb_clock_wall_ms() < end) {
-		if (drive() == SB_STORE_POS_CLOSED)
+		if (drive() == SB_POSITION_CLOSED)
 			return;
 		cr_assert(T.bot > 0 && waitpid(T.bot, NULL, WNOHANG) == 0, "the daemon is running");
 		pause_50ms();

@@ -28,7 +28,7 @@ static struct sb_store_position run_cycle(void)
 	cr_assert_eq(sell.side, SB_SIDE_SELL);
 	cr_assert(sell.price > buy.price, "the sell is above the buy");
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	return bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	return bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 }
 
 static void check_profit(const struct sb_store_position *pos, bool bnb)

@@ -124,7 +124,7 @@ Test(bot_ed25519, full_cycle_signed_with_an_ed25519_key)
 	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert(sell.price > buy.price, "the sell is above the buy");
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert(pos.realised_profit > 0);
 	cr_assert_eq(exchange_orders(), 2, "one buy and one sell on the exchange");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0, "SIGTERM: clean exit 0");

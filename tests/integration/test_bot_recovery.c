@@ -67,7 +67,7 @@ Test(bot_recovery, kill_9_while_buying_and_while_selling_then_restart_settles_wi
 	/* The sell fills while the bot is down. */
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
 	bt_start_bot();
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert(pos.realised_profit > 0);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	check_agree(2, 2);
@@ -87,7 +87,7 @@ Test(bot_recovery, sell_answered_5xx_after_executing_is_settled_by_query)
 	bt_fault("order_5xx_after", "off");
 	check_agree(2, 1);
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	check_agree(2, 2);
 }
@@ -106,7 +106,7 @@ Test(bot_recovery, hidden_user_events_and_dropped_sockets_are_recovered_over_res
 	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 30000);
 	bt_fault("drop_ws", NULL);
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 30000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 30000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	check_agree(2, 2);
 }

@@ -174,7 +174,7 @@ Test(bot_strategy, base_commission_is_subtracted_and_the_dust_recorded)
 	cr_assert_eq(eb.trade_comm, bf.commission, "the commission is the exchange's");
 
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	struct fills sf = fills_of("sb-main-1-s0", SB_ROUND_DOWN);
 	cr_assert_eq(sf.qty, pos.sell_qty, "all of the sell quantity sold");
 	cr_assert_eq(pos.sold_qty, pos.sell_qty);
@@ -227,7 +227,7 @@ Test(bot_strategy, a_buy_filled_in_pieces_sells_what_all_of_them_brought)
 		struct ex_order e = exchange_order("sb-main-1-b0");
 		cr_assert_str_eq(e.status, "PARTIALLY_FILLED");
 		cr_assert_eq(e.ntrades, (size_t)i);
-		cr_assert_eq(position(1).state, SB_STORE_POS_BUYING, "still buying after piece %d", i);
+		cr_assert_eq(position(1).state, SB_POSITION_BUYING, "still buying after piece %d", i);
 	}
 	/* The rest in one trade well below. */
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
@@ -262,7 +262,7 @@ Test(bot_strategy, a_buy_timed_out_partly_filled_sells_what_it_got)
 	cr_assert_eq(bf.n, 1);
 	cr_assert_eq(bf.qty, PIECE);
 	struct sb_store_position pos = position(1);
-	cr_assert_eq(pos.state, SB_STORE_POS_SELLING);
+	cr_assert_eq(pos.state, SB_POSITION_SELLING);
 	check_sell_plan(&pos, &bf);
 	cr_assert_eq(sell.orig_qty, pos.sell_qty);
 	cr_assert(sell.price > buy.price);
@@ -290,7 +290,7 @@ Test(bot_strategy, max_duration_sells_the_fills_of_a_buy_still_working)
 	buy = bt_wait_order(1, 'b', SB_ORDER_CANCELED, 20000);
 	cr_assert_eq(buy.executed_qty, PIECE, "the piece was kept: %" PRId64, buy.executed_qty);
 	struct sb_store_order x = bt_wait_order(1, 'x', SB_ORDER_FILLED, 20000);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert_eq(pos.exit, SB_EXIT_MAX_DURATION, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(x.orig_qty, floor_step(pos.base_received), "the exit sells what was received");
 	struct ctl_resp r;
@@ -335,7 +335,7 @@ Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
 	struct sb_store_order x = wait_exit(stop);
 	cr_assert_eq(x.side, SB_SIDE_SELL);
 	cr_assert_eq(x.type, SB_ORDER_MARKET);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	sell = bt_wait_order(1, 's', SB_ORDER_CANCELED, 20000);
 	cr_assert_eq(sell.executed_qty, 0);
 	struct fills bf = fills_of("sb-main-1-b0", SB_ROUND_UP), xf = fills_of("sb-main-1-x0", SB_ROUND_DOWN);
@@ -382,13 +382,13 @@ Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 	cr_assert_eq(x0.orig_qty, SB_DEC_C(0, 50000), "the first part is one market order's maximum");
 	/* The price stays at the stop: the rest is sold by the next market order. */
 	struct sb_store_position pos = position(1);
-	for (int i = 0; i < 200 && pos.state != SB_STORE_POS_CLOSED; i++) {
+	for (int i = 0; i < 200 && pos.state != SB_POSITION_CLOSED; i++) {
 		bt_set_price("BTCUSDT", stop);
 		nap();
 		pos = position(1);
 	}
-	cr_assert_eq(pos.state, SB_STORE_POS_CLOSED, "the stop-loss exit ends (is %s)",
-	             sb_store_pos_state_name(pos.state));
+	cr_assert_eq(pos.state, SB_POSITION_CLOSED, "the stop-loss exit ends (is %s)",
+	             sb_position_state_name(pos.state));
 	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(pos.sold_qty, floor_step(pos.base_received), "everything sellable was sold");
 	/* The exchange's own list: the cancelled limit sell and market sells of at most 0.0005 each. */
@@ -439,7 +439,7 @@ Test(bot_strategy, stop_loss_exit_goes_on_when_the_cancel_report_outruns_its_ans
 	/* The late answer finds the sell already ended; the position still leaves at market. */
 	struct sb_store_order x = wait_exit(stop);
 	cr_assert_eq(x.type, SB_ORDER_MARKET);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	struct ex_order ex = exchange_order("sb-main-1-x0");
 	cr_assert_str_eq(ex.status, "FILLED");
@@ -553,7 +553,7 @@ Test(bot_strategy, stop_loss_exit_is_followed_by_its_cooldown)
 	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
 	wait_exit(stop);
-	struct sb_store_position first = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position first = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert_eq(first.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(first.exit));
 	/* The next cycle starts, but only once stop_loss_cooldown has passed since the exit. */
 	struct bt_order_q q = {.pos = 2, .leg = 'b', .any_status = true};
@@ -671,7 +671,7 @@ Test(bot_strategy, stop_loss_once_decided_sells_at_market_even_if_the_price_come
 	bt_post("/sim/fault?name=delay_ms&value=0");
 	struct bt_order_q q = {.pos = 1, .leg = 'x', .any_status = true};
 	cr_assert(bt_wait(bt_has_order, &q, 20000), "the market exit follows");
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3,
 	             "b0, s0 and x0: no limit sell in between");

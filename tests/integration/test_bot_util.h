@@ -212,9 +212,9 @@ BT_FN bool bt_has_order(struct sb_store *st, void *arg)
 }
 
 struct bt_pos_q {
-	int64_t id;                    /* position id */
-	enum sb_store_pos_state state; /* wanted state */
-	struct sb_store_position out;  /* found */
+	int64_t id;                   /* position id */
+	enum sb_position_state state; /* wanted state */
+	struct sb_store_position out; /* found */
 };
 
 BT_FN bool bt_pos_in(struct sb_store *st, void *arg)
@@ -230,11 +230,11 @@ BT_FN bool bt_state_is(struct sb_store *st, void *arg)
 }
 
 /* Waits for position pos to reach state; returns its row. */
-BT_FN struct sb_store_position bt_wait_pos(int64_t pos, enum sb_store_pos_state state, int ms)
+BT_FN struct sb_store_position bt_wait_pos(int64_t pos, enum sb_position_state state, int ms)
 {
 	struct bt_pos_q q = {.id = pos, .state = state};
 	cr_assert(bt_wait(bt_pos_in, &q, ms), "position %" PRId64 " reaches %s (is %s)", pos,
-	          sb_store_pos_state_name(state), sb_store_pos_state_name(q.out.state));
+	          sb_position_state_name(state), sb_position_state_name(q.out.state));
 	return q.out;
 }
 

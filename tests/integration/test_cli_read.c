@@ -311,7 +311,7 @@ static void fill_database(void)
 	add_pair(st, "ETHUSDT", false, "15");
 
 	struct sb_store_position p1 = {.symbol = "BTCUSDT",
-	                               .state = SB_STORE_POS_CLOSED,
+	                               .state = SB_POSITION_CLOSED,
 	                               .created_ms = T.t0 - 1000,
 	                               .updated_ms = T.t0 + 2 * HOUR_MS + 3 * 60000,
 	                               .opened_ms = T.t0,
@@ -327,7 +327,7 @@ static void fill_database(void)
 	                               .commissions = {{"BTC", 100}, {"USDT", 2500000}}};
 	cr_assert_eq(add_position(st, &p1), 1);
 	struct sb_store_position p2 = {.symbol = "BTCUSDT",
-	                               .state = SB_STORE_POS_HOLDING,
+	                               .state = SB_POSITION_HOLDING,
 	                               .created_ms = T.t0 + DAY_MS,
 	                               .updated_ms = T.t0 + DAY_MS,
 	                               .opened_ms = T.t0 + DAY_MS,
@@ -336,7 +336,7 @@ static void fill_database(void)
 	                               .base_received = dec("0.0008")};
 	cr_assert_eq(add_position(st, &p2), 2);
 	struct sb_store_position p3 = {.symbol = "ETHUSDT",
-	                               .state = SB_STORE_POS_CLOSED,
+	                               .state = SB_POSITION_CLOSED,
 	                               .created_ms = T.t0 + DAY_MS,
 	                               .updated_ms = T.t0 + DAY_MS + HOUR_MS / 2,
 	                               .opened_ms = T.t0 + DAY_MS,
@@ -351,7 +351,7 @@ static void fill_database(void)
 	                               .realised_profit = -dec("0.615")};
 	cr_assert_eq(add_position(st, &p3), 3);
 	struct sb_store_position p4 = {.symbol = "ETHUSDT",
-	                               .state = SB_STORE_POS_BUYING,
+	                               .state = SB_POSITION_BUYING,
 	                               .created_ms = T.t0 + 2 * DAY_MS,
 	                               .updated_ms = T.t0 + 2 * DAY_MS};
 	cr_assert_eq(add_position(st, &p4), 4);
@@ -362,7 +362,7 @@ static void fill_database(void)
 	                           .symbol = "BTCUSDT",
 	                           .side = SB_SIDE_BUY,
 	                           .type = SB_ORDER_LIMIT,
-	                           .tif = SB_STORE_TIF_GTC,
+	                           .tif = SB_TIF_GTC,
 	                           .price = dec("25000"),
 	                           .orig_qty = dec("0.001"),
 	                           .executed_qty = dec("0.001"),
@@ -387,6 +387,7 @@ static void fill_database(void)
 	                            .symbol = "BTCUSDT",
 	                            .side = SB_SIDE_BUY,
 	                            .type = SB_ORDER_MARKET,
+	                            .tif = SB_TIF_NONE,
 	                            .quote_qty = dec("20"),
 	                            .executed_qty = dec("0.0008"),
 	                            .cumm_quote_qty = dec("20"),

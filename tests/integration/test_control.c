@@ -227,7 +227,7 @@ Test(control, cancel_ends_a_waiting_buy_and_refusals_name_the_state)
 	cr_assert(ctl("POST", "/positions/1/cancel", TOKEN, &r));
 	cr_assert_eq(r.status, 202, "%s", r.body);
 	bt_wait_order(1, 'b', SB_ORDER_CANCELED, 20000);
-	bt_wait_pos(1, SB_STORE_POS_CANCELED, 20000);
+	bt_wait_pos(1, SB_POSITION_CANCELED, 20000);
 	cr_assert(ctl("POST", "/positions/1/cancel", TOKEN, &r));
 	cr_assert_eq(r.status, 409, "the position has ended: %s", r.body);
 	cr_assert(strstr(r.body, "position 1 is CANCELED"), "names the state: %s", r.body);
@@ -276,7 +276,7 @@ Test(control, manual_sell_cancels_the_limit_sell_and_closes_at_market)
 	cr_assert(strstr(r.body, "\"id\":1") && strstr(r.body, "\"SELLING\""), "%s", r.body);
 	cr_assert(ctl("POST", "/positions/1/sell", TOKEN, &r));
 	cr_assert_eq(r.status, 202, "%s", r.body);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert(pos.proceeds > 0);
 	bt_wait_order(1, 's', SB_ORDER_CANCELED, 5000);
 	bt_wait_order(1, 'x', SB_ORDER_FILLED, 5000);

@@ -136,7 +136,7 @@ Test(control_manual, reprice_replaces_the_limit_sell_and_closes_at_the_new_price
 	cr_assert(!order_exists("sb-main-1-s2"));
 	/* The market trades up through it: it fills at its own price. */
 	bt_set_price("BTCUSDT", want);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, WAIT_MS);
 	struct sb_store *st = bt_db();
 	cr_assert(st);
 	sb_dec qty, quote, fee;
@@ -191,7 +191,7 @@ Test(control_manual, reprice_below_the_minimum_profitable_price_needs_force)
 	cr_assert_eq(open_sells(&at), 1);
 	cr_assert_eq(at, loss);
 	bt_set_price("BTCUSDT", loss);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, WAIT_MS);
 	cr_assert_lt(pos.realised_profit, 0, "sold at a loss");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
@@ -257,7 +257,7 @@ Test(control_manual, manual_sell_is_recorded_with_the_manual_exit)
 	          CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "\"client_order_id\":\"sb-main-1-x0\""), "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "\"status\":\"FILLED\""), "%s", CLI_RUN.out);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, WAIT_MS);
 	cr_assert_eq(pos.exit, SB_EXIT_MANUAL, "exit: %s", sb_position_exit_name(pos.exit));
 	bt_wait_order(1, 'x', SB_ORDER_FILLED, WAIT_MS);
 	cr_assert_eq(CLI("history", "--json"), 0, "%s", CLI_RUN.err);
@@ -297,7 +297,7 @@ Test(control_manual, abandon_gives_up_a_holding_position_through_the_order_manag
 		cr_assert_lt(sb_clock_wall_ms(), end, "abandoned in time: %s", r.body);
 		nap();
 	}
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_ABANDONED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_ABANDONED, WAIT_MS);
 	cr_assert(strstr(pos.notes, "abandoned by hand"), "%s", pos.notes);
 	cr_assert_gt(pos.closed_ms, 0);
 	cr_assert(ctl("GET", "/positions", TOKEN, &r));

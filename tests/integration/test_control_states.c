@@ -152,7 +152,7 @@ Test(control_states, sell_of_a_partly_filled_buy_cancels_the_rest_and_sells_what
 	outcome_field("state", v, sizeof v);
 	cr_assert_str_eq(v, "CLOSED", "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "\"status\":\"FILLED\""), "the market sell's outcome: %s", CLI_RUN.out);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, WAIT_MS);
 	cr_assert_eq(pos.exit, SB_EXIT_MANUAL, "exit: %s", sb_position_exit_name(pos.exit));
 	/* The exchange's own records: the buy cancelled with its one piece, the exit sold what was
 	 * received (floored to the step), nothing left working, and the account holds only the dust. */
@@ -192,7 +192,7 @@ Test(control_states, abandon_while_the_buy_reports_are_withheld)
 	char v[256];
 	outcome_field("state", v, sizeof v);
 	cr_assert_str_eq(v, "ABANDONED", "%s", CLI_RUN.out);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_ABANDONED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_ABANDONED, WAIT_MS);
 	cr_assert_eq(pos.buy_qty, ex, "what was bought is recorded: %" PRId64 " of %" PRId64, pos.buy_qty,
 	             ex);
 	cr_assert(strstr(pos.notes, "abandoned by hand"), "%s", pos.notes);
@@ -218,7 +218,7 @@ Test(control_states, abandon_while_the_buy_outcome_is_unknown)
 	char v[256];
 	outcome_field("state", v, sizeof v);
 	cr_assert_str_eq(v, "ABANDONED", "%s", CLI_RUN.out);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_ABANDONED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_ABANDONED, WAIT_MS);
 	char st[32];
 	sb_dec ex = 0;
 	exchange_order("sb-main-1-b0", st, sizeof st, &ex);
@@ -249,7 +249,7 @@ Test(control_states, timeout_is_honoured_while_the_exchange_is_slow)
 	outcome_field("done", v, sizeof v);
 	cr_assert_str_eq(v, "false", "%s", CLI_RUN.out);
 	/* The action goes on in the daemon: the buy had no fill, so the position ends CANCELED. */
-	bt_wait_pos(1, SB_STORE_POS_CANCELED, WAIT_MS);
+	bt_wait_pos(1, SB_POSITION_CANCELED, WAIT_MS);
 	bt_fault("delay_ms", "0");
 	char st[32];
 	sb_dec ex = 0;
@@ -276,7 +276,7 @@ Test(control_states, timeout_0_reports_at_once_how_far_the_action_got)
 	char v[64];
 	outcome_field("done", v, sizeof v);
 	cr_assert_str_eq(v, "false", "%s", CLI_RUN.out);
-	bt_wait_pos(1, SB_STORE_POS_CANCELED, WAIT_MS);
+	bt_wait_pos(1, SB_POSITION_CANCELED, WAIT_MS);
 	bt_fault("delay_ms", "0");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }

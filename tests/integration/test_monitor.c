@@ -113,7 +113,7 @@ Test(monitor, alerts_reach_the_webhook_for_start_stop_loss_kill_switch_and_stop)
 	cr_assert(sbt_sink_wait(sink, "\"kind\":\"stop_loss\"", 20000, body, sizeof body), "stop-loss alert");
 	cr_assert(strstr(body, "\"symbol\":\"BTCUSDT\"") && strstr(body, "\"key\":\"stop_loss:BTCUSDT:1\""),
 	          "%s", body);
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 
 	struct ctl_resp r;
 	cr_assert(ctl("POST", "/pause", TOKEN, &r));
@@ -199,7 +199,7 @@ Test(monitor, metrics_parse_as_prometheus_text_and_follow_a_cycle)
 	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
 	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", times(sell.price, SB_DEC_C(1, 100000)));
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	struct ctl_resp r;
 	cr_assert(ctl_wait("/metrics", 200,
 	                   SB_METRIC_ORDERS "{outcome=\"filled\",side=\"SELL\",symbol=\"BTCUSDT\"} 1", 10000,

@@ -236,7 +236,7 @@ static struct sb_bn_new_order limit_buy(const char *coid, sb_dec price)
 	return (struct sb_bn_new_order){.symbol = "BTCUSDT",
 	                                .side = SB_SIDE_BUY,
 	                                .type = SB_ORDER_LIMIT,
-	                                .tif = SB_BN_TIF_GTC,
+	                                .tif = SB_TIF_GTC,
 	                                .quantity = SB_DEC_C(0, 1000000), /* 0.01 */
 	                                .price = price,
 	                                .client_order_id = coid};

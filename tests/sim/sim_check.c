@@ -223,10 +223,10 @@ static void positions_settled(const struct simc_world *w, struct simc_report *r,
 	r->checks++;
 	for (size_t i = 0; i < w->npos; i++) {
 		const struct simc_position *p = &w->pos[i];
-		bool waiting = p->state == SB_STORE_POS_BUYING || p->state == SB_STORE_POS_SELLING;
-		if (p->state == SB_STORE_POS_HOLDING || (waiting && !p->order_open))
+		bool waiting = p->state == SB_POSITION_BUYING || p->state == SB_POSITION_SELLING;
+		if (p->state == SB_POSITION_HOLDING || (waiting && !p->order_open))
 			violate(r, found, "position %lld is still %s%s after the faults stopped",
-			        (long long)p->id, sb_store_pos_state_name(p->state),
+			        (long long)p->id, sb_position_state_name(p->state),
 			        waiting ? " without an open order" : "");
 	}
 }

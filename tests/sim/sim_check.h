@@ -65,9 +65,9 @@ struct simc_closed {
 
 /* A position in the database, for the settled check. */
 struct simc_position {
-	int64_t id;                    /* position id */
-	enum sb_store_pos_state state; /* state */
-	bool order_open;               /* one of its orders is not in a final status */
+	int64_t id;                   /* position id */
+	enum sb_position_state state; /* state */
+	bool order_open;              /* one of its orders is not in a final status */
 };
 
 /* One order the daemon sent, with what held at that moment (recorded by the exchange wrapper). */

@@ -402,13 +402,13 @@ static void positions(struct run *r, struct simc_closed **closed, size_t *nclose
 		int64_t id = sqlite3_column_int64(s, 0);
 		text_col(s, 1, state, sizeof state);
 		text_col(s, 3, sym, sizeof sym);
-		enum sb_store_pos_state st = SB_STORE_POS_BUYING;
-		(void)sb_store_pos_state_parse(state, strlen(state), &st);
+		enum sb_position_state st = SB_POSITION_BUYING;
+		(void)sb_position_state_parse(state, strlen(state), &st);
 		if (*npos == cap)
 			*pos = sb_xrealloc(*pos, (cap *= 2) * sizeof **pos);
 		(*pos)[(*npos)++] = (struct simc_position){
 		    .id = id, .state = st, .order_open = sqlite3_column_int(s, 4) != 0};
-		if (st != SB_STORE_POS_CLOSED || (*seen(r, id) & 2))
+		if (st != SB_POSITION_CLOSED || (*seen(r, id) & 2))
 			continue;
 		*seen(r, id) |= 2;
 		if (*nclosed == ccap)

@@ -268,7 +268,7 @@ static void check_profits(const struct books *bk, struct soak_violations *v)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (rows[i].state != SB_STORE_POS_CLOSED)
+		if (rows[i].state != SB_POSITION_CLOSED)
 			continue;
 		sb_dec want = 0;
 		char a[SB_DEC_STRLEN], b[SB_DEC_STRLEN];
@@ -318,7 +318,7 @@ static void check_windows(const struct soak_records *x, struct soak_violations *
 /* What an open position commits, as the daemon counts it for MAX_EXPOSURE. */
 static sb_dec committed(const struct books *bk, const struct sb_store_position *p)
 {
-	if (p->state != SB_STORE_POS_BUYING)
+	if (p->state != SB_POSITION_BUYING)
 		return p->cost_quote;
 	sb_dec most = 0;
 	for (size_t i = 0; i < bk->norders; i++) {
@@ -396,7 +396,7 @@ static void check_settled(const struct books *bk, struct soak_violations *v)
 	}
 	for (size_t k = 0; k < bk->npos; k++) {
 		v->checks++;
-		if (bk->pos[k].state == SB_STORE_POS_HOLDING)
+		if (bk->pos[k].state == SB_POSITION_HOLDING)
 			violation(
 			    v,
 			    "position %lld (%s) is still HOLDING, its sell not placed, after the faults "

@@ -397,7 +397,7 @@ size_t sbt_bot_events_of(const struct sbt_bot *t, const char *kind, const char *
 	return found;
 }
 
-size_t sbt_bot_positions_in(const struct sbt_bot *t, enum sb_store_pos_state s)
+size_t sbt_bot_positions_in(const struct sbt_bot *t, enum sb_position_state s)
 {
 	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_ALL};
 	struct sb_store_position *rows = NULL;

@@ -135,7 +135,7 @@ size_t sbt_bot_fills(const struct sbt_bot *t, const char *coid, struct sb_store_
 /* Events of kind (and of coid, when not NULL) in the log. */
 size_t sbt_bot_events_of(const struct sbt_bot *t, const char *kind, const char *coid);
 /* Positions in the store in state s. */
-size_t sbt_bot_positions_in(const struct sbt_bot *t, enum sb_store_pos_state s);
+size_t sbt_bot_positions_in(const struct sbt_bot *t, enum sb_position_state s);
 /* A system_state value into buf ("" when never written). */
 const char *sbt_bot_state(const struct sbt_bot *t, const char *key, char *buf, size_t cap);
 

@@ -203,7 +203,7 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	const struct sim_book_order *open[4];
 	cr_assert_eq(open_orders(open, 4), 1, "one order rests on the exchange");
 	const struct sim_book_order *buy = open[0];
-	cr_assert_eq(buy->side, SIM_SIDE_BUY);
+	cr_assert_eq(buy->side, SB_SIDE_BUY);
 	cr_assert_eq(buy->price, D("50000"));
 	cr_assert_eq(buy->orig_qty, D("0.0004"), "20 USDT at 50000");
 	char coid[SB_BN_CLIENT_ID_MAX];
@@ -225,7 +225,7 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	cr_assert_eq(fills[0].price, D("50000"), "at the buy's own price");
 	free(fills);
 	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_ORDER_FILLED);
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 
 	/* A reconciliation now (a silent stream) queries and lists, and changes nothing. */
 	reconcile_on_request(tb.b, SB_BN_RECONCILE_SILENT);
@@ -237,7 +237,7 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	/* The sell rests on the exchange at the lowest tick that pays both fees and the profit. */
 	cr_assert_eq(open_orders(open, 4), 1);
 	const struct sim_book_order *sell = open[0];
-	cr_assert_eq(sell->side, SIM_SIDE_SELL);
+	cr_assert_eq(sell->side, SB_SIDE_SELL);
 	cr_assert_eq(sell->orig_qty, D("0.00039"),
 	             "0.0004 less the 0.0000004 BTC commission, floored to the step");
 	cr_assert(sbt_bot_pays(sell->orig_qty, sell->price, D("20"), "0.001", "0.005"),
@@ -251,7 +251,7 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	trade_at(sell_price, "1");
 	cr_assert_eq(open_orders(open, 4), 0);
 	struct sb_store_position p = sbt_bot_position(&tb, pos);
-	cr_assert_eq(p.state, SB_STORE_POS_CLOSED);
+	cr_assert_eq(p.state, SB_POSITION_CLOSED);
 	cr_assert_gt(p.realised_profit, 0, "the cycle earned something");
 	assert_books_explain_ledger();
 }
@@ -273,13 +273,13 @@ Test(backtest_exchange, stop_loss_exit_expires_the_bots_own_resting_buy_in_match
 	cr_assert_eq(buy1, D("49000"), "2%% under the bid");
 	trade_at(buy1, "1");
 	cr_assert_eq(open_orders(open, 4), 1, "bought; the sell rests");
-	cr_assert_eq(open[0]->side, SIM_SIDE_SELL);
+	cr_assert_eq(open[0]->side, SB_SIDE_SELL);
 
 	/* A second position: its buy rests 2% under the market. */
 	pr->cfg.max_positions = 2;
 	trade_at(buy1 + D("0.01"), "1");
 	cr_assert_eq(open_orders(open, 4), 2);
-	const struct sim_book_order *b2 = open[0]->side == SIM_SIDE_BUY ? open[0] : open[1];
+	const struct sim_book_order *b2 = open[0]->side == SB_SIDE_BUY ? open[0] : open[1];
 	sb_dec buy2 = b2->price;
 	char coid2[SB_BN_CLIENT_ID_MAX];
 	snprintf(coid2, sizeof coid2, "%s", b2->client_id);
@@ -296,7 +296,7 @@ Test(backtest_exchange, stop_loss_exit_expires_the_bots_own_resting_buy_in_match
 	cr_assert_eq(o->executed_qty, 0, "the buy never traded");
 	cr_assert_eq(sbt_bot_order(&tb, coid2).status, SB_ORDER_EXPIRED_IN_MATCH,
 	             "the daemon knows why it ended");
-	cr_assert_eq(sbt_bot_position(&tb, 1).state, SB_STORE_POS_CLOSED, "position 1 left");
+	cr_assert_eq(sbt_bot_position(&tb, 1).state, SB_POSITION_CLOSED, "position 1 left");
 	struct sb_store_order_filter f = {.position_id = 1};
 	struct sb_store_order *rows = NULL;
 	size_t n = 0, exits = 0;
@@ -349,7 +349,7 @@ Test(backtest_exchange, a_candle_walks_its_price_path_and_the_daemon_acts_within
 	struct sb_store_order row = sbt_bot_order(&tb, coid);
 	cr_assert_eq(row.status, SB_ORDER_FILLED);
 	struct sb_store_position p = sbt_bot_position(&tb, row.position_id);
-	cr_assert_eq(p.state, SB_STORE_POS_CLOSED, "bought and sold within the candle");
+	cr_assert_eq(p.state, SB_POSITION_CLOSED, "bought and sold within the candle");
 	cr_assert_geq(p.opened_ms, t0, "at the candle's market time");
 	cr_assert_leq(p.opened_ms, c.close_time);
 	cr_assert_eq(open_orders(open, 4), 0);
@@ -382,10 +382,10 @@ Test(backtest_exchange, an_order_answered_5xx_after_it_executed_is_settled_by_qu
 	cr_assert_eq(row.status, SB_ORDER_FILLED, "the query settled it");
 	cr_assert_eq(row.exchange_order_id,
 	             (int64_t)sim_book_find_client(btc()->book, account(), coid, strlen(coid))->id);
-	cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_STORE_POS_SELLING,
+	cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_POSITION_SELLING,
 	             "its fill was fetched");
 	cr_assert_eq(open_orders(open, 4), 1);
-	cr_assert_eq(open[0]->side, SIM_SIDE_SELL, "and the sell placed");
+	cr_assert_eq(open[0]->side, SB_SIDE_SELL, "and the sell placed");
 	trade_at(open[0]->price, "1");
 	assert_books_explain_ledger();
 }
@@ -444,7 +444,7 @@ Test(backtest_exchange, a_filter_rejection_surfaces_as_the_binance_clients_would
 	cr_assert_null(sim_book_find_client(btc()->book, account(), rows[0].client_order_id,
 	                                    strlen(rows[0].client_order_id)),
 	               "the exchange has no such order");
-	cr_assert_eq(sbt_bot_position(&tb, rows[0].position_id).state, SB_STORE_POS_CANCELED);
+	cr_assert_eq(sbt_bot_position(&tb, rows[0].position_id).state, SB_POSITION_CANCELED);
 	free(rows);
 	assert_books_explain_ledger();
 

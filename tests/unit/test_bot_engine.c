@@ -183,7 +183,7 @@ Test(bot_engine, a_failed_database_write_stops_every_order_until_restart)
 		sbt_bot_advance(&tb, 1000);
 	}
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 0, "still no buy");
-	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_BUYING), 0);
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_POSITION_BUYING), 0);
 	sbt_bot_restart(&tb);
 	fx = tb.fx;
 	sbt_bot_start(&tb, NULL);
@@ -205,14 +205,14 @@ Test(bot_engine, max_positions_caps_the_open_cycles_of_a_pair)
 		sbt_bot_advance(&tb, 1000);
 	}
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 2, "two open cycles at most");
-	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_BUYING), 2);
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_POSITION_BUYING), 2);
 
 	/* The exchange cancels the first buy unfilled: its position ends and makes room for a new one. */
 	sbt_bot_report(&tb, b1, SB_ORDER_CANCELED, "0", "0");
-	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_CANCELED), 1);
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_POSITION_CANCELED), 1);
 	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 3, "a third cycle once one ended");
-	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_BUYING), 2);
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_POSITION_BUYING), 2);
 }
 
 /* The quote a buy commits: its price times its quantity. */
@@ -288,7 +288,7 @@ Test(bot_engine, buy_timeout_cancels_at_the_virtual_time_it_is_due_and_keeps_wha
 	sbt_bot_answer_about(&tb, (size_t)c, SB_ORDER_CANCELED, "0.0002", "10");
 	int64_t pos = sbt_bot_order(&tb, fx->req[b].coid).position_id;
 	cr_assert_eq(sbt_bot_order(&tb, fx->req[b].coid).status, SB_ORDER_CANCELED);
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 	int s = sbt_fakex_last(fx, SBT_FX_PLACE);
 	cr_assert_eq(fx->req[s].order.side, SB_SIDE_SELL);
 	cr_assert_eq(fx->req[s].order.quantity, D("0.00019"), "0.0002 less its commission, to the step");
@@ -330,7 +330,7 @@ static size_t market_exit(void)
 static void assert_closed_by(int64_t pos, enum sb_position_exit exit)
 {
 	struct sb_store_position p = sbt_bot_position(&tb, pos);
-	cr_assert_eq(p.state, SB_STORE_POS_CLOSED);
+	cr_assert_eq(p.state, SB_POSITION_CLOSED);
 	cr_assert_eq(p.exit, exit, "closed by %s: %s", sb_position_exit_name(exit),
 	             sb_position_exit_name(p.exit));
 }

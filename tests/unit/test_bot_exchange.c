@@ -103,7 +103,7 @@ Test(bot_exchange, lost_answer_is_settled_by_query_and_missing_fills_are_fetched
 	struct sb_store_order row = sbt_bot_order(&tb, coid);
 	cr_assert_eq(row.status, SB_ORDER_FILLED);
 	cr_assert_eq(row.exchange_order_id, 77);
-	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_STORE_POS_BUYING, "no fills yet: still buying");
+	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_POSITION_BUYING, "no fills yet: still buying");
 
 	int t = sbt_fakex_last(fx, SBT_FX_MY_TRADES);
 	cr_assert_geq(t, 0, "the missing fills are fetched");
@@ -121,7 +121,7 @@ Test(bot_exchange, lost_answer_is_settled_by_query_and_missing_fills_are_fetched
 	cr_assert_eq(fills[0].trade_id, 900);
 	cr_assert_eq(fills[0].qty, D("0.0004"));
 	free(fills);
-	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_POSITION_SELLING);
 	/* 0.0004 - 0.0000004 commission = 0.0003996, floored to 0.00039. */
 	assert_sell(D("0.00039"), D("20"));
 }
@@ -177,7 +177,7 @@ Test(bot_exchange, stream_fills_are_applied_once_and_reconciliation_lists_and_qu
 	sbt_fakex_user(fx, &f1);
 	cr_assert_eq(sbt_bot_order(&tb, buy->coid).executed_qty, D("0.0002"),
 	             "a repeated report changes nothing");
-	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_STORE_POS_BUYING);
+	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_POSITION_BUYING);
 	sbt_fakex_user(fx, &f2);
 	struct sb_store_fill *fills = NULL;
 	size_t n = sbt_bot_fills(&tb, buy->coid, &fills);
@@ -185,7 +185,7 @@ Test(bot_exchange, stream_fills_are_applied_once_and_reconciliation_lists_and_qu
 	cr_assert_eq(n, 2, "each fill is recorded once");
 	cr_assert_eq(sbt_bot_order(&tb, buy->coid).status, SB_ORDER_FILLED);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_MY_TRADES), 0, "the stream's fills need no backfill");
-	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_POSITION_SELLING);
 	/* 0.0004 - 2 x 0.0000002 commission = 0.0003996, floored to 0.00039. */
 	assert_sell(D("0.00039"), D("20"));
 }
@@ -344,7 +344,7 @@ Test(bot_exchange, a_position_ended_inside_a_dispatch_stays_valid_until_the_reap
 
 	struct sb_bn_user_event ev = cancel_report(buy);
 	sbt_fakex_user(fx, &ev);
-	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_STORE_POS_CANCELED, "the buy ended unfilled");
+	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_POSITION_CANCELED, "the buy ended unfilled");
 	cr_assert_null(pr->positions, "the ended position left its pair at once");
 	cr_assert_null(orders_pos_find(tb.b, pos_id), "and is found no more");
 	/* Freed here, these reads would be a use-after-free (AddressSanitizer stops the test). */

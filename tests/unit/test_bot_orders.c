@@ -106,7 +106,7 @@ Test(bot_orders, partial_buy_fills_then_the_sell_at_the_minimum_profitable_price
 	sbt_bot_advance(&tb, 2000);
 	sbt_bot_trade(&tb, b, &f[1], "0.0017", "85", SB_ORDER_PARTIALLY_FILLED);
 	struct sb_store_position p = sbt_bot_position(&tb, pos);
-	cr_assert_eq(p.state, SB_STORE_POS_BUYING, "a partly filled buy is still buying");
+	cr_assert_eq(p.state, SB_POSITION_BUYING, "a partly filled buy is still buying");
 	cr_assert_eq(p.buy_qty, D("0.0017"), "both fills are on the position");
 	cr_assert_eq(placed(SB_SIDE_SELL), 0, "no sell before the buy has ended");
 
@@ -124,7 +124,7 @@ Test(bot_orders, partial_buy_fills_then_the_sell_at_the_minimum_profitable_price
 	    !sbt_bot_pays(plan.sell_qty, fx->req[s].order.price - D("0.01"), D("100"), "0.001", "0.003"),
 	    "and no tick lower pays");
 	p = sbt_bot_position(&tb, pos);
-	cr_assert_eq(p.state, SB_STORE_POS_SELLING);
+	cr_assert_eq(p.state, SB_POSITION_SELLING);
 	cr_assert_eq(p.sell_price_target, plan.min_sell_price);
 	cr_assert_eq(p.cost_quote, plan.buy.cost_quote);
 	cr_assert_eq(p.dust_qty, plan.dust, "the 0.000008 below the step is recorded as dust");
@@ -209,7 +209,7 @@ Test(bot_orders, the_same_trade_id_on_both_sides_of_a_self_trade_is_two_fills)
 	char cq[SB_DEC_STRLEN];
 	sb_dec_format_trim(quote, cq, sizeof cq);
 	sbt_bot_trade(&tb, s, &sf, "0.00039", cq, SB_ORDER_FILLED);
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_CLOSED, "the sell's fill was applied");
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_CLOSED, "the sell's fill was applied");
 	struct sb_store_fill *rows = NULL;
 	cr_assert_eq(sbt_bot_fills(&tb, fx->req[s].coid, &rows), 1);
 	cr_assert_eq(rows[0].trade_id, 950);
@@ -261,13 +261,13 @@ Test(bot_orders, a_sell_partly_filled_then_cancelled_is_placed_again_for_the_res
 	cr_assert_str_neq(fx->req[s2].coid, fx->req[s1].coid, "under a new clientOrderId");
 	cr_assert_eq(fx->req[s2].order.quantity, D("0.00019"), "0.0003996 - 0.0002 sold, to the step");
 	cr_assert_eq(fx->req[s2].order.price, px, "at the same minimum price");
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 
 	sbt_bot_ack(&tb, s2);
 	char b3[SB_DEC_STRLEN];
 	sbt_bot_trade(&tb, s2, &sf[1], "0.00019", dec(sf[1].quote_qty, b3), SB_ORDER_FILLED);
 	struct sb_store_position p = sbt_bot_position(&tb, pos);
-	cr_assert_eq(p.state, SB_STORE_POS_CLOSED);
+	cr_assert_eq(p.state, SB_POSITION_CLOSED);
 	cr_assert_eq(p.sold_qty, D("0.00039"), "both sells' fills");
 	cr_assert_eq(p.realised_profit, profit_of(&bf, 1, sf, 2), "the profit of the real fills");
 	cr_assert_gt(p.realised_profit, 0);
@@ -305,7 +305,7 @@ Test(bot_orders, a_buy_expired_in_match_keeps_what_it_bought)
 	free(d);
 	size_t s = last_place(SB_SIDE_SELL);
 	cr_assert_eq(fx->req[s].order.quantity, D("0.00019"), "what it bought is sold");
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 }
 
 Test(bot_orders, an_unfilled_buy_expired_in_match_ends_its_position)
@@ -315,7 +315,7 @@ Test(bot_orders, an_unfilled_buy_expired_in_match_ends_its_position)
 	int64_t pos = position_of(b);
 	sbt_bot_report(&tb, b, SB_ORDER_EXPIRED_IN_MATCH, "0", "0");
 	cr_assert_eq(sbt_bot_order(&tb, fx->req[b].coid).status, SB_ORDER_EXPIRED_IN_MATCH);
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_CANCELED);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_CANCELED);
 	char *d = last_detail("position.canceled", pos);
 	cr_assert_not_null(d);
 	cr_assert_not_null(strstr(d, "self-trade prevention"), "the event says why: %s", d);
@@ -341,7 +341,7 @@ static void assert_buys_back_off(void (*answer)(size_t i))
 		at[n++] = tb.sent[i].mono_ms;
 		answer((size_t)i);
 		struct sb_store_order row = sbt_bot_order(&tb, fx->req[i].coid);
-		cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_STORE_POS_CANCELED);
+		cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_POSITION_CANCELED);
 	}
 	cr_assert_eq(n, 4, "four buys in 40 s");
 	for (size_t k = 0; k < 4; k++)
@@ -422,14 +422,14 @@ Test(bot_orders, a_rejected_sell_backs_off_and_is_placed_again)
 		if (k < 2) {
 			sbt_fakex_answer_order(fx, s[k], SB_ERR_EXCHANGE, -2010, NULL);
 			cr_assert_eq(sbt_bot_order(&tb, fx->req[s[k]].coid).status, SB_ORDER_REJECTED);
-			cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_HOLDING);
+			cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_HOLDING);
 		}
 	}
 	cr_assert_str_neq(fx->req[s[1]].coid, fx->req[s[0]].coid);
 	cr_assert_str_neq(fx->req[s[2]].coid, fx->req[s[1]].coid);
 	cr_assert_eq(fx->req[s[2]].order.price, fx->req[s[0]].order.price);
 	sbt_bot_ack(&tb, s[2]);
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 }
 
 /* Every PLACE, CANCEL and QUERY found its order in the store as the request describes it; no
@@ -455,7 +455,7 @@ static void assert_durable_before_sent(void)
 		cr_assert_eq(s->row.orig_qty, r->order.quantity);
 		cr_assert_eq(s->row.price, r->order.price);
 		cr_assert_eq(s->pos.state,
-		             r->order.side == SB_SIDE_BUY ? SB_STORE_POS_BUYING : SB_STORE_POS_SELLING,
+		             r->order.side == SB_SIDE_BUY ? SB_POSITION_BUYING : SB_POSITION_SELLING,
 		             "request %zu: the position's move was committed with it", i);
 		cr_assert_eq(sbt_bot_events_of(&tb, "order.intent", r->coid), 1);
 		for (size_t k = 0; k < i; k++)

@@ -151,7 +151,7 @@ Test(bot_reconcile, an_order_filled_while_the_daemon_was_down_has_its_fills_appl
 	cr_assert_geq(s, 0, "the sell is placed once trading");
 	cr_assert_eq(fx->req[s].order.side, SB_SIDE_SELL);
 	cr_assert_eq(fx->req[s].order.quantity, D("0.00039"), "of everything bought, its commission less");
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 
 	/* The stream's late report of the trade changes nothing. */
 	struct sb_bn_user_event ev =
@@ -193,8 +193,8 @@ Test(bot_reconcile, orders_of_unknown_outcome_are_settled_by_query)
 	cr_assert_eq(ra.status, SB_ORDER_NEW, "the found order is adopted");
 	cr_assert_eq(ra.exchange_order_id, 5001);
 	cr_assert_eq(rb.status, SB_ORDER_NEVER_SENT, "the other was never sent");
-	cr_assert_eq(sbt_bot_position(&tb, rb.position_id).state, SB_STORE_POS_CANCELED);
-	cr_assert_eq(sbt_bot_position(&tb, ra.position_id).state, SB_STORE_POS_BUYING);
+	cr_assert_eq(sbt_bot_position(&tb, rb.position_id).state, SB_POSITION_CANCELED);
+	cr_assert_eq(sbt_bot_position(&tb, ra.position_id).state, SB_POSITION_BUYING);
 
 	/* The open-orders list shows the adopted one: known, not foreign. */
 	size_t l = asked(SBT_FX_OPEN_ORDERS, NULL);
@@ -253,7 +253,7 @@ Test(bot_reconcile, an_acknowledged_order_the_exchange_forgot_ends_lost_with_its
 	cr_assert_geq(s, 0, "the position sells what was bought");
 	cr_assert_eq(fx->req[s].order.side, SB_SIDE_SELL);
 	cr_assert_eq(fx->req[s].order.quantity, D("0.00029"));
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 }
 
 Test(bot_reconcile, the_kill_switch_persisted_as_paused_is_obeyed_after_the_restart)
@@ -273,7 +273,7 @@ Test(bot_reconcile, the_kill_switch_persisted_as_paused_is_obeyed_after_the_rest
 	}
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 0, "a minute of fresh prices: nothing placed");
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 0);
-	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_BUYING), 0);
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_POSITION_BUYING), 0);
 
 	/* `spotbot resume`: the next tick trades. */
 	sbt_bot_set_paused(&tb, false);
@@ -318,14 +318,14 @@ Test(bot_reconcile, a_position_settled_at_the_first_tick_may_end_another_of_the_
 	sb_dec_format_trim(sf.quote_qty, q, sizeof q);
 	sbt_bot_trade(&tb, s1, &sf, "0.00038", q, SB_ORDER_PARTIALLY_FILLED);
 	sbt_bot_report(&tb, s1, SB_ORDER_CANCELED, "0.00038", q);
-	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_STORE_POS_HOLDING);
+	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_POSITION_HOLDING);
 
 	sbt_bot_sql(&tb, "CREATE TRIGGER crash BEFORE UPDATE ON positions WHEN OLD.state = 'BUYING' AND "
 	                 "NEW.state = 'HOLDING' BEGIN SELECT RAISE(ABORT, 'crashed'); END");
 	struct sb_fill f2 = fill("50000", "0.0004", "20", "0.0000004", "BTC", 4003);
 	sbt_bot_trade(&tb, b2, &f2, "0.0004", "20", SB_ORDER_FILLED);
 	cr_assert_eq(sbt_bot_order(&tb, fx->req[b2].coid).status, SB_ORDER_FILLED, "the fill is committed");
-	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_STORE_POS_BUYING, "the move to HOLDING is not");
+	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_POSITION_BUYING, "the move to HOLDING is not");
 	cr_assert_eq(tb.b->state, BOT_DEGRADED);
 	sbt_bot_sql(&tb, "DROP TRIGGER crash");
 
@@ -335,8 +335,8 @@ Test(bot_reconcile, a_position_settled_at_the_first_tick_may_end_another_of_the_
 	sbt_bot_start(&tb, NULL);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 0, "every order is final");
 	sbt_bot_advance(&tb, 1000);
-	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_STORE_POS_ABANDONED, "the dust is abandoned");
-	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_STORE_POS_SELLING, "the bought one sells");
+	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_POSITION_ABANDONED, "the dust is abandoned");
+	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_POSITION_SELLING, "the bought one sells");
 	int s2 = sbt_fakex_last(fx, SBT_FX_PLACE);
 	cr_assert_geq(s2, 0);
 	cr_assert_eq(fx->req[s2].order.quantity, D("0.00039"));

@@ -453,7 +453,7 @@ Test(codec, parses_every_field_of_official_execution_report)
 	cr_assert_str_eq(r->client_order_id, "mUvoqJxFIILMdfAW5iGSOW");
 	cr_assert_eq(r->side, SB_SIDE_BUY);
 	cr_assert_eq(r->type, SB_ORDER_LIMIT);
-	cr_assert_eq(r->tif, SB_BN_TIF_GTC);
+	cr_assert_eq(r->tif, SB_TIF_GTC);
 	cr_assert_eq(r->qty, SB_DEC_ONE);
 	cr_assert_eq(r->price, SB_DEC_C(0, 10264410));
 	cr_assert_eq(r->stop_price, 0);
@@ -571,7 +571,7 @@ Test(codec, execution_report_tells_case_only_different_keys_apart)
 	cr_assert_eq(r->create_time, INT64_C(1700000000002));
 	cr_assert_eq(r->transact_time, INT64_C(1700000000003));
 	cr_assert_eq(r->trade_id, 333);
-	cr_assert_eq(r->tif, SB_BN_TIF_IOC);
+	cr_assert_eq(r->tif, SB_TIF_IOC);
 	cr_assert_eq(r->iceberg_qty, D("0.5"));
 	cr_assert_eq(r->commission, D("0.00375"));
 	cr_assert_str_eq(r->commission_asset, "USDT");
@@ -816,7 +816,7 @@ static void random_report(struct sb_bn_exec_report *r)
 	rnd_str(r->client_order_id, 36, false);
 	r->side = (enum sb_side)rnd_range(0, 1);
 	r->type = (enum sb_order_type)rnd_range(0, SB_ORDER__COUNT - 1);
-	r->tif = (enum sb_bn_tif)rnd_range(0, 2);
+	r->tif = (enum sb_tif)rnd_range(0, 2);
 	r->qty = rnd_dec();
 	r->price = rnd_dec();
 	r->stop_price = rnd_dec();
@@ -862,7 +862,7 @@ static void serialise(const struct sb_bn_exec_report *r, char *out, size_t cap)
 	FIELD("\"c\":\"%s\"", r->client_order_id);
 	FIELD("\"S\":\"%s\"", sb_side_name(r->side));
 	FIELD("\"o\":\"%s\"", sb_order_type_name(r->type));
-	FIELD("\"f\":\"%s\"", sb_bn_tif_name(r->tif));
+	FIELD("\"f\":\"%s\"", sb_tif_name(r->tif));
 	DECF("q", r->qty);
 	DECF("p", r->price);
 	DECF("P", r->stop_price);
@@ -1202,7 +1202,7 @@ static void assert_full_order_head(const struct sb_bn_order *o)
 	cr_assert_eq(o->orig_quote_order_qty, 0);
 	cr_assert_eq(o->cum_quote_qty, SB_DEC_C(10, 0));
 	cr_assert_eq(o->status, SB_ORDER_FILLED);
-	cr_assert_eq(o->tif, SB_BN_TIF_GTC);
+	cr_assert_eq(o->tif, SB_TIF_GTC);
 	cr_assert_eq(o->type, SB_ORDER_MARKET);
 	cr_assert_eq(o->side, SB_SIDE_SELL);
 	cr_assert_eq(o->working_time, INT64_C(1507725176595));
@@ -1295,7 +1295,7 @@ Test(codec, order_query_and_open_orders)
 	cr_assert_eq(o.executed_qty, 0);
 	cr_assert_eq(o.cum_quote_qty, 0);
 	cr_assert_eq(o.status, SB_ORDER_NEW);
-	cr_assert_eq(o.tif, SB_BN_TIF_GTC);
+	cr_assert_eq(o.tif, SB_TIF_GTC);
 	cr_assert_eq(o.type, SB_ORDER_LIMIT);
 	cr_assert_eq(o.side, SB_SIDE_BUY);
 	cr_assert_eq(o.stop_price, 0);
@@ -1373,7 +1373,7 @@ Test(codec, cancel_response)
 	cr_assert_eq(o.orig_quote_order_qty, 0);
 	cr_assert_eq(o.cum_quote_qty, 0);
 	cr_assert_eq(o.status, SB_ORDER_CANCELED);
-	cr_assert_eq(o.tif, SB_BN_TIF_GTC);
+	cr_assert_eq(o.tif, SB_TIF_GTC);
 	cr_assert_eq(o.type, SB_ORDER_LIMIT);
 	cr_assert_eq(o.side, SB_SIDE_BUY);
 	cr_assert_str_eq(o.stp_mode, "NONE");
@@ -1622,10 +1622,10 @@ Test(codec, enum_names_round_trip)
 		cr_assert_eq(sb_order_state_parse(s, strlen(s), &back), SB_OK);
 		cr_assert_eq((int)back, v);
 	}
-	enum sb_bn_tif t;
-	cr_assert_eq(sb_bn_tif_parse("GTCX", 3, &t), SB_OK, "exactly len bytes");
-	cr_assert_eq(t, SB_BN_TIF_GTC);
-	cr_assert_eq(sb_bn_tif_parse("gtc", 3, &t), SB_ERR_NOT_FOUND);
+	enum sb_tif t;
+	cr_assert_eq(sb_tif_parse("GTCX", 3, &t), SB_OK, "exactly len bytes");
+	cr_assert_eq(t, SB_TIF_GTC);
+	cr_assert_eq(sb_tif_parse("gtc", 3, &t), SB_ERR_NOT_FOUND);
 	enum sb_side side;
 	cr_assert_eq(sb_side_parse("SELL", 4, &side), SB_OK);
 	cr_assert_eq(side, SB_SIDE_SELL);

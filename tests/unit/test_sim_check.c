@@ -38,7 +38,7 @@ static void world(void)
 	as[0] = (struct simc_asset){.asset = "USDT", .ledger_delta = D("0.4"), .fills_delta = D("0.4")};
 	as[1] = (struct simc_asset){.asset = "BTC", .ledger_delta = 0, .fills_delta = 0};
 	cs[0] = (struct simc_closed){.id = 1, .stored = D("0.4"), .from_trades = D("0.4"), .computed = true};
-	ps[0] = (struct simc_position){.id = 1, .state = SB_STORE_POS_CLOSED};
+	ps[0] = (struct simc_position){.id = 1, .state = SB_POSITION_CLOSED};
 	ss[0] = (struct simc_send){.coid = "sb-main-1-b0",
 	                           .new_cycle = true,
 	                           .pair_enabled = true,
@@ -188,9 +188,9 @@ Test(sim_check, a_transitional_order_or_a_stuck_position_once_settled)
 	cr_assert_geq(settled(), 1);
 	cr_assert(strstr(last, "still UNKNOWN") || strstr(last, "UNKNOWN in the database"), "%s", last);
 	world();
-	ps[0].state = SB_STORE_POS_HOLDING;
+	ps[0].state = SB_POSITION_HOLDING;
 	cr_assert_eq(settled(), 1);
-	ps[0].state = SB_STORE_POS_SELLING;
+	ps[0].state = SB_POSITION_SELLING;
 	cr_assert_eq(settled(), 1, "SELLING without an open order");
 	ps[0].order_open = true;
 	cr_assert_eq(settled(), 0, "%s", last);

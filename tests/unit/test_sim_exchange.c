@@ -278,10 +278,10 @@ static struct sim_exchange *walk_candle(const char *model, size_t path_trades, s
 	const char *const args[] = {"--symbols", "BTCUSDT", "--account", "k:s:USDT=100000,BTC=10",
 	                            "--fill",    model,     NULL};
 	struct sim_exchange *ex = build(args);
-	o->buy_low = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "49990", "0.001", "buy-low");
-	o->buy_inside = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "49990.01", "0.001", "buy-in");
-	o->sell_high = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_SELL, "50100", "0.001", "sell-high");
-	o->sell_inside = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_SELL, "50099.99", "0.001", "sell-in");
+	o->buy_low = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "49990", "0.001", "buy-low");
+	o->buy_inside = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "49990.01", "0.001", "buy-in");
+	o->sell_high = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_SELL, "50100", "0.001", "sell-high");
+	o->sell_inside = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_SELL, "50099.99", "0.001", "sell-in");
 	struct sim_symbol *s = symbol(ex, "BTCUSDT");
 	struct sim_feed *feed = NULL;
 	cr_assert_eq(
@@ -352,7 +352,7 @@ Test(sim_exchange, without_market_data_no_history_is_kept_and_resting_orders_sti
 	cr_assert_eq(sim_exchange_new(&loop, &o, NULL, stderr, &ex), SB_OK);
 	struct sim_symbol *s = symbol(ex, "BTCUSDT");
 	cr_assert_null(s->md, "no recent trades or candles are kept");
-	uint64_t id = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "59000", "0.001", "c1");
+	uint64_t id = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "59000", "0.001", "c1");
 	struct sim_event ev;
 	cr_assert_eq(sim_exchange_price_event(s, SB_DEC_C(58900, 0), SB_DEC_C(1, 0), &ev), SB_OK);
 	ev.time_ms = 1767225600000;

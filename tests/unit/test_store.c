@@ -95,7 +95,7 @@ static long long count_rows(const char *table)
 
 static struct sb_store_position new_position(const char *symbol, int64_t now)
 {
-	struct sb_store_position p = {.state = SB_STORE_POS_BUYING, .created_ms = now, .updated_ms = now};
+	struct sb_store_position p = {.state = SB_POSITION_BUYING, .created_ms = now, .updated_ms = now};
 	snprintf(p.symbol, sizeof p.symbol, "%s", symbol);
 	return p;
 }
@@ -113,7 +113,7 @@ static struct sb_store_order buy_intent(const char *id, const char *symbol, int6
 	    .position_id = pos_id,
 	    .side = SB_SIDE_BUY,
 	    .type = SB_ORDER_LIMIT,
-	    .tif = SB_STORE_TIF_GTC,
+	    .tif = SB_TIF_GTC,
 	    .price = SB_DEC_C(25, 35190000),
 	    .orig_qty = SB_DEC_C(0, 39000),
 	    .status = SB_ORDER_PENDING_NEW,
@@ -520,7 +520,7 @@ Test(store, order_intent_round_trips_exact_values)
 	/* A MARKET order has no time in force: NULL in the database, NONE back. */
 	struct sb_store_order m = buy_intent("sb-BTCUSDT-1-m", "BTCUSDT", 0);
 	m.type = SB_ORDER_MARKET;
-	m.tif = SB_STORE_TIF_NONE;
+	m.tif = SB_TIF_NONE;
 	m.side = SB_SIDE_SELL;
 	m.price = 0;
 	cr_assert_eq(sb_store_order_insert_intent(st, &m, NULL, NULL), SB_OK);
@@ -598,13 +598,13 @@ Test(store, order_update_with_position_is_one_transaction)
 	struct sb_store_order o = buy_intent("o-1", "BTCUSDT", p.id);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_OK);
 	o.status = SB_ORDER_CANCELED;
-	p.state = SB_STORE_POS_CANCELED;
+	p.state = SB_POSITION_CANCELED;
 	p.closed_ms = 77;
 	struct sb_store_event ev = event("order.canceled", "BTCUSDT");
 	cr_assert_eq(sb_store_order_update(st, &o, &p, &ev), SB_OK);
 	struct sb_store_position got;
 	cr_assert_eq(sb_store_position_get(st, p.id, &got), SB_OK);
-	cr_assert_eq(got.state, SB_STORE_POS_CANCELED);
+	cr_assert_eq(got.state, SB_POSITION_CANCELED);
 	cr_assert_eq(got.closed_ms, 77);
 
 	/* A position that does not exist undoes the order update too. */
@@ -699,7 +699,7 @@ static void apply_to(struct cycle *c)
 	c->pos.buy_qty += c->fill.qty;
 	c->pos.cost_quote += c->fill.quote_qty;
 	c->pos.base_received += c->fill.qty - c->fill.commission;
-	c->pos.state = SB_STORE_POS_HOLDING;
+	c->pos.state = SB_POSITION_HOLDING;
 	c->pos.opened_ms = c->fill.time_ms;
 	snprintf(c->pos.commissions[0].asset, sizeof c->pos.commissions[0].asset, "BTC");
 	c->pos.commissions[0].amount += c->fill.commission;
@@ -787,7 +787,7 @@ Test(store, self_trade_keeps_both_fills_and_applies_each_once)
 	struct sb_store_order sell = buy_intent("cyc-2-s", "BTCUSDT", other);
 	sell.side = SB_SIDE_SELL;
 	sell.type = SB_ORDER_MARKET;
-	sell.tif = SB_STORE_TIF_NONE;
+	sell.tif = SB_TIF_NONE;
 	sell.price = 0;
 	cr_assert_eq(sb_store_order_insert_intent(st, &sell, NULL, NULL), SB_OK, "%s",
 	             sb_store_last_error(st));
@@ -931,7 +931,7 @@ Test(store, fill_with_unknown_position_or_order_changes_nothing)
 Test(store, position_round_trips_extremes_and_negative_profit)
 {
 	struct sb_store_position p = new_position("BTCUSDT", 1764000000000);
-	p.state = SB_STORE_POS_CLOSED;
+	p.state = SB_POSITION_CLOSED;
 	p.opened_ms = 1764000000001;
 	p.closed_ms = 1764000000002;
 	p.buy_qty = SB_DEC_MAX;
@@ -1001,7 +1001,7 @@ Test(store, position_lists_filter_by_openness_symbol_and_time)
 	for (int i = 0; i < 4; i++) {
 		struct sb_store_position p = new_position(syms[i], 100 * (i + 1));
 		if (i < 2) {
-			p.state = SB_STORE_POS_CLOSED;
+			p.state = SB_POSITION_CLOSED;
 			p.closed_ms = 1000 * (i + 1);
 		}
 		cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
@@ -1111,7 +1111,7 @@ Test(store, system_state_values_round_trip)
 static void closed_position(const char *symbol, int64_t closed_ms, sb_dec profit, sb_dec cost)
 {
 	struct sb_store_position p = new_position(symbol, closed_ms - 1);
-	p.state = SB_STORE_POS_CLOSED;
+	p.state = SB_POSITION_CLOSED;
 	p.closed_ms = closed_ms;
 	p.realised_profit = profit;
 	p.cost_quote = cost;
@@ -1199,12 +1199,12 @@ Test(store, query_only_fault_gives_readonly_and_clears)
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
 	cr_assert_eq(sb_store_exec(st, "PRAGMA query_only = ON"), SB_OK);
 	struct sb_store_order o = buy_intent("qo-1", "BTCUSDT", p.id);
-	p.state = SB_STORE_POS_HOLDING;
+	p.state = SB_POSITION_HOLDING;
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, &p, NULL), SB_ERR_DB_READONLY);
 	cr_assert_eq(sb_store_exec(st, "PRAGMA query_only = OFF"), SB_OK);
 	struct sb_store_position got;
 	cr_assert_eq(sb_store_position_get(st, p.id, &got), SB_OK);
-	cr_assert_eq(got.state, SB_STORE_POS_BUYING);
+	cr_assert_eq(got.state, SB_POSITION_BUYING);
 	cr_assert_eq(count_rows("orders"), 0);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, &p, NULL), SB_OK);
 }
@@ -1399,19 +1399,19 @@ Test(store, enum_names_match_the_state_tables)
 		raw_query(db_path, sql, buf, sizeof buf);
 		cr_assert_str_eq(buf, sb_order_state_is_final(back) ? "1" : "0", "%s", name);
 	}
-	for (int s = 0; s < SB_STORE_POS__COUNT; s++) {
-		const char *name = sb_store_pos_state_name((enum sb_store_pos_state)s);
-		enum sb_store_pos_state back;
-		cr_assert_eq(sb_store_pos_state_parse(name, strlen(name), &back), SB_OK);
+	for (int s = 0; s < SB_POSITION_STATE__COUNT; s++) {
+		const char *name = sb_position_state_name((enum sb_position_state)s);
+		enum sb_position_state back;
+		cr_assert_eq(sb_position_state_parse(name, strlen(name), &back), SB_OK);
 		cr_assert_eq((int)back, s);
 		snprintf(sql, sizeof sql, "SELECT open FROM position_states WHERE name = '%s'", name);
 		raw_query(db_path, sql, buf, sizeof buf);
-		cr_assert_str_eq(buf, sb_store_pos_state_open(back) ? "1" : "0", "%s", name);
+		cr_assert_str_eq(buf, sb_position_state_is_open(back) ? "1" : "0", "%s", name);
 	}
 	enum sb_order_state o;
 	cr_assert_eq(sb_order_state_parse("FILLE", 5, &o), SB_ERR_NOT_FOUND);
 	cr_assert_str_eq(sb_order_state_name((enum sb_order_state)77), "INVALID");
-	enum sb_store_tif t;
-	cr_assert_eq(sb_store_tif_parse("IOC", 3, &t), SB_OK);
-	cr_assert_eq(t, SB_STORE_TIF_IOC);
+	enum sb_tif t;
+	cr_assert_eq(sb_tif_parse("IOC", 3, &t), SB_OK);
+	cr_assert_eq(t, SB_TIF_IOC);
 }
