@@ -213,7 +213,8 @@ static void start_streams(struct sb_bot *b)
 
 static void run_step(struct sb_bot *b)
 {
-	if (b->closed || bot_is_stopping(b))
+	/* A degraded daemon goes no further: only a restart on the database ends that state. */
+	if (b->closed || b->degraded || bot_is_stopping(b))
 		return;
 	b->step_failed = false;
 	b->step_pending = 0;
@@ -315,7 +316,7 @@ static void on_retry(struct sb_clock_timer *t, void *user)
  * for the order manager's queries and the reconciler's listings, which are parts of a step too. */
 static void step_done(struct sb_bot *b)
 {
-	if (b->closed || bot_is_stopping(b))
+	if (b->closed || b->degraded || bot_is_stopping(b))
 		return;
 	if (b->step_failed) {
 		static const char *const what[] = {"server time", "exchange rules", "commission rates",

@@ -57,6 +57,29 @@ static void offer_prices(void)
 	}
 }
 
+/* Opens the log in a directory of the test's own (removed by teardown). */
+static void open_log(void)
+{
+	snprintf(logdir, sizeof logdir, "/tmp/sb_state_XXXXXX");
+	cr_assert_not_null(mkdtemp(logdir));
+	struct sb_log_opts lo = {.dir = logdir, .name = "state.log", .error_name = "", .level = SB_LOG_INFO};
+	cr_assert_eq(sb_log_open(&lo), SB_OK);
+}
+
+/* Whether an error line of the log holds text. */
+static bool logged_error(const char *text)
+{
+	char path[128], line[4096];
+	snprintf(path, sizeof path, "%s/state.log", logdir);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	bool found = false;
+	while (!found && fgets(line, sizeof line, f))
+		found = strstr(line, "\"error\"") && strstr(line, text);
+	fclose(f);
+	return found;
+}
+
 static const char *stored_state(char *buf, size_t cap)
 {
 	return sbt_bot_state(&tb, SB_STORE_KEY_RUN_STATE, buf, cap);
@@ -108,10 +131,7 @@ Test(bot_state, every_transition_of_the_design_is_allowed_and_no_other)
 
 Test(bot_state, a_refused_transition_changes_nothing_and_is_logged_naming_both_states)
 {
-	snprintf(logdir, sizeof logdir, "/tmp/sb_state_XXXXXX");
-	cr_assert_not_null(mkdtemp(logdir));
-	struct sb_log_opts lo = {.dir = logdir, .name = "state.log", .error_name = "", .level = SB_LOG_INFO};
-	cr_assert_eq(sb_log_open(&lo), SB_OK);
+	open_log();
 	begin_trading();
 	size_t events = sbt_bot_events_of(&tb, "run_state", NULL);
 
@@ -123,15 +143,8 @@ Test(bot_state, a_refused_transition_changes_nothing_and_is_logged_naming_both_s
 	offer_prices();
 	cr_assert_eq(buys(), 1, "still trading");
 
-	char path[128], line[4096];
-	snprintf(path, sizeof path, "%s/state.log", logdir);
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f);
-	bool found = false;
-	while (!found && fgets(line, sizeof line, f))
-		found = strstr(line, "\"error\"") && strstr(line, "run state trading cannot become starting");
-	fclose(f);
-	cr_assert(found, "an error line names both states");
+	cr_assert(logged_error("run state trading cannot become starting"),
+	          "an error line names both states");
 }
 
 Test(bot_state, paused_never_opens_a_cycle)
@@ -181,4 +194,20 @@ Test(bot_state, stopping_never_trades_and_ends_only_stopped)
 	cr_assert_eq(bot_set_state(tb.b, BOT_STOPPED, "a test stopped"), SB_OK);
 	cr_assert_eq(bot_set_state(tb.b, BOT_STOPPING, "a test asks for it"), SB_ERR_STATE,
 	             "STOPPED is final");
+}
+
+Test(bot_state, a_database_failure_during_start_up_ends_it_degraded_without_going_on)
+{
+	open_log();
+	sbt_bot_init(&tb, "BTCUSDT:quote=20,buy_offset=0,cooldown=0s", NULL, 0);
+	fx = sbt_bot_fake(&tb);
+	sbt_bot_start_reconciling(&tb, NULL);
+	bot_degrade(tb.b, SB_ERR_DB_FULL, "a test's write");
+	cr_assert_eq(tb.b->state, BOT_DEGRADED);
+	/* The reconciliation answers: the start-up does not go on to trading, nor try to. */
+	sbt_bot_no_open_orders(&tb);
+	cr_assert_eq(tb.b->state, BOT_DEGRADED);
+	offer_prices();
+	cr_assert_eq(buys(), 0, "no buy while degraded");
+	cr_assert_not(logged_error("cannot become"), "no transition was attempted");
 }
