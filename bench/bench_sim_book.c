@@ -46,10 +46,10 @@ static void report(const char *what, long n, double secs, const char *extra)
 /* A LIMIT GTC order around 100.00; spread > 0 keeps it from crossing (resting-only runs). */
 static struct sim_book_req order(uint32_t acct, int spread, int64_t t)
 {
-	struct sim_book_req q = {.account = acct, .type = SIM_TYPE_LIMIT, .tif = SIM_TIF_GTC, .time = t};
-	q.side = rnd() % 2 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
+	struct sim_book_req q = {.account = acct, .type = SB_ORDER_LIMIT, .tif = SB_TIF_GTC, .time = t};
+	q.side = rnd() % 2 ? SB_SIDE_BUY : SB_SIDE_SELL;
 	int64_t off = rnd_in(spread, spread + 200);
-	q.price = SB_DEC_C(100, 0) + (q.side == SIM_SIDE_BUY ? -off : off) * TICK;
+	q.price = SB_DEC_C(100, 0) + (q.side == SB_SIDE_BUY ? -off : off) * TICK;
 	q.qty = rnd_in(1, 1000) * STEP;
 	return q;
 }
@@ -140,16 +140,16 @@ static void bench_mixed(long n, long depth, bool ledger)
 			int k = (int)rnd_in(0, 99);
 			struct sim_book_req q = order(ids[i % 8], k < 45 ? 1 : -40, i);
 			if (k >= 45 && k < 57)
-				q.tif = SIM_TIF_IOC;
+				q.tif = SB_TIF_IOC;
 			if (k >= 80) {
-				q.type = SIM_TYPE_MARKET;
+				q.type = SB_ORDER_MARKET;
 				q.price = 0;
 			}
 			err = ledger ? sim_ledger_place(l, b, &q, 0, &r) : sim_book_place(b, &q, &r);
 			orders++;
 			rejects += err == SB_ERR_EXCHANGE;
 			const struct sim_book_order *o = r.order_id ? sim_book_find(b, r.order_id) : NULL;
-			if (o && (o->status == SIM_STATUS_NEW || o->status == SIM_STATUS_PARTIALLY_FILLED) &&
+			if (o && (o->status == SB_ORDER_NEW || o->status == SB_ORDER_PARTIALLY_FILLED) &&
 			    n_rest < cap)
 				rest[n_rest++] = o->id;
 		}

@@ -29,9 +29,9 @@ static void buy(struct sim_exchange *ex, struct sim_symbol *s, long price, long 
 	char cid[40];
 	snprintf(cid, sizeof cid, "bench-%ld", n);
 	struct sim_book_req req = {.account = ex->accounts[0].id,
-	                           .side = SIM_SIDE_BUY,
-	                           .type = SIM_TYPE_LIMIT,
-	                           .tif = SIM_TIF_GTC,
+	                           .side = SB_SIDE_BUY,
+	                           .type = SB_ORDER_LIMIT,
+	                           .tif = SB_TIF_GTC,
 	                           .price = SB_DEC_C(price, 0),
 	                           .qty = SB_DEC_C(0, 100000),
 	                           .client_id = cid,

@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	}
 	uint64_t *lat = calloc((size_t)n, sizeof *lat);
 	struct sb_store_order *orders = calloc((size_t)n, sizeof *orders);
-	struct sb_store_position pos = {.symbol = "BTCUSDT", .state = SB_STORE_POS_BUYING, .created_ms = 1};
+	struct sb_store_position pos = {.symbol = "BTCUSDT", .state = SB_POSITION_BUYING, .created_ms = 1};
 	int rc = 1;
 	if (!lat || !orders)
 		goto out;
@@ -93,10 +93,10 @@ int main(int argc, char **argv)
 		snprintf(o->symbol, sizeof o->symbol, "BTCUSDT");
 		o->position_id = pos.id;
 		o->type = SB_ORDER_LIMIT;
-		o->tif = SB_STORE_TIF_GTC;
+		o->tif = SB_TIF_GTC;
 		o->price = SB_DEC_C(25000, 12000000);
 		o->orig_qty = SB_DEC_C(0, 400000);
-		o->status = SB_STORE_ORDER_PENDING_NEW;
+		o->status = SB_ORDER_PENDING_NEW;
 		o->created_ms = o->updated_ms = 1764000000000 + i;
 		uint64_t s = now_ns();
 		e = sb_store_order_insert_intent(st, o, NULL, &ev);
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	t0 = now_ns();
 	for (int i = 0; i < n; i++) {
 		struct sb_store_order *o = &orders[i];
-		o->status = SB_STORE_ORDER_NEW;
+		o->status = SB_ORDER_NEW;
 		o->exchange_order_id = 1000000 + i;
 		uint64_t s = now_ns();
 		e = sb_store_order_update(st, o, NULL, &ev);
@@ -137,11 +137,11 @@ int main(int argc, char **argv)
 		memcpy(f.client_order_id, o->client_order_id, sizeof f.client_order_id);
 		o->executed_qty = o->orig_qty;
 		o->cumm_quote_qty = f.quote_qty;
-		o->status = SB_STORE_ORDER_FILLED;
+		o->status = SB_ORDER_FILLED;
 		pos.buy_qty += f.qty;
 		pos.cost_quote += f.quote_qty;
 		pos.base_received += f.qty - f.commission;
-		pos.state = SB_STORE_POS_HOLDING;
+		pos.state = SB_POSITION_HOLDING;
 		snprintf(pos.commissions[0].asset, sizeof pos.commissions[0].asset, "BTC");
 		pos.commissions[0].amount += f.commission;
 		uint64_t s = now_ns();

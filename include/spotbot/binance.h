@@ -38,6 +38,7 @@
 
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
+#include "spotbot/orders.h"
 #include "spotbot/profit.h"
 #include "spotbot/rules.h"
 
@@ -58,13 +59,6 @@
 
 /* ---- enums ----------------------------------------------------------------------------------------- */
 
-/* timeInForce, executionReport "f". */
-enum sb_bn_tif {
-	SB_BN_TIF_GTC,
-	SB_BN_TIF_IOC,
-	SB_BN_TIF_FOK,
-};
-
 /* Execution type, executionReport "x": what this report is about. */
 enum sb_bn_exec_type {
 	SB_BN_EXEC_NEW,
@@ -74,19 +68,6 @@ enum sb_bn_exec_type {
 	SB_BN_EXEC_TRADE,
 	SB_BN_EXEC_EXPIRED,
 	SB_BN_EXEC_TRADE_PREVENTION,
-};
-
-/* Order status, executionReport "X" and the REST "status". */
-enum sb_bn_order_status {
-	SB_BN_STATUS_NEW,
-	SB_BN_STATUS_PENDING_NEW,
-	SB_BN_STATUS_PARTIALLY_FILLED,
-	SB_BN_STATUS_FILLED,
-	SB_BN_STATUS_CANCELED,
-	SB_BN_STATUS_PENDING_CANCEL,
-	SB_BN_STATUS_REJECTED,
-	SB_BN_STATUS_EXPIRED,
-	SB_BN_STATUS_EXPIRED_IN_MATCH,
 };
 
 /* Reject reason, executionReport "r". */
@@ -116,18 +97,15 @@ enum sb_bn_limit_interval {
 	SB_BN_INTERVAL_OTHER,
 };
 
-/* Binance's spelling of each value ("GTC", "TRADE", "PARTIALLY_FILLED", ...); "UNKNOWN" out of range. */
-const char *sb_bn_tif_name(enum sb_bn_tif v);
+/* Binance's spelling of each value ("TRADE", "INSUFFICIENT_BALANCES", ...); "UNKNOWN" out of range. Order
+ * status, time in force, side and type are core's vocabulary (orders.h, rules.h): sb_order_state_name,
+ * sb_tif_name, sb_side_name, sb_order_type_name and their parsers. */
 const char *sb_bn_exec_type_name(enum sb_bn_exec_type v);
-const char *sb_bn_order_status_name(enum sb_bn_order_status v);
 const char *sb_bn_reject_reason_name(enum sb_bn_reject_reason v);
 
 /* Binance's name (exactly len bytes) to the enum; SB_ERR_NOT_FOUND for anything else. */
-sb_err sb_bn_tif_parse(const char *s, size_t len, enum sb_bn_tif *out);
 sb_err sb_bn_exec_type_parse(const char *s, size_t len, enum sb_bn_exec_type *out);
-sb_err sb_bn_order_status_parse(const char *s, size_t len, enum sb_bn_order_status *out);
 sb_err sb_bn_reject_reason_parse(const char *s, size_t len, enum sb_bn_reject_reason *out);
-sb_err sb_bn_side_parse(const char *s, size_t len, enum sb_side *out);
 
 /* ---- shared pieces --------------------------------------------------------------------------------- */
 
@@ -309,7 +287,7 @@ struct sb_bn_exec_report {
 	char client_order_id[SB_BN_CLIENT_ID_MAX];      /* c: on a cancel, the cancel request's id */
 	enum sb_side side;                              /* S */
 	enum sb_order_type type;                        /* o */
-	enum sb_bn_tif tif;                             /* f */
+	enum sb_tif tif;                                /* f */
 	sb_dec qty;                                     /* q: order quantity */
 	sb_dec price;                                   /* p: order price */
 	sb_dec stop_price;                              /* P */
@@ -317,7 +295,7 @@ struct sb_bn_exec_report {
 	int64_t order_list_id;                          /* g: -1 unless part of an order list */
 	char orig_client_order_id[SB_BN_CLIENT_ID_MAX]; /* C: the canceled order's id; "" otherwise */
 	enum sb_bn_exec_type exec_type;                 /* x */
-	enum sb_bn_order_status status;                 /* X */
+	enum sb_order_state status;                     /* X */
 	enum sb_bn_reject_reason reject_reason;         /* r */
 	int64_t order_id;                               /* i: key orders by this */
 	sb_dec last_qty;                                /* l: quantity of this fill */
@@ -434,8 +412,8 @@ struct sb_bn_order {
 	sb_dec orig_quote_order_qty;        /* origQuoteOrderQty; 0 when absent */
 	sb_dec stop_price;                  /* stopPrice; 0 when absent */
 	sb_dec iceberg_qty;                 /* icebergQty; 0 when absent */
-	enum sb_bn_order_status status;     /* status */
-	enum sb_bn_tif tif;                 /* timeInForce */
+	enum sb_order_state status;         /* status */
+	enum sb_tif tif;                    /* timeInForce */
 	enum sb_order_type type;            /* type */
 	enum sb_side side;                  /* side */
 	int64_t working_time;               /* workingTime; -1 when absent */

@@ -134,7 +134,7 @@ struct sb_bn_new_order {
 	const char *symbol;             /* "BTCUSDT" */
 	enum sb_side side;              /* BUY or SELL */
 	enum sb_order_type type;        /* LIMIT, MARKET or LIMIT_MAKER */
-	enum sb_bn_tif tif;             /* LIMIT only; GTC is the zero value */
+	enum sb_tif tif;                /* LIMIT only; GTC is the zero value */
 	sb_dec quantity;                /* base quantity; 0: not sent */
 	sb_dec quote_order_qty;         /* MARKET only: quote to spend or receive; 0: not sent */
 	sb_dec price;                   /* LIMIT and LIMIT_MAKER */

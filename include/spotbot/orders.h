@@ -31,14 +31,18 @@
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
 
-/* Order states. The names (sb_order_state_name) are Binance's order statuses plus the bot's own
- * PENDING_NEW (intent committed, not yet acknowledged), UNKNOWN, NEVER_SENT and LOST; the store persists them
- * as text, so the enum values themselves may change, the names may not. */
+/* Order states: the one vocabulary of order status, used by the state machine, the Binance codec, the
+ * store and spotsim. The names (sb_order_state_name) are Binance's order statuses plus the bot's own UNKNOWN,
+ * NEVER_SENT and LOST; the store persists them as text and spotsim's state files write them, so the enum
+ * values themselves may change, the names may not. The machine never holds PENDING_CANCEL (a cancel request
+ * is its cancel_requested flag; the store writes an open order with one as PENDING_CANCEL). */
 enum sb_order_state {
-	SB_ORDER_PENDING_NEW,      /* written down, not yet acknowledged by the exchange */
+	SB_ORDER_PENDING_NEW,      /* written down, not yet acknowledged by the exchange (Binance: an order
+	                              list's order not yet placed) */
 	SB_ORDER_NEW,              /* on the book, nothing executed */
 	SB_ORDER_PARTIALLY_FILLED, /* on the book, partly executed */
 	SB_ORDER_FILLED,           /* fully executed (final) */
+	SB_ORDER_PENDING_CANCEL,   /* on the book with a cancel sent, not yet confirmed */
 	SB_ORDER_CANCELED,         /* cancelled, possibly after partial fills (final) */
 	SB_ORDER_REJECTED,         /* refused by the exchange, nothing executed (final) */
 	SB_ORDER_EXPIRED,          /* expired (IOC/FOK, market without liquidity), maybe partly (final) */
@@ -47,6 +51,16 @@ enum sb_order_state {
 	SB_ORDER_NEVER_SENT,       /* a query proved the exchange never received it (final) */
 	SB_ORDER_LOST,             /* acknowledged, then unknown to the exchange (final) */
 	SB_ORDER_STATE__COUNT
+};
+
+/* Time in force: Binance's three, and NONE where it does not apply (the store keeps a MARKET order's as
+ * NULL). Binance reports GTC for MARKET and LIMIT_MAKER orders, and that is the zero value. */
+enum sb_tif {
+	SB_TIF_GTC,  /* good till cancelled */
+	SB_TIF_IOC,  /* immediate or cancel: what does not fill at once expires */
+	SB_TIF_FOK,  /* fill or kill: all at once or nothing */
+	SB_TIF_NONE, /* not applicable; never sent to or read from an exchange */
+	SB_TIF__COUNT
 };
 
 /* What happened to an order. */
@@ -122,17 +136,26 @@ bool sb_order_state_is_open(enum sb_order_state s);
  * UNKNOWN. These must be settled by a query before the bot acts as if the order did not exist. */
 bool sb_order_state_is_unsettled(enum sb_order_state s);
 
-/* "PENDING_NEW", "NEW", ..., "NEVER_SENT"; "INVALID" out of range; never NULL. Static storage. */
+/* "PENDING_NEW", "NEW", ..., "LOST"; "INVALID" out of range; never NULL. Static storage. */
 const char *sb_order_state_name(enum sb_order_state s);
 
 /* The name (exactly len bytes, case-sensitive) back to the enum; SB_ERR_NOT_FOUND for anything else. */
 sb_err sb_order_state_parse(const char *s, size_t len, enum sb_order_state *out);
 
-/* Binance's order status (exactly len bytes) to the state an event carries: NEW, PARTIALLY_FILLED,
- * FILLED, CANCELED, REJECTED, EXPIRED and EXPIRED_IN_MATCH (self-trade prevention).
- * PENDING_NEW (order lists only) and PENDING_CANCEL (unused) are SB_ERR_UNSUPPORTED; anything else
- * SB_ERR_NOT_FOUND. */
-sb_err sb_order_status_from_exchange(const char *s, size_t len, enum sb_order_state *out);
+/* "GTC", "IOC", "FOK", "NONE"; "INVALID" out of range; never NULL. Static storage. */
+const char *sb_tif_name(enum sb_tif t);
+
+/* The name (exactly len bytes, case-sensitive) back to the enum; SB_ERR_NOT_FOUND for anything else. */
+sb_err sb_tif_parse(const char *s, size_t len, enum sb_tif *out);
+
+/* True for Binance's order statuses: every state but the bot's own UNKNOWN, NEVER_SENT and LOST. */
+bool sb_order_state_is_exchange(enum sb_order_state s);
+
+/* Whether an exchange's status can be the status of an event (ACK, REPORT, QUERY_FOUND): SB_OK for NEW,
+ * PARTIALLY_FILLED, FILLED, CANCELED, REJECTED, EXPIRED and EXPIRED_IN_MATCH (self-trade prevention);
+ * SB_ERR_UNSUPPORTED for PENDING_NEW (order lists only) and PENDING_CANCEL (unused); SB_ERR_NOT_FOUND for
+ * the bot's own states. */
+sb_err sb_order_status_reportable(enum sb_order_state s);
 
 /* "ACK", "REPORT", ...; "INVALID" out of range; never NULL. For logs and the events table. */
 const char *sb_order_event_name(enum sb_order_event_kind k);

@@ -168,6 +168,9 @@ int64_t sb_position_held_ms(const struct sb_position *p, int64_t now_ms);
 /* True for CLOSED, CANCELED and ABANDONED. */
 bool sb_position_state_is_final(enum sb_position_state s);
 
+/* True for BUYING, HOLDING and SELLING: the position is not over. */
+bool sb_position_state_is_open(enum sb_position_state s);
+
 /* "BUYING", ..., "ABANDONED"; "INVALID" out of range; never NULL. */
 const char *sb_position_state_name(enum sb_position_state s);
 

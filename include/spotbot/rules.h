@@ -182,6 +182,9 @@ sb_err sb_order_type_parse(const char *s, size_t len, enum sb_order_type *out);
 /* "BUY" / "SELL"; never NULL. */
 const char *sb_side_name(enum sb_side side);
 
+/* "BUY" or "SELL" (exactly len bytes) to the enum; SB_ERR_NOT_FOUND otherwise. */
+sb_err sb_side_parse(const char *s, size_t len, enum sb_side *out);
+
 /* "TRADING", ...; "OTHER" for SB_SYMBOL_OTHER; never NULL. */
 const char *sb_symbol_status_name(enum sb_symbol_status s);
 

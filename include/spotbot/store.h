@@ -34,9 +34,11 @@
 
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
+#include "spotbot/orders.h"
+#include "spotbot/position.h"
 #include "spotbot/rules.h"
 
-#define SB_STORE_SCHEMA_VERSION  4     /* the newest schema this build creates and understands */
+#define SB_STORE_SCHEMA_VERSION  5     /* the newest schema this build creates and understands */
 #define SB_STORE_CLIENT_ID_MAX   64    /* clientOrderId with its NUL; Binance allows 36 characters */
 #define SB_STORE_TEXT_MAX        256   /* last_error of an order, with its NUL */
 #define SB_STORE_NOTES_MAX       512   /* notes of a position, with its NUL */
@@ -54,42 +56,6 @@
 #define SB_STORE_KEY_RUN_STATE      "run_state"
 #define SB_STORE_KEY_LAST_STREAM_MS "last_stream_event_ms"
 #define SB_STORE_KEY_PAUSED         "paused"
-
-/* Order status; stored as the name (Binance's where Binance has one). Final states never change again. */
-enum sb_store_order_status {
-	SB_STORE_ORDER_PENDING_NEW,      /* intent committed, request not yet acknowledged */
-	SB_STORE_ORDER_NEW,              /* acknowledged, resting */
-	SB_STORE_ORDER_PARTIALLY_FILLED, /* some fills, still open */
-	SB_STORE_ORDER_FILLED,           /* final: completely filled */
-	SB_STORE_ORDER_PENDING_CANCEL,   /* cancel sent, not yet confirmed */
-	SB_STORE_ORDER_CANCELED,         /* final: canceled (maybe after partial fills) */
-	SB_STORE_ORDER_REJECTED,         /* final: refused by the exchange */
-	SB_STORE_ORDER_EXPIRED,          /* final: expired (IOC/FOK, market without liquidity) */
-	SB_STORE_ORDER_EXPIRED_IN_MATCH, /* final: expired by self-trade prevention */
-	SB_STORE_ORDER_UNKNOWN,          /* timeout or 5xx: may or may not exist until queried */
-	SB_STORE_ORDER_NEVER_SENT,       /* final: the exchange confirmed it never received the order */
-	SB_STORE_ORDER_LOST,             /* final: acknowledged, then unknown to the exchange */
-	SB_STORE_ORDER__COUNT
-};
-
-/* Position state; stored as the name. BUYING, HOLDING and SELLING are open, the rest closed. */
-enum sb_store_pos_state {
-	SB_STORE_POS_BUYING,    /* buy order placed or intended */
-	SB_STORE_POS_HOLDING,   /* bought, sell not yet placed */
-	SB_STORE_POS_SELLING,   /* sell order placed or intended */
-	SB_STORE_POS_CLOSED,    /* sold: realised profit is final */
-	SB_STORE_POS_CANCELED,  /* the buy never filled */
-	SB_STORE_POS_ABANDONED, /* given up by hand; the base asset stays in the account */
-	SB_STORE_POS__COUNT
-};
-
-enum sb_store_tif {
-	SB_STORE_TIF_NONE, /* not applicable (MARKET); stored as NULL */
-	SB_STORE_TIF_GTC,
-	SB_STORE_TIF_IOC,
-	SB_STORE_TIF_FOK,
-	SB_STORE_TIF__COUNT
-};
 
 enum sb_store_buy_mode {
 	SB_STORE_BUY_LIMIT,  /* limit buy at the best bid minus buy_offset */
@@ -125,16 +91,16 @@ struct sb_store_order {
 	char symbol[SB_SYMBOL_MAX];                   /* "BTCUSDT" */
 	enum sb_side side;                            /* BUY or SELL */
 	enum sb_order_type type;                      /* LIMIT, MARKET, ... */
-	enum sb_store_tif tif;                        /* time in force; NONE for MARKET */
+	enum sb_tif tif;                              /* time in force; NONE for MARKET */
 	sb_dec price;                                 /* limit price; 0 for MARKET */
 	sb_dec orig_qty;                              /* base quantity ordered; 0 when quote_qty is used */
 	sb_dec quote_qty;                             /* quoteOrderQty of a MARKET order; 0 = not used */
 	sb_dec executed_qty;                          /* base filled so far */
 	sb_dec cumm_quote_qty;                        /* quote filled so far (cummulativeQuoteQty) */
-	enum sb_store_order_status status;            /* see the enum */
-	int64_t created_ms;                           /* when the intent was written */
-	int64_t updated_ms;                           /* last change */
-	char last_error[SB_STORE_TEXT_MAX];           /* last exchange or network error; "" = none */
+	enum sb_order_state status;         /* stored as its name; PENDING_CANCEL: open, cancel sent */
+	int64_t created_ms;                 /* when the intent was written */
+	int64_t updated_ms;                 /* last change */
+	char last_error[SB_STORE_TEXT_MAX]; /* last exchange or network error; "" = none */
 };
 
 /* One trade of an order; unique by (symbol, client_order_id, trade_id): a self-trade gives the two orders
@@ -160,25 +126,27 @@ struct sb_store_commission {
 
 /* One cycle on a pair: buy, hold, sell. */
 struct sb_store_position {
-	int64_t id;                    /* assigned by the store on insert */
-	char symbol[SB_SYMBOL_MAX];    /* "BTCUSDT" */
-	int64_t cycle;                 /* cycle number on this symbol, 1-based; 0 on insert = next */
-	enum sb_store_pos_state state; /* see the enum */
-	int64_t created_ms;            /* when the position was created */
-	int64_t updated_ms;            /* last change */
-	int64_t opened_ms;             /* first buy fill; 0 = not yet (NULL) */
-	int64_t closed_ms;             /* entered a closed state; 0 = still open (NULL) */
-	sb_dec buy_qty;                /* base bought (sum of buy fills) */
-	sb_dec cost_quote;             /* what the buy cost in quote, fees included */
-	sb_dec base_received;          /* base actually received (buy_qty minus base commission) */
-	sb_dec sell_qty;               /* quantity of the sell order */
-	sb_dec sold_qty;               /* base sold so far */
-	sb_dec sell_price_target;      /* price of the sell order; 0 = none yet */
-	sb_dec proceeds;               /* quote received from sells, before sell fees */
-	sb_dec realised_profit;        /* net profit in quote once closed; negative for a loss */
-	sb_dec dust_qty;               /* base left over, below step or notional minimum */
+	int64_t id;                   /* assigned by the store on insert */
+	char symbol[SB_SYMBOL_MAX];   /* "BTCUSDT" */
+	int64_t cycle;                /* cycle number on this symbol, 1-based; 0 on insert = next */
+	enum sb_position_state state; /* see the enum */
+	int64_t created_ms;           /* when the position was created */
+	int64_t updated_ms;           /* last change */
+	int64_t opened_ms;            /* first buy fill; 0 = not yet (NULL) */
+	int64_t closed_ms;            /* entered a closed state; 0 = still open (NULL) */
+	sb_dec buy_qty;               /* base bought (sum of buy fills) */
+	sb_dec cost_quote;            /* what the buy cost in quote, fees included */
+	sb_dec base_received;         /* base actually received (buy_qty minus base commission) */
+	sb_dec sell_qty;              /* quantity of the sell order */
+	sb_dec sold_qty;              /* base sold so far */
+	sb_dec sell_price_target;     /* price of the sell order; 0 = none yet */
+	sb_dec proceeds;              /* quote received from sells, before sell fees */
+	sb_dec realised_profit;       /* net profit in quote once closed; negative for a loss */
+	sb_dec dust_qty;              /* base left over, below step or notional minimum */
 	struct sb_store_commission commissions[SB_STORE_COMMISSIONS_MAX]; /* per asset, buys and sells */
-	char notes[SB_STORE_NOTES_MAX];                                   /* free text ("manual sell") */
+	enum sb_position_exit exit;     /* how the current (or last) sell was placed; stored as its name */
+	bool duration_alerted;          /* the max-duration alert was sent for this position */
+	char notes[SB_STORE_NOTES_MAX]; /* free text ("abandoned by hand") */
 };
 
 /* An entry of the append-only event log. */
@@ -209,12 +177,12 @@ struct sb_store_pos_filter {
 };
 
 struct sb_store_order_filter {
-	const char *symbol;                /* NULL = every symbol */
-	int64_t position_id;               /* 0 = any position */
-	bool by_status;                    /* only orders in status */
-	enum sb_store_order_status status; /* used when by_status */
-	bool open_only;                    /* only non-final statuses */
-	size_t limit;                      /* 0 = SB_STORE_LIST_MAX; newest first */
+	const char *symbol;         /* NULL = every symbol */
+	int64_t position_id;        /* 0 = any position */
+	bool by_status;             /* only orders in status */
+	enum sb_order_state status; /* used when by_status */
+	bool open_only;             /* only non-final statuses */
+	size_t limit;               /* 0 = SB_STORE_LIST_MAX; newest first */
 };
 
 struct sb_store_event_filter {
@@ -352,20 +320,11 @@ sb_err sb_store_wait_for_locks(struct sb_store *st, bool wait);
 /* The backend's name ("sqlite"). */
 const char *sb_store_backend(const struct sb_store *st);
 
-/* Names as stored ("PARTIALLY_FILLED", "HOLDING", "GTC", "LIMIT"); static strings, "?" when out of range. */
-const char *sb_store_order_status_name(enum sb_store_order_status s);
-const char *sb_store_pos_state_name(enum sb_store_pos_state s);
-const char *sb_store_tif_name(enum sb_store_tif t);
+/* A pair's buy mode as stored ("LIMIT", "MARKET"); static strings, "?" when out of range. An order's status,
+ * time in force, side and type and a position's state are stored as core's names. */
 const char *sb_store_buy_mode_name(enum sb_store_buy_mode m);
 /* The reverse (exactly len bytes); SB_ERR_NOT_FOUND for an unknown name. */
-sb_err sb_store_order_status_parse(const char *s, size_t len, enum sb_store_order_status *out);
-sb_err sb_store_pos_state_parse(const char *s, size_t len, enum sb_store_pos_state *out);
-sb_err sb_store_tif_parse(const char *s, size_t len, enum sb_store_tif *out);
 sb_err sb_store_buy_mode_parse(const char *s, size_t len, enum sb_store_buy_mode *out);
-/* True for FILLED, CANCELED, REJECTED, EXPIRED, EXPIRED_IN_MATCH, NEVER_SENT and LOST. */
-bool sb_store_order_status_final(enum sb_store_order_status s);
-/* True for BUYING, HOLDING and SELLING. */
-bool sb_store_pos_state_open(enum sb_store_pos_state s);
 
 /* Inserts the pair or replaces its configuration (created_ms is kept from the first insert). */
 sb_err sb_store_pair_upsert(struct sb_store *st, const struct sb_store_pair *p,

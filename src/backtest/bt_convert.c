@@ -12,26 +12,6 @@
 
 #define BT_POSITION_ASSETS 4 /* assets one result can move for an account: base, quote, commission */
 
-static enum sb_bn_order_status status_of(enum sim_book_status s)
-{
-	switch (s) {
-	case SIM_STATUS_NEW:
-		return SB_BN_STATUS_NEW;
-	case SIM_STATUS_PARTIALLY_FILLED:
-		return SB_BN_STATUS_PARTIALLY_FILLED;
-	case SIM_STATUS_FILLED:
-		return SB_BN_STATUS_FILLED;
-	case SIM_STATUS_CANCELED:
-		return SB_BN_STATUS_CANCELED;
-	case SIM_STATUS_EXPIRED:
-		return SB_BN_STATUS_EXPIRED;
-	case SIM_STATUS_REJECTED:
-		return SB_BN_STATUS_REJECTED;
-	default:
-		return SB_BN_STATUS_EXPIRED_IN_MATCH;
-	}
-}
-
 static enum sb_bn_exec_type exec_of(enum sim_book_exec e)
 {
 	switch (e) {
@@ -46,23 +26,6 @@ static enum sb_bn_exec_type exec_of(enum sim_book_exec e)
 	default:
 		return SB_BN_EXEC_TRADE_PREVENTION;
 	}
-}
-
-static enum sb_order_type type_of(enum sim_book_type t)
-{
-	return t == SIM_TYPE_LIMIT    ? SB_ORDER_LIMIT
-	       : t == SIM_TYPE_MARKET ? SB_ORDER_MARKET
-	                              : SB_ORDER_LIMIT_MAKER;
-}
-
-static enum sb_bn_tif tif_of(enum sim_book_tif t)
-{
-	return t == SIM_TIF_GTC ? SB_BN_TIF_GTC : t == SIM_TIF_IOC ? SB_BN_TIF_IOC : SB_BN_TIF_FOK;
-}
-
-static enum sb_side side_of(enum sim_book_side s)
-{
-	return s == SIM_SIDE_BUY ? SB_SIDE_BUY : SB_SIDE_SELL;
 }
 
 /* The fills of order o in res, as the FULL response lists them. */
@@ -103,10 +66,10 @@ void bt_order(const struct sim_symbol *s, const struct sim_book_order *o, enum s
 	out->executed_qty = o->executed_qty;
 	out->cum_quote_qty = o->cum_quote_qty;
 	out->orig_quote_order_qty = o->orig_quote_qty;
-	out->status = status_of(o->status);
-	out->tif = tif_of(o->tif);
-	out->type = type_of(o->type);
-	out->side = side_of(o->side);
+	out->status = o->status;
+	out->tif = o->tif;
+	out->type = o->type;
+	out->side = o->side;
 	out->working_time = o->working_time;
 	snprintf(out->stp_mode, sizeof out->stp_mode, "%s", sim_stp_name(o->stp));
 	out->prevented_match_id = o->prevented_qty > 0 ? o->prevented_match_id : -1;
@@ -146,7 +109,7 @@ static void exec_report(struct bt_exchange *x, const struct sim_symbol *s, const
 {
 	bool trade = ev->exec == SIM_EXEC_TRADE;
 	bool prevented = ev->exec == SIM_EXEC_TRADE_PREVENTION;
-	bool open = ev->status == SIM_STATUS_NEW || ev->status == SIM_STATUS_PARTIALLY_FILLED;
+	bool open = ev->status == SB_ORDER_NEW || ev->status == SB_ORDER_PARTIALLY_FILLED;
 	out->kind = SB_BN_USER_EXEC_REPORT;
 	out->subscription_id = 0;
 	out->event_time = ev->time;
@@ -161,14 +124,14 @@ static void exec_report(struct bt_exchange *x, const struct sim_symbol *s, const
 	} else {
 		snprintf(r->client_order_id, sizeof r->client_order_id, "%s", o->client_id);
 	}
-	r->side = side_of(o->side);
-	r->type = type_of(o->type);
-	r->tif = tif_of(o->tif);
+	r->side = o->side;
+	r->type = o->type;
+	r->tif = o->tif;
 	r->qty = o->orig_qty;
 	r->price = o->price;
 	r->order_list_id = -1;
 	r->exec_type = exec_of(ev->exec);
-	r->status = status_of(ev->status);
+	r->status = ev->status;
 	r->reject_reason = SB_BN_REJECT_NONE;
 	r->order_id = (int64_t)o->id;
 	r->last_qty = trade ? ev->last_qty : 0;
@@ -245,7 +208,7 @@ void bt_queue_user_events(struct bt_exchange *x, const struct sim_symbol *sym,
 			touch(assets, &n, ev->commission_asset);
 		} else {
 			touch(assets, &n,
-			      o->side == SIM_SIDE_BUY ? sym->rules.quote_asset : sym->rules.base_asset);
+			      o->side == SB_SIDE_BUY ? sym->rules.quote_asset : sym->rules.base_asset);
 		}
 	}
 	if (n > 0)
@@ -258,11 +221,11 @@ void bt_book_ticker(const struct sim_symbol *s, struct sb_bn_book_ticker *out)
 	memset(out, 0, sizeof *out);
 	memcpy(out->symbol, s->rules.symbol, sizeof out->symbol);
 	out->update_id = -1;
-	if (sim_book_best(s->book, SIM_SIDE_BUY, &bid)) {
+	if (sim_book_best(s->book, SB_SIDE_BUY, &bid)) {
 		out->bid_price = bid.price;
 		out->bid_qty = bid.qty;
 	}
-	if (sim_book_best(s->book, SIM_SIDE_SELL, &ask)) {
+	if (sim_book_best(s->book, SB_SIDE_SELL, &ask)) {
 		out->ask_price = ask.price;
 		out->ask_qty = ask.qty;
 	}

@@ -61,13 +61,13 @@ static void request_of(const struct bt_exchange *x, const struct sim_symbol *s,
 {
 	*req = (struct sim_book_req){
 	    .account = x->account->id,
-	    .side = o->side == SB_SIDE_BUY ? SIM_SIDE_BUY : SIM_SIDE_SELL,
-	    .type = o->type == SB_ORDER_LIMIT    ? SIM_TYPE_LIMIT
-	            : o->type == SB_ORDER_MARKET ? SIM_TYPE_MARKET
-	                                         : SIM_TYPE_LIMIT_MAKER,
-	    .tif = o->tif == SB_BN_TIF_IOC   ? SIM_TIF_IOC
-	           : o->tif == SB_BN_TIF_FOK ? SIM_TIF_FOK
-	                                     : SIM_TIF_GTC,
+	    .side = o->side,
+	    .type = o->type == SB_ORDER_LIMIT    ? SB_ORDER_LIMIT
+	            : o->type == SB_ORDER_MARKET ? SB_ORDER_MARKET
+	                                         : SB_ORDER_LIMIT_MAKER,
+	    .tif = o->tif == SB_TIF_IOC   ? SB_TIF_IOC
+	           : o->tif == SB_TIF_FOK ? SB_TIF_FOK
+	                                  : SB_TIF_GTC,
 	    .price = o->type == SB_ORDER_MARKET ? 0 : o->price,
 	    .qty = o->quantity,
 	    .quote_qty = o->quote_order_qty,

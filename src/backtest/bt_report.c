@@ -81,7 +81,7 @@ static void add_position(const struct sb_store_position *p, sb_dec last, struct 
 	for (size_t i = 0; i < SB_STORE_COMMISSIONS_MAX; i++)
 		if (p->commissions[i].asset[0])
 			amount_add(r->fees, p->commissions[i].asset, p->commissions[i].amount);
-	if (sb_store_pos_state_open(p->state)) {
+	if (sb_position_state_is_open(p->state)) {
 		sb_dec held = 0, value = 0, cost = 0;
 		(void)sb_dec_sub(p->base_received, p->sold_qty, &held);
 		if (held <= 0)
@@ -104,7 +104,7 @@ static void add_position(const struct sb_store_position *p, sb_dec last, struct 
 	if (sb_dec_sub(p->base_received, p->sold_qty, &left) == SB_OK && left > 0 &&
 	    sb_dec_mul(left, last, SB_ROUND_DOWN, &value) == SB_OK)
 		(void)sb_dec_add(r->dust_value, value, &r->dust_value);
-	if (p->state != SB_STORE_POS_CLOSED)
+	if (p->state != SB_POSITION_CLOSED)
 		return;
 	r->cycles++;
 	r->wins += p->realised_profit > 0;

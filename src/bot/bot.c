@@ -213,7 +213,8 @@ static void start_streams(struct sb_bot *b)
 
 static void run_step(struct sb_bot *b)
 {
-	if (b->closed || b->stopping)
+	/* A degraded daemon goes no further: only a restart on the database ends that state. */
+	if (b->closed || b->degraded || bot_is_stopping(b))
 		return;
 	b->step_failed = false;
 	b->step_pending = 0;
@@ -315,7 +316,7 @@ static void on_retry(struct sb_clock_timer *t, void *user)
  * for the order manager's queries and the reconciler's listings, which are parts of a step too. */
 static void step_done(struct sb_bot *b)
 {
-	if (b->closed || b->stopping)
+	if (b->closed || b->degraded || bot_is_stopping(b))
 		return;
 	if (b->step_failed) {
 		static const char *const what[] = {"server time", "exchange rules", "commission rates",
@@ -470,7 +471,6 @@ static void on_check(uv_check_t *h)
 /* Stops taking new work and waits (on_stop_wait) for the requests in flight, at most BOT_STOP_MS. */
 static void stop_begin(struct sb_bot *b, const char *why)
 {
-	b->stopping = true;
 	bot_set_state(b, BOT_STOPPING, why);
 	b->stop_deadline = sb_clock_now_mono_ms(b->clock) + BOT_STOP_MS;
 	sb_clock_timer_start(b->timers.stop, 0, 20);
@@ -489,15 +489,15 @@ static void on_signal(uv_signal_t *s, int signum)
 {
 	struct sb_bot *b = s->data;
 	b->restart = false;
-	if (b->stopping) {
+	if (bot_is_stopping(b)) {
 		sb_log_warn("bot", SB_NOFIELDS, "second signal: stopping now");
 		teardown(b);
 		return;
 	}
-	b->stopping = true;
 	sb_log_info("bot", SB_FIELDS(SB_F_INT("signal", signum)), "signal %d: stopping", signum);
 	bot_human(b, "stopping (signal %d)", signum);
 	monitor_alert(b, SB_ALERT_STOP, SB_ALERT_INFO, NULL, NULL, "spotbot stopping (signal %d)", signum);
+	stop_begin(b, "signal received: finishing in-flight requests");
 	if (b->cfg->cancel_buys_on_shutdown && b->ex) {
 		for (size_t i = 0; i < b->npairs; i++)
 			for (struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next)
@@ -506,7 +506,6 @@ static void on_signal(uv_signal_t *s, int signum)
 				    !bp->buy.sm.cancel_requested && !bp->buy.inflight)
 					orders_cancel(b, bp, &bp->buy, "shutdown");
 	}
-	stop_begin(b, "signal received: finishing in-flight requests");
 }
 
 /* ---- entry ------------------------------------------------------------------------------------------- */

@@ -51,6 +51,19 @@
 	                          written again */
 #define BOT_FEE_DEFAULT 100000 /* 0.1% in sb_dec units, until the account's rates are known */
 
+/*
+ * The daemon's run state, one machine (bot_state_allowed):
+ *
+ *   STARTING --> RECONCILING --> TRADING <--> PAUSED      (kill switch)
+ *       |             |             |           |
+ *       +-------------+------+------+-----------+--> DEGRADED   (a database write failed)
+ *       |                    |                           |
+ *       +--------------------+---------------------------+--> STOPPING --> STOPPED
+ *
+ * Every state but STOPPED may be set again (a new reason). STARTING may end in STOPPED directly (the
+ * control API could not listen). DEGRADED is left only by stopping: memory may hold what the database does
+ * not, so only a restart on the database ends it. New orders go out in TRADING and PAUSED alone.
+ */
 enum bot_run_state {
 	BOT_STARTING,    /* opening the store and the exchange clients */
 	BOT_RECONCILING, /* settling the database with the exchange; no trading yet */
@@ -59,6 +72,7 @@ enum bot_run_state {
 	BOT_DEGRADED,    /* the database cannot be written: no orders at all */
 	BOT_STOPPING,    /* a signal arrived: finishing in-flight requests */
 	BOT_STOPPED,     /* the daemon has exited cleanly */
+	BOT_STATE__COUNT
 };
 
 /* One order of a position: its persisted row and its state machine. */
@@ -164,13 +178,13 @@ struct sb_bot {
 	                                  nothing to do (tick_due.c); set before bot_timers_start */
 	uint64_t db_version;           /* the store's data version when the kill switch was last read */
 	bool db_version_known;         /* db_version is set: the switch is re-read only when it moves */
-	bool degraded;                 /* a database write failed: no order goes out until the state is
-	                                  reloaded from the database (a restart) */
+	bool degraded;                 /* a database write failed (sticky, also once stopping): memory may
+	                                  hold what the database does not, so nothing is written until the
+	                                  state is reloaded from it (a restart) */
 	sb_err degraded_err;           /* the failed write's error */
 	int64_t db_probe_ms;           /* degraded: when to look next whether the database can be written */
 	bot_step_cb on_writable;       /* degraded, and the database can be written again: the lifecycle's
 	                                  continuation (run: restarts on it); NULL: stays degraded */
-	bool stopping;                 /* a signal arrived */
 	bool restart;                  /* run: the stop is a restart on the same database */
 	bool closed;                   /* teardown began: callbacks only free their context */
 	int inflight;                  /* REST calls whose callback has not run */
@@ -271,8 +285,15 @@ void monitor_close(struct sb_bot *b);
 void monitor_free(struct sb_bot *b);
 
 /* ---- status.c ----------------------------------------------------------------------------------------- */
-void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason);
+/* Whether the run state may move from one state to the other (see enum bot_run_state). Pure. */
+bool bot_state_allowed(enum bot_run_state from, enum bot_run_state to);
+/* Moves the run state to s with its reason (logged, and kept in system_state with a run_state event when
+ * it changed). A transition the machine does not allow changes nothing, is logged as an error naming both
+ * states and returns SB_ERR_STATE. */
+sb_err bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason);
 const char *bot_state_name(enum bot_run_state s);
+/* True once the daemon is stopping (STOPPING or STOPPED). */
+bool bot_is_stopping(const struct sb_bot *b);
 /* A database write failed: stop trading safely. Memory may now hold what the database does not, so only a
  * restart (reloading the state from the database) ends it. */
 void bot_degrade(struct sb_bot *b, sb_err err, const char *what);
@@ -282,7 +303,7 @@ void bot_degraded_check(struct sb_bot *b, int64_t now_ms);
 /* Turns the kill switch on or off in memory (already persisted by the caller), moves the run state and
  * alerts; source says who ("control", "database"). No-op when unchanged. */
 void bot_set_paused(struct sb_bot *b, bool paused, const char *source);
-/* True when new orders may go out. */
+/* True when new orders may go out: the run state is TRADING or PAUSED. */
 bool bot_may_trade(const struct sb_bot *b);
 /* Appends an event on its own; detail JSON or NULL. */
 void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t position_id, const char *coid,

@@ -192,7 +192,7 @@ void control_route(struct bot_control *c, struct control_conn *conn, const struc
 		control_reply_error(r, 401, "a valid bearer token is required");
 	else if (q->method == CONTROL_OTHER)
 		control_reply_error(r, 405, "method not allowed");
-	else if (q->method == CONTROL_POST && (c->b->closed || c->b->stopping))
+	else if (q->method == CONTROL_POST && (c->b->closed || bot_is_stopping(c->b)))
 		control_reply_error(r, 503, "stopping");
 	else if (!rt)
 		control_reply_error(r, 404, "not found");

@@ -341,13 +341,13 @@ static void job_position_ended(struct control_manual *m, struct job *j)
 		job_end(m, j, false, "the position is gone and its record could not be read");
 		return;
 	}
-	const char *st = sb_store_pos_state_name(row.state);
+	const char *st = sb_position_state_name(row.state);
 	char s[2][SB_DEC_STRLEN];
 	sb_dec_format_trim(row.sold_qty, s[0], sizeof s[0]);
 	sb_dec_format_trim(row.proceeds, s[1], sizeof s[1]);
-	if (row.state == SB_STORE_POS_CLOSED)
+	if (row.state == SB_POSITION_CLOSED)
 		job_end(m, j, j->kind != JOB_ABANDON, "position %s: sold %s for %s", st, s[0], s[1]);
-	else if (row.state == SB_STORE_POS_CANCELED)
+	else if (row.state == SB_POSITION_CANCELED)
 		job_end(m, j, true, "position %s: the buy ended without any fill, nothing to sell", st);
 	else
 		job_end(m, j, j->kind == JOB_ABANDON, "position %s (%s)", st, row.notes);
@@ -393,8 +393,8 @@ static void job_watch(struct control_manual *m, struct job *j, struct bot_pos *b
 			job_end(m, j, false, "the order %s cannot be found", j->coid);
 			return;
 		}
-		(void)order_ended(m, j, true, row.status == SB_STORE_ORDER_FILLED,
-		                  sb_store_order_status_name(row.status), row.executed_qty, row.last_error);
+		(void)order_ended(m, j, true, row.status == SB_ORDER_FILLED,
+		                  sb_order_state_name(row.status), row.executed_qty, row.last_error);
 		return;
 	}
 	if (j->kind == JOB_REPRICE && sb_order_state_is_open(o->sm.state)) {
@@ -724,7 +724,7 @@ static int not_open(struct control_manual *m, int64_t id, const char *action, cJ
 	if (sb_store_position_get(m->b->st, id, &row) != SB_OK)
 		return refuse(out, 404, "no such open position");
 	return refuse(out, 409, "position %" PRId64 " is %s: it has ended, there is nothing to %s", id,
-	              sb_store_pos_state_name(row.state), action);
+	              sb_position_state_name(row.state), action);
 }
 
 int control_manual_post(struct control_manual *m, int64_t id, const char *action, const char *price,
@@ -766,7 +766,7 @@ static void add_order(struct sb_bot *b, cJSON *r, const char *coid)
 	cJSON *x = cJSON_AddObjectToObject(r, "order");
 	cJSON_AddStringToObject(x, "client_order_id", ord.client_order_id);
 	cJSON_AddStringToObject(x, "type", sb_order_type_name(ord.type));
-	cJSON_AddStringToObject(x, "status", sb_store_order_status_name(ord.status));
+	cJSON_AddStringToObject(x, "status", sb_order_state_name(ord.status));
 	add_dec(x, "orig_qty", ord.orig_qty);
 	add_dec(x, "executed_qty", ord.executed_qty);
 	add_dec(x, "cumm_quote_qty", ord.cumm_quote_qty);
@@ -793,7 +793,7 @@ int control_manual_outcome(struct control_manual *m, int64_t id, cJSON **out)
 	if (bp)
 		state_words(bp, st, sizeof st);
 	else if (sb_store_position_get(b->st, id, &row) == SB_OK)
-		snprintf(st, sizeof st, "%s", sb_store_pos_state_name(row.state));
+		snprintf(st, sizeof st, "%s", sb_position_state_name(row.state));
 	cJSON_AddStringToObject(r, "state", st);
 	if (j) {
 		add_order(b, r, j->coid);

@@ -422,7 +422,7 @@ static void on_info(void *user, const struct sb_bn_rest_result *res, struct sb_b
 	int status;
 	const struct sb_symbol_rules *r =
 	    res->err == SB_OK && info ? sb_bn_exchange_info_symbol(info, d->cfg.symbol) : NULL;
-	if (b->closed || b->stopping) {
+	if (b->closed || bot_is_stopping(b)) {
 		status = fail(503, "the daemon is stopping", &out);
 	} else if (r) {
 		status = adopt(b, &d->cfg, r, &out);

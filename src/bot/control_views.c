@@ -157,7 +157,7 @@ static void add_order(cJSON *arr, const struct bot_order *o)
 	cJSON_AddStringToObject(x, "symbol", o->row.symbol);
 	cJSON_AddStringToObject(x, "side", o->row.side == SB_SIDE_BUY ? "BUY" : "SELL");
 	cJSON_AddStringToObject(x, "type", o->row.type == SB_ORDER_MARKET ? "MARKET" : "LIMIT");
-	cJSON_AddStringToObject(x, "status", sb_store_order_status_name(o->row.status));
+	cJSON_AddStringToObject(x, "status", sb_order_state_name(o->row.status));
 	add_dec(x, "price", o->row.price);
 	add_dec(x, "qty", o->row.orig_qty);
 	add_dec(x, "filled", o->filled);

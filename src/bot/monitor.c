@@ -201,7 +201,7 @@ static struct mon_pair *pair_series(struct bot_monitor *mon, const struct bot_pa
 		(void)sb_metrics_gauge_fn(mon->m, SB_METRIC_OPEN_POSITIONS,
 		                          "Open positions (buying, holding or selling).", &l, 1, m_open, mp);
 		for (int side = 0; side < 2; side++) {
-			const char *sn = side == SB_SIDE_BUY ? "BUY" : "SELL";
+			const char *sn = sb_side_name((enum sb_side)side);
 			for (int k = 0; k < MON_OUTCOME_N; k++) {
 				struct sb_metric_label ol[3] = {
 				    {"symbol", sym}, {"side", sn}, {"outcome", outcome_names[k]}};

@@ -44,29 +44,23 @@ struct order_call {
 /* ---- conversions ----------------------------------------------------------------------------------------
  */
 
-static enum sb_store_order_status store_status(const struct sb_order_sm *sm)
+static enum sb_order_state store_status(const struct sb_order_sm *sm)
 {
 	if (sm->cancel_requested && sb_order_state_is_open(sm->state))
-		return SB_STORE_ORDER_PENDING_CANCEL;
-	enum sb_store_order_status s = SB_STORE_ORDER_UNKNOWN;
-	const char *n = sb_order_state_name(sm->state);
-	(void)sb_store_order_status_parse(n, strlen(n), &s);
-	return s;
+		return SB_ORDER_PENDING_CANCEL;
+	return sm->state;
 }
 
 static void sm_from_row(const struct sb_store_order *r, struct sb_order_sm *sm)
 {
 	memset(sm, 0, sizeof *sm);
 	switch (r->status) {
-	case SB_STORE_ORDER_PENDING_CANCEL:
+	case SB_ORDER_PENDING_CANCEL:
 		sm->state = r->executed_qty > 0 ? SB_ORDER_PARTIALLY_FILLED : SB_ORDER_NEW;
 		sm->cancel_requested = true;
 		break;
-	default: {
-		const char *n = sb_store_order_status_name(r->status);
-		if (sb_order_state_parse(n, strlen(n), &sm->state) != SB_OK)
-			sm->state = SB_ORDER_UNKNOWN;
-	}
+	default:
+		sm->state = r->status;
 	}
 	sm->orig_qty = r->orig_qty;
 	sm->executed_qty = r->executed_qty;
@@ -105,8 +99,7 @@ void orders_pos_row(const struct bot_pos *bp, const struct sb_position *p, int64
 	r->id = p->id;
 	snprintf(r->symbol, sizeof r->symbol, "%s", p->symbol);
 	r->cycle = bp->cycle;
-	const char *n = sb_position_state_name(p->state);
-	(void)sb_store_pos_state_parse(n, strlen(n), &r->state);
+	r->state = p->state;
 	r->created_ms = p->created_ms;
 	r->updated_ms = now;
 	r->opened_ms = p->opened_ms;
@@ -123,8 +116,8 @@ void orders_pos_row(const struct bot_pos *bp, const struct sb_position *p, int64
 	add_commission(r, p->base_asset, p->buy_fee.base + p->sell_fee.base);
 	add_commission(r, p->quote_asset, p->buy_fee.quote + p->sell_fee.quote);
 	add_commission(r, "BNB", p->buy_fee.bnb + p->sell_fee.bnb);
-	snprintf(r->notes, sizeof r->notes, "exit=%s%s", sb_position_exit_name(p->exit),
-	         p->duration_alerted ? ",alerted" : "");
+	r->exit = p->exit;
+	r->duration_alerted = p->duration_alerted;
 }
 
 static struct sb_fill fill_of(const struct sb_store_fill *f)
@@ -239,17 +232,6 @@ void orders_free_all(struct sb_bot *b)
 
 /* ---- loading ------------------------------------------------------------------------------------------ */
 
-static void parse_notes(const char *notes, struct sb_position *p)
-{
-	const char *e = strstr(notes, "exit=");
-	if (e) {
-		e += 5;
-		size_t n = strcspn(e, ",");
-		(void)sb_position_exit_parse(e, n, &p->exit);
-	}
-	p->duration_alerted = strstr(notes, "alerted") != NULL;
-}
-
 /* Loads one order row into its slot of bp, with its fills. */
 static sb_err load_order(struct sb_bot *b, struct bot_pos *bp, const struct sb_store_order *r,
                          struct sb_store_fill **bfills, size_t *nb, struct sb_store_fill **sfills, size_t *ns)
@@ -336,10 +318,7 @@ static sb_err load_position(struct sb_bot *b, struct bot_pair *pr, const struct 
 			if (sb_position_apply_buy_fill(&bp->p, &x, bf[i].time_ms) == SB_OK)
 				fill_push(bp, SB_SIDE_BUY, &x);
 		}
-		enum sb_position_state st;
-		const char *name = sb_store_pos_state_name(row->state);
-		if (sb_position_state_parse(name, strlen(name), &st) != SB_OK)
-			st = SB_POSITION_BUYING;
+		enum sb_position_state st = row->state;
 		bp->p.state = SB_POSITION_SELLING;
 		for (size_t i = 0; i < ns; i++) {
 			struct sb_fill x = fill_of(&sf[i]);
@@ -352,7 +331,8 @@ static sb_err load_position(struct sb_bot *b, struct bot_pair *pr, const struct 
 		bp->p.target_price = row->sell_price_target;
 		bp->p.planned_qty = row->sell_qty;
 		bp->p.dust = row->dust_qty;
-		parse_notes(row->notes, &bp->p);
+		bp->p.exit = row->exit;
+		bp->p.duration_alerted = row->duration_alerted;
 		if (st == SB_POSITION_SELLING)
 			bp->p.sell_placed_ms = row->updated_ms;
 		/* A sell slot holding an ended order of a HOLDING position is history, not the current sell.
@@ -658,14 +638,12 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 	int64_t now = bot_now_ms(b);
 	if (res->err == SB_OK && order) {
 		/* A buy that met the account's own order is no accepted one (see settle_buying). */
-		if (o->row.side == SB_SIDE_BUY && order->status != SB_BN_STATUS_EXPIRED_IN_MATCH)
+		if (o->row.side == SB_SIDE_BUY && order->status != SB_ORDER_EXPIRED_IN_MATCH)
 			bp->pair->rejected = 0;
 		else
 			bp->rejected = 0;
-		enum sb_order_state st;
-		const char *sn = sb_bn_order_status_name(order->status);
-		if (sb_order_status_from_exchange(sn, strlen(sn), &st) != SB_OK)
-			st = SB_ORDER_NEW;
+		enum sb_order_state st =
+		    sb_order_status_reportable(order->status) == SB_OK ? order->status : SB_ORDER_NEW;
 		sb_dec cum = 0, cumq = 0;
 		for (size_t i = 0; i < order->n_fills; i++) {
 			const struct sb_fill *x = &order->fills[i];
@@ -770,7 +748,7 @@ void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o)
 	struct sb_bn_new_order no = {.symbol = r->symbol,
 	                             .side = r->side,
 	                             .type = r->type,
-	                             .tif = SB_BN_TIF_GTC,
+	                             .tif = SB_TIF_GTC,
 	                             .quantity = r->orig_qty,
 	                             .quote_order_qty = r->quote_qty,
 	                             .price = r->type == SB_ORDER_MARKET ? 0 : r->price,
@@ -805,11 +783,9 @@ static void on_cancelled(void *user, const struct sb_bn_rest_result *res, struct
 	if (!o)
 		return;
 	int64_t now = bot_now_ms(b);
-	enum sb_order_state st;
-	const char *sn = order ? sb_bn_order_status_name(order->status) : "";
-	if (res->err == SB_OK && order && sb_order_status_from_exchange(sn, strlen(sn), &st) == SB_OK) {
+	if (res->err == SB_OK && order && sb_order_status_reportable(order->status) == SB_OK) {
 		struct sb_order_event ev = {.kind = SB_ORDER_EV_REPORT,
-		                            .status = st,
+		                            .status = order->status,
 		                            .executed_qty = order->executed_qty,
 		                            .cum_quote_qty = order->cum_quote_qty,
 		                            .exchange_id = order->order_id,
@@ -904,12 +880,9 @@ static void on_queried(void *user, const struct sb_bn_rest_result *res, struct s
 	free(c);
 	if (o) {
 		int64_t now = bot_now_ms(b);
-		enum sb_order_state st;
-		const char *sn = order ? sb_bn_order_status_name(order->status) : "";
-		if (res->err == SB_OK && order &&
-		    sb_order_status_from_exchange(sn, strlen(sn), &st) == SB_OK) {
+		if (res->err == SB_OK && order && sb_order_status_reportable(order->status) == SB_OK) {
 			struct sb_order_event ev = {.kind = SB_ORDER_EV_QUERY_FOUND,
-			                            .status = st,
+			                            .status = order->status,
 			                            .executed_qty = order->executed_qty,
 			                            .cum_quote_qty = order->cum_quote_qty,
 			                            .exchange_id = order->order_id,
@@ -1064,11 +1037,9 @@ void orders_on_user(void *user, const struct sb_bn_user_event *ev)
 		             coid);
 		return;
 	}
-	enum sb_order_state st;
-	const char *sn = sb_bn_order_status_name(r->status);
-	bool have_status = sb_order_status_from_exchange(sn, strlen(sn), &st) == SB_OK;
+	bool have_status = sb_order_status_reportable(r->status) == SB_OK;
 	struct sb_order_event oe = {.kind = SB_ORDER_EV_REPORT,
-	                            .status = have_status ? st : SB_ORDER_NEW,
+	                            .status = have_status ? r->status : SB_ORDER_NEW,
 	                            .executed_qty = r->cum_qty,
 	                            .cum_quote_qty = r->cum_quote_qty,
 	                            .exchange_id = r->order_id,

@@ -27,11 +27,11 @@ static void order_row(struct sb_bot *b, const struct bot_pos *bp, enum sb_coid_l
 	snprintf(r->symbol, sizeof r->symbol, "%s", bp->p.symbol);
 	r->side = side;
 	r->type = a->type;
-	r->tif = a->type == SB_ORDER_LIMIT ? SB_STORE_TIF_GTC : SB_STORE_TIF_NONE;
+	r->tif = a->type == SB_ORDER_LIMIT ? SB_TIF_GTC : SB_TIF_NONE;
 	r->price = a->type == SB_ORDER_LIMIT ? a->price : 0;
 	r->orig_qty = a->qty;
 	r->quote_qty = a->quote_qty;
-	r->status = SB_STORE_ORDER_PENDING_NEW;
+	r->status = SB_ORDER_PENDING_NEW;
 	r->created_ms = now;
 	r->updated_ms = now;
 }
@@ -50,9 +50,8 @@ static const char *intent_detail(const struct sb_store_order *r, struct sb_buf *
 void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *a, int64_t now_ms)
 {
 	struct sb_store_position row = {
-	    .state = SB_STORE_POS_BUYING, .created_ms = now_ms, .updated_ms = now_ms};
+	    .state = SB_POSITION_BUYING, .created_ms = now_ms, .updated_ms = now_ms};
 	snprintf(row.symbol, sizeof row.symbol, "%s", pr->cfg.symbol);
-	snprintf(row.notes, sizeof row.notes, "exit=NONE");
 	struct sb_store_event ev = {.time_ms = now_ms, .detail = "{\"reason\":\"NEW_CYCLE\"}"};
 	snprintf(ev.kind, sizeof ev.kind, "position.buying");
 	snprintf(ev.symbol, sizeof ev.symbol, "%s", pr->cfg.symbol);
@@ -258,8 +257,7 @@ sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_m
 	/* As commit_position, with the notes saying the coins were kept by hand. */
 	struct sb_store_position prow;
 	orders_pos_row(bp, &p, now_ms, &prow);
-	size_t used = strlen(prow.notes);
-	snprintf(prow.notes + used, sizeof prow.notes - used, ",abandoned by hand");
+	snprintf(prow.notes, sizeof prow.notes, "abandoned by hand");
 	struct sb_store_event ev = {
 	    .time_ms = now_ms, .position_id = p.id, .detail = "{\"reason\":\"MANUAL\"}"};
 	snprintf(ev.kind, sizeof ev.kind, "position.abandoned");

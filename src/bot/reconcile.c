@@ -63,7 +63,7 @@ static void on_open_orders(void *user, const struct sb_bn_rest_result *res, stru
 			struct sb_buf d;
 			detail_init(&d);
 			detail_i64(&d, "order_id", o->order_id);
-			detail_str(&d, "status", sb_bn_order_status_name(o->status));
+			detail_str(&d, "status", sb_order_state_name(o->status));
 			detail_str(&d, "side", sb_side_name(o->side));
 			sb_log_warn(
 			    "reconcile",
@@ -139,7 +139,7 @@ void reconcile_startup(struct sb_bot *b)
 void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why)
 {
 	struct sb_bot *b = user;
-	if (b->closed || b->stopping || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
+	if (b->closed || bot_is_stopping(b) || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
 		return;
 	monitor_reconcile(b, MON_RECON_STREAM);
 	size_t q = query_unsettled(b, false);

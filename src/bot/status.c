@@ -18,12 +18,56 @@
 
 #define KEY_RUN_REASON "run_state_reason"
 
-static const char *const state_names[] = {"starting", "reconciling", "trading", "paused",
-                                          "degraded", "stopping",    "stopped"};
+static const char *const state_names[BOT_STATE__COUNT] = {
+    [BOT_STARTING] = "starting", [BOT_RECONCILING] = "reconciling", [BOT_TRADING] = "trading",
+    [BOT_PAUSED] = "paused",     [BOT_DEGRADED] = "degraded",       [BOT_STOPPING] = "stopping",
+    [BOT_STOPPED] = "stopped",
+};
+
+#define TO(s) (1u << (s))
+
+/* The states each state may move to (see enum bot_run_state). */
+static const unsigned transitions[BOT_STATE__COUNT] = {
+    [BOT_STARTING] =
+        TO(BOT_STARTING) | TO(BOT_RECONCILING) | TO(BOT_DEGRADED) | TO(BOT_STOPPING) | TO(BOT_STOPPED),
+    [BOT_RECONCILING] =
+        TO(BOT_RECONCILING) | TO(BOT_TRADING) | TO(BOT_PAUSED) | TO(BOT_DEGRADED) | TO(BOT_STOPPING),
+    [BOT_TRADING] = TO(BOT_TRADING) | TO(BOT_PAUSED) | TO(BOT_DEGRADED) | TO(BOT_STOPPING),
+    [BOT_PAUSED] = TO(BOT_PAUSED) | TO(BOT_TRADING) | TO(BOT_DEGRADED) | TO(BOT_STOPPING),
+    [BOT_DEGRADED] = TO(BOT_DEGRADED) | TO(BOT_STOPPING),
+    [BOT_STOPPING] = TO(BOT_STOPPING) | TO(BOT_STOPPED),
+    [BOT_STOPPED] = 0,
+};
 
 const char *bot_state_name(enum bot_run_state s)
 {
-	return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "unknown";
+	return (unsigned)s < BOT_STATE__COUNT ? state_names[s] : "unknown";
+}
+
+bool bot_state_allowed(enum bot_run_state from, enum bot_run_state to)
+{
+	return (unsigned)from < BOT_STATE__COUNT && (unsigned)to < BOT_STATE__COUNT &&
+	       (transitions[from] & TO(to)) != 0;
+}
+
+bool bot_is_stopping(const struct sb_bot *b)
+{
+	return b->state == BOT_STOPPING || b->state == BOT_STOPPED;
+}
+
+/* Moves the state when the machine allows it; logs a refused transition as an error. */
+static sb_err move(struct sb_bot *b, enum bot_run_state s, const char *reason)
+{
+	if (!bot_state_allowed(b->state, s)) {
+		sb_log_error("bot",
+		             SB_FIELDS(SB_F_STR("from", bot_state_name(b->state)),
+		                       SB_F_STR("to", bot_state_name(s)), SB_F_STR("reason", reason)),
+		             "run state %s cannot become %s (%s): transition refused",
+		             bot_state_name(b->state), bot_state_name(s), reason);
+		return SB_ERR_STATE;
+	}
+	b->state = s;
+	return SB_OK;
 }
 
 void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t position_id, const char *coid,
@@ -40,18 +84,16 @@ void bot_event(struct sb_bot *b, const char *kind, const char *symbol, int64_t p
 		bot_degrade(b, err, "append an event");
 }
 
-void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason)
+sb_err bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason)
 {
-	if (b->degraded && s != BOT_STOPPING && s != BOT_STOPPED)
-		s = BOT_DEGRADED;
 	bool changed = b->state != s;
-	b->state = s;
+	SB_TRY(move(b, s, reason));
 	if (changed)
 		sb_log_info("bot",
 		            SB_FIELDS(SB_F_STR("state", bot_state_name(s)), SB_F_STR("reason", reason)),
 		            "run state %s: %s", bot_state_name(s), reason);
 	if (!b->st || (b->degraded && s != BOT_DEGRADED))
-		return;
+		return SB_OK;
 	int64_t now = bot_now_ms(b);
 	struct sb_buf d;
 	detail_init(&d);
@@ -66,6 +108,7 @@ void bot_set_state(struct sb_bot *b, enum bot_run_state s, const char *reason)
 	detail_fini(&d);
 	if (err != SB_OK && !b->degraded)
 		bot_degrade(b, err, "write the run state");
+	return SB_OK;
 }
 
 void bot_degrade(struct sb_bot *b, sb_err err, const char *what)
@@ -87,7 +130,9 @@ void bot_degrade(struct sb_bot *b, sb_err err, const char *what)
 	              "placed until %s",
 	              sb_errname(err), what,
 	              b->on_writable ? "it can be written again" : "spotbot is restarted");
-	b->state = BOT_DEGRADED;
+	/* A stop already under way goes on: it ends in a restart or an exit either way. */
+	if (!bot_is_stopping(b))
+		(void)move(b, BOT_DEGRADED, "database write failed");
 	/* Recording why may fail too: the reason is in the logs either way. */
 	int64_t now = bot_now_ms(b);
 	if (sb_store_state_set(b->st, KEY_RUN_REASON, "database write failed", now, NULL) == SB_OK)
@@ -104,7 +149,7 @@ static bool recoverable(sb_err err)
 
 void bot_degraded_check(struct sb_bot *b, int64_t now_ms)
 {
-	if (!b->degraded || !b->on_writable || b->stopping || b->closed || now_ms < b->db_probe_ms ||
+	if (!b->degraded || !b->on_writable || bot_is_stopping(b) || b->closed || now_ms < b->db_probe_ms ||
 	    !recoverable(b->degraded_err))
 		return;
 	b->db_probe_ms = now_ms + BOT_DB_PROBE_MS;
@@ -146,8 +191,7 @@ void bot_set_paused(struct sb_bot *b, bool paused, const char *source)
 
 bool bot_may_trade(const struct sb_bot *b)
 {
-	return !b->degraded && !b->stopping && !b->closed &&
-	       (b->state == BOT_TRADING || b->state == BOT_PAUSED);
+	return b->state == BOT_TRADING || b->state == BOT_PAUSED;
 }
 
 void bot_human(struct sb_bot *b, const char *fmt, ...)

@@ -78,12 +78,12 @@ struct sb_cli_view_args {
 	int64_t to_ms;                 /* --until, > 0 and after from_ms; 0 when not given */
 	enum sb_store_pos_which which; /* positions --open|--closed|--all, orders --open; ALL by default */
 	bool by_status;                /* orders --status given */
-	enum sb_store_order_status status; /* orders --status, when by_status */
-	int64_t position_id;               /* orders --position, >= 1; 0 when not given */
-	const char *kind;  /* events --kind (an argv string), shorter than SB_STORE_KIND_MAX */
-	bool by_pair;      /* pnl: the by-pair table (--by pair, or no --by) */
-	bool by_day;       /* pnl: the by-day table (--by day, or no --by) */
-	bool enabled_only; /* pairs --enabled */
+	enum sb_order_state status;    /* orders --status, when by_status */
+	int64_t position_id;           /* orders --position, >= 1; 0 when not given */
+	const char *kind;              /* events --kind (an argv string), shorter than SB_STORE_KIND_MAX */
+	bool by_pair;                  /* pnl: the by-pair table (--by pair, or no --by) */
+	bool by_day;                   /* pnl: the by-day table (--by day, or no --by) */
+	bool enabled_only;             /* pairs --enabled */
 };
 
 /* The views' parsers; now_ms is the "now" an age such as --since 2h counts back from. */

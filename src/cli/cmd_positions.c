@@ -23,9 +23,9 @@
 
 /* ---- positions and history ----------------------------------------------------------------------- */
 
-static bool state_is_closed(enum sb_store_pos_state s)
+static bool state_is_closed(enum sb_position_state s)
 {
-	return !sb_store_pos_state_open(s);
+	return !sb_position_state_is_open(s);
 }
 
 /* How long a position has been (or was) held: from its first buy fill to its close, or to now; -1 when it
@@ -38,34 +38,28 @@ static int64_t held_ms(const struct sb_store_position *p, int64_t now_ms)
 	return end >= p->opened_ms ? end - p->opened_ms : 0;
 }
 
-static enum sb_table_color state_color(enum sb_store_pos_state s)
+static enum sb_table_color state_color(enum sb_position_state s)
 {
 	switch (s) {
-	case SB_STORE_POS_BUYING:
-	case SB_STORE_POS_SELLING:
+	case SB_POSITION_BUYING:
+	case SB_POSITION_SELLING:
 		return SB_TABLE_YELLOW;
-	case SB_STORE_POS_HOLDING:
+	case SB_POSITION_HOLDING:
 		return SB_TABLE_BOLD;
-	case SB_STORE_POS_CLOSED:
+	case SB_POSITION_CLOSED:
 		return SB_TABLE_GREEN;
 	default:
 		return SB_TABLE_DIM;
 	}
 }
 
-/*
- * How the position's last sell was placed, from its notes ("exit=STOP_LOSS,alerted"), in lower case:
- * "target", "stop_loss", "max_duration", "manual"; NULL when no sell was placed ("exit=NONE", or notes
- * without it). Names the daemon may add later pass through in lower case.
- */
+/* How the position's last sell was placed, in lower case: "target", "stop_loss", "max_duration",
+ * "manual"; NULL when no sell was placed. */
 static const char *exit_reason(const struct sb_store_position *p, char *buf, size_t cap)
 {
-	const char *e = strstr(p->notes, "exit=");
-	if (!e || cap == 0)
-		return NULL;
-	e += 5;
-	size_t n = strcspn(e, ",");
-	if (n == 0 || n >= cap || (n == 4 && memcmp(e, "NONE", 4) == 0))
+	const char *e = sb_position_exit_name(p->exit);
+	size_t n = strlen(e);
+	if (p->exit == SB_EXIT_NONE || n >= cap)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		buf[i] = e[i] >= 'A' && e[i] <= 'Z' ? (char)(e[i] - 'A' + 'a') : e[i];
@@ -80,8 +74,8 @@ static cJSON *position_json(const struct sb_store_position *p, int64_t now_ms)
 	read_json_int(o, "id", p->id);
 	cJSON_AddStringToObject(o, "symbol", p->symbol);
 	read_json_int(o, "cycle", p->cycle);
-	cJSON_AddStringToObject(o, "state", sb_store_pos_state_name(p->state));
-	cJSON_AddBoolToObject(o, "open", sb_store_pos_state_open(p->state));
+	cJSON_AddStringToObject(o, "state", sb_position_state_name(p->state));
+	cJSON_AddBoolToObject(o, "open", sb_position_state_is_open(p->state));
 	read_json_time(o, "created_at", p->created_ms);
 	read_json_time(o, "opened_at", p->opened_ms);
 	read_json_time(o, "closed_at", p->closed_ms);
@@ -139,7 +133,7 @@ static void positions_table(const struct ctx *c, const struct sb_store_position 
 		sb_table_cellf(t, SB_TABLE_PLAIN, "%" PRId64, p->id);
 		sb_table_cell(t, p->symbol, SB_TABLE_PLAIN);
 		sb_table_cellf(t, SB_TABLE_PLAIN, "%" PRId64, p->cycle);
-		sb_table_cell(t, sb_store_pos_state_name(p->state), state_color(p->state));
+		sb_table_cell(t, sb_position_state_name(p->state), state_color(p->state));
 		sb_table_cell(t, sb_table_time(p->opened_ms, a, sizeof a), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_duration(held_ms(p, c->now_ms), a, sizeof a), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_dec(p->buy_qty, b, sizeof b), SB_TABLE_PLAIN);
@@ -234,7 +228,7 @@ static void history_table(const struct ctx *c, const struct sb_store_position *r
 		sb_table_cellf(t, SB_TABLE_PLAIN, "%" PRId64, p->id);
 		sb_table_cell(t, p->symbol, SB_TABLE_PLAIN);
 		sb_table_cellf(t, SB_TABLE_PLAIN, "%" PRId64, p->cycle);
-		sb_table_cell(t, sb_store_pos_state_name(p->state), state_color(p->state));
+		sb_table_cell(t, sb_position_state_name(p->state), state_color(p->state));
 		sb_table_cell(t, sb_table_time(p->opened_ms, a, sizeof a), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_time(p->closed_ms, a, sizeof a), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_duration(held_ms(p, c->now_ms), a, sizeof a), SB_TABLE_PLAIN);
@@ -295,19 +289,19 @@ int sb_cmd_history(int argc, char **argv)
 
 /* ---- orders -------------------------------------------------------------------------------------- */
 
-static enum sb_table_color order_color(enum sb_store_order_status s)
+static enum sb_table_color order_color(enum sb_order_state s)
 {
 	switch (s) {
-	case SB_STORE_ORDER_FILLED:
+	case SB_ORDER_FILLED:
 		return SB_TABLE_GREEN;
-	case SB_STORE_ORDER_REJECTED:
-	case SB_STORE_ORDER_EXPIRED:
-	case SB_STORE_ORDER_EXPIRED_IN_MATCH:
-	case SB_STORE_ORDER_UNKNOWN:
-	case SB_STORE_ORDER_LOST:
+	case SB_ORDER_REJECTED:
+	case SB_ORDER_EXPIRED:
+	case SB_ORDER_EXPIRED_IN_MATCH:
+	case SB_ORDER_UNKNOWN:
+	case SB_ORDER_LOST:
 		return SB_TABLE_RED;
-	case SB_STORE_ORDER_CANCELED:
-	case SB_STORE_ORDER_NEVER_SENT:
+	case SB_ORDER_CANCELED:
+	case SB_ORDER_NEVER_SENT:
 		return SB_TABLE_DIM;
 	default:
 		return SB_TABLE_YELLOW;
@@ -323,17 +317,17 @@ static cJSON *order_json(const struct sb_store_order *o)
 	cJSON_AddStringToObject(j, "symbol", o->symbol);
 	cJSON_AddStringToObject(j, "side", sb_side_name(o->side));
 	cJSON_AddStringToObject(j, "type", sb_order_type_name(o->type));
-	if (o->tif == SB_STORE_TIF_NONE)
+	if (o->tif == SB_TIF_NONE)
 		cJSON_AddNullToObject(j, "time_in_force");
 	else
-		cJSON_AddStringToObject(j, "time_in_force", sb_store_tif_name(o->tif));
+		cJSON_AddStringToObject(j, "time_in_force", sb_tif_name(o->tif));
 	read_json_dec(j, "price", o->price);
 	read_json_dec(j, "orig_qty", o->orig_qty);
 	read_json_dec(j, "quote_qty", o->quote_qty);
 	read_json_dec(j, "executed_qty", o->executed_qty);
 	read_json_dec(j, "cumm_quote_qty", o->cumm_quote_qty);
-	cJSON_AddStringToObject(j, "status", sb_store_order_status_name(o->status));
-	cJSON_AddBoolToObject(j, "final", sb_store_order_status_final(o->status));
+	cJSON_AddStringToObject(j, "status", sb_order_state_name(o->status));
+	cJSON_AddBoolToObject(j, "final", sb_order_state_is_final(o->status));
 	read_json_time(j, "created_at", o->created_ms);
 	read_json_time(j, "updated_at", o->updated_ms);
 	read_json_str_or_null(j, "last_error", o->last_error);
@@ -376,7 +370,7 @@ static void orders_table(const struct ctx *c, const struct sb_store_order *rows,
 		else
 			sb_table_cell(t, sb_table_dec(o->orig_qty, b, sizeof b), SB_TABLE_PLAIN);
 		sb_table_cell(t, sb_table_dec(o->executed_qty, b, sizeof b), SB_TABLE_PLAIN);
-		sb_table_cell(t, sb_store_order_status_name(o->status), order_color(o->status));
+		sb_table_cell(t, sb_order_state_name(o->status), order_color(o->status));
 		sb_table_cell(t, sb_table_time(o->updated_ms, a, sizeof a), SB_TABLE_PLAIN);
 	}
 	if (n == 0)

@@ -143,7 +143,7 @@ static int opt_status(const struct read_view *v, const char *arg, struct sb_cli_
 		return bad_usage(v, "--status '%s' is not an order status", arg);
 	snprintf(status, sizeof status, "%s", arg);
 	sb_cli_symbol_upper(status);
-	if (sb_store_order_status_parse(status, strlen(status), &a->status) != SB_OK)
+	if (sb_order_state_parse(status, strlen(status), &a->status) != SB_OK)
 		return bad_usage(v, "--status '%s' is not an order status", arg);
 	a->by_status = true;
 	return GO_ON;

@@ -100,18 +100,18 @@ static bool daemon_reachable(const char *listen, int timeout_ms)
 
 /* What status gathers from the database. */
 struct status {
-	bool running;                              /* something accepts at CONTROL_LISTEN */
-	char run_state[SB_STORE_VALUE_MAX];        /* system_state run_state; "" = never recorded */
-	char paused[SB_STORE_VALUE_MAX];           /* system_state paused; "" = never recorded */
-	int64_t last_stream_ms;                    /* last stream event; 0 = never */
-	int64_t schema;                            /* schema version */
-	size_t pairs, pairs_enabled;               /* configured trade pairs */
-	size_t open_by_state[SB_STORE_POS__COUNT]; /* open positions per state */
-	size_t open_positions;                     /* all open positions */
-	sb_dec exposure;                           /* sum of the open positions' cost */
-	size_t open_orders;                        /* orders not in a final status */
-	struct sb_store_pnl closed;                /* CLOSED cycles, wins and realised profit */
-	cJSON *live;                               /* the running daemon's GET /status; NULL when none */
+	bool running;                                   /* something accepts at CONTROL_LISTEN */
+	char run_state[SB_STORE_VALUE_MAX];             /* system_state run_state; "" = never recorded */
+	char paused[SB_STORE_VALUE_MAX];                /* system_state paused; "" = never recorded */
+	int64_t last_stream_ms;                         /* last stream event; 0 = never */
+	int64_t schema;                                 /* schema version */
+	size_t pairs, pairs_enabled;                    /* configured trade pairs */
+	size_t open_by_state[SB_POSITION_STATE__COUNT]; /* open positions per state */
+	size_t open_positions;                          /* all open positions */
+	sb_dec exposure;                                /* sum of the open positions' cost */
+	size_t open_orders;                             /* orders not in a final status */
+	struct sb_store_pnl closed;                     /* CLOSED cycles, wins and realised profit */
+	cJSON *live;                                    /* the running daemon's GET /status; NULL when none */
 };
 
 /* The running daemon's own view (GET /status), or NULL when it does not answer with one. */
@@ -241,8 +241,8 @@ static int status_json(const struct ctx *c, const struct status *s)
 	read_json_int(p, "enabled", (int64_t)s->pairs_enabled);
 	cJSON *pos = cJSON_AddObjectToObject(doc, "positions");
 	read_json_int(pos, "open", (int64_t)s->open_positions);
-	for (int st = SB_STORE_POS_BUYING; st <= SB_STORE_POS_SELLING; st++)
-		read_json_int(pos, sb_store_pos_state_name((enum sb_store_pos_state)st),
+	for (int st = SB_POSITION_BUYING; st <= SB_POSITION_SELLING; st++)
+		read_json_int(pos, sb_position_state_name((enum sb_position_state)st),
 		              (int64_t)s->open_by_state[st]);
 	read_json_int(pos, "closed_cycles", s->closed.positions);
 	read_json_int(pos, "wins", s->closed.wins);
@@ -289,8 +289,8 @@ static void status_text(const struct ctx *c, const struct status *s)
 	printf("database        %s (schema %" PRId64 ")\n", c->cfg.database_path, s->schema);
 	printf("pairs           %zu (%zu enabled)\n", s->pairs, s->pairs_enabled);
 	printf("open positions  %zu (BUYING %zu, HOLDING %zu, SELLING %zu)\n", s->open_positions,
-	       s->open_by_state[SB_STORE_POS_BUYING], s->open_by_state[SB_STORE_POS_HOLDING],
-	       s->open_by_state[SB_STORE_POS_SELLING]);
+	       s->open_by_state[SB_POSITION_BUYING], s->open_by_state[SB_POSITION_HOLDING],
+	       s->open_by_state[SB_POSITION_SELLING]);
 	printf("exposure        %s (cost of the open positions)\n", sb_table_dec(s->exposure, b, sizeof b));
 	printf("open orders     %zu\n", s->open_orders);
 	printf("closed cycles   %" PRId64 " (%" PRId64 " won), realised profit %s\n", s->closed.positions,

@@ -16,6 +16,7 @@ static const char *const state_names[SB_ORDER_STATE__COUNT] = {
     [SB_ORDER_NEW] = "NEW",
     [SB_ORDER_PARTIALLY_FILLED] = "PARTIALLY_FILLED",
     [SB_ORDER_FILLED] = "FILLED",
+    [SB_ORDER_PENDING_CANCEL] = "PENDING_CANCEL",
     [SB_ORDER_CANCELED] = "CANCELED",
     [SB_ORDER_REJECTED] = "REJECTED",
     [SB_ORDER_EXPIRED] = "EXPIRED",
@@ -23,6 +24,13 @@ static const char *const state_names[SB_ORDER_STATE__COUNT] = {
     [SB_ORDER_UNKNOWN] = "UNKNOWN",
     [SB_ORDER_NEVER_SENT] = "NEVER_SENT",
     [SB_ORDER_LOST] = "LOST",
+};
+
+static const char *const tif_names[SB_TIF__COUNT] = {
+    [SB_TIF_GTC] = "GTC",
+    [SB_TIF_IOC] = "IOC",
+    [SB_TIF_FOK] = "FOK",
+    [SB_TIF_NONE] = "NONE",
 };
 
 static const char *const event_names[SB_ORDER_EV__COUNT] = {
@@ -63,28 +71,37 @@ sb_err sb_order_state_parse(const char *s, size_t len, enum sb_order_state *out)
 	return SB_ERR_NOT_FOUND;
 }
 
-static bool eq(const char *s, size_t len, const char *lit)
+const char *sb_tif_name(enum sb_tif t)
 {
-	return strlen(lit) == len && memcmp(s, lit, len) == 0;
+	return (unsigned)t < SB_TIF__COUNT ? tif_names[t] : "INVALID";
 }
 
-sb_err sb_order_status_from_exchange(const char *s, size_t len, enum sb_order_state *out)
+sb_err sb_tif_parse(const char *s, size_t len, enum sb_tif *out)
 {
-	static const enum sb_order_state exchange_states[] = {
-	    SB_ORDER_NEW,      SB_ORDER_PARTIALLY_FILLED, SB_ORDER_FILLED,           SB_ORDER_CANCELED,
-	    SB_ORDER_REJECTED, SB_ORDER_EXPIRED,          SB_ORDER_EXPIRED_IN_MATCH,
-	};
 	if (!s || !out)
 		return SB_ERR_INVALID;
-	for (size_t i = 0; i < sizeof exchange_states / sizeof exchange_states[0]; i++) {
-		if (eq(s, len, state_names[exchange_states[i]])) {
-			*out = exchange_states[i];
+	for (unsigned i = 0; i < SB_TIF__COUNT; i++) {
+		if (strlen(tif_names[i]) == len && memcmp(tif_names[i], s, len) == 0) {
+			*out = (enum sb_tif)i;
 			return SB_OK;
 		}
 	}
-	if (eq(s, len, "PENDING_NEW") || eq(s, len, "PENDING_CANCEL"))
-		return SB_ERR_UNSUPPORTED;
 	return SB_ERR_NOT_FOUND;
+}
+
+bool sb_order_state_is_exchange(enum sb_order_state s)
+{
+	return (unsigned)s < SB_ORDER_STATE__COUNT && s != SB_ORDER_UNKNOWN && s != SB_ORDER_NEVER_SENT &&
+	       s != SB_ORDER_LOST;
+}
+
+sb_err sb_order_status_reportable(enum sb_order_state s)
+{
+	if (!sb_order_state_is_exchange(s))
+		return SB_ERR_NOT_FOUND;
+	if (s == SB_ORDER_PENDING_NEW || s == SB_ORDER_PENDING_CANCEL)
+		return SB_ERR_UNSUPPORTED;
+	return SB_OK;
 }
 
 bool sb_order_state_is_final(enum sb_order_state s)
@@ -141,7 +158,7 @@ static sb_err check_report(const struct sb_order_sm *o, const struct sb_order_ev
 	case SB_ORDER_EXPIRED:
 	case SB_ORDER_EXPIRED_IN_MATCH:
 		return SB_OK;
-	default: /* PENDING_NEW, UNKNOWN, NEVER_SENT, LOST are the bot's own words, never the exchange's */
+	default: /* PENDING_NEW, PENDING_CANCEL, UNKNOWN, NEVER_SENT, LOST: never an event's status */
 		return SB_ERR_INVALID;
 	}
 }

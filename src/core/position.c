@@ -73,6 +73,11 @@ bool sb_position_state_is_final(enum sb_position_state s)
 	return s == SB_POSITION_CLOSED || s == SB_POSITION_CANCELED || s == SB_POSITION_ABANDONED;
 }
 
+bool sb_position_state_is_open(enum sb_position_state s)
+{
+	return s == SB_POSITION_BUYING || s == SB_POSITION_HOLDING || s == SB_POSITION_SELLING;
+}
+
 bool sb_position_can(enum sb_position_state from, enum sb_position_state to)
 {
 	switch (from) {

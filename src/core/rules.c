@@ -66,6 +66,19 @@ const char *sb_side_name(enum sb_side side)
 	return side == SB_SIDE_BUY ? "BUY" : side == SB_SIDE_SELL ? "SELL" : "UNKNOWN";
 }
 
+sb_err sb_side_parse(const char *s, size_t len, enum sb_side *out)
+{
+	if (!s || !out)
+		return SB_ERR_INVALID;
+	if (len == 3 && memcmp(s, "BUY", 3) == 0)
+		*out = SB_SIDE_BUY;
+	else if (len == 4 && memcmp(s, "SELL", 4) == 0)
+		*out = SB_SIDE_SELL;
+	else
+		return SB_ERR_NOT_FOUND;
+	return SB_OK;
+}
+
 const char *sb_symbol_status_name(enum sb_symbol_status s)
 {
 	switch (s) {

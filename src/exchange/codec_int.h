@@ -76,10 +76,10 @@ sb_err sb_bn__enum(struct sb_bn__ctx *c, const cJSON *o, const char *key, const 
 
 sb_err sb_bn__side(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_side *out);
 sb_err sb_bn__order_type(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_order_type *out);
-sb_err sb_bn__tif(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_bn_tif *out);
+sb_err sb_bn__tif(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_tif *out);
 sb_err sb_bn__exec_type(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_bn_exec_type *out);
 sb_err sb_bn__reject(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_bn_reject_reason *out);
-sb_err sb_bn__status(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_bn_order_status *out);
+sb_err sb_bn__status(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_order_state *out);
 
 /* An array field of at most max elements (its size to *n); SB_ERR_TOO_LONG when longer. */
 sb_err sb_bn__array(struct sb_bn__ctx *c, const cJSON *o, const char *key, size_t max, const cJSON **arr,

@@ -283,16 +283,11 @@ sb_err sb_bn__array(struct sb_bn__ctx *c, const cJSON *o, const char *key, size_
 
 /* ---- enum spellings: index i of each table is enum value i ---------------------------------------- */
 
-static const char *const tif_names[] = {"GTC", "IOC", "FOK"};
 static const char *const exec_names[] = {"NEW",   "CANCELED", "REPLACED",        "REJECTED",
                                          "TRADE", "EXPIRED",  "TRADE_PREVENTION"};
-static const char *const status_names[] = {"NEW",      "PENDING_NEW", "PARTIALLY_FILLED",
-                                           "FILLED",   "CANCELED",    "PENDING_CANCEL",
-                                           "REJECTED", "EXPIRED",     "EXPIRED_IN_MATCH"};
 static const char *const reject_names[] = {"NONE", "INSUFFICIENT_BALANCES",
                                            "STOP_PRICE_WOULD_TRIGGER_IMMEDIATELY", "WOULD_MATCH_IMMEDIATELY",
                                            "OCO_BAD_PRICES"};
-static const char *const side_names[] = {"BUY", "SELL"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -314,19 +309,9 @@ static sb_err parse_name(const char *const *names, size_t n, const char *s, size
 	return SB_ERR_NOT_FOUND;
 }
 
-const char *sb_bn_tif_name(enum sb_bn_tif v)
-{
-	return name_of(tif_names, COUNT(tif_names), (int)v);
-}
-
 const char *sb_bn_exec_type_name(enum sb_bn_exec_type v)
 {
 	return name_of(exec_names, COUNT(exec_names), (int)v);
-}
-
-const char *sb_bn_order_status_name(enum sb_bn_order_status v)
-{
-	return name_of(status_names, COUNT(status_names), (int)v);
 }
 
 const char *sb_bn_reject_reason_name(enum sb_bn_reject_reason v)
@@ -345,11 +330,8 @@ const char *sb_bn_reject_reason_name(enum sb_bn_reject_reason v)
 		return e;                                                                                    \
 	}
 
-DEFINE_PARSE(sb_bn_tif_parse, enum sb_bn_tif, tif_names)
 DEFINE_PARSE(sb_bn_exec_type_parse, enum sb_bn_exec_type, exec_names)
-DEFINE_PARSE(sb_bn_order_status_parse, enum sb_bn_order_status, status_names)
 DEFINE_PARSE(sb_bn_reject_reason_parse, enum sb_bn_reject_reason, reject_names)
-DEFINE_PARSE(sb_bn_side_parse, enum sb_side, side_names)
 
 #define DEFINE_GET(fn, type, table)                                                                          \
 	sb_err fn(struct sb_bn__ctx *c, const cJSON *o, const char *key, type *out)                          \
@@ -360,20 +342,59 @@ DEFINE_PARSE(sb_bn_side_parse, enum sb_side, side_names)
 		return SB_OK;                                                                                \
 	}
 
-DEFINE_GET(sb_bn__side, enum sb_side, side_names)
-DEFINE_GET(sb_bn__tif, enum sb_bn_tif, tif_names)
-DEFINE_GET(sb_bn__status, enum sb_bn_order_status, status_names)
-
 DEFINE_GET(sb_bn__exec_type, enum sb_bn_exec_type, exec_names)
 DEFINE_GET(sb_bn__reject, enum sb_bn_reject_reason, reject_names)
 
-sb_err sb_bn__order_type(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_order_type *out)
+/* A string field holding a word of core's vocabulary; *word borrowed from o. */
+static sb_err word(struct sb_bn__ctx *c, const cJSON *o, const char *key, const char **w)
 {
 	const cJSON *it;
 	SB_TRY(lookup(c, o, key, &it));
 	if (!cJSON_IsString(it) || !it->valuestring)
 		return sb_bn__fail(c, SB_ERR_PARSE, key, "not a string (%s)", type_name(it));
-	if (sb_order_type_parse(it->valuestring, strlen(it->valuestring), out) != SB_OK)
-		return sb_bn__fail(c, SB_ERR_PARSE, key, "unknown value \"%.40s\"", it->valuestring);
+	*w = it->valuestring;
+	return SB_OK;
+}
+
+static sb_err unknown(struct sb_bn__ctx *c, const char *key, const char *w)
+{
+	return sb_bn__fail(c, SB_ERR_PARSE, key, "unknown value \"%.40s\"", w);
+}
+
+sb_err sb_bn__order_type(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_order_type *out)
+{
+	const char *w;
+	SB_TRY(word(c, o, key, &w));
+	return sb_order_type_parse(w, strlen(w), out) == SB_OK ? SB_OK : unknown(c, key, w);
+}
+
+sb_err sb_bn__side(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_side *out)
+{
+	const char *w;
+	SB_TRY(word(c, o, key, &w));
+	return sb_side_parse(w, strlen(w), out) == SB_OK ? SB_OK : unknown(c, key, w);
+}
+
+/* GTC, IOC or FOK: NONE is the store's word, not Binance's. */
+sb_err sb_bn__tif(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_tif *out)
+{
+	const char *w;
+	SB_TRY(word(c, o, key, &w));
+	enum sb_tif t;
+	if (sb_tif_parse(w, strlen(w), &t) != SB_OK || t == SB_TIF_NONE)
+		return unknown(c, key, w);
+	*out = t;
+	return SB_OK;
+}
+
+/* Binance's order statuses only: the bot's own words (UNKNOWN, LOST, ...) never come from the wire. */
+sb_err sb_bn__status(struct sb_bn__ctx *c, const cJSON *o, const char *key, enum sb_order_state *out)
+{
+	const char *w;
+	SB_TRY(word(c, o, key, &w));
+	enum sb_order_state s;
+	if (sb_order_state_parse(w, strlen(w), &s) != SB_OK || !sb_order_state_is_exchange(s))
+		return unknown(c, key, w);
+	*out = s;
 	return SB_OK;
 }

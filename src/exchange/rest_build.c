@@ -183,7 +183,7 @@ static const char *const resp_names[] = {"FULL", "RESULT", "ACK"};
 sb_err sb_bn_rest_order_check(const struct sb_bn_new_order *o)
 {
 	if (!o || !nonempty(o->symbol) || (unsigned)o->side > SB_SIDE_SELL ||
-	    (unsigned)o->resp_type > SB_BN_RESP_DEFAULT || (unsigned)o->tif > SB_BN_TIF_FOK ||
+	    (unsigned)o->resp_type > SB_BN_RESP_DEFAULT || (unsigned)o->tif > SB_TIF_FOK ||
 	    (unsigned)o->stp_mode >= SB_STP__COUNT)
 		return SB_ERR_INVALID;
 	if (o->client_order_id &&
@@ -203,18 +203,6 @@ sb_err sb_bn_rest_order_check(const struct sb_bn_new_order *o)
 	}
 }
 
-static const char *type_name(enum sb_order_type t)
-{
-	switch (t) {
-	case SB_ORDER_LIMIT:
-		return "LIMIT";
-	case SB_ORDER_MARKET:
-		return "MARKET";
-	default:
-		return "LIMIT_MAKER";
-	}
-}
-
 sb_err sb_bn_rest_build_order_place(const struct sb_bn_new_order *o, struct sb_bn_rest_call *c)
 {
 	if (!c)
@@ -228,10 +216,10 @@ sb_err sb_bn_rest_build_order_place(const struct sb_bn_new_order *o, struct sb_b
 	p_begin(&p, c);
 	/* Binance's documented order, so its published signature vector comes out of this builder. */
 	p_str(&p, "symbol", o->symbol);
-	p_str(&p, "side", o->side == SB_SIDE_BUY ? "BUY" : "SELL");
-	p_str(&p, "type", type_name(o->type));
+	p_str(&p, "side", sb_side_name(o->side));
+	p_str(&p, "type", sb_order_type_name(o->type));
 	if (o->type == SB_ORDER_LIMIT)
-		p_str(&p, "timeInForce", sb_bn_tif_name(o->tif));
+		p_str(&p, "timeInForce", sb_tif_name(o->tif));
 	if (o->quantity > 0)
 		p_dec(&p, "quantity", o->quantity);
 	if (o->quote_order_qty > 0)

@@ -44,8 +44,8 @@ static void state(struct sim_exchange *ex, struct sim_http_resp *resp)
 	for (size_t i = 0; i < ex->nsymbols; i++) {
 		struct sim_symbol *s = &ex->symbols[i];
 		struct sim_book_level bid, ask;
-		bool has_bid = sim_book_best(s->book, SIM_SIDE_BUY, &bid);
-		bool has_ask = sim_book_best(s->book, SIM_SIDE_SELL, &ask);
+		bool has_bid = sim_book_best(s->book, SB_SIDE_BUY, &bid);
+		bool has_ask = sim_book_best(s->book, SB_SIDE_SELL, &ask);
 		sb_buf_printf(&b, "{\"symbol\":");
 		sb_json_str(&b, s->rules.symbol);
 		sb_buf_printf(&b, ",\"lastPrice\":");

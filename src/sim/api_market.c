@@ -401,8 +401,8 @@ void sim_api_depth(struct sim_api_call *c, struct sim_api_reply *r)
 	r->weight = depth_weight(limit);
 	struct sim_book_level *bids = sb_xcalloc(limit, sizeof *bids);
 	struct sim_book_level *asks = sb_xcalloc(limit, sizeof *asks);
-	size_t nb = s->book ? sim_book_depth(s->book, SIM_SIDE_BUY, bids, limit) : 0;
-	size_t na = s->book ? sim_book_depth(s->book, SIM_SIDE_SELL, asks, limit) : 0;
+	size_t nb = s->book ? sim_book_depth(s->book, SB_SIDE_BUY, bids, limit) : 0;
+	size_t na = s->book ? sim_book_depth(s->book, SB_SIDE_SELL, asks, limit) : 0;
 	struct sb_buf j;
 	sb_buf_init(&j, SB_JSON_MAX);
 	sb_buf_printf(&j, "{\"lastUpdateId\":%llu,\"bids\":",
@@ -566,11 +566,11 @@ static uint32_t ticker_24hr_weight(size_t n, bool all)
 static void fill_book(const struct sim_symbol *s, struct sim_md_ticker *t)
 {
 	struct sim_book_level bid, ask;
-	if (s->book && sim_book_best(s->book, SIM_SIDE_BUY, &bid)) {
+	if (s->book && sim_book_best(s->book, SB_SIDE_BUY, &bid)) {
 		t->bid_price = bid.price;
 		t->bid_qty = bid.qty;
 	}
-	if (s->book && sim_book_best(s->book, SIM_SIDE_SELL, &ask)) {
+	if (s->book && sim_book_best(s->book, SB_SIDE_SELL, &ask)) {
 		t->ask_price = ask.price;
 		t->ask_qty = ask.qty;
 	}

@@ -222,7 +222,7 @@ void sim_api_order_status(struct sim_api_call *c, struct sim_api_reply *r)
 
 static bool is_open(const struct sim_book_order *o)
 {
-	return o->status == SIM_STATUS_NEW || o->status == SIM_STATUS_PARTIALLY_FILLED;
+	return o->status == SB_ORDER_NEW || o->status == SB_ORDER_PARTIALLY_FILLED;
 }
 
 /*

@@ -195,8 +195,8 @@ struct order_fields {
 	const struct sim_symbol *sym;          /* the symbol (read before the table) */
 	unsigned sent;                         /* 1 << enum order_param_id of each parameter sent */
 	int side;                              /* index into sides[] */
-	int type;                              /* index into types[] (enum sim_book_type), -1 before */
-	int tif;                               /* index into tifs[] (enum sim_book_tif) */
+	int type;                              /* index into types[] (enum sb_order_type), -1 before */
+	int tif;                               /* index into tifs[] (enum sb_tif) */
 	sb_dec quantity;                       /* quantity, 0 when absent */
 	sb_dec price;                          /* price, 0 when absent */
 	sb_dec quote_qty;                      /* quoteOrderQty, 0 when absent */
@@ -225,13 +225,13 @@ struct order_param {
 };
 
 #define TYPE_BIT(t) (1u << (t))
-#define ALL_TYPES   (TYPE_BIT(SIM_TYPE_LIMIT) | TYPE_BIT(SIM_TYPE_MARKET) | TYPE_BIT(SIM_TYPE_LIMIT_MAKER))
-#define PRICED      (TYPE_BIT(SIM_TYPE_LIMIT) | TYPE_BIT(SIM_TYPE_LIMIT_MAKER))
+#define ALL_TYPES   (TYPE_BIT(SB_ORDER_LIMIT) | TYPE_BIT(SB_ORDER_MARKET) | TYPE_BIT(SB_ORDER_LIMIT_MAKER))
+#define PRICED      (TYPE_BIT(SB_ORDER_LIMIT) | TYPE_BIT(SB_ORDER_LIMIT_MAKER))
 #define FIELD(f)    offsetof(struct order_fields, f)
 
-static const char *const sides[] = {"BUY", "SELL"};                    /* enum sim_book_side */
-static const char *const types[] = {"LIMIT", "MARKET", "LIMIT_MAKER"}; /* enum sim_book_type */
-static const char *const tifs[] = {"GTC", "IOC", "FOK"};               /* enum sim_book_tif */
+static const char *const sides[] = {"BUY", "SELL"};                    /* enum sb_side */
+static const char *const types[] = {"LIMIT", "MARKET", "LIMIT_MAKER"}; /* enum sb_order_type */
+static const char *const tifs[] = {"GTC", "IOC", "FOK"};               /* enum sb_tif */
 static const char *const resp_types[] = {"ACK", "RESULT", "FULL"};
 
 static bool read_enum(struct sim_api_reply *r, const struct order_param *p, const char *v,
@@ -283,11 +283,11 @@ static bool read_stp(struct sim_api_reply *r, const struct order_param *p, const
 static const struct order_param order_params[P_COUNT] = {
     [P_SIDE] = {"side", read_enum, ALL_TYPES, 0, sides, 2, -1117, "Invalid side.", FIELD(side)},
     [P_TYPE] = {"type", read_enum, ALL_TYPES, 0, types, 3, -1116, "Invalid orderType.", FIELD(type)},
-    [P_TIF] = {"timeInForce", read_enum, TYPE_BIT(SIM_TYPE_LIMIT),
-               TYPE_BIT(SIM_TYPE_MARKET) | TYPE_BIT(SIM_TYPE_LIMIT_MAKER), tifs, 3, -1115,
+    [P_TIF] = {"timeInForce", read_enum, TYPE_BIT(SB_ORDER_LIMIT),
+               TYPE_BIT(SB_ORDER_MARKET) | TYPE_BIT(SB_ORDER_LIMIT_MAKER), tifs, 3, -1115,
                "Invalid timeInForce.", FIELD(tif)},
     [P_QUANTITY] = {"quantity", read_dec, PRICED, 0, NULL, 0, 0, NULL, FIELD(quantity)},
-    [P_PRICE] = {"price", read_dec, PRICED, TYPE_BIT(SIM_TYPE_MARKET), NULL, 0, 0, NULL, FIELD(price)},
+    [P_PRICE] = {"price", read_dec, PRICED, TYPE_BIT(SB_ORDER_MARKET), NULL, 0, 0, NULL, FIELD(price)},
     [P_QUOTE_QTY] = {"quoteOrderQty", read_dec, 0, PRICED, NULL, 0, 0, NULL, FIELD(quote_qty)},
     [P_CLIENT_ID] = {"newClientOrderId", read_client_id, 0, 0, NULL, 0, 0, NULL, FIELD(client_id)},
     [P_RESP_TYPE] = {"newOrderRespType", read_enum, 0, 0, resp_types, 3, -1100,
@@ -330,7 +330,7 @@ static bool was_sent(const struct order_fields *f, enum order_param_id id)
 static bool check_together(struct sim_api_reply *r, const struct order_fields *f)
 {
 	bool qty = was_sent(f, P_QUANTITY), quote = was_sent(f, P_QUOTE_QTY);
-	if (f->type == SIM_TYPE_MARKET && qty == quote) {
+	if (f->type == SB_ORDER_MARKET && qty == quote) {
 		sim_api_error(
 		    r, 400, -1102,
 		    qty ? "Parameter 'quantity' or 'quoteOrderQty' must be sent, but not both."
@@ -349,13 +349,13 @@ static bool check_together(struct sim_api_reply *r, const struct order_fields *f
 static void make_order(const struct sim_api_call *c, const struct order_fields *f, struct sim_new_order *o)
 {
 	snprintf(o->client_id, sizeof o->client_id, "%s", f->client_id);
-	int resp = was_sent(f, P_RESP_TYPE) ? f->resp_type : f->type == SIM_TYPE_LIMIT_MAKER ? 0 : 2;
+	int resp = was_sent(f, P_RESP_TYPE) ? f->resp_type : f->type == SB_ORDER_LIMIT_MAKER ? 0 : 2;
 	snprintf(o->resp_type, sizeof o->resp_type, "%s", resp_types[resp]);
 	o->req = (struct sim_book_req){
 	    .account = c->account->id,
-	    .side = (enum sim_book_side)f->side,
-	    .type = (enum sim_book_type)f->type,
-	    .tif = (enum sim_book_tif)f->tif,
+	    .side = (enum sb_side)f->side,
+	    .type = (enum sb_order_type)f->type,
+	    .tif = (enum sb_tif)f->tif,
 	    .price = f->price,
 	    .qty = f->quantity,
 	    .quote_qty = f->quote_qty,
@@ -368,7 +368,7 @@ static void make_order(const struct sim_api_call *c, const struct order_fields *
 	static const enum sb_order_type spec_types[] = {SB_ORDER_LIMIT, SB_ORDER_MARKET,
 	                                                SB_ORDER_LIMIT_MAKER};
 	o->spec = (struct sb_order_spec){
-	    .side = f->side == SIM_SIDE_BUY ? SB_SIDE_BUY : SB_SIDE_SELL,
+	    .side = f->side == SB_SIDE_BUY ? SB_SIDE_BUY : SB_SIDE_SELL,
 	    .type = spec_types[f->type],
 	    .price = f->price,
 	    .quantity = f->quantity,

@@ -9,7 +9,7 @@
 
 static const char *tif_name(const struct sim_book_order *o)
 {
-	return sim_book_tif_name(o->tif);
+	return sb_tif_name(o->tif);
 }
 
 /* The fields every order shape shares, up to and including "side". */
@@ -60,8 +60,8 @@ void sim_api_render_query(struct sb_buf *b, const struct sim_symbol *s, const st
 	sb_buf_printf(b, ",\"cummulativeQuoteQty\":");
 	sb_json_dec(b, o->cum_quote_qty);
 	sb_buf_printf(b, ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\"",
-	              sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	              sim_book_side_name(o->side));
+	              sb_order_state_name(o->status), tif_name(o), sb_order_type_name(o->type),
+	              sb_side_name(o->side));
 	sb_buf_printf(b,
 	              ",\"stopPrice\":\"0.00000000\",\"icebergQty\":\"0.00000000\",\"time\":%lld,"
 	              "\"updateTime\":%lld,\"isWorking\":true,\"workingTime\":%lld,\"origQuoteOrderQty\":",
@@ -143,8 +143,8 @@ void sim_api_render_placed(struct sb_buf *b, const struct sim_symbol *s, const s
 	sb_buf_printf(b,
 	              ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
 	              "\"workingTime\":%lld,\"selfTradePreventionMode\":\"%s\"",
-	              sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	              sim_book_side_name(o->side), (long long)o->working_time, sim_stp_name(o->stp));
+	              sb_order_state_name(o->status), tif_name(o), sb_order_type_name(o->type),
+	              sb_side_name(o->side), (long long)o->working_time, sim_stp_name(o->stp));
 	order_prevented(b, o);
 	if (o->expiry != SIM_EXPIRY_NONE)
 		sb_buf_printf(b, ",\"expiryReason\":\"%s\"", sim_book_expiry_name(o->expiry));
@@ -173,8 +173,8 @@ void sim_api_render_canceled(struct sb_buf *b, const struct sim_symbol *s, const
 	sb_buf_printf(b,
 	              ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\","
 	              "\"selfTradePreventionMode\":\"%s\"",
-	              sim_book_status_name(o->status), tif_name(o), sim_book_type_name(o->type),
-	              sim_book_side_name(o->side), sim_stp_name(o->stp));
+	              sb_order_state_name(o->status), tif_name(o), sb_order_type_name(o->type),
+	              sb_side_name(o->side), sim_stp_name(o->stp));
 	order_prevented(b, o);
 	sb_buf_printf(b, "}");
 }

@@ -61,15 +61,15 @@ enum stop {
 
 /* What the incoming order wants; the walk consumes qty_left or quote_left. */
 struct want {
-	enum sim_book_side side; /* taker side */
-	bool has_limit;          /* LIMIT / LIMIT_MAKER */
-	sb_dec limit;            /* limit price when has_limit */
-	bool by_quote;           /* MARKET by quoteOrderQty */
-	sb_dec qty_left;         /* base still wanted (by quantity) */
-	sb_dec quote_left;       /* quote still to spend or receive (by quote) */
-	sb_dec step;             /* floor for by-quote fills */
-	uint32_t account;        /* taker's owner, for self-trade prevention */
-	enum sim_stp_mode stp;   /* taker's selfTradePreventionMode */
+	enum sb_side side;     /* taker side */
+	bool has_limit;        /* LIMIT / LIMIT_MAKER */
+	sb_dec limit;          /* limit price when has_limit */
+	bool by_quote;         /* MARKET by quoteOrderQty */
+	sb_dec qty_left;       /* base still wanted (by quantity) */
+	sb_dec quote_left;     /* quote still to spend or receive (by quote) */
+	sb_dec step;           /* floor for by-quote fills */
+	uint32_t account;      /* taker's owner, for self-trade prevention */
+	enum sim_stp_mode stp; /* taker's selfTradePreventionMode */
 };
 
 /* What a walk did (or would do). */
@@ -91,42 +91,19 @@ struct prevention {
 
 /* ---- names ---- */
 
-const char *sim_book_side_name(enum sim_book_side side)
+bool sim_book_status_held(enum sb_order_state status)
 {
-	return side == SIM_SIDE_SELL ? "SELL" : "BUY";
-}
-
-const char *sim_book_type_name(enum sim_book_type type)
-{
-	switch (type) {
-	case SIM_TYPE_MARKET:
-		return "MARKET";
-	case SIM_TYPE_LIMIT_MAKER:
-		return "LIMIT_MAKER";
-	case SIM_TYPE_LIMIT:
+	switch (status) {
+	case SB_ORDER_NEW:
+	case SB_ORDER_PARTIALLY_FILLED:
+	case SB_ORDER_FILLED:
+	case SB_ORDER_CANCELED:
+	case SB_ORDER_EXPIRED:
+	case SB_ORDER_EXPIRED_IN_MATCH:
+		return true;
 	default:
-		return "LIMIT";
+		return false;
 	}
-}
-
-const char *sim_book_tif_name(enum sim_book_tif tif)
-{
-	switch (tif) {
-	case SIM_TIF_IOC:
-		return "IOC";
-	case SIM_TIF_FOK:
-		return "FOK";
-	case SIM_TIF_GTC:
-	default:
-		return "GTC";
-	}
-}
-
-const char *sim_book_status_name(enum sim_book_status status)
-{
-	static const char *const names[] = {"NEW",     "PARTIALLY_FILLED", "FILLED",          "CANCELED",
-	                                    "EXPIRED", "REJECTED",         "EXPIRED_IN_MATCH"};
-	return (unsigned)status < sizeof(names) / sizeof(names[0]) ? names[status] : "UNKNOWN";
 }
 
 const char *sim_book_exec_name(enum sim_book_exec exec)
@@ -315,7 +292,7 @@ struct sim_book_order *sim_book_find(const struct sim_book *book, uint64_t order
 
 static bool is_open(const struct sim_book_order *o)
 {
-	return o->status == SIM_STATUS_NEW || o->status == SIM_STATUS_PARTIALLY_FILLED;
+	return o->status == SB_ORDER_NEW || o->status == SB_ORDER_PARTIALLY_FILLED;
 }
 
 static bool cid_eq(const struct sim_book_order *o, uint32_t account, const char *cid, size_t len)
@@ -382,20 +359,20 @@ static void close_order(struct sim_book *book, struct sim_book_order *o)
 
 /* ---- sides ---- */
 
-static struct side *side_of(struct sim_book *book, enum sim_book_side s)
+static struct side *side_of(struct sim_book *book, enum sb_side s)
 {
-	return s == SIM_SIDE_BUY ? &book->bids : &book->asks;
+	return s == SB_SIDE_BUY ? &book->bids : &book->asks;
 }
 
-static const struct side *cside_of(const struct sim_book *book, enum sim_book_side s)
+static const struct side *cside_of(const struct sim_book *book, enum sb_side s)
 {
-	return s == SIM_SIDE_BUY ? &book->bids : &book->asks;
+	return s == SB_SIDE_BUY ? &book->bids : &book->asks;
 }
 
 /* True when price a is strictly better than b for resting orders of side s. */
-static bool price_better(enum sim_book_side s, sb_dec a, sb_dec b)
+static bool price_better(enum sb_side s, sb_dec a, sb_dec b)
 {
-	return s == SIM_SIDE_BUY ? a > b : a < b;
+	return s == SB_SIDE_BUY ? a > b : a < b;
 }
 
 /* True when a ranks below b on its side: worse price, or same price and later. */
@@ -479,10 +456,10 @@ size_t sim_book_open_orders(const struct sim_book *book, uint32_t account, const
 
 /* ---- ladder ---- */
 
-static const struct sim_book_level *ladder(const struct sim_book *book, enum sim_book_side s, size_t *n)
+static const struct sim_book_level *ladder(const struct sim_book *book, enum sb_side s, size_t *n)
 {
-	*n = s == SIM_SIDE_BUY ? book->n_lad_bids : book->n_lad_asks;
-	return s == SIM_SIDE_BUY ? book->lad_bids : book->lad_asks;
+	*n = s == SB_SIDE_BUY ? book->n_lad_bids : book->n_lad_asks;
+	return s == SB_SIDE_BUY ? book->lad_bids : book->lad_asks;
 }
 
 /* Removes levels emptied by takers. */
@@ -495,8 +472,7 @@ static void ladder_compact(struct sim_book_level *lv, size_t *n)
 	*n = k;
 }
 
-size_t sim_book_depth(const struct sim_book *book, enum sim_book_side side, struct sim_book_level *out,
-                      size_t cap)
+size_t sim_book_depth(const struct sim_book *book, enum sb_side side, struct sim_book_level *out, size_t cap)
 {
 	if (!book || !out)
 		return 0;
@@ -523,7 +499,7 @@ size_t sim_book_depth(const struct sim_book *book, enum sim_book_side side, stru
 	return n;
 }
 
-bool sim_book_best(const struct sim_book *book, enum sim_book_side side, struct sim_book_level *level)
+bool sim_book_best(const struct sim_book *book, enum sb_side side, struct sim_book_level *level)
 {
 	struct sim_book_level l = {0, 0};
 	size_t n = book ? sim_book_depth(book, side, &l, 1) : 0;
@@ -536,10 +512,10 @@ bool sim_book_best(const struct sim_book *book, enum sim_book_side side, struct 
 
 static bool valid_enums(const struct sim_book_req *req)
 {
-	return (req->side == SIM_SIDE_BUY || req->side == SIM_SIDE_SELL) &&
-	       (req->type == SIM_TYPE_LIMIT || req->type == SIM_TYPE_MARKET ||
-	        req->type == SIM_TYPE_LIMIT_MAKER) &&
-	       (req->tif == SIM_TIF_GTC || req->tif == SIM_TIF_IOC || req->tif == SIM_TIF_FOK) &&
+	return (req->side == SB_SIDE_BUY || req->side == SB_SIDE_SELL) &&
+	       (req->type == SB_ORDER_LIMIT || req->type == SB_ORDER_MARKET ||
+	        req->type == SB_ORDER_LIMIT_MAKER) &&
+	       (req->tif == SB_TIF_GTC || req->tif == SB_TIF_IOC || req->tif == SB_TIF_FOK) &&
 	       (unsigned)req->stp < SIM_STP_COUNT;
 }
 
@@ -551,7 +527,7 @@ static sb_err check_shape(const struct sim_book_req *req)
 	    req->client_id_len > SIM_CLIENT_ID_MAX || (req->client_id_len > 0 && !req->client_id) ||
 	    (req->client_id && memchr(req->client_id, 0, req->client_id_len)))
 		return SB_ERR_INVALID;
-	if (req->type == SIM_TYPE_MARKET) {
+	if (req->type == SB_ORDER_MARKET) {
 		if (req->price != 0 || req->qty < 0 || req->quote_qty < 0 ||
 		    (req->qty > 0) == (req->quote_qty > 0))
 			return SB_ERR_INVALID;
@@ -565,7 +541,7 @@ static sb_err check_shape(const struct sim_book_req *req)
 
 static bool rests(const struct sim_book_req *req)
 {
-	return req->type == SIM_TYPE_LIMIT_MAKER || (req->type == SIM_TYPE_LIMIT && req->tif == SIM_TIF_GTC);
+	return req->type == SB_ORDER_LIMIT_MAKER || (req->type == SB_ORDER_LIMIT && req->tif == SB_TIF_GTC);
 }
 
 sb_err sim_book_check(const struct sim_book *book, const struct sim_book_req *req,
@@ -601,9 +577,9 @@ static void want_from_req(const struct sim_book_req *req, struct want *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->side = req->side;
-	w->has_limit = req->type != SIM_TYPE_MARKET;
+	w->has_limit = req->type != SB_ORDER_MARKET;
 	w->limit = req->price;
-	w->by_quote = req->type == SIM_TYPE_MARKET && req->quote_qty > 0;
+	w->by_quote = req->type == SB_ORDER_MARKET && req->quote_qty > 0;
 	w->qty_left = req->qty;
 	w->quote_left = req->quote_qty;
 	w->step = req->step;
@@ -617,7 +593,7 @@ static sb_err order_fill(struct sim_book_order *o, sb_dec q, sb_dec cost, int64_
 	sb_err err = sb_dec_add(o->executed_qty, q, &o->executed_qty);
 	if (!err)
 		err = sb_dec_add(o->cum_quote_qty, cost, &o->cum_quote_qty);
-	o->status = remaining(o) == 0 ? SIM_STATUS_FILLED : SIM_STATUS_PARTIALLY_FILLED;
+	o->status = remaining(o) == 0 ? SB_ORDER_FILLED : SB_ORDER_PARTIALLY_FILLED;
 	o->update_time = time;
 	return err;
 }
@@ -641,8 +617,8 @@ static void trade_event(struct sim_book_result *res, const struct sim_book_order
  * market (a feed trade or quote crossing a resting order).
  */
 static sb_err execute(struct sim_book *book, struct sim_book_result *res, struct sim_book_order *maker,
-                      struct sim_book_order *taker, enum sim_book_side taker_side, sb_dec p, sb_dec q,
-                      sb_dec cost, int64_t time)
+                      struct sim_book_order *taker, enum sb_side taker_side, sb_dec p, sb_dec q, sb_dec cost,
+                      int64_t time)
 {
 	sb_err err = SB_OK;
 	if (maker)
@@ -653,8 +629,8 @@ static sb_err execute(struct sim_book *book, struct sim_book_result *res, struct
 		return err;
 	struct sim_book_fill *f = push_fill(res);
 	size_t fix = res->n_fills - 1;
-	struct sim_book_order *buyer = taker_side == SIM_SIDE_BUY ? taker : maker;
-	struct sim_book_order *seller = taker_side == SIM_SIDE_BUY ? maker : taker;
+	struct sim_book_order *buyer = taker_side == SB_SIDE_BUY ? taker : maker;
+	struct sim_book_order *seller = taker_side == SB_SIDE_BUY ? maker : taker;
 	f->trade_id = book->next_trade_id++;
 	f->price = p;
 	f->qty = q;
@@ -665,7 +641,7 @@ static sb_err execute(struct sim_book *book, struct sim_book_result *res, struct
 	f->seller_order_id = seller ? seller->id : 0;
 	f->buyer_account = buyer ? buyer->account : SIM_ACCOUNT_MARKET;
 	f->seller_account = seller ? seller->account : SIM_ACCOUNT_MARKET;
-	f->buyer_is_maker = taker_side == SIM_SIDE_SELL;
+	f->buyer_is_maker = taker_side == SB_SIDE_SELL;
 	f->time = time;
 	if (taker)
 		trade_event(res, taker, fix, false);
@@ -677,7 +653,7 @@ static sb_err execute(struct sim_book *book, struct sim_book_result *res, struct
 /* Pops the best order of sd if it is filled, moving it to the closed list. */
 static void pop_if_filled(struct sim_book *book, struct side *sd)
 {
-	if (sd->n > 0 && sd->v[sd->n - 1]->status == SIM_STATUS_FILLED) {
+	if (sd->n > 0 && sd->v[sd->n - 1]->status == SB_ORDER_FILLED) {
 		close_order(book, sd->v[sd->n - 1]);
 		sd->n--;
 	}
@@ -776,7 +752,7 @@ static void prevent_order(struct sim_book *book, struct sim_book_order *o, sb_de
 	o->update_time = time;
 	if (ends) {
 		side_remove(side_of(book, o->side), o); /* a no-op for the taker, which is not on the book */
-		o->status = SIM_STATUS_EXPIRED_IN_MATCH;
+		o->status = SB_ORDER_EXPIRED_IN_MATCH;
 		close_order(book, o);
 	}
 	struct sim_book_event *e = push_event(res, o, SIM_EXEC_TRADE_PREVENTION, time);
@@ -854,11 +830,11 @@ static sb_err prevent(struct sim_book *mb, struct sim_book_order *taker, struct 
 static sb_err walk(const struct sim_book *cb, struct sim_book *mb, struct sim_book_order *taker,
                    struct want *w, int64_t time, struct sim_book_result *res, struct walk_out *out)
 {
-	enum sim_book_side opp_side = w->side == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY;
+	enum sb_side opp_side = w->side == SB_SIDE_BUY ? SB_SIDE_SELL : SB_SIDE_BUY;
 	const struct side *sd = cside_of(cb, opp_side);
 	size_t nl, ui = sd->n, li = 0;
 	const struct sim_book_level *lv = ladder(cb, opp_side, &nl);
-	struct sim_book_level *mlv = mb ? (opp_side == SIM_SIDE_BUY ? mb->lad_bids : mb->lad_asks) : NULL;
+	struct sim_book_level *mlv = mb ? (opp_side == SB_SIDE_BUY ? mb->lad_bids : mb->lad_asks) : NULL;
 	sb_err err = SB_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -933,7 +909,7 @@ static sb_err walk(const struct sim_book *cb, struct sim_book *mb, struct sim_bo
 		}
 	}
 	if (mb)
-		ladder_compact(mlv, opp_side == SIM_SIDE_BUY ? &mb->n_lad_bids : &mb->n_lad_asks);
+		ladder_compact(mlv, opp_side == SB_SIDE_BUY ? &mb->n_lad_bids : &mb->n_lad_asks);
 	return SB_OK;
 }
 
@@ -970,12 +946,12 @@ static struct sim_book_order *new_order(struct sim_book *book, const struct sim_
 		snprintf(o->client_id, sizeof(o->client_id), "sim-%llu", (unsigned long long)o->id);
 	o->side = req->side;
 	o->type = req->type;
-	o->tif = req->type == SIM_TYPE_LIMIT ? req->tif : SIM_TIF_GTC;
+	o->tif = req->type == SB_ORDER_LIMIT ? req->tif : SB_TIF_GTC;
 	o->stp = req->stp;
-	o->status = SIM_STATUS_NEW;
+	o->status = SB_ORDER_NEW;
 	o->price = req->price;
 	o->orig_qty = req->qty;
-	o->orig_quote_qty = req->type == SIM_TYPE_MARKET ? req->quote_qty : 0;
+	o->orig_quote_qty = req->type == SB_ORDER_MARKET ? req->quote_qty : 0;
 	o->time = o->update_time = o->working_time = req->time;
 	size_t len = strlen(o->client_id);
 	struct sim_book_order **b = &book->by_id[o->id & book->mask];
@@ -990,7 +966,7 @@ static struct sim_book_order *new_order(struct sim_book *book, const struct sim_
 static void expire(struct sim_book *book, struct sim_book_order *o, enum sim_book_expiry why, int64_t time,
                    struct sim_book_result *res)
 {
-	o->status = SIM_STATUS_EXPIRED;
+	o->status = SB_ORDER_EXPIRED;
 	o->expiry = why;
 	o->update_time = time;
 	close_order(book, o);
@@ -1002,7 +978,7 @@ static void mark_last_trade_filled(struct sim_book_result *res, uint64_t id)
 {
 	for (size_t i = res->n_events; i-- > 0;) {
 		if (res->events[i].order_id == id && res->events[i].exec == SIM_EXEC_TRADE) {
-			res->events[i].status = SIM_STATUS_FILLED;
+			res->events[i].status = SB_ORDER_FILLED;
 			return;
 		}
 	}
@@ -1012,14 +988,14 @@ static void mark_last_trade_filled(struct sim_book_result *res, uint64_t id)
 static void finish_taker(struct sim_book *book, struct sim_book_order *o, const struct walk_out *wo,
                          int64_t time, struct sim_book_result *res)
 {
-	bool by_quote = o->type == SIM_TYPE_MARKET && o->orig_quote_qty > 0;
+	bool by_quote = o->type == SB_ORDER_MARKET && o->orig_quote_qty > 0;
 	if (by_quote)
 		o->orig_qty = o->executed_qty + o->prevented_qty;
-	if (o->status == SIM_STATUS_EXPIRED_IN_MATCH) /* closed by self-trade prevention */
+	if (o->status == SB_ORDER_EXPIRED_IN_MATCH) /* closed by self-trade prevention */
 		return;
 	if (by_quote) {
 		if (o->executed_qty > 0 && wo->stop == STOP_COMPLETE) {
-			o->status = SIM_STATUS_FILLED;
+			o->status = SB_ORDER_FILLED;
 			mark_last_trade_filled(res, o->id);
 			close_order(book, o);
 		} else {
@@ -1030,15 +1006,15 @@ static void finish_taker(struct sim_book *book, struct sim_book_order *o, const 
 		}
 		return;
 	}
-	if (o->status == SIM_STATUS_FILLED) {
+	if (o->status == SB_ORDER_FILLED) {
 		close_order(book, o);
 		return;
 	}
-	if (o->type == SIM_TYPE_MARKET)
+	if (o->type == SB_ORDER_MARKET)
 		expire(book, o, SIM_EXPIRY_INSUFFICIENT_LIQUIDITY, time, res);
-	else if (o->tif == SIM_TIF_IOC)
+	else if (o->tif == SB_TIF_IOC)
 		expire(book, o, SIM_EXPIRY_UNFILLED_IOC, time, res);
-	else if (o->tif == SIM_TIF_FOK)
+	else if (o->tif == SB_TIF_FOK)
 		expire(book, o, SIM_EXPIRY_UNFILLED_FOK, time, res);
 	else
 		side_insert(side_of(book, o->side), o);
@@ -1054,11 +1030,11 @@ sb_err sim_book_place(struct sim_book *book, const struct sim_book_req *req, str
 	if (err)
 		return err;
 	struct sim_book_estimate pv = {0};
-	if (req->type == SIM_TYPE_LIMIT_MAKER || (req->type == SIM_TYPE_LIMIT && req->tif == SIM_TIF_FOK)) {
+	if (req->type == SB_ORDER_LIMIT_MAKER || (req->type == SB_ORDER_LIMIT && req->tif == SB_TIF_FOK)) {
 		err = sim_book_preview(book, req, &pv);
 		if (err)
 			return err;
-		if (req->type == SIM_TYPE_LIMIT_MAKER && pv.any_match) {
+		if (req->type == SB_ORDER_LIMIT_MAKER && pv.any_match) {
 			res->reject = SIM_REJECT_WOULD_MATCH;
 			return SB_ERR_EXCHANGE;
 		}
@@ -1066,11 +1042,11 @@ sb_err sim_book_place(struct sim_book *book, const struct sim_book_req *req, str
 	struct sim_book_order *o = new_order(book, req);
 	res->order_id = o->id;
 	push_event(res, o, SIM_EXEC_NEW, req->time);
-	if (req->type == SIM_TYPE_LIMIT && req->tif == SIM_TIF_FOK && !pv.complete) {
+	if (req->type == SB_ORDER_LIMIT && req->tif == SB_TIF_FOK && !pv.complete) {
 		expire(book, o, SIM_EXPIRY_UNFILLED_FOK, req->time, res);
 		return SB_OK;
 	}
-	if (req->type == SIM_TYPE_LIMIT_MAKER) {
+	if (req->type == SB_ORDER_LIMIT_MAKER) {
 		side_insert(side_of(book, o->side), o);
 		return SB_OK;
 	}
@@ -1088,7 +1064,7 @@ static void cancel_open(struct sim_book *book, struct sim_book_order *o, int64_t
                         struct sim_book_result *res)
 {
 	side_remove(side_of(book, o->side), o);
-	o->status = SIM_STATUS_CANCELED;
+	o->status = SB_ORDER_CANCELED;
 	o->update_time = time;
 	close_order(book, o);
 	push_event(res, o, SIM_EXEC_CANCELED, time);
@@ -1162,14 +1138,13 @@ static bool restorable(const struct sim_book *book, const struct sim_book_order 
 {
 	size_t len = strnlen(o->client_id, sizeof o->client_id);
 	if (o->id == 0 || o->account == SIM_ACCOUNT_MARKET || len == 0 || len > SIM_CLIENT_ID_MAX ||
-	    o->status == SIM_STATUS_REJECTED || (unsigned)o->status > SIM_STATUS_EXPIRED_IN_MATCH ||
-	    (unsigned)o->stp >= SIM_STP_COUNT || o->orig_qty < 0 || o->executed_qty < 0 ||
-	    o->prevented_qty < 0 || o->executed_qty > o->orig_qty - o->prevented_qty || o->price < 0 ||
-	    o->locked < 0)
+	    !sim_book_status_held(o->status) || (unsigned)o->stp >= SIM_STP_COUNT || o->orig_qty < 0 ||
+	    o->executed_qty < 0 || o->prevented_qty < 0 || o->executed_qty > o->orig_qty - o->prevented_qty ||
+	    o->price < 0 || o->locked < 0)
 		return false;
-	if (o->status != SIM_STATUS_NEW && o->status != SIM_STATUS_PARTIALLY_FILLED)
+	if (o->status != SB_ORDER_NEW && o->status != SB_ORDER_PARTIALLY_FILLED)
 		return true;
-	return o->type != SIM_TYPE_MARKET && o->price > 0 && remaining(o) > 0 &&
+	return o->type != SB_ORDER_MARKET && o->price > 0 && remaining(o) > 0 &&
 	       book->bids.n + book->asks.n < book->max_open;
 }
 
@@ -1224,7 +1199,7 @@ const char *sim_fill_model_name(enum sim_fill_model model)
 
 /* True when the market at price (a trade, or the best quote of the other side) fills a resting order of
  * side s at limit under the book's fill model. */
-static bool reaches(const struct sim_book *book, enum sim_book_side s, sb_dec price, sb_dec limit)
+static bool reaches(const struct sim_book *book, enum sb_side s, sb_dec price, sb_dec limit)
 {
 	if (book->fill == SIM_FILL_THROUGH)
 		return price_better(s, limit, price);
@@ -1232,8 +1207,8 @@ static bool reaches(const struct sim_book *book, enum sim_book_side s, sb_dec pr
 }
 
 /* Fills the best orders of sd that cross price, at their own prices, sharing *volume. */
-static sb_err trade_side(struct sim_book *book, enum sim_book_side s, sb_dec price, sb_dec *volume,
-                         int64_t time, struct sim_book_result *res)
+static sb_err trade_side(struct sim_book *book, enum sb_side s, sb_dec price, sb_dec *volume, int64_t time,
+                         struct sim_book_result *res)
 {
 	struct side *sd = side_of(book, s);
 	while (*volume > 0 && sd->n > 0) {
@@ -1243,7 +1218,7 @@ static sb_err trade_side(struct sim_book *book, enum sim_book_side s, sb_dec pri
 		sb_dec q = remaining(o) < *volume ? remaining(o) : *volume, cost;
 		sb_err err = sb_dec_mul(o->price, q, SB_ROUND_DOWN, &cost);
 		if (!err)
-			err = execute(book, res, o, NULL, s == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY,
+			err = execute(book, res, o, NULL, s == SB_SIDE_BUY ? SB_SIDE_SELL : SB_SIDE_BUY,
 			              o->price, q, cost, time);
 		if (err)
 			return err;
@@ -1259,19 +1234,18 @@ sb_err sim_book_market_trade(struct sim_book *book, sb_dec price, sb_dec volume,
 	if (!book || !res || price <= 0 || volume < 0)
 		return SB_ERR_INVALID;
 	evict_closed(book);
-	sb_err err = trade_side(book, SIM_SIDE_BUY, price, &volume, time, res);
+	sb_err err = trade_side(book, SB_SIDE_BUY, price, &volume, time, res);
 	if (!err)
-		err = trade_side(book, SIM_SIDE_SELL, price, &volume, time, res);
+		err = trade_side(book, SB_SIDE_SELL, price, &volume, time, res);
 	return err;
 }
 
 /* Fills resting orders of side s that the ladder on the other side crosses, consuming that ladder. */
-static sb_err cross_side(struct sim_book *book, enum sim_book_side s, int64_t time,
-                         struct sim_book_result *res)
+static sb_err cross_side(struct sim_book *book, enum sb_side s, int64_t time, struct sim_book_result *res)
 {
 	struct side *sd = side_of(book, s);
-	struct sim_book_level *lv = s == SIM_SIDE_BUY ? book->lad_asks : book->lad_bids;
-	size_t *nl = s == SIM_SIDE_BUY ? &book->n_lad_asks : &book->n_lad_bids;
+	struct sim_book_level *lv = s == SB_SIDE_BUY ? book->lad_asks : book->lad_bids;
+	size_t *nl = s == SB_SIDE_BUY ? &book->n_lad_asks : &book->n_lad_bids;
 	size_t li = 0;
 	while (sd->n > 0 && li < *nl) {
 		struct sim_book_order *o = sd->v[sd->n - 1];
@@ -1285,7 +1259,7 @@ static sb_err cross_side(struct sim_book *book, enum sim_book_side s, int64_t ti
 		sb_dec q = remaining(o) < lv[li].qty ? remaining(o) : lv[li].qty, cost;
 		sb_err err = sb_dec_mul(o->price, q, SB_ROUND_DOWN, &cost);
 		if (!err)
-			err = execute(book, res, o, NULL, s == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY,
+			err = execute(book, res, o, NULL, s == SB_SIDE_BUY ? SB_SIDE_SELL : SB_SIDE_BUY,
 			              o->price, q, cost, time);
 		if (err)
 			return err;
@@ -1299,8 +1273,7 @@ static sb_err cross_side(struct sim_book *book, enum sim_book_side s, int64_t ti
 }
 
 /* Copies and sorts one side of new quotes, best first; false on a bad level. */
-static bool load_levels(enum sim_book_side s, const struct sim_book_level *in, size_t n,
-                        struct sim_book_level *out)
+static bool load_levels(enum sb_side s, const struct sim_book_level *in, size_t n, struct sim_book_level *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		sb_dec notional;
@@ -1326,15 +1299,15 @@ sb_err sim_book_set_quotes(struct sim_book *book, const struct sim_book_level *b
 	if (!book || !res || n_bids > SIM_BOOK_MAX_LEVELS || n_asks > SIM_BOOK_MAX_LEVELS ||
 	    (n_bids && !bids) || (n_asks && !asks))
 		return SB_ERR_INVALID;
-	if (!load_levels(SIM_SIDE_BUY, bids, n_bids, nb) || !load_levels(SIM_SIDE_SELL, asks, n_asks, na))
+	if (!load_levels(SB_SIDE_BUY, bids, n_bids, nb) || !load_levels(SB_SIDE_SELL, asks, n_asks, na))
 		return SB_ERR_INVALID;
 	evict_closed(book);
 	memcpy(book->lad_bids, nb, n_bids * sizeof(*nb));
 	memcpy(book->lad_asks, na, n_asks * sizeof(*na));
 	book->n_lad_bids = n_bids;
 	book->n_lad_asks = n_asks;
-	sb_err err = cross_side(book, SIM_SIDE_BUY, time, res);
+	sb_err err = cross_side(book, SB_SIDE_BUY, time, res);
 	if (!err)
-		err = cross_side(book, SIM_SIDE_SELL, time, res);
+		err = cross_side(book, SB_SIDE_SELL, time, res);
 	return err;
 }

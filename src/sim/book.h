@@ -37,6 +37,8 @@
 #include "sim/stp.h"
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
+#include "spotbot/orders.h"
+#include "spotbot/rules.h"
 
 #define SIM_BOOK_MAX_LEVELS     50      /* external quote levels per side */
 #define SIM_CLIENT_ID_MAX       36      /* Binance: ^[\.A-Z\:/a-z0-9_-]{1,36}$ */
@@ -46,37 +48,10 @@
 #define SIM_BOOK_DEFAULT_OPEN   10000u  /* default cap on open orders per book */
 #define SIM_BOOK_DEFAULT_CLOSED 100000u /* default number of closed orders kept for queries */
 
-enum sim_book_side {
-	SIM_SIDE_BUY,
-	SIM_SIDE_SELL,
-};
-
 /* When the market's trades and quotes fill a resting order (spotsim's --fill). */
 enum sim_fill_model {
 	SIM_FILL_TOUCH,   /* at its price or better: a buy at P by a trade or an ask at P or below */
 	SIM_FILL_THROUGH, /* strictly beyond its price: a buy at P only by a trade or an ask below P */
-};
-
-enum sim_book_type {
-	SIM_TYPE_LIMIT,
-	SIM_TYPE_MARKET,
-	SIM_TYPE_LIMIT_MAKER,
-};
-
-enum sim_book_tif {
-	SIM_TIF_GTC, /* also what Binance reports for MARKET and LIMIT_MAKER orders */
-	SIM_TIF_IOC,
-	SIM_TIF_FOK,
-};
-
-enum sim_book_status {
-	SIM_STATUS_NEW,
-	SIM_STATUS_PARTIALLY_FILLED,
-	SIM_STATUS_FILLED,
-	SIM_STATUS_CANCELED,
-	SIM_STATUS_EXPIRED,
-	SIM_STATUS_REJECTED,         /* never stored: a rejected request creates no order (see sim_reject) */
-	SIM_STATUS_EXPIRED_IN_MATCH, /* expired by self-trade prevention */
 };
 
 /* Execution types of executionReport's "x". */
@@ -114,9 +89,9 @@ enum sim_book_reject {
  */
 struct sim_book_req {
 	uint32_t account;        /* owner; not SIM_ACCOUNT_MARKET */
-	enum sim_book_side side; /* BUY or SELL */
-	enum sim_book_type type; /* LIMIT, MARKET or LIMIT_MAKER */
-	enum sim_book_tif tif;   /* LIMIT only; others are reported as GTC */
+	enum sb_side side;       /* BUY or SELL */
+	enum sb_order_type type; /* LIMIT, MARKET or LIMIT_MAKER */
+	enum sb_tif tif;         /* LIMIT only; others are reported as GTC */
 	sb_dec price;            /* limit price (> 0) for LIMIT and LIMIT_MAKER, 0 for MARKET */
 	sb_dec qty;              /* base quantity (> 0), or 0 for a MARKET order by quote_qty */
 	sb_dec quote_qty;        /* MARKET quoteOrderQty (> 0 when qty is 0), else 0 */
@@ -133,10 +108,10 @@ struct sim_book_order {
 	uint64_t id;                           /* orderId, per book, from 1 */
 	uint32_t account;                      /* owner */
 	char client_id[SIM_CLIENT_ID_MAX + 1]; /* clientOrderId, NUL-terminated */
-	enum sim_book_side side;               /* BUY or SELL */
-	enum sim_book_type type;               /* order type */
-	enum sim_book_tif tif;                 /* time in force */
-	enum sim_book_status status;           /* current status */
+	enum sb_side side;                     /* BUY or SELL */
+	enum sb_order_type type;               /* order type */
+	enum sb_tif tif;                       /* time in force */
+	enum sb_order_state status;            /* current status */
 	enum sim_book_expiry expiry;           /* why it expired, else NONE */
 	sb_dec price;                          /* limit price, 0 for MARKET */
 	sb_dec orig_qty;                       /* origQty (a quote_qty order: executed qty at the end) */
@@ -181,7 +156,7 @@ struct sim_book_event {
 	uint64_t order_id;                        /* the order */
 	uint32_t account;                         /* its owner, to route the report */
 	enum sim_book_exec exec;                  /* NEW, TRADE, CANCELED or EXPIRED */
-	enum sim_book_status status;              /* order status after this event */
+	enum sb_order_state status;               /* order status after this event */
 	enum sim_book_expiry expiry;              /* on EXPIRED: why */
 	sb_dec executed_qty;                      /* cumulative after this event ("z") */
 	sb_dec cum_quote_qty;                     /* cumulative quote after this event ("Z") */
@@ -368,18 +343,16 @@ size_t sim_book_open_count(const struct sim_book *book, uint32_t account);
 
 /* Aggregated depth of one side, user orders and the ladder merged, best first: writes up to cap levels
  * and returns how many it wrote. */
-size_t sim_book_depth(const struct sim_book *book, enum sim_book_side side, struct sim_book_level *out,
-                      size_t cap);
+size_t sim_book_depth(const struct sim_book *book, enum sb_side side, struct sim_book_level *out, size_t cap);
 
 /* Best bid and ask over user orders and the ladder; false for an empty side (then *level is zeroed). */
-bool sim_book_best(const struct sim_book *book, enum sim_book_side side, struct sim_book_level *level);
+bool sim_book_best(const struct sim_book *book, enum sb_side side, struct sim_book_level *level);
 
 /* Binance spellings, for responses and executionReports. */
-const char *sim_book_side_name(enum sim_book_side side);
-const char *sim_book_type_name(enum sim_book_type type);
-const char *sim_book_tif_name(enum sim_book_tif tif);
-const char *sim_book_status_name(enum sim_book_status status);
 const char *sim_book_exec_name(enum sim_book_exec exec);
+/* True for the statuses a book's order can have: NEW, PARTIALLY_FILLED, FILLED, CANCELED, EXPIRED and
+ * EXPIRED_IN_MATCH (a rejected request creates no order; the rest are Binance's or the bot's own words). */
+bool sim_book_status_held(enum sb_order_state status);
 const char *sim_book_expiry_name(enum sim_book_expiry expiry);
 /* The -2010 message for a reject reason. */
 const char *sim_book_reject_msg(enum sim_book_reject reject);

@@ -298,16 +298,16 @@ sb_err sim_ledger_required(const struct sim_book *book, const struct sim_book_re
 {
 	if (!book || !req || !asset || !amount)
 		return SB_ERR_INVALID;
-	*asset = req->side == SIM_SIDE_BUY ? sim_book_quote(book) : sim_book_base(book);
-	if (req->type != SIM_TYPE_MARKET) {
-		if (req->side == SIM_SIDE_SELL) {
+	*asset = req->side == SB_SIDE_BUY ? sim_book_quote(book) : sim_book_base(book);
+	if (req->type != SB_ORDER_MARKET) {
+		if (req->side == SB_SIDE_SELL) {
 			*amount = req->qty;
 			return SB_OK;
 		}
 		/* Rounded up: the sum of the fills' rounded-down costs never exceeds it. */
 		return sb_dec_mul(req->price, req->qty, SB_ROUND_UP, amount);
 	}
-	if (req->side == SIM_SIDE_SELL && req->qty > 0) {
+	if (req->side == SB_SIDE_SELL && req->qty > 0) {
 		*amount = req->qty;
 		return SB_OK;
 	}
@@ -316,7 +316,7 @@ sb_err sim_ledger_required(const struct sim_book *book, const struct sim_book_re
 	sb_err err = sim_book_preview(book, req, &pv);
 	if (err)
 		return err;
-	*amount = req->side == SIM_SIDE_BUY ? pv.quote : pv.qty;
+	*amount = req->side == SB_SIDE_BUY ? pv.quote : pv.qty;
 	return SB_OK;
 }
 
@@ -410,7 +410,7 @@ static sb_err release(struct sim_ledger *l, struct sim_book *book, struct sim_bo
 {
 	if (o->locked == 0)
 		return SB_OK;
-	const char *asset = o->side == SIM_SIDE_BUY ? sim_book_quote(book) : sim_book_base(book);
+	const char *asset = o->side == SB_SIDE_BUY ? sim_book_quote(book) : sim_book_base(book);
 	sb_err err = move(l, o->account, asset, o->locked, false);
 	if (!err)
 		o->locked = 0;
@@ -423,13 +423,13 @@ static sb_err release(struct sim_ledger *l, struct sim_book *book, struct sim_bo
 static sb_err trim(struct sim_ledger *l, struct sim_book *book, struct sim_book_order *o)
 {
 	sb_dec need = o->orig_qty - o->executed_qty - o->prevented_qty, extra;
-	if (o->type == SIM_TYPE_MARKET)
+	if (o->type == SB_ORDER_MARKET)
 		return SB_OK;
-	sb_err err = o->side == SIM_SIDE_BUY ? sb_dec_mul(o->price, need, SB_ROUND_UP, &need) : SB_OK;
+	sb_err err = o->side == SB_SIDE_BUY ? sb_dec_mul(o->price, need, SB_ROUND_UP, &need) : SB_OK;
 	if (err || o->locked <= need)
 		return err;
 	extra = o->locked - need;
-	err = move(l, o->account, o->side == SIM_SIDE_BUY ? sim_book_quote(book) : sim_book_base(book), extra,
+	err = move(l, o->account, o->side == SB_SIDE_BUY ? sim_book_quote(book) : sim_book_base(book), extra,
 	           false);
 	if (!err)
 		o->locked = need;
@@ -438,8 +438,8 @@ static sb_err trim(struct sim_ledger *l, struct sim_book *book, struct sim_book_
 
 static bool ends(const struct sim_book_event *e)
 {
-	return e->exec == SIM_EXEC_CANCELED || e->exec == SIM_EXEC_EXPIRED ||
-	       e->status == SIM_STATUS_FILLED || e->status == SIM_STATUS_EXPIRED_IN_MATCH;
+	return e->exec == SIM_EXEC_CANCELED || e->exec == SIM_EXEC_EXPIRED || e->status == SB_ORDER_FILLED ||
+	       e->status == SB_ORDER_EXPIRED_IN_MATCH;
 }
 
 /* Settles the fills and events res gained since (fill0, event0). */

@@ -149,8 +149,8 @@ static void depth_snapshot(struct sim_symbol *sym, struct ms_depth *d)
 		d->bids = sb_xcalloc(DIFF_LEVELS, sizeof *d->bids);
 		d->asks = sb_xcalloc(DIFF_LEVELS, sizeof *d->asks);
 	}
-	d->nb = sym->book ? sim_book_depth(sym->book, SIM_SIDE_BUY, d->bids, DIFF_LEVELS) : 0;
-	d->na = sym->book ? sim_book_depth(sym->book, SIM_SIDE_SELL, d->asks, DIFF_LEVELS) : 0;
+	d->nb = sym->book ? sim_book_depth(sym->book, SB_SIDE_BUY, d->bids, DIFF_LEVELS) : 0;
+	d->na = sym->book ? sim_book_depth(sym->book, SB_SIDE_SELL, d->asks, DIFF_LEVELS) : 0;
 	d->last_u = sym->md ? sim_md_update_id(sym->md) : 0;
 	d->init = true;
 }
@@ -377,8 +377,8 @@ static void send_book_ticker(struct sim_mstreams *ms, struct ms_topic *t, struct
 {
 	struct sim_book_level bid = {0, 0}, ask = {0, 0};
 	if (sym->book) {
-		sim_book_best(sym->book, SIM_SIDE_BUY, &bid);
-		sim_book_best(sym->book, SIM_SIDE_SELL, &ask);
+		sim_book_best(sym->book, SB_SIDE_BUY, &bid);
+		sim_book_best(sym->book, SB_SIDE_SELL, &ask);
 	}
 	struct sb_buf *j = &ms->raw;
 	sb_buf_reset(j);
@@ -437,8 +437,8 @@ static void json_levels(struct sb_buf *j, const struct sim_book_level *lv, size_
 static void send_partial(struct sim_mstreams *ms, struct ms_topic *t, struct sim_symbol *sym)
 {
 	struct sim_book_level bids[20], asks[20];
-	size_t nb = sym->book ? sim_book_depth(sym->book, SIM_SIDE_BUY, bids, t->st.levels) : 0;
-	size_t na = sym->book ? sim_book_depth(sym->book, SIM_SIDE_SELL, asks, t->st.levels) : 0;
+	size_t nb = sym->book ? sim_book_depth(sym->book, SB_SIDE_BUY, bids, t->st.levels) : 0;
+	size_t na = sym->book ? sim_book_depth(sym->book, SB_SIDE_SELL, asks, t->st.levels) : 0;
 	sb_buf_reset(&ms->raw);
 	sb_buf_printf(&ms->raw,
 	              "{\"lastUpdateId\":%llu,\"bids\":", (unsigned long long)sim_md_update_id(sym->md));
@@ -493,8 +493,8 @@ static void send_diff(struct sim_mstreams *ms, struct ms_topic *t, struct ms_sym
 	uint64_t u = sim_md_update_id(sym->md);
 	if (u == d->last_u)
 		return;
-	size_t nb = sym->book ? sim_book_depth(sym->book, SIM_SIDE_BUY, ms->cb, DIFF_LEVELS) : 0;
-	size_t na = sym->book ? sim_book_depth(sym->book, SIM_SIDE_SELL, ms->ca, DIFF_LEVELS) : 0;
+	size_t nb = sym->book ? sim_book_depth(sym->book, SB_SIDE_BUY, ms->cb, DIFF_LEVELS) : 0;
+	size_t na = sym->book ? sim_book_depth(sym->book, SB_SIDE_SELL, ms->ca, DIFF_LEVELS) : 0;
 	struct sb_buf *j = &ms->raw;
 	sb_buf_reset(j);
 	sb_buf_printf(
@@ -561,11 +561,11 @@ static void tick_symbol(struct sim_mstreams *ms, struct ms_symbol *s, struct sim
 			if (!have_ticker) {
 				sim_md_ticker(sym->md, now, &tk);
 				struct sim_book_level lv;
-				if (sym->book && sim_book_best(sym->book, SIM_SIDE_BUY, &lv)) {
+				if (sym->book && sim_book_best(sym->book, SB_SIDE_BUY, &lv)) {
 					tk.bid_price = lv.price;
 					tk.bid_qty = lv.qty;
 				}
-				if (sym->book && sim_book_best(sym->book, SIM_SIDE_SELL, &lv)) {
+				if (sym->book && sim_book_best(sym->book, SB_SIDE_SELL, &lv)) {
 					tk.ask_price = lv.price;
 					tk.ask_qty = lv.qty;
 				}

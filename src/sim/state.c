@@ -51,8 +51,8 @@ static void put_order(struct sb_buf *j, const struct sim_exchange *ex, const str
 	sb_buf_puts(j, ",\"clientOrderId\":");
 	sb_json_str(j, o->client_id);
 	sb_buf_printf(j, ",\"side\":\"%s\",\"type\":\"%s\",\"timeInForce\":\"%s\",\"status\":\"%s\"",
-	              sim_book_side_name(o->side), sim_book_type_name(o->type), sim_book_tif_name(o->tif),
-	              sim_book_status_name(o->status));
+	              sb_side_name(o->side), sb_order_type_name(o->type), sb_tif_name(o->tif),
+	              sb_order_state_name(o->status));
 	sb_buf_printf(j, ",\"expiryReason\":\"%s\",\"price\":", sim_book_expiry_name(o->expiry));
 	sb_json_dec(j, o->price);
 	sb_buf_puts(j, ",\"origQty\":");

@@ -116,19 +116,19 @@ static bool get_enum(const cJSON *o, const char *k, const char *(*name)(int), in
 /* int-typed adapters of the book's name functions, for get_enum. */
 static const char *side_name(int v)
 {
-	return sim_book_side_name((enum sim_book_side)v);
+	return sb_side_name((enum sb_side)v);
 }
 static const char *type_name(int v)
 {
-	return sim_book_type_name((enum sim_book_type)v);
+	return sb_order_type_name((enum sb_order_type)v);
 }
 static const char *tif_name(int v)
 {
-	return sim_book_tif_name((enum sim_book_tif)v);
+	return sb_tif_name((enum sb_tif)v);
 }
 static const char *status_name(int v)
 {
-	return sim_book_status_name((enum sim_book_status)v);
+	return sb_order_state_name((enum sb_order_state)v);
 }
 static const char *stp_name(int v)
 {
@@ -274,8 +274,8 @@ static sb_err read_order(struct sim_exchange *ex, const cJSON *j, struct sim_boo
 	NEED(get_enum(j, "side", side_name, 2, &side), "side");
 	NEED(get_enum(j, "type", type_name, 3, &type), "type");
 	NEED(get_enum(j, "timeInForce", tif_name, 3, &tif), "timeInForce");
-	NEED(get_enum(j, "status", status_name, SIM_STATUS_EXPIRED_IN_MATCH + 1, &status) &&
-	         status != SIM_STATUS_REJECTED,
+	NEED(get_enum(j, "status", status_name, SB_ORDER_STATE__COUNT, &status) &&
+	         sim_book_status_held((enum sb_order_state)status),
 	     "status");
 	NEED(get_enum(j, "selfTradePreventionMode", stp_name, SIM_STP_COUNT, &stp),
 	     "selfTradePreventionMode");
@@ -299,10 +299,10 @@ static sb_err read_order(struct sim_exchange *ex, const cJSON *j, struct sim_boo
 	o->seq = (uint64_t)seq;
 	o->account = a->id;
 	snprintf(o->client_id, sizeof o->client_id, "%s", cid);
-	o->side = (enum sim_book_side)side;
-	o->type = (enum sim_book_type)type;
-	o->tif = (enum sim_book_tif)tif;
-	o->status = (enum sim_book_status)status;
+	o->side = (enum sb_side)side;
+	o->type = (enum sb_order_type)type;
+	o->tif = (enum sb_tif)tif;
+	o->status = (enum sb_order_state)status;
 	o->expiry = (enum sim_book_expiry)expiry;
 	o->stp = (enum sim_stp_mode)stp;
 	return SB_OK;
@@ -350,7 +350,7 @@ static sb_err restore_symbol(struct sim_exchange *ex, const cJSON *j, char *why,
 /* The asset an open order locks: the quote for a buy, the base for a sell. */
 static const char *locked_asset(const struct sim_symbol *s, const struct sim_book_order *o)
 {
-	return o->side == SIM_SIDE_BUY ? s->rules.quote_asset : s->rules.base_asset;
+	return o->side == SB_SIDE_BUY ? s->rules.quote_asset : s->rules.base_asset;
 }
 
 /* What the open orders of account hold in asset. */

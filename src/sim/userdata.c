@@ -95,7 +95,7 @@ static void format_execution_report(struct sb_buf *b, const char *symbol, const 
 	bool prevented = ev->exec == SIM_EXEC_TRADE_PREVENTION;
 	bool working = ev->exec == SIM_EXEC_NEW ||
 	               ((trade || prevented) &&
-	                (ev->status == SIM_STATUS_NEW || ev->status == SIM_STATUS_PARTIALLY_FILLED));
+	                (ev->status == SB_ORDER_NEW || ev->status == SB_ORDER_PARTIALLY_FILLED));
 	/* A cancel reports the cancel request's own id in "c" and the order's in "C"; the book does not
 	 * keep the request's id, so one is generated from the execution id. */
 	char cancel_id[SIM_CLIENT_ID_MAX + 1];
@@ -105,9 +105,9 @@ static void format_execution_report(struct sb_buf *b, const char *symbol, const 
 	put_i64(b, "E", ev->time);
 	put_str(b, "s", symbol);
 	put_str(b, "c", canceled ? cancel_id : o->client_id);
-	put_str(b, "S", sim_book_side_name(o->side));
-	put_str(b, "o", sim_book_type_name(o->type));
-	put_str(b, "f", sim_book_tif_name(o->tif));
+	put_str(b, "S", sb_side_name(o->side));
+	put_str(b, "o", sb_order_type_name(o->type));
+	put_str(b, "f", sb_tif_name(o->tif));
 	put_dec(b, "q", o->orig_qty);
 	put_dec(b, "p", o->price);
 	put_dec(b, "P", 0);
@@ -115,7 +115,7 @@ static void format_execution_report(struct sb_buf *b, const char *symbol, const 
 	put_i64(b, "g", -1);
 	put_str(b, "C", canceled ? o->client_id : "");
 	put_str(b, "x", sim_book_exec_name(ev->exec));
-	put_str(b, "X", sim_book_status_name(ev->status));
+	put_str(b, "X", sb_order_state_name(ev->status));
 	put_str(b, "r", "NONE");
 	sb_buf_printf(b, ",\"i\":%" PRIu64, o->id);
 	put_dec(b, "l", trade ? ev->last_qty : 0);
@@ -208,7 +208,7 @@ void sim_exchange_publish(struct sim_exchange *ex, struct sim_symbol *sym, const
 			touch_asset(t, quote);
 			touch_asset(t, ev->commission_asset);
 		} else {
-			touch_asset(t, o->side == SIM_SIDE_BUY ? quote : base);
+			touch_asset(t, o->side == SB_SIDE_BUY ? quote : base);
 		}
 		format_execution_report(&b, symbol, o, ev, next_execution_id++);
 		send_event(ex, ev->account, &b);

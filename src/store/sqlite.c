@@ -177,6 +177,20 @@ static const char migration_4[] = "DROP TRIGGER events_no_update;"
                                   "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
                                   " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;";
 
+/* Version 5: a position's exit reason and its max-duration alert are columns. Older builds wrote them into
+ * the free-form notes as comma-separated tokens ("exit=STOP_LOSS,alerted,abandoned by hand"); they move
+ * into the columns and leave the notes, which keep any other text. */
+static const char migration_5[] =
+    "ALTER TABLE positions ADD COLUMN exit_reason TEXT NOT NULL DEFAULT 'NONE'"
+    " CHECK (exit_reason IN ('NONE', 'TARGET', 'STOP_LOSS', 'MAX_DURATION', 'MANUAL'));"
+    "ALTER TABLE positions ADD COLUMN alerted INTEGER NOT NULL DEFAULT 0 CHECK (alerted IN (0, 1));"
+    "UPDATE positions SET exit_reason = COALESCE((SELECT column1 FROM (VALUES ('TARGET'), ('STOP_LOSS'),"
+    " ('MAX_DURATION'), ('MANUAL')) WHERE instr(',' || notes || ',', ',exit=' || column1 || ',') > 0), 'NONE'),"
+    " alerted = instr(',' || notes || ',', ',alerted,') > 0;"
+    "UPDATE positions SET notes = trim(replace(replace(',' || notes || ',', ',exit=' || exit_reason || ',', ','),"
+    " ',alerted,', ','), ',') WHERE instr(',' || notes || ',', ',exit=' || exit_reason || ',') > 0"
+    " OR instr(',' || notes || ',', ',alerted,') > 0;";
+
 struct migration {
 	int64_t version; /* schema_version after it */
 	const char *sql; /* the script */
@@ -184,10 +198,7 @@ struct migration {
 
 /* Append only: a released migration is never edited, a change is a new one. */
 static const struct migration migrations[] = {
-    {1, migration_1},
-    {2, migration_2},
-    {3, migration_3},
-    {4, migration_4},
+    {1, migration_1}, {2, migration_2}, {3, migration_3}, {4, migration_4}, {5, migration_5},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == SB_STORE_SCHEMA_VERSION,

@@ -26,7 +26,8 @@
 	"symbol, trade_id, client_order_id, price, qty, quote_qty, commission, commission_asset, is_maker, time_ms"
 #define POS_COLS                                                                                                   \
 	"id, symbol, cycle, state, created_at_ms, updated_at_ms, opened_at_ms, closed_at_ms, buy_qty, cost_quote," \
-	" base_received, sell_qty, sold_qty, sell_price_target, proceeds, realised_profit, dust_qty, notes"
+	" base_received, sell_qty, sold_qty, sell_price_target, proceeds, realised_profit, dust_qty, notes,"       \
+	" exit_reason, alerted"
 #define EVENT_COLS "id, time_ms, kind, symbol, position_id, client_order_id, detail"
 
 const char *const sq_sql[SQ__COUNT] = {
@@ -62,15 +63,15 @@ const char *const sq_sql[SQ__COUNT] = {
     [SQ_POS_INSERT] =
         "INSERT INTO positions (symbol, cycle, state, created_at_ms, updated_at_ms, opened_at_ms,"
         " closed_at_ms, buy_qty, cost_quote, base_received, sell_qty, sold_qty, sell_price_target,"
-        " proceeds, realised_profit, dust_qty, notes) VALUES (?1,"
+        " proceeds, realised_profit, dust_qty, notes, exit_reason, alerted) VALUES (?1,"
         " CASE WHEN ?2 > 0 THEN ?2 ELSE"
         " (SELECT COALESCE(MAX(cycle), 0) + 1 FROM positions WHERE symbol = ?1) END,"
-        " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING id, cycle",
+        " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id, cycle",
     [SQ_POS_UPDATE] =
         "UPDATE positions SET state = ?2, updated_at_ms = ?3, opened_at_ms = ?4, closed_at_ms = ?5,"
         " buy_qty = ?6, cost_quote = ?7, base_received = ?8, sell_qty = ?9, sold_qty = ?10,"
         " sell_price_target = ?11, proceeds = ?12, realised_profit = ?13, dust_qty = ?14,"
-        " notes = ?15 WHERE id = ?1",
+        " notes = ?15, exit_reason = ?16, alerted = ?17 WHERE id = ?1",
     [SQ_POS_GET] = "SELECT " POS_COLS " FROM positions WHERE id = ?1",
     [SQ_POS_LIST] = "SELECT " POS_COLS " FROM positions WHERE (?1 IS NULL OR symbol = ?1)"
                     " AND (?2 = 0 OR state IN (SELECT name FROM position_states WHERE open = (?2 = 1)))"
@@ -169,12 +170,17 @@ static sb_err col_name(struct sq_store *s, sqlite3_stmt *q, int i,
 
 static sb_err parse_status(const char *t, size_t len, void *out)
 {
-	return sb_store_order_status_parse(t, len, out);
+	return sb_order_state_parse(t, len, out);
 }
 
 static sb_err parse_state(const char *t, size_t len, void *out)
 {
-	return sb_store_pos_state_parse(t, len, out);
+	return sb_position_state_parse(t, len, out);
+}
+
+static sb_err parse_exit(const char *t, size_t len, void *out)
+{
+	return sb_position_exit_parse(t, len, out);
 }
 
 static sb_err parse_buy_mode(const char *t, size_t len, void *out)
@@ -189,19 +195,12 @@ static sb_err parse_type(const char *t, size_t len, void *out)
 
 static sb_err parse_side(const char *t, size_t len, void *out)
 {
-	enum sb_side *side = out;
-	if (len == 3 && memcmp(t, "BUY", 3) == 0)
-		*side = SB_SIDE_BUY;
-	else if (len == 4 && memcmp(t, "SELL", 4) == 0)
-		*side = SB_SIDE_SELL;
-	else
-		return SB_ERR_NOT_FOUND;
-	return SB_OK;
+	return sb_side_parse(t, len, out);
 }
 
 static sb_err parse_tif(const char *t, size_t len, void *out)
 {
-	return sb_store_tif_parse(t, len, out);
+	return sb_tif_parse(t, len, out);
 }
 
 /* Runs a SELECT to collect rows of elem bytes each, read by read(); frees what it made on error. */
@@ -450,6 +449,9 @@ static sb_err read_position(struct sq_store *s, sqlite3_stmt *q, void *row)
 	if (e == SB_OK)
 		e = col_str(s, q, 17, p->notes, sizeof p->notes);
 	if (e == SB_OK)
+		e = col_name(s, q, 18, parse_exit, &p->exit);
+	p->duration_alerted = col_i64(q, 19) != 0;
+	if (e == SB_OK)
 		e = read_commissions(s, p);
 	return e;
 }
@@ -458,7 +460,7 @@ static sb_err read_position(struct sq_store *s, sqlite3_stmt *q, void *row)
 static void bind_position_update(sqlite3_stmt *q, const struct sb_store_position *p)
 {
 	bind_i64(q, 1, p->id);
-	bind_text(q, 2, sb_store_pos_state_name(p->state));
+	bind_text(q, 2, sb_position_state_name(p->state));
 	bind_i64(q, 3, p->updated_ms);
 	bind_i64_or_null(q, 4, p->opened_ms);
 	bind_i64_or_null(q, 5, p->closed_ms);
@@ -472,6 +474,8 @@ static void bind_position_update(sqlite3_stmt *q, const struct sb_store_position
 	bind_i64(q, 13, p->realised_profit);
 	bind_i64(q, 14, p->dust_qty);
 	bind_text(q, 15, p->notes);
+	bind_text(q, 16, sb_position_exit_name(p->exit));
+	bind_i64(q, 17, p->duration_alerted);
 }
 
 /* Updates the position inside the caller's transaction. */
@@ -499,7 +503,7 @@ static sb_err position_insert(struct sb_store *st, struct sb_store_position *p,
 		return e;
 	bind_text(q, 1, p->symbol);
 	bind_i64(q, 2, p->cycle);
-	bind_text(q, 3, sb_store_pos_state_name(p->state));
+	bind_text(q, 3, sb_position_state_name(p->state));
 	bind_i64(q, 4, p->created_ms);
 	bind_i64(q, 5, p->updated_ms);
 	bind_i64_or_null(q, 6, p->opened_ms);
@@ -514,6 +518,8 @@ static sb_err position_insert(struct sb_store *st, struct sb_store_position *p,
 	bind_i64(q, 15, p->realised_profit);
 	bind_i64(q, 16, p->dust_qty);
 	bind_text(q, 17, p->notes);
+	bind_text(q, 18, sb_position_exit_name(p->exit));
+	bind_i64(q, 19, p->duration_alerted);
 	int64_t id = 0, cycle = 0;
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -588,6 +594,7 @@ static sb_err read_order(struct sq_store *s, sqlite3_stmt *q, void *row)
 		e = col_name(s, q, 4, parse_side, &o->side);
 	if (e == SB_OK)
 		e = col_name(s, q, 5, parse_type, &o->type);
+	o->tif = SB_TIF_NONE;
 	if (e == SB_OK && sqlite3_column_type(q, 6) != SQLITE_NULL)
 		e = col_name(s, q, 6, parse_tif, &o->tif);
 	o->price = col_i64(q, 7);
@@ -614,13 +621,13 @@ static sb_err order_row_insert(struct sq_store *s, const struct sb_store_order *
 	bind_text(q, 4, o->symbol);
 	bind_text(q, 5, sb_side_name(o->side));
 	bind_text(q, 6, sb_order_type_name(o->type));
-	bind_text_or_null(q, 7, o->tif == SB_STORE_TIF_NONE ? NULL : sb_store_tif_name(o->tif));
+	bind_text_or_null(q, 7, o->tif == SB_TIF_NONE ? NULL : sb_tif_name(o->tif));
 	bind_i64(q, 8, o->price);
 	bind_i64(q, 9, o->orig_qty);
 	bind_i64(q, 10, o->quote_qty);
 	bind_i64(q, 11, o->executed_qty);
 	bind_i64(q, 12, o->cumm_quote_qty);
-	bind_text(q, 13, sb_store_order_status_name(o->status));
+	bind_text(q, 13, sb_order_state_name(o->status));
 	bind_i64(q, 14, o->created_ms);
 	bind_i64(q, 15, o->updated_ms);
 	bind_text(q, 16, o->last_error);
@@ -637,7 +644,7 @@ static sb_err order_row_update(struct sq_store *s, const struct sb_store_order *
 	STMT(s, SQ_ORDER_UPDATE, e);
 	bind_text(q, 1, o->client_order_id);
 	bind_i64_or_null(q, 2, o->exchange_order_id);
-	bind_text(q, 3, sb_store_order_status_name(o->status));
+	bind_text(q, 3, sb_order_state_name(o->status));
 	bind_i64(q, 4, o->executed_qty);
 	bind_i64(q, 5, o->cumm_quote_qty);
 	bind_i64(q, 6, o->updated_ms);
@@ -695,7 +702,7 @@ static sb_err order_list(struct sb_store *st, const struct sb_store_order_filter
 	STMT(s, SQ_ORDER_LIST, e);
 	bind_text_or_null(q, 1, f->symbol);
 	bind_i64(q, 2, f->position_id);
-	bind_text_or_null(q, 3, f->by_status ? sb_store_order_status_name(f->status) : NULL);
+	bind_text_or_null(q, 3, f->by_status ? sb_order_state_name(f->status) : NULL);
 	bind_i64(q, 4, f->open_only);
 	bind_i64(q, 5, bind_limit(f->limit));
 	return collect(s, q, sizeof **rows, read_order, (void **)rows, n, NULL);

@@ -17,34 +17,6 @@
 
 #include "common/parse.h"
 
-static const char *const order_status_names[SB_STORE_ORDER__COUNT] = {
-    [SB_STORE_ORDER_PENDING_NEW] = "PENDING_NEW",
-    [SB_STORE_ORDER_NEW] = "NEW",
-    [SB_STORE_ORDER_PARTIALLY_FILLED] = "PARTIALLY_FILLED",
-    [SB_STORE_ORDER_FILLED] = "FILLED",
-    [SB_STORE_ORDER_PENDING_CANCEL] = "PENDING_CANCEL",
-    [SB_STORE_ORDER_CANCELED] = "CANCELED",
-    [SB_STORE_ORDER_REJECTED] = "REJECTED",
-    [SB_STORE_ORDER_EXPIRED] = "EXPIRED",
-    [SB_STORE_ORDER_EXPIRED_IN_MATCH] = "EXPIRED_IN_MATCH",
-    [SB_STORE_ORDER_UNKNOWN] = "UNKNOWN",
-    [SB_STORE_ORDER_NEVER_SENT] = "NEVER_SENT",
-    [SB_STORE_ORDER_LOST] = "LOST",
-};
-
-static const char *const pos_state_names[SB_STORE_POS__COUNT] = {
-    [SB_STORE_POS_BUYING] = "BUYING",     [SB_STORE_POS_HOLDING] = "HOLDING",
-    [SB_STORE_POS_SELLING] = "SELLING",   [SB_STORE_POS_CLOSED] = "CLOSED",
-    [SB_STORE_POS_CANCELED] = "CANCELED", [SB_STORE_POS_ABANDONED] = "ABANDONED",
-};
-
-static const char *const tif_names[SB_STORE_TIF__COUNT] = {
-    [SB_STORE_TIF_NONE] = "NONE",
-    [SB_STORE_TIF_GTC] = "GTC",
-    [SB_STORE_TIF_IOC] = "IOC",
-    [SB_STORE_TIF_FOK] = "FOK",
-};
-
 static const char *const buy_mode_names[SB_STORE_BUY__COUNT] = {
     [SB_STORE_BUY_LIMIT] = "LIMIT",
     [SB_STORE_BUY_MARKET] = "MARKET",
@@ -68,51 +40,9 @@ static sb_err parse_name(const char *const *names, size_t count, const char *s, 
 	return SB_ERR_NOT_FOUND;
 }
 
-const char *sb_store_order_status_name(enum sb_store_order_status s)
-{
-	return name_of(order_status_names, SB_STORE_ORDER__COUNT, (unsigned)s);
-}
-
-const char *sb_store_pos_state_name(enum sb_store_pos_state s)
-{
-	return name_of(pos_state_names, SB_STORE_POS__COUNT, (unsigned)s);
-}
-
-const char *sb_store_tif_name(enum sb_store_tif t)
-{
-	return name_of(tif_names, SB_STORE_TIF__COUNT, (unsigned)t);
-}
-
 const char *sb_store_buy_mode_name(enum sb_store_buy_mode m)
 {
 	return name_of(buy_mode_names, SB_STORE_BUY__COUNT, (unsigned)m);
-}
-
-sb_err sb_store_order_status_parse(const char *s, size_t len, enum sb_store_order_status *out)
-{
-	unsigned v;
-	sb_err e = parse_name(order_status_names, SB_STORE_ORDER__COUNT, s, len, &v);
-	if (e == SB_OK && out)
-		*out = (enum sb_store_order_status)v;
-	return e;
-}
-
-sb_err sb_store_pos_state_parse(const char *s, size_t len, enum sb_store_pos_state *out)
-{
-	unsigned v;
-	sb_err e = parse_name(pos_state_names, SB_STORE_POS__COUNT, s, len, &v);
-	if (e == SB_OK && out)
-		*out = (enum sb_store_pos_state)v;
-	return e;
-}
-
-sb_err sb_store_tif_parse(const char *s, size_t len, enum sb_store_tif *out)
-{
-	unsigned v;
-	sb_err e = parse_name(tif_names, SB_STORE_TIF__COUNT, s, len, &v);
-	if (e == SB_OK && out)
-		*out = (enum sb_store_tif)v;
-	return e;
 }
 
 sb_err sb_store_buy_mode_parse(const char *s, size_t len, enum sb_store_buy_mode *out)
@@ -122,27 +52,6 @@ sb_err sb_store_buy_mode_parse(const char *s, size_t len, enum sb_store_buy_mode
 	if (e == SB_OK && out)
 		*out = (enum sb_store_buy_mode)v;
 	return e;
-}
-
-bool sb_store_order_status_final(enum sb_store_order_status s)
-{
-	switch (s) {
-	case SB_STORE_ORDER_FILLED:
-	case SB_STORE_ORDER_CANCELED:
-	case SB_STORE_ORDER_REJECTED:
-	case SB_STORE_ORDER_EXPIRED:
-	case SB_STORE_ORDER_EXPIRED_IN_MATCH:
-	case SB_STORE_ORDER_NEVER_SENT:
-	case SB_STORE_ORDER_LOST:
-		return true;
-	default:
-		return false;
-	}
-}
-
-bool sb_store_pos_state_open(enum sb_store_pos_state s)
-{
-	return s == SB_STORE_POS_BUYING || s == SB_STORE_POS_HOLDING || s == SB_STORE_POS_SELLING;
 }
 
 /* Records why an argument was refused, where sb_store_last_error() finds it. */
@@ -234,9 +143,9 @@ static sb_err check_order(struct sb_store *st, const struct sb_store_order *o)
 		return refuse(st, SB_ERR_INVALID, "unknown side %d", (int)o->side);
 	if ((unsigned)o->type >= SB_ORDER__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown order type %d", (int)o->type);
-	if ((unsigned)o->tif >= SB_STORE_TIF__COUNT)
+	if ((unsigned)o->tif >= SB_TIF__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown time in force %d", (int)o->tif);
-	if ((unsigned)o->status >= SB_STORE_ORDER__COUNT)
+	if ((unsigned)o->status >= SB_ORDER_STATE__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown order status %d", (int)o->status);
 	CHECK_NONNEG(st, o->exchange_order_id, "exchange order id");
 	CHECK_NONNEG(st, o->position_id, "order position id");
@@ -252,8 +161,10 @@ static sb_err check_position(struct sb_store *st, const struct sb_store_position
 {
 	CHECK_NONEMPTY(st, p->symbol, "position symbol");
 	CHECK_STR(st, p->notes, "position notes");
-	if ((unsigned)p->state >= SB_STORE_POS__COUNT)
+	if ((unsigned)p->state >= SB_POSITION_STATE__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown position state %d", (int)p->state);
+	if ((unsigned)p->exit >= SB_EXIT__COUNT)
+		return refuse(st, SB_ERR_INVALID, "unknown position exit reason %d", (int)p->exit);
 	CHECK_NONNEG(st, p->cycle, "cycle");
 	CHECK_NONNEG(st, p->opened_ms, "opened time");
 	CHECK_NONNEG(st, p->closed_ms, "closed time");
@@ -401,9 +312,9 @@ sb_err sb_store_order_insert_intent(struct sb_store *st, const struct sb_store_o
 	if (!o)
 		return refuse(st, SB_ERR_INVALID, "no order");
 	SB_TRY(check_order(st, o));
-	if (o->status != SB_STORE_ORDER_PENDING_NEW)
+	if (o->status != SB_ORDER_PENDING_NEW)
 		return refuse(st, SB_ERR_INVALID, "an order intent must be PENDING_NEW, not %s",
-		              sb_store_order_status_name(o->status));
+		              sb_order_state_name(o->status));
 	if (pos)
 		SB_TRY(check_position(st, pos));
 	SB_TRY(check_event(st, ev));
@@ -445,7 +356,7 @@ sb_err sb_store_order_list(struct sb_store *st, const struct sb_store_order_filt
 		f = &all;
 	if (f->symbol)
 		SB_TRY(check_cstr(st, f->symbol, SB_SYMBOL_MAX, "symbol"));
-	if (f->by_status && (unsigned)f->status >= SB_STORE_ORDER__COUNT)
+	if (f->by_status && (unsigned)f->status >= SB_ORDER_STATE__COUNT)
 		return refuse(st, SB_ERR_INVALID, "unknown order status %d", (int)f->status);
 	CHECK_NONNEG(st, f->position_id, "position id");
 	return st->ops->order_list(st, f, rows, n);

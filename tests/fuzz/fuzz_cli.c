@@ -200,10 +200,10 @@ static void check_view(const struct view *v, int argc, char **argv)
 	check(a.which == SB_STORE_LIST_ALL || (v->opts & V_WHICH));
 	check(a.which != SB_STORE_LIST_CLOSED || strcmp(v->name, "positions") == 0);
 	if (a.by_status) {
-		const char *name = sb_store_order_status_name(a.status);
-		enum sb_store_order_status again;
+		const char *name = sb_order_state_name(a.status);
+		enum sb_order_state again;
 		check((v->opts & V_ORDER) && name);
-		check(sb_store_order_status_parse(name, strlen(name), &again) == SB_OK && again == a.status);
+		check(sb_order_state_parse(name, strlen(name), &again) == SB_OK && again == a.status);
 	}
 	check(a.position_id >= 0 && (a.position_id == 0 || (v->opts & V_ORDER)));
 	check(!a.kind || ((v->opts & V_KIND) && a.kind[0] && strlen(a.kind) < SB_STORE_KIND_MAX));

@@ -96,7 +96,7 @@ static sb_dec held(struct sim_exchange *ex, uint32_t account, const char *asset)
 			return -1;
 		for (size_t i = 0; i < n; i++) {
 			const char *a =
-			    v[i]->side == SIM_SIDE_BUY ? s->rules.quote_asset : s->rules.base_asset;
+			    v[i]->side == SB_SIDE_BUY ? s->rules.quote_asset : s->rules.base_asset;
 			if (strcmp(a, asset) == 0)
 				check(sb_dec_add(sum, v[i]->locked, &sum) == SB_OK);
 		}

@@ -42,7 +42,7 @@ static sb_dec held(struct sim_exchange *ex, const char *asset)
 	size_t n = sim_book_open_orders(s->book, ex->accounts[0].id, v, 64);
 	sb_dec sum = 0;
 	for (size_t i = 0; i < n && i < 64; i++) {
-		const char *a = v[i]->side == SIM_SIDE_BUY ? s->rules.quote_asset : s->rules.base_asset;
+		const char *a = v[i]->side == SB_SIDE_BUY ? s->rules.quote_asset : s->rules.base_asset;
 		if (strcmp(a, asset) == 0 && sb_dec_add(sum, v[i]->locked, &sum) != SB_OK)
 			return -1; /* the loader refuses such a sum; nothing to compare */
 	}

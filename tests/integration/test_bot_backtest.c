@@ -111,7 +111,7 @@ static sb_dec closed_profit(struct sb_store *st, const char *symbol, int64_t *co
 	sb_dec sum = 0;
 	*count = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (rows[i].state != SB_STORE_POS_CLOSED)
+		if (rows[i].state != SB_POSITION_CLOSED)
 			continue;
 		sum += rows[i].realised_profit;
 		(*count)++;
@@ -605,7 +605,7 @@ Test(bot_backtest, bnb_fees_pay_commission_in_bnb_valued_at_the_bnb_data_and_the
 	size_t n = 0, closed = 0, before_bnb = 0;
 	cr_assert_eq(sb_store_position_list(st, &f, &rows, &n), SB_OK);
 	for (size_t i = 0; i < n; i++) {
-		if (rows[i].state != SB_STORE_POS_CLOSED)
+		if (rows[i].state != SB_POSITION_CLOSED)
 			continue;
 		struct sb_store_order_filter of = {.position_id = rows[i].id};
 		struct sb_store_order *orders = NULL;

@@ -91,11 +91,11 @@ Test(bot_bnb, commission_is_valued_in_the_pairs_own_quote_asset)
 	bt_write_env(PAIR_USDT ";" PAIR_ETH, "");
 	bt_start_bot();
 
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	cr_assert_str_eq(buy.symbol, "ETHBTC");
 	bt_set_price("ETHBTC", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert(sell.price > buy.price, "the sell is above the buy");
 
 	/* The cost the sell was planned on: the BTC spent plus the BNB commission at BNBBTC's mid. */
@@ -116,7 +116,7 @@ Test(bot_bnb, commission_is_valued_in_the_pairs_own_quote_asset)
 
 	/* The cycle closes with the realised profit of its fills, the sell commission valued the same way. */
 	bt_set_price("ETHBTC", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	struct sb_store_position closed = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position closed = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	st = bt_db();
 	cr_assert(st);
 	sb_dec proceeds = 0, sfee = fills_in_quote(st, "sb-main-1-s0", mid, &proceeds);
@@ -145,10 +145,10 @@ Test(bot_bnb, a_quote_asset_without_a_bnb_market_is_reported_once)
 	cr_assert(bt_wait(has_event, "bnb.unavailable", 20000), "the missing market is recorded");
 	cr_assert(bt_log_has("no BNBBTC market", 5000), "and logged");
 	/* The pair still trades: its commission is not in BNB, so no BNB price is needed. */
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("ETHBTC", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0, "SIGTERM: clean exit 0");
 	char sym[64], detail[256];
 	cr_assert_eq(events("bnb.unavailable", sym, sizeof sym, detail, sizeof detail), 1, "once");

@@ -168,8 +168,8 @@ static int assert_orders_agree(void)
 		struct sb_store_order row;
 		cr_assert_eq(sb_store_order_get(st, coid, &row), SB_OK, "exchange order %s is in the books",
 		             coid);
-		cr_assert_str_eq(sb_store_order_status_name(row.status), sbt_jstr(o, "status"),
-		                 "status of %s", coid);
+		cr_assert_str_eq(sb_order_state_name(row.status), sbt_jstr(o, "status"), "status of %s",
+		                 coid);
 		sb_dec x = 0;
 		cr_assert_eq(sb_dec_parse(exec, strlen(exec), &x), SB_OK);
 		cr_assert_eq(row.executed_qty, x, "executed quantity of %s", coid);
@@ -215,19 +215,19 @@ Test(bot_books, self_trade_keeps_both_fills_and_the_books_explain_the_balances)
 	bt_start_sim(extra);
 	env_with("BTCUSDT:quote=50,profit=0.5%,buy_offset=2%,buy_timeout=1h,cooldown=0s,stop_loss=1%", false);
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	/* The symbol allows no mode but NONE: orders go without one, and the daemon says so once. */
 	cr_assert(bt_log_has("does not allow self-trade prevention mode EXPIRE_TAKER", 5000));
 	bt_set_price("BTCUSDT", buy.price);
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 
 	/* A second position: its buy rests 2% under the bid, below position 1's stop-loss price. */
 	struct ctl_resp r;
 	cr_assert(
 	    ctl_send("POST", "/pairs/BTCUSDT", TOKEN, "{\"settings\":{\"max_positions\":\"2\"}}", 5000L, &r));
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	struct sb_store_order buy2 = bt_wait_order(2, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy2 = bt_wait_order(2, 'b', SB_ORDER_NEW, 20000);
 	cr_assert(buy2.price < times(buy.price, SB_DEC_C(0, 99000000)), "under the stop-loss price");
 
 	/* The market trades a few steps at that price: position 2's buy gets them and is the best bid, so
@@ -236,7 +236,7 @@ Test(bot_books, self_trade_keeps_both_fills_and_the_books_explain_the_balances)
 	sb_dec_format_trim(buy2.price, p, sizeof p);
 	snprintf(path, sizeof path, "/sim/price?symbol=BTCUSDT&price=%s&qty=0.00001", p);
 	bt_post(path);
-	bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 20000);
+	bt_wait_order(1, 'x', SB_ORDER_FILLED, 20000);
 	cr_assert(bt_wait(two_fills, "sb-main-2-b0", 20000), "position 2's buy has the self-trade's fill");
 
 	struct sb_store_fill *sells = NULL, *buys = NULL;
@@ -267,7 +267,7 @@ Test(bot_books, self_trade_keeps_both_fills_and_the_books_explain_the_balances)
 	sb_store_close(st);
 	cr_assert_eq(p2.buy_qty, qty, "the position holds every fill of its buy");
 	cr_assert_eq(q.out.executed_qty, qty, "the order's executed quantity is explained by its fills");
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 	sb_dec start = 0;
 	cr_assert_eq(sb_dec_parse("10000", 5, &start), SB_OK);
@@ -277,7 +277,7 @@ Test(bot_books, self_trade_keeps_both_fills_and_the_books_explain_the_balances)
 	struct sb_store_position p1;
 	cr_assert_eq(sb_store_position_get(db, 1, &p1), SB_OK);
 	sb_store_close(db);
-	cr_assert(strstr(p1.notes, "exit=STOP_LOSS"), "%s", p1.notes);
+	cr_assert_eq(p1.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(p1.exit));
 }
 
 /* A sample of a fresh scrape (metric's arguments). */
@@ -322,7 +322,7 @@ static void restart_sim_empty(const char *funds)
 static bool order_new(struct sb_store *st, void *arg)
 {
 	struct sb_store_order o;
-	return sb_store_order_get(st, arg, &o) == SB_OK && o.status == SB_STORE_ORDER_NEW;
+	return sb_store_order_get(st, arg, &o) == SB_OK && o.status == SB_ORDER_NEW;
 }
 
 /* A position's event of kind whose detail contains needle. */
@@ -358,19 +358,19 @@ Test(bot_books, orders_the_exchange_forgot_end_lost_alerted_and_counted_and_trad
 	bt_start_sim(extra);
 	env_with("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=0s", true);
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	struct ctl_resp r;
 	cr_assert(
 	    ctl_send("POST", "/pairs/BTCUSDT", TOKEN, "{\"settings\":{\"max_positions\":\"2\"}}", 5000L, &r));
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	bt_wait_order(2, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(2, 'b', SB_ORDER_NEW, 20000);
 
 	restart_sim_empty(KEY ":" SECRET ":USDT=10000,BTC=1");
-	bt_wait_order(1, 's', SB_STORE_ORDER_LOST, 30000);
-	bt_wait_order(2, 'b', SB_STORE_ORDER_LOST, 30000);
-	struct sb_store_position p2 = bt_wait_pos(2, SB_STORE_POS_CANCELED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_LOST, 30000);
+	bt_wait_order(2, 'b', SB_ORDER_LOST, 30000);
+	struct sb_store_position p2 = bt_wait_pos(2, SB_POSITION_CANCELED, 20000);
 	cr_assert_eq(p2.buy_qty, 0);
 	struct ev_q cancel = {.pos = 2, .kind = "position.CANCELED", .needle = "no longer knows"};
 	cr_assert(bt_wait(has_event, &cancel, 5000), "position 2 ended with the reason");
@@ -379,7 +379,7 @@ Test(bot_books, orders_the_exchange_forgot_end_lost_alerted_and_counted_and_trad
 
 	/* Trading goes on against the new exchange: position 1's new sell and a new cycle's buy. */
 	cr_assert(bt_wait(order_new, "sb-main-1-s1", 30000), "position 1 sells again (sb-main-1-s1 NEW)");
-	bt_wait_order(3, 'b', SB_STORE_ORDER_NEW, 30000);
+	bt_wait_order(3, 'b', SB_ORDER_NEW, 30000);
 	/* The exchange's records: exactly the two orders placed since it restarted, both in the books. */
 	cr_assert_eq(assert_orders_agree(), 2);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"sb-main-1-s1\""), 1);
@@ -429,13 +429,13 @@ Test(bot_books, orders_answered_5xx_count_as_settled_unknown)
 	bt_fault("order_5xx_after", "on");
 	env_with("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", false);
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	SBT_WAIT_UNTIL(scraped(SB_METRIC_RECONCILE_FINDINGS, LABELS("kind", "settled_unknown")) >= 1, 20000,
 	               "the buy answered 503 to be settled by query and counted");
 	bt_fault("order_5xx_after", "off");
 	bt_fault("order_5xx_before", "on");
 	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEVER_SENT, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEVER_SENT, 20000);
 	bt_fault("order_5xx_before", "off");
 	SBT_WAIT_UNTIL(scraped(SB_METRIC_RECONCILE_FINDINGS, LABELS("kind", "settled_unknown")) >= 2, 20000,
 	               "the sell answered 503 to be settled by query and counted");
@@ -462,10 +462,10 @@ Test(bot_books, exit_expires_the_bots_own_resting_buy_in_match_and_the_books_sti
 	bt_start_sim(extra);
 	env_with("BTCUSDT:quote=50,profit=0.5%,buy_offset=2%,buy_timeout=1h,cooldown=0s,stop_loss=1%", false);
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", buy.price);
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert_not(bt_log_has("does not allow self-trade prevention mode", 0),
 	              "the catalogue allows both");
 
@@ -473,7 +473,7 @@ Test(bot_books, exit_expires_the_bots_own_resting_buy_in_match_and_the_books_sti
 	cr_assert(
 	    ctl_send("POST", "/pairs/BTCUSDT", TOKEN, "{\"settings\":{\"max_positions\":\"2\"}}", 5000L, &r));
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	struct sb_store_order buy2 = bt_wait_order(2, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy2 = bt_wait_order(2, 'b', SB_ORDER_NEW, 20000);
 	cr_assert(buy2.price < times(buy.price, SB_DEC_C(0, 99000000)), "under the stop-loss price");
 
 	/* The market trades at position 2's price: a piece of its buy fills, and the book under it (5 levels
@@ -482,8 +482,8 @@ Test(bot_books, exit_expires_the_bots_own_resting_buy_in_match_and_the_books_sti
 	sb_dec_format_trim(buy2.price, p, sizeof p);
 	snprintf(path, sizeof path, "/sim/price?symbol=BTCUSDT&price=%s&qty=0.0002", p);
 	bt_post(path);
-	bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 20000);
-	struct sb_store_order b2 = bt_wait_order(2, 'b', SB_STORE_ORDER_EXPIRED_IN_MATCH, 20000);
+	bt_wait_order(1, 'x', SB_ORDER_FILLED, 20000);
+	struct sb_store_order b2 = bt_wait_order(2, 'b', SB_ORDER_EXPIRED_IN_MATCH, 20000);
 
 	/* The exchange's own record of position 2's buy: expired in match, with the prevented quantity. */
 	char params[160];
@@ -513,7 +513,7 @@ Test(bot_books, exit_expires_the_bots_own_resting_buy_in_match_and_the_books_sti
 	free(buys);
 
 	/* Position 2 goes on with what the market sold it, and says why its buy ended. */
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	struct ev_q ev = {.kind = b2.executed_qty > 0 ? "position.holding" : "position.canceled",
 	                  .pos = 2,
 	                  .needle = "self-trade prevention"};

@@ -36,10 +36,10 @@ static bool newest_pos(struct sb_store *st, struct sb_store_position *out)
  * Moves the market one step on for the newest position: below its working buy, above its working sell.
  * Returns that position's state (BUYING while there is none yet).
  */
-static enum sb_store_pos_state drive(void)
+static enum sb_position_state drive(void)
 {
 	struct sb_store *st = bt_db();
-	struct sb_store_position pos = {.state = SB_STORE_POS_BUYING};
+	struct sb_store_position pos = {.state = SB_POSITION_BUYING};
 	if (!st)
 		return pos.state;
 	sb_dec price = 0;
@@ -50,7 +50,7 @@ static enum sb_store_pos_state drive(void)
 		size_t n = 0;
 		if (sb_store_order_list(st, &f, &rows, &n) == SB_OK)
 			for (size_t i = 0; i < n; i++)
-				if (rows[i].status == SB_STORE_ORDER_NEW)
+				if (rows[i].status == SB_ORDER_NEW)
 					price =
 					    rows[i].side == SB_SIDE_BUY
 					        ? scaled(rows[i].price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN)
@@ -85,7 +85,7 @@ static int drive_until_death(int ms)
  * exited. */
 static bool driven_to_close(void)
 {
-	if (drive() == SB_STORE_POS_CLOSED)
+	if (drive() == SB_POSITION_CLOSED)
 		return true;
 	cr_assert(bt_running(), "the daemon is running");
 	return false;
@@ -132,7 +132,7 @@ static void check_agree(void)
 		struct sb_store_order o;
 		cr_assert_eq(sb_store_order_get(st, coid, &o), SB_OK, "%s is in the database", coid);
 		const char *status = json_str(it, "status");
-		cr_assert_str_eq(sb_store_order_status_name(o.status), status, "%s status", coid);
+		cr_assert_str_eq(sb_order_state_name(o.status), status, "%s status", coid);
 		sb_dec exec = 0;
 		cr_assert_eq(sb_dec_parse_cstr(json_str(it, "executedQty"), &exec), SB_OK);
 		cr_assert_eq(o.executed_qty, exec, "%s executed quantity", coid);
@@ -149,7 +149,7 @@ static void check_agree(void)
 	int sent = 0;
 	cr_assert_eq(sb_store_order_list(st, NULL, &rows, &n), SB_OK);
 	for (size_t i = 0; i < n; i++)
-		sent += rows[i].status != SB_STORE_ORDER_NEVER_SENT;
+		sent += rows[i].status != SB_ORDER_NEVER_SENT;
 	free(rows);
 	sb_store_close(st);
 	cr_assert_eq(buys, 1, "exchange buys %d", buys);

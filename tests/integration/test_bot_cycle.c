@@ -19,16 +19,16 @@ static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
 /* Runs one cycle on position 1: buy placed, market down through it, sell placed, market up through it. */
 static struct sb_store_position run_cycle(void)
 {
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	cr_assert_eq(buy.side, SB_SIDE_BUY);
 	cr_assert_eq(buy.type, SB_ORDER_LIMIT);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert_eq(sell.side, SB_SIDE_SELL);
 	cr_assert(sell.price > buy.price, "the sell is above the buy");
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	return bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	return bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 }
 
 static void check_profit(const struct sb_store_position *pos, bool bnb)
@@ -117,7 +117,7 @@ Test(bot_cycle, stderr_stays_empty_with_log_stderr_false)
 	bt_write_env(PAIR_BTC, ""); /* LOG_STDERR=false, LOG_LEVEL=debug */
 	bt_start_bot_err("bot.err");
 	cr_assert(bt_wait(bt_state_is, "trading", 20000), "the daemon reaches trading");
-	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0, "SIGTERM: clean exit 0");
 	char path[400], buf[4096];
 	snprintf(path, sizeof path, "%s/bot.err", T.dir);

@@ -114,17 +114,17 @@ static void doctor_api_key(char *status, char *detail, char *hint, size_t cap)
 Test(bot_ed25519, full_cycle_signed_with_an_ed25519_key)
 {
 	start(K.priv);
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	cr_assert_eq(buy.side, SB_SIDE_BUY);
 	/* The user data stream logged on (session.logon is the only way an Ed25519 stream starts). */
 	cr_assert(bt_log_has("requests are signed with an Ed25519 key", 5000));
 	cr_assert(bt_log_has("user data stream subscribed", 10000));
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert(sell.price > buy.price, "the sell is above the buy");
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert(pos.realised_profit > 0);
 	cr_assert_eq(exchange_orders(), 2, "one buy and one sell on the exchange");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0, "SIGTERM: clean exit 0");

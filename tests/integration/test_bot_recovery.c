@@ -33,7 +33,7 @@ static void check_agree(int orders, int min_trades)
 	int sent = 0;
 	size_t fills = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (rows[i].status != SB_STORE_ORDER_NEVER_SENT)
+		if (rows[i].status != SB_ORDER_NEVER_SENT)
 			sent++;
 		struct sb_store_fill *f = NULL;
 		size_t nf = 0;
@@ -58,19 +58,19 @@ Test(bot_recovery, kill_9_while_buying_and_while_selling_then_restart_settles_wi
 	bt_start_sim(NULL);
 	bt_write_env(PAIR_BTC, "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	cr_assert_eq(bt_stop_bot(SIGKILL, 2000), 128 + SIGKILL);
 	/* The buy fills while the bot is down: the restart must find it, backfill the fill, and sell. */
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
 	bt_start_bot();
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert_eq(bt_stop_bot(SIGKILL, 2000), 128 + SIGKILL);
 	check_agree(2, 1);
 	/* The sell fills while the bot is down. */
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
 	bt_start_bot();
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert(pos.realised_profit > 0);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	check_agree(2, 2);
@@ -81,16 +81,16 @@ Test(bot_recovery, sell_answered_5xx_after_executing_is_settled_by_query)
 	bt_start_sim(NULL);
 	bt_write_env(PAIR_BTC, "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_fault("order_5xx_after", "on");
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
 	/* The sell's answer is a 503 but it exists: the query by clientOrderId adopts it. */
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert(sell.exchange_order_id > 0, "adopted with the exchange's id");
 	bt_fault("order_5xx_after", "off");
 	check_agree(2, 1);
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	check_agree(2, 2);
 }
@@ -100,16 +100,16 @@ Test(bot_recovery, hidden_user_events_and_dropped_sockets_are_recovered_over_res
 	bt_start_sim(NULL);
 	bt_write_env(PAIR_BTC, "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_fault("hide_user_events", "on");
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
 	bt_fault("hide_user_events", "off");
 	/* The fill was never reported: dropping the sockets makes the bot resubscribe and reconcile. */
 	bt_fault("drop_ws", NULL);
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 30000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 30000);
 	bt_fault("drop_ws", NULL);
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 30000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 30000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	check_agree(2, 2);
 }
@@ -133,7 +133,7 @@ Test(bot_recovery, price_jump_is_refused_and_recorded)
 	bt_start_sim(NULL);
 	bt_write_env(PAIR_BTC, "PRICE_MAX_JUMP=0.05\nPRICE_JUMP_CONFIRM=0");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(1, 20000000), SB_ROUND_UP));
 	cr_assert(bt_wait(has_refusal, NULL, 10000), "a price.refused JUMP event");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
@@ -184,7 +184,7 @@ Test(bot_recovery, unwritable_database_stops_trading_safely_and_a_restart_recove
 	bt_start_sim(NULL);
 	bt_write_env(PAIR_BTC, "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	/* Another process holds the write lock past the daemon's busy timeout: its next write fails. */
 	sqlite3 *db = NULL;
 	cr_assert_eq(sqlite3_open(T.db, &db), SQLITE_OK);
@@ -197,7 +197,7 @@ Test(bot_recovery, unwritable_database_stops_trading_safely_and_a_restart_recove
 	cr_assert_eq(bt_stop_bot(SIGTERM, 15000), 0, "still stops cleanly");
 	/* A restart reconciles: the fill is backfilled and the sell placed. */
 	bt_start_bot();
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	check_agree(2, 1);
 }
@@ -227,7 +227,7 @@ Test(bot_recovery, a_start_that_finds_the_database_locked_past_its_busy_timeout_
 	bt_start_sim(NULL);
 	bt_write_env(PAIR_BTC, "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 15000), 0);
 	sqlite3 *db = lock_database();
 	bt_start_bot();
@@ -237,7 +237,7 @@ Test(bot_recovery, a_start_that_finds_the_database_locked_past_its_busy_timeout_
 	unlock_database(db);
 	cr_assert(bt_log_has("reconciliation succeeded", 20000), "it started once the lock was gone");
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	check_agree(2, 1);
 }
@@ -249,7 +249,7 @@ Test(bot_recovery,
 	bt_write_env(PAIR_BTC, "");
 	bt_start_bot();
 	pid_t pid = T.bot;
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	sqlite3 *db = lock_database();
 	/* The buy fills while another process holds the lock past the busy timeout: the fill cannot be
 	 * recorded, so nothing may act on it. */
@@ -259,8 +259,8 @@ Test(bot_recovery,
 	/* Once the database takes writes again the daemon restarts on it, in the same process: the fill is
 	 * brought in by reconciliation and the sell follows. */
 	cr_assert(bt_log_has("the database can be written again", 10000));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert_eq(T.bot, pid);
 	cr_assert(running(pid), "the daemon never exited");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
@@ -272,7 +272,7 @@ Test(bot_recovery, a_stop_asked_for_while_start_up_waits_on_the_database_is_a_cl
 	bt_start_sim(NULL);
 	bt_write_env(PAIR_BTC, "");
 	bt_start_bot();
-	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 15000), 0);
 	char log[400];
 	snprintf(log, sizeof log, "%s/logs/spotbot.log", T.dir);

@@ -159,10 +159,10 @@ Test(bot_strategy, base_commission_is_subtracted_and_the_dust_recorded)
 	bt_start_sim(extra);
 	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	struct fills bf = fills_of("sb-main-1-b0", SB_ROUND_UP);
 	struct sb_store_position pos = position(1);
 	check_sell_plan(&pos, &bf);
@@ -174,7 +174,7 @@ Test(bot_strategy, base_commission_is_subtracted_and_the_dust_recorded)
 	cr_assert_eq(eb.trade_comm, bf.commission, "the commission is the exchange's");
 
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
-	pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	struct fills sf = fills_of("sb-main-1-s0", SB_ROUND_DOWN);
 	cr_assert_eq(sf.qty, pos.sell_qty, "all of the sell quantity sold");
 	cr_assert_eq(pos.sold_qty, pos.sell_qty);
@@ -197,9 +197,9 @@ Test(bot_strategy, base_commission_is_subtracted_and_the_dust_recorded)
 
 /* The buy in the given status with qty executed. */
 struct executed_q {
-	enum sb_store_order_status status; /* wanted status */
-	sb_dec qty;                        /* wanted executed quantity */
-	struct sb_store_order out;         /* found */
+	enum sb_order_state status; /* wanted status */
+	sb_dec qty;                 /* wanted executed quantity */
+	struct sb_store_order out;  /* found */
 };
 
 static bool executed_is(struct sb_store *st, void *arg)
@@ -215,24 +215,24 @@ Test(bot_strategy, a_buy_filled_in_pieces_sells_what_all_of_them_brought)
 	bt_start_sim(extra);
 	bt_write_env("BTCUSDT:quote=1000,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	cr_assert(buy.orig_qty > 3 * PIECE, "the buy is larger than three pieces: %" PRId64, buy.orig_qty);
 	/* A trade at the buy's own price fills it by its volume; the book a tick above does not reach it. */
 	for (int i = 1; i <= 3; i++) {
 		trade_at(buy.price, PIECE);
-		struct executed_q q = {.status = SB_STORE_ORDER_PARTIALLY_FILLED, .qty = PIECE * i};
+		struct executed_q q = {.status = SB_ORDER_PARTIALLY_FILLED, .qty = PIECE * i};
 		cr_assert(bt_wait(executed_is, &q, 20000),
 		          "piece %d: partially filled, executed %" PRId64 " (%s)", i, q.out.executed_qty,
-		          sb_store_order_status_name(q.out.status));
+		          sb_order_state_name(q.out.status));
 		struct ex_order e = exchange_order("sb-main-1-b0");
 		cr_assert_str_eq(e.status, "PARTIALLY_FILLED");
 		cr_assert_eq(e.ntrades, (size_t)i);
-		cr_assert_eq(position(1).state, SB_STORE_POS_BUYING, "still buying after piece %d", i);
+		cr_assert_eq(position(1).state, SB_POSITION_BUYING, "still buying after piece %d", i);
 	}
 	/* The rest in one trade well below. */
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	struct fills bf = fills_of("sb-main-1-b0", SB_ROUND_UP);
 	cr_assert_eq(bf.n, 4, "four fills: %zu", bf.n);
 	cr_assert_eq(bf.qty, buy.orig_qty);
@@ -253,16 +253,16 @@ Test(bot_strategy, a_buy_timed_out_partly_filled_sells_what_it_got)
 	bt_start_sim(extra);
 	bt_write_env("BTCUSDT:quote=1000,profit=0.5%,buy_offset=0.1%,buy_timeout=3s,cooldown=1h", "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	trade_at(buy.price, PIECE);
-	buy = bt_wait_order(1, 'b', SB_STORE_ORDER_CANCELED, 20000);
+	buy = bt_wait_order(1, 'b', SB_ORDER_CANCELED, 20000);
 	cr_assert_eq(buy.executed_qty, PIECE, "the one piece was kept: %" PRId64, buy.executed_qty);
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	struct fills bf = fills_of("sb-main-1-b0", SB_ROUND_UP);
 	cr_assert_eq(bf.n, 1);
 	cr_assert_eq(bf.qty, PIECE);
 	struct sb_store_position pos = position(1);
-	cr_assert_eq(pos.state, SB_STORE_POS_SELLING);
+	cr_assert_eq(pos.state, SB_POSITION_SELLING);
 	check_sell_plan(&pos, &bf);
 	cr_assert_eq(sell.orig_qty, pos.sell_qty);
 	cr_assert(sell.price > buy.price);
@@ -284,14 +284,14 @@ Test(bot_strategy, max_duration_sells_the_fills_of_a_buy_still_working)
 	             "max_duration=2s,max_duration_sell=true",
 	             "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	trade_at(buy.price, PIECE);
 	/* Held since its first fill: at max_duration the rest of the buy is cancelled, what it got sold. */
-	buy = bt_wait_order(1, 'b', SB_STORE_ORDER_CANCELED, 20000);
+	buy = bt_wait_order(1, 'b', SB_ORDER_CANCELED, 20000);
 	cr_assert_eq(buy.executed_qty, PIECE, "the piece was kept: %" PRId64, buy.executed_qty);
-	struct sb_store_order x = bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 20000);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
-	cr_assert(strstr(pos.notes, "exit=MAX_DURATION"), "notes: %s", pos.notes);
+	struct sb_store_order x = bt_wait_order(1, 'x', SB_ORDER_FILLED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
+	cr_assert_eq(pos.exit, SB_EXIT_MAX_DURATION, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(x.orig_qty, floor_step(pos.base_received), "the exit sells what was received");
 	struct ctl_resp r;
 	cr_assert(ctl("GET", "/events", NULL, &r));
@@ -314,7 +314,7 @@ static struct sb_store_order wait_exit(sb_dec p)
 	for (int i = 0; i < 100; i++) {
 		bt_set_price("BTCUSDT", p);
 		if (bt_wait(bt_has_order, &q, 200))
-			return bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 20000);
+			return bt_wait_order(1, 'x', SB_ORDER_FILLED, 20000);
 	}
 	cr_assert_fail("no market exit at %" PRId64, p);
 	return q.out;
@@ -327,16 +327,16 @@ Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
 	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
 	             "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
 	struct sb_store_order x = wait_exit(stop);
 	cr_assert_eq(x.side, SB_SIDE_SELL);
 	cr_assert_eq(x.type, SB_ORDER_MARKET);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
-	sell = bt_wait_order(1, 's', SB_STORE_ORDER_CANCELED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
+	sell = bt_wait_order(1, 's', SB_ORDER_CANCELED, 20000);
 	cr_assert_eq(sell.executed_qty, 0);
 	struct fills bf = fills_of("sb-main-1-b0", SB_ROUND_UP), xf = fills_of("sb-main-1-x0", SB_ROUND_DOWN);
 	cr_assert_eq(xf.qty, x.orig_qty);
@@ -354,7 +354,7 @@ Test(bot_strategy, stop_loss_sells_at_market_and_records_the_loss)
 	cr_assert(pos.realised_profit * -1000 >= pos.cost_quote * 20 &&
 	              pos.realised_profit * -1000 <= pos.cost_quote * 35,
 	          "loss %" PRId64 " on cost %" PRId64, pos.realised_profit, pos.cost_quote);
-	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	struct ex_order ex = exchange_order("sb-main-1-x0");
 	cr_assert_str_eq(ex.status, "FILLED");
 	cr_assert_eq(ex.executed, x.orig_qty);
@@ -369,7 +369,7 @@ static bool traded_and_closed(sb_dec price, int64_t id, struct sb_store_position
 {
 	bt_set_price("BTCUSDT", price);
 	*out = position(id);
-	return out->state == SB_STORE_POS_CLOSED;
+	return out->state == SB_POSITION_CLOSED;
 }
 
 Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
@@ -382,17 +382,17 @@ Test(bot_strategy, stop_loss_over_market_lot_size_sells_in_parts)
 	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
 	             "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
 	struct sb_store_order x0 = wait_exit(stop);
 	cr_assert_eq(x0.orig_qty, SB_DEC_C(0, 50000), "the first part is one market order's maximum");
 	/* The price stays at the stop: the rest is sold by the next market order. */
 	struct sb_store_position pos;
 	SBT_WAIT_UNTIL(traded_and_closed(stop, 1, &pos), 20000, "the stop-loss exit to end (is %s)",
-	               sb_store_pos_state_name(pos.state));
-	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	               sb_position_state_name(pos.state));
+	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(pos.sold_qty, floor_step(pos.base_received), "everything sellable was sold");
 	/* The exchange's own list: the cancelled limit sell and market sells of at most 0.0005 each. */
 	cJSON *all = bt_signed_get("/api/v3/allOrders", "symbol=BTCUSDT");
@@ -422,10 +422,10 @@ static struct sb_store_order hold_with_a_limit_sell(void)
 	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h,stop_loss=1%",
 	             "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	return buy;
 }
 
@@ -437,13 +437,13 @@ Test(bot_strategy, stop_loss_exit_goes_on_when_the_cancel_report_outruns_its_ans
 	bt_post("/sim/fault?name=delay_ms&value=1500");
 	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
 	bt_set_price("BTCUSDT", stop);
-	bt_wait_order(1, 's', SB_STORE_ORDER_CANCELED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_CANCELED, 20000);
 	bt_post("/sim/fault?name=delay_ms&value=0");
 	/* The late answer finds the sell already ended; the position still leaves at market. */
 	struct sb_store_order x = wait_exit(stop);
 	cr_assert_eq(x.type, SB_ORDER_MARKET);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
-	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
+	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	struct ex_order ex = exchange_order("sb-main-1-x0");
 	cr_assert_str_eq(ex.status, "FILLED");
 	cr_assert_eq(ex.executed, x.orig_qty);
@@ -509,9 +509,9 @@ Test(bot_strategy, stop_loss_within_the_fees_and_spread_opens_no_cycle)
 	cr_assert(first && !strstr(first + 1, "pair.stop_loss_refused"), "said once: %s", r.body);
 	/* A workable stop-loss (typed in lower case) lets the pair trade: exactly one cycle starts. */
 	cr_assert_eq(CLI("pairs", "set", "btcusdt", "stop_loss=1%"), 0, "%s", CLI_RUN.err);
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
 	/* The sell acknowledged (NEW) is on the exchange's books; a FILLED buy alone says nothing of it. */
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 2,
 	             "one buy and its limit sell");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
@@ -557,14 +557,14 @@ Test(bot_strategy, stop_loss_exit_is_followed_by_its_cooldown)
 	             "stop_loss_cooldown=3s",
 	             "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	sb_dec stop = scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN);
 	wait_exit(stop);
-	struct sb_store_position first = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
-	cr_assert(strstr(first.notes, "exit=STOP_LOSS"), "%s", first.notes);
+	struct sb_store_position first = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
+	cr_assert_eq(first.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(first.exit));
 	/* The next cycle starts, but only once stop_loss_cooldown has passed since the exit. */
 	struct bt_order_q q = {.pos = 2, .leg = 'b', .any_status = true};
 	cr_assert(bt_wait(bt_has_order, &q, 20000), "a new cycle after the cooldown");
@@ -576,7 +576,7 @@ Test(bot_strategy, stop_loss_exit_is_followed_by_its_cooldown)
 }
 
 /* Orders of the database in status, or in any status when any. */
-static size_t db_orders(bool any, enum sb_store_order_status status)
+static size_t db_orders(bool any, enum sb_order_state status)
 {
 	struct sb_store *st = bt_db();
 	cr_assert_not_null(st);
@@ -592,7 +592,7 @@ static size_t db_orders(bool any, enum sb_store_order_status status)
 static bool a_buy_works(struct sb_store *st, void *arg)
 {
 	(void)arg;
-	struct sb_store_order_filter f = {.by_status = true, .status = SB_STORE_ORDER_NEW};
+	struct sb_store_order_filter f = {.by_status = true, .status = SB_ORDER_NEW};
 	struct sb_store_order *rows = NULL;
 	size_t n = 0;
 	bool ok = sb_store_order_list(st, &f, &rows, &n) == SB_OK && n > 0;
@@ -607,14 +607,14 @@ Test(bot_strategy, rejected_buys_are_retried_ever_more_slowly_not_at_once)
 	bt_start_sim(extra);
 	bt_write_env("BTCUSDT:quote=50,buy_offset=0.1%,buy_timeout=1h", "");
 	bt_start_bot();
-	struct sb_store_order first = bt_wait_order(1, 'b', SB_STORE_ORDER_REJECTED, 20000);
+	struct sb_store_order first = bt_wait_order(1, 'b', SB_ORDER_REJECTED, 20000);
 	cr_assert(strstr(first.last_error, "-2010"), "%s", first.last_error);
 	/* The next buys wait 5 s, then 10 s: within 8 s of the first there is one more at most, not a new
 	 * cycle (and a rejected order) at every decision. */
 	let_time_pass_until(first.created_ms + 8000);
-	size_t n = db_orders(true, SB_STORE_ORDER_NEW);
+	size_t n = db_orders(true, SB_ORDER_NEW);
 	cr_assert_leq(n, 2, "%zu buys in 8 s", n);
-	cr_assert_eq(db_orders(false, SB_STORE_ORDER_REJECTED), n);
+	cr_assert_eq(db_orders(false, SB_ORDER_REJECTED), n);
 	/* Money arrives: a later attempt is accepted and the pair trades again. */
 	bt_post("/sim/deposit?key=" KEY "&asset=USDT&amount=100");
 	cr_assert(bt_wait(a_buy_works, NULL, 30000), "a buy is accepted once the balance allows it");
@@ -633,7 +633,7 @@ static void own_request(const char *method, const char *path, const char *params
 static bool sell_rejected(struct sb_store *st, void *arg)
 {
 	struct sb_store_order *o = arg;
-	return sb_store_order_get(st, "sb-main-1-s1", o) == SB_OK && o->status == SB_STORE_ORDER_REJECTED;
+	return sb_store_order_get(st, "sb-main-1-s1", o) == SB_OK && o->status == SB_ORDER_REJECTED;
 }
 
 Test(bot_strategy, rejected_sells_are_retried_ever_more_slowly)
@@ -642,10 +642,10 @@ Test(bot_strategy, rejected_sells_are_retried_ever_more_slowly)
 	bt_start_sim(extra);
 	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", "");
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	struct sb_store_order s0 = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	struct sb_store_order s0 = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	/* The coins are sold by hand elsewhere: the daemon's sell is cancelled and the BTC sold at market. */
 	own_request("DELETE", "/api/v3/order", "symbol=BTCUSDT&origClientOrderId=sb-main-1-s0");
 	char params[160], qty[SB_DEC_STRLEN];
@@ -656,7 +656,7 @@ Test(bot_strategy, rejected_sells_are_retried_ever_more_slowly)
 	struct sb_store_order s1;
 	cr_assert(bt_wait(sell_rejected, &s1, 20000), "the next sell is rejected");
 	let_time_pass_until(s1.created_ms + 12500);
-	size_t n = db_orders(false, SB_STORE_ORDER_REJECTED);
+	size_t n = db_orders(false, SB_ORDER_REJECTED);
 	cr_assert_leq(n, 2, "%zu rejected sells within 12.5 s", n);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
@@ -668,13 +668,13 @@ Test(bot_strategy, stop_loss_once_decided_sells_at_market_even_if_the_price_come
 	 * answer held back 1.5 s): the exit decided goes on at market, no new limit sell is placed. */
 	bt_post("/sim/fault?name=delay_ms&value=1500");
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 98000000), SB_ROUND_DOWN));
-	bt_wait_order(1, 's', SB_STORE_ORDER_CANCELED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_CANCELED, 20000);
 	bt_set_price("BTCUSDT", buy.price);
 	bt_post("/sim/fault?name=delay_ms&value=0");
 	struct bt_order_q q = {.pos = 1, .leg = 'x', .any_status = true};
 	cr_assert(bt_wait(bt_has_order, &q, 20000), "the market exit follows");
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
-	cr_assert(strstr(pos.notes, "exit=STOP_LOSS") != NULL, "notes: %s", pos.notes);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
+	cr_assert_eq(pos.exit, SB_EXIT_STOP_LOSS, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 3,
 	             "b0, s0 and x0: no limit sell in between");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);

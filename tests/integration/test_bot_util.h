@@ -206,11 +206,11 @@ BT_FN bool bt_wait(bt_pred pred, void *arg, int ms)
 
 /* The order of position pos with leg ('b', 's', 'x') and attempt, into *out. */
 struct bt_order_q {
-	int64_t pos;                       /* position id */
-	char leg;                          /* b, s, x */
-	enum sb_store_order_status status; /* wanted status */
-	bool any_status;                   /* ignore status */
-	struct sb_store_order out;         /* found */
+	int64_t pos;                /* position id */
+	char leg;                   /* b, s, x */
+	enum sb_order_state status; /* wanted status */
+	bool any_status;            /* ignore status */
+	struct sb_store_order out;  /* found */
 };
 
 BT_FN bool bt_has_order(struct sb_store *st, void *arg)
@@ -224,9 +224,9 @@ BT_FN bool bt_has_order(struct sb_store *st, void *arg)
 }
 
 struct bt_pos_q {
-	int64_t id;                    /* position id */
-	enum sb_store_pos_state state; /* wanted state */
-	struct sb_store_position out;  /* found */
+	int64_t id;                   /* position id */
+	enum sb_position_state state; /* wanted state */
+	struct sb_store_position out; /* found */
 };
 
 BT_FN bool bt_pos_in(struct sb_store *st, void *arg)
@@ -242,19 +242,19 @@ BT_FN bool bt_state_is(struct sb_store *st, void *arg)
 }
 
 /* Waits for position pos to reach state; returns its row. */
-BT_FN struct sb_store_position bt_wait_pos(int64_t pos, enum sb_store_pos_state state, int ms)
+BT_FN struct sb_store_position bt_wait_pos(int64_t pos, enum sb_position_state state, int ms)
 {
 	struct bt_pos_q q = {.id = pos, .state = state};
 	cr_assert(bt_wait(bt_pos_in, &q, ms), "position %" PRId64 " reaches %s (is %s)", pos,
-	          sb_store_pos_state_name(state), sb_store_pos_state_name(q.out.state));
+	          sb_position_state_name(state), sb_position_state_name(q.out.state));
 	return q.out;
 }
 
-BT_FN struct sb_store_order bt_wait_order(int64_t pos, char leg, enum sb_store_order_status status, int ms)
+BT_FN struct sb_store_order bt_wait_order(int64_t pos, char leg, enum sb_order_state status, int ms)
 {
 	struct bt_order_q q = {.pos = pos, .leg = leg, .status = status};
 	cr_assert(bt_wait(bt_has_order, &q, ms), "order %" PRId64 "-%c0 reaches %s (is %s)", pos, leg,
-	          sb_store_order_status_name(status), sb_store_order_status_name(q.out.status));
+	          sb_order_state_name(status), sb_order_state_name(q.out.status));
 	return q.out;
 }
 

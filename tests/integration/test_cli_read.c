@@ -277,13 +277,13 @@ static int64_t add_position(struct sb_store *st, struct sb_store_position *p)
 static void add_order(struct sb_store *st, const struct sb_store_order *o)
 {
 	struct sb_store_order intent = *o;
-	intent.status = SB_STORE_ORDER_PENDING_NEW;
+	intent.status = SB_ORDER_PENDING_NEW;
 	intent.exchange_order_id = 0;
 	intent.executed_qty = 0;
 	intent.cumm_quote_qty = 0;
 	cr_assert_eq(sb_store_order_insert_intent(st, &intent, NULL, NULL), SB_OK, "%s",
 	             sb_store_last_error(st));
-	if (o->status != SB_STORE_ORDER_PENDING_NEW)
+	if (o->status != SB_ORDER_PENDING_NEW)
 		cr_assert_eq(sb_store_order_update(st, o, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
 }
 
@@ -311,7 +311,7 @@ static void fill_database(void)
 	add_pair(st, "ETHUSDT", false, "15");
 
 	struct sb_store_position p1 = {.symbol = "BTCUSDT",
-	                               .state = SB_STORE_POS_CLOSED,
+	                               .state = SB_POSITION_CLOSED,
 	                               .created_ms = T.t0 - 1000,
 	                               .updated_ms = T.t0 + 2 * HOUR_MS + 3 * 60000,
 	                               .opened_ms = T.t0,
@@ -327,7 +327,7 @@ static void fill_database(void)
 	                               .commissions = {{"BTC", 100}, {"USDT", 2500000}}};
 	cr_assert_eq(add_position(st, &p1), 1);
 	struct sb_store_position p2 = {.symbol = "BTCUSDT",
-	                               .state = SB_STORE_POS_HOLDING,
+	                               .state = SB_POSITION_HOLDING,
 	                               .created_ms = T.t0 + DAY_MS,
 	                               .updated_ms = T.t0 + DAY_MS,
 	                               .opened_ms = T.t0 + DAY_MS,
@@ -336,7 +336,7 @@ static void fill_database(void)
 	                               .base_received = dec("0.0008")};
 	cr_assert_eq(add_position(st, &p2), 2);
 	struct sb_store_position p3 = {.symbol = "ETHUSDT",
-	                               .state = SB_STORE_POS_CLOSED,
+	                               .state = SB_POSITION_CLOSED,
 	                               .created_ms = T.t0 + DAY_MS,
 	                               .updated_ms = T.t0 + DAY_MS + HOUR_MS / 2,
 	                               .opened_ms = T.t0 + DAY_MS,
@@ -351,7 +351,7 @@ static void fill_database(void)
 	                               .realised_profit = -dec("0.615")};
 	cr_assert_eq(add_position(st, &p3), 3);
 	struct sb_store_position p4 = {.symbol = "ETHUSDT",
-	                               .state = SB_STORE_POS_BUYING,
+	                               .state = SB_POSITION_BUYING,
 	                               .created_ms = T.t0 + 2 * DAY_MS,
 	                               .updated_ms = T.t0 + 2 * DAY_MS};
 	cr_assert_eq(add_position(st, &p4), 4);
@@ -362,12 +362,12 @@ static void fill_database(void)
 	                           .symbol = "BTCUSDT",
 	                           .side = SB_SIDE_BUY,
 	                           .type = SB_ORDER_LIMIT,
-	                           .tif = SB_STORE_TIF_GTC,
+	                           .tif = SB_TIF_GTC,
 	                           .price = dec("25000"),
 	                           .orig_qty = dec("0.001"),
 	                           .executed_qty = dec("0.001"),
 	                           .cumm_quote_qty = dec("25"),
-	                           .status = SB_STORE_ORDER_FILLED,
+	                           .status = SB_ORDER_FILLED,
 	                           .created_ms = T.t0 - 1000,
 	                           .updated_ms = T.t0};
 	add_order(st, &o);
@@ -387,10 +387,11 @@ static void fill_database(void)
 	                            .symbol = "BTCUSDT",
 	                            .side = SB_SIDE_BUY,
 	                            .type = SB_ORDER_MARKET,
+	                            .tif = SB_TIF_NONE,
 	                            .quote_qty = dec("20"),
 	                            .executed_qty = dec("0.0008"),
 	                            .cumm_quote_qty = dec("20"),
-	                            .status = SB_STORE_ORDER_FILLED,
+	                            .status = SB_ORDER_FILLED,
 	                            .created_ms = T.t0 + DAY_MS - 500,
 	                            .updated_ms = T.t0 + DAY_MS};
 	add_order(st, &b2);
@@ -412,7 +413,7 @@ static void fill_database(void)
 	b4.price = dec("2990.01");
 	b4.executed_qty = 0;
 	b4.cumm_quote_qty = 0;
-	b4.status = SB_STORE_ORDER_NEW;
+	b4.status = SB_ORDER_NEW;
 	b4.created_ms = T.t0 + 2 * DAY_MS;
 	b4.updated_ms = T.t0 + 2 * DAY_MS;
 	add_order(st, &b4);
@@ -546,6 +547,78 @@ Test(cli_read, positions_filters_by_state_and_symbol)
 	cr_assert_eq(cJSON_GetArraySize(doc), 1);
 	expect_num(cJSON_GetArrayItem(doc, 0), "id", 3);
 	cJSON_Delete(doc);
+}
+
+static struct sb_store *open_db(void)
+{
+	struct sb_store *st = NULL;
+	char err[256];
+	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
+	return st;
+}
+
+/* Sets position id's exit reason and alert as this build writes them. */
+static void set_exit(struct sb_store *st, int64_t id, enum sb_position_exit exit, bool alerted)
+{
+	struct sb_store_position p;
+	cr_assert_eq(sb_store_position_get(st, id, &p), SB_OK);
+	p.exit = exit;
+	p.duration_alerted = alerted;
+	cr_assert_eq(sb_store_position_update(st, &p, NULL), SB_OK, "%s", sb_store_last_error(st));
+}
+
+/* Schema 4 kept a position's exit reason and its max-duration alert as tokens in its notes; opening such a
+ * file moves them into their columns, and `positions` shows the same exit as before. */
+Test(cli_read, exit_reasons_kept_in_notes_by_schema_4_migrate_into_columns_and_show_the_same)
+{
+	struct sb_store *st = open_db();
+	set_exit(st, 1, SB_EXIT_STOP_LOSS, true);
+	set_exit(st, 3, SB_EXIT_TARGET, false);
+	sb_store_close(st);
+	cJSON *before = JSON("positions");
+	expect_str(by_id(before, "id", 1), "exit", "stop_loss");
+	expect_str(by_id(before, "id", 3), "exit", "target");
+
+	/* The same rows as a schema-4 build wrote them. */
+	st = open_db();
+	cr_assert_eq(sb_store_exec(st, "ALTER TABLE positions DROP COLUMN exit_reason;"
+	                               "ALTER TABLE positions DROP COLUMN alerted;"
+	                               "UPDATE positions SET notes = 'exit=STOP_LOSS,alerted' WHERE id = 1;"
+	                               "UPDATE positions SET notes = 'exit=NONE' WHERE id = 2;"
+	                               "UPDATE positions SET notes = 'exit=TARGET,kept by hand' WHERE id = 3;"
+	                               "UPDATE system_state SET value = '4' WHERE key = 'schema_version'"),
+	             SB_OK, "%s", sb_store_last_error(st));
+	sb_store_close(st);
+
+	st = open_db(); /* migrates */
+	int64_t v = 0;
+	cr_assert_eq(sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v), SB_OK);
+	cr_assert_eq(v, SB_STORE_SCHEMA_VERSION);
+	struct sb_store_position p;
+	cr_assert_eq(sb_store_position_get(st, 1, &p), SB_OK);
+	cr_assert_eq(p.exit, SB_EXIT_STOP_LOSS);
+	cr_assert(p.duration_alerted, "the alert moved into its column");
+	cr_assert_str_eq(p.notes, "", "and out of the notes");
+	cr_assert_eq(sb_store_position_get(st, 2, &p), SB_OK);
+	cr_assert_eq(p.exit, SB_EXIT_NONE);
+	cr_assert_not(p.duration_alerted);
+	cr_assert_str_eq(p.notes, "");
+	cr_assert_eq(sb_store_position_get(st, 3, &p), SB_OK);
+	cr_assert_eq(p.exit, SB_EXIT_TARGET);
+	cr_assert_not(p.duration_alerted);
+	cr_assert_str_eq(p.notes, "kept by hand", "other text stays");
+	sb_store_close(st);
+
+	cJSON *after = JSON("positions");
+	cr_assert_eq(cJSON_GetArraySize(after), cJSON_GetArraySize(before));
+	for (int64_t id = 1; id <= 4; id++) {
+		const cJSON *b = get(by_id(before, "id", id), "exit"),
+		            *a = get(by_id(after, "id", id), "exit");
+		cr_assert(cJSON_Compare(a, b, true), "position %lld: exit %s before, %s after", (long long)id,
+		          cJSON_PrintUnformatted(b), cJSON_PrintUnformatted(a));
+	}
+	cJSON_Delete(before);
+	cJSON_Delete(after);
 }
 
 Test(cli_read, history_lists_closed_cycles_with_their_total)
@@ -713,7 +786,9 @@ Test(cli_read, events_kind_filter_takes_the_documented_spelling_in_either_case)
 	char err[256];
 	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);
 	add_event(st, T.t0 + 300000, "position.CLOSED", "ETHUSDT", 3, "", NULL);
-	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '3' WHERE key = 'schema_version'"),
+	cr_assert_eq(sb_store_exec(st, "ALTER TABLE positions DROP COLUMN exit_reason;"
+	                               "ALTER TABLE positions DROP COLUMN alerted;"
+	                               "UPDATE system_state SET value = '3' WHERE key = 'schema_version'"),
 	             SB_OK, "%s", sb_store_last_error(st));
 	sb_store_close(st);
 	cr_assert_eq(sb_store_open_sqlite(T.db, NULL, &st, err, sizeof err), SB_OK, "%s", err);

@@ -207,7 +207,7 @@ Test(control, cli_without_daemon_exits_3_and_bad_args_exit_2)
 Test(control, cancel_ends_a_waiting_buy_and_refusals_name_the_state)
 {
 	start(PAIR_BTC);
-	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	struct ctl_resp r;
 	cr_assert(ctl("POST", "/positions/1/reprice?price=70000", TOKEN, &r));
 	cr_assert_eq(r.status, 409, "a buying position has no limit sell: %s", r.body);
@@ -215,8 +215,8 @@ Test(control, cancel_ends_a_waiting_buy_and_refusals_name_the_state)
 	cr_assert(strstr(r.body, "cancel, sell or abandon it"), "names what works: %s", r.body);
 	cr_assert(ctl("POST", "/positions/1/cancel", TOKEN, &r));
 	cr_assert_eq(r.status, 202, "%s", r.body);
-	bt_wait_order(1, 'b', SB_STORE_ORDER_CANCELED, 20000);
-	bt_wait_pos(1, SB_STORE_POS_CANCELED, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_CANCELED, 20000);
+	bt_wait_pos(1, SB_POSITION_CANCELED, 20000);
 	cr_assert(ctl("POST", "/positions/1/cancel", TOKEN, &r));
 	cr_assert_eq(r.status, 409, "the position has ended: %s", r.body);
 	cr_assert(strstr(r.body, "position 1 is CANCELED"), "names the state: %s", r.body);
@@ -256,19 +256,19 @@ static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
 Test(control, manual_sell_cancels_the_limit_sell_and_closes_at_market)
 {
 	start(PAIR_BTC);
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	struct ctl_resp r;
 	cr_assert(ctl("GET", "/positions", NULL, &r));
 	cr_assert(strstr(r.body, "\"id\":1") && strstr(r.body, "\"SELLING\""), "%s", r.body);
 	cr_assert(ctl("POST", "/positions/1/sell", TOKEN, &r));
 	cr_assert_eq(r.status, 202, "%s", r.body);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert(pos.proceeds > 0);
-	bt_wait_order(1, 's', SB_STORE_ORDER_CANCELED, 5000);
-	bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, 5000);
+	bt_wait_order(1, 's', SB_ORDER_CANCELED, 5000);
+	bt_wait_order(1, 'x', SB_ORDER_FILLED, 5000);
 	cr_assert(ctl("GET", "/positions", NULL, &r));
 	cr_assert(!strstr(r.body, "\"id\":1,"), "the position is gone: %s", r.body);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);

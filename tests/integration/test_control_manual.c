@@ -37,9 +37,9 @@ static const char *dstr(sb_dec v, char *buf, size_t cap)
 
 /* Order by client order id, in any status. */
 struct coid_q {
-	const char *coid;                  /* wanted order */
-	enum sb_store_order_status status; /* wanted status */
-	struct sb_store_order out;         /* found */
+	const char *coid;           /* wanted order */
+	enum sb_order_state status; /* wanted status */
+	struct sb_store_order out;  /* found */
 };
 
 static bool has_coid(struct sb_store *st, void *arg)
@@ -48,11 +48,11 @@ static bool has_coid(struct sb_store *st, void *arg)
 	return sb_store_order_get(st, q->coid, &q->out) == SB_OK && q->out.status == q->status;
 }
 
-static struct sb_store_order wait_coid(const char *coid, enum sb_store_order_status status)
+static struct sb_store_order wait_coid(const char *coid, enum sb_order_state status)
 {
 	struct coid_q q = {.coid = coid, .status = status};
 	cr_assert(bt_wait(has_coid, &q, WAIT_MS), "order %s reaches %s (is %s)", coid,
-	          sb_store_order_status_name(status), sb_store_order_status_name(q.out.status));
+	          sb_order_state_name(status), sb_order_state_name(q.out.status));
 	return q.out;
 }
 
@@ -97,10 +97,10 @@ static struct sb_store_order holding_with_a_sell(const char *pairs)
 	bt_start_sim(NULL);
 	bt_write_env(pairs, "CONTROL_TOKEN=" TOKEN);
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, WAIT_MS);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, WAIT_MS);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, WAIT_MS);
-	return bt_wait_order(1, 's', SB_STORE_ORDER_NEW, WAIT_MS);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, WAIT_MS);
+	return bt_wait_order(1, 's', SB_ORDER_NEW, WAIT_MS);
 }
 
 TestSuite(control_manual, .fini = bt_cleanup, .timeout = 120);
@@ -114,8 +114,8 @@ Test(control_manual, reprice_replaces_the_limit_sell_and_closes_at_the_new_price
 	dstr(s0.price, old, sizeof old);
 	cr_assert_eq(CLI("reprice", "1", p), 0, "%s", CLI_RUN.err);
 	cr_assert(strstr(CLI_RUN.out, "\"accepted\":true"), "%s", CLI_RUN.out);
-	wait_coid("sb-main-1-s0", SB_STORE_ORDER_CANCELED);
-	struct sb_store_order s1 = wait_coid("sb-main-1-s1", SB_STORE_ORDER_NEW);
+	wait_coid("sb-main-1-s0", SB_ORDER_CANCELED);
+	struct sb_store_order s1 = wait_coid("sb-main-1-s1", SB_ORDER_NEW);
 	cr_assert_eq(s1.price, want);
 	cr_assert_eq(s1.type, SB_ORDER_LIMIT);
 	sb_dec at = 0;
@@ -136,7 +136,7 @@ Test(control_manual, reprice_replaces_the_limit_sell_and_closes_at_the_new_price
 	cr_assert(!order_exists("sb-main-1-s2"));
 	/* The market trades up through it: it fills at its own price. */
 	bt_set_price("BTCUSDT", want);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, WAIT_MS);
 	struct sb_store *st = bt_db();
 	cr_assert(st);
 	sb_dec qty, quote, fee;
@@ -152,7 +152,7 @@ Test(control_manual, reprice_replaces_the_limit_sell_and_closes_at_the_new_price
 	cr_assert_eq(pos.realised_profit, quote - fee - pos.cost_quote, "profit %" PRId64,
 	             pos.realised_profit);
 	cr_assert_gt(pos.realised_profit, 0);
-	cr_assert(strstr(pos.notes, "exit=TARGET"), "%s", pos.notes);
+	cr_assert_eq(pos.exit, SB_EXIT_TARGET, "exit: %s", sb_position_exit_name(pos.exit));
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
 
@@ -175,7 +175,7 @@ Test(control_manual, reprice_below_the_minimum_profitable_price_needs_force)
 	cr_assert(ctl("POST", path, TOKEN, &api));
 	cr_assert_eq(api.status, 409, "%s", api.body);
 	cr_assert(strstr(api.body, "force=1 sells at a loss"), "%s", api.body);
-	struct sb_store_order again = wait_coid("sb-main-1-s0", SB_STORE_ORDER_NEW);
+	struct sb_store_order again = wait_coid("sb-main-1-s0", SB_ORDER_NEW);
 	cr_assert_eq(again.price, s0.price, "the order is untouched");
 	sb_dec at = 0;
 	cr_assert_eq(open_sells(&at), 1);
@@ -185,13 +185,13 @@ Test(control_manual, reprice_below_the_minimum_profitable_price_needs_force)
 	sb_dec loss = scaled(s0.price, SB_DEC_C(0, 99500000), SB_ROUND_DOWN);
 	dstr(loss, p, sizeof p);
 	cr_assert_eq(CLI("reprice", "1", p, "--force"), 0, "%s", CLI_RUN.err);
-	wait_coid("sb-main-1-s0", SB_STORE_ORDER_CANCELED);
-	struct sb_store_order s1 = wait_coid("sb-main-1-s1", SB_STORE_ORDER_NEW);
+	wait_coid("sb-main-1-s0", SB_ORDER_CANCELED);
+	struct sb_store_order s1 = wait_coid("sb-main-1-s1", SB_ORDER_NEW);
 	cr_assert_eq(s1.price, loss);
 	cr_assert_eq(open_sells(&at), 1);
 	cr_assert_eq(at, loss);
 	bt_set_price("BTCUSDT", loss);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, WAIT_MS);
 	cr_assert_lt(pos.realised_profit, 0, "sold at a loss");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
@@ -231,7 +231,7 @@ Test(control_manual, reprice_checks_the_filters_and_the_price_text)
 	cr_assert_eq(CLI("reprice", "1", "13000", "--force"), 1);
 	cr_assert(strstr(CLI_RUN.err, "NOTIONAL"), "%s", CLI_RUN.err);
 	cr_assert(!order_exists("sb-main-1-s1"), "nothing was placed");
-	struct sb_store_order still = wait_coid("sb-main-1-s0", SB_STORE_ORDER_NEW);
+	struct sb_store_order still = wait_coid("sb-main-1-s0", SB_ORDER_NEW);
 	cr_assert_eq(still.price, s0.price);
 	/* Off the tick: a sell is rounded up to it. */
 	sb_dec want = scaled(s0.price, SB_DEC_C(1, 2000000), SB_ROUND_UP);
@@ -240,7 +240,7 @@ Test(control_manual, reprice_checks_the_filters_and_the_price_text)
 	cr_assert_eq(CLI("reprice", "1", p), 0, "%s", CLI_RUN.err);
 	snprintf(q, sizeof q, "\"price\":\"%s\"", dstr(want, p, sizeof p));
 	cr_assert(strstr(CLI_RUN.out, q), "the answer names the rounded price: %s", CLI_RUN.out);
-	struct sb_store_order s1 = wait_coid("sb-main-1-s1", SB_STORE_ORDER_NEW);
+	struct sb_store_order s1 = wait_coid("sb-main-1-s1", SB_ORDER_NEW);
 	cr_assert_eq(s1.price, want);
 	sb_dec at = 0;
 	cr_assert_eq(open_sells(&at), 1);
@@ -257,9 +257,9 @@ Test(control_manual, manual_sell_is_recorded_with_the_manual_exit)
 	          CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "\"client_order_id\":\"sb-main-1-x0\""), "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "\"status\":\"FILLED\""), "%s", CLI_RUN.out);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
-	cr_assert(strstr(pos.notes, "exit=MANUAL"), "%s", pos.notes);
-	bt_wait_order(1, 'x', SB_STORE_ORDER_FILLED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, WAIT_MS);
+	cr_assert_eq(pos.exit, SB_EXIT_MANUAL, "exit: %s", sb_position_exit_name(pos.exit));
+	bt_wait_order(1, 'x', SB_ORDER_FILLED, WAIT_MS);
 	cr_assert_eq(CLI("history", "--json"), 0, "%s", CLI_RUN.err);
 	cJSON *doc = cJSON_Parse(CLI_RUN.out);
 	cr_assert(cJSON_IsArray(doc) && cJSON_GetArraySize(doc) == 1, "%s", CLI_RUN.out);
@@ -292,15 +292,15 @@ Test(control_manual, abandon_gives_up_a_holding_position_through_the_order_manag
 	bt_start_sim(NULL);
 	bt_write_env(PAIR_BTC, "CONTROL_TOKEN=" TOKEN);
 	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, WAIT_MS);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, WAIT_MS);
 	/* Sells never reach the book: the position holds its coins with nothing working between tries. */
 	bt_fault("order_5xx_before", NULL);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, WAIT_MS);
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEVER_SENT, WAIT_MS);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, WAIT_MS);
+	bt_wait_order(1, 's', SB_ORDER_NEVER_SENT, WAIT_MS);
 	struct ctl_resp r;
 	SBT_WAIT_UNTIL(abandon_taken(&r), WAIT_MS, "the abandon to be taken: %s", r.body);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_ABANDONED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_ABANDONED, WAIT_MS);
 	cr_assert(strstr(pos.notes, "abandoned by hand"), "%s", pos.notes);
 	cr_assert_gt(pos.closed_ms, 0);
 	cr_assert(ctl("GET", "/positions", TOKEN, &r));

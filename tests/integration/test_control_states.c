@@ -140,7 +140,7 @@ Test(control_states, sell_of_a_partly_filled_buy_cancels_the_rest_and_sells_what
 	const char *sim[] = {"--account", RICH, NULL};
 	start("BTCUSDT:quote=1000,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", sim);
 	sb_dec btc0 = exchange_btc();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, WAIT_MS);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, WAIT_MS);
 	trade_at(buy.price, PIECE);
 	struct executed_q q = {.qty = PIECE};
 	cr_assert(bt_wait(buy_executed, &q, WAIT_MS), "partly filled: %" PRId64, q.out.executed_qty);
@@ -152,8 +152,8 @@ Test(control_states, sell_of_a_partly_filled_buy_cancels_the_rest_and_sells_what
 	outcome_field("state", v, sizeof v);
 	cr_assert_str_eq(v, "CLOSED", "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "\"status\":\"FILLED\""), "the market sell's outcome: %s", CLI_RUN.out);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_CLOSED, WAIT_MS);
-	cr_assert(strstr(pos.notes, "exit=MANUAL"), "%s", pos.notes);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, WAIT_MS);
+	cr_assert_eq(pos.exit, SB_EXIT_MANUAL, "exit: %s", sb_position_exit_name(pos.exit));
 	/* The exchange's own records: the buy cancelled with its one piece, the exit sold what was
 	 * received (floored to the step), nothing left working, and the account holds only the dust. */
 	char st[32];
@@ -178,7 +178,7 @@ Test(control_states, abandon_while_the_buy_reports_are_withheld)
 	const char *sim[] = {"--account", RICH, NULL};
 	start("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", sim);
 	sb_dec btc0 = exchange_btc();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, WAIT_MS);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, WAIT_MS);
 	/* The buy fills on the exchange, but the daemon hears nothing of it: it still thinks it works. */
 	bt_fault("hide_user_events", NULL);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
@@ -192,7 +192,7 @@ Test(control_states, abandon_while_the_buy_reports_are_withheld)
 	char v[256];
 	outcome_field("state", v, sizeof v);
 	cr_assert_str_eq(v, "ABANDONED", "%s", CLI_RUN.out);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_ABANDONED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_ABANDONED, WAIT_MS);
 	cr_assert_eq(pos.buy_qty, ex, "what was bought is recorded: %" PRId64 " of %" PRId64, pos.buy_qty,
 	             ex);
 	cr_assert(strstr(pos.notes, "abandoned by hand"), "%s", pos.notes);
@@ -213,12 +213,12 @@ Test(control_states, abandon_while_the_buy_outcome_is_unknown)
 	bt_write_env("BTCUSDT:quote=50,buy_mode=market,profit=0.5%,cooldown=1h", "CONTROL_TOKEN=" TOKEN);
 	sb_dec btc0 = exchange_btc();
 	bt_start_bot();
-	bt_wait_order(1, 'b', SB_STORE_ORDER_UNKNOWN, WAIT_MS);
+	bt_wait_order(1, 'b', SB_ORDER_UNKNOWN, WAIT_MS);
 	cr_assert_eq(CLI("abandon", "1"), 0, "%s / %s", CLI_RUN.out, CLI_RUN.err);
 	char v[256];
 	outcome_field("state", v, sizeof v);
 	cr_assert_str_eq(v, "ABANDONED", "%s", CLI_RUN.out);
-	struct sb_store_position pos = bt_wait_pos(1, SB_STORE_POS_ABANDONED, WAIT_MS);
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_ABANDONED, WAIT_MS);
 	char st[32];
 	sb_dec ex = 0;
 	exchange_order("sb-main-1-b0", st, sizeof st, &ex);
@@ -235,7 +235,7 @@ Test(control_states, timeout_is_honoured_while_the_exchange_is_slow)
 {
 	const char *sim[] = {"--account", RICH, NULL};
 	start("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", sim);
-	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, WAIT_MS);
+	bt_wait_order(1, 'b', SB_ORDER_NEW, WAIT_MS);
 	/* Every answer of the exchange now takes 3 s and the stream is silent: the cancel of the buy
 	 * cannot be known in 1 s. */
 	bt_fault("hide_user_events", NULL);
@@ -249,7 +249,7 @@ Test(control_states, timeout_is_honoured_while_the_exchange_is_slow)
 	outcome_field("done", v, sizeof v);
 	cr_assert_str_eq(v, "false", "%s", CLI_RUN.out);
 	/* The action goes on in the daemon: the buy had no fill, so the position ends CANCELED. */
-	bt_wait_pos(1, SB_STORE_POS_CANCELED, WAIT_MS);
+	bt_wait_pos(1, SB_POSITION_CANCELED, WAIT_MS);
 	bt_fault("delay_ms", "0");
 	char st[32];
 	sb_dec ex = 0;
@@ -265,7 +265,7 @@ Test(control_states, timeout_0_reports_at_once_how_far_the_action_got)
 {
 	const char *sim[] = {"--account", RICH, NULL};
 	start("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", sim);
-	bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, WAIT_MS);
+	bt_wait_order(1, 'b', SB_ORDER_NEW, WAIT_MS);
 	bt_fault("hide_user_events", NULL);
 	bt_fault("delay_ms", "3000");
 	/* Not waiting is not "done": the action is under way, which is exit 4 with its outcome so far. */
@@ -276,7 +276,7 @@ Test(control_states, timeout_0_reports_at_once_how_far_the_action_got)
 	char v[64];
 	outcome_field("done", v, sizeof v);
 	cr_assert_str_eq(v, "false", "%s", CLI_RUN.out);
-	bt_wait_pos(1, SB_STORE_POS_CANCELED, WAIT_MS);
+	bt_wait_pos(1, SB_POSITION_CANCELED, WAIT_MS);
 	bt_fault("delay_ms", "0");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 }
@@ -287,9 +287,9 @@ Test(control_states, a_sell_over_market_lot_size_is_refused_before_anything_is_s
 	sbt_source_path("tests/data/exchangeinfo/small_market_lot.json", info, sizeof info);
 	const char *sim[] = {"--account", RICH, "--exchange-info", info, NULL};
 	start("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", sim);
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, WAIT_MS);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, WAIT_MS);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	struct sb_store_order s0 = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, WAIT_MS);
+	struct sb_store_order s0 = bt_wait_order(1, 's', SB_ORDER_NEW, WAIT_MS);
 	cr_assert_gt(s0.orig_qty, SB_DEC_C(0, 50000), "the position is over MARKET_LOT_SIZE's maxQty 0.0005");
 	cr_assert_eq(CLI("sell", "1"), 1, "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.err, "MARKET_LOT_SIZE"), "the filter is named: %s", CLI_RUN.err);
@@ -310,9 +310,9 @@ Test(control_states, a_sell_the_exchange_does_not_execute_exits_1)
 {
 	const char *sim[] = {"--account", RICH, NULL};
 	start("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h", sim);
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, WAIT_MS);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, WAIT_MS);
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, WAIT_MS);
+	bt_wait_order(1, 's', SB_ORDER_NEW, WAIT_MS);
 	/* The limit sell's cancel goes through; the market sell after it never reaches the book. */
 	bt_fault("order_5xx_before", NULL);
 	cr_assert_eq(CLI("sell", "1", "--timeout", "20s"), 1, "%s / %s", CLI_RUN.out, CLI_RUN.err);

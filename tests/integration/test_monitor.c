@@ -105,15 +105,15 @@ Test(monitor, alerts_reach_the_webhook_for_start_stop_loss_kill_switch_and_stop)
 	cr_assert(sbt_sink_wait(sink, "\"kind\":\"start\"", 20000, body, sizeof body), "start alert");
 	cr_assert(strstr(body, "\"severity\":\"info\"") && strstr(body, "paper mode"), "%s", body);
 
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
-	bt_wait_order(1, 'b', SB_STORE_ORDER_FILLED, 20000);
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 98000000)));
 	cr_assert(sbt_sink_wait(sink, "\"kind\":\"stop_loss\"", 20000, body, sizeof body), "stop-loss alert");
 	cr_assert(strstr(body, "\"symbol\":\"BTCUSDT\"") && strstr(body, "\"key\":\"stop_loss:BTCUSDT:1\""),
 	          "%s", body);
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 
 	struct ctl_resp r;
 	cr_assert(ctl("POST", "/pause", TOKEN, &r));
@@ -131,10 +131,10 @@ Test(monitor, alerts_reach_the_webhook_for_start_stop_loss_kill_switch_and_stop)
 Test(monitor, a_dead_webhook_holds_up_neither_trading_nor_shutdown)
 {
 	start_at(PAIR, closed_port());
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	cr_assert(bt_log_has("alert start not delivered, retrying", 10000), "the start alert is retried");
 	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
-	bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	/* The stop alert is given a few seconds, then the daemon exits cleanly all the same. */
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 	cr_assert(bt_log_has("spotbot stopped", 1000));
@@ -195,11 +195,11 @@ Test(monitor, health_follows_the_exchange_going_away_and_coming_back)
 Test(monitor, metrics_parse_as_prometheus_text_and_follow_a_cycle)
 {
 	start(PAIR);
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
-	struct sb_store_order sell = bt_wait_order(1, 's', SB_STORE_ORDER_NEW, 20000);
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", times(sell.price, SB_DEC_C(1, 100000)));
-	bt_wait_pos(1, SB_STORE_POS_CLOSED, 20000);
+	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	struct ctl_resp r;
 	cr_assert(ctl_wait("/metrics", 200,
 	                   SB_METRIC_ORDERS "{outcome=\"filled\",side=\"SELL\",symbol=\"BTCUSDT\"} 1", 10000,

@@ -236,7 +236,7 @@ static struct sb_bn_new_order limit_buy(const char *coid, sb_dec price)
 	return (struct sb_bn_new_order){.symbol = "BTCUSDT",
 	                                .side = SB_SIDE_BUY,
 	                                .type = SB_ORDER_LIMIT,
-	                                .tif = SB_BN_TIF_GTC,
+	                                .tif = SB_TIF_GTC,
 	                                .quantity = SB_DEC_C(0, 1000000), /* 0.01 */
 	                                .price = price,
 	                                .client_order_id = coid};
@@ -343,7 +343,7 @@ Test(rest_api_sim, resting_order_lifecycle)
 	place(rest, &o, &g);
 	expect_ok(&g);
 	cr_assert_eq(g.order.shape, SB_BN_ORDER_FULL);
-	cr_assert_eq(g.order.status, SB_BN_STATUS_NEW);
+	cr_assert_eq(g.order.status, SB_ORDER_NEW);
 	cr_assert_str_eq(g.order.client_order_id, "life-1");
 	cr_assert_eq(g.order.price, price);
 	cr_assert_eq(g.order.n_fills, 0);
@@ -353,7 +353,7 @@ Test(rest_api_sim, resting_order_lifecycle)
 	query("life-1", -1, &g);
 	expect_ok(&g);
 	cr_assert_eq(g.order.order_id, id);
-	cr_assert_eq(g.order.status, SB_BN_STATUS_NEW);
+	cr_assert_eq(g.order.status, SB_ORDER_NEW);
 	cr_assert(g.order.is_working);
 	got_fini(&g);
 	query(NULL, id, &g);
@@ -377,7 +377,7 @@ Test(rest_api_sim, resting_order_lifecycle)
 	wait_for(&g);
 	expect_ok(&g);
 	cr_assert_eq(g.order.shape, SB_BN_ORDER_CANCEL);
-	cr_assert_eq(g.order.status, SB_BN_STATUS_CANCELED);
+	cr_assert_eq(g.order.status, SB_ORDER_CANCELED);
 	cr_assert_str_eq(g.order.orig_client_order_id, "life-1");
 	got_fini(&g);
 	cr_assert_eq(sb_bn_rest_order_cancel(rest, "BTCUSDT", id, NULL, on_order, &g), SB_OK);
@@ -388,7 +388,7 @@ Test(rest_api_sim, resting_order_lifecycle)
 
 	query("life-1", -1, &g);
 	expect_ok(&g);
-	cr_assert_eq(g.order.status, SB_BN_STATUS_CANCELED);
+	cr_assert_eq(g.order.status, SB_ORDER_CANCELED);
 	got_fini(&g);
 	cr_assert_eq(sb_bn_rest_open_orders(rest, "BTCUSDT", on_orders, &g), SB_OK);
 	wait_for(&g);
@@ -401,7 +401,7 @@ Test(rest_api_sim, resting_order_lifecycle)
 	wait_for(&g);
 	expect_ok(&g);
 	cr_assert_eq(g.orders.n, 1);
-	cr_assert_eq(g.orders.items[0].status, SB_BN_STATUS_CANCELED);
+	cr_assert_eq(g.orders.items[0].status, SB_ORDER_CANCELED);
 	got_fini(&g);
 }
 
@@ -416,7 +416,7 @@ Test(rest_api_sim, market_orders_fill_with_commission)
 	struct got g;
 	place(rest, &o, &g);
 	expect_ok(&g);
-	cr_assert_eq(g.order.status, SB_BN_STATUS_FILLED);
+	cr_assert_eq(g.order.status, SB_ORDER_FILLED);
 	cr_assert_eq(g.order.executed_qty, SB_DEC_C(0, 1000000));
 	cr_assert_gt(g.order.n_fills, 0);
 	sb_dec qty = 0, commission = 0;
@@ -452,7 +452,7 @@ Test(rest_api_sim, market_orders_fill_with_commission)
 	                             .client_order_id = "mkt-2"};
 	place(rest, &o, &g);
 	expect_ok(&g);
-	cr_assert_eq(g.order.status, SB_BN_STATUS_FILLED);
+	cr_assert_eq(g.order.status, SB_ORDER_FILLED);
 	cr_assert(g.order.cum_quote_qty <= SB_DEC_C(50, 0) && g.order.cum_quote_qty > SB_DEC_C(40, 0));
 	cr_assert_str_eq(g.order.fills[0].commission_asset, "USDT");
 	got_fini(&g);
@@ -498,7 +498,7 @@ Test(rest_api_sim, order_5xx_after_execution_is_unknown_and_the_query_finds_it)
 	fault("order_5xx_after", "0");
 	query("u-after", -1, &g);
 	expect_ok(&g);
-	cr_assert_eq(g.order.status, SB_BN_STATUS_NEW);
+	cr_assert_eq(g.order.status, SB_ORDER_NEW);
 	cr_assert_eq(g.order.price, price);
 	got_fini(&g);
 	struct sb_bn_rest_stats st;
@@ -545,7 +545,7 @@ Test(rest_api_sim, response_slower_than_the_timeout_is_unknown_then_settles)
 	fault("delay_ms", "0");
 	query("u-slow", -1, &g);
 	expect_ok(&g);
-	cr_assert_eq(g.order.status, SB_BN_STATUS_NEW);
+	cr_assert_eq(g.order.status, SB_ORDER_NEW);
 	got_fini(&g);
 	sb_bn_rest_free(fast);
 }

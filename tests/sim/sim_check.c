@@ -160,7 +160,7 @@ uint64_t simc_check_running(const struct simc_world *w, struct simc_report *r)
  * it never had it, so NEVER_SENT is the only conclusion it could draw (and no balance depends on it). */
 static bool never_sent_ok(const struct simc_dorder *d, const struct simc_xorder *x)
 {
-	return d->status == SB_STORE_ORDER_NEVER_SENT && x->forgotten && x->executed == 0;
+	return d->status == SB_ORDER_NEVER_SENT && x->forgotten && x->executed == 0;
 }
 
 /* Whether the database's status of an order is what the exchange's records say. An order the exchange
@@ -169,7 +169,7 @@ static bool same_status(const struct simc_dorder *d, const struct simc_xorder *x
 {
 	if (d->status == x->status)
 		return true;
-	return x->forgotten && x->final && (d->status == SB_STORE_ORDER_LOST || never_sent_ok(d, x));
+	return x->forgotten && x->final && (d->status == SB_ORDER_LOST || never_sent_ok(d, x));
 }
 
 /* Every order in the same status with the same executed quantity, its fills explaining it. */
@@ -184,7 +184,7 @@ static void orders_agree(const struct simc_world *w, const char **ds, struct sim
 			continue; /* reported by the running check */
 		if (!same_status(d, x))
 			violate(r, found, "order %s is %s in the database and %s on the exchange", x->coid,
-			        sb_store_order_status_name(d->status), sb_store_order_status_name(x->status));
+			        sb_order_state_name(d->status), sb_order_state_name(x->status));
 		if (d->executed != x->executed)
 			violate(r, found, "order %s: %s executed in the database, %s on the exchange",
 			        x->coid, dec(d->executed, a), dec(x->executed, b));
@@ -203,16 +203,16 @@ static void db_on_exchange(const struct simc_world *w, const char **xs, struct s
 		const struct simc_dorder *d = &w->d[i];
 		const struct simc_xorder *x = find_coid(xs, w->nx, d->coid);
 		bool on = x != NULL;
-		if (d->status == SB_STORE_ORDER_NEVER_SENT && on && !never_sent_ok(d, x))
+		if (d->status == SB_ORDER_NEVER_SENT && on && !never_sent_ok(d, x))
 			violate(r, found, "order %s is NEVER_SENT in the database but on the exchange",
 			        d->coid);
-		else if (d->status != SB_STORE_ORDER_NEVER_SENT && !on)
+		else if (d->status != SB_ORDER_NEVER_SENT && !on)
 			violate(r, found, "order %s is %s in the database but the exchange never had it",
-			        d->coid, sb_store_order_status_name(d->status));
-		if (d->status == SB_STORE_ORDER_PENDING_NEW || d->status == SB_STORE_ORDER_UNKNOWN ||
-		    d->status == SB_STORE_ORDER_PENDING_CANCEL)
+			        d->coid, sb_order_state_name(d->status));
+		if (d->status == SB_ORDER_PENDING_NEW || d->status == SB_ORDER_UNKNOWN ||
+		    d->status == SB_ORDER_PENDING_CANCEL)
 			violate(r, found, "order %s is still %s after the faults stopped", d->coid,
-			        sb_store_order_status_name(d->status));
+			        sb_order_state_name(d->status));
 	}
 }
 
@@ -223,10 +223,10 @@ static void positions_settled(const struct simc_world *w, struct simc_report *r,
 	r->checks++;
 	for (size_t i = 0; i < w->npos; i++) {
 		const struct simc_position *p = &w->pos[i];
-		bool waiting = p->state == SB_STORE_POS_BUYING || p->state == SB_STORE_POS_SELLING;
-		if (p->state == SB_STORE_POS_HOLDING || (waiting && !p->order_open))
+		bool waiting = p->state == SB_POSITION_BUYING || p->state == SB_POSITION_SELLING;
+		if (p->state == SB_POSITION_HOLDING || (waiting && !p->order_open))
 			violate(r, found, "position %lld is still %s%s after the faults stopped",
-			        (long long)p->id, sb_store_pos_state_name(p->state),
+			        (long long)p->id, sb_position_state_name(p->state),
 			        waiting ? " without an open order" : "");
 	}
 }

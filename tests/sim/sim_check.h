@@ -33,7 +33,7 @@ struct simc_xorder {
 	char coid[SB_STORE_CLIENT_ID_MAX]; /* clientOrderId */
 	char symbol[SB_SYMBOL_MAX];        /* its symbol */
 	bool final;                        /* FILLED, CANCELED, EXPIRED, REJECTED, EXPIRED_IN_MATCH */
-	enum sb_store_order_status status; /* the exchange's status in the store's terms */
+	enum sb_order_state status;        /* the exchange's status in the store's terms */
 	sb_dec executed;                   /* executedQty */
 	bool forgotten;                    /* the exchange's API answers "unknown order" for it */
 };
@@ -42,7 +42,7 @@ struct simc_xorder {
 struct simc_dorder {
 	char coid[SB_STORE_CLIENT_ID_MAX]; /* client_order_id */
 	char symbol[SB_SYMBOL_MAX];        /* symbol */
-	enum sb_store_order_status status; /* status */
+	enum sb_order_state status;        /* status */
 	sb_dec executed;                   /* executed_qty */
 	sb_dec filled;                     /* sum of its fills' quantities */
 };
@@ -65,9 +65,9 @@ struct simc_closed {
 
 /* A position in the database, for the settled check. */
 struct simc_position {
-	int64_t id;                    /* position id */
-	enum sb_store_pos_state state; /* state */
-	bool order_open;               /* one of its orders is not in a final status */
+	int64_t id;                   /* position id */
+	enum sb_position_state state; /* state */
+	bool order_open;              /* one of its orders is not in a final status */
 };
 
 /* One order the daemon sent, with what held at that moment (recorded by the exchange wrapper). */

@@ -250,8 +250,8 @@ static bool forgotten(struct simf *f, const char *symbol, const char *coid)
 		return false;
 	struct sim_book_order *o = sim_book_find_client(s->book, f->account, coid, strlen(coid));
 	bool archived = o && o->executed_qty == 0 &&
-	                (o->status == SIM_STATUS_CANCELED || o->status == SIM_STATUS_EXPIRED ||
-	                 o->status == SIM_STATUS_EXPIRED_IN_MATCH);
+	                (o->status == SB_ORDER_CANCELED || o->status == SB_ORDER_EXPIRED ||
+	                 o->status == SB_ORDER_EXPIRED_IN_MATCH);
 	if (archived && f->hooks.archived)
 		f->hooks.archived(f->hooks.user, coid);
 	return archived;

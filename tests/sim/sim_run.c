@@ -149,30 +149,16 @@ static void text_col(sqlite3_stmt *s, int col, char *buf, size_t cap)
 	snprintf(buf, cap, "%s", t ? (const char *)t : "");
 }
 
-static enum sb_store_order_status status_col(sqlite3_stmt *s, int col)
+static enum sb_order_state status_col(sqlite3_stmt *s, int col)
 {
 	char t[32];
 	text_col(s, col, t, sizeof t);
-	enum sb_store_order_status st = SB_STORE_ORDER_UNKNOWN;
-	(void)sb_store_order_status_parse(t, strlen(t), &st);
+	enum sb_order_state st = SB_ORDER_UNKNOWN;
+	(void)sb_order_state_parse(t, strlen(t), &st);
 	return st;
 }
 
 /* ---- the exchange's records ---------------------------------------------------------------------------- */
-
-static enum sb_store_order_status status_of(enum sim_book_status s)
-{
-	static const enum sb_store_order_status map[] = {
-	    [SIM_STATUS_NEW] = SB_STORE_ORDER_NEW,
-	    [SIM_STATUS_PARTIALLY_FILLED] = SB_STORE_ORDER_PARTIALLY_FILLED,
-	    [SIM_STATUS_FILLED] = SB_STORE_ORDER_FILLED,
-	    [SIM_STATUS_CANCELED] = SB_STORE_ORDER_CANCELED,
-	    [SIM_STATUS_EXPIRED] = SB_STORE_ORDER_EXPIRED,
-	    [SIM_STATUS_REJECTED] = SB_STORE_ORDER_REJECTED,
-	    [SIM_STATUS_EXPIRED_IN_MATCH] = SB_STORE_ORDER_EXPIRED_IN_MATCH,
-	};
-	return map[s];
-}
 
 /* Where coid is, or would go, in the sorted list of lost orders. */
 static size_t lost_at(const struct run *r, const char *coid, bool *found)
@@ -235,8 +221,8 @@ static size_t exchange_orders(struct run *r, struct simc_xorder **out)
 			memset(x, 0, sizeof *x);
 			snprintf(x->coid, sizeof x->coid, "%s", o->client_id);
 			snprintf(x->symbol, sizeof x->symbol, "%s", r->sim->symbols[i].rules.symbol);
-			x->status = status_of(o->status);
-			x->final = sb_store_order_status_final(x->status);
+			x->status = o->status;
+			x->final = sb_order_state_is_final(x->status);
 			x->executed = o->executed_qty;
 			x->forgotten = is_lost(r, x->coid);
 		}
@@ -416,13 +402,13 @@ static void positions(struct run *r, struct simc_closed **closed, size_t *nclose
 		int64_t id = sqlite3_column_int64(s, 0);
 		text_col(s, 1, state, sizeof state);
 		text_col(s, 3, sym, sizeof sym);
-		enum sb_store_pos_state st = SB_STORE_POS_BUYING;
-		(void)sb_store_pos_state_parse(state, strlen(state), &st);
+		enum sb_position_state st = SB_POSITION_BUYING;
+		(void)sb_position_state_parse(state, strlen(state), &st);
 		if (*npos == cap)
 			*pos = sb_xrealloc(*pos, (cap *= 2) * sizeof **pos);
 		(*pos)[(*npos)++] = (struct simc_position){
 		    .id = id, .state = st, .order_open = sqlite3_column_int(s, 4) != 0};
-		if (st != SB_STORE_POS_CLOSED || (*seen(r, id) & 2))
+		if (st != SB_POSITION_CLOSED || (*seen(r, id) & 2))
 			continue;
 		*seen(r, id) |= 2;
 		if (*nclosed == ccap)

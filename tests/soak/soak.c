@@ -236,7 +236,7 @@ static size_t cycles(const struct soak *s)
 	if (sb_store_open_sqlite(s->db, &o, &st, NULL, 0) == SB_OK &&
 	    sb_store_position_list(st, &f, &rows, &n) == SB_OK)
 		for (size_t i = 0; i < n; i++)
-			closed += rows[i].state == SB_STORE_POS_CLOSED;
+			closed += rows[i].state == SB_POSITION_CLOSED;
 	free(rows);
 	sb_store_close(st);
 	return closed;

@@ -79,9 +79,9 @@ static void check_exchange_orders(const struct soak_xorder *xs, size_t n, const 
 			continue;
 		}
 		v->checks += 3;
-		if (strcmp(sb_store_order_status_name(o->status), x->status) != 0)
+		if (strcmp(sb_order_state_name(o->status), x->status) != 0)
 			violation(v, "order %s: database status %s, exchange status %s", x->coid,
-			          sb_store_order_status_name(o->status), x->status);
+			          sb_order_state_name(o->status), x->status);
 		if (o->executed_qty != x->executed_qty)
 			violation(v, "order %s: database executed %s, exchange executed %s", x->coid,
 			          dec(o->executed_qty, a, sizeof a), dec(x->executed_qty, b, sizeof b));
@@ -115,16 +115,16 @@ static void check_db_orders(const struct soak_xorder *xs, size_t n, const struct
 		v->checks++;
 		if (bsearch(&key, xs, n, sizeof key, cmp_xorder))
 			continue;
-		enum sb_store_order_status s = o->status;
-		if (s == SB_STORE_ORDER_NEVER_SENT || s == SB_STORE_ORDER_REJECTED)
+		enum sb_order_state s = o->status;
+		if (s == SB_ORDER_NEVER_SENT || s == SB_ORDER_REJECTED)
 			continue;
-		if (sb_store_order_status_final(s) && o->exchange_order_id > 0 &&
+		if (sb_order_state_is_final(s) && o->exchange_order_id > 0 &&
 		    o->exchange_order_id < horizon(xs, n, o->symbol))
 			continue;
-		if (!settled && (s == SB_STORE_ORDER_PENDING_NEW || s == SB_STORE_ORDER_UNKNOWN))
+		if (!settled && (s == SB_ORDER_PENDING_NEW || s == SB_ORDER_UNKNOWN))
 			continue;
 		violation(v, "database order %s (%s) is not on the exchange", o->client_order_id,
-		          sb_store_order_status_name(s));
+		          sb_order_state_name(s));
 	}
 }
 
@@ -268,7 +268,7 @@ static void check_profits(const struct books *bk, struct soak_violations *v)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (rows[i].state != SB_STORE_POS_CLOSED)
+		if (rows[i].state != SB_POSITION_CLOSED)
 			continue;
 		sb_dec want = 0;
 		char a[SB_DEC_STRLEN], b[SB_DEC_STRLEN];
@@ -318,14 +318,13 @@ static void check_windows(const struct soak_records *x, struct soak_violations *
 /* What an open position commits, as the daemon counts it for MAX_EXPOSURE. */
 static sb_dec committed(const struct books *bk, const struct sb_store_position *p)
 {
-	if (p->state != SB_STORE_POS_BUYING)
+	if (p->state != SB_POSITION_BUYING)
 		return p->cost_quote;
 	sb_dec most = 0;
 	for (size_t i = 0; i < bk->norders; i++) {
 		const struct sb_store_order *o = &bk->orders[i];
 		sb_dec c = o->quote_qty;
-		if (o->position_id != p->id || o->side != SB_SIDE_BUY ||
-		    sb_store_order_status_final(o->status))
+		if (o->position_id != p->id || o->side != SB_SIDE_BUY || sb_order_state_is_final(o->status))
 			continue;
 		if (c == 0 && sb_dec_mul(o->price, o->orig_qty, SB_ROUND_UP, &c) != SB_OK)
 			c = 0;
@@ -389,16 +388,15 @@ static void check_limits(const struct soak_records *x, const struct books *bk, s
 static void check_settled(const struct books *bk, struct soak_violations *v)
 {
 	for (size_t i = 0; i < bk->norders; i++) {
-		enum sb_store_order_status s = bk->orders[i].status;
+		enum sb_order_state s = bk->orders[i].status;
 		v->checks++;
-		if (s == SB_STORE_ORDER_PENDING_NEW || s == SB_STORE_ORDER_UNKNOWN ||
-		    s == SB_STORE_ORDER_PENDING_CANCEL)
+		if (s == SB_ORDER_PENDING_NEW || s == SB_ORDER_UNKNOWN || s == SB_ORDER_PENDING_CANCEL)
 			violation(v, "order %s is still %s after the faults stopped",
-			          bk->orders[i].client_order_id, sb_store_order_status_name(s));
+			          bk->orders[i].client_order_id, sb_order_state_name(s));
 	}
 	for (size_t k = 0; k < bk->npos; k++) {
 		v->checks++;
-		if (bk->pos[k].state == SB_STORE_POS_HOLDING)
+		if (bk->pos[k].state == SB_POSITION_HOLDING)
 			violation(
 			    v,
 			    "position %lld (%s) is still HOLDING, its sell not placed, after the faults "

@@ -136,8 +136,8 @@ static int64_t pick_position(struct soak *s, enum soak_fault kind, sb_dec *targe
 		for (size_t i = 0; i < n && k < 64; i++) {
 			const struct sb_store_position *p = &rows[i];
 			bool fits = kind == SOAK_F_ABANDON || (kind == SOAK_F_SELL && p->buy_qty > 0) ||
-			            (kind == SOAK_F_CANCEL && p->state == SB_STORE_POS_BUYING) ||
-			            (kind == SOAK_F_REPRICE && p->state == SB_STORE_POS_SELLING &&
+			            (kind == SOAK_F_CANCEL && p->state == SB_POSITION_BUYING) ||
+			            (kind == SOAK_F_REPRICE && p->state == SB_POSITION_SELLING &&
 			             p->sell_price_target > 0);
 			if (fits) {
 				targets[k] = p->sell_price_target;

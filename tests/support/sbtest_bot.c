@@ -152,7 +152,9 @@ void sbt_bot_trading(struct sbt_bot *t)
 		b->pairs[i].rules = sbt_bot_rules(b->pairs[i].cfg.symbol);
 		b->pairs[i].have_rules = true;
 	}
-	bot_set_state(b, b->paused ? BOT_PAUSED : BOT_TRADING, "the test skipped start-up");
+	cr_assert_eq(bot_set_state(b, BOT_RECONCILING, "the test skipped start-up"), SB_OK);
+	cr_assert_eq(bot_set_state(b, b->paused ? BOT_PAUSED : BOT_TRADING, "the test skipped start-up"),
+	             SB_OK);
 	bot_timers_start(b);
 }
 
@@ -298,19 +300,19 @@ static const struct sbt_fakex_req *place_req(const struct sbt_bot *t, size_t i)
 void sbt_bot_ack(struct sbt_bot *t, size_t i)
 {
 	struct sb_bn_order o =
-	    sbt_fakex_order(place_req(t, i), sbt_bot_order_id(i), SB_BN_STATUS_NEW, 0, 0, sbt_bot_now(t));
+	    sbt_fakex_order(place_req(t, i), sbt_bot_order_id(i), SB_ORDER_NEW, 0, 0, sbt_bot_now(t));
 	sbt_fakex_answer_order(t->fx, i, SB_OK, 0, &o);
 }
 
 void sbt_bot_trade(struct sbt_bot *t, size_t i, const struct sb_fill *f, const char *cum,
-                   const char *cum_quote, enum sb_bn_order_status st)
+                   const char *cum_quote, enum sb_order_state st)
 {
 	struct sb_bn_user_event ev = sbt_fakex_report(place_req(t, i), sbt_bot_order_id(i), st, f,
 	                                              sbt_dec(cum), sbt_dec(cum_quote), sbt_bot_now(t));
 	sbt_fakex_user(t->fx, &ev);
 }
 
-void sbt_bot_report(struct sbt_bot *t, size_t i, enum sb_bn_order_status st, const char *cum,
+void sbt_bot_report(struct sbt_bot *t, size_t i, enum sb_order_state st, const char *cum,
                     const char *cum_quote)
 {
 	struct sb_bn_user_event ev = sbt_fakex_report(place_req(t, i), sbt_bot_order_id(i), st, NULL,
@@ -318,7 +320,7 @@ void sbt_bot_report(struct sbt_bot *t, size_t i, enum sb_bn_order_status st, con
 	sbt_fakex_user(t->fx, &ev);
 }
 
-void sbt_bot_answer_about(struct sbt_bot *t, size_t i, enum sb_bn_order_status st, const char *cum,
+void sbt_bot_answer_about(struct sbt_bot *t, size_t i, enum sb_order_state st, const char *cum,
                           const char *cum_quote)
 {
 	cr_assert_lt(i, t->fx->n, "request %zu was never made", i);
@@ -395,7 +397,7 @@ size_t sbt_bot_events_of(const struct sbt_bot *t, const char *kind, const char *
 	return found;
 }
 
-size_t sbt_bot_positions_in(const struct sbt_bot *t, enum sb_store_pos_state s)
+size_t sbt_bot_positions_in(const struct sbt_bot *t, enum sb_position_state s)
 {
 	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_ALL};
 	struct sb_store_position *rows = NULL;

@@ -107,13 +107,13 @@ size_t sbt_bot_placed(const struct sbt_bot *t, const char *coid);
 void sbt_bot_ack(struct sbt_bot *t, size_t i);
 /* The user stream reports trade f of request i's order: cum executed in all for cum_quote, status st. */
 void sbt_bot_trade(struct sbt_bot *t, size_t i, const struct sb_fill *f, const char *cum,
-                   const char *cum_quote, enum sb_bn_order_status st);
+                   const char *cum_quote, enum sb_order_state st);
 /* The user stream reports request i's order in status st without a trade (cum executed for cum_quote). */
-void sbt_bot_report(struct sbt_bot *t, size_t i, enum sb_bn_order_status st, const char *cum,
+void sbt_bot_report(struct sbt_bot *t, size_t i, enum sb_order_state st, const char *cum,
                     const char *cum_quote);
 /* Answers request i (a QUERY or CANCEL of an order placed through this fake) with that order in status st,
  * cum executed for cum_quote. */
-void sbt_bot_answer_about(struct sbt_bot *t, size_t i, enum sb_bn_order_status st, const char *cum,
+void sbt_bot_answer_about(struct sbt_bot *t, size_t i, enum sb_order_state st, const char *cum,
                           const char *cum_quote);
 
 /* Whether selling qty at price nets, after the fee rate, at least cost * (1 + profit): the condition of the
@@ -135,7 +135,7 @@ size_t sbt_bot_fills(const struct sbt_bot *t, const char *coid, struct sb_store_
 /* Events of kind (and of coid, when not NULL) in the log. */
 size_t sbt_bot_events_of(const struct sbt_bot *t, const char *kind, const char *coid);
 /* Positions in the store in state s. */
-size_t sbt_bot_positions_in(const struct sbt_bot *t, enum sb_store_pos_state s);
+size_t sbt_bot_positions_in(const struct sbt_bot *t, enum sb_position_state s);
 /* A system_state value into buf ("" when never written). */
 const char *sbt_bot_state(const struct sbt_bot *t, const char *key, char *buf, size_t cap);
 

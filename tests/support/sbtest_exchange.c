@@ -40,16 +40,16 @@ void sbt_exchange_free(uv_loop_t *loop, struct sim_exchange *ex)
 	sim_exchange_free(ex);
 }
 
-uint64_t sbt_exchange_limit(struct sim_exchange *ex, const char *symbol, enum sim_book_side side,
-                            const char *price, const char *qty, const char *client_id)
+uint64_t sbt_exchange_limit(struct sim_exchange *ex, const char *symbol, enum sb_side side, const char *price,
+                            const char *qty, const char *client_id)
 {
 	struct sim_symbol *s = sim_exchange_symbol(ex, symbol, strlen(symbol));
 	cr_assert_not_null(s, "%s is served", symbol);
 	struct sim_book_req req = {
 	    .account = ex->accounts[0].id,
 	    .side = side,
-	    .type = SIM_TYPE_LIMIT,
-	    .tif = SIM_TIF_GTC,
+	    .type = SB_ORDER_LIMIT,
+	    .tif = SB_TIF_GTC,
 	    .client_id = client_id,
 	    .client_id_len = strlen(client_id),
 	    .time = sim_exchange_now(ex),

@@ -24,7 +24,7 @@ void sbt_exchange_free(uv_loop_t *loop, struct sim_exchange *ex);
 
 /* Rests a LIMIT GTC order of account 0 (the first --account) on symbol, settled as the API would;
  * returns its orderId. */
-uint64_t sbt_exchange_limit(struct sim_exchange *ex, const char *symbol, enum sim_book_side side,
-                            const char *price, const char *qty, const char *client_id);
+uint64_t sbt_exchange_limit(struct sim_exchange *ex, const char *symbol, enum sb_side side, const char *price,
+                            const char *qty, const char *client_id);
 
 #endif

@@ -357,8 +357,8 @@ void sbt_fakex_answer_ticker(struct sbt_fakex *fx, size_t i, const char *bid, co
 	delivered(fx);
 }
 
-struct sb_bn_order sbt_fakex_order(const struct sbt_fakex_req *r, int64_t order_id,
-                                   enum sb_bn_order_status st, sb_dec executed, sb_dec quote, int64_t at_ms)
+struct sb_bn_order sbt_fakex_order(const struct sbt_fakex_req *r, int64_t order_id, enum sb_order_state st,
+                                   sb_dec executed, sb_dec quote, int64_t at_ms)
 {
 	struct sb_bn_order o = {.shape = SB_BN_ORDER_QUERY,
 	                        .order_id = order_id,
@@ -380,16 +380,16 @@ struct sb_bn_order sbt_fakex_order(const struct sbt_fakex_req *r, int64_t order_
 	return o;
 }
 
-static enum sb_bn_exec_type exec_type_of(enum sb_bn_order_status st)
+static enum sb_bn_exec_type exec_type_of(enum sb_order_state st)
 {
 	switch (st) {
-	case SB_BN_STATUS_CANCELED:
+	case SB_ORDER_CANCELED:
 		return SB_BN_EXEC_CANCELED;
-	case SB_BN_STATUS_EXPIRED:
+	case SB_ORDER_EXPIRED:
 		return SB_BN_EXEC_EXPIRED;
-	case SB_BN_STATUS_EXPIRED_IN_MATCH:
+	case SB_ORDER_EXPIRED_IN_MATCH:
 		return SB_BN_EXEC_TRADE_PREVENTION;
-	case SB_BN_STATUS_REJECTED:
+	case SB_ORDER_REJECTED:
 		return SB_BN_EXEC_REJECTED;
 	default:
 		return SB_BN_EXEC_NEW;
@@ -397,7 +397,7 @@ static enum sb_bn_exec_type exec_type_of(enum sb_bn_order_status st)
 }
 
 struct sb_bn_user_event sbt_fakex_report(const struct sbt_fakex_req *r, int64_t order_id,
-                                         enum sb_bn_order_status st, const struct sb_fill *f, sb_dec cum_qty,
+                                         enum sb_order_state st, const struct sb_fill *f, sb_dec cum_qty,
                                          sb_dec cum_quote, int64_t at_ms)
 {
 	struct sb_bn_user_event ev = {.kind = SB_BN_USER_EXEC_REPORT, .event_time = at_ms};

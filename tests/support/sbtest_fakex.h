@@ -89,14 +89,14 @@ void sbt_fakex_answer_orders(struct sbt_fakex *fx, size_t i, struct sb_bn_order_
 
 /* The order the request r (PLACE, QUERY or CANCEL) is about as the exchange describes it (QUERY-shaped):
  * order id, status, executed quantity and its quote amount, dated at_ms. */
-struct sb_bn_order sbt_fakex_order(const struct sbt_fakex_req *r, int64_t order_id,
-                                   enum sb_bn_order_status st, sb_dec executed, sb_dec quote, int64_t at_ms);
+struct sb_bn_order sbt_fakex_order(const struct sbt_fakex_req *r, int64_t order_id, enum sb_order_state st,
+                                   sb_dec executed, sb_dec quote, int64_t at_ms);
 
 /* The executionReport of r's order (order id, status st, cumulative executed quantity and quote amount) at
  * at_ms: a TRADE of fill f when f is not NULL, else the execution type st implies (NEW, CANCELED,
  * EXPIRED, TRADE_PREVENTION for EXPIRED_IN_MATCH, REJECTED). */
 struct sb_bn_user_event sbt_fakex_report(const struct sbt_fakex_req *r, int64_t order_id,
-                                         enum sb_bn_order_status st, const struct sb_fill *f, sb_dec cum_qty,
+                                         enum sb_order_state st, const struct sb_fill *f, sb_dec cum_qty,
                                          sb_dec cum_quote, int64_t at_ms);
 
 /* The myTrades row of fill f of r's order (order id), at at_ms. */

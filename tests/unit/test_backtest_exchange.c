@@ -203,13 +203,13 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	const struct sim_book_order *open[4];
 	cr_assert_eq(open_orders(open, 4), 1, "one order rests on the exchange");
 	const struct sim_book_order *buy = open[0];
-	cr_assert_eq(buy->side, SIM_SIDE_BUY);
+	cr_assert_eq(buy->side, SB_SIDE_BUY);
 	cr_assert_eq(buy->price, D("50000"));
 	cr_assert_eq(buy->orig_qty, D("0.0004"), "20 USDT at 50000");
 	char coid[SB_BN_CLIENT_ID_MAX];
 	snprintf(coid, sizeof coid, "%s", buy->client_id);
 	struct sb_store_order row = sbt_bot_order(&tb, coid);
-	cr_assert_eq(row.status, SB_STORE_ORDER_NEW, "the answer was applied");
+	cr_assert_eq(row.status, SB_ORDER_NEW, "the answer was applied");
 	cr_assert_eq(row.exchange_order_id, (int64_t)buy->id);
 	int64_t pos = row.position_id;
 
@@ -224,8 +224,8 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	cr_assert(t->is_maker && fills[0].is_maker);
 	cr_assert_eq(fills[0].price, D("50000"), "at the buy's own price");
 	free(fills);
-	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_FILLED);
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_ORDER_FILLED);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 
 	/* A reconciliation now (a silent stream) queries and lists, and changes nothing. */
 	reconcile_on_request(tb.b, SB_BN_RECONCILE_SILENT);
@@ -237,7 +237,7 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	/* The sell rests on the exchange at the lowest tick that pays both fees and the profit. */
 	cr_assert_eq(open_orders(open, 4), 1);
 	const struct sim_book_order *sell = open[0];
-	cr_assert_eq(sell->side, SIM_SIDE_SELL);
+	cr_assert_eq(sell->side, SB_SIDE_SELL);
 	cr_assert_eq(sell->orig_qty, D("0.00039"),
 	             "0.0004 less the 0.0000004 BTC commission, floored to the step");
 	cr_assert(sbt_bot_pays(sell->orig_qty, sell->price, D("20"), "0.001", "0.005"),
@@ -251,7 +251,7 @@ Test(backtest_exchange, buy_fills_once_as_the_market_moves_through_it_and_the_se
 	trade_at(sell_price, "1");
 	cr_assert_eq(open_orders(open, 4), 0);
 	struct sb_store_position p = sbt_bot_position(&tb, pos);
-	cr_assert_eq(p.state, SB_STORE_POS_CLOSED);
+	cr_assert_eq(p.state, SB_POSITION_CLOSED);
 	cr_assert_gt(p.realised_profit, 0, "the cycle earned something");
 	assert_books_explain_ledger();
 }
@@ -273,13 +273,13 @@ Test(backtest_exchange, stop_loss_exit_expires_the_bots_own_resting_buy_in_match
 	cr_assert_eq(buy1, D("49000"), "2%% under the bid");
 	trade_at(buy1, "1");
 	cr_assert_eq(open_orders(open, 4), 1, "bought; the sell rests");
-	cr_assert_eq(open[0]->side, SIM_SIDE_SELL);
+	cr_assert_eq(open[0]->side, SB_SIDE_SELL);
 
 	/* A second position: its buy rests 2% under the market. */
 	pr->cfg.max_positions = 2;
 	trade_at(buy1 + D("0.01"), "1");
 	cr_assert_eq(open_orders(open, 4), 2);
-	const struct sim_book_order *b2 = open[0]->side == SIM_SIDE_BUY ? open[0] : open[1];
+	const struct sim_book_order *b2 = open[0]->side == SB_SIDE_BUY ? open[0] : open[1];
 	sb_dec buy2 = b2->price;
 	char coid2[SB_BN_CLIENT_ID_MAX];
 	snprintf(coid2, sizeof coid2, "%s", b2->client_id);
@@ -291,19 +291,19 @@ Test(backtest_exchange, stop_loss_exit_expires_the_bots_own_resting_buy_in_match
 	tick();
 	const struct sim_book_order *o = sim_book_find_client(btc()->book, account(), coid2, strlen(coid2));
 	cr_assert_not_null(o);
-	cr_assert_eq(o->status, SIM_STATUS_EXPIRED_IN_MATCH, "the exchange expired the buy in match");
+	cr_assert_eq(o->status, SB_ORDER_EXPIRED_IN_MATCH, "the exchange expired the buy in match");
 	cr_assert_gt(o->prevented_qty, 0, "it prevented a match");
 	cr_assert_eq(o->executed_qty, 0, "the buy never traded");
-	cr_assert_eq(sbt_bot_order(&tb, coid2).status, SB_STORE_ORDER_EXPIRED_IN_MATCH,
+	cr_assert_eq(sbt_bot_order(&tb, coid2).status, SB_ORDER_EXPIRED_IN_MATCH,
 	             "the daemon knows why it ended");
-	cr_assert_eq(sbt_bot_position(&tb, 1).state, SB_STORE_POS_CLOSED, "position 1 left");
+	cr_assert_eq(sbt_bot_position(&tb, 1).state, SB_POSITION_CLOSED, "position 1 left");
 	struct sb_store_order_filter f = {.position_id = 1};
 	struct sb_store_order *rows = NULL;
 	size_t n = 0, exits = 0;
 	cr_assert_eq(sb_store_order_list(tb.b->st, &f, &rows, &n), SB_OK);
 	for (size_t i = 0; i < n; i++)
 		exits += rows[i].side == SB_SIDE_SELL && rows[i].type == SB_ORDER_MARKET &&
-		         rows[i].status == SB_STORE_ORDER_FILLED;
+		         rows[i].status == SB_ORDER_FILLED;
 	free(rows);
 	cr_assert_eq(exits, 1, "by one market sell, filled");
 	for (size_t i = 0; i < sim_exchange_account(sim, KEY, strlen(KEY))->ntrades; i++) {
@@ -347,9 +347,9 @@ Test(backtest_exchange, a_candle_walks_its_price_path_and_the_daemon_acts_within
 	cr_assert_eq(sb_bt_exchange_pending(tb.b->ex), 0);
 
 	struct sb_store_order row = sbt_bot_order(&tb, coid);
-	cr_assert_eq(row.status, SB_STORE_ORDER_FILLED);
+	cr_assert_eq(row.status, SB_ORDER_FILLED);
 	struct sb_store_position p = sbt_bot_position(&tb, row.position_id);
-	cr_assert_eq(p.state, SB_STORE_POS_CLOSED, "bought and sold within the candle");
+	cr_assert_eq(p.state, SB_POSITION_CLOSED, "bought and sold within the candle");
 	cr_assert_geq(p.opened_ms, t0, "at the candle's market time");
 	cr_assert_leq(p.opened_ms, c.close_time);
 	cr_assert_eq(open_orders(open, 4), 0);
@@ -370,22 +370,22 @@ Test(backtest_exchange, an_order_answered_5xx_after_it_executed_is_settled_by_qu
 	cr_assert_eq(open_orders(open, 4), 1, "the buy exists on the exchange");
 	char coid[SB_BN_CLIENT_ID_MAX];
 	snprintf(coid, sizeof coid, "%s", open[0]->client_id);
-	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_UNKNOWN, "its answer was a 5xx");
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_ORDER_UNKNOWN, "its answer was a 5xx");
 	trade_at(D("49999.99"), "1");
-	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_UNKNOWN, "its fill was not heard of");
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_ORDER_UNKNOWN, "its fill was not heard of");
 
 	cr_assert_eq(sim_exchange_set_fault(sim, "order_5xx_after", "off"), SB_OK);
 	cr_assert_eq(sim_exchange_set_fault(sim, "hide_user_events", "off"), SB_OK);
 	orders_tick(tb.b, sb_clock_wall_ms() + 1000);
 	sb_bt_exchange_pump(tb.b->ex);
 	struct sb_store_order row = sbt_bot_order(&tb, coid);
-	cr_assert_eq(row.status, SB_STORE_ORDER_FILLED, "the query settled it");
+	cr_assert_eq(row.status, SB_ORDER_FILLED, "the query settled it");
 	cr_assert_eq(row.exchange_order_id,
 	             (int64_t)sim_book_find_client(btc()->book, account(), coid, strlen(coid))->id);
-	cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_STORE_POS_SELLING,
+	cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_POSITION_SELLING,
 	             "its fill was fetched");
 	cr_assert_eq(open_orders(open, 4), 1);
-	cr_assert_eq(open[0]->side, SIM_SIDE_SELL, "and the sell placed");
+	cr_assert_eq(open[0]->side, SB_SIDE_SELL, "and the sell placed");
 	trade_at(open[0]->price, "1");
 	assert_books_explain_ledger();
 }
@@ -439,12 +439,12 @@ Test(backtest_exchange, a_filter_rejection_surfaces_as_the_binance_clients_would
 	size_t n = 0;
 	cr_assert_eq(sb_store_order_list(tb.b->st, NULL, &rows, &n), SB_OK);
 	cr_assert_eq(n, 1, "the buy was sent");
-	cr_assert_eq(rows[0].status, SB_STORE_ORDER_REJECTED);
+	cr_assert_eq(rows[0].status, SB_ORDER_REJECTED);
 	cr_assert_str_eq(rows[0].last_error, "-1013 Filter failure: NOTIONAL");
 	cr_assert_null(sim_book_find_client(btc()->book, account(), rows[0].client_order_id,
 	                                    strlen(rows[0].client_order_id)),
 	               "the exchange has no such order");
-	cr_assert_eq(sbt_bot_position(&tb, rows[0].position_id).state, SB_STORE_POS_CANCELED);
+	cr_assert_eq(sbt_bot_position(&tb, rows[0].position_id).state, SB_POSITION_CANCELED);
 	free(rows);
 	assert_books_explain_ledger();
 

@@ -30,18 +30,18 @@ static void teardown(void)
 TestSuite(backtest_report, .init = setup, .fini = teardown);
 
 /* A position of symbol in state, bought at opened and ended at closed, with profit and a commission. */
-static void position(const char *symbol, enum sb_store_pos_state state, int64_t opened, int64_t closed,
+static void position(const char *symbol, enum sb_position_state state, int64_t opened, int64_t closed,
                      const char *profit, const char *fee_asset, const char *fee)
 {
 	struct sb_store_position p = {
-	    .state = SB_STORE_POS_BUYING, .created_ms = opened, .updated_ms = opened};
+	    .state = SB_POSITION_BUYING, .created_ms = opened, .updated_ms = opened};
 	snprintf(p.symbol, sizeof p.symbol, "%s", symbol);
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK, "%s", sb_store_last_error(st));
 	p.state = state;
-	p.opened_ms = state == SB_STORE_POS_CANCELED ? 0 : opened;
+	p.opened_ms = state == SB_POSITION_CANCELED ? 0 : opened;
 	p.closed_ms = closed;
-	p.buy_qty = p.base_received = state == SB_STORE_POS_CANCELED ? 0 : D("2");
-	p.sold_qty = state == SB_STORE_POS_CLOSED ? D("2") : 0;
+	p.buy_qty = p.base_received = state == SB_POSITION_CANCELED ? 0 : D("2");
+	p.sold_qty = state == SB_POSITION_CLOSED ? D("2") : 0;
 	p.realised_profit = D(profit);
 	snprintf(p.commissions[0].asset, sizeof p.commissions[0].asset, "%s", fee_asset);
 	p.commissions[0].amount = D(fee);
@@ -50,11 +50,11 @@ static void position(const char *symbol, enum sb_store_pos_state state, int64_t 
 
 Test(backtest_report, closed_positions_make_the_cycles_and_open_ones_are_valued_at_the_last_price)
 {
-	position("LINKUSDT", SB_STORE_POS_CLOSED, 1000, 61000, "0.25", "USDT", "0.01");
-	position("LINKUSDT", SB_STORE_POS_CLOSED, 100000, 280000, "-0.1", "USDT", "0.02");
-	position("LINKUSDT", SB_STORE_POS_CANCELED, 300000, 310000, "0", "USDT", "0");
-	position("LINKUSDT", SB_STORE_POS_HOLDING, 400000, 0, "0", "LINK", "0.002");
-	position("DOTUSDT", SB_STORE_POS_CLOSED, 0, 30000, "1.5", "USDT", "0.03");
+	position("LINKUSDT", SB_POSITION_CLOSED, 1000, 61000, "0.25", "USDT", "0.01");
+	position("LINKUSDT", SB_POSITION_CLOSED, 100000, 280000, "-0.1", "USDT", "0.02");
+	position("LINKUSDT", SB_POSITION_CANCELED, 300000, 310000, "0", "USDT", "0");
+	position("LINKUSDT", SB_POSITION_HOLDING, 400000, 0, "0", "LINK", "0.002");
+	position("DOTUSDT", SB_POSITION_CLOSED, 0, 30000, "1.5", "USDT", "0.03");
 
 	struct sb_bt_report r = {.from_ms = 0, .to_ms = 3599999, .candles = 60};
 	r.pairs = calloc(2, sizeof *r.pairs);
@@ -104,10 +104,10 @@ Test(backtest_report, closed_positions_make_the_cycles_and_open_ones_are_valued_
 static void held(const char *symbol, int64_t opened, int64_t closed, const char *cost, const char *profit)
 {
 	struct sb_store_position p = {
-	    .state = SB_STORE_POS_BUYING, .created_ms = opened, .updated_ms = opened};
+	    .state = SB_POSITION_BUYING, .created_ms = opened, .updated_ms = opened};
 	snprintf(p.symbol, sizeof p.symbol, "%s", symbol);
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK, "%s", sb_store_last_error(st));
-	p.state = closed ? SB_STORE_POS_CLOSED : SB_STORE_POS_HOLDING;
+	p.state = closed ? SB_POSITION_CLOSED : SB_POSITION_HOLDING;
 	p.opened_ms = opened;
 	p.closed_ms = closed;
 	p.buy_qty = p.base_received = D("2");
@@ -241,10 +241,10 @@ Test(backtest_report, fills_close_in_time_become_one_marker_at_their_average_pri
 Test(backtest_report, the_base_a_closed_position_left_counts_in_the_pairs_result)
 {
 	/* Bought 2, sold 1.99 (the rest below the step): the 0.01 left is worth 0.09 at the last price 9. */
-	struct sb_store_position p = {.state = SB_STORE_POS_BUYING, .created_ms = 1000, .updated_ms = 1000};
+	struct sb_store_position p = {.state = SB_POSITION_BUYING, .created_ms = 1000, .updated_ms = 1000};
 	snprintf(p.symbol, sizeof p.symbol, "LINKUSDT");
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK, "%s", sb_store_last_error(st));
-	p.state = SB_STORE_POS_CLOSED;
+	p.state = SB_POSITION_CLOSED;
 	p.opened_ms = 1000;
 	p.closed_ms = 61000;
 	p.buy_qty = p.base_received = D("2");
@@ -270,10 +270,10 @@ Test(backtest_report, a_position_holds_base_from_its_creation_at_the_earliest)
 	const int64_t T0 = 1000000;
 	held("LINKUSDT", T0, T0 + 45000, "20", "0.1");
 	struct sb_store_position p = {
-	    .state = SB_STORE_POS_BUYING, .created_ms = T0 + 45000, .updated_ms = T0 + 45000};
+	    .state = SB_POSITION_BUYING, .created_ms = T0 + 45000, .updated_ms = T0 + 45000};
 	snprintf(p.symbol, sizeof p.symbol, "LINKUSDT");
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK, "%s", sb_store_last_error(st));
-	p.state = SB_STORE_POS_CLOSED;
+	p.state = SB_POSITION_CLOSED;
 	p.opened_ms = T0 + 30000;
 	p.closed_ms = T0 + 90000;
 	p.buy_qty = p.base_received = p.sold_qty = D("2");
@@ -294,7 +294,7 @@ Test(backtest_report, more_positions_than_one_listing_holds_are_all_counted)
 	/* One listing holds SB_STORE_LIST_MAX rows: a busy strategy over a year has more. */
 	const int64_t n = SB_STORE_LIST_MAX * 2 + 7;
 	for (int64_t i = 0; i < n; i++)
-		position("LINKUSDT", SB_STORE_POS_CLOSED, i * 1000, i * 1000 + 500, "0.01", "USDT", "0.001");
+		position("LINKUSDT", SB_POSITION_CLOSED, i * 1000, i * 1000 + 500, "0.01", "USDT", "0.001");
 
 	struct sb_store_position *rows = NULL;
 	size_t got = 0;

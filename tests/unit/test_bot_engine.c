@@ -183,7 +183,7 @@ Test(bot_engine, a_failed_database_write_stops_every_order_until_restart)
 		sbt_bot_advance(&tb, 1000);
 	}
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 0, "still no buy");
-	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_BUYING), 0);
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_POSITION_BUYING), 0);
 	sbt_bot_restart(&tb);
 	fx = tb.fx;
 	sbt_bot_start(&tb, NULL);
@@ -205,14 +205,14 @@ Test(bot_engine, max_positions_caps_the_open_cycles_of_a_pair)
 		sbt_bot_advance(&tb, 1000);
 	}
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 2, "two open cycles at most");
-	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_BUYING), 2);
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_POSITION_BUYING), 2);
 
 	/* The exchange cancels the first buy unfilled: its position ends and makes room for a new one. */
-	sbt_bot_report(&tb, b1, SB_BN_STATUS_CANCELED, "0", "0");
-	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_CANCELED), 1);
+	sbt_bot_report(&tb, b1, SB_ORDER_CANCELED, "0", "0");
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_POSITION_CANCELED), 1);
 	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 3, "a third cycle once one ended");
-	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_BUYING), 2);
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_POSITION_BUYING), 2);
 }
 
 /* The quote a buy commits: its price times its quantity. */
@@ -249,10 +249,10 @@ Test(bot_engine, the_quote_budget_caps_what_the_open_cycles_of_every_pair_commit
 
 	/* A bought position still commits its cost; an ended one frees its share of the budget. */
 	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 501);
-	sbt_bot_trade(&tb, b1, &f, "0.0004", "20", SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, b1, &f, "0.0004", "20", SB_ORDER_FILLED);
 	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 2, "the filled buy's cost still counts");
-	sbt_bot_report(&tb, e1, SB_BN_STATUS_CANCELED, "0", "0");
+	sbt_bot_report(&tb, e1, SB_ORDER_CANCELED, "0", "0");
 	sbt_fakex_book(fx, "ETHUSDT", "3000", "3000.01");
 	cr_assert_eq(placed(SB_SIDE_BUY, NULL), 3, "room again once the ETH cycle ended");
 	cr_assert_eq(placed(SB_SIDE_BUY, "ETHUSDT"), 2);
@@ -269,7 +269,7 @@ Test(bot_engine, buy_timeout_cancels_at_the_virtual_time_it_is_due_and_keeps_wha
 	sbt_bot_ack(&tb, b);
 	sbt_bot_advance_to(&tb, 10000);
 	struct sb_fill f = fill("50000", "0.0002", "10", "0.0000002", "BTC", 601);
-	sbt_bot_trade(&tb, b, &f, "0.0002", "10", SB_BN_STATUS_PARTIALLY_FILLED);
+	sbt_bot_trade(&tb, b, &f, "0.0002", "10", SB_ORDER_PARTIALLY_FILLED);
 
 	sbt_bot_advance_to(&tb, 29999);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 0, "no cancel before the timeout");
@@ -280,15 +280,15 @@ Test(bot_engine, buy_timeout_cancels_at_the_virtual_time_it_is_due_and_keeps_wha
 	cr_assert_geq(c, 0, "the buy is cancelled when its timeout passes");
 	cr_assert_str_eq(fx->req[c].coid, fx->req[b].coid);
 	cr_assert_eq(tb.sent[c].mono_ms, 30000, "at 30 s of the daemon's time");
-	cr_assert_eq(tb.sent[c].row.status, SB_STORE_ORDER_PENDING_CANCEL, "the cancel was recorded first");
+	cr_assert_eq(tb.sent[c].row.status, SB_ORDER_PENDING_CANCEL, "the cancel was recorded first");
 	sbt_bot_advance(&tb, 5000);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "and asked once");
 
 	/* Cancelled with half of it filled: the position goes on with what it holds and sells it. */
-	sbt_bot_answer_about(&tb, (size_t)c, SB_BN_STATUS_CANCELED, "0.0002", "10");
+	sbt_bot_answer_about(&tb, (size_t)c, SB_ORDER_CANCELED, "0.0002", "10");
 	int64_t pos = sbt_bot_order(&tb, fx->req[b].coid).position_id;
-	cr_assert_eq(sbt_bot_order(&tb, fx->req[b].coid).status, SB_STORE_ORDER_CANCELED);
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[b].coid).status, SB_ORDER_CANCELED);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 	int s = sbt_fakex_last(fx, SBT_FX_PLACE);
 	cr_assert_eq(fx->req[s].order.side, SB_SIDE_SELL);
 	cr_assert_eq(fx->req[s].order.quantity, D("0.00019"), "0.0002 less its commission, to the step");
@@ -303,7 +303,7 @@ static size_t bought_and_selling(void)
 	size_t b = last_buy("BTCUSDT", "50000");
 	sbt_bot_ack(&tb, b);
 	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 701);
-	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
 	int s = sbt_fakex_last(fx, SBT_FX_PLACE);
 	cr_assert_eq(fx->req[s].order.side, SB_SIDE_SELL, "the sell followed the buy");
 	cr_assert_eq(fx->req[s].order.type, SB_ORDER_LIMIT);
@@ -322,16 +322,17 @@ static size_t market_exit(void)
 	struct sb_coid id;
 	cr_assert_eq(sb_coid_parse(fx->req[m].coid, strlen(fx->req[m].coid), &id), SB_OK);
 	cr_assert_eq(id.leg, SB_COID_EXIT);
-	cr_assert(tb.sent[m].stored && tb.sent[m].row.status == SB_STORE_ORDER_PENDING_NEW);
+	cr_assert(tb.sent[m].stored && tb.sent[m].row.status == SB_ORDER_PENDING_NEW);
 	return (size_t)m;
 }
 
-/* The notes' exit of position pos is exit ("exit=STOP_LOSS"). */
-static void assert_closed_by(int64_t pos, const char *exit)
+/* Position pos was closed by a sell placed as exit. */
+static void assert_closed_by(int64_t pos, enum sb_position_exit exit)
 {
 	struct sb_store_position p = sbt_bot_position(&tb, pos);
-	cr_assert_eq(p.state, SB_STORE_POS_CLOSED);
-	cr_assert_not_null(strstr(p.notes, exit), "closed by %s: %s", exit, p.notes);
+	cr_assert_eq(p.state, SB_POSITION_CLOSED);
+	cr_assert_eq(p.exit, exit, "closed by %s: %s", sb_position_exit_name(exit),
+	             sb_position_exit_name(p.exit));
 }
 
 Test(bot_engine, stop_loss_leaves_at_market_and_cools_the_pair_down)
@@ -351,17 +352,17 @@ Test(bot_engine, stop_loss_leaves_at_market_and_cools_the_pair_down)
 	int c = sbt_fakex_last(fx, SBT_FX_CANCEL);
 	cr_assert_geq(c, 0, "the stop-loss cancels the limit sell");
 	cr_assert_str_eq(fx->req[c].coid, fx->req[s].coid);
-	cr_assert_eq(tb.sent[c].row.status, SB_STORE_ORDER_PENDING_CANCEL);
+	cr_assert_eq(tb.sent[c].row.status, SB_ORDER_PENDING_CANCEL);
 
 	/* The price comes back before the cancel is answered: the exit decided goes on all the same. */
 	sbt_fakex_book(fx, "BTCUSDT", "49700", "49700.01");
-	sbt_bot_answer_about(&tb, (size_t)c, SB_BN_STATUS_CANCELED, "0", "0");
+	sbt_bot_answer_about(&tb, (size_t)c, SB_ORDER_CANCELED, "0", "0");
 	sbt_bot_advance(&tb, 1000);
 	size_t m = market_exit();
 	sbt_bot_ack(&tb, m);
 	struct sb_fill f = fill("49690", "0.00039", "19.3791", "0.0193791", "USDT", 702);
-	sbt_bot_trade(&tb, m, &f, "0.00039", "19.3791", SB_BN_STATUS_FILLED);
-	assert_closed_by(pos, "exit=STOP_LOSS");
+	sbt_bot_trade(&tb, m, &f, "0.00039", "19.3791", SB_ORDER_FILLED);
+	assert_closed_by(pos, SB_EXIT_STOP_LOSS);
 	cr_assert_lt(sbt_bot_position(&tb, pos).realised_profit, 0, "a loss");
 	uint64_t closed = sbt_bot_mono(&tb);
 
@@ -386,7 +387,7 @@ Test(bot_engine, a_stop_loss_while_buying_cancels_the_rest_and_sells_at_market_t
 	int64_t pos = sbt_bot_order(&tb, fx->req[b].coid).position_id;
 	sbt_bot_ack(&tb, b);
 	struct sb_fill f = fill("50000", "0.0002", "10", "0.0000002", "BTC", 801);
-	sbt_bot_trade(&tb, b, &f, "0.0002", "10", SB_BN_STATUS_PARTIALLY_FILLED);
+	sbt_bot_trade(&tb, b, &f, "0.0002", "10", SB_ORDER_PARTIALLY_FILLED);
 
 	/* 0.0001998 received for 10 USDT: the line is a bid of 49549.5495... */
 	sbt_fakex_book(fx, "BTCUSDT", "49549.54", "49549.55");
@@ -394,7 +395,7 @@ Test(bot_engine, a_stop_loss_while_buying_cancels_the_rest_and_sells_at_market_t
 	cr_assert_geq(c, 0, "the stop-loss cancels the rest of the buy");
 	cr_assert_str_eq(fx->req[c].coid, fx->req[b].coid);
 	sbt_fakex_book(fx, "BTCUSDT", "49800", "49800.01");
-	sbt_bot_answer_about(&tb, (size_t)c, SB_BN_STATUS_CANCELED, "0.0002", "10");
+	sbt_bot_answer_about(&tb, (size_t)c, SB_ORDER_CANCELED, "0.0002", "10");
 	sbt_bot_advance(&tb, 1000);
 	int m = sbt_fakex_last(fx, SBT_FX_PLACE);
 	cr_assert_eq(fx->req[m].order.side, SB_SIDE_SELL, "what was bought is sold");
@@ -403,8 +404,8 @@ Test(bot_engine, a_stop_loss_while_buying_cancels_the_rest_and_sells_at_market_t
 	cr_assert_eq(placed(SB_SIDE_SELL, NULL), 1, "no limit sell first");
 	sbt_bot_ack(&tb, (size_t)m);
 	struct sb_fill sf = fill("49800", "0.00019", "9.462", "0.009462", "USDT", 802);
-	sbt_bot_trade(&tb, (size_t)m, &sf, "0.00019", "9.462", SB_BN_STATUS_FILLED);
-	assert_closed_by(pos, "exit=STOP_LOSS");
+	sbt_bot_trade(&tb, (size_t)m, &sf, "0.00019", "9.462", SB_ORDER_FILLED);
+	assert_closed_by(pos, SB_EXIT_STOP_LOSS);
 }
 
 Test(bot_engine, max_duration_alerts_once_then_leaves_at_market)
@@ -420,20 +421,20 @@ Test(bot_engine, max_duration_alerts_once_then_leaves_at_market)
 	cr_assert_eq(sbt_bot_events_of(&tb, "alert", NULL), 0);
 	sbt_bot_advance_to(&tb, 3600000);
 	cr_assert_eq(sbt_bot_events_of(&tb, "alert", NULL), 1, "held for max_duration: alerted");
-	cr_assert_not_null(strstr(sbt_bot_position(&tb, pos).notes, "alerted"), "and remembered");
+	cr_assert(sbt_bot_position(&tb, pos).duration_alerted, "and remembered");
 	int c = sbt_fakex_last(fx, SBT_FX_CANCEL);
 	cr_assert_geq(c, 0, "the limit sell is cancelled for the exit");
 	cr_assert_eq(tb.sent[c].mono_ms, 3600000, "at the hour of the daemon's time");
 
-	sbt_bot_answer_about(&tb, (size_t)c, SB_BN_STATUS_CANCELED, "0", "0");
+	sbt_bot_answer_about(&tb, (size_t)c, SB_ORDER_CANCELED, "0", "0");
 	sbt_fakex_book(fx, "BTCUSDT", "50100", "50100.01");
 	size_t m = market_exit();
 	sbt_bot_ack(&tb, m);
 	sbt_bot_advance(&tb, 3000);
 	cr_assert_eq(sbt_bot_events_of(&tb, "alert", NULL), 1, "alerted once");
 	struct sb_fill f = fill("50100", "0.00039", "19.539", "0.019539", "USDT", 703);
-	sbt_bot_trade(&tb, m, &f, "0.00039", "19.539", SB_BN_STATUS_FILLED);
-	assert_closed_by(pos, "exit=MAX_DURATION");
+	sbt_bot_trade(&tb, m, &f, "0.00039", "19.539", SB_ORDER_FILLED);
+	assert_closed_by(pos, SB_EXIT_MAX_DURATION);
 }
 
 Test(bot_engine, a_pair_the_exchange_does_not_list_never_trades)

@@ -41,7 +41,7 @@ static const struct sbt_fakex_req *open_cycle(void)
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "one order was placed");
 	int i = sbt_fakex_last(fx, SBT_FX_PLACE);
 	const struct sbt_fakex_req *r = &fx->req[i];
-	cr_assert(tb.sent[i].stored && tb.sent[i].row.status == SB_STORE_ORDER_PENDING_NEW,
+	cr_assert(tb.sent[i].stored && tb.sent[i].row.status == SB_ORDER_PENDING_NEW,
 	          "the buy intent was committed before the request");
 	cr_assert_str_eq(r->symbol, "BTCUSDT");
 	cr_assert_eq(r->order.side, SB_SIDE_BUY);
@@ -56,7 +56,7 @@ static const struct sbt_fakex_req *open_cycle(void)
 	return r;
 }
 
-static struct sb_bn_order exchange_order(const struct sbt_fakex_req *r, enum sb_bn_order_status st,
+static struct sb_bn_order exchange_order(const struct sbt_fakex_req *r, enum sb_order_state st,
                                          sb_dec executed, sb_dec quote)
 {
 	return sbt_fakex_order(r, 77, st, executed, quote, sbt_bot_now(&tb));
@@ -69,7 +69,7 @@ static void assert_sell(sb_dec qty, sb_dec cost)
 	int i = sbt_fakex_last(fx, SBT_FX_PLACE);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 2, "the sell followed the buy");
 	const struct sbt_fakex_req *r = &fx->req[i];
-	cr_assert(tb.sent[i].stored && tb.sent[i].row.status == SB_STORE_ORDER_PENDING_NEW,
+	cr_assert(tb.sent[i].stored && tb.sent[i].row.status == SB_ORDER_PENDING_NEW,
 	          "the sell intent was committed before the request");
 	cr_assert_eq(r->order.side, SB_SIDE_SELL);
 	cr_assert_eq(r->order.type, SB_ORDER_LIMIT);
@@ -89,7 +89,7 @@ Test(bot_exchange, lost_answer_is_settled_by_query_and_missing_fills_are_fetched
 	int64_t pos_id = sbt_bot_order(&tb, coid).position_id;
 
 	sbt_fakex_answer_order(fx, (size_t)(buy - fx->req), SB_ERR_UNKNOWN_OUTCOME, 0, NULL);
-	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_UNKNOWN, "a lost answer is UNKNOWN");
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_ORDER_UNKNOWN, "a lost answer is UNKNOWN");
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 0, "no query before it is due");
 
 	sbt_bot_advance(&tb, 1000);
@@ -98,12 +98,12 @@ Test(bot_exchange, lost_answer_is_settled_by_query_and_missing_fills_are_fetched
 	cr_assert_str_eq(fx->req[q].coid, coid, "by its clientOrderId");
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "and never placed twice");
 
-	struct sb_bn_order o = exchange_order(buy, SB_BN_STATUS_FILLED, D("0.0004"), D("20"));
+	struct sb_bn_order o = exchange_order(buy, SB_ORDER_FILLED, D("0.0004"), D("20"));
 	sbt_fakex_answer_order(fx, (size_t)q, SB_OK, 0, &o);
 	struct sb_store_order row = sbt_bot_order(&tb, coid);
-	cr_assert_eq(row.status, SB_STORE_ORDER_FILLED);
+	cr_assert_eq(row.status, SB_ORDER_FILLED);
 	cr_assert_eq(row.exchange_order_id, 77);
-	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_STORE_POS_BUYING, "no fills yet: still buying");
+	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_POSITION_BUYING, "no fills yet: still buying");
 
 	int t = sbt_fakex_last(fx, SBT_FX_MY_TRADES);
 	cr_assert_geq(t, 0, "the missing fills are fetched");
@@ -121,7 +121,7 @@ Test(bot_exchange, lost_answer_is_settled_by_query_and_missing_fills_are_fetched
 	cr_assert_eq(fills[0].trade_id, 900);
 	cr_assert_eq(fills[0].qty, D("0.0004"));
 	free(fills);
-	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_POSITION_SELLING);
 	/* 0.0004 - 0.0000004 commission = 0.0003996, floored to 0.00039. */
 	assert_sell(D("0.00039"), D("20"));
 }
@@ -129,7 +129,7 @@ Test(bot_exchange, lost_answer_is_settled_by_query_and_missing_fills_are_fetched
 /* A trade report of r's order: qty of trade trade_id at the order's price, commission 0.0000002 BTC,
  * cum filled in all (status st). */
 static struct sb_bn_user_event trade_report(const struct sbt_fakex_req *r, int64_t trade_id, const char *qty,
-                                            const char *cum, enum sb_bn_order_status st)
+                                            const char *cum, enum sb_order_state st)
 {
 	struct sb_fill f = fill("50000", qty, "10", "0.0000002", "BTC", trade_id);
 	return sbt_fakex_report(r, 77, st, &f, D(cum), D(cum) == D("0.0004") ? D("20") : D("10"),
@@ -140,9 +140,9 @@ Test(bot_exchange, stream_fills_are_applied_once_and_reconciliation_lists_and_qu
 {
 	const struct sbt_fakex_req *buy = open_cycle();
 	size_t bi = (size_t)(buy - fx->req);
-	struct sb_bn_order ack = exchange_order(buy, SB_BN_STATUS_NEW, 0, 0);
+	struct sb_bn_order ack = exchange_order(buy, SB_ORDER_NEW, 0, 0);
 	sbt_fakex_answer_order(fx, bi, SB_OK, 0, &ack);
-	cr_assert_eq(sbt_bot_order(&tb, buy->coid).status, SB_STORE_ORDER_NEW);
+	cr_assert_eq(sbt_bot_order(&tb, buy->coid).status, SB_ORDER_NEW);
 	int64_t pos_id = sbt_bot_order(&tb, buy->coid).position_id;
 
 	/* The user stream went silent: the reconciler queries the open order and lists the pair's. */
@@ -157,8 +157,8 @@ Test(bot_exchange, stream_fills_are_applied_once_and_reconciliation_lists_and_qu
 	/* An open order with this instance's prefix that the database lacks is reported, not touched. */
 	char foreign[SB_BN_CLIENT_ID_MAX];
 	cr_assert_eq(sb_coid_format(tb.b->tag, 999, SB_COID_BUY, 0, foreign, sizeof foreign, NULL), SB_OK);
-	struct sb_bn_order items[2] = {exchange_order(buy, SB_BN_STATUS_NEW, 0, 0),
-	                               exchange_order(buy, SB_BN_STATUS_NEW, 0, 0)};
+	struct sb_bn_order items[2] = {exchange_order(buy, SB_ORDER_NEW, 0, 0),
+	                               exchange_order(buy, SB_ORDER_NEW, 0, 0)};
 	snprintf(items[1].client_order_id, sizeof items[1].client_order_id, "%s", foreign);
 	items[1].order_id = 78;
 	struct sb_bn_order_list list = {.items = items, .n = 2};
@@ -167,26 +167,25 @@ Test(bot_exchange, stream_fills_are_applied_once_and_reconciliation_lists_and_qu
 	cr_assert_eq(fx->n, sent, "nothing is sent about a foreign order");
 	cr_assert_eq(sbt_bot_events_of(&tb, "order.foreign", foreign), 1,
 	             "the foreign order is recorded as an event");
-	struct sb_bn_order still = exchange_order(buy, SB_BN_STATUS_NEW, 0, 0);
+	struct sb_bn_order still = exchange_order(buy, SB_ORDER_NEW, 0, 0);
 	sbt_fakex_answer_order(fx, (size_t)q, SB_OK, 0, &still);
 
 	/* Two partial fills arrive on the stream, the first one twice. */
-	struct sb_bn_user_event f1 =
-	    trade_report(buy, 901, "0.0002", "0.0002", SB_BN_STATUS_PARTIALLY_FILLED);
-	struct sb_bn_user_event f2 = trade_report(buy, 902, "0.0002", "0.0004", SB_BN_STATUS_FILLED);
+	struct sb_bn_user_event f1 = trade_report(buy, 901, "0.0002", "0.0002", SB_ORDER_PARTIALLY_FILLED);
+	struct sb_bn_user_event f2 = trade_report(buy, 902, "0.0002", "0.0004", SB_ORDER_FILLED);
 	sbt_fakex_user(fx, &f1);
 	sbt_fakex_user(fx, &f1);
 	cr_assert_eq(sbt_bot_order(&tb, buy->coid).executed_qty, D("0.0002"),
 	             "a repeated report changes nothing");
-	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_STORE_POS_BUYING);
+	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_POSITION_BUYING);
 	sbt_fakex_user(fx, &f2);
 	struct sb_store_fill *fills = NULL;
 	size_t n = sbt_bot_fills(&tb, buy->coid, &fills);
 	free(fills);
 	cr_assert_eq(n, 2, "each fill is recorded once");
-	cr_assert_eq(sbt_bot_order(&tb, buy->coid).status, SB_STORE_ORDER_FILLED);
+	cr_assert_eq(sbt_bot_order(&tb, buy->coid).status, SB_ORDER_FILLED);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_MY_TRADES), 0, "the stream's fills need no backfill");
-	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_POSITION_SELLING);
 	/* 0.0004 - 2 x 0.0000002 commission = 0.0003996, floored to 0.00039. */
 	assert_sell(D("0.00039"), D("20"));
 }
@@ -197,7 +196,7 @@ Test(bot_exchange, unknown_order_is_queried_with_backoff_at_virtual_times)
 	char coid[SB_BN_CLIENT_ID_MAX];
 	snprintf(coid, sizeof coid, "%s", buy->coid);
 	sbt_fakex_answer_order(fx, (size_t)(buy - fx->req), SB_ERR_UNKNOWN_OUTCOME, 0, NULL);
-	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_STORE_ORDER_UNKNOWN);
+	cr_assert_eq(sbt_bot_order(&tb, coid).status, SB_ORDER_UNKNOWN);
 
 	/* Due 300 ms after the lost answer, sent by the first tick (1 s); every failed query doubles the wait
 	 * from 500 ms up to BOT_QUERY_MAX_MS, and each is sent by the first tick at or after it is due. */
@@ -223,10 +222,10 @@ Test(bot_exchange, unknown_order_is_queried_with_backoff_at_virtual_times)
 
 	/* The last query finds it filled: settled, at the virtual time of the answer. */
 	int q = sbt_fakex_nth(fx, SBT_FX_QUERY, nwant - 1);
-	struct sb_bn_order o = exchange_order(buy, SB_BN_STATUS_NEW, 0, 0);
+	struct sb_bn_order o = exchange_order(buy, SB_ORDER_NEW, 0, 0);
 	sbt_fakex_answer_order(fx, (size_t)q, SB_OK, 0, &o);
 	struct sb_store_order row = sbt_bot_order(&tb, coid);
-	cr_assert_eq(row.status, SB_STORE_ORDER_NEW, "the query settled it");
+	cr_assert_eq(row.status, SB_ORDER_NEW, "the query settled it");
 	cr_assert_eq(row.updated_ms, sbt_bot_now(&tb), "dated by the daemon's clock");
 }
 
@@ -284,7 +283,7 @@ Test(bot_exchange, a_market_event_alone_sends_nothing_until_the_step_runs)
 
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "the step decided and the buy went out");
 	int i = sbt_fakex_last(fx, SBT_FX_PLACE);
-	cr_assert(tb.sent[i].stored && tb.sent[i].row.status == SB_STORE_ORDER_PENDING_NEW,
+	cr_assert(tb.sent[i].stored && tb.sent[i].row.status == SB_ORDER_PENDING_NEW,
 	          "its intent durable first");
 	cr_assert(!pr->decide, "the mark is consumed");
 	engine_step(tb.b);
@@ -323,7 +322,7 @@ Test(bot_exchange, several_events_in_one_dispatch_give_one_decision)
 /* The stream's report that the exchange cancelled the buy of r with nothing filled. */
 static struct sb_bn_user_event cancel_report(const struct sbt_fakex_req *r)
 {
-	struct sb_bn_user_event ev = trade_report(r, 0, "0", "0", SB_BN_STATUS_CANCELED);
+	struct sb_bn_user_event ev = trade_report(r, 0, "0", "0", SB_ORDER_CANCELED);
 	ev.u.exec.exec_type = SB_BN_EXEC_CANCELED;
 	ev.u.exec.cum_quote_qty = 0;
 	ev.u.exec.commission = 0;
@@ -335,7 +334,7 @@ Test(bot_exchange, a_position_ended_inside_a_dispatch_stays_valid_until_the_reap
 {
 	const struct sbt_fakex_req *buy = open_cycle();
 	struct bot_pair *pr = held_steps();
-	struct sb_bn_order ack = exchange_order(buy, SB_BN_STATUS_NEW, 0, 0);
+	struct sb_bn_order ack = exchange_order(buy, SB_ORDER_NEW, 0, 0);
 	sbt_fakex_answer_order(fx, (size_t)(buy - fx->req), SB_OK, 0, &ack);
 	engine_step(tb.b);
 	/* What a caller up the stack of the dispatch holds: the position and its pair. */
@@ -345,7 +344,7 @@ Test(bot_exchange, a_position_ended_inside_a_dispatch_stays_valid_until_the_reap
 
 	struct sb_bn_user_event ev = cancel_report(buy);
 	sbt_fakex_user(fx, &ev);
-	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_STORE_POS_CANCELED, "the buy ended unfilled");
+	cr_assert_eq(sbt_bot_position(&tb, pos_id).state, SB_POSITION_CANCELED, "the buy ended unfilled");
 	cr_assert_null(pr->positions, "the ended position left its pair at once");
 	cr_assert_null(orders_pos_find(tb.b, pos_id), "and is found no more");
 	/* Freed here, these reads would be a use-after-free (AddressSanitizer stops the test). */

@@ -77,7 +77,7 @@ static size_t bought_and_offered(int64_t trade, struct sb_fill *bf, int64_t *pos
 	size_t b = open_and_ack();
 	*pos = position_of(b);
 	*bf = fill("50000", "0.0004", "20", "0.0000004", "BTC", trade);
-	sbt_bot_trade(&tb, b, bf, "0.0004", "20", SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, b, bf, "0.0004", "20", SB_ORDER_FILLED);
 	size_t s = last_place(SB_SIDE_SELL);
 	sbt_bot_ack(&tb, s);
 	return s;
@@ -102,16 +102,16 @@ Test(bot_orders, partial_buy_fills_then_the_sell_at_the_minimum_profitable_price
 	struct sb_fill f[3] = {fill("50000", "0.0005", "25", "0.0000005", "BTC", 801),
 	                       fill("50000", "0.0012", "60", "0.0000012", "BTC", 802),
 	                       fill("50000", "0.0003", "15", "0.0000003", "BTC", 803)};
-	sbt_bot_trade(&tb, b, &f[0], "0.0005", "25", SB_BN_STATUS_PARTIALLY_FILLED);
+	sbt_bot_trade(&tb, b, &f[0], "0.0005", "25", SB_ORDER_PARTIALLY_FILLED);
 	sbt_bot_advance(&tb, 2000);
-	sbt_bot_trade(&tb, b, &f[1], "0.0017", "85", SB_BN_STATUS_PARTIALLY_FILLED);
+	sbt_bot_trade(&tb, b, &f[1], "0.0017", "85", SB_ORDER_PARTIALLY_FILLED);
 	struct sb_store_position p = sbt_bot_position(&tb, pos);
-	cr_assert_eq(p.state, SB_STORE_POS_BUYING, "a partly filled buy is still buying");
+	cr_assert_eq(p.state, SB_POSITION_BUYING, "a partly filled buy is still buying");
 	cr_assert_eq(p.buy_qty, D("0.0017"), "both fills are on the position");
 	cr_assert_eq(placed(SB_SIDE_SELL), 0, "no sell before the buy has ended");
 
 	sbt_bot_advance(&tb, 2000);
-	sbt_bot_trade(&tb, b, &f[2], "0.002", "100", SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, b, &f[2], "0.002", "100", SB_ORDER_FILLED);
 	struct sb_sell_plan plan = plan_of(f, 3, "0.003");
 	size_t s = last_place(SB_SIDE_SELL);
 	cr_assert_eq(fx->req[s].order.type, SB_ORDER_LIMIT);
@@ -124,7 +124,7 @@ Test(bot_orders, partial_buy_fills_then_the_sell_at_the_minimum_profitable_price
 	    !sbt_bot_pays(plan.sell_qty, fx->req[s].order.price - D("0.01"), D("100"), "0.001", "0.003"),
 	    "and no tick lower pays");
 	p = sbt_bot_position(&tb, pos);
-	cr_assert_eq(p.state, SB_STORE_POS_SELLING);
+	cr_assert_eq(p.state, SB_POSITION_SELLING);
 	cr_assert_eq(p.sell_price_target, plan.min_sell_price);
 	cr_assert_eq(p.cost_quote, plan.buy.cost_quote);
 	cr_assert_eq(p.dust_qty, plan.dust, "the 0.000008 below the step is recorded as dust");
@@ -150,14 +150,14 @@ Test(bot_orders, a_fill_delivered_twice_is_applied_once)
 
 	/* The placement's FULL answer carries the fill; the stream then reports the same trade, twice. */
 	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 901);
-	struct sb_bn_order o = sbt_fakex_order(&fx->req[b], sbt_bot_order_id(b), SB_BN_STATUS_FILLED,
-	                                       D("0.0004"), D("20"), sbt_bot_now(&tb));
+	struct sb_bn_order o = sbt_fakex_order(&fx->req[b], sbt_bot_order_id(b), SB_ORDER_FILLED, D("0.0004"),
+	                                       D("20"), sbt_bot_now(&tb));
 	o.shape = SB_BN_ORDER_FULL;
 	o.fills = &f;
 	o.n_fills = 1;
 	sbt_fakex_answer_order(fx, b, SB_OK, 0, &o);
-	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_BN_STATUS_FILLED);
-	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
+	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
 	cr_assert_eq(fill_events(coid), 1, "one fill recorded");
 	struct sb_store_position p = sbt_bot_position(&tb, pos);
 	cr_assert_eq(p.buy_qty, D("0.0004"), "the position counts it once");
@@ -177,8 +177,7 @@ Test(bot_orders, a_fill_delivered_twice_is_applied_once)
 	int q = sbt_fakex_last(fx, SBT_FX_QUERY);
 	cr_assert_geq(q, 0, "the working sell is queried");
 	cr_assert_str_eq(fx->req[q].coid, sell);
-	struct sb_bn_order so =
-	    sbt_fakex_order(&fx->req[q], sell_id, SB_BN_STATUS_NEW, 0, 0, sbt_bot_now(&tb));
+	struct sb_bn_order so = sbt_fakex_order(&fx->req[q], sell_id, SB_ORDER_NEW, 0, 0, sbt_bot_now(&tb));
 	sbt_fakex_answer_order(fx, (size_t)q, SB_OK, 0, &so);
 	sbt_bot_no_open_orders(&tb);
 	cr_assert_eq(tb.b->state, BOT_TRADING);
@@ -186,7 +185,7 @@ Test(bot_orders, a_fill_delivered_twice_is_applied_once)
 	                            .order = {.side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT}};
 	snprintf(old.symbol, sizeof old.symbol, "BTCUSDT");
 	snprintf(old.coid, sizeof old.coid, "%s", coid);
-	struct sb_bn_user_event ev = sbt_fakex_report(&old, sbt_bot_order_id(b), SB_BN_STATUS_FILLED, &f,
+	struct sb_bn_user_event ev = sbt_fakex_report(&old, sbt_bot_order_id(b), SB_ORDER_FILLED, &f,
 	                                              D("0.0004"), D("20"), sbt_bot_now(&tb));
 	sbt_fakex_user(fx, &ev);
 	cr_assert_eq(fill_events(coid), 1);
@@ -200,7 +199,7 @@ Test(bot_orders, the_same_trade_id_on_both_sides_of_a_self_trade_is_two_fills)
 	size_t b = open_and_ack();
 	int64_t pos = position_of(b);
 	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 950);
-	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
 	size_t s = last_place(SB_SIDE_SELL);
 	sbt_bot_ack(&tb, s);
 	/* The sell meets an order of the same account: its report carries the buy's trade id. */
@@ -209,8 +208,8 @@ Test(bot_orders, the_same_trade_id_on_both_sides_of_a_self_trade_is_two_fills)
 	struct sb_fill sf = {.price = px, .qty = D("0.00039"), .quote_qty = quote, .trade_id = 950};
 	char cq[SB_DEC_STRLEN];
 	sb_dec_format_trim(quote, cq, sizeof cq);
-	sbt_bot_trade(&tb, s, &sf, "0.00039", cq, SB_BN_STATUS_FILLED);
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_CLOSED, "the sell's fill was applied");
+	sbt_bot_trade(&tb, s, &sf, "0.00039", cq, SB_ORDER_FILLED);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_CLOSED, "the sell's fill was applied");
 	struct sb_store_fill *rows = NULL;
 	cr_assert_eq(sbt_bot_fills(&tb, fx->req[s].coid, &rows), 1);
 	cr_assert_eq(rows[0].trade_id, 950);
@@ -253,22 +252,22 @@ Test(bot_orders, a_sell_partly_filled_then_cancelled_is_placed_again_for_the_res
 	/* 0.0002 of it sells, then the order is cancelled outside the daemon. */
 	struct sb_fill sf[2] = {sell_fill(px, "0.0002", 1002), sell_fill(px, "0.00019", 1003)};
 	char b1[SB_DEC_STRLEN], b2[SB_DEC_STRLEN];
-	sbt_bot_trade(&tb, s1, &sf[0], "0.0002", dec(sf[0].quote_qty, b1), SB_BN_STATUS_PARTIALLY_FILLED);
-	sbt_bot_report(&tb, s1, SB_BN_STATUS_CANCELED, "0.0002", dec(sf[0].quote_qty, b2));
-	cr_assert_eq(sbt_bot_order(&tb, fx->req[s1].coid).status, SB_STORE_ORDER_CANCELED);
+	sbt_bot_trade(&tb, s1, &sf[0], "0.0002", dec(sf[0].quote_qty, b1), SB_ORDER_PARTIALLY_FILLED);
+	sbt_bot_report(&tb, s1, SB_ORDER_CANCELED, "0.0002", dec(sf[0].quote_qty, b2));
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[s1].coid).status, SB_ORDER_CANCELED);
 	sbt_bot_advance(&tb, 1000);
 	cr_assert_eq(placed(SB_SIDE_SELL), 2, "the rest is offered again");
 	size_t s2 = last_place(SB_SIDE_SELL);
 	cr_assert_str_neq(fx->req[s2].coid, fx->req[s1].coid, "under a new clientOrderId");
 	cr_assert_eq(fx->req[s2].order.quantity, D("0.00019"), "0.0003996 - 0.0002 sold, to the step");
 	cr_assert_eq(fx->req[s2].order.price, px, "at the same minimum price");
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 
 	sbt_bot_ack(&tb, s2);
 	char b3[SB_DEC_STRLEN];
-	sbt_bot_trade(&tb, s2, &sf[1], "0.00019", dec(sf[1].quote_qty, b3), SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, s2, &sf[1], "0.00019", dec(sf[1].quote_qty, b3), SB_ORDER_FILLED);
 	struct sb_store_position p = sbt_bot_position(&tb, pos);
-	cr_assert_eq(p.state, SB_STORE_POS_CLOSED);
+	cr_assert_eq(p.state, SB_POSITION_CLOSED);
 	cr_assert_eq(p.sold_qty, D("0.00039"), "both sells' fills");
 	cr_assert_eq(p.realised_profit, profit_of(&bf, 1, sf, 2), "the profit of the real fills");
 	cr_assert_gt(p.realised_profit, 0);
@@ -297,16 +296,16 @@ Test(bot_orders, a_buy_expired_in_match_keeps_what_it_bought)
 	size_t b = open_and_ack();
 	int64_t pos = position_of(b);
 	struct sb_fill f = fill("50000", "0.0002", "10", "0.0000002", "BTC", 1101);
-	sbt_bot_trade(&tb, b, &f, "0.0002", "10", SB_BN_STATUS_PARTIALLY_FILLED);
-	sbt_bot_report(&tb, b, SB_BN_STATUS_EXPIRED_IN_MATCH, "0.0002", "10");
-	cr_assert_eq(sbt_bot_order(&tb, fx->req[b].coid).status, SB_STORE_ORDER_EXPIRED_IN_MATCH);
+	sbt_bot_trade(&tb, b, &f, "0.0002", "10", SB_ORDER_PARTIALLY_FILLED);
+	sbt_bot_report(&tb, b, SB_ORDER_EXPIRED_IN_MATCH, "0.0002", "10");
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[b].coid).status, SB_ORDER_EXPIRED_IN_MATCH);
 	char *d = last_detail("position.holding", pos);
 	cr_assert_not_null(d);
 	cr_assert_not_null(strstr(d, "self-trade prevention"), "the event says why: %s", d);
 	free(d);
 	size_t s = last_place(SB_SIDE_SELL);
 	cr_assert_eq(fx->req[s].order.quantity, D("0.00019"), "what it bought is sold");
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 }
 
 Test(bot_orders, an_unfilled_buy_expired_in_match_ends_its_position)
@@ -314,9 +313,9 @@ Test(bot_orders, an_unfilled_buy_expired_in_match_ends_its_position)
 	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
 	size_t b = open_and_ack();
 	int64_t pos = position_of(b);
-	sbt_bot_report(&tb, b, SB_BN_STATUS_EXPIRED_IN_MATCH, "0", "0");
-	cr_assert_eq(sbt_bot_order(&tb, fx->req[b].coid).status, SB_STORE_ORDER_EXPIRED_IN_MATCH);
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_CANCELED);
+	sbt_bot_report(&tb, b, SB_ORDER_EXPIRED_IN_MATCH, "0", "0");
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[b].coid).status, SB_ORDER_EXPIRED_IN_MATCH);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_CANCELED);
 	char *d = last_detail("position.canceled", pos);
 	cr_assert_not_null(d);
 	cr_assert_not_null(strstr(d, "self-trade prevention"), "the event says why: %s", d);
@@ -342,7 +341,7 @@ static void assert_buys_back_off(void (*answer)(size_t i))
 		at[n++] = tb.sent[i].mono_ms;
 		answer((size_t)i);
 		struct sb_store_order row = sbt_bot_order(&tb, fx->req[i].coid);
-		cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_STORE_POS_CANCELED);
+		cr_assert_eq(sbt_bot_position(&tb, row.position_id).state, SB_POSITION_CANCELED);
 	}
 	cr_assert_eq(n, 4, "four buys in 40 s");
 	for (size_t k = 0; k < 4; k++)
@@ -352,10 +351,10 @@ static void assert_buys_back_off(void (*answer)(size_t i))
 
 static void expire_in_match(size_t i)
 {
-	struct sb_bn_order o = sbt_fakex_order(&fx->req[i], sbt_bot_order_id(i),
-	                                       SB_BN_STATUS_EXPIRED_IN_MATCH, 0, 0, sbt_bot_now(&tb));
+	struct sb_bn_order o = sbt_fakex_order(&fx->req[i], sbt_bot_order_id(i), SB_ORDER_EXPIRED_IN_MATCH, 0,
+	                                       0, sbt_bot_now(&tb));
 	sbt_fakex_answer_order(fx, i, SB_OK, 0, &o);
-	cr_assert_eq(sbt_bot_order(&tb, fx->req[i].coid).status, SB_STORE_ORDER_EXPIRED_IN_MATCH);
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[i].coid).status, SB_ORDER_EXPIRED_IN_MATCH);
 }
 
 Test(bot_orders, a_buy_expired_in_match_waits_longer_after_each_in_a_row)
@@ -371,8 +370,8 @@ Test(bot_orders, a_sell_expired_in_match_is_placed_again)
 	struct sb_fill f;
 	int64_t pos;
 	size_t s1 = bought_and_offered(1201, &f, &pos);
-	sbt_bot_report(&tb, s1, SB_BN_STATUS_EXPIRED_IN_MATCH, "0", "0");
-	cr_assert_eq(sbt_bot_order(&tb, fx->req[s1].coid).status, SB_STORE_ORDER_EXPIRED_IN_MATCH);
+	sbt_bot_report(&tb, s1, SB_ORDER_EXPIRED_IN_MATCH, "0", "0");
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[s1].coid).status, SB_ORDER_EXPIRED_IN_MATCH);
 	char *d = last_detail("position.holding", pos);
 	cr_assert_not_null(d);
 	cr_assert_not_null(strstr(d, "self-trade prevention"), "the event says why: %s", d);
@@ -390,7 +389,7 @@ static void reject(size_t i)
 {
 	sbt_fakex_answer_order(fx, i, SB_ERR_EXCHANGE, -2010, NULL);
 	struct sb_store_order row = sbt_bot_order(&tb, fx->req[i].coid);
-	cr_assert_eq(row.status, SB_STORE_ORDER_REJECTED);
+	cr_assert_eq(row.status, SB_ORDER_REJECTED);
 	cr_assert_str_eq(row.last_error, "-2010 scripted error -2010", "the exchange's words");
 }
 
@@ -407,7 +406,7 @@ Test(bot_orders, a_rejected_sell_backs_off_and_is_placed_again)
 	size_t b = open_and_ack();
 	int64_t pos = position_of(b);
 	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 1301);
-	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
 	static const uint64_t want[] = {0, BOT_RETRY_MS, 3 * BOT_RETRY_MS};
 	size_t s[3];
 	for (size_t k = 0; k < 3; k++) {
@@ -422,15 +421,15 @@ Test(bot_orders, a_rejected_sell_backs_off_and_is_placed_again)
 		cr_assert_eq(tb.sent[s[k]].mono_ms, want[k]);
 		if (k < 2) {
 			sbt_fakex_answer_order(fx, s[k], SB_ERR_EXCHANGE, -2010, NULL);
-			cr_assert_eq(sbt_bot_order(&tb, fx->req[s[k]].coid).status, SB_STORE_ORDER_REJECTED);
-			cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_HOLDING);
+			cr_assert_eq(sbt_bot_order(&tb, fx->req[s[k]].coid).status, SB_ORDER_REJECTED);
+			cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_HOLDING);
 		}
 	}
 	cr_assert_str_neq(fx->req[s[1]].coid, fx->req[s[0]].coid);
 	cr_assert_str_neq(fx->req[s[2]].coid, fx->req[s[1]].coid);
 	cr_assert_eq(fx->req[s[2]].order.price, fx->req[s[0]].order.price);
 	sbt_bot_ack(&tb, s[2]);
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 }
 
 /* Every PLACE, CANCEL and QUERY found its order in the store as the request describes it; no
@@ -445,19 +444,18 @@ static void assert_durable_before_sent(void)
 		cr_assert(s->stored, "request %zu (%s): its order was in the store", i, r->coid);
 		cr_assert(s->pos_stored, "request %zu: and its position", i);
 		if (r->kind == SBT_FX_CANCEL) {
-			cr_assert_eq(s->row.status, SB_STORE_ORDER_PENDING_CANCEL,
-			             "the cancel was recorded first");
+			cr_assert_eq(s->row.status, SB_ORDER_PENDING_CANCEL, "the cancel was recorded first");
 			continue;
 		}
 		if (r->kind == SBT_FX_QUERY)
 			continue;
-		cr_assert_eq(s->row.status, SB_STORE_ORDER_PENDING_NEW, "request %zu: the intent", i);
+		cr_assert_eq(s->row.status, SB_ORDER_PENDING_NEW, "request %zu: the intent", i);
 		cr_assert_eq(s->row.side, r->order.side);
 		cr_assert_eq(s->row.type, r->order.type);
 		cr_assert_eq(s->row.orig_qty, r->order.quantity);
 		cr_assert_eq(s->row.price, r->order.price);
 		cr_assert_eq(s->pos.state,
-		             r->order.side == SB_SIDE_BUY ? SB_STORE_POS_BUYING : SB_STORE_POS_SELLING,
+		             r->order.side == SB_SIDE_BUY ? SB_POSITION_BUYING : SB_POSITION_SELLING,
 		             "request %zu: the position's move was committed with it", i);
 		cr_assert_eq(sbt_bot_events_of(&tb, "order.intent", r->coid), 1);
 		for (size_t k = 0; k < i; k++)
@@ -475,8 +473,8 @@ Test(bot_orders, every_request_finds_its_intent_in_the_store)
 	sbt_bot_advance(&tb, 1000);
 	int q = sbt_fakex_last(fx, SBT_FX_QUERY);
 	cr_assert_geq(q, 0);
-	cr_assert_eq(tb.sent[q].row.status, SB_STORE_ORDER_UNKNOWN, "the lost answer was recorded first");
-	sbt_bot_answer_about(&tb, (size_t)q, SB_BN_STATUS_FILLED, "0.0004", "20");
+	cr_assert_eq(tb.sent[q].row.status, SB_ORDER_UNKNOWN, "the lost answer was recorded first");
+	sbt_bot_answer_about(&tb, (size_t)q, SB_ORDER_FILLED, "0.0004", "20");
 	int t = sbt_fakex_last(fx, SBT_FX_MY_TRADES);
 	cr_assert_geq(t, 0);
 	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 1401);
@@ -490,7 +488,7 @@ Test(bot_orders, every_request_finds_its_intent_in_the_store)
 	sbt_fakex_book(fx, "BTCUSDT", "49000", "49000.01");
 	int c = sbt_fakex_last(fx, SBT_FX_CANCEL);
 	cr_assert_geq(c, 0, "the stop-loss cancels the sell");
-	sbt_bot_answer_about(&tb, (size_t)c, SB_BN_STATUS_CANCELED, "0", "0");
+	sbt_bot_answer_about(&tb, (size_t)c, SB_ORDER_CANCELED, "0", "0");
 	sbt_bot_advance(&tb, 1000);
 	size_t m = last_place(SB_SIDE_SELL);
 	cr_assert_eq(fx->req[m].order.type, SB_ORDER_MARKET);
@@ -525,8 +523,7 @@ Test(bot_orders, a_cancel_refused_as_unknown_is_not_sent_again_before_the_query_
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "and not cancelled again meanwhile");
 	char c1[SB_DEC_STRLEN];
 	sb_dec_format_trim(fx->req[s].order.price * 39 / 100000, c1, sizeof c1);
-	sbt_bot_answer_about(&tb, (size_t)sbt_fakex_last(fx, SBT_FX_QUERY), SB_BN_STATUS_FILLED, "0.00039",
-	                     c1);
+	sbt_bot_answer_about(&tb, (size_t)sbt_fakex_last(fx, SBT_FX_QUERY), SB_ORDER_FILLED, "0.00039", c1);
 	control_manual_tick(m, sbt_bot_now(&tb));
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "a filled order is never cancelled again");
 	control_manual_free(m);

@@ -60,7 +60,7 @@ static size_t asked_about(enum sbt_fakex_kind kind, const char *coid)
 }
 
 /* The exchange's answer to query q: the order it knows under q's clientOrderId. */
-static void answer_query(size_t q, int64_t order_id, enum sb_bn_order_status st, const char *executed,
+static void answer_query(size_t q, int64_t order_id, enum sb_order_state st, const char *executed,
                          const char *quote)
 {
 	struct sb_bn_order o =
@@ -95,7 +95,7 @@ Test(bot_reconcile, an_open_order_with_our_prefix_the_database_lacks_is_reported
 	struct sb_bn_order items[3];
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(r.coid, sizeof r.coid, "%s", coids[i]);
-		items[i] = sbt_fakex_order(&r, 7000 + (int64_t)i, SB_BN_STATUS_NEW, 0, 0, sbt_bot_now(&tb));
+		items[i] = sbt_fakex_order(&r, 7000 + (int64_t)i, SB_ORDER_NEW, 0, 0, sbt_bot_now(&tb));
 	}
 	struct sb_bn_order_list list = {.items = items, .n = 3};
 	size_t before = fx->n;
@@ -126,14 +126,14 @@ Test(bot_reconcile, an_order_filled_while_the_daemon_was_down_has_its_fills_appl
 	sbt_bot_ack(&tb, b);
 	struct sb_fill f[2] = {fill("50000", "0.0001", "5", "0.0000001", "BTC", 2001),
 	                       fill("50000", "0.0003", "15", "0.0000003", "BTC", 2002)};
-	sbt_bot_trade(&tb, b, &f[0], "0.0001", "5", SB_BN_STATUS_PARTIALLY_FILLED);
+	sbt_bot_trade(&tb, b, &f[0], "0.0001", "5", SB_ORDER_PARTIALLY_FILLED);
 
 	/* Down while the rest filled: the query finds it FILLED, its trades are fetched, the one already
 	 * recorded is not applied again. */
 	restart_reconciling();
 	size_t q = asked(SBT_FX_QUERY, buy.coid);
-	answer_query(q, id, SB_BN_STATUS_FILLED, "0.0004", "20");
-	cr_assert_eq(sbt_bot_order(&tb, buy.coid).status, SB_STORE_ORDER_FILLED);
+	answer_query(q, id, SB_ORDER_FILLED, "0.0004", "20");
+	cr_assert_eq(sbt_bot_order(&tb, buy.coid).status, SB_ORDER_FILLED);
 	size_t t = asked(SBT_FX_MY_TRADES, NULL);
 	cr_assert_eq(fx->req[t].order_id, id, "the order's trades are fetched");
 	answer_buy_trades(t, &buy, id, f, 2);
@@ -151,11 +151,11 @@ Test(bot_reconcile, an_order_filled_while_the_daemon_was_down_has_its_fills_appl
 	cr_assert_geq(s, 0, "the sell is placed once trading");
 	cr_assert_eq(fx->req[s].order.side, SB_SIDE_SELL);
 	cr_assert_eq(fx->req[s].order.quantity, D("0.00039"), "of everything bought, its commission less");
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 
 	/* The stream's late report of the trade changes nothing. */
 	struct sb_bn_user_event ev =
-	    sbt_fakex_report(&buy, id, SB_BN_STATUS_FILLED, &f[1], D("0.0004"), D("20"), sbt_bot_now(&tb));
+	    sbt_fakex_report(&buy, id, SB_ORDER_FILLED, &f[1], D("0.0004"), D("20"), sbt_bot_now(&tb));
 	sbt_fakex_user(fx, &ev);
 	cr_assert_eq(sbt_bot_events_of(&tb, "fill", buy.coid), 2);
 	cr_assert_eq(sbt_bot_position(&tb, pos).buy_qty, D("0.0004"));
@@ -174,8 +174,8 @@ Test(bot_reconcile, orders_of_unknown_outcome_are_settled_by_query)
 	char ca[SB_BN_CLIENT_ID_MAX], cb[SB_BN_CLIENT_ID_MAX];
 	snprintf(ca, sizeof ca, "%s", fx->req[a].coid);
 	snprintf(cb, sizeof cb, "%s", fx->req[b].coid);
-	cr_assert_eq(sbt_bot_order(&tb, ca).status, SB_STORE_ORDER_UNKNOWN);
-	cr_assert_eq(sbt_bot_order(&tb, cb).status, SB_STORE_ORDER_PENDING_NEW);
+	cr_assert_eq(sbt_bot_order(&tb, ca).status, SB_ORDER_UNKNOWN);
+	cr_assert_eq(sbt_bot_order(&tb, cb).status, SB_ORDER_PENDING_NEW);
 
 	/* The exchange has the first, resting; it never received the second. */
 	restart_reconciling();
@@ -185,16 +185,16 @@ Test(bot_reconcile, orders_of_unknown_outcome_are_settled_by_query)
 		if (fx->req[i].kind != SBT_FX_QUERY)
 			continue;
 		if (strcmp(fx->req[i].coid, ca) == 0)
-			answer_query(i, 5001, SB_BN_STATUS_NEW, "0", "0");
+			answer_query(i, 5001, SB_ORDER_NEW, "0", "0");
 		else
 			sbt_fakex_answer_order(fx, i, SB_ERR_EXCHANGE, -2013, NULL);
 	}
 	struct sb_store_order ra = sbt_bot_order(&tb, ca), rb = sbt_bot_order(&tb, cb);
-	cr_assert_eq(ra.status, SB_STORE_ORDER_NEW, "the found order is adopted");
+	cr_assert_eq(ra.status, SB_ORDER_NEW, "the found order is adopted");
 	cr_assert_eq(ra.exchange_order_id, 5001);
-	cr_assert_eq(rb.status, SB_STORE_ORDER_NEVER_SENT, "the other was never sent");
-	cr_assert_eq(sbt_bot_position(&tb, rb.position_id).state, SB_STORE_POS_CANCELED);
-	cr_assert_eq(sbt_bot_position(&tb, ra.position_id).state, SB_STORE_POS_BUYING);
+	cr_assert_eq(rb.status, SB_ORDER_NEVER_SENT, "the other was never sent");
+	cr_assert_eq(sbt_bot_position(&tb, rb.position_id).state, SB_POSITION_CANCELED);
+	cr_assert_eq(sbt_bot_position(&tb, ra.position_id).state, SB_POSITION_BUYING);
 
 	/* The open-orders list shows the adopted one: known, not foreign. */
 	size_t l = asked(SBT_FX_OPEN_ORDERS, NULL);
@@ -202,7 +202,7 @@ Test(bot_reconcile, orders_of_unknown_outcome_are_settled_by_query)
 	                          .order = {.side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT}};
 	snprintf(r.symbol, sizeof r.symbol, "BTCUSDT");
 	snprintf(r.coid, sizeof r.coid, "%s", ca);
-	struct sb_bn_order open = sbt_fakex_order(&r, 5001, SB_BN_STATUS_NEW, 0, 0, sbt_bot_now(&tb));
+	struct sb_bn_order open = sbt_fakex_order(&r, 5001, SB_ORDER_NEW, 0, 0, sbt_bot_now(&tb));
 	struct sb_bn_order_list list = {.items = &open, .n = 1};
 	sbt_fakex_answer_orders(fx, l, &list);
 	cr_assert_eq(tb.b->state, BOT_TRADING);
@@ -228,7 +228,7 @@ Test(bot_reconcile, an_acknowledged_order_the_exchange_forgot_ends_lost_with_its
 	sbt_bot_ack(&tb, b);
 	struct sb_fill f[2] = {fill("50000", "0.0002", "10", "0.0000002", "BTC", 3001),
 	                       fill("50000", "0.0001", "5", "0.0000001", "BTC", 3002)};
-	sbt_bot_trade(&tb, b, &f[0], "0.0002", "10", SB_BN_STATUS_PARTIALLY_FILLED);
+	sbt_bot_trade(&tb, b, &f[0], "0.0002", "10", SB_ORDER_PARTIALLY_FILLED);
 
 	/* The exchange lost its state while the daemon was down: -2013 for an order it acknowledged. Its
 	 * trades are fetched once more (one more had happened), then it ends LOST with what they explain. */
@@ -239,7 +239,7 @@ Test(bot_reconcile, an_acknowledged_order_the_exchange_forgot_ends_lost_with_its
 	cr_assert_eq(fx->req[t].order_id, id);
 	answer_buy_trades(t, &buy, id, f, 2);
 	struct sb_store_order row = sbt_bot_order(&tb, buy.coid);
-	cr_assert_eq(row.status, SB_STORE_ORDER_LOST);
+	cr_assert_eq(row.status, SB_ORDER_LOST);
 	cr_assert_eq(row.executed_qty, D("0.0003"), "what its trades explain");
 	cr_assert_str_eq(row.last_error, "-2013 the exchange no longer knows this order");
 	cr_assert_eq(sbt_bot_position(&tb, pos).buy_qty, D("0.0003"));
@@ -253,7 +253,7 @@ Test(bot_reconcile, an_acknowledged_order_the_exchange_forgot_ends_lost_with_its
 	cr_assert_geq(s, 0, "the position sells what was bought");
 	cr_assert_eq(fx->req[s].order.side, SB_SIDE_SELL);
 	cr_assert_eq(fx->req[s].order.quantity, D("0.00029"));
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_SELLING);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
 }
 
 Test(bot_reconcile, the_kill_switch_persisted_as_paused_is_obeyed_after_the_restart)
@@ -273,7 +273,7 @@ Test(bot_reconcile, the_kill_switch_persisted_as_paused_is_obeyed_after_the_rest
 	}
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 0, "a minute of fresh prices: nothing placed");
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 0);
-	cr_assert_eq(sbt_bot_positions_in(&tb, SB_STORE_POS_BUYING), 0);
+	cr_assert_eq(sbt_bot_positions_in(&tb, SB_POSITION_BUYING), 0);
 
 	/* `spotbot resume`: the next tick trades. */
 	sbt_bot_set_paused(&tb, false);
@@ -298,7 +298,7 @@ Test(bot_reconcile, a_position_settled_at_the_first_tick_may_end_another_of_the_
 	int64_t p1 = sbt_bot_order(&tb, fx->req[b1].coid).position_id;
 	sbt_bot_ack(&tb, b1);
 	struct sb_fill f1 = fill("50000", "0.0004", "20", "0.0000004", "BTC", 4001);
-	sbt_bot_trade(&tb, b1, &f1, "0.0004", "20", SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, b1, &f1, "0.0004", "20", SB_ORDER_FILLED);
 	/* The decision after the fill sells it and, with room for two, opens a second cycle. */
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 3);
 	size_t s1 = (size_t)sbt_fakex_nth(fx, SBT_FX_PLACE, 1),
@@ -316,17 +316,16 @@ Test(bot_reconcile, a_position_settled_at_the_first_tick_may_end_another_of_the_
 	cr_assert_eq(sb_dec_mul(sf.price, sf.qty, SB_ROUND_DOWN, &sf.quote_qty), SB_OK);
 	char q[SB_DEC_STRLEN];
 	sb_dec_format_trim(sf.quote_qty, q, sizeof q);
-	sbt_bot_trade(&tb, s1, &sf, "0.00038", q, SB_BN_STATUS_PARTIALLY_FILLED);
-	sbt_bot_report(&tb, s1, SB_BN_STATUS_CANCELED, "0.00038", q);
-	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_STORE_POS_HOLDING);
+	sbt_bot_trade(&tb, s1, &sf, "0.00038", q, SB_ORDER_PARTIALLY_FILLED);
+	sbt_bot_report(&tb, s1, SB_ORDER_CANCELED, "0.00038", q);
+	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_POSITION_HOLDING);
 
 	sbt_bot_sql(&tb, "CREATE TRIGGER crash BEFORE UPDATE ON positions WHEN OLD.state = 'BUYING' AND "
 	                 "NEW.state = 'HOLDING' BEGIN SELECT RAISE(ABORT, 'crashed'); END");
 	struct sb_fill f2 = fill("50000", "0.0004", "20", "0.0000004", "BTC", 4003);
-	sbt_bot_trade(&tb, b2, &f2, "0.0004", "20", SB_BN_STATUS_FILLED);
-	cr_assert_eq(sbt_bot_order(&tb, fx->req[b2].coid).status, SB_STORE_ORDER_FILLED,
-	             "the fill is committed");
-	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_STORE_POS_BUYING, "the move to HOLDING is not");
+	sbt_bot_trade(&tb, b2, &f2, "0.0004", "20", SB_ORDER_FILLED);
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[b2].coid).status, SB_ORDER_FILLED, "the fill is committed");
+	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_POSITION_BUYING, "the move to HOLDING is not");
 	cr_assert_eq(tb.b->state, BOT_DEGRADED);
 	sbt_bot_sql(&tb, "DROP TRIGGER crash");
 
@@ -336,8 +335,8 @@ Test(bot_reconcile, a_position_settled_at_the_first_tick_may_end_another_of_the_
 	sbt_bot_start(&tb, NULL);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 0, "every order is final");
 	sbt_bot_advance(&tb, 1000);
-	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_STORE_POS_ABANDONED, "the dust is abandoned");
-	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_STORE_POS_SELLING, "the bought one sells");
+	cr_assert_eq(sbt_bot_position(&tb, p1).state, SB_POSITION_ABANDONED, "the dust is abandoned");
+	cr_assert_eq(sbt_bot_position(&tb, p2).state, SB_POSITION_SELLING, "the bought one sells");
 	int s2 = sbt_fakex_last(fx, SBT_FX_PLACE);
 	cr_assert_geq(s2, 0);
 	cr_assert_eq(fx->req[s2].order.quantity, D("0.00039"));

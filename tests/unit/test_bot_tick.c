@@ -176,7 +176,7 @@ Test(bot_tick, the_exposure_limit_holds_across_the_pairs_the_tick_decides)
 /* ---- the sparse tick ---------------------------------------------------------------------------------- */
 
 /* The fake's last order request answered: NEW, or the given final status. */
-static void answer_last(enum sbt_fakex_kind kind, enum sb_bn_order_status status)
+static void answer_last(enum sbt_fakex_kind kind, enum sb_order_state status)
 {
 	int i = sbt_fakex_last(fx, kind);
 	cr_assert_geq(i, 0);
@@ -227,12 +227,12 @@ static void cycle_script(bool sparse, uint64_t *parked_at_30s)
 	start("BTCUSDT:quote=20,buy_offset=0,buy_timeout=1m,cooldown=2m", sparse);
 	quote_at(500);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "the quote opened a cycle");
-	answer_last(SBT_FX_PLACE, SB_BN_STATUS_NEW);
+	answer_last(SBT_FX_PLACE, SB_ORDER_NEW);
 	sb_clock_virtual_run_until(bot.clock, 30000);
 	*parked_at_30s = tick_due();
 	sb_clock_virtual_run_until(bot.clock, 120000);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "the buy timed out");
-	answer_last(SBT_FX_CANCEL, SB_BN_STATUS_CANCELED);
+	answer_last(SBT_FX_CANCEL, SB_ORDER_CANCELED);
 	sb_clock_virtual_run_until(bot.clock, 399000);
 	quote_at(400000);
 	sb_clock_virtual_run_until(bot.clock, 500000);

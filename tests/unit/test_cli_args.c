@@ -193,7 +193,7 @@ Test(cli_args, orders_status_in_any_case_position_and_open)
 	              ARGV("orders", "--status", "partially_filled", "--position", "42", "--open"), &a);
 	cr_assert_eq(rc, SB_EXIT_OK, "stderr: %s", err_text);
 	cr_assert(a.by_status);
-	cr_assert_eq(a.status, SB_STORE_ORDER_PARTIALLY_FILLED);
+	cr_assert_eq(a.status, SB_ORDER_PARTIALLY_FILLED);
 	cr_assert_eq(a.position_id, 42);
 	cr_assert_eq(a.which, SB_STORE_LIST_OPEN);
 }

@@ -453,7 +453,7 @@ Test(codec, parses_every_field_of_official_execution_report)
 	cr_assert_str_eq(r->client_order_id, "mUvoqJxFIILMdfAW5iGSOW");
 	cr_assert_eq(r->side, SB_SIDE_BUY);
 	cr_assert_eq(r->type, SB_ORDER_LIMIT);
-	cr_assert_eq(r->tif, SB_BN_TIF_GTC);
+	cr_assert_eq(r->tif, SB_TIF_GTC);
 	cr_assert_eq(r->qty, SB_DEC_ONE);
 	cr_assert_eq(r->price, SB_DEC_C(0, 10264410));
 	cr_assert_eq(r->stop_price, 0);
@@ -461,7 +461,7 @@ Test(codec, parses_every_field_of_official_execution_report)
 	cr_assert_eq(r->order_list_id, -1);
 	cr_assert_str_eq(r->orig_client_order_id, "");
 	cr_assert_eq(r->exec_type, SB_BN_EXEC_NEW);
-	cr_assert_eq(r->status, SB_BN_STATUS_NEW);
+	cr_assert_eq(r->status, SB_ORDER_NEW);
 	cr_assert_eq(r->reject_reason, SB_BN_REJECT_NONE);
 	cr_assert_eq(r->order_id, 4293153);
 	cr_assert_eq(r->last_qty, 0);
@@ -492,8 +492,8 @@ Test(codec, execution_report_expired_in_match_carries_the_prevented_match)
 	cr_assert_eq(ev.kind, SB_BN_USER_EXEC_REPORT);
 	const struct sb_bn_exec_report *r = &ev.u.exec;
 	cr_assert_eq(r->exec_type, SB_BN_EXEC_TRADE_PREVENTION);
-	cr_assert_eq(r->status, SB_BN_STATUS_EXPIRED_IN_MATCH);
-	cr_assert_str_eq(sb_bn_order_status_name(r->status), "EXPIRED_IN_MATCH");
+	cr_assert_eq(r->status, SB_ORDER_EXPIRED_IN_MATCH);
+	cr_assert_str_eq(sb_order_state_name(r->status), "EXPIRED_IN_MATCH");
 	cr_assert_eq(r->order_id, 2);
 	cr_assert_eq(r->side, SB_SIDE_BUY);
 	cr_assert_eq(r->cum_qty, 0);
@@ -511,7 +511,7 @@ Test(codec, execution_report_expired_in_match_after_partial_fills)
 	struct sb_bn_user_event ev = user_file("user_execution_report_expired_in_match_partial.json");
 	const struct sb_bn_exec_report *r = &ev.u.exec;
 	cr_assert_eq(r->exec_type, SB_BN_EXEC_TRADE_PREVENTION);
-	cr_assert_eq(r->status, SB_BN_STATUS_EXPIRED_IN_MATCH);
+	cr_assert_eq(r->status, SB_ORDER_EXPIRED_IN_MATCH);
 	cr_assert_eq(r->cum_qty, D("1.2"));
 	cr_assert_eq(r->cum_quote_qty, D("1.2"));
 	cr_assert_eq(r->qty, D("3"));
@@ -558,7 +558,7 @@ Test(codec, execution_report_tells_case_only_different_keys_apart)
 	cr_assert_eq(r->order_id, 111);
 	cr_assert_eq(r->execution_id, 222);
 	cr_assert_eq(r->exec_type, SB_BN_EXEC_TRADE);
-	cr_assert_eq(r->status, SB_BN_STATUS_PARTIALLY_FILLED);
+	cr_assert_eq(r->status, SB_ORDER_PARTIALLY_FILLED);
 	cr_assert_eq(r->last_qty, D("1.5"));
 	cr_assert_eq(r->last_price, D("2.5"));
 	cr_assert_eq(r->cum_qty, D("1.75"));
@@ -571,7 +571,7 @@ Test(codec, execution_report_tells_case_only_different_keys_apart)
 	cr_assert_eq(r->create_time, INT64_C(1700000000002));
 	cr_assert_eq(r->transact_time, INT64_C(1700000000003));
 	cr_assert_eq(r->trade_id, 333);
-	cr_assert_eq(r->tif, SB_BN_TIF_IOC);
+	cr_assert_eq(r->tif, SB_TIF_IOC);
 	cr_assert_eq(r->iceberg_qty, D("0.5"));
 	cr_assert_eq(r->commission, D("0.00375"));
 	cr_assert_str_eq(r->commission_asset, "USDT");
@@ -599,6 +599,11 @@ Test(codec, execution_report_unknown_enums_name_field_and_value)
 	                  "executionReport: field \"x\": unknown value \"SETTLED\"");
 	expect_exec_error("X", "\"new\"", SB_ERR_PARSE,
 	                  "executionReport: field \"X\": unknown value \"new\"");
+	/* The bot's own order states share the vocabulary but never come from the exchange. */
+	expect_exec_error("X", "\"LOST\"", SB_ERR_PARSE,
+	                  "executionReport: field \"X\": unknown value \"LOST\"");
+	expect_exec_error("X", "\"UNKNOWN\"", SB_ERR_PARSE,
+	                  "executionReport: field \"X\": unknown value \"UNKNOWN\"");
 	expect_exec_error("r", "\"BECAUSE\"", SB_ERR_PARSE,
 	                  "executionReport: field \"r\": unknown value \"BECAUSE\"");
 	expect_exec_error("S", "\"HOLD\"", SB_ERR_PARSE,
@@ -811,7 +816,7 @@ static void random_report(struct sb_bn_exec_report *r)
 	rnd_str(r->client_order_id, 36, false);
 	r->side = (enum sb_side)rnd_range(0, 1);
 	r->type = (enum sb_order_type)rnd_range(0, SB_ORDER__COUNT - 1);
-	r->tif = (enum sb_bn_tif)rnd_range(0, 2);
+	r->tif = (enum sb_tif)rnd_range(0, 2);
 	r->qty = rnd_dec();
 	r->price = rnd_dec();
 	r->stop_price = rnd_dec();
@@ -819,7 +824,7 @@ static void random_report(struct sb_bn_exec_report *r)
 	r->order_list_id = rng() % 2 ? -1 : rnd_range(0, (INT64_C(1) << 53) - 1);
 	rnd_str(r->orig_client_order_id, 36, true);
 	r->exec_type = (enum sb_bn_exec_type)rnd_range(0, 6);
-	r->status = (enum sb_bn_order_status)rnd_range(0, 8);
+	r->status = (enum sb_order_state)rnd_range(0, SB_ORDER_EXPIRED_IN_MATCH); /* Binance's nine */
 	r->reject_reason = (enum sb_bn_reject_reason)rnd_range(0, 4);
 	r->order_id = rnd_range(0, (INT64_C(1) << 53) - 1);
 	r->last_qty = rnd_dec();
@@ -857,7 +862,7 @@ static void serialise(const struct sb_bn_exec_report *r, char *out, size_t cap)
 	FIELD("\"c\":\"%s\"", r->client_order_id);
 	FIELD("\"S\":\"%s\"", sb_side_name(r->side));
 	FIELD("\"o\":\"%s\"", sb_order_type_name(r->type));
-	FIELD("\"f\":\"%s\"", sb_bn_tif_name(r->tif));
+	FIELD("\"f\":\"%s\"", sb_tif_name(r->tif));
 	DECF("q", r->qty);
 	DECF("p", r->price);
 	DECF("P", r->stop_price);
@@ -865,7 +870,7 @@ static void serialise(const struct sb_bn_exec_report *r, char *out, size_t cap)
 	FIELD("\"g\":%lld", (long long)r->order_list_id);
 	FIELD("\"C\":\"%s\"", r->orig_client_order_id);
 	FIELD("\"x\":\"%s\"", sb_bn_exec_type_name(r->exec_type));
-	FIELD("\"X\":\"%s\"", sb_bn_order_status_name(r->status));
+	FIELD("\"X\":\"%s\"", sb_order_state_name(r->status));
 	FIELD("\"r\":\"%s\"", sb_bn_reject_reason_name(r->reject_reason));
 	FIELD("\"i\":%lld", (long long)r->order_id);
 	DECF("l", r->last_qty);
@@ -1234,8 +1239,8 @@ static void assert_full_order_head(const struct sb_bn_order *o)
 	cr_assert_eq(o->executed_qty, SB_DEC_C(10, 0));
 	cr_assert_eq(o->orig_quote_order_qty, 0);
 	cr_assert_eq(o->cum_quote_qty, SB_DEC_C(10, 0));
-	cr_assert_eq(o->status, SB_BN_STATUS_FILLED);
-	cr_assert_eq(o->tif, SB_BN_TIF_GTC);
+	cr_assert_eq(o->status, SB_ORDER_FILLED);
+	cr_assert_eq(o->tif, SB_TIF_GTC);
 	cr_assert_eq(o->type, SB_ORDER_MARKET);
 	cr_assert_eq(o->side, SB_SIDE_SELL);
 	cr_assert_eq(o->working_time, INT64_C(1507725176595));
@@ -1327,8 +1332,8 @@ Test(codec, order_query_and_open_orders)
 	cr_assert_eq(o.orig_qty, SB_DEC_ONE);
 	cr_assert_eq(o.executed_qty, 0);
 	cr_assert_eq(o.cum_quote_qty, 0);
-	cr_assert_eq(o.status, SB_BN_STATUS_NEW);
-	cr_assert_eq(o.tif, SB_BN_TIF_GTC);
+	cr_assert_eq(o.status, SB_ORDER_NEW);
+	cr_assert_eq(o.tif, SB_TIF_GTC);
 	cr_assert_eq(o.type, SB_ORDER_LIMIT);
 	cr_assert_eq(o.side, SB_SIDE_BUY);
 	cr_assert_eq(o.stop_price, 0);
@@ -1378,7 +1383,7 @@ Test(codec, order_query_expired_in_match)
 	struct sb_bn_order o;
 	char err[128];
 	cr_assert_eq(sb_bn_order_from_json(doc, SB_BN_ORDER_QUERY, &o, err, sizeof err), SB_OK, "%s", err);
-	cr_assert_eq(o.status, SB_BN_STATUS_EXPIRED_IN_MATCH);
+	cr_assert_eq(o.status, SB_ORDER_EXPIRED_IN_MATCH);
 	cr_assert_eq(o.executed_qty, 0);
 	cr_assert_eq(o.orig_qty, D("1.2"));
 	cr_assert_eq(o.prevented_match_id, 0);
@@ -1405,8 +1410,8 @@ Test(codec, cancel_response)
 	cr_assert_eq(o.executed_qty, 0);
 	cr_assert_eq(o.orig_quote_order_qty, 0);
 	cr_assert_eq(o.cum_quote_qty, 0);
-	cr_assert_eq(o.status, SB_BN_STATUS_CANCELED);
-	cr_assert_eq(o.tif, SB_BN_TIF_GTC);
+	cr_assert_eq(o.status, SB_ORDER_CANCELED);
+	cr_assert_eq(o.tif, SB_TIF_GTC);
 	cr_assert_eq(o.type, SB_ORDER_LIMIT);
 	cr_assert_eq(o.side, SB_SIDE_BUY);
 	cr_assert_str_eq(o.stp_mode, "NONE");
@@ -1649,18 +1654,18 @@ Test(codec, enum_names_round_trip)
 		cr_assert_eq(sb_bn_exec_type_parse(s, strlen(s), &back), SB_OK);
 		cr_assert_eq((int)back, v);
 	}
-	for (int v = 0; v <= SB_BN_STATUS_EXPIRED_IN_MATCH; v++) {
-		const char *s = sb_bn_order_status_name((enum sb_bn_order_status)v);
-		enum sb_bn_order_status back;
-		cr_assert_eq(sb_bn_order_status_parse(s, strlen(s), &back), SB_OK);
+	for (int v = 0; v < SB_ORDER_STATE__COUNT; v++) {
+		const char *s = sb_order_state_name((enum sb_order_state)v);
+		enum sb_order_state back;
+		cr_assert_eq(sb_order_state_parse(s, strlen(s), &back), SB_OK);
 		cr_assert_eq((int)back, v);
 	}
-	enum sb_bn_tif t;
-	cr_assert_eq(sb_bn_tif_parse("GTCX", 3, &t), SB_OK, "exactly len bytes");
-	cr_assert_eq(t, SB_BN_TIF_GTC);
-	cr_assert_eq(sb_bn_tif_parse("gtc", 3, &t), SB_ERR_NOT_FOUND);
+	enum sb_tif t;
+	cr_assert_eq(sb_tif_parse("GTCX", 3, &t), SB_OK, "exactly len bytes");
+	cr_assert_eq(t, SB_TIF_GTC);
+	cr_assert_eq(sb_tif_parse("gtc", 3, &t), SB_ERR_NOT_FOUND);
 	enum sb_side side;
-	cr_assert_eq(sb_bn_side_parse("SELL", 4, &side), SB_OK);
+	cr_assert_eq(sb_side_parse("SELL", 4, &side), SB_OK);
 	cr_assert_eq(side, SB_SIDE_SELL);
 	cr_assert_str_eq(sb_bn_reject_reason_name((enum sb_bn_reject_reason)99), "UNKNOWN");
 }

@@ -132,7 +132,7 @@ Test(control_jobs, a_manual_sell_cancels_the_limit_sell_then_sells_at_market, .f
 	sbt_bot_ack(&tb, b);
 	int64_t pos = sbt_bot_order(&tb, fx->req[b].coid).position_id;
 	struct sb_fill bf = fill("50000", "0.0004", "20", "0.0000004", "BTC", 1);
-	sbt_bot_trade(&tb, b, &bf, "0.0004", "20", SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, b, &bf, "0.0004", "20", SB_ORDER_FILLED);
 	size_t s = (size_t)sbt_fakex_last(fx, SBT_FX_PLACE);
 	cr_assert_eq(fx->req[s].order.type, SB_ORDER_LIMIT);
 	sbt_bot_ack(&tb, s);
@@ -151,8 +151,8 @@ Test(control_jobs, a_manual_sell_cancels_the_limit_sell_then_sells_at_market, .f
 	cr_assert(!done);
 
 	/* Cleared, then acting: the market sell. */
-	sbt_bot_answer_about(&tb, (size_t)c, SB_BN_STATUS_CANCELED, "0", "0");
-	cr_assert_eq(sbt_bot_order(&tb, fx->req[s].coid).status, SB_STORE_ORDER_CANCELED);
+	sbt_bot_answer_about(&tb, (size_t)c, SB_ORDER_CANCELED, "0", "0");
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[s].coid).status, SB_ORDER_CANCELED);
 	control_manual_tick(man, sbt_bot_now(&tb));
 	size_t m = (size_t)sbt_fakex_last(fx, SBT_FX_PLACE);
 	cr_assert_neq(m, s, "the market sell is placed once the limit sell is gone");
@@ -168,9 +168,9 @@ Test(control_jobs, a_manual_sell_cancels_the_limit_sell_then_sells_at_market, .f
 	sb_dec_format_trim(fx->req[m].order.quantity, qty, sizeof qty);
 	struct sb_fill sf = fill("50000", qty, "19.5", "0.0195", "USDT", 2);
 	sbt_bot_ack(&tb, m);
-	sbt_bot_trade(&tb, m, &sf, qty, "19.5", SB_BN_STATUS_FILLED);
+	sbt_bot_trade(&tb, m, &sf, qty, "19.5", SB_ORDER_FILLED);
 	control_manual_tick(man, sbt_bot_now(&tb));
-	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_STORE_POS_CLOSED);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_CLOSED);
 	outcome(pos, &done, &ok);
 	cr_assert(done && ok);
 	cr_assert_eq(sbt_bot_events_of(&tb, "manual.sell_done", NULL), 1);

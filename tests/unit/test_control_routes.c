@@ -132,11 +132,10 @@ Test(control_routes, refusals_come_in_order_token_method_stopping_path)
 	cr_assert(strstr(body, "no manual action on position 7"), "%s", body);
 	free(body);
 	/* Once the daemon stops every POST is refused, known path or not; reads still work. */
-	tb.b->stopping = true;
+	cr_assert_eq(bot_set_state(tb.b, BOT_STOPPING, "test"), SB_OK);
 	expect("POST", "/pause", TOKEN, 503, "{\"error\":\"stopping\"}");
 	expect("POST", "/nowhere", TOKEN, 503, NULL);
 	expect("GET", "/status", TOKEN, 200, NULL);
-	tb.b->stopping = false;
 }
 
 Test(control_routes, liveness_is_open_and_monitoring_opens_only_when_asked)

@@ -51,7 +51,7 @@ Test(rest_build, binance_signature_vector_comes_out_of_the_order_builder)
 	struct sb_bn_new_order o = {.symbol = "LTCBTC",
 	                            .side = SB_SIDE_BUY,
 	                            .type = SB_ORDER_LIMIT,
-	                            .tif = SB_BN_TIF_GTC,
+	                            .tif = SB_TIF_GTC,
 	                            .quantity = SB_DEC_ONE,
 	                            .price = SB_DEC_C(0, 10000000),
 	                            .resp_type = SB_BN_RESP_DEFAULT};
@@ -134,7 +134,7 @@ Test(rest_build, limit_ioc_and_fok)
 	struct sb_bn_new_order o = {.symbol = "ETHUSDT",
 	                            .side = SB_SIDE_BUY,
 	                            .type = SB_ORDER_LIMIT,
-	                            .tif = SB_BN_TIF_IOC,
+	                            .tif = SB_TIF_IOC,
 	                            .quantity = SB_DEC_C(0, 50000000),
 	                            .price = SB_DEC_C(1999, 99000000),
 	                            .client_order_id = "x"};
@@ -143,7 +143,7 @@ Test(rest_build, limit_ioc_and_fok)
 	cr_assert_str_eq(c.params,
 	                 "symbol=ETHUSDT&side=BUY&type=LIMIT&timeInForce=IOC&quantity=0.5&price=1999.99&"
 	                 "newClientOrderId=x&newOrderRespType=FULL");
-	o.tif = SB_BN_TIF_FOK;
+	o.tif = SB_TIF_FOK;
 	cr_assert_eq(sb_bn_rest_build_order_place(&o, &c), SB_OK);
 	cr_assert(strstr(c.params, "timeInForce=FOK&"));
 }

@@ -212,7 +212,7 @@ Test(sim_api_order, all_orders_lists_oldest_first_from_an_id_or_the_latest)
 	for (int i = 0; i < 5; i++) {
 		char cid[16];
 		snprintf(cid, sizeof cid, "w-%d", i);
-		placed[i] = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "50000", "0.01", cid);
+		placed[i] = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "50000", "0.01", cid);
 	}
 	call(sim_api_all_orders, "symbol=BTCUSDT&limit=3");
 	cr_assert_eq(listed_ids(ids, 8), 3);

@@ -10,11 +10,11 @@
 #include "sbtest_dec.h"
 #include "sim/book.h"
 
-static struct sim_book_req limit(uint32_t acct, enum sim_book_side side, const char *price, const char *qty,
-                                 enum sim_book_tif tif)
+static struct sim_book_req limit(uint32_t acct, enum sb_side side, const char *price, const char *qty,
+                                 enum sb_tif tif)
 {
 	struct sim_book_req r = {
-	    .account = acct, .side = side, .type = SIM_TYPE_LIMIT, .tif = tif, .time = 1000};
+	    .account = acct, .side = side, .type = SB_ORDER_LIMIT, .tif = tif, .time = 1000};
 	r.price = D(price);
 	r.qty = D(qty);
 	return r;
@@ -35,7 +35,7 @@ Test(sim_book, fill_through_needs_the_market_beyond_the_orders_price)
 	sim_book_set_fill(b, SIM_FILL_THROUGH);
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_book_req q = limit(7, SIM_SIDE_BUY, "100.00", "1.000", SIM_TIF_GTC);
+	struct sim_book_req q = limit(7, SB_SIDE_BUY, "100.00", "1.000", SB_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	uint64_t id = r.order_id;
 
@@ -45,9 +45,9 @@ Test(sim_book, fill_through_needs_the_market_beyond_the_orders_price)
 	struct sim_book_level asks[] = {{D("100"), D("5")}, {D("100.01"), D("5")}}, best;
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 2, 2001, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 0, "an ask at the price only touches it");
-	cr_assert(sim_book_best(b, SIM_SIDE_SELL, &best));
+	cr_assert(sim_book_best(b, SB_SIDE_SELL, &best));
 	cr_assert_eq(best.price, D("100.01"), "the ask at 100 went to the queue ahead: no locked book");
-	cr_assert(sim_book_best(b, SIM_SIDE_BUY, &best));
+	cr_assert(sim_book_best(b, SB_SIDE_BUY, &best));
 	cr_assert_eq(best.price, D("100"));
 
 	cr_assert_eq(sim_book_market_trade(b, D("99.99"), D("0.4"), 3000, &r), SB_OK);
@@ -59,7 +59,7 @@ Test(sim_book, fill_through_needs_the_market_beyond_the_orders_price)
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, lower, 1, 3001, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 1, "so does an ask below it");
 	cr_assert_eq(r.fills[0].qty, D("0.6"));
-	cr_assert_eq(sim_book_find(b, id)->status, SIM_STATUS_FILLED);
+	cr_assert_eq(sim_book_find(b, id)->status, SB_ORDER_FILLED);
 
 	/* The same trade at the price fills with the default model. */
 	struct sim_book *t = mkbook();
@@ -78,7 +78,7 @@ Test(sim_book, gtc_rests_then_market_trade_fills_partially_by_volume)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_book_req q = limit(7, SIM_SIDE_BUY, "100.00", "1.000", SIM_TIF_GTC);
+	struct sim_book_req q = limit(7, SB_SIDE_BUY, "100.00", "1.000", SB_TIF_GTC);
 	q.client_id = "abc";
 	q.client_id_len = 3;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
@@ -105,7 +105,7 @@ Test(sim_book, gtc_rests_then_market_trade_fills_partially_by_volume)
 	cr_assert_eq(r.fills[0].trade_id, 1);
 	cr_assert_eq(r.fills[0].time, 3000);
 	cr_assert_eq(r.n_events, 1);
-	cr_assert_eq(r.events[0].status, SIM_STATUS_PARTIALLY_FILLED);
+	cr_assert_eq(r.events[0].status, SB_ORDER_PARTIALLY_FILLED);
 	cr_assert(r.events[0].is_maker);
 	cr_assert_eq(r.events[0].executed_qty, D("0.3"));
 
@@ -116,7 +116,7 @@ Test(sim_book, gtc_rests_then_market_trade_fills_partially_by_volume)
 	cr_assert_eq(r.fills[0].qty, D("0.7"));
 	cr_assert_eq(r.fills[0].trade_id, 2);
 	const struct sim_book_order *o = sim_book_find(b, id);
-	cr_assert_eq(o->status, SIM_STATUS_FILLED);
+	cr_assert_eq(o->status, SB_ORDER_FILLED);
 	cr_assert_eq(o->executed_qty, D("1"));
 	cr_assert_eq(o->cum_quote_qty, D("100"));
 	cr_assert_eq(o->update_time, 4000);
@@ -131,9 +131,9 @@ Test(sim_book, market_trade_shares_volume_best_price_then_time)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_book_req a = limit(1, SIM_SIDE_SELL, "101", "1", SIM_TIF_GTC);
-	struct sim_book_req c = limit(2, SIM_SIDE_SELL, "100", "1", SIM_TIF_GTC);
-	struct sim_book_req d = limit(3, SIM_SIDE_SELL, "100", "1", SIM_TIF_GTC);
+	struct sim_book_req a = limit(1, SB_SIDE_SELL, "101", "1", SB_TIF_GTC);
+	struct sim_book_req c = limit(2, SB_SIDE_SELL, "100", "1", SB_TIF_GTC);
+	struct sim_book_req d = limit(3, SB_SIDE_SELL, "100", "1", SB_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &a, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &c, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &d, &r), SB_OK);
@@ -158,24 +158,24 @@ Test(sim_book, fok_not_fillable_expires_without_fills)
 	sim_book_result_init(&r);
 	struct sim_book_level asks[] = {{D("100"), D("0.5")}, {D("101"), D("0.4")}};
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 2, 1, &r), SB_OK);
-	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "101", "1", SIM_TIF_FOK);
+	struct sim_book_req q = limit(1, SB_SIDE_BUY, "101", "1", SB_TIF_FOK);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 0);
 	cr_assert_eq(r.n_events, 2);
 	cr_assert_eq(r.events[0].exec, SIM_EXEC_NEW);
 	cr_assert_eq(r.events[1].exec, SIM_EXEC_EXPIRED);
 	cr_assert_eq(r.events[1].expiry, SIM_EXPIRY_UNFILLED_FOK);
-	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_EXPIRED);
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SB_ORDER_EXPIRED);
 	cr_assert_str_eq(sim_book_expiry_name(r.events[1].expiry), "UNFILLED_FOK_ORDER_EXPIRED");
 	/* 0.9 is fillable across both levels. */
 	sim_book_result_clear(&r);
 	q.qty = D("0.9");
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 2);
-	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_FILLED);
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SB_ORDER_FILLED);
 	cr_assert_eq(sim_book_find(b, r.order_id)->cum_quote_qty, D("90.4"));
 	struct sim_book_level best;
-	cr_assert(!sim_book_best(b, SIM_SIDE_SELL, &best)); /* the ladder was consumed */
+	cr_assert(!sim_book_best(b, SB_SIDE_SELL, &best)); /* the ladder was consumed */
 	sim_book_result_fini(&r);
 	sim_book_free(b);
 }
@@ -185,12 +185,12 @@ Test(sim_book, ioc_remainder_expires)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_book_req s = limit(2, SIM_SIDE_SELL, "99.5", "0.25", SIM_TIF_GTC);
+	struct sim_book_req s = limit(2, SB_SIDE_SELL, "99.5", "0.25", SB_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &s, &r), SB_OK);
 	struct sim_book_level asks[] = {{D("100"), D("0.5")}, {D("100.5"), D("3")}};
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 2, 1, &r), SB_OK);
 	sim_book_result_clear(&r);
-	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "100", "1", SIM_TIF_IOC);
+	struct sim_book_req q = limit(1, SB_SIDE_BUY, "100", "1", SB_TIF_IOC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 2);
 	cr_assert_eq(r.fills[0].price, D("99.5")); /* the user's better ask first */
@@ -201,12 +201,12 @@ Test(sim_book, ioc_remainder_expires)
 	cr_assert_eq(r.n_events, 5);
 	cr_assert_eq(r.events[1].order_id, r.order_id);
 	cr_assert_eq(r.events[2].order_id, 1);
-	cr_assert_eq(r.events[2].status, SIM_STATUS_FILLED);
-	cr_assert_eq(r.events[3].status, SIM_STATUS_PARTIALLY_FILLED);
+	cr_assert_eq(r.events[2].status, SB_ORDER_FILLED);
+	cr_assert_eq(r.events[3].status, SB_ORDER_PARTIALLY_FILLED);
 	cr_assert_eq(r.events[4].exec, SIM_EXEC_EXPIRED);
 	cr_assert_eq(r.events[4].expiry, SIM_EXPIRY_UNFILLED_IOC);
 	const struct sim_book_order *o = sim_book_find(b, r.order_id);
-	cr_assert_eq(o->status, SIM_STATUS_EXPIRED);
+	cr_assert_eq(o->status, SB_ORDER_EXPIRED);
 	cr_assert_eq(o->executed_qty, D("0.75"));
 	cr_assert_eq(o->cum_quote_qty, D("74.875"));
 	sim_book_result_fini(&r);
@@ -220,7 +220,7 @@ Test(sim_book, market_quote_qty_floors_each_fill_to_step)
 	sim_book_result_init(&r);
 	struct sim_book_level asks[] = {{D("30000"), D("0.002")}, {D("30010"), D("1")}};
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 2, 1, &r), SB_OK);
-	struct sim_book_req q = {.account = 1, .side = SIM_SIDE_BUY, .type = SIM_TYPE_MARKET, .time = 9};
+	struct sim_book_req q = {.account = 1, .side = SB_SIDE_BUY, .type = SB_ORDER_MARKET, .time = 9};
 	q.quote_qty = D("100");
 	q.step = D("0.00001");
 	struct sim_book_estimate pv;
@@ -235,7 +235,7 @@ Test(sim_book, market_quote_qty_floors_each_fill_to_step)
 	cr_assert_eq(r.fills[1].qty, D("0.00133"));
 	cr_assert_eq(r.fills[1].quote_qty, D("39.9133"));
 	const struct sim_book_order *o = sim_book_find(b, r.order_id);
-	cr_assert_eq(o->status, SIM_STATUS_FILLED);
+	cr_assert_eq(o->status, SB_ORDER_FILLED);
 	cr_assert_eq(o->orig_qty, D("0.00333"));
 	cr_assert_eq(o->executed_qty, D("0.00333"));
 	cr_assert_eq(o->orig_quote_qty, D("100"));
@@ -243,7 +243,7 @@ Test(sim_book, market_quote_qty_floors_each_fill_to_step)
 	cr_assert_eq(pv.quote, o->cum_quote_qty);
 	cr_assert_eq(pv.qty, o->executed_qty);
 	cr_assert_eq(r.events[r.n_events - 1].exec, SIM_EXEC_TRADE);
-	cr_assert_eq(r.events[r.n_events - 1].status, SIM_STATUS_FILLED);
+	cr_assert_eq(r.events[r.n_events - 1].status, SB_ORDER_FILLED);
 	sim_book_result_fini(&r);
 	sim_book_free(b);
 }
@@ -255,11 +255,11 @@ Test(sim_book, market_runs_out_of_liquidity_and_expires)
 	sim_book_result_init(&r);
 	struct sim_book_level bids[] = {{D("99"), D("0.5")}};
 	cr_assert_eq(sim_book_set_quotes(b, bids, 1, NULL, 0, 1, &r), SB_OK);
-	struct sim_book_req q = {.account = 1, .side = SIM_SIDE_SELL, .type = SIM_TYPE_MARKET, .time = 9};
+	struct sim_book_req q = {.account = 1, .side = SB_SIDE_SELL, .type = SB_ORDER_MARKET, .time = 9};
 	q.qty = D("2");
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	const struct sim_book_order *o = sim_book_find(b, r.order_id);
-	cr_assert_eq(o->status, SIM_STATUS_EXPIRED);
+	cr_assert_eq(o->status, SB_ORDER_EXPIRED);
 	cr_assert_eq(o->expiry, SIM_EXPIRY_INSUFFICIENT_LIQUIDITY);
 	cr_assert_eq(o->executed_qty, D("0.5"));
 	cr_assert_eq(r.fills[0].buyer_account, SIM_ACCOUNT_MARKET);
@@ -275,8 +275,8 @@ Test(sim_book, limit_maker_that_would_match_is_rejected)
 	sim_book_result_init(&r);
 	struct sim_book_level asks[] = {{D("100"), D("1")}};
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 1, 1, &r), SB_OK);
-	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "100", "1", SIM_TIF_GTC);
-	q.type = SIM_TYPE_LIMIT_MAKER;
+	struct sim_book_req q = limit(1, SB_SIDE_BUY, "100", "1", SB_TIF_GTC);
+	q.type = SB_ORDER_LIMIT_MAKER;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_EXCHANGE);
 	cr_assert_eq(r.reject, SIM_REJECT_WOULD_MATCH);
 	cr_assert_eq(r.order_id, 0);
@@ -284,8 +284,8 @@ Test(sim_book, limit_maker_that_would_match_is_rejected)
 	cr_assert_str_eq(sim_book_reject_msg(r.reject), "Order would immediately match and take.");
 	q.price = D("99.99");
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
-	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_NEW);
-	cr_assert_eq(sim_book_find(b, r.order_id)->tif, SIM_TIF_GTC);
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SB_ORDER_NEW);
+	cr_assert_eq(sim_book_find(b, r.order_id)->tif, SB_TIF_GTC);
 	sim_book_result_fini(&r);
 	sim_book_free(b);
 }
@@ -295,7 +295,7 @@ Test(sim_book, duplicate_client_order_id_among_open_orders)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "90", "1", SIM_TIF_GTC);
+	struct sim_book_req q = limit(1, SB_SIDE_BUY, "90", "1", SB_TIF_GTC);
 	q.client_id = "dup-1";
 	q.client_id_len = 5;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
@@ -322,13 +322,13 @@ Test(sim_book, cancel_of_unknown_or_closed_order_is_not_found)
 	struct sim_book_result r;
 	sim_book_result_init(&r);
 	cr_assert_eq(sim_book_cancel(b, 42, 1, &r), SB_ERR_NOT_FOUND);
-	struct sim_book_req q = limit(1, SIM_SIDE_SELL, "100", "1", SIM_TIF_GTC);
+	struct sim_book_req q = limit(1, SB_SIDE_SELL, "100", "1", SB_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	sim_book_result_clear(&r);
 	cr_assert_eq(sim_book_cancel(b, 1, 77, &r), SB_OK);
 	cr_assert_eq(r.n_events, 1);
 	cr_assert_eq(r.events[0].exec, SIM_EXEC_CANCELED);
-	cr_assert_eq(r.events[0].status, SIM_STATUS_CANCELED);
+	cr_assert_eq(r.events[0].status, SB_ORDER_CANCELED);
 	cr_assert_eq(sim_book_find(b, 1)->update_time, 77);
 	cr_assert_eq(sim_book_cancel(b, 1, 78, &r), SB_ERR_NOT_FOUND);
 	cr_assert_eq(sim_book_open_count(b, SIM_ACCOUNT_MARKET), 0);
@@ -341,7 +341,7 @@ Test(sim_book, quotes_crossing_a_resting_order_fill_it_up_to_quoted_qty)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "100", "2", SIM_TIF_GTC);
+	struct sim_book_req q = limit(1, SB_SIDE_BUY, "100", "2", SB_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	struct sim_book_level asks[] = {{D("100.5"), D("9")}, {D("99.8"), D("0.5")}, {D("100"), D("0.7")}};
 	sim_book_result_clear(&r);
@@ -352,14 +352,14 @@ Test(sim_book, quotes_crossing_a_resting_order_fill_it_up_to_quoted_qty)
 	cr_assert_eq(r.fills[1].qty, D("0.7"));
 	cr_assert_eq(sim_book_find(b, 1)->executed_qty, D("1.2"));
 	struct sim_book_level lv[4];
-	cr_assert_eq(sim_book_depth(b, SIM_SIDE_SELL, lv, 4), 1);
+	cr_assert_eq(sim_book_depth(b, SB_SIDE_SELL, lv, 4), 1);
 	cr_assert_eq(lv[0].price, D("100.5"));
-	cr_assert_eq(sim_book_depth(b, SIM_SIDE_BUY, lv, 4), 1);
+	cr_assert_eq(sim_book_depth(b, SB_SIDE_BUY, lv, 4), 1);
 	cr_assert_eq(lv[0].qty, D("0.8"));
 	/* Bad levels leave the book untouched. */
 	struct sim_book_level bad[] = {{D("100"), 0}};
 	cr_assert_eq(sim_book_set_quotes(b, bad, 1, NULL, 0, 51, &r), SB_ERR_INVALID);
-	cr_assert_eq(sim_book_depth(b, SIM_SIDE_SELL, lv, 4), 1);
+	cr_assert_eq(sim_book_depth(b, SB_SIDE_SELL, lv, 4), 1);
 	sim_book_result_fini(&r);
 	sim_book_free(b);
 }
@@ -370,12 +370,12 @@ Test(sim_book, open_order_cap_rejects_resting_orders_only)
 	cr_assert_eq(sim_book_new("BTCUSDT", "BTC", "USDT", 2, 4, &b), SB_OK);
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "90", "1", SIM_TIF_GTC);
+	struct sim_book_req q = limit(1, SB_SIDE_BUY, "90", "1", SB_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_EXCHANGE);
 	cr_assert_eq(r.reject, SIM_REJECT_TOO_MANY_ORDERS);
-	q.tif = SIM_TIF_IOC;
+	q.tif = SB_TIF_IOC;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	/* Closed orders beyond max_closed are evicted by the next mutating call. */
 	for (int i = 0; i < 6; i++)
@@ -393,9 +393,9 @@ Test(sim_book, cancel_all_oldest_first)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_book_req q1 = limit(1, SIM_SIDE_SELL, "110", "1", SIM_TIF_GTC);
-	struct sim_book_req q2 = limit(1, SIM_SIDE_BUY, "90", "1", SIM_TIF_GTC);
-	struct sim_book_req q3 = limit(2, SIM_SIDE_BUY, "91", "1", SIM_TIF_GTC);
+	struct sim_book_req q1 = limit(1, SB_SIDE_SELL, "110", "1", SB_TIF_GTC);
+	struct sim_book_req q2 = limit(1, SB_SIDE_BUY, "90", "1", SB_TIF_GTC);
+	struct sim_book_req q3 = limit(2, SB_SIDE_BUY, "91", "1", SB_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q1, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &q2, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &q3, &r), SB_OK);
@@ -414,21 +414,21 @@ Test(sim_book, depth_merges_user_orders_and_ladder_by_price)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_book_req q1 = limit(1, SIM_SIDE_BUY, "99.5", "1", SIM_TIF_GTC);
-	struct sim_book_req q2 = limit(2, SIM_SIDE_BUY, "99.7", "0.2", SIM_TIF_GTC);
-	struct sim_book_req q3 = limit(3, SIM_SIDE_BUY, "99.5", "0.3", SIM_TIF_GTC);
+	struct sim_book_req q1 = limit(1, SB_SIDE_BUY, "99.5", "1", SB_TIF_GTC);
+	struct sim_book_req q2 = limit(2, SB_SIDE_BUY, "99.7", "0.2", SB_TIF_GTC);
+	struct sim_book_req q3 = limit(3, SB_SIDE_BUY, "99.5", "0.3", SB_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q1, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &q2, &r), SB_OK);
 	cr_assert_eq(sim_book_place(b, &q3, &r), SB_OK);
 	struct sim_book_level bids[] = {{D("99.6"), D("2")}, {D("99.5"), D("4")}};
 	cr_assert_eq(sim_book_set_quotes(b, bids, 2, NULL, 0, 1, &r), SB_OK);
 	struct sim_book_level lv[8];
-	cr_assert_eq(sim_book_depth(b, SIM_SIDE_BUY, lv, 8), 3);
+	cr_assert_eq(sim_book_depth(b, SB_SIDE_BUY, lv, 8), 3);
 	cr_assert(lv[0].price == D("99.7") && lv[0].qty == D("0.2"));
 	cr_assert(lv[1].price == D("99.6") && lv[1].qty == D("2"));
 	cr_assert(lv[2].price == D("99.5") && lv[2].qty == D("5.3"));
-	cr_assert_eq(sim_book_depth(b, SIM_SIDE_BUY, lv, 2), 2);
-	cr_assert_eq(sim_book_depth(b, SIM_SIDE_SELL, lv, 8), 0);
+	cr_assert_eq(sim_book_depth(b, SB_SIDE_BUY, lv, 2), 2);
+	cr_assert_eq(sim_book_depth(b, SB_SIDE_SELL, lv, 8), 0);
 	const struct sim_book_order *open[4];
 	cr_assert_eq(sim_book_open_orders(b, SIM_ACCOUNT_MARKET, open, 4), 3);
 	cr_assert_eq(open[0]->id, 2); /* best first, then time */
@@ -436,7 +436,7 @@ Test(sim_book, depth_merges_user_orders_and_ladder_by_price)
 	cr_assert_eq(open[2]->id, 3);
 	/* A SELL at 99.5 takes the user's 99.7 first, then the ladder's 99.6, then users at 99.5 before the
 	 * ladder at the same price. */
-	struct sim_book_req s = limit(4, SIM_SIDE_SELL, "99.5", "3.5", SIM_TIF_IOC);
+	struct sim_book_req s = limit(4, SB_SIDE_SELL, "99.5", "3.5", SB_TIF_IOC);
 	sim_book_result_clear(&r);
 	cr_assert_eq(sim_book_place(b, &s, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 4);
@@ -446,7 +446,7 @@ Test(sim_book, depth_merges_user_orders_and_ladder_by_price)
 	cr_assert(r.fills[2].maker_order_id == 1 && r.fills[2].qty == D("1"));
 	cr_assert(r.fills[3].maker_order_id == 3 && r.fills[3].qty == D("0.3"));
 	cr_assert(r.fills[0].buyer_is_maker && r.fills[1].buyer_is_maker);
-	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_FILLED);
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SB_ORDER_FILLED);
 	sim_book_result_fini(&r);
 	sim_book_free(b);
 }
@@ -458,7 +458,7 @@ Test(sim_book, market_sell_by_quote_collects_at_most_the_quote)
 	sim_book_result_init(&r);
 	struct sim_book_level bids[] = {{D("250"), D("0.1")}, {D("249"), D("10")}};
 	cr_assert_eq(sim_book_set_quotes(b, bids, 2, NULL, 0, 1, &r), SB_OK);
-	struct sim_book_req q = {.account = 1, .side = SIM_SIDE_SELL, .type = SIM_TYPE_MARKET, .time = 2};
+	struct sim_book_req q = {.account = 1, .side = SB_SIDE_SELL, .type = SB_ORDER_MARKET, .time = 2};
 	q.quote_qty = D("50");
 	q.step = D("0.001");
 	sim_book_result_clear(&r);
@@ -468,21 +468,21 @@ Test(sim_book, market_sell_by_quote_collects_at_most_the_quote)
 	cr_assert_eq(r.fills[1].qty, D("0.1"));
 	cr_assert_eq(r.fills[1].quote_qty, D("24.9"));
 	const struct sim_book_order *o = sim_book_find(b, r.order_id);
-	cr_assert_eq(o->status, SIM_STATUS_FILLED);
+	cr_assert_eq(o->status, SB_ORDER_FILLED);
 	cr_assert_eq(o->cum_quote_qty, D("49.9"));
-	cr_assert_str_eq(sim_book_type_name(o->type), "MARKET");
-	cr_assert_str_eq(sim_book_side_name(o->side), "SELL");
-	cr_assert_str_eq(sim_book_tif_name(o->tif), "GTC");
+	cr_assert_str_eq(sb_order_type_name(o->type), "MARKET");
+	cr_assert_str_eq(sb_side_name(o->side), "SELL");
+	cr_assert_str_eq(sb_tif_name(o->tif), "GTC");
 	/* A quote that cannot buy one step at the best price expires untouched. */
-	q.side = SIM_SIDE_BUY;
+	q.side = SB_SIDE_BUY;
 	q.quote_qty = D("0.01");
 	struct sim_book_level asks[] = {{D("30000"), D("1")}};
 	cr_assert_eq(sim_book_set_quotes(b, NULL, 0, asks, 1, 3, &r), SB_OK);
 	sim_book_result_clear(&r);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_OK);
 	cr_assert_eq(r.n_fills, 0);
-	cr_assert_eq(sim_book_find(b, r.order_id)->status, SIM_STATUS_EXPIRED);
-	cr_assert_str_eq(sim_book_status_name(SIM_STATUS_EXPIRED), "EXPIRED");
+	cr_assert_eq(sim_book_find(b, r.order_id)->status, SB_ORDER_EXPIRED);
+	cr_assert_str_eq(sb_order_state_name(SB_ORDER_EXPIRED), "EXPIRED");
 	sim_book_result_fini(&r);
 	sim_book_free(b);
 }
@@ -492,19 +492,19 @@ Test(sim_book, malformed_requests_are_invalid)
 	struct sim_book *b = mkbook();
 	struct sim_book_result r;
 	sim_book_result_init(&r);
-	struct sim_book_req q = limit(1, SIM_SIDE_BUY, "100", "1", SIM_TIF_GTC);
+	struct sim_book_req q = limit(1, SB_SIDE_BUY, "100", "1", SB_TIF_GTC);
 	q.account = SIM_ACCOUNT_MARKET;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_INVALID);
-	q = limit(1, SIM_SIDE_BUY, "0", "1", SIM_TIF_GTC);
+	q = limit(1, SB_SIDE_BUY, "0", "1", SB_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_INVALID);
-	q = limit(1, SIM_SIDE_BUY, "90000000000", "10", SIM_TIF_GTC);
+	q = limit(1, SB_SIDE_BUY, "90000000000", "10", SB_TIF_GTC);
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_OVERFLOW);
-	q = (struct sim_book_req){.account = 1, .side = SIM_SIDE_BUY, .type = SIM_TYPE_MARKET};
+	q = (struct sim_book_req){.account = 1, .side = SB_SIDE_BUY, .type = SB_ORDER_MARKET};
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_INVALID); /* neither qty nor quote */
 	q.qty = D("1");
 	q.quote_qty = D("1");
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_INVALID); /* both */
-	q = limit(1, SIM_SIDE_BUY, "100", "1", SIM_TIF_GTC);
+	q = limit(1, SB_SIDE_BUY, "100", "1", SB_TIF_GTC);
 	q.client_id = "0123456789012345678901234567890123456";
 	q.client_id_len = 37;
 	cr_assert_eq(sim_book_place(b, &q, &r), SB_ERR_INVALID);
@@ -522,11 +522,11 @@ Test(sim_book, malformed_requests_are_invalid)
 struct ref_order {
 	uint64_t id;
 	uint32_t account;
-	enum sim_book_side side;
-	enum sim_book_type type;
-	enum sim_book_tif tif;
+	enum sb_side side;
+	enum sb_order_type type;
+	enum sb_tif tif;
 	sb_dec price, orig, quote_qty, exec, cum;
-	enum sim_book_status status;
+	enum sb_order_state status;
 	enum sim_book_expiry expiry;
 	bool on_book;
 	char cid[SIM_CLIENT_ID_MAX + 1];
@@ -543,7 +543,7 @@ struct ref_fill {
 struct ref_event {
 	uint64_t order_id;
 	enum sim_book_exec exec;
-	enum sim_book_status status;
+	enum sb_order_state status;
 	sb_dec exec_qty, cum;
 	int64_t trade_id;
 };
@@ -572,13 +572,13 @@ static void ref_event(struct ref *R, const struct ref_order *o, enum sim_book_ex
 	R->ev[R->ne++] = (struct ref_event){o->id, x, o->status, o->exec, o->cum, tid};
 }
 
-static bool ref_better(enum sim_book_side s, sb_dec a, sb_dec b)
+static bool ref_better(enum sb_side s, sb_dec a, sb_dec b)
 {
-	return s == SIM_SIDE_BUY ? a > b : a < b;
+	return s == SB_SIDE_BUY ? a > b : a < b;
 }
 
 /* Best open order on side s, by price then id. */
-static struct ref_order *ref_best(struct ref *R, enum sim_book_side s)
+static struct ref_order *ref_best(struct ref *R, enum sb_side s)
 {
 	struct ref_order *best = NULL;
 	for (size_t i = 0; i < R->n; i++) {
@@ -593,10 +593,10 @@ static struct ref_order *ref_best(struct ref *R, enum sim_book_side s)
 }
 
 /* Best ladder level with quantity on side s. */
-static struct sim_book_level *ref_best_level(struct ref *R, enum sim_book_side s)
+static struct sim_book_level *ref_best_level(struct ref *R, enum sb_side s)
 {
-	struct sim_book_level *lv = s == SIM_SIDE_BUY ? R->bids : R->asks, *best = NULL;
-	size_t n = s == SIM_SIDE_BUY ? R->nb : R->na;
+	struct sim_book_level *lv = s == SB_SIDE_BUY ? R->bids : R->asks, *best = NULL;
+	size_t n = s == SB_SIDE_BUY ? R->nb : R->na;
 	for (size_t i = 0; i < n; i++)
 		if (lv[i].qty > 0 && (!best || ref_better(s, lv[i].price, best->price)))
 			best = &lv[i];
@@ -615,13 +615,13 @@ static void ref_fill_order(struct ref_order *o, sb_dec q, sb_dec cost)
 {
 	o->exec += q;
 	o->cum += cost;
-	o->status = o->exec == o->orig ? SIM_STATUS_FILLED : SIM_STATUS_PARTIALLY_FILLED;
-	if (o->status == SIM_STATUS_FILLED)
+	o->status = o->exec == o->orig ? SB_ORDER_FILLED : SB_ORDER_PARTIALLY_FILLED;
+	if (o->status == SB_ORDER_FILLED)
 		o->on_book = false;
 }
 
-static void ref_exec(struct ref *R, struct ref_order *maker, struct ref_order *taker,
-                     enum sim_book_side tside, sb_dec p, sb_dec q)
+static void ref_exec(struct ref *R, struct ref_order *maker, struct ref_order *taker, enum sb_side tside,
+                     sb_dec p, sb_dec q)
 {
 	sb_dec cost;
 	cr_assert_eq(sb_dec_mul(p, q, SB_ROUND_DOWN, &cost), SB_OK);
@@ -629,8 +629,8 @@ static void ref_exec(struct ref *R, struct ref_order *maker, struct ref_order *t
 		ref_fill_order(maker, q, cost);
 	if (taker)
 		ref_fill_order(taker, q, cost);
-	struct ref_order *buyer = tside == SIM_SIDE_BUY ? taker : maker;
-	struct ref_order *seller = tside == SIM_SIDE_BUY ? maker : taker;
+	struct ref_order *buyer = tside == SB_SIDE_BUY ? taker : maker;
+	struct ref_order *seller = tside == SB_SIDE_BUY ? maker : taker;
 	int64_t tid = R->next_trade++;
 	cr_assert_lt(R->nf, 4096);
 	R->fills[R->nf++] = (struct ref_fill){tid,
@@ -641,7 +641,7 @@ static void ref_exec(struct ref *R, struct ref_order *maker, struct ref_order *t
 	                                      taker ? taker->id : 0,
 	                                      buyer ? buyer->account : 0,
 	                                      seller ? seller->account : 0,
-	                                      tside == SIM_SIDE_SELL};
+	                                      tside == SB_SIDE_SELL};
 	if (taker)
 		ref_event(R, taker, SIM_EXEC_TRADE, tid);
 	if (maker)
@@ -649,15 +649,15 @@ static void ref_exec(struct ref *R, struct ref_order *maker, struct ref_order *t
 }
 
 /* Sums what crosses limit on the other side (FOK). */
-static sb_dec ref_crossing_qty(struct ref *R, enum sim_book_side s, sb_dec limit)
+static sb_dec ref_crossing_qty(struct ref *R, enum sb_side s, sb_dec limit)
 {
-	enum sim_book_side opp = s == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY;
+	enum sb_side opp = s == SB_SIDE_BUY ? SB_SIDE_SELL : SB_SIDE_BUY;
 	sb_dec sum = 0;
 	for (size_t i = 0; i < R->n; i++)
 		if (R->o[i].on_book && R->o[i].side == opp && !ref_better(opp, limit, R->o[i].price))
 			sum += R->o[i].orig - R->o[i].exec;
-	struct sim_book_level *lv = opp == SIM_SIDE_BUY ? R->bids : R->asks;
-	size_t n = opp == SIM_SIDE_BUY ? R->nb : R->na;
+	struct sim_book_level *lv = opp == SB_SIDE_BUY ? R->bids : R->asks;
+	size_t n = opp == SB_SIDE_BUY ? R->nb : R->na;
 	for (size_t i = 0; i < n; i++)
 		if (lv[i].qty > 0 && !ref_better(opp, limit, lv[i].price))
 			sum += lv[i].qty;
@@ -666,7 +666,7 @@ static sb_dec ref_crossing_qty(struct ref *R, enum sim_book_side s, sb_dec limit
 
 static void ref_expire(struct ref *R, struct ref_order *o, enum sim_book_expiry why)
 {
-	o->status = SIM_STATUS_EXPIRED;
+	o->status = SB_ORDER_EXPIRED;
 	o->expiry = why;
 	ref_event(R, o, SIM_EXEC_EXPIRED, -1);
 }
@@ -674,16 +674,16 @@ static void ref_expire(struct ref *R, struct ref_order *o, enum sim_book_expiry 
 /* Returns the reject reason, SIM_REJECT_NONE when the order was created. */
 static enum sim_book_reject ref_place(struct ref *R, const struct sim_book_req *q)
 {
-	enum sim_book_side opp = q->side == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY;
+	enum sb_side opp = q->side == SB_SIDE_BUY ? SB_SIDE_SELL : SB_SIDE_BUY;
 	for (size_t i = 0; i < R->n; i++)
 		if (q->client_id_len && R->o[i].on_book && R->o[i].account == q->account &&
 		    strlen(R->o[i].cid) == q->client_id_len &&
 		    !memcmp(R->o[i].cid, q->client_id, q->client_id_len))
 			return SIM_REJECT_DUPLICATE;
-	bool rests = q->type == SIM_TYPE_LIMIT_MAKER || (q->type == SIM_TYPE_LIMIT && q->tif == SIM_TIF_GTC);
+	bool rests = q->type == SB_ORDER_LIMIT_MAKER || (q->type == SB_ORDER_LIMIT && q->tif == SB_TIF_GTC);
 	if (rests && ref_open(R) >= R->max_open)
 		return SIM_REJECT_TOO_MANY_ORDERS;
-	if (q->type == SIM_TYPE_LIMIT_MAKER && ref_crossing_qty(R, q->side, q->price) > 0)
+	if (q->type == SB_ORDER_LIMIT_MAKER && ref_crossing_qty(R, q->side, q->price) > 0)
 		return SIM_REJECT_WOULD_MATCH;
 	R->o = realloc(R->o, (R->n + 1) * sizeof(*R->o));
 	struct ref_order *o = &R->o[R->n++];
@@ -692,24 +692,24 @@ static enum sim_book_reject ref_place(struct ref *R, const struct sim_book_req *
 	o->account = q->account;
 	o->side = q->side;
 	o->type = q->type;
-	o->tif = q->type == SIM_TYPE_LIMIT ? q->tif : SIM_TIF_GTC;
+	o->tif = q->type == SB_ORDER_LIMIT ? q->tif : SB_TIF_GTC;
 	o->price = q->price;
 	o->orig = q->qty;
-	o->quote_qty = q->type == SIM_TYPE_MARKET ? q->quote_qty : 0;
+	o->quote_qty = q->type == SB_ORDER_MARKET ? q->quote_qty : 0;
 	if (q->client_id_len)
 		memcpy(o->cid, q->client_id, q->client_id_len);
-	o->status = SIM_STATUS_NEW;
+	o->status = SB_ORDER_NEW;
 	ref_event(R, o, SIM_EXEC_NEW, -1);
-	if (q->type == SIM_TYPE_LIMIT && q->tif == SIM_TIF_FOK &&
+	if (q->type == SB_ORDER_LIMIT && q->tif == SB_TIF_FOK &&
 	    ref_crossing_qty(R, q->side, q->price) < q->qty) {
 		ref_expire(R, o, SIM_EXPIRY_UNFILLED_FOK);
 		return SIM_REJECT_NONE;
 	}
-	if (q->type == SIM_TYPE_LIMIT_MAKER) {
+	if (q->type == SB_ORDER_LIMIT_MAKER) {
 		o->on_book = true;
 		return SIM_REJECT_NONE;
 	}
-	bool by_quote = q->type == SIM_TYPE_MARKET && q->quote_qty > 0;
+	bool by_quote = q->type == SB_ORDER_MARKET && q->quote_qty > 0;
 	sb_dec quote_left = q->quote_qty;
 	int why = 0; /* 0 complete, 1 price, 2 liquidity */
 	for (;;) {
@@ -724,7 +724,7 @@ static enum sim_book_reject ref_place(struct ref *R, const struct sim_book_req *
 		bool use_u = u && (!l || !ref_better(opp, l->price, u->price));
 		sb_dec p = use_u ? u->price : l->price;
 		sb_dec avail = use_u ? u->orig - u->exec : l->qty;
-		if (q->type != SIM_TYPE_MARKET && ref_better(opp, q->price, p)) {
+		if (q->type != SB_ORDER_MARKET && ref_better(opp, q->price, p)) {
 			why = 1;
 			break;
 		}
@@ -751,21 +751,21 @@ static enum sim_book_reject ref_place(struct ref *R, const struct sim_book_req *
 	if (by_quote) {
 		o->orig = o->exec;
 		if (o->exec > 0 && why == 0) {
-			o->status = SIM_STATUS_FILLED;
+			o->status = SB_ORDER_FILLED;
 			for (size_t i = R->ne; i-- > 0;)
 				if (R->ev[i].order_id == o->id && R->ev[i].exec == SIM_EXEC_TRADE) {
-					R->ev[i].status = SIM_STATUS_FILLED;
+					R->ev[i].status = SB_ORDER_FILLED;
 					break;
 				}
 		} else {
 			ref_expire(R, o, why == 2 ? SIM_EXPIRY_INSUFFICIENT_LIQUIDITY : SIM_EXPIRY_NONE);
 		}
-	} else if (o->status != SIM_STATUS_FILLED) {
-		if (q->type == SIM_TYPE_MARKET)
+	} else if (o->status != SB_ORDER_FILLED) {
+		if (q->type == SB_ORDER_MARKET)
 			ref_expire(R, o, SIM_EXPIRY_INSUFFICIENT_LIQUIDITY);
-		else if (q->tif == SIM_TIF_IOC)
+		else if (q->tif == SB_TIF_IOC)
 			ref_expire(R, o, SIM_EXPIRY_UNFILLED_IOC);
-		else if (q->tif == SIM_TIF_FOK)
+		else if (q->tif == SB_TIF_FOK)
 			ref_expire(R, o, SIM_EXPIRY_UNFILLED_FOK);
 		else
 			o->on_book = true;
@@ -779,7 +779,7 @@ static bool ref_cancel(struct ref *R, uint64_t id)
 	if (!o || !o->on_book)
 		return false;
 	o->on_book = false;
-	o->status = SIM_STATUS_CANCELED;
+	o->status = SB_ORDER_CANCELED;
 	ref_event(R, o, SIM_EXEC_CANCELED, -1);
 	return true;
 }
@@ -787,12 +787,11 @@ static bool ref_cancel(struct ref *R, uint64_t id)
 static void ref_market_trade(struct ref *R, sb_dec price, sb_dec vol)
 {
 	for (int s = 0; s < 2; s++) {
-		enum sim_book_side side = s == 0 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
+		enum sb_side side = s == 0 ? SB_SIDE_BUY : SB_SIDE_SELL;
 		struct ref_order *o;
 		while (vol > 0 && (o = ref_best(R, side)) && !ref_better(side, price, o->price)) {
 			sb_dec x = o->orig - o->exec < vol ? o->orig - o->exec : vol;
-			ref_exec(R, o, NULL, side == SIM_SIDE_BUY ? SIM_SIDE_SELL : SIM_SIDE_BUY, o->price,
-			         x);
+			ref_exec(R, o, NULL, side == SB_SIDE_BUY ? SB_SIDE_SELL : SB_SIDE_BUY, o->price, x);
 			vol -= x;
 		}
 	}
@@ -806,8 +805,8 @@ static void ref_quotes(struct ref *R, const struct sim_book_level *b, size_t nb,
 	R->nb = nb;
 	R->na = na;
 	for (int s = 0; s < 2; s++) {
-		enum sim_book_side side = s == 0 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
-		enum sim_book_side opp = s == 0 ? SIM_SIDE_SELL : SIM_SIDE_BUY;
+		enum sb_side side = s == 0 ? SB_SIDE_BUY : SB_SIDE_SELL;
+		enum sb_side opp = s == 0 ? SB_SIDE_SELL : SB_SIDE_BUY;
 		struct ref_order *o;
 		struct sim_book_level *l;
 		while ((o = ref_best(R, side)) && (l = ref_best_level(R, opp)) &&
@@ -845,11 +844,11 @@ static struct sim_book_req random_order(sb_dec mid)
 {
 	struct sim_book_req q = {0};
 	q.account = (uint32_t)rnd_in(1, 4);
-	q.side = rnd() % 2 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
+	q.side = rnd() % 2 ? SB_SIDE_BUY : SB_SIDE_SELL;
 	int k = (int)rnd_in(0, 99);
-	q.type = k < 60 ? SIM_TYPE_LIMIT : k < 85 ? SIM_TYPE_MARKET : SIM_TYPE_LIMIT_MAKER;
-	q.tif = (enum sim_book_tif)rnd_in(0, 2);
-	if (q.type != SIM_TYPE_MARKET) {
+	q.type = k < 60 ? SB_ORDER_LIMIT : k < 85 ? SB_ORDER_MARKET : SB_ORDER_LIMIT_MAKER;
+	q.tif = (enum sb_tif)rnd_in(0, 2);
+	if (q.type != SB_ORDER_MARKET) {
 		q.price = mid + rnd_in(-8, 8) * TICK;
 		q.qty = rnd_in(1, 2000) * STEP;
 	} else if (rnd() % 2) {
@@ -867,13 +866,13 @@ static struct sim_book_req random_order(sb_dec mid)
 	return q;
 }
 
-static size_t random_levels(enum sim_book_side side, sb_dec mid, struct sim_book_level *lv)
+static size_t random_levels(enum sb_side side, sb_dec mid, struct sim_book_level *lv)
 {
 	size_t n = (size_t)rnd_in(0, 6);
 	for (size_t i = 0; i < n; i++) {
 		/* Distinct prices, in shuffled order so the book's sorting is exercised. */
 		int64_t k = (int64_t)((i * 5 + 3) % 7) + 1;
-		lv[i].price = side == SIM_SIDE_BUY ? mid - k * TICK : mid + k * TICK;
+		lv[i].price = side == SB_SIDE_BUY ? mid - k * TICK : mid + k * TICK;
 		lv[i].qty = rnd_in(1, 1500) * STEP;
 	}
 	return n;
@@ -948,8 +947,8 @@ static void run_stream(uint64_t seed, int steps, uint32_t max_open, uint32_t max
 		} else {
 			mid += rnd_in(-3, 3) * TICK;
 			struct sim_book_level bl[8], al[8];
-			size_t nb = random_levels(SIM_SIDE_BUY, mid, bl),
-			       na = random_levels(SIM_SIDE_SELL, mid, al);
+			size_t nb = random_levels(SB_SIDE_BUY, mid, bl),
+			       na = random_levels(SB_SIDE_SELL, mid, al);
 			ref_quotes(R, bl, nb, al, na);
 			cr_assert_eq(sim_book_set_quotes(b, bl, nb, al, na, 1, &r), SB_OK);
 		}

@@ -27,18 +27,18 @@ static void world(void)
 	for (int i = 0; i < 2; i++) {
 		snprintf(xs[i].coid, sizeof xs[i].coid, "%s", coids[i]);
 		snprintf(xs[i].symbol, sizeof xs[i].symbol, "BTCUSDT");
-		xs[i].status = SB_STORE_ORDER_FILLED;
+		xs[i].status = SB_ORDER_FILLED;
 		xs[i].final = true;
 		xs[i].executed = D("0.001");
 		snprintf(ds[i].coid, sizeof ds[i].coid, "%s", coids[i]);
 		snprintf(ds[i].symbol, sizeof ds[i].symbol, "BTCUSDT");
-		ds[i].status = SB_STORE_ORDER_FILLED;
+		ds[i].status = SB_ORDER_FILLED;
 		ds[i].executed = ds[i].filled = D("0.001");
 	}
 	as[0] = (struct simc_asset){.asset = "USDT", .ledger_delta = D("0.4"), .fills_delta = D("0.4")};
 	as[1] = (struct simc_asset){.asset = "BTC", .ledger_delta = 0, .fills_delta = 0};
 	cs[0] = (struct simc_closed){.id = 1, .stored = D("0.4"), .from_trades = D("0.4"), .computed = true};
-	ps[0] = (struct simc_position){.id = 1, .state = SB_STORE_POS_CLOSED};
+	ps[0] = (struct simc_position){.id = 1, .state = SB_POSITION_CLOSED};
 	ss[0] = (struct simc_send){.coid = "sb-main-1-b0",
 	                           .new_cycle = true,
 	                           .pair_enabled = true,
@@ -142,11 +142,11 @@ Test(sim_check, a_cycle_opened_while_paused_disabled_or_beyond_the_limits)
 
 Test(sim_check, a_status_or_quantity_that_differs_once_settled)
 {
-	ds[1].status = SB_STORE_ORDER_NEW;
+	ds[1].status = SB_ORDER_NEW;
 	cr_assert_eq(running(), 0, "a lagging status is no violation while faults go on");
 	cr_assert_eq(settled(), 1, "%s", last);
 	cr_assert(strstr(last, "sb-main-1-s0 is NEW in the database and FILLED on the exchange"), "%s", last);
-	ds[1].status = SB_STORE_ORDER_FILLED;
+	ds[1].status = SB_ORDER_FILLED;
 	ds[1].filled = D("0.0005");
 	cr_assert_eq(settled(), 1);
 	cr_assert(strstr(last, "its fills add up to 0.0005, the exchange executed 0.001"), "%s", last);
@@ -154,14 +154,14 @@ Test(sim_check, a_status_or_quantity_that_differs_once_settled)
 
 Test(sim_check, a_forgotten_order_may_end_lost)
 {
-	xs[1].status = SB_STORE_ORDER_CANCELED;
+	xs[1].status = SB_ORDER_CANCELED;
 	xs[1].executed = 0;
-	ds[1].status = SB_STORE_ORDER_LOST;
+	ds[1].status = SB_ORDER_LOST;
 	ds[1].executed = ds[1].filled = 0;
 	cr_assert_eq(settled(), 1, "LOST for an order the exchange still knows");
 	xs[1].forgotten = true;
 	cr_assert_eq(settled(), 0, "%s", last);
-	ds[1].status = SB_STORE_ORDER_NEVER_SENT;
+	ds[1].status = SB_ORDER_NEVER_SENT;
 	cr_assert_eq(settled(), 0, "the exchange said it never had it: %s", last);
 	xs[1].forgotten = false;
 	cr_assert_eq(settled(), 2, "NEVER_SENT for an order the exchange still knows");
@@ -172,7 +172,7 @@ Test(sim_check, a_database_order_the_exchange_never_had)
 	snprintf(ds[1].coid, sizeof ds[1].coid, "sb-main-2-b0");
 	w.nx = 1;
 	cr_assert_geq(settled(), 1);
-	ds[1].status = SB_STORE_ORDER_NEVER_SENT;
+	ds[1].status = SB_ORDER_NEVER_SENT;
 	ds[1].executed = ds[1].filled = 0;
 	cr_assert_eq(settled(), 0, "%s", last);
 	w.nx = 2;
@@ -183,14 +183,14 @@ Test(sim_check, a_database_order_the_exchange_never_had)
 
 Test(sim_check, a_transitional_order_or_a_stuck_position_once_settled)
 {
-	ds[0].status = xs[0].status = SB_STORE_ORDER_NEW;
-	ds[0].status = SB_STORE_ORDER_UNKNOWN;
+	ds[0].status = xs[0].status = SB_ORDER_NEW;
+	ds[0].status = SB_ORDER_UNKNOWN;
 	cr_assert_geq(settled(), 1);
 	cr_assert(strstr(last, "still UNKNOWN") || strstr(last, "UNKNOWN in the database"), "%s", last);
 	world();
-	ps[0].state = SB_STORE_POS_HOLDING;
+	ps[0].state = SB_POSITION_HOLDING;
 	cr_assert_eq(settled(), 1);
-	ps[0].state = SB_STORE_POS_SELLING;
+	ps[0].state = SB_POSITION_SELLING;
 	cr_assert_eq(settled(), 1, "SELLING without an open order");
 	ps[0].order_open = true;
 	cr_assert_eq(settled(), 0, "%s", last);

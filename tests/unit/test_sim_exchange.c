@@ -278,10 +278,10 @@ static struct sim_exchange *walk_candle(const char *model, size_t path_trades, s
 	const char *const args[] = {"--symbols", "BTCUSDT", "--account", "k:s:USDT=100000,BTC=10",
 	                            "--fill",    model,     NULL};
 	struct sim_exchange *ex = build(args);
-	o->buy_low = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "49990", "0.001", "buy-low");
-	o->buy_inside = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "49990.01", "0.001", "buy-in");
-	o->sell_high = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_SELL, "50100", "0.001", "sell-high");
-	o->sell_inside = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_SELL, "50099.99", "0.001", "sell-in");
+	o->buy_low = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "49990", "0.001", "buy-low");
+	o->buy_inside = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "49990.01", "0.001", "buy-in");
+	o->sell_high = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_SELL, "50100", "0.001", "sell-high");
+	o->sell_inside = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_SELL, "50099.99", "0.001", "sell-in");
 	struct sim_symbol *s = symbol(ex, "BTCUSDT");
 	struct sim_feed *feed = NULL;
 	cr_assert_eq(
@@ -302,7 +302,7 @@ static struct sim_exchange *walk_candle(const char *model, size_t path_trades, s
 	return ex;
 }
 
-static enum sim_book_status status_of(struct sim_exchange *ex, uint64_t id)
+static enum sb_order_state status_of(struct sim_exchange *ex, uint64_t id)
 {
 	const struct sim_book_order *o = sim_book_find(symbol(ex, "BTCUSDT")->book, id);
 	cr_assert_not_null(o);
@@ -315,11 +315,11 @@ Test(sim_exchange, fill_touch_fills_orders_resting_at_the_candles_extremes)
 	for (size_t i = 0; i < 2; i++) {
 		struct fill_orders o;
 		struct sim_exchange *ex = walk_candle("touch", paths[i], &o);
-		cr_assert_eq(status_of(ex, o.buy_low), SIM_STATUS_FILLED, "a buy at the low (path %zu)",
+		cr_assert_eq(status_of(ex, o.buy_low), SB_ORDER_FILLED, "a buy at the low (path %zu)",
 		             paths[i]);
-		cr_assert_eq(status_of(ex, o.sell_high), SIM_STATUS_FILLED, "a sell at the high");
-		cr_assert_eq(status_of(ex, o.buy_inside), SIM_STATUS_FILLED, "a buy a tick above the low");
-		cr_assert_eq(status_of(ex, o.sell_inside), SIM_STATUS_FILLED, "a sell a tick below the high");
+		cr_assert_eq(status_of(ex, o.sell_high), SB_ORDER_FILLED, "a sell at the high");
+		cr_assert_eq(status_of(ex, o.buy_inside), SB_ORDER_FILLED, "a buy a tick above the low");
+		cr_assert_eq(status_of(ex, o.sell_inside), SB_ORDER_FILLED, "a sell a tick below the high");
 		sbt_exchange_free(&loop, ex);
 	}
 }
@@ -330,11 +330,11 @@ Test(sim_exchange, fill_through_leaves_orders_at_the_extremes_and_fills_those_a_
 	for (size_t i = 0; i < 2; i++) {
 		struct fill_orders o;
 		struct sim_exchange *ex = walk_candle("through", paths[i], &o);
-		cr_assert_eq(status_of(ex, o.buy_low), SIM_STATUS_NEW, "no trade below the low (path %zu)",
+		cr_assert_eq(status_of(ex, o.buy_low), SB_ORDER_NEW, "no trade below the low (path %zu)",
 		             paths[i]);
-		cr_assert_eq(status_of(ex, o.sell_high), SIM_STATUS_NEW, "no trade above the high");
-		cr_assert_eq(status_of(ex, o.buy_inside), SIM_STATUS_FILLED, "the low is below this buy");
-		cr_assert_eq(status_of(ex, o.sell_inside), SIM_STATUS_FILLED, "the high is above this sell");
+		cr_assert_eq(status_of(ex, o.sell_high), SB_ORDER_NEW, "no trade above the high");
+		cr_assert_eq(status_of(ex, o.buy_inside), SB_ORDER_FILLED, "the low is below this buy");
+		cr_assert_eq(status_of(ex, o.sell_inside), SB_ORDER_FILLED, "the high is above this sell");
 		struct sim_ledger_asset btc;
 		cr_assert_eq(sim_ledger_balance(ex->ledger, ex->accounts[0].id, "BTC", &btc), SB_OK);
 		expect_dec(btc.locked, "0.001", "the sell at the high still holds its base");
@@ -352,13 +352,13 @@ Test(sim_exchange, without_market_data_no_history_is_kept_and_resting_orders_sti
 	cr_assert_eq(sim_exchange_new(&loop, &o, NULL, stderr, &ex), SB_OK);
 	struct sim_symbol *s = symbol(ex, "BTCUSDT");
 	cr_assert_null(s->md, "no recent trades or candles are kept");
-	uint64_t id = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "59000", "0.001", "c1");
+	uint64_t id = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "59000", "0.001", "c1");
 	struct sim_event ev;
 	cr_assert_eq(sim_exchange_price_event(s, SB_DEC_C(58900, 0), SB_DEC_C(1, 0), &ev), SB_OK);
 	ev.time_ms = 1767225600000;
 	sim_exchange_apply(ex, s, &ev, ev.time_ms);
 	const struct sim_book_order *bo = sim_book_find(s->book, id);
-	cr_assert(bo == NULL || bo->status == SIM_STATUS_FILLED, "the buy resting above the trade filled");
+	cr_assert(bo == NULL || bo->status == SB_ORDER_FILLED, "the buy resting above the trade filled");
 	const struct sim_ledger_asset *rows = NULL;
 	size_t n = 0;
 	cr_assert_eq(sim_ledger_balances(ex->ledger, ex->accounts[0].id, &rows, &n), SB_OK);

@@ -50,8 +50,8 @@ static void asks(struct fx *f, const char *price, const char *qty)
 	cr_assert_eq(sim_ledger_set_quotes(f->l, f->b, NULL, 0, &lv, 1, 1, 0, &f->r), SB_OK);
 }
 
-static struct sim_book_req req(uint32_t acct, enum sim_book_side side, enum sim_book_type type,
-                               const char *price, const char *qty)
+static struct sim_book_req req(uint32_t acct, enum sb_side side, enum sb_order_type type, const char *price,
+                               const char *qty)
 {
 	struct sim_book_req q = {.account = acct, .side = side, .type = type, .time = 10};
 	q.price = D(price);
@@ -100,7 +100,7 @@ Test(sim_ledger, taker_buy_pays_commission_in_base)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "USDT", D("1000")), SB_OK);
 	asks(&f, "100", "5");
-	struct sim_book_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_MARKET, "0", "1.5");
+	struct sim_book_req q = req(f.a, SB_SIDE_BUY, SB_ORDER_MARKET, "0", "1.5");
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_OK);
 	cr_assert_eq(f.r.n_fills, 1);
@@ -122,7 +122,7 @@ Test(sim_ledger, maker_sell_pays_commission_in_quote_and_unlocks)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "BTC", D("2")), SB_OK);
 	cr_assert_eq(sim_ledger_set_rates(f.l, f.a, D("0.0002"), D("0.0004")), SB_OK);
-	struct sim_book_req q = req(f.a, SIM_SIDE_SELL, SIM_TYPE_LIMIT, "30123.45", "1.2");
+	struct sim_book_req q = req(f.a, SB_SIDE_SELL, SB_ORDER_LIMIT, "30123.45", "1.2");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_OK);
 	uint64_t id = f.r.order_id;
 	expect(&f, f.a, "BTC", "0.8", "1.2");
@@ -153,7 +153,7 @@ Test(sim_ledger, commission_in_bnb_with_discount)
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "BNB", D("1")), SB_OK);
 	cr_assert_eq(sim_ledger_set_bnb_fees(f.l, f.a, true), SB_OK);
 	asks(&f, "30000", "5");
-	struct sim_book_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "30000", "1");
+	struct sim_book_req q = req(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, "30000", "1");
 	sim_book_result_clear(&f.r);
 	/* 30000 quote * 0.001 * 0.75 = 22.5 USDT = 0.09 BNB at 250. */
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, D("250"), &f.r), SB_OK);
@@ -187,7 +187,7 @@ Test(sim_ledger, buy_below_limit_releases_the_difference)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "USDT", D("1000")), SB_OK);
 	asks(&f, "100", "1");
-	struct sim_book_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "101", "2");
+	struct sim_book_req q = req(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, "101", "2");
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_OK);
 	/* Locked 202, spent 100 on 1 at 100; the rest (1 at 101) needs 101: 1 comes back. */
@@ -207,25 +207,25 @@ Test(sim_ledger, insufficient_balance_rejects_and_changes_nothing)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "USDT", D("100")), SB_OK);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "BTC", D("0.5")), SB_OK);
-	struct sim_book_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "100.01", "1");
+	struct sim_book_req q = req(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, "100.01", "1");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_ERR_EXCHANGE);
 	cr_assert_eq(f.r.reject, SIM_REJECT_INSUFFICIENT_BALANCE);
 	cr_assert_str_eq(sim_book_reject_msg(f.r.reject),
 	                 "Account has insufficient balance for requested action.");
-	q = req(f.a, SIM_SIDE_SELL, SIM_TYPE_MARKET, "0", "0.50000001");
+	q = req(f.a, SB_SIDE_SELL, SB_ORDER_MARKET, "0", "0.50000001");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_ERR_EXCHANGE);
 	/* A MARKET BUY is bounded by what the ladder can deliver: 0.6 at 150 = 90 fits 100. */
 	asks(&f, "150", "0.6");
-	q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_MARKET, "0", "2");
+	q = req(f.a, SB_SIDE_BUY, SB_ORDER_MARKET, "0", "2");
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_OK);
-	cr_assert_eq(sim_book_find(f.b, f.r.order_id)->status, SIM_STATUS_EXPIRED);
+	cr_assert_eq(sim_book_find(f.b, f.r.order_id)->status, SB_ORDER_EXPIRED);
 	expect(&f, f.a, "USDT", "10", "0");
 	asks(&f, "150", "1");
-	q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_MARKET, "0", "0.1");
+	q = req(f.a, SB_SIDE_BUY, SB_ORDER_MARKET, "0", "0.1");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_ERR_EXCHANGE);
 	/* By quote: spends what the account allows. */
-	q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_MARKET, "0", "0");
+	q = req(f.a, SB_SIDE_BUY, SB_ORDER_MARKET, "0", "0");
 	q.quote_qty = D("10");
 	q.step = D("0.001");
 	sim_book_result_clear(&f.r);
@@ -241,7 +241,7 @@ Test(sim_ledger, rejected_limit_maker_and_duplicate_leave_balances_alone)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "USDT", D("1000")), SB_OK);
 	asks(&f, "100", "1");
-	struct sim_book_req q = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT_MAKER, "100", "1");
+	struct sim_book_req q = req(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT_MAKER, "100", "1");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &q, 0, &f.r), SB_ERR_EXCHANGE);
 	cr_assert_eq(f.r.reject, SIM_REJECT_WOULD_MATCH);
 	expect(&f, f.a, "USDT", "1000", "0");
@@ -264,8 +264,8 @@ Test(sim_ledger, self_trade_conserves_and_charges_both_sides)
 	fx_init(&f);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "USDT", D("1000")), SB_OK);
 	cr_assert_eq(sim_ledger_deposit(f.l, f.a, "BTC", D("1")), SB_OK);
-	struct sim_book_req s = req(f.a, SIM_SIDE_SELL, SIM_TYPE_LIMIT, "100", "1");
-	struct sim_book_req b = req(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, "100", "1");
+	struct sim_book_req s = req(f.a, SB_SIDE_SELL, SB_ORDER_LIMIT, "100", "1");
+	struct sim_book_req b = req(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, "100", "1");
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &s, 0, &f.r), SB_OK);
 	sim_book_result_clear(&f.r);
 	cr_assert_eq(sim_ledger_place(f.l, f.b, &b, 0, &f.r), SB_OK);
@@ -324,7 +324,7 @@ static void check_invariants(struct sim_ledger *l, struct sim_book *b, const sb_
 		cr_assert_leq(n, 1024);
 		sb_dec held[2] = {0, 0};
 		for (size_t i = 0; i < n; i++)
-			held[open[i]->side == SIM_SIDE_BUY] += open[i]->locked;
+			held[open[i]->side == SB_SIDE_BUY] += open[i]->locked;
 		struct sim_ledger_asset btc, usdt;
 		sim_ledger_balance(l, id, "BTC", &btc);
 		sim_ledger_balance(l, id, "USDT", &usdt);
@@ -376,11 +376,11 @@ static void run_ledger_stream(uint64_t seed, int steps, sb_dec mid, sb_dec tick,
 		sb_err err;
 		if (k < 55) {
 			struct sim_book_req q = {.account = ids[rnd() % N_USERS], .time = step};
-			q.side = rnd() % 2 ? SIM_SIDE_BUY : SIM_SIDE_SELL;
+			q.side = rnd() % 2 ? SB_SIDE_BUY : SB_SIDE_SELL;
 			int t = (int)rnd_in(0, 99);
-			q.type = t < 60 ? SIM_TYPE_LIMIT : t < 85 ? SIM_TYPE_MARKET : SIM_TYPE_LIMIT_MAKER;
-			q.tif = (enum sim_book_tif)rnd_in(0, 2);
-			if (q.type != SIM_TYPE_MARKET) {
+			q.type = t < 60 ? SB_ORDER_LIMIT : t < 85 ? SB_ORDER_MARKET : SB_ORDER_LIMIT_MAKER;
+			q.tif = (enum sb_tif)rnd_in(0, 2);
+			if (q.type != SB_ORDER_MARKET) {
 				q.price = mid + rnd_in(-8, 8) * TICK;
 				q.qty = rnd_in(1, 2000) * STEP;
 			} else if (rnd() % 2) {

@@ -78,11 +78,11 @@ static const struct sim_book_order *by_client(struct sim_exchange *ex, const cha
 /* Two resting orders and one filled by the market: what the tests save. */
 static void trade_some(struct sim_exchange *ex)
 {
-	sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "50000", "0.01", "keep-1");
-	sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "55000", "0.02", "fill-1");
-	sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_SELL, "70000", "0.5", "sell-1");
+	sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "50000", "0.01", "keep-1");
+	sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "55000", "0.02", "fill-1");
+	sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_SELL, "70000", "0.5", "sell-1");
 	cr_assert_eq(sim_exchange_set_price(ex, btc(ex), D("54000"), D("1")), SB_OK);
-	cr_assert_eq(by_client(ex, "fill-1")->status, SIM_STATUS_FILLED, "the market crossed fill-1");
+	cr_assert_eq(by_client(ex, "fill-1")->status, SB_ORDER_FILLED, "the market crossed fill-1");
 	cr_assert(ex->state_dirty, "a fill marks the state changed");
 	cr_assert_eq(sim_exchange_persist(ex, false), SB_OK);
 	cr_assert_not(ex->state_dirty);
@@ -111,9 +111,9 @@ Test(sim_state, a_restart_keeps_orders_balances_trades_and_continues_the_ids)
 	keep = by_client(ex, "keep-1");
 	cr_assert_eq(keep->id, keep_id);
 	cr_assert_eq(keep->seq, keep_seq);
-	cr_assert_eq(keep->status, SIM_STATUS_NEW);
+	cr_assert_eq(keep->status, SB_ORDER_NEW);
 	cr_assert_eq(keep->locked, keep_locked);
-	cr_assert_eq(by_client(ex, "fill-1")->status, SIM_STATUS_FILLED, "closed orders stay queryable");
+	cr_assert_eq(by_client(ex, "fill-1")->status, SB_ORDER_FILLED, "closed orders stay queryable");
 	cr_assert_eq(sim_book_open_count(btc(ex)->book, ex->accounts[0].id), 2);
 	cr_assert_eq(ex->accounts[0].ntrades, ntrades);
 	cr_assert_eq(ex->accounts[0].trades[0].id, trade.id);
@@ -121,11 +121,11 @@ Test(sim_state, a_restart_keeps_orders_balances_trades_and_continues_the_ids)
 	cr_assert_eq(ex->accounts[0].trades[0].commission, trade.commission);
 	cr_assert_eq(sim_book_next_trade_id(btc(ex)->book), next_trade, "trade ids continue");
 	cr_assert_eq(btc(ex)->last_price, last, "the synthetic market resumes at its last price");
-	uint64_t next = sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "40000", "0.01", "after");
+	uint64_t next = sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "40000", "0.01", "after");
 	cr_assert_eq(next, 4, "orderIds continue after 1, 2 and 3");
 	/* The restored orders still match: the market trading through keep-1 fills it. */
 	cr_assert_eq(sim_exchange_set_price(ex, btc(ex), D("49000"), D("1")), SB_OK);
-	cr_assert_eq(by_client(ex, "keep-1")->status, SIM_STATUS_FILLED);
+	cr_assert_eq(by_client(ex, "keep-1")->status, SB_ORDER_FILLED);
 	sbt_exchange_free(&loop, ex);
 }
 
@@ -162,7 +162,7 @@ Test(sim_state, only_changes_that_matter_write_the_file)
 	uint64_t saves = ex->state_saves;
 	cr_assert_eq(sim_exchange_persist(ex, false), SB_OK);
 	cr_assert_eq(ex->state_saves, saves, "nothing changed: nothing written");
-	sbt_exchange_limit(ex, "BTCUSDT", SIM_SIDE_BUY, "50000", "0.01", "one");
+	sbt_exchange_limit(ex, "BTCUSDT", SB_SIDE_BUY, "50000", "0.01", "one");
 	cr_assert_eq(sim_exchange_persist(ex, false), SB_OK);
 	cr_assert_eq(ex->state_saves, saves + 1, "an accepted order is written");
 	sbt_exchange_free(&loop, ex);
@@ -318,13 +318,13 @@ Test(sim_state, a_file_of_something_else_is_refused)
 }
 
 /* A limit order of the test's account with a self-trade prevention mode. */
-static void place_stp(struct sim_exchange *ex, enum sim_book_side side, const char *price, const char *qty,
+static void place_stp(struct sim_exchange *ex, enum sb_side side, const char *price, const char *qty,
                       const char *cid, enum sim_stp_mode stp)
 {
 	struct sim_book_req req = {.account = ex->accounts[0].id,
 	                           .side = side,
-	                           .type = SIM_TYPE_LIMIT,
-	                           .tif = SIM_TIF_GTC,
+	                           .type = SB_ORDER_LIMIT,
+	                           .tif = SB_TIF_GTC,
 	                           .stp = stp,
 	                           .client_id = cid,
 	                           .client_id_len = strlen(cid),
@@ -340,10 +340,10 @@ Test(sim_state, self_trade_prevention_survives_a_restart_and_its_ids_continue)
 {
 	struct sim_exchange *ex = open_ex();
 	/* The account's own sell meets its resting buy: EXPIRE_MAKER expires the buy, the sell rests. */
-	place_stp(ex, SIM_SIDE_BUY, "50000", "0.01", "rest-1", SIM_STP_EXPIRE_TAKER);
-	place_stp(ex, SIM_SIDE_SELL, "50000", "0.02", "cross-1", SIM_STP_EXPIRE_MAKER);
+	place_stp(ex, SB_SIDE_BUY, "50000", "0.01", "rest-1", SIM_STP_EXPIRE_TAKER);
+	place_stp(ex, SB_SIDE_SELL, "50000", "0.02", "cross-1", SIM_STP_EXPIRE_MAKER);
 	const struct sim_book_order *rest = by_client(ex, "rest-1");
-	cr_assert_eq(rest->status, SIM_STATUS_EXPIRED_IN_MATCH);
+	cr_assert_eq(rest->status, SB_ORDER_EXPIRED_IN_MATCH);
 	cr_assert_eq(rest->prevented_qty, D("0.01"));
 	int64_t match_id = rest->prevented_match_id;
 	int64_t next_match = sim_book_next_prevented_id(btc(ex)->book);
@@ -354,12 +354,12 @@ Test(sim_state, self_trade_prevention_survives_a_restart_and_its_ids_continue)
 
 	ex = open_ex();
 	rest = by_client(ex, "rest-1");
-	cr_assert_eq(rest->status, SIM_STATUS_EXPIRED_IN_MATCH, "an order expired in match stays queryable");
+	cr_assert_eq(rest->status, SB_ORDER_EXPIRED_IN_MATCH, "an order expired in match stays queryable");
 	cr_assert_eq(rest->stp, SIM_STP_EXPIRE_TAKER);
 	cr_assert_eq(rest->prevented_qty, D("0.01"));
 	cr_assert_eq(rest->prevented_match_id, match_id);
 	const struct sim_book_order *cross = by_client(ex, "cross-1");
-	cr_assert_eq(cross->status, SIM_STATUS_NEW);
+	cr_assert_eq(cross->status, SB_ORDER_NEW);
 	cr_assert_eq(cross->stp, SIM_STP_EXPIRE_MAKER);
 	cr_assert_eq(sim_book_next_prevented_id(btc(ex)->book), next_match, "preventedMatchIds continue");
 	struct sim_ledger_asset u2 = balance(ex, "USDT"), b2 = balance(ex, "BTC");
@@ -368,9 +368,9 @@ Test(sim_state, self_trade_prevention_survives_a_restart_and_its_ids_continue)
 	cr_assert_eq(b2.free, base.free);
 	cr_assert_eq(b2.locked, base.locked);
 	/* The restored resting sell still prevents: a buy with EXPIRE_TAKER meeting it expires. */
-	place_stp(ex, SIM_SIDE_BUY, "50000", "0.01", "cross-2", SIM_STP_EXPIRE_TAKER);
+	place_stp(ex, SB_SIDE_BUY, "50000", "0.01", "cross-2", SIM_STP_EXPIRE_TAKER);
 	const struct sim_book_order *c2 = by_client(ex, "cross-2");
-	cr_assert_eq(c2->status, SIM_STATUS_EXPIRED_IN_MATCH);
+	cr_assert_eq(c2->status, SB_ORDER_EXPIRED_IN_MATCH);
 	cr_assert_eq(c2->prevented_match_id, next_match, "the next prevention takes the next id");
 	sbt_exchange_free(&loop, ex);
 }

@@ -79,7 +79,7 @@ static void asks(const char *p1, const char *q1, const char *p2, const char *q2,
 	publish();
 }
 
-static void place(uint32_t acct, enum sim_book_side side, enum sim_book_type type, enum sim_book_tif tif,
+static void place(uint32_t acct, enum sb_side side, enum sb_order_type type, enum sb_tif tif,
                   const char *price, const char *qty, const char *cid, int64_t time, sb_dec bnb_price)
 {
 	struct sim_book_req q = {.account = acct, .side = side, .type = type, .tif = tif, .time = time};
@@ -102,7 +102,7 @@ TestSuite(sim_userdata, .init = setup, .fini = teardown);
 
 Test(sim_userdata, new_limit_order_reports_new_then_locked_quote)
 {
-	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_GTC, "100", "1", "myOrder1", 1700000000000, 0);
+	place(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, SB_TIF_GTC, "100", "1", "myOrder1", 1700000000000, 0);
 	cr_assert_eq(f.cap.n, 2);
 	expect(
 	    0, f.a,
@@ -121,7 +121,7 @@ Test(sim_userdata, taker_fills_partly_then_fully_with_commission_in_base)
 {
 	asks("100", "0.4", "101", "1", 5);
 	cr_assert_eq(f.cap.n, 0, "quotes alone publish nothing");
-	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_GTC, "101", "1", "buy-1", 1000, 0);
+	place(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, SB_TIF_GTC, "101", "1", "buy-1", 1000, 0);
 	cr_assert_eq(f.cap.n, 4);
 	expect(
 	    0, f.a,
@@ -156,8 +156,8 @@ Test(sim_userdata, taker_fills_partly_then_fully_with_commission_in_base)
 
 Test(sim_userdata, maker_and_taker_each_get_their_reports_and_position)
 {
-	place(f.b, SIM_SIDE_SELL, SIM_TYPE_LIMIT, SIM_TIF_GTC, "100", "1", "sell-b", 2000, 0);
-	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_GTC, "100", "0.25", "buy-a", 3000, 0);
+	place(f.b, SB_SIDE_SELL, SB_ORDER_LIMIT, SB_TIF_GTC, "100", "1", "sell-b", 2000, 0);
+	place(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, SB_TIF_GTC, "100", "0.25", "buy-a", 3000, 0);
 	/* b: NEW, position; a: NEW, TRADE; b: TRADE (maker); then a's and b's positions. */
 	cr_assert_eq(f.cap.n, 7);
 	cr_assert_eq(f.cap.account[2], f.a);
@@ -189,7 +189,7 @@ Test(sim_userdata, commission_in_bnb_is_reported_and_listed_in_the_position)
 	cr_assert_eq(sim_ledger_deposit(f.ex.ledger, f.a, "BNB", D("1")), SB_OK);
 	asks("100", "2", NULL, NULL, 5);
 	/* 100 USDT of quote at 0.1% * 0.75 = 0.075 USDT, at 10 USDT per BNB: 0.0075 BNB. */
-	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_GTC, "100", "1", "bnb-1", 4000, D("10"));
+	place(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, SB_TIF_GTC, "100", "1", "bnb-1", 4000, D("10"));
 	cr_assert_eq(f.cap.n, 3);
 	expect(
 	    1, f.a,
@@ -208,7 +208,7 @@ Test(sim_userdata, commission_in_bnb_is_reported_and_listed_in_the_position)
 
 Test(sim_userdata, cancel_reports_cancel_id_and_original_id_then_unlock)
 {
-	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_GTC, "100", "1", "to-cancel", 5000, 0);
+	place(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, SB_TIF_GTC, "100", "1", "to-cancel", 5000, 0);
 	cr_assert_eq(sim_ledger_cancel(f.ex.ledger, f.sym.book, 1, 6000, &f.r), SB_OK);
 	publish();
 	cr_assert_eq(f.cap.n, 4);
@@ -228,7 +228,7 @@ Test(sim_userdata, cancel_reports_cancel_id_and_original_id_then_unlock)
 Test(sim_userdata, ioc_remainder_expires_with_its_reason)
 {
 	asks("100", "0.4", NULL, NULL, 5);
-	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_IOC, "100", "1", "ioc-1", 7000, 0);
+	place(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, SB_TIF_IOC, "100", "1", "ioc-1", 7000, 0);
 	cr_assert_eq(f.cap.n, 4);
 	cr_assert(strstr(f.cap.json[0], "\"f\":\"IOC\""));
 	cr_assert(strstr(f.cap.json[1], "\"x\":\"TRADE\",\"X\":\"PARTIALLY_FILLED\""));
@@ -251,7 +251,7 @@ Test(sim_userdata, market_sell_out_of_liquidity_expires_insufficient_liquidity)
 	struct sim_book_level bid = {D("50"), D("0.5")};
 	cr_assert_eq(sim_ledger_set_quotes(f.ex.ledger, f.sym.book, &bid, 1, NULL, 0, 5, 0, &f.r), SB_OK);
 	sim_book_result_clear(&f.r);
-	place(f.b, SIM_SIDE_SELL, SIM_TYPE_MARKET, SIM_TIF_GTC, NULL, "1", "mkt-1", 8000, 0);
+	place(f.b, SB_SIDE_SELL, SB_ORDER_MARKET, SB_TIF_GTC, NULL, "1", "mkt-1", 8000, 0);
 	cr_assert_eq(f.cap.n, 4);
 	cr_assert(strstr(f.cap.json[0],
 	                 "\"o\":\"MARKET\",\"f\":\"GTC\",\"q\":\"1.00000000\",\"p\":\"0.00000000\""));
@@ -265,7 +265,7 @@ Test(sim_userdata, market_sell_out_of_liquidity_expires_insufficient_liquidity)
 
 Test(sim_userdata, market_and_fee_accounts_get_nothing)
 {
-	place(f.b, SIM_SIDE_SELL, SIM_TYPE_LIMIT, SIM_TIF_GTC, "100", "1", "s", 1, 0);
+	place(f.b, SB_SIDE_SELL, SB_ORDER_LIMIT, SB_TIF_GTC, "100", "1", "s", 1, 0);
 	f.cap.n = 0;
 	free(f.cap.json[0]);
 	free(f.cap.json[1]);
@@ -282,10 +282,10 @@ Test(sim_userdata, market_and_fee_accounts_get_nothing)
 Test(sim_userdata, self_trade_prevention_reports_the_expired_maker)
 {
 	cr_assert_eq(sim_ledger_deposit(f.ex.ledger, f.a, "BTC", D("1")), SB_OK);
-	place(f.a, SIM_SIDE_BUY, SIM_TYPE_LIMIT, SIM_TIF_GTC, "100", "1", "mk", 1000, 0);
+	place(f.a, SB_SIDE_BUY, SB_ORDER_LIMIT, SB_TIF_GTC, "100", "1", "mk", 1000, 0);
 	struct sim_book_req q = {.account = f.a,
-	                         .side = SIM_SIDE_SELL,
-	                         .type = SIM_TYPE_LIMIT,
+	                         .side = SB_SIDE_SELL,
+	                         .type = SB_ORDER_LIMIT,
 	                         .price = D("100"),
 	                         .qty = D("1"),
 	                         .client_id = "tk",

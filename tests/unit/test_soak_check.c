@@ -30,10 +30,10 @@ static struct sb_store_order order(const char *coid, int64_t pos, enum sb_side s
 	struct sb_store_order o = {.position_id = pos,
 	                           .side = side,
 	                           .type = SB_ORDER_LIMIT,
-	                           .tif = SB_STORE_TIF_GTC,
+	                           .tif = SB_TIF_GTC,
 	                           .price = price,
 	                           .orig_qty = qty,
-	                           .status = SB_STORE_ORDER_PENDING_NEW,
+	                           .status = SB_ORDER_PENDING_NEW,
 	                           .created_ms = BUY_TIME,
 	                           .updated_ms = BUY_TIME};
 	snprintf(o.client_order_id, sizeof o.client_order_id, "%s", coid);
@@ -46,7 +46,7 @@ static void fill(struct sb_store *st, struct sb_store_order *o, int64_t id, int6
                  sb_dec fee, const char *fee_asset)
 {
 	cr_assert_eq(sb_store_order_insert_intent(st, o, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
-	o->status = SB_STORE_ORDER_NEW;
+	o->status = SB_ORDER_NEW;
 	o->exchange_order_id = id;
 	cr_assert_eq(sb_store_order_update(st, o, NULL, NULL), SB_OK);
 	struct sb_store_fill f = {.symbol = "BTCUSDT",
@@ -60,7 +60,7 @@ static void fill(struct sb_store *st, struct sb_store_order *o, int64_t id, int6
 	snprintf(f.commission_asset, sizeof f.commission_asset, "%s", fee_asset);
 	o->executed_qty = o->orig_qty;
 	o->cumm_quote_qty = quote;
-	o->status = SB_STORE_ORDER_FILLED;
+	o->status = SB_ORDER_FILLED;
 	cr_assert_eq(sb_store_fill_apply(st, &f, o, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
 }
 
@@ -84,7 +84,7 @@ static void setup(void)
 	snprintf(db, sizeof db, "%s/bot.db", dir);
 	struct sb_store *st = NULL;
 	cr_assert_eq(sb_store_open_sqlite(db, NULL, &st, NULL, 0), SB_OK);
-	struct sb_store_position p = {.state = SB_STORE_POS_BUYING, .created_ms = BUY_TIME};
+	struct sb_store_position p = {.state = SB_POSITION_BUYING, .created_ms = BUY_TIME};
 	snprintf(p.symbol, sizeof p.symbol, "BTCUSDT");
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
 	struct sb_store_order b =
@@ -93,7 +93,7 @@ static void setup(void)
 	struct sb_store_order s =
 	    order("sb-main-1-s0", p.id, SB_SIDE_SELL, SB_DEC_C(51000, 0), SB_DEC_C(0, 99900));
 	fill(st, &s, 12, 102, SB_DEC_C(50, 94900000), SB_DEC_C(0, 5094900), "USDT");
-	p.state = SB_STORE_POS_CLOSED;
+	p.state = SB_POSITION_CLOSED;
 	p.closed_ms = SELL_TIME;
 	p.realised_profit = SB_DEC_C(0, 89805100);
 	cr_assert_eq(sb_store_position_update(st, &p, NULL), SB_OK);
@@ -228,7 +228,7 @@ Test(soak_check, an_order_still_pending_after_the_faults_stopped_is_a_violation)
 {
 	struct sb_store *st = NULL;
 	cr_assert_eq(sb_store_open_sqlite(db, NULL, &st, NULL, 0), SB_OK);
-	struct sb_store_position p = {.state = SB_STORE_POS_BUYING, .created_ms = SELL_TIME};
+	struct sb_store_position p = {.state = SB_POSITION_BUYING, .created_ms = SELL_TIME};
 	snprintf(p.symbol, sizeof p.symbol, "BTCUSDT");
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
 	struct sb_store_order b =
@@ -252,7 +252,7 @@ Test(soak_check, positions_one_after_the_other_keep_max_positions)
 	struct sb_store *st = NULL;
 	cr_assert_eq(sb_store_open_sqlite(db, NULL, &st, NULL, 0), SB_OK);
 	struct sb_store_position p = {
-	    .state = SB_STORE_POS_HOLDING, .created_ms = SELL_TIME + 1, .cost_quote = SB_DEC_C(20, 0)};
+	    .state = SB_POSITION_HOLDING, .created_ms = SELL_TIME + 1, .cost_quote = SB_DEC_C(20, 0)};
 	snprintf(p.symbol, sizeof p.symbol, "BTCUSDT");
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
 	sb_store_close(st);
@@ -265,9 +265,8 @@ Test(soak_check, more_open_positions_than_max_positions_or_exposure_allow_is_a_v
 	struct sb_store *st = NULL;
 	cr_assert_eq(sb_store_open_sqlite(db, NULL, &st, NULL, 0), SB_OK);
 	for (int i = 0; i < 2; i++) {
-		struct sb_store_position p = {.state = SB_STORE_POS_HOLDING,
-		                              .created_ms = SELL_TIME + i,
-		                              .cost_quote = SB_DEC_C(60, 0)};
+		struct sb_store_position p = {
+		    .state = SB_POSITION_HOLDING, .created_ms = SELL_TIME + i, .cost_quote = SB_DEC_C(60, 0)};
 		snprintf(p.symbol, sizeof p.symbol, "BTCUSDT");
 		cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
 	}

@@ -95,7 +95,7 @@ static long long count_rows(const char *table)
 
 static struct sb_store_position new_position(const char *symbol, int64_t now)
 {
-	struct sb_store_position p = {.state = SB_STORE_POS_BUYING, .created_ms = now, .updated_ms = now};
+	struct sb_store_position p = {.state = SB_POSITION_BUYING, .created_ms = now, .updated_ms = now};
 	snprintf(p.symbol, sizeof p.symbol, "%s", symbol);
 	return p;
 }
@@ -113,10 +113,10 @@ static struct sb_store_order buy_intent(const char *id, const char *symbol, int6
 	    .position_id = pos_id,
 	    .side = SB_SIDE_BUY,
 	    .type = SB_ORDER_LIMIT,
-	    .tif = SB_STORE_TIF_GTC,
+	    .tif = SB_TIF_GTC,
 	    .price = SB_DEC_C(25, 35190000),
 	    .orig_qty = SB_DEC_C(0, 39000),
-	    .status = SB_STORE_ORDER_PENDING_NEW,
+	    .status = SB_ORDER_PENDING_NEW,
 	    .created_ms = 1764000000000,
 	    .updated_ms = 1764000000000,
 	};
@@ -173,6 +173,8 @@ static void assert_positions_equal(const struct sb_store_position *a, const stru
 	cr_assert_eq(a->realised_profit, b->realised_profit);
 	cr_assert_eq(a->dust_qty, b->dust_qty);
 	cr_assert_str_eq(a->notes, b->notes);
+	cr_assert_eq(a->exit, b->exit);
+	cr_assert_eq(a->duration_alerted, b->duration_alerted);
 	/* Commissions come back ordered by asset; compare as sets. */
 	for (int i = 0; i < SB_STORE_COMMISSIONS_MAX; i++) {
 		if (!a->commissions[i].asset[0])
@@ -283,6 +285,10 @@ Test(store, data_version_moves_for_another_connections_commit_only)
 	cr_assert_eq(sb_store_commits(st), commits + 1, "another connection's commit is not this store's");
 }
 
+/* Removes what migration 5 added, for a file put back to an older schema. */
+#define UNDO_MIGRATION_5                                                                                     \
+	"ALTER TABLE positions DROP COLUMN exit_reason; ALTER TABLE positions DROP COLUMN alerted;"
+
 /* Sets schema_version as if the database had been written by an older or newer build. */
 static void set_schema_version(int64_t v)
 {
@@ -305,6 +311,7 @@ Test(store, version_2_gains_the_stop_loss_cooldown_with_its_default)
 	                          .updated_ms = 5};
 	cr_assert_eq(sb_store_pair_upsert(st, &p, NULL), SB_OK);
 	cr_assert_eq(sb_store_exec(st, "ALTER TABLE trade_pairs DROP COLUMN stop_loss_cooldown_ms"), SB_OK);
+	cr_assert_eq(sb_store_exec(st, UNDO_MIGRATION_5), SB_OK, "%s", sb_store_last_error(st));
 	cr_assert_eq(sb_store_exec(st, "UPDATE system_state SET value = '2' WHERE key = 'schema_version'"),
 	             SB_OK);
 	reopen();
@@ -341,6 +348,7 @@ Test(store, migration_4_spells_old_event_kinds_lowercase)
 		struct sb_store_event ev = event(kinds[i], "BTCUSDT");
 		cr_assert_eq(sb_store_event_append(st, &ev, NULL), SB_OK);
 	}
+	cr_assert_eq(sb_store_exec(st, UNDO_MIGRATION_5), SB_OK, "%s", sb_store_last_error(st));
 	set_schema_version(3);
 	reopen();
 	int64_t v = 0;
@@ -512,7 +520,7 @@ Test(store, order_intent_round_trips_exact_values)
 	/* A MARKET order has no time in force: NULL in the database, NONE back. */
 	struct sb_store_order m = buy_intent("sb-BTCUSDT-1-m", "BTCUSDT", 0);
 	m.type = SB_ORDER_MARKET;
-	m.tif = SB_STORE_TIF_NONE;
+	m.tif = SB_TIF_NONE;
 	m.side = SB_SIDE_SELL;
 	m.price = 0;
 	cr_assert_eq(sb_store_order_insert_intent(st, &m, NULL, NULL), SB_OK);
@@ -532,7 +540,7 @@ Test(store, order_intent_round_trips_exact_values)
 Test(store, order_intent_must_be_pending_new)
 {
 	struct sb_store_order o = buy_intent("x1", "BTCUSDT", 0);
-	o.status = SB_STORE_ORDER_NEW;
+	o.status = SB_ORDER_NEW;
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_ERR_INVALID);
 	cr_assert_eq(count_rows("orders"), 0);
 }
@@ -566,7 +574,7 @@ Test(store, order_update_changes_only_its_mutable_columns)
 	struct sb_store_order o = buy_intent("o-1", "BTCUSDT", pos);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_OK);
 	struct sb_store_order u = o;
-	u.status = SB_STORE_ORDER_NEW;
+	u.status = SB_ORDER_NEW;
 	u.exchange_order_id = INT64_MAX;
 	u.executed_qty = SB_DEC_C(0, 1000);
 	u.cumm_quote_qty = SB_DEC_C(0, 2535190);
@@ -589,23 +597,23 @@ Test(store, order_update_with_position_is_one_transaction)
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
 	struct sb_store_order o = buy_intent("o-1", "BTCUSDT", p.id);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_OK);
-	o.status = SB_STORE_ORDER_CANCELED;
-	p.state = SB_STORE_POS_CANCELED;
+	o.status = SB_ORDER_CANCELED;
+	p.state = SB_POSITION_CANCELED;
 	p.closed_ms = 77;
 	struct sb_store_event ev = event("order.canceled", "BTCUSDT");
 	cr_assert_eq(sb_store_order_update(st, &o, &p, &ev), SB_OK);
 	struct sb_store_position got;
 	cr_assert_eq(sb_store_position_get(st, p.id, &got), SB_OK);
-	cr_assert_eq(got.state, SB_STORE_POS_CANCELED);
+	cr_assert_eq(got.state, SB_POSITION_CANCELED);
 	cr_assert_eq(got.closed_ms, 77);
 
 	/* A position that does not exist undoes the order update too. */
-	o.status = SB_STORE_ORDER_FILLED;
+	o.status = SB_ORDER_FILLED;
 	p.id = 999;
 	cr_assert_eq(sb_store_order_update(st, &o, &p, &ev), SB_ERR_NOT_FOUND);
 	struct sb_store_order og;
 	cr_assert_eq(sb_store_order_get(st, "o-1", &og), SB_OK);
-	cr_assert_eq(og.status, SB_STORE_ORDER_CANCELED);
+	cr_assert_eq(og.status, SB_ORDER_CANCELED);
 	cr_assert_eq(count_rows("events"), 1);
 }
 
@@ -616,8 +624,7 @@ Test(store, order_lists_filter_by_symbol_position_status_and_openness)
 	const char *ids[] = {"a", "b", "c", "d"};
 	const char *syms[] = {"BTCUSDT", "BTCUSDT", "ETHUSDT", "BTCUSDT"};
 	int64_t poss[] = {p1, p1, p2, 0};
-	enum sb_store_order_status final[] = {SB_STORE_ORDER_FILLED, SB_STORE_ORDER_NEW,
-	                                      SB_STORE_ORDER_UNKNOWN, SB_STORE_ORDER_PENDING_NEW};
+	enum sb_order_state final[] = {SB_ORDER_FILLED, SB_ORDER_NEW, SB_ORDER_UNKNOWN, SB_ORDER_PENDING_NEW};
 	for (int i = 0; i < 4; i++) {
 		struct sb_store_order o = buy_intent(ids[i], syms[i], poss[i]);
 		cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_OK);
@@ -638,8 +645,7 @@ Test(store, order_lists_filter_by_symbol_position_status_and_openness)
 	cr_assert_eq(n, 3);
 	cr_assert_str_eq(rows[0].client_order_id, "d"); /* newest first */
 	free(rows);
-	f = (struct sb_store_order_filter){
-	    .position_id = p1, .by_status = true, .status = SB_STORE_ORDER_FILLED};
+	f = (struct sb_store_order_filter){.position_id = p1, .by_status = true, .status = SB_ORDER_FILLED};
 	cr_assert_eq(sb_store_order_list(st, &f, &rows, &n), SB_OK);
 	cr_assert_eq(n, 1);
 	cr_assert_str_eq(rows[0].client_order_id, "a");
@@ -668,7 +674,7 @@ static struct cycle start_cycle(void)
 	cr_assert_eq(sb_store_position_insert(st, &c.pos, NULL), SB_OK);
 	c.order = buy_intent("cyc-1-b", "BTCUSDT", c.pos.id);
 	cr_assert_eq(sb_store_order_insert_intent(st, &c.order, NULL, NULL), SB_OK);
-	c.order.status = SB_STORE_ORDER_NEW;
+	c.order.status = SB_ORDER_NEW;
 	c.order.exchange_order_id = 77;
 	cr_assert_eq(sb_store_order_update(st, &c.order, NULL, NULL), SB_OK);
 	c.fill = (struct sb_store_fill){.symbol = "BTCUSDT",
@@ -689,11 +695,11 @@ static void apply_to(struct cycle *c)
 {
 	c->order.executed_qty += c->fill.qty;
 	c->order.cumm_quote_qty += c->fill.quote_qty;
-	c->order.status = SB_STORE_ORDER_FILLED;
+	c->order.status = SB_ORDER_FILLED;
 	c->pos.buy_qty += c->fill.qty;
 	c->pos.cost_quote += c->fill.quote_qty;
 	c->pos.base_received += c->fill.qty - c->fill.commission;
-	c->pos.state = SB_STORE_POS_HOLDING;
+	c->pos.state = SB_POSITION_HOLDING;
 	c->pos.opened_ms = c->fill.time_ms;
 	snprintf(c->pos.commissions[0].asset, sizeof c->pos.commissions[0].asset, "BTC");
 	c->pos.commissions[0].amount += c->fill.commission;
@@ -781,11 +787,11 @@ Test(store, self_trade_keeps_both_fills_and_applies_each_once)
 	struct sb_store_order sell = buy_intent("cyc-2-s", "BTCUSDT", other);
 	sell.side = SB_SIDE_SELL;
 	sell.type = SB_ORDER_MARKET;
-	sell.tif = SB_STORE_TIF_NONE;
+	sell.tif = SB_TIF_NONE;
 	sell.price = 0;
 	cr_assert_eq(sb_store_order_insert_intent(st, &sell, NULL, NULL), SB_OK, "%s",
 	             sb_store_last_error(st));
-	sell.status = SB_STORE_ORDER_FILLED;
+	sell.status = SB_ORDER_FILLED;
 	sell.exchange_order_id = 78;
 	sell.executed_qty = buy.fill.qty;
 	sell.cumm_quote_qty = buy.fill.quote_qty;
@@ -814,7 +820,7 @@ Test(store, exchange_order_id_may_repeat_after_an_exchange_restart)
 	struct cycle c = start_cycle(); /* cyc-1-b is exchange order 77 */
 	struct sb_store_order again = buy_intent("cyc-2-b", "BTCUSDT", 0);
 	cr_assert_eq(sb_store_order_insert_intent(st, &again, NULL, NULL), SB_OK);
-	again.status = SB_STORE_ORDER_NEW;
+	again.status = SB_ORDER_NEW;
 	again.exchange_order_id = c.order.exchange_order_id;
 	cr_assert_eq(sb_store_order_update(st, &again, NULL, NULL), SB_OK, "%s", sb_store_last_error(st));
 	struct sb_store_order og;
@@ -844,7 +850,7 @@ Test(store, schema_1_database_is_migrated_and_keeps_its_fills)
 	    "INSERT INTO fills_v1 SELECT * FROM fills; DROP TABLE fills;"
 	    "ALTER TABLE fills_v1 RENAME TO fills; CREATE INDEX fills_order ON fills(client_order_id);"
 	    "DELETE FROM order_statuses WHERE name = 'LOST';"
-	    "ALTER TABLE trade_pairs DROP COLUMN stop_loss_cooldown_ms;"
+	    "ALTER TABLE trade_pairs DROP COLUMN stop_loss_cooldown_ms;" UNDO_MIGRATION_5
 	    "UPDATE system_state SET value = '1' WHERE key = 'schema_version'; COMMIT;";
 	char *msg = NULL;
 	cr_assert_eq(sqlite3_exec(db, v1, NULL, NULL, &msg), SQLITE_OK, "%s", msg ? msg : "");
@@ -862,7 +868,7 @@ Test(store, schema_1_database_is_migrated_and_keeps_its_fills)
 	struct sb_store_order sell = buy_intent("cyc-2-s", "BTCUSDT", 0);
 	sell.side = SB_SIDE_SELL;
 	cr_assert_eq(sb_store_order_insert_intent(st, &sell, NULL, NULL), SB_OK);
-	sell.status = SB_STORE_ORDER_FILLED;
+	sell.status = SB_ORDER_FILLED;
 	sell.executed_qty = c.fill.qty;
 	sell.cumm_quote_qty = c.fill.quote_qty;
 	struct sb_store_fill sf = c.fill;
@@ -925,7 +931,7 @@ Test(store, fill_with_unknown_position_or_order_changes_nothing)
 Test(store, position_round_trips_extremes_and_negative_profit)
 {
 	struct sb_store_position p = new_position("BTCUSDT", 1764000000000);
-	p.state = SB_STORE_POS_CLOSED;
+	p.state = SB_POSITION_CLOSED;
 	p.opened_ms = 1764000000001;
 	p.closed_ms = 1764000000002;
 	p.buy_qty = SB_DEC_MAX;
@@ -938,6 +944,8 @@ Test(store, position_round_trips_extremes_and_negative_profit)
 	p.realised_profit = SB_DEC_MIN;
 	p.dust_qty = SB_DEC_C(0, 99);
 	snprintf(p.notes, sizeof p.notes, "manual sell; 'quoted' \"text\" ünïcode");
+	p.exit = SB_EXIT_MAX_DURATION;
+	p.duration_alerted = true;
 	snprintf(p.commissions[0].asset, sizeof p.commissions[0].asset, "BTC");
 	p.commissions[0].amount = SB_DEC_C(0, 39);
 	snprintf(p.commissions[2].asset, sizeof p.commissions[2].asset, "BNB");
@@ -950,6 +958,7 @@ Test(store, position_round_trips_extremes_and_negative_profit)
 	assert_positions_equal(&p, &got);
 
 	p.realised_profit = -SB_DEC_C(3, 14159265);
+	p.exit = SB_EXIT_MANUAL;
 	p.commissions[0].asset[0] = '\0'; /* removed: the set of commissions is replaced */
 	p.updated_ms += 1;
 	cr_assert_eq(sb_store_position_update(st, &p, NULL), SB_OK);
@@ -992,7 +1001,7 @@ Test(store, position_lists_filter_by_openness_symbol_and_time)
 	for (int i = 0; i < 4; i++) {
 		struct sb_store_position p = new_position(syms[i], 100 * (i + 1));
 		if (i < 2) {
-			p.state = SB_STORE_POS_CLOSED;
+			p.state = SB_POSITION_CLOSED;
 			p.closed_ms = 1000 * (i + 1);
 		}
 		cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
@@ -1102,7 +1111,7 @@ Test(store, system_state_values_round_trip)
 static void closed_position(const char *symbol, int64_t closed_ms, sb_dec profit, sb_dec cost)
 {
 	struct sb_store_position p = new_position(symbol, closed_ms - 1);
-	p.state = SB_STORE_POS_CLOSED;
+	p.state = SB_POSITION_CLOSED;
 	p.closed_ms = closed_ms;
 	p.realised_profit = profit;
 	p.cost_quote = cost;
@@ -1173,7 +1182,7 @@ Test(store, read_only_database_refuses_writes_and_keeps_its_content)
 	cr_assert_eq(sb_store_order_get(st, "ro-1", &got), SB_OK); /* reads work */
 	struct sb_store_order o2 = buy_intent("ro-2", "BTCUSDT", 0);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o2, NULL, NULL), SB_ERR_DB_READONLY);
-	o.status = SB_STORE_ORDER_NEW;
+	o.status = SB_ORDER_NEW;
 	cr_assert_eq(sb_store_order_update(st, &o, NULL, NULL), SB_ERR_DB_READONLY);
 	cr_assert_eq(sb_store_state_set(st, SB_STORE_KEY_PAUSED, "1", 1, NULL), SB_ERR_DB_READONLY);
 	cr_assert_neq(sb_store_last_error(st)[0], '\0');
@@ -1181,7 +1190,7 @@ Test(store, read_only_database_refuses_writes_and_keeps_its_content)
 	reopen();
 	cr_assert_eq(sb_store_order_get(st, "ro-2", &got), SB_ERR_NOT_FOUND);
 	cr_assert_eq(sb_store_order_get(st, "ro-1", &got), SB_OK);
-	cr_assert_eq(got.status, SB_STORE_ORDER_PENDING_NEW);
+	cr_assert_eq(got.status, SB_ORDER_PENDING_NEW);
 }
 
 Test(store, query_only_fault_gives_readonly_and_clears)
@@ -1190,12 +1199,12 @@ Test(store, query_only_fault_gives_readonly_and_clears)
 	cr_assert_eq(sb_store_position_insert(st, &p, NULL), SB_OK);
 	cr_assert_eq(sb_store_exec(st, "PRAGMA query_only = ON"), SB_OK);
 	struct sb_store_order o = buy_intent("qo-1", "BTCUSDT", p.id);
-	p.state = SB_STORE_POS_HOLDING;
+	p.state = SB_POSITION_HOLDING;
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, &p, NULL), SB_ERR_DB_READONLY);
 	cr_assert_eq(sb_store_exec(st, "PRAGMA query_only = OFF"), SB_OK);
 	struct sb_store_position got;
 	cr_assert_eq(sb_store_position_get(st, p.id, &got), SB_OK);
-	cr_assert_eq(got.state, SB_STORE_POS_BUYING);
+	cr_assert_eq(got.state, SB_POSITION_BUYING);
 	cr_assert_eq(count_rows("orders"), 0);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, &p, NULL), SB_OK);
 }
@@ -1269,7 +1278,7 @@ static void crash_after_intent(bool kill9)
 	open_store();
 	struct sb_store_order got;
 	cr_assert_eq(sb_store_order_get(st, "crash-1", &got), SB_OK);
-	cr_assert_eq(got.status, SB_STORE_ORDER_PENDING_NEW);
+	cr_assert_eq(got.status, SB_ORDER_PENDING_NEW);
 	char msg[128];
 	cr_assert_eq(sb_store_check(st, msg, sizeof msg), SB_OK, "%s", msg);
 }
@@ -1363,7 +1372,7 @@ Test(store, bad_arguments_are_refused_before_the_database)
 	o = buy_intent("", "BTCUSDT", 0);
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, NULL, NULL), SB_ERR_INVALID);
 	o = buy_intent("x", "BTCUSDT", 0);
-	o.status = (enum sb_store_order_status)99;
+	o.status = (enum sb_order_state)99;
 	cr_assert_eq(sb_store_order_update(st, &o, NULL, NULL), SB_ERR_INVALID);
 	struct sb_store_event ev = event("", "");
 	o = buy_intent("x", "BTCUSDT", 0);
@@ -1381,27 +1390,28 @@ Test(store, bad_arguments_are_refused_before_the_database)
 Test(store, enum_names_match_the_state_tables)
 {
 	char sql[160], buf[8];
-	for (int s = 0; s < SB_STORE_ORDER__COUNT; s++) {
-		const char *name = sb_store_order_status_name((enum sb_store_order_status)s);
-		enum sb_store_order_status back;
-		cr_assert_eq(sb_store_order_status_parse(name, strlen(name), &back), SB_OK);
+	for (int s = 0; s < SB_ORDER_STATE__COUNT; s++) {
+		const char *name = sb_order_state_name((enum sb_order_state)s);
+		enum sb_order_state back;
+		cr_assert_eq(sb_order_state_parse(name, strlen(name), &back), SB_OK);
 		cr_assert_eq((int)back, s);
 		snprintf(sql, sizeof sql, "SELECT final FROM order_statuses WHERE name = '%s'", name);
 		raw_query(db_path, sql, buf, sizeof buf);
-		cr_assert_str_eq(buf, sb_store_order_status_final(back) ? "1" : "0", "%s", name);
+		cr_assert_str_eq(buf, sb_order_state_is_final(back) ? "1" : "0", "%s", name);
 	}
-	for (int s = 0; s < SB_STORE_POS__COUNT; s++) {
-		const char *name = sb_store_pos_state_name((enum sb_store_pos_state)s);
-		enum sb_store_pos_state back;
-		cr_assert_eq(sb_store_pos_state_parse(name, strlen(name), &back), SB_OK);
+	for (int s = 0; s < SB_POSITION_STATE__COUNT; s++) {
+		const char *name = sb_position_state_name((enum sb_position_state)s);
+		enum sb_position_state back;
+		cr_assert_eq(sb_position_state_parse(name, strlen(name), &back), SB_OK);
 		cr_assert_eq((int)back, s);
 		snprintf(sql, sizeof sql, "SELECT open FROM position_states WHERE name = '%s'", name);
 		raw_query(db_path, sql, buf, sizeof buf);
-		cr_assert_str_eq(buf, sb_store_pos_state_open(back) ? "1" : "0", "%s", name);
+		cr_assert_str_eq(buf, sb_position_state_is_open(back) ? "1" : "0", "%s", name);
 	}
-	cr_assert_eq(sb_store_order_status_parse("FILLE", 5, NULL), SB_ERR_NOT_FOUND);
-	cr_assert_str_eq(sb_store_order_status_name((enum sb_store_order_status)77), "?");
-	enum sb_store_tif t;
-	cr_assert_eq(sb_store_tif_parse("IOC", 3, &t), SB_OK);
-	cr_assert_eq(t, SB_STORE_TIF_IOC);
+	enum sb_order_state o;
+	cr_assert_eq(sb_order_state_parse("FILLE", 5, &o), SB_ERR_NOT_FOUND);
+	cr_assert_str_eq(sb_order_state_name((enum sb_order_state)77), "INVALID");
+	enum sb_tif t;
+	cr_assert_eq(sb_tif_parse("IOC", 3, &t), SB_OK);
+	cr_assert_eq(t, SB_TIF_IOC);
 }
