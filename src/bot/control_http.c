@@ -52,11 +52,6 @@ struct control_pss {
 	struct control_deferred *pending;  /* the answer waits for the exchange (control_pairs.c) */
 };
 
-void control_http_wake(struct control_conn *conn)
-{
-	lws_callback_on_writable((struct lws *)conn);
-}
-
 /* Writes r (and frees its body); the return value is the lws callback's. */
 static int send_reply(struct lws *wsi, struct control_reply r)
 {

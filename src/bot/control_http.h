@@ -60,7 +60,8 @@ sb_err control_http_start(struct sb_ws_ctx *ws, const struct control_listen *l, 
 /* Stops serving (the unix socket file is removed) and frees h; call before the lws context is freed. NULL is
  * fine. */
 void control_http_stop(struct control_http *h);
-/* The deferred answer of conn is ready: its reply is written once the connection is writable. */
+/* The deferred answer of conn is ready: its reply is written once the connection is writable
+ * (control_conn.c). */
 void control_http_wake(struct control_conn *conn);
 
 #endif

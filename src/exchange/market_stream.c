@@ -636,8 +636,8 @@ static void deliver(struct sb_bn_market_stream *ms, unsigned conn, const struct 
 	ms->ops.event(ms->user, &ev);
 }
 
-static void control_reply(struct sb_bn_market_stream *ms, unsigned conn, const struct sb_bn_id *id, bool ok,
-                          const struct sb_bn_market_msg *m)
+static void subscription_reply(struct sb_bn_market_stream *ms, unsigned conn, const struct sb_bn_id *id,
+                               bool ok, const struct sb_bn_market_msg *m)
 {
 	unsigned target = ms->next_open ? ms->next_conn : ms->main_conn;
 	if (conn != target)
@@ -677,10 +677,10 @@ static void ws_message(void *user, struct sb_ws *ws, unsigned conn, const char *
 	}
 	switch (m.kind) {
 	case SB_BN_MKT_CONTROL_REPLY:
-		control_reply(ms, conn, &m.u.reply.id, true, &m);
+		subscription_reply(ms, conn, &m.u.reply.id, true, &m);
 		break;
 	case SB_BN_MKT_CONTROL_ERROR:
-		control_reply(ms, conn, &m.u.error.id, false, &m);
+		subscription_reply(ms, conn, &m.u.error.id, false, &m);
 		break;
 	case SB_BN_MKT_SERVER_SHUTDOWN:
 		ms->st.shutdowns++;
