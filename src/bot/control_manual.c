@@ -393,8 +393,8 @@ static void job_watch(struct control_manual *m, struct job *j, struct bot_pos *b
 			job_end(m, j, false, "the order %s cannot be found", j->coid);
 			return;
 		}
-		(void)order_ended(m, j, true, row.status == SB_ORDER_FILLED,
-		                  sb_order_state_name(row.status), row.executed_qty, row.last_error);
+		(void)order_ended(m, j, true, row.status == SB_ORDER_FILLED, sb_order_state_name(row.status),
+		                  row.executed_qty, row.last_error);
 		return;
 	}
 	if (j->kind == JOB_REPRICE && sb_order_state_is_open(o->sm.state)) {

@@ -12,8 +12,8 @@
 
 #include "bot/bot_int.h"
 #include "bot/control_int.h"
-#include "spotbot/alloc.h"
 #include "bot/metrics.h"
+#include "spotbot/alloc.h"
 
 #define CONTROL_EVENTS_MAX 200 /* events returned by GET /events */
 

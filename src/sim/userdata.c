@@ -93,9 +93,9 @@ static void format_execution_report(struct sb_buf *b, const char *symbol, const 
 	bool trade = ev->exec == SIM_EXEC_TRADE;
 	bool canceled = ev->exec == SIM_EXEC_CANCELED;
 	bool prevented = ev->exec == SIM_EXEC_TRADE_PREVENTION;
-	bool working = ev->exec == SIM_EXEC_NEW ||
-	               ((trade || prevented) &&
-	                (ev->status == SB_ORDER_NEW || ev->status == SB_ORDER_PARTIALLY_FILLED));
+	bool working =
+	    ev->exec == SIM_EXEC_NEW ||
+	    ((trade || prevented) && (ev->status == SB_ORDER_NEW || ev->status == SB_ORDER_PARTIALLY_FILLED));
 	/* A cancel reports the cancel request's own id in "c" and the order's in "C"; the book does not
 	 * keep the request's id, so one is generated from the execution id. */
 	char cancel_id[SIM_CLIENT_ID_MAX + 1];

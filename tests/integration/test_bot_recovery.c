@@ -6,8 +6,8 @@
  */
 #include <sqlite3.h>
 
-#include "sbtest_prom.h"
 #include "bot/metrics.h"
+#include "sbtest_prom.h"
 #include "test_bot_util.h"
 #include "test_ctl_util.h"
 
