@@ -10,7 +10,7 @@ SOAK_MINUTES ?= 60
 SOAK_ARGS ?=
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo lint fuzz bench simulate soak env-example clean
+.PHONY: all deps build test demo lint fuzz bench bench-peer simulate soak env-example clean
 
 all: build
 
@@ -50,6 +50,11 @@ bench: build
 	@cmake -S . -B $(BUILD) -DSB_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 	@./scripts/bench.sh $(BUILD)
+
+# spotbot beside a peer client, ccxt pro from npm, on the same spotsim streams (bench/peer/peer.sh):
+# CPU per market message and resident memory of each at PEER_PAIRS pairs. Not part of `make test`.
+bench-peer: build
+	@./bench/peer/peer.sh $(BUILD)
 
 # The chaos soak (docs/soak.md) on a release build: SOAK_MINUTES of faults, then the final checks.
 soak: deps
