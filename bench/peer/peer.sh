@@ -102,7 +102,7 @@ peer_messages() {
 peer_answered() { [ "$(grep -c '^messages ' "$run/peer.out" || true)" -ge "$1" ]; }
 sim_port() { port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$run/sim.out" | head -n 1) && [ -n "$port" ]; }
 bot_healthy() { curl -sf --unix-socket "$run/control.sock" http://localhost/health >/dev/null 2>&1; }
-sells_resting() { [ "$(curl -s "http://127.0.0.1:$port/sim/state" | grep -o '"openOrders":1' | wc -l)" -ge "$1" ]; }
+sells_resting() { [ "$(curl -s "http://127.0.0.1:$port/sim/state" | grep -o '"openOrders":[1-9]' | wc -l)" -ge "$1" ]; }
 peer_ready() { grep -q '^ready$' "$run/peer.out"; }
 
 # measure N: one run with N pairs; appends "N bot_msgs bot_ticks bot_rss_kb peer_msgs peer_ticks
