@@ -31,6 +31,23 @@ settle=${PEER_SETTLE:-5}
 window=${PEER_WINDOW:-30}
 streams=${PEER_STREAMS:-bookTicker,trade}
 
+for n in $counts; do
+	case $n in *[!0-9]*) echo "bench-peer: PEER_PAIRS: '$n' is not a number of pairs" >&2 && exit 2 ;; esac
+	if [ "$n" -lt 1 ] || [ "$n" -gt 64 ]; then
+		echo "bench-peer: PEER_PAIRS: $n pairs: from 1 to 64 (spotsim serves at most 64 symbols)" >&2
+		exit 2
+	fi
+done
+[ -n "$(printf '%s' "$counts" | tr -d ' ')" ] || { echo "bench-peer: PEER_PAIRS: no pair counts" >&2; exit 2; }
+for v in "$speed" "$settle" "$window"; do
+	case $v in '' | *[!0-9]*) echo "bench-peer: PEER_SPEED, PEER_SETTLE and PEER_WINDOW are whole numbers, got '$v'" >&2 && exit 2 ;; esac
+done
+[ "$window" -gt 0 ] || { echo "bench-peer: PEER_WINDOW: at least 1 second" >&2; exit 2; }
+[ "$speed" -gt 0 ] || { echo "bench-peer: PEER_SPEED: at least 1" >&2; exit 2; }
+for st in $(echo "$streams" | tr ',' ' '); do
+	case $st in bookTicker | trade) ;; *) echo "bench-peer: PEER_STREAMS: '$st': the peer watches bookTicker and trade" >&2 && exit 2 ;; esac
+done
+
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	echo "bench-peer: SKIPPED - node and npm are not installed (the peer, ccxt pro, needs Node 18+)"
 	exit 0
@@ -173,8 +190,6 @@ measure() {
 
 : >"$dir/results"
 for n in $counts; do
-	case $n in '' | *[!0-9]*) die "PEER_PAIRS: '$n' is not a pair count" ;; esac
-	if [ "$n" -lt 1 ] || [ "$n" -gt 64 ]; then die "PEER_PAIRS: $n pairs: from 1 to 64"; fi
 	echo "bench-peer: $n pairs, market x$speed, streams $streams, ${window} s window"
 	measure "$n"
 done
