@@ -4,12 +4,13 @@
 # For each count in COUNTS (default "1 10 50") it starts spotsim serving that many synthetic symbols (an
 # exchangeInfo file of copies of BTCUSDT's rules named C01USDT, C02USDT, ..., each its own seeded walk)
 # and `spotbot run` with one pair per symbol, each holding a LIMIT buy resting 20% under the market (so
-# every quote is validated and decided on, and MAX_EXPOSURE makes each decision read the exposure). After
-# WARMUP seconds it samples the daemon for SECONDS: its CPU time (/proc/PID/schedstat, nanoseconds), the
+# every quote is validated and decided on, and MAX_EXPOSURE makes each decision read the exposure), the
+# market at SPEED (default 1; at 10 a symbol trades about 40 times a second). After WARMUP seconds (5) it
+# samples the daemon for SECONDS_RUN (20): its CPU time (/proc/PID/schedstat, nanoseconds), the
 # market frames it received (spotbot_stream_messages_total{stream="market"} on /metrics) and its resident
-# memory (VmRSS, /proc/PID/status). It prints one line per count: CPU per second, frames per second, CPU
-# per frame and VmRSS. The same SEED and SPEED give the same market, so two builds compare on CPU per
-# second; docs/performance.md records the figures.
+# memory (VmRSS, /proc/PID/status, and its [heap] in /proc/PID/smaps). It prints one line per count: CPU
+# per second, frames per second, CPU per frame, VmRSS and heap. The same SEED and SPEED give the same
+# market, so two builds compare on CPU per second; docs/performance.md records the figures.
 set -eu
 build=${1:-build}
 counts=${COUNTS:-"1 10 50"}
@@ -56,6 +57,7 @@ PY
 
 cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
 rss_kb() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
+heap_kb() { awk '/\[heap\]/ { h = 1; next } h && /^Rss:/ { print $2; exit }' "/proc/$1/smaps"; }
 frames() {
 	curl -s -H "Authorization: Bearer $token" "$ctl/metrics" |
 		sed -n 's/^spotbot_stream_messages_total{stream="market"} \([0-9]*\).*/\1/p'
@@ -80,8 +82,9 @@ for n in $counts; do
 	c1=$(cpu_ns "$bot_pid")
 	f1=$(frames)
 	rss=$(rss_kb "$bot_pid")
-	awk -v n="$n" -v s="$secs" -v c="$((c1 - c0))" -v f="$((f1 - f0))" -v rss="$rss" 'BEGIN {
-		printf "%2d pairs: CPU %.2f ms/s, %.0f market frames/s, %.1f us CPU per frame, VmRSS %.1f MB\n",
-		       n, c / 1e6 / s, f / s, f ? c / 1e3 / f : 0, rss / 1024 }'
+	heap=$(heap_kb "$bot_pid")
+	awk -v n="$n" -v s="$secs" -v c="$((c1 - c0))" -v f="$((f1 - f0))" -v rss="$rss" -v heap="$heap" 'BEGIN {
+		printf "%2d pairs: CPU %.2f ms/s, %.0f market frames/s, %.1f us CPU per frame, VmRSS %.1f MB (heap %.2f MB)\n",
+		       n, c / 1e6 / s, f / s, f ? c / 1e3 / f : 0, rss / 1024, heap / 1024 }'
 	stop
 done
