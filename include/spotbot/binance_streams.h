@@ -41,7 +41,7 @@
 #include "spotbot/sign.h"
 #include "spotbot/ws_client.h"
 
-#define SB_BN_MS_SYMBOLS_MAX       300 /* symbols per market stream (3 streams each, under Binance's 1024) */
+#define SB_BN_MS_SYMBOLS_MAX       300 /* symbols per market stream (at most 3 streams each; Binance: 1024) */
 #define SB_BN_MS_CTL_PER_SEC       4   /* control messages per second: Binance allows 5 incl. pongs */
 #define SB_BN_MS_CTL_STREAMS_MAX   50  /* stream names per SUBSCRIBE / UNSUBSCRIBE message */
 #define SB_BN_MS_CTL_INFLIGHT_MAX  16  /* control requests awaiting their reply */
