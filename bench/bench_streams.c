@@ -95,7 +95,7 @@ static int bench_market(double seconds, const char *speed)
 	char base[64];
 	snprintf(base, sizeof base, "ws://127.0.0.1:%d", port);
 	const char *syms[] = {"BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT"};
-	struct sb_bn_market_stream_opts o = {.base_url = base};
+	struct sb_bn_market_stream_opts o = {.base_url = base, .trades = true};
 	struct sb_bn_market_stream_ops ops = {m_event, NULL, NULL};
 	struct sb_bn_market_stream *ms;
 	if (sb_bn_market_stream_new(&loop, ctx, &o, &ops, NULL, syms, 4, &ms) != SB_OK)

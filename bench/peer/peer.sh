@@ -15,7 +15,7 @@
 # RSS in MB (10^6 bytes) for each, and the ratios (peer / spotbot).
 #
 # The peer only receives and parses; spotbot also validates every quote, decides on it and persists its
-# orders and fills. PEER_STREAMS (default bookTicker,trade) must name the streams spotbot subscribes
+# orders and fills. PEER_STREAMS (default bookTicker) must name the streams spotbot subscribes
 # (src/exchange/market_stream.c); a message rate that differs by more than a quarter between the two is
 # reported. Without node and npm, or when `npm ci` fails, it says so and exits 0, like
 # scripts/acceptance.sh. KEEP=1 keeps the run's files (logs, databases). docs/performance.md records its
@@ -29,7 +29,7 @@ counts=${PEER_PAIRS:-"1 10 50"}
 speed=${PEER_SPEED:-10}
 settle=${PEER_SETTLE:-5}
 window=${PEER_WINDOW:-30}
-streams=${PEER_STREAMS:-bookTicker,trade}
+streams=${PEER_STREAMS:-bookTicker}
 
 for n in $counts; do
 	case $n in *[!0-9]*) echo "bench-peer: PEER_PAIRS: '$n' is not a number of pairs" >&2 && exit 2 ;; esac

@@ -1,6 +1,7 @@
 /*
  * binance_streams.h - Binance's two long-lived WebSocket feeds on the program's libuv loop: the market
- * streams (bookTicker, trade, kline per symbol) and the user data stream over the WebSocket API.
+ * streams (bookTicker per symbol, its trades and klines when asked) and the user data stream over the
+ * WebSocket API.
  *
  * Both sit on sb_ws (ws_client.h), which moves whole text frames, reconnects with jittered back-off, pings
  * and drops a dead TCP connection. These layers add what Binance's protocol needs on top: subscriptions
@@ -40,7 +41,7 @@
 #include "spotbot/sign.h"
 #include "spotbot/ws_client.h"
 
-#define SB_BN_MS_SYMBOLS_MAX       300 /* symbols per market stream (3 streams each, under Binance's 1024) */
+#define SB_BN_MS_SYMBOLS_MAX       300 /* symbols per market stream (at most 3 streams each; Binance: 1024) */
 #define SB_BN_MS_CTL_PER_SEC       4   /* control messages per second: Binance allows 5 incl. pongs */
 #define SB_BN_MS_CTL_STREAMS_MAX   50  /* stream names per SUBSCRIBE / UNSUBSCRIBE message */
 #define SB_BN_MS_CTL_INFLIGHT_MAX  16  /* control requests awaiting their reply */
@@ -97,6 +98,7 @@ struct sb_bn_market_stream_opts {
 	uint32_t backoff_min_ms;  /* reconnect back-off bounds; 0: ws_client defaults */
 	uint32_t backoff_max_ms;  /* as above */
 	uint32_t open_timeout_ms; /* 0: ws_client default */
+	bool trades; /* also each symbol's <symbol>@trade stream; false: bookTicker (and kline) */
 };
 
 /* Per-symbol bookkeeping, for metrics. */
@@ -125,15 +127,16 @@ struct sb_bn_market_stream_stats {
 /*
  * Creates the stream on loop (the one ctx was made on) and starts connecting (no callback runs inside this
  * call) with symbols[0..n) already
- * wanted (bookTicker and trade each; n may be 0). opts and ops are copied. Errors: SB_ERR_INVALID (bad URL,
- * options or symbol name), SB_ERR_TOO_LONG (too many symbols), errors of sb_ws_new.
+ * wanted (bookTicker each, and trade with opts->trades; n may be 0). opts and ops are copied. Errors:
+ * SB_ERR_INVALID (bad URL, options or symbol name), SB_ERR_TOO_LONG (too many symbols), errors of sb_ws_new.
  */
 sb_err sb_bn_market_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx,
                                const struct sb_bn_market_stream_opts *opts,
                                const struct sb_bn_market_stream_ops *ops, void *user,
                                const char *const *symbols, size_t n, struct sb_bn_market_stream **out);
 
-/* Wants symbol's bookTicker and trade streams, plus kline_<interval> when interval is not NULL ("1m").
+/* Wants symbol's bookTicker stream (and trade with opts->trades), plus kline_<interval> when interval is not
+ * NULL ("1m").
  * Adding a symbol again changes its kline interval (NULL: none). SUBSCRIBE follows, paced. Errors:
  * SB_ERR_INVALID (bad symbol or interval), SB_ERR_TOO_LONG (SB_BN_MS_SYMBOLS_MAX reached). */
 sb_err sb_bn_market_stream_add(struct sb_bn_market_stream *ms, const char *symbol, const char *interval);

@@ -231,24 +231,11 @@ void bt_book_ticker(const struct sim_symbol *s, struct sb_bn_book_ticker *out)
 	}
 }
 
-void bt_queue_market_events(struct bt_exchange *x, const struct sim_symbol *sym,
-                            const struct sim_book_result *res)
+void bt_queue_market_events(struct bt_exchange *x, const struct sim_symbol *sym)
 {
 	struct bt_market *m = &x->mk[sym->index];
 	if (!m->wanted)
 		return;
-	for (size_t i = 0; res && i < res->n_fills; i++) {
-		const struct sim_book_fill *f = &res->fills[i];
-		if (f->taker_order_id == 0)
-			continue;
-		struct sb_bn_trade *t = &bt_push(x, BT_EVENT_TRADE)->u.trade;
-		snprintf(t->symbol, sizeof t->symbol, "%s", sym->rules.symbol);
-		t->event_time = t->trade_time = f->time;
-		t->trade_id = f->trade_id;
-		t->price = f->price;
-		t->qty = f->qty;
-		t->buyer_maker = f->buyer_is_maker;
-	}
 	struct sb_bn_book_ticker b;
 	bt_book_ticker(sym, &b);
 	if (b.bid_price == m->bid && b.bid_qty == m->bid_qty && b.ask_price == m->ask &&

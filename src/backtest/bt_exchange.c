@@ -181,7 +181,7 @@ static sb_err bt_order_cancel(struct sb_exchange *ex, const char *symbol, const 
 	snprintf(it->u.order.client_order_id, sizeof it->u.order.client_order_id, "cancel-%llu",
 	         (unsigned long long)id);
 	bt_queue_user_events(x, s, res);
-	bt_queue_market_events(x, s, res);
+	bt_queue_market_events(x, s);
 	return SB_OK;
 }
 
@@ -264,7 +264,7 @@ static sb_err market_want(struct sb_exchange *ex, const char *symbol, bool want)
 		return SB_ERR_NOT_FOUND;
 	*m = (struct bt_market){.wanted = want};
 	if (want)
-		bt_queue_market_events(x, s, NULL);
+		bt_queue_market_events(x, s);
 	return SB_OK;
 }
 

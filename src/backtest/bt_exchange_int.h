@@ -23,7 +23,6 @@ enum bt_item_kind {
 	BT_ANSWER_ORDERS,     /* open_orders */
 	BT_ANSWER_TRADES,     /* my_trades */
 	BT_EVENT_USER,        /* an executionReport or outboundAccountPosition */
-	BT_EVENT_TRADE,       /* a public trade */
 	BT_EVENT_BOOK,        /* a book ticker */
 	BT_EVENT_SNAPSHOT,    /* market data started: refresh prices */
 	BT_EVENT_MARKET_LINK, /* market data link up */
@@ -54,7 +53,6 @@ struct bt_item {
 		struct sb_bn_order_list orders;     /* BT_ANSWER_ORDERS */
 		struct sb_bn_my_trades trades;      /* BT_ANSWER_TRADES */
 		struct sb_bn_user_event user;       /* BT_EVENT_USER */
-		struct sb_bn_trade trade;           /* BT_EVENT_TRADE */
 		struct sb_bn_book_ticker book;      /* BT_EVENT_BOOK */
 		enum sb_bn_reconcile_reason why;    /* BT_EVENT_RECONCILE */
 	} u;
@@ -130,10 +128,10 @@ void bt_my_trade(const struct sim_symbol *s, const struct sim_trade_rec *t, stru
  * its balances of the assets they moved. */
 void bt_queue_user_events(struct bt_exchange *x, const struct sim_symbol *sym,
                           const struct sim_book_result *res);
-/* Queues sym's market events after the engine moved: the public trades of takers in res (when given)
- * and a book ticker when the best bid or ask changed; only while its market data is wanted. */
-void bt_queue_market_events(struct bt_exchange *x, const struct sim_symbol *sym,
-                            const struct sim_book_result *res);
+/* Queues sym's market event after the engine moved: a book ticker when the best bid or ask changed, only
+ * while its market data is wanted. The daemon's market stream carries book tickers alone, and so does
+ * this exchange: no public trades. */
+void bt_queue_market_events(struct bt_exchange *x, const struct sim_symbol *sym);
 /* A book ticker of sym now. */
 void bt_book_ticker(const struct sim_symbol *s, struct sb_bn_book_ticker *out);
 

@@ -2,8 +2,9 @@
  * bt_market.c - the market side of the in-process exchange: the market steps a backtest feeds it (one
  * trade, or a candle walked as spotsim's replay walks it, sim/market.h) and the events they cause. Every
  * market event goes through spotsim's own sim_exchange_apply, so resting orders fill as they would under
- * spotsim's replay; the exchange's market hook then queues the account's executions, the public trade
- * and the new book top, and they are delivered before the next market event applies.
+ * spotsim's replay; the exchange's market hook then queues the account's executions and the new book top
+ * (the daemon's market stream carries book tickers only, so no public trade), and they are delivered
+ * before the next market event applies.
  */
 #include <string.h>
 
@@ -14,17 +15,11 @@ static void on_market(void *ctx, struct sim_symbol *sym, const struct sim_event 
                       int64_t time_ms)
 {
 	struct bt_exchange *x = ctx;
+	(void)ev;
+	(void)trade_id;
+	(void)time_ms;
 	bt_queue_user_events(x, sym, &x->sim->scratch);
-	if (x->mk[sym->index].wanted) {
-		struct sb_bn_trade *t = &bt_push(x, BT_EVENT_TRADE)->u.trade;
-		memcpy(t->symbol, sym->rules.symbol, sizeof t->symbol);
-		t->event_time = t->trade_time = time_ms;
-		t->trade_id = trade_id;
-		t->price = ev->price;
-		t->qty = ev->qty;
-		t->buyer_maker = ev->buyer_is_maker;
-	}
-	bt_queue_market_events(x, sym, NULL);
+	bt_queue_market_events(x, sym);
 }
 
 void bt_market_hooks(struct bt_exchange *x)

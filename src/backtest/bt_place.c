@@ -141,6 +141,6 @@ sb_err bt_order_place(struct sb_exchange *ex, const struct sb_bn_new_order *o, s
 		bt_order(s, placed, shape_of(o), res, &it->u.order);
 	sim_exchange_settled(x->sim, s, res);
 	bt_queue_user_events(x, s, res);
-	bt_queue_market_events(x, s, res);
+	bt_queue_market_events(x, s);
 	return SB_OK;
 }

@@ -50,8 +50,6 @@ static size_t member_size(enum bt_item_kind kind)
 		return MEMBER(trades);
 	case BT_EVENT_USER:
 		return MEMBER(user);
-	case BT_EVENT_TRADE:
-		return MEMBER(trade);
 	case BT_EVENT_BOOK:
 		return MEMBER(book);
 	case BT_EVENT_RECONCILE:
@@ -171,12 +169,7 @@ static void answer(struct bt_exchange *x, struct bt_item *it)
 
 static void market_event(struct bt_exchange *x, const struct bt_item *it)
 {
-	struct sb_bn_market_event ev = {
-	    .kind = it->kind == BT_EVENT_TRADE ? SB_BN_MKT_TRADE : SB_BN_MKT_BOOK_TICKER, .conn = 1};
-	if (it->kind == BT_EVENT_TRADE)
-		ev.trade = &it->u.trade;
-	else
-		ev.book_ticker = &it->u.book;
+	struct sb_bn_market_event ev = {.kind = SB_BN_MKT_BOOK_TICKER, .book_ticker = &it->u.book, .conn = 1};
 	x->st.market.events++;
 	x->st.market.last_ms = bt_now(x);
 	x->base.ev.market.event(x->base.ev.user, &ev);
@@ -206,7 +199,7 @@ static void deliver(struct bt_exchange *x, struct bt_item *it)
 		x->st.user.last_event_ms = bt_now(x);
 		if (ev->account.event)
 			ev->account.event(ev->user, &it->u.user);
-	} else if (it->kind == BT_EVENT_TRADE || it->kind == BT_EVENT_BOOK) {
+	} else if (it->kind == BT_EVENT_BOOK) {
 		if (ev->market.event)
 			market_event(x, it);
 	} else if (it->kind == BT_EVENT_SNAPSHOT) {

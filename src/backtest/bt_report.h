@@ -89,7 +89,7 @@ struct sb_bt_pair_report {
 
 /* What a run took through the daemon and the exchange, for benchmarks (neither printed nor in the JSON). */
 struct sb_bt_work {
-	uint64_t market_events; /* market events delivered to the daemon (trades and book tickers) */
+	uint64_t market_events; /* market events delivered to the daemon (book tickers) */
 	uint64_t exec_reports;  /* execution reports of the account's orders delivered to it */
 	uint64_t requests;      /* requests the daemon made of the exchange (orders, queries, prices) */
 	uint64_t commits;       /* write transactions it committed to its database */

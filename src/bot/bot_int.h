@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "bot/alerts.h"
+#include "common/name_index.h"
 #include "spotbot/binance.h"
 #include "spotbot/bnb.h"
 #include "spotbot/clock.h"
@@ -50,6 +51,10 @@
 	2000                   /* degraded: how often the daemon looks whether the database can be           \
 	                          written again */
 #define BOT_FEE_DEFAULT 100000 /* 0.1% in sb_dec units, until the account's rates are known */
+#define BOT_PAIR_SLOTS  (2 * SB_PAIRS_MAX) /* slots of the index of pairs by symbol: twice the pairs */
+
+/* The sum of every open position's quote: wide enough that no sum of sb_dec values overflows. */
+__extension__ typedef __int128 bot_i128; /* -Wpedantic: a GNU extension, allowed by CONTRIBUTING.md */
 
 /*
  * The daemon's run state, one machine (bot_state_allowed):
@@ -114,6 +119,7 @@ struct bot_pos {
 	enum sb_action_reason exit_due; /* the market exit its limit sell is cancelled for; else none */
 	uint64_t fill_ns;               /* monotonic time the buy's last fill arrived (latency) */
 	bool ended;                     /* unlinked from its pair: on b->reap until the next step frees it */
+	sb_dec exposure;                /* its share of b->exposure as last counted (bot_pos_exposure) */
 	struct bot_pos *next;           /* next open position of the pair (of b->reap once ended) */
 };
 
@@ -144,6 +150,13 @@ struct bot_pair {
 	struct bot_pos *positions; /* open positions, newest first */
 };
 
+/* The pairs by symbol (model.c, bot_pair_find): a slot keeps its symbol for good, so each is indexed once. */
+struct bot_pair_index {
+	uint16_t slot[BOT_PAIR_SLOTS]; /* storage of ix */
+	struct sb_name_index ix;       /* slots [0, indexed) of sb_bot.pairs by symbol */
+	size_t indexed;                /* slots indexed so far */
+};
+
 /* The daemon's timers, on its clock (bot_timers_start). */
 struct bot_timers {
 	struct sb_clock_timer *tick;  /* strategy, settle queries, staleness */
@@ -169,6 +182,9 @@ struct sb_bot {
 	struct sb_exchange *ex;        /* the exchange (requests, market data, the account's events) */
 	struct bot_pair *pairs;        /* every pair, SB_PAIRS_MAX slots that never move (owned) */
 	size_t npairs;                 /* entries in use */
+	struct bot_pair_index pairix;  /* the pairs by symbol */
+	bot_i128 exposure;             /* quote committed in open positions: the sum of their shares
+	                                  (bot_pos_exposure) */
 	size_t marked;                 /* pairs whose decide mark is set */
 	struct bot_pos *reap;          /* ended positions, freed by the next step (owned) */
 	char tag[16];                  /* ORDER_TAG */
@@ -230,8 +246,15 @@ void bot_pair_fees(struct sb_bot *b, const char *symbol, const struct sb_bn_rest
                    const struct sb_bn_commission *cm);
 /* Open positions of the pair (buying, holding or selling). */
 size_t bot_pair_open_count(const struct bot_pair *pr);
-/* Quote committed in open positions of every pair. */
+/* Quote committed in open positions of every pair (SB_DEC_MAX past it): the running total. */
 sb_dec bot_exposure(const struct sb_bot *b);
+/* The same summed afresh over every open position: what the running total must always equal. */
+sb_dec bot_exposure_recount(const struct sb_bot *b);
+/* Counts bp's share of the exposure again (0 once it has ended) and moves the total by the difference;
+ * called after every change of its state, accounting or buy order, and when it is linked or unlinked. */
+void bot_pos_exposure(struct sb_bot *b, struct bot_pos *bp);
+/* Every position is forgotten (orders_free_all): the total is 0. */
+void bot_exposure_reset(struct sb_bot *b);
 
 /* ---- monitor.c ---------------------------------------------------------------------------------------- */
 /* What became of an order, for SB_METRIC_ORDERS{outcome}: sent, then one of the final states. */

@@ -11,6 +11,7 @@
  * in-process exchange's pump, and from the tick, which marks every pair. However many events marked a
  * pair, it is decided once per step; a mark the step's own actions set waits for the next one.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -180,7 +181,6 @@ static void strategy_input(const struct sb_bot *b, const struct bot_pair *pr, in
 		owners[n++] = bp;
 	}
 	bool fresh = prices_fresh(b, pr, now_ms);
-	/* The exposure walks every open position of every pair; the strategy reads it only under a limit. */
 	sb_dec limit = b->cfg->max_exposure;
 	*in = (struct sb_strategy_input){.cfg = &pr->cfg,
 	                                 .rules = &pr->rules,
@@ -291,6 +291,8 @@ static void step_at(struct sb_bot *b, int64_t now_ms)
 		engine_decide(b, pr, now_ms);
 	}
 	orders_reap(b);
+	/* Debug builds: the running total of the exposure still equals the positions it sums. */
+	assert(bot_exposure(b) == bot_exposure_recount(b));
 }
 
 void engine_step(struct sb_bot *b)

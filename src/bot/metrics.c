@@ -3,7 +3,9 @@
  *
  * A registry is a list of families in registration order; a family is a name, escaped help text, a type
  * and its series; a series is its pre-rendered label text plus the value the handle points into. Handles
- * are pointers into individually allocated series, so they stay valid while the registry grows.
+ * are pointers into individually allocated series (a histogram's buckets in a block of their own, so the
+ * counters and gauges, most of a daemon's hundreds of series, do not pay for them), so they stay valid
+ * while the registry grows. A label text is kept at its own size.
  */
 #include "bot/metrics.h"
 
@@ -53,14 +55,15 @@ struct series {
 	char *labels;          /* escaped, sorted label pairs without braces: a="x",b="y"; "" for none */
 	enum value_source src; /* where the value comes from */
 	union {
-		struct sb_metric_counter counter;     /* FAMILY_COUNTER, SRC_STORED */
-		struct sb_metric_gauge gauge;         /* FAMILY_GAUGE, SRC_STORED */
-		struct sb_metric_histogram histogram; /* FAMILY_HISTOGRAM */
-	} u;                                          /* the stored value the handle points at */
-	sb_metric_counter_fn counter_fn;              /* SRC_COUNTER_FN */
-	sb_metric_gauge_fn gauge_fn;                  /* SRC_GAUGE_FN */
-	sb_metric_dec_fn dec_fn;                      /* SRC_DEC_FN */
-	void *user;                                   /* argument of the callback */
+		struct sb_metric_counter counter;      /* FAMILY_COUNTER, SRC_STORED */
+		struct sb_metric_gauge gauge;          /* FAMILY_GAUGE, SRC_STORED */
+		struct sb_metric_histogram *histogram; /* FAMILY_HISTOGRAM: its buckets, owned (only
+		                                          histograms pay for them) */
+	} u;                                           /* the stored value the handle points at */
+	sb_metric_counter_fn counter_fn;               /* SRC_COUNTER_FN */
+	sb_metric_gauge_fn gauge_fn;                   /* SRC_GAUGE_FN */
+	sb_metric_dec_fn dec_fn;                       /* SRC_DEC_FN */
+	void *user;                                    /* argument of the callback */
 };
 
 struct family {
@@ -181,7 +184,9 @@ static sb_err render_labels(const struct sb_metric_label *labels, size_t nlabels
 		ob_escaped(&b, sorted[i]->value, true);
 		sb_buf_puts(&b, "\"");
 	}
-	*out = sb_buf_take(&b);
+	/* Kept at its size: a registry holds a label text for each of its hundreds of series. */
+	*out = b.overflow ? NULL : sb_xstrdup(sb_buf_str(&b));
+	sb_buf_fini(&b);
 	return *out ? SB_OK : SB_ERR_TOO_LONG;
 }
 
@@ -264,8 +269,9 @@ static sb_err add_series(struct sb_metrics *m, enum family_type type, const char
 	s->labels = text;
 	s->src = SRC_STORED;
 	if (type == FAMILY_HISTOGRAM) {
-		s->u.histogram.histogram_bounds = f->histogram_bounds;
-		s->u.histogram.nbounds = f->nbounds;
+		s->u.histogram = sb_xcalloc(1, sizeof *s->u.histogram);
+		s->u.histogram->histogram_bounds = f->histogram_bounds;
+		s->u.histogram->nbounds = f->nbounds;
 	}
 	f->series[f->nseries++] = s;
 	*out = s;
@@ -287,6 +293,8 @@ void sb_metrics_free(struct sb_metrics *m)
 	for (size_t i = 0; i < m->nfamilies; i++) {
 		struct family *f = m->families[i];
 		for (size_t j = 0; j < f->nseries; j++) {
+			if (f->type == FAMILY_HISTOGRAM)
+				free(f->series[j]->u.histogram);
 			free(f->series[j]->labels);
 			free(f->series[j]);
 		}
@@ -372,7 +380,7 @@ sb_err sb_metrics_histogram(struct sb_metrics *m, const char *name, const char *
 	if (!out)
 		return SB_ERR_INVALID;
 	SB_TRY(add_series(m, FAMILY_HISTOGRAM, name, help, labels, nlabels, histogram_bounds, nbounds, &s));
-	*out = &s->u.histogram;
+	*out = s->u.histogram;
 	return SB_OK;
 }
 
@@ -511,7 +519,7 @@ static void ob_sample_head(struct sb_buf *b, const char *name, const char *suffi
 
 static void render_histogram(struct sb_buf *b, const struct family *f, const struct series *s)
 {
-	const struct sb_metric_histogram *h = &s->u.histogram;
+	const struct sb_metric_histogram *h = s->u.histogram;
 	char le[64];
 	uint64_t cumulative = 0;
 	for (size_t i = 0; i <= h->nbounds; i++) {

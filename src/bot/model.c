@@ -2,16 +2,20 @@
  * model.c - the daemon's memory of its pairs, as every other part of the daemon reads it: the time on the
  * daemon's clock, a pair by its symbol and what it is doing, its settings as a trade_pairs row, its
  * commission rates, its open positions counted and the quote they hold, and the mark that asks the next
- * step for a decision about it.
+ * step for a decision about it. Pairs are found by hash (every market event looks one up), and the quote
+ * held is a running total that each change of a position adjusts by its own difference (bot_pos_exposure),
+ * so a decision reads it without walking every position of every pair.
  *
  * It is the ground floor of src/bot: it calls nothing else of the daemon, so the monitor, the price and
  * order managers, the strategy step and the control API can all stand on it without calling up into the
  * lifecycle (bot.c). An event that changes what the strategy sees marks the pair here; engine.c's step
  * decides each marked pair once, after the dispatch.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "bot/bot_int.h"
+#include "common/name_index.h"
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
 
@@ -22,12 +26,17 @@ int64_t bot_now_ms(const struct sb_bot *b)
 
 struct bot_pair *bot_pair_find(struct sb_bot *b, const char *symbol)
 {
-	/* Every market event looks its pair up: the first letter rules most pairs out without a call. */
-	for (size_t i = 0; i < b->npairs; i++)
-		if (!b->pairs[i].removed && b->pairs[i].cfg.symbol[0] == symbol[0] &&
-		    strcmp(b->pairs[i].cfg.symbol, symbol) == 0)
-			return &b->pairs[i];
-	return NULL;
+	/* Every market event looks its pair up, so by hash; slots are indexed as they come into use. */
+	struct bot_pair_index *x = &b->pairix;
+	if (!x->ix.cap || x->indexed > b->npairs) {
+		sb_name_index_init(&x->ix, x->slot, BOT_PAIR_SLOTS);
+		x->indexed = 0;
+	}
+	for (; x->indexed < b->npairs; x->indexed++)
+		(void)sb_name_index_put(&x->ix, b->pairs[x->indexed].cfg.symbol, x->indexed);
+	size_t i = sb_name_index_find(&x->ix, symbol, b->pairs, sizeof *b->pairs,
+	                              offsetof(struct bot_pair, cfg.symbol));
+	return i != SB_NAME_INDEX_NONE && !b->pairs[i].removed ? &b->pairs[i] : NULL;
 }
 
 const char *bot_pair_state(const struct bot_pair *pr)
@@ -97,24 +106,48 @@ size_t bot_pair_open_count(const struct bot_pair *pr)
 	return n;
 }
 
+/* What bp commits: its buy's quote while it buys, else what it cost (or spent so far). */
+static sb_dec pos_exposure(const struct bot_pos *bp)
+{
+	sb_dec v = 0;
+	if (bp->p.state == SB_POSITION_BUYING && bp->buy.present) {
+		if (bp->buy.row.quote_qty > 0)
+			v = bp->buy.row.quote_qty;
+		else if (sb_dec_mul(bp->buy.row.price, bp->buy.row.orig_qty, SB_ROUND_UP, &v) != SB_OK)
+			v = 0;
+	} else {
+		v = bp->p.cost_quote > 0 ? bp->p.cost_quote : bp->p.buy_quote;
+	}
+	return v;
+}
+
+static sb_dec clamp(bot_i128 sum)
+{
+	return sum > SB_DEC_MAX ? SB_DEC_MAX : (sb_dec)sum;
+}
+
+void bot_pos_exposure(struct sb_bot *b, struct bot_pos *bp)
+{
+	sb_dec v = bp->ended ? 0 : pos_exposure(bp);
+	b->exposure += (bot_i128)v - bp->exposure;
+	bp->exposure = v;
+}
+
+void bot_exposure_reset(struct sb_bot *b)
+{
+	b->exposure = 0;
+}
+
 sb_dec bot_exposure(const struct sb_bot *b)
 {
-	sb_dec sum = 0;
-	for (size_t i = 0; i < b->npairs; i++) {
-		for (const struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next) {
-			sb_dec v = 0;
-			if (bp->p.state == SB_POSITION_BUYING && bp->buy.present) {
-				if (bp->buy.row.quote_qty > 0)
-					v = bp->buy.row.quote_qty;
-				else if (sb_dec_mul(bp->buy.row.price, bp->buy.row.orig_qty, SB_ROUND_UP,
-				                    &v) != SB_OK)
-					v = 0;
-			} else {
-				v = bp->p.cost_quote > 0 ? bp->p.cost_quote : bp->p.buy_quote;
-			}
-			if (sb_dec_add(sum, v, &sum) != SB_OK)
-				return SB_DEC_MAX;
-		}
-	}
-	return sum;
+	return clamp(b->exposure);
+}
+
+sb_dec bot_exposure_recount(const struct sb_bot *b)
+{
+	bot_i128 sum = 0;
+	for (size_t i = 0; i < b->npairs; i++)
+		for (const struct bot_pos *bp = b->pairs[i].positions; bp; bp = bp->next)
+			sum += pos_exposure(bp);
+	return clamp(sum);
 }

@@ -199,6 +199,7 @@ void orders_pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool c
 	if (cooldown && bp->p.exit == SB_EXIT_STOP_LOSS)
 		pr->last_stop_loss_ms = now;
 	bp->ended = true;
+	bot_pos_exposure(b, bp);
 	bp->next = b->reap;
 	b->reap = bp;
 	bot_pair_mark(b, pr);
@@ -228,6 +229,7 @@ void orders_free_all(struct sb_bot *b)
 		b->pairs[i].positions = NULL;
 	}
 	orders_reap(b);
+	bot_exposure_reset(b);
 }
 
 /* ---- loading ------------------------------------------------------------------------------------------ */
@@ -349,6 +351,7 @@ static sb_err load_position(struct sb_bot *b, struct bot_pair *pr, const struct 
 	}
 	bp->next = pr->positions;
 	pr->positions = bp;
+	bot_pos_exposure(b, bp);
 	return SB_OK;
 }
 
@@ -553,6 +556,7 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 		          row.orig_qty > 0 ? (dec_str(row.orig_qty, s[1], sizeof s[1]), s[1])
 		                           : "quote amount");
 	}
+	bot_pos_exposure(b, bp);
 	return SB_OK;
 }
 
@@ -1094,6 +1098,7 @@ sb_err orders_commit_position(struct sb_bot *b, struct bot_pos *bp, const struct
 		return err;
 	}
 	bp->p = *p;
+	bot_pos_exposure(b, bp);
 	return SB_OK;
 }
 

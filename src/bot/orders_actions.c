@@ -89,6 +89,7 @@ void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *
 	bp->buy.present = true;
 	bp->buy.row = r;
 	sb_order_sm_init(&bp->buy.sm, r.orig_qty, now_ms);
+	bot_pos_exposure(b, bp);
 	char s[2][SB_DEC_STRLEN];
 	sb_dec_format_trim(r.orig_qty, s[0], sizeof s[0]);
 	sb_dec_format_trim(r.price, s[1], sizeof s[1]);
@@ -161,6 +162,7 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 	bot_crashpoint(BOT_CRASH_AFTER_SELL_INTENT_COMMIT);
 	(*attempt)++;
 	bp->p = p;
+	bot_pos_exposure(b, bp);
 	bp->exit_due = SB_WHY_TARGET; /* a decided exit is under way (or a price set by hand replaced it) */
 	memset(&bp->sell, 0, sizeof bp->sell);
 	bp->sell.present = true;
@@ -268,6 +270,7 @@ sb_err orders_abandon_manual(struct sb_bot *b, struct bot_pos *bp, int64_t now_m
 		return err;
 	}
 	bp->p = p;
+	bot_pos_exposure(b, bp);
 	sb_log_info("order", SB_FIELDS(SB_F_INT("position", p.id), SB_F_STR("symbol", p.symbol)),
 	            "position %" PRId64 " abandoned by hand", p.id);
 	bot_human(b, "%-8s #%-4" PRId64 " abandoned by hand", p.symbol, p.id);

@@ -6,6 +6,10 @@
  * against what the connection has, so every control message is the next piece of a diff and nothing
  * queued can go stale), and the per-symbol dedupe marks (a rollover overlap delivers some events twice).
  *
+ * A symbol's streams are its bookTicker, its trades only when the owner asks for them (the daemon decides
+ * on book tickers alone: a trade frame costs it twice a book ticker and tells it nothing it uses), and a
+ * kline interval when asked. Every event finds its symbol through a hash index (name_index.h).
+ *
  * The stream itself reacts to sb_ws callbacks. Control messages go to the "target" connection: the main
  * one, or the rollover connection once it has opened, since sb_ws sends there too. While a rollover
  * connection is still connecting, control waits: the new connection starts from its URL's streams and gets
@@ -13,12 +17,14 @@
  * they are re-sent in full (SUBSCRIBE and UNSUBSCRIBE are idempotent on Binance).
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #include "common/json_out.h"
+#include "common/name_index.h"
 #include "spotbot/alloc.h"
 #include "spotbot/binance_streams.h"
 #include "spotbot/clock.h"
@@ -32,6 +38,7 @@
 #define MS_ERR_MAX         160                                                 /* codec error text */
 #define MS_WINDOW_MS       1000                                                /* Binance's rate window */
 #define MS_CTL_PER_SEC_MAX 5                                                   /* Binance's limit */
+#define MS_SYM_SLOTS       1024 /* slots of the index of symbols: a power of two, over twice the most */
 
 /* ---- pacer --------------------------------------------------------------------------------------- */
 
@@ -343,6 +350,9 @@ struct sb_bn_market_stream {
 	struct sb_bn_subs subs;                      /* wanted vs subscribed */
 	struct ms_symbol syms[SB_BN_MS_SYMBOLS_MAX]; /* wanted symbols */
 	size_t nsyms;                                /* entries used */
+	uint16_t sym_slots[MS_SYM_SLOTS];            /* storage of sym_index */
+	struct sb_name_index sym_index;              /* syms by symbol (upper case) */
+	bool trades;                                 /* each symbol's trade stream is wanted too */
 	struct sb_bn_pacer pacer;                    /* control message pacing on the target connection */
 	int64_t inflight[SB_BN_MS_CTL_INFLIGHT_MAX]; /* control ids awaiting replies */
 	size_t ninflight;                            /* entries used */
@@ -392,10 +402,17 @@ static bool valid_interval(const char *iv)
 
 static struct ms_symbol *find_sym(struct sb_bn_market_stream *ms, const char *upper)
 {
+	size_t i = sb_name_index_find(&ms->sym_index, upper, ms->syms, sizeof *ms->syms,
+	                              offsetof(struct ms_symbol, symbol));
+	return i == SB_NAME_INDEX_NONE ? NULL : &ms->syms[i];
+}
+
+/* A symbol was removed and another took its entry: the index is built again (rare, and 300 at most). */
+static void reindex(struct sb_bn_market_stream *ms)
+{
+	sb_name_index_clear(&ms->sym_index);
 	for (size_t i = 0; i < ms->nsyms; i++)
-		if (strcmp(ms->syms[i].symbol, upper) == 0)
-			return &ms->syms[i];
-	return NULL;
+		(void)sb_name_index_put(&ms->sym_index, ms->syms[i].symbol, i);
 }
 
 static void stream_name(char *out, size_t cap, const struct ms_symbol *s, const char *what)
@@ -412,7 +429,7 @@ static sb_err want_streams(struct sb_bn_market_stream *ms, const struct ms_symbo
 	if ((e = sb_bn_subs_want(&ms->subs, name, want)))
 		return e;
 	stream_name(name, sizeof name, s, "trade");
-	if ((e = sb_bn_subs_want(&ms->subs, name, want)))
+	if ((e = sb_bn_subs_want(&ms->subs, name, want && ms->trades)))
 		return e;
 	if (s->interval[0]) {
 		snprintf(name, sizeof name, "%s@kline_%s", s->lower, s->interval);
@@ -756,6 +773,7 @@ static sb_err add_symbol(struct sb_bn_market_stream *ms, const char *symbol, con
 		want_streams(ms, s, false);
 		return e;
 	}
+	(void)sb_name_index_put(&ms->sym_index, s->symbol, ms->nsyms);
 	ms->nsyms++;
 	return SB_OK;
 }
@@ -775,6 +793,8 @@ sb_err sb_bn_market_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx,
 	struct sb_bn_market_stream *ms = sb_xcalloc(1, sizeof *ms);
 	ms->ops = *ops;
 	ms->user = user;
+	ms->trades = opts->trades;
+	sb_name_index_init(&ms->sym_index, ms->sym_slots, MS_SYM_SLOTS);
 	ms->stall_ms = opts->stall_ms ? opts->stall_ms : SB_BN_MS_STALL_DEFAULT;
 	ms->rollover_ms = opts->rollover_ms ? opts->rollover_ms : SB_BN_MS_ROLLOVER_DEFAULT;
 	ms->confirm_ms = opts->confirm_ms ? opts->confirm_ms : SB_BN_MS_CONFIRM_DEFAULT;
@@ -852,6 +872,7 @@ sb_err sb_bn_market_stream_remove(struct sb_bn_market_stream *ms, const char *sy
 		return SB_ERR_NOT_FOUND;
 	want_streams(ms, s, false);
 	*s = ms->syms[--ms->nsyms];
+	reindex(ms);
 	sb_bn_subs_compact(&ms->subs);
 	pump(ms);
 	return SB_OK;

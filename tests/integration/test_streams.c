@@ -171,7 +171,8 @@ static void stop(void)
 
 TestSuite(streams, .init = start, .fini = stop, .timeout = 120);
 
-static void market_open(const char *const *syms, size_t n, uint32_t stall_ms, uint32_t rollover_ms)
+static void market_open_with(const char *const *syms, size_t n, uint32_t stall_ms, uint32_t rollover_ms,
+                             bool trades)
 {
 	char base[64];
 	snprintf(base, sizeof base, "ws://127.0.0.1:%d", T.sim.port);
@@ -179,9 +180,16 @@ static void market_open(const char *const *syms, size_t n, uint32_t stall_ms, ui
 	                                     .stall_ms = stall_ms,
 	                                     .rollover_ms = rollover_ms,
 	                                     .backoff_min_ms = 50,
-	                                     .backoff_max_ms = 200};
+	                                     .backoff_max_ms = 200,
+	                                     .trades = trades};
 	struct sb_bn_market_stream_ops ops = {on_market, on_snapshot, on_link};
 	cr_assert_eq(sb_bn_market_stream_new(&T.loop, T.ctx, &o, &ops, NULL, syms, n, &T.ms), SB_OK);
+}
+
+/* The stream with each symbol's trades too, which these tests follow for gaps and duplicates. */
+static void market_open(const char *const *syms, size_t n, uint32_t stall_ms, uint32_t rollover_ms)
+{
+	market_open_with(syms, n, stall_ms, rollover_ms, true);
 }
 
 static struct sb_bn_market_stream_stats mstats(void)
@@ -214,6 +222,19 @@ Test(streams, market_delivers_book_ticker_and_trade_for_two_symbols)
 	cr_assert_eq(sb_bn_market_stream_symbol_stats(T.ms, "BTCUSDT", &ss), SB_OK);
 	cr_assert_eq(ss.messages, T.sym[0].books + T.sym[0].trades);
 	cr_assert_gt(ss.last_ms, 0);
+}
+
+Test(streams, market_without_trades_subscribes_book_tickers_only)
+{
+	const char *syms[] = {"BTCUSDT"};
+	market_open_with(syms, 1, 0, 0, false);
+	SBT_RUN_UNTIL(&T.loop, T.sym[0].books >= 20, DEADLINE_MS);
+	cr_assert_eq(sb_bn_market_stream_add(T.ms, "ETHUSDT", NULL), SB_OK);
+	SBT_RUN_UNTIL(&T.loop, T.sym[1].books >= 20 && sb_bn_market_stream_synced(T.ms), DEADLINE_MS);
+	cr_assert_eq(T.sym[0].trades + T.sym[1].trades, 0, "no trade delivered");
+	struct sb_bn_market_stream_stats s = mstats();
+	cr_assert_eq(s.unwanted, 0, "and none sent: the exchange was never asked for a trade stream");
+	cr_assert_eq(s.events, T.sym[0].books + T.sym[1].books);
 }
 
 Test(streams, market_symbol_added_live_delivers_and_removed_stops)

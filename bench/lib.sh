@@ -1,0 +1,56 @@
+# bench/lib.sh - what the shell benchmarks share, sourced by them: spotsim started on a free port, and the
+# .env of a `spotbot run` against it with a control port.
+
+# bench_spotsim BUILD DIR ARGS...: starts spotsim with ARGS in the background (its output in DIR/sim.out);
+# sets sim_pid and port, or exits when it does not listen within 10 s.
+bench_spotsim() {
+	_build=$1
+	_dir=$2
+	shift 2
+	"$_build/spotsim" --listen 127.0.0.1:0 "$@" >"$_dir/sim.out" 2>&1 &
+	sim_pid=$!
+	port=""
+	for _ in $(seq 100); do
+		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$_dir/sim.out" | head -n 1)
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ] || { echo "spotsim did not start" >&2; cat "$_dir/sim.out" >&2; exit 1; }
+}
+
+# bench_env DIR TOKEN PAIRS [NAME=VALUE...]: writes DIR/.env for spotbot against spotsim on $port, its
+# database and logs in DIR, its control API on a free port (sets cport) with TOKEN, then the settings.
+bench_env() {
+	_dir=$1
+	_token=$2
+	_pairs=$3
+	shift 3
+	cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$_dir/.env" <<ENV
+MODE=paper
+BINANCE_REST_URL=http://127.0.0.1:$port
+BINANCE_STREAM_URL=ws://127.0.0.1:$port
+BINANCE_WSAPI_URL=ws://127.0.0.1:$port/ws-api/v3
+BINANCE_API_KEY=spotsim-demo-key
+BINANCE_API_SECRET=spotsim-demo-secret
+DATABASE_PATH=$_dir/bot.db
+LOG_DIR=$_dir/logs
+LOG_STDERR=false
+CONTROL_LISTEN=127.0.0.1:$cport
+CONTROL_TOKEN=$_token
+PAIRS=$_pairs
+ENV
+	for _kv in "$@"; do
+		echo "$_kv" >>"$_dir/.env"
+	done
+	chmod 600 "$_dir/.env"
+}
+
+# bench_health TOKEN: waits up to 20 s for spotbot's /health on $cport; sets ctl to its control URL.
+bench_health() {
+	ctl="http://127.0.0.1:$cport"
+	for _ in $(seq 200); do
+		curl -sf -H "Authorization: Bearer $1" "$ctl/health" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+}
