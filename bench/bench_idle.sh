@@ -1,10 +1,10 @@
 #!/bin/sh
 # bench/bench_idle.sh [BUILD_DIR] - what spotbot costs when nothing happens, and per market message.
 #
-# For each pair count in COUNTS (default "1 10 50") it starts spotsim serving that many symbols with the
-# market frozen (`--fault flat_market`: no trade, no book ticker, no market traffic at all) and `spotbot
-# run` with one pair per symbol, waits until the daemon trades (GET /health 200), lets it settle for
-# SETTLE seconds, then samples the daemon's process from /proc over SECS seconds (default 30): its CPU time
+# For each pair count in COUNTS (default "1 10 50") it starts spotsim serving that many symbols and `spotbot
+# run` with one pair per symbol, waits until the daemon trades (GET /health 200) and every pair has a price,
+# freezes the market (`POST /sim/fault?name=flat_market`: no trade, no book ticker, no market traffic at
+# all; the books stay as they were), lets it settle for SETTLE seconds, then samples the daemon's process from /proc over SECS seconds (default 30): its CPU time
 # (the scheduler's run time of every thread, /proc/PID/task/*/schedstat, in ns: /proc/PID/stat's
 # utime+stime count 10 ms ticks, too coarse for a daemon that should sleep), and its wake-ups (voluntary
 # and involuntary context switches, /proc/PID/task/*/status). What the daemon did meanwhile is read from
@@ -111,10 +111,12 @@ ENV
 	bot_pid=$!
 	ctl="http://127.0.0.1:$cport"
 	for _ in $(seq 300); do
-		curl -sf -H "Authorization: Bearer bench-idle-token" "$ctl/health" >/dev/null 2>&1 && return 0
+		curl -sf -H "Authorization: Bearer bench-idle-token" "$ctl/pairs" 2>/dev/null |
+			grep -o '"price_age_ms":[0-9]' | wc -l | grep -qx "$n" &&
+			curl -sf -H "Authorization: Bearer bench-idle-token" "$ctl/health" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
-	echo "spotbot did not reach trading with $n pairs (see $dir)" >&2
+	echo "spotbot did not reach trading with a price for each of $n pairs (see $dir)" >&2
 	KEEP=1
 	exit 1
 }
@@ -143,15 +145,16 @@ measure() {
 	recon=$(($(metric spotbot_stream_reconnects_total "$dir/m1") - $(metric spotbot_stream_reconnects_total "$dir/m0")))
 	per_msg="-"
 	[ "$msgs" -gt 0 ] && per_msg=$(echo "$cpu_ns $msgs" | awk '{ printf "%.1f", $1 / $2 / 1000 }')
-	echo "$1 $cpu_ns $wakes $msgs $rest $recon $per_msg" | awk -v s="$secs" '{
-		printf "%-22s CPU %7.3f ms/s (%5.3f%%)  wake-ups %6.1f/s  frames %6.1f/s  REST %4.2f/s  reconnects %d  CPU/frame %s us\n",
-		    $1, $2 / s / 1e6, $2 / s / 1e7, $3 / s, $4 / s, $5 / s, $6, $7 }'
+	echo "$cpu_ns $wakes $msgs $rest $recon $per_msg" | awk -v name="$1" -v s="$secs" '{
+		printf "%-16s CPU %7.3f ms/s  wake-ups %6.1f/s  frames %6.1f/s  REST %5.2f/s  reconnects %d  CPU/frame %s us\n",
+		    name, $1 / s / 1e6, $2 / s, $3 / s, $4 / s, $5, $6 }'
 }
 
 echo "spotbot idle and per-message cost: $(nproc) cores, $(date -u +%Y-%m-%d), ${secs} s windows after ${settle} s settling"
 for n in $counts; do
-	start "$n" --fault flat_market
-	measure "idle, $n pair(s)"
+	start "$n"
+	curl -sf -X POST "http://127.0.0.1:$port/sim/fault?name=flat_market" >/dev/null
+	measure "idle, $n pairs"
 	stop
 done
 if [ "${TRAFFIC:-1}" != 0 ]; then
