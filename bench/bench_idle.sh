@@ -37,6 +37,7 @@ cleanup() {
 	[ -n "${KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
+. bench/lib.sh
 
 # exchangeInfo with N symbols I01USDT.. (BTCUSDT's filters; a synthetic market starts at 1000 ticks).
 exchange_info() {
@@ -80,33 +81,11 @@ start() {
 	n=$1
 	shift
 	syms=$(exchange_info "$n" "$dir/info.json")
-	"$build/spotsim" --listen 127.0.0.1:0 --exchange-info "$dir/info.json" "$@" >"$dir/sim.out" 2>&1 &
-	sim_pid=$!
-	port=""
-	for _ in $(seq 100); do
-		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/sim.out" | head -n 1)
-		[ -n "$port" ] && break
-		sleep 0.1
-	done
-	[ -n "$port" ] || { echo "spotsim did not start" >&2; exit 1; }
-	cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	sim_start --exchange-info "$dir/info.json" "$@"
+	cport=$(free_port)
 	pairs=$(echo "$syms" | tr ',' '\n' | sed 's/$/:quote=20,enabled=false/' | paste -sd';')
 	rm -rf "$dir/bot.db" "$dir/bot.db-wal" "$dir/bot.db-shm" "$dir/logs"
-	cat >"$dir/.env" <<ENV
-MODE=paper
-BINANCE_REST_URL=http://127.0.0.1:$port
-BINANCE_STREAM_URL=ws://127.0.0.1:$port
-BINANCE_WSAPI_URL=ws://127.0.0.1:$port/ws-api/v3
-BINANCE_API_KEY=spotsim-demo-key
-BINANCE_API_SECRET=spotsim-demo-secret
-DATABASE_PATH=$dir/bot.db
-LOG_DIR=$dir/logs
-LOG_STDERR=false
-CONTROL_LISTEN=127.0.0.1:$cport
-CONTROL_TOKEN=bench-idle-token
-PAIRS=$pairs
-ENV
-	chmod 600 "$dir/.env"
+	bot_env "$cport" bench-idle-token "$pairs"
 	"$build/spotbot" run --config "$dir/.env" >"$dir/bot.out" 2>&1 &
 	bot_pid=$!
 	ctl="http://127.0.0.1:$cport"

@@ -25,33 +25,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$build/spotsim" --listen 127.0.0.1:0 --speed 0.01 --symbols BTCUSDT >"$dir/sim.out" 2>&1 &
-sim_pid=$!
-port=""
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/sim.out" | head -n 1)
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] || { echo "spotsim did not start" >&2; exit 1; }
+. bench/lib.sh
+sim_start --speed 0.01 --symbols BTCUSDT
 sim="http://127.0.0.1:$port"
-cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cport=$(free_port)
 token=bench-flood-token
-cat >"$dir/.env" <<ENV
-MODE=paper
-BINANCE_REST_URL=$sim
-BINANCE_STREAM_URL=ws://127.0.0.1:$port
-BINANCE_WSAPI_URL=ws://127.0.0.1:$port/ws-api/v3
-BINANCE_API_KEY=spotsim-demo-key
-BINANCE_API_SECRET=spotsim-demo-secret
-DATABASE_PATH=$dir/bot.db
-LOG_DIR=$dir/logs
-LOG_STDERR=false
-CONTROL_LISTEN=127.0.0.1:$cport
-CONTROL_TOKEN=$token
-PAIRS=BTCUSDT:quote=20,buy_mode=market,profit=0.5%,cooldown=1s,max_positions=1
-ENV
-chmod 600 "$dir/.env"
+bot_env "$cport" "$token" "BTCUSDT:quote=20,buy_mode=market,profit=0.5%,cooldown=1s,max_positions=1"
 "$build/spotbot" run --config "$dir/.env" >"$dir/bot.out" 2>&1 &
 bot_pid=$!
 ctl="http://127.0.0.1:$cport"
