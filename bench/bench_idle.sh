@@ -29,15 +29,12 @@ root=$(pwd)
 dir=$(mktemp -d)
 sim_pid=""
 bot_pid=""
+. bench/lib.sh
 cleanup() {
-	for p in $bot_pid $sim_pid; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	[ -n "${KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
+	stop_pids $bot_pid $sim_pid
+	end_dir
 }
 trap cleanup EXIT INT TERM
-. bench/lib.sh
 
 # exchangeInfo with N symbols I01USDT.. (BTCUSDT's filters; a synthetic market starts at 1000 ticks).
 exchange_info() {
@@ -101,10 +98,7 @@ start() {
 }
 
 stop() {
-	for p in $bot_pid $sim_pid; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	stop_pids $bot_pid $sim_pid
 	bot_pid=""
 	sim_pid=""
 }

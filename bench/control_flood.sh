@@ -16,16 +16,13 @@ dir=$(mktemp -d)
 sim_pid=""
 bot_pid=""
 flood_pids=""
+. bench/lib.sh
 cleanup() {
-	for p in $flood_pids $bot_pid $sim_pid; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	[ -n "${KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
+	stop_pids $flood_pids $bot_pid $sim_pid
+	end_dir
 }
 trap cleanup EXIT INT TERM
 
-. bench/lib.sh
 sim_start --speed 0.01 --symbols BTCUSDT
 sim="http://127.0.0.1:$port"
 cport=$(free_port)
@@ -87,10 +84,7 @@ for i in $(seq "$flooders"); do
 done
 sleep 1
 run_cycles "$cycles"
-for p in $flood_pids; do
-	kill "$p" 2>/dev/null || true
-	wait "$p" 2>/dev/null || true
-done
+stop_pids $flood_pids
 flood_pids=""
 secs=$(( ($(date +%s%3N) - start) ))
 latencies | tail -n +"$(($(wc -l <"$dir/quiet") + 1))" >"$dir/flooded"

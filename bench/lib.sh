@@ -1,4 +1,18 @@
-# bench/lib.sh - what the shell benchmarks share; sourced, not run. Needs python3 and curl.
+# bench/lib.sh - what the shell benchmarks share; sourced from the repository's root, not run. Needs
+# python3 and curl. The scripts set build (the build directory) and dir (their scratch directory).
+
+# Stops the processes given by id (SIGTERM) and waits for each.
+stop_pids() {
+	for p in "$@"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+# Removes the scratch directory, or keeps it (named on stderr) when KEEP is set.
+end_dir() {
+	[ -n "${KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
+}
 
 # Starts spotsim on a free port with the given flags, its output in $dir/sim.out; sets sim_pid and port.
 sim_start() {
