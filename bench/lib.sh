@@ -54,3 +54,16 @@ bench_health() {
 		sleep 0.1
 	done
 }
+
+# stop_pids PID...: stops each process (SIGTERM) and waits for it.
+stop_pids() {
+	for p in "$@"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+# end_dir: removes the scratch directory $dir, or keeps it (named on stderr) when KEEP is set.
+end_dir() {
+	[ -n "${KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
+}

@@ -121,6 +121,7 @@ struct sb_bn_market_stream_stats {
 	uint64_t ctl_sent;     /* SUBSCRIBE / UNSUBSCRIBE messages sent */
 	uint64_t ctl_errors;   /* control errors, unknown reply ids */
 	uint64_t shutdowns;    /* serverShutdown notices */
+	uint64_t ticks;        /* wake-ups of its watchdog timer, which waits for the next due time */
 	int64_t last_ms;       /* wall time of the last delivered event; 0 never */
 };
 

@@ -13,9 +13,10 @@
  * open for stable_ms: a server that accepts and then closes at once (Binance over its connection or
  * request-weight limits) is not hammered at the shortest delay. It pings the server every ping_ms, and a
  * stall watchdog drops and reconnects a connection that has received nothing (no message, no pong) for
- * stall_ms. Messages are delivered whole: fragments are reassembled up to max_message bytes, and a larger
- * message resets the connection. Outgoing text frames wait in a bounded queue and at most `burst` are written
- * per writeable callback, so a busy connection cannot starve the loop.
+ * stall_ms; its timer wakes only when one of them falls due, so an open connection without either costs
+ * nothing while it is quiet. Messages are delivered whole: fragments are reassembled up to max_message bytes,
+ * and a larger message resets the connection. Outgoing text frames wait in a bounded queue and at most
+ * `burst` are written per writeable callback, so a busy connection cannot starve the loop.
  *
  * A planned rollover (Binance ends every connection after 24 h) opens a second connection beside the
  * first; once it is open (open callback with rollover=true) sends go to it, both deliver messages, and
@@ -107,6 +108,7 @@ struct sb_ws_stats {
 	uint64_t stalls;   /* watchdog firings */
 	uint64_t pongs;    /* pongs received for our pings */
 	uint64_t sent;     /* messages written */
+	uint64_t ticks;    /* wake-ups of the ping and watchdog timer (none while nothing can fall due) */
 };
 
 /* Creates the process's lws context on loop (no listening socket). Owned by the caller: sb_ws_ctx_free.

@@ -9,8 +9,9 @@
  *
  * This is the top of src/bot: it wires the exchange's events to the price manager, the order manager,
  * the reconciler and the strategy step (bot_exchange_events), runs that step after each loop iteration's
- * events (a check handle) and the housekeeping tick once a second, and nothing else in the daemon calls
- * into it. The order manager and the reconciler reach the start-up step's continuation through
+ * events (a check handle) and the housekeeping tick once a second (whose work on the pairs waits, while
+ * nothing changes, until time alone could change a decision: tick_due.c), and nothing else in the daemon
+ * calls into it. The order manager and the reconciler reach the start-up step's continuation through
  * b->step_done; what every part shares lives below, in model.c and status.c.
  */
 #include "spotbot/bot.h"
@@ -383,10 +384,15 @@ static void on_tick(struct sb_clock_timer *t, void *user)
 	bot_tick_mark(b, &mark);
 	follow_paused(b);
 	bot_degraded_check(b, now);
-	prices_tick(b, now);
-	orders_tick(b, now);
+	/* An idle tick leaves the pairs alone (tick_due.c); a control job that acts ends the idle time. */
+	bool idle = bot_tick_idle(b, now);
+	if (!idle) {
+		prices_tick(b, now);
+		orders_tick(b, now);
+	}
 	control_tick(b->control, now);
-	engine_tick(b, now);
+	if (!idle || !bot_tick_idle(b, now))
+		engine_tick(b, now);
 	monitor_tick(b, now);
 	bot_tick_park(b, &mark, now);
 }

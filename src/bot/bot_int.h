@@ -164,6 +164,17 @@ struct bot_timers {
 	struct sb_clock_timer *retry; /* start-up step retries */
 };
 
+/* What the tick's work on the pairs depends on besides time and the pairs' own marks: taken before a tick
+ * runs, to tell afterwards whether it changed anything, and when the tick went idle (tick_due.c). */
+struct bot_tick_mark {
+	uint64_t commits;         /* the store's write transactions */
+	int inflight;             /* requests out */
+	enum bot_run_state state; /* run state */
+	bool paused;              /* kill switch */
+	bool degraded;            /* database failure */
+	bool subscribed;          /* the user data stream is subscribed (new cycles wait for it) */
+};
+
 struct sb_bot;
 /* A continuation the lifecycle hands down (sb_bot.step_done). */
 typedef void (*bot_step_cb)(struct sb_bot *b);
@@ -192,6 +203,10 @@ struct sb_bot {
 	bool paused;                   /* kill switch (system_state "paused") */
 	bool tick_sparse;              /* a virtual clock: the tick sleeps through seconds where it has
 	                                  nothing to do (tick_due.c); set before bot_timers_start */
+	int64_t tick_idle_until;       /* else: before this the tick leaves the pairs (prices, orders, the
+	                                  strategy) alone while nothing changes (tick_due.c); 0: it works */
+	struct bot_tick_mark at_idle;  /* the daemon as the tick left it when it went idle */
+	uint64_t decisions;            /* strategy decisions made (engine_decide) */
 	uint64_t db_version;           /* the store's data version when the kill switch was last read */
 	bool db_version_known;         /* db_version is set: the switch is re-read only when it moves */
 	bool degraded;                 /* a database write failed (sticky, also once stopping): memory may
@@ -428,14 +443,6 @@ void engine_tick(struct sb_bot *b, int64_t now_ms);
 int64_t engine_next_due(const struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms);
 
 /* ---- tick_due.c --------------------------------------------------------------------------------------- */
-/* What a tick may change, taken before it runs, to tell afterwards whether it changed anything. */
-struct bot_tick_mark {
-	uint64_t commits;         /* the store's write transactions */
-	int inflight;             /* requests out */
-	enum bot_run_state state; /* run state */
-	bool paused;              /* kill switch */
-	bool degraded;            /* database failure */
-};
 /* t when it lies after now and before due, else due: folds thresholds into the next one. */
 static inline int64_t bot_sooner(int64_t due, int64_t t, int64_t now)
 {
@@ -445,9 +452,14 @@ void bot_tick_mark(const struct sb_bot *b, struct bot_tick_mark *m);
 /* The earliest time after now_ms at which a tick may act with nothing but time passing; now_ms +
  * BOT_TICK_MS while the daemon may not trade or runs its control API or monitor. */
 int64_t bot_tick_next_due(const struct sb_bot *b, int64_t now_ms);
-/* Called at the end of the tick that fired at now_ms (before: taken at its start): with tick_sparse, a tick
- * that changed nothing moves the timer to its first second at or after bot_tick_next_due (a day at most). */
+/* Called at the end of the tick that fired at now_ms (before: taken at its start), for a tick that changed
+ * nothing: with tick_sparse it moves the timer to its first second at or after bot_tick_next_due (a day at
+ * most); else the ticks before the pairs' next due time go idle (bot_tick_idle). */
 void bot_tick_park(struct sb_bot *b, const struct bot_tick_mark *before, int64_t now_ms);
+/* Whether the tick at now_ms leaves the pairs alone: it went idle, its due time has not come and nothing
+ * changed since (a mark on a pair, a commit, a request, the run state, the switches, the user stream).
+ * Once false it stays false until the next bot_tick_park. */
+bool bot_tick_idle(struct sb_bot *b, int64_t now_ms);
 /* Events were delivered: a parked tick comes back to its first second after now. No-op without
  * tick_sparse or when it is not parked. */
 void bot_tick_wake(struct sb_bot *b);

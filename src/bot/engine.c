@@ -208,6 +208,7 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 	struct bot_pos *owners[BOT_OPEN_MAX];
 	struct sb_strategy_input in;
 	strategy_input(b, pr, now_ms, sp, owners, &in);
+	b->decisions++;
 	size_t n = in.npositions;
 	struct sb_action acts[SB_STRATEGY_ACTIONS(BOT_OPEN_MAX)];
 	struct sb_strategy_result res;
@@ -297,8 +298,10 @@ static void step_at(struct sb_bot *b, int64_t now_ms)
 
 void engine_step(struct sb_bot *b)
 {
-	if (b->marked > 0 || b->reap)
+	if (b->marked > 0 || b->reap) {
+		b->tick_idle_until = 0; /* what changed may give the tick work again (tick_due.c) */
 		step_at(b, bot_now_ms(b));
+	}
 }
 
 void engine_on_dispatched(void *user)

@@ -33,11 +33,10 @@
 #define MS_PATH_MAX        3800 /* URL path kept under ws_client's 4096 limit; other streams are SUBSCRIBEd */
 #define MS_URL_MAX         4400 /* base URL plus path */
 #define MS_CTL_MSG_MAX     (SB_BN_MS_CTL_STREAMS_MAX * SB_BN_STREAM_MAX + 128) /* one control message */
-#define MS_TICK_MIN_MS     10                                                  /* finest watchdog period */
-#define MS_TICK_MAX_MS     250                                                 /* coarsest watchdog period */
-#define MS_ERR_MAX         160                                                 /* codec error text */
-#define MS_WINDOW_MS       1000                                                /* Binance's rate window */
-#define MS_CTL_PER_SEC_MAX 5                                                   /* Binance's limit */
+#define MS_RETRY_MS        250  /* a due watchdog action that could not be done is tried again after */
+#define MS_ERR_MAX         160  /* codec error text */
+#define MS_WINDOW_MS       1000 /* Binance's rate window */
+#define MS_CTL_PER_SEC_MAX 5    /* Binance's limit */
 #define MS_SYM_SLOTS       1024 /* slots of the index of symbols: a power of two, over twice the most */
 
 /* ---- pacer --------------------------------------------------------------------------------------- */
@@ -517,6 +516,8 @@ static void call_snapshot(struct sb_bn_market_stream *ms, bool reconnect)
 	ms->ops.snapshot(ms->user, names, ms->nsyms, reconnect);
 }
 
+static void arm_tick(struct sb_bn_market_stream *ms, uint64_t min_delay);
+
 static void rollover_confirm(struct sb_bn_market_stream *ms)
 {
 	if (sb_ws_rollover_confirm(ms->ws) != SB_OK)
@@ -525,6 +526,7 @@ static void rollover_confirm(struct sb_bn_market_stream *ms)
 	ms->opened_mono = ms->next_open_mono;
 	ms->rolling = ms->next_open = ms->next_delivered = false;
 	ms->st.rollovers++;
+	arm_tick(ms, 0); /* the next rollover's age counts from the new connection's open */
 	sb_log_info("market", SB_FIELDS(SB_F_UINT("conn", ms->main_conn)), "rollover complete");
 	pump(ms);
 }
@@ -549,6 +551,7 @@ static void ws_open(void *user, struct sb_ws *ws, unsigned conn, bool rollover)
 		ms->next_open = true;
 		ms->next_conn = conn;
 		ms->next_open_mono = now;
+		arm_tick(ms, 0);
 		target_reset(ms);
 		pump(ms);
 		return;
@@ -557,6 +560,7 @@ static void ws_open(void *user, struct sb_ws *ws, unsigned conn, bool rollover)
 	ms->rolling = ms->next_open = false;
 	ms->main_conn = conn;
 	ms->opened_mono = ms->last_data_mono = now;
+	arm_tick(ms, 0);
 	bool reconnect = ms->ever_open;
 	if (reconnect)
 		ms->st.reconnects++;
@@ -579,6 +583,7 @@ static void ws_close(void *user, struct sb_ws *ws, const struct sb_ws_close_info
 		/* The rollover connection failed; the main one carries on, its subscriptions unknown. */
 		bool was_target = ms->next_open;
 		ms->rolling = ms->next_open = ms->next_delivered = false;
+		arm_tick(ms, MS_RETRY_MS); /* the rollover is due again */
 		if (was_target) {
 			sb_bn_subs_resync(&ms->subs);
 			ms->ninflight = 0;
@@ -594,6 +599,7 @@ static void ws_close(void *user, struct sb_ws *ws, const struct sb_ws_close_info
 		ms->opened_mono = ms->next_open_mono;
 		ms->rolling = ms->next_open = ms->next_delivered = false;
 		ms->st.rollovers++;
+		arm_tick(ms, 0);
 		pump(ms);
 		return;
 	}
@@ -718,10 +724,43 @@ static bool any_wanted(const struct sb_bn_market_stream *ms)
 	return ms->nsyms > 0;
 }
 
-static void on_tick(uv_timer_t *t)
+/* When on_tick has something to do next (monotonic ms): a silent rollover connection's confirm timeout,
+ * the connection's rollover age, the stall watchdog; UINT64_MAX while closed. */
+static uint64_t tick_due(const struct sb_bn_market_stream *ms)
 {
-	struct sb_bn_market_stream *ms = t->data;
-	uint64_t now = mono_ms();
+	uint64_t due = UINT64_MAX;
+	if (!ms->open)
+		return due;
+	if (ms->rolling && ms->next_open)
+		due = ms->next_open_mono + ms->confirm_ms;
+	if (!ms->rolling && ms->rollover_ms && ms->opened_mono + ms->rollover_ms < due)
+		due = ms->opened_mono + ms->rollover_ms;
+	if (ms->stall_ms && any_wanted(ms) && ms->last_data_mono + ms->stall_ms < due)
+		due = ms->last_data_mono + ms->stall_ms;
+	return due;
+}
+
+static void on_tick(uv_timer_t *t);
+
+/* Arms the timer for tick_due (min_delay ms from now when that has passed), or stops it: a quiet stream
+ * costs no wake-up. Market data moving the watchdog's deadline later leaves the timer alone; it finds nothing
+ * due and arms itself again. */
+static void arm_tick(struct sb_bn_market_stream *ms, uint64_t min_delay)
+{
+	if (uv_is_closing((uv_handle_t *)&ms->tick))
+		return;
+	uint64_t due = tick_due(ms), now = mono_ms();
+	if (due == UINT64_MAX) {
+		uv_timer_stop(&ms->tick);
+		return;
+	}
+	uv_update_time(ms->tick.loop);
+	uv_timer_start(&ms->tick, on_tick, due > now ? due - now : min_delay, 0);
+}
+
+/* The watchdog's work at now: confirm a silent rollover, start one, or reconnect a stalled stream. */
+static void tick_work(struct sb_bn_market_stream *ms, uint64_t now)
+{
 	if (!ms->open)
 		return;
 	if (ms->rolling && ms->next_open && now - ms->next_open_mono >= ms->confirm_ms) {
@@ -738,6 +777,15 @@ static void on_tick(uv_timer_t *t)
 		notify_link(ms, SB_BN_LINK_STALLED);
 		sb_ws_drop(ms->ws);
 	}
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct sb_bn_market_stream *ms = t->data;
+	ms->st.ticks++;
+	tick_work(ms, mono_ms());
+	/* What is still due now could not be done (a rollover that did not start): tried again later. */
+	arm_tick(ms, MS_RETRY_MS);
 }
 
 static const struct sb_ws_ops MS_WS_OPS = {ws_open, ws_message, ws_close};
@@ -838,9 +886,6 @@ sb_err sb_bn_market_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx,
 	uv_timer_init(loop, &ms->ctl_timer);
 	ms->tick.data = ms->ctl_timer.data = ms;
 	ms->open_handles = 2;
-	uint32_t period = ms->stall_ms / 4;
-	period = period < MS_TICK_MIN_MS ? MS_TICK_MIN_MS : period > MS_TICK_MAX_MS ? MS_TICK_MAX_MS : period;
-	uv_timer_start(&ms->tick, on_tick, period, period);
 	*out = ms;
 	return SB_OK;
 }
@@ -853,8 +898,10 @@ sb_err sb_bn_market_stream_add(struct sb_bn_market_stream *ms, const char *symbo
 	sb_err e = add_symbol(ms, symbol, interval);
 	if (e)
 		return e;
-	if (was_empty)
+	if (was_empty) {
 		ms->last_data_mono = mono_ms(); /* the stall watchdog starts counting now */
+		arm_tick(ms, 0);
+	}
 	pump(ms);
 	return SB_OK;
 }

@@ -23,7 +23,10 @@
  *
  * lws holds a pointer to our connection as the wsi's user data. When a connection ends we detach it
  * (lws_set_wsi_user(wsi, NULL)) before freeing, so any later lws callback for that wsi finds nothing.
- * Timers (reconnect, ping, watchdog) are uv timers on the caller's loop.
+ * Timers (reconnect, ping, watchdog) are uv timers on the caller's loop. The ping and watchdog timer is armed
+ * for the moment the first of them falls due and stopped when none can (an open connection without pings
+ * or a watchdog), so a quiet connection costs no wake-up; a message that moves the watchdog's deadline
+ * later does not touch the timer, which finds nothing due when it fires and arms itself again.
  */
 #include "spotbot/ws_client.h"
 
@@ -40,12 +43,11 @@
 #include "spotbot/alloc.h"
 #include "spotbot/log.h"
 
-#define WS_RX_BUFFER   65536 /* lws receive buffer: bigger messages arrive in fragments */
-#define WS_PROTOCOL    "sb-ws-client"
-#define WS_TEXT_MAX    124  /* close reason / error text kept */
-#define WS_HOST_MAX    256  /* host name */
-#define WS_PATH_MAX    4096 /* path with query */
-#define WS_TICK_MIN_MS 5    /* finest watchdog / ping timer period */
+#define WS_RX_BUFFER 65536 /* lws receive buffer: bigger messages arrive in fragments */
+#define WS_PROTOCOL  "sb-ws-client"
+#define WS_TEXT_MAX  124  /* close reason / error text kept */
+#define WS_HOST_MAX  256  /* host name */
+#define WS_PATH_MAX  4096 /* path with query */
 
 enum conn_state {
 	C_PENDING,    /* created, waiting for the connect timer */
@@ -112,7 +114,7 @@ struct sb_ws {
 	struct ws_conn *next;     /* rollover connection, or NULL */
 	struct ws_conn *retired;  /* old connections still closing */
 	uv_timer_t connect_timer; /* starts pending connections (back-off delay) */
-	uv_timer_t tick_timer;    /* pings and watchdog */
+	uv_timer_t tick_timer;    /* pings and watchdog, armed for the first due (arm_tick) */
 	unsigned attempt;         /* consecutive failures (connections shorter than stable_ms included) */
 	unsigned next_id;         /* last connection id */
 	uint64_t rng;             /* xorshift state for jitter */
@@ -127,6 +129,7 @@ struct sb_ws {
 
 static void maybe_free(struct sb_ws *ws);
 static void schedule_connect(struct sb_ws *ws, uint32_t delay_ms);
+static void arm_tick(struct sb_ws *ws);
 
 static uint64_t now_ms(void)
 {
@@ -390,6 +393,7 @@ static void conn_start(struct sb_ws *ws, struct ws_conn *c)
 		return;
 	}
 	conn_to(c, C_CONNECTING);
+	arm_tick(ws);
 }
 
 static void on_connect_timer(uv_timer_t *t)
@@ -438,12 +442,49 @@ static void tick_conn(struct sb_ws *ws, struct ws_conn *c, uint64_t now)
 	}
 }
 
+/* When tick_conn has something to do for c next (monotonic ms): the open timeout while it connects, the
+ * watchdog and the ping once it is open; UINT64_MAX when nothing but an event can give it work. */
+static uint64_t conn_due(const struct sb_ws *ws, const struct ws_conn *c)
+{
+	if (!c || !c->wire.wsi)
+		return UINT64_MAX;
+	if (c->state == C_CONNECTING)
+		return c->started_ms + ws->open_timeout_ms + 1;
+	uint64_t due = UINT64_MAX;
+	if (c->state != C_OPEN)
+		return due;
+	if (ws->stall_ms)
+		due = c->last_rx_ms + ws->stall_ms + 1;
+	if (ws->ping_ms && c->last_ping_ms + ws->ping_ms < due)
+		due = c->last_ping_ms + ws->ping_ms;
+	return due;
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct sb_ws *ws = t->data;
 	uint64_t now = now_ms();
+	ws->stats.ticks++;
 	tick_conn(ws, ws->cur, now);
 	tick_conn(ws, ws->next, now);
+	arm_tick(ws);
+}
+
+/* Arms the ping and watchdog timer for the first connection's due time, or stops it when none has one. */
+static void arm_tick(struct sb_ws *ws)
+{
+	if (ws->freeing || uv_is_closing((uv_handle_t *)&ws->tick_timer))
+		return;
+	uint64_t a = conn_due(ws, ws->cur), b = conn_due(ws, ws->next);
+	uint64_t due = a < b ? a : b;
+	if (due == UINT64_MAX) {
+		uv_timer_stop(&ws->tick_timer);
+		return;
+	}
+	uint64_t now = now_ms();
+	/* As in schedule_connect: the loop's cached time may be behind; the delay counts from now. */
+	uv_update_time(ws->ctx->loop);
+	uv_timer_start(&ws->tick_timer, on_tick, due > now ? due - now : 0, 0);
 }
 
 /* ---- lws callbacks ------------------------------------------------------------------------------ */
@@ -494,6 +535,7 @@ static void conn_opened(struct ws_conn *c)
 		return; /* killed (open timeout, sb_ws_close) while lws was upgrading it */
 	c->opened_ms = c->last_rx_ms = c->last_ping_ms = now_ms();
 	ws->stats.opens++;
+	arm_tick(ws);
 	sb_log_info("ws", SB_FIELDS(SB_F_UINT("conn", c->id), SB_F_BOOL("rollover", c->rollover)),
 	            "connected");
 	if (ws->ops.open)
@@ -812,17 +854,6 @@ static sb_err vhost_for(struct sb_ws_ctx *ctx, const char *ca_file, struct lws_v
 	return SB_OK;
 }
 
-static uint32_t tick_period(const struct sb_ws *ws)
-{
-	uint32_t p = ws->open_timeout_ms;
-	if (ws->ping_ms && ws->ping_ms < p)
-		p = ws->ping_ms;
-	if (ws->stall_ms && ws->stall_ms < p)
-		p = ws->stall_ms;
-	p /= 4;
-	return p < WS_TICK_MIN_MS ? WS_TICK_MIN_MS : p;
-}
-
 sb_err sb_ws_new(struct sb_ws_ctx *ctx, const struct sb_ws_opts *opts, const struct sb_ws_ops *ops,
                  void *user, struct sb_ws **out)
 {
@@ -867,8 +898,6 @@ sb_err sb_ws_new(struct sb_ws_ctx *ctx, const struct sb_ws_opts *opts, const str
 	ws->connect_timer.data = ws;
 	ws->tick_timer.data = ws;
 	ws->open_handles = 2;
-	uint32_t tick = tick_period(ws);
-	uv_timer_start(&ws->tick_timer, on_tick, tick, tick);
 	ws->next_c = ctx->clients;
 	if (ctx->clients)
 		ctx->clients->prev_c = ws;

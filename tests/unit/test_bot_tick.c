@@ -1,9 +1,10 @@
 /*
  * test_bot_tick.c - the daemon's once-a-second tick on the virtual clock, driven through the scripted
  * exchange (sbtest_fakex): the kill switch another process writes is read again only once that process
- * has committed, the tick deciding every pair keeps the exposure limit across them, and a sparse tick
- * (the backtest's) sleeps through the seconds where time alone changes nothing, yet sends every request at
- * the very virtual time a tick firing every second sends it.
+ * has committed, the tick deciding every pair keeps the exposure limit across them, a sparse tick (the
+ * backtest's) sleeps through the seconds where time alone changes nothing, and the tick of `run` leaves
+ * the pairs alone in those seconds; both yet send every request at the very virtual time a tick deciding
+ * every pair every second sends it.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -20,11 +21,19 @@
 
 #define T0 INT64_C(1767225600000) /* the virtual clock's wall time at monotonic 0 */
 
+/* How the tick runs. */
+enum tick_mode {
+	TICK_DENSE,  /* the reference: every pair decided every second, never idle */
+	TICK_RUN,    /* as `run`: every second, the pairs left alone while nothing is due */
+	TICK_SPARSE, /* as the backtest: the timer parked while nothing is due */
+};
+
 static char dir[64];
 static char db[128];
 static struct sb_config cfg;
 static struct sb_bot bot;
 static struct sbt_fakex *fx;
+static struct sb_clock_timer *busy; /* TICK_DENSE: ends the tick's idle time just before each tick */
 
 /* What the exchange was asked, and when. */
 static struct {
@@ -47,8 +56,16 @@ static void delivered(void *ctx)
 	engine_step(&bot);
 }
 
+/* Fires just before the tick (started first, due at the same times): the tick never finds itself idle. */
+static void keep_busy(struct sb_clock_timer *t, void *user)
+{
+	(void)t;
+	(void)user;
+	bot.tick_idle_until = 0;
+}
+
 /* A daemon trading BTCUSDT with settings on the fake exchange, its store a file in dir, its tick started. */
-static void start(const char *settings, bool sparse)
+static void start(const char *settings, enum tick_mode mode)
 {
 	memset(&bot, 0, sizeof bot);
 	memset(&sent, 0, sizeof sent);
@@ -74,7 +91,12 @@ static void start(const char *settings, bool sparse)
 	fx->on_delivered = delivered;
 	bot.ex = &fx->base;
 	bot.state = BOT_TRADING;
-	bot.tick_sparse = sparse;
+	bot.tick_sparse = mode == TICK_SPARSE;
+	busy = NULL;
+	if (mode == TICK_DENSE) {
+		busy = sb_clock_timer_new(bot.clock, keep_busy, NULL);
+		sb_clock_timer_start(busy, BOT_TICK_MS, BOT_TICK_MS);
+	}
 	bot_timers_start(&bot);
 }
 
@@ -84,6 +106,7 @@ static void stop(void)
 	bot.ex = NULL;
 	sb_exchange_free(ex);
 	bot_timers_free(&bot);
+	sb_clock_timer_free(busy);
 	sb_clock_free(bot.clock);
 	orders_free_all(&bot);
 	free(bot.pairs);
@@ -126,7 +149,7 @@ static sb_err count_get(struct sb_store *st, const char *key, char *buf, size_t 
 
 Test(bot_tick, the_kill_switch_is_read_again_only_after_another_connection_wrote)
 {
-	start("BTCUSDT:quote=20", false);
+	start("BTCUSDT:quote=20", TICK_RUN);
 	real = bot.st->ops;
 	counting = *real;
 	counting.state_get = count_get;
@@ -155,7 +178,9 @@ Test(bot_tick, the_kill_switch_is_read_again_only_after_another_connection_wrote
 
 Test(bot_tick, the_exposure_limit_holds_across_the_pairs_the_tick_decides)
 {
-	start("BTCUSDT:quote=20,buy_offset=0", false);
+	/* The limit is changed under the running daemon, which no event tells: the tick decides every pair.
+	 */
+	start("BTCUSDT:quote=20,buy_offset=0", TICK_DENSE);
 	cfg.max_exposure = D("30");
 	struct bot_pair *eth = &bot.pairs[bot.npairs++];
 	eth->cfg = sbt_pair("ETHUSDT:quote=20,buy_offset=0");
@@ -220,16 +245,20 @@ static uint64_t tick_due(void)
  * A cycle whose buy times out, then a cooldown, then the next cycle: a quote opens the cycle at 500 ms,
  * its price goes stale (a REST price request at the first second after 10.5 s), the buy is cancelled at
  * the first second after its one-minute timeout, the cancel is answered at 120 s, and a quote at 400 s,
- * after the two-minute cooldown, opens the next one. parked_at_30s: when the tick fires next at 30 s.
+ * after the two-minute cooldown, opens the next one. parked_at_30s: when the tick fires next at 30 s;
+ * idle_decisions: the pair's decisions from 30 s to 60 s, while only the buy's timeout could change one.
  */
-static void cycle_script(bool sparse, uint64_t *parked_at_30s)
+static void cycle_script(enum tick_mode mode, uint64_t *parked_at_30s, uint64_t *idle_decisions)
 {
-	start("BTCUSDT:quote=20,buy_offset=0,buy_timeout=1m,cooldown=2m", sparse);
+	start("BTCUSDT:quote=20,buy_offset=0,buy_timeout=1m,cooldown=2m", mode);
 	quote_at(500);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "the quote opened a cycle");
 	answer_last(SBT_FX_PLACE, SB_ORDER_NEW);
 	sb_clock_virtual_run_until(bot.clock, 30000);
 	*parked_at_30s = tick_due();
+	uint64_t decided = bot.decisions;
+	sb_clock_virtual_run_until(bot.clock, 60000);
+	*idle_decisions = bot.decisions - decided;
 	sb_clock_virtual_run_until(bot.clock, 120000);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "the buy timed out");
 	answer_last(SBT_FX_CANCEL, SB_ORDER_CANCELED);
@@ -239,30 +268,81 @@ static void cycle_script(bool sparse, uint64_t *parked_at_30s)
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 2, "the quote after the cooldown opened the next");
 }
 
-Test(bot_tick, a_sparse_tick_sleeps_until_time_can_change_a_decision_and_acts_on_the_same_second)
-{
-	uint64_t dense_due, sparse_due;
-	cycle_script(false, &dense_due);
-	size_t n = sent.n;
-	enum sbt_fakex_kind kind[SBT_FAKEX_REQS_MAX];
-	uint64_t at[SBT_FAKEX_REQS_MAX];
-	memcpy(kind, sent.kind, sizeof kind);
-	memcpy(at, sent.mono_ms, sizeof at);
-	stop();
+/* What the dense reference run sent, and when. */
+static struct {
+	size_t n;                                     /* requests */
+	enum sbt_fakex_kind kind[SBT_FAKEX_REQS_MAX]; /* per request */
+	uint64_t at[SBT_FAKEX_REQS_MAX];              /* its mono ms */
+} ref;
 
-	cycle_script(true, &sparse_due);
-	cr_assert_eq(dense_due, 31000, "a tick every second");
-	cr_assert_eq(sparse_due, 61000, "parked until the first second after the buy's timeout at 60.5 s");
-	cr_assert_eq(sent.n, n, "as many requests either way");
-	for (size_t i = 0; i < n; i++) {
-		cr_assert_eq(sent.kind[i], kind[i], "request %zu is the same", i);
-		cr_assert_eq(sent.mono_ms[i], at[i], "request %zu goes out at %llu ms either way, not %llu",
-		             i, (unsigned long long)at[i], (unsigned long long)sent.mono_ms[i]);
+/* The cycle on a tick deciding every pair every second, kept in ref; its parked time at 30 s. */
+static uint64_t dense_reference(void)
+{
+	uint64_t due, decisions;
+	cycle_script(TICK_DENSE, &due, &decisions);
+	cr_assert_eq(decisions, 30, "the reference decides the pair every second");
+	ref.n = sent.n;
+	memcpy(ref.kind, sent.kind, sizeof ref.kind);
+	memcpy(ref.at, sent.mono_ms, sizeof ref.at);
+	stop();
+	return due;
+}
+
+/* The requests sent are the reference's, at the same times. */
+static void same_requests_as_the_reference(void)
+{
+	cr_assert_eq(sent.n, ref.n, "as many requests either way");
+	for (size_t i = 0; i < ref.n; i++) {
+		cr_assert_eq(sent.kind[i], ref.kind[i], "request %zu is the same", i);
+		cr_assert_eq(sent.mono_ms[i], ref.at[i],
+		             "request %zu goes out at %llu ms either way, not %llu", i,
+		             (unsigned long long)ref.at[i], (unsigned long long)sent.mono_ms[i]);
 	}
 	size_t ticker = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < ref.n; i++)
 		if (sent.kind[i] == SBT_FX_TICKER && sent.mono_ms[i] == 11000)
 			ticker++;
 	cr_assert_eq(ticker, 1, "the stale price was asked for at 11 s, when it went stale");
+}
+
+Test(bot_tick, a_sparse_tick_sleeps_until_time_can_change_a_decision_and_acts_on_the_same_second)
+{
+	uint64_t dense_due = dense_reference(), sparse_due, decisions;
+	cycle_script(TICK_SPARSE, &sparse_due, &decisions);
+	cr_assert_eq(dense_due, 31000, "a tick every second");
+	cr_assert_eq(sparse_due, 61000, "parked until the first second after the buy's timeout at 60.5 s");
+	cr_assert_eq(decisions, 0, "no tick between 30 s and 60 s");
+	same_requests_as_the_reference();
+	stop();
+}
+
+Test(bot_tick, the_run_tick_leaves_pairs_with_nothing_due_alone_and_acts_on_the_same_second)
+{
+	dense_reference();
+	uint64_t due, decisions;
+	cycle_script(TICK_RUN, &due, &decisions);
+	cr_assert_eq(due, 31000, "the timer still fires every second (the kill switch, the control API)");
+	cr_assert_eq(decisions, 0,
+	             "nothing decided between 30 s and 60 s: only the buy's timeout at 60.5 s "
+	             "could change a decision");
+	same_requests_as_the_reference();
+	stop();
+}
+
+Test(bot_tick, an_event_ends_the_idle_time_of_the_run_tick)
+{
+	start("BTCUSDT:quote=20,buy_offset=0,buy_timeout=1m", TICK_RUN);
+	quote_at(500);
+	answer_last(SBT_FX_PLACE, SB_ORDER_NEW);
+	sb_clock_virtual_run_until(bot.clock, 20000);
+	cr_assert_gt(bot.tick_idle_until, 0, "idle until the buy's timeout");
+	uint64_t decided = bot.decisions;
+	sbt_fakex_book(fx, "BTCUSDT", "50001", "50001.01");
+	cr_assert_eq(bot.tick_idle_until, 0, "the quote ended the idle time");
+	cr_assert_eq(bot.decisions, decided + 1, "the step decided the pair on its quote");
+	sb_clock_virtual_run_until(bot.clock, 21000);
+	cr_assert_eq(bot.decisions, decided + 2, "and the next tick decided it again");
+	sb_clock_virtual_run_until(bot.clock, 25000);
+	cr_assert_eq(bot.decisions, decided + 2, "then went idle again");
 	stop();
 }

@@ -529,7 +529,27 @@ Test(ws_client, stall_watchdog_drops_a_silent_connection_and_reconnects)
 	struct sb_ws_stats st;
 	sb_ws_stats(C.ws, &st);
 	cr_assert_eq(st.stalls, 1);
+	/* Armed for the deadline, not polling towards it (an early firing of the loop's timer may add one).
+	 */
+	cr_assert_leq(st.ticks, 2, "the watchdog woke %llu times for one stall",
+	              (unsigned long long)st.ticks);
 	RUN_UNTIL(C.opens == 2, DEADLINE_MS);
+}
+
+Test(ws_client, a_quiet_connection_without_ping_or_watchdog_wakes_no_timer)
+{
+	/* While it connects the open timeout is due; once open, nothing is until a message or a call. */
+	struct sb_ws_opts o = {.open_timeout_ms = 200};
+	connect_with(&o);
+	RUN_UNTIL(C.opens == 1, DEADLINE_MS);
+	RUN_UNTIL(C.deadline_hit, 600); /* a quiet window of 600 ms: three open timeouts' worth */
+	struct sb_ws_stats st;
+	sb_ws_stats(C.ws, &st);
+	cr_assert_eq(st.ticks, 0, "the timer woke %llu times on a quiet open connection",
+	             (unsigned long long)st.ticks);
+	cr_assert_eq(C.closes, 0);
+	send_str("echo:still there");
+	RUN_UNTIL(C.msgs == 1, DEADLINE_MS);
 }
 
 Test(ws_client, pongs_keep_a_quiet_connection_alive)
