@@ -36,25 +36,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# exchangeInfo with N symbols I01USDT.. (BTCUSDT's filters; a synthetic market starts at 1000 ticks).
-exchange_info() {
-	python3 - "$root/tests/data/exchangeinfo/spot_usdt.json" "$1" "$2" <<'PY'
-import copy, json, sys
-src, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-d = json.load(open(src))
-tpl = next(s for s in d["symbols"] if s["symbol"] == "BTCUSDT")
-syms = []
-for i in range(1, n + 1):
-    s = copy.deepcopy(tpl)
-    s["baseAsset"] = "I%02d" % i
-    s["symbol"] = s["baseAsset"] + "USDT"
-    syms.append(s)
-d["symbols"] = syms
-json.dump(d, open(out, "w"))
-print(",".join(s["symbol"] for s in syms))
-PY
-}
-
 # The daemon's CPU time (ns) and context switches, every thread summed: "cpu_ns switches".
 sample() {
 	cpu=0
@@ -77,7 +58,7 @@ metric() {
 start() {
 	n=$1
 	shift
-	syms=$(exchange_info "$n" "$dir/info.json")
+	syms=$(bench_exchange_info "$n" "$dir/info.json")
 	bench_spotsim "$build" "$dir" --exchange-info "$dir/info.json" "$@"
 	pairs=$(echo "$syms" | tr ',' '\n' | sed 's/$/:quote=20,enabled=false/' | paste -sd';')
 	rm -rf "$dir/bot.db" "$dir/bot.db-wal" "$dir/bot.db-shm" "$dir/logs"

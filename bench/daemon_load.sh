@@ -37,24 +37,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# The exchangeInfo of n symbols, each with BTCUSDT's filters.
-exchange_info() {
-	python3 - "$1" tests/data/exchangeinfo/spot_usdt.json <<'PY'
-import copy, json, sys
-n, path = int(sys.argv[1]), sys.argv[2]
-doc = json.load(open(path))
-btc = next(s for s in doc["symbols"] if s["symbol"] == "BTCUSDT")
-syms = []
-for i in range(1, n + 1):
-    s = copy.deepcopy(btc)
-    s["baseAsset"] = "C%02d" % i
-    s["symbol"] = s["baseAsset"] + "USDT"
-    syms.append(s)
-doc["symbols"] = syms
-print(json.dumps(doc))
-PY
-}
-
 cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
 rss_kb() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
 heap_kb() { awk '/\[heap\]/ { h = 1; next } h && /^Rss:/ { print $2; exit }' "/proc/$1/smaps"; }
@@ -65,11 +47,10 @@ frames() {
 
 token=bench-load-token
 for n in $counts; do
-	exchange_info "$n" >"$dir/info.json"
-	syms=$(python3 -c "print(','.join('C%02dUSDT' % i for i in range(1, $n + 1)))")
+	syms=$(bench_exchange_info "$n" "$dir/info.json")
 	bench_spotsim "$build" "$dir" --speed "$speed" --seed "$seed" --exchange-info "$dir/info.json" \
 		--symbols "$syms"
-	pairs=$(python3 -c "print(';'.join('C%02dUSDT:quote=20,buy_offset=20%%,buy_timeout=24h,profit=1%%,max_positions=1' % i for i in range(1, $n + 1)))")
+	pairs=$(echo "$syms" | tr ',' '\n' | sed 's/$/:quote=20,buy_offset=20%,buy_timeout=24h,profit=1%,max_positions=1/' | paste -sd';')
 	rm -f "$dir/bot.db"*
 	bench_env "$dir" "$token" "$pairs" MAX_EXPOSURE=100000
 	"$build/spotbot" run --config "$dir/.env" >"$dir/bot.out" 2>&1 &

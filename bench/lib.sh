@@ -67,3 +67,25 @@ stop_pids() {
 end_dir() {
 	[ -n "${KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
 }
+
+# bench_exchange_info N OUT: writes to OUT an exchangeInfo of N alike USDT symbols (XAAUSDT, XABUSDT, ...),
+# each with BTCUSDT's filters from tests/data/exchangeinfo/spot_usdt.json (below $root, or the current
+# directory), for spotsim --exchange-info; outside spotsim's catalogue each starts its synthetic market at
+# 1000 ticks. Prints the symbols, comma-separated, for spotsim --symbols and PAIRS.
+bench_exchange_info() {
+	python3 - "$1" "$2" "${root:-.}/tests/data/exchangeinfo/spot_usdt.json" <<'PY'
+import copy, json, string, sys
+n, out, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+doc = json.load(open(path))
+btc = next(s for s in doc["symbols"] if s["symbol"] == "BTCUSDT")
+syms = []
+for i in range(n):
+    s = copy.deepcopy(btc)
+    s["baseAsset"] = "X" + string.ascii_uppercase[i // 26 % 26] + string.ascii_uppercase[i % 26]
+    s["symbol"] = s["baseAsset"] + "USDT"
+    syms.append(s)
+doc["symbols"] = syms
+json.dump(doc, open(out, "w"))
+print(",".join(s["symbol"] for s in syms))
+PY
+}

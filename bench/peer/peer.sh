@@ -1,9 +1,9 @@
 #!/bin/sh
 # bench/peer/peer.sh [BUILD_DIR] - spotbot against a peer client on the same market streams (make bench-peer).
 #
-# For each pair count N (PEER_PAIRS, default "1 10 50"; at most 64): starts spotsim with N alike symbols
-# (bench/peer/exchange_info.js) and a synthetic market at PEER_SPEED (default 10: about 4 trades a second
-# per symbol, each a trade and a book ticker message); `spotbot run` with N pairs that buy at market and
+# For each pair count N (PEER_PAIRS, default "1 10 50"; at most 64): starts spotsim with N alike
+# symbols (bench_exchange_info in bench/lib.sh) and a synthetic market at PEER_SPEED (default 10: about 4
+# trades a second per symbol, each a trade and a book ticker message); `spotbot run` with N pairs that buy at market and
 # hold (a sell 20% up rests on the book), so once its positions are open it is busy with market data only;
 # and the peer, ccxt pro's Binance client (bench/peer/peer.js, ccxt pinned in package.json and installed
 # with `npm ci`), subscribed to the same streams of the same symbols. Once spotbot's N sells rest on
@@ -25,6 +25,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac
 here=$root/bench/peer
+. "$root/bench/lib.sh"
 counts=${PEER_PAIRS:-"1 10 50"}
 speed=${PEER_SPEED:-10}
 settle=${PEER_SETTLE:-5}
@@ -128,7 +129,7 @@ measure() {
 	n=$1
 	run=$dir/n$n
 	mkdir -p "$run"
-	symbols=$(node "$here/exchange_info.js" "$n" "$root/tests/data/exchangeinfo/spot_usdt.json" "$run/info.json")
+	symbols=$(bench_exchange_info "$n" "$run/info.json")
 	"$build/spotsim" --listen 127.0.0.1:0 --exchange-info "$run/info.json" --symbols "$symbols" \
 		--speed "$speed" --seed 7 --account spotsim-demo-key:spotsim-demo-secret:USDT=1000000 \
 		>"$run/sim.out" 2>"$run/sim.err" &
