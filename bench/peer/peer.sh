@@ -107,7 +107,7 @@ wait_for() {
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 bot_messages() {
-	curl -s --unix-socket "$run/control.sock" http://localhost/metrics |
+	curl -s -H "Authorization: Bearer bench-peer-token" "http://127.0.0.1:$cport/metrics" |
 		awk '$1 == "spotbot_stream_messages_total{stream=\"market\"}" { print $2 }'
 }
 # The peer prints its count on SIGUSR2; the Nth such line is the answer to the Nth signal.
@@ -119,7 +119,7 @@ peer_messages() {
 }
 peer_answered() { [ "$(grep -c '^messages ' "$run/peer.out" || true)" -ge "$1" ]; }
 sim_port() { port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$run/sim.out" | head -n 1) && [ -n "$port" ]; }
-bot_healthy() { curl -sf --unix-socket "$run/control.sock" http://localhost/health >/dev/null 2>&1; }
+bot_healthy() { curl -sf -H "Authorization: Bearer bench-peer-token" "http://127.0.0.1:$cport/health" >/dev/null 2>&1; }
 sells_resting() { [ "$(curl -s "http://127.0.0.1:$port/sim/state" | grep -o '"openOrders":[1-9]' | wc -l)" -ge "$1" ]; }
 peer_ready() { grep -q '^ready$' "$run/peer.out"; }
 
@@ -136,22 +136,7 @@ measure() {
 	sim_pid=$!
 	wait_for 10 "spotsim to listen" sim_port
 	pairs=$(echo "$symbols" | tr ',' '\n' | sed 's/$/:quote=20,buy_mode=market,profit=20%/' | paste -sd';')
-	(
-		umask 077
-		cat >"$run/.env" <<-EOF
-			MODE=paper
-			BINANCE_REST_URL=http://127.0.0.1:$port
-			BINANCE_STREAM_URL=ws://127.0.0.1:$port
-			BINANCE_WSAPI_URL=ws://127.0.0.1:$port/ws-api/v3
-			BINANCE_API_KEY=spotsim-demo-key
-			BINANCE_API_SECRET=spotsim-demo-secret
-			DATABASE_PATH=$run/spotbot.db
-			LOG_DIR=$run/logs
-			LOG_STDERR=false
-			CONTROL_LISTEN=unix:$run/control.sock
-			PAIRS=$pairs
-		EOF
-	)
+	bench_env "$run" bench-peer-token "$pairs"
 	"$build/spotbot" run --config "$run/.env" >"$run/bot.out" 2>"$run/bot.err" &
 	bot_pid=$!
 	wait_for 30 "spotbot's /health" bot_healthy
