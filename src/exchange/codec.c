@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "exchange/codec_fast.h"
 #include "exchange/codec_int.h"
 
 /* ---- shared pieces --------------------------------------------------------------------------------- */
@@ -290,7 +291,7 @@ static sb_err market_from_json(struct sb_bn__ctx *c, const cJSON *root, struct s
 	return sb_bn__fail(c, SB_ERR_PARSE, NULL, "not a recognised market frame");
 }
 
-sb_err sb_bn_market_parse(const char *frame, size_t len, struct sb_bn_market_msg *out, char *err,
+sb_err sb_bn__market_tree(const char *frame, size_t len, struct sb_bn_market_msg *out, char *err,
                           size_t errcap)
 {
 	struct sb_bn__ctx c;
@@ -305,6 +306,19 @@ sb_err sb_bn_market_parse(const char *frame, size_t len, struct sb_bn_market_msg
 	if (e != SB_OK)
 		memset(out, 0, sizeof *out);
 	return e;
+}
+
+/* A bookTicker is read without a tree when it can be (codec_fast.c); anything else, errors included, by
+ * the tree. */
+sb_err sb_bn_market_parse(const char *frame, size_t len, struct sb_bn_market_msg *out, char *err,
+                          size_t errcap)
+{
+	if (sb_bn__market_fast(frame, len, out)) {
+		if (err && errcap > 0)
+			err[0] = '\0';
+		return SB_OK;
+	}
+	return sb_bn__market_tree(frame, len, out, err, errcap);
 }
 
 /* ---- user data events ----------------------------------------------------------------------------- */
@@ -462,8 +476,7 @@ sb_err sb_bn_user_event_from_json(const struct cJSON *obj, struct sb_bn_user_eve
 	return e;
 }
 
-sb_err sb_bn_user_event_parse(const char *frame, size_t len, struct sb_bn_user_event *out, char *err,
-                              size_t errcap)
+sb_err sb_bn__user_tree(const char *frame, size_t len, struct sb_bn_user_event *out, char *err, size_t errcap)
 {
 	struct sb_bn__ctx c;
 	sb_bn__ctx_init(&c, err, errcap, "user event");
@@ -475,6 +488,18 @@ sb_err sb_bn_user_event_parse(const char *frame, size_t len, struct sb_bn_user_e
 	sb_err e = sb_bn_user_event_from_json(doc, out, err, errcap);
 	cJSON_Delete(doc);
 	return e;
+}
+
+/* An executionReport is read without a tree when it can be; anything else by the tree. */
+sb_err sb_bn_user_event_parse(const char *frame, size_t len, struct sb_bn_user_event *out, char *err,
+                              size_t errcap)
+{
+	if (sb_bn__user_fast(frame, len, false, out)) {
+		if (err && errcap > 0)
+			err[0] = '\0';
+		return SB_OK;
+	}
+	return sb_bn__user_tree(frame, len, out, err, errcap);
 }
 
 sb_err sb_bn_exec_report_fill(const struct sb_bn_exec_report *r, struct sb_fill *out)
@@ -574,7 +599,7 @@ void sb_bn_ws_response_fini(struct sb_bn_ws_response *r)
 	memset(r, 0, sizeof *r);
 }
 
-sb_err sb_bn_ws_frame_parse(const char *frame, size_t len, struct sb_bn_ws_frame *out, char *err,
+sb_err sb_bn__ws_frame_tree(const char *frame, size_t len, struct sb_bn_ws_frame *out, char *err,
                             size_t errcap)
 {
 	struct sb_bn__ctx c;
@@ -603,6 +628,21 @@ sb_err sb_bn_ws_frame_parse(const char *frame, size_t len, struct sb_bn_ws_frame
 	if (e != SB_OK)
 		memset(out, 0, sizeof *out);
 	return e;
+}
+
+/* An executionReport event is read without a tree when it can be; responses and the rest by the tree. */
+sb_err sb_bn_ws_frame_parse(const char *frame, size_t len, struct sb_bn_ws_frame *out, char *err,
+                            size_t errcap)
+{
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (out && sb_bn__user_fast(frame, len, true, &out->event)) {
+		out->kind = SB_BN_WS_EVENT;
+		if (err && errcap > 0)
+			err[0] = '\0';
+		return SB_OK;
+	}
+	return sb_bn__ws_frame_tree(frame, len, out, err, errcap);
 }
 
 void sb_bn_ws_frame_fini(struct sb_bn_ws_frame *f)
