@@ -1,10 +1,13 @@
 /*
- * Benchmark for the Binance message codec: messages parsed per second and nanoseconds per message for the
- * hot messages (bookTicker, trade, an executionReport of a fill) and the largest routine REST response (a
- * FULL order response with 5 fills), each next to a bare cJSON parse of the same bytes so the cost of the
- * typed layer shows. Inputs are the recorded payloads of tests/data/binance. Time is process CPU time
- * (CLOCK_PROCESS_CPUTIME_ID), which other load on a shared machine disturbs less than wall time, and the
- * fastest of several rounds is reported; doubles appear only in the timing arithmetic.
+ * Benchmark for the Binance message codec: messages parsed per second, nanoseconds and heap allocations
+ * per message for the hot messages (bookTicker bare and in the combined-stream envelope, trade, an
+ * executionReport of a fill in its WebSocket API envelope) and the largest routine REST response (a FULL
+ * order response with 5 fills). The hot messages are timed through the public parsers, which read them
+ * without a tree (codec_fast.c), and through the cJSON tree path alone, next to a bare cJSON parse of the
+ * same bytes, so the cost of each layer shows. Time is process CPU time (CLOCK_PROCESS_CPUTIME_ID), which
+ * other load on a shared machine disturbs less than wall time, and the fastest of several rounds is
+ * reported; doubles appear only in the timing arithmetic. Allocations are counted by wrapping glibc's
+ * malloc family in this program (not under a sanitizer, which owns malloc; there the column shows "-").
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -12,13 +15,52 @@
 #include <string.h>
 #include <time.h>
 
-#include "exchange/codec_doc.h"
+#include "exchange/codec_fast.h"
 
 static volatile long sink; /* keeps results observable */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define BENCH_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BENCH_SANITIZED 1
+#endif
+#endif
+
+#ifndef BENCH_SANITIZED
+/* Every heap allocation of the process goes through these, counted, to glibc's own. */
+static unsigned long allocs;
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+void __libc_free(void *p);
+void *malloc(size_t n)
+{
+	allocs++;
+	return __libc_malloc(n);
+}
+void *calloc(size_t n, size_t size)
+{
+	allocs++;
+	return __libc_calloc(n, size);
+}
+void *realloc(void *p, size_t n)
+{
+	allocs++;
+	return __libc_realloc(p, n);
+}
+void free(void *p)
+{
+	__libc_free(p);
+}
+#endif
 
 static const char book_ticker[] =
     "{\"u\":400900217,\"s\":\"BNBUSDT\",\"b\":\"25.35190000\",\"B\":\"31.21000000\",\"a\":\"25.36520000\","
     "\"A\":\"40.66000000\"}";
+static const char combined[] =
+    "{\"stream\":\"bnbusdt@bookTicker\",\"data\":{\"u\":400900217,\"s\":\"BNBUSDT\",\"b\":\"25.35190000\","
+    "\"B\":\"31.21000000\",\"a\":\"25.36520000\",\"A\":\"40.66000000\"}}";
 static const char trade[] =
     "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\","
     "\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}";
@@ -60,10 +102,13 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static void report(const char *name, size_t bytes, double ns, long n)
+static void report(const char *name, size_t bytes, double ns, long n, long allocs_per_msg)
 {
-	printf("%-28s %5zu B %10.0f msgs/s %8.0f ns/msg\n", name, bytes, (double)n / ns * 1e9,
-	       ns / (double)n);
+	char a[32] = "-";
+	if (allocs_per_msg >= 0)
+		snprintf(a, sizeof a, "%ld", allocs_per_msg);
+	printf("%-30s %5zu B %10.0f msgs/s %8.0f ns/msg %6s allocs/msg\n", name, bytes, (double)n / ns * 1e9,
+	       ns / (double)n, a);
 }
 
 enum { ROUNDS = 7 };
@@ -73,6 +118,12 @@ typedef void (*parse_fn)(const char *msg, size_t len);
 
 static void bench(const char *name, parse_fn fn, const char *msg, size_t len, long n)
 {
+	long per_msg = -1;
+#ifndef BENCH_SANITIZED
+	unsigned long a0 = allocs;
+	fn(msg, len);
+	per_msg = (long)(allocs - a0);
+#endif
 	double best = 0;
 	for (int r = 0; r < ROUNDS; r++) {
 		double t0 = now_ns();
@@ -82,7 +133,7 @@ static void bench(const char *name, parse_fn fn, const char *msg, size_t len, lo
 		if (r == 0 || t < best)
 			best = t;
 	}
-	report(name, len, best, n);
+	report(name, len, best, n, per_msg);
 }
 
 static char err[256];
@@ -98,6 +149,26 @@ static void market(const char *msg, size_t len)
 {
 	struct sb_bn_market_msg m;
 	sink += sb_bn_market_parse(msg, len, &m, err, sizeof err) == SB_OK;
+}
+
+static void market_tree(const char *msg, size_t len)
+{
+	struct sb_bn_market_msg m;
+	sink += sb_bn__market_tree(msg, len, &m, err, sizeof err) == SB_OK;
+}
+
+static void ws_frame(const char *msg, size_t len)
+{
+	struct sb_bn_ws_frame f;
+	sink += sb_bn_ws_frame_parse(msg, len, &f, err, sizeof err) == SB_OK;
+	sb_bn_ws_frame_fini(&f);
+}
+
+static void ws_frame_tree(const char *msg, size_t len)
+{
+	struct sb_bn_ws_frame f;
+	sink += sb_bn__ws_frame_tree(msg, len, &f, err, sizeof err) == SB_OK;
+	sb_bn_ws_frame_fini(&f);
 }
 
 static void user(const char *msg, size_t len)
@@ -123,11 +194,16 @@ int main(void)
 {
 	enum { N = 50000, N_FULL = 20000 };
 	bench("bookTicker", market, book_ticker, sizeof book_ticker - 1, N);
+	bench("  (cJSON tree path)", market_tree, book_ticker, sizeof book_ticker - 1, N);
 	bench("  (cJSON parse only)", cjson_only, book_ticker, sizeof book_ticker - 1, N);
+	bench("bookTicker (combined)", market, combined, sizeof combined - 1, N);
+	bench("  (cJSON tree path)", market_tree, combined, sizeof combined - 1, N);
 	bench("trade", market, trade, sizeof trade - 1, N);
 	bench("  (cJSON parse only)", cjson_only, trade, sizeof trade - 1, N);
 	bench("executionReport (TRADE)", user, exec_report, sizeof exec_report - 1, N);
 	bench("  (cJSON parse only)", cjson_only, exec_report, sizeof exec_report - 1, N);
+	bench("executionReport (WS frame)", ws_frame, exec_report, sizeof exec_report - 1, N);
+	bench("  (cJSON tree path)", ws_frame_tree, exec_report, sizeof exec_report - 1, N);
 	size_t len;
 	char *full = read_data("rest_order_full.json", &len);
 	bench("FULL order (5 fills)", full_order, full, len, N_FULL);

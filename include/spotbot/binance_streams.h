@@ -74,6 +74,8 @@ struct sb_bn_market_event {
 	const struct sb_bn_trade *trade;             /* price, quantity, trade time and trade id */
 	const struct sb_bn_kline *kline;             /* a candle update */
 	unsigned conn;                               /* connection it came on (rollover overlap: 2) */
+	uint64_t
+	    recv_ns; /* sb_clock_mono_ns() when its frame arrived; 0: not known (an in-process exchange) */
 };
 
 struct sb_bn_market_stream_ops {

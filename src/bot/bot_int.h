@@ -147,6 +147,8 @@ struct bot_pair {
 	unsigned rejected;         /* its buys the exchange rejected in a row (an accepted one resets) */
 	int64_t open_at_ms;        /* no new cycle before this (the wait after a rejected buy) */
 	bool decide;               /* what the strategy sees changed: the next step decides the pair */
+	uint64_t
+	    quote_ns; /* sb_clock_mono_ns() arrival of the oldest accepted quote not decided on yet; 0 none */
 	struct bot_pos *positions; /* open positions, newest first */
 };
 
@@ -307,6 +309,8 @@ void monitor_rest_observe(void *user, const char *path, uint64_t latency_us, lon
 void monitor_order(struct sb_bot *b, const struct bot_pair *pr, enum sb_side side, enum mon_outcome outcome);
 void monitor_fill(struct sb_bot *b, const struct bot_pair *pr, enum sb_side side);
 void monitor_fill_to_sell(struct sb_bot *b, const struct bot_pair *pr, uint64_t us);
+/* A market frame's arrival to the end of the decision it led to, in ns. */
+void monitor_decision_latency(struct sb_bot *b, uint64_t ns);
 void monitor_reconcile(struct sb_bot *b, enum mon_recon trigger);
 void monitor_finding(struct sb_bot *b, enum mon_finding kind, const char *symbol, const char *coid);
 /* Logs an alert and sends it to the webhook, if one is configured; key deduplicates (NULL: the kind). */

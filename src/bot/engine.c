@@ -17,6 +17,7 @@
 
 #include "bot/bot_int.h"
 #include "bot/detail.h"
+#include "spotbot/clock.h"
 #include "spotbot/log.h"
 
 /* A position with a request out, or paused after a refusal, takes no new action now. */
@@ -290,6 +291,10 @@ static void step_at(struct sb_bot *b, int64_t now_ms)
 		pr->decide = false;
 		b->marked--;
 		engine_decide(b, pr, now_ms);
+		if (pr->quote_ns) {
+			monitor_decision_latency(b, sb_clock_mono_ns() - pr->quote_ns);
+			pr->quote_ns = 0;
+		}
 	}
 	orders_reap(b);
 	/* Debug builds: the running total of the exposure still equals the positions it sums. */

@@ -49,6 +49,7 @@
 #define SB_METRIC_OPEN_POSITIONS     "spotbot_open_positions"          /* gauge {symbol} */
 #define SB_METRIC_REALISED_PROFIT    "spotbot_realised_profit"         /* gauge {symbol,asset}, sb_dec */
 #define SB_METRIC_FILL_TO_SELL       "spotbot_fill_to_sell_latency_seconds"  /* histogram {symbol} */
+#define SB_METRIC_DECISION_LATENCY   "spotbot_decision_latency_seconds"      /* histogram */
 #define SB_METRIC_RECONCILE_RUNS     "spotbot_reconciliation_runs_total"     /* counter {result} */
 #define SB_METRIC_RECONCILE_FINDINGS "spotbot_reconciliation_findings_total" /* counter {kind} */
 #define SB_METRIC_DB_COMMIT_LATENCY  "spotbot_db_commit_latency_seconds"     /* histogram */
@@ -64,6 +65,13 @@
 #define SB_METRICS_FILL_TO_SELL_BUCKETS                                                                      \
 	{                                                                                                    \
 		0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60                                             \
+	}
+
+/* Bucket bounds in seconds for a market frame's arrival to the decision on it: 1 us .. 10 ms. */
+#define SB_METRICS_DECISION_BUCKETS                                                                          \
+	{                                                                                                    \
+		0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,   \
+		    0.0025, 0.01                                                                             \
 	}
 
 struct sb_metrics;

@@ -63,6 +63,7 @@ struct bot_monitor {
 	size_t nep;                                     /* entries */
 	struct sb_metric_histogram *rest_other;         /* latency of paths past MON_ENDPOINTS_MAX */
 	struct sb_metric_histogram *db_commit;          /* write transaction latency */
+	struct sb_metric_histogram *decision;           /* market frame -> decision latency */
 	struct sb_metric_counter *runs[MON_RECON_N];    /* reconciliation runs by trigger */
 	struct sb_metric_counter *findings[MON_FIND_N]; /* reconciliation findings by kind */
 	struct mon_stream market, user;                 /* stream watch */
@@ -78,6 +79,7 @@ static const char *const finding_names[MON_FIND_N] = {"foreign_order", "missed_u
 
 static const double latency_bounds_seconds[] = SB_METRICS_LATENCY_BUCKETS;
 static const double fill_sell_bounds_seconds[] = SB_METRICS_FILL_TO_SELL_BUCKETS;
+static const double decision_bounds_seconds[] = SB_METRICS_DECISION_BUCKETS;
 
 /* ---- render-time values ---------------------------------------------------------------------------------
  */
@@ -251,6 +253,12 @@ static void register_fixed(struct bot_monitor *mon)
 	                           0, latency_bounds_seconds,
 	                           sizeof latency_bounds_seconds / sizeof latency_bounds_seconds[0],
 	                           &mon->db_commit);
+	(void)sb_metrics_histogram(m, SB_METRIC_DECISION_LATENCY,
+	                           "Market data to decision: a bookTicker frame's arrival to the end of the "
+	                           "strategy step that decided its pair, in seconds.",
+	                           NULL, 0, decision_bounds_seconds,
+	                           sizeof decision_bounds_seconds / sizeof decision_bounds_seconds[0],
+	                           &mon->decision);
 	for (int i = 0; i < MON_RECON_N; i++) {
 		struct sb_metric_label l = {"trigger", recon_names[i]};
 		(void)sb_metrics_counter(m, SB_METRIC_RECONCILE_RUNS,
@@ -351,6 +359,12 @@ void monitor_fill_to_sell(struct sb_bot *b, const struct bot_pair *pr, uint64_t 
 	struct mon_pair *mp = b->mon ? pair_series(b->mon, pr) : NULL;
 	if (mp)
 		sb_metric_histogram_observe_us(mp->fill_to_sell, us);
+}
+
+void monitor_decision_latency(struct sb_bot *b, uint64_t ns)
+{
+	if (b->mon)
+		sb_metric_histogram_observe_ns(b->mon->decision, ns);
 }
 
 void monitor_reconcile(struct sb_bot *b, enum mon_recon trigger)

@@ -29,14 +29,15 @@ struct price_call {
 	char quote[SB_ASSET_MAX];   /* no pair: the quote asset it values BNB in */
 };
 
-static void offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask, const char *source)
+/* Validates a quote; an accepted one marks the pair. True when accepted. */
+static bool offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask, const char *source)
 {
 	int64_t now = bot_now_ms(b);
 	if (bid == 0 && ask == 0) {
 		sb_log_debug("price",
 		             SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_STR("source", source)),
 		             "%s has an empty book: no price yet", pr->cfg.symbol);
-		return;
+		return false;
 	}
 	struct sb_book_top q = {.bid = bid, .ask = ask, .time_ms = now};
 	enum sb_price_verdict v = sb_price_guard_offer(&pr->guard, &b->limits, &q, now);
@@ -67,12 +68,13 @@ static void offer(struct sb_bot *b, struct bot_pair *pr, sb_dec bid, sb_dec ask,
 			}
 		}
 		pr->refusing = true;
-		return;
+		return false;
 	}
 	pr->refusing = false;
 	pr->top = q;
 	pr->top_ms = now;
 	bot_pair_mark(b, pr);
+	return true;
 }
 
 void prices_on_market(void *user, const struct sb_bn_market_event *ev)
@@ -81,8 +83,10 @@ void prices_on_market(void *user, const struct sb_bn_market_event *ev)
 	if (b->closed || ev->kind != SB_BN_MKT_BOOK_TICKER || !ev->book_ticker)
 		return;
 	struct bot_pair *pr = bot_pair_find(b, ev->book_ticker->symbol);
-	if (pr)
-		offer(b, pr, ev->book_ticker->bid_price, ev->book_ticker->ask_price, "stream");
+	/* The latency runs from the oldest quote the coming decision answers (engine.c observes it). */
+	if (pr && offer(b, pr, ev->book_ticker->bid_price, ev->book_ticker->ask_price, "stream") &&
+	    pr->quote_ns == 0)
+		pr->quote_ns = ev->recv_ns;
 }
 
 /* The BNB<QUOTE> price failed; a missing market is logged and recorded once (a run of -1121 answers). */
@@ -163,7 +167,7 @@ static void on_ticker(void *user, const struct sb_bn_rest_result *res, struct sb
 		sb_log_warn("price", SB_FIELDS(SB_F_STR("symbol", c->symbol), BOT_F_REST(res)),
 		            "REST price request of %s failed: %s", c->symbol, BOT_REST_WHY(res));
 	} else if (pr) {
-		offer(b, pr, t->items[0].bid_price, t->items[0].ask_price, "rest");
+		(void)offer(b, pr, t->items[0].bid_price, t->items[0].ask_price, "rest");
 	}
 	free(c);
 }

@@ -23,9 +23,11 @@
 #include "spotbot/rules.h"
 
 /* jsmn is a header-only library: its functions are compiled here, static, and only here. Its code
- * predates the warnings this tree builds with. */
+ * predates the warnings this tree builds with. Parent links make closing a container and the comma after a
+ * value O(1) instead of a scan back over the tokens so far. */
 #define JSMN_STATIC
 #define JSMN_STRICT
+#define JSMN_PARENT_LINKS
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wconversion"
 #pragma GCC diagnostic ignored "-Wsign-conversion"

@@ -610,7 +610,8 @@ static void ws_close(void *user, struct sb_ws *ws, const struct sb_ws_close_info
 	notify_link(ms, SB_BN_LINK_DOWN);
 }
 
-static void deliver(struct sb_bn_market_stream *ms, unsigned conn, const struct sb_bn_market_msg *m)
+static void deliver(struct sb_bn_market_stream *ms, unsigned conn, const struct sb_bn_market_msg *m,
+                    uint64_t recv_ns)
 {
 	const char *sym;
 	switch (m->kind) {
@@ -649,7 +650,7 @@ static void deliver(struct sb_bn_market_stream *ms, unsigned conn, const struct 
 	s->st.last_ms = wall;
 	if (!ms->ops.event)
 		return;
-	struct sb_bn_market_event ev = {.kind = m->kind, .conn = conn};
+	struct sb_bn_market_event ev = {.kind = m->kind, .conn = conn, .recv_ns = recv_ns};
 	if (m->kind == SB_BN_MKT_BOOK_TICKER)
 		ev.book_ticker = &m->u.book_ticker;
 	else if (m->kind == SB_BN_MKT_TRADE)
@@ -685,6 +686,7 @@ static void ws_message(void *user, struct sb_ws *ws, unsigned conn, const char *
 	struct sb_bn_market_stream *ms = user;
 	struct sb_bn_market_msg m;
 	char err[MS_ERR_MAX];
+	uint64_t recv_ns = sb_clock_mono_ns(); /* the start of the market-to-decision latency */
 	ms->st.messages++;
 	sb_err e = sb_bn_market_parse(data, len, &m, err, sizeof err);
 	if (e == SB_ERR_UNSUPPORTED) {
@@ -712,7 +714,7 @@ static void ws_message(void *user, struct sb_ws *ws, unsigned conn, const char *
 			start_rollover(ms);
 		break;
 	default:
-		deliver(ms, conn, &m);
+		deliver(ms, conn, &m, recv_ns);
 		break;
 	}
 	if (ms->rolling && ms->next_open && ms->next_delivered && sb_bn_subs_synced(&ms->subs))

@@ -224,6 +224,7 @@ Test(monitor, metrics_parse_as_prometheus_text_and_follow_a_cycle)
 	    {SB_METRIC_RECONCILE_RUNS, "counter"},
 	    {SB_METRIC_RECONCILE_FINDINGS, "counter"},
 	    {SB_METRIC_DB_COMMIT_LATENCY, "histogram"},
+	    {SB_METRIC_DECISION_LATENCY, "histogram"},
 	    {SB_METRIC_ALERTS, "counter"},
 	    {SB_METRIC_PROCESS_RSS, "gauge"},
 	    {"spotbot_exposure", "gauge"},
@@ -258,6 +259,13 @@ Test(monitor, metrics_parse_as_prometheus_text_and_follow_a_cycle)
 	double commits = VALUE0(SB_METRIC_DB_COMMIT_LATENCY "_count");
 	cr_assert_geq(commits, 5, "intents, fills and state writes");
 	cr_assert_eq(value_of(SB_METRIC_DB_COMMIT_LATENCY "_bucket", NULL, 0, "+Inf"), commits);
+	/* Market data to decision: the buy and the sell were decided on stream quotes, and no more decisions
+	 * were timed than market frames arrived. */
+	double decisions = VALUE0(SB_METRIC_DECISION_LATENCY "_count");
+	cr_assert_geq(decisions, 2, "decisions on market frames");
+	cr_assert_leq(decisions, VALUE(SB_METRIC_STREAM_MESSAGES, "stream", "market"));
+	cr_assert_eq(value_of(SB_METRIC_DECISION_LATENCY "_bucket", NULL, 0, "+Inf"), decisions);
+	cr_assert(VALUE0(SB_METRIC_DECISION_LATENCY "_sum") > 0);
 	/* This minute's weight as the exchange reported it: 0 again when the minute turned since the last
 	 * request, so only its range can be asserted. */
 	double weight = VALUE0(SB_METRIC_REST_USED_WEIGHT);

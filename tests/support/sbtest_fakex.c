@@ -13,6 +13,7 @@
 
 #include "sbtest_dec.h"
 #include "spotbot/alloc.h"
+#include "spotbot/clock.h"
 #include "spotbot/pairs.h"
 
 static struct sbt_fakex *fx_of(struct sb_exchange *ex)
@@ -452,7 +453,8 @@ void sbt_fakex_book(struct sbt_fakex *fx, const char *symbol, const char *bid, c
 	struct sb_bn_book_ticker t = {.update_id = 1, .bid_price = sbt_dec(bid), .ask_price = sbt_dec(ask)};
 	snprintf(t.symbol, sizeof t.symbol, "%s", symbol);
 	t.bid_qty = t.ask_qty = sbt_dec("1");
-	struct sb_bn_market_event ev = {.kind = SB_BN_MKT_BOOK_TICKER, .book_ticker = &t, .conn = 1};
+	struct sb_bn_market_event ev = {
+	    .kind = SB_BN_MKT_BOOK_TICKER, .book_ticker = &t, .conn = 1, .recv_ns = sb_clock_mono_ns()};
 	fx->base.ev.market.event(fx->base.ev.user, &ev);
 	delivered(fx);
 }

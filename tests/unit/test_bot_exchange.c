@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bot/metrics.h"
 #include "sbtest_bot.h"
 #include "sbtest_dec.h"
+#include "sbtest_prom.h"
 #include "spotbot/clock.h"
 #include "spotbot/coid.h"
 
@@ -270,6 +272,89 @@ static size_t buys_at(sb_dec bid)
 		n += fx->req[i].kind == SBT_FX_PLACE && fx->req[i].order.side == SB_SIDE_BUY &&
 		     fx->req[i].order.price == bid;
 	return n;
+}
+
+/* The market-to-decision latency histogram as /metrics renders it: its _count and _sum. */
+static void decision_latency(double *count, double *sum)
+{
+	char *text = NULL;
+	size_t len = 0;
+	cr_assert_eq(sb_metrics_render(monitor_metrics(tb.b), &text, &len), SB_OK);
+	static struct sbt_prom_doc doc;
+	sbt_prom_parse(&doc, text);
+	free(text);
+	const struct sbt_prom_family *f = sbt_prom_family(&doc, SB_METRIC_DECISION_LATENCY);
+	cr_assert(f, "the family is registered");
+	cr_assert_str_eq(f->type, "histogram");
+	*count = sbt_prom_find(&doc, SB_METRIC_DECISION_LATENCY "_count", NULL, 0, NULL)->value;
+	*sum = sbt_prom_find(&doc, SB_METRIC_DECISION_LATENCY "_sum", NULL, 0, NULL)->value;
+	double inf = sbt_prom_find(&doc, SB_METRIC_DECISION_LATENCY "_bucket", NULL, 0, "+Inf")->value;
+	cr_assert_eq(inf, *count, "+Inf holds every observation");
+}
+
+/* The monitor as `run` starts it; the fixture's daemon has no loop of its own, so the monitor's gets one
+ * (its alert notifier holds a timer on it) until monitor_stop. */
+static void monitor_begin(void)
+{
+	cr_assert_eq(uv_loop_init(&tb.b->loop), 0);
+	cr_assert_eq(monitor_start(tb.b), SB_OK);
+}
+
+static void monitor_stop(void)
+{
+	monitor_free(tb.b);
+	uv_run(&tb.b->loop, UV_RUN_DEFAULT);
+	cr_assert_eq(uv_loop_close(&tb.b->loop), 0);
+}
+
+Test(bot_exchange, each_decision_on_stream_quotes_is_timed_once_from_the_oldest_frames_arrival)
+{
+	monitor_begin();
+	struct bot_pair *pr = held_steps();
+	pr->cfg.max_positions = 3;
+	double count, sum;
+	decision_latency(&count, &sum);
+	cr_assert_eq(count, 0, "nothing decided yet");
+
+	/* Two quotes in one dispatch: one decision, timed from the first frame's arrival. */
+	uint64_t before = sb_clock_mono_ns();
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	sbt_fakex_book(fx, "BTCUSDT", "50010", "50010.01");
+	cr_assert_geq(pr->quote_ns, before, "the arrival of the first quote is kept");
+	uint64_t first = pr->quote_ns;
+	engine_step(tb.b);
+	uint64_t after = sb_clock_mono_ns();
+	cr_assert_eq(pr->quote_ns, 0, "the decision consumed it");
+	decision_latency(&count, &sum);
+	cr_assert_eq(count, 1, "one decision, one observation");
+	cr_assert(sum > 0 && sum <= (double)(after - first) / 1e9, "latency %g s within the %g s it took",
+	          sum, (double)(after - first) / 1e9);
+
+	/* A refused quote leads to no decision and is not timed. */
+	sbt_fakex_book(fx, "BTCUSDT", "50020", "50000");
+	cr_assert_eq(pr->quote_ns, 0, "a crossed quote starts no latency");
+	engine_step(tb.b);
+	decision_latency(&count, &sum);
+	cr_assert_eq(count, 1);
+
+	/* A decision marked by something other than a market frame (here the REST price after a
+	 * reconnect) is not a market-to-decision latency. */
+	const char *const syms[] = {"BTCUSDT"};
+	fx->base.ev.market.snapshot(fx->base.ev.user, syms, 1, true);
+	int tk = sbt_fakex_last(fx, SBT_FX_TICKER);
+	cr_assert_geq(tk, 0, "the price is asked for over REST");
+	sbt_fakex_answer_ticker(fx, (size_t)tk, "50030", "50030.01");
+	cr_assert(pr->decide, "the REST price marked the pair");
+	engine_step(tb.b);
+	decision_latency(&count, &sum);
+	cr_assert_eq(count, 1, "REST prices are not timed");
+
+	/* The next stream quote is timed again. */
+	sbt_fakex_book(fx, "BTCUSDT", "50040", "50040.01");
+	engine_step(tb.b);
+	decision_latency(&count, &sum);
+	cr_assert_eq(count, 2);
+	monitor_stop();
 }
 
 Test(bot_exchange, a_market_event_alone_sends_nothing_until_the_step_runs)
