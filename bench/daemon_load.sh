@@ -9,8 +9,10 @@
 # samples the daemon for SECONDS_RUN (20): its CPU time (/proc/PID/schedstat, nanoseconds), the
 # market frames it received (spotbot_stream_messages_total{stream="market"} on /metrics) and its resident
 # memory (VmRSS, /proc/PID/status, and its [heap] in /proc/PID/smaps). It prints one line per count: CPU
-# per second, frames per second, CPU per frame, VmRSS and heap. The same SEED and SPEED give the same
-# market, so two builds compare on CPU per second; docs/performance.md records the figures.
+# per second, frames per second, CPU per frame, VmRSS and heap, and the mean of the market-to-decision
+# latency (spotbot_decision_latency_seconds) over the window when the build has that metric. The same
+# SEED and SPEED give the same market, so two builds compare on CPU per second; docs/performance.md
+# records the figures.
 set -eu
 build=${1:-build}
 counts=${COUNTS:-"1 10 50"}
@@ -44,6 +46,11 @@ frames() {
 	curl -s -H "Authorization: Bearer $token" "$ctl/metrics" |
 		sed -n 's/^spotbot_stream_messages_total{stream="market"} \([0-9]*\).*/\1/p'
 }
+# The market-to-decision histogram's sum (seconds) and count, one line.
+decisions() {
+	curl -s -H "Authorization: Bearer $token" "$ctl/metrics" |
+		sed -n 's/^spotbot_decision_latency_seconds_\(sum\|count\) \([0-9.e+-]*\)$/\2/p' | paste -sd' '
+}
 
 token=bench-load-token
 for n in $counts; do
@@ -59,13 +66,20 @@ for n in $counts; do
 	sleep "$warmup"
 	c0=$(cpu_ns "$bot_pid")
 	f0=$(frames)
+	d0=$(decisions)
 	sleep "$secs"
 	c1=$(cpu_ns "$bot_pid")
 	f1=$(frames)
+	d1=$(decisions)
 	rss=$(rss_kb "$bot_pid")
 	heap=$(heap_kb "$bot_pid")
-	awk -v n="$n" -v s="$secs" -v c="$((c1 - c0))" -v f="$((f1 - f0))" -v rss="$rss" -v heap="$heap" 'BEGIN {
-		printf "%2d pairs: CPU %.2f ms/s, %.0f market frames/s, %.1f us CPU per frame, VmRSS %.1f MB (heap %.2f MB)\n",
-		       n, c / 1e6 / s, f / s, f ? c / 1e3 / f : 0, rss / 1024, heap / 1024 }'
+	awk -v n="$n" -v s="$secs" -v c="$((c1 - c0))" -v f="$((f1 - f0))" -v rss="$rss" -v heap="$heap" \
+		-v d0="$d0" -v d1="$d1" 'BEGIN {
+		printf "%2d pairs: CPU %.2f ms/s, %.0f market frames/s, %.1f us CPU per frame, VmRSS %.1f MB (heap %.2f MB)",
+		       n, c / 1e6 / s, f / s, f ? c / 1e3 / f : 0, rss / 1024, heap / 1024
+		split(d0, a, " "); split(d1, b, " ")
+		if (b[2] > a[2])
+			printf ", market to decision %.1f us mean over %d decisions", (b[1] - a[1]) / (b[2] - a[2]) * 1e6, b[2] - a[2]
+		printf "\n" }'
 	stop
 done
