@@ -315,47 +315,32 @@ bool sb_bn__market_fast(const char *frame, size_t len, struct sb_bn_market_msg *
 	return book_ticker(&d, &x, &m->u.book_ticker);
 }
 
-static bool side(const struct doc *d, int v, enum sb_side *out)
-{
-	const char *p;
-	size_t n;
-	return f_word(d, v, &p, &n) && sb_side_parse(p, n, out) == SB_OK;
-}
+/* Enum fields: a string spelled as the vocabulary's parser (the tree's tables) knows it. */
+#define WORD_FIELD(fn, type, parse)                                                                          \
+	static bool fn(const struct doc *d, int v, type *out)                                                \
+	{                                                                                                    \
+		const char *p;                                                                               \
+		size_t n;                                                                                    \
+		return f_word(d, v, &p, &n) && parse(p, n, out) == SB_OK;                                    \
+	}
 
-static bool order_type(const struct doc *d, int v, enum sb_order_type *out)
-{
-	const char *p;
-	size_t n;
-	return f_word(d, v, &p, &n) && sb_order_type_parse(p, n, out) == SB_OK;
-}
+WORD_FIELD(side, enum sb_side, sb_side_parse)
+WORD_FIELD(order_type, enum sb_order_type, sb_order_type_parse)
+WORD_FIELD(any_tif, enum sb_tif, sb_tif_parse)
+WORD_FIELD(any_status, enum sb_order_state, sb_order_state_parse)
+WORD_FIELD(exec_type, enum sb_bn_exec_type, sb_bn_exec_type_parse)
+WORD_FIELD(reject, enum sb_bn_reject_reason, sb_bn_reject_reason_parse)
 
+/* GTC, IOC or FOK: NONE is the store's word, not Binance's. */
 static bool tif(const struct doc *d, int v, enum sb_tif *out)
 {
-	const char *p;
-	size_t n;
-	return f_word(d, v, &p, &n) && sb_tif_parse(p, n, out) == SB_OK && *out != SB_TIF_NONE;
+	return any_tif(d, v, out) && *out != SB_TIF_NONE;
 }
 
+/* Binance's order statuses only: the bot's own words never come from the wire. */
 static bool status(const struct doc *d, int v, enum sb_order_state *out)
 {
-	const char *p;
-	size_t n;
-	return f_word(d, v, &p, &n) && sb_order_state_parse(p, n, out) == SB_OK &&
-	       sb_order_state_is_exchange(*out);
-}
-
-static bool exec_type(const struct doc *d, int v, enum sb_bn_exec_type *out)
-{
-	const char *p;
-	size_t n;
-	return f_word(d, v, &p, &n) && sb_bn_exec_type_parse(p, n, out) == SB_OK;
-}
-
-static bool reject(const struct doc *d, int v, enum sb_bn_reject_reason *out)
-{
-	const char *p;
-	size_t n;
-	return f_word(d, v, &p, &n) && sb_bn_reject_reason_parse(p, n, out) == SB_OK;
+	return any_status(d, v, out) && sb_order_state_is_exchange(*out);
 }
 
 /* Optional fields: absent leaves the tree's default, present must read. */
