@@ -38,6 +38,7 @@
 /* A tokenized frame. */
 struct doc {
 	const char *s;                  /* the frame (not NUL-terminated) */
+	int len;                        /* its bytes */
 	int n;                          /* tokens used */
 	jsmntok_t t[SB_BN_FAST_TOKENS]; /* jsmn's tokens; t[0] is the root object */
 };
@@ -158,6 +159,8 @@ static bool value_ok(const struct doc *d, int *i)
 }
 
 /* Tokenizes s and checks it is one JSON object in the strict grammar, without escapes. */
+/* Tokenizes s (no escapes) into d; the root must be an object. Its grammar is checked by valid(), once the
+ * frame is known to be one to read: a declined frame costs no more than the tokenizer. */
 static bool tokenize(struct doc *d, const char *s, size_t len)
 {
 	if (!s || len == 0 || len > SB_BN_MSG_MAX || memchr(s, '\\', len))
@@ -165,10 +168,15 @@ static bool tokenize(struct doc *d, const char *s, size_t len)
 	jsmn_parser p;
 	jsmn_init(&p);
 	d->s = s;
+	d->len = (int)len;
 	d->n = jsmn_parse(&p, s, len, d->t, SB_BN_FAST_TOKENS);
-	if (d->n <= 0 || d->t[0].type != JSMN_OBJECT)
-		return false;
-	if (!gap(s, 0, d->t[0].start, 0) || !gap(s, d->t[0].end, (int)len, 0))
+	return d->n > 0 && d->t[0].type == JSMN_OBJECT;
+}
+
+/* The tokenized frame is one JSON object in the strict grammar with nothing but whitespace around it. */
+static bool valid(const struct doc *d)
+{
+	if (!gap(d->s, 0, d->t[0].start, 0) || !gap(d->s, d->t[0].end, d->len, 0))
 		return false;
 	int i = 0;
 	return value_ok(d, &i) && i == d->n;
@@ -184,11 +192,12 @@ static int skip(const struct doc *d, int v)
 	return i;
 }
 
-/* The value token of the first member named key of the object at token o; 0 when there is none. */
+/* The value token of the first member named key of the object at token o; 0 when there is none. Safe
+ * before valid(): it never reads past the tokens jsmn filled. */
 static int member(const struct doc *d, int o, const char *key)
 {
 	int k = o + 1;
-	for (int m = 0; m < d->t[o].size; m++) {
+	for (int m = 0; m < d->t[o].size && k + 1 < d->n; m++) {
 		const jsmntok_t *t = &d->t[k];
 		if (text_is(d->s + t->start, (size_t)(t->end - t->start), key))
 			return k + 1;
@@ -202,7 +211,7 @@ static void index_obj(const struct doc *d, int o, struct obj *x)
 	memset(x->by_char, 0, sizeof x->by_char);
 	x->tok = o;
 	int k = o + 1;
-	for (int m = 0; m < d->t[o].size; m++) {
+	for (int m = 0; m < d->t[o].size && k + 1 < d->n; m++) {
 		const jsmntok_t *t = &d->t[k];
 		unsigned char c = (unsigned char)d->s[t->start];
 		if (t->end - t->start == 1 && c < 128 && x->by_char[c] == 0)
@@ -310,6 +319,8 @@ bool sb_bn__market_fast(const char *frame, size_t len, struct sb_bn_market_msg *
 	if (x.by_char['e'] || !x.by_char['u'] || !x.by_char['s'])
 		return false;
 	if (o == 0 && (member(&d, 0, "result") || member(&d, 0, "code") || member(&d, 0, "error")))
+		return false;
+	if (!valid(&d))
 		return false;
 	m->kind = SB_BN_MKT_BOOK_TICKER;
 	return book_ticker(&d, &x, &m->u.book_ticker);
@@ -422,7 +433,7 @@ bool sb_bn__user_fast(const char *frame, size_t len, bool ws_frame, struct sb_bn
 	index_obj(&d, o, &x);
 	const char *p;
 	size_t n;
-	if (!f_word(&d, x.by_char['e'], &p, &n) || !text_is(p, n, "executionReport"))
+	if (!f_word(&d, x.by_char['e'], &p, &n) || !text_is(p, n, "executionReport") || !valid(&d))
 		return false;
 	ev->kind = SB_BN_USER_EXEC_REPORT;
 	if (!exec_report(&d, &x, &ev->u.exec))
