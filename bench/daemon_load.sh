@@ -9,10 +9,10 @@
 # samples the daemon for SECONDS_RUN (20): its CPU time (/proc/PID/schedstat, nanoseconds), the
 # market frames it received (spotbot_stream_messages_total{stream="market"} on /metrics) and its resident
 # memory (VmRSS, /proc/PID/status, and its [heap] in /proc/PID/smaps). It prints one line per count: CPU
-# per second, frames per second, CPU per frame, VmRSS and heap, and the mean of the market-to-decision
-# latency (spotbot_decision_latency_seconds) over the window when the build has that metric. The same
-# SEED and SPEED give the same market, so two builds compare on CPU per second; docs/performance.md
-# records the figures.
+# per second, frames per second, CPU per frame, VmRSS and heap, and the market-to-decision latency
+# (spotbot_decision_latency_seconds: mean, median, 99th percentile) over the window when the build has
+# that metric. The same SEED and SPEED give the same market, so two builds compare on CPU per second;
+# docs/performance.md records the figures.
 set -eu
 build=${1:-build}
 counts=${COUNTS:-"1 10 50"}
@@ -46,10 +46,32 @@ frames() {
 	curl -s -H "Authorization: Bearer $token" "$ctl/metrics" |
 		sed -n 's/^spotbot_stream_messages_total{stream="market"} \([0-9]*\).*/\1/p'
 }
-# The market-to-decision histogram's sum (seconds) and count, one line.
+# The market-to-decision histogram: "le count" per bucket, then "sum S" and "count N", one per line.
 decisions() {
 	curl -s -H "Authorization: Bearer $token" "$ctl/metrics" |
-		sed -n 's/^spotbot_decision_latency_seconds_\(sum\|count\) \([0-9.e+-]*\)$/\2/p' | paste -sd' '
+		sed -n -e 's/^spotbot_decision_latency_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p' \
+			-e 's/^spotbot_decision_latency_seconds_\(sum\|count\) \([0-9.e+-]*\)$/\1 \2/p'
+}
+# Mean, median and 99th percentile of the decisions between two snapshots ($1, $2): a percentile is the
+# upper bound of the bucket it falls in. Nothing when the build has no such metric.
+latency() {
+	printf '%s\n--\n%s\n' "$1" "$2" | awk '
+		$1 == "--" { second = 1; next }
+		{ if (second) b[$1] = $2; else a[$1] = $2; if (!second) order[n++] = $1 }
+		END {
+			c = b["count"] - a["count"]
+			if (c <= 0) exit
+			printf ", market to decision mean %.1f us", (b["sum"] - a["sum"]) / c * 1e6
+			p50 = ""; p99 = ""
+			for (i = 0; i < n; i++) {
+				le = order[i]
+				if (le == "sum" || le == "count") continue
+				d = b[le] - a[le]
+				if (p50 == "" && d >= c * 0.5) p50 = le
+				if (p99 == "" && d >= c * 0.99) p99 = le
+			}
+			printf ", p50 <= %s s, p99 <= %s s over %d decisions", p50, p99, c
+		}'
 }
 
 token=bench-load-token
@@ -73,13 +95,9 @@ for n in $counts; do
 	d1=$(decisions)
 	rss=$(rss_kb "$bot_pid")
 	heap=$(heap_kb "$bot_pid")
-	awk -v n="$n" -v s="$secs" -v c="$((c1 - c0))" -v f="$((f1 - f0))" -v rss="$rss" -v heap="$heap" \
-		-v d0="$d0" -v d1="$d1" 'BEGIN {
+	line=$(awk -v n="$n" -v s="$secs" -v c="$((c1 - c0))" -v f="$((f1 - f0))" -v rss="$rss" -v heap="$heap" 'BEGIN {
 		printf "%2d pairs: CPU %.2f ms/s, %.0f market frames/s, %.1f us CPU per frame, VmRSS %.1f MB (heap %.2f MB)",
-		       n, c / 1e6 / s, f / s, f ? c / 1e3 / f : 0, rss / 1024, heap / 1024
-		split(d0, a, " "); split(d1, b, " ")
-		if (b[2] > a[2])
-			printf ", market to decision %.1f us mean over %d decisions", (b[1] - a[1]) / (b[2] - a[2]) * 1e6, b[2] - a[2]
-		printf "\n" }'
+		       n, c / 1e6 / s, f / s, f ? c / 1e3 / f : 0, rss / 1024, heap / 1024 }')
+	echo "$line$(latency "$d0" "$d1")"
 	stop
 done

@@ -318,6 +318,9 @@ Test(codec_fast, json_the_tokenizer_lets_through_is_checked_against_the_grammar)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		cr_assert_eq(differ_str(cases[i]), 0, "taken: %s", cases[i]);
+	/* raw control bytes and UTF-8 inside strings are copied as they are, by both paths */
+	cr_assert_eq(differ_str("{\"u\":1,\"s\":\"BTC\tUSDT\"," BT_TAIL), TOOK_MARKET);
+	cr_assert_eq(differ_str("{\"u\":1,\"s\":\"\xe5\xb8\x81\xe5\xae\x89USDT\"," BT_TAIL), TOOK_MARKET);
 	/* whitespace and nested values the frame carries but nobody reads are fine */
 	cr_assert_eq(
 	    differ_str(" {\"u\" : 1 ,\n\"x\":[1,{\"y\":[true,false,null,-0.5e+3]}],\"s\":\"BTCUSDT\","
