@@ -12,6 +12,9 @@
  *    through a parsed JSON document by the Binance client's own parsers (src/exchange/codec_doc.h);
  *    two whole REST answers a caller outside the client reads itself have text-level parsers here:
  *    sb_bn_server_time_parse() and sb_bn_account_parse().
+ * The two hot messages, a bookTicker and an executionReport, are read from the frame's tokens without
+ * building a JSON tree and allocate nothing (src/exchange/codec_fast.c); any frame that path cannot read
+ * exactly goes through the tree, so the rules below hold for both, errors included.
  *
  * Rules every parser follows:
  *  - Keys are matched case-sensitively (Binance uses "i" and "I", "c" and "C", "x" and "X", ...).
