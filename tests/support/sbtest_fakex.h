@@ -103,7 +103,8 @@ struct sb_bn_user_event sbt_fakex_report(const struct sbt_fakex_req *r, int64_t 
 struct sb_bn_my_trade sbt_fakex_my_trade(const struct sbt_fakex_req *r, int64_t order_id,
                                          const struct sb_fill *f, int64_t at_ms);
 
-/* Delivers events through the callbacks the daemon registered. */
+/* Delivers events through the callbacks the daemon registered; a book ticker arrives now on the monotonic
+ * clock (sb_bn_market_event.recv_ns), as the market stream stamps it. */
 void sbt_fakex_book(struct sbt_fakex *fx, const char *symbol, const char *bid, const char *ask);
 void sbt_fakex_user(struct sbt_fakex *fx, const struct sb_bn_user_event *ev);
 void sbt_fakex_reconcile(struct sbt_fakex *fx, enum sb_bn_reconcile_reason why);
