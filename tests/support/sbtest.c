@@ -264,6 +264,11 @@ size_t sbt_children(pid_t pid, pid_t *out, size_t cap)
 
 char *sbt_read_file(const char *path)
 {
+	return sbt_read_file_len(path, NULL);
+}
+
+char *sbt_read_file_len(const char *path, size_t *out_len)
+{
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0, n;
@@ -283,6 +288,8 @@ char *sbt_read_file(const char *path)
 	if (!buf && !(buf = malloc(1)))
 		abort();
 	buf[len] = '\0';
+	if (out_len)
+		*out_len = len;
 	return buf;
 }
 

@@ -48,6 +48,8 @@ size_t sbt_children(pid_t pid, pid_t *out, size_t cap);
 
 /* The whole file at path, NUL-terminated (the caller frees it); "" when it cannot be read. */
 char *sbt_read_file(const char *path);
+/* The same, with its length in *len (NULL: not wanted): for files that may hold NUL bytes. */
+char *sbt_read_file_len(const char *path, size_t *len);
 
 /* Writes text to path (created or truncated, mode 600); false on failure. */
 bool sbt_write_file(const char *path, const char *text);
