@@ -35,6 +35,8 @@ static void teardown(void)
 
 TestSuite(bot_orders, .fini = teardown);
 
+static void assert_durable_before_sent(void);
+
 /* The last PLACE request, which must be on side; its index. */
 static size_t last_place(enum sb_side side)
 {
@@ -131,6 +133,66 @@ Test(bot_orders, partial_buy_fills_then_the_sell_at_the_minimum_profitable_price
 	struct sb_store_fill *rows = NULL;
 	cr_assert_eq(sbt_bot_fills(&tb, fx->req[b].coid, &rows), 3);
 	free(rows);
+}
+
+/* The buy's last fill, its position's move to HOLDING and the sell's intent with the position SELLING are
+ * one durable commit, made before the sell goes out and within the fill's own dispatch: no decision step
+ * in between. */
+Test(bot_orders, the_last_buy_fill_and_its_sell_intent_are_one_commit_before_the_sell)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
+	size_t b = open_and_ack();
+	int64_t pos = position_of(b);
+	struct sb_fill f[2] = {fill("50000", "0.0001", "5", "0.0000001", "BTC", 901),
+	                       fill("50000", "0.0003", "15", "0.0000003", "BTC", 902)};
+	uint64_t c0 = sb_store_commits(tb.b->st);
+	sbt_bot_trade(&tb, b, &f[0], "0.0001", "5", SB_ORDER_PARTIALLY_FILLED);
+	cr_assert_eq(sb_store_commits(tb.b->st), c0 + 1, "a partial fill is committed on its own");
+	cr_assert_eq(placed(SB_SIDE_SELL), 0);
+	tb.hold_step = true; /* no decision step after the dispatch: the sell must not need one */
+	uint64_t c1 = sb_store_commits(tb.b->st);
+	sbt_bot_trade(&tb, b, &f[1], "0.0004", "20", SB_ORDER_FILLED);
+	size_t s = last_place(SB_SIDE_SELL);
+	cr_assert_eq(tb.sent[s].commits, c1 + 1, "one commit from the last fill to the sell request (%llu)",
+	             (unsigned long long)(tb.sent[s].commits - c1));
+	cr_assert(tb.sent[s].durable, "the sell intent was durable before the request");
+	cr_assert_eq(tb.sent[s].pos.state, SB_POSITION_SELLING);
+	struct sb_store_fill *rows = NULL;
+	cr_assert_eq(sbt_bot_fills(&tb, fx->req[b].coid, &rows), 2);
+	free(rows);
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[b].coid).status, SB_ORDER_FILLED);
+	cr_assert_eq(sbt_bot_events_of(&tb, "position.holding", NULL), 1);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
+	tb.hold_step = false;
+	sbt_bot_ack(&tb, s);
+	cr_assert_eq(placed(SB_SIDE_SELL), 1, "the step that follows places nothing more");
+	assert_durable_before_sent();
+}
+
+/* A market buy filled in its answer: the fills, HOLDING and the sell intent are one commit as well. */
+Test(bot_orders, a_market_buy_filled_in_its_answer_and_its_sell_intent_are_one_commit)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_mode=market");
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b = last_place(SB_SIDE_BUY);
+	struct sb_fill f[2] = {fill("50000", "0.0002", "10", "0.0000002", "BTC", 911),
+	                       fill("50000.01", "0.0002", "10.000002", "0.0000002", "BTC", 912)};
+	struct sb_bn_order o = sbt_fakex_order(&fx->req[b], sbt_bot_order_id(b), SB_ORDER_FILLED, D("0.0004"),
+	                                       D("20.000002"), sbt_bot_now(&tb));
+	o.shape = SB_BN_ORDER_FULL;
+	o.fills = f;
+	o.n_fills = 2;
+	uint64_t c0 = sb_store_commits(tb.b->st);
+	tb.hold_step = true;
+	sbt_fakex_answer_order(fx, b, SB_OK, 0, &o);
+	size_t s = last_place(SB_SIDE_SELL);
+	cr_assert_eq(tb.sent[s].commits, c0 + 1, "one commit from the answer's fills to the sell request");
+	cr_assert(tb.sent[s].durable, "the sell intent was durable before the request");
+	struct sb_store_fill *rows = NULL;
+	cr_assert_eq(sbt_bot_fills(&tb, fx->req[b].coid, &rows), 2);
+	free(rows);
+	tb.hold_step = false;
+	assert_durable_before_sent();
 }
 
 /* The "fill" events recorded for coid. */
@@ -450,6 +512,7 @@ static void assert_durable_before_sent(void)
 		if (r->kind == SBT_FX_QUERY)
 			continue;
 		cr_assert_eq(s->row.status, SB_ORDER_PENDING_NEW, "request %zu: the intent", i);
+		cr_assert(s->durable, "request %zu: the intent was committed", i);
 		cr_assert_eq(s->row.side, r->order.side);
 		cr_assert_eq(s->row.type, r->order.type);
 		cr_assert_eq(s->row.orig_qty, r->order.quantity);
