@@ -11,7 +11,9 @@
 # between is inside the figure. The script reads the `fill_to_sell_us` field of each sell's log line
 # (exact values; the `spotbot_fill_to_sell_latency_seconds` histogram on /metrics has the same samples in
 # buckets, and its count is printed as a cross-check) and prints p50, p90, p99 and the worst of RUNS runs
-# (default 3), each on a fresh database. Needs curl and python3. docs/performance.md records its figures.
+# (default 3), each on a fresh database. WRAP, when set, is put before the daemon's command line (WRAP='strace
+# -f -c -o /tmp/trace' counts its system calls; the latency is then strace's, not the daemon's). Needs curl
+# and python3. docs/performance.md records its figures.
 set -eu
 build=${1:-build}
 sells=${SELLS:-100}
@@ -48,7 +50,7 @@ run() {
 	bench_spotsim "$build" "$dir" --speed 0.01 --symbols BTCUSDT
 	sim="http://127.0.0.1:$port"
 	bench_env "$dir" "$token" "BTCUSDT:quote=20,buy_mode=market,profit=0.5%,cooldown=300ms,max_positions=1"
-	"$build/spotbot" run --config "$dir/.env" >"$dir/bot.out" 2>&1 &
+	${WRAP:-} "$build/spotbot" run --config "$dir/.env" >"$dir/bot.out" 2>&1 &
 	bot_pid=$!
 	bench_health "$token"
 	base=$(curl -s "$sim/sim/state" | sed 's/.*"symbol":"BTCUSDT","lastPrice":"\([0-9.]*\)".*/\1/')
