@@ -24,10 +24,13 @@
 #include "bot/detail.h"
 #include "spotbot/log.h"
 
-/* A position with a request out, or paused after a refusal, takes no new action now. */
+/* A position with a request out, or paused after a refusal, takes no new action now. A buy the stream
+ * reported ended before its placement was answered (a market buy's executionReport outrunning the answer)
+ * holds nothing up: the answer can only confirm it, so the sell of a position it bought goes at once. */
 static bool busy(const struct bot_pos *bp, int64_t now_ms)
 {
-	return bp->buy.inflight || bp->sell.inflight || bp->backfill_inflight || now_ms < bp->retry_at_ms;
+	bool buy_out = bp->buy.inflight && !sb_order_state_is_final(bp->buy.sm.state);
+	return buy_out || bp->sell.inflight || bp->backfill_inflight || now_ms < bp->retry_at_ms;
 }
 
 /*

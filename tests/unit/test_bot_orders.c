@@ -195,6 +195,37 @@ Test(bot_orders, a_market_buy_filled_in_its_answer_and_its_sell_intent_are_one_c
 	assert_durable_before_sent();
 }
 
+/* A market buy's executionReport outruns the answer to its placement: the sell goes out at once, in the
+ * fill's one commit, without waiting for that answer, which then changes nothing. */
+Test(bot_orders, a_buy_reported_filled_before_its_answer_is_sold_without_waiting_for_it)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_mode=market");
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b = last_place(SB_SIDE_BUY);
+	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 921);
+	uint64_t c0 = sb_store_commits(tb.b->st);
+	tb.hold_step = true;
+	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
+	cr_assert_eq(placed(SB_SIDE_SELL), 1, "the sell left before the buy's answer");
+	size_t s = last_place(SB_SIDE_SELL);
+	cr_assert_eq(tb.sent[s].commits, c0 + 1, "one commit from the fill to the sell request");
+	cr_assert(tb.sent[s].durable);
+	tb.hold_step = false;
+	struct sb_bn_order o = sbt_fakex_order(&fx->req[b], sbt_bot_order_id(b), SB_ORDER_FILLED, D("0.0004"),
+	                                       D("20"), sbt_bot_now(&tb));
+	o.shape = SB_BN_ORDER_FULL;
+	o.fills = &f;
+	o.n_fills = 1;
+	sbt_fakex_answer_order(fx, b, SB_OK, 0, &o);
+	sbt_bot_ack(&tb, s);
+	cr_assert_eq(placed(SB_SIDE_SELL), 1, "the answer places nothing more");
+	struct sb_store_fill *rows = NULL;
+	cr_assert_eq(sbt_bot_fills(&tb, fx->req[b].coid, &rows), 1, "the answer's fill is the stream's");
+	free(rows);
+	cr_assert_eq(sbt_bot_position(&tb, position_of(b)).state, SB_POSITION_SELLING);
+	assert_durable_before_sent();
+}
+
 /* The "fill" events recorded for coid. */
 static size_t fill_events(const char *coid)
 {
