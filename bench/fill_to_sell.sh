@@ -30,20 +30,6 @@ cleanup() {
 trap cleanup EXIT INT TERM
 token=bench-sell-token
 
-# One cycle (see above); gives up after 10 s without the sell resting or filling.
-cycle() {
-	for _ in $(seq 400); do
-		curl -s "$sim/sim/state" | grep -q '"openOrders":1' && break
-		sleep 0.025
-	done
-	curl -s -X POST "$sim/sim/price?symbol=BTCUSDT&price=$high" >/dev/null
-	curl -s -X POST "$sim/sim/price?symbol=BTCUSDT&price=$base" >/dev/null
-	for _ in $(seq 400); do
-		curl -s "$sim/sim/state" | grep -q '"openOrders":0' && break
-		sleep 0.025
-	done
-}
-
 # One run: prints "n p50 p90 p99 max histogram_count" in microseconds.
 run() {
 	rm -rf "$dir/bot.db" "$dir/bot.db-wal" "$dir/bot.db-shm" "$dir/logs"
@@ -56,10 +42,12 @@ run() {
 	base=$(curl -s "$sim/sim/state" | sed 's/.*"symbol":"BTCUSDT","lastPrice":"\([0-9.]*\)".*/\1/')
 	high=$(echo "$base" | awk '{printf "%.2f", $1 * 1.10}')
 	while [ "$(grep -ho '"fill_to_sell_us":[0-9]*' "$dir"/logs/*.log 2>/dev/null | wc -l)" -lt "$sells" ]; do
-		cycle
+		bench_sell_cycle "$sim" BTCUSDT "$high" "$base"
 	done
 	count=$(curl -s -H "Authorization: Bearer $token" "$ctl/metrics" |
 		awk '$1 ~ /^spotbot_fill_to_sell_latency_seconds_count/ { s += $NF } END { printf "%d", s }')
+	# Under a WRAP the daemon is the wrapper's child: stopped first, the wrapper then ends by itself.
+	[ -z "${WRAP:-}" ] || for c in $(pgrep -P "$bot_pid"); do kill "$c"; done
 	stop_pids $bot_pid $sim_pid
 	bot_pid=""
 	sim_pid=""

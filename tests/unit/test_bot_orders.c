@@ -61,6 +61,18 @@ static int64_t position_of(size_t i)
 	return sbt_bot_order(&tb, fx->req[i].coid).position_id;
 }
 
+/* Answers PLACE request i with its order FILLED (cum executed for cum_quote) and, as a FULL answer, its n
+ * fills. */
+static void answer_filled(size_t i, struct sb_fill *f, size_t n, const char *cum, const char *cum_quote)
+{
+	struct sb_bn_order o = sbt_fakex_order(&fx->req[i], sbt_bot_order_id(i), SB_ORDER_FILLED, D(cum),
+	                                       D(cum_quote), sbt_bot_now(&tb));
+	o.shape = SB_BN_ORDER_FULL;
+	o.fills = f;
+	o.n_fills = n;
+	sbt_fakex_answer_order(fx, i, SB_OK, 0, &o);
+}
+
 /* A buy at 50000 opened by a quote and acknowledged; its request. */
 static size_t open_and_ack(void)
 {
@@ -177,14 +189,9 @@ Test(bot_orders, a_market_buy_filled_in_its_answer_and_its_sell_intent_are_one_c
 	size_t b = last_place(SB_SIDE_BUY);
 	struct sb_fill f[2] = {fill("50000", "0.0002", "10", "0.0000002", "BTC", 911),
 	                       fill("50000.01", "0.0002", "10.000002", "0.0000002", "BTC", 912)};
-	struct sb_bn_order o = sbt_fakex_order(&fx->req[b], sbt_bot_order_id(b), SB_ORDER_FILLED, D("0.0004"),
-	                                       D("20.000002"), sbt_bot_now(&tb));
-	o.shape = SB_BN_ORDER_FULL;
-	o.fills = f;
-	o.n_fills = 2;
 	uint64_t c0 = sb_store_commits(tb.b->st);
 	tb.hold_step = true;
-	sbt_fakex_answer_order(fx, b, SB_OK, 0, &o);
+	answer_filled(b, f, 2, "0.0004", "20.000002");
 	size_t s = last_place(SB_SIDE_SELL);
 	cr_assert_eq(tb.sent[s].commits, c0 + 1, "one commit from the answer's fills to the sell request");
 	cr_assert(tb.sent[s].durable, "the sell intent was durable before the request");
@@ -211,12 +218,7 @@ Test(bot_orders, a_buy_reported_filled_before_its_answer_is_sold_without_waiting
 	cr_assert_eq(tb.sent[s].commits, c0 + 1, "one commit from the fill to the sell request");
 	cr_assert(tb.sent[s].durable);
 	tb.hold_step = false;
-	struct sb_bn_order o = sbt_fakex_order(&fx->req[b], sbt_bot_order_id(b), SB_ORDER_FILLED, D("0.0004"),
-	                                       D("20"), sbt_bot_now(&tb));
-	o.shape = SB_BN_ORDER_FULL;
-	o.fills = &f;
-	o.n_fills = 1;
-	sbt_fakex_answer_order(fx, b, SB_OK, 0, &o);
+	answer_filled(b, &f, 1, "0.0004", "20");
 	sbt_bot_ack(&tb, s);
 	cr_assert_eq(placed(SB_SIDE_SELL), 1, "the answer places nothing more");
 	struct sb_store_fill *rows = NULL;
@@ -243,12 +245,7 @@ Test(bot_orders, a_fill_delivered_twice_is_applied_once)
 
 	/* The placement's FULL answer carries the fill; the stream then reports the same trade, twice. */
 	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 901);
-	struct sb_bn_order o = sbt_fakex_order(&fx->req[b], sbt_bot_order_id(b), SB_ORDER_FILLED, D("0.0004"),
-	                                       D("20"), sbt_bot_now(&tb));
-	o.shape = SB_BN_ORDER_FULL;
-	o.fills = &f;
-	o.n_fills = 1;
-	sbt_fakex_answer_order(fx, b, SB_OK, 0, &o);
+	answer_filled(b, &f, 1, "0.0004", "20");
 	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
 	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
 	cr_assert_eq(fill_events(coid), 1, "one fill recorded");

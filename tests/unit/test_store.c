@@ -906,6 +906,35 @@ Test(store, fill_is_rolled_back_when_the_position_update_fails)
 	cr_assert_eq(count_rows("fills"), 1);
 }
 
+/* In a child: tells the parent on fd (one byte) that its work is done, then exits, or waits to be killed
+ * (wait_for_kill). */
+__attribute__((noreturn)) static void child_done(int fd, bool wait_for_kill)
+{
+	if (write(fd, "x", 1) != 1)
+		_exit(4);
+	if (!wait_for_kill)
+		_exit(0);
+	for (;;)
+		pause();
+}
+
+/* Waits until the child pid reports on fd (one byte) what it did, then kills it with SIGKILL (kill9) or
+ * waits for it to exit by itself; fails the test unless it ended that way. */
+static void child_ended(pid_t pid, int fd, bool kill9, const char *what)
+{
+	char c;
+	cr_assert_eq(read(fd, &c, 1), 1, "the child never reported %s", what);
+	close(fd);
+	if (kill9)
+		kill(pid, SIGKILL);
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (kill9)
+		cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	else
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* Transaction scopes: a buy's completing fill, the position's move to HOLDING and the sell intent with the
  * position SELLING, as the engine writes them together. */
 
@@ -937,6 +966,17 @@ static struct sb_store_order scope_writes(struct cycle *c, const char *sell)
 	cr_assert_eq(sb_store_order_insert_intent(st, &o, &c->pos, &intent), SB_OK, "%s",
 	             sb_store_last_error(st));
 	return o;
+}
+
+/* Opens a scope and writes c's fill with its order and position in it; the fill's event. */
+static struct sb_store_event scope_fill(struct cycle *c)
+{
+	cr_assert_eq(sb_store_begin(st), SB_OK, "%s", sb_store_last_error(st));
+	apply_to(c);
+	struct sb_store_event ev = event("fill", "BTCUSDT");
+	cr_assert_eq(sb_store_fill_apply(st, &c->fill, &c->order, &c->pos, &ev), SB_OK, "%s",
+	             sb_store_last_error(st));
+	return ev;
 }
 
 static void count_commit(void *user, uint64_t ns)
@@ -982,10 +1022,7 @@ Test(store, scope_writes_fill_holding_and_sell_intent_in_one_commit)
 Test(store, scope_write_that_fails_undoes_only_itself)
 {
 	struct cycle c = start_cycle();
-	cr_assert_eq(sb_store_begin(st), SB_OK);
-	apply_to(&c);
-	struct sb_store_event ev = event("fill", "BTCUSDT");
-	cr_assert_eq(sb_store_fill_apply(st, &c.fill, &c.order, &c.pos, &ev), SB_OK);
+	struct sb_store_event ev = scope_fill(&c);
 	/* The same fill again, and an intent whose client order id exists: refused, each on its own. */
 	cr_assert_eq(sb_store_fill_apply(st, &c.fill, &c.order, &c.pos, &ev), SB_ERR_EXISTS);
 	struct sb_store_order dup = buy_intent("cyc-1-b", "BTCUSDT", c.pos.id);
@@ -1017,14 +1054,12 @@ Test(store, scope_rolled_back_leaves_nothing_and_scopes_do_not_nest)
 	sb_store_rollback(st); /* harmless without a scope */
 }
 
-/* A disk that fills inside the scope drops its whole transaction: the commit says so, nothing is left. */
-Test(store, scope_lost_to_a_full_disk_commits_nothing)
+/* A disk that fills inside the scope: the failed write is undone; should SQLite drop the whole transaction,
+ * the commit says so and nothing of the scope is left. Either way the books are sound. */
+Test(store, scope_that_meets_a_full_disk_commits_all_of_it_or_nothing)
 {
 	struct cycle c = start_cycle();
-	cr_assert_eq(sb_store_begin(st), SB_OK);
-	apply_to(&c);
-	struct sb_store_event ev = event("fill", "BTCUSDT");
-	cr_assert_eq(sb_store_fill_apply(st, &c.fill, &c.order, &c.pos, &ev), SB_OK);
+	(void)scope_fill(&c);
 	/* max_page_count cannot go below the current size, so 1 means "no growth from here": events until
 	 * the file must grow give a full database. */
 	cr_assert_eq(sb_store_exec(st, "PRAGMA max_page_count = 1"), SB_OK);
@@ -1068,19 +1103,10 @@ static void crash_in_scope(bool committed)
 		(void)scope_writes(&c, "cyc-1-s");
 		if (committed && sb_store_commit(st) != SB_OK)
 			_exit(3);
-		if (write(fds[1], "x", 1) != 1)
-			_exit(4);
-		for (;;)
-			pause();
+		child_done(fds[1], true);
 	}
 	close(fds[1]);
-	char ch;
-	cr_assert_eq(read(fds[0], &ch, 1), 1, "the child never reported its writes");
-	close(fds[0]);
-	kill(pid, SIGKILL);
-	int status = 0;
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	child_ended(pid, fds[0], true, "its writes");
 	open_store();
 	struct sb_store_order og;
 	cr_assert_eq(sb_store_order_get(st, "cyc-1-s", &og), committed ? SB_OK : SB_ERR_NOT_FOUND);
@@ -1451,25 +1477,10 @@ static void crash_after_intent(bool kill9)
 		if (sb_store_order_insert_intent(cs, &o, NULL, NULL) != SB_OK)
 			_exit(3);
 		/* "Now send the request": tell the parent, then die without closing anything. */
-		if (write(fds[1], "x", 1) != 1)
-			_exit(4);
-		if (!kill9)
-			_exit(0);
-		for (;;)
-			pause();
+		child_done(fds[1], kill9);
 	}
 	close(fds[1]);
-	char c;
-	cr_assert_eq(read(fds[0], &c, 1), 1, "the child never reported its intent");
-	close(fds[0]);
-	if (kill9)
-		kill(pid, SIGKILL);
-	int status = 0;
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	if (kill9)
-		cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	else
-		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	child_ended(pid, fds[0], kill9, "its intent");
 
 	open_store();
 	struct sb_store_order got;
