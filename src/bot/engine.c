@@ -208,7 +208,7 @@ static void strategy_input(const struct sb_bot *b, const struct bot_pair *pr, in
 	                                            .exposure_limit = limit}};
 }
 
-/* Decides pr and carries out its actions: all of them, or only those for the position only. */
+/* Decides pr and carries out its actions: all of them, or (only not NULL) those for that position alone. */
 static void decide(struct sb_bot *b, struct bot_pair *pr, const struct bot_pos *only, int64_t now_ms)
 {
 	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
