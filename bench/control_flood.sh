@@ -36,22 +36,12 @@ bench_health "$token"
 
 base=$(curl -s "$sim/sim/state" | sed 's/.*"symbol":"BTCUSDT","lastPrice":"\([0-9.]*\)".*/\1/')
 high=$(echo "$base" | awk '{printf "%.2f", $1 * 1.10}')
-# One cycle: wait until a sell rests on the book, fill it by trading 10% above the starting price (a
-# market buy walks up spotsim's thin synthetic book, so its sell can ask a few percent above the last
-# trade), then trade at the starting price again; the 1 s cooldown holds the next market buy until then.
+# CYCLES cycles (bench_sell_cycle: a market buy, its sell filled at 10% above the starting price, back to
+# it; the 1 s cooldown holds the next market buy until then).
 run_cycles() {
 	n=0
 	while [ "$n" -lt "$1" ]; do
-		for _ in $(seq 400); do
-			curl -s "$sim/sim/state" | grep -q '"openOrders":1' && break
-			sleep 0.025
-		done
-		curl -s -X POST "$sim/sim/price?symbol=BTCUSDT&price=$high" >/dev/null
-		curl -s -X POST "$sim/sim/price?symbol=BTCUSDT&price=$base" >/dev/null
-		for _ in $(seq 400); do
-			curl -s "$sim/sim/state" | grep -q '"openOrders":0' && break
-			sleep 0.025
-		done
+		bench_sell_cycle "$sim" BTCUSDT "$high" "$base"
 		n=$((n + 1))
 	done
 }

@@ -89,3 +89,21 @@ json.dump(doc, open(out, "w"))
 print(",".join(s["symbol"] for s in syms))
 PY
 }
+
+# bench_sell_cycle SIM SYMBOL HIGH BASE: one cycle of a pair buying at market, its sell resting: waits up to
+# 10 s for the sell on spotsim's book (at SIM, its base URL), fills it by trading SYMBOL at HIGH (a market
+# buy walks up spotsim's thin synthetic book, so its sell can ask a few percent above the last trade),
+# trades at BASE again, and waits up to 10 s for the book to hold none of the account's orders; a cooldown
+# longer than those two requests holds the next market buy until the price is back at BASE.
+bench_sell_cycle() {
+	for _ in $(seq 400); do
+		curl -s "$1/sim/state" | grep -q '"openOrders":1' && break
+		sleep 0.025
+	done
+	curl -s -X POST "$1/sim/price?symbol=$2&price=$3" >/dev/null
+	curl -s -X POST "$1/sim/price?symbol=$2&price=$4" >/dev/null
+	for _ in $(seq 400); do
+		curl -s "$1/sim/state" | grep -q '"openOrders":0' && break
+		sleep 0.025
+	done
+}

@@ -9,6 +9,8 @@
  * Guarantees every backend gives:
  *  - Every mutating operation is one transaction: it returns SB_OK only after COMMIT is durable (SQLite:
  *    WAL with synchronous=FULL), and on any error nothing of it is visible (it is rolled back completely).
+ *    Between sb_store_begin() and sb_store_commit() the operations join one transaction instead: each
+ *    still succeeds or fails as a whole, and all of them become durable together, at that commit.
  *  - Every mutating operation takes an optional event (NULL = none) that is appended to the event log in
  *    the same transaction, so the log can never disagree with the state it records.
  *  - A client order id is unique: inserting one twice is SB_ERR_EXISTS. A fill is unique by (symbol, order,
@@ -254,6 +256,9 @@ struct sb_store_ops {
 	sb_err (*exec)(struct sb_store *st, const char *sql);       /* may be NULL: SB_ERR_UNSUPPORTED */
 	sb_err (*data_version)(struct sb_store *st, uint64_t *out); /* may be NULL: SB_ERR_UNSUPPORTED */
 	sb_err (*wait_for_locks)(struct sb_store *st, bool wait);   /* may be NULL: SB_ERR_UNSUPPORTED */
+	sb_err (*begin)(struct sb_store *st);                       /* may be NULL: SB_ERR_UNSUPPORTED */
+	sb_err (*commit)(struct sb_store *st);                      /* NULL when begin is */
+	void (*rollback)(struct sb_store *st);                      /* NULL when begin is */
 };
 
 /* The common head of every backend's store; a backend embeds it as its first member. */
@@ -316,6 +321,23 @@ sb_err sb_store_data_version(struct sb_store *st, uint64_t *out);
  * without the choice.
  */
 sb_err sb_store_wait_for_locks(struct sb_store *st, bool wait);
+
+/*
+ * A transaction scope: the writes made between sb_store_begin() and sb_store_commit() are committed
+ * together, with one durable COMMIT, instead of one each. A write inside the scope still succeeds or fails
+ * as a whole (its failure undoes only itself) and returns as soon as it is written, before it is durable:
+ * whatever must wait for durability ("persist before you act") waits for sb_store_commit() to return SB_OK.
+ * Reads inside the scope see its writes. Scopes do not nest (SB_ERR_STATE); a write lock is taken by
+ * sb_store_begin() and held until the commit or sb_store_rollback(), so a scope is kept short. When a write
+ * inside failed so badly that the database dropped the whole transaction (a full disk), sb_store_commit()
+ * is SB_ERR_DB and nothing of the scope was written. SB_ERR_UNSUPPORTED for a backend without scopes.
+ */
+sb_err sb_store_begin(struct sb_store *st);
+/* Commits the scope durably (the commit observer is told once, for the whole scope); on an error nothing of
+ * it was written. SB_ERR_STATE when no scope is open. */
+sb_err sb_store_commit(struct sb_store *st);
+/* Undoes every write of the open scope and ends it; harmless when none is open. */
+void sb_store_rollback(struct sb_store *st);
 
 /* The backend's name ("sqlite"). */
 const char *sb_store_backend(const struct sb_store *st);

@@ -94,6 +94,8 @@ struct bot_order {
 	                              once more, then it ends LOST */
 	sb_dec filled;             /* sum of the fills applied to it */
 	sb_dec filled_quote;       /* their quote amounts */
+	bool unsent;               /* its intent was written inside the open fill transaction (b->txn): it
+	                              is sent once that commits */
 };
 
 struct bot_pair;
@@ -211,6 +213,8 @@ struct sb_bot {
 	uint64_t decisions;            /* strategy decisions made (engine_decide) */
 	uint64_t db_version;           /* the store's data version when the kill switch was last read */
 	bool db_version_known;         /* db_version is set: the switch is re-read only when it moves */
+	bool txn;                      /* a store transaction is open over a buy's fill and what follows it
+	                                  (orders.c): writes join it, sends wait for its commit */
 	bool degraded;                 /* a database write failed (sticky, also once stopping): memory may
 	                                  hold what the database does not, so nothing is written until the
 	                                  state is reloaded from it (a restart) */
@@ -419,6 +423,8 @@ void orders_pos_free(struct bot_pos *bp);
 void orders_pos_remove(struct sb_bot *b, struct bot_pos *bp, int64_t now, bool cooldown);
 /* Sends the committed intent o of bp. */
 void orders_send(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o);
+/* Sends the committed sell of bp, timing it from the buy's last fill (the fill-to-sell latency). */
+void orders_send_sell(struct sb_bot *b, struct bot_pos *bp);
 /* Commits position state p of bp with an event (kind, detail JSON), then adopts it. */
 sb_err orders_commit_position(struct sb_bot *b, struct bot_pos *bp, const struct sb_position *p,
                               const char *kind, const char *detail);
@@ -434,6 +440,9 @@ void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why);
 /* ---- engine.c ----------------------------------------------------------------------------------------- */
 /* Decides and acts for one pair now. */
 void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms);
+/* Decides bp's pair now and carries out only the actions for bp: the sell of a position just bought,
+ * written in the transaction of its fill (orders.c). The pair's other actions wait for the step. */
+void engine_decide_position(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms);
 /* The step after a dispatch: decides each marked pair once (its mark cleared first, so a mark its own
  * actions set waits for the next step), then frees the positions on the reap list. */
 void engine_step(struct sb_bot *b);
@@ -497,8 +506,12 @@ enum bot_crash_point {
 	BOT_CRASH_BEFORE_INTENT_COMMIT,     /* the position is written, its buy intent is not */
 	BOT_CRASH_AFTER_INTENT_COMMIT,      /* the buy intent is written, not sent */
 	BOT_CRASH_AFTER_SEND,               /* the buy's answer arrived, not handled */
-	BOT_CRASH_AFTER_FILL_COMMIT,        /* a buy fill is committed, the sell intent is not */
-	BOT_CRASH_AFTER_SELL_INTENT_COMMIT, /* the sell intent is written, not sent */
+	BOT_CRASH_BEFORE_FILL_COMMIT,       /* a buy fill and what follows it (HOLDING, the sell intent) are
+	                                       written in their open transaction, not committed */
+	BOT_CRASH_AFTER_FILL_COMMIT,        /* that transaction is committed, its sell (if any) not sent; or a
+	                                       buy fill written on its own (a backfill) is committed */
+	BOT_CRASH_AFTER_SELL_INTENT_COMMIT, /* a sell intent written on its own (not after a buy's fill:
+	                                       after a cancel, a refusal, a restart) is committed, not sent */
 	BOT_CRASH_AFTER_SELL_SEND,          /* the sell's answer arrived, not handled */
 	BOT_CRASH_N                         /* count */
 };

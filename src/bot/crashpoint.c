@@ -19,6 +19,7 @@ static const char *const point_names[BOT_CRASH_N] = {
     [BOT_CRASH_BEFORE_INTENT_COMMIT] = "before_intent_commit",
     [BOT_CRASH_AFTER_INTENT_COMMIT] = "after_intent_commit",
     [BOT_CRASH_AFTER_SEND] = "after_send",
+    [BOT_CRASH_BEFORE_FILL_COMMIT] = "before_fill_commit",
     [BOT_CRASH_AFTER_FILL_COMMIT] = "after_fill_commit",
     [BOT_CRASH_AFTER_SELL_INTENT_COMMIT] = "after_sell_intent_commit",
     [BOT_CRASH_AFTER_SELL_SEND] = "after_sell_send",

@@ -10,6 +10,11 @@
  * check handle in `run` (bot.c), from the exchange's dispatched callback after each batch of the
  * in-process exchange's pump, and from the tick, which marks every pair. However many events marked a
  * pair, it is decided once per step; a mark the step's own actions set waits for the next one.
+ *
+ * One decision comes earlier: when a buy's fill completes a position, the order manager decides that
+ * position at once (engine_decide_position), inside the fill's store transaction, so its sell is committed
+ * with the fill and sent right after. The pair stays marked; the step decides it again, which changes
+ * nothing for a position whose sell is out.
  */
 #include <assert.h>
 #include <inttypes.h>
@@ -20,10 +25,13 @@
 #include "spotbot/clock.h"
 #include "spotbot/log.h"
 
-/* A position with a request out, or paused after a refusal, takes no new action now. */
+/* A position with a request out, or paused after a refusal, takes no new action now. A buy the stream
+ * reported ended before its placement was answered (a market buy's executionReport outrunning the answer)
+ * holds nothing up: the answer can only confirm it, so the sell of a position it bought goes at once. */
 static bool busy(const struct bot_pos *bp, int64_t now_ms)
 {
-	return bp->buy.inflight || bp->sell.inflight || bp->backfill_inflight || now_ms < bp->retry_at_ms;
+	bool buy_out = bp->buy.inflight && !sb_order_state_is_final(bp->buy.sm.state);
+	return buy_out || bp->sell.inflight || bp->backfill_inflight || now_ms < bp->retry_at_ms;
 }
 
 /*
@@ -201,7 +209,8 @@ static void strategy_input(const struct sb_bot *b, const struct bot_pair *pr, in
 	                                            .exposure_limit = limit}};
 }
 
-void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
+/* Decides pr and carries out its actions: all of them, or (only not NULL) those for that position alone. */
+static void decide(struct sb_bot *b, struct bot_pair *pr, const struct bot_pos *only, int64_t now_ms)
 {
 	if (b->closed || !pr->have_rules || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
 		return;
@@ -227,6 +236,8 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		for (size_t k = 0; k < n && !bp; k++)
 			if (owners[k]->p.id == a->position_id)
 				bp = owners[k];
+		if (only && bp != only)
+			continue;
 		if (a->kind != SB_ACT_OPEN && (!bp || (a->kind != SB_ACT_ALERT && busy(bp, now_ms))))
 			continue;
 		/* A new cycle waits for the user data stream, so its fills are followed as they happen;
@@ -279,6 +290,16 @@ void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 		if (a->kind == SB_ACT_ABANDON)
 			return;
 	}
+}
+
+void engine_decide(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
+{
+	decide(b, pr, NULL, now_ms);
+}
+
+void engine_decide_position(struct sb_bot *b, struct bot_pos *bp, int64_t now_ms)
+{
+	decide(b, bp->pair, bp, now_ms);
 }
 
 /* Decides each marked pair at now_ms, once, then frees the positions that ended. */

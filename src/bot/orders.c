@@ -4,7 +4,11 @@
  *
  * Every change is made on copies of the order machine and the position, committed to the store (the
  * fill, the order and the position in one transaction), and only then adopted in memory, so memory never
- * runs ahead of the database. A fill is identified by its order and its trade id: the two orders of a
+ * runs ahead of the database. A buy's fill is the one exception to one commit per change: the fill, the
+ * position's move to HOLDING when it completes the buy, and the sell decided for it at once are written
+ * in one store transaction and committed together (one fsync on the way from the fill to the sell), and
+ * the sell leaves only after that commit; memory adopts each write as it is made, and a failed commit
+ * degrades the daemon. A fill is identified by its order and its trade id: the two orders of a
  * self-trade carry the same trade id. A fill seen twice (stream and REST) is refused by the position's
  * memory (per side, where a trade id is unique: two orders of one side never trade with each other), by
  * the store's unique index on (symbol, order, trade id), and myTrades rows are matched to the order by its
@@ -16,7 +20,9 @@
  * yields to an entry (docs/strategy.md).
  *
  * Nothing here decides: a position that moves on (bought, holding again, ended) marks its pair, and the
- * strategy step after the dispatch (engine.c) places what follows. An ended position is unlinked from its
+ * strategy step after the dispatch (engine.c) places what follows. The position a buy's fill has just
+ * bought is the exception: its pair is decided for it alone inside the fill's transaction
+ * (engine_decide_position), so its sell is committed with the fill. An ended position is unlinked from its
  * pair at once but freed only from the reap list by that step, so no caller up the stack is left holding
  * freed memory.
  */
@@ -534,7 +540,7 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 		bot_degrade(b, err, "record an order update");
 		return err;
 	}
-	if (with_fill && side == SB_SIDE_BUY)
+	if (with_fill && side == SB_SIDE_BUY && !b->txn)
 		bot_crashpoint(BOT_CRASH_AFTER_FILL_COMMIT);
 	if (sb_order_state_is_final(sm.state) && !sb_order_state_is_final(o->sm.state))
 		monitor_order(b, bp->pair, side, outcome_of(sm.state));
@@ -558,6 +564,49 @@ static sb_err apply(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o,
 	}
 	bot_pos_exposure(b, bp);
 	return SB_OK;
+}
+
+/* ---- a buy's fill and its sell: one commit ------------------------------------------------------------ */
+
+/*
+ * Opens the transaction the writes after a buy's fill join (apply, settle_buying, the sell's intent), so
+ * the fill with its order and event, the position's move to HOLDING and the sell intent with the position
+ * SELLING are committed together, with one durable commit. False when none is opened: a sell fill, one
+ * already open, or a store that cannot begin one (then every write commits, or fails, on its own).
+ */
+static bool fill_txn_begin(struct sb_bot *b, const struct bot_order *o)
+{
+	if (o->row.side != SB_SIDE_BUY || b->txn || b->degraded || b->closed)
+		return false;
+	if (sb_store_begin(b->st) != SB_OK)
+		return false;
+	b->txn = true;
+	return true;
+}
+
+/*
+ * Ends the transaction of a buy's fill: a position the fill bought (was: its state before) has its sell
+ * decided now, inside it; then the commit, and only once it is durable the sell leaves ("persist before
+ * you act"). Memory took each write as it was made; should the commit fail, it holds what the database
+ * does not: the daemon degrades (no order goes out until a restart reloads the database) and the sell
+ * stays unsent.
+ */
+static void fill_txn_end(struct sb_bot *b, struct bot_pos *bp, enum sb_position_state was)
+{
+	if (was == SB_POSITION_BUYING && bp->p.state == SB_POSITION_HOLDING && !bp->ended)
+		engine_decide_position(b, bp, bot_now_ms(b));
+	bot_crashpoint(BOT_CRASH_BEFORE_FILL_COMMIT);
+	b->txn = false;
+	bool unsent = bp->sell.unsent;
+	bp->sell.unsent = false;
+	sb_err err = sb_store_commit(b->st);
+	if (err != SB_OK) {
+		bot_degrade(b, err, "record a buy's fill and its sell");
+		return;
+	}
+	bot_crashpoint(BOT_CRASH_AFTER_FILL_COMMIT);
+	if (unsent && !b->degraded && !b->closed)
+		orders_send_sell(b, bp);
 }
 
 /* ---- REST calls ---------------------------------------------------------------------------------------- */
@@ -640,7 +689,10 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 	c = &call;
 	bot_crashpoint(o->row.side == SB_SIDE_BUY ? BOT_CRASH_AFTER_SEND : BOT_CRASH_AFTER_SELL_SEND);
 	int64_t now = bot_now_ms(b);
+	enum sb_position_state was = bp->p.state;
+	bool txn = false;
 	if (res->err == SB_OK && order) {
+		txn = order->n_fills > 0 && fill_txn_begin(b, o);
 		/* A buy that met the account's own order is no accepted one (see settle_buying). */
 		if (o->row.side == SB_SIDE_BUY && order->status != SB_ORDER_EXPIRED_IN_MATCH)
 			bp->pair->rejected = 0;
@@ -719,6 +771,8 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		o->query_tries = 0;
 	}
 	orders_settle(b, bp);
+	if (txn)
+		fill_txn_end(b, bp, was);
 }
 
 /* Self-trade prevention, chosen so that an exit never yields to an entry: a BUY expires itself
@@ -1070,8 +1124,12 @@ void orders_on_user(void *user, const struct sb_bn_user_event *ev)
 	}
 	if (!have_status && !fill)
 		return;
+	enum sb_position_state was = bp->p.state;
+	bool txn = fill && fill_txn_begin(b, o);
 	(void)apply(b, bp, o, have_status ? &oe : NULL, fill ? &sf : NULL, "stream");
 	orders_settle(b, bp);
+	if (txn)
+		fill_txn_end(b, bp, was);
 }
 
 void orders_on_user_link(void *user, enum sb_bn_link state)

@@ -2,8 +2,10 @@
  * orders_actions.c - the order manager's actions, as the strategy and the control API ask for them: a new
  * cycle with its buy, the limit sell at the target and the market exits, abandoning a position, and
  * alerts. Each writes its intent (order row, position, event) in one transaction before the request goes
- * out through orders.c. An action that ends a position (abandon) hands it to orders.c's reap list: the
- * caller may still read it until the step after the dispatch frees it.
+ * out through orders.c. A sell decided for a position a buy's fill has just bought joins that fill's
+ * transaction instead (b->txn) and leaves once it commits (orders.c, fill_txn_end). An action that ends a
+ * position (abandon) hands it to orders.c's reap list: the caller may still read it until the step after the
+ * dispatch frees it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -102,7 +104,6 @@ void orders_open(struct sb_bot *b, struct bot_pair *pr, const struct sb_action *
 	orders_send(b, bp, &bp->buy);
 }
 
-/* Writes the sell intent with the position's move to SELLING in one transaction, then sends it. */
 /* A market exit the strategy took on its own is worth telling the operator about. */
 static void exit_alert(struct sb_bot *b, const struct bot_pos *bp, enum sb_position_exit exit,
                        const char *qty)
@@ -159,7 +160,8 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 		bot_degrade(b, err, "write a sell intent");
 		return;
 	}
-	bot_crashpoint(BOT_CRASH_AFTER_SELL_INTENT_COMMIT);
+	if (!b->txn)
+		bot_crashpoint(BOT_CRASH_AFTER_SELL_INTENT_COMMIT);
 	(*attempt)++;
 	bp->p = p;
 	bot_pos_exposure(b, bp);
@@ -168,22 +170,6 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 	bp->sell.present = true;
 	bp->sell.row = r;
 	sb_order_sm_init(&bp->sell.sm, r.orig_qty, now);
-	orders_send(b, bp, &bp->sell);
-	uint64_t us = 0;
-	if (bp->fill_ns) {
-		us = (sb_clock_now_mono_ns(b->clock) - bp->fill_ns) / 1000;
-		bp->fill_ns = 0;
-		b->sell_latency_n++;
-		b->sell_latency_sum_us += us;
-		if (us > b->sell_latency_max_us)
-			b->sell_latency_max_us = us;
-		monitor_fill_to_sell(b, bp->pair, us);
-		sb_log_info("order",
-		            SB_FIELDS(SB_F_STR("coid", r.client_order_id), SB_F_UINT("fill_to_sell_us", us),
-		                      SB_F_UINT("max_us", b->sell_latency_max_us)),
-		            "sell %s sent %" PRIu64 " us after the buy's last fill (committed first)",
-		            r.client_order_id, us);
-	}
 	char s[2][SB_DEC_STRLEN], pct[SB_DEC_STRLEN];
 	sb_dec_format_trim(r.orig_qty, s[0], sizeof s[0]);
 	sb_dec_format_trim(r.price, s[1], sizeof s[1]);
@@ -193,16 +179,38 @@ static void place_exit(struct sb_bot *b, struct bot_pos *bp, const struct sb_act
 		          s[1]);
 	else if (limit)
 		bot_human(
-		    b, "%-8s #%-4" PRId64 " sell %s @ %s (target +%s%%)%s", r.symbol, p.id, s[0], s[1],
+		    b, "%-8s #%-4" PRId64 " sell %s @ %s (target +%s%%)", r.symbol, p.id, s[0], s[1],
 		    (sb_dec_format_places(bp->pair->cfg.profit * 100, 2, SB_ROUND_HALF_EVEN, pct, sizeof pct),
-		     pct),
-		    us ? "" : "");
+		     pct));
 	else
 		bot_human(b, "%-8s #%-4" PRId64 " sell %s at market (%s)", r.symbol, p.id, s[0],
 		          sb_position_exit_name(exit));
-	if (us)
-		bot_human(b, "%-8s #%-4" PRId64 " fill -> sell request in %.2f ms", r.symbol, p.id,
-		          (double)us / 1000.0);
+	/* Inside a buy's fill transaction the sell leaves once that commits (orders.c, fill_txn_end). */
+	if (b->txn)
+		bp->sell.unsent = true;
+	else
+		orders_send_sell(b, bp);
+}
+
+void orders_send_sell(struct sb_bot *b, struct bot_pos *bp)
+{
+	orders_send(b, bp, &bp->sell);
+	if (!bp->fill_ns)
+		return;
+	uint64_t us = (sb_clock_now_mono_ns(b->clock) - bp->fill_ns) / 1000;
+	bp->fill_ns = 0;
+	b->sell_latency_n++;
+	b->sell_latency_sum_us += us;
+	if (us > b->sell_latency_max_us)
+		b->sell_latency_max_us = us;
+	monitor_fill_to_sell(b, bp->pair, us);
+	const char *coid = bp->sell.row.client_order_id;
+	sb_log_info("order",
+	            SB_FIELDS(SB_F_STR("coid", coid), SB_F_UINT("fill_to_sell_us", us),
+	                      SB_F_UINT("max_us", b->sell_latency_max_us)),
+	            "sell %s sent %" PRIu64 " us after the buy's last fill (committed first)", coid, us);
+	bot_human(b, "%-8s #%-4" PRId64 " fill -> sell request in %.2f ms", bp->p.symbol, bp->p.id,
+	          (double)us / 1000.0);
 }
 
 void orders_place_sell(struct sb_bot *b, struct bot_pos *bp, const struct sb_action *a, int64_t now_ms)

@@ -287,8 +287,18 @@ static sb_err run(struct sq_store *s, enum sq_stmt id)
 	return q ? sq_step_done(s, q) : e;
 }
 
+/* The scope's transaction is gone: SQLite rolled it back by itself after an error (SQLITE_FULL, IOERR). */
+static bool scope_lost(struct sq_store *s)
+{
+	return s->scope && sqlite3_get_autocommit(s->db);
+}
+
 sb_err sq_begin(struct sq_store *s)
 {
+	if (scope_lost(s))
+		return sq_fail(s, SB_ERR_DB, "the open transaction was rolled back after an earlier error");
+	if (s->scope)
+		return run(s, SQ_SAVEPOINT);
 	s->begin_ns = sb_clock_mono_ns();
 	return run(s, SQ_BEGIN);
 }
@@ -306,19 +316,79 @@ static void rollback(struct sq_store *s)
 	memcpy(s->base.errmsg, keep, sizeof keep);
 }
 
-sb_err sq_end(struct sq_store *s, sb_err e)
+/* Ends one write inside a scope: its savepoint released, or everything since it undone. */
+static sb_err end_savepoint(struct sq_store *s, sb_err e)
 {
 	if (e == SB_OK) {
-		e = run(s, SQ_COMMIT);
-		if (e == SB_OK) {
-			s->base.commits++;
-			if (s->base.on_commit)
-				s->base.on_commit(s->base.on_commit_user, sb_clock_mono_ns() - s->begin_ns);
+		e = run(s, SQ_RELEASE);
+		if (e == SB_OK)
 			return SB_OK;
-		}
 	}
+	if (sqlite3_get_autocommit(s->db))
+		return e;
+	char keep[SB_STORE_ERRMSG_MAX];
+	memcpy(keep, s->base.errmsg, sizeof keep);
+	if (run(s, SQ_ROLLBACK_TO) == SB_OK)
+		(void)run(s, SQ_RELEASE);
+	memcpy(s->base.errmsg, keep, sizeof keep);
+	return e;
+}
+
+/* COMMIT of the open transaction, counted and told to the observer; rolled back when it fails. */
+static sb_err commit(struct sq_store *s)
+{
+	sb_err e = run(s, SQ_COMMIT);
+	if (e != SB_OK) {
+		rollback(s);
+		return e;
+	}
+	s->base.commits++;
+	if (s->base.on_commit)
+		s->base.on_commit(s->base.on_commit_user, sb_clock_mono_ns() - s->begin_ns);
+	return SB_OK;
+}
+
+sb_err sq_end(struct sq_store *s, sb_err e)
+{
+	if (s->scope)
+		return end_savepoint(s, e);
+	if (e == SB_OK)
+		return commit(s);
 	rollback(s);
 	return e;
+}
+
+sb_err sq_txn_begin(struct sb_store *st)
+{
+	struct sq_store *s = sq_of(st);
+	if (s->scope)
+		return sq_fail(s, SB_ERR_STATE, "a transaction is already open");
+	sb_err e = sq_begin(s);
+	if (e == SB_OK)
+		s->scope = true;
+	return e;
+}
+
+sb_err sq_txn_commit(struct sb_store *st)
+{
+	struct sq_store *s = sq_of(st);
+	if (!s->scope)
+		return sq_fail(s, SB_ERR_STATE, "no transaction is open");
+	bool lost = scope_lost(s);
+	s->scope = false;
+	if (lost)
+		return sq_fail(s, SB_ERR_DB,
+		               "the transaction was rolled back after an error: nothing was written");
+	return commit(s);
+}
+
+void sq_txn_rollback(struct sb_store *st)
+{
+	struct sq_store *s = sq_of(st);
+	if (!s->scope)
+		return;
+	s->scope = false;
+	rollback(s);
 }
 
 static sb_err exec_sql(struct sq_store *s, const char *sql)

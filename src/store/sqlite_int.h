@@ -15,6 +15,9 @@ enum sq_stmt {
 	SQ_BEGIN,
 	SQ_COMMIT,
 	SQ_ROLLBACK,
+	SQ_SAVEPOINT,
+	SQ_RELEASE,
+	SQ_ROLLBACK_TO,
 	SQ_PAIR_UPSERT,
 	SQ_PAIR_GET,
 	SQ_PAIR_LIST,
@@ -48,6 +51,7 @@ struct sq_store {
 	sqlite3 *db;                    /* the connection */
 	sqlite3_stmt *stmts[SQ__COUNT]; /* the statement cache, NULL until first use */
 	uint64_t begin_ns;              /* monotonic time the open transaction began */
+	bool scope;                     /* sb_store_begin() opened a transaction the writes join */
 	int busy_ms;                    /* the busy timeout it was opened with */
 	bool alone;                     /* a scratch database: its exclusive lock keeps every other
 	                                   connection out, so none can commit while it is open */
@@ -65,6 +69,9 @@ sb_err sq_check(struct sb_store *st, char *msg, size_t cap);
 sb_err sq_data_version(struct sb_store *st, uint64_t *out);
 sb_err sq_wait_for_locks(struct sb_store *st, bool wait);
 sb_err sq_exec(struct sb_store *st, const char *sql);
+sb_err sq_txn_begin(struct sb_store *st);
+sb_err sq_txn_commit(struct sb_store *st);
+void sq_txn_rollback(struct sb_store *st);
 
 static inline struct sq_store *sq_of(struct sb_store *st)
 {
@@ -83,11 +90,13 @@ sqlite3_stmt *sq_stmt(struct sq_store *s, enum sq_stmt id, sb_err *err);
 /* Steps q to completion (SQLITE_DONE), resets it and maps any error. */
 sb_err sq_step_done(struct sq_store *s, sqlite3_stmt *q);
 
-/* BEGIN IMMEDIATE: take the write lock up front so a transaction never fails half-way on a lock upgrade. */
+/* BEGIN IMMEDIATE: take the write lock up front so a transaction never fails half-way on a lock upgrade.
+ * Inside a scope (sb_store_begin) a savepoint instead, so the write still succeeds or fails as a whole. */
 sb_err sq_begin(struct sq_store *s);
 
 /* Ends the transaction begun by sq_begin: COMMIT when e is SB_OK (rolling back if COMMIT fails), ROLLBACK
- * otherwise. Returns e, or the COMMIT error. */
+ * otherwise. Returns e, or the COMMIT error. Inside a scope it releases the savepoint (or rolls back to
+ * it): the scope's sb_store_commit() makes the write durable. */
 sb_err sq_end(struct sq_store *s, sb_err e);
 
 #endif

@@ -257,6 +257,29 @@ sb_err sb_store_wait_for_locks(struct sb_store *st, bool wait)
 	return st->ops->wait_for_locks(st, wait);
 }
 
+sb_err sb_store_begin(struct sb_store *st)
+{
+	SB_TRY(enter(st));
+	if (!st->ops->begin)
+		return refuse(st, SB_ERR_UNSUPPORTED, "the %s backend has no transaction scopes",
+		              st->ops->name);
+	return st->ops->begin(st);
+}
+
+sb_err sb_store_commit(struct sb_store *st)
+{
+	SB_TRY(enter(st));
+	if (!st->ops->commit)
+		return refuse(st, SB_ERR_STATE, "no transaction is open");
+	return st->ops->commit(st);
+}
+
+void sb_store_rollback(struct sb_store *st)
+{
+	if (st && st->ops && st->ops->rollback)
+		st->ops->rollback(st);
+}
+
 const char *sb_store_last_error(const struct sb_store *st)
 {
 	return st ? st->errmsg : "";

@@ -1,6 +1,7 @@
 /*
  * test_bot_crash.c - kill -9 at each exact step of a cycle, through the daemon's SPOTBOT_CRASH_AT test
- * hook, then a restart without it: the cycle must complete, the exchange must hold exactly one buy and
+ * hook (the buy's last fill and its sell intent are one commit, with a point on either side of it), then
+ * a restart without it: the cycle must complete, the exchange must hold exactly one buy and
  * one sell of ours, every exchange order must be in the database with the same status and executed
  * quantity, and no fill may be recorded twice.
  */
@@ -160,18 +161,30 @@ static void check_agree(void)
 	cr_assert(trades >= 2);
 }
 
-static void crash_at(const char *point)
+/* Starts the daemon armed at point and drives the market until it kills itself there. */
+static void killed_at(const char *point)
 {
-	bt_start_sim(NULL);
-	bt_write_env(PAIR_BTC, "");
 	cr_assert_eq(setenv("SPOTBOT_CRASH_AT", point, 1), 0);
 	bt_start_bot();
 	cr_assert_eq(unsetenv("SPOTBOT_CRASH_AT"), 0);
 	cr_assert_eq(drive_until_death(30000), 128 + SIGKILL, "killed itself at %s", point);
+}
+
+/* Restarts without a crash point, completes the cycle and checks the books against the exchange. */
+static void recovered(void)
+{
 	bt_start_bot();
 	drive_until_closed(40000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	check_agree();
+}
+
+static void crash_at(const char *point)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	killed_at(point);
+	recovered();
 }
 
 TestSuite(bot_crash, .fini = bt_cleanup, .timeout = 150);
@@ -188,13 +201,27 @@ Test(bot_crash, after_buy_sent)
 {
 	crash_at("after_send");
 }
+/* The buy's fill, HOLDING and the sell intent are written in their transaction, not committed: nothing of
+ * them is on disk, the restart learns the fill from the exchange and sells once. */
+Test(bot_crash, before_buy_fill_commit)
+{
+	crash_at("before_fill_commit");
+}
+/* The fill, HOLDING and the sell intent are committed together, the sell not sent: the restart finds the
+ * intent unsent (NEVER_SENT) and places the sell once. */
 Test(bot_crash, after_buy_fill_commit)
 {
 	crash_at("after_fill_commit");
 }
+/* A sell intent is committed on its own only when no buy fill leads to it: here the sell the first crash
+ * left unsent, placed again by the restart, which is killed right after that intent's commit. */
 Test(bot_crash, after_sell_intent_commit)
 {
-	crash_at("after_sell_intent_commit");
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	killed_at("after_fill_commit");
+	killed_at("after_sell_intent_commit");
+	recovered();
 }
 Test(bot_crash, after_sell_sent)
 {

@@ -112,8 +112,18 @@ static void on_request(void *ctx, const struct sbt_fakex_req *r)
 	s->mono_ms = sbt_bot_mono(t);
 	if (r->kind != SBT_FX_PLACE && r->kind != SBT_FX_QUERY && r->kind != SBT_FX_CANCEL)
 		return;
+	s->commits = sb_store_commits(t->b->st);
 	s->stored = sb_store_order_get(t->b->st, r->coid, &s->row) == SB_OK;
 	s->pos_stored = s->stored && sb_store_position_get(t->b->st, s->row.position_id, &s->pos) == SB_OK;
+	if (r->kind != SBT_FX_PLACE)
+		return;
+	/* What another process sees is what is committed, whatever the daemon's connection has written. */
+	struct sb_store_opts ro = {.readonly = true, .no_create = true};
+	struct sb_store *other = NULL;
+	struct sb_store_order row;
+	s->durable = sb_store_open_sqlite(t->db, &ro, &other, NULL, 0) == SB_OK &&
+	             sb_store_order_get(other, r->coid, &row) == SB_OK;
+	sb_store_close(other);
 }
 
 static void on_delivered(void *ctx)

@@ -29,6 +29,8 @@ struct sbt_bot_sent {
 	bool pos_stored;              /* its position was in the store */
 	struct sb_store_position pos; /* the position's row then */
 	uint64_t mono_ms;             /* the daemon's monotonic time then */
+	uint64_t commits;             /* write transactions the daemon's store had committed by then */
+	bool durable; /* PLACE: another connection found the order: its intent was committed */
 };
 
 struct sbt_bot {

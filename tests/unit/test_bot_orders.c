@@ -35,6 +35,8 @@ static void teardown(void)
 
 TestSuite(bot_orders, .fini = teardown);
 
+static void assert_durable_before_sent(void);
+
 /* The last PLACE request, which must be on side; its index. */
 static size_t last_place(enum sb_side side)
 {
@@ -57,6 +59,18 @@ static size_t placed(enum sb_side side)
 static int64_t position_of(size_t i)
 {
 	return sbt_bot_order(&tb, fx->req[i].coid).position_id;
+}
+
+/* Answers PLACE request i with its order FILLED (cum executed for cum_quote) and, as a FULL answer, its n
+ * fills. */
+static void answer_filled(size_t i, struct sb_fill *f, size_t n, const char *cum, const char *cum_quote)
+{
+	struct sb_bn_order o = sbt_fakex_order(&fx->req[i], sbt_bot_order_id(i), SB_ORDER_FILLED, D(cum),
+	                                       D(cum_quote), sbt_bot_now(&tb));
+	o.shape = SB_BN_ORDER_FULL;
+	o.fills = f;
+	o.n_fills = n;
+	sbt_fakex_answer_order(fx, i, SB_OK, 0, &o);
 }
 
 /* A buy at 50000 opened by a quote and acknowledged; its request. */
@@ -133,6 +147,87 @@ Test(bot_orders, partial_buy_fills_then_the_sell_at_the_minimum_profitable_price
 	free(rows);
 }
 
+/* The buy's last fill, its position's move to HOLDING and the sell's intent with the position SELLING are
+ * one durable commit, made before the sell goes out and within the fill's own dispatch: no decision step
+ * in between. */
+Test(bot_orders, the_last_buy_fill_and_its_sell_intent_are_one_commit_before_the_sell)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
+	size_t b = open_and_ack();
+	int64_t pos = position_of(b);
+	struct sb_fill f[2] = {fill("50000", "0.0001", "5", "0.0000001", "BTC", 901),
+	                       fill("50000", "0.0003", "15", "0.0000003", "BTC", 902)};
+	uint64_t c0 = sb_store_commits(tb.b->st);
+	sbt_bot_trade(&tb, b, &f[0], "0.0001", "5", SB_ORDER_PARTIALLY_FILLED);
+	cr_assert_eq(sb_store_commits(tb.b->st), c0 + 1, "a partial fill is committed on its own");
+	cr_assert_eq(placed(SB_SIDE_SELL), 0);
+	tb.hold_step = true; /* no decision step after the dispatch: the sell must not need one */
+	uint64_t c1 = sb_store_commits(tb.b->st);
+	sbt_bot_trade(&tb, b, &f[1], "0.0004", "20", SB_ORDER_FILLED);
+	size_t s = last_place(SB_SIDE_SELL);
+	cr_assert_eq(tb.sent[s].commits, c1 + 1, "one commit from the last fill to the sell request (%llu)",
+	             (unsigned long long)(tb.sent[s].commits - c1));
+	cr_assert(tb.sent[s].durable, "the sell intent was durable before the request");
+	cr_assert_eq(tb.sent[s].pos.state, SB_POSITION_SELLING);
+	struct sb_store_fill *rows = NULL;
+	cr_assert_eq(sbt_bot_fills(&tb, fx->req[b].coid, &rows), 2);
+	free(rows);
+	cr_assert_eq(sbt_bot_order(&tb, fx->req[b].coid).status, SB_ORDER_FILLED);
+	cr_assert_eq(sbt_bot_events_of(&tb, "position.holding", NULL), 1);
+	cr_assert_eq(sbt_bot_position(&tb, pos).state, SB_POSITION_SELLING);
+	tb.hold_step = false;
+	sbt_bot_ack(&tb, s);
+	cr_assert_eq(placed(SB_SIDE_SELL), 1, "the step that follows places nothing more");
+	assert_durable_before_sent();
+}
+
+/* A market buy filled in its answer: the fills, HOLDING and the sell intent are one commit as well. */
+Test(bot_orders, a_market_buy_filled_in_its_answer_and_its_sell_intent_are_one_commit)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_mode=market");
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b = last_place(SB_SIDE_BUY);
+	struct sb_fill f[2] = {fill("50000", "0.0002", "10", "0.0000002", "BTC", 911),
+	                       fill("50000.01", "0.0002", "10.000002", "0.0000002", "BTC", 912)};
+	uint64_t c0 = sb_store_commits(tb.b->st);
+	tb.hold_step = true;
+	answer_filled(b, f, 2, "0.0004", "20.000002");
+	size_t s = last_place(SB_SIDE_SELL);
+	cr_assert_eq(tb.sent[s].commits, c0 + 1, "one commit from the answer's fills to the sell request");
+	cr_assert(tb.sent[s].durable, "the sell intent was durable before the request");
+	struct sb_store_fill *rows = NULL;
+	cr_assert_eq(sbt_bot_fills(&tb, fx->req[b].coid, &rows), 2);
+	free(rows);
+	tb.hold_step = false;
+	assert_durable_before_sent();
+}
+
+/* A market buy's executionReport outruns the answer to its placement: the sell goes out at once, in the
+ * fill's one commit, without waiting for that answer, which then changes nothing. */
+Test(bot_orders, a_buy_reported_filled_before_its_answer_is_sold_without_waiting_for_it)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_mode=market");
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b = last_place(SB_SIDE_BUY);
+	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 921);
+	uint64_t c0 = sb_store_commits(tb.b->st);
+	tb.hold_step = true;
+	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
+	cr_assert_eq(placed(SB_SIDE_SELL), 1, "the sell left before the buy's answer");
+	size_t s = last_place(SB_SIDE_SELL);
+	cr_assert_eq(tb.sent[s].commits, c0 + 1, "one commit from the fill to the sell request");
+	cr_assert(tb.sent[s].durable);
+	tb.hold_step = false;
+	answer_filled(b, &f, 1, "0.0004", "20");
+	sbt_bot_ack(&tb, s);
+	cr_assert_eq(placed(SB_SIDE_SELL), 1, "the answer places nothing more");
+	struct sb_store_fill *rows = NULL;
+	cr_assert_eq(sbt_bot_fills(&tb, fx->req[b].coid, &rows), 1, "the answer's fill is the stream's");
+	free(rows);
+	cr_assert_eq(sbt_bot_position(&tb, position_of(b)).state, SB_POSITION_SELLING);
+	assert_durable_before_sent();
+}
+
 /* The "fill" events recorded for coid. */
 static size_t fill_events(const char *coid)
 {
@@ -150,12 +245,7 @@ Test(bot_orders, a_fill_delivered_twice_is_applied_once)
 
 	/* The placement's FULL answer carries the fill; the stream then reports the same trade, twice. */
 	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 901);
-	struct sb_bn_order o = sbt_fakex_order(&fx->req[b], sbt_bot_order_id(b), SB_ORDER_FILLED, D("0.0004"),
-	                                       D("20"), sbt_bot_now(&tb));
-	o.shape = SB_BN_ORDER_FULL;
-	o.fills = &f;
-	o.n_fills = 1;
-	sbt_fakex_answer_order(fx, b, SB_OK, 0, &o);
+	answer_filled(b, &f, 1, "0.0004", "20");
 	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
 	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
 	cr_assert_eq(fill_events(coid), 1, "one fill recorded");
@@ -450,6 +540,7 @@ static void assert_durable_before_sent(void)
 		if (r->kind == SBT_FX_QUERY)
 			continue;
 		cr_assert_eq(s->row.status, SB_ORDER_PENDING_NEW, "request %zu: the intent", i);
+		cr_assert(s->durable, "request %zu: the intent was committed", i);
 		cr_assert_eq(s->row.side, r->order.side);
 		cr_assert_eq(s->row.type, r->order.type);
 		cr_assert_eq(s->row.orig_qty, r->order.quantity);

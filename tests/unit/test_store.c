@@ -906,6 +906,228 @@ Test(store, fill_is_rolled_back_when_the_position_update_fails)
 	cr_assert_eq(count_rows("fills"), 1);
 }
 
+/* In a child: tells the parent on fd (one byte) that its work is done, then exits, or waits to be killed
+ * (wait_for_kill). */
+__attribute__((noreturn)) static void child_done(int fd, bool wait_for_kill)
+{
+	if (write(fd, "x", 1) != 1)
+		_exit(4);
+	if (!wait_for_kill)
+		_exit(0);
+	for (;;)
+		pause();
+}
+
+/* Waits until the child pid reports on fd (one byte) what it did, then kills it with SIGKILL (kill9) or
+ * waits for it to exit by itself; fails the test unless it ended that way. */
+static void child_ended(pid_t pid, int fd, bool kill9, const char *what)
+{
+	char c;
+	cr_assert_eq(read(fd, &c, 1), 1, "the child never reported %s", what);
+	close(fd);
+	if (kill9)
+		kill(pid, SIGKILL);
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (kill9)
+		cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	else
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Transaction scopes: a buy's completing fill, the position's move to HOLDING and the sell intent with the
+ * position SELLING, as the engine writes them together. */
+
+/* The sell of cycle c, with its position moved on as the engine writes it. */
+static struct sb_store_order sell_of(struct cycle *c, const char *id)
+{
+	struct sb_store_order o = buy_intent(id, "BTCUSDT", c->pos.id);
+	o.side = SB_SIDE_SELL;
+	o.price = SB_DEC_C(26, 0);
+	c->pos.state = SB_POSITION_SELLING;
+	c->pos.sell_qty = o.orig_qty;
+	c->pos.sell_price_target = o.price;
+	return o;
+}
+
+/* Writes the fill of c, the position HOLDING and the sell intent of c (order id sell) in one scope, without
+ * committing it. */
+static struct sb_store_order scope_writes(struct cycle *c, const char *sell)
+{
+	cr_assert_eq(sb_store_begin(st), SB_OK, "%s", sb_store_last_error(st));
+	apply_to(c);
+	struct sb_store_event ev = event("fill", "BTCUSDT");
+	cr_assert_eq(sb_store_fill_apply(st, &c->fill, &c->order, NULL, &ev), SB_OK, "%s",
+	             sb_store_last_error(st));
+	struct sb_store_event hold = event("position.holding", "BTCUSDT");
+	cr_assert_eq(sb_store_position_update(st, &c->pos, &hold), SB_OK, "%s", sb_store_last_error(st));
+	struct sb_store_order o = sell_of(c, sell);
+	struct sb_store_event intent = event("order.intent", "BTCUSDT");
+	cr_assert_eq(sb_store_order_insert_intent(st, &o, &c->pos, &intent), SB_OK, "%s",
+	             sb_store_last_error(st));
+	return o;
+}
+
+/* Opens a scope and writes c's fill with its order and position in it; the fill's event. */
+static struct sb_store_event scope_fill(struct cycle *c)
+{
+	cr_assert_eq(sb_store_begin(st), SB_OK, "%s", sb_store_last_error(st));
+	apply_to(c);
+	struct sb_store_event ev = event("fill", "BTCUSDT");
+	cr_assert_eq(sb_store_fill_apply(st, &c->fill, &c->order, &c->pos, &ev), SB_OK, "%s",
+	             sb_store_last_error(st));
+	return ev;
+}
+
+static void count_commit(void *user, uint64_t ns)
+{
+	(void)ns;
+	(*(int *)user)++;
+}
+
+Test(store, scope_writes_fill_holding_and_sell_intent_in_one_commit)
+{
+	struct cycle c = start_cycle();
+	int observed = 0;
+	sb_store_set_commit_observer(st, count_commit, &observed);
+	uint64_t commits = sb_store_commits(st);
+	long long events = count_rows("events");
+	struct sb_store_order sell = scope_writes(&c, "cyc-1-s");
+	/* Written, visible to this connection, not committed: another connection sees none of it. */
+	struct sb_store_order og;
+	cr_assert_eq(sb_store_order_get(st, "cyc-1-s", &og), SB_OK);
+	cr_assert_eq(count_rows("fills"), 0);
+	cr_assert_eq(count_rows("events"), events);
+	cr_assert_eq(sb_store_commits(st), commits);
+	cr_assert_eq(observed, 0);
+
+	cr_assert_eq(sb_store_commit(st), SB_OK, "%s", sb_store_last_error(st));
+	cr_assert_eq(sb_store_commits(st), commits + 1, "one commit for the whole scope");
+	cr_assert_eq(observed, 1, "the observer is told once");
+	cr_assert_eq(count_rows("fills"), 1);
+	cr_assert_eq(count_rows("events"), events + 3);
+	reopen();
+	cr_assert_eq(sb_store_order_get(st, "cyc-1-s", &og), SB_OK);
+	assert_orders_equal(&sell, &og);
+	cr_assert_eq(sb_store_order_get(st, "cyc-1-b", &og), SB_OK);
+	assert_orders_equal(&c.order, &og);
+	struct sb_store_position pg;
+	cr_assert_eq(sb_store_position_get(st, c.pos.id, &pg), SB_OK);
+	assert_positions_equal(&c.pos, &pg);
+	/* After the scope every write commits on its own again. */
+	cr_assert_eq(sb_store_state_set(st, "after", "1", 3, NULL), SB_OK);
+	cr_assert_eq(sb_store_commits(st), 1);
+}
+
+Test(store, scope_write_that_fails_undoes_only_itself)
+{
+	struct cycle c = start_cycle();
+	struct sb_store_event ev = scope_fill(&c);
+	/* The same fill again, and an intent whose client order id exists: refused, each on its own. */
+	cr_assert_eq(sb_store_fill_apply(st, &c.fill, &c.order, &c.pos, &ev), SB_ERR_EXISTS);
+	struct sb_store_order dup = buy_intent("cyc-1-b", "BTCUSDT", c.pos.id);
+	struct sb_store_position moved = c.pos;
+	moved.state = SB_POSITION_SELLING;
+	cr_assert_eq(sb_store_order_insert_intent(st, &dup, &moved, &ev), SB_ERR_EXISTS);
+	cr_assert_eq(sb_store_commit(st), SB_OK, "%s", sb_store_last_error(st));
+	cr_assert_eq(count_rows("fills"), 1);
+	cr_assert_eq(count_rows("events"), 1);
+	struct sb_store_position pg;
+	cr_assert_eq(sb_store_position_get(st, c.pos.id, &pg), SB_OK);
+	assert_positions_equal(&c.pos, &pg);
+}
+
+Test(store, scope_rolled_back_leaves_nothing_and_scopes_do_not_nest)
+{
+	struct cycle c = start_cycle();
+	struct cycle before = c;
+	(void)scope_writes(&c, "cyc-1-s");
+	cr_assert_eq(sb_store_begin(st), SB_ERR_STATE, "a scope inside a scope");
+	sb_store_rollback(st);
+	cr_assert_eq(sb_store_commit(st), SB_ERR_STATE, "no scope is open any more");
+	struct sb_store_order og;
+	cr_assert_eq(sb_store_order_get(st, "cyc-1-s", &og), SB_ERR_NOT_FOUND);
+	cr_assert_eq(sb_store_order_get(st, "cyc-1-b", &og), SB_OK);
+	assert_orders_equal(&before.order, &og);
+	cr_assert_eq(count_rows("fills"), 0);
+	cr_assert_eq(count_rows("events"), 0);
+	sb_store_rollback(st); /* harmless without a scope */
+}
+
+/* A disk that fills inside the scope: the failed write is undone; should SQLite drop the whole transaction,
+ * the commit says so and nothing of the scope is left. Either way the books are sound. */
+Test(store, scope_that_meets_a_full_disk_commits_all_of_it_or_nothing)
+{
+	struct cycle c = start_cycle();
+	(void)scope_fill(&c);
+	/* max_page_count cannot go below the current size, so 1 means "no growth from here": events until
+	 * the file must grow give a full database. */
+	cr_assert_eq(sb_store_exec(st, "PRAGMA max_page_count = 1"), SB_OK);
+	static char big[SB_STORE_DETAIL_MAX];
+	memset(big, 'x', sizeof big - 16);
+	memcpy(big, "{\"pad\":\"", 8);
+	memcpy(big + sizeof big - 16, "\"}", 3);
+	sb_err e = SB_OK;
+	for (int i = 0; i < 10000 && e == SB_OK; i++) {
+		struct sb_store_event pad = event("pad", "BTCUSDT");
+		pad.detail = big;
+		e = sb_store_event_append(st, &pad, NULL);
+	}
+	cr_assert_eq(e, SB_ERR_DB_FULL, "%s", sb_errname(e));
+	e = sb_store_commit(st);
+	if (e == SB_OK) {
+		/* SQLite kept the transaction: the failed write alone was undone. */
+		cr_assert_eq(count_rows("fills"), 1);
+	} else {
+		cr_assert_eq(e, SB_ERR_DB, "%s", sb_errname(e));
+		cr_assert_eq(count_rows("fills"), 0);
+	}
+	char msg[128];
+	cr_assert_eq(sb_store_check(st, msg, sizeof msg), SB_OK, "%s", msg);
+}
+
+/* A child writes a scope and dies (kill -9) before or right after its commit; the parent must find none of
+ * it, or all of it. */
+static void crash_in_scope(bool committed)
+{
+	struct cycle c = start_cycle();
+	sb_store_close(st);
+	st = NULL;
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		if (sb_store_open_sqlite(db_path, NULL, &st, NULL, 0) != SB_OK)
+			_exit(2);
+		(void)scope_writes(&c, "cyc-1-s");
+		if (committed && sb_store_commit(st) != SB_OK)
+			_exit(3);
+		child_done(fds[1], true);
+	}
+	close(fds[1]);
+	child_ended(pid, fds[0], true, "its writes");
+	open_store();
+	struct sb_store_order og;
+	cr_assert_eq(sb_store_order_get(st, "cyc-1-s", &og), committed ? SB_OK : SB_ERR_NOT_FOUND);
+	cr_assert_eq(sb_store_order_get(st, "cyc-1-b", &og), SB_OK);
+	cr_assert_eq(og.status, committed ? SB_ORDER_FILLED : SB_ORDER_NEW);
+	cr_assert_eq(count_rows("fills"), committed ? 1 : 0);
+	struct sb_store_position pg;
+	cr_assert_eq(sb_store_position_get(st, c.pos.id, &pg), SB_OK);
+	cr_assert_eq(pg.state, committed ? SB_POSITION_SELLING : SB_POSITION_BUYING);
+}
+
+Test(store, scope_killed_before_its_commit_leaves_nothing)
+{
+	crash_in_scope(false);
+}
+
+Test(store, scope_survives_kill_9_right_after_its_commit)
+{
+	crash_in_scope(true);
+}
+
 Test(store, fill_with_unknown_position_or_order_changes_nothing)
 {
 	struct cycle c = start_cycle();
@@ -1255,25 +1477,10 @@ static void crash_after_intent(bool kill9)
 		if (sb_store_order_insert_intent(cs, &o, NULL, NULL) != SB_OK)
 			_exit(3);
 		/* "Now send the request": tell the parent, then die without closing anything. */
-		if (write(fds[1], "x", 1) != 1)
-			_exit(4);
-		if (!kill9)
-			_exit(0);
-		for (;;)
-			pause();
+		child_done(fds[1], kill9);
 	}
 	close(fds[1]);
-	char c;
-	cr_assert_eq(read(fds[0], &c, 1), 1, "the child never reported its intent");
-	close(fds[0]);
-	if (kill9)
-		kill(pid, SIGKILL);
-	int status = 0;
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	if (kill9)
-		cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	else
-		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	child_ended(pid, fds[0], kill9, "its intent");
 
 	open_store();
 	struct sb_store_order got;
