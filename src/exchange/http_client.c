@@ -37,15 +37,19 @@ struct http_sock {
 
 /* One request in flight. */
 struct http_xfer {
-	struct sb_http *h;       /* owner */
-	CURL *easy;              /* from the pool; returned there when done */
-	struct curl_slist *hdrs; /* request headers */
-	char *body;              /* copy of the request body */
-	sb_http_cb cb;           /* completion callback */
-	void *user;              /* its argument */
-	uint64_t id;             /* request id */
-	uint64_t start_ns;       /* uv_hrtime() at submission */
-	struct sb_buf rx;        /* response body, at most max_body; overflow: the transfer was aborted */
+	struct sb_http *h; /* owner */
+	CURL *easy;        /* from the pool once started (NULL while queued); returned there when done */
+	enum sb_http_method method; /* request method */
+	char *url;                  /* copy of the request URL */
+	uint32_t timeout_ms;        /* whole-request timeout */
+	struct curl_slist *hdrs;    /* request headers */
+	char *body;                 /* copy of the request body, or NULL for a GET */
+	size_t body_len;            /* bytes in body */
+	sb_http_cb cb;              /* completion callback */
+	void *user;                 /* its argument */
+	uint64_t id;                /* request id */
+	uint64_t start_ns;          /* uv_hrtime() at submission */
+	struct sb_buf rx;           /* response body, at most max_body; overflow: the transfer was aborted */
 	struct sb_http_limits limits;  /* rate-limit headers parsed so far */
 	char errbuf[CURL_ERROR_SIZE];  /* curl's error detail */
 	struct http_xfer *prev, *next; /* requests on the wire; next alone links the queue */
@@ -312,6 +316,7 @@ static void xfer_free(struct sb_http *h, struct http_xfer *x)
 {
 	easy_put(h, x->easy);
 	curl_slist_free_all(x->hdrs);
+	free(x->url);
 	free(x->body);
 	sb_buf_fini(&x->rx);
 	free(x);
@@ -346,9 +351,11 @@ static void finish(struct sb_http *h, struct http_xfer *x, sb_err err)
 	r.latency_us = (uv_hrtime() - x->start_ns) / 1000u;
 	r.errmsg = x->errbuf;
 	long status = 0, connects = 0, req_size = 0;
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
-	curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &req_size);
+	if (x->easy) {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
+		curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &req_size);
+	}
 	r.status = status;
 	r.sent = req_size > 0;
 	r.new_connection = connects > 0;
@@ -364,6 +371,73 @@ static void finish(struct sb_http *h, struct http_xfer *x, sb_err err)
 	x->cb(x->user, &r);
 	h->depth--;
 	xfer_free(h, x);
+}
+
+/* Keeps what curl needs of req until the request starts: a queued request holds no easy handle. */
+static sb_err prepare(struct http_xfer *x, const struct sb_http_req *req)
+{
+	for (size_t i = 0; i < req->nheaders; i++) {
+		if (!req->headers[i] || !strchr(req->headers[i], ':'))
+			return SB_ERR_INVALID;
+		x->hdrs = curl_slist_append(x->hdrs, req->headers[i]);
+	}
+	/* curl would wait for "100 Continue" before sending a large body: a round trip for nothing. */
+	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+	x->method = req->method;
+	x->url = sb_xstrdup(req->url);
+	x->timeout_ms = req->timeout_ms;
+	if (req->method != SB_HTTP_GET) {
+		x->body = sb_xmalloc(req->body_len + 1);
+		if (req->body_len)
+			memcpy(x->body, req->body, req->body_len);
+		x->body[req->body_len] = '\0';
+		x->body_len = req->body_len;
+		char ct[160];
+		snprintf(ct, sizeof ct, "Content-Type: %s",
+		         req->content_type ? req->content_type : "application/x-www-form-urlencoded");
+		x->hdrs = curl_slist_append(x->hdrs, ct);
+	}
+	return x->hdrs ? SB_OK : SB_ERR_NOMEM;
+}
+
+/* Sets x's easy handle up for x. */
+static void setup_easy(struct sb_http *h, struct http_xfer *x)
+{
+	CURL *e = x->easy;
+	curl_easy_setopt(e, CURLOPT_URL, x->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(x->timeout_ms ? x->timeout_ms : h->timeout_ms));
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)h->connect_ms);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
+	if (h->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+		if (h->ca_file)
+			curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
+	}
+	if (x->method == SB_HTTP_GET) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
+		if (x->method != SB_HTTP_POST)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, sb_http_method_name(x->method));
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
 }
 
 /* Appends x to the queue of requests waiting for a slot. */
@@ -401,6 +475,10 @@ static void on_reap(uv_timer_t *t)
  */
 static bool start(struct sb_http *h, struct http_xfer *x)
 {
+	x->easy = easy_get(h);
+	if (!x->easy)
+		return false;
+	setup_easy(h, x);
 	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK)
 		return false;
 	x->prev = NULL;
@@ -451,63 +529,6 @@ static void check_done(struct sb_http *h)
 	maybe_free(h);
 }
 
-static sb_err setup_easy(struct sb_http *h, struct http_xfer *x, const struct sb_http_req *req)
-{
-	CURL *e = x->easy;
-	curl_easy_setopt(e, CURLOPT_URL, req->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(req->timeout_ms ? req->timeout_ms : h->timeout_ms));
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)h->connect_ms);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
-	if (h->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-		if (h->ca_file)
-			curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
-	}
-	for (size_t i = 0; i < req->nheaders; i++) {
-		if (!req->headers[i] || !strchr(req->headers[i], ':'))
-			return SB_ERR_INVALID;
-		x->hdrs = curl_slist_append(x->hdrs, req->headers[i]);
-	}
-	/* curl would wait for "100 Continue" before sending a large body: a round trip for nothing. */
-	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
-	if (req->method == SB_HTTP_GET) {
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-	} else {
-		x->body = sb_xmalloc(req->body_len + 1);
-		if (req->body_len)
-			memcpy(x->body, req->body, req->body_len);
-		x->body[req->body_len] = '\0';
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
-		if (req->method != SB_HTTP_POST)
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, sb_http_method_name(req->method));
-		char ct[160];
-		snprintf(ct, sizeof ct, "Content-Type: %s",
-		         req->content_type ? req->content_type : "application/x-www-form-urlencoded");
-		x->hdrs = curl_slist_append(x->hdrs, ct);
-	}
-	if (!x->hdrs)
-		return SB_ERR_NOMEM;
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
-	return SB_OK;
-}
-
 sb_err sb_http_request(struct sb_http *h, const struct sb_http_req *req, sb_http_cb cb, void *user,
                        uint64_t *id_out)
 {
@@ -526,8 +547,7 @@ sb_err sb_http_request(struct sb_http *h, const struct sb_http_req *req, sb_http
 	x->id = ++h->next_id;
 	sb_buf_init(&x->rx, h->max_body + 1); /* the NUL after the body counts in the maximum */
 	limits_reset(&x->limits);
-	x->easy = easy_get(h);
-	sb_err err = x->easy ? setup_easy(h, x, req) : SB_ERR_IO;
+	sb_err err = prepare(x, req);
 	if (err)
 		goto fail;
 	x->start_ns = uv_hrtime();
