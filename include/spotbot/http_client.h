@@ -8,8 +8,9 @@
  * happened; the codec and the order manager decide what a body or a status means.
  *
  * At most max_in_flight requests are on the wire at once; the rest wait in a FIFO queue and start, in
- * order, as earlier ones end. The connection cache keeps as many connections as that bound, so a burst
- * of requests reuses a few kept-alive connections instead of opening (and then dropping) one per request.
+ * order, as earlier ones end (a request's timeout runs from its start; latency_us from its submission).
+ * The connection cache keeps as many connections as that bound, so a burst of requests reuses a few
+ * kept-alive connections instead of opening (and then dropping) one per request.
  * A request that can start does so inside sb_http_request: on a kept-alive connection its bytes are
  * written before the call returns, without waiting for a turn of the loop.
  *

@@ -9,8 +9,8 @@
  * A request that gets a slot is handed to curl at once and driven with curl_multi_socket_action() on
  * CURL_SOCKET_TIMEOUT inside sb_http_request(): on a kept-alive connection that writes the request. Should
  * that drive end a transfer (a refused connection, say), its callback is left for a zero "reap" timer, so
- * it still runs from the loop. Requests over max_in_flight wait in a FIFO queue, their easy handles set up
- * already, and start from check_done() as slots free up.
+ * it still runs from the loop. Requests over max_in_flight wait in a FIFO queue with their URL, headers and
+ * body but no easy handle, and start from check_done() as slots free up.
  *
  * Freeing the client from inside one of its own callbacks is allowed: the free is recorded and carried
  * out once the outermost dispatch has returned.
@@ -37,8 +37,8 @@ struct http_sock {
 
 /* One request in flight. */
 struct http_xfer {
-	struct sb_http *h; /* owner */
-	CURL *easy;        /* from the pool once started (NULL while queued); returned there when done */
+	struct sb_http *h;          /* owner */
+	CURL *easy;                 /* from the pool when started, NULL while queued */
 	enum sb_http_method method; /* request method */
 	char *url;                  /* copy of the request URL */
 	uint32_t timeout_ms;        /* whole-request timeout */
