@@ -566,3 +566,20 @@ Test(http_client, a_request_on_a_kept_connection_is_written_before_sb_http_reque
 	close(conn);
 	close(lfd);
 }
+
+Test(http_client, a_request_that_fails_while_it_starts_is_reported_from_the_loop)
+{
+	static struct result r;
+	/* curl refuses the scheme while sb_http_request drives the transfer: it ends before the call returns.
+	 */
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = "ftp://127.0.0.1:1/x"};
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &r, NULL), SB_OK);
+	cr_assert_not(r.done, "the callback must not run inside sb_http_request");
+	run_until(&r.done, DEADLINE_MS);
+	cr_assert_eq(r.err, SB_ERR_NETWORK);
+	cr_assert_eq(r.calls, 1);
+	cr_assert_not(r.sent);
+	struct sb_http_stats st;
+	sb_http_stats(fx.http, &st);
+	cr_assert_eq(st.in_flight, 0);
+}
