@@ -380,6 +380,22 @@ static struct sb_http *bounded_client(unsigned max_in_flight)
 	return h;
 }
 
+/* Sends n GETs of url on h, request i with os[i], each logging its number into log when it ends. */
+static void send_ordered(struct sb_http *h, const char *url, struct ordered *os, int n, int *log, int *ended)
+{
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
+	for (int i = 0; i < n; i++) {
+		os[i] = (struct ordered){.log = log, .n = ended, .which = i};
+		cr_assert_eq(sb_http_request(h, &req, on_ordered, &os[i], NULL), SB_OK);
+	}
+}
+
+/* A URL on the fixture's silent server. */
+static void silent_url(char *buf, size_t cap)
+{
+	snprintf(buf, cap, "http://127.0.0.1:%d/x", fx.silent.port);
+}
+
 Test(http_client, requests_over_the_bound_wait_and_start_in_order)
 {
 	enum { N = 6 };
@@ -388,11 +404,7 @@ Test(http_client, requests_over_the_bound_wait_and_start_in_order)
 	struct sb_http *h = bounded_client(1);
 	char url[256];
 	url_for(url, sizeof url, "/api/v3/ping");
-	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
-	for (int i = 0; i < N; i++) {
-		os[i] = (struct ordered){.log = log, .n = &n, .which = i};
-		cr_assert_eq(sb_http_request(h, &req, on_ordered, &os[i], NULL), SB_OK);
-	}
+	send_ordered(h, url, os, N, log, &n);
 	struct sb_http_stats st;
 	sb_http_stats(h, &st);
 	cr_assert_eq(st.in_flight, N);
@@ -417,12 +429,8 @@ Test(http_client, only_the_bound_reaches_a_silent_server_and_cancel_ends_the_que
 	static int log[N], n;
 	struct sb_http *h = bounded_client(2);
 	char url[128];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", fx.silent.port);
-	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
-	for (int i = 0; i < N; i++) {
-		os[i] = (struct ordered){.log = log, .n = &n, .which = i};
-		cr_assert_eq(sb_http_request(h, &req, on_ordered, &os[i], NULL), SB_OK);
-	}
+	silent_url(url, sizeof url);
+	send_ordered(h, url, os, N, log, &n);
 	SBT_RUN_UNTIL(&fx.loop, fx.silent.n == 2, DEADLINE_MS);
 	struct sb_http_stats st;
 	sb_http_stats(h, &st);
@@ -450,12 +458,8 @@ Test(http_client, free_ends_queued_requests_with_shutdown)
 	static int log[N], n;
 	struct sb_http *h = bounded_client(1);
 	char url[128];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", fx.silent.port);
-	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
-	for (int i = 0; i < N; i++) {
-		os[i] = (struct ordered){.log = log, .n = &n, .which = i};
-		cr_assert_eq(sb_http_request(h, &req, on_ordered, &os[i], NULL), SB_OK);
-	}
+	silent_url(url, sizeof url);
+	send_ordered(h, url, os, N, log, &n);
 	sb_http_free(h);
 	cr_assert_eq(n, N);
 	for (int i = 0; i < N; i++) {
