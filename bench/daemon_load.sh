@@ -13,6 +13,16 @@
 # (spotbot_decision_latency_seconds: mean, median, 99th percentile) over the window when the build has
 # that metric. The same SEED and SPEED give the same market, so two builds compare on CPU per second;
 # docs/performance.md records the figures.
+#
+# With MEMORY=1 it also prints, for each count, where the resident memory goes and the REST connections:
+# - /proc/PID/smaps summed per mapping (each shared library, [heap], [stack], the anonymous mappings, which
+#   hold thread stacks and malloc's other arenas): Rss, Private_Dirty and Pss in KiB, largest first, with
+#   the number of threads and of library mappings;
+# - the TCP connections between the daemon and spotsim (both ends are on this host) opened over about the
+#   last minute: those established (each counted once) plus those in TIME-WAIT (the end that closed first
+#   keeps a closed connection there for 60 s, whichever end that was), so keep-alive shows as a small number.
+# With SAMPLE_SECONDS set it then samples VmRSS every SAMPLE_EVERY seconds (10) for that long and prints
+# the first, last and largest sample and the slope in KiB per minute: memory must stay flat.
 set -eu
 build=${1:-build}
 counts=${COUNTS:-"1 10 50"}
@@ -26,22 +36,54 @@ dir=$(mktemp -d)
 sim_pid=""
 bot_pid=""
 stop() {
-	for p in $bot_pid $sim_pid; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	stop_pids $bot_pid $sim_pid
 	bot_pid=""
 	sim_pid=""
 }
 cleanup() {
 	stop
-	[ -n "${KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
+	end_dir
 }
 trap cleanup EXIT INT TERM
 
 cpu_ns() { cut -d' ' -f1 "/proc/$1/schedstat"; }
 rss_kb() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
 heap_kb() { awk '/\[heap\]/ { h = 1; next } h && /^Rss:/ { print $2; exit }' "/proc/$1/smaps"; }
+# Sums Rss, Private_Dirty and Pss per mapping name (anonymous mappings as [anon]).
+smaps_table() {
+	awk '
+	/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6) ? $6 : "[anon]"; sub(".*/", "", name); next }
+	/^Rss:/ { rss[name] += $2 }
+	/^Private_Dirty:/ { pd[name] += $2 }
+	/^Pss:/ { pss[name] += $2 }
+	END {
+		for (n in rss) if (rss[n] > 0) printf "%8d %8d %8d  %s\n", rss[n], pd[n], pss[n], n
+	}' "/proc/$1/smaps" | sort -rn
+}
+conns() {
+	ss -tan "( sport = :$port or dport = :$port )" |
+		awk 'NR > 1 { s[$1]++ } END { printf "established %d, time-wait %d\n", s["ESTAB"] / 2, s["TIME-WAIT"] }'
+}
+memory() {
+	echo "   $(ls "/proc/$1/task" | wc -l) threads, $(grep -c '\.so' "/proc/$1/maps") library mappings;" \
+		"connections to spotsim in about the last minute: $(conns)"
+	echo "     Rss  Priv_Dirty   Pss  mapping (KiB)"
+	smaps_table "$1"
+}
+# Samples VmRSS every SAMPLE_EVERY seconds for SAMPLE_SECONDS; prints the first, last and largest sample
+# and the least-squares slope.
+rss_slope() {
+	_every=${SAMPLE_EVERY:-10}
+	_t=0
+	while [ "$_t" -le "$SAMPLE_SECONDS" ]; do
+		echo "$_t $(rss_kb "$1")"
+		sleep "$_every"
+		_t=$((_t + _every))
+	done | awk 'NR == 1 { t0 = $1; r0 = $2 } { if ($2 > mx) mx = $2; n++; sx += $1; sy += $2; sxx += $1 * $1; sxy += $1 * $2; t1 = $1; r1 = $2 }
+	END { slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+	      printf "   RSS over %d s: first %d KiB, last %d KiB, largest %d KiB, slope %.1f KiB/min\n", t1 - t0, r0, r1, mx, slope * 60 }'
+	echo "   connections to spotsim in about the last minute: $(conns)"
+}
 frames() {
 	curl -s -H "Authorization: Bearer $token" "$ctl/metrics" |
 		sed -n 's/^spotbot_stream_messages_total{stream="market"} \([0-9]*\).*/\1/p'
@@ -76,15 +118,7 @@ latency() {
 
 token=bench-load-token
 for n in $counts; do
-	syms=$(bench_exchange_info "$n" "$dir/info.json")
-	bench_spotsim "$build" "$dir" --speed "$speed" --seed "$seed" --exchange-info "$dir/info.json" \
-		--symbols "$syms"
-	pairs=$(echo "$syms" | tr ',' '\n' | sed 's/$/:quote=20,buy_offset=20%,buy_timeout=24h,profit=1%,max_positions=1/' | paste -sd';')
-	rm -f "$dir/bot.db"*
-	bench_env "$dir" "$token" "$pairs" MAX_EXPOSURE=100000
-	"$build/spotbot" run --config "$dir/.env" >"$dir/bot.out" 2>&1 &
-	bot_pid=$!
-	bench_health "$token"
+	bench_resting_daemon "$build" "$dir" "$n" "$token" "$speed" "$seed"
 	sleep "$warmup"
 	c0=$(cpu_ns "$bot_pid")
 	f0=$(frames)
@@ -99,5 +133,7 @@ for n in $counts; do
 		printf "%2d pairs: CPU %.2f ms/s, %.0f market frames/s, %.1f us CPU per frame, VmRSS %.1f MB (heap %.2f MB)",
 		       n, c / 1e6 / s, f / s, f ? c / 1e3 / f : 0, rss / 1024, heap / 1024 }')
 	echo "$line$(latency "$d0" "$d1")"
+	[ -n "${MEMORY:-}" ] && memory "$bot_pid"
+	[ -n "${SAMPLE_SECONDS:-}" ] && rss_slope "$bot_pid"
 	stop
 done

@@ -107,3 +107,19 @@ bench_sell_cycle() {
 		sleep 0.025
 	done
 }
+
+# bench_resting_daemon BUILD DIR N TOKEN SPEED SEED: starts spotsim with N alike symbols (bench_exchange_info)
+# at SPEED and SEED, then `spotbot run` with one pair per symbol, each holding a LIMIT buy resting 20% under
+# the market, with MAX_EXPOSURE set (every quote is validated and decided on); waits for its /health. Sets
+# sim_pid, port, bot_pid, cport and ctl; the daemon's output goes to DIR/bot.out.
+bench_resting_daemon() {
+	_syms=$(bench_exchange_info "$3" "$2/info.json")
+	bench_spotsim "$1" "$2" --speed "$5" --seed "$6" --exchange-info "$2/info.json" --symbols "$_syms"
+	_pairs=$(echo "$_syms" | tr ',' '\n' |
+		sed 's/$/:quote=20,buy_offset=20%,buy_timeout=24h,profit=1%,max_positions=1/' | paste -sd';')
+	rm -f "$2/bot.db"*
+	bench_env "$2" "$4" "$_pairs" MAX_EXPOSURE=100000
+	"$1/spotbot" run --config "$2/.env" >"$2/bot.out" 2>&1 &
+	bot_pid=$!
+	bench_health "$4"
+}

@@ -7,6 +7,13 @@
  * handles are recycled from a small pool. The client is message-agnostic: it moves bytes and reports what
  * happened; the codec and the order manager decide what a body or a status means.
  *
+ * At most max_in_flight requests are on the wire at once; the rest wait in a FIFO queue and start, in
+ * order, as earlier ones end (a request's timeout runs from its start; latency_us from its submission).
+ * The connection cache keeps as many connections as that bound, so a burst of requests reuses a few
+ * kept-alive connections instead of opening (and then dropping) one per request.
+ * A request that can start does so inside sb_http_request: on a kept-alive connection its bytes are
+ * written before the call returns, without waiting for a turn of the loop.
+ *
  * TLS is always verified against the system CA store, or against ca_file when one is given. The only way
  * to skip verification is the explicit insecure flag, meant for tests against self-signed servers.
  * Request headers (which carry the API key) are never logged.
@@ -30,6 +37,7 @@
 #define SB_HTTP_MAX_HEADERS      16                   /* extra request headers per request */
 #define SB_HTTP_MAX_WEIGHTS      4                    /* X-MBX-USED-WEIGHT-* intervals kept per response */
 #define SB_HTTP_POOL_DEFAULT     8                    /* idle easy handles kept for reuse */
+#define SB_HTTP_INFLIGHT_DEFAULT 8                    /* requests on the wire at once; the rest queue */
 #define SB_HTTP_INTERVAL_LEN     8                    /* room for an interval name such as "1M", "10S" */
 #define SB_HTTP_ERRMSG_LEN       256                  /* room for the transport's error text */
 #define SB_HTTP_HEADER_ABSENT    (-1)                 /* value of a limit header the response did not carry */
@@ -50,6 +58,7 @@ struct sb_http_opts {
 	uint32_t connect_timeout_ms; /* connection establishment timeout; 0: default */
 	size_t max_body;             /* largest response body accepted; 0: SB_HTTP_MAX_BODY_DEFAULT */
 	unsigned pool_size;          /* idle easy handles kept for reuse; 0: SB_HTTP_POOL_DEFAULT */
+	unsigned max_in_flight;      /* requests on the wire at once (and connections kept); 0: default */
 	const char *user_agent;      /* User-Agent header; NULL: "spotbot" */
 };
 
@@ -100,7 +109,8 @@ typedef void (*sb_http_cb)(void *user, const struct sb_http_resp *resp);
 struct sb_http_stats {
 	uint64_t requests;    /* requests completed, including failures */
 	uint64_t connections; /* connections opened; far below requests when keep-alive works */
-	size_t in_flight;     /* requests not yet completed */
+	size_t in_flight;     /* requests not yet completed, queued ones included */
+	size_t queued;        /* of those, requests waiting for a free slot */
 };
 
 /* Creates a client on loop (opts may be NULL for defaults; its strings are copied). *out is owned by the
@@ -108,14 +118,17 @@ struct sb_http_stats {
 sb_err sb_http_new(uv_loop_t *loop, const struct sb_http_opts *opts, struct sb_http **out);
 
 /*
- * Starts req (copied: url, body and headers need not outlive the call). cb runs later, never from inside
- * this call. *id_out (optional) receives an id for the request. SB_ERR_INVALID for a bad request,
- * SB_ERR_TOO_LONG for more than SB_HTTP_MAX_HEADERS headers, SB_ERR_SHUTDOWN once the client is closing.
+ * Starts req (copied: url, body and headers need not outlive the call), or queues it behind the requests
+ * already waiting when max_in_flight are on the wire. cb runs later, never from inside this call, even when
+ * the request ends at once. *id_out (optional) receives an id for the request. SB_ERR_INVALID for a bad
+ * request, SB_ERR_TOO_LONG for more than SB_HTTP_MAX_HEADERS headers, SB_ERR_SHUTDOWN once the client is
+ * closing.
  */
 sb_err sb_http_request(struct sb_http *h, const struct sb_http_req *req, sb_http_cb cb, void *user,
                        uint64_t *id_out);
 
-/* Aborts every request in flight; each callback runs now with SB_ERR_SHUTDOWN. Kept connections stay. */
+/* Aborts every request in flight or queued; each callback runs now with SB_ERR_SHUTDOWN, the requests on the
+ * wire first, then the queued ones in their order. Kept connections stay. */
 void sb_http_cancel_all(struct sb_http *h);
 
 /* Counters since creation. */

@@ -6,6 +6,12 @@
  * collect finished transfers. Completion callbacks only ever run from those loop callbacks (or from a
  * cancel), never from inside sb_http_request(), so a caller can chain requests from a callback.
  *
+ * A request that gets a slot is handed to curl at once and driven with curl_multi_socket_action() on
+ * CURL_SOCKET_TIMEOUT inside sb_http_request(): on a kept-alive connection that writes the request. Should
+ * that drive end a transfer (a refused connection, say), its callback is left for a zero "reap" timer, so
+ * it still runs from the loop. Requests over max_in_flight wait in a FIFO queue with their URL, headers and
+ * body but no easy handle, and start from check_done() as slots free up.
+ *
  * Freeing the client from inside one of its own callbacks is allowed: the free is recorded and carried
  * out once the outermost dispatch has returned.
  */
@@ -31,24 +37,30 @@ struct http_sock {
 
 /* One request in flight. */
 struct http_xfer {
-	struct sb_http *h;       /* owner */
-	CURL *easy;              /* from the pool; returned there when done */
-	struct curl_slist *hdrs; /* request headers */
-	char *body;              /* copy of the request body */
-	sb_http_cb cb;           /* completion callback */
-	void *user;              /* its argument */
-	uint64_t id;             /* request id */
-	uint64_t start_ns;       /* uv_hrtime() at submission */
-	struct sb_buf rx;        /* response body, at most max_body; overflow: the transfer was aborted */
+	struct sb_http *h;          /* owner */
+	CURL *easy;                 /* from the pool when started, NULL while queued */
+	enum sb_http_method method; /* request method */
+	char *url;                  /* copy of the request URL */
+	uint32_t timeout_ms;        /* whole-request timeout */
+	struct curl_slist *hdrs;    /* request headers */
+	char *body;                 /* copy of the request body, or NULL for a GET */
+	size_t body_len;            /* bytes in body */
+	sb_http_cb cb;              /* completion callback */
+	void *user;                 /* its argument */
+	uint64_t id;                /* request id */
+	uint64_t start_ns;          /* uv_hrtime() at submission */
+	struct sb_buf rx;           /* response body, at most max_body; overflow: the transfer was aborted */
 	struct sb_http_limits limits;  /* rate-limit headers parsed so far */
 	char errbuf[CURL_ERROR_SIZE];  /* curl's error detail */
-	struct http_xfer *prev, *next; /* requests in flight */
+	struct http_xfer *prev, *next; /* requests on the wire; next alone links the queue */
 };
 
 struct sb_http {
 	uv_loop_t *loop;         /* caller's loop */
 	CURLM *multi;            /* one multi handle: its connection cache gives keep-alive */
-	uv_timer_t timer;        /* curl's timeout; its close callback frees the client */
+	uv_timer_t timer;        /* curl's timeout */
+	uv_timer_t reap;         /* zero timeout: collects transfers that ended inside sb_http_request */
+	unsigned open_handles;   /* timer and reap not yet closed; the last close frees the client */
 	char *ca_file;           /* copy of opts.ca_file, or NULL */
 	char *user_agent;        /* copy of opts.user_agent */
 	bool insecure;           /* TLS verification off (tests only) */
@@ -57,8 +69,12 @@ struct sb_http {
 	size_t max_body;         /* largest accepted response body */
 	CURL **pool;             /* idle easy handles */
 	size_t npool, pool_cap;  /* used and allocated entries of pool */
-	struct http_xfer *xfers; /* requests in flight */
+	struct http_xfer *xfers; /* requests on the wire (in the multi handle) */
 	size_t in_flight;        /* entries in xfers */
+	struct http_xfer *queue; /* requests waiting for a slot, oldest first */
+	struct http_xfer *qtail; /* newest entry of queue */
+	size_t queued;           /* entries in queue */
+	size_t max_in_flight;    /* bound on in_flight */
 	struct http_sock *socks; /* watched sockets */
 	uint64_t next_id;        /* last request id handed out */
 	uint64_t requests;       /* completed requests */
@@ -71,6 +87,7 @@ struct sb_http {
 
 static void check_done(struct sb_http *h);
 static void maybe_free(struct sb_http *h);
+static void finish(struct sb_http *h, struct http_xfer *x, sb_err err);
 
 const char *sb_http_method_name(enum sb_http_method m)
 {
@@ -299,6 +316,7 @@ static void xfer_free(struct sb_http *h, struct http_xfer *x)
 {
 	easy_put(h, x->easy);
 	curl_slist_free_all(x->hdrs);
+	free(x->url);
 	free(x->body);
 	sb_buf_fini(&x->rx);
 	free(x);
@@ -333,9 +351,11 @@ static void finish(struct sb_http *h, struct http_xfer *x, sb_err err)
 	r.latency_us = (uv_hrtime() - x->start_ns) / 1000u;
 	r.errmsg = x->errbuf;
 	long status = 0, connects = 0, req_size = 0;
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
-	curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &req_size);
+	if (x->easy) {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
+		curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &req_size);
+	}
 	r.status = status;
 	r.sent = req_size > 0;
 	r.new_connection = connects > 0;
@@ -351,6 +371,140 @@ static void finish(struct sb_http *h, struct http_xfer *x, sb_err err)
 	x->cb(x->user, &r);
 	h->depth--;
 	xfer_free(h, x);
+}
+
+/* Keeps what curl needs of req until the request starts: a queued request holds no easy handle. */
+static sb_err prepare(struct http_xfer *x, const struct sb_http_req *req)
+{
+	for (size_t i = 0; i < req->nheaders; i++) {
+		if (!req->headers[i] || !strchr(req->headers[i], ':'))
+			return SB_ERR_INVALID;
+		x->hdrs = curl_slist_append(x->hdrs, req->headers[i]);
+	}
+	/* curl would wait for "100 Continue" before sending a large body: a round trip for nothing. */
+	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+	x->method = req->method;
+	x->url = sb_xstrdup(req->url);
+	x->timeout_ms = req->timeout_ms;
+	if (req->method != SB_HTTP_GET) {
+		x->body = sb_xmalloc(req->body_len + 1);
+		if (req->body_len)
+			memcpy(x->body, req->body, req->body_len);
+		x->body[req->body_len] = '\0';
+		x->body_len = req->body_len;
+		char ct[160];
+		snprintf(ct, sizeof ct, "Content-Type: %s",
+		         req->content_type ? req->content_type : "application/x-www-form-urlencoded");
+		x->hdrs = curl_slist_append(x->hdrs, ct);
+	}
+	return x->hdrs ? SB_OK : SB_ERR_NOMEM;
+}
+
+/* Sets x's easy handle up for x. */
+static void setup_easy(struct sb_http *h, struct http_xfer *x)
+{
+	CURL *e = x->easy;
+	curl_easy_setopt(e, CURLOPT_URL, x->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(x->timeout_ms ? x->timeout_ms : h->timeout_ms));
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)h->connect_ms);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
+	if (h->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+		if (h->ca_file)
+			curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
+	}
+	if (x->method == SB_HTTP_GET) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
+		if (x->method != SB_HTTP_POST)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, sb_http_method_name(x->method));
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+}
+
+/* Appends x to the queue of requests waiting for a slot. */
+static void queue_push(struct sb_http *h, struct http_xfer *x)
+{
+	x->next = NULL;
+	if (h->qtail)
+		h->qtail->next = x;
+	else
+		h->queue = x;
+	h->qtail = x;
+	h->queued++;
+}
+
+static struct http_xfer *queue_pop(struct sb_http *h)
+{
+	struct http_xfer *x = h->queue;
+	h->queue = x->next;
+	if (!h->queue)
+		h->qtail = NULL;
+	x->next = NULL;
+	h->queued--;
+	return x;
+}
+
+static void on_reap(uv_timer_t *t)
+{
+	check_done(t->data);
+}
+
+/*
+ * Hands x to curl and drives it at once, so its bytes leave now when a kept-alive connection is free. A
+ * transfer this ends is not collected here (that would run a callback inside sb_http_request): the reap
+ * timer collects it on the next turn. False when curl refuses the handle.
+ */
+static bool start(struct sb_http *h, struct http_xfer *x)
+{
+	x->easy = easy_get(h);
+	if (!x->easy)
+		return false;
+	setup_easy(h, x);
+	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK)
+		return false;
+	x->prev = NULL;
+	x->next = h->xfers;
+	if (h->xfers)
+		h->xfers->prev = x;
+	h->xfers = x;
+	h->in_flight++;
+	int running = 0;
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	if ((size_t)running < h->in_flight)
+		uv_timer_start(&h->reap, on_reap, 0, 0);
+	return true;
+}
+
+/* Starts queued requests, oldest first, while slots are free. Runs from the loop only: a refused start
+ * ends its request with a callback. */
+static void dispatch(struct sb_http *h)
+{
+	while (h->queue && h->in_flight < h->max_in_flight && !h->closing) {
+		struct http_xfer *x = queue_pop(h);
+		if (!start(h, x)) {
+			snprintf(x->errbuf, sizeof x->errbuf, "curl refused the request");
+			finish(h, x, SB_ERR_NETWORK);
+		}
+	}
 }
 
 static void check_done(struct sb_http *h)
@@ -370,64 +524,9 @@ static void check_done(struct sb_http *h)
 		xfer_unlink(h, x);
 		finish(h, x, map_result(x, rc));
 	}
+	if (!h->free_pending)
+		dispatch(h);
 	maybe_free(h);
-}
-
-static sb_err setup_easy(struct sb_http *h, struct http_xfer *x, const struct sb_http_req *req)
-{
-	CURL *e = x->easy;
-	curl_easy_setopt(e, CURLOPT_URL, req->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(req->timeout_ms ? req->timeout_ms : h->timeout_ms));
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)h->connect_ms);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
-	if (h->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-		if (h->ca_file)
-			curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
-	}
-	for (size_t i = 0; i < req->nheaders; i++) {
-		if (!req->headers[i] || !strchr(req->headers[i], ':'))
-			return SB_ERR_INVALID;
-		x->hdrs = curl_slist_append(x->hdrs, req->headers[i]);
-	}
-	/* curl would wait for "100 Continue" before sending a large body: a round trip for nothing. */
-	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
-	if (req->method == SB_HTTP_GET) {
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-	} else {
-		x->body = sb_xmalloc(req->body_len + 1);
-		if (req->body_len)
-			memcpy(x->body, req->body, req->body_len);
-		x->body[req->body_len] = '\0';
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
-		if (req->method != SB_HTTP_POST)
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, sb_http_method_name(req->method));
-		char ct[160];
-		snprintf(ct, sizeof ct, "Content-Type: %s",
-		         req->content_type ? req->content_type : "application/x-www-form-urlencoded");
-		x->hdrs = curl_slist_append(x->hdrs, ct);
-	}
-	if (!x->hdrs)
-		return SB_ERR_NOMEM;
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
-	return SB_OK;
 }
 
 sb_err sb_http_request(struct sb_http *h, const struct sb_http_req *req, sb_http_cb cb, void *user,
@@ -448,23 +547,20 @@ sb_err sb_http_request(struct sb_http *h, const struct sb_http_req *req, sb_http
 	x->id = ++h->next_id;
 	sb_buf_init(&x->rx, h->max_body + 1); /* the NUL after the body counts in the maximum */
 	limits_reset(&x->limits);
-	x->easy = easy_get(h);
-	sb_err err = x->easy ? setup_easy(h, x, req) : SB_ERR_IO;
+	sb_err err = prepare(x, req);
 	if (err)
 		goto fail;
 	x->start_ns = uv_hrtime();
-	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
+	bool wait = h->queue || h->in_flight >= h->max_in_flight; /* FIFO: nobody overtakes the queue */
+	sb_log_debug("http",
+	             SB_FIELDS(SB_F_UINT("id", x->id), SB_F_STR("method", sb_http_method_name(req->method))),
+	             wait ? "request queued" : "request started");
+	if (wait) {
+		queue_push(h, x);
+	} else if (!start(h, x)) {
 		err = SB_ERR_IO;
 		goto fail;
 	}
-	x->next = h->xfers;
-	if (h->xfers)
-		h->xfers->prev = x;
-	h->xfers = x;
-	h->in_flight++;
-	sb_log_debug("http",
-	             SB_FIELDS(SB_F_UINT("id", x->id), SB_F_STR("method", sb_http_method_name(req->method))),
-	             "request started");
 	if (id_out)
 		*id_out = x->id;
 	return SB_OK;
@@ -473,12 +569,15 @@ fail:
 	return err;
 }
 
-/* Ends every request in flight now. Requests that callbacks start meanwhile are not part of this round. */
+/* Ends every request on the wire, then every queued one, now. Requests that callbacks start meanwhile are
+ * not part of this round. */
 static void cancel_list(struct sb_http *h)
 {
-	struct http_xfer *list = h->xfers;
+	struct http_xfer *list = h->xfers, *queue = h->queue;
 	h->xfers = NULL;
 	h->in_flight = 0;
+	h->queue = h->qtail = NULL;
+	h->queued = 0;
 	while (list) {
 		struct http_xfer *x = list;
 		list = x->next;
@@ -486,6 +585,12 @@ static void cancel_list(struct sb_http *h)
 			list->prev = NULL;
 		x->next = x->prev = NULL;
 		curl_multi_remove_handle(h->multi, x->easy);
+		finish(h, x, SB_ERR_SHUTDOWN);
+	}
+	while (queue) {
+		struct http_xfer *x = queue;
+		queue = x->next;
+		x->next = NULL;
 		finish(h, x, SB_ERR_SHUTDOWN);
 	}
 }
@@ -505,18 +610,21 @@ void sb_http_stats(const struct sb_http *h, struct sb_http_stats *out)
 		return;
 	out->requests = h->requests;
 	out->connections = h->connections;
-	out->in_flight = h->in_flight;
+	out->in_flight = h->in_flight + h->queued;
+	out->queued = h->queued;
 }
 
 static void timer_closed(uv_handle_t *handle)
 {
-	free(handle->data);
+	struct sb_http *h = handle->data;
+	if (--h->open_handles == 0)
+		free(h);
 }
 
 static void really_free(struct sb_http *h)
 {
 	/* Requests cannot start any more (closing), but cancel anything a callback slipped in. */
-	while (h->xfers)
+	while (h->xfers || h->queue)
 		cancel_list(h);
 	for (size_t i = 0; i < h->npool; i++)
 		curl_easy_cleanup(h->pool[i]);
@@ -530,8 +638,11 @@ static void really_free(struct sb_http *h)
 	free(h->ca_file);
 	free(h->user_agent);
 	uv_timer_stop(&h->timer);
+	uv_timer_stop(&h->reap);
 	h->timer.data = h;
+	h->reap.data = h;
 	uv_close((uv_handle_t *)&h->timer, timer_closed);
+	uv_close((uv_handle_t *)&h->reap, timer_closed);
 }
 
 /* Carries out a requested free once no callback of h is running. */
@@ -581,12 +692,18 @@ sb_err sb_http_new(uv_loop_t *loop, const struct sb_http_opts *opts, struct sb_h
 	if (h->insecure)
 		sb_log_warn("http", SB_NOFIELDS,
 		            "TLS verification is OFF (insecure flag): never use this with real keys");
+	h->max_in_flight = opts->max_in_flight ? opts->max_in_flight : SB_HTTP_INFLIGHT_DEFAULT;
 	uv_timer_init(loop, &h->timer);
+	uv_timer_init(loop, &h->reap);
 	h->timer.data = h;
+	h->reap.data = h;
+	h->open_handles = 2;
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	/* Keep as many connections as requests can be on the wire: a burst then finds them all alive. */
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->max_in_flight);
 	*out = h;
 	return SB_OK;
 }

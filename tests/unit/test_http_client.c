@@ -4,10 +4,15 @@
  * deadline timer that fails the test instead of hanging. A bare uv TCP listener that accepts and never
  * answers stands in for a server that is too slow.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "sbtest_loop.h"
 #include "sim/server.h"
@@ -344,4 +349,241 @@ Test(http_client, tls_to_a_plain_server_fails_without_hanging)
 	run_until(&t.done, DEADLINE_MS);
 	cr_assert_eq(t.err, SB_ERR_NETWORK);
 	cr_assert_neq(t.status, 200);
+}
+
+/* ---- the bound on requests in flight ----------------------------------------------------------------- */
+
+struct ordered {
+	int *log;   /* where the callback writes which request ended, in the order they end */
+	int *n;     /* entries used in log */
+	int which;  /* this request's number */
+	sb_err err; /* resp->err */
+	bool done;  /* the callback ran */
+	int calls;  /* how often it ran */
+};
+
+static void on_ordered(void *user, const struct sb_http_resp *resp)
+{
+	struct ordered *o = user;
+	o->log[(*o->n)++] = o->which;
+	o->err = resp->err;
+	o->done = true;
+	o->calls++;
+}
+
+/* A second client on the fixture's loop with at most max_in_flight requests on the wire. */
+static struct sb_http *bounded_client(unsigned max_in_flight)
+{
+	struct sb_http *h = NULL;
+	struct sb_http_opts ho = {.timeout_ms = 3000, .max_in_flight = max_in_flight};
+	cr_assert_eq(sb_http_new(&fx.loop, &ho, &h), SB_OK);
+	return h;
+}
+
+/* Sends n GETs of url on h, request i with os[i], each logging its number into log when it ends. */
+static void send_ordered(struct sb_http *h, const char *url, struct ordered *os, int n, int *log, int *ended)
+{
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
+	for (int i = 0; i < n; i++) {
+		os[i] = (struct ordered){.log = log, .n = ended, .which = i};
+		cr_assert_eq(sb_http_request(h, &req, on_ordered, &os[i], NULL), SB_OK);
+	}
+}
+
+/* A URL on the fixture's silent server. */
+static void silent_url(char *buf, size_t cap)
+{
+	snprintf(buf, cap, "http://127.0.0.1:%d/x", fx.silent.port);
+}
+
+Test(http_client, requests_over_the_bound_wait_and_start_in_order)
+{
+	enum { N = 6 };
+	static struct ordered os[N];
+	static int log[N], n;
+	struct sb_http *h = bounded_client(1);
+	char url[256];
+	url_for(url, sizeof url, "/api/v3/ping");
+	send_ordered(h, url, os, N, log, &n);
+	struct sb_http_stats st;
+	sb_http_stats(h, &st);
+	cr_assert_eq(st.in_flight, N);
+	cr_assert_eq(st.queued, N - 1, "one on the wire, the rest queued: %zu queued", st.queued);
+	SBT_RUN_UNTIL(&fx.loop, n == N, DEADLINE_MS);
+	for (int i = 0; i < N; i++) {
+		cr_assert_eq(log[i], i, "request %d ended at place %d", log[i], i);
+		cr_assert_eq(os[i].err, SB_OK);
+	}
+	sb_http_stats(h, &st);
+	cr_assert_eq(st.connections, 1, "one slot, one kept-alive connection: %llu",
+	             (unsigned long long)st.connections);
+	cr_assert_eq(st.in_flight, 0);
+	cr_assert_eq(st.queued, 0);
+	sb_http_free(h);
+}
+
+Test(http_client, only_the_bound_reaches_a_silent_server_and_cancel_ends_the_queue_too)
+{
+	enum { N = 5 };
+	static struct ordered os[N];
+	static int log[N], n;
+	struct sb_http *h = bounded_client(2);
+	char url[128];
+	silent_url(url, sizeof url);
+	send_ordered(h, url, os, N, log, &n);
+	SBT_RUN_UNTIL(&fx.loop, fx.silent.n == 2, DEADLINE_MS);
+	struct sb_http_stats st;
+	sb_http_stats(h, &st);
+	cr_assert_eq(st.in_flight, N);
+	cr_assert_eq(st.queued, N - 2);
+	sb_http_cancel_all(h);
+	cr_assert_eq(n, N, "every callback ran inside cancel_all");
+	for (int i = 0; i < N; i++) {
+		cr_assert_eq(os[i].calls, 1);
+		cr_assert_eq(os[i].err, SB_ERR_SHUTDOWN);
+	}
+	for (int i = 2; i < N; i++)
+		cr_assert_eq(log[i], i, "queued requests end in their order, after those on the wire");
+	sb_http_stats(h, &st);
+	cr_assert_eq(st.in_flight, 0);
+	cr_assert_eq(st.queued, 0);
+	cr_assert_eq(fx.silent.n, 2, "a queued request never connected");
+	sb_http_free(h);
+}
+
+Test(http_client, free_ends_queued_requests_with_shutdown)
+{
+	enum { N = 3 };
+	static struct ordered os[N];
+	static int log[N], n;
+	struct sb_http *h = bounded_client(1);
+	char url[128];
+	silent_url(url, sizeof url);
+	send_ordered(h, url, os, N, log, &n);
+	sb_http_free(h);
+	cr_assert_eq(n, N);
+	for (int i = 0; i < N; i++) {
+		cr_assert_eq(log[i], i);
+		cr_assert_eq(os[i].err, SB_ERR_SHUTDOWN);
+	}
+}
+
+Test(http_client, a_burst_over_the_bound_reuses_the_kept_connections)
+{
+	enum { N = 40 };
+	static struct result rs[N];
+	char url[256];
+	url_for(url, sizeof url, "/api/v3/ping");
+	struct sb_http_stats st;
+	uint64_t first = 0;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < N; i++) {
+			memset(&rs[i], 0, sizeof rs[i]);
+			struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
+			cr_assert_eq(sb_http_request(fx.http, &req, on_done, &rs[i], NULL), SB_OK);
+		}
+		for (int i = 0; i < N; i++) {
+			run_until(&rs[i].done, DEADLINE_MS);
+			cr_assert_eq(rs[i].err, SB_OK);
+		}
+		sb_http_stats(fx.http, &st);
+		if (round == 0)
+			first = st.connections;
+	}
+	cr_assert_leq(first, SB_HTTP_INFLIGHT_DEFAULT, "a burst of %d opened %llu connections", N,
+	              (unsigned long long)first);
+	cr_assert_eq(st.connections, first, "the second burst opened %llu more connections",
+	             (unsigned long long)(st.connections - first));
+	cr_assert_eq(st.requests, 2 * N);
+}
+
+/* ---- a request leaves inside sb_http_request --------------------------------------------------------- */
+
+/* A blocking loopback listener the test drives by hand: it sees exactly what the client wrote, when. */
+static int raw_listen(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_geq(fd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	cr_assert_eq(listen(fd, 4), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Reads what is waiting on fd without blocking; the number of bytes (0 when nothing is). */
+static size_t read_now(int fd, char *buf, size_t cap)
+{
+	ssize_t n = recv(fd, buf, cap - 1, MSG_DONTWAIT);
+	if (n < 0) {
+		cr_assert(errno == EAGAIN || errno == EWOULDBLOCK, "recv: %s", strerror(errno));
+		n = 0;
+	}
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+/* Accepts the client's connection once and gathers what it wrote into buf (len bytes so far); true once a
+ * whole request head is there. Safe to evaluate again after it held. */
+static bool raw_request_in(int lfd, int *conn, char *buf, size_t cap, size_t *len)
+{
+	if (*conn < 0)
+		*conn = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+	if (*conn >= 0 && !strstr(buf, "\r\n\r\n"))
+		*len += read_now(*conn, buf + *len, cap - *len);
+	return strstr(buf, "\r\n\r\n") != NULL;
+}
+
+static const char raw_reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+Test(http_client, a_request_on_a_kept_connection_is_written_before_sb_http_request_returns)
+{
+	int port, conn = -1;
+	int lfd = raw_listen(&port);
+	char url[128], buf[4096];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v3/ping", port);
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
+
+	/* The first request opens the connection: the loop runs until the server has it whole. */
+	static struct result a, b;
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &a, NULL), SB_OK);
+	size_t len = 0;
+	buf[0] = '\0';
+	SBT_RUN_UNTIL(&fx.loop, raw_request_in(lfd, &conn, buf, sizeof buf, &len), DEADLINE_MS);
+	cr_assert(strstr(buf, "GET /api/v3/ping"), "%s", buf);
+	cr_assert_eq(write(conn, raw_reply, sizeof raw_reply - 1), (ssize_t)(sizeof raw_reply - 1));
+	run_until(&a.done, DEADLINE_MS);
+	cr_assert_eq(a.err, SB_OK);
+
+	/* The second goes out on it with no turn of the loop in between, and its callback still waits. */
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &b, NULL), SB_OK);
+	cr_assert_not(b.done, "the callback must not run inside sb_http_request");
+	cr_assert_gt(read_now(conn, buf, sizeof buf), 0,
+	             "nothing was written before sb_http_request returned");
+	cr_assert(strstr(buf, "GET /api/v3/ping"), "%s", buf);
+	cr_assert_eq(write(conn, raw_reply, sizeof raw_reply - 1), (ssize_t)(sizeof raw_reply - 1));
+	run_until(&b.done, DEADLINE_MS);
+	cr_assert_eq(b.err, SB_OK);
+	cr_assert_not(b.new_connection);
+	close(conn);
+	close(lfd);
+}
+
+Test(http_client, a_request_that_fails_while_it_starts_is_reported_from_the_loop)
+{
+	static struct result r;
+	/* curl refuses the scheme while sb_http_request drives the transfer: it ends before the call returns.
+	 */
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = "ftp://127.0.0.1:1/x"};
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &r, NULL), SB_OK);
+	cr_assert_not(r.done, "the callback must not run inside sb_http_request");
+	run_until(&r.done, DEADLINE_MS);
+	cr_assert_eq(r.err, SB_ERR_NETWORK);
+	cr_assert_eq(r.calls, 1);
+	cr_assert_not(r.sent);
+	struct sb_http_stats st;
+	sb_http_stats(fx.http, &st);
+	cr_assert_eq(st.in_flight, 0);
 }
