@@ -32,7 +32,8 @@ cleanup() {
 	stop_pids $bot_pid $sim_pid
 	end_dir
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 1" INT TERM
 
 token=bench-budget-token
 sim_state() { curl -s "http://127.0.0.1:$port/sim/state"; }
@@ -49,7 +50,7 @@ build_fixture() {
 	bench_spotsim "$build" "$dir" --exchange-info "$fixture/info.json" --symbols "$syms" --seed 7 \
 		--state "$fixture/sim.json" --account spotsim-demo-key:spotsim-demo-secret:USDT=10000000,BNB=10
 	pairs=$(echo "$syms" | tr ',' '\n' |
-		sed "s/\$/:quote=11,buy_offset=20%,buy_timeout=24h,profit=1%,max_positions=$positions,cooldown=6s/" | paste -sd';')
+		sed "s/\$/:quote=11,buy_offset=20%,buy_timeout=24h,max_positions=$positions,cooldown=6s/" | paste -sd';')
 	bench_env "$dir" "$token" "$pairs" MAX_EXPOSURE=100000000
 	"$build/spotbot" run --config "$dir/.env" >"$dir/bot.out" 2>&1 &
 	bot_pid=$!
