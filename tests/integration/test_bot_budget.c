@@ -141,3 +141,32 @@ Test(bot_budget, a_crash_loop_with_many_resting_orders_stays_under_the_weight_li
 	cr_assert_eq(sim_num("refused"), 0, "no 429 or 418");
 	cr_assert(all_resting(NULL), "every buy still rests");
 }
+
+/* p x factor on BTCUSDT's tick, rounded as asked (a price that crosses a resting order). */
+static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
+{
+	sb_dec v = 0, r = 0;
+	cr_assert_eq(sb_dec_mul(p, factor, mode, &v), SB_OK);
+	cr_assert_eq(sb_dec_round_to(v, SB_DEC_C(0, 1000000), mode, &r), SB_OK);
+	return r;
+}
+
+Test(bot_budget, a_fill_hidden_from_a_connected_stream_is_found_by_the_quiet_stream_check)
+{
+	bt_start_sim(NULL);
+	bt_write_env("BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h",
+	             "CONTROL_TOKEN=" TOKEN);
+	bt_start_bot();
+	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
+	/* The stream stays connected and subscribed but reports nothing: the buy fills unseen. The quiet
+	 * stream's check finds it missing from the open orders and queries it; the sell follows. */
+	bt_fault("hide_user_events", "on");
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	double q0 = sim_num("orderQueries");
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 30000);
+	cr_assert(sell.exchange_order_id > 0);
+	cr_assert_eq(bt_wait_order(1, 'b', SB_ORDER_FILLED, 1000).status, SB_ORDER_FILLED);
+	cr_assert_geq(sim_num("orderQueries") - q0, 1, "found by a query");
+	bt_fault("hide_user_events", "off");
+	cr_assert_eq(sim_num("refused"), 0);
+}
