@@ -258,16 +258,16 @@ void reconcile_pump(struct sb_bot *b)
 	}
 }
 
-/* Drops the rechecks a previous reconciliation left queued (a new one decides afresh). */
+/* Drops the rechecks a previous reconciliation left queued (a new one decides afresh). Never the
+ * start-up's: it ends only once its queue is sent, and no other starts before it ends. */
 static void drop_queue(struct sb_bot *b)
 {
 	struct bot_pos *bp = NULL;
 	struct bot_order *o;
 	while ((o = next_recheck(b, &bp)) != NULL)
 		o->recheck = false;
-	if (b->recon_step)
-		b->step_pending -= (int)b->recon_queued;
 	b->recon_queued = 0;
+	b->recon_step = false;
 }
 
 void reconcile_startup(struct sb_bot *b)
