@@ -170,3 +170,33 @@ Test(bot_budget, a_fill_hidden_from_a_connected_stream_is_found_by_the_quiet_str
 	bt_fault("hide_user_events", "off");
 	cr_assert_eq(sim_num("refused"), 0);
 }
+
+static bool rate_limited_shown(void *arg)
+{
+	(void)arg;
+	struct ctl_resp r;
+	if (!ctl("GET", "/status", NULL, &r) || r.status != 200 || !strstr(r.body, "\"responses_429\":"))
+		return false;
+	return strstr(r.body, "\"responses_429\":0") == NULL;
+}
+
+Test(bot_budget, a_429_is_shown_in_status_and_counted_and_the_daemon_keeps_trading)
+{
+	bt_start_sim(NULL);
+	bt_write_env("BTCUSDT:quote=20,buy_offset=20%,buy_timeout=24h", "CONTROL_TOKEN=" TOKEN);
+	bt_start_bot();
+	bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
+	/* Every REST request is refused for a while: the resubscription's list meets a 429. */
+	bt_fault("force_429", "2");
+	bt_fault("drop_ws", NULL);
+	cr_assert(sbt_poll(rate_limited_shown, NULL, 30000, 200), "/status shows the 429");
+	bt_fault("force_429", "off");
+	struct ctl_resp r;
+	cr_assert(ctl("GET", "/metrics", NULL, &r));
+	sbt_prom_parse(&doc, r.body);
+	const char *const l429[] = {"status", "429"};
+	const struct sbt_prom_sample *s = sbt_prom_lookup(&doc, SB_METRIC_REST_RATE_LIMITED, l429, 2, NULL);
+	cr_assert(s && s->value >= 1, "counted in %s", SB_METRIC_REST_RATE_LIMITED);
+	cr_assert(ctl_wait("/health", 200, NULL, 30000, &r), "trading goes on: %s", r.body);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+}
