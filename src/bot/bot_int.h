@@ -39,16 +39,17 @@
 #include "spotbot/store.h"
 #include "spotbot/strategy.h"
 
-#define BOT_FILLS_MAX        4096   /* fills kept per side of one position */
-#define BOT_OPEN_MAX         128    /* open positions considered per pair */
-#define BOT_STOP_MS          5000   /* longest wait for in-flight requests at shutdown */
-#define BOT_TICK_MS          1000   /* strategy and housekeeping timer */
-#define BOT_RETRY_MS         5000   /* pause before a refused action on a position is tried again */
-#define BOT_RETRY_MAX_MS     600000 /* cap of that pause after orders rejected in a row */
-#define BOT_QUERY_MAX_MS     30000  /* cap of the settle-query back-off */
-#define BOT_RECHECK_INFLIGHT 8      /* a reconciliation's query leaves only while fewer REST calls are out */
-#define BOT_WEIGHT_SOFT      3000   /* weight used this minute above which non-urgent checks wait */
-#define BOT_STARTUP_RETRY    5000   /* pause before a failed start-up step is tried again */
+#define BOT_FILLS_MAX        4096    /* fills kept per side of one position */
+#define BOT_OPEN_MAX         128     /* open positions considered per pair */
+#define BOT_STOP_MS          5000    /* longest wait for in-flight requests at shutdown */
+#define BOT_TICK_MS          1000    /* strategy and housekeeping timer */
+#define BOT_RETRY_MS         5000    /* pause before a refused action on a position is tried again */
+#define BOT_RETRY_MAX_MS     600000  /* cap of that pause after orders rejected in a row */
+#define BOT_QUERY_MAX_MS     30000   /* cap of the settle-query back-off */
+#define BOT_RECHECK_INFLIGHT 8       /* a reconciliation's query leaves only while fewer REST calls are out */
+#define BOT_WEIGHT_SOFT      3000    /* weight used this minute above which non-urgent checks wait */
+#define BOT_FEES_KEEP_MS     3600000 /* a pair's commission rates read this recently are not asked again */
+#define BOT_STARTUP_RETRY    5000    /* pause before a failed start-up step is tried again */
 #define BOT_DB_PROBE_MS                                                                                      \
 	2000                   /* degraded: how often the daemon looks whether the database can be           \
 	                          written again */
@@ -251,6 +252,13 @@ struct sb_bot {
 /* What went wrong, for a message: Binance's message, else the transport's detail, else the error. */
 #define BOT_REST_WHY(res)                                                                                    \
 	((res)->api.msg[0] ? (res)->api.msg : (res)->detail[0] ? (res)->detail : sb_strerror((res)->err))
+
+/* ---- fees.c ------------------------------------------------------------------------------------------- */
+/* Adopts pr's commission rates as kept by a reading less than BOT_FEES_KEEP_MS old; false when there is
+ * none (the exchange is asked). */
+bool bot_fees_reuse(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms);
+/* Keeps pr's commission rates just read, for the next start-ups. */
+void bot_fees_keep(struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms);
 
 /* ---- model.c ------------------------------------------------------------------------------------------ */
 /* Now on the daemon's wall clock, ms since the epoch. */

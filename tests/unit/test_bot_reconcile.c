@@ -452,3 +452,34 @@ Test(bot_reconcile, a_quiet_stream_lists_only_with_orders_out_and_not_under_a_hi
 	cr_assert_geq(q, 0, "queried once the weight allows");
 	cr_assert_str_eq(fx->req[q].coid, idx[0].req.coid);
 }
+
+Test(bot_reconcile, commission_rates_read_within_the_hour_are_not_asked_again_at_a_restart)
+{
+	sbt_bot_init(&tb, "BTCUSDT:quote=20;ETHUSDT:quote=20", NULL, 0);
+	fx = sbt_bot_fake(&tb);
+	sbt_bot_start_reconciling(&tb, NULL);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_COMMISSION), 2, "the first start asks for each pair's");
+	sbt_bot_no_open_orders(&tb);
+
+	char kept[SB_STORE_VALUE_MAX];
+	cr_assert_eq(sb_store_state_get(tb.b->st, "fees:BTCUSDT", kept, sizeof kept), SB_OK, "kept");
+	/* As if the account's rates had been 0.075% with the BNB discount when they were read. */
+	char v[64];
+	snprintf(v, sizeof v, "%lld 75000 1", (long long)sbt_bot_now(&tb));
+	cr_assert_eq(sb_store_state_set(tb.b->st, "fees:BTCUSDT", v, sbt_bot_now(&tb), NULL), SB_OK);
+
+	/* A crash and a restart a minute later: the rates read are used, nothing is asked. */
+	sbt_bot_advance(&tb, 60000);
+	restart_reconciling();
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_COMMISSION), 0, "kept from the reading a minute ago");
+	struct bot_pair *pr = bot_pair_find(tb.b, "BTCUSDT");
+	cr_assert_eq(pr->sell_fee, D("0.00075"), "the kept sell fee");
+	cr_assert(pr->bnb_discount, "and the kept BNB discount");
+	sbt_bot_no_open_orders(&tb);
+	cr_assert_eq(tb.b->state, BOT_TRADING);
+
+	/* An hour after the reading they are asked for again. */
+	sbt_bot_advance(&tb, BOT_FEES_KEEP_MS);
+	restart_reconciling();
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_COMMISSION), 2, "read again after BOT_FEES_KEEP_MS");
+}
