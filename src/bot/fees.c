@@ -16,10 +16,11 @@
 #include "common/parse.h"
 #include "spotbot/log.h"
 
-/* The system_state key of pr's rates into key. */
-static void fees_key(const struct bot_pair *pr, char *key, size_t cap)
+/* The system_state key of pr's rates into key; false when it does not fit. */
+static bool fees_key(const struct bot_pair *pr, char *key, size_t cap)
 {
-	snprintf(key, cap, "fees:%s", pr->cfg.symbol);
+	int n = snprintf(key, cap, "fees:%s", pr->cfg.symbol);
+	return n > 0 && (size_t)n < cap;
 }
 
 /* The next space-separated integer of *s within [min, max]; advances *s past it. */
@@ -36,8 +37,7 @@ static bool next_i64(const char **s, int64_t min, int64_t max, int64_t *out)
 bool bot_fees_reuse(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 {
 	char key[SB_STORE_KEY_MAX], v[SB_STORE_VALUE_MAX];
-	fees_key(pr, key, sizeof key);
-	if (!b->st || sb_store_state_get(b->st, key, v, sizeof v) != SB_OK)
+	if (!b->st || !fees_key(pr, key, sizeof key) || sb_store_state_get(b->st, key, v, sizeof v) != SB_OK)
 		return false;
 	const char *p = v;
 	int64_t at = 0, fee = 0, bnb = 0;
@@ -58,10 +58,11 @@ bool bot_fees_reuse(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 void bot_fees_keep(struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms)
 {
 	char key[SB_STORE_KEY_MAX], v[SB_STORE_VALUE_MAX];
-	fees_key(pr, key, sizeof key);
+	if (!b->st || !fees_key(pr, key, sizeof key))
+		return;
 	snprintf(v, sizeof v, "%" PRId64 " %" PRId64 " %d", now_ms, (int64_t)pr->sell_fee,
 	         pr->bnb_discount ? 1 : 0);
-	sb_err err = b->st ? sb_store_state_set(b->st, key, v, now_ms, NULL) : SB_OK;
+	sb_err err = sb_store_state_set(b->st, key, v, now_ms, NULL);
 	/* Not kept: the next start asks again; nothing else depends on it. */
 	if (err != SB_OK)
 		sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_ERR(err)),
