@@ -13,7 +13,9 @@
 # time from the daemon's exec to its first GET /health 200 (trading: the reconciliation is over), the request
 # weight spotsim charged until then (its own count, weightTotal on GET /sim/state) and the 429/418 answers;
 # then, with the user stream quiet (nothing fills), the weight and the order status queries spotsim served
-# over STEADY seconds (default 60) of steady state, per minute. docs/performance.md records its figures.
+# over STEADY seconds (default 60) of steady state, per minute; last, the same start-up figures for a
+# restart on the database the first start left (SIGTERM, then start again at once), as a service manager
+# restarts a daemon that stopped. docs/performance.md records its figures.
 # Needs curl and python3.
 set -eu
 build=${1:-build}
@@ -80,25 +82,38 @@ bench_spotsim "$build" "$run" --exchange-info "$fixture/info.json" --symbols "$(
 	--seed 7 --state "$run/sim.json" --account spotsim-demo-key:spotsim-demo-secret:USDT=10000000,BNB=10
 resting=$(open_orders)
 bench_env "$run" "$token" "$(cat "$fixture/pairs")" MAX_EXPOSURE=100000000
-w0=$(field weightTotal)
-t0=$(now_ms)
-"$bot" run --config "$run/.env" >"$run/bot.out" 2>&1 &
-bot_pid=$!
-ctl="http://127.0.0.1:$cport"
-code=""
-for _ in $(seq 20000); do
-	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$ctl/health" || true)
-	[ "$code" = 200 ] && break
-done
-t1=$(now_ms)
-[ "$code" = 200 ] || { echo "spotbot did not start trading" >&2; exit 1; }
-w1=$(field weightTotal)
+# start_bot: starts spotbot on the run's copy and waits for its first GET /health 200; sets ms (the time
+# from its exec) and weight (what spotsim charged meanwhile).
+start_bot() {
+	_w0=$(field weightTotal)
+	_t0=$(now_ms)
+	"$bot" run --config "$run/.env" >>"$run/bot.out" 2>&1 &
+	bot_pid=$!
+	ctl="http://127.0.0.1:$cport"
+	_code=""
+	for _ in $(seq 20000); do
+		_code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$ctl/health" || true)
+		[ "$_code" = 200 ] && break
+	done
+	ms=$(($(now_ms) - _t0))
+	[ "$_code" = 200 ] || { echo "spotbot did not start trading" >&2; exit 1; }
+	weight=$(($(field weightTotal) - _w0))
+}
+
+start_bot
+ms1=$ms
+weight1=$weight
 sleep 3
 w2=$(field weightTotal)
 q2=$(field orderQueries)
 sleep "$steady"
 w3=$(field weightTotal)
 q3=$(field orderQueries)
+# A restart on the database the first run left (what a service manager does after a crash).
+stop_pids $bot_pid
+bot_pid=""
+start_bot
 refused=$(field refused)
-echo "$pairs_n pairs, $resting resting orders: start-up to trading $((t1 - t0)) ms, weight $((w1 - w0)) (after 3 s more: $((w2 - w0)));" \
-	"quiet stream: weight $(((w3 - w2) * 60 / steady))/min, $(((q3 - q2) * 60 / steady)) order queries/min; 429/418 answers: $refused"
+echo "$pairs_n pairs, $resting resting orders: start-up to trading $ms1 ms, weight $weight1;" \
+	"quiet stream: weight $(((w3 - w2) * 60 / steady))/min, $(((q3 - q2) * 60 / steady)) order queries/min;" \
+	"restart: $ms ms, weight $weight; 429/418 answers: $refused"

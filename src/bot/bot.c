@@ -201,7 +201,7 @@ static void on_fees(void *user, const struct sb_bn_rest_result *res, struct sb_b
 	bot_pair_fees(b, c->symbol, res, cm);
 	struct bot_pair *pr = bot_pair_find(b, c->symbol);
 	if (res->err == SB_OK && cm && pr)
-		bot_fees_keep(b, pr, bot_now_ms(b));
+		pr->fees_unkept = true;
 	step_leave(b, c);
 }
 
@@ -387,6 +387,7 @@ static void on_tick(struct sb_clock_timer *t, void *user)
 	bot_tick_mark(b, &mark);
 	follow_paused(b);
 	bot_degraded_check(b, now);
+	bot_fees_tick(b, now);
 	/* An idle tick leaves the pairs alone (tick_due.c); a control job that acts ends the idle time. */
 	bool idle = bot_tick_idle(b, now);
 	if (!idle) {

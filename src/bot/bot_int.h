@@ -153,6 +153,7 @@ struct bot_pair {
 	int64_t open_at_ms;        /* no new cycle before this (the wait after a rejected buy) */
 	bool decide;               /* what the strategy sees changed: the next step decides the pair */
 	uint32_t listed_run;       /* the reconciliation whose list of the pair's open orders arrived */
+	bool fees_unkept;          /* its commission rates were read this start, not kept yet (fees.c) */
 	struct bot_pos *positions; /* open positions, newest first */
 };
 
@@ -257,8 +258,9 @@ struct sb_bot {
 /* Adopts pr's commission rates as kept by a reading less than BOT_FEES_KEEP_MS old; false when there is
  * none (the exchange is asked). */
 bool bot_fees_reuse(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms);
-/* Keeps pr's commission rates just read, for the next start-ups. */
-void bot_fees_keep(struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms);
+/* The tick: keeps the commission rates of one pair read this start (fees_unkept), for the next start-ups;
+ * one a second, so the writes never hold the loop up at once. */
+void bot_fees_tick(struct sb_bot *b, int64_t now_ms);
 
 /* ---- model.c ------------------------------------------------------------------------------------------ */
 /* Now on the daemon's wall clock, ms since the epoch. */

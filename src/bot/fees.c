@@ -3,7 +3,8 @@
  * (`GET /api/v3/account/commission`, 1,000 at 50 pairs: most of what a start-up spends, and what a crash
  * loop under a service manager spends again at every start), and they change rarely (a fee tier, the BNB
  * discount switched): a start-up within BOT_FEES_KEEP_MS of a pair's last reading uses that reading and
- * asks the exchange again only after it.
+ * asks the exchange again only after it. The rates read at a start are written one pair a second by the
+ * tick, after the start-up: a cold start does not wait for fifty commits.
  *
  * Each reading is kept in system_state under "fees:<SYMBOL>" as "<read at, ms> <sell fee, sb_dec scaled>
  * <BNB discount, 0 or 1>". A value that does not parse is ignored (the rates are asked for).
@@ -55,7 +56,7 @@ bool bot_fees_reuse(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms)
 	return true;
 }
 
-void bot_fees_keep(struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms)
+static void keep(struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms)
 {
 	char key[SB_STORE_KEY_MAX], v[SB_STORE_VALUE_MAX];
 	if (!b->st || !fees_key(pr, key, sizeof key))
@@ -67,4 +68,18 @@ void bot_fees_keep(struct sb_bot *b, const struct bot_pair *pr, int64_t now_ms)
 	if (err != SB_OK)
 		sb_log_warn("bot", SB_FIELDS(SB_F_STR("symbol", pr->cfg.symbol), SB_F_ERR(err)),
 		            "commission rates of %s not kept: %s", pr->cfg.symbol, sb_strerror(err));
+}
+
+void bot_fees_tick(struct sb_bot *b, int64_t now_ms)
+{
+	if (b->degraded)
+		return;
+	for (size_t i = 0; i < b->npairs; i++) {
+		struct bot_pair *pr = &b->pairs[i];
+		if (!pr->fees_unkept)
+			continue;
+		pr->fees_unkept = false;
+		keep(b, pr, now_ms);
+		return;
+	}
 }

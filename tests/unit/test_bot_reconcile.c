@@ -461,15 +461,18 @@ Test(bot_reconcile, commission_rates_read_within_the_hour_are_not_asked_again_at
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_COMMISSION), 2, "the first start asks for each pair's");
 	sbt_bot_no_open_orders(&tb);
 
+	/* Kept one pair a second once trading. */
 	char kept[SB_STORE_VALUE_MAX];
+	sbt_bot_advance(&tb, 2000);
 	cr_assert_eq(sb_store_state_get(tb.b->st, "fees:BTCUSDT", kept, sizeof kept), SB_OK, "kept");
+	cr_assert_eq(sb_store_state_get(tb.b->st, "fees:ETHUSDT", kept, sizeof kept), SB_OK, "kept");
 	/* As if the account's rates had been 0.075% with the BNB discount when they were read. */
 	char v[64];
 	snprintf(v, sizeof v, "%lld 75000 1", (long long)sbt_bot_now(&tb));
 	cr_assert_eq(sb_store_state_set(tb.b->st, "fees:BTCUSDT", v, sbt_bot_now(&tb), NULL), SB_OK);
 
 	/* A crash and a restart a minute later: the rates read are used, nothing is asked. */
-	sbt_bot_advance(&tb, 60000);
+	sbt_bot_advance(&tb, 58000);
 	restart_reconciling();
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_COMMISSION), 0, "kept from the reading a minute ago");
 	struct bot_pair *pr = bot_pair_find(tb.b, "BTCUSDT");
