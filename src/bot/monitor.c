@@ -162,9 +162,8 @@ static uint64_t m_user_stalls(void *user)
 	return user_stats(user).probe_timeouts;
 }
 
-static struct sb_bn_rest_stats rest_stats(void *user)
+static struct sb_bn_rest_stats rest_stats(const struct sb_bot *b)
 {
-	const struct sb_bot *b = user;
 	struct sb_exchange_stats s;
 	sb_exchange_stats(b->ex, &s);
 	return s.rest;
