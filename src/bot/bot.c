@@ -199,6 +199,9 @@ static void on_fees(void *user, const struct sb_bn_rest_result *res, struct sb_b
 	if (!step_enter(b, c))
 		return;
 	bot_pair_fees(b, c->symbol, res, cm);
+	struct bot_pair *pr = bot_pair_find(b, c->symbol);
+	if (res->err == SB_OK && cm && pr)
+		pr->fees_unkept = true;
 	step_leave(b, c);
 }
 
@@ -245,7 +248,7 @@ static void run_step(struct sb_bot *b)
 	}
 	case STEP_FEES:
 		for (size_t i = 0; i < b->npairs; i++) {
-			if (!b->pairs[i].have_rules)
+			if (!b->pairs[i].have_rules || bot_fees_reuse(b, &b->pairs[i], bot_now_ms(b)))
 				continue;
 			struct step_call *c = sb_xcalloc(1, sizeof *c);
 			c->b = b;
@@ -384,6 +387,7 @@ static void on_tick(struct sb_clock_timer *t, void *user)
 	bot_tick_mark(b, &mark);
 	follow_paused(b);
 	bot_degraded_check(b, now);
+	bot_fees_tick(b, now);
 	/* An idle tick leaves the pairs alone (tick_due.c); a control job that acts ends the idle time. */
 	bool idle = bot_tick_idle(b, now);
 	if (!idle) {

@@ -39,14 +39,17 @@
 #include "spotbot/store.h"
 #include "spotbot/strategy.h"
 
-#define BOT_FILLS_MAX     4096   /* fills kept per side of one position */
-#define BOT_OPEN_MAX      128    /* open positions considered per pair */
-#define BOT_STOP_MS       5000   /* longest wait for in-flight requests at shutdown */
-#define BOT_TICK_MS       1000   /* strategy and housekeeping timer */
-#define BOT_RETRY_MS      5000   /* pause before a refused action on a position is tried again */
-#define BOT_RETRY_MAX_MS  600000 /* cap of that pause after orders rejected in a row */
-#define BOT_QUERY_MAX_MS  30000  /* cap of the settle-query back-off */
-#define BOT_STARTUP_RETRY 5000   /* pause before a failed start-up step is tried again */
+#define BOT_FILLS_MAX        4096    /* fills kept per side of one position */
+#define BOT_OPEN_MAX         128     /* open positions considered per pair */
+#define BOT_STOP_MS          5000    /* longest wait for in-flight requests at shutdown */
+#define BOT_TICK_MS          1000    /* strategy and housekeeping timer */
+#define BOT_RETRY_MS         5000    /* pause before a refused action on a position is tried again */
+#define BOT_RETRY_MAX_MS     600000  /* cap of that pause after orders rejected in a row */
+#define BOT_QUERY_MAX_MS     30000   /* cap of the settle-query back-off */
+#define BOT_RECHECK_INFLIGHT 8       /* a reconciliation's query leaves only while fewer REST calls are out */
+#define BOT_WEIGHT_SOFT      3000    /* weight used this minute above which non-urgent checks wait */
+#define BOT_FEES_KEEP_MS     3600000 /* a pair's commission rates read this recently are not asked again */
+#define BOT_STARTUP_RETRY    5000    /* pause before a failed start-up step is tried again */
 #define BOT_DB_PROBE_MS                                                                                      \
 	2000                   /* degraded: how often the daemon looks whether the database can be           \
 	                          written again */
@@ -96,6 +99,8 @@ struct bot_order {
 	sb_dec filled_quote;       /* their quote amounts */
 	bool unsent;               /* its intent was written inside the open fill transaction (b->txn): it
 	                              is sent once that commits */
+	uint32_t listed_run;       /* the reconciliation whose open-orders list showed it as known here */
+	bool recheck;              /* a reconciliation found it unexplained: queried as the budget allows */
 };
 
 struct bot_pair;
@@ -151,6 +156,8 @@ struct bot_pair {
 	bool decide;               /* what the strategy sees changed: the next step decides the pair */
 	uint64_t
 	    quote_ns; /* sb_clock_mono_ns() arrival of the oldest accepted quote not decided on yet; 0 none */
+	uint32_t listed_run;       /* the reconciliation whose list of the pair's open orders arrived */
+	bool fees_unkept;          /* its commission rates were read this start, not kept yet (fees.c) */
 	struct bot_pos *positions; /* open positions, newest first */
 };
 
@@ -231,7 +238,11 @@ struct sb_bot {
 	int startup_step;              /* which start-up step is running */
 	bot_step_cb step_done;         /* start-up: the lifecycle's continuation once the step's calls are
 	                                  all answered (set by bot_init) */
-	bool recon_inflight;           /* a runtime reconciliation is out */
+	uint32_t recon_run;            /* the current reconciliation's number (reconcile.c) */
+	int recon_lists;               /* its open-orders lists not answered yet */
+	bool recon_step;               /* it is the start-up's (its queries count in step_pending) */
+	bool recon_all;                /* its list of every symbol's open orders arrived */
+	size_t recon_queued;           /* its rechecks not sent yet */
 	struct sb_bnb_table bnb;       /* BNB price per quote asset (prices.c) */
 	uint64_t sell_latency_max_us;  /* worst fill -> sell sent */
 	uint64_t sell_latency_sum_us;  /* sum, for the mean */
@@ -248,6 +259,14 @@ struct sb_bot {
 /* What went wrong, for a message: Binance's message, else the transport's detail, else the error. */
 #define BOT_REST_WHY(res)                                                                                    \
 	((res)->api.msg[0] ? (res)->api.msg : (res)->detail[0] ? (res)->detail : sb_strerror((res)->err))
+
+/* ---- fees.c ------------------------------------------------------------------------------------------- */
+/* Adopts pr's commission rates as kept by a reading less than BOT_FEES_KEEP_MS old; false when there is
+ * none (the exchange is asked). */
+bool bot_fees_reuse(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms);
+/* The tick: keeps the commission rates of one pair read this start (fees_unkept), for the next start-ups;
+ * one a second, so the writes never hold the loop up at once. */
+void bot_fees_tick(struct sb_bot *b, int64_t now_ms);
 
 /* ---- model.c ------------------------------------------------------------------------------------------ */
 /* Now on the daemon's wall clock, ms since the epoch. */
@@ -436,6 +455,9 @@ void orders_fmt_duration(int64_t ms, char *buf, size_t cap);
 void reconcile_startup(struct sb_bot *b);
 /* The user stream asked for it. */
 void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why);
+/* Sends the reconciliation's queued rechecks as the request bound and the weight allow (after each
+ * answer, and from the tick). */
+void reconcile_pump(struct sb_bot *b);
 
 /* ---- engine.c ----------------------------------------------------------------------------------------- */
 /* Decides and acts for one pair now. */

@@ -92,6 +92,21 @@ static bool unrealised(const struct sb_bot *b, const struct bot_pos *bp, sb_dec 
 	return ok;
 }
 
+/* The REST budget as the exchange reports it: the weight used this minute (its X-MBX-USED-WEIGHT-1M),
+ * what is out, and the rate-limit answers so far. */
+static void add_rest(cJSON *j, const struct sb_bn_rest_stats *st)
+{
+	cJSON *o = cJSON_AddObjectToObject(j, "rest");
+	cJSON_AddNumberToObject(o, "used_weight_1m", (double)st->used_weight);
+	cJSON_AddNumberToObject(o, "soft_limit", BOT_WEIGHT_SOFT);
+	cJSON_AddNumberToObject(o, "in_flight", (double)st->in_flight);
+	cJSON_AddNumberToObject(o, "requests", (double)st->requests);
+	cJSON_AddNumberToObject(o, "responses_429", (double)st->n_429);
+	cJSON_AddNumberToObject(o, "responses_418", (double)st->n_418);
+	cJSON_AddBoolToObject(o, "paused", st->paused);
+	cJSON_AddBoolToObject(o, "banned", st->banned);
+}
+
 void control_view_status(struct sb_bot *b, const struct control_request *req, struct control_reply *r)
 {
 	(void)req;
@@ -112,6 +127,7 @@ void control_view_status(struct sb_bot *b, const struct control_request *req, st
 	add_age(s, "user_event_age_ms", us.last_event_ms, now);
 	cJSON_AddNumberToObject(s, "market_reconnects", (double)ms.reconnects);
 	cJSON_AddNumberToObject(s, "user_reconnects", (double)us.reconnects);
+	add_rest(j, &xs.rest);
 	int64_t newest = 0;
 	size_t open = 0, pairs = 0;
 	cJSON *unlisted = cJSON_CreateArray();

@@ -44,6 +44,7 @@
 #define SB_METRIC_STREAM_STALLS      "spotbot_stream_stalls_total"     /* counter {stream} */
 #define SB_METRIC_REST_LATENCY       "spotbot_rest_latency_seconds"    /* histogram {endpoint} */
 #define SB_METRIC_REST_USED_WEIGHT   "spotbot_rest_used_weight"        /* gauge, X-MBX-USED-WEIGHT-1M */
+#define SB_METRIC_REST_RATE_LIMITED  "spotbot_rest_rate_limited_total" /* counter {status} */
 #define SB_METRIC_ORDERS             "spotbot_orders_total"            /* counter {symbol,side,outcome} */
 #define SB_METRIC_FILLS              "spotbot_fills_total"             /* counter {symbol,side} */
 #define SB_METRIC_OPEN_POSITIONS     "spotbot_open_positions"          /* gauge {symbol} */

@@ -164,12 +164,27 @@ static uint64_t m_user_stalls(void *user)
 	return user_stats(user).probe_timeouts;
 }
 
-static double m_used_weight(void *user)
+static struct sb_bn_rest_stats rest_stats(const struct sb_bot *b)
 {
-	const struct sb_bot *b = user;
 	struct sb_exchange_stats s;
 	sb_exchange_stats(b->ex, &s);
-	return (double)s.rest.used_weight;
+	return s.rest;
+}
+
+/* The exchange's rate-limit answers: 429 (too much weight) and 418 (banned). */
+static uint64_t m_429(void *user)
+{
+	return rest_stats(user).n_429;
+}
+
+static uint64_t m_418(void *user)
+{
+	return rest_stats(user).n_418;
+}
+
+static double m_used_weight(void *user)
+{
+	return (double)rest_stats(user).used_weight;
 }
 
 static double m_trading(void *user)
@@ -248,6 +263,10 @@ static void register_fixed(struct bot_monitor *mon)
 	(void)sb_metrics_gauge_fn(m, SB_METRIC_REST_USED_WEIGHT,
 	                          "Request weight used this minute, as the exchange last reported it.", NULL,
 	                          0, m_used_weight, b);
+	struct sb_metric_label l429 = {"status", "429"}, l418 = {"status", "418"};
+	const char *rl_help = "REST answers refusing a request for its weight: 429, then 418 (a ban).";
+	(void)sb_metrics_counter_fn(m, SB_METRIC_REST_RATE_LIMITED, rl_help, &l429, 1, m_429, b);
+	(void)sb_metrics_counter_fn(m, SB_METRIC_REST_RATE_LIMITED, rl_help, &l418, 1, m_418, b);
 	(void)sb_metrics_histogram(m, SB_METRIC_DB_COMMIT_LATENCY,
 	                           "Database write transactions, begin to durable commit, in seconds.", NULL,
 	                           0, latency_bounds_seconds,

@@ -985,6 +985,8 @@ static void on_queried(void *user, const struct sb_bn_rest_result *res, struct s
 	} else if (step && !b->closed && res->err != SB_OK) {
 		b->step_failed = true;
 	}
+	/* A reconciliation's queued queries go out as answers come back. */
+	reconcile_pump(b);
 	if (step && !b->closed && b->step_pending == 0 && b->step_done)
 		b->step_done(b);
 }
@@ -1383,6 +1385,8 @@ void orders_tick(struct sb_bot *b, int64_t now_ms)
 {
 	if (b->closed)
 		return;
+	/* Rechecks a high weight held back. */
+	reconcile_pump(b);
 	for (size_t i = 0; i < b->npairs; i++) {
 		/* Settling a position may end it, and an ended position's next is the reap list's: the
 		 * positions are taken by id first, and each is looked up again in its pair before its turn.

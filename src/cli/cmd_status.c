@@ -149,6 +149,25 @@ static void stream_line(const struct ctx *c, const cJSON *streams, const char *n
 	putchar('\n');
 }
 
+/* The daemon's REST budget: "weight 86 used this minute, 0 rate-limited answers" (paused or banned in
+ * red). */
+static void rest_line(const struct ctx *c, const cJSON *rest)
+{
+	char paint[128];
+	const cJSON *used = cJSON_GetObjectItemCaseSensitive(rest, "used_weight_1m");
+	const cJSON *n429 = cJSON_GetObjectItemCaseSensitive(rest, "responses_429");
+	const cJSON *n418 = cJSON_GetObjectItemCaseSensitive(rest, "responses_418");
+	long long limited = (long long)((cJSON_IsNumber(n429) ? n429->valuedouble : 0) +
+	                                (cJSON_IsNumber(n418) ? n418->valuedouble : 0));
+	printf("REST weight     %lld used this minute, %lld rate-limited answer%s",
+	       cJSON_IsNumber(used) ? (long long)used->valuedouble : 0LL, limited, limited == 1 ? "" : "s");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rest, "banned")))
+		printf(", %s", sb_table_paint("banned (418)", SB_TABLE_RED, c->color, paint, sizeof paint));
+	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rest, "paused")))
+		printf(", %s", sb_table_paint("paused (429)", SB_TABLE_RED, c->color, paint, sizeof paint));
+	putchar('\n');
+}
+
 /* An optional system_state text: a missing key is "". */
 static sb_err state_text(struct sb_store *st, const char *key, char *buf, size_t cap)
 {
@@ -280,6 +299,9 @@ static void status_text(const struct ctx *c, const struct status *s)
 		stream_line(c, streams, "market");
 		stream_line(c, streams, "user");
 	}
+	const cJSON *rest = s->live ? cJSON_GetObjectItemCaseSensitive(s->live, "rest") : NULL;
+	if (cJSON_IsObject(rest))
+		rest_line(c, rest);
 	printf("paused          %s\n", status_paused(s) ? "yes" : "no");
 	if (s->last_stream_ms)
 		printf("last stream     %s (%s ago)\n", sb_table_time(s->last_stream_ms, a, sizeof a),

@@ -204,6 +204,7 @@ bool sim_api_charge(struct sim_exchange *ex, uint32_t weight, int64_t now_ms, st
 {
 	struct sim_weight *w = &ex->weight;
 	if (w->banned_until > now_ms) {
+		w->refused++;
 		reply->retry_after = (uint32_t)((w->banned_until - now_ms + 999) / 1000);
 		sim_api_error(
 		    reply, 418, -1003,
@@ -212,6 +213,7 @@ bool sim_api_charge(struct sim_exchange *ex, uint32_t weight, int64_t now_ms, st
 		return false;
 	}
 	if (ex->faults.force_429_s) {
+		w->refused++;
 		reply->retry_after = ex->faults.force_429_s;
 		sim_api_error(
 		    reply, 429, -1003,
@@ -226,6 +228,7 @@ bool sim_api_charge(struct sim_exchange *ex, uint32_t weight, int64_t now_ms, st
 	}
 	if (w->used + weight > w->limit) {
 		/* Carrying on after 429s earns an IP ban, as on Binance. */
+		w->refused++;
 		if (++w->over > 50)
 			w->banned_until = now_ms + 120000;
 		reply->retry_after = (uint32_t)((minute + 60000 - now_ms + 999) / 1000);
@@ -237,6 +240,7 @@ bool sim_api_charge(struct sim_exchange *ex, uint32_t weight, int64_t now_ms, st
 	}
 	w->over = 0;
 	w->used += weight;
+	w->total += weight;
 	reply->weight = weight;
 	return true;
 }

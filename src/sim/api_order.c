@@ -208,6 +208,7 @@ static struct sim_book_order *find_order(struct sim_api_call *c, struct sim_api_
 
 void sim_api_order_status(struct sim_api_call *c, struct sim_api_reply *r)
 {
+	c->ex->weight.queries++;
 	struct sim_symbol *s = sim_api_need_symbol(c, r);
 	if (!s)
 		return;

@@ -136,6 +136,9 @@ struct sim_weight {
 	uint32_t limit;       /* REQUEST_WEIGHT per minute */
 	uint32_t over;        /* requests refused with 429 in a row; too many become a 418 ban */
 	int64_t banned_until; /* 418 until this time (ms), 0 when not banned */
+	uint64_t total;       /* weight charged since start, every minute together */
+	uint64_t refused;     /* requests refused with 429 or 418 since start */
+	uint64_t queries;     /* order status queries (REST and WebSocket API) since start */
 };
 
 struct sim_exchange {

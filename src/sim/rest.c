@@ -230,10 +230,13 @@ void sim_rest_handle(struct sim_exchange *ex, const struct sim_http_req *req, st
 	r.weight = m->weight;
 	m->fn(&call, &r);
 	/* Methods whose weight depends on their parameters (or on success) correct the upfront charge. */
-	if (r.weight > m->weight)
+	if (r.weight > m->weight) {
 		ex->weight.used += r.weight - m->weight;
-	else if (ex->weight.used >= m->weight - r.weight)
+		ex->weight.total += r.weight - m->weight;
+	} else if (ex->weight.used >= m->weight - r.weight) {
 		ex->weight.used -= m->weight - r.weight;
+		ex->weight.total -= m->weight - r.weight;
+	}
 	finish(ex, &call, &r, resp);
 	free(r.json);
 	free(r.data);

@@ -60,6 +60,9 @@ const char *const sq_sql[SQ__COUNT] = {
                       " AND (?2 = 0 OR position_id = ?2) AND (?3 IS NULL OR status = ?3)"
                       " AND (?4 = 0 OR status IN (SELECT name FROM order_statuses WHERE final = 0))"
                       " ORDER BY id DESC LIMIT ?5",
+    /* A position's orders alone, by its index (the general list above scans the table). */
+    [SQ_ORDER_OF_POSITION] =
+        "SELECT " ORDER_COLS " FROM orders WHERE position_id = ?1 ORDER BY id DESC LIMIT ?2",
     [SQ_FILL_INSERT] = "INSERT INTO fills (" FILL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [SQ_FILL_EXISTS] = "SELECT 1 FROM fills WHERE symbol = ?1 AND client_order_id = ?2 AND trade_id = ?3",
     [SQ_FILL_LIST] = "SELECT " FILL_COLS " FROM fills WHERE client_order_id = ?1 ORDER BY trade_id",
@@ -702,6 +705,12 @@ static sb_err order_list(struct sb_store *st, const struct sb_store_order_filter
 {
 	struct sq_store *s = sq_of(st);
 	sb_err e = SB_OK;
+	if (f->position_id != 0 && !f->symbol && !f->by_status && !f->open_only) {
+		STMT(s, SQ_ORDER_OF_POSITION, e);
+		bind_i64(q, 1, f->position_id);
+		bind_i64(q, 2, bind_limit(f->limit));
+		return collect(s, q, sizeof **rows, read_order, (void **)rows, n, NULL);
+	}
 	STMT(s, SQ_ORDER_LIST, e);
 	bind_text_or_null(q, 1, f->symbol);
 	bind_i64(q, 2, f->position_id);

@@ -398,21 +398,23 @@ Test(bot_books, orders_the_exchange_forgot_end_lost_alerted_and_counted_and_trad
 	cr_assert_eq(metric(SB_METRIC_ORDERS, LABELS("symbol", "BTCUSDT", "side", "BUY", "outcome", "lost")),
 	             1);
 
-	/* No query loop: a reconciliation now asks about the two working orders only. */
+	/* No query loop: a reconciliation now lists the open orders, which explain the two working ones; the
+	 * lost ones are never asked about again. */
 	wait_idle();
 	scrape();
 	double runs = metric(SB_METRIC_RECONCILE_RUNS, LABELS("trigger", "stream"));
 	double queries = metric(SB_METRIC_REST_LATENCY "_count", LABELS("endpoint", "/api/v3/order"));
+	double lists = metric(SB_METRIC_REST_LATENCY "_count", LABELS("endpoint", "/api/v3/openOrders"));
 	bt_fault("drop_ws", NULL);
 	SBT_WAIT_UNTIL(scraped(SB_METRIC_RECONCILE_RUNS, LABELS("trigger", "stream")) >= runs + 1, 30000,
 	               "a reconciliation after the %g before", runs);
-	SBT_WAIT_UNTIL(scraped(SB_METRIC_REST_LATENCY "_count", LABELS("endpoint", "/api/v3/order")) >=
-	                   queries + 2,
-	               20000, "the working orders to be queried (%g queries before)", queries);
+	SBT_WAIT_UNTIL(scraped(SB_METRIC_REST_LATENCY "_count", LABELS("endpoint", "/api/v3/openOrders")) >=
+	                   lists + 1,
+	               20000, "the open orders to be listed (%g lists before)", lists);
 	wait_idle();
 	scrape();
-	cr_assert_eq(metric(SB_METRIC_REST_LATENCY "_count", LABELS("endpoint", "/api/v3/order")),
-	             queries + 2, "only the two working orders were queried, the lost ones never again");
+	cr_assert_eq(metric(SB_METRIC_REST_LATENCY "_count", LABELS("endpoint", "/api/v3/order")), queries,
+	             "the working orders were explained by the list, the lost ones never asked about again");
 	cr_assert_eq(FINDINGS("lost_order"), 2, "counted once each");
 	cr_assert_not(bt_log_has("QUERY_NOT_FOUND ignored", 0));
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);

@@ -209,9 +209,10 @@ void sbt_bot_start_reconciling(struct sbt_bot *t, const char *listed)
 		if (is_listed(listed, b->pairs[i].cfg.symbol))
 			rules[n++] = sbt_bot_rules(b->pairs[i].cfg.symbol);
 	sbt_fakex_answer_info(t->fx, pending(t, SBT_FX_INFO, "exchange info"), rules, n);
-	for (size_t k = 0; k < n; k++)
-		sbt_fakex_answer_commission(t->fx, pending(t, SBT_FX_COMMISSION, "commission"), "0.001",
-		                            "0.001");
+	/* A pair whose rates were read less than BOT_FEES_KEEP_MS ago (a restart) is not asked again. */
+	for (size_t i = 0; i < t->fx->n; i++)
+		if (t->fx->req[i].kind == SBT_FX_COMMISSION && !t->fx->req[i].answered)
+			sbt_fakex_answer_commission(t->fx, i, "0.001", "0.001");
 	cr_assert_eq(b->state, BOT_RECONCILING, "start-up reached the reconciliation (%s)",
 	             bot_state_name(b->state));
 	cr_assert(t->fx->streams_started, "the streams were started before it");

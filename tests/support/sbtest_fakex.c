@@ -202,6 +202,7 @@ static bool fx_subscribed(const struct sb_exchange *ex)
 static void fx_stats(const struct sb_exchange *ex, struct sb_exchange_stats *out)
 {
 	out->rest.calls = ((const struct sbt_fakex *)ex)->n;
+	out->rest.used_weight = ((const struct sbt_fakex *)ex)->used_weight;
 }
 
 static const struct sb_exchange_ops fx_ops = {

@@ -52,6 +52,7 @@ struct sbt_fakex {
 	size_t n;                                     /* entries */
 	bool subscribed;                              /* what user_subscribed answers */
 	bool streams_started;                         /* streams_start was called */
+	int64_t used_weight;                          /* what stats report as the minute's weight used */
 	/* Called inside each request, after it is recorded: to look at the daemon's state at send time. */
 	void (*on_request)(void *ctx, const struct sbt_fakex_req *r);
 	/* Called once each answer or event the test delivers has been handled: the end of a dispatch. */

@@ -264,8 +264,9 @@ Test(bot_orders, a_fill_delivered_twice_is_applied_once)
 	sbt_bot_restart(&tb);
 	fx = tb.fx;
 	sbt_bot_start_reconciling(&tb, NULL);
+	sbt_bot_no_open_orders(&tb);
 	int q = sbt_fakex_last(fx, SBT_FX_QUERY);
-	cr_assert_geq(q, 0, "the working sell is queried");
+	cr_assert_geq(q, 0, "the working sell, missing from the open orders, is queried");
 	cr_assert_str_eq(fx->req[q].coid, sell);
 	struct sb_bn_order so = sbt_fakex_order(&fx->req[q], sell_id, SB_ORDER_NEW, 0, 0, sbt_bot_now(&tb));
 	sbt_fakex_answer_order(fx, (size_t)q, SB_OK, 0, &so);

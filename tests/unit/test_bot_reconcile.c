@@ -128,9 +128,11 @@ Test(bot_reconcile, an_order_filled_while_the_daemon_was_down_has_its_fills_appl
 	                       fill("50000", "0.0003", "15", "0.0000003", "BTC", 2002)};
 	sbt_bot_trade(&tb, b, &f[0], "0.0001", "5", SB_ORDER_PARTIALLY_FILLED);
 
-	/* Down while the rest filled: the query finds it FILLED, its trades are fetched, the one already
-	 * recorded is not applied again. */
+	/* Down while the rest filled: missing from the open orders, it is queried and found FILLED, its
+	 * trades are fetched, the one already recorded is not applied again. */
 	restart_reconciling();
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 0, "the open orders are listed first");
+	sbt_bot_no_open_orders(&tb);
 	size_t q = asked(SBT_FX_QUERY, buy.coid);
 	answer_query(q, id, SB_ORDER_FILLED, "0.0004", "20");
 	cr_assert_eq(sbt_bot_order(&tb, buy.coid).status, SB_ORDER_FILLED);
@@ -142,11 +144,11 @@ Test(bot_reconcile, an_order_filled_while_the_daemon_was_down_has_its_fills_appl
 	free(rows);
 	cr_assert_eq(sbt_bot_events_of(&tb, "fill", buy.coid), 2);
 	cr_assert_eq(sbt_bot_position(&tb, pos).buy_qty, D("0.0004"));
-	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 0, "nothing is placed while reconciling");
 
-	sbt_bot_no_open_orders(&tb);
+	/* The query's answer ended the reconciliation; the position moved on once its fills were complete. */
 	cr_assert_eq(tb.b->state, BOT_TRADING);
 	sbt_bot_advance(&tb, 1000);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "one sell");
 	int s = sbt_fakex_last(fx, SBT_FX_PLACE);
 	cr_assert_geq(s, 0, "the sell is placed once trading");
 	cr_assert_eq(fx->req[s].order.side, SB_SIDE_SELL);
@@ -177,8 +179,19 @@ Test(bot_reconcile, orders_of_unknown_outcome_are_settled_by_query)
 	cr_assert_eq(sbt_bot_order(&tb, ca).status, SB_ORDER_UNKNOWN);
 	cr_assert_eq(sbt_bot_order(&tb, cb).status, SB_ORDER_PENDING_NEW);
 
-	/* The exchange has the first, resting; it never received the second. */
+	/* The exchange has the first, resting; it never received the second. The open-orders list shows the
+	 * first in another state than the database's, and lacks the second: both are queried. */
 	restart_reconciling();
+	size_t l = asked(SBT_FX_OPEN_ORDERS, NULL);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 0, "the open orders are listed first");
+	struct sbt_fakex_req r = {.kind = SBT_FX_PLACE,
+	                          .order = {.side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT}};
+	snprintf(r.symbol, sizeof r.symbol, "BTCUSDT");
+	snprintf(r.coid, sizeof r.coid, "%s", ca);
+	struct sb_bn_order open = sbt_fakex_order(&r, 5001, SB_ORDER_NEW, 0, 0, sbt_bot_now(&tb));
+	struct sb_bn_order_list list = {.items = &open, .n = 1};
+	sbt_fakex_answer_orders(fx, l, &list);
+	cr_assert_eq(sbt_bot_events_of(&tb, "order.foreign", NULL), 0, "the listed one is known");
 	cr_assert_eq(asked_about(SBT_FX_QUERY, ca), 1, "each is queried by its clientOrderId");
 	cr_assert_eq(asked_about(SBT_FX_QUERY, cb), 1);
 	for (size_t i = 0; i < fx->n; i++) {
@@ -195,18 +208,7 @@ Test(bot_reconcile, orders_of_unknown_outcome_are_settled_by_query)
 	cr_assert_eq(rb.status, SB_ORDER_NEVER_SENT, "the other was never sent");
 	cr_assert_eq(sbt_bot_position(&tb, rb.position_id).state, SB_POSITION_CANCELED);
 	cr_assert_eq(sbt_bot_position(&tb, ra.position_id).state, SB_POSITION_BUYING);
-
-	/* The open-orders list shows the adopted one: known, not foreign. */
-	size_t l = asked(SBT_FX_OPEN_ORDERS, NULL);
-	struct sbt_fakex_req r = {.kind = SBT_FX_PLACE,
-	                          .order = {.side = SB_SIDE_BUY, .type = SB_ORDER_LIMIT}};
-	snprintf(r.symbol, sizeof r.symbol, "BTCUSDT");
-	snprintf(r.coid, sizeof r.coid, "%s", ca);
-	struct sb_bn_order open = sbt_fakex_order(&r, 5001, SB_ORDER_NEW, 0, 0, sbt_bot_now(&tb));
-	struct sb_bn_order_list list = {.items = &open, .n = 1};
-	sbt_fakex_answer_orders(fx, l, &list);
 	cr_assert_eq(tb.b->state, BOT_TRADING);
-	cr_assert_eq(sbt_bot_events_of(&tb, "order.foreign", NULL), 0);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 0, "neither is placed again");
 
 	/* The slot of the one never sent is free: a new cycle, under a new position. */
@@ -233,6 +235,7 @@ Test(bot_reconcile, an_acknowledged_order_the_exchange_forgot_ends_lost_with_its
 	/* The exchange lost its state while the daemon was down: -2013 for an order it acknowledged. Its
 	 * trades are fetched once more (one more had happened), then it ends LOST with what they explain. */
 	restart_reconciling();
+	sbt_bot_no_open_orders(&tb);
 	size_t q = asked(SBT_FX_QUERY, buy.coid);
 	sbt_fakex_answer_order(fx, q, SB_ERR_EXCHANGE, -2013, NULL);
 	size_t t = asked(SBT_FX_MY_TRADES, NULL);
@@ -342,4 +345,144 @@ Test(bot_reconcile, a_position_settled_at_the_first_tick_may_end_another_of_the_
 	cr_assert_eq(fx->req[s2].order.quantity, D("0.00039"));
 	sbt_bot_advance(&tb, 5000);
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_PLACE), 1, "and nothing else is sent");
+}
+
+/* A resting buy as its PLACE request was made (kept across a restart, which starts a new fake). */
+struct resting {
+	struct sbt_fakex_req req; /* the PLACE request */
+	int64_t order_id;         /* the exchange's id it was acknowledged with */
+};
+
+/* n acknowledged resting buys of BTCUSDT (one position each), into out. */
+static void resting_buys(size_t n, struct resting *out)
+{
+	int last = -1;
+	for (size_t k = 0; k < n; k++) {
+		sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+		int p = sbt_fakex_last(fx, SBT_FX_PLACE);
+		cr_assert_gt(p, last, "buy %zu is placed", k);
+		last = p;
+		out[k] = (struct resting){.req = fx->req[p], .order_id = sbt_bot_order_id((size_t)p)};
+		sbt_bot_ack(&tb, (size_t)p);
+	}
+}
+
+/* The open-orders list of the buys idx[0..n) as the exchange shows them resting. */
+static void answer_resting(size_t l, const struct resting *r, size_t n)
+{
+	struct sb_bn_order items[16];
+	cr_assert_leq(n, 16);
+	for (size_t k = 0; k < n; k++)
+		items[k] = sbt_fakex_order(&r[k].req, r[k].order_id, SB_ORDER_NEW, 0, 0, sbt_bot_now(&tb));
+	struct sb_bn_order_list list = {.items = items, .n = n};
+	sbt_fakex_answer_orders(fx, l, &list);
+}
+
+Test(bot_reconcile, a_restart_whose_orders_all_rest_costs_one_list_and_no_query)
+{
+	begin("BTCUSDT:quote=20,buy_offset=0,max_positions=6,cooldown=0s");
+	struct resting idx[6];
+	resting_buys(6, idx);
+	restart_reconciling();
+	size_t before = fx->n;
+	size_t l = asked(SBT_FX_OPEN_ORDERS, NULL);
+	answer_resting(l, idx, 6);
+	cr_assert_eq(tb.b->state, BOT_TRADING, "the list explains every order: the daemon trades");
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 0, "no order is queried");
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_OPEN_ORDERS), 1, "one list");
+	cr_assert_eq(fx->n, before, "nothing else is asked");
+}
+
+Test(bot_reconcile, orders_missing_from_the_list_are_queried_a_few_at_a_time_before_trading)
+{
+	begin("BTCUSDT:quote=20,buy_offset=0,max_positions=12,cooldown=0s");
+	struct resting idx[12];
+	resting_buys(12, idx);
+	restart_reconciling();
+	size_t l = asked(SBT_FX_OPEN_ORDERS, NULL);
+	/* Two still rest; ten ended while the daemon was down. */
+	answer_resting(l, idx, 2);
+	/* The daemon's REST calls out stay under the bound (its price requests count too). */
+	size_t first = sbt_fakex_count(fx, SBT_FX_QUERY);
+	cr_assert(first > 0 && first <= BOT_RECHECK_INFLIGHT, "a few at a time: %zu", first);
+	cr_assert_leq(tb.b->inflight, BOT_RECHECK_INFLIGHT);
+	for (size_t k = 0; k < 2; k++)
+		cr_assert_eq(asked_about(SBT_FX_QUERY, idx[k].req.coid), 0, "a listed order is not asked");
+	/* Each answer sends the next; the daemon trades once the last is answered. */
+	for (size_t done = 0; done < 10; done++) {
+		cr_assert_eq(tb.b->state, BOT_RECONCILING, "still reconciling after %zu answers", done);
+		int q = sbt_fakex_nth(fx, SBT_FX_QUERY, done);
+		cr_assert_geq(q, 0, "query %zu was sent", done);
+		struct sb_bn_order o =
+		    sbt_fakex_order(&fx->req[q], 0, SB_ORDER_CANCELED, 0, 0, sbt_bot_now(&tb));
+		for (size_t k = 0; k < 12; k++)
+			if (strcmp(idx[k].req.coid, fx->req[q].coid) == 0)
+				o.order_id = idx[k].order_id;
+		sbt_fakex_answer_order(fx, (size_t)q, SB_OK, 0, &o);
+		cr_assert_leq(tb.b->inflight, BOT_RECHECK_INFLIGHT, "never more than the bound out");
+	}
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 10, "each missing order queried once");
+	cr_assert_eq(tb.b->state, BOT_TRADING);
+	for (size_t k = 2; k < 12; k++)
+		cr_assert_eq(sbt_bot_order(&tb, idx[k].req.coid).status, SB_ORDER_CANCELED);
+}
+
+Test(bot_reconcile, a_quiet_stream_lists_only_with_orders_out_and_not_under_a_high_weight)
+{
+	begin("BTCUSDT:quote=20,buy_offset=0");
+	/* No order on the exchange: a quiet stream costs nothing. */
+	sbt_fakex_reconcile(fx, SB_BN_RECONCILE_SILENT);
+	cr_assert_eq(fx->n, 0, "nothing to check");
+	struct resting idx[1];
+	resting_buys(1, idx);
+	/* Above the soft limit the quiet-stream check waits; a resubscription's does not. */
+	fx->used_weight = BOT_WEIGHT_SOFT + 1;
+	size_t before = fx->n;
+	sbt_fakex_reconcile(fx, SB_BN_RECONCILE_SILENT);
+	cr_assert_eq(fx->n, before, "not urgent: skipped");
+	sbt_fakex_reconcile(fx, SB_BN_RECONCILE_SUBSCRIBED);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_OPEN_ORDERS), 1, "events may be lost: listed");
+	/* Filled while unseen: missing from the list. At run time its query waits while the weight is high,
+	 * and goes once it falls. */
+	sbt_bot_no_open_orders(&tb);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_QUERY), 0, "held back by the weight");
+	fx->used_weight = 0;
+	sbt_bot_advance(&tb, 1000);
+	int q = sbt_fakex_last(fx, SBT_FX_QUERY);
+	cr_assert_geq(q, 0, "queried once the weight allows");
+	cr_assert_str_eq(fx->req[q].coid, idx[0].req.coid);
+}
+
+Test(bot_reconcile, commission_rates_read_within_the_hour_are_not_asked_again_at_a_restart)
+{
+	sbt_bot_init(&tb, "BTCUSDT:quote=20;ETHUSDT:quote=20", NULL, 0);
+	fx = sbt_bot_fake(&tb);
+	sbt_bot_start_reconciling(&tb, NULL);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_COMMISSION), 2, "the first start asks for each pair's");
+	sbt_bot_no_open_orders(&tb);
+
+	/* Kept one pair a second once trading. */
+	char kept[SB_STORE_VALUE_MAX];
+	sbt_bot_advance(&tb, 2000);
+	cr_assert_eq(sb_store_state_get(tb.b->st, "fees:BTCUSDT", kept, sizeof kept), SB_OK, "kept");
+	cr_assert_eq(sb_store_state_get(tb.b->st, "fees:ETHUSDT", kept, sizeof kept), SB_OK, "kept");
+	/* As if the account's rates had been 0.075% with the BNB discount when they were read. */
+	char v[64];
+	snprintf(v, sizeof v, "%lld 75000 1", (long long)sbt_bot_now(&tb));
+	cr_assert_eq(sb_store_state_set(tb.b->st, "fees:BTCUSDT", v, sbt_bot_now(&tb), NULL), SB_OK);
+
+	/* A crash and a restart a minute later: the rates read are used, nothing is asked. */
+	sbt_bot_advance(&tb, 58000);
+	restart_reconciling();
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_COMMISSION), 0, "kept from the reading a minute ago");
+	struct bot_pair *pr = bot_pair_find(tb.b, "BTCUSDT");
+	cr_assert_eq(pr->sell_fee, D("0.00075"), "the kept sell fee");
+	cr_assert(pr->bnb_discount, "and the kept BNB discount");
+	sbt_bot_no_open_orders(&tb);
+	cr_assert_eq(tb.b->state, BOT_TRADING);
+
+	/* An hour after the reading they are asked for again. */
+	sbt_bot_advance(&tb, BOT_FEES_KEEP_MS);
+	restart_reconciling();
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_COMMISSION), 2, "read again after BOT_FEES_KEEP_MS");
 }
