@@ -1,16 +1,16 @@
 /*
  * http_client.h - asynchronous HTTP(S) requests on the program's libuv loop, for the Binance REST API.
  *
- * One sb_http owns one libcurl multi handle driven through the multi-socket API (uv_poll per socket, one
- * uv_timer for curl's timeouts), so requests never block the loop and connections are kept alive and
- * reused across requests (HTTP/1.1 keep-alive, or HTTP/2 multiplexing where the server offers it). Easy
- * handles are recycled from a small pool. The client is message-agnostic: it moves bytes and reports what
- * happened; the codec and the order manager decide what a body or a status means.
+ * One sb_http runs libwebsockets' own HTTP/1.1 client on the caller's loop, so requests never block the
+ * loop and connections are kept alive and reused across requests, seconds apart included. The client is
+ * message-agnostic: it moves bytes and reports what happened; the codec and the order manager decide what
+ * a body or a status means.
  *
  * At most max_in_flight requests are on the wire at once; the rest wait in a FIFO queue and start, in
  * order, as earlier ones end (a request's timeout runs from its start; latency_us from its submission).
- * The connection cache keeps as many connections as that bound, so a burst of requests reuses a few
- * kept-alive connections instead of opening (and then dropping) one per request.
+ * Each of those slots keeps its own connection alive, so a burst of requests reuses a few kept-alive
+ * connections instead of opening (and then dropping) one per request. (A DELETE gets a connection of its
+ * own: the library does not keep one alive for it.)
  * A request that can start does so inside sb_http_request: on a kept-alive connection its bytes are
  * written before the call returns, without waiting for a turn of the loop.
  *
@@ -36,7 +36,6 @@
 #define SB_HTTP_CONNECT_DEFAULT  5000                 /* ms to establish a connection */
 #define SB_HTTP_MAX_HEADERS      16                   /* extra request headers per request */
 #define SB_HTTP_MAX_WEIGHTS      4                    /* X-MBX-USED-WEIGHT-* intervals kept per response */
-#define SB_HTTP_POOL_DEFAULT     8                    /* idle easy handles kept for reuse */
 #define SB_HTTP_INFLIGHT_DEFAULT 8                    /* requests on the wire at once; the rest queue */
 #define SB_HTTP_INTERVAL_LEN     8                    /* room for an interval name such as "1M", "10S" */
 #define SB_HTTP_ERRMSG_LEN       256                  /* room for the transport's error text */
@@ -57,10 +56,12 @@ struct sb_http_opts {
 	uint32_t timeout_ms;         /* whole-request timeout when a request gives none; 0: default */
 	uint32_t connect_timeout_ms; /* connection establishment timeout; 0: default */
 	size_t max_body;             /* largest response body accepted; 0: SB_HTTP_MAX_BODY_DEFAULT */
-	unsigned pool_size;          /* idle easy handles kept for reuse; 0: SB_HTTP_POOL_DEFAULT */
 	unsigned max_in_flight;      /* requests on the wire at once (and connections kept); 0: default */
 	const char *user_agent;      /* User-Agent header; NULL: "spotbot" */
 };
+
+/* Takes len bytes of a response body as they arrive; false aborts the request (SB_ERR_TOO_LONG). */
+typedef bool (*sb_http_sink)(void *user, const void *data, size_t len);
 
 struct sb_http_req {
 	enum sb_http_method method;               /* request method */
@@ -71,6 +72,8 @@ struct sb_http_req {
 	const char *headers[SB_HTTP_MAX_HEADERS]; /* "Name: value" lines, e.g. X-MBX-APIKEY; never logged */
 	size_t nheaders;                          /* entries used in headers */
 	uint32_t timeout_ms;                      /* 0: the client's default */
+	sb_http_sink sink;                        /* streams the body there (no max_body); NULL: kept */
+	void *sink_user;                          /* sink's argument */
 };
 
 /* One X-MBX-USED-WEIGHT-<interval> header, e.g. interval "1M", value 70. */
@@ -114,7 +117,7 @@ struct sb_http_stats {
 };
 
 /* Creates a client on loop (opts may be NULL for defaults; its strings are copied). *out is owned by the
- * caller and released with sb_http_free. SB_ERR_INVALID without loop/out, SB_ERR_IO if curl fails. */
+ * caller and released with sb_http_free. SB_ERR_INVALID without loop/out, SB_ERR_IO if lws fails. */
 sb_err sb_http_new(uv_loop_t *loop, const struct sb_http_opts *opts, struct sb_http **out);
 
 /*

@@ -588,7 +588,7 @@ sb_err sb_alerts_new(uv_loop_t *loop, const struct sb_alerts_opts *opts, struct 
 			a->url = sb_xstrdup(opts->url);
 		if (e == SB_OK) {
 			struct sb_http_opts ho = {
-			    .ca_file = opts->ca_file, .timeout_ms = a->timeout_ms, .pool_size = 1};
+			    .ca_file = opts->ca_file, .timeout_ms = a->timeout_ms, .max_in_flight = 1};
 			e = sb_http_new(loop, &ho, &a->http);
 		}
 		if (e != SB_OK) {
