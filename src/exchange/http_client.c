@@ -102,30 +102,32 @@ struct http_slot {
 };
 
 struct sb_http {
-	uv_loop_t *loop;         /* caller's loop */
-	struct lws_context *ctx; /* this client's lws context; cleared by lws once it is gone */
-	uv_timer_t timer;        /* the nearest request deadline */
-	uv_timer_t reap;         /* zero timer: callbacks of requests that ended inside sb_http_request,
-	                            and the context's destruction */
-	unsigned open_handles;   /* timer and reap not yet closed; the last close frees the client */
-	char *ca_file;           /* copy of opts.ca_file, or NULL */
-	char *user_agent;        /* copy of opts.user_agent */
-	bool insecure;           /* TLS verification off (tests only) */
-	uint32_t timeout_ms;     /* default whole-request timeout */
-	uint32_t connect_ms;     /* connection timeout */
-	size_t max_body;         /* largest accepted response body */
-	struct http_slot *slots; /* max_in_flight slots */
-	size_t max_in_flight;    /* entries in slots */
-	size_t in_flight;        /* slots in use */
-	struct xfer_list queue;  /* requests waiting for a slot */
-	struct xfer_list ended;  /* requests ended inside sb_http_request, callbacks not yet run */
-	uint64_t next_id;        /* last request id handed out */
-	uint64_t requests;       /* completed requests */
-	uint64_t connections;    /* connections opened */
-	unsigned in_request;     /* nesting of sb_http_request: ends go to the ended list */
-	bool closing;            /* sb_http_free was called: refuse new requests */
-	bool destroying;         /* the lws context's destruction has started */
-	unsigned destroy_polls;  /* checks made since that started */
+	uv_loop_t *loop;             /* caller's loop */
+	struct lws_context *ctx;     /* this client's lws context; cleared by lws once it is gone */
+	uv_timer_t timer;            /* the nearest request deadline */
+	uv_timer_t reap;             /* zero timer: callbacks of requests that ended inside sb_http_request,
+	                                and the context's destruction */
+	unsigned open_handles;       /* timer and reap not yet closed; the last close frees the client */
+	char *ca_file;               /* copy of opts.ca_file, or NULL */
+	char *user_agent;            /* copy of opts.user_agent */
+	bool insecure;               /* TLS verification off (tests only) */
+	uint32_t timeout_ms;         /* default whole-request timeout */
+	uint32_t connect_ms;         /* connection timeout */
+	size_t max_body;             /* largest accepted response body */
+	struct http_slot *slots;     /* max_in_flight slots */
+	size_t max_in_flight;        /* entries in slots */
+	size_t in_flight;            /* slots in use */
+	struct xfer_list queue;      /* requests waiting for a slot */
+	struct xfer_list ended;      /* requests ended inside sb_http_request, callbacks not yet run */
+	uint64_t next_id;            /* last request id handed out */
+	uint64_t requests;           /* completed requests */
+	uint64_t connections;        /* connections opened */
+	unsigned in_request;         /* nesting of sb_http_request: ends go to the ended list */
+	bool closing;                /* sb_http_free was called: refuse new requests */
+	bool parked;                 /* freed, its context waiting for the loop's other clients to go */
+	bool destroying;             /* the lws context's destruction has started */
+	struct sb_http *next_client; /* every client whose context is not yet destroyed */
+	unsigned destroy_polls;      /* checks made since that started */
 };
 
 static void dispatch(struct sb_http *h);
@@ -808,6 +810,18 @@ static void handle_closed(uv_handle_t *handle)
 
 /* Checks, a few times a loop turn apart, that lws has let go of the context; the first destroy only
  * starts closing its handles on a foreign loop, a second one after they closed finishes it. */
+/* Every client whose lws context is not yet destroyed, on any loop (clients live on their loop's thread). */
+static struct sb_http *clients;
+
+static void clients_unlink(struct sb_http *h)
+{
+	for (struct sb_http **pp = &clients; *pp; pp = &(*pp)->next_client)
+		if (*pp == h) {
+			*pp = h->next_client;
+			return;
+		}
+}
+
 static void on_destroy_poll(uv_timer_t *t)
 {
 	struct sb_http *h = t->data;
@@ -815,6 +829,7 @@ static void on_destroy_poll(uv_timer_t *t)
 		lws_context_destroy(h->ctx);
 	if (h->ctx)
 		return;
+	clients_unlink(h);
 	uv_timer_stop(&h->reap);
 	free(h->slots);
 	free(h->ca_file);
@@ -823,17 +838,34 @@ static void on_destroy_poll(uv_timer_t *t)
 	uv_close((uv_handle_t *)&h->reap, handle_closed);
 }
 
-/* From the loop, outside every lws callback: starts destroying the context. */
-static void on_destroy(uv_timer_t *t)
+/* Starts destroying h's context. */
+static void destroy_context(struct sb_http *h)
 {
-	struct sb_http *h = t->data;
-	while (h->ended.head || h->queue.head || h->in_flight)
-		cancel_list(h); /* what callbacks slipped in meanwhile */
+	h->parked = false;
 	h->destroying = true;
 	uv_timer_stop(&h->timer);
 	if (h->ctx)
 		lws_context_destroy(h->ctx);
 	uv_timer_start(&h->reap, on_destroy_poll, 0, FREE_POLL_MS);
+}
+
+/*
+ * From the loop, outside every lws callback. lws 4.1.6 aborts when one context on a foreign loop is
+ * destroyed while another context on it is busy, so a freed client's context waits (parked, with nothing
+ * on it) until the last client on its loop is freed too, and then they all go together.
+ */
+static void on_destroy(uv_timer_t *t)
+{
+	struct sb_http *h = t->data;
+	while (h->ended.head || h->queue.head || h->in_flight)
+		cancel_list(h); /* what callbacks slipped in meanwhile */
+	h->parked = true;
+	for (struct sb_http *o = clients; o; o = o->next_client)
+		if (o->loop == h->loop && !o->closing)
+			return;
+	for (struct sb_http *o = clients; o; o = o->next_client)
+		if (o->loop == h->loop && o->parked)
+			destroy_context(o);
 }
 
 void sb_http_free(struct sb_http *h)
@@ -889,6 +921,8 @@ sb_err sb_http_new(uv_loop_t *loop, const struct sb_http_opts *opts, struct sb_h
 	h->timer.data = h;
 	h->reap.data = h;
 	h->open_handles = 2;
+	h->next_client = clients;
+	clients = h;
 	*out = h;
 	return SB_OK;
 }
