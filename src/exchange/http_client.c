@@ -923,6 +923,14 @@ sb_err sb_http_new(uv_loop_t *loop, const struct sb_http_opts *opts, struct sb_h
 	h->open_handles = 2;
 	h->next_client = clients;
 	clients = h;
+	/* The first vhost loads the CA store (tens of ms), here rather than inside a request; the others
+	 * share its TLS context. */
+	if (!slot_vhost(h, &h->slots[0])) {
+		sb_log_warn("http", SB_FIELDS(SB_F_STR("ca_file", h->ca_file ? h->ca_file : "")),
+		            "cannot set up TLS (is the CA file readable PEM?)");
+		sb_http_free(h); /* its memory goes once the loop has run */
+		return SB_ERR_IO;
+	}
 	*out = h;
 	return SB_OK;
 }
