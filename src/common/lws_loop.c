@@ -6,6 +6,9 @@
 #include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -55,6 +58,18 @@ void sb_lws_log_to_logger(void)
 	if (sb_log_enabled(SB_LOG_DEBUG))
 		levels |= LLL_NOTICE;
 	lws_set_log_level(levels, lws_to_log);
+}
+
+void sb_lws_conn_error_text(struct lws *wsi, bool tls, const char *in, char *out, size_t cap)
+{
+	const char *lws_text = in ? in : "connection error";
+	SSL *ssl = tls ? lws_get_ssl(wsi) : NULL;
+	long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+	if (v != X509_V_OK)
+		snprintf(out, cap, "certificate verify failed: %s (%s)", X509_verify_cert_error_string(v),
+		         lws_text);
+	else
+		snprintf(out, cap, "%s", lws_text);
 }
 
 bool sb_lws_port_free(const char *host, int port)

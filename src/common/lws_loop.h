@@ -12,10 +12,12 @@
 #define SB_COMMON_LWS_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <uv.h>
 
 #include "spotbot/error.h"
 
+struct lws;
 struct lws_context;
 struct lws_context_creation_info;
 
@@ -39,6 +41,13 @@ void sb_lws_context_free(uv_loop_t *loop, struct lws_context **pctx);
  * level. lws reads the level when a context is created: call it just before sb_lws_context_new.
  */
 void sb_lws_log_to_logger(void);
+
+/*
+ * The text of a client connection's error (LWS_CALLBACK_CLIENT_CONNECTION_ERROR's in, NULL for none) into
+ * out (cap bytes), with OpenSSL's verification result when tls and the server's certificate was refused:
+ * lws 4.1 itself only says "connect SSL err 1: ...".
+ */
+void sb_lws_conn_error_text(struct lws *wsi, bool tls, const char *in, char *out, size_t cap);
 
 /*
  * True when an IPv4 host:port can be bound (with the SO_REUSEADDR lws uses). A failed bind inside lws on

@@ -481,11 +481,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (x) {
-			char why[SB_HTTP_ERRMSG_LEN] = "connection failed";
-			if (in && len)
-				snprintf(why, sizeof why, "%.*s", (int)len, (const char *)in);
-			else if (in)
-				snprintf(why, sizeof why, "%s", (const char *)in);
+			char why[SB_HTTP_ERRMSG_LEN];
+			sb_lws_conn_error_text(wsi, x->tls, in, why, sizeof why);
 			end(h, x, failure(x), why);
 		}
 		break;
@@ -651,7 +648,7 @@ static void start(struct sb_http *h, struct http_xfer *x)
 	if (x->tls) {
 		i_.ssl_connection |= LCCSCF_USE_SSL;
 		if (h->insecure)
-			i_.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
+			i_.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_ALLOW_INSECURE |
 			                     LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_EXPIRED;
 	}
 	i_.opaque_user_data = x;

@@ -31,8 +31,6 @@
 #include "spotbot/ws_client.h"
 
 #include <libwebsockets.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -542,28 +540,12 @@ static void conn_opened(struct ws_conn *c)
 		ws->ops.open(ws->user, ws, c->id, c->rollover);
 }
 
-/*
- * The connection error lws reports, with OpenSSL's verification result when the server's certificate was
- * refused: lws 4.1 itself only says "connect SSL err 1: ...".
- */
-static void conn_error_text(struct ws_conn *c, struct lws *wsi, const char *in)
-{
-	const char *lws_text = in ? in : "connection error";
-	SSL *ssl = c->ws->tls ? lws_get_ssl(wsi) : NULL;
-	long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
-	if (v != X509_V_OK)
-		snprintf(c->text, sizeof c->text, "certificate verify failed: %s (%s)",
-		         X509_verify_cert_error_string(v), lws_text);
-	else
-		snprintf(c->text, sizeof c->text, "%s", lws_text);
-}
-
 static int dispatch(struct ws_conn *c, struct lws *wsi, enum lws_callback_reasons reason, void *in,
                     size_t len)
 {
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		conn_error_text(c, wsi, in);
+		sb_lws_conn_error_text(wsi, c->ws->tls, in, c->text, sizeof c->text);
 		if (c->state == C_STARTING) {
 			conn_to(c, C_FAILED); /* conn_start ends it once lws has returned */
 			lws_set_wsi_user(wsi, NULL);
