@@ -2,8 +2,8 @@
  * binance_rest.h - the Binance REST client on the program's libuv loop: signed requests, server time,
  * request weight, and typed results for every endpoint the bot uses.
  *
- * One sb_bn_rest owns one sb_http (keep-alive connections, libcurl multi-socket) and one signer. Every
- * call is asynchronous and ends in exactly one typed callback; nothing above this layer sees JSON. The
+ * One sb_bn_rest owns one sb_http (keep-alive connections on libwebsockets' HTTP client) and one signer.
+ * Every call is asynchronous and ends in exactly one typed callback; nothing above this layer sees JSON. The
  * callback gets a struct sb_bn_rest_result (what happened) and, on success, the parsed result.
  *
  * What the layer does on its own, so callers do not have to:

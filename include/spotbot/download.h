@@ -7,8 +7,8 @@
  * ".CHECKSUM" file ("<sha256 hex>  <file name>"). A file is written as DIR/.NAME.part while it arrives
  * and renamed to DIR/NAME only once its checksum matches, next to a copy of the checksum file
  * (DIR/NAME.CHECKSUM): a file with its checksum beside it that still matches is complete and is not
- * fetched again, so an interrupted download resumes where it stopped. libcurl's easy interface, one
- * file at a time.
+ * fetched again, so an interrupted download resumes where it stopped. One file at a time, each over
+ * sb_http_fetch (libwebsockets' HTTP client on a private loop), streamed to disk as it arrives.
  */
 #ifndef SPOTBOT_DOWNLOAD_H
 #define SPOTBOT_DOWNLOAD_H

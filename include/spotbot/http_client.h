@@ -58,6 +58,7 @@ struct sb_http_opts {
 	size_t max_body;             /* largest response body accepted; 0: SB_HTTP_MAX_BODY_DEFAULT */
 	unsigned max_in_flight;      /* requests on the wire at once (and connections kept); 0: default */
 	const char *user_agent;      /* User-Agent header; NULL: "spotbot" */
+	const char *unix_socket;     /* connect to this Unix socket path instead of the URL's host, or NULL */
 };
 
 /* Takes len bytes of a response body as they arrive; false aborts the request (SB_ERR_TOO_LONG). */
@@ -72,6 +73,7 @@ struct sb_http_req {
 	const char *headers[SB_HTTP_MAX_HEADERS]; /* "Name: value" lines, e.g. X-MBX-APIKEY; never logged */
 	size_t nheaders;                          /* entries used in headers */
 	uint32_t timeout_ms;                      /* 0: the client's default */
+	uint32_t idle_timeout_ms;                 /* also fails after this long without a byte; 0: none */
 	sb_http_sink sink;                        /* streams the body there (no max_body); NULL: kept */
 	void *sink_user;                          /* sink's argument */
 };
@@ -145,5 +147,25 @@ void sb_http_stats(const struct sb_http *h, struct sb_http_stats *out);
 void sb_http_free(struct sb_http *h);
 
 const char *sb_http_method_name(enum sb_http_method m);
+
+/* What a one-shot request came to (sb_http_fetch). */
+struct sb_http_fetched {
+	sb_err err;                      /* as sb_http_resp.err, or what sb_http_new/request refused */
+	bool sent;                       /* the request reached the wire */
+	long status;                     /* HTTP status, 0 when none arrived */
+	char *body;                      /* response body, NUL-terminated, or NULL; the caller's */
+	size_t body_len;                 /* bytes in body */
+	char errmsg[SB_HTTP_ERRMSG_LEN]; /* transport error text ("" on success) */
+};
+
+/*
+ * Runs req on a private loop of its own until it ends: for one-shot command-line requests, never on a
+ * daemon's loop. Returns out->err; out->body is the caller's (sb_http_fetched_free).
+ */
+sb_err sb_http_fetch(const struct sb_http_opts *opts, const struct sb_http_req *req,
+                     struct sb_http_fetched *out);
+
+/* Frees what a fetch kept. */
+void sb_http_fetched_free(struct sb_http_fetched *f);
 
 #endif

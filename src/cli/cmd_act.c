@@ -11,7 +11,6 @@
  * The request itself (sb_cli_control_post) is shared with the pair commands of cmd_pairs.c.
  */
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +26,7 @@
 #include "spotbot/clock.h"
 #include "spotbot/config.h"
 #include "spotbot/decimal.h"
+#include "spotbot/http_client.h"
 
 extern char **environ;
 
@@ -35,24 +35,6 @@ extern char **environ;
 #define ACT_WAIT_MS    30000         /* --timeout's default: how long an action is followed */
 #define ACT_WAIT_MAX   (3600 * 1000) /* --timeout's largest value */
 #define ACT_POLL_MS    100           /* between two looks at the outcome */
-
-struct answer {
-	char *buf;  /* body so far (owned, NUL-terminated) */
-	size_t len; /* bytes */
-};
-
-static size_t on_body(char *data, size_t size, size_t n, void *user)
-{
-	struct answer *a = user;
-	size_t add = size * n;
-	if (a->len + add > ACT_BODY_MAX)
-		return 0;
-	a->buf = sb_xrealloc(a->buf, a->len + add + 1);
-	memcpy(a->buf + a->len, data, add);
-	a->len += add;
-	a->buf[a->len] = '\0';
-	return add;
-}
 
 static void usage(FILE *f, const char *cmd)
 {
@@ -136,53 +118,37 @@ static int request(const char *cmd, const struct sb_config *cfg, bool post, cons
 			fprintf(stderr, "spotbot %s: CONTROL_LISTEN is too long\n", cmd);
 		return SB_EXIT_USAGE;
 	}
-	CURL *h = curl_easy_init();
-	if (!h) {
-		if (cmd)
-			fprintf(stderr, "spotbot %s: cannot start an HTTP client\n", cmd);
-		return SB_EXIT_FAILURE;
-	}
-	struct answer a = {0};
-	struct curl_slist *hdrs = NULL;
 	char auth[600];
+	struct sb_http_opts ho = {.timeout_ms = ACT_TIMEOUT_MS,
+	                          .max_body = ACT_BODY_MAX,
+	                          .max_in_flight = 1,
+	                          .unix_socket = unix_sock ? listen + 5 : NULL};
+	struct sb_http_req req = {.method = post ? SB_HTTP_POST : SB_HTTP_GET,
+	                          .url = url,
+	                          .body = post ? (body ? body : "") : NULL,
+	                          .body_len = post && body ? strlen(body) : 0,
+	                          .content_type = body ? "application/json" : NULL};
 	if (cfg->control_token && cfg->control_token[0]) {
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", cfg->control_token);
-		hdrs = curl_slist_append(hdrs, auth);
+		req.headers[req.nheaders++] = auth;
 	}
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	if (unix_sock)
-		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, listen + 5);
-	if (body)
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	if (post) {
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
-	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)ACT_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-	CURLcode rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hdrs);
-	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) {
+	struct sb_http_fetched f;
+	sb_http_fetch(&ho, &req, &f);
+	*status = f.status;
+	if (f.err == SB_ERR_NETWORK && !f.sent) {
 		if (cmd)
 			fprintf(stderr, "spotbot %s: the daemon is not running (nothing answers at %s)\n",
 			        cmd, listen);
-		free(a.buf);
+		sb_http_fetched_free(&f);
 		return SB_EXIT_NO_DAEMON;
 	}
-	if (rc != CURLE_OK) {
+	if (f.err != SB_OK) {
 		if (cmd)
-			fprintf(stderr, "spotbot %s: the daemon did not answer: %s\n", cmd,
-			        curl_easy_strerror(rc));
-		free(a.buf);
+			fprintf(stderr, "spotbot %s: the daemon did not answer: %s\n", cmd, f.errmsg);
+		sb_http_fetched_free(&f);
 		return SB_EXIT_FAILURE;
 	}
-	*answer = a.buf;
+	*answer = f.body;
 	return SB_EXIT_OK;
 }
 

@@ -8,7 +8,6 @@
  * file arrives on a terminal, a line redrawn in place.
  */
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -137,15 +136,9 @@ static int download(const struct sb_dl_request *rq, bool json)
 	char err[SB_DL_ERR_MAX] = "";
 	if (sb_dl_plan(rq, &files, &n, err, sizeof err) != SB_OK)
 		return sb_cli_usage_error("data download", usage_text, "%s", err);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "spotbot data download: libcurl failed to initialise\n");
-		free(files);
-		return SB_EXIT_FAILURE;
-	}
 	struct tally t = {0};
 	cJSON *list = json ? cJSON_CreateArray() : NULL;
 	fetch_all(rq, files, n, &t, list);
-	curl_global_cleanup();
 	free(files);
 	if (json)
 		print_json(rq, &t, n, list);

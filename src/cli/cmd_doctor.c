@@ -14,7 +14,6 @@
  * failed check.
  */
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -36,6 +35,7 @@
 #include "spotbot/bot.h"
 #include "spotbot/clock.h"
 #include "spotbot/config.h"
+#include "spotbot/http_client.h"
 #include "spotbot/query.h"
 #include "spotbot/sign.h"
 #include "spotbot/store.h"
@@ -46,7 +46,7 @@ extern char **environ;
 #define DOCTOR_TEXT_MAX   1024                         /* detail or hint of one check, with its NUL */
 #define DISK_FREE_MIN     (INT64_C(100) * 1024 * 1024) /* less free space than this fails */
 #define CLOCK_SKEW_MAX_MS 1000                         /* Binance refuses timestamps 1 s ahead */
-#define HTTP_TIMEOUT_MS   10000L                       /* per exchange request */
+#define HTTP_TIMEOUT_MS   10000u                       /* per exchange request */
 #define HTTP_BODY_MAX     SB_BN_MSG_MAX                /* largest response read */
 
 enum status {
@@ -319,25 +319,9 @@ static void check_disk(struct doctor *d, const char *id, const char *title, cons
 /* ---- the exchange -------------------------------------------------------------------------------- */
 
 struct body {
-	char *data;    /* received bytes, NUL-terminated (owned) */
-	size_t len;    /* bytes in data */
-	bool too_long; /* the response passed HTTP_BODY_MAX */
+	char *data; /* received bytes, NUL-terminated (owned) */
+	size_t len; /* bytes in data */
 };
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
-{
-	struct body *b = user;
-	size_t n = size * nmemb;
-	if (b->len + n > HTTP_BODY_MAX) {
-		b->too_long = true;
-		return 0;
-	}
-	b->data = sb_xrealloc(b->data, b->len + n + 1);
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
 
 /*
  * GET base + path_query with an optional API key header. On a transport failure returns false with the
@@ -346,44 +330,28 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user)
 static bool http_get(const struct sb_config *cfg, const char *path_query, const char *api_key, long *status,
                      struct body *body, char *err, size_t cap)
 {
-	char url[8192], header[512], cerr[CURL_ERROR_SIZE] = "";
-	struct curl_slist *headers = NULL;
+	char url[8192], header[512];
 	memset(body, 0, sizeof *body);
 	snprintf(url, sizeof url, "%s%s", cfg->binance_rest_url, path_query);
-	CURL *h = curl_easy_init();
-	if (!h) {
-		snprintf(err, cap, "cannot start libcurl");
-		return false;
-	}
+	struct sb_http_opts ho = {.ca_file = cfg->binance_ca_file[0] ? cfg->binance_ca_file : NULL,
+	                          .timeout_ms = HTTP_TIMEOUT_MS,
+	                          .max_body = HTTP_BODY_MAX,
+	                          .max_in_flight = 1};
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url};
 	if (api_key) {
 		snprintf(header, sizeof header, "X-MBX-APIKEY: %s", api_key);
-		headers = curl_slist_append(headers, header);
+		req.headers[req.nheaders++] = header;
 	}
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, HTTP_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (cfg->binance_ca_file[0])
-		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->binance_ca_file);
-	CURLcode rc = curl_easy_perform(h);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	else
-		snprintf(err, cap, "%s",
-		         body->too_long ? "response too large"
-		         : cerr[0]      ? cerr
-		                        : curl_easy_strerror(rc));
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(h);
-	if (rc != CURLE_OK) {
-		free(body->data);
-		body->data = NULL;
+	struct sb_http_fetched f;
+	if (sb_http_fetch(&ho, &req, &f) != SB_OK) {
+		snprintf(err, cap, "%s", f.err == SB_ERR_TOO_LONG ? "response too large" : f.errmsg);
+		sb_http_fetched_free(&f);
+		return false;
 	}
-	return rc == CURLE_OK;
+	*status = f.status;
+	body->data = f.body;
+	body->len = f.body_len;
+	return true;
 }
 
 /* A 2xx status: the answer itself, not an error. */

@@ -6,7 +6,6 @@
  * the comparison, and only then the rename that makes it visible under its real name. A file that does
  * not match is deleted, never kept: a backtest must not run on bytes nobody vouched for.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -19,12 +18,14 @@
 
 #include "data/data_int.h"
 #include "spotbot/download.h"
+#include "spotbot/http_client.h"
 
 #define SHA_HEX      SB__SHA_HEX
-#define CHECKSUM_MAX 4096   /* a checksum file is one short line */
-#define PATH_MAX_DL  4096   /* paths built here */
-#define CONNECT_MS   10000L /* give up connecting after 10 s */
-#define STALL_S      30L    /* give up when nothing arrives for 30 s */
+#define CHECKSUM_MAX 4096     /* a checksum file is one short line */
+#define PATH_MAX_DL  4096     /* paths built here */
+#define CONNECT_MS   10000u   /* give up connecting after 10 s */
+#define STALL_MS     30000u   /* give up when nothing arrives for 30 s */
+#define TRANSFER_MS  3600000u /* and when a whole file takes more than an hour */
 
 __attribute__((format(printf, 3, 4))) static void say(char *buf, size_t cap, const char *fmt, ...)
 {
@@ -58,71 +59,52 @@ struct sink {
 	void *ctx;                  /* for progress */
 };
 
-static size_t on_data(char *p, size_t size, size_t n, void *userp)
+static bool on_data(void *userp, const void *p, size_t len)
 {
 	struct sink *s = userp;
-	size_t len = size * n;
 	if (!s->file) {
 		if (s->len + len >= sizeof s->mem) {
 			s->overflow = true;
-			return 0;
+			return false;
 		}
 		memcpy(s->mem + s->len, p, len);
 		s->len += len;
 		s->mem[s->len] = '\0';
-		return len;
+		return true;
 	}
 	if (fwrite(p, 1, len, s->file) != len) {
 		s->write_failed = true;
-		return 0;
+		return false;
 	}
 	EVP_DigestUpdate(s->sha, p, len);
 	s->len += len;
-	return len;
-}
-
-static int on_progress(void *userp, curl_off_t total, curl_off_t now, curl_off_t ut, curl_off_t un)
-{
-	(void)ut;
-	(void)un;
-	struct sink *s = userp;
-	if (s->progress && s->file)
-		s->progress(s->ctx, s->f, (long long)now, (long long)total);
-	return 0;
+	if (s->progress)
+		s->progress(s->ctx, s->f, (long long)s->len, 0);
+	return true;
 }
 
 /* GETs url into s. SB_OK on 200; SB_ERR_NOT_FOUND on 404; SB_ERR_NETWORK otherwise; err names url. */
 static sb_err get(const char *url, struct sink *s, char *err, size_t cap)
 {
-	CURL *c = curl_easy_init();
-	if (!c) {
-		say(err, cap, "%s: cannot start a transfer", url);
-		return SB_ERR_NETWORK;
-	}
-	char cerr[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_S);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "spotbot/" SB_VERSION);
-	CURLcode rc = curl_easy_perform(c);
-	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
+	struct sb_http_opts ho = {.connect_timeout_ms = CONNECT_MS,
+	                          .timeout_ms = TRANSFER_MS,
+	                          .max_in_flight = 1,
+	                          .user_agent = "spotbot/" SB_VERSION};
+	struct sb_http_req req = {
+	    .method = SB_HTTP_GET, .url = url, .sink = on_data, .sink_user = s, .idle_timeout_ms = STALL_MS};
+	struct sb_http_fetched fetched;
+	sb_http_fetch(&ho, &req, &fetched);
+	long status = fetched.status;
+	sb_err rc = fetched.err;
+	char why[SB_HTTP_ERRMSG_LEN];
+	snprintf(why, sizeof why, "%s", fetched.errmsg);
+	sb_http_fetched_free(&fetched);
 	if (s->write_failed) {
 		say(err, cap, "%s: cannot write what arrived: %s", url, strerror(errno));
 		return SB_ERR_IO;
 	}
-	if (rc != CURLE_OK && !(s->overflow && status == 200)) {
-		say(err, cap, "%s: %s", url, cerr[0] ? cerr : curl_easy_strerror(rc));
+	if (rc != SB_OK && !(s->overflow && status == 200)) {
+		say(err, cap, "%s: %s", url, why);
 		return SB_ERR_NETWORK;
 	}
 	if (status == 404) {

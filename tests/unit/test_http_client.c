@@ -587,3 +587,61 @@ Test(http_client, a_request_that_fails_while_it_starts_is_reported_from_the_loop
 	sb_http_stats(fx.http, &st);
 	cr_assert_eq(st.in_flight, 0);
 }
+
+/* ---- a body streamed to a sink ------------------------------------------------------------------------ */
+
+struct sunk {
+	size_t len;  /* bytes the sink took */
+	bool order;  /* every byte was the one expected at its place */
+	size_t stop; /* refuse once this many arrived (0: never) */
+};
+
+static bool sink_bytes(void *user, const void *data, size_t len)
+{
+	struct sunk *s = user;
+	const char *p = data;
+	for (size_t i = 0; i < len; i++)
+		s->order = s->order && p[i] == (char)('a' + (s->len + i) % 26);
+	s->len += len;
+	return !s->stop || s->len < s->stop;
+}
+
+Test(http_client, a_sink_takes_a_body_larger_than_max_body_as_it_arrives)
+{
+	sb_http_free(fx.http);
+	struct sb_http_opts ho = {.max_body = 1000};
+	cr_assert_eq(sb_http_new(&fx.loop, &ho, &fx.http), SB_OK);
+	static struct result r;
+	static struct sunk s = {.order = true};
+	char url[256];
+	url_for(url, sizeof url, "/big?n=150000");
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url, .sink = sink_bytes, .sink_user = &s};
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &r, NULL), SB_OK);
+	run_until(&r.done, DEADLINE_MS);
+	cr_assert_eq(r.err, SB_OK);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(s.len, 150000);
+	cr_assert(s.order, "the bytes arrived in order");
+	cr_assert_eq(r.body_len, 0, "nothing is kept in memory");
+
+	static struct result r2;
+	static struct sunk s2 = {.order = true, .stop = 5000};
+	req.sink_user = &s2;
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &r2, NULL), SB_OK);
+	run_until(&r2.done, DEADLINE_MS);
+	cr_assert_eq(r2.err, SB_ERR_TOO_LONG, "a sink that refuses ends the request");
+}
+
+Test(http_client, an_idle_timeout_ends_a_request_nothing_arrives_for)
+{
+	static struct result r;
+	char url[128];
+	silent_url(url, sizeof url);
+	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url, .timeout_ms = 3000, .idle_timeout_ms = 100};
+	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &r, NULL), SB_OK);
+	run_until(&r.done, DEADLINE_MS);
+	cr_assert_eq(r.err, SB_ERR_TIMEOUT);
+	cr_assert_geq(r.latency_us, 100000);
+	cr_assert_lt(r.latency_us, 2000000, "the idle timeout, not the whole one: %llu us",
+	             (unsigned long long)r.latency_us);
+}

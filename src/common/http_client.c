@@ -63,6 +63,8 @@ struct http_xfer {
 	unsigned char *body;             /* LWS_PRE bytes of headroom, then body_len bytes; NULL for a GET */
 	size_t body_len;                 /* bytes of body */
 	uint32_t timeout_ms;             /* whole-request timeout */
+	uint32_t idle_ms;                /* timeout while no byte arrives, or 0 */
+	uint64_t end_ns;                 /* uv_hrtime() at which the whole request times out, once started */
 	sb_http_cb cb;                   /* completion callback */
 	void *user;                      /* its argument */
 	sb_http_sink sink;               /* receives the body instead of rx, or NULL */
@@ -102,30 +104,31 @@ struct http_slot {
 };
 
 struct sb_http {
-	uv_loop_t *loop;             /* caller's loop */
-	struct lws_context *ctx;     /* this client's lws context; cleared by lws once it is gone */
-	uv_timer_t timer;            /* the nearest request deadline */
-	uv_timer_t reap;             /* zero timer: callbacks of requests that ended inside sb_http_request,
-	                                and the context's destruction */
-	unsigned open_handles;       /* timer and reap not yet closed; the last close frees the client */
-	char *ca_file;               /* copy of opts.ca_file, or NULL */
-	char *user_agent;            /* copy of opts.user_agent */
-	bool insecure;               /* TLS verification off (tests only) */
-	uint32_t timeout_ms;         /* default whole-request timeout */
-	uint32_t connect_ms;         /* connection timeout */
-	size_t max_body;             /* largest accepted response body */
-	struct http_slot *slots;     /* max_in_flight slots */
-	size_t max_in_flight;        /* entries in slots */
-	size_t in_flight;            /* slots in use */
-	struct xfer_list queue;      /* requests waiting for a slot */
-	struct xfer_list ended;      /* requests ended inside sb_http_request, callbacks not yet run */
-	uint64_t next_id;            /* last request id handed out */
-	uint64_t requests;           /* completed requests */
-	uint64_t connections;        /* connections opened */
-	unsigned in_request;         /* nesting of sb_http_request: ends go to the ended list */
-	bool closing;                /* sb_http_free was called: refuse new requests */
-	bool parked;                 /* freed, its context waiting for the loop's other clients to go */
-	bool destroying;             /* the lws context's destruction has started */
+	uv_loop_t *loop;         /* caller's loop */
+	struct lws_context *ctx; /* this client's lws context; cleared by lws once it is gone */
+	uv_timer_t timer;        /* the nearest request deadline */
+	uv_timer_t reap;         /* zero timer: callbacks of requests that ended inside sb_http_request,
+	                            and the context's destruction */
+	unsigned open_handles;   /* timer and reap not yet closed; the last close frees the client */
+	char *ca_file;           /* copy of opts.ca_file, or NULL */
+	char *user_agent;        /* copy of opts.user_agent */
+	char *unix_socket;       /* "+" and opts.unix_socket (lws' form of a Unix socket address), or NULL */
+	bool insecure;           /* TLS verification off (tests only) */
+	uint32_t timeout_ms;     /* default whole-request timeout */
+	uint32_t connect_ms;     /* connection timeout */
+	size_t max_body;         /* largest accepted response body */
+	struct http_slot *slots; /* max_in_flight slots */
+	size_t max_in_flight;    /* entries in slots */
+	size_t in_flight;        /* slots in use */
+	struct xfer_list queue;  /* requests waiting for a slot */
+	struct xfer_list ended;  /* requests ended inside sb_http_request, callbacks not yet run */
+	uint64_t next_id;        /* last request id handed out */
+	uint64_t requests;       /* completed requests */
+	uint64_t connections;    /* connections opened */
+	unsigned in_request;     /* nesting of sb_http_request: ends go to the ended list */
+	bool closing;            /* sb_http_free was called: refuse new requests */
+	bool parked;             /* freed, its context waiting for the loop's other clients to go */
+	bool destroying;         /* the lws context's destruction has started */
 	struct sb_http *next_client; /* every client whose context is not yet destroyed */
 	unsigned destroy_polls;      /* checks made since that started */
 };
@@ -434,6 +437,11 @@ static int write_body(struct http_xfer *x, struct lws *wsi)
 static int take_body(struct http_xfer *x, const void *in, size_t len)
 {
 	bool ok = x->sink ? x->sink(x->sink_user, in, len) : sb_buf_put(&x->rx, in, len);
+	if (ok && x->idle_ms) {
+		uint64_t idle = uv_hrtime() + (uint64_t)x->idle_ms * 1000000u;
+		x->deadline_ns = idle < x->end_ns ? idle : x->end_ns;
+		arm_timer(x->h);
+	}
 	if (ok)
 		return 0;
 	x->too_long = true;
@@ -621,7 +629,10 @@ static void start(struct sb_http *h, struct http_xfer *x)
 	h->in_flight++;
 	snprintf(s->endpoint, sizeof s->endpoint, "%s", x->endpoint);
 	uint64_t now = uv_hrtime();
-	x->deadline_ns = now + (uint64_t)(x->timeout_ms ? x->timeout_ms : h->timeout_ms) * 1000000u;
+	x->end_ns = now + (uint64_t)(x->timeout_ms ? x->timeout_ms : h->timeout_ms) * 1000000u;
+	x->deadline_ns = x->end_ns;
+	if (x->idle_ms && now + (uint64_t)x->idle_ms * 1000000u < x->end_ns)
+		x->deadline_ns = now + (uint64_t)x->idle_ms * 1000000u;
 	x->connect_by_ns = now + (uint64_t)h->connect_ms * 1000000u;
 	struct lws_vhost *vh = slot_vhost(h, s);
 	if (!vh) {
@@ -632,8 +643,9 @@ static void start(struct sb_http *h, struct http_xfer *x)
 	memset(&i_, 0, sizeof i_);
 	i_.context = h->ctx;
 	i_.vhost = vh;
-	i_.address = x->address;
-	i_.host = x->address; /* lws matches a kept connection on address == the first request's host */
+	i_.address = h->unix_socket ? h->unix_socket : x->address;
+	i_.host =
+	    h->unix_socket ? x->address : i_.address; /* lws matches kept connections on address == host */
 	i_.origin = x->address;
 	i_.port = x->port;
 	i_.path = x->path;
@@ -695,6 +707,7 @@ static sb_err prepare(struct http_xfer *x, const struct sb_http_req *req)
 		x->hdrs[x->nhdrs++] = sb_xstrdup(req->headers[i]);
 	x->method = req->method;
 	x->timeout_ms = req->timeout_ms;
+	x->idle_ms = req->idle_timeout_ms;
 	x->sink = req->sink;
 	x->sink_user = req->sink_user;
 	if (!parse_url(x, req->url))
@@ -831,6 +844,7 @@ static void on_destroy_poll(uv_timer_t *t)
 	free(h->slots);
 	free(h->ca_file);
 	free(h->user_agent);
+	free(h->unix_socket);
 	uv_close((uv_handle_t *)&h->timer, handle_closed);
 	uv_close((uv_handle_t *)&h->reap, handle_closed);
 }
@@ -907,6 +921,11 @@ sb_err sb_http_new(uv_loop_t *loop, const struct sb_http_opts *opts, struct sb_h
 	}
 	h->ca_file = opts->ca_file ? sb_xstrdup(opts->ca_file) : NULL;
 	h->user_agent = sb_xstrdup(opts->user_agent ? opts->user_agent : "spotbot");
+	if (opts->unix_socket) {
+		size_t n = strlen(opts->unix_socket) + 2;
+		h->unix_socket = sb_xmalloc(n);
+		snprintf(h->unix_socket, n, "+%s", opts->unix_socket);
+	}
 	h->insecure = opts->insecure;
 	h->timeout_ms = opts->timeout_ms ? opts->timeout_ms : SB_HTTP_TIMEOUT_DEFAULT;
 	h->max_body = opts->max_body ? opts->max_body : SB_HTTP_MAX_BODY_DEFAULT;
