@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,7 @@ struct sb_http {
 	unsigned open_handles;   /* timer and reap not yet closed; the last close frees the client */
 	char *ca_file;           /* copy of opts.ca_file, or NULL */
 	char *user_agent;        /* copy of opts.user_agent */
+	SSL_CTX *ssl_ctx;        /* the client TLS context every vhost of this client shares */
 	char *unix_socket;       /* "+" and opts.unix_socket (lws' form of a Unix socket address), or NULL */
 	bool insecure;           /* TLS verification off (tests only) */
 	uint32_t timeout_ms;     /* default whole-request timeout */
@@ -600,7 +602,7 @@ static struct lws_vhost *slot_vhost(struct sb_http *h, struct http_slot *s)
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = http_protocols;
 	info.vhost_name = s->name;
-	info.client_ssl_ca_filepath = h->ca_file;
+	info.provided_client_ssl_ctx = h->ssl_ctx;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	s->vh = lws_create_vhost(h->ctx, &info);
 	return s->vh;
@@ -811,6 +813,27 @@ void sb_http_stats(const struct sb_http *h, struct sb_http_stats *out)
 
 /* ---- creation and teardown --------------------------------------------------------------------- */
 
+/*
+ * The client TLS context of every connection: verification against ca_file, or against the system store
+ * (looked up in its hashed directory as needed, rather than every CA held in memory). NULL when ca_file
+ * cannot be read.
+ */
+static SSL_CTX *client_tls_new(const char *ca_file)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	int ok = ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL)
+	                 : SSL_CTX_set_default_verify_paths(ctx);
+	if (ok != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
 static void handle_closed(uv_handle_t *handle)
 {
 	struct sb_http *h = handle->data;
@@ -845,6 +868,7 @@ static void on_destroy_poll(uv_timer_t *t)
 	free(h->ca_file);
 	free(h->user_agent);
 	free(h->unix_socket);
+	SSL_CTX_free(h->ssl_ctx);
 	uv_close((uv_handle_t *)&h->timer, handle_closed);
 	uv_close((uv_handle_t *)&h->reap, handle_closed);
 }
@@ -902,7 +926,10 @@ sb_err sb_http_new(uv_loop_t *loop, const struct sb_http_opts *opts, struct sb_h
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
 	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* No LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT: lws 4.1.6 would make its OpenSSL ex_data indexes anew,
+	 * process-wide, and another context (the WebSocket client's) could then no longer find, hence free,
+	 * its TLS context. This client brings its own TLS context instead (client_tls_new). */
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 	/* lws sizes its socket tables by this (the process' fd limit otherwise): a slot's connection, a
 	 * DELETE's own and the handed-over ones fit many times over. */
 	info.fd_limit_per_thread = (unsigned)(FD_LIMIT_MIN + 4 * h->max_in_flight);
@@ -939,9 +966,8 @@ sb_err sb_http_new(uv_loop_t *loop, const struct sb_http_opts *opts, struct sb_h
 	h->open_handles = 2;
 	h->next_client = clients;
 	clients = h;
-	/* The first vhost loads the CA store (tens of ms), here rather than inside a request; the others
-	 * share its TLS context. */
-	if (!slot_vhost(h, &h->slots[0])) {
+	h->ssl_ctx = client_tls_new(h->ca_file);
+	if (!h->ssl_ctx || !slot_vhost(h, &h->slots[0])) {
 		sb_log_warn("http", SB_FIELDS(SB_F_STR("ca_file", h->ca_file ? h->ca_file : "")),
 		            "cannot set up TLS (is the CA file readable PEM?)");
 		sb_http_free(h); /* its memory goes once the loop has run */
