@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages spotbot needs to build, test and run, when any is missing.
 # Called by `make`, `make test` and `make demo`; safe to run again (it does nothing when all are present).
+# libcurl4-openssl-dev is for the test helpers and benchmarks only: no program of the tree links libcurl.
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
