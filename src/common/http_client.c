@@ -39,14 +39,15 @@
 #include "spotbot/alloc.h"
 #include "spotbot/log.h"
 
-#define HTTP_PROTOCOL   "sb-http" /* the lws protocol every client wsi is bound to */
-#define KEEP_WARM_S     120       /* idle seconds a kept connection lasts (quiet-stream checks are 60 s) */
-#define RX_CHUNK        4096      /* bytes read from lws per RECEIVE_CLIENT_HTTP */
-#define SLOT_NONE       (-1)      /* x->slot of a request not on the wire */
-#define FREE_POLL_MS    1         /* spacing of the checks that lws' context is gone, while freeing */
-#define FD_LIMIT_MIN    64        /* sockets the context tracks at least */
-#define ENDPOINT_MAX    300       /* room for "host:port:tls" */
-#define HEADER_NAME_MAX 128       /* longest request header name */
+#define HTTP_PROTOCOL       "sb-http" /* the lws protocol every client wsi is bound to */
+#define KEEP_WARM_S         120  /* idle seconds a kept connection lasts (quiet-stream checks are 60 s) */
+#define RX_CHUNK            4096 /* bytes read from lws per RECEIVE_CLIENT_HTTP */
+#define SLOT_NONE           (-1) /* x->slot of a request not on the wire */
+#define FREE_POLL_MS        1    /* spacing of the checks that lws' context is gone, while freeing */
+#define DESTROY_RETRY_POLLS 50   /* checks between two later destroys, so that lws' handles have closed */
+#define FD_LIMIT_MIN        64   /* sockets the context tracks at least */
+#define ENDPOINT_MAX        300  /* room for "host:port:tls" */
+#define HEADER_NAME_MAX     128  /* longest request header name */
 
 /* One request, queued, on the wire, or ended and waiting for its callback. */
 struct http_xfer {
@@ -841,8 +842,6 @@ static void handle_closed(uv_handle_t *handle)
 		free(h);
 }
 
-/* Checks, a few times a loop turn apart, that lws has let go of the context; the first destroy only
- * starts closing its handles on a foreign loop, a second one after they closed finishes it. */
 /* Every client whose lws context is not yet destroyed, on any loop (clients live on their loop's thread). */
 static struct sb_http *clients;
 
@@ -855,10 +854,17 @@ static void clients_unlink(struct sb_http *h)
 		}
 }
 
+/*
+ * Checks, loop turns apart, that lws has let go of the context. On a foreign loop the first destroy only
+ * starts closing its connections and handles, and a second one, once they have closed, finishes it. When
+ * connections were still closing (requests killed just before) lws needs one more: later calls are spaced
+ * DESTROY_RETRY_POLLS checks apart, since a stage that runs while lws' handles are still closing frees
+ * the code of their close callbacks.
+ */
 static void on_destroy_poll(uv_timer_t *t)
 {
 	struct sb_http *h = t->data;
-	if (h->ctx && ++h->destroy_polls == 3)
+	if (h->ctx && (++h->destroy_polls == 3 || h->destroy_polls % DESTROY_RETRY_POLLS == 0))
 		lws_context_destroy(h->ctx);
 	if (h->ctx)
 		return;
