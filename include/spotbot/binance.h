@@ -1,9 +1,9 @@
 /*
  * binance.h - typed Binance messages: everything spotbot receives from Binance, parsed into C structs.
  *
- * This is the message layer of the Binance client. The transports (REST over libwebsockets' HTTP client, market streams and
- * the WebSocket API over libwebsockets) hand it bytes; it hands back typed results, so nothing above this
- * layer ever looks at raw JSON. Four families of input:
+ * This is the message layer of the Binance client. The transports (REST over libwebsockets' HTTP client,
+ * market streams and the WebSocket API over libwebsockets) hand it bytes; it hands back typed results, so
+ * nothing above this layer ever looks at raw JSON. Four families of input:
  *  - market stream frames (bookTicker, trade, aggTrade, kline, 24hrMiniTicker, control replies, errors,
  *    serverShutdown), raw or in the combined {"stream","data"} envelope: sb_bn_market_parse();
  *  - user data events (executionReport, outboundAccountPosition, ...), in the WebSocket API envelope
