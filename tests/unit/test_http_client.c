@@ -637,7 +637,8 @@ Test(http_client, an_idle_timeout_ends_a_request_nothing_arrives_for)
 	static struct result r;
 	char url[128];
 	silent_url(url, sizeof url);
-	struct sb_http_req req = {.method = SB_HTTP_GET, .url = url, .timeout_ms = 3000, .idle_timeout_ms = 100};
+	struct sb_http_req req = {
+	    .method = SB_HTTP_GET, .url = url, .timeout_ms = 3000, .idle_timeout_ms = 100};
 	cr_assert_eq(sb_http_request(fx.http, &req, on_done, &r, NULL), SB_OK);
 	run_until(&r.done, DEADLINE_MS);
 	cr_assert_eq(r.err, SB_ERR_TIMEOUT);
