@@ -21,6 +21,8 @@ const char *const sim_fault_names[] = {
     "ws_lifetime_s",        /* close WebSockets after VALUE seconds (Binance: 86400) */
     "user_events_delay_ms", /* deliver user-data events VALUE ms after they happen, in order */
     "flat_market",          /* skip the market feed's events: the price stands still */
+    "wsapi_down",           /* close WebSocket API connections as they open */
+    "order_ws_drop",        /* execute a WebSocket API order.place, then close its connection unanswered */
     NULL,
 };
 
