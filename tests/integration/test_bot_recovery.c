@@ -293,6 +293,15 @@ Test(bot_recovery, a_stop_asked_for_while_start_up_waits_on_the_database_is_a_cl
 	cr_assert(bt_log_has("spotbot stopped", 1000), "the stop ran to its end");
 }
 
+/* spotsim and the daemon started on PAIR_BTC; returns its first buy, resting (NEW). */
+static struct sb_store_order start_buying(void)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	bt_start_bot();
+	return bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
+}
+
 /* Order placements spotsim received over REST and over the WebSocket API. */
 static void check_transport(long long rest, long long ws)
 {
@@ -302,10 +311,7 @@ static void check_transport(long long rest, long long ws)
 
 Test(bot_recovery, orders_go_as_order_place_on_the_user_data_connection)
 {
-	bt_start_sim(NULL);
-	bt_write_env(PAIR_BTC, "");
-	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
+	struct sb_store_order buy = start_buying();
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
 	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
@@ -318,10 +324,7 @@ Test(bot_recovery, orders_go_as_order_place_on_the_user_data_connection)
 
 Test(bot_recovery, while_the_websocket_api_is_down_the_sell_goes_over_rest)
 {
-	bt_start_sim(NULL);
-	bt_write_env(PAIR_BTC, "");
-	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
+	struct sb_store_order buy = start_buying();
 	cr_assert_eq(bt_stop_bot(SIGKILL, 2000), 128 + SIGKILL);
 	/* The buy fills while the bot is down, and it comes back to a WebSocket API that refuses it: the
 	 * restart settles the buy and sells over REST. */
@@ -340,10 +343,7 @@ Test(bot_recovery, while_the_websocket_api_is_down_the_sell_goes_over_rest)
 
 Test(bot_recovery, sell_whose_websocket_answer_is_lost_is_settled_by_query_to_one_order)
 {
-	bt_start_sim(NULL);
-	bt_write_env(PAIR_BTC, "");
-	bt_start_bot();
-	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
+	struct sb_store_order buy = start_buying();
 	bt_fault("order_ws_drop", "on");
 	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
 	/* The sell executes and its connection closes unanswered: the query by clientOrderId adopts it. */

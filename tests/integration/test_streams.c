@@ -552,6 +552,21 @@ static int mute_start(void)
 	return sim_server_port(Mute.srv);
 }
 
+/* Starts the mute server and the stream under test on it with o's timeouts; o's url, key, signer and
+ * back-off are filled in here. */
+static void mute_user_open(struct sb_bn_user_stream_opts o)
+{
+	static char url[96];
+	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", mute_start());
+	o.url = url;
+	o.api_key = KEY;
+	o.signer = T.signer;
+	o.backoff_min_ms = 50;
+	o.backoff_max_ms = 200;
+	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
+	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
+}
+
 /* Frees the stream under test, then stops the mute server. */
 static void mute_stop_all(void)
 {
@@ -564,18 +579,7 @@ static void mute_stop_all(void)
 
 Test(streams, user_stream_unanswered_probe_reconciles_and_reconnects)
 {
-	int port = mute_start();
-	char url[96];
-	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", port);
-	struct sb_bn_user_stream_opts o = {.url = url,
-	                                   .api_key = KEY,
-	                                   .signer = T.signer,
-	                                   .silence_ms = 200,
-	                                   .probe_timeout_ms = 300,
-	                                   .backoff_min_ms = 50,
-	                                   .backoff_max_ms = 200};
-	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
-	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
+	mute_user_open((struct sb_bn_user_stream_opts){.silence_ms = 200, .probe_timeout_ms = 300});
 	SBT_RUN_UNTIL(&T.loop, ustats().probe_timeouts >= 1 && ustats().subscribes >= 2, DEADLINE_MS);
 	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_SILENT], 1, "the probe went out with a reconcile");
 	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_DEAD], 1, "then the dead connection was reported");
@@ -677,17 +681,7 @@ Test(streams, user_stream_order_whose_answer_is_lost_with_the_connection_is_an_u
 
 Test(streams, user_stream_unanswered_order_times_out_as_an_unknown_outcome)
 {
-	int port = mute_start();
-	char url[96];
-	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", port);
-	struct sb_bn_user_stream_opts uo = {.url = url,
-	                                    .api_key = KEY,
-	                                    .signer = T.signer,
-	                                    .order_timeout_ms = 300,
-	                                    .backoff_min_ms = 50,
-	                                    .backoff_max_ms = 200};
-	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
-	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &uo, &ops, NULL, &T.us), SB_OK);
+	mute_user_open((struct sb_bn_user_stream_opts){.order_timeout_ms = 300});
 	SBT_RUN_UNTIL(&T.loop, sb_bn_user_stream_subscribed(T.us), DEADLINE_MS);
 	struct sb_bn_new_order o = market_buy("st-mute");
 	cr_assert_eq(sb_bn_user_stream_order_place(T.us, &o, on_placed, NULL), SB_OK);

@@ -11,6 +11,7 @@
 
 #include "common/sign_int.h"
 #include "exchange/wsapi_order.h"
+#include "sbtest.h"
 #include "spotbot/binance_streams.h"
 
 #define VEC_KEY    "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
@@ -232,23 +233,15 @@ Test(user_stream, order_place_request_refuses_what_rest_would)
 	sb_signer_free(s);
 }
 
-/* Reads tests/data/binance/<name>; caller frees. */
+/* tests/data/binance/<name> from the source tree; caller frees. */
 static char *recorded(const char *name, size_t *len)
 {
-	const char *root = getenv("SB_SOURCE_DIR");
-	char path[1024];
-	snprintf(path, sizeof path, "%s/tests/data/binance/%s", root ? root : ".", name);
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	char rel[256], path[1024];
+	snprintf(rel, sizeof rel, "tests/data/binance/%s", name);
+	char *text = sbt_read_file(sbt_source_path(rel, path, sizeof path));
+	cr_assert(text && *text, "cannot read %s", path);
+	*len = strlen(text);
+	return text;
 }
 
 /* A recorded frame through the stream's parser, then what the order's answer comes to. */
