@@ -214,6 +214,10 @@ struct sb_bn_user_stream_opts {
 	 * X-MBX-USED-WEIGHT-1M), for the owner's weight accounting; NULL: none. */
 	void (*weight_seen)(void *ctx, int64_t used);
 	void *weight_ctx; /* its argument */
+	/* Told every answered order.place: the method, its latency and the answer's status, for the same
+	 * latency histogram as REST's (binance_rest.h's observe); NULL: none. */
+	void (*observe)(void *ctx, const char *method, uint64_t latency_us, long status);
+	void *observe_ctx; /* its argument */
 };
 
 struct sb_bn_user_stream_stats {

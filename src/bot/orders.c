@@ -718,9 +718,10 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		o->query_at_ms = now + 300;
 		o->query_tries = 0;
 	}
-	/* The answer ends the position's wait for its request: what the stream moved meanwhile (a fill
-	 * reported before the answer, on the same WebSocket API connection) is decided at this step. */
-	bot_pair_mark(b, bp->pair);
+	/* A position the stream made HOLDING while this request was out (its fill reported before the
+	 * answer, on the same WebSocket API connection) was skipped as busy: its sell is decided now. */
+	if (bp->p.state == SB_POSITION_HOLDING)
+		bot_pair_mark(b, bp->pair);
 	orders_settle(b, bp);
 }
 

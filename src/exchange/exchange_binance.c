@@ -168,6 +168,8 @@ static void start_user(struct bn_exchange *x)
 	x->opts.user.time_ctx = x;
 	x->opts.user.weight_seen = user_weight_seen;
 	x->opts.user.weight_ctx = x;
+	x->opts.user.observe = x->opts.rest.observe; /* one latency histogram for both paths */
+	x->opts.user.observe_ctx = x->opts.rest.observe_user;
 	sb_err err = sb_bn_user_stream_new(x->loop, x->ws, &x->opts.user, &x->base.ev.account,
 	                                   x->base.ev.user, &x->us);
 	if (err != SB_OK)

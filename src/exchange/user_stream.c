@@ -159,6 +159,7 @@ struct us_order {
 	struct us_order *next;        /* next pending, later sent */
 	int64_t id;                   /* request id */
 	uint64_t sent_mono;           /* when it was sent */
+	uint64_t sent_ns;             /* the same, in ns, for its latency */
 	enum sb_bn_order_shape shape; /* what the answer's result holds */
 	sb_bn_rest_order_cb cb;       /* the caller's callback */
 	void *user;                   /* its argument */
@@ -190,14 +191,16 @@ struct sb_bn_user_stream {
 	void *time_ctx;                        /* its argument */
 	void (*weight_seen)(void *, int64_t);  /* opts.weight_seen */
 	void *weight_ctx;                      /* its argument */
-	uint32_t order_timeout_ms;             /* an order unanswered this long: unknown outcome */
-	struct us_order *orders;               /* order.place requests awaiting their answer, oldest first */
-	uint64_t opened_mono;                  /* when the connection opened */
-	uint64_t quiet_since;                  /* last event, subscription or silent reconcile */
-	uv_timer_t tick;                       /* watchdog */
-	uv_timer_t retry;                      /* next attempt after a refusal */
-	int open_handles;                      /* timers not yet closed */
-	struct sb_bn_user_stream_stats st;     /* counters */
+	void (*observe)(void *, const char *, uint64_t, long); /* opts.observe */
+	void *observe_ctx;                                     /* its argument */
+	uint32_t order_timeout_ms;         /* an order unanswered this long: unknown outcome */
+	struct us_order *orders;           /* order.place requests awaiting their answer, oldest first */
+	uint64_t opened_mono;              /* when the connection opened */
+	uint64_t quiet_since;              /* last event, subscription or silent reconcile */
+	uv_timer_t tick;                   /* watchdog */
+	uv_timer_t retry;                  /* next attempt after a refusal */
+	int open_handles;                  /* timers not yet closed */
+	struct sb_bn_user_stream_stats st; /* counters */
 };
 
 static uint64_t mono_ms(void)
@@ -379,7 +382,9 @@ static void order_answered(struct sb_bn_user_stream *us, struct us_order *o,
 	struct sb_bn_rest_result res;
 	struct sb_bn_order order;
 	sb_err e = sb_bn_ws_order_answer(r, o->shape, &res, &order);
-	res.latency_us = (mono_ms() - o->sent_mono) * 1000u;
+	res.latency_us = (sb_clock_mono_ns() - o->sent_ns) / 1000u;
+	if (us->observe)
+		us->observe(us->observe_ctx, "order.place", res.latency_us, res.http_status);
 	if (e == SB_ERR_UNKNOWN_OUTCOME && r->ok)
 		sb_log_error("userstream", SB_FIELDS(SB_F_INT("id", o->id), SB_F_STR("why", res.detail)),
 		             "unreadable order.place answer: outcome unknown");
@@ -655,6 +660,8 @@ sb_err sb_bn_user_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx,
 	us->time_ctx = opts->time_ctx;
 	us->weight_seen = opts->weight_seen;
 	us->weight_ctx = opts->weight_ctx;
+	us->observe = opts->observe;
+	us->observe_ctx = opts->observe_ctx;
 	us->order_timeout_ms = opts->order_timeout_ms ? opts->order_timeout_ms : SB_BN_US_ORDER_TIMEOUT_DEF;
 	us->silence_ms = opts->silence_ms ? opts->silence_ms : SB_BN_US_SILENCE_DEFAULT;
 	us->probe_timeout_ms = opts->probe_timeout_ms ? opts->probe_timeout_ms : SB_BN_US_PROBE_TIMEOUT_DEF;
@@ -714,8 +721,13 @@ sb_err sb_bn_user_stream_order_place(struct sb_bn_user_stream *us, const struct 
 		return e;
 	us->next_id = id;
 	struct us_order *p = sb_xcalloc(1, sizeof *p);
-	*p = (struct us_order){
-	    .id = id, .sent_mono = mono_ms(), .shape = sb_bn_rest_place_shape(o), .cb = cb, .user = user};
+	uint64_t ns = sb_clock_mono_ns();
+	*p = (struct us_order){.id = id,
+	                       .sent_mono = ns / 1000000u,
+	                       .sent_ns = ns,
+	                       .shape = sb_bn_rest_place_shape(o),
+	                       .cb = cb,
+	                       .user = user};
 	struct us_order **tail = &us->orders;
 	while (*tail)
 		tail = &(*tail)->next;
