@@ -770,10 +770,6 @@ static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb
 		o->query_at_ms = now + 300;
 		o->query_tries = 0;
 	}
-	/* A position the stream made HOLDING while this request was out (its fill reported before the
-	 * answer, on the same WebSocket API connection) was skipped as busy: its sell is decided now. */
-	if (bp->p.state == SB_POSITION_HOLDING)
-		bot_pair_mark(b, bp->pair);
 	orders_settle(b, bp);
 	if (txn)
 		fill_txn_end(b, bp, was);

@@ -620,19 +620,3 @@ Test(bot_orders, a_cancel_refused_as_unknown_is_not_sent_again_before_the_query_
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "a filled order is never cancelled again");
 	control_manual_free(m);
 }
-
-Test(bot_orders, a_buy_filled_before_its_answer_comes_is_sold_as_the_answer_arrives)
-{
-	/* On one WebSocket API connection the executionReports of an order can come before its answer: the
-	 * position is HOLDING while its buy's request is still out, and the answer must not leave its sell
-	 * waiting for the next tick. */
-	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0");
-	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
-	size_t b = last_place(SB_SIDE_BUY);
-	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 901);
-	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
-	cr_assert_eq(sbt_bot_position(&tb, position_of(b)).state, SB_POSITION_HOLDING);
-	cr_assert_eq(placed(SB_SIDE_SELL), 0, "nothing is decided while the buy's request is out");
-	sbt_bot_ack(&tb, b);
-	cr_assert_eq(placed(SB_SIDE_SELL), 1, "the answer ends the wait: the sell leaves at once");
-}
