@@ -1385,8 +1385,9 @@ void orders_tick(struct sb_bot *b, int64_t now_ms)
 {
 	if (b->closed)
 		return;
-	/* Rechecks a high weight held back. */
+	/* Rechecks a high weight held back, and a reconciliation owed. */
 	reconcile_pump(b);
+	reconcile_tick(b, now_ms);
 	for (size_t i = 0; i < b->npairs; i++) {
 		/* Settling a position may end it, and an ended position's next is the reap list's: the
 		 * positions are taken by id first, and each is looked up again in its pair before its turn.
