@@ -103,7 +103,10 @@ static void take_list(struct sb_bot *b, uint32_t run, const struct sb_bn_order_l
 		if (!sb_coid_is_ours(x->client_order_id, strlen(x->client_order_id), b->tag))
 			continue;
 		struct bot_order *o = find_order(b, x->symbol, x->client_order_id);
-		if (o && o->sm.state == x->status && o->sm.executed_qty == x->executed_qty)
+		/* A cancel still pending in the database is not explained by a working order: the query
+		 * settles whether it took effect. */
+		if (o && o->sm.state == x->status && o->sm.executed_qty == x->executed_qty &&
+		    !o->sm.cancel_requested)
 			o->listed_run = run;
 		else if (!o && !in_store(b, x->client_order_id))
 			report_foreign(b, x);
