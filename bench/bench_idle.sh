@@ -26,15 +26,8 @@ settle=${SETTLE:-5}
 speed=${SPEED:-1}
 cd "$(dirname "$0")/.."
 root=$(pwd)
-dir=$(mktemp -d)
-sim_pid=""
-bot_pid=""
 . bench/lib.sh
-cleanup() {
-	stop_pids $bot_pid $sim_pid
-	end_dir
-}
-trap cleanup EXIT INT TERM
+bench_scratch
 
 # The daemon's CPU time (ns) and context switches, every thread summed: "cpu_ns switches".
 sample() {

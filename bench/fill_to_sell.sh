@@ -19,15 +19,8 @@ build=${1:-build}
 sells=${SELLS:-100}
 runs=${RUNS:-3}
 cd "$(dirname "$0")/.."
-dir=$(mktemp -d)
-sim_pid=""
-bot_pid=""
 . bench/lib.sh
-cleanup() {
-	stop_pids $bot_pid $sim_pid
-	end_dir
-}
-trap cleanup EXIT INT TERM
+bench_scratch
 token=bench-sell-token
 
 # One run: prints "n p50 p90 p99 max histogram_count" in microseconds.

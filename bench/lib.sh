@@ -68,6 +68,15 @@ end_dir() {
 	[ -n "${KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
 }
 
+# bench_scratch: a fresh scratch directory in $dir; when the script exits, spotbot and spotsim ($bot_pid,
+# $sim_pid, empty until started) are stopped and the directory goes (end_dir).
+bench_scratch() {
+	dir=$(mktemp -d)
+	sim_pid=""
+	bot_pid=""
+	trap 'stop_pids $bot_pid $sim_pid; end_dir' EXIT INT TERM
+}
+
 # bench_exchange_info N OUT: writes to OUT an exchangeInfo of N alike USDT symbols (XAAUSDT, XABUSDT, ...),
 # each with BTCUSDT's filters from tests/data/exchangeinfo/spot_usdt.json (below $root, or the current
 # directory), for spotsim --exchange-info; outside spotsim's catalogue each starts its synthetic market at

@@ -194,6 +194,10 @@ void sb_bn_rest_free(struct sb_bn_rest *r);
 
 void sb_bn_rest_stats(const struct sb_bn_rest *r, struct sb_bn_rest_stats *out);
 
+/* Counts a REQUEST_WEIGHT of this minute reported elsewhere (a WebSocket API answer's rateLimits: the same
+ * per-IP count as X-MBX-USED-WEIGHT-1M) in the weight the client gates on and reports; < 0 is ignored. */
+void sb_bn_rest_observe_weight(struct sb_bn_rest *r, int64_t used);
+
 /* Server-time offset in use, ms (timestamp = wall clock + offset). */
 int64_t sb_bn_rest_time_offset(const struct sb_bn_rest *r);
 

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "spotbot/binance.h"
+#include "spotbot/binance_rest.h"
 #include "spotbot/error.h"
 #include "spotbot/sign.h"
 #include "spotbot/ws_client.h"
@@ -50,9 +51,11 @@
 #define SB_BN_MS_CONFIRM_DEFAULT   10000 /* ms a silent rollover connection waits before taking over */
 #define SB_BN_US_SILENCE_DEFAULT   60000 /* ms without a user event before probing and reconciling */
 #define SB_BN_US_PROBE_TIMEOUT_DEF 10000 /* ms a probe request may go unanswered */
-#define SB_BN_US_RECV_WINDOW_MAX   60000 /* Binance's largest recvWindow */
-#define SB_BN_US_REQUEST_MAX       1024  /* bytes of one signed WebSocket API request */
-#define SB_BN_US_RETRY_MAX_MS      60000 /* cap of the back-off between failed subscription attempts */
+#define SB_BN_US_ORDER_TIMEOUT_DEF                                                                           \
+	10000                          /* ms an order.place may go unanswered before its outcome is unknown */
+#define SB_BN_US_RECV_WINDOW_MAX 60000 /* Binance's largest recvWindow */
+#define SB_BN_US_REQUEST_MAX     1024  /* bytes of one signed WebSocket API request */
+#define SB_BN_US_RETRY_MAX_MS    60000 /* cap of the back-off between failed subscription attempts */
 
 /* Connectivity changes reported to the owner (metrics, alerts, the price manager's staleness). */
 enum sb_bn_link {
@@ -207,7 +210,16 @@ struct sb_bn_user_stream_opts {
 	 * server time again and hands the offset over (sb_bn_user_stream_set_time_offset) before the retry;
 	 * NULL: the retry signs with the offset it has. */
 	void (*time_refused)(void *ctx);
-	void *time_ctx; /* its argument */
+	void *time_ctx;            /* its argument */
+	uint32_t order_timeout_ms; /* an order.place unanswered this long: unknown outcome; 0: default */
+	/* The REQUEST_WEIGHT of this minute a WebSocket API answer reported (the same per-IP count as REST's
+	 * X-MBX-USED-WEIGHT-1M), for the owner's weight accounting; NULL: none. */
+	void (*weight_seen)(void *ctx, int64_t used);
+	void *weight_ctx; /* its argument */
+	/* Told every answered order.place: the method, its latency and the answer's status, for the same
+	 * latency histogram as REST's (binance_rest.h's observe); NULL: none. */
+	void (*observe)(void *ctx, const char *method, uint64_t latency_us, long status);
+	void *observe_ctx; /* its argument */
 };
 
 struct sb_bn_user_stream_stats {
@@ -225,6 +237,10 @@ struct sb_bn_user_stream_stats {
 	uint64_t probes;         /* silence probes sent */
 	uint64_t probe_timeouts; /* probes unanswered */
 	uint64_t shutdowns;      /* serverShutdown notices */
+	uint64_t orders;         /* order.place requests sent */
+	uint64_t orders_unknown; /* ... of which the connection closed or timed out before the answer */
+	uint64_t order_timeouts; /* ... of which timed out */
+	uint64_t ticks;          /* wake-ups of the watchdog timer, which waits for the next due time */
 	int64_t last_event_ms;   /* wall time of the last event; 0 never */
 };
 
@@ -244,6 +260,18 @@ void sb_bn_user_stream_set_time_offset(struct sb_bn_user_stream *us, int64_t off
 
 /* True while a subscription is confirmed. */
 bool sb_bn_user_stream_subscribed(const struct sb_bn_user_stream *us);
+
+/*
+ * Places o with order.place on the subscribed connection, authenticated as the subscription is (signed
+ * with apiKey, or by the logged-on session). SB_OK: nothing more to do, cb runs exactly once, later, never
+ * inside this call, with what the REST client would report for the same answer (binance_rest.h); an
+ * answer that never comes (the connection closes, order_timeout_ms passes) is SB_ERR_UNKNOWN_OUTCOME, and
+ * the stream's free ends a pending one with SB_ERR_SHUTDOWN. Any other return means nothing was sent and
+ * cb will not run, so the order may take another path: SB_ERR_STATE (not subscribed), the builder's
+ * errors (a bad order), sb_ws_send's.
+ */
+sb_err sb_bn_user_stream_order_place(struct sb_bn_user_stream *us, const struct sb_bn_new_order *o,
+                                     sb_bn_rest_order_cb cb, void *user);
 
 /* Drops the connection (as a network fault would); it reconnects and resubscribes. */
 void sb_bn_user_stream_drop(struct sb_bn_user_stream *us);

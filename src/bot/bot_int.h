@@ -191,62 +191,63 @@ struct sb_bot;
 typedef void (*bot_step_cb)(struct sb_bot *b);
 
 struct sb_bot {
-	const struct sb_config *cfg;   /* borrowed */
-	FILE *human;                   /* readable progress lines; NULL: none */
-	uv_loop_t loop;                /* the one loop */
-	uv_signal_t sigint, sigterm;   /* stop requests */
-	uv_check_t check;              /* run: the step after each loop iteration's events */
-	struct sb_clock *clock;        /* the daemon's time and timers (owned) */
-	struct bot_timers timers;      /* on clock */
-	struct sb_store *st;           /* the database */
-	struct sb_signer *signer;      /* signer of the user stream (HMAC or Ed25519, as REST) */
-	struct sb_ws_ctx *ws;          /* lws context */
-	struct sb_exchange *ex;        /* the exchange (requests, market data, the account's events) */
-	struct bot_pair *pairs;        /* every pair, SB_PAIRS_MAX slots that never move (owned) */
-	size_t npairs;                 /* entries in use */
-	struct bot_pair_index pairix;  /* the pairs by symbol */
-	bot_i128 exposure;             /* quote committed in open positions: the sum of their shares
-	                                  (bot_pos_exposure) */
-	size_t marked;                 /* pairs whose decide mark is set */
-	struct bot_pos *reap;          /* ended positions, freed by the next step (owned) */
-	char tag[16];                  /* ORDER_TAG */
-	enum bot_run_state state;      /* current run state */
-	bool paused;                   /* kill switch (system_state "paused") */
-	bool tick_sparse;              /* a virtual clock: the tick sleeps through seconds where it has
-	                                  nothing to do (tick_due.c); set before bot_timers_start */
-	int64_t tick_idle_until;       /* else: before this the tick leaves the pairs (prices, orders, the
-	                                  strategy) alone while nothing changes (tick_due.c); 0: it works */
-	struct bot_tick_mark at_idle;  /* the daemon as the tick left it when it went idle */
-	uint64_t decisions;            /* strategy decisions made (engine_decide) */
-	uint64_t db_version;           /* the store's data version when the kill switch was last read */
-	bool db_version_known;         /* db_version is set: the switch is re-read only when it moves */
-	bool txn;                      /* a store transaction is open over a buy's fill and what follows it
-	                                  (orders.c): writes join it, sends wait for its commit */
-	bool degraded;                 /* a database write failed (sticky, also once stopping): memory may
-	                                  hold what the database does not, so nothing is written until the
-	                                  state is reloaded from it (a restart) */
-	sb_err degraded_err;           /* the failed write's error */
-	int64_t db_probe_ms;           /* degraded: when to look next whether the database can be written */
-	bot_step_cb on_writable;       /* degraded, and the database can be written again: the lifecycle's
-	                                  continuation (run: restarts on it); NULL: stays degraded */
-	bool restart;                  /* run: the stop is a restart on the same database */
-	bool closed;                   /* teardown began: callbacks only free their context */
-	int inflight;                  /* REST calls whose callback has not run */
-	uint64_t stop_deadline;        /* loop time after which shutdown stops waiting for them */
-	int step_pending;              /* start-up or reconcile calls outstanding */
-	bool step_failed;              /* one of them failed */
-	int startup_step;              /* which start-up step is running */
-	bot_step_cb step_done;         /* start-up: the lifecycle's continuation once the step's calls are
-	                                  all answered (set by bot_init) */
-	uint32_t recon_run;            /* the current reconciliation's number (reconcile.c) */
-	int recon_lists;               /* its open-orders lists not answered yet */
-	bool recon_step;               /* it is the start-up's (its queries count in step_pending) */
-	bool recon_all;                /* its list of every symbol's open orders arrived */
-	size_t recon_queued;           /* its rechecks not sent yet */
-	struct sb_bnb_table bnb;       /* BNB price per quote asset (prices.c) */
-	uint64_t sell_latency_max_us;  /* worst fill -> sell sent */
-	uint64_t sell_latency_sum_us;  /* sum, for the mean */
-	uint64_t sell_latency_n;       /* sells measured */
+	const struct sb_config *cfg;  /* borrowed */
+	FILE *human;                  /* readable progress lines; NULL: none */
+	uv_loop_t loop;               /* the one loop */
+	uv_signal_t sigint, sigterm;  /* stop requests */
+	uv_check_t check;             /* run: the step after each loop iteration's events */
+	struct sb_clock *clock;       /* the daemon's time and timers (owned) */
+	struct bot_timers timers;     /* on clock */
+	struct sb_store *st;          /* the database */
+	struct sb_signer *signer;     /* signer of the user stream (HMAC or Ed25519, as REST) */
+	struct sb_ws_ctx *ws;         /* lws context */
+	struct sb_exchange *ex;       /* the exchange (requests, market data, the account's events) */
+	struct bot_pair *pairs;       /* every pair, SB_PAIRS_MAX slots that never move (owned) */
+	size_t npairs;                /* entries in use */
+	struct bot_pair_index pairix; /* the pairs by symbol */
+	bot_i128 exposure;            /* quote committed in open positions: the sum of their shares
+	                                 (bot_pos_exposure) */
+	size_t marked;                /* pairs whose decide mark is set */
+	struct bot_pos *reap;         /* ended positions, freed by the next step (owned) */
+	char tag[16];                 /* ORDER_TAG */
+	enum bot_run_state state;     /* current run state */
+	bool paused;                  /* kill switch (system_state "paused") */
+	bool tick_sparse;             /* a virtual clock: the tick sleeps through seconds where it has
+	                                 nothing to do (tick_due.c); set before bot_timers_start */
+	int64_t tick_idle_until;      /* else: before this the tick leaves the pairs (prices, orders, the
+	                                 strategy) alone while nothing changes (tick_due.c); 0: it works */
+	struct bot_tick_mark at_idle; /* the daemon as the tick left it when it went idle */
+	uint64_t decisions;           /* strategy decisions made (engine_decide) */
+	uint64_t db_version;          /* the store's data version when the kill switch was last read */
+	bool db_version_known;        /* db_version is set: the switch is re-read only when it moves */
+	bool txn;                     /* a store transaction is open over a buy's fill and what follows it
+	                                 (orders.c): writes join it, sends wait for its commit */
+	bool degraded;                /* a database write failed (sticky, also once stopping): memory may
+	                                 hold what the database does not, so nothing is written until the
+	                                 state is reloaded from it (a restart) */
+	sb_err degraded_err;          /* the failed write's error */
+	int64_t db_probe_ms;          /* degraded: when to look next whether the database can be written */
+	bot_step_cb on_writable;      /* degraded, and the database can be written again: the lifecycle's
+	                                 continuation (run: restarts on it); NULL: stays degraded */
+	bool restart;                 /* run: the stop is a restart on the same database */
+	bool closed;                  /* teardown began: callbacks only free their context */
+	int inflight;                 /* REST calls whose callback has not run */
+	uint64_t stop_deadline;       /* loop time after which shutdown stops waiting for them */
+	int step_pending;             /* start-up or reconcile calls outstanding */
+	bool step_failed;             /* one of them failed */
+	int startup_step;             /* which start-up step is running */
+	bot_step_cb step_done;        /* start-up: the lifecycle's continuation once the step's calls are
+	                                 all answered (set by bot_init) */
+	uint32_t recon_run;           /* the current reconciliation's number (reconcile.c) */
+	int recon_lists;              /* its open-orders lists not answered yet */
+	bool recon_step;              /* it is the start-up's (its queries count in step_pending) */
+	bool recon_all;               /* its list of every symbol's open orders arrived */
+	size_t recon_queued;          /* its rechecks not sent yet */
+	int64_t recon_owed_at;        /* a reconciliation that waited or failed starts at this time; 0 none */
+	struct sb_bnb_table bnb;      /* BNB price per quote asset (prices.c) */
+	uint64_t sell_latency_max_us; /* worst fill -> sell sent */
+	uint64_t sell_latency_sum_us; /* sum, for the mean */
+	uint64_t sell_latency_n;      /* sells measured */
 	struct sb_price_limits limits; /* price validation */
 	struct bot_control *control;   /* the control API (control.c) */
 	struct bot_monitor *mon;       /* metrics and alerts (monitor.c) */
@@ -458,6 +459,8 @@ void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why);
 /* Sends the reconciliation's queued rechecks as the request bound and the weight allow (after each
  * answer, and from the tick). */
 void reconcile_pump(struct sb_bot *b);
+/* Starts the reconciliation owed (asked for while it had to wait, or whose list failed) once due. */
+void reconcile_tick(struct sb_bot *b, int64_t now_ms);
 
 /* ---- engine.c ----------------------------------------------------------------------------------------- */
 /* Decides and acts for one pair now. */

@@ -194,6 +194,12 @@ void control_route(struct bot_control *c, struct control_conn *conn, const struc
 		control_reply_error(r, 405, "method not allowed");
 	else if (q->method == CONTROL_POST && (c->b->closed || bot_is_stopping(c->b)))
 		control_reply_error(r, 503, "stopping");
+	else if (q->method == CONTROL_POST && q->deadline_ms > 0 && bot_now_ms(c->b) > q->deadline_ms)
+		/* The client has given up by now (the daemon was held up: a locked database, a stall): what
+		 * it was told failed must not happen behind its back. */
+		control_reply_error(r, 504,
+		                    "the request's deadline passed before the daemon could act on it: "
+		                    "nothing was done");
 	else if (!rt)
 		control_reply_error(r, 404, "not found");
 	else if (rt->view)

@@ -79,7 +79,7 @@ static int parse_query(const struct control_raw *raw, struct control_request *ou
 		return 400;
 	}
 	bool found = false;
-	char after[24] = "", force[8] = "";
+	char after[24] = "", force[8] = "", deadline[24] = "";
 	int st = copy_value(&q, "symbol", out->symbol, sizeof out->symbol, &found, why, cap);
 	/* Symbols are case-insensitive: "algousdt" is ALGOUSDT. */
 	for (char *s = out->symbol; *s; s++)
@@ -93,6 +93,12 @@ static int parse_query(const struct control_raw *raw, struct control_request *ou
 		st = copy_value(&q, "after", after, sizeof after, &found, why, cap);
 	if (!st && found && !control_parse_id(after, strlen(after), &out->after)) {
 		snprintf(why, cap, "after must be a positive event id");
+		st = 400;
+	}
+	if (!st)
+		st = copy_value(&q, "deadline", deadline, sizeof deadline, &found, why, cap);
+	if (!st && found && !sb_parse_i64_str(deadline, 1, INT64_MAX, &out->deadline_ms)) {
+		snprintf(why, cap, "deadline must be a time in milliseconds since the epoch");
 		st = 400;
 	}
 	if (!st)

@@ -41,11 +41,12 @@ enum control_method {
 struct control_request {
 	enum control_method method;      /* the method */
 	char path[CONTROL_PATH_MAX + 1]; /* the request path */
-	char symbol[32]; /* ?symbol=, upper-cased (symbols are case-insensitive); "" when absent */
-	int64_t after;   /* ?after= (events); 0 when absent or not a positive id */
-	char price[64];  /* ?price= (reprice) as sent; "-" when empty; "" when absent */
-	bool force;      /* ?force=1 or ?force=true */
-	bool has_token;  /* an "Authorization: Bearer ..." header came */
+	char symbol[32];     /* ?symbol=, upper-cased (symbols are case-insensitive); "" when absent */
+	int64_t after;       /* ?after= (events); 0 when absent or not a positive id */
+	char price[64];      /* ?price= (reprice) as sent; "-" when empty; "" when absent */
+	bool force;          /* ?force=1 or ?force=true */
+	int64_t deadline_ms; /* ?deadline= (wall-clock ms): an action not begun by then is refused; 0 none */
+	bool has_token;      /* an "Authorization: Bearer ..." header came */
 	char token[CONTROL_HEADER_MAX]; /* its token */
 	const char *body;               /* the raw body (borrowed from control_raw) */
 	size_t body_len;                /* bytes of body */

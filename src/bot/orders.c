@@ -926,6 +926,18 @@ static void declare_lost(struct sb_bot *b, struct bot_pos *bp, struct bot_order 
 	monitor_finding(b, MON_FIND_LOST_ORDER, o->row.symbol, o->row.client_order_id);
 }
 
+/* A cancel asked for before a restart (or a stop) and never answered, found by a query with the order
+ * still working and no request of its own out: it did not take effect, so it is forgotten and the
+ * strategy decides the order again (a stop-loss exit cancels it anew). */
+static void forget_cancel(struct sb_bot *b, struct bot_pos *bp, struct bot_order *o, int64_t now)
+{
+	if (!o->sm.cancel_requested || !sb_order_state_is_open(o->sm.state) || o->inflight)
+		return;
+	struct sb_order_event ev = {.kind = SB_ORDER_EV_CANCEL_FAILED, .time_ms = now};
+	if (apply(b, bp, o, &ev, NULL, "query") == SB_OK)
+		bot_pair_mark(b, bp->pair);
+}
+
 static void on_queried(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
 {
 	struct order_call *c = user;
@@ -950,6 +962,7 @@ static void on_queried(void *user, const struct sb_bn_rest_result *res, struct s
 			query_finding(b, o, &was);
 			o->query_at_ms = 0;
 			o->query_tries = 0;
+			forget_cancel(b, bp, o, now);
 		} else if (res->err == SB_ERR_EXCHANGE && res->api.code == -2013 &&
 		           sb_order_state_is_open(o->sm.state)) {
 			/* Acknowledged, now forgotten: its trades may outlive it; fetched before it ends. */
@@ -1385,8 +1398,9 @@ void orders_tick(struct sb_bot *b, int64_t now_ms)
 {
 	if (b->closed)
 		return;
-	/* Rechecks a high weight held back. */
+	/* Rechecks a high weight held back, and a reconciliation owed. */
 	reconcile_pump(b);
+	reconcile_tick(b, now_ms);
 	for (size_t i = 0; i < b->npairs; i++) {
 		/* Settling a position may end it, and an ended position's next is the reap list's: the
 		 * positions are taken by id first, and each is looked up again in its pair before its turn.

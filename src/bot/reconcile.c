@@ -16,8 +16,11 @@
  * before the position moves on. An open order with this instance's prefix that the database does not know
  * is reported (logged and recorded as an event), never touched.
  *
- * The quiet-stream reconciliation is the one check that is not urgent: it is skipped while the weight
- * used this minute is above BOT_WEIGHT_SOFT, and when no order waits on the exchange.
+ * The quiet-stream reconciliation is the one check that is not urgent: it waits while the weight used
+ * this minute is above BOT_WEIGHT_SOFT or another reconciliation is still listing, and costs nothing when
+ * no order waits on the exchange. Waiting is never forgetting: a reconciliation asked for and not started
+ * then, or one whose list could not be had, is owed and started again RECON_RETRY_MS later (the tick,
+ * reconcile_tick), until one has listed: the list in flight may predate the event that went missing.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -30,8 +33,9 @@
 #include "spotbot/coid.h"
 #include "spotbot/log.h"
 
-#define LIST_ALL_WEIGHT 80 /* openOrders without a symbol */
-#define LIST_ONE_WEIGHT 6  /* openOrders of one symbol */
+#define LIST_ALL_WEIGHT 80   /* openOrders without a symbol */
+#define LIST_ONE_WEIGHT 6    /* openOrders of one symbol */
+#define RECON_RETRY_MS  5000 /* an owed reconciliation is tried again this much later */
 
 struct open_call {
 	struct sb_bot *b;           /* the daemon */
@@ -99,7 +103,10 @@ static void take_list(struct sb_bot *b, uint32_t run, const struct sb_bn_order_l
 		if (!sb_coid_is_ours(x->client_order_id, strlen(x->client_order_id), b->tag))
 			continue;
 		struct bot_order *o = find_order(b, x->symbol, x->client_order_id);
-		if (o && o->sm.state == x->status && o->sm.executed_qty == x->executed_qty)
+		/* A cancel still pending in the database is not explained by a working order: the query
+		 * settles whether it took effect. */
+		if (o && o->sm.state == x->status && o->sm.executed_qty == x->executed_qty &&
+		    !o->sm.cancel_requested)
 			o->listed_run = run;
 		else if (!o && !in_store(b, x->client_order_id))
 			report_foreign(b, x);
@@ -132,6 +139,15 @@ static void queue_unexplained(struct sb_bot *b)
 	            "open orders listed: %zu orders to query", n);
 }
 
+/* A reconciliation is owed: tried again by the tick RECON_RETRY_MS from now (an earlier debt stands). */
+static void owe(struct sb_bot *b)
+{
+	int64_t at = bot_now_ms(b) + RECON_RETRY_MS;
+	if (b->recon_owed_at == 0 || at < b->recon_owed_at)
+		b->recon_owed_at = at;
+	b->tick_idle_until = 0; /* the tick's idle time was set without it (tick_due.c) */
+}
+
 static void on_open_orders(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order_list *l)
 {
 	struct open_call *c = user;
@@ -152,6 +168,8 @@ static void on_open_orders(void *user, const struct sb_bn_rest_result *res, stru
 		            c->symbol[0] ? c->symbol : "every symbol", BOT_REST_WHY(res));
 		if (step)
 			b->step_failed = true;
+		else
+			owe(b);
 	} else if (current) {
 		take_list(b, c->run, l);
 		struct bot_pair *pr = c->symbol[0] ? bot_pair_find(b, c->symbol) : NULL;
@@ -284,19 +302,20 @@ void reconcile_startup(struct sb_bot *b)
 	            "reconciling: %zu open-orders lists for %zu pairs", lists, b->npairs);
 }
 
-void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why)
+/* Starts a run-time reconciliation for why, or owes it while it must wait. */
+static void start(struct sb_bot *b, enum sb_bn_reconcile_reason why)
 {
-	struct sb_bot *b = user;
-	if (b->closed || bot_is_stopping(b) || b->state == BOT_STARTING || b->state == BOT_RECONCILING)
-		return;
 	if (why == SB_BN_RECONCILE_SILENT) {
-		/* Not urgent: the stream's probe tells whether it is alive; skipped under a high weight, and
-		 * while the previous reconciliation is still listing. */
+		/* Not urgent: it waits while the minute's weight is high and while the previous
+		 * reconciliation is still listing (its list may predate what went missing). */
 		struct sb_exchange_stats xs;
 		sb_exchange_stats(b->ex, &xs);
-		if (b->recon_lists > 0 || xs.rest.used_weight > BOT_WEIGHT_SOFT)
+		if (b->recon_lists > 0 || xs.rest.used_weight > BOT_WEIGHT_SOFT) {
+			owe(b);
 			return;
+		}
 	}
+	b->recon_owed_at = 0;
 	drop_queue(b);
 	size_t lists = run_lists(b, false, false);
 	if (lists == 0)
@@ -306,4 +325,23 @@ void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why)
 	            SB_FIELDS(SB_F_STR("why", sb_bn_reconcile_reason_name(why)), SB_F_UINT("lists", lists)),
 	            "reconciling with REST (%s): %zu open-orders lists", sb_bn_reconcile_reason_name(why),
 	            lists);
+}
+
+/* Whether a run-time reconciliation may start now. */
+static bool may_start(const struct sb_bot *b)
+{
+	return !b->closed && !bot_is_stopping(b) && b->state != BOT_STARTING && b->state != BOT_RECONCILING;
+}
+
+void reconcile_on_request(void *user, enum sb_bn_reconcile_reason why)
+{
+	struct sb_bot *b = user;
+	if (may_start(b))
+		start(b, why);
+}
+
+void reconcile_tick(struct sb_bot *b, int64_t now_ms)
+{
+	if (b->recon_owed_at != 0 && now_ms >= b->recon_owed_at && may_start(b))
+		start(b, SB_BN_RECONCILE_SILENT);
 }

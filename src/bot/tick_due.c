@@ -5,11 +5,11 @@
  * A tick that sent no request and wrote nothing left the state it decides on as it found it; the ticks
  * after it then do nothing either until time alone changes a decision: a price going stale, a BNB price
  * falling due, an order's settle query or fill backfill, a reconciliation's queries a high weight held back,
- * a refused position's retry or a pair's wait after a rejected buy, the strategy's own thresholds (buy
- * timeout, max duration, the cooldowns). Such a tick parks its timer until the first of its seconds at or
- * after the earliest of those. An event changes the state, so whoever delivers events wakes the tick back to
- * its next second. The ticks that run, run at the very seconds they ran when the timer fired every second, so
- * nothing is decided differently.
+ * a reconciliation owed, a refused position's retry or a pair's wait after a rejected buy, the strategy's own
+ * thresholds (buy timeout, max duration, the cooldowns). Such a tick parks its timer until the first of its
+ * seconds at or after the earliest of those. An event changes the state, so whoever delivers events wakes the
+ * tick back to its next second. The ticks that run, run at the very seconds they ran when the timer fired
+ * every second, so nothing is decided differently.
  *
  * On the loop's clock (`run`) the timer keeps firing every second, for what must be looked at every second
  * (the kill switch another process writes, the control API's jobs, the monitor's watch), but its work on
@@ -69,6 +69,7 @@ static int64_t pairs_due(const struct sb_bot *b, int64_t now_ms)
 	if (!bot_may_trade(b) || b->recon_queued > 0)
 		return now_ms + BOT_TICK_MS;
 	int64_t due = bot_sooner(INT64_MAX, sb_bnb_due_at(&b->bnb), now_ms);
+	due = bot_sooner(due, b->recon_owed_at, now_ms);
 	for (size_t i = 0; i < b->npairs; i++) {
 		int64_t d = pair_due(b, &b->pairs[i], now_ms);
 		if (d < due)

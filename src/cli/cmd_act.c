@@ -32,9 +32,13 @@ extern char **environ;
 
 #define ACT_BODY_MAX   (64u * 1024u) /* longest answer kept */
 #define ACT_TIMEOUT_MS 10000         /* the whole request */
-#define ACT_WAIT_MS    30000         /* --timeout's default: how long an action is followed */
-#define ACT_WAIT_MAX   (3600 * 1000) /* --timeout's largest value */
-#define ACT_POLL_MS    100           /* between two looks at the outcome */
+/* An action's deadline (?deadline=), this long after it is sent: a daemon held up longer refuses it
+ * rather than carry it out after this client has given up. It leaves the daemon time for one write that
+ * waits out a locked database (its busy timeout, 5 s) before the request's own timeout. */
+#define ACT_DEADLINE_MS 4000
+#define ACT_WAIT_MS     30000         /* --timeout's default: how long an action is followed */
+#define ACT_WAIT_MAX    (3600 * 1000) /* --timeout's largest value */
+#define ACT_POLL_MS     100           /* between two looks at the outcome */
 
 static void usage(FILE *f, const char *cmd)
 {
@@ -112,7 +116,10 @@ static int request(const char *cmd, const struct sb_config *cfg, bool post, cons
 	const char *listen = cfg->control_listen;
 	char url[512];
 	bool unix_sock = strncmp(listen, "unix:", 5) == 0;
-	int n = snprintf(url, sizeof url, "http://%s%s", unix_sock ? "localhost" : listen, path);
+	int n = post ? snprintf(url, sizeof url, "http://%s%s%cdeadline=%" PRId64,
+	                        unix_sock ? "localhost" : listen, path, strchr(path, '?') ? '&' : '?',
+	                        sb_clock_wall_ms() + ACT_DEADLINE_MS)
+	             : snprintf(url, sizeof url, "http://%s%s", unix_sock ? "localhost" : listen, path);
 	if (n < 0 || (size_t)n >= sizeof url) {
 		if (cmd)
 			fprintf(stderr, "spotbot %s: CONTROL_LISTEN is too long\n", cmd);

@@ -2,9 +2,15 @@
  * exchange_binance.c - Binance behind the exchange table: each operation is one call of the REST client
  * or of a stream, with the same callback; nothing is added to a request's timing.
  *
- * The one piece of glue is the server-time offset: the REST client measures it, and the user data stream
- * needs it to sign its subscription, so a successful time request hands it over before its caller hears
- * of it, and a stream that starts later gets the offset measured by then.
+ * The glue is the server-time offset: the REST client measures it, and the user data stream needs it to
+ * sign its subscription, so a successful time request hands it over before its caller hears of it, and a
+ * stream that starts later gets the offset measured by then.
+ *
+ * And orders: a new order goes as order.place on the user data stream's connection, already open and
+ * authenticated, when it is subscribed, and over REST otherwise (not yet connected, reconnecting). Either
+ * way it is sent once: the stream refuses before sending anything, or ends the order with the same
+ * callback and the same result codes as REST (a lost answer is an unknown outcome on both paths). The
+ * request weight that WebSocket API answers report is counted in the REST client's weight.
  */
 #include "spotbot/exchange_binance.h"
 
@@ -99,7 +105,10 @@ static sb_err bn_book_ticker(struct sb_exchange *ex, const char *symbol, sb_bn_r
 static sb_err bn_order_place(struct sb_exchange *ex, const struct sb_bn_new_order *o, sb_bn_rest_order_cb cb,
                              void *user)
 {
-	return sb_bn_rest_order_place(bx(ex)->rest, o, cb, user);
+	struct bn_exchange *x = bx(ex);
+	if (x->us && sb_bn_user_stream_order_place(x->us, o, cb, user) == SB_OK)
+		return SB_OK;
+	return sb_bn_rest_order_place(x->rest, o, cb, user);
 }
 
 static sb_err bn_order_query(struct sb_exchange *ex, const char *symbol, const char *client_order_id,
@@ -146,10 +155,21 @@ static void user_time_refused(void *ctx)
 	x->resyncing = sb_bn_rest_sync_time(x->rest, on_resynced, x) == SB_OK;
 }
 
+/* A WebSocket API answer's REQUEST_WEIGHT: the same per-IP minute the REST client gates on. */
+static void user_weight_seen(void *ctx, int64_t used)
+{
+	struct bn_exchange *x = ctx;
+	sb_bn_rest_observe_weight(x->rest, used);
+}
+
 static void start_user(struct bn_exchange *x)
 {
 	x->opts.user.time_refused = user_time_refused;
 	x->opts.user.time_ctx = x;
+	x->opts.user.weight_seen = user_weight_seen;
+	x->opts.user.weight_ctx = x;
+	x->opts.user.observe = x->opts.rest.observe; /* one latency histogram for both paths */
+	x->opts.user.observe_ctx = x->opts.rest.observe_user;
 	sb_err err = sb_bn_user_stream_new(x->loop, x->ws, &x->opts.user, &x->base.ev.account,
 	                                   x->base.ev.user, &x->us);
 	if (err != SB_OK)

@@ -699,6 +699,12 @@ void sb_bn_rest_stats(const struct sb_bn_rest *r, struct sb_bn_rest_stats *out)
 	out->banned = now < r->banned_until;
 }
 
+void sb_bn_rest_observe_weight(struct sb_bn_rest *r, int64_t used)
+{
+	if (r && !r->closing)
+		sb_bn_weight_gate_observe(&r->gate, server_now(r), used);
+}
+
 int64_t sb_bn_rest_time_offset(const struct sb_bn_rest *r)
 {
 	return r ? r->offset_ms : 0;

@@ -203,6 +203,20 @@ sb_err sb_bn_rest_order_check(const struct sb_bn_new_order *o)
 	}
 }
 
+enum sb_bn_order_shape sb_bn_rest_place_shape(const struct sb_bn_new_order *o)
+{
+	switch (o->resp_type) {
+	case SB_BN_RESP_RESULT:
+		return SB_BN_ORDER_RESULT;
+	case SB_BN_RESP_ACK:
+		return SB_BN_ORDER_ACK;
+	case SB_BN_RESP_DEFAULT:
+		return o->type == SB_ORDER_LIMIT_MAKER ? SB_BN_ORDER_ACK : SB_BN_ORDER_FULL;
+	default:
+		return SB_BN_ORDER_FULL;
+	}
+}
+
 sb_err sb_bn_rest_build_order_place(const struct sb_bn_new_order *o, struct sb_bn_rest_call *c)
 {
 	if (!c)

@@ -32,6 +32,9 @@ sb_err sb_bn_rest_build_klines(const char *symbol, const char *interval, int64_t
 sb_err sb_bn_rest_build_account(bool omit_zero, struct sb_bn_rest_call *c);
 sb_err sb_bn_rest_build_commission(const char *symbol, struct sb_bn_rest_call *c);
 sb_err sb_bn_rest_build_order_place(const struct sb_bn_new_order *o, struct sb_bn_rest_call *c);
+/* The shape of the answer o's newOrderRespType asks for (the exchange's default: FULL, ACK for
+ * LIMIT_MAKER). */
+enum sb_bn_order_shape sb_bn_rest_place_shape(const struct sb_bn_new_order *o);
 sb_err sb_bn_rest_build_order_query(const char *symbol, int64_t order_id, const char *client_order_id,
                                     struct sb_bn_rest_call *c);
 sb_err sb_bn_rest_build_order_cancel(const char *symbol, int64_t order_id, const char *client_order_id,

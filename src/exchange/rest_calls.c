@@ -65,26 +65,11 @@ sb_err sb_bn_rest_commission(struct sb_bn_rest *r, const char *symbol, sb_bn_res
 	return sb_bn__call_start(r, c, sb_bn_rest_build_commission(symbol, &c->req));
 }
 
-/* The shape of the answer newOrderRespType asks for. */
-static enum sb_bn_order_shape place_shape(const struct sb_bn_new_order *o)
-{
-	switch (o->resp_type) {
-	case SB_BN_RESP_RESULT:
-		return SB_BN_ORDER_RESULT;
-	case SB_BN_RESP_ACK:
-		return SB_BN_ORDER_ACK;
-	case SB_BN_RESP_DEFAULT:
-		return o->type == SB_ORDER_LIMIT_MAKER ? SB_BN_ORDER_ACK : SB_BN_ORDER_FULL;
-	default:
-		return SB_BN_ORDER_FULL;
-	}
-}
-
 static sb_err build_place(struct sb_bn__call *c, const struct sb_bn_new_order *o)
 {
 	sb_err e = sb_bn_rest_build_order_place(o, &c->req);
 	if (!e)
-		c->shape = place_shape(o);
+		c->shape = sb_bn_rest_place_shape(o);
 	return e;
 }
 

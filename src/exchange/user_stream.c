@@ -11,6 +11,12 @@
  * signed over Binance's sorted parameter string. Requests are never logged: they hold the API key and a
  * signature. Every confirmed subscription is followed by the owner's reconcile callback, since events may
  * have been missed while there was none.
+ *
+ * While subscribed, the connection also carries orders (order.place, user_stream_order.c builds and reads
+ * them): each waits in a list by request id for its answer, which ends it in the REST client's terms; a
+ * close or its timeout ends it as an unknown outcome, which the owner settles by query as after a REST
+ * timeout. The watchdog's one timer is armed for the earliest thing due (an unanswered request or order,
+ * the silence probe, the connection's age), so a quiet stream costs no wake-ups.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -20,6 +26,8 @@
 
 #include "common/json_out.h"
 #include "exchange/codec_doc.h"
+#include "exchange/rest_build.h"
+#include "exchange/wsapi_order.h"
 #include "spotbot/alloc.h"
 #include "spotbot/binance_streams.h"
 #include "spotbot/clock.h"
@@ -28,8 +36,7 @@
 
 #define US_KEY_MAX             128                   /* API key with NUL (Binance's are 64) */
 #define US_ERR_MAX             160                   /* codec error text */
-#define US_TICK_MIN_MS         10                    /* finest watchdog period */
-#define US_TICK_MAX_MS         1000                  /* coarsest watchdog period */
+#define US_TICK_RETRY_MS       250                   /* a due watchdog action is looked at again after */
 #define US_RETRY_MIN_MS        1000                  /* first delay after a refused subscription */
 #define US_RECONNECT_DEF       (23u * 3600u * 1000u) /* planned reconnect age */
 #define US_PAYLOAD_MAX         1024                  /* signing payload */
@@ -147,6 +154,17 @@ const char *sb_bn_reconcile_reason_name(enum sb_bn_reconcile_reason r)
 	return "unknown";
 }
 
+/* An order.place awaiting its answer. */
+struct us_order {
+	struct us_order *next;        /* next pending, later sent */
+	int64_t id;                   /* request id */
+	uint64_t sent_mono;           /* when it was sent */
+	uint64_t sent_ns;             /* the same, in ns, for its latency */
+	enum sb_bn_order_shape shape; /* what the answer's result holds */
+	sb_bn_rest_order_cb cb;       /* the caller's callback */
+	void *user;                   /* its argument */
+};
+
 struct sb_bn_user_stream {
 	struct sb_ws *ws;                      /* the WebSocket API connection */
 	struct sb_bn_user_stream_ops ops;      /* owner's callbacks */
@@ -171,18 +189,26 @@ struct sb_bn_user_stream {
 	unsigned failures;                     /* consecutive refused requests, for the retry delay */
 	void (*time_refused)(void *ctx);       /* opts.time_refused */
 	void *time_ctx;                        /* its argument */
-	uint64_t opened_mono;                  /* when the connection opened */
-	uint64_t quiet_since;                  /* last event, subscription or silent reconcile */
-	uv_timer_t tick;                       /* watchdog */
-	uv_timer_t retry;                      /* next attempt after a refusal */
-	int open_handles;                      /* timers not yet closed */
-	struct sb_bn_user_stream_stats st;     /* counters */
+	void (*weight_seen)(void *, int64_t);  /* opts.weight_seen */
+	void *weight_ctx;                      /* its argument */
+	void (*observe)(void *, const char *, uint64_t, long); /* opts.observe */
+	void *observe_ctx;                                     /* its argument */
+	uint32_t order_timeout_ms;         /* an order unanswered this long: unknown outcome */
+	struct us_order *orders;           /* order.place requests awaiting their answer, oldest first */
+	uint64_t opened_mono;              /* when the connection opened */
+	uint64_t quiet_since;              /* last event, subscription or silent reconcile */
+	uv_timer_t tick;                   /* watchdog */
+	uv_timer_t retry;                  /* next attempt after a refusal */
+	int open_handles;                  /* timers not yet closed */
+	struct sb_bn_user_stream_stats st; /* counters */
 };
 
 static uint64_t mono_ms(void)
 {
 	return sb_clock_mono_ms();
 }
+
+static void arm_tick(struct sb_bn_user_stream *us, uint64_t min_delay);
 
 static void notify_link(struct sb_bn_user_stream *us, enum sb_bn_link l)
 {
@@ -251,6 +277,7 @@ static void subscribe(struct sb_bn_user_stream *us)
 		us->req_id = 0;
 		sb_ws_drop(us->ws); /* nothing sendable: start over on a new connection */
 	}
+	arm_tick(us, 0);
 }
 
 static void on_retry(uv_timer_t *t)
@@ -309,15 +336,104 @@ static void subscribed(struct sb_bn_user_stream *us, const struct sb_bn_ws_respo
 	reconcile(us, SB_BN_RECONCILE_SUBSCRIBED);
 }
 
+/* ---- orders ------------------------------------------------------------------------------------- */
+
+/* Removes and returns the pending order of request id; NULL when none. */
+static struct us_order *order_take(struct sb_bn_user_stream *us, int64_t id)
+{
+	for (struct us_order **pp = &us->orders; *pp; pp = &(*pp)->next) {
+		if ((*pp)->id != id)
+			continue;
+		struct us_order *o = *pp;
+		*pp = o->next;
+		return o;
+	}
+	return NULL;
+}
+
+/* Ends a pending order with no answer: err (unknown outcome, shutdown) and why, for the caller's log. */
+static void order_unanswered(struct us_order *o, sb_err err, const char *why)
+{
+	struct sb_bn_rest_result res = {.err = err, .sent = true, .attempts = 1};
+	res.api.retry_after_ms = -1;
+	snprintf(res.detail, sizeof res.detail, "%s", why);
+	o->cb(o->user, &res, NULL);
+	free(o);
+}
+
+/* Ends every pending order with err. The list is detached first: a callback may place the next order. */
+static void orders_fail(struct sb_bn_user_stream *us, sb_err err, const char *why)
+{
+	struct us_order *l = us->orders;
+	us->orders = NULL;
+	while (l) {
+		struct us_order *o = l;
+		l = o->next;
+		if (err == SB_ERR_UNKNOWN_OUTCOME)
+			us->st.orders_unknown++;
+		order_unanswered(o, err, why);
+	}
+}
+
+/* The answer to a pending order: ends it as the REST client would end the same answer. */
+static void order_answered(struct sb_bn_user_stream *us, struct us_order *o,
+                           const struct sb_bn_ws_response *r)
+{
+	struct sb_bn_rest_result res;
+	struct sb_bn_order order;
+	sb_err e = sb_bn_ws_order_answer(r, o->shape, &res, &order);
+	res.latency_us = (sb_clock_mono_ns() - o->sent_ns) / 1000u;
+	if (us->observe)
+		us->observe(us->observe_ctx, "order.place", res.latency_us, res.http_status);
+	if (e == SB_ERR_UNKNOWN_OUTCOME && r->ok)
+		sb_log_error("userstream", SB_FIELDS(SB_F_INT("id", o->id), SB_F_STR("why", res.detail)),
+		             "unreadable order.place answer: outcome unknown");
+	if (!r->ok && r->error.code == ERR_TIMESTAMP && us->time_refused)
+		us->time_refused(us->time_ctx);
+	o->cb(o->user, &res, e == SB_OK ? &order : NULL);
+	if (e == SB_OK)
+		sb_bn_order_fini(&order);
+	free(o);
+}
+
+/* Orders unanswered past their time: unknown outcome, and the connection, which stopped answering, is
+ * replaced (its close ends the other pending orders the same way). */
+static bool orders_expire(struct sb_bn_user_stream *us, uint64_t now)
+{
+	if (!us->orders || now - us->orders->sent_mono < us->order_timeout_ms)
+		return false;
+	while (us->orders && now - us->orders->sent_mono >= us->order_timeout_ms) {
+		struct us_order *o = us->orders;
+		us->orders = o->next;
+		us->st.orders_unknown++;
+		us->st.order_timeouts++;
+		sb_log_warn("userstream",
+		            SB_FIELDS(SB_F_INT("id", o->id), SB_F_UINT("timeout_ms", us->order_timeout_ms)),
+		            "order.place unanswered: outcome unknown, reconnecting");
+		order_unanswered(o, SB_ERR_UNKNOWN_OUTCOME, "no answer on the WebSocket API");
+	}
+	sb_ws_drop(us->ws);
+	return true;
+}
+
 static void on_response(struct sb_bn_user_stream *us, const struct sb_bn_ws_response *r)
 {
 	int64_t id = r->id.kind == SB_BN_ID_NUM ? r->id.num : -1;
+	int64_t used = sb_bn_ws_used_weight(r);
+	if (used >= 0 && us->weight_seen)
+		us->weight_seen(us->weight_ctx, used);
+	struct us_order *o = id > 0 ? order_take(us, id) : NULL;
+	if (o) {
+		order_answered(us, o, r);
+		return;
+	}
 	if (us->probe_id && id == us->probe_id) {
 		us->probe_id = 0; /* alive */
 		return;
 	}
 	if (!us->req_id || id != us->req_id) {
-		sb_log_debug("userstream", SB_FIELDS(SB_F_INT("id", id)), "response to no pending request");
+		sb_log_warn("userstream", SB_FIELDS(SB_F_INT("id", id), SB_F_INT("status", r->status)),
+		            "response to no pending request dropped");
 		return;
 	}
 	if (us->state == US_LOGON) {
@@ -413,10 +529,12 @@ static void ws_message(void *user, struct sb_ws *ws, unsigned conn, const char *
 		            "malformed user data message dropped");
 		return;
 	}
-	if (f.kind == SB_BN_WS_RESPONSE)
+	if (f.kind == SB_BN_WS_RESPONSE) {
 		on_response(us, &f.response);
-	else
-		on_event(us, &f.event);
+		arm_tick(us, 0); /* a request answered or sent: what is due next moved */
+	} else {
+		on_event(us, &f.event); /* moves the silence deadline later only: the timer finds it */
+	}
 	sb_bn_ws_frame_fini(&f);
 }
 
@@ -432,16 +550,54 @@ static void ws_close(void *user, struct sb_ws *ws, const struct sb_ws_close_info
 	us->req_id = us->probe_id = 0;
 	us->sub_id = -1;
 	uv_timer_stop(&us->retry);
+	arm_tick(us, 0);
 	if (was_subscribed || info->was_open)
 		notify_link(us, SB_BN_LINK_DOWN);
+	orders_fail(us, SB_ERR_UNKNOWN_OUTCOME, "WebSocket API connection closed before the answer");
 }
 
-static void on_tick(uv_timer_t *t)
+/* When the watchdog has something to do next (monotonic ms): an unanswered request, probe or order, the
+ * connection's age, the silence probe; UINT64_MAX while closed. */
+static uint64_t tick_due(const struct sb_bn_user_stream *us)
 {
-	struct sb_bn_user_stream *us = t->data;
+	uint64_t due = UINT64_MAX;
 	if (!us->open)
+		return due;
+	if (us->probe_id)
+		due = us->probe_mono + us->probe_timeout_ms;
+	if (us->req_id && us->req_mono + us->probe_timeout_ms < due)
+		due = us->req_mono + us->probe_timeout_ms;
+	if (us->orders && us->orders->sent_mono + us->order_timeout_ms < due)
+		due = us->orders->sent_mono + us->order_timeout_ms;
+	if (us->reconnect_ms && us->opened_mono + us->reconnect_ms < due)
+		due = us->opened_mono + us->reconnect_ms;
+	if (us->state == US_SUBSCRIBED && !us->probe_id && us->quiet_since + us->silence_ms < due)
+		due = us->quiet_since + us->silence_ms;
+	return due;
+}
+
+static void on_tick(uv_timer_t *t);
+
+/* Arms the timer for tick_due (min_delay ms from now when that has passed), or stops it. An event moving
+ * the silence deadline later leaves it alone: it finds nothing due and arms itself again. */
+static void arm_tick(struct sb_bn_user_stream *us, uint64_t min_delay)
+{
+	if (uv_is_closing((uv_handle_t *)&us->tick))
 		return;
-	uint64_t now = mono_ms();
+	uint64_t due = tick_due(us), now = mono_ms();
+	if (due == UINT64_MAX) {
+		uv_timer_stop(&us->tick);
+		return;
+	}
+	uv_update_time(us->tick.loop);
+	uv_timer_start(&us->tick, on_tick, due > now ? due - now : min_delay, 0);
+}
+
+/* The watchdog's work at now: a dead connection replaced, an aged one renewed, a quiet one probed. */
+static void tick_work(struct sb_bn_user_stream *us, uint64_t now)
+{
+	if (!us->open || orders_expire(us, now))
+		return;
 	if ((us->probe_id && now - us->probe_mono >= us->probe_timeout_ms) ||
 	    (us->req_id && now - us->req_mono >= us->probe_timeout_ms)) {
 		us->st.probe_timeouts++;
@@ -466,6 +622,15 @@ static void on_tick(uv_timer_t *t)
 		}
 		reconcile(us, SB_BN_RECONCILE_SILENT);
 	}
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct sb_bn_user_stream *us = t->data;
+	us->st.ticks++;
+	tick_work(us, mono_ms());
+	/* What is still due now could not be done (a drop whose close has not come yet): looked at again. */
+	arm_tick(us, US_TICK_RETRY_MS);
 }
 
 static const struct sb_ws_ops US_WS_OPS = {ws_open, ws_message, ws_close};
@@ -493,6 +658,11 @@ sb_err sb_bn_user_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx,
 	us->recv_window_ms = opts->recv_window_ms;
 	us->time_refused = opts->time_refused;
 	us->time_ctx = opts->time_ctx;
+	us->weight_seen = opts->weight_seen;
+	us->weight_ctx = opts->weight_ctx;
+	us->observe = opts->observe;
+	us->observe_ctx = opts->observe_ctx;
+	us->order_timeout_ms = opts->order_timeout_ms ? opts->order_timeout_ms : SB_BN_US_ORDER_TIMEOUT_DEF;
 	us->silence_ms = opts->silence_ms ? opts->silence_ms : SB_BN_US_SILENCE_DEFAULT;
 	us->probe_timeout_ms = opts->probe_timeout_ms ? opts->probe_timeout_ms : SB_BN_US_PROBE_TIMEOUT_DEF;
 	us->reconnect_ms = opts->reconnect_ms ? opts->reconnect_ms : US_RECONNECT_DEF;
@@ -515,10 +685,6 @@ sb_err sb_bn_user_stream_new(uv_loop_t *loop, struct sb_ws_ctx *ctx,
 	uv_timer_init(loop, &us->retry);
 	us->tick.data = us->retry.data = us;
 	us->open_handles = 2;
-	uint32_t m = us->silence_ms < us->probe_timeout_ms ? us->silence_ms : us->probe_timeout_ms;
-	uint32_t period = m / 4;
-	period = period < US_TICK_MIN_MS ? US_TICK_MIN_MS : period > US_TICK_MAX_MS ? US_TICK_MAX_MS : period;
-	uv_timer_start(&us->tick, on_tick, period, period);
 	*out = us;
 	return SB_OK;
 }
@@ -532,6 +698,44 @@ void sb_bn_user_stream_set_time_offset(struct sb_bn_user_stream *us, int64_t off
 bool sb_bn_user_stream_subscribed(const struct sb_bn_user_stream *us)
 {
 	return us && us->state == US_SUBSCRIBED;
+}
+
+sb_err sb_bn_user_stream_order_place(struct sb_bn_user_stream *us, const struct sb_bn_new_order *o,
+                                     sb_bn_rest_order_cb cb, void *user)
+{
+	if (!us || !o || !cb)
+		return SB_ERR_INVALID;
+	if (!us->open || us->state != US_SUBSCRIBED)
+		return SB_ERR_STATE;
+	struct sb_bn_ws_order_auth auth = {.signer = us->ed25519 ? NULL : us->signer,
+	                                   .api_key = us->api_key,
+	                                   .timestamp_ms = sb_clock_wall_ms() + us->offset_ms,
+	                                   .recv_window_ms = us->recv_window_ms};
+	char req[SB_BN_US_REQUEST_MAX];
+	size_t len = 0;
+	int64_t id = us->next_id + 1;
+	sb_err e = sb_bn_ws_order_request(&auth, id, o, req, sizeof req, &len);
+	if (!e)
+		e = sb_ws_send(us->ws, req, len);
+	if (e)
+		return e;
+	us->next_id = id;
+	struct us_order *p = sb_xcalloc(1, sizeof *p);
+	uint64_t ns = sb_clock_mono_ns();
+	*p = (struct us_order){.id = id,
+	                       .sent_mono = ns / 1000000u,
+	                       .sent_ns = ns,
+	                       .shape = sb_bn_rest_place_shape(o),
+	                       .cb = cb,
+	                       .user = user};
+	struct us_order **tail = &us->orders;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = p;
+	us->st.orders++;
+	if (p == us->orders)
+		arm_tick(us, 0);
+	return SB_OK;
 }
 
 void sb_bn_user_stream_drop(struct sb_bn_user_stream *us)
@@ -561,6 +765,8 @@ void sb_bn_user_stream_free(struct sb_bn_user_stream *us)
 		return;
 	sb_ws_free(us->ws);
 	us->ws = NULL;
+	us->open = false;
+	orders_fail(us, SB_ERR_SHUTDOWN, "user data stream freed");
 	memset(us->api_key, 0, sizeof us->api_key);
 	uv_close((uv_handle_t *)&us->tick, timer_closed);
 	uv_close((uv_handle_t *)&us->retry, timer_closed);

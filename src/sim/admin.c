@@ -86,13 +86,16 @@ static void state(struct sim_exchange *ex, struct sim_http_resp *resp)
 	    &b,
 	    "],\"faults\":{\"hide_user_events\":%s,\"order_5xx_after\":%s,\"order_5xx_before\":%s,"
 	    "\"delay_ms\":%u,\"force_429\":%u,\"clock_skew_ms\":%lld,\"drop_ws\":%u,\"ws_lifetime_s\":%u,"
-	    "\"user_events_delay_ms\":%u,\"flat_market\":%s},"
-	    "\"usedWeight\":%u,\"weightTotal\":%llu,\"refused\":%llu,\"orderQueries\":%llu}",
+	    "\"user_events_delay_ms\":%u,\"flat_market\":%s,\"wsapi_down\":%s,\"order_ws_drop\":%s},"
+	    "\"usedWeight\":%u,\"weightTotal\":%llu,\"refused\":%llu,\"orderQueries\":%llu,"
+	    "\"orderRequests\":{\"rest\":%llu,\"ws\":%llu}}",
 	    f->hide_user_events ? "true" : "false", f->order_5xx_after ? "true" : "false",
 	    f->order_5xx_before ? "true" : "false", f->delay_ms, f->force_429_s, (long long)f->clock_skew_ms,
 	    f->drop_ws_every_s, f->ws_lifetime_s, f->user_delay_ms, f->flat_market ? "true" : "false",
-	    ex->weight.used, (unsigned long long)ex->weight.total, (unsigned long long)ex->weight.refused,
-	    (unsigned long long)ex->weight.queries);
+	    f->wsapi_down ? "true" : "false", f->order_ws_drop ? "true" : "false", ex->weight.used,
+	    (unsigned long long)ex->weight.total, (unsigned long long)ex->weight.refused,
+	    (unsigned long long)ex->weight.queries, (unsigned long long)ex->order_requests[0],
+	    (unsigned long long)ex->order_requests[1]);
 	size_t len = b.len;
 	char *text = sb_buf_take(&b);
 	if (!text) {

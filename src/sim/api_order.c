@@ -116,6 +116,7 @@ void sim_api_order_place(struct sim_api_call *c, struct sim_api_reply *r)
 	struct sim_new_order o;
 	if (!sim_api_parse_order(c, r, &o) || !check_order(c, r, &o))
 		return;
+	c->ex->order_requests[c->ws]++;
 	if (c->ex->faults.order_5xx_before) {
 		sim_api_error(r, 503, -1007, unknown_msg);
 		return;

@@ -374,6 +374,10 @@ sb_err sim_exchange_set_fault(struct sim_exchange *ex, const char *name, const c
 		f->hide_user_events = flag;
 	else if (strcmp(name, "flat_market") == 0)
 		f->flat_market = flag;
+	else if (strcmp(name, "wsapi_down") == 0)
+		f->wsapi_down = flag;
+	else if (strcmp(name, "order_ws_drop") == 0)
+		f->order_ws_drop = flag;
 	else if (strcmp(name, "order_5xx_after") == 0)
 		f->order_5xx_after = flag;
 	else if (strcmp(name, "order_5xx_before") == 0)

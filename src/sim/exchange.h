@@ -104,6 +104,8 @@ struct sim_faults {
 	uint32_t ws_lifetime_s;   /* WebSockets are closed after this long (Binance: 86400) */
 	uint32_t user_delay_ms;   /* user-data events are delivered this long after they happen */
 	bool flat_market;         /* the feeds' events are skipped: the price stands still */
+	bool wsapi_down;          /* WebSocket API connections are closed as they open */
+	bool order_ws_drop;       /* WS API order.place executes; its connection closes unanswered */
 };
 
 /* What the network layer hears about. */
@@ -151,6 +153,7 @@ struct sim_exchange {
 	size_t naccounts;                    /* entries in accounts */
 	struct sim_book_result scratch;      /* reused result storage */
 	struct sim_faults faults;            /* active faults */
+	uint64_t order_requests[2];          /* placements received: [0] REST, [1] WS API */
 	struct sim_weight weight;            /* request weight counters */
 	struct sim_exchange_hooks hooks;     /* network layer */
 	sb_dec speed;                        /* market time per wall time */

@@ -21,6 +21,8 @@ const char *const sim_fault_names[] = {
     "ws_lifetime_s",        /* close WebSockets after VALUE seconds (Binance: 86400) */
     "user_events_delay_ms", /* deliver user-data events VALUE ms after they happen, in order */
     "flat_market",          /* skip the market feed's events: the price stands still */
+    "wsapi_down",           /* close WebSocket API connections as they open */
+    "order_ws_drop",        /* execute a WebSocket API order.place, then close its connection unanswered */
     NULL,
 };
 
@@ -63,7 +65,7 @@ void sim_options_usage(FILE *f)
 	    "  --fault NAME[=V]     start with a fault on (repeatable): drop_ws, hide_user_events,\n"
 	    "                       order_5xx_after, order_5xx_before, delay_ms=N, force_429[=S],\n"
 	    "                       clock_skew_ms=N, expire_user_data, ws_lifetime_s=N,\n"
-	    "                       user_events_delay_ms=N, flat_market\n"
+	    "                       user_events_delay_ms=N, flat_market, wsapi_down, order_ws_drop\n"
 	    "  --fee-rate R         maker and taker commission rate (default 0.001 = 0.1%)\n"
 	    "  --sim-admin-any      serve the /sim/ admin endpoints (prices, faults, deposits) to any peer;\n"
 	    "                       by default only loopback peers may use them\n"

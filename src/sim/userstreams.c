@@ -66,7 +66,9 @@ bool sim_userstreams_open(struct sim_userstreams *us, struct sim_ws_conn *conn, 
 				q++;
 		}
 		struct sim_api_reply r = {0};
-		if (!sim_api_charge(us->ex, US_WEIGHT_CONNECT, uc->connected_ms, &r))
+		if (us->ex->faults.wsapi_down)
+			sim_ws_close(conn, US_CLOSE_AWAY, "WebSocket API unavailable (fault)");
+		else if (!sim_api_charge(us->ex, US_WEIGHT_CONNECT, uc->connected_ms, &r))
 			sim_ws_close(conn, US_CLOSE_POLICY, "Too much request weight used");
 		return true;
 	}

@@ -27,6 +27,7 @@
 #define US_WEIGHT_SESSION  2    /* weight of session.* and userDataStream.* requests */
 #define US_WEIGHT_CONNECT  2    /* weight of opening a WebSocket API connection */
 #define US_CLOSE_NORMAL    1000 /* WebSocket close codes */
+#define US_CLOSE_AWAY      1001
 #define US_CLOSE_POLICY    1008
 #define US_MAX_SUB_IDS     65536 /* subscription ids per connection lifetime (0..65535) */
 #define US_MAX_ACTIVE_SUBS 1000  /* active subscriptions per connection */

@@ -100,8 +100,14 @@ static void table_method(struct sim_userstreams *us, struct us_conn *uc, const s
 		r.weight = charged;
 	if (place && ex->faults.order_5xx_after && r.status == 200)
 		sim_api_error(&r, 503, -1007, US_UNKNOWN_MSG);
+	if (place && ex->faults.order_ws_drop && r.status == 200) {
+		/* Executed, and the answer lost with the connection: the client cannot know the outcome. */
+		sim_ws_close(uc->conn, US_CLOSE_AWAY, "connection lost (fault)");
+		goto out;
+	}
 reply:
 	sim_us_reply(us, uc, rq, &r, r.order ? call.account : NULL);
+out:
 	free(r.json);
 	free(r.data);
 }

@@ -1,13 +1,15 @@
 /*
  * test_bot_recovery.c - the daemon against failures: kill -9 at steps of a cycle and a restart, a 5xx
  * on the sell whose order did execute, the user stream hidden and the sockets dropped mid-cycle, a price
- * jump refused, and a read-only database. In every case the exchange and the database must agree and
- * nothing may be placed twice.
+ * jump refused, and a read-only database; orders over the WebSocket API, over REST while it is down, and
+ * a sell whose answer is lost with the connection. In every case the exchange and the database must agree
+ * and nothing may be placed twice.
  */
 #include <sqlite3.h>
 
 #include "bot/metrics.h"
 #include "sbtest_prom.h"
+#include "sbtest_sim.h"
 #include "test_bot_util.h"
 #include "test_ctl_util.h"
 
@@ -289,4 +291,71 @@ Test(bot_recovery, a_stop_asked_for_while_start_up_waits_on_the_database_is_a_cl
 	/* The stop waited for the loop that handles it instead of killing the process mid start-up. */
 	cr_assert_eq(bt_stop_bot(0, 20000), 0, "a clean stop, not the default action of SIGTERM");
 	cr_assert(bt_log_has("spotbot stopped", 1000), "the stop ran to its end");
+}
+
+/* spotsim and the daemon started on PAIR_BTC; returns its first buy, resting (NEW). */
+static struct sb_store_order start_buying(void)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	bt_start_bot();
+	return bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
+}
+
+/* Order placements spotsim received over REST and over the WebSocket API. */
+static void check_transport(long long rest, long long ws)
+{
+	cr_assert_eq(sbt_sim_order_requests(T.sim.port, false), rest, "over REST");
+	cr_assert_eq(sbt_sim_order_requests(T.sim.port, true), ws, "over the WebSocket API");
+}
+
+Test(bot_recovery, orders_go_as_order_place_on_the_user_data_connection)
+{
+	struct sb_store_order buy = start_buying();
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
+	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
+	struct sb_store_position pos = bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
+	cr_assert(pos.realised_profit > 0);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_transport(0, 2);
+	check_agree(2, 2);
+}
+
+Test(bot_recovery, while_the_websocket_api_is_down_the_sell_goes_over_rest)
+{
+	struct sb_store_order buy = start_buying();
+	cr_assert_eq(bt_stop_bot(SIGKILL, 2000), 128 + SIGKILL);
+	/* The buy fills while the bot is down, and it comes back to a WebSocket API that refuses it: the
+	 * restart settles the buy and sells over REST. */
+	bt_fault("wsapi_down", "on");
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_start_bot();
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
+	check_transport(1, 1);
+	bt_fault("wsapi_down", "off");
+	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
+	bt_wait_pos(1, SB_POSITION_CLOSED, 30000);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_transport(1, 1);
+	check_agree(2, 2);
+}
+
+Test(bot_recovery, sell_whose_websocket_answer_is_lost_is_settled_by_query_to_one_order)
+{
+	struct sb_store_order buy = start_buying();
+	bt_fault("order_ws_drop", "on");
+	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	/* The sell executes and its connection closes unanswered: the query by clientOrderId adopts it. */
+	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
+	cr_assert(sell.exchange_order_id > 0, "adopted with the exchange's id");
+	cr_assert(bt_log_has("settling it by query", 5000), "the unknown outcome was settled by query");
+	bt_fault("order_ws_drop", "off");
+	check_transport(0, 2);
+	check_agree(2, 1);
+	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
+	bt_wait_pos(1, SB_POSITION_CLOSED, 30000);
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	check_transport(0, 2);
+	check_agree(2, 2);
 }

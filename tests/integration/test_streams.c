@@ -2,8 +2,9 @@
  * Market streams and the user data stream against the real spotsim program over loopback: subscriptions
  * added and removed live, reconnects after spotsim drops every socket, the stall watchdog, a rollover
  * without a gap or a duplicate, and user events (NEW, TRADE with its trade id and commission) with
- * eventStreamTerminated, hidden events and drops. The test drives its own uv loop until the awaited
- * event has happened, with a deadline that fails the test; nothing waits by sleeping.
+ * eventStreamTerminated, hidden events and drops; orders placed with order.place on the user data
+ * connection, answered, lost with the connection or unanswered. The test drives its own uv loop until the
+ * awaited event has happened, with a deadline that fails the test; nothing waits by sleeping.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -57,6 +58,9 @@ static struct {
 	unsigned positions;                  /* outboundAccountPosition events */
 	unsigned time_refusals;              /* time_refused callbacks */
 	int64_t measured_offset_ms;          /* what the owner "measures" when one comes */
+	unsigned placed;                     /* order.place callbacks */
+	sb_err placed_err;                   /* the last one's result */
+	struct sb_bn_order placed_order;     /* its order, when SB_OK */
 } T;
 
 static int sym_index(const char *s)
@@ -422,6 +426,10 @@ Test(streams, user_stream_silence_watchdog_reconciles_when_events_are_hidden)
 	struct sb_bn_user_stream_stats s = ustats();
 	cr_assert_geq(s.probes, 2);
 	cr_assert_eq(s.probe_timeouts, 0, "the connection answers: it is quiet, not dead");
+	/* The watchdog's timer waits for the silence deadline instead of polling towards it (an early firing
+	 * of the loop's timer may add one). */
+	cr_assert_leq(s.ticks, s.probes + 2, "%llu wake-ups for %llu probes", (unsigned long long)s.ticks,
+	              (unsigned long long)s.probes);
 	/* Events again: they arrive, and the silence reconciles stop while they flow. */
 	struct sbt_response r;
 	cr_assert(sbt_http(T.sim.port, "POST", "/sim/fault", "name=hide_user_events&value=off", NULL, &r));
@@ -529,7 +537,8 @@ static void *mute_run(void *arg)
 	return NULL;
 }
 
-Test(streams, user_stream_unanswered_probe_reconciles_and_reconnects)
+/* Starts the mute WebSocket API on its own thread; returns its port. */
+static int mute_start(void)
 {
 	uv_loop_init(&Mute.loop);
 	uv_async_init(&Mute.loop, &Mute.stop, mute_stop);
@@ -539,29 +548,149 @@ Test(streams, user_stream_unanswered_probe_reconciles_and_reconnects)
 	                             .ping_interval_s = 3600,
 	                             .pong_timeout_s = 7200};
 	cr_assert_eq(sim_server_new(&Mute.loop, &so, &Mute.srv), SB_OK);
-	int port = sim_server_port(Mute.srv);
 	pthread_create(&Mute.thread, NULL, mute_run, NULL);
+	return sim_server_port(Mute.srv);
+}
 
-	char url[96];
-	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", port);
-	struct sb_bn_user_stream_opts o = {.url = url,
-	                                   .api_key = KEY,
-	                                   .signer = T.signer,
-	                                   .silence_ms = 200,
-	                                   .probe_timeout_ms = 300,
-	                                   .backoff_min_ms = 50,
-	                                   .backoff_max_ms = 200};
+/* Starts the mute server and the stream under test on it with o's timeouts; o's url, key, signer and
+ * back-off are filled in here. */
+static void mute_user_open(struct sb_bn_user_stream_opts o)
+{
+	static char url[96];
+	snprintf(url, sizeof url, "ws://127.0.0.1:%d/ws-api/v3", mute_start());
+	o.url = url;
+	o.api_key = KEY;
+	o.signer = T.signer;
+	o.backoff_min_ms = 50;
+	o.backoff_max_ms = 200;
 	struct sb_bn_user_stream_ops ops = {on_user_event, on_reconcile, on_link};
 	cr_assert_eq(sb_bn_user_stream_new(&T.loop, T.ctx, &o, &ops, NULL, &T.us), SB_OK);
-	SBT_RUN_UNTIL(&T.loop, ustats().probe_timeouts >= 1 && ustats().subscribes >= 2, DEADLINE_MS);
-	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_SILENT], 1, "the probe went out with a reconcile");
-	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_DEAD], 1, "then the dead connection was reported");
-	cr_assert_geq(T.links[SB_BN_LINK_STALLED], 1);
-	cr_assert_geq(ustats().reconnects, 1);
+}
 
+/* Frees the stream under test, then stops the mute server. */
+static void mute_stop_all(void)
+{
 	sb_bn_user_stream_free(T.us);
 	T.us = NULL;
 	uv_run(&T.loop, UV_RUN_NOWAIT);
 	uv_async_send(&Mute.stop);
 	pthread_join(Mute.thread, NULL);
+}
+
+Test(streams, user_stream_unanswered_probe_reconciles_and_reconnects)
+{
+	mute_user_open((struct sb_bn_user_stream_opts){.silence_ms = 200, .probe_timeout_ms = 300});
+	SBT_RUN_UNTIL(&T.loop, ustats().probe_timeouts >= 1 && ustats().subscribes >= 2, DEADLINE_MS);
+	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_SILENT], 1, "the probe went out with a reconcile");
+	cr_assert_geq(T.reconciles[SB_BN_RECONCILE_DEAD], 1, "then the dead connection was reported");
+	cr_assert_geq(T.links[SB_BN_LINK_STALLED], 1);
+	cr_assert_geq(ustats().reconnects, 1);
+	mute_stop_all();
+}
+
+/* ---- orders over the WebSocket API ------------------------------------------------------------------ */
+
+static void on_placed(void *user, const struct sb_bn_rest_result *res, struct sb_bn_order *order)
+{
+	(void)user;
+	T.placed++;
+	T.placed_err = res->err;
+	if (order) {
+		T.placed_order = *order; /* taken over: the layer releases an empty one */
+		memset(order, 0, sizeof *order);
+	}
+}
+
+/* A market buy of 0.01 BTCUSDT with client order id coid. */
+static struct sb_bn_new_order market_buy(const char *coid)
+{
+	return (struct sb_bn_new_order){.symbol = "BTCUSDT",
+	                                .side = SB_SIDE_BUY,
+	                                .type = SB_ORDER_MARKET,
+	                                .quantity = SB_DEC_C(0, 1000000),
+	                                .client_order_id = coid};
+}
+
+/* How many orders with clientOrderId coid BTCUSDT's allOrders lists on the exchange. */
+static int exchange_orders(const char *coid)
+{
+	struct sbt_response r;
+	cr_assert(sbt_signed(T.sim.port, "GET", "/api/v3/allOrders", "symbol=BTCUSDT", KEY, SECRET, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cJSON *j = sbt_jparse(r.body);
+	int n = 0;
+	const cJSON *o;
+	cJSON_ArrayForEach(o, j)
+	{
+		if (strcmp(sbt_jstr(o, "clientOrderId"), coid) == 0)
+			n++;
+	}
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+	return n;
+}
+
+Test(streams, user_stream_places_orders_with_order_place_and_refuses_while_not_subscribed)
+{
+	user_open(0, NULL);
+	struct sb_bn_new_order o = market_buy("st-ws-1");
+	cr_assert_eq(sb_bn_user_stream_order_place(T.us, &o, on_placed, NULL), SB_OK);
+	cr_assert_eq(T.placed, 0, "never inside the call");
+	SBT_RUN_UNTIL(&T.loop, T.placed == 1, DEADLINE_MS);
+	cr_assert_eq(T.placed_err, SB_OK);
+	cr_assert_str_eq(T.placed_order.client_order_id, "st-ws-1");
+	cr_assert_eq(T.placed_order.status, SB_ORDER_FILLED);
+	cr_assert_gt(T.placed_order.n_fills, 0, "a FULL answer, as REST gives it");
+	sb_bn_order_fini(&T.placed_order);
+	/* The exchange's own count: it came over the WebSocket API, once. */
+	cr_assert_eq(sbt_sim_order_requests(T.sim.port, true), 1);
+	cr_assert_eq(sbt_sim_order_requests(T.sim.port, false), 0);
+	cr_assert_eq(exchange_orders("st-ws-1"), 1);
+	/* The WebSocket API goes away: nothing is sent, and the caller is told at once so it can use REST. */
+	sbt_sim_fault(T.sim.port, "wsapi_down");
+	sbt_sim_fault(T.sim.port, "drop_ws");
+	SBT_RUN_UNTIL(&T.loop, !sb_bn_user_stream_subscribed(T.us), DEADLINE_MS);
+	o = market_buy("st-ws-2");
+	cr_assert_eq(sb_bn_user_stream_order_place(T.us, &o, on_placed, NULL), SB_ERR_STATE);
+	SBT_RUN_UNTIL(&T.loop, ustats().reconnects >= 1, DEADLINE_MS);
+	cr_assert_eq(T.placed, 1, "a refused order has no callback");
+	cr_assert_eq(exchange_orders("st-ws-2"), 0);
+	cr_assert_eq(sbt_sim_order_requests(T.sim.port, true), 1);
+}
+
+Test(streams, user_stream_order_whose_answer_is_lost_with_the_connection_is_an_unknown_outcome)
+{
+	user_open(0, NULL);
+	sbt_sim_fault(T.sim.port, "order_ws_drop");
+	struct sb_bn_new_order o = market_buy("st-lost");
+	cr_assert_eq(sb_bn_user_stream_order_place(T.us, &o, on_placed, NULL), SB_OK);
+	SBT_RUN_UNTIL(&T.loop, T.placed == 1, DEADLINE_MS);
+	cr_assert_eq(T.placed_err, SB_ERR_UNKNOWN_OUTCOME, "%s", sb_errname(T.placed_err));
+	cr_assert_eq(ustats().orders_unknown, 1);
+	/* It did execute, once: what a query by its clientOrderId will find. */
+	cr_assert_eq(exchange_orders("st-lost"), 1);
+	/* The stream comes back by itself and carries orders again. */
+	sbt_sim_fault(T.sim.port, "order_ws_drop&value=off");
+	SBT_RUN_UNTIL(&T.loop, sb_bn_user_stream_subscribed(T.us) && ustats().subscribes >= 2, DEADLINE_MS);
+	o = market_buy("st-after");
+	cr_assert_eq(sb_bn_user_stream_order_place(T.us, &o, on_placed, NULL), SB_OK);
+	SBT_RUN_UNTIL(&T.loop, T.placed == 2, DEADLINE_MS);
+	cr_assert_eq(T.placed_err, SB_OK);
+	sb_bn_order_fini(&T.placed_order);
+}
+
+Test(streams, user_stream_unanswered_order_times_out_as_an_unknown_outcome)
+{
+	mute_user_open((struct sb_bn_user_stream_opts){.order_timeout_ms = 300});
+	SBT_RUN_UNTIL(&T.loop, sb_bn_user_stream_subscribed(T.us), DEADLINE_MS);
+	struct sb_bn_new_order o = market_buy("st-mute");
+	cr_assert_eq(sb_bn_user_stream_order_place(T.us, &o, on_placed, NULL), SB_OK);
+	SBT_RUN_UNTIL(&T.loop, T.placed == 1, DEADLINE_MS);
+	cr_assert_eq(T.placed_err, SB_ERR_UNKNOWN_OUTCOME);
+	struct sb_bn_user_stream_stats s = ustats();
+	cr_assert_eq(s.order_timeouts, 1);
+	cr_assert_eq(s.orders_unknown, 1);
+	/* A connection that stopped answering is replaced. */
+	SBT_RUN_UNTIL(&T.loop, ustats().subscribes >= 2, DEADLINE_MS);
+	mute_stop_all();
 }

@@ -65,6 +65,18 @@ void sbt_sim_fault(int port, const char *spec)
 	sbt_response_free(&r);
 }
 
+long long sbt_sim_order_requests(int port, bool ws)
+{
+	struct sbt_response r;
+	cr_assert(sbt_http(port, "GET", "/sim/state", NULL, NULL, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cJSON *j = sbt_jparse(r.body);
+	long long n = (long long)sbt_jnum(sbt_jfield(j, "orderRequests"), ws ? "ws" : "rest");
+	cJSON_Delete(j);
+	sbt_response_free(&r);
+	return n;
+}
+
 double sbt_sim_best(int port, const char *which)
 {
 	struct sbt_response r;

@@ -7,6 +7,7 @@
 #define SBTEST_SIM_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "spotbot/decimal.h"
@@ -31,6 +32,9 @@ void sbt_sim_post(int port, const char *path);
 
 /* Switches a fault on ("name" or "name&value=V") or off ("name&value=off") through POST /sim/fault. */
 void sbt_sim_fault(int port, const char *spec);
+
+/* Order placements spotsim received, from GET /sim/state: over REST (ws false) or the WebSocket API. */
+long long sbt_sim_order_requests(int port, bool ws);
 
 /* Best bid or ask of BTCUSDT now ("bidPrice" or "askPrice" of its book ticker). */
 double sbt_sim_best(int port, const char *which);

@@ -620,3 +620,39 @@ Test(bot_orders, a_cancel_refused_as_unknown_is_not_sent_again_before_the_query_
 	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "a filled order is never cancelled again");
 	control_manual_free(m);
 }
+
+Test(bot_orders, a_cancel_left_unanswered_by_a_restart_is_decided_again_when_the_order_still_works)
+{
+	begin("BTCUSDT:quote=20,profit=0.5%,buy_offset=0,stop_loss=1%");
+	sbt_fakex_book(fx, "BTCUSDT", "50000", "50000.01");
+	size_t b = last_place(SB_SIDE_BUY);
+	sbt_bot_ack(&tb, b);
+	struct sb_fill f = fill("50000", "0.0004", "20", "0.0000004", "BTC", 1501);
+	sbt_bot_trade(&tb, b, &f, "0.0004", "20", SB_ORDER_FILLED);
+	size_t s = last_place(SB_SIDE_SELL);
+	sbt_bot_ack(&tb, s);
+	struct sbt_fakex_req sell = fx->req[s];
+	int64_t sell_id = sbt_bot_order_id(s);
+	/* The stop-loss cancels the sell; the daemon stops before the answer (kill -9): the database holds
+	 * the cancel as asked for (PENDING_CANCEL), the exchange still has the sell working. */
+	sbt_fakex_book(fx, "BTCUSDT", "49000", "49000.01");
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_CANCEL), 1, "the stop-loss cancels the sell");
+	sbt_bot_restart(&tb);
+	fx = tb.fx;
+	sbt_bot_start_reconciling(&tb, NULL);
+	/* The list shows the sell working: that does not explain a pending cancel, so it is queried. */
+	int l = sbt_fakex_last(fx, SBT_FX_OPEN_ORDERS);
+	cr_assert_geq(l, 0);
+	struct sb_bn_order listed = sbt_fakex_order(&sell, sell_id, SB_ORDER_NEW, 0, 0, sbt_bot_now(&tb));
+	struct sb_bn_order_list list = {.items = &listed, .n = 1};
+	sbt_fakex_answer_orders(fx, (size_t)l, &list);
+	int q = sbt_fakex_last(fx, SBT_FX_QUERY);
+	cr_assert_geq(q, 0, "the sell with a pending cancel is queried");
+	cr_assert_str_eq(fx->req[q].coid, sell.coid);
+	sbt_fakex_answer_order(fx, (size_t)q, SB_OK, 0, &listed);
+	sbt_fakex_book(fx, "BTCUSDT", "49000", "49000.01");
+	sbt_bot_advance(&tb, 1000);
+	int c = sbt_fakex_last(fx, SBT_FX_CANCEL);
+	cr_assert_geq(c, 0, "the cancel that never took effect is decided again");
+	cr_assert_str_eq(fx->req[c].coid, sell.coid);
+}

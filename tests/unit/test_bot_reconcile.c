@@ -453,6 +453,35 @@ Test(bot_reconcile, a_quiet_stream_lists_only_with_orders_out_and_not_under_a_hi
 	cr_assert_str_eq(fx->req[q].coid, idx[0].req.coid);
 }
 
+Test(bot_reconcile, a_quiet_stream_check_that_waited_or_whose_list_failed_is_owed_until_a_list_comes)
+{
+	begin("BTCUSDT:quote=20,buy_offset=0");
+	struct resting idx[1];
+	resting_buys(1, idx);
+	/* A second silence while the first one's list is out: that list may predate the event that went
+	 * missing, so the check is owed, not dropped. */
+	sbt_fakex_reconcile(fx, SB_BN_RECONCILE_SILENT);
+	size_t l1 = asked(SBT_FX_OPEN_ORDERS, NULL);
+	sbt_fakex_reconcile(fx, SB_BN_RECONCILE_SILENT);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_OPEN_ORDERS), 1, "waits for the list out");
+	answer_resting(l1, idx, 1);
+	sbt_bot_advance(&tb, 6000);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_OPEN_ORDERS), 2, "the owed check lists again");
+	/* A list that fails at run time is tried again, until one comes. */
+	size_t l2 = asked(SBT_FX_OPEN_ORDERS, NULL);
+	sbt_fakex_fail(fx, l2, SB_ERR_TIMEOUT, 0);
+	sbt_bot_advance(&tb, 6000);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_OPEN_ORDERS), 3, "a failed list is owed");
+	/* Filled while unseen: missing from the list that came, and queried. */
+	sbt_bot_no_open_orders(&tb);
+	sbt_bot_advance(&tb, 1000);
+	int q = sbt_fakex_last(fx, SBT_FX_QUERY);
+	cr_assert_geq(q, 0, "the order the list does not explain is queried");
+	cr_assert_str_eq(fx->req[q].coid, idx[0].req.coid);
+	sbt_bot_advance(&tb, 30000);
+	cr_assert_eq(sbt_fakex_count(fx, SBT_FX_OPEN_ORDERS), 3, "nothing owed once a list came");
+}
+
 Test(bot_reconcile, commission_rates_read_within_the_hour_are_not_asked_again_at_a_restart)
 {
 	sbt_bot_init(&tb, "BTCUSDT:quote=20;ETHUSDT:quote=20", NULL, 0);

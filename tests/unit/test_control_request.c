@@ -61,6 +61,9 @@ Test(control_request, malformed_input_is_refused_by_name)
 	cr_assert_eq(parse("POST", "/pause", "symbol=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, NULL),
 	             400);
 	cr_assert(strstr(why, "symbol"), "%s", why);
+	cr_assert_eq(parse("POST", "/resume", "deadline=soon", NULL, NULL), 400);
+	cr_assert(strstr(why, "deadline"), "%s", why);
+	cr_assert_eq(parse("POST", "/resume", "deadline=-5", NULL, NULL), 400);
 }
 
 Test(control_request, limits_answer_414_431_and_413)

@@ -179,3 +179,25 @@ Test(control_routes, pause_and_resume_write_the_kill_switch_to_the_database)
 	cr_assert_eq(ask("POST", "/pause", "symbol=NOPEUSDT", NULL, &body), 404, "%s", body);
 	free(body);
 }
+
+Test(control_routes, an_action_whose_deadline_passed_is_refused_and_not_carried_out)
+{
+	/* The CLI gives up after its timeout; a daemon held up past the action's deadline (a locked
+	 * database, a stall) must not resume or pause behind the back of the operator it told nothing. */
+	begin(NULL);
+	char v[16], q[64], *body = NULL;
+	snprintf(q, sizeof q, "deadline=%lld", (long long)(sbt_bot_now(&tb) - 1));
+	cr_assert_eq(ask("POST", "/pause", q, NULL, &body), 504, "%s", body);
+	cr_assert(strstr(body, "nothing was done"), "%s", body);
+	free(body);
+	cr_assert_str_neq(sbt_bot_state(&tb, SB_STORE_KEY_PAUSED, v, sizeof v), "1", "not paused");
+	cr_assert_not(tb.b->paused);
+	/* In time, it is carried out; reads ignore the deadline. */
+	snprintf(q, sizeof q, "deadline=%lld", (long long)(sbt_bot_now(&tb) + 4000));
+	cr_assert_eq(ask("POST", "/pause", q, NULL, &body), 200, "%s", body);
+	free(body);
+	cr_assert_str_eq(sbt_bot_state(&tb, SB_STORE_KEY_PAUSED, v, sizeof v), "1");
+	snprintf(q, sizeof q, "deadline=%lld", (long long)(sbt_bot_now(&tb) - 1));
+	cr_assert_eq(ask("GET", "/status", q, NULL, &body), 200, "%s", body);
+	free(body);
+}
