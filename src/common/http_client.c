@@ -134,6 +134,9 @@ struct sb_http {
 	bool destroying;         /* the lws context's destruction has started */
 	struct sb_http *next_client; /* every client whose context is not yet destroyed */
 	unsigned destroy_polls;      /* checks made since that started */
+	bool ctx_gone;               /* lws has let go of the context, a check ago */
+	struct lws **wsis;           /* wsis lws made on the context and has not reported destroyed */
+	size_t nwsis, cap_wsis;      /* entries in wsis, room */
 };
 
 static void dispatch(struct sb_http *h);
@@ -368,6 +371,37 @@ static void sweep_one(uv_handle_t *handle, void *wsi)
 		uv_close(handle, free_handle);
 }
 
+/* Notes wsi as made (made) or destroyed on h's context. */
+static void track_wsi(struct sb_http *h, struct lws *wsi, bool made)
+{
+	if (made) {
+		if (h->nwsis == h->cap_wsis) {
+			h->cap_wsis = h->cap_wsis ? 2 * h->cap_wsis : 8;
+			h->wsis = sb_xrealloc(h->wsis, h->cap_wsis * sizeof *h->wsis);
+		}
+		h->wsis[h->nwsis++] = wsi;
+		return;
+	}
+	for (size_t i = 0; i < h->nwsis; i++)
+		if (h->wsis[i] == wsi) {
+			h->wsis[i] = h->wsis[--h->nwsis];
+			return;
+		}
+}
+
+static void sweep_unreported(uv_handle_t *handle, void *arg)
+{
+	struct sb_http *h = arg;
+	if (handle->type != UV_POLL || uv_is_closing(handle))
+		return;
+	for (size_t i = 0; i < h->nwsis; i++)
+		if (handle->data == h->wsis[i]) {
+			uv_close(handle, free_handle);
+			free(h->wsis[i]);
+			return;
+		}
+}
+
 /*
  * When lws 4.1.6 hands a kept connection over to the next request's wsi, its libuv event library gives
  * the new wsi a poll watcher of its own but never closes the old wsi's (that wsi no longer has a socket,
@@ -497,7 +531,11 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			end(h, x, failure(x), why);
 		}
 		break;
+	case LWS_CALLBACK_WSI_CREATE:
+		track_wsi(lws_context_user(lws_get_context(wsi)), wsi, true);
+		break;
 	case LWS_CALLBACK_WSI_DESTROY:
+		track_wsi(lws_context_user(lws_get_context(wsi)), wsi, false);
 		sweep_watchers(lws_context_user(lws_get_context(wsi)), wsi);
 		break;
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
@@ -779,7 +817,10 @@ static void cancel_list(struct sb_http *h)
 	for (size_t i = 0; i < h->max_in_flight; i++) {
 		struct http_xfer *x = h->slots[i].x;
 		if (x) {
-			kill_xfer(h, x, SB_ERR_SHUTDOWN, NULL);
+			if (h->closing)
+				detach(h, x, SB_ERR_SHUTDOWN, NULL); /* the context's destruction closes its wsi */
+			else
+				kill_xfer(h, x, SB_ERR_SHUTDOWN, NULL);
 			list_push(&wire, x);
 		}
 	}
@@ -868,6 +909,15 @@ static void on_destroy_poll(uv_timer_t *t)
 		lws_context_destroy(h->ctx);
 	if (h->ctx)
 		return;
+	if (!h->ctx_gone) {
+		h->ctx_gone = true; /* one more turn, for the handles lws was closing to finish */
+		return;
+	}
+	/* lws 4.1.6 loses track of a wsi whose request was ended while its connection was being set up: the
+	 * context goes without destroying it (no WSI_DESTROY) or closing its poll watcher. Both are let go
+	 * here, now that lws no longer touches any of them. */
+	uv_walk(h->loop, sweep_unreported, h);
+	free(h->wsis);
 	clients_unlink(h);
 	uv_timer_stop(&h->reap);
 	free(h->slots);

@@ -4,6 +4,7 @@
 #include "common/lws_loop.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
@@ -15,10 +16,17 @@
 
 #include "spotbot/log.h"
 
+#define LWS_EVLIB_UV "libwebsockets-evlib_uv.so" /* the plugin, found on the library path */
+
 sb_err sb_lws_context_new(uv_loop_t *loop, struct lws_context_creation_info *info, struct lws_context **pctx)
 {
 	if (!loop || !info || !pctx)
 		return SB_ERR_INVALID;
+	/* lws loads its libuv event library as a plugin per context and unloads it with the last context,
+	 * while uv handles it was closing still have their close callbacks in it: kept loaded for good. */
+	static bool pinned;
+	if (!pinned)
+		pinned = dlopen(LWS_EVLIB_UV, RTLD_NOW | RTLD_NODELETE) != NULL;
 	void *foreign[] = {loop};
 	info->foreign_loops = foreign;
 	info->pcontext = pctx; /* lws clears it when the context is really gone */
