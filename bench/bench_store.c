@@ -3,9 +3,13 @@
  * intents, order updates and fill applications (fill + order + position + event), one transaction each,
  * as the daemon writes them. Prints transactions per second and the p50/p99/max latency of a commit.
  * The database lives in a fresh directory under /tmp (or the directory given as the first argument, to
- * measure another disk); the count is the optional second argument. Doubles appear only in timing.
+ * measure another disk); the count is the optional second argument. The third, "caller", opens the store
+ * as the daemon does and checkpoints between commits, outside the timed ones, each time the log has grown
+ * by SB_STORE_CHECKPOINT_PAGES (as the daemon's tick does); default "auto": SQLite checkpoints inside the
+ * commit that crosses its threshold. Doubles appear only in timing.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +42,34 @@ static void report(const char *name, uint64_t *lat, int n, uint64_t total_ns)
 	       (double)lat[n - 1] / 1e3, n);
 }
 
+/* The daemon's way (bot/checkpoint.c): one checkpoint per growth of the log, between commits. */
+static struct {
+	bool on;
+	uint32_t from;
+	unsigned done;
+	uint64_t worst_ns;
+} ckpt;
+
+static void checkpoint_step(struct sb_store *st)
+{
+	uint32_t pages = sb_store_wal_pages(st);
+	if (!ckpt.on)
+		return;
+	if (pages < ckpt.from)
+		ckpt.from = 0;
+	if (pages < ckpt.from + SB_STORE_CHECKPOINT_PAGES)
+		return;
+	ckpt.from = pages;
+	uint64_t s = now_ns();
+	sb_err e = sb_store_checkpoint(st);
+	uint64_t ns = now_ns() - s;
+	if (e != SB_OK)
+		fprintf(stderr, "bench_store: checkpoint: %s\n", sb_store_last_error(st));
+	ckpt.done++;
+	if (ns > ckpt.worst_ns)
+		ckpt.worst_ns = ns;
+}
+
 static int fail(struct sb_store *st, const char *what, sb_err e)
 {
 	fprintf(stderr, "bench_store: %s: %s: %s\n", what, sb_errname(e), sb_store_last_error(st));
@@ -49,6 +81,11 @@ int main(int argc, char **argv)
 	char dir[256];
 	const char *base = argc > 1 ? argv[1] : "/tmp";
 	int n = DEFAULT_N;
+	bool caller = argc > 3 && strcmp(argv[3], "caller") == 0;
+	if (argc > 3 && !caller && strcmp(argv[3], "auto") != 0) {
+		fprintf(stderr, "usage: bench_store [dir] [count] [auto|caller]\n");
+		return 2;
+	}
 	if (argc > 2) {
 		char *end = NULL;
 		long long v = strtoll(argv[2], &end, 10);
@@ -67,7 +104,10 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/bench.db", dir);
 	struct sb_store *st = NULL;
 	char err[256];
-	sb_err e = sb_store_open_sqlite(path, NULL, &st, err, sizeof err);
+	sb_err e = sb_store_open_sqlite(path, &(struct sb_store_opts){.checkpoint_by_caller = caller}, &st, err,
+	                                sizeof err);
+	ckpt.on = caller;
+	printf("checkpoints: %s\n", caller ? "between commits (the daemon's way)" : "SQLite's, in the commit");
 	if (e != SB_OK) {
 		fprintf(stderr, "bench_store: open %s: %s\n", path, err);
 		return 1;
@@ -101,6 +141,7 @@ int main(int argc, char **argv)
 		uint64_t s = now_ns();
 		e = sb_store_order_insert_intent(st, o, NULL, &ev);
 		lat[i] = now_ns() - s;
+		checkpoint_step(st);
 		if (e != SB_OK) {
 			rc = fail(st, "intent", e);
 			goto out;
@@ -116,6 +157,7 @@ int main(int argc, char **argv)
 		uint64_t s = now_ns();
 		e = sb_store_order_update(st, o, NULL, &ev);
 		lat[i] = now_ns() - s;
+		checkpoint_step(st);
 		if (e != SB_OK) {
 			rc = fail(st, "update", e);
 			goto out;
@@ -147,6 +189,7 @@ int main(int argc, char **argv)
 		uint64_t s = now_ns();
 		e = sb_store_fill_apply(st, &f, o, &pos, &ev);
 		lat[i] = now_ns() - s;
+		checkpoint_step(st);
 		if (e != SB_OK) {
 			rc = fail(st, "fill", e);
 			goto out;
@@ -161,6 +204,9 @@ int main(int argc, char **argv)
 	printf("%-12s %zu orders read in %.2f ms\n", "list", nopen, (double)(now_ns() - s) / 1e6);
 	free(open);
 	rc = e == SB_OK ? 0 : fail(st, "list", e);
+	if (caller)
+		printf("%-12s %u between the commits, the longest %.1f ms\n", "checkpoints", ckpt.done,
+		       (double)ckpt.worst_ns / 1e6);
 out:
 	sb_store_close(st);
 	free(lat);

@@ -271,6 +271,7 @@ struct sb_store {
 	sb_store_commit_fn on_commit;     /* commit-latency observer (metrics); NULL: none */
 	void *on_commit_user;             /* its argument */
 	uint64_t commits;                 /* write transactions committed since the store was opened */
+	uint32_t wal_pages;               /* pages in the WAL after the last commit (checkpoint_by_caller) */
 };
 
 /* Options of sb_store_open_sqlite; zero-initialised (or NULL) gives the defaults. */
@@ -282,6 +283,8 @@ struct sb_store_opts {
 	                        one lock held until close (locking_mode EXCLUSIVE), so no other process can
 	                        open it meanwhile, and the rollback journal in memory instead of WAL: a
 	                        crash may lose it */
+	bool checkpoint_by_caller; /* commits never copy the WAL back into the database: the caller does, with
+	                              sb_store_checkpoint() when it suits it, as sb_store_wal_pages() grows */
 };
 
 /*
@@ -300,6 +303,16 @@ void sb_store_close(struct sb_store *st);
 /* The database's message for the last failed operation ("" after a success); owned by the store, valid
  * until the next call on it. NULL st gives "". */
 const char *sb_store_last_error(const struct sb_store *st);
+
+#define SB_STORE_CHECKPOINT_PAGES 1000u /* log growth, in pages, between two checkpoints (SQLite's own) */
+
+/* Pages in st's write-ahead log after its last commit, for a store opened with checkpoint_by_caller (0
+ * otherwise). It falls back once a checkpoint has copied the whole log and a later commit starts it anew. */
+uint32_t sb_store_wal_pages(const struct sb_store *st);
+
+/* Copies st's write-ahead log into the database as far as readers allow (a passive checkpoint) and syncs
+ * it; once the log was copied whole the next commit starts it anew. */
+sb_err sb_store_checkpoint(struct sb_store *st);
 
 /* Sets (fn NULL: clears) the observer told the duration of every committed write transaction. */
 void sb_store_set_commit_observer(struct sb_store *st, sb_store_commit_fn fn, void *user);

@@ -398,6 +398,7 @@ static void on_tick(struct sb_clock_timer *t, void *user)
 	if (!idle || !bot_tick_idle(b, now))
 		engine_tick(b, now);
 	monitor_tick(b, now);
+	bot_checkpoint_tick(b);
 	bot_tick_park(b, &mark, now);
 }
 
@@ -629,7 +630,8 @@ static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *
 	    "spotbot starting in %s mode", sb_mode_name(cfg->mode));
 
 	char msg[256] = "";
-	err = sb_store_open_sqlite(cfg->database_path, NULL, &b->st, msg, sizeof msg);
+	err = sb_store_open_sqlite(cfg->database_path, &(struct sb_store_opts){.checkpoint_by_caller = true},
+	                           &b->st, msg, sizeof msg);
 	if (err != SB_OK) {
 		sb_log_error("bot", SB_FIELDS(SB_F_ERR(err), SB_F_STR("path", cfg->database_path)),
 		             "cannot open the database %s: %s", cfg->database_path, msg);

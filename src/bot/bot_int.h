@@ -251,6 +251,7 @@ struct sb_bot {
 	struct sb_price_limits limits; /* price validation */
 	struct bot_control *control;   /* the control API (control.c) */
 	struct bot_monitor *mon;       /* metrics and alerts (monitor.c) */
+	uint32_t ckpt_from;            /* the database's log pages at its last checkpoint (checkpoint.c) */
 };
 
 /* Log fields of a failed REST call: the error, Binance's code and message, the transport's detail. */
@@ -268,6 +269,11 @@ bool bot_fees_reuse(struct sb_bot *b, struct bot_pair *pr, int64_t now_ms);
 /* The tick: keeps the commission rates of one pair read this start (fees_unkept), for the next start-ups;
  * one a second, so the writes never hold the loop up at once. */
 void bot_fees_tick(struct sb_bot *b, int64_t now_ms);
+
+/* ---- checkpoint.c ------------------------------------------------------------------------------------- */
+/* The tick: checkpoints the database's log when it has grown enough (only a store opened with
+ * checkpoint_by_caller reports its log: the daemon's). */
+void bot_checkpoint_tick(struct sb_bot *b);
 
 /* ---- model.c ------------------------------------------------------------------------------------------ */
 /* Now on the daemon's wall clock, ms since the epoch. */

@@ -527,6 +527,16 @@ static sb_err migrate(struct sq_store *s, bool readonly)
 	return SB_OK;
 }
 
+/* The WAL hook of a store that leaves checkpoints to its caller: notes the log's size. */
+static int on_wal_commit(void *user, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	struct sq_store *s = user;
+	s->base.wal_pages = pages > 0 ? (uint32_t)pages : 0;
+	return SQLITE_OK;
+}
+
 /* Sets the connection's pragmas; WAL is persistent in the file, the others last for this connection. A
  * scratch database is not switched to WAL. */
 static sb_err configure(struct sq_store *s, const char *path, const struct sb_store_opts *o)
@@ -553,6 +563,8 @@ static sb_err configure(struct sq_store *s, const char *path, const struct sb_st
 		return e;
 	if (strcmp(mode, "wal") != 0)
 		return sq_fail(s, SB_ERR_DB, "cannot switch %s to WAL (journal mode stays %s)", path, mode);
+	if (o->checkpoint_by_caller)
+		sqlite3_wal_hook(s->db, on_wal_commit, s); /* in place of SQLite's automatic checkpoints */
 	return SB_OK;
 }
 

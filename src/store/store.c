@@ -233,6 +233,16 @@ void sb_store_set_commit_observer(struct sb_store *st, sb_store_commit_fn fn, vo
 	st->on_commit_user = user;
 }
 
+sb_err sb_store_checkpoint(struct sb_store *st)
+{
+	return sb_store_exec(st, "PRAGMA wal_checkpoint(PASSIVE)");
+}
+
+uint32_t sb_store_wal_pages(const struct sb_store *st)
+{
+	return st ? st->wal_pages : 0;
+}
+
 uint64_t sb_store_commits(const struct sb_store *st)
 {
 	return st ? st->commits : 0;

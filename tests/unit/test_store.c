@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -283,6 +284,45 @@ Test(store, data_version_moves_for_another_connections_commit_only)
 	cr_assert_eq(sb_store_data_version(st, &v), SB_OK);
 	cr_assert_eq(v, v1, "and it stays until the next such commit");
 	cr_assert_eq(sb_store_commits(st), commits + 1, "another connection's commit is not this store's");
+}
+
+/* Commits 100 KB blobs until st's log holds at least pages pages; each commit only grows it. */
+static void grow_log(uint32_t pages)
+{
+	cr_assert_eq(sb_store_exec(st, "CREATE TABLE IF NOT EXISTS filler (b BLOB)"), SB_OK);
+	uint32_t last = 0;
+	for (int i = 0; sb_store_wal_pages(st) < pages; i++) {
+		cr_assert_lt(i, 1000, "the log does not grow");
+		cr_assert_eq(sb_store_exec(st, "INSERT INTO filler SELECT randomblob(100000)"), SB_OK, "%s",
+		             sb_store_last_error(st));
+		cr_assert_gt(sb_store_wal_pages(st), last, "no commit checkpoints the log");
+		last = sb_store_wal_pages(st);
+	}
+}
+
+Test(store, a_store_that_leaves_checkpoints_to_its_caller_keeps_its_log_until_one_runs)
+{
+	cr_assert_eq(sb_store_state_set(st, "k", "v", 1, NULL), SB_OK);
+	cr_assert_eq(sb_store_wal_pages(st), 0, "a store that checkpoints itself does not report its log");
+	sb_store_close(st);
+	char err[256];
+	struct sb_store_opts o = {.checkpoint_by_caller = true};
+	cr_assert_eq(sb_store_open_sqlite(db_path, &o, &st, err, sizeof err), SB_OK, "%s", err);
+	grow_log(2 * SB_STORE_CHECKPOINT_PAGES);
+	char wal[600];
+	snprintf(wal, sizeof wal, "%s-wal", db_path);
+	struct stat sw, sd0, sd1;
+	cr_assert_eq(stat(wal, &sw), 0);
+	cr_assert_geq(sw.st_size, (off_t)(2 * SB_STORE_CHECKPOINT_PAGES) * 4096, "the log holds every page");
+	cr_assert_eq(stat(db_path, &sd0), 0);
+	cr_assert_eq(sb_store_checkpoint(st), SB_OK, "%s", sb_store_last_error(st));
+	cr_assert_eq(stat(db_path, &sd1), 0);
+	cr_assert_gt(sd1.st_size, sd0.st_size, "the log's pages were copied into the database");
+	cr_assert_eq(sb_store_state_set(st, "after", "1", 1, NULL), SB_OK);
+	cr_assert_lt(sb_store_wal_pages(st), 10u, "the log started anew: %u pages", sb_store_wal_pages(st));
+	char got[16];
+	raw_query(db_path, "SELECT value FROM system_state WHERE key = 'after'", got, sizeof got);
+	cr_assert_str_eq(got, "1");
 }
 
 /* Removes what migration 5 added, for a file put back to an older schema. */
