@@ -104,10 +104,11 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/bench.db", dir);
 	struct sb_store *st = NULL;
 	char err[256];
-	sb_err e = sb_store_open_sqlite(path, &(struct sb_store_opts){.checkpoint_by_caller = caller}, &st, err,
-	                                sizeof err);
+	sb_err e = sb_store_open_sqlite(path, &(struct sb_store_opts){.checkpoint_by_caller = caller}, &st,
+	                                err, sizeof err);
 	ckpt.on = caller;
-	printf("checkpoints: %s\n", caller ? "between commits (the daemon's way)" : "SQLite's, in the commit");
+	printf("checkpoints: %s\n",
+	       caller ? "between commits (the daemon's way)" : "SQLite's, in the commit");
 	if (e != SB_OK) {
 		fprintf(stderr, "bench_store: open %s: %s\n", path, err);
 		return 1;

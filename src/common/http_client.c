@@ -818,7 +818,8 @@ static void cancel_list(struct sb_http *h)
 		struct http_xfer *x = h->slots[i].x;
 		if (x) {
 			if (h->closing)
-				detach(h, x, SB_ERR_SHUTDOWN, NULL); /* the context's destruction closes its wsi */
+				detach(h, x, SB_ERR_SHUTDOWN,
+				       NULL); /* the context's destruction closes its wsi */
 			else
 				kill_xfer(h, x, SB_ERR_SHUTDOWN, NULL);
 			list_push(&wire, x);
