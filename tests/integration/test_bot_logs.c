@@ -1,11 +1,15 @@
 /*
  * test_bot_logs.c - the daemon's log for the way services run, against spotsim over loopback: SIGHUP
  * after logrotate moved the files away makes the daemon write new files at the original paths while the
- * moved ones stop growing, and it goes on answering and trading; with LOG_DIR empty it writes no file at
- * all and every line, errors included, goes to stderr as one JSON object per line.
+ * moved ones stop growing, and it goes on answering and trading; logrotate itself, with the shipped
+ * contrib/logrotate/spotbot pointed at the test's directory, rotates a running daemon's files the same way;
+ * with LOG_DIR empty it writes no file at all and every line, errors included, goes to stderr as one JSON
+ * object per line.
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <grp.h>
+#include <pwd.h>
 
 #include "test_bot_util.h"
 #include "test_ctl_util.h"
@@ -100,6 +104,109 @@ Test(bot_logs, sighup_reopens_the_log_files_at_their_paths_and_the_daemon_goes_o
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 	cr_assert(file_has(main_log, "spotbot stopped"));
 	cr_assert_eq(file_size(main_old), main_moved, "the moved log stopped growing");
+}
+
+/* Replaces every from in text (cap bytes) by to. */
+static void replace_all(char *text, size_t cap, const char *from, const char *to)
+{
+	static char out[16384];
+	size_t o = 0, fl = strlen(from), tl = strlen(to);
+	for (const char *p = text; *p;) {
+		bool hit = strncmp(p, from, fl) == 0;
+		size_t n = hit ? tl : 1;
+		cr_assert_lt(o + n, sizeof out);
+		memcpy(out + o, hit ? to : p, n);
+		o += n;
+		p += hit ? fl : 1;
+	}
+	out[o] = '\0';
+	cr_assert_lt(o, cap);
+	memcpy(text, out, o + 1);
+}
+
+/* The shipped snippet for the test's log directory, this user, and a kill -HUP of the daemon for systemctl.
+ */
+static void write_logrotate_conf(const char *path)
+{
+	static char conf[16384];
+	char src[512], who[256], hup[64], logs[320];
+	ctl_slurp(sbt_source_path("contrib/logrotate/spotbot", src, sizeof src), conf, sizeof conf);
+	cr_assert(strstr(conf, "/var/log/spotbot/spotbot.log "), "the snippet names the log: %s", conf);
+	const char *sysd = "systemctl kill --signal=HUP --kill-whom=main spotbot.service";
+	cr_assert(strstr(conf, sysd), "the snippet signals the unit: %s", conf);
+	struct passwd *pw = getpwuid(getuid());
+	struct group *gr = getgrgid(getgid());
+	cr_assert(pw && gr);
+	snprintf(who, sizeof who, "%s %s", pw->pw_name, gr->gr_name);
+	snprintf(hup, sizeof hup, "kill -HUP %ld", (long)T.bot);
+	in_dir("logs", logs, sizeof logs);
+	replace_all(conf, sizeof conf, "/var/log/spotbot", logs);
+	replace_all(conf, sizeof conf, "spotbot spotbot", who);
+	replace_all(conf, sizeof conf, sysd, hup);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs(conf, f);
+	fclose(f);
+	cr_assert_eq(chmod(path, 0644), 0);
+}
+
+/* Runs logrotate with args on the test's state file; returns its exit code, its output in out. */
+static int logrotate(const char *conf, const char *flag, char *out, size_t cap)
+{
+	const char *prog =
+	    access("/usr/sbin/logrotate", X_OK) == 0 ? "/usr/sbin/logrotate" : "/usr/bin/logrotate";
+	cr_assert_eq(access(prog, X_OK), 0, "logrotate is installed (scripts/install-deps.sh installs it)");
+	char state[400], o[400], e[400];
+	in_dir("logrotate.state", state, sizeof state);
+	const char *argv[] = {prog, flag, "-s", state, conf, NULL};
+	int status = sbt_run(argv, NULL, in_dir("logrotate.out", o, sizeof o),
+	                     in_dir("logrotate.err", e, sizeof e), 30);
+	cr_assert(WIFEXITED(status));
+	ctl_slurp(e, out, cap);
+	return WEXITSTATUS(status);
+}
+
+Test(bot_logs, the_shipped_logrotate_snippet_rotates_a_running_daemon)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR, "");
+	bt_start_bot();
+	wait_healthy();
+	char conf[400], main_log[400], logs[400];
+	static char out[65536];
+	write_logrotate_conf(in_dir("logrotate.conf", conf, sizeof conf));
+	in_dir("logs/spotbot.log", main_log, sizeof main_log);
+	in_dir("logs", logs, sizeof logs);
+
+	/* Dry run: the snippet parses and would rotate the main log. */
+	cr_assert_eq(logrotate(conf, "-d", out, sizeof out), 0, "%s", out);
+	cr_assert(strstr(out, "rotating pattern"), "%s", out);
+	cr_assert_null(strstr(out, "error:"), "%s", out);
+	cr_assert_eq(file_count(main_log, "SIGHUP"), 0, "the dry run signalled nothing");
+
+	/* Forced now (weekly would wait): the file moves to spotbot.log-DATE, a new one is made, the daemon
+	 * is told and writes there. */
+	cr_assert_eq(logrotate(conf, "-f", out, sizeof out), 0, "%s", out);
+	char dated[440], stamp[16];
+	time_t now = time(NULL);
+	strftime(stamp, sizeof stamp, "%Y%m%d", localtime(&now));
+	snprintf(dated, sizeof dated, "%s/spotbot.log-%s", logs, stamp);
+	cr_assert_geq(file_size(dated), 1, "%s holds the rotated lines", dated);
+	cr_assert(file_has(dated, "spotbot starting"));
+	struct stat st;
+	cr_assert_eq(stat(main_log, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0640, "logrotate created the new file with the snippet's mode");
+	SBT_WAIT_UNTIL(file_has(main_log, "SIGHUP: log files reopened"), WAIT_MS,
+	               "the daemon writes to the new file");
+	long long moved = file_size(dated);
+	struct ctl_resp r;
+	cr_assert(ctl("POST", "/pause", NULL, &r));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(bt_wait(bt_state_is, "paused", WAIT_MS));
+	wait_healthy();
+	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
+	cr_assert(file_has(main_log, "spotbot stopped"));
+	cr_assert_eq(file_size(dated), moved, "the rotated file stopped growing");
 }
 
 /* Checks every line of text is one JSON object with the logger's four fields; returns how many. */
