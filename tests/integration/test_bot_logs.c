@@ -186,10 +186,12 @@ Test(bot_logs, the_shipped_logrotate_snippet_rotates_a_running_daemon)
 
 	/* Forced now (weekly would wait): the file moves to spotbot.log-DATE, a new one is made, the daemon
 	 * is told and writes there. */
-	cr_assert_eq(logrotate(conf, "-f", out, sizeof out), 0, "%s", out);
 	char dated[440], stamp[16];
 	time_t now = time(NULL);
-	strftime(stamp, sizeof stamp, "%Y%m%d", localtime(&now));
+	struct tm tm;
+	cr_assert(localtime_r(&now, &tm));
+	strftime(stamp, sizeof stamp, "%Y%m%d", &tm);
+	cr_assert_eq(logrotate(conf, "-f", out, sizeof out), 0, "%s", out);
 	snprintf(dated, sizeof dated, "%s/spotbot.log-%s", logs, stamp);
 	cr_assert_geq(file_size(dated), 1, "%s holds the rotated lines", dated);
 	cr_assert(file_has(dated, "spotbot starting"));
