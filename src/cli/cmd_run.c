@@ -1,6 +1,7 @@
 /*
  * cmd_run.c - `spotbot run [--config FILE] [--human]`: loads the configuration, registers its secrets with
- * the logger before anything can be logged, and runs the trading daemon until SIGINT or SIGTERM.
+ * the logger before anything can be logged, and runs the trading daemon until SIGINT or SIGTERM (SIGHUP
+ * reopens its log files).
  * --human prints one readable line per buy, fill, sell and finished cycle on stdout (the demo uses it).
  *
  * A refusal to start always reaches standard error, whatever LOG_STDERR says: the configuration's problems
