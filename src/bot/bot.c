@@ -428,6 +428,14 @@ static void stop_signals(sigset_t *set)
 	sigaddset(set, SIGTERM);
 }
 
+/* The stop signals and SIGHUP: the signals held back while no handler of the loop listens, since their
+ * default action would end the process with no clean stop. */
+static void held_signals(sigset_t *set)
+{
+	stop_signals(set);
+	sigaddset(set, SIGHUP);
+}
+
 static void close_handle(uv_handle_t *h)
 {
 	if (!uv_is_closing(h))
@@ -446,11 +454,12 @@ static void teardown(struct sb_bot *b)
 	bot_timers_free(b);
 	/* From here a stop signal waits, blocked, for sb_bot_run: closing the last handle of a signal gives
 	 * it its default action back, which would end a restart or the last writes with no clean stop. */
-	sigset_t stop;
-	stop_signals(&stop);
-	(void)pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	sigset_t held;
+	held_signals(&held);
+	(void)pthread_sigmask(SIG_BLOCK, &held, NULL);
 	close_handle((uv_handle_t *)&b->sigint);
 	close_handle((uv_handle_t *)&b->sigterm);
+	close_handle((uv_handle_t *)&b->sighup);
 	close_handle((uv_handle_t *)&b->check);
 	uv_stop(&b->loop);
 }
@@ -494,6 +503,27 @@ static void restart_on_database(struct sb_bot *b)
 {
 	b->restart = true;
 	stop_begin(b, "the database can be written again: restarting on it");
+}
+
+/*
+ * SIGHUP, as logrotate sends it after moving the log files away: the files are closed and opened again at
+ * the same paths, so the lines after this one land in new files. Trading goes on untouched.
+ */
+static void on_hup(uv_signal_t *s, int signum)
+{
+	(void)signum;
+	const struct sb_bot *b = s->data;
+	if (!b->cfg->log_dir[0]) {
+		sb_log_info("bot", SB_NOFIELDS, "SIGHUP: no log files to reopen (LOG_DIR is empty)");
+		return;
+	}
+	sb_log_reopen();
+	if (sb_log_degraded())
+		sb_log_warn("bot", SB_NOFIELDS,
+		            "SIGHUP: the log files could not be reopened; lines go to "
+		            "stderr until they can");
+	else
+		sb_log_info("bot", SB_NOFIELDS, "SIGHUP: log files reopened");
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -698,10 +728,12 @@ static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *
 	}
 	uv_signal_init(&b->loop, &b->sigint);
 	uv_signal_init(&b->loop, &b->sigterm);
+	uv_signal_init(&b->loop, &b->sighup);
 	uv_check_init(&b->loop, &b->check);
-	b->sigint.data = b->sigterm.data = b->check.data = b;
+	b->sigint.data = b->sigterm.data = b->sighup.data = b->check.data = b;
 	uv_signal_start(&b->sigint, on_signal, SIGINT);
 	uv_signal_start(&b->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&b->sighup, on_hup, SIGHUP);
 	/* A stop asked for during start-up (a database lock can hold it for seconds) was kept pending: it
 	 * reaches on_signal now and ends in the same clean stop as one asked for later. */
 	(void)pthread_sigmask(SIG_SETMASK, unblocked, NULL);
@@ -778,11 +810,14 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 		return SB_ERR_CONFIG;
 	/* No core dump and no ptrace by other processes of this user: memory holds the API secret and key. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* Until the loop listens for them, a stop signal waits instead of killing the process mid start-up
-	 * with the default action. */
-	sigset_t stop, old;
+	/* Until the loop listens for them, a stop signal or SIGHUP waits instead of killing the process mid
+	 * start-up with the default action. */
+	sigset_t stop, held, hup, old;
 	stop_signals(&stop);
-	(void)pthread_sigmask(SIG_BLOCK, &stop, &old);
+	held_signals(&held);
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	(void)pthread_sigmask(SIG_BLOCK, &held, &old);
 	/* One daemon per database: the lock comes before anything is opened or written, the log included,
 	 * and is kept across restarts on the same database. */
 	struct sb_store_lock *lock = NULL;
@@ -814,8 +849,8 @@ sb_err sb_bot_run(const struct sb_config *cfg, const struct sb_bot_opts *opts)
 	}
 	sb_store_lock_release(lock);
 	/* A start that failed before the loop leaves its stop signal pending: it is answered by this return.
-	 */
-	while (stop_asked(&stop, 0))
+	 * A SIGHUP still pending has no log file left to reopen. */
+	while (stop_asked(&stop, 0) || stop_asked(&hup, 0))
 		;
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;

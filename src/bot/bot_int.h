@@ -195,6 +195,7 @@ struct sb_bot {
 	FILE *human;                  /* readable progress lines; NULL: none */
 	uv_loop_t loop;               /* the one loop */
 	uv_signal_t sigint, sigterm;  /* stop requests */
+	uv_signal_t sighup;           /* reopens the log files (logrotate) */
 	uv_check_t check;             /* run: the step after each loop iteration's events */
 	struct sb_clock *clock;       /* the daemon's time and timers (owned) */
 	struct bot_timers timers;     /* on clock */

@@ -65,7 +65,7 @@ sb_err sb_bot_check_dirs(const struct sb_config *cfg, FILE *errors)
 			fprintf(errors, "DATABASE_PATH: %s\n", msg);
 		problems++;
 	}
-	if (sb_fsperm_check_dir(cfg->log_dir, false, msg, sizeof msg) == SB_ERR_PERM) {
+	if (cfg->log_dir[0] && sb_fsperm_check_dir(cfg->log_dir, false, msg, sizeof msg) == SB_ERR_PERM) {
 		if (errors)
 			fprintf(errors, "LOG_DIR: %s\n", msg);
 		problems++;

@@ -626,7 +626,11 @@ int sb_cmd_doctor(int argc, char **argv)
 		check_dirs(&d);
 		check_database(&d);
 		check_disk(&d, "disk_database", "disk (database)", d.cfg.database_path, "DATABASE_PATH");
-		check_disk(&d, "disk_logs", "disk (logs)", d.cfg.log_dir, "LOG_DIR");
+		if (d.cfg.log_dir[0])
+			check_disk(&d, "disk_logs", "disk (logs)", d.cfg.log_dir, "LOG_DIR");
+		else
+			set(add(&d, "disk_logs", "disk (logs)"), CHECK_OK, NULL,
+			    "no log files: LOG_DIR is empty, the log goes to stderr");
 		check_clock(&d, &reachable);
 		if (reachable)
 			check_api_key(&d);

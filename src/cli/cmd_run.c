@@ -1,6 +1,7 @@
 /*
  * cmd_run.c - `spotbot run [--config FILE] [--human]`: loads the configuration, registers its secrets with
- * the logger before anything can be logged, and runs the trading daemon until SIGINT or SIGTERM.
+ * the logger before anything can be logged, and runs the trading daemon until SIGINT or SIGTERM (SIGHUP
+ * reopens its log files).
  * --human prints one readable line per buy, fill, sell and finished cycle on stdout (the demo uses it).
  *
  * A refusal to start always reaches standard error, whatever LOG_STDERR says: the configuration's problems
@@ -82,9 +83,12 @@ int sb_cmd_run(int argc, char **argv)
 	err = sb_bot_run(&cfg, &opts);
 	if (err == SB_ERR_CONFIG)
 		fprintf(stderr, "spotbot run: configuration refused (%s)\n", sb_strerror(err));
-	else if (err != SB_OK && !on_tty)
+	else if (err != SB_OK && !on_tty && cfg.log_dir[0])
 		fprintf(stderr, "spotbot run: ended with an error: %s; %s/spotbot.log says why\n",
 		        sb_strerror(err), cfg.log_dir);
+	else if (err != SB_OK && !on_tty)
+		fprintf(stderr, "spotbot run: ended with an error: %s; the log lines above say why\n",
+		        sb_strerror(err));
 	sb_config_fini(&cfg);
 	/* Refused to start: a configuration it cannot trade with, or a database another daemon holds. */
 	if (err == SB_ERR_CONFIG || err == SB_ERR_IN_USE)

@@ -78,21 +78,21 @@ static const struct sb_option options[] = {
 		"Unencrypted PKCS#8 PEM file of the Ed25519 private key of an Ed25519 API key, used instead of BINANCE_API_SECRET (never both). The file must be private to its owner (chmod 600)."),
 	OPT_BY_MODE(BINANCE_REST_URL, SB_OPT_URL, binance_rest_url, "http://127.0.0.1:9090",
 		"https://api.binance.com", SB_OPT_NONEMPTY | SB_OPT_EXCHANGE_URL | SB_OPT_HTTP_URL,
-		"Base URL of the REST API. In paper mode it must not point at binance.com."),
+		"Base URL of the REST API. In paper mode it must not point at a Binance production host (docs/configuration.md#paper-mode-guard)."),
 	OPT_BY_MODE(BINANCE_STREAM_URL, SB_OPT_URL, binance_stream_url, "ws://127.0.0.1:9090",
 		"wss://stream.binance.com:9443", SB_OPT_NONEMPTY | SB_OPT_EXCHANGE_URL | SB_OPT_WS_URL,
-		"Base URL of the market data streams. In paper mode it must not point at binance.com."),
+		"Base URL of the market data streams. In paper mode it must not point at a Binance production host (docs/configuration.md#paper-mode-guard)."),
 	OPT_BY_MODE(BINANCE_WSAPI_URL, SB_OPT_URL, binance_wsapi_url, "ws://127.0.0.1:9090/ws-api/v3",
 		"wss://ws-api.binance.com:443/ws-api/v3", SB_OPT_NONEMPTY | SB_OPT_EXCHANGE_URL | SB_OPT_WS_URL,
-		"URL of the WebSocket API, which carries orders and the user data stream. In paper mode it must not point at binance.com."),
+		"URL of the WebSocket API, which carries orders and the user data stream. In paper mode it must not point at a Binance production host (docs/configuration.md#paper-mode-guard)."),
 	OPT_STRING(BINANCE_CA_FILE, binance_ca_file, "", 0,
 		"CA bundle (PEM) that verifies the exchange's TLS certificate instead of the system store, e.g. spotsim's certificate in tests. Empty uses the system store."),
 	OPT_INT(RECV_WINDOW_MS, recv_window_ms, "5000", 1, 60000,
 		"How many milliseconds a signed request stays valid after its timestamp (Binance's recvWindow)."),
 	OPT_STRING(DATABASE_PATH, database_path, "./spotbot.db", SB_OPT_NONEMPTY,
 		"SQLite database holding trade pairs, orders, fills, positions and the event log."),
-	OPT_STRING(LOG_DIR, log_dir, "./logs", SB_OPT_NONEMPTY,
-		"Directory of the JSON-lines log files."),
+	OPT_STRING(LOG_DIR, log_dir, "./logs", 0,
+		"Directory of the JSON-lines log files (spotbot.log and spotbot.error.log). Empty: no log files at all, every line goes to standard error only (for journald and containers; needs LOG_STDERR=true)."),
 	OPT_ENUM(LOG_LEVEL, log_level, "info", log_level_names,
 		"Lowest severity that is logged."),
 	OPT_SIZE(LOG_MAX_BYTES, log_max_bytes, "10M", 64 * KIB, GIB,
@@ -100,11 +100,11 @@ static const struct sb_option options[] = {
 	OPT_INT(LOG_KEEP, log_keep, "5", 1, 100,
 		"How many rotated log files are kept."),
 	OPT_BOOL(LOG_STDERR, log_stderr, "true", 0,
-		"Also echo log lines to standard error."),
+		"Also write every log line to standard error, each a JSON line as in the files. With LOG_DIR empty it is where all of them go."),
 	OPT_LISTEN(CONTROL_LISTEN, control_listen, "127.0.0.1:8089", SB_OPT_NONEMPTY,
 		"Address of the control interface the spotbot CLI talks to: host:port, [v6]:port or unix:/path."),
 	OPT_STRING(CONTROL_TOKEN, control_token, "", SB_OPT_SECRET,
-		"Token the control interface requires from clients; empty requires none. Set one when CONTROL_LISTEN is not a loopback address."),
+		"Bearer token (Authorization: Bearer TOKEN) the control API requires on every request but GET /health/live, and but /metrics, /health and /health/ready when CONTROL_OPEN_MONITORING=true; the spotbot CLI sends it from its configuration. It travels in clear (the API speaks plain HTTP, no TLS): it keeps out whoever cannot read the traffic, not whoever can. Empty: any process that can connect may use the API, so CONTROL_LISTEN must then be a loopback address or a unix socket (spotbot run refuses any other)."),
 	OPT_BOOL(CONTROL_OPEN_MONITORING, control_open_monitoring, "false", 0,
 		"Serve /metrics, /health and /health/ready without CONTROL_TOKEN, for scrapers and probes. Every other endpoint but /health/live still requires the token."),
 	OPT_STRING(PAIRS, pairs, "", 0,
@@ -583,6 +583,29 @@ static void check_paper_credentials(struct load *ld)
 		       "key file, or neither to use spotsim's demo account");
 }
 
+/*
+ * An empty LOG_DIR writes no file: the lines must then go to stderr, and the file settings would be
+ * ignored in silence, so each is an error that says so.
+ */
+static void check_log_files(struct load *ld)
+{
+	static const char *const file_only[] = {"LOG_MAX_BYTES", "LOG_KEEP"};
+	const struct slot *ds = slot_of(ld, "LOG_DIR"), *es = slot_of(ld, "LOG_STDERR");
+	if (ld->cfg->log_dir[0] || ds->refused)
+		return;
+	if (!ld->cfg->log_stderr && !es->refused)
+		report(ld, es->from_env ? 0 : es->line, es->from_env, "LOG_STDERR",
+		       "false while LOG_DIR is empty (no log files) would write no log at all; set "
+		       "LOG_STDERR=true or a LOG_DIR");
+	for (size_t i = 0; i < sizeof file_only / sizeof file_only[0]; i++) {
+		const struct slot *s = slot_of(ld, file_only[i]);
+		if ((s->from_env || s->line) && !s->refused)
+			report(ld, s->from_env ? 0 : s->line, s->from_env, file_only[i],
+			       "set while LOG_DIR is empty: there are no log files to rotate; remove it or "
+			       "set a LOG_DIR");
+	}
+}
+
 /* After all sources: MODE-dependent defaults, live-mode requirements and the paper-mode safety checks. */
 static void resolve(struct load *ld)
 {
@@ -590,6 +613,7 @@ static void resolve(struct load *ld)
 	const struct sb_option *secret = sb_config_option("BINANCE_API_SECRET");
 	bool secret_settled = resolve_key_type(ld);
 	check_paper_credentials(ld);
+	check_log_files(ld);
 	char origin[256];
 	mode_origin(ld, origin, sizeof origin);
 	for (size_t i = 0; i < N_OPTIONS; i++) {

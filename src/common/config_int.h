@@ -47,7 +47,11 @@ void sb__config_format_number(const struct sb_option *opt, int64_t v, char *buf,
 /* Finds the host of a URL already accepted by the URL parser: *host, *len (may be 0 for odd input). */
 void sb__config_url_host(const char *url, const char **host, size_t *len);
 
-/* True when host[0..len) is binance.com or one of its subdomains (case-insensitive, trailing dot ok). */
+/*
+ * True when host[0..len) is a Binance production host: binance.com, binance.us, binance.vision or a subdomain
+ * of one, except the spot testnet (testnet.binance.vision and its subdomains); case-insensitive, trailing
+ * dots ignored. A host with a %XX escape counts as one (a client may decode it into one).
+ */
 bool sb__config_is_binance_host(const char *host, size_t len);
 
 #endif

@@ -466,13 +466,49 @@ void sb__config_url_host(const char *url, const char **host, size_t *len)
 	*len = h;
 }
 
-bool sb__config_is_binance_host(const char *host, size_t len)
+/*
+ * The domains of Binance's production exchanges, each with every subdomain: binance.com (api, api1-4,
+ * api-gcp, stream, ws-api, demo-*), binance.us, and binance.vision, whose data-api and data-stream hosts
+ * serve the live market. Only the spot testnet's subtree of binance.vision is not production.
+ */
+static const char *const binance_domains[] = {"binance.com", "binance.us", "binance.vision", NULL};
+static const char binance_testnet[] = "testnet.binance.vision";
+
+/* True when host[0..len) (already lower case) is domain or one of its subdomains. */
+static bool host_under(const char *host, size_t len, const char *domain)
 {
-	static const char domain[] = "binance.com";
-	const size_t dl = sizeof domain - 1;
-	if (len > 0 && host[len - 1] == '.')
-		len--;
-	if (len < dl || strncasecmp(host + len - dl, domain, dl) != 0)
+	size_t dl = strlen(domain);
+	if (len < dl || memcmp(host + len - dl, domain, dl) != 0)
 		return false;
 	return len == dl || host[len - dl - 1] == '.';
+}
+
+/*
+ * Lower-cases host[0..len) into out (cap bytes) without its trailing dots; returns the length, or cap when it
+ * does not fit (no DNS name is that long).
+ */
+static size_t host_normalize(const char *host, size_t len, char *out, size_t cap)
+{
+	while (len > 0 && host[len - 1] == '.')
+		len--;
+	if (len >= cap)
+		return cap;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)tolower((unsigned char)host[i]);
+	return len;
+}
+
+bool sb__config_is_binance_host(const char *host, size_t len)
+{
+	char h[256];
+	size_t n = host_normalize(host, len, h, sizeof h);
+	if (n == sizeof h || host_under(h, n, binance_testnet))
+		return false;
+	/* A %XX escape could spell any of them once a client decodes it: none of ours needs one. */
+	if (memchr(h, '%', n) && h[0] != '[')
+		return true;
+	for (size_t i = 0; binance_domains[i]; i++)
+		if (host_under(h, n, binance_domains[i]))
+			return true;
+	return false;
 }

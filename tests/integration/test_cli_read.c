@@ -1120,6 +1120,8 @@ Test(cli_read, config_check_doctor_and_run_refuse_the_same_configurations)
 	     "PAIRS: BTCUSDT: quote: expected a decimal number like 20, got 'abc'"},
 	    {"ORDER_TAG=Main", "ORDER_TAG: must be 1 to 8 of a-z and 0-9 (got 'Main')"},
 	    {"BINANCE_API_KEY=my-own-key", "BINANCE_API_KEY: set without BINANCE_API_SECRET"},
+	    {"BINANCE_REST_URL=https://API.Binance.US.:443/api",
+	     "BINANCE_REST_URL: points at API.Binance.US., but MODE=paper must never reach the real exchange"},
 	};
 	char extra[256];
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

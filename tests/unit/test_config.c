@@ -751,6 +751,105 @@ Test(config, paper_mode_rejects_binance_com_urls)
 	sb_config_fini(&cfg);
 }
 
+/* The host of url as the paper-mode guard sees it: true when it is refused as a Binance production host. */
+static bool guard_refuses(const char *url)
+{
+	const char *host;
+	size_t hl;
+	sb__config_url_host(url, &host, &hl);
+	return sb__config_is_binance_host(host, hl);
+}
+
+Test(config, paper_mode_guard_refuses_every_binance_production_host)
+{
+	static const char *const refused[] = {
+	    "https://api.binance.com", "https://api1.binance.com", "https://api2.binance.com",
+	    "https://api3.binance.com", "https://api4.binance.com", "https://api-gcp.binance.com",
+	    "wss://stream.binance.com:9443", "wss://ws-api.binance.com:443/ws-api/v3",
+	    "wss://stream-sbe.binance.com", "https://demo-api.binance.com/api", "https://binance.com",
+	    "https://api.binance.us", "wss://stream.binance.us:9443", "https://binance.us",
+	    "https://data-api.binance.vision", "wss://data-stream.binance.vision",
+	    /* case, trailing dots, ports, user info, escapes */
+	    "https://API.Binance.COM.", "https://api.binance.com..:443/api", "HTTPS://Api.Binance.Us.:8443",
+	    "https://127.0.0.1@api.binance.us", "https://user:pw@api.binance.com:443/x",
+	    "https://api.binance%2ecom", "https://api%2Ebinance.us/", NULL};
+	for (size_t i = 0; refused[i]; i++)
+		cr_assert(guard_refuses(refused[i]), "%s must be refused in paper mode", refused[i]);
+	static const char *const allowed[] = {"https://testnet.binance.vision",
+	                                      "https://api1.testnet.binance.vision",
+	                                      "wss://stream.testnet.binance.vision:9443",
+	                                      "wss://ws-api.testnet.binance.vision/ws-api/v3",
+	                                      "https://TESTNET.Binance.Vision.",
+	                                      "http://127.0.0.1:9090",
+	                                      "ws://[::1]:9090",
+	                                      "https://binance.com@127.0.0.1:9090/x",
+	                                      "https://notbinance.com",
+	                                      "https://binance.us.example",
+	                                      "https://mybinance.vision",
+	                                      "https://binance.com.example",
+	                                      "http://localhost:9090",
+	                                      NULL};
+	for (size_t i = 0; allowed[i]; i++)
+		cr_assert_not(guard_refuses(allowed[i]), "%s must be allowed in paper mode", allowed[i]);
+
+	/* Through the loader: the option and the host are named, and nothing loads. */
+	struct sb_config cfg;
+	sb_config_init(&cfg);
+	char *env[] = {"BINANCE_WSAPI_URL=wss://ws-api.binance.us/ws-api/v3", NULL};
+	struct result r = load_str(&cfg, "BINANCE_REST_URL=https://data-api.binance.vision\n", env);
+	cr_assert_eq(r.err, SB_ERR_CONFIG);
+	cr_assert_str_eq(r.errors,
+	                 "t.env:1: BINANCE_REST_URL: points at data-api.binance.vision, but MODE=paper must "
+	                 "never reach the real exchange\n"
+	                 "environment: BINANCE_WSAPI_URL: points at ws-api.binance.us, but MODE=paper must "
+	                 "never reach the real exchange\n");
+	free(r.errors);
+	sb_config_fini(&cfg);
+
+	/* Live mode takes them. */
+	sb_config_init(&cfg);
+	r = load_str(
+	    &cfg,
+	    "MODE=live\nBINANCE_API_KEY=k\nBINANCE_API_SECRET=s\nBINANCE_REST_URL=https://api.binance.us\n",
+	    no_env);
+	assert_ok(&r);
+	free(r.errors);
+	sb_config_fini(&cfg);
+}
+
+Test(config, an_empty_log_dir_logs_to_stderr_only_and_refuses_what_needs_files)
+{
+	struct sb_config cfg;
+	sb_config_init(&cfg);
+	struct result r = load_str(&cfg, "LOG_DIR=\n", no_env);
+	assert_ok(&r);
+	cr_assert_str_eq(cfg.log_dir, "");
+	cr_assert(cfg.log_stderr);
+	free(r.errors);
+	sb_config_fini(&cfg);
+
+	sb_config_init(&cfg);
+	char *env[] = {"LOG_KEEP=3", NULL};
+	r = load_str(&cfg, "LOG_DIR=\nLOG_STDERR=false\nLOG_MAX_BYTES=1M\n", env);
+	cr_assert_eq(r.err, SB_ERR_CONFIG);
+	cr_assert_str_eq(
+	    r.errors, "t.env:2: LOG_STDERR: false while LOG_DIR is empty (no log files) would write no log "
+	              "at all; set LOG_STDERR=true or a LOG_DIR\n"
+	              "t.env:3: LOG_MAX_BYTES: set while LOG_DIR is empty: there are no log files to "
+	              "rotate; remove it or set a LOG_DIR\n"
+	              "environment: LOG_KEEP: set while LOG_DIR is empty: there are no log files to rotate; "
+	              "remove it or set a LOG_DIR\n");
+	free(r.errors);
+	sb_config_fini(&cfg);
+
+	/* With a directory the same settings are fine. */
+	sb_config_init(&cfg);
+	r = load_str(&cfg, "LOG_DIR=/tmp/x\nLOG_STDERR=false\nLOG_MAX_BYTES=1M\n", env);
+	assert_ok(&r);
+	free(r.errors);
+	sb_config_fini(&cfg);
+}
+
 /* ---- files and permissions ---- */
 
 Test(config, private_file_is_read_and_its_path_recorded)

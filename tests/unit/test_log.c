@@ -601,6 +601,30 @@ Test(log, reopen_after_an_external_move_starts_a_new_file)
 	free(cur);
 }
 
+Test(log, size_rotation_after_a_reopen_counts_the_new_file_only)
+{
+	struct sb_log_opts o = opts_in_tmp();
+	o.max_bytes = 1000;
+	o.keep = 2;
+	cr_assert_eq(sb_log_open(&o), SB_OK);
+	while (file_size(path_in("spotbot.log")) < 800)
+		sb_log_info("t", SB_NOFIELDS, "old");
+	cr_assert_eq(rename(path_in("spotbot.log"), path_in("moved.log")), 0);
+	sb_log_reopen();
+	/* The old file's size no longer counts: the new one fills to the limit before it rotates. */
+	while (file_size(path_in("spotbot.log")) < 800)
+		sb_log_info("t", SB_NOFIELDS, "new");
+	cr_assert_not(exists(path_in("spotbot.log.1")));
+	for (int i = 0; i < 10; i++)
+		sb_log_info("t", SB_NOFIELDS, "next");
+	sb_log_close();
+	cr_assert(exists(path_in("spotbot.log.1")), "the reopened file rotates at max_bytes");
+	cr_assert_leq(file_size(path_in("spotbot.log.1")), 1000);
+	char *rotated = slurp(path_in("spotbot.log.1"), NULL);
+	cr_assert_null(strstr(rotated, "\"old\""), "the moved file's lines stay in the moved file");
+	free(rotated);
+}
+
 /* Every file in the temp dir plus captured stderr, concatenated; for "never appears anywhere" checks. */
 static char *everything(const char *captured)
 {
