@@ -50,30 +50,10 @@ for d in tests scripts contrib; do
 	[ -e "$src/$d" ] && ln -s "$src/$d" "$work/$d"
 done
 
-"$build/spotsim" --listen 127.0.0.1:0 --seed 42 --speed 10 >"$tmp/spotsim.out" 2>"$tmp/spotsim.err" &
-sim_pid=$!
-port=
-i=0
-while [ $i -lt 200 ] && [ -z "$port" ]; do
-	port=$(sed -n 's/^listening on [0-9.]*:\([0-9]*\).*/\1/p' "$tmp/spotsim.out" 2>/dev/null | head -n 1)
-	[ -n "$port" ] || sleep 0.05
-	i=$((i + 1))
-done
-[ -n "$port" ] || { echo "doc-commands: spotsim did not start" >&2; cat "$tmp/spotsim.err" >&2; exit 1; }
-(
-	umask 077
-	cat >"$work/.env" <<EOF
-MODE=paper
-BINANCE_REST_URL=http://127.0.0.1:$port
-BINANCE_STREAM_URL=ws://127.0.0.1:$port
-BINANCE_WSAPI_URL=ws://127.0.0.1:$port/ws-api/v3
-DATABASE_PATH=$work/spotbot.db
-LOG_DIR=$work/logs
-LOG_STDERR=false
-CONTROL_LISTEN=unix:$work/control.sock
-PAIRS=BTCUSDT:quote=50,profit=0.2%,buy_offset=0.05%,buy_timeout=20s
-EOF
-)
+. "$src/scripts/paper-lib.sh"
+paper_spotsim_start "$build/spotsim" "$tmp" --seed 42 --speed 10 ||
+	{ echo "doc-commands: spotsim did not start" >&2; cat "$tmp/spotsim.err" >&2; exit 1; }
+paper_env "$work" "$port" "BTCUSDT:quote=50,profit=0.2%,buy_offset=0.05%,buy_timeout=20s"
 
 # Splits the files into one script per ```sh block: blocks/N.sh (the block, after a fixed preamble),
 # blocks/N.where ("FILE LINE": the doc line of the block's first line) and blocks/N.map (for each line of
