@@ -9,8 +9,8 @@
 #   a command whose doc line ends in a comment "# exit N" (N a number, the comment's first word "exit")
 #   must exit with status N; every other command must exit 0.
 #
-# Each block runs as one bash script (set -e, pipefail), in the order of the files, with a 60 s limit,
-# in a scratch directory that holds:
+# Each block runs as one bash script (set -e, pipefail, stdin from /dev/null), in the order of the files,
+# with a 60 s limit, in a scratch directory that holds:
 #   build/    the build tree (SB_BUILD_DIR, default build), also first on PATH, so `build/spotbot` and
 #             `spotbot` both work
 #   tests/, scripts/, contrib/   the source tree's (read-only use)
@@ -121,7 +121,7 @@ while [ -f "$tmp/blocks/$n.where" ]; do
 	(
 		cd "$work" &&
 			PATH="$build:$PATH" __sb_file=$file __sb_map="$tmp/blocks/$n.map" __sb_pre=$pre \
-				timeout -k 5 "$limit" bash "$tmp/blocks/$n.run" >"$tmp/blocks/$n.out" 2>&1 3>"$tmp/blocks/$n.err"
+				timeout -k 5 "$limit" bash "$tmp/blocks/$n.run" </dev/null >"$tmp/blocks/$n.out" 2>&1 3>"$tmp/blocks/$n.err"
 	)
 	rc=$?
 	if [ $rc -ne 0 ]; then
