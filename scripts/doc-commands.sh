@@ -15,7 +15,8 @@
 #             `spotbot` both work
 #   tests/, scripts/, contrib/   the source tree's (read-only use)
 #   .env      private, paper mode, pointing at one spotsim this script starts on a free port, with a
-#             database, logs and the control socket in the scratch directory
+#             database, logs and the control socket in the scratch directory; the database is made by
+#             a 2 s run of the daemon before the first block, so any page can be run alone
 # Background jobs a block starts are killed when the block ends. The first failure of a block is
 # reported as FILE:LINE, the command's exit status and the block's last output lines; the script goes on
 # with the next block and exits 1 if any failed.
@@ -54,6 +55,9 @@ done
 paper_spotsim_start "$build/spotsim" "$tmp" --seed 42 --speed 10 ||
 	{ echo "doc-commands: spotsim did not start" >&2; cat "$tmp/spotsim.err" >&2; exit 1; }
 paper_env "$work" "$port" "BTCUSDT:quote=50,profit=0.2%,buy_offset=0.05%,buy_timeout=20s"
+# A page may be run alone: the database a user of the read commands has, made by a short run.
+(cd "$work" && timeout -s INT --preserve-status 2 "$build/spotbot" run >"$tmp/run.out" 2>&1) ||
+	{ echo "doc-commands: the paper run that makes the database failed" >&2; cat "$tmp/run.out" >&2; exit 1; }
 
 # Splits the files into one script per ```sh block: blocks/N.sh (the block, after a fixed preamble),
 # blocks/N.where ("FILE LINE": the doc line of the block's first line) and blocks/N.map (for each line of

@@ -1,9 +1,9 @@
 #!/bin/sh
 # doc-links.sh [FILE.md...] - checks every relative link of the documentation: the file it names exists,
 # and a #fragment names a heading of that page (its anchor as a code host makes it: lower case, spaces to
-# hyphens, punctuation dropped, a repeated heading numbered -1, -2, ...). Without arguments it reads
-# README.md, CONTRIBUTING.md, SECURITY.md and every docs/*.md. Links with a scheme (https:, mailto:) are
-# not followed. Prints FILE:LINE: the link and what is wrong, and exits 1 if any link is broken.
+# hyphens, punctuation dropped, a repeated heading numbered -1, -2, ...) or an <a id="..."></a> there.
+# Without arguments it reads README.md, CONTRIBUTING.md, SECURITY.md and every docs/*.md. Links with a
+# scheme (https:, mailto:) are not followed. Prints FILE:LINE: the link and what is wrong, and exits 1 if any link is broken.
 set -u
 src=$(cd "${SB_SOURCE_DIR:-$(dirname "$0")/..}" && pwd)
 cd "$src" || exit 1
@@ -13,11 +13,17 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/doc-links.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-# The anchors of a page, one a line, from its headings outside fenced blocks.
+# The anchors of a page, one a line, from its headings and <a id> or <a name> tags outside fenced blocks.
 anchors() {
 	awk '
 	/^```/ { fence = !fence; next }
 	fence { next }
+	/<a (id|name)="[^"]+">/ {
+		a = $0
+		sub(/.*<a (id|name)="/, "", a)
+		sub(/".*/, "", a)
+		print a
+	}
 	/^#+ / {
 		h = $0
 		sub(/^#+ +/, "", h)
