@@ -32,30 +32,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
-"$BUILD/spotsim" --listen 127.0.0.1:0 --speed "$SPEED" --seed 42 >"$dir/spotsim.out" 2>"$dir/spotsim.err" &
-sim_pid=$!
-port=
-for _ in $(seq 1 100); do
-	port=$(sed -n 's/^listening on [0-9.]*:\([0-9]*\).*/\1/p' "$dir/spotsim.out" 2>/dev/null | head -n 1)
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-[ -n "$port" ] || { echo "demo: spotsim did not start" >&2; cat "$dir/spotsim.err" >&2; exit 1; }
+. scripts/paper-lib.sh
+paper_spotsim_start "$BUILD/spotsim" "$dir" --speed "$SPEED" --seed 42 ||
+	{ echo "demo: spotsim did not start" >&2; cat "$dir/spotsim.err" >&2; exit 1; }
 # Commission in BNB at 25% off, as many Binance accounts pay it: the bought quantity arrives whole.
 curl -fsS -X POST "http://127.0.0.1:$port/sim/account?key=spotsim-demo-key&bnbFees=true" >/dev/null 2>&1 || true
 
 umask 077
-cat >"$dir/.env" <<EOF
-MODE=paper
-BINANCE_REST_URL=http://127.0.0.1:$port
-BINANCE_STREAM_URL=ws://127.0.0.1:$port
-BINANCE_WSAPI_URL=ws://127.0.0.1:$port/ws-api/v3
-DATABASE_PATH=$dir/spotbot.db
-LOG_DIR=$dir/logs
-LOG_STDERR=false
-CONTROL_LISTEN=unix:$dir/control.sock
-PAIRS=$PAIRS
-EOF
+paper_env "$dir" "$port" "$PAIRS"
 
 echo "spotsim on 127.0.0.1:$port, market x$SPEED; spotbot in paper mode; Ctrl-C stops both"
 echo "pairs: $PAIRS"
