@@ -10,7 +10,8 @@ cat <<'HEAD'
 # private to the service user:
 #   install -d -m 755 /etc/spotbot
 #   install -m 600 -o spotbot -g spotbot spotbot.env.example /etc/spotbot/spotbot.env
-# systemd reads it (EnvironmentFile=); the CLI reads it with --config /etc/spotbot/spotbot.env.
+# The unit runs `spotbot run --config /etc/spotbot/spotbot.env`; run the CLI as the service user on the
+# same file: sudo -u spotbot spotbot status --config /etc/spotbot/spotbot.env
 #
 HEAD
 "$1" config --example | sed \

@@ -44,11 +44,11 @@ done
 unit=$p/lib/systemd/system/spotbot.service
 [ -f "$unit" ] || fail "$unit is missing"
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
-[ "$exec_start" = "$prefix/bin/spotbot run" ] || fail "ExecStart is '$exec_start', not '$prefix/bin/spotbot run'"
+envfile=/etc/spotbot/spotbot.env
+[ "$exec_start" = "$prefix/bin/spotbot run --config $envfile" ] ||
+	fail "ExecStart is '$exec_start', not '$prefix/bin/spotbot run --config $envfile'"
 state=$(sed -n 's/^StateDirectory=//p' "$unit")
 logs=$(sed -n 's/^LogsDirectory=//p' "$unit")
-envfile=$(sed -n 's/^EnvironmentFile=//p' "$unit")
-[ "$envfile" = /etc/spotbot/spotbot.env ] || fail "EnvironmentFile is '$envfile'"
 example=$p/share/doc/spotbot/spotbot.env.example
 [ -f "$example" ] || fail "$example is missing"
 grep -qx "DATABASE_PATH=/var/lib/$state/spotbot.db" "$example" ||
