@@ -20,7 +20,10 @@ mkdir "$tmp/units"
 cp "$tmp/prefix/lib/systemd/system/spotbot.service" "$tmp/units/spotbot.service"
 systemd-analyze verify --man=no "$tmp/units/spotbot.service" >"$tmp/out" 2>&1
 rc=$?
-[ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ] || { cat "$tmp/out" >&2; fail "systemd-analyze verify: exit $rc"; }
+if [ "$rc" -ne 0 ] || [ -s "$tmp/out" ]; then
+	cat "$tmp/out" >&2
+	fail "systemd-analyze verify: exit $rc, or warnings"
+fi
 sed 's/^RestartPreventExitStatus=/RestartPreventExitStatu=/' "$tmp/units/spotbot.service" >"$tmp/units/bad.service"
 systemd-analyze verify --man=no "$tmp/units/bad.service" >"$tmp/out" 2>&1
 grep -q RestartPreventExitStatu "$tmp/out" || fail "systemd-analyze verify did not notice a misspelt setting"
