@@ -48,5 +48,8 @@ if [ -n "$commands" ]; then
 fi
 cat <<EOF
 .SH SEE ALSO
-The documentation installed in share/doc/spotbot and the docs/ directory of the source tree.
+.BR spotbot (1),
+.BR spotsim (1);
+docs/install.md and the other pages of the source tree's docs/ directory; the files of contrib/ installed
+in share/doc/spotbot.
 EOF
