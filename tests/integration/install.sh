@@ -1,9 +1,10 @@
 #!/bin/sh
-# install.sh - `cmake --install` of the build tree, as `make install DESTDIR=... PREFIX=...` runs it, gives
-# a working installed tree: the programs run from it, the man pages render, the completion is the one of
-# contrib/, the systemd unit starts the installed spotbot and keeps its files where the example
-# configuration puts them, that configuration is one spotbot accepts, every other contrib/ file is there,
-# and a configuration spotbot refuses ends `spotbot run` with the exit code the unit does not restart on.
+# install.sh - `make install DESTDIR=... PREFIX=...` of the build tree (its build step skipped: the tree is
+# built) gives a working tree under DESTDIR/PREFIX: the programs run from it, the man pages render, the
+# completion is the one of contrib/, the systemd unit starts the installed spotbot and keeps its files where
+# the example configuration puts them, that configuration is one spotbot accepts, every other contrib/ file
+# is there, and a configuration spotbot refuses ends `spotbot run` with the exit code the unit does not
+# restart on.
 set -u
 : "${SB_BUILD_DIR:?}" "${SB_SOURCE_DIR:?}"
 tmp=$(mktemp -d /tmp/spotbot-install-XXXXXX)
@@ -14,8 +15,8 @@ fail() {
 }
 prefix=/opt/spotbot-test
 root=$tmp/root
-DESTDIR=$root cmake --install "$SB_BUILD_DIR" --prefix "$prefix" >"$tmp/log" 2>&1 ||
-	{ cat "$tmp/log" >&2; fail "cmake --install failed"; }
+make -C "$SB_SOURCE_DIR" -o build install BUILD="$SB_BUILD_DIR" DESTDIR="$root" PREFIX="$prefix" \
+	>"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; fail "make install failed"; }
 p=$root$prefix
 [ ! -e "$prefix" ] || fail "$prefix exists outside DESTDIR"
 
