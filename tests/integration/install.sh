@@ -15,8 +15,9 @@ fail() {
 }
 prefix=/opt/spotbot-test
 root=$tmp/root
-make -C "$SB_SOURCE_DIR" -o build install BUILD="$SB_BUILD_DIR" DESTDIR="$root" PREFIX="$prefix" \
-	>"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; fail "make install failed"; }
+# Not the jobserver of a `make test` that runs this test.
+env -u MAKEFLAGS -u MAKELEVEL make -C "$SB_SOURCE_DIR" -o build install BUILD="$SB_BUILD_DIR" \
+	DESTDIR="$root" PREFIX="$prefix" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; fail "make install failed"; }
 p=$root$prefix
 [ ! -e "$prefix" ] || fail "$prefix exists outside DESTDIR"
 
