@@ -114,7 +114,7 @@ trace_pid=
 
 # Every system call in the filter. SQLite calls fchown on its journal only when it runs as root, which
 # the unit's User= never is.
-sed -n 's/^[0-9]* \([a-z_0-9]*\)(.*/\1/p' "$tmp/trace" | sort -u >"$tmp/calls"
+sed -n 's/^[0-9]* *\([a-z_0-9]*\)(.*/\1/p' "$tmp/trace" | sort -u >"$tmp/calls"
 [ "$(wc -l <"$tmp/calls")" -gt 20 ] || fail "strace recorded too few system calls"
 [ "$(id -u)" -ne 0 ] || sed -i '/^fchown$/d' "$tmp/calls"
 missing=$(comm -23 "$tmp/calls" "$tmp/allowed" | tr '\n' ' ')
