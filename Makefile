@@ -1,5 +1,6 @@
 # Thin wrapper around CMake. `make` builds build/spotbot and build/spotsim; `make test` builds a sanitized
-# tree in build/asan and runs every test through ctest; `make demo` runs spotsim and spotbot in paper mode.
+# tree in build/asan and runs every test through ctest; `make demo` runs spotsim and spotbot in paper mode;
+# `make install` installs the release build under PREFIX (default /usr/local), staged under DESTDIR if set.
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
@@ -9,8 +10,10 @@ SOAK_BUILD ?= build/soak
 SOAK_MINUTES ?= 60
 SOAK_ARGS ?=
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps build test demo lint fuzz bench bench-peer simulate soak env-example clean
+.PHONY: all deps build install test demo lint fuzz bench bench-peer simulate soak env-example clean
 
 all: build
 
@@ -20,6 +23,10 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSB_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The programs, man pages, bash completion, systemd unit and example configuration (docs/install.md).
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 test: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null

@@ -6,7 +6,8 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
 libcurl4-openssl-dev libcjson-dev libjsmn-dev libsqlite3-dev libssl-dev libcriterion-dev zlib1g-dev libzip-dev
-clang libclang-rt-14-dev cppcheck clang-format bc openssl sqlite3 curl chromium logrotate"
+clang libclang-rt-14-dev cppcheck clang-format bc openssl sqlite3 curl chromium logrotate systemd groff-base
+strace"
 
 missing=""
 for p in $PACKAGES; do

@@ -39,12 +39,15 @@ static const struct command commands[] = {
     {"data", sb_cmd_data, "download Binance kline files for a backtest, verified by checksum"},
     {"config", sb_cmd_config, "check the configuration, print it (secrets redacted) or print .env.example"},
     {"version", cmd_version, "print the version"},
-    {"help", cmd_help, "show this help"},
+    {"help", cmd_help, "show this help, or a command's (help COMMAND)"},
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: spotbot <command> [options]\n\ncommands:\n", f);
+	fputs("usage: spotbot <command> [options]\n"
+	      "       spotbot <command> --help\n\n"
+	      "commands:\n",
+	      f);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nexit codes: 0 ok, 1 failure, 2 usage or configuration error, 3 daemon not running,\n"
@@ -52,12 +55,27 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* `spotbot help`: the list of commands; `spotbot help COMMAND`: what `spotbot COMMAND --help` prints. */
 static int cmd_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	usage(stdout);
-	return SB_EXIT_OK;
+	if (argc < 2) {
+		usage(stdout);
+		return SB_EXIT_OK;
+	}
+	if (argc > 2)
+		return sb_cli_usage_error("help", "usage: spotbot help [<command>]\n", "one command at most");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if (commands[i].run == cmd_help || commands[i].run == cmd_version)
+			return commands[i].run(1, argv + 1);
+		char opt[] = "--help";
+		char *help_argv[] = {argv[1], opt, NULL};
+		return commands[i].run(2, help_argv);
+	}
+	fprintf(stderr, "spotbot help: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return SB_EXIT_USAGE;
 }
 
 static int cmd_version(int argc, char **argv)
