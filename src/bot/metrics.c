@@ -9,6 +9,7 @@
  */
 #include "bot/metrics.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "common/buf.h"
 #include "common/parse.h"
 #include "spotbot/alloc.h"
+#include "spotbot/clock.h"
 
 enum family_type {
 	FAMILY_COUNTER,
@@ -640,8 +642,35 @@ static double rss_gauge_metric(void *user)
 	return (double)rss;
 }
 
+/* Entries of /proc/self/fd but the one opendir holds while counting. */
+static double fds_gauge_metric(void *user)
+{
+	(void)user;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return 0;
+	double n_metric = 0;
+	for (const struct dirent *e; (e = readdir(d)) != NULL;)
+		if (e->d_name[0] != '.')
+			n_metric++;
+	closedir(d);
+	return n_metric > 0 ? n_metric - 1 : 0;
+}
+
 sb_err sb_metrics_register_process(struct sb_metrics *m)
 {
-	return sb_metrics_gauge_fn(m, SB_METRIC_PROCESS_RSS, "Resident memory size in bytes.", NULL, 0,
-	                           rss_gauge_metric, NULL);
+	SB_TRY(sb_metrics_gauge_fn(m, SB_METRIC_PROCESS_RSS, sb_metric_help(SB_METRIC_PROCESS_RSS), NULL, 0,
+	                           rss_gauge_metric, NULL));
+	SB_TRY(sb_metrics_gauge_fn(m, SB_METRIC_PROCESS_FDS, sb_metric_help(SB_METRIC_PROCESS_FDS), NULL, 0,
+	                           fds_gauge_metric, NULL));
+	struct sb_metric_gauge *start = NULL;
+	SB_TRY(sb_metrics_gauge(m, SB_METRIC_PROCESS_START, sb_metric_help(SB_METRIC_PROCESS_START), NULL, 0,
+	                        &start));
+	sb_metric_gauge_set(start, (double)sb_clock_wall_ms() / 1000);
+	struct sb_metric_gauge *info = NULL;
+	struct sb_metric_label version = {"version", SB_VERSION};
+	SB_TRY(sb_metrics_gauge(m, SB_METRIC_BUILD_INFO, sb_metric_help(SB_METRIC_BUILD_INFO), &version, 1,
+	                        &info));
+	sb_metric_gauge_set(info, 1);
+	return SB_OK;
 }
