@@ -2,11 +2,12 @@
 # Installs the Debian packages spotbot needs to build, test and run, when any is missing.
 # Called by `make`, `make test` and `make demo`; safe to run again (it does nothing when all are present).
 # libcurl4-openssl-dev is for the test helpers and benchmarks only: no program of the tree links libcurl.
+# prometheus (for promtool) and jq check the monitoring kit of contrib/ (tests/unit/prometheus_kit.sh).
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
 libcurl4-openssl-dev libcjson-dev libjsmn-dev libsqlite3-dev libssl-dev libcriterion-dev zlib1g-dev libzip-dev
-clang libclang-rt-14-dev cppcheck clang-format bc openssl sqlite3 curl chromium"
+clang libclang-rt-14-dev cppcheck clang-format bc openssl sqlite3 curl chromium prometheus jq"
 
 missing=""
 for p in $PACKAGES; do
