@@ -19,6 +19,8 @@ const struct sb_metric_family sb_metric_families[] = {
      "read from `/proc/self/statm` at scrape time"},
     {SB_METRIC_PROCESS_FDS, "gauge", "", "Number of open file descriptors.",
      "counted in `/proc/self/fd` at scrape time"},
+    {SB_METRIC_PROCESS_CPU, "counter", "", "Total user and system CPU time spent in seconds.",
+     "from `getrusage` at scrape time"},
     {SB_METRIC_RUN_STATE, "gauge",
      "`state` (`starting`, `reconciling`, `trading`, `paused`, `degraded`, `stopping`, `stopped`)",
      "1 for the daemon's current run state, 0 for the others.",

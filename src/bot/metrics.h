@@ -59,6 +59,7 @@
 #define SB_METRIC_PROCESS_RSS        "process_resident_memory_bytes" /* gauge, from /proc/self/statm */
 #define SB_METRIC_PROCESS_START      "process_start_time_seconds"    /* gauge, seconds since the epoch */
 #define SB_METRIC_PROCESS_FDS        "process_open_fds"              /* gauge, from /proc/self/fd */
+#define SB_METRIC_PROCESS_CPU        "process_cpu_seconds_total"     /* counter, user + system time */
 #define SB_METRIC_BUILD_INFO         "spotbot_build_info"            /* gauge {version}, always 1 */
 #define SB_METRIC_RUN_STATE          "spotbot_run_state"             /* gauge {state}, 1 for the current */
 #define SB_METRIC_STREAM_LAST        "spotbot_stream_last_message_timestamp_seconds" /* gauge {stream} */
@@ -144,6 +145,11 @@ sb_err sb_metrics_counter_fn(struct sb_metrics *m, const char *name, const char 
                              const struct sb_metric_label *labels, size_t nlabels, sb_metric_counter_fn fn,
                              void *user);
 
+/* A counter whose value is a measurement read from fn(user) at render time (CPU seconds), not a count. */
+sb_err sb_metrics_counter_metric_fn(struct sb_metrics *m, const char *name, const char *help,
+                                    const struct sb_metric_label *labels, size_t nlabels,
+                                    sb_metric_gauge_fn fn, void *user);
+
 sb_err sb_metrics_gauge(struct sb_metrics *m, const char *name, const char *help,
                         const struct sb_metric_label *labels, size_t nlabels, struct sb_metric_gauge **out);
 
@@ -205,7 +211,7 @@ sb_err sb_metrics_process_rss_bytes(uint64_t *out);
 
 /*
  * Registers the process families, computed at render time: SB_METRIC_PROCESS_RSS and SB_METRIC_PROCESS_FDS
- * (0 when /proc cannot be read), SB_METRIC_PROCESS_START (the wall clock when this is
+ * (0 when /proc cannot be read), SB_METRIC_PROCESS_CPU, SB_METRIC_PROCESS_START (the wall clock when this is
  * called, the daemon's start) and SB_METRIC_BUILD_INFO with SB_VERSION.
  */
 sb_err sb_metrics_register_process(struct sb_metrics *m);

@@ -291,6 +291,18 @@ Test(metrics, process_families_carry_open_fds_start_time_and_the_version)
 	cr_assert_eq(sbt_prom_find(doc, SB_METRIC_PROCESS_FDS, NULL, 0, NULL)->value, fds_metric + 2);
 	close(p[0]);
 	close(p[1]);
+
+	/* CPU seconds: a counter that grows while the process computes. */
+	double cpu_before = sbt_prom_find(doc, SB_METRIC_PROCESS_CPU, NULL, 0, NULL)->value;
+	cr_assert_str_eq(sbt_prom_family(doc, SB_METRIC_PROCESS_CPU)->type, "counter");
+	volatile uint64_t spin = 0;
+	for (int64_t until_ms = sb_clock_wall_ms() + 200; sb_clock_wall_ms() < until_ms;)
+		spin++;
+	text = render(m);
+	sbt_prom_parse(doc, text);
+	free(text);
+	double cpu_after = sbt_prom_find(doc, SB_METRIC_PROCESS_CPU, NULL, 0, NULL)->value;
+	cr_assert(cpu_after > cpu_before, "CPU seconds %f after %f", cpu_after, cpu_before);
 	free(doc);
 	sb_metrics_free(m);
 }
