@@ -1,7 +1,8 @@
 #!/bin/sh
-# The monitoring kit of contrib/: promtool checks the alert rules and runs their unit tests, the Grafana
-# dashboard is valid JSON with a Prometheus datasource input, and every metric the rules and the dashboard
-# name is a family of docs/monitoring.md's table (which test_metrics ties to the daemon's catalogue).
+# The monitoring kit of contrib/: promtool checks the alert rules, runs their unit tests and checks the
+# prometheus.yml docs/monitoring.md shows; the Grafana dashboard is valid JSON with a Prometheus datasource
+# input; and every metric the rules and the dashboard name is a family of docs/monitoring.md's table (which
+# test_metrics ties to the daemon's catalogue and test_monitor to a running daemon's /metrics).
 set -eu
 src=${SB_SOURCE_DIR:-.}
 rules=$src/contrib/prometheus/spotbot.rules.yml
@@ -18,6 +19,18 @@ command -v jq >/dev/null || fail "jq is missing (scripts/install-deps.sh)"
 promtool check rules "$rules"
 # promtool resolves rule_files relative to the test file.
 promtool test rules "$rtest"
+
+# docs/monitoring.md's prometheus.yml fragments (the scrape job, its token, the rule_files line), in their
+# order, make a configuration promtool accepts, with the rules file beside it as the page says.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp "$rules" "$tmp/"
+echo "a-token" >"$tmp/token"
+awk '/^```yaml/ { on = 1; next } /^```/ { on = 0 } on' "$doc" |
+	sed "s|credentials_file: [^ ]*|credentials_file: $tmp/token|" >"$tmp/prometheus.yml"
+grep -q '^scrape_configs:' "$tmp/prometheus.yml" || fail "no scrape_configs example in $doc"
+grep -q '^rule_files:' "$tmp/prometheus.yml" || fail "no rule_files example in $doc"
+promtool check config "$tmp/prometheus.yml"
 
 # Every alert has a for:, a severity and both annotations, and is exercised by the unit tests.
 alerts=$(sed -n 's/^ *- alert: *//p' "$rules")
