@@ -6,7 +6,9 @@
  * The order manager, the reconciler and the lifecycle code report what happens through the monitor_*
  * calls, which cost a few pointer operations: series are registered once (per pair on first use, so a
  * pair added at run time gets its series too), and everything that another module already counts
- * (stream frames, reconnects, used weight, open positions) is read from that module when scraped.
+ * (stream frames, reconnects, used weight, open positions) is read from that module when scraped, as are
+ * the run state, the freshness of prices and streams and the age of the oldest position the alert rules of
+ * contrib/prometheus watch. Every family's help text comes from the catalogue in metric_families.c.
  */
 #include <inttypes.h>
 #include <stdarg.h>
