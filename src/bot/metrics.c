@@ -323,17 +323,27 @@ sb_err sb_metrics_counter(struct sb_metrics *m, const char *name, const char *he
 	return SB_OK;
 }
 
+/* Registers a series whose value a callback gives at render time (have_fn: the callback is not NULL). */
+static sb_err add_computed(struct sb_metrics *m, enum family_type type, enum value_source src,
+                           const char *name, const char *help, const struct sb_metric_label *labels,
+                           size_t nlabels, bool have_fn, void *user, struct series **out)
+{
+	if (!have_fn)
+		return SB_ERR_INVALID;
+	SB_TRY(add_series(m, type, name, help, labels, nlabels, NULL, 0, out));
+	(*out)->src = src;
+	(*out)->user = user;
+	return SB_OK;
+}
+
 sb_err sb_metrics_counter_fn(struct sb_metrics *m, const char *name, const char *help,
                              const struct sb_metric_label *labels, size_t nlabels, sb_metric_counter_fn fn,
                              void *user)
 {
 	struct series *s;
-	if (!fn)
-		return SB_ERR_INVALID;
-	SB_TRY(add_series(m, FAMILY_COUNTER, name, help, labels, nlabels, NULL, 0, &s));
-	s->src = SRC_COUNTER_FN;
+	SB_TRY(add_computed(m, FAMILY_COUNTER, SRC_COUNTER_FN, name, help, labels, nlabels, fn != NULL, user,
+	                    &s));
 	s->counter_fn = fn;
-	s->user = user;
 	return SB_OK;
 }
 
@@ -342,12 +352,9 @@ sb_err sb_metrics_counter_metric_fn(struct sb_metrics *m, const char *name, cons
                                     sb_metric_gauge_fn fn, void *user)
 {
 	struct series *s;
-	if (!fn)
-		return SB_ERR_INVALID;
-	SB_TRY(add_series(m, FAMILY_COUNTER, name, help, labels, nlabels, NULL, 0, &s));
-	s->src = SRC_COUNTER_METRIC_FN;
+	SB_TRY(add_computed(m, FAMILY_COUNTER, SRC_COUNTER_METRIC_FN, name, help, labels, nlabels, fn != NULL,
+	                    user, &s));
 	s->gauge_fn = fn;
-	s->user = user;
 	return SB_OK;
 }
 
@@ -367,12 +374,9 @@ sb_err sb_metrics_gauge_fn(struct sb_metrics *m, const char *name, const char *h
                            void *user)
 {
 	struct series *s;
-	if (!fn)
-		return SB_ERR_INVALID;
-	SB_TRY(add_series(m, FAMILY_GAUGE, name, help, labels, nlabels, NULL, 0, &s));
-	s->src = SRC_GAUGE_FN;
+	SB_TRY(
+	    add_computed(m, FAMILY_GAUGE, SRC_GAUGE_FN, name, help, labels, nlabels, fn != NULL, user, &s));
 	s->gauge_fn = fn;
-	s->user = user;
 	return SB_OK;
 }
 
@@ -381,12 +385,8 @@ sb_err sb_metrics_gauge_dec_fn(struct sb_metrics *m, const char *name, const cha
                                void *user)
 {
 	struct series *s;
-	if (!fn)
-		return SB_ERR_INVALID;
-	SB_TRY(add_series(m, FAMILY_GAUGE, name, help, labels, nlabels, NULL, 0, &s));
-	s->src = SRC_DEC_FN;
+	SB_TRY(add_computed(m, FAMILY_GAUGE, SRC_DEC_FN, name, help, labels, nlabels, fn != NULL, user, &s));
 	s->dec_fn = fn;
-	s->user = user;
 	return SB_OK;
 }
 
