@@ -124,7 +124,7 @@ while [ -f "$tmp/blocks/$n.where" ]; do
 	ran=$((ran + 1))
 	(
 		cd "$work" &&
-			PATH="$build:$PATH" __sb_file=$file __sb_map="$tmp/blocks/$n.map" __sb_pre=$pre \
+			PATH="$build:$src/build/tools/usr/bin:$PATH" __sb_file=$file __sb_map="$tmp/blocks/$n.map" __sb_pre=$pre \
 				timeout -k 5 "$limit" bash "$tmp/blocks/$n.run" </dev/null >"$tmp/blocks/$n.out" 2>&1 3>"$tmp/blocks/$n.err"
 	)
 	rc=$?

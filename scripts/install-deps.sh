@@ -2,12 +2,29 @@
 # Installs the Debian packages spotbot needs to build, test and run, when any is missing.
 # Called by `make`, `make test` and `make demo`; safe to run again (it does nothing when all are present).
 # libcurl4-openssl-dev is for the test helpers and benchmarks only: no program of the tree links libcurl.
+# prometheus (for promtool) and jq check the monitoring kit of contrib/ (tests/unit/prometheus_kit.sh).
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
 libcurl4-openssl-dev libcjson-dev libjsmn-dev libsqlite3-dev libssl-dev libcriterion-dev zlib1g-dev libzip-dev
 clang libclang-rt-14-dev cppcheck clang-format bc openssl sqlite3 curl chromium logrotate systemd groff-base
-strace"
+strace jq"
+
+# promtool, for the tests of the Prometheus rules in contrib/, is unpacked from Debian's prometheus package
+# into build/tools rather than installed: installing the package would also start a Prometheus server, on
+# port 9090, spotsim's default. Needs no root; without it the test says promtool is missing.
+tools="$(cd "$(dirname "$0")/.." && pwd)/build/tools"
+if ! command -v promtool >/dev/null 2>&1 && [ ! -x "$tools/usr/bin/promtool" ]; then
+	tmp=$(mktemp -d)
+	if (cd "$tmp" && apt-get download -qq prometheus >/dev/null 2>&1); then
+		mkdir -p "$tools"
+		dpkg-deb -x "$tmp"/prometheus_*.deb "$tools"
+		echo "install-deps: promtool unpacked into $tools/usr/bin" >&2
+	else
+		echo "install-deps: cannot download Debian's prometheus package (for promtool)" >&2
+	fi
+	rm -rf "$tmp"
+fi
 
 missing=""
 for p in $PACKAGES; do

@@ -688,7 +688,7 @@ sb_err sb_alerts_register_metrics(struct sb_alerts *a, struct sb_metrics *m)
 		return SB_ERR_INVALID;
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct sb_metric_label l = {"result", rows[i].result};
-		SB_TRY(sb_metrics_counter_fn(m, SB_METRIC_ALERTS, "Webhook alerts by result.", &l, 1,
+		SB_TRY(sb_metrics_counter_fn(m, SB_METRIC_ALERTS, sb_metric_help(SB_METRIC_ALERTS), &l, 1,
 		                             rows[i].fn, a));
 	}
 	return SB_OK;

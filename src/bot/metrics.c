@@ -9,15 +9,18 @@
  */
 #include "bot/metrics.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/buf.h"
 #include "common/parse.h"
 #include "spotbot/alloc.h"
+#include "spotbot/clock.h"
 
 enum family_type {
 	FAMILY_COUNTER,
@@ -27,10 +30,11 @@ enum family_type {
 
 /* Where a series' value comes from when it is rendered. */
 enum value_source {
-	SRC_STORED,     /* the handle's own value */
-	SRC_COUNTER_FN, /* counter_fn(user) */
-	SRC_GAUGE_FN,   /* gauge_fn(user) */
-	SRC_DEC_FN,     /* dec_fn(user), exact decimal */
+	SRC_STORED,            /* the handle's own value */
+	SRC_COUNTER_FN,        /* counter_fn(user) */
+	SRC_COUNTER_METRIC_FN, /* gauge_fn(user), a counter measured rather than counted */
+	SRC_GAUGE_FN,          /* gauge_fn(user) */
+	SRC_DEC_FN,            /* dec_fn(user), exact decimal */
 };
 
 struct sb_metric_counter {
@@ -61,7 +65,7 @@ struct series {
 		                                          histograms pay for them) */
 	} u;                                           /* the stored value the handle points at */
 	sb_metric_counter_fn counter_fn;               /* SRC_COUNTER_FN */
-	sb_metric_gauge_fn gauge_fn;                   /* SRC_GAUGE_FN */
+	sb_metric_gauge_fn gauge_fn;                   /* SRC_GAUGE_FN, SRC_COUNTER_METRIC_FN */
 	sb_metric_dec_fn dec_fn;                       /* SRC_DEC_FN */
 	void *user;                                    /* argument of the callback */
 };
@@ -319,17 +323,38 @@ sb_err sb_metrics_counter(struct sb_metrics *m, const char *name, const char *he
 	return SB_OK;
 }
 
+/* Registers a series whose value a callback gives at render time (have_fn: the callback is not NULL). */
+static sb_err add_computed(struct sb_metrics *m, enum family_type type, enum value_source src,
+                           const char *name, const char *help, const struct sb_metric_label *labels,
+                           size_t nlabels, bool have_fn, void *user, struct series **out)
+{
+	if (!have_fn)
+		return SB_ERR_INVALID;
+	SB_TRY(add_series(m, type, name, help, labels, nlabels, NULL, 0, out));
+	(*out)->src = src;
+	(*out)->user = user;
+	return SB_OK;
+}
+
 sb_err sb_metrics_counter_fn(struct sb_metrics *m, const char *name, const char *help,
                              const struct sb_metric_label *labels, size_t nlabels, sb_metric_counter_fn fn,
                              void *user)
 {
 	struct series *s;
-	if (!fn)
-		return SB_ERR_INVALID;
-	SB_TRY(add_series(m, FAMILY_COUNTER, name, help, labels, nlabels, NULL, 0, &s));
-	s->src = SRC_COUNTER_FN;
+	SB_TRY(add_computed(m, FAMILY_COUNTER, SRC_COUNTER_FN, name, help, labels, nlabels, fn != NULL, user,
+	                    &s));
 	s->counter_fn = fn;
-	s->user = user;
+	return SB_OK;
+}
+
+sb_err sb_metrics_counter_metric_fn(struct sb_metrics *m, const char *name, const char *help,
+                                    const struct sb_metric_label *labels, size_t nlabels,
+                                    sb_metric_gauge_fn fn, void *user)
+{
+	struct series *s;
+	SB_TRY(add_computed(m, FAMILY_COUNTER, SRC_COUNTER_METRIC_FN, name, help, labels, nlabels, fn != NULL,
+	                    user, &s));
+	s->gauge_fn = fn;
 	return SB_OK;
 }
 
@@ -349,12 +374,9 @@ sb_err sb_metrics_gauge_fn(struct sb_metrics *m, const char *name, const char *h
                            void *user)
 {
 	struct series *s;
-	if (!fn)
-		return SB_ERR_INVALID;
-	SB_TRY(add_series(m, FAMILY_GAUGE, name, help, labels, nlabels, NULL, 0, &s));
-	s->src = SRC_GAUGE_FN;
+	SB_TRY(
+	    add_computed(m, FAMILY_GAUGE, SRC_GAUGE_FN, name, help, labels, nlabels, fn != NULL, user, &s));
 	s->gauge_fn = fn;
-	s->user = user;
 	return SB_OK;
 }
 
@@ -363,12 +385,8 @@ sb_err sb_metrics_gauge_dec_fn(struct sb_metrics *m, const char *name, const cha
                                void *user)
 {
 	struct series *s;
-	if (!fn)
-		return SB_ERR_INVALID;
-	SB_TRY(add_series(m, FAMILY_GAUGE, name, help, labels, nlabels, NULL, 0, &s));
-	s->src = SRC_DEC_FN;
+	SB_TRY(add_computed(m, FAMILY_GAUGE, SRC_DEC_FN, name, help, labels, nlabels, fn != NULL, user, &s));
 	s->dec_fn = fn;
-	s->user = user;
 	return SB_OK;
 }
 
@@ -552,6 +570,7 @@ static void render_series(struct sb_buf *b, const struct family *f, const struct
 		ob_u64(b, s->counter_fn(s->user));
 		break;
 	case SRC_GAUGE_FN:
+	case SRC_COUNTER_METRIC_FN:
 		ob_value(b, s->gauge_fn(s->user));
 		break;
 	case SRC_DEC_FN:
@@ -640,8 +659,49 @@ static double rss_gauge_metric(void *user)
 	return (double)rss;
 }
 
+/* Entries of /proc/self/fd but the one opendir holds while counting. */
+static double fds_gauge_metric(void *user)
+{
+	(void)user;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return 0;
+	double n_metric = 0;
+	for (const struct dirent *e; (e = readdir(d)) != NULL;)
+		if (e->d_name[0] != '.')
+			n_metric++;
+	closedir(d);
+	return n_metric > 0 ? n_metric - 1 : 0;
+}
+
+/* User and system CPU time of the process so far, in seconds (0 when getrusage fails). */
+static double cpu_seconds(void *user)
+{
+	(void)user;
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	int64_t us = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
+	             ru.ru_stime.tv_usec;
+	return (double)us / 1e6;
+}
+
 sb_err sb_metrics_register_process(struct sb_metrics *m)
 {
-	return sb_metrics_gauge_fn(m, SB_METRIC_PROCESS_RSS, "Resident memory size in bytes.", NULL, 0,
-	                           rss_gauge_metric, NULL);
+	SB_TRY(sb_metrics_gauge_fn(m, SB_METRIC_PROCESS_RSS, sb_metric_help(SB_METRIC_PROCESS_RSS), NULL, 0,
+	                           rss_gauge_metric, NULL));
+	SB_TRY(sb_metrics_gauge_fn(m, SB_METRIC_PROCESS_FDS, sb_metric_help(SB_METRIC_PROCESS_FDS), NULL, 0,
+	                           fds_gauge_metric, NULL));
+	SB_TRY(sb_metrics_counter_metric_fn(m, SB_METRIC_PROCESS_CPU, sb_metric_help(SB_METRIC_PROCESS_CPU),
+	                                    NULL, 0, cpu_seconds, NULL));
+	struct sb_metric_gauge *start = NULL;
+	SB_TRY(sb_metrics_gauge(m, SB_METRIC_PROCESS_START, sb_metric_help(SB_METRIC_PROCESS_START), NULL, 0,
+	                        &start));
+	sb_metric_gauge_set(start, (double)sb_clock_wall_ms() / 1000);
+	struct sb_metric_gauge *info = NULL;
+	struct sb_metric_label version = {"version", SB_VERSION};
+	SB_TRY(sb_metrics_gauge(m, SB_METRIC_BUILD_INFO, sb_metric_help(SB_METRIC_BUILD_INFO), &version, 1,
+	                        &info));
+	sb_metric_gauge_set(info, 1);
+	return SB_OK;
 }

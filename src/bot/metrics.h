@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "spotbot/decimal.h"
 #include "spotbot/error.h"
@@ -56,6 +57,17 @@
 #define SB_METRIC_DB_COMMIT_LATENCY  "spotbot_db_commit_latency_seconds"     /* histogram */
 #define SB_METRIC_ALERTS             "spotbot_alerts_total"                  /* counter {result} (alerts.h) */
 #define SB_METRIC_PROCESS_RSS        "process_resident_memory_bytes" /* gauge, from /proc/self/statm */
+#define SB_METRIC_PROCESS_START      "process_start_time_seconds"    /* gauge, seconds since the epoch */
+#define SB_METRIC_PROCESS_FDS        "process_open_fds"              /* gauge, from /proc/self/fd */
+#define SB_METRIC_PROCESS_CPU        "process_cpu_seconds_total"     /* counter, user + system time */
+#define SB_METRIC_BUILD_INFO         "spotbot_build_info"            /* gauge {version}, always 1 */
+#define SB_METRIC_RUN_STATE          "spotbot_run_state"             /* gauge {state}, 1 for the current */
+#define SB_METRIC_STREAM_LAST        "spotbot_stream_last_message_timestamp_seconds" /* gauge {stream} */
+#define SB_METRIC_PRICE_LAST         "spotbot_price_last_update_timestamp_seconds"   /* gauge {symbol} */
+#define SB_METRIC_POSITION_AGE       "spotbot_oldest_position_age_seconds"           /* gauge {symbol} */
+#define SB_METRIC_EXPOSURE           "spotbot_exposure"                              /* gauge, sb_dec */
+#define SB_METRIC_TRADING            "spotbot_trading"                               /* gauge, 0 or 1 */
+#define SB_METRIC_PAUSED             "spotbot_paused"                                /* gauge, 0 or 1 */
 
 /* Bucket bounds in seconds for request and commit latencies: 0.5 ms .. 10 s. */
 #define SB_METRICS_LATENCY_BUCKETS                                                                           \
@@ -74,6 +86,25 @@
 		0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,   \
 		    0.0025, 0.01                                                                             \
 	}
+
+/* One metric family the daemon registers, as docs/monitoring.md's table lists it (metric_families.c). */
+struct sb_metric_family {
+	const char *name;   /* family name, an SB_METRIC_* constant */
+	const char *type;   /* "counter", "gauge" or "histogram", as # TYPE writes it */
+	const char *labels; /* the labels and their values, Markdown; "" for none */
+	const char *help;   /* the # HELP text its series are registered with */
+	const char *note;   /* more for the docs' table, Markdown, no final period; "" for none */
+};
+
+/* Every family the daemon registers, in the docs' order (sb_metric_families_n entries). */
+extern const struct sb_metric_family sb_metric_families[];
+extern const size_t sb_metric_families_n;
+
+/* The catalogue's help text of family name; "" for a name it lacks. */
+const char *sb_metric_help(const char *name);
+
+/* Writes the Markdown table of sb_metric_families (docs/monitoring.md carries it verbatim). */
+void sb_metrics_write_markdown(FILE *fp);
 
 struct sb_metrics;
 struct sb_metric_counter;
@@ -113,6 +144,11 @@ sb_err sb_metrics_counter(struct sb_metrics *m, const char *name, const char *he
 sb_err sb_metrics_counter_fn(struct sb_metrics *m, const char *name, const char *help,
                              const struct sb_metric_label *labels, size_t nlabels, sb_metric_counter_fn fn,
                              void *user);
+
+/* A counter whose value is a measurement read from fn(user) at render time (CPU seconds), not a count. */
+sb_err sb_metrics_counter_metric_fn(struct sb_metrics *m, const char *name, const char *help,
+                                    const struct sb_metric_label *labels, size_t nlabels,
+                                    sb_metric_gauge_fn fn, void *user);
 
 sb_err sb_metrics_gauge(struct sb_metrics *m, const char *name, const char *help,
                         const struct sb_metric_label *labels, size_t nlabels, struct sb_metric_gauge **out);
@@ -173,7 +209,11 @@ size_t sb_metrics_format_value(double value_metric, char *buf, size_t cap);
 /* The process's resident set size in bytes, from /proc/self/statm. SB_ERR_IO when it cannot be read. */
 sb_err sb_metrics_process_rss_bytes(uint64_t *out);
 
-/* Registers SB_METRIC_PROCESS_RSS as a gauge computed at render time (0 when /proc cannot be read). */
+/*
+ * Registers the process families, computed at render time: SB_METRIC_PROCESS_RSS and SB_METRIC_PROCESS_FDS
+ * (0 when /proc cannot be read), SB_METRIC_PROCESS_CPU, SB_METRIC_PROCESS_START (the wall clock when this is
+ * called, the daemon's start) and SB_METRIC_BUILD_INFO with SB_VERSION.
+ */
 sb_err sb_metrics_register_process(struct sb_metrics *m);
 
 #endif

@@ -6,7 +6,9 @@
  * The order manager, the reconciler and the lifecycle code report what happens through the monitor_*
  * calls, which cost a few pointer operations: series are registered once (per pair on first use, so a
  * pair added at run time gets its series too), and everything that another module already counts
- * (stream frames, reconnects, used weight, open positions) is read from that module when scraped.
+ * (stream frames, reconnects, used weight, open positions) is read from that module when scraped, as are
+ * the run state, the freshness of prices and streams and the age of the oldest position the alert rules of
+ * contrib/prometheus watch. Every family's help text comes from the catalogue in metric_families.c.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -54,8 +56,15 @@ struct mon_stream {
 	size_t next;                     /* next ring slot */
 };
 
+/* What a run-state series' render-time callback needs. */
+struct mon_state {
+	const struct sb_bot *b;   /* the daemon */
+	enum bot_run_state state; /* the state the series stands for */
+};
+
 struct bot_monitor {
 	struct sb_bot *b;                               /* the daemon */
+	struct mon_state states[BOT_STATE__COUNT];      /* run-state series, by state */
 	struct sb_metrics *m;                           /* the registry */
 	struct sb_alerts *alerts;                       /* the notifier (logs only without a URL) */
 	struct mon_pair pairs[SB_PAIRS_MAX];            /* by pair slot */
@@ -187,6 +196,41 @@ static double m_used_weight(void *user)
 	return (double)rest_stats(user).used_weight;
 }
 
+/* The age of the pair's oldest position that has bought anything, in seconds; 0 when none has. */
+static double m_position_age_seconds(void *user)
+{
+	const struct mon_pair *mp = user;
+	const struct bot_pair *pr = mp_pair(mp);
+	int64_t oldest = 0;
+	for (const struct bot_pos *p = pr ? pr->positions : NULL; p; p = p->next)
+		if (p->p.opened_ms > 0 && (!oldest || p->p.opened_ms < oldest))
+			oldest = p->p.opened_ms;
+	int64_t now_ms = oldest ? bot_now_ms(mp->mon->b) : 0;
+	return now_ms > oldest ? (double)(now_ms - oldest) / 1000 : 0;
+}
+
+static double m_price_seconds(void *user)
+{
+	const struct bot_pair *pr = mp_pair(user);
+	return pr ? (double)pr->top_ms / 1000 : 0;
+}
+
+static double m_market_last_seconds(void *user)
+{
+	return (double)market_stats(user).last_ms / 1000;
+}
+
+static double m_user_last_seconds(void *user)
+{
+	return (double)user_stats(user).last_event_ms / 1000;
+}
+
+static double m_run_state(void *user)
+{
+	const struct mon_state *ms = user;
+	return ms->b->state == ms->state ? 1 : 0;
+}
+
 static double m_trading(void *user)
 {
 	const struct sb_bot *b = user;
@@ -216,30 +260,34 @@ static struct mon_pair *pair_series(struct bot_monitor *mon, const struct bot_pa
 		mp->registered = true;
 		struct sb_metric_label l = {"symbol", sym};
 		(void)sb_metrics_gauge_fn(mon->m, SB_METRIC_OPEN_POSITIONS,
-		                          "Open positions (buying, holding or selling).", &l, 1, m_open, mp);
+		                          sb_metric_help(SB_METRIC_OPEN_POSITIONS), &l, 1, m_open, mp);
+		(void)sb_metrics_gauge_fn(mon->m, SB_METRIC_POSITION_AGE,
+		                          sb_metric_help(SB_METRIC_POSITION_AGE), &l, 1,
+		                          m_position_age_seconds, mp);
+		(void)sb_metrics_gauge_fn(mon->m, SB_METRIC_PRICE_LAST, sb_metric_help(SB_METRIC_PRICE_LAST),
+		                          &l, 1, m_price_seconds, mp);
 		for (int side = 0; side < 2; side++) {
 			const char *sn = sb_side_name((enum sb_side)side);
 			for (int k = 0; k < MON_OUTCOME_N; k++) {
 				struct sb_metric_label ol[3] = {
 				    {"symbol", sym}, {"side", sn}, {"outcome", outcome_names[k]}};
 				(void)sb_metrics_counter(mon->m, SB_METRIC_ORDERS,
-				                         "Orders sent (placed) and ended, by outcome.", ol, 3,
+				                         sb_metric_help(SB_METRIC_ORDERS), ol, 3,
 				                         &mp->orders[side][k]);
 			}
 			struct sb_metric_label fl[2] = {{"symbol", sym}, {"side", sn}};
-			(void)sb_metrics_counter(mon->m, SB_METRIC_FILLS, "Fills applied.", fl, 2,
-			                         &mp->fills[side]);
+			(void)sb_metrics_counter(mon->m, SB_METRIC_FILLS, sb_metric_help(SB_METRIC_FILLS), fl,
+			                         2, &mp->fills[side]);
 		}
 		(void)sb_metrics_histogram(
-		    mon->m, SB_METRIC_FILL_TO_SELL,
-		    "Time from a buy's last fill to its sell request, in seconds.", &l, 1,
+		    mon->m, SB_METRIC_FILL_TO_SELL, sb_metric_help(SB_METRIC_FILL_TO_SELL), &l, 1,
 		    fill_sell_bounds_seconds,
 		    sizeof fill_sell_bounds_seconds / sizeof fill_sell_bounds_seconds[0], &mp->fill_to_sell);
 	}
 	if (!mp->profit_registered && pr->have_rules) {
 		struct sb_metric_label l[2] = {{"symbol", sym}, {"asset", pr->rules.quote_asset}};
 		(void)sb_metrics_gauge_dec_fn(mon->m, SB_METRIC_REALISED_PROFIT,
-		                              "Realised profit of closed positions.", l, 2, m_profit, mp);
+		                              sb_metric_help(SB_METRIC_REALISED_PROFIT), l, 2, m_profit, mp);
 		mp->profit_registered = true;
 	}
 	return mp;
@@ -250,52 +298,55 @@ static void register_fixed(struct bot_monitor *mon)
 	struct sb_bot *b = mon->b;
 	struct sb_metrics *m = mon->m;
 	(void)sb_metrics_register_process(m);
+	for (int i = 0; i < BOT_STATE__COUNT; i++) {
+		mon->states[i] = (struct mon_state){.b = b, .state = (enum bot_run_state)i};
+		struct sb_metric_label l = {"state", bot_state_name((enum bot_run_state)i)};
+		(void)sb_metrics_gauge_fn(m, SB_METRIC_RUN_STATE, sb_metric_help(SB_METRIC_RUN_STATE), &l, 1,
+		                          m_run_state, &mon->states[i]);
+	}
 	struct sb_metric_label ms = {"stream", "market"}, us = {"stream", "user"};
-	static const char msg_help[] = "Frames received on the stream.";
-	static const char rc_help[] = "Stream connections opened after the first.";
-	static const char st_help[] = "Stream stalls: the watchdog found the connection silent.";
+	const char *msg_help = sb_metric_help(SB_METRIC_STREAM_MESSAGES);
+	const char *rc_help = sb_metric_help(SB_METRIC_STREAM_RECONNECTS);
+	const char *st_help = sb_metric_help(SB_METRIC_STREAM_STALLS);
+	const char *last_help = sb_metric_help(SB_METRIC_STREAM_LAST);
 	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_MESSAGES, msg_help, &ms, 1, m_market_messages, b);
 	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_MESSAGES, msg_help, &us, 1, m_user_messages, b);
 	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_RECONNECTS, rc_help, &ms, 1, m_market_reconnects, b);
 	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_RECONNECTS, rc_help, &us, 1, m_user_reconnects, b);
 	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_STALLS, st_help, &ms, 1, m_market_stalls, b);
 	(void)sb_metrics_counter_fn(m, SB_METRIC_STREAM_STALLS, st_help, &us, 1, m_user_stalls, b);
-	(void)sb_metrics_gauge_fn(m, SB_METRIC_REST_USED_WEIGHT,
-	                          "Request weight used this minute, as the exchange last reported it.", NULL,
-	                          0, m_used_weight, b);
+	(void)sb_metrics_gauge_fn(m, SB_METRIC_STREAM_LAST, last_help, &ms, 1, m_market_last_seconds, b);
+	(void)sb_metrics_gauge_fn(m, SB_METRIC_STREAM_LAST, last_help, &us, 1, m_user_last_seconds, b);
+	(void)sb_metrics_gauge_fn(m, SB_METRIC_REST_USED_WEIGHT, sb_metric_help(SB_METRIC_REST_USED_WEIGHT),
+	                          NULL, 0, m_used_weight, b);
 	struct sb_metric_label l429 = {"status", "429"}, l418 = {"status", "418"};
-	const char *rl_help = "REST answers refusing a request for its weight: 429, then 418 (a ban).";
+	const char *rl_help = sb_metric_help(SB_METRIC_REST_RATE_LIMITED);
 	(void)sb_metrics_counter_fn(m, SB_METRIC_REST_RATE_LIMITED, rl_help, &l429, 1, m_429, b);
 	(void)sb_metrics_counter_fn(m, SB_METRIC_REST_RATE_LIMITED, rl_help, &l418, 1, m_418, b);
-	(void)sb_metrics_histogram(m, SB_METRIC_DB_COMMIT_LATENCY,
-	                           "Database write transactions, begin to durable commit, in seconds.", NULL,
-	                           0, latency_bounds_seconds,
-	                           sizeof latency_bounds_seconds / sizeof latency_bounds_seconds[0],
-	                           &mon->db_commit);
-	(void)sb_metrics_histogram(m, SB_METRIC_DECISION_LATENCY,
-	                           "Market data to decision: a bookTicker frame's arrival to the end of the "
-	                           "strategy step that decided its pair, in seconds.",
+	(void)sb_metrics_histogram(
+	    m, SB_METRIC_DB_COMMIT_LATENCY, sb_metric_help(SB_METRIC_DB_COMMIT_LATENCY), NULL, 0,
+	    latency_bounds_seconds, sizeof latency_bounds_seconds / sizeof latency_bounds_seconds[0],
+	    &mon->db_commit);
+	(void)sb_metrics_histogram(m, SB_METRIC_DECISION_LATENCY, sb_metric_help(SB_METRIC_DECISION_LATENCY),
 	                           NULL, 0, decision_bounds_seconds,
 	                           sizeof decision_bounds_seconds / sizeof decision_bounds_seconds[0],
 	                           &mon->decision);
 	for (int i = 0; i < MON_RECON_N; i++) {
 		struct sb_metric_label l = {"trigger", recon_names[i]};
 		(void)sb_metrics_counter(m, SB_METRIC_RECONCILE_RUNS,
-		                         "Reconciliations with the exchange, by what started them.", &l, 1,
-		                         &mon->runs[i]);
+		                         sb_metric_help(SB_METRIC_RECONCILE_RUNS), &l, 1, &mon->runs[i]);
 	}
 	for (int i = 0; i < MON_FIND_N; i++) {
 		struct sb_metric_label l = {"kind", finding_names[i]};
-		(void)sb_metrics_counter(
-		    m, SB_METRIC_RECONCILE_FINDINGS,
-		    "Differences reconciliation found between the database and the exchange.", &l, 1,
-		    &mon->findings[i]);
+		(void)sb_metrics_counter(m, SB_METRIC_RECONCILE_FINDINGS,
+		                         sb_metric_help(SB_METRIC_RECONCILE_FINDINGS), &l, 1,
+		                         &mon->findings[i]);
 	}
-	(void)sb_metrics_gauge_dec_fn(m, "spotbot_exposure", "Quote committed in open positions.", NULL, 0,
+	(void)sb_metrics_gauge_dec_fn(m, SB_METRIC_EXPOSURE, sb_metric_help(SB_METRIC_EXPOSURE), NULL, 0,
 	                              m_exposure, b);
-	(void)sb_metrics_gauge_fn(m, "spotbot_trading", "1 while the run state is trading.", NULL, 0,
-	                          m_trading, b);
-	(void)sb_metrics_gauge_fn(m, "spotbot_paused", "1 while the kill switch is on.", NULL, 0, m_paused,
+	(void)sb_metrics_gauge_fn(m, SB_METRIC_TRADING, sb_metric_help(SB_METRIC_TRADING), NULL, 0, m_trading,
+	                          b);
+	(void)sb_metrics_gauge_fn(m, SB_METRIC_PAUSED, sb_metric_help(SB_METRIC_PAUSED), NULL, 0, m_paused,
 	                          b);
 	if (mon->alerts)
 		(void)sb_alerts_register_metrics(mon->alerts, m);
@@ -325,10 +376,10 @@ void monitor_rest_observe(void *user, const char *path, uint64_t latency_us, lon
 	struct sb_metric_histogram *h = NULL;
 	if (mon->nep < MON_ENDPOINTS_MAX && strlen(path) < sizeof mon->ep[0].path) {
 		struct sb_metric_label l = {"endpoint", path};
-		if (sb_metrics_histogram(mon->m, SB_METRIC_REST_LATENCY, "REST request latency, in seconds.",
-		                         &l, 1, latency_bounds_seconds,
-		                         sizeof latency_bounds_seconds / sizeof latency_bounds_seconds[0],
-		                         &h) == SB_OK) {
+		if (sb_metrics_histogram(
+		        mon->m, SB_METRIC_REST_LATENCY, sb_metric_help(SB_METRIC_REST_LATENCY), &l, 1,
+		        latency_bounds_seconds,
+		        sizeof latency_bounds_seconds / sizeof latency_bounds_seconds[0], &h) == SB_OK) {
 			snprintf(mon->ep[mon->nep].path, sizeof mon->ep[0].path, "%s", path);
 			mon->ep[mon->nep++].h = h;
 		}
@@ -337,7 +388,7 @@ void monitor_rest_observe(void *user, const char *path, uint64_t latency_us, lon
 		if (!mon->rest_other) {
 			struct sb_metric_label l = {"endpoint", "other"};
 			(void)sb_metrics_histogram(
-			    mon->m, SB_METRIC_REST_LATENCY, "REST request latency, in seconds.", &l, 1,
+			    mon->m, SB_METRIC_REST_LATENCY, sb_metric_help(SB_METRIC_REST_LATENCY), &l, 1,
 			    latency_bounds_seconds,
 			    sizeof latency_bounds_seconds / sizeof latency_bounds_seconds[0],
 			    &mon->rest_other);

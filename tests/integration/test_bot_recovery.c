@@ -176,6 +176,10 @@ static void assert_no_sell_for_the_unrecorded_fill(sb_dec buy_price)
 	SBT_WAIT_UNTIL(market_messages(&now) && now > before, 30000,
 	               "a market event taken after the failed write (%g frames before it, %g now)", before,
 	               now);
+	/* The run state the database-error alert rule watches (contrib/prometheus). */
+	const char *const degraded[] = {"state", "degraded"}, *const trading[] = {"state", "trading"};
+	cr_assert_eq(sbt_prom_find(&doc, SB_METRIC_RUN_STATE, degraded, 2, NULL)->value, 1);
+	cr_assert_eq(sbt_prom_find(&doc, SB_METRIC_RUN_STATE, trading, 2, NULL)->value, 0);
 	cr_assert(ctl_wait("/status", 200, "\"inflight_requests\":0", 30000, &r), "nothing out: %s", r.body);
 	cr_assert_eq(bt_count("/api/v3/allOrders", "symbol=BTCUSDT", "\"clientOrderId\""), 1,
 	             "no sell for a fill the database does not hold");

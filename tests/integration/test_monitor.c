@@ -2,7 +2,8 @@
  * test_monitor.c - the daemon's monitoring against spotsim over loopback: alerts arrive at a webhook sink
  * served by this process (start, stop-loss, kill switch, stream reconnects, stop), /health moves between
  * 503 and 200 as the exchange goes away and comes back while /health/live stays 200, and /metrics carries
- * every family docs/monitoring.md lists with values that follow what happened.
+ * every family docs/monitoring.md's table lists, with its type and help text, and values that follow what
+ * happened.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include "bot/metrics.h"
 #include "sbtest_prom.h"
 #include "sbtest_sink.h"
+#include "spotbot/clock.h"
 #include "test_bot_util.h"
 #include "test_ctl_util.h"
 
@@ -192,12 +194,35 @@ Test(monitor, health_follows_the_exchange_going_away_and_coming_back)
 	cr_assert_eq(bt_stop_bot(SIGTERM, 10000), 0);
 }
 
+/* docs/monitoring.md's table row of family name ("| `name` | type | labels | help ... |"), or NULL. */
+static const char *doc_row(const char *page, const char *name)
+{
+	char head[160];
+	snprintf(head, sizeof head, "\n| `%s` | ", name);
+	const char *row = strstr(page, head);
+	return row ? row + 1 : NULL;
+}
+
+/* Scrapes and returns the age of the pair's oldest position. */
+static double position_age_seconds(const char *symbol)
+{
+	scrape();
+	return VALUE(SB_METRIC_POSITION_AGE, "symbol", symbol);
+}
+
 Test(monitor, metrics_parse_as_prometheus_text_and_follow_a_cycle)
 {
+	int64_t test_start_ms = sb_clock_wall_ms();
 	start(PAIR);
 	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
+	cr_assert_eq(position_age_seconds("BTCUSDT"), 0, "nothing bought yet");
 	bt_set_price("BTCUSDT", times(buy.price, SB_DEC_C(0, 99800000)));
 	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
+	/* Held: the age grows from the buy's fill. */
+	double age_seconds = 0;
+	SBT_WAIT_UNTIL((age_seconds = position_age_seconds("BTCUSDT")) > 0.5, 10000, "the position's age: %f",
+	               age_seconds);
+	cr_assert_lt(age_seconds, 60);
 	bt_set_price("BTCUSDT", times(sell.price, SB_DEC_C(1, 100000)));
 	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	struct ctl_resp r;
@@ -207,34 +232,53 @@ Test(monitor, metrics_parse_as_prometheus_text_and_follow_a_cycle)
 	          "%s", r.body);
 	scrape();
 
-	/* Every family docs/monitoring.md lists, with its type. */
-	static const struct {
-		const char *name, *type;
-	} families[] = {
-	    {SB_METRIC_STREAM_MESSAGES, "counter"},
-	    {SB_METRIC_STREAM_RECONNECTS, "counter"},
-	    {SB_METRIC_STREAM_STALLS, "counter"},
-	    {SB_METRIC_REST_LATENCY, "histogram"},
-	    {SB_METRIC_REST_USED_WEIGHT, "gauge"},
-	    {SB_METRIC_ORDERS, "counter"},
-	    {SB_METRIC_FILLS, "counter"},
-	    {SB_METRIC_OPEN_POSITIONS, "gauge"},
-	    {SB_METRIC_REALISED_PROFIT, "gauge"},
-	    {SB_METRIC_FILL_TO_SELL, "histogram"},
-	    {SB_METRIC_RECONCILE_RUNS, "counter"},
-	    {SB_METRIC_RECONCILE_FINDINGS, "counter"},
-	    {SB_METRIC_DB_COMMIT_LATENCY, "histogram"},
-	    {SB_METRIC_DECISION_LATENCY, "histogram"},
-	    {SB_METRIC_ALERTS, "counter"},
-	    {SB_METRIC_PROCESS_RSS, "gauge"},
-	    {"spotbot_exposure", "gauge"},
-	};
-	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
-		const struct sbt_prom_family *f = sbt_prom_family(&doc, families[i].name);
-		cr_assert(f, "family %s", families[i].name);
-		cr_assert_str_eq(f->type, families[i].type, "%s", families[i].name);
-		cr_assert(f->helped, "%s has help", families[i].name);
+	/* The page and docs/monitoring.md's table (generated from the catalogue the daemon registers from)
+	 * hold the same families, with the same types and help texts. */
+	char path[4096];
+	char *page = sbt_read_file(sbt_source_path("docs/monitoring.md", path, sizeof path));
+	for (int i = 0; i < doc.nfamilies; i++) {
+		const struct sbt_prom_family *f = &doc.families[i];
+		const char *row = doc_row(page, f->name);
+		cr_assert(row, "%s is served but not in docs/monitoring.md's table", f->name);
+		const char *end = strchr(row, '\n');
+		char want[640];
+		snprintf(want, sizeof want, "| `%s` | %s | ", f->name, f->type);
+		cr_assert(strncmp(row, want, strlen(want)) == 0, "%s: type %s", f->name, f->type);
+		cr_assert(f->helped, "%s has help", f->name);
+		const char *help = strstr(row, f->help);
+		cr_assert(help && help < end, "%s: help \"%s\" is in its row", f->name, f->help);
 	}
+	int rows = 0;
+	for (const char *at = strstr(page, "\n| `"); at; at = strstr(at + 1, "\n| `")) {
+		char name[128];
+		cr_assert_eq(sscanf(at, "\n| `%127[A-Za-z0-9_:]`", name), 1);
+		if (strncmp(name, "spotbot_", 8) != 0 && strncmp(name, "process_", 8) != 0)
+			continue; /* another table's row */
+		cr_assert(sbt_prom_family(&doc, name), "%s is in docs/monitoring.md but not served", name);
+		rows++;
+	}
+	cr_assert_eq(rows, doc.nfamilies, "every served family has one row");
+	free(page);
+
+	/* The build, the process and the run state. */
+	cr_assert_eq(VALUE(SB_METRIC_BUILD_INFO, "version", SB_VERSION), 1);
+	double start_seconds = VALUE0(SB_METRIC_PROCESS_START);
+	cr_assert(start_seconds * 1000 >= (double)test_start_ms - 1000 &&
+	              start_seconds * 1000 <= sb_clock_wall_ms(),
+	          "started at %f, the test at %lld ms", start_seconds, (long long)test_start_ms);
+	cr_assert_gt(VALUE0(SB_METRIC_PROCESS_FDS), 3);
+	cr_assert_eq(VALUE(SB_METRIC_RUN_STATE, "state", "trading"), 1);
+	cr_assert_eq(VALUE(SB_METRIC_RUN_STATE, "state", "reconciling"), 0);
+	cr_assert_eq(VALUE(SB_METRIC_RUN_STATE, "state", "degraded"), 0);
+	/* Freshness: the price and the market stream spoke within the last minute. */
+	double now_seconds = (double)sb_clock_wall_ms() / 1000;
+	double price_seconds = VALUE(SB_METRIC_PRICE_LAST, "symbol", "BTCUSDT");
+	cr_assert(price_seconds > now_seconds - 60 && price_seconds <= now_seconds, "price at %f, now %f",
+	          price_seconds, now_seconds);
+	double market_seconds = VALUE(SB_METRIC_STREAM_LAST, "stream", "market");
+	cr_assert(market_seconds > now_seconds - 60 && market_seconds <= now_seconds, "market at %f, now %f",
+	          market_seconds, now_seconds);
+	cr_assert_eq(VALUE(SB_METRIC_POSITION_AGE, "symbol", "BTCUSDT"), 0, "no open position is old");
 
 	/* The cycle: one buy and one sell placed and filled, nothing rejected. */
 	cr_assert_eq(VALUE(SB_METRIC_ORDERS, "symbol", "BTCUSDT", "side", "BUY", "outcome", "placed"), 1);

@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bot/metrics.h"
+#include "sbtest.h"
 #include "sbtest_prom.h"
+#include "spotbot/clock.h"
 
 static char *render(const struct sb_metrics *m)
 {
@@ -247,15 +250,110 @@ Test(metrics, process_rss_is_read_from_proc)
 	cr_assert_eq(sb_metrics_new(&m), SB_OK);
 	cr_assert_eq(sb_metrics_register_process(m), SB_OK);
 	char *text = render(m);
-	unsigned long long shown = 0;
-	cr_assert_eq(sscanf(text,
-	                    "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
-	                    "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %llu",
-	                    &shown),
-	             1);
-	cr_assert_gt(shown, 1024 * 1024);
+	struct sbt_prom_doc *doc = malloc(sizeof *doc);
+	cr_assert(doc);
+	sbt_prom_parse(doc, text);
+	const struct sbt_prom_sample *s = sbt_prom_find(doc, SB_METRIC_PROCESS_RSS, NULL, 0, NULL);
+	cr_assert_gt(s->value, 1024 * 1024);
+	cr_assert_str_eq(sbt_prom_family(doc, SB_METRIC_PROCESS_RSS)->help, "Resident memory size in bytes.");
 	free(text);
+	free(doc);
 	sb_metrics_free(m);
+}
+
+Test(metrics, process_families_carry_open_fds_start_time_and_the_version)
+{
+	struct sb_metrics *m;
+	cr_assert_eq(sb_metrics_new(&m), SB_OK);
+	int64_t before_ms = sb_clock_wall_ms();
+	cr_assert_eq(sb_metrics_register_process(m), SB_OK);
+	int64_t after_ms = sb_clock_wall_ms();
+	struct sbt_prom_doc *doc = malloc(sizeof *doc);
+	cr_assert(doc);
+	char *text = render(m);
+	sbt_prom_parse(doc, text);
+	free(text);
+	double start_seconds = sbt_prom_find(doc, SB_METRIC_PROCESS_START, NULL, 0, NULL)->value;
+	cr_assert(
+	    start_seconds * 1000 >= (double)before_ms - 1 && start_seconds * 1000 <= (double)after_ms + 1,
+	    "start %f within [%lld, %lld] ms", start_seconds, (long long)before_ms, (long long)after_ms);
+	const char *const version[] = {"version", SB_VERSION};
+	cr_assert_eq(sbt_prom_find(doc, SB_METRIC_BUILD_INFO, version, 2, NULL)->value, 1);
+
+	/* Two more descriptors open: the gauge counts them at the next scrape. */
+	double fds_metric = sbt_prom_find(doc, SB_METRIC_PROCESS_FDS, NULL, 0, NULL)->value;
+	cr_assert_gt(fds_metric, 2, "stdin, stdout and stderr at least");
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	text = render(m);
+	sbt_prom_parse(doc, text);
+	free(text);
+	cr_assert_eq(sbt_prom_find(doc, SB_METRIC_PROCESS_FDS, NULL, 0, NULL)->value, fds_metric + 2);
+	close(p[0]);
+	close(p[1]);
+
+	/* CPU seconds: a counter that grows while the process computes. */
+	double cpu_before = sbt_prom_find(doc, SB_METRIC_PROCESS_CPU, NULL, 0, NULL)->value;
+	cr_assert_str_eq(sbt_prom_family(doc, SB_METRIC_PROCESS_CPU)->type, "counter");
+	volatile uint64_t spin = 0;
+	for (int64_t until_ms = sb_clock_wall_ms() + 200; sb_clock_wall_ms() < until_ms;)
+		spin++;
+	text = render(m);
+	sbt_prom_parse(doc, text);
+	free(text);
+	double cpu_after = sbt_prom_find(doc, SB_METRIC_PROCESS_CPU, NULL, 0, NULL)->value;
+	cr_assert(cpu_after > cpu_before, "CPU seconds %f after %f", cpu_after, cpu_before);
+	free(doc);
+	sb_metrics_free(m);
+}
+
+/* ---- the catalogue and docs/monitoring.md ---- */
+
+Test(metrics, catalogue_names_are_valid_unique_and_typed)
+{
+	cr_assert_geq(sb_metric_families_n, 20);
+	for (size_t i = 0; i < sb_metric_families_n; i++) {
+		const struct sb_metric_family *f = &sb_metric_families[i];
+		cr_assert(strcmp(f->type, "counter") == 0 || strcmp(f->type, "gauge") == 0 ||
+		              strcmp(f->type, "histogram") == 0,
+		          "%s: type %s", f->name, f->type);
+		size_t n = strlen(f->name);
+		bool total = n > 6 && strcmp(f->name + n - 6, "_total") == 0;
+		cr_assert_eq(total, strcmp(f->type, "counter") == 0,
+		             "%s: counters and only counters end in _total", f->name);
+		cr_assert(*f->help, "%s has help", f->name);
+		cr_assert_str_eq(sb_metric_help(f->name), f->help);
+		for (size_t j = 0; j < i; j++)
+			cr_assert_str_neq(sb_metric_families[j].name, f->name);
+	}
+	cr_assert_str_eq(sb_metric_help("spotbot_no_such_family"), "");
+}
+
+Test(metrics, docs_contain_the_generated_table_verbatim)
+{
+	char *table;
+	size_t size;
+	FILE *f = open_memstream(&table, &size);
+	sb_metrics_write_markdown(f);
+	fclose(f);
+	char path[4096];
+	char *doc = sbt_read_file(sbt_source_path("docs/monitoring.md", path, sizeof path));
+	if (!strstr(doc, table)) {
+		/* Left next to the test for pasting. */
+		FILE *out = fopen("metrics-table.md", "w");
+		if (out) {
+			fputs(table, out);
+			fclose(out);
+		}
+	}
+	cr_assert_not_null(
+	    strstr(doc, table),
+	    "docs/monitoring.md lacks the current metrics table: paste metrics-table.md from the "
+	    "test's directory (build/asan)");
+	for (size_t i = 0; i < sb_metric_families_n; i++)
+		cr_assert_not_null(strstr(table, sb_metric_families[i].name));
+	free(doc);
+	free(table);
 }
 
 /* ---- random registry vs a naive model ---- */
