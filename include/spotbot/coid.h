@@ -20,9 +20,10 @@
  *
  * Without an epoch the longest id is 2 + 1 + 8 + 1 + 19 + 1 + 1 + 3 = 36 characters, Binance's limit;
  * an epoch's suffix takes up to 7 more, so with one the position id may have up to 12 digits (a larger
- * id gives SB_ERR_TOO_LONG). Every character is within ^[.A-Z:/a-z0-9_-]{1,36}$. Only canonical ids parse (no leading zeros, no
- * upper case in the tag), so format and parse are exact inverses. At reconciliation, an open order whose
- * id starts with "sb-<tag>-" is this instance's, and sb_coid_parse says which position and leg it is.
+ * id gives SB_ERR_TOO_LONG). Every character is within ^[.A-Z:/a-z0-9_-]{1,36}$. Only canonical ids parse (no
+ * leading zeros, no upper case in the tag), so format and parse are exact inverses. At reconciliation, an
+ * open order whose id starts with "sb-<tag>-" is this instance's, and sb_coid_parse says which position and
+ * leg it is.
  */
 #ifndef SPOTBOT_COID_H
 #define SPOTBOT_COID_H
@@ -33,9 +34,9 @@
 
 #include "spotbot/error.h"
 
-#define SB_COID_MAX         36  /* Binance's limit on newClientOrderId */
-#define SB_COID_SIZE        37  /* bytes for an id with its NUL */
-#define SB_COID_TAG_MAX     8   /* characters of the instance tag */
+#define SB_COID_MAX         36     /* Binance's limit on newClientOrderId */
+#define SB_COID_SIZE        37     /* bytes for an id with its NUL */
+#define SB_COID_TAG_MAX     8      /* characters of the instance tag */
 #define SB_COID_ATTEMPT_MAX 999    /* highest attempt number */
 #define SB_COID_EPOCH_MAX   999999 /* highest restore epoch */
 

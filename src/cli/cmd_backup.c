@@ -122,7 +122,8 @@ int sb_cli_file_parse(int argc, char **argv, const struct sb_cli_file_cmd *cmd, 
 		switch (ch) {
 		case 'c':
 			if (!*optarg)
-				return sb_cli_usage_error(cmd->name, cmd->usage, "--config needs a file name");
+				return sb_cli_usage_error(cmd->name, cmd->usage,
+				                          "--config needs a file name");
 			if (a->config)
 				return sb_cli_usage_error(cmd->name, cmd->usage, "--config given twice");
 			a->config = optarg;
@@ -134,7 +135,8 @@ int sb_cli_file_parse(int argc, char **argv, const struct sb_cli_file_cmd *cmd, 
 			fputs(cmd->usage, stdout);
 			return -1;
 		case ':':
-			return sb_cli_usage_error(cmd->name, cmd->usage, "%s needs a value", argv[optind - 1]);
+			return sb_cli_usage_error(cmd->name, cmd->usage, "%s needs a value",
+			                          argv[optind - 1]);
 		default: {
 			char why[300];
 			return sb_cli_usage_error(cmd->name, cmd->usage, "%s",
@@ -145,7 +147,8 @@ int sb_cli_file_parse(int argc, char **argv, const struct sb_cli_file_cmd *cmd, 
 	if (optind >= argc)
 		return sb_cli_usage_error(cmd->name, cmd->usage, "%s", cmd->missing);
 	if (optind + 1 < argc)
-		return sb_cli_usage_error(cmd->name, cmd->usage, "unexpected argument '%s'", argv[optind + 1]);
+		return sb_cli_usage_error(cmd->name, cmd->usage, "unexpected argument '%s'",
+		                          argv[optind + 1]);
 	a->dst = argv[optind];
 	if (!*a->dst)
 		return sb_cli_usage_error(cmd->name, cmd->usage, "the file name is empty");
@@ -154,7 +157,8 @@ int sb_cli_file_parse(int argc, char **argv, const struct sb_cli_file_cmd *cmd, 
 
 int sb_cli_backup_parse(int argc, char **argv, struct sb_cli_backup_args *a)
 {
-	static const struct sb_cli_file_cmd cmd = {"backup", usage_text, "which file should the backup go to?"};
+	static const struct sb_cli_file_cmd cmd = {"backup", usage_text,
+	                                           "which file should the backup go to?"};
 	return sb_cli_file_parse(argc, argv, &cmd, a);
 }
 

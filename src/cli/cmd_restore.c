@@ -128,7 +128,8 @@ static bool prepare_copy(const char *backup, const char *tmp, unsigned floor, un
 	unsigned own = 0;
 	sb_err e = sb_store_open_sqlite(tmp, &opts, &st, msg, sizeof msg);
 	if (e != SB_OK) {
-		fprintf(stderr, "spotbot restore: %s cannot be opened: %s\n", backup, msg[0] ? msg : sb_strerror(e));
+		fprintf(stderr, "spotbot restore: %s cannot be opened: %s\n", backup,
+		        msg[0] ? msg : sb_strerror(e));
 		return false;
 	}
 	e = sb_store_check(st, msg, sizeof msg);
@@ -163,7 +164,8 @@ static bool put_in_place(const char *tmp, const char *path)
 		int err = errno;
 		free(f);
 		if (rc != 0 && err != ENOENT) {
-			fprintf(stderr, "spotbot restore: cannot remove %s%s: %s\n", path, logs[i], strerror(err));
+			fprintf(stderr, "spotbot restore: cannot remove %s%s: %s\n", path, logs[i],
+			        strerror(err));
 			return false;
 		}
 	}
@@ -200,7 +202,8 @@ static int restore_locked(const char *backup, const char *path, bool json)
 	char *tmp = suffixed(path, ".restoring");
 	/* Left by an interrupted restore: never in use, since the lock is ours. */
 	(void)unlink(tmp);
-	bool ok = copy_file(backup, tmp) && prepare_copy(backup, tmp, floor, &epoch) && put_in_place(tmp, path);
+	bool ok =
+	    copy_file(backup, tmp) && prepare_copy(backup, tmp, floor, &epoch) && put_in_place(tmp, path);
 	if (!ok)
 		(void)unlink(tmp);
 	free(tmp);

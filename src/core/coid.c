@@ -136,8 +136,8 @@ static sb_err parse(const char *s, size_t len, struct sb_coid *out)
 	p++;
 	const char *dot = memchr(p, '.', (size_t)(end - p));
 	uint64_t epoch = 0;
-	if (dot && (parse_uint(dot + 1, (size_t)(end - dot - 1), SB_COID_EPOCH_MAX, &epoch) != SB_OK ||
-	            epoch == 0))
+	if (dot &&
+	    (parse_uint(dot + 1, (size_t)(end - dot - 1), SB_COID_EPOCH_MAX, &epoch) != SB_OK || epoch == 0))
 		return SB_ERR_PARSE;
 	if (parse_uint(p, (size_t)((dot ? dot : end) - p), SB_COID_ATTEMPT_MAX, &attempt) != SB_OK)
 		return SB_ERR_PARSE;

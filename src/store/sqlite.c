@@ -507,9 +507,11 @@ static sb_err migrate(struct sq_store *s, bool readonly)
 		return e;
 	if (version > SB_STORE_SCHEMA_VERSION)
 		return sq_fail(s, SB_ERR_UNSUPPORTED,
-		               "database schema version %" PRId64 " is newer than this spotbot supports (%d):"
-		               " upgrade spotbot or restore a backup",
-		               version, SB_STORE_SCHEMA_VERSION);
+		               "database schema version %" PRId64
+		               " was written by a newer spotbot; this one (%s)"
+		               " understands up to %d: install the newer spotbot again, or restore a backup"
+		               " taken before the upgrade (spotbot restore)",
+		               version, SB_VERSION, SB_STORE_SCHEMA_VERSION);
 	if (version == SB_STORE_SCHEMA_VERSION)
 		return SB_OK;
 	if (readonly)

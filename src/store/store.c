@@ -582,7 +582,8 @@ sb_err sb_store_coid_epoch(struct sb_store *st, unsigned *epoch)
 	if (e != SB_OK)
 		return e;
 	if (v < 0 || v > SB_COID_EPOCH_MAX)
-		return refuse(st, SB_ERR_PARSE, "state %s is out of range: %" PRId64, SB_STORE_KEY_COID_EPOCH, v);
+		return refuse(st, SB_ERR_PARSE, "state %s is out of range: %" PRId64, SB_STORE_KEY_COID_EPOCH,
+		              v);
 	*epoch = (unsigned)v;
 	return SB_OK;
 }

@@ -164,3 +164,69 @@ Test(coid, ids_are_unique_over_many_intents)
 		cr_assert_str_neq(all[i - 1], all[i]);
 	free(all);
 }
+
+Test(coid, epoch_suffix_round_trips_and_epoch_zero_is_the_old_format)
+{
+	char s[SB_COID_SIZE];
+	size_t n;
+	struct sb_coid c;
+	cr_assert_eq(sb_coid_format_epoch("main", 0, 42, SB_COID_BUY, 0, s, sizeof s, &n), SB_OK);
+	cr_assert_str_eq(s, "sb-main-42-b0", "a database never restored makes the ids older releases made");
+	cr_assert_eq(sb_coid_format_epoch("main", 2, 42, SB_COID_SELL, 1, s, sizeof s, &n), SB_OK);
+	cr_assert_str_eq(s, "sb-main-42-s1.2");
+	cr_assert_eq(sb_coid_parse(s, n, &c), SB_OK);
+	cr_assert_eq(c.epoch, 2);
+	cr_assert_eq(c.position_id, 42);
+	cr_assert_eq(c.leg, SB_COID_SELL);
+	cr_assert_eq(c.attempt, 1);
+	cr_assert(sb_coid_is_ours(s, n, "main"), "an id of another epoch is still this instance's");
+	cr_assert_eq(sb_coid_parse("sb-main-42-b0", 13, &c), SB_OK);
+	cr_assert_eq(c.epoch, 0);
+	cr_assert_eq(
+	    sb_coid_format_epoch("main", SB_COID_EPOCH_MAX + 1, 42, SB_COID_BUY, 0, s, sizeof s, NULL),
+	    SB_ERR_INVALID);
+	const char *bad[] = {"sb-main-42-b0.",        "sb-main-42-b0.0", "sb-main-42-b0.01",
+	                     "sb-main-42-b0.1000000", "sb-main-42-b.1",  "sb-main-42-b0.1.1",
+	                     "sb-main-42-b0.x"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		cr_assert_eq(sb_coid_parse(bad[i], strlen(bad[i]), &c), SB_ERR_PARSE, "%s", bad[i]);
+}
+
+Test(coid, epoch_ids_stay_within_binance_limit)
+{
+	char s[SB_COID_SIZE];
+	size_t n;
+	/* The longest tag, attempt and epoch leave 12 digits for the position id. */
+	cr_assert_eq(sb_coid_format_epoch("abcdefgh", SB_COID_EPOCH_MAX, 999999999999, SB_COID_EXIT,
+	                                  SB_COID_ATTEMPT_MAX, s, sizeof s, &n),
+	             SB_OK);
+	cr_assert_eq(n, 36);
+	cr_assert(sb_coid_valid_charset(s, n));
+	struct sb_coid c;
+	cr_assert_eq(sb_coid_parse(s, n, &c), SB_OK);
+	cr_assert_eq(c.epoch, SB_COID_EPOCH_MAX);
+	cr_assert_eq(sb_coid_format_epoch("abcdefgh", SB_COID_EPOCH_MAX, 1000000000000, SB_COID_EXIT,
+	                                  SB_COID_ATTEMPT_MAX, s, sizeof s, &n),
+	             SB_ERR_TOO_LONG);
+	cr_assert_str_eq(s, "");
+}
+
+Test(coid, ids_of_different_epochs_never_collide)
+{
+	/* A restored database hands out the same positions and attempts again: each epoch's ids are new. */
+	size_t total = 4 * 300 * 3 * 3, k = 0;
+	char(*all)[SB_COID_SIZE] = calloc(total, SB_COID_SIZE);
+	cr_assert_not_null(all);
+	for (unsigned epoch = 0; epoch < 4; epoch++)
+		for (int64_t id = 1; id <= 300; id++)
+			for (int leg = 0; leg < SB_COID_LEG__COUNT; leg++)
+				for (unsigned att = 0; att < 3; att++)
+					cr_assert_eq(sb_coid_format_epoch("main", epoch * 7, id,
+					                                  (enum sb_coid_leg)leg, att,
+					                                  all[k++], SB_COID_SIZE, NULL),
+					             SB_OK);
+	qsort(all, total, SB_COID_SIZE, cmp_str);
+	for (size_t i = 1; i < total; i++)
+		cr_assert_str_neq(all[i - 1], all[i]);
+	free(all);
+}
