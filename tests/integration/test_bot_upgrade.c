@@ -1,10 +1,15 @@
 /*
- * test_bot_restore.c - `spotbot restore` against spotsim over loopback: a backup taken while a buy rests,
+ * test_bot_upgrade.c - upgrades and restores with the real programs. An upgrade: `spotbot doctor` on a
+ * database of an older schema warns that the next start migrates it, and `spotbot run` does; a database of
+ * a newer schema is refused by doctor and run with both versions named. A restore against spotsim over
+ * loopback: a backup taken while a buy rests,
  * more trading after it (the buy fills, the sell fills), the daemon stopped and the backup restored. The
  * restored database would place again the sell it had placed after the backup; its new clientOrderId
  * epoch makes every id the exchange receives after the restore new, and the books reconcile with the
  * exchange's own records. Restore refuses while the daemon holds the database.
  */
+#include <sqlite3.h>
+
 #include "test_bot_util.h"
 
 #define PAIR_BTC "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
@@ -178,4 +183,103 @@ Test(bot_restore, a_damaged_backup_is_refused_and_the_database_kept)
 	free(out);
 	struct bt_order_q q = {.pos = 1, .leg = 'b', .status = SB_ORDER_NEW};
 	cr_assert(bt_wait(bt_has_order, &q, 1000), "the database is as it was");
+}
+
+/* ---- upgrades -------------------------------------------------------------------------------------- */
+
+/* Writes the schema fixture of version v (tests/data/schema) as the daemon's database. */
+static void old_database(int v)
+{
+	char rel[64], path[512];
+	snprintf(rel, sizeof rel, "tests/data/schema/v%d.sql", v);
+	char *sql = sbt_read_file(sbt_source_path(rel, path, sizeof path));
+	cr_assert_not_null(sql, "%s", rel);
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(T.db, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	free(sql);
+}
+
+/* The database check of `spotbot doctor --json` as "STATUS: detail (hint)" (the caller frees it). */
+static char *doctor_database(void)
+{
+	cli("doctor", "--json");
+	char *out = cli_output();
+	cJSON *doc = cJSON_Parse(strchr(out, '{'));
+	cr_assert_not_null(doc, "%s", out);
+	char *text = NULL;
+	const cJSON *c = NULL;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "checks"))
+	{
+		if (strcmp(cJSON_GetObjectItem(c, "check")->valuestring, "database") != 0)
+			continue;
+		const cJSON *hint = cJSON_GetObjectItem(c, "hint");
+		size_t n = strlen(out) + 16;
+		text = malloc(n);
+		cr_assert_not_null(text);
+		snprintf(text, n, "%s: %s (%s)", cJSON_GetObjectItem(c, "status")->valuestring,
+		         cJSON_GetObjectItem(c, "detail")->valuestring,
+		         cJSON_IsString(hint) ? hint->valuestring : "");
+	}
+	cJSON_Delete(doc);
+	free(out);
+	cr_assert_not_null(text, "doctor has a database check");
+	return text;
+}
+
+static bool schema_is_newest(struct sb_store *st, void *arg)
+{
+	(void)arg;
+	int64_t v = 0;
+	return sb_store_state_get_int(st, SB_STORE_KEY_SCHEMA_VERSION, &v) == SB_OK &&
+	       v == SB_STORE_SCHEMA_VERSION;
+}
+
+TestSuite(bot_upgrade, .fini = bt_cleanup, .timeout = 120);
+
+Test(bot_upgrade, doctor_warns_of_the_migration_and_the_next_start_makes_it)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	old_database(1);
+	char *text = doctor_database();
+	cr_assert(strncmp(text, "WARN: ", 6) == 0 && strstr(text, "schema version 1") &&
+	              strstr(text, "migrates"),
+	          "%s", text);
+	free(text);
+	bt_start_bot();
+	cr_assert(bt_wait(schema_is_newest, NULL, 20000), "the daemon migrates the database");
+	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
+	text = doctor_database();
+	cr_assert(strncmp(text, "OK: ", 4) == 0, "%s", text);
+	free(text);
+}
+
+Test(bot_upgrade, a_newer_database_is_refused_by_doctor_and_run_naming_both_versions)
+{
+	bt_start_sim(NULL);
+	bt_write_env(PAIR_BTC, "");
+	old_database(SB_STORE_SCHEMA_VERSION);
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(T.db, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "UPDATE system_state SET value = '99' WHERE key = 'schema_version'",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK);
+	sqlite3_close(db);
+	char want[64];
+	snprintf(want, sizeof want, "understands up to %d", SB_STORE_SCHEMA_VERSION);
+	char *text = doctor_database();
+	cr_assert(strncmp(text, "FAIL: ", 6) == 0 && strstr(text, "schema version 99") && strstr(text, want),
+	          "%s", text);
+	free(text);
+	bt_start_bot_err("bot.err");
+	int status = 0;
+	cr_assert(sbt_reap(T.bot, 20000, &status), "the daemon refuses to start");
+	T.bot = 0;
+	cr_assert_eq(sbt_exit_code(status), 1);
+	/* The refusal is in the daemon's log, which its stderr points to. */
+	cr_assert(bt_log_has("database schema version 99 was written by a newer spotbot", 1000));
+	cr_assert(bt_log_has(want, 1000));
+	cr_assert(bt_log_has("restore a backup taken before the upgrade (spotbot restore)", 1000));
 }
