@@ -182,3 +182,22 @@ Test(store_upgrade, a_newer_database_is_refused_naming_both_versions_and_what_to
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 }
+
+Test(store_upgrade, the_restore_epoch_reads_as_zero_until_set_and_refuses_nonsense)
+{
+	load_fixture(SB_STORE_SCHEMA_VERSION);
+	open_store();
+	unsigned epoch = 99;
+	cr_assert_eq(sb_store_coid_epoch(st, &epoch), SB_OK);
+	cr_assert_eq(epoch, 0);
+	cr_assert_eq(sb_store_state_set_int(st, SB_STORE_KEY_COID_EPOCH, 7, 1, NULL), SB_OK);
+	cr_assert_eq(sb_store_coid_epoch(st, &epoch), SB_OK);
+	cr_assert_eq(epoch, 7);
+	const char *bad[] = {"-1", "1000000", "one"};
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(sb_store_state_set(st, SB_STORE_KEY_COID_EPOCH, bad[i], 1, NULL), SB_OK);
+		cr_assert_eq(sb_store_coid_epoch(st, &epoch), SB_ERR_PARSE, "%s", bad[i]);
+		cr_assert(strstr(sb_store_last_error(st), SB_STORE_KEY_COID_EPOCH), "%s",
+		          sb_store_last_error(st));
+	}
+}
