@@ -13,15 +13,6 @@
 #include "test_bot_util.h"
 
 #define PAIR_BTC "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
-#define TICK     SB_DEC_C(0, 1000000) /* BTCUSDT's tick in spotsim's catalogue: 0.01 */
-
-static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
-{
-	sb_dec v = 0, r = 0;
-	cr_assert_eq(sb_dec_mul(p, factor, mode, &v), SB_OK);
-	cr_assert_eq(sb_dec_round_to(v, TICK, mode, &r), SB_OK);
-	return r;
-}
 
 /* Runs `spotbot CMD --config T.env ARG` and returns its exit code; its output in T.dir/cli.out and cli.err.
  */
@@ -135,9 +126,9 @@ Test(bot_restore, a_restored_backup_never_reuses_an_id_the_exchange_has_seen)
 	free(out);
 
 	/* After the backup: the buy fills, the sell is placed and fills; the position closes. */
-	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_set_price("BTCUSDT", bt_scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
 	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
-	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
+	bt_set_price("BTCUSDT", bt_scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
 	bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	cr_assert_eq(check_books(), 2);
@@ -149,7 +140,7 @@ Test(bot_restore, a_restored_backup_never_reuses_an_id_the_exchange_has_seen)
 
 	/* The restored database knows only the resting buy: the daemon finds it filled and sells again, under
 	 * an id of the new epoch, while the exchange has seen sb-main-1-s0. */
-	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(1, 0), SB_ROUND_DOWN));
+	bt_set_price("BTCUSDT", buy.price);
 	bt_start_bot();
 	struct coid_q q = {"sb-main-1-s0.1", SB_ORDER_NEW};
 	cr_assert(bt_wait(has_coid, &q, 30000), "the sell after the restore is placed as %s", q.coid);
