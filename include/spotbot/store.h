@@ -298,6 +298,15 @@ struct sb_store_opts {
 sb_err sb_store_open_sqlite(const char *path, const struct sb_store_opts *opts, struct sb_store **out,
                             char *err, size_t cap);
 
+/*
+ * Reads one system_state value of the database at path into buf (cap bytes) without opening it as a
+ * store: read-only, whatever its schema version, so a database a newer spotbot wrote can still be read
+ * (system_state is the same in every version). SB_ERR_NOT_FOUND when the file or the key is missing;
+ * SB_ERR_DB with the reason in err for a file that is not a readable spotbot database.
+ */
+sb_err sb_store_peek_state(const char *path, const char *key, char *buf, size_t cap, char *err,
+                           size_t errcap);
+
 /* Closes the store and frees it; NULL is harmless. */
 void sb_store_close(struct sb_store *st);
 

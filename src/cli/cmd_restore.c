@@ -25,6 +25,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "common/parse.h"
 #include "spotbot/alloc.h"
 #include "spotbot/clock.h"
 #include "spotbot/coid.h"
@@ -96,27 +97,27 @@ static bool copy_file(const char *src, const char *dst)
 	return ok;
 }
 
-/* The epoch of the database at path, 0 when there is none; false with a message when it cannot be read. */
+/* The epoch of the database at path, 0 when there is none; false with a message when it cannot be read.
+ * Read without opening it as a store, so a database a newer spotbot migrated (a rollback) is no obstacle. */
 static bool current_epoch(const char *path, unsigned *epoch)
 {
-	struct sb_store *st = NULL;
-	char msg[SB_STORE_ERRMSG_MAX] = "";
-	struct sb_store_opts opts = {.no_create = true};
+	char buf[32], msg[SB_STORE_ERRMSG_MAX] = "";
+	int64_t v = 0;
 	*epoch = 0;
-	sb_err e = sb_store_open_sqlite(path, &opts, &st, msg, sizeof msg);
+	sb_err e = sb_store_peek_state(path, SB_STORE_KEY_COID_EPOCH, buf, sizeof buf, msg, sizeof msg);
 	if (e == SB_ERR_NOT_FOUND)
 		return true;
-	if (e == SB_OK)
-		e = sb_store_coid_epoch(st, epoch);
-	if (e != SB_OK) {
-		const char *why = st ? sb_store_last_error(st) : msg;
+	if (e == SB_OK && (!sb_parse_i64_str(buf, 0, SB_COID_EPOCH_MAX, &v)))
+		snprintf(msg, sizeof msg, "%s \"%s\" is not an epoch", SB_STORE_KEY_COID_EPOCH, buf);
+	if (e != SB_OK || msg[0]) {
 		fprintf(stderr,
 		        "spotbot restore: cannot read the database %s it would replace: %s\n"
 		        "(move it aside by hand if it is damaged beyond use)\n",
-		        path, why && *why ? why : sb_strerror(e));
+		        path, msg[0] ? msg : sb_strerror(e));
+		return false;
 	}
-	sb_store_close(st);
-	return e == SB_OK;
+	*epoch = (unsigned)v;
+	return true;
 }
 
 /* Opens the copy at tmp (migrating it), checks it and gives it an epoch above floor and its own. */
@@ -173,6 +174,18 @@ static bool put_in_place(const char *tmp, const char *path)
 		fprintf(stderr, "spotbot restore: cannot rename %s to %s: %s\n", tmp, path, strerror(errno));
 		return false;
 	}
+	/* The rename itself reaches the disk with its directory. */
+	char *dir = sb_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir ? 1 : 0] = '\0';
+	int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0)
+		fprintf(stderr, "spotbot restore: warning: cannot sync the directory of %s: %s\n", path,
+		        strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
 	return true;
 }
 

@@ -688,6 +688,41 @@ sb_err sq_exec(struct sb_store *st, const char *sql)
 	return exec_sql(sq_of(st), sql);
 }
 
+sb_err sb_store_peek_state(const char *path, const char *key, char *buf, size_t cap, char *err, size_t errcap)
+{
+	if (!path || !key || !buf || cap == 0)
+		return SB_ERR_INVALID;
+	buf[0] = '\0';
+	if (err && errcap)
+		err[0] = '\0';
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return errno == ENOENT ? SB_ERR_NOT_FOUND : SB_ERR_IO;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "SELECT value FROM system_state WHERE key = ?1", -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+	}
+	sb_err e = SB_OK;
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(q, 0);
+		snprintf(buf, cap, "%s", t ? (const char *)t : "");
+	} else if (rc == SQLITE_DONE) {
+		e = SB_ERR_NOT_FOUND;
+	} else {
+		if (err && errcap)
+			snprintf(err, errcap, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		e = SB_ERR_DB;
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return e;
+}
+
 sb_err sb_store_open_sqlite(const char *path, const struct sb_store_opts *opts, struct sb_store **out,
                             char *err, size_t cap)
 {

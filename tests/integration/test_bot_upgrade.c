@@ -1,12 +1,12 @@
 /*
  * test_bot_upgrade.c - upgrades and restores with the real programs. An upgrade: `spotbot doctor` on a
  * database of an older schema warns that the next start migrates it, and `spotbot run` does; a database of
- * a newer schema is refused by doctor and run with both versions named. A restore against spotsim over
- * loopback: a backup taken while a buy rests,
- * more trading after it (the buy fills, the sell fills), the daemon stopped and the backup restored. The
- * restored database would place again the sell it had placed after the backup; its new clientOrderId
- * epoch makes every id the exchange receives after the restore new, and the books reconcile with the
- * exchange's own records. Restore refuses while the daemon holds the database.
+ * a newer schema is refused by doctor and run with both versions named, and restoring the backup taken
+ * before the upgrade over it is the way back. A restore against spotsim over loopback: a backup taken
+ * while a buy rests, more trading after it (the buy fills, the sell fills), the daemon stopped and the
+ * backup restored. The restored database would place again the sell it had placed after the backup; its
+ * new clientOrderId epoch makes every id the exchange receives after the restore new, and the books
+ * reconcile with the exchange's own records. Restore refuses while the daemon holds the database.
  */
 #include <sqlite3.h>
 
@@ -273,4 +273,25 @@ Test(bot_upgrade, a_newer_database_is_refused_by_doctor_and_run_naming_both_vers
 	cr_assert(bt_log_has("database schema version 99 was written by a newer spotbot", 1000));
 	cr_assert(bt_log_has(want, 1000));
 	cr_assert(bt_log_has("restore a backup taken before the upgrade (spotbot restore)", 1000));
+
+	/* The way back: restore the backup taken before the upgrade over the newer database. Its epoch is
+	 * still read, so the restored one goes beyond it. */
+	cr_assert_eq(sqlite3_open(T.db, &db), SQLITE_OK);
+	cr_assert_eq(
+	    sqlite3_exec(db, "INSERT INTO system_state VALUES ('coid_epoch', '3', 1)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	char backup[400], live[400];
+	snprintf(backup, sizeof backup, "%s/before-upgrade.db", T.dir);
+	snprintf(live, sizeof live, "%s", T.db);
+	snprintf(T.db, sizeof T.db, "%s", backup);
+	old_database(SB_STORE_SCHEMA_VERSION);
+	snprintf(T.db, sizeof T.db, "%s", live);
+	cli_ok("restore", backup);
+	char *out = cli_output();
+	cr_assert(strstr(out, "clientOrderId epoch 4"), "%s", out);
+	free(out);
+	text = doctor_database();
+	cr_assert(strncmp(text, "OK: ", 4) == 0, "%s", text);
+	free(text);
 }
