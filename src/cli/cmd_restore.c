@@ -262,8 +262,12 @@ int sb_cmd_restore(int argc, char **argv)
 	int rc = sb_cli_restore_parse(argc, argv, &a);
 	if (rc != SB_EXIT_OK)
 		return rc < 0 ? SB_EXIT_OK : rc;
-	if (stat(a.dst, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		fprintf(stderr, "spotbot restore: %s is not a file\n", a.dst);
+	if (stat(a.dst, &sb) != 0) {
+		fprintf(stderr, "spotbot restore: cannot read the backup %s: %s\n", a.dst, strerror(errno));
+		return SB_EXIT_FAILURE;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "spotbot restore: the backup %s is not a regular file\n", a.dst);
 		return SB_EXIT_FAILURE;
 	}
 	return run_restore(a.config, a.dst, a.json);
