@@ -2,8 +2,11 @@
 """Writes v1.sql .. vN.sql: a database at exactly schema version N, as the release that introduced
 migration N wrote it, holding representative rows in that version's spelling.
 
-The schema comes from the migrations in src/store/sqlite.c (append only: a released migration is never
-edited, so applying 1..N gives the schema that release created). Run from the repository root:
+The schema comes from the migrations in src/store/sqlite.c, applied 1..N. The list is append only from
+0.1.0 on (a released migration is never edited), so 1..N is the schema the build that introduced migration
+N created; before 0.1.0 the list was still being renumbered, and those intermediate schemas never shipped.
+The rows are written here, in each version's own spelling, not by the code under test. Run from the
+repository root:
     python3 tests/data/schema/generate.py
 Only needed once per new migration; the files are checked in and test_store_upgrade.c reads them."""
 import re
