@@ -178,15 +178,15 @@ Test(bot_restore, a_damaged_backup_is_refused_and_the_database_kept)
 
 /* ---- upgrades -------------------------------------------------------------------------------------- */
 
-/* Writes the schema fixture of version v (tests/data/schema) as the daemon's database. */
-static void old_database(int v)
+/* Writes the schema fixture of version v (tests/data/schema) as the database at path. */
+static void old_database(const char *path, int v)
 {
-	char rel[64], path[512];
+	char rel[64], src[512];
 	snprintf(rel, sizeof rel, "tests/data/schema/v%d.sql", v);
-	char *sql = sbt_read_file(sbt_source_path(rel, path, sizeof path));
+	char *sql = sbt_read_file(sbt_source_path(rel, src, sizeof src));
 	cr_assert_not_null(sql, "%s", rel);
 	sqlite3 *db = NULL;
-	cr_assert_eq(sqlite3_open(T.db, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
 	free(sql);
@@ -233,7 +233,7 @@ Test(bot_upgrade, doctor_warns_of_the_migration_and_the_next_start_makes_it)
 {
 	bt_start_sim(NULL);
 	bt_write_env(PAIR_BTC, "");
-	old_database(1);
+	old_database(T.db, 1);
 	char *text = doctor_database();
 	cr_assert(strncmp(text, "WARN: ", 6) == 0 && strstr(text, "schema version 1") &&
 	              strstr(text, "migrates"),
@@ -251,7 +251,7 @@ Test(bot_upgrade, a_newer_database_is_refused_by_doctor_and_run_naming_both_vers
 {
 	bt_start_sim(NULL);
 	bt_write_env(PAIR_BTC, "");
-	old_database(SB_STORE_SCHEMA_VERSION);
+	old_database(T.db, SB_STORE_SCHEMA_VERSION);
 	sqlite3 *db = NULL;
 	cr_assert_eq(sqlite3_open(T.db, &db), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(db, "UPDATE system_state SET value = '99' WHERE key = 'schema_version'",
@@ -281,12 +281,9 @@ Test(bot_upgrade, a_newer_database_is_refused_by_doctor_and_run_naming_both_vers
 	    sqlite3_exec(db, "INSERT INTO system_state VALUES ('coid_epoch', '3', 1)", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
-	char backup[400], live[400];
+	char backup[400];
 	snprintf(backup, sizeof backup, "%s/before-upgrade.db", T.dir);
-	snprintf(live, sizeof live, "%s", T.db);
-	snprintf(T.db, sizeof T.db, "%s", backup);
-	old_database(SB_STORE_SCHEMA_VERSION);
-	snprintf(T.db, sizeof T.db, "%s", live);
+	old_database(backup, SB_STORE_SCHEMA_VERSION);
 	cli_ok("restore", backup);
 	char *out = cli_output();
 	cr_assert(strstr(out, "clientOrderId epoch 4"), "%s", out);
