@@ -201,3 +201,30 @@ Test(store_upgrade, the_restore_epoch_reads_as_zero_until_set_and_refuses_nonsen
 		          sb_store_last_error(st));
 	}
 }
+
+Test(store_upgrade, peeking_reads_a_value_of_any_version_and_names_what_is_wrong)
+{
+	char buf[32], err[SB_STORE_ERRMSG_MAX];
+	cr_assert_eq(sb_store_peek_state(db_path, "coid_epoch", buf, sizeof buf, err, sizeof err),
+	             SB_ERR_NOT_FOUND);
+	load_fixture(SB_STORE_SCHEMA_VERSION);
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "UPDATE system_state SET value = '99' WHERE key = 'schema_version';"
+	                          "INSERT INTO system_state VALUES ('coid_epoch', '3', 1)",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK);
+	sqlite3_close(db);
+	cr_assert_eq(sb_store_peek_state(db_path, "coid_epoch", buf, sizeof buf, err, sizeof err), SB_OK,
+	             "a database of a newer schema can still be read: %s", err);
+	cr_assert_str_eq(buf, "3");
+	cr_assert_eq(sb_store_peek_state(db_path, "nope", buf, sizeof buf, err, sizeof err),
+	             SB_ERR_NOT_FOUND);
+	FILE *f = fopen(db_path, "w");
+	cr_assert_not_null(f);
+	fputs("not a database, only text long enough to look like a header of something else entirely", f);
+	fclose(f);
+	cr_assert_eq(sb_store_peek_state(db_path, "coid_epoch", buf, sizeof buf, err, sizeof err), SB_ERR_DB);
+	cr_assert(strstr(err, "not a database"), "%s", err);
+}
