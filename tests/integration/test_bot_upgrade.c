@@ -241,6 +241,11 @@ Test(bot_upgrade, doctor_warns_of_the_migration_and_the_next_start_makes_it)
 	free(text);
 	bt_start_bot();
 	cr_assert(bt_wait(schema_is_newest, NULL, 20000), "the daemon migrates the database");
+	cr_assert(bt_log_has("\"spotbot starting in paper mode, version " SB_VERSION "\"", 5000),
+	          "the log names the version");
+	char said[96];
+	snprintf(said, sizeof said, "migrated from schema version 1 to %d\"", SB_STORE_SCHEMA_VERSION);
+	cr_assert(bt_log_has(said, 5000), "the log says the database was migrated");
 	cr_assert_eq(bt_stop_bot(SIGTERM, 5000), 0);
 	text = doctor_database();
 	cr_assert(strncmp(text, "OK: ", 4) == 0, "%s", text);
