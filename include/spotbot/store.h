@@ -58,6 +58,7 @@
 #define SB_STORE_KEY_RUN_STATE      "run_state"
 #define SB_STORE_KEY_LAST_STREAM_MS "last_stream_event_ms"
 #define SB_STORE_KEY_PAUSED         "paused"
+#define SB_STORE_KEY_COID_EPOCH     "coid_epoch" /* restore epoch of clientOrderIds (coid.h) */
 
 enum sb_store_buy_mode {
 	SB_STORE_BUY_LIMIT,  /* limit buy at the best bid minus buy_offset */
@@ -297,6 +298,15 @@ struct sb_store_opts {
 sb_err sb_store_open_sqlite(const char *path, const struct sb_store_opts *opts, struct sb_store **out,
                             char *err, size_t cap);
 
+/*
+ * Reads one system_state value of the database at path into buf (cap bytes) without opening it as a
+ * store: read-only, whatever its schema version, so a database a newer spotbot wrote can still be read
+ * (system_state is the same in every version). SB_ERR_NOT_FOUND when the file or the key is missing;
+ * SB_ERR_DB with the reason in err for a file that is not a readable spotbot database.
+ */
+sb_err sb_store_peek_state(const char *path, const char *key, char *buf, size_t cap, char *err,
+                           size_t errcap);
+
 /* Closes the store and frees it; NULL is harmless. */
 void sb_store_close(struct sb_store *st);
 
@@ -438,6 +448,9 @@ sb_err sb_store_state_set(struct sb_store *st, const char *key, const char *valu
                           const struct sb_store_event *ev);
 /* The same for integer values (stored as decimal text); SB_ERR_PARSE when the stored text is no integer. */
 sb_err sb_store_state_get_int(struct sb_store *st, const char *key, int64_t *out);
+/* The clientOrderId epoch (SB_STORE_KEY_COID_EPOCH): 0 when the database was never restored; SB_ERR_PARSE
+ * when the stored value is not a number in 0..SB_COID_EPOCH_MAX. */
+sb_err sb_store_coid_epoch(struct sb_store *st, unsigned *epoch);
 sb_err sb_store_state_set_int(struct sb_store *st, const char *key, int64_t value, int64_t now_ms,
                               const struct sb_store_event *ev);
 

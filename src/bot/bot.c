@@ -615,6 +615,20 @@ static enum run_end startup_failed(sb_err err)
 	return err == SB_ERR_DB_BUSY || err == SB_ERR_DB_FULL ? RUN_WAITING : RUN_DONE;
 }
 
+/* Says so when opening the database migrated it (before: its schema_version until then, "" for none). */
+static void log_migration(struct sb_bot *b, const char *before)
+{
+	int64_t now = 0;
+	if (!before[0] || sb_store_state_get_int(b->st, SB_STORE_KEY_SCHEMA_VERSION, &now) != SB_OK)
+		return;
+	char now_s[32];
+	snprintf(now_s, sizeof now_s, "%" PRId64, now);
+	if (strcmp(before, now_s) != 0)
+		sb_log_info("bot", SB_FIELDS(SB_F_STR("from", before), SB_F_INT("to", now)),
+		            "database %s migrated from schema version %s to %" PRId64, b->cfg->database_path,
+		            before, now);
+}
+
 /* One run of the daemon, the database's lock held by the caller; SIGINT and SIGTERM are blocked on entry
  * and unblocked (to *unblocked) once the loop has handlers for them. */
 static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *opts,
@@ -654,12 +668,14 @@ static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *
 	(void)sb_clock_uv_new(&b->loop, &clock);
 	bot_init(b, cfg, clock);
 	b->human = opts ? opts->human : NULL;
-	sb_log_info(
-	    "bot",
-	    SB_FIELDS(SB_F_STR("mode", sb_mode_name(cfg->mode)), SB_F_STR("rest", cfg->binance_rest_url)),
-	    "spotbot starting in %s mode", sb_mode_name(cfg->mode));
+	sb_log_info("bot",
+	            SB_FIELDS(SB_F_STR("version", SB_VERSION), SB_F_STR("mode", sb_mode_name(cfg->mode)),
+	                      SB_F_STR("rest", cfg->binance_rest_url)),
+	            "spotbot starting in %s mode, version %s", sb_mode_name(cfg->mode), SB_VERSION);
 
-	char msg[256] = "";
+	char msg[256] = "", before[32] = "";
+	(void)sb_store_peek_state(cfg->database_path, SB_STORE_KEY_SCHEMA_VERSION, before, sizeof before,
+	                          NULL, 0);
 	err = sb_store_open_sqlite(cfg->database_path, &(struct sb_store_opts){.checkpoint_by_caller = true},
 	                           &b->st, msg, sizeof msg);
 	if (err != SB_OK) {
@@ -668,6 +684,7 @@ static sb_err run_daemon(const struct sb_config *cfg, const struct sb_bot_opts *
 		*end = startup_failed(err);
 		goto out;
 	}
+	log_migration(b, before);
 	bot_set_state(b, BOT_STARTING, "loading state");
 	if (b->degraded) {
 		err = b->degraded_err;

@@ -211,6 +211,8 @@ struct sb_bot {
 	size_t marked;                /* pairs whose decide mark is set */
 	struct bot_pos *reap;         /* ended positions, freed by the next step (owned) */
 	char tag[16];                 /* ORDER_TAG */
+	unsigned coid_epoch;          /* the database's restore epoch (system_state coid_epoch), read by
+	                                 orders_load: every new clientOrderId carries it */
 	enum bot_run_state state;     /* current run state */
 	bool paused;                  /* kill switch (system_state "paused") */
 	bool tick_sparse;             /* a virtual clock: the tick sleeps through seconds where it has

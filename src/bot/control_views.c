@@ -112,6 +112,7 @@ void control_view_status(struct sb_bot *b, const struct control_request *req, st
 	(void)req;
 	int64_t now = bot_now_ms(b);
 	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "version", SB_VERSION);
 	cJSON_AddStringToObject(j, "state", bot_state_name(b->state));
 	cJSON_AddBoolToObject(j, "paused", b->paused);
 	cJSON_AddBoolToObject(j, "degraded", b->degraded);

@@ -364,6 +364,7 @@ static sb_err load_position(struct sb_bot *b, struct bot_pair *pr, const struct 
 sb_err orders_load(struct sb_bot *b)
 {
 	orders_free_all(b);
+	SB_TRY(sb_store_coid_epoch(b->st, &b->coid_epoch));
 	struct sb_store_pos_filter f = {.which = SB_STORE_LIST_OPEN};
 	struct sb_store_position *rows = NULL;
 	size_t n = 0;

@@ -23,8 +23,8 @@ static void order_row(struct sb_bot *b, const struct bot_pos *bp, enum sb_coid_l
                       const struct sb_action *a, enum sb_side side, int64_t now, struct sb_store_order *r)
 {
 	memset(r, 0, sizeof *r);
-	(void)sb_coid_format(b->tag, bp->p.id, leg, attempt, r->client_order_id, sizeof r->client_order_id,
-	                     NULL);
+	(void)sb_coid_format_epoch(b->tag, b->coid_epoch, bp->p.id, leg, attempt, r->client_order_id,
+	                           sizeof r->client_order_id, NULL);
 	r->position_id = bp->p.id;
 	snprintf(r->symbol, sizeof r->symbol, "%s", bp->p.symbol);
 	r->side = side;

@@ -104,6 +104,19 @@ struct sb_cli_backup_args {
 
 int sb_cli_backup_parse(int argc, char **argv, struct sb_cli_backup_args *a);
 
+/* A command of the shape CMD [--config FILE] [--json] FILE (backup, restore). */
+struct sb_cli_file_cmd {
+	const char *name;    /* "backup" */
+	const char *usage;   /* its usage text */
+	const char *missing; /* the complaint when FILE is missing */
+};
+
+/* Parses argv for cmd into a (a->dst is FILE): SB_EXIT_OK, -1 after --help, or SB_EXIT_USAGE. */
+int sb_cli_file_parse(int argc, char **argv, const struct sb_cli_file_cmd *cmd, struct sb_cli_backup_args *a);
+
+/* restore [--config FILE] [--json] BACKUP (cmd_restore.c); a->dst is BACKUP. */
+int sb_cli_restore_parse(int argc, char **argv, struct sb_cli_backup_args *a);
+
 /* doctor [--config FILE] [--json] (cmd_doctor.c). */
 struct sb_cli_doctor_args {
 	const char *config; /* --config FILE; NULL: ./.env */

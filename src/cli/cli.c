@@ -34,6 +34,7 @@ static const struct command commands[] = {
     {"pnl", sb_cmd_pnl, "realised profit by pair and by day"},
     {"events", sb_cmd_events, "the events log"},
     {"backup", sb_cmd_backup, "a consistent online copy of the database"},
+    {"restore", sb_cmd_restore, "put a backup back in place of the database (daemon stopped)"},
     {"doctor", sb_cmd_doctor, "check configuration, permissions, clock, API key, database and disk"},
     {"backtest", sb_cmd_backtest, "run the strategy of PAIRS on kline files against an in-process exchange"},
     {"data", sb_cmd_data, "download Binance kline files for a backtest, verified by checksum"},

@@ -35,6 +35,7 @@ int sb_cmd_events(int argc, char **argv);
 /* cmd_pairs.c: pairs add|set|enable|disable through the control API; argv[0] is the subcommand. */
 int sb_cmd_pairs_act(int argc, char **argv);
 int sb_cmd_backup(int argc, char **argv);   /* cmd_backup.c */
+int sb_cmd_restore(int argc, char **argv);  /* cmd_restore.c */
 int sb_cmd_doctor(int argc, char **argv);   /* cmd_doctor.c */
 int sb_cmd_data(int argc, char **argv);     /* cmd_data.c: data download */
 int sb_cmd_backtest(int argc, char **argv); /* cmd_backtest.c */

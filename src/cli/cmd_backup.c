@@ -106,7 +106,7 @@ out:
 	return rc;
 }
 
-int sb_cli_backup_parse(int argc, char **argv, struct sb_cli_backup_args *a)
+int sb_cli_file_parse(int argc, char **argv, const struct sb_cli_file_cmd *cmd, struct sb_cli_backup_args *a)
 {
 	static const struct option longs[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -122,34 +122,44 @@ int sb_cli_backup_parse(int argc, char **argv, struct sb_cli_backup_args *a)
 		switch (ch) {
 		case 'c':
 			if (!*optarg)
-				return sb_cli_usage_error("backup", usage_text, "--config needs a file name");
+				return sb_cli_usage_error(cmd->name, cmd->usage,
+				                          "--config needs a file name");
 			if (a->config)
-				return sb_cli_usage_error("backup", usage_text, "--config given twice");
+				return sb_cli_usage_error(cmd->name, cmd->usage, "--config given twice");
 			a->config = optarg;
 			break;
 		case 'j':
 			a->json = true;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			fputs(cmd->usage, stdout);
 			return -1;
 		case ':':
-			return sb_cli_usage_error("backup", usage_text, "%s needs a value", argv[optind - 1]);
+			return sb_cli_usage_error(cmd->name, cmd->usage, "%s needs a value",
+			                          argv[optind - 1]);
 		default: {
 			char why[300];
-			return sb_cli_usage_error("backup", usage_text, "%s",
+			return sb_cli_usage_error(cmd->name, cmd->usage, "%s",
 			                          sb_cli_bad_option(argv, why, sizeof why));
 		}
 		}
 	}
 	if (optind >= argc)
-		return sb_cli_usage_error("backup", usage_text, "which file should the backup go to?");
+		return sb_cli_usage_error(cmd->name, cmd->usage, "%s", cmd->missing);
 	if (optind + 1 < argc)
-		return sb_cli_usage_error("backup", usage_text, "unexpected argument '%s'", argv[optind + 1]);
+		return sb_cli_usage_error(cmd->name, cmd->usage, "unexpected argument '%s'",
+		                          argv[optind + 1]);
 	a->dst = argv[optind];
 	if (!*a->dst)
-		return sb_cli_usage_error("backup", usage_text, "the backup path is empty");
+		return sb_cli_usage_error(cmd->name, cmd->usage, "the file name is empty");
 	return SB_EXIT_OK;
+}
+
+int sb_cli_backup_parse(int argc, char **argv, struct sb_cli_backup_args *a)
+{
+	static const struct sb_cli_file_cmd cmd = {"backup", usage_text,
+	                                           "which file should the backup go to?"};
+	return sb_cli_file_parse(argc, argv, &cmd, a);
 }
 
 int sb_cmd_backup(int argc, char **argv)

@@ -253,9 +253,23 @@ static void check_database(struct doctor *d)
 	if (e == SB_OK)
 		e = sb_store_check(st, msg, sizeof msg);
 	sb_store_close(st);
+	if (e == SB_ERR_DB_READONLY) {
+		/* An older schema after an upgrade: the daemon's next start migrates it. */
+		set(c, CHECK_WARN,
+		    "the next `spotbot run` migrates it; take a backup first (`spotbot backup`), see "
+		    "docs/operations.md#upgrading",
+		    "%s: %s", path, msg[0] ? msg : sb_strerror(e));
+		return;
+	}
+	if (e == SB_ERR_UNSUPPORTED) {
+		set(c, CHECK_FAIL, "see docs/operations.md#upgrading", "%s: %s", path,
+		    msg[0] ? msg : sb_strerror(e));
+		return;
+	}
 	if (e != SB_OK) {
 		set(c, CHECK_FAIL,
-		    "stop the daemon and restore the newest backup (`spotbot backup` makes them); see docs/database.md",
+		    "stop the daemon and restore the newest backup (`spotbot backup` makes them, `spotbot restore` "
+		    "puts one back); see docs/database.md",
 		    "%s: %s", path, msg[0] ? msg : sb_strerror(e));
 		return;
 	}

@@ -247,6 +247,12 @@ static int status_json(const struct ctx *c, const struct status *s)
 	cJSON *d = cJSON_AddObjectToObject(doc, "daemon");
 	cJSON_AddBoolToObject(d, "running", s->running);
 	cJSON_AddStringToObject(d, "control_listen", c->cfg.control_listen);
+	const cJSON *v = s->live ? cJSON_GetObjectItemCaseSensitive(s->live, "version") : NULL;
+	if (cJSON_IsString(v))
+		cJSON_AddStringToObject(d, "version", v->valuestring);
+	else
+		cJSON_AddNullToObject(d, "version");
+	cJSON_AddStringToObject(doc, "version", SB_VERSION);
 	bool mode_live;
 	cJSON_AddStringToObject(doc, "mode", status_mode(c, s, &mode_live));
 	read_json_str_or_null(doc, "run_state", s->run_state);
@@ -288,6 +294,12 @@ static void status_text(const struct ctx *c, const struct status *s)
 		printf("daemon          %s (nothing accepts at %s)\n",
 		       sb_table_paint("not running", SB_TABLE_RED, c->color, paint, sizeof paint),
 		       c->cfg.control_listen);
+	const cJSON *v = s->live ? cJSON_GetObjectItemCaseSensitive(s->live, "version") : NULL;
+	if (cJSON_IsString(v))
+		printf("version         %s (reported by the daemon; this program is %s)\n", v->valuestring,
+		       SB_VERSION);
+	else
+		printf("version         %s (this program)\n", SB_VERSION);
 	printf("mode            %s%s\n", mode, mode_live ? " (reported by the daemon)" : " (configured)");
 	const cJSON *st = s->live ? cJSON_GetObjectItemCaseSensitive(s->live, "state") : NULL;
 	if (cJSON_IsString(st))

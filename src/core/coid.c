@@ -2,7 +2,7 @@
  * coid.c - deterministic client order ids (format in coid.h).
  *
  * Parsing accepts only what formatting produces, so one order has exactly one id and an id names
- * exactly one (instance, position, leg, attempt).
+ * exactly one (instance, epoch, position, leg, attempt).
  */
 #include "spotbot/coid.h"
 
@@ -65,16 +65,20 @@ bool sb_coid_valid_charset(const char *s, size_t len)
 	return true;
 }
 
-sb_err sb_coid_format(const char *tag, int64_t position_id, enum sb_coid_leg leg, unsigned attempt, char *buf,
-                      size_t cap, size_t *len)
+sb_err sb_coid_format_epoch(const char *tag, unsigned epoch, int64_t position_id, enum sb_coid_leg leg,
+                            unsigned attempt, char *buf, size_t cap, size_t *len)
 {
 	if (buf && cap > 0)
 		buf[0] = '\0';
 	if (!buf || sb_coid_check_tag(tag) != SB_OK || position_id <= 0 ||
-	    (unsigned)leg >= SB_COID_LEG__COUNT || attempt > SB_COID_ATTEMPT_MAX)
+	    (unsigned)leg >= SB_COID_LEG__COUNT || attempt > SB_COID_ATTEMPT_MAX || epoch > SB_COID_EPOCH_MAX)
 		return SB_ERR_INVALID;
-	int n = snprintf(buf, cap, "sb-%s-%lld-%c%u", tag, (long long)position_id, leg_chars[leg], attempt);
-	if (n < 0 || (size_t)n >= cap) {
+	char suffix[16] = "";
+	if (epoch > 0)
+		snprintf(suffix, sizeof suffix, ".%u", epoch);
+	int n = snprintf(buf, cap, "sb-%s-%lld-%c%u%s", tag, (long long)position_id, leg_chars[leg], attempt,
+	                 suffix);
+	if (n < 0 || (size_t)n >= cap || n > SB_COID_MAX) {
 		if (cap > 0)
 			buf[0] = '\0';
 		return SB_ERR_TOO_LONG;
@@ -82,6 +86,12 @@ sb_err sb_coid_format(const char *tag, int64_t position_id, enum sb_coid_leg leg
 	if (len)
 		*len = (size_t)n;
 	return SB_OK;
+}
+
+sb_err sb_coid_format(const char *tag, int64_t position_id, enum sb_coid_leg leg, unsigned attempt, char *buf,
+                      size_t cap, size_t *len)
+{
+	return sb_coid_format_epoch(tag, 0, position_id, leg, attempt, buf, cap, len);
 }
 
 /* A canonical decimal in [0, max] (no sign, no leading zero unless it is "0"); SB_ERR_PARSE for anything
@@ -124,11 +134,17 @@ static sb_err parse(const char *s, size_t len, struct sb_coid *out)
 	if (leg == SB_COID_LEG__COUNT)
 		return SB_ERR_PARSE;
 	p++;
-	if (parse_uint(p, (size_t)(end - p), 999, &attempt) != SB_OK)
+	const char *dot = memchr(p, '.', (size_t)(end - p));
+	uint64_t epoch = 0;
+	if (dot &&
+	    (parse_uint(dot + 1, (size_t)(end - dot - 1), SB_COID_EPOCH_MAX, &epoch) != SB_OK || epoch == 0))
+		return SB_ERR_PARSE;
+	if (parse_uint(p, (size_t)((dot ? dot : end) - p), SB_COID_ATTEMPT_MAX, &attempt) != SB_OK)
 		return SB_ERR_PARSE;
 	out->position_id = (int64_t)id;
 	out->leg = (enum sb_coid_leg)leg;
 	out->attempt = (unsigned)attempt;
+	out->epoch = (unsigned)epoch;
 	return SB_OK;
 }
 

@@ -19,6 +19,10 @@ int main(int argc, char **argv)
 		sim_options_usage(stdout);
 		return 0;
 	}
+	if (opts.version) {
+		printf("spotsim %s\n", SB_VERSION);
+		return 0;
+	}
 	struct sim_app *app = NULL;
 	if (sim_app_new(&opts, stderr, &app) != SB_OK)
 		return 2;

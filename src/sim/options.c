@@ -37,6 +37,7 @@ void sim_options_usage(FILE *f)
 	    "               [--replay-end hold|stop|loop] [--fill touch|through] [--state FILE.json]\n"
 	    "               [--sim-admin-any]\n"
 	    "               [--tls-cert FILE.pem --tls-key FILE.pem]\n"
+	    "       spotsim --version | --help\n"
 	    "\n"
 	    "  --listen HOST:PORT   address to serve REST and WebSockets on (default 127.0.0.1:9090;\n"
 	    "                       port 0 picks a free port and prints 'listening on HOST:PORT')\n"
@@ -70,7 +71,8 @@ void sim_options_usage(FILE *f)
 	    "  --sim-admin-any      serve the /sim/ admin endpoints (prices, faults, deposits) to any peer;\n"
 	    "                       by default only loopback peers may use them\n"
 	    "  --tls-cert FILE      serve HTTPS and wss:// with this PEM certificate (chain); needs --tls-key\n"
-	    "  --tls-key FILE       the certificate's PEM private key (unencrypted)\n",
+	    "  --tls-key FILE       the certificate's PEM private key (unencrypted)\n"
+	    "  --version            print the version and exit\n",
 	    f);
 }
 
@@ -385,6 +387,10 @@ sb_err sim_options_parse(int argc, char **argv, struct sim_options *o, FILE *err
 		const char *flag = argv[i];
 		if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
 			o->help = true;
+			continue;
+		}
+		if (strcmp(flag, "--version") == 0) {
+			o->version = true;
 			continue;
 		}
 		if (strcmp(flag, "--sim-admin-any") == 0) {

@@ -83,6 +83,7 @@ struct sim_options {
 	char tls_cert[4096];                               /* --tls-cert PEM chain, "" = plain HTTP/ws */
 	char tls_key[4096];                                /* --tls-key PEM private key of tls_cert */
 	bool help;                                         /* --help was given */
+	bool version;                                      /* --version was given */
 	bool sim_admin_any;  /* --sim-admin-any: /sim/ endpoints answer peers beyond loopback */
 	bool no_market_data; /* keep no public market data (recent trades, candles): set by a program that
 	                        links the exchange in and serves no market data requests (the backtest),

@@ -405,27 +405,32 @@ static sb_err exec_sql(struct sq_store *s, const char *sql)
 	return e;
 }
 
-/* One-row, one-column text query into buf; SB_ERR_NOT_FOUND when there is no row. */
-static sb_err query_text(struct sq_store *s, const char *sql, const char *arg, char *buf, size_t cap)
+/* Runs a one-row, one-column text query (arg bound to ?1 unless NULL) on db, the row's text into buf:
+ * SQLITE_ROW when there was one, SQLITE_DONE when not, else SQLite's error code. */
+static int text_query(sqlite3 *db, const char *sql, const char *arg, char *buf, size_t cap)
 {
 	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
 	if (rc != SQLITE_OK)
-		return sq_error(s, rc);
+		return rc;
 	if (arg)
 		sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
-	sb_err e = SB_OK;
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		const unsigned char *t = sqlite3_column_text(q, 0);
 		snprintf(buf, cap, "%s", t ? (const char *)t : "");
-	} else if (rc == SQLITE_DONE) {
-		e = SB_ERR_NOT_FOUND;
-	} else {
-		e = sq_error(s, rc);
 	}
 	sqlite3_finalize(q);
-	return e;
+	return rc;
+}
+
+/* One-row, one-column text query into buf; SB_ERR_NOT_FOUND when there is no row. */
+static sb_err query_text(struct sq_store *s, const char *sql, const char *arg, char *buf, size_t cap)
+{
+	int rc = text_query(s->db, sql, arg, buf, cap);
+	if (rc == SQLITE_ROW)
+		return SB_OK;
+	return rc == SQLITE_DONE ? SB_ERR_NOT_FOUND : sq_error(s, rc);
 }
 
 /* The schema version: 0 for an empty database. A database with tables but no system_state is not ours. */
@@ -507,9 +512,11 @@ static sb_err migrate(struct sq_store *s, bool readonly)
 		return e;
 	if (version > SB_STORE_SCHEMA_VERSION)
 		return sq_fail(s, SB_ERR_UNSUPPORTED,
-		               "database schema version %" PRId64 " is newer than this spotbot supports (%d):"
-		               " upgrade spotbot or restore a backup",
-		               version, SB_STORE_SCHEMA_VERSION);
+		               "database schema version %" PRId64
+		               " was written by a newer spotbot; this one (%s)"
+		               " understands up to %d: install the newer spotbot again, or restore a backup"
+		               " taken before the upgrade (spotbot restore)",
+		               version, SB_VERSION, SB_STORE_SCHEMA_VERSION);
 	if (version == SB_STORE_SCHEMA_VERSION)
 		return SB_OK;
 	if (readonly)
@@ -684,6 +691,32 @@ sb_err sq_check(struct sb_store *st, char *msg, size_t cap)
 sb_err sq_exec(struct sb_store *st, const char *sql)
 {
 	return exec_sql(sq_of(st), sql);
+}
+
+sb_err sb_store_peek_state(const char *path, const char *key, char *buf, size_t cap, char *err, size_t errcap)
+{
+	if (!path || !key || !buf || cap == 0)
+		return SB_ERR_INVALID;
+	buf[0] = '\0';
+	if (err && errcap)
+		err[0] = '\0';
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return errno == ENOENT ? SB_ERR_NOT_FOUND : SB_ERR_IO;
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK)
+		rc = text_query(db, "SELECT value FROM system_state WHERE key = ?1", key, buf, cap);
+	sb_err e = SB_OK;
+	if (rc == SQLITE_DONE) {
+		e = SB_ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		if (err && errcap)
+			snprintf(err, errcap, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		e = SB_ERR_DB;
+	}
+	sqlite3_close(db);
+	return e;
 }
 
 sb_err sb_store_open_sqlite(const char *path, const struct sb_store_opts *opts, struct sb_store **out,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/parse.h"
+#include "spotbot/coid.h"
 
 static const char *const buy_mode_names[SB_STORE_BUY__COUNT] = {
     [SB_STORE_BUY_LIMIT] = "LIMIT",
@@ -566,6 +567,24 @@ sb_err sb_store_state_get_int(struct sb_store *st, const char *key, int64_t *out
 	SB_TRY(sb_store_state_get(st, key, buf, sizeof buf));
 	if (!sb_parse_i64_str(buf, INT64_MIN, INT64_MAX, out))
 		return refuse(st, SB_ERR_PARSE, "state %s is not an integer: \"%s\"", key, buf);
+	return SB_OK;
+}
+
+sb_err sb_store_coid_epoch(struct sb_store *st, unsigned *epoch)
+{
+	int64_t v = 0;
+	if (!epoch)
+		return SB_ERR_INVALID;
+	*epoch = 0;
+	sb_err e = sb_store_state_get_int(st, SB_STORE_KEY_COID_EPOCH, &v);
+	if (e == SB_ERR_NOT_FOUND)
+		return SB_OK;
+	if (e != SB_OK)
+		return e;
+	if (v < 0 || v > SB_COID_EPOCH_MAX)
+		return refuse(st, SB_ERR_PARSE, "state %s is out of range: %" PRId64, SB_STORE_KEY_COID_EPOCH,
+		              v);
+	*epoch = (unsigned)v;
 	return SB_OK;
 }
 

@@ -10,15 +10,6 @@
 #include "test_bot_util.h"
 
 #define PAIR_BTC "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
-#define TICK     SB_DEC_C(0, 1000000)
-
-static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
-{
-	sb_dec v = 0, r = 0;
-	cr_assert_eq(sb_dec_mul(p, factor, mode, &v), SB_OK);
-	cr_assert_eq(sb_dec_round_to(v, TICK, mode, &r), SB_OK);
-	return r;
-}
 
 /* The newest position, into *out; false while there is none. */
 static bool newest_pos(struct sb_store *st, struct sb_store_position *out)
@@ -54,8 +45,9 @@ static enum sb_position_state drive(void)
 				if (rows[i].status == SB_ORDER_NEW)
 					price =
 					    rows[i].side == SB_SIDE_BUY
-					        ? scaled(rows[i].price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN)
-					        : scaled(rows[i].price, SB_DEC_C(1, 200000), SB_ROUND_UP);
+					        ? bt_scaled(rows[i].price, SB_DEC_C(0, 99800000),
+					                    SB_ROUND_DOWN)
+					        : bt_scaled(rows[i].price, SB_DEC_C(1, 200000), SB_ROUND_UP);
 		free(rows);
 	}
 	sb_store_close(st);

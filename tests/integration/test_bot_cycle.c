@@ -6,15 +6,6 @@
 #include "test_bot_util.h"
 
 #define PAIR_BTC "BTCUSDT:quote=50,profit=0.5%,buy_offset=0.1%,buy_timeout=1h,cooldown=1h"
-#define TICK     SB_DEC_C(0, 1000000) /* BTCUSDT's tick in spotsim's catalogue: 0.01 */
-
-static sb_dec scaled(sb_dec p, sb_dec factor, enum sb_round mode)
-{
-	sb_dec v = 0, r = 0;
-	cr_assert_eq(sb_dec_mul(p, factor, mode, &v), SB_OK);
-	cr_assert_eq(sb_dec_round_to(v, TICK, mode, &r), SB_OK);
-	return r;
-}
 
 /* Runs one cycle on position 1: buy placed, market down through it, sell placed, market up through it. */
 static struct sb_store_position run_cycle(void)
@@ -22,12 +13,12 @@ static struct sb_store_position run_cycle(void)
 	struct sb_store_order buy = bt_wait_order(1, 'b', SB_ORDER_NEW, 20000);
 	cr_assert_eq(buy.side, SB_SIDE_BUY);
 	cr_assert_eq(buy.type, SB_ORDER_LIMIT);
-	bt_set_price("BTCUSDT", scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
+	bt_set_price("BTCUSDT", bt_scaled(buy.price, SB_DEC_C(0, 99800000), SB_ROUND_DOWN));
 	bt_wait_order(1, 'b', SB_ORDER_FILLED, 20000);
 	struct sb_store_order sell = bt_wait_order(1, 's', SB_ORDER_NEW, 20000);
 	cr_assert_eq(sell.side, SB_SIDE_SELL);
 	cr_assert(sell.price > buy.price, "the sell is above the buy");
-	bt_set_price("BTCUSDT", scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
+	bt_set_price("BTCUSDT", bt_scaled(sell.price, SB_DEC_C(1, 200000), SB_ROUND_UP));
 	return bt_wait_pos(1, SB_POSITION_CLOSED, 20000);
 }
 

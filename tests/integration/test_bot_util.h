@@ -159,6 +159,15 @@ BT_FN void bt_set_price(const char *symbol, sb_dec price)
 	bt_post(path);
 }
 
+/* p * factor rounded (mode) to BTCUSDT's tick in spotsim's catalogue, 0.01: a price to move the market to. */
+BT_FN sb_dec bt_scaled(sb_dec p, sb_dec factor, enum sb_round mode)
+{
+	sb_dec v = 0, r = 0;
+	cr_assert_eq(sb_dec_mul(p, factor, mode, &v), SB_OK);
+	cr_assert_eq(sb_dec_round_to(v, SB_DEC_C(0, 1000000), mode, &r), SB_OK);
+	return r;
+}
+
 BT_FN void bt_fault(const char *name, const char *value)
 {
 	char path[128];

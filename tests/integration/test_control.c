@@ -97,12 +97,25 @@ Test(control, cli_status_shows_the_live_daemon_and_the_database)
 	cr_assert_null(cJSON_GetObjectItemCaseSensitive(bnb, "USDT"), "%s", CLI_RUN.out);
 	const cJSON *daemon = cJSON_GetObjectItemCaseSensitive(doc, "daemon");
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(daemon, "running")), "%s", CLI_RUN.out);
+	/* The version: the daemon's in /status, and both the daemon's and the program's in the CLI's view. */
+	const cJSON *version = cJSON_GetObjectItemCaseSensitive(live, "version");
+	cr_assert(cJSON_IsString(version) && strcmp(version->valuestring, SB_VERSION) == 0, "%s",
+	          CLI_RUN.out);
+	version = cJSON_GetObjectItemCaseSensitive(daemon, "version");
+	cr_assert(cJSON_IsString(version) && strcmp(version->valuestring, SB_VERSION) == 0, "%s",
+	          CLI_RUN.out);
+	version = cJSON_GetObjectItemCaseSensitive(doc, "version");
+	cr_assert(cJSON_IsString(version) && strcmp(version->valuestring, SB_VERSION) == 0, "%s",
+	          CLI_RUN.out);
 	cJSON_Delete(doc);
 
 	cr_assert_eq(CLI("status"), 0, "%s", CLI_RUN.err);
 	cr_assert(strstr(CLI_RUN.out, "run state       trading (reported by the daemon)\n"), "%s",
 	          CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "mode            paper (reported by the daemon)\n"), "%s", CLI_RUN.out);
+	cr_assert(strstr(CLI_RUN.out, "version         " SB_VERSION
+	                              " (reported by the daemon; this program is " SB_VERSION ")\n"),
+	          "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "paused          no\n"), "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "market stream   up, "), "%s", CLI_RUN.out);
 	cr_assert(strstr(CLI_RUN.out, "user   stream   up, last event "), "%s", CLI_RUN.out);

@@ -281,6 +281,30 @@ Test(cli_args, backup_takes_one_destination)
 	cr_assert(!a.json && !a.config);
 }
 
+Test(cli_args, restore_takes_one_backup)
+{
+	struct sb_cli_backup_args a;
+	capture_begin();
+	int none = sb_cli_restore_parse(2, ARGV("restore", "--json"), &a);
+	capture_end();
+	assert_refused(none, "restore", "which backup should be restored?");
+	capture_begin();
+	int two = sb_cli_restore_parse(3, ARGV("restore", "a.db", "b.db"), &a);
+	capture_end();
+	assert_refused(two, "restore", "unexpected argument 'b.db'");
+	capture_begin();
+	cr_assert_eq(sb_cli_restore_parse(4, ARGV("restore", "--json", "--config=bot.env", "copy.db"), &a),
+	             SB_EXIT_OK);
+	capture_end();
+	cr_assert_str_eq(a.dst, "copy.db");
+	cr_assert(a.json);
+	cr_assert_str_eq(a.config, "bot.env");
+	capture_begin();
+	int help = sb_cli_restore_parse(2, ARGV("restore", "--help"), &a);
+	capture_end();
+	assert_help(help, "usage: spotbot restore");
+}
+
 Test(cli_args, doctor_refuses_a_second_config_and_arguments)
 {
 	struct sb_cli_doctor_args a;

@@ -143,24 +143,74 @@ Test(coid, charset_check_matches_binance_pattern)
 
 Test(coid, ids_are_unique_over_many_intents)
 {
-	/* 2000 positions x 3 legs x 4 attempts under two tags: 48000 ids, all distinct and all valid. */
+	/* 2000 positions x 3 legs x 4 attempts under two tags in three epochs: 144000 ids, all distinct and
+	 * all valid. A restored database hands out the same positions and attempts again in a new epoch. */
 	const char *tags[] = {"a", "b"};
-	size_t total = 2 * 2000 * 3 * 4, k = 0;
+	const unsigned epochs[] = {0, 1, 7};
+	size_t total = 2 * 3 * 2000 * 3 * 4, k = 0;
 	char(*all)[SB_COID_SIZE] = calloc(total, SB_COID_SIZE);
 	cr_assert_not_null(all);
 	for (size_t t = 0; t < 2; t++)
-		for (int64_t id = 1; id <= 2000; id++)
-			for (int leg = 0; leg < SB_COID_LEG__COUNT; leg++)
-				for (unsigned att = 0; att < 4; att++) {
-					size_t n;
-					cr_assert_eq(sb_coid_format(tags[t], id * 97, (enum sb_coid_leg)leg,
-					                            att, all[k], SB_COID_SIZE, &n),
-					             SB_OK);
-					cr_assert(sb_coid_valid_charset(all[k], n));
-					k++;
-				}
+		for (size_t e = 0; e < 3; e++)
+			for (int64_t id = 1; id <= 2000; id++)
+				for (int leg = 0; leg < SB_COID_LEG__COUNT; leg++)
+					for (unsigned att = 0; att < 4; att++) {
+						size_t n;
+						cr_assert_eq(sb_coid_format_epoch(tags[t], epochs[e], id * 97,
+						                                  (enum sb_coid_leg)leg, att,
+						                                  all[k], SB_COID_SIZE, &n),
+						             SB_OK);
+						cr_assert(sb_coid_valid_charset(all[k], n));
+						k++;
+					}
 	qsort(all, total, SB_COID_SIZE, cmp_str);
 	for (size_t i = 1; i < total; i++)
 		cr_assert_str_neq(all[i - 1], all[i]);
 	free(all);
+}
+
+Test(coid, epoch_suffix_round_trips_and_epoch_zero_is_the_old_format)
+{
+	char s[SB_COID_SIZE];
+	size_t n;
+	struct sb_coid c;
+	cr_assert_eq(sb_coid_format_epoch("main", 0, 42, SB_COID_BUY, 0, s, sizeof s, &n), SB_OK);
+	cr_assert_str_eq(s, "sb-main-42-b0", "a database never restored makes the ids older releases made");
+	cr_assert_eq(sb_coid_format_epoch("main", 2, 42, SB_COID_SELL, 1, s, sizeof s, &n), SB_OK);
+	cr_assert_str_eq(s, "sb-main-42-s1.2");
+	cr_assert_eq(sb_coid_parse(s, n, &c), SB_OK);
+	cr_assert_eq(c.epoch, 2);
+	cr_assert_eq(c.position_id, 42);
+	cr_assert_eq(c.leg, SB_COID_SELL);
+	cr_assert_eq(c.attempt, 1);
+	cr_assert(sb_coid_is_ours(s, n, "main"), "an id of another epoch is still this instance's");
+	cr_assert_eq(sb_coid_parse("sb-main-42-b0", 13, &c), SB_OK);
+	cr_assert_eq(c.epoch, 0);
+	cr_assert_eq(
+	    sb_coid_format_epoch("main", SB_COID_EPOCH_MAX + 1, 42, SB_COID_BUY, 0, s, sizeof s, NULL),
+	    SB_ERR_INVALID);
+	const char *bad[] = {"sb-main-42-b0.",        "sb-main-42-b0.0", "sb-main-42-b0.01",
+	                     "sb-main-42-b0.1000000", "sb-main-42-b.1",  "sb-main-42-b0.1.1",
+	                     "sb-main-42-b0.x"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		cr_assert_eq(sb_coid_parse(bad[i], strlen(bad[i]), &c), SB_ERR_PARSE, "%s", bad[i]);
+}
+
+Test(coid, epoch_ids_stay_within_binance_limit)
+{
+	char s[SB_COID_SIZE];
+	size_t n;
+	/* The longest tag, attempt and epoch leave 12 digits for the position id. */
+	cr_assert_eq(sb_coid_format_epoch("abcdefgh", SB_COID_EPOCH_MAX, 999999999999, SB_COID_EXIT,
+	                                  SB_COID_ATTEMPT_MAX, s, sizeof s, &n),
+	             SB_OK);
+	cr_assert_eq(n, 36);
+	cr_assert(sb_coid_valid_charset(s, n));
+	struct sb_coid c;
+	cr_assert_eq(sb_coid_parse(s, n, &c), SB_OK);
+	cr_assert_eq(c.epoch, SB_COID_EPOCH_MAX);
+	cr_assert_eq(sb_coid_format_epoch("abcdefgh", SB_COID_EPOCH_MAX, 1000000000000, SB_COID_EXIT,
+	                                  SB_COID_ATTEMPT_MAX, s, sizeof s, &n),
+	             SB_ERR_TOO_LONG);
+	cr_assert_str_eq(s, "");
 }
