@@ -259,7 +259,8 @@ Test(bot_logs, an_empty_log_dir_writes_json_lines_to_stderr_and_no_file)
 	cr_assert_eq(file_size(in_dir("logs", logs, sizeof logs)), -1, "no log directory was made");
 	static char text[1 << 20];
 	ctl_slurp(err, text, sizeof text);
-	cr_assert(strstr(text, "\"msg\":\"spotbot starting in paper mode\""), "%.2000s", text);
+	cr_assert(strstr(text, "\"msg\":\"spotbot starting in paper mode, version " SB_VERSION "\""),
+	          "%.2000s", text);
 	cr_assert(strstr(text, "\"msg\":\"spotbot stopped\""), "%.2000s", text);
 	const char *warn;
 	size_t n = json_lines(text, &warn);
