@@ -500,7 +500,7 @@ static size_t host_normalize(const char *host, size_t len, char *out, size_t cap
 
 bool sb__config_is_binance_host(const char *host, size_t len)
 {
-	char h[256];
+	char h[256] = "";
 	size_t n = host_normalize(host, len, h, sizeof h);
 	if (n == sizeof h || host_under(h, n, binance_testnet))
 		return false;
