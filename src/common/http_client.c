@@ -900,8 +900,9 @@ static void clients_unlink(struct sb_http *h)
  * Checks, loop turns apart, that lws has let go of the context. On a foreign loop the first destroy only
  * starts closing its connections and handles, and a second one, once they have closed, finishes it. When
  * connections were still closing (requests killed just before) lws needs one more: later calls are spaced
- * DESTROY_RETRY_POLLS checks apart, since a stage that runs while lws' handles are still closing frees
- * the code of their close callbacks.
+ * DESTROY_RETRY_POLLS checks apart, so that each stage finds lws' handles closed. (The spacing was first
+ * needed because such a stage unloaded the code of their close callbacks; sb_lws_context_new now keeps
+ * that code loaded, so the spacing may no longer be needed, but it has not been measured without it.)
  */
 static void on_destroy_poll(uv_timer_t *t)
 {
